@@ -1,0 +1,66 @@
+/**
+ * S3 buckets, defined once for the CDK data stack and the local stack (s3rver).
+ */
+export interface CorsRuleSpec {
+  readonly allowedMethods: readonly ('GET' | 'PUT' | 'POST' | 'HEAD')[];
+  readonly allowedHeaders: readonly string[];
+  readonly exposedHeaders: readonly string[];
+  readonly maxAgeSeconds: number;
+}
+
+export interface BucketSpec {
+  readonly id: string;
+  readonly envVar: string;
+  /** Served to the public through CloudFront (origin access control); the bucket itself stays private. */
+  readonly publicThroughCdn: boolean;
+  /** Browser uploads land here through presigned POST policies. */
+  readonly browserUploads: boolean;
+  /** Objects under these prefixes expire after the given days. */
+  readonly expirations: readonly { prefix: string; days: number }[];
+  /** Days before current objects move to infrequent access; undefined keeps them in standard. */
+  readonly infrequentAccessAfterDays?: number;
+  readonly purpose: string;
+}
+
+const uploadCors: CorsRuleSpec = {
+  allowedMethods: ['POST', 'PUT'],
+  allowedHeaders: ['content-type', 'content-length', 'x-amz-*'],
+  exposedHeaders: ['ETag'],
+  maxAgeSeconds: 3000,
+};
+
+export const mediaOriginalsBucket: BucketSpec = {
+  id: 'media-originals',
+  envVar: 'MEDIA_ORIGINALS_BUCKET',
+  publicThroughCdn: false,
+  browserUploads: true,
+  // Uploads that never complete are garbage after a day.
+  expirations: [{ prefix: 'incoming/', days: 1 }],
+  infrequentAccessAfterDays: 90,
+  purpose: 'private originals as uploaded (never public)',
+};
+
+export const mediaPublicBucket: BucketSpec = {
+  id: 'media-public',
+  envVar: 'MEDIA_PUBLIC_BUCKET',
+  publicThroughCdn: true,
+  browserUploads: false,
+  expirations: [],
+  purpose: 'SFW variants only, served through CloudFront',
+};
+
+export const messagePreviewsBucket: BucketSpec = {
+  id: 'msg-previews',
+  envVar: 'MESSAGE_PREVIEWS_BUCKET',
+  publicThroughCdn: false,
+  browserUploads: true,
+  expirations: [{ prefix: 'incoming/', days: 1 }],
+  purpose: 'message previews (seed 004 §1.4.B.3)',
+};
+
+export const buckets: readonly BucketSpec[] = [mediaOriginalsBucket, mediaPublicBucket, messagePreviewsBucket];
+export const bucketCors = uploadCors;
+
+export function physicalBucketName(stage: string, spec: BucketSpec, accountSuffix = ''): string {
+  return `rastup-${stage}-${spec.id}${accountSuffix ? `-${accountSuffix}` : ''}`;
+}
