@@ -13,6 +13,8 @@ export interface DomainSpec {
     readonly buckets?: readonly string[];
     readonly eventBus?: boolean;
     readonly notifications?: boolean;
+    /** Typesense (the search stack's nodes and API key secret). */
+    readonly search?: boolean;
   };
   readonly memoryMb?: number;
   readonly timeoutSeconds?: number;

@@ -1,0 +1,51 @@
+/**
+ * Turns a domain's `uses` (infra/definitions/domains.ts) into bindings. The API handler and the
+ * event consumers of a domain go through this one function, so they always see the same config.
+ */
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import type { IEventBus } from 'aws-cdk-lib/aws-events';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import type { BucketSpec } from '../../definitions/buckets.ts';
+import type { DomainSpec } from '../../definitions/domains.ts';
+import type { TableSpec } from '../../definitions/tables.ts';
+import type { StageConfig } from '../stage-config.ts';
+import {
+  bucketBinding,
+  databaseBinding,
+  eventBusBinding,
+  mailBinding,
+  searchBinding,
+  tableBinding,
+  type DatabaseHandle,
+  type SearchHandle,
+} from './function-bindings.ts';
+import type { RastupFunction } from './rastup-function.construct.ts';
+
+export interface SharedResources {
+  readonly database: DatabaseHandle;
+  readonly tables: ReadonlyMap<string, { spec: TableSpec; table: ITable }>;
+  readonly buckets: ReadonlyMap<string, { spec: BucketSpec; bucket: IBucket }>;
+  readonly search: SearchHandle;
+  readonly eventBus?: IEventBus;
+}
+
+export function bindDomainResources(fn: RastupFunction, domain: DomainSpec, resources: SharedResources, config: StageConfig): void {
+  const { uses } = domain;
+  if (uses.database) fn.bind(databaseBinding(resources.database));
+  for (const id of uses.tables ?? []) {
+    const entry = resources.tables.get(id);
+    if (!entry) throw new Error(`${fn.functionName}: uses table "${id}", which infra/definitions/tables.ts does not define`);
+    fn.bind(tableBinding(entry.spec, entry.table));
+  }
+  for (const id of uses.buckets ?? []) {
+    const entry = resources.buckets.get(id);
+    if (!entry) throw new Error(`${fn.functionName}: uses bucket "${id}", which infra/definitions/buckets.ts does not define`);
+    fn.bind(bucketBinding(entry.spec, entry.bucket));
+  }
+  if (uses.eventBus) {
+    if (!resources.eventBus) throw new Error(`${fn.functionName}: uses the event bus, which is not available here`);
+    fn.bind(eventBusBinding(resources.eventBus));
+  }
+  if (uses.notifications) fn.bind(mailBinding(config.mailFromAddress));
+  if (uses.search) fn.bind(searchBinding(resources.search));
+}

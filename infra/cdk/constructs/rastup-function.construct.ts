@@ -1,0 +1,139 @@
+/**
+ * The one way this project builds a Lambda. Every domain handler, the outbox relay and every event
+ * consumer goes through here, so runtime, architecture, bundling, logging and tracing cannot drift
+ * between functions, and wiring a resource is one `bind` call (env var + least-privilege grant).
+ */
+import { join } from 'node:path';
+import { Duration, Stack } from 'aws-cdk-lib';
+import type { ISecurityGroup, IVpc } from 'aws-cdk-lib/aws-ec2';
+import { SubnetType } from 'aws-cdk-lib/aws-ec2';
+import { Architecture, Runtime, Tracing, type CfnFunction } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import { acknowledgeNag } from './cdk-nag.ts';
+import { Construct } from 'constructs';
+import type { StageConfig } from '../stage-config.ts';
+
+export const repositoryRoot = join(import.meta.dirname, '..', '..', '..');
+
+/** A resource a function can be bound to: it sets the function's environment and grants access. */
+export interface FunctionBinding {
+  bindTo(fn: RastupFunction): void;
+}
+
+export interface RastupFunctionProps {
+  readonly config: StageConfig;
+  /** Entry file relative to the repository root (the same path infra/definitions uses). */
+  readonly entry: string;
+  /** Short name used in the service name and log group, e.g. `auth` or `outbox-relay`. */
+  readonly name: string;
+  readonly memoryMb?: number;
+  readonly timeoutSeconds?: number;
+  /** Lambdas run in the private subnets (egress through NAT) so they reach RDS Proxy and Typesense. */
+  readonly vpc: IVpc;
+  readonly securityGroup: ISecurityGroup;
+  readonly environment?: Record<string, string>;
+}
+
+/** The metadata key the bundle-size bench uses to find this project's functions in a synthesized template. */
+export const functionNameMetadataKey = 'rastup:function';
+
+export class RastupFunction extends Construct {
+  readonly fn: NodejsFunction;
+  readonly logGroup: LogGroup;
+  readonly functionName: string;
+
+  constructor(scope: Construct, id: string, props: RastupFunctionProps) {
+    super(scope, id);
+    const { config } = props;
+    this.functionName = props.name;
+
+    // Explicit log group: retention per stage and removal with the stack, instead of the
+    // never-expiring group Lambda would create on first invoke.
+    this.logGroup = new LogGroup(this, 'Logs', {
+      retention: config.logRetention,
+      removalPolicy: config.statefulRemovalPolicy,
+    });
+
+    this.fn = new NodejsFunction(this, 'Handler', {
+      entry: join(repositoryRoot, props.entry),
+      handler: 'handler',
+      runtime: Runtime.NODEJS_22_X,
+      architecture: Architecture.ARM_64,
+      memorySize: props.memoryMb ?? 512,
+      timeout: Duration.seconds(props.timeoutSeconds ?? 15),
+      tracing: Tracing.ACTIVE,
+      logGroup: this.logGroup,
+      vpc: props.vpc,
+      vpcSubnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS },
+      securityGroups: [props.securityGroup],
+      projectRoot: repositoryRoot,
+      depsLockFilePath: join(repositoryRoot, 'package-lock.json'),
+      environment: {
+        STAGE: config.stage,
+        LOG_LEVEL: config.stage === 'prod' ? 'info' : 'debug',
+        SERVICE_NAME: `rastup-${props.name}`,
+        // Stack traces point at the TypeScript sources through the bundled source maps.
+        NODE_OPTIONS: '--enable-source-maps',
+        ...props.environment,
+      },
+      bundling: {
+        minify: true,
+        sourceMap: true,
+        sourceMapMode: SourceMapMode.EXTERNAL,
+        sourcesContent: false,
+        target: 'node22',
+        format: OutputFormat.ESM,
+        mainFields: ['module', 'main'],
+        // Bundle AWS SDK v3 instead of using the runtime's copy: the version we test is the version
+        // we run, and tree-shaking keeps only the clients a function imports.
+        externalModules: [],
+        // ESM output still meets CommonJS dependencies (pg) that call require() for Node built-ins.
+        banner: "import{createRequire as __rastupCreateRequire}from'node:module';const require=__rastupCreateRequire(import.meta.url);",
+        // Local esbuild (a devDependency) bundles; no Docker is involved.
+        forceDockerBundling: false,
+      },
+    });
+
+    (this.fn.node.defaultChild as CfnFunction).addMetadata(functionNameMetadataKey, props.name);
+
+    acknowledgeNag(
+      this.fn,
+      [
+        {
+          id: 'AwsSolutions-IAM4',
+          reason:
+            'AWSLambdaBasicExecutionRole and AWSLambdaVPCAccessExecutionRole are the AWS-maintained minimum for writing logs and attaching VPC ENIs.',
+          appliesTo: [
+            'Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole',
+            'Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole',
+          ],
+        },
+        {
+          id: 'AwsSolutions-IAM5',
+          reason: 'X-Ray PutTraceSegments/PutTelemetryRecords do not support resource-level permissions.',
+          appliesTo: ['Resource::*'],
+        },
+        {
+          id: 'AwsSolutions-L1',
+          reason: 'nodejs22.x is the runtime the architecture pins (docs: shared/architecture.md); moving to a newer runtime is a deliberate upgrade.',
+        },
+      ],
+    );
+  }
+
+  /** Sets each binding's environment variables and grants its permissions. */
+  bind(...bindings: FunctionBinding[]): this {
+    for (const binding of bindings) binding.bindTo(this);
+    return this;
+  }
+
+  addEnvironment(key: string, value: string): void {
+    this.fn.addEnvironment(key, value);
+  }
+
+  /** Used in suppressions that must name the function's own policy. */
+  get stack(): Stack {
+    return Stack.of(this);
+  }
+}

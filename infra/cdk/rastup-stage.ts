@@ -1,0 +1,112 @@
+/**
+ * Builds every stack of one stage into an app, wiring cross-stack values as typed props. CDK turns
+ * each prop that crosses stacks into an export/import and a stack dependency; the explicit
+ * `addDependency` calls below state the deploy order for readers and for stacks that share no value.
+ */
+import { Tags, type App, type Environment } from 'aws-cdk-lib';
+import type { DomainSpec } from '../definitions/domains.ts';
+import { loadBudgetsFile, type BudgetsFile } from './finops/budgets-file.ts';
+import { stackId, stageConfig, type StageConfig, type StageName } from './stage-config.ts';
+import { ApiStack } from './stacks/api.stack.ts';
+import { AsyncStack, type EventConsumerSpec } from './stacks/async.stack.ts';
+import { DataStack } from './stacks/data.stack.ts';
+import { NetworkStack } from './stacks/network.stack.ts';
+import { ObservabilityStack } from './stacks/observability.stack.ts';
+import { SearchStack } from './stacks/search.stack.ts';
+
+export interface RastupStageOptions {
+  readonly region?: string;
+  readonly availabilityZones?: readonly string[];
+  /** Deploying account; undefined keeps the stacks environment-agnostic (offline synth). */
+  readonly account?: string;
+  readonly authIssuer?: string;
+  readonly alarmEmail?: string;
+  readonly typesenseVersion?: string;
+  readonly dockerHubCredentialsSecretName?: string;
+  readonly budgets?: BudgetsFile;
+  /** For tests: maps other than infra/definitions (e.g. a consumer, a domain using every resource). */
+  readonly eventConsumers?: readonly EventConsumerSpec[];
+  readonly domains?: Readonly<Record<string, DomainSpec>>;
+}
+
+export interface RastupStage {
+  readonly config: StageConfig;
+  readonly network: NetworkStack;
+  readonly data: DataStack;
+  readonly search: SearchStack;
+  readonly async: AsyncStack;
+  readonly api: ApiStack;
+  readonly observability: ObservabilityStack;
+}
+
+export function buildRastupStage(app: App, stage: StageName, options: RastupStageOptions = {}): RastupStage {
+  const config = stageConfig(stage, { region: options.region, availabilityZones: options.availabilityZones });
+  const env: Environment = { account: options.account, region: config.region };
+  const common = { env, config };
+  const id = (concern: string) => stackId(stage, concern);
+
+  const network = new NetworkStack(app, id('network'), { ...common, description: `RastUp ${stage}: VPC, subnets, endpoints` });
+  const shared = { vpc: network.vpc, lambdaSecurityGroup: network.lambdaSecurityGroup };
+
+  const data = new DataStack(app, id('data'), { ...common, ...shared, description: `RastUp ${stage}: Aurora, DynamoDB, S3, media CDN` });
+  data.addStackDependency(network);
+
+  const search = new SearchStack(app, id('search'), {
+    ...common,
+    ...shared,
+    description: `RastUp ${stage}: Typesense on Fargate + EFS`,
+    typesenseVersion: options.typesenseVersion,
+    dockerHubCredentialsSecretName: options.dockerHubCredentialsSecretName,
+  });
+  search.addStackDependency(network);
+
+  const resources = { database: data.database, tables: data.tables, buckets: data.buckets, search: search.search };
+
+  const events = new AsyncStack(app, id('async'), {
+    ...common,
+    ...shared,
+    resources,
+    eventConsumers: options.eventConsumers,
+    domains: options.domains,
+    description: `RastUp ${stage}: EventBridge bus, outbox relay, consumer queues`,
+  });
+  events.addStackDependency(data);
+  events.addStackDependency(search);
+
+  const api = new ApiStack(app, id('api'), {
+    ...common,
+    ...shared,
+    resources: { ...resources, eventBus: events.eventBus },
+    authIssuer: options.authIssuer,
+    domains: options.domains,
+    description: `RastUp ${stage}: AppSync, API Gateway REST, WAF, domain Lambdas`,
+  });
+  api.addStackDependency(data);
+  api.addStackDependency(search);
+  api.addStackDependency(events);
+
+  const observability = new ObservabilityStack(app, id('observability'), {
+    ...common,
+    graphqlApi: api.graphqlApi,
+    restApi: api.restApi,
+    functions: [...api.functions.values(), events.outboxRelay, ...events.consumers.map((c) => c.consumer)],
+    deadLetterQueues: events.consumers.map((c) => ({ name: c.name, queue: c.deadLetterQueue })),
+    budgets: options.budgets ?? loadBudgetsFile(),
+    alarmEmail: options.alarmEmail,
+    description: `RastUp ${stage}: alarms, dashboard, budgets`,
+  });
+  observability.addStackDependency(api);
+  observability.addStackDependency(events);
+
+  for (const stack of [network, data, search, events, api, observability]) {
+    // `stage` is also a cost-allocation tag: the budgets filter on it.
+    Tags.of(stack).add('project', 'rastup');
+    Tags.of(stack).add('stage', stage);
+  }
+  // Lambda spend for the lambda-monthly budget (seed 001 AC.1 filters on service:lambda).
+  for (const fn of [...api.functions.values(), events.outboxRelay, ...events.consumers.map((c) => c.consumer)]) {
+    Tags.of(fn).add('service', 'lambda');
+  }
+
+  return { config, network, data, search, async: events, api, observability };
+}

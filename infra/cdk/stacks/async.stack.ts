@@ -1,0 +1,135 @@
+/**
+ * Events: the EventBridge bus, the outbox relay that moves committed outbox rows onto it, and one
+ * SQS queue + DLQ + consumer Lambda per entry of `eventConsumers` (infra/definitions/domains.ts).
+ * Consumers are separate functions from the API handlers of the same domain so a backlog never
+ * competes with user-facing concurrency, and so this stack does not depend on the api stack.
+ */
+import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import type { ISecurityGroup, IVpc } from 'aws-cdk-lib/aws-ec2';
+import { EventBus, Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction, SqsQueue } from 'aws-cdk-lib/aws-events-targets';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { Queue, QueueEncryption, type IQueue } from 'aws-cdk-lib/aws-sqs';
+import { StringParameter } from 'aws-cdk-lib/aws-ssm';
+import { acknowledgeNag } from '../constructs/cdk-nag.ts';
+import type { Construct } from 'constructs';
+import { domains as domainDefinitions, eventConsumers as consumerDefinitions, type DomainSpec } from '../../definitions/domains.ts';
+import { bindDomainResources, type SharedResources } from '../constructs/domain-wiring.ts';
+import { databaseBinding, eventBusBinding } from '../constructs/function-bindings.ts';
+import { RastupFunction } from '../constructs/rastup-function.construct.ts';
+import type { StageConfig } from '../stage-config.ts';
+
+export const outboxRelayEntry = 'lambdas/platform/outbox-relay.handler.ts';
+
+export interface EventConsumerSpec {
+  readonly name: string;
+  readonly domain: string;
+  readonly eventTypes: readonly string[];
+}
+
+export interface AsyncStackProps extends StackProps {
+  readonly config: StageConfig;
+  readonly vpc: IVpc;
+  readonly lambdaSecurityGroup: ISecurityGroup;
+  readonly resources: Omit<SharedResources, 'eventBus'>;
+  /** Defaults to infra/definitions; tests pass their own to prove every consumer gets its queue pair. */
+  readonly eventConsumers?: readonly EventConsumerSpec[];
+  readonly domains?: Readonly<Record<string, DomainSpec>>;
+}
+
+export interface ConsumerQueues {
+  readonly name: string;
+  readonly queue: IQueue;
+  readonly deadLetterQueue: Queue;
+  readonly consumer: RastupFunction;
+}
+
+export class AsyncStack extends Stack {
+  readonly eventBus: EventBus;
+  readonly outboxRelay: RastupFunction;
+  readonly consumers: readonly ConsumerQueues[];
+
+  constructor(scope: Construct, id: string, props: AsyncStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const domainSpecs: Readonly<Record<string, DomainSpec>> = props.domains ?? domainDefinitions;
+
+    this.eventBus = new EventBus(this, 'Bus', { eventBusName: `rastup-${config.stage}` });
+    // An archive lets operators replay a window of events after a consumer bug (consumers are idempotent).
+    this.eventBus.archive('Archive', {
+      archiveName: `rastup-${config.stage}-events`,
+      eventPattern: { account: [Stack.of(this).account] },
+      retention: config.eventArchiveRetention,
+    });
+
+    const resources: SharedResources = { ...props.resources, eventBus: this.eventBus };
+
+    this.outboxRelay = new RastupFunction(this, 'OutboxRelay', {
+      config,
+      name: 'outbox-relay',
+      entry: outboxRelayEntry,
+      timeoutSeconds: 55,
+      vpc: props.vpc,
+      securityGroup: props.lambdaSecurityGroup,
+    }).bind(databaseBinding(resources.database), eventBusBinding(this.eventBus));
+    // Each run drains what committed since the last one; a minute bounds event latency (Appendix V
+    // index freshness ≤ 5 min) while the relay's row locks keep overlapping runs from double-sending.
+    new Rule(this, 'OutboxRelaySchedule', {
+      description: 'Drain the transactional outbox onto EventBridge',
+      schedule: Schedule.rate(Duration.minutes(1)),
+      targets: [new LambdaFunction(this.outboxRelay.fn, { retryAttempts: 0 })],
+    });
+
+    const consumers: ConsumerQueues[] = [];
+    for (const spec of props.eventConsumers ?? consumerDefinitions) {
+      const domain = domainSpecs[spec.domain];
+      if (!domain) throw new Error(`eventConsumers.${spec.name} names unknown domain "${spec.domain}"`);
+      const timeoutSeconds = domain.timeoutSeconds ?? 30;
+
+      const deadLetterQueue = new Queue(this, `${spec.name}-dlq`, {
+        queueName: `rastup-${config.stage}-${spec.name}-dlq`,
+        encryption: QueueEncryption.SQS_MANAGED,
+        enforceSSL: true,
+        retentionPeriod: Duration.days(14),
+      });
+      acknowledgeNag(deadLetterQueue, [
+        { id: 'AwsSolutions-SQS3', reason: 'This queue is itself the dead-letter queue; its depth is alarmed in the observability stack.' },
+      ]);
+      const queue = new Queue(this, `${spec.name}-queue`, {
+        queueName: `rastup-${config.stage}-${spec.name}`,
+        encryption: QueueEncryption.SQS_MANAGED,
+        enforceSSL: true,
+        // AWS guidance: at least six times the function timeout, so retries never overlap a run.
+        visibilityTimeout: Duration.seconds(timeoutSeconds * 6),
+        deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount: 5 },
+      });
+      new Rule(this, `${spec.name}-rule`, {
+        eventBus: this.eventBus,
+        description: `Route ${spec.eventTypes.join(', ')} to ${spec.name}`,
+        eventPattern: { detailType: [...spec.eventTypes] },
+        targets: [new SqsQueue(queue)],
+      });
+
+      const consumer = new RastupFunction(this, `${spec.name}-consumer`, {
+        config,
+        name: `${spec.domain}-${spec.name}`,
+        entry: domain.entry,
+        memoryMb: domain.memoryMb,
+        timeoutSeconds,
+        vpc: props.vpc,
+        securityGroup: props.lambdaSecurityGroup,
+        environment: { CONSUMER_NAME: spec.name },
+      });
+      bindDomainResources(consumer, domain, resources, config);
+      consumer.fn.addEventSource(new SqsEventSource(queue, { batchSize: 10, reportBatchItemFailures: true }));
+      consumers.push({ name: spec.name, queue, deadLetterQueue, consumer });
+    }
+    this.consumers = consumers;
+
+    new StringParameter(this, 'EventBusName', {
+      parameterName: `/rastup/${config.stage}/events/bus-name`,
+      stringValue: this.eventBus.eventBusName,
+      description: 'EventBridge bus carrying outbox events',
+    });
+  }
+}

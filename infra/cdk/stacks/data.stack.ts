@@ -1,0 +1,278 @@
+/**
+ * Stateful stores: Aurora PostgreSQL (source of truth) behind RDS Proxy, the DynamoDB hot-path
+ * tables and the S3 media buckets, all built from infra/definitions so the local stack and AWS
+ * cannot disagree on a key, an index, a TTL attribute or a lifecycle rule.
+ */
+import { Aws, Duration, RemovalPolicy, Stack, Tags, type StackProps } from 'aws-cdk-lib';
+import { Distribution, HttpVersion, PriceClass, ViewerProtocolPolicy, CachePolicy } from 'aws-cdk-lib/aws-cloudfront';
+import { S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
+import { AttributeType, BillingMode, Table, TableEncryption, type ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { Port, SecurityGroup, SubnetType, type ISecurityGroup, type IVpc } from 'aws-cdk-lib/aws-ec2';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import {
+  AuroraPostgresEngineVersion,
+  ClusterInstance,
+  Credentials,
+  DatabaseCluster,
+  DatabaseClusterEngine,
+  DatabaseProxy,
+  ParameterGroup,
+  ProxyTarget,
+} from 'aws-cdk-lib/aws-rds';
+import {
+  BlockPublicAccess,
+  Bucket,
+  BucketEncryption,
+  HttpMethods,
+  ObjectOwnership,
+  StorageClass,
+  type IBucket,
+} from 'aws-cdk-lib/aws-s3';
+import { StringParameter } from 'aws-cdk-lib/aws-ssm';
+import { acknowledgeNag } from '../constructs/cdk-nag.ts';
+import type { Construct } from 'constructs';
+import { bucketCors, buckets, physicalBucketName, type BucketSpec } from '../../definitions/buckets.ts';
+import { physicalTableName, tables, type TableSpec } from '../../definitions/tables.ts';
+import type { DatabaseHandle } from '../constructs/function-bindings.ts';
+import type { StageConfig } from '../stage-config.ts';
+
+export interface DataStackProps extends StackProps {
+  readonly config: StageConfig;
+  readonly vpc: IVpc;
+  readonly lambdaSecurityGroup: ISecurityGroup;
+  /** Defaults to infra/definitions; tests pass their own to prove the stack follows the specs. */
+  readonly tableSpecs?: readonly TableSpec[];
+  readonly bucketSpecs?: readonly BucketSpec[];
+}
+
+const databaseName = 'rastup';
+
+export class DataStack extends Stack {
+  readonly database: DatabaseHandle;
+  readonly tables: ReadonlyMap<string, { spec: TableSpec; table: ITable }>;
+  readonly buckets: ReadonlyMap<string, { spec: BucketSpec; bucket: IBucket }>;
+  readonly mediaDistribution?: Distribution;
+
+  constructor(scope: Construct, id: string, props: DataStackProps) {
+    super(scope, id, props);
+    const { config, vpc } = props;
+
+    // ---- Aurora PostgreSQL Serverless v2 --------------------------------------------------------
+    const dataKey = new Key(this, 'DataKey', {
+      description: `rastup-${config.stage}: Aurora storage`,
+      enableKeyRotation: true,
+      removalPolicy: config.statefulRemovalPolicy,
+    });
+
+    const proxySecurityGroup = new SecurityGroup(this, 'ProxySecurityGroup', {
+      vpc,
+      description: 'RDS Proxy: admits the project Lambdas only',
+      allowAllOutbound: false,
+    });
+    const clusterSecurityGroup = new SecurityGroup(this, 'ClusterSecurityGroup', {
+      vpc,
+      description: 'Aurora: admits RDS Proxy and the secret rotation function only',
+      allowAllOutbound: false,
+    });
+    proxySecurityGroup.addIngressRule(props.lambdaSecurityGroup, Port.tcp(5432), 'Lambdas to RDS Proxy');
+    proxySecurityGroup.addEgressRule(clusterSecurityGroup, Port.tcp(5432), 'RDS Proxy to Aurora');
+    clusterSecurityGroup.addIngressRule(proxySecurityGroup, Port.tcp(5432), 'RDS Proxy to Aurora');
+
+    // Created here rather than through `cloudwatchLogsRetention`, which would add a log-retention
+    // custom-resource Lambda; the cluster waits for it so RDS never creates a never-expiring group.
+    const clusterIdentifier = `rastup-${config.stage}-aurora`;
+    const postgresLogs = new LogGroup(this, 'AuroraLogs', {
+      logGroupName: `/aws/rds/cluster/${clusterIdentifier}/postgresql`,
+      retention: config.logRetention,
+      removalPolicy: config.statefulRemovalPolicy,
+    });
+
+    const engine = DatabaseClusterEngine.auroraPostgres({ version: AuroraPostgresEngineVersion.VER_17_9 });
+    const cluster = new DatabaseCluster(this, 'Aurora', {
+      engine,
+      clusterIdentifier,
+      defaultDatabaseName: databaseName,
+      // The secret keeps the AWS-managed Secrets Manager key: a customer key here would need its key
+      // policy to name every Lambda role in other stacks, tying data to them in a dependency cycle.
+      credentials: Credentials.fromGeneratedSecret('rastup_admin', { secretName: `rastup/${config.stage}/aurora/admin` }),
+      storageEncrypted: true,
+      storageEncryptionKey: dataKey,
+      parameterGroup: new ParameterGroup(this, 'ClusterParameters', {
+        engine,
+        // TLS only, and log slow statements (>500 ms, above the API's p95 budget) for diagnosis.
+        parameters: { 'rds.force_ssl': '1', log_min_duration_statement: '500' },
+      }),
+      serverlessV2MinCapacity: config.aurora.minCapacityAcu,
+      serverlessV2MaxCapacity: config.aurora.maxCapacityAcu,
+      writer: ClusterInstance.serverlessV2('writer', { publiclyAccessible: false }),
+      readers: Array.from({ length: config.aurora.readers }, (_, index) =>
+        ClusterInstance.serverlessV2(`reader${index + 1}`, { scaleWithWriter: true, publiclyAccessible: false }),
+      ),
+      vpc,
+      vpcSubnets: { subnetType: SubnetType.PRIVATE_ISOLATED },
+      securityGroups: [clusterSecurityGroup],
+      iamAuthentication: true,
+      backup: { retention: config.aurora.backupRetention, preferredWindow: '07:00-08:00' },
+      preferredMaintenanceWindow: 'Sun:08:30-Sun:09:30',
+      deletionProtection: config.aurora.deletionProtection,
+      removalPolicy: config.databaseRemovalPolicy,
+      cloudwatchLogsExports: ['postgresql'],
+    });
+    cluster.node.addDependency(postgresLogs);
+    const secret = cluster.secret!;
+
+    // The rotation Lambda runs in the app subnets (it needs Secrets Manager through NAT) and
+    // reaches the cluster directly; the proxy re-reads the rotated secret on its own.
+    const rotationSecurityGroup = new SecurityGroup(this, 'RotationSecurityGroup', { vpc, description: 'Aurora secret rotation' });
+    clusterSecurityGroup.addIngressRule(rotationSecurityGroup, Port.tcp(5432), 'Secret rotation to Aurora');
+    cluster.addRotationSingleUser({
+      automaticallyAfter: Duration.days(30),
+      vpcSubnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS },
+      securityGroup: rotationSecurityGroup,
+    });
+
+    const proxy = new DatabaseProxy(this, 'Proxy', {
+      proxyTarget: ProxyTarget.fromCluster(cluster),
+      secrets: [secret],
+      vpc,
+      vpcSubnets: { subnetType: SubnetType.PRIVATE_ISOLATED },
+      securityGroups: [proxySecurityGroup],
+      requireTLS: true,
+      debugLogging: false,
+    });
+    Tags.of(cluster).add('service', 'aurora');
+    Tags.of(proxy).add('service', 'aurora');
+
+    this.database = { proxyEndpoint: proxy.endpoint, secret, databaseName };
+
+    // ---- DynamoDB --------------------------------------------------------------------------------
+    const tableMap = new Map<string, { spec: TableSpec; table: ITable }>();
+    for (const spec of props.tableSpecs ?? tables) {
+      const table = new Table(this, `Table-${spec.id}`, {
+        tableName: physicalTableName(config.stage, spec),
+        partitionKey: { name: spec.partitionKey.name, type: attributeType(spec.partitionKey.type) },
+        sortKey: spec.sortKey ? { name: spec.sortKey.name, type: attributeType(spec.sortKey.type) } : undefined,
+        billingMode: BillingMode.PAY_PER_REQUEST,
+        encryption: TableEncryption.AWS_MANAGED,
+        pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+        timeToLiveAttribute: spec.ttlAttribute,
+        deletionProtection: config.dynamoDeletionProtection,
+        removalPolicy: config.statefulRemovalPolicy,
+      });
+      for (const index of spec.globalIndexes) {
+        table.addGlobalSecondaryIndex({
+          indexName: index.indexName,
+          partitionKey: { name: index.partitionKey.name, type: attributeType(index.partitionKey.type) },
+          sortKey: index.sortKey ? { name: index.sortKey.name, type: attributeType(index.sortKey.type) } : undefined,
+        });
+      }
+      Tags.of(table).add('service', 'dynamodb');
+      tableMap.set(spec.id, { spec, table });
+    }
+    this.tables = tableMap;
+
+    // ---- S3 ----------------------------------------------------------------------------------------
+    const bucketRemoval = config.statefulRemovalPolicy;
+    // Access logs of the media buckets and of CloudFront. CloudFront standard logging writes
+    // with ACLs, so this one bucket keeps object ownership "bucket owner preferred".
+    const accessLogs = new Bucket(this, 'AccessLogs', {
+      bucketName: `rastup-${config.stage}-access-logs-${Aws.ACCOUNT_ID}-${Aws.REGION}`,
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      encryption: BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      objectOwnership: ObjectOwnership.BUCKET_OWNER_PREFERRED,
+      lifecycleRules: [{ expiration: Duration.days(config.stage === 'prod' ? 365 : 30) }],
+      removalPolicy: bucketRemoval,
+      autoDeleteObjects: bucketRemoval === RemovalPolicy.DESTROY,
+    });
+    acknowledgeNag(accessLogs, [
+      { id: 'AwsSolutions-S1', reason: 'This is the access-log destination; logging it into itself would loop.' },
+    ]);
+
+    const bucketMap = new Map<string, { spec: BucketSpec; bucket: IBucket }>();
+    for (const spec of props.bucketSpecs ?? buckets) {
+      const bucket = new Bucket(this, `Bucket-${spec.id}`, {
+        bucketName: physicalBucketName(config.stage, spec, `${Aws.ACCOUNT_ID}-${Aws.REGION}`),
+        blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+        encryption: BucketEncryption.S3_MANAGED,
+        enforceSSL: true,
+        objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+        versioned: true,
+        serverAccessLogsBucket: accessLogs,
+        serverAccessLogsPrefix: `s3/${spec.id}/`,
+        cors: spec.browserUploads
+          ? [
+              {
+                allowedMethods: bucketCors.allowedMethods.map((method) => HttpMethods[method]),
+                allowedOrigins: [...config.webOrigins],
+                allowedHeaders: [...bucketCors.allowedHeaders],
+                exposedHeaders: [...bucketCors.exposedHeaders],
+                maxAge: bucketCors.maxAgeSeconds,
+              },
+            ]
+          : undefined,
+        lifecycleRules: [
+          // Multipart uploads a browser abandoned still cost storage until aborted.
+          { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
+          { id: 'expire-noncurrent', noncurrentVersionExpiration: Duration.days(30) },
+          ...spec.expirations.map((rule) => ({ id: `expire-${rule.prefix.replace(/\W+/g, '')}`, prefix: rule.prefix, expiration: Duration.days(rule.days) })),
+          ...(spec.infrequentAccessAfterDays !== undefined
+            ? [{ id: 'infrequent-access', transitions: [{ storageClass: StorageClass.INFREQUENT_ACCESS, transitionAfter: Duration.days(spec.infrequentAccessAfterDays) }] }]
+            : []),
+        ],
+        removalPolicy: bucketRemoval,
+        autoDeleteObjects: bucketRemoval === RemovalPolicy.DESTROY,
+      });
+      Tags.of(bucket).add('service', 's3');
+      bucketMap.set(spec.id, { spec, bucket });
+
+      if (spec.publicThroughCdn) {
+        // The bucket stays private; CloudFront signs its requests with origin access control.
+        const distribution = new Distribution(this, `Cdn-${spec.id}`, {
+          comment: `rastup-${config.stage} ${spec.purpose}`,
+          defaultBehavior: {
+            origin: S3BucketOrigin.withOriginAccessControl(bucket),
+            viewerProtocolPolicy: ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+            cachePolicy: CachePolicy.CACHING_OPTIMIZED,
+          },
+          httpVersion: HttpVersion.HTTP2_AND_3,
+          priceClass: config.stage === 'prod' ? PriceClass.PRICE_CLASS_ALL : PriceClass.PRICE_CLASS_100,
+          enableLogging: true,
+          logBucket: accessLogs,
+          logFilePrefix: `cloudfront/${spec.id}/`,
+        });
+        Tags.of(distribution).add('service', 'cloudfront');
+        acknowledgeNag(distribution, [
+          { id: 'AwsSolutions-CFR1', reason: 'The marketplace serves media worldwide; no geo restriction is a product requirement.' },
+          { id: 'AwsSolutions-CFR2', reason: 'A CloudFront web ACL must live in us-east-1; media reads are cached static objects, and the APIs carry the regional WAF.' },
+          { id: 'AwsSolutions-CFR4', reason: 'Uses the default *.cloudfront.net certificate until the media domain and its ACM certificate exist; viewers are still redirected to HTTPS.' },
+        ]);
+        this.mediaDistribution = distribution;
+        new StringParameter(this, `CdnDomain-${spec.id}`, {
+          parameterName: `/rastup/${config.stage}/cdn/${spec.id}/domain`,
+          stringValue: distribution.distributionDomainName,
+          description: `CloudFront domain serving the ${spec.id} bucket`,
+        });
+      }
+    }
+    this.buckets = bucketMap;
+
+    new StringParameter(this, 'DbProxyEndpoint', {
+      parameterName: `/rastup/${config.stage}/db/proxy-endpoint`,
+      stringValue: proxy.endpoint,
+      description: 'RDS Proxy endpoint for migrations and operators',
+    });
+
+    acknowledgeNag(cluster, [
+      { id: 'AwsSolutions-RDS11', reason: 'Port 5432 is reachable only from the RDS Proxy and rotation security groups inside isolated subnets; a non-default port adds no protection.' },
+      ...(config.aurora.deletionProtection
+        ? []
+        : [{ id: 'AwsSolutions-RDS10', reason: `Deletion protection is on in prod only; ${config.stage} is rebuilt freely.` }]),
+    ]);
+  }
+}
+
+function attributeType(type: 'S' | 'N' | 'B'): AttributeType {
+  return { S: AttributeType.STRING, N: AttributeType.NUMBER, B: AttributeType.BINARY }[type];
+}

@@ -1,0 +1,142 @@
+/**
+ * Per-stage settings. Everything that differs between dev, stage and prod lives here, so a stack
+ * never branches on the stage name itself; it reads the setting that explains *why* it differs.
+ */
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+
+export const stageNames = ['dev', 'stage', 'prod'] as const;
+export type StageName = (typeof stageNames)[number];
+
+export class StageError extends Error {
+  override readonly name = 'StageError';
+}
+
+/** Validates the `-c stage=…` context value; anything else stops the app before a construct exists. */
+export function parseStage(value: unknown): StageName {
+  if (typeof value === 'string' && (stageNames as readonly string[]).includes(value)) {
+    return value as StageName;
+  }
+  const shown = value === undefined ? 'nothing' : JSON.stringify(value);
+  throw new StageError(
+    `Unknown stage ${shown}: pass -c stage=dev, -c stage=stage or -c stage=prod (e.g. npx cdk synth -c stage=dev).`,
+  );
+}
+
+export interface StageConfig {
+  readonly stage: StageName;
+  /** Region the stage deploys to; its availability zones are named explicitly so synth never looks them up. */
+  readonly region: string;
+  readonly availabilityZones: readonly string[];
+  readonly natGateways: number;
+  readonly logRetention: RetentionDays;
+  /** What happens to stateful resources (tables, buckets, file systems, logs) when the stack goes away. */
+  readonly statefulRemovalPolicy: RemovalPolicy;
+  /** Aurora: a final snapshot outside dev (only databases support SNAPSHOT). */
+  readonly databaseRemovalPolicy: RemovalPolicy;
+  readonly aurora: {
+    readonly minCapacityAcu: number;
+    readonly maxCapacityAcu: number;
+    /** Readers in other AZs make the cluster multi-AZ (a reader is promoted on writer failure). */
+    readonly readers: number;
+    readonly backupRetention: Duration;
+    readonly deletionProtection: boolean;
+  };
+  readonly dynamoDeletionProtection: boolean;
+  readonly typesense: {
+    readonly nodes: 1 | 3;
+    readonly cpu: number;
+    readonly memoryMiB: number;
+  };
+  readonly api: {
+    /** Stage-wide API Gateway steady-state and burst limits (requests per second). */
+    readonly rateLimit: number;
+    readonly burstLimit: number;
+    /** WAF rate-based rule: requests per client IP per 5 minutes. */
+    readonly wafRequestsPer5MinPerIp: number;
+  };
+  /** Browser origins allowed to upload through presigned POST/PUT (bucket CORS). */
+  readonly webOrigins: readonly string[];
+  /** Percent of ops/finops/budgets.yml amounts (seed 001 AC.1 figures are for production). */
+  readonly budgetScalePercent: number;
+  /** Cost Explorer allows one AWS-services anomaly monitor per account, so only prod creates it. */
+  readonly costAnomalyMonitor: boolean;
+  readonly eventArchiveRetention: Duration;
+  /** Sender of transactional mail; its domain must be a verified SES identity in the stage's account. */
+  readonly mailFromAddress: string;
+}
+
+const base = {
+  region: 'us-east-1',
+  availabilityZones: ['us-east-1a', 'us-east-1b', 'us-east-1c'],
+} as const;
+
+const stageConfigs: Record<StageName, StageConfig> = {
+  dev: {
+    ...base,
+    stage: 'dev',
+    natGateways: 1,
+    logRetention: RetentionDays.TWO_WEEKS,
+    statefulRemovalPolicy: RemovalPolicy.DESTROY,
+    databaseRemovalPolicy: RemovalPolicy.DESTROY,
+    aurora: { minCapacityAcu: 0, maxCapacityAcu: 4, readers: 0, backupRetention: Duration.days(7), deletionProtection: false },
+    dynamoDeletionProtection: false,
+    typesense: { nodes: 1, cpu: 512, memoryMiB: 1024 },
+    api: { rateLimit: 50, burstLimit: 100, wafRequestsPer5MinPerIp: 2000 },
+    webOrigins: ['http://localhost:3000', 'https://dev.rastup.com'],
+    budgetScalePercent: 10,
+    costAnomalyMonitor: false,
+    eventArchiveRetention: Duration.days(7),
+    mailFromAddress: 'no-reply@dev.rastup.com',
+  },
+  stage: {
+    ...base,
+    stage: 'stage',
+    natGateways: 1,
+    logRetention: RetentionDays.ONE_MONTH,
+    statefulRemovalPolicy: RemovalPolicy.RETAIN,
+    databaseRemovalPolicy: RemovalPolicy.SNAPSHOT,
+    aurora: { minCapacityAcu: 0.5, maxCapacityAcu: 8, readers: 0, backupRetention: Duration.days(7), deletionProtection: false },
+    dynamoDeletionProtection: false,
+    typesense: { nodes: 1, cpu: 1024, memoryMiB: 2048 },
+    api: { rateLimit: 200, burstLimit: 400, wafRequestsPer5MinPerIp: 2000 },
+    webOrigins: ['https://stage.rastup.com'],
+    budgetScalePercent: 25,
+    costAnomalyMonitor: false,
+    eventArchiveRetention: Duration.days(14),
+    mailFromAddress: 'no-reply@stage.rastup.com',
+  },
+  prod: {
+    ...base,
+    stage: 'prod',
+    // One NAT per AZ: losing an AZ must not cut the Lambdas' egress (Stripe, webhooks) in the others.
+    natGateways: 3,
+    logRetention: RetentionDays.THREE_MONTHS,
+    statefulRemovalPolicy: RemovalPolicy.RETAIN,
+    databaseRemovalPolicy: RemovalPolicy.SNAPSHOT,
+    aurora: { minCapacityAcu: 0.5, maxCapacityAcu: 32, readers: 1, backupRetention: Duration.days(30), deletionProtection: true },
+    dynamoDeletionProtection: true,
+    typesense: { nodes: 3, cpu: 2048, memoryMiB: 4096 },
+    api: { rateLimit: 1000, burstLimit: 2000, wafRequestsPer5MinPerIp: 3000 },
+    webOrigins: ['https://rastup.com', 'https://www.rastup.com'],
+    budgetScalePercent: 100,
+    costAnomalyMonitor: true,
+    eventArchiveRetention: Duration.days(30),
+    mailFromAddress: 'no-reply@rastup.com',
+  },
+};
+
+/**
+ * The settings of one stage. `region` and `availabilityZones` may be overridden from context
+ * (`-c region=eu-west-1 -c azs=eu-west-1a,eu-west-1b,eu-west-1c`) because they depend on the account.
+ */
+export function stageConfig(stage: StageName, overrides: { region?: string; availabilityZones?: readonly string[] } = {}): StageConfig {
+  const config = stageConfigs[stage];
+  const region = overrides.region ?? config.region;
+  const availabilityZones = overrides.availabilityZones ?? (overrides.region ? ['a', 'b', 'c'].map((az) => `${region}${az}`) : config.availabilityZones);
+  return { ...config, region, availabilityZones };
+}
+
+export function stackId(stage: StageName, concern: string): string {
+  return `rastup-${stage}-${concern}`;
+}
