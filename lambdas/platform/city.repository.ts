@@ -21,6 +21,24 @@ const flagRow = z.object({
 export type FlagRow = z.infer<typeof flagRow>;
 
 export class CityRepository {
+  /** Upserts one flag; returns null when the city does not exist. */
+  static async upsertFlag(tx: Queryable, input: { city: string; key: string; enabled: boolean; description?: string | null | undefined }): Promise<{ row: FlagRow; previous: boolean | null } | null> {
+    const city = await tx.query('SELECT 1 FROM cities WHERE code = $1', [input.city]);
+    if (city.rowCount === 0) return null;
+    const previous = await tx.query<{ enabled: boolean }>('SELECT enabled FROM feature_flags WHERE city_code = $1 AND flag_key = $2 FOR UPDATE', [input.city, input.key]);
+    const result = await tx.query(
+      `INSERT INTO feature_flags (city_code, flag_key, enabled, description, updated_at)
+       VALUES ($1, $2, $3, $4, now())
+       ON CONFLICT (city_code, flag_key) DO UPDATE
+         SET enabled = EXCLUDED.enabled,
+             description = COALESCE(EXCLUDED.description, feature_flags.description),
+             updated_at = now()
+       RETURNING flag_key, enabled, description, updated_at`,
+      [input.city, input.key, input.enabled, input.description ?? null],
+    );
+    return { row: parseRows(flagRow, result.rows)[0]!, previous: previous.rows[0]?.enabled ?? null };
+  }
+
   constructor(private readonly db: Queryable) {}
 
   async listCities(): Promise<CityRow[]> {

@@ -6,13 +6,13 @@ import { createLogger } from '../core/log.ts';
 import { databaseFromEnv } from '../adapters/database.ts';
 import { CityRepository } from './city.repository.ts';
 import { PlatformService } from './platform.service.ts';
-import { featureFlagsArgs } from './platform.schemas.ts';
+import { featureFlagsArgs, setFeatureFlagArgs } from './platform.schemas.ts';
 
 const logger = createLogger({ service: 'platform' });
 
 let service: Promise<PlatformService> | undefined;
 function platformService(): Promise<PlatformService> {
-  service ??= databaseFromEnv().then((db) => new PlatformService(new CityRepository(db), systemClock));
+  service ??= databaseFromEnv().then((db) => new PlatformService(db, new CityRepository(db), systemClock));
   return service;
 }
 
@@ -22,6 +22,7 @@ export const handler = createDomainHandler({
     {
       'Query.cities': field(noArgs, async () => (await platformService()).listCities()),
       'Query.featureFlags': field(featureFlagsArgs, async ({ city }) => (await platformService()).featureFlags(city)),
+      'Mutation.setFeatureFlag': field(setFeatureFlagArgs, async ({ input }, ctx) => (await platformService()).setFeatureFlag(ctx.caller, input)),
     },
     logger,
   ),

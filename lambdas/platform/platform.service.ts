@@ -3,8 +3,13 @@
  * container keeps them for a few seconds: a flag flip reaches every caller within `cacheTtlMs`.
  */
 import type { Clock } from '../core/clock.ts';
+import { appendAudit } from '../core/db/audit-log.ts';
+import type { Database } from '../core/db/database.ts';
+import { enqueueEvent } from '../core/db/outbox.ts';
 import { NotFoundError } from '../core/errors.ts';
-import type { CityRepository, CityRow, FlagRow } from './city.repository.ts';
+import { requireRole, type Caller } from '../core/identity.ts';
+import { CityRepository, type CityRow, type FlagRow } from './city.repository.ts';
+import type { SetFeatureFlagInput } from './platform.schemas.ts';
 
 export interface CityView {
   code: string;
@@ -40,6 +45,7 @@ export class PlatformService {
   private readonly flags = new Map<string, Cached<FeatureFlagView[] | null>>();
 
   constructor(
+    private readonly db: Database,
     private readonly repository: CityRepository,
     private readonly clock: Clock,
     private readonly cacheTtlMs = 5_000,
@@ -69,5 +75,20 @@ export class PlatformService {
     const flags = await cached.value;
     if (flags === null) throw new NotFoundError(`City ${cityCode} not found`);
     return flags;
+  }
+
+  /** Admin only. The flag change, its audit record and its event commit together. */
+  async setFeatureFlag(caller: Caller, input: SetFeatureFlagInput): Promise<FeatureFlagView> {
+    const admin = requireRole(caller, 'admin');
+    const view = await this.db.transaction(async (tx) => {
+      const changed = await CityRepository.upsertFlag(tx, input);
+      if (!changed) throw new NotFoundError(`City ${input.city} not found`);
+      const details = { city: input.city, key: input.key, enabled: input.enabled, previous: changed.previous };
+      await appendAudit(tx, { actor: admin.userId, action: 'platform.feature_flag.changed', subject: `city:${input.city}`, details }, this.clock.now());
+      await enqueueEvent(tx, { type: 'feature_flag.changed', aggregateType: 'city', aggregateId: input.city, payload: details });
+      return toFlagView(changed.row);
+    });
+    this.flags.delete(input.city);
+    return view;
   }
 }
