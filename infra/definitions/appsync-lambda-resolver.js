@@ -5,6 +5,17 @@
 // The local gateway reproduces exactly this contract (infra/local/gateway/dispatch.ts).
 import { util } from '@aws-appsync/utils';
 
+// Credentials never reach domain code: identity is already established from them.
+const WITHHELD_HEADERS = ['authorization', 'x-api-key', 'cookie'];
+
+function forwardedHeaders(headers) {
+  const out = {};
+  for (const name of Object.keys(headers || {})) {
+    if (!WITHHELD_HEADERS.includes(name.toLowerCase())) out[name] = headers[name];
+  }
+  return out;
+}
+
 export function request(ctx) {
   return {
     operation: 'Invoke',
@@ -18,7 +29,7 @@ export function request(ctx) {
         variables: ctx.info.variables,
         selectionSetList: ctx.info.selectionSetList,
       },
-      request: { headers: ctx.request.headers },
+      request: { headers: forwardedHeaders(ctx.request.headers) },
     },
   };
 }

@@ -38,6 +38,7 @@ export type DomainName = keyof typeof domains;
 export const graphqlResolvers: Readonly<Record<string, DomainName>> = {
   'Query.cities': 'platform',
   'Query.featureFlags': 'platform',
+  'Mutation.setFeatureFlag': 'platform',
   'Query.viewer': 'auth',
 };
 

@@ -1,0 +1,262 @@
+/**
+ * The local AppSync: the same merged schema, the same auth modes and directives, the same
+ * resolver contract (infra/definitions/appsync-lambda-resolver.js) and AppSync's HTTP answers.
+ * Each field in the domain map is dispatched to its domain Lambda's `handler` with the event the
+ * AppSync JS resolver would build.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  GraphQLError,
+  Kind,
+  NoSchemaIntrospectionCustomRule,
+  buildSchema,
+  defaultFieldResolver,
+  execute,
+  isObjectType,
+  parse,
+  specifiedRules,
+  validate,
+  type DocumentNode,
+  type FieldNode,
+  type FragmentDefinitionNode,
+  type GraphQLFieldResolver,
+  type GraphQLResolveInfo,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+} from 'graphql';
+import { graphqlResolvers, type DomainName } from '../../definitions/domains.ts';
+import { loadSchemaSdl } from '../../definitions/schema.ts';
+import type { AppSyncResolverEvent } from '../../../lambdas/core/events.ts';
+import { awsScalars } from './aws-scalars.ts';
+import { executionErrorEntry, limitAnswer, malformedEmpty, malformedQuery, unauthorized, validationAnswer, type HttpAnswer } from './appsync-http.ts';
+import { measureOperation } from './query-limits.ts';
+
+export type AuthMode = 'API_KEY' | 'OPENID_CONNECT';
+const DEFAULT_MODE: AuthMode = 'OPENID_CONNECT';
+const DIRECTIVE_MODES: Record<string, AuthMode> = { aws_api_key: 'API_KEY', aws_oidc: 'OPENID_CONNECT' };
+const WITHHELD_HEADERS = new Set(['authorization', 'x-api-key', 'cookie']);
+
+export type TokenVerifier = (token: string) => Promise<{ sub: string; issuer: string; claims: Record<string, unknown> }>;
+
+export class TokenRejected extends Error {
+  constructor(readonly unparseable: boolean) {
+    super(unparseable ? 'Unable to parse JWT token.' : 'Valid authorization header not provided.');
+  }
+}
+
+export interface GraphqlGatewayOptions {
+  readonly stage: string;
+  readonly isValidApiKey: (key: string) => boolean;
+  readonly verifyToken: TokenVerifier;
+  readonly dispatch: (domain: DomainName, event: AppSyncResolverEvent) => Promise<unknown>;
+  readonly maxDepth?: number;
+  readonly maxCost?: number;
+  readonly onResolverCrash?: (error: unknown) => void;
+}
+
+interface FieldPlan {
+  readonly modes: ReadonlySet<AuthMode>;
+  readonly domain: DomainName | undefined;
+}
+
+interface RequestContext {
+  readonly mode: AuthMode;
+  readonly identity: AppSyncResolverEvent['identity'];
+  readonly headers: Record<string, string | undefined>;
+  readonly variables: Record<string, unknown>;
+}
+
+interface PreparedDocument {
+  readonly document: DocumentNode;
+  readonly errors: readonly GraphQLError[];
+}
+
+const builtins = readFileSync(join(dirname(fileURLToPath(import.meta.url)), 'appsync-builtins.graphql'), 'utf8');
+
+export function buildGatewaySchema(): GraphQLSchema {
+  const schema = buildSchema(`${builtins}\n${loadSchemaSdl()}`);
+  for (const [name, implementation] of Object.entries(awsScalars)) {
+    const type = schema.getType(name);
+    if (type && 'parseLiteral' in type) {
+      Object.assign(type, { serialize: implementation.serialize, parseValue: implementation.parseValue, parseLiteral: implementation.parseLiteral });
+    }
+  }
+  return schema;
+}
+
+function modesOf(directives: readonly { name: { value: string } }[] | undefined): AuthMode[] {
+  return (directives ?? []).map((directive) => DIRECTIVE_MODES[directive.name.value]).filter((mode): mode is AuthMode => mode !== undefined);
+}
+
+/** AppSync's rule: field directives win; else the type's; else the default mode only. */
+function planFields(schema: GraphQLSchema): Map<string, Map<string, FieldPlan>> {
+  const plans = new Map<string, Map<string, FieldPlan>>();
+  for (const type of Object.values(schema.getTypeMap())) {
+    if (!isObjectType(type) || type.name.startsWith('__')) continue;
+    const typeModes = [type.astNode, ...(type.extensionASTNodes ?? [])].flatMap((node) => modesOf(node?.directives));
+    const fields = new Map<string, FieldPlan>();
+    for (const field of Object.values(type.getFields())) {
+      const fieldModes = modesOf(field.astNode?.directives);
+      const modes = new Set<AuthMode>(fieldModes.length ? fieldModes : typeModes.length ? typeModes : [DEFAULT_MODE]);
+      fields.set(field.name, { modes, domain: graphqlResolvers[`${type.name}.${field.name}`] });
+    }
+    plans.set(type.name, fields);
+  }
+  return plans;
+}
+
+/** AppSync's `selectionSetList`: selected field paths under this field, nested with '/'. */
+function selectionSetList(fieldNodes: readonly FieldNode[], fragments: Record<string, FragmentDefinitionNode>): string[] {
+  const out: string[] = [];
+  const walk = (set: SelectionSetNode | undefined, prefix: string) => {
+    if (!set) return;
+    for (const selection of set.selections) {
+      if (selection.kind === Kind.FIELD) {
+        const path = prefix + selection.name.value;
+        out.push(path);
+        walk(selection.selectionSet, `${path}/`);
+      } else if (selection.kind === Kind.INLINE_FRAGMENT) walk(selection.selectionSet, prefix);
+      else walk(fragments[selection.name.value]?.selectionSet, prefix);
+    }
+  };
+  for (const node of fieldNodes) walk(node.selectionSet, '');
+  return out;
+}
+
+export function createGraphqlGateway(options: GraphqlGatewayOptions) {
+  const schema = buildGatewaySchema();
+  const plans = planFields(schema);
+  const maxDepth = options.maxDepth ?? 10;
+  const maxCost = options.maxCost ?? 2_000;
+  const rules = options.stage === 'prod' ? [...specifiedRules, NoSchemaIntrospectionCustomRule] : specifiedRules;
+  const documentCache = new Map<string, PreparedDocument>();
+
+  const fieldResolver: GraphQLFieldResolver<unknown, RequestContext> = (source, args, context, info) => {
+    const plan = plans.get(info.parentType.name)?.get(info.fieldName);
+    if (!plan) return defaultFieldResolver(source, args, context, info);
+    if (!plan.modes.has(context.mode)) {
+      throw new GraphQLError(`Not Authorized to access ${info.fieldName} on type ${info.parentType.name}`, { extensions: { errorType: 'Unauthorized' } });
+    }
+    if (!plan.domain) return defaultFieldResolver(source, args, context, info);
+    return dispatchField(plan.domain, source, args, context, info);
+  };
+
+  async function dispatchField(domain: DomainName, source: unknown, args: Record<string, unknown>, context: RequestContext, info: GraphQLResolveInfo) {
+    const event: AppSyncResolverEvent = {
+      arguments: args,
+      identity: context.identity,
+      source: (source as Record<string, unknown> | undefined) ?? null,
+      info: {
+        fieldName: info.fieldName,
+        parentTypeName: info.parentType.name,
+        variables: context.variables,
+        selectionSetList: selectionSetList(info.fieldNodes, info.fragments),
+      },
+      request: { headers: context.headers },
+    };
+    let result: unknown;
+    try {
+      // A Lambda sees JSON, not live objects: the round trip keeps local behaviour honest.
+      result = JSON.parse(JSON.stringify(await options.dispatch(domain, JSON.parse(JSON.stringify(event)))) ?? 'null');
+    } catch (error) {
+      options.onResolverCrash?.(error);
+      throw new GraphQLError('Internal error', { extensions: { errorType: 'Lambda:Unhandled' } });
+    }
+    const envelope = result as { data?: unknown; error?: { errorType: string; message: string; errorInfo?: unknown } } | null;
+    if (envelope?.error) {
+      throw new GraphQLError(envelope.error.message, { extensions: { errorType: envelope.error.errorType, errorInfo: envelope.error.errorInfo ?? null } });
+    }
+    return envelope?.data ?? null;
+  }
+
+  function prepare(query: string): PreparedDocument | null {
+    const cached = documentCache.get(query);
+    if (cached) return cached;
+    let document: DocumentNode;
+    try {
+      document = parse(query, { maxTokens: 5_000 });
+    } catch {
+      return null;
+    }
+    const prepared = { document, errors: validate(schema, document, rules) };
+    if (documentCache.size >= 1_000) documentCache.delete(documentCache.keys().next().value!);
+    documentCache.set(query, prepared);
+    return prepared;
+  }
+
+  async function authenticate(headers: Record<string, string | undefined>): Promise<{ mode: AuthMode; identity: AppSyncResolverEvent['identity'] } | HttpAnswer> {
+    const authorization = headers.authorization;
+    if (authorization) {
+      const token = authorization.replace(/^Bearer\s+/i, '').trim();
+      try {
+        return { mode: 'OPENID_CONNECT', identity: await options.verifyToken(token) };
+      } catch (error) {
+        return unauthorized(error instanceof TokenRejected && error.unparseable ? 'Unable to parse JWT token.' : 'Valid authorization header not provided.');
+      }
+    }
+    const apiKey = headers['x-api-key'];
+    if (apiKey !== undefined) {
+      return options.isValidApiKey(apiKey) ? { mode: 'API_KEY', identity: null } : unauthorized('You are not authorized to make this call.');
+    }
+    return unauthorized();
+  }
+
+  /** One POST /graphql request, from raw body and lower-cased headers to an HTTP answer. */
+  async function handle(rawBody: string, headers: Record<string, string | undefined>): Promise<HttpAnswer> {
+    if (rawBody.trim() === '') return malformedEmpty();
+    let request: unknown;
+    try {
+      request = JSON.parse(rawBody);
+    } catch {
+      return malformedQuery();
+    }
+    if (typeof request !== 'object' || request === null || Array.isArray(request)) return malformedQuery();
+    const { query, variables, operationName } = request as { query?: unknown; variables?: unknown; operationName?: unknown };
+    if (typeof query !== 'string' || query.trim() === '') return malformedQuery();
+    if (variables !== undefined && variables !== null && (typeof variables !== 'object' || Array.isArray(variables))) return malformedQuery();
+    if (operationName !== undefined && operationName !== null && typeof operationName !== 'string') return malformedQuery();
+
+    const auth = await authenticate(headers);
+    if ('status' in auth) return auth;
+
+    const prepared = prepare(query);
+    if (!prepared) return malformedQuery();
+    if (prepared.errors.length) return validationAnswer(prepared.errors);
+
+    const operations = prepared.document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+    const operation = operationName ? operations.find((op) => op.name?.value === operationName) : operations.length === 1 ? operations[0] : undefined;
+    if (!operation) return validationAnswer([new GraphQLError(operationName ? `Unknown operation named "${String(operationName)}".` : 'Must provide operation name if query contains multiple operations.')]);
+    if (operation.operation === 'subscription') return limitAnswer('UnsupportedOperation', 'Subscriptions are served over the real-time WebSocket endpoint, not HTTP POST.');
+
+    const fragments: Record<string, FragmentDefinitionNode> = {};
+    for (const definition of prepared.document.definitions) if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments[definition.name.value] = definition;
+    const variableValues = (variables ?? {}) as Record<string, unknown>;
+    const measure = measureOperation(schema, operation, fragments, variableValues);
+    if (measure.depth > maxDepth) return limitAnswer('QueryDepthLimitExceeded', `Query depth ${measure.depth} exceeds the limit of ${maxDepth}.`);
+    if (measure.cost > maxCost) return limitAnswer('QueryCostLimitExceeded', `Query cost ${measure.cost} exceeds the limit of ${maxCost}.`);
+
+    const forwarded: Record<string, string | undefined> = {};
+    for (const [name, value] of Object.entries(headers)) if (!WITHHELD_HEADERS.has(name)) forwarded[name] = value;
+
+    const result = await execute({
+      schema,
+      document: prepared.document,
+      operationName: operation.name?.value ?? null,
+      variableValues,
+      contextValue: { mode: auth.mode, identity: auth.identity, headers: forwarded, variables: variableValues } satisfies RequestContext,
+      fieldResolver,
+    });
+    if (!('data' in result) || result.data === undefined) {
+      // Variable coercion failed: AppSync answers as a validation error.
+      return validationAnswer(result.errors ?? []);
+    }
+    const body: Record<string, unknown> = { data: result.data };
+    if (result.errors?.length) body.errors = result.errors.map(executionErrorEntry);
+    return { status: 200, body: JSON.stringify(body) };
+  }
+
+  return { handle, schema };
+}

@@ -1,0 +1,157 @@
+/**
+ * One loopback HTTP server for the local stack: POST /graphql (local AppSync), the REST prefixes
+ * of the domain map (local API Gateway), and — local only — /dev/* developer routes.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { pathToFileURL } from 'node:url';
+import { join } from 'node:path';
+import { domains, type DomainName } from '../../definitions/domains.ts';
+import type { Logger } from '../../../lambdas/core/log.ts';
+import { createGraphqlGateway, type TokenVerifier } from './graphql-gateway.ts';
+import { tooLarge } from './appsync-http.ts';
+import { fromProxyResult, missingAuthenticationToken, restDomainFor, toProxyEvent, type RestAnswer } from './rest-gateway.ts';
+
+const GRAPHQL_BODY_LIMIT = 1 * 1024 * 1024; // AppSync's request size limit is far larger; 1 MB is plenty for queries
+const REST_BODY_LIMIT = 10 * 1024 * 1024; // API Gateway's payload limit
+
+type LambdaHandler = (event: unknown) => Promise<unknown>;
+
+export interface GatewayServerOptions {
+  readonly rootDir: string;
+  readonly stage: string;
+  readonly isValidApiKey: (key: string) => boolean;
+  readonly verifyToken: TokenVerifier;
+  readonly logger: Logger;
+  /** Local-only routes under /dev; absent in any AWS stage. */
+  readonly devRoutes?: Record<string, (url: URL) => Promise<unknown> | unknown>;
+  /** Browser origins allowed to call with credentials (the web app's dev server). */
+  readonly allowedOrigins?: readonly string[];
+}
+
+export async function loadDomainHandlers(rootDir: string): Promise<Record<DomainName, LambdaHandler>> {
+  const entries = await Promise.all(
+    (Object.entries(domains) as [DomainName, { entry: string }][]).map(async ([name, spec]) => {
+      const module = (await import(pathToFileURL(join(rootDir, spec.entry)).href)) as { handler?: LambdaHandler };
+      if (typeof module.handler !== 'function') throw new Error(`${spec.entry} does not export a handler`);
+      return [name, module.handler] as const;
+    }),
+  );
+  return Object.fromEntries(entries) as Record<DomainName, LambdaHandler>;
+}
+
+class BodyTooLarge extends Error {}
+
+function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    request.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        reject(new BodyTooLarge());
+        request.resume();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    request.on('end', () => resolve(Buffer.concat(chunks)));
+    request.on('error', reject);
+  });
+}
+
+function lowerCaseHeaders(request: IncomingMessage): Record<string, string | undefined> {
+  const headers: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(request.headers)) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+  return headers;
+}
+
+export async function createGatewayServer(options: GatewayServerOptions): Promise<Server> {
+  const handlers = await loadDomainHandlers(options.rootDir);
+  const graphql = createGraphqlGateway({
+    stage: options.stage,
+    isValidApiKey: options.isValidApiKey,
+    verifyToken: options.verifyToken,
+    dispatch: (domain, event) => handlers[domain](event),
+    onResolverCrash: (error) => options.logger.error('resolver crashed', { error }),
+  });
+  const allowedOrigins = new Set(options.allowedOrigins ?? []);
+
+  function corsHeaders(request: IncomingMessage): Record<string, string> {
+    const origin = request.headers.origin;
+    if (!origin) return {};
+    const credentialed = allowedOrigins.has(origin);
+    return {
+      'access-control-allow-origin': credentialed ? origin : '*',
+      ...(credentialed ? { 'access-control-allow-credentials': 'true', vary: 'origin' } : {}),
+      'access-control-allow-headers': 'content-type, authorization, x-api-key, x-correlation-id, idempotency-key',
+      'access-control-allow-methods': 'GET, POST, PUT, PATCH, DELETE, OPTIONS',
+      'access-control-max-age': '600',
+    };
+  }
+
+  function send(response: ServerResponse, status: number, headers: Record<string, string | string[]>, body: string | Buffer) {
+    response.writeHead(status, headers);
+    response.end(body);
+  }
+
+  async function route(request: IncomingMessage, response: ServerResponse) {
+    const url = new URL(request.url ?? '/', 'http://127.0.0.1');
+    const cors = corsHeaders(request);
+    if (request.method === 'OPTIONS') return send(response, 204, cors, '');
+
+    if (url.pathname === '/graphql') {
+      if (request.method !== 'POST') return send(response, 405, { 'content-type': 'application/json', allow: 'POST', ...cors }, JSON.stringify({ errors: [{ errorType: 'MethodNotAllowed', message: 'Use POST.' }] }));
+      let body: Buffer;
+      try {
+        body = await readBody(request, GRAPHQL_BODY_LIMIT);
+      } catch (error) {
+        if (error instanceof BodyTooLarge) {
+          const answer = tooLarge();
+          return send(response, answer.status, { 'content-type': 'application/json', connection: 'close', ...cors }, answer.body);
+        }
+        throw error;
+      }
+      const answer = await graphql.handle(body.toString('utf8'), lowerCaseHeaders(request));
+      return send(response, answer.status, { 'content-type': 'application/json; charset=UTF-8', ...cors, ...(answer.headers ?? {}) }, answer.body);
+    }
+
+    if (url.pathname === '/health') return send(response, 200, { 'content-type': 'application/json' }, JSON.stringify({ ok: true, stage: options.stage }));
+
+    if (options.devRoutes && url.pathname.startsWith('/dev/')) {
+      const devRoute = options.devRoutes[url.pathname];
+      if (!devRoute || request.method !== 'GET') return send(response, 404, { 'content-type': 'application/json' }, JSON.stringify({ error: { code: 'RESOURCE.NOT_FOUND', message: 'Not found' } }));
+      return send(response, 200, { 'content-type': 'application/json', 'cache-control': 'no-store' }, JSON.stringify(await devRoute(url)));
+    }
+
+    const target = restDomainFor(url.pathname);
+    let answer: RestAnswer = missingAuthenticationToken;
+    if (target) {
+      let body: Buffer;
+      try {
+        body = await readBody(request, REST_BODY_LIMIT);
+      } catch (error) {
+        if (error instanceof BodyTooLarge) return send(response, 413, { 'content-type': 'application/json', connection: 'close' }, JSON.stringify({ message: 'Request Too Long' }));
+        throw error;
+      }
+      const event = toProxyEvent(
+        { method: request.method ?? 'GET', url, headers: lowerCaseHeaders(request), body, sourceIp: request.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '127.0.0.1' },
+        options.stage,
+        target.prefix,
+      );
+      const result = (await handlers[target.domain](JSON.parse(JSON.stringify(event)))) as Parameters<typeof fromProxyResult>[0];
+      answer = fromProxyResult(result);
+    }
+    return send(response, answer.status, { ...answer.headers, ...cors }, answer.body);
+  }
+
+  const server = createServer((request, response) => {
+    route(request, response).catch((error) => {
+      // The gateway itself failed (not a domain error): never a stack trace to the caller.
+      options.logger.error('gateway failure', { error });
+      if (!response.headersSent) send(response, 500, { 'content-type': 'application/json' }, JSON.stringify({ errors: [{ errorType: 'InternalFailure', message: 'An internal failure occurred.' }] }));
+      else response.destroy();
+    });
+  });
+  server.keepAliveTimeout = 65_000;
+  return server;
+}

@@ -1,0 +1,222 @@
+/**
+ * The whole RastUp backend on loopback: embedded PostgreSQL, DynamoDB Local, s3rver, the local
+ * AppSync + API Gateway, the outbox relay and event consumers. Used by `npm start` (persistent
+ * state under .local/) and by the integration tests (a throwaway state dir, free ports).
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync, appendFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Server } from 'node:http';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { buckets, physicalBucketName } from '../definitions/buckets.ts';
+import { domains, eventConsumers } from '../definitions/domains.ts';
+import { tables, physicalTableName } from '../definitions/tables.ts';
+import { migrate } from '../../db/migrate.ts';
+import { seed } from '../../db/seeds/seed.ts';
+import { createDatabase, type Database } from '../../lambdas/core/db/database.ts';
+import { relayOutboxBatch } from '../../lambdas/core/db/outbox-relay.ts';
+import { createLogger, setLogSink, type Logger } from '../../lambdas/core/log.ts';
+import { capturedMessages } from '../../lambdas/adapters/capturing-notifier.ts';
+import { InProcessEventBus } from '../../lambdas/adapters/in-process-event-bus.ts';
+import { startPostgres, type RunningPostgres } from './postgres.ts';
+import { ensureTables, localDynamoClient, startDynamo, type RunningDynamo } from './dynamodb.ts';
+import { startS3, type RunningS3 } from './s3.ts';
+import { freePort } from './processes.ts';
+import { createGatewayServer } from './gateway/server.ts';
+import { createOidcVerifier } from './gateway/oidc-verifier.ts';
+
+export const LOCAL_STAGE = 'local';
+
+export interface LocalStackOptions {
+  readonly rootDir: string;
+  /** Where data and secrets live: `.local` for `npm start`, a temp dir for tests. */
+  readonly stateDir: string;
+  readonly port?: number;
+  /** Throwaway data (tests): in-memory DynamoDB, PostgreSQL without fsync. */
+  readonly ephemeral?: boolean;
+  /** Where JSON log lines go (default: stdout). */
+  readonly logFile?: string;
+  readonly onProgress?: (message: string) => void;
+}
+
+export interface Endpoints {
+  readonly graphqlUrl: string;
+  readonly restUrl: string;
+  readonly apiKey: string;
+  readonly databaseUrl: string;
+  readonly dynamodbEndpoint: string;
+  readonly s3Endpoint: string;
+  readonly mailboxUrl: string;
+}
+
+export interface LocalStack {
+  readonly endpoints: Endpoints;
+  readonly db: Database;
+  readonly bus: InProcessEventBus;
+  /** Relays every committed outbox row now (tests use it instead of waiting for the timer). */
+  drainOutbox(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+interface LocalSecrets {
+  apiKey: string;
+  keyEncryptionKey: string;
+}
+
+/** Secrets the local stack needs, created once and kept under the state dir (git-ignored). */
+function localSecrets(stateDir: string): LocalSecrets {
+  const file = join(stateDir, 'secrets.json');
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as LocalSecrets;
+  const secrets: LocalSecrets = {
+    // AppSync API keys look like da2-<26 chars>.
+    apiKey: `da2-${randomBytes(20).toString('base64url').toLowerCase().replace(/[^a-z0-9]/g, '').padEnd(26, '0').slice(0, 26)}`,
+    keyEncryptionKey: randomBytes(32).toString('base64'),
+  };
+  writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  return secrets;
+}
+
+export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  const progress = options.onProgress ?? (() => undefined);
+  mkdirSync(options.stateDir, { recursive: true });
+  if (options.logFile) {
+    const logFile = options.logFile;
+    setLogSink((line) => appendFileSync(logFile, `${line}\n`));
+  }
+  const logger: Logger = createLogger({ service: 'local-stack' });
+  const secrets = localSecrets(options.stateDir);
+
+  const [gatewayPort, pgPort, dynamoPort, s3Port] = await Promise.all([
+    options.port === 0 ? freePort() : freePort(options.port ?? 4000),
+    freePort(options.ephemeral ? undefined : 54_329),
+    freePort(options.ephemeral ? undefined : 8_042),
+    freePort(options.ephemeral ? undefined : 4_569),
+  ]);
+  if (options.port && gatewayPort !== options.port) throw new Error(`Port ${options.port} is in use; set PORT to another port`);
+
+  const started: { postgres?: RunningPostgres; dynamo?: RunningDynamo; s3?: RunningS3 } = {};
+  const stopServices = async () => {
+    await Promise.allSettled([started.s3?.stop(), started.dynamo?.stop(), started.postgres?.stop()]);
+  };
+
+  try {
+    progress('starting PostgreSQL, DynamoDB Local and s3rver');
+    const [postgres, dynamo, s3] = await Promise.all([
+      startPostgres({ dataDir: join(options.stateDir, 'postgres'), port: pgPort, database: 'rastup', ephemeral: options.ephemeral }).then((value) => (started.postgres = value)),
+      startDynamo({ port: dynamoPort, ...(options.ephemeral ? {} : { dataDir: join(options.stateDir, 'dynamodb') }) }).then((value) => (started.dynamo = value)),
+      startS3({ port: s3Port, dataDir: join(options.stateDir, 's3'), stage: LOCAL_STAGE, buckets }).then((value) => (started.s3 = value)),
+    ]);
+
+    progress('applying migrations and seed data');
+    await migrate(postgres.url);
+    const db = createDatabase({ connectionString: postgres.url, max: 5 });
+    await seed(db);
+
+    const dynamoClient = localDynamoClient(dynamo.endpoint);
+    await ensureTables(dynamoClient, LOCAL_STAGE, tables);
+    dynamoClient.destroy();
+    const s3Client = new S3Client({ endpoint: s3.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
+    for (const spec of buckets) await s3Client.send(new CreateBucketCommand({ Bucket: physicalBucketName(LOCAL_STAGE, spec) })).catch(() => undefined);
+    s3Client.destroy();
+
+    const baseUrl = `http://127.0.0.1:${gatewayPort}`;
+    // The same variables the CDK sets on every Lambda, pointed at the local stand-ins.
+    Object.assign(process.env, {
+      STAGE: LOCAL_STAGE,
+      AWS_REGION: 'us-east-1',
+      // s3rver's fixed credentials; DynamoDB Local accepts any. Not secrets.
+      AWS_ACCESS_KEY_ID: 'S3RVER',
+      AWS_SECRET_ACCESS_KEY: 'S3RVER',
+      DATABASE_URL: postgres.url,
+      DYNAMODB_ENDPOINT: dynamo.endpoint,
+      S3_ENDPOINT: s3.endpoint,
+      AUTH_ISSUER: baseUrl,
+      AUTH_AUDIENCE: 'rastup-api',
+      AUTH_KEY_ENCRYPTION_KEY: secrets.keyEncryptionKey,
+      NOTIFICATIONS_MODE: 'capture',
+      PUBLIC_BASE_URL: baseUrl,
+      ...Object.fromEntries(tables.map((spec) => [spec.envVar, physicalTableName(LOCAL_STAGE, spec)])),
+      ...Object.fromEntries(buckets.map((spec) => [spec.envVar, physicalBucketName(LOCAL_STAGE, spec)])),
+    });
+
+    progress('starting the local AppSync and API Gateway');
+    const server: Server = await createGatewayServer({
+      rootDir: options.rootDir,
+      stage: LOCAL_STAGE,
+      isValidApiKey: (key) => key === secrets.apiKey,
+      verifyToken: createOidcVerifier({ issuer: baseUrl, audience: 'rastup-api', jwksUrl: `${baseUrl}/.well-known/jwks.json` }),
+      logger,
+      allowedOrigins: ['http://localhost:3000', 'http://127.0.0.1:3000'],
+      devRoutes: {
+        '/dev/mailbox': () => ({
+          messages: capturedMessages().map((message) => ({ channel: message.channel, to: message.to, subject: message.subject, text: message.text, template: message.template, sentAt: message.sentAt })),
+        }),
+      },
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(gatewayPort, '127.0.0.1', () => resolve());
+    });
+
+    // Outbox relay + consumers in process: the SQS-shaped delivery the consumer Lambdas get in AWS.
+    const bus = new InProcessEventBus();
+    for (const consumer of eventConsumers) {
+      const module = (await import(pathToFileURL(join(options.rootDir, domains[consumer.domain].entry)).href)) as { handler: (event: unknown) => Promise<{ batchItemFailures?: unknown[] }> };
+      bus.subscribe(consumer.eventTypes, async (event) => {
+        const result = await module.handler({ Records: [{ messageId: event.id, body: JSON.stringify({ detail: event }) }] });
+        if (result?.batchItemFailures?.length) throw new Error(`consumer ${consumer.name} failed on ${event.type}`);
+      });
+    }
+    let relaying: Promise<number> = Promise.resolve(0);
+    const drainOutbox = async () => {
+      await relaying.catch(() => 0);
+      let total = 0;
+      for (;;) {
+        relaying = relayOutboxBatch(db, bus, 100);
+        const count = await relaying;
+        total += count;
+        if (count === 0) return total;
+      }
+    };
+    const relayTimer = setInterval(() => {
+      drainOutbox().catch((error) => logger.error('outbox relay failed', { error }));
+    }, 250);
+    relayTimer.unref();
+
+    const endpoints: Endpoints = {
+      graphqlUrl: `${baseUrl}/graphql`,
+      restUrl: baseUrl,
+      apiKey: secrets.apiKey,
+      databaseUrl: postgres.url,
+      dynamodbEndpoint: dynamo.endpoint,
+      s3Endpoint: s3.endpoint,
+      mailboxUrl: `${baseUrl}/dev/mailbox`,
+    };
+    writeFileSync(join(options.stateDir, 'endpoints.json'), JSON.stringify(endpoints, null, 2));
+
+    let stopping: Promise<void> | undefined;
+    return {
+      endpoints,
+      db,
+      bus,
+      drainOutbox,
+      stop() {
+        stopping ??= (async () => {
+          clearInterval(relayTimer);
+          await relaying.catch(() => 0);
+          server.closeAllConnections();
+          await new Promise<void>((resolve) => server.close(() => resolve()));
+          await db.close().catch(() => undefined);
+          const { databaseFromEnv } = await import('../../lambdas/adapters/database.ts');
+          await databaseFromEnv().then((shared) => shared.close()).catch(() => undefined);
+          await stopServices();
+        })();
+        return stopping;
+      },
+    };
+  } catch (error) {
+    await stopServices();
+    throw error;
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * Configuration is read once, at cold start, from environment variables and validated with zod.
+ * A missing or malformed variable stops the process before it serves a single request, with a
+ * message naming every problem (never the values: they may be secrets).
+ */
+import { z } from 'zod';
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration: ${problems.join('; ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function parseConfig<S extends z.ZodType>(schema: S, env: Record<string, string | undefined> = process.env): z.infer<S> {
+  const result = schema.safeParse(env);
+  if (!result.success) {
+    throw new ConfigError(result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`));
+  }
+  return result.data;
+}
+
+/** Memoises a config loader so each Lambda container parses its environment exactly once. */
+export function configOnce<T>(load: () => T): () => T {
+  let value: { config: T } | undefined;
+  return () => {
+    value ??= { config: load() };
+    return value.config;
+  };
+}
+
+export const stageSchema = z.enum(['local', 'test', 'dev', 'stage', 'prod']);
+export type Stage = z.infer<typeof stageSchema>;
+
+/** Variables every Lambda has. Domains extend this with their own. */
+export const baseEnvSchema = z.object({
+  STAGE: stageSchema,
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  SERVICE_NAME: z.string().min(1).default('rastup'),
+});
+
+/** Postgres: a URL locally; in AWS the RDS Proxy endpoint plus a Secrets Manager secret. */
+export const databaseEnvSchema = z.object({
+  DATABASE_URL: z.string().url().optional(),
+  DB_PROXY_ENDPOINT: z.string().min(1).optional(),
+  DB_SECRET_ARN: z.string().min(1).optional(),
+  DB_NAME: z.string().min(1).default('rastup'),
+  DB_POOL_MAX: z.coerce.number().int().min(1).max(50).default(5),
+});
+
+export type DatabaseEnv = z.infer<typeof databaseEnvSchema>;
+
+/** Endpoint overrides exist only for the local stack; in AWS the SDK's defaults apply. */
+export const awsEnvSchema = z.object({
+  AWS_REGION: z.string().min(1).default('us-east-1'),
+  DYNAMODB_ENDPOINT: z.string().url().optional(),
+  S3_ENDPOINT: z.string().url().optional(),
+});

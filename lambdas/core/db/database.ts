@@ -1,0 +1,111 @@
+/**
+ * Postgres access for every domain: a lazily created pool, transactions with retry on
+ * serialization failures, and typed row validation. Repositories receive a `Queryable` so the
+ * same method runs inside or outside a transaction.
+ */
+import pg from 'pg';
+import { z } from 'zod';
+import { DependencyError, InternalError } from '../errors.ts';
+
+// Postgres bigint/numeric come back as strings by default; int8 ids are not used, counts are.
+pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number.parseInt(value, 10));
+
+export interface Queryable {
+  query<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values?: readonly unknown[]): Promise<pg.QueryResult<R>>;
+}
+
+export type Transaction = Queryable & { readonly inTransaction: true };
+
+export interface Database extends Queryable {
+  transaction<T>(fn: (tx: Transaction) => Promise<T>, options?: { isolation?: 'read committed' | 'repeatable read' | 'serializable'; retries?: number }): Promise<T>;
+  close(): Promise<void>;
+  readonly pool: pg.Pool;
+}
+
+export interface DatabaseOptions {
+  readonly connectionString: string;
+  readonly max?: number;
+  readonly statementTimeoutMs?: number;
+  readonly applicationName?: string;
+}
+
+const RETRYABLE = new Set(['40001', '40P01']); // serialization_failure, deadlock_detected
+const CONNECTION_FAILURES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', '57P01', '57P03', '08006', '08001']);
+
+export function createDatabase(options: DatabaseOptions): Database {
+  const pool = new pg.Pool({
+    connectionString: options.connectionString,
+    max: options.max ?? 5,
+    idleTimeoutMillis: 30_000,
+    connectionTimeoutMillis: 5_000,
+    statement_timeout: options.statementTimeoutMs ?? 10_000,
+    application_name: options.applicationName ?? 'rastup',
+  });
+  // An idle client erroring (server restart) must not crash the process; the pool replaces it.
+  pool.on('error', () => undefined);
+
+  const query: Queryable['query'] = async (text, values) => {
+    try {
+      return await pool.query(text, values as unknown[]);
+    } catch (error) {
+      throw translateDriverError(error);
+    }
+  };
+
+  return {
+    pool,
+    query,
+    async transaction(fn, txOptions = {}) {
+      const attempts = (txOptions.retries ?? 2) + 1;
+      for (let attempt = 1; ; attempt++) {
+        let client: pg.PoolClient;
+        try {
+          client = await pool.connect();
+        } catch (error) {
+          throw translateDriverError(error);
+        }
+        try {
+          await client.query(`BEGIN ISOLATION LEVEL ${(txOptions.isolation ?? 'read committed').toUpperCase()}`);
+          const tx: Transaction = {
+            inTransaction: true,
+            query: (text, values) => client.query(text, values as unknown[]),
+          };
+          const result = await fn(tx);
+          await client.query('COMMIT');
+          return result;
+        } catch (error) {
+          await client.query('ROLLBACK').catch(() => undefined);
+          const code = (error as { code?: string }).code;
+          if (code && RETRYABLE.has(code) && attempt < attempts) continue;
+          throw translateDriverError(error);
+        } finally {
+          client.release();
+        }
+      }
+    },
+    close: () => pool.end(),
+  };
+}
+
+/** Driver errors carry SQL and values: they never cross the edge as they are. */
+function translateDriverError(error: unknown): unknown {
+  if (!(error instanceof Error)) return error;
+  if ('errorType' in error) return error; // already an AppError
+  const code = (error as { code?: string }).code;
+  if (code && CONNECTION_FAILURES.has(code)) return new DependencyError('Database unavailable', undefined, { cause: error });
+  return error;
+}
+
+/** Validates rows as they leave the database, so a schema drift fails loudly, not silently. */
+export function parseRows<S extends z.ZodType>(schema: S, rows: readonly unknown[]): z.infer<S>[] {
+  return rows.map((row) => {
+    const result = schema.safeParse(row);
+    if (!result.success) throw new InternalError('Unexpected row shape', undefined, { cause: result.error });
+    return result.data;
+  });
+}
+
+export function isUniqueViolation(error: unknown, constraint?: string): boolean {
+  const e = error as { code?: string; constraint?: string };
+  return e?.code === '23505' && (constraint === undefined || e.constraint === constraint);
+}

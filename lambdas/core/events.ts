@@ -1,0 +1,72 @@
+/**
+ * The event shapes Lambdas receive. Kept minimal and typed here so the core needs no
+ * `@types/aws-lambda` and the local gateway can construct exactly the same objects.
+ */
+
+/** What the AppSync JS resolver in front of every Lambda forwards (appsync-lambda-resolver.js). */
+export interface AppSyncResolverEvent {
+  arguments: Record<string, unknown>;
+  /** null for API_KEY; `{ sub, issuer, claims }` for OPENID_CONNECT. */
+  identity: { sub: string; issuer: string; claims: Record<string, unknown> } | null;
+  source: Record<string, unknown> | null;
+  info: {
+    fieldName: string;
+    parentTypeName: string;
+    variables: Record<string, unknown>;
+    selectionSetList: string[];
+  };
+  request: { headers: Record<string, string | undefined> };
+}
+
+/** API Gateway REST (v1) proxy integration event, the fields we use. */
+export interface ApiGatewayProxyEvent {
+  httpMethod: string;
+  path: string;
+  resource: string;
+  headers: Record<string, string | undefined>;
+  multiValueHeaders?: Record<string, string[] | undefined>;
+  queryStringParameters: Record<string, string | undefined> | null;
+  pathParameters: Record<string, string | undefined> | null;
+  body: string | null;
+  isBase64Encoded: boolean;
+  requestContext: {
+    requestId: string;
+    stage: string;
+    identity: { sourceIp: string; userAgent?: string | null };
+    requestTimeEpoch?: number;
+  };
+}
+
+export interface ApiGatewayProxyResult {
+  statusCode: number;
+  headers?: Record<string, string>;
+  multiValueHeaders?: Record<string, string[]>;
+  body: string;
+  isBase64Encoded?: boolean;
+}
+
+/** A domain event as the outbox relay delivers it (EventBridge detail in AWS, in-process locally). */
+export interface DomainEvent<T = Record<string, unknown>> {
+  id: string;
+  type: string;
+  aggregateType: string;
+  aggregateId: string;
+  occurredAt: string;
+  payload: T;
+  correlationId?: string;
+}
+
+export function isAppSyncEvent(event: unknown): event is AppSyncResolverEvent {
+  return typeof event === 'object' && event !== null && 'info' in event && 'arguments' in event;
+}
+
+export function isApiGatewayEvent(event: unknown): event is ApiGatewayProxyEvent {
+  return typeof event === 'object' && event !== null && 'httpMethod' in event && 'path' in event;
+}
+
+export function headerValue(headers: Record<string, string | undefined> | null | undefined, name: string): string | undefined {
+  if (!headers) return undefined;
+  const lower = name.toLowerCase();
+  for (const [key, value] of Object.entries(headers)) if (key.toLowerCase() === lower) return value;
+  return undefined;
+}

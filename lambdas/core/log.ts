@@ -1,0 +1,101 @@
+/**
+ * Structured JSON logs, one line per entry, with the request's correlation id attached from
+ * async context. Redaction happens here, centrally, so no call site can forget it:
+ *  - values under sensitive keys (password, token, secret, code, authorization, cookie, email,
+ *    phone, …) are replaced outright;
+ *  - every other string is scanned for emails, phone numbers, JWTs and bearer tokens.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+const LEVEL_RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+
+export interface LogContext {
+  correlationId: string;
+  [key: string]: unknown;
+}
+
+const contextStore = new AsyncLocalStorage<LogContext>();
+
+/** Runs `fn` with a correlation id (and any other fields) attached to every log line inside it. */
+export function withLogContext<T>(context: LogContext, fn: () => T): T {
+  return contextStore.run(context, fn);
+}
+
+export function currentLogContext(): LogContext | undefined {
+  return contextStore.getStore();
+}
+
+const SENSITIVE_KEY = /pass(word|phrase)?|secret|token|authorization|cookie|otp|code|credential|api[-_]?key|private|session|email|phone|mobile|ssn|card|cvc|iban|account[-_]?number|recovery|signature/i;
+/** Keys that look sensitive by the pattern above but carry no secret. */
+const SAFE_KEYS = new Set(['errorCode', 'code_path', 'statusCode', 'status_code', 'httpStatus', 'countryCode', 'cityCode', 'tokenType', 'sessionId']);
+
+const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
+const JWT = /eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g;
+const BEARER = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/gi;
+const PHONE = /\+?\d[\d\s().-]{7,}\d/g;
+const LONG_SECRET = /\b(sk|rk|pk|whsec|ak)_[A-Za-z0-9_]{12,}\b/g;
+
+export function redactString(value: string): string {
+  return value
+    .replace(JWT, '[REDACTED:jwt]')
+    .replace(BEARER, '$1 [REDACTED]')
+    .replace(LONG_SECRET, '[REDACTED:secret]')
+    .replace(EMAIL, '[REDACTED:email]')
+    .replace(PHONE, '[REDACTED:phone]');
+}
+
+export function redact(value: unknown, depth = 0): unknown {
+  if (depth > 8) return '[TRUNCATED]';
+  if (typeof value === 'string') return redactString(value);
+  if (value === null || typeof value !== 'object') return value;
+  if (value instanceof Date) return value.toISOString();
+  if (value instanceof Error) return { name: value.name, message: redactString(value.message) };
+  if (Array.isArray(value)) return value.map((item) => redact(item, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [key, inner] of Object.entries(value)) {
+    out[key] = SENSITIVE_KEY.test(key) && !SAFE_KEYS.has(key) && inner !== undefined && inner !== null ? '[REDACTED]' : redact(inner, depth + 1);
+  }
+  return out;
+}
+
+export interface Logger {
+  debug(message: string, fields?: Record<string, unknown>): void;
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+  child(fields: Record<string, unknown>): Logger;
+}
+
+export type LogSink = (line: string) => void;
+
+let sink: LogSink = (line) => process.stdout.write(`${line}\n`);
+
+/** Where lines go; tests and the local stack capture them to check that nothing sensitive leaks. */
+export function setLogSink(next: LogSink): LogSink {
+  const previous = sink;
+  sink = next;
+  return previous;
+}
+
+export function createLogger(options: { service: string; level?: LogLevel; fields?: Record<string, unknown> }): Logger {
+  const minRank = LEVEL_RANK[options.level ?? (process.env.LOG_LEVEL as LogLevel | undefined) ?? 'info'] ?? LEVEL_RANK.info;
+  const base = options.fields ?? {};
+  const write = (level: LogLevel, message: string, fields?: Record<string, unknown>) => {
+    if (LEVEL_RANK[level] < minRank) return;
+    const context = contextStore.getStore();
+    const entry = redact({
+      ...base,
+      ...(context ?? {}),
+      ...(fields ?? {}),
+    }) as Record<string, unknown>;
+    sink(JSON.stringify({ level, time: new Date().toISOString(), service: options.service, message: redactString(message), ...entry }));
+  };
+  return {
+    debug: (m, f) => write('debug', m, f),
+    info: (m, f) => write('info', m, f),
+    warn: (m, f) => write('warn', m, f),
+    error: (m, f) => write('error', m, f),
+    child: (fields) => createLogger({ ...options, fields: { ...base, ...fields } }),
+  };
+}

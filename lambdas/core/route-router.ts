@@ -1,0 +1,177 @@
+/**
+ * Routes API Gateway (REST, proxy integration) events to typed operations. Each route declares
+ * zod schemas for its body and query; the router answers 404/405 for unknown paths and methods,
+ * 400 for malformed JSON, and maps thrown AppErrors to status + JSON body in one place.
+ */
+import { z } from 'zod';
+import { ValidationError, toHttpError, toPublicError } from './errors.ts';
+import type { ApiGatewayProxyEvent, ApiGatewayProxyResult } from './events.ts';
+import { headerValue } from './events.ts';
+import type { Caller } from './identity.ts';
+import { newId } from './ids.ts';
+import { withLogContext, type Logger } from './log.ts';
+import { zodIssues } from './field-router.ts';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export interface HttpResult {
+  readonly status: number;
+  readonly body?: unknown;
+  readonly headers?: Record<string, string>;
+  /** Full Set-Cookie values; sent as multiValueHeaders because a response may set several. */
+  readonly cookies?: readonly string[];
+}
+
+export interface RouteContext<B, Q> {
+  readonly body: B;
+  readonly query: Q;
+  readonly params: Record<string, string>;
+  readonly headers: Record<string, string | undefined>;
+  readonly cookies: Record<string, string>;
+  readonly caller: Caller;
+  readonly correlationId: string;
+  readonly sourceIp: string;
+  readonly userAgent: string | undefined;
+  readonly event: ApiGatewayProxyEvent;
+}
+
+export interface RouteDefinition<BS extends z.ZodType = z.ZodType, QS extends z.ZodType = z.ZodType> {
+  readonly method: HttpMethod;
+  readonly path: string;
+  readonly body?: BS;
+  readonly query?: QS;
+  readonly handle: (ctx: RouteContext<z.infer<BS>, z.infer<QS>>) => Promise<HttpResult> | HttpResult;
+}
+
+export function route<BS extends z.ZodType = z.ZodUnknown, QS extends z.ZodType = z.ZodUnknown>(definition: RouteDefinition<BS, QS>): RouteDefinition {
+  return definition as unknown as RouteDefinition;
+}
+
+interface CompiledRoute {
+  readonly definition: RouteDefinition;
+  readonly pattern: RegExp;
+  readonly paramNames: readonly string[];
+}
+
+function compile(definition: RouteDefinition): CompiledRoute {
+  const paramNames: string[] = [];
+  const source = definition.path
+    .split('/')
+    .map((segment) => {
+      const match = /^\{(\w+)\}$/.exec(segment);
+      if (!match) return segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      paramNames.push(match[1]!);
+      return '([^/]+)';
+    })
+    .join('/');
+  return { definition, pattern: new RegExp(`^${source}/?$`), paramNames };
+}
+
+export function parseCookies(header: string | undefined): Record<string, string> {
+  const cookies: Record<string, string> = {};
+  if (!header) return cookies;
+  for (const part of header.split(';')) {
+    const index = part.indexOf('=');
+    if (index < 0) continue;
+    const name = part.slice(0, index).trim();
+    if (name && !(name in cookies)) cookies[name] = decodeURIComponent(part.slice(index + 1).trim());
+  }
+  return cookies;
+}
+
+const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' };
+
+export function jsonResult(status: number, body: unknown, extra: Pick<HttpResult, 'headers' | 'cookies'> = {}): HttpResult {
+  return { status, body, ...extra };
+}
+
+function toProxyResult(result: HttpResult, correlationId: string): ApiGatewayProxyResult {
+  const headers: Record<string, string> = { ...JSON_HEADERS, 'x-correlation-id': correlationId, ...(result.headers ?? {}) };
+  const out: ApiGatewayProxyResult = {
+    statusCode: result.status,
+    headers,
+    body: result.body === undefined ? '' : typeof result.body === 'string' ? result.body : JSON.stringify(result.body),
+  };
+  if (result.cookies?.length) out.multiValueHeaders = { 'set-cookie': [...result.cookies] };
+  return out;
+}
+
+export interface RouteRouterOptions {
+  readonly logger: Logger;
+  /** Establishes the caller from the event (e.g. verifies a bearer token); anonymous when absent. */
+  readonly authenticate?: (event: ApiGatewayProxyEvent) => Promise<Caller>;
+}
+
+export function createRouteRouter(definitions: readonly RouteDefinition[], options: RouteRouterOptions) {
+  const routes = definitions.map(compile);
+  const { logger } = options;
+  return async function handleApiGatewayEvent(event: ApiGatewayProxyEvent): Promise<ApiGatewayProxyResult> {
+    const correlationId = headerValue(event.headers, 'x-correlation-id') ?? event.requestContext?.requestId ?? newId('request');
+    return withLogContext({ correlationId, route: `${event.httpMethod} ${event.path}` }, async () => {
+      try {
+        let pathMatched = false;
+        for (const candidate of routes) {
+          const match = candidate.pattern.exec(event.path);
+          if (!match) continue;
+          pathMatched = true;
+          if (candidate.definition.method !== event.httpMethod.toUpperCase()) continue;
+          const params: Record<string, string> = {};
+          candidate.paramNames.forEach((name, index) => (params[name] = decodeURIComponent(match[index + 1]!)));
+          const result = await invoke(candidate.definition, event, params, correlationId, options);
+          return toProxyResult(result, correlationId);
+        }
+        const status = pathMatched ? 405 : 404;
+        return toProxyResult(
+          { status, body: { error: { code: pathMatched ? 'REQUEST.METHOD_NOT_ALLOWED' : 'RESOURCE.NOT_FOUND', message: pathMatched ? 'Method not allowed' : 'Not found', requestId: correlationId } } },
+          correlationId,
+        );
+      } catch (error) {
+        const pub = toPublicError(error);
+        if (pub.httpStatus >= 500) logger.error('route failed', { errorCode: pub.code, error });
+        else logger.info('route refused', { errorCode: pub.code, status: pub.httpStatus });
+        const http = toHttpError(error, correlationId);
+        return toProxyResult({ status: http.status, body: http.body, headers: http.headers }, correlationId);
+      }
+    });
+  };
+}
+
+async function invoke(
+  definition: RouteDefinition,
+  event: ApiGatewayProxyEvent,
+  params: Record<string, string>,
+  correlationId: string,
+  options: RouteRouterOptions,
+): Promise<HttpResult> {
+  let rawBody: unknown = undefined;
+  if (definition.body) {
+    const text = event.body ? (event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body) : '';
+    const contentType = headerValue(event.headers, 'content-type') ?? '';
+    if (contentType.includes('application/x-www-form-urlencoded')) {
+      rawBody = Object.fromEntries(new URLSearchParams(text));
+    } else {
+      try {
+        rawBody = text ? JSON.parse(text) : {};
+      } catch {
+        throw new ValidationError('Request body is not valid JSON');
+      }
+    }
+  }
+  const body = definition.body ? definition.body.safeParse(rawBody) : { success: true as const, data: undefined };
+  if (!body.success) throw new ValidationError('Invalid request body', zodIssues(body.error));
+  const query = definition.query ? definition.query.safeParse(event.queryStringParameters ?? {}) : { success: true as const, data: undefined };
+  if (!query.success) throw new ValidationError('Invalid query parameters', zodIssues(query.error));
+  const caller = options.authenticate ? await options.authenticate(event) : ({ kind: 'anonymous' } as const);
+  return definition.handle({
+    body: body.data,
+    query: query.data,
+    params,
+    headers: event.headers ?? {},
+    cookies: parseCookies(headerValue(event.headers, 'cookie')),
+    caller,
+    correlationId,
+    sourceIp: event.requestContext?.identity?.sourceIp ?? '0.0.0.0',
+    userAgent: headerValue(event.headers, 'user-agent'),
+    event,
+  });
+}

@@ -1,0 +1,34 @@
+/**
+ * Starts one local stack for the whole integration run: a fresh state dir, free ports,
+ * throwaway data. Log lines go to a file so tests can assert nothing sensitive is logged.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { TestProject } from 'vitest/node';
+import { startLocalStack, type LocalStack } from '../../infra/local/stack.ts';
+import '../support/provided.ts';
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+let stack: LocalStack | undefined;
+
+export default async function setup(project: TestProject) {
+  const rootDir = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+  const stateDir = mkdtempSync(join(tmpdir(), 'rastup-it-'));
+  const logFile = join(stateDir, 'stack.log');
+  stack = await startLocalStack({ rootDir, stateDir, port: 0, ephemeral: true, logFile });
+  const secrets = JSON.parse(readFileSync(join(stateDir, 'secrets.json'), 'utf8')) as { keyEncryptionKey: string };
+  project.provide('stack', {
+    endpoints: stack.endpoints,
+    stateDir,
+    logFile,
+    keyEncryptionKey: secrets.keyEncryptionKey,
+    issuer: stack.endpoints.restUrl,
+  });
+  return async () => {
+    await stack?.stop();
+    rmSync(stateDir, { recursive: true, force: true });
+  };
+}
