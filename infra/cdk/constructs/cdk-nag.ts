@@ -9,9 +9,12 @@
  */
 import { Validations } from 'aws-cdk-lib';
 import cdkNag from 'cdk-nag';
+// The exact function cdk-nag uses to name a finding's resource, so computed ids always match.
+import flatten from 'cdk-nag/lib/utils/flatten-cfn-reference.js';
 import type { IConstruct } from 'constructs';
 
 export const { AwsSolutionsChecks } = cdkNag;
+export const flattenCfnReference: (reference: unknown) => string = flatten.flattenCfnReference;
 
 export interface NagAcknowledgement {
   /** Rule id, e.g. `AwsSolutions-S1`. */

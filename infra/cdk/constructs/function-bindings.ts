@@ -4,26 +4,44 @@
  * variables come from infra/definitions, so the code reading them and the CDK setting them agree.
  */
 import { Arn, Stack } from 'aws-cdk-lib';
-import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { Table, type CfnTable, type ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import { Bucket, type CfnBucket, type IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
-import { acknowledgeNag } from './cdk-nag.ts';
+import { acknowledgeNag, flattenCfnReference } from './cdk-nag.ts';
+import type { IConstruct } from 'constructs';
 import type { BucketSpec } from '../../definitions/buckets.ts';
 import type { TableSpec } from '../../definitions/tables.ts';
 import type { FunctionBinding, RastupFunction } from './rastup-function.construct.ts';
 
 export type DataAccess = 'read' | 'readWrite';
 
+/*
+ * Tables and buckets are bound by their physical names (fixed per stage in infra/definitions),
+ * imported into the function's own stack. The grants then carry no cross-stack reference, so the
+ * data stack never gets an export that a consumer pins (the "deadly embrace"), and the wildcard
+ * ARNs are known when the acknowledgement is written. Deploy order is declared in rastup-stage.ts.
+ */
 export function tableBinding(spec: TableSpec, table: ITable, access: DataAccess = 'readWrite'): FunctionBinding {
   return {
     bindTo(fn) {
-      fn.addEnvironment(spec.envVar, table.tableName);
-      if (access === 'read') table.grantReadData(fn.fn);
-      else table.grantReadWriteData(fn.fn);
+      const tableName = physicalName((table.node.defaultChild as CfnTable | undefined)?.tableName, table);
+      const local = Table.fromTableAttributes(fn, `Table-${spec.id}`, {
+        tableName,
+        globalIndexes: spec.globalIndexes.map((index) => index.indexName),
+      });
+      fn.addEnvironment(spec.envVar, tableName);
+      if (access === 'read') local.grantReadData(fn.fn);
+      else local.grantReadWriteData(fn.fn);
       if (spec.globalIndexes.length > 0) {
-        suppressWildcard(fn, `Resource::<${logicalIdOf(table)}.Arn>/index/*`, `Queries on ${spec.id}'s own GSIs (${spec.globalIndexes.map((i) => i.indexName).join(', ')}); the index ARNs are only addressable as <table>/index/*.`);
+        acknowledgeNag(fn.fn, [
+          {
+            id: 'AwsSolutions-IAM5',
+            reason: `Queries on ${spec.id}'s own GSIs (${spec.globalIndexes.map((i) => i.indexName).join(', ')}); index ARNs are only addressable as <table>/index/*.`,
+            appliesTo: [nagResource(fn, `${local.tableArn}/index/*`)],
+          },
+        ]);
       }
     },
   };
@@ -32,27 +50,24 @@ export function tableBinding(spec: TableSpec, table: ITable, access: DataAccess 
 export function bucketBinding(spec: BucketSpec, bucket: IBucket, access: DataAccess = 'readWrite'): FunctionBinding {
   return {
     bindTo(fn) {
-      fn.addEnvironment(spec.envVar, bucket.bucketName);
-      if (access === 'read') bucket.grantRead(fn.fn);
-      else bucket.grantReadWrite(fn.fn);
-      const id = logicalIdOf(bucket);
-      acknowledgeNag(
-        fn.fn,
-        [
-          {
-            id: 'AwsSolutions-IAM5',
-            reason: `Object-level access to the ${spec.id} bucket (keys are generated per upload, so the grant is <bucket>/*); the action wildcards are CDK's grant set (GetObject*, List*, DeleteObject*, Abort*) limited to this one bucket.`,
-            appliesTo: [
-              `Resource::<${id}.Arn>/*`,
-              'Action::s3:GetObject*',
-              'Action::s3:GetBucket*',
-              'Action::s3:List*',
-              'Action::s3:DeleteObject*',
-              'Action::s3:Abort*',
-            ],
-          },
-        ],
-      );
+      const bucketName = physicalName((bucket.node.defaultChild as CfnBucket | undefined)?.bucketName, bucket);
+      const local = Bucket.fromBucketName(fn, `Bucket-${spec.id}`, bucketName);
+      fn.addEnvironment(spec.envVar, bucketName);
+      if (access === 'read') local.grantRead(fn.fn);
+      else local.grantReadWrite(fn.fn);
+      acknowledgeNag(fn.fn, [
+        {
+          id: 'AwsSolutions-IAM5',
+          reason: `Object-level access to the ${spec.id} bucket: keys are generated per upload, so the grant is <bucket>/*; the action wildcards are CDK's grant set (GetObject*, List*, DeleteObject*, Abort*) on this one bucket.`,
+          appliesTo: [
+            nagResource(fn, local.arnForObjects('*')),
+            'Action::s3:GetObject*',
+            'Action::s3:GetBucket*',
+            'Action::s3:List*',
+            ...(access === 'read' ? [] : ['Action::s3:DeleteObject*', 'Action::s3:Abort*']),
+          ],
+        },
+      ]);
     },
   };
 }
@@ -124,13 +139,12 @@ export function environmentBinding(values: Record<string, string>): FunctionBind
   };
 }
 
-function suppressWildcard(fn: RastupFunction, appliesTo: string, reason: string): void {
-  acknowledgeNag(fn.fn, [{ id: 'AwsSolutions-IAM5', reason, appliesTo: [appliesTo] }]);
+/** The finding id cdk-nag gives a wildcard resource, computed with cdk-nag's own flattening. */
+function nagResource(scope: RastupFunction, arn: string): string {
+  return `Resource::${flattenCfnReference(Stack.of(scope).resolve(arn))}`;
 }
 
-/** cdk-nag names cross-stack resources by the logical id the reference resolves to. */
-function logicalIdOf(resource: ITable | IBucket): string {
-  const stack = Stack.of(resource);
-  const child = resource.node.defaultChild;
-  return child ? stack.getLogicalId(child as never) : resource.node.id;
+function physicalName(name: string | undefined, resource: IConstruct): string {
+  if (!name) throw new Error(`${resource.node.path} needs an explicit physical name to be bound across stacks`);
+  return name;
 }

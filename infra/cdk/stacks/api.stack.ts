@@ -48,6 +48,9 @@ import type { StageConfig } from '../stage-config.ts';
 
 export const resolverCodePath = join(repositoryRoot, 'infra', 'definitions', 'appsync-lambda-resolver.js');
 
+/** `aud` of access tokens: AppSync checks it as the OIDC client id, the auth Lambda issues it. */
+export const oidcAudience = 'rastup-api';
+
 /** Routes under this prefix form the partner API: they require a usage-plan API key. */
 export const partnerPrefix = '/v1';
 
@@ -121,7 +124,7 @@ export class ApiStack extends Stack {
         timeoutSeconds: domain.timeoutSeconds,
         vpc: props.vpc,
         securityGroup: props.lambdaSecurityGroup,
-      }).bind(environmentBinding({ AUTH_ISSUER: this.authIssuer }));
+      }).bind(environmentBinding({ AUTH_ISSUER: this.authIssuer, AUTH_AUDIENCE: oidcAudience }));
       bindDomainResources(fn, domain, props.resources, config);
       functions.set(domainName, fn);
       return fn;
@@ -164,7 +167,7 @@ export class ApiStack extends Stack {
       authorizationConfig: {
         defaultAuthorization: {
           authorizationType: AuthorizationType.OIDC,
-          openIdConnectConfig: { oidcProvider: this.authIssuer },
+          openIdConnectConfig: { oidcProvider: this.authIssuer, clientId: oidcAudience },
         },
         additionalAuthorizationModes: [
           {
