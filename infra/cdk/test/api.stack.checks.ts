@@ -1,0 +1,113 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { controlTable } from '../../definitions/tables.ts';
+import { oidcAudience } from '../stacks/api.stack.ts';
+import { resourcesOf, synthProbeStage, synthStage, type SynthesizedStage, synthTimeoutMs } from './synth-fixture.ts';
+
+/** Registered by stacks.test.ts, which synthesizes each stage once for all of its checks. */
+export function registerApiStackChecks(): void {
+  describe('api', () => {
+    let prod: SynthesizedStage;
+    beforeAll(() => {
+      prod = synthStage('prod');
+    }, synthTimeoutMs);
+
+    const functionEnv = (s: SynthesizedStage, domain: string) => {
+      const fn = s.stage.api.functions.get(domain)!;
+      const id = s.stage.api.getLogicalId(fn.fn.node.defaultChild as never);
+      return (resourcesOf(s.templates.api)[id]!.Properties as any).Environment.Variables as Record<string, unknown>;
+    };
+
+    describe('api stack: AppSync', () => {
+      it('defaults to OPENID_CONNECT (the auth service) with API_KEY for public reads', () => {
+        prod.templates.api.hasResourceProperties('AWS::AppSync::GraphQLApi', {
+          AuthenticationType: 'OPENID_CONNECT',
+          OpenIDConnectConfig: Match.objectLike({ Issuer: Match.anyValue(), ClientId: oidcAudience }),
+          AdditionalAuthenticationProviders: [{ AuthenticationType: 'API_KEY' }],
+          XrayEnabled: true,
+          IntrospectionConfig: 'DISABLED',
+          LogConfig: Match.objectLike({ FieldLogLevel: 'ERROR', ExcludeVerboseContent: true }),
+        });
+        prod.templates.api.resourceCountIs('AWS::AppSync::ApiKey', 1);
+      });
+
+      it('trusts the issuer the auth Lambda signs with', () => {
+        const api = Object.values(resourcesOf(prod.templates.api, 'AWS::AppSync::GraphQLApi'))[0]!.Properties as any;
+        const env = functionEnv(prod, 'auth');
+        expect(env.AUTH_ISSUER).toEqual(api.OpenIDConnectConfig.Issuer);
+        expect(env.AUTH_AUDIENCE).toBe(oidcAudience);
+        expect(JSON.stringify(api.OpenIDConnectConfig.Issuer)).toContain('.execute-api.');
+      });
+
+      it('takes an explicit issuer (custom auth domain) from options', () => {
+        const custom = synthStage('dev', { authIssuer: 'https://auth.rastup.example' }, 'dev:issuer');
+        custom.templates.api.hasResourceProperties('AWS::AppSync::GraphQLApi', { OpenIDConnectConfig: Match.objectLike({ Issuer: 'https://auth.rastup.example' }) });
+        expect(functionEnv(custom, 'auth').AUTH_ISSUER).toBe('https://auth.rastup.example');
+      });
+    });
+
+    describe('api stack: domain Lambdas', () => {
+      it('are ARM64 Node 22 with tracing, explicit log groups and source maps', () => {
+        const functions = Object.values(resourcesOf(prod.templates.api, 'AWS::Lambda::Function')).map((f) => f.Properties as any);
+        expect(functions.length).toBe(prod.stage.api.functions.size);
+        for (const fn of functions) {
+          expect(fn.Runtime).toBe('nodejs22.x');
+          expect(fn.Architectures).toEqual(['arm64']);
+          expect(fn.TracingConfig).toEqual({ Mode: 'Active' });
+          expect(fn.LoggingConfig.LogGroup).toBeDefined();
+          expect(fn.Environment.Variables.NODE_OPTIONS).toBe('--enable-source-maps');
+          expect(fn.VpcConfig.SubnetIds.length).toBe(3);
+        }
+        prod.templates.api.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
+      });
+
+      it('bind sets each resource variable the domain uses (auth: database, control table, bus, mail)', () => {
+        const env = functionEnv(prod, 'auth');
+        expect(env[controlTable.envVar]).toBe('rastup-prod-control');
+        for (const key of ['DB_PROXY_ENDPOINT', 'DB_SECRET_ARN', 'DB_NAME', 'EVENT_BUS_NAME', 'MAIL_FROM', 'STAGE']) expect(env, key).toHaveProperty(key);
+        const platform = functionEnv(prod, 'platform');
+        expect(platform).not.toHaveProperty(controlTable.envVar);
+        expect(platform).not.toHaveProperty('EVENT_BUS_NAME');
+      });
+
+      it('a domain using search gets the Typesense nodes and key secret', () => {
+        const env = functionEnv(synthProbeStage('prod'), 'probe');
+        expect(env.TYPESENSE_NODES).toBe([0, 1, 2].map((i) => `typesense-${i}.search.rastup-prod.internal:8108`).join(','));
+        expect(env.TYPESENSE_API_KEY_SECRET_ARN).toBeDefined();
+      });
+    });
+
+    describe('api stack: REST and WAF', () => {
+      it('throttles the stage and traces and logs access without bodies', () => {
+        prod.templates.api.hasResourceProperties('AWS::ApiGateway::Stage', {
+          StageName: 'prod',
+          TracingEnabled: true,
+          AccessLogSetting: Match.objectLike({ DestinationArn: Match.anyValue() }),
+          MethodSettings: [Match.objectLike({ ThrottlingRateLimit: 1000, ThrottlingBurstLimit: 2000, DataTraceEnabled: false, LoggingLevel: 'ERROR' })],
+        });
+      });
+
+      it('has a partner usage plan with throttle and quota on the stage', () => {
+        prod.templates.api.hasResourceProperties('AWS::ApiGateway::UsagePlan', {
+          Throttle: { RateLimit: 100, BurstLimit: 200 },
+          Quota: { Limit: 1_000_000, Period: 'MONTH' },
+          ApiStages: [Match.objectLike({ Stage: Match.anyValue() })],
+        });
+      });
+
+      it('puts one web ACL (AWS common rules + per-IP rate rule) in front of both APIs', () => {
+        prod.templates.api.hasResourceProperties('AWS::WAFv2::WebACL', {
+          Scope: 'REGIONAL',
+          Rules: [
+            Match.objectLike({ Statement: { ManagedRuleGroupStatement: { VendorName: 'AWS', Name: 'AWSManagedRulesCommonRuleSet' } } }),
+            Match.objectLike({ Action: { Block: {} }, Statement: { RateBasedStatement: { Limit: 3000, AggregateKeyType: 'IP' } } }),
+          ],
+        });
+        const associations = Object.values(resourcesOf(prod.templates.api, 'AWS::WAFv2::WebACLAssociation')).map((a) => JSON.stringify((a.Properties as any).ResourceArn));
+        expect(associations).toHaveLength(2);
+        expect(associations.some((arn) => arn.includes('GraphqlApi') || arn.includes('Graphql'))).toBe(true);
+        expect(associations.some((arn) => arn.includes('/stages/'))).toBe(true);
+      });
+    });
+  });
+}

@@ -1,0 +1,156 @@
+/**
+ * The local stack and the CDK stacks must take tables, buckets, resolvers and routes from
+ * infra/definitions. These tests compare the synthesized templates with the definitions and
+ * with what the local stack builds from them (createTableInput), so a divergence fails here.
+ */
+import { Kind, parse, type ObjectTypeDefinitionNode, type ObjectTypeExtensionNode } from 'graphql';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buckets } from '../../definitions/buckets.ts';
+import { domains, graphqlResolvers, restRoutes } from '../../definitions/domains.ts';
+import { loadSchemaSdl } from '../../definitions/schema.ts';
+import { tables } from '../../definitions/tables.ts';
+import { createTableInput } from '../../local/dynamodb.ts';
+import { resourcesOf, synthStage, type SynthesizedStage, synthTimeoutMs } from './synth-fixture.ts';
+
+/** Registered by guardrails.test.ts, which synthesizes each stage once for all of its checks. */
+export function registerDefinitionsDriftChecks(): void {
+  describe('definitions-drift', () => {
+    let dev: SynthesizedStage;
+    beforeAll(() => {
+      dev = synthStage('dev');
+    }, synthTimeoutMs);
+
+    const byName = <T extends { AttributeName?: string; IndexName?: string }>(items: readonly T[] = []) =>
+      [...items].sort((a, b) => String(a.IndexName ?? a.AttributeName).localeCompare(String(b.IndexName ?? b.AttributeName)));
+
+    describe('DynamoDB tables follow infra/definitions/tables.ts', () => {
+      it('creates exactly one table per spec', () => {
+        const names = Object.values(resourcesOf(dev.templates.data, 'AWS::DynamoDB::Table')).map((table) => table.Properties?.TableName);
+        expect(names.sort()).toEqual(tables.map((spec) => `rastup-dev-${spec.id}`).sort());
+      });
+
+      for (const spec of tables) {
+        it(`${spec.id}: keys, GSIs and TTL equal the spec and the local stack's CreateTable input`, () => {
+          const table = Object.values(resourcesOf(dev.templates.data, 'AWS::DynamoDB::Table')).find((t) => t.Properties?.TableName === `rastup-dev-${spec.id}`);
+          expect(table, `table rastup-dev-${spec.id}`).toBeDefined();
+          const props = table!.Properties as Record<string, any>;
+          const local = createTableInput('dev', spec);
+
+          expect(props.KeySchema).toEqual(local.KeySchema);
+          expect(byName(props.AttributeDefinitions)).toEqual(byName(local.AttributeDefinitions));
+          expect(props.BillingMode).toBe(local.BillingMode);
+          const cdkIndexes = byName<any>(props.GlobalSecondaryIndexes ?? []).map((index) => ({
+            IndexName: index.IndexName,
+            KeySchema: index.KeySchema,
+            Projection: index.Projection,
+          }));
+          expect(cdkIndexes).toEqual(byName<any>(local.GlobalSecondaryIndexes ?? []));
+          expect(cdkIndexes.map((index) => index.IndexName)).toEqual(spec.globalIndexes.map((index) => index.indexName).sort());
+          if (spec.ttlAttribute) {
+            expect(props.TimeToLiveSpecification).toEqual({ AttributeName: spec.ttlAttribute, Enabled: true });
+          } else {
+            expect(props.TimeToLiveSpecification).toBeUndefined();
+          }
+        });
+      }
+    });
+
+    describe('S3 buckets follow infra/definitions/buckets.ts', () => {
+      for (const spec of buckets) {
+        it(`${spec.id}: lifecycle, CORS and CDN exposure equal the spec`, () => {
+          const { bucket } = dev.stage.data.buckets.get(spec.id)!;
+          const logicalId = dev.stage.data.getLogicalId(bucket.node.defaultChild as never);
+          const props = resourcesOf(dev.templates.data)[logicalId]!.Properties as Record<string, any>;
+          const rules = props.LifecycleConfiguration.Rules as any[];
+
+          for (const expiration of spec.expirations) {
+            expect(rules).toContainEqual(expect.objectContaining({ Prefix: expiration.prefix, ExpirationInDays: expiration.days, Status: 'Enabled' }));
+          }
+          expect(rules.filter((rule) => rule.ExpirationInDays !== undefined)).toHaveLength(spec.expirations.length);
+          const transitions = rules.flatMap((rule) => rule.Transitions ?? []);
+          expect(transitions).toEqual(
+            spec.infrequentAccessAfterDays === undefined ? [] : [{ StorageClass: 'STANDARD_IA', TransitionInDays: spec.infrequentAccessAfterDays }],
+          );
+
+          if (spec.browserUploads) {
+            const [cors] = props.CorsConfiguration.CorsRules;
+            expect(cors.AllowedMethods).toEqual(['POST', 'PUT']);
+            expect(cors.AllowedHeaders).toEqual(['content-type', 'content-length', 'x-amz-*']);
+            expect(cors.ExposedHeaders).toEqual(['ETag']);
+            expect(cors.AllowedOrigins).toEqual(dev.stage.config.webOrigins);
+          } else {
+            expect(props.CorsConfiguration).toBeUndefined();
+          }
+
+          const origins = Object.values(resourcesOf(dev.templates.data, 'AWS::CloudFront::Distribution')).flatMap(
+            (distribution) => (distribution.Properties as any).DistributionConfig.Origins as any[],
+          );
+          const servedByCdn = origins.some((origin) => JSON.stringify(origin.DomainName).includes(logicalId));
+          expect(servedByCdn).toBe(spec.publicThroughCdn);
+        });
+      }
+    });
+
+    describe('AppSync follows graphql/ and graphqlResolvers', () => {
+      const rootFields = (): string[] => {
+        const document = parse(loadSchemaSdl());
+        const roots = new Set(['Query', 'Mutation', 'Subscription']);
+        return document.definitions
+          .filter((node): node is ObjectTypeDefinitionNode | ObjectTypeExtensionNode =>
+            (node.kind === Kind.OBJECT_TYPE_DEFINITION || node.kind === Kind.OBJECT_TYPE_EXTENSION) && roots.has(node.name.value),
+          )
+          .flatMap((node) => (node.fields ?? []).map((field) => `${node.name.value}.${field.name.value}`));
+      };
+
+      it('maps every root field of the merged schema to a domain, and nothing else', () => {
+        expect(rootFields().sort()).toEqual(Object.keys(graphqlResolvers).sort());
+      });
+
+      it('deploys the merged schema text unchanged', () => {
+        dev.templates.api.hasResourceProperties('AWS::AppSync::GraphQLSchema', { Definition: loadSchemaSdl() });
+      });
+
+      it('has one APPSYNC_JS resolver per graphqlResolvers entry, on its domain Lambda', () => {
+        const resolvers = Object.values(resourcesOf(dev.templates.api, 'AWS::AppSync::Resolver')).map((resolver) => resolver.Properties as Record<string, any>);
+        expect(resolvers.map((r) => `${r.TypeName}.${r.FieldName}`).sort()).toEqual(Object.keys(graphqlResolvers).sort());
+        for (const resolver of resolvers) {
+          const domain = graphqlResolvers[`${resolver.TypeName}.${resolver.FieldName}`];
+          expect(resolver.Kind).toBe('UNIT');
+          expect(resolver.Runtime).toEqual({ Name: 'APPSYNC_JS', RuntimeVersion: '1.0.0' });
+          expect(resolver.CodeS3Location).toBeDefined();
+          expect(resolver.DataSourceName).toBe(`${domain}Lambda`);
+        }
+        const dataSources = Object.values(resourcesOf(dev.templates.api, 'AWS::AppSync::DataSource')).map((ds) => ds.Properties as Record<string, any>);
+        for (const domain of new Set(Object.values(graphqlResolvers))) {
+          const dataSource = dataSources.find((ds) => ds.Name === `${domain}Lambda`);
+          expect(dataSource?.Type).toBe('AWS_LAMBDA');
+          const fnLogicalId = dev.stage.api.getLogicalId(dev.stage.api.functions.get(domain)!.fn.node.defaultChild as never);
+          expect(dataSource?.LambdaConfig.LambdaFunctionArn).toEqual({ 'Fn::GetAtt': [fnLogicalId, 'Arn'] });
+        }
+      });
+    });
+
+    describe('API Gateway follows restRoutes', () => {
+      it('has a resource and a {proxy+} child with ANY on the domain Lambda for every prefix', () => {
+        const resources = resourcesOf(dev.templates.api, 'AWS::ApiGateway::Resource');
+        const methods = Object.values(resourcesOf(dev.templates.api, 'AWS::ApiGateway::Method')).map((m) => m.Properties as Record<string, any>);
+        for (const route of restRoutes) {
+          const part = route.prefix.split('/').filter(Boolean).at(-1)!;
+          const [resourceId] = Object.entries(resources).find(([, r]) => r.Properties?.PathPart === part)!;
+          const [proxyId] = Object.entries(resources).find(([, r]) => r.Properties?.PathPart === '{proxy+}' && JSON.stringify(r.Properties?.ParentId).includes(resourceId))!;
+          const fnLogicalId = dev.stage.api.getLogicalId(dev.stage.api.functions.get(route.domain)!.fn.node.defaultChild as never);
+          for (const id of [resourceId, proxyId]) {
+            const method = methods.find((m) => m.ResourceId?.Ref === id && m.HttpMethod === 'ANY');
+            expect(method, `${route.prefix} ANY`).toBeDefined();
+            expect(method!.Integration.Type).toBe('AWS_PROXY');
+            expect(JSON.stringify(method!.Integration.Uri)).toContain(fnLogicalId);
+          }
+        }
+      });
+
+      it('deploys one Lambda per domain with the entry from the map', () => {
+        expect([...dev.stage.api.functions.keys()].sort()).toEqual(Object.keys(domains).sort());
+      });
+    });
+  });
+}

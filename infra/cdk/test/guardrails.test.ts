@@ -1,0 +1,13 @@
+/**
+ * Guardrails over whole stages: definitions drift, cdk-nag AwsSolutions, least privilege.
+ * The checks live in one file per concern (*.checks.ts); this entry runs them in one worker so
+ * each stage is synthesized once (synth-fixture caches per process) instead of once per file.
+ */
+import { registerDefinitionsDriftChecks } from './definitions-drift.checks.ts';
+import { registerCdkNagChecks } from './cdk-nag.checks.ts';
+import { registerIamLeastPrivilegeChecks } from './iam-least-privilege.checks.ts';
+
+registerDefinitionsDriftChecks();
+registerCdkNagChecks();
+registerIamLeastPrivilegeChecks();
+
