@@ -61,13 +61,24 @@ let loading: Promise<{ tf: Tf; model: NsfwModel }> | undefined;
 /** One model per process; tfjs and nsfwjs are imported lazily so AWS bundles never need them. */
 function loadModel(): Promise<{ tf: Tf; model: NsfwModel }> {
   loading ??= (async () => {
-    const tf = await import('@tensorflow/tfjs');
-    await import('@tensorflow/tfjs-backend-wasm');
-    await tf.setBackend('wasm');
-    await tf.ready();
-    const nsfwjs = await import('nsfwjs');
-    const model = (await nsfwjs.load('MobileNetV2')) as unknown as NsfwModel;
-    return { tf, model };
+    // tfjs re-registers its kernels when nsfwjs pulls it in again and says so on console.warn,
+    // hundreds of lines per process; that noise (only that) is dropped while loading.
+    const warn = console.warn;
+    console.warn = (...args: unknown[]) => {
+      if (typeof args[0] === 'string' && /already registered|Hi there|platform .* has already been set/.test(args[0])) return;
+      warn(...args);
+    };
+    try {
+      const tf = await import('@tensorflow/tfjs');
+      await import('@tensorflow/tfjs-backend-wasm');
+      await tf.setBackend('wasm');
+      await tf.ready();
+      const nsfwjs = await import('nsfwjs');
+      const model = (await nsfwjs.load('MobileNetV2')) as unknown as NsfwModel;
+      return { tf, model };
+    } finally {
+      console.warn = warn;
+    }
   })();
   loading.catch(() => (loading = undefined));
   return loading;
