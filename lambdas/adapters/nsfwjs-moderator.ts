@@ -65,7 +65,7 @@ function loadModel(): Promise<{ tf: Tf; model: NsfwModel }> {
     // hundreds of lines per process; that noise (only that) is dropped while loading.
     const warn = console.warn;
     console.warn = (...args: unknown[]) => {
-      if (typeof args[0] === 'string' && /already registered|Hi there|platform .* has already been set/.test(args[0])) return;
+      if (typeof args[0] === 'string' && /already registered|Hi there|platform .* has already been set/i.test(args[0])) return;
       warn(...args);
     };
     try {
