@@ -8,7 +8,7 @@ import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
 import { newId } from '../../lambdas/core/ids.ts';
 import { stackInfo } from '../support/clients.ts';
-import { gqlAs, gqlOk, MEDIA_FIELDS, postToPresigned, sql, uploadImage, waitForMedia } from '../support/graphql.ts';
+import { eventually, gqlAs, gqlOk, MEDIA_FIELDS, postToPresigned, sql, uploadImage, waitForMedia } from '../support/graphql.ts';
 import { testJpeg, testPng } from '../support/images.ts';
 import { mintAccessToken } from '../support/tokens.ts';
 
@@ -199,8 +199,13 @@ describe('portfolio order and cover', () => {
     const stranger = await mintAccessToken({ userId: newId('user'), roles: ['provider'] });
     const hijack = await gqlAs(stranger, `mutation($input: ReorderMediaInput!) { reorderMedia(input: $input) { id } }`, { input: { ownerType: 'PROFILE', ownerId: profile.id, mediaIds: [firstMediaId] } });
     expect(hijack.errors?.[0]?.errorType).toBe('NOT_FOUND');
-    const page = await gqlOk(null, PUBLIC, { slug: profile.slug });
-    // Public pages may be cached for a few seconds; the owner's view above is authoritative.
-    expect(page.publicProfile.portfolio.length).toBeGreaterThanOrEqual(1);
+    // The page of a published profile changed: the indexer hears profile.updated (from the consumer).
+    await eventually(async () => (await sql(`SELECT 1 FROM outbox_events WHERE aggregate_id = $1 AND type = 'profile.updated' AND payload->>'reason' = 'media.reordered'`, [profile.id])).length > 0, 10_000);
+    const page = await eventually(async () => {
+      const answer = await gqlOk(null, PUBLIC, { slug: profile.slug });
+      // Public pages are cached per container for a few seconds.
+      return answer.publicProfile.avatar?.id === second.id ? answer.publicProfile : undefined;
+    }, 10_000);
+    expect(page.portfolio.map((image: { id: string }) => image.id)).toEqual([second.id, firstMediaId]);
   });
 });
