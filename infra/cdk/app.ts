@@ -31,6 +31,7 @@ buildRastupStage(app, stage, {
   region: context('region'),
   availabilityZones: context('azs')?.split(','),
   authIssuer: context('authIssuer'),
+  publicBaseUrl: context('publicBaseUrl'),
   alarmEmail: context('alarmEmail'),
   typesenseVersion: context('typesenseVersion'),
   dockerHubCredentialsSecretName: context('dockerHubCredentialsSecret'),

@@ -8,7 +8,7 @@ import type { DomainSpec } from '../definitions/domains.ts';
 import { loadBudgetsFile, type BudgetsFile } from './finops/budgets-file.ts';
 import { stackId, stageConfig, type StageConfig, type StageName } from './stage-config.ts';
 import { ApiStack } from './stacks/api.stack.ts';
-import { AsyncStack, type EventConsumerSpec } from './stacks/async.stack.ts';
+import { AsyncStack, eventBusName, type EventConsumerSpec, type ScheduledJobSpec } from './stacks/async.stack.ts';
 import { DataStack } from './stacks/data.stack.ts';
 import { NetworkStack } from './stacks/network.stack.ts';
 import { ObservabilityStack } from './stacks/observability.stack.ts';
@@ -20,12 +20,14 @@ export interface RastupStageOptions {
   /** Deploying account; undefined keeps the stacks environment-agnostic (offline synth). */
   readonly account?: string;
   readonly authIssuer?: string;
+  readonly publicBaseUrl?: string;
   readonly alarmEmail?: string;
   readonly typesenseVersion?: string;
   readonly dockerHubCredentialsSecretName?: string;
   readonly budgets?: BudgetsFile;
   /** For tests: maps other than infra/definitions (e.g. a consumer, a domain using every resource). */
   readonly eventConsumers?: readonly EventConsumerSpec[];
+  readonly scheduledJobs?: readonly ScheduledJobSpec[];
   readonly domains?: Readonly<Record<string, DomainSpec>>;
 }
 
@@ -60,36 +62,47 @@ export function buildRastupStage(app: App, stage: StageName, options: RastupStag
   });
   search.addStackDependency(network);
 
-  const resources = { database: data.database, tables: data.tables, buckets: data.buckets, search: search.search };
-
-  const events = new AsyncStack(app, id('async'), {
-    ...common,
-    ...shared,
-    resources,
-    eventConsumers: options.eventConsumers,
-    domains: options.domains,
-    description: `RastUp ${stage}: EventBridge bus, outbox relay, consumer queues`,
-  });
-  events.addStackDependency(data);
-  events.addStackDependency(search);
+  const resources = {
+    database: data.database,
+    tables: data.tables,
+    buckets: data.buckets,
+    search: search.search,
+    eventBusName: eventBusName(stage),
+  };
 
   const api = new ApiStack(app, id('api'), {
     ...common,
     ...shared,
-    resources: { ...resources, eventBus: events.eventBus },
+    resources,
+    mediaPublicBaseUrl: data.mediaPublicBaseUrl,
     authIssuer: options.authIssuer,
+    publicBaseUrl: options.publicBaseUrl,
     domains: options.domains,
     description: `RastUp ${stage}: AppSync, API Gateway REST, WAF, domain Lambdas`,
   });
   api.addStackDependency(data);
   api.addStackDependency(search);
-  api.addStackDependency(events);
+
+  // After the api stack: consumers and jobs read the API's public URLs. Publishers in the api stack
+  // bind the bus by name, so they need nothing from this stack at deploy time.
+  const events = new AsyncStack(app, id('async'), {
+    ...common,
+    ...shared,
+    resources: { ...resources, platformEnvironment: api.platformEnvironment },
+    eventConsumers: options.eventConsumers,
+    scheduledJobs: options.scheduledJobs,
+    domains: options.domains,
+    description: `RastUp ${stage}: EventBridge bus, outbox relay, consumer queues, scheduled jobs`,
+  });
+  events.addStackDependency(data);
+  events.addStackDependency(search);
+  events.addStackDependency(api);
 
   const observability = new ObservabilityStack(app, id('observability'), {
     ...common,
     graphqlApi: api.graphqlApi,
     restApi: api.restApi,
-    functions: [...api.functions.values(), events.outboxRelay, ...events.consumers.map((c) => c.consumer)],
+    functions: [...api.functions.values(), events.outboxRelay, ...events.consumers.map((c) => c.consumer), ...events.jobs],
     deadLetterQueues: events.consumers.map((c) => ({ name: c.name, queue: c.deadLetterQueue })),
     budgets: options.budgets ?? loadBudgetsFile(),
     alarmEmail: options.alarmEmail,
@@ -98,15 +111,15 @@ export function buildRastupStage(app: App, stage: StageName, options: RastupStag
   observability.addStackDependency(api);
   observability.addStackDependency(events);
 
-  for (const stack of [network, data, search, events, api, observability]) {
+  for (const stack of [network, data, search, api, events, observability]) {
     // `stage` is also a cost-allocation tag: the budgets filter on it.
     Tags.of(stack).add('project', 'rastup');
     Tags.of(stack).add('stage', stage);
   }
   // Lambda spend for the lambda-monthly budget (seed 001 AC.1 filters on service:lambda).
-  for (const fn of [...api.functions.values(), events.outboxRelay, ...events.consumers.map((c) => c.consumer)]) {
+  for (const fn of [...api.functions.values(), events.outboxRelay, ...events.consumers.map((c) => c.consumer), ...events.jobs]) {
     Tags.of(fn).add('service', 'lambda');
   }
 
-  return { config, network, data, search, async: events, api, observability };
+  return { config, network, data, search, api, async: events, observability };
 }

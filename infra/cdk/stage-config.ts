@@ -55,6 +55,8 @@ export interface StageConfig {
     /** WAF rate-based rule: requests per client IP per 5 minutes. */
     readonly wafRequestsPer5MinPerIp: number;
   };
+  /** The web app's origin (canonical URLs, JSON-LD). */
+  readonly webBaseUrl: string;
   /** Browser origins allowed to upload through presigned POST/PUT (bucket CORS). */
   readonly webOrigins: readonly string[];
   /** Percent of ops/finops/budgets.yml amounts (seed 001 AC.1 figures are for production). */
@@ -83,6 +85,7 @@ const stageConfigs: Record<StageName, StageConfig> = {
     dynamoDeletionProtection: false,
     typesense: { nodes: 1, cpu: 512, memoryMiB: 1024 },
     api: { rateLimit: 50, burstLimit: 100, wafRequestsPer5MinPerIp: 2000 },
+    webBaseUrl: 'https://dev.rastup.com',
     webOrigins: ['http://localhost:3000', 'https://dev.rastup.com'],
     budgetScalePercent: 10,
     costAnomalyMonitor: false,
@@ -100,6 +103,7 @@ const stageConfigs: Record<StageName, StageConfig> = {
     dynamoDeletionProtection: false,
     typesense: { nodes: 1, cpu: 1024, memoryMiB: 2048 },
     api: { rateLimit: 200, burstLimit: 400, wafRequestsPer5MinPerIp: 2000 },
+    webBaseUrl: 'https://stage.rastup.com',
     webOrigins: ['https://stage.rastup.com'],
     budgetScalePercent: 25,
     costAnomalyMonitor: false,
@@ -118,6 +122,7 @@ const stageConfigs: Record<StageName, StageConfig> = {
     dynamoDeletionProtection: true,
     typesense: { nodes: 3, cpu: 2048, memoryMiB: 4096 },
     api: { rateLimit: 1000, burstLimit: 2000, wafRequestsPer5MinPerIp: 3000 },
+    webBaseUrl: 'https://rastup.com',
     webOrigins: ['https://rastup.com', 'https://www.rastup.com'],
     budgetScalePercent: 100,
     costAnomalyMonitor: true,

@@ -15,6 +15,8 @@ export interface DomainSpec {
     readonly notifications?: boolean;
     /** Typesense (the search stack's nodes and API key secret). */
     readonly search?: boolean;
+    /** Image moderation (Rekognition DetectModerationLabels in AWS). */
+    readonly moderation?: boolean;
   };
   readonly memoryMb?: number;
   readonly timeoutSeconds?: number;
@@ -42,7 +44,7 @@ export const domains = {
   mediaWorker: {
     // The heavy half: sharp (native libvips, linux-arm64 build) and Rekognition; tfjs/nsfwjs only locally.
     entry: 'lambdas/media/media-worker.handler.ts',
-    uses: { database: true, buckets: ['media-originals', 'media-public'] },
+    uses: { database: true, buckets: ['media-originals', 'media-public'], moderation: true },
     memoryMb: 2048,
     timeoutSeconds: 120,
   },

@@ -3,7 +3,6 @@
  * event consumers of a domain go through this one function, so they always see the same config.
  */
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { BucketSpec } from '../../definitions/buckets.ts';
 import type { DomainSpec } from '../../definitions/domains.ts';
@@ -12,8 +11,10 @@ import type { StageConfig } from '../stage-config.ts';
 import {
   bucketBinding,
   databaseBinding,
+  environmentBinding,
   eventBusBinding,
   mailBinding,
+  moderationBinding,
   searchBinding,
   tableBinding,
   type DatabaseHandle,
@@ -26,11 +27,15 @@ export interface SharedResources {
   readonly tables: ReadonlyMap<string, { spec: TableSpec; table: ITable }>;
   readonly buckets: ReadonlyMap<string, { spec: BucketSpec; bucket: IBucket }>;
   readonly search: SearchHandle;
-  readonly eventBus?: IEventBus;
+  /** Physical name of the stage's EventBridge bus (created by the async stack). */
+  readonly eventBusName: string;
+  /** Values every domain Lambda reads (public URLs, OIDC issuer and audience). */
+  readonly platformEnvironment: Readonly<Record<string, string>>;
 }
 
-export function bindDomainResources(fn: RastupFunction, domain: DomainSpec, resources: SharedResources, config: StageConfig): void {
+export function bindDomainResources(fn: RastupFunction, domain: Pick<DomainSpec, 'uses'>, resources: SharedResources, config: StageConfig): void {
   const { uses } = domain;
+  fn.bind(environmentBinding(resources.platformEnvironment));
   if (uses.database) fn.bind(databaseBinding(resources.database));
   for (const id of uses.tables ?? []) {
     const entry = resources.tables.get(id);
@@ -42,10 +47,8 @@ export function bindDomainResources(fn: RastupFunction, domain: DomainSpec, reso
     if (!entry) throw new Error(`${fn.functionName}: uses bucket "${id}", which infra/definitions/buckets.ts does not define`);
     fn.bind(bucketBinding(entry.spec, entry.bucket));
   }
-  if (uses.eventBus) {
-    if (!resources.eventBus) throw new Error(`${fn.functionName}: uses the event bus, which is not available here`);
-    fn.bind(eventBusBinding(resources.eventBus));
-  }
+  if (uses.eventBus) fn.bind(eventBusBinding(resources.eventBusName));
   if (uses.notifications) fn.bind(mailBinding(config.mailFromAddress));
   if (uses.search) fn.bind(searchBinding(resources.search));
+  if (uses.moderation) fn.bind(moderationBinding());
 }

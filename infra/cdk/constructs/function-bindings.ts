@@ -5,7 +5,7 @@
  */
 import { Arn, Stack } from 'aws-cdk-lib';
 import { Table, type CfnTable, type ITable } from 'aws-cdk-lib/aws-dynamodb';
-import type { IEventBus } from 'aws-cdk-lib/aws-events';
+import { EventBus } from 'aws-cdk-lib/aws-events';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Bucket, type CfnBucket, type IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -90,11 +90,29 @@ export function databaseBinding(db: DatabaseHandle): FunctionBinding {
   };
 }
 
-export function eventBusBinding(bus: IEventBus): FunctionBinding {
+/** The bus is bound by its physical name (fixed per stage), like tables and buckets. */
+export function eventBusBinding(busName: string): FunctionBinding {
   return {
     bindTo(fn) {
-      fn.addEnvironment('EVENT_BUS_NAME', bus.eventBusName);
-      bus.grantPutEventsTo(fn.fn);
+      fn.addEnvironment('EVENT_BUS_NAME', busName);
+      EventBus.fromEventBusName(fn, 'EventBus', busName).grantPutEventsTo(fn.fn);
+    },
+  };
+}
+
+/** Image moderation: Rekognition DetectModerationLabels on image bytes. */
+export function moderationBinding(): FunctionBinding {
+  return {
+    bindTo(fn) {
+      fn.addEnvironment('MODERATION_ADAPTER', 'rekognition');
+      fn.fn.addToRolePolicy(new PolicyStatement({ actions: ['rekognition:DetectModerationLabels'], resources: ['*'] }));
+      acknowledgeNag(fn.fn, [
+        {
+          id: 'AwsSolutions-IAM5',
+          reason: 'rekognition:DetectModerationLabels on image bytes has no resource to scope to (resource-level permissions exist only for custom adapters).',
+          appliesTo: ['Resource::*'],
+        },
+      ]);
     },
   };
 }
@@ -121,6 +139,8 @@ export function mailBinding(fromAddress: string): FunctionBinding {
     bindTo(fn) {
       const domain = fromAddress.slice(fromAddress.indexOf('@') + 1);
       fn.addEnvironment('MAIL_FROM', fromAddress);
+      // AWS stages send through SES; the notifier refuses to start without an adapter for the mode.
+      fn.addEnvironment('NOTIFICATIONS_MODE', 'ses');
       fn.fn.addToRolePolicy(
         new PolicyStatement({
           actions: ['ses:SendEmail', 'ses:SendRawEmail'],

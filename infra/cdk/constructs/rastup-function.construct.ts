@@ -3,7 +3,9 @@
  * consumer goes through here, so runtime, architecture, bundling, logging and tracing cannot drift
  * between functions, and wiring a resource is one `bind` call (env var + least-privilege grant).
  */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { buildSync } from 'esbuild';
 import { Duration, Stack } from 'aws-cdk-lib';
 import type { ISecurityGroup, IVpc } from 'aws-cdk-lib/aws-ec2';
 import { SubnetType } from 'aws-cdk-lib/aws-ec2';
@@ -35,6 +37,44 @@ export interface RastupFunctionProps {
   readonly environment?: Record<string, string>;
 }
 
+/**
+ * Packages with platform binaries: never bundled; installed for linux/arm64 (the Lambda platform)
+ * into the asset of each function whose code imports them, at the version the lockfile resolved.
+ */
+export const nativeModules = ['sharp'] as const;
+
+/** Local stand-ins (the local stack's moderation on tfjs/nsfwjs): never deployed, never bundled. */
+export const localOnlyModules = ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', 'nsfwjs'] as const;
+
+const nativeImportsCache = new Map<string, string[]>();
+
+/** Which native modules an entry's code reaches, from esbuild's own dependency graph. */
+export function nativeModulesImportedBy(entryPath: string): string[] {
+  const cached = nativeImportsCache.get(entryPath);
+  if (cached) return cached;
+  const result = buildSync({
+    entryPoints: [entryPath],
+    bundle: true,
+    write: false,
+    metafile: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node22',
+    mainFields: ['module', 'main'],
+    external: [...nativeModules, ...localOnlyModules],
+    logLevel: 'silent',
+  });
+  const imported = new Set(Object.values(result.metafile.inputs).flatMap((input) => input.imports.filter((i) => i.external).map((i) => i.path)));
+  const found = nativeModules.filter((name) => imported.has(name));
+  nativeImportsCache.set(entryPath, found);
+  return found;
+}
+
+function installedVersion(name: string): string {
+  const manifest = JSON.parse(readFileSync(join(repositoryRoot, 'node_modules', name, 'package.json'), 'utf8')) as { version: string };
+  return manifest.version;
+}
+
 /** The metadata key the bundle-size bench uses to find this project's functions in a synthesized template. */
 export const functionNameMetadataKey = 'rastup:function';
 
@@ -42,6 +82,8 @@ export class RastupFunction extends Construct {
   readonly fn: NodejsFunction;
   readonly logGroup: LogGroup;
   readonly functionName: string;
+  /** Native packages installed beside the bundle (see nativeModules). */
+  readonly nativeModules: readonly string[];
 
   constructor(scope: Construct, id: string, props: RastupFunctionProps) {
     super(scope, id);
@@ -55,8 +97,21 @@ export class RastupFunction extends Construct {
       removalPolicy: config.statefulRemovalPolicy,
     });
 
+    const entryPath = join(repositoryRoot, props.entry);
+    const native = nativeModulesImportedBy(entryPath);
+    // npm picks the linux-arm64 optional binaries (@img/sharp-linux-arm64, libvips) whatever the
+    // build machine is; --prefer-offline keeps repeated synths on the local npm cache.
+    const installNative = (outputDir: string): string[] =>
+      native.length === 0
+        ? []
+        : [
+            `npm install --prefix "${outputDir}" --no-save --no-package-lock --no-audit --no-fund --prefer-offline --silent --os=linux --cpu=arm64 --libc=glibc ${native
+              .map((name) => `${name}@${installedVersion(name)}`)
+              .join(' ')}`,
+          ];
+
     this.fn = new NodejsFunction(this, 'Handler', {
-      entry: join(repositoryRoot, props.entry),
+      entry: entryPath,
       handler: 'handler',
       runtime: Runtime.NODEJS_22_X,
       architecture: Architecture.ARM_64,
@@ -86,15 +141,22 @@ export class RastupFunction extends Construct {
         format: OutputFormat.ESM,
         mainFields: ['module', 'main'],
         // Bundle AWS SDK v3 instead of using the runtime's copy: the version we test is the version
-        // we run, and tree-shaking keeps only the clients a function imports.
-        externalModules: [],
+        // we run, and tree-shaking keeps only the clients a function imports. Only native and
+        // local-only packages stay out of the bundle.
+        externalModules: [...nativeModules, ...localOnlyModules],
         // ESM output still meets CommonJS dependencies (pg) that call require() for Node built-ins.
         banner: "import{createRequire as __rastupCreateRequire}from'node:module';const require=__rastupCreateRequire(import.meta.url);",
         // Local esbuild (a devDependency) bundles; no Docker is involved.
         forceDockerBundling: false,
+        commandHooks: {
+          beforeBundling: () => [],
+          beforeInstall: () => [],
+          afterBundling: (_inputDir, outputDir) => installNative(outputDir),
+        },
       },
     });
 
+    this.nativeModules = native;
     (this.fn.node.defaultChild as CfnFunction).addMetadata(functionNameMetadataKey, props.name);
 
     acknowledgeNag(

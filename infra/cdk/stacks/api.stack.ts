@@ -42,7 +42,6 @@ import {
 } from '../../definitions/domains.ts';
 import { loadSchemaSdl } from '../../definitions/schema.ts';
 import { bindDomainResources, type SharedResources } from '../constructs/domain-wiring.ts';
-import { environmentBinding } from '../constructs/function-bindings.ts';
 import { RastupFunction, repositoryRoot } from '../constructs/rastup-function.construct.ts';
 import type { StageConfig } from '../stage-config.ts';
 
@@ -58,10 +57,14 @@ export interface ApiStackProps extends StackProps {
   readonly config: StageConfig;
   readonly vpc: IVpc;
   readonly lambdaSecurityGroup: ISecurityGroup;
-  readonly resources: SharedResources;
+  readonly resources: Omit<SharedResources, 'platformEnvironment'>;
+  /** Public base URL of the CloudFront distribution serving SFW media variants. */
+  readonly mediaPublicBaseUrl: string;
+  /** This API's public origin (a custom domain); defaults to the stage's REST API URL. */
+  readonly publicBaseUrl?: string;
   /**
    * The OIDC issuer (the auth service's public base URL, e.g. a custom domain). Without it the
-   * issuer is this stage's own REST API URL, which serves /.well-known/openid-configuration.
+   * issuer is the public base URL, whose /.well-known/openid-configuration the auth Lambda serves.
    */
   readonly authIssuer?: string;
   /** Defaults to infra/definitions; tests pass their own maps. */
@@ -77,6 +80,8 @@ export class ApiStack extends Stack {
   readonly restApi: RestApi;
   readonly authIssuer: string;
   readonly webAcl: CfnWebACL;
+  /** Values every domain Lambda reads; the async stack gives them to consumers and jobs too. */
+  readonly platformEnvironment: Readonly<Record<string, string>>;
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     super(scope, id, props);
@@ -106,10 +111,19 @@ export class ApiStack extends Stack {
         accessLogFormat: AccessLogFormat.jsonWithStandardFields(),
       },
     });
-    this.authIssuer =
-      props.authIssuer ?? Fn.join('', ['https://', this.restApi.restApiId, '.execute-api.', Aws.REGION, '.', Aws.URL_SUFFIX, '/', config.stage]);
+    const publicBaseUrl =
+      props.publicBaseUrl ?? Fn.join('', ['https://', this.restApi.restApiId, '.execute-api.', Aws.REGION, '.', Aws.URL_SUFFIX, '/', config.stage]);
+    this.authIssuer = props.authIssuer ?? publicBaseUrl;
+    this.platformEnvironment = {
+      AUTH_ISSUER: this.authIssuer,
+      AUTH_AUDIENCE: oidcAudience,
+      PUBLIC_BASE_URL: publicBaseUrl,
+      PUBLIC_WEB_BASE_URL: config.webBaseUrl,
+      MEDIA_PUBLIC_BASE_URL: props.mediaPublicBaseUrl,
+    };
+    const resources: SharedResources = { ...props.resources, platformEnvironment: this.platformEnvironment };
 
-    // ---- One Lambda per domain ---------------------------------------------------------------------
+    // ---- One Lambda per domain the API maps to (worker-only domains live in the async stack) -------
     const functions = new Map<string, RastupFunction>();
     const functionFor = (domainName: string): RastupFunction => {
       const existing = functions.get(domainName);
@@ -124,13 +138,11 @@ export class ApiStack extends Stack {
         timeoutSeconds: domain.timeoutSeconds,
         vpc: props.vpc,
         securityGroup: props.lambdaSecurityGroup,
-      }).bind(environmentBinding({ AUTH_ISSUER: this.authIssuer, AUTH_AUDIENCE: oidcAudience }));
-      bindDomainResources(fn, domain, props.resources, config);
+      });
+      bindDomainResources(fn, domain, resources, config);
       functions.set(domainName, fn);
       return fn;
     };
-    // Every domain is deployed, even one with no field or route yet (its consumers may need it next).
-    for (const name of Object.keys(domainSpecs)) functionFor(name);
     this.functions = functions;
 
     // ---- REST routes: `<prefix>` and `<prefix>/{proxy+}` to the domain ----------------------------

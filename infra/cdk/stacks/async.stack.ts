@@ -13,13 +13,30 @@ import { Queue, QueueEncryption, type IQueue } from 'aws-cdk-lib/aws-sqs';
 import { StringParameter } from 'aws-cdk-lib/aws-ssm';
 import { acknowledgeNag } from '../constructs/cdk-nag.ts';
 import type { Construct } from 'constructs';
-import { domains as domainDefinitions, eventConsumers as consumerDefinitions, type DomainSpec } from '../../definitions/domains.ts';
+import {
+  domains as domainDefinitions,
+  eventConsumers as consumerDefinitions,
+  scheduledJobs as jobDefinitions,
+  type DomainSpec,
+} from '../../definitions/domains.ts';
 import { bindDomainResources, type SharedResources } from '../constructs/domain-wiring.ts';
 import { databaseBinding, eventBusBinding } from '../constructs/function-bindings.ts';
 import { RastupFunction } from '../constructs/rastup-function.construct.ts';
 import type { StageConfig } from '../stage-config.ts';
 
 export const outboxRelayEntry = 'lambdas/platform/outbox-relay.handler.ts';
+
+/** The bus has a fixed name per stage, so Lambdas in other stacks bind it by name (no export to pin). */
+export function eventBusName(stage: string): string {
+  return `rastup-${stage}`;
+}
+
+export interface ScheduledJobSpec {
+  readonly name: string;
+  readonly entry: string;
+  readonly schedule: string;
+  readonly uses: DomainSpec['uses'];
+}
 
 export interface EventConsumerSpec {
   readonly name: string;
@@ -31,9 +48,10 @@ export interface AsyncStackProps extends StackProps {
   readonly config: StageConfig;
   readonly vpc: IVpc;
   readonly lambdaSecurityGroup: ISecurityGroup;
-  readonly resources: Omit<SharedResources, 'eventBus'>;
+  readonly resources: SharedResources;
   /** Defaults to infra/definitions; tests pass their own to prove every consumer gets its queue pair. */
   readonly eventConsumers?: readonly EventConsumerSpec[];
+  readonly scheduledJobs?: readonly ScheduledJobSpec[];
   readonly domains?: Readonly<Record<string, DomainSpec>>;
 }
 
@@ -48,13 +66,14 @@ export class AsyncStack extends Stack {
   readonly eventBus: EventBus;
   readonly outboxRelay: RastupFunction;
   readonly consumers: readonly ConsumerQueues[];
+  readonly jobs: readonly RastupFunction[];
 
   constructor(scope: Construct, id: string, props: AsyncStackProps) {
     super(scope, id, props);
     const { config } = props;
     const domainSpecs: Readonly<Record<string, DomainSpec>> = props.domains ?? domainDefinitions;
 
-    this.eventBus = new EventBus(this, 'Bus', { eventBusName: `rastup-${config.stage}` });
+    this.eventBus = new EventBus(this, 'Bus', { eventBusName: props.resources.eventBusName });
     // An archive lets operators replay a window of events after a consumer bug (consumers are idempotent).
     this.eventBus.archive('Archive', {
       archiveName: `rastup-${config.stage}-events`,
@@ -62,7 +81,7 @@ export class AsyncStack extends Stack {
       retention: config.eventArchiveRetention,
     });
 
-    const resources: SharedResources = { ...props.resources, eventBus: this.eventBus };
+    const { resources } = props;
 
     this.outboxRelay = new RastupFunction(this, 'OutboxRelay', {
       config,
@@ -71,7 +90,7 @@ export class AsyncStack extends Stack {
       timeoutSeconds: 55,
       vpc: props.vpc,
       securityGroup: props.lambdaSecurityGroup,
-    }).bind(databaseBinding(resources.database), eventBusBinding(this.eventBus));
+    }).bind(databaseBinding(resources.database), eventBusBinding(resources.eventBusName));
     // Each run drains what committed since the last one; a minute bounds event latency (Appendix V
     // index freshness ≤ 5 min) while the relay's row locks keep overlapping runs from double-sending.
     new Rule(this, 'OutboxRelaySchedule', {
@@ -125,6 +144,24 @@ export class AsyncStack extends Stack {
       consumers.push({ name: spec.name, queue, deadLetterQueue, consumer });
     }
     this.consumers = consumers;
+
+    this.jobs = (props.scheduledJobs ?? jobDefinitions).map((job) => {
+      const fn = new RastupFunction(this, `${job.name}-job`, {
+        config,
+        name: job.name,
+        entry: job.entry,
+        timeoutSeconds: 300,
+        vpc: props.vpc,
+        securityGroup: props.lambdaSecurityGroup,
+      });
+      bindDomainResources(fn, { uses: job.uses }, resources, config);
+      new Rule(this, `${job.name}-schedule`, {
+        description: `Scheduled job ${job.name}`,
+        schedule: Schedule.expression(job.schedule),
+        targets: [new LambdaFunction(fn.fn, { retryAttempts: 2 })],
+      });
+      return fn;
+    });
 
     new StringParameter(this, 'EventBusName', {
       parameterName: `/rastup/${config.stage}/events/bus-name`,

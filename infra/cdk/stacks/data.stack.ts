@@ -53,6 +53,8 @@ export class DataStack extends Stack {
   readonly tables: ReadonlyMap<string, { spec: TableSpec; table: ITable }>;
   readonly buckets: ReadonlyMap<string, { spec: BucketSpec; bucket: IBucket }>;
   readonly mediaDistribution?: Distribution;
+  /** https://<distribution domain>: where the SFW variants are served. */
+  readonly mediaPublicBaseUrl: string;
 
   constructor(scope: Construct, id: string, props: DataStackProps) {
     super(scope, id, props);
@@ -257,6 +259,8 @@ export class DataStack extends Stack {
       }
     }
     this.buckets = bucketMap;
+    if (!this.mediaDistribution) throw new Error('No bucket is served through the CDN (infra/definitions/buckets.ts publicThroughCdn)');
+    this.mediaPublicBaseUrl = `https://${this.mediaDistribution.distributionDomainName}`;
 
     new StringParameter(this, 'DbProxyEndpoint', {
       parameterName: `/rastup/${config.stage}/db/proxy-endpoint`,

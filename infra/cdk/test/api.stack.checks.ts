@@ -64,16 +64,40 @@ export function registerApiStackChecks(): void {
       it('bind sets each resource variable the domain uses (auth: database, control table, bus, mail)', () => {
         const env = functionEnv(prod, 'auth');
         expect(env[controlTable.envVar]).toBe('rastup-prod-control');
-        for (const key of ['DB_PROXY_ENDPOINT', 'DB_SECRET_ARN', 'DB_NAME', 'EVENT_BUS_NAME', 'MAIL_FROM', 'STAGE']) expect(env, key).toHaveProperty(key);
+        for (const key of ['DB_PROXY_ENDPOINT', 'DB_SECRET_ARN', 'DB_NAME', 'EVENT_BUS_NAME', 'MAIL_FROM', 'NOTIFICATIONS_MODE', 'STAGE']) expect(env, key).toHaveProperty(key);
+        expect(env.EVENT_BUS_NAME).toBe('rastup-prod');
         const platform = functionEnv(prod, 'platform');
         expect(platform).not.toHaveProperty(controlTable.envVar);
         expect(platform).not.toHaveProperty('EVENT_BUS_NAME');
       });
 
       it('a domain using search gets the Typesense nodes and key secret', () => {
-        const env = functionEnv(synthProbeStage('prod'), 'probe');
+        // The probe domain has no API field, so it runs as an event consumer (async stack).
+        const probe = synthProbeStage('prod');
+        const consumer = probe.stage.async.consumers.find((c) => c.name === 'probe-indexer')!.consumer;
+        const id = probe.stage.async.getLogicalId(consumer.fn.node.defaultChild as never);
+        const env = (resourcesOf(probe.templates.async)[id]!.Properties as any).Environment.Variables;
         expect(env.TYPESENSE_NODES).toBe([0, 1, 2].map((i) => `typesense-${i}.search.rastup-prod.internal:8108`).join(','));
         expect(env.TYPESENSE_API_KEY_SECRET_ARN).toBeDefined();
+      });
+
+      it('every domain Lambda gets the platform URLs its config reads at cold start', () => {
+        for (const domain of prod.stage.api.functions.keys()) {
+          const env = functionEnv(prod, domain);
+          expect(env.PUBLIC_WEB_BASE_URL, domain).toBe('https://rastup.com');
+          const media = JSON.stringify(env.MEDIA_PUBLIC_BASE_URL);
+          expect(media, domain).toContain('"https://"');
+          expect(media, domain).toMatch(/Cdnmediapublic\w*DomainName/);
+          expect(env.PUBLIC_BASE_URL, domain).toEqual(env.AUTH_ISSUER);
+        }
+      });
+
+      it('installs sharp for linux-arm64 beside the bundle only where the code imports it', () => {
+        const worker = prod.stage.async.consumers.find((c) => c.name === 'media-moderation')!.consumer;
+        expect(worker.nativeModules).toEqual(['sharp']);
+        for (const fn of prod.stage.api.functions.values()) expect(fn.nativeModules, fn.functionName).toEqual([]);
+        const workerEnv = (resourcesOf(prod.templates.async)[prod.stage.async.getLogicalId(worker.fn.node.defaultChild as never)]!.Properties as any).Environment.Variables;
+        expect(workerEnv.MODERATION_ADAPTER).toBe('rekognition');
       });
     });
 

@@ -6,7 +6,7 @@
 import { Kind, parse, type ObjectTypeDefinitionNode, type ObjectTypeExtensionNode } from 'graphql';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buckets } from '../../definitions/buckets.ts';
-import { domains, graphqlResolvers, restRoutes } from '../../definitions/domains.ts';
+import { domains, eventConsumers, graphqlResolvers, restRoutes, scheduledJobs } from '../../definitions/domains.ts';
 import { loadSchemaSdl } from '../../definitions/schema.ts';
 import { tables } from '../../definitions/tables.ts';
 import { createTableInput } from '../../local/dynamodb.ts';
@@ -148,8 +148,14 @@ export function registerDefinitionsDriftChecks(): void {
         }
       });
 
-      it('deploys one Lambda per domain with the entry from the map', () => {
-        expect([...dev.stage.api.functions.keys()].sort()).toEqual(Object.keys(domains).sort());
+      it('deploys a Lambda for every domain the API maps to, and a consumer for every eventConsumers entry', () => {
+        const apiDomains = new Set([...Object.values(graphqlResolvers), ...restRoutes.map((route) => route.domain)]);
+        expect([...dev.stage.api.functions.keys()].sort()).toEqual([...apiDomains].sort());
+        expect(dev.stage.async.consumers.map((c) => c.name).sort()).toEqual(eventConsumers.map((c) => c.name).sort());
+        expect(dev.stage.async.jobs.map((job) => job.functionName).sort()).toEqual(scheduledJobs.map((job) => job.name).sort());
+        for (const consumer of eventConsumers) {
+          expect(domains[consumer.domain], consumer.name).toBeDefined();
+        }
       });
     });
   });

@@ -15,6 +15,8 @@ export function registerIamLeastPrivilegeChecks(): void {
       'xray:PutTelemetryRecords',
       'ecr:GetAuthorizationToken',
       'ec2:DescribeSecurityGroups',
+      // On image bytes; resource-level permissions exist only for Rekognition custom adapters.
+      'rekognition:DetectModerationLabels',
     ]);
 
     interface Statement {
@@ -68,9 +70,9 @@ export function registerIamLeastPrivilegeChecks(): void {
         const probe = synthProbeStage('prod');
         expect(violations(probe)).toEqual([]);
         // The probe's grants exist at all (otherwise the check above would pass vacuously).
-        const probeStatements = identityStatements(probe).filter(({ where }) => where.startsWith('api/'));
+        const probeStatements = identityStatements(probe).filter(({ where }) => where.startsWith('async/probeindexer'));
         const actions = new Set(probeStatements.flatMap(({ statement }) => list(statement.Action)));
-        for (const expected of ['dynamodb:Query', 's3:PutObject', 'events:PutEvents', 'secretsmanager:GetSecretValue', 'ses:SendEmail']) {
+        for (const expected of ['dynamodb:Query', 's3:PutObject', 'events:PutEvents', 'secretsmanager:GetSecretValue', 'ses:SendEmail', 'rekognition:DetectModerationLabels']) {
           expect(actions, expected).toContain(expected);
         }
       });

@@ -55,6 +55,7 @@ export const probeDomainOptions: RastupStageOptions = {
         eventBus: true,
         notifications: true,
         search: true,
+        moderation: true,
       },
       timeoutSeconds: 20,
     },
