@@ -4,7 +4,7 @@
  * the function, holds the rotated password, and a fresh container re-reads the secret).
  */
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { z } from 'zod';
+import * as z from 'zod';
 import { configOnce, databaseEnvSchema, parseConfig } from '../core/config.ts';
 import { createDatabase, type Database } from '../core/db/database.ts';
 

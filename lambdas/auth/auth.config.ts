@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { baseEnvSchema, configOnce, parseConfig } from '../core/config.ts';
 
 export const authEnvSchema = baseEnvSchema.extend({

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError, awsEnvSchema, baseEnvSchema, configOnce, databaseEnvSchema, parseConfig } from './config.ts';
 
 const schema = baseEnvSchema.extend(databaseEnvSchema.shape).extend(awsEnvSchema.shape);

@@ -3,7 +3,7 @@
  * A missing or malformed variable stops the process before it serves a single request, with a
  * message naming every problem (never the values: they may be secrets).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export class ConfigError extends Error {
   constructor(readonly problems: readonly string[]) {

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { NotFoundError } from './errors.ts';
 import type { AppSyncResolverEvent } from './events.ts';
 import { createFieldRouter, field, noArgs, type FieldContext } from './field-router.ts';

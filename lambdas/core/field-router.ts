@@ -3,7 +3,7 @@
  * fields to `{ input, handle }`; the router parses arguments with the zod schema, establishes the
  * caller and the correlation id, and turns anything thrown into the resolver error envelope.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ValidationError, toPublicError, toResolverError, type ResolverEnvelope } from './errors.ts';
 import type { AppSyncResolverEvent } from './events.ts';
 import { headerValue } from './events.ts';

@@ -3,7 +3,7 @@
  * calls and `{ sub, issuer, claims }` for OPENID_CONNECT; REST routes get the same shape from the
  * bearer token the auth service issued. Domain code asks these helpers, never the raw claims.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ForbiddenError, UnauthenticatedError } from './errors.ts';
 
 export const ROLES = ['client', 'provider', 'host', 'admin', 'support', 'trust', 'finance'] as const;

@@ -3,7 +3,7 @@
  * what an id names; the ULID body sorts by creation time, which keeps B-tree inserts local.
  */
 import { monotonicFactory } from 'ulid';
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const ID_PREFIXES = {
   user: 'usr',

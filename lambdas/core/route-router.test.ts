@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ForbiddenError, RateLimitedError } from './errors.ts';
 import type { ApiGatewayProxyEvent } from './events.ts';
 import { createLogger, setLogSink } from './log.ts';

@@ -3,7 +3,7 @@
  * zod schemas for its body and query; the router answers 404/405 for unknown paths and methods,
  * 400 for malformed JSON, and maps thrown AppErrors to status + JSON body in one place.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ValidationError, toHttpError, toPublicError } from './errors.ts';
 import type { ApiGatewayProxyEvent, ApiGatewayProxyResult } from './events.ts';
 import { headerValue } from './events.ts';

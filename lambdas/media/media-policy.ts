@@ -4,7 +4,7 @@
  * object at upload-complete (a policy only binds what the browser *declares*; the bytes may lie).
  */
 import { fileTypeFromBuffer } from 'file-type';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { PostPolicyCondition } from '../core/ports.ts';
 
 export const MAX_UPLOAD_BYTES = 50 * 1024 * 1024;

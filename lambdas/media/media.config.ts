@@ -1,5 +1,5 @@
 /** Media configuration, read once per container and validated at cold start. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { awsEnvSchema, baseEnvSchema, configOnce, parseConfig } from '../core/config.ts';
 
 const mediaEnvSchema = baseEnvSchema.merge(awsEnvSchema).extend({

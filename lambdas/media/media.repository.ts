@@ -1,5 +1,5 @@
 /** SQL for media and moderation cases. Rows are validated as they leave the database. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseRows, type Queryable } from '../core/db/database.ts';
 
 export const MEDIA_OWNER_TYPES = ['PROFILE', 'STUDIO', 'VERIFICATION'] as const;

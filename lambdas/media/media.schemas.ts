@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { idSchema } from '../core/ids.ts';
 import { cropBox, MAX_UPLOAD_BYTES } from './media-policy.ts';
 import { MEDIA_OWNER_TYPES } from './media.repository.ts';

@@ -1,5 +1,5 @@
 /** Cities and their feature flags in Postgres. Rows are validated as they leave the database. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseRows, type Queryable } from '../core/db/database.ts';
 
 const cityRow = z.object({

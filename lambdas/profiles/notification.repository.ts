@@ -1,6 +1,6 @@
 /** Notification preferences, the send log (frequency caps) and the candidates of each run. */
 import { randomBytes } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseRows, type Queryable } from '../core/db/database.ts';
 
 const prefsRow = z.object({

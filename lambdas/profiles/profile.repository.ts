@@ -1,5 +1,5 @@
 /** SQL for service profiles. Rows are validated as they leave the database. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseRows, type Queryable } from '../core/db/database.ts';
 import { versionedUpdate, type ColumnMap } from './draft-update.ts';
 import { PROFILE_ROLES } from './profiles.schemas.ts';

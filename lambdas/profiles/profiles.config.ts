@@ -1,5 +1,5 @@
 /** Profiles configuration, read once per container and validated at cold start. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { baseEnvSchema, configOnce, parseConfig } from '../core/config.ts';
 
 const profilesEnvSchema = baseEnvSchema.extend({

@@ -1,5 +1,5 @@
 /** Input schemas of the profiles domain: the only definition of each input type. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { idSchema } from '../core/ids.ts';
 
 export const PROFILE_ROLES = ['MODEL', 'PHOTOGRAPHER', 'VIDEOGRAPHER', 'CONTENT_CREATOR'] as const;

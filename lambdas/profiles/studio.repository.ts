@@ -1,5 +1,5 @@
 /** SQL for studios. Rows are validated as they leave the database. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { isUniqueViolation, parseRows, type Queryable } from '../core/db/database.ts';
 import { ConflictError } from '../core/errors.ts';
 import { versionedUpdate, type ColumnMap } from './draft-update.ts';

@@ -1,5 +1,5 @@
 /** SQL for verification requests; the newest row per subject is its current status. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseRows, type Queryable } from '../core/db/database.ts';
 
 export const verificationRow = z.object({

@@ -4,7 +4,7 @@
  * same method runs inside or outside a transaction.
  */
 import pg from 'pg';
-import { z } from 'zod';
+import * as z from 'zod';
 import { DependencyError, InternalError } from '../errors.ts';
 
 // Postgres bigint/numeric come back as strings by default; int8 ids are not used, counts are.
