@@ -102,8 +102,7 @@ export class MfaService {
       await MfaRepository.confirm(tx, me.userId, step, now);
       const recoveryCodes = Array.from({ length: RECOVERY_CODE_COUNT }, recoveryCode);
       await MfaRepository.replaceRecoveryCodes(tx, me.userId, recoveryCodes.map((value) => this.recoveryHash(me.userId, value)), now);
-      // Enrolling proves the factor: the session counts as stepped up.
-      await SessionRepository.markSteppedUp(tx, session.id, now, ['otp', 'mfa']);
+      // Enrolling does not count as a step-up: sensitive changes still ask for a code explicitly.
       await appendAudit(tx, { actor: me.userId, action: 'auth.mfa.enabled', subject: me.userId, details: { method: 'totp', sessionId: session.id } }, now);
       const user = await UserRepository.byId(tx, me.userId);
       return { recoveryCodes, email: user?.email ?? null };

@@ -34,6 +34,7 @@ export interface IssuedSession {
 export interface SessionView {
   id: string;
   current: boolean;
+  deviceId: string | null;
   createdAt: string;
   lastSeenAt: string;
   expiresAt: string;
@@ -202,6 +203,7 @@ export class SessionService {
     return rows.map((row) => ({
       id: row.id,
       current: row.id === current.id,
+      deviceId: row.device_id,
       createdAt: row.created_at.toISOString(),
       lastSeenAt: row.last_seen_at.toISOString(),
       expiresAt: row.idle_expires_at.toISOString(),
