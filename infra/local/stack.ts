@@ -59,6 +59,8 @@ export interface LocalStack {
   readonly endpoints: Endpoints;
   readonly db: Database;
   readonly bus: InProcessEventBus;
+  /** Child processes started (PostgreSQL, DynamoDB Local's JVM): tests check none outlive stop(). */
+  readonly processIds: { readonly postgres: number; readonly dynamodb: number };
   /** Relays every committed outbox row now (tests use it instead of waiting for the timer). */
   drainOutbox(): Promise<number>;
   stop(): Promise<void>;
@@ -210,6 +212,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       endpoints,
       db,
       bus,
+      processIds: { postgres: postgres.pid, dynamodb: dynamo.pid },
       drainOutbox,
       stop() {
         stopping ??= (async () => {

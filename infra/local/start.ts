@@ -16,7 +16,8 @@ const port = process.env.PORT ? Number(process.env.PORT) : 4000;
 async function main() {
   const stack = await startLocalStack({
     rootDir,
-    stateDir: join(rootDir, '.local'),
+    // RASTUP_STATE_DIR lets a second checkout or a test keep its state elsewhere.
+    stateDir: process.env.RASTUP_STATE_DIR ?? join(rootDir, '.local'),
     port,
     onProgress: (message) => console.log(`· ${message}`),
   });
@@ -34,7 +35,7 @@ RastUp local stack is up (${seconds} s)
   DynamoDB Local            ${endpoints.dynamodbEndpoint}
   S3 (s3rver)               ${endpoints.s3Endpoint}
 
-  Written to .local/endpoints.json. Try:
+  Written to endpoints.json in the state dir. Try:
   curl -s ${endpoints.graphqlUrl} -H 'x-api-key: ${endpoints.apiKey}' -H 'content-type: application/json' \\
        -d '{"query":"{ cities { code name status } }"}'
 

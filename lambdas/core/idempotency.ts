@@ -29,13 +29,16 @@ export async function withIdempotency<T>(
     }
     return JSON.parse(claim.result) as T;
   }
+  let result: T;
   try {
-    const result = await run();
-    await store.complete(options.key, JSON.stringify(result ?? null), ttl);
-    return result;
+    result = await run();
   } catch (error) {
     // A failed attempt leaves no record, so the client may retry with the same key.
     await store.release(options.key);
     throw error;
   }
+  // Outside the try: once the effect has happened, failing to record it must not release the key
+  // (a retry would repeat the effect); the claim stays in progress until its lease runs out.
+  await store.complete(options.key, JSON.stringify(result ?? null), ttl);
+  return result;
 }

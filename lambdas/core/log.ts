@@ -33,7 +33,8 @@ const SAFE_KEYS = new Set(['errorCode', 'code_path', 'statusCode', 'status_code'
 const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
 const JWT = /eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g;
 const BEARER = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/gi;
-const PHONE = /\+?\d[\d\s().-]{7,}\d/g;
+// Not at an ISO date (2026-03-01…), and not starting mid-number, so timestamps stay readable.
+const PHONE = /(?<!\d)(?!\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])(?!\d))\+?\d[\d\s().-]{7,}\d/g;
 const LONG_SECRET = /\b(sk|rk|pk|whsec|ak)_[A-Za-z0-9_]{12,}\b/g;
 
 export function redactString(value: string): string {
@@ -89,7 +90,8 @@ export function createLogger(options: { service: string; level?: LogLevel; field
       ...(context ?? {}),
       ...(fields ?? {}),
     }) as Record<string, unknown>;
-    sink(JSON.stringify({ level, time: new Date().toISOString(), service: options.service, message: redactString(message), ...entry }));
+    // The line's own keys come last so a field named `message` or `level` cannot overwrite them.
+    sink(JSON.stringify({ ...entry, level, time: new Date().toISOString(), service: options.service, message: redactString(message) }));
   };
   return {
     debug: (m, f) => write('debug', m, f),

@@ -74,9 +74,26 @@ export function parseCookies(header: string | undefined): Record<string, string>
     const index = part.indexOf('=');
     if (index < 0) continue;
     const name = part.slice(0, index).trim();
-    if (name && !(name in cookies)) cookies[name] = decodeURIComponent(part.slice(index + 1).trim());
+    if (name && !(name in cookies)) cookies[name] = tryDecode(part.slice(index + 1).trim());
   }
   return cookies;
+}
+
+/** Cookies are caller-controlled: a malformed %-escape keeps the raw value rather than failing every route. */
+function tryDecode(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}
+
+function decodePathSegment(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    throw new ValidationError('Malformed path');
+  }
 }
 
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' };
@@ -116,7 +133,7 @@ export function createRouteRouter(definitions: readonly RouteDefinition[], optio
           pathMatched = true;
           if (candidate.definition.method !== event.httpMethod.toUpperCase()) continue;
           const params: Record<string, string> = {};
-          candidate.paramNames.forEach((name, index) => (params[name] = decodeURIComponent(match[index + 1]!)));
+          candidate.paramNames.forEach((name, index) => (params[name] = decodePathSegment(match[index + 1]!)));
           const result = await invoke(candidate.definition, event, params, correlationId, options);
           return toProxyResult(result, correlationId);
         }

@@ -30,7 +30,7 @@ export function appSyncValidationMessage(error: GraphQLError): string {
   }
   if (/Expected value of type|Invalid .* value|cannot represent/.test(error.message)) return `Validation error of type WrongType: ${error.message}`;
   if (/Unknown argument/.test(error.message)) return `Validation error of type UnknownArgument: ${error.message}`;
-  if (/required type .* was not provided|of required type/.test(error.message)) return `Validation error of type MissingFieldArgument: ${error.message}`;
+  if (/argument "\w+" of type .* is required, but it was not provided/.test(error.message)) return `Validation error of type MissingFieldArgument: ${error.message}`;
   if (/Variable "\$\w+" of required type|Variable "\$\w+" got invalid value|Variable "\$\w+" of non-null type/.test(error.message)) return `Validation error of type VariableTypeMismatch: ${error.message}`;
   if (/introspection/i.test(error.message)) return error.message;
   return `Validation error of type InvalidSyntax: ${error.message}`;

@@ -33,6 +33,13 @@ export function measureOperation(
 ): QueryMeasure {
   const root = operation.operation === 'mutation' ? schema.getMutationType() : operation.operation === 'subscription' ? schema.getSubscriptionType() : schema.getQueryType();
   let maxDepth = 0;
+  // Execution applies a variable's default when the variable is not sent, so the measure must too,
+  // or `query ($n: Int = 100000) { users(first: $n) … }` would be costed at the default list size.
+  const effectiveVariables: Record<string, unknown> = { ...variables };
+  for (const definition of operation.variableDefinitions ?? []) {
+    const name = definition.variable.name.value;
+    if (!Object.hasOwn(effectiveVariables, name) && definition.defaultValue?.kind === Kind.INT) effectiveVariables[name] = Number(definition.defaultValue.value);
+  }
 
   const walk = (selectionSet: SelectionSetNode, parent: GraphQLNamedType | null | undefined, depth: number, multiplier: number): number => {
     let cost = 0;
@@ -50,7 +57,7 @@ export function measureOperation(
           const pageArg = selection.arguments?.find((argument) => PAGE_ARGUMENTS.has(argument.name.value));
           let size = defaultListSize;
           if (pageArg?.value.kind === Kind.INT) size = Number(pageArg.value.value);
-          else if (pageArg?.value.kind === Kind.VARIABLE && typeof variables[pageArg.value.name.value] === 'number') size = variables[pageArg.value.name.value] as number;
+          else if (pageArg?.value.kind === Kind.VARIABLE && typeof effectiveVariables[pageArg.value.name.value] === 'number') size = effectiveVariables[pageArg.value.name.value] as number;
           childMultiplier = multiplier * Math.max(1, size);
         }
         cost += multiplier;

@@ -19,6 +19,10 @@ export interface AuditEntryInput {
 
 /** JSON with keys sorted at every level: the hash must not depend on key order (jsonb reorders). */
 export function canonicalJson(value: unknown): string {
+  // Dates (anything with toJSON) hash as the string they are stored as, not as `{}`.
+  if (value !== null && typeof value === 'object' && typeof (value as { toJSON?: unknown }).toJSON === 'function') {
+    return canonicalJson((value as { toJSON: () => unknown }).toJSON());
+  }
   if (value === null || typeof value !== 'object') return JSON.stringify(value ?? null);
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   const entries = Object.entries(value as Record<string, unknown>)

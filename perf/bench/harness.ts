@@ -1,0 +1,33 @@
+/** Shared by the benchmarks: start a throwaway local stack and run the load generator in a child process. */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { startLocalStack, type LocalStack } from '../../infra/local/stack.ts';
+import type { LoadResult } from './load.ts';
+
+export const rootDir = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const run = promisify(execFile);
+
+export async function withBenchStack<T>(fn: (stack: LocalStack) => Promise<T>): Promise<T> {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const stateDir = mkdtempSync(join(tmpdir(), 'rastup-bench-'));
+  const stack = await startLocalStack({ rootDir, stateDir, port: 0, ephemeral: true, logFile: join(stateDir, 'stack.log') });
+  try {
+    return await fn(stack);
+  } finally {
+    await stack.stop();
+    rmSync(stateDir, { recursive: true, force: true });
+  }
+}
+
+export async function load(options: Record<string, unknown>): Promise<LoadResult> {
+  const { stdout } = await run(process.execPath, ['--import', 'tsx', join(rootDir, 'perf/bench/load.ts'), JSON.stringify(options)], { cwd: rootDir, maxBuffer: 16 * 1024 * 1024 });
+  return JSON.parse(stdout.trim().split('\n').at(-1)!) as LoadResult;
+}
+
+export function describeResult(label: string, result: LoadResult): string {
+  return `${label.padEnd(34)} ${String(result.requestsPerSecond).padStart(7)} req/s   p50 ${result.p50.toFixed(2).padStart(6)} ms   p95 ${result.p95.toFixed(2).padStart(6)} ms   p99 ${result.p99.toFixed(2).padStart(6)} ms   non-2xx ${result.non2xx}  errors ${result.errors}`;
+}

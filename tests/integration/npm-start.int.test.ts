@@ -1,0 +1,77 @@
+/**
+ * The developer's entry point as a process: `npm start` prints its endpoints, serves seeded
+ * cities, and on SIGINT stops without leaving PostgreSQL or the DynamoDB Local JVM behind.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { isAlive } from '../../infra/local/processes.ts';
+
+const rootDir = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const stateDir = mkdtempSync(join(tmpdir(), 'rastup-npmstart-'));
+afterAll(() => rmSync(stateDir, { recursive: true, force: true }));
+
+function descendants(pid: number): number[] {
+  // /proc walk: every process whose ancestry reaches `pid`.
+  const parents = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      parents.set(Number(entry), ppid);
+    } catch {
+      // process vanished
+    }
+  }
+  const out: number[] = [];
+  for (const [child] of parents) {
+    let cursor: number | undefined = child;
+    while (cursor && cursor !== 1) {
+      cursor = parents.get(cursor);
+      if (cursor === pid) {
+        out.push(child);
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+describe('npm start', () => {
+  it('comes up with seeded data and stops cleanly on SIGINT', { timeout: 120_000 }, async () => {
+    const child = spawn('npx', ['tsx', 'infra/local/start.ts'], { cwd: rootDir, env: { ...process.env, PORT: '0', RASTUP_STATE_DIR: stateDir }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const started = Date.now();
+    while (!output.includes('Ctrl-C stops everything')) {
+      if (Date.now() - started > 60_000 || child.exitCode !== null) throw new Error(`npm start did not come up:\n${output}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(output).toMatch(/GraphQL \(local AppSync\)\s+http:\/\/127\.0\.0\.1:\d+\/graphql/);
+    const endpoints = JSON.parse(readFileSync(join(stateDir, 'endpoints.json'), 'utf8')) as { graphqlUrl: string; apiKey: string; restUrl: string };
+    expect(output).toContain(endpoints.apiKey);
+    const response = await fetch(endpoints.graphqlUrl, { method: 'POST', headers: { 'x-api-key': endpoints.apiKey, 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ cities { code } }' }) });
+    expect(((await response.json()) as { data: { cities: unknown[] } }).data.cities.length).toBeGreaterThanOrEqual(5);
+
+    const spawned = descendants(child.pid!);
+    expect(spawned.length).toBeGreaterThan(0);
+    // Ctrl-C in a terminal signals the whole foreground process group; the stack's handler runs once.
+    for (const pid of [child.pid!, ...spawned]) {
+      try {
+        process.kill(pid, 'SIGINT');
+      } catch {
+        // already gone
+      }
+    }
+    await new Promise<void>((resolveExit) => child.once('exit', () => resolveExit()));
+    await new Promise((r) => setTimeout(r, 500));
+    expect(spawned.filter(isAlive)).toEqual([]);
+    expect(output).toContain('stopped; no PostgreSQL or Java process left running');
+    expect(existsSync(join(stateDir, 'postgres', 'postmaster.pid'))).toBe(false);
+  });
+});
