@@ -28,6 +28,22 @@ export const domains = {
     uses: { database: true, tables: ['control'], notifications: true, eventBus: true },
     memoryMb: 1024, // argon2id is memory-hard; more memory also buys CPU on Lambda
   },
+  profiles: {
+    entry: 'lambdas/profiles/profiles.handler.ts',
+    uses: { database: true, notifications: true },
+  },
+  media: {
+    // The light half of media: presigned uploads, upload-complete checks, order, cover, admin decisions.
+    entry: 'lambdas/media/media.handler.ts',
+    uses: { database: true, buckets: ['media-originals', 'media-public'] },
+  },
+  mediaWorker: {
+    // The heavy half: sharp (native libvips, linux-arm64 build) and Rekognition; tfjs/nsfwjs only locally.
+    entry: 'lambdas/media/media-worker.handler.ts',
+    uses: { database: true, buckets: ['media-originals', 'media-public'] },
+    memoryMb: 2048,
+    timeoutSeconds: 120,
+  },
 } as const satisfies Record<string, DomainSpec>;
 
 export type DomainName = keyof typeof domains;
@@ -60,13 +76,54 @@ export const graphqlResolvers: Readonly<Record<string, DomainName>> = {
   'Mutation.confirmPhone': 'auth',
   'Mutation.deleteAccount': 'auth',
   'Mutation.setUserRoles': 'auth',
+  'Query.myProfiles': 'profiles',
+  'Query.myProfile': 'profiles',
+  'Query.publicProfile': 'profiles',
+  'Query.myStudios': 'profiles',
+  'Query.myStudio': 'profiles',
+  'Query.publicStudio': 'profiles',
+  'Query.verificationQueue': 'profiles',
+  'Query.myNotificationPreferences': 'profiles',
+  'Mutation.createServiceProfile': 'profiles',
+  'Mutation.saveProfileDraft': 'profiles',
+  'Mutation.completeProfileStep': 'profiles',
+  'Mutation.publishProfile': 'profiles',
+  'Mutation.unpublishProfile': 'profiles',
+  'Mutation.setProfileInstantBook': 'profiles',
+  'Mutation.createStudio': 'profiles',
+  'Mutation.saveStudioDraft': 'profiles',
+  'Mutation.completeStudioStep': 'profiles',
+  'Mutation.publishStudio': 'profiles',
+  'Mutation.unpublishStudio': 'profiles',
+  'Mutation.requestVerification': 'profiles',
+  'Mutation.decideVerification': 'profiles',
+  'Mutation.updateNotificationPreferences': 'profiles',
+  'Query.myMedia': 'media',
+  'Query.moderationQueue': 'media',
+  'Mutation.requestMediaUpload': 'media',
+  'Mutation.completeMediaUpload': 'media',
+  'Mutation.reorderMedia': 'media',
+  'Mutation.setCoverMedia': 'media',
+  'Mutation.deleteMedia': 'media',
+  'Mutation.decideModeration': 'media',
 };
 
 /** REST path prefixes (API Gateway proxy resources) -> domain. */
 export const restRoutes: readonly { readonly prefix: string; readonly domain: DomainName }[] = [
   { prefix: '/.well-known', domain: 'auth' },
   { prefix: '/auth', domain: 'auth' },
+  { prefix: '/profiles', domain: 'profiles' },
 ];
 
 /** Event consumers: outbox event type patterns -> domain (SQS queue + DLQ each in AWS). */
-export const eventConsumers: readonly { readonly name: string; readonly domain: DomainName; readonly eventTypes: readonly string[] }[] = [];
+export const eventConsumers: readonly { readonly name: string; readonly domain: DomainName; readonly eventTypes: readonly string[] }[] = [
+  // upload-complete → moderation worker (sniff, strip EXIF, variants, classify, publish SFW only).
+  { name: 'media-moderation', domain: 'mediaWorker', eventTypes: ['media.uploaded'] },
+  // Media of a published profile changed → profile.updated for the indexer.
+  { name: 'profiles-media-changes', domain: 'profiles', eventTypes: ['media.processed', 'media.reordered', 'media.cover_changed', 'media.deleted'] },
+];
+
+/** Scheduled jobs (EventBridge rules in AWS; a /dev/jobs route locally). */
+export const scheduledJobs: readonly { readonly name: string; readonly entry: string; readonly schedule: string; readonly uses: DomainSpec['uses'] }[] = [
+  { name: 'profile-nudges', entry: 'lambdas/profiles/nudges.handler.ts', schedule: 'rate(1 hour)', uses: { database: true, notifications: true } },
+];

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Server } from 'node:http';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { buckets, physicalBucketName } from '../definitions/buckets.ts';
+import { buckets, mediaPublicBucket, physicalBucketName } from '../definitions/buckets.ts';
 import { domains, eventConsumers } from '../definitions/domains.ts';
 import { tables, physicalTableName } from '../definitions/tables.ts';
 import { migrate } from '../../db/migrate.ts';
@@ -147,6 +147,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       // Third parties (HIBP, Turnstile, Google, Apple, Twilio) -> loopback fakes.
       ...fakes.env,
       AUTH_LOCAL_RATE_LIMIT_EXEMPT_IPS: (options.authRateLimitExemptIps ?? []).join(','),
+      // The web app (canonical URLs, JSON-LD) and where public media is served (CloudFront in AWS).
+      PUBLIC_WEB_BASE_URL: process.env.PUBLIC_WEB_BASE_URL ?? 'http://localhost:3000',
+      MEDIA_PUBLIC_BASE_URL: `${s3.endpoint}/${physicalBucketName(LOCAL_STAGE, mediaPublicBucket)}`,
+      // Rekognition's local stand-in; the marker hook is documented in lambdas/adapters/nsfwjs-moderator.ts.
+      MODERATION_ADAPTER: 'nsfwjs',
+      MODERATION_TEST_MARKER: process.env.MODERATION_TEST_MARKER ?? (options.ephemeral ? 'on' : 'off'),
       ...Object.fromEntries(tables.map((spec) => [spec.envVar, physicalTableName(LOCAL_STAGE, spec)])),
       ...Object.fromEntries(buckets.map((spec) => [spec.envVar, physicalBucketName(LOCAL_STAGE, spec)])),
     });
@@ -160,6 +166,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       logger,
       allowedOrigins: ['http://localhost:3000', 'http://127.0.0.1:3000'],
       devRoutes: {
+        // Runs the scheduled nudge/digest job now, or as if at ?now=<ISO time>.
+        '/dev/jobs/profile-nudges': async (url) => {
+          const job = (await import(pathToFileURL(join(options.rootDir, 'lambdas/profiles/nudges.handler.ts')).href)) as { handler: (event: { time?: string }) => Promise<unknown> };
+          return job.handler({ ...(url.searchParams.get('now') ? { time: url.searchParams.get('now')! } : {}) });
+        },
         '/dev/mailbox': () => ({
           messages: capturedMessages().map((message) => ({ channel: message.channel, to: message.to, subject: message.subject, text: message.text, template: message.template, sentAt: message.sentAt })),
         }),

@@ -20,6 +20,7 @@ export const ID_PREFIXES = {
   webhook: 'whk',
   request: 'req',
   audit: 'aud',
+  verification: 'vrf',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

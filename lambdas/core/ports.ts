@@ -59,3 +59,43 @@ export interface Notifier {
 export interface EventPublisher {
   publish(events: readonly DomainEvent[]): Promise<void>;
 }
+
+/** Object storage (S3 in AWS, s3rver locally). Keys are opaque; buckets are physical names. */
+export interface StoredObjectHead {
+  readonly sizeBytes: number;
+  readonly contentType: string | undefined;
+}
+
+/** A browser form POST: send `fields` then the file (as `file`) to `url`. */
+export interface PresignedPost {
+  readonly url: string;
+  readonly fields: Record<string, string>;
+}
+
+/** One condition of an S3 POST policy, as the AWS SDK takes it. */
+export type PostPolicyCondition = ['content-length-range', number, number] | ['eq' | 'starts-with', string, string] | Record<string, string>;
+
+export interface ObjectStore {
+  presignPost(input: { bucket: string; key: string; conditions: readonly PostPolicyCondition[]; fields: Record<string, string>; expiresSeconds: number }): Promise<PresignedPost>;
+  head(bucket: string, key: string): Promise<StoredObjectHead | null>;
+  /** The first `length` bytes (fewer when the object is smaller). */
+  readPrefix(bucket: string, key: string, length: number): Promise<Buffer>;
+  read(bucket: string, key: string): Promise<Buffer | null>;
+  write(bucket: string, key: string, body: Buffer, contentType: string, cacheControl?: string): Promise<void>;
+  delete(bucket: string, key: string): Promise<void>;
+}
+
+/** 0 = safe for work, 1 = suggestive (needs review), 2 = explicit. */
+export type NsfwBand = 0 | 1 | 2;
+
+export interface ModerationResult {
+  readonly band: NsfwBand;
+  /** Provider labels, for the moderation queue; never shown publicly. */
+  readonly labels: readonly string[];
+  readonly provider: string;
+}
+
+/** Classifies an image (a metadata-free JPEG, at most 1024 px on its long side). */
+export interface ImageModerator {
+  classify(jpeg: Buffer): Promise<ModerationResult>;
+}

@@ -1,0 +1,106 @@
+/**
+ * The moderation worker: consumes `media.uploaded`, and for each item
+ *   1. reads the private upload and sniffs its real type again (the object could have been
+ *      replaced between upload-complete and now),
+ *   2. decodes it once with EXIF orientation applied and re-encodes without metadata (GPS gone),
+ *   3. makes the crop-box variants (WebP, standard sizes),
+ *   4. classifies the whole image through the moderation port into an nsfwBand,
+ *   5. band 0: writes variants to the public bucket, READY; band ≥ 1: variants stay in the
+ *      private bucket, FLAGGED, a moderation case opens for an admin,
+ *   6. commits the state, the case and `media.processed` once per event (consumeOnce).
+ * Verification documents are stripped and stored privately; they are never classified into public.
+ */
+import type { Database } from '../core/db/database.ts';
+import { enqueueEvent } from '../core/db/outbox.ts';
+import { consumeOnce } from '../core/db/outbox-relay.ts';
+import type { DomainEvent } from '../core/events.ts';
+import type { Logger } from '../core/log.ts';
+import type { ImageModerator, ModerationResult, ObjectStore } from '../core/ports.ts';
+import { processImage } from './image-pipeline.ts';
+import { SNIFF_BYTES, sniffImageType } from './media-policy.ts';
+import { MediaRepository, type StoredVariant } from './media.repository.ts';
+import { MEDIA_PROCESSED, PUBLIC_CACHE_CONTROL, privateVariantKey, publicVariantKey, type MediaBuckets } from './media.service.ts';
+
+const CONSUMER = 'media-moderation';
+const EXTENSIONS: Record<string, string> = { 'image/jpeg': 'jpg', 'image/png': 'png', 'image/webp': 'webp' };
+
+export interface ProcessTimings {
+  readonly variantsMs: number;
+  readonly moderationMs: number;
+}
+
+export class MediaWorkerService {
+  private readonly repository: MediaRepository;
+
+  constructor(
+    private readonly db: Database,
+    private readonly store: ObjectStore,
+    private readonly moderator: ImageModerator,
+    private readonly buckets: MediaBuckets,
+    private readonly logger: Logger,
+  ) {
+    this.repository = new MediaRepository(db);
+  }
+
+  async handle(event: DomainEvent): Promise<ProcessTimings | null> {
+    if (event.type !== 'media.uploaded') return null;
+    const mediaId = String(event.payload.mediaId ?? '');
+    const row = await this.repository.findById(mediaId);
+    // Deleted meanwhile, or already processed by an earlier delivery: nothing to do.
+    if (!row || row.status !== 'PROCESSING') return null;
+
+    const input = await this.store.read(this.buckets.originals, row.incoming_key);
+    const type = input ? await sniffImageType(input.subarray(0, SNIFF_BYTES)) : null;
+    if (!input || type === null) {
+      await consumeOnce(this.db, CONSUMER, event, async (tx) => {
+        await this.repository.saveProcessed(tx, { id: row.id, status: 'FAILED', originalKey: null, width: null, height: null, band: null, labels: ['unreadable'], variants: [] });
+        await enqueueEvent(tx, { type: MEDIA_PROCESSED, aggregateType: row.owner_type.toLowerCase(), aggregateId: row.owner_id, payload: { mediaId: row.id, ownerType: row.owner_type, ownerId: row.owner_id, status: 'FAILED' } });
+      });
+      if (input) await this.store.delete(this.buckets.originals, row.incoming_key);
+      return null;
+    }
+
+    const startedAt = performance.now();
+    let processed;
+    try {
+      processed = await processImage(input, type, row.crop);
+    } catch (error) {
+      // Corrupt or hostile image (decoder error, pixel bomb): fail the item, not the queue.
+      this.logger.warn('image could not be processed', { mediaId: row.id, error });
+      await consumeOnce(this.db, CONSUMER, event, async (tx) => {
+        await this.repository.saveProcessed(tx, { id: row.id, status: 'FAILED', originalKey: null, width: null, height: null, band: null, labels: ['undecodable'], variants: [] });
+        await enqueueEvent(tx, { type: MEDIA_PROCESSED, aggregateType: row.owner_type.toLowerCase(), aggregateId: row.owner_id, payload: { mediaId: row.id, ownerType: row.owner_type, ownerId: row.owner_id, status: 'FAILED' } });
+      });
+      await this.store.delete(this.buckets.originals, row.incoming_key);
+      return null;
+    }
+    const variantsMs = performance.now() - startedAt;
+
+    const originalKey = `originals/${row.owner_user_id}/${row.id}.${EXTENSIONS[type]}`;
+    await this.store.write(this.buckets.originals, originalKey, processed.original, type);
+
+    const moderationStartedAt = performance.now();
+    const isDocument = row.owner_type === 'VERIFICATION';
+    const verdict: ModerationResult = isDocument ? { band: 1, labels: ['verification-document'], provider: 'none' } : await this.moderator.classify(processed.moderationJpeg);
+    const moderationMs = performance.now() - moderationStartedAt;
+
+    // Only a band-0 verdict ever writes to the public bucket; everything else stays private.
+    const publish = verdict.band === 0 && !isDocument;
+    const variants: StoredVariant[] = [];
+    for (const variant of processed.variants) {
+      const key = publish ? publicVariantKey(row.id, variant.name) : privateVariantKey(row.id, variant.name);
+      await this.store.write(publish ? this.buckets.public : this.buckets.originals, key, variant.body, 'image/webp', publish ? PUBLIC_CACHE_CONTROL : undefined);
+      variants.push({ name: variant.name, key, width: variant.width, height: variant.height, format: 'webp' });
+    }
+
+    const status = publish ? 'READY' : isDocument ? 'READY' : 'FLAGGED';
+    await consumeOnce(this.db, CONSUMER, event, async (tx) => {
+      await this.repository.saveProcessed(tx, { id: row.id, status, originalKey, width: processed.width, height: processed.height, band: isDocument ? null : verdict.band, labels: verdict.labels, variants });
+      if (status === 'FLAGGED') await this.repository.openCase(tx, row.id, verdict.band, verdict.labels);
+      await enqueueEvent(tx, { type: MEDIA_PROCESSED, aggregateType: row.owner_type.toLowerCase(), aggregateId: row.owner_id, payload: { mediaId: row.id, ownerType: row.owner_type, ownerId: row.owner_id, status, nsfwBand: verdict.band } });
+    });
+    await this.store.delete(this.buckets.originals, row.incoming_key);
+    this.logger.info('media processed', { mediaId: row.id, status, band: verdict.band, provider: verdict.provider, variantsMs: Math.round(variantsMs), moderationMs: Math.round(moderationMs) });
+    return { variantsMs, moderationMs };
+  }
+}

@@ -1,0 +1,67 @@
+/** Response mappers: whitelisted fields only, so a new column never leaks. */
+import type { MediaRow, StoredVariant } from './media.repository.ts';
+
+export interface ImageVariantView {
+  name: string;
+  url: string;
+  width: number;
+  height: number;
+  format: string;
+}
+
+export interface OwnerMediaView {
+  id: string;
+  ownerType: MediaRow['owner_type'];
+  ownerId: string;
+  status: MediaRow['status'];
+  contentType: string | null;
+  width: number | null;
+  height: number | null;
+  alt: string | null;
+  nsfwBand: number | null;
+  sortOrder: number;
+  isCover: boolean;
+  variants: ImageVariantView[];
+  createdAt: string;
+}
+
+export interface PublicImageView {
+  id: string;
+  alt: string | null;
+  width: number | null;
+  height: number | null;
+  variants: ImageVariantView[];
+}
+
+export function variantViews(variants: readonly StoredVariant[], publicBaseUrl: string): ImageVariantView[] {
+  return variants.map((variant) => ({ name: variant.name, url: `${publicBaseUrl}/${variant.key}`, width: variant.width, height: variant.height, format: variant.format }));
+}
+
+/** Public URLs exist only for READY, band-0 items; anything else shows no variants, even to its owner. */
+export function isPublicSafe(row: Pick<MediaRow, 'status' | 'nsfw_band'>): boolean {
+  return row.status === 'READY' && row.nsfw_band === 0;
+}
+
+export function toOwnerMediaView(row: MediaRow, publicBaseUrl: string): OwnerMediaView {
+  return {
+    id: row.id,
+    ownerType: row.owner_type,
+    ownerId: row.owner_id,
+    status: row.status,
+    contentType: row.detected_content_type ?? row.declared_content_type,
+    width: row.width,
+    height: row.height,
+    alt: row.alt_text,
+    nsfwBand: row.nsfw_band,
+    sortOrder: row.sort_order,
+    isCover: row.is_cover,
+    variants: isPublicSafe(row) ? variantViews(row.variants, publicBaseUrl) : [],
+    createdAt: row.created_at.toISOString(),
+  };
+}
+
+/** Throws rather than returning an unsafe item: a caller that skipped the SQL filter must fail loudly. */
+export function toPublicImage(row: MediaRow, publicBaseUrl: string): PublicImageView {
+  if (!isPublicSafe(row)) throw new Error('refusing to project non-SFW media publicly');
+  return { id: row.id, alt: row.alt_text, width: row.width, height: row.height, variants: variantViews(row.variants, publicBaseUrl) };
+}

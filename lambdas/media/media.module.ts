@@ -1,0 +1,18 @@
+/** Composition root of the media API Lambda: one set of adapters per container. */
+import { systemClock } from '../core/clock.ts';
+import { databaseFromEnv } from '../adapters/database.ts';
+import { S3ObjectStore, s3ClientFromEnv } from '../adapters/s3-object-store.ts';
+import { mediaConfig } from './media.config.ts';
+import { MediaService, type MediaBuckets } from './media.service.ts';
+
+export function mediaBuckets(): MediaBuckets {
+  const config = mediaConfig();
+  return { originals: config.MEDIA_ORIGINALS_BUCKET, public: config.MEDIA_PUBLIC_BUCKET, publicBaseUrl: config.MEDIA_PUBLIC_BASE_URL };
+}
+
+let service: Promise<MediaService> | undefined;
+export function mediaService(): Promise<MediaService> {
+  service ??= databaseFromEnv().then((db) => new MediaService(db, new S3ObjectStore(s3ClientFromEnv()), mediaBuckets(), systemClock));
+  service.catch(() => (service = undefined));
+  return service;
+}

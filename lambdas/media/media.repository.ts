@@ -1,0 +1,188 @@
+/** SQL for media and moderation cases. Rows are validated as they leave the database. */
+import { z } from 'zod';
+import { parseRows, type Queryable } from '../core/db/database.ts';
+
+export const MEDIA_OWNER_TYPES = ['PROFILE', 'STUDIO', 'VERIFICATION'] as const;
+export type MediaOwnerType = (typeof MEDIA_OWNER_TYPES)[number];
+
+export const variantSchema = z.object({ name: z.string(), key: z.string(), width: z.number().int(), height: z.number().int(), format: z.string() });
+export type StoredVariant = z.infer<typeof variantSchema>;
+
+const mediaRow = z.object({
+  id: z.string(),
+  owner_user_id: z.string(),
+  owner_type: z.enum(MEDIA_OWNER_TYPES),
+  owner_id: z.string(),
+  status: z.enum(['AWAITING_UPLOAD', 'PROCESSING', 'READY', 'FLAGGED', 'REJECTED', 'FAILED']),
+  declared_content_type: z.string(),
+  declared_size_bytes: z.number().int(),
+  detected_content_type: z.string().nullable(),
+  size_bytes: z.number().int().nullable(),
+  incoming_key: z.string(),
+  original_key: z.string().nullable(),
+  crop: z.object({ x: z.number(), y: z.number(), width: z.number(), height: z.number() }).nullable(),
+  alt_text: z.string().nullable(),
+  width: z.number().int().nullable(),
+  height: z.number().int().nullable(),
+  nsfw_band: z.number().int().nullable(),
+  variants: z.array(variantSchema),
+  sort_order: z.number().int(),
+  is_cover: z.boolean(),
+  upload_expires_at: z.date(),
+  created_at: z.date(),
+});
+export type MediaRow = z.infer<typeof mediaRow>;
+
+const COLUMNS = `id, owner_user_id, owner_type, owner_id, status, declared_content_type, declared_size_bytes, detected_content_type,
+  size_bytes, incoming_key, original_key, crop, alt_text, width, height, nsfw_band, variants, sort_order, is_cover, upload_expires_at, created_at`;
+
+const caseRow = z.object({
+  media_id: z.string(),
+  owner_type: z.enum(MEDIA_OWNER_TYPES),
+  owner_id: z.string(),
+  nsfw_band: z.number().int(),
+  labels: z.array(z.string()),
+  status: z.string(),
+  created_at: z.date(),
+});
+export type ModerationCaseRow = z.infer<typeof caseRow>;
+
+export class MediaRepository {
+  /** Whether `userId` owns the thing media is being attached to (profiles and studios are looked up by owner). */
+  static async ownsTarget(db: Queryable, userId: string, ownerType: MediaOwnerType, ownerId: string): Promise<boolean> {
+    if (ownerType === 'PROFILE') return ((await db.query('SELECT 1 FROM service_profiles WHERE id = $1 AND owner_user_id = $2', [ownerId, userId])).rowCount ?? 0) > 0;
+    if (ownerType === 'STUDIO') return ((await db.query('SELECT 1 FROM studios WHERE id = $1 AND owner_user_id = $2', [ownerId, userId])).rowCount ?? 0) > 0;
+    // Verification documents belong to the person (usr_…) or to one of their studios.
+    if (ownerId === userId) return true;
+    return ((await db.query('SELECT 1 FROM studios WHERE id = $1 AND owner_user_id = $2', [ownerId, userId])).rowCount ?? 0) > 0;
+  }
+
+  /** Serialises reservations of one user so the in-flight count cannot be raced past the cap. */
+  static async lockUser(tx: Queryable, userId: string): Promise<void> {
+    await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`media-uploads:${userId}`]);
+  }
+
+  static async dropExpiredReservations(tx: Queryable, userId: string, now: Date): Promise<void> {
+    await tx.query(`DELETE FROM media WHERE owner_user_id = $1 AND status = 'AWAITING_UPLOAD' AND upload_expires_at <= $2`, [userId, now]);
+  }
+
+  static async inFlight(tx: Queryable, userId: string): Promise<{ count: number; oldestExpiry: Date | null }> {
+    const result = await tx.query<{ count: number; oldest: Date | null }>(
+      `SELECT count(*)::int AS count, min(upload_expires_at) AS oldest FROM media WHERE owner_user_id = $1 AND status = 'AWAITING_UPLOAD'`,
+      [userId],
+    );
+    return { count: result.rows[0]?.count ?? 0, oldestExpiry: result.rows[0]?.oldest ?? null };
+  }
+
+  static async insertReservation(
+    tx: Queryable,
+    row: { id: string; ownerUserId: string; ownerType: MediaOwnerType; ownerId: string; contentType: string; sizeBytes: number; incomingKey: string; crop: unknown; alt: string | null; expiresAt: Date },
+  ): Promise<MediaRow> {
+    const result = await tx.query(
+      `INSERT INTO media (id, owner_user_id, owner_type, owner_id, status, declared_content_type, declared_size_bytes, incoming_key, crop, alt_text, upload_expires_at, sort_order)
+       VALUES ($1, $2, $3, $4, 'AWAITING_UPLOAD', $5, $6, $7, $8, $9, $10,
+               (SELECT coalesce(max(sort_order), -1) + 1 FROM media WHERE owner_type = $3 AND owner_id = $4))
+       RETURNING ${COLUMNS}`,
+      [row.id, row.ownerUserId, row.ownerType, row.ownerId, row.contentType, row.sizeBytes, row.incomingKey, row.crop === null ? null : JSON.stringify(row.crop), row.alt, row.expiresAt],
+    );
+    return parseRows(mediaRow, result.rows)[0]!;
+  }
+
+  constructor(private readonly db: Queryable) {}
+
+  async findOwned(id: string, userId: string, tx: Queryable = this.db): Promise<MediaRow | null> {
+    const result = await tx.query(`SELECT ${COLUMNS} FROM media WHERE id = $1 AND owner_user_id = $2`, [id, userId]);
+    return parseRows(mediaRow, result.rows)[0] ?? null;
+  }
+
+  async findById(id: string, tx: Queryable = this.db, forUpdate = false): Promise<MediaRow | null> {
+    const result = await tx.query(`SELECT ${COLUMNS} FROM media WHERE id = $1${forUpdate ? ' FOR UPDATE' : ''}`, [id]);
+    return parseRows(mediaRow, result.rows)[0] ?? null;
+  }
+
+  async delete(id: string, tx: Queryable = this.db): Promise<void> {
+    await tx.query('DELETE FROM media WHERE id = $1', [id]);
+  }
+
+  /** AWAITING_UPLOAD → PROCESSING, only once (a concurrent second complete finds no row to move). */
+  async markProcessing(tx: Queryable, id: string, detectedType: string, sizeBytes: number): Promise<MediaRow | null> {
+    const result = await tx.query(
+      `UPDATE media SET status = 'PROCESSING', detected_content_type = $2, size_bytes = $3, updated_at = now()
+        WHERE id = $1 AND status = 'AWAITING_UPLOAD' RETURNING ${COLUMNS}`,
+      [id, detectedType, sizeBytes],
+    );
+    return parseRows(mediaRow, result.rows)[0] ?? null;
+  }
+
+  async listByOwner(ownerType: MediaOwnerType, ownerId: string, tx: Queryable = this.db): Promise<MediaRow[]> {
+    const result = await tx.query(`SELECT ${COLUMNS} FROM media WHERE owner_type = $1 AND owner_id = $2 ORDER BY sort_order, id`, [ownerType, ownerId]);
+    return parseRows(mediaRow, result.rows);
+  }
+
+  /** The Safe-Mode filter lives in SQL: only READY items classified band 0 ever leave for the public. */
+  async listPublic(ownerType: MediaOwnerType, ownerIds: readonly string[]): Promise<MediaRow[]> {
+    if (ownerIds.length === 0) return [];
+    const result = await this.db.query(
+      `SELECT ${COLUMNS} FROM media WHERE owner_type = $1 AND owner_id = ANY($2) AND status = 'READY' AND nsfw_band = 0 ORDER BY sort_order, id`,
+      [ownerType, ownerIds],
+    );
+    return parseRows(mediaRow, result.rows);
+  }
+
+  async setOrder(tx: Queryable, ownerType: MediaOwnerType, ownerId: string, orderedIds: readonly string[]): Promise<void> {
+    await tx.query(
+      `UPDATE media m SET sort_order = o.ord - 1, updated_at = now()
+         FROM unnest($3::text[]) WITH ORDINALITY AS o(id, ord)
+        WHERE m.id = o.id AND m.owner_type = $1 AND m.owner_id = $2`,
+      [ownerType, ownerId, orderedIds],
+    );
+  }
+
+  async setCover(tx: Queryable, row: MediaRow): Promise<void> {
+    await tx.query('UPDATE media SET is_cover = false WHERE owner_type = $1 AND owner_id = $2 AND is_cover', [row.owner_type, row.owner_id]);
+    await tx.query('UPDATE media SET is_cover = true, updated_at = now() WHERE id = $1', [row.id]);
+  }
+
+  async saveProcessed(
+    tx: Queryable,
+    input: { id: string; status: 'READY' | 'FLAGGED' | 'FAILED'; originalKey: string | null; width: number | null; height: number | null; band: number | null; labels: readonly string[]; variants: readonly StoredVariant[] },
+  ): Promise<void> {
+    await tx.query(
+      `UPDATE media SET status = $2, original_key = $3, width = $4, height = $5, nsfw_band = $6, moderation_labels = $7, variants = $8,
+              processed_at = now(), updated_at = now()
+        WHERE id = $1`,
+      [input.id, input.status, input.originalKey, input.width, input.height, input.band, JSON.stringify(input.labels), JSON.stringify(input.variants)],
+    );
+  }
+
+  async openCase(tx: Queryable, mediaId: string, band: number, labels: readonly string[]): Promise<void> {
+    await tx.query(
+      `INSERT INTO moderation_cases (media_id, nsfw_band, labels) VALUES ($1, $2, $3)
+       ON CONFLICT (media_id) DO UPDATE SET nsfw_band = EXCLUDED.nsfw_band, labels = EXCLUDED.labels, status = 'PENDING'`,
+      [mediaId, band, JSON.stringify(labels)],
+    );
+  }
+
+  async pendingCases(limit = 100): Promise<ModerationCaseRow[]> {
+    const result = await this.db.query(
+      `SELECT c.media_id, m.owner_type, m.owner_id, c.nsfw_band, c.labels, c.status, c.created_at
+         FROM moderation_cases c JOIN media m ON m.id = c.media_id
+        WHERE c.status = 'PENDING' ORDER BY c.created_at LIMIT $1`,
+      [limit],
+    );
+    return parseRows(caseRow, result.rows);
+  }
+
+  /** Closes a pending case; false when there is none (unknown id or already decided). */
+  async decideCase(tx: Queryable, mediaId: string, status: 'APPROVED' | 'REJECTED', adminId: string, reason: string | null): Promise<boolean> {
+    const result = await tx.query(
+      `UPDATE moderation_cases SET status = $2, decided_by = $3, reason = $4, decided_at = now() WHERE media_id = $1 AND status = 'PENDING'`,
+      [mediaId, status, adminId, reason],
+    );
+    return (result.rowCount ?? 0) > 0;
+  }
+
+  async setDecision(tx: Queryable, id: string, status: 'READY' | 'REJECTED', band: number | null, variants: readonly StoredVariant[]): Promise<void> {
+    await tx.query(`UPDATE media SET status = $2, nsfw_band = coalesce($3, nsfw_band), variants = $4, updated_at = now() WHERE id = $1`, [id, status, band, JSON.stringify(variants)]);
+  }
+}

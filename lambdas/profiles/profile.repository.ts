@@ -1,0 +1,121 @@
+/** SQL for service profiles. Rows are validated as they leave the database. */
+import { z } from 'zod';
+import { parseRows, type Queryable } from '../core/db/database.ts';
+import { versionedUpdate, type ColumnMap } from './draft-update.ts';
+import { PROFILE_ROLES } from './profiles.schemas.ts';
+
+const packageRow = z.object({ name: z.string(), durationMinutes: z.number(), priceCents: z.number(), extras: z.array(z.string()) });
+export const profileRow = z.object({
+  id: z.string(),
+  owner_user_id: z.string(),
+  role: z.enum(PROFILE_ROLES),
+  slug: z.string(),
+  status: z.enum(['DRAFT', 'PUBLISHED', 'UNPUBLISHED']),
+  display_name: z.string().nullable(),
+  headline: z.string().nullable(),
+  bio: z.string().nullable(),
+  tags: z.array(z.string()),
+  city_code: z.string().nullable(),
+  price_min_cents: z.number().int().nullable(),
+  price_max_cents: z.number().int().nullable(),
+  currency: z.string(),
+  languages: z.array(z.string()),
+  links: z.array(z.object({ label: z.string(), url: z.string() })),
+  packages: z.array(packageRow),
+  cancellation_policy: z.string().nullable(),
+  reschedule_policy: z.string().nullable(),
+  availability: z.record(z.string(), z.array(z.string())).nullable(),
+  contact_email: z.string().nullable(),
+  contact_phone: z.string().nullable(),
+  instant_book: z.boolean(),
+  completed_steps: z.array(z.string()),
+  version: z.number().int(),
+  published_at: z.date().nullable(),
+  updated_at: z.date(),
+});
+export type ProfileRow = z.infer<typeof profileRow>;
+
+const COLUMNS = `id, owner_user_id, role, slug, status, display_name, headline, bio, tags, city_code, price_min_cents, price_max_cents, currency,
+  languages, links, packages, cancellation_policy, reschedule_policy, availability, contact_email, contact_phone, instant_book, completed_steps,
+  version, published_at, updated_at`;
+
+const PATCH_COLUMNS: ColumnMap = {
+  displayName: { column: 'display_name' },
+  headline: { column: 'headline' },
+  bio: { column: 'bio' },
+  tags: { column: 'tags' },
+  city: { column: 'city_code' },
+  priceMinCents: { column: 'price_min_cents' },
+  priceMaxCents: { column: 'price_max_cents' },
+  languages: { column: 'languages' },
+  links: { column: 'links', json: true },
+  packages: { column: 'packages', json: true },
+  cancellationPolicy: { column: 'cancellation_policy' },
+  reschedulePolicy: { column: 'reschedule_policy' },
+  availability: { column: 'availability', json: true },
+  contactEmail: { column: 'contact_email' },
+  contactPhone: { column: 'contact_phone' },
+};
+
+export class ProfileRepository {
+  constructor(private readonly db: Queryable) {}
+
+  async insert(tx: Queryable, row: { id: string; ownerUserId: string; role: string; slug: string; displayName: string | null }): Promise<ProfileRow> {
+    const result = await tx.query(
+      `INSERT INTO service_profiles (id, owner_user_id, role, slug, display_name) VALUES ($1, $2, $3, $4, $5) RETURNING ${COLUMNS}`,
+      [row.id, row.ownerUserId, row.role, row.slug, row.displayName],
+    );
+    return parseRows(profileRow, result.rows)[0]!;
+  }
+
+  async listOwned(userId: string): Promise<ProfileRow[]> {
+    return parseRows(profileRow, (await this.db.query(`SELECT ${COLUMNS} FROM service_profiles WHERE owner_user_id = $1 ORDER BY created_at, id`, [userId])).rows);
+  }
+
+  /** The owner's row or null: someone else's id looks exactly like an unknown one. */
+  async findOwned(id: string, userId: string, tx: Queryable = this.db, forUpdate = false): Promise<ProfileRow | null> {
+    const result = await tx.query(`SELECT ${COLUMNS} FROM service_profiles WHERE id = $1 AND owner_user_id = $2${forUpdate ? ' FOR UPDATE' : ''}`, [id, userId]);
+    return parseRows(profileRow, result.rows)[0] ?? null;
+  }
+
+  async findPublishedBySlug(slug: string): Promise<ProfileRow | null> {
+    const result = await this.db.query(`SELECT ${COLUMNS} FROM service_profiles WHERE slug = $1 AND status = 'PUBLISHED'`, [slug]);
+    return parseRows(profileRow, result.rows)[0] ?? null;
+  }
+
+  async publishedRolesOf(userId: string): Promise<string[]> {
+    const result = await this.db.query<{ role: string }>(`SELECT role FROM service_profiles WHERE owner_user_id = $1 AND status = 'PUBLISHED' ORDER BY role`, [userId]);
+    return result.rows.map((row) => row.role);
+  }
+
+  async saveDraft(tx: Queryable, input: { id: string; ownerUserId: string; expectedVersion: number; patch: Record<string, unknown>; extra?: Record<string, unknown> }): Promise<ProfileRow | null> {
+    const row = await versionedUpdate(tx, { table: 'service_profiles', columns: PATCH_COLUMNS, ...input }, COLUMNS);
+    return row ? parseRows(profileRow, [row])[0]! : null;
+  }
+
+  async setStatus(tx: Queryable, id: string, status: 'PUBLISHED' | 'UNPUBLISHED'): Promise<ProfileRow> {
+    const result = await tx.query(
+      `UPDATE service_profiles SET status = $2, published_at = CASE WHEN $2 = 'PUBLISHED' THEN coalesce(published_at, now()) ELSE published_at END,
+              instant_book = CASE WHEN $2 = 'UNPUBLISHED' THEN false ELSE instant_book END,
+              version = version + 1, updated_at = now() WHERE id = $1 RETURNING ${COLUMNS}`,
+      [id, status],
+    );
+    return parseRows(profileRow, result.rows)[0]!;
+  }
+
+  async setInstantBook(tx: Queryable, id: string, enabled: boolean): Promise<ProfileRow> {
+    const result = await tx.query(`UPDATE service_profiles SET instant_book = $2, version = version + 1, updated_at = now() WHERE id = $1 RETURNING ${COLUMNS}`, [id, enabled]);
+    return parseRows(profileRow, result.rows)[0]!;
+  }
+
+  async cityInfo(code: string | null): Promise<{ name: string; countryCode: string; timezone: string } | null> {
+    if (!code) return null;
+    const result = await this.db.query<{ name: string; country_code: string; timezone: string }>('SELECT name, country_code, timezone FROM cities WHERE code = $1', [code]);
+    const row = result.rows[0];
+    return row ? { name: row.name, countryCode: row.country_code, timezone: row.timezone } : null;
+  }
+
+  async cityExists(code: string): Promise<boolean> {
+    return ((await this.db.query('SELECT 1 FROM cities WHERE code = $1', [code])).rowCount ?? 0) > 0;
+  }
+}

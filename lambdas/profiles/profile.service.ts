@@ -1,0 +1,303 @@
+/**
+ * Service profiles: one per account and role (NTB-PROF-002), a wizard with step gating and
+ * autosave under optimistic concurrency, completeness-gated publishing (NTB-PROF-005), the
+ * Safe-Mode public page (NTB-PROF-001/004/008) and profile.* outbox events for the indexer.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Clock } from '../core/clock.ts';
+import { isUniqueViolation, type Database, type Transaction } from '../core/db/database.ts';
+import { enqueueEvent } from '../core/db/outbox.ts';
+import { consumeOnce } from '../core/db/outbox-relay.ts';
+import { ConflictError, NotFoundError, ValidationError } from '../core/errors.ts';
+import type { DomainEvent } from '../core/events.ts';
+import { requireUser, type Caller } from '../core/identity.ts';
+import { isId, newId } from '../core/ids.ts';
+import { MediaRepository } from '../media/media.repository.ts';
+import { profileCompleteness, type ProfileFacts } from './completeness.ts';
+import { mediaFacts, ownerMedia, publicImages, PublicPageCache, verificationView } from './listing-support.ts';
+import { isUnlocked, onboardingView, PROFILE_STEPS, profileStepMissing, type OnboardingStep } from './onboarding.ts';
+import { ProfileRepository, type ProfileRow } from './profile.repository.ts';
+import type { ProfilePatch, SaveProfileDraftInput, CompleteStepInput, ProfileRole } from './profiles.schemas.ts';
+import { PreconditionFailedError } from './profiles.errors.ts';
+import { toPublicProfile, type PublicProfileView } from './public-page.mapper.ts';
+import { safeModeDeep } from './safe-mode.ts';
+import { VerificationRepository } from './verification.repository.ts';
+
+export interface ProfilesSettings {
+  /** The web app's origin, for canonical URLs (https://rastup.com). */
+  readonly webBaseUrl: string;
+  readonly mediaPublicBaseUrl: string;
+  readonly publicCacheTtlMs: number;
+}
+
+export function slugify(value: string): string {
+  return value
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 40);
+}
+
+export class ProfileService {
+  private readonly profiles: ProfileRepository;
+  private readonly media: MediaRepository;
+  private readonly verifications: VerificationRepository;
+  private readonly publicCache: PublicPageCache<PublicProfileView>;
+
+  constructor(
+    private readonly db: Database,
+    private readonly settings: ProfilesSettings,
+    private readonly clock: Clock,
+  ) {
+    this.profiles = new ProfileRepository(db);
+    this.media = new MediaRepository(db);
+    this.verifications = new VerificationRepository(db);
+    this.publicCache = new PublicPageCache(clock, settings.publicCacheTtlMs);
+  }
+
+  publicUrl(slug: string): string {
+    return `${this.settings.webBaseUrl}/p/${slug}`;
+  }
+
+  private async facts(row: ProfileRow, tx?: Transaction) {
+    const [media, verification] = await Promise.all([this.media.listByOwner('PROFILE', row.id, tx), this.verifications.latest('IDENTITY', row.owner_user_id, tx)]);
+    const facts: ProfileFacts = {
+      displayName: row.display_name,
+      headline: row.headline,
+      bio: row.bio,
+      city: row.city_code,
+      tags: row.tags,
+      languages: row.languages,
+      priceMinCents: row.price_min_cents,
+      priceMaxCents: row.price_max_cents,
+      packages: row.packages,
+      cancellationPolicy: row.cancellation_policy,
+      reschedulePolicy: row.reschedule_policy,
+      availability: row.availability,
+      ...mediaFacts(media),
+      verification: verification?.status ?? 'UNVERIFIED',
+      published: row.status === 'PUBLISHED',
+    };
+    return { facts, media, verification };
+  }
+
+  /** Steps stay complete only while their requirements hold (clearing the headline reopens BASICS). */
+  private effectiveCompleted(row: ProfileRow, facts: ProfileFacts): string[] {
+    return row.completed_steps.filter((step) => profileStepMissing(step as OnboardingStep, facts).length === 0);
+  }
+
+  private async ownerView(row: ProfileRow, tx?: Transaction) {
+    const { facts, media, verification } = await this.facts(row, tx);
+    const completed = this.effectiveCompleted(row, facts);
+    return {
+      id: row.id,
+      role: row.role,
+      slug: row.slug,
+      status: row.status,
+      version: row.version,
+      displayName: row.display_name,
+      headline: row.headline,
+      bio: row.bio,
+      tags: row.tags,
+      city: row.city_code,
+      priceMinCents: row.price_min_cents,
+      priceMaxCents: row.price_max_cents,
+      currency: row.currency,
+      languages: row.languages,
+      links: row.links,
+      packages: row.packages,
+      cancellationPolicy: row.cancellation_policy,
+      reschedulePolicy: row.reschedule_policy,
+      availability: row.availability,
+      contactEmail: row.contact_email,
+      contactPhone: row.contact_phone,
+      instantBook: row.instant_book,
+      onboarding: onboardingView(PROFILE_STEPS, completed, (step) => profileStepMissing(step, facts)),
+      completeness: profileCompleteness(facts),
+      verification: verificationView('IDENTITY', verification),
+      portfolio: ownerMedia(media, this.settings.mediaPublicBaseUrl),
+      publicUrl: this.publicUrl(row.slug),
+      publishedAt: row.published_at?.toISOString() ?? null,
+      updatedAt: row.updated_at.toISOString(),
+    };
+  }
+
+  private async owned(caller: Caller, id: string, tx?: Transaction, forUpdate = false): Promise<ProfileRow> {
+    const user = requireUser(caller);
+    // Malformed, unknown and other people's ids all answer the same NOT_FOUND.
+    const row = isId('profile', id) ? await this.profiles.findOwned(id, user.userId, tx, forUpdate) : null;
+    if (!row) throw new NotFoundError('Profile not found');
+    return row;
+  }
+
+  async myProfiles(caller: Caller) {
+    const user = requireUser(caller);
+    return Promise.all((await this.profiles.listOwned(user.userId)).map((row) => this.ownerView(row)));
+  }
+
+  async myProfile(caller: Caller, id: string) {
+    return this.ownerView(await this.owned(caller, id));
+  }
+
+  async create(caller: Caller, input: { role: ProfileRole; displayName?: string | null | undefined }) {
+    const user = requireUser(caller);
+    const base = slugify(input.displayName ?? '') || input.role.toLowerCase().replace(/_/g, '-');
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const slug = `${base}-${randomBytes(4).toString('hex').slice(0, 6)}`;
+      try {
+        const row = await this.db.transaction((tx) => this.profiles.insert(tx, { id: newId('profile'), ownerUserId: user.userId, role: input.role, slug, displayName: input.displayName ?? null }));
+        return this.ownerView(row);
+      } catch (error) {
+        if (isUniqueViolation(error, 'service_profiles_owner_user_id_role_key')) throw new ConflictError(`You already have a ${input.role} profile`, 'PROFILE.ROLE_EXISTS');
+        if (isUniqueViolation(error, 'service_profiles_slug_key')) continue;
+        throw error;
+      }
+    }
+    throw new ConflictError('Could not allocate a unique slug; try again', 'PROFILE.SLUG_TAKEN');
+  }
+
+  private async validatePatch(row: ProfileRow, patch: ProfilePatch): Promise<void> {
+    if (patch.city && !(await this.profiles.cityExists(patch.city))) throw new ValidationError('Unknown city', [{ path: 'patch.city', message: 'unknown city' }]);
+    const min = patch.priceMinCents ?? row.price_min_cents;
+    const max = patch.priceMaxCents ?? row.price_max_cents;
+    if (min !== null && max !== null && min > max) throw new ValidationError('priceMinCents must not exceed priceMaxCents', [{ path: 'patch.priceMinCents', message: 'greater than priceMaxCents' }]);
+  }
+
+  /** Autosave. A stale expectedVersion is a CONFLICT carrying the current version, never an overwrite. */
+  async saveDraft(caller: Caller, input: SaveProfileDraftInput) {
+    const user = requireUser(caller);
+    const current = await this.owned(caller, input.profileId);
+    if (input.step) {
+      const { facts } = await this.facts(current);
+      if (!(PROFILE_STEPS as readonly string[]).includes(input.step)) throw new ValidationError(`${input.step} is not a provider step`);
+      if (!isUnlocked(PROFILE_STEPS, this.effectiveCompleted(current, facts), input.step)) {
+        throw new PreconditionFailedError('Finish the earlier steps first', 'ONBOARDING.STEP_LOCKED', { step: input.step });
+      }
+    }
+    await this.validatePatch(current, input.patch);
+    const saved = await this.db.transaction(async (tx) => {
+      const row = await this.profiles.saveDraft(tx, { id: current.id, ownerUserId: user.userId, expectedVersion: input.expectedVersion, patch: input.patch });
+      if (!row) {
+        const latest = await this.profiles.findOwned(current.id, user.userId, tx);
+        if (!latest) throw new NotFoundError('Profile not found');
+        throw new ConflictError('The profile changed since you loaded it; reload and reapply your edit', 'PROFILE.VERSION_CONFLICT', { currentVersion: latest.version });
+      }
+      if (row.status === 'PUBLISHED') await this.announce(tx, 'profile.updated', row);
+      return row;
+    });
+    this.publicCache.delete(saved.slug);
+    return this.ownerView(saved);
+  }
+
+  async completeStep(caller: Caller, input: CompleteStepInput) {
+    const user = requireUser(caller);
+    const current = await this.owned(caller, input.id);
+    if (!(PROFILE_STEPS as readonly string[]).includes(input.step)) throw new ValidationError(`${input.step} is not a provider step`);
+    const { facts } = await this.facts(current);
+    const completed = this.effectiveCompleted(current, facts);
+    if (!isUnlocked(PROFILE_STEPS, completed, input.step)) throw new PreconditionFailedError('Finish the earlier steps first', 'ONBOARDING.STEP_LOCKED', { step: input.step });
+    const missing = profileStepMissing(input.step, facts);
+    if (missing.length) throw new PreconditionFailedError(`Step ${input.step} is not complete`, 'ONBOARDING.STEP_INCOMPLETE', { step: input.step, missing });
+    const steps = [...new Set([...completed, input.step])];
+    const row = await this.db.transaction(async (tx) => {
+      const updated = await this.profiles.saveDraft(tx, { id: current.id, ownerUserId: user.userId, expectedVersion: input.expectedVersion, patch: {}, extra: { completed_steps: steps } });
+      if (!updated) throw new ConflictError('The profile changed since you loaded it', 'PROFILE.VERSION_CONFLICT', { currentVersion: (await this.profiles.findOwned(current.id, user.userId, tx))?.version ?? null });
+      return updated;
+    });
+    return this.ownerView(row);
+  }
+
+  async publish(caller: Caller, id: string) {
+    const current = await this.owned(caller, id);
+    const row = await this.db.transaction(async (tx) => {
+      const locked = (await this.profiles.findOwned(current.id, current.owner_user_id, tx, true))!;
+      const { facts } = await this.facts(locked, tx);
+      const completeness = profileCompleteness(facts);
+      if (!completeness.canPublish) {
+        throw new PreconditionFailedError(`Completeness ${completeness.score} is below the publish threshold ${completeness.publishThreshold}`, 'PROFILE.BELOW_THRESHOLD', {
+          score: completeness.score,
+          threshold: completeness.publishThreshold,
+          missing: completeness.items.filter((item) => !item.done).map((item) => item.key),
+        });
+      }
+      if (locked.status === 'PUBLISHED') return locked;
+      const published = await this.profiles.setStatus(tx, locked.id, 'PUBLISHED');
+      await this.announce(tx, 'profile.published', published, { score: completeness.score });
+      return published;
+    });
+    this.publicCache.delete(row.slug);
+    return this.ownerView(row);
+  }
+
+  async unpublish(caller: Caller, id: string) {
+    const current = await this.owned(caller, id);
+    const row = await this.db.transaction(async (tx) => {
+      const locked = (await this.profiles.findOwned(current.id, current.owner_user_id, tx, true))!;
+      if (locked.status !== 'PUBLISHED') return locked;
+      const unpublished = await this.profiles.setStatus(tx, locked.id, 'UNPUBLISHED');
+      await this.announce(tx, 'profile.unpublished', unpublished);
+      return unpublished;
+    });
+    this.publicCache.delete(row.slug);
+    return this.ownerView(row);
+  }
+
+  /** Instant Book (NTB-PROF-005): published, above the higher threshold, identity verified. */
+  async setInstantBook(caller: Caller, id: string, enabled: boolean) {
+    const current = await this.owned(caller, id);
+    const row = await this.db.transaction(async (tx) => {
+      const locked = (await this.profiles.findOwned(current.id, current.owner_user_id, tx, true))!;
+      if (enabled) {
+        const completeness = profileCompleteness((await this.facts(locked, tx)).facts);
+        if (!completeness.instantBookEligible) throw new PreconditionFailedError('Not eligible for Instant Book yet', 'PROFILE.INSTANT_BOOK_INELIGIBLE', { blockers: completeness.instantBookBlockers });
+      }
+      const updated = await this.profiles.setInstantBook(tx, locked.id, enabled);
+      if (updated.status === 'PUBLISHED') await this.announce(tx, 'profile.updated', updated);
+      return updated;
+    });
+    this.publicCache.delete(row.slug);
+    return this.ownerView(row);
+  }
+
+  private async announce(tx: Transaction, type: 'profile.published' | 'profile.updated' | 'profile.unpublished', row: ProfileRow, extra: Record<string, unknown> = {}): Promise<void> {
+    // Ids and public attributes only: the indexer reads the public projection itself.
+    await enqueueEvent(tx, { type, aggregateType: 'profile', aggregateId: row.id, payload: { profileId: row.id, ownerUserId: row.owner_user_id, role: row.role, slug: row.slug, city: row.city_code, version: row.version, ...extra } });
+  }
+
+  async publicProfile(slug: string): Promise<PublicProfileView> {
+    return this.publicCache.get(slug, async () => {
+      const row = await this.profiles.findPublishedBySlug(slug);
+      if (!row) throw new NotFoundError('Profile not found');
+      const [roles, city, verification, media] = await Promise.all([
+        this.profiles.publishedRolesOf(row.owner_user_id),
+        this.profiles.cityInfo(row.city_code),
+        this.verifications.latest('IDENTITY', row.owner_user_id),
+        this.media.listPublic('PROFILE', [row.id]),
+      ]);
+      const images = publicImages(media, this.settings.mediaPublicBaseUrl);
+      return safeModeDeep(toPublicProfile({ row, roles, city, verified: verification?.status === 'VERIFIED', portfolio: images.images, cover: images.cover, canonicalUrl: this.publicUrl(row.slug) }));
+    });
+  }
+
+  /**
+   * Media of a published profile changed (moderated, reordered, new cover, deleted): the public
+   * page changed, so the indexer hears profile.updated. Idempotent per event.
+   */
+  async onMediaChanged(event: DomainEvent): Promise<void> {
+    const ownerType = String(event.payload.ownerType ?? '');
+    const ownerId = String(event.payload.ownerId ?? '');
+    if (ownerType !== 'PROFILE' || !isId('profile', ownerId)) return;
+    await consumeOnce(this.db, 'profiles-media-changes', event, async (tx) => {
+      const result = await tx.query<{ owner_user_id: string }>('SELECT owner_user_id FROM service_profiles WHERE id = $1', [ownerId]);
+      const owner = result.rows[0]?.owner_user_id;
+      if (!owner) return;
+      const row = await this.profiles.findOwned(ownerId, owner, tx);
+      if (row?.status === 'PUBLISHED') {
+        await this.announce(tx, 'profile.updated', row, { reason: event.type });
+        this.publicCache.delete(row.slug);
+      }
+    });
+  }
+}

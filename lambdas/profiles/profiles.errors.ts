@@ -1,0 +1,14 @@
+/** A state the caller must change first (below a threshold, an earlier step open, …). */
+import { AppError, type ErrorDetails } from '../core/errors.ts';
+
+export class PreconditionFailedError extends AppError {
+  readonly httpStatus = 412;
+  readonly errorType = 'PRECONDITION_FAILED';
+  constructor(
+    message: string,
+    readonly code: string,
+    details?: ErrorDetails,
+  ) {
+    super(message, details);
+  }
+}

@@ -1,0 +1,36 @@
+/** Composition root of the profiles Lambda: one set of services per container. */
+import { systemClock } from '../core/clock.ts';
+import { createLogger } from '../core/log.ts';
+import { databaseFromEnv } from '../adapters/database.ts';
+import { notifierFromEnv } from '../adapters/notifier-from-env.ts';
+import { NotificationRepository } from './notification.repository.ts';
+import { NudgeService } from './nudge.service.ts';
+import { ProfileService } from './profile.service.ts';
+import { profilesConfig } from './profiles.config.ts';
+import { StudioService } from './studio.service.ts';
+import { VerificationService } from './verification.service.ts';
+
+export interface ProfilesModule {
+  readonly profiles: ProfileService;
+  readonly studios: StudioService;
+  readonly verifications: VerificationService;
+  readonly nudges: NudgeService;
+}
+
+let module: Promise<ProfilesModule> | undefined;
+
+export function profilesModule(): Promise<ProfilesModule> {
+  module ??= databaseFromEnv().then((db) => {
+    const config = profilesConfig();
+    const settings = { webBaseUrl: config.PUBLIC_WEB_BASE_URL, mediaPublicBaseUrl: config.MEDIA_PUBLIC_BASE_URL, publicCacheTtlMs: config.PUBLIC_PAGE_CACHE_MS };
+    const profiles = new ProfileService(db, settings, systemClock);
+    return {
+      profiles,
+      studios: new StudioService(db, settings, systemClock),
+      verifications: new VerificationService(db, systemClock),
+      nudges: new NudgeService(new NotificationRepository(db), profiles, notifierFromEnv(), config.PUBLIC_BASE_URL, createLogger({ service: 'profiles-nudges' })),
+    };
+  });
+  module.catch(() => (module = undefined));
+  return module;
+}

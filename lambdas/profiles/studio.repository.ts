@@ -1,0 +1,94 @@
+/** SQL for studios. Rows are validated as they leave the database. */
+import { z } from 'zod';
+import { isUniqueViolation, parseRows, type Queryable } from '../core/db/database.ts';
+import { ConflictError } from '../core/errors.ts';
+import { versionedUpdate, type ColumnMap } from './draft-update.ts';
+
+export const studioRow = z.object({
+  id: z.string(),
+  owner_user_id: z.string(),
+  slug: z.string(),
+  status: z.enum(['DRAFT', 'PUBLISHED', 'UNPUBLISHED']),
+  name: z.string().nullable(),
+  description: z.string().nullable(),
+  city_code: z.string().nullable(),
+  address_line1: z.string().nullable(),
+  address_line2: z.string().nullable(),
+  postal_code: z.string().nullable(),
+  contact_email: z.string().nullable(),
+  contact_phone: z.string().nullable(),
+  amenities: z.array(z.string()),
+  hourly_min_cents: z.number().int().nullable(),
+  hourly_max_cents: z.number().int().nullable(),
+  deposit_cents: z.number().int().nullable(),
+  currency: z.string(),
+  availability: z.record(z.string(), z.array(z.string())).nullable(),
+  instant_book: z.boolean(),
+  completed_steps: z.array(z.string()),
+  version: z.number().int(),
+  published_at: z.date().nullable(),
+  updated_at: z.date(),
+});
+export type StudioRow = z.infer<typeof studioRow>;
+
+const COLUMNS = `id, owner_user_id, slug, status, name, description, city_code, address_line1, address_line2, postal_code, contact_email, contact_phone,
+  amenities, hourly_min_cents, hourly_max_cents, deposit_cents, currency, availability, instant_book, completed_steps, version, published_at, updated_at`;
+
+const PATCH_COLUMNS: ColumnMap = {
+  name: { column: 'name' },
+  description: { column: 'description' },
+  city: { column: 'city_code' },
+  addressLine1: { column: 'address_line1' },
+  addressLine2: { column: 'address_line2' },
+  postalCode: { column: 'postal_code' },
+  contactEmail: { column: 'contact_email' },
+  contactPhone: { column: 'contact_phone' },
+  amenities: { column: 'amenities' },
+  hourlyMinCents: { column: 'hourly_min_cents' },
+  hourlyMaxCents: { column: 'hourly_max_cents' },
+  depositCents: { column: 'deposit_cents' },
+  availability: { column: 'availability', json: true },
+};
+
+export class StudioRepository {
+  constructor(private readonly db: Queryable) {}
+
+  async insert(tx: Queryable, row: { id: string; ownerUserId: string; slug: string; name: string }): Promise<StudioRow> {
+    try {
+      const result = await tx.query(`INSERT INTO studios (id, owner_user_id, slug, name) VALUES ($1, $2, $3, $4) RETURNING ${COLUMNS}`, [row.id, row.ownerUserId, row.slug, row.name]);
+      return parseRows(studioRow, result.rows)[0]!;
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new ConflictError('That slug is taken', 'STUDIO.SLUG_TAKEN');
+      throw error;
+    }
+  }
+
+  async listOwned(userId: string): Promise<StudioRow[]> {
+    return parseRows(studioRow, (await this.db.query(`SELECT ${COLUMNS} FROM studios WHERE owner_user_id = $1 ORDER BY created_at, id`, [userId])).rows);
+  }
+
+  async findOwned(id: string, userId: string, tx: Queryable = this.db, forUpdate = false): Promise<StudioRow | null> {
+    const result = await tx.query(`SELECT ${COLUMNS} FROM studios WHERE id = $1 AND owner_user_id = $2${forUpdate ? ' FOR UPDATE' : ''}`, [id, userId]);
+    return parseRows(studioRow, result.rows)[0] ?? null;
+  }
+
+  async findPublishedBySlug(slug: string): Promise<StudioRow | null> {
+    const result = await this.db.query(`SELECT ${COLUMNS} FROM studios WHERE slug = $1 AND status = 'PUBLISHED'`, [slug]);
+    return parseRows(studioRow, result.rows)[0] ?? null;
+  }
+
+  async saveDraft(tx: Queryable, input: { id: string; ownerUserId: string; expectedVersion: number; patch: Record<string, unknown>; extra?: Record<string, unknown> }): Promise<StudioRow | null> {
+    const row = await versionedUpdate(tx, { table: 'studios', columns: PATCH_COLUMNS, ...input }, COLUMNS);
+    return row ? parseRows(studioRow, [row])[0]! : null;
+  }
+
+  async setStatus(tx: Queryable, id: string, status: 'PUBLISHED' | 'UNPUBLISHED'): Promise<StudioRow> {
+    const result = await tx.query(
+      `UPDATE studios SET status = $2, published_at = CASE WHEN $2 = 'PUBLISHED' THEN coalesce(published_at, now()) ELSE published_at END,
+              instant_book = CASE WHEN $2 = 'UNPUBLISHED' THEN false ELSE instant_book END,
+              version = version + 1, updated_at = now() WHERE id = $1 RETURNING ${COLUMNS}`,
+      [id, status],
+    );
+    return parseRows(studioRow, result.rows)[0]!;
+  }
+}

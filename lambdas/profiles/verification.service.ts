@@ -1,0 +1,81 @@
+/**
+ * Verification (NTB-STUDIO-004 and identity): unverified → pending (document uploaded) →
+ * verified | rejected by admin/trust; a rejected subject may try again. The verified badge on
+ * public pages reads the latest status. Decisions are audited and announced.
+ */
+import type { Clock } from '../core/clock.ts';
+import { appendAudit } from '../core/db/audit-log.ts';
+import type { Database } from '../core/db/database.ts';
+import { enqueueEvent } from '../core/db/outbox.ts';
+import { ConflictError, NotFoundError, ValidationError } from '../core/errors.ts';
+import { requireRole, requireUser, type Caller } from '../core/identity.ts';
+import { newId } from '../core/ids.ts';
+import { MediaRepository } from '../media/media.repository.ts';
+import { verificationView } from './listing-support.ts';
+import type { DecideVerificationInput, RequestVerificationInput } from './profiles.schemas.ts';
+import { StudioRepository } from './studio.repository.ts';
+import { VerificationRepository, type VerificationRow } from './verification.repository.ts';
+
+function requestView(row: VerificationRow) {
+  return { id: row.id, subject: row.subject_type, subjectId: row.subject_id, status: row.status, documentMediaId: row.document_media_id, createdAt: row.created_at.toISOString() };
+}
+
+export class VerificationService {
+  private readonly verifications: VerificationRepository;
+  private readonly media: MediaRepository;
+  private readonly studios: StudioRepository;
+
+  constructor(
+    private readonly db: Database,
+    private readonly clock: Clock,
+  ) {
+    this.verifications = new VerificationRepository(db);
+    this.media = new MediaRepository(db);
+    this.studios = new StudioRepository(db);
+  }
+
+  async request(caller: Caller, input: RequestVerificationInput) {
+    const user = requireUser(caller);
+    let subjectId: string = user.userId;
+    if (input.subject === 'STUDIO') {
+      if (!input.studioId) throw new ValidationError('studioId is required for STUDIO verification', [{ path: 'input.studioId', message: 'required' }]);
+      if (!(await this.studios.findOwned(input.studioId, user.userId))) throw new NotFoundError('Studio not found');
+      subjectId = input.studioId;
+    }
+    const document = await this.media.findOwned(input.documentMediaId, user.userId);
+    if (!document || document.owner_type !== 'VERIFICATION' || !['PROCESSING', 'READY'].includes(document.status)) throw new NotFoundError('Document not found');
+    const row = await this.db.transaction(async (tx) => {
+      await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`verification:${subjectId}`]);
+      const latest = await this.verifications.latest(input.subject, subjectId, tx);
+      if (latest?.status === 'PENDING' || latest?.status === 'VERIFIED') throw new ConflictError(`Verification is already ${latest.status.toLowerCase()}`, `VERIFICATION.ALREADY_${latest.status}`);
+      const inserted = await this.verifications.insert(tx, { id: newId('verification'), subjectType: input.subject, subjectId, ownerUserId: user.userId, documentMediaId: document.id });
+      await enqueueEvent(tx, { type: 'verification.requested', aggregateType: 'verification', aggregateId: inserted.id, payload: { verificationId: inserted.id, subject: input.subject, subjectId } });
+      return inserted;
+    });
+    return verificationView(input.subject, row);
+  }
+
+  async queue(caller: Caller) {
+    requireRole(caller, 'admin', 'trust');
+    return (await this.verifications.pending()).map(requestView);
+  }
+
+  async decide(caller: Caller, input: DecideVerificationInput) {
+    const admin = requireRole(caller, 'admin', 'trust');
+    const row = await this.db.transaction(async (tx) => {
+      const decided = await this.verifications.decide(tx, input.verificationId, input.decision, admin.userId, input.reason ?? null);
+      if (!decided) throw new NotFoundError('No pending verification with this id');
+      await appendAudit(tx, { actor: admin.userId, action: `verification.${input.decision.toLowerCase()}`, subject: `${decided.subject_type.toLowerCase()}:${decided.subject_id}`, details: { verificationId: decided.id, reason: input.reason ?? null } }, this.clock.now());
+      await enqueueEvent(tx, { type: 'verification.decided', aggregateType: 'verification', aggregateId: decided.id, payload: { verificationId: decided.id, subject: decided.subject_type, subjectId: decided.subject_id, status: decided.status } });
+      // The verified badge is on public pages: published listings of the subject changed.
+      if (decided.subject_type === 'IDENTITY') {
+        const published = await tx.query<{ id: string; role: string; slug: string; city_code: string | null; version: number }>(`SELECT id, role, slug, city_code, version FROM service_profiles WHERE owner_user_id = $1 AND status = 'PUBLISHED'`, [decided.subject_id]);
+        for (const profile of published.rows) {
+          await enqueueEvent(tx, { type: 'profile.updated', aggregateType: 'profile', aggregateId: profile.id, payload: { profileId: profile.id, ownerUserId: decided.subject_id, role: profile.role, slug: profile.slug, city: profile.city_code, version: profile.version, reason: 'verification' } });
+        }
+      }
+      return decided;
+    });
+    return requestView(row);
+  }
+}
