@@ -94,11 +94,14 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const logger: Logger = createLogger({ service: 'local-stack' });
   const secrets = localSecrets(options.stateDir);
 
+  // Fixed, memorable ports only for the developer's own stack; `port: 0` (tests, benches, a second
+  // checkout) takes ephemeral ports everywhere so parallel stacks never race for the same ones.
+  const fixedPorts = options.port !== 0 && !options.ephemeral;
   const [gatewayPort, pgPort, dynamoPort, s3Port] = await Promise.all([
     options.port === 0 ? freePort() : freePort(options.port ?? 4000),
-    freePort(options.ephemeral ? undefined : 54_329),
-    freePort(options.ephemeral ? undefined : 8_042),
-    freePort(options.ephemeral ? undefined : 4_569),
+    freePort(fixedPorts ? 54_329 : undefined),
+    freePort(fixedPorts ? 8_042 : undefined),
+    freePort(fixedPorts ? 4_569 : undefined),
   ]);
   if (options.port && gatewayPort !== options.port) throw new Error(`Port ${options.port} is in use; set PORT to another port`);
 
