@@ -25,6 +25,7 @@ import { startS3, type RunningS3 } from './s3.ts';
 import { freePort } from './processes.ts';
 import { createGatewayServer } from './gateway/server.ts';
 import { createOidcVerifier } from './gateway/oidc-verifier.ts';
+import { startThirdPartyFakes, type RunningFakes } from './fakes/third-party-fakes.ts';
 
 export const LOCAL_STAGE = 'local';
 
@@ -38,6 +39,8 @@ export interface LocalStackOptions {
   /** Where JSON log lines go (default: stdout). */
   readonly logFile?: string;
   readonly onProgress?: (message: string) => void;
+  /** Local-only: source IPs whose per-IP auth rate-limit buckets are skipped (the login benchmark). */
+  readonly authRateLimitExemptIps?: readonly string[];
 }
 
 export interface Endpoints {
@@ -48,6 +51,8 @@ export interface Endpoints {
   readonly dynamodbEndpoint: string;
   readonly s3Endpoint: string;
   readonly mailboxUrl: string;
+  /** Loopback fakes of HIBP, Turnstile, Google, Apple and Twilio (infra/local/fakes). */
+  readonly fakesUrl: string;
 }
 
 export interface LocalStack {
@@ -89,21 +94,25 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const logger: Logger = createLogger({ service: 'local-stack' });
   const secrets = localSecrets(options.stateDir);
 
+  // Fixed, memorable ports only for the developer's own stack; `port: 0` (tests, benches, a second
+  // checkout) takes ephemeral ports everywhere so parallel stacks never race for the same ones.
+  const fixedPorts = options.port !== 0 && !options.ephemeral;
   const [gatewayPort, pgPort, dynamoPort, s3Port] = await Promise.all([
     options.port === 0 ? freePort() : freePort(options.port ?? 4000),
-    freePort(options.ephemeral ? undefined : 54_329),
-    freePort(options.ephemeral ? undefined : 8_042),
-    freePort(options.ephemeral ? undefined : 4_569),
+    freePort(fixedPorts ? 54_329 : undefined),
+    freePort(fixedPorts ? 8_042 : undefined),
+    freePort(fixedPorts ? 4_569 : undefined),
   ]);
   if (options.port && gatewayPort !== options.port) throw new Error(`Port ${options.port} is in use; set PORT to another port`);
 
-  const started: { postgres?: RunningPostgres; dynamo?: RunningDynamo; s3?: RunningS3 } = {};
+  const started: { postgres?: RunningPostgres; dynamo?: RunningDynamo; s3?: RunningS3; fakes?: RunningFakes } = {};
   const stopServices = async () => {
-    await Promise.allSettled([started.s3?.stop(), started.dynamo?.stop(), started.postgres?.stop()]);
+    await Promise.allSettled([started.s3?.stop(), started.dynamo?.stop(), started.postgres?.stop(), started.fakes?.stop()]);
   };
 
   try {
     progress('starting PostgreSQL, DynamoDB Local and s3rver');
+    const fakes = (started.fakes = await startThirdPartyFakes(await freePort(options.ephemeral ? undefined : 4_570)));
     const [postgres, dynamo, s3] = await Promise.all([
       startPostgres({ dataDir: join(options.stateDir, 'postgres'), port: pgPort, database: 'rastup', ephemeral: options.ephemeral }).then((value) => (started.postgres = value)),
       startDynamo({ port: dynamoPort, ...(options.ephemeral ? {} : { dataDir: join(options.stateDir, 'dynamodb') }) }).then((value) => (started.dynamo = value)),
@@ -138,6 +147,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       AUTH_KEY_ENCRYPTION_KEY: secrets.keyEncryptionKey,
       NOTIFICATIONS_MODE: 'capture',
       PUBLIC_BASE_URL: baseUrl,
+      // Third parties (HIBP, Turnstile, Google, Apple, Twilio) -> loopback fakes.
+      ...fakes.env,
+      AUTH_LOCAL_RATE_LIMIT_EXEMPT_IPS: (options.authRateLimitExemptIps ?? []).join(','),
       // The web app (canonical URLs, JSON-LD) and where public media is served (CloudFront in AWS).
       PUBLIC_WEB_BASE_URL: process.env.PUBLIC_WEB_BASE_URL ?? 'http://localhost:3000',
       MEDIA_PUBLIC_BASE_URL: `${s3.endpoint}/${physicalBucketName(LOCAL_STAGE, mediaPublicBucket)}`,
@@ -205,6 +217,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       dynamodbEndpoint: dynamo.endpoint,
       s3Endpoint: s3.endpoint,
       mailboxUrl: `${baseUrl}/dev/mailbox`,
+      fakesUrl: fakes.baseUrl,
     };
     writeFileSync(join(options.stateDir, 'endpoints.json'), JSON.stringify(endpoints, null, 2));
 

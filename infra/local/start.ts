@@ -30,6 +30,7 @@ RastUp local stack is up (${seconds} s)
   REST (local API Gateway)  ${endpoints.restUrl}   (/auth/*, /.well-known/*)
   Dev API key (x-api-key)   ${endpoints.apiKey}
   Mailbox (captured email)  ${endpoints.mailboxUrl}
+  Third-party fakes         ${endpoints.fakesUrl}   (HIBP, Turnstile, Google, Apple, Twilio)
   PostgreSQL                ${endpoints.databaseUrl}
   DynamoDB Local            ${endpoints.dynamodbEndpoint}
   S3 (s3rver)               ${endpoints.s3Endpoint}

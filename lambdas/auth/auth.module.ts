@@ -2,26 +2,75 @@
  * Wires the auth domain's services from configuration, once per container.
  */
 import { systemClock } from '../core/clock.ts';
+import { createLogger } from '../core/log.ts';
 import { databaseFromEnv } from '../adapters/database.ts';
+import { documentClientFromEnv, tableNameFromEnv } from '../adapters/dynamodb.ts';
+import { DynamoDbRateLimiter } from '../adapters/dynamodb-rate-limiter.ts';
+import { notifierFromEnv } from '../adapters/notifier-from-env.ts';
+import { AccountService } from './account.service.ts';
 import { authConfig } from './auth.config.ts';
+import type { AuthDeps } from './auth-deps.ts';
+import { HibpBreachChecker } from './hibp-breach-checker.ts';
+import { JwksIdTokenVerifier } from './id-token-verifier.ts';
+import { LoginService } from './login.service.ts';
+import { MfaService } from './mfa.service.ts';
+import { Argon2PasswordHasher } from './password-hasher.ts';
+import { PasswordPolicy } from './password-policy.ts';
+import { SecretBox } from './secret-box.ts';
+import { SessionService } from './session.service.ts';
 import { SigningKeyStore } from './signing-keys.ts';
 import { TokenService } from './token.service.ts';
+import { TurnstileCaptchaVerifier } from './turnstile-captcha-verifier.ts';
 
 export interface AuthModule {
   readonly keys: SigningKeyStore;
   readonly tokens: TokenService;
   readonly issuer: string;
+  readonly sessions: SessionService;
+  readonly login: LoginService;
+  readonly accounts: AccountService;
+  readonly mfa: MfaService;
 }
 
 let module: Promise<AuthModule> | undefined;
 
+export function createAuthServices(deps: AuthDeps) {
+  const sessions = new SessionService(deps);
+  const mfa = new MfaService(deps, sessions);
+  return { sessions, mfa, login: new LoginService(deps, sessions, mfa), accounts: new AccountService(deps, sessions) };
+}
+
 export function authModule(): Promise<AuthModule> {
   module ??= (async () => {
     const config = authConfig();
+    const logger = createLogger({ service: 'auth' });
     const db = await databaseFromEnv();
     const keys = new SigningKeyStore(db, systemClock, config.AUTH_KEY_ENCRYPTION_KEY, config.SIGNING_KEY_ROTATION_DAYS, config.ACCESS_TOKEN_TTL_SECONDS + 3600);
     const tokens = new TokenService(keys, systemClock, config.AUTH_ISSUER, config.AUTH_AUDIENCE, config.ACCESS_TOKEN_TTL_SECONDS);
-    return { keys, tokens, issuer: config.AUTH_ISSUER };
+    const deps: AuthDeps = {
+      db,
+      clock: systemClock,
+      hasher: new Argon2PasswordHasher(),
+      policy: new PasswordPolicy(new HibpBreachChecker(config.HIBP_RANGE_URL, config.HIBP_TIMEOUT_MS, logger)),
+      captcha: new TurnstileCaptchaVerifier(config.CAPTCHA_VERIFY_URL, config.CAPTCHA_SECRET_KEY, logger),
+      idTokens: new JwksIdTokenVerifier({
+        google: { issuer: config.GOOGLE_ISSUER, jwksUrl: config.GOOGLE_JWKS_URL, clientIds: config.GOOGLE_CLIENT_IDS },
+        apple: { issuer: config.APPLE_ISSUER, jwksUrl: config.APPLE_JWKS_URL, clientIds: config.APPLE_CLIENT_IDS },
+      }),
+      notifier: notifierFromEnv(),
+      limiter: new DynamoDbRateLimiter(documentClientFromEnv(), tableNameFromEnv('CONTROL_TABLE'), systemClock),
+      tokens,
+      box: new SecretBox(config.AUTH_KEY_ENCRYPTION_KEY),
+      logger,
+      settings: {
+        publicBaseUrl: config.PUBLIC_BASE_URL,
+        sessionIdleSeconds: config.SESSION_IDLE_SECONDS,
+        sessionAbsoluteSeconds: config.SESSION_ABSOLUTE_SECONDS,
+        captchaSiteKey: config.CAPTCHA_SITE_KEY,
+        rateLimitExemptIps: new Set(config.AUTH_LOCAL_RATE_LIMIT_EXEMPT_IPS),
+      },
+    };
+    return { keys, tokens, issuer: config.AUTH_ISSUER, ...createAuthServices(deps) };
   })();
   module.catch(() => (module = undefined));
   return module;

@@ -146,7 +146,9 @@ export interface HttpErrorBody {
 export function toHttpError(error: unknown, requestId?: string): { status: number; body: HttpErrorBody; headers: Record<string, string> } {
   const pub = toPublicError(error);
   const headers: Record<string, string> = {};
-  if (error instanceof RateLimitedError) headers['retry-after'] = String(Math.max(1, Math.ceil(error.retryAfterSeconds)));
+  // Any refusal that says when to come back (rate limits, account lockout) gets Retry-After.
+  const retryAfter = error instanceof AppError ? (error as AppError & { retryAfterSeconds?: unknown }).retryAfterSeconds : undefined;
+  if (typeof retryAfter === 'number') headers['retry-after'] = String(Math.max(1, Math.ceil(retryAfter)));
   return {
     status: pub.httpStatus,
     headers,

@@ -1,0 +1,319 @@
+/**
+ * The account: sign-up with email verification, profile-level settings (email, password, phone),
+ * roles, consent records, the data export and account deletion (erase / pseudonymise).
+ */
+import { appendAudit } from '../core/db/audit-log.ts';
+import { enqueueEvent } from '../core/db/outbox.ts';
+import { ConflictError, NotFoundError, ValidationError } from '../core/errors.ts';
+import { newId } from '../core/ids.ts';
+import { requireRole, type Caller, type Role } from '../core/identity.ts';
+import { CURRENT_PRIVACY_VERSION, CURRENT_TERMS_VERSION, limit, normaliseEmail, sendAll, type AuthDeps, type RequestMeta } from './auth-deps.ts';
+import { authRateLimits } from './auth-rate-limits.ts';
+import { InvalidCodeError, InvalidCredentialsError } from './auth.errors.ts';
+import { emailTemplates, smsTemplates } from './email-templates.ts';
+import { MfaRepository } from './mfa.repository.ts';
+import { OneTimeCodes } from './one-time-codes.ts';
+import { normalisePassword } from './password-policy.ts';
+import { SessionRepository } from './session.repository.ts';
+import type { SessionService } from './session.service.ts';
+import { UserRepository, type ConsentKind, type ConsentRow, type UserRow } from './user.repository.ts';
+
+export interface SignUpInput {
+  readonly email: string;
+  readonly password: string;
+  readonly displayName?: string | undefined;
+  readonly role: 'client' | 'provider' | 'host';
+  readonly consents: { readonly terms: string; readonly privacy: string; readonly marketing: boolean };
+}
+
+export interface AccountView {
+  id: string;
+  email: string | null;
+  emailVerified: boolean;
+  displayName: string | null;
+  roles: Role[];
+  mfaEnabled: boolean;
+  phone: string | null;
+  phoneVerified: boolean;
+  linkedProviders: string[];
+  createdAt: string;
+}
+
+export interface ConsentView {
+  kind: ConsentKind;
+  version: string;
+  granted: boolean;
+  recordedAt: string;
+}
+
+/** Whitelisting mapper: a new column never reaches the API by accident. Phone is masked. */
+export function toAccountView(user: UserRow, providers: readonly string[]): AccountView {
+  return {
+    id: user.id,
+    email: user.email,
+    emailVerified: Boolean(user.email_verified_at),
+    displayName: user.display_name,
+    roles: [...user.roles],
+    mfaEnabled: user.mfa_enabled,
+    phone: user.phone ? `${'•'.repeat(Math.max(0, user.phone.length - 4))}${user.phone.slice(-4)}` : null,
+    phoneVerified: Boolean(user.phone_verified_at),
+    linkedProviders: [...providers],
+    createdAt: user.created_at.toISOString(),
+  };
+}
+
+function toConsentView(row: ConsentRow): ConsentView {
+  return { kind: row.kind, version: row.version, granted: row.granted, recordedAt: row.recorded_at.toISOString() };
+}
+
+/** Export counts as "offered" for a day: deletion after that asks again. */
+const EXPORT_OFFER_VALID_MS = 24 * 3600_000;
+
+export class AccountService {
+  private readonly codes: OneTimeCodes;
+
+  constructor(
+    private readonly deps: AuthDeps,
+    private readonly sessions: SessionService,
+  ) {
+    this.codes = new OneTimeCodes(deps);
+  }
+
+  /**
+   * Creates the account and mails a verification code. Answers the same whether or not the email
+   * is taken (the owner of a taken email gets a "someone tried to sign up" email instead).
+   */
+  async signUp(input: SignUpInput, meta: RequestMeta): Promise<void> {
+    const email = normaliseEmail(input.email);
+    await limit(this.deps, meta, { ip: authRateLimits.signUpPerIp, identity: authRateLimits.signUpPerEmail, identityKey: this.deps.box.mac('signup', email) });
+    if (input.consents.terms !== CURRENT_TERMS_VERSION || input.consents.privacy !== CURRENT_PRIVACY_VERSION) {
+      throw new ValidationError('Accept the current terms and privacy policy', [{ path: 'consents', message: `terms ${CURRENT_TERMS_VERSION} and privacy ${CURRENT_PRIVACY_VERSION} must be accepted` }]);
+    }
+    await this.deps.policy.assertAcceptable(input.password, [email, input.displayName ?? '']);
+    const passwordHash = await this.deps.hasher.hash(normalisePassword(input.password));
+    const message = await this.deps.db.transaction(async (tx) => {
+      const now = this.deps.clock.now();
+      const userId = newId('user');
+      const inserted = await UserRepository.insert(tx, { id: userId, email, passwordHash, roles: [input.role], emailVerifiedAt: null, displayName: input.displayName ?? null, now });
+      if (!inserted) {
+        const existing = await UserRepository.byEmail(tx, email);
+        if (existing && !existing.email_verified_at && !existing.mfa_enabled) {
+          // An unverified account: the person at this address is the rightful owner; resend the code.
+          return emailTemplates.verifyEmail(email, await this.codes.issueCode(tx, 'verify_email', existing.id, null));
+        }
+        return emailTemplates.signUpExisting(email, `${this.deps.settings.publicBaseUrl}/reset-password`);
+      }
+      const base = { userId, ip: meta.ip ?? null, userAgent: meta.userAgent ?? null, now };
+      await UserRepository.recordConsent(tx, { ...base, kind: 'terms', version: input.consents.terms, granted: true });
+      await UserRepository.recordConsent(tx, { ...base, kind: 'privacy', version: input.consents.privacy, granted: true });
+      await UserRepository.recordConsent(tx, { ...base, kind: 'marketing', version: input.consents.privacy, granted: input.consents.marketing });
+      await appendAudit(tx, { actor: userId, action: 'auth.signup', subject: userId, details: { method: 'password', role: input.role, ip: meta.ip ?? null } }, now);
+      await enqueueEvent(tx, { type: 'user.registered', aggregateType: 'user', aggregateId: userId, payload: { userId, method: 'password', role: input.role } });
+      return emailTemplates.verifyEmail(email, await this.codes.issueCode(tx, 'verify_email', userId, null));
+    });
+    await sendAll(this.deps, [message]);
+  }
+
+  async verifyEmail(input: { email: string; code: string }, meta: RequestMeta): Promise<void> {
+    const email = normaliseEmail(input.email);
+    await limit(this.deps, meta, { ip: authRateLimits.codeCheckPerIp, identity: authRateLimits.codeCheckPerIdentity, identityKey: this.deps.box.mac('verify', email) });
+    const user = await UserRepository.byEmail(this.deps.db, email);
+    if (!user) throw new InvalidCodeError();
+    const ok = await this.deps.db.transaction(async (tx) => {
+      const row = await this.codes.consumeCode(tx, 'verify_email', user.id, input.code);
+      if (!row) return false;
+      const now = this.deps.clock.now();
+      await UserRepository.markEmailVerified(tx, user.id, now);
+      await appendAudit(tx, { actor: user.id, action: 'auth.email.verified', subject: user.id, details: {} }, now);
+      return true;
+    });
+    if (!ok) throw new InvalidCodeError();
+  }
+
+  async resendVerification(rawEmail: string, meta: RequestMeta): Promise<void> {
+    const email = normaliseEmail(rawEmail);
+    await limit(this.deps, meta, { ip: authRateLimits.signUpPerIp, identity: authRateLimits.codeSendPerIdentity, identityKey: this.deps.box.mac('verify-send', email) });
+    const user = await UserRepository.byEmail(this.deps.db, email);
+    if (!user || user.email_verified_at) return;
+    const code = await this.deps.db.transaction((tx) => this.codes.issueCode(tx, 'verify_email', user.id, null));
+    await sendAll(this.deps, [emailTemplates.verifyEmail(email, code)]);
+  }
+
+  async me(caller: Caller): Promise<AccountView> {
+    const { user } = await this.sessions.requireSession(caller);
+    const row = await UserRepository.byId(this.deps.db, user.userId);
+    if (!row || row.status !== 'active') throw new NotFoundError('Account not found');
+    const identities = await UserRepository.identities(this.deps.db, user.userId);
+    return toAccountView(row, identities.map((identity) => identity.provider));
+  }
+
+  // Consents --------------------------------------------------------------------------------
+
+  async consents(caller: Caller): Promise<{ current: ConsentView[]; history: ConsentView[] }> {
+    const { user } = await this.sessions.requireSession(caller);
+    const history = (await UserRepository.consentHistory(this.deps.db, user.userId)).map(toConsentView);
+    const current = (['terms', 'privacy', 'marketing'] as const).flatMap((kind) => history.find((row) => row.kind === kind) ?? []);
+    return { current, history };
+  }
+
+  async recordConsent(caller: Caller, input: { kind: ConsentKind; version: string; granted: boolean }, meta: RequestMeta): Promise<ConsentView> {
+    const { user } = await this.sessions.requireSession(caller);
+    if (input.kind !== 'marketing' && !input.granted) throw new ValidationError('Terms and privacy consent can be withdrawn only by deleting the account');
+    const now = this.deps.clock.now();
+    await this.deps.db.transaction(async (tx) => {
+      await UserRepository.recordConsent(tx, { userId: user.userId, kind: input.kind, version: input.version, granted: input.granted, ip: meta.ip ?? null, userAgent: meta.userAgent ?? null, now });
+      await appendAudit(tx, { actor: user.userId, action: 'privacy.consent.recorded', subject: user.userId, details: { kind: input.kind, version: input.version, granted: input.granted } }, now);
+    });
+    return { kind: input.kind, version: input.version, granted: input.granted, recordedAt: now.toISOString() };
+  }
+
+  // Step-up protected changes ---------------------------------------------------------------
+
+  async changePassword(caller: Caller, input: { currentPassword?: string | undefined; newPassword: string }): Promise<boolean> {
+    const { user: me, session } = await this.sessions.requireStepUp(caller);
+    const user = await UserRepository.byId(this.deps.db, me.userId);
+    if (!user || user.status !== 'active') throw new NotFoundError('Account not found');
+    // Accounts with a password must know it (ASVS 6.2.3); social-only accounts may set one.
+    if (user.password_hash && !(input.currentPassword && (await this.deps.hasher.verify(user.password_hash, normalisePassword(input.currentPassword))))) {
+      throw new InvalidCredentialsError();
+    }
+    await this.deps.policy.assertAcceptable(input.newPassword, [user.email ?? '', user.display_name ?? '']);
+    const hash = await this.deps.hasher.hash(normalisePassword(input.newPassword));
+    await this.deps.db.transaction(async (tx) => {
+      const now = this.deps.clock.now();
+      await UserRepository.setPassword(tx, user.id, hash, now);
+      const revoked = await SessionRepository.revokeAllForUser(tx, user.id, 'password_changed', now, session.id);
+      await appendAudit(tx, { actor: user.id, action: 'auth.password.changed', subject: user.id, details: { revokedSessions: revoked } }, now);
+    });
+    if (user.email) await sendAll(this.deps, [emailTemplates.passwordChanged(user.email)]);
+    return true;
+  }
+
+  /** Step 1 of an email change: a code to the new address (proves it); the change applies on confirm. */
+  async changeEmail(caller: Caller, rawEmail: string, meta: RequestMeta): Promise<boolean> {
+    const { user: me } = await this.sessions.requireStepUp(caller);
+    await limit(this.deps, meta, { identity: authRateLimits.codeSendPerIdentity, identityKey: me.userId });
+    const email = normaliseEmail(rawEmail);
+    const code = await this.deps.db.transaction((tx) => this.codes.issueCode(tx, 'change_email', me.userId, email));
+    // A taken address gets a code too (no enumeration); the confirm step then fails as a conflict.
+    await sendAll(this.deps, [emailTemplates.changeEmail(email, code)]);
+    return true;
+  }
+
+  async confirmEmailChange(caller: Caller, code: string, meta: RequestMeta): Promise<AccountView> {
+    const { user: me } = await this.sessions.requireStepUp(caller);
+    await limit(this.deps, meta, { ip: authRateLimits.codeCheckPerIp, identity: authRateLimits.codeCheckPerIdentity, identityKey: me.userId });
+    const outcome = await this.deps.db.transaction(async (tx) => {
+      const now = this.deps.clock.now();
+      const before = await UserRepository.byId(tx, me.userId, { forUpdate: true });
+      const row = await this.codes.consumeCode(tx, 'change_email', me.userId, code);
+      if (!row?.target || !before) return { kind: 'invalid' as const };
+      if (!(await UserRepository.setEmail(tx, me.userId, row.target, now))) throw new ConflictError('That email cannot be used', 'AUTH.EMAIL_UNAVAILABLE');
+      await appendAudit(tx, { actor: me.userId, action: 'auth.email.changed', subject: me.userId, details: {} }, now);
+      await enqueueEvent(tx, { type: 'user.email_changed', aggregateType: 'user', aggregateId: me.userId, payload: { userId: me.userId } });
+      return { kind: 'ok' as const, oldEmail: before.email };
+    });
+    if (outcome.kind === 'invalid') throw new InvalidCodeError();
+    if (outcome.oldEmail) await sendAll(this.deps, [emailTemplates.emailChanged(outcome.oldEmail)]);
+    return this.me(caller);
+  }
+
+  // Phone (SMS) ------------------------------------------------------------------------------
+
+  async startPhoneVerification(caller: Caller, phone: string, meta: RequestMeta): Promise<boolean> {
+    const { user: me } = await this.sessions.requireSession(caller);
+    await limit(this.deps, meta, { ip: authRateLimits.signUpPerIp, identity: authRateLimits.codeSendPerIdentity, identityKey: me.userId });
+    const code = await this.deps.db.transaction((tx) => this.codes.issueCode(tx, 'verify_phone', me.userId, phone));
+    await sendAll(this.deps, [{ ...smsTemplates.verifyPhone(phone, code), sms: true as const }]);
+    return true;
+  }
+
+  async confirmPhone(caller: Caller, code: string, meta: RequestMeta): Promise<AccountView> {
+    const { user: me } = await this.sessions.requireSession(caller);
+    await limit(this.deps, meta, { ip: authRateLimits.codeCheckPerIp, identity: authRateLimits.codeCheckPerIdentity, identityKey: me.userId });
+    const ok = await this.deps.db.transaction(async (tx) => {
+      const row = await this.codes.consumeCode(tx, 'verify_phone', me.userId, code);
+      if (!row?.target) return false;
+      const now = this.deps.clock.now();
+      await UserRepository.setPhone(tx, me.userId, row.target, now);
+      await appendAudit(tx, { actor: me.userId, action: 'auth.phone.verified', subject: me.userId, details: {} }, now);
+      return true;
+    });
+    if (!ok) throw new InvalidCodeError();
+    return this.me(caller);
+  }
+
+  // Roles -------------------------------------------------------------------------------------
+
+  async setRoles(caller: Caller, userId: string, roles: readonly Role[]): Promise<Role[]> {
+    const admin = requireRole(caller, 'admin');
+    await this.sessions.requireStepUp(caller);
+    const unique = [...new Set(roles)];
+    await this.deps.db.transaction(async (tx) => {
+      const before = await UserRepository.byId(tx, userId, { forUpdate: true });
+      if (!before || before.status !== 'active' || !(await UserRepository.setRoles(tx, userId, unique))) throw new NotFoundError('Account not found');
+      const now = this.deps.clock.now();
+      // Role changes take effect at the next refresh; revoke sessions when privileges shrink.
+      if (before.roles.some((role) => !unique.includes(role))) await SessionRepository.revokeAllForUser(tx, userId, 'roles_reduced', now);
+      await appendAudit(tx, { actor: admin.userId, action: 'auth.roles.changed', subject: userId, details: { before: before.roles, after: unique } }, now);
+    });
+    return unique;
+  }
+
+  // Privacy: export and deletion ------------------------------------------------------------------
+
+  /** The account's data as one JSON bundle (DSAR). Secrets and hashes are never part of it. */
+  async exportData(caller: Caller): Promise<Record<string, unknown>> {
+    const { user: me } = await this.sessions.requireSession(caller);
+    const now = this.deps.clock.now();
+    const user = await UserRepository.byId(this.deps.db, me.userId);
+    if (!user || user.status !== 'active') throw new NotFoundError('Account not found');
+    const [identities, consents, sessions, devices, totp] = await Promise.all([
+      UserRepository.identities(this.deps.db, me.userId),
+      UserRepository.consentHistory(this.deps.db, me.userId),
+      SessionRepository.activeForUser(this.deps.db, me.userId, now),
+      SessionRepository.devices(this.deps.db, me.userId),
+      MfaRepository.totp(this.deps.db, me.userId),
+    ]);
+    await this.deps.db.transaction(async (tx) => {
+      await UserRepository.markExported(tx, me.userId, now);
+      await appendAudit(tx, { actor: me.userId, action: 'privacy.export.generated', subject: me.userId, details: {} }, now);
+    });
+    return {
+      format: 'rastup-account-export/1',
+      generatedAt: now.toISOString(),
+      account: { ...toAccountView(user, identities.map((identity) => identity.provider)), phone: user.phone },
+      linkedIdentities: identities.map((identity) => ({ provider: identity.provider, email: identity.email, linkedAt: identity.created_at.toISOString() })),
+      consents: consents.map(toConsentView),
+      security: {
+        mfa: { totp: Boolean(totp?.confirmed_at), enrolledAt: totp?.confirmed_at?.toISOString() ?? null },
+        sessions: sessions.map((session) => ({ id: session.id, createdAt: session.created_at.toISOString(), lastSeenAt: session.last_seen_at.toISOString(), ip: session.ip, userAgent: session.user_agent })),
+        devices: devices.map((device) => ({ id: device.id, userAgent: device.user_agent, firstSeenAt: device.first_seen_at.toISOString(), lastSeenAt: device.last_seen_at.toISOString(), firstIp: device.first_ip })),
+      },
+    };
+  }
+
+  /**
+   * Deletes the account: contact data and credentials are erased, the id stays as a pseudonym
+   * (bookings, payments and the audit chain keep referring to it), and `user.deleted` tells
+   * every other domain to erase or pseudonymise its part. The export must have been offered
+   * first: fetched within the last day, or explicitly declined.
+   */
+  async deleteAccount(caller: Caller, input: { confirm: 'DELETE'; declineExport: boolean }): Promise<boolean> {
+    const { user: me } = await this.sessions.requireStepUp(caller);
+    const user = await UserRepository.byId(this.deps.db, me.userId);
+    if (!user || user.status !== 'active') throw new NotFoundError('Account not found');
+    const exportedRecently = user.last_export_at && this.deps.clock.nowMs() - user.last_export_at.getTime() < EXPORT_OFFER_VALID_MS;
+    if (!exportedRecently && !input.declineExport) {
+      throw new ConflictError('Download your data first (Query.myDataExport), or confirm that you decline it', 'PRIVACY.EXPORT_NOT_OFFERED', { exportQuery: 'myDataExport' });
+    }
+    await this.deps.db.transaction(async (tx) => {
+      const now = this.deps.clock.now();
+      await UserRepository.erase(tx, me.userId, now);
+      await appendAudit(tx, { actor: me.userId, action: 'privacy.account.deleted', subject: me.userId, details: { exportedFirst: Boolean(exportedRecently) } }, now);
+      await enqueueEvent(tx, { type: 'user.deleted', aggregateType: 'user', aggregateId: me.userId, payload: { userId: me.userId, deletedAt: now.toISOString() } });
+    });
+    if (user.email) await sendAll(this.deps, [emailTemplates.accountDeleted(user.email)]);
+    return true;
+  }
+}

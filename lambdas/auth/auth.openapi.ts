@@ -1,0 +1,93 @@
+/**
+ * The OpenAPI 3.1 description of the auth REST API, generated from the same zod schemas the
+ * routes parse with (so the document cannot drift from the code). `npm run openapi:auth` writes
+ * lambdas/auth/openapi.json; a unit test fails when the committed file is stale.
+ */
+import { z } from 'zod';
+import { emailBody, emailCodeBody, loginBody, mfaVerifyBody, resetConfirmBody, signUpBody, socialLoginBody } from './auth.schemas.ts';
+
+const json = (schema: z.ZodType) => {
+  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io: 'input' }) as Record<string, unknown>;
+  return { content: { 'application/json': { schema: rest } } };
+};
+const ref = (name: string) => ({ content: { 'application/json': { schema: { $ref: `#/components/schemas/${name}` } } } });
+const error = (description: string) => ({ description, ...ref('Error') });
+const cookieSet = { 'Set-Cookie': { description: '`__Host-rastup_rt` (refresh token, 30 days) and, for a new device, `__Host-rastup_dev`; both HttpOnly; Secure; SameSite=Lax; Path=/', schema: { type: 'string' } } };
+const limited = { '429': { description: 'Rate limited (per IP and per identity)', headers: { 'Retry-After': { schema: { type: 'integer' } } }, ...ref('Error') } };
+
+function post(summary: string, body: z.ZodType | undefined, responses: Record<string, unknown>, extra: Record<string, unknown> = {}) {
+  return { post: { summary, ...(body ? { requestBody: { required: true, ...json(body) } } : {}), responses: { ...responses, '400': error('Invalid input'), ...limited }, ...extra } };
+}
+
+export function authOpenApiDocument() {
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'RastUp auth REST API',
+      version: '1.0.0',
+      description: 'Cookie-setting authentication flows (API Gateway → auth Lambda). Account reads and settings are GraphQL (graphql/auth.graphql). See docs/auth.md.',
+    },
+    servers: [{ url: 'http://127.0.0.1:4000', description: 'local stack (npm start)' }],
+    paths: {
+      '/.well-known/openid-configuration': { get: { summary: 'OIDC discovery (AppSync OPENID_CONNECT issuer)', responses: { '200': { description: 'Discovery document' } } } },
+      '/.well-known/jwks.json': { get: { summary: 'Public signing keys (RS256, rotating kid)', responses: { '200': { description: 'JWK Set' } } } },
+      '/auth/signup': post('Create an account; emails a verification code. Same answer whether or not the email is taken.', signUpBody, { '202': { description: 'Verification code sent', ...ref('Accepted') } }),
+      '/auth/verify-email': post('Verify the email with the emailed code (single use, 15 minutes)', emailCodeBody, { '200': { description: 'Verified' } }),
+      '/auth/verify-email/resend': post('Send a new verification code', emailBody, { '202': { description: 'Sent if the account exists and is unverified', ...ref('Accepted') } }),
+      '/auth/login': post('Sign in with email and password', loginBody, {
+        '200': { description: 'A session (access token + refresh cookie) or an MFA challenge', headers: cookieSet, content: { 'application/json': { schema: { oneOf: [{ $ref: '#/components/schemas/Session' }, { $ref: '#/components/schemas/MfaChallenge' }] } } } },
+        '401': error('AUTH.INVALID_CREDENTIALS (same for unknown email and wrong password) or AUTH.CAPTCHA_REQUIRED (details.captcha.siteKey)'),
+        '403': error('AUTH.EMAIL_NOT_VERIFIED (a new code was sent)'),
+        '423': { description: 'AUTH.LOCKED after 5 failures; Retry-After; the owner got an unlock link', headers: { 'Retry-After': { schema: { type: 'integer' } } }, ...ref('Error') },
+      }),
+      '/auth/mfa/verify': post('Second step of an MFA sign-in (TOTP or recovery code)', mfaVerifyBody, { '200': { description: 'Session', headers: cookieSet, ...ref('Session') }, '400': error('AUTH.INVALID_CODE') }),
+      '/auth/token/refresh': post('Rotate the refresh cookie and get a new access token. A rotated-away token revokes its whole session.', undefined, { '200': { description: 'Session', headers: cookieSet, ...ref('Session') }, '401': error('No, expired or reused refresh token') }),
+      '/auth/logout': post('Revoke the session of the refresh cookie and clear it', undefined, { '204': { description: 'Signed out' } }),
+      '/auth/unlock': { get: { summary: 'The emailed unlock link: ends a lockout (single use)', parameters: [{ name: 'token', in: 'query', required: true, schema: { type: 'string' } }], responses: { '200': { description: 'Unlocked' }, '400': error('AUTH.INVALID_CODE') } } },
+      '/auth/password/reset/request': post('Email a reset code (if the account exists; same answer otherwise)', emailBody, { '202': { description: 'Accepted', ...ref('Accepted') } }),
+      '/auth/password/reset/confirm': post('Set a new password with the code (single use, 15 minutes). Revokes every session; never signs in (MFA is never bypassed).', resetConfirmBody, { '200': { description: 'Password reset; sign in again' } }),
+      '/auth/oauth/nonce': post('A single-use nonce to put in the Google/Apple sign-in request', undefined, { '200': { description: '{ nonce, expiresInSeconds }' } }),
+      '/auth/oauth/{provider}': post('Sign in with a Google or Apple ID token (iss, aud, exp, nonce verified against the provider JWKS)', socialLoginBody, {
+        '200': { description: 'Session or MFA challenge', headers: cookieSet, content: { 'application/json': { schema: { oneOf: [{ $ref: '#/components/schemas/Session' }, { $ref: '#/components/schemas/MfaChallenge' }] } } } },
+        '401': error('Invalid ID token or nonce'),
+        '409': error('AUTH.LINK_REQUIRES_VERIFIED_EMAIL'),
+      }, { parameters: [{ name: 'provider', in: 'path', required: true, schema: { type: 'string', enum: ['google', 'apple'] } }] }),
+    },
+    components: {
+      schemas: {
+        Session: {
+          type: 'object',
+          required: ['tokenType', 'accessToken', 'expiresAt', 'userId', 'sessionId', 'roles', 'amr'],
+          properties: {
+            tokenType: { const: 'Bearer' },
+            accessToken: { type: 'string', description: 'RS256 JWT, 15 minutes; the bearer for GraphQL (AppSync OIDC) and REST' },
+            expiresAt: { type: 'integer', description: 'epoch seconds' },
+            userId: { type: 'string' },
+            sessionId: { type: 'string' },
+            roles: { type: 'array', items: { type: 'string' } },
+            amr: { type: 'array', items: { type: 'string' } },
+          },
+        },
+        MfaChallenge: {
+          type: 'object',
+          required: ['mfaRequired', 'mfaToken', 'methods', 'expiresIn'],
+          properties: { mfaRequired: { const: true }, mfaToken: { type: 'string' }, methods: { type: 'array', items: { type: 'string' } }, expiresIn: { type: 'integer' } },
+        },
+        Accepted: { type: 'object', properties: { status: { type: 'string' } } },
+        Error: {
+          type: 'object',
+          required: ['error'],
+          properties: { error: { type: 'object', required: ['code', 'message'], properties: { code: { type: 'string' }, message: { type: 'string' }, details: { type: 'object' }, requestId: { type: 'string' } } } },
+        },
+      },
+    },
+  };
+}
+
+if (process.argv[1]?.endsWith('auth.openapi.ts')) {
+  const { writeFileSync } = await import('node:fs');
+  const { fileURLToPath } = await import('node:url');
+  const target = fileURLToPath(new URL('./openapi.json', import.meta.url));
+  writeFileSync(target, `${JSON.stringify(authOpenApiDocument(), null, 2)}\n`);
+  console.log(`wrote ${target}`);
+}

@@ -1,0 +1,255 @@
+/**
+ * Sessions: a sign-in creates one session (a refresh-token family) on a device. The refresh token
+ * (30 days, `__Host-` cookie) is rotated on every use; presenting a retired token again means it
+ * was copied, so the whole session is revoked. Idle and absolute timeouts bound every session.
+ * The access token (15 min JWT) carries `sid`, so the auth domain can refuse revoked sessions
+ * at once and check the step-up window.
+ */
+import type { Transaction } from '../core/db/database.ts';
+import { appendAudit } from '../core/db/audit-log.ts';
+import { NotFoundError, StepUpRequiredError, UnauthenticatedError } from '../core/errors.ts';
+import { newId } from '../core/ids.ts';
+import { requireUser, type Caller, type Role, type UserCaller } from '../core/identity.ts';
+import { emailTemplates } from './email-templates.ts';
+import { STEP_UP_WINDOW_SECONDS, sendAll, type AuthDeps, type RequestMeta } from './auth-deps.ts';
+import { SessionRepository, type SessionRow } from './session.repository.ts';
+import { UserRepository, type UserRow } from './user.repository.ts';
+import { opaqueToken } from './secret-box.ts';
+import { authRateLimits } from './auth-rate-limits.ts';
+import { limit } from './auth-deps.ts';
+
+export interface IssuedSession {
+  readonly userId: string;
+  readonly sessionId: string;
+  readonly accessToken: string;
+  readonly accessTokenExpiresAt: number;
+  readonly refreshToken: string;
+  readonly refreshTokenMaxAgeSeconds: number;
+  /** Set when this sign-in created a device record: the device cookie to store. */
+  readonly deviceToken: string | undefined;
+  readonly roles: readonly Role[];
+  readonly amr: readonly string[];
+}
+
+export interface SessionView {
+  id: string;
+  current: boolean;
+  deviceId: string | null;
+  createdAt: string;
+  lastSeenAt: string;
+  expiresAt: string;
+  userAgent: string | null;
+  ip: string | null;
+  amr: string[];
+}
+
+export interface DeviceView {
+  id: string;
+  userAgent: string | null;
+  firstSeenAt: string;
+  lastSeenAt: string;
+}
+
+export class SessionService {
+  constructor(private readonly deps: AuthDeps) {}
+
+  private refreshHash(token: string): string {
+    return this.deps.box.mac('refresh', token);
+  }
+
+  private deviceHash(token: string): string {
+    return this.deps.box.mac('device', token);
+  }
+
+  /**
+   * Creates the session inside the caller's transaction. `stepUp` when a second factor was just
+   * used (MFA sign-in), so a sensitive change right after signing in needs no second prompt.
+   */
+  async create(tx: Transaction, user: UserRow, input: { amr: readonly string[]; method: string; deviceToken: string | undefined; meta: RequestMeta; stepUp: boolean }): Promise<{ issued: Omit<IssuedSession, 'accessToken' | 'accessTokenExpiresAt'>; after: () => Promise<void> }> {
+    const now = this.deps.clock.now();
+    let deviceId: string | undefined;
+    let newDeviceToken: string | undefined;
+    if (input.deviceToken) {
+      const device = await SessionRepository.deviceByToken(tx, user.id, this.deviceHash(input.deviceToken));
+      if (device) {
+        deviceId = device.id;
+        await SessionRepository.touchDevice(tx, device.id, now);
+      }
+    }
+    if (!deviceId) {
+      // A device token is per account, so a shared browser does not link two accounts' devices.
+      newDeviceToken = opaqueToken();
+      deviceId = newId('device');
+      await SessionRepository.insertDevice(tx, { id: deviceId, userId: user.id, tokenHash: this.deviceHash(newDeviceToken), userAgent: input.meta.userAgent ?? null, ip: input.meta.ip ?? null, now });
+      await appendAudit(tx, { actor: user.id, action: 'auth.device.new', subject: user.id, details: { deviceId, ip: input.meta.ip ?? null } }, now);
+    }
+    const refreshToken = opaqueToken();
+    const sessionId = newId('session');
+    const absolute = new Date(now.getTime() + this.deps.settings.sessionAbsoluteSeconds * 1000);
+    const idle = new Date(Math.min(absolute.getTime(), now.getTime() + this.deps.settings.sessionIdleSeconds * 1000));
+    await SessionRepository.insert(tx, {
+      id: sessionId,
+      userId: user.id,
+      deviceId,
+      amr: input.amr,
+      authTime: now,
+      stepUpAt: input.stepUp ? now : null,
+      tokenHash: this.refreshHash(refreshToken),
+      idleExpiresAt: idle,
+      absoluteExpiresAt: absolute,
+      userAgent: input.meta.userAgent ?? null,
+      ip: input.meta.ip ?? null,
+      now,
+    });
+    await appendAudit(tx, { actor: user.id, action: 'auth.login.succeeded', subject: user.id, details: { method: input.method, amr: [...input.amr], sessionId, deviceId, newDevice: Boolean(newDeviceToken), ip: input.meta.ip ?? null } }, now);
+    const isFirstDevice = newDeviceToken !== undefined && (await SessionRepository.devices(tx, user.id)).length === 1;
+    const after = async () => {
+      // The first device is the sign-up itself; every later unknown device is worth an email.
+      if (newDeviceToken && !isFirstDevice && user.email) await sendAll(this.deps, [emailTemplates.newDevice(user.email, input.meta.userAgent ?? 'unknown browser', now.toISOString())]);
+    };
+    return {
+      issued: {
+        userId: user.id,
+        sessionId,
+        refreshToken,
+        refreshTokenMaxAgeSeconds: this.deps.settings.sessionAbsoluteSeconds,
+        deviceToken: newDeviceToken,
+        roles: user.roles,
+        amr: input.amr,
+      },
+      after,
+    };
+  }
+
+  /** Signs the access token for a session just created or refreshed. */
+  async sign(issued: Omit<IssuedSession, 'accessToken' | 'accessTokenExpiresAt'>, authTime: Date): Promise<IssuedSession> {
+    const { token, expiresAt } = await this.deps.tokens.issueAccessToken({ userId: issued.userId, roles: issued.roles, amr: issued.amr, authTime: Math.floor(authTime.getTime() / 1000), sessionId: issued.sessionId });
+    return { ...issued, accessToken: token, accessTokenExpiresAt: expiresAt };
+  }
+
+  /** Rotates the refresh token; a retired token presented again revokes its family. */
+  async refresh(refreshToken: string | undefined, meta: RequestMeta): Promise<IssuedSession> {
+    await limit(this.deps, meta, { ip: authRateLimits.refreshPerIp });
+    if (!refreshToken) throw new UnauthenticatedError('No session');
+    const hash = this.refreshHash(refreshToken);
+    const outcome = await this.deps.db.transaction(async (tx) => {
+      const now = this.deps.clock.now();
+      const session = await SessionRepository.byCurrentToken(tx, hash);
+      if (!session) {
+        const reusedSessionId = await SessionRepository.sessionOfRetiredToken(tx, hash);
+        if (reusedSessionId) {
+          const revoked = await SessionRepository.revoke(tx, reusedSessionId, 'refresh_token_reuse', now);
+          const owner = await SessionRepository.byId(tx, reusedSessionId);
+          await appendAudit(tx, { actor: 'system:auth', action: 'auth.session.refresh_reuse_detected', subject: owner?.user_id ?? null, details: { sessionId: reusedSessionId, revoked, ip: meta.ip ?? null } }, now);
+          return { kind: 'reuse' as const };
+        }
+        return { kind: 'unknown' as const };
+      }
+      if (!this.isLive(session, now)) return { kind: 'unknown' as const };
+      const user = await UserRepository.byId(tx, session.user_id);
+      if (!user || user.status !== 'active') return { kind: 'unknown' as const };
+      const next = opaqueToken();
+      const idle = new Date(Math.min(session.absolute_expires_at.getTime(), now.getTime() + this.deps.settings.sessionIdleSeconds * 1000));
+      await SessionRepository.rotate(tx, session.id, hash, this.refreshHash(next), idle, now);
+      return { kind: 'ok' as const, session, user, next };
+    });
+    if (outcome.kind !== 'ok') throw new UnauthenticatedError(outcome.kind === 'reuse' ? 'Session revoked' : 'Session expired or invalid');
+    const remaining = Math.max(0, Math.floor((outcome.session.absolute_expires_at.getTime() - this.deps.clock.nowMs()) / 1000));
+    return this.sign(
+      { userId: outcome.user.id, sessionId: outcome.session.id, refreshToken: outcome.next, refreshTokenMaxAgeSeconds: remaining, deviceToken: undefined, roles: outcome.user.roles, amr: outcome.session.amr },
+      outcome.session.auth_time,
+    );
+  }
+
+  async logout(refreshToken: string | undefined): Promise<void> {
+    if (!refreshToken) return;
+    const hash = this.refreshHash(refreshToken);
+    await this.deps.db.transaction(async (tx) => {
+      const now = this.deps.clock.now();
+      const session = await SessionRepository.byCurrentToken(tx, hash);
+      if (!session) return;
+      if (await SessionRepository.revoke(tx, session.id, 'logout', now)) {
+        await appendAudit(tx, { actor: session.user_id, action: 'auth.logout', subject: session.user_id, details: { sessionId: session.id } }, now);
+      }
+    });
+  }
+
+  private isLive(session: SessionRow, now: Date): boolean {
+    return !session.revoked_at && session.idle_expires_at > now && session.absolute_expires_at > now;
+  }
+
+  /** The signed-in caller, with a session that is still live (logout and revocation apply at once). */
+  async requireSession(caller: Caller): Promise<{ user: UserCaller; session: SessionRow }> {
+    const user = requireUser(caller);
+    if (!user.sessionId) throw new UnauthenticatedError('Session required');
+    const session = await SessionRepository.byId(this.deps.db, user.sessionId);
+    if (!session || session.user_id !== user.userId || !this.isLive(session, this.deps.clock.now())) throw new UnauthenticatedError('Session expired or revoked');
+    return { user, session };
+  }
+
+  /** Sensitive changes need a second factor on this session within the last 10 minutes. */
+  async requireStepUp(caller: Caller): Promise<{ user: UserCaller; session: SessionRow }> {
+    const found = await this.requireSession(caller);
+    const stepUpAt = found.session.step_up_at?.getTime() ?? 0;
+    if (this.deps.clock.nowMs() - stepUpAt > STEP_UP_WINDOW_SECONDS * 1000) {
+      throw new StepUpRequiredError('Confirm with a second factor first (stepUp)', { windowSeconds: STEP_UP_WINDOW_SECONDS });
+    }
+    return found;
+  }
+
+  async list(caller: Caller): Promise<SessionView[]> {
+    const { user, session: current } = await this.requireSession(caller);
+    const rows = await SessionRepository.activeForUser(this.deps.db, user.userId, this.deps.clock.now());
+    return rows.map((row) => ({
+      id: row.id,
+      current: row.id === current.id,
+      deviceId: row.device_id,
+      createdAt: row.created_at.toISOString(),
+      lastSeenAt: row.last_seen_at.toISOString(),
+      expiresAt: row.idle_expires_at.toISOString(),
+      userAgent: row.device_user_agent ?? row.user_agent,
+      ip: row.ip,
+      amr: row.amr,
+    }));
+  }
+
+  async devices(caller: Caller): Promise<DeviceView[]> {
+    const { user } = await this.requireSession(caller);
+    const rows = await SessionRepository.devices(this.deps.db, user.userId);
+    return rows.map((row) => ({ id: row.id, userAgent: row.user_agent, firstSeenAt: row.first_seen_at.toISOString(), lastSeenAt: row.last_seen_at.toISOString() }));
+  }
+
+  async revoke(caller: Caller, sessionId: string): Promise<boolean> {
+    const { user } = await this.requireSession(caller);
+    return this.deps.db.transaction(async (tx) => {
+      const now = this.deps.clock.now();
+      const session = await SessionRepository.byId(tx, sessionId, { forUpdate: true });
+      // Someone else's session answers like a missing one.
+      if (!session || session.user_id !== user.userId) throw new NotFoundError('Session not found');
+      const revoked = await SessionRepository.revoke(tx, sessionId, 'revoked_by_user', now);
+      if (revoked) await appendAudit(tx, { actor: user.userId, action: 'auth.session.revoked', subject: user.userId, details: { sessionId } }, now);
+      return revoked;
+    });
+  }
+
+  async revokeOthers(caller: Caller): Promise<number> {
+    const { user, session } = await this.requireSession(caller);
+    return this.deps.db.transaction(async (tx) => {
+      const now = this.deps.clock.now();
+      const count = await SessionRepository.revokeAllForUser(tx, user.userId, 'revoked_by_user', now, session.id);
+      await appendAudit(tx, { actor: user.userId, action: 'auth.session.revoked_others', subject: user.userId, details: { count } }, now);
+      return count;
+    });
+  }
+
+  async removeDevice(caller: Caller, deviceId: string): Promise<boolean> {
+    const { user } = await this.requireSession(caller);
+    return this.deps.db.transaction(async (tx) => {
+      const now = this.deps.clock.now();
+      const removed = await SessionRepository.deleteDevice(tx, user.userId, deviceId, now);
+      if (!removed) throw new NotFoundError('Device not found');
+      await appendAudit(tx, { actor: user.userId, action: 'auth.device.removed', subject: user.userId, details: { deviceId } }, now);
+      return true;
+    });
+  }
+}
