@@ -6,7 +6,7 @@
  *    drops the message into the same dev mailbox); otherwise captured, and refused in AWS stages.
  */
 import { SESv2Client } from '@aws-sdk/client-sesv2';
-import { z } from 'zod';
+import * as z from 'zod';
 import { configOnce, parseConfig } from '../core/config.ts';
 import type { EmailMessage, Notifier, SmsMessage } from '../core/ports.ts';
 import { CapturingNotifier } from './capturing-notifier.ts';

@@ -3,7 +3,7 @@
  * routes parse with (so the document cannot drift from the code). `npm run openapi:auth` writes
  * lambdas/auth/openapi.json; a unit test fails when the committed file is stale.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { emailBody, emailCodeBody, loginBody, mfaVerifyBody, resetConfirmBody, signUpBody, socialLoginBody } from './auth.schemas.ts';
 
 const json = (schema: z.ZodType) => {

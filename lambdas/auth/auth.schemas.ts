@@ -1,5 +1,5 @@
 /** zod schemas: the only definition of each auth input (REST bodies and GraphQL arguments). */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ROLES } from '../core/identity.ts';
 import { idSchema } from '../core/ids.ts';
 import { PASSWORD_MAX_LENGTH } from './password-policy.ts';

@@ -1,5 +1,5 @@
 /** SQL for one-time codes, links, challenges and nonces (auth_codes). Only HMACs are stored. */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Queryable } from '../core/db/database.ts';
 import { parseRows } from '../core/db/database.ts';
 

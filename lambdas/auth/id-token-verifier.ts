@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
-import { z } from 'zod';
+import * as z from 'zod';
 import { UnauthenticatedError } from '../core/errors.ts';
 
 export type SocialProvider = 'google' | 'apple';

@@ -1,5 +1,5 @@
 /** SQL for sessions (refresh-token families), retired refresh tokens and devices. */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Queryable } from '../core/db/database.ts';
 import { parseRows } from '../core/db/database.ts';
 

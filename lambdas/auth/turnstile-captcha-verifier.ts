@@ -3,7 +3,7 @@
  * endpoints): POST form `secret`, `response`, `remoteip`; answer `{ success, error-codes, … }`.
  * Fails closed: if the verifier cannot be reached the token is not accepted.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Logger } from '../core/log.ts';
 
 export interface CaptchaVerifier {

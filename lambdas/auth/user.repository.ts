@@ -1,5 +1,5 @@
 /** SQL for accounts, linked identities, consents and login throttling. Rows are validated on the way out. */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Queryable } from '../core/db/database.ts';
 import { parseRows } from '../core/db/database.ts';
 import type { Role } from '../core/identity.ts';

@@ -138,7 +138,7 @@ export function mailBinding(fromAddress: string): FunctionBinding {
   return {
     bindTo(fn) {
       const domain = fromAddress.slice(fromAddress.indexOf('@') + 1);
-      fn.addEnvironment('MAIL_FROM', fromAddress);
+      fn.addEnvironment('NOTIFICATIONS_FROM_EMAIL', fromAddress);
       // AWS stages send through SES; the notifier refuses to start without an adapter for the mode.
       fn.addEnvironment('NOTIFICATIONS_MODE', 'ses');
       fn.fn.addToRolePolicy(

@@ -41,7 +41,7 @@ export interface RastupFunctionProps {
  * Packages with platform binaries: never bundled; installed for linux/arm64 (the Lambda platform)
  * into the asset of each function whose code imports them, at the version the lockfile resolved.
  */
-export const nativeModules = ['sharp'] as const;
+export const nativeModules = ['sharp', '@node-rs/argon2'] as const;
 
 /** Local stand-ins (the local stack's moderation on tfjs/nsfwjs): never deployed, never bundled. */
 export const localOnlyModules = ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', 'nsfwjs'] as const;

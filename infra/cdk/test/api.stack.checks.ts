@@ -64,7 +64,7 @@ export function registerApiStackChecks(): void {
       it('bind sets each resource variable the domain uses (auth: database, control table, bus, mail)', () => {
         const env = functionEnv(prod, 'auth');
         expect(env[controlTable.envVar]).toBe('rastup-prod-control');
-        for (const key of ['DB_PROXY_ENDPOINT', 'DB_SECRET_ARN', 'DB_NAME', 'EVENT_BUS_NAME', 'MAIL_FROM', 'NOTIFICATIONS_MODE', 'STAGE']) expect(env, key).toHaveProperty(key);
+        for (const key of ['DB_PROXY_ENDPOINT', 'DB_SECRET_ARN', 'DB_NAME', 'EVENT_BUS_NAME', 'NOTIFICATIONS_FROM_EMAIL', 'NOTIFICATIONS_MODE', 'STAGE']) expect(env, key).toHaveProperty(key);
         expect(env.EVENT_BUS_NAME).toBe('rastup-prod');
         const platform = functionEnv(prod, 'platform');
         expect(platform).not.toHaveProperty(controlTable.envVar);
@@ -92,10 +92,11 @@ export function registerApiStackChecks(): void {
         }
       });
 
-      it('installs sharp for linux-arm64 beside the bundle only where the code imports it', () => {
+      it('installs native packages for linux-arm64 beside the bundle only where the code imports them', () => {
         const worker = prod.stage.async.consumers.find((c) => c.name === 'media-moderation')!.consumer;
         expect(worker.nativeModules).toEqual(['sharp']);
-        for (const fn of prod.stage.api.functions.values()) expect(fn.nativeModules, fn.functionName).toEqual([]);
+        expect(prod.stage.api.functions.get('auth')!.nativeModules).toEqual(['@node-rs/argon2']);
+        expect(prod.stage.api.functions.get('platform')!.nativeModules).toEqual([]);
         const workerEnv = (resourcesOf(prod.templates.async)[prod.stage.async.getLogicalId(worker.fn.node.defaultChild as never)]!.Properties as any).Environment.Variables;
         expect(workerEnv.MODERATION_ADAPTER).toBe('rekognition');
       });
