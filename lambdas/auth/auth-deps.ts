@@ -8,6 +8,7 @@ import type { Database } from '../core/db/database.ts';
 import type { Logger } from '../core/log.ts';
 import type { EmailMessage, Notifier, RateLimitPolicy, RateLimiter, SmsMessage } from '../core/ports.ts';
 import { enforceRateLimits } from '../core/rate-limit.ts';
+import { STEP_UP_MAX_AGE_SECONDS } from '../core/step-up.ts';
 import type { CaptchaVerifier } from './turnstile-captcha-verifier.ts';
 import type { IdTokenVerifier } from './id-token-verifier.ts';
 import type { PasswordHasher } from './password-hasher.ts';
@@ -19,6 +20,7 @@ export interface AuthSettings {
   readonly publicBaseUrl: string;
   readonly sessionIdleSeconds: number;
   readonly sessionAbsoluteSeconds: number;
+  readonly refreshReuseGraceSeconds: number;
   readonly captchaSiteKey: string;
   readonly rateLimitExemptIps: ReadonlySet<string>;
 }
@@ -44,7 +46,8 @@ export interface RequestMeta {
   readonly userAgent: string | undefined;
 }
 
-export const STEP_UP_WINDOW_SECONDS = 600;
+/** The kernel's step-up window, so auth's session check and every domain's claim check agree. */
+export const STEP_UP_WINDOW_SECONDS = STEP_UP_MAX_AGE_SECONDS;
 export const CURRENT_TERMS_VERSION = '2026-01-01';
 export const CURRENT_PRIVACY_VERSION = '2026-01-01';
 

@@ -18,6 +18,14 @@ describe('auth configuration', () => {
     expect(config.GOOGLE_JWKS_URL).toBe('https://www.googleapis.com/oauth2/v3/certs');
     expect(config.APPLE_JWKS_URL).toBe('https://appleid.apple.com/auth/keys');
     expect(config.SESSION_ABSOLUTE_SECONDS).toBe(30 * 86_400);
+    expect(config.SESSION_IDLE_SECONDS).toBe(7 * 86_400);
+    expect(config.REFRESH_REUSE_GRACE_SECONDS).toBe(30);
+  });
+
+  it('keeps the refresh reuse grace short (0 turns it off)', () => {
+    expect(parseConfig(authEnvSchema, { ...base, REFRESH_REUSE_GRACE_SECONDS: '0' }).REFRESH_REUSE_GRACE_SECONDS).toBe(0);
+    expect(() => parseConfig(authEnvSchema, { ...base, REFRESH_REUSE_GRACE_SECONDS: '3600' })).toThrow(ConfigError);
+    expect(() => parseConfig(authEnvSchema, { ...base, REFRESH_REUSE_GRACE_SECONDS: '-1' })).toThrow(ConfigError);
   });
 
   it('refuses the benchmark rate-limit exemption outside the local stack', () => {

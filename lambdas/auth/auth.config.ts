@@ -6,6 +6,9 @@ const csv = z
   .default('')
   .transform((value) => value.split(',').map((item) => item.trim()).filter(Boolean));
 
+/** Exported so tests that move session timestamps speak the same numbers as the stack. */
+export const SESSION_DEFAULTS = { absoluteSeconds: 30 * 86_400, idleSeconds: 7 * 86_400, refreshReuseGraceSeconds: 30 } as const;
+
 export const authEnvSchema = baseEnvSchema
   .extend({
     /** Public base URL of the auth service: the OIDC issuer AppSync trusts. */
@@ -19,8 +22,14 @@ export const authEnvSchema = baseEnvSchema
     ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(3600).default(900),
     SIGNING_KEY_ROTATION_DAYS: z.coerce.number().int().min(1).max(365).default(30),
     /** Refresh-token session lifetime (absolute) and inactivity limit (idle). */
-    SESSION_ABSOLUTE_SECONDS: z.coerce.number().int().min(3600).default(30 * 86_400),
-    SESSION_IDLE_SECONDS: z.coerce.number().int().min(300).default(7 * 86_400),
+    SESSION_ABSOLUTE_SECONDS: z.coerce.number().int().min(3600).default(SESSION_DEFAULTS.absoluteSeconds),
+    SESSION_IDLE_SECONDS: z.coerce.number().int().min(300).default(SESSION_DEFAULTS.idleSeconds),
+    /**
+     * How long the refresh token a session just rotated away from is still answered (with the same
+     * successor) instead of counting as reuse: concurrent refreshes from two tabs. 0 turns it off.
+     * Kept short: within it, a copied token yields the session's current token.
+     */
+    REFRESH_REUSE_GRACE_SECONDS: z.coerce.number().int().min(0).max(120).default(SESSION_DEFAULTS.refreshReuseGraceSeconds),
     /** Where links in emails point (the web app). */
     PUBLIC_BASE_URL: z.string().url(),
     /** Have I Been Pwned range API (k-anonymity). */

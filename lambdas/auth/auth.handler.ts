@@ -100,7 +100,7 @@ export const handler = createDomainHandler({
               response_types_supported: ['token'],
               subject_types_supported: ['public'],
               id_token_signing_alg_values_supported: ['RS256'],
-              claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'amr', 'roles', 'sid'],
+              claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'amr', 'roles', 'sid', 'step_up_at'],
             },
           };
         },
@@ -206,7 +206,7 @@ export const handler = createDomainHandler({
     {
       'Query.viewer': field(noArgs, (_args, ctx) => {
         const user = requireUser(ctx.caller);
-        return { sub: user.userId, roles: user.roles, amr: user.amr, authTime: user.authTime ?? null, expiresAt: user.expiresAt };
+        return { sub: user.userId, roles: user.roles, amr: user.amr, authTime: user.authTime ?? null, stepUpAt: user.stepUpAt ?? null, expiresAt: user.expiresAt };
       }),
       'Query.me': field(noArgs, async (_args, ctx) => (await authModule()).accounts.me(ctx.caller)),
       'Query.mySessions': field(noArgs, async (_args, ctx) => (await authModule()).sessions.list(ctx.caller)),

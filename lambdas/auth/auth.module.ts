@@ -66,6 +66,7 @@ export function authModule(): Promise<AuthModule> {
         publicBaseUrl: config.PUBLIC_BASE_URL,
         sessionIdleSeconds: config.SESSION_IDLE_SECONDS,
         sessionAbsoluteSeconds: config.SESSION_ABSOLUTE_SECONDS,
+        refreshReuseGraceSeconds: config.REFRESH_REUSE_GRACE_SECONDS,
         captchaSiteKey: config.CAPTCHA_SITE_KEY,
         rateLimitExemptIps: new Set(config.AUTH_LOCAL_RATE_LIMIT_EXEMPT_IPS),
       },

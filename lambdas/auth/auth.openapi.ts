@@ -41,7 +41,7 @@ export function authOpenApiDocument() {
         '423': { description: 'AUTH.LOCKED after 5 failures; Retry-After; the owner got an unlock link', headers: { 'Retry-After': { schema: { type: 'integer' } } }, ...ref('Error') },
       }),
       '/auth/mfa/verify': post('Second step of an MFA sign-in (TOTP or recovery code)', mfaVerifyBody, { '200': { description: 'Session', headers: cookieSet, ...ref('Session') }, '400': error('AUTH.INVALID_CODE') }),
-      '/auth/token/refresh': post('Rotate the refresh cookie and get a new access token. A rotated-away token revokes its whole session.', undefined, { '200': { description: 'Session', headers: cookieSet, ...ref('Session') }, '401': error('No, expired or reused refresh token') }),
+      '/auth/token/refresh': post('Rotate the refresh cookie and get a new access token. A rotated-away token revokes its whole session, except the one rotated away from within the last REFRESH_REUSE_GRACE_SECONDS (30 s; concurrent tabs), which is answered with the same successor cookie.', undefined, { '200': { description: 'Session', headers: cookieSet, ...ref('Session') }, '401': error('No, expired or reused refresh token') }),
       '/auth/logout': post('Revoke the session of the refresh cookie and clear it', undefined, { '204': { description: 'Signed out' } }),
       '/auth/unlock': { get: { summary: 'The emailed unlock link: ends a lockout (single use)', parameters: [{ name: 'token', in: 'query', required: true, schema: { type: 'string' } }], responses: { '200': { description: 'Unlocked' }, '400': error('AUTH.INVALID_CODE') } } },
       '/auth/password/reset/request': post('Email a reset code (if the account exists; same answer otherwise)', emailBody, { '202': { description: 'Accepted', ...ref('Accepted') } }),

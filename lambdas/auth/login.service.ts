@@ -29,6 +29,33 @@ export function lockoutSeconds(level: number): number {
 const THROTTLE_MEMORY_MS = 24 * 3600_000;
 export const CAPTCHA_RISK_THRESHOLD = 50;
 
+export function captchaRequired(risk: number): boolean {
+  return risk >= CAPTCHA_RISK_THRESHOLD;
+}
+
+/** A day without failures (and no lockout running) forgets the failures and the lockout level. */
+export function freshThrottle(row: ThrottleRow | undefined, now: Date): ThrottleRow | undefined {
+  if (!row) return undefined;
+  if (row.last_failure_at && now.getTime() - row.last_failure_at.getTime() > THROTTLE_MEMORY_MS && (!row.locked_until || row.locked_until <= now)) {
+    return { ...row, failures: 0, lockout_level: 0 };
+  }
+  return row;
+}
+
+/**
+ * The throttle after one more failed sign-in: the MAX_FAILURES-th failure locks the identifier at
+ * the next level (1, 2, 4, 8, 15, 15, ... minutes) and starts counting afresh, so every further
+ * lock needs another MAX_FAILURES wrong guesses.
+ */
+export function afterFailure(current: ThrottleRow | undefined, identifier: string, now: Date): { row: ThrottleRow; lock: { level: number; seconds: number } | undefined } {
+  const row = freshThrottle(current, now) ?? { identifier_hash: identifier, failures: 0, lockout_level: 0, locked_until: null, last_failure_at: null };
+  const failures = row.failures + 1;
+  if (failures < MAX_FAILURES) return { row: { ...row, failures, last_failure_at: now }, lock: undefined };
+  const level = row.lockout_level + 1;
+  const seconds = lockoutSeconds(level);
+  return { row: { identifier_hash: identifier, failures: 0, lockout_level: level, locked_until: new Date(now.getTime() + seconds * 1000), last_failure_at: now }, lock: { level, seconds } };
+}
+
 export type LoginOutcome =
   | { readonly kind: 'session'; readonly session: IssuedSession }
   | { readonly kind: 'mfa_required'; readonly mfaToken: string; readonly methods: readonly SecondFactorMethod[]; readonly expiresInSeconds: number };
@@ -75,11 +102,11 @@ export class LoginService {
     const identifier = this.identifier(email);
     await limit(this.deps, meta, { ip: authRateLimits.loginPerIp, identity: authRateLimits.loginPerIdentity, identityKey: identifier });
     const now = this.deps.clock.now();
-    const throttle = this.fresh(await UserRepository.throttle(this.deps.db, identifier), now);
+    const throttle = freshThrottle(await UserRepository.throttle(this.deps.db, identifier), now);
     if (throttle?.locked_until && throttle.locked_until > now) throw new AccountLockedError((throttle.locked_until.getTime() - now.getTime()) / 1000);
 
     const risk = await this.riskScore(throttle, meta, input.deviceToken);
-    if (risk >= CAPTCHA_RISK_THRESHOLD) {
+    if (captchaRequired(risk)) {
       if (!input.captchaToken) throw new CaptchaRequiredError(this.deps.settings.captchaSiteKey, false);
       if (!(await this.deps.captcha.verify(input.captchaToken, meta.ip ?? ''))) throw new CaptchaRequiredError(this.deps.settings.captchaSiteKey, true);
     }
@@ -119,10 +146,9 @@ export class LoginService {
   }
 
   private async startSession(user: UserRow, method: string, amr: readonly string[], deviceToken: string | undefined, meta: RequestMeta, stepUp: boolean): Promise<IssuedSession> {
-    const now = this.deps.clock.now();
-    const { issued, after } = await this.deps.db.transaction((tx) => this.sessions.create(tx, user, { amr, method, deviceToken, meta, stepUp }));
+    const { issued, authTime, stepUpAt, after } = await this.deps.db.transaction((tx) => this.sessions.create(tx, user, { amr, method, deviceToken, meta, stepUp }));
     await after();
-    return this.sessions.sign(issued, now);
+    return this.sessions.sign(issued, authTime, stepUpAt);
   }
 
   /** Second step of an MFA sign-in: the challenge token from /auth/login plus a TOTP or recovery code. */
@@ -148,36 +174,26 @@ export class LoginService {
     });
     if (outcome.kind === 'invalid') throw new InvalidCodeError();
     await outcome.after();
-    return this.sessions.sign(outcome.issued, this.deps.clock.now());
-  }
-
-  private fresh(row: ThrottleRow | undefined, now: Date): ThrottleRow | undefined {
-    if (!row) return undefined;
-    if (row.last_failure_at && now.getTime() - row.last_failure_at.getTime() > THROTTLE_MEMORY_MS && (!row.locked_until || row.locked_until <= now)) {
-      return { ...row, failures: 0, lockout_level: 0 };
-    }
-    return row;
+    // An MFA sign-in is a second factor just now: the token says so, for every domain's step-up check.
+    return this.sessions.sign(outcome.issued, outcome.authTime, outcome.stepUpAt);
   }
 
   /** Counts a failure on the identifier (known or not); the fifth locks it and mails the owner an unlock link. */
   private async recordFailure(identifier: string, user: UserRow | undefined, meta: RequestMeta): Promise<void> {
     const messages = await this.deps.db.transaction(async (tx) => {
       const now = this.deps.clock.now();
-      const row = this.fresh(await UserRepository.throttle(tx, identifier, { forUpdate: true }), now) ?? { identifier_hash: identifier, failures: 0, lockout_level: 0, locked_until: null, last_failure_at: null };
-      const failures = row.failures + 1;
+      const { row, lock } = afterFailure(await UserRepository.throttle(tx, identifier, { forUpdate: true }), identifier, now);
+      await UserRepository.saveThrottle(tx, row);
       const out = [];
-      if (failures >= MAX_FAILURES) {
-        const level = row.lockout_level + 1;
-        const seconds = lockoutSeconds(level);
-        await UserRepository.saveThrottle(tx, { identifier_hash: identifier, failures: 0, lockout_level: level, locked_until: new Date(now.getTime() + seconds * 1000), last_failure_at: now });
+      if (lock) {
+        const { level, seconds } = lock;
         await appendAudit(tx, { actor: 'system:auth', action: 'auth.login.locked', subject: user?.id ?? null, details: { level, seconds, ip: meta.ip ?? null } }, now);
         if (user?.email) {
           const token = await this.codes.issueSecret(tx, 'unlock', user.id, identifier);
           out.push(emailTemplates.locked(user.email, `${this.deps.settings.publicBaseUrl}/auth/unlock?token=${encodeURIComponent(token)}`, Math.round(seconds / 60)));
         }
-      } else {
-        await UserRepository.saveThrottle(tx, { ...row, failures, last_failure_at: now });
-        if (user) await appendAudit(tx, { actor: 'system:auth', action: 'auth.login.failed', subject: user.id, details: { failures, ip: meta.ip ?? null } }, now);
+      } else if (user) {
+        await appendAudit(tx, { actor: 'system:auth', action: 'auth.login.failed', subject: user.id, details: { failures: row.failures, ip: meta.ip ?? null } }, now);
       }
       return out;
     });

@@ -152,8 +152,12 @@ export class MfaService {
     return true;
   }
 
-  /** Records a fresh second factor on the caller's session; every attempt counts against the limits. */
-  async stepUp(caller: Caller, method: SecondFactorMethod, code: string, meta: RequestMeta): Promise<{ validUntil: string; amr: string[] }> {
+  /**
+   * Records a fresh second factor on the caller's session; every attempt counts against the limits.
+   * Returns a fresh access token carrying `step_up_at`, so the client can call a protected operation
+   * of any domain at once (core/step-up.ts); auth's own fields check the session row instead.
+   */
+  async stepUp(caller: Caller, method: SecondFactorMethod, code: string, meta: RequestMeta): Promise<{ validUntil: string; amr: string[]; accessToken: string; expiresAt: number }> {
     const { user: me, session } = await this.sessions.requireSession(caller);
     await limit(this.deps, meta, { ip: authRateLimits.codeCheckPerIp, identity: authRateLimits.codeCheckPerIdentity, identityKey: me.userId });
     const result = await this.deps.db.transaction(async (tx) => {
@@ -170,6 +174,6 @@ export class MfaService {
       return { validUntil: new Date(now.getTime() + STEP_UP_WINDOW_SECONDS * 1000).toISOString(), amr };
     });
     if (!result) throw new InvalidCodeError();
-    return result;
+    return { ...result, ...(await this.sessions.accessTokenFor(session.id)) };
   }
 }

@@ -26,15 +26,21 @@ export class SecretBox {
     return left.length === right.length && timingSafeEqual(left, right);
   }
 
-  encrypt(plaintext: string): Buffer {
+  /**
+   * AES-256-GCM. `context` is authenticated but not stored (GCM additional data): a ciphertext
+   * sealed for one row (e.g. `refresh:<session id>`) does not decrypt when copied to another.
+   */
+  encrypt(plaintext: string, context?: string): Buffer {
     const iv = randomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', this.encKey, iv);
+    if (context !== undefined) cipher.setAAD(Buffer.from(context, 'utf8'));
     const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
     return Buffer.concat([iv, cipher.getAuthTag(), body]);
   }
 
-  decrypt(sealed: Buffer): string {
+  decrypt(sealed: Buffer, context?: string): string {
     const decipher = createDecipheriv('aes-256-gcm', this.encKey, sealed.subarray(0, 12));
+    if (context !== undefined) decipher.setAAD(Buffer.from(context, 'utf8'));
     decipher.setAuthTag(sealed.subarray(12, 28));
     return Buffer.concat([decipher.update(sealed.subarray(28)), decipher.final()]).toString('utf8');
   }

@@ -11,6 +11,8 @@ export const sessionRowSchema = z.object({
   auth_time: z.date(),
   step_up_at: z.date().nullable(),
   current_token_hash: z.string(),
+  previous_token_hash: z.string().nullable(),
+  current_token_enc: z.instanceof(Buffer).nullable(),
   rotated_at: z.date(),
   idle_expires_at: z.date(),
   absolute_expires_at: z.date(),
@@ -55,14 +57,24 @@ export class SessionRepository {
     return parseRows(sessionRowSchema, result.rows)[0];
   }
 
+  /** The session that rotated away from this token most recently (the reuse grace window). */
+  static async byPreviousToken(db: Queryable, tokenHash: string): Promise<SessionRow | undefined> {
+    const result = await db.query('SELECT * FROM auth_sessions WHERE previous_token_hash = $1 FOR UPDATE', [tokenHash]);
+    return parseRows(sessionRowSchema, result.rows)[0];
+  }
+
   static async sessionOfRetiredToken(db: Queryable, tokenHash: string): Promise<string | undefined> {
     const result = await db.query<{ session_id: string }>('SELECT session_id FROM auth_retired_refresh_tokens WHERE token_hash = $1', [tokenHash]);
     return result.rows[0]?.session_id;
   }
 
-  static async rotate(db: Queryable, sessionId: string, oldHash: string, newHash: string, idleExpiresAt: Date, now: Date): Promise<void> {
-    await db.query('INSERT INTO auth_retired_refresh_tokens (token_hash, session_id, retired_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [oldHash, sessionId, now]);
-    await db.query('UPDATE auth_sessions SET current_token_hash = $2, rotated_at = $3, last_seen_at = $3, idle_expires_at = $4 WHERE id = $1', [sessionId, newHash, now, idleExpiresAt]);
+  /** `newTokenEnc`: the successor, sealed, so a concurrent refresh within the grace window gets the same one. */
+  static async rotate(db: Queryable, sessionId: string, rotation: { oldHash: string; newHash: string; newTokenEnc: Buffer; idleExpiresAt: Date; now: Date }): Promise<void> {
+    await db.query('INSERT INTO auth_retired_refresh_tokens (token_hash, session_id, retired_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [rotation.oldHash, sessionId, rotation.now]);
+    await db.query(
+      'UPDATE auth_sessions SET previous_token_hash = $2, current_token_hash = $3, current_token_enc = $4, rotated_at = $5, last_seen_at = $5, idle_expires_at = $6 WHERE id = $1',
+      [sessionId, rotation.oldHash, rotation.newHash, rotation.newTokenEnc, rotation.now, rotation.idleExpiresAt],
+    );
   }
 
   static async markSteppedUp(db: Queryable, sessionId: string, now: Date, addAmr: readonly string[]): Promise<void> {

@@ -1,9 +1,11 @@
 /**
  * Sessions: a sign-in creates one session (a refresh-token family) on a device. The refresh token
  * (30 days, `__Host-` cookie) is rotated on every use; presenting a retired token again means it
- * was copied, so the whole session is revoked. Idle and absolute timeouts bound every session.
- * The access token (15 min JWT) carries `sid`, so the auth domain can refuse revoked sessions
- * at once and check the step-up window.
+ * was copied, so the whole session is revoked, except the token rotated away from moments ago
+ * (concurrent refreshes from two tabs), which gets the same successor (refresh-decision.ts).
+ * Idle and absolute timeouts bound every session. The access token (15 min JWT) carries `sid`, so
+ * the auth domain can refuse revoked sessions at once, and `step_up_at`, so any domain can check
+ * the step-up window from the token alone (core/step-up.ts).
  */
 import type { Transaction } from '../core/db/database.ts';
 import { appendAudit } from '../core/db/audit-log.ts';
@@ -11,7 +13,9 @@ import { NotFoundError, StepUpRequiredError, UnauthenticatedError } from '../cor
 import { newId } from '../core/ids.ts';
 import { requireUser, type Caller, type Role, type UserCaller } from '../core/identity.ts';
 import { emailTemplates } from './email-templates.ts';
+import { isStepUpRecent } from '../core/step-up.ts';
 import { STEP_UP_WINDOW_SECONDS, sendAll, type AuthDeps, type RequestMeta } from './auth-deps.ts';
+import { decideRefresh, sessionLiveness, type TokenMatch } from './refresh-decision.ts';
 import { SessionRepository, type SessionRow } from './session.repository.ts';
 import { UserRepository, type UserRow } from './user.repository.ts';
 import { opaqueToken } from './secret-box.ts';
@@ -65,7 +69,11 @@ export class SessionService {
    * Creates the session inside the caller's transaction. `stepUp` when a second factor was just
    * used (MFA sign-in), so a sensitive change right after signing in needs no second prompt.
    */
-  async create(tx: Transaction, user: UserRow, input: { amr: readonly string[]; method: string; deviceToken: string | undefined; meta: RequestMeta; stepUp: boolean }): Promise<{ issued: Omit<IssuedSession, 'accessToken' | 'accessTokenExpiresAt'>; after: () => Promise<void> }> {
+  async create(
+    tx: Transaction,
+    user: UserRow,
+    input: { amr: readonly string[]; method: string; deviceToken: string | undefined; meta: RequestMeta; stepUp: boolean },
+  ): Promise<{ issued: Omit<IssuedSession, 'accessToken' | 'accessTokenExpiresAt'>; authTime: Date; stepUpAt: Date | null; after: () => Promise<void> }> {
     const now = this.deps.clock.now();
     let deviceId: string | undefined;
     let newDeviceToken: string | undefined;
@@ -117,40 +125,92 @@ export class SessionService {
         roles: user.roles,
         amr: input.amr,
       },
+      authTime: now,
+      stepUpAt: input.stepUp ? now : null,
       after,
     };
   }
 
-  /** Signs the access token for a session just created or refreshed. */
-  async sign(issued: Omit<IssuedSession, 'accessToken' | 'accessTokenExpiresAt'>, authTime: Date): Promise<IssuedSession> {
-    const { token, expiresAt } = await this.deps.tokens.issueAccessToken({ userId: issued.userId, roles: issued.roles, amr: issued.amr, authTime: Math.floor(authTime.getTime() / 1000), sessionId: issued.sessionId });
+  /**
+   * Signs the access token for a session just created, refreshed or stepped up. `stepUpAt` is the
+   * session's last second factor; it rides along even when old, because the reader decides the
+   * window (core/step-up.ts), and a refresh must not make a fresh step-up disappear.
+   */
+  async sign(issued: Omit<IssuedSession, 'accessToken' | 'accessTokenExpiresAt'>, authTime: Date, stepUpAt: Date | null): Promise<IssuedSession> {
+    const { token, expiresAt } = await this.deps.tokens.issueAccessToken({
+      userId: issued.userId,
+      roles: issued.roles,
+      amr: issued.amr,
+      authTime: Math.floor(authTime.getTime() / 1000),
+      sessionId: issued.sessionId,
+      stepUpAt: stepUpAt ? Math.floor(stepUpAt.getTime() / 1000) : undefined,
+    });
     return { ...issued, accessToken: token, accessTokenExpiresAt: expiresAt };
   }
 
-  /** Rotates the refresh token; a retired token presented again revokes its family. */
+  /** A fresh access token for a live session (after a step-up), without touching its refresh token. */
+  async accessTokenFor(sessionId: string): Promise<{ accessToken: string; expiresAt: number }> {
+    const session = await SessionRepository.byId(this.deps.db, sessionId);
+    const user = session ? await UserRepository.byId(this.deps.db, session.user_id) : undefined;
+    if (!session || !user || user.status !== 'active' || !this.isLive(session, this.deps.clock.now())) throw new UnauthenticatedError('Session expired or revoked');
+    const { accessToken, accessTokenExpiresAt } = await this.sign(
+      { userId: user.id, sessionId: session.id, refreshToken: '', refreshTokenMaxAgeSeconds: 0, deviceToken: undefined, roles: user.roles, amr: session.amr },
+      session.auth_time,
+      session.step_up_at,
+    );
+    return { accessToken, expiresAt: accessTokenExpiresAt };
+  }
+
+  private limits() {
+    return { idleSeconds: this.deps.settings.sessionIdleSeconds, absoluteSeconds: this.deps.settings.sessionAbsoluteSeconds };
+  }
+
+  /** Binds the sealed successor token to its session, so it cannot be replayed into another row. */
+  private successorContext(sessionId: string): string {
+    return `refresh:${sessionId}`;
+  }
+
+  /**
+   * Rotates the refresh token. A retired token presented again revokes its family, except the one
+   * rotated away from within the grace window, which is answered with the same successor.
+   */
   async refresh(refreshToken: string | undefined, meta: RequestMeta): Promise<IssuedSession> {
     await limit(this.deps, meta, { ip: authRateLimits.refreshPerIp });
     if (!refreshToken) throw new UnauthenticatedError('No session');
     const hash = this.refreshHash(refreshToken);
     const outcome = await this.deps.db.transaction(async (tx) => {
       const now = this.deps.clock.now();
-      const session = await SessionRepository.byCurrentToken(tx, hash);
+      // Row locks (FOR UPDATE) serialise concurrent refreshes of one session: the loser waits for the
+      // winner's rotation to commit, then finds its token as the session's previous one.
+      let match: TokenMatch = 'current';
+      let session = await SessionRepository.byCurrentToken(tx, hash);
       if (!session) {
-        const reusedSessionId = await SessionRepository.sessionOfRetiredToken(tx, hash);
-        if (reusedSessionId) {
-          const revoked = await SessionRepository.revoke(tx, reusedSessionId, 'refresh_token_reuse', now);
-          const owner = await SessionRepository.byId(tx, reusedSessionId);
-          await appendAudit(tx, { actor: 'system:auth', action: 'auth.session.refresh_reuse_detected', subject: owner?.user_id ?? null, details: { sessionId: reusedSessionId, revoked, ip: meta.ip ?? null } }, now);
-          return { kind: 'reuse' as const };
-        }
-        return { kind: 'unknown' as const };
+        match = 'previous';
+        session = await SessionRepository.byPreviousToken(tx, hash);
       }
-      if (!this.isLive(session, now)) return { kind: 'unknown' as const };
+      if (!session) {
+        const retiredSessionId = await SessionRepository.sessionOfRetiredToken(tx, hash);
+        match = retiredSessionId ? 'retired' : 'none';
+        session = retiredSessionId ? await SessionRepository.byId(tx, retiredSessionId, { forUpdate: true }) : undefined;
+      }
+      const decision = decideRefresh({ match, session, now, graceSeconds: this.deps.settings.refreshReuseGraceSeconds, limits: this.limits() });
+      if (decision.kind === 'invalid' || !session) return { kind: 'invalid' as const };
+      if (decision.kind === 'reuse') {
+        const revoked = await SessionRepository.revoke(tx, session.id, 'refresh_token_reuse', now);
+        await appendAudit(tx, { actor: 'system:auth', action: 'auth.session.refresh_reuse_detected', subject: session.user_id, details: { sessionId: session.id, revoked, ip: meta.ip ?? null } }, now);
+        return { kind: 'reuse' as const };
+      }
       const user = await UserRepository.byId(tx, session.user_id);
-      if (!user || user.status !== 'active') return { kind: 'unknown' as const };
+      if (!user || user.status !== 'active') return { kind: 'invalid' as const };
+      if (decision.kind === 'grace') {
+        // Nothing is written: the winner already rotated; the loser gets the same successor.
+        // (rotate() writes previous_token_hash and the sealed successor together, so it is there.)
+        if (!session.current_token_enc) return { kind: 'invalid' as const };
+        return { kind: 'ok' as const, session, user, next: this.deps.box.decrypt(session.current_token_enc, this.successorContext(session.id)) };
+      }
       const next = opaqueToken();
       const idle = new Date(Math.min(session.absolute_expires_at.getTime(), now.getTime() + this.deps.settings.sessionIdleSeconds * 1000));
-      await SessionRepository.rotate(tx, session.id, hash, this.refreshHash(next), idle, now);
+      await SessionRepository.rotate(tx, session.id, { oldHash: hash, newHash: this.refreshHash(next), newTokenEnc: this.deps.box.encrypt(next, this.successorContext(session.id)), idleExpiresAt: idle, now });
       return { kind: 'ok' as const, session, user, next };
     });
     if (outcome.kind !== 'ok') throw new UnauthenticatedError(outcome.kind === 'reuse' ? 'Session revoked' : 'Session expired or invalid');
@@ -158,6 +218,7 @@ export class SessionService {
     return this.sign(
       { userId: outcome.user.id, sessionId: outcome.session.id, refreshToken: outcome.next, refreshTokenMaxAgeSeconds: remaining, deviceToken: undefined, roles: outcome.user.roles, amr: outcome.session.amr },
       outcome.session.auth_time,
+      outcome.session.step_up_at,
     );
   }
 
@@ -175,7 +236,7 @@ export class SessionService {
   }
 
   private isLive(session: SessionRow, now: Date): boolean {
-    return !session.revoked_at && session.idle_expires_at > now && session.absolute_expires_at > now;
+    return sessionLiveness(session, now, this.limits()) === 'live';
   }
 
   /** The signed-in caller, with a session that is still live (logout and revocation apply at once). */
@@ -190,8 +251,10 @@ export class SessionService {
   /** Sensitive changes need a second factor on this session within the last 10 minutes. */
   async requireStepUp(caller: Caller): Promise<{ user: UserCaller; session: SessionRow }> {
     const found = await this.requireSession(caller);
-    const stepUpAt = found.session.step_up_at?.getTime() ?? 0;
-    if (this.deps.clock.nowMs() - stepUpAt > STEP_UP_WINDOW_SECONDS * 1000) {
+    // The session row, not the token: it also sees revocations, and tokens issued before the
+    // step-up (the client may not have swapped in the fresh one yet) still work here.
+    const stepUpAt = found.session.step_up_at ? Math.floor(found.session.step_up_at.getTime() / 1000) : undefined;
+    if (!isStepUpRecent(stepUpAt, this.deps.clock.nowSeconds(), STEP_UP_WINDOW_SECONDS)) {
       throw new StepUpRequiredError('Confirm with a second factor first (stepUp)', { windowSeconds: STEP_UP_WINDOW_SECONDS });
     }
     return found;

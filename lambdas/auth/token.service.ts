@@ -1,7 +1,8 @@
 /**
- * Access tokens: short-lived RS256 JWTs whose claims carry roles, `amr` and `auth_time`, signed
- * with the current rotating key (`kid` in the header). The same tokens are the bearer for AppSync
- * (OPENID_CONNECT) and for REST routes that need a signed-in caller.
+ * Access tokens: short-lived RS256 JWTs whose claims carry roles, `amr`, `auth_time`, `sid` and,
+ * once the session has proved a second factor, `step_up_at`; signed with the current rotating key
+ * (`kid` in the header). The same tokens are the bearer for AppSync (OPENID_CONNECT) and for REST
+ * routes that need a signed-in caller.
  */
 import { SignJWT, createLocalJWKSet, jwtVerify, errors as joseErrors } from 'jose';
 import type { Clock } from '../core/clock.ts';
@@ -15,6 +16,8 @@ export interface AccessTokenInput {
   readonly amr: readonly string[];
   readonly authTime: number;
   readonly sessionId?: string;
+  /** Epoch seconds of the session's last second factor: `step_up_at`, read by core/step-up.ts. */
+  readonly stepUpAt?: number | undefined;
 }
 
 export class TokenService {
@@ -37,6 +40,7 @@ export class TokenService {
       amr: [...input.amr],
       auth_time: input.authTime,
       ...(input.sessionId ? { sid: input.sessionId } : {}),
+      ...(input.stepUpAt !== undefined ? { step_up_at: input.stepUpAt } : {}),
     })
       .setProtectedHeader({ alg: 'RS256', kid: key.kid, typ: 'JWT' })
       .setIssuer(this.issuer)

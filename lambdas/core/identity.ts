@@ -19,6 +19,8 @@ export const accessClaimsSchema = z.object({
   amr: z.array(z.string()).default([]),
   roles: z.array(z.enum(ROLES)).default([]),
   sid: z.string().optional(),
+  /** When the session last proved a second factor (epoch seconds); see core/step-up.ts. */
+  step_up_at: z.number().int().optional(),
 });
 export type AccessClaims = z.infer<typeof accessClaimsSchema>;
 
@@ -33,6 +35,8 @@ export type Caller =
       readonly authTime: number | undefined;
       readonly sessionId: string | undefined;
       readonly expiresAt: number;
+      /** From the `step_up_at` claim; absent on tokens issued before any second factor. */
+      readonly stepUpAt?: number | undefined;
     };
 
 export type UserCaller = Extract<Caller, { kind: 'user' }>;
@@ -41,7 +45,7 @@ export function callerFromClaims(claims: unknown): Caller {
   const parsed = accessClaimsSchema.safeParse(claims);
   if (!parsed.success) return { kind: 'anonymous' };
   const c = parsed.data;
-  return { kind: 'user', userId: c.sub, roles: c.roles, amr: c.amr, authTime: c.auth_time, sessionId: c.sid, expiresAt: c.exp };
+  return { kind: 'user', userId: c.sub, roles: c.roles, amr: c.amr, authTime: c.auth_time, sessionId: c.sid, expiresAt: c.exp, stepUpAt: c.step_up_at };
 }
 
 export function requireUser(caller: Caller): UserCaller {

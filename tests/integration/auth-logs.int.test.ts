@@ -25,12 +25,21 @@ describe('logs', () => {
     remember(weak);
     const refreshed = await client.post('/auth/token/refresh');
     remember(refreshed.body.accessToken, client.cookies.get('__Host-rastup_rt'));
+    // Two tabs refreshing with one token at once: the grace answer hands out the sealed successor.
+    const tabs = [new AuthClient(client.ip), new AuthClient(client.ip)];
+    for (const tab of tabs) tab.cookies.set('__Host-rastup_rt', client.cookies.get('__Host-rastup_rt')!);
+    for (const answer of await Promise.all(tabs.map((tab) => tab.post('/auth/token/refresh')))) remember(answer.body?.accessToken);
+    remember(...tabs.map((tab) => tab.cookies.get('__Host-rastup_rt')));
 
     // MFA enrolment, secret, recovery codes, step-up.
     const enrolment = (await gql(accessToken, 'mutation { startTotpEnrollment { secret otpauthUri } }')).body.data.startTotpEnrollment;
     remember(enrolment.secret);
     const codes = (await gql(accessToken, 'mutation($c: String!) { confirmTotpEnrollment(code: $c) { recoveryCodes } }', { c: totp(enrolment.secret) })).body.data.confirmTotpEnrollment.recoveryCodes;
     remember(...codes);
+    // Step-up hands out an access token in a GraphQL answer (the claim other domains check).
+    const stepUp = await gql(accessToken, 'mutation($c: String!) { stepUp(input: { method: TOTP, code: $c }) { accessToken } }', { c: totp(enrolment.secret, Date.now() + 30_000) });
+    expect(stepUp.body.data.stepUp.accessToken).toBeTruthy();
+    remember(stepUp.body.data.stepUp.accessToken);
     const mfa = await new AuthClient().post('/auth/login', { email, password });
     remember(mfa.body.mfaToken);
     await new AuthClient().post('/auth/mfa/verify', { mfaToken: mfa.body.mfaToken, method: 'recovery_code', code: codes[0] });
