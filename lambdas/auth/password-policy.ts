@@ -5,10 +5,7 @@
  * on, and a breach check (Have I Been Pwned, k-anonymity) with a timeout.
  */
 import { ZxcvbnFactory } from '@zxcvbn-ts/core';
-import * as common from '@zxcvbn-ts/language-common';
-import * as english from '@zxcvbn-ts/language-en';
 import { ValidationError } from '../core/errors.ts';
-
 export const PASSWORD_MIN_LENGTH = 8;
 export const PASSWORD_RECOMMENDED_LENGTH = 15;
 export const PASSWORD_MAX_LENGTH = 128;
@@ -29,17 +26,29 @@ export interface PasswordAssessment {
   readonly breach: BreachStatus;
 }
 
-// The offline common-password list ships with zxcvbn-ts (ranked; ~30k entries): a Set for O(1) checks.
-const COMMON = new Set(common.dictionary['passwords-common'].map((word) => word.toLowerCase()));
+interface Dictionaries {
+  readonly common: Set<string>;
+  readonly estimator: ZxcvbnFactory;
+}
 
-let factory: ZxcvbnFactory | undefined;
-function zxcvbn(): ZxcvbnFactory {
-  factory ??= new ZxcvbnFactory({
-    dictionary: { ...common.dictionary, ...english.dictionary },
-    graphs: common.adjacencyGraphs,
-    translations: english.translations,
-  });
-  return factory;
+let dictionaries: Promise<Dictionaries> | undefined;
+
+/**
+ * The word lists (~1.6 MB) load on first use: only sign-up, reset and password change need them,
+ * so a login cold start never parses them (they are also kept out of the Lambda bundle).
+ */
+function loadDictionaries(): Promise<Dictionaries> {
+  dictionaries ??= Promise.all([import('@zxcvbn-ts/language-common'), import('@zxcvbn-ts/language-en')]).then(([common, english]) => ({
+    // The offline common-password list ships with zxcvbn-ts (ranked; ~30k entries): a Set for O(1) checks.
+    common: new Set(common.dictionary['passwords-common'].map((word: string) => word.toLowerCase())),
+    estimator: new ZxcvbnFactory({
+      dictionary: { ...common.dictionary, ...english.dictionary },
+      graphs: common.adjacencyGraphs,
+      translations: english.translations,
+    }),
+  }));
+  dictionaries.catch(() => (dictionaries = undefined));
+  return dictionaries;
 }
 
 export function normalisePassword(password: string): string {
@@ -60,11 +69,12 @@ export class PasswordPolicy {
       throw new ValidationError('Password is too short', [{ path: 'password', message: `Use at least ${PASSWORD_MIN_LENGTH} characters; ${PASSWORD_RECOMMENDED_LENGTH} or more is better.` }]);
     }
     if (length > PASSWORD_MAX_LENGTH) throw new ValidationError('Password is too long', [{ path: 'password', message: `Use at most ${PASSWORD_MAX_LENGTH} characters.` }]);
-    if (COMMON.has(normalised.toLowerCase())) {
+    const { common, estimator } = await loadDictionaries();
+    if (common.has(normalised.toLowerCase())) {
       throw new ValidationError('Password is too common', [{ path: 'password', message: 'This is one of the most commonly used passwords. Choose another.' }]);
     }
     const inputs = userInputs.flatMap((input) => [input, ...input.split(/[@._+-]/)]).filter((input) => input.length >= 3);
-    const result = zxcvbn().check(normalised, inputs);
+    const result = estimator.check(normalised, inputs);
     if (result.score < MIN_STRENGTH_SCORE) {
       const feedback = [result.feedback.warning, ...result.feedback.suggestions].filter((line): line is string => Boolean(line));
       throw new ValidationError('Password is too weak', [

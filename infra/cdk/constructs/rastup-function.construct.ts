@@ -38,10 +38,13 @@ export interface RastupFunctionProps {
 }
 
 /**
- * Packages with platform binaries: never bundled; installed for linux/arm64 (the Lambda platform)
- * into the asset of each function whose code imports them, at the version the lockfile resolved.
+ * Packages never bundled; installed into the asset of each function whose code imports them, at
+ * the version the lockfile resolved (for linux/arm64, the Lambda platform):
+ *  - platform binaries (sharp, argon2), which esbuild cannot bundle;
+ *  - the password-strength dictionaries (~1.6 MB of word lists), which only sign-up, reset and
+ *    password change need: they are imported lazily, so a login cold start never parses them.
  */
-export const nativeModules = ['sharp', '@node-rs/argon2'] as const;
+export const nativeModules = ['sharp', '@node-rs/argon2', '@zxcvbn-ts/language-common', '@zxcvbn-ts/language-en'] as const;
 
 /** Local stand-ins (the local stack's moderation on tfjs/nsfwjs): never deployed, never bundled. */
 export const localOnlyModules = ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', 'nsfwjs'] as const;

@@ -44,7 +44,7 @@ try {
   if (rows.length === 0) throw new Error('No project Lambda found in the synthesized templates');
 
   const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
-  console.log(['function'.padEnd(34), 'stack'.padEnd(26), 'bundle'.padStart(12), 'source map'.padStart(12), 'native pkgs'.padStart(12)].join(' '));
+  console.log(['function'.padEnd(34), 'stack'.padEnd(26), 'bundle'.padStart(12), 'source map'.padStart(12), 'beside it'.padStart(12)].join(' '));
   for (const row of rows.sort((a, b) => b.bytes - a.bytes)) {
     const native = row.nativeBytes ? kib(row.nativeBytes) : '-';
     console.log([row.name.padEnd(34), row.stack.padEnd(26), kib(row.bytes).padStart(12), kib(row.mapBytes).padStart(12), native.padStart(12)].join(' '));

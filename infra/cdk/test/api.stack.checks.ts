@@ -95,7 +95,7 @@ export function registerApiStackChecks(): void {
       it('installs native packages for linux-arm64 beside the bundle only where the code imports them', () => {
         const worker = prod.stage.async.consumers.find((c) => c.name === 'media-moderation')!.consumer;
         expect(worker.nativeModules).toEqual(['sharp']);
-        expect(prod.stage.api.functions.get('auth')!.nativeModules).toEqual(['@node-rs/argon2']);
+        expect(prod.stage.api.functions.get('auth')!.nativeModules).toEqual(['@node-rs/argon2', '@zxcvbn-ts/language-common', '@zxcvbn-ts/language-en']);
         expect(prod.stage.api.functions.get('platform')!.nativeModules).toEqual([]);
         const workerEnv = (resourcesOf(prod.templates.async)[prod.stage.async.getLogicalId(worker.fn.node.defaultChild as never)]!.Properties as any).Environment.Variables;
         expect(workerEnv.MODERATION_ADAPTER).toBe('rekognition');
