@@ -6,7 +6,7 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from './constructs/cdk-nag.ts';
 import { buildRastupStage } from './rastup-stage.ts';
-import { parseStage, StageError } from './stage-config.ts';
+import { apiKeyExpiryProblem, parseStage, stageConfig, StageError } from './stage-config.ts';
 
 const app = new App();
 const context = (key: string): string | undefined => {
@@ -17,6 +17,10 @@ const context = (key: string): string | undefined => {
 let stage;
 try {
   stage = parseStage(app.node.tryGetContext('stage'));
+  // The key's expiry is a fixed date (deterministic templates); the clock is consulted here only.
+  const expiry = apiKeyExpiryProblem(stageConfig(stage, { appsyncApiKeyExpires: context('apiKeyExpires') }).appsyncApiKeyExpires, new Date());
+  if (expiry?.level === 'error') throw new StageError(expiry.message);
+  if (expiry) console.warn(`WARNING: ${expiry.message}`);
 } catch (error) {
   if (error instanceof StageError) {
     console.error(error.message);
@@ -30,6 +34,7 @@ buildRastupStage(app, stage, {
   account: context('account') ?? process.env.CDK_DEFAULT_ACCOUNT,
   region: context('region'),
   availabilityZones: context('azs')?.split(','),
+  appsyncApiKeyExpires: context('apiKeyExpires'),
   authIssuer: context('authIssuer'),
   publicBaseUrl: context('publicBaseUrl'),
   alarmEmail: context('alarmEmail'),

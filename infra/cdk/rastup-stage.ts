@@ -17,6 +17,8 @@ import { SearchStack } from './stacks/search.stack.ts';
 export interface RastupStageOptions {
   readonly region?: string;
   readonly availabilityZones?: readonly string[];
+  /** Overrides the stage's fixed AppSync API key expiry (YYYY-MM-DD). */
+  readonly appsyncApiKeyExpires?: string;
   /** Deploying account; undefined keeps the stacks environment-agnostic (offline synth). */
   readonly account?: string;
   readonly authIssuer?: string;
@@ -42,7 +44,7 @@ export interface RastupStage {
 }
 
 export function buildRastupStage(app: App, stage: StageName, options: RastupStageOptions = {}): RastupStage {
-  const config = stageConfig(stage, { region: options.region, availabilityZones: options.availabilityZones });
+  const config = stageConfig(stage, { region: options.region, availabilityZones: options.availabilityZones, appsyncApiKeyExpires: options.appsyncApiKeyExpires });
   const env: Environment = { account: options.account, region: config.region };
   const common = { env, config };
   const id = (concern: string) => stackId(stage, concern);
@@ -66,6 +68,7 @@ export function buildRastupStage(app: App, stage: StageName, options: RastupStag
     database: data.database,
     tables: data.tables,
     buckets: data.buckets,
+    secrets: data.secrets,
     search: search.search,
     eventBusName: eventBusName(stage),
   };

@@ -66,11 +66,18 @@ export interface StageConfig {
   readonly eventArchiveRetention: Duration;
   /** Sender of transactional mail; its domain must be a verified SES identity in the stage's account. */
   readonly mailFromAddress: string;
+  /**
+   * Expiry (UTC date, YYYY-MM-DD) of the AppSync API key for public reads. Fixed, so a deploy never
+   * moves it and the template is the same on every synth; AppSync accepts at most 365 days ahead.
+   * Renew before it passes: ops/runbooks/appsync-api-key.md (override: -c apiKeyExpires=YYYY-MM-DD).
+   */
+  readonly appsyncApiKeyExpires: string;
 }
 
 const base = {
   region: 'us-east-1',
   availabilityZones: ['us-east-1a', 'us-east-1b', 'us-east-1c'],
+  appsyncApiKeyExpires: '2027-09-30',
 } as const;
 
 const stageConfigs: Record<StageName, StageConfig> = {
@@ -135,11 +142,38 @@ const stageConfigs: Record<StageName, StageConfig> = {
  * The settings of one stage. `region` and `availabilityZones` may be overridden from context
  * (`-c region=eu-west-1 -c azs=eu-west-1a,eu-west-1b,eu-west-1c`) because they depend on the account.
  */
-export function stageConfig(stage: StageName, overrides: { region?: string; availabilityZones?: readonly string[] } = {}): StageConfig {
+export function stageConfig(
+  stage: StageName,
+  overrides: { region?: string; availabilityZones?: readonly string[]; appsyncApiKeyExpires?: string } = {},
+): StageConfig {
   const config = stageConfigs[stage];
   const region = overrides.region ?? config.region;
   const availabilityZones = overrides.availabilityZones ?? (overrides.region ? ['a', 'b', 'c'].map((az) => `${region}${az}`) : config.availabilityZones);
-  return { ...config, region, availabilityZones };
+  const appsyncApiKeyExpires = overrides.appsyncApiKeyExpires ?? config.appsyncApiKeyExpires;
+  apiKeyExpiryDate(appsyncApiKeyExpires); // validates the format before any construct exists
+  return { ...config, region, availabilityZones, appsyncApiKeyExpires };
+}
+
+/** Midnight UTC of a YYYY-MM-DD date. */
+export function apiKeyExpiryDate(value: string): Date {
+  const date = new Date(`${value}T00:00:00Z`);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(date.getTime()) || date.toISOString().slice(0, 10) !== value) {
+    throw new StageError(`appsyncApiKeyExpires must be a date YYYY-MM-DD, got ${JSON.stringify(value)}`);
+  }
+  return date;
+}
+
+/**
+ * Checks the fixed API key expiry against the clock (the CLI entry calls it; templates stay
+ * independent of the clock): an error when AppSync would refuse it, a warning in the last 30 days.
+ */
+export function apiKeyExpiryProblem(value: string, now: Date): { level: 'error' | 'warning'; message: string } | undefined {
+  const days = (apiKeyExpiryDate(value).getTime() - now.getTime()) / 86_400_000;
+  const renew = 'set appsyncApiKeyExpires in infra/cdk/stage-config.ts (or -c apiKeyExpires=YYYY-MM-DD) to a date at most 365 days ahead; see ops/runbooks/appsync-api-key.md';
+  if (days <= 1) return { level: 'error', message: `The AppSync API key expiry ${value} has passed or is less than a day away: ${renew}` };
+  if (days > 365) return { level: 'error', message: `The AppSync API key expiry ${value} is more than 365 days ahead (AppSync refuses it): ${renew}` };
+  if (days < 30) return { level: 'warning', message: `The AppSync API key expires on ${value} (in ${Math.floor(days)} days): ${renew}` };
+  return undefined;
 }
 
 export function stackId(stage: StageName, concern: string): string {

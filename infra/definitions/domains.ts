@@ -17,6 +17,11 @@ export interface DomainSpec {
     readonly search?: boolean;
     /** Image moderation (Rekognition DetectModerationLabels in AWS). */
     readonly moderation?: boolean;
+    /**
+     * Secrets (ids from infra/definitions/secrets.ts): `<VARIABLE>_SECRET_ARN` for each of their
+     * variables plus read access; the Lambda resolves them at cold start (lambdas/adapters/secret-env.ts).
+     */
+    readonly secrets?: readonly string[];
   };
   readonly memoryMb?: number;
   readonly timeoutSeconds?: number;
@@ -29,7 +34,7 @@ export const domains = {
   },
   auth: {
     entry: 'lambdas/auth/auth.handler.ts',
-    uses: { database: true, tables: ['control'], notifications: true, eventBus: true },
+    uses: { database: true, tables: ['control'], notifications: true, eventBus: true, secrets: ['auth/keys', 'auth/providers'] },
     memoryMb: 1024, // argon2id is memory-hard; more memory also buys CPU on Lambda
   },
   profiles: {

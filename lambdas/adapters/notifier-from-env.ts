@@ -7,13 +7,13 @@
  */
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import * as z from 'zod';
-import { configOnce, parseConfig } from '../core/config.ts';
+import { parseConfig } from '../core/config.ts';
 import type { EmailMessage, Notifier, SmsMessage } from '../core/ports.ts';
 import { CapturingNotifier } from './capturing-notifier.ts';
 import { SesEmailSender } from './ses-email-sender.ts';
 import { TwilioSmsSender } from './twilio-sms-sender.ts';
 
-const notifierEnvSchema = z
+export const notifierEnvSchema = z
   .object({
     STAGE: z.string(),
     NOTIFICATIONS_MODE: z.enum(['capture', 'ses']).default('ses'),
@@ -43,8 +43,19 @@ class CompositeNotifier implements Notifier {
   }
 }
 
-export const notifierFromEnv = configOnce((): Notifier => {
-  const env = parseConfig(notifierEnvSchema);
+let notifier: Notifier | undefined;
+
+/**
+ * One notifier per container, built on first use. `env` is the environment with secrets resolved
+ * (the auth module passes Twilio values read from Secrets Manager; lambdas/adapters/secret-env.ts).
+ */
+export function notifierFromEnv(env: Readonly<Record<string, string | undefined>> = process.env): Notifier {
+  notifier ??= buildNotifier(env);
+  return notifier;
+}
+
+function buildNotifier(source: Readonly<Record<string, string | undefined>>): Notifier {
+  const env = parseConfig(notifierEnvSchema, source);
   const capture = new CapturingNotifier();
   const email =
     env.NOTIFICATIONS_MODE === 'ses'
@@ -62,4 +73,4 @@ export const notifierFromEnv = configOnce((): Notifier => {
     };
   }
   return new CompositeNotifier(email, sms);
-});
+}

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig } from '../core/config.ts';
 import { authEnvSchema } from './auth.config.ts';
+import { deriveKeyEncryptionKey } from './secret-box.ts';
 
 const base = {
   STAGE: 'prod',
@@ -31,5 +32,42 @@ describe('auth configuration', () => {
   it('refuses the benchmark rate-limit exemption outside the local stack', () => {
     expect(() => parseConfig(authEnvSchema, { ...base, AUTH_LOCAL_RATE_LIMIT_EXEMPT_IPS: '127.0.0.1' })).toThrow(ConfigError);
     expect(parseConfig(authEnvSchema, { ...base, STAGE: 'local', AUTH_LOCAL_RATE_LIMIT_EXEMPT_IPS: '127.0.0.1' }).AUTH_LOCAL_RATE_LIMIT_EXEMPT_IPS).toEqual(['127.0.0.1']);
+  });
+
+  describe('key-encryption key', () => {
+    const { AUTH_KEY_ENCRYPTION_KEY: _key, ...withoutKey } = base;
+
+    it('takes base64 of 32 bytes as is (the local stack)', () => {
+      expect(parseConfig(authEnvSchema, base).AUTH_KEY_ENCRYPTION_KEY).toBe(base.AUTH_KEY_ENCRYPTION_KEY);
+      expect(() => parseConfig(authEnvSchema, { ...base, AUTH_KEY_ENCRYPTION_KEY: Buffer.alloc(16).toString('base64') })).toThrow(/base64 of 32 bytes/);
+    });
+
+    it('derives it from the generated seed with HKDF-SHA256 (AWS stages); the derivation is pinned', () => {
+      const seed = 'a'.repeat(64);
+      const config = parseConfig(authEnvSchema, { ...withoutKey, AUTH_KEY_ENCRYPTION_SEED: seed });
+      // Pinned: a change of salt, info or hash would silently re-key every stage (see the runbook).
+      expect(config.AUTH_KEY_ENCRYPTION_KEY).toBe('8C0dxJ2p66SefyP1hF8zl0aWwGcRzpi1ixxWsxlBz4c=');
+      expect(config.AUTH_KEY_ENCRYPTION_KEY).toBe(deriveKeyEncryptionKey(seed));
+      expect(Buffer.from(config.AUTH_KEY_ENCRYPTION_KEY, 'base64')).toHaveLength(32);
+      expect(config).not.toHaveProperty('AUTH_KEY_ENCRYPTION_SEED');
+    });
+
+    it('needs exactly one form, and a seed of at least 40 characters', () => {
+      expect(() => parseConfig(authEnvSchema, withoutKey)).toThrow(/exactly one of AUTH_KEY_ENCRYPTION_KEY/);
+      expect(() => parseConfig(authEnvSchema, { ...base, AUTH_KEY_ENCRYPTION_SEED: 'a'.repeat(64) })).toThrow(/exactly one of/);
+      expect(() => parseConfig(authEnvSchema, { ...withoutKey, AUTH_KEY_ENCRYPTION_SEED: 'a'.repeat(39) })).toThrow(/at least 40/);
+    });
+
+    it('never puts the key or the seed in the error message', () => {
+      const seed = 'S'.repeat(30);
+      const error = (() => {
+        try {
+          parseConfig(authEnvSchema, { ...withoutKey, AUTH_KEY_ENCRYPTION_SEED: seed });
+        } catch (caught) {
+          return caught as Error;
+        }
+      })();
+      expect(error?.message).not.toContain(seed);
+    });
   });
 });

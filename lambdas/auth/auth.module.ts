@@ -7,8 +7,9 @@ import { databaseFromEnv } from '../adapters/database.ts';
 import { documentClientFromEnv, tableNameFromEnv } from '../adapters/dynamodb.ts';
 import { DynamoDbRateLimiter } from '../adapters/dynamodb-rate-limiter.ts';
 import { notifierFromEnv } from '../adapters/notifier-from-env.ts';
+import { resolveSecretEnv } from '../adapters/secret-env.ts';
 import { AccountService } from './account.service.ts';
-import { authConfig } from './auth.config.ts';
+import { authConfig, authSecretVariables } from './auth.config.ts';
 import type { AuthDeps } from './auth-deps.ts';
 import { HibpBreachChecker } from './hibp-breach-checker.ts';
 import { JwksIdTokenVerifier } from './id-token-verifier.ts';
@@ -42,8 +43,13 @@ export function createAuthServices(deps: AuthDeps) {
 
 export function authModule(): Promise<AuthModule> {
   module ??= (async () => {
-    const config = authConfig();
     const logger = createLogger({ service: 'auth' });
+    // Secrets first (AWS: Secrets Manager through <NAME>_SECRET_ARN; locally plain variables), then
+    // the config parser sees them like any other variable. Values are never logged.
+    const env = await resolveSecretEnv(authSecretVariables, {
+      onUnset: (variable, arn) => logger.warn('Secrets Manager holds no value for a variable (fill it: infra/cdk/README.md)', { variable, from: arn }),
+    });
+    const config = authConfig(env);
     const db = await databaseFromEnv();
     const keys = new SigningKeyStore(db, systemClock, config.AUTH_KEY_ENCRYPTION_KEY, config.SIGNING_KEY_ROTATION_DAYS, config.ACCESS_TOKEN_TTL_SECONDS + 3600);
     const tokens = new TokenService(keys, systemClock, config.AUTH_ISSUER, config.AUTH_AUDIENCE, config.ACCESS_TOKEN_TTL_SECONDS);
@@ -57,7 +63,7 @@ export function authModule(): Promise<AuthModule> {
         google: { issuer: config.GOOGLE_ISSUER, jwksUrl: config.GOOGLE_JWKS_URL, clientIds: config.GOOGLE_CLIENT_IDS },
         apple: { issuer: config.APPLE_ISSUER, jwksUrl: config.APPLE_JWKS_URL, clientIds: config.APPLE_CLIENT_IDS },
       }),
-      notifier: notifierFromEnv(),
+      notifier: notifierFromEnv(env),
       limiter: new DynamoDbRateLimiter(documentClientFromEnv(), tableNameFromEnv('CONTROL_TABLE'), systemClock),
       tokens,
       box: new SecretBox(config.AUTH_KEY_ENCRYPTION_KEY),

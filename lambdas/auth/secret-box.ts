@@ -5,6 +5,20 @@
  */
 import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 
+/**
+ * The 32-byte key-encryption key from the seed Secrets Manager generates in AWS stages
+ * (AUTH_KEY_ENCRYPTION_SEED, 64 alphanumeric characters ≈ 381 bits): HKDF-SHA256 with
+ *   IKM  = the seed's UTF-8 bytes,
+ *   salt = "rastup/auth/kek" (UTF-8),
+ *   info = "AUTH_KEY_ENCRYPTION_KEY v1" (UTF-8),
+ *   L    = 32 bytes,
+ * returned as base64, the same form AUTH_KEY_ENCRYPTION_KEY takes locally. The parameters are part
+ * of the data format: changing any of them is a key rotation (ops/runbooks/auth-key-encryption-key.md).
+ */
+export function deriveKeyEncryptionKey(seed: string): string {
+  return Buffer.from(hkdfSync('sha256', Buffer.from(seed, 'utf8'), Buffer.from('rastup/auth/kek', 'utf8'), Buffer.from('AUTH_KEY_ENCRYPTION_KEY v1', 'utf8'), 32)).toString('base64');
+}
+
 export class SecretBox {
   private readonly macKey: Buffer;
   private readonly encKey: Buffer;

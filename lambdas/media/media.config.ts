@@ -2,7 +2,7 @@
 import * as z from 'zod';
 import { awsEnvSchema, baseEnvSchema, configOnce, parseConfig } from '../core/config.ts';
 
-const mediaEnvSchema = baseEnvSchema.merge(awsEnvSchema).extend({
+export const mediaEnvSchema = baseEnvSchema.merge(awsEnvSchema).extend({
   MEDIA_ORIGINALS_BUCKET: z.string().min(3),
   MEDIA_PUBLIC_BUCKET: z.string().min(3),
   /** CloudFront in AWS (https://media.example.com); the s3rver bucket URL locally. No trailing slash. */

@@ -2,7 +2,7 @@
 import * as z from 'zod';
 import { baseEnvSchema, configOnce, parseConfig } from '../core/config.ts';
 
-const profilesEnvSchema = baseEnvSchema.extend({
+export const profilesEnvSchema = baseEnvSchema.extend({
   /** The web app origin for canonical URLs and JSON-LD (https://rastup.com). */
   PUBLIC_WEB_BASE_URL: z.string().url().transform((url) => url.replace(/\/+$/, '')),
   /** This API's public origin, for unsubscribe links. */

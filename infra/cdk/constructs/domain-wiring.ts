@@ -4,7 +4,9 @@
  */
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { BucketSpec } from '../../definitions/buckets.ts';
+import type { SecretSpec } from '../../definitions/secrets.ts';
 import type { DomainSpec } from '../../definitions/domains.ts';
 import type { TableSpec } from '../../definitions/tables.ts';
 import type { StageConfig } from '../stage-config.ts';
@@ -16,6 +18,7 @@ import {
   mailBinding,
   moderationBinding,
   searchBinding,
+  secretBinding,
   tableBinding,
   type DatabaseHandle,
   type SearchHandle,
@@ -27,6 +30,8 @@ export interface SharedResources {
   readonly tables: ReadonlyMap<string, { spec: TableSpec; table: ITable }>;
   readonly buckets: ReadonlyMap<string, { spec: BucketSpec; bucket: IBucket }>;
   readonly search: SearchHandle;
+  /** Configuration secrets by id (infra/definitions/secrets.ts), encrypted with the data stack's key. */
+  readonly secrets: ReadonlyMap<string, { spec: SecretSpec; secret: ISecret }>;
   /** Physical name of the stage's EventBridge bus (created by the async stack). */
   readonly eventBusName: string;
   /** Values every domain Lambda reads (public URLs, OIDC issuer and audience). */
@@ -51,4 +56,9 @@ export function bindDomainResources(fn: RastupFunction, domain: Pick<DomainSpec,
   if (uses.notifications) fn.bind(mailBinding(config.mailFromAddress));
   if (uses.search) fn.bind(searchBinding(resources.search));
   if (uses.moderation) fn.bind(moderationBinding());
+  for (const id of uses.secrets ?? []) {
+    const entry = resources.secrets.get(id);
+    if (!entry) throw new Error(`${fn.functionName}: uses secret "${id}", which infra/definitions/secrets.ts does not define`);
+    fn.bind(secretBinding(entry.spec, entry.secret));
+  }
 }

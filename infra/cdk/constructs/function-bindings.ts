@@ -12,6 +12,7 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { acknowledgeNag, flattenCfnReference } from './cdk-nag.ts';
 import type { IConstruct } from 'constructs';
 import type { BucketSpec } from '../../definitions/buckets.ts';
+import type { SecretSpec } from '../../definitions/secrets.ts';
 import type { TableSpec } from '../../definitions/tables.ts';
 import type { FunctionBinding, RastupFunction } from './rastup-function.construct.ts';
 
@@ -129,6 +130,37 @@ export function searchBinding(search: SearchHandle): FunctionBinding {
       fn.addEnvironment('TYPESENSE_NODES', search.nodes);
       fn.addEnvironment('TYPESENSE_API_KEY_SECRET_ARN', search.apiKeySecret.secretArn);
       search.apiKeySecret.grantRead(fn.fn);
+    },
+  };
+}
+
+/**
+ * A configuration secret (infra/definitions/secrets.ts): `<VARIABLE>_SECRET_ARN` for each variable
+ * it carries, which lambdas/adapters/secret-env.ts resolves at cold start. The grant is
+ * GetSecretValue on this one secret, and kms:Decrypt on its customer key only when Secrets Manager
+ * asks on the function's behalf for this secret (ViaService + the SecretARN encryption context).
+ * Both go into the function's role policy: the key policy already trusts the account's IAM, so
+ * the data stack's key never has to name a role of another stack.
+ */
+export function secretBinding(spec: SecretSpec, secret: ISecret): FunctionBinding {
+  return {
+    bindTo(fn) {
+      for (const variable of spec.variables) fn.addEnvironment(`${variable}_SECRET_ARN`, secret.secretArn);
+      fn.fn.addToRolePolicy(new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secret.secretArn] }));
+      if (secret.encryptionKey) {
+        fn.fn.addToRolePolicy(
+          new PolicyStatement({
+            actions: ['kms:Decrypt'],
+            resources: [secret.encryptionKey.keyArn],
+            conditions: {
+              StringEquals: {
+                'kms:ViaService': `secretsmanager.${Stack.of(fn).region}.amazonaws.com`,
+                'kms:EncryptionContext:SecretARN': secret.secretArn,
+              },
+            },
+          }),
+        );
+      }
     },
   };
 }

@@ -85,6 +85,8 @@ export class RastupFunction extends Construct {
   readonly fn: NodejsFunction;
   readonly logGroup: LogGroup;
   readonly functionName: string;
+  /** Entry file relative to the repository root (which config schemas the code parses). */
+  readonly entry: string;
   /** Native packages installed beside the bundle (see nativeModules). */
   readonly nativeModules: readonly string[];
 
@@ -92,6 +94,7 @@ export class RastupFunction extends Construct {
     super(scope, id);
     const { config } = props;
     this.functionName = props.name;
+    this.entry = props.entry;
 
     // Explicit log group: retention per stage and removal with the stack, instead of the
     // never-expiring group Lambda would create on first invoke.

@@ -4,7 +4,7 @@
  * partner API, and one regional WAF web ACL in front of both.
  */
 import { join } from 'node:path';
-import { Aws, type CfnElement, Duration, Expiration, Fn, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { Aws, type CfnElement, Expiration, Fn, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import {
   AccessLogFormat,
   EndpointType,
@@ -43,7 +43,7 @@ import {
 import { loadSchemaSdl } from '../../definitions/schema.ts';
 import { bindDomainResources, type SharedResources } from '../constructs/domain-wiring.ts';
 import { RastupFunction, repositoryRoot } from '../constructs/rastup-function.construct.ts';
-import type { StageConfig } from '../stage-config.ts';
+import { apiKeyExpiryDate, type StageConfig } from '../stage-config.ts';
 
 export const resolverCodePath = join(repositoryRoot, 'infra', 'definitions', 'appsync-lambda-resolver.js');
 
@@ -184,8 +184,13 @@ export class ApiStack extends Stack {
         additionalAuthorizationModes: [
           {
             authorizationType: AuthorizationType.API_KEY,
-            // AppSync caps key lifetime at 365 days; each deploy pushes the expiry forward.
-            apiKeyConfig: { name: 'public-reads', description: 'Public reads (profiles, search) from the web app', expires: Expiration.after(Duration.days(365)) },
+            // A fixed date per stage (stage-config.ts): the template does not change from one synth to
+            // the next, and renewal is a deliberate edit (ops/runbooks/appsync-api-key.md).
+            apiKeyConfig: {
+              name: 'public-reads',
+              description: 'Public reads (profiles, search) from the web app',
+              expires: Expiration.atDate(apiKeyExpiryDate(config.appsyncApiKeyExpires)),
+            },
           },
         ],
       },

@@ -3,7 +3,7 @@
  * tables and the S3 media buckets, all built from infra/definitions so the local stack and AWS
  * cannot disagree on a key, an index, a TTL attribute or a lifecycle rule.
  */
-import { Aws, Duration, RemovalPolicy, Stack, Tags, type StackProps } from 'aws-cdk-lib';
+import { Aws, Duration, RemovalPolicy, SecretValue, Stack, Tags, type StackProps } from 'aws-cdk-lib';
 import { Distribution, HttpVersion, PriceClass, ViewerProtocolPolicy, CachePolicy } from 'aws-cdk-lib/aws-cloudfront';
 import { S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
 import { AttributeType, BillingMode, Table, TableEncryption, type ITable } from 'aws-cdk-lib/aws-dynamodb';
@@ -29,10 +29,12 @@ import {
   StorageClass,
   type IBucket,
 } from 'aws-cdk-lib/aws-s3';
+import { Secret, type ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { StringParameter } from 'aws-cdk-lib/aws-ssm';
 import { acknowledgeNag } from '../constructs/cdk-nag.ts';
 import type { Construct } from 'constructs';
 import { bucketCors, buckets, physicalBucketName, type BucketSpec } from '../../definitions/buckets.ts';
+import { secretName, secrets, type SecretSpec } from '../../definitions/secrets.ts';
 import { physicalTableName, tables, type TableSpec } from '../../definitions/tables.ts';
 import type { DatabaseHandle } from '../constructs/function-bindings.ts';
 import type { StageConfig } from '../stage-config.ts';
@@ -44,6 +46,7 @@ export interface DataStackProps extends StackProps {
   /** Defaults to infra/definitions; tests pass their own to prove the stack follows the specs. */
   readonly tableSpecs?: readonly TableSpec[];
   readonly bucketSpecs?: readonly BucketSpec[];
+  readonly secretSpecs?: readonly SecretSpec[];
 }
 
 const databaseName = 'rastup';
@@ -52,6 +55,10 @@ export class DataStack extends Stack {
   readonly database: DatabaseHandle;
   readonly tables: ReadonlyMap<string, { spec: TableSpec; table: ITable }>;
   readonly buckets: ReadonlyMap<string, { spec: BucketSpec; bucket: IBucket }>;
+  /** Configuration secrets (infra/definitions/secrets.ts), encrypted with `dataKey`. */
+  readonly secrets: ReadonlyMap<string, { spec: SecretSpec; secret: ISecret }>;
+  /** Customer-managed key of Aurora storage and the configuration secrets. */
+  readonly dataKey: Key;
   readonly mediaDistribution?: Distribution;
   /** https://<distribution domain>: where the SFW variants are served. */
   readonly mediaPublicBaseUrl: string;
@@ -62,10 +69,11 @@ export class DataStack extends Stack {
 
     // ---- Aurora PostgreSQL Serverless v2 --------------------------------------------------------
     const dataKey = new Key(this, 'DataKey', {
-      description: `rastup-${config.stage}: Aurora storage`,
+      description: `rastup-${config.stage}: Aurora storage and configuration secrets`,
       enableKeyRotation: true,
       removalPolicy: config.statefulRemovalPolicy,
     });
+    this.dataKey = dataKey;
 
     const proxySecurityGroup = new SecurityGroup(this, 'ProxySecurityGroup', {
       vpc,
@@ -262,6 +270,13 @@ export class DataStack extends Stack {
     if (!this.mediaDistribution) throw new Error('No bucket is served through the CDN (infra/definitions/buckets.ts publicThroughCdn)');
     this.mediaPublicBaseUrl = `https://${this.mediaDistribution.distributionDomainName}`;
 
+    // ---- Configuration secrets (read by Lambdas at cold start: lambdas/adapters/secret-env.ts) ------
+    const secretMap = new Map<string, { spec: SecretSpec; secret: ISecret }>();
+    for (const spec of props.secretSpecs ?? secrets) {
+      secretMap.set(spec.id, { spec, secret: this.configurationSecret(spec, dataKey, config) });
+    }
+    this.secrets = secretMap;
+
     new StringParameter(this, 'DbProxyEndpoint', {
       parameterName: `/rastup/${config.stage}/db/proxy-endpoint`,
       stringValue: proxy.endpoint,
@@ -275,6 +290,51 @@ export class DataStack extends Stack {
         : [{ id: 'AwsSolutions-RDS10', reason: `Deletion protection is on in prod only; ${config.stage} is rebuilt freely.` }]),
     ]);
   }
+
+  /**
+   * One JSON secret per spec, on the data key. Both kinds keep their value across deploys only while
+   * the template's value part stays the same, so it is pinned by a test (data.stack.checks.ts):
+   *  - generated (the auth KEK seed): Secrets Manager generates `length` alphanumeric characters at
+   *    creation; a change to these generator settings would generate a new value, i.e. re-key;
+   *  - operator-filled (Turnstile, Twilio): created with "" placeholders; operators put the real
+   *    values (README). A change to the placeholder JSON would overwrite what operators put.
+   * Removal follows the stateful policy: retained in stage/prod (the KEK outlives the stack as the
+   * data it encrypts does), destroyed with the dev database.
+   */
+  private configurationSecret(spec: SecretSpec, key: Key, config: StageConfig): Secret {
+    const placeholders = Object.fromEntries(spec.variables.filter((variable) => variable !== spec.generated?.variable).map((variable) => [variable, '']));
+    const secret = new Secret(this, secretConstructId(spec), {
+      secretName: secretName(config.stage, spec),
+      description: `rastup-${config.stage}: ${spec.purpose}`,
+      encryptionKey: key,
+      removalPolicy: config.statefulRemovalPolicy,
+      ...(spec.generated
+        ? {
+            generateSecretString: {
+              secretStringTemplate: JSON.stringify(placeholders),
+              generateStringKey: spec.generated.variable,
+              passwordLength: spec.generated.length,
+              excludePunctuation: true,
+              includeSpace: false,
+              requireEachIncludedType: true,
+            },
+          }
+        : { secretStringValue: SecretValue.unsafePlainText(JSON.stringify(placeholders)) }),
+    });
+    acknowledgeNag(secret, [
+      {
+        id: 'AwsSolutions-SMG4',
+        reason: spec.generated
+          ? 'The key-encryption key seed cannot be rotated by a rotation Lambda: stored ciphertexts and HMACs must be re-keyed with it. Rotation is a planned manual procedure: ops/runbooks/auth-key-encryption-key.md.'
+          : 'Third-party credentials (Turnstile, Twilio) are rotated at the provider and put here by an operator (infra/cdk/README.md); Secrets Manager has no rotation function for them.',
+      },
+    ]);
+    return secret;
+  }
+}
+
+export function secretConstructId(spec: SecretSpec): string {
+  return `Secret-${spec.id.replace(/[^A-Za-z0-9]+/g, '-')}`;
 }
 
 function attributeType(type: 'S' | 'N' | 'B'): AttributeType {

@@ -71,6 +71,55 @@ export function registerApiStackChecks(): void {
         expect(platform).not.toHaveProperty('EVENT_BUS_NAME');
       });
 
+      it('auth reads its secrets through *_SECRET_ARN, with GetSecretValue on those two secrets and kms:Decrypt via Secrets Manager only', () => {
+        const env = functionEnv(prod, 'auth');
+        const data = prod.stage.data;
+        const logicalId = (id: string) => data.getLogicalId(data.secrets.get(id)!.secret.node.defaultChild as never);
+        for (const variable of ['AUTH_KEY_ENCRYPTION_SEED']) expect(JSON.stringify(env[`${variable}_SECRET_ARN`]), variable).toContain(logicalId('auth/keys'));
+        for (const variable of ['CAPTCHA_SECRET_KEY', 'CAPTCHA_SITE_KEY', 'TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_FROM_NUMBER']) {
+          expect(JSON.stringify(env[`${variable}_SECRET_ARN`]), variable).toContain(logicalId('auth/providers'));
+        }
+        // Never the values themselves.
+        for (const variable of ['AUTH_KEY_ENCRYPTION_KEY', 'AUTH_KEY_ENCRYPTION_SEED', 'CAPTCHA_SECRET_KEY', 'TWILIO_AUTH_TOKEN']) expect(env).not.toHaveProperty(variable);
+
+        const auth = prod.stage.api.functions.get('auth')!;
+        const roleId = prod.stage.api.getLogicalId(auth.fn.role!.node.defaultChild as never);
+        const statements = Object.values(resourcesOf(prod.templates.api, 'AWS::IAM::Policy'))
+          .filter((policy) => JSON.stringify(policy.Properties!.Roles).includes(roleId))
+          .flatMap((policy) => (policy.Properties!.PolicyDocument as { Statement: any[] }).Statement);
+        const getSecret = statements.filter((st) => [st.Action].flat().includes('secretsmanager:GetSecretValue'));
+        const resources = getSecret.flatMap((st) => [st.Resource].flat()).map((r) => JSON.stringify(r));
+        expect(resources).toHaveLength(3); // the two auth secrets + the database secret
+        expect(resources.filter((r) => r.includes(logicalId('auth/keys')) || r.includes(logicalId('auth/providers')))).toHaveLength(2);
+        const decrypt = statements.filter((st) => [st.Action].flat().includes('kms:Decrypt'));
+        expect(decrypt).toHaveLength(2);
+        for (const st of decrypt) {
+          expect(st.Action).toBe('kms:Decrypt');
+          expect(st.Condition.StringEquals['kms:ViaService']).toBe('secretsmanager.us-east-1.amazonaws.com');
+          expect(st.Condition.StringEquals['kms:EncryptionContext:SecretARN']).toBeDefined();
+          expect(JSON.stringify(st.Resource)).toContain('DataKey');
+        }
+      });
+
+      it('no other domain Lambda can read the auth secrets', () => {
+        for (const domain of prod.stage.api.functions.keys()) {
+          if (domain === 'auth') continue;
+          const env = functionEnv(prod, domain);
+          expect(Object.keys(env).filter((key) => key.endsWith('_SECRET_ARN') && key !== 'DB_SECRET_ARN'), domain).toEqual([]);
+        }
+        const policies = JSON.stringify(
+          Object.values(resourcesOf(prod.templates.api, 'AWS::IAM::Policy')).filter((p) => !JSON.stringify(p.Properties!.Roles).includes('Domainauth')),
+        );
+        expect(policies).not.toContain('kms:Decrypt');
+      });
+
+      it('the AppSync API key expiry is a fixed date from the stage config (the same on every synth)', () => {
+        const key = Object.values(resourcesOf(prod.templates.api, 'AWS::AppSync::ApiKey'))[0]!.Properties as { Expires: number };
+        expect(key.Expires).toBe(Date.parse(`${prod.stage.config.appsyncApiKeyExpires}T00:00:00Z`) / 1000);
+        const custom = synthStage('dev', { appsyncApiKeyExpires: '2027-01-31' }, 'dev:api-key-expiry');
+        expect((Object.values(resourcesOf(custom.templates.api, 'AWS::AppSync::ApiKey'))[0]!.Properties as { Expires: number }).Expires).toBe(Date.parse('2027-01-31T00:00:00Z') / 1000);
+      });
+
       it('a domain using search gets the Typesense nodes and key secret', () => {
         // The probe domain has no API field, so it runs as an event consumer (async stack).
         const probe = synthProbeStage('prod');

@@ -1,6 +1,7 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buckets } from '../../definitions/buckets.ts';
+import { authKeysSecret, authProvidersSecret } from '../../definitions/secrets.ts';
 import { messagingTable, presenceTable, controlTable, tables } from '../../definitions/tables.ts';
 import { resourcesOf, synthStage, type SynthesizedStage, synthTimeoutMs } from './synth-fixture.ts';
 
@@ -17,6 +18,63 @@ export function registerDataStackChecks(): void {
     const tableNamed = (s: SynthesizedStage, id: string) =>
       Object.values(resourcesOf(s.templates.data, 'AWS::DynamoDB::Table')).find((t) => t.Properties?.TableName === `rastup-${s.stage.config.stage}-${id}`)!
         .Properties as Record<string, any>;
+
+    describe('data stack: configuration secrets', () => {
+      const secretNamed = (s: SynthesizedStage, name: string) =>
+        Object.values(resourcesOf(s.templates.data, 'AWS::SecretsManager::Secret')).find((r) => r.Properties?.Name === name) as
+          | { Properties: Record<string, any>; DeletionPolicy?: string }
+          | undefined;
+
+      it('encrypts both auth secrets with the customer data key', () => {
+        const [keyId] = Object.keys(resourcesOf(prod.templates.data, 'AWS::KMS::Key'));
+        for (const name of ['rastup/prod/auth/keys', 'rastup/prod/auth/providers']) {
+          expect(secretNamed(prod, name)?.Properties.KmsKeyId, name).toEqual({ 'Fn::GetAtt': [keyId, 'Arn'] });
+        }
+      });
+
+      it('generates the KEK seed at deploy time; the generator settings are pinned (a change would re-key)', () => {
+        const keys = secretNamed(prod, 'rastup/prod/auth/keys')!;
+        expect(keys.Properties.SecretString).toBeUndefined();
+        // Changing any of these makes CloudFormation generate a new value: ops/runbooks/auth-key-encryption-key.md.
+        expect(keys.Properties.GenerateSecretString).toEqual({
+          SecretStringTemplate: '{}',
+          GenerateStringKey: authKeysSecret.generated!.variable,
+          PasswordLength: 64,
+          ExcludePunctuation: true,
+          IncludeSpace: false,
+          RequireEachIncludedType: true,
+        });
+        expect(authKeysSecret.generated!.length).toBeGreaterThanOrEqual(40);
+      });
+
+      it('creates the provider secret with empty placeholders for operators to fill (pinned: a change would overwrite them)', () => {
+        const providers = secretNamed(prod, 'rastup/prod/auth/providers')!;
+        expect(providers.Properties.GenerateSecretString).toBeUndefined();
+        expect(JSON.parse(providers.Properties.SecretString as string)).toEqual({
+          CAPTCHA_SECRET_KEY: '',
+          CAPTCHA_SITE_KEY: '',
+          TWILIO_ACCOUNT_SID: '',
+          TWILIO_AUTH_TOKEN: '',
+          TWILIO_FROM_NUMBER: '',
+        });
+        expect(Object.keys(JSON.parse(providers.Properties.SecretString as string))).toEqual([...authProvidersSecret.variables]);
+      });
+
+      it('retains the secrets in prod (the KEK outlives the stack like the data it encrypts); dev destroys them with its database', () => {
+        expect(secretNamed(prod, 'rastup/prod/auth/keys')!.DeletionPolicy).toBe('Retain');
+        expect(secretNamed(prod, 'rastup/prod/auth/providers')!.DeletionPolicy).toBe('Retain');
+        expect(secretNamed(dev, 'rastup/dev/auth/keys')!.DeletionPolicy).toBe('Delete');
+      });
+
+      it('lets Secrets Manager use the key on behalf of this account only (functions get kms:Decrypt in their own role)', () => {
+        const statements = (Object.values(resourcesOf(prod.templates.data, 'AWS::KMS::Key'))[0]!.Properties!.KeyPolicy as { Statement: any[] }).Statement;
+        const viaSecretsManager = statements.filter((st) => st.Condition?.StringEquals?.['kms:ViaService'] === 'secretsmanager.us-east-1.amazonaws.com');
+        expect(viaSecretsManager).toHaveLength(1);
+        expect(JSON.stringify(viaSecretsManager[0].Principal)).toContain(':root');
+        // No role of another stack in the key policy (that would tie data to api in a dependency cycle).
+        expect(JSON.stringify(statements)).not.toMatch(/Role/);
+      });
+    });
 
     describe('data stack: Aurora', () => {
       it('encrypts storage with the customer KMS key (rotation on)', () => {

@@ -72,7 +72,7 @@ export function registerIamLeastPrivilegeChecks(): void {
         // The probe's grants exist at all (otherwise the check above would pass vacuously).
         const probeStatements = identityStatements(probe).filter(({ where }) => where.startsWith('async/probeindexer'));
         const actions = new Set(probeStatements.flatMap(({ statement }) => list(statement.Action)));
-        for (const expected of ['dynamodb:Query', 's3:PutObject', 'events:PutEvents', 'secretsmanager:GetSecretValue', 'ses:SendEmail', 'rekognition:DetectModerationLabels']) {
+        for (const expected of ['dynamodb:Query', 's3:PutObject', 'events:PutEvents', 'secretsmanager:GetSecretValue', 'ses:SendEmail', 'rekognition:DetectModerationLabels', 'kms:Decrypt']) {
           expect(actions, expected).toContain(expected);
         }
       });

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { repositoryRoot } from '../constructs/rastup-function.construct.ts';
-import { parseStage, stackId, stageConfig } from '../stage-config.ts';
+import { apiKeyExpiryProblem, parseStage, stackId, stageConfig } from '../stage-config.ts';
 
 describe('stages', () => {
   it('accepts dev, stage and prod only', () => {
@@ -26,5 +26,15 @@ describe('stages', () => {
     });
     expect(result.status).toBe(1);
     expect(result.stderr).toContain('Unknown stage "qa"');
+  });
+
+  it('validates the fixed AppSync API key expiry, and flags it against the clock only when asked', () => {
+    expect(() => stageConfig('dev', { appsyncApiKeyExpires: '2027-02-30' })).toThrow(/YYYY-MM-DD/);
+    expect(() => stageConfig('dev', { appsyncApiKeyExpires: 'next year' })).toThrow(/YYYY-MM-DD/);
+    const now = new Date('2027-01-01T12:00:00Z');
+    expect(apiKeyExpiryProblem('2027-06-30', now)).toBeUndefined();
+    expect(apiKeyExpiryProblem('2027-01-20', now)?.level).toBe('warning');
+    expect(apiKeyExpiryProblem('2027-01-01', now)?.level).toBe('error');
+    expect(apiKeyExpiryProblem('2028-03-01', now)).toMatchObject({ level: 'error', message: expect.stringContaining('more than 365 days') });
   });
 });

@@ -56,6 +56,7 @@ export const probeDomainOptions: RastupStageOptions = {
         notifications: true,
         search: true,
         moderation: true,
+        secrets: ['auth/providers'],
       },
       timeoutSeconds: 20,
     },

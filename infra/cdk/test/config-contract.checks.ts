@@ -1,0 +1,154 @@
+/**
+ * The contract between the CDK and the Lambdas' config schemas: for every function of a stage,
+ * the environment the template gives it (plus what Lambda itself sets, plus the values its
+ * `*_SECRET_ARN` secrets hold once filled) must pass the very schemas its code parses at cold start.
+ * A variable a schema requires and nothing provides fails here, not at the first cold start in AWS.
+ * Secrets go through the real resolver (lambdas/adapters/secret-env.ts) with a fake Secrets Manager.
+ */
+import { Stack, type CfnElement } from 'aws-cdk-lib';
+import type { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { describe, expect, it } from 'vitest';
+import { notifierEnvSchema } from '../../../lambdas/adapters/notifier-from-env.ts';
+import { resolveSecretEnv, type SecretsManagerLike } from '../../../lambdas/adapters/secret-env.ts';
+import { authConfig, authSecretVariables } from '../../../lambdas/auth/auth.config.ts';
+import { awsEnvSchema, ConfigError, databaseEnvSchema, parseConfig } from '../../../lambdas/core/config.ts';
+import { mediaEnvSchema } from '../../../lambdas/media/media.config.ts';
+import { profilesEnvSchema } from '../../../lambdas/profiles/profiles.config.ts';
+import { secrets, type SecretSpec } from '../../definitions/secrets.ts';
+import { controlTable } from '../../definitions/tables.ts';
+import type { RastupFunction } from '../constructs/rastup-function.construct.ts';
+import { stageNames } from '../stage-config.ts';
+import { resourcesOf, synthStage, type SynthesizedStage } from './synth-fixture.ts';
+
+type Env = Record<string, string | undefined>;
+
+function database(env: Env): void {
+  const db = parseConfig(databaseEnvSchema, env);
+  if (!db.DATABASE_URL && !(db.DB_PROXY_ENDPOINT && db.DB_SECRET_ARN)) throw new ConfigError(['DATABASE_URL or DB_PROXY_ENDPOINT + DB_SECRET_ARN']);
+}
+const required = (name: string) => (env: Env) => {
+  if (!env[name]) throw new ConfigError([`${name}: required`]);
+};
+
+/** What each entry's code parses at cold start (a new entry must be added here). */
+const configByEntry: Record<string, { readonly secretVariables?: readonly string[]; readonly parsers: readonly ((env: Env) => unknown)[] }> = {
+  'lambdas/auth/auth.handler.ts': {
+    secretVariables: authSecretVariables,
+    parsers: [authConfig, (env) => parseConfig(notifierEnvSchema, env), database, (env) => parseConfig(awsEnvSchema, env), required(controlTable.envVar)],
+  },
+  'lambdas/profiles/profiles.handler.ts': { parsers: [(env) => parseConfig(profilesEnvSchema, env), (env) => parseConfig(notifierEnvSchema, env), database] },
+  'lambdas/profiles/nudges.handler.ts': { parsers: [(env) => parseConfig(profilesEnvSchema, env), (env) => parseConfig(notifierEnvSchema, env), database] },
+  'lambdas/media/media.handler.ts': { parsers: [(env) => parseConfig(mediaEnvSchema, env), database] },
+  'lambdas/media/media-worker.handler.ts': { parsers: [(env) => parseConfig(mediaEnvSchema, env), database] },
+  'lambdas/platform/platform.handler.ts': { parsers: [database] },
+  'lambdas/platform/outbox-relay.handler.ts': { parsers: [database, required('EVENT_BUS_NAME')] },
+};
+
+/** Values a filled secret holds (shapes as real as the schemas check them). */
+const filledValues: Record<string, string> = {
+  AUTH_KEY_ENCRYPTION_SEED: 'Ab3'.repeat(21) + 'x', // 64 alphanumeric characters, as generated
+  CAPTCHA_SECRET_KEY: '0x4AAAAAAAfilled-secret',
+  CAPTCHA_SITE_KEY: '0x4AAAAAAAfilled-site',
+  TWILIO_ACCOUNT_SID: `AC${'1'.repeat(32)}`,
+  TWILIO_AUTH_TOKEN: 'f'.repeat(32),
+  TWILIO_FROM_NUMBER: '+15555550100',
+};
+
+const fakeArn = (spec: SecretSpec) => `arn:aws:secretsmanager:us-east-1:111122223333:secret:${spec.id}-AbCdEf`;
+
+function fakeSecretsManager(filled: boolean): SecretsManagerLike {
+  return {
+    async send(command: GetSecretValueCommand) {
+      const spec = secrets.find((candidate) => fakeArn(candidate) === command.input.SecretId);
+      if (!spec) throw new Error(`unexpected SecretId ${command.input.SecretId}`);
+      const value = Object.fromEntries(
+        spec.variables.map((variable) => [variable, variable === spec.generated?.variable || filled ? filledValues[variable] ?? 'filled' : '']),
+      );
+      return { SecretString: JSON.stringify(value) };
+    },
+  };
+}
+
+interface DeployedFunction {
+  readonly fn: RastupFunction;
+  readonly env: Env;
+}
+
+/** Each function's environment as deployed: template values, CloudFormation references as sample strings. */
+function deployedFunctions(s: SynthesizedStage): DeployedFunction[] {
+  const all: RastupFunction[] = [...s.stage.api.functions.values(), s.stage.async.outboxRelay, ...s.stage.async.consumers.map((c) => c.consumer), ...s.stage.async.jobs];
+  return all.map((fn) => {
+    const stack = Stack.of(fn);
+    const template = stack === s.stage.api ? s.templates.api : s.templates.async;
+    const resource = resourcesOf(template)[stack.getLogicalId(fn.fn.node.defaultChild as CfnElement)]!;
+    const variables = (resource.Properties as { Environment: { Variables: Record<string, unknown> } }).Environment.Variables;
+    const env: Env = { AWS_REGION: s.stage.config.region }; // set by the Lambda runtime
+    for (const [name, value] of Object.entries(variables)) {
+      if (name.endsWith('_SECRET_ARN') && name !== 'DB_SECRET_ARN' && name !== 'TYPESENSE_API_KEY_SECRET_ARN') {
+        const variable = name.slice(0, -'_SECRET_ARN'.length);
+        const spec = secrets.find((candidate) => candidate.variables.includes(variable));
+        if (!spec) throw new Error(`${fn.functionName}: ${name} names no variable of infra/definitions/secrets.ts`);
+        // The reference points at that spec's secret in the data stack.
+        const logicalId = s.stage.data.getLogicalId(s.stage.data.secrets.get(spec.id)!.secret.node.defaultChild as CfnElement);
+        expect(JSON.stringify(value), `${fn.functionName} ${name}`).toContain(logicalId);
+        env[name] = fakeArn(spec);
+      } else {
+        env[name] = typeof value === 'string' ? value : 'https://resolved-at-deploy.example.com';
+      }
+    }
+    return { fn, env };
+  });
+}
+
+/** Registered by guardrails.test.ts. */
+export function registerConfigContractChecks(): void {
+  describe('config contract (CDK environment vs the Lambdas config schemas)', () => {
+    for (const stage of stageNames) {
+      it(`${stage}: every function's cold-start config parses from what the stage provides`, async () => {
+        const problems: string[] = [];
+        for (const { fn, env } of deployedFunctions(synthStage(stage))) {
+          const contract = configByEntry[fn.entry];
+          if (!contract) {
+            problems.push(`${fn.functionName}: add ${fn.entry} to configByEntry with the schemas it parses`);
+            continue;
+          }
+          const secretArnVariables = Object.keys(env).filter((name) => name.endsWith('_SECRET_ARN') && name !== 'DB_SECRET_ARN' && name !== 'TYPESENSE_API_KEY_SECRET_ARN');
+          for (const name of secretArnVariables) {
+            const variable = name.slice(0, -'_SECRET_ARN'.length);
+            if (!contract.secretVariables?.includes(variable)) problems.push(`${fn.functionName}: ${name} is set but the code does not resolve ${variable}`);
+          }
+          const resolved = await resolveSecretEnv(contract.secretVariables ?? [], { env, client: () => fakeSecretsManager(true) });
+          for (const parse of contract.parsers) {
+            try {
+              parse(resolved);
+            } catch (error) {
+              problems.push(`${fn.functionName}: ${(error as Error).message}`);
+            }
+          }
+        }
+        expect(problems).toEqual([]);
+      });
+    }
+
+    it('auth in AWS: the key comes from the generated seed, Turnstile and Twilio from the providers secret', async () => {
+      const auth = deployedFunctions(synthStage('prod')).find(({ fn }) => fn.entry === 'lambdas/auth/auth.handler.ts')!;
+      expect(auth.env).not.toHaveProperty('AUTH_KEY_ENCRYPTION_KEY');
+      expect(auth.env).not.toHaveProperty('CAPTCHA_SECRET_KEY');
+      const resolved = await resolveSecretEnv(authSecretVariables, { env: auth.env, client: () => fakeSecretsManager(true) });
+      const config = authConfig(resolved);
+      expect(Buffer.from(config.AUTH_KEY_ENCRYPTION_KEY, 'base64')).toHaveLength(32);
+      expect(config.CAPTCHA_SECRET_KEY).toBe(filledValues.CAPTCHA_SECRET_KEY);
+      expect(parseConfig(notifierEnvSchema, resolved).TWILIO_AUTH_TOKEN).toBe(filledValues.TWILIO_AUTH_TOKEN);
+    });
+
+    it('auth before operators fill the providers secret: fails at cold start naming the Turnstile variables', async () => {
+      const auth = deployedFunctions(synthStage('prod')).find(({ fn }) => fn.entry === 'lambdas/auth/auth.handler.ts')!;
+      const unset: string[] = [];
+      const resolved = await resolveSecretEnv(authSecretVariables, { env: auth.env, client: () => fakeSecretsManager(false), onUnset: (variable) => unset.push(variable) });
+      expect(unset.sort()).toEqual(['CAPTCHA_SECRET_KEY', 'CAPTCHA_SITE_KEY', 'TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_FROM_NUMBER']);
+      expect(() => authConfig(resolved)).toThrow(/CAPTCHA_SECRET_KEY.*CAPTCHA_SITE_KEY|CAPTCHA_SITE_KEY.*CAPTCHA_SECRET_KEY/);
+      // SMS stays optional: the notifier builds without Twilio.
+      expect(() => parseConfig(notifierEnvSchema, resolved)).not.toThrow();
+    });
+  });
+}
