@@ -36,6 +36,8 @@ buildRastupStage(app, stage, {
   availabilityZones: context('azs')?.split(','),
   appsyncApiKeyExpires: context('apiKeyExpires'),
   authIssuer: context('authIssuer'),
+  googleClientIds: context('googleClientIds'),
+  appleClientIds: context('appleClientIds'),
   publicBaseUrl: context('publicBaseUrl'),
   alarmEmail: context('alarmEmail'),
   typesenseVersion: context('typesenseVersion'),

@@ -22,6 +22,9 @@ export interface RastupStageOptions {
   /** Deploying account; undefined keeps the stacks environment-agnostic (offline synth). */
   readonly account?: string;
   readonly authIssuer?: string;
+  /** Comma-separated OAuth client ids for Google / Apple sign-in (`-c googleClientIds=…`). */
+  readonly googleClientIds?: string;
+  readonly appleClientIds?: string;
   readonly publicBaseUrl?: string;
   readonly alarmEmail?: string;
   readonly typesenseVersion?: string;
@@ -79,6 +82,7 @@ export function buildRastupStage(app: App, stage: StageName, options: RastupStag
     resources,
     mediaPublicBaseUrl: data.mediaPublicBaseUrl,
     authIssuer: options.authIssuer,
+    identityProviders: { googleClientIds: options.googleClientIds, appleClientIds: options.appleClientIds },
     publicBaseUrl: options.publicBaseUrl,
     domains: options.domains,
     description: `RastUp ${stage}: AppSync, API Gateway REST, WAF, domain Lambdas`,

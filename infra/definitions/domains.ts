@@ -34,7 +34,8 @@ export const domains = {
   },
   auth: {
     entry: 'lambdas/auth/auth.handler.ts',
-    uses: { database: true, tables: ['control'], notifications: true, eventBus: true, secrets: ['auth/keys', 'auth/providers'] },
+    // No eventBus: auth's events go through the outbox; only the relay publishes.
+    uses: { database: true, tables: ['control'], notifications: true, secrets: ['auth/keys', 'auth/providers'] },
     memoryMb: 1024, // argon2id is memory-hard; more memory also buys CPU on Lambda
   },
   profiles: {

@@ -43,6 +43,11 @@ export function registerApiStackChecks(): void {
         const custom = synthStage('dev', { authIssuer: 'https://auth.rastup.example' }, 'dev:issuer');
         custom.templates.api.hasResourceProperties('AWS::AppSync::GraphQLApi', { OpenIDConnectConfig: Match.objectLike({ Issuer: 'https://auth.rastup.example' }) });
         expect(functionEnv(custom, 'auth').AUTH_ISSUER).toBe('https://auth.rastup.example');
+        // Social sign-in client ids also come from options, and reach the auth Lambda only.
+        expect(functionEnv(custom, 'auth').GOOGLE_CLIENT_IDS).toBeUndefined();
+        const social = synthStage('dev', { googleClientIds: 'web.apps.googleusercontent.example', appleClientIds: 'com.rastup.web' }, 'dev:social');
+        expect(functionEnv(social, 'auth')).toMatchObject({ GOOGLE_CLIENT_IDS: 'web.apps.googleusercontent.example', APPLE_CLIENT_IDS: 'com.rastup.web' });
+        expect(functionEnv(social, 'profiles').GOOGLE_CLIENT_IDS).toBeUndefined();
       });
     });
 
@@ -61,11 +66,12 @@ export function registerApiStackChecks(): void {
         prod.templates.api.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
       });
 
-      it('bind sets each resource variable the domain uses (auth: database, control table, bus, mail)', () => {
+      it('bind sets each resource variable the domain uses (auth: database, control table, mail; no bus)', () => {
         const env = functionEnv(prod, 'auth');
         expect(env[controlTable.envVar]).toBe('rastup-prod-control');
-        for (const key of ['DB_PROXY_ENDPOINT', 'DB_SECRET_ARN', 'DB_NAME', 'EVENT_BUS_NAME', 'NOTIFICATIONS_FROM_EMAIL', 'NOTIFICATIONS_MODE', 'STAGE']) expect(env, key).toHaveProperty(key);
-        expect(env.EVENT_BUS_NAME).toBe('rastup-prod');
+        for (const key of ['DB_PROXY_ENDPOINT', 'DB_SECRET_ARN', 'DB_NAME', 'NOTIFICATIONS_FROM_EMAIL', 'NOTIFICATIONS_MODE', 'STAGE']) expect(env, key).toHaveProperty(key);
+        // Auth announces through the outbox; only the relay may publish to the bus.
+        expect(env).not.toHaveProperty('EVENT_BUS_NAME');
         const platform = functionEnv(prod, 'platform');
         expect(platform).not.toHaveProperty(controlTable.envVar);
         expect(platform).not.toHaveProperty('EVENT_BUS_NAME');
