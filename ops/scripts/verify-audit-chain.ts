@@ -1,9 +1,9 @@
 /**
  * `npm run audit:verify`: recomputes the audit log's hash chain and exits non-zero at the first
  * row that was changed, removed or reordered. Reads DATABASE_URL, else the running local stack's
- * .local/endpoints.json. Prints the head hash on success: record it somewhere write-once (in AWS
- * the observability stack anchors it to an object-locked bucket) so truncating the tail of the
- * chain is detectable too.
+ * .local/endpoints.json. Prints the head hash on success: record it somewhere write-once so that
+ * truncating the tail of the chain is detectable too (automatic anchoring, e.g. to an S3 Object
+ * Lock bucket, is not built yet).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
