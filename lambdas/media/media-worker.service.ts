@@ -5,9 +5,12 @@
  *   2. decodes it once with EXIF orientation applied and re-encodes without metadata (GPS gone),
  *   3. makes the crop-box variants (WebP, standard sizes),
  *   4. classifies the whole image through the moderation port into an nsfwBand,
- *   5. band 0: writes variants to the public bucket, READY; band ≥ 1: variants stay in the
- *      private bucket, FLAGGED, a moderation case opens for an admin,
- *   6. commits the state, the case and `media.processed` once per event (consumeOnce).
+ *   5. writes the variants to the private bucket only, whatever the verdict,
+ *   6. commits once per event (consumeOnce), and only if the item is still PROCESSING: band 0 →
+ *      READY plus `media.publishable` (the publisher, media-lifecycle.service.ts, copies to the
+ *      public bucket after this commit); band ≥ 1 → FLAGGED and a moderation case for an admin.
+ * Nothing here writes to the public bucket: a redelivered event, or an item deleted while the worker
+ * ran, can therefore never leave a public copy behind (the worker removes what it wrote instead).
  * Verification documents are stripped and stored privately; they are never classified into public.
  */
 import type { Database } from '../core/db/database.ts';
@@ -19,7 +22,8 @@ import type { ImageModerator, ModerationResult, ObjectStore } from '../core/port
 import { processImage } from './image-pipeline.ts';
 import { SNIFF_BYTES, sniffImageType } from './media-policy.ts';
 import { MediaRepository, type StoredVariant } from './media.repository.ts';
-import { MEDIA_PROCESSED, PUBLIC_CACHE_CONTROL, privateVariantKey, publicVariantKey, type MediaBuckets } from './media.service.ts';
+import { MEDIA_PUBLISHABLE, isPublishable, privateVariantKey } from './media-publication.ts';
+import { MEDIA_PROCESSED, type MediaBuckets } from './media.service.ts';
 
 const CONSUMER = 'media-moderation';
 const EXTENSIONS: Record<string, string> = { 'image/jpeg': 'jpg', 'image/png': 'png', 'image/webp': 'webp' };
@@ -84,22 +88,35 @@ export class MediaWorkerService {
     const verdict: ModerationResult = isDocument ? { band: 1, labels: ['verification-document'], provider: 'none' } : await this.moderator.classify(processed.moderationJpeg);
     const moderationMs = performance.now() - moderationStartedAt;
 
-    // Only a band-0 verdict ever writes to the public bucket; everything else stays private.
-    const publish = verdict.band === 0 && !isDocument;
     const variants: StoredVariant[] = [];
     for (const variant of processed.variants) {
-      const key = publish ? publicVariantKey(row.id, variant.name) : privateVariantKey(row.id, variant.name);
-      await this.store.write(publish ? this.buckets.public : this.buckets.originals, key, variant.body, 'image/webp', publish ? PUBLIC_CACHE_CONTROL : undefined);
+      const key = privateVariantKey(row.id, variant.name);
+      await this.store.write(this.buckets.originals, key, variant.body, 'image/webp');
       variants.push({ name: variant.name, key, width: variant.width, height: variant.height, format: 'webp' });
     }
 
-    const status = publish ? 'READY' : isDocument ? 'READY' : 'FLAGGED';
+    const status = isDocument || verdict.band === 0 ? 'READY' : 'FLAGGED';
+    const band = isDocument ? null : verdict.band;
+    let saved = false;
     await consumeOnce(this.db, CONSUMER, event, async (tx) => {
-      await this.repository.saveProcessed(tx, { id: row.id, status, originalKey, width: processed.width, height: processed.height, band: isDocument ? null : verdict.band, labels: verdict.labels, variants });
+      saved = await this.repository.saveProcessed(tx, { id: row.id, status, originalKey, width: processed.width, height: processed.height, band, labels: verdict.labels, variants });
+      if (!saved) return; // deleted (or processed by a concurrent delivery) meanwhile
       if (status === 'FLAGGED') await this.repository.openCase(tx, row.id, verdict.band, verdict.labels);
       await enqueueEvent(tx, { type: MEDIA_PROCESSED, aggregateType: row.owner_type.toLowerCase(), aggregateId: row.owner_id, payload: { mediaId: row.id, ownerType: row.owner_type, ownerId: row.owner_id, status, nsfwBand: verdict.band } });
+      if (isPublishable({ status, nsfw_band: band, owner_type: row.owner_type })) {
+        await enqueueEvent(tx, { type: MEDIA_PUBLISHABLE, aggregateType: 'media', aggregateId: row.id, payload: { mediaId: row.id } });
+      }
     });
     await this.store.delete(this.buckets.originals, row.incoming_key);
+    if (!saved) {
+      // Deleted while this run worked: nothing refers to what it wrote, so remove it rather than
+      // leave orphans. (A concurrent delivery that won wrote the same keys: those must stay.)
+      const now = await this.repository.findById(row.id);
+      if (now && now.status !== 'DELETED') return null;
+      await Promise.allSettled([originalKey, ...variants.map((variant) => variant.key)].map((key) => this.store.delete(this.buckets.originals, key)));
+      this.logger.info('media deleted while processing; discarded this run', { mediaId: row.id });
+      return null;
+    }
     this.logger.info('media processed', { mediaId: row.id, status, band: verdict.band, provider: verdict.provider, variantsMs: Math.round(variantsMs), moderationMs: Math.round(moderationMs) });
     return { variantsMs, moderationMs };
   }

@@ -2,7 +2,7 @@
 import { createFieldRouter, field, noArgs } from '../core/field-router.ts';
 import { createDomainHandler } from '../core/handler.ts';
 import { createLogger } from '../core/log.ts';
-import { mediaService } from './media.module.ts';
+import { mediaLifecycle, mediaService } from './media.module.ts';
 import { decideModerationArgs, mediaIdArgs, reorderArgs, requestUploadArgs } from './media.schemas.ts';
 
 const logger = createLogger({ service: 'media' });
@@ -22,4 +22,6 @@ export const handler = createDomainHandler({
     },
     logger,
   ),
+  // Consumers (infra/definitions/domains.ts): publication/withdrawal of public copies, account erasure.
+  events: async (event) => (await mediaLifecycle()).handle(event),
 });

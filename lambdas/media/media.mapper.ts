@@ -37,9 +37,17 @@ export function variantViews(variants: readonly StoredVariant[], publicBaseUrl: 
   return variants.map((variant) => ({ name: variant.name, url: `${publicBaseUrl}/${variant.key}`, width: variant.width, height: variant.height, format: variant.format }));
 }
 
-/** Public URLs exist only for READY, band-0 items; anything else shows no variants, even to its owner. */
-export function isPublicSafe(row: Pick<MediaRow, 'status' | 'nsfw_band'>): boolean {
+/** Moderation says the item may be public (READY, band 0); its public copies may still be on their way. */
+export function isApprovedSafe(row: Pick<MediaRow, 'status' | 'nsfw_band'>): boolean {
   return row.status === 'READY' && row.nsfw_band === 0;
+}
+
+/**
+ * Public URLs exist only for READY, band-0 items the publisher has copied to the public bucket;
+ * anything else shows no variants, even to its owner.
+ */
+export function isPublicSafe(row: Pick<MediaRow, 'status' | 'nsfw_band' | 'public_variants'>): boolean {
+  return isApprovedSafe(row) && row.public_variants.length > 0;
 }
 
 export function toOwnerMediaView(row: MediaRow, publicBaseUrl: string): OwnerMediaView {
@@ -55,7 +63,7 @@ export function toOwnerMediaView(row: MediaRow, publicBaseUrl: string): OwnerMed
     nsfwBand: row.nsfw_band,
     sortOrder: row.sort_order,
     isCover: row.is_cover,
-    variants: isPublicSafe(row) ? variantViews(row.variants, publicBaseUrl) : [],
+    variants: isPublicSafe(row) ? variantViews(row.public_variants, publicBaseUrl) : [],
     createdAt: row.created_at.toISOString(),
   };
 }
@@ -63,5 +71,5 @@ export function toOwnerMediaView(row: MediaRow, publicBaseUrl: string): OwnerMed
 /** Throws rather than returning an unsafe item: a caller that skipped the SQL filter must fail loudly. */
 export function toPublicImage(row: MediaRow, publicBaseUrl: string): PublicImageView {
   if (!isPublicSafe(row)) throw new Error('refusing to project non-SFW media publicly');
-  return { id: row.id, alt: row.alt_text, width: row.width, height: row.height, variants: variantViews(row.variants, publicBaseUrl) };
+  return { id: row.id, alt: row.alt_text, width: row.width, height: row.height, variants: variantViews(row.public_variants, publicBaseUrl) };
 }

@@ -1,8 +1,10 @@
 /** Composition root of the media API Lambda: one set of adapters per container. */
 import { systemClock } from '../core/clock.ts';
+import { createLogger } from '../core/log.ts';
 import { databaseFromEnv } from '../adapters/database.ts';
 import { S3ObjectStore, s3ClientFromEnv } from '../adapters/s3-object-store.ts';
 import { mediaConfig } from './media.config.ts';
+import { MediaLifecycleService } from './media-lifecycle.service.ts';
 import { MediaService, type MediaBuckets } from './media.service.ts';
 
 export function mediaBuckets(): MediaBuckets {
@@ -15,4 +17,11 @@ export function mediaService(): Promise<MediaService> {
   service ??= databaseFromEnv().then((db) => new MediaService(db, new S3ObjectStore(s3ClientFromEnv()), mediaBuckets(), systemClock));
   service.catch(() => (service = undefined));
   return service;
+}
+
+let lifecycle: Promise<MediaLifecycleService> | undefined;
+export function mediaLifecycle(): Promise<MediaLifecycleService> {
+  lifecycle ??= databaseFromEnv().then((db) => new MediaLifecycleService(db, new S3ObjectStore(s3ClientFromEnv()), mediaBuckets(), createLogger({ service: 'media-lifecycle' })));
+  lifecycle.catch(() => (lifecycle = undefined));
+  return lifecycle;
 }

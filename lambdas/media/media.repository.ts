@@ -5,6 +5,9 @@ import { parseRows, type Queryable } from '../core/db/database.ts';
 export const MEDIA_OWNER_TYPES = ['PROFILE', 'STUDIO', 'VERIFICATION'] as const;
 export type MediaOwnerType = (typeof MEDIA_OWNER_TYPES)[number];
 
+export const MEDIA_STATUSES = ['AWAITING_UPLOAD', 'PROCESSING', 'READY', 'FLAGGED', 'REJECTED', 'FAILED', 'DELETED'] as const;
+export type MediaStatus = (typeof MEDIA_STATUSES)[number];
+
 export const variantSchema = z.object({ name: z.string(), key: z.string(), width: z.number().int(), height: z.number().int(), format: z.string() });
 export type StoredVariant = z.infer<typeof variantSchema>;
 
@@ -13,7 +16,7 @@ const mediaRow = z.object({
   owner_user_id: z.string(),
   owner_type: z.enum(MEDIA_OWNER_TYPES),
   owner_id: z.string(),
-  status: z.enum(['AWAITING_UPLOAD', 'PROCESSING', 'READY', 'FLAGGED', 'REJECTED', 'FAILED']),
+  status: z.enum(MEDIA_STATUSES),
   declared_content_type: z.string(),
   declared_size_bytes: z.number().int(),
   detected_content_type: z.string().nullable(),
@@ -25,7 +28,10 @@ const mediaRow = z.object({
   width: z.number().int().nullable(),
   height: z.number().int().nullable(),
   nsfw_band: z.number().int().nullable(),
+  /** Private copies (originals bucket). */
   variants: z.array(variantSchema),
+  /** Public copies (public bucket), written only by the publisher after the decision committed. */
+  public_variants: z.array(variantSchema),
   sort_order: z.number().int(),
   is_cover: z.boolean(),
   upload_expires_at: z.date(),
@@ -34,7 +40,7 @@ const mediaRow = z.object({
 export type MediaRow = z.infer<typeof mediaRow>;
 
 const COLUMNS = `id, owner_user_id, owner_type, owner_id, status, declared_content_type, declared_size_bytes, detected_content_type,
-  size_bytes, incoming_key, original_key, crop, alt_text, width, height, nsfw_band, variants, sort_order, is_cover, upload_expires_at, created_at`;
+  size_bytes, incoming_key, original_key, crop, alt_text, width, height, nsfw_band, variants, public_variants, sort_order, is_cover, upload_expires_at, created_at`;
 
 const caseRow = z.object({
   media_id: z.string(),
@@ -50,11 +56,12 @@ export type ModerationCaseRow = z.infer<typeof caseRow>;
 export class MediaRepository {
   /** Whether `userId` owns the thing media is being attached to (profiles and studios are looked up by owner). */
   static async ownsTarget(db: Queryable, userId: string, ownerType: MediaOwnerType, ownerId: string): Promise<boolean> {
-    if (ownerType === 'PROFILE') return ((await db.query('SELECT 1 FROM service_profiles WHERE id = $1 AND owner_user_id = $2', [ownerId, userId])).rowCount ?? 0) > 0;
-    if (ownerType === 'STUDIO') return ((await db.query('SELECT 1 FROM studios WHERE id = $1 AND owner_user_id = $2', [ownerId, userId])).rowCount ?? 0) > 0;
+    // An erased owner (account deleted; a still-valid access token) owns nothing any more.
+    if (ownerType === 'PROFILE') return ((await db.query(`SELECT 1 FROM service_profiles WHERE id = $1 AND owner_user_id = $2 AND owner_status = 'ACTIVE'`, [ownerId, userId])).rowCount ?? 0) > 0;
+    if (ownerType === 'STUDIO') return ((await db.query(`SELECT 1 FROM studios WHERE id = $1 AND owner_user_id = $2 AND owner_status = 'ACTIVE'`, [ownerId, userId])).rowCount ?? 0) > 0;
     // Verification documents belong to the person (usr_…) or to one of their studios.
     if (ownerId === userId) return true;
-    return ((await db.query('SELECT 1 FROM studios WHERE id = $1 AND owner_user_id = $2', [ownerId, userId])).rowCount ?? 0) > 0;
+    return ((await db.query(`SELECT 1 FROM studios WHERE id = $1 AND owner_user_id = $2 AND owner_status = 'ACTIVE'`, [ownerId, userId])).rowCount ?? 0) > 0;
   }
 
   /** Serialises reservations of one user so the in-flight count cannot be raced past the cap. */
@@ -90,8 +97,9 @@ export class MediaRepository {
 
   constructor(private readonly db: Queryable) {}
 
-  async findOwned(id: string, userId: string, tx: Queryable = this.db): Promise<MediaRow | null> {
-    const result = await tx.query(`SELECT ${COLUMNS} FROM media WHERE id = $1 AND owner_user_id = $2`, [id, userId]);
+  /** Deleted items (tombstones) look like unknown ones to their former owner. */
+  async findOwned(id: string, userId: string, tx: Queryable = this.db, forUpdate = false): Promise<MediaRow | null> {
+    const result = await tx.query(`SELECT ${COLUMNS} FROM media WHERE id = $1 AND owner_user_id = $2 AND status <> 'DELETED'${forUpdate ? ' FOR UPDATE' : ''}`, [id, userId]);
     return parseRows(mediaRow, result.rows)[0] ?? null;
   }
 
@@ -100,8 +108,31 @@ export class MediaRepository {
     return parseRows(mediaRow, result.rows)[0] ?? null;
   }
 
+  /** Removes a reservation that never became media (refused upload): nothing refers to it yet. */
   async delete(id: string, tx: Queryable = this.db): Promise<void> {
     await tx.query('DELETE FROM media WHERE id = $1', [id]);
+  }
+
+  /**
+   * Tombstones an item: the row stays (its id is referenced by events, cases and audit) but owns no
+   * objects any more. Callers lock the row first (findById forUpdate) to learn which objects to remove.
+   */
+  async markDeleted(tx: Queryable, id: string): Promise<void> {
+    await tx.query(
+      `UPDATE media SET status = 'DELETED', is_cover = false, variants = '[]'::jsonb, public_variants = '[]'::jsonb, original_key = NULL,
+              deleted_at = now(), updated_at = now() WHERE id = $1`,
+      [id],
+    );
+  }
+
+  /** Every live item of an account, locked (account deletion). */
+  async lockLiveOfUser(tx: Queryable, userId: string): Promise<MediaRow[]> {
+    const result = await tx.query(`SELECT ${COLUMNS} FROM media WHERE owner_user_id = $1 AND status <> 'DELETED' ORDER BY id FOR UPDATE`, [userId]);
+    return parseRows(mediaRow, result.rows);
+  }
+
+  async setPublicVariants(tx: Queryable, id: string, variants: readonly StoredVariant[]): Promise<void> {
+    await tx.query('UPDATE media SET public_variants = $2, updated_at = now() WHERE id = $1', [id, JSON.stringify(variants)]);
   }
 
   /** AWAITING_UPLOAD → PROCESSING, only once (a concurrent second complete finds no row to move). */
@@ -115,15 +146,19 @@ export class MediaRepository {
   }
 
   async listByOwner(ownerType: MediaOwnerType, ownerId: string, tx: Queryable = this.db): Promise<MediaRow[]> {
-    const result = await tx.query(`SELECT ${COLUMNS} FROM media WHERE owner_type = $1 AND owner_id = $2 ORDER BY sort_order, id`, [ownerType, ownerId]);
+    const result = await tx.query(`SELECT ${COLUMNS} FROM media WHERE owner_type = $1 AND owner_id = $2 AND status <> 'DELETED' ORDER BY sort_order, id`, [ownerType, ownerId]);
     return parseRows(mediaRow, result.rows);
   }
 
-  /** The Safe-Mode filter lives in SQL: only READY items classified band 0 ever leave for the public. */
+  /**
+   * The Safe-Mode filter lives in SQL: only READY items classified band 0 whose public copies the
+   * publisher has written ever leave for the public.
+   */
   async listPublic(ownerType: MediaOwnerType, ownerIds: readonly string[]): Promise<MediaRow[]> {
     if (ownerIds.length === 0) return [];
     const result = await this.db.query(
-      `SELECT ${COLUMNS} FROM media WHERE owner_type = $1 AND owner_id = ANY($2) AND status = 'READY' AND nsfw_band = 0 ORDER BY sort_order, id`,
+      `SELECT ${COLUMNS} FROM media WHERE owner_type = $1 AND owner_id = ANY($2) AND status = 'READY' AND nsfw_band = 0
+          AND jsonb_array_length(public_variants) > 0 ORDER BY sort_order, id`,
       [ownerType, ownerIds],
     );
     return parseRows(mediaRow, result.rows);
@@ -146,13 +181,15 @@ export class MediaRepository {
   async saveProcessed(
     tx: Queryable,
     input: { id: string; status: 'READY' | 'FLAGGED' | 'FAILED'; originalKey: string | null; width: number | null; height: number | null; band: number | null; labels: readonly string[]; variants: readonly StoredVariant[] },
-  ): Promise<void> {
-    await tx.query(
+  ): Promise<boolean> {
+    // Only from PROCESSING: an item deleted while the worker ran stays deleted (false tells the worker to clean up).
+    const result = await tx.query(
       `UPDATE media SET status = $2, original_key = $3, width = $4, height = $5, nsfw_band = $6, moderation_labels = $7, variants = $8,
               processed_at = now(), updated_at = now()
-        WHERE id = $1`,
+        WHERE id = $1 AND status = 'PROCESSING'`,
       [input.id, input.status, input.originalKey, input.width, input.height, input.band, JSON.stringify(input.labels), JSON.stringify(input.variants)],
     );
+    return (result.rowCount ?? 0) > 0;
   }
 
   async openCase(tx: Queryable, mediaId: string, band: number, labels: readonly string[]): Promise<void> {
@@ -167,22 +204,31 @@ export class MediaRepository {
     const result = await this.db.query(
       `SELECT c.media_id, m.owner_type, m.owner_id, c.nsfw_band, c.labels, c.status, c.created_at
          FROM moderation_cases c JOIN media m ON m.id = c.media_id
-        WHERE c.status = 'PENDING' ORDER BY c.created_at LIMIT $1`,
+        WHERE c.status = 'PENDING' AND m.status = 'FLAGGED' ORDER BY c.created_at LIMIT $1`,
       [limit],
     );
     return parseRows(caseRow, result.rows);
   }
 
-  /** Closes a pending case; false when there is none (unknown id or already decided). */
-  async decideCase(tx: Queryable, mediaId: string, status: 'APPROVED' | 'REJECTED', adminId: string, reason: string | null): Promise<boolean> {
+  /**
+   * Decides a case that is in one of `from` (PENDING; REJECT also re-moderates an APPROVED one);
+   * false when there is none (unknown id, or a decision that may not be revisited).
+   */
+  async decideCase(tx: Queryable, mediaId: string, status: 'APPROVED' | 'REJECTED', adminId: string, reason: string | null, from: readonly ('PENDING' | 'APPROVED')[]): Promise<boolean> {
     const result = await tx.query(
-      `UPDATE moderation_cases SET status = $2, decided_by = $3, reason = $4, decided_at = now() WHERE media_id = $1 AND status = 'PENDING'`,
-      [mediaId, status, adminId, reason],
+      `UPDATE moderation_cases SET status = $2, decided_by = $3, reason = $4, decided_at = now() WHERE media_id = $1 AND status = ANY($5)`,
+      [mediaId, status, adminId, reason, from],
     );
     return (result.rowCount ?? 0) > 0;
   }
 
-  async setDecision(tx: Queryable, id: string, status: 'READY' | 'REJECTED', band: number | null, variants: readonly StoredVariant[]): Promise<void> {
-    await tx.query(`UPDATE media SET status = $2, nsfw_band = coalesce($3, nsfw_band), variants = $4, updated_at = now() WHERE id = $1`, [id, status, band, JSON.stringify(variants)]);
+  /** APPROVE keeps the private variants for the publisher; REJECT drops every variant reference. */
+  async setDecision(tx: Queryable, id: string, status: 'READY' | 'REJECTED', band: number | null): Promise<void> {
+    await tx.query(
+      `UPDATE media SET status = $2, nsfw_band = coalesce($3, nsfw_band), is_cover = CASE WHEN $2 = 'READY' THEN is_cover ELSE false END,
+              variants = CASE WHEN $2 = 'READY' THEN variants ELSE '[]'::jsonb END,
+              public_variants = CASE WHEN $2 = 'READY' THEN public_variants ELSE '[]'::jsonb END, updated_at = now() WHERE id = $1`,
+      [id, status, band],
+    );
   }
 }

@@ -7,8 +7,9 @@ import type { Clock } from '../core/clock.ts';
 import { appendAudit } from '../core/db/audit-log.ts';
 import type { Database } from '../core/db/database.ts';
 import { enqueueEvent } from '../core/db/outbox.ts';
-import { NotFoundError, PayloadTooLargeError, RateLimitedError, ValidationError } from '../core/errors.ts';
+import { ForbiddenError, NotFoundError, PayloadTooLargeError, RateLimitedError, ValidationError } from '../core/errors.ts';
 import { requireRole, requireUser, type Caller } from '../core/identity.ts';
+import { requireRecentStepUp, STEP_UP_MAX_AGE_SECONDS } from '../core/step-up.ts';
 import { newId } from '../core/ids.ts';
 import type { ObjectStore } from '../core/ports.ts';
 import {
@@ -22,6 +23,8 @@ import {
   uploadPolicy,
   type AllowedImageType,
 } from './media-policy.ts';
+import { tombstone } from './media-lifecycle.service.ts';
+import { MEDIA_PUBLISHABLE, MEDIA_WITHDRAWN, objectKeysOf, withdrawalPayload, type ObjectKeys } from './media-publication.ts';
 import { UnsupportedMediaTypeError, UploadIncompleteError } from './media.errors.ts';
 import { toOwnerMediaView, type OwnerMediaView } from './media.mapper.ts';
 import { MediaRepository, type MediaRow } from './media.repository.ts';
@@ -168,18 +171,25 @@ export class MediaService {
     });
   }
 
+  /**
+   * The row becomes a tombstone and `media.withdrawn` (retried until every object is gone) commits
+   * with it; the row lock makes a concurrent publication either finish first (its copies are then
+   * in the withdrawal) or find the tombstone and copy nothing.
+   */
   async delete(caller: Caller, mediaId: string): Promise<boolean> {
     const user = requireUser(caller);
-    const row = await this.repository.findOwned(mediaId, user.userId);
-    if (!row) throw new NotFoundError('Not found');
-    await this.db.transaction(async (tx) => {
-      await this.repository.delete(row.id, tx);
-      await enqueueEvent(tx, { type: 'media.deleted', aggregateType: row.owner_type.toLowerCase(), aggregateId: row.owner_id, payload: { ownerType: row.owner_type, ownerId: row.owner_id, mediaId } });
+    const keys = await this.db.transaction(async (tx) => {
+      const row = await this.repository.findOwned(mediaId, user.userId, tx, true);
+      if (!row) throw new NotFoundError('Not found');
+      return tombstone(tx, this.repository, row, 'owner');
     });
-    // Objects after the commit: a failed delete leaves an unreferenced object, never a dangling row.
-    const keys = [row.incoming_key, row.original_key, ...row.variants.map((variant) => variant.key)].filter((key): key is string => Boolean(key));
-    await Promise.allSettled([...keys.map((key) => this.store.delete(this.buckets.originals, key)), ...row.variants.map((variant) => this.store.delete(this.buckets.public, variant.key))]);
+    await this.removeNow(keys);
     return true;
+  }
+
+  /** The fast path of a withdrawal (the committed media.withdrawn event is the guaranteed one). */
+  private async removeNow(keys: ObjectKeys): Promise<void> {
+    await Promise.allSettled([...keys.public.map((key) => this.store.delete(this.buckets.public, key)), ...keys.originals.map((key) => this.store.delete(this.buckets.originals, key))]);
   }
 
   async moderationQueue(caller: Caller) {
@@ -189,44 +199,37 @@ export class MediaService {
   }
 
   /**
-   * APPROVE: a person judged the classifier wrong; the item becomes band 0 and its variants are
-   * copied from the private bucket to the public one. REJECT: the item never becomes public and
-   * its private variants are deleted. Audited either way.
+   * APPROVE: a person judged the classifier wrong; the item becomes band 0 and `media.publishable`
+   * commits with the decision, so the publisher copies the variants only after this commit, and only
+   * if the item is still publishable then. REJECT (of a pending case, or re-moderation of an approved
+   * one): the item never becomes public again; `media.withdrawn` removes its public and private
+   * copies. Admin decisions need a recent second factor, and nobody moderates their own media.
    */
   async decideModeration(caller: Caller, input: DecideModerationInput): Promise<OwnerMediaView> {
-    const admin = requireRole(caller, 'admin', 'trust');
-    const row = await this.repository.findById(input.mediaId);
-    if (!row || row.status !== 'FLAGGED') throw new NotFoundError('No pending moderation case for this media');
+    requireRole(caller, 'admin', 'trust');
+    const admin = requireRecentStepUp(caller, this.clock, STEP_UP_MAX_AGE_SECONDS);
     const approve = input.decision === 'APPROVE';
-    let publicVariants = row.variants;
-    if (approve) {
-      publicVariants = [];
-      for (const variant of row.variants) {
-        const body = await this.store.read(this.buckets.originals, variant.key);
-        if (!body) throw new NotFoundError('Variant missing; the item must be re-uploaded');
-        const key = publicVariantKey(row.id, variant.name);
-        await this.store.write(this.buckets.public, key, body, 'image/webp', PUBLIC_CACHE_CONTROL);
-        publicVariants.push({ ...variant, key });
-      }
-    }
-    const updated = await this.db.transaction(async (tx) => {
-      if (!(await this.repository.decideCase(tx, row.id, approve ? 'APPROVED' : 'REJECTED', admin.userId, input.reason ?? null))) throw new NotFoundError('No pending moderation case for this media');
-      await this.repository.setDecision(tx, row.id, approve ? 'READY' : 'REJECTED', approve ? 0 : null, approve ? publicVariants : []);
-      await appendAudit(tx, { actor: admin.userId, action: `media.moderation.${approve ? 'approved' : 'rejected'}`, subject: `media:${row.id}`, details: { band: row.nsfw_band, reason: input.reason ?? null } }, this.clock.now());
+    const { updated, withdrawn } = await this.db.transaction(async (tx) => {
+      const row = await this.repository.findById(input.mediaId, tx, true);
+      const decidable = row && (approve ? row.status === 'FLAGGED' : row.status === 'FLAGGED' || row.status === 'READY');
+      if (!row || !decidable) throw new NotFoundError('No pending moderation case for this media');
+      if (row.owner_user_id === admin.userId) throw new ForbiddenError('You cannot moderate your own media');
+      const from = approve ? (['PENDING'] as const) : (['PENDING', 'APPROVED'] as const);
+      if (!(await this.repository.decideCase(tx, row.id, approve ? 'APPROVED' : 'REJECTED', admin.userId, input.reason ?? null, from))) throw new NotFoundError('No pending moderation case for this media');
+      await this.repository.setDecision(tx, row.id, approve ? 'READY' : 'REJECTED', approve ? 0 : null);
+      await appendAudit(tx, { actor: admin.userId, action: `media.moderation.${approve ? 'approved' : 'rejected'}`, subject: `media:${row.id}`, details: { band: row.nsfw_band, reason: input.reason ?? null, previousStatus: row.status } }, this.clock.now());
       await enqueueEvent(tx, { type: MEDIA_PROCESSED, aggregateType: row.owner_type.toLowerCase(), aggregateId: row.owner_id, payload: { mediaId: row.id, ownerType: row.owner_type, ownerId: row.owner_id, status: approve ? 'READY' : 'REJECTED' } });
-      return (await this.repository.findById(row.id, tx))!;
+      let keys: ObjectKeys | null = null;
+      if (approve) {
+        await enqueueEvent(tx, { type: MEDIA_PUBLISHABLE, aggregateType: 'media', aggregateId: row.id, payload: { mediaId: row.id } });
+      } else {
+        // The original stays (evidence for appeals); every variant, public or private, goes.
+        keys = { originals: row.variants.map((variant) => variant.key), public: objectKeysOf(row).public };
+        await enqueueEvent(tx, { type: MEDIA_WITHDRAWN, aggregateType: 'media', aggregateId: row.id, payload: withdrawalPayload(row, keys) });
+      }
+      return { updated: (await this.repository.findById(row.id, tx))!, withdrawn: keys };
     });
-    if (!approve) await Promise.allSettled(row.variants.map((variant) => this.store.delete(this.buckets.originals, variant.key)));
+    if (withdrawn) await this.removeNow(withdrawn);
     return this.view(updated);
   }
-}
-
-export const PUBLIC_CACHE_CONTROL = 'public, max-age=31536000, immutable';
-
-export function publicVariantKey(mediaId: string, name: string): string {
-  return `media/${mediaId}/${name}.webp`;
-}
-
-export function privateVariantKey(mediaId: string, name: string): string {
-  return `variants/${mediaId}/${name}.webp`;
 }

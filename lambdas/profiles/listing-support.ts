@@ -1,6 +1,6 @@
 /** What profiles and studios share: verification banners, media facts, public URLs, the public cache. */
 import type { Clock } from '../core/clock.ts';
-import { isPublicSafe, toOwnerMediaView, toPublicImage, type OwnerMediaView, type PublicImageView } from '../media/media.mapper.ts';
+import { isApprovedSafe, isPublicSafe, toOwnerMediaView, toPublicImage, type OwnerMediaView, type PublicImageView } from '../media/media.mapper.ts';
 import type { MediaRow } from '../media/media.repository.ts';
 import type { VerificationStatus } from './completeness.ts';
 import type { VerificationRow } from './verification.repository.ts';
@@ -39,13 +39,14 @@ export interface MediaFacts {
   hasCover: boolean;
 }
 
+/** Completeness follows the moderation decision, not the CDN: approved items count before their copies land. */
 export function mediaFacts(rows: readonly MediaRow[]): MediaFacts {
-  const safe = rows.filter(isPublicSafe);
+  const safe = rows.filter(isApprovedSafe);
   return { safeMediaCount: safe.length, hasCover: safe.some((row) => row.is_cover) };
 }
 
 export function ownerMedia(rows: readonly MediaRow[], publicBaseUrl: string): OwnerMediaView[] {
-  return rows.filter((row) => row.status !== 'AWAITING_UPLOAD').map((row) => toOwnerMediaView(row, publicBaseUrl));
+  return rows.filter((row) => row.status !== 'AWAITING_UPLOAD' && row.status !== 'DELETED').map((row) => toOwnerMediaView(row, publicBaseUrl));
 }
 
 /** Public images in portfolio order; the cover separately (it leads the page). */

@@ -1,7 +1,7 @@
 /** Notification preferences, the send log (frequency caps) and the candidates of each run. */
 import { randomBytes } from 'node:crypto';
 import * as z from 'zod';
-import { parseRows, type Queryable } from '../core/db/database.ts';
+import { isUniqueViolation, parseRows, type Queryable } from '../core/db/database.ts';
 
 const prefsRow = z.object({
   user_id: z.string(),
@@ -60,7 +60,7 @@ export class NotificationRepository {
     const result = await this.db.query(
       `SELECT DISTINCT ON (p.owner_user_id) p.owner_user_id, p.contact_email, c.timezone
          FROM service_profiles p LEFT JOIN cities c ON c.code = p.city_code
-        WHERE p.status = 'DRAFT' AND p.contact_email IS NOT NULL AND p.updated_at <= $1::timestamptz - make_interval(hours => $2)
+        WHERE p.status = 'DRAFT' AND p.owner_status = 'ACTIVE' AND p.contact_email IS NOT NULL AND p.updated_at <= $1::timestamptz - make_interval(hours => $2)
         ORDER BY p.owner_user_id, p.updated_at DESC`,
       [now, idleHours],
     );
@@ -72,18 +72,50 @@ export class NotificationRepository {
     const result = await this.db.query(
       `SELECT DISTINCT ON (p.owner_user_id) p.owner_user_id, p.contact_email, c.timezone
          FROM service_profiles p LEFT JOIN cities c ON c.code = p.city_code
-        WHERE p.status = 'PUBLISHED' AND p.contact_email IS NOT NULL
+        WHERE p.status = 'PUBLISHED' AND p.owner_status = 'ACTIVE' AND p.contact_email IS NOT NULL
         ORDER BY p.owner_user_id, p.updated_at DESC`,
     );
     return parseRows(candidateRow, result.rows);
   }
 
-  async sentSince(userId: string, kind: 'NUDGE' | 'DIGEST', since: Date): Promise<number> {
-    const result = await this.db.query<{ count: number }>('SELECT count(*)::int AS count FROM notification_log WHERE user_id = $1 AND kind = $2 AND sent_at > $3', [userId, kind, since]);
+  async sentSince(userId: string, kind: 'NUDGE' | 'DIGEST', since: Date, db: Queryable = this.db): Promise<number> {
+    const result = await db.query<{ count: number }>('SELECT count(*)::int AS count FROM notification_log WHERE user_id = $1 AND kind = $2 AND sent_at > $3', [userId, kind, since]);
     return result.rows[0]?.count ?? 0;
   }
 
-  async logSent(userId: string, kind: 'NUDGE' | 'DIGEST', at: Date): Promise<void> {
-    await this.db.query('INSERT INTO notification_log (user_id, kind, sent_at) VALUES ($1, $2, $3)', [userId, kind, at]);
+  /**
+   * Serialises claims of one (user, kind) until the caller's transaction ends, so two overlapping
+   * runs cannot both pass the frequency caps before either has claimed.
+   */
+  async lockRecipient(tx: Queryable, userId: string, kind: 'NUDGE' | 'DIGEST'): Promise<void> {
+    await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`notify:${kind}:${userId}`]);
+  }
+
+  /**
+   * Claims (user, kind, period) before anything is sent: the unique key makes the claim the single
+   * winner among overlapping or retried runs. False when the period is already claimed.
+   */
+  async claim(tx: Queryable, userId: string, kind: 'NUDGE' | 'DIGEST', period: string, at: Date): Promise<boolean> {
+    try {
+      const result = await tx.query('INSERT INTO notification_log (user_id, kind, period, sent_at) VALUES ($1, $2, $3, $4) ON CONFLICT ON CONSTRAINT notification_log_claim_key DO NOTHING', [userId, kind, period, at]);
+      return (result.rowCount ?? 0) > 0;
+    } catch (error) {
+      if (isUniqueViolation(error)) return false;
+      throw error;
+    }
+  }
+
+  /** A send that failed gives its claim back, so the next run may try again. */
+  async releaseClaim(userId: string, kind: 'NUDGE' | 'DIGEST', period: string): Promise<void> {
+    await this.db.query('DELETE FROM notification_log WHERE user_id = $1 AND kind = $2 AND period = $3', [userId, kind, period]);
+  }
+
+  /** Account deleted: no more nudges or digests, and the old unsubscribe token stops identifying anyone. */
+  async disableAll(tx: Queryable, userId: string): Promise<void> {
+    await tx.query(
+      `INSERT INTO notification_preferences (user_id, nudges_enabled, digest_enabled, unsubscribe_token) VALUES ($1, false, false, $2)
+       ON CONFLICT (user_id) DO UPDATE SET nudges_enabled = false, digest_enabled = false, unsubscribe_token = EXCLUDED.unsubscribe_token, updated_at = now()`,
+      [userId, randomBytes(24).toString('base64url')],
+    );
   }
 }

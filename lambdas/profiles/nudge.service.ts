@@ -5,9 +5,14 @@
  *    unsubscribe link (token, no sign-in needed);
  *  - quiet hours: nothing between quietStart and quietEnd in the recipient's city time zone
  *    (UTC without a city); the next run after quiet hours sends it;
- *  - frequency caps: at most one nudge per 72 h and two per 7 days; one digest per 7 days.
+ *  - frequency caps: at most one nudge per 72 h and two per 7 days; one digest per 7 days;
+ *  - exactly once: before sending, a run claims a unique notification_log row (user, kind, period:
+ *    the UTC day for nudges, the ISO week for digests) under a per-recipient lock in which the caps
+ *    are checked, so overlapping or retried runs never send twice; a failed send releases its claim.
+ *    (A crash between claim and send loses that one email: at most once beats a duplicate here.)
  * Until accounts land on this branch the address is the profile's contact email.
  */
+import type { Database } from '../core/db/database.ts';
 import type { Notifier } from '../core/ports.ts';
 import type { Logger } from '../core/log.ts';
 import { ProfileService } from './profile.service.ts';
@@ -28,6 +33,18 @@ export interface NudgeRunResult {
 
 const HOUR = 3600_000;
 
+/** The claim period of a send: one nudge per UTC day, one digest per ISO week (at most). */
+export function notificationPeriod(kind: 'NUDGE' | 'DIGEST', now: Date): string {
+  const day = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
+  if (kind === 'NUDGE') return day.toISOString().slice(0, 10);
+  // ISO 8601 week: the week with the year's first Thursday is week 1; weeks start on Monday.
+  const weekday = day.getUTCDay() || 7;
+  day.setUTCDate(day.getUTCDate() + 4 - weekday);
+  const yearStart = Date.UTC(day.getUTCFullYear(), 0, 1);
+  const week = Math.ceil(((day.getTime() - yearStart) / 86_400_000 + 1) / 7);
+  return `${day.getUTCFullYear()}-W${String(week).padStart(2, '0')}`;
+}
+
 /** The hour (0-23) at `now` in `timezone`. */
 export function localHour(now: Date, timezone: string | null): number {
   const hour = new Intl.DateTimeFormat('en-US', { hour: 'numeric', hourCycle: 'h23', timeZone: timezone ?? 'UTC' }).format(now);
@@ -42,6 +59,7 @@ export function inQuietHours(hour: number, start: number, end: number): boolean 
 
 export class NudgeService {
   constructor(
+    private readonly db: Database,
     private readonly repository: NotificationRepository,
     private readonly profiles: ProfileService,
     private readonly notifier: Notifier,
@@ -73,10 +91,17 @@ export class NudgeService {
     const prefs = await this.repository.preferences(candidate.owner_user_id);
     if (kind === 'NUDGE' ? !prefs.nudges_enabled : !prefs.digest_enabled) return 'optedOut';
     if (inQuietHours(localHour(now, candidate.timezone), prefs.quiet_start_hour, prefs.quiet_end_hour)) return 'quietHours';
-    if (kind === 'NUDGE') {
-      if ((await this.repository.sentSince(candidate.owner_user_id, 'NUDGE', new Date(now.getTime() - NUDGE_MIN_GAP_HOURS * HOUR))) > 0) return 'capped';
-      if ((await this.repository.sentSince(candidate.owner_user_id, 'NUDGE', new Date(now.getTime() - 7 * 24 * HOUR))) >= NUDGE_MAX_PER_WEEK) return 'capped';
-    } else if ((await this.repository.sentSince(candidate.owner_user_id, 'DIGEST', new Date(now.getTime() - DIGEST_MIN_GAP_HOURS * HOUR))) > 0) return 'capped';
+    const userId = candidate.owner_user_id;
+    const period = notificationPeriod(kind, now);
+    const claimed = await this.db.transaction(async (tx) => {
+      await this.repository.lockRecipient(tx, userId, kind);
+      if (kind === 'NUDGE') {
+        if ((await this.repository.sentSince(userId, 'NUDGE', new Date(now.getTime() - NUDGE_MIN_GAP_HOURS * HOUR), tx)) > 0) return false;
+        if ((await this.repository.sentSince(userId, 'NUDGE', new Date(now.getTime() - 7 * 24 * HOUR), tx)) >= NUDGE_MAX_PER_WEEK) return false;
+      } else if ((await this.repository.sentSince(userId, 'DIGEST', new Date(now.getTime() - DIGEST_MIN_GAP_HOURS * HOUR), tx)) > 0) return false;
+      return this.repository.claim(tx, userId, kind, period, now);
+    });
+    if (!claimed) return 'capped';
 
     const owner: Caller = { kind: 'user', userId: candidate.owner_user_id, roles: [], amr: [], authTime: undefined, sessionId: undefined, expiresAt: 0 };
     const profiles = await this.profiles.myProfiles(owner);
@@ -87,13 +112,17 @@ export class NudgeService {
             .map((profile) => `${profile.role}: ${profile.completeness.score}/100, next step ${profile.onboarding.currentStep ?? 'publish'}. ${profile.completeness.items.find((item) => !item.done)?.hint ?? ''}`)
         : profiles.filter((profile) => profile.status === 'PUBLISHED').map((profile) => `${profile.role}: completeness ${profile.completeness.score}/100, ${profile.portfolio.filter((item) => item.status === 'FLAGGED').length} image(s) in review.`);
     const unsubscribe = this.unsubscribeUrl(prefs, kind === 'NUDGE' ? 'nudges' : 'digest');
-    await this.notifier.sendEmail({
-      to: candidate.contact_email,
-      subject: kind === 'NUDGE' ? 'Finish your RastUp profile' : 'Your RastUp week',
-      text: `${lines.join('\n')}\n\nUnsubscribe: ${unsubscribe}`,
-      template: kind === 'NUDGE' ? 'profile.onboarding_nudge' : 'profile.weekly_digest',
-    });
-    await this.repository.logSent(candidate.owner_user_id, kind, now);
+    try {
+      await this.notifier.sendEmail({
+        to: candidate.contact_email,
+        subject: kind === 'NUDGE' ? 'Finish your RastUp profile' : 'Your RastUp week',
+        text: `${lines.join('\n')}\n\nUnsubscribe: ${unsubscribe}`,
+        template: kind === 'NUDGE' ? 'profile.onboarding_nudge' : 'profile.weekly_digest',
+      });
+    } catch (error) {
+      await this.repository.releaseClaim(userId, kind, period);
+      throw error;
+    }
     return 'sent';
   }
 

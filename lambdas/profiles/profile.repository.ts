@@ -11,6 +11,7 @@ export const profileRow = z.object({
   role: z.enum(PROFILE_ROLES),
   slug: z.string(),
   status: z.enum(['DRAFT', 'PUBLISHED', 'UNPUBLISHED']),
+  owner_status: z.enum(['ACTIVE', 'ERASED']),
   display_name: z.string().nullable(),
   headline: z.string().nullable(),
   bio: z.string().nullable(),
@@ -35,7 +36,7 @@ export const profileRow = z.object({
 });
 export type ProfileRow = z.infer<typeof profileRow>;
 
-const COLUMNS = `id, owner_user_id, role, slug, status, display_name, headline, bio, tags, city_code, price_min_cents, price_max_cents, currency,
+const COLUMNS = `id, owner_user_id, role, slug, status, owner_status, display_name, headline, bio, tags, city_code, price_min_cents, price_max_cents, currency,
   languages, links, packages, cancellation_policy, reschedule_policy, availability, contact_email, contact_phone, instant_book, completed_steps,
   version, published_at, updated_at`;
 
@@ -69,22 +70,26 @@ export class ProfileRepository {
   }
 
   async listOwned(userId: string): Promise<ProfileRow[]> {
-    return parseRows(profileRow, (await this.db.query(`SELECT ${COLUMNS} FROM service_profiles WHERE owner_user_id = $1 ORDER BY created_at, id`, [userId])).rows);
+    return parseRows(profileRow, (await this.db.query(`SELECT ${COLUMNS} FROM service_profiles WHERE owner_user_id = $1 AND owner_status = 'ACTIVE' ORDER BY created_at, id`, [userId])).rows);
   }
 
-  /** The owner's row or null: someone else's id looks exactly like an unknown one. */
+  /**
+   * The owner's row or null: someone else's id looks exactly like an unknown one, and so does the
+   * row of an erased account (its access tokens live on for minutes after deletion).
+   */
   async findOwned(id: string, userId: string, tx: Queryable = this.db, forUpdate = false): Promise<ProfileRow | null> {
-    const result = await tx.query(`SELECT ${COLUMNS} FROM service_profiles WHERE id = $1 AND owner_user_id = $2${forUpdate ? ' FOR UPDATE' : ''}`, [id, userId]);
+    const result = await tx.query(`SELECT ${COLUMNS} FROM service_profiles WHERE id = $1 AND owner_user_id = $2 AND owner_status = 'ACTIVE'${forUpdate ? ' FOR UPDATE' : ''}`, [id, userId]);
     return parseRows(profileRow, result.rows)[0] ?? null;
   }
 
   async findPublishedBySlug(slug: string): Promise<ProfileRow | null> {
-    const result = await this.db.query(`SELECT ${COLUMNS} FROM service_profiles WHERE slug = $1 AND status = 'PUBLISHED'`, [slug]);
+    // owner_status in SQL: a listing of an erased account is refused even if its status was never updated.
+    const result = await this.db.query(`SELECT ${COLUMNS} FROM service_profiles WHERE slug = $1 AND status = 'PUBLISHED' AND owner_status = 'ACTIVE'`, [slug]);
     return parseRows(profileRow, result.rows)[0] ?? null;
   }
 
   async publishedRolesOf(userId: string): Promise<string[]> {
-    const result = await this.db.query<{ role: string }>(`SELECT role FROM service_profiles WHERE owner_user_id = $1 AND status = 'PUBLISHED' ORDER BY role`, [userId]);
+    const result = await this.db.query<{ role: string }>(`SELECT role FROM service_profiles WHERE owner_user_id = $1 AND status = 'PUBLISHED' AND owner_status = 'ACTIVE' ORDER BY role`, [userId]);
     return result.rows.map((row) => row.role);
   }
 
@@ -106,6 +111,24 @@ export class ProfileRepository {
   async setInstantBook(tx: Queryable, id: string, enabled: boolean): Promise<ProfileRow> {
     const result = await tx.query(`UPDATE service_profiles SET instant_book = $2, version = version + 1, updated_at = now() WHERE id = $1 RETURNING ${COLUMNS}`, [id, enabled]);
     return parseRows(profileRow, result.rows)[0]!;
+  }
+
+  /**
+   * Account deleted: every profile of the owner is unpublished and marked ERASED; contact details
+   * and links (contact channels too) are erased; ids, slugs and the rest stay as a pseudonymous
+   * record that bookings and reviews may refer to. Returns the erased rows with their prior status.
+   */
+  async eraseOwner(tx: Queryable, userId: string): Promise<(ProfileRow & { previous_status: string })[]> {
+    const result = await tx.query(
+      `WITH before AS (SELECT id, status FROM service_profiles WHERE owner_user_id = $1 AND owner_status = 'ACTIVE' FOR UPDATE)
+       UPDATE service_profiles p
+          SET owner_status = 'ERASED', status = CASE WHEN p.status = 'PUBLISHED' THEN 'UNPUBLISHED' ELSE p.status END,
+              contact_email = NULL, contact_phone = NULL, links = '[]'::jsonb, instant_book = false, version = p.version + 1, updated_at = now()
+         FROM before b WHERE p.id = b.id
+       RETURNING ${COLUMNS.split(',').map((column) => `p.${column.trim()}`).join(', ')}, b.status AS previous_status`,
+      [userId],
+    );
+    return parseRows(profileRow.extend({ previous_status: z.string() }), result.rows);
   }
 
   async cityInfo(code: string | null): Promise<{ name: string; countryCode: string; timezone: string } | null> {

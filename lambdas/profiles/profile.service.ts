@@ -61,6 +61,11 @@ export class ProfileService {
     return `${this.settings.webBaseUrl}/p/${slug}`;
   }
 
+  /** Drops cached public pages (this container) after a change made elsewhere, e.g. account erasure. */
+  forgetPublicPages(slugs: readonly string[]): void {
+    for (const slug of slugs) this.publicCache.delete(slug);
+  }
+
   private async facts(row: ProfileRow, tx?: Transaction) {
     const [media, verification] = await Promise.all([this.media.listByOwner('PROFILE', row.id, tx), this.verifications.latest('IDENTITY', row.owner_user_id, tx)]);
     const facts: ProfileFacts = {

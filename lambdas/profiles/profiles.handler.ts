@@ -59,5 +59,6 @@ export const handler = createDomainHandler({
     ],
     { logger },
   ),
-  events: async (event) => (await m()).profiles.onMediaChanged(event),
+  // Two consumers share this entry (infra/definitions/domains.ts): media changes and account erasure.
+  events: async (event) => (event.type === 'user.deleted' ? (await m()).erasure.onUserDeleted(event) : (await m()).profiles.onMediaChanged(event)),
 });

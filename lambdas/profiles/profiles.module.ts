@@ -5,6 +5,7 @@ import { databaseFromEnv } from '../adapters/database.ts';
 import { notifierFromEnv } from '../adapters/notifier-from-env.ts';
 import { NotificationRepository } from './notification.repository.ts';
 import { NudgeService } from './nudge.service.ts';
+import { OwnerErasureService } from './owner-erasure.service.ts';
 import { ProfileService } from './profile.service.ts';
 import { profilesConfig } from './profiles.config.ts';
 import { StudioService } from './studio.service.ts';
@@ -15,6 +16,7 @@ export interface ProfilesModule {
   readonly studios: StudioService;
   readonly verifications: VerificationService;
   readonly nudges: NudgeService;
+  readonly erasure: OwnerErasureService;
 }
 
 let module: Promise<ProfilesModule> | undefined;
@@ -24,11 +26,16 @@ export function profilesModule(): Promise<ProfilesModule> {
     const config = profilesConfig();
     const settings = { webBaseUrl: config.PUBLIC_WEB_BASE_URL, mediaPublicBaseUrl: config.MEDIA_PUBLIC_BASE_URL, publicCacheTtlMs: config.PUBLIC_PAGE_CACHE_MS };
     const profiles = new ProfileService(db, settings, systemClock);
+    const studios = new StudioService(db, settings, systemClock);
     return {
       profiles,
-      studios: new StudioService(db, settings, systemClock),
+      studios,
       verifications: new VerificationService(db, systemClock),
-      nudges: new NudgeService(new NotificationRepository(db), profiles, notifierFromEnv(), config.PUBLIC_BASE_URL, createLogger({ service: 'profiles-nudges' })),
+      erasure: new OwnerErasureService(db, createLogger({ service: 'profiles-erasure' }), (slugs) => {
+        profiles.forgetPublicPages(slugs.profiles);
+        studios.forgetPublicPages(slugs.studios);
+      }),
+      nudges: new NudgeService(db, new NotificationRepository(db), profiles, notifierFromEnv(), config.PUBLIC_BASE_URL, createLogger({ service: 'profiles-nudges' })),
     };
   });
   module.catch(() => (module = undefined));

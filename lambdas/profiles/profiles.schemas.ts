@@ -1,6 +1,7 @@
 /** Input schemas of the profiles domain: the only definition of each input type. */
 import * as z from 'zod';
 import { idSchema } from '../core/ids.ts';
+import { linkRefusalMessage, publicLinkRefusal } from './link-policy.ts';
 
 export const PROFILE_ROLES = ['MODEL', 'PHOTOGRAPHER', 'VIDEOGRAPHER', 'CONTENT_CREATOR'] as const;
 export type ProfileRole = (typeof PROFILE_ROLES)[number];
@@ -13,6 +14,15 @@ const tag = z.string().trim().toLowerCase().min(1).max(40);
 const language = z.string().trim().min(2).max(35);
 const email = z.string().trim().toLowerCase().email().max(254);
 const phone = z.string().trim().regex(/^\+[1-9]\d{6,14}$/, 'must be E.164, e.g. +12125550123');
+/** Links are public as they are, so they must not carry contact details (link-policy.ts). */
+const publicLink = z
+  .string()
+  .trim()
+  .max(500)
+  .superRefine((url, ctx) => {
+    const refusal = publicLinkRefusal(url);
+    if (refusal) ctx.addIssue({ code: 'custom', message: linkRefusalMessage(refusal) });
+  });
 const timeRange = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$/, 'must look like 09:00-17:00');
 /** Weekly availability summary: { mon: ["09:00-17:00"], … }. The calendar engine owns the details. */
 export const weeklyAvailability = z.object({ mon: z.array(timeRange), tue: z.array(timeRange), wed: z.array(timeRange), thu: z.array(timeRange), fri: z.array(timeRange), sat: z.array(timeRange), sun: z.array(timeRange) }).partial().strict();
@@ -34,7 +44,7 @@ const profilePatch = z
     priceMinCents: cents,
     priceMaxCents: cents,
     languages: z.array(language).max(10),
-    links: z.array(z.object({ label: text(40).min(1), url: z.string().url().max(500).refine((url) => /^https?:\/\//.test(url), 'must be http(s)') })).max(10),
+    links: z.array(z.object({ label: text(40).min(1), url: publicLink })).max(10),
     packages: z.array(servicePackage).max(20),
     cancellationPolicy: text(1000),
     reschedulePolicy: text(1000),

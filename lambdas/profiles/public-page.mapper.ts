@@ -4,6 +4,7 @@
  * schema.org: Person for providers, LocalBusiness for studios, ImageObject for portfolio items.
  */
 import type { PublicImageView } from '../media/media.mapper.ts';
+import { isPublicLink } from './link-policy.ts';
 import type { ProfileRow } from './profile.repository.ts';
 import type { StudioRow } from './studio.repository.ts';
 
@@ -77,6 +78,8 @@ export function toPublicProfile(input: {
   const description = row.headline ?? `${roleLabel}${input.city ? ` in ${input.city.name}` : ''}`;
   // The avatar is the cover, else the first portfolio image.
   const avatar = input.cover ?? input.portfolio[0] ?? null;
+  // Checked again here, not only on save: links stored before the rule existed must not render.
+  const links = row.links.filter((link) => isPublicLink(link.url)).map((link) => ({ label: link.label, url: link.url }));
   const jsonLd = {
     '@context': 'https://schema.org',
     '@type': 'Person',
@@ -87,7 +90,7 @@ export function toPublicProfile(input: {
     description,
     ...(input.city ? { address: { '@type': 'PostalAddress', addressLocality: input.city.name, addressCountry: input.city.countryCode } } : {}),
     ...(row.languages.length ? { knowsLanguage: row.languages } : {}),
-    ...(row.links.length ? { sameAs: row.links.map((link) => link.url) } : {}),
+    ...(links.length ? { sameAs: links.map((link) => link.url) } : {}),
     ...(row.packages.length
       ? { makesOffer: row.packages.map((pkg) => ({ '@type': 'Offer', name: pkg.name, price: money(pkg.priceCents), priceCurrency: row.currency })) }
       : {}),
@@ -108,7 +111,7 @@ export function toPublicProfile(input: {
     priceBand: { minCents: row.price_min_cents, maxCents: row.price_max_cents, currency: row.currency, label: priceBandLabel(row.price_max_cents) },
     tags: row.tags,
     languages: row.languages,
-    links: row.links,
+    links,
     packages: row.packages,
     cancellationPolicy: row.cancellation_policy,
     reschedulePolicy: row.reschedule_policy,

@@ -1,7 +1,9 @@
 /**
  * Safe-Mode for public responses: contact details typed into free text (a bio with an email, a
  * package name with a phone number) are masked, so no public response ever carries an email
- * address or a phone number. URLs and ids are structural and left alone.
+ * address or a phone number. URLs and ids are structural and left alone here: our own URLs are
+ * built by the mappers, and people's links are held to link-policy.ts on save and on render (a
+ * masked URL would be broken, so a link that carries contact details is dropped, not masked).
  */
 const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
 // 9+ digits with common separators: phone-like, but not prices ("150.00") or years.

@@ -9,6 +9,7 @@ export const studioRow = z.object({
   owner_user_id: z.string(),
   slug: z.string(),
   status: z.enum(['DRAFT', 'PUBLISHED', 'UNPUBLISHED']),
+  owner_status: z.enum(['ACTIVE', 'ERASED']),
   name: z.string().nullable(),
   description: z.string().nullable(),
   city_code: z.string().nullable(),
@@ -31,7 +32,7 @@ export const studioRow = z.object({
 });
 export type StudioRow = z.infer<typeof studioRow>;
 
-const COLUMNS = `id, owner_user_id, slug, status, name, description, city_code, address_line1, address_line2, postal_code, contact_email, contact_phone,
+const COLUMNS = `id, owner_user_id, slug, status, owner_status, name, description, city_code, address_line1, address_line2, postal_code, contact_email, contact_phone,
   amenities, hourly_min_cents, hourly_max_cents, deposit_cents, currency, availability, instant_book, completed_steps, version, published_at, updated_at`;
 
 const PATCH_COLUMNS: ColumnMap = {
@@ -64,22 +65,39 @@ export class StudioRepository {
   }
 
   async listOwned(userId: string): Promise<StudioRow[]> {
-    return parseRows(studioRow, (await this.db.query(`SELECT ${COLUMNS} FROM studios WHERE owner_user_id = $1 ORDER BY created_at, id`, [userId])).rows);
+    return parseRows(studioRow, (await this.db.query(`SELECT ${COLUMNS} FROM studios WHERE owner_user_id = $1 AND owner_status = 'ACTIVE' ORDER BY created_at, id`, [userId])).rows);
   }
 
   async findOwned(id: string, userId: string, tx: Queryable = this.db, forUpdate = false): Promise<StudioRow | null> {
-    const result = await tx.query(`SELECT ${COLUMNS} FROM studios WHERE id = $1 AND owner_user_id = $2${forUpdate ? ' FOR UPDATE' : ''}`, [id, userId]);
+    // An erased owner's studios look unknown (access tokens outlive the account by minutes).
+    const result = await tx.query(`SELECT ${COLUMNS} FROM studios WHERE id = $1 AND owner_user_id = $2 AND owner_status = 'ACTIVE'${forUpdate ? ' FOR UPDATE' : ''}`, [id, userId]);
     return parseRows(studioRow, result.rows)[0] ?? null;
   }
 
   async findPublishedBySlug(slug: string): Promise<StudioRow | null> {
-    const result = await this.db.query(`SELECT ${COLUMNS} FROM studios WHERE slug = $1 AND status = 'PUBLISHED'`, [slug]);
+    // owner_status in SQL: a studio of an erased account is refused whatever its status says.
+    const result = await this.db.query(`SELECT ${COLUMNS} FROM studios WHERE slug = $1 AND status = 'PUBLISHED' AND owner_status = 'ACTIVE'`, [slug]);
     return parseRows(studioRow, result.rows)[0] ?? null;
   }
 
   async saveDraft(tx: Queryable, input: { id: string; ownerUserId: string; expectedVersion: number; patch: Record<string, unknown>; extra?: Record<string, unknown> }): Promise<StudioRow | null> {
     const row = await versionedUpdate(tx, { table: 'studios', columns: PATCH_COLUMNS, ...input }, COLUMNS);
     return row ? parseRows(studioRow, [row])[0]! : null;
+  }
+
+  /** Account deleted: unpublish, mark ERASED, erase contact details and the exact address; ids and slug stay. */
+  async eraseOwner(tx: Queryable, userId: string): Promise<(StudioRow & { previous_status: string })[]> {
+    const result = await tx.query(
+      `WITH before AS (SELECT id, status FROM studios WHERE owner_user_id = $1 AND owner_status = 'ACTIVE' FOR UPDATE)
+       UPDATE studios s
+          SET owner_status = 'ERASED', status = CASE WHEN s.status = 'PUBLISHED' THEN 'UNPUBLISHED' ELSE s.status END,
+              contact_email = NULL, contact_phone = NULL, address_line1 = NULL, address_line2 = NULL, postal_code = NULL,
+              instant_book = false, version = s.version + 1, updated_at = now()
+         FROM before b WHERE s.id = b.id
+       RETURNING ${COLUMNS.split(',').map((column) => `s.${column.trim()}`).join(', ')}, b.status AS previous_status`,
+      [userId],
+    );
+    return parseRows(studioRow.extend({ previous_status: z.string() }), result.rows);
   }
 
   async setStatus(tx: Queryable, id: string, status: 'PUBLISHED' | 'UNPUBLISHED'): Promise<StudioRow> {

@@ -45,6 +45,10 @@ export class StudioService {
     return `${this.settings.webBaseUrl}/studios/${slug}`;
   }
 
+  forgetPublicPages(slugs: readonly string[]): void {
+    for (const slug of slugs) this.publicCache.delete(slug);
+  }
+
   private async facts(row: StudioRow, tx?: Transaction) {
     const [media, verification] = await Promise.all([this.media.listByOwner('STUDIO', row.id, tx), this.verifications.latest('STUDIO', row.id, tx)]);
     const facts: StudioFacts = {

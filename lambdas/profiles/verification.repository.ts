@@ -24,6 +24,11 @@ export class VerificationRepository {
     return parseRows(verificationRow, result.rows)[0] ?? null;
   }
 
+  async findById(tx: Queryable, id: string, forUpdate = false): Promise<VerificationRow | null> {
+    const result = await tx.query(`SELECT ${COLUMNS} FROM verifications WHERE id = $1${forUpdate ? ' FOR UPDATE' : ''}`, [id]);
+    return parseRows(verificationRow, result.rows)[0] ?? null;
+  }
+
   async insert(tx: Queryable, row: { id: string; subjectType: 'IDENTITY' | 'STUDIO'; subjectId: string; ownerUserId: string; documentMediaId: string }): Promise<VerificationRow> {
     const result = await tx.query(
       `INSERT INTO verifications (id, subject_type, subject_id, owner_user_id, status, document_media_id) VALUES ($1, $2, $3, $4, 'PENDING', $5) RETURNING ${COLUMNS}`,

@@ -7,8 +7,9 @@ import type { Clock } from '../core/clock.ts';
 import { appendAudit } from '../core/db/audit-log.ts';
 import type { Database } from '../core/db/database.ts';
 import { enqueueEvent } from '../core/db/outbox.ts';
-import { ConflictError, NotFoundError, ValidationError } from '../core/errors.ts';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../core/errors.ts';
 import { requireRole, requireUser, type Caller } from '../core/identity.ts';
+import { requireRecentStepUp, STEP_UP_MAX_AGE_SECONDS } from '../core/step-up.ts';
 import { newId } from '../core/ids.ts';
 import { MediaRepository } from '../media/media.repository.ts';
 import { verificationView } from './listing-support.ts';
@@ -60,9 +61,18 @@ export class VerificationService {
     return (await this.verifications.pending()).map(requestView);
   }
 
+  /**
+   * A verified badge is a trust signal clients rely on: deciding needs a second factor within the
+   * last 10 minutes (a stolen admin session alone cannot mint badges), and nobody decides their own
+   * request, whatever their roles.
+   */
   async decide(caller: Caller, input: DecideVerificationInput) {
-    const admin = requireRole(caller, 'admin', 'trust');
+    requireRole(caller, 'admin', 'trust');
+    const admin = requireRecentStepUp(caller, this.clock, STEP_UP_MAX_AGE_SECONDS);
     const row = await this.db.transaction(async (tx) => {
+      const request = await this.verifications.findById(tx, input.verificationId, true);
+      if (!request || request.status !== 'PENDING') throw new NotFoundError('No pending verification with this id');
+      if (request.owner_user_id === admin.userId || request.subject_id === admin.userId) throw new ForbiddenError('You cannot decide your own verification request');
       const decided = await this.verifications.decide(tx, input.verificationId, input.decision, admin.userId, input.reason ?? null);
       if (!decided) throw new NotFoundError('No pending verification with this id');
       await appendAudit(tx, { actor: admin.userId, action: `verification.${input.decision.toLowerCase()}`, subject: `${decided.subject_type.toLowerCase()}:${decided.subject_id}`, details: { verificationId: decided.id, reason: input.reason ?? null } }, this.clock.now());

@@ -64,7 +64,7 @@ async function publishedProfile() {
 describe('moderation: flagged media stays private', () => {
   it('never shows a flagged image in a public response or a public bucket key; an admin decides', async () => {
     const { token, profile } = await publishedProfile();
-    const admin = await mintAccessToken({ userId: newId('user'), roles: ['admin'] });
+    const admin = await mintAccessToken({ userId: newId('user'), roles: ['admin'], stepUpAt: true });
 
     const flagged = await uploadImage(token, { ownerType: 'PROFILE', ownerId: profile.id, body: await testPng({ marker: true }), contentType: 'image/png' });
     const item = await waitForMedia(token, flagged.id);
@@ -100,8 +100,10 @@ describe('moderation: flagged media stays private', () => {
     expect((await waitForMedia(token, second.id)).status).toBe('FLAGGED');
     const approved = await gqlOk(admin, `mutation($input: DecideModerationInput!) { decideModeration(input: $input) { status nsfwBand variants { name url } } }`, { input: { mediaId: second.id, decision: 'APPROVE' } });
     expect(approved.decideModeration).toMatchObject({ status: 'READY', nsfwBand: 0 });
+    // The publisher copies after the decision committed.
+    const published = await waitForMedia(token, second.id, ['READY']);
     expect(await publicKeys(`media/${second.id}`)).toHaveLength(4);
-    expect((await fetch(approved.decideModeration.variants[0].url)).status).toBe(200);
+    expect((await fetch(published.variants[0].url)).status).toBe(200);
   });
 });
 

@@ -152,7 +152,7 @@ describe('provider onboarding to a public page', () => {
   it('verifies identity and then allows Instant Book above the higher threshold', async () => {
     const userId = newId('user');
     const token = await mintAccessToken({ userId, roles: ['provider'] });
-    const admin = await mintAccessToken({ userId: newId('user'), roles: ['admin'] });
+    const admin = await mintAccessToken({ userId: newId('user'), roles: ['admin'], stepUpAt: true });
     let profile = (await gqlOk(token, CREATE, { input: { role: 'VIDEOGRAPHER', displayName: 'Vik Frames' } })).createServiceProfile;
     profile = (await gqlOk(token, SAVE, {
       input: {

@@ -75,7 +75,7 @@ describe('studios', () => {
     expect(pending.requestVerification.status).toBe('PENDING');
     const twice = await gqlAs(token, `mutation($input: RequestVerificationInput!) { requestVerification(input: $input) { id } }`, { input: { subject: 'STUDIO', studioId: studio.id, documentMediaId: document.id } });
     expect(twice.errors?.[0]).toMatchObject({ errorType: 'CONFLICT', errorInfo: { code: 'VERIFICATION.ALREADY_PENDING' } });
-    const admin = await mintAccessToken({ userId: newId('user'), roles: ['admin'] });
+    const admin = await mintAccessToken({ userId: newId('user'), roles: ['admin'], stepUpAt: true });
     await gqlOk(admin, `mutation($input: DecideVerificationInput!) { decideVerification(input: $input) { status } }`, { input: { verificationId: pending.requestVerification.id, decision: 'VERIFIED' } });
     const verified = (await gqlOk(token, `query($id: ID!) { myStudio(id: $id) { verification { status banner } } }`, { id: studio.id })).myStudio;
     expect(verified.verification.status).toBe('VERIFIED');

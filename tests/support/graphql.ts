@@ -65,9 +65,16 @@ export async function uploadImage(token: string, input: { ownerType: string; own
   return { id: requested.requestMediaUpload.media.id as string, completed };
 }
 
+/**
+ * Waits for one of `statuses`. A READY, band-0 portfolio item counts once the publisher has copied
+ * it to the public bucket (it runs after the state change commits), i.e. once it has variant URLs.
+ */
 export async function waitForMedia(token: string, id: string, statuses: string[] = ['READY', 'FLAGGED', 'FAILED']) {
   return eventually(async () => {
     const answer = await gqlOk(token, `query($id: ID!) { myMedia(id: $id) { ${MEDIA_FIELDS} } }`, { id });
-    return statuses.includes(answer.myMedia.status) ? answer.myMedia : undefined;
+    const item = answer.myMedia;
+    if (!statuses.includes(item.status)) return undefined;
+    const publishable = item.status === 'READY' && item.nsfwBand === 0 && item.ownerType !== 'VERIFICATION';
+    return publishable && item.variants.length === 0 ? undefined : item;
   }, 60_000);
 }

@@ -17,10 +17,22 @@ export function tokenService(options: { audience?: string; clock?: ManualClock; 
   return { tokens: new TokenService(keys, clock, info.issuer, options.audience ?? 'rastup-api', options.ttlSeconds ?? 900), keys, close: () => db.close() };
 }
 
-export async function mintAccessToken(input: { userId: string; roles?: Role[]; amr?: string[]; audience?: string; clock?: ManualClock }): Promise<string> {
+/**
+ * `stepUpAt` (epoch seconds; `true` = now) stamps the `step_up_at` claim, as Mutation.stepUp or an
+ * MFA sign-in would: what admin decisions and other step-up protected fields require.
+ */
+export async function mintAccessToken(input: { userId: string; roles?: Role[]; amr?: string[]; audience?: string; clock?: ManualClock; stepUpAt?: number | true }): Promise<string> {
   const service = tokenService({ ...(input.audience ? { audience: input.audience } : {}), ...(input.clock ? { clock: input.clock } : {}) });
+  const nowSeconds = Math.floor(Date.now() / 1000);
+  const stepUpAt = input.stepUpAt === true ? nowSeconds : input.stepUpAt;
   try {
-    const { token } = await service.tokens.issueAccessToken({ userId: input.userId, roles: input.roles ?? ['client'], amr: input.amr ?? ['pwd'], authTime: Math.floor(Date.now() / 1000) });
+    const { token } = await service.tokens.issueAccessToken({
+      userId: input.userId,
+      roles: input.roles ?? ['client'],
+      amr: input.amr ?? (stepUpAt !== undefined ? ['pwd', 'otp'] : ['pwd']),
+      authTime: nowSeconds,
+      ...(stepUpAt !== undefined ? { stepUpAt } : {}),
+    });
     return token;
   } finally {
     await service.close();

@@ -1,0 +1,107 @@
+/**
+ * The media consumers that touch the public bucket, all driven by committed outbox events:
+ *  - `media.publishable` → copy the private variants to the public bucket, but only if the item is
+ *    still publishable when the event is handled (the row is locked while copying, so a concurrent
+ *    REJECT or delete either waits for the copy and then withdraws it, or wins and nothing is copied);
+ *  - `media.withdrawn` → delete the listed objects (idempotent; a failure is retried by redelivery);
+ *  - `user.deleted` → tombstone every item of the account and withdraw all its objects.
+ * Public copies therefore exist only after a decision to publish committed, and every path out of
+ * a public state (reject, delete, erasure) ends in a withdrawal that is retried until it succeeds.
+ */
+import type { Database, Transaction } from '../core/db/database.ts';
+import { enqueueEvent } from '../core/db/outbox.ts';
+import { consumeOnce } from '../core/db/outbox-relay.ts';
+import type { DomainEvent } from '../core/events.ts';
+import { isId } from '../core/ids.ts';
+import type { Logger } from '../core/log.ts';
+import type { ObjectStore } from '../core/ports.ts';
+import {
+  MEDIA_PUBLISHABLE,
+  MEDIA_PUBLISHED,
+  MEDIA_WITHDRAWN,
+  PUBLIC_CACHE_CONTROL,
+  contentVersion,
+  isPublishable,
+  objectKeysOf,
+  publicVariantKey,
+  withdrawalPayload,
+} from './media-publication.ts';
+import { MediaRepository, type MediaRow, type StoredVariant } from './media.repository.ts';
+import type { MediaBuckets } from './media.service.ts';
+
+export const PUBLICATION_CONSUMER = 'media-publication';
+export const ERASURE_CONSUMER = 'media-user-deleted';
+export const USER_DELETED = 'user.deleted';
+
+export class MediaLifecycleService {
+  private readonly repository: MediaRepository;
+
+  constructor(
+    private readonly db: Database,
+    private readonly store: ObjectStore,
+    private readonly buckets: MediaBuckets,
+    private readonly logger: Logger,
+  ) {
+    this.repository = new MediaRepository(db);
+  }
+
+  async handle(event: DomainEvent): Promise<void> {
+    if (event.type === MEDIA_PUBLISHABLE) await this.publish(event);
+    else if (event.type === MEDIA_WITHDRAWN) await this.withdraw(event);
+    else if (event.type === USER_DELETED) await this.eraseUser(event);
+  }
+
+  /** Copies under the row lock, so the decision cannot change between the check and the copy. */
+  async publish(event: DomainEvent): Promise<void> {
+    const mediaId = String(event.payload.mediaId ?? '');
+    if (!isId('media', mediaId)) return;
+    await consumeOnce(this.db, PUBLICATION_CONSUMER, event, async (tx) => {
+      const row = await this.repository.findById(mediaId, tx, true);
+      if (!row || !isPublishable(row)) return; // rejected, deleted or erased meanwhile: nothing becomes public
+      if (row.public_variants.length > 0) return; // already published (a duplicate request)
+      const published: StoredVariant[] = [];
+      for (const variant of row.variants) {
+        const body = await this.store.read(this.buckets.originals, variant.key);
+        if (!body) {
+          // The private copy is gone (a half-finished earlier run cannot cause this; an operator can): publish nothing.
+          this.logger.warn('private variant missing; not publishing', { mediaId, variant: variant.name });
+          return;
+        }
+        const key = publicVariantKey(row.id, variant.name, contentVersion(body));
+        await this.store.write(this.buckets.public, key, body, 'image/webp', PUBLIC_CACHE_CONTROL);
+        published.push({ ...variant, key });
+      }
+      await this.repository.setPublicVariants(tx, row.id, published);
+      await enqueueEvent(tx, { type: MEDIA_PUBLISHED, aggregateType: row.owner_type.toLowerCase(), aggregateId: row.owner_id, payload: { mediaId: row.id, ownerType: row.owner_type, ownerId: row.owner_id } });
+    });
+  }
+
+  /** Deletes inside the inbox transaction: if any delete fails, the event is not recorded and comes again. */
+  async withdraw(event: DomainEvent): Promise<void> {
+    const keys = (name: string) => (Array.isArray(event.payload[name]) ? (event.payload[name] as unknown[]).filter((key): key is string => typeof key === 'string' && key.length > 0) : []);
+    await consumeOnce(this.db, PUBLICATION_CONSUMER, event, async () => {
+      await Promise.all([...keys('publicKeys').map((key) => this.store.delete(this.buckets.public, key)), ...keys('originalKeys').map((key) => this.store.delete(this.buckets.originals, key))]);
+    });
+  }
+
+  /** The account is gone: every item becomes a tombstone and all its objects are withdrawn. */
+  async eraseUser(event: DomainEvent): Promise<void> {
+    const userId = String(event.payload.userId ?? '');
+    if (!isId('user', userId)) return;
+    await consumeOnce(this.db, ERASURE_CONSUMER, event, async (tx) => {
+      for (const row of await this.repository.lockLiveOfUser(tx, userId)) await tombstone(tx, this.repository, row, 'account-deleted');
+    });
+  }
+}
+
+/**
+ * Marks an item deleted and queues the removal of all its objects, in the caller's transaction
+ * (which holds the row lock). Shared by the owner's delete and account erasure.
+ */
+export async function tombstone(tx: Transaction, repository: MediaRepository, row: MediaRow, reason: string): Promise<ReturnType<typeof objectKeysOf>> {
+  const keys = objectKeysOf(row);
+  await repository.markDeleted(tx, row.id);
+  await enqueueEvent(tx, { type: 'media.deleted', aggregateType: row.owner_type.toLowerCase(), aggregateId: row.owner_id, payload: { ownerType: row.owner_type, ownerId: row.owner_id, mediaId: row.id, reason } });
+  await enqueueEvent(tx, { type: MEDIA_WITHDRAWN, aggregateType: 'media', aggregateId: row.id, payload: withdrawalPayload(row, keys) });
+  return keys;
+}

@@ -1,0 +1,65 @@
+/**
+ * The profiles domain's part of account deletion (consumer of auth's `user.deleted`): every profile
+ * and studio of the account is unpublished and marked ERASED (public reads filter on that in SQL),
+ * contact details, links and exact addresses are erased, nudges and digests stop, and the indexer
+ * hears profile.unpublished / studio.unpublished. Ids and slugs stay as pseudonyms, because bookings,
+ * reviews and the audit chain refer to them. Idempotent per event (consumeOnce), and a second
+ * `user.deleted` for the same account finds nothing ACTIVE left to change.
+ */
+import type { Database } from '../core/db/database.ts';
+import { enqueueEvent } from '../core/db/outbox.ts';
+import { consumeOnce } from '../core/db/outbox-relay.ts';
+import type { DomainEvent } from '../core/events.ts';
+import { isId } from '../core/ids.ts';
+import type { Logger } from '../core/log.ts';
+import { NotificationRepository } from './notification.repository.ts';
+import { ProfileRepository } from './profile.repository.ts';
+import { StudioRepository } from './studio.repository.ts';
+
+export const OWNER_ERASURE_CONSUMER = 'profiles-user-deleted';
+
+export class OwnerErasureService {
+  private readonly profiles: ProfileRepository;
+  private readonly studios: StudioRepository;
+  private readonly notifications: NotificationRepository;
+
+  constructor(
+    private readonly db: Database,
+    private readonly logger: Logger,
+    /** Drops a slug from this container's public-page caches (others expire within seconds). */
+    private readonly forgetSlugs: (slugs: { profiles: string[]; studios: string[] }) => void = () => undefined,
+  ) {
+    this.profiles = new ProfileRepository(db);
+    this.studios = new StudioRepository(db);
+    this.notifications = new NotificationRepository(db);
+  }
+
+  async onUserDeleted(event: DomainEvent): Promise<void> {
+    const userId = String(event.payload.userId ?? '');
+    if (!isId('user', userId)) {
+      this.logger.warn('user.deleted without a user id; ignored', { eventId: event.id });
+      return;
+    }
+    const erased = { profiles: [] as string[], studios: [] as string[] };
+    await consumeOnce(this.db, OWNER_ERASURE_CONSUMER, event, async (tx) => {
+      for (const row of await this.profiles.eraseOwner(tx, userId)) {
+        erased.profiles.push(row.slug);
+        if (row.previous_status !== 'PUBLISHED') continue;
+        await enqueueEvent(tx, {
+          type: 'profile.unpublished',
+          aggregateType: 'profile',
+          aggregateId: row.id,
+          payload: { profileId: row.id, ownerUserId: userId, role: row.role, slug: row.slug, city: row.city_code, version: row.version, reason: 'account_deleted' },
+        });
+      }
+      for (const row of await this.studios.eraseOwner(tx, userId)) {
+        erased.studios.push(row.slug);
+        if (row.previous_status !== 'PUBLISHED') continue;
+        await enqueueEvent(tx, { type: 'studio.unpublished', aggregateType: 'studio', aggregateId: row.id, payload: { studioId: row.id, slug: row.slug, city: row.city_code, version: row.version, reason: 'account_deleted' } });
+      }
+      await this.notifications.disableAll(tx, userId);
+    });
+    this.forgetSlugs(erased);
+    this.logger.info('account erased from profiles', { userId, profiles: erased.profiles.length, studios: erased.studios.length });
+  }
+}
