@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { ManualClock } from '../core/clock.ts';
 import type { Database } from '../core/db/database.ts';
-import { ForbiddenError, NotFoundError, UnauthenticatedError } from '../core/errors.ts';
+import { ForbiddenError, StepUpRequiredError, NotFoundError, UnauthenticatedError } from '../core/errors.ts';
 import type { UserCaller } from '../core/identity.ts';
 import type { CityRepository, CityRow, FlagRow } from './city.repository.ts';
 import { PlatformService } from './platform.service.ts';
@@ -121,6 +121,15 @@ describe('PlatformService.setFeatureFlag', () => {
   ])('refuses %s as unauthenticated', async (_label, caller) => {
     const { service, db } = setup();
     await expect(service.setFeatureFlag(caller, input)).rejects.toBeInstanceOf(UnauthenticatedError);
+    expect(db.transaction).not.toHaveBeenCalled();
+  });
+
+  it.each([
+    ['without any second factor', undefined],
+    ['with a second factor 11 minutes old', now - 11 * 60],
+  ])('refuses an admin %s with StepUpRequiredError and writes nothing', async (_label, stepUpAt) => {
+    const { service, db } = setup();
+    await expect(service.setFeatureFlag({ ...user(['admin']), stepUpAt }, input)).rejects.toBeInstanceOf(StepUpRequiredError);
     expect(db.transaction).not.toHaveBeenCalled();
   });
 });

@@ -8,6 +8,7 @@ import type { Database } from '../core/db/database.ts';
 import { enqueueEvent } from '../core/db/outbox.ts';
 import { NotFoundError } from '../core/errors.ts';
 import { requireRole, type Caller } from '../core/identity.ts';
+import { requireRecentStepUp } from '../core/step-up.ts';
 import { CityRepository, type CityRow, type FlagRow } from './city.repository.ts';
 import type { SetFeatureFlagInput } from './platform.schemas.ts';
 
@@ -77,9 +78,13 @@ export class PlatformService {
     return flags;
   }
 
-  /** Admin only. The flag change, its audit record and its event commit together. */
+  /**
+   * Admin only, with a second factor in the last 10 minutes (a flag can switch a feature on for a
+   * whole city). The flag change, its audit record and its event commit together.
+   */
   async setFeatureFlag(caller: Caller, input: SetFeatureFlagInput): Promise<FeatureFlagView> {
     const admin = requireRole(caller, 'admin');
+    requireRecentStepUp(admin, this.clock);
     const view = await this.db.transaction(async (tx) => {
       const changed = await CityRepository.upsertFlag(tx, input);
       if (!changed) throw new NotFoundError(`City ${input.city} not found`);

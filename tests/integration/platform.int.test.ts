@@ -35,7 +35,7 @@ async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 5_
 describe('setFeatureFlag', () => {
   it('lets an admin flip a flag; the change is audited and its event relayed', async () => {
     const adminId = newId('user');
-    const token = await mintAccessToken({ userId: adminId, roles: ['admin'] });
+    const token = await mintAccessToken({ userId: adminId, roles: ['admin'], stepUpAt: Math.floor(Date.now() / 1000) });
     const key = `test.flag_${Date.now()}`;
     const result = await userClient(token).request<{ setFeatureFlag: { key: string; enabled: boolean } }>(SET_FLAG, {
       input: { city: 'us-chi', key, enabled: true, description: 'integration test' },
@@ -69,8 +69,18 @@ describe('setFeatureFlag', () => {
     expect(answer.body.errors[0]).toMatchObject({ errorType: 'Unauthorized' });
   });
 
+  it('refuses an admin without a recent second factor with STEP_UP_REQUIRED', async () => {
+    const key = `test.nostepup_${Date.now()}`;
+    const stale = Math.floor(Date.now() / 1000) - 11 * 60;
+    for (const token of [await mintAccessToken({ userId: newId('user'), roles: ['admin'] }), await mintAccessToken({ userId: newId('user'), roles: ['admin'], stepUpAt: stale })]) {
+      const answer = await postGraphql(JSON.stringify({ query: SET_FLAG, variables: { input: { city: 'us-nyc', key, enabled: true } } }), { authorization: `Bearer ${token}` });
+      expect(answer.body.errors[0]).toMatchObject({ errorType: 'STEP_UP_REQUIRED', path: ['setFeatureFlag'] });
+    }
+    expect(await query('SELECT 1 FROM feature_flags WHERE flag_key = $1', [key])).toHaveLength(0);
+  });
+
   it('answers NOT_FOUND for an unknown city and writes nothing', async () => {
-    const token = await mintAccessToken({ userId: newId('user'), roles: ['admin'] });
+    const token = await mintAccessToken({ userId: newId('user'), roles: ['admin'], stepUpAt: Math.floor(Date.now() / 1000) });
     const key = `test.nocity_${Date.now()}`;
     const answer = await postGraphql(JSON.stringify({ query: SET_FLAG, variables: { input: { city: 'us-zzz', key, enabled: true } } }), { authorization: `Bearer ${token}` });
     expect(answer.body.errors[0]).toMatchObject({ errorType: 'NOT_FOUND' });
