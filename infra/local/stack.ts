@@ -132,6 +132,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     s3Client.destroy();
 
     const baseUrl = `http://127.0.0.1:${gatewayPort}`;
+    // The web app's dev server and the stack's own origin (pages served from it, tools).
+    const webOrigins = ['http://localhost:3000', 'http://127.0.0.1:3000', baseUrl];
     // The same variables the CDK sets on every Lambda, pointed at the local stand-ins.
     Object.assign(process.env, {
       STAGE: LOCAL_STAGE,
@@ -147,6 +149,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       AUTH_KEY_ENCRYPTION_KEY: secrets.keyEncryptionKey,
       NOTIFICATIONS_MODE: 'capture',
       PUBLIC_BASE_URL: baseUrl,
+      ALLOWED_WEB_ORIGINS: webOrigins.join(','),
       // Third parties (HIBP, Turnstile, Google, Apple, Twilio) -> loopback fakes.
       ...fakes.env,
       AUTH_LOCAL_RATE_LIMIT_EXEMPT_IPS: (options.authRateLimitExemptIps ?? []).join(','),
@@ -167,7 +170,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       isValidApiKey: (key) => key === secrets.apiKey,
       verifyToken: createOidcVerifier({ issuer: baseUrl, audience: 'rastup-api', jwksUrl: `${baseUrl}/.well-known/jwks.json` }),
       logger,
-      allowedOrigins: ['http://localhost:3000', 'http://127.0.0.1:3000'],
+      allowedOrigins: webOrigins,
       devRoutes: {
         // Runs the scheduled nudge/digest job now, or as if at ?now=<ISO time>.
         '/dev/jobs/profile-nudges': async (url) => {

@@ -4,7 +4,7 @@
  * Items carry a TTL so idle buckets disappear on their own.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Clock } from '../core/clock.ts';
 import { systemClock } from '../core/clock.ts';
 import type { RateLimitDecision, RateLimitPolicy, RateLimiter } from '../core/ports.ts';
@@ -53,5 +53,10 @@ export class DynamoDbRateLimiter implements RateLimiter {
     }
     // Heavy contention on one bucket is itself a sign of abuse: refuse rather than guess.
     return { allowed: false, remaining: 0, retryAfterSeconds: 1 };
+  }
+
+  /** A missing item is a full bucket, so deleting it refills the bucket. */
+  async reset(policy: RateLimitPolicy, key: string): Promise<void> {
+    await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: { pk: `RL#${policy.name}#${key}` } }));
   }
 }

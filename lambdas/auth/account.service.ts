@@ -14,6 +14,7 @@ import { emailTemplates, smsTemplates } from './email-templates.ts';
 import { MfaRepository } from './mfa.repository.ts';
 import { OneTimeCodes } from './one-time-codes.ts';
 import { normalisePassword } from './password-policy.ts';
+import { CodeRepository } from './code.repository.ts';
 import { SessionRepository } from './session.repository.ts';
 import type { SessionService } from './session.service.ts';
 import { UserRepository, type ConsentKind, type ConsentRow, type UserRow } from './user.repository.ts';
@@ -82,6 +83,12 @@ export class AccountService {
   /**
    * Creates the account and mails a verification code. Answers the same whether or not the email
    * is taken (the owner of a taken email gets a "someone tried to sign up" email instead).
+   *
+   * Pre-registration takeover: an address nobody has verified proves nothing about who signed up
+   * first, so a new sign-up for it *replaces* the earlier one (password, roles, name, consents) and
+   * discards its sessions and outstanding codes. Verification then binds to the password as well
+   * (verifyEmail): whoever verifies must know the password of the registration being verified, so
+   * the mailbox owner can never verify a password an attacker set, whichever sign-up came last.
    */
   async signUp(input: SignUpInput, meta: RequestMeta): Promise<void> {
     const email = normaliseEmail(input.email);
@@ -93,20 +100,31 @@ export class AccountService {
     const passwordHash = await this.deps.hasher.hash(normalisePassword(input.password));
     const message = await this.deps.db.transaction(async (tx) => {
       const now = this.deps.clock.now();
+      const recordConsents = async (userId: string) => {
+        const base = { userId, ip: meta.ip ?? null, userAgent: meta.userAgent ?? null, now };
+        await UserRepository.recordConsent(tx, { ...base, kind: 'terms', version: input.consents.terms, granted: true });
+        await UserRepository.recordConsent(tx, { ...base, kind: 'privacy', version: input.consents.privacy, granted: true });
+        await UserRepository.recordConsent(tx, { ...base, kind: 'marketing', version: input.consents.privacy, granted: input.consents.marketing });
+      };
       const userId = newId('user');
       const inserted = await UserRepository.insert(tx, { id: userId, email, passwordHash, roles: [input.role], emailVerifiedAt: null, displayName: input.displayName ?? null, now });
       if (!inserted) {
         const existing = await UserRepository.byEmail(tx, email);
         if (existing && !existing.email_verified_at && !existing.mfa_enabled) {
-          // An unverified account: the person at this address is the rightful owner; resend the code.
-          return emailTemplates.verifyEmail(email, await this.codes.issueCode(tx, 'verify_email', existing.id, null));
+          const locked = await UserRepository.byId(tx, existing.id, { forUpdate: true });
+          const replaced = locked && (await UserRepository.replaceUnverifiedRegistration(tx, existing.id, { passwordHash, roles: [input.role], displayName: input.displayName ?? null, now }));
+          if (replaced) {
+            await UserRepository.deleteConsents(tx, existing.id);
+            await recordConsents(existing.id);
+            const revoked = await SessionRepository.revokeAllForUser(tx, existing.id, 'registration_replaced', now);
+            await CodeRepository.deleteAllForUser(tx, existing.id);
+            await appendAudit(tx, { actor: existing.id, action: 'auth.signup.replaced_unverified', subject: existing.id, details: { role: input.role, revokedSessions: revoked, ip: meta.ip ?? null } }, now);
+            return emailTemplates.verifyEmail(email, await this.codes.issueCode(tx, 'verify_email', existing.id, null));
+          }
         }
         return emailTemplates.signUpExisting(email, `${this.deps.settings.publicBaseUrl}/reset-password`);
       }
-      const base = { userId, ip: meta.ip ?? null, userAgent: meta.userAgent ?? null, now };
-      await UserRepository.recordConsent(tx, { ...base, kind: 'terms', version: input.consents.terms, granted: true });
-      await UserRepository.recordConsent(tx, { ...base, kind: 'privacy', version: input.consents.privacy, granted: true });
-      await UserRepository.recordConsent(tx, { ...base, kind: 'marketing', version: input.consents.privacy, granted: input.consents.marketing });
+      await recordConsents(userId);
       await appendAudit(tx, { actor: userId, action: 'auth.signup', subject: userId, details: { method: 'password', role: input.role, ip: meta.ip ?? null } }, now);
       await enqueueEvent(tx, { type: 'user.registered', aggregateType: 'user', aggregateId: userId, payload: { userId, method: 'password', role: input.role } });
       return emailTemplates.verifyEmail(email, await this.codes.issueCode(tx, 'verify_email', userId, null));
@@ -114,13 +132,24 @@ export class AccountService {
     await sendAll(this.deps, [message]);
   }
 
-  async verifyEmail(input: { email: string; code: string }, meta: RequestMeta): Promise<void> {
+  /**
+   * Verifies the address with the emailed code *and* the registration's password, so the person
+   * who proves the mailbox also proves they chose the password the account will use. Unknown
+   * email, wrong code and wrong password answer alike (INVALID_CODE) after the same hashing work;
+   * a wrong password counts as a wrong guess on the code.
+   */
+  async verifyEmail(input: { email: string; code: string; password: string }, meta: RequestMeta): Promise<void> {
     const email = normaliseEmail(input.email);
     await limit(this.deps, meta, { ip: authRateLimits.codeCheckPerIp, identity: authRateLimits.codeCheckPerIdentity, identityKey: this.deps.box.mac('verify', email) });
     const user = await UserRepository.byEmail(this.deps.db, email);
-    if (!user) throw new InvalidCodeError();
+    const password = normalisePassword(input.password);
+    if (!user?.password_hash) {
+      await this.deps.hasher.burn(password);
+      throw new InvalidCodeError();
+    }
+    const passwordOk = await this.deps.hasher.verify(user.password_hash, password);
     const ok = await this.deps.db.transaction(async (tx) => {
-      const row = await this.codes.consumeCode(tx, 'verify_email', user.id, input.code);
+      const row = passwordOk ? await this.codes.consumeCode(tx, 'verify_email', user.id, input.code) : await this.codes.countWrongGuess(tx, 'verify_email', user.id);
       if (!row) return false;
       const now = this.deps.clock.now();
       await UserRepository.markEmailVerified(tx, user.id, now);
@@ -262,9 +291,13 @@ export class AccountService {
 
   // Privacy: export and deletion ------------------------------------------------------------------
 
-  /** The account's data as one JSON bundle (DSAR). Secrets and hashes are never part of it. */
+  /**
+   * The account's data as one JSON bundle (DSAR). Secrets and hashes are never part of it, but it
+   * holds the full phone number, IP history and linked identities' emails: a stolen session must
+   * not be enough to read them, so it needs a step-up like the changes below.
+   */
   async exportData(caller: Caller): Promise<Record<string, unknown>> {
-    const { user: me } = await this.sessions.requireSession(caller);
+    const { user: me } = await this.sessions.requireStepUp(caller);
     const now = this.deps.clock.now();
     const user = await UserRepository.byId(this.deps.db, me.userId);
     if (!user || user.status !== 'active') throw new NotFoundError('Account not found');

@@ -13,6 +13,8 @@ export const authRateLimits = {
   signUpPerEmail: perMinutes('auth.signup.email', 5, 60),
   loginPerIp: perMinutes('auth.login.ip', 60, 10),
   loginPerIdentity: perMinutes('auth.login.identity', 20, 15),
+  /** A browser with this account's device cookie: its own bucket, so others' guesses cannot drain it. */
+  loginPerDevice: perMinutes('auth.login.device', 20, 15),
   resetPerIp: perMinutes('auth.reset.ip', 20, 60),
   resetPerIdentity: perMinutes('auth.reset.identity', 5, 60),
   codeCheckPerIp: perMinutes('auth.code.ip', 60, 10),

@@ -8,6 +8,7 @@ import { createDomainHandler } from '../core/handler.ts';
 import { headerValue } from '../core/events.ts';
 import { requireUser } from '../core/identity.ts';
 import { createLogger } from '../core/log.ts';
+import { allowedWebOriginsFromEnv } from '../core/config.ts';
 import { createRouteRouter, route, type HttpResult, type RouteContext } from '../core/route-router.ts';
 import type { RequestMeta } from './auth-deps.ts';
 import { authModule } from './auth.module.ts';
@@ -20,7 +21,6 @@ import {
   deleteAccountArgs,
   deviceIdArgs,
   emailBody,
-  emailCodeBody,
   loginBody,
   mfaVerifyBody,
   phoneArgs,
@@ -34,6 +34,7 @@ import {
   socialProviderParam,
   stepUpArgs,
   unlockQuery,
+  verifyEmailBody,
 } from './auth.schemas.ts';
 import { ValidationError } from '../core/errors.ts';
 
@@ -83,11 +84,14 @@ export const handler = createDomainHandler({
       route({
         method: 'GET',
         path: '/.well-known/jwks.json',
+        // Public documents any page (or verifier) may read; they neither set nor read cookies.
+        checkOrigin: false,
         handle: async () => ({ status: 200, body: { keys: await (await authModule()).keys.publishedKeys() }, headers: DISCOVERY_CACHE }),
       }),
       route({
         method: 'GET',
         path: '/.well-known/openid-configuration',
+        checkOrigin: false,
         handle: async () => {
           const { issuer } = await authModule();
           return {
@@ -117,7 +121,7 @@ export const handler = createDomainHandler({
       route({
         method: 'POST',
         path: '/auth/verify-email',
-        body: emailCodeBody,
+        body: verifyEmailBody,
         handle: async (ctx) => {
           await (await authModule()).accounts.verifyEmail(ctx.body, restMeta(ctx));
           return { status: 200, body: { verified: true } };
@@ -200,7 +204,14 @@ export const handler = createDomainHandler({
         },
       }),
     ],
-    { logger },
+    {
+      logger,
+      // Login CSRF: every /auth route sets or reads the session cookies (or spends a code for
+      // someone), so JSON bodies only (no cross-site HTML form can send one without a preflight)
+      // and the browser's Origin must be the web app's.
+      accepts: ['application/json'],
+      allowedOrigins: allowedWebOriginsFromEnv,
+    },
   ),
   appsync: createFieldRouter(
     {

@@ -22,6 +22,8 @@ export const signUpBody = z
   .strict();
 
 export const emailCodeBody = z.object({ email, code }).strict();
+/** The password of the sign-up being verified: the code alone proves the mailbox, not who set the password. */
+export const verifyEmailBody = z.object({ email, code, password }).strict();
 export const emailBody = z.object({ email }).strict();
 
 export const loginBody = z.object({ email, password, captchaToken }).strict();

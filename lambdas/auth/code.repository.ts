@@ -63,6 +63,11 @@ export class CodeRepository {
     return (result.rowCount ?? 0) === 1;
   }
 
+  /** Every outstanding code, link and challenge of a user (a replaced registration). */
+  static async deleteAllForUser(db: Queryable, userId: string): Promise<void> {
+    await db.query('DELETE FROM auth_codes WHERE user_id = $1', [userId]);
+  }
+
   static async purgeExpired(db: Queryable, before: Date): Promise<void> {
     await db.query('DELETE FROM auth_codes WHERE expires_at < $1', [before]);
   }

@@ -16,6 +16,9 @@ import type { ThrottleRow } from './user.repository.ts';
 class FakeRateLimiter implements RateLimiter {
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
   constructor(private readonly clock: ManualClock) {}
+  async reset(policy: RateLimitPolicy, key: string): Promise<void> {
+    this.buckets.delete(`${policy.name}:${key}`);
+  }
   async consume(policy: RateLimitPolicy, key: string, cost = 1): Promise<RateLimitDecision> {
     const id = `${policy.name}:${key}`;
     const now = this.clock.nowMs();

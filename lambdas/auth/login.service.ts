@@ -19,8 +19,11 @@ import { normalisePassword } from './password-policy.ts';
 import type { IssuedSession, SessionService } from './session.service.ts';
 import { SessionRepository } from './session.repository.ts';
 import { UserRepository, type ThrottleRow, type UserRow } from './user.repository.ts';
+import type { RateLimitPolicy } from '../core/ports.ts';
 
 export const MAX_FAILURES = 5;
+/** Prefix of the code subject checked for an email without an account (never a real user id). */
+const UNKNOWN_ACCOUNT_SUBJECT = 'unknown:';
 /** Lockout lasts 1, 2, 4, 8, then 15 minutes: long enough to stop guessing, short enough that a malicious lockout does not keep the owner out for long (and the unlock link ends it at once). */
 export function lockoutSeconds(level: number): number {
   return Math.min(15 * 60, 60 * 2 ** Math.max(0, level - 1));
@@ -97,27 +100,41 @@ export class LoginService {
     return Math.min(100, score);
   }
 
+  /**
+   * Targeted lockout: guesses from anywhere spend the identity's bucket and lockout, so an attacker
+   * trickling wrong passwords from many IPs could keep the owner out. A browser presenting a device
+   * cookie this account issued (it signed in here before) is judged on its own: a per-device bucket
+   * and a per-device lockout (OWASP "device cookies"). A stolen device cookie buys no more than the
+   * identity has: MAX_FAILURES guesses per back-off step, each lockout mailed to the owner.
+   */
+  private async throttleKeyFor(user: UserRow | undefined, deviceToken: string | undefined, identifier: string): Promise<{ key: string; policy: RateLimitPolicy; knownDevice: boolean }> {
+    const deviceId = user && deviceToken ? await this.sessions.knownDeviceId(user.id, deviceToken) : undefined;
+    if (deviceId) return { key: this.deps.box.mac('login-device', deviceId), policy: authRateLimits.loginPerDevice, knownDevice: true };
+    return { key: identifier, policy: authRateLimits.loginPerIdentity, knownDevice: false };
+  }
+
   async login(input: LoginInput, meta: RequestMeta): Promise<LoginOutcome> {
     const email = normaliseEmail(input.email);
     const identifier = this.identifier(email);
-    await limit(this.deps, meta, { ip: authRateLimits.loginPerIp, identity: authRateLimits.loginPerIdentity, identityKey: identifier });
+    const user = await UserRepository.byEmail(this.deps.db, email);
+    const throttleKey = await this.throttleKeyFor(user, input.deviceToken, identifier);
+    await limit(this.deps, meta, { ip: authRateLimits.loginPerIp, identity: throttleKey.policy, identityKey: throttleKey.key });
     const now = this.deps.clock.now();
-    const throttle = freshThrottle(await UserRepository.throttle(this.deps.db, identifier), now);
+    const throttle = freshThrottle(await UserRepository.throttle(this.deps.db, throttleKey.key), now);
     if (throttle?.locked_until && throttle.locked_until > now) throw new AccountLockedError((throttle.locked_until.getTime() - now.getTime()) / 1000);
 
-    const risk = await this.riskScore(throttle, meta, input.deviceToken);
+    const risk = await this.riskScore(throttle, meta, throttleKey.knownDevice ? input.deviceToken : undefined);
     if (captchaRequired(risk)) {
       if (!input.captchaToken) throw new CaptchaRequiredError(this.deps.settings.captchaSiteKey, false);
       if (!(await this.deps.captcha.verify(input.captchaToken, meta.ip ?? ''))) throw new CaptchaRequiredError(this.deps.settings.captchaSiteKey, true);
     }
 
-    const user = await UserRepository.byEmail(this.deps.db, email);
     const password = normalisePassword(input.password);
     let valid = false;
     if (user?.password_hash) valid = await this.deps.hasher.verify(user.password_hash, password);
     else await this.deps.hasher.burn(password); // same work as a real verification
     if (!user || !valid) {
-      await this.recordFailure(identifier, user, meta);
+      await this.recordFailure(throttleKey.key, user, meta);
       throw new InvalidCredentialsError();
     }
     if (!user.email_verified_at) {
@@ -125,7 +142,7 @@ export class LoginService {
       await sendAll(this.deps, [emailTemplates.verifyEmail(email, code)]);
       throw new EmailNotVerifiedError();
     }
-    if (throttle) await UserRepository.clearThrottle(this.deps.db, identifier);
+    if (throttle) await UserRepository.clearThrottle(this.deps.db, throttleKey.key);
     if (this.deps.hasher.needsRehash(user.password_hash!)) {
       await UserRepository.setPassword(this.deps.db, user.id, await this.deps.hasher.hash(password), user.password_changed_at ?? now);
     }
@@ -200,14 +217,24 @@ export class LoginService {
     await sendAll(this.deps, messages);
   }
 
-  /** The emailed unlock link: ends the lockout and forgets the failures. */
+  /**
+   * The emailed unlock link: ends the lockout, forgets the failures and refills the sign-in bucket
+   * of what was locked (identity or device). Otherwise an attacker who drained the bucket would
+   * keep the owner out for its refill time even after the owner proved control of the mailbox.
+   */
   async unlock(token: string, meta: RequestMeta): Promise<void> {
     await limit(this.deps, meta, { ip: authRateLimits.codeCheckPerIp });
-    await this.deps.db.transaction(async (tx) => {
+    const target = await this.deps.db.transaction(async (tx) => {
       const row = await this.codes.consumeSecret(tx, 'unlock', token);
       if (row.target) await UserRepository.clearThrottle(tx, row.target);
       await appendAudit(tx, { actor: row.user_id ?? 'system:auth', action: 'auth.login.unlocked', subject: row.user_id, details: { ip: meta.ip ?? null } }, this.deps.clock.now());
+      return row.target;
     });
+    if (target) {
+      // The key names either an identity or a device; resetting both policies for it is exact.
+      await this.deps.limiter.reset(authRateLimits.loginPerIdentity, target);
+      await this.deps.limiter.reset(authRateLimits.loginPerDevice, target);
+    }
   }
 
   // Password reset --------------------------------------------------------------------------
@@ -229,17 +256,26 @@ export class LoginService {
   /**
    * Sets a new password with the emailed code (single use, 15 minutes) and revokes every session.
    * It never signs the user in, so MFA is never bypassed: the next sign-in asks for it as usual.
+   *
+   * The code is checked first, for known and unknown emails alike (same lookup, same HMAC, same
+   * INVALID_CODE), so the answer and its timing say nothing about whether the address has an
+   * account; the password policy (and its breach check) runs only for a caller holding a valid
+   * code. The code is consumed only once the new password is accepted, so a refused password does
+   * not burn it.
    */
   async confirmPasswordReset(input: { email: string; code: string; newPassword: string }, meta: RequestMeta): Promise<void> {
     const email = normaliseEmail(input.email);
     await limit(this.deps, meta, { ip: authRateLimits.codeCheckPerIp, identity: authRateLimits.codeCheckPerIdentity, identityKey: this.identifier(email) });
     const user = await UserRepository.byEmail(this.deps.db, email);
-    if (!user) throw new InvalidCodeError();
-    // Check the password before the code, so a refused password does not burn the code.
+    // An unknown email checks against an id no code can exist for: the same query and HMAC work.
+    const subject = user?.id ?? `${UNKNOWN_ACCOUNT_SUBJECT}${this.identifier(email)}`;
+    const valid = await this.deps.db.transaction((tx) => this.codes.checkCode(tx, 'reset_password', subject, input.code));
+    if (!user || !valid) throw new InvalidCodeError();
     await this.deps.policy.assertAcceptable(input.newPassword, [email, user.display_name ?? '']);
     const hash = await this.deps.hasher.hash(normalisePassword(input.newPassword));
     const ok = await this.deps.db.transaction(async (tx) => {
       const now = this.deps.clock.now();
+      // Consumed with the change, and checked again: a concurrent confirm may have used it.
       const row = await this.codes.consumeCode(tx, 'reset_password', user.id, input.code);
       if (!row) return false;
       await UserRepository.setPassword(tx, user.id, hash, now);

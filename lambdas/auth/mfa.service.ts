@@ -76,8 +76,15 @@ export class MfaService {
     return this.deps.box.mac(`recovery:${userId}`, normaliseRecoveryCode(code));
   }
 
+  /**
+   * Enrolment needs a step-up (a second factor on this session within 10 minutes; for an account
+   * without MFA that is an emailed or texted code, sendStepUpCode + stepUp): otherwise a stolen
+   * session could enrol the thief's authenticator, and since a password reset never bypasses MFA,
+   * the owner would be locked out for good. Both steps check it, so a step-up that lapses between
+   * them is asked for again.
+   */
   async startEnrollment(caller: Caller): Promise<{ secret: string; otpauthUri: string }> {
-    const { user: me } = await this.sessions.requireSession(caller);
+    const { user: me } = await this.sessions.requireStepUp(caller);
     return this.deps.db.transaction(async (tx) => {
       const user = await UserRepository.byId(tx, me.userId, { forUpdate: true });
       if (!user) throw new ConflictError('Account not found');
@@ -89,9 +96,12 @@ export class MfaService {
     });
   }
 
-  /** Confirms enrolment with a first code; returns the recovery codes, the only time they are shown. */
+  /**
+   * Confirms enrolment with a first code; returns the recovery codes, the only time they are shown.
+   * The owner is told by email, so an enrolment they did not make is noticed at once.
+   */
   async confirmEnrollment(caller: Caller, code: string, meta: RequestMeta): Promise<{ recoveryCodes: string[] }> {
-    const { user: me, session } = await this.sessions.requireSession(caller);
+    const { user: me, session } = await this.sessions.requireStepUp(caller);
     await limit(this.deps, meta, { ip: authRateLimits.codeCheckPerIp, identity: authRateLimits.codeCheckPerIdentity, identityKey: me.userId });
     const result = await this.deps.db.transaction(async (tx) => {
       const now = this.deps.clock.now();
@@ -102,7 +112,7 @@ export class MfaService {
       await MfaRepository.confirm(tx, me.userId, step, now);
       const recoveryCodes = Array.from({ length: RECOVERY_CODE_COUNT }, recoveryCode);
       await MfaRepository.replaceRecoveryCodes(tx, me.userId, recoveryCodes.map((value) => this.recoveryHash(me.userId, value)), now);
-      // Enrolling does not count as a step-up: sensitive changes still ask for a code explicitly.
+      // Enrolling does not renew the step-up: the session keeps the step-up time it had.
       await appendAudit(tx, { actor: me.userId, action: 'auth.mfa.enabled', subject: me.userId, details: { method: 'totp', sessionId: session.id } }, now);
       const user = await UserRepository.byId(tx, me.userId);
       return { recoveryCodes, email: user?.email ?? null };

@@ -63,6 +63,29 @@ export class OneTimeCodes {
     return row;
   }
 
+  /**
+   * Checks the newest live code without consuming it; a wrong guess is counted. For flows that must
+   * validate other input after the code (a refused new password must not burn a valid code).
+   */
+  async checkCode(tx: Transaction, purpose: CodePurpose, userId: string, code: string): Promise<CodeRow | undefined> {
+    const row = await CodeRepository.latestLive(tx, purpose, userId, this.deps.clock.now());
+    // The HMAC is computed whether or not a code exists, so "no such code" costs the same.
+    const given = this.hash(purpose, userId, code.trim());
+    if (!row || row.attempts >= MAX_ATTEMPTS) return undefined;
+    if (!this.deps.box.macEquals(row.code_hash, given)) {
+      await CodeRepository.countAttempt(tx, row.id);
+      return undefined;
+    }
+    return row;
+  }
+
+  /** Counts a wrong guess against the newest live code (the other half of a two-part proof failed). Always undefined. */
+  async countWrongGuess(tx: Transaction, purpose: CodePurpose, userId: string): Promise<undefined> {
+    const row = await CodeRepository.latestLive(tx, purpose, userId, this.deps.clock.now());
+    if (row) await CodeRepository.countAttempt(tx, row.id);
+    return undefined;
+  }
+
   /** An opaque bearer secret (unlock link, MFA challenge, OAuth nonce), found by its HMAC. */
   async issueSecret(tx: Transaction, purpose: CodePurpose, userId: string | null, target: string | null): Promise<string> {
     const now = this.deps.clock.now();

@@ -65,6 +65,11 @@ export class SessionService {
     return this.deps.box.mac('device', token);
   }
 
+  /** The id of the device record this cookie identifies for this account, if any. */
+  async knownDeviceId(userId: string, deviceToken: string): Promise<string | undefined> {
+    return (await SessionRepository.deviceByToken(this.deps.db, userId, this.deviceHash(deviceToken)))?.id;
+  }
+
   /**
    * Creates the session inside the caller's transaction. `stepUp` when a second factor was just
    * used (MFA sign-in), so a sensitive change right after signing in needs no second prompt.

@@ -62,6 +62,25 @@ export class UserRepository {
     return (result.rowCount ?? 0) === 1;
   }
 
+  /**
+   * A new sign-up for an address nobody has verified yet replaces the earlier one's credentials and
+   * profile (pre-registration takeover: the first registrant may not be the mailbox owner). Only
+   * while unverified; false when the account was verified meanwhile.
+   */
+  static async replaceUnverifiedRegistration(db: Queryable, userId: string, registration: { passwordHash: string; roles: readonly Role[]; displayName: string | null; now: Date }): Promise<boolean> {
+    const result = await db.query(
+      `UPDATE users SET password_hash = $2, password_changed_at = $5, roles = $3, display_name = $4
+       WHERE id = $1 AND email_verified_at IS NULL AND status = 'active'`,
+      [userId, registration.passwordHash, registration.roles, registration.displayName, registration.now],
+    );
+    return (result.rowCount ?? 0) === 1;
+  }
+
+  /** Consent proofs of a replaced registration were given by someone else: they go with it. */
+  static async deleteConsents(db: Queryable, userId: string): Promise<void> {
+    await db.query('DELETE FROM consent_records WHERE user_id = $1', [userId]);
+  }
+
   static async markEmailVerified(db: Queryable, userId: string, now: Date): Promise<void> {
     await db.query('UPDATE users SET email_verified_at = COALESCE(email_verified_at, $2) WHERE id = $1', [userId, now]);
   }

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import * as z from 'zod';
-import { ConfigError, awsEnvSchema, baseEnvSchema, configOnce, databaseEnvSchema, parseConfig } from './config.ts';
+import { ConfigError, awsEnvSchema, baseEnvSchema, configOnce, databaseEnvSchema, parseConfig, webOriginsEnvSchema } from './config.ts';
 
 const schema = baseEnvSchema.extend(databaseEnvSchema.shape).extend(awsEnvSchema.shape);
 
@@ -65,5 +65,18 @@ describe('configOnce', () => {
     const first = get();
     expect(get()).toBe(first);
     expect(load).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe('ALLOWED_WEB_ORIGINS', () => {
+  it('parses a comma-separated list into origins as browsers send them', () => {
+    expect(parseConfig(webOriginsEnvSchema, { ALLOWED_WEB_ORIGINS: 'https://rastup.com/, http://localhost:3000' }).ALLOWED_WEB_ORIGINS).toEqual(['https://rastup.com', 'http://localhost:3000']);
+  });
+
+  it('is required and refuses anything that is not an http(s) origin', () => {
+    expect(() => parseConfig(webOriginsEnvSchema, {})).toThrow(/ALLOWED_WEB_ORIGINS/);
+    expect(() => parseConfig(webOriginsEnvSchema, { ALLOWED_WEB_ORIGINS: ' , ' })).toThrow(ConfigError);
+    expect(() => parseConfig(webOriginsEnvSchema, { ALLOWED_WEB_ORIGINS: 'rastup.com' })).toThrow(ConfigError);
+    expect(() => parseConfig(webOriginsEnvSchema, { ALLOWED_WEB_ORIGINS: 'ftp://rastup.com' })).toThrow(ConfigError);
   });
 });

@@ -39,6 +39,28 @@ export const baseEnvSchema = z.object({
   SERVICE_NAME: z.string().min(1).default('rastup'),
 });
 
+/** One browser origin, `scheme://host[:port]`, exactly as a browser sends it in `Origin`. */
+const webOrigin = z
+  .string()
+  .trim()
+  .refine((value) => URL.canParse(value) && ['http:', 'https:'].includes(new URL(value).protocol), 'must be an http(s) origin such as https://app.example.com')
+  .transform((value) => new URL(value).origin);
+
+/**
+ * The web app's origins (comma-separated): Lambdas that serve browsers over REST accept
+ * credentialed cross-origin calls from these only (core/route-router.ts). CDK sets it from the
+ * stage's web base URL; the local stack from the web dev server and its own origin.
+ */
+export const webOriginsEnvSchema = z.object({
+  ALLOWED_WEB_ORIGINS: z
+    .string({ error: 'required (comma-separated origins of the web app)' })
+    .transform((value) => value.split(',').map((item) => item.trim()).filter(Boolean))
+    .pipe(z.array(webOrigin).min(1, 'name at least one origin')),
+});
+
+/** The allow-list, parsed at first use and then kept for the container's life. */
+export const allowedWebOriginsFromEnv = configOnce((): ReadonlySet<string> => new Set(parseConfig(webOriginsEnvSchema).ALLOWED_WEB_ORIGINS));
+
 /** Postgres: a URL locally; in AWS the RDS Proxy endpoint plus a Secrets Manager secret. */
 export const databaseEnvSchema = z.object({
   DATABASE_URL: z.string().url().optional(),

@@ -85,6 +85,20 @@ export class RateLimitedError extends AppError {
   }
 }
 
+/** The request's Content-Type is not one the route accepts (login CSRF: cookie routes take JSON only). */
+export class UnsupportedMediaTypeError extends AppError {
+  readonly code = 'REQUEST.UNSUPPORTED_MEDIA_TYPE';
+  readonly httpStatus = 415;
+  readonly errorType = 'UNSUPPORTED_MEDIA_TYPE';
+}
+
+/** A browser request from an origin outside the allow-list (cross-site request forgery). */
+export class OriginNotAllowedError extends AppError {
+  readonly code = 'REQUEST.ORIGIN_NOT_ALLOWED';
+  readonly httpStatus = 403;
+  readonly errorType = 'FORBIDDEN';
+}
+
 export class PayloadTooLargeError extends AppError {
   readonly code = 'REQUEST.TOO_LARGE';
   readonly httpStatus = 413;

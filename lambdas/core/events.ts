@@ -1,3 +1,5 @@
+import { isIP } from 'node:net';
+
 /**
  * The event shapes Lambdas receive. Kept minimal and typed here so the core needs no
  * `@types/aws-lambda` and the local gateway can construct exactly the same objects.
@@ -69,4 +71,19 @@ export function headerValue(headers: Record<string, string | undefined> | null |
   const lower = name.toLowerCase();
   for (const [key, value] of Object.entries(headers)) if (key.toLowerCase() === lower) return value;
   return undefined;
+}
+
+/**
+ * The client's IP from an `X-Forwarded-For` chain. Each proxy *appends* the address it received
+ * the request from, so only the rightmost entry was written by infrastructure we trust: in AWS the
+ * edge in front of AppSync (CloudFront) appends the viewer's address, and the local gateway does
+ * the same. Everything to its left came from the client and can be forged (`X-Forwarded-For:
+ * 1.2.3.4` from the caller would otherwise pick the rate-limit bucket and the IP recorded in audit
+ * entries). Not an IP address (garbage, an empty entry): undefined, never the raw text.
+ */
+export function clientIpFromForwardedFor(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  const entries = header.split(',').map((entry) => entry.trim());
+  const appended = entries[entries.length - 1];
+  return appended && isIP(appended) ? appended : undefined;
 }

@@ -103,9 +103,19 @@ describe('createFieldRouter', () => {
       expect(ctx.caller).toEqual({ kind: 'anonymous' });
     });
 
-    it('uses the x-correlation-id header, the first forwarded IP and the source', async () => {
-      const ctx = await contextFor(appSyncEvent({ source: { id: 'prf_1' }, request: { headers: { 'X-Correlation-Id': 'req_given', 'x-forwarded-for': '203.0.113.9, 10.0.0.1' } } }));
-      expect(ctx).toMatchObject({ correlationId: 'req_given', sourceIp: '203.0.113.9', source: { id: 'prf_1' } });
+    it('uses the x-correlation-id header, the IP the edge appended (rightmost) and the source', async () => {
+      const ctx = await contextFor(appSyncEvent({ source: { id: 'prf_1' }, request: { headers: { 'X-Correlation-Id': 'req_given', 'x-forwarded-for': '203.0.113.9, 198.51.100.20' } } }));
+      expect(ctx).toMatchObject({ correlationId: 'req_given', sourceIp: '198.51.100.20', source: { id: 'prf_1' } });
+    });
+
+    it('ignores what the client wrote into x-forwarded-for (leftmost entries can be forged)', async () => {
+      // The client sent "X-Forwarded-For: 1.2.3.4"; CloudFront appended the real viewer address.
+      const spoofed = await contextFor(appSyncEvent({ request: { headers: { 'x-forwarded-for': '1.2.3.4, 203.0.113.50' } } }));
+      expect(spoofed.sourceIp).toBe('203.0.113.50');
+      const garbage = await contextFor(appSyncEvent({ request: { headers: { 'x-forwarded-for': '1.2.3.4, not-an-ip' } } }));
+      expect(garbage.sourceIp).toBeUndefined();
+      expect((await contextFor(appSyncEvent({ request: { headers: { 'x-forwarded-for': '2001:db8::7' } } }))).sourceIp).toBe('2001:db8::7');
+      expect((await contextFor(appSyncEvent({ request: { headers: {} } }))).sourceIp).toBeUndefined();
     });
 
     it('generates a request id when no correlation id is sent', async () => {

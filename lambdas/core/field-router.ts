@@ -6,7 +6,7 @@
 import * as z from 'zod';
 import { ValidationError, toPublicError, toResolverError, type ResolverEnvelope } from './errors.ts';
 import type { AppSyncResolverEvent } from './events.ts';
-import { headerValue } from './events.ts';
+import { clientIpFromForwardedFor, headerValue } from './events.ts';
 import { callerFromClaims, type Caller } from './identity.ts';
 import { newId } from './ids.ts';
 import { withLogContext, type Logger } from './log.ts';
@@ -55,7 +55,8 @@ export function createFieldRouter(operations: Record<string, FieldOperation>, lo
           correlationId,
           source: event.source ?? null,
           event,
-          sourceIp: headerValue(event.request?.headers, 'x-forwarded-for')?.split(',')[0]?.trim(),
+          // The entry our edge appended, not the leftmost one the client may have written.
+          sourceIp: clientIpFromForwardedFor(headerValue(event.request?.headers, 'x-forwarded-for')),
         };
         const data = await operation.handle(parsed.data, ctx);
         return { data };

@@ -21,6 +21,8 @@ export interface RateLimitDecision {
 export interface RateLimiter {
   /** Takes `cost` tokens from the bucket `policy.name:key`, atomically. */
   consume(policy: RateLimitPolicy, key: string, cost?: number): Promise<RateLimitDecision>;
+  /** Refills the bucket `policy.name:key` at once (e.g. the owner proved control by an emailed link). */
+  reset(policy: RateLimitPolicy, key: string): Promise<void>;
 }
 
 /** Idempotency records: the first caller of a key claims it; later callers get its stored result. */

@@ -40,6 +40,9 @@ class InMemoryRateLimiter implements RateLimiter {
   readonly consumed: string[] = [];
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
   constructor(private readonly clock: ManualClock) {}
+  async reset(policy: RateLimitPolicy, key: string): Promise<void> {
+    this.buckets.delete(`${policy.name}:${key}`);
+  }
 
   async consume(policy: RateLimitPolicy, key: string, cost = 1): Promise<RateLimitDecision> {
     const id = `${policy.name}:${key}`;
@@ -97,7 +100,7 @@ describe('enforceRateLimits', () => {
   });
 
   it('reports at least one second even for a tiny wait', async () => {
-    const limiter: RateLimiter = { consume: async () => ({ allowed: false, remaining: 0, retryAfterSeconds: 0.01 }) };
+    const limiter: RateLimiter = { consume: async () => ({ allowed: false, remaining: 0, retryAfterSeconds: 0.01 }), reset: async () => undefined };
     expect((await refusal(enforceRateLimits(limiter, [{ policy: fast, key: 'k' }]))).retryAfterSeconds).toBe(1);
   });
 });

@@ -173,6 +173,76 @@ describe('createRouteRouter', () => {
   });
 });
 
+describe('browser policy (CSRF and CORS)', () => {
+  const allowed = new Set(['https://app.example', 'http://localhost:3000']);
+  const seen = vi.fn();
+  const routes = [
+    route({ method: 'POST', path: '/login', body: z.object({ email: z.string() }), handle: (ctx) => { seen(ctx.body); return jsonResult(200, { ok: true }, { cookies: ['rt=1; Path=/'] }); } }),
+    route({ method: 'POST', path: '/refresh', handle: () => jsonResult(200, { ok: true }) }),
+    route({ method: 'GET', path: '/keys', checkOrigin: false, handle: () => jsonResult(200, { keys: [] }) }),
+    route({ method: 'POST', path: '/hook', accepts: ['application/json', 'application/x-www-form-urlencoded'], body: z.object({ a: z.string() }), handle: (ctx) => jsonResult(200, ctx.body) }),
+  ];
+  const router = createRouteRouter(routes, { logger, accepts: ['application/json'], allowedOrigins: () => allowed });
+  const post = (path: string, headers: Record<string, string>, body: string | null = '{"email":"a@b.co"}') => router(apiEvent({ httpMethod: 'POST', path, headers, body }));
+
+  it('refuses a form-encoded body with 415 before the handler runs (a cross-site HTML form cannot send JSON)', async () => {
+    seen.mockClear();
+    const form = await post('/login', { 'content-type': 'application/x-www-form-urlencoded' }, 'email=a%40b.co');
+    expect(form.statusCode).toBe(415);
+    expect(bodyOf(form).error).toMatchObject({ code: 'REQUEST.UNSUPPORTED_MEDIA_TYPE', details: { accepts: ['application/json'] } });
+    expect(form.multiValueHeaders).toBeUndefined();
+    for (const type of ['text/plain', 'multipart/form-data; boundary=x']) expect((await post('/login', { 'content-type': type })).statusCode).toBe(415);
+    expect(seen).not.toHaveBeenCalled();
+    expect((await post('/login', { 'Content-Type': 'application/json; charset=utf-8' })).statusCode).toBe(200);
+  });
+
+  it('requires the JSON type even for a route without a body (a no-cors POST carries none)', async () => {
+    expect((await post('/refresh', {}, null)).statusCode).toBe(415);
+    expect((await post('/refresh', { 'content-type': 'application/json' }, null)).statusCode).toBe(200);
+  });
+
+  it('lets a route widen the policy, and leaves GET alone', async () => {
+    expect((await post('/hook', { 'content-type': 'application/x-www-form-urlencoded' }, 'a=1')).statusCode).toBe(200);
+    expect((await router(apiEvent({ path: '/keys' }))).statusCode).toBe(200);
+  });
+
+  it('refuses a cross-origin request with 403 and no CORS headers, whatever its content type', async () => {
+    seen.mockClear();
+    const evil = await post('/login', { 'content-type': 'application/json', origin: 'https://evil.example' });
+    expect(evil.statusCode).toBe(403);
+    expect(bodyOf(evil).error.code).toBe('REQUEST.ORIGIN_NOT_ALLOWED');
+    expect(evil.headers).not.toHaveProperty('access-control-allow-origin');
+    expect(evil.multiValueHeaders).toBeUndefined();
+    expect((await post('/login', { 'content-type': 'application/json', origin: 'null' })).statusCode).toBe(403);
+    // A look-alike of an allowed origin is another origin.
+    expect((await post('/login', { 'content-type': 'application/json', origin: 'https://app.example.evil.example' })).statusCode).toBe(403);
+    expect(seen).not.toHaveBeenCalled();
+    // A route may opt out (public documents any page may read).
+    expect((await router(apiEvent({ path: '/keys', headers: { origin: 'https://evil.example' } }))).statusCode).toBe(200);
+  });
+
+  it('answers an allowed origin with credentialed CORS headers, errors included; no Origin (server, app, email link) passes', async () => {
+    const ok = await post('/login', { 'content-type': 'application/json', Origin: 'http://localhost:3000' });
+    expect(ok.statusCode).toBe(200);
+    expect(ok.headers).toMatchObject({ 'access-control-allow-origin': 'http://localhost:3000', 'access-control-allow-credentials': 'true', vary: 'Origin' });
+    expect(ok.headers?.['access-control-expose-headers']).toContain('retry-after');
+    const refused = await post('/login', { 'content-type': 'text/plain', origin: 'https://app.example' });
+    expect(refused.statusCode).toBe(415);
+    expect(refused.headers?.['access-control-allow-origin']).toBe('https://app.example');
+    const noOrigin = await post('/login', { 'content-type': 'application/json' });
+    expect(noOrigin.statusCode).toBe(200);
+    expect(noOrigin.headers).not.toHaveProperty('access-control-allow-origin');
+    expect(noOrigin.headers?.vary).toBe('Origin');
+  });
+
+  it('keeps the old behaviour for routers without a policy (form bodies parsed, any origin)', async () => {
+    const legacy = createRouteRouter([route({ method: 'POST', path: '/x', body: z.object({ a: z.string() }), handle: (ctx) => jsonResult(200, ctx.body) })], { logger });
+    const answer = await legacy(apiEvent({ httpMethod: 'POST', path: '/x', body: 'a=1', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'https://evil.example' } }));
+    expect(answer.statusCode).toBe(200);
+    expect(answer.headers).not.toHaveProperty('access-control-allow-origin');
+  });
+});
+
 describe('parseCookies', () => {
   it('keeps the first value of a repeated name and skips parts without "="', () => {
     expect(parseCookies('a=1; flag; b = two ; a=3')).toEqual({ a: '1', b: 'two' });

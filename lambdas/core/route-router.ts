@@ -2,9 +2,20 @@
  * Routes API Gateway (REST, proxy integration) events to typed operations. Each route declares
  * zod schemas for its body and query; the router answers 404/405 for unknown paths and methods,
  * 400 for malformed JSON, and maps thrown AppErrors to status + JSON body in one place.
+ *
+ * Browser policy (cross-site request forgery, CORS), per router with per-route overrides:
+ *  - `accepts`: the Content-Types a request body may have (415 otherwise). A cross-site HTML form
+ *    can only send form-encoded, multipart or text/plain bodies without a CORS preflight, so a route
+ *    that accepts JSON only cannot be driven by one.
+ *  - `allowedOrigins` + `checkOrigin`: a request whose `Origin` is not in the allow-list is refused
+ *    (403) before anything runs; browsers send `Origin` on every cross-origin request and on every
+ *    POST. Requests without `Origin` (servers, mobile apps, links followed from an email) pass.
+ *  - answers to an allowed origin carry the CORS headers with credentials, so the web app can
+ *    read them with cookies (`fetch(..., { credentials: 'include' })`). API Gateway answers the
+ *    preflight (OPTIONS) itself, for the same origins (infra/cdk/stacks/api.stack.ts).
  */
 import * as z from 'zod';
-import { ValidationError, toHttpError, toPublicError } from './errors.ts';
+import { OriginNotAllowedError, UnsupportedMediaTypeError, ValidationError, toHttpError, toPublicError } from './errors.ts';
 import type { ApiGatewayProxyEvent, ApiGatewayProxyResult } from './events.ts';
 import { headerValue } from './events.ts';
 import type { Caller } from './identity.ts';
@@ -13,6 +24,12 @@ import { withLogContext, type Logger } from './log.ts';
 import { zodIssues } from './field-router.ts';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/** Request body media types the router can parse. */
+export type BodyMediaType = 'application/json' | 'application/x-www-form-urlencoded';
+
+/** Methods without a request body: no Content-Type policy applies to them. */
+const BODYLESS_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 export interface HttpResult {
   readonly status: number;
@@ -40,6 +57,10 @@ export interface RouteDefinition<BS extends z.ZodType = z.ZodType, QS extends z.
   readonly path: string;
   readonly body?: BS;
   readonly query?: QS;
+  /** Overrides the router's `accepts` for this route. */
+  readonly accepts?: readonly BodyMediaType[];
+  /** Overrides the router's `checkOrigin` for this route (e.g. false for public discovery documents). */
+  readonly checkOrigin?: boolean;
   readonly handle: (ctx: RouteContext<z.infer<BS>, z.infer<QS>>) => Promise<HttpResult> | HttpResult;
 }
 
@@ -102,8 +123,8 @@ export function jsonResult(status: number, body: unknown, extra: Pick<HttpResult
   return { status, body, ...extra };
 }
 
-function toProxyResult(result: HttpResult, correlationId: string): ApiGatewayProxyResult {
-  const headers: Record<string, string> = { ...JSON_HEADERS, 'x-correlation-id': correlationId, ...(result.headers ?? {}) };
+function toProxyResult(result: HttpResult, correlationId: string, cors: Record<string, string> = {}): ApiGatewayProxyResult {
+  const headers: Record<string, string> = { ...JSON_HEADERS, 'x-correlation-id': correlationId, ...(result.headers ?? {}), ...cors };
   const out: ApiGatewayProxyResult = {
     statusCode: result.status,
     headers,
@@ -117,6 +138,43 @@ export interface RouteRouterOptions {
   readonly logger: Logger;
   /** Establishes the caller from the event (e.g. verifies a bearer token); anonymous when absent. */
   readonly authenticate?: (event: ApiGatewayProxyEvent) => Promise<Caller>;
+  /**
+   * Content-Types a request body may have on routes that do not say otherwise. Unset: JSON, or
+   * form-encoded when the request says so (for routes that HTML forms or mail clients post to).
+   */
+  readonly accepts?: readonly BodyMediaType[];
+  /**
+   * Browser origins (`scheme://host[:port]`) allowed to call with credentials. A function, read at
+   * the first request, so configuration is parsed once per container and fails loudly there.
+   */
+  readonly allowedOrigins?: () => ReadonlySet<string>;
+  /** Whether routes refuse an `Origin` outside `allowedOrigins` unless they say otherwise (default: true when `allowedOrigins` is set). */
+  readonly checkOrigin?: boolean;
+}
+
+/** What the web app may read from a credentialed answer besides the CORS-safelisted headers. */
+const EXPOSED_HEADERS = 'retry-after, x-correlation-id';
+
+/** CORS headers for an allowed origin; `Vary: Origin` whenever the answer depends on it (caches). */
+function corsHeaders(event: ApiGatewayProxyEvent, options: RouteRouterOptions): Record<string, string> {
+  if (!options.allowedOrigins) return {};
+  const origin = headerValue(event.headers, 'origin');
+  if (!origin || !options.allowedOrigins().has(origin)) return { vary: 'Origin' };
+  return { 'access-control-allow-origin': origin, 'access-control-allow-credentials': 'true', 'access-control-expose-headers': EXPOSED_HEADERS, vary: 'Origin' };
+}
+
+/** Refuses a browser request from an origin outside the allow-list, before anything else runs. */
+function enforceOrigin(definition: RouteDefinition, event: ApiGatewayProxyEvent, options: RouteRouterOptions): void {
+  const check = definition.checkOrigin ?? options.checkOrigin ?? Boolean(options.allowedOrigins);
+  if (!check) return;
+  const origin = headerValue(event.headers, 'origin');
+  if (origin === undefined) return;
+  // `Origin: null` (sandboxed frames, some redirects) is never on the list, so it is refused too.
+  if (!options.allowedOrigins?.().has(origin)) throw new OriginNotAllowedError('Cross-origin request refused');
+}
+
+function mediaTypeOf(event: ApiGatewayProxyEvent): string | undefined {
+  return headerValue(event.headers, 'content-type')?.split(';')[0]?.trim().toLowerCase() || undefined;
 }
 
 export function createRouteRouter(definitions: readonly RouteDefinition[], options: RouteRouterOptions) {
@@ -125,7 +183,9 @@ export function createRouteRouter(definitions: readonly RouteDefinition[], optio
   return async function handleApiGatewayEvent(event: ApiGatewayProxyEvent): Promise<ApiGatewayProxyResult> {
     const correlationId = headerValue(event.headers, 'x-correlation-id') ?? event.requestContext?.requestId ?? newId('request');
     return withLogContext({ correlationId, route: `${event.httpMethod} ${event.path}` }, async () => {
+      let cors: Record<string, string> = {};
       try {
+        cors = corsHeaders(event, options);
         let pathMatched = false;
         for (const candidate of routes) {
           const match = candidate.pattern.exec(event.path);
@@ -135,19 +195,20 @@ export function createRouteRouter(definitions: readonly RouteDefinition[], optio
           const params: Record<string, string> = {};
           candidate.paramNames.forEach((name, index) => (params[name] = decodePathSegment(match[index + 1]!)));
           const result = await invoke(candidate.definition, event, params, correlationId, options);
-          return toProxyResult(result, correlationId);
+          return toProxyResult(result, correlationId, cors);
         }
         const status = pathMatched ? 405 : 404;
         return toProxyResult(
           { status, body: { error: { code: pathMatched ? 'REQUEST.METHOD_NOT_ALLOWED' : 'RESOURCE.NOT_FOUND', message: pathMatched ? 'Method not allowed' : 'Not found', requestId: correlationId } } },
           correlationId,
+          cors,
         );
       } catch (error) {
         const pub = toPublicError(error);
         if (pub.httpStatus >= 500) logger.error('route failed', { errorCode: pub.code, error });
         else logger.info('route refused', { errorCode: pub.code, status: pub.httpStatus });
         const http = toHttpError(error, correlationId);
-        return toProxyResult({ status: http.status, body: http.body, headers: http.headers }, correlationId);
+        return toProxyResult({ status: http.status, body: http.body, headers: http.headers }, correlationId, cors);
       }
     });
   };
@@ -160,11 +221,18 @@ async function invoke(
   correlationId: string,
   options: RouteRouterOptions,
 ): Promise<HttpResult> {
+  enforceOrigin(definition, event, options);
+  const accepts = definition.accepts ?? options.accepts;
+  const mediaType = mediaTypeOf(event);
+  if (accepts && !BODYLESS_METHODS.has(event.httpMethod.toUpperCase()) && !(accepts as readonly string[]).includes(mediaType ?? '')) {
+    // Strict even for an empty body: a POST without `Content-Type: application/json` is exactly
+    // what a cross-site form or a no-cors fetch can send without a preflight.
+    throw new UnsupportedMediaTypeError(`Send the body as ${accepts.join(' or ')}`, { accepts: [...accepts] });
+  }
   let rawBody: unknown = undefined;
   if (definition.body) {
     const text = event.body ? (event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body) : '';
-    const contentType = headerValue(event.headers, 'content-type') ?? '';
-    if (contentType.includes('application/x-www-form-urlencoded')) {
+    if (mediaType === 'application/x-www-form-urlencoded') {
       rawBody = Object.fromEntries(new URLSearchParams(text));
     } else {
       try {

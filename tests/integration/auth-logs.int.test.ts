@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { stackInfo } from '../support/clients.ts';
-import { AuthClient, CONSENTS, gql, latestCode, mailbox, registeredUser, strongPassword, totp, uniqueEmail } from '../support/auth-client.ts';
+import { AuthClient, CONSENTS, gql, latestCode, mailbox, registeredUser, stepUpByEmail, strongPassword, totp, uniqueEmail } from '../support/auth-client.ts';
 
 describe('logs', () => {
   it('never contain the passwords, codes, tokens or secrets used in the flows', async () => {
@@ -31,7 +31,8 @@ describe('logs', () => {
     for (const answer of await Promise.all(tabs.map((tab) => tab.post('/auth/token/refresh')))) remember(answer.body?.accessToken);
     remember(...tabs.map((tab) => tab.cookies.get('__Host-rastup_rt')));
 
-    // MFA enrolment, secret, recovery codes, step-up.
+    // MFA enrolment (after an emailed step-up, whose token is a secret too), secret, recovery codes, step-up.
+    remember(await stepUpByEmail(accessToken, email), await latestCode(email, 'auth.step_up'));
     const enrolment = (await gql(accessToken, 'mutation { startTotpEnrollment { secret otpauthUri } }')).body.data.startTotpEnrollment;
     remember(enrolment.secret);
     const codes = (await gql(accessToken, 'mutation($c: String!) { confirmTotpEnrollment(code: $c) { recoveryCodes } }', { c: totp(enrolment.secret) })).body.data.confirmTotpEnrollment.recoveryCodes;
@@ -57,6 +58,9 @@ describe('logs', () => {
     const leaked = `Leak-${randomUUID()}`;
     remember(leaked);
     await new AuthClient().post('/auth/login', { email: 'not-an-email', password: leaked });
+    // Refused before parsing (415 form body, 403 foreign origin): the body is not echoed either.
+    await new AuthClient().post('/auth/login', `email=${encodeURIComponent(email)}&password=${leaked}`, { 'content-type': 'application/x-www-form-urlencoded' });
+    await new AuthClient().post('/auth/login', { email, password: leaked }, { origin: 'https://evil.example' });
 
     // Give the async log writes a moment, then read every line written so far.
     await new Promise((resolve) => setTimeout(resolve, 200));

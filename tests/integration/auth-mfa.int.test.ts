@@ -4,16 +4,18 @@
  * factor, aliased attempts counted one by one, reset codes single use and never bypassing MFA.
  */
 import { describe, expect, it } from 'vitest';
-import { AuthClient, gql, latestCode, registeredUser, strongPassword, totp } from '../support/auth-client.ts';
+import { AuthClient, enrolTotp as enrolWithStepUp, gql, latestCode, registeredUser, signIn, strongPassword, totp } from '../support/auth-client.ts';
 
-async function enrolTotp(accessToken: string) {
-  const started = await gql(accessToken, 'mutation { startTotpEnrollment { secret otpauthUri } }');
-  const { secret, otpauthUri } = started.body.data.startTotpEnrollment;
-  expect(otpauthUri).toMatch(/^otpauth:\/\/totp\/RastUp:.+\?.*secret=/);
-  expect(otpauthUri).toContain('issuer=RastUp');
-  const confirmed = await gql(accessToken, 'mutation($code: String!) { confirmTotpEnrollment(code: $code) { recoveryCodes } }', { code: totp(secret) });
-  expect(confirmed.body.errors).toBeUndefined();
-  return { secret, recoveryCodes: confirmed.body.data.confirmTotpEnrollment.recoveryCodes as string[] };
+/**
+ * Enrols TOTP from a second browser session (enrolment needs a step-up, auth-mfa-enrolment), so
+ * the caller's own session stays without a second factor for the step-up checks below.
+ */
+async function enrolTotp(email: string, password: string) {
+  const { accessToken } = await signIn(email, password);
+  const enrolled = await enrolWithStepUp(accessToken, email);
+  expect(enrolled.otpauthUri).toMatch(/^otpauth:\/\/totp\/RastUp:.+\?.*secret=/);
+  expect(enrolled.otpauthUri).toContain('issuer=RastUp');
+  return enrolled;
 }
 
 /** A code for the next time step: the current one was spent (each step is accepted once). */
@@ -24,7 +26,7 @@ function nextStepCode(secret: string): string {
 describe('TOTP enrolment and MFA sign-in', () => {
   it('enrols with an otpauth URI, then sign-in asks for the code and amr says otp', async () => {
     const { accessToken, email, password } = await registeredUser();
-    const { secret, recoveryCodes } = await enrolTotp(accessToken);
+    const { secret, recoveryCodes } = await enrolTotp(email, password);
     expect(recoveryCodes).toHaveLength(10);
     expect(new Set(recoveryCodes).size).toBe(10);
     expect((await gql(accessToken, '{ me { mfaEnabled } }')).body.data.me.mfaEnabled).toBe(true);
@@ -48,8 +50,8 @@ describe('TOTP enrolment and MFA sign-in', () => {
   });
 
   it('accepts each recovery code once', async () => {
-    const { accessToken, email, password } = await registeredUser();
-    const { recoveryCodes } = await enrolTotp(accessToken);
+    const { email, password } = await registeredUser();
+    const { recoveryCodes } = await enrolTotp(email, password);
     const client = new AuthClient();
     const login = async () => (await client.post('/auth/login', { email, password })).body.mfaToken as string;
     const used = await client.post('/auth/mfa/verify', { mfaToken: await login(), method: 'recovery_code', code: recoveryCodes[0]!.toLowerCase() });
@@ -64,7 +66,7 @@ describe('step-up', () => {
 
   it('refuses a protected mutation without a fresh second factor and accepts it with one (TOTP)', async () => {
     const { accessToken, email, password } = await registeredUser();
-    const { secret } = await enrolTotp(accessToken);
+    const { secret } = await enrolTotp(email, password);
     // This session signed in with a password only: no second factor yet.
     const refused = await gql(accessToken, changePassword, { input: { currentPassword: password, newPassword: strongPassword() } });
     expect(refused.body.data).toBeNull();
@@ -110,7 +112,7 @@ describe('step-up', () => {
 
   it('disabling MFA needs step-up; an MFA sign-in counts as one', async () => {
     const { accessToken, email, password } = await registeredUser();
-    const { secret } = await enrolTotp(accessToken);
+    const { secret } = await enrolTotp(email, password);
     expect((await gql(accessToken, 'mutation { disableMfa }')).body.errors[0].errorType).toBe('STEP_UP_REQUIRED');
     const client = new AuthClient();
     const first = await client.post('/auth/login', { email, password });
@@ -146,8 +148,8 @@ describe('password reset by emailed code', () => {
   });
 
   it('never bypasses MFA: after a reset, sign-in still asks for the second factor', async () => {
-    const { accessToken, email } = await registeredUser();
-    await enrolTotp(accessToken);
+    const { email, password } = await registeredUser();
+    await enrolTotp(email, password);
     const reset = new AuthClient();
     await reset.post('/auth/password/reset/request', { email });
     const code = await latestCode(email, 'auth.reset_password');

@@ -53,13 +53,14 @@ describe('sign-up and email verification', () => {
   it('refuses a wrong verification code, and the right one only once', async () => {
     const client = new AuthClient();
     const email = uniqueEmail();
-    await client.post('/auth/signup', { email, password: strongPassword(), consents: CONSENTS });
+    const password = strongPassword();
+    await client.post('/auth/signup', { email, password, consents: CONSENTS });
     const code = await latestCode(email, 'auth.verify_email');
-    const wrong = await client.post('/auth/verify-email', { email, code: code === '000000' ? '111111' : '000000' });
+    const wrong = await client.post('/auth/verify-email', { email, code: code === '000000' ? '111111' : '000000', password });
     expect(wrong.status).toBe(400);
     expect(wrong.body.error.code).toBe('AUTH.INVALID_CODE');
-    expect((await client.post('/auth/verify-email', { email, code })).status).toBe(200);
-    expect((await client.post('/auth/verify-email', { email, code })).status).toBe(400);
+    expect((await client.post('/auth/verify-email', { email, code, password })).status).toBe(200);
+    expect((await client.post('/auth/verify-email', { email, code, password })).status).toBe(400);
   });
 
   it('requires the current terms and privacy versions', async () => {

@@ -12,7 +12,7 @@ import { callerFromClaims } from '../../lambdas/core/identity.ts';
 import { STEP_UP_MAX_AGE_SECONDS, requireRecentStepUp } from '../../lambdas/core/step-up.ts';
 import { createOidcVerifier } from '../../infra/local/gateway/oidc-verifier.ts';
 import { stackInfo } from '../support/clients.ts';
-import { AuthClient, gql, latestCode, registeredUser, totp } from '../support/auth-client.ts';
+import { AuthClient, enrolTotp, gql, latestCode, registeredUser, signIn, totp } from '../support/auth-client.ts';
 
 /** A stand-in payouts domain: "change payout destination" needs a second factor in the last 10 minutes. */
 async function changePayoutDestination(accessToken: string, clock: Clock = systemClock): Promise<string> {
@@ -58,9 +58,9 @@ describe('step-up claim for other domains', () => {
 
   it('is set by an MFA sign-in (TOTP), which is a second factor just now', async () => {
     const { accessToken, email, password, userId } = await registeredUser();
-    const { secret } = (await gql(accessToken, 'mutation { startTotpEnrollment { secret } }')).body.data.startTotpEnrollment;
-    expect((await gql(accessToken, 'mutation($c: String!) { confirmTotpEnrollment(code: $c) { recoveryCodes } }', { c: totp(secret) })).body.errors).toBeUndefined();
-    // Enrolment is not a step-up (docs/auth.md): the enrolling session's token still lacks the claim.
+    // Enrolment itself needs a step-up (here an emailed code on a second session).
+    const { secret } = await enrolTotp((await signIn(email, password)).accessToken, email);
+    // This session never proved a second factor: its token lacks the claim.
     await expect(changePayoutDestination(accessToken)).rejects.toThrow(StepUpRequiredError);
 
     const browser = new AuthClient();

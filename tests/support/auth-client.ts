@@ -155,18 +155,70 @@ export async function registeredUser(options: { role?: 'client' | 'provider' | '
   const signUp = await client.post('/auth/signup', { email, password, consents: CONSENTS, ...(options.role ? { role: options.role } : {}) });
   if (signUp.status !== 202) throw new Error(`signup failed: ${signUp.status} ${signUp.text}`);
   const code = await latestCode(email, 'auth.verify_email');
-  const verified = await client.post('/auth/verify-email', { email, code });
+  const verified = await client.post('/auth/verify-email', { email, code, password });
   if (verified.status !== 200) throw new Error(`verify failed: ${verified.status} ${verified.text}`);
   const login = await client.post('/auth/login', { email, password });
   if (login.status !== 200 || !login.body.accessToken) throw new Error(`login failed: ${login.status} ${login.text}`);
   return { client, email, password, accessToken: login.body.accessToken as string, userId: login.body.userId as string, sessionId: login.body.sessionId as string };
 }
 
-export async function gql(accessToken: string, query: string, variables: Record<string, unknown> = {}, ip?: string): Promise<{ status: number; body: any }> {
-  const response = await fetch(stackInfo().endpoints.graphqlUrl, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${accessToken}`, ...(ip ? { 'x-forwarded-for': ip } : {}) },
-    body: JSON.stringify({ query, variables }),
+/**
+ * A GraphQL call from its own loopback address (like AuthClient): the gateway appends the socket
+ * address to X-Forwarded-For as CloudFront does, and that is the IP the auth domain rate-limits.
+ * Pass `ip` to make several calls from one address; `headers` are sent as given (e.g. a forged
+ * X-Forwarded-For, which must not matter).
+ */
+export async function gql(accessToken: string, query: string, variables: Record<string, unknown> = {}, ip: string = randomLoopbackIp(), headers: Record<string, string> = {}): Promise<{ status: number; body: any }> {
+  const payload = JSON.stringify({ query, variables });
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      stackInfo().endpoints.graphqlUrl,
+      { method: 'POST', localAddress: ip, headers: { 'content-type': 'application/json', authorization: `Bearer ${accessToken}`, ...headers } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => {
+          try {
+            resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) });
+          } catch (error) {
+            reject(error);
+          }
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(payload);
   });
-  return { status: response.status, body: await response.json() };
+}
+
+/** Mutation.stepUp with an emailed code on the session of `accessToken`; returns the fresh token. */
+export async function stepUpByEmail(accessToken: string, email: string): Promise<string> {
+  const sent = await gql(accessToken, 'mutation { sendStepUpCode(channel: EMAIL) }');
+  if (sent.body.errors) throw new Error(`sendStepUpCode failed: ${JSON.stringify(sent.body.errors)}`);
+  const code = await latestCode(email, 'auth.step_up');
+  const stepped = await gql(accessToken, 'mutation($input: StepUpInput!) { stepUp(input: $input) { accessToken } }', { input: { method: 'EMAIL_CODE', code } });
+  if (stepped.body.errors) throw new Error(`stepUp failed: ${JSON.stringify(stepped.body.errors)}`);
+  return stepped.body.data.stepUp.accessToken as string;
+}
+
+/**
+ * Enrols TOTP the way the web app does: step up (email code) first, then start and confirm with a
+ * code from the authenticator. Steps up the session of `accessToken`.
+ */
+export async function enrolTotp(accessToken: string, email: string): Promise<{ secret: string; otpauthUri: string; recoveryCodes: string[] }> {
+  await stepUpByEmail(accessToken, email);
+  const started = await gql(accessToken, 'mutation { startTotpEnrollment { secret otpauthUri } }');
+  if (started.body.errors) throw new Error(`startTotpEnrollment failed: ${JSON.stringify(started.body.errors)}`);
+  const { secret, otpauthUri } = started.body.data.startTotpEnrollment as { secret: string; otpauthUri: string };
+  const confirmed = await gql(accessToken, 'mutation($code: String!) { confirmTotpEnrollment(code: $code) { recoveryCodes } }', { code: totp(secret) });
+  if (confirmed.body.errors) throw new Error(`confirmTotpEnrollment failed: ${JSON.stringify(confirmed.body.errors)}`);
+  return { secret, otpauthUri, recoveryCodes: confirmed.body.data.confirmTotpEnrollment.recoveryCodes as string[] };
+}
+
+/** A fresh password session for an existing account (a second browser); its own access token. */
+export async function signIn(email: string, password: string): Promise<{ client: AuthClient; accessToken: string }> {
+  const client = new AuthClient();
+  const login = await client.post('/auth/login', { email, password });
+  if (login.status !== 200 || !login.body.accessToken) throw new Error(`login failed: ${login.status} ${login.text}`);
+  return { client, accessToken: login.body.accessToken as string };
 }

@@ -4,9 +4,10 @@
  * partner API, and one regional WAF web ACL in front of both.
  */
 import { join } from 'node:path';
-import { Aws, type CfnElement, Expiration, Fn, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { Aws, type CfnElement, Duration, Expiration, Fn, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import {
   AccessLogFormat,
+  Cors,
   EndpointType,
   LambdaIntegration,
   LogGroupLogDestination,
@@ -53,6 +54,11 @@ export const oidcAudience = 'rastup-api';
 /** Routes under this prefix form the partner API: they require a usage-plan API key. */
 export const partnerPrefix = '/v1';
 
+/** Browser origins allowed to call the REST API with credentials: the stage's web app. */
+export function restWebOrigins(config: Pick<StageConfig, 'webBaseUrl'>): readonly string[] {
+  return [new URL(config.webBaseUrl).origin];
+}
+
 export interface ApiStackProps extends StackProps {
   readonly config: StageConfig;
   readonly vpc: IVpc;
@@ -96,6 +102,10 @@ export class ApiStack extends Stack {
     const routes = props.restRoutes ?? routeDefinitions;
 
     // ---- REST API (created first: its URL is the default OIDC issuer) ---------------------------
+    // The web app calls the cookie routes (/auth/*) cross-origin with credentials: API Gateway
+    // answers the preflight for its origin only, and the Lambdas check `Origin` against the same
+    // list and add the CORS headers to their answers (core/route-router.ts).
+    const webOrigins = restWebOrigins(config);
     const accessLogs = new LogGroup(this, 'RestAccessLogs', { retention: config.logRetention, removalPolicy: config.statefulRemovalPolicy });
     this.restApi = new RestApi(this, 'Rest', {
       restApiName: `rastup-${config.stage}`,
@@ -114,6 +124,13 @@ export class ApiStack extends Stack {
         dataTraceEnabled: false,
         accessLogDestination: new LogGroupLogDestination(accessLogs),
         accessLogFormat: AccessLogFormat.jsonWithStandardFields(),
+      },
+      defaultCorsPreflightOptions: {
+        allowOrigins: [...webOrigins],
+        allowCredentials: true,
+        allowMethods: Cors.ALL_METHODS,
+        allowHeaders: ['Content-Type', 'Authorization', 'X-Api-Key', 'X-Correlation-Id', 'Idempotency-Key'],
+        maxAge: Duration.minutes(10),
       },
     });
     const publicBaseUrl =
@@ -158,6 +175,8 @@ export class ApiStack extends Stack {
     const integrations = new Map<string, LambdaIntegration>();
     for (const route of routes) {
       const fn = functionFor(route.domain);
+      // Functions serving REST refuse other browser origins (config: lambdas/core/config.ts).
+      if (!integrations.has(route.domain)) fn.addEnvironment('ALLOWED_WEB_ORIGINS', webOrigins.join(','));
       let integration = integrations.get(route.domain);
       if (!integration) {
         integration = new LambdaIntegration(fn.fn, { allowTestInvoke: false });

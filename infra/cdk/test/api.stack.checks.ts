@@ -158,6 +158,28 @@ export function registerApiStackChecks(): void {
     });
 
     describe('api stack: REST and WAF', () => {
+      it('lets only the web app call REST from a browser: ALLOWED_WEB_ORIGINS on REST functions, preflight with credentials', () => {
+        for (const domain of ['auth', 'profiles']) expect(functionEnv(prod, domain).ALLOWED_WEB_ORIGINS, domain).toBe('https://rastup.com');
+        // A function serving no REST route gets no allow-list.
+        expect(functionEnv(prod, 'platform')).not.toHaveProperty('ALLOWED_WEB_ORIGINS');
+        const dev = synthStage('dev');
+        expect(functionEnv(dev, 'auth').ALLOWED_WEB_ORIGINS).toBe('https://dev.rastup.com');
+
+        const preflights = Object.values(resourcesOf(prod.templates.api, 'AWS::ApiGateway::Method'))
+          .map((method) => method.Properties as any)
+          .filter((method) => method.HttpMethod === 'OPTIONS');
+        // The root, and each REST prefix with its {proxy+}.
+        expect(preflights.length).toBeGreaterThanOrEqual(1 + 2 * 3);
+        for (const method of preflights) {
+          expect(method.AuthorizationType).toBe('NONE');
+          expect(method.Integration.Type).toBe('MOCK');
+          const headers = method.Integration.IntegrationResponses[0].ResponseParameters;
+          expect(headers['method.response.header.Access-Control-Allow-Origin']).toBe("'https://rastup.com'");
+          expect(headers['method.response.header.Access-Control-Allow-Credentials']).toBe("'true'");
+          expect(headers['method.response.header.Access-Control-Allow-Headers']).toContain('Content-Type');
+        }
+      });
+
       it('throttles the stage and traces and logs access without bodies', () => {
         prod.templates.api.hasResourceProperties('AWS::ApiGateway::Stage', {
           StageName: 'prod',

@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { notifierEnvSchema } from '../../../lambdas/adapters/notifier-from-env.ts';
 import { resolveSecretEnv, type SecretsManagerLike } from '../../../lambdas/adapters/secret-env.ts';
 import { authConfig, authSecretVariables } from '../../../lambdas/auth/auth.config.ts';
-import { awsEnvSchema, ConfigError, databaseEnvSchema, parseConfig } from '../../../lambdas/core/config.ts';
+import { awsEnvSchema, ConfigError, databaseEnvSchema, parseConfig, webOriginsEnvSchema } from '../../../lambdas/core/config.ts';
 import { mediaEnvSchema } from '../../../lambdas/media/media.config.ts';
 import { profilesEnvSchema } from '../../../lambdas/profiles/profiles.config.ts';
 import { secrets, type SecretSpec } from '../../definitions/secrets.ts';
@@ -34,7 +34,7 @@ const required = (name: string) => (env: Env) => {
 const configByEntry: Record<string, { readonly secretVariables?: readonly string[]; readonly parsers: readonly ((env: Env) => unknown)[] }> = {
   'lambdas/auth/auth.handler.ts': {
     secretVariables: authSecretVariables,
-    parsers: [authConfig, (env) => parseConfig(notifierEnvSchema, env), database, (env) => parseConfig(awsEnvSchema, env), required(controlTable.envVar)],
+    parsers: [authConfig, (env) => parseConfig(notifierEnvSchema, env), database, (env) => parseConfig(awsEnvSchema, env), required(controlTable.envVar), (env) => parseConfig(webOriginsEnvSchema, env)],
   },
   'lambdas/profiles/profiles.handler.ts': { parsers: [(env) => parseConfig(profilesEnvSchema, env), (env) => parseConfig(notifierEnvSchema, env), database] },
   'lambdas/profiles/nudges.handler.ts': { parsers: [(env) => parseConfig(profilesEnvSchema, env), (env) => parseConfig(notifierEnvSchema, env), database] },

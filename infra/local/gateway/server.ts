@@ -24,7 +24,10 @@ export interface GatewayServerOptions {
   readonly logger: Logger;
   /** Local-only routes under /dev; absent in any AWS stage. */
   readonly devRoutes?: Record<string, (url: URL) => Promise<unknown> | unknown>;
-  /** Browser origins allowed to call with credentials (the web app's dev server). */
+  /**
+   * Browser origins allowed to call with credentials (the web app's dev server): the REST
+   * preflight answers them as API Gateway's CORS preflight does in AWS (infra/cdk/stacks/api.stack.ts).
+   */
   readonly allowedOrigins?: readonly string[];
 }
 
@@ -65,6 +68,20 @@ function lowerCaseHeaders(request: IncomingMessage): Record<string, string | und
   return headers;
 }
 
+function socketIp(request: IncomingMessage): string {
+  return request.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '127.0.0.1';
+}
+
+/**
+ * What the edge in front of AppSync (CloudFront) does: append the address the request came from
+ * to X-Forwarded-For, after whatever the client sent. Domains trust only that rightmost entry
+ * (clientIpFromForwardedFor in lambdas/core/events.ts).
+ */
+export function withForwardedFor(headers: Record<string, string | undefined>, ip: string): Record<string, string | undefined> {
+  const sent = headers['x-forwarded-for']?.trim();
+  return { ...headers, 'x-forwarded-for': sent ? `${sent}, ${ip}` : ip };
+}
+
 export async function createGatewayServer(options: GatewayServerOptions): Promise<Server> {
   const handlers = await loadDomainHandlers(options.rootDir);
   const graphql = createGraphqlGateway({
@@ -76,6 +93,21 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
   });
   const allowedOrigins = new Set(options.allowedOrigins ?? []);
 
+  /** The preflight API Gateway answers for REST paths: allowed origins only, with credentials. */
+  function restPreflight(request: IncomingMessage): Record<string, string> {
+    const origin = request.headers.origin;
+    if (!origin || !allowedOrigins.has(origin)) return { vary: 'origin' };
+    return {
+      'access-control-allow-origin': origin,
+      'access-control-allow-credentials': 'true',
+      'access-control-allow-headers': 'content-type, authorization, x-api-key, x-correlation-id, idempotency-key',
+      'access-control-allow-methods': 'GET, POST, PUT, PATCH, DELETE, OPTIONS',
+      'access-control-max-age': '600',
+      vary: 'origin',
+    };
+  }
+
+  /** AppSync's CORS (it answers any origin; credentials are bearer tokens, not cookies). */
   function corsHeaders(request: IncomingMessage): Record<string, string> {
     const origin = request.headers.origin;
     if (!origin) return {};
@@ -97,7 +129,7 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
   async function route(request: IncomingMessage, response: ServerResponse) {
     const url = new URL(request.url ?? '/', 'http://127.0.0.1');
     const cors = corsHeaders(request);
-    if (request.method === 'OPTIONS') return send(response, 204, cors, '');
+    if (request.method === 'OPTIONS') return send(response, 204, restDomainFor(url.pathname) ? restPreflight(request) : cors, '');
 
     if (url.pathname === '/graphql') {
       if (request.method !== 'POST') return send(response, 405, { 'content-type': 'application/json', allow: 'POST', ...cors }, JSON.stringify({ errors: [{ errorType: 'MethodNotAllowed', message: 'Use POST.' }] }));
@@ -111,7 +143,7 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
         }
         throw error;
       }
-      const answer = await graphql.handle(body.toString('utf8'), lowerCaseHeaders(request));
+      const answer = await graphql.handle(body.toString('utf8'), withForwardedFor(lowerCaseHeaders(request), socketIp(request)));
       return send(response, answer.status, { 'content-type': 'application/json; charset=UTF-8', ...cors, ...(answer.headers ?? {}) }, answer.body);
     }
 
@@ -134,14 +166,15 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
         throw error;
       }
       const event = toProxyEvent(
-        { method: request.method ?? 'GET', url, headers: lowerCaseHeaders(request), body, sourceIp: request.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '127.0.0.1' },
+        { method: request.method ?? 'GET', url, headers: lowerCaseHeaders(request), body, sourceIp: socketIp(request) },
         options.stage,
         target.prefix,
       );
       const result = (await handlers[target.domain](JSON.parse(JSON.stringify(event)))) as Parameters<typeof fromProxyResult>[0];
       answer = fromProxyResult(result);
     }
-    return send(response, answer.status, { ...answer.headers, ...cors }, answer.body);
+    // As API Gateway's proxy integration: the Lambda's own headers, CORS included (core/route-router.ts).
+    return send(response, answer.status, answer.headers, answer.body);
   }
 
   const server = createServer((request, response) => {
