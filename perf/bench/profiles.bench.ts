@@ -25,8 +25,9 @@ await withBenchStack(async (stack) => {
     const mediaId = newId('media');
     const variants = ['square', 'small', 'medium', 'large'].map((name, index) => ({ name, key: `media/${mediaId}/${name}.webp`, width: 320 * (index + 1), height: 320 * (index + 1), format: 'webp' }));
     await stack.db.query(
-      `INSERT INTO media (id, owner_user_id, owner_type, owner_id, status, declared_content_type, declared_size_bytes, incoming_key, nsfw_band, variants, sort_order, is_cover, width, height, upload_expires_at)
-       VALUES ($1, $2, 'PROFILE', $3, 'READY', 'image/jpeg', 1000, 'incoming/x', 0, $4, $5, $6, 1600, 1200, now())`,
+      // Published as the publisher consumer leaves it: public pages read public_variants only.
+      `INSERT INTO media (id, owner_user_id, owner_type, owner_id, status, declared_content_type, declared_size_bytes, incoming_key, nsfw_band, variants, public_variants, sort_order, is_cover, width, height, upload_expires_at)
+       VALUES ($1, $2, 'PROFILE', $3, 'READY', 'image/jpeg', 1000, 'incoming/x', 0, $4, $4, $5, $6, 1600, 1200, now())`,
       [mediaId, userId, profileId, JSON.stringify(variants), i, i === 0],
     );
   }
@@ -41,6 +42,9 @@ await withBenchStack(async (stack) => {
   const sample = await fetch(graphqlUrl, { method: 'POST', headers, body });
   const text = await sample.text();
   if (sample.status !== 200 || text.includes('"errors"') || text.includes('bench@example.com')) throw new Error(`unexpected answer ${sample.status}: ${text.slice(0, 300)}`);
+  // Measure the page a visitor gets: with its six portfolio images, not an empty shell.
+  const portfolio = (JSON.parse(text) as { data: { publicProfile: { portfolio: unknown[] } } }).data.publicProfile.portfolio;
+  if (portfolio.length !== 6) throw new Error(`expected 6 portfolio items on the benchmarked page, got ${portfolio.length}`);
 
   console.log(`bench:profiles — publicProfile (6 images, 2 packages, JSON-LD, ${text.length} B), ${DURATION} s per run, load generator in a separate process, ${process.arch} x ${(await import('node:os')).cpus().length} cores\n`);
   const saturated = await load({ url: graphqlUrl, connections: 32, durationSeconds: DURATION, method: 'POST', headers, body });
