@@ -3,7 +3,7 @@
  * stack, and table creation from the same specs the CDK data stack uses.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import {
@@ -17,7 +17,7 @@ import {
   type KeySchemaElement,
 } from '@aws-sdk/client-dynamodb';
 import { physicalTableName, type TableSpec } from '../definitions/tables.ts';
-import { terminate, waitFor } from './processes.ts';
+import { isAlive, terminate, waitFor } from './processes.ts';
 
 export interface RunningDynamo {
   readonly endpoint: string;
@@ -43,8 +43,24 @@ function jarDir(): string {
   return join(libRoot, release);
 }
 
-export async function startDynamo(options: { port: number; dataDir?: string; log?: (line: string) => void }): Promise<RunningDynamo> {
+/** A JVM left by a run that was killed hard (SIGKILL skips our shutdown): stop it before starting another. */
+async function stopLeftover(pidFile: string): Promise<void> {
+  if (!existsSync(pidFile)) return;
+  const pid = Number(readFileSync(pidFile, 'utf8').trim());
+  let commandLine = '';
+  try {
+    commandLine = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+  } catch {
+    // not running (or no /proc): nothing to stop
+  }
+  // Only ever a DynamoDB Local JVM: the pid may have been reused by an unrelated process.
+  if (pid > 0 && isAlive(pid) && commandLine.includes('DynamoDBLocal.jar')) await terminate(pid, 'SIGTERM', 5_000);
+  rmSync(pidFile, { force: true });
+}
+
+export async function startDynamo(options: { port: number; dataDir?: string; pidFile?: string; log?: (line: string) => void }): Promise<RunningDynamo> {
   assertJava();
+  if (options.pidFile) await stopLeftover(options.pidFile);
   const dir = jarDir();
   const storage = options.dataDir ? (mkdirSync(options.dataDir, { recursive: true }), ['-dbPath', options.dataDir]) : ['-inMemory'];
   const child: ChildProcess = spawn(
@@ -58,6 +74,7 @@ export async function startDynamo(options: { port: number; dataDir?: string; log
     ],
     { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] },
   );
+  if (options.pidFile && child.pid) writeFileSync(options.pidFile, String(child.pid));
   let exited = false;
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
@@ -77,6 +94,7 @@ export async function startDynamo(options: { port: number; dataDir?: string; log
     pid: child.pid!,
     async stop() {
       if (!exited) await terminate(child.pid!, 'SIGTERM', 5_000);
+      if (options.pidFile) rmSync(options.pidFile, { force: true });
     },
   };
 }

@@ -115,7 +115,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const fakes = (started.fakes = await startThirdPartyFakes(await freePort(options.ephemeral ? undefined : 4_570)));
     const [postgres, dynamo, s3] = await Promise.all([
       startPostgres({ dataDir: join(options.stateDir, 'postgres'), port: pgPort, database: 'rastup', ephemeral: options.ephemeral }).then((value) => (started.postgres = value)),
-      startDynamo({ port: dynamoPort, ...(options.ephemeral ? {} : { dataDir: join(options.stateDir, 'dynamodb') }) }).then((value) => (started.dynamo = value)),
+      startDynamo({ port: dynamoPort, pidFile: join(options.stateDir, 'dynamodb.pid'), ...(options.ephemeral ? {} : { dataDir: join(options.stateDir, 'dynamodb') }) }).then((value) => (started.dynamo = value)),
       startS3({ port: s3Port, dataDir: join(options.stateDir, 's3'), stage: LOCAL_STAGE, buckets }).then((value) => (started.s3 = value)),
     ]);
 

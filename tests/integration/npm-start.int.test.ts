@@ -74,4 +74,42 @@ describe('npm start', () => {
     expect(output).toContain('stopped; no PostgreSQL or Java process left running');
     expect(existsSync(join(stateDir, 'postgres', 'postmaster.pid'))).toBe(false);
   });
+
+  it('cleans up after a hard kill: the next start stops the orphaned PostgreSQL and DynamoDB Local', { timeout: 180_000 }, async () => {
+    const hardKillState = mkdtempSync(join(tmpdir(), 'rastup-hardkill-'));
+    const launch = async () => {
+      const child = spawn(process.execPath, ['--import', 'tsx', 'infra/local/start.ts'], { cwd: rootDir, env: { ...process.env, PORT: '0', RASTUP_STATE_DIR: hardKillState }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let output = '';
+      child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      const started = Date.now();
+      while (!output.includes('Ctrl-C stops everything')) {
+        if (Date.now() - started > 60_000 || child.exitCode !== null) throw new Error(`start did not come up:\n${output}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      return { child, output: () => output };
+    };
+    try {
+      const first = await launch();
+      const orphans = descendants(first.child.pid!);
+      expect(orphans.length).toBeGreaterThan(0);
+      // SIGKILL runs no shutdown code: PostgreSQL and the JVM survive their parent.
+      first.child.kill('SIGKILL');
+      await new Promise((r) => setTimeout(r, 300));
+      expect(orphans.some(isAlive)).toBe(true);
+
+      const second = await launch();
+      expect(orphans.filter(isAlive)).toEqual([]);
+      const endpoints = JSON.parse(readFileSync(join(hardKillState, 'endpoints.json'), 'utf8')) as { graphqlUrl: string; apiKey: string };
+      const response = await fetch(endpoints.graphqlUrl, { method: 'POST', headers: { 'x-api-key': endpoints.apiKey, 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ cities { code } }' }) });
+      expect(response.status).toBe(200);
+      const spawned = descendants(second.child.pid!);
+      second.child.kill('SIGINT');
+      await new Promise<void>((resolveExit) => second.child.once('exit', () => resolveExit()));
+      await new Promise((r) => setTimeout(r, 500));
+      expect(spawned.filter(isAlive)).toEqual([]);
+    } finally {
+      rmSync(hardKillState, { recursive: true, force: true });
+    }
+  });
 });
