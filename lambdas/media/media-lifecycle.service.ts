@@ -9,6 +9,7 @@
  * a public state (reject, delete, erasure) ends in a withdrawal that is retried until it succeeds.
  */
 import type { Database, Transaction } from '../core/db/database.ts';
+import { markErased } from '../core/db/erased-users.ts';
 import { enqueueEvent } from '../core/db/outbox.ts';
 import { consumeOnce } from '../core/db/outbox-relay.ts';
 import type { DomainEvent } from '../core/events.ts';
@@ -89,6 +90,9 @@ export class MediaLifecycleService {
     const userId = String(event.payload.userId ?? '');
     if (!isId('user', userId)) return;
     await consumeOnce(this.db, ERASURE_CONSUMER, event, async (tx) => {
+      // Marker and exclusive lock before the tombstones: an upload racing this erasure either
+      // committed first (and is tombstoned here) or is refused (erased-users.ts).
+      await markErased(tx, userId);
       for (const row of await this.repository.lockLiveOfUser(tx, userId)) await tombstone(tx, this.repository, row, 'account-deleted');
     });
   }

@@ -200,6 +200,18 @@ export class MediaRepository {
     );
   }
 
+  /**
+   * A case for a READY item that never had one (classified band 0 and published automatically), so
+   * a takedown (REJECT) has something to decide. No-op when a case exists.
+   */
+  async hasCase(tx: Queryable, mediaId: string): Promise<boolean> {
+    return ((await tx.query('SELECT 1 FROM moderation_cases WHERE media_id = $1', [mediaId])).rowCount ?? 0) > 0;
+  }
+
+  async openTakedownCase(tx: Queryable, mediaId: string, band: number): Promise<void> {
+    await tx.query(`INSERT INTO moderation_cases (media_id, nsfw_band, labels, status) VALUES ($1, $2, '[]'::jsonb, 'APPROVED') ON CONFLICT (media_id) DO NOTHING`, [mediaId, band]);
+  }
+
   async pendingCases(limit = 100): Promise<ModerationCaseRow[]> {
     const result = await this.db.query(
       `SELECT c.media_id, m.owner_type, m.owner_id, c.nsfw_band, c.labels, c.status, c.created_at

@@ -6,6 +6,7 @@
 import type { Clock } from '../core/clock.ts';
 import { appendAudit } from '../core/db/audit-log.ts';
 import type { Database } from '../core/db/database.ts';
+import { guardNotErased } from '../core/db/erased-users.ts';
 import { enqueueEvent } from '../core/db/outbox.ts';
 import { ForbiddenError, NotFoundError, PayloadTooLargeError, RateLimitedError, ValidationError } from '../core/errors.ts';
 import { requireRole, requireUser, type Caller } from '../core/identity.ts';
@@ -68,6 +69,8 @@ export class MediaService {
     const key = incomingKey(user.userId, id);
     const now = this.clock.now();
     const row = await this.db.transaction(async (tx) => {
+      // An erased account's still-valid token reserves nothing (erased-users.ts: lock protocol).
+      await guardNotErased(tx, user.userId);
       await MediaRepository.lockUser(tx, user.userId);
       await MediaRepository.dropExpiredReservations(tx, user.userId, now);
       const inFlight = await MediaRepository.inFlight(tx, user.userId);
@@ -126,6 +129,7 @@ export class MediaService {
       throw new UnsupportedMediaTypeError('The file content does not match its declared type', { declared: row.declared_content_type, allowed: [...ALLOWED_IMAGE_TYPES] });
     }
     const updated = await this.db.transaction(async (tx) => {
+      await guardNotErased(tx, user.userId);
       const moved = await this.repository.markProcessing(tx, row.id, sniffed, head.sizeBytes);
       if (moved) await enqueueEvent(tx, { type: MEDIA_UPLOADED, aggregateType: 'media', aggregateId: row.id, payload: { mediaId: row.id } });
       return moved;
@@ -145,6 +149,7 @@ export class MediaService {
     if (!(await MediaRepository.ownsTarget(this.db, user.userId, input.ownerType, input.ownerId))) throw new NotFoundError('Not found');
     if (new Set(input.mediaIds).size !== input.mediaIds.length) throw new ValidationError('mediaIds contains duplicates');
     return this.db.transaction(async (tx) => {
+      await guardNotErased(tx, user.userId);
       const current = await this.repository.listByOwner(input.ownerType, input.ownerId, tx);
       const known = new Set(current.filter((row) => row.status !== 'REJECTED').map((row) => row.id));
       // Other people's (or unknown) ids are indistinguishable from missing ones.
@@ -161,6 +166,7 @@ export class MediaService {
   async setCover(caller: Caller, mediaId: string): Promise<OwnerMediaView> {
     const user = requireUser(caller);
     return this.db.transaction(async (tx) => {
+      await guardNotErased(tx, user.userId);
       const row = await this.repository.findOwned(mediaId, user.userId, tx);
       if (!row || row.owner_type === 'VERIFICATION') throw new NotFoundError('Not found');
       // A cover is public: only a moderated, SFW item qualifies.
@@ -201,7 +207,7 @@ export class MediaService {
   /**
    * APPROVE: a person judged the classifier wrong; the item becomes band 0 and `media.publishable`
    * commits with the decision, so the publisher copies the variants only after this commit, and only
-   * if the item is still publishable then. REJECT (of a pending case, or re-moderation of an approved
+   * if the item is still publishable then. REJECT (of a pending case, re-moderation of an approved one, or a takedown of an automatically approved
    * one): the item never becomes public again; `media.withdrawn` removes its public and private
    * copies. Admin decisions need a recent second factor, and nobody moderates their own media.
    */
@@ -214,10 +220,17 @@ export class MediaService {
       const decidable = row && (approve ? row.status === 'FLAGGED' : row.status === 'FLAGGED' || row.status === 'READY');
       if (!row || !decidable) throw new NotFoundError('No pending moderation case for this media');
       if (row.owner_user_id === admin.userId) throw new ForbiddenError('You cannot moderate your own media');
+      // A READY item approved automatically (band 0) has no case: a takedown opens one (as APPROVED,
+      // what the classifier decided) and then decides it like any re-moderation, audited below.
+      let openedCase = false;
+      if (!approve && row.status === 'READY' && !(await this.repository.hasCase(tx, row.id))) {
+        await this.repository.openTakedownCase(tx, row.id, row.nsfw_band ?? 0);
+        openedCase = true;
+      }
       const from = approve ? (['PENDING'] as const) : (['PENDING', 'APPROVED'] as const);
       if (!(await this.repository.decideCase(tx, row.id, approve ? 'APPROVED' : 'REJECTED', admin.userId, input.reason ?? null, from))) throw new NotFoundError('No pending moderation case for this media');
       await this.repository.setDecision(tx, row.id, approve ? 'READY' : 'REJECTED', approve ? 0 : null);
-      await appendAudit(tx, { actor: admin.userId, action: `media.moderation.${approve ? 'approved' : 'rejected'}`, subject: `media:${row.id}`, details: { band: row.nsfw_band, reason: input.reason ?? null, previousStatus: row.status } }, this.clock.now());
+      await appendAudit(tx, { actor: admin.userId, action: `media.moderation.${approve ? 'approved' : 'rejected'}`, subject: `media:${row.id}`, details: { band: row.nsfw_band, reason: input.reason ?? null, previousStatus: row.status, caseOpened: openedCase } }, this.clock.now());
       await enqueueEvent(tx, { type: MEDIA_PROCESSED, aggregateType: row.owner_type.toLowerCase(), aggregateId: row.owner_id, payload: { mediaId: row.id, ownerType: row.owner_type, ownerId: row.owner_id, status: approve ? 'READY' : 'REJECTED' } });
       let keys: ObjectKeys | null = null;
       if (approve) {

@@ -7,6 +7,7 @@
  * `user.deleted` for the same account finds nothing ACTIVE left to change.
  */
 import type { Database } from '../core/db/database.ts';
+import { markErased } from '../core/db/erased-users.ts';
 import { enqueueEvent } from '../core/db/outbox.ts';
 import { consumeOnce } from '../core/db/outbox-relay.ts';
 import type { DomainEvent } from '../core/events.ts';
@@ -42,6 +43,9 @@ export class OwnerErasureService {
     }
     const erased = { profiles: [] as string[], studios: [] as string[] };
     await consumeOnce(this.db, OWNER_ERASURE_CONSUMER, event, async (tx) => {
+      // First: the exclusive per-user lock and the erased_users marker, so no write of a still-valid
+      // access token can commit after this erasure (erased-users.ts explains the lock protocol).
+      await markErased(tx, userId);
       for (const row of await this.profiles.eraseOwner(tx, userId)) {
         erased.profiles.push(row.slug);
         if (row.previous_status !== 'PUBLISHED') continue;

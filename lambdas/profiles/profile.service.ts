@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../core/clock.ts';
 import { isUniqueViolation, type Database, type Transaction } from '../core/db/database.ts';
+import { guardNotErased } from '../core/db/erased-users.ts';
 import { enqueueEvent } from '../core/db/outbox.ts';
 import { consumeOnce } from '../core/db/outbox-relay.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../core/errors.ts';
@@ -152,7 +153,11 @@ export class ProfileService {
     for (let attempt = 0; attempt < 5; attempt++) {
       const slug = `${base}-${randomBytes(4).toString('hex').slice(0, 6)}`;
       try {
-        const row = await this.db.transaction((tx) => this.profiles.insert(tx, { id: newId('profile'), ownerUserId: user.userId, role: input.role, slug, displayName: input.displayName ?? null }));
+        // An erased account (its access token outlives it) creates nothing; see erased-users.ts.
+        const row = await this.db.transaction(async (tx) => {
+          await guardNotErased(tx, user.userId, 'Profile not found');
+          return this.profiles.insert(tx, { id: newId('profile'), ownerUserId: user.userId, role: input.role, slug, displayName: input.displayName ?? null });
+        });
         return this.ownerView(row);
       } catch (error) {
         if (isUniqueViolation(error, 'service_profiles_owner_user_id_role_key')) throw new ConflictError(`You already have a ${input.role} profile`, 'PROFILE.ROLE_EXISTS');
@@ -183,6 +188,7 @@ export class ProfileService {
     }
     await this.validatePatch(current, input.patch);
     const saved = await this.db.transaction(async (tx) => {
+      await guardNotErased(tx, user.userId, 'Profile not found');
       const row = await this.profiles.saveDraft(tx, { id: current.id, ownerUserId: user.userId, expectedVersion: input.expectedVersion, patch: input.patch });
       if (!row) {
         const latest = await this.profiles.findOwned(current.id, user.userId, tx);
@@ -207,6 +213,7 @@ export class ProfileService {
     if (missing.length) throw new PreconditionFailedError(`Step ${input.step} is not complete`, 'ONBOARDING.STEP_INCOMPLETE', { step: input.step, missing });
     const steps = [...new Set([...completed, input.step])];
     const row = await this.db.transaction(async (tx) => {
+      await guardNotErased(tx, user.userId, 'Profile not found');
       const updated = await this.profiles.saveDraft(tx, { id: current.id, ownerUserId: user.userId, expectedVersion: input.expectedVersion, patch: {}, extra: { completed_steps: steps } });
       if (!updated) throw new ConflictError('The profile changed since you loaded it', 'PROFILE.VERSION_CONFLICT', { currentVersion: (await this.profiles.findOwned(current.id, user.userId, tx))?.version ?? null });
       return updated;
@@ -217,7 +224,9 @@ export class ProfileService {
   async publish(caller: Caller, id: string) {
     const current = await this.owned(caller, id);
     const row = await this.db.transaction(async (tx) => {
-      const locked = (await this.profiles.findOwned(current.id, current.owner_user_id, tx, true))!;
+      await guardNotErased(tx, current.owner_user_id, 'Profile not found');
+      const locked = await this.profiles.findOwned(current.id, current.owner_user_id, tx, true);
+      if (!locked) throw new NotFoundError('Profile not found');
       const { facts } = await this.facts(locked, tx);
       const completeness = profileCompleteness(facts);
       if (!completeness.canPublish) {
@@ -239,7 +248,9 @@ export class ProfileService {
   async unpublish(caller: Caller, id: string) {
     const current = await this.owned(caller, id);
     const row = await this.db.transaction(async (tx) => {
-      const locked = (await this.profiles.findOwned(current.id, current.owner_user_id, tx, true))!;
+      await guardNotErased(tx, current.owner_user_id, 'Profile not found');
+      const locked = await this.profiles.findOwned(current.id, current.owner_user_id, tx, true);
+      if (!locked) throw new NotFoundError('Profile not found');
       if (locked.status !== 'PUBLISHED') return locked;
       const unpublished = await this.profiles.setStatus(tx, locked.id, 'UNPUBLISHED');
       await this.announce(tx, 'profile.unpublished', unpublished);
@@ -253,7 +264,9 @@ export class ProfileService {
   async setInstantBook(caller: Caller, id: string, enabled: boolean) {
     const current = await this.owned(caller, id);
     const row = await this.db.transaction(async (tx) => {
-      const locked = (await this.profiles.findOwned(current.id, current.owner_user_id, tx, true))!;
+      await guardNotErased(tx, current.owner_user_id, 'Profile not found');
+      const locked = await this.profiles.findOwned(current.id, current.owner_user_id, tx, true);
+      if (!locked) throw new NotFoundError('Profile not found');
       if (enabled) {
         const completeness = profileCompleteness((await this.facts(locked, tx)).facts);
         if (!completeness.instantBookEligible) throw new PreconditionFailedError('Not eligible for Instant Book yet', 'PROFILE.INSTANT_BOOK_INELIGIBLE', { blockers: completeness.instantBookBlockers });

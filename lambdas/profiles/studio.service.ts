@@ -5,6 +5,7 @@
  */
 import type { Clock } from '../core/clock.ts';
 import type { Database, Transaction } from '../core/db/database.ts';
+import { guardNotErased } from '../core/db/erased-users.ts';
 import { enqueueEvent } from '../core/db/outbox.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../core/errors.ts';
 import { requireUser, type Caller } from '../core/identity.ts';
@@ -123,7 +124,11 @@ export class StudioService {
 
   async create(caller: Caller, input: { name: string; slug: string }) {
     const user = requireUser(caller);
-    const row = await this.db.transaction((tx) => this.studios.insert(tx, { id: newId('studio'), ownerUserId: user.userId, slug: input.slug, name: input.name }));
+    // An erased account (its access token outlives it) creates nothing; see erased-users.ts.
+    const row = await this.db.transaction(async (tx) => {
+      await guardNotErased(tx, user.userId, 'Studio not found');
+      return this.studios.insert(tx, { id: newId('studio'), ownerUserId: user.userId, slug: input.slug, name: input.name });
+    });
     return this.ownerView(row);
   }
 
@@ -144,6 +149,7 @@ export class StudioService {
     }
     await this.validatePatch(current, input.patch);
     const saved = await this.db.transaction(async (tx) => {
+      await guardNotErased(tx, user.userId, 'Studio not found');
       const row = await this.studios.saveDraft(tx, { id: current.id, ownerUserId: user.userId, expectedVersion: input.expectedVersion, patch: input.patch });
       if (!row) {
         const latest = await this.studios.findOwned(current.id, user.userId, tx);
@@ -167,6 +173,7 @@ export class StudioService {
     const missing = studioStepMissing(input.step, facts);
     if (missing.length) throw new PreconditionFailedError(`Step ${input.step} is not complete`, 'ONBOARDING.STEP_INCOMPLETE', { step: input.step, missing });
     const row = await this.db.transaction(async (tx) => {
+      await guardNotErased(tx, user.userId, 'Studio not found');
       const updated = await this.studios.saveDraft(tx, { id: current.id, ownerUserId: user.userId, expectedVersion: input.expectedVersion, patch: {}, extra: { completed_steps: [...new Set([...completed, input.step])] } });
       if (!updated) throw new ConflictError('The studio changed since you loaded it', 'STUDIO.VERSION_CONFLICT');
       return updated;
@@ -177,7 +184,9 @@ export class StudioService {
   async publish(caller: Caller, id: string) {
     const current = await this.owned(caller, id);
     const row = await this.db.transaction(async (tx) => {
-      const locked = (await this.studios.findOwned(current.id, current.owner_user_id, tx, true))!;
+      await guardNotErased(tx, current.owner_user_id, 'Studio not found');
+      const locked = await this.studios.findOwned(current.id, current.owner_user_id, tx, true);
+      if (!locked) throw new NotFoundError('Studio not found');
       const completeness = studioCompleteness((await this.facts(locked, tx)).facts);
       if (!completeness.canPublish) {
         throw new PreconditionFailedError(`Completeness ${completeness.score} is below the publish threshold ${completeness.publishThreshold}`, 'STUDIO.BELOW_THRESHOLD', {
@@ -198,7 +207,9 @@ export class StudioService {
   async unpublish(caller: Caller, id: string) {
     const current = await this.owned(caller, id);
     const row = await this.db.transaction(async (tx) => {
-      const locked = (await this.studios.findOwned(current.id, current.owner_user_id, tx, true))!;
+      await guardNotErased(tx, current.owner_user_id, 'Studio not found');
+      const locked = await this.studios.findOwned(current.id, current.owner_user_id, tx, true);
+      if (!locked) throw new NotFoundError('Studio not found');
       if (locked.status !== 'PUBLISHED') return locked;
       const unpublished = await this.studios.setStatus(tx, locked.id, 'UNPUBLISHED');
       await this.announce(tx, 'studio.unpublished', unpublished);
