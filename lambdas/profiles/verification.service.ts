@@ -7,6 +7,7 @@ import type { Clock } from '../core/clock.ts';
 import { appendAudit } from '../core/db/audit-log.ts';
 import type { Database } from '../core/db/database.ts';
 import { enqueueEvent } from '../core/db/outbox.ts';
+import { guardNotErased } from '../core/db/erased-users.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../core/errors.ts';
 import { requireRole, requireUser, type Caller } from '../core/identity.ts';
 import { requireRecentStepUp, STEP_UP_MAX_AGE_SECONDS } from '../core/step-up.ts';
@@ -46,6 +47,8 @@ export class VerificationService {
     const document = await this.media.findOwned(input.documentMediaId, user.userId);
     if (!document || document.owner_type !== 'VERIFICATION' || !['PROCESSING', 'READY'].includes(document.status)) throw new NotFoundError('Document not found');
     const row = await this.db.transaction(async (tx) => {
+      // An erased account's stale token must not record a request (its documents are being deleted).
+      await guardNotErased(tx, user.userId, 'Document not found');
       await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`verification:${subjectId}`]);
       const latest = await this.verifications.latest(input.subject, subjectId, tx);
       if (latest?.status === 'PENDING' || latest?.status === 'VERIFIED') throw new ConflictError(`Verification is already ${latest.status.toLowerCase()}`, `VERIFICATION.ALREADY_${latest.status}`);
