@@ -249,26 +249,36 @@ export class AccountService {
 
   // Phone (SMS) ------------------------------------------------------------------------------
 
+  /**
+   * Adding or replacing the phone needs a step-up, like every other credential change: otherwise a
+   * stolen session could add the thief's phone and step up by SMS to it. The step-up is necessarily
+   * by a factor the account already had (email code, TOTP, recovery code, or SMS to a phone verified
+   * over a day ago, see MfaService.methodsFor), never by the number being added. Both steps check it.
+   */
   async startPhoneVerification(caller: Caller, phone: string, meta: RequestMeta): Promise<boolean> {
-    const { user: me } = await this.sessions.requireSession(caller);
+    const { user: me } = await this.sessions.requireStepUp(caller);
     await limit(this.deps, meta, { ip: authRateLimits.signUpPerIp, identity: authRateLimits.codeSendPerIdentity, identityKey: me.userId });
     const code = await this.deps.db.transaction((tx) => this.codes.issueCode(tx, 'verify_phone', me.userId, phone));
     await sendAll(this.deps, [{ ...smsTemplates.verifyPhone(phone, code), sms: true as const }]);
     return true;
   }
 
+  /** Verifies and stores the phone; the owner is emailed, so a phone they did not add is noticed. */
   async confirmPhone(caller: Caller, code: string, meta: RequestMeta): Promise<AccountView> {
-    const { user: me } = await this.sessions.requireSession(caller);
+    const { user: me, session } = await this.sessions.requireStepUp(caller);
     await limit(this.deps, meta, { ip: authRateLimits.codeCheckPerIp, identity: authRateLimits.codeCheckPerIdentity, identityKey: me.userId });
-    const ok = await this.deps.db.transaction(async (tx) => {
+    const outcome = await this.deps.db.transaction(async (tx) => {
+      const before = await UserRepository.byId(tx, me.userId, { forUpdate: true });
       const row = await this.codes.consumeCode(tx, 'verify_phone', me.userId, code);
-      if (!row?.target) return false;
+      if (!row?.target || !before) return undefined;
       const now = this.deps.clock.now();
+      const replaced = Boolean(before.phone_verified_at);
       await UserRepository.setPhone(tx, me.userId, row.target, now);
-      await appendAudit(tx, { actor: me.userId, action: 'auth.phone.verified', subject: me.userId, details: {} }, now);
-      return true;
+      await appendAudit(tx, { actor: me.userId, action: 'auth.phone.verified', subject: me.userId, details: { replaced, sessionId: session.id } }, now);
+      return { email: before.email, phone: row.target, replaced };
     });
-    if (!ok) throw new InvalidCodeError();
+    if (!outcome) throw new InvalidCodeError();
+    if (outcome.email) await sendAll(this.deps, [emailTemplates.phoneAdded(outcome.email, outcome.phone.slice(-4), outcome.replaced)]);
     return this.me(caller);
   }
 

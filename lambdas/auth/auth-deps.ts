@@ -48,6 +48,12 @@ export interface RequestMeta {
 
 /** The kernel's step-up window, so auth's session check and every domain's claim check agree. */
 export const STEP_UP_WINDOW_SECONDS = STEP_UP_MAX_AGE_SECONDS;
+/**
+ * A phone verified less than this long ago is not accepted as an SMS step-up factor (neither
+ * offered nor checked): a phone someone just added, even legitimately after a step-up, cannot at
+ * once be used to escalate, and the owner has a day to react to the "phone added" email.
+ */
+export const PHONE_SMS_STEP_UP_DELAY_SECONDS = 24 * 3600;
 export const CURRENT_TERMS_VERSION = '2026-01-01';
 export const CURRENT_PRIVACY_VERSION = '2026-01-01';
 

@@ -18,9 +18,9 @@ const limited = { '429': { description: 'Rate limited (per IP and per identity)'
 /** Every POST under /auth: JSON only, and a browser Origin must be on ALLOWED_WEB_ORIGINS (login CSRF). */
 const browserPolicy = {
   '403': error('REQUEST.ORIGIN_NOT_ALLOWED: the request came from a browser origin outside ALLOWED_WEB_ORIGINS'),
-  '415': error('REQUEST.UNSUPPORTED_MEDIA_TYPE: the body must be sent as application/json'),
+  '415': error('REQUEST.UNSUPPORTED_MEDIA_TYPE: the body must be sent as application/json (routes without fields may also be called with no body and no Content-Type)'),
 };
-const emptyJsonBody = { required: true, description: 'No fields; send `{}` with `Content-Type: application/json` (other types are refused with 415).', content: { 'application/json': { schema: { type: 'object' } } } };
+const emptyJsonBody = { required: false, description: 'No fields: send no body and no Content-Type, or `{}` as `application/json`. Any other type, or a body of another type, is refused with 415.', content: { 'application/json': { schema: { type: 'object' } } } };
 
 function post(summary: string, body: z.ZodType | undefined, responses: Record<string, unknown>, extra: Record<string, unknown> = {}) {
   const { '403': own403, ...rest } = responses as { '403'?: { description: string } };
@@ -35,7 +35,7 @@ export function authOpenApiDocument() {
       title: 'RastUp auth REST API',
       version: '1.0.0',
       description:
-        'Cookie-setting authentication flows (API Gateway → auth Lambda). Account reads and settings are GraphQL (graphql/auth.graphql). See docs/auth.md. Every POST takes `Content-Type: application/json` only (415 otherwise) and refuses a browser `Origin` outside ALLOWED_WEB_ORIGINS (403); allowed origins get CORS answers with credentials.',
+        'Cookie-setting authentication flows (API Gateway → auth Lambda). Account reads and settings are GraphQL (graphql/auth.graphql). See docs/auth.md. Every POST takes `Content-Type: application/json` only (415 otherwise; routes without fields also take no body without a Content-Type) and refuses a browser `Origin` outside ALLOWED_WEB_ORIGINS (403); allowed origins get CORS answers with credentials.',
     },
     servers: [{ url: 'http://127.0.0.1:4000', description: 'local stack (npm start)' }],
     paths: {

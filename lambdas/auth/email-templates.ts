@@ -67,6 +67,12 @@ export const emailTemplates = {
     subject: enabled ? 'Two-step verification is on' : 'Two-step verification was turned off',
     text: enabled ? `Two-step verification now protects your account.${SIGNATURE}` : `Two-step verification was turned off for your account. If this was not you, contact support.${SIGNATURE}`,
   }),
+  phoneAdded: (to: string, lastDigits: string, replaced: boolean): EmailMessage => ({
+    to,
+    template: 'auth.phone_added',
+    subject: replaced ? 'The phone number of your RastUp account was changed' : 'A phone number was added to your RastUp account',
+    text: `${replaced ? 'Your account now uses' : 'Your account now has'} the phone number ending in ${lastDigits} for confirmation codes (from 24 hours on). If this was not you, sign out your other sessions in Settings → Security, change your password and contact support.${SIGNATURE}`,
+  }),
   accountDeleted: (to: string): EmailMessage => ({
     to,
     template: 'auth.account_deleted',

@@ -104,8 +104,10 @@ export class LoginService {
    * Targeted lockout: guesses from anywhere spend the identity's bucket and lockout, so an attacker
    * trickling wrong passwords from many IPs could keep the owner out. A browser presenting a device
    * cookie this account issued (it signed in here before) is judged on its own: a per-device bucket
-   * and a per-device lockout (OWASP "device cookies"). A stolen device cookie buys no more than the
-   * identity has: MAX_FAILURES guesses per back-off step, each lockout mailed to the owner.
+   * and a per-device lockout (OWASP "device cookies"). The price: each known device has a budget
+   * of its own, so a stolen device cookie buys guesses in addition to the identity's (MAX_FAILURES
+   * per back-off step and the device bucket, each device lockout mailed to the owner), and several
+   * stolen cookies add up. Device cookies are HttpOnly and removable (removeDevice), which bounds it.
    */
   private async throttleKeyFor(user: UserRow | undefined, deviceToken: string | undefined, identifier: string): Promise<{ key: string; policy: RateLimitPolicy; knownDevice: boolean }> {
     const deviceId = user && deviceToken ? await this.sessions.knownDeviceId(user.id, deviceToken) : undefined;

@@ -8,7 +8,7 @@ import { appendAudit } from '../core/db/audit-log.ts';
 import type { Transaction } from '../core/db/database.ts';
 import { ConflictError, ValidationError } from '../core/errors.ts';
 import type { Caller } from '../core/identity.ts';
-import { STEP_UP_WINDOW_SECONDS, limit, sendAll, type AuthDeps, type RequestMeta } from './auth-deps.ts';
+import { PHONE_SMS_STEP_UP_DELAY_SECONDS, STEP_UP_WINDOW_SECONDS, limit, sendAll, type AuthDeps, type RequestMeta } from './auth-deps.ts';
 import { authRateLimits } from './auth-rate-limits.ts';
 import { InvalidCodeError } from './auth.errors.ts';
 import { emailTemplates, smsTemplates } from './email-templates.ts';
@@ -34,10 +34,15 @@ export class MfaService {
     this.codes = new OneTimeCodes(deps);
   }
 
-  /** Which factors an account can present (TOTP accounts may not fall back to email/SMS). */
+  /**
+   * Which factors an account can present (TOTP accounts may not fall back to email/SMS). SMS only
+   * once the phone has been verified for PHONE_SMS_STEP_UP_DELAY_SECONDS: a phone added by a thief
+   * holding a stolen session (or just added by anyone) must not open the step-up gates at once.
+   */
   methodsFor(user: UserRow): SecondFactorMethod[] {
     if (user.mfa_enabled) return ['totp', 'recovery_code'];
-    return user.phone_verified_at ? ['email_code', 'sms_code'] : ['email_code'];
+    const phoneSettled = user.phone_verified_at && this.deps.clock.nowMs() - user.phone_verified_at.getTime() >= PHONE_SMS_STEP_UP_DELAY_SECONDS * 1000;
+    return phoneSettled ? ['email_code', 'sms_code'] : ['email_code'];
   }
 
   /**
@@ -154,7 +159,9 @@ export class MfaService {
       const user = await UserRepository.byId(tx, me.userId);
       if (!user) throw new ConflictError('Account not found');
       const method = channel === 'sms' ? 'sms_code' : 'email_code';
-      if (!this.methodsFor(user).includes(method)) throw new ValidationError(`Use ${user.mfa_enabled ? 'your authenticator app' : 'email'} to confirm`);
+      if (!this.methodsFor(user).includes(method)) {
+        throw new ValidationError(`Use ${user.mfa_enabled ? 'your authenticator app' : 'email'} to confirm${channel === 'sms' && user.phone_verified_at && !user.mfa_enabled ? ' (a phone serves for confirmation 24 hours after it was verified)' : ''}`);
+      }
       const code = await this.codes.issueCode(tx, 'step_up', user.id, channel);
       return channel === 'sms' ? { ...smsTemplates.stepUp(user.phone!, code), sms: true as const } : emailTemplates.stepUpCode(user.email!, code);
     });

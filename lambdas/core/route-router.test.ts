@@ -196,9 +196,17 @@ describe('browser policy (CSRF and CORS)', () => {
     expect((await post('/login', { 'Content-Type': 'application/json; charset=utf-8' })).statusCode).toBe(200);
   });
 
-  it('requires the JSON type even for a route without a body (a no-cors POST carries none)', async () => {
-    expect((await post('/refresh', {}, null)).statusCode).toBe(415);
+  it('lets a route without fields be called with neither body nor Content-Type; the Origin check still applies', async () => {
+    expect((await post('/refresh', {}, null)).statusCode).toBe(200);
+    expect((await post('/refresh', {}, '')).statusCode).toBe(200);
     expect((await post('/refresh', { 'content-type': 'application/json' }, null)).statusCode).toBe(200);
+    expect((await post('/refresh', { origin: 'https://evil.example' }, null)).statusCode).toBe(403);
+    // A body, or a type other than JSON, is still refused (what a cross-site form sends).
+    expect((await post('/refresh', {}, 'a=1')).statusCode).toBe(415);
+    expect((await post('/refresh', { 'content-type': 'application/x-www-form-urlencoded' }, '')).statusCode).toBe(415);
+    expect((await post('/refresh', { 'content-type': 'text/plain' }, null)).statusCode).toBe(415);
+    // A route with fields still needs the JSON type.
+    expect((await post('/login', {}, null)).statusCode).toBe(415);
   });
 
   it('lets a route widen the policy, and leaves GET alone', async () => {

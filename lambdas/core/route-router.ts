@@ -6,7 +6,8 @@
  * Browser policy (cross-site request forgery, CORS), per router with per-route overrides:
  *  - `accepts`: the Content-Types a request body may have (415 otherwise). A cross-site HTML form
  *    can only send form-encoded, multipart or text/plain bodies without a CORS preflight, so a route
- *    that accepts JSON only cannot be driven by one.
+ *    that accepts JSON only cannot be driven by one. A route without a body schema also takes a
+ *    request with no body and no Content-Type (a bare POST; no form sends that).
  *  - `allowedOrigins` + `checkOrigin`: a request whose `Origin` is not in the allow-list is refused
  *    (403) before anything runs; browsers send `Origin` on every cross-origin request and on every
  *    POST. Requests without `Origin` (servers, mobile apps, links followed from an email) pass.
@@ -224,9 +225,13 @@ async function invoke(
   enforceOrigin(definition, event, options);
   const accepts = definition.accepts ?? options.accepts;
   const mediaType = mediaTypeOf(event);
-  if (accepts && !BODYLESS_METHODS.has(event.httpMethod.toUpperCase()) && !(accepts as readonly string[]).includes(mediaType ?? '')) {
-    // Strict even for an empty body: a POST without `Content-Type: application/json` is exactly
-    // what a cross-site form or a no-cors fetch can send without a preflight.
+  // A route without fields may be called with no body and no Content-Type (what fetch or curl send
+  // for a bare POST). That is also what a cross-site no-cors fetch can send without a preflight, so
+  // it rests on the Origin check above; an HTML form always sends a body type, which stays refused.
+  const bareRequest = !definition.body && mediaType === undefined && !event.body;
+  if (accepts && !bareRequest && !BODYLESS_METHODS.has(event.httpMethod.toUpperCase()) && !(accepts as readonly string[]).includes(mediaType ?? '')) {
+    // Strict even for an empty body that names a type: a form or text/plain POST is exactly what a
+    // cross-site form or a no-cors fetch can send without a preflight.
     throw new UnsupportedMediaTypeError(`Send the body as ${accepts.join(' or ')}`, { accepts: [...accepts] });
   }
   let rawBody: unknown = undefined;

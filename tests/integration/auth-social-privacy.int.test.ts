@@ -8,7 +8,7 @@ import { stackInfo } from '../support/clients.ts';
 import { mintAccessToken } from '../support/tokens.ts';
 import { createDatabase } from '../../lambdas/core/db/database.ts';
 import { verifyAuditChain } from '../../lambdas/core/db/audit-log.ts';
-import { AuthClient, CONSENTS, gql, latestCode, latestMessage, registeredUser, uniqueEmail } from '../support/auth-client.ts';
+import { AuthClient, CONSENTS, gql, latestCode, latestMessage, registeredUser, stepUpByEmail, uniqueEmail } from '../support/auth-client.ts';
 
 const GOOGLE_CLIENT_ID = 'rastup-local.apps.googleusercontent.com';
 const APPLE_CLIENT_ID = 'com.rastup.local.web';
@@ -87,8 +87,9 @@ describe('Sign in with Google and Apple', () => {
 });
 
 describe('SMS through the Twilio adapter', () => {
-  it('verifies a phone number by texted code and uses SMS for step-up', async () => {
-    const { accessToken } = await registeredUser();
+  it('verifies a phone number by texted code (after a step-up) and uses SMS for step-up once the phone is a day old', async () => {
+    const { accessToken, email, userId } = await registeredUser();
+    await stepUpByEmail(accessToken, email);
     const phone = `+1555${String(Math.floor(Math.random() * 10_000_000)).padStart(7, '0')}`;
     expect((await gql(accessToken, 'mutation($p: String!) { startPhoneVerification(phone: $p) }', { p: phone })).body.data.startPhoneVerification).toBe(true);
     const sms = await latestMessage(phone, 'twilio');
@@ -98,7 +99,14 @@ describe('SMS through the Twilio adapter', () => {
     expect(confirmed.body.data.confirmPhone.phoneVerified).toBe(true);
     expect(confirmed.body.data.confirmPhone.phone).toMatch(/^•+\d{4}$/);
 
-    await gql(accessToken, 'mutation { sendStepUpCode(channel: SMS) }');
+    // A phone verified a day ago (moved back in the database) serves for SMS step-up.
+    const db = createDatabase({ connectionString: stackInfo().endpoints.databaseUrl, max: 1 });
+    try {
+      await db.query(`UPDATE users SET phone_verified_at = phone_verified_at - interval '25 hours' WHERE id = $1`, [userId]);
+    } finally {
+      await db.close();
+    }
+    expect((await gql(accessToken, 'mutation { sendStepUpCode(channel: SMS) }')).body.errors).toBeUndefined();
     const stepUpSms = await latestMessage(phone, 'twilio');
     const stepUpCode = /\b(\d{6})\b/.exec(stepUpSms.text)![1]!;
     const stepped = await gql(accessToken, 'mutation($c: String!) { stepUp(input: { method: SMS_CODE, code: $c }) { amr } }', { c: stepUpCode });
