@@ -14,6 +14,7 @@ import { domains, eventConsumers } from '../definitions/domains.ts';
 import { tables, physicalTableName } from '../definitions/tables.ts';
 import { migrate } from '../../db/migrate.ts';
 import { seed } from '../../db/seeds/seed.ts';
+import type { DemoAccount, DemoSeedResult } from '../../db/seeds/demo-seed.ts';
 import { createDatabase, type Database } from '../../lambdas/core/db/database.ts';
 import { relayOutboxBatch } from '../../lambdas/core/db/outbox-relay.ts';
 import { createLogger, setLogSink, type Logger } from '../../lambdas/core/log.ts';
@@ -41,6 +42,11 @@ export interface LocalStackOptions {
   readonly onProgress?: (message: string) => void;
   /** Local-only: source IPs whose per-IP auth rate-limit buckets are skipped (the login benchmark). */
   readonly authRateLimitExemptIps?: readonly string[];
+  /**
+   * Seed the demo accounts and published listings (db/seeds/demo-seed.ts). `npm start` turns it on;
+   * test stacks leave it off unless a test asks (it can also call `stack.seedDemo()` itself).
+   */
+  readonly demoSeed?: boolean;
 }
 
 export interface Endpoints {
@@ -53,6 +59,8 @@ export interface Endpoints {
   readonly mailboxUrl: string;
   /** Loopback fakes of HIBP, Turnstile, Google, Apple and Twilio (infra/local/fakes). */
   readonly fakesUrl: string;
+  /** LOCAL ONLY: the demo logins and their listings, when the demo seed ran (`npm start`). */
+  readonly demoAccounts?: readonly DemoAccount[];
 }
 
 export interface LocalStack {
@@ -63,6 +71,8 @@ export interface LocalStack {
   readonly processIds: { readonly postgres: number; readonly dynamodb: number };
   /** Relays every committed outbox row now (tests use it instead of waiting for the timer). */
   drainOutbox(): Promise<number>;
+  /** Runs the (idempotent) demo seed now and records its accounts in endpoints.json. */
+  seedDemo(): Promise<DemoSeedResult>;
   stop(): Promise<void>;
 }
 
@@ -212,7 +222,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     }, 250);
     relayTimer.unref();
 
-    const endpoints: Endpoints = {
+    const baseEndpoints: Endpoints = {
       graphqlUrl: `${baseUrl}/graphql`,
       restUrl: baseUrl,
       apiKey: secrets.apiKey,
@@ -222,15 +232,34 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       mailboxUrl: `${baseUrl}/dev/mailbox`,
       fakesUrl: fakes.baseUrl,
     };
-    writeFileSync(join(options.stateDir, 'endpoints.json'), JSON.stringify(endpoints, null, 2));
+    let endpoints = baseEndpoints;
+    const writeEndpoints = () => writeFileSync(join(options.stateDir, 'endpoints.json'), JSON.stringify(endpoints, null, 2));
+    writeEndpoints();
+
+    const seedDemo = async (): Promise<DemoSeedResult> => {
+      // Loaded on demand: stacks without the demo seed never load the seed or its image code.
+      const [{ seedDemo: run }, { profilesModule }, { mediaService }] = await Promise.all([
+        import('../../db/seeds/demo-seed.ts'),
+        import('../../lambdas/profiles/profiles.module.ts'),
+        import('../../lambdas/media/media.module.ts'),
+      ]);
+      const [profiles, media] = await Promise.all([profilesModule(), mediaService()]);
+      const result = await run({ db, stage: LOCAL_STAGE, profiles: profiles.profiles, studios: profiles.studios, media, drainOutbox, onProgress: progress });
+      endpoints = { ...baseEndpoints, demoAccounts: result.accounts };
+      writeEndpoints();
+      return result;
+    };
 
     let stopping: Promise<void> | undefined;
-    return {
-      endpoints,
+    const stack: LocalStack = {
+      get endpoints() {
+        return endpoints;
+      },
       db,
       bus,
       processIds: { postgres: postgres.pid, dynamodb: dynamo.pid },
       drainOutbox,
+      seedDemo,
       stop() {
         stopping ??= (async () => {
           clearInterval(relayTimer);
@@ -245,6 +274,16 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         return stopping;
       },
     };
+    if (options.demoSeed) {
+      progress('seeding demo accounts and listings (local only)');
+      try {
+        await seedDemo();
+      } catch (error) {
+        await stack.stop();
+        throw error;
+      }
+    }
+    return stack;
   } catch (error) {
     await stopServices();
     throw error;

@@ -19,10 +19,24 @@ async function main() {
     // RASTUP_STATE_DIR lets a second checkout or a test keep its state elsewhere.
     stateDir: process.env.RASTUP_STATE_DIR ?? join(rootDir, '.local'),
     port,
+    // Demo accounts and published listings for the web app's dev mode (RASTUP_DEMO_SEED=off skips it).
+    demoSeed: process.env.RASTUP_DEMO_SEED !== 'off',
     onProgress: (message) => console.log(`· ${message}`),
   });
   const { endpoints } = stack;
   const seconds = ((Date.now() - startedAt) / 1000).toFixed(1);
+  const demo = endpoints.demoAccounts?.length
+    ? `
+  Demo logins — LOCAL ONLY (synthetic accounts at @rastup.test; these passwords exist nowhere else)
+${endpoints.demoAccounts
+  .map((account) => {
+    const listings = account.listings.map((listing) => `${listing.kind === 'studio' ? 'studio' : listing.role?.toLowerCase()} ${listing.slug} (${listing.status.toLowerCase()})`).join(', ');
+    return `    ${account.key.padEnd(9)} ${account.email.padEnd(22)} ${account.password}${listings ? `\n              ${listings}` : ''}`;
+  })
+  .join('\n')}
+  Sign in: POST ${endpoints.restUrl}/auth/login {"email","password"}; public pages: publicProfile(slug) / publicStudio(slug)
+`
+    : '';
   console.log(`
 RastUp local stack is up (${seconds} s)
 
@@ -34,7 +48,7 @@ RastUp local stack is up (${seconds} s)
   PostgreSQL                ${endpoints.databaseUrl}
   DynamoDB Local            ${endpoints.dynamodbEndpoint}
   S3 (s3rver)               ${endpoints.s3Endpoint}
-
+${demo}
   Written to endpoints.json in the state dir. Try:
   curl -s ${endpoints.graphqlUrl} -H 'x-api-key: ${endpoints.apiKey}' -H 'content-type: application/json' \\
        -d '{"query":"{ cities { code name status } }"}'
