@@ -16,7 +16,8 @@ import { isId, newId } from '../core/ids.ts';
 import { MediaRepository } from '../media/media.repository.ts';
 import { profileCompleteness, type ProfileFacts } from './completeness.ts';
 import { mediaFacts, ownerMedia, publicImages, PublicPageCache, verificationView } from './listing-support.ts';
-import { isUnlocked, onboardingView, PROFILE_STEPS, profileStepMissing, type OnboardingStep } from './onboarding.ts';
+import { ListingWorkflow } from './listing-workflow.ts';
+import { onboardingView, PROFILE_STEPS, profileStepMissing } from './onboarding.ts';
 import { ProfileRepository, type ProfileRow } from './profile.repository.ts';
 import type { ProfilePatch, SaveProfileDraftInput, CompleteStepInput, ProfileRole } from './profiles.schemas.ts';
 import { PreconditionFailedError } from './profiles.errors.ts';
@@ -30,6 +31,8 @@ export interface ProfilesSettings {
   readonly mediaPublicBaseUrl: string;
   readonly publicCacheTtlMs: number;
 }
+
+type ProfileEvent = 'profile.published' | 'profile.updated' | 'profile.unpublished';
 
 export function slugify(value: string): string {
   return value
@@ -46,6 +49,7 @@ export class ProfileService {
   private readonly media: MediaRepository;
   private readonly verifications: VerificationRepository;
   private readonly publicCache: PublicPageCache<PublicProfileView>;
+  private readonly workflow: ListingWorkflow<ProfileRow, ProfileFacts, ProfilePatch, ProfileEvent>;
 
   constructor(
     private readonly db: Database,
@@ -56,6 +60,27 @@ export class ProfileService {
     this.media = new MediaRepository(db);
     this.verifications = new VerificationRepository(db);
     this.publicCache = new PublicPageCache(clock, settings.publicCacheTtlMs);
+    this.workflow = new ListingWorkflow(
+      db,
+      {
+        label: 'profile',
+        notFoundMessage: 'Profile not found',
+        idKind: 'profile',
+        stepKind: 'provider',
+        steps: PROFILE_STEPS,
+        stepMissing: profileStepMissing,
+        repository: this.profiles,
+        facts: (row, tx) => this.facts(row, tx),
+        completeness: profileCompleteness,
+        validatePatch: (row, patch) => this.validatePatch(row, patch),
+        codes: { versionConflict: 'PROFILE.VERSION_CONFLICT', belowThreshold: 'PROFILE.BELOW_THRESHOLD' },
+        events: { updated: 'profile.updated', published: 'profile.published', unpublished: 'profile.unpublished' },
+        announce: (tx, type, row, extra) => this.announce(tx, type, row, extra),
+        publishedEventExtra: (completeness) => ({ score: completeness.score }),
+        stepConflictReportsVersion: true,
+      },
+      this.publicCache,
+    );
   }
 
   publicUrl(slug: string): string {
@@ -89,14 +114,9 @@ export class ProfileService {
     return { facts, media, verification };
   }
 
-  /** Steps stay complete only while their requirements hold (clearing the headline reopens BASICS). */
-  private effectiveCompleted(row: ProfileRow, facts: ProfileFacts): string[] {
-    return row.completed_steps.filter((step) => profileStepMissing(step as OnboardingStep, facts).length === 0);
-  }
-
   private async ownerView(row: ProfileRow, tx?: Transaction) {
     const { facts, media, verification } = await this.facts(row, tx);
-    const completed = this.effectiveCompleted(row, facts);
+    const completed = this.workflow.effectiveCompleted(row, facts);
     return {
       id: row.id,
       role: row.role,
@@ -130,12 +150,8 @@ export class ProfileService {
     };
   }
 
-  private async owned(caller: Caller, id: string, tx?: Transaction, forUpdate = false): Promise<ProfileRow> {
-    const user = requireUser(caller);
-    // Malformed, unknown and other people's ids all answer the same NOT_FOUND.
-    const row = isId('profile', id) ? await this.profiles.findOwned(id, user.userId, tx, forUpdate) : null;
-    if (!row) throw new NotFoundError('Profile not found');
-    return row;
+  private owned(caller: Caller, id: string): Promise<ProfileRow> {
+    return this.workflow.owned(caller, id);
   }
 
   async myProfiles(caller: Caller) {
@@ -177,96 +193,24 @@ export class ProfileService {
 
   /** Autosave. A stale expectedVersion is a CONFLICT carrying the current version, never an overwrite. */
   async saveDraft(caller: Caller, input: SaveProfileDraftInput) {
-    const user = requireUser(caller);
-    const current = await this.owned(caller, input.profileId);
-    if (input.step) {
-      const { facts } = await this.facts(current);
-      if (!(PROFILE_STEPS as readonly string[]).includes(input.step)) throw new ValidationError(`${input.step} is not a provider step`);
-      if (!isUnlocked(PROFILE_STEPS, this.effectiveCompleted(current, facts), input.step)) {
-        throw new PreconditionFailedError('Finish the earlier steps first', 'ONBOARDING.STEP_LOCKED', { step: input.step });
-      }
-    }
-    await this.validatePatch(current, input.patch);
-    const saved = await this.db.transaction(async (tx) => {
-      await guardNotErased(tx, user.userId, 'Profile not found');
-      const row = await this.profiles.saveDraft(tx, { id: current.id, ownerUserId: user.userId, expectedVersion: input.expectedVersion, patch: input.patch });
-      if (!row) {
-        const latest = await this.profiles.findOwned(current.id, user.userId, tx);
-        if (!latest) throw new NotFoundError('Profile not found');
-        throw new ConflictError('The profile changed since you loaded it; reload and reapply your edit', 'PROFILE.VERSION_CONFLICT', { currentVersion: latest.version });
-      }
-      if (row.status === 'PUBLISHED') await this.announce(tx, 'profile.updated', row);
-      return row;
-    });
-    this.publicCache.delete(saved.slug);
-    return this.ownerView(saved);
+    return this.ownerView(await this.workflow.saveDraft(caller, { id: input.profileId, expectedVersion: input.expectedVersion, step: input.step, patch: input.patch }));
   }
 
   async completeStep(caller: Caller, input: CompleteStepInput) {
-    const user = requireUser(caller);
-    const current = await this.owned(caller, input.id);
-    if (!(PROFILE_STEPS as readonly string[]).includes(input.step)) throw new ValidationError(`${input.step} is not a provider step`);
-    const { facts } = await this.facts(current);
-    const completed = this.effectiveCompleted(current, facts);
-    if (!isUnlocked(PROFILE_STEPS, completed, input.step)) throw new PreconditionFailedError('Finish the earlier steps first', 'ONBOARDING.STEP_LOCKED', { step: input.step });
-    const missing = profileStepMissing(input.step, facts);
-    if (missing.length) throw new PreconditionFailedError(`Step ${input.step} is not complete`, 'ONBOARDING.STEP_INCOMPLETE', { step: input.step, missing });
-    const steps = [...new Set([...completed, input.step])];
-    const row = await this.db.transaction(async (tx) => {
-      await guardNotErased(tx, user.userId, 'Profile not found');
-      const updated = await this.profiles.saveDraft(tx, { id: current.id, ownerUserId: user.userId, expectedVersion: input.expectedVersion, patch: {}, extra: { completed_steps: steps } });
-      if (!updated) throw new ConflictError('The profile changed since you loaded it', 'PROFILE.VERSION_CONFLICT', { currentVersion: (await this.profiles.findOwned(current.id, user.userId, tx))?.version ?? null });
-      return updated;
-    });
-    return this.ownerView(row);
+    return this.ownerView(await this.workflow.completeStep(caller, input));
   }
 
   async publish(caller: Caller, id: string) {
-    const current = await this.owned(caller, id);
-    const row = await this.db.transaction(async (tx) => {
-      await guardNotErased(tx, current.owner_user_id, 'Profile not found');
-      const locked = await this.profiles.findOwned(current.id, current.owner_user_id, tx, true);
-      if (!locked) throw new NotFoundError('Profile not found');
-      const { facts } = await this.facts(locked, tx);
-      const completeness = profileCompleteness(facts);
-      if (!completeness.canPublish) {
-        throw new PreconditionFailedError(`Completeness ${completeness.score} is below the publish threshold ${completeness.publishThreshold}`, 'PROFILE.BELOW_THRESHOLD', {
-          score: completeness.score,
-          threshold: completeness.publishThreshold,
-          missing: completeness.items.filter((item) => !item.done).map((item) => item.key),
-        });
-      }
-      if (locked.status === 'PUBLISHED') return locked;
-      const published = await this.profiles.setStatus(tx, locked.id, 'PUBLISHED');
-      await this.announce(tx, 'profile.published', published, { score: completeness.score });
-      return published;
-    });
-    this.publicCache.delete(row.slug);
-    return this.ownerView(row);
+    return this.ownerView(await this.workflow.publish(caller, id));
   }
 
   async unpublish(caller: Caller, id: string) {
-    const current = await this.owned(caller, id);
-    const row = await this.db.transaction(async (tx) => {
-      await guardNotErased(tx, current.owner_user_id, 'Profile not found');
-      const locked = await this.profiles.findOwned(current.id, current.owner_user_id, tx, true);
-      if (!locked) throw new NotFoundError('Profile not found');
-      if (locked.status !== 'PUBLISHED') return locked;
-      const unpublished = await this.profiles.setStatus(tx, locked.id, 'UNPUBLISHED');
-      await this.announce(tx, 'profile.unpublished', unpublished);
-      return unpublished;
-    });
-    this.publicCache.delete(row.slug);
-    return this.ownerView(row);
+    return this.ownerView(await this.workflow.unpublish(caller, id));
   }
 
   /** Instant Book (NTB-PROF-005): published, above the higher threshold, identity verified. */
   async setInstantBook(caller: Caller, id: string, enabled: boolean) {
-    const current = await this.owned(caller, id);
-    const row = await this.db.transaction(async (tx) => {
-      await guardNotErased(tx, current.owner_user_id, 'Profile not found');
-      const locked = await this.profiles.findOwned(current.id, current.owner_user_id, tx, true);
-      if (!locked) throw new NotFoundError('Profile not found');
+    const row = await this.workflow.changeLocked(caller, id, async (tx, locked) => {
       if (enabled) {
         const completeness = profileCompleteness((await this.facts(locked, tx)).facts);
         if (!completeness.instantBookEligible) throw new PreconditionFailedError('Not eligible for Instant Book yet', 'PROFILE.INSTANT_BOOK_INELIGIBLE', { blockers: completeness.instantBookBlockers });
@@ -275,11 +219,10 @@ export class ProfileService {
       if (updated.status === 'PUBLISHED') await this.announce(tx, 'profile.updated', updated);
       return updated;
     });
-    this.publicCache.delete(row.slug);
     return this.ownerView(row);
   }
 
-  private async announce(tx: Transaction, type: 'profile.published' | 'profile.updated' | 'profile.unpublished', row: ProfileRow, extra: Record<string, unknown> = {}): Promise<void> {
+  private async announce(tx: Transaction, type: ProfileEvent, row: ProfileRow, extra: Record<string, unknown> = {}): Promise<void> {
     // Ids and public attributes only: the indexer reads the public projection itself.
     await enqueueEvent(tx, { type, aggregateType: 'profile', aggregateId: row.id, payload: { profileId: row.id, ownerUserId: row.owner_user_id, role: row.role, slug: row.slug, city: row.city_code, version: row.version, ...extra } });
   }

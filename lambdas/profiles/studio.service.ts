@@ -7,21 +7,23 @@ import type { Clock } from '../core/clock.ts';
 import type { Database, Transaction } from '../core/db/database.ts';
 import { guardNotErased } from '../core/db/erased-users.ts';
 import { enqueueEvent } from '../core/db/outbox.ts';
-import { ConflictError, NotFoundError, ValidationError } from '../core/errors.ts';
+import { NotFoundError, ValidationError } from '../core/errors.ts';
 import { requireUser, type Caller } from '../core/identity.ts';
-import { isId, newId } from '../core/ids.ts';
+import { newId } from '../core/ids.ts';
 import { MediaRepository } from '../media/media.repository.ts';
 import { studioCompleteness, type StudioFacts } from './completeness.ts';
 import { mediaFacts, ownerMedia, publicImages, PublicPageCache, verificationView } from './listing-support.ts';
-import { isUnlocked, onboardingView, STUDIO_STEPS, studioStepMissing, type OnboardingStep } from './onboarding.ts';
+import { ListingWorkflow } from './listing-workflow.ts';
+import { onboardingView, STUDIO_STEPS, studioStepMissing } from './onboarding.ts';
 import { ProfileRepository } from './profile.repository.ts';
 import type { CompleteStepInput, SaveStudioDraftInput, StudioPatch } from './profiles.schemas.ts';
-import { PreconditionFailedError } from './profiles.errors.ts';
 import type { ProfilesSettings } from './profile.service.ts';
 import { toPublicStudio, type PublicStudioView } from './public-page.mapper.ts';
 import { safeModeDeep } from './safe-mode.ts';
 import { StudioRepository, type StudioRow } from './studio.repository.ts';
 import { VerificationRepository } from './verification.repository.ts';
+
+type StudioEvent = 'studio.published' | 'studio.updated' | 'studio.unpublished';
 
 export class StudioService {
   private readonly studios: StudioRepository;
@@ -29,6 +31,7 @@ export class StudioService {
   private readonly media: MediaRepository;
   private readonly verifications: VerificationRepository;
   private readonly publicCache: PublicPageCache<PublicStudioView>;
+  private readonly workflow: ListingWorkflow<StudioRow, StudioFacts, StudioPatch, StudioEvent>;
 
   constructor(
     private readonly db: Database,
@@ -40,6 +43,26 @@ export class StudioService {
     this.media = new MediaRepository(db);
     this.verifications = new VerificationRepository(db);
     this.publicCache = new PublicPageCache(clock, settings.publicCacheTtlMs);
+    this.workflow = new ListingWorkflow(
+      db,
+      {
+        label: 'studio',
+        notFoundMessage: 'Studio not found',
+        idKind: 'studio',
+        stepKind: 'studio',
+        steps: STUDIO_STEPS,
+        stepMissing: studioStepMissing,
+        repository: this.studios,
+        facts: (row, tx) => this.facts(row, tx),
+        completeness: studioCompleteness,
+        validatePatch: (row, patch) => this.validatePatch(row, patch),
+        codes: { versionConflict: 'STUDIO.VERSION_CONFLICT', belowThreshold: 'STUDIO.BELOW_THRESHOLD' },
+        events: { updated: 'studio.updated', published: 'studio.published', unpublished: 'studio.unpublished' },
+        announce: (tx, type, row) => this.announce(tx, type, row),
+        stepConflictReportsVersion: false,
+      },
+      this.publicCache,
+    );
   }
 
   publicUrl(slug: string): string {
@@ -70,10 +93,6 @@ export class StudioService {
     return { facts, media, verification };
   }
 
-  private effectiveCompleted(row: StudioRow, facts: StudioFacts): string[] {
-    return row.completed_steps.filter((step) => studioStepMissing(step as OnboardingStep, facts).length === 0);
-  }
-
   private async ownerView(row: StudioRow, tx?: Transaction) {
     const { facts, media, verification } = await this.facts(row, tx);
     return {
@@ -96,7 +115,7 @@ export class StudioService {
       currency: row.currency,
       availability: row.availability,
       instantBook: row.instant_book,
-      onboarding: onboardingView(STUDIO_STEPS, this.effectiveCompleted(row, facts), (step) => studioStepMissing(step, facts)),
+      onboarding: onboardingView(STUDIO_STEPS, this.workflow.effectiveCompleted(row, facts), (step) => studioStepMissing(step, facts)),
       completeness: studioCompleteness(facts),
       verification: verificationView('STUDIO', verification),
       photos: ownerMedia(media, this.settings.mediaPublicBaseUrl),
@@ -106,11 +125,8 @@ export class StudioService {
     };
   }
 
-  private async owned(caller: Caller, id: string, tx?: Transaction, forUpdate = false): Promise<StudioRow> {
-    const user = requireUser(caller);
-    const row = isId('studio', id) ? await this.studios.findOwned(id, user.userId, tx, forUpdate) : null;
-    if (!row) throw new NotFoundError('Studio not found');
-    return row;
+  private owned(caller: Caller, id: string): Promise<StudioRow> {
+    return this.workflow.owned(caller, id);
   }
 
   async myStudios(caller: Caller) {
@@ -140,86 +156,22 @@ export class StudioService {
   }
 
   async saveDraft(caller: Caller, input: SaveStudioDraftInput) {
-    const user = requireUser(caller);
-    const current = await this.owned(caller, input.studioId);
-    if (input.step) {
-      if (!(STUDIO_STEPS as readonly string[]).includes(input.step)) throw new ValidationError(`${input.step} is not a studio step`);
-      const { facts } = await this.facts(current);
-      if (!isUnlocked(STUDIO_STEPS, this.effectiveCompleted(current, facts), input.step)) throw new PreconditionFailedError('Finish the earlier steps first', 'ONBOARDING.STEP_LOCKED', { step: input.step });
-    }
-    await this.validatePatch(current, input.patch);
-    const saved = await this.db.transaction(async (tx) => {
-      await guardNotErased(tx, user.userId, 'Studio not found');
-      const row = await this.studios.saveDraft(tx, { id: current.id, ownerUserId: user.userId, expectedVersion: input.expectedVersion, patch: input.patch });
-      if (!row) {
-        const latest = await this.studios.findOwned(current.id, user.userId, tx);
-        if (!latest) throw new NotFoundError('Studio not found');
-        throw new ConflictError('The studio changed since you loaded it; reload and reapply your edit', 'STUDIO.VERSION_CONFLICT', { currentVersion: latest.version });
-      }
-      if (row.status === 'PUBLISHED') await this.announce(tx, 'studio.updated', row);
-      return row;
-    });
-    this.publicCache.delete(saved.slug);
-    return this.ownerView(saved);
+    return this.ownerView(await this.workflow.saveDraft(caller, { id: input.studioId, expectedVersion: input.expectedVersion, step: input.step, patch: input.patch }));
   }
 
   async completeStep(caller: Caller, input: CompleteStepInput) {
-    const user = requireUser(caller);
-    const current = await this.owned(caller, input.id);
-    if (!(STUDIO_STEPS as readonly string[]).includes(input.step)) throw new ValidationError(`${input.step} is not a studio step`);
-    const { facts } = await this.facts(current);
-    const completed = this.effectiveCompleted(current, facts);
-    if (!isUnlocked(STUDIO_STEPS, completed, input.step)) throw new PreconditionFailedError('Finish the earlier steps first', 'ONBOARDING.STEP_LOCKED', { step: input.step });
-    const missing = studioStepMissing(input.step, facts);
-    if (missing.length) throw new PreconditionFailedError(`Step ${input.step} is not complete`, 'ONBOARDING.STEP_INCOMPLETE', { step: input.step, missing });
-    const row = await this.db.transaction(async (tx) => {
-      await guardNotErased(tx, user.userId, 'Studio not found');
-      const updated = await this.studios.saveDraft(tx, { id: current.id, ownerUserId: user.userId, expectedVersion: input.expectedVersion, patch: {}, extra: { completed_steps: [...new Set([...completed, input.step])] } });
-      if (!updated) throw new ConflictError('The studio changed since you loaded it', 'STUDIO.VERSION_CONFLICT');
-      return updated;
-    });
-    return this.ownerView(row);
+    return this.ownerView(await this.workflow.completeStep(caller, input));
   }
 
   async publish(caller: Caller, id: string) {
-    const current = await this.owned(caller, id);
-    const row = await this.db.transaction(async (tx) => {
-      await guardNotErased(tx, current.owner_user_id, 'Studio not found');
-      const locked = await this.studios.findOwned(current.id, current.owner_user_id, tx, true);
-      if (!locked) throw new NotFoundError('Studio not found');
-      const completeness = studioCompleteness((await this.facts(locked, tx)).facts);
-      if (!completeness.canPublish) {
-        throw new PreconditionFailedError(`Completeness ${completeness.score} is below the publish threshold ${completeness.publishThreshold}`, 'STUDIO.BELOW_THRESHOLD', {
-          score: completeness.score,
-          threshold: completeness.publishThreshold,
-          missing: completeness.items.filter((item) => !item.done).map((item) => item.key),
-        });
-      }
-      if (locked.status === 'PUBLISHED') return locked;
-      const published = await this.studios.setStatus(tx, locked.id, 'PUBLISHED');
-      await this.announce(tx, 'studio.published', published);
-      return published;
-    });
-    this.publicCache.delete(row.slug);
-    return this.ownerView(row);
+    return this.ownerView(await this.workflow.publish(caller, id));
   }
 
   async unpublish(caller: Caller, id: string) {
-    const current = await this.owned(caller, id);
-    const row = await this.db.transaction(async (tx) => {
-      await guardNotErased(tx, current.owner_user_id, 'Studio not found');
-      const locked = await this.studios.findOwned(current.id, current.owner_user_id, tx, true);
-      if (!locked) throw new NotFoundError('Studio not found');
-      if (locked.status !== 'PUBLISHED') return locked;
-      const unpublished = await this.studios.setStatus(tx, locked.id, 'UNPUBLISHED');
-      await this.announce(tx, 'studio.unpublished', unpublished);
-      return unpublished;
-    });
-    this.publicCache.delete(row.slug);
-    return this.ownerView(row);
+    return this.ownerView(await this.workflow.unpublish(caller, id));
   }
 
-  private async announce(tx: Transaction, type: string, row: StudioRow): Promise<void> {
+  private async announce(tx: Transaction, type: StudioEvent, row: StudioRow): Promise<void> {
     await enqueueEvent(tx, { type, aggregateType: 'studio', aggregateId: row.id, payload: { studioId: row.id, slug: row.slug, city: row.city_code, version: row.version } });
   }
 

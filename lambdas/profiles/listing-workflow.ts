@@ -1,0 +1,179 @@
+/**
+ * The owner-side wizard both listings (service profiles, studios) run: owned-row lookup, step
+ * gating (onboarding.ts), autosave under optimistic concurrency (draft-update.ts),
+ * completeness-gated publish/unpublish, outbox events and public-cache eviction. Each service
+ * supplies a ListingDescriptor with what differs (steps, facts, repository, codes, events) and
+ * keeps its own views, creation and public page.
+ */
+import type { Database, Queryable, Transaction } from '../core/db/database.ts';
+import { guardNotErased } from '../core/db/erased-users.ts';
+import { ConflictError, NotFoundError, ValidationError } from '../core/errors.ts';
+import { requireUser, type Caller } from '../core/identity.ts';
+import { isId, type IdKind } from '../core/ids.ts';
+import type { Completeness } from './completeness.ts';
+import { isUnlocked, type OnboardingStep } from './onboarding.ts';
+import type { CompleteStepInput } from './profiles.schemas.ts';
+import { PreconditionFailedError } from './profiles.errors.ts';
+
+/** The columns the workflow reads; ProfileRow and StudioRow both have them. */
+export interface ListingRow {
+  readonly id: string;
+  readonly owner_user_id: string;
+  readonly slug: string;
+  readonly status: 'DRAFT' | 'PUBLISHED' | 'UNPUBLISHED';
+  readonly version: number;
+  readonly completed_steps: readonly string[];
+}
+
+export interface ListingRepository<Row extends ListingRow> {
+  findOwned(id: string, userId: string, tx?: Queryable, forUpdate?: boolean): Promise<Row | null>;
+  /** Null when the id is not the owner's or the version is stale. */
+  saveDraft(tx: Queryable, input: { id: string; ownerUserId: string; expectedVersion: number; patch: Record<string, unknown>; extra?: Record<string, unknown> }): Promise<Row | null>;
+  setStatus(tx: Queryable, id: string, status: 'PUBLISHED' | 'UNPUBLISHED'): Promise<Row>;
+}
+
+export interface ListingDescriptor<Row extends ListingRow, Facts, Patch extends Record<string, unknown>, Event extends string> {
+  /** Lower-case noun in messages: "The studio changed since you loaded it". */
+  readonly label: string;
+  /** Answered for malformed, unknown, other people's and erased owners' ids alike. */
+  readonly notFoundMessage: string;
+  readonly idKind: IdKind;
+  /** Names the wizard in "X is not a provider step". */
+  readonly stepKind: string;
+  readonly steps: readonly OnboardingStep[];
+  stepMissing(step: OnboardingStep, facts: Facts): string[];
+  readonly repository: ListingRepository<Row>;
+  facts(row: Row, tx?: Transaction): Promise<{ facts: Facts }>;
+  completeness(facts: Facts): Completeness;
+  /** Field checks that need the current row or the database (cities, min ≤ max). */
+  validatePatch(row: Row, patch: Patch): Promise<void>;
+  readonly codes: { readonly versionConflict: string; readonly belowThreshold: string };
+  readonly events: { readonly updated: Event; readonly published: Event; readonly unpublished: Event };
+  announce(tx: Transaction, type: Event, row: Row, extra?: Record<string, unknown>): Promise<void>;
+  /** Extra payload on the published event (profiles carry the completeness score). */
+  publishedEventExtra?(completeness: Completeness): Record<string, unknown>;
+  /** Whether a stale completeStep reports the current version (profiles do; studios never have). */
+  readonly stepConflictReportsVersion: boolean;
+}
+
+export class ListingWorkflow<Row extends ListingRow, Facts, Patch extends Record<string, unknown>, Event extends string> {
+  constructor(
+    private readonly db: Database,
+    private readonly listing: ListingDescriptor<Row, Facts, Patch, Event>,
+    private readonly publicCache: { delete(slug: string): void },
+  ) {}
+
+  async owned(caller: Caller, id: string, tx?: Transaction, forUpdate = false): Promise<Row> {
+    const user = requireUser(caller);
+    // Malformed, unknown and other people's ids all answer the same NOT_FOUND.
+    const row = isId(this.listing.idKind, id) ? await this.listing.repository.findOwned(id, user.userId, tx, forUpdate) : null;
+    if (!row) throw new NotFoundError(this.listing.notFoundMessage);
+    return row;
+  }
+
+  /** Steps stay complete only while their requirements hold (clearing the headline reopens BASICS). */
+  effectiveCompleted(row: Row, facts: Facts): string[] {
+    return row.completed_steps.filter((step) => this.listing.stepMissing(step as OnboardingStep, facts).length === 0);
+  }
+
+  private requireStep(step: OnboardingStep): void {
+    if (!(this.listing.steps as readonly string[]).includes(step)) throw new ValidationError(`${step} is not a ${this.listing.stepKind} step`);
+  }
+
+  private requireUnlocked(completed: readonly string[], step: OnboardingStep): void {
+    if (!isUnlocked(this.listing.steps, completed, step)) throw new PreconditionFailedError('Finish the earlier steps first', 'ONBOARDING.STEP_LOCKED', { step });
+  }
+
+  /** Autosave. A stale expectedVersion is a CONFLICT carrying the current version, never an overwrite. */
+  async saveDraft(caller: Caller, input: { id: string; expectedVersion: number; step?: OnboardingStep | null | undefined; patch: Patch }): Promise<Row> {
+    const { repository, notFoundMessage } = this.listing;
+    const user = requireUser(caller);
+    const current = await this.owned(caller, input.id);
+    if (input.step) {
+      this.requireStep(input.step);
+      const { facts } = await this.listing.facts(current);
+      this.requireUnlocked(this.effectiveCompleted(current, facts), input.step);
+    }
+    await this.listing.validatePatch(current, input.patch);
+    const saved = await this.db.transaction(async (tx) => {
+      await guardNotErased(tx, user.userId, notFoundMessage);
+      const row = await repository.saveDraft(tx, { id: current.id, ownerUserId: user.userId, expectedVersion: input.expectedVersion, patch: input.patch });
+      if (!row) {
+        const latest = await repository.findOwned(current.id, user.userId, tx);
+        if (!latest) throw new NotFoundError(notFoundMessage);
+        throw new ConflictError(`The ${this.listing.label} changed since you loaded it; reload and reapply your edit`, this.listing.codes.versionConflict, { currentVersion: latest.version });
+      }
+      if (row.status === 'PUBLISHED') await this.listing.announce(tx, this.listing.events.updated, row);
+      return row;
+    });
+    this.publicCache.delete(saved.slug);
+    return saved;
+  }
+
+  async completeStep(caller: Caller, input: CompleteStepInput): Promise<Row> {
+    const { repository, notFoundMessage } = this.listing;
+    const user = requireUser(caller);
+    const current = await this.owned(caller, input.id);
+    this.requireStep(input.step);
+    const { facts } = await this.listing.facts(current);
+    const completed = this.effectiveCompleted(current, facts);
+    this.requireUnlocked(completed, input.step);
+    const missing = this.listing.stepMissing(input.step, facts);
+    if (missing.length) throw new PreconditionFailedError(`Step ${input.step} is not complete`, 'ONBOARDING.STEP_INCOMPLETE', { step: input.step, missing });
+    const steps = [...new Set([...completed, input.step])];
+    return this.db.transaction(async (tx) => {
+      await guardNotErased(tx, user.userId, notFoundMessage);
+      const updated = await repository.saveDraft(tx, { id: current.id, ownerUserId: user.userId, expectedVersion: input.expectedVersion, patch: {}, extra: { completed_steps: steps } });
+      if (!updated) {
+        const message = `The ${this.listing.label} changed since you loaded it`;
+        if (!this.listing.stepConflictReportsVersion) throw new ConflictError(message, this.listing.codes.versionConflict);
+        throw new ConflictError(message, this.listing.codes.versionConflict, { currentVersion: (await repository.findOwned(current.id, user.userId, tx))?.version ?? null });
+      }
+      return updated;
+    });
+  }
+
+  /**
+   * Runs `change` on the owner's row locked FOR UPDATE (the owner not erased meanwhile), then
+   * drops the cached public page: the shape of publish, unpublish and other owner toggles.
+   */
+  async changeLocked(caller: Caller, id: string, change: (tx: Transaction, locked: Row) => Promise<Row>): Promise<Row> {
+    const { repository, notFoundMessage } = this.listing;
+    const current = await this.owned(caller, id);
+    const row = await this.db.transaction(async (tx) => {
+      await guardNotErased(tx, current.owner_user_id, notFoundMessage);
+      const locked = await repository.findOwned(current.id, current.owner_user_id, tx, true);
+      if (!locked) throw new NotFoundError(notFoundMessage);
+      return change(tx, locked);
+    });
+    this.publicCache.delete(row.slug);
+    return row;
+  }
+
+  async publish(caller: Caller, id: string): Promise<Row> {
+    return this.changeLocked(caller, id, async (tx, locked) => {
+      const { facts } = await this.listing.facts(locked, tx);
+      const completeness = this.listing.completeness(facts);
+      if (!completeness.canPublish) {
+        throw new PreconditionFailedError(`Completeness ${completeness.score} is below the publish threshold ${completeness.publishThreshold}`, this.listing.codes.belowThreshold, {
+          score: completeness.score,
+          threshold: completeness.publishThreshold,
+          missing: completeness.items.filter((item) => !item.done).map((item) => item.key),
+        });
+      }
+      if (locked.status === 'PUBLISHED') return locked;
+      const published = await this.listing.repository.setStatus(tx, locked.id, 'PUBLISHED');
+      await this.listing.announce(tx, this.listing.events.published, published, this.listing.publishedEventExtra?.(completeness));
+      return published;
+    });
+  }
+
+  async unpublish(caller: Caller, id: string): Promise<Row> {
+    return this.changeLocked(caller, id, async (tx, locked) => {
+      if (locked.status !== 'PUBLISHED') return locked;
+      const unpublished = await this.listing.repository.setStatus(tx, locked.id, 'UNPUBLISHED');
+      await this.listing.announce(tx, this.listing.events.unpublished, unpublished);
+      return unpublished;
+    });
+  }
+}
