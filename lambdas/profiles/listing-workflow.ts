@@ -52,8 +52,6 @@ export interface ListingDescriptor<Row extends ListingRow, Facts, Patch extends 
   announce(tx: Transaction, type: Event, row: Row, extra?: Record<string, unknown>): Promise<void>;
   /** Extra payload on the published event (profiles carry the completeness score). */
   publishedEventExtra?(completeness: Completeness): Record<string, unknown>;
-  /** Whether a stale completeStep reports the current version (profiles do; studios never have). */
-  readonly stepConflictReportsVersion: boolean;
 }
 
 export class ListingWorkflow<Row extends ListingRow, Facts, Patch extends Record<string, unknown>, Event extends string> {
@@ -125,8 +123,8 @@ export class ListingWorkflow<Row extends ListingRow, Facts, Patch extends Record
       await guardNotErased(tx, user.userId, notFoundMessage);
       const updated = await repository.saveDraft(tx, { id: current.id, ownerUserId: user.userId, expectedVersion: input.expectedVersion, patch: {}, extra: { completed_steps: steps } });
       if (!updated) {
+        // Like saveDraft: tell the client which version to reload, whatever the listing kind.
         const message = `The ${this.listing.label} changed since you loaded it`;
-        if (!this.listing.stepConflictReportsVersion) throw new ConflictError(message, this.listing.codes.versionConflict);
         throw new ConflictError(message, this.listing.codes.versionConflict, { currentVersion: (await repository.findOwned(current.id, user.userId, tx))?.version ?? null });
       }
       return updated;

@@ -77,7 +77,6 @@ export class ProfileService {
         events: { updated: 'profile.updated', published: 'profile.published', unpublished: 'profile.unpublished' },
         announce: (tx, type, row, extra) => this.announce(tx, type, row, extra),
         publishedEventExtra: (completeness) => ({ score: completeness.score }),
-        stepConflictReportsVersion: true,
       },
       this.publicCache,
     );

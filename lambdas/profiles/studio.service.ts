@@ -59,7 +59,6 @@ export class StudioService {
         codes: { versionConflict: 'STUDIO.VERSION_CONFLICT', belowThreshold: 'STUDIO.BELOW_THRESHOLD' },
         events: { updated: 'studio.updated', published: 'studio.published', unpublished: 'studio.unpublished' },
         announce: (tx, type, row) => this.announce(tx, type, row),
-        stepConflictReportsVersion: false,
       },
       this.publicCache,
     );

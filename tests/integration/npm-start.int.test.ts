@@ -14,6 +14,14 @@ const rootDir = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const stateDir = mkdtempSync(join(tmpdir(), 'rastup-npmstart-'));
 afterAll(() => rmSync(stateDir, { recursive: true, force: true }));
 
+function commandLine(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+  } catch {
+    return '';
+  }
+}
+
 function descendants(pid: number): number[] {
   // /proc walk: every process whose ancestry reaches `pid`.
   const parents = new Map<number, number>();
@@ -84,14 +92,15 @@ describe('npm start', () => {
       child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
       const started = Date.now();
       while (!output.includes('Ctrl-C stops everything')) {
-        if (Date.now() - started > 60_000 || child.exitCode !== null) throw new Error(`start did not come up:\n${output}`);
+        if (Date.now() - started > 90_000 || child.exitCode !== null) throw new Error(`start did not come up:\n${output}`);
         await new Promise((r) => setTimeout(r, 100));
       }
       return { child, output: () => output };
     };
     try {
       const first = await launch();
-      const orphans = descendants(first.child.pid!);
+      // The processes the stack owns (PostgreSQL and the DynamoDB Local JVM), not tsx's helpers.
+      const orphans = descendants(first.child.pid!).filter((pid) => /postgres|DynamoDBLocal/.test(commandLine(pid)));
       expect(orphans.length).toBeGreaterThan(0);
       // SIGKILL runs no shutdown code: PostgreSQL and the JVM survive their parent.
       first.child.kill('SIGKILL');
@@ -99,6 +108,8 @@ describe('npm start', () => {
       expect(orphans.some(isAlive)).toBe(true);
 
       const second = await launch();
+      // Stopped before the second stack started (postgres workers exit with their postmaster).
+      for (let i = 0; i < 50 && orphans.some(isAlive); i++) await new Promise((r) => setTimeout(r, 100));
       expect(orphans.filter(isAlive)).toEqual([]);
       const endpoints = JSON.parse(readFileSync(join(hardKillState, 'endpoints.json'), 'utf8')) as { graphqlUrl: string; apiKey: string };
       const response = await fetch(endpoints.graphqlUrl, { method: 'POST', headers: { 'x-api-key': endpoints.apiKey, 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ cities { code } }' }) });
