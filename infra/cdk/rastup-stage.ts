@@ -82,7 +82,13 @@ export function buildRastupStage(app: App, stage: StageName, options: RastupStag
     resources,
     mediaPublicBaseUrl: data.mediaPublicBaseUrl,
     authIssuer: options.authIssuer,
-    identityProviders: { googleClientIds: options.googleClientIds, appleClientIds: options.appleClientIds },
+    // OAuth client ids the auth Lambda accepts in Google / Apple ID tokens; without them social sign-in refuses every token.
+    domainEnvironment: {
+      auth: {
+        ...(options.googleClientIds ? { GOOGLE_CLIENT_IDS: options.googleClientIds } : {}),
+        ...(options.appleClientIds ? { APPLE_CLIENT_IDS: options.appleClientIds } : {}),
+      },
+    },
     publicBaseUrl: options.publicBaseUrl,
     domains: options.domains,
     description: `RastUp ${stage}: AppSync, API Gateway REST, WAF, domain Lambdas`,

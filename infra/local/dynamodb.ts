@@ -146,7 +146,3 @@ export async function ensureTables(client: DynamoDBClient, stage: string, specs:
     }
   }
 }
-
-export function dynamoDataExists(dataDir: string): boolean {
-  return existsSync(join(dataDir, 'shared-local-instance.db'));
-}

@@ -5,7 +5,7 @@
  */
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import * as z from 'zod';
-import { configOnce, databaseEnvSchema, parseConfig } from '../core/config.ts';
+import { databaseEnvSchema, parseConfig } from '../core/config.ts';
 import { createDatabase, type Database } from '../core/db/database.ts';
 
 const secretSchema = z.object({ username: z.string(), password: z.string(), port: z.coerce.number().optional() });
@@ -32,4 +32,3 @@ export function databaseFromEnv(): Promise<Database> {
   return pending;
 }
 
-export const awsRegion = configOnce(() => process.env.AWS_REGION ?? 'us-east-1');

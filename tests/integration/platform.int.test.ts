@@ -1,9 +1,9 @@
 /** Feature-flag administration: admin only, audited, announced through the outbox. */
 import { gql } from 'graphql-request';
 import { describe, expect, it } from 'vitest';
-import pg from 'pg';
 import { newId } from '../../lambdas/core/ids.ts';
 import { postGraphql, publicClient, stackInfo, userClient } from '../support/clients.ts';
+import { eventually, sql as query } from '../support/graphql.ts';
 import { mintAccessToken } from '../support/tokens.ts';
 
 const SET_FLAG = gql`
@@ -11,26 +11,6 @@ const SET_FLAG = gql`
     setFeatureFlag(input: $input) { key enabled description updatedAt }
   }
 `;
-
-async function query<T extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<T[]> {
-  const client = new pg.Client({ connectionString: stackInfo().endpoints.databaseUrl });
-  await client.connect();
-  try {
-    return (await client.query<T>(text, values)).rows;
-  } finally {
-    await client.end();
-  }
-}
-
-async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 5_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 describe('setFeatureFlag', () => {
   it('lets an admin flip a flag; the change is audited and its event relayed', async () => {

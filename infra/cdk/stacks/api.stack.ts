@@ -73,11 +73,8 @@ export interface ApiStackProps extends StackProps {
    * issuer is the public base URL, whose /.well-known/openid-configuration the auth Lambda serves.
    */
   readonly authIssuer?: string;
-  /**
-   * OAuth client ids the auth Lambda accepts in Google / Apple ID tokens (comma-separated; public
-   * values, not secrets). Without them social sign-in refuses every token.
-   */
-  readonly identityProviders?: { readonly googleClientIds?: string; readonly appleClientIds?: string };
+  /** Per-domain environment values from deploy-time options (public values, never secrets). */
+  readonly domainEnvironment?: Readonly<Record<string, Readonly<Record<string, string>>>>;
   /** Defaults to infra/definitions; tests pass their own maps. */
   readonly domains?: Readonly<Record<string, DomainSpec>>;
   readonly graphqlResolvers?: Readonly<Record<string, string>>;
@@ -162,10 +159,7 @@ export class ApiStack extends Stack {
         securityGroup: props.lambdaSecurityGroup,
       });
       bindDomainResources(fn, domain, resources, config);
-      if (domainName === 'auth') {
-        if (props.identityProviders?.googleClientIds) fn.addEnvironment('GOOGLE_CLIENT_IDS', props.identityProviders.googleClientIds);
-        if (props.identityProviders?.appleClientIds) fn.addEnvironment('APPLE_CLIENT_IDS', props.identityProviders.appleClientIds);
-      }
+      for (const [key, value] of Object.entries(props.domainEnvironment?.[domainName] ?? {})) fn.addEnvironment(key, value);
       functions.set(domainName, fn);
       return fn;
     };
