@@ -8,7 +8,10 @@ import { runner } from 'node-pg-migrate';
 
 export const migrationsDir = join(dirname(fileURLToPath(import.meta.url)), 'migrations');
 
-export async function migrate(databaseUrl: string, options: { log?: (message: string) => void } = {}): Promise<string[]> {
+export async function migrate(
+  databaseUrl: string,
+  options: { log?: (message: string) => void } = {},
+): Promise<string[]> {
   const applied = await runner({
     databaseUrl,
     dir: migrationsDir,

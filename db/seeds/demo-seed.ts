@@ -27,7 +27,12 @@ import { UserRepository } from '../../lambdas/auth/user.repository.ts';
 import type { MediaService } from '../../lambdas/media/media.service.ts';
 import type { OwnerMediaView } from '../../lambdas/media/media.mapper.ts';
 import type { ProfileService } from '../../lambdas/profiles/profile.service.ts';
-import { createStudioArgs, saveProfileDraftArgs, saveStudioDraftArgs, type ProfileRole } from '../../lambdas/profiles/profiles.schemas.ts';
+import {
+  createStudioArgs,
+  saveProfileDraftArgs,
+  saveStudioDraftArgs,
+  type ProfileRole,
+} from '../../lambdas/profiles/profiles.schemas.ts';
 import type { StudioService } from '../../lambdas/profiles/studio.service.ts';
 
 /** RFC 6761 reserves `.test`: these addresses can never reach a real mailbox. */
@@ -46,10 +51,34 @@ interface DemoAccountSpec {
 }
 
 export const DEMO_ACCOUNTS: readonly DemoAccountSpec[] = [
-  { key: 'admin', email: `admin@${DEMO_EMAIL_DOMAIN}`, password: 'local-demo-Admin-Quartz-7261', displayName: 'Ada Admin (demo)', roles: ['admin'] },
-  { key: 'provider', email: `provider@${DEMO_EMAIL_DOMAIN}`, password: 'local-demo-Provider-Lantern-4830', displayName: 'Remy Lens (demo)', roles: ['provider'] },
-  { key: 'host', email: `host@${DEMO_EMAIL_DOMAIN}`, password: 'local-demo-Host-Harbor-5917', displayName: 'Sol Studio (demo)', roles: ['host'] },
-  { key: 'client', email: `client@${DEMO_EMAIL_DOMAIN}`, password: 'local-demo-Client-Meadow-3052', displayName: 'Casey Client (demo)', roles: ['client'] },
+  {
+    key: 'admin',
+    email: `admin@${DEMO_EMAIL_DOMAIN}`,
+    password: 'local-demo-Admin-Quartz-7261',
+    displayName: 'Ada Admin (demo)',
+    roles: ['admin'],
+  },
+  {
+    key: 'provider',
+    email: `provider@${DEMO_EMAIL_DOMAIN}`,
+    password: 'local-demo-Provider-Lantern-4830',
+    displayName: 'Remy Lens (demo)',
+    roles: ['provider'],
+  },
+  {
+    key: 'host',
+    email: `host@${DEMO_EMAIL_DOMAIN}`,
+    password: 'local-demo-Host-Harbor-5917',
+    displayName: 'Sol Studio (demo)',
+    roles: ['host'],
+  },
+  {
+    key: 'client',
+    email: `client@${DEMO_EMAIL_DOMAIN}`,
+    password: 'local-demo-Client-Meadow-3052',
+    displayName: 'Casey Client (demo)',
+    roles: ['client'],
+  },
 ];
 
 export const DEMO_STUDIO_SLUG = 'rastup-demo-daylight-loft';
@@ -96,7 +125,15 @@ export interface DemoSeedResult {
 
 function callerFor(userId: string, roles: readonly Role[], clock: Clock): Caller {
   // The services take the caller the edge would have built from a session token.
-  return { kind: 'user', userId, roles, amr: ['pwd'], authTime: clock.nowSeconds(), sessionId: undefined, expiresAt: clock.nowSeconds() + 900 };
+  return {
+    kind: 'user',
+    userId,
+    roles,
+    amr: ['pwd'],
+    authTime: clock.nowSeconds(),
+    sessionId: undefined,
+    expiresAt: clock.nowSeconds() + 900,
+  };
 }
 
 /** A photo-like synthetic image: a smooth two-colour gradient with soft "bokeh" discs, no text. */
@@ -118,14 +155,18 @@ export async function demoImage(seed: number, width = 960, height = 720): Promis
   ] as const;
   const [from, to] = palettes[seed % palettes.length]!;
   let state = seed * 9301 + 49297;
-  const random = () => ((state = (state * 9301 + 49297) % 233280) / 233280);
+  const random = () => (state = (state * 9301 + 49297) % 233280) / 233280;
   // Crisp geometry (panels, a horizon, window frames): blurry blobs read as skin to classifiers.
   const panels = Array.from({ length: 9 }, () => {
     const w = 60 + random() * 260;
     const h = 60 + random() * 260;
     return `<rect x="${(random() * (width - w)).toFixed(0)}" y="${(random() * (height - h)).toFixed(0)}" width="${w.toFixed(0)}" height="${h.toFixed(0)}" fill="none" stroke="#ffffff" stroke-opacity="0.7" stroke-width="6"/>`;
   }).join('');
-  const lines = Array.from({ length: 12 }, (_, index) => `<line x1="0" y1="${(index * height) / 12}" x2="${width}" y2="${(index * height) / 12 + 40}" stroke="#0b1d3a" stroke-opacity="0.15" stroke-width="3"/>`).join('');
+  const lines = Array.from(
+    { length: 12 },
+    (_, index) =>
+      `<line x1="0" y1="${(index * height) / 12}" x2="${width}" y2="${(index * height) / 12 + 40}" stroke="#0b1d3a" stroke-opacity="0.15" stroke-width="3"/>`,
+  ).join('');
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">
     <defs><linearGradient id="g" x1="0" y1="0" x2="1" y2="1"><stop offset="0" stop-color="${from}"/><stop offset="1" stop-color="${to}"/></linearGradient></defs>
     <rect width="100%" height="100%" fill="url(#g)"/>${lines}
@@ -137,7 +178,11 @@ interface ListingPlan {
   readonly images: readonly { readonly seed: number; readonly alt: string }[];
 }
 
-const PROVIDER_PROFILES: readonly (ListingPlan & { role: ProfileRole; displayName: string; patch: Record<string, unknown> })[] = [
+const PROVIDER_PROFILES: readonly (ListingPlan & {
+  role: ProfileRole;
+  displayName: string;
+  patch: Record<string, unknown>;
+})[] = [
   {
     role: 'PHOTOGRAPHER',
     displayName: 'Remy Lens',
@@ -150,7 +195,12 @@ const PROVIDER_PROFILES: readonly (ListingPlan & { role: ProfileRole; displayNam
       priceMinCents: 25_000,
       priceMaxCents: 120_000,
       packages: [
-        { name: 'Headshot session', durationMinutes: 60, priceCents: 25_000, extras: ['3 retouched images', 'online gallery'] },
+        {
+          name: 'Headshot session',
+          durationMinutes: 60,
+          priceCents: 25_000,
+          extras: ['3 retouched images', 'online gallery'],
+        },
         { name: 'Half-day event', durationMinutes: 240, priceCents: 90_000, extras: ['150+ edited images'] },
       ],
       cancellationPolicy: 'Free cancellation until 48 hours before the session; 50% after that.',
@@ -191,7 +241,8 @@ const PROVIDER_PROFILES: readonly (ListingPlan & { role: ProfileRole; displayNam
 const STUDIO: ListingPlan & { name: string; patch: Record<string, unknown> } = {
   name: 'Daylight Loft (demo)',
   patch: {
-    description: 'Demo studio (synthetic data). A 1,200 sq ft daylight loft with north-facing windows, a white cyclorama, a makeup station and free Wi-Fi.',
+    description:
+      'Demo studio (synthetic data). A 1,200 sq ft daylight loft with north-facing windows, a white cyclorama, a makeup station and free Wi-Fi.',
     city: 'us-nyc',
     addressLine1: '1 Example Street',
     postalCode: '10001',
@@ -199,7 +250,14 @@ const STUDIO: ListingPlan & { name: string; patch: Record<string, unknown> } = {
     hourlyMinCents: 8_000,
     hourlyMaxCents: 15_000,
     depositCents: 20_000,
-    availability: { mon: ['08:00-20:00'], tue: ['08:00-20:00'], wed: ['08:00-20:00'], thu: ['08:00-20:00'], fri: ['08:00-20:00'], sat: ['09:00-18:00'] },
+    availability: {
+      mon: ['08:00-20:00'],
+      tue: ['08:00-20:00'],
+      wed: ['08:00-20:00'],
+      thu: ['08:00-20:00'],
+      fri: ['08:00-20:00'],
+      sat: ['09:00-18:00'],
+    },
   },
   images: [
     { seed: 8, alt: 'Loft at golden hour (demo image)' },
@@ -219,7 +277,8 @@ async function postToPresigned(upload: { url: string; fields: Record<string, str
 }
 
 export async function seedDemo(deps: DemoSeedDeps): Promise<DemoSeedResult> {
-  if (deps.stage !== 'local') throw new Error(`The demo seed runs only when STAGE is local (STAGE is ${deps.stage || 'unset'})`);
+  if (deps.stage !== 'local')
+    throw new Error(`The demo seed runs only when STAGE is local (STAGE is ${deps.stage || 'unset'})`);
   const clock = deps.clock ?? systemClock;
   const hasher = deps.hasher ?? new Argon2PasswordHasher();
   const progress = deps.onProgress ?? (() => undefined);
@@ -238,15 +297,50 @@ export async function seedDemo(deps: DemoSeedDeps): Promise<DemoSeedResult> {
       const now = clock.now();
       const userId = newId('user');
       // ON CONFLICT DO NOTHING: a concurrent start that won the race keeps its row.
-      if (!(await UserRepository.insert(tx, { id: userId, email: spec.email, passwordHash, roles: spec.roles, emailVerifiedAt: now, displayName: spec.displayName, now }))) return null;
+      if (
+        !(await UserRepository.insert(tx, {
+          id: userId,
+          email: spec.email,
+          passwordHash,
+          roles: spec.roles,
+          emailVerifiedAt: now,
+          displayName: spec.displayName,
+          now,
+        }))
+      )
+        return null;
       for (const kind of ['terms', 'privacy', 'marketing'] as const) {
-        await UserRepository.recordConsent(tx, { userId, kind, version: kind === 'terms' ? CURRENT_TERMS_VERSION : CURRENT_PRIVACY_VERSION, granted: kind !== 'marketing', ip: null, userAgent: 'demo-seed', now });
+        await UserRepository.recordConsent(tx, {
+          userId,
+          kind,
+          version: kind === 'terms' ? CURRENT_TERMS_VERSION : CURRENT_PRIVACY_VERSION,
+          granted: kind !== 'marketing',
+          ip: null,
+          userAgent: 'demo-seed',
+          now,
+        });
       }
-      await appendAudit(tx, { actor: DEMO_ACTOR, action: 'auth.signup', subject: userId, details: { method: 'demo-seed', roles: [...spec.roles], emailVerified: true } }, now);
-      await enqueueEvent(tx, { type: 'user.registered', aggregateType: 'user', aggregateId: userId, payload: { userId, method: 'demo-seed', role: spec.roles[0] } });
+      await appendAudit(
+        tx,
+        {
+          actor: DEMO_ACTOR,
+          action: 'auth.signup',
+          subject: userId,
+          details: { method: 'demo-seed', roles: [...spec.roles], emailVerified: true },
+        },
+        now,
+      );
+      await enqueueEvent(tx, {
+        type: 'user.registered',
+        aggregateType: 'user',
+        aggregateId: userId,
+        payload: { userId, method: 'demo-seed', role: spec.roles[0] },
+      });
       return userId;
     });
-    const row = id ? { id, roles: spec.roles } : await UserRepository.byEmail(deps.db, spec.email).then((user) => user && { id: user.id, roles: user.roles });
+    const row = id
+      ? { id, roles: spec.roles }
+      : await UserRepository.byEmail(deps.db, spec.email).then((user) => user && { id: user.id, roles: user.roles });
     if (!row) throw new Error(`demo seed: could not create ${spec.email}`);
     users.set(spec.key, row);
     if (id) created.push(`account ${spec.key}`);
@@ -259,11 +353,22 @@ export async function seedDemo(deps: DemoSeedDeps): Promise<DemoSeedResult> {
 
   // Images: uploads first for every listing, then one wait, so the worker moderates them in one go.
   const pending: { caller: Caller; ids: string[]; finish: () => Promise<void> }[] = [];
-  const upload = async (who: Caller, ownerType: 'PROFILE' | 'STUDIO', ownerId: string, plan: ListingPlan): Promise<string[]> => {
+  const upload = async (
+    who: Caller,
+    ownerType: 'PROFILE' | 'STUDIO',
+    ownerId: string,
+    plan: ListingPlan,
+  ): Promise<string[]> => {
     const ids: string[] = [];
     for (const image of plan.images) {
       const body = await demoImage(image.seed);
-      const { media, upload: target } = await deps.media.requestUpload(who, { ownerType, ownerId, contentType: 'image/jpeg', sizeBytes: body.length, alt: image.alt });
+      const { media, upload: target } = await deps.media.requestUpload(who, {
+        ownerType,
+        ownerId,
+        contentType: 'image/jpeg',
+        sizeBytes: body.length,
+        alt: image.alt,
+      });
       await postToPresigned(target, body);
       await deps.media.completeUpload(who, media.id);
       ids.push(media.id);
@@ -281,7 +386,9 @@ export async function seedDemo(deps: DemoSeedDeps): Promise<DemoSeedResult> {
     }
     if (profile.publishedAt) continue; // published once: from now on it is the developer's
     if (profile.version === 1) {
-      const { input } = saveProfileDraftArgs.parse({ input: { profileId: profile.id, expectedVersion: profile.version, patch: plan.patch } });
+      const { input } = saveProfileDraftArgs.parse({
+        input: { profileId: profile.id, expectedVersion: profile.version, patch: plan.patch },
+      });
       profile = await deps.profiles.saveDraft(provider, input);
     }
     const profileId = profile.id;
@@ -300,12 +407,17 @@ export async function seedDemo(deps: DemoSeedDeps): Promise<DemoSeedResult> {
   const host = caller('host');
   let studio = (await deps.studios.myStudios(host)).find((item) => item.slug === DEMO_STUDIO_SLUG);
   if (!studio) {
-    studio = await deps.studios.create(host, createStudioArgs.parse({ input: { name: STUDIO.name, slug: DEMO_STUDIO_SLUG } }).input);
+    studio = await deps.studios.create(
+      host,
+      createStudioArgs.parse({ input: { name: STUDIO.name, slug: DEMO_STUDIO_SLUG } }).input,
+    );
     created.push('studio');
   }
   if (!studio.publishedAt) {
     if (studio.version === 1) {
-      const { input } = saveStudioDraftArgs.parse({ input: { studioId: studio.id, expectedVersion: studio.version, patch: STUDIO.patch } });
+      const { input } = saveStudioDraftArgs.parse({
+        input: { studioId: studio.id, expectedVersion: studio.version, patch: STUDIO.patch },
+      });
       studio = await deps.studios.saveDraft(host, input);
     }
     const studioId = studio.id;
@@ -330,7 +442,10 @@ export async function seedDemo(deps: DemoSeedDeps): Promise<DemoSeedResult> {
       await deps.drainOutbox();
       const items: OwnerMediaView[] = await Promise.all(all.map((item) => deps.media.myMedia(item.caller, item.id)));
       const stuck = items.find((item) => ['FLAGGED', 'FAILED', 'REJECTED', 'DELETED'].includes(item.status));
-      if (stuck) throw new Error(`demo seed: image ${stuck.id} ended ${stuck.status} (band ${stuck.nsfwBand}); the generated images must classify as safe`);
+      if (stuck)
+        throw new Error(
+          `demo seed: image ${stuck.id} ended ${stuck.status} (band ${stuck.nsfwBand}); the generated images must classify as safe`,
+        );
       if (items.every((item) => item.status === 'READY' && item.variants.length > 0)) break;
       if (clock.nowMs() > deadline) throw new Error('demo seed: images were not moderated and published in time');
       await new Promise((resolve) => setTimeout(resolve, 100));
@@ -346,12 +461,28 @@ export async function seedDemo(deps: DemoSeedDeps): Promise<DemoSeedResult> {
     const who = callerFor(user.id, user.roles, clock);
     const listings: DemoListing[] = [];
     if (spec.key === 'provider') {
-      for (const profile of await deps.profiles.myProfiles(who)) listings.push({ kind: 'profile', role: profile.role, id: profile.id, slug: profile.slug, status: profile.status, publicUrl: profile.publicUrl });
+      for (const profile of await deps.profiles.myProfiles(who))
+        listings.push({
+          kind: 'profile',
+          role: profile.role,
+          id: profile.id,
+          slug: profile.slug,
+          status: profile.status,
+          publicUrl: profile.publicUrl,
+        });
     }
     if (spec.key === 'host') {
-      for (const item of await deps.studios.myStudios(who)) listings.push({ kind: 'studio', id: item.id, slug: item.slug, status: item.status, publicUrl: item.publicUrl });
+      for (const item of await deps.studios.myStudios(who))
+        listings.push({ kind: 'studio', id: item.id, slug: item.slug, status: item.status, publicUrl: item.publicUrl });
     }
-    accounts.push({ key: spec.key, userId: user.id, email: spec.email, password: spec.password, roles: [...user.roles], listings });
+    accounts.push({
+      key: spec.key,
+      userId: user.id,
+      email: spec.email,
+      password: spec.password,
+      roles: [...user.roles],
+      listings,
+    });
   }
   return { accounts, created };
 }

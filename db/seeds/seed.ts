@@ -5,11 +5,46 @@
 import type { Queryable } from '../../lambdas/core/db/database.ts';
 
 export const seedCities = [
-  { code: 'us-nyc', name: 'New York', countryCode: 'US', timezone: 'America/New_York', status: 'LIVE', launchedAt: '2025-09-01T00:00:00Z' },
-  { code: 'us-lax', name: 'Los Angeles', countryCode: 'US', timezone: 'America/Los_Angeles', status: 'LIVE', launchedAt: '2025-10-15T00:00:00Z' },
-  { code: 'us-mia', name: 'Miami', countryCode: 'US', timezone: 'America/New_York', status: 'BETA', launchedAt: '2026-03-01T00:00:00Z' },
-  { code: 'us-hou', name: 'Houston', countryCode: 'US', timezone: 'America/Chicago', status: 'BETA', launchedAt: '2026-06-01T00:00:00Z' },
-  { code: 'us-chi', name: 'Chicago', countryCode: 'US', timezone: 'America/Chicago', status: 'PLANNED', launchedAt: null },
+  {
+    code: 'us-nyc',
+    name: 'New York',
+    countryCode: 'US',
+    timezone: 'America/New_York',
+    status: 'LIVE',
+    launchedAt: '2025-09-01T00:00:00Z',
+  },
+  {
+    code: 'us-lax',
+    name: 'Los Angeles',
+    countryCode: 'US',
+    timezone: 'America/Los_Angeles',
+    status: 'LIVE',
+    launchedAt: '2025-10-15T00:00:00Z',
+  },
+  {
+    code: 'us-mia',
+    name: 'Miami',
+    countryCode: 'US',
+    timezone: 'America/New_York',
+    status: 'BETA',
+    launchedAt: '2026-03-01T00:00:00Z',
+  },
+  {
+    code: 'us-hou',
+    name: 'Houston',
+    countryCode: 'US',
+    timezone: 'America/Chicago',
+    status: 'BETA',
+    launchedAt: '2026-06-01T00:00:00Z',
+  },
+  {
+    code: 'us-chi',
+    name: 'Chicago',
+    countryCode: 'US',
+    timezone: 'America/Chicago',
+    status: 'PLANNED',
+    launchedAt: null,
+  },
 ] as const;
 
 const flagCatalogue = [

@@ -18,7 +18,10 @@ let stage;
 try {
   stage = parseStage(app.node.tryGetContext('stage'));
   // The key's expiry is a fixed date (deterministic templates); the clock is consulted here only.
-  const expiry = apiKeyExpiryProblem(stageConfig(stage, { appsyncApiKeyExpires: context('apiKeyExpires') }).appsyncApiKeyExpires, new Date());
+  const expiry = apiKeyExpiryProblem(
+    stageConfig(stage, { appsyncApiKeyExpires: context('apiKeyExpires') }).appsyncApiKeyExpires,
+    new Date(),
+  );
   if (expiry?.level === 'error') throw new StageError(expiry.message);
   if (expiry) console.warn(`WARNING: ${expiry.message}`);
 } catch (error) {

@@ -47,15 +47,26 @@ export interface RastupStage {
 }
 
 export function buildRastupStage(app: App, stage: StageName, options: RastupStageOptions = {}): RastupStage {
-  const config = stageConfig(stage, { region: options.region, availabilityZones: options.availabilityZones, appsyncApiKeyExpires: options.appsyncApiKeyExpires });
+  const config = stageConfig(stage, {
+    region: options.region,
+    availabilityZones: options.availabilityZones,
+    appsyncApiKeyExpires: options.appsyncApiKeyExpires,
+  });
   const env: Environment = { account: options.account, region: config.region };
   const common = { env, config };
   const id = (concern: string) => stackId(stage, concern);
 
-  const network = new NetworkStack(app, id('network'), { ...common, description: `RastUp ${stage}: VPC, subnets, endpoints` });
+  const network = new NetworkStack(app, id('network'), {
+    ...common,
+    description: `RastUp ${stage}: VPC, subnets, endpoints`,
+  });
   const shared = { vpc: network.vpc, lambdaSecurityGroup: network.lambdaSecurityGroup };
 
-  const data = new DataStack(app, id('data'), { ...common, ...shared, description: `RastUp ${stage}: Aurora, DynamoDB, S3, media CDN` });
+  const data = new DataStack(app, id('data'), {
+    ...common,
+    ...shared,
+    description: `RastUp ${stage}: Aurora, DynamoDB, S3, media CDN`,
+  });
   data.addStackDependency(network);
 
   const search = new SearchStack(app, id('search'), {
@@ -115,7 +126,12 @@ export function buildRastupStage(app: App, stage: StageName, options: RastupStag
     ...common,
     graphqlApi: api.graphqlApi,
     restApi: api.restApi,
-    functions: [...api.functions.values(), events.outboxRelay, ...events.consumers.map((c) => c.consumer), ...events.jobs],
+    functions: [
+      ...api.functions.values(),
+      events.outboxRelay,
+      ...events.consumers.map((c) => c.consumer),
+      ...events.jobs,
+    ],
     deadLetterQueues: events.consumers.map((c) => ({ name: c.name, queue: c.deadLetterQueue })),
     budgets: options.budgets ?? loadBudgetsFile(),
     alarmEmail: options.alarmEmail,
@@ -130,7 +146,12 @@ export function buildRastupStage(app: App, stage: StageName, options: RastupStag
     Tags.of(stack).add('stage', stage);
   }
   // Lambda spend for the lambda-monthly budget (seed 001 AC.1 filters on service:lambda).
-  for (const fn of [...api.functions.values(), events.outboxRelay, ...events.consumers.map((c) => c.consumer), ...events.jobs]) {
+  for (const fn of [
+    ...api.functions.values(),
+    events.outboxRelay,
+    ...events.consumers.map((c) => c.consumer),
+    ...events.jobs,
+  ]) {
     Tags.of(fn).add('service', 'lambda');
   }
 

@@ -88,7 +88,13 @@ const stageConfigs: Record<StageName, StageConfig> = {
     logRetention: RetentionDays.TWO_WEEKS,
     statefulRemovalPolicy: RemovalPolicy.DESTROY,
     databaseRemovalPolicy: RemovalPolicy.DESTROY,
-    aurora: { minCapacityAcu: 0, maxCapacityAcu: 4, readers: 0, backupRetention: Duration.days(7), deletionProtection: false },
+    aurora: {
+      minCapacityAcu: 0,
+      maxCapacityAcu: 4,
+      readers: 0,
+      backupRetention: Duration.days(7),
+      deletionProtection: false,
+    },
     dynamoDeletionProtection: false,
     typesense: { nodes: 1, cpu: 512, memoryMiB: 1024 },
     api: { rateLimit: 50, burstLimit: 100, wafRequestsPer5MinPerIp: 2000 },
@@ -106,7 +112,13 @@ const stageConfigs: Record<StageName, StageConfig> = {
     logRetention: RetentionDays.ONE_MONTH,
     statefulRemovalPolicy: RemovalPolicy.RETAIN,
     databaseRemovalPolicy: RemovalPolicy.SNAPSHOT,
-    aurora: { minCapacityAcu: 0.5, maxCapacityAcu: 8, readers: 0, backupRetention: Duration.days(7), deletionProtection: false },
+    aurora: {
+      minCapacityAcu: 0.5,
+      maxCapacityAcu: 8,
+      readers: 0,
+      backupRetention: Duration.days(7),
+      deletionProtection: false,
+    },
     dynamoDeletionProtection: false,
     typesense: { nodes: 1, cpu: 1024, memoryMiB: 2048 },
     api: { rateLimit: 200, burstLimit: 400, wafRequestsPer5MinPerIp: 2000 },
@@ -125,7 +137,13 @@ const stageConfigs: Record<StageName, StageConfig> = {
     logRetention: RetentionDays.THREE_MONTHS,
     statefulRemovalPolicy: RemovalPolicy.RETAIN,
     databaseRemovalPolicy: RemovalPolicy.SNAPSHOT,
-    aurora: { minCapacityAcu: 0.5, maxCapacityAcu: 32, readers: 1, backupRetention: Duration.days(30), deletionProtection: true },
+    aurora: {
+      minCapacityAcu: 0.5,
+      maxCapacityAcu: 32,
+      readers: 1,
+      backupRetention: Duration.days(30),
+      deletionProtection: true,
+    },
     dynamoDeletionProtection: true,
     typesense: { nodes: 3, cpu: 2048, memoryMiB: 4096 },
     api: { rateLimit: 1000, burstLimit: 2000, wafRequestsPer5MinPerIp: 3000 },
@@ -148,7 +166,9 @@ export function stageConfig(
 ): StageConfig {
   const config = stageConfigs[stage];
   const region = overrides.region ?? config.region;
-  const availabilityZones = overrides.availabilityZones ?? (overrides.region ? ['a', 'b', 'c'].map((az) => `${region}${az}`) : config.availabilityZones);
+  const availabilityZones =
+    overrides.availabilityZones ??
+    (overrides.region ? ['a', 'b', 'c'].map((az) => `${region}${az}`) : config.availabilityZones);
   const appsyncApiKeyExpires = overrides.appsyncApiKeyExpires ?? config.appsyncApiKeyExpires;
   apiKeyExpiryDate(appsyncApiKeyExpires); // validates the format before any construct exists
   return { ...config, region, availabilityZones, appsyncApiKeyExpires };
@@ -167,12 +187,28 @@ export function apiKeyExpiryDate(value: string): Date {
  * Checks the fixed API key expiry against the clock (the CLI entry calls it; templates stay
  * independent of the clock): an error when AppSync would refuse it, a warning in the last 30 days.
  */
-export function apiKeyExpiryProblem(value: string, now: Date): { level: 'error' | 'warning'; message: string } | undefined {
+export function apiKeyExpiryProblem(
+  value: string,
+  now: Date,
+): { level: 'error' | 'warning'; message: string } | undefined {
   const days = (apiKeyExpiryDate(value).getTime() - now.getTime()) / 86_400_000;
-  const renew = 'set appsyncApiKeyExpires in infra/cdk/stage-config.ts (or -c apiKeyExpires=YYYY-MM-DD) to a date at most 365 days ahead; see ops/runbooks/appsync-api-key.md';
-  if (days <= 1) return { level: 'error', message: `The AppSync API key expiry ${value} has passed or is less than a day away: ${renew}` };
-  if (days > 365) return { level: 'error', message: `The AppSync API key expiry ${value} is more than 365 days ahead (AppSync refuses it): ${renew}` };
-  if (days < 30) return { level: 'warning', message: `The AppSync API key expires on ${value} (in ${Math.floor(days)} days): ${renew}` };
+  const renew =
+    'set appsyncApiKeyExpires in infra/cdk/stage-config.ts (or -c apiKeyExpires=YYYY-MM-DD) to a date at most 365 days ahead; see ops/runbooks/appsync-api-key.md';
+  if (days <= 1)
+    return {
+      level: 'error',
+      message: `The AppSync API key expiry ${value} has passed or is less than a day away: ${renew}`,
+    };
+  if (days > 365)
+    return {
+      level: 'error',
+      message: `The AppSync API key expiry ${value} is more than 365 days ahead (AppSync refuses it): ${renew}`,
+    };
+  if (days < 30)
+    return {
+      level: 'warning',
+      message: `The AppSync API key expires on ${value} (in ${Math.floor(days)} days): ${renew}`,
+    };
   return undefined;
 }
 

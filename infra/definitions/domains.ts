@@ -126,19 +126,37 @@ export const restRoutes: readonly { readonly prefix: string; readonly domain: Do
 ];
 
 /** Event consumers: outbox event type patterns -> domain (SQS queue + DLQ each in AWS). */
-export const eventConsumers: readonly { readonly name: string; readonly domain: DomainName; readonly eventTypes: readonly string[] }[] = [
+export const eventConsumers: readonly {
+  readonly name: string;
+  readonly domain: DomainName;
+  readonly eventTypes: readonly string[];
+}[] = [
   // upload-complete → moderation worker (sniff, strip EXIF, variants, classify, publish SFW only).
   { name: 'media-moderation', domain: 'mediaWorker', eventTypes: ['media.uploaded'] },
   // Public copies are written only after the decision to publish committed, and removed (retried) on withdrawal.
   { name: 'media-publication', domain: 'media', eventTypes: ['media.publishable', 'media.withdrawn'] },
   // Media of a published profile changed → profile.updated for the indexer.
-  { name: 'profiles-media-changes', domain: 'profiles', eventTypes: ['media.processed', 'media.published', 'media.reordered', 'media.cover_changed', 'media.deleted'] },
+  {
+    name: 'profiles-media-changes',
+    domain: 'profiles',
+    eventTypes: ['media.processed', 'media.published', 'media.reordered', 'media.cover_changed', 'media.deleted'],
+  },
   // Account deletion (auth's user.deleted): each domain erases or pseudonymises its part.
   { name: 'profiles-user-deleted', domain: 'profiles', eventTypes: ['user.deleted'] },
   { name: 'media-user-deleted', domain: 'media', eventTypes: ['user.deleted'] },
 ];
 
 /** Scheduled jobs (EventBridge rules in AWS; a /dev/jobs route locally). */
-export const scheduledJobs: readonly { readonly name: string; readonly entry: string; readonly schedule: string; readonly uses: DomainSpec['uses'] }[] = [
-  { name: 'profile-nudges', entry: 'lambdas/profiles/nudges.handler.ts', schedule: 'rate(1 hour)', uses: { database: true, notifications: true } },
+export const scheduledJobs: readonly {
+  readonly name: string;
+  readonly entry: string;
+  readonly schedule: string;
+  readonly uses: DomainSpec['uses'];
+}[] = [
+  {
+    name: 'profile-nudges',
+    entry: 'lambdas/profiles/nudges.handler.ts',
+    schedule: 'rate(1 hour)',
+    uses: { database: true, notifications: true },
+  },
 ];

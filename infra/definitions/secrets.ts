@@ -39,7 +39,13 @@ export const authKeysSecret: SecretSpec = {
 export const authProvidersSecret: SecretSpec = {
   id: 'auth/providers',
   purpose: 'Auth third-party credentials: Turnstile site/secret key, Twilio account, token and sender',
-  variables: ['CAPTCHA_SECRET_KEY', 'CAPTCHA_SITE_KEY', 'TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_FROM_NUMBER'],
+  variables: [
+    'CAPTCHA_SECRET_KEY',
+    'CAPTCHA_SITE_KEY',
+    'TWILIO_ACCOUNT_SID',
+    'TWILIO_AUTH_TOKEN',
+    'TWILIO_FROM_NUMBER',
+  ],
   operatorFilled: true,
 };
 

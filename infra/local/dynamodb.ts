@@ -31,7 +31,9 @@ const require = createRequire(import.meta.url);
 export function assertJava(): void {
   const probe = spawnSync('java', ['-version'], { encoding: 'utf8' });
   if (probe.error || probe.status !== 0) {
-    throw new Error('DynamoDB Local needs Java 17 or newer on PATH (e.g. `apt-get install openjdk-17-jre-headless`); `java -version` failed.');
+    throw new Error(
+      'DynamoDB Local needs Java 17 or newer on PATH (e.g. `apt-get install openjdk-17-jre-headless`); `java -version` failed.',
+    );
   }
 }
 
@@ -58,19 +60,34 @@ async function stopLeftover(pidFile: string): Promise<void> {
   rmSync(pidFile, { force: true });
 }
 
-export async function startDynamo(options: { port: number; dataDir?: string; pidFile?: string; log?: (line: string) => void }): Promise<RunningDynamo> {
+export async function startDynamo(options: {
+  port: number;
+  dataDir?: string;
+  pidFile?: string;
+  log?: (line: string) => void;
+}): Promise<RunningDynamo> {
   assertJava();
   if (options.pidFile) await stopLeftover(options.pidFile);
   const dir = jarDir();
-  const storage = options.dataDir ? (mkdirSync(options.dataDir, { recursive: true }), ['-dbPath', options.dataDir]) : ['-inMemory'];
+  const storage = options.dataDir
+    ? (mkdirSync(options.dataDir, { recursive: true }), ['-dbPath', options.dataDir])
+    : ['-inMemory'];
   const child: ChildProcess = spawn(
     'java',
     [
       // Small heap, no JIT tiers beyond C1: DynamoDB Local starts faster and idles lighter.
-      '-Xms64m', '-Xmx384m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', '-Xshare:auto',
+      '-Xms64m',
+      '-Xmx384m',
+      '-XX:+UseSerialGC',
+      '-XX:TieredStopAtLevel=1',
+      '-Xshare:auto',
       `-Djava.library.path=${join(dir, 'DynamoDBLocal_lib')}`,
-      '-jar', join(dir, 'DynamoDBLocal.jar'),
-      '-sharedDb', '-port', String(options.port), ...storage,
+      '-jar',
+      join(dir, 'DynamoDBLocal.jar'),
+      '-sharedDb',
+      '-port',
+      String(options.port),
+      ...storage,
     ],
     { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] },
   );
@@ -101,13 +118,20 @@ export async function startDynamo(options: { port: number; dataDir?: string; pid
 
 export function localDynamoClient(endpoint: string): DynamoDBClient {
   // DynamoDB Local accepts any credentials; these are placeholders, not secrets.
-  return new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  return new DynamoDBClient({
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
 }
 
 /** CreateTable input for a spec: the same keys, GSIs and TTL the CDK data stack declares. */
 export function createTableInput(stage: string, spec: TableSpec) {
   const attributes = new Map<string, AttributeDefinition>();
-  const keyOf = (partition: { name: string; type: string }, sort?: { name: string; type: string }): KeySchemaElement[] => {
+  const keyOf = (
+    partition: { name: string; type: string },
+    sort?: { name: string; type: string },
+  ): KeySchemaElement[] => {
     attributes.set(partition.name, { AttributeName: partition.name, AttributeType: partition.type as 'S' });
     const schema: KeySchemaElement[] = [{ AttributeName: partition.name, KeyType: 'HASH' }];
     if (sort) {
@@ -142,7 +166,12 @@ export async function ensureTables(client: DynamoDBClient, stage: string, specs:
     }
     await client.send(new CreateTableCommand(input));
     if (spec.ttlAttribute) {
-      await client.send(new UpdateTimeToLiveCommand({ TableName: input.TableName, TimeToLiveSpecification: { Enabled: true, AttributeName: spec.ttlAttribute } }));
+      await client.send(
+        new UpdateTimeToLiveCommand({
+          TableName: input.TableName,
+          TimeToLiveSpecification: { Enabled: true, AttributeName: spec.ttlAttribute },
+        }),
+      );
     }
   }
 }

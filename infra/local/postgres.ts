@@ -8,7 +8,19 @@
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chownSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync, chmodSync } from 'node:fs';
+import {
+  chownSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+  chmodSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve, sep } from 'node:path';
@@ -41,7 +53,9 @@ function packagedNativeDir(): string {
   try {
     entry = require.resolve(pkg);
   } catch {
-    throw new Error(`PostgreSQL binaries for ${process.platform}-${process.arch} are not installed (${pkg}). Run npm install.`);
+    throw new Error(
+      `PostgreSQL binaries for ${process.platform}-${process.arch} are not installed (${pkg}). Run npm install.`,
+    );
   }
   return resolve(dirname(entry), '..', 'native');
 }
@@ -86,7 +100,11 @@ function restoreSymlinks(nativeDir: string): void {
 
 /** As root, a copy of the binaries under the temp dir, readable and executable by `postgres`. */
 function stageBinaries(nativeDir: string): string {
-  const version = createHash('sha256').update(nativeDir).update(String(statSync(join(nativeDir, 'bin', 'postgres')).size)).digest('hex').slice(0, 12);
+  const version = createHash('sha256')
+    .update(nativeDir)
+    .update(String(statSync(join(nativeDir, 'bin', 'postgres')).size))
+    .digest('hex')
+    .slice(0, 12);
   const staged = join(tmpdir(), `rastup-pg-bin-${version}`, 'native');
   if (!existsSync(join(staged, 'bin', 'postgres'))) {
     mkdirSync(dirname(staged), { recursive: true, mode: 0o755 });
@@ -111,7 +129,10 @@ function resolveDataDir(requested: string, asRoot: boolean): string {
   if (!asRoot || traversableByOthers(requested)) return requested;
   const pointer = `${requested}.location`;
   if (existsSync(pointer)) return readFileSync(pointer, 'utf8').trim();
-  const relocated = join(tmpdir(), `rastup-pgdata-${createHash('sha256').update(resolve(requested)).digest('hex').slice(0, 12)}`);
+  const relocated = join(
+    tmpdir(),
+    `rastup-pgdata-${createHash('sha256').update(resolve(requested)).digest('hex').slice(0, 12)}`,
+  );
   mkdirSync(dirname(pointer), { recursive: true });
   writeFileSync(pointer, relocated);
   return relocated;
@@ -142,7 +163,11 @@ export async function startPostgres(options: PostgresOptions): Promise<RunningPo
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     if (user) chownRecursive(dataDir, user);
     log(`initialising PostgreSQL cluster in ${dataDir}`);
-    const init = spawnSync(join(nativeDir, 'bin', 'initdb'), ['-D', dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-locale', '--no-sync'], { env, ...spawnAs, encoding: 'utf8' });
+    const init = spawnSync(
+      join(nativeDir, 'bin', 'initdb'),
+      ['-D', dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-locale', '--no-sync'],
+      { env, ...spawnAs, encoding: 'utf8' },
+    );
     if (init.status !== 0) throw new Error(`initdb failed: ${init.stderr || init.error?.message}`);
   } else if (user) {
     chownRecursive(dataDir, user);
@@ -150,18 +175,27 @@ export async function startPostgres(options: PostgresOptions): Promise<RunningPo
   await clearStaleServer(dataDir);
 
   const settings = [
-    '-c', 'listen_addresses=127.0.0.1',
-    '-c', 'unix_socket_directories=',
-    '-c', 'max_connections=200',
-    '-c', 'shared_buffers=128MB',
-    '-c', 'synchronous_commit=off',
+    '-c',
+    'listen_addresses=127.0.0.1',
+    '-c',
+    'unix_socket_directories=',
+    '-c',
+    'max_connections=200',
+    '-c',
+    'shared_buffers=128MB',
+    '-c',
+    'synchronous_commit=off',
     ...(options.ephemeral ? ['-c', 'fsync=off', '-c', 'full_page_writes=off'] : []),
   ];
-  const child: ChildProcess = spawn(join(nativeDir, 'bin', 'postgres'), ['-D', dataDir, '-p', String(options.port), ...settings], {
-    env,
-    ...spawnAs,
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const child: ChildProcess = spawn(
+    join(nativeDir, 'bin', 'postgres'),
+    ['-D', dataDir, '-p', String(options.port), ...settings],
+    {
+      env,
+      ...spawnAs,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
   let exited = false;
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {

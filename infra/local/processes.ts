@@ -27,7 +27,12 @@ export async function freePort(preferred?: number): Promise<number> {
   return tryListen(0);
 }
 
-export async function waitFor<T>(what: string, probe: () => Promise<T>, timeoutMs = 30_000, intervalMs = 100): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T>,
+  timeoutMs = 30_000,
+  intervalMs = 100,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {

@@ -12,7 +12,12 @@ const require = createRequire(import.meta.url);
 const S3rver = require('s3rver') as new (options: Record<string, unknown>) => {
   run(): Promise<{ address: string; port: number }>;
   close(): Promise<void>;
-  on(event: 'event', listener: (event: { Records: { eventName: string; s3: { bucket: { name: string }; object: { key: string; size: number } } }[] }) => void): void;
+  on(
+    event: 'event',
+    listener: (event: {
+      Records: { eventName: string; s3: { bucket: { name: string }; object: { key: string; size: number } } }[];
+    }) => void,
+  ): void;
 };
 
 export interface RunningS3 {
@@ -29,7 +34,12 @@ function corsXml(): string {
   return `<CORSConfiguration><CORSRule><AllowedOrigin>*</AllowedOrigin>${methods}${headers}${exposed}<MaxAgeSeconds>${bucketCors.maxAgeSeconds}</MaxAgeSeconds></CORSRule></CORSConfiguration>`;
 }
 
-export async function startS3(options: { port: number; dataDir: string; stage: string; buckets: readonly BucketSpec[] }): Promise<RunningS3> {
+export async function startS3(options: {
+  port: number;
+  dataDir: string;
+  stage: string;
+  buckets: readonly BucketSpec[];
+}): Promise<RunningS3> {
   mkdirSync(options.dataDir, { recursive: true });
   const server = new S3rver({
     address: '127.0.0.1',
@@ -47,7 +57,8 @@ export async function startS3(options: { port: number; dataDir: string; stage: s
     onObjectCreated(listener) {
       server.on('event', (event) => {
         for (const record of event.Records) {
-          if (record.eventName.startsWith('ObjectCreated')) listener(record.s3.bucket.name, decodeURIComponent(record.s3.object.key), record.s3.object.size);
+          if (record.eventName.startsWith('ObjectCreated'))
+            listener(record.s3.bucket.name, decodeURIComponent(record.s3.object.key), record.s3.object.size);
         }
       });
     },

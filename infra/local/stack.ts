@@ -87,7 +87,12 @@ function localSecrets(stateDir: string): LocalSecrets {
   if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as LocalSecrets;
   const secrets: LocalSecrets = {
     // AppSync API keys look like da2-<26 chars>.
-    apiKey: `da2-${randomBytes(20).toString('base64url').toLowerCase().replace(/[^a-z0-9]/g, '').padEnd(26, '0').slice(0, 26)}`,
+    apiKey: `da2-${randomBytes(20)
+      .toString('base64url')
+      .toLowerCase()
+      .replace(/[^a-z0-9]/g, '')
+      .padEnd(26, '0')
+      .slice(0, 26)}`,
     keyEncryptionKey: randomBytes(32).toString('base64'),
   };
   writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
@@ -113,20 +118,37 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     freePort(fixedPorts ? 8_042 : undefined),
     freePort(fixedPorts ? 4_569 : undefined),
   ]);
-  if (options.port && gatewayPort !== options.port) throw new Error(`Port ${options.port} is in use; set PORT to another port`);
+  if (options.port && gatewayPort !== options.port)
+    throw new Error(`Port ${options.port} is in use; set PORT to another port`);
 
   const started: { postgres?: RunningPostgres; dynamo?: RunningDynamo; s3?: RunningS3; fakes?: RunningFakes } = {};
   const stopServices = async () => {
-    await Promise.allSettled([started.s3?.stop(), started.dynamo?.stop(), started.postgres?.stop(), started.fakes?.stop()]);
+    await Promise.allSettled([
+      started.s3?.stop(),
+      started.dynamo?.stop(),
+      started.postgres?.stop(),
+      started.fakes?.stop(),
+    ]);
   };
 
   try {
     progress('starting PostgreSQL, DynamoDB Local and s3rver');
     const fakes = (started.fakes = await startThirdPartyFakes(await freePort(options.ephemeral ? undefined : 4_570)));
     const [postgres, dynamo, s3] = await Promise.all([
-      startPostgres({ dataDir: join(options.stateDir, 'postgres'), port: pgPort, database: 'rastup', ephemeral: options.ephemeral }).then((value) => (started.postgres = value)),
-      startDynamo({ port: dynamoPort, pidFile: join(options.stateDir, 'dynamodb.pid'), ...(options.ephemeral ? {} : { dataDir: join(options.stateDir, 'dynamodb') }) }).then((value) => (started.dynamo = value)),
-      startS3({ port: s3Port, dataDir: join(options.stateDir, 's3'), stage: LOCAL_STAGE, buckets }).then((value) => (started.s3 = value)),
+      startPostgres({
+        dataDir: join(options.stateDir, 'postgres'),
+        port: pgPort,
+        database: 'rastup',
+        ephemeral: options.ephemeral,
+      }).then((value) => (started.postgres = value)),
+      startDynamo({
+        port: dynamoPort,
+        pidFile: join(options.stateDir, 'dynamodb.pid'),
+        ...(options.ephemeral ? {} : { dataDir: join(options.stateDir, 'dynamodb') }),
+      }).then((value) => (started.dynamo = value)),
+      startS3({ port: s3Port, dataDir: join(options.stateDir, 's3'), stage: LOCAL_STAGE, buckets }).then(
+        (value) => (started.s3 = value),
+      ),
     ]);
 
     progress('applying migrations and seed data');
@@ -137,8 +159,16 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const dynamoClient = localDynamoClient(dynamo.endpoint);
     await ensureTables(dynamoClient, LOCAL_STAGE, tables);
     dynamoClient.destroy();
-    const s3Client = new S3Client({ endpoint: s3.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
-    for (const spec of buckets) await s3Client.send(new CreateBucketCommand({ Bucket: physicalBucketName(LOCAL_STAGE, spec) })).catch(() => undefined);
+    const s3Client = new S3Client({
+      endpoint: s3.endpoint,
+      region: 'us-east-1',
+      forcePathStyle: true,
+      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    });
+    for (const spec of buckets)
+      await s3Client
+        .send(new CreateBucketCommand({ Bucket: physicalBucketName(LOCAL_STAGE, spec) }))
+        .catch(() => undefined);
     s3Client.destroy();
 
     const baseUrl = `http://127.0.0.1:${gatewayPort}`;
@@ -178,17 +208,30 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       rootDir: options.rootDir,
       stage: LOCAL_STAGE,
       isValidApiKey: (key) => key === secrets.apiKey,
-      verifyToken: createOidcVerifier({ issuer: baseUrl, audience: 'rastup-api', jwksUrl: `${baseUrl}/.well-known/jwks.json` }),
+      verifyToken: createOidcVerifier({
+        issuer: baseUrl,
+        audience: 'rastup-api',
+        jwksUrl: `${baseUrl}/.well-known/jwks.json`,
+      }),
       logger,
       allowedOrigins: webOrigins,
       devRoutes: {
         // Runs the scheduled nudge/digest job now, or as if at ?now=<ISO time>.
         '/dev/jobs/profile-nudges': async (url) => {
-          const job = (await import(pathToFileURL(join(options.rootDir, 'lambdas/profiles/nudges.handler.ts')).href)) as { handler: (event: { time?: string }) => Promise<unknown> };
+          const job = (await import(
+            pathToFileURL(join(options.rootDir, 'lambdas/profiles/nudges.handler.ts')).href
+          )) as { handler: (event: { time?: string }) => Promise<unknown> };
           return job.handler({ ...(url.searchParams.get('now') ? { time: url.searchParams.get('now')! } : {}) });
         },
         '/dev/mailbox': () => ({
-          messages: capturedMessages().map((message) => ({ channel: message.channel, to: message.to, subject: message.subject, text: message.text, template: message.template, sentAt: message.sentAt })),
+          messages: capturedMessages().map((message) => ({
+            channel: message.channel,
+            to: message.to,
+            subject: message.subject,
+            text: message.text,
+            template: message.template,
+            sentAt: message.sentAt,
+          })),
         }),
       },
     });
@@ -200,9 +243,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     // Outbox relay + consumers in process: the SQS-shaped delivery the consumer Lambdas get in AWS.
     const bus = new InProcessEventBus();
     for (const consumer of eventConsumers) {
-      const module = (await import(pathToFileURL(join(options.rootDir, domains[consumer.domain].entry)).href)) as { handler: (event: unknown) => Promise<{ batchItemFailures?: unknown[] }> };
+      const module = (await import(pathToFileURL(join(options.rootDir, domains[consumer.domain].entry)).href)) as {
+        handler: (event: unknown) => Promise<{ batchItemFailures?: unknown[] }>;
+      };
       bus.subscribe(consumer.eventTypes, async (event) => {
-        const result = await module.handler({ Records: [{ messageId: event.id, body: JSON.stringify({ detail: event }) }] });
+        const result = await module.handler({
+          Records: [{ messageId: event.id, body: JSON.stringify({ detail: event }) }],
+        });
         if (result?.batchItemFailures?.length) throw new Error(`consumer ${consumer.name} failed on ${event.type}`);
       });
     }
@@ -233,7 +280,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       fakesUrl: fakes.baseUrl,
     };
     let endpoints = baseEndpoints;
-    const writeEndpoints = () => writeFileSync(join(options.stateDir, 'endpoints.json'), JSON.stringify(endpoints, null, 2));
+    const writeEndpoints = () =>
+      writeFileSync(join(options.stateDir, 'endpoints.json'), JSON.stringify(endpoints, null, 2));
     writeEndpoints();
 
     const seedDemo = async (): Promise<DemoSeedResult> => {
@@ -244,7 +292,15 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         import('../../lambdas/media/media.module.ts'),
       ]);
       const [profiles, media] = await Promise.all([profilesModule(), mediaService()]);
-      const result = await run({ db, stage: LOCAL_STAGE, profiles: profiles.profiles, studios: profiles.studios, media, drainOutbox, onProgress: progress });
+      const result = await run({
+        db,
+        stage: LOCAL_STAGE,
+        profiles: profiles.profiles,
+        studios: profiles.studios,
+        media,
+        drainOutbox,
+        onProgress: progress,
+      });
       endpoints = { ...baseEndpoints, demoAccounts: result.accounts };
       writeEndpoints();
       return result;
@@ -268,7 +324,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
           await new Promise<void>((resolve) => server.close(() => resolve()));
           await db.close().catch(() => undefined);
           const { databaseFromEnv } = await import('../../lambdas/adapters/database.ts');
-          await databaseFromEnv().then((shared) => shared.close()).catch(() => undefined);
+          await databaseFromEnv()
+            .then((shared) => shared.close())
+            .catch(() => undefined);
           await stopServices();
         })();
         return stopping;

@@ -30,7 +30,12 @@ async function main() {
   Demo logins — LOCAL ONLY (synthetic accounts at @rastup.test; these passwords exist nowhere else)
 ${endpoints.demoAccounts
   .map((account) => {
-    const listings = account.listings.map((listing) => `${listing.kind === 'studio' ? 'studio' : listing.role?.toLowerCase()} ${listing.slug} (${listing.status.toLowerCase()})`).join(', ');
+    const listings = account.listings
+      .map(
+        (listing) =>
+          `${listing.kind === 'studio' ? 'studio' : listing.role?.toLowerCase()} ${listing.slug} (${listing.status.toLowerCase()})`,
+      )
+      .join(', ');
     return `    ${account.key.padEnd(9)} ${account.email.padEnd(22)} ${account.password}${listings ? `\n              ${listings}` : ''}`;
   })
   .join('\n')}

@@ -33,10 +33,24 @@ export class CapturingNotifier implements Notifier {
   }
 
   async sendEmail(message: EmailMessage): Promise<void> {
-    this.keep({ channel: 'email', to: message.to, subject: message.subject, text: message.text, template: message.template, sentAt: new Date().toISOString() });
+    this.keep({
+      channel: 'email',
+      to: message.to,
+      subject: message.subject,
+      text: message.text,
+      template: message.template,
+      sentAt: new Date().toISOString(),
+    });
   }
 
   async sendSms(message: SmsMessage): Promise<void> {
-    this.keep({ channel: 'sms', to: message.to, subject: null, text: message.text, template: message.template, sentAt: new Date().toISOString() });
+    this.keep({
+      channel: 'sms',
+      to: message.to,
+      subject: null,
+      text: message.text,
+      template: message.template,
+      sentAt: new Date().toISOString(),
+    });
   }
 }

@@ -31,4 +31,3 @@ export function databaseFromEnv(): Promise<Database> {
   pending.catch(() => (pending = undefined));
   return pending;
 }
-

@@ -4,7 +4,13 @@
  * attempt does not block retries forever.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
 import { systemClock, type Clock } from '../core/clock.ts';
 import type { IdempotencyClaim, IdempotencyStore } from '../core/ports.ts';
 
@@ -27,7 +33,13 @@ export class DynamoDbIdempotencyStore implements IdempotencyStore {
       await this.client.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { pk: this.pk(key), state: 'in_progress', fingerprint, leaseUntil: now + LEASE_SECONDS, expiresAt: now + ttlSeconds },
+          Item: {
+            pk: this.pk(key),
+            state: 'in_progress',
+            fingerprint,
+            leaseUntil: now + LEASE_SECONDS,
+            expiresAt: now + ttlSeconds,
+          },
           ConditionExpression: 'attribute_not_exists(pk) OR (#s = :progress AND leaseUntil < :now) OR expiresAt < :now',
           ExpressionAttributeNames: { '#s': 'state' },
           ExpressionAttributeValues: { ':progress': 'in_progress', ':now': now },
@@ -37,8 +49,13 @@ export class DynamoDbIdempotencyStore implements IdempotencyStore {
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
-    const existing = (await this.client.send(new GetCommand({ TableName: this.tableName, Key: { pk: this.pk(key) }, ConsistentRead: true }))).Item;
-    if (existing?.state === 'completed') return { state: 'completed', fingerprint: String(existing.fingerprint), result: String(existing.result) };
+    const existing = (
+      await this.client.send(
+        new GetCommand({ TableName: this.tableName, Key: { pk: this.pk(key) }, ConsistentRead: true }),
+      )
+    ).Item;
+    if (existing?.state === 'completed')
+      return { state: 'completed', fingerprint: String(existing.fingerprint), result: String(existing.result) };
     return { state: 'in_progress', fingerprint: String(existing?.fingerprint ?? '') };
   }
 
@@ -49,7 +66,11 @@ export class DynamoDbIdempotencyStore implements IdempotencyStore {
         Key: { pk: this.pk(key) },
         UpdateExpression: 'SET #s = :done, #r = :result, expiresAt = :exp REMOVE leaseUntil',
         ExpressionAttributeNames: { '#s': 'state', '#r': 'result' },
-        ExpressionAttributeValues: { ':done': 'completed', ':result': result, ':exp': this.clock.nowSeconds() + ttlSeconds },
+        ExpressionAttributeValues: {
+          ':done': 'completed',
+          ':result': result,
+          ':exp': this.clock.nowSeconds() + ttlSeconds,
+        },
       }),
     );
   }

@@ -29,27 +29,41 @@ export class DynamoDbRateLimiter implements RateLimiter {
     const pk = `RL#${policy.name}#${key}`;
     for (let attempt = 0; attempt < 8; attempt++) {
       const now = this.clock.nowMs();
-      const current = (await this.client.send(new GetCommand({ TableName: this.tableName, Key: { pk }, ConsistentRead: true }))).Item as BucketItem | undefined;
+      const current = (
+        await this.client.send(new GetCommand({ TableName: this.tableName, Key: { pk }, ConsistentRead: true }))
+      ).Item as BucketItem | undefined;
       const available = current ? refill(current.tokens, current.refilledAt, now, policy) : policy.capacity;
       const allowed = available >= cost;
       const tokens = allowed ? available - cost : available;
       // Full again after this long; keep the item a little longer than that.
       const secondsToFull = (policy.capacity - tokens) / policy.refillPerSecond;
-      const item: BucketItem = { pk, tokens, refilledAt: now, version: (current?.version ?? 0) + 1, expiresAt: Math.ceil(now / 1000 + secondsToFull + 60) };
+      const item: BucketItem = {
+        pk,
+        tokens,
+        refilledAt: now,
+        version: (current?.version ?? 0) + 1,
+        expiresAt: Math.ceil(now / 1000 + secondsToFull + 60),
+      };
       try {
         await this.client.send(
           new PutCommand({
             TableName: this.tableName,
             Item: item,
             ConditionExpression: current ? '#v = :v' : 'attribute_not_exists(pk)',
-            ...(current ? { ExpressionAttributeNames: { '#v': 'version' }, ExpressionAttributeValues: { ':v': current.version } } : {}),
+            ...(current
+              ? { ExpressionAttributeNames: { '#v': 'version' }, ExpressionAttributeValues: { ':v': current.version } }
+              : {}),
           }),
         );
       } catch (error) {
         if (error instanceof ConditionalCheckFailedException) continue;
         throw error;
       }
-      return { allowed, remaining: Math.floor(tokens), retryAfterSeconds: allowed ? 0 : secondsUntil(cost, tokens, policy) };
+      return {
+        allowed,
+        remaining: Math.floor(tokens),
+        retryAfterSeconds: allowed ? 0 : secondsUntil(cost, tokens, policy),
+      };
     }
     // Heavy contention on one bucket is itself a sign of abuse: refuse rather than guess.
     return { allowed: false, remaining: 0, retryAfterSeconds: 1 };

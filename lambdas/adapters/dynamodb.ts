@@ -7,7 +7,9 @@ export const documentClientFromEnv = configOnce(() => {
   const env = parseConfig(awsEnvSchema);
   const client = new DynamoDBClient({
     region: env.AWS_REGION,
-    ...(env.DYNAMODB_ENDPOINT ? { endpoint: env.DYNAMODB_ENDPOINT, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
+    ...(env.DYNAMODB_ENDPOINT
+      ? { endpoint: env.DYNAMODB_ENDPOINT, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
+      : {}),
   });
   return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
 });

@@ -1,5 +1,5 @@
 /** Publishes relayed outbox events to the stage's EventBridge bus (10 entries per PutEvents call). */
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import type { DomainEvent } from '../core/events.ts';
 import type { EventPublisher } from '../core/ports.ts';
 
@@ -23,7 +23,8 @@ export class EventBridgePublisher implements EventPublisher {
         }),
       );
       // Partial failure: fail the batch; the relay retries and consumers deduplicate by id.
-      if ((result.FailedEntryCount ?? 0) > 0) throw new Error(`EventBridge rejected ${result.FailedEntryCount} of ${chunk.length} events`);
+      if ((result.FailedEntryCount ?? 0) > 0)
+        throw new Error(`EventBridge rejected ${result.FailedEntryCount} of ${chunk.length} events`);
     }
   }
 }

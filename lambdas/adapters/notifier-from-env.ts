@@ -28,7 +28,10 @@ export const notifierEnvSchema = z
     message: 'NOTIFICATIONS_MODE=capture is for the local stack only',
     path: ['NOTIFICATIONS_MODE'],
   })
-  .refine((env) => env.NOTIFICATIONS_MODE !== 'ses' || env.NOTIFICATIONS_FROM_EMAIL, { message: 'required when NOTIFICATIONS_MODE=ses', path: ['NOTIFICATIONS_FROM_EMAIL'] });
+  .refine((env) => env.NOTIFICATIONS_MODE !== 'ses' || env.NOTIFICATIONS_FROM_EMAIL, {
+    message: 'required when NOTIFICATIONS_MODE=ses',
+    path: ['NOTIFICATIONS_FROM_EMAIL'],
+  });
 
 class CompositeNotifier implements Notifier {
   constructor(
@@ -59,11 +62,19 @@ function buildNotifier(source: Readonly<Record<string, string | undefined>>): No
   const capture = new CapturingNotifier();
   const email =
     env.NOTIFICATIONS_MODE === 'ses'
-      ? ((sender) => (message: EmailMessage) => sender.send(message))(new SesEmailSender(new SESv2Client({}), env.NOTIFICATIONS_FROM_EMAIL!, env.SES_CONFIGURATION_SET))
+      ? (
+          (sender) => (message: EmailMessage) =>
+            sender.send(message)
+        )(new SesEmailSender(new SESv2Client({}), env.NOTIFICATIONS_FROM_EMAIL!, env.SES_CONFIGURATION_SET))
       : (message: EmailMessage) => capture.sendEmail(message);
   let sms: (message: SmsMessage) => Promise<void>;
   if (env.TWILIO_ACCOUNT_SID && env.TWILIO_AUTH_TOKEN && env.TWILIO_FROM_NUMBER) {
-    const sender = new TwilioSmsSender({ apiUrl: env.TWILIO_API_URL, accountSid: env.TWILIO_ACCOUNT_SID, authToken: env.TWILIO_AUTH_TOKEN, from: env.TWILIO_FROM_NUMBER });
+    const sender = new TwilioSmsSender({
+      apiUrl: env.TWILIO_API_URL,
+      accountSid: env.TWILIO_ACCOUNT_SID,
+      authToken: env.TWILIO_AUTH_TOKEN,
+      from: env.TWILIO_FROM_NUMBER,
+    });
     sms = (message) => sender.send(message);
   } else if (env.NOTIFICATIONS_MODE === 'capture') {
     sms = (message) => capture.sendSms(message);

@@ -13,7 +13,9 @@ async function gradientJpeg(marker: boolean): Promise<Buffer> {
     raw[i + 2] = 160;
   }
   if (marker) drawModerationTestMarker(raw, width, 3);
-  return sharp(raw, { raw: { width, height, channels: 3 } }).jpeg({ quality: 85 }).toBuffer();
+  return sharp(raw, { raw: { width, height, channels: 3 } })
+    .jpeg({ quality: 85 })
+    .toBuffer();
 }
 
 describe('the local test marker (documented test hook)', () => {
@@ -26,7 +28,11 @@ describe('the local test marker (documented test hook)', () => {
 
   it('flags marked images only when the hook is on; nsfwjs judges everything else', async () => {
     const marked = (await processImage(await gradientJpeg(true), 'image/jpeg', null)).moderationJpeg;
-    expect(await new NsfwjsModerator({ testMarker: true }).classify(marked)).toEqual({ band: 2, labels: ['test-marker'], provider: 'nsfwjs+test-marker' });
+    expect(await new NsfwjsModerator({ testMarker: true }).classify(marked)).toEqual({
+      band: 2,
+      labels: ['test-marker'],
+      provider: 'nsfwjs+test-marker',
+    });
     const verdict = await new NsfwjsModerator({ testMarker: false }).classify(marked);
     expect(verdict.provider).toBe('nsfwjs');
     expect(verdict.band).toBe(0);

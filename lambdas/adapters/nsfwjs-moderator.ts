@@ -13,6 +13,7 @@
  * `drawModerationTestMarker` (tests/support/images.ts uses it on images of at most 1024 px, so
  * the moderation JPEG keeps the marker at its original scale).
  */
+import type * as TfModule from '@tensorflow/tfjs';
 import sharp from 'sharp';
 import type { ImageModerator, ModerationResult } from '../core/ports.ts';
 import { bandFromNsfwjs } from '../media/nsfw-bands.ts';
@@ -24,7 +25,11 @@ export async function hasModerationTestMarker(image: Buffer): Promise<boolean> {
   const size = TEST_MARKER.cell * TEST_MARKER.cells;
   const meta = await sharp(image).metadata();
   if ((meta.width ?? 0) < size || (meta.height ?? 0) < size) return false;
-  const { data, info } = await sharp(image).extract({ left: 0, top: 0, width: size, height: size }).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  const { data, info } = await sharp(image)
+    .extract({ left: 0, top: 0, width: size, height: size })
+    .removeAlpha()
+    .raw()
+    .toBuffer({ resolveWithObject: true });
   for (let row = 0; row < TEST_MARKER.cells; row++) {
     for (let col = 0; col < TEST_MARKER.cells; col++) {
       const expected = (row + col) % 2 === 0 ? TEST_MARKER.even : TEST_MARKER.odd;
@@ -44,7 +49,10 @@ export function drawModerationTestMarker(raw: Buffer, width: number, channels: n
   const size = TEST_MARKER.cell * TEST_MARKER.cells;
   for (let y = 0; y < size; y++) {
     for (let x = 0; x < size; x++) {
-      const colour = (Math.floor(y / TEST_MARKER.cell) + Math.floor(x / TEST_MARKER.cell)) % 2 === 0 ? TEST_MARKER.even : TEST_MARKER.odd;
+      const colour =
+        (Math.floor(y / TEST_MARKER.cell) + Math.floor(x / TEST_MARKER.cell)) % 2 === 0
+          ? TEST_MARKER.even
+          : TEST_MARKER.odd;
       const offset = (y * width + x) * channels;
       raw[offset] = colour[0];
       raw[offset + 1] = colour[1];
@@ -54,7 +62,7 @@ export function drawModerationTestMarker(raw: Buffer, width: number, channels: n
 }
 
 type NsfwModel = { classify(image: unknown, topk?: number): Promise<{ className: string; probability: number }[]> };
-type Tf = typeof import('@tensorflow/tfjs');
+type Tf = typeof TfModule;
 
 let loading: Promise<{ tf: Tf; model: NsfwModel }> | undefined;
 
@@ -65,7 +73,8 @@ function loadModel(): Promise<{ tf: Tf; model: NsfwModel }> {
     // hundreds of lines per process; that noise (only that) is dropped while loading.
     const warn = console.warn;
     console.warn = (...args: unknown[]) => {
-      if (typeof args[0] === 'string' && /already registered|Hi there|platform .* has already been set/i.test(args[0])) return;
+      if (typeof args[0] === 'string' && /already registered|Hi there|platform .* has already been set/i.test(args[0]))
+        return;
       warn(...args);
     };
     try {
@@ -93,13 +102,22 @@ export class NsfwjsModerator implements ImageModerator {
   }
 
   async classify(jpeg: Buffer): Promise<ModerationResult> {
-    if (this.options.testMarker && (await hasModerationTestMarker(jpeg))) return { band: 2, labels: ['test-marker'], provider: 'nsfwjs+test-marker' };
+    if (this.options.testMarker && (await hasModerationTestMarker(jpeg)))
+      return { band: 2, labels: ['test-marker'], provider: 'nsfwjs+test-marker' };
     const { tf, model } = await loadModel();
-    const { data, info } = await sharp(jpeg).resize(224, 224, { fit: 'fill' }).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+    const { data, info } = await sharp(jpeg)
+      .resize(224, 224, { fit: 'fill' })
+      .removeAlpha()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
     const tensor = tf.tensor3d(new Uint8Array(data), [info.height, info.width, 3], 'int32');
     try {
       const predictions = await model.classify(tensor, 5);
-      return { band: bandFromNsfwjs(predictions), labels: predictions.map((item) => `${item.className}:${item.probability.toFixed(3)}`), provider: 'nsfwjs' };
+      return {
+        band: bandFromNsfwjs(predictions),
+        labels: predictions.map((item) => `${item.className}:${item.probability.toFixed(3)}`),
+        provider: 'nsfwjs',
+      };
     } finally {
       tensor.dispose();
     }

@@ -11,11 +11,16 @@ export class RekognitionModerator implements ImageModerator {
 
   async classify(jpeg: Buffer): Promise<ModerationResult> {
     // Bytes (≤ 5 MB) rather than an S3 reference: the input is the ≤1024 px moderation JPEG.
-    const result = await this.client.send(new DetectModerationLabelsCommand({ Image: { Bytes: jpeg }, MinConfidence: this.minConfidence }));
+    const result = await this.client.send(
+      new DetectModerationLabelsCommand({ Image: { Bytes: jpeg }, MinConfidence: this.minConfidence }),
+    );
     const labels = result.ModerationLabels ?? [];
     return {
       band: bandFromRekognition(labels, this.minConfidence),
-      labels: labels.map((label) => `${label.ParentName ? `${label.ParentName}/` : ''}${label.Name}:${Math.round(label.Confidence ?? 0)}`),
+      labels: labels.map(
+        (label) =>
+          `${label.ParentName ? `${label.ParentName}/` : ''}${label.Name}:${Math.round(label.Confidence ?? 0)}`,
+      ),
       provider: 'rekognition',
     };
   }

@@ -1,22 +1,44 @@
 /** ObjectStore on S3 (s3rver locally: path-style addressing through S3_ENDPOINT). */
-import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, NoSuchKey, NotFound, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  NoSuchKey,
+  NotFound,
+  PutObjectCommand,
+  S3Client,
+  S3ServiceException,
+} from '@aws-sdk/client-s3';
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import { awsEnvSchema, configOnce, parseConfig } from '../core/config.ts';
 import type { ObjectStore, PostPolicyCondition, PresignedPost, StoredObjectHead } from '../core/ports.ts';
 
 export const s3ClientFromEnv = configOnce(() => {
   const env = parseConfig(awsEnvSchema);
-  return new S3Client({ region: env.AWS_REGION, ...(env.S3_ENDPOINT ? { endpoint: env.S3_ENDPOINT, forcePathStyle: true } : {}) });
+  return new S3Client({
+    region: env.AWS_REGION,
+    ...(env.S3_ENDPOINT ? { endpoint: env.S3_ENDPOINT, forcePathStyle: true } : {}),
+  });
 });
 
 function isMissing(error: unknown): boolean {
-  return error instanceof NoSuchKey || error instanceof NotFound || (error instanceof S3ServiceException && (error.$metadata.httpStatusCode === 404 || error.name === 'NoSuchKey'));
+  return (
+    error instanceof NoSuchKey ||
+    error instanceof NotFound ||
+    (error instanceof S3ServiceException && (error.$metadata.httpStatusCode === 404 || error.name === 'NoSuchKey'))
+  );
 }
 
 export class S3ObjectStore implements ObjectStore {
   constructor(private readonly client: S3Client) {}
 
-  async presignPost(input: { bucket: string; key: string; conditions: readonly PostPolicyCondition[]; fields: Record<string, string>; expiresSeconds: number }): Promise<PresignedPost> {
+  async presignPost(input: {
+    bucket: string;
+    key: string;
+    conditions: readonly PostPolicyCondition[];
+    fields: Record<string, string>;
+    expiresSeconds: number;
+  }): Promise<PresignedPost> {
     const post = await createPresignedPost(this.client, {
       Bucket: input.bucket,
       Key: input.key,
@@ -38,7 +60,9 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   async readPrefix(bucket: string, key: string, length: number): Promise<Buffer> {
-    const object = await this.client.send(new GetObjectCommand({ Bucket: bucket, Key: key, Range: `bytes=0-${length - 1}` }));
+    const object = await this.client.send(
+      new GetObjectCommand({ Bucket: bucket, Key: key, Range: `bytes=0-${length - 1}` }),
+    );
     const bytes = Buffer.from(await object.Body!.transformToByteArray());
     // A store that ignores Range still answers correctly, just with more bytes.
     return bytes.subarray(0, length);
@@ -55,7 +79,15 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   async write(bucket: string, key: string, body: Buffer, contentType: string, cacheControl?: string): Promise<void> {
-    await this.client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType, ...(cacheControl ? { CacheControl: cacheControl } : {}) }));
+    await this.client.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: key,
+        Body: body,
+        ContentType: contentType,
+        ...(cacheControl ? { CacheControl: cacheControl } : {}),
+      }),
+    );
   }
 
   async delete(bucket: string, key: string): Promise<void> {

@@ -16,7 +16,10 @@ function fakeSecretsManager(secrets: Record<string, string | Error>) {
       calls.push(id);
       const value = secrets[id];
       if (value instanceof Error) throw value;
-      if (value === undefined) throw Object.assign(new Error(`Secrets Manager can't find the specified secret.`), { name: 'ResourceNotFoundException' });
+      if (value === undefined)
+        throw Object.assign(new Error(`Secrets Manager can't find the specified secret.`), {
+          name: 'ResourceNotFoundException',
+        });
       return { SecretString: value };
     },
   };
@@ -33,12 +36,24 @@ function fakeSecretsManager(secrets: Record<string, string | Error>) {
 }
 
 describe('resolveSecretEnv', () => {
-  const providers = JSON.stringify({ CAPTCHA_SECRET_KEY: 'turnstile-secret-value', CAPTCHA_SITE_KEY: 'site-key-value', TWILIO_AUTH_TOKEN: '' });
+  const providers = JSON.stringify({
+    CAPTCHA_SECRET_KEY: 'turnstile-secret-value',
+    CAPTCHA_SITE_KEY: 'site-key-value',
+    TWILIO_AUTH_TOKEN: '',
+  });
 
   it('reads each secret once and gives each declared variable its key', async () => {
-    const fake = fakeSecretsManager({ [ARN_JSON]: providers, [ARN_KEYS]: JSON.stringify({ AUTH_KEY_ENCRYPTION_SEED: 'x'.repeat(64) }) });
+    const fake = fakeSecretsManager({
+      [ARN_JSON]: providers,
+      [ARN_KEYS]: JSON.stringify({ AUTH_KEY_ENCRYPTION_SEED: 'x'.repeat(64) }),
+    });
     const env = await resolveSecretEnv(['CAPTCHA_SECRET_KEY', 'CAPTCHA_SITE_KEY', 'AUTH_KEY_ENCRYPTION_SEED'], {
-      env: { STAGE: 'prod', CAPTCHA_SECRET_KEY_SECRET_ARN: ARN_JSON, CAPTCHA_SITE_KEY_SECRET_ARN: ARN_JSON, AUTH_KEY_ENCRYPTION_SEED_SECRET_ARN: ARN_KEYS },
+      env: {
+        STAGE: 'prod',
+        CAPTCHA_SECRET_KEY_SECRET_ARN: ARN_JSON,
+        CAPTCHA_SITE_KEY_SECRET_ARN: ARN_JSON,
+        AUTH_KEY_ENCRYPTION_SEED_SECRET_ARN: ARN_KEYS,
+      },
       client: fake.factory,
     });
     expect(env.CAPTCHA_SECRET_KEY).toBe('turnstile-secret-value');
@@ -50,7 +65,10 @@ describe('resolveSecretEnv', () => {
 
   it('leaves plain variables alone and never creates a client when nothing points at a secret (the local stack)', async () => {
     const fake = fakeSecretsManager({});
-    const env = await resolveSecretEnv(['CAPTCHA_SECRET_KEY'], { env: { CAPTCHA_SECRET_KEY: 'local', CAPTCHA_SECRET_KEY_SECRET_ARN: ARN_JSON }, client: fake.factory });
+    const env = await resolveSecretEnv(['CAPTCHA_SECRET_KEY'], {
+      env: { CAPTCHA_SECRET_KEY: 'local', CAPTCHA_SECRET_KEY_SECRET_ARN: ARN_JSON },
+      client: fake.factory,
+    });
     expect(env.CAPTCHA_SECRET_KEY).toBe('local');
     expect(fake.created).toBe(0);
     expect(fake.calls).toEqual([]);
@@ -59,7 +77,10 @@ describe('resolveSecretEnv', () => {
   it('does not touch process.env', async () => {
     const fake = fakeSecretsManager({ [ARN_JSON]: providers });
     const before = process.env.CAPTCHA_SECRET_KEY;
-    await resolveSecretEnv(['CAPTCHA_SECRET_KEY'], { env: { CAPTCHA_SECRET_KEY_SECRET_ARN: ARN_JSON }, client: fake.factory });
+    await resolveSecretEnv(['CAPTCHA_SECRET_KEY'], {
+      env: { CAPTCHA_SECRET_KEY_SECRET_ARN: ARN_JSON },
+      client: fake.factory,
+    });
     expect(process.env.CAPTCHA_SECRET_KEY).toBe(before);
   });
 
@@ -78,10 +99,16 @@ describe('resolveSecretEnv', () => {
 
   it('takes a secret that is not a JSON object as the single value of one variable', async () => {
     const fake = fakeSecretsManager({ [ARN_PLAIN]: 'GeneratedKey123' });
-    const env = await resolveSecretEnv(['TYPESENSE_API_KEY'], { env: { TYPESENSE_API_KEY_SECRET_ARN: ARN_PLAIN }, client: fake.factory });
+    const env = await resolveSecretEnv(['TYPESENSE_API_KEY'], {
+      env: { TYPESENSE_API_KEY_SECRET_ARN: ARN_PLAIN },
+      client: fake.factory,
+    });
     expect(env.TYPESENSE_API_KEY).toBe('GeneratedKey123');
     await expect(
-      resolveSecretEnv(['A', 'B'], { env: { A_SECRET_ARN: ARN_PLAIN, B_SECRET_ARN: ARN_PLAIN }, client: fakeSecretsManager({ [ARN_PLAIN]: 'GeneratedKey123' }).factory }),
+      resolveSecretEnv(['A', 'B'], {
+        env: { A_SECRET_ARN: ARN_PLAIN, B_SECRET_ARN: ARN_PLAIN },
+        client: fakeSecretsManager({ [ARN_PLAIN]: 'GeneratedKey123' }).factory,
+      }),
     ).rejects.toThrow(/single value/);
   });
 
@@ -91,7 +118,10 @@ describe('resolveSecretEnv', () => {
       [`{"CAPTCHA_SECRET_KEY": "${leaked}"`, /not valid JSON/],
       [`{"CAPTCHA_SECRET_KEY": 42, "x": "${leaked}"}`, /must be a string/],
     ] as const) {
-      const error = await resolveSecretEnv(['CAPTCHA_SECRET_KEY'], { env: { CAPTCHA_SECRET_KEY_SECRET_ARN: ARN_JSON }, client: fakeSecretsManager({ [ARN_JSON]: text }).factory }).catch((e: unknown) => e);
+      const error = await resolveSecretEnv(['CAPTCHA_SECRET_KEY'], {
+        env: { CAPTCHA_SECRET_KEY_SECRET_ARN: ARN_JSON },
+        client: fakeSecretsManager({ [ARN_JSON]: text }).factory,
+      }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(SecretEnvError);
       expect((error as Error).message).toMatch(pattern);
       expect((error as Error).message).toContain('CAPTCHA_SECRET_KEY');
@@ -100,16 +130,26 @@ describe('resolveSecretEnv', () => {
   });
 
   it('names the variables and the secret when Secrets Manager refuses (e.g. missing grant)', async () => {
-    const denied = Object.assign(new Error('User is not authorized to perform: secretsmanager:GetSecretValue'), { name: 'AccessDeniedException' });
+    const denied = Object.assign(new Error('User is not authorized to perform: secretsmanager:GetSecretValue'), {
+      name: 'AccessDeniedException',
+    });
     const fake = fakeSecretsManager({ [ARN_JSON]: denied });
-    await expect(resolveSecretEnv(['CAPTCHA_SECRET_KEY'], { env: { CAPTCHA_SECRET_KEY_SECRET_ARN: ARN_JSON }, client: fake.factory })).rejects.toThrow(
+    await expect(
+      resolveSecretEnv(['CAPTCHA_SECRET_KEY'], {
+        env: { CAPTCHA_SECRET_KEY_SECRET_ARN: ARN_JSON },
+        client: fake.factory,
+      }),
+    ).rejects.toThrow(
       /CAPTCHA_SECRET_KEY from secret arn:aws:secretsmanager:.*providers-AbCdEf \(AccessDeniedException/,
     );
   });
 
   it('ignores variables that were not declared', async () => {
     const fake = fakeSecretsManager({ [ARN_JSON]: providers });
-    const env = await resolveSecretEnv(['CAPTCHA_SITE_KEY'], { env: { CAPTCHA_SECRET_KEY_SECRET_ARN: ARN_JSON, CAPTCHA_SITE_KEY_SECRET_ARN: ARN_JSON }, client: fake.factory });
+    const env = await resolveSecretEnv(['CAPTCHA_SITE_KEY'], {
+      env: { CAPTCHA_SECRET_KEY_SECRET_ARN: ARN_JSON, CAPTCHA_SITE_KEY_SECRET_ARN: ARN_JSON },
+      client: fake.factory,
+    });
     expect(env.CAPTCHA_SITE_KEY).toBe('site-key-value');
     expect(env.CAPTCHA_SECRET_KEY).toBeUndefined();
   });

@@ -20,7 +20,11 @@
  * The returned object is a copy of the environment with the resolved values added; process.env
  * is not modified, so nothing else in the process (or a child process) sees the secrets.
  */
-import { GetSecretValueCommand, SecretsManagerClient, type GetSecretValueCommandOutput } from '@aws-sdk/client-secrets-manager';
+import {
+  GetSecretValueCommand,
+  SecretsManagerClient,
+  type GetSecretValueCommandOutput,
+} from '@aws-sdk/client-secrets-manager';
 
 /** The part of the Secrets Manager client this adapter uses (tests inject a fake). */
 export interface SecretsManagerLike {
@@ -46,7 +50,10 @@ export class SecretEnvError extends Error {
 
 export const secretArnVariable = (name: string): string => `${name}_SECRET_ARN`;
 
-export async function resolveSecretEnv(names: readonly string[], options: ResolveSecretEnvOptions = {}): Promise<Record<string, string | undefined>> {
+export async function resolveSecretEnv(
+  names: readonly string[],
+  options: ResolveSecretEnvOptions = {},
+): Promise<Record<string, string | undefined>> {
   const env = options.env ?? process.env;
   const out: Record<string, string | undefined> = { ...env };
 
@@ -73,7 +80,11 @@ export async function resolveSecretEnv(names: readonly string[], options: Resolv
   return out;
 }
 
-async function readSecret(client: SecretsManagerLike, arn: string, variables: readonly string[]): Promise<(variable: string) => string | undefined> {
+async function readSecret(
+  client: SecretsManagerLike,
+  arn: string,
+  variables: readonly string[],
+): Promise<(variable: string) => string | undefined> {
   let answer: Pick<GetSecretValueCommandOutput, 'SecretString' | 'SecretBinary'>;
   try {
     answer = await client.send(new GetSecretValueCommand({ SecretId: arn }));
@@ -83,11 +94,16 @@ async function readSecret(client: SecretsManagerLike, arn: string, variables: re
     throw new SecretEnvError(`Could not read ${variables.join(', ')} from secret ${arn} (${reason})`);
   }
   const text = answer.SecretString;
-  if (text === undefined) throw new SecretEnvError(`Secret ${arn} has no string value (binary secrets are not supported) for ${variables.join(', ')}`);
+  if (text === undefined)
+    throw new SecretEnvError(
+      `Secret ${arn} has no string value (binary secrets are not supported) for ${variables.join(', ')}`,
+    );
 
   if (!text.trimStart().startsWith('{')) {
     if (variables.length > 1) {
-      throw new SecretEnvError(`Secret ${arn} holds a single value but ${variables.join(', ')} all point at it; store a JSON object with one key per variable`);
+      throw new SecretEnvError(
+        `Secret ${arn} holds a single value but ${variables.join(', ')} all point at it; store a JSON object with one key per variable`,
+      );
     }
     return () => text;
   }
@@ -97,7 +113,9 @@ async function readSecret(client: SecretsManagerLike, arn: string, variables: re
     parsed = JSON.parse(text);
   } catch {
     // JSON.parse's message quotes the input: it must not reach an error or a log.
-    throw new SecretEnvError(`Secret ${arn} starts with "{" but is not valid JSON (needed for ${variables.join(', ')})`);
+    throw new SecretEnvError(
+      `Secret ${arn} starts with "{" but is not valid JSON (needed for ${variables.join(', ')})`,
+    );
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new SecretEnvError(`Secret ${arn} is not a JSON object (needed for ${variables.join(', ')})`);
@@ -105,7 +123,8 @@ async function readSecret(client: SecretsManagerLike, arn: string, variables: re
   const record = parsed as Record<string, unknown>;
   for (const variable of variables) {
     const value = record[variable];
-    if (value !== undefined && typeof value !== 'string') throw new SecretEnvError(`Secret ${arn}: key ${variable} must be a string`);
+    if (value !== undefined && typeof value !== 'string')
+      throw new SecretEnvError(`Secret ${arn}: key ${variable} must be a string`);
   }
   return (variable) => record[variable] as string | undefined;
 }

@@ -17,15 +17,19 @@ export class TwilioSmsSender {
 
   async send(message: SmsMessage): Promise<void> {
     const { apiUrl, accountSid, authToken, from } = this.settings;
-    const response = await fetch(`${apiUrl.replace(/\/$/, '')}/2010-04-01/Accounts/${encodeURIComponent(accountSid)}/Messages.json`, {
-      method: 'POST',
-      headers: {
-        authorization: `Basic ${Buffer.from(`${accountSid}:${authToken}`).toString('base64')}`,
-        'content-type': 'application/x-www-form-urlencoded',
+    const response = await fetch(
+      `${apiUrl.replace(/\/$/, '')}/2010-04-01/Accounts/${encodeURIComponent(accountSid)}/Messages.json`,
+      {
+        method: 'POST',
+        headers: {
+          authorization: `Basic ${Buffer.from(`${accountSid}:${authToken}`).toString('base64')}`,
+          'content-type': 'application/x-www-form-urlencoded',
+        },
+        body: new URLSearchParams({ To: message.to, From: from, Body: message.text }),
+        signal: AbortSignal.timeout(5000),
       },
-      body: new URLSearchParams({ To: message.to, From: from, Body: message.text }),
-      signal: AbortSignal.timeout(5000),
-    });
-    if (response.status !== 201 && response.status !== 200) throw new DependencyError('SMS provider refused the message', { status: response.status });
+    );
+    if (response.status !== 201 && response.status !== 200)
+      throw new DependencyError('SMS provider refused the message', { status: response.status });
   }
 }

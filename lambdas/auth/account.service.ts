@@ -7,7 +7,15 @@ import { enqueueEvent } from '../core/db/outbox.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../core/errors.ts';
 import { newId } from '../core/ids.ts';
 import { requireRole, type Caller, type Role } from '../core/identity.ts';
-import { CURRENT_PRIVACY_VERSION, CURRENT_TERMS_VERSION, limit, normaliseEmail, sendAll, type AuthDeps, type RequestMeta } from './auth-deps.ts';
+import {
+  CURRENT_PRIVACY_VERSION,
+  CURRENT_TERMS_VERSION,
+  limit,
+  normaliseEmail,
+  sendAll,
+  type AuthDeps,
+  type RequestMeta,
+} from './auth-deps.ts';
 import { authRateLimits } from './auth-rate-limits.ts';
 import { InvalidCodeError, InvalidCredentialsError } from './auth.errors.ts';
 import { emailTemplates, smsTemplates } from './email-templates.ts';
@@ -92,9 +100,18 @@ export class AccountService {
    */
   async signUp(input: SignUpInput, meta: RequestMeta): Promise<void> {
     const email = normaliseEmail(input.email);
-    await limit(this.deps, meta, { ip: authRateLimits.signUpPerIp, identity: authRateLimits.signUpPerEmail, identityKey: this.deps.box.mac('signup', email) });
+    await limit(this.deps, meta, {
+      ip: authRateLimits.signUpPerIp,
+      identity: authRateLimits.signUpPerEmail,
+      identityKey: this.deps.box.mac('signup', email),
+    });
     if (input.consents.terms !== CURRENT_TERMS_VERSION || input.consents.privacy !== CURRENT_PRIVACY_VERSION) {
-      throw new ValidationError('Accept the current terms and privacy policy', [{ path: 'consents', message: `terms ${CURRENT_TERMS_VERSION} and privacy ${CURRENT_PRIVACY_VERSION} must be accepted` }]);
+      throw new ValidationError('Accept the current terms and privacy policy', [
+        {
+          path: 'consents',
+          message: `terms ${CURRENT_TERMS_VERSION} and privacy ${CURRENT_PRIVACY_VERSION} must be accepted`,
+        },
+      ]);
     }
     await this.deps.policy.assertAcceptable(input.password, [email, input.displayName ?? '']);
     const passwordHash = await this.deps.hasher.hash(normalisePassword(input.password));
@@ -102,31 +119,84 @@ export class AccountService {
       const now = this.deps.clock.now();
       const recordConsents = async (userId: string) => {
         const base = { userId, ip: meta.ip ?? null, userAgent: meta.userAgent ?? null, now };
-        await UserRepository.recordConsent(tx, { ...base, kind: 'terms', version: input.consents.terms, granted: true });
-        await UserRepository.recordConsent(tx, { ...base, kind: 'privacy', version: input.consents.privacy, granted: true });
-        await UserRepository.recordConsent(tx, { ...base, kind: 'marketing', version: input.consents.privacy, granted: input.consents.marketing });
+        await UserRepository.recordConsent(tx, {
+          ...base,
+          kind: 'terms',
+          version: input.consents.terms,
+          granted: true,
+        });
+        await UserRepository.recordConsent(tx, {
+          ...base,
+          kind: 'privacy',
+          version: input.consents.privacy,
+          granted: true,
+        });
+        await UserRepository.recordConsent(tx, {
+          ...base,
+          kind: 'marketing',
+          version: input.consents.privacy,
+          granted: input.consents.marketing,
+        });
       };
       const userId = newId('user');
-      const inserted = await UserRepository.insert(tx, { id: userId, email, passwordHash, roles: [input.role], emailVerifiedAt: null, displayName: input.displayName ?? null, now });
+      const inserted = await UserRepository.insert(tx, {
+        id: userId,
+        email,
+        passwordHash,
+        roles: [input.role],
+        emailVerifiedAt: null,
+        displayName: input.displayName ?? null,
+        now,
+      });
       if (!inserted) {
         const existing = await UserRepository.byEmail(tx, email);
         if (existing && !existing.email_verified_at && !existing.mfa_enabled) {
           const locked = await UserRepository.byId(tx, existing.id, { forUpdate: true });
-          const replaced = locked && (await UserRepository.replaceUnverifiedRegistration(tx, existing.id, { passwordHash, roles: [input.role], displayName: input.displayName ?? null, now }));
+          const replaced =
+            locked &&
+            (await UserRepository.replaceUnverifiedRegistration(tx, existing.id, {
+              passwordHash,
+              roles: [input.role],
+              displayName: input.displayName ?? null,
+              now,
+            }));
           if (replaced) {
             await UserRepository.deleteConsents(tx, existing.id);
             await recordConsents(existing.id);
             const revoked = await SessionRepository.revokeAllForUser(tx, existing.id, 'registration_replaced', now);
             await CodeRepository.deleteAllForUser(tx, existing.id);
-            await appendAudit(tx, { actor: existing.id, action: 'auth.signup.replaced_unverified', subject: existing.id, details: { role: input.role, revokedSessions: revoked, ip: meta.ip ?? null } }, now);
+            await appendAudit(
+              tx,
+              {
+                actor: existing.id,
+                action: 'auth.signup.replaced_unverified',
+                subject: existing.id,
+                details: { role: input.role, revokedSessions: revoked, ip: meta.ip ?? null },
+              },
+              now,
+            );
             return emailTemplates.verifyEmail(email, await this.codes.issueCode(tx, 'verify_email', existing.id, null));
           }
         }
         return emailTemplates.signUpExisting(email, `${this.deps.settings.publicBaseUrl}/reset-password`);
       }
       await recordConsents(userId);
-      await appendAudit(tx, { actor: userId, action: 'auth.signup', subject: userId, details: { method: 'password', role: input.role, ip: meta.ip ?? null } }, now);
-      await enqueueEvent(tx, { type: 'user.registered', aggregateType: 'user', aggregateId: userId, payload: { userId, method: 'password', role: input.role } });
+      await appendAudit(
+        tx,
+        {
+          actor: userId,
+          action: 'auth.signup',
+          subject: userId,
+          details: { method: 'password', role: input.role, ip: meta.ip ?? null },
+        },
+        now,
+      );
+      await enqueueEvent(tx, {
+        type: 'user.registered',
+        aggregateType: 'user',
+        aggregateId: userId,
+        payload: { userId, method: 'password', role: input.role },
+      });
       return emailTemplates.verifyEmail(email, await this.codes.issueCode(tx, 'verify_email', userId, null));
     });
     await sendAll(this.deps, [message]);
@@ -140,7 +210,11 @@ export class AccountService {
    */
   async verifyEmail(input: { email: string; code: string; password: string }, meta: RequestMeta): Promise<void> {
     const email = normaliseEmail(input.email);
-    await limit(this.deps, meta, { ip: authRateLimits.codeCheckPerIp, identity: authRateLimits.codeCheckPerIdentity, identityKey: this.deps.box.mac('verify', email) });
+    await limit(this.deps, meta, {
+      ip: authRateLimits.codeCheckPerIp,
+      identity: authRateLimits.codeCheckPerIdentity,
+      identityKey: this.deps.box.mac('verify', email),
+    });
     const user = await UserRepository.byEmail(this.deps.db, email);
     const password = normalisePassword(input.password);
     if (!user?.password_hash) {
@@ -149,7 +223,9 @@ export class AccountService {
     }
     const passwordOk = await this.deps.hasher.verify(user.password_hash, password);
     const ok = await this.deps.db.transaction(async (tx) => {
-      const row = passwordOk ? await this.codes.consumeCode(tx, 'verify_email', user.id, input.code) : await this.codes.countWrongGuess(tx, 'verify_email', user.id);
+      const row = passwordOk
+        ? await this.codes.consumeCode(tx, 'verify_email', user.id, input.code)
+        : await this.codes.countWrongGuess(tx, 'verify_email', user.id);
       if (!row) return false;
       const now = this.deps.clock.now();
       await UserRepository.markEmailVerified(tx, user.id, now);
@@ -161,7 +237,11 @@ export class AccountService {
 
   async resendVerification(rawEmail: string, meta: RequestMeta): Promise<void> {
     const email = normaliseEmail(rawEmail);
-    await limit(this.deps, meta, { ip: authRateLimits.signUpPerIp, identity: authRateLimits.codeSendPerIdentity, identityKey: this.deps.box.mac('verify-send', email) });
+    await limit(this.deps, meta, {
+      ip: authRateLimits.signUpPerIp,
+      identity: authRateLimits.codeSendPerIdentity,
+      identityKey: this.deps.box.mac('verify-send', email),
+    });
     const user = await UserRepository.byEmail(this.deps.db, email);
     if (!user || user.email_verified_at) return;
     const code = await this.deps.db.transaction((tx) => this.codes.issueCode(tx, 'verify_email', user.id, null));
@@ -173,7 +253,10 @@ export class AccountService {
     const row = await UserRepository.byId(this.deps.db, user.userId);
     if (!row || row.status !== 'active') throw new NotFoundError('Account not found');
     const identities = await UserRepository.identities(this.deps.db, user.userId);
-    return toAccountView(row, identities.map((identity) => identity.provider));
+    return toAccountView(
+      row,
+      identities.map((identity) => identity.provider),
+    );
   }
 
   // Consents --------------------------------------------------------------------------------
@@ -181,29 +264,62 @@ export class AccountService {
   async consents(caller: Caller): Promise<{ current: ConsentView[]; history: ConsentView[] }> {
     const { user } = await this.sessions.requireSession(caller);
     const history = (await UserRepository.consentHistory(this.deps.db, user.userId)).map(toConsentView);
-    const current = (['terms', 'privacy', 'marketing'] as const).flatMap((kind) => history.find((row) => row.kind === kind) ?? []);
+    const current = (['terms', 'privacy', 'marketing'] as const).flatMap(
+      (kind) => history.find((row) => row.kind === kind) ?? [],
+    );
     return { current, history };
   }
 
-  async recordConsent(caller: Caller, input: { kind: ConsentKind; version: string; granted: boolean }, meta: RequestMeta): Promise<ConsentView> {
+  async recordConsent(
+    caller: Caller,
+    input: { kind: ConsentKind; version: string; granted: boolean },
+    meta: RequestMeta,
+  ): Promise<ConsentView> {
     const { user } = await this.sessions.requireSession(caller);
-    if (input.kind !== 'marketing' && !input.granted) throw new ValidationError('Terms and privacy consent can be withdrawn only by deleting the account');
+    if (input.kind !== 'marketing' && !input.granted)
+      throw new ValidationError('Terms and privacy consent can be withdrawn only by deleting the account');
     const now = this.deps.clock.now();
     await this.deps.db.transaction(async (tx) => {
-      await UserRepository.recordConsent(tx, { userId: user.userId, kind: input.kind, version: input.version, granted: input.granted, ip: meta.ip ?? null, userAgent: meta.userAgent ?? null, now });
-      await appendAudit(tx, { actor: user.userId, action: 'privacy.consent.recorded', subject: user.userId, details: { kind: input.kind, version: input.version, granted: input.granted } }, now);
+      await UserRepository.recordConsent(tx, {
+        userId: user.userId,
+        kind: input.kind,
+        version: input.version,
+        granted: input.granted,
+        ip: meta.ip ?? null,
+        userAgent: meta.userAgent ?? null,
+        now,
+      });
+      await appendAudit(
+        tx,
+        {
+          actor: user.userId,
+          action: 'privacy.consent.recorded',
+          subject: user.userId,
+          details: { kind: input.kind, version: input.version, granted: input.granted },
+        },
+        now,
+      );
     });
     return { kind: input.kind, version: input.version, granted: input.granted, recordedAt: now.toISOString() };
   }
 
   // Step-up protected changes ---------------------------------------------------------------
 
-  async changePassword(caller: Caller, input: { currentPassword?: string | undefined; newPassword: string }): Promise<boolean> {
+  async changePassword(
+    caller: Caller,
+    input: { currentPassword?: string | undefined; newPassword: string },
+  ): Promise<boolean> {
     const { user: me, session } = await this.sessions.requireStepUp(caller);
     const user = await UserRepository.byId(this.deps.db, me.userId);
     if (!user || user.status !== 'active') throw new NotFoundError('Account not found');
     // Accounts with a password must know it (ASVS 6.2.3); social-only accounts may set one.
-    if (user.password_hash && !(input.currentPassword && (await this.deps.hasher.verify(user.password_hash, normalisePassword(input.currentPassword))))) {
+    if (
+      user.password_hash &&
+      !(
+        input.currentPassword &&
+        (await this.deps.hasher.verify(user.password_hash, normalisePassword(input.currentPassword)))
+      )
+    ) {
       throw new InvalidCredentialsError();
     }
     await this.deps.policy.assertAcceptable(input.newPassword, [user.email ?? '', user.display_name ?? '']);
@@ -212,7 +328,11 @@ export class AccountService {
       const now = this.deps.clock.now();
       await UserRepository.setPassword(tx, user.id, hash, now);
       const revoked = await SessionRepository.revokeAllForUser(tx, user.id, 'password_changed', now, session.id);
-      await appendAudit(tx, { actor: user.id, action: 'auth.password.changed', subject: user.id, details: { revokedSessions: revoked } }, now);
+      await appendAudit(
+        tx,
+        { actor: user.id, action: 'auth.password.changed', subject: user.id, details: { revokedSessions: revoked } },
+        now,
+      );
     });
     if (user.email) await sendAll(this.deps, [emailTemplates.passwordChanged(user.email)]);
     return true;
@@ -231,15 +351,25 @@ export class AccountService {
 
   async confirmEmailChange(caller: Caller, code: string, meta: RequestMeta): Promise<AccountView> {
     const { user: me } = await this.sessions.requireStepUp(caller);
-    await limit(this.deps, meta, { ip: authRateLimits.codeCheckPerIp, identity: authRateLimits.codeCheckPerIdentity, identityKey: me.userId });
+    await limit(this.deps, meta, {
+      ip: authRateLimits.codeCheckPerIp,
+      identity: authRateLimits.codeCheckPerIdentity,
+      identityKey: me.userId,
+    });
     const outcome = await this.deps.db.transaction(async (tx) => {
       const now = this.deps.clock.now();
       const before = await UserRepository.byId(tx, me.userId, { forUpdate: true });
       const row = await this.codes.consumeCode(tx, 'change_email', me.userId, code);
       if (!row?.target || !before) return { kind: 'invalid' as const };
-      if (!(await UserRepository.setEmail(tx, me.userId, row.target, now))) throw new ConflictError('That email cannot be used', 'AUTH.EMAIL_UNAVAILABLE');
+      if (!(await UserRepository.setEmail(tx, me.userId, row.target, now)))
+        throw new ConflictError('That email cannot be used', 'AUTH.EMAIL_UNAVAILABLE');
       await appendAudit(tx, { actor: me.userId, action: 'auth.email.changed', subject: me.userId, details: {} }, now);
-      await enqueueEvent(tx, { type: 'user.email_changed', aggregateType: 'user', aggregateId: me.userId, payload: { userId: me.userId } });
+      await enqueueEvent(tx, {
+        type: 'user.email_changed',
+        aggregateType: 'user',
+        aggregateId: me.userId,
+        payload: { userId: me.userId },
+      });
       return { kind: 'ok' as const, oldEmail: before.email };
     });
     if (outcome.kind === 'invalid') throw new InvalidCodeError();
@@ -257,7 +387,11 @@ export class AccountService {
    */
   async startPhoneVerification(caller: Caller, phone: string, meta: RequestMeta): Promise<boolean> {
     const { user: me } = await this.sessions.requireStepUp(caller);
-    await limit(this.deps, meta, { ip: authRateLimits.signUpPerIp, identity: authRateLimits.codeSendPerIdentity, identityKey: me.userId });
+    await limit(this.deps, meta, {
+      ip: authRateLimits.signUpPerIp,
+      identity: authRateLimits.codeSendPerIdentity,
+      identityKey: me.userId,
+    });
     const code = await this.deps.db.transaction((tx) => this.codes.issueCode(tx, 'verify_phone', me.userId, phone));
     await sendAll(this.deps, [{ ...smsTemplates.verifyPhone(phone, code), sms: true as const }]);
     return true;
@@ -266,7 +400,11 @@ export class AccountService {
   /** Verifies and stores the phone; the owner is emailed, so a phone they did not add is noticed. */
   async confirmPhone(caller: Caller, code: string, meta: RequestMeta): Promise<AccountView> {
     const { user: me, session } = await this.sessions.requireStepUp(caller);
-    await limit(this.deps, meta, { ip: authRateLimits.codeCheckPerIp, identity: authRateLimits.codeCheckPerIdentity, identityKey: me.userId });
+    await limit(this.deps, meta, {
+      ip: authRateLimits.codeCheckPerIp,
+      identity: authRateLimits.codeCheckPerIdentity,
+      identityKey: me.userId,
+    });
     const outcome = await this.deps.db.transaction(async (tx) => {
       const before = await UserRepository.byId(tx, me.userId, { forUpdate: true });
       const row = await this.codes.consumeCode(tx, 'verify_phone', me.userId, code);
@@ -274,11 +412,21 @@ export class AccountService {
       const now = this.deps.clock.now();
       const replaced = Boolean(before.phone_verified_at);
       await UserRepository.setPhone(tx, me.userId, row.target, now);
-      await appendAudit(tx, { actor: me.userId, action: 'auth.phone.verified', subject: me.userId, details: { replaced, sessionId: session.id } }, now);
+      await appendAudit(
+        tx,
+        {
+          actor: me.userId,
+          action: 'auth.phone.verified',
+          subject: me.userId,
+          details: { replaced, sessionId: session.id },
+        },
+        now,
+      );
       return { email: before.email, phone: row.target, replaced };
     });
     if (!outcome) throw new InvalidCodeError();
-    if (outcome.email) await sendAll(this.deps, [emailTemplates.phoneAdded(outcome.email, outcome.phone.slice(-4), outcome.replaced)]);
+    if (outcome.email)
+      await sendAll(this.deps, [emailTemplates.phoneAdded(outcome.email, outcome.phone.slice(-4), outcome.replaced)]);
     return this.me(caller);
   }
 
@@ -290,11 +438,22 @@ export class AccountService {
     const unique = [...new Set(roles)];
     await this.deps.db.transaction(async (tx) => {
       const before = await UserRepository.byId(tx, userId, { forUpdate: true });
-      if (!before || before.status !== 'active' || !(await UserRepository.setRoles(tx, userId, unique))) throw new NotFoundError('Account not found');
+      if (!before || before.status !== 'active' || !(await UserRepository.setRoles(tx, userId, unique)))
+        throw new NotFoundError('Account not found');
       const now = this.deps.clock.now();
       // Role changes take effect at the next refresh; revoke sessions when privileges shrink.
-      if (before.roles.some((role) => !unique.includes(role))) await SessionRepository.revokeAllForUser(tx, userId, 'roles_reduced', now);
-      await appendAudit(tx, { actor: admin.userId, action: 'auth.roles.changed', subject: userId, details: { before: before.roles, after: unique } }, now);
+      if (before.roles.some((role) => !unique.includes(role)))
+        await SessionRepository.revokeAllForUser(tx, userId, 'roles_reduced', now);
+      await appendAudit(
+        tx,
+        {
+          actor: admin.userId,
+          action: 'auth.roles.changed',
+          subject: userId,
+          details: { before: before.roles, after: unique },
+        },
+        now,
+      );
     });
     return unique;
   }
@@ -320,18 +479,44 @@ export class AccountService {
     ]);
     await this.deps.db.transaction(async (tx) => {
       await UserRepository.markExported(tx, me.userId, now);
-      await appendAudit(tx, { actor: me.userId, action: 'privacy.export.generated', subject: me.userId, details: {} }, now);
+      await appendAudit(
+        tx,
+        { actor: me.userId, action: 'privacy.export.generated', subject: me.userId, details: {} },
+        now,
+      );
     });
     return {
       format: 'rastup-account-export/1',
       generatedAt: now.toISOString(),
-      account: { ...toAccountView(user, identities.map((identity) => identity.provider)), phone: user.phone },
-      linkedIdentities: identities.map((identity) => ({ provider: identity.provider, email: identity.email, linkedAt: identity.created_at.toISOString() })),
+      account: {
+        ...toAccountView(
+          user,
+          identities.map((identity) => identity.provider),
+        ),
+        phone: user.phone,
+      },
+      linkedIdentities: identities.map((identity) => ({
+        provider: identity.provider,
+        email: identity.email,
+        linkedAt: identity.created_at.toISOString(),
+      })),
       consents: consents.map(toConsentView),
       security: {
         mfa: { totp: Boolean(totp?.confirmed_at), enrolledAt: totp?.confirmed_at?.toISOString() ?? null },
-        sessions: sessions.map((session) => ({ id: session.id, createdAt: session.created_at.toISOString(), lastSeenAt: session.last_seen_at.toISOString(), ip: session.ip, userAgent: session.user_agent })),
-        devices: devices.map((device) => ({ id: device.id, userAgent: device.user_agent, firstSeenAt: device.first_seen_at.toISOString(), lastSeenAt: device.last_seen_at.toISOString(), firstIp: device.first_ip })),
+        sessions: sessions.map((session) => ({
+          id: session.id,
+          createdAt: session.created_at.toISOString(),
+          lastSeenAt: session.last_seen_at.toISOString(),
+          ip: session.ip,
+          userAgent: session.user_agent,
+        })),
+        devices: devices.map((device) => ({
+          id: device.id,
+          userAgent: device.user_agent,
+          firstSeenAt: device.first_seen_at.toISOString(),
+          lastSeenAt: device.last_seen_at.toISOString(),
+          firstIp: device.first_ip,
+        })),
       },
     };
   }
@@ -346,15 +531,34 @@ export class AccountService {
     const { user: me } = await this.sessions.requireStepUp(caller);
     const user = await UserRepository.byId(this.deps.db, me.userId);
     if (!user || user.status !== 'active') throw new NotFoundError('Account not found');
-    const exportedRecently = user.last_export_at && this.deps.clock.nowMs() - user.last_export_at.getTime() < EXPORT_OFFER_VALID_MS;
+    const exportedRecently =
+      user.last_export_at && this.deps.clock.nowMs() - user.last_export_at.getTime() < EXPORT_OFFER_VALID_MS;
     if (!exportedRecently && !input.declineExport) {
-      throw new ConflictError('Download your data first (Query.myDataExport), or confirm that you decline it', 'PRIVACY.EXPORT_NOT_OFFERED', { exportQuery: 'myDataExport' });
+      throw new ConflictError(
+        'Download your data first (Query.myDataExport), or confirm that you decline it',
+        'PRIVACY.EXPORT_NOT_OFFERED',
+        { exportQuery: 'myDataExport' },
+      );
     }
     await this.deps.db.transaction(async (tx) => {
       const now = this.deps.clock.now();
       await UserRepository.erase(tx, me.userId, now);
-      await appendAudit(tx, { actor: me.userId, action: 'privacy.account.deleted', subject: me.userId, details: { exportedFirst: Boolean(exportedRecently) } }, now);
-      await enqueueEvent(tx, { type: 'user.deleted', aggregateType: 'user', aggregateId: me.userId, payload: { userId: me.userId, deletedAt: now.toISOString() } });
+      await appendAudit(
+        tx,
+        {
+          actor: me.userId,
+          action: 'privacy.account.deleted',
+          subject: me.userId,
+          details: { exportedFirst: Boolean(exportedRecently) },
+        },
+        now,
+      );
+      await enqueueEvent(tx, {
+        type: 'user.deleted',
+        aggregateType: 'user',
+        aggregateId: me.userId,
+        payload: { userId: me.userId, deletedAt: now.toISOString() },
+      });
     });
     if (user.email) await sendAll(this.deps, [emailTemplates.accountDeleted(user.email)]);
     return true;

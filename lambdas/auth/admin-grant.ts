@@ -14,7 +14,13 @@ import { UserRepository } from './user.repository.ts';
 export const ADMIN_GRANT_ACTOR = 'system:admin-grant';
 
 export type AdminGrantOutcome =
-  | { readonly kind: 'granted'; readonly userId: string; readonly before: readonly Role[]; readonly after: readonly Role[]; readonly auditSeq: number }
+  | {
+      readonly kind: 'granted';
+      readonly userId: string;
+      readonly before: readonly Role[];
+      readonly after: readonly Role[];
+      readonly auditSeq: number;
+    }
   | { readonly kind: 'already-admin'; readonly userId: string; readonly roles: readonly Role[] }
   | { readonly kind: 'unknown-account' }
   | { readonly kind: 'unverified-email'; readonly userId: string };
@@ -27,7 +33,11 @@ export interface AdminGrantInput {
   readonly operator?: string | undefined;
 }
 
-export async function grantAdminRole(db: Database, input: AdminGrantInput, clock: Clock = systemClock): Promise<AdminGrantOutcome> {
+export async function grantAdminRole(
+  db: Database,
+  input: AdminGrantInput,
+  clock: Clock = systemClock,
+): Promise<AdminGrantOutcome> {
   const email = normaliseEmail(input.email);
   return db.transaction(async (tx) => {
     const found = await UserRepository.byEmail(tx, email);
@@ -47,7 +57,13 @@ export async function grantAdminRole(db: Database, input: AdminGrantInput, clock
         actor: ADMIN_GRANT_ACTOR,
         action: 'auth.roles.changed',
         subject: user.id,
-        details: { before: [...user.roles], after, via: 'admin-grant', reason: input.reason ?? null, operator: input.operator ?? null },
+        details: {
+          before: [...user.roles],
+          after,
+          via: 'admin-grant',
+          reason: input.reason ?? null,
+          operator: input.operator ?? null,
+        },
       },
       now,
     );

@@ -62,7 +62,11 @@ export function normaliseEmail(email: string): string {
 }
 
 /** Per-IP and per-identity buckets; IP buckets are skipped only for local-only exempt IPs. */
-export async function limit(deps: AuthDeps, meta: RequestMeta, checks: { ip?: RateLimitPolicy; identity?: RateLimitPolicy; identityKey?: string }): Promise<void> {
+export async function limit(
+  deps: AuthDeps,
+  meta: RequestMeta,
+  checks: { ip?: RateLimitPolicy; identity?: RateLimitPolicy; identityKey?: string },
+): Promise<void> {
   const ipKey = meta.ip && !deps.settings.rateLimitExemptIps.has(meta.ip) ? meta.ip : undefined;
   await enforceRateLimits(deps.limiter, [
     ...(checks.ip ? [{ policy: checks.ip, key: ipKey }] : []),
@@ -71,7 +75,10 @@ export async function limit(deps: AuthDeps, meta: RequestMeta, checks: { ip?: Ra
 }
 
 /** Messages go out after the transaction commits; a failed send is logged, never undoes the change. */
-export async function sendAll(deps: AuthDeps, messages: readonly (EmailMessage | (SmsMessage & { sms: true }))[]): Promise<void> {
+export async function sendAll(
+  deps: AuthDeps,
+  messages: readonly (EmailMessage | (SmsMessage & { sms: true }))[],
+): Promise<void> {
   for (const message of messages) {
     try {
       if ('sms' in message) await deps.notifier.sendSms(message);

@@ -6,7 +6,11 @@
  */
 import type { RateLimitPolicy } from '../core/ports.ts';
 
-const perMinutes = (name: string, capacity: number, minutes: number): RateLimitPolicy => ({ name, capacity, refillPerSecond: capacity / (minutes * 60) });
+const perMinutes = (name: string, capacity: number, minutes: number): RateLimitPolicy => ({
+  name,
+  capacity,
+  refillPerSecond: capacity / (minutes * 60),
+});
 
 export const authRateLimits = {
   signUpPerIp: perMinutes('auth.signup.ip', 20, 60),

@@ -24,14 +24,21 @@ describe('auth configuration', () => {
   });
 
   it('keeps the refresh reuse grace short (0 turns it off)', () => {
-    expect(parseConfig(authEnvSchema, { ...base, REFRESH_REUSE_GRACE_SECONDS: '0' }).REFRESH_REUSE_GRACE_SECONDS).toBe(0);
+    expect(parseConfig(authEnvSchema, { ...base, REFRESH_REUSE_GRACE_SECONDS: '0' }).REFRESH_REUSE_GRACE_SECONDS).toBe(
+      0,
+    );
     expect(() => parseConfig(authEnvSchema, { ...base, REFRESH_REUSE_GRACE_SECONDS: '3600' })).toThrow(ConfigError);
     expect(() => parseConfig(authEnvSchema, { ...base, REFRESH_REUSE_GRACE_SECONDS: '-1' })).toThrow(ConfigError);
   });
 
   it('refuses the benchmark rate-limit exemption outside the local stack', () => {
-    expect(() => parseConfig(authEnvSchema, { ...base, AUTH_LOCAL_RATE_LIMIT_EXEMPT_IPS: '127.0.0.1' })).toThrow(ConfigError);
-    expect(parseConfig(authEnvSchema, { ...base, STAGE: 'local', AUTH_LOCAL_RATE_LIMIT_EXEMPT_IPS: '127.0.0.1' }).AUTH_LOCAL_RATE_LIMIT_EXEMPT_IPS).toEqual(['127.0.0.1']);
+    expect(() => parseConfig(authEnvSchema, { ...base, AUTH_LOCAL_RATE_LIMIT_EXEMPT_IPS: '127.0.0.1' })).toThrow(
+      ConfigError,
+    );
+    expect(
+      parseConfig(authEnvSchema, { ...base, STAGE: 'local', AUTH_LOCAL_RATE_LIMIT_EXEMPT_IPS: '127.0.0.1' })
+        .AUTH_LOCAL_RATE_LIMIT_EXEMPT_IPS,
+    ).toEqual(['127.0.0.1']);
   });
 
   describe('key-encryption key', () => {
@@ -39,7 +46,9 @@ describe('auth configuration', () => {
 
     it('takes base64 of 32 bytes as is (the local stack)', () => {
       expect(parseConfig(authEnvSchema, base).AUTH_KEY_ENCRYPTION_KEY).toBe(base.AUTH_KEY_ENCRYPTION_KEY);
-      expect(() => parseConfig(authEnvSchema, { ...base, AUTH_KEY_ENCRYPTION_KEY: Buffer.alloc(16).toString('base64') })).toThrow(/base64 of 32 bytes/);
+      expect(() =>
+        parseConfig(authEnvSchema, { ...base, AUTH_KEY_ENCRYPTION_KEY: Buffer.alloc(16).toString('base64') }),
+      ).toThrow(/base64 of 32 bytes/);
     });
 
     it('derives it from the generated seed with HKDF-SHA256 (AWS stages); the derivation is pinned', () => {
@@ -54,8 +63,12 @@ describe('auth configuration', () => {
 
     it('needs exactly one form, and a seed of at least 40 characters', () => {
       expect(() => parseConfig(authEnvSchema, withoutKey)).toThrow(/exactly one of AUTH_KEY_ENCRYPTION_KEY/);
-      expect(() => parseConfig(authEnvSchema, { ...base, AUTH_KEY_ENCRYPTION_SEED: 'a'.repeat(64) })).toThrow(/exactly one of/);
-      expect(() => parseConfig(authEnvSchema, { ...withoutKey, AUTH_KEY_ENCRYPTION_SEED: 'a'.repeat(39) })).toThrow(/at least 40/);
+      expect(() => parseConfig(authEnvSchema, { ...base, AUTH_KEY_ENCRYPTION_SEED: 'a'.repeat(64) })).toThrow(
+        /exactly one of/,
+      );
+      expect(() => parseConfig(authEnvSchema, { ...withoutKey, AUTH_KEY_ENCRYPTION_SEED: 'a'.repeat(39) })).toThrow(
+        /at least 40/,
+      );
     });
 
     it('never puts the key or the seed in the error message', () => {

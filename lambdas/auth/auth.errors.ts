@@ -17,7 +17,10 @@ export class AccountLockedError extends AppError {
   readonly httpStatus = 423;
   readonly errorType = 'LOCKED';
   constructor(readonly retryAfterSeconds: number) {
-    super('Sign-in is paused after repeated failures; try again later or use the unlock link we emailed to the account owner', { retryAfterSeconds });
+    super(
+      'Sign-in is paused after repeated failures; try again later or use the unlock link we emailed to the account owner',
+      { retryAfterSeconds },
+    );
   }
 }
 
@@ -26,7 +29,9 @@ export class CaptchaRequiredError extends AppError {
   readonly httpStatus = 401;
   readonly errorType = 'CAPTCHA_REQUIRED';
   constructor(siteKey: string, invalid: boolean) {
-    super(invalid ? 'The CAPTCHA could not be verified; try again' : 'Complete the CAPTCHA to continue', { captcha: { provider: 'turnstile', siteKey } });
+    super(invalid ? 'The CAPTCHA could not be verified; try again' : 'Complete the CAPTCHA to continue', {
+      captcha: { provider: 'turnstile', siteKey },
+    });
   }
 }
 

@@ -65,14 +65,30 @@ function sessionResult(session: IssuedSession, status = 200): HttpResult {
   if (session.deviceToken) cookies.push(cookie(DEVICE_COOKIE, session.deviceToken, DEVICE_COOKIE_MAX_AGE));
   return {
     status,
-    body: { tokenType: 'Bearer', accessToken: session.accessToken, expiresAt: session.accessTokenExpiresAt, userId: session.userId, sessionId: session.sessionId, roles: session.roles, amr: session.amr },
+    body: {
+      tokenType: 'Bearer',
+      accessToken: session.accessToken,
+      expiresAt: session.accessTokenExpiresAt,
+      userId: session.userId,
+      sessionId: session.sessionId,
+      roles: session.roles,
+      amr: session.amr,
+    },
     cookies,
   };
 }
 
 function loginResult(outcome: LoginOutcome): HttpResult {
   if (outcome.kind === 'session') return sessionResult(outcome.session);
-  return { status: 200, body: { mfaRequired: true, mfaToken: outcome.mfaToken, methods: outcome.methods, expiresIn: outcome.expiresInSeconds } };
+  return {
+    status: 200,
+    body: {
+      mfaRequired: true,
+      mfaToken: outcome.mfaToken,
+      methods: outcome.methods,
+      expiresIn: outcome.expiresInSeconds,
+    },
+  };
 }
 
 const accepted = (status: string): HttpResult => ({ status: 202, body: { status } });
@@ -86,7 +102,11 @@ export const handler = createDomainHandler({
         path: '/.well-known/jwks.json',
         // Public documents any page (or verifier) may read; they neither set nor read cookies.
         checkOrigin: false,
-        handle: async () => ({ status: 200, body: { keys: await (await authModule()).keys.publishedKeys() }, headers: DISCOVERY_CACHE }),
+        handle: async () => ({
+          status: 200,
+          body: { keys: await (await authModule()).keys.publishedKeys() },
+          headers: DISCOVERY_CACHE,
+        }),
       }),
       route({
         method: 'GET',
@@ -140,18 +160,29 @@ export const handler = createDomainHandler({
         method: 'POST',
         path: '/auth/login',
         body: loginBody,
-        handle: async (ctx) => loginResult(await (await authModule()).login.login({ ...ctx.body, deviceToken: ctx.cookies[DEVICE_COOKIE] }, restMeta(ctx))),
+        handle: async (ctx) =>
+          loginResult(
+            await (
+              await authModule()
+            ).login.login({ ...ctx.body, deviceToken: ctx.cookies[DEVICE_COOKIE] }, restMeta(ctx)),
+          ),
       }),
       route({
         method: 'POST',
         path: '/auth/mfa/verify',
         body: mfaVerifyBody,
-        handle: async (ctx) => sessionResult(await (await authModule()).login.completeMfa({ ...ctx.body, deviceToken: ctx.cookies[DEVICE_COOKIE] }, restMeta(ctx))),
+        handle: async (ctx) =>
+          sessionResult(
+            await (
+              await authModule()
+            ).login.completeMfa({ ...ctx.body, deviceToken: ctx.cookies[DEVICE_COOKIE] }, restMeta(ctx)),
+          ),
       }),
       route({
         method: 'POST',
         path: '/auth/token/refresh',
-        handle: async (ctx) => sessionResult(await (await authModule()).sessions.refresh(ctx.cookies[REFRESH_COOKIE], restMeta(ctx))),
+        handle: async (ctx) =>
+          sessionResult(await (await authModule()).sessions.refresh(ctx.cookies[REFRESH_COOKIE], restMeta(ctx))),
       }),
       route({
         method: 'POST',
@@ -199,8 +230,13 @@ export const handler = createDomainHandler({
         body: socialLoginBody,
         handle: async (ctx) => {
           const provider = socialProviderParam.safeParse(ctx.params.provider);
-          if (!provider.success) throw new ValidationError('Unknown provider', [{ path: 'provider', message: 'must be google or apple' }]);
-          return loginResult(await (await authModule()).login.socialLogin(provider.data, { ...ctx.body, deviceToken: ctx.cookies[DEVICE_COOKIE] }, restMeta(ctx)));
+          if (!provider.success)
+            throw new ValidationError('Unknown provider', [{ path: 'provider', message: 'must be google or apple' }]);
+          return loginResult(
+            await (
+              await authModule()
+            ).login.socialLogin(provider.data, { ...ctx.body, deviceToken: ctx.cookies[DEVICE_COOKIE] }, restMeta(ctx)),
+          );
         },
       }),
     ],
@@ -217,30 +253,71 @@ export const handler = createDomainHandler({
     {
       'Query.viewer': field(noArgs, (_args, ctx) => {
         const user = requireUser(ctx.caller);
-        return { sub: user.userId, roles: user.roles, amr: user.amr, authTime: user.authTime ?? null, stepUpAt: user.stepUpAt ?? null, expiresAt: user.expiresAt };
+        return {
+          sub: user.userId,
+          roles: user.roles,
+          amr: user.amr,
+          authTime: user.authTime ?? null,
+          stepUpAt: user.stepUpAt ?? null,
+          expiresAt: user.expiresAt,
+        };
       }),
       'Query.me': field(noArgs, async (_args, ctx) => (await authModule()).accounts.me(ctx.caller)),
       'Query.mySessions': field(noArgs, async (_args, ctx) => (await authModule()).sessions.list(ctx.caller)),
       'Query.myDevices': field(noArgs, async (_args, ctx) => (await authModule()).sessions.devices(ctx.caller)),
       'Query.myConsents': field(noArgs, async (_args, ctx) => (await authModule()).accounts.consents(ctx.caller)),
-      'Query.myDataExport': field(noArgs, async (_args, ctx) => JSON.stringify(await (await authModule()).accounts.exportData(ctx.caller))),
-      'Mutation.revokeSession': field(sessionIdArgs, async ({ id }, ctx) => (await authModule()).sessions.revoke(ctx.caller, id)),
-      'Mutation.revokeOtherSessions': field(noArgs, async (_args, ctx) => (await authModule()).sessions.revokeOthers(ctx.caller)),
-      'Mutation.removeDevice': field(deviceIdArgs, async ({ id }, ctx) => (await authModule()).sessions.removeDevice(ctx.caller, id)),
-      'Mutation.recordConsent': field(recordConsentArgs, async ({ input }, ctx) => (await authModule()).accounts.recordConsent(ctx.caller, input, fieldMeta(ctx))),
-      'Mutation.startTotpEnrollment': field(noArgs, async (_args, ctx) => (await authModule()).mfa.startEnrollment(ctx.caller)),
-      'Mutation.confirmTotpEnrollment': field(codeArgs, async ({ code }, ctx) => (await authModule()).mfa.confirmEnrollment(ctx.caller, code, fieldMeta(ctx))),
+      'Query.myDataExport': field(noArgs, async (_args, ctx) =>
+        JSON.stringify(await (await authModule()).accounts.exportData(ctx.caller)),
+      ),
+      'Mutation.revokeSession': field(sessionIdArgs, async ({ id }, ctx) =>
+        (await authModule()).sessions.revoke(ctx.caller, id),
+      ),
+      'Mutation.revokeOtherSessions': field(noArgs, async (_args, ctx) =>
+        (await authModule()).sessions.revokeOthers(ctx.caller),
+      ),
+      'Mutation.removeDevice': field(deviceIdArgs, async ({ id }, ctx) =>
+        (await authModule()).sessions.removeDevice(ctx.caller, id),
+      ),
+      'Mutation.recordConsent': field(recordConsentArgs, async ({ input }, ctx) =>
+        (await authModule()).accounts.recordConsent(ctx.caller, input, fieldMeta(ctx)),
+      ),
+      'Mutation.startTotpEnrollment': field(noArgs, async (_args, ctx) =>
+        (await authModule()).mfa.startEnrollment(ctx.caller),
+      ),
+      'Mutation.confirmTotpEnrollment': field(codeArgs, async ({ code }, ctx) =>
+        (await authModule()).mfa.confirmEnrollment(ctx.caller, code, fieldMeta(ctx)),
+      ),
       'Mutation.disableMfa': field(noArgs, async (_args, ctx) => (await authModule()).mfa.disable(ctx.caller)),
-      'Mutation.regenerateRecoveryCodes': field(noArgs, async (_args, ctx) => (await authModule()).mfa.regenerateRecoveryCodes(ctx.caller)),
-      'Mutation.sendStepUpCode': field(sendStepUpCodeArgs, async ({ channel }, ctx) => (await authModule()).mfa.sendStepUpCode(ctx.caller, channel, fieldMeta(ctx))),
-      'Mutation.stepUp': field(stepUpArgs, async ({ input }, ctx) => (await authModule()).mfa.stepUp(ctx.caller, input.method, input.code, fieldMeta(ctx))),
-      'Mutation.changePassword': field(changePasswordArgs, async ({ input }, ctx) => (await authModule()).accounts.changePassword(ctx.caller, input)),
-      'Mutation.changeEmail': field(changeEmailArgs, async ({ newEmail }, ctx) => (await authModule()).accounts.changeEmail(ctx.caller, newEmail, fieldMeta(ctx))),
-      'Mutation.confirmEmailChange': field(codeArgs, async ({ code }, ctx) => (await authModule()).accounts.confirmEmailChange(ctx.caller, code, fieldMeta(ctx))),
-      'Mutation.startPhoneVerification': field(phoneArgs, async ({ phone }, ctx) => (await authModule()).accounts.startPhoneVerification(ctx.caller, phone, fieldMeta(ctx))),
-      'Mutation.confirmPhone': field(codeArgs, async ({ code }, ctx) => (await authModule()).accounts.confirmPhone(ctx.caller, code, fieldMeta(ctx))),
-      'Mutation.deleteAccount': field(deleteAccountArgs, async ({ input }, ctx) => (await authModule()).accounts.deleteAccount(ctx.caller, input)),
-      'Mutation.setUserRoles': field(setUserRolesArgs, async ({ userId, roles }, ctx) => (await authModule()).accounts.setRoles(ctx.caller, userId, roles)),
+      'Mutation.regenerateRecoveryCodes': field(noArgs, async (_args, ctx) =>
+        (await authModule()).mfa.regenerateRecoveryCodes(ctx.caller),
+      ),
+      'Mutation.sendStepUpCode': field(sendStepUpCodeArgs, async ({ channel }, ctx) =>
+        (await authModule()).mfa.sendStepUpCode(ctx.caller, channel, fieldMeta(ctx)),
+      ),
+      'Mutation.stepUp': field(stepUpArgs, async ({ input }, ctx) =>
+        (await authModule()).mfa.stepUp(ctx.caller, input.method, input.code, fieldMeta(ctx)),
+      ),
+      'Mutation.changePassword': field(changePasswordArgs, async ({ input }, ctx) =>
+        (await authModule()).accounts.changePassword(ctx.caller, input),
+      ),
+      'Mutation.changeEmail': field(changeEmailArgs, async ({ newEmail }, ctx) =>
+        (await authModule()).accounts.changeEmail(ctx.caller, newEmail, fieldMeta(ctx)),
+      ),
+      'Mutation.confirmEmailChange': field(codeArgs, async ({ code }, ctx) =>
+        (await authModule()).accounts.confirmEmailChange(ctx.caller, code, fieldMeta(ctx)),
+      ),
+      'Mutation.startPhoneVerification': field(phoneArgs, async ({ phone }, ctx) =>
+        (await authModule()).accounts.startPhoneVerification(ctx.caller, phone, fieldMeta(ctx)),
+      ),
+      'Mutation.confirmPhone': field(codeArgs, async ({ code }, ctx) =>
+        (await authModule()).accounts.confirmPhone(ctx.caller, code, fieldMeta(ctx)),
+      ),
+      'Mutation.deleteAccount': field(deleteAccountArgs, async ({ input }, ctx) =>
+        (await authModule()).accounts.deleteAccount(ctx.caller, input),
+      ),
+      'Mutation.setUserRoles': field(setUserRolesArgs, async ({ userId, roles }, ctx) =>
+        (await authModule()).accounts.setRoles(ctx.caller, userId, roles),
+      ),
     },
     logger,
   ),

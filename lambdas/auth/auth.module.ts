@@ -47,12 +47,28 @@ export function authModule(): Promise<AuthModule> {
     // Secrets first (AWS: Secrets Manager through <NAME>_SECRET_ARN; locally plain variables), then
     // the config parser sees them like any other variable. Values are never logged.
     const env = await resolveSecretEnv(authSecretVariables, {
-      onUnset: (variable, arn) => logger.warn('Secrets Manager holds no value for a variable (fill it: infra/cdk/README.md)', { variable, from: arn }),
+      onUnset: (variable, arn) =>
+        logger.warn('Secrets Manager holds no value for a variable (fill it: infra/cdk/README.md)', {
+          variable,
+          from: arn,
+        }),
     });
     const config = authConfig(env);
     const db = await databaseFromEnv();
-    const keys = new SigningKeyStore(db, systemClock, config.AUTH_KEY_ENCRYPTION_KEY, config.SIGNING_KEY_ROTATION_DAYS, config.ACCESS_TOKEN_TTL_SECONDS + 3600);
-    const tokens = new TokenService(keys, systemClock, config.AUTH_ISSUER, config.AUTH_AUDIENCE, config.ACCESS_TOKEN_TTL_SECONDS);
+    const keys = new SigningKeyStore(
+      db,
+      systemClock,
+      config.AUTH_KEY_ENCRYPTION_KEY,
+      config.SIGNING_KEY_ROTATION_DAYS,
+      config.ACCESS_TOKEN_TTL_SECONDS + 3600,
+    );
+    const tokens = new TokenService(
+      keys,
+      systemClock,
+      config.AUTH_ISSUER,
+      config.AUTH_AUDIENCE,
+      config.ACCESS_TOKEN_TTL_SECONDS,
+    );
     const deps: AuthDeps = {
       db,
       clock: systemClock,

@@ -4,28 +4,71 @@
  * lambdas/auth/openapi.json; a unit test fails when the committed file is stale.
  */
 import * as z from 'zod';
-import { emailBody, loginBody, mfaVerifyBody, resetConfirmBody, signUpBody, socialLoginBody, verifyEmailBody } from './auth.schemas.ts';
+import {
+  emailBody,
+  loginBody,
+  mfaVerifyBody,
+  resetConfirmBody,
+  signUpBody,
+  socialLoginBody,
+  verifyEmailBody,
+} from './auth.schemas.ts';
 
 const json = (schema: z.ZodType) => {
   const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io: 'input' }) as Record<string, unknown>;
   return { content: { 'application/json': { schema: rest } } };
 };
-const ref = (name: string) => ({ content: { 'application/json': { schema: { $ref: `#/components/schemas/${name}` } } } });
+const ref = (name: string) => ({
+  content: { 'application/json': { schema: { $ref: `#/components/schemas/${name}` } } },
+});
 const error = (description: string) => ({ description, ...ref('Error') });
-const cookieSet = { 'Set-Cookie': { description: '`__Host-rastup_rt` (refresh token, 30 days) and, for a new device, `__Host-rastup_dev`; both HttpOnly; Secure; SameSite=Lax; Path=/', schema: { type: 'string' } } };
-const limited = { '429': { description: 'Rate limited (per IP and per identity)', headers: { 'Retry-After': { schema: { type: 'integer' } } }, ...ref('Error') } };
+const cookieSet = {
+  'Set-Cookie': {
+    description:
+      '`__Host-rastup_rt` (refresh token, 30 days) and, for a new device, `__Host-rastup_dev`; both HttpOnly; Secure; SameSite=Lax; Path=/',
+    schema: { type: 'string' },
+  },
+};
+const limited = {
+  '429': {
+    description: 'Rate limited (per IP and per identity)',
+    headers: { 'Retry-After': { schema: { type: 'integer' } } },
+    ...ref('Error'),
+  },
+};
 
 /** Every POST under /auth: JSON only, and a browser Origin must be on ALLOWED_WEB_ORIGINS (login CSRF). */
 const browserPolicy = {
   '403': error('REQUEST.ORIGIN_NOT_ALLOWED: the request came from a browser origin outside ALLOWED_WEB_ORIGINS'),
-  '415': error('REQUEST.UNSUPPORTED_MEDIA_TYPE: the body must be sent as application/json (routes without fields may also be called with no body and no Content-Type)'),
+  '415': error(
+    'REQUEST.UNSUPPORTED_MEDIA_TYPE: the body must be sent as application/json (routes without fields may also be called with no body and no Content-Type)',
+  ),
 };
-const emptyJsonBody = { required: false, description: 'No fields: send no body and no Content-Type, or `{}` as `application/json`. Any other type, or a body of another type, is refused with 415.', content: { 'application/json': { schema: { type: 'object' } } } };
+const emptyJsonBody = {
+  required: false,
+  description:
+    'No fields: send no body and no Content-Type, or `{}` as `application/json`. Any other type, or a body of another type, is refused with 415.',
+  content: { 'application/json': { schema: { type: 'object' } } },
+};
 
-function post(summary: string, body: z.ZodType | undefined, responses: Record<string, unknown>, extra: Record<string, unknown> = {}) {
+function post(
+  summary: string,
+  body: z.ZodType | undefined,
+  responses: Record<string, unknown>,
+  extra: Record<string, unknown> = {},
+) {
   const { '403': own403, ...rest } = responses as { '403'?: { description: string } };
-  const forbidden = own403 ? { '403': { ...ref('Error'), description: `${own403.description}; or ${browserPolicy['403'].description}` } } : { '403': browserPolicy['403'] };
-  return { post: { summary, requestBody: body ? { required: true, ...json(body) } : emptyJsonBody, responses: { ...rest, '400': error('Invalid input'), ...browserPolicy, ...forbidden, ...limited }, ...extra } };
+  const forbidden = own403
+    ? { '403': { ...ref('Error'), description: `${own403.description}; or ${browserPolicy['403'].description}` } }
+    : { '403': browserPolicy['403'] };
+  return {
+    post: {
+      summary,
+      requestBody: body ? { required: true, ...json(body) } : emptyJsonBody,
+      responses: { ...rest, '400': error('Invalid input'), ...browserPolicy, ...forbidden, ...limited },
+      ...extra,
+    },
+  };
 }
 
 export function authOpenApiDocument() {
@@ -39,37 +82,111 @@ export function authOpenApiDocument() {
     },
     servers: [{ url: 'http://127.0.0.1:4000', description: 'local stack (npm start)' }],
     paths: {
-      '/.well-known/openid-configuration': { get: { summary: 'OIDC discovery (AppSync OPENID_CONNECT issuer)', responses: { '200': { description: 'Discovery document' } } } },
-      '/.well-known/jwks.json': { get: { summary: 'Public signing keys (RS256, rotating kid)', responses: { '200': { description: 'JWK Set' } } } },
-      '/auth/signup': post('Create an account; emails a verification code. Same answer whether or not the email is taken. A sign-up for an address nobody has verified yet replaces the earlier registration (password, roles, name, consents; its sessions and codes are discarded).', signUpBody, { '202': { description: 'Verification code sent', ...ref('Accepted') } }),
+      '/.well-known/openid-configuration': {
+        get: {
+          summary: 'OIDC discovery (AppSync OPENID_CONNECT issuer)',
+          responses: { '200': { description: 'Discovery document' } },
+        },
+      },
+      '/.well-known/jwks.json': {
+        get: { summary: 'Public signing keys (RS256, rotating kid)', responses: { '200': { description: 'JWK Set' } } },
+      },
+      '/auth/signup': post(
+        'Create an account; emails a verification code. Same answer whether or not the email is taken. A sign-up for an address nobody has verified yet replaces the earlier registration (password, roles, name, consents; its sessions and codes are discarded).',
+        signUpBody,
+        { '202': { description: 'Verification code sent', ...ref('Accepted') } },
+      ),
       '/auth/verify-email': post(
         'Verify the email with the emailed code (single use, 15 minutes) and the password chosen at sign-up: the person proving the mailbox must also know the password the account will use (pre-registration takeover). Unknown email, wrong code and wrong password answer alike.',
         verifyEmailBody,
         { '200': { description: 'Verified' }, '400': error('AUTH.INVALID_CODE') },
       ),
-      '/auth/verify-email/resend': post('Send a new verification code', emailBody, { '202': { description: 'Sent if the account exists and is unverified', ...ref('Accepted') } }),
-      '/auth/login': post('Sign in with email and password', loginBody, {
-        '200': { description: 'A session (access token + refresh cookie) or an MFA challenge', headers: cookieSet, content: { 'application/json': { schema: { oneOf: [{ $ref: '#/components/schemas/Session' }, { $ref: '#/components/schemas/MfaChallenge' }] } } } },
-        '401': error('AUTH.INVALID_CREDENTIALS (same for unknown email and wrong password) or AUTH.CAPTCHA_REQUIRED (details.captcha.siteKey)'),
-        '403': error('AUTH.EMAIL_NOT_VERIFIED (a new code was sent)'),
-        '423': { description: 'AUTH.LOCKED after 5 failures; Retry-After; the owner got an unlock link. A browser with this account\'s device cookie has its own limits and lockout, so guesses from elsewhere do not lock it out.', headers: { 'Retry-After': { schema: { type: 'integer' } } }, ...ref('Error') },
+      '/auth/verify-email/resend': post('Send a new verification code', emailBody, {
+        '202': { description: 'Sent if the account exists and is unverified', ...ref('Accepted') },
       }),
-      '/auth/mfa/verify': post('Second step of an MFA sign-in (TOTP or recovery code)', mfaVerifyBody, { '200': { description: 'Session', headers: cookieSet, ...ref('Session') }, '400': error('AUTH.INVALID_CODE') }),
-      '/auth/token/refresh': post('Rotate the refresh cookie and get a new access token. A rotated-away token revokes its whole session, except the one rotated away from within the last REFRESH_REUSE_GRACE_SECONDS (30 s; concurrent tabs), which is answered with the same successor cookie.', undefined, { '200': { description: 'Session', headers: cookieSet, ...ref('Session') }, '401': error('No, expired or reused refresh token') }),
-      '/auth/logout': post('Revoke the session of the refresh cookie and clear it', undefined, { '204': { description: 'Signed out' } }),
-      '/auth/unlock': { get: { summary: 'The emailed unlock link: ends a lockout and refills the sign-in rate limit of what was locked (single use)', parameters: [{ name: 'token', in: 'query', required: true, schema: { type: 'string' } }], responses: { '200': { description: 'Unlocked' }, '400': error('AUTH.INVALID_CODE') } } },
-      '/auth/password/reset/request': post('Email a reset code (if the account exists; same answer otherwise)', emailBody, { '202': { description: 'Accepted', ...ref('Accepted') } }),
+      '/auth/login': post('Sign in with email and password', loginBody, {
+        '200': {
+          description: 'A session (access token + refresh cookie) or an MFA challenge',
+          headers: cookieSet,
+          content: {
+            'application/json': {
+              schema: {
+                oneOf: [{ $ref: '#/components/schemas/Session' }, { $ref: '#/components/schemas/MfaChallenge' }],
+              },
+            },
+          },
+        },
+        '401': error(
+          'AUTH.INVALID_CREDENTIALS (same for unknown email and wrong password) or AUTH.CAPTCHA_REQUIRED (details.captcha.siteKey)',
+        ),
+        '403': error('AUTH.EMAIL_NOT_VERIFIED (a new code was sent)'),
+        '423': {
+          description:
+            "AUTH.LOCKED after 5 failures; Retry-After; the owner got an unlock link. A browser with this account's device cookie has its own limits and lockout, so guesses from elsewhere do not lock it out.",
+          headers: { 'Retry-After': { schema: { type: 'integer' } } },
+          ...ref('Error'),
+        },
+      }),
+      '/auth/mfa/verify': post('Second step of an MFA sign-in (TOTP or recovery code)', mfaVerifyBody, {
+        '200': { description: 'Session', headers: cookieSet, ...ref('Session') },
+        '400': error('AUTH.INVALID_CODE'),
+      }),
+      '/auth/token/refresh': post(
+        'Rotate the refresh cookie and get a new access token. A rotated-away token revokes its whole session, except the one rotated away from within the last REFRESH_REUSE_GRACE_SECONDS (30 s; concurrent tabs), which is answered with the same successor cookie.',
+        undefined,
+        {
+          '200': { description: 'Session', headers: cookieSet, ...ref('Session') },
+          '401': error('No, expired or reused refresh token'),
+        },
+      ),
+      '/auth/logout': post('Revoke the session of the refresh cookie and clear it', undefined, {
+        '204': { description: 'Signed out' },
+      }),
+      '/auth/unlock': {
+        get: {
+          summary:
+            'The emailed unlock link: ends a lockout and refills the sign-in rate limit of what was locked (single use)',
+          parameters: [{ name: 'token', in: 'query', required: true, schema: { type: 'string' } }],
+          responses: { '200': { description: 'Unlocked' }, '400': error('AUTH.INVALID_CODE') },
+        },
+      },
+      '/auth/password/reset/request': post(
+        'Email a reset code (if the account exists; same answer otherwise)',
+        emailBody,
+        { '202': { description: 'Accepted', ...ref('Accepted') } },
+      ),
       '/auth/password/reset/confirm': post(
         'Set a new password with the code (single use, 15 minutes). The code is checked first (an unknown email answers like a wrong code); the password rules apply only then, and a refused password does not spend the code. Revokes every session; never signs in (MFA is never bypassed).',
         resetConfirmBody,
         { '200': { description: 'Password reset; sign in again' } },
       ),
-      '/auth/oauth/nonce': post('A single-use nonce to put in the Google/Apple sign-in request', undefined, { '200': { description: '{ nonce, expiresInSeconds }' } }),
-      '/auth/oauth/{provider}': post('Sign in with a Google or Apple ID token (iss, aud, exp, nonce verified against the provider JWKS)', socialLoginBody, {
-        '200': { description: 'Session or MFA challenge', headers: cookieSet, content: { 'application/json': { schema: { oneOf: [{ $ref: '#/components/schemas/Session' }, { $ref: '#/components/schemas/MfaChallenge' }] } } } },
-        '401': error('Invalid ID token or nonce'),
-        '409': error('AUTH.LINK_REQUIRES_VERIFIED_EMAIL'),
-      }, { parameters: [{ name: 'provider', in: 'path', required: true, schema: { type: 'string', enum: ['google', 'apple'] } }] }),
+      '/auth/oauth/nonce': post('A single-use nonce to put in the Google/Apple sign-in request', undefined, {
+        '200': { description: '{ nonce, expiresInSeconds }' },
+      }),
+      '/auth/oauth/{provider}': post(
+        'Sign in with a Google or Apple ID token (iss, aud, exp, nonce verified against the provider JWKS)',
+        socialLoginBody,
+        {
+          '200': {
+            description: 'Session or MFA challenge',
+            headers: cookieSet,
+            content: {
+              'application/json': {
+                schema: {
+                  oneOf: [{ $ref: '#/components/schemas/Session' }, { $ref: '#/components/schemas/MfaChallenge' }],
+                },
+              },
+            },
+          },
+          '401': error('Invalid ID token or nonce'),
+          '409': error('AUTH.LINK_REQUIRES_VERIFIED_EMAIL'),
+        },
+        {
+          parameters: [
+            { name: 'provider', in: 'path', required: true, schema: { type: 'string', enum: ['google', 'apple'] } },
+          ],
+        },
+      ),
     },
     components: {
       schemas: {
@@ -78,7 +195,10 @@ export function authOpenApiDocument() {
           required: ['tokenType', 'accessToken', 'expiresAt', 'userId', 'sessionId', 'roles', 'amr'],
           properties: {
             tokenType: { const: 'Bearer' },
-            accessToken: { type: 'string', description: 'RS256 JWT, 15 minutes; the bearer for GraphQL (AppSync OIDC) and REST' },
+            accessToken: {
+              type: 'string',
+              description: 'RS256 JWT, 15 minutes; the bearer for GraphQL (AppSync OIDC) and REST',
+            },
             expiresAt: { type: 'integer', description: 'epoch seconds' },
             userId: { type: 'string' },
             sessionId: { type: 'string' },
@@ -89,13 +209,29 @@ export function authOpenApiDocument() {
         MfaChallenge: {
           type: 'object',
           required: ['mfaRequired', 'mfaToken', 'methods', 'expiresIn'],
-          properties: { mfaRequired: { const: true }, mfaToken: { type: 'string' }, methods: { type: 'array', items: { type: 'string' } }, expiresIn: { type: 'integer' } },
+          properties: {
+            mfaRequired: { const: true },
+            mfaToken: { type: 'string' },
+            methods: { type: 'array', items: { type: 'string' } },
+            expiresIn: { type: 'integer' },
+          },
         },
         Accepted: { type: 'object', properties: { status: { type: 'string' } } },
         Error: {
           type: 'object',
           required: ['error'],
-          properties: { error: { type: 'object', required: ['code', 'message'], properties: { code: { type: 'string' }, message: { type: 'string' }, details: { type: 'object' }, requestId: { type: 'string' } } } },
+          properties: {
+            error: {
+              type: 'object',
+              required: ['code', 'message'],
+              properties: {
+                code: { type: 'string' },
+                message: { type: 'string' },
+                details: { type: 'object' },
+                requestId: { type: 'string' },
+              },
+            },
+          },
         },
       },
     },

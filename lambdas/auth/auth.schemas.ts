@@ -6,10 +6,19 @@ import { PASSWORD_MAX_LENGTH } from './password-policy.ts';
 
 const email = z.string().trim().max(254).email();
 // Length rules live in PasswordPolicy (with feedback); here only a hard cap against huge bodies.
-const password = z.string().min(1).max(PASSWORD_MAX_LENGTH * 4);
+const password = z
+  .string()
+  .min(1)
+  .max(PASSWORD_MAX_LENGTH * 4);
 const code = z.string().trim().min(4).max(32);
 const captchaToken = z.string().min(1).max(4096).optional();
-const consents = z.object({ terms: z.string().min(1).max(32), privacy: z.string().min(1).max(32), marketing: z.boolean().default(false) }).strict();
+const consents = z
+  .object({
+    terms: z.string().min(1).max(32),
+    privacy: z.string().min(1).max(32),
+    marketing: z.boolean().default(false),
+  })
+  .strict();
 
 export const signUpBody = z
   .object({
@@ -29,30 +38,59 @@ export const emailBody = z.object({ email }).strict();
 export const loginBody = z.object({ email, password, captchaToken }).strict();
 
 export const secondFactorMethod = z.enum(['totp', 'recovery_code', 'email_code', 'sms_code']);
-export const mfaVerifyBody = z.object({ mfaToken: z.string().min(16).max(128), method: secondFactorMethod.default('totp'), code }).strict();
+export const mfaVerifyBody = z
+  .object({ mfaToken: z.string().min(16).max(128), method: secondFactorMethod.default('totp'), code })
+  .strict();
 
 export const resetConfirmBody = z.object({ email, code, newPassword: password }).strict();
 
 export const unlockQuery = z.object({ token: z.string().min(16).max(128) });
 
-export const socialLoginBody = z.object({ idToken: z.string().min(20).max(8192), nonce: z.string().min(16).max(128), consents: consents.optional() }).strict();
+export const socialLoginBody = z
+  .object({ idToken: z.string().min(20).max(8192), nonce: z.string().min(16).max(128), consents: consents.optional() })
+  .strict();
 export const socialProviderParam = z.enum(['google', 'apple']);
 
 // GraphQL arguments -----------------------------------------------------------------------------
 
-const graphqlMethod = z.enum(['TOTP', 'RECOVERY_CODE', 'EMAIL_CODE', 'SMS_CODE']).transform((value) => value.toLowerCase() as z.infer<typeof secondFactorMethod>);
+const graphqlMethod = z
+  .enum(['TOTP', 'RECOVERY_CODE', 'EMAIL_CODE', 'SMS_CODE'])
+  .transform((value) => value.toLowerCase() as z.infer<typeof secondFactorMethod>);
 
 export const stepUpArgs = z.object({ input: z.object({ method: graphqlMethod, code }) });
-export const sendStepUpCodeArgs = z.object({ channel: z.enum(['EMAIL', 'SMS']).transform((value) => value.toLowerCase() as 'email' | 'sms') });
+export const sendStepUpCodeArgs = z.object({
+  channel: z.enum(['EMAIL', 'SMS']).transform((value) => value.toLowerCase() as 'email' | 'sms'),
+});
 export const codeArgs = z.object({ code });
 export const sessionIdArgs = z.object({ id: idSchema('session') });
 export const deviceIdArgs = z.object({ id: idSchema('device') });
 export const recordConsentArgs = z.object({
-  input: z.object({ kind: z.enum(['TERMS', 'PRIVACY', 'MARKETING']).transform((value) => value.toLowerCase() as 'terms' | 'privacy' | 'marketing'), version: z.string().trim().min(1).max(32), granted: z.boolean() }),
+  input: z.object({
+    kind: z
+      .enum(['TERMS', 'PRIVACY', 'MARKETING'])
+      .transform((value) => value.toLowerCase() as 'terms' | 'privacy' | 'marketing'),
+    version: z.string().trim().min(1).max(32),
+    granted: z.boolean(),
+  }),
 });
-export const changePasswordArgs = z.object({ input: z.object({ currentPassword: password.nullish().transform((value) => value ?? undefined), newPassword: password }) });
+export const changePasswordArgs = z.object({
+  input: z.object({
+    currentPassword: password.nullish().transform((value) => value ?? undefined),
+    newPassword: password,
+  }),
+});
 export const changeEmailArgs = z.object({ newEmail: email });
 // E.164: + and up to 15 digits.
-export const phoneArgs = z.object({ phone: z.string().trim().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number such as +15551234567') });
-export const deleteAccountArgs = z.object({ input: z.object({ confirm: z.literal('DELETE'), declineExport: z.boolean().default(false) }) });
-export const setUserRolesArgs = z.object({ userId: idSchema('user'), roles: z.array(z.enum(ROLES)).min(1).max(ROLES.length) });
+export const phoneArgs = z.object({
+  phone: z
+    .string()
+    .trim()
+    .regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number such as +15551234567'),
+});
+export const deleteAccountArgs = z.object({
+  input: z.object({ confirm: z.literal('DELETE'), declineExport: z.boolean().default(false) }),
+});
+export const setUserRolesArgs = z.object({
+  userId: idSchema('user'),
+  roles: z.array(z.enum(ROLES)).min(1).max(ROLES.length),
+});

@@ -3,7 +3,15 @@ import * as z from 'zod';
 import type { Queryable } from '../core/db/database.ts';
 import { parseRows } from '../core/db/database.ts';
 
-export type CodePurpose = 'verify_email' | 'reset_password' | 'unlock' | 'verify_phone' | 'step_up' | 'mfa_challenge' | 'oauth_nonce' | 'change_email';
+export type CodePurpose =
+  | 'verify_email'
+  | 'reset_password'
+  | 'unlock'
+  | 'verify_phone'
+  | 'step_up'
+  | 'mfa_challenge'
+  | 'oauth_nonce'
+  | 'change_email';
 
 export const codeRowSchema = z.object({
   id: z.string(),
@@ -19,25 +27,39 @@ export const codeRowSchema = z.object({
 export type CodeRow = z.infer<typeof codeRowSchema>;
 
 export class CodeRepository {
-  static async insert(db: Queryable, code: { id: string; purpose: CodePurpose; userId: string | null; target: string | null; codeHash: string; expiresAt: Date; now: Date }): Promise<void> {
-    await db.query('INSERT INTO auth_codes (id, purpose, user_id, target, code_hash, expires_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)', [
-      code.id,
-      code.purpose,
-      code.userId,
-      code.target,
-      code.codeHash,
-      code.expiresAt,
-      code.now,
-    ]);
+  static async insert(
+    db: Queryable,
+    code: {
+      id: string;
+      purpose: CodePurpose;
+      userId: string | null;
+      target: string | null;
+      codeHash: string;
+      expiresAt: Date;
+      now: Date;
+    },
+  ): Promise<void> {
+    await db.query(
+      'INSERT INTO auth_codes (id, purpose, user_id, target, code_hash, expires_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)',
+      [code.id, code.purpose, code.userId, code.target, code.codeHash, code.expiresAt, code.now],
+    );
   }
 
   /** Supersedes earlier live codes of the same purpose: only the newest code works. */
   static async supersede(db: Queryable, purpose: CodePurpose, userId: string, now: Date): Promise<void> {
-    await db.query('UPDATE auth_codes SET consumed_at = $3 WHERE purpose = $1 AND user_id = $2 AND consumed_at IS NULL', [purpose, userId, now]);
+    await db.query(
+      'UPDATE auth_codes SET consumed_at = $3 WHERE purpose = $1 AND user_id = $2 AND consumed_at IS NULL',
+      [purpose, userId, now],
+    );
   }
 
   /** The newest live code of a purpose for a user, locked for the check. */
-  static async latestLive(db: Queryable, purpose: CodePurpose, userId: string, now: Date): Promise<CodeRow | undefined> {
+  static async latestLive(
+    db: Queryable,
+    purpose: CodePurpose,
+    userId: string,
+    now: Date,
+  ): Promise<CodeRow | undefined> {
     const result = await db.query(
       `SELECT * FROM auth_codes WHERE purpose = $1 AND user_id = $2 AND consumed_at IS NULL AND expires_at > $3
        ORDER BY created_at DESC LIMIT 1 FOR UPDATE`,
@@ -48,18 +70,27 @@ export class CodeRepository {
 
   /** For bearer-style secrets (links, challenges, nonces): looked up by their HMAC. */
   static async byHash(db: Queryable, purpose: CodePurpose, codeHash: string): Promise<CodeRow | undefined> {
-    const result = await db.query('SELECT * FROM auth_codes WHERE purpose = $1 AND code_hash = $2 FOR UPDATE', [purpose, codeHash]);
+    const result = await db.query('SELECT * FROM auth_codes WHERE purpose = $1 AND code_hash = $2 FOR UPDATE', [
+      purpose,
+      codeHash,
+    ]);
     return parseRows(codeRowSchema, result.rows)[0];
   }
 
   static async countAttempt(db: Queryable, id: string): Promise<number> {
-    const result = await db.query<{ attempts: number }>('UPDATE auth_codes SET attempts = attempts + 1 WHERE id = $1 RETURNING attempts', [id]);
+    const result = await db.query<{ attempts: number }>(
+      'UPDATE auth_codes SET attempts = attempts + 1 WHERE id = $1 RETURNING attempts',
+      [id],
+    );
     return result.rows[0]?.attempts ?? 0;
   }
 
   /** Marks a code used; false when someone else used it first (single use under concurrency). */
   static async consume(db: Queryable, id: string, now: Date): Promise<boolean> {
-    const result = await db.query('UPDATE auth_codes SET consumed_at = $2 WHERE id = $1 AND consumed_at IS NULL', [id, now]);
+    const result = await db.query('UPDATE auth_codes SET consumed_at = $2 WHERE id = $1 AND consumed_at IS NULL', [
+      id,
+      now,
+    ]);
     return (result.rowCount ?? 0) === 1;
   }
 

@@ -65,12 +65,16 @@ export const emailTemplates = {
     to,
     template: enabled ? 'auth.mfa_enabled' : 'auth.mfa_disabled',
     subject: enabled ? 'Two-step verification is on' : 'Two-step verification was turned off',
-    text: enabled ? `Two-step verification now protects your account.${SIGNATURE}` : `Two-step verification was turned off for your account. If this was not you, contact support.${SIGNATURE}`,
+    text: enabled
+      ? `Two-step verification now protects your account.${SIGNATURE}`
+      : `Two-step verification was turned off for your account. If this was not you, contact support.${SIGNATURE}`,
   }),
   phoneAdded: (to: string, lastDigits: string, replaced: boolean): EmailMessage => ({
     to,
     template: 'auth.phone_added',
-    subject: replaced ? 'The phone number of your RastUp account was changed' : 'A phone number was added to your RastUp account',
+    subject: replaced
+      ? 'The phone number of your RastUp account was changed'
+      : 'A phone number was added to your RastUp account',
     text: `${replaced ? 'Your account now uses' : 'Your account now has'} the phone number ending in ${lastDigits} for confirmation codes (from 24 hours on). If this was not you, sign out your other sessions in Settings → Security, change your password and contact support.${SIGNATURE}`,
   }),
   accountDeleted: (to: string): EmailMessage => ({
@@ -82,6 +86,14 @@ export const emailTemplates = {
 };
 
 export const smsTemplates = {
-  verifyPhone: (to: string, code: string): SmsMessage => ({ to, template: 'auth.verify_phone', text: `RastUp code: ${code}. Expires in 10 minutes.` }),
-  stepUp: (to: string, code: string): SmsMessage => ({ to, template: 'auth.step_up_sms', text: `RastUp confirmation code: ${code}. Expires in 10 minutes.` }),
+  verifyPhone: (to: string, code: string): SmsMessage => ({
+    to,
+    template: 'auth.verify_phone',
+    text: `RastUp code: ${code}. Expires in 10 minutes.`,
+  }),
+  stepUp: (to: string, code: string): SmsMessage => ({
+    to,
+    template: 'auth.step_up_sms',
+    text: `RastUp confirmation code: ${code}. Expires in 10 minutes.`,
+  }),
 };

@@ -55,7 +55,10 @@ export class JwksIdTokenVerifier implements IdTokenVerifier {
   private keySet(provider: SocialProvider) {
     let set = this.keySets.get(provider);
     if (!set) {
-      set = createRemoteJWKSet(new URL(this.providers[provider].jwksUrl), { cacheMaxAge: 3_600_000, cooldownDuration: 30_000 });
+      set = createRemoteJWKSet(new URL(this.providers[provider].jwksUrl), {
+        cacheMaxAge: 3_600_000,
+        cooldownDuration: 30_000,
+      });
       this.keySets.set(provider, set);
     }
     return set;
@@ -67,8 +70,14 @@ export class JwksIdTokenVerifier implements IdTokenVerifier {
     let payload: unknown;
     try {
       // Google issues both spellings of its issuer.
-      const issuers = provider === 'google' ? [settings.issuer, settings.issuer.replace(/^https:\/\//, '')] : [settings.issuer];
-      ({ payload } = await jwtVerify(idToken, this.keySet(provider), { algorithms: ['RS256', 'ES256'], issuer: issuers, audience: [...settings.clientIds], requiredClaims: ['exp', 'iat', 'sub'] }));
+      const issuers =
+        provider === 'google' ? [settings.issuer, settings.issuer.replace(/^https:\/\//, '')] : [settings.issuer];
+      ({ payload } = await jwtVerify(idToken, this.keySet(provider), {
+        algorithms: ['RS256', 'ES256'],
+        issuer: issuers,
+        audience: [...settings.clientIds],
+        requiredClaims: ['exp', 'iat', 'sub'],
+      }));
     } catch {
       throw new UnauthenticatedError('Invalid ID token');
     }

@@ -8,9 +8,14 @@ import { ManualClock } from '../core/clock.ts';
 import type { RateLimitDecision, RateLimitPolicy, RateLimiter } from '../core/ports.ts';
 import { refill, secondsUntil } from '../core/rate-limit.ts';
 import type { AuthDeps, AuthSettings } from './auth-deps.ts';
-import { MAX_FAILURES, afterFailure, captchaRequired, freshThrottle, lockoutSeconds, LoginService } from './login.service.ts';
-import type { MfaService } from './mfa.service.ts';
-import type { SessionService } from './session.service.ts';
+import {
+  MAX_FAILURES,
+  afterFailure,
+  captchaRequired,
+  freshThrottle,
+  lockoutSeconds,
+  LoginService,
+} from './login.service.ts';
 import type { ThrottleRow } from './user.repository.ts';
 
 class FakeRateLimiter implements RateLimiter {
@@ -26,17 +31,35 @@ class FakeRateLimiter implements RateLimiter {
     const tokens = refill(bucket.tokens, bucket.at, now, policy);
     const allowed = tokens >= cost;
     this.buckets.set(id, { tokens: allowed ? tokens - cost : tokens, at: now });
-    return { allowed, remaining: Math.floor(allowed ? tokens - cost : tokens), retryAfterSeconds: allowed ? 0 : secondsUntil(cost, tokens, policy) };
+    return {
+      allowed,
+      remaining: Math.floor(allowed ? tokens - cost : tokens),
+      retryAfterSeconds: allowed ? 0 : secondsUntil(cost, tokens, policy),
+    };
   }
 }
 
 function unused(name: string): never {
-  return new Proxy({}, { get: (_target, property) => { throw new Error(`unit test touched deps.${name}.${String(property)}`); } }) as never;
+  return new Proxy(
+    {},
+    {
+      get: (_target, property) => {
+        throw new Error(`unit test touched deps.${name}.${String(property)}`);
+      },
+    },
+  ) as never;
 }
 
 function loginService(options: { exemptIps?: string[] } = {}) {
   const clock = new ManualClock(Date.UTC(2026, 2, 1, 12));
-  const settings: AuthSettings = { publicBaseUrl: 'https://rastup.example', sessionIdleSeconds: 604_800, sessionAbsoluteSeconds: 2_592_000, refreshReuseGraceSeconds: 30, captchaSiteKey: 'site', rateLimitExemptIps: new Set(options.exemptIps ?? []) };
+  const settings: AuthSettings = {
+    publicBaseUrl: 'https://rastup.example',
+    sessionIdleSeconds: 604_800,
+    sessionAbsoluteSeconds: 2_592_000,
+    refreshReuseGraceSeconds: 30,
+    captchaSiteKey: 'site',
+    rateLimitExemptIps: new Set(options.exemptIps ?? []),
+  };
   const deps: AuthDeps = {
     clock,
     limiter: new FakeRateLimiter(clock),
@@ -51,10 +74,17 @@ function loginService(options: { exemptIps?: string[] } = {}) {
     box: unused('box'),
     logger: unused('logger'),
   };
-  return { clock, service: new LoginService(deps, unused('sessions') as SessionService, unused('mfa') as MfaService) };
+  return { clock, service: new LoginService(deps, unused('sessions'), unused('mfa')) };
 }
 
-const throttle = (failures: number, extra: Partial<ThrottleRow> = {}): ThrottleRow => ({ identifier_hash: 'id', failures, lockout_level: 0, locked_until: null, last_failure_at: new Date(Date.UTC(2026, 2, 1, 11, 59)), ...extra });
+const throttle = (failures: number, extra: Partial<ThrottleRow> = {}): ThrottleRow => ({
+  identifier_hash: 'id',
+  failures,
+  lockout_level: 0,
+  locked_until: null,
+  last_failure_at: new Date(Date.UTC(2026, 2, 1, 11, 59)),
+  ...extra,
+});
 const browser = { ip: '203.0.113.7', userAgent: 'test' };
 
 describe('lockout back-off', () => {
@@ -86,8 +116,13 @@ describe('lockout back-off', () => {
     const now = new Date(Date.UTC(2026, 2, 3, 12));
     const dayOld = throttle(3, { lockout_level: 4, last_failure_at: new Date(now.getTime() - 25 * 3600_000) });
     expect(freshThrottle(dayOld, now)).toMatchObject({ failures: 0, lockout_level: 0 });
-    expect(freshThrottle({ ...dayOld, last_failure_at: new Date(now.getTime() - 23 * 3600_000) }, now)).toMatchObject({ failures: 3, lockout_level: 4 });
-    expect(freshThrottle({ ...dayOld, locked_until: new Date(now.getTime() + 60_000) }, now)).toMatchObject({ lockout_level: 4 });
+    expect(freshThrottle({ ...dayOld, last_failure_at: new Date(now.getTime() - 23 * 3600_000) }, now)).toMatchObject({
+      failures: 3,
+      lockout_level: 4,
+    });
+    expect(freshThrottle({ ...dayOld, locked_until: new Date(now.getTime() + 60_000) }, now)).toMatchObject({
+      lockout_level: 4,
+    });
     // So after a quiet day it takes five fresh failures, and the lock starts again at one minute.
     let next = afterFailure({ ...dayOld, failures: 4 }, 'id', now);
     expect(next).toMatchObject({ row: { failures: 1, lockout_level: 0 }, lock: undefined });

@@ -2,7 +2,11 @@
 import type { Queryable } from '../core/db/database.ts';
 
 export class MfaRepository {
-  static async totp(db: Queryable, userId: string, options: { forUpdate?: boolean } = {}): Promise<{ secret_enc: Buffer; confirmed_at: Date | null; last_used_step: number } | undefined> {
+  static async totp(
+    db: Queryable,
+    userId: string,
+    options: { forUpdate?: boolean } = {},
+  ): Promise<{ secret_enc: Buffer; confirmed_at: Date | null; last_used_step: number } | undefined> {
     const result = await db.query<{ secret_enc: Buffer; confirmed_at: Date | null; last_used_step: number }>(
       `SELECT secret_enc, confirmed_at, last_used_step FROM mfa_totp WHERE user_id = $1${options.forUpdate ? ' FOR UPDATE' : ''}`,
       [userId],
@@ -21,11 +25,18 @@ export class MfaRepository {
   }
 
   static async confirm(db: Queryable, userId: string, step: number, now: Date): Promise<void> {
-    await db.query('UPDATE mfa_totp SET confirmed_at = $2, last_used_step = $3 WHERE user_id = $1', [userId, now, step]);
+    await db.query('UPDATE mfa_totp SET confirmed_at = $2, last_used_step = $3 WHERE user_id = $1', [
+      userId,
+      now,
+      step,
+    ]);
   }
 
   static async useStep(db: Queryable, userId: string, step: number): Promise<boolean> {
-    const result = await db.query('UPDATE mfa_totp SET last_used_step = $2 WHERE user_id = $1 AND last_used_step < $2', [userId, step]);
+    const result = await db.query(
+      'UPDATE mfa_totp SET last_used_step = $2 WHERE user_id = $1 AND last_used_step < $2',
+      [userId, step],
+    );
     return (result.rowCount ?? 0) === 1;
   }
 
@@ -34,18 +45,32 @@ export class MfaRepository {
     await db.query('DELETE FROM mfa_recovery_codes WHERE user_id = $1', [userId]);
   }
 
-  static async replaceRecoveryCodes(db: Queryable, userId: string, hashes: readonly string[], now: Date): Promise<void> {
+  static async replaceRecoveryCodes(
+    db: Queryable,
+    userId: string,
+    hashes: readonly string[],
+    now: Date,
+  ): Promise<void> {
     await db.query('DELETE FROM mfa_recovery_codes WHERE user_id = $1', [userId]);
-    await db.query('INSERT INTO mfa_recovery_codes (user_id, code_hash, created_at) SELECT $1, unnest($2::text[]), $3', [userId, hashes, now]);
+    await db.query(
+      'INSERT INTO mfa_recovery_codes (user_id, code_hash, created_at) SELECT $1, unnest($2::text[]), $3',
+      [userId, hashes, now],
+    );
   }
 
   static async useRecoveryCode(db: Queryable, userId: string, hash: string, now: Date): Promise<boolean> {
-    const result = await db.query('UPDATE mfa_recovery_codes SET used_at = $3 WHERE user_id = $1 AND code_hash = $2 AND used_at IS NULL', [userId, hash, now]);
+    const result = await db.query(
+      'UPDATE mfa_recovery_codes SET used_at = $3 WHERE user_id = $1 AND code_hash = $2 AND used_at IS NULL',
+      [userId, hash, now],
+    );
     return (result.rowCount ?? 0) === 1;
   }
 
   static async remainingRecoveryCodes(db: Queryable, userId: string): Promise<number> {
-    const result = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM mfa_recovery_codes WHERE user_id = $1 AND used_at IS NULL', [userId]);
+    const result = await db.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM mfa_recovery_codes WHERE user_id = $1 AND used_at IS NULL',
+      [userId],
+    );
     return result.rows[0]?.n ?? 0;
   }
 }

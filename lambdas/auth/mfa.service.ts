@@ -8,7 +8,14 @@ import { appendAudit } from '../core/db/audit-log.ts';
 import type { Transaction } from '../core/db/database.ts';
 import { ConflictError, ValidationError } from '../core/errors.ts';
 import type { Caller } from '../core/identity.ts';
-import { PHONE_SMS_STEP_UP_DELAY_SECONDS, STEP_UP_WINDOW_SECONDS, limit, sendAll, type AuthDeps, type RequestMeta } from './auth-deps.ts';
+import {
+  PHONE_SMS_STEP_UP_DELAY_SECONDS,
+  STEP_UP_WINDOW_SECONDS,
+  limit,
+  sendAll,
+  type AuthDeps,
+  type RequestMeta,
+} from './auth-deps.ts';
 import { authRateLimits } from './auth-rate-limits.ts';
 import { InvalidCodeError } from './auth.errors.ts';
 import { emailTemplates, smsTemplates } from './email-templates.ts';
@@ -41,7 +48,9 @@ export class MfaService {
    */
   methodsFor(user: UserRow): SecondFactorMethod[] {
     if (user.mfa_enabled) return ['totp', 'recovery_code'];
-    const phoneSettled = user.phone_verified_at && this.deps.clock.nowMs() - user.phone_verified_at.getTime() >= PHONE_SMS_STEP_UP_DELAY_SECONDS * 1000;
+    const phoneSettled =
+      user.phone_verified_at &&
+      this.deps.clock.nowMs() - user.phone_verified_at.getTime() >= PHONE_SMS_STEP_UP_DELAY_SECONDS * 1000;
     return phoneSettled ? ['email_code', 'sms_code'] : ['email_code'];
   }
 
@@ -49,7 +58,12 @@ export class MfaService {
    * Verifies a second factor inside `tx`; returns the amr values it proves, or undefined when the
    * code is wrong (not thrown: the caller commits attempt counts and the audit entry first).
    */
-  async verifySecondFactor(tx: Transaction, user: UserRow, method: SecondFactorMethod, code: string): Promise<string[] | undefined> {
+  async verifySecondFactor(
+    tx: Transaction,
+    user: UserRow,
+    method: SecondFactorMethod,
+    code: string,
+  ): Promise<string[] | undefined> {
     if (!this.methodsFor(user).includes(method)) return undefined;
     if (method === 'totp') {
       const totp = await MfaRepository.totp(tx, user.id, { forUpdate: true });
@@ -60,9 +74,23 @@ export class MfaService {
       return ['otp', 'mfa'];
     }
     if (method === 'recovery_code') {
-      const used = await MfaRepository.useRecoveryCode(tx, user.id, this.recoveryHash(user.id, code), this.deps.clock.now());
+      const used = await MfaRepository.useRecoveryCode(
+        tx,
+        user.id,
+        this.recoveryHash(user.id, code),
+        this.deps.clock.now(),
+      );
       if (!used) return undefined;
-      await appendAudit(tx, { actor: user.id, action: 'auth.mfa.recovery_code_used', subject: user.id, details: { remaining: await MfaRepository.remainingRecoveryCodes(tx, user.id) } }, this.deps.clock.now());
+      await appendAudit(
+        tx,
+        {
+          actor: user.id,
+          action: 'auth.mfa.recovery_code_used',
+          subject: user.id,
+          details: { remaining: await MfaRepository.remainingRecoveryCodes(tx, user.id) },
+        },
+        this.deps.clock.now(),
+      );
       return ['mfa'];
     }
     const row = await this.codes.consumeCode(tx, 'step_up', user.id, code);
@@ -72,7 +100,12 @@ export class MfaService {
 
   private async checkTotp(secret: string, code: string): Promise<number | undefined> {
     if (!/^\d{6}$/.test(code.trim())) return undefined;
-    const result = await verifyTotp({ secret, token: code.trim(), epochTolerance: 30, epoch: this.deps.clock.nowSeconds() });
+    const result = await verifyTotp({
+      secret,
+      token: code.trim(),
+      epochTolerance: 30,
+      epoch: this.deps.clock.nowSeconds(),
+    });
     // The matched RFC 6238 time step (current step + drift), remembered to refuse replays.
     return result.valid ? Math.floor(this.deps.clock.nowSeconds() / 30) + result.delta : undefined;
   }
@@ -107,7 +140,11 @@ export class MfaService {
    */
   async confirmEnrollment(caller: Caller, code: string, meta: RequestMeta): Promise<{ recoveryCodes: string[] }> {
     const { user: me, session } = await this.sessions.requireStepUp(caller);
-    await limit(this.deps, meta, { ip: authRateLimits.codeCheckPerIp, identity: authRateLimits.codeCheckPerIdentity, identityKey: me.userId });
+    await limit(this.deps, meta, {
+      ip: authRateLimits.codeCheckPerIp,
+      identity: authRateLimits.codeCheckPerIdentity,
+      identityKey: me.userId,
+    });
     const result = await this.deps.db.transaction(async (tx) => {
       const now = this.deps.clock.now();
       const totp = await MfaRepository.totp(tx, me.userId, { forUpdate: true });
@@ -116,9 +153,23 @@ export class MfaService {
       if (step === undefined) throw new InvalidCodeError();
       await MfaRepository.confirm(tx, me.userId, step, now);
       const recoveryCodes = Array.from({ length: RECOVERY_CODE_COUNT }, recoveryCode);
-      await MfaRepository.replaceRecoveryCodes(tx, me.userId, recoveryCodes.map((value) => this.recoveryHash(me.userId, value)), now);
+      await MfaRepository.replaceRecoveryCodes(
+        tx,
+        me.userId,
+        recoveryCodes.map((value) => this.recoveryHash(me.userId, value)),
+        now,
+      );
       // Enrolling does not renew the step-up: the session keeps the step-up time it had.
-      await appendAudit(tx, { actor: me.userId, action: 'auth.mfa.enabled', subject: me.userId, details: { method: 'totp', sessionId: session.id } }, now);
+      await appendAudit(
+        tx,
+        {
+          actor: me.userId,
+          action: 'auth.mfa.enabled',
+          subject: me.userId,
+          details: { method: 'totp', sessionId: session.id },
+        },
+        now,
+      );
       const user = await UserRepository.byId(tx, me.userId);
       return { recoveryCodes, email: user?.email ?? null };
     });
@@ -131,7 +182,11 @@ export class MfaService {
     const email = await this.deps.db.transaction(async (tx) => {
       const now = this.deps.clock.now();
       await MfaRepository.remove(tx, me.userId);
-      await appendAudit(tx, { actor: me.userId, action: 'auth.mfa.disabled', subject: me.userId, details: { sessionId: session.id } }, now);
+      await appendAudit(
+        tx,
+        { actor: me.userId, action: 'auth.mfa.disabled', subject: me.userId, details: { sessionId: session.id } },
+        now,
+      );
       return (await UserRepository.byId(tx, me.userId))?.email ?? null;
     });
     if (email) await sendAll(this.deps, [emailTemplates.mfaChanged(email, false)]);
@@ -145,8 +200,17 @@ export class MfaService {
       const totp = await MfaRepository.totp(tx, me.userId);
       if (!totp?.confirmed_at) throw new ConflictError('Two-step verification is off', 'AUTH.MFA_NOT_ENABLED');
       const codes = Array.from({ length: RECOVERY_CODE_COUNT }, recoveryCode);
-      await MfaRepository.replaceRecoveryCodes(tx, me.userId, codes.map((value) => this.recoveryHash(me.userId, value)), now);
-      await appendAudit(tx, { actor: me.userId, action: 'auth.mfa.recovery_codes_regenerated', subject: me.userId, details: {} }, now);
+      await MfaRepository.replaceRecoveryCodes(
+        tx,
+        me.userId,
+        codes.map((value) => this.recoveryHash(me.userId, value)),
+        now,
+      );
+      await appendAudit(
+        tx,
+        { actor: me.userId, action: 'auth.mfa.recovery_codes_regenerated', subject: me.userId, details: {} },
+        now,
+      );
       return codes;
     });
   }
@@ -160,10 +224,14 @@ export class MfaService {
       if (!user) throw new ConflictError('Account not found');
       const method = channel === 'sms' ? 'sms_code' : 'email_code';
       if (!this.methodsFor(user).includes(method)) {
-        throw new ValidationError(`Use ${user.mfa_enabled ? 'your authenticator app' : 'email'} to confirm${channel === 'sms' && user.phone_verified_at && !user.mfa_enabled ? ' (a phone serves for confirmation 24 hours after it was verified)' : ''}`);
+        throw new ValidationError(
+          `Use ${user.mfa_enabled ? 'your authenticator app' : 'email'} to confirm${channel === 'sms' && user.phone_verified_at && !user.mfa_enabled ? ' (a phone serves for confirmation 24 hours after it was verified)' : ''}`,
+        );
       }
       const code = await this.codes.issueCode(tx, 'step_up', user.id, channel);
-      return channel === 'sms' ? { ...smsTemplates.stepUp(user.phone!, code), sms: true as const } : emailTemplates.stepUpCode(user.email!, code);
+      return channel === 'sms'
+        ? { ...smsTemplates.stepUp(user.phone!, code), sms: true as const }
+        : emailTemplates.stepUpCode(user.email!, code);
     });
     await sendAll(this.deps, [message]);
     return true;
@@ -174,20 +242,47 @@ export class MfaService {
    * Returns a fresh access token carrying `step_up_at`, so the client can call a protected operation
    * of any domain at once (core/step-up.ts); auth's own fields check the session row instead.
    */
-  async stepUp(caller: Caller, method: SecondFactorMethod, code: string, meta: RequestMeta): Promise<{ validUntil: string; amr: string[]; accessToken: string; expiresAt: number }> {
+  async stepUp(
+    caller: Caller,
+    method: SecondFactorMethod,
+    code: string,
+    meta: RequestMeta,
+  ): Promise<{ validUntil: string; amr: string[]; accessToken: string; expiresAt: number }> {
     const { user: me, session } = await this.sessions.requireSession(caller);
-    await limit(this.deps, meta, { ip: authRateLimits.codeCheckPerIp, identity: authRateLimits.codeCheckPerIdentity, identityKey: me.userId });
+    await limit(this.deps, meta, {
+      ip: authRateLimits.codeCheckPerIp,
+      identity: authRateLimits.codeCheckPerIdentity,
+      identityKey: me.userId,
+    });
     const result = await this.deps.db.transaction(async (tx) => {
       const now = this.deps.clock.now();
       const user = await UserRepository.byId(tx, me.userId);
       if (!user) throw new ConflictError('Account not found');
       const amr = await this.verifySecondFactor(tx, user, method, code);
       if (!amr) {
-        await appendAudit(tx, { actor: user.id, action: 'auth.step_up.failed', subject: user.id, details: { method, sessionId: session.id } }, now);
+        await appendAudit(
+          tx,
+          {
+            actor: user.id,
+            action: 'auth.step_up.failed',
+            subject: user.id,
+            details: { method, sessionId: session.id },
+          },
+          now,
+        );
         return undefined;
       }
       await SessionRepository.markSteppedUp(tx, session.id, now, amr);
-      await appendAudit(tx, { actor: user.id, action: 'auth.step_up.succeeded', subject: user.id, details: { method, sessionId: session.id } }, now);
+      await appendAudit(
+        tx,
+        {
+          actor: user.id,
+          action: 'auth.step_up.succeeded',
+          subject: user.id,
+          details: { method, sessionId: session.id },
+        },
+        now,
+      );
       return { validUntil: new Date(now.getTime() + STEP_UP_WINDOW_SECONDS * 1000).toISOString(), amr };
     });
     if (!result) throw new InvalidCodeError();

@@ -87,7 +87,12 @@ export class OneTimeCodes {
   }
 
   /** An opaque bearer secret (unlock link, MFA challenge, OAuth nonce), found by its HMAC. */
-  async issueSecret(tx: Transaction, purpose: CodePurpose, userId: string | null, target: string | null): Promise<string> {
+  async issueSecret(
+    tx: Transaction,
+    purpose: CodePurpose,
+    userId: string | null,
+    target: string | null,
+  ): Promise<string> {
     const now = this.deps.clock.now();
     const secret = opaqueToken();
     await CodeRepository.insert(tx, {

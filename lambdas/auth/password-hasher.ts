@@ -32,7 +32,9 @@ export class Argon2PasswordHasher implements PasswordHasher {
   }
 
   needsRehash(hashed: string): boolean {
-    return !hashed.startsWith(`$argon2id$v=19$m=${ARGON2_PARAMS.memoryCost},t=${ARGON2_PARAMS.timeCost},p=${ARGON2_PARAMS.parallelism}$`);
+    return !hashed.startsWith(
+      `$argon2id$v=19$m=${ARGON2_PARAMS.memoryCost},t=${ARGON2_PARAMS.timeCost},p=${ARGON2_PARAMS.parallelism}$`,
+    );
   }
 
   async burn(password: string): Promise<void> {

@@ -28,12 +28,18 @@ describe('PasswordPolicy (ASVS 5 V6.2)', () => {
 
   it('uses the user inputs (email) to lower the score', async () => {
     await expect(policy.assertAcceptable('zbigniewquarterstaff')).resolves.toBeTruthy();
-    await expect(policy.assertAcceptable('zbigniewquarterstaff', ['zbigniewquarterstaff@example.com'])).rejects.toThrow(/weak/);
+    await expect(policy.assertAcceptable('zbigniewquarterstaff', ['zbigniewquarterstaff@example.com'])).rejects.toThrow(
+      /weak/,
+    );
   });
 
   it('refuses a breached password, and accepts on the other rules when the breach check is unavailable', async () => {
-    await expect(new PasswordPolicy(fixed('breached')).assertAcceptable('lantern orbit velvet harbor')).rejects.toThrow(/breach/);
-    await expect(new PasswordPolicy(fixed('unknown')).assertAcceptable('lantern orbit velvet harbor')).resolves.toMatchObject({ breach: 'unknown' });
+    await expect(new PasswordPolicy(fixed('breached')).assertAcceptable('lantern orbit velvet harbor')).rejects.toThrow(
+      /breach/,
+    );
+    await expect(
+      new PasswordPolicy(fixed('unknown')).assertAcceptable('lantern orbit velvet harbor'),
+    ).resolves.toMatchObject({ breach: 'unknown' });
   });
 });
 
@@ -57,17 +63,25 @@ describe('HibpBreachChecker (k-anonymity)', () => {
 
   it('treats a padded zero-count entry as clean', async () => {
     const fetchImpl = (async () => new Response(`${sha1.slice(5)}:0\r\n`, { status: 200 })) as unknown as typeof fetch;
-    await expect(new HibpBreachChecker('https://hibp.test/range', 500, logger, fetchImpl).check(password)).resolves.toBe('clean');
+    await expect(
+      new HibpBreachChecker('https://hibp.test/range', 500, logger, fetchImpl).check(password),
+    ).resolves.toBe('clean');
   });
 
   it('falls back to unknown on timeout or error (documented fallback)', async () => {
     const previous = setLogSink(() => undefined);
     try {
       const slow = ((_: string, init: { signal: AbortSignal }) =>
-        new Promise((_resolve, reject) => init.signal.addEventListener('abort', () => reject(init.signal.reason)))) as unknown as typeof fetch;
-      await expect(new HibpBreachChecker('https://hibp.test/range', 50, logger, slow).check(password)).resolves.toBe('unknown');
+        new Promise((_resolve, reject) =>
+          init.signal.addEventListener('abort', () => reject(init.signal.reason as Error)),
+        )) as unknown as typeof fetch;
+      await expect(new HibpBreachChecker('https://hibp.test/range', 50, logger, slow).check(password)).resolves.toBe(
+        'unknown',
+      );
       const failing = (async () => new Response('busy', { status: 503 })) as unknown as typeof fetch;
-      await expect(new HibpBreachChecker('https://hibp.test/range', 50, logger, failing).check(password)).resolves.toBe('unknown');
+      await expect(new HibpBreachChecker('https://hibp.test/range', 50, logger, failing).check(password)).resolves.toBe(
+        'unknown',
+      );
     } finally {
       setLogSink(previous);
     }

@@ -38,15 +38,17 @@ let dictionaries: Promise<Dictionaries> | undefined;
  * so a login cold start never parses them (they are also kept out of the Lambda bundle).
  */
 function loadDictionaries(): Promise<Dictionaries> {
-  dictionaries ??= Promise.all([import('@zxcvbn-ts/language-common'), import('@zxcvbn-ts/language-en')]).then(([common, english]) => ({
-    // The offline common-password list ships with zxcvbn-ts (ranked; ~30k entries): a Set for O(1) checks.
-    common: new Set(common.dictionary['passwords-common'].map((word: string) => word.toLowerCase())),
-    estimator: new ZxcvbnFactory({
-      dictionary: { ...common.dictionary, ...english.dictionary },
-      graphs: common.adjacencyGraphs,
-      translations: english.translations,
+  dictionaries ??= Promise.all([import('@zxcvbn-ts/language-common'), import('@zxcvbn-ts/language-en')]).then(
+    ([common, english]) => ({
+      // The offline common-password list ships with zxcvbn-ts (ranked; ~30k entries): a Set for O(1) checks.
+      common: new Set(common.dictionary['passwords-common'].map((word: string) => word.toLowerCase())),
+      estimator: new ZxcvbnFactory({
+        dictionary: { ...common.dictionary, ...english.dictionary },
+        graphs: common.adjacencyGraphs,
+        translations: english.translations,
+      }),
     }),
-  }));
+  );
   dictionaries.catch(() => (dictionaries = undefined));
   return dictionaries;
 }
@@ -66,24 +68,45 @@ export class PasswordPolicy {
     const normalised = normalisePassword(password);
     const length = [...normalised].length;
     if (length < PASSWORD_MIN_LENGTH) {
-      throw new ValidationError('Password is too short', [{ path: 'password', message: `Use at least ${PASSWORD_MIN_LENGTH} characters; ${PASSWORD_RECOMMENDED_LENGTH} or more is better.` }]);
+      throw new ValidationError('Password is too short', [
+        {
+          path: 'password',
+          message: `Use at least ${PASSWORD_MIN_LENGTH} characters; ${PASSWORD_RECOMMENDED_LENGTH} or more is better.`,
+        },
+      ]);
     }
-    if (length > PASSWORD_MAX_LENGTH) throw new ValidationError('Password is too long', [{ path: 'password', message: `Use at most ${PASSWORD_MAX_LENGTH} characters.` }]);
+    if (length > PASSWORD_MAX_LENGTH)
+      throw new ValidationError('Password is too long', [
+        { path: 'password', message: `Use at most ${PASSWORD_MAX_LENGTH} characters.` },
+      ]);
     const { common, estimator } = await loadDictionaries();
     if (common.has(normalised.toLowerCase())) {
-      throw new ValidationError('Password is too common', [{ path: 'password', message: 'This is one of the most commonly used passwords. Choose another.' }]);
+      throw new ValidationError('Password is too common', [
+        { path: 'password', message: 'This is one of the most commonly used passwords. Choose another.' },
+      ]);
     }
-    const inputs = userInputs.flatMap((input) => [input, ...input.split(/[@._+-]/)]).filter((input) => input.length >= 3);
+    const inputs = userInputs
+      .flatMap((input) => [input, ...input.split(/[@._+-]/)])
+      .filter((input) => input.length >= 3);
     const result = estimator.check(normalised, inputs);
     if (result.score < MIN_STRENGTH_SCORE) {
-      const feedback = [result.feedback.warning, ...result.feedback.suggestions].filter((line): line is string => Boolean(line));
+      const feedback = [result.feedback.warning, ...result.feedback.suggestions].filter((line): line is string =>
+        Boolean(line),
+      );
       throw new ValidationError('Password is too weak', [
-        { path: 'password', message: feedback.length ? feedback.join(' ') : 'Add more words or characters; a longer passphrase is easiest.' },
+        {
+          path: 'password',
+          message: feedback.length
+            ? feedback.join(' ')
+            : 'Add more words or characters; a longer passphrase is easiest.',
+        },
       ]);
     }
     const breach = await this.breaches.check(normalised);
     if (breach === 'breached') {
-      throw new ValidationError('Password has appeared in a data breach', [{ path: 'password', message: 'This password appeared in a known data breach. Choose another.' }]);
+      throw new ValidationError('Password has appeared in a data breach', [
+        { path: 'password', message: 'This password appeared in a known data breach. Choose another.' },
+      ]);
     }
     return { score: result.score, warning: result.feedback.warning, suggestions: result.feedback.suggestions, breach };
   }

@@ -20,7 +20,8 @@ function session(overrides: Partial<SessionTimes> = {}, rotatedSecondsAgo = 5): 
   };
 }
 
-const decide = (match: TokenMatch, s: SessionTimes | undefined, graceSeconds = GRACE) => decideRefresh({ match, session: s, now, graceSeconds, limits }).kind;
+const decide = (match: TokenMatch, s: SessionTimes | undefined, graceSeconds = GRACE) =>
+  decideRefresh({ match, session: s, now, graceSeconds, limits }).kind;
 
 describe('decideRefresh', () => {
   it('rotates the current token of a live session', () => {
@@ -50,12 +51,35 @@ describe('decideRefresh', () => {
   });
 
   it('refuses unknown tokens and any token of a revoked or expired session without revoking anything', () => {
-    expect(decideRefresh({ match: 'none', session: undefined, now, graceSeconds: GRACE, limits })).toEqual({ kind: 'invalid', reason: 'unknown' });
-    expect(decideRefresh({ match: 'current', session: session({ revoked_at: ago(1) }), now, graceSeconds: GRACE, limits })).toEqual({ kind: 'invalid', reason: 'revoked' });
+    expect(decideRefresh({ match: 'none', session: undefined, now, graceSeconds: GRACE, limits })).toEqual({
+      kind: 'invalid',
+      reason: 'unknown',
+    });
+    expect(
+      decideRefresh({ match: 'current', session: session({ revoked_at: ago(1) }), now, graceSeconds: GRACE, limits }),
+    ).toEqual({ kind: 'invalid', reason: 'revoked' });
     // The race loser of a session revoked meanwhile gets nothing either.
-    expect(decideRefresh({ match: 'previous', session: session({ revoked_at: ago(1) }), now, graceSeconds: GRACE, limits })).toEqual({ kind: 'invalid', reason: 'revoked' });
-    expect(decideRefresh({ match: 'current', session: session({ idle_expires_at: ago(1) }), now, graceSeconds: GRACE, limits })).toEqual({ kind: 'invalid', reason: 'idle' });
-    expect(decideRefresh({ match: 'previous', session: session({ absolute_expires_at: ago(1) }), now, graceSeconds: GRACE, limits })).toEqual({ kind: 'invalid', reason: 'absolute' });
+    expect(
+      decideRefresh({ match: 'previous', session: session({ revoked_at: ago(1) }), now, graceSeconds: GRACE, limits }),
+    ).toEqual({ kind: 'invalid', reason: 'revoked' });
+    expect(
+      decideRefresh({
+        match: 'current',
+        session: session({ idle_expires_at: ago(1) }),
+        now,
+        graceSeconds: GRACE,
+        limits,
+      }),
+    ).toEqual({ kind: 'invalid', reason: 'idle' });
+    expect(
+      decideRefresh({
+        match: 'previous',
+        session: session({ absolute_expires_at: ago(1) }),
+        now,
+        graceSeconds: GRACE,
+        limits,
+      }),
+    ).toEqual({ kind: 'invalid', reason: 'absolute' });
   });
 });
 

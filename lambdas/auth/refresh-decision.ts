@@ -40,15 +40,27 @@ export type RefreshDecision =
  * current configuration, so lowering SESSION_IDLE_SECONDS / SESSION_ABSOLUTE_SECONDS (say, after
  * an incident) applies to existing sessions at once.
  */
-export function sessionLiveness(session: SessionTimes, now: Date, limits: SessionLimits): 'live' | 'revoked' | 'idle' | 'absolute' {
+export function sessionLiveness(
+  session: SessionTimes,
+  now: Date,
+  limits: SessionLimits,
+): 'live' | 'revoked' | 'idle' | 'absolute' {
   const t = now.getTime();
   if (session.revoked_at) return 'revoked';
-  if (session.absolute_expires_at.getTime() <= t || session.created_at.getTime() + limits.absoluteSeconds * 1000 <= t) return 'absolute';
-  if (session.idle_expires_at.getTime() <= t || session.last_seen_at.getTime() + limits.idleSeconds * 1000 <= t) return 'idle';
+  if (session.absolute_expires_at.getTime() <= t || session.created_at.getTime() + limits.absoluteSeconds * 1000 <= t)
+    return 'absolute';
+  if (session.idle_expires_at.getTime() <= t || session.last_seen_at.getTime() + limits.idleSeconds * 1000 <= t)
+    return 'idle';
   return 'live';
 }
 
-export function decideRefresh(input: { match: TokenMatch; session: SessionTimes | undefined; now: Date; graceSeconds: number; limits: SessionLimits }): RefreshDecision {
+export function decideRefresh(input: {
+  match: TokenMatch;
+  session: SessionTimes | undefined;
+  now: Date;
+  graceSeconds: number;
+  limits: SessionLimits;
+}): RefreshDecision {
   const { match, session, now } = input;
   if (match === 'none' || !session) return { kind: 'invalid', reason: 'unknown' };
   // A retired token means a copy exists, whatever state the session is in: revoking is idempotent
@@ -56,7 +68,8 @@ export function decideRefresh(input: { match: TokenMatch; session: SessionTimes 
   if (match === 'retired') return { kind: 'reuse' };
   if (match === 'previous') {
     const sinceRotation = now.getTime() - session.rotated_at.getTime();
-    if (input.graceSeconds <= 0 || sinceRotation < 0 || sinceRotation > input.graceSeconds * 1000) return { kind: 'reuse' };
+    if (input.graceSeconds <= 0 || sinceRotation < 0 || sinceRotation > input.graceSeconds * 1000)
+      return { kind: 'reuse' };
   }
   const liveness = sessionLiveness(session, now, input.limits);
   if (liveness !== 'live') return { kind: 'invalid', reason: liveness };

@@ -13,7 +13,8 @@ describe('recovery codes', () => {
   it('map every spelling of one code to one stored hash, so a used code cannot come back re-spelled', () => {
     const code = 'ABCDE-FGH23';
     const stored = recoveryHash('usr_1', code);
-    for (const spelling of ['abcde-fgh23', 'ABCDEFGH23', ' abcde fgh23 ', 'AbCdE—FgH23']) expect(recoveryHash('usr_1', spelling)).toBe(stored);
+    for (const spelling of ['abcde-fgh23', 'ABCDEFGH23', ' abcde fgh23 ', 'AbCdE—FgH23'])
+      expect(recoveryHash('usr_1', spelling)).toBe(stored);
     expect(recoveryHash('usr_1', 'ABCDE-FGH24')).not.toBe(stored);
   });
 

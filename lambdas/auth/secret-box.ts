@@ -3,7 +3,15 @@
  * has its own key: HMAC for codes and tokens (a database leak does not reveal a usable code or
  * refresh token), AES-256-GCM for TOTP seeds (they must be read back to verify codes).
  */
-import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHmac,
+  hkdfSync,
+  randomBytes,
+  randomInt,
+  timingSafeEqual,
+} from 'node:crypto';
 
 /**
  * The 32-byte key-encryption key from the seed Secrets Manager generates in AWS stages
@@ -16,7 +24,15 @@ import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, ra
  * of the data format: changing any of them is a key rotation (ops/runbooks/auth-key-encryption-key.md).
  */
 export function deriveKeyEncryptionKey(seed: string): string {
-  return Buffer.from(hkdfSync('sha256', Buffer.from(seed, 'utf8'), Buffer.from('rastup/auth/kek', 'utf8'), Buffer.from('AUTH_KEY_ENCRYPTION_KEY v1', 'utf8'), 32)).toString('base64');
+  return Buffer.from(
+    hkdfSync(
+      'sha256',
+      Buffer.from(seed, 'utf8'),
+      Buffer.from('rastup/auth/kek', 'utf8'),
+      Buffer.from('AUTH_KEY_ENCRYPTION_KEY v1', 'utf8'),
+      32,
+    ),
+  ).toString('base64');
 }
 
 export class SecretBox {

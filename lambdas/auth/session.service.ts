@@ -77,8 +77,19 @@ export class SessionService {
   async create(
     tx: Transaction,
     user: UserRow,
-    input: { amr: readonly string[]; method: string; deviceToken: string | undefined; meta: RequestMeta; stepUp: boolean },
-  ): Promise<{ issued: Omit<IssuedSession, 'accessToken' | 'accessTokenExpiresAt'>; authTime: Date; stepUpAt: Date | null; after: () => Promise<void> }> {
+    input: {
+      amr: readonly string[];
+      method: string;
+      deviceToken: string | undefined;
+      meta: RequestMeta;
+      stepUp: boolean;
+    },
+  ): Promise<{
+    issued: Omit<IssuedSession, 'accessToken' | 'accessTokenExpiresAt'>;
+    authTime: Date;
+    stepUpAt: Date | null;
+    after: () => Promise<void>;
+  }> {
     const now = this.deps.clock.now();
     let deviceId: string | undefined;
     let newDeviceToken: string | undefined;
@@ -93,8 +104,24 @@ export class SessionService {
       // A device token is per account, so a shared browser does not link two accounts' devices.
       newDeviceToken = opaqueToken();
       deviceId = newId('device');
-      await SessionRepository.insertDevice(tx, { id: deviceId, userId: user.id, tokenHash: this.deviceHash(newDeviceToken), userAgent: input.meta.userAgent ?? null, ip: input.meta.ip ?? null, now });
-      await appendAudit(tx, { actor: user.id, action: 'auth.device.new', subject: user.id, details: { deviceId, ip: input.meta.ip ?? null } }, now);
+      await SessionRepository.insertDevice(tx, {
+        id: deviceId,
+        userId: user.id,
+        tokenHash: this.deviceHash(newDeviceToken),
+        userAgent: input.meta.userAgent ?? null,
+        ip: input.meta.ip ?? null,
+        now,
+      });
+      await appendAudit(
+        tx,
+        {
+          actor: user.id,
+          action: 'auth.device.new',
+          subject: user.id,
+          details: { deviceId, ip: input.meta.ip ?? null },
+        },
+        now,
+      );
     }
     const refreshToken = opaqueToken();
     const sessionId = newId('session');
@@ -114,11 +141,30 @@ export class SessionService {
       ip: input.meta.ip ?? null,
       now,
     });
-    await appendAudit(tx, { actor: user.id, action: 'auth.login.succeeded', subject: user.id, details: { method: input.method, amr: [...input.amr], sessionId, deviceId, newDevice: Boolean(newDeviceToken), ip: input.meta.ip ?? null } }, now);
+    await appendAudit(
+      tx,
+      {
+        actor: user.id,
+        action: 'auth.login.succeeded',
+        subject: user.id,
+        details: {
+          method: input.method,
+          amr: [...input.amr],
+          sessionId,
+          deviceId,
+          newDevice: Boolean(newDeviceToken),
+          ip: input.meta.ip ?? null,
+        },
+      },
+      now,
+    );
     const isFirstDevice = newDeviceToken !== undefined && (await SessionRepository.devices(tx, user.id)).length === 1;
     const after = async () => {
       // The first device is the sign-up itself; every later unknown device is worth an email.
-      if (newDeviceToken && !isFirstDevice && user.email) await sendAll(this.deps, [emailTemplates.newDevice(user.email, input.meta.userAgent ?? 'unknown browser', now.toISOString())]);
+      if (newDeviceToken && !isFirstDevice && user.email)
+        await sendAll(this.deps, [
+          emailTemplates.newDevice(user.email, input.meta.userAgent ?? 'unknown browser', now.toISOString()),
+        ]);
     };
     return {
       issued: {
@@ -141,7 +187,11 @@ export class SessionService {
    * session's last second factor; it rides along even when old, because the reader decides the
    * window (core/step-up.ts), and a refresh must not make a fresh step-up disappear.
    */
-  async sign(issued: Omit<IssuedSession, 'accessToken' | 'accessTokenExpiresAt'>, authTime: Date, stepUpAt: Date | null): Promise<IssuedSession> {
+  async sign(
+    issued: Omit<IssuedSession, 'accessToken' | 'accessTokenExpiresAt'>,
+    authTime: Date,
+    stepUpAt: Date | null,
+  ): Promise<IssuedSession> {
     const { token, expiresAt } = await this.deps.tokens.issueAccessToken({
       userId: issued.userId,
       roles: issued.roles,
@@ -157,9 +207,18 @@ export class SessionService {
   async accessTokenFor(sessionId: string): Promise<{ accessToken: string; expiresAt: number }> {
     const session = await SessionRepository.byId(this.deps.db, sessionId);
     const user = session ? await UserRepository.byId(this.deps.db, session.user_id) : undefined;
-    if (!session || !user || user.status !== 'active' || !this.isLive(session, this.deps.clock.now())) throw new UnauthenticatedError('Session expired or revoked');
+    if (!session || !user || user.status !== 'active' || !this.isLive(session, this.deps.clock.now()))
+      throw new UnauthenticatedError('Session expired or revoked');
     const { accessToken, accessTokenExpiresAt } = await this.sign(
-      { userId: user.id, sessionId: session.id, refreshToken: '', refreshTokenMaxAgeSeconds: 0, deviceToken: undefined, roles: user.roles, amr: session.amr },
+      {
+        userId: user.id,
+        sessionId: session.id,
+        refreshToken: '',
+        refreshTokenMaxAgeSeconds: 0,
+        deviceToken: undefined,
+        roles: user.roles,
+        amr: session.amr,
+      },
       session.auth_time,
       session.step_up_at,
     );
@@ -167,7 +226,10 @@ export class SessionService {
   }
 
   private limits() {
-    return { idleSeconds: this.deps.settings.sessionIdleSeconds, absoluteSeconds: this.deps.settings.sessionAbsoluteSeconds };
+    return {
+      idleSeconds: this.deps.settings.sessionIdleSeconds,
+      absoluteSeconds: this.deps.settings.sessionAbsoluteSeconds,
+    };
   }
 
   /** Binds the sealed successor token to its session, so it cannot be replayed into another row. */
@@ -196,13 +258,30 @@ export class SessionService {
       if (!session) {
         const retiredSessionId = await SessionRepository.sessionOfRetiredToken(tx, hash);
         match = retiredSessionId ? 'retired' : 'none';
-        session = retiredSessionId ? await SessionRepository.byId(tx, retiredSessionId, { forUpdate: true }) : undefined;
+        session = retiredSessionId
+          ? await SessionRepository.byId(tx, retiredSessionId, { forUpdate: true })
+          : undefined;
       }
-      const decision = decideRefresh({ match, session, now, graceSeconds: this.deps.settings.refreshReuseGraceSeconds, limits: this.limits() });
+      const decision = decideRefresh({
+        match,
+        session,
+        now,
+        graceSeconds: this.deps.settings.refreshReuseGraceSeconds,
+        limits: this.limits(),
+      });
       if (decision.kind === 'invalid' || !session) return { kind: 'invalid' as const };
       if (decision.kind === 'reuse') {
         const revoked = await SessionRepository.revoke(tx, session.id, 'refresh_token_reuse', now);
-        await appendAudit(tx, { actor: 'system:auth', action: 'auth.session.refresh_reuse_detected', subject: session.user_id, details: { sessionId: session.id, revoked, ip: meta.ip ?? null } }, now);
+        await appendAudit(
+          tx,
+          {
+            actor: 'system:auth',
+            action: 'auth.session.refresh_reuse_detected',
+            subject: session.user_id,
+            details: { sessionId: session.id, revoked, ip: meta.ip ?? null },
+          },
+          now,
+        );
         return { kind: 'reuse' as const };
       }
       const user = await UserRepository.byId(tx, session.user_id);
@@ -211,17 +290,42 @@ export class SessionService {
         // Nothing is written: the winner already rotated; the loser gets the same successor.
         // (rotate() writes previous_token_hash and the sealed successor together, so it is there.)
         if (!session.current_token_enc) return { kind: 'invalid' as const };
-        return { kind: 'ok' as const, session, user, next: this.deps.box.decrypt(session.current_token_enc, this.successorContext(session.id)) };
+        return {
+          kind: 'ok' as const,
+          session,
+          user,
+          next: this.deps.box.decrypt(session.current_token_enc, this.successorContext(session.id)),
+        };
       }
       const next = opaqueToken();
-      const idle = new Date(Math.min(session.absolute_expires_at.getTime(), now.getTime() + this.deps.settings.sessionIdleSeconds * 1000));
-      await SessionRepository.rotate(tx, session.id, { oldHash: hash, newHash: this.refreshHash(next), newTokenEnc: this.deps.box.encrypt(next, this.successorContext(session.id)), idleExpiresAt: idle, now });
+      const idle = new Date(
+        Math.min(session.absolute_expires_at.getTime(), now.getTime() + this.deps.settings.sessionIdleSeconds * 1000),
+      );
+      await SessionRepository.rotate(tx, session.id, {
+        oldHash: hash,
+        newHash: this.refreshHash(next),
+        newTokenEnc: this.deps.box.encrypt(next, this.successorContext(session.id)),
+        idleExpiresAt: idle,
+        now,
+      });
       return { kind: 'ok' as const, session, user, next };
     });
-    if (outcome.kind !== 'ok') throw new UnauthenticatedError(outcome.kind === 'reuse' ? 'Session revoked' : 'Session expired or invalid');
-    const remaining = Math.max(0, Math.floor((outcome.session.absolute_expires_at.getTime() - this.deps.clock.nowMs()) / 1000));
+    if (outcome.kind !== 'ok')
+      throw new UnauthenticatedError(outcome.kind === 'reuse' ? 'Session revoked' : 'Session expired or invalid');
+    const remaining = Math.max(
+      0,
+      Math.floor((outcome.session.absolute_expires_at.getTime() - this.deps.clock.nowMs()) / 1000),
+    );
     return this.sign(
-      { userId: outcome.user.id, sessionId: outcome.session.id, refreshToken: outcome.next, refreshTokenMaxAgeSeconds: remaining, deviceToken: undefined, roles: outcome.user.roles, amr: outcome.session.amr },
+      {
+        userId: outcome.user.id,
+        sessionId: outcome.session.id,
+        refreshToken: outcome.next,
+        refreshTokenMaxAgeSeconds: remaining,
+        deviceToken: undefined,
+        roles: outcome.user.roles,
+        amr: outcome.session.amr,
+      },
       outcome.session.auth_time,
       outcome.session.step_up_at,
     );
@@ -235,7 +339,16 @@ export class SessionService {
       const session = await SessionRepository.byCurrentToken(tx, hash);
       if (!session) return;
       if (await SessionRepository.revoke(tx, session.id, 'logout', now)) {
-        await appendAudit(tx, { actor: session.user_id, action: 'auth.logout', subject: session.user_id, details: { sessionId: session.id } }, now);
+        await appendAudit(
+          tx,
+          {
+            actor: session.user_id,
+            action: 'auth.logout',
+            subject: session.user_id,
+            details: { sessionId: session.id },
+          },
+          now,
+        );
       }
     });
   }
@@ -249,7 +362,8 @@ export class SessionService {
     const user = requireUser(caller);
     if (!user.sessionId) throw new UnauthenticatedError('Session required');
     const session = await SessionRepository.byId(this.deps.db, user.sessionId);
-    if (!session || session.user_id !== user.userId || !this.isLive(session, this.deps.clock.now())) throw new UnauthenticatedError('Session expired or revoked');
+    if (!session || session.user_id !== user.userId || !this.isLive(session, this.deps.clock.now()))
+      throw new UnauthenticatedError('Session expired or revoked');
     return { user, session };
   }
 
@@ -260,7 +374,9 @@ export class SessionService {
     // step-up (the client may not have swapped in the fresh one yet) still work here.
     const stepUpAt = found.session.step_up_at ? Math.floor(found.session.step_up_at.getTime() / 1000) : undefined;
     if (!isStepUpRecent(stepUpAt, this.deps.clock.nowSeconds(), STEP_UP_WINDOW_SECONDS)) {
-      throw new StepUpRequiredError('Confirm with a second factor first (stepUp)', { windowSeconds: STEP_UP_WINDOW_SECONDS });
+      throw new StepUpRequiredError('Confirm with a second factor first (stepUp)', {
+        windowSeconds: STEP_UP_WINDOW_SECONDS,
+      });
     }
     return found;
   }
@@ -284,7 +400,12 @@ export class SessionService {
   async devices(caller: Caller): Promise<DeviceView[]> {
     const { user } = await this.requireSession(caller);
     const rows = await SessionRepository.devices(this.deps.db, user.userId);
-    return rows.map((row) => ({ id: row.id, userAgent: row.user_agent, firstSeenAt: row.first_seen_at.toISOString(), lastSeenAt: row.last_seen_at.toISOString() }));
+    return rows.map((row) => ({
+      id: row.id,
+      userAgent: row.user_agent,
+      firstSeenAt: row.first_seen_at.toISOString(),
+      lastSeenAt: row.last_seen_at.toISOString(),
+    }));
   }
 
   async revoke(caller: Caller, sessionId: string): Promise<boolean> {
@@ -295,7 +416,12 @@ export class SessionService {
       // Someone else's session answers like a missing one.
       if (!session || session.user_id !== user.userId) throw new NotFoundError('Session not found');
       const revoked = await SessionRepository.revoke(tx, sessionId, 'revoked_by_user', now);
-      if (revoked) await appendAudit(tx, { actor: user.userId, action: 'auth.session.revoked', subject: user.userId, details: { sessionId } }, now);
+      if (revoked)
+        await appendAudit(
+          tx,
+          { actor: user.userId, action: 'auth.session.revoked', subject: user.userId, details: { sessionId } },
+          now,
+        );
       return revoked;
     });
   }
@@ -305,7 +431,11 @@ export class SessionService {
     return this.deps.db.transaction(async (tx) => {
       const now = this.deps.clock.now();
       const count = await SessionRepository.revokeAllForUser(tx, user.userId, 'revoked_by_user', now, session.id);
-      await appendAudit(tx, { actor: user.userId, action: 'auth.session.revoked_others', subject: user.userId, details: { count } }, now);
+      await appendAudit(
+        tx,
+        { actor: user.userId, action: 'auth.session.revoked_others', subject: user.userId, details: { count } },
+        now,
+      );
       return count;
     });
   }
@@ -316,7 +446,11 @@ export class SessionService {
       const now = this.deps.clock.now();
       const removed = await SessionRepository.deleteDevice(tx, user.userId, deviceId, now);
       if (!removed) throw new NotFoundError('Device not found');
-      await appendAudit(tx, { actor: user.userId, action: 'auth.device.removed', subject: user.userId, details: { deviceId } }, now);
+      await appendAudit(
+        tx,
+        { actor: user.userId, action: 'auth.device.removed', subject: user.userId, details: { deviceId } },
+        now,
+      );
       return true;
     });
   }

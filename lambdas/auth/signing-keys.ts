@@ -63,7 +63,10 @@ export class SigningKeyStore {
   }
 
   async publishedKeys(): Promise<PublishedKey[]> {
-    const result = await this.db.query<{ public_jwk: PublishedKey }>('SELECT public_jwk FROM auth_signing_keys WHERE unpublish_at > $1 ORDER BY created_at DESC', [this.clock.now()]);
+    const result = await this.db.query<{ public_jwk: PublishedKey }>(
+      'SELECT public_jwk FROM auth_signing_keys WHERE unpublish_at > $1 ORDER BY created_at DESC',
+      [this.clock.now()],
+    );
     if (result.rows.length === 0) {
       await this.signingKey();
       return this.publishedKeys();
@@ -94,14 +97,10 @@ export class SigningKeyStore {
       const retireAt = new Date(this.clock.nowMs() + this.rotationDays * 86_400_000);
       const unpublishAt = new Date(retireAt.getTime() + this.publishGraceSeconds * 1000);
       const sealed = encrypt(this.kek, JSON.stringify(privateJwk));
-      await tx.query('INSERT INTO auth_signing_keys (kid, alg, public_jwk, private_jwk_enc, retire_at, unpublish_at) VALUES ($1, $2, $3, $4, $5, $6)', [
-        kid,
-        ALG,
-        JSON.stringify(publicJwk),
-        sealed,
-        retireAt,
-        unpublishAt,
-      ]);
+      await tx.query(
+        'INSERT INTO auth_signing_keys (kid, alg, public_jwk, private_jwk_enc, retire_at, unpublish_at) VALUES ($1, $2, $3, $4, $5, $6)',
+        [kid, ALG, JSON.stringify(publicJwk), sealed, retireAt, unpublishAt],
+      );
       return { kid, private_jwk_enc: sealed, retire_at: retireAt };
     });
   }

@@ -36,23 +36,44 @@ const throttleRowSchema = z.object({
 });
 export type ThrottleRow = z.infer<typeof throttleRowSchema>;
 
-const consentRowSchema = z.object({ kind: z.enum(['terms', 'privacy', 'marketing']), version: z.string(), granted: z.boolean(), recorded_at: z.date() });
+const consentRowSchema = z.object({
+  kind: z.enum(['terms', 'privacy', 'marketing']),
+  version: z.string(),
+  granted: z.boolean(),
+  recorded_at: z.date(),
+});
 export type ConsentRow = z.infer<typeof consentRowSchema>;
 
 export type ConsentKind = ConsentRow['kind'];
 
 export class UserRepository {
   static async byEmail(db: Queryable, email: string): Promise<UserRow | undefined> {
-    const result = await db.query(`SELECT ${USER_COLUMNS} FROM users u WHERE u.email = $1 AND u.status = 'active'`, [email]);
+    const result = await db.query(`SELECT ${USER_COLUMNS} FROM users u WHERE u.email = $1 AND u.status = 'active'`, [
+      email,
+    ]);
     return parseRows(userRowSchema, result.rows)[0];
   }
 
   static async byId(db: Queryable, id: string, options: { forUpdate?: boolean } = {}): Promise<UserRow | undefined> {
-    const result = await db.query(`SELECT ${USER_COLUMNS} FROM users u WHERE u.id = $1${options.forUpdate ? ' FOR UPDATE OF u' : ''}`, [id]);
+    const result = await db.query(
+      `SELECT ${USER_COLUMNS} FROM users u WHERE u.id = $1${options.forUpdate ? ' FOR UPDATE OF u' : ''}`,
+      [id],
+    );
     return parseRows(userRowSchema, result.rows)[0];
   }
 
-  static async insert(db: Queryable, user: { id: string; email: string | null; passwordHash: string | null; roles: readonly Role[]; emailVerifiedAt: Date | null; displayName: string | null; now: Date }): Promise<boolean> {
+  static async insert(
+    db: Queryable,
+    user: {
+      id: string;
+      email: string | null;
+      passwordHash: string | null;
+      roles: readonly Role[];
+      emailVerifiedAt: Date | null;
+      displayName: string | null;
+      now: Date;
+    },
+  ): Promise<boolean> {
     const result = await db.query(
       `INSERT INTO users (id, email, password_hash, password_changed_at, roles, email_verified_at, display_name, created_at)
        VALUES ($1, $2, $3, CASE WHEN $3::text IS NULL THEN NULL ELSE $7::timestamptz END, $4, $5, $6, $7)
@@ -67,7 +88,11 @@ export class UserRepository {
    * profile (pre-registration takeover: the first registrant may not be the mailbox owner). Only
    * while unverified; false when the account was verified meanwhile.
    */
-  static async replaceUnverifiedRegistration(db: Queryable, userId: string, registration: { passwordHash: string; roles: readonly Role[]; displayName: string | null; now: Date }): Promise<boolean> {
+  static async replaceUnverifiedRegistration(
+    db: Queryable,
+    userId: string,
+    registration: { passwordHash: string; roles: readonly Role[]; displayName: string | null; now: Date },
+  ): Promise<boolean> {
     const result = await db.query(
       `UPDATE users SET password_hash = $2, password_changed_at = $5, roles = $3, display_name = $4
        WHERE id = $1 AND email_verified_at IS NULL AND status = 'active'`,
@@ -86,11 +111,18 @@ export class UserRepository {
   }
 
   static async setPassword(db: Queryable, userId: string, passwordHash: string, now: Date): Promise<void> {
-    await db.query('UPDATE users SET password_hash = $2, password_changed_at = $3 WHERE id = $1', [userId, passwordHash, now]);
+    await db.query('UPDATE users SET password_hash = $2, password_changed_at = $3 WHERE id = $1', [
+      userId,
+      passwordHash,
+      now,
+    ]);
   }
 
   static async setEmail(db: Queryable, userId: string, email: string, now: Date): Promise<boolean> {
-    const result = await db.query(`UPDATE users SET email = $2, email_verified_at = $3 WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM users WHERE email = $2)`, [userId, email, now]);
+    const result = await db.query(
+      `UPDATE users SET email = $2, email_verified_at = $3 WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM users WHERE email = $2)`,
+      [userId, email, now],
+    );
     return (result.rowCount ?? 0) === 1;
   }
 
@@ -126,11 +158,17 @@ export class UserRepository {
   // Linked identities -------------------------------------------------------------------------
 
   static async identity(db: Queryable, provider: string, subject: string): Promise<{ user_id: string } | undefined> {
-    const result = await db.query<{ user_id: string }>('SELECT user_id FROM user_identities WHERE provider = $1 AND provider_subject = $2', [provider, subject]);
+    const result = await db.query<{ user_id: string }>(
+      'SELECT user_id FROM user_identities WHERE provider = $1 AND provider_subject = $2',
+      [provider, subject],
+    );
     return result.rows[0];
   }
 
-  static async linkIdentity(db: Queryable, link: { provider: string; subject: string; userId: string; email: string | null; privateRelay: boolean }): Promise<void> {
+  static async linkIdentity(
+    db: Queryable,
+    link: { provider: string; subject: string; userId: string; email: string | null; privateRelay: boolean },
+  ): Promise<void> {
     await db.query(
       `INSERT INTO user_identities (provider, provider_subject, user_id, email, private_relay) VALUES ($1, $2, $3, $4, $5)
        ON CONFLICT (provider, provider_subject) DO NOTHING`,
@@ -138,34 +176,64 @@ export class UserRepository {
     );
   }
 
-  static async identities(db: Queryable, userId: string): Promise<{ provider: string; email: string | null; created_at: Date }[]> {
-    const result = await db.query<{ provider: string; email: string | null; created_at: Date }>('SELECT provider, email::text AS email, created_at FROM user_identities WHERE user_id = $1 ORDER BY created_at', [userId]);
+  static async identities(
+    db: Queryable,
+    userId: string,
+  ): Promise<{ provider: string; email: string | null; created_at: Date }[]> {
+    const result = await db.query<{ provider: string; email: string | null; created_at: Date }>(
+      'SELECT provider, email::text AS email, created_at FROM user_identities WHERE user_id = $1 ORDER BY created_at',
+      [userId],
+    );
     return result.rows;
   }
 
   // Consents ----------------------------------------------------------------------------------
 
-  static async recordConsent(db: Queryable, consent: { userId: string; kind: ConsentKind; version: string; granted: boolean; ip: string | null; userAgent: string | null; now: Date }): Promise<void> {
-    await db.query('INSERT INTO consent_records (user_id, kind, version, granted, ip, user_agent, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7)', [
-      consent.userId,
-      consent.kind,
-      consent.version,
-      consent.granted,
-      consent.ip,
-      consent.userAgent?.slice(0, 300) ?? null,
-      consent.now,
-    ]);
+  static async recordConsent(
+    db: Queryable,
+    consent: {
+      userId: string;
+      kind: ConsentKind;
+      version: string;
+      granted: boolean;
+      ip: string | null;
+      userAgent: string | null;
+      now: Date;
+    },
+  ): Promise<void> {
+    await db.query(
+      'INSERT INTO consent_records (user_id, kind, version, granted, ip, user_agent, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7)',
+      [
+        consent.userId,
+        consent.kind,
+        consent.version,
+        consent.granted,
+        consent.ip,
+        consent.userAgent?.slice(0, 300) ?? null,
+        consent.now,
+      ],
+    );
   }
 
   static async consentHistory(db: Queryable, userId: string): Promise<ConsentRow[]> {
-    const result = await db.query('SELECT kind, version, granted, recorded_at FROM consent_records WHERE user_id = $1 ORDER BY recorded_at DESC, id DESC', [userId]);
+    const result = await db.query(
+      'SELECT kind, version, granted, recorded_at FROM consent_records WHERE user_id = $1 ORDER BY recorded_at DESC, id DESC',
+      [userId],
+    );
     return parseRows(consentRowSchema, result.rows);
   }
 
   // Login throttle ----------------------------------------------------------------------------
 
-  static async throttle(db: Queryable, identifierHash: string, options: { forUpdate?: boolean } = {}): Promise<ThrottleRow | undefined> {
-    const result = await db.query(`SELECT * FROM auth_login_throttle WHERE identifier_hash = $1${options.forUpdate ? ' FOR UPDATE' : ''}`, [identifierHash]);
+  static async throttle(
+    db: Queryable,
+    identifierHash: string,
+    options: { forUpdate?: boolean } = {},
+  ): Promise<ThrottleRow | undefined> {
+    const result = await db.query(
+      `SELECT * FROM auth_login_throttle WHERE identifier_hash = $1${options.forUpdate ? ' FOR UPDATE' : ''}`,
+      [identifierHash],
+    );
     return parseRows(throttleRowSchema, result.rows)[0];
   }
 

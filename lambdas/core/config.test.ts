@@ -1,12 +1,24 @@
 import { describe, expect, it, vi } from 'vitest';
 import * as z from 'zod';
-import { ConfigError, awsEnvSchema, baseEnvSchema, configOnce, databaseEnvSchema, parseConfig, webOriginsEnvSchema } from './config.ts';
+import {
+  ConfigError,
+  awsEnvSchema,
+  baseEnvSchema,
+  configOnce,
+  databaseEnvSchema,
+  parseConfig,
+  webOriginsEnvSchema,
+} from './config.ts';
 
 const schema = baseEnvSchema.extend(databaseEnvSchema.shape).extend(awsEnvSchema.shape);
 
 describe('parseConfig', () => {
   it('returns typed values with defaults applied', () => {
-    const config = parseConfig(schema, { STAGE: 'dev', DB_POOL_MAX: '12', DATABASE_URL: 'postgres://localhost:5432/rastup' });
+    const config = parseConfig(schema, {
+      STAGE: 'dev',
+      DB_POOL_MAX: '12',
+      DATABASE_URL: 'postgres://localhost:5432/rastup',
+    });
     expect(config).toEqual({
       STAGE: 'dev',
       LOG_LEVEL: 'info',
@@ -54,7 +66,9 @@ describe('parseConfig', () => {
   });
 
   it('labels a root-level problem', () => {
-    expect(() => parseConfig(z.string(), {})).toThrow(expect.objectContaining({ problems: [expect.stringMatching(/^\(root\): /)] }));
+    expect(() => parseConfig(z.string(), {})).toThrow(
+      expect.objectContaining({ problems: [expect.stringMatching(/^\(root\): /)] }),
+    );
   });
 });
 
@@ -70,7 +84,10 @@ describe('configOnce', () => {
 
 describe('ALLOWED_WEB_ORIGINS', () => {
   it('parses a comma-separated list into origins as browsers send them', () => {
-    expect(parseConfig(webOriginsEnvSchema, { ALLOWED_WEB_ORIGINS: 'https://rastup.com/, http://localhost:3000' }).ALLOWED_WEB_ORIGINS).toEqual(['https://rastup.com', 'http://localhost:3000']);
+    expect(
+      parseConfig(webOriginsEnvSchema, { ALLOWED_WEB_ORIGINS: 'https://rastup.com/, http://localhost:3000' })
+        .ALLOWED_WEB_ORIGINS,
+    ).toEqual(['https://rastup.com', 'http://localhost:3000']);
   });
 
   it('is required and refuses anything that is not an http(s) origin', () => {

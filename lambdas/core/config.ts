@@ -12,7 +12,10 @@ export class ConfigError extends Error {
   }
 }
 
-export function parseConfig<S extends z.ZodType>(schema: S, env: Record<string, string | undefined> = process.env): z.infer<S> {
+export function parseConfig<S extends z.ZodType>(
+  schema: S,
+  env: Record<string, string | undefined> = process.env,
+): z.infer<S> {
   const result = schema.safeParse(env);
   if (!result.success) {
     throw new ConfigError(result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`));
@@ -43,7 +46,10 @@ export const baseEnvSchema = z.object({
 const webOrigin = z
   .string()
   .trim()
-  .refine((value) => URL.canParse(value) && ['http:', 'https:'].includes(new URL(value).protocol), 'must be an http(s) origin such as https://app.example.com')
+  .refine(
+    (value) => URL.canParse(value) && ['http:', 'https:'].includes(new URL(value).protocol),
+    'must be an http(s) origin such as https://app.example.com',
+  )
   .transform((value) => new URL(value).origin);
 
 /**
@@ -54,12 +60,19 @@ const webOrigin = z
 export const webOriginsEnvSchema = z.object({
   ALLOWED_WEB_ORIGINS: z
     .string({ error: 'required (comma-separated origins of the web app)' })
-    .transform((value) => value.split(',').map((item) => item.trim()).filter(Boolean))
+    .transform((value) =>
+      value
+        .split(',')
+        .map((item) => item.trim())
+        .filter(Boolean),
+    )
     .pipe(z.array(webOrigin).min(1, 'name at least one origin')),
 });
 
 /** The allow-list, parsed at first use and then kept for the container's life. */
-export const allowedWebOriginsFromEnv = configOnce((): ReadonlySet<string> => new Set(parseConfig(webOriginsEnvSchema).ALLOWED_WEB_ORIGINS));
+export const allowedWebOriginsFromEnv = configOnce(
+  (): ReadonlySet<string> => new Set(parseConfig(webOriginsEnvSchema).ALLOWED_WEB_ORIGINS),
+);
 
 /** Postgres: a URL locally; in AWS the RDS Proxy endpoint plus a Secrets Manager secret. */
 export const databaseEnvSchema = z.object({

@@ -39,16 +39,28 @@ describe('AppError subclasses', () => {
 
 describe('toPublicError', () => {
   it('hides the message of an unknown error', () => {
-    const pub = toPublicError(new Error('duplicate key value violates unique constraint "users_email_key" (alice@example.com)'));
+    const pub = toPublicError(
+      new Error('duplicate key value violates unique constraint "users_email_key" (alice@example.com)'),
+    );
     expect(pub).toEqual({ code: 'INTERNAL', errorType: 'INTERNAL_ERROR', httpStatus: 500, message: 'Internal error' });
   });
 
-  it.each([['a string'], [null], [undefined], [{ message: 'looks like an error' }]])('treats %j as internal', (thrown) => {
-    expect(toPublicError(thrown)).toEqual({ code: 'INTERNAL', errorType: 'INTERNAL_ERROR', httpStatus: 500, message: 'Internal error' });
-  });
+  it.each([['a string'], [null], [undefined], [{ message: 'looks like an error' }]])(
+    'treats %j as internal',
+    (thrown) => {
+      expect(toPublicError(thrown)).toEqual({
+        code: 'INTERNAL',
+        errorType: 'INTERNAL_ERROR',
+        httpStatus: 500,
+        message: 'Internal error',
+      });
+    },
+  );
 
   it('keeps safe details and omits the key when there are none', () => {
-    expect(toPublicError(new ValidationError('bad', [{ path: 'a', message: 'required' }])).details).toEqual({ issues: [{ path: 'a', message: 'required' }] });
+    expect(toPublicError(new ValidationError('bad', [{ path: 'a', message: 'required' }])).details).toEqual({
+      issues: [{ path: 'a', message: 'required' }],
+    });
     expect('details' in toPublicError(new NotFoundError('gone'))).toBe(false);
   });
 });
@@ -68,19 +80,34 @@ describe('toHttpError', () => {
     expect(toHttpError(new ValidationError('bad', [{ path: 'email', message: 'invalid' }]), 'req_1')).toEqual({
       status: 400,
       headers: {},
-      body: { error: { code: 'REQUEST.INVALID', message: 'bad', details: { issues: [{ path: 'email', message: 'invalid' }] }, requestId: 'req_1' } },
+      body: {
+        error: {
+          code: 'REQUEST.INVALID',
+          message: 'bad',
+          details: { issues: [{ path: 'email', message: 'invalid' }] },
+          requestId: 'req_1',
+        },
+      },
     });
   });
 
   it('gives unknown errors a generic 500 body', () => {
-    expect(toHttpError(new TypeError('secret stack'))).toEqual({ status: 500, headers: {}, body: { error: { code: 'INTERNAL', message: 'Internal error' } } });
+    expect(toHttpError(new TypeError('secret stack'))).toEqual({
+      status: 500,
+      headers: {},
+      body: { error: { code: 'INTERNAL', message: 'Internal error' } },
+    });
   });
 });
 
 describe('toResolverError', () => {
   it('wraps an AppError in the resolver envelope with code and details in errorInfo', () => {
     expect(toResolverError(new RateLimitedError('slow', 5))).toEqual({
-      error: { errorType: 'RATE_LIMITED', message: 'slow', errorInfo: { code: 'REQUEST.RATE_LIMITED', retryAfterSeconds: 5 } },
+      error: {
+        errorType: 'RATE_LIMITED',
+        message: 'slow',
+        errorInfo: { code: 'REQUEST.RATE_LIMITED', retryAfterSeconds: 5 },
+      },
     });
   });
 

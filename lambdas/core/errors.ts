@@ -146,26 +146,50 @@ export function toPublicError(error: unknown): PublicError {
 /** The envelope a domain Lambda returns to the AppSync JS resolver (infra/definitions/appsync-lambda-resolver.js). */
 export type ResolverEnvelope<T = unknown> =
   | { readonly data: T }
-  | { readonly error: { readonly errorType: string; readonly message: string; readonly errorInfo: ErrorDetails & { code: string } } };
+  | {
+      readonly error: {
+        readonly errorType: string;
+        readonly message: string;
+        readonly errorInfo: ErrorDetails & { code: string };
+      };
+    };
 
 export function toResolverError(error: unknown): ResolverEnvelope<never> {
   const pub = toPublicError(error);
-  return { error: { errorType: pub.errorType, message: pub.message, errorInfo: { code: pub.code, ...(pub.details ?? {}) } } };
+  return {
+    error: { errorType: pub.errorType, message: pub.message, errorInfo: { code: pub.code, ...(pub.details ?? {}) } },
+  };
 }
 
 export interface HttpErrorBody {
-  readonly error: { readonly code: string; readonly message: string; readonly details?: ErrorDetails; readonly requestId?: string };
+  readonly error: {
+    readonly code: string;
+    readonly message: string;
+    readonly details?: ErrorDetails;
+    readonly requestId?: string;
+  };
 }
 
-export function toHttpError(error: unknown, requestId?: string): { status: number; body: HttpErrorBody; headers: Record<string, string> } {
+export function toHttpError(
+  error: unknown,
+  requestId?: string,
+): { status: number; body: HttpErrorBody; headers: Record<string, string> } {
   const pub = toPublicError(error);
   const headers: Record<string, string> = {};
   // Any refusal that says when to come back (rate limits, account lockout) gets Retry-After.
-  const retryAfter = error instanceof AppError ? (error as AppError & { retryAfterSeconds?: unknown }).retryAfterSeconds : undefined;
+  const retryAfter =
+    error instanceof AppError ? (error as AppError & { retryAfterSeconds?: unknown }).retryAfterSeconds : undefined;
   if (typeof retryAfter === 'number') headers['retry-after'] = String(Math.max(1, Math.ceil(retryAfter)));
   return {
     status: pub.httpStatus,
     headers,
-    body: { error: { code: pub.code, message: pub.message, ...(pub.details ? { details: pub.details } : {}), ...(requestId ? { requestId } : {}) } },
+    body: {
+      error: {
+        code: pub.code,
+        message: pub.message,
+        ...(pub.details ? { details: pub.details } : {}),
+        ...(requestId ? { requestId } : {}),
+      },
+    },
   };
 }

@@ -66,7 +66,10 @@ export function isApiGatewayEvent(event: unknown): event is ApiGatewayProxyEvent
   return typeof event === 'object' && event !== null && 'httpMethod' in event && 'path' in event;
 }
 
-export function headerValue(headers: Record<string, string | undefined> | null | undefined, name: string): string | undefined {
+export function headerValue(
+  headers: Record<string, string | undefined> | null | undefined,
+  name: string,
+): string | undefined {
   if (!headers) return undefined;
   const lower = name.toLowerCase();
   for (const [key, value] of Object.entries(headers)) if (key.toLowerCase() === lower) return value;

@@ -25,7 +25,10 @@ export interface FieldOperation<S extends z.ZodType = z.ZodType, R = unknown> {
 }
 
 /** Declares one field operation; keeps inference of `args` from the schema. */
-export function field<S extends z.ZodType, R>(input: S, handle: (args: z.infer<S>, ctx: FieldContext) => Promise<R> | R): FieldOperation<S, R> {
+export function field<S extends z.ZodType, R>(
+  input: S,
+  handle: (args: z.infer<S>, ctx: FieldContext) => Promise<R> | R,
+): FieldOperation<S, R> {
   return { input, handle };
 }
 

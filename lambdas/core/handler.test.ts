@@ -36,7 +36,15 @@ const apiEvent: ApiGatewayProxyEvent = {
 };
 
 function domainEvent(id: string, overrides: Partial<DomainEvent> = {}): DomainEvent {
-  return { id, type: 'feature_flag.changed', aggregateType: 'city', aggregateId: 'us-nyc', occurredAt: '2026-01-01T00:00:00.000Z', payload: {}, ...overrides };
+  return {
+    id,
+    type: 'feature_flag.changed',
+    aggregateType: 'city',
+    aggregateId: 'us-nyc',
+    occurredAt: '2026-01-01T00:00:00.000Z',
+    payload: {},
+    ...overrides,
+  };
 }
 
 function parts() {
@@ -70,7 +78,10 @@ describe('createDomainHandler', () => {
     const result = await createDomainHandler(p)({
       Records: [
         { messageId: 'm1', body: JSON.stringify(bare) },
-        { messageId: 'm2', body: JSON.stringify({ 'detail-type': 'feature_flag.changed', source: 'rastup.platform', detail: wrapped }) },
+        {
+          messageId: 'm2',
+          body: JSON.stringify({ 'detail-type': 'feature_flag.changed', source: 'rastup.platform', detail: wrapped }),
+        },
       ],
     });
     expect(result).toEqual({ batchItemFailures: [] });

@@ -34,7 +34,10 @@ export function createDomainHandler(parts: DomainHandlerParts) {
         try {
           const envelope = JSON.parse(record.body) as { detail?: DomainEvent } & DomainEvent;
           const domainEvent = envelope.detail ?? envelope;
-          await withLogContext({ correlationId: domainEvent.correlationId ?? domainEvent.id, eventType: domainEvent.type }, () => parts.events!(domainEvent));
+          await withLogContext(
+            { correlationId: domainEvent.correlationId ?? domainEvent.id, eventType: domainEvent.type },
+            () => parts.events!(domainEvent),
+          );
         } catch (error) {
           parts.logger.error('event consumer failed', { messageId: record.messageId, error });
           batchItemFailures.push({ itemIdentifier: record.messageId });

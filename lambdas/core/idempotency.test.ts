@@ -14,7 +14,8 @@ class InMemoryIdempotencyStore implements IdempotencyStore {
       this.records.set(key, { state: 'in_progress', fingerprint });
       return { state: 'claimed' };
     }
-    if (existing.state === 'completed') return { state: 'completed', fingerprint: existing.fingerprint, result: existing.result! };
+    if (existing.state === 'completed')
+      return { state: 'completed', fingerprint: existing.fingerprint, result: existing.result! };
     return { state: 'in_progress', fingerprint: existing.fingerprint };
   }
 
@@ -30,7 +31,10 @@ class InMemoryIdempotencyStore implements IdempotencyStore {
 }
 
 async function conflict(promise: Promise<unknown>): Promise<ConflictError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(ConflictError);
   return error as ConflictError;
 }
@@ -68,7 +72,11 @@ describe('withIdempotency', () => {
   it('tells a concurrent retry that the first attempt is in progress', async () => {
     const store = new InMemoryIdempotencyStore();
     let finish!: (value: string) => void;
-    const first = withIdempotency(store, { key: 'k1', request }, () => new Promise<string>((resolve) => (finish = resolve)));
+    const first = withIdempotency(
+      store,
+      { key: 'k1', request },
+      () => new Promise<string>((resolve) => (finish = resolve)),
+    );
     await vi.waitFor(() => expect(store.records.get('k1')?.state).toBe('in_progress'));
     const effect = vi.fn(async () => 'second');
     const error = await conflict(withIdempotency(store, { key: 'k1', request }, effect));
@@ -80,7 +88,11 @@ describe('withIdempotency', () => {
 
   it('releases the key when the effect fails, so a retry runs it', async () => {
     const store = new InMemoryIdempotencyStore();
-    await expect(withIdempotency(store, { key: 'k1', request }, async () => { throw new Error('provider down'); })).rejects.toThrow('provider down');
+    await expect(
+      withIdempotency(store, { key: 'k1', request }, async () => {
+        throw new Error('provider down');
+      }),
+    ).rejects.toThrow('provider down');
     expect(store.records.has('k1')).toBe(false);
     await expect(withIdempotency(store, { key: 'k1', request }, async () => 'retried')).resolves.toBe('retried');
   });
@@ -92,7 +104,9 @@ describe('withIdempotency', () => {
     await expect(withIdempotency(store, { key: 'k1', request }, effect)).rejects.toThrow('store unavailable');
     expect(store.records.get('k1')?.state).toBe('in_progress');
     store.failComplete = false;
-    expect((await conflict(withIdempotency(store, { key: 'k1', request }, effect))).code).toBe('IDEMPOTENCY.IN_PROGRESS');
+    expect((await conflict(withIdempotency(store, { key: 'k1', request }, effect))).code).toBe(
+      'IDEMPOTENCY.IN_PROGRESS',
+    );
     expect(effect).toHaveBeenCalledTimes(1);
   });
 
@@ -111,6 +125,8 @@ describe('fingerprintOf', () => {
   });
 
   it('distinguishes requests that differ only in a date', () => {
-    expect(fingerprintOf({ at: new Date('2026-01-01T00:00:00Z') })).not.toBe(fingerprintOf({ at: new Date('2026-06-01T00:00:00Z') }));
+    expect(fingerprintOf({ at: new Date('2026-01-01T00:00:00Z') })).not.toBe(
+      fingerprintOf({ at: new Date('2026-06-01T00:00:00Z') }),
+    );
   });
 });

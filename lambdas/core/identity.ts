@@ -45,7 +45,16 @@ export function callerFromClaims(claims: unknown): Caller {
   const parsed = accessClaimsSchema.safeParse(claims);
   if (!parsed.success) return { kind: 'anonymous' };
   const c = parsed.data;
-  return { kind: 'user', userId: c.sub, roles: c.roles, amr: c.amr, authTime: c.auth_time, sessionId: c.sid, expiresAt: c.exp, stepUpAt: c.step_up_at };
+  return {
+    kind: 'user',
+    userId: c.sub,
+    roles: c.roles,
+    amr: c.amr,
+    authTime: c.auth_time,
+    sessionId: c.sid,
+    expiresAt: c.exp,
+    stepUpAt: c.step_up_at,
+  };
 }
 
 export function requireUser(caller: Caller): UserCaller {

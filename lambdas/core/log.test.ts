@@ -19,7 +19,13 @@ describe('structured lines', () => {
   it('writes one JSON line with level, time, service, message and fields', () => {
     logger.info('booking created', { bookingId: 'bkg_1', count: 2 });
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatchObject({ level: 'info', service: 'test', message: 'booking created', bookingId: 'bkg_1', count: 2 });
+    expect(lines[0]).toMatchObject({
+      level: 'info',
+      service: 'test',
+      message: 'booking created',
+      bookingId: 'bkg_1',
+      count: 2,
+    });
     expect(Number.isNaN(Date.parse(String(lines[0]!.time)))).toBe(false);
   });
 
@@ -30,14 +36,24 @@ describe('structured lines', () => {
 });
 
 describe('redaction by key', () => {
-  it.each(['password', 'token', 'accessToken', 'authorization', 'Authorization', 'cookie', 'email', 'phone', 'secret', 'clientSecret', 'code', 'apiKey'])(
-    'replaces the value under %s',
-    (key) => {
-      logger.info('x', { [key]: 'value-that-must-not-appear' });
-      expect(lines[0]![key]).toBe('[REDACTED]');
-      expect(JSON.stringify(lines[0])).not.toContain('value-that-must-not-appear');
-    },
-  );
+  it.each([
+    'password',
+    'token',
+    'accessToken',
+    'authorization',
+    'Authorization',
+    'cookie',
+    'email',
+    'phone',
+    'secret',
+    'clientSecret',
+    'code',
+    'apiKey',
+  ])('replaces the value under %s', (key) => {
+    logger.info('x', { [key]: 'value-that-must-not-appear' });
+    expect(lines[0]![key]).toBe('[REDACTED]');
+    expect(JSON.stringify(lines[0])).not.toContain('value-that-must-not-appear');
+  });
 
   it('redacts non-string values under sensitive keys too', () => {
     logger.info('x', { session: { id: 'abc', user: 'u' }, phone: 5551234567 });
@@ -45,13 +61,33 @@ describe('redaction by key', () => {
   });
 
   it('keeps safe keys that merely look sensitive', () => {
-    logger.info('x', { errorCode: 'AUTH.FORBIDDEN', statusCode: 403, countryCode: 'US', cityCode: 'us-nyc', sessionId: 'ses_1' });
-    expect(lines[0]).toMatchObject({ errorCode: 'AUTH.FORBIDDEN', statusCode: 403, countryCode: 'US', cityCode: 'us-nyc', sessionId: 'ses_1' });
+    logger.info('x', {
+      errorCode: 'AUTH.FORBIDDEN',
+      statusCode: 403,
+      countryCode: 'US',
+      cityCode: 'us-nyc',
+      sessionId: 'ses_1',
+    });
+    expect(lines[0]).toMatchObject({
+      errorCode: 'AUTH.FORBIDDEN',
+      statusCode: 403,
+      countryCode: 'US',
+      cityCode: 'us-nyc',
+      sessionId: 'ses_1',
+    });
   });
 
   it('redacts inside nested objects and arrays', () => {
-    logger.info('x', { request: { headers: { Authorization: 'Bearer abc.def', accept: 'json' }, users: [{ email: 'a@b.co', name: 'Ann' }] } });
-    expect(lines[0]!.request).toEqual({ headers: { Authorization: '[REDACTED]', accept: 'json' }, users: [{ email: '[REDACTED]', name: 'Ann' }] });
+    logger.info('x', {
+      request: {
+        headers: { Authorization: 'Bearer abc.def', accept: 'json' },
+        users: [{ email: 'a@b.co', name: 'Ann' }],
+      },
+    });
+    expect(lines[0]!.request).toEqual({
+      headers: { Authorization: '[REDACTED]', accept: 'json' },
+      users: [{ email: '[REDACTED]', name: 'Ann' }],
+    });
   });
 });
 

@@ -26,9 +26,20 @@ export function currentLogContext(): LogContext | undefined {
   return contextStore.getStore();
 }
 
-const SENSITIVE_KEY = /pass(word|phrase)?|secret|token|authorization|cookie|otp|code|credential|api[-_]?key|private|session|email|phone|mobile|ssn|card|cvc|iban|account[-_]?number|recovery|signature/i;
+const SENSITIVE_KEY =
+  /pass(word|phrase)?|secret|token|authorization|cookie|otp|code|credential|api[-_]?key|private|session|email|phone|mobile|ssn|card|cvc|iban|account[-_]?number|recovery|signature/i;
 /** Keys that look sensitive by the pattern above but carry no secret. */
-const SAFE_KEYS = new Set(['errorCode', 'code_path', 'statusCode', 'status_code', 'httpStatus', 'countryCode', 'cityCode', 'tokenType', 'sessionId']);
+const SAFE_KEYS = new Set([
+  'errorCode',
+  'code_path',
+  'statusCode',
+  'status_code',
+  'httpStatus',
+  'countryCode',
+  'cityCode',
+  'tokenType',
+  'sessionId',
+]);
 
 const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
 const JWT = /eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g;
@@ -55,7 +66,10 @@ export function redact(value: unknown, depth = 0): unknown {
   if (Array.isArray(value)) return value.map((item) => redact(item, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [key, inner] of Object.entries(value)) {
-    out[key] = SENSITIVE_KEY.test(key) && !SAFE_KEYS.has(key) && inner !== undefined && inner !== null ? '[REDACTED]' : redact(inner, depth + 1);
+    out[key] =
+      SENSITIVE_KEY.test(key) && !SAFE_KEYS.has(key) && inner !== undefined && inner !== null
+        ? '[REDACTED]'
+        : redact(inner, depth + 1);
   }
   return out;
 }
@@ -80,7 +94,8 @@ export function setLogSink(next: LogSink): LogSink {
 }
 
 export function createLogger(options: { service: string; level?: LogLevel; fields?: Record<string, unknown> }): Logger {
-  const minRank = LEVEL_RANK[options.level ?? (process.env.LOG_LEVEL as LogLevel | undefined) ?? 'info'] ?? LEVEL_RANK.info;
+  const minRank =
+    LEVEL_RANK[options.level ?? (process.env.LOG_LEVEL as LogLevel | undefined) ?? 'info'] ?? LEVEL_RANK.info;
   const base = options.fields ?? {};
   const write = (level: LogLevel, message: string, fields?: Record<string, unknown>) => {
     if (LEVEL_RANK[level] < minRank) return;
@@ -91,7 +106,15 @@ export function createLogger(options: { service: string; level?: LogLevel; field
       ...(fields ?? {}),
     }) as Record<string, unknown>;
     // The line's own keys come last so a field named `message` or `level` cannot overwrite them.
-    sink(JSON.stringify({ ...entry, level, time: new Date().toISOString(), service: options.service, message: redactString(message) }));
+    sink(
+      JSON.stringify({
+        ...entry,
+        level,
+        time: new Date().toISOString(),
+        service: options.service,
+        message: redactString(message),
+      }),
+    );
   };
   return {
     debug: (m, f) => write('debug', m, f),

@@ -75,10 +75,17 @@ export interface PresignedPost {
 }
 
 /** One condition of an S3 POST policy, as the AWS SDK takes it. */
-export type PostPolicyCondition = ['content-length-range', number, number] | ['eq' | 'starts-with', string, string] | Record<string, string>;
+export type PostPolicyCondition =
+  ['content-length-range', number, number] | ['eq' | 'starts-with', string, string] | Record<string, string>;
 
 export interface ObjectStore {
-  presignPost(input: { bucket: string; key: string; conditions: readonly PostPolicyCondition[]; fields: Record<string, string>; expiresSeconds: number }): Promise<PresignedPost>;
+  presignPost(input: {
+    bucket: string;
+    key: string;
+    conditions: readonly PostPolicyCondition[];
+    fields: Record<string, string>;
+    expiresSeconds: number;
+  }): Promise<PresignedPost>;
   head(bucket: string, key: string): Promise<StoredObjectHead | null>;
   /** The first `length` bytes (fewer when the object is smaller). */
   readPrefix(bucket: string, key: string, length: number): Promise<Buffer>;

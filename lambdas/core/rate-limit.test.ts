@@ -60,7 +60,10 @@ class InMemoryRateLimiter implements RateLimiter {
 }
 
 async function refusal(promise: Promise<unknown>): Promise<RateLimitedError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(RateLimitedError);
   return error as RateLimitedError;
 }
@@ -79,9 +82,17 @@ describe('enforceRateLimits', () => {
   it('reports the longest retry-after of the refused buckets, rounded up', async () => {
     const clock = new ManualClock();
     const limiter = new InMemoryRateLimiter(clock);
-    await enforceRateLimits(limiter, [{ policy: fast, key: 'ip', cost: 5 }, { policy: perMinute, key: 'usr_1', cost: 10 }]);
+    await enforceRateLimits(limiter, [
+      { policy: fast, key: 'ip', cost: 5 },
+      { policy: perMinute, key: 'usr_1', cost: 10 },
+    ]);
     clock.advance(500); // fast has 0.5 tokens (0.5 s to go); perMinute has 0.083 (5.5 s to go)
-    const error = await refusal(enforceRateLimits(limiter, [{ policy: fast, key: 'ip' }, { policy: perMinute, key: 'usr_1' }]));
+    const error = await refusal(
+      enforceRateLimits(limiter, [
+        { policy: fast, key: 'ip' },
+        { policy: perMinute, key: 'usr_1' },
+      ]),
+    );
     expect(error.retryAfterSeconds).toBe(6);
     expect(error.details).toEqual({ retryAfterSeconds: 6 });
   });
@@ -89,18 +100,29 @@ describe('enforceRateLimits', () => {
   it('refuses when only one of several buckets is empty', async () => {
     const limiter = new InMemoryRateLimiter(new ManualClock());
     await enforceRateLimits(limiter, [{ policy: fast, key: 'ip', cost: 5 }]);
-    const error = await refusal(enforceRateLimits(limiter, [{ policy: perMinute, key: 'usr_1' }, { policy: fast, key: 'ip' }]));
+    const error = await refusal(
+      enforceRateLimits(limiter, [
+        { policy: perMinute, key: 'usr_1' },
+        { policy: fast, key: 'ip' },
+      ]),
+    );
     expect(error.retryAfterSeconds).toBe(1);
   });
 
   it('skips checks whose key is undefined', async () => {
     const limiter = new InMemoryRateLimiter(new ManualClock());
-    await enforceRateLimits(limiter, [{ policy: fast, key: undefined }, { policy: perMinute, key: 'usr_1' }]);
+    await enforceRateLimits(limiter, [
+      { policy: fast, key: undefined },
+      { policy: perMinute, key: 'usr_1' },
+    ]);
     expect(limiter.consumed).toEqual(['login-ip:usr_1']);
   });
 
   it('reports at least one second even for a tiny wait', async () => {
-    const limiter: RateLimiter = { consume: async () => ({ allowed: false, remaining: 0, retryAfterSeconds: 0.01 }), reset: async () => undefined };
+    const limiter: RateLimiter = {
+      consume: async () => ({ allowed: false, remaining: 0, retryAfterSeconds: 0.01 }),
+      reset: async () => undefined,
+    };
     expect((await refusal(enforceRateLimits(limiter, [{ policy: fast, key: 'k' }]))).retryAfterSeconds).toBe(1);
   });
 });

@@ -15,8 +15,14 @@
  *    read them with cookies (`fetch(..., { credentials: 'include' })`). API Gateway answers the
  *    preflight (OPTIONS) itself, for the same origins (infra/cdk/stacks/api.stack.ts).
  */
-import * as z from 'zod';
-import { OriginNotAllowedError, UnsupportedMediaTypeError, ValidationError, toHttpError, toPublicError } from './errors.ts';
+import type * as z from 'zod';
+import {
+  OriginNotAllowedError,
+  UnsupportedMediaTypeError,
+  ValidationError,
+  toHttpError,
+  toPublicError,
+} from './errors.ts';
 import type { ApiGatewayProxyEvent, ApiGatewayProxyResult } from './events.ts';
 import { headerValue } from './events.ts';
 import type { Caller } from './identity.ts';
@@ -65,8 +71,10 @@ export interface RouteDefinition<BS extends z.ZodType = z.ZodType, QS extends z.
   readonly handle: (ctx: RouteContext<z.infer<BS>, z.infer<QS>>) => Promise<HttpResult> | HttpResult;
 }
 
-export function route<BS extends z.ZodType = z.ZodUnknown, QS extends z.ZodType = z.ZodUnknown>(definition: RouteDefinition<BS, QS>): RouteDefinition {
-  return definition as unknown as RouteDefinition;
+export function route<BS extends z.ZodType = z.ZodUnknown, QS extends z.ZodType = z.ZodUnknown>(
+  definition: RouteDefinition<BS, QS>,
+): RouteDefinition {
+  return definition;
 }
 
 interface CompiledRoute {
@@ -118,14 +126,31 @@ function decodePathSegment(value: string): string {
   }
 }
 
-const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' };
+const JSON_HEADERS = {
+  'content-type': 'application/json; charset=utf-8',
+  'cache-control': 'no-store',
+  'x-content-type-options': 'nosniff',
+};
 
-export function jsonResult(status: number, body: unknown, extra: Pick<HttpResult, 'headers' | 'cookies'> = {}): HttpResult {
+export function jsonResult(
+  status: number,
+  body: unknown,
+  extra: Pick<HttpResult, 'headers' | 'cookies'> = {},
+): HttpResult {
   return { status, body, ...extra };
 }
 
-function toProxyResult(result: HttpResult, correlationId: string, cors: Record<string, string> = {}): ApiGatewayProxyResult {
-  const headers: Record<string, string> = { ...JSON_HEADERS, 'x-correlation-id': correlationId, ...(result.headers ?? {}), ...cors };
+function toProxyResult(
+  result: HttpResult,
+  correlationId: string,
+  cors: Record<string, string> = {},
+): ApiGatewayProxyResult {
+  const headers: Record<string, string> = {
+    ...JSON_HEADERS,
+    'x-correlation-id': correlationId,
+    ...(result.headers ?? {}),
+    ...cors,
+  };
   const out: ApiGatewayProxyResult = {
     statusCode: result.status,
     headers,
@@ -161,7 +186,12 @@ function corsHeaders(event: ApiGatewayProxyEvent, options: RouteRouterOptions): 
   if (!options.allowedOrigins) return {};
   const origin = headerValue(event.headers, 'origin');
   if (!origin || !options.allowedOrigins().has(origin)) return { vary: 'Origin' };
-  return { 'access-control-allow-origin': origin, 'access-control-allow-credentials': 'true', 'access-control-expose-headers': EXPOSED_HEADERS, vary: 'Origin' };
+  return {
+    'access-control-allow-origin': origin,
+    'access-control-allow-credentials': 'true',
+    'access-control-expose-headers': EXPOSED_HEADERS,
+    vary: 'Origin',
+  };
 }
 
 /** Refuses a browser request from an origin outside the allow-list, before anything else runs. */
@@ -182,7 +212,8 @@ export function createRouteRouter(definitions: readonly RouteDefinition[], optio
   const routes = definitions.map(compile);
   const { logger } = options;
   return async function handleApiGatewayEvent(event: ApiGatewayProxyEvent): Promise<ApiGatewayProxyResult> {
-    const correlationId = headerValue(event.headers, 'x-correlation-id') ?? event.requestContext?.requestId ?? newId('request');
+    const correlationId =
+      headerValue(event.headers, 'x-correlation-id') ?? event.requestContext?.requestId ?? newId('request');
     return withLogContext({ correlationId, route: `${event.httpMethod} ${event.path}` }, async () => {
       let cors: Record<string, string> = {};
       try {
@@ -200,7 +231,16 @@ export function createRouteRouter(definitions: readonly RouteDefinition[], optio
         }
         const status = pathMatched ? 405 : 404;
         return toProxyResult(
-          { status, body: { error: { code: pathMatched ? 'REQUEST.METHOD_NOT_ALLOWED' : 'RESOURCE.NOT_FOUND', message: pathMatched ? 'Method not allowed' : 'Not found', requestId: correlationId } } },
+          {
+            status,
+            body: {
+              error: {
+                code: pathMatched ? 'REQUEST.METHOD_NOT_ALLOWED' : 'RESOURCE.NOT_FOUND',
+                message: pathMatched ? 'Method not allowed' : 'Not found',
+                requestId: correlationId,
+              },
+            },
+          },
           correlationId,
           cors,
         );
@@ -229,14 +269,23 @@ async function invoke(
   // for a bare POST). That is also what a cross-site no-cors fetch can send without a preflight, so
   // it rests on the Origin check above; an HTML form always sends a body type, which stays refused.
   const bareRequest = !definition.body && mediaType === undefined && !event.body;
-  if (accepts && !bareRequest && !BODYLESS_METHODS.has(event.httpMethod.toUpperCase()) && !(accepts as readonly string[]).includes(mediaType ?? '')) {
+  if (
+    accepts &&
+    !bareRequest &&
+    !BODYLESS_METHODS.has(event.httpMethod.toUpperCase()) &&
+    !(accepts as readonly string[]).includes(mediaType ?? '')
+  ) {
     // Strict even for an empty body that names a type: a form or text/plain POST is exactly what a
     // cross-site form or a no-cors fetch can send without a preflight.
     throw new UnsupportedMediaTypeError(`Send the body as ${accepts.join(' or ')}`, { accepts: [...accepts] });
   }
   let rawBody: unknown = undefined;
   if (definition.body) {
-    const text = event.body ? (event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body) : '';
+    const text = event.body
+      ? event.isBase64Encoded
+        ? Buffer.from(event.body, 'base64').toString('utf8')
+        : event.body
+      : '';
     if (mediaType === 'application/x-www-form-urlencoded') {
       rawBody = Object.fromEntries(new URLSearchParams(text));
     } else {
@@ -249,7 +298,9 @@ async function invoke(
   }
   const body = definition.body ? definition.body.safeParse(rawBody) : { success: true as const, data: undefined };
   if (!body.success) throw new ValidationError('Invalid request body', zodIssues(body.error));
-  const query = definition.query ? definition.query.safeParse(event.queryStringParameters ?? {}) : { success: true as const, data: undefined };
+  const query = definition.query
+    ? definition.query.safeParse(event.queryStringParameters ?? {})
+    : { success: true as const, data: undefined };
   if (!query.success) throw new ValidationError('Invalid query parameters', zodIssues(query.error));
   const caller = options.authenticate ? await options.authenticate(event) : ({ kind: 'anonymous' } as const);
   return definition.handle({

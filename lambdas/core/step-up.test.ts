@@ -8,7 +8,17 @@ const clock = new ManualClock(Date.UTC(2026, 2, 1, 12, 0, 0));
 const now = clock.nowSeconds();
 
 function claims(extra: Record<string, unknown> = {}) {
-  return { sub: 'usr_1', iss: 'https://auth.example', aud: 'rastup-api', exp: now + 900, iat: now, amr: ['pwd'], roles: ['client'], sid: 'ses_1', ...extra };
+  return {
+    sub: 'usr_1',
+    iss: 'https://auth.example',
+    aud: 'rastup-api',
+    exp: now + 900,
+    iat: now,
+    amr: ['pwd'],
+    roles: ['client'],
+    sid: 'ses_1',
+    ...extra,
+  };
 }
 
 describe('step_up_at claim', () => {
@@ -31,7 +41,10 @@ describe('requireRecentStepUp', () => {
   });
 
   it('refuses a token without the claim, and one whose step-up is older than the window', () => {
-    for (const caller of [callerFromClaims(claims()), callerFromClaims(claims({ step_up_at: now - STEP_UP_MAX_AGE_SECONDS - 1 }))]) {
+    for (const caller of [
+      callerFromClaims(claims()),
+      callerFromClaims(claims({ step_up_at: now - STEP_UP_MAX_AGE_SECONDS - 1 })),
+    ]) {
       expect(() => requireRecentStepUp(caller, clock)).toThrow(StepUpRequiredError);
     }
   });
@@ -44,7 +57,11 @@ describe('requireRecentStepUp', () => {
       thrown = error;
     }
     expect(toResolverError(thrown)).toEqual({
-      error: { errorType: 'STEP_UP_REQUIRED', message: expect.any(String), errorInfo: { code: 'AUTH.STEP_UP_REQUIRED', windowSeconds: 600, stepUp: 'Mutation.stepUp' } },
+      error: {
+        errorType: 'STEP_UP_REQUIRED',
+        message: expect.any(String),
+        errorInfo: { code: 'AUTH.STEP_UP_REQUIRED', windowSeconds: 600, stepUp: 'Mutation.stepUp' },
+      },
     });
   });
 
@@ -63,7 +80,9 @@ describe('requireRecentStepUp', () => {
   });
 
   it('does not trust a step-up stamped far in the future', () => {
-    expect(() => requireRecentStepUp(callerFromClaims(claims({ step_up_at: now + 3600 })), clock)).toThrow(StepUpRequiredError);
+    expect(() => requireRecentStepUp(callerFromClaims(claims({ step_up_at: now + 3600 })), clock)).toThrow(
+      StepUpRequiredError,
+    );
     expect(isStepUpRecent(now + 30, now)).toBe(true); // ordinary clock skew between containers
   });
 

@@ -23,7 +23,11 @@ export const STEP_UP_MAX_AGE_SECONDS = 600;
 const FUTURE_SKEW_SECONDS = 60;
 
 /** The one rule, shared by the claim check below and the auth domain's session-row check. */
-export function isStepUpRecent(stepUpAtSeconds: number | undefined, nowSeconds: number, maxAgeSeconds: number = STEP_UP_MAX_AGE_SECONDS): boolean {
+export function isStepUpRecent(
+  stepUpAtSeconds: number | undefined,
+  nowSeconds: number,
+  maxAgeSeconds: number = STEP_UP_MAX_AGE_SECONDS,
+): boolean {
   if (stepUpAtSeconds === undefined) return false;
   const age = nowSeconds - stepUpAtSeconds;
   return age <= maxAgeSeconds && age >= -FUTURE_SKEW_SECONDS;
@@ -34,13 +38,20 @@ export function isStepUpRecent(stepUpAtSeconds: number | undefined, nowSeconds: 
  * otherwise StepUpRequiredError (GraphQL `STEP_UP_REQUIRED`, HTTP 403), whose details tell the
  * client to call Mutation.stepUp and retry with the access token it returns.
  */
-export function requireRecentStepUp(caller: Caller, clock: Clock, maxAgeSeconds: number = STEP_UP_MAX_AGE_SECONDS): UserCaller {
+export function requireRecentStepUp(
+  caller: Caller,
+  clock: Clock,
+  maxAgeSeconds: number = STEP_UP_MAX_AGE_SECONDS,
+): UserCaller {
   const user = requireUser(caller);
   if (!isStepUpRecent(user.stepUpAt, clock.nowSeconds(), maxAgeSeconds)) {
-    throw new StepUpRequiredError('Confirm with a second factor first (stepUp), then retry with the access token it returns', {
-      windowSeconds: maxAgeSeconds,
-      stepUp: 'Mutation.stepUp',
-    });
+    throw new StepUpRequiredError(
+      'Confirm with a second factor first (stepUp), then retry with the access token it returns',
+      {
+        windowSeconds: maxAgeSeconds,
+        stepUp: 'Mutation.stepUp',
+      },
+    );
   }
   return user;
 }

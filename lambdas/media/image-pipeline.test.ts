@@ -34,21 +34,41 @@ describe('processImage', () => {
   });
 
   it('makes the standard sizes from the crop box without enlarging', async () => {
-    const input = await sharp({ create: { width: 3000, height: 2000, channels: 3, background: '#345' } }).png().toBuffer();
+    const input = await sharp({ create: { width: 3000, height: 2000, channels: 3, background: '#345' } })
+      .png()
+      .toBuffer();
     const out = await processImage(input, 'image/png', { x: 0.25, y: 0, width: 0.5, height: 1 });
     const sizes = Object.fromEntries(out.variants.map((variant) => [variant.name, [variant.width, variant.height]]));
     expect(sizes).toEqual({ square: [320, 320], small: [360, 480], medium: [720, 960], large: [1200, 1600] });
-    expect(Math.max(...(await sharp(out.moderationJpeg).metadata().then((meta) => [meta.width!, meta.height!])))).toBe(1024);
+    expect(
+      Math.max(
+        ...(await sharp(out.moderationJpeg)
+          .metadata()
+          .then((meta) => [meta.width, meta.height])),
+      ),
+    ).toBe(1024);
     expect((await sharp(out.original).metadata()).format).toBe('png');
   });
 
   it('keeps crop boxes inside the image', () => {
-    expect(cropToPixels({ x: 0.9, y: 0.9, width: 0.1, height: 0.1 }, 101, 99)).toEqual({ left: 91, top: 89, width: 10, height: 10 });
-    expect(cropToPixels({ x: 0, y: 0, width: 1, height: 1 }, 10, 10)).toEqual({ left: 0, top: 0, width: 10, height: 10 });
+    expect(cropToPixels({ x: 0.9, y: 0.9, width: 0.1, height: 0.1 }, 101, 99)).toEqual({
+      left: 91,
+      top: 89,
+      width: 10,
+      height: 10,
+    });
+    expect(cropToPixels({ x: 0, y: 0, width: 1, height: 1 }, 10, 10)).toEqual({
+      left: 0,
+      top: 0,
+      width: 10,
+      height: 10,
+    });
   });
 
   it('rejects a corrupt image', async () => {
-    const jpeg = await sharp({ create: { width: 50, height: 50, channels: 3, background: '#000' } }).jpeg().toBuffer();
+    const jpeg = await sharp({ create: { width: 50, height: 50, channels: 3, background: '#000' } })
+      .jpeg()
+      .toBuffer();
     await expect(processImage(jpeg.subarray(0, 200), 'image/jpeg', null)).rejects.toThrow();
   });
 });

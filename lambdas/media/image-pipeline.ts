@@ -36,7 +36,11 @@ export interface ProcessedImage {
   readonly moderationJpeg: Buffer;
 }
 
-export function cropToPixels(crop: CropBox, width: number, height: number): { left: number; top: number; width: number; height: number } {
+export function cropToPixels(
+  crop: CropBox,
+  width: number,
+  height: number,
+): { left: number; top: number; width: number; height: number } {
   const left = Math.min(width - 1, Math.max(0, Math.round(crop.x * width)));
   const top = Math.min(height - 1, Math.max(0, Math.round(crop.y * height)));
   return {
@@ -47,8 +51,15 @@ export function cropToPixels(crop: CropBox, width: number, height: number): { le
   };
 }
 
-export async function processImage(input: Buffer, type: AllowedImageType, crop: CropBox | null): Promise<ProcessedImage> {
-  const { data, info } = await sharp(input, { limitInputPixels: MAX_INPUT_PIXELS, failOn: 'error' }).rotate().raw().toBuffer({ resolveWithObject: true });
+export async function processImage(
+  input: Buffer,
+  type: AllowedImageType,
+  crop: CropBox | null,
+): Promise<ProcessedImage> {
+  const { data, info } = await sharp(input, { limitInputPixels: MAX_INPUT_PIXELS, failOn: 'error' })
+    .rotate()
+    .raw()
+    .toBuffer({ resolveWithObject: true });
   const raw = { raw: { width: info.width, height: info.height, channels: info.channels } } as const;
   const decoded = () => sharp(data, raw);
 
@@ -60,11 +71,18 @@ export async function processImage(input: Buffer, type: AllowedImageType, crop: 
   const original = await encoders[type](decoded()).toBuffer();
 
   const box = crop ? cropToPixels(crop, info.width, info.height) : null;
-  const cropped = async () => (box ? sharp(await decoded().extract(box).raw().toBuffer(), { raw: { width: box.width, height: box.height, channels: info.channels } }) : decoded());
+  const cropped = async () =>
+    box
+      ? sharp(await decoded().extract(box).raw().toBuffer(), {
+          raw: { width: box.width, height: box.height, channels: info.channels },
+        })
+      : decoded();
 
   const variants: ImageVariantOutput[] = [];
   for (const spec of VARIANT_SPECS) {
-    const result = await (await cropped())
+    const result = await (
+      await cropped()
+    )
       .resize({ width: spec.width, height: spec.height, fit: spec.fit, withoutEnlargement: spec.fit === 'inside' })
       .webp({ quality: 82 })
       .toBuffer({ resolveWithObject: true });

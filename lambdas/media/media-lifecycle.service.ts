@@ -73,15 +73,26 @@ export class MediaLifecycleService {
         published.push({ ...variant, key });
       }
       await this.repository.setPublicVariants(tx, row.id, published);
-      await enqueueEvent(tx, { type: MEDIA_PUBLISHED, aggregateType: row.owner_type.toLowerCase(), aggregateId: row.owner_id, payload: { mediaId: row.id, ownerType: row.owner_type, ownerId: row.owner_id } });
+      await enqueueEvent(tx, {
+        type: MEDIA_PUBLISHED,
+        aggregateType: row.owner_type.toLowerCase(),
+        aggregateId: row.owner_id,
+        payload: { mediaId: row.id, ownerType: row.owner_type, ownerId: row.owner_id },
+      });
     });
   }
 
   /** Deletes inside the inbox transaction: if any delete fails, the event is not recorded and comes again. */
   async withdraw(event: DomainEvent): Promise<void> {
-    const keys = (name: string) => (Array.isArray(event.payload[name]) ? (event.payload[name] as unknown[]).filter((key): key is string => typeof key === 'string' && key.length > 0) : []);
+    const keys = (name: string) =>
+      Array.isArray(event.payload[name])
+        ? (event.payload[name] as unknown[]).filter((key): key is string => typeof key === 'string' && key.length > 0)
+        : [];
     await consumeOnce(this.db, PUBLICATION_CONSUMER, event, async () => {
-      await Promise.all([...keys('publicKeys').map((key) => this.store.delete(this.buckets.public, key)), ...keys('originalKeys').map((key) => this.store.delete(this.buckets.originals, key))]);
+      await Promise.all([
+        ...keys('publicKeys').map((key) => this.store.delete(this.buckets.public, key)),
+        ...keys('originalKeys').map((key) => this.store.delete(this.buckets.originals, key)),
+      ]);
     });
   }
 
@@ -93,7 +104,8 @@ export class MediaLifecycleService {
       // Marker and exclusive lock before the tombstones: an upload racing this erasure either
       // committed first (and is tombstoned here) or is refused (erased-users.ts).
       await markErased(tx, userId);
-      for (const row of await this.repository.lockLiveOfUser(tx, userId)) await tombstone(tx, this.repository, row, 'account-deleted');
+      for (const row of await this.repository.lockLiveOfUser(tx, userId))
+        await tombstone(tx, this.repository, row, 'account-deleted');
     });
   }
 }
@@ -102,10 +114,25 @@ export class MediaLifecycleService {
  * Marks an item deleted and queues the removal of all its objects, in the caller's transaction
  * (which holds the row lock). Shared by the owner's delete and account erasure.
  */
-export async function tombstone(tx: Transaction, repository: MediaRepository, row: MediaRow, reason: string): Promise<ReturnType<typeof objectKeysOf>> {
+export async function tombstone(
+  tx: Transaction,
+  repository: MediaRepository,
+  row: MediaRow,
+  reason: string,
+): Promise<ReturnType<typeof objectKeysOf>> {
   const keys = objectKeysOf(row);
   await repository.markDeleted(tx, row.id);
-  await enqueueEvent(tx, { type: 'media.deleted', aggregateType: row.owner_type.toLowerCase(), aggregateId: row.owner_id, payload: { ownerType: row.owner_type, ownerId: row.owner_id, mediaId: row.id, reason } });
-  await enqueueEvent(tx, { type: MEDIA_WITHDRAWN, aggregateType: 'media', aggregateId: row.id, payload: withdrawalPayload(row, keys) });
+  await enqueueEvent(tx, {
+    type: 'media.deleted',
+    aggregateType: row.owner_type.toLowerCase(),
+    aggregateId: row.owner_id,
+    payload: { ownerType: row.owner_type, ownerId: row.owner_id, mediaId: row.id, reason },
+  });
+  await enqueueEvent(tx, {
+    type: MEDIA_WITHDRAWN,
+    aggregateType: 'media',
+    aggregateId: row.id,
+    payload: withdrawalPayload(row, keys),
+  });
   return keys;
 }

@@ -28,7 +28,10 @@ export const cropBox = z
     width: z.number().gt(0).max(1),
     height: z.number().gt(0).max(1),
   })
-  .refine((box) => box.x + box.width <= 1.000001 && box.y + box.height <= 1.000001, 'crop box must lie inside the image');
+  .refine(
+    (box) => box.x + box.width <= 1.000001 && box.y + box.height <= 1.000001,
+    'crop box must lie inside the image',
+  );
 export type CropBox = z.infer<typeof cropBox>;
 
 export function incomingKey(userId: string, mediaId: string): string {
@@ -39,9 +42,16 @@ export function incomingKey(userId: string, mediaId: string): string {
  * The POST policy: exact key, exact declared Content-Type (which must be on the allow-list) and
  * a size range capped at 50 MB. S3 rejects a form that breaks any condition before storing a byte.
  */
-export function uploadPolicy(input: { key: string; contentType: AllowedImageType }): { conditions: PostPolicyCondition[]; fields: Record<string, string> } {
+export function uploadPolicy(input: { key: string; contentType: AllowedImageType }): {
+  conditions: PostPolicyCondition[];
+  fields: Record<string, string>;
+} {
   return {
-    conditions: [['content-length-range', 1, MAX_UPLOAD_BYTES], ['eq', '$Content-Type', input.contentType], ['eq', '$key', input.key]],
+    conditions: [
+      ['content-length-range', 1, MAX_UPLOAD_BYTES],
+      ['eq', '$Content-Type', input.contentType],
+      ['eq', '$key', input.key],
+    ],
     fields: { 'Content-Type': input.contentType },
   };
 }

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { PUBLIC_CACHE_CONTROL, PUBLIC_CACHE_MAX_AGE_SECONDS, contentVersion, isPublishable, objectKeysOf, publicVariantKey } from './media-publication.ts';
+import {
+  PUBLIC_CACHE_CONTROL,
+  PUBLIC_CACHE_MAX_AGE_SECONDS,
+  contentVersion,
+  isPublishable,
+  objectKeysOf,
+  publicVariantKey,
+} from './media-publication.ts';
 
 describe('public keys are versioned by content', () => {
   it('puts a hash of the bytes into the key, so changed bytes never reuse a cached URL', () => {
@@ -39,8 +46,18 @@ describe('objectKeysOf', () => {
   it('lists every object of an item by bucket, without duplicates or gaps', () => {
     const variant = (key: string) => ({ name: 'large', key, width: 1, height: 1, format: 'webp' });
     expect(
-      objectKeysOf({ incoming_key: 'incoming/u/m', original_key: 'originals/u/m.jpg', variants: [variant('variants/m/large.webp'), variant('variants/m/large.webp')], public_variants: [variant('media/m/large.abcdef0123456789.webp')] }),
-    ).toEqual({ originals: ['incoming/u/m', 'originals/u/m.jpg', 'variants/m/large.webp'], public: ['media/m/large.abcdef0123456789.webp'] });
-    expect(objectKeysOf({ incoming_key: 'incoming/u/m', original_key: null, variants: [], public_variants: [] })).toEqual({ originals: ['incoming/u/m'], public: [] });
+      objectKeysOf({
+        incoming_key: 'incoming/u/m',
+        original_key: 'originals/u/m.jpg',
+        variants: [variant('variants/m/large.webp'), variant('variants/m/large.webp')],
+        public_variants: [variant('media/m/large.abcdef0123456789.webp')],
+      }),
+    ).toEqual({
+      originals: ['incoming/u/m', 'originals/u/m.jpg', 'variants/m/large.webp'],
+      public: ['media/m/large.abcdef0123456789.webp'],
+    });
+    expect(
+      objectKeysOf({ incoming_key: 'incoming/u/m', original_key: null, variants: [], public_variants: [] }),
+    ).toEqual({ originals: ['incoming/u/m'], public: [] });
   });
 });

@@ -51,12 +51,28 @@ export interface ObjectKeys {
 }
 
 /** Every object an item owns, in either bucket (what a withdrawal removes). */
-export function objectKeysOf(row: Pick<MediaRow, 'incoming_key' | 'original_key' | 'variants' | 'public_variants'>): ObjectKeys {
-  const originals = [row.incoming_key, row.original_key, ...row.variants.map((variant) => variant.key)].filter((key): key is string => Boolean(key));
-  return { originals: [...new Set(originals)], public: [...new Set(row.public_variants.map((variant) => variant.key))] };
+export function objectKeysOf(
+  row: Pick<MediaRow, 'incoming_key' | 'original_key' | 'variants' | 'public_variants'>,
+): ObjectKeys {
+  const originals = [row.incoming_key, row.original_key, ...row.variants.map((variant) => variant.key)].filter(
+    (key): key is string => Boolean(key),
+  );
+  return {
+    originals: [...new Set(originals)],
+    public: [...new Set(row.public_variants.map((variant) => variant.key))],
+  };
 }
 
 /** The `media.withdrawn` payload: which objects of which item to remove from which bucket. */
-export function withdrawalPayload(row: Pick<MediaRow, 'id' | 'owner_type' | 'owner_id'>, keys: ObjectKeys): Record<string, unknown> {
-  return { mediaId: row.id, ownerType: row.owner_type, ownerId: row.owner_id, originalKeys: keys.originals, publicKeys: keys.public };
+export function withdrawalPayload(
+  row: Pick<MediaRow, 'id' | 'owner_type' | 'owner_id'>,
+  keys: ObjectKeys,
+): Record<string, unknown> {
+  return {
+    mediaId: row.id,
+    ownerType: row.owner_type,
+    ownerId: row.owner_id,
+    originalKeys: keys.originals,
+    publicKeys: keys.public,
+  };
 }

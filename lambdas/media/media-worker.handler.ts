@@ -26,7 +26,10 @@ async function moderatorFromEnv(): Promise<ImageModerator> {
 
 let worker: Promise<MediaWorkerService> | undefined;
 export function mediaWorker(): Promise<MediaWorkerService> {
-  worker ??= Promise.all([databaseFromEnv(), moderatorFromEnv()]).then(([db, moderator]) => new MediaWorkerService(db, new S3ObjectStore(s3ClientFromEnv()), moderator, mediaBuckets(), logger));
+  worker ??= Promise.all([databaseFromEnv(), moderatorFromEnv()]).then(
+    ([db, moderator]) =>
+      new MediaWorkerService(db, new S3ObjectStore(s3ClientFromEnv()), moderator, mediaBuckets(), logger),
+  );
   worker.catch(() => (worker = undefined));
   return worker;
 }

@@ -57,8 +57,22 @@ export class MediaWorkerService {
     const type = input ? await sniffImageType(input.subarray(0, SNIFF_BYTES)) : null;
     if (!input || type === null) {
       await consumeOnce(this.db, CONSUMER, event, async (tx) => {
-        await this.repository.saveProcessed(tx, { id: row.id, status: 'FAILED', originalKey: null, width: null, height: null, band: null, labels: ['unreadable'], variants: [] });
-        await enqueueEvent(tx, { type: MEDIA_PROCESSED, aggregateType: row.owner_type.toLowerCase(), aggregateId: row.owner_id, payload: { mediaId: row.id, ownerType: row.owner_type, ownerId: row.owner_id, status: 'FAILED' } });
+        await this.repository.saveProcessed(tx, {
+          id: row.id,
+          status: 'FAILED',
+          originalKey: null,
+          width: null,
+          height: null,
+          band: null,
+          labels: ['unreadable'],
+          variants: [],
+        });
+        await enqueueEvent(tx, {
+          type: MEDIA_PROCESSED,
+          aggregateType: row.owner_type.toLowerCase(),
+          aggregateId: row.owner_id,
+          payload: { mediaId: row.id, ownerType: row.owner_type, ownerId: row.owner_id, status: 'FAILED' },
+        });
       });
       if (input) await this.store.delete(this.buckets.originals, row.incoming_key);
       return null;
@@ -72,8 +86,22 @@ export class MediaWorkerService {
       // Corrupt or hostile image (decoder error, pixel bomb): fail the item, not the queue.
       this.logger.warn('image could not be processed', { mediaId: row.id, error });
       await consumeOnce(this.db, CONSUMER, event, async (tx) => {
-        await this.repository.saveProcessed(tx, { id: row.id, status: 'FAILED', originalKey: null, width: null, height: null, band: null, labels: ['undecodable'], variants: [] });
-        await enqueueEvent(tx, { type: MEDIA_PROCESSED, aggregateType: row.owner_type.toLowerCase(), aggregateId: row.owner_id, payload: { mediaId: row.id, ownerType: row.owner_type, ownerId: row.owner_id, status: 'FAILED' } });
+        await this.repository.saveProcessed(tx, {
+          id: row.id,
+          status: 'FAILED',
+          originalKey: null,
+          width: null,
+          height: null,
+          band: null,
+          labels: ['undecodable'],
+          variants: [],
+        });
+        await enqueueEvent(tx, {
+          type: MEDIA_PROCESSED,
+          aggregateType: row.owner_type.toLowerCase(),
+          aggregateId: row.owner_id,
+          payload: { mediaId: row.id, ownerType: row.owner_type, ownerId: row.owner_id, status: 'FAILED' },
+        });
       });
       await this.store.delete(this.buckets.originals, row.incoming_key);
       return null;
@@ -85,7 +113,9 @@ export class MediaWorkerService {
 
     const moderationStartedAt = performance.now();
     const isDocument = row.owner_type === 'VERIFICATION';
-    const verdict: ModerationResult = isDocument ? { band: 1, labels: ['verification-document'], provider: 'none' } : await this.moderator.classify(processed.moderationJpeg);
+    const verdict: ModerationResult = isDocument
+      ? { band: 1, labels: ['verification-document'], provider: 'none' }
+      : await this.moderator.classify(processed.moderationJpeg);
     const moderationMs = performance.now() - moderationStartedAt;
 
     const variants: StoredVariant[] = [];
@@ -99,12 +129,31 @@ export class MediaWorkerService {
     const band = isDocument ? null : verdict.band;
     let saved = false;
     await consumeOnce(this.db, CONSUMER, event, async (tx) => {
-      saved = await this.repository.saveProcessed(tx, { id: row.id, status, originalKey, width: processed.width, height: processed.height, band, labels: verdict.labels, variants });
+      saved = await this.repository.saveProcessed(tx, {
+        id: row.id,
+        status,
+        originalKey,
+        width: processed.width,
+        height: processed.height,
+        band,
+        labels: verdict.labels,
+        variants,
+      });
       if (!saved) return; // deleted (or processed by a concurrent delivery) meanwhile
       if (status === 'FLAGGED') await this.repository.openCase(tx, row.id, verdict.band, verdict.labels);
-      await enqueueEvent(tx, { type: MEDIA_PROCESSED, aggregateType: row.owner_type.toLowerCase(), aggregateId: row.owner_id, payload: { mediaId: row.id, ownerType: row.owner_type, ownerId: row.owner_id, status, nsfwBand: verdict.band } });
+      await enqueueEvent(tx, {
+        type: MEDIA_PROCESSED,
+        aggregateType: row.owner_type.toLowerCase(),
+        aggregateId: row.owner_id,
+        payload: { mediaId: row.id, ownerType: row.owner_type, ownerId: row.owner_id, status, nsfwBand: verdict.band },
+      });
       if (isPublishable({ status, nsfw_band: band, owner_type: row.owner_type })) {
-        await enqueueEvent(tx, { type: MEDIA_PUBLISHABLE, aggregateType: 'media', aggregateId: row.id, payload: { mediaId: row.id } });
+        await enqueueEvent(tx, {
+          type: MEDIA_PUBLISHABLE,
+          aggregateType: 'media',
+          aggregateId: row.id,
+          payload: { mediaId: row.id },
+        });
       }
     });
     await this.store.delete(this.buckets.originals, row.incoming_key);
@@ -113,11 +162,22 @@ export class MediaWorkerService {
       // leave orphans. (A concurrent delivery that won wrote the same keys: those must stay.)
       const now = await this.repository.findById(row.id);
       if (now && now.status !== 'DELETED') return null;
-      await Promise.allSettled([originalKey, ...variants.map((variant) => variant.key)].map((key) => this.store.delete(this.buckets.originals, key)));
+      await Promise.allSettled(
+        [originalKey, ...variants.map((variant) => variant.key)].map((key) =>
+          this.store.delete(this.buckets.originals, key),
+        ),
+      );
       this.logger.info('media deleted while processing; discarded this run', { mediaId: row.id });
       return null;
     }
-    this.logger.info('media processed', { mediaId: row.id, status, band: verdict.band, provider: verdict.provider, variantsMs: Math.round(variantsMs), moderationMs: Math.round(moderationMs) });
+    this.logger.info('media processed', {
+      mediaId: row.id,
+      status,
+      band: verdict.band,
+      provider: verdict.provider,
+      variantsMs: Math.round(variantsMs),
+      moderationMs: Math.round(moderationMs),
+    });
     return { variantsMs, moderationMs };
   }
 }

@@ -6,7 +6,10 @@ export const mediaEnvSchema = baseEnvSchema.merge(awsEnvSchema).extend({
   MEDIA_ORIGINALS_BUCKET: z.string().min(3),
   MEDIA_PUBLIC_BUCKET: z.string().min(3),
   /** CloudFront in AWS (https://media.example.com); the s3rver bucket URL locally. No trailing slash. */
-  MEDIA_PUBLIC_BASE_URL: z.string().url().transform((url) => url.replace(/\/+$/, '')),
+  MEDIA_PUBLIC_BASE_URL: z
+    .string()
+    .url()
+    .transform((url) => url.replace(/\/+$/, '')),
   /** rekognition in AWS; nsfwjs (tfjs on wasm) locally. */
   MODERATION_ADAPTER: z.enum(['rekognition', 'nsfwjs']).default('rekognition'),
   /**

@@ -11,12 +11,22 @@ export const handler = createDomainHandler({
   logger,
   appsync: createFieldRouter(
     {
-      'Mutation.requestMediaUpload': field(requestUploadArgs, async ({ input }, ctx) => (await mediaService()).requestUpload(ctx.caller, input)),
-      'Mutation.completeMediaUpload': field(mediaIdArgs, async ({ id }, ctx) => (await mediaService()).completeUpload(ctx.caller, id)),
-      'Mutation.reorderMedia': field(reorderArgs, async ({ input }, ctx) => (await mediaService()).reorder(ctx.caller, input)),
-      'Mutation.setCoverMedia': field(mediaIdArgs, async ({ id }, ctx) => (await mediaService()).setCover(ctx.caller, id)),
+      'Mutation.requestMediaUpload': field(requestUploadArgs, async ({ input }, ctx) =>
+        (await mediaService()).requestUpload(ctx.caller, input),
+      ),
+      'Mutation.completeMediaUpload': field(mediaIdArgs, async ({ id }, ctx) =>
+        (await mediaService()).completeUpload(ctx.caller, id),
+      ),
+      'Mutation.reorderMedia': field(reorderArgs, async ({ input }, ctx) =>
+        (await mediaService()).reorder(ctx.caller, input),
+      ),
+      'Mutation.setCoverMedia': field(mediaIdArgs, async ({ id }, ctx) =>
+        (await mediaService()).setCover(ctx.caller, id),
+      ),
       'Mutation.deleteMedia': field(mediaIdArgs, async ({ id }, ctx) => (await mediaService()).delete(ctx.caller, id)),
-      'Mutation.decideModeration': field(decideModerationArgs, async ({ input }, ctx) => (await mediaService()).decideModeration(ctx.caller, input)),
+      'Mutation.decideModeration': field(decideModerationArgs, async ({ input }, ctx) =>
+        (await mediaService()).decideModeration(ctx.caller, input),
+      ),
       'Query.myMedia': field(mediaIdArgs, async ({ id }, ctx) => (await mediaService()).myMedia(ctx.caller, id)),
       'Query.moderationQueue': field(noArgs, async (_args, ctx) => (await mediaService()).moderationQueue(ctx.caller)),
     },

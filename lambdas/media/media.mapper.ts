@@ -34,7 +34,13 @@ export interface PublicImageView {
 }
 
 export function variantViews(variants: readonly StoredVariant[], publicBaseUrl: string): ImageVariantView[] {
-  return variants.map((variant) => ({ name: variant.name, url: `${publicBaseUrl}/${variant.key}`, width: variant.width, height: variant.height, format: variant.format }));
+  return variants.map((variant) => ({
+    name: variant.name,
+    url: `${publicBaseUrl}/${variant.key}`,
+    width: variant.width,
+    height: variant.height,
+    format: variant.format,
+  }));
 }
 
 /** Moderation says the item may be public (READY, band 0); its public copies may still be on their way. */
@@ -71,5 +77,11 @@ export function toOwnerMediaView(row: MediaRow, publicBaseUrl: string): OwnerMed
 /** Throws rather than returning an unsafe item: a caller that skipped the SQL filter must fail loudly. */
 export function toPublicImage(row: MediaRow, publicBaseUrl: string): PublicImageView {
   if (!isPublicSafe(row)) throw new Error('refusing to project non-SFW media publicly');
-  return { id: row.id, alt: row.alt_text, width: row.width, height: row.height, variants: variantViews(row.public_variants, publicBaseUrl) };
+  return {
+    id: row.id,
+    alt: row.alt_text,
+    width: row.width,
+    height: row.height,
+    variants: variantViews(row.public_variants, publicBaseUrl),
+  };
 }

@@ -9,19 +9,33 @@ import { MediaService, type MediaBuckets } from './media.service.ts';
 
 export function mediaBuckets(): MediaBuckets {
   const config = mediaConfig();
-  return { originals: config.MEDIA_ORIGINALS_BUCKET, public: config.MEDIA_PUBLIC_BUCKET, publicBaseUrl: config.MEDIA_PUBLIC_BASE_URL };
+  return {
+    originals: config.MEDIA_ORIGINALS_BUCKET,
+    public: config.MEDIA_PUBLIC_BUCKET,
+    publicBaseUrl: config.MEDIA_PUBLIC_BASE_URL,
+  };
 }
 
 let service: Promise<MediaService> | undefined;
 export function mediaService(): Promise<MediaService> {
-  service ??= databaseFromEnv().then((db) => new MediaService(db, new S3ObjectStore(s3ClientFromEnv()), mediaBuckets(), systemClock));
+  service ??= databaseFromEnv().then(
+    (db) => new MediaService(db, new S3ObjectStore(s3ClientFromEnv()), mediaBuckets(), systemClock),
+  );
   service.catch(() => (service = undefined));
   return service;
 }
 
 let lifecycle: Promise<MediaLifecycleService> | undefined;
 export function mediaLifecycle(): Promise<MediaLifecycleService> {
-  lifecycle ??= databaseFromEnv().then((db) => new MediaLifecycleService(db, new S3ObjectStore(s3ClientFromEnv()), mediaBuckets(), createLogger({ service: 'media-lifecycle' })));
+  lifecycle ??= databaseFromEnv().then(
+    (db) =>
+      new MediaLifecycleService(
+        db,
+        new S3ObjectStore(s3ClientFromEnv()),
+        mediaBuckets(),
+        createLogger({ service: 'media-lifecycle' }),
+      ),
+  );
   lifecycle.catch(() => (lifecycle = undefined));
   return lifecycle;
 }

@@ -5,10 +5,24 @@ import { parseRows, type Queryable } from '../core/db/database.ts';
 export const MEDIA_OWNER_TYPES = ['PROFILE', 'STUDIO', 'VERIFICATION'] as const;
 export type MediaOwnerType = (typeof MEDIA_OWNER_TYPES)[number];
 
-export const MEDIA_STATUSES = ['AWAITING_UPLOAD', 'PROCESSING', 'READY', 'FLAGGED', 'REJECTED', 'FAILED', 'DELETED'] as const;
+export const MEDIA_STATUSES = [
+  'AWAITING_UPLOAD',
+  'PROCESSING',
+  'READY',
+  'FLAGGED',
+  'REJECTED',
+  'FAILED',
+  'DELETED',
+] as const;
 export type MediaStatus = (typeof MEDIA_STATUSES)[number];
 
-export const variantSchema = z.object({ name: z.string(), key: z.string(), width: z.number().int(), height: z.number().int(), format: z.string() });
+export const variantSchema = z.object({
+  name: z.string(),
+  key: z.string(),
+  width: z.number().int(),
+  height: z.number().int(),
+  format: z.string(),
+});
 export type StoredVariant = z.infer<typeof variantSchema>;
 
 const mediaRow = z.object({
@@ -57,11 +71,34 @@ export class MediaRepository {
   /** Whether `userId` owns the thing media is being attached to (profiles and studios are looked up by owner). */
   static async ownsTarget(db: Queryable, userId: string, ownerType: MediaOwnerType, ownerId: string): Promise<boolean> {
     // An erased owner (account deleted; a still-valid access token) owns nothing any more.
-    if (ownerType === 'PROFILE') return ((await db.query(`SELECT 1 FROM service_profiles WHERE id = $1 AND owner_user_id = $2 AND owner_status = 'ACTIVE'`, [ownerId, userId])).rowCount ?? 0) > 0;
-    if (ownerType === 'STUDIO') return ((await db.query(`SELECT 1 FROM studios WHERE id = $1 AND owner_user_id = $2 AND owner_status = 'ACTIVE'`, [ownerId, userId])).rowCount ?? 0) > 0;
+    if (ownerType === 'PROFILE')
+      return (
+        ((
+          await db.query(
+            `SELECT 1 FROM service_profiles WHERE id = $1 AND owner_user_id = $2 AND owner_status = 'ACTIVE'`,
+            [ownerId, userId],
+          )
+        ).rowCount ?? 0) > 0
+      );
+    if (ownerType === 'STUDIO')
+      return (
+        ((
+          await db.query(`SELECT 1 FROM studios WHERE id = $1 AND owner_user_id = $2 AND owner_status = 'ACTIVE'`, [
+            ownerId,
+            userId,
+          ])
+        ).rowCount ?? 0) > 0
+      );
     // Verification documents belong to the person (usr_…) or to one of their studios.
     if (ownerId === userId) return true;
-    return ((await db.query(`SELECT 1 FROM studios WHERE id = $1 AND owner_user_id = $2 AND owner_status = 'ACTIVE'`, [ownerId, userId])).rowCount ?? 0) > 0;
+    return (
+      ((
+        await db.query(`SELECT 1 FROM studios WHERE id = $1 AND owner_user_id = $2 AND owner_status = 'ACTIVE'`, [
+          ownerId,
+          userId,
+        ])
+      ).rowCount ?? 0) > 0
+    );
   }
 
   /** Serialises reservations of one user so the in-flight count cannot be raced past the cap. */
@@ -70,7 +107,10 @@ export class MediaRepository {
   }
 
   static async dropExpiredReservations(tx: Queryable, userId: string, now: Date): Promise<void> {
-    await tx.query(`DELETE FROM media WHERE owner_user_id = $1 AND status = 'AWAITING_UPLOAD' AND upload_expires_at <= $2`, [userId, now]);
+    await tx.query(
+      `DELETE FROM media WHERE owner_user_id = $1 AND status = 'AWAITING_UPLOAD' AND upload_expires_at <= $2`,
+      [userId, now],
+    );
   }
 
   static async inFlight(tx: Queryable, userId: string): Promise<{ count: number; oldestExpiry: Date | null }> {
@@ -83,14 +123,36 @@ export class MediaRepository {
 
   static async insertReservation(
     tx: Queryable,
-    row: { id: string; ownerUserId: string; ownerType: MediaOwnerType; ownerId: string; contentType: string; sizeBytes: number; incomingKey: string; crop: unknown; alt: string | null; expiresAt: Date },
+    row: {
+      id: string;
+      ownerUserId: string;
+      ownerType: MediaOwnerType;
+      ownerId: string;
+      contentType: string;
+      sizeBytes: number;
+      incomingKey: string;
+      crop: unknown;
+      alt: string | null;
+      expiresAt: Date;
+    },
   ): Promise<MediaRow> {
     const result = await tx.query(
       `INSERT INTO media (id, owner_user_id, owner_type, owner_id, status, declared_content_type, declared_size_bytes, incoming_key, crop, alt_text, upload_expires_at, sort_order)
        VALUES ($1, $2, $3, $4, 'AWAITING_UPLOAD', $5, $6, $7, $8, $9, $10,
                (SELECT coalesce(max(sort_order), -1) + 1 FROM media WHERE owner_type = $3 AND owner_id = $4))
        RETURNING ${COLUMNS}`,
-      [row.id, row.ownerUserId, row.ownerType, row.ownerId, row.contentType, row.sizeBytes, row.incomingKey, row.crop === null ? null : JSON.stringify(row.crop), row.alt, row.expiresAt],
+      [
+        row.id,
+        row.ownerUserId,
+        row.ownerType,
+        row.ownerId,
+        row.contentType,
+        row.sizeBytes,
+        row.incomingKey,
+        row.crop === null ? null : JSON.stringify(row.crop),
+        row.alt,
+        row.expiresAt,
+      ],
     );
     return parseRows(mediaRow, result.rows)[0]!;
   }
@@ -99,7 +161,10 @@ export class MediaRepository {
 
   /** Deleted items (tombstones) look like unknown ones to their former owner. */
   async findOwned(id: string, userId: string, tx: Queryable = this.db, forUpdate = false): Promise<MediaRow | null> {
-    const result = await tx.query(`SELECT ${COLUMNS} FROM media WHERE id = $1 AND owner_user_id = $2 AND status <> 'DELETED'${forUpdate ? ' FOR UPDATE' : ''}`, [id, userId]);
+    const result = await tx.query(
+      `SELECT ${COLUMNS} FROM media WHERE id = $1 AND owner_user_id = $2 AND status <> 'DELETED'${forUpdate ? ' FOR UPDATE' : ''}`,
+      [id, userId],
+    );
     return parseRows(mediaRow, result.rows)[0] ?? null;
   }
 
@@ -127,12 +192,18 @@ export class MediaRepository {
 
   /** Every live item of an account, locked (account deletion). */
   async lockLiveOfUser(tx: Queryable, userId: string): Promise<MediaRow[]> {
-    const result = await tx.query(`SELECT ${COLUMNS} FROM media WHERE owner_user_id = $1 AND status <> 'DELETED' ORDER BY id FOR UPDATE`, [userId]);
+    const result = await tx.query(
+      `SELECT ${COLUMNS} FROM media WHERE owner_user_id = $1 AND status <> 'DELETED' ORDER BY id FOR UPDATE`,
+      [userId],
+    );
     return parseRows(mediaRow, result.rows);
   }
 
   async setPublicVariants(tx: Queryable, id: string, variants: readonly StoredVariant[]): Promise<void> {
-    await tx.query('UPDATE media SET public_variants = $2, updated_at = now() WHERE id = $1', [id, JSON.stringify(variants)]);
+    await tx.query('UPDATE media SET public_variants = $2, updated_at = now() WHERE id = $1', [
+      id,
+      JSON.stringify(variants),
+    ]);
   }
 
   /** AWAITING_UPLOAD → PROCESSING, only once (a concurrent second complete finds no row to move). */
@@ -146,7 +217,10 @@ export class MediaRepository {
   }
 
   async listByOwner(ownerType: MediaOwnerType, ownerId: string, tx: Queryable = this.db): Promise<MediaRow[]> {
-    const result = await tx.query(`SELECT ${COLUMNS} FROM media WHERE owner_type = $1 AND owner_id = $2 AND status <> 'DELETED' ORDER BY sort_order, id`, [ownerType, ownerId]);
+    const result = await tx.query(
+      `SELECT ${COLUMNS} FROM media WHERE owner_type = $1 AND owner_id = $2 AND status <> 'DELETED' ORDER BY sort_order, id`,
+      [ownerType, ownerId],
+    );
     return parseRows(mediaRow, result.rows);
   }
 
@@ -164,7 +238,12 @@ export class MediaRepository {
     return parseRows(mediaRow, result.rows);
   }
 
-  async setOrder(tx: Queryable, ownerType: MediaOwnerType, ownerId: string, orderedIds: readonly string[]): Promise<void> {
+  async setOrder(
+    tx: Queryable,
+    ownerType: MediaOwnerType,
+    ownerId: string,
+    orderedIds: readonly string[],
+  ): Promise<void> {
     await tx.query(
       `UPDATE media m SET sort_order = o.ord - 1, updated_at = now()
          FROM unnest($3::text[]) WITH ORDINALITY AS o(id, ord)
@@ -174,20 +253,41 @@ export class MediaRepository {
   }
 
   async setCover(tx: Queryable, row: MediaRow): Promise<void> {
-    await tx.query('UPDATE media SET is_cover = false WHERE owner_type = $1 AND owner_id = $2 AND is_cover', [row.owner_type, row.owner_id]);
+    await tx.query('UPDATE media SET is_cover = false WHERE owner_type = $1 AND owner_id = $2 AND is_cover', [
+      row.owner_type,
+      row.owner_id,
+    ]);
     await tx.query('UPDATE media SET is_cover = true, updated_at = now() WHERE id = $1', [row.id]);
   }
 
   async saveProcessed(
     tx: Queryable,
-    input: { id: string; status: 'READY' | 'FLAGGED' | 'FAILED'; originalKey: string | null; width: number | null; height: number | null; band: number | null; labels: readonly string[]; variants: readonly StoredVariant[] },
+    input: {
+      id: string;
+      status: 'READY' | 'FLAGGED' | 'FAILED';
+      originalKey: string | null;
+      width: number | null;
+      height: number | null;
+      band: number | null;
+      labels: readonly string[];
+      variants: readonly StoredVariant[];
+    },
   ): Promise<boolean> {
     // Only from PROCESSING: an item deleted while the worker ran stays deleted (false tells the worker to clean up).
     const result = await tx.query(
       `UPDATE media SET status = $2, original_key = $3, width = $4, height = $5, nsfw_band = $6, moderation_labels = $7, variants = $8,
               processed_at = now(), updated_at = now()
         WHERE id = $1 AND status = 'PROCESSING'`,
-      [input.id, input.status, input.originalKey, input.width, input.height, input.band, JSON.stringify(input.labels), JSON.stringify(input.variants)],
+      [
+        input.id,
+        input.status,
+        input.originalKey,
+        input.width,
+        input.height,
+        input.band,
+        JSON.stringify(input.labels),
+        JSON.stringify(input.variants),
+      ],
     );
     return (result.rowCount ?? 0) > 0;
   }
@@ -209,7 +309,10 @@ export class MediaRepository {
   }
 
   async openTakedownCase(tx: Queryable, mediaId: string, band: number): Promise<void> {
-    await tx.query(`INSERT INTO moderation_cases (media_id, nsfw_band, labels, status) VALUES ($1, $2, '[]'::jsonb, 'APPROVED') ON CONFLICT (media_id) DO NOTHING`, [mediaId, band]);
+    await tx.query(
+      `INSERT INTO moderation_cases (media_id, nsfw_band, labels, status) VALUES ($1, $2, '[]'::jsonb, 'APPROVED') ON CONFLICT (media_id) DO NOTHING`,
+      [mediaId, band],
+    );
   }
 
   async pendingCases(limit = 100): Promise<ModerationCaseRow[]> {
@@ -226,7 +329,14 @@ export class MediaRepository {
    * Decides a case that is in one of `from` (PENDING; REJECT also re-moderates an APPROVED one);
    * false when there is none (unknown id, or a decision that may not be revisited).
    */
-  async decideCase(tx: Queryable, mediaId: string, status: 'APPROVED' | 'REJECTED', adminId: string, reason: string | null, from: readonly ('PENDING' | 'APPROVED')[]): Promise<boolean> {
+  async decideCase(
+    tx: Queryable,
+    mediaId: string,
+    status: 'APPROVED' | 'REJECTED',
+    adminId: string,
+    reason: string | null,
+    from: readonly ('PENDING' | 'APPROVED')[],
+  ): Promise<boolean> {
     const result = await tx.query(
       `UPDATE moderation_cases SET status = $2, decided_by = $3, reason = $4, decided_at = now() WHERE media_id = $1 AND status = ANY($5)`,
       [mediaId, status, adminId, reason, from],

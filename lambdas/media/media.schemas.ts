@@ -29,7 +29,11 @@ export const reorderArgs = z.object({
 export type ReorderInput = z.infer<typeof reorderArgs>['input'];
 
 export const decideModerationArgs = z.object({
-  input: z.object({ mediaId: idSchema('media'), decision: z.enum(['APPROVE', 'REJECT']), reason: z.string().trim().max(500).nullish() }),
+  input: z.object({
+    mediaId: idSchema('media'),
+    decision: z.enum(['APPROVE', 'REJECT']),
+    reason: z.string().trim().max(500).nullish(),
+  }),
 });
 export type DecideModerationInput = z.infer<typeof decideModerationArgs>['input'];
 

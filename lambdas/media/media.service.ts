@@ -8,7 +8,13 @@ import { appendAudit } from '../core/db/audit-log.ts';
 import type { Database } from '../core/db/database.ts';
 import { guardNotErased } from '../core/db/erased-users.ts';
 import { enqueueEvent } from '../core/db/outbox.ts';
-import { ForbiddenError, NotFoundError, PayloadTooLargeError, RateLimitedError, ValidationError } from '../core/errors.ts';
+import {
+  ForbiddenError,
+  NotFoundError,
+  PayloadTooLargeError,
+  RateLimitedError,
+  ValidationError,
+} from '../core/errors.ts';
 import { requireRole, requireUser, type Caller } from '../core/identity.ts';
 import { requireRecentStepUp, STEP_UP_MAX_AGE_SECONDS } from '../core/step-up.ts';
 import { newId } from '../core/ids.ts';
@@ -25,7 +31,13 @@ import {
   type AllowedImageType,
 } from './media-policy.ts';
 import { tombstone } from './media-lifecycle.service.ts';
-import { MEDIA_PUBLISHABLE, MEDIA_WITHDRAWN, objectKeysOf, withdrawalPayload, type ObjectKeys } from './media-publication.ts';
+import {
+  MEDIA_PUBLISHABLE,
+  MEDIA_WITHDRAWN,
+  objectKeysOf,
+  withdrawalPayload,
+  type ObjectKeys,
+} from './media-publication.ts';
 import { UnsupportedMediaTypeError, UploadIncompleteError } from './media.errors.ts';
 import { toOwnerMediaView, type OwnerMediaView } from './media.mapper.ts';
 import { MediaRepository, type MediaRow } from './media.repository.ts';
@@ -59,11 +71,15 @@ export class MediaService {
   async requestUpload(caller: Caller, input: RequestUploadInput) {
     const user = requireUser(caller);
     if (!(ALLOWED_IMAGE_TYPES as readonly string[]).includes(input.contentType)) {
-      throw new UnsupportedMediaTypeError(`Only ${ALLOWED_IMAGE_TYPES.join(', ')} are accepted`, { allowed: [...ALLOWED_IMAGE_TYPES] });
+      throw new UnsupportedMediaTypeError(`Only ${ALLOWED_IMAGE_TYPES.join(', ')} are accepted`, {
+        allowed: [...ALLOWED_IMAGE_TYPES],
+      });
     }
-    if (input.sizeBytes > MAX_UPLOAD_BYTES) throw new PayloadTooLargeError('Uploads are limited to 50 MB', { maxBytes: MAX_UPLOAD_BYTES });
+    if (input.sizeBytes > MAX_UPLOAD_BYTES)
+      throw new PayloadTooLargeError('Uploads are limited to 50 MB', { maxBytes: MAX_UPLOAD_BYTES });
     const contentType = input.contentType as AllowedImageType;
-    if (!(await MediaRepository.ownsTarget(this.db, user.userId, input.ownerType, input.ownerId))) throw new NotFoundError('Not found');
+    if (!(await MediaRepository.ownsTarget(this.db, user.userId, input.ownerType, input.ownerId)))
+      throw new NotFoundError('Not found');
 
     const id = newId('media');
     const key = incomingKey(user.userId, id);
@@ -75,8 +91,13 @@ export class MediaService {
       await MediaRepository.dropExpiredReservations(tx, user.userId, now);
       const inFlight = await MediaRepository.inFlight(tx, user.userId);
       if (inFlight.count >= MAX_CONCURRENT_UPLOADS) {
-        const retryAfter = inFlight.oldestExpiry ? Math.max(1, Math.ceil((inFlight.oldestExpiry.getTime() - now.getTime()) / 1000)) : UPLOAD_URL_TTL_SECONDS;
-        throw new RateLimitedError(`At most ${MAX_CONCURRENT_UPLOADS} uploads may be in flight; complete or wait for one`, retryAfter);
+        const retryAfter = inFlight.oldestExpiry
+          ? Math.max(1, Math.ceil((inFlight.oldestExpiry.getTime() - now.getTime()) / 1000))
+          : UPLOAD_URL_TTL_SECONDS;
+        throw new RateLimitedError(
+          `At most ${MAX_CONCURRENT_UPLOADS} uploads may be in flight; complete or wait for one`,
+          retryAfter,
+        );
       }
       return MediaRepository.insertReservation(tx, {
         id,
@@ -92,10 +113,21 @@ export class MediaService {
       });
     });
     const policy = uploadPolicy({ key, contentType });
-    const post = await this.store.presignPost({ bucket: this.buckets.originals, key, conditions: policy.conditions, fields: policy.fields, expiresSeconds: UPLOAD_URL_TTL_SECONDS });
+    const post = await this.store.presignPost({
+      bucket: this.buckets.originals,
+      key,
+      conditions: policy.conditions,
+      fields: policy.fields,
+      expiresSeconds: UPLOAD_URL_TTL_SECONDS,
+    });
     return {
       media: this.view(row),
-      upload: { url: post.url, fields: post.fields, expiresAt: row.upload_expires_at.toISOString(), maxBytes: MAX_UPLOAD_BYTES },
+      upload: {
+        url: post.url,
+        fields: post.fields,
+        expiresAt: row.upload_expires_at.toISOString(),
+        maxBytes: MAX_UPLOAD_BYTES,
+      },
     };
   }
 
@@ -123,15 +155,26 @@ export class MediaService {
       await discard();
       throw new PayloadTooLargeError('Uploads are limited to 50 MB', { maxBytes: MAX_UPLOAD_BYTES });
     }
-    const sniffed = await sniffImageType(await this.store.readPrefix(this.buckets.originals, row.incoming_key, SNIFF_BYTES));
+    const sniffed = await sniffImageType(
+      await this.store.readPrefix(this.buckets.originals, row.incoming_key, SNIFF_BYTES),
+    );
     if (sniffed === null || sniffed !== row.declared_content_type) {
       await discard();
-      throw new UnsupportedMediaTypeError('The file content does not match its declared type', { declared: row.declared_content_type, allowed: [...ALLOWED_IMAGE_TYPES] });
+      throw new UnsupportedMediaTypeError('The file content does not match its declared type', {
+        declared: row.declared_content_type,
+        allowed: [...ALLOWED_IMAGE_TYPES],
+      });
     }
     const updated = await this.db.transaction(async (tx) => {
       await guardNotErased(tx, user.userId);
       const moved = await this.repository.markProcessing(tx, row.id, sniffed, head.sizeBytes);
-      if (moved) await enqueueEvent(tx, { type: MEDIA_UPLOADED, aggregateType: 'media', aggregateId: row.id, payload: { mediaId: row.id } });
+      if (moved)
+        await enqueueEvent(tx, {
+          type: MEDIA_UPLOADED,
+          aggregateType: 'media',
+          aggregateId: row.id,
+          payload: { mediaId: row.id },
+        });
       return moved;
     });
     return this.view(updated ?? (await this.repository.findById(row.id))!);
@@ -146,8 +189,10 @@ export class MediaService {
 
   async reorder(caller: Caller, input: ReorderInput): Promise<OwnerMediaView[]> {
     const user = requireUser(caller);
-    if (!(await MediaRepository.ownsTarget(this.db, user.userId, input.ownerType, input.ownerId))) throw new NotFoundError('Not found');
-    if (new Set(input.mediaIds).size !== input.mediaIds.length) throw new ValidationError('mediaIds contains duplicates');
+    if (!(await MediaRepository.ownsTarget(this.db, user.userId, input.ownerType, input.ownerId)))
+      throw new NotFoundError('Not found');
+    if (new Set(input.mediaIds).size !== input.mediaIds.length)
+      throw new ValidationError('mediaIds contains duplicates');
     return this.db.transaction(async (tx) => {
       await guardNotErased(tx, user.userId);
       const current = await this.repository.listByOwner(input.ownerType, input.ownerId, tx);
@@ -158,7 +203,12 @@ export class MediaService {
       const named = new Set<string>(input.mediaIds);
       const rest = current.filter((row) => !named.has(row.id)).map((row) => row.id);
       await this.repository.setOrder(tx, input.ownerType, input.ownerId, [...input.mediaIds, ...rest]);
-      await enqueueEvent(tx, { type: 'media.reordered', aggregateType: input.ownerType.toLowerCase(), aggregateId: input.ownerId, payload: { ownerType: input.ownerType, ownerId: input.ownerId } });
+      await enqueueEvent(tx, {
+        type: 'media.reordered',
+        aggregateType: input.ownerType.toLowerCase(),
+        aggregateId: input.ownerId,
+        payload: { ownerType: input.ownerType, ownerId: input.ownerId },
+      });
       return (await this.repository.listByOwner(input.ownerType, input.ownerId, tx)).map((row) => this.view(row));
     });
   }
@@ -170,9 +220,15 @@ export class MediaService {
       const row = await this.repository.findOwned(mediaId, user.userId, tx);
       if (!row || row.owner_type === 'VERIFICATION') throw new NotFoundError('Not found');
       // A cover is public: only a moderated, SFW item qualifies.
-      if (row.status !== 'READY' || row.nsfw_band !== 0) throw new ValidationError('Only moderated, safe images can be the cover');
+      if (row.status !== 'READY' || row.nsfw_band !== 0)
+        throw new ValidationError('Only moderated, safe images can be the cover');
       await this.repository.setCover(tx, row);
-      await enqueueEvent(tx, { type: 'media.cover_changed', aggregateType: row.owner_type.toLowerCase(), aggregateId: row.owner_id, payload: { ownerType: row.owner_type, ownerId: row.owner_id, mediaId } });
+      await enqueueEvent(tx, {
+        type: 'media.cover_changed',
+        aggregateType: row.owner_type.toLowerCase(),
+        aggregateId: row.owner_id,
+        payload: { ownerType: row.owner_type, ownerId: row.owner_id, mediaId },
+      });
       return this.view((await this.repository.findById(row.id, tx))!);
     });
   }
@@ -195,13 +251,24 @@ export class MediaService {
 
   /** The fast path of a withdrawal (the committed media.withdrawn event is the guaranteed one). */
   private async removeNow(keys: ObjectKeys): Promise<void> {
-    await Promise.allSettled([...keys.public.map((key) => this.store.delete(this.buckets.public, key)), ...keys.originals.map((key) => this.store.delete(this.buckets.originals, key))]);
+    await Promise.allSettled([
+      ...keys.public.map((key) => this.store.delete(this.buckets.public, key)),
+      ...keys.originals.map((key) => this.store.delete(this.buckets.originals, key)),
+    ]);
   }
 
   async moderationQueue(caller: Caller) {
     requireRole(caller, 'admin', 'trust');
     const cases = await this.repository.pendingCases();
-    return cases.map((item) => ({ mediaId: item.media_id, ownerType: item.owner_type, ownerId: item.owner_id, nsfwBand: item.nsfw_band, labels: item.labels, status: item.status, createdAt: item.created_at.toISOString() }));
+    return cases.map((item) => ({
+      mediaId: item.media_id,
+      ownerType: item.owner_type,
+      ownerId: item.owner_id,
+      nsfwBand: item.nsfw_band,
+      labels: item.labels,
+      status: item.status,
+      createdAt: item.created_at.toISOString(),
+    }));
   }
 
   /**
@@ -217,7 +284,8 @@ export class MediaService {
     const approve = input.decision === 'APPROVE';
     const { updated, withdrawn } = await this.db.transaction(async (tx) => {
       const row = await this.repository.findById(input.mediaId, tx, true);
-      const decidable = row && (approve ? row.status === 'FLAGGED' : row.status === 'FLAGGED' || row.status === 'READY');
+      const decidable =
+        row && (approve ? row.status === 'FLAGGED' : row.status === 'FLAGGED' || row.status === 'READY');
       if (!row || !decidable) throw new NotFoundError('No pending moderation case for this media');
       if (row.owner_user_id === admin.userId) throw new ForbiddenError('You cannot moderate your own media');
       // A READY item approved automatically (band 0) has no case: a takedown opens one (as APPROVED,
@@ -228,17 +296,61 @@ export class MediaService {
         openedCase = true;
       }
       const from = approve ? (['PENDING'] as const) : (['PENDING', 'APPROVED'] as const);
-      if (!(await this.repository.decideCase(tx, row.id, approve ? 'APPROVED' : 'REJECTED', admin.userId, input.reason ?? null, from))) throw new NotFoundError('No pending moderation case for this media');
+      if (
+        !(await this.repository.decideCase(
+          tx,
+          row.id,
+          approve ? 'APPROVED' : 'REJECTED',
+          admin.userId,
+          input.reason ?? null,
+          from,
+        ))
+      )
+        throw new NotFoundError('No pending moderation case for this media');
       await this.repository.setDecision(tx, row.id, approve ? 'READY' : 'REJECTED', approve ? 0 : null);
-      await appendAudit(tx, { actor: admin.userId, action: `media.moderation.${approve ? 'approved' : 'rejected'}`, subject: `media:${row.id}`, details: { band: row.nsfw_band, reason: input.reason ?? null, previousStatus: row.status, caseOpened: openedCase } }, this.clock.now());
-      await enqueueEvent(tx, { type: MEDIA_PROCESSED, aggregateType: row.owner_type.toLowerCase(), aggregateId: row.owner_id, payload: { mediaId: row.id, ownerType: row.owner_type, ownerId: row.owner_id, status: approve ? 'READY' : 'REJECTED' } });
+      await appendAudit(
+        tx,
+        {
+          actor: admin.userId,
+          action: `media.moderation.${approve ? 'approved' : 'rejected'}`,
+          subject: `media:${row.id}`,
+          details: {
+            band: row.nsfw_band,
+            reason: input.reason ?? null,
+            previousStatus: row.status,
+            caseOpened: openedCase,
+          },
+        },
+        this.clock.now(),
+      );
+      await enqueueEvent(tx, {
+        type: MEDIA_PROCESSED,
+        aggregateType: row.owner_type.toLowerCase(),
+        aggregateId: row.owner_id,
+        payload: {
+          mediaId: row.id,
+          ownerType: row.owner_type,
+          ownerId: row.owner_id,
+          status: approve ? 'READY' : 'REJECTED',
+        },
+      });
       let keys: ObjectKeys | null = null;
       if (approve) {
-        await enqueueEvent(tx, { type: MEDIA_PUBLISHABLE, aggregateType: 'media', aggregateId: row.id, payload: { mediaId: row.id } });
+        await enqueueEvent(tx, {
+          type: MEDIA_PUBLISHABLE,
+          aggregateType: 'media',
+          aggregateId: row.id,
+          payload: { mediaId: row.id },
+        });
       } else {
         // The original stays (evidence for appeals); every variant, public or private, goes.
         keys = { originals: row.variants.map((variant) => variant.key), public: objectKeysOf(row).public };
-        await enqueueEvent(tx, { type: MEDIA_WITHDRAWN, aggregateType: 'media', aggregateId: row.id, payload: withdrawalPayload(row, keys) });
+        await enqueueEvent(tx, {
+          type: MEDIA_WITHDRAWN,
+          aggregateType: 'media',
+          aggregateId: row.id,
+          payload: withdrawalPayload(row, keys),
+        });
       }
       return { updated: (await this.repository.findById(row.id, tx))!, withdrawn: keys };
     });

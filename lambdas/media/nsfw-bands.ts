@@ -14,13 +14,25 @@ export function bandFromNsfwjs(predictions: readonly { className: string; probab
 }
 
 /** Rekognition DetectModerationLabels (taxonomy v7) top-level categories that mean explicit content. */
-const EXPLICIT_CATEGORIES = new Set(['Explicit Nudity', 'Explicit', 'Explicit Sexual Activity', 'Sex Toys', 'Exposed Male Genitalia', 'Exposed Female Genitalia', 'Exposed Buttocks or Anus', 'Exposed Female Nipple']);
+const EXPLICIT_CATEGORIES = new Set([
+  'Explicit Nudity',
+  'Explicit',
+  'Explicit Sexual Activity',
+  'Sex Toys',
+  'Exposed Male Genitalia',
+  'Exposed Female Genitalia',
+  'Exposed Buttocks or Anus',
+  'Exposed Female Nipple',
+]);
 
 /**
  * Any moderation label at or above `minConfidence` needs review (band 1: suggestive, violence,
  * drugs, hate symbols …); explicit nudity or sexual content is band 2.
  */
-export function bandFromRekognition(labels: readonly { Name?: string; ParentName?: string; Confidence?: number }[], minConfidence = 60): NsfwBand {
+export function bandFromRekognition(
+  labels: readonly { Name?: string; ParentName?: string; Confidence?: number }[],
+  minConfidence = 60,
+): NsfwBand {
   let band: NsfwBand = 0;
   for (const label of labels) {
     if ((label.Confidence ?? 0) < minConfidence) continue;

@@ -22,10 +22,16 @@ export type FlagRow = z.infer<typeof flagRow>;
 
 export class CityRepository {
   /** Upserts one flag; returns null when the city does not exist. */
-  static async upsertFlag(tx: Queryable, input: { city: string; key: string; enabled: boolean; description?: string | null | undefined }): Promise<{ row: FlagRow; previous: boolean | null } | null> {
+  static async upsertFlag(
+    tx: Queryable,
+    input: { city: string; key: string; enabled: boolean; description?: string | null | undefined },
+  ): Promise<{ row: FlagRow; previous: boolean | null } | null> {
     const city = await tx.query('SELECT 1 FROM cities WHERE code = $1', [input.city]);
     if (city.rowCount === 0) return null;
-    const previous = await tx.query<{ enabled: boolean }>('SELECT enabled FROM feature_flags WHERE city_code = $1 AND flag_key = $2 FOR UPDATE', [input.city, input.key]);
+    const previous = await tx.query<{ enabled: boolean }>(
+      'SELECT enabled FROM feature_flags WHERE city_code = $1 AND flag_key = $2 FOR UPDATE',
+      [input.city, input.key],
+    );
     const result = await tx.query(
       `INSERT INTO feature_flags (city_code, flag_key, enabled, description, updated_at)
        VALUES ($1, $2, $3, $4, now())
@@ -42,7 +48,9 @@ export class CityRepository {
   constructor(private readonly db: Queryable) {}
 
   async listCities(): Promise<CityRow[]> {
-    const result = await this.db.query('SELECT code, name, country_code, timezone, status, launched_at FROM cities ORDER BY name, code');
+    const result = await this.db.query(
+      'SELECT code, name, country_code, timezone, status, launched_at FROM cities ORDER BY name, code',
+    );
     return parseRows(cityRow, result.rows);
   }
 
@@ -57,6 +65,9 @@ export class CityRepository {
       [cityCode],
     );
     if (!result.rows[0]?.city_exists) return null;
-    return parseRows(flagRow, result.rows.filter((row) => row.flag_key !== null));
+    return parseRows(
+      flagRow,
+      result.rows.filter((row) => row.flag_key !== null),
+    );
   }
 }

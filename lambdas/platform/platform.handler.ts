@@ -22,7 +22,9 @@ export const handler = createDomainHandler({
     {
       'Query.cities': field(noArgs, async () => (await platformService()).listCities()),
       'Query.featureFlags': field(featureFlagsArgs, async ({ city }) => (await platformService()).featureFlags(city)),
-      'Mutation.setFeatureFlag': field(setFeatureFlagArgs, async ({ input }, ctx) => (await platformService()).setFeatureFlag(ctx.caller, input)),
+      'Mutation.setFeatureFlag': field(setFeatureFlagArgs, async ({ input }, ctx) =>
+        (await platformService()).setFeatureFlag(ctx.caller, input),
+      ),
     },
     logger,
   ),

@@ -6,9 +6,28 @@ import type { UserCaller } from '../core/identity.ts';
 import type { CityRepository, CityRow, FlagRow } from './city.repository.ts';
 import { PlatformService } from './platform.service.ts';
 
-const nyc: CityRow = { code: 'us-nyc', name: 'New York', country_code: 'US', timezone: 'America/New_York', status: 'LIVE', launched_at: new Date('2025-06-01T00:00:00Z') };
-const sf: CityRow = { code: 'us-sfo', name: 'San Francisco', country_code: 'US', timezone: 'America/Los_Angeles', status: 'PLANNED', launched_at: null };
-const flag: FlagRow = { flag_key: 'booking.instant', enabled: true, description: 'Instant booking', updated_at: new Date('2026-01-01T00:00:00Z') };
+const nyc: CityRow = {
+  code: 'us-nyc',
+  name: 'New York',
+  country_code: 'US',
+  timezone: 'America/New_York',
+  status: 'LIVE',
+  launched_at: new Date('2025-06-01T00:00:00Z'),
+};
+const sf: CityRow = {
+  code: 'us-sfo',
+  name: 'San Francisco',
+  country_code: 'US',
+  timezone: 'America/Los_Angeles',
+  status: 'PLANNED',
+  launched_at: null,
+};
+const flag: FlagRow = {
+  flag_key: 'booking.instant',
+  enabled: true,
+  description: 'Instant booking',
+  updated_at: new Date('2026-01-01T00:00:00Z'),
+};
 
 function setup(ttlMs = 5_000) {
   const repository = {
@@ -26,8 +45,22 @@ describe('PlatformService.listCities', () => {
   it('maps rows to views', async () => {
     const { service } = setup();
     expect(await service.listCities()).toEqual([
-      { code: 'us-nyc', name: 'New York', countryCode: 'US', timezone: 'America/New_York', status: 'LIVE', launchedAt: '2025-06-01T00:00:00.000Z' },
-      { code: 'us-sfo', name: 'San Francisco', countryCode: 'US', timezone: 'America/Los_Angeles', status: 'PLANNED', launchedAt: null },
+      {
+        code: 'us-nyc',
+        name: 'New York',
+        countryCode: 'US',
+        timezone: 'America/New_York',
+        status: 'LIVE',
+        launchedAt: '2025-06-01T00:00:00.000Z',
+      },
+      {
+        code: 'us-sfo',
+        name: 'San Francisco',
+        countryCode: 'US',
+        timezone: 'America/Los_Angeles',
+        status: 'PLANNED',
+        launchedAt: null,
+      },
     ]);
   });
 
@@ -61,7 +94,9 @@ describe('PlatformService.listCities', () => {
 describe('PlatformService.featureFlags', () => {
   it('returns the flags of a city as views', async () => {
     const { service } = setup();
-    expect(await service.featureFlags('us-nyc')).toEqual([{ key: 'booking.instant', enabled: true, description: 'Instant booking', updatedAt: '2026-01-01T00:00:00.000Z' }]);
+    expect(await service.featureFlags('us-nyc')).toEqual([
+      { key: 'booking.instant', enabled: true, description: 'Instant booking', updatedAt: '2026-01-01T00:00:00.000Z' },
+    ]);
   });
 
   it('answers NOT_FOUND for an unknown city', async () => {
@@ -129,7 +164,9 @@ describe('PlatformService.setFeatureFlag', () => {
     ['with a second factor 11 minutes old', now - 11 * 60],
   ])('refuses an admin %s with StepUpRequiredError and writes nothing', async (_label, stepUpAt) => {
     const { service, db } = setup();
-    await expect(service.setFeatureFlag({ ...user(['admin']), stepUpAt }, input)).rejects.toBeInstanceOf(StepUpRequiredError);
+    await expect(service.setFeatureFlag({ ...user(['admin']), stepUpAt }, input)).rejects.toBeInstanceOf(
+      StepUpRequiredError,
+    );
     expect(db.transaction).not.toHaveBeenCalled();
   });
 });

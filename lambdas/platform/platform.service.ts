@@ -29,11 +29,23 @@ export interface FeatureFlagView {
 }
 
 export function toCityView(row: CityRow): CityView {
-  return { code: row.code, name: row.name, countryCode: row.country_code, timezone: row.timezone, status: row.status, launchedAt: row.launched_at?.toISOString() ?? null };
+  return {
+    code: row.code,
+    name: row.name,
+    countryCode: row.country_code,
+    timezone: row.timezone,
+    status: row.status,
+    launchedAt: row.launched_at?.toISOString() ?? null,
+  };
 }
 
 export function toFlagView(row: FlagRow): FeatureFlagView {
-  return { key: row.flag_key, enabled: row.enabled, description: row.description, updatedAt: row.updated_at.toISOString() };
+  return {
+    key: row.flag_key,
+    enabled: row.enabled,
+    description: row.description,
+    updatedAt: row.updated_at.toISOString(),
+  };
 }
 
 interface Cached<T> {
@@ -89,8 +101,17 @@ export class PlatformService {
       const changed = await CityRepository.upsertFlag(tx, input);
       if (!changed) throw new NotFoundError(`City ${input.city} not found`);
       const details = { city: input.city, key: input.key, enabled: input.enabled, previous: changed.previous };
-      await appendAudit(tx, { actor: admin.userId, action: 'platform.feature_flag.changed', subject: `city:${input.city}`, details }, this.clock.now());
-      await enqueueEvent(tx, { type: 'feature_flag.changed', aggregateType: 'city', aggregateId: input.city, payload: details });
+      await appendAudit(
+        tx,
+        { actor: admin.userId, action: 'platform.feature_flag.changed', subject: `city:${input.city}`, details },
+        this.clock.now(),
+      );
+      await enqueueEvent(tx, {
+        type: 'feature_flag.changed',
+        aggregateType: 'city',
+        aggregateId: input.city,
+        payload: details,
+      });
       return toFlagView(changed.row);
     });
     this.flags.delete(input.city);

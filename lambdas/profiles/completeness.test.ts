@@ -1,13 +1,48 @@
 import { describe, expect, it } from 'vitest';
-import { INSTANT_BOOK_THRESHOLD, PUBLISH_THRESHOLD, profileCompleteness, studioCompleteness, type ProfileFacts, type StudioFacts } from './completeness.ts';
+import {
+  INSTANT_BOOK_THRESHOLD,
+  PUBLISH_THRESHOLD,
+  profileCompleteness,
+  studioCompleteness,
+  type ProfileFacts,
+  type StudioFacts,
+} from './completeness.ts';
 
 const emptyProfile: ProfileFacts = {
-  displayName: null, headline: null, bio: null, city: null, tags: [], languages: [], priceMinCents: null, priceMaxCents: null, packages: [],
-  cancellationPolicy: null, reschedulePolicy: null, availability: null, safeMediaCount: 0, hasCover: false, verification: 'UNVERIFIED', published: false,
+  displayName: null,
+  headline: null,
+  bio: null,
+  city: null,
+  tags: [],
+  languages: [],
+  priceMinCents: null,
+  priceMaxCents: null,
+  packages: [],
+  cancellationPolicy: null,
+  reschedulePolicy: null,
+  availability: null,
+  safeMediaCount: 0,
+  hasCover: false,
+  verification: 'UNVERIFIED',
+  published: false,
 };
 const fullProfile: ProfileFacts = {
-  displayName: 'Ada', headline: 'Model', bio: 'x'.repeat(80), city: 'us-nyc', tags: ['a', 'b', 'c'], languages: ['English'], priceMinCents: 1, priceMaxCents: 2,
-  packages: [{}], cancellationPolicy: 'c', reschedulePolicy: 'r', availability: { mon: ['09:00-17:00'] }, safeMediaCount: 3, hasCover: true, verification: 'VERIFIED', published: true,
+  displayName: 'Ada',
+  headline: 'Model',
+  bio: 'x'.repeat(80),
+  city: 'us-nyc',
+  tags: ['a', 'b', 'c'],
+  languages: ['English'],
+  priceMinCents: 1,
+  priceMaxCents: 2,
+  packages: [{}],
+  cancellationPolicy: 'c',
+  reschedulePolicy: 'r',
+  availability: { mon: ['09:00-17:00'] },
+  safeMediaCount: 3,
+  hasCover: true,
+  verification: 'VERIFIED',
+  published: true,
 };
 
 describe('profile completeness', () => {
@@ -16,13 +51,23 @@ describe('profile completeness', () => {
     expect(empty.items.reduce((sum, item) => sum + item.weight, 0)).toBe(100);
     expect(empty.score).toBe(0);
     expect(empty.canPublish).toBe(false);
-    expect(profileCompleteness(fullProfile)).toMatchObject({ score: 100, canPublish: true, instantBookEligible: true, instantBookBlockers: [] });
+    expect(profileCompleteness(fullProfile)).toMatchObject({
+      score: 100,
+      canPublish: true,
+      instantBookEligible: true,
+      instantBookBlockers: [],
+    });
   });
 
   it('explains each missing item with what it would add', () => {
     const partial = profileCompleteness({ ...fullProfile, safeMediaCount: 1, bio: 'short' });
     const portfolio = partial.items.find((item) => item.key === 'portfolio')!;
-    expect(portfolio).toMatchObject({ weight: 20, earned: 6, done: false, hint: 'Upload at least 3 portfolio images (+14)' });
+    expect(portfolio).toMatchObject({
+      weight: 20,
+      earned: 6,
+      done: false,
+      hint: 'Upload at least 3 portfolio images (+14)',
+    });
     expect(partial.items.find((item) => item.key === 'bio')!.hint).toBe('Write a bio of at least 80 characters (+10)');
     expect(partial.items.find((item) => item.key === 'headline')!.hint).toBeNull();
   });
@@ -44,14 +89,30 @@ describe('profile completeness', () => {
 describe('studio completeness', () => {
   it('has weights summing to 100 and needs verification for Instant Book', () => {
     const full: StudioFacts = {
-      name: 'Loft', description: 'd'.repeat(80), city: 'us-nyc', addressLine1: '1 Main St', postalCode: '10001', amenities: ['a', 'b', 'c'], hourlyMinCents: 1, hourlyMaxCents: 2,
-      depositCents: 0, availability: { sat: ['10:00-18:00'] }, safeMediaCount: 3, hasCover: true, verification: 'VERIFIED', published: true,
+      name: 'Loft',
+      description: 'd'.repeat(80),
+      city: 'us-nyc',
+      addressLine1: '1 Main St',
+      postalCode: '10001',
+      amenities: ['a', 'b', 'c'],
+      hourlyMinCents: 1,
+      hourlyMaxCents: 2,
+      depositCents: 0,
+      availability: { sat: ['10:00-18:00'] },
+      safeMediaCount: 3,
+      hasCover: true,
+      verification: 'VERIFIED',
+      published: true,
     };
     const result = studioCompleteness(full);
     expect(result.items.reduce((sum, item) => sum + item.weight, 0)).toBe(100);
     expect(result.score).toBe(100);
-    expect(studioCompleteness({ ...full, verification: 'REJECTED' }).instantBookBlockers).toEqual(['Studio is not verified']);
+    expect(studioCompleteness({ ...full, verification: 'REJECTED' }).instantBookBlockers).toEqual([
+      'Studio is not verified',
+    ]);
     // A deposit of 0 is a decision, not a gap.
-    expect(studioCompleteness({ ...full, depositCents: 0 }).items.find((item) => item.key === 'deposit')!.done).toBe(true);
+    expect(studioCompleteness({ ...full, depositCents: 0 }).items.find((item) => item.key === 'deposit')!.done).toBe(
+      true,
+    );
   });
 });

@@ -55,11 +55,23 @@ interface Rule {
 
 const filled = (value: string | null | undefined, min = 1) => (value?.trim().length ?? 0) >= min;
 
-function summarise(rules: Rule[], verification: VerificationStatus, published: boolean, verifiedLabel: string): Completeness {
+function summarise(
+  rules: Rule[],
+  verification: VerificationStatus,
+  published: boolean,
+  verifiedLabel: string,
+): Completeness {
   const items = rules.map((rule) => {
     const earned = Math.floor(rule.weight * Math.max(0, Math.min(1, rule.progress)));
     const done = earned === rule.weight;
-    return { key: rule.key, label: rule.label, weight: rule.weight, earned, done, hint: done ? null : `${rule.hint} (+${rule.weight - earned})` };
+    return {
+      key: rule.key,
+      label: rule.label,
+      weight: rule.weight,
+      earned,
+      done,
+      hint: done ? null : `${rule.hint} (+${rule.weight - earned})`,
+    };
   });
   const score = items.reduce((sum, item) => sum + item.earned, 0);
   const blockers: string[] = [];
@@ -103,19 +115,79 @@ export function hasAvailability(availability: Record<string, unknown> | null): b
 export function profileCompleteness(facts: ProfileFacts): Completeness {
   return summarise(
     [
-      { key: 'displayName', label: 'Display name', weight: 5, progress: filled(facts.displayName) ? 1 : 0, hint: 'Add the name clients will see' },
-      { key: 'headline', label: 'Headline', weight: 10, progress: filled(facts.headline) ? 1 : 0, hint: 'Add a one-line headline' },
-      { key: 'bio', label: 'Bio', weight: 10, progress: filled(facts.bio, 80) ? 1 : 0, hint: 'Write a bio of at least 80 characters' },
+      {
+        key: 'displayName',
+        label: 'Display name',
+        weight: 5,
+        progress: filled(facts.displayName) ? 1 : 0,
+        hint: 'Add the name clients will see',
+      },
+      {
+        key: 'headline',
+        label: 'Headline',
+        weight: 10,
+        progress: filled(facts.headline) ? 1 : 0,
+        hint: 'Add a one-line headline',
+      },
+      {
+        key: 'bio',
+        label: 'Bio',
+        weight: 10,
+        progress: filled(facts.bio, 80) ? 1 : 0,
+        hint: 'Write a bio of at least 80 characters',
+      },
       { key: 'city', label: 'City', weight: 5, progress: facts.city ? 1 : 0, hint: 'Choose your city' },
       { key: 'tags', label: 'Tags', weight: 5, progress: facts.tags.length / 3, hint: 'Add at least 3 tags' },
-      { key: 'languages', label: 'Languages', weight: 5, progress: facts.languages.length > 0 ? 1 : 0, hint: 'Add the languages you work in' },
-      { key: 'price', label: 'Price range', weight: 10, progress: facts.priceMinCents !== null && facts.priceMaxCents !== null ? 1 : 0, hint: 'Set a minimum and maximum price' },
-      { key: 'portfolio', label: 'Portfolio', weight: 20, progress: facts.safeMediaCount / 3, hint: 'Upload at least 3 portfolio images' },
+      {
+        key: 'languages',
+        label: 'Languages',
+        weight: 5,
+        progress: facts.languages.length > 0 ? 1 : 0,
+        hint: 'Add the languages you work in',
+      },
+      {
+        key: 'price',
+        label: 'Price range',
+        weight: 10,
+        progress: facts.priceMinCents !== null && facts.priceMaxCents !== null ? 1 : 0,
+        hint: 'Set a minimum and maximum price',
+      },
+      {
+        key: 'portfolio',
+        label: 'Portfolio',
+        weight: 20,
+        progress: facts.safeMediaCount / 3,
+        hint: 'Upload at least 3 portfolio images',
+      },
       { key: 'cover', label: 'Cover image', weight: 5, progress: facts.hasCover ? 1 : 0, hint: 'Choose a cover image' },
-      { key: 'packages', label: 'Packages', weight: 10, progress: facts.packages.length > 0 ? 1 : 0, hint: 'Offer at least one package' },
-      { key: 'policies', label: 'Policies', weight: 5, progress: (filled(facts.cancellationPolicy) ? 0.5 : 0) + (filled(facts.reschedulePolicy) ? 0.5 : 0), hint: 'Describe your cancellation and reschedule policies' },
-      { key: 'availability', label: 'Availability', weight: 5, progress: hasAvailability(facts.availability) ? 1 : 0, hint: 'Set your weekly availability' },
-      { key: 'verification', label: 'Identity verified', weight: 5, progress: facts.verification === 'VERIFIED' ? 1 : 0, hint: 'Verify your identity' },
+      {
+        key: 'packages',
+        label: 'Packages',
+        weight: 10,
+        progress: facts.packages.length > 0 ? 1 : 0,
+        hint: 'Offer at least one package',
+      },
+      {
+        key: 'policies',
+        label: 'Policies',
+        weight: 5,
+        progress: (filled(facts.cancellationPolicy) ? 0.5 : 0) + (filled(facts.reschedulePolicy) ? 0.5 : 0),
+        hint: 'Describe your cancellation and reschedule policies',
+      },
+      {
+        key: 'availability',
+        label: 'Availability',
+        weight: 5,
+        progress: hasAvailability(facts.availability) ? 1 : 0,
+        hint: 'Set your weekly availability',
+      },
+      {
+        key: 'verification',
+        label: 'Identity verified',
+        weight: 5,
+        progress: facts.verification === 'VERIFIED' ? 1 : 0,
+        hint: 'Verify your identity',
+      },
     ],
     facts.verification,
     facts.published,
@@ -144,16 +216,64 @@ export function studioCompleteness(facts: StudioFacts): Completeness {
   return summarise(
     [
       { key: 'name', label: 'Studio name', weight: 5, progress: filled(facts.name) ? 1 : 0, hint: 'Name your studio' },
-      { key: 'description', label: 'Description', weight: 10, progress: filled(facts.description, 80) ? 1 : 0, hint: 'Describe the space in at least 80 characters' },
+      {
+        key: 'description',
+        label: 'Description',
+        weight: 10,
+        progress: filled(facts.description, 80) ? 1 : 0,
+        hint: 'Describe the space in at least 80 characters',
+      },
       { key: 'city', label: 'City', weight: 10, progress: facts.city ? 1 : 0, hint: 'Choose the city' },
-      { key: 'address', label: 'Address', weight: 10, progress: filled(facts.addressLine1) && filled(facts.postalCode) ? 1 : 0, hint: 'Add the exact address (shown only to confirmed bookings)' },
-      { key: 'amenities', label: 'Amenities', weight: 10, progress: facts.amenities.length / 3, hint: 'List at least 3 amenities' },
-      { key: 'hourly', label: 'Hourly price', weight: 15, progress: facts.hourlyMinCents !== null && facts.hourlyMaxCents !== null ? 1 : 0, hint: 'Set the hourly price range' },
-      { key: 'deposit', label: 'Deposit', weight: 5, progress: facts.depositCents !== null ? 1 : 0, hint: 'Set a deposit (0 for none)' },
-      { key: 'photos', label: 'Photos', weight: 20, progress: facts.safeMediaCount / 3, hint: 'Upload at least 3 photos' },
+      {
+        key: 'address',
+        label: 'Address',
+        weight: 10,
+        progress: filled(facts.addressLine1) && filled(facts.postalCode) ? 1 : 0,
+        hint: 'Add the exact address (shown only to confirmed bookings)',
+      },
+      {
+        key: 'amenities',
+        label: 'Amenities',
+        weight: 10,
+        progress: facts.amenities.length / 3,
+        hint: 'List at least 3 amenities',
+      },
+      {
+        key: 'hourly',
+        label: 'Hourly price',
+        weight: 15,
+        progress: facts.hourlyMinCents !== null && facts.hourlyMaxCents !== null ? 1 : 0,
+        hint: 'Set the hourly price range',
+      },
+      {
+        key: 'deposit',
+        label: 'Deposit',
+        weight: 5,
+        progress: facts.depositCents !== null ? 1 : 0,
+        hint: 'Set a deposit (0 for none)',
+      },
+      {
+        key: 'photos',
+        label: 'Photos',
+        weight: 20,
+        progress: facts.safeMediaCount / 3,
+        hint: 'Upload at least 3 photos',
+      },
       { key: 'cover', label: 'Cover photo', weight: 5, progress: facts.hasCover ? 1 : 0, hint: 'Choose a cover photo' },
-      { key: 'availability', label: 'Availability', weight: 5, progress: hasAvailability(facts.availability) ? 1 : 0, hint: 'Set opening hours' },
-      { key: 'verification', label: 'Studio verified', weight: 5, progress: facts.verification === 'VERIFIED' ? 1 : 0, hint: 'Verify the studio' },
+      {
+        key: 'availability',
+        label: 'Availability',
+        weight: 5,
+        progress: hasAvailability(facts.availability) ? 1 : 0,
+        hint: 'Set opening hours',
+      },
+      {
+        key: 'verification',
+        label: 'Studio verified',
+        weight: 5,
+        progress: facts.verification === 'VERIFIED' ? 1 : 0,
+        hint: 'Verify the studio',
+      },
     ],
     facts.verification,
     facts.published,

@@ -18,7 +18,11 @@ export interface VersionedUpdate {
 }
 
 /** Returns the updated row, or null when the id is not the owner's or the version is stale. */
-export async function versionedUpdate(db: Queryable, update: VersionedUpdate, returning: string): Promise<Record<string, unknown> | null> {
+export async function versionedUpdate(
+  db: Queryable,
+  update: VersionedUpdate,
+  returning: string,
+): Promise<Record<string, unknown> | null> {
   const sets: string[] = [];
   const values: unknown[] = [update.id, update.ownerUserId, update.expectedVersion];
   for (const [field, value] of Object.entries(update.patch)) {
@@ -36,5 +40,5 @@ export async function versionedUpdate(db: Queryable, update: VersionedUpdate, re
       WHERE id = $1 AND owner_user_id = $2 AND version = $3 RETURNING ${returning}`,
     values,
   );
-  return (result.rows[0] as Record<string, unknown> | undefined) ?? null;
+  return result.rows[0] ?? null;
 }

@@ -77,7 +77,9 @@ describe('public link policy', () => {
     ['https://invite.viber.com/?g=abc', 'CONTACT_HOST'],
     ['https://ｗａ．ｍｅ/15551234567', 'CONTACT_HOST'],
     // Shorteners hide the destination.
-    ...['bit.ly', 'tinyurl.com', 't.co', 'goo.gl', 'ow.ly', 'is.gd', 'rebrand.ly', 'cutt.ly'].map((host): [string, string] => [`https://${host}/abc`, 'SHORTENER']),
+    ...['bit.ly', 'tinyurl.com', 't.co', 'goo.gl', 'ow.ly', 'is.gd', 'rebrand.ly', 'cutt.ly'].map(
+      (host): [string, string] => [`https://${host}/abc`, 'SHORTENER'],
+    ),
   ] as [string, string][])('refuses the bypass %s (%s)', (url, reason) => {
     expect(publicLinkRefusal(url)).toBe(reason);
   });

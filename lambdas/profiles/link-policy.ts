@@ -41,7 +41,20 @@ const CONTACT_PATHS = [
 ] as const;
 
 /** Link shorteners hide where a link goes (a wa.me link, a phone number), so none may be public. */
-const SHORTENER_HOSTS = ['bit.ly', 'tinyurl.com', 't.co', 'goo.gl', 'ow.ly', 'is.gd', 'rebrand.ly', 'cutt.ly', 'buff.ly', 'shorturl.at', 'tiny.cc', 'rb.gy'] as const;
+const SHORTENER_HOSTS = [
+  'bit.ly',
+  'tinyurl.com',
+  't.co',
+  'goo.gl',
+  'ow.ly',
+  'is.gd',
+  'rebrand.ly',
+  'cutt.ly',
+  'buff.ly',
+  'shorturl.at',
+  'tiny.cc',
+  'rb.gy',
+] as const;
 
 const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/;
 /** Spelled-out separators of an email address: (at), [at], {at}, (dot), [dot] … */
@@ -116,10 +129,16 @@ export function publicLinkRefusal(raw: string): LinkRefusal | null {
   if (url.protocol !== 'https:') return 'NOT_HTTPS';
   if (url.username || url.password) return 'USERINFO';
   const host = normaliseLinkText(url.hostname).toLowerCase().replace(/\.$/, '');
-  const path = normaliseLinkText(url.pathname).toLowerCase().replace(/\/{2,}/g, '/');
+  const path = normaliseLinkText(url.pathname)
+    .toLowerCase()
+    .replace(/\/{2,}/g, '/');
   if (CONTACT_HOSTS.some((contact) => onHost(host, contact))) return 'CONTACT_HOST';
-  if (host.split('.').some((label) => label === 'wechat' || label === 'viber' || label === 'whatsapp')) return 'CONTACT_HOST';
-  if (CONTACT_PATHS.some(([domain, prefix]) => onHost(host, domain) && (path === prefix || path.startsWith(`${prefix}/`)))) return 'CONTACT_HOST';
+  if (host.split('.').some((label) => label === 'wechat' || label === 'viber' || label === 'whatsapp'))
+    return 'CONTACT_HOST';
+  if (
+    CONTACT_PATHS.some(([domain, prefix]) => onHost(host, domain) && (path === prefix || path.startsWith(`${prefix}/`)))
+  )
+    return 'CONTACT_HOST';
   if (SHORTENER_HOSTS.some((shortener) => onHost(host, shortener))) return 'SHORTENER';
   // Host, path, query and fragment, decoded until stable (%2540 is an encoded %40), as one text.
   const rest = normaliseLinkText(`${host}${url.pathname} ${url.search} ${url.hash}`);

@@ -1,6 +1,13 @@
 /** What profiles and studios share: verification banners, media facts, public URLs, the public cache. */
 import type { Clock } from '../core/clock.ts';
-import { isApprovedSafe, isPublicSafe, toOwnerMediaView, toPublicImage, type OwnerMediaView, type PublicImageView } from '../media/media.mapper.ts';
+import {
+  isApprovedSafe,
+  isPublicSafe,
+  toOwnerMediaView,
+  toPublicImage,
+  type OwnerMediaView,
+  type PublicImageView,
+} from '../media/media.mapper.ts';
 import type { MediaRow } from '../media/media.repository.ts';
 import type { VerificationStatus } from './completeness.ts';
 import type { VerificationRow } from './verification.repository.ts';
@@ -31,7 +38,14 @@ const BANNERS: Record<'IDENTITY' | 'STUDIO', Record<VerificationStatus, string>>
 
 export function verificationView(subject: 'IDENTITY' | 'STUDIO', row: VerificationRow | null): VerificationView {
   const status: VerificationStatus = row?.status ?? 'UNVERIFIED';
-  return { id: row?.id ?? null, subject, status, reason: row?.reason ?? null, banner: BANNERS[subject][status], updatedAt: (row?.decided_at ?? row?.created_at)?.toISOString() ?? null };
+  return {
+    id: row?.id ?? null,
+    subject,
+    status,
+    reason: row?.reason ?? null,
+    banner: BANNERS[subject][status],
+    updatedAt: (row?.decided_at ?? row?.created_at)?.toISOString() ?? null,
+  };
 }
 
 export interface MediaFacts {
@@ -46,14 +60,22 @@ export function mediaFacts(rows: readonly MediaRow[]): MediaFacts {
 }
 
 export function ownerMedia(rows: readonly MediaRow[], publicBaseUrl: string): OwnerMediaView[] {
-  return rows.filter((row) => row.status !== 'AWAITING_UPLOAD' && row.status !== 'DELETED').map((row) => toOwnerMediaView(row, publicBaseUrl));
+  return rows
+    .filter((row) => row.status !== 'AWAITING_UPLOAD' && row.status !== 'DELETED')
+    .map((row) => toOwnerMediaView(row, publicBaseUrl));
 }
 
 /** Public images in portfolio order; the cover separately (it leads the page). */
-export function publicImages(rows: readonly MediaRow[], publicBaseUrl: string): { images: PublicImageView[]; cover: PublicImageView | null } {
+export function publicImages(
+  rows: readonly MediaRow[],
+  publicBaseUrl: string,
+): { images: PublicImageView[]; cover: PublicImageView | null } {
   const safe = rows.filter(isPublicSafe);
   const coverRow = safe.find((row) => row.is_cover);
-  return { images: safe.map((row) => toPublicImage(row, publicBaseUrl)), cover: coverRow ? toPublicImage(coverRow, publicBaseUrl) : null };
+  return {
+    images: safe.map((row) => toPublicImage(row, publicBaseUrl)),
+    cover: coverRow ? toPublicImage(coverRow, publicBaseUrl) : null,
+  };
 }
 
 /**

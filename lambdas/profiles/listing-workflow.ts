@@ -28,11 +28,25 @@ export interface ListingRow {
 export interface ListingRepository<Row extends ListingRow> {
   findOwned(id: string, userId: string, tx?: Queryable, forUpdate?: boolean): Promise<Row | null>;
   /** Null when the id is not the owner's or the version is stale. */
-  saveDraft(tx: Queryable, input: { id: string; ownerUserId: string; expectedVersion: number; patch: Record<string, unknown>; extra?: Record<string, unknown> }): Promise<Row | null>;
+  saveDraft(
+    tx: Queryable,
+    input: {
+      id: string;
+      ownerUserId: string;
+      expectedVersion: number;
+      patch: Record<string, unknown>;
+      extra?: Record<string, unknown>;
+    },
+  ): Promise<Row | null>;
   setStatus(tx: Queryable, id: string, status: 'PUBLISHED' | 'UNPUBLISHED'): Promise<Row>;
 }
 
-export interface ListingDescriptor<Row extends ListingRow, Facts, Patch extends Record<string, unknown>, Event extends string> {
+export interface ListingDescriptor<
+  Row extends ListingRow,
+  Facts,
+  Patch extends Record<string, unknown>,
+  Event extends string,
+> {
   /** Lower-case noun in messages: "The studio changed since you loaded it". */
   readonly label: string;
   /** Answered for malformed, unknown, other people's and erased owners' ids alike. */
@@ -54,7 +68,12 @@ export interface ListingDescriptor<Row extends ListingRow, Facts, Patch extends 
   publishedEventExtra?(completeness: Completeness): Record<string, unknown>;
 }
 
-export class ListingWorkflow<Row extends ListingRow, Facts, Patch extends Record<string, unknown>, Event extends string> {
+export class ListingWorkflow<
+  Row extends ListingRow,
+  Facts,
+  Patch extends Record<string, unknown>,
+  Event extends string,
+> {
   constructor(
     private readonly db: Database,
     private readonly listing: ListingDescriptor<Row, Facts, Patch, Event>,
@@ -64,7 +83,9 @@ export class ListingWorkflow<Row extends ListingRow, Facts, Patch extends Record
   async owned(caller: Caller, id: string, tx?: Transaction, forUpdate = false): Promise<Row> {
     const user = requireUser(caller);
     // Malformed, unknown and other people's ids all answer the same NOT_FOUND.
-    const row = isId(this.listing.idKind, id) ? await this.listing.repository.findOwned(id, user.userId, tx, forUpdate) : null;
+    const row = isId(this.listing.idKind, id)
+      ? await this.listing.repository.findOwned(id, user.userId, tx, forUpdate)
+      : null;
     if (!row) throw new NotFoundError(this.listing.notFoundMessage);
     return row;
   }
@@ -75,15 +96,20 @@ export class ListingWorkflow<Row extends ListingRow, Facts, Patch extends Record
   }
 
   private requireStep(step: OnboardingStep): void {
-    if (!(this.listing.steps as readonly string[]).includes(step)) throw new ValidationError(`${step} is not a ${this.listing.stepKind} step`);
+    if (!(this.listing.steps as readonly string[]).includes(step))
+      throw new ValidationError(`${step} is not a ${this.listing.stepKind} step`);
   }
 
   private requireUnlocked(completed: readonly string[], step: OnboardingStep): void {
-    if (!isUnlocked(this.listing.steps, completed, step)) throw new PreconditionFailedError('Finish the earlier steps first', 'ONBOARDING.STEP_LOCKED', { step });
+    if (!isUnlocked(this.listing.steps, completed, step))
+      throw new PreconditionFailedError('Finish the earlier steps first', 'ONBOARDING.STEP_LOCKED', { step });
   }
 
   /** Autosave. A stale expectedVersion is a CONFLICT carrying the current version, never an overwrite. */
-  async saveDraft(caller: Caller, input: { id: string; expectedVersion: number; step?: OnboardingStep | null | undefined; patch: Patch }): Promise<Row> {
+  async saveDraft(
+    caller: Caller,
+    input: { id: string; expectedVersion: number; step?: OnboardingStep | null | undefined; patch: Patch },
+  ): Promise<Row> {
     const { repository, notFoundMessage } = this.listing;
     const user = requireUser(caller);
     const current = await this.owned(caller, input.id);
@@ -95,11 +121,20 @@ export class ListingWorkflow<Row extends ListingRow, Facts, Patch extends Record
     await this.listing.validatePatch(current, input.patch);
     const saved = await this.db.transaction(async (tx) => {
       await guardNotErased(tx, user.userId, notFoundMessage);
-      const row = await repository.saveDraft(tx, { id: current.id, ownerUserId: user.userId, expectedVersion: input.expectedVersion, patch: input.patch });
+      const row = await repository.saveDraft(tx, {
+        id: current.id,
+        ownerUserId: user.userId,
+        expectedVersion: input.expectedVersion,
+        patch: input.patch,
+      });
       if (!row) {
         const latest = await repository.findOwned(current.id, user.userId, tx);
         if (!latest) throw new NotFoundError(notFoundMessage);
-        throw new ConflictError(`The ${this.listing.label} changed since you loaded it; reload and reapply your edit`, this.listing.codes.versionConflict, { currentVersion: latest.version });
+        throw new ConflictError(
+          `The ${this.listing.label} changed since you loaded it; reload and reapply your edit`,
+          this.listing.codes.versionConflict,
+          { currentVersion: latest.version },
+        );
       }
       if (row.status === 'PUBLISHED') await this.listing.announce(tx, this.listing.events.updated, row);
       return row;
@@ -117,15 +152,27 @@ export class ListingWorkflow<Row extends ListingRow, Facts, Patch extends Record
     const completed = this.effectiveCompleted(current, facts);
     this.requireUnlocked(completed, input.step);
     const missing = this.listing.stepMissing(input.step, facts);
-    if (missing.length) throw new PreconditionFailedError(`Step ${input.step} is not complete`, 'ONBOARDING.STEP_INCOMPLETE', { step: input.step, missing });
+    if (missing.length)
+      throw new PreconditionFailedError(`Step ${input.step} is not complete`, 'ONBOARDING.STEP_INCOMPLETE', {
+        step: input.step,
+        missing,
+      });
     const steps = [...new Set([...completed, input.step])];
     return this.db.transaction(async (tx) => {
       await guardNotErased(tx, user.userId, notFoundMessage);
-      const updated = await repository.saveDraft(tx, { id: current.id, ownerUserId: user.userId, expectedVersion: input.expectedVersion, patch: {}, extra: { completed_steps: steps } });
+      const updated = await repository.saveDraft(tx, {
+        id: current.id,
+        ownerUserId: user.userId,
+        expectedVersion: input.expectedVersion,
+        patch: {},
+        extra: { completed_steps: steps },
+      });
       if (!updated) {
         // Like saveDraft: tell the client which version to reload, whatever the listing kind.
         const message = `The ${this.listing.label} changed since you loaded it`;
-        throw new ConflictError(message, this.listing.codes.versionConflict, { currentVersion: (await repository.findOwned(current.id, user.userId, tx))?.version ?? null });
+        throw new ConflictError(message, this.listing.codes.versionConflict, {
+          currentVersion: (await repository.findOwned(current.id, user.userId, tx))?.version ?? null,
+        });
       }
       return updated;
     });
@@ -153,15 +200,24 @@ export class ListingWorkflow<Row extends ListingRow, Facts, Patch extends Record
       const { facts } = await this.listing.facts(locked, tx);
       const completeness = this.listing.completeness(facts);
       if (!completeness.canPublish) {
-        throw new PreconditionFailedError(`Completeness ${completeness.score} is below the publish threshold ${completeness.publishThreshold}`, this.listing.codes.belowThreshold, {
-          score: completeness.score,
-          threshold: completeness.publishThreshold,
-          missing: completeness.items.filter((item) => !item.done).map((item) => item.key),
-        });
+        throw new PreconditionFailedError(
+          `Completeness ${completeness.score} is below the publish threshold ${completeness.publishThreshold}`,
+          this.listing.codes.belowThreshold,
+          {
+            score: completeness.score,
+            threshold: completeness.publishThreshold,
+            missing: completeness.items.filter((item) => !item.done).map((item) => item.key),
+          },
+        );
       }
       if (locked.status === 'PUBLISHED') return locked;
       const published = await this.listing.repository.setStatus(tx, locked.id, 'PUBLISHED');
-      await this.listing.announce(tx, this.listing.events.published, published, this.listing.publishedEventExtra?.(completeness));
+      await this.listing.announce(
+        tx,
+        this.listing.events.published,
+        published,
+        this.listing.publishedEventExtra?.(completeness),
+      );
       return published;
     });
   }

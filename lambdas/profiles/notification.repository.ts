@@ -34,7 +34,10 @@ export class NotificationRepository {
     return parseRows(prefsRow, result.rows)[0]!;
   }
 
-  async update(userId: string, patch: { nudges?: boolean; digest?: boolean; quietStartHour?: number; quietEndHour?: number }): Promise<PreferencesRow> {
+  async update(
+    userId: string,
+    patch: { nudges?: boolean; digest?: boolean; quietStartHour?: number; quietEndHour?: number },
+  ): Promise<PreferencesRow> {
     await this.preferences(userId);
     const result = await this.db.query(
       `UPDATE notification_preferences SET nudges_enabled = coalesce($2, nudges_enabled), digest_enabled = coalesce($3, digest_enabled),
@@ -79,7 +82,10 @@ export class NotificationRepository {
   }
 
   async sentSince(userId: string, kind: 'NUDGE' | 'DIGEST', since: Date, db: Queryable = this.db): Promise<number> {
-    const result = await db.query<{ count: number }>('SELECT count(*)::int AS count FROM notification_log WHERE user_id = $1 AND kind = $2 AND sent_at > $3', [userId, kind, since]);
+    const result = await db.query<{ count: number }>(
+      'SELECT count(*)::int AS count FROM notification_log WHERE user_id = $1 AND kind = $2 AND sent_at > $3',
+      [userId, kind, since],
+    );
     return result.rows[0]?.count ?? 0;
   }
 
@@ -97,7 +103,10 @@ export class NotificationRepository {
    */
   async claim(tx: Queryable, userId: string, kind: 'NUDGE' | 'DIGEST', period: string, at: Date): Promise<boolean> {
     try {
-      const result = await tx.query('INSERT INTO notification_log (user_id, kind, period, sent_at) VALUES ($1, $2, $3, $4) ON CONFLICT ON CONSTRAINT notification_log_claim_key DO NOTHING', [userId, kind, period, at]);
+      const result = await tx.query(
+        'INSERT INTO notification_log (user_id, kind, period, sent_at) VALUES ($1, $2, $3, $4) ON CONFLICT ON CONSTRAINT notification_log_claim_key DO NOTHING',
+        [userId, kind, period, at],
+      );
       return (result.rowCount ?? 0) > 0;
     } catch (error) {
       if (isUniqueViolation(error)) return false;
@@ -107,7 +116,11 @@ export class NotificationRepository {
 
   /** A send that failed gives its claim back, so the next run may try again. */
   async releaseClaim(userId: string, kind: 'NUDGE' | 'DIGEST', period: string): Promise<void> {
-    await this.db.query('DELETE FROM notification_log WHERE user_id = $1 AND kind = $2 AND period = $3', [userId, kind, period]);
+    await this.db.query('DELETE FROM notification_log WHERE user_id = $1 AND kind = $2 AND period = $3', [
+      userId,
+      kind,
+      period,
+    ]);
   }
 
   /** Account deleted: no more nudges or digests, and the old unsubscribe token stops identifying anyone. */

@@ -15,8 +15,8 @@
 import type { Database } from '../core/db/database.ts';
 import type { Notifier } from '../core/ports.ts';
 import type { Logger } from '../core/log.ts';
-import { ProfileService } from './profile.service.ts';
-import { NotificationRepository, type CandidateRow, type PreferencesRow } from './notification.repository.ts';
+import { type ProfileService } from './profile.service.ts';
+import { type NotificationRepository, type CandidateRow, type PreferencesRow } from './notification.repository.ts';
 import { requireUser, type Caller } from '../core/identity.ts';
 import type { NotificationPreferencesInput } from './profiles.schemas.ts';
 
@@ -47,7 +47,11 @@ export function notificationPeriod(kind: 'NUDGE' | 'DIGEST', now: Date): string 
 
 /** The hour (0-23) at `now` in `timezone`. */
 export function localHour(now: Date, timezone: string | null): number {
-  const hour = new Intl.DateTimeFormat('en-US', { hour: 'numeric', hourCycle: 'h23', timeZone: timezone ?? 'UTC' }).format(now);
+  const hour = new Intl.DateTimeFormat('en-US', {
+    hour: 'numeric',
+    hourCycle: 'h23',
+    timeZone: timezone ?? 'UTC',
+  }).format(now);
   return Number.parseInt(hour, 10) % 24;
 }
 
@@ -87,30 +91,63 @@ export class NudgeService {
     return result;
   }
 
-  private async maybeSend(candidate: CandidateRow, now: Date, kind: 'NUDGE' | 'DIGEST'): Promise<'sent' | 'optedOut' | 'quietHours' | 'capped'> {
+  private async maybeSend(
+    candidate: CandidateRow,
+    now: Date,
+    kind: 'NUDGE' | 'DIGEST',
+  ): Promise<'sent' | 'optedOut' | 'quietHours' | 'capped'> {
     const prefs = await this.repository.preferences(candidate.owner_user_id);
     if (kind === 'NUDGE' ? !prefs.nudges_enabled : !prefs.digest_enabled) return 'optedOut';
-    if (inQuietHours(localHour(now, candidate.timezone), prefs.quiet_start_hour, prefs.quiet_end_hour)) return 'quietHours';
+    if (inQuietHours(localHour(now, candidate.timezone), prefs.quiet_start_hour, prefs.quiet_end_hour))
+      return 'quietHours';
     const userId = candidate.owner_user_id;
     const period = notificationPeriod(kind, now);
     const claimed = await this.db.transaction(async (tx) => {
       await this.repository.lockRecipient(tx, userId, kind);
       if (kind === 'NUDGE') {
-        if ((await this.repository.sentSince(userId, 'NUDGE', new Date(now.getTime() - NUDGE_MIN_GAP_HOURS * HOUR), tx)) > 0) return false;
-        if ((await this.repository.sentSince(userId, 'NUDGE', new Date(now.getTime() - 7 * 24 * HOUR), tx)) >= NUDGE_MAX_PER_WEEK) return false;
-      } else if ((await this.repository.sentSince(userId, 'DIGEST', new Date(now.getTime() - DIGEST_MIN_GAP_HOURS * HOUR), tx)) > 0) return false;
+        if (
+          (await this.repository.sentSince(userId, 'NUDGE', new Date(now.getTime() - NUDGE_MIN_GAP_HOURS * HOUR), tx)) >
+          0
+        )
+          return false;
+        if (
+          (await this.repository.sentSince(userId, 'NUDGE', new Date(now.getTime() - 7 * 24 * HOUR), tx)) >=
+          NUDGE_MAX_PER_WEEK
+        )
+          return false;
+      } else if (
+        (await this.repository.sentSince(userId, 'DIGEST', new Date(now.getTime() - DIGEST_MIN_GAP_HOURS * HOUR), tx)) >
+        0
+      )
+        return false;
       return this.repository.claim(tx, userId, kind, period, now);
     });
     if (!claimed) return 'capped';
 
-    const owner: Caller = { kind: 'user', userId: candidate.owner_user_id, roles: [], amr: [], authTime: undefined, sessionId: undefined, expiresAt: 0 };
+    const owner: Caller = {
+      kind: 'user',
+      userId: candidate.owner_user_id,
+      roles: [],
+      amr: [],
+      authTime: undefined,
+      sessionId: undefined,
+      expiresAt: 0,
+    };
     const profiles = await this.profiles.myProfiles(owner);
     const lines =
       kind === 'NUDGE'
         ? profiles
             .filter((profile) => profile.status === 'DRAFT')
-            .map((profile) => `${profile.role}: ${profile.completeness.score}/100, next step ${profile.onboarding.currentStep ?? 'publish'}. ${profile.completeness.items.find((item) => !item.done)?.hint ?? ''}`)
-        : profiles.filter((profile) => profile.status === 'PUBLISHED').map((profile) => `${profile.role}: completeness ${profile.completeness.score}/100, ${profile.portfolio.filter((item) => item.status === 'FLAGGED').length} image(s) in review.`);
+            .map(
+              (profile) =>
+                `${profile.role}: ${profile.completeness.score}/100, next step ${profile.onboarding.currentStep ?? 'publish'}. ${profile.completeness.items.find((item) => !item.done)?.hint ?? ''}`,
+            )
+        : profiles
+            .filter((profile) => profile.status === 'PUBLISHED')
+            .map(
+              (profile) =>
+                `${profile.role}: completeness ${profile.completeness.score}/100, ${profile.portfolio.filter((item) => item.status === 'FLAGGED').length} image(s) in review.`,
+            );
     const unsubscribe = this.unsubscribeUrl(prefs, kind === 'NUDGE' ? 'nudges' : 'digest');
     try {
       await this.notifier.sendEmail({
@@ -149,5 +186,10 @@ export class NudgeService {
 }
 
 function preferencesView(row: PreferencesRow) {
-  return { nudges: row.nudges_enabled, digest: row.digest_enabled, quietStartHour: row.quiet_start_hour, quietEndHour: row.quiet_end_hour };
+  return {
+    nudges: row.nudges_enabled,
+    digest: row.digest_enabled,
+    quietStartHour: row.quiet_start_hour,
+    quietEndHour: row.quiet_end_hour,
+  };
 }

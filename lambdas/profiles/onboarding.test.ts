@@ -3,8 +3,22 @@ import type { ProfileFacts } from './completeness.ts';
 import { PROFILE_STEPS, isUnlocked, onboardingView, profileStepMissing } from './onboarding.ts';
 
 const facts: ProfileFacts = {
-  displayName: 'Ada', headline: 'Model', bio: 'x'.repeat(50), city: 'us-nyc', tags: [], languages: [], priceMinCents: null, priceMaxCents: null, packages: [],
-  cancellationPolicy: null, reschedulePolicy: null, availability: null, safeMediaCount: 0, hasCover: false, verification: 'UNVERIFIED', published: false,
+  displayName: 'Ada',
+  headline: 'Model',
+  bio: 'x'.repeat(50),
+  city: 'us-nyc',
+  tags: [],
+  languages: [],
+  priceMinCents: null,
+  priceMaxCents: null,
+  packages: [],
+  cancellationPolicy: null,
+  reschedulePolicy: null,
+  availability: null,
+  safeMediaCount: 0,
+  hasCover: false,
+  verification: 'UNVERIFIED',
+  published: false,
 };
 
 describe('onboarding wizard', () => {
@@ -25,14 +39,30 @@ describe('onboarding wizard', () => {
   });
 
   it('names what each step still needs', () => {
-    expect(profileStepMissing('BASICS', { ...facts, bio: 'short', city: null })).toEqual(['bio (40+ characters)', 'city']);
+    expect(profileStepMissing('BASICS', { ...facts, bio: 'short', city: null })).toEqual([
+      'bio (40+ characters)',
+      'city',
+    ]);
     expect(profileStepMissing('PACKAGES', facts)).toEqual(['at least one package', 'price range']);
     expect(profileStepMissing('VERIFICATION', { ...facts, verification: 'PENDING' })).toEqual([]);
-    expect(profileStepMissing('VERIFICATION', { ...facts, verification: 'REJECTED' })).toEqual(['identity verification request']);
+    expect(profileStepMissing('VERIFICATION', { ...facts, verification: 'REJECTED' })).toEqual([
+      'identity verification request',
+    ]);
   });
 
   it('is finished when every step is complete', () => {
-    const done = { ...facts, safeMediaCount: 1, packages: [{}], priceMinCents: 1, priceMaxCents: 2, availability: { mon: ['09:00-10:00'] }, verification: 'VERIFIED' as const };
-    expect(onboardingView(PROFILE_STEPS, [...PROFILE_STEPS], (step) => profileStepMissing(step, done))).toMatchObject({ currentStep: null, finished: true });
+    const done = {
+      ...facts,
+      safeMediaCount: 1,
+      packages: [{}],
+      priceMinCents: 1,
+      priceMaxCents: 2,
+      availability: { mon: ['09:00-10:00'] },
+      verification: 'VERIFIED' as const,
+    };
+    expect(onboardingView(PROFILE_STEPS, [...PROFILE_STEPS], (step) => profileStepMissing(step, done))).toMatchObject({
+      currentStep: null,
+      finished: true,
+    });
   });
 });

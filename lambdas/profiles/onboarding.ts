@@ -28,11 +28,19 @@ const verificationStarted = (status: ProfileFacts['verification']) => status ===
 export function profileStepMissing(step: OnboardingStep, facts: ProfileFacts): string[] {
   switch (step) {
     case 'BASICS':
-      return [...need(Boolean(facts.displayName?.trim()), 'displayName'), ...need(Boolean(facts.headline?.trim()), 'headline'), ...need((facts.bio?.trim().length ?? 0) >= 40, 'bio (40+ characters)'), ...need(Boolean(facts.city), 'city')];
+      return [
+        ...need(Boolean(facts.displayName?.trim()), 'displayName'),
+        ...need(Boolean(facts.headline?.trim()), 'headline'),
+        ...need((facts.bio?.trim().length ?? 0) >= 40, 'bio (40+ characters)'),
+        ...need(Boolean(facts.city), 'city'),
+      ];
     case 'PORTFOLIO':
       return need(facts.safeMediaCount >= 1, 'at least one moderated portfolio image');
     case 'PACKAGES':
-      return [...need(facts.packages.length >= 1, 'at least one package'), ...need(facts.priceMinCents !== null && facts.priceMaxCents !== null, 'price range')];
+      return [
+        ...need(facts.packages.length >= 1, 'at least one package'),
+        ...need(facts.priceMinCents !== null && facts.priceMaxCents !== null, 'price range'),
+      ];
     case 'AVAILABILITY':
       return need(hasAvailability(facts.availability), 'weekly availability');
     case 'VERIFICATION':
@@ -45,13 +53,23 @@ export function profileStepMissing(step: OnboardingStep, facts: ProfileFacts): s
 export function studioStepMissing(step: OnboardingStep, facts: StudioFacts): string[] {
   switch (step) {
     case 'BASICS':
-      return [...need(Boolean(facts.name?.trim()), 'name'), ...need((facts.description?.trim().length ?? 0) >= 40, 'description (40+ characters)')];
+      return [
+        ...need(Boolean(facts.name?.trim()), 'name'),
+        ...need((facts.description?.trim().length ?? 0) >= 40, 'description (40+ characters)'),
+      ];
     case 'LOCATION':
-      return [...need(Boolean(facts.city), 'city'), ...need(Boolean(facts.addressLine1?.trim()), 'addressLine1'), ...need(Boolean(facts.postalCode?.trim()), 'postalCode')];
+      return [
+        ...need(Boolean(facts.city), 'city'),
+        ...need(Boolean(facts.addressLine1?.trim()), 'addressLine1'),
+        ...need(Boolean(facts.postalCode?.trim()), 'postalCode'),
+      ];
     case 'PHOTOS':
       return need(facts.safeMediaCount >= 1, 'at least one moderated photo');
     case 'PRICING':
-      return [...need(facts.hourlyMinCents !== null && facts.hourlyMaxCents !== null, 'hourly price range'), ...need(facts.depositCents !== null, 'deposit')];
+      return [
+        ...need(facts.hourlyMinCents !== null && facts.hourlyMaxCents !== null, 'hourly price range'),
+        ...need(facts.depositCents !== null, 'deposit'),
+      ];
     case 'VERIFICATION':
       return need(verificationStarted(facts.verification), 'studio verification request');
     default:
@@ -59,11 +77,19 @@ export function studioStepMissing(step: OnboardingStep, facts: StudioFacts): str
   }
 }
 
-export function onboardingView(steps: readonly OnboardingStep[], completed: readonly string[], missing: (step: OnboardingStep) => string[]): OnboardingView {
+export function onboardingView(
+  steps: readonly OnboardingStep[],
+  completed: readonly string[],
+  missing: (step: OnboardingStep) => string[],
+): OnboardingView {
   let open = true; // every earlier step complete so far
   const states = steps.map((step): StepState => {
     const done = completed.includes(step);
-    const state: StepState = { step, state: done && open ? 'COMPLETE' : open ? 'AVAILABLE' : 'LOCKED', missing: done ? [] : missing(step) };
+    const state: StepState = {
+      step,
+      state: done && open ? 'COMPLETE' : open ? 'AVAILABLE' : 'LOCKED',
+      missing: done ? [] : missing(step),
+    };
     if (!(done && open)) open = false;
     return state;
   });
@@ -72,7 +98,11 @@ export function onboardingView(steps: readonly OnboardingStep[], completed: read
 }
 
 /** Whether `step` may be edited or completed now: every step before it is complete. */
-export function isUnlocked(steps: readonly OnboardingStep[], completed: readonly string[], step: OnboardingStep): boolean {
+export function isUnlocked(
+  steps: readonly OnboardingStep[],
+  completed: readonly string[],
+  step: OnboardingStep,
+): boolean {
   const index = steps.indexOf(step);
   if (index < 0) return false;
   return steps.slice(0, index).every((earlier) => completed.includes(earlier));

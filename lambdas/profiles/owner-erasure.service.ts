@@ -53,17 +53,40 @@ export class OwnerErasureService {
           type: 'profile.unpublished',
           aggregateType: 'profile',
           aggregateId: row.id,
-          payload: { profileId: row.id, ownerUserId: userId, role: row.role, slug: row.slug, city: row.city_code, version: row.version, reason: 'account_deleted' },
+          payload: {
+            profileId: row.id,
+            ownerUserId: userId,
+            role: row.role,
+            slug: row.slug,
+            city: row.city_code,
+            version: row.version,
+            reason: 'account_deleted',
+          },
         });
       }
       for (const row of await this.studios.eraseOwner(tx, userId)) {
         erased.studios.push(row.slug);
         if (row.previous_status !== 'PUBLISHED') continue;
-        await enqueueEvent(tx, { type: 'studio.unpublished', aggregateType: 'studio', aggregateId: row.id, payload: { studioId: row.id, slug: row.slug, city: row.city_code, version: row.version, reason: 'account_deleted' } });
+        await enqueueEvent(tx, {
+          type: 'studio.unpublished',
+          aggregateType: 'studio',
+          aggregateId: row.id,
+          payload: {
+            studioId: row.id,
+            slug: row.slug,
+            city: row.city_code,
+            version: row.version,
+            reason: 'account_deleted',
+          },
+        });
       }
       await this.notifications.disableAll(tx, userId);
     });
     this.forgetSlugs(erased);
-    this.logger.info('account erased from profiles', { userId, profiles: erased.profiles.length, studios: erased.studios.length });
+    this.logger.info('account erased from profiles', {
+      userId,
+      profiles: erased.profiles.length,
+      studios: erased.studios.length,
+    });
   }
 }

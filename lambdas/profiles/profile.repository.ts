@@ -4,7 +4,12 @@ import { parseRows, type Queryable } from '../core/db/database.ts';
 import { versionedUpdate, type ColumnMap } from './draft-update.ts';
 import { PROFILE_ROLES } from './profiles.schemas.ts';
 
-const packageRow = z.object({ name: z.string(), durationMinutes: z.number(), priceCents: z.number(), extras: z.array(z.string()) });
+const packageRow = z.object({
+  name: z.string(),
+  durationMinutes: z.number(),
+  priceCents: z.number(),
+  extras: z.array(z.string()),
+});
 export const profileRow = z.object({
   id: z.string(),
   owner_user_id: z.string(),
@@ -61,7 +66,10 @@ const PATCH_COLUMNS: ColumnMap = {
 export class ProfileRepository {
   constructor(private readonly db: Queryable) {}
 
-  async insert(tx: Queryable, row: { id: string; ownerUserId: string; role: string; slug: string; displayName: string | null }): Promise<ProfileRow> {
+  async insert(
+    tx: Queryable,
+    row: { id: string; ownerUserId: string; role: string; slug: string; displayName: string | null },
+  ): Promise<ProfileRow> {
     const result = await tx.query(
       `INSERT INTO service_profiles (id, owner_user_id, role, slug, display_name) VALUES ($1, $2, $3, $4, $5) RETURNING ${COLUMNS}`,
       [row.id, row.ownerUserId, row.role, row.slug, row.displayName],
@@ -70,7 +78,15 @@ export class ProfileRepository {
   }
 
   async listOwned(userId: string): Promise<ProfileRow[]> {
-    return parseRows(profileRow, (await this.db.query(`SELECT ${COLUMNS} FROM service_profiles WHERE owner_user_id = $1 AND owner_status = 'ACTIVE' ORDER BY created_at, id`, [userId])).rows);
+    return parseRows(
+      profileRow,
+      (
+        await this.db.query(
+          `SELECT ${COLUMNS} FROM service_profiles WHERE owner_user_id = $1 AND owner_status = 'ACTIVE' ORDER BY created_at, id`,
+          [userId],
+        )
+      ).rows,
+    );
   }
 
   /**
@@ -78,22 +94,40 @@ export class ProfileRepository {
    * row of an erased account (its access tokens live on for minutes after deletion).
    */
   async findOwned(id: string, userId: string, tx: Queryable = this.db, forUpdate = false): Promise<ProfileRow | null> {
-    const result = await tx.query(`SELECT ${COLUMNS} FROM service_profiles WHERE id = $1 AND owner_user_id = $2 AND owner_status = 'ACTIVE'${forUpdate ? ' FOR UPDATE' : ''}`, [id, userId]);
+    const result = await tx.query(
+      `SELECT ${COLUMNS} FROM service_profiles WHERE id = $1 AND owner_user_id = $2 AND owner_status = 'ACTIVE'${forUpdate ? ' FOR UPDATE' : ''}`,
+      [id, userId],
+    );
     return parseRows(profileRow, result.rows)[0] ?? null;
   }
 
   async findPublishedBySlug(slug: string): Promise<ProfileRow | null> {
     // owner_status in SQL: a listing of an erased account is refused even if its status was never updated.
-    const result = await this.db.query(`SELECT ${COLUMNS} FROM service_profiles WHERE slug = $1 AND status = 'PUBLISHED' AND owner_status = 'ACTIVE'`, [slug]);
+    const result = await this.db.query(
+      `SELECT ${COLUMNS} FROM service_profiles WHERE slug = $1 AND status = 'PUBLISHED' AND owner_status = 'ACTIVE'`,
+      [slug],
+    );
     return parseRows(profileRow, result.rows)[0] ?? null;
   }
 
   async publishedRolesOf(userId: string): Promise<string[]> {
-    const result = await this.db.query<{ role: string }>(`SELECT role FROM service_profiles WHERE owner_user_id = $1 AND status = 'PUBLISHED' AND owner_status = 'ACTIVE' ORDER BY role`, [userId]);
+    const result = await this.db.query<{ role: string }>(
+      `SELECT role FROM service_profiles WHERE owner_user_id = $1 AND status = 'PUBLISHED' AND owner_status = 'ACTIVE' ORDER BY role`,
+      [userId],
+    );
     return result.rows.map((row) => row.role);
   }
 
-  async saveDraft(tx: Queryable, input: { id: string; ownerUserId: string; expectedVersion: number; patch: Record<string, unknown>; extra?: Record<string, unknown> }): Promise<ProfileRow | null> {
+  async saveDraft(
+    tx: Queryable,
+    input: {
+      id: string;
+      ownerUserId: string;
+      expectedVersion: number;
+      patch: Record<string, unknown>;
+      extra?: Record<string, unknown>;
+    },
+  ): Promise<ProfileRow | null> {
     const row = await versionedUpdate(tx, { table: 'service_profiles', columns: PATCH_COLUMNS, ...input }, COLUMNS);
     return row ? parseRows(profileRow, [row])[0]! : null;
   }
@@ -109,7 +143,10 @@ export class ProfileRepository {
   }
 
   async setInstantBook(tx: Queryable, id: string, enabled: boolean): Promise<ProfileRow> {
-    const result = await tx.query(`UPDATE service_profiles SET instant_book = $2, version = version + 1, updated_at = now() WHERE id = $1 RETURNING ${COLUMNS}`, [id, enabled]);
+    const result = await tx.query(
+      `UPDATE service_profiles SET instant_book = $2, version = version + 1, updated_at = now() WHERE id = $1 RETURNING ${COLUMNS}`,
+      [id, enabled],
+    );
     return parseRows(profileRow, result.rows)[0]!;
   }
 
@@ -125,7 +162,9 @@ export class ProfileRepository {
           SET owner_status = 'ERASED', status = CASE WHEN p.status = 'PUBLISHED' THEN 'UNPUBLISHED' ELSE p.status END,
               contact_email = NULL, contact_phone = NULL, links = '[]'::jsonb, instant_book = false, version = p.version + 1, updated_at = now()
          FROM before b WHERE p.id = b.id
-       RETURNING ${COLUMNS.split(',').map((column) => `p.${column.trim()}`).join(', ')}, b.status AS previous_status`,
+       RETURNING ${COLUMNS.split(',')
+         .map((column) => `p.${column.trim()}`)
+         .join(', ')}, b.status AS previous_status`,
       [userId],
     );
     return parseRows(profileRow.extend({ previous_status: z.string() }), result.rows);
@@ -133,7 +172,10 @@ export class ProfileRepository {
 
   async cityInfo(code: string | null): Promise<{ name: string; countryCode: string; timezone: string } | null> {
     if (!code) return null;
-    const result = await this.db.query<{ name: string; country_code: string; timezone: string }>('SELECT name, country_code, timezone FROM cities WHERE code = $1', [code]);
+    const result = await this.db.query<{ name: string; country_code: string; timezone: string }>(
+      'SELECT name, country_code, timezone FROM cities WHERE code = $1',
+      [code],
+    );
     const row = result.rows[0];
     return row ? { name: row.name, countryCode: row.country_code, timezone: row.timezone } : null;
   }

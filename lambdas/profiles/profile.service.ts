@@ -92,7 +92,10 @@ export class ProfileService {
   }
 
   private async facts(row: ProfileRow, tx?: Transaction) {
-    const [media, verification] = await Promise.all([this.media.listByOwner('PROFILE', row.id, tx), this.verifications.latest('IDENTITY', row.owner_user_id, tx)]);
+    const [media, verification] = await Promise.all([
+      this.media.listByOwner('PROFILE', row.id, tx),
+      this.verifications.latest('IDENTITY', row.owner_user_id, tx),
+    ]);
     const facts: ProfileFacts = {
       displayName: row.display_name,
       headline: row.headline,
@@ -171,11 +174,18 @@ export class ProfileService {
         // An erased account (its access token outlives it) creates nothing; see erased-users.ts.
         const row = await this.db.transaction(async (tx) => {
           await guardNotErased(tx, user.userId, 'Profile not found');
-          return this.profiles.insert(tx, { id: newId('profile'), ownerUserId: user.userId, role: input.role, slug, displayName: input.displayName ?? null });
+          return this.profiles.insert(tx, {
+            id: newId('profile'),
+            ownerUserId: user.userId,
+            role: input.role,
+            slug,
+            displayName: input.displayName ?? null,
+          });
         });
         return this.ownerView(row);
       } catch (error) {
-        if (isUniqueViolation(error, 'service_profiles_owner_user_id_role_key')) throw new ConflictError(`You already have a ${input.role} profile`, 'PROFILE.ROLE_EXISTS');
+        if (isUniqueViolation(error, 'service_profiles_owner_user_id_role_key'))
+          throw new ConflictError(`You already have a ${input.role} profile`, 'PROFILE.ROLE_EXISTS');
         if (isUniqueViolation(error, 'service_profiles_slug_key')) continue;
         throw error;
       }
@@ -184,15 +194,26 @@ export class ProfileService {
   }
 
   private async validatePatch(row: ProfileRow, patch: ProfilePatch): Promise<void> {
-    if (patch.city && !(await this.profiles.cityExists(patch.city))) throw new ValidationError('Unknown city', [{ path: 'patch.city', message: 'unknown city' }]);
+    if (patch.city && !(await this.profiles.cityExists(patch.city)))
+      throw new ValidationError('Unknown city', [{ path: 'patch.city', message: 'unknown city' }]);
     const min = patch.priceMinCents ?? row.price_min_cents;
     const max = patch.priceMaxCents ?? row.price_max_cents;
-    if (min !== null && max !== null && min > max) throw new ValidationError('priceMinCents must not exceed priceMaxCents', [{ path: 'patch.priceMinCents', message: 'greater than priceMaxCents' }]);
+    if (min !== null && max !== null && min > max)
+      throw new ValidationError('priceMinCents must not exceed priceMaxCents', [
+        { path: 'patch.priceMinCents', message: 'greater than priceMaxCents' },
+      ]);
   }
 
   /** Autosave. A stale expectedVersion is a CONFLICT carrying the current version, never an overwrite. */
   async saveDraft(caller: Caller, input: SaveProfileDraftInput) {
-    return this.ownerView(await this.workflow.saveDraft(caller, { id: input.profileId, expectedVersion: input.expectedVersion, step: input.step, patch: input.patch }));
+    return this.ownerView(
+      await this.workflow.saveDraft(caller, {
+        id: input.profileId,
+        expectedVersion: input.expectedVersion,
+        step: input.step,
+        patch: input.patch,
+      }),
+    );
   }
 
   async completeStep(caller: Caller, input: CompleteStepInput) {
@@ -212,7 +233,10 @@ export class ProfileService {
     const row = await this.workflow.changeLocked(caller, id, async (tx, locked) => {
       if (enabled) {
         const completeness = profileCompleteness((await this.facts(locked, tx)).facts);
-        if (!completeness.instantBookEligible) throw new PreconditionFailedError('Not eligible for Instant Book yet', 'PROFILE.INSTANT_BOOK_INELIGIBLE', { blockers: completeness.instantBookBlockers });
+        if (!completeness.instantBookEligible)
+          throw new PreconditionFailedError('Not eligible for Instant Book yet', 'PROFILE.INSTANT_BOOK_INELIGIBLE', {
+            blockers: completeness.instantBookBlockers,
+          });
       }
       const updated = await this.profiles.setInstantBook(tx, locked.id, enabled);
       if (updated.status === 'PUBLISHED') await this.announce(tx, 'profile.updated', updated);
@@ -221,9 +245,27 @@ export class ProfileService {
     return this.ownerView(row);
   }
 
-  private async announce(tx: Transaction, type: ProfileEvent, row: ProfileRow, extra: Record<string, unknown> = {}): Promise<void> {
+  private async announce(
+    tx: Transaction,
+    type: ProfileEvent,
+    row: ProfileRow,
+    extra: Record<string, unknown> = {},
+  ): Promise<void> {
     // Ids and public attributes only: the indexer reads the public projection itself.
-    await enqueueEvent(tx, { type, aggregateType: 'profile', aggregateId: row.id, payload: { profileId: row.id, ownerUserId: row.owner_user_id, role: row.role, slug: row.slug, city: row.city_code, version: row.version, ...extra } });
+    await enqueueEvent(tx, {
+      type,
+      aggregateType: 'profile',
+      aggregateId: row.id,
+      payload: {
+        profileId: row.id,
+        ownerUserId: row.owner_user_id,
+        role: row.role,
+        slug: row.slug,
+        city: row.city_code,
+        version: row.version,
+        ...extra,
+      },
+    });
   }
 
   async publicProfile(slug: string): Promise<PublicProfileView> {
@@ -237,7 +279,17 @@ export class ProfileService {
         this.media.listPublic('PROFILE', [row.id]),
       ]);
       const images = publicImages(media, this.settings.mediaPublicBaseUrl);
-      return safeModeDeep(toPublicProfile({ row, roles, city, verified: verification?.status === 'VERIFIED', portfolio: images.images, cover: images.cover, canonicalUrl: this.publicUrl(row.slug) }));
+      return safeModeDeep(
+        toPublicProfile({
+          row,
+          roles,
+          city,
+          verified: verification?.status === 'VERIFIED',
+          portfolio: images.images,
+          cover: images.cover,
+          canonicalUrl: this.publicUrl(row.slug),
+        }),
+      );
     });
   }
 
@@ -250,7 +302,10 @@ export class ProfileService {
     const ownerId = String(event.payload.ownerId ?? '');
     if (ownerType !== 'PROFILE' || !isId('profile', ownerId)) return;
     await consumeOnce(this.db, 'profiles-media-changes', event, async (tx) => {
-      const result = await tx.query<{ owner_user_id: string }>('SELECT owner_user_id FROM service_profiles WHERE id = $1', [ownerId]);
+      const result = await tx.query<{ owner_user_id: string }>(
+        'SELECT owner_user_id FROM service_profiles WHERE id = $1',
+        [ownerId],
+      );
       const owner = result.rows[0]?.owner_user_id;
       if (!owner) return;
       const row = await this.profiles.findOwned(ownerId, owner, tx);

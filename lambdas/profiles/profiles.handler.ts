@@ -33,32 +33,73 @@ export const handler = createDomainHandler({
       'Query.myStudio': field(idArgs, async ({ id }, ctx) => (await m()).studios.myStudio(ctx.caller, id)),
       'Query.publicStudio': field(slugArgs, async ({ slug }) => (await m()).studios.publicStudio(slug)),
       'Query.verificationQueue': field(noArgs, async (_args, ctx) => (await m()).verifications.queue(ctx.caller)),
-      'Query.myNotificationPreferences': field(noArgs, async (_args, ctx) => (await m()).nudges.preferences(ctx.caller)),
-      'Mutation.createServiceProfile': field(createProfileArgs, async ({ input }, ctx) => (await m()).profiles.create(ctx.caller, input)),
-      'Mutation.saveProfileDraft': field(saveProfileDraftArgs, async ({ input }, ctx) => (await m()).profiles.saveDraft(ctx.caller, input)),
-      'Mutation.completeProfileStep': field(completeStepArgs, async ({ input }, ctx) => (await m()).profiles.completeStep(ctx.caller, input)),
+      'Query.myNotificationPreferences': field(noArgs, async (_args, ctx) =>
+        (await m()).nudges.preferences(ctx.caller),
+      ),
+      'Mutation.createServiceProfile': field(createProfileArgs, async ({ input }, ctx) =>
+        (await m()).profiles.create(ctx.caller, input),
+      ),
+      'Mutation.saveProfileDraft': field(saveProfileDraftArgs, async ({ input }, ctx) =>
+        (await m()).profiles.saveDraft(ctx.caller, input),
+      ),
+      'Mutation.completeProfileStep': field(completeStepArgs, async ({ input }, ctx) =>
+        (await m()).profiles.completeStep(ctx.caller, input),
+      ),
       'Mutation.publishProfile': field(idArgs, async ({ id }, ctx) => (await m()).profiles.publish(ctx.caller, id)),
       'Mutation.unpublishProfile': field(idArgs, async ({ id }, ctx) => (await m()).profiles.unpublish(ctx.caller, id)),
-      'Mutation.setProfileInstantBook': field(instantBookArgs, async ({ id, enabled }, ctx) => (await m()).profiles.setInstantBook(ctx.caller, id, enabled)),
-      'Mutation.createStudio': field(createStudioArgs, async ({ input }, ctx) => (await m()).studios.create(ctx.caller, input)),
-      'Mutation.saveStudioDraft': field(saveStudioDraftArgs, async ({ input }, ctx) => (await m()).studios.saveDraft(ctx.caller, input)),
-      'Mutation.completeStudioStep': field(completeStepArgs, async ({ input }, ctx) => (await m()).studios.completeStep(ctx.caller, input)),
+      'Mutation.setProfileInstantBook': field(instantBookArgs, async ({ id, enabled }, ctx) =>
+        (await m()).profiles.setInstantBook(ctx.caller, id, enabled),
+      ),
+      'Mutation.createStudio': field(createStudioArgs, async ({ input }, ctx) =>
+        (await m()).studios.create(ctx.caller, input),
+      ),
+      'Mutation.saveStudioDraft': field(saveStudioDraftArgs, async ({ input }, ctx) =>
+        (await m()).studios.saveDraft(ctx.caller, input),
+      ),
+      'Mutation.completeStudioStep': field(completeStepArgs, async ({ input }, ctx) =>
+        (await m()).studios.completeStep(ctx.caller, input),
+      ),
       'Mutation.publishStudio': field(idArgs, async ({ id }, ctx) => (await m()).studios.publish(ctx.caller, id)),
       'Mutation.unpublishStudio': field(idArgs, async ({ id }, ctx) => (await m()).studios.unpublish(ctx.caller, id)),
-      'Mutation.requestVerification': field(requestVerificationArgs, async ({ input }, ctx) => (await m()).verifications.request(ctx.caller, input)),
-      'Mutation.decideVerification': field(decideVerificationArgs, async ({ input }, ctx) => (await m()).verifications.decide(ctx.caller, input)),
-      'Mutation.updateNotificationPreferences': field(notificationPreferencesArgs, async ({ input }, ctx) => (await m()).nudges.updatePreferences(ctx.caller, input)),
+      'Mutation.requestVerification': field(requestVerificationArgs, async ({ input }, ctx) =>
+        (await m()).verifications.request(ctx.caller, input),
+      ),
+      'Mutation.decideVerification': field(decideVerificationArgs, async ({ input }, ctx) =>
+        (await m()).verifications.decide(ctx.caller, input),
+      ),
+      'Mutation.updateNotificationPreferences': field(notificationPreferencesArgs, async ({ input }, ctx) =>
+        (await m()).nudges.updatePreferences(ctx.caller, input),
+      ),
     },
     logger,
   ),
   rest: createRouteRouter(
     [
       // One-click unsubscribe (RFC 8058 mail clients POST; people following the link GET).
-      route({ method: 'GET', path: '/profiles/notifications/unsubscribe', query: unsubscribeQuery, handle: async ({ query }) => { await (await m()).nudges.unsubscribe(query.token, query.kind); return { status: 200, body: { unsubscribed: true } }; } }),
-      route({ method: 'POST', path: '/profiles/notifications/unsubscribe', query: unsubscribeQuery, handle: async ({ query }) => { await (await m()).nudges.unsubscribe(query.token, query.kind); return { status: 200, body: { unsubscribed: true } }; } }),
+      route({
+        method: 'GET',
+        path: '/profiles/notifications/unsubscribe',
+        query: unsubscribeQuery,
+        handle: async ({ query }) => {
+          await (await m()).nudges.unsubscribe(query.token, query.kind);
+          return { status: 200, body: { unsubscribed: true } };
+        },
+      }),
+      route({
+        method: 'POST',
+        path: '/profiles/notifications/unsubscribe',
+        query: unsubscribeQuery,
+        handle: async ({ query }) => {
+          await (await m()).nudges.unsubscribe(query.token, query.kind);
+          return { status: 200, body: { unsubscribed: true } };
+        },
+      }),
     ],
     { logger },
   ),
   // Two consumers share this entry (infra/definitions/domains.ts): media changes and account erasure.
-  events: async (event) => (event.type === 'user.deleted' ? (await m()).erasure.onUserDeleted(event) : (await m()).profiles.onMediaChanged(event)),
+  events: async (event) =>
+    event.type === 'user.deleted'
+      ? (await m()).erasure.onUserDeleted(event)
+      : (await m()).profiles.onMediaChanged(event),
 });

@@ -24,7 +24,11 @@ let module: Promise<ProfilesModule> | undefined;
 export function profilesModule(): Promise<ProfilesModule> {
   module ??= databaseFromEnv().then((db) => {
     const config = profilesConfig();
-    const settings = { webBaseUrl: config.PUBLIC_WEB_BASE_URL, mediaPublicBaseUrl: config.MEDIA_PUBLIC_BASE_URL, publicCacheTtlMs: config.PUBLIC_PAGE_CACHE_MS };
+    const settings = {
+      webBaseUrl: config.PUBLIC_WEB_BASE_URL,
+      mediaPublicBaseUrl: config.MEDIA_PUBLIC_BASE_URL,
+      publicCacheTtlMs: config.PUBLIC_PAGE_CACHE_MS,
+    };
     const profiles = new ProfileService(db, settings, systemClock);
     const studios = new StudioService(db, settings, systemClock);
     return {
@@ -35,7 +39,14 @@ export function profilesModule(): Promise<ProfilesModule> {
         profiles.forgetPublicPages(slugs.profiles);
         studios.forgetPublicPages(slugs.studios);
       }),
-      nudges: new NudgeService(db, new NotificationRepository(db), profiles, notifierFromEnv(), config.PUBLIC_BASE_URL, createLogger({ service: 'profiles-nudges' })),
+      nudges: new NudgeService(
+        db,
+        new NotificationRepository(db),
+        profiles,
+        notifierFromEnv(),
+        config.PUBLIC_BASE_URL,
+        createLogger({ service: 'profiles-nudges' }),
+      ),
     };
   });
   module.catch(() => (module = undefined));

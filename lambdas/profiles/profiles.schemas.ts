@@ -5,15 +5,31 @@ import { linkRefusalMessage, publicLinkRefusal } from './link-policy.ts';
 
 export const PROFILE_ROLES = ['MODEL', 'PHOTOGRAPHER', 'VIDEOGRAPHER', 'CONTENT_CREATOR'] as const;
 export type ProfileRole = (typeof PROFILE_ROLES)[number];
-const ALL_STEPS = ['BASICS', 'PORTFOLIO', 'PACKAGES', 'AVAILABILITY', 'LOCATION', 'PHOTOS', 'PRICING', 'VERIFICATION'] as const;
+const ALL_STEPS = [
+  'BASICS',
+  'PORTFOLIO',
+  'PACKAGES',
+  'AVAILABILITY',
+  'LOCATION',
+  'PHOTOS',
+  'PRICING',
+  'VERIFICATION',
+] as const;
 
 const text = (max: number) => z.string().trim().max(max);
 const cents = z.number().int().min(0).max(100_000_000);
-const cityCode = z.string().trim().toLowerCase().regex(/^[a-z]{2}-[a-z0-9-]{2,30}$/, 'must be a city code such as us-nyc');
+const cityCode = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .regex(/^[a-z]{2}-[a-z0-9-]{2,30}$/, 'must be a city code such as us-nyc');
 const tag = z.string().trim().toLowerCase().min(1).max(40);
 const language = z.string().trim().min(2).max(35);
 const email = z.string().trim().toLowerCase().email().max(254);
-const phone = z.string().trim().regex(/^\+[1-9]\d{6,14}$/, 'must be E.164, e.g. +12125550123');
+const phone = z
+  .string()
+  .trim()
+  .regex(/^\+[1-9]\d{6,14}$/, 'must be E.164, e.g. +12125550123');
 /** Links are public as they are, so they must not carry contact details (link-policy.ts). */
 const publicLink = z
   .string()
@@ -25,13 +41,32 @@ const publicLink = z
   });
 const timeRange = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$/, 'must look like 09:00-17:00');
 /** Weekly availability summary: { mon: ["09:00-17:00"], … }. The calendar engine owns the details. */
-export const weeklyAvailability = z.object({ mon: z.array(timeRange), tue: z.array(timeRange), wed: z.array(timeRange), thu: z.array(timeRange), fri: z.array(timeRange), sat: z.array(timeRange), sun: z.array(timeRange) }).partial().strict();
+export const weeklyAvailability = z
+  .object({
+    mon: z.array(timeRange),
+    tue: z.array(timeRange),
+    wed: z.array(timeRange),
+    thu: z.array(timeRange),
+    fri: z.array(timeRange),
+    sat: z.array(timeRange),
+    sun: z.array(timeRange),
+  })
+  .partial()
+  .strict();
 
 export const servicePackage = z.object({
   name: text(80).min(1),
-  durationMinutes: z.number().int().min(15).max(24 * 60),
+  durationMinutes: z
+    .number()
+    .int()
+    .min(15)
+    .max(24 * 60),
   priceCents: cents,
-  extras: z.array(text(80).min(1)).max(10).nullish().transform((value) => value ?? []),
+  extras: z
+    .array(text(80).min(1))
+    .max(10)
+    .nullish()
+    .transform((value) => value ?? []),
 });
 
 const profilePatch = z
@@ -61,13 +96,22 @@ const onboardingStep = z.enum(ALL_STEPS);
 export const idArgs = z.object({ id: z.string().min(4).max(40) });
 export const slugArgs = z.object({ slug: z.string().trim().toLowerCase().min(1).max(63) });
 
-export const createProfileArgs = z.object({ input: z.object({ role: z.enum(PROFILE_ROLES), displayName: text(80).min(1).nullish() }) });
+export const createProfileArgs = z.object({
+  input: z.object({ role: z.enum(PROFILE_ROLES), displayName: text(80).min(1).nullish() }),
+});
 export const saveProfileDraftArgs = z.object({
-  input: z.object({ profileId: idSchema('profile'), expectedVersion: z.number().int().min(1), step: onboardingStep.nullish(), patch: profilePatch }),
+  input: z.object({
+    profileId: idSchema('profile'),
+    expectedVersion: z.number().int().min(1),
+    step: onboardingStep.nullish(),
+    patch: profilePatch,
+  }),
 });
 export type SaveProfileDraftInput = z.infer<typeof saveProfileDraftArgs>['input'];
 
-export const completeStepArgs = z.object({ input: z.object({ id: z.string().min(4).max(40), expectedVersion: z.number().int().min(1), step: onboardingStep }) });
+export const completeStepArgs = z.object({
+  input: z.object({ id: z.string().min(4).max(40), expectedVersion: z.number().int().min(1), step: onboardingStep }),
+});
 export type CompleteStepInput = z.infer<typeof completeStepArgs>['input'];
 
 export const instantBookArgs = z.object({ id: idSchema('profile'), enabled: z.boolean() });
@@ -92,26 +136,51 @@ const studioPatch = z
   .strict();
 export type StudioPatch = z.infer<typeof studioPatch>;
 
-export const slugSchema = z.string().trim().toLowerCase().regex(/^[a-z0-9][a-z0-9-]{2,62}$/, 'must be 3-63 lower-case letters, digits and dashes');
+export const slugSchema = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .regex(/^[a-z0-9][a-z0-9-]{2,62}$/, 'must be 3-63 lower-case letters, digits and dashes');
 export const createStudioArgs = z.object({ input: z.object({ name: text(80).min(1), slug: slugSchema }) });
 export const saveStudioDraftArgs = z.object({
-  input: z.object({ studioId: idSchema('studio'), expectedVersion: z.number().int().min(1), step: onboardingStep.nullish(), patch: studioPatch }),
+  input: z.object({
+    studioId: idSchema('studio'),
+    expectedVersion: z.number().int().min(1),
+    step: onboardingStep.nullish(),
+    patch: studioPatch,
+  }),
 });
 export type SaveStudioDraftInput = z.infer<typeof saveStudioDraftArgs>['input'];
 
 export const requestVerificationArgs = z.object({
-  input: z.object({ subject: z.enum(['IDENTITY', 'STUDIO']), studioId: idSchema('studio').nullish(), documentMediaId: idSchema('media') }),
+  input: z.object({
+    subject: z.enum(['IDENTITY', 'STUDIO']),
+    studioId: idSchema('studio').nullish(),
+    documentMediaId: idSchema('media'),
+  }),
 });
 export type RequestVerificationInput = z.infer<typeof requestVerificationArgs>['input'];
 
 export const decideVerificationArgs = z.object({
-  input: z.object({ verificationId: idSchema('verification'), decision: z.enum(['VERIFIED', 'REJECTED']), reason: text(500).nullish() }),
+  input: z.object({
+    verificationId: idSchema('verification'),
+    decision: z.enum(['VERIFIED', 'REJECTED']),
+    reason: text(500).nullish(),
+  }),
 });
 export type DecideVerificationInput = z.infer<typeof decideVerificationArgs>['input'];
 
 export const notificationPreferencesArgs = z.object({
-  input: z.object({ nudges: z.boolean().nullish(), digest: z.boolean().nullish(), quietStartHour: z.number().int().min(0).max(23).nullish(), quietEndHour: z.number().int().min(0).max(23).nullish() }),
+  input: z.object({
+    nudges: z.boolean().nullish(),
+    digest: z.boolean().nullish(),
+    quietStartHour: z.number().int().min(0).max(23).nullish(),
+    quietEndHour: z.number().int().min(0).max(23).nullish(),
+  }),
 });
 export type NotificationPreferencesInput = z.infer<typeof notificationPreferencesArgs>['input'];
 
-export const unsubscribeQuery = z.object({ token: z.string().min(20).max(100), kind: z.enum(['all', 'nudges', 'digest']).default('all') });
+export const unsubscribeQuery = z.object({
+  token: z.string().min(20).max(100),
+  kind: z.enum(['all', 'nudges', 'digest']).default('all'),
+});

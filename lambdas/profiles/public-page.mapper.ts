@@ -13,7 +13,12 @@ export interface CityInfo {
   countryCode: string;
 }
 
-const ROLE_LABELS: Record<string, string> = { MODEL: 'Model', PHOTOGRAPHER: 'Photographer', VIDEOGRAPHER: 'Videographer', CONTENT_CREATOR: 'Content creator' };
+const ROLE_LABELS: Record<string, string> = {
+  MODEL: 'Model',
+  PHOTOGRAPHER: 'Photographer',
+  VIDEOGRAPHER: 'Videographer',
+  CONTENT_CREATOR: 'Content creator',
+};
 
 /** $ … $$$$ by the upper end of the range, for quick scanning. */
 export function priceBandLabel(maxCents: number | null): string {
@@ -34,7 +39,7 @@ function imageObject(image: PublicImageView, caption: string | null) {
     contentUrl: best?.url,
     ...(thumb ? { thumbnailUrl: thumb.url } : {}),
     ...(best ? { width: best.width, height: best.height } : {}),
-    ...(image.alt ?? caption ? { caption: image.alt ?? caption } : {}),
+    ...((image.alt ?? caption) ? { caption: image.alt ?? caption } : {}),
     encodingFormat: 'image/webp',
   };
 }
@@ -79,7 +84,9 @@ export function toPublicProfile(input: {
   // The avatar is the cover, else the first portfolio image.
   const avatar = input.cover ?? input.portfolio[0] ?? null;
   // Checked again here, not only on save: links stored before the rule existed must not render.
-  const links = row.links.filter((link) => isPublicLink(link.url)).map((link) => ({ label: link.label, url: link.url }));
+  const links = row.links
+    .filter((link) => isPublicLink(link.url))
+    .map((link) => ({ label: link.label, url: link.url }));
   const jsonLd = {
     '@context': 'https://schema.org',
     '@type': 'Person',
@@ -88,11 +95,26 @@ export function toPublicProfile(input: {
     url: input.canonicalUrl,
     jobTitle: roleLabel,
     description,
-    ...(input.city ? { address: { '@type': 'PostalAddress', addressLocality: input.city.name, addressCountry: input.city.countryCode } } : {}),
+    ...(input.city
+      ? {
+          address: {
+            '@type': 'PostalAddress',
+            addressLocality: input.city.name,
+            addressCountry: input.city.countryCode,
+          },
+        }
+      : {}),
     ...(row.languages.length ? { knowsLanguage: row.languages } : {}),
     ...(links.length ? { sameAs: links.map((link) => link.url) } : {}),
     ...(row.packages.length
-      ? { makesOffer: row.packages.map((pkg) => ({ '@type': 'Offer', name: pkg.name, price: money(pkg.priceCents), priceCurrency: row.currency })) }
+      ? {
+          makesOffer: row.packages.map((pkg) => ({
+            '@type': 'Offer',
+            name: pkg.name,
+            price: money(pkg.priceCents),
+            priceCurrency: row.currency,
+          })),
+        }
       : {}),
     ...(input.portfolio.length ? { image: input.portfolio.map((image) => imageObject(image, displayName)) } : {}),
   };
@@ -108,7 +130,12 @@ export function toPublicProfile(input: {
     cityName: input.city?.name ?? null,
     avatar,
     verified: input.verified,
-    priceBand: { minCents: row.price_min_cents, maxCents: row.price_max_cents, currency: row.currency, label: priceBandLabel(row.price_max_cents) },
+    priceBand: {
+      minCents: row.price_min_cents,
+      maxCents: row.price_max_cents,
+      currency: row.currency,
+      label: priceBandLabel(row.price_max_cents),
+    },
     tags: row.tags,
     languages: row.languages,
     links,
@@ -140,7 +167,13 @@ export interface PublicStudioView {
 }
 
 /** City-level location only: street, postal code and contact details are never read here. */
-export function toPublicStudio(input: { row: StudioRow; city: CityInfo | null; verified: boolean; photos: PublicImageView[]; canonicalUrl: string }): PublicStudioView {
+export function toPublicStudio(input: {
+  row: StudioRow;
+  city: CityInfo | null;
+  verified: boolean;
+  photos: PublicImageView[];
+  canonicalUrl: string;
+}): PublicStudioView {
   const { row } = input;
   const name = row.name ?? 'Studio';
   const description = row.description ?? `Studio${input.city ? ` in ${input.city.name}` : ''}`;
@@ -151,9 +184,25 @@ export function toPublicStudio(input: { row: StudioRow; city: CityInfo | null; v
     name,
     url: input.canonicalUrl,
     description,
-    ...(input.city ? { address: { '@type': 'PostalAddress', addressLocality: input.city.name, addressCountry: input.city.countryCode } } : {}),
+    ...(input.city
+      ? {
+          address: {
+            '@type': 'PostalAddress',
+            addressLocality: input.city.name,
+            addressCountry: input.city.countryCode,
+          },
+        }
+      : {}),
     ...(row.hourly_max_cents !== null ? { priceRange: priceBandLabel(row.hourly_max_cents) } : {}),
-    ...(row.amenities.length ? { amenityFeature: row.amenities.map((amenity) => ({ '@type': 'LocationFeatureSpecification', name: amenity, value: true })) } : {}),
+    ...(row.amenities.length
+      ? {
+          amenityFeature: row.amenities.map((amenity) => ({
+            '@type': 'LocationFeatureSpecification',
+            name: amenity,
+            value: true,
+          })),
+        }
+      : {}),
     ...(input.photos.length ? { image: input.photos.map((image) => imageObject(image, name)) } : {}),
   };
   return {

@@ -54,9 +54,15 @@ const PATCH_COLUMNS: ColumnMap = {
 export class StudioRepository {
   constructor(private readonly db: Queryable) {}
 
-  async insert(tx: Queryable, row: { id: string; ownerUserId: string; slug: string; name: string }): Promise<StudioRow> {
+  async insert(
+    tx: Queryable,
+    row: { id: string; ownerUserId: string; slug: string; name: string },
+  ): Promise<StudioRow> {
     try {
-      const result = await tx.query(`INSERT INTO studios (id, owner_user_id, slug, name) VALUES ($1, $2, $3, $4) RETURNING ${COLUMNS}`, [row.id, row.ownerUserId, row.slug, row.name]);
+      const result = await tx.query(
+        `INSERT INTO studios (id, owner_user_id, slug, name) VALUES ($1, $2, $3, $4) RETURNING ${COLUMNS}`,
+        [row.id, row.ownerUserId, row.slug, row.name],
+      );
       return parseRows(studioRow, result.rows)[0]!;
     } catch (error) {
       if (isUniqueViolation(error)) throw new ConflictError('That slug is taken', 'STUDIO.SLUG_TAKEN');
@@ -65,22 +71,45 @@ export class StudioRepository {
   }
 
   async listOwned(userId: string): Promise<StudioRow[]> {
-    return parseRows(studioRow, (await this.db.query(`SELECT ${COLUMNS} FROM studios WHERE owner_user_id = $1 AND owner_status = 'ACTIVE' ORDER BY created_at, id`, [userId])).rows);
+    return parseRows(
+      studioRow,
+      (
+        await this.db.query(
+          `SELECT ${COLUMNS} FROM studios WHERE owner_user_id = $1 AND owner_status = 'ACTIVE' ORDER BY created_at, id`,
+          [userId],
+        )
+      ).rows,
+    );
   }
 
   async findOwned(id: string, userId: string, tx: Queryable = this.db, forUpdate = false): Promise<StudioRow | null> {
     // An erased owner's studios look unknown (access tokens outlive the account by minutes).
-    const result = await tx.query(`SELECT ${COLUMNS} FROM studios WHERE id = $1 AND owner_user_id = $2 AND owner_status = 'ACTIVE'${forUpdate ? ' FOR UPDATE' : ''}`, [id, userId]);
+    const result = await tx.query(
+      `SELECT ${COLUMNS} FROM studios WHERE id = $1 AND owner_user_id = $2 AND owner_status = 'ACTIVE'${forUpdate ? ' FOR UPDATE' : ''}`,
+      [id, userId],
+    );
     return parseRows(studioRow, result.rows)[0] ?? null;
   }
 
   async findPublishedBySlug(slug: string): Promise<StudioRow | null> {
     // owner_status in SQL: a studio of an erased account is refused whatever its status says.
-    const result = await this.db.query(`SELECT ${COLUMNS} FROM studios WHERE slug = $1 AND status = 'PUBLISHED' AND owner_status = 'ACTIVE'`, [slug]);
+    const result = await this.db.query(
+      `SELECT ${COLUMNS} FROM studios WHERE slug = $1 AND status = 'PUBLISHED' AND owner_status = 'ACTIVE'`,
+      [slug],
+    );
     return parseRows(studioRow, result.rows)[0] ?? null;
   }
 
-  async saveDraft(tx: Queryable, input: { id: string; ownerUserId: string; expectedVersion: number; patch: Record<string, unknown>; extra?: Record<string, unknown> }): Promise<StudioRow | null> {
+  async saveDraft(
+    tx: Queryable,
+    input: {
+      id: string;
+      ownerUserId: string;
+      expectedVersion: number;
+      patch: Record<string, unknown>;
+      extra?: Record<string, unknown>;
+    },
+  ): Promise<StudioRow | null> {
     const row = await versionedUpdate(tx, { table: 'studios', columns: PATCH_COLUMNS, ...input }, COLUMNS);
     return row ? parseRows(studioRow, [row])[0]! : null;
   }
@@ -94,7 +123,9 @@ export class StudioRepository {
               contact_email = NULL, contact_phone = NULL, address_line1 = NULL, address_line2 = NULL, postal_code = NULL,
               instant_book = false, version = s.version + 1, updated_at = now()
          FROM before b WHERE s.id = b.id
-       RETURNING ${COLUMNS.split(',').map((column) => `s.${column.trim()}`).join(', ')}, b.status AS previous_status`,
+       RETURNING ${COLUMNS.split(',')
+         .map((column) => `s.${column.trim()}`)
+         .join(', ')}, b.status AS previous_status`,
       [userId],
     );
     return parseRows(studioRow.extend({ previous_status: z.string() }), result.rows);

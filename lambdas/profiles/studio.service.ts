@@ -73,7 +73,10 @@ export class StudioService {
   }
 
   private async facts(row: StudioRow, tx?: Transaction) {
-    const [media, verification] = await Promise.all([this.media.listByOwner('STUDIO', row.id, tx), this.verifications.latest('STUDIO', row.id, tx)]);
+    const [media, verification] = await Promise.all([
+      this.media.listByOwner('STUDIO', row.id, tx),
+      this.verifications.latest('STUDIO', row.id, tx),
+    ]);
     const facts: StudioFacts = {
       name: row.name,
       description: row.description,
@@ -114,7 +117,9 @@ export class StudioService {
       currency: row.currency,
       availability: row.availability,
       instantBook: row.instant_book,
-      onboarding: onboardingView(STUDIO_STEPS, this.workflow.effectiveCompleted(row, facts), (step) => studioStepMissing(step, facts)),
+      onboarding: onboardingView(STUDIO_STEPS, this.workflow.effectiveCompleted(row, facts), (step) =>
+        studioStepMissing(step, facts),
+      ),
       completeness: studioCompleteness(facts),
       verification: verificationView('STUDIO', verification),
       photos: ownerMedia(media, this.settings.mediaPublicBaseUrl),
@@ -142,20 +147,36 @@ export class StudioService {
     // An erased account (its access token outlives it) creates nothing; see erased-users.ts.
     const row = await this.db.transaction(async (tx) => {
       await guardNotErased(tx, user.userId, 'Studio not found');
-      return this.studios.insert(tx, { id: newId('studio'), ownerUserId: user.userId, slug: input.slug, name: input.name });
+      return this.studios.insert(tx, {
+        id: newId('studio'),
+        ownerUserId: user.userId,
+        slug: input.slug,
+        name: input.name,
+      });
     });
     return this.ownerView(row);
   }
 
   private async validatePatch(row: StudioRow, patch: StudioPatch): Promise<void> {
-    if (patch.city && !(await this.cities.cityExists(patch.city))) throw new ValidationError('Unknown city', [{ path: 'patch.city', message: 'unknown city' }]);
+    if (patch.city && !(await this.cities.cityExists(patch.city)))
+      throw new ValidationError('Unknown city', [{ path: 'patch.city', message: 'unknown city' }]);
     const min = patch.hourlyMinCents ?? row.hourly_min_cents;
     const max = patch.hourlyMaxCents ?? row.hourly_max_cents;
-    if (min !== null && max !== null && min > max) throw new ValidationError('hourlyMinCents must not exceed hourlyMaxCents', [{ path: 'patch.hourlyMinCents', message: 'greater than hourlyMaxCents' }]);
+    if (min !== null && max !== null && min > max)
+      throw new ValidationError('hourlyMinCents must not exceed hourlyMaxCents', [
+        { path: 'patch.hourlyMinCents', message: 'greater than hourlyMaxCents' },
+      ]);
   }
 
   async saveDraft(caller: Caller, input: SaveStudioDraftInput) {
-    return this.ownerView(await this.workflow.saveDraft(caller, { id: input.studioId, expectedVersion: input.expectedVersion, step: input.step, patch: input.patch }));
+    return this.ownerView(
+      await this.workflow.saveDraft(caller, {
+        id: input.studioId,
+        expectedVersion: input.expectedVersion,
+        step: input.step,
+        patch: input.patch,
+      }),
+    );
   }
 
   async completeStep(caller: Caller, input: CompleteStepInput) {
@@ -171,17 +192,36 @@ export class StudioService {
   }
 
   private async announce(tx: Transaction, type: StudioEvent, row: StudioRow): Promise<void> {
-    await enqueueEvent(tx, { type, aggregateType: 'studio', aggregateId: row.id, payload: { studioId: row.id, slug: row.slug, city: row.city_code, version: row.version } });
+    await enqueueEvent(tx, {
+      type,
+      aggregateType: 'studio',
+      aggregateId: row.id,
+      payload: { studioId: row.id, slug: row.slug, city: row.city_code, version: row.version },
+    });
   }
 
   async publicStudio(slug: string): Promise<PublicStudioView> {
     return this.publicCache.get(slug, async () => {
       const row = await this.studios.findPublishedBySlug(slug);
       if (!row) throw new NotFoundError('Studio not found');
-      const [city, verification, media] = await Promise.all([this.cities.cityInfo(row.city_code), this.verifications.latest('STUDIO', row.id), this.media.listPublic('STUDIO', [row.id])]);
+      const [city, verification, media] = await Promise.all([
+        this.cities.cityInfo(row.city_code),
+        this.verifications.latest('STUDIO', row.id),
+        this.media.listPublic('STUDIO', [row.id]),
+      ]);
       const images = publicImages(media, this.settings.mediaPublicBaseUrl);
-      const photos = images.cover ? [images.cover, ...images.images.filter((image) => image.id !== images.cover!.id)] : images.images;
-      return safeModeDeep(toPublicStudio({ row, city, verified: verification?.status === 'VERIFIED', photos, canonicalUrl: this.publicUrl(row.slug) }));
+      const photos = images.cover
+        ? [images.cover, ...images.images.filter((image) => image.id !== images.cover!.id)]
+        : images.images;
+      return safeModeDeep(
+        toPublicStudio({
+          row,
+          city,
+          verified: verification?.status === 'VERIFIED',
+          photos,
+          canonicalUrl: this.publicUrl(row.slug),
+        }),
+      );
     });
   }
 }

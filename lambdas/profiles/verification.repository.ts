@@ -14,22 +14,42 @@ export const verificationRow = z.object({
   decided_at: z.date().nullable(),
 });
 export type VerificationRow = z.infer<typeof verificationRow>;
-const COLUMNS = 'id, subject_type, subject_id, owner_user_id, status, document_media_id, reason, created_at, decided_at';
+const COLUMNS =
+  'id, subject_type, subject_id, owner_user_id, status, document_media_id, reason, created_at, decided_at';
 
 export class VerificationRepository {
   constructor(private readonly db: Queryable) {}
 
-  async latest(subjectType: 'IDENTITY' | 'STUDIO', subjectId: string, tx: Queryable = this.db): Promise<VerificationRow | null> {
-    const result = await tx.query(`SELECT ${COLUMNS} FROM verifications WHERE subject_type = $1 AND subject_id = $2 ORDER BY created_at DESC, id DESC LIMIT 1`, [subjectType, subjectId]);
+  async latest(
+    subjectType: 'IDENTITY' | 'STUDIO',
+    subjectId: string,
+    tx: Queryable = this.db,
+  ): Promise<VerificationRow | null> {
+    const result = await tx.query(
+      `SELECT ${COLUMNS} FROM verifications WHERE subject_type = $1 AND subject_id = $2 ORDER BY created_at DESC, id DESC LIMIT 1`,
+      [subjectType, subjectId],
+    );
     return parseRows(verificationRow, result.rows)[0] ?? null;
   }
 
   async findById(tx: Queryable, id: string, forUpdate = false): Promise<VerificationRow | null> {
-    const result = await tx.query(`SELECT ${COLUMNS} FROM verifications WHERE id = $1${forUpdate ? ' FOR UPDATE' : ''}`, [id]);
+    const result = await tx.query(
+      `SELECT ${COLUMNS} FROM verifications WHERE id = $1${forUpdate ? ' FOR UPDATE' : ''}`,
+      [id],
+    );
     return parseRows(verificationRow, result.rows)[0] ?? null;
   }
 
-  async insert(tx: Queryable, row: { id: string; subjectType: 'IDENTITY' | 'STUDIO'; subjectId: string; ownerUserId: string; documentMediaId: string }): Promise<VerificationRow> {
+  async insert(
+    tx: Queryable,
+    row: {
+      id: string;
+      subjectType: 'IDENTITY' | 'STUDIO';
+      subjectId: string;
+      ownerUserId: string;
+      documentMediaId: string;
+    },
+  ): Promise<VerificationRow> {
     const result = await tx.query(
       `INSERT INTO verifications (id, subject_type, subject_id, owner_user_id, status, document_media_id) VALUES ($1, $2, $3, $4, 'PENDING', $5) RETURNING ${COLUMNS}`,
       [row.id, row.subjectType, row.subjectId, row.ownerUserId, row.documentMediaId],
@@ -37,7 +57,13 @@ export class VerificationRepository {
     return parseRows(verificationRow, result.rows)[0]!;
   }
 
-  async decide(tx: Queryable, id: string, status: 'VERIFIED' | 'REJECTED', adminId: string, reason: string | null): Promise<VerificationRow | null> {
+  async decide(
+    tx: Queryable,
+    id: string,
+    status: 'VERIFIED' | 'REJECTED',
+    adminId: string,
+    reason: string | null,
+  ): Promise<VerificationRow | null> {
     const result = await tx.query(
       `UPDATE verifications SET status = $2, decided_by = $3, reason = $4, decided_at = now() WHERE id = $1 AND status = 'PENDING' RETURNING ${COLUMNS}`,
       [id, status, adminId, reason],
@@ -46,6 +72,14 @@ export class VerificationRepository {
   }
 
   async pending(limit = 100): Promise<VerificationRow[]> {
-    return parseRows(verificationRow, (await this.db.query(`SELECT ${COLUMNS} FROM verifications WHERE status = 'PENDING' ORDER BY created_at LIMIT $1`, [limit])).rows);
+    return parseRows(
+      verificationRow,
+      (
+        await this.db.query(
+          `SELECT ${COLUMNS} FROM verifications WHERE status = 'PENDING' ORDER BY created_at LIMIT $1`,
+          [limit],
+        )
+      ).rows,
+    );
   }
 }

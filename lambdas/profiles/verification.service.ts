@@ -19,7 +19,14 @@ import { StudioRepository } from './studio.repository.ts';
 import { VerificationRepository, type VerificationRow } from './verification.repository.ts';
 
 function requestView(row: VerificationRow) {
-  return { id: row.id, subject: row.subject_type, subjectId: row.subject_id, status: row.status, documentMediaId: row.document_media_id, createdAt: row.created_at.toISOString() };
+  return {
+    id: row.id,
+    subject: row.subject_type,
+    subjectId: row.subject_id,
+    status: row.status,
+    documentMediaId: row.document_media_id,
+    createdAt: row.created_at.toISOString(),
+  };
 }
 
 export class VerificationService {
@@ -40,20 +47,39 @@ export class VerificationService {
     const user = requireUser(caller);
     let subjectId: string = user.userId;
     if (input.subject === 'STUDIO') {
-      if (!input.studioId) throw new ValidationError('studioId is required for STUDIO verification', [{ path: 'input.studioId', message: 'required' }]);
+      if (!input.studioId)
+        throw new ValidationError('studioId is required for STUDIO verification', [
+          { path: 'input.studioId', message: 'required' },
+        ]);
       if (!(await this.studios.findOwned(input.studioId, user.userId))) throw new NotFoundError('Studio not found');
       subjectId = input.studioId;
     }
     const document = await this.media.findOwned(input.documentMediaId, user.userId);
-    if (!document || document.owner_type !== 'VERIFICATION' || !['PROCESSING', 'READY'].includes(document.status)) throw new NotFoundError('Document not found');
+    if (!document || document.owner_type !== 'VERIFICATION' || !['PROCESSING', 'READY'].includes(document.status))
+      throw new NotFoundError('Document not found');
     const row = await this.db.transaction(async (tx) => {
       // An erased account's stale token must not record a request (its documents are being deleted).
       await guardNotErased(tx, user.userId, 'Document not found');
       await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`verification:${subjectId}`]);
       const latest = await this.verifications.latest(input.subject, subjectId, tx);
-      if (latest?.status === 'PENDING' || latest?.status === 'VERIFIED') throw new ConflictError(`Verification is already ${latest.status.toLowerCase()}`, `VERIFICATION.ALREADY_${latest.status}`);
-      const inserted = await this.verifications.insert(tx, { id: newId('verification'), subjectType: input.subject, subjectId, ownerUserId: user.userId, documentMediaId: document.id });
-      await enqueueEvent(tx, { type: 'verification.requested', aggregateType: 'verification', aggregateId: inserted.id, payload: { verificationId: inserted.id, subject: input.subject, subjectId } });
+      if (latest?.status === 'PENDING' || latest?.status === 'VERIFIED')
+        throw new ConflictError(
+          `Verification is already ${latest.status.toLowerCase()}`,
+          `VERIFICATION.ALREADY_${latest.status}`,
+        );
+      const inserted = await this.verifications.insert(tx, {
+        id: newId('verification'),
+        subjectType: input.subject,
+        subjectId,
+        ownerUserId: user.userId,
+        documentMediaId: document.id,
+      });
+      await enqueueEvent(tx, {
+        type: 'verification.requested',
+        aggregateType: 'verification',
+        aggregateId: inserted.id,
+        payload: { verificationId: inserted.id, subject: input.subject, subjectId },
+      });
       return inserted;
     });
     return verificationView(input.subject, row);
@@ -75,16 +101,64 @@ export class VerificationService {
     const row = await this.db.transaction(async (tx) => {
       const request = await this.verifications.findById(tx, input.verificationId, true);
       if (!request || request.status !== 'PENDING') throw new NotFoundError('No pending verification with this id');
-      if (request.owner_user_id === admin.userId || request.subject_id === admin.userId) throw new ForbiddenError('You cannot decide your own verification request');
-      const decided = await this.verifications.decide(tx, input.verificationId, input.decision, admin.userId, input.reason ?? null);
+      if (request.owner_user_id === admin.userId || request.subject_id === admin.userId)
+        throw new ForbiddenError('You cannot decide your own verification request');
+      const decided = await this.verifications.decide(
+        tx,
+        input.verificationId,
+        input.decision,
+        admin.userId,
+        input.reason ?? null,
+      );
       if (!decided) throw new NotFoundError('No pending verification with this id');
-      await appendAudit(tx, { actor: admin.userId, action: `verification.${input.decision.toLowerCase()}`, subject: `${decided.subject_type.toLowerCase()}:${decided.subject_id}`, details: { verificationId: decided.id, reason: input.reason ?? null } }, this.clock.now());
-      await enqueueEvent(tx, { type: 'verification.decided', aggregateType: 'verification', aggregateId: decided.id, payload: { verificationId: decided.id, subject: decided.subject_type, subjectId: decided.subject_id, status: decided.status } });
+      await appendAudit(
+        tx,
+        {
+          actor: admin.userId,
+          action: `verification.${input.decision.toLowerCase()}`,
+          subject: `${decided.subject_type.toLowerCase()}:${decided.subject_id}`,
+          details: { verificationId: decided.id, reason: input.reason ?? null },
+        },
+        this.clock.now(),
+      );
+      await enqueueEvent(tx, {
+        type: 'verification.decided',
+        aggregateType: 'verification',
+        aggregateId: decided.id,
+        payload: {
+          verificationId: decided.id,
+          subject: decided.subject_type,
+          subjectId: decided.subject_id,
+          status: decided.status,
+        },
+      });
       // The verified badge is on public pages: published listings of the subject changed.
       if (decided.subject_type === 'IDENTITY') {
-        const published = await tx.query<{ id: string; role: string; slug: string; city_code: string | null; version: number }>(`SELECT id, role, slug, city_code, version FROM service_profiles WHERE owner_user_id = $1 AND status = 'PUBLISHED'`, [decided.subject_id]);
+        const published = await tx.query<{
+          id: string;
+          role: string;
+          slug: string;
+          city_code: string | null;
+          version: number;
+        }>(
+          `SELECT id, role, slug, city_code, version FROM service_profiles WHERE owner_user_id = $1 AND status = 'PUBLISHED'`,
+          [decided.subject_id],
+        );
         for (const profile of published.rows) {
-          await enqueueEvent(tx, { type: 'profile.updated', aggregateType: 'profile', aggregateId: profile.id, payload: { profileId: profile.id, ownerUserId: decided.subject_id, role: profile.role, slug: profile.slug, city: profile.city_code, version: profile.version, reason: 'verification' } });
+          await enqueueEvent(tx, {
+            type: 'profile.updated',
+            aggregateType: 'profile',
+            aggregateId: profile.id,
+            payload: {
+              profileId: profile.id,
+              ownerUserId: decided.subject_id,
+              role: profile.role,
+              slug: profile.slug,
+              city: profile.city_code,
+              version: profile.version,
+              reason: 'verification',
+            },
+          });
         }
       }
       return decided;

@@ -21,9 +21,11 @@ const USAGE = 'usage: npm run admin:grant -- --email <address> [--reason <ticket
 
 function databaseUrl(): string {
   if (process.env.DATABASE_URL) return process.env.DATABASE_URL;
-  const stateDir = process.env.RASTUP_STATE_DIR ?? join(resolve(dirname(fileURLToPath(import.meta.url)), '..', '..'), '.local');
+  const stateDir =
+    process.env.RASTUP_STATE_DIR ?? join(resolve(dirname(fileURLToPath(import.meta.url)), '..', '..'), '.local');
   const endpoints = join(stateDir, 'endpoints.json');
-  if (existsSync(endpoints)) return (JSON.parse(readFileSync(endpoints, 'utf8')) as { databaseUrl: string }).databaseUrl;
+  if (existsSync(endpoints))
+    return (JSON.parse(readFileSync(endpoints, 'utf8')) as { databaseUrl: string }).databaseUrl;
   throw new Error('Set DATABASE_URL or start the local stack (npm start) first');
 }
 
@@ -38,7 +40,10 @@ function operatorName(): string | undefined {
 async function main(): Promise<number> {
   let values: { email?: string | undefined; reason?: string | undefined; help?: boolean | undefined };
   try {
-    ({ values } = parseArgs({ options: { email: { type: 'string' }, reason: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true }));
+    ({ values } = parseArgs({
+      options: { email: { type: 'string' }, reason: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      strict: true,
+    }));
   } catch (error) {
     console.error(`${(error as Error).message}\n${USAGE}`);
     return EXIT.usage;
@@ -61,17 +66,25 @@ async function main(): Promise<number> {
     const outcome = await grantAdminRole(db, { email: values.email, reason: values.reason, operator: operatorName() });
     switch (outcome.kind) {
       case 'granted':
-        console.log(`granted admin to ${outcome.userId} (roles ${outcome.before.join(', ') || 'none'} -> ${outcome.after.join(', ')}); audit entry #${outcome.auditSeq}`);
-        console.log('The role reaches tokens at the account\'s next sign-in or refresh (at most 15 minutes). Admin operations also need a step-up.');
+        console.log(
+          `granted admin to ${outcome.userId} (roles ${outcome.before.join(', ') || 'none'} -> ${outcome.after.join(', ')}); audit entry #${outcome.auditSeq}`,
+        );
+        console.log(
+          "The role reaches tokens at the account's next sign-in or refresh (at most 15 minutes). Admin operations also need a step-up.",
+        );
         return EXIT.ok;
       case 'already-admin':
         console.log(`${outcome.userId} already has the admin role; nothing changed`);
         return EXIT.ok;
       case 'unverified-email':
-        console.error(`refused: the account ${outcome.userId} has not verified its email; the owner must verify it (sign-in sends a new code) before it can be made an admin`);
+        console.error(
+          `refused: the account ${outcome.userId} has not verified its email; the owner must verify it (sign-in sends a new code) before it can be made an admin`,
+        );
         return EXIT.unverified;
       case 'unknown-account':
-        console.error('refused: no active account has that email; the person must sign up (and verify the email) first');
+        console.error(
+          'refused: no active account has that email; the person must sign up (and verify the email) first',
+        );
         return EXIT.unknownAccount;
     }
   } finally {

@@ -13,9 +13,11 @@ import { verifyAuditChain } from '../../lambdas/core/db/audit-log.ts';
 
 function databaseUrl(): string {
   if (process.env.DATABASE_URL) return process.env.DATABASE_URL;
-  const stateDir = process.env.RASTUP_STATE_DIR ?? join(resolve(dirname(fileURLToPath(import.meta.url)), '..', '..'), '.local');
+  const stateDir =
+    process.env.RASTUP_STATE_DIR ?? join(resolve(dirname(fileURLToPath(import.meta.url)), '..', '..'), '.local');
   const endpoints = join(stateDir, 'endpoints.json');
-  if (existsSync(endpoints)) return (JSON.parse(readFileSync(endpoints, 'utf8')) as { databaseUrl: string }).databaseUrl;
+  if (existsSync(endpoints))
+    return (JSON.parse(readFileSync(endpoints, 'utf8')) as { databaseUrl: string }).databaseUrl;
   throw new Error('Set DATABASE_URL or start the local stack (npm start) first');
 }
 

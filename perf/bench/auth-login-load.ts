@@ -7,7 +7,14 @@
  */
 import autocannon from 'autocannon';
 
-const options = JSON.parse(process.argv[2] ?? '{}') as { url: string; connections: number; durationSeconds: number; emails: string[]; password: string; warmupSeconds?: number };
+const options = JSON.parse(process.argv[2] ?? '{}') as {
+  url: string;
+  connections: number;
+  durationSeconds: number;
+  emails: string[];
+  password: string;
+  warmupSeconds?: number;
+};
 
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
@@ -27,15 +34,21 @@ async function run(durationSeconds: number, record: boolean) {
       {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'user-agent': 'rastup-bench' },
-        setupRequest: (request) => ({ ...request, body: JSON.stringify({ email: options.emails[next++ % options.emails.length], password: options.password }) }),
+        setupRequest: (request) => ({
+          ...request,
+          body: JSON.stringify({ email: options.emails[next++ % options.emails.length], password: options.password }),
+        }),
       },
     ],
   });
-  (instance as unknown as NodeJS.EventEmitter).on('response', (_client: unknown, status: number, _bytes: number, responseTime: number) => {
-    if (!record) return;
-    latencies.push(responseTime);
-    statuses.set(status, (statuses.get(status) ?? 0) + 1);
-  });
+  (instance as unknown as NodeJS.EventEmitter).on(
+    'response',
+    (_client: unknown, status: number, _bytes: number, responseTime: number) => {
+      if (!record) return;
+      latencies.push(responseTime);
+      statuses.set(status, (statuses.get(status) ?? 0) + 1);
+    },
+  );
   const result = await instance;
   latencies.sort((a, b) => a - b);
   return {

@@ -50,7 +50,14 @@ async function argon2Cost(iterations = 30) {
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const stateDir = mkdtempSync(join(tmpdir(), 'rastup-bench-auth-'));
-const stack = await startLocalStack({ rootDir, stateDir, port: 0, ephemeral: true, logFile: join(stateDir, 'stack.log'), authRateLimitExemptIps: ['127.0.0.1'] });
+const stack = await startLocalStack({
+  rootDir,
+  stateDir,
+  port: 0,
+  ephemeral: true,
+  logFile: join(stateDir, 'stack.log'),
+  authRateLimitExemptIps: ['127.0.0.1'],
+});
 try {
   const before = await argon2Cost();
   // Synthetic, already-verified accounts sharing one argon2id hash (each login still verifies it).
@@ -62,21 +69,55 @@ try {
     [ids, emails, before.stored],
   );
   const loginUrl = `${stack.endpoints.restUrl}/auth/login`;
-  const probe = await fetch(loginUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: emails[0], password: PASSWORD }) });
+  const probe = await fetch(loginUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: emails[0], password: PASSWORD }),
+  });
   if (probe.status !== 200) throw new Error(`login probe answered ${probe.status}: ${await probe.text()}`);
 
-  console.log(`bench:auth — POST /auth/login, ${CONNECTIONS} connections, ${DURATION} s, ${ACCOUNTS} accounts, load generator in a separate process, ${process.arch} x ${cpus().length} cores\n`);
+  console.log(
+    `bench:auth — POST /auth/login, ${CONNECTIONS} connections, ${DURATION} s, ${ACCOUNTS} accounts, load generator in a separate process, ${process.arch} x ${cpus().length} cores\n`,
+  );
   const { stdout } = await runFile(
     process.execPath,
-    ['--import', 'tsx', join(rootDir, 'perf/bench/auth-login-load.ts'), JSON.stringify({ url: loginUrl, connections: CONNECTIONS, durationSeconds: DURATION, emails, password: PASSWORD })],
+    [
+      '--import',
+      'tsx',
+      join(rootDir, 'perf/bench/auth-login-load.ts'),
+      JSON.stringify({
+        url: loginUrl,
+        connections: CONNECTIONS,
+        durationSeconds: DURATION,
+        emails,
+        password: PASSWORD,
+      }),
+    ],
     { cwd: rootDir, maxBuffer: 16 * 1024 * 1024 },
   );
-  const result = JSON.parse(stdout.trim().split('\n').at(-1)!) as { requestsPerSecond: number; p50: number; p95: number; p99: number; total: number; non2xx: number; errors: number; statuses: Record<string, number> };
+  const result = JSON.parse(stdout.trim().split('\n').at(-1)!) as {
+    requestsPerSecond: number;
+    p50: number;
+    p95: number;
+    p99: number;
+    total: number;
+    non2xx: number;
+    errors: number;
+    statuses: Record<string, number>;
+  };
   const after = await argon2Cost(10);
-  console.log(`login                ${result.requestsPerSecond} req/s   p50 ${result.p50} ms   p95 ${result.p95} ms   p99 ${result.p99} ms   total ${result.total}   statuses ${JSON.stringify(result.statuses)}   errors ${result.errors}`);
-  console.log(`argon2id (m=${ARGON2_PARAMS.memoryCost} KiB, t=${ARGON2_PARAMS.timeCost}, p=${ARGON2_PARAMS.parallelism}), idle:  hash mean ${before.hash.mean} ms (p95 ${before.hash.p95})   verify mean ${before.verify.mean} ms (p95 ${before.verify.p95})`);
-  console.log(`argon2id after the load:                       hash mean ${after.hash.mean} ms (p95 ${after.hash.p95})   verify mean ${after.verify.mean} ms (p95 ${after.verify.p95})`);
-  console.log(`\nper-IP buckets skipped for 127.0.0.1 (local-only AUTH_LOCAL_RATE_LIMIT_EXEMPT_IPS); per-identity limits and lockout active.`);
+  console.log(
+    `login                ${result.requestsPerSecond} req/s   p50 ${result.p50} ms   p95 ${result.p95} ms   p99 ${result.p99} ms   total ${result.total}   statuses ${JSON.stringify(result.statuses)}   errors ${result.errors}`,
+  );
+  console.log(
+    `argon2id (m=${ARGON2_PARAMS.memoryCost} KiB, t=${ARGON2_PARAMS.timeCost}, p=${ARGON2_PARAMS.parallelism}), idle:  hash mean ${before.hash.mean} ms (p95 ${before.hash.p95})   verify mean ${before.verify.mean} ms (p95 ${before.verify.p95})`,
+  );
+  console.log(
+    `argon2id after the load:                       hash mean ${after.hash.mean} ms (p95 ${after.hash.p95})   verify mean ${after.verify.mean} ms (p95 ${after.verify.p95})`,
+  );
+  console.log(
+    `\nper-IP buckets skipped for 127.0.0.1 (local-only AUTH_LOCAL_RATE_LIMIT_EXEMPT_IPS); per-identity limits and lockout active.`,
+  );
   if (result.non2xx > 0) console.log(`note: ${result.non2xx} non-2xx answers`);
 } finally {
   await stack.stop();

@@ -11,7 +11,10 @@ const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
 const QUERY = JSON.stringify({ query: '{ cities { code name } }' });
 
 async function startBareServer(body: string): Promise<{ url: string; child: ChildProcess }> {
-  const child = fork(`${rootDir}/perf/bench/bare-server.ts`, [body], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+  const child = fork(`${rootDir}/perf/bench/bare-server.ts`, [body], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+  });
   const port = await new Promise<number>((resolve) => child.once('message', (message) => resolve(Number(message))));
   return { url: `http://127.0.0.1:${port}/graphql`, child };
 }
@@ -21,20 +24,47 @@ await withBenchStack(async (stack) => {
   const headers = { 'content-type': 'application/json', 'x-api-key': apiKey };
   const sample = await fetch(graphqlUrl, { method: 'POST', headers, body: QUERY });
   const sampleBody = await sample.text();
-  if (sample.status !== 200 || sampleBody.includes('"errors"')) throw new Error(`gateway answered ${sample.status}: ${sampleBody}`);
+  if (sample.status !== 200 || sampleBody.includes('"errors"'))
+    throw new Error(`gateway answered ${sample.status}: ${sampleBody}`);
 
   const bare = await startBareServer(sampleBody);
   try {
-    console.log(`bench:gateway — ${DURATION} s per run, 32 connections, load generator in a separate process, ${process.arch} x ${(await import('node:os')).cpus().length} cores\n`);
-    const gatewaySaturated = await load({ url: graphqlUrl, connections: 32, durationSeconds: DURATION, method: 'POST', headers, body: QUERY });
+    console.log(
+      `bench:gateway — ${DURATION} s per run, 32 connections, load generator in a separate process, ${process.arch} x ${(await import('node:os')).cpus().length} cores\n`,
+    );
+    const gatewaySaturated = await load({
+      url: graphqlUrl,
+      connections: 32,
+      durationSeconds: DURATION,
+      method: 'POST',
+      headers,
+      body: QUERY,
+    });
     console.log(describeResult('gateway, saturation', gatewaySaturated));
-    const bareSaturated = await load({ url: bare.url, connections: 32, durationSeconds: DURATION, method: 'POST', headers, body: QUERY });
+    const bareSaturated = await load({
+      url: bare.url,
+      connections: 32,
+      durationSeconds: DURATION,
+      method: 'POST',
+      headers,
+      body: QUERY,
+    });
     console.log(describeResult('bare node:http, saturation', bareSaturated));
-    const gatewayPaced = await load({ url: graphqlUrl, connections: 32, durationSeconds: DURATION, method: 'POST', headers, body: QUERY, rate: 200 });
+    const gatewayPaced = await load({
+      url: graphqlUrl,
+      connections: 32,
+      durationSeconds: DURATION,
+      method: 'POST',
+      headers,
+      body: QUERY,
+      rate: 200,
+    });
     console.log(describeResult('gateway, fixed 200 req/s', gatewayPaced));
     const ratio = bareSaturated.requestsPerSecond / Math.max(1, gatewaySaturated.requestsPerSecond);
     console.log(`\noverhead ratio (bare req/s ÷ gateway req/s): ${ratio.toFixed(2)}x`);
-    console.log(`targets: p99 ≤ 25 ms at 200 req/s → ${gatewayPaced.p99 <= 25 ? 'met' : 'MISSED'} (${gatewayPaced.p99} ms); ≥ 1,500 req/s at saturation → ${gatewaySaturated.requestsPerSecond >= 1500 ? 'met' : 'MISSED'} (${gatewaySaturated.requestsPerSecond})`);
+    console.log(
+      `targets: p99 ≤ 25 ms at 200 req/s → ${gatewayPaced.p99 <= 25 ? 'met' : 'MISSED'} (${gatewayPaced.p99} ms); ≥ 1,500 req/s at saturation → ${gatewaySaturated.requestsPerSecond >= 1500 ? 'met' : 'MISSED'} (${gatewaySaturated.requestsPerSecond})`,
+    );
   } finally {
     bare.child.kill();
   }

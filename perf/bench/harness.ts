@@ -14,7 +14,13 @@ const run = promisify(execFile);
 export async function withBenchStack<T>(fn: (stack: LocalStack) => Promise<T>): Promise<T> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const stateDir = mkdtempSync(join(tmpdir(), 'rastup-bench-'));
-  const stack = await startLocalStack({ rootDir, stateDir, port: 0, ephemeral: true, logFile: join(stateDir, 'stack.log') });
+  const stack = await startLocalStack({
+    rootDir,
+    stateDir,
+    port: 0,
+    ephemeral: true,
+    logFile: join(stateDir, 'stack.log'),
+  });
   try {
     return await fn(stack);
   } finally {
@@ -24,7 +30,11 @@ export async function withBenchStack<T>(fn: (stack: LocalStack) => Promise<T>): 
 }
 
 export async function load(options: Record<string, unknown>): Promise<LoadResult> {
-  const { stdout } = await run(process.execPath, ['--import', 'tsx', join(rootDir, 'perf/bench/load.ts'), JSON.stringify(options)], { cwd: rootDir, maxBuffer: 16 * 1024 * 1024 });
+  const { stdout } = await run(
+    process.execPath,
+    ['--import', 'tsx', join(rootDir, 'perf/bench/load.ts'), JSON.stringify(options)],
+    { cwd: rootDir, maxBuffer: 16 * 1024 * 1024 },
+  );
   return JSON.parse(stdout.trim().split('\n').at(-1)!) as LoadResult;
 }
 

@@ -42,16 +42,19 @@ async function run(options: LoadOptions, record: boolean): Promise<LoadResult> {
   const instance = autocannon({
     url: options.url,
     connections: options.connections,
-    duration: record ? options.durationSeconds : options.warmupSeconds ?? 2,
+    duration: record ? options.durationSeconds : (options.warmupSeconds ?? 2),
     method: options.method ?? 'GET',
     headers: options.headers ?? {},
     ...(options.body ? { body: options.body } : {}),
     ...(options.rate ? { overallRate: options.rate } : {}),
   });
   // The returned object is both a promise of the summary and an event emitter (types show only the former).
-  (instance as unknown as NodeJS.EventEmitter).on('response', (_client: unknown, _status: number, _bytes: number, responseTime: number) => {
-    if (record) latencies.push(responseTime);
-  });
+  (instance as unknown as NodeJS.EventEmitter).on(
+    'response',
+    (_client: unknown, _status: number, _bytes: number, responseTime: number) => {
+      if (record) latencies.push(responseTime);
+    },
+  );
   const result = await instance;
   latencies.sort((a, b) => a - b);
   return {

@@ -27,16 +27,27 @@ async function photo(seed: number): Promise<Buffer> {
       raw[offset + 2] = ((x ^ y) + seed * 7) % 256;
     }
   }
-  return sharp(raw, { raw: { width, height, channels: 3 } }).jpeg({ quality: 88 }).toBuffer();
+  return sharp(raw, { raw: { width, height, channels: 3 } })
+    .jpeg({ quality: 88 })
+    .toBuffer();
 }
 
 await withBenchStack(async (stack) => {
   const { mediaWorker } = await import('../../lambdas/media/media-worker.handler.ts');
   const worker = await mediaWorker();
-  const s3 = new S3Client({ endpoint: stack.endpoints.s3Endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
+  const s3 = new S3Client({
+    endpoint: stack.endpoints.s3Endpoint,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+  });
   const userId = newId('user');
   const profileId = newId('profile');
-  await stack.db.query(`INSERT INTO service_profiles (id, owner_user_id, role, slug) VALUES ($1, $2, 'MODEL', $3)`, [profileId, userId, `bench-${profileId.slice(-8).toLowerCase()}`]);
+  await stack.db.query(`INSERT INTO service_profiles (id, owner_user_id, role, slug) VALUES ($1, $2, 'MODEL', $3)`, [
+    profileId,
+    userId,
+    `bench-${profileId.slice(-8).toLowerCase()}`,
+  ]);
 
   const loadStarted = performance.now();
   const { NsfwjsModerator } = await import('../../lambdas/adapters/nsfwjs-moderator.ts');
@@ -50,14 +61,23 @@ await withBenchStack(async (stack) => {
     const mediaId = newId('media');
     const key = `incoming/${userId}/${mediaId}`;
     const body = await photo(i);
-    await s3.send(new PutObjectCommand({ Bucket: 'rastup-local-media-originals', Key: key, Body: body, ContentType: 'image/jpeg' }));
+    await s3.send(
+      new PutObjectCommand({ Bucket: 'rastup-local-media-originals', Key: key, Body: body, ContentType: 'image/jpeg' }),
+    );
     await stack.db.query(
       `INSERT INTO media (id, owner_user_id, owner_type, owner_id, status, declared_content_type, declared_size_bytes, detected_content_type, size_bytes, incoming_key, crop, upload_expires_at)
        VALUES ($1, $2, 'PROFILE', $3, 'PROCESSING', 'image/jpeg', $4, 'image/jpeg', $4, $5, $6, now() + interval '15 minutes')`,
       [mediaId, userId, profileId, body.length, key, JSON.stringify({ x: 0.1, y: 0.1, width: 0.8, height: 0.8 })],
     );
     const started = performance.now();
-    const timings = await worker.handle({ id: newId('event'), type: 'media.uploaded', aggregateType: 'media', aggregateId: mediaId, occurredAt: new Date().toISOString(), payload: { mediaId } });
+    const timings = await worker.handle({
+      id: newId('event'),
+      type: 'media.uploaded',
+      aggregateType: 'media',
+      aggregateId: mediaId,
+      occurredAt: new Date().toISOString(),
+      payload: { mediaId },
+    });
     const total = performance.now() - started;
     if (!timings) throw new Error(`media ${mediaId} was not processed`);
     if (i < 2) continue; // first two: JIT and caches warming
@@ -65,8 +85,11 @@ await withBenchStack(async (stack) => {
     moderation.push(timings.moderationMs);
     totals.push(total);
   }
-  const fmt = (values: number[]) => `p50 ${percentile(values, 50).toFixed(1).padStart(7)} ms   p95 ${percentile(values, 95).toFixed(1).padStart(7)} ms`;
-  console.log(`bench:media — ${IMAGES} JPEGs 1600×1200 (~${Math.round((await photo(0)).length / 1024)} KB), crop box 80%, 4 WebP variants, nsfwjs MobileNetV2 on tfjs-wasm, ${process.arch} x ${(await import('node:os')).cpus().length} cores`);
+  const fmt = (values: number[]) =>
+    `p50 ${percentile(values, 50).toFixed(1).padStart(7)} ms   p95 ${percentile(values, 95).toFixed(1).padStart(7)} ms`;
+  console.log(
+    `bench:media — ${IMAGES} JPEGs 1600×1200 (~${Math.round((await photo(0)).length / 1024)} KB), crop box 80%, 4 WebP variants, nsfwjs MobileNetV2 on tfjs-wasm, ${process.arch} x ${(await import('node:os')).cpus().length} cores`,
+  );
   console.log(`model load (once per container)    ${modelLoadMs.toFixed(0)} ms`);
   console.log(`variants (decode, strip, crop, 4×WebP)  ${fmt(variants)}`);
   console.log(`moderation (classify)                   ${fmt(moderation)}`);

@@ -19,11 +19,27 @@ await withBenchStack(async (stack) => {
                                    cancellation_policy, reschedule_policy, contact_email, published_at)
      VALUES ($1, $2, 'PHOTOGRAPHER', $3, 'PUBLISHED', 'Bench Mark', 'Portraits and events', $4, '{portrait,events,headshot}', 'us-nyc', 20000, 80000, '{English,Spanish}',
              $5, $6, 'Free until 48 h before.', 'Free once.', 'bench@example.com', now())`,
-    [profileId, userId, slug, 'Portrait and event photographer. '.repeat(6), JSON.stringify([{ label: 'Site', url: 'https://example.com' }]), JSON.stringify([{ name: 'Headshots', durationMinutes: 60, priceCents: 20000, extras: ['retouch'] }, { name: 'Event', durationMinutes: 240, priceCents: 80000, extras: [] }])],
+    [
+      profileId,
+      userId,
+      slug,
+      'Portrait and event photographer. '.repeat(6),
+      JSON.stringify([{ label: 'Site', url: 'https://example.com' }]),
+      JSON.stringify([
+        { name: 'Headshots', durationMinutes: 60, priceCents: 20000, extras: ['retouch'] },
+        { name: 'Event', durationMinutes: 240, priceCents: 80000, extras: [] },
+      ]),
+    ],
   );
   for (let i = 0; i < 6; i++) {
     const mediaId = newId('media');
-    const variants = ['square', 'small', 'medium', 'large'].map((name, index) => ({ name, key: `media/${mediaId}/${name}.webp`, width: 320 * (index + 1), height: 320 * (index + 1), format: 'webp' }));
+    const variants = ['square', 'small', 'medium', 'large'].map((name, index) => ({
+      name,
+      key: `media/${mediaId}/${name}.webp`,
+      width: 320 * (index + 1),
+      height: 320 * (index + 1),
+      format: 'webp',
+    }));
     await stack.db.query(
       // Published as the publisher consumer leaves it: public pages read public_variants only.
       `INSERT INTO media (id, owner_user_id, owner_type, owner_id, status, declared_content_type, declared_size_bytes, incoming_key, nsfw_band, variants, public_variants, sort_order, is_cover, width, height, upload_expires_at)
@@ -41,15 +57,37 @@ await withBenchStack(async (stack) => {
   });
   const sample = await fetch(graphqlUrl, { method: 'POST', headers, body });
   const text = await sample.text();
-  if (sample.status !== 200 || text.includes('"errors"') || text.includes('bench@example.com')) throw new Error(`unexpected answer ${sample.status}: ${text.slice(0, 300)}`);
+  if (sample.status !== 200 || text.includes('"errors"') || text.includes('bench@example.com'))
+    throw new Error(`unexpected answer ${sample.status}: ${text.slice(0, 300)}`);
   // Measure the page a visitor gets: with its six portfolio images, not an empty shell.
-  const portfolio = (JSON.parse(text) as { data: { publicProfile: { portfolio: unknown[] } } }).data.publicProfile.portfolio;
-  if (portfolio.length !== 6) throw new Error(`expected 6 portfolio items on the benchmarked page, got ${portfolio.length}`);
+  const portfolio = (JSON.parse(text) as { data: { publicProfile: { portfolio: unknown[] } } }).data.publicProfile
+    .portfolio;
+  if (portfolio.length !== 6)
+    throw new Error(`expected 6 portfolio items on the benchmarked page, got ${portfolio.length}`);
 
-  console.log(`bench:profiles — publicProfile (6 images, 2 packages, JSON-LD, ${text.length} B), ${DURATION} s per run, load generator in a separate process, ${process.arch} x ${(await import('node:os')).cpus().length} cores\n`);
-  const saturated = await load({ url: graphqlUrl, connections: 32, durationSeconds: DURATION, method: 'POST', headers, body });
+  console.log(
+    `bench:profiles — publicProfile (6 images, 2 packages, JSON-LD, ${text.length} B), ${DURATION} s per run, load generator in a separate process, ${process.arch} x ${(await import('node:os')).cpus().length} cores\n`,
+  );
+  const saturated = await load({
+    url: graphqlUrl,
+    connections: 32,
+    durationSeconds: DURATION,
+    method: 'POST',
+    headers,
+    body,
+  });
   console.log(describeResult('32 connections, saturation', saturated));
-  const paced = await load({ url: graphqlUrl, connections: 32, durationSeconds: DURATION, method: 'POST', headers, body, rate: 200 });
+  const paced = await load({
+    url: graphqlUrl,
+    connections: 32,
+    durationSeconds: DURATION,
+    method: 'POST',
+    headers,
+    body,
+    rate: 200,
+  });
   console.log(describeResult('32 connections, fixed 200 req/s', paced));
-  console.log(`\ntarget p95 ≤ 20 ms at 32 connections (saturation) → ${saturated.p95 <= 20 ? 'met' : 'MISSED'} (${saturated.p95} ms)`);
+  console.log(
+    `\ntarget p95 ≤ 20 ms at 32 connections (saturation) → ${saturated.p95 <= 20 ? 'met' : 'MISSED'} (${saturated.p95} ms)`,
+  );
 });

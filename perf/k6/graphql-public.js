@@ -11,8 +11,23 @@ const apiKey = __ENV.API_KEY;
 
 export const options = {
   scenarios: {
-    steady: { executor: 'constant-arrival-rate', rate: 150, timeUnit: '1s', duration: '30m', preAllocatedVUs: 50, maxVUs: 200 },
-    burst: { executor: 'constant-arrival-rate', rate: 500, timeUnit: '1s', duration: '5m', startTime: '30m', preAllocatedVUs: 150, maxVUs: 600 },
+    steady: {
+      executor: 'constant-arrival-rate',
+      rate: 150,
+      timeUnit: '1s',
+      duration: '30m',
+      preAllocatedVUs: 50,
+      maxVUs: 200,
+    },
+    burst: {
+      executor: 'constant-arrival-rate',
+      rate: 500,
+      timeUnit: '1s',
+      duration: '5m',
+      startTime: '30m',
+      preAllocatedVUs: 150,
+      maxVUs: 600,
+    },
   },
   thresholds: {
     'http_req_duration{kind:cities}': ['p(95)<200'],
@@ -23,7 +38,10 @@ export const options = {
 };
 
 const cities = JSON.stringify({ query: '{ cities { code name status } }' });
-const flags = JSON.stringify({ query: 'query F($c: ID!) { featureFlags(city: $c) { key enabled } }', variables: { c: 'us-nyc' } });
+const flags = JSON.stringify({
+  query: 'query F($c: ID!) { featureFlags(city: $c) { key enabled } }',
+  variables: { c: 'us-nyc' },
+});
 const headers = { 'content-type': 'application/json', 'x-api-key': apiKey };
 
 export default function () {

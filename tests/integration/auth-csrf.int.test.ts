@@ -24,13 +24,24 @@ describe('login CSRF', () => {
     expect(posted.setCookies).toEqual([]);
     expect(victim.cookies.size).toBe(0);
     // text/plain is the other type a form (enctype) or a no-cors fetch can send without a preflight.
-    expect((await victim.post('/auth/login', JSON.stringify({ email, password }), { 'content-type': 'text/plain' })).status).toBe(415);
+    expect(
+      (await victim.post('/auth/login', JSON.stringify({ email, password }), { 'content-type': 'text/plain' })).status,
+    ).toBe(415);
     expect(victim.cookies.size).toBe(0);
   });
 
   it('applies the JSON-only rule to every cookie route', async () => {
     const { client, email } = await registeredUser();
-    for (const path of ['/auth/token/refresh', '/auth/logout', '/auth/signup', '/auth/mfa/verify', '/auth/oauth/google', '/auth/oauth/nonce', '/auth/password/reset/confirm', '/auth/verify-email']) {
+    for (const path of [
+      '/auth/token/refresh',
+      '/auth/logout',
+      '/auth/signup',
+      '/auth/mfa/verify',
+      '/auth/oauth/google',
+      '/auth/oauth/nonce',
+      '/auth/password/reset/confirm',
+      '/auth/verify-email',
+    ]) {
       const answer = await client.post(path, form({ email }), FORM);
       expect(answer.status, path).toBe(415);
     }
@@ -58,22 +69,38 @@ describe('login CSRF', () => {
     const own = new URL(stackInfo().endpoints.restUrl).origin;
     expect((await client.post('/auth/token/refresh', {}, { origin: own })).status).toBe(200);
     // Errors reach the web app readable (CORS on refusals too).
-    const wrong = await new AuthClient().post('/auth/login', { email, password: 'Not-the-password-1!' }, { origin: WEB_APP });
+    const wrong = await new AuthClient().post(
+      '/auth/login',
+      { email, password: 'Not-the-password-1!' },
+      { origin: WEB_APP },
+    );
     expect(wrong.status).toBe(401);
     expect(wrong.headers['access-control-allow-origin']).toBe(WEB_APP);
   });
 
   it('answers the preflight for allowed origins only, with credentials', async () => {
     const client = new AuthClient();
-    const allowed = await client.send('OPTIONS', '/auth/login', undefined, { origin: WEB_APP, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' });
+    const allowed = await client.send('OPTIONS', '/auth/login', undefined, {
+      origin: WEB_APP,
+      'access-control-request-method': 'POST',
+      'access-control-request-headers': 'content-type',
+    });
     expect(allowed.status).toBe(204);
-    expect(allowed.headers).toMatchObject({ 'access-control-allow-origin': WEB_APP, 'access-control-allow-credentials': 'true' });
+    expect(allowed.headers).toMatchObject({
+      'access-control-allow-origin': WEB_APP,
+      'access-control-allow-credentials': 'true',
+    });
     expect(String(allowed.headers['access-control-allow-headers'])).toContain('content-type');
-    const refused = await client.send('OPTIONS', '/auth/login', undefined, { origin: EVIL, 'access-control-request-method': 'POST' });
+    const refused = await client.send('OPTIONS', '/auth/login', undefined, {
+      origin: EVIL,
+      'access-control-request-method': 'POST',
+    });
     expect(refused.headers['access-control-allow-origin']).toBeUndefined();
   });
 
   it('keeps the public discovery documents readable from any origin', async () => {
-    expect((await new AuthClient().send('GET', '/.well-known/jwks.json', undefined, { origin: EVIL })).status).toBe(200);
+    expect((await new AuthClient().send('GET', '/.well-known/jwks.json', undefined, { origin: EVIL })).status).toBe(
+      200,
+    );
   });
 });

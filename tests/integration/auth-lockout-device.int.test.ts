@@ -14,7 +14,11 @@ const TURNSTILE_PASSING_TOKEN = 'XXXX.DUMMY.TOKEN.XXXX';
 async function trickleGuesses(email: string): Promise<number[]> {
   const statuses: number[] = [];
   for (let i = 0; i < 25; i++) {
-    const answer = await new AuthClient().post('/auth/login', { email, password: `Guess-${i}-not-the-password!`, captchaToken: TURNSTILE_PASSING_TOKEN });
+    const answer = await new AuthClient().post('/auth/login', {
+      email,
+      password: `Guess-${i}-not-the-password!`,
+      captchaToken: TURNSTILE_PASSING_TOKEN,
+    });
     statuses.push(answer.status);
   }
   return statuses;
@@ -29,7 +33,9 @@ describe('targeted lockout', () => {
     expect(statuses).toContain(423);
     expect(statuses.at(-1)).toBe(429);
     // A browser this account does not know is still held back (identity bucket and lockout)...
-    expect([423, 429]).toContain((await new AuthClient().post('/auth/login', { email, password, captchaToken: TURNSTILE_PASSING_TOKEN })).status);
+    expect([423, 429]).toContain(
+      (await new AuthClient().post('/auth/login', { email, password, captchaToken: TURNSTILE_PASSING_TOKEN })).status,
+    );
     // ...but the owner's browser, with its device cookie, signs in without a CAPTCHA.
     const login = await owner.post('/auth/login', { email, password });
     expect(login.status).toBe(200);
@@ -45,7 +51,15 @@ describe('targeted lockout', () => {
     const forged = new AuthClient();
     forged.cookies.set('__Host-rastup_dev', 'made-up-device-token-0123456789');
     for (const client of [borrowed, forged]) {
-      expect([423, 429]).toContain((await client.post('/auth/login', { email, password: 'Another-guess-123!', captchaToken: TURNSTILE_PASSING_TOKEN })).status);
+      expect([423, 429]).toContain(
+        (
+          await client.post('/auth/login', {
+            email,
+            password: 'Another-guess-123!',
+            captchaToken: TURNSTILE_PASSING_TOKEN,
+          })
+        ).status,
+      );
     }
   });
 
@@ -53,7 +67,9 @@ describe('targeted lockout', () => {
     const { email, password } = await registeredUser();
     await trickleGuesses(email);
     const browser = new AuthClient();
-    expect((await browser.post('/auth/login', { email, password, captchaToken: TURNSTILE_PASSING_TOKEN })).status).toBe(429);
+    expect((await browser.post('/auth/login', { email, password, captchaToken: TURNSTILE_PASSING_TOKEN })).status).toBe(
+      429,
+    );
 
     const mail = await latestMessage(email, 'auth.locked');
     const link = new URL(/(http\S+\/auth\/unlock\?token=\S+)/.exec(mail.text)![1]!);

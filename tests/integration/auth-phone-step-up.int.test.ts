@@ -32,7 +32,10 @@ async function addPhone(accessToken: string, phone: string): Promise<void> {
 async function agePhone(userId: string, hours: number): Promise<void> {
   const db = createDatabase({ connectionString: stackInfo().endpoints.databaseUrl, max: 1 });
   try {
-    await db.query(`UPDATE users SET phone_verified_at = phone_verified_at - $2 * interval '1 hour' WHERE id = $1`, [userId, hours]);
+    await db.query(`UPDATE users SET phone_verified_at = phone_verified_at - $2 * interval '1 hour' WHERE id = $1`, [
+      userId,
+      hours,
+    ]);
   } finally {
     await db.close();
   }
@@ -45,7 +48,10 @@ describe('adding a phone needs a step-up by an existing factor', () => {
     const refused = await gql(accessToken, START, { p: phone });
     expect(refused.body.data).toBeNull();
     expect(refused.body.errors[0]).toMatchObject({ errorType: 'STEP_UP_REQUIRED', path: ['startPhoneVerification'] });
-    expect((await gql(accessToken, CONFIRM, { c: '123456' })).body.errors[0]).toMatchObject({ errorType: 'STEP_UP_REQUIRED', path: ['confirmPhone'] });
+    expect((await gql(accessToken, CONFIRM, { c: '123456' })).body.errors[0]).toMatchObject({
+      errorType: 'STEP_UP_REQUIRED',
+      path: ['confirmPhone'],
+    });
     expect(await messagesTo(phone)).toHaveLength(0);
     expect((await gql(accessToken, '{ me { phoneVerified } }')).body.data.me.phoneVerified).toBe(false);
 
@@ -102,8 +108,14 @@ describe('bodiless cookie routes', () => {
     const { client } = await registeredUser();
     const bare = (path: string, headers: Record<string, string> = {}) => client.send('POST', path, undefined, headers);
     expect((await bare('/auth/oauth/nonce')).status).toBe(200);
-    expect((await client.send('POST', '/auth/token/refresh', 'a=1', { 'content-type': 'application/x-www-form-urlencoded' })).status).toBe(415);
-    expect((await client.send('POST', '/auth/logout', 'a=1', { 'content-type': 'application/x-www-form-urlencoded' })).status).toBe(415);
+    expect(
+      (await client.send('POST', '/auth/token/refresh', 'a=1', { 'content-type': 'application/x-www-form-urlencoded' }))
+        .status,
+    ).toBe(415);
+    expect(
+      (await client.send('POST', '/auth/logout', 'a=1', { 'content-type': 'application/x-www-form-urlencoded' }))
+        .status,
+    ).toBe(415);
     expect((await bare('/auth/token/refresh', { origin: 'https://evil.example' })).status).toBe(403);
     const refreshed = await bare('/auth/token/refresh');
     expect(refreshed.status).toBe(200);

@@ -6,21 +6,44 @@
  * ever verify a password they chose. Same answer either way (no enumeration).
  */
 import { describe, expect, it } from 'vitest';
-import { AuthClient, CONSENTS, gql, latestCode, messagesTo, strongPassword, uniqueEmail } from '../support/auth-client.ts';
+import {
+  AuthClient,
+  CONSENTS,
+  gql,
+  latestCode,
+  messagesTo,
+  strongPassword,
+  uniqueEmail,
+} from '../support/auth-client.ts';
 
 describe('pre-registration takeover', () => {
   it("the owner's later sign-up replaces the squatter's password, roles, name and consents", async () => {
     const email = uniqueEmail('victim');
     const attacker = new AuthClient();
     const attackerPassword = strongPassword();
-    const squat = await attacker.post('/auth/signup', { email, password: attackerPassword, role: 'provider', displayName: 'Squatter', consents: { ...CONSENTS, marketing: true } });
+    const squat = await attacker.post('/auth/signup', {
+      email,
+      password: attackerPassword,
+      role: 'provider',
+      displayName: 'Squatter',
+      consents: { ...CONSENTS, marketing: true },
+    });
     expect(squat.status).toBe(202);
 
     const owner = new AuthClient();
     const ownerPassword = strongPassword();
-    const signUp = await owner.post('/auth/signup', { email, password: ownerPassword, displayName: 'Owner', consents: CONSENTS });
+    const signUp = await owner.post('/auth/signup', {
+      email,
+      password: ownerPassword,
+      displayName: 'Owner',
+      consents: CONSENTS,
+    });
     // The same answer a brand-new address gets.
-    const fresh = await new AuthClient().post('/auth/signup', { email: uniqueEmail(), password: strongPassword(), consents: CONSENTS });
+    const fresh = await new AuthClient().post('/auth/signup', {
+      email: uniqueEmail(),
+      password: strongPassword(),
+      consents: CONSENTS,
+    });
     expect([signUp.status, signUp.body]).toEqual([fresh.status, fresh.body]);
     expect(await messagesTo(email, 'auth.sign_up_existing')).toHaveLength(0);
 
@@ -34,7 +57,10 @@ describe('pre-registration takeover', () => {
     const login = await owner.post('/auth/login', { email, password: ownerPassword });
     expect(login.status).toBe(200);
 
-    const me = await gql(login.body.accessToken, '{ me { displayName roles } myConsents { current { kind granted } history { kind } } }');
+    const me = await gql(
+      login.body.accessToken,
+      '{ me { displayName roles } myConsents { current { kind granted } history { kind } } }',
+    );
     expect(me.body.data.me).toEqual({ displayName: 'Owner', roles: ['client'] });
     // Only the owner's consent records remain (the squatter's marketing opt-in went with its registration).
     expect(me.body.data.myConsents.history).toHaveLength(3);
@@ -51,8 +77,12 @@ describe('pre-registration takeover', () => {
     // The squatter re-registers in between: the owner's code is discarded, a new one is mailed.
     const attacker = new AuthClient();
     const attackerPassword = strongPassword();
-    expect((await attacker.post('/auth/signup', { email, password: attackerPassword, consents: CONSENTS })).status).toBe(202);
-    expect((await owner.post('/auth/verify-email', { email, code: ownerCode, password: ownerPassword })).status).toBe(400);
+    expect(
+      (await attacker.post('/auth/signup', { email, password: attackerPassword, consents: CONSENTS })).status,
+    ).toBe(202);
+    expect((await owner.post('/auth/verify-email', { email, code: ownerCode, password: ownerPassword })).status).toBe(
+      400,
+    );
     await expect.poll(async () => (await messagesTo(email, 'auth.verify_email')).length).toBe(2);
     const newest = await latestCode(email, 'auth.verify_email');
 
@@ -67,7 +97,9 @@ describe('pre-registration takeover', () => {
     await owner.post('/auth/signup', { email, password: ownerPassword, consents: CONSENTS });
     await expect.poll(async () => (await messagesTo(email, 'auth.verify_email')).length).toBeGreaterThanOrEqual(3);
     const ownCode = await latestCode(email, 'auth.verify_email');
-    expect((await owner.post('/auth/verify-email', { email, code: ownCode, password: ownerPassword })).status).toBe(200);
+    expect((await owner.post('/auth/verify-email', { email, code: ownCode, password: ownerPassword })).status).toBe(
+      200,
+    );
     expect((await owner.post('/auth/login', { email, password: ownerPassword })).status).toBe(200);
     expect((await attacker.post('/auth/login', { email, password: attackerPassword })).status).toBe(401);
   });
@@ -79,7 +111,11 @@ describe('pre-registration takeover', () => {
     await client.post('/auth/signup', { email, password, consents: CONSENTS });
     const code = await latestCode(email, 'auth.verify_email');
     const wrongPassword = await client.post('/auth/verify-email', { email, code, password: strongPassword() });
-    const wrongCode = await client.post('/auth/verify-email', { email, code: code === '000000' ? '111111' : '000000', password });
+    const wrongCode = await client.post('/auth/verify-email', {
+      email,
+      code: code === '000000' ? '111111' : '000000',
+      password,
+    });
     const unknown = await client.post('/auth/verify-email', { email: uniqueEmail('ghost'), code, password });
     for (const answer of [wrongPassword, wrongCode, unknown]) {
       expect(answer.status).toBe(400);

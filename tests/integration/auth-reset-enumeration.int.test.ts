@@ -17,14 +17,22 @@ describe('password reset confirm without enumeration', () => {
     const wrong = code === '000000' ? '111111' : '000000';
     for (const newPassword of ['password1', 'short', strongPassword()]) {
       const known = await client.post('/auth/password/reset/confirm', { email, code: wrong, newPassword });
-      const unknown = await client.post('/auth/password/reset/confirm', { email: uniqueEmail('ghost'), code: wrong, newPassword });
+      const unknown = await client.post('/auth/password/reset/confirm', {
+        email: uniqueEmail('ghost'),
+        code: wrong,
+        newPassword,
+      });
       expect(known.status).toBe(400);
       expect(known.body.error.code).toBe('AUTH.INVALID_CODE');
       expect([known.status, withoutRequestId(known.body)]).toEqual([unknown.status, withoutRequestId(unknown.body)]);
     }
     // Three wrong guesses spent, the code still works (five are allowed), and a weak password is
     // still refused with feedback once the code is right, without burning the code.
-    expect((await client.post('/auth/password/reset/confirm', { email, code, newPassword: 'password1' })).body.error.code).toBe('REQUEST.INVALID');
-    expect((await client.post('/auth/password/reset/confirm', { email, code, newPassword: strongPassword() })).status).toBe(200);
+    expect(
+      (await client.post('/auth/password/reset/confirm', { email, code, newPassword: 'password1' })).body.error.code,
+    ).toBe('REQUEST.INVALID');
+    expect(
+      (await client.post('/auth/password/reset/confirm', { email, code, newPassword: strongPassword() })).status,
+    ).toBe(200);
   });
 });

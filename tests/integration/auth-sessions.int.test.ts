@@ -30,16 +30,40 @@ async function shiftSession(sessionId: string, seconds: number, columns: readonl
 }
 
 /** The whole session (sign-in and last use) happened `seconds` earlier, and nothing since. */
-const EVERY_TIMESTAMP = ['created_at', 'auth_time', 'step_up_at', 'rotated_at', 'last_seen_at', 'idle_expires_at', 'absolute_expires_at'];
+const EVERY_TIMESTAMP = [
+  'created_at',
+  'auth_time',
+  'step_up_at',
+  'rotated_at',
+  'last_seen_at',
+  'idle_expires_at',
+  'absolute_expires_at',
+];
 /** Signed in `seconds` earlier but used all along (last refresh just now). */
 const SIGN_IN_TIMESTAMPS = ['created_at', 'auth_time', 'absolute_expires_at'];
 
 async function sessionRow(sessionId: string) {
-  return withDb(async (db) => (await db.query<{ idle_expires_at: Date; absolute_expires_at: Date; revoked_at: Date | null; revoke_reason: string | null }>('SELECT idle_expires_at, absolute_expires_at, revoked_at, revoke_reason FROM auth_sessions WHERE id = $1', [sessionId])).rows[0]!);
+  return withDb(
+    async (db) =>
+      (
+        await db.query<{
+          idle_expires_at: Date;
+          absolute_expires_at: Date;
+          revoked_at: Date | null;
+          revoke_reason: string | null;
+        }>('SELECT idle_expires_at, absolute_expires_at, revoked_at, revoke_reason FROM auth_sessions WHERE id = $1', [
+          sessionId,
+        ])
+      ).rows[0]!,
+  );
 }
 
 async function auditActions(userId: string): Promise<string[]> {
-  return withDb(async (db) => (await db.query<{ action: string }>('SELECT action FROM audit_log WHERE subject = $1 ORDER BY seq', [userId])).rows.map((row) => row.action));
+  return withDb(async (db) =>
+    (
+      await db.query<{ action: string }>('SELECT action FROM audit_log WHERE subject = $1 ORDER BY seq', [userId])
+    ).rows.map((row) => row.action),
+  );
 }
 
 function maxAge(setCookies: string[]): number {
@@ -115,7 +139,9 @@ describe('refresh tokens', () => {
     // The family goes on from the one successor; nothing was revoked or flagged.
     const next = await tabs[1]!.post('/auth/token/refresh');
     expect(next.status).toBe(200);
-    expect((await gql(next.body.accessToken, '{ mySessions { id } }')).body.data.mySessions.map((s: any) => s.id)).toEqual([sessionId]);
+    expect(
+      (await gql(next.body.accessToken, '{ mySessions { id } }')).body.data.mySessions.map((s: any) => s.id),
+    ).toEqual([sessionId]);
     expect((await sessionRow(sessionId)).revoked_at).toBeNull();
     expect(await auditActions(userId)).not.toContain('auth.session.refresh_reuse_detected');
   });
@@ -137,7 +163,9 @@ describe('refresh tokens', () => {
     const token = client.cookies.get('__Host-rastup_rt')!;
     const logout = await client.post('/auth/logout');
     expect(logout.status).toBe(204);
-    expect(logout.setCookies.some((line) => line.startsWith('__Host-rastup_rt=;') && /Max-Age=0/.test(line))).toBe(true);
+    expect(logout.setCookies.some((line) => line.startsWith('__Host-rastup_rt=;') && /Max-Age=0/.test(line))).toBe(
+      true,
+    );
     const again = new AuthClient();
     again.cookies.set('__Host-rastup_rt', token);
     expect((await again.post('/auth/token/refresh')).status).toBe(401);
@@ -181,7 +209,6 @@ describe('session timeouts', () => {
     const row = await sessionRow(ageing.sessionId);
     expect(row.idle_expires_at.getTime()).toBeLessThanOrEqual(row.absolute_expires_at.getTime());
   });
-
 });
 
 describe('sessions and devices', () => {
@@ -196,7 +223,9 @@ describe('sessions and devices', () => {
     expect(list.body.data.mySessions.find((s: any) => s.id === sessionId).current).toBe(true);
     expect(list.body.data.myDevices).toHaveLength(2);
 
-    const revoke = await gql(accessToken, 'mutation($id: ID!) { revokeSession(id: $id) }', { id: other.body.sessionId });
+    const revoke = await gql(accessToken, 'mutation($id: ID!) { revokeSession(id: $id) }', {
+      id: other.body.sessionId,
+    });
     expect(revoke.body.data.revokeSession).toBe(true);
     expect((await laptop.post('/auth/token/refresh')).status).toBe(401);
     expect((await gql(accessToken, '{ mySessions { id } }')).body.data.mySessions).toHaveLength(1);

@@ -3,7 +3,17 @@
  * link, CAPTCHA on risk, rate limits — over HTTP against the local stack (NTB-AUTH-001/004/005/010).
  */
 import { describe, expect, it } from 'vitest';
-import { AuthClient, CONSENTS, gql, latestCode, latestMessage, messagesTo, registeredUser, strongPassword, uniqueEmail } from '../support/auth-client.ts';
+import {
+  AuthClient,
+  CONSENTS,
+  gql,
+  latestCode,
+  latestMessage,
+  messagesTo,
+  registeredUser,
+  strongPassword,
+  uniqueEmail,
+} from '../support/auth-client.ts';
 
 const TURNSTILE_PASSING_TOKEN = 'XXXX.DUMMY.TOKEN.XXXX';
 
@@ -11,10 +21,18 @@ describe('sign-up and email verification', () => {
   it('signs up, verifies by emailed code, and the login token works as the bearer for viewer', async () => {
     const { accessToken, userId, client } = await registeredUser({ role: 'provider' });
     expect(userId).toMatch(/^usr_/);
-    const viewer = await gql(accessToken, '{ viewer { sub roles amr authTime } me { id emailVerified roles mfaEnabled } }');
+    const viewer = await gql(
+      accessToken,
+      '{ viewer { sub roles amr authTime } me { id emailVerified roles mfaEnabled } }',
+    );
     expect(viewer.body.errors).toBeUndefined();
     expect(viewer.body.data.viewer).toMatchObject({ sub: userId, roles: ['provider'], amr: ['pwd'] });
-    expect(viewer.body.data.me).toMatchObject({ id: userId, emailVerified: true, roles: ['provider'], mfaEnabled: false });
+    expect(viewer.body.data.me).toMatchObject({
+      id: userId,
+      emailVerified: true,
+      roles: ['provider'],
+      mfaEnabled: false,
+    });
     expect(client.cookies.has('__Host-rastup_rt')).toBe(true);
   });
 
@@ -44,7 +62,11 @@ describe('sign-up and email verification', () => {
     const { email } = await registeredUser();
     const client = new AuthClient();
     const again = await client.post('/auth/signup', { email, password: strongPassword(), consents: CONSENTS });
-    const fresh = await client.post('/auth/signup', { email: uniqueEmail(), password: strongPassword(), consents: CONSENTS });
+    const fresh = await client.post('/auth/signup', {
+      email: uniqueEmail(),
+      password: strongPassword(),
+      consents: CONSENTS,
+    });
     expect(again.status).toBe(fresh.status);
     expect(again.body).toEqual(fresh.body);
     await latestMessage(email, 'auth.sign_up_existing');
@@ -56,7 +78,11 @@ describe('sign-up and email verification', () => {
     const password = strongPassword();
     await client.post('/auth/signup', { email, password, consents: CONSENTS });
     const code = await latestCode(email, 'auth.verify_email');
-    const wrong = await client.post('/auth/verify-email', { email, code: code === '000000' ? '111111' : '000000', password });
+    const wrong = await client.post('/auth/verify-email', {
+      email,
+      code: code === '000000' ? '111111' : '000000',
+      password,
+    });
     expect(wrong.status).toBe(400);
     expect(wrong.body.error.code).toBe('AUTH.INVALID_CODE');
     expect((await client.post('/auth/verify-email', { email, code, password })).status).toBe(200);
@@ -64,7 +90,11 @@ describe('sign-up and email verification', () => {
   });
 
   it('requires the current terms and privacy versions', async () => {
-    const answer = await new AuthClient().post('/auth/signup', { email: uniqueEmail(), password: strongPassword(), consents: { ...CONSENTS, terms: '2020-01-01' } });
+    const answer = await new AuthClient().post('/auth/signup', {
+      email: uniqueEmail(),
+      password: strongPassword(),
+      consents: { ...CONSENTS, terms: '2020-01-01' },
+    });
     expect(answer.status).toBe(400);
   });
 });
@@ -87,10 +117,14 @@ describe('lockout, unlock link and CAPTCHA', () => {
   it('demands a CAPTCHA once the risk is high, and verifies it through the Turnstile adapter', async () => {
     const { email, password } = await registeredUser();
     const client = new AuthClient();
-    for (let i = 0; i < 2; i++) expect((await client.post('/auth/login', { email, password: 'Wrong-password-1234!' })).status).toBe(401);
+    for (let i = 0; i < 2; i++)
+      expect((await client.post('/auth/login', { email, password: 'Wrong-password-1234!' })).status).toBe(401);
     const challenged = await client.post('/auth/login', { email, password });
     expect(challenged.status).toBe(401);
-    expect(challenged.body.error).toMatchObject({ code: 'AUTH.CAPTCHA_REQUIRED', details: { captcha: { provider: 'turnstile', siteKey: expect.any(String) } } });
+    expect(challenged.body.error).toMatchObject({
+      code: 'AUTH.CAPTCHA_REQUIRED',
+      details: { captcha: { provider: 'turnstile', siteKey: expect.any(String) } },
+    });
     const badToken = await client.post('/auth/login', { email, password, captchaToken: 'forged-token' });
     expect(badToken.body.error.code).toBe('AUTH.CAPTCHA_REQUIRED');
     const passed = await client.post('/auth/login', { email, password, captchaToken: TURNSTILE_PASSING_TOKEN });
@@ -102,7 +136,11 @@ describe('lockout, unlock link and CAPTCHA', () => {
     const { email, password } = await registeredUser();
     const client = new AuthClient();
     for (let i = 0; i < 5; i++) {
-      const wrong = await client.post('/auth/login', { email, password: `Wrong-password-${i}-xyz!`, captchaToken: TURNSTILE_PASSING_TOKEN });
+      const wrong = await client.post('/auth/login', {
+        email,
+        password: `Wrong-password-${i}-xyz!`,
+        captchaToken: TURNSTILE_PASSING_TOKEN,
+      });
       expect(wrong.status).toBe(401);
     }
     const sixth = await client.post('/auth/login', { email, password, captchaToken: TURNSTILE_PASSING_TOKEN });
@@ -123,8 +161,17 @@ describe('lockout, unlock link and CAPTCHA', () => {
   it('locks unknown emails the same way (locking reveals nothing)', async () => {
     const client = new AuthClient();
     const email = uniqueEmail('ghost');
-    for (let i = 0; i < 5; i++) await client.post('/auth/login', { email, password: `Wrong-password-${i}-xyz!`, captchaToken: TURNSTILE_PASSING_TOKEN });
-    const sixth = await client.post('/auth/login', { email, password: strongPassword(), captchaToken: TURNSTILE_PASSING_TOKEN });
+    for (let i = 0; i < 5; i++)
+      await client.post('/auth/login', {
+        email,
+        password: `Wrong-password-${i}-xyz!`,
+        captchaToken: TURNSTILE_PASSING_TOKEN,
+      });
+    const sixth = await client.post('/auth/login', {
+      email,
+      password: strongPassword(),
+      captchaToken: TURNSTILE_PASSING_TOKEN,
+    });
     expect(sixth.status).toBe(423);
     expect(await messagesTo(email)).toEqual([]);
   });
@@ -149,13 +196,19 @@ describe('rate limits (per IP and per identity)', () => {
     const client = new AuthClient();
     const statuses: number[] = [];
     // Cheap requests: the limit is taken before any hashing, and a refused password still spends a token.
-    for (let i = 0; i < 22; i++) statuses.push((await client.post('/auth/signup', { email: uniqueEmail(), password: 'short', consents: CONSENTS })).status);
+    for (let i = 0; i < 22; i++)
+      statuses.push(
+        (await client.post('/auth/signup', { email: uniqueEmail(), password: 'short', consents: CONSENTS })).status,
+      );
     expect(statuses.filter((status) => status === 400)).toHaveLength(20);
     expect(statuses.slice(20)).toEqual([429, 429]);
   });
 
   it('refuses a batch of attempts in one request body', async () => {
-    const answer = await new AuthClient().post('/auth/login', [{ email: uniqueEmail(), password: 'x' }, { email: uniqueEmail(), password: 'y' }]);
+    const answer = await new AuthClient().post('/auth/login', [
+      { email: uniqueEmail(), password: 'x' },
+      { email: uniqueEmail(), password: 'y' },
+    ]);
     expect(answer.status).toBe(400);
   });
 });

@@ -8,13 +8,25 @@ import { stackInfo } from '../support/clients.ts';
 import { mintAccessToken } from '../support/tokens.ts';
 import { createDatabase } from '../../lambdas/core/db/database.ts';
 import { verifyAuditChain } from '../../lambdas/core/db/audit-log.ts';
-import { AuthClient, CONSENTS, gql, latestCode, latestMessage, registeredUser, stepUpByEmail, uniqueEmail } from '../support/auth-client.ts';
+import {
+  AuthClient,
+  CONSENTS,
+  gql,
+  latestCode,
+  latestMessage,
+  registeredUser,
+  stepUpByEmail,
+  uniqueEmail,
+} from '../support/auth-client.ts';
 
 const GOOGLE_CLIENT_ID = 'rastup-local.apps.googleusercontent.com';
 const APPLE_CLIENT_ID = 'com.rastup.local.web';
 
 async function mint(provider: 'google' | 'apple', claims: Record<string, unknown>): Promise<string> {
-  const response = await fetch(`${stackInfo().endpoints.fakesUrl}/${provider}/dev/mint`, { method: 'POST', body: JSON.stringify(claims) });
+  const response = await fetch(`${stackInfo().endpoints.fakesUrl}/${provider}/dev/mint`, {
+    method: 'POST',
+    body: JSON.stringify(claims),
+  });
   return ((await response.json()) as { idToken: string }).idToken;
 }
 
@@ -28,13 +40,20 @@ describe('Sign in with Google and Apple', () => {
     const email = uniqueEmail('google');
     const sub = randomUUID();
     const n0 = await nonce(client);
-    const first = await client.post('/auth/oauth/google', { idToken: await mint('google', { aud: GOOGLE_CLIENT_ID, sub, email, email_verified: true, nonce: n0 }), nonce: n0, consents: CONSENTS });
+    const first = await client.post('/auth/oauth/google', {
+      idToken: await mint('google', { aud: GOOGLE_CLIENT_ID, sub, email, email_verified: true, nonce: n0 }),
+      nonce: n0,
+      consents: CONSENTS,
+    });
     expect(first.status).toBe(200);
     expect(first.body.amr).toEqual(['fed']);
     const me = await gql(first.body.accessToken, '{ me { email emailVerified linkedProviders } }');
     expect(me.body.data.me).toEqual({ email, emailVerified: true, linkedProviders: ['google'] });
     const n = await nonce(client);
-    const again = await client.post('/auth/oauth/google', { idToken: await mint('google', { aud: GOOGLE_CLIENT_ID, sub, email, email_verified: true, nonce: n }), nonce: n });
+    const again = await client.post('/auth/oauth/google', {
+      idToken: await mint('google', { aud: GOOGLE_CLIENT_ID, sub, email, email_verified: true, nonce: n }),
+      nonce: n,
+    });
     expect(again.body.userId).toBe(first.body.userId);
   });
 
@@ -42,14 +61,42 @@ describe('Sign in with Google and Apple', () => {
     const client = new AuthClient();
     const claims = { sub: randomUUID(), email: uniqueEmail('google'), email_verified: true };
     let n = await nonce(client);
-    expect((await client.post('/auth/oauth/google', { idToken: await mint('google', { ...claims, aud: 'someone-else', nonce: n }), nonce: n })).status).toBe(401);
+    expect(
+      (
+        await client.post('/auth/oauth/google', {
+          idToken: await mint('google', { ...claims, aud: 'someone-else', nonce: n }),
+          nonce: n,
+        })
+      ).status,
+    ).toBe(401);
     n = await nonce(client);
     const otherNonce = await nonce(client);
-    expect((await client.post('/auth/oauth/google', { idToken: await mint('google', { ...claims, aud: GOOGLE_CLIENT_ID, nonce: otherNonce }), nonce: n })).status).toBe(401);
+    expect(
+      (
+        await client.post('/auth/oauth/google', {
+          idToken: await mint('google', { ...claims, aud: GOOGLE_CLIENT_ID, nonce: otherNonce }),
+          nonce: n,
+        })
+      ).status,
+    ).toBe(401);
     n = await nonce(client);
-    expect((await client.post('/auth/oauth/google', { idToken: await mint('google', { ...claims, aud: GOOGLE_CLIENT_ID, nonce: n, expiresIn: -120 }), nonce: n })).status).toBe(401);
+    expect(
+      (
+        await client.post('/auth/oauth/google', {
+          idToken: await mint('google', { ...claims, aud: GOOGLE_CLIENT_ID, nonce: n, expiresIn: -120 }),
+          nonce: n,
+        })
+      ).status,
+    ).toBe(401);
     n = await nonce(client);
-    expect((await client.post('/auth/oauth/google', { idToken: await mint('google', { ...claims, aud: GOOGLE_CLIENT_ID, nonce: n, issuer: 'https://evil.example' }), nonce: n })).status).toBe(401);
+    expect(
+      (
+        await client.post('/auth/oauth/google', {
+          idToken: await mint('google', { ...claims, aud: GOOGLE_CLIENT_ID, nonce: n, issuer: 'https://evil.example' }),
+          nonce: n,
+        })
+      ).status,
+    ).toBe(401);
     // A valid token works once; its nonce cannot be replayed.
     n = await nonce(client);
     const token = await mint('google', { ...claims, aud: GOOGLE_CLIENT_ID, nonce: n });
@@ -57,18 +104,43 @@ describe('Sign in with Google and Apple', () => {
     expect((await client.post('/auth/oauth/google', { idToken: token, nonce: n })).status).toBe(401);
     // A Google token presented as Apple's is refused (other keys, issuer and audience).
     n = await nonce(client);
-    expect((await client.post('/auth/oauth/apple', { idToken: await mint('google', { ...claims, aud: APPLE_CLIENT_ID, nonce: n }), nonce: n })).status).toBe(401);
+    expect(
+      (
+        await client.post('/auth/oauth/apple', {
+          idToken: await mint('google', { ...claims, aud: APPLE_CLIENT_ID, nonce: n }),
+          nonce: n,
+        })
+      ).status,
+    ).toBe(401);
   });
 
   it('links to an existing account only through a verified email', async () => {
     const { email, userId } = await registeredUser();
     const client = new AuthClient();
     let n = await nonce(client);
-    const unverified = await client.post('/auth/oauth/google', { idToken: await mint('google', { aud: GOOGLE_CLIENT_ID, sub: randomUUID(), email, email_verified: false, nonce: n }), nonce: n });
+    const unverified = await client.post('/auth/oauth/google', {
+      idToken: await mint('google', {
+        aud: GOOGLE_CLIENT_ID,
+        sub: randomUUID(),
+        email,
+        email_verified: false,
+        nonce: n,
+      }),
+      nonce: n,
+    });
     expect(unverified.status).toBe(409);
     expect(unverified.body.error.code).toBe('AUTH.LINK_REQUIRES_VERIFIED_EMAIL');
     n = await nonce(client);
-    const verified = await client.post('/auth/oauth/google', { idToken: await mint('google', { aud: GOOGLE_CLIENT_ID, sub: randomUUID(), email, email_verified: true, nonce: n }), nonce: n });
+    const verified = await client.post('/auth/oauth/google', {
+      idToken: await mint('google', {
+        aud: GOOGLE_CLIENT_ID,
+        sub: randomUUID(),
+        email,
+        email_verified: true,
+        nonce: n,
+      }),
+      nonce: n,
+    });
     expect(verified.status).toBe(200);
     expect(verified.body.userId).toBe(userId);
   });
@@ -78,7 +150,14 @@ describe('Sign in with Google and Apple', () => {
     const relay = `${randomUUID().slice(0, 10)}@privaterelay.appleid.com`;
     const n = await nonce(client);
     const { createHash } = await import('node:crypto');
-    const idToken = await mint('apple', { aud: APPLE_CLIENT_ID, sub: `001234.${randomUUID()}`, email: relay, email_verified: 'true', is_private_email: 'true', nonce: createHash('sha256').update(n).digest('hex') });
+    const idToken = await mint('apple', {
+      aud: APPLE_CLIENT_ID,
+      sub: `001234.${randomUUID()}`,
+      email: relay,
+      email_verified: 'true',
+      is_private_email: 'true',
+      nonce: createHash('sha256').update(n).digest('hex'),
+    });
     const answer = await client.post('/auth/oauth/apple', { idToken, nonce: n, consents: CONSENTS });
     expect(answer.status).toBe(200);
     const me = await gql(answer.body.accessToken, '{ me { email emailVerified linkedProviders } }');
@@ -91,25 +170,38 @@ describe('SMS through the Twilio adapter', () => {
     const { accessToken, email, userId } = await registeredUser();
     await stepUpByEmail(accessToken, email);
     const phone = `+1555${String(Math.floor(Math.random() * 10_000_000)).padStart(7, '0')}`;
-    expect((await gql(accessToken, 'mutation($p: String!) { startPhoneVerification(phone: $p) }', { p: phone })).body.data.startPhoneVerification).toBe(true);
+    expect(
+      (await gql(accessToken, 'mutation($p: String!) { startPhoneVerification(phone: $p) }', { p: phone })).body.data
+        .startPhoneVerification,
+    ).toBe(true);
     const sms = await latestMessage(phone, 'twilio');
     expect(sms.channel).toBe('sms');
     const code = /\b(\d{6})\b/.exec(sms.text)![1]!;
-    const confirmed = await gql(accessToken, 'mutation($c: String!) { confirmPhone(code: $c) { phoneVerified phone } }', { c: code });
+    const confirmed = await gql(
+      accessToken,
+      'mutation($c: String!) { confirmPhone(code: $c) { phoneVerified phone } }',
+      { c: code },
+    );
     expect(confirmed.body.data.confirmPhone.phoneVerified).toBe(true);
     expect(confirmed.body.data.confirmPhone.phone).toMatch(/^•+\d{4}$/);
 
     // A phone verified a day ago (moved back in the database) serves for SMS step-up.
     const db = createDatabase({ connectionString: stackInfo().endpoints.databaseUrl, max: 1 });
     try {
-      await db.query(`UPDATE users SET phone_verified_at = phone_verified_at - interval '25 hours' WHERE id = $1`, [userId]);
+      await db.query(`UPDATE users SET phone_verified_at = phone_verified_at - interval '25 hours' WHERE id = $1`, [
+        userId,
+      ]);
     } finally {
       await db.close();
     }
     expect((await gql(accessToken, 'mutation { sendStepUpCode(channel: SMS) }')).body.errors).toBeUndefined();
     const stepUpSms = await latestMessage(phone, 'twilio');
     const stepUpCode = /\b(\d{6})\b/.exec(stepUpSms.text)![1]!;
-    const stepped = await gql(accessToken, 'mutation($c: String!) { stepUp(input: { method: SMS_CODE, code: $c }) { amr } }', { c: stepUpCode });
+    const stepped = await gql(
+      accessToken,
+      'mutation($c: String!) { stepUp(input: { method: SMS_CODE, code: $c }) { amr } }',
+      { c: stepUpCode },
+    );
     expect(stepped.body.data.stepUp.amr).toContain('sms');
   });
 });
@@ -117,9 +209,14 @@ describe('SMS through the Twilio adapter', () => {
 describe('roles, consents, export and deletion', () => {
   it('records consents with versions and keeps the history', async () => {
     const { accessToken } = await registeredUser();
-    const recorded = await gql(accessToken, 'mutation { recordConsent(input: { kind: MARKETING, version: "2026-01-01", granted: true }) { kind granted version } }');
+    const recorded = await gql(
+      accessToken,
+      'mutation { recordConsent(input: { kind: MARKETING, version: "2026-01-01", granted: true }) { kind granted version } }',
+    );
     expect(recorded.body.data.recordConsent).toEqual({ kind: 'marketing', granted: true, version: '2026-01-01' });
-    const consents = (await gql(accessToken, '{ myConsents { current { kind version granted } history { kind granted } } }')).body.data.myConsents;
+    const consents = (
+      await gql(accessToken, '{ myConsents { current { kind version granted } history { kind granted } } }')
+    ).body.data.myConsents;
     expect(consents.current).toEqual(
       expect.arrayContaining([
         { kind: 'terms', version: '2026-01-01', granted: true },
@@ -132,11 +229,15 @@ describe('roles, consents, export and deletion', () => {
 
   it('lets only an admin (with step-up) change roles', async () => {
     const target = await registeredUser();
-    const self = await gql(target.accessToken, 'mutation($id: ID!) { setUserRoles(userId: $id, roles: ["admin"]) }', { id: target.userId });
+    const self = await gql(target.accessToken, 'mutation($id: ID!) { setUserRoles(userId: $id, roles: ["admin"]) }', {
+      id: target.userId,
+    });
     expect(self.body.errors[0].errorType).toBe('FORBIDDEN');
     // An admin session (minted for the test) without a live session row is refused.
     const adminToken = await mintAccessToken({ userId: target.userId, roles: ['admin'] });
-    const noSession = await gql(adminToken, 'mutation($id: ID!) { setUserRoles(userId: $id, roles: ["provider"]) }', { id: target.userId });
+    const noSession = await gql(adminToken, 'mutation($id: ID!) { setUserRoles(userId: $id, roles: ["provider"]) }', {
+      id: target.userId,
+    });
     expect(noSession.body.errors[0].errorType).toBe('UNAUTHENTICATED');
 
     // Bootstrap an admin the way operators do (SQL), then the admin changes roles with step-up.
@@ -151,14 +252,20 @@ describe('roles, consents, export and deletion', () => {
     const token = login.body.accessToken as string;
     expect(login.body.roles).toContain('admin');
     const mutation = 'mutation($id: ID!, $roles: [String!]!) { setUserRoles(userId: $id, roles: $roles) }';
-    expect((await gql(token, mutation, { id: target.userId, roles: ['provider'] })).body.errors[0].errorType).toBe('STEP_UP_REQUIRED');
+    expect((await gql(token, mutation, { id: target.userId, roles: ['provider'] })).body.errors[0].errorType).toBe(
+      'STEP_UP_REQUIRED',
+    );
     await gql(token, 'mutation { sendStepUpCode(channel: EMAIL) }');
-    await gql(token, 'mutation($c: String!) { stepUp(input: { method: EMAIL_CODE, code: $c }) { validUntil } }', { c: await latestCode(admin.email, 'auth.step_up') });
+    await gql(token, 'mutation($c: String!) { stepUp(input: { method: EMAIL_CODE, code: $c }) { validUntil } }', {
+      c: await latestCode(admin.email, 'auth.step_up'),
+    });
     const changed = await gql(token, mutation, { id: target.userId, roles: ['provider', 'host'] });
     expect(changed.body.data.setUserRoles).toEqual(['provider', 'host']);
     // Privileges shrank (client removed): the target's sessions were revoked; a new login carries the new roles.
     expect((await target.client.post('/auth/token/refresh')).status).toBe(401);
-    expect((await target.client.post('/auth/login', { email: target.email, password: target.password })).body.roles).toEqual(['provider', 'host']);
+    expect(
+      (await target.client.post('/auth/login', { email: target.email, password: target.password })).body.roles,
+    ).toEqual(['provider', 'host']);
   });
 
   it('writes security events to the hash-chained audit log', async () => {
@@ -166,9 +273,21 @@ describe('roles, consents, export and deletion', () => {
     await new AuthClient().post('/auth/login', { email, password: 'Wrong-password-xyz-123!' });
     const db = createDatabase({ connectionString: stackInfo().endpoints.databaseUrl, max: 1 });
     try {
-      const actions = (await db.query<{ action: string }>('SELECT action FROM audit_log WHERE subject = $1 ORDER BY seq', [userId])).rows.map((row) => row.action);
-      expect(actions).toEqual(expect.arrayContaining(['auth.signup', 'auth.email.verified', 'auth.device.new', 'auth.login.succeeded', 'auth.login.failed']));
-      const details = JSON.stringify((await db.query('SELECT details FROM audit_log WHERE subject = $1', [userId])).rows);
+      const actions = (
+        await db.query<{ action: string }>('SELECT action FROM audit_log WHERE subject = $1 ORDER BY seq', [userId])
+      ).rows.map((row) => row.action);
+      expect(actions).toEqual(
+        expect.arrayContaining([
+          'auth.signup',
+          'auth.email.verified',
+          'auth.device.new',
+          'auth.login.succeeded',
+          'auth.login.failed',
+        ]),
+      );
+      const details = JSON.stringify(
+        (await db.query('SELECT details FROM audit_log WHERE subject = $1', [userId])).rows,
+      );
       expect(details).not.toContain(email);
       expect((await verifyAuditChain(db)).ok).toBe(true);
     } finally {
@@ -179,13 +298,22 @@ describe('roles, consents, export and deletion', () => {
   it('offers the export before deletion, then erases the account', async () => {
     const { accessToken, email, password } = await registeredUser();
     await gql(accessToken, 'mutation { sendStepUpCode(channel: EMAIL) }');
-    await gql(accessToken, 'mutation($c: String!) { stepUp(input: { method: EMAIL_CODE, code: $c }) { validUntil } }', { c: await latestCode(email, 'auth.step_up') });
+    await gql(accessToken, 'mutation($c: String!) { stepUp(input: { method: EMAIL_CODE, code: $c }) { validUntil } }', {
+      c: await latestCode(email, 'auth.step_up'),
+    });
 
     const early = await gql(accessToken, 'mutation { deleteAccount(input: { confirm: "DELETE" }) }');
-    expect(early.body.errors[0]).toMatchObject({ errorType: 'CONFLICT', errorInfo: { code: 'PRIVACY.EXPORT_NOT_OFFERED', exportQuery: 'myDataExport' } });
+    expect(early.body.errors[0]).toMatchObject({
+      errorType: 'CONFLICT',
+      errorInfo: { code: 'PRIVACY.EXPORT_NOT_OFFERED', exportQuery: 'myDataExport' },
+    });
 
     const exported = JSON.parse((await gql(accessToken, '{ myDataExport }')).body.data.myDataExport);
-    expect(exported).toMatchObject({ format: 'rastup-account-export/1', account: { email }, consents: expect.any(Array) });
+    expect(exported).toMatchObject({
+      format: 'rastup-account-export/1',
+      account: { email },
+      consents: expect.any(Array),
+    });
     const raw = JSON.stringify(exported);
     expect(raw).not.toMatch(/argon2|password_hash|code_hash|token_hash|secret/i);
 
@@ -196,6 +324,8 @@ describe('roles, consents, export and deletion', () => {
     expect((await client.post('/auth/login', { email, password })).status).toBe(401);
     expect((await gql(accessToken, '{ me { id } }')).body.errors[0].errorType).toBe('UNAUTHENTICATED');
     // The email is free again.
-    expect((await client.post('/auth/signup', { email, password: `${password}-new`, consents: CONSENTS })).status).toBe(202);
+    expect((await client.post('/auth/signup', { email, password: `${password}-new`, consents: CONSENTS })).status).toBe(
+      202,
+    );
   });
 });

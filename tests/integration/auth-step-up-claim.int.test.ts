@@ -31,7 +31,9 @@ describe('step-up claim for other domains', () => {
     await expect(changePayoutDestination(accessToken)).rejects.toThrow(StepUpRequiredError);
 
     await gql(accessToken, 'mutation { sendStepUpCode(channel: EMAIL) }');
-    const stepped = await gql(accessToken, STEP_UP, { input: { method: 'EMAIL_CODE', code: await latestCode(email, 'auth.step_up') } });
+    const stepped = await gql(accessToken, STEP_UP, {
+      input: { method: 'EMAIL_CODE', code: await latestCode(email, 'auth.step_up') },
+    });
     expect(stepped.body.errors).toBeUndefined();
     const { accessToken: fresh, expiresAt } = stepped.body.data.stepUp;
     expect(fresh).not.toBe(accessToken);
@@ -67,7 +69,11 @@ describe('step-up claim for other domains', () => {
     const challenge = await browser.post('/auth/login', { email, password });
     expect(challenge.body.mfaRequired).toBe(true);
     // The enrolment spent the current step; use the next one (each step is accepted once).
-    const session = await browser.post('/auth/mfa/verify', { mfaToken: challenge.body.mfaToken, method: 'totp', code: totp(secret, Date.now() + 30_000) });
+    const session = await browser.post('/auth/mfa/verify', {
+      mfaToken: challenge.body.mfaToken,
+      method: 'totp',
+      code: totp(secret, Date.now() + 30_000),
+    });
     expect(session.status).toBe(200);
     expect(await changePayoutDestination(session.body.accessToken)).toBe(userId);
   });

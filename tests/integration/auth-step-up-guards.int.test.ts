@@ -60,10 +60,14 @@ describe('account deletion', () => {
     const { client, accessToken, email, password } = await registeredUser();
     const other = await signIn(email, password);
     await stepUpByEmail(accessToken, email);
-    const deleted = await gql(accessToken, 'mutation { deleteAccount(input: { confirm: "DELETE", declineExport: true }) }');
+    const deleted = await gql(
+      accessToken,
+      'mutation { deleteAccount(input: { confirm: "DELETE", declineExport: true }) }',
+    );
     expect(deleted.body.data.deleteAccount).toBe(true);
     for (const browser of [client, other.client]) expect((await browser.post('/auth/token/refresh')).status).toBe(401);
-    for (const token of [accessToken, other.accessToken]) expect((await gql(token, '{ me { id } mySessions { id } }')).body.errors[0].errorType).toBe('UNAUTHENTICATED');
+    for (const token of [accessToken, other.accessToken])
+      expect((await gql(token, '{ me { id } mySessions { id } }')).body.errors[0].errorType).toBe('UNAUTHENTICATED');
     expect((await new AuthClient().post('/auth/login', { email, password })).status).toBe(401);
   });
 });

@@ -34,7 +34,11 @@ let dynamo: DynamoDBClient;
 
 beforeAll(() => {
   db = createDatabase({ connectionString: stackInfo().endpoints.databaseUrl, max: 4 });
-  dynamo = new DynamoDBClient({ endpoint: stackInfo().endpoints.dynamodbEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  dynamo = new DynamoDBClient({
+    endpoint: stackInfo().endpoints.dynamodbEndpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
 });
 afterAll(async () => {
   await db.close();
@@ -44,7 +48,14 @@ afterAll(async () => {
 describe('hash-chained audit log', () => {
   it('verifies an intact chain, then detects a tampered row with the verification command', async () => {
     for (let i = 0; i < 3; i++) {
-      await db.transaction((tx) => appendAudit(tx, { actor: 'system:test', action: 'test.audit.appended', subject: `case:${i}`, details: { i, nested: { b: 1, a: [1, 2] } } }));
+      await db.transaction((tx) =>
+        appendAudit(tx, {
+          actor: 'system:test',
+          action: 'test.audit.appended',
+          subject: `case:${i}`,
+          details: { i, nested: { b: 1, a: [1, 2] } },
+        }),
+      );
     }
     expect(await verifyAuditChain(db)).toMatchObject({ ok: true });
     const env = { ...process.env, DATABASE_URL: stackInfo().endpoints.databaseUrl };
@@ -52,9 +63,13 @@ describe('hash-chained audit log', () => {
     expect(intact.stdout).toMatch(/audit chain intact/);
 
     // The table refuses UPDATE and DELETE outright…
-    await expect(db.query("UPDATE audit_log SET details = '{\"i\": 99}' WHERE action = 'test.audit.appended'")).rejects.toThrow(/append-only/);
+    await expect(
+      db.query("UPDATE audit_log SET details = '{\"i\": 99}' WHERE action = 'test.audit.appended'"),
+    ).rejects.toThrow(/append-only/);
     // …so an attacker with owner rights disables the trigger first; the chain still gives them away.
-    const victim = await db.query<{ seq: number }>("SELECT seq FROM audit_log WHERE action = 'test.audit.appended' ORDER BY seq LIMIT 1");
+    const victim = await db.query<{ seq: number }>(
+      "SELECT seq FROM audit_log WHERE action = 'test.audit.appended' ORDER BY seq LIMIT 1",
+    );
     const seq = victim.rows[0]!.seq;
     await db.transaction(async (tx) => {
       await tx.query('ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update');
@@ -74,7 +89,10 @@ describe('hash-chained audit log', () => {
     expect(original.rows[0]!.details).toEqual({ i: 99 });
     await db.transaction(async (tx) => {
       await tx.query('ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update');
-      await tx.query(`UPDATE audit_log SET details = $2 WHERE seq = $1`, [seq, JSON.stringify({ i: 0, nested: { b: 1, a: [1, 2] } })]);
+      await tx.query(`UPDATE audit_log SET details = $2 WHERE seq = $1`, [
+        seq,
+        JSON.stringify({ i: 0, nested: { b: 1, a: [1, 2] } }),
+      ]);
       await tx.query('ALTER TABLE audit_log ENABLE TRIGGER audit_log_no_update');
     });
     expect(await verifyAuditChain(db)).toMatchObject({ ok: true });
@@ -82,7 +100,11 @@ describe('hash-chained audit log', () => {
 
   it('keeps one chain under concurrent appends', async () => {
     await Promise.all(
-      Array.from({ length: 12 }, (_, i) => db.transaction((tx) => appendAudit(tx, { actor: 'system:test', action: 'test.audit.concurrent', subject: null, details: { i } }))),
+      Array.from({ length: 12 }, (_, i) =>
+        db.transaction((tx) =>
+          appendAudit(tx, { actor: 'system:test', action: 'test.audit.concurrent', subject: null, details: { i } }),
+        ),
+      ),
     );
     expect(await verifyAuditChain(db)).toMatchObject({ ok: true });
   });
@@ -91,7 +113,11 @@ describe('hash-chained audit log', () => {
 describe('DynamoDB token buckets', () => {
   it('allows up to capacity, then refuses with a Retry-After, then refills with time', async () => {
     const clock = new ManualClock(Date.now());
-    const limiter = new DynamoDbRateLimiter(DynamoDBDocumentClient.from(dynamo), physicalTableName('local', controlTable), clock);
+    const limiter = new DynamoDbRateLimiter(
+      DynamoDBDocumentClient.from(dynamo),
+      physicalTableName('local', controlTable),
+      clock,
+    );
     const policy = { name: `test-${Date.now()}`, capacity: 3, refillPerSecond: 0.5 };
     for (let i = 0; i < 3; i++) await enforceRateLimits(limiter, [{ policy, key: 'ip:203.0.113.7' }]);
     const refused = await enforceRateLimits(limiter, [{ policy, key: 'ip:203.0.113.7' }]).catch((error) => error);
@@ -104,7 +130,10 @@ describe('DynamoDB token buckets', () => {
   });
 
   it('never spends more tokens than the bucket holds under concurrency', async () => {
-    const limiter = new DynamoDbRateLimiter(DynamoDBDocumentClient.from(dynamo), physicalTableName('local', controlTable));
+    const limiter = new DynamoDbRateLimiter(
+      DynamoDBDocumentClient.from(dynamo),
+      physicalTableName('local', controlTable),
+    );
     const policy = { name: `race-${Date.now()}`, capacity: 5, refillPerSecond: 0.001 };
     const decisions = await Promise.all(Array.from({ length: 20 }, () => limiter.consume(policy, 'user:usr_race')));
     expect(decisions.filter((decision) => decision.allowed)).toHaveLength(5);
@@ -113,7 +142,10 @@ describe('DynamoDB token buckets', () => {
 
 describe('DynamoDB idempotency records', () => {
   it('runs a side effect once per key and replays its result', async () => {
-    const store = new DynamoDbIdempotencyStore(DynamoDBDocumentClient.from(dynamo), physicalTableName('local', controlTable));
+    const store = new DynamoDbIdempotencyStore(
+      DynamoDBDocumentClient.from(dynamo),
+      physicalTableName('local', controlTable),
+    );
     const key = `test-${Date.now()}`;
     let effects = 0;
     const effect = async () => ({ charged: ++effects });
@@ -122,42 +154,72 @@ describe('DynamoDB idempotency records', () => {
     expect(first).toEqual({ charged: 1 });
     expect(second).toEqual({ charged: 1 });
     expect(effects).toBe(1);
-    await expect(withIdempotency(store, { key, request: { amount: 11 } }, effect)).rejects.toBeInstanceOf(ConflictError);
+    await expect(withIdempotency(store, { key, request: { amount: 11 } }, effect)).rejects.toBeInstanceOf(
+      ConflictError,
+    );
   });
 
   it('lets a retry run again after the first attempt failed', async () => {
-    const store = new DynamoDbIdempotencyStore(DynamoDBDocumentClient.from(dynamo), physicalTableName('local', controlTable));
+    const store = new DynamoDbIdempotencyStore(
+      DynamoDBDocumentClient.from(dynamo),
+      physicalTableName('local', controlTable),
+    );
     const key = `fail-${Date.now()}`;
-    await expect(withIdempotency(store, { key, request: {} }, async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+    await expect(
+      withIdempotency(store, { key, request: {} }, async () => Promise.reject(new Error('boom'))),
+    ).rejects.toThrow('boom');
     expect(await withIdempotency(store, { key, request: {} }, async () => 'ok')).toBe('ok');
   });
 });
 
 describe('tables come from the shared specs', () => {
-  it.each(tables.map((spec) => [spec.id, spec] as const))('%s matches its spec (keys, GSIs, TTL)', async (_id, spec) => {
-    const expected = createTableInput('local', spec);
-    const { Table } = await dynamo.send(new DescribeTableCommand({ TableName: expected.TableName }));
-    expect(Table?.KeySchema).toEqual(expected.KeySchema);
-    expect((Table?.GlobalSecondaryIndexes ?? []).map((index) => ({ IndexName: index.IndexName, KeySchema: index.KeySchema })).sort((a, b) => a.IndexName!.localeCompare(b.IndexName!))).toEqual(
-      (expected.GlobalSecondaryIndexes ?? []).map((index) => ({ IndexName: index.IndexName, KeySchema: index.KeySchema })),
-    );
-    const ttl = await dynamo.send(new DescribeTimeToLiveCommand({ TableName: expected.TableName }));
-    if (spec.ttlAttribute) expect(ttl.TimeToLiveDescription).toMatchObject({ TimeToLiveStatus: 'ENABLED', AttributeName: spec.ttlAttribute });
-    else expect(ttl.TimeToLiveDescription?.TimeToLiveStatus).not.toBe('ENABLED');
-  });
+  it.each(tables.map((spec) => [spec.id, spec] as const))(
+    '%s matches its spec (keys, GSIs, TTL)',
+    async (_id, spec) => {
+      const expected = createTableInput('local', spec);
+      const { Table } = await dynamo.send(new DescribeTableCommand({ TableName: expected.TableName }));
+      expect(Table?.KeySchema).toEqual(expected.KeySchema);
+      expect(
+        (Table?.GlobalSecondaryIndexes ?? [])
+          .map((index) => ({ IndexName: index.IndexName, KeySchema: index.KeySchema }))
+          .sort((a, b) => a.IndexName!.localeCompare(b.IndexName!)),
+      ).toEqual(
+        (expected.GlobalSecondaryIndexes ?? []).map((index) => ({
+          IndexName: index.IndexName,
+          KeySchema: index.KeySchema,
+        })),
+      );
+      const ttl = await dynamo.send(new DescribeTimeToLiveCommand({ TableName: expected.TableName }));
+      if (spec.ttlAttribute)
+        expect(ttl.TimeToLiveDescription).toMatchObject({
+          TimeToLiveStatus: 'ENABLED',
+          AttributeName: spec.ttlAttribute,
+        });
+      else expect(ttl.TimeToLiveDescription?.TimeToLiveStatus).not.toBe('ENABLED');
+    },
+  );
 });
 
 describe('outbox relay and idempotent consumers', () => {
   it('publishes committed events only, and a redelivered event is applied once', async () => {
     const marker = `m-${Date.now()}`;
-    await db.transaction((tx) => enqueueEvent(tx, { type: 'test.happened', aggregateType: 'test', aggregateId: marker, payload: { marker } }));
+    await db.transaction((tx) =>
+      enqueueEvent(tx, { type: 'test.happened', aggregateType: 'test', aggregateId: marker, payload: { marker } }),
+    );
     await db
       .transaction(async (tx) => {
-        await enqueueEvent(tx, { type: 'test.rolled_back', aggregateType: 'test', aggregateId: marker, payload: { marker } });
+        await enqueueEvent(tx, {
+          type: 'test.rolled_back',
+          aggregateType: 'test',
+          aggregateId: marker,
+          payload: { marker },
+        });
         throw new Error('abort');
       })
       .catch(() => undefined);
-    expect((await db.query("SELECT type FROM outbox_events WHERE aggregate_id = $1", [marker])).rows).toEqual([{ type: 'test.happened' }]);
+    expect((await db.query('SELECT type FROM outbox_events WHERE aggregate_id = $1', [marker])).rows).toEqual([
+      { type: 'test.happened' },
+    ]);
 
     // Drive a private relay against the same table, as a second relay instance would.
     const bus = new InProcessEventBus();

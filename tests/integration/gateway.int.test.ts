@@ -15,14 +15,30 @@ const userId = newId('user');
 
 describe('public reads with the API key', () => {
   it('lists the seeded cities', async () => {
-    const data = await publicClient().request<{ cities: { code: string; name: string }[] }>(gql`{ cities { code name } }`);
-    expect(data.cities.map((city) => city.code)).toEqual(expect.arrayContaining(['us-nyc', 'us-lax', 'us-mia', 'us-hou', 'us-chi']));
+    const data = await publicClient().request<{ cities: { code: string; name: string }[] }>(gql`
+      {
+        cities {
+          code
+          name
+        }
+      }
+    `);
+    expect(data.cities.map((city) => city.code)).toEqual(
+      expect.arrayContaining(['us-nyc', 'us-lax', 'us-mia', 'us-hou', 'us-chi']),
+    );
     expect(data.cities.find((city) => city.code === 'us-nyc')?.name).toBe('New York');
   });
 
   it("returns a city's feature flags", async () => {
     const data = await publicClient().request<{ featureFlags: { key: string; enabled: boolean }[] }>(
-      gql`query Flags($city: ID!) { featureFlags(city: $city) { key enabled } }`,
+      gql`
+        query Flags($city: ID!) {
+          featureFlags(city: $city) {
+            key
+            enabled
+          }
+        }
+      `,
       { city: 'us-mia' },
     );
     const flags = Object.fromEntries(data.featureFlags.map((flag) => [flag.key, flag.enabled]));
@@ -31,14 +47,24 @@ describe('public reads with the API key', () => {
   });
 
   it('answers NOT_FOUND for an unknown city, AppSync-shaped', async () => {
-    const answer = await postGraphql(JSON.stringify({ query: '{ featureFlags(city: "us-zzz") { key } }' }), withApiKey());
+    const answer = await postGraphql(
+      JSON.stringify({ query: '{ featureFlags(city: "us-zzz") { key } }' }),
+      withApiKey(),
+    );
     expect(answer.status).toBe(200);
     expect(answer.body.data).toBeNull();
-    expect(answer.body.errors[0]).toMatchObject({ errorType: 'NOT_FOUND', path: ['featureFlags'], errorInfo: { code: 'RESOURCE.NOT_FOUND' } });
+    expect(answer.body.errors[0]).toMatchObject({
+      errorType: 'NOT_FOUND',
+      path: ['featureFlags'],
+      errorInfo: { code: 'RESOURCE.NOT_FOUND' },
+    });
   });
 
   it('refuses an argument that fails the domain schema with BAD_REQUEST', async () => {
-    const answer = await postGraphql(JSON.stringify({ query: '{ featureFlags(city: "not a city!") { key } }' }), withApiKey());
+    const answer = await postGraphql(
+      JSON.stringify({ query: '{ featureFlags(city: "not a city!") { key } }' }),
+      withApiKey(),
+    );
     expect(answer.body.errors[0]).toMatchObject({ errorType: 'BAD_REQUEST', path: ['featureFlags'] });
     expect(answer.text).not.toMatch(/at .*\.ts:\d+/);
   });
@@ -48,25 +74,48 @@ describe('public reads with the API key', () => {
     expect(answer.status).toBe(200);
     expect(answer.body.data.viewer).toBeNull();
     expect(answer.body.data.cities.length).toBeGreaterThan(0);
-    expect(answer.body.errors).toEqual([expect.objectContaining({ errorType: 'Unauthorized', message: 'Not Authorized to access viewer on type Query', path: ['viewer'] })]);
+    expect(answer.body.errors).toEqual([
+      expect.objectContaining({
+        errorType: 'Unauthorized',
+        message: 'Not Authorized to access viewer on type Query',
+        path: ['viewer'],
+      }),
+    ]);
   });
 });
 
 describe('OIDC bearer tokens', () => {
   it('returns the subject of a valid token as viewer', async () => {
     const token = await mintAccessToken({ userId, roles: ['client', 'provider'], amr: ['pwd', 'otp'] });
-    const data = await userClient(token).request<{ viewer: { sub: string; roles: string[]; amr: string[] } }>(gql`{ viewer { sub roles amr expiresAt } }`);
+    const data = await userClient(token).request<{ viewer: { sub: string; roles: string[]; amr: string[] } }>(gql`
+      {
+        viewer {
+          sub
+          roles
+          amr
+          expiresAt
+        }
+      }
+    `);
     expect(data.viewer).toMatchObject({ sub: userId, roles: ['client', 'provider'], amr: ['pwd', 'otp'] });
   });
 
   it('lets signed-in callers read public fields too', async () => {
     const token = await mintAccessToken({ userId });
-    const data = await userClient(token).request<{ cities: unknown[] }>(gql`{ cities { code } }`);
+    const data = await userClient(token).request<{ cities: unknown[] }>(gql`
+      {
+        cities {
+          code
+        }
+      }
+    `);
     expect(data.cities.length).toBeGreaterThan(0);
   });
 
   const refused = async (token: string) => {
-    const answer = await postGraphql(JSON.stringify({ query: '{ viewer { sub } }' }), { authorization: `Bearer ${token}` });
+    const answer = await postGraphql(JSON.stringify({ query: '{ viewer { sub } }' }), {
+      authorization: `Bearer ${token}`,
+    });
     expect(answer.status).toBe(401);
     expect(answer.body).toEqual({ errors: [{ errorType: 'UnauthorizedException', message: expect.any(String) }] });
   };
@@ -105,16 +154,29 @@ describe('OIDC bearer tokens', () => {
   it('refuses alg: none', async () => {
     const now = Math.floor(Date.now() / 1000);
     const header = Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url');
-    const payload = Buffer.from(JSON.stringify({ sub: userId, iss: stackInfo().issuer, aud: 'rastup-api', iat: now, exp: now + 600 })).toString('base64url');
+    const payload = Buffer.from(
+      JSON.stringify({ sub: userId, iss: stackInfo().issuer, aud: 'rastup-api', iat: now, exp: now + 600 }),
+    ).toString('base64url');
     await refused(`${header}.${payload}.`);
   });
 
   it('refuses HS256 signed with the public key (algorithm confusion)', async () => {
-    const jwks = (await (await fetch(`${stackInfo().endpoints.restUrl}/.well-known/jwks.json`)).json()) as { keys: { kid: string; n: string }[] };
+    const jwks = (await (await fetch(`${stackInfo().endpoints.restUrl}/.well-known/jwks.json`)).json()) as {
+      keys: { kid: string; n: string }[];
+    };
     const key = jwks.keys[0]!;
     const now = Math.floor(Date.now() / 1000);
     const header = Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'JWT', kid: key.kid })).toString('base64url');
-    const payload = Buffer.from(JSON.stringify({ sub: userId, iss: stackInfo().issuer, aud: 'rastup-api', iat: now, exp: now + 600, roles: ['admin'] })).toString('base64url');
+    const payload = Buffer.from(
+      JSON.stringify({
+        sub: userId,
+        iss: stackInfo().issuer,
+        aud: 'rastup-api',
+        iat: now,
+        exp: now + 600,
+        roles: ['admin'],
+      }),
+    ).toString('base64url');
     const signature = createHmac('sha256', JSON.stringify(key)).update(`${header}.${payload}`).digest('base64url');
     await refused(`${header}.${payload}.${signature}`);
   });
@@ -122,7 +184,10 @@ describe('OIDC bearer tokens', () => {
   it('says it cannot parse a token that is not a JWT', async () => {
     const answer = await postGraphql(JSON.stringify({ query: '{ viewer { sub } }' }), { authorization: 'not-a-jwt' });
     expect(answer.status).toBe(401);
-    expect(answer.body.errors[0]).toEqual({ errorType: 'UnauthorizedException', message: 'Unable to parse JWT token.' });
+    expect(answer.body.errors[0]).toEqual({
+      errorType: 'UnauthorizedException',
+      message: 'Unable to parse JWT token.',
+    });
   });
 });
 
@@ -130,14 +195,21 @@ describe("AppSync's answers to bad requests", () => {
   it('400 for an empty body', async () => {
     const answer = await postGraphql('', withApiKey());
     expect(answer.status).toBe(400);
-    expect(answer.body).toEqual({ errors: [{ errorType: 'MalformedHttpRequestException', message: 'Request body is empty.' }] });
+    expect(answer.body).toEqual({
+      errors: [{ errorType: 'MalformedHttpRequestException', message: 'Request body is empty.' }],
+    });
   });
 
-  it.each(['meow', '{}', '[]', '{"query": 42}', '{"query":"{ cities { code "}'])('400 for a body that is not a GraphQL request: %s', async (body) => {
-    const answer = await postGraphql(body, withApiKey());
-    expect(answer.status).toBe(400);
-    expect(answer.body).toEqual({ errors: [{ errorType: 'MalformedHttpRequestException', message: 'Unable to parse GraphQL query.' }] });
-  });
+  it.each(['meow', '{}', '[]', '{"query": 42}', '{"query":"{ cities { code "}'])(
+    '400 for a body that is not a GraphQL request: %s',
+    async (body) => {
+      const answer = await postGraphql(body, withApiKey());
+      expect(answer.status).toBe(400);
+      expect(answer.body).toEqual({
+        errors: [{ errorType: 'MalformedHttpRequestException', message: 'Unable to parse GraphQL query.' }],
+      });
+    },
+  );
 
   it('401 without any credential', async () => {
     const answer = await postGraphql(JSON.stringify({ query: '{ cities { code } }' }));
@@ -146,7 +218,9 @@ describe("AppSync's answers to bad requests", () => {
   });
 
   it('401 with a wrong API key', async () => {
-    const answer = await postGraphql(JSON.stringify({ query: '{ cities { code } }' }), { 'x-api-key': 'da2-wrongwrongwrongwrongwrongwr' });
+    const answer = await postGraphql(JSON.stringify({ query: '{ cities { code } }' }), {
+      'x-api-key': 'da2-wrongwrongwrongwrongwrongwr',
+    });
     expect(answer.status).toBe(401);
   });
 
@@ -155,12 +229,22 @@ describe("AppSync's answers to bad requests", () => {
     expect(answer.status).toBe(200);
     expect(answer.body).toEqual({
       data: null,
-      errors: [{ message: "Validation error of type FieldUndefined: Field 'badfield' in type 'Query' is undefined @ 'badfield'", locations: [{ line: 1, column: 3, sourceName: null }], path: null }],
+      errors: [
+        {
+          message:
+            "Validation error of type FieldUndefined: Field 'badfield' in type 'Query' is undefined @ 'badfield'",
+          locations: [{ line: 1, column: 3, sourceName: null }],
+          path: null,
+        },
+      ],
     });
   });
 
   it('200 with data null for a missing required variable', async () => {
-    const answer = await postGraphql(JSON.stringify({ query: 'query F($city: ID!) { featureFlags(city: $city) { key } }' }), withApiKey());
+    const answer = await postGraphql(
+      JSON.stringify({ query: 'query F($city: ID!) { featureFlags(city: $city) { key } }' }),
+      withApiKey(),
+    );
     expect(answer.status).toBe(200);
     expect(answer.body.data).toBeNull();
     expect(answer.body.errors[0].message).toMatch(/^Validation error of type/);
@@ -175,9 +259,15 @@ describe("AppSync's answers to bad requests", () => {
 
   it('refuses an over-deep query before running it', async () => {
     const nested = (levels: number): string => (levels === 0 ? 'name' : `ofType { ${nested(levels - 1)} }`);
-    const shallow = await postGraphql(JSON.stringify({ query: `{ __schema { types { fields { type { ${nested(3)} } } } } }` }), withApiKey());
+    const shallow = await postGraphql(
+      JSON.stringify({ query: `{ __schema { types { fields { type { ${nested(3)} } } } } }` }),
+      withApiKey(),
+    );
     expect(shallow.body.errors).toBeUndefined();
-    const deep = await postGraphql(JSON.stringify({ query: `{ __schema { types { fields { type { ${nested(8)} } } } } }` }), withApiKey());
+    const deep = await postGraphql(
+      JSON.stringify({ query: `{ __schema { types { fields { type { ${nested(8)} } } } } }` }),
+      withApiKey(),
+    );
     expect(deep.status).toBe(200);
     expect(deep.body.data).toBeNull();
     expect(deep.body.errors[0].errorType).toBe('QueryDepthLimitExceeded');
@@ -200,9 +290,13 @@ describe('unknown REST paths', () => {
   });
 
   it('serve OIDC discovery and the JWKS', async () => {
-    const discovery = (await (await fetch(`${stackInfo().endpoints.restUrl}/.well-known/openid-configuration`)).json()) as { issuer: string; jwks_uri: string };
+    const discovery = (await (
+      await fetch(`${stackInfo().endpoints.restUrl}/.well-known/openid-configuration`)
+    ).json()) as { issuer: string; jwks_uri: string };
     expect(discovery.issuer).toBe(stackInfo().issuer);
-    const jwks = (await (await fetch(discovery.jwks_uri)).json()) as { keys: { kty: string; alg: string; kid: string; d?: string }[] };
+    const jwks = (await (await fetch(discovery.jwks_uri)).json()) as {
+      keys: { kty: string; alg: string; kid: string; d?: string }[];
+    };
     expect(jwks.keys[0]).toMatchObject({ kty: 'RSA', alg: 'RS256' });
     expect(jwks.keys.every((key) => key.d === undefined)).toBe(true);
   });

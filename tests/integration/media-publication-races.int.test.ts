@@ -28,10 +28,19 @@ import { gqlOk, sql } from '../support/graphql.ts';
 import { testJpeg } from '../support/images.ts';
 import { mintAccessToken } from '../support/tokens.ts';
 
-const s3Client = new S3Client({ endpoint: stackInfo().endpoints.s3Endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
+const s3Client = new S3Client({
+  endpoint: stackInfo().endpoints.s3Endpoint,
+  region: 'us-east-1',
+  forcePathStyle: true,
+  credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+});
 const store = new S3ObjectStore(s3Client);
 const db = createDatabase({ connectionString: stackInfo().endpoints.databaseUrl, max: 4 });
-const buckets: MediaBuckets = { originals: 'rastup-local-media-originals', public: 'rastup-local-media-public', publicBaseUrl: `${stackInfo().endpoints.s3Endpoint}/rastup-local-media-public` };
+const buckets: MediaBuckets = {
+  originals: 'rastup-local-media-originals',
+  public: 'rastup-local-media-public',
+  publicBaseUrl: `${stackInfo().endpoints.s3Endpoint}/rastup-local-media-public`,
+};
 const logger = createLogger({ service: 'race-test', level: 'warn' });
 const safe: ImageModerator = { classify: async () => ({ band: 0, labels: [], provider: 'fake' }) };
 const flagging: ImageModerator = { classify: async () => ({ band: 1, labels: ['fake-suggestive'], provider: 'fake' }) };
@@ -42,7 +51,16 @@ afterAll(async () => {
 });
 
 function userCaller(userId: string, roles: Role[] = ['provider'], stepUpAt?: number): Caller {
-  return { kind: 'user', userId, roles, amr: ['pwd'], authTime: undefined, sessionId: undefined, expiresAt: 0, stepUpAt };
+  return {
+    kind: 'user',
+    userId,
+    roles,
+    amr: ['pwd'],
+    authTime: undefined,
+    sessionId: undefined,
+    expiresAt: 0,
+    stepUpAt,
+  };
 }
 
 async function keysUnder(bucket: string, prefix: string): Promise<string[]> {
@@ -54,15 +72,37 @@ async function keysUnder(bucket: string, prefix: string): Promise<string[]> {
 async function processingItem() {
   const userId = newId('user');
   const token = await mintAccessToken({ userId, roles: ['provider'] });
-  const profile = (await gqlOk(token, `mutation($input: CreateServiceProfileInput!) { createServiceProfile(input: $input) { id } }`, { input: { role: 'MODEL' } })).createServiceProfile;
+  const profile = (
+    await gqlOk(token, `mutation($input: CreateServiceProfileInput!) { createServiceProfile(input: $input) { id } }`, {
+      input: { role: 'MODEL' },
+    })
+  ).createServiceProfile;
   const mediaId = newId('media');
   const key = incomingKey(userId, mediaId);
   await store.write(buckets.originals, key, await testJpeg({ seed: 31 }), 'image/jpeg');
   await db.transaction(async (tx) => {
-    await MediaRepository.insertReservation(tx, { id: mediaId, ownerUserId: userId, ownerType: 'PROFILE', ownerId: profile.id, contentType: 'image/jpeg', sizeBytes: 1000, incomingKey: key, crop: null, alt: null, expiresAt: new Date(Date.now() + 600_000) });
+    await MediaRepository.insertReservation(tx, {
+      id: mediaId,
+      ownerUserId: userId,
+      ownerType: 'PROFILE',
+      ownerId: profile.id,
+      contentType: 'image/jpeg',
+      sizeBytes: 1000,
+      incomingKey: key,
+      crop: null,
+      alt: null,
+      expiresAt: new Date(Date.now() + 600_000),
+    });
     await new MediaRepository(tx).markProcessing(tx, mediaId, 'image/jpeg', 1000);
   });
-  const event: DomainEvent = { id: newId('event'), type: 'media.uploaded', aggregateType: 'media', aggregateId: mediaId, occurredAt: new Date().toISOString(), payload: { mediaId } };
+  const event: DomainEvent = {
+    id: newId('event'),
+    type: 'media.uploaded',
+    aggregateType: 'media',
+    aggregateId: mediaId,
+    occurredAt: new Date().toISOString(),
+    payload: { mediaId },
+  };
   return { userId, profileId: profile.id as string, mediaId, event };
 }
 
@@ -75,7 +115,8 @@ describe('publication races, forced', () => {
       presignPost: (input) => store.presignPost(input),
       head: (bucket, key) => store.head(bucket, key),
       readPrefix: (bucket, key, length) => store.readPrefix(bucket, key, length),
-      write: (bucket, key, body, contentType, cacheControl) => store.write(bucket, key, body, contentType, cacheControl),
+      write: (bucket, key, body, contentType, cacheControl) =>
+        store.write(bucket, key, body, contentType, cacheControl),
       delete: (bucket, key) => store.delete(bucket, key),
       read: async (bucket, key) => {
         const body = await store.read(bucket, key);
@@ -91,10 +132,17 @@ describe('publication races, forced', () => {
     expect(await keysUnder(buckets.public, `media/${mediaId}/`)).toEqual([]);
     expect(await keysUnder(buckets.originals, `variants/${mediaId}/`)).toEqual([]);
     expect(await keysUnder(buckets.originals, `originals/${userId}/${mediaId}`)).toEqual([]);
-    expect(await sql(`SELECT 1 FROM outbox_events WHERE type = $1 AND payload->>'mediaId' = $2`, [MEDIA_PUBLISHABLE, mediaId])).toEqual([]);
+    expect(
+      await sql(`SELECT 1 FROM outbox_events WHERE type = $1 AND payload->>'mediaId' = $2`, [
+        MEDIA_PUBLISHABLE,
+        mediaId,
+      ]),
+    ).toEqual([]);
 
     // A redelivery of the same upload event finds the tombstone and does nothing.
-    expect(await new MediaWorkerService(db, store, safe, buckets, logger).handle({ ...event, id: newId('event') })).toBeNull();
+    expect(
+      await new MediaWorkerService(db, store, safe, buckets, logger).handle({ ...event, id: newId('event') }),
+    ).toBeNull();
     expect(await keysUnder(buckets.public, `media/${mediaId}/`)).toEqual([]);
   });
 
@@ -110,21 +158,41 @@ describe('publication races, forced', () => {
     await media.decideModeration(admin, { mediaId, decision: 'REJECT', reason: 'race' });
     const publisher = new MediaLifecycleService(db, store, buckets, logger);
     // The request as the relay would deliver it late (a fresh id: also covers a duplicate delivery).
-    await publisher.handle({ id: newId('event'), type: MEDIA_PUBLISHABLE, aggregateType: 'media', aggregateId: mediaId, occurredAt: new Date().toISOString(), payload: { mediaId } });
+    await publisher.handle({
+      id: newId('event'),
+      type: MEDIA_PUBLISHABLE,
+      aggregateType: 'media',
+      aggregateId: mediaId,
+      occurredAt: new Date().toISOString(),
+      payload: { mediaId },
+    });
 
     expect(await keysUnder(buckets.public, `media/${mediaId}/`)).toEqual([]);
-    expect((await sql(`SELECT status, public_variants FROM media WHERE id = $1`, [mediaId]))[0]).toEqual({ status: 'REJECTED', public_variants: [] });
+    expect((await sql(`SELECT status, public_variants FROM media WHERE id = $1`, [mediaId]))[0]).toEqual({
+      status: 'REJECTED',
+      public_variants: [],
+    });
   });
 
   it('a publication request for a still-approved item publishes once, however often it comes', async () => {
     const { mediaId, event } = await processingItem();
     await new MediaWorkerService(db, store, safe, buckets, logger).handle(event);
     const publisher = new MediaLifecycleService(db, store, buckets, logger);
-    const request = () => publisher.handle({ id: newId('event'), type: MEDIA_PUBLISHABLE, aggregateType: 'media', aggregateId: mediaId, occurredAt: new Date().toISOString(), payload: { mediaId } });
+    const request = () =>
+      publisher.handle({
+        id: newId('event'),
+        type: MEDIA_PUBLISHABLE,
+        aggregateType: 'media',
+        aggregateId: mediaId,
+        occurredAt: new Date().toISOString(),
+        payload: { mediaId },
+      });
     await Promise.all([request(), request(), request()]);
     const keys = await keysUnder(buckets.public, `media/${mediaId}/`);
     expect(keys).toHaveLength(4);
-    const [row] = await sql<{ public_variants: { key: string }[] }>(`SELECT public_variants FROM media WHERE id = $1`, [mediaId]);
+    const [row] = await sql<{ public_variants: { key: string }[] }>(`SELECT public_variants FROM media WHERE id = $1`, [
+      mediaId,
+    ]);
     expect(row!.public_variants.map((variant) => variant.key).sort()).toEqual(keys.sort());
   });
 });

@@ -21,7 +21,12 @@ const PUBLIC = `query($slug: String!) { publicProfile(slug: $slug) { id portfoli
 const PUBLIC_BUCKET = 'rastup-local-media-public';
 
 function s3(): S3Client {
-  return new S3Client({ endpoint: stackInfo().endpoints.s3Endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
+  return new S3Client({
+    endpoint: stackInfo().endpoints.s3Endpoint,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+  });
 }
 
 async function publicKeys(mediaId: string): Promise<string[]> {
@@ -32,7 +37,10 @@ async function publicKeys(mediaId: string): Promise<string[]> {
 /** Every outbox event about the item has been relayed, and each consumer has applied it. */
 async function settled(mediaId: string): Promise<void> {
   await eventually(async () => {
-    const pending = await sql(`SELECT 1 FROM outbox_events WHERE published_at IS NULL AND (aggregate_id = $1 OR payload->>'mediaId' = $1)`, [mediaId]);
+    const pending = await sql(
+      `SELECT 1 FROM outbox_events WHERE published_at IS NULL AND (aggregate_id = $1 OR payload->>'mediaId' = $1)`,
+      [mediaId],
+    );
     return pending.length === 0;
   }, 20_000);
 }
@@ -40,7 +48,12 @@ async function settled(mediaId: string): Promise<void> {
 async function flaggedItem() {
   const owner = await mintAccessToken({ userId: newId('user'), roles: ['provider'] });
   const seeded = await seedPublishedProfile(owner);
-  const flagged = await uploadImage(owner, { ownerType: 'PROFILE', ownerId: seeded.profileId, body: await testPng({ marker: true }), contentType: 'image/png' });
+  const flagged = await uploadImage(owner, {
+    ownerType: 'PROFILE',
+    ownerId: seeded.profileId,
+    body: await testPng({ marker: true }),
+    contentType: 'image/png',
+  });
   expect((await waitForMedia(owner, flagged.id)).status).toBe('FLAGGED');
   return { owner, ...seeded, flaggedId: flagged.id };
 }
@@ -52,10 +65,14 @@ describe('publication happens only after the decision committed', () => {
     const { slug, flaggedId } = await flaggedItem();
     const token = await admin();
     // One document: the mutations run in order, the REJECT immediately after the APPROVE committed.
-    const answer = await gqlAs(token, `mutation($a: DecideModerationInput!, $r: DecideModerationInput!) { approve: decideModeration(input: $a) { status } reject: decideModeration(input: $r) { status variants { url } } }`, {
-      a: { mediaId: flaggedId, decision: 'APPROVE' },
-      r: { mediaId: flaggedId, decision: 'REJECT', reason: 'second opinion' },
-    });
+    const answer = await gqlAs(
+      token,
+      `mutation($a: DecideModerationInput!, $r: DecideModerationInput!) { approve: decideModeration(input: $a) { status } reject: decideModeration(input: $r) { status variants { url } } }`,
+      {
+        a: { mediaId: flaggedId, decision: 'APPROVE' },
+        r: { mediaId: flaggedId, decision: 'REJECT', reason: 'second opinion' },
+      },
+    );
     expect(answer.errors).toBeUndefined();
     expect(answer.data).toEqual({ approve: { status: 'READY' }, reject: { status: 'REJECTED', variants: [] } });
     await settled(flaggedId);
@@ -64,7 +81,11 @@ describe('publication happens only after the decision committed', () => {
     expect(page.text).not.toContain(flaggedId);
     const [row] = await sql(`SELECT status, public_variants, variants FROM media WHERE id = $1`, [flaggedId]);
     expect(row).toEqual({ status: 'REJECTED', public_variants: [], variants: [] });
-    expect((await sql(`SELECT action FROM audit_log WHERE subject = $1 ORDER BY seq`, [`media:${flaggedId}`])).map((entry) => entry.action)).toEqual(['media.moderation.approved', 'media.moderation.rejected']);
+    expect(
+      (await sql(`SELECT action FROM audit_log WHERE subject = $1 ORDER BY seq`, [`media:${flaggedId}`])).map(
+        (entry) => entry.action,
+      ),
+    ).toEqual(['media.moderation.approved', 'media.moderation.rejected']);
   });
 
   it('publishes under versioned, briefly cached keys, and a later takedown removes them', async () => {
@@ -75,47 +96,76 @@ describe('publication happens only after the decision committed', () => {
     const published = await waitForMedia(owner, flaggedId, ['READY']);
     const keys = await publicKeys(flaggedId);
     expect(keys).toHaveLength(4);
-    for (const key of keys) expect(key).toMatch(new RegExp(`^media/${flaggedId}/(large|medium|small|square)\\.[0-9a-f]{16}\\.webp$`));
+    for (const key of keys)
+      expect(key).toMatch(new RegExp(`^media/${flaggedId}/(large|medium|small|square)\\.[0-9a-f]{16}\\.webp$`));
     const head = await s3().send(new HeadObjectCommand({ Bucket: PUBLIC_BUCKET, Key: keys[0]! }));
     expect(head.CacheControl).toBe('public, max-age=300');
     const url = published.variants[0].url as string;
     expect((await fetch(url)).status).toBe(200);
-    await eventually(async () => (await gqlOk(null, PUBLIC, { slug })).publicProfile.portfolio.some((image: { id: string }) => image.id === flaggedId), 10_000);
+    await eventually(
+      async () =>
+        (await gqlOk(null, PUBLIC, { slug })).publicProfile.portfolio.some(
+          (image: { id: string }) => image.id === flaggedId,
+        ),
+      10_000,
+    );
 
     // Re-moderation: the approved item is taken down.
-    const rejected = await gqlOk(token, DECIDE, { input: { mediaId: flaggedId, decision: 'REJECT', reason: 'reported' } });
+    const rejected = await gqlOk(token, DECIDE, {
+      input: { mediaId: flaggedId, decision: 'REJECT', reason: 'reported' },
+    });
     expect(rejected.decideModeration).toMatchObject({ status: 'REJECTED', variants: [] });
     await settled(flaggedId);
     expect(await publicKeys(flaggedId)).toEqual([]);
     expect((await fetch(url)).status).toBe(404);
     await eventually(async () => !(await gqlAs(null, PUBLIC, { slug })).text.includes(flaggedId), 10_000);
     // A rejection is final.
-    expect((await gqlAs(token, DECIDE, { input: { mediaId: flaggedId, decision: 'APPROVE' } })).errors?.[0]?.errorType).toBe('NOT_FOUND');
+    expect(
+      (await gqlAs(token, DECIDE, { input: { mediaId: flaggedId, decision: 'APPROVE' } })).errors?.[0]?.errorType,
+    ).toBe('NOT_FOUND');
   });
 
   it('deleting removes the public copies, and redelivered worker and publisher events do not resurrect them', async () => {
     const owner = await mintAccessToken({ userId: newId('user'), roles: ['provider'] });
     const { profileId } = await seedPublishedProfile(owner);
-    const upload = await uploadImage(owner, { ownerType: 'PROFILE', ownerId: profileId, body: await testJpeg({ seed: 21 }), contentType: 'image/jpeg' });
+    const upload = await uploadImage(owner, {
+      ownerType: 'PROFILE',
+      ownerId: profileId,
+      body: await testJpeg({ seed: 21 }),
+      contentType: 'image/jpeg',
+    });
     await waitForMedia(owner, upload.id, ['READY']);
     expect(await publicKeys(upload.id)).toHaveLength(4);
 
-    expect((await gqlOk(owner, `mutation($id: ID!) { deleteMedia(id: $id) }`, { id: upload.id })).deleteMedia).toBe(true);
+    expect((await gqlOk(owner, `mutation($id: ID!) { deleteMedia(id: $id) }`, { id: upload.id })).deleteMedia).toBe(
+      true,
+    );
     await settled(upload.id);
     expect(await publicKeys(upload.id)).toEqual([]);
     expect((await sql(`SELECT status FROM media WHERE id = $1`, [upload.id]))[0]).toEqual({ status: 'DELETED' });
-    expect((await gqlAs(owner, `query($id: ID!) { myMedia(id: $id) { id } }`, { id: upload.id })).errors?.[0]?.errorType).toBe('NOT_FOUND');
+    expect(
+      (await gqlAs(owner, `query($id: ID!) { myMedia(id: $id) { id } }`, { id: upload.id })).errors?.[0]?.errorType,
+    ).toBe('NOT_FOUND');
 
     // Redeliver the upload and publication events as if no consumer had ever seen them.
-    const events = await sql<{ id: string }>(`SELECT id FROM outbox_events WHERE type IN ('media.uploaded', 'media.publishable') AND payload->>'mediaId' = $1`, [upload.id]);
+    const events = await sql<{ id: string }>(
+      `SELECT id FROM outbox_events WHERE type IN ('media.uploaded', 'media.publishable') AND payload->>'mediaId' = $1`,
+      [upload.id],
+    );
     expect(events).toHaveLength(2);
     const ids = events.map((event) => event.id);
     await sql(`DELETE FROM consumer_inbox WHERE event_id = ANY($1)`, [ids]);
     await sql(`UPDATE outbox_events SET published_at = NULL WHERE id = ANY($1)`, [ids]);
     await settled(upload.id);
-    await eventually(async () => (await sql(`SELECT 1 FROM consumer_inbox WHERE event_id = ANY($1)`, [ids])).length === 1, 10_000); // the publisher's; the worker records nothing for a tombstone
+    await eventually(
+      async () => (await sql(`SELECT 1 FROM consumer_inbox WHERE event_id = ANY($1)`, [ids])).length === 1,
+      10_000,
+    ); // the publisher's; the worker records nothing for a tombstone
     expect(await publicKeys(upload.id)).toEqual([]);
-    expect((await sql(`SELECT status, public_variants FROM media WHERE id = $1`, [upload.id]))[0]).toEqual({ status: 'DELETED', public_variants: [] });
+    expect((await sql(`SELECT status, public_variants FROM media WHERE id = $1`, [upload.id]))[0]).toEqual({
+      status: 'DELETED',
+      public_variants: [],
+    });
   });
 });
 
@@ -124,16 +174,34 @@ describe('admin moderation needs a step-up and another person', () => {
     const { flaggedId } = await flaggedItem();
     const noStepUp = await mintAccessToken({ userId: newId('user'), roles: ['admin'] });
     const refused = await gqlAs(noStepUp, DECIDE, { input: { mediaId: flaggedId, decision: 'APPROVE' } });
-    expect(refused.errors?.[0]).toMatchObject({ errorType: 'STEP_UP_REQUIRED', errorInfo: { code: 'AUTH.STEP_UP_REQUIRED', windowSeconds: 600 } });
-    const stale = await mintAccessToken({ userId: newId('user'), roles: ['trust'], stepUpAt: Math.floor(Date.now() / 1000) - 601 });
-    expect((await gqlAs(stale, DECIDE, { input: { mediaId: flaggedId, decision: 'APPROVE' } })).errors?.[0]?.errorType).toBe('STEP_UP_REQUIRED');
+    expect(refused.errors?.[0]).toMatchObject({
+      errorType: 'STEP_UP_REQUIRED',
+      errorInfo: { code: 'AUTH.STEP_UP_REQUIRED', windowSeconds: 600 },
+    });
+    const stale = await mintAccessToken({
+      userId: newId('user'),
+      roles: ['trust'],
+      stepUpAt: Math.floor(Date.now() / 1000) - 601,
+    });
+    expect(
+      (await gqlAs(stale, DECIDE, { input: { mediaId: flaggedId, decision: 'APPROVE' } })).errors?.[0]?.errorType,
+    ).toBe('STEP_UP_REQUIRED');
     const notAdmin = await mintAccessToken({ userId: newId('user'), roles: ['provider'], stepUpAt: true });
-    expect((await gqlAs(notAdmin, DECIDE, { input: { mediaId: flaggedId, decision: 'APPROVE' } })).errors?.[0]?.errorType).toBe('FORBIDDEN');
+    expect(
+      (await gqlAs(notAdmin, DECIDE, { input: { mediaId: flaggedId, decision: 'APPROVE' } })).errors?.[0]?.errorType,
+    ).toBe('FORBIDDEN');
 
     // The owner holding the admin role, stepped up, still may not decide on their own item.
     const [row] = await sql<{ owner_user_id: string }>(`SELECT owner_user_id FROM media WHERE id = $1`, [flaggedId]);
-    const ownerAsAdmin = await mintAccessToken({ userId: row!.owner_user_id, roles: ['provider', 'admin'], stepUpAt: true });
-    expect((await gqlAs(ownerAsAdmin, DECIDE, { input: { mediaId: flaggedId, decision: 'APPROVE' } })).errors?.[0]?.errorType).toBe('FORBIDDEN');
+    const ownerAsAdmin = await mintAccessToken({
+      userId: row!.owner_user_id,
+      roles: ['provider', 'admin'],
+      stepUpAt: true,
+    });
+    expect(
+      (await gqlAs(ownerAsAdmin, DECIDE, { input: { mediaId: flaggedId, decision: 'APPROVE' } })).errors?.[0]
+        ?.errorType,
+    ).toBe('FORBIDDEN');
     expect((await sql(`SELECT status FROM media WHERE id = $1`, [flaggedId]))[0]).toEqual({ status: 'FLAGGED' });
 
     const decided = await gqlOk(await admin(), DECIDE, { input: { mediaId: flaggedId, decision: 'REJECT' } });

@@ -9,13 +9,17 @@ import { gqlOk } from '../support/graphql.ts';
 import { mintAccessToken } from '../support/tokens.ts';
 
 async function runJob(now: Date) {
-  const response = await fetch(`${stackInfo().endpoints.restUrl}/dev/jobs/profile-nudges?now=${encodeURIComponent(now.toISOString())}`);
+  const response = await fetch(
+    `${stackInfo().endpoints.restUrl}/dev/jobs/profile-nudges?now=${encodeURIComponent(now.toISOString())}`,
+  );
   expect(response.status).toBe(200);
   return response.json();
 }
 
 async function mailTo(address: string): Promise<{ subject: string; text: string; template: string }[]> {
-  const box = (await (await fetch(stackInfo().endpoints.mailboxUrl)).json()) as { messages: { to: string; subject: string; text: string; template: string }[] };
+  const box = (await (await fetch(stackInfo().endpoints.mailboxUrl)).json()) as {
+    messages: { to: string; subject: string; text: string; template: string }[];
+  };
   return box.messages.filter((message) => message.to === address);
 }
 
@@ -24,7 +28,11 @@ function newYorkTime(days: number, hour: number): Date {
   const base = new Date(Date.now() + days * 86_400_000);
   for (const offset of [4, 5]) {
     const candidate = new Date(Date.UTC(base.getUTCFullYear(), base.getUTCMonth(), base.getUTCDate(), hour + offset));
-    const local = Number(new Intl.DateTimeFormat('en-US', { hour: 'numeric', hourCycle: 'h23', timeZone: 'America/New_York' }).format(candidate));
+    const local = Number(
+      new Intl.DateTimeFormat('en-US', { hour: 'numeric', hourCycle: 'h23', timeZone: 'America/New_York' }).format(
+        candidate,
+      ),
+    );
     if (local === hour) return candidate;
   }
   throw new Error('no offset matched');
@@ -35,8 +43,20 @@ describe('nudges and digests', () => {
     const userId = newId('user');
     const token = await mintAccessToken({ userId, roles: ['provider'] });
     const email = `nudge.${userId.slice(-8).toLowerCase()}@example.com`;
-    const created = (await gqlOk(token, `mutation($input: CreateServiceProfileInput!) { createServiceProfile(input: $input) { id version } }`, { input: { role: 'MODEL', displayName: 'Nu Dge' } })).createServiceProfile;
-    await gqlOk(token, `mutation($input: SaveProfileDraftInput!) { saveProfileDraft(input: $input) { id } }`, { input: { profileId: created.id, expectedVersion: created.version, patch: { city: 'us-nyc', contactEmail: email } } });
+    const created = (
+      await gqlOk(
+        token,
+        `mutation($input: CreateServiceProfileInput!) { createServiceProfile(input: $input) { id version } }`,
+        { input: { role: 'MODEL', displayName: 'Nu Dge' } },
+      )
+    ).createServiceProfile;
+    await gqlOk(token, `mutation($input: SaveProfileDraftInput!) { saveProfileDraft(input: $input) { id } }`, {
+      input: {
+        profileId: created.id,
+        expectedVersion: created.version,
+        patch: { city: 'us-nyc', contactEmail: email },
+      },
+    });
 
     // Fresh drafts are not nudged; quiet hours (23:00 New York) hold the nudge back.
     await runJob(new Date());
@@ -69,7 +89,10 @@ describe('nudges and digests', () => {
     const { seedPublishedProfile } = await import('../support/profiles.ts');
     await seedPublishedProfile(token, email);
     // Quiet hours off for this person: any time of day is fine.
-    await gqlOk(token, `mutation { updateNotificationPreferences(input: { quietStartHour: 0, quietEndHour: 0 }) { quietStartHour } }`);
+    await gqlOk(
+      token,
+      `mutation { updateNotificationPreferences(input: { quietStartHour: 0, quietEndHour: 0 }) { quietStartHour } }`,
+    );
     await runJob(new Date(Date.now() + 86_400_000));
     await runJob(new Date(Date.now() + 2 * 86_400_000));
     let digests = (await mailTo(email)).filter((message) => message.template === 'profile.weekly_digest');

@@ -51,19 +51,32 @@ function descendants(pid: number): number[] {
 
 describe('npm start', () => {
   it('comes up with seeded data and stops cleanly on SIGINT', { timeout: 120_000 }, async () => {
-    const child = spawn('npx', ['tsx', 'infra/local/start.ts'], { cwd: rootDir, env: { ...process.env, PORT: '0', RASTUP_STATE_DIR: stateDir }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('npx', ['tsx', 'infra/local/start.ts'], {
+      cwd: rootDir,
+      env: { ...process.env, PORT: '0', RASTUP_STATE_DIR: stateDir },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const started = Date.now();
     while (!output.includes('Ctrl-C stops everything')) {
-      if (Date.now() - started > 60_000 || child.exitCode !== null) throw new Error(`npm start did not come up:\n${output}`);
+      if (Date.now() - started > 60_000 || child.exitCode !== null)
+        throw new Error(`npm start did not come up:\n${output}`);
       await new Promise((r) => setTimeout(r, 100));
     }
     expect(output).toMatch(/GraphQL \(local AppSync\)\s+http:\/\/127\.0\.0\.1:\d+\/graphql/);
-    const endpoints = JSON.parse(readFileSync(join(stateDir, 'endpoints.json'), 'utf8')) as { graphqlUrl: string; apiKey: string; restUrl: string };
+    const endpoints = JSON.parse(readFileSync(join(stateDir, 'endpoints.json'), 'utf8')) as {
+      graphqlUrl: string;
+      apiKey: string;
+      restUrl: string;
+    };
     expect(output).toContain(endpoints.apiKey);
-    const response = await fetch(endpoints.graphqlUrl, { method: 'POST', headers: { 'x-api-key': endpoints.apiKey, 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ cities { code } }' }) });
+    const response = await fetch(endpoints.graphqlUrl, {
+      method: 'POST',
+      headers: { 'x-api-key': endpoints.apiKey, 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ cities { code } }' }),
+    });
     expect(((await response.json()) as { data: { cities: unknown[] } }).data.cities.length).toBeGreaterThanOrEqual(5);
 
     const spawned = descendants(child.pid!);
@@ -83,44 +96,60 @@ describe('npm start', () => {
     expect(existsSync(join(stateDir, 'postgres', 'postmaster.pid'))).toBe(false);
   });
 
-  it('cleans up after a hard kill: the next start stops the orphaned PostgreSQL and DynamoDB Local', { timeout: 180_000 }, async () => {
-    const hardKillState = mkdtempSync(join(tmpdir(), 'rastup-hardkill-'));
-    const launch = async () => {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'infra/local/start.ts'], { cwd: rootDir, env: { ...process.env, PORT: '0', RASTUP_STATE_DIR: hardKillState }, stdio: ['ignore', 'pipe', 'pipe'] });
-      let output = '';
-      child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-      child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-      const started = Date.now();
-      while (!output.includes('Ctrl-C stops everything')) {
-        if (Date.now() - started > 90_000 || child.exitCode !== null) throw new Error(`start did not come up:\n${output}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      return { child, output: () => output };
-    };
-    try {
-      const first = await launch();
-      // The processes the stack owns (PostgreSQL and the DynamoDB Local JVM), not tsx's helpers.
-      const orphans = descendants(first.child.pid!).filter((pid) => /postgres|DynamoDBLocal/.test(commandLine(pid)));
-      expect(orphans.length).toBeGreaterThan(0);
-      // SIGKILL runs no shutdown code: PostgreSQL and the JVM survive their parent.
-      first.child.kill('SIGKILL');
-      await new Promise((r) => setTimeout(r, 300));
-      expect(orphans.some(isAlive)).toBe(true);
+  it(
+    'cleans up after a hard kill: the next start stops the orphaned PostgreSQL and DynamoDB Local',
+    { timeout: 180_000 },
+    async () => {
+      const hardKillState = mkdtempSync(join(tmpdir(), 'rastup-hardkill-'));
+      const launch = async () => {
+        const child = spawn(process.execPath, ['--import', 'tsx', 'infra/local/start.ts'], {
+          cwd: rootDir,
+          env: { ...process.env, PORT: '0', RASTUP_STATE_DIR: hardKillState },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        let output = '';
+        child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+        child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+        const started = Date.now();
+        while (!output.includes('Ctrl-C stops everything')) {
+          if (Date.now() - started > 90_000 || child.exitCode !== null)
+            throw new Error(`start did not come up:\n${output}`);
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        return { child, output: () => output };
+      };
+      try {
+        const first = await launch();
+        // The processes the stack owns (PostgreSQL and the DynamoDB Local JVM), not tsx's helpers.
+        const orphans = descendants(first.child.pid!).filter((pid) => /postgres|DynamoDBLocal/.test(commandLine(pid)));
+        expect(orphans.length).toBeGreaterThan(0);
+        // SIGKILL runs no shutdown code: PostgreSQL and the JVM survive their parent.
+        first.child.kill('SIGKILL');
+        await new Promise((r) => setTimeout(r, 300));
+        expect(orphans.some(isAlive)).toBe(true);
 
-      const second = await launch();
-      // Stopped before the second stack started (postgres workers exit with their postmaster).
-      for (let i = 0; i < 50 && orphans.some(isAlive); i++) await new Promise((r) => setTimeout(r, 100));
-      expect(orphans.filter(isAlive)).toEqual([]);
-      const endpoints = JSON.parse(readFileSync(join(hardKillState, 'endpoints.json'), 'utf8')) as { graphqlUrl: string; apiKey: string };
-      const response = await fetch(endpoints.graphqlUrl, { method: 'POST', headers: { 'x-api-key': endpoints.apiKey, 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ cities { code } }' }) });
-      expect(response.status).toBe(200);
-      const spawned = descendants(second.child.pid!);
-      second.child.kill('SIGINT');
-      await new Promise<void>((resolveExit) => second.child.once('exit', () => resolveExit()));
-      await new Promise((r) => setTimeout(r, 500));
-      expect(spawned.filter(isAlive)).toEqual([]);
-    } finally {
-      rmSync(hardKillState, { recursive: true, force: true });
-    }
-  });
+        const second = await launch();
+        // Stopped before the second stack started (postgres workers exit with their postmaster).
+        for (let i = 0; i < 50 && orphans.some(isAlive); i++) await new Promise((r) => setTimeout(r, 100));
+        expect(orphans.filter(isAlive)).toEqual([]);
+        const endpoints = JSON.parse(readFileSync(join(hardKillState, 'endpoints.json'), 'utf8')) as {
+          graphqlUrl: string;
+          apiKey: string;
+        };
+        const response = await fetch(endpoints.graphqlUrl, {
+          method: 'POST',
+          headers: { 'x-api-key': endpoints.apiKey, 'content-type': 'application/json' },
+          body: JSON.stringify({ query: '{ cities { code } }' }),
+        });
+        expect(response.status).toBe(200);
+        const spawned = descendants(second.child.pid!);
+        second.child.kill('SIGINT');
+        await new Promise<void>((resolveExit) => second.child.once('exit', () => resolveExit()));
+        await new Promise((r) => setTimeout(r, 500));
+        expect(spawned.filter(isAlive)).toEqual([]);
+      } finally {
+        rmSync(hardKillState, { recursive: true, force: true });
+      }
+    },
+  );
 });

@@ -16,12 +16,34 @@ describe('profile links and Safe-Mode', () => {
   it('refuses links that carry contact details and accepts ordinary https links', async () => {
     const token = await mintAccessToken({ userId: newId('user'), roles: ['provider'] });
     const { profileId } = await seedPublishedProfile(token);
-    let version = (await gqlOk(token, `query($id: ID!) { myProfile(id: $id) { version } }`, { id: profileId })).myProfile.version as number;
-    for (const url of ['https://pat.private@gmail.com/', 'https://wa.me/15551234567', 'https://t.me/patshutter', 'http://example.com/', 'mailto:pat@example.com', 'https://example.com/pat@gmail.com', 'https://example.com/call/+1-555-123-4567']) {
-      const refused = await gqlAs(token, SAVE, { input: { profileId, expectedVersion: version, patch: { links: [{ label: 'Contact', url }] } } });
+    let version = (await gqlOk(token, `query($id: ID!) { myProfile(id: $id) { version } }`, { id: profileId }))
+      .myProfile.version as number;
+    for (const url of [
+      'https://pat.private@gmail.com/',
+      'https://wa.me/15551234567',
+      'https://t.me/patshutter',
+      'http://example.com/',
+      'mailto:pat@example.com',
+      'https://example.com/pat@gmail.com',
+      'https://example.com/call/+1-555-123-4567',
+    ]) {
+      const refused = await gqlAs(token, SAVE, {
+        input: { profileId, expectedVersion: version, patch: { links: [{ label: 'Contact', url }] } },
+      });
       expect(refused.errors?.[0], url).toMatchObject({ errorType: 'BAD_REQUEST' });
     }
-    const saved = await gqlOk(token, SAVE, { input: { profileId, expectedVersion: version, patch: { links: [{ label: 'Portfolio', url: 'https://example.com/portfolio' }, { label: 'Vimeo', url: 'https://vimeo.com/123456789' }] } } });
+    const saved = await gqlOk(token, SAVE, {
+      input: {
+        profileId,
+        expectedVersion: version,
+        patch: {
+          links: [
+            { label: 'Portfolio', url: 'https://example.com/portfolio' },
+            { label: 'Vimeo', url: 'https://vimeo.com/123456789' },
+          ],
+        },
+      },
+    });
     version = saved.saveProfileDraft.version;
     expect(saved.saveProfileDraft.links).toHaveLength(2);
   });

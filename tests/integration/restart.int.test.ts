@@ -18,9 +18,20 @@ afterAll(() => rmSync(stateDir, { recursive: true, force: true }));
 describe('restarting the local stack', () => {
   it('keeps PostgreSQL and DynamoDB data and leaves no stray processes', { timeout: 120_000 }, async () => {
     const first = await startLocalStack({ rootDir, stateDir, port: 0, logFile: join(stateDir, 'log') });
-    await first.db.query("INSERT INTO cities (code, name, country_code, timezone, status) VALUES ('us-bos', 'Boston', 'US', 'America/New_York', 'PLANNED')");
-    const dynamo = new DynamoDBClient({ endpoint: first.endpoints.dynamodbEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-    await dynamo.send(new PutItemCommand({ TableName: 'rastup-local-control', Item: { pk: { S: 'persist-check' }, note: { S: 'kept' } } }));
+    await first.db.query(
+      "INSERT INTO cities (code, name, country_code, timezone, status) VALUES ('us-bos', 'Boston', 'US', 'America/New_York', 'PLANNED')",
+    );
+    const dynamo = new DynamoDBClient({
+      endpoint: first.endpoints.dynamodbEndpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    await dynamo.send(
+      new PutItemCommand({
+        TableName: 'rastup-local-control',
+        Item: { pk: { S: 'persist-check' }, note: { S: 'kept' } },
+      }),
+    );
     dynamo.destroy();
     const firstApiKey = first.endpoints.apiKey;
     const { postgres, dynamodb } = first.processIds;
@@ -32,8 +43,14 @@ describe('restarting the local stack', () => {
     try {
       const cities = await second.db.query<{ name: string }>("SELECT name FROM cities WHERE code = 'us-bos'");
       expect(cities.rows).toEqual([{ name: 'Boston' }]);
-      const again = new DynamoDBClient({ endpoint: second.endpoints.dynamodbEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-      const item = await again.send(new GetItemCommand({ TableName: 'rastup-local-control', Key: { pk: { S: 'persist-check' } } }));
+      const again = new DynamoDBClient({
+        endpoint: second.endpoints.dynamodbEndpoint,
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      });
+      const item = await again.send(
+        new GetItemCommand({ TableName: 'rastup-local-control', Key: { pk: { S: 'persist-check' } } }),
+      );
       again.destroy();
       expect(item.Item?.note?.S).toBe('kept');
       expect(second.endpoints.apiKey).toBe(firstApiKey);

@@ -69,7 +69,13 @@ export class AuthClient {
               parsed = undefined;
             }
             const raw = res.headers['set-cookie'];
-            resolve({ status: res.statusCode ?? 0, headers: res.headers, setCookies: Array.isArray(raw) ? raw : raw ? [raw] : [], body: parsed, text });
+            resolve({
+              status: res.statusCode ?? 0,
+              headers: res.headers,
+              setCookies: Array.isArray(raw) ? raw : raw ? [raw] : [],
+              body: parsed,
+              text,
+            });
           });
         },
       );
@@ -137,7 +143,8 @@ export async function messagesTo(to: string, template?: string): Promise<Mailbox
 export function totp(base32Secret: string, atMs = Date.now()): string {
   const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
   let bits = '';
-  for (const char of base32Secret.replace(/=+$/, '').toUpperCase()) bits += alphabet.indexOf(char).toString(2).padStart(5, '0');
+  for (const char of base32Secret.replace(/=+$/, '').toUpperCase())
+    bits += alphabet.indexOf(char).toString(2).padStart(5, '0');
   const key = Buffer.from((bits.match(/.{8}/g) ?? []).map((byte) => Number.parseInt(byte, 2)));
   const counter = Buffer.alloc(8);
   counter.writeBigUInt64BE(BigInt(Math.floor(atMs / 1000 / 30)));
@@ -152,14 +159,26 @@ export async function registeredUser(options: { role?: 'client' | 'provider' | '
   const client = new AuthClient();
   const email = uniqueEmail();
   const password = strongPassword();
-  const signUp = await client.post('/auth/signup', { email, password, consents: CONSENTS, ...(options.role ? { role: options.role } : {}) });
+  const signUp = await client.post('/auth/signup', {
+    email,
+    password,
+    consents: CONSENTS,
+    ...(options.role ? { role: options.role } : {}),
+  });
   if (signUp.status !== 202) throw new Error(`signup failed: ${signUp.status} ${signUp.text}`);
   const code = await latestCode(email, 'auth.verify_email');
   const verified = await client.post('/auth/verify-email', { email, code, password });
   if (verified.status !== 200) throw new Error(`verify failed: ${verified.status} ${verified.text}`);
   const login = await client.post('/auth/login', { email, password });
   if (login.status !== 200 || !login.body.accessToken) throw new Error(`login failed: ${login.status} ${login.text}`);
-  return { client, email, password, accessToken: login.body.accessToken as string, userId: login.body.userId as string, sessionId: login.body.sessionId as string };
+  return {
+    client,
+    email,
+    password,
+    accessToken: login.body.accessToken as string,
+    userId: login.body.userId as string,
+    sessionId: login.body.sessionId as string,
+  };
 }
 
 /**
@@ -168,12 +187,22 @@ export async function registeredUser(options: { role?: 'client' | 'provider' | '
  * Pass `ip` to make several calls from one address; `headers` are sent as given (e.g. a forged
  * X-Forwarded-For, which must not matter).
  */
-export async function gql(accessToken: string, query: string, variables: Record<string, unknown> = {}, ip: string = randomLoopbackIp(), headers: Record<string, string> = {}): Promise<{ status: number; body: any }> {
+export async function gql(
+  accessToken: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+  ip: string = randomLoopbackIp(),
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: any }> {
   const payload = JSON.stringify({ query, variables });
   return new Promise((resolve, reject) => {
     const req = httpRequest(
       stackInfo().endpoints.graphqlUrl,
-      { method: 'POST', localAddress: ip, headers: { 'content-type': 'application/json', authorization: `Bearer ${accessToken}`, ...headers } },
+      {
+        method: 'POST',
+        localAddress: ip,
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${accessToken}`, ...headers },
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -181,7 +210,7 @@ export async function gql(accessToken: string, query: string, variables: Record<
           try {
             resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) });
           } catch (error) {
-            reject(error);
+            reject(error instanceof Error ? error : new Error(String(error)));
           }
         });
       },
@@ -196,7 +225,9 @@ export async function stepUpByEmail(accessToken: string, email: string): Promise
   const sent = await gql(accessToken, 'mutation { sendStepUpCode(channel: EMAIL) }');
   if (sent.body.errors) throw new Error(`sendStepUpCode failed: ${JSON.stringify(sent.body.errors)}`);
   const code = await latestCode(email, 'auth.step_up');
-  const stepped = await gql(accessToken, 'mutation($input: StepUpInput!) { stepUp(input: $input) { accessToken } }', { input: { method: 'EMAIL_CODE', code } });
+  const stepped = await gql(accessToken, 'mutation($input: StepUpInput!) { stepUp(input: $input) { accessToken } }', {
+    input: { method: 'EMAIL_CODE', code },
+  });
   if (stepped.body.errors) throw new Error(`stepUp failed: ${JSON.stringify(stepped.body.errors)}`);
   return stepped.body.data.stepUp.accessToken as string;
 }
@@ -205,12 +236,19 @@ export async function stepUpByEmail(accessToken: string, email: string): Promise
  * Enrols TOTP the way the web app does: step up (email code) first, then start and confirm with a
  * code from the authenticator. Steps up the session of `accessToken`.
  */
-export async function enrolTotp(accessToken: string, email: string): Promise<{ secret: string; otpauthUri: string; recoveryCodes: string[] }> {
+export async function enrolTotp(
+  accessToken: string,
+  email: string,
+): Promise<{ secret: string; otpauthUri: string; recoveryCodes: string[] }> {
   await stepUpByEmail(accessToken, email);
   const started = await gql(accessToken, 'mutation { startTotpEnrollment { secret otpauthUri } }');
   if (started.body.errors) throw new Error(`startTotpEnrollment failed: ${JSON.stringify(started.body.errors)}`);
   const { secret, otpauthUri } = started.body.data.startTotpEnrollment as { secret: string; otpauthUri: string };
-  const confirmed = await gql(accessToken, 'mutation($code: String!) { confirmTotpEnrollment(code: $code) { recoveryCodes } }', { code: totp(secret) });
+  const confirmed = await gql(
+    accessToken,
+    'mutation($code: String!) { confirmTotpEnrollment(code: $code) { recoveryCodes } }',
+    { code: totp(secret) },
+  );
   if (confirmed.body.errors) throw new Error(`confirmTotpEnrollment failed: ${JSON.stringify(confirmed.body.errors)}`);
   return { secret, otpauthUri, recoveryCodes: confirmed.body.data.confirmTotpEnrollment.recoveryCodes as string[] };
 }

@@ -27,7 +27,11 @@ export interface RawAnswer {
 }
 
 export async function postGraphql(body: string, headers: Record<string, string> = {}): Promise<RawAnswer> {
-  const response = await fetch(stackInfo().endpoints.graphqlUrl, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+  const response = await fetch(stackInfo().endpoints.graphqlUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body,
+  });
   const text = await response.text();
   let parsed: unknown = undefined;
   try {

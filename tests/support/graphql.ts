@@ -8,7 +8,11 @@ export interface GqlAnswer<T = any> {
   text: string;
 }
 
-export async function gqlAs(token: string | null, query: string, variables: Record<string, unknown> = {}): Promise<GqlAnswer> {
+export async function gqlAs(
+  token: string | null,
+  query: string,
+  variables: Record<string, unknown> = {},
+): Promise<GqlAnswer> {
   const headers = token ? { authorization: `Bearer ${token}` } : withApiKey();
   const answer = await postGraphql(JSON.stringify({ query, variables }), headers);
   if (answer.status !== 200) throw new Error(`HTTP ${answer.status}: ${answer.text}`);
@@ -16,13 +20,21 @@ export async function gqlAs(token: string | null, query: string, variables: Reco
 }
 
 /** Data or a thrown error naming the GraphQL errors (for the happy path). */
-export async function gqlOk<T = any>(token: string | null, query: string, variables: Record<string, unknown> = {}): Promise<T> {
+export async function gqlOk<T = any>(
+  token: string | null,
+  query: string,
+  variables: Record<string, unknown> = {},
+): Promise<T> {
   const answer = await gqlAs(token, query, variables);
   if (answer.errors?.length) throw new Error(`GraphQL errors: ${JSON.stringify(answer.errors)}`);
   return answer.data as T;
 }
 
-export async function eventually<T>(probe: () => Promise<T | undefined | null | false>, timeoutMs = 30_000, intervalMs = 150): Promise<T> {
+export async function eventually<T>(
+  probe: () => Promise<T | undefined | null | false>,
+  timeoutMs = 30_000,
+  intervalMs = 150,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -43,25 +55,54 @@ export async function sql<T extends pg.QueryResultRow = any>(text: string, value
 }
 
 /** A browser-style multipart POST to the presigned URL: the policy fields, then the file. */
-export async function postToPresigned(upload: { url: string; fields: string }, body: Buffer, contentType: string): Promise<number> {
+export async function postToPresigned(
+  upload: { url: string; fields: string },
+  body: Buffer,
+  contentType: string,
+): Promise<number> {
   const form = new FormData();
-  for (const [name, value] of Object.entries(JSON.parse(upload.fields) as Record<string, string>)) form.append(name, value);
+  for (const [name, value] of Object.entries(JSON.parse(upload.fields) as Record<string, string>))
+    form.append(name, value);
   form.append('file', new Blob([new Uint8Array(body)], { type: contentType }), 'upload');
   const response = await fetch(upload.url, { method: 'POST', body: form });
   await response.arrayBuffer();
   return response.status;
 }
 
-export const MEDIA_FIELDS = 'id ownerType ownerId status contentType width height nsfwBand sortOrder isCover variants { name url width height format }';
+export const MEDIA_FIELDS =
+  'id ownerType ownerId status contentType width height nsfwBand sortOrder isCover variants { name url width height format }';
 
 /** Request → POST → complete; returns the media id (completion answer included). */
-export async function uploadImage(token: string, input: { ownerType: string; ownerId: string; body: Buffer; contentType: string; crop?: Record<string, number>; alt?: string }) {
-  const requested = await gqlOk(token, `mutation($input: RequestMediaUploadInput!) { requestMediaUpload(input: $input) { media { id status } upload { url fields maxBytes expiresAt } } }`, {
-    input: { ownerType: input.ownerType, ownerId: input.ownerId, contentType: input.contentType, sizeBytes: input.body.length, ...(input.crop ? { crop: input.crop } : {}), ...(input.alt ? { alt: input.alt } : {}) },
-  });
+export async function uploadImage(
+  token: string,
+  input: {
+    ownerType: string;
+    ownerId: string;
+    body: Buffer;
+    contentType: string;
+    crop?: Record<string, number>;
+    alt?: string;
+  },
+) {
+  const requested = await gqlOk(
+    token,
+    `mutation($input: RequestMediaUploadInput!) { requestMediaUpload(input: $input) { media { id status } upload { url fields maxBytes expiresAt } } }`,
+    {
+      input: {
+        ownerType: input.ownerType,
+        ownerId: input.ownerId,
+        contentType: input.contentType,
+        sizeBytes: input.body.length,
+        ...(input.crop ? { crop: input.crop } : {}),
+        ...(input.alt ? { alt: input.alt } : {}),
+      },
+    },
+  );
   const status = await postToPresigned(requested.requestMediaUpload.upload, input.body, input.contentType);
   if (status >= 300) throw new Error(`presigned POST answered ${status}`);
-  const completed = await gqlAs(token, `mutation($id: ID!) { completeMediaUpload(id: $id) { ${MEDIA_FIELDS} } }`, { id: requested.requestMediaUpload.media.id });
+  const completed = await gqlAs(token, `mutation($id: ID!) { completeMediaUpload(id: $id) { ${MEDIA_FIELDS} } }`, {
+    id: requested.requestMediaUpload.media.id,
+  });
   return { id: requested.requestMediaUpload.media.id as string, completed };
 }
 

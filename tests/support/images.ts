@@ -16,7 +16,9 @@ function gradient(width: number, height: number, seed = 0): Buffer {
   return raw;
 }
 
-export async function testJpeg(options: { width?: number; height?: number; seed?: number; gps?: boolean; marker?: boolean } = {}): Promise<Buffer> {
+export async function testJpeg(
+  options: { width?: number; height?: number; seed?: number; gps?: boolean; marker?: boolean } = {},
+): Promise<Buffer> {
   const width = options.width ?? 640;
   const height = options.height ?? 480;
   const raw = gradient(width, height, options.seed);
@@ -36,5 +38,7 @@ export async function testPng(options: { width?: number; height?: number; marker
   const height = options.height ?? 300;
   const raw = gradient(width, height, 3);
   if (options.marker) drawModerationTestMarker(raw, width, 3);
-  return sharp(raw, { raw: { width, height, channels: 3 } }).png().toBuffer();
+  return sharp(raw, { raw: { width, height, channels: 3 } })
+    .png()
+    .toBuffer();
 }

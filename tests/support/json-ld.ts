@@ -9,12 +9,13 @@ import jsonld from 'jsonld';
 const SCHEMA_ORG_CONTEXT = { '@context': { '@vocab': 'https://schema.org/', id: '@id', type: '@type' } };
 
 const documentLoader = async (url: string) => {
-  if (/^https?:\/\/schema\.org\/?$/.test(url)) return { contextUrl: undefined, documentUrl: url, document: SCHEMA_ORG_CONTEXT };
+  if (/^https?:\/\/schema\.org\/?$/.test(url))
+    return { contextUrl: undefined, documentUrl: url, document: SCHEMA_ORG_CONTEXT };
   throw new Error(`offline document loader refuses ${url}`);
 };
 
 export async function expandJsonLd(document: unknown): Promise<any[]> {
-  return jsonld.expand(document as never, { documentLoader: documentLoader as never }) as Promise<any[]>;
+  return jsonld.expand(document as never, { documentLoader: documentLoader }) as Promise<any[]>;
 }
 
 /** Every @type anywhere in an expanded document. */

@@ -27,7 +27,8 @@ export interface NagAcknowledgement {
 
 export function acknowledgeNag(scope: IConstruct, acknowledgements: readonly NagAcknowledgement[]): void {
   for (const { id, reason, appliesTo } of acknowledgements) {
-    if (reason.trim().length < 20) throw new Error(`cdk-nag acknowledgement ${id} on ${scope.node.path} needs a written reason`);
+    if (reason.trim().length < 20)
+      throw new Error(`cdk-nag acknowledgement ${id} on ${scope.node.path} needs a written reason`);
     const ids = appliesTo && appliesTo.length > 0 ? appliesTo.map((finding) => `${id}[${finding}]`) : [id];
     for (const qualified of ids) Validations.of(scope).acknowledge({ id: qualified, reason });
   }

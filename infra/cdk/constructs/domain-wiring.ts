@@ -38,18 +38,25 @@ export interface SharedResources {
   readonly platformEnvironment: Readonly<Record<string, string>>;
 }
 
-export function bindDomainResources(fn: RastupFunction, domain: Pick<DomainSpec, 'uses'>, resources: SharedResources, config: StageConfig): void {
+export function bindDomainResources(
+  fn: RastupFunction,
+  domain: Pick<DomainSpec, 'uses'>,
+  resources: SharedResources,
+  config: StageConfig,
+): void {
   const { uses } = domain;
   fn.bind(environmentBinding(resources.platformEnvironment));
   if (uses.database) fn.bind(databaseBinding(resources.database));
   for (const id of uses.tables ?? []) {
     const entry = resources.tables.get(id);
-    if (!entry) throw new Error(`${fn.functionName}: uses table "${id}", which infra/definitions/tables.ts does not define`);
+    if (!entry)
+      throw new Error(`${fn.functionName}: uses table "${id}", which infra/definitions/tables.ts does not define`);
     fn.bind(tableBinding(entry.spec, entry.table));
   }
   for (const id of uses.buckets ?? []) {
     const entry = resources.buckets.get(id);
-    if (!entry) throw new Error(`${fn.functionName}: uses bucket "${id}", which infra/definitions/buckets.ts does not define`);
+    if (!entry)
+      throw new Error(`${fn.functionName}: uses bucket "${id}", which infra/definitions/buckets.ts does not define`);
     fn.bind(bucketBinding(entry.spec, entry.bucket));
   }
   if (uses.eventBus) fn.bind(eventBusBinding(resources.eventBusName));
@@ -58,7 +65,8 @@ export function bindDomainResources(fn: RastupFunction, domain: Pick<DomainSpec,
   if (uses.moderation) fn.bind(moderationBinding());
   for (const id of uses.secrets ?? []) {
     const entry = resources.secrets.get(id);
-    if (!entry) throw new Error(`${fn.functionName}: uses secret "${id}", which infra/definitions/secrets.ts does not define`);
+    if (!entry)
+      throw new Error(`${fn.functionName}: uses secret "${id}", which infra/definitions/secrets.ts does not define`);
     fn.bind(secretBinding(entry.spec, entry.secret));
   }
 }

@@ -110,7 +110,8 @@ export function moderationBinding(): FunctionBinding {
       acknowledgeNag(fn.fn, [
         {
           id: 'AwsSolutions-IAM5',
-          reason: 'rekognition:DetectModerationLabels on image bytes has no resource to scope to (resource-level permissions exist only for custom adapters).',
+          reason:
+            'rekognition:DetectModerationLabels on image bytes has no resource to scope to (resource-level permissions exist only for custom adapters).',
           appliesTo: ['Resource::*'],
         },
       ]);
@@ -146,7 +147,9 @@ export function secretBinding(spec: SecretSpec, secret: ISecret): FunctionBindin
   return {
     bindTo(fn) {
       for (const variable of spec.variables) fn.addEnvironment(`${variable}_SECRET_ARN`, secret.secretArn);
-      fn.fn.addToRolePolicy(new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secret.secretArn] }));
+      fn.fn.addToRolePolicy(
+        new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secret.secretArn] }),
+      );
       if (secret.encryptionKey) {
         fn.fn.addToRolePolicy(
           new PolicyStatement({

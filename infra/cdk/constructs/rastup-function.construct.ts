@@ -44,7 +44,12 @@ export interface RastupFunctionProps {
  *  - the password-strength dictionaries (~1.6 MB of word lists), which only sign-up, reset and
  *    password change need: they are imported lazily, so a login cold start never parses them.
  */
-export const nativeModules = ['sharp', '@node-rs/argon2', '@zxcvbn-ts/language-common', '@zxcvbn-ts/language-en'] as const;
+export const nativeModules = [
+  'sharp',
+  '@node-rs/argon2',
+  '@zxcvbn-ts/language-common',
+  '@zxcvbn-ts/language-en',
+] as const;
 
 /** Local stand-ins (the local stack's moderation on tfjs/nsfwjs): never deployed, never bundled. */
 export const localOnlyModules = ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', 'nsfwjs'] as const;
@@ -67,14 +72,20 @@ export function nativeModulesImportedBy(entryPath: string): string[] {
     external: [...nativeModules, ...localOnlyModules],
     logLevel: 'silent',
   });
-  const imported = new Set(Object.values(result.metafile.inputs).flatMap((input) => input.imports.filter((i) => i.external).map((i) => i.path)));
+  const imported = new Set(
+    Object.values(result.metafile.inputs).flatMap((input) =>
+      input.imports.filter((i) => i.external).map((i) => i.path),
+    ),
+  );
   const found = nativeModules.filter((name) => imported.has(name));
   nativeImportsCache.set(entryPath, found);
   return found;
 }
 
 function installedVersion(name: string): string {
-  const manifest = JSON.parse(readFileSync(join(repositoryRoot, 'node_modules', name, 'package.json'), 'utf8')) as { version: string };
+  const manifest = JSON.parse(readFileSync(join(repositoryRoot, 'node_modules', name, 'package.json'), 'utf8')) as {
+    version: string;
+  };
   return manifest.version;
 }
 
@@ -151,7 +162,8 @@ export class RastupFunction extends Construct {
         // local-only packages stay out of the bundle.
         externalModules: [...nativeModules, ...localOnlyModules],
         // ESM output still meets CommonJS dependencies (pg) that call require() for Node built-ins.
-        banner: "import{createRequire as __rastupCreateRequire}from'node:module';const require=__rastupCreateRequire(import.meta.url);",
+        banner:
+          "import{createRequire as __rastupCreateRequire}from'node:module';const require=__rastupCreateRequire(import.meta.url);",
         // Local esbuild (a devDependency) bundles; no Docker is involved.
         forceDockerBundling: false,
         commandHooks: {
@@ -165,29 +177,27 @@ export class RastupFunction extends Construct {
     this.nativeModules = native;
     (this.fn.node.defaultChild as CfnFunction).addMetadata(functionNameMetadataKey, props.name);
 
-    acknowledgeNag(
-      this.fn,
-      [
-        {
-          id: 'AwsSolutions-IAM4',
-          reason:
-            'AWSLambdaBasicExecutionRole and AWSLambdaVPCAccessExecutionRole are the AWS-maintained minimum for writing logs and attaching VPC ENIs.',
-          appliesTo: [
-            'Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole',
-            'Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole',
-          ],
-        },
-        {
-          id: 'AwsSolutions-IAM5',
-          reason: 'X-Ray PutTraceSegments/PutTelemetryRecords do not support resource-level permissions.',
-          appliesTo: ['Resource::*'],
-        },
-        {
-          id: 'AwsSolutions-L1',
-          reason: 'nodejs22.x is the runtime the architecture pins (docs: shared/architecture.md); moving to a newer runtime is a deliberate upgrade.',
-        },
-      ],
-    );
+    acknowledgeNag(this.fn, [
+      {
+        id: 'AwsSolutions-IAM4',
+        reason:
+          'AWSLambdaBasicExecutionRole and AWSLambdaVPCAccessExecutionRole are the AWS-maintained minimum for writing logs and attaching VPC ENIs.',
+        appliesTo: [
+          'Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole',
+          'Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole',
+        ],
+      },
+      {
+        id: 'AwsSolutions-IAM5',
+        reason: 'X-Ray PutTraceSegments/PutTelemetryRecords do not support resource-level permissions.',
+        appliesTo: ['Resource::*'],
+      },
+      {
+        id: 'AwsSolutions-L1',
+        reason:
+          'nodejs22.x is the runtime the architecture pins (docs: shared/architecture.md); moving to a newer runtime is a deliberate upgrade.',
+      },
+    ]);
   }
 
   /** Sets each binding's environment variables and grants its permissions. */

@@ -27,27 +27,54 @@ try {
 
   const rows: { name: string; stack: string; bytes: number; mapBytes: number; nativeBytes: number }[] = [];
   for (const stack of assembly.stacks) {
-    const template = JSON.parse(readFileSync(join(outdir, stack.templateFile), 'utf8')) as { Resources: Record<string, TemplateResource> };
+    const template = JSON.parse(readFileSync(join(outdir, stack.templateFile), 'utf8')) as {
+      Resources: Record<string, TemplateResource>;
+    };
     for (const resource of Object.values(template.Resources)) {
       const name = resource.Metadata?.[functionNameMetadataKey];
       const assetPath = resource.Metadata?.['aws:asset:path'];
-      if (resource.Type !== 'AWS::Lambda::Function' || typeof name !== 'string' || typeof assetPath !== 'string') continue;
+      if (resource.Type !== 'AWS::Lambda::Function' || typeof name !== 'string' || typeof assetPath !== 'string')
+        continue;
       const dir = join(outdir, assetPath);
       const files = readdirSync(dir).filter((file) => statSync(join(dir, file)).isFile());
       const size = (predicate: (file: string) => boolean) =>
         files.filter(predicate).reduce((sum, file) => sum + statSync(join(dir, file)).size, 0);
       const nativeDir = join(dir, 'node_modules');
-      const nativeBytes = readdirSync(dir).includes('node_modules') ? Number(execFileSync('du', ['-sb', nativeDir], { encoding: 'utf8' }).split('\t')[0]) : 0;
-      rows.push({ name, stack: stack.stackName, bytes: size((f) => !f.endsWith('.map')), mapBytes: size((f) => f.endsWith('.map')), nativeBytes });
+      const nativeBytes = readdirSync(dir).includes('node_modules')
+        ? Number(execFileSync('du', ['-sb', nativeDir], { encoding: 'utf8' }).split('\t')[0])
+        : 0;
+      rows.push({
+        name,
+        stack: stack.stackName,
+        bytes: size((f) => !f.endsWith('.map')),
+        mapBytes: size((f) => f.endsWith('.map')),
+        nativeBytes,
+      });
     }
   }
   if (rows.length === 0) throw new Error('No project Lambda found in the synthesized templates');
 
   const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
-  console.log(['function'.padEnd(34), 'stack'.padEnd(26), 'bundle'.padStart(12), 'source map'.padStart(12), 'beside it'.padStart(12)].join(' '));
+  console.log(
+    [
+      'function'.padEnd(34),
+      'stack'.padEnd(26),
+      'bundle'.padStart(12),
+      'source map'.padStart(12),
+      'beside it'.padStart(12),
+    ].join(' '),
+  );
   for (const row of rows.sort((a, b) => b.bytes - a.bytes)) {
     const native = row.nativeBytes ? kib(row.nativeBytes) : '-';
-    console.log([row.name.padEnd(34), row.stack.padEnd(26), kib(row.bytes).padStart(12), kib(row.mapBytes).padStart(12), native.padStart(12)].join(' '));
+    console.log(
+      [
+        row.name.padEnd(34),
+        row.stack.padEnd(26),
+        kib(row.bytes).padStart(12),
+        kib(row.mapBytes).padStart(12),
+        native.padStart(12),
+      ].join(' '),
+    );
   }
   const over = rows.filter((row) => row.bytes > bundleLimitBytes);
   if (over.length > 0) {

@@ -13,11 +13,15 @@ const cdk = join(repositoryRoot, 'node_modules', '.bin', 'cdk');
 const timings: string[] = [];
 for (const stage of stageNames) {
   const started = performance.now();
-  const result = spawnSync(cdk, ['synth', '-c', `stage=${stage}`, '--quiet', '--no-notices', '--output', join('cdk.out', stage)], {
-    cwd: repositoryRoot,
-    stdio: ['ignore', 'inherit', 'inherit'],
-    env: { ...process.env, CDK_DISABLE_CLI_TELEMETRY: 'true' },
-  });
+  const result = spawnSync(
+    cdk,
+    ['synth', '-c', `stage=${stage}`, '--quiet', '--no-notices', '--output', join('cdk.out', stage)],
+    {
+      cwd: repositoryRoot,
+      stdio: ['ignore', 'inherit', 'inherit'],
+      env: { ...process.env, CDK_DISABLE_CLI_TELEMETRY: 'true' },
+    },
+  );
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   if (result.status !== 0) {
     console.error(`synth ${stage}: FAILED after ${seconds} s (exit ${result.status ?? result.signal})`);

@@ -18,7 +18,7 @@ import {
 } from 'aws-cdk-lib/aws-apigateway';
 import {
   AuthorizationType,
-  CfnGraphQLApi,
+  type CfnGraphQLApi,
   Code,
   Definition,
   FieldLogLevel,
@@ -103,7 +103,10 @@ export class ApiStack extends Stack {
     // answers the preflight for its origin only, and the Lambdas check `Origin` against the same
     // list and add the CORS headers to their answers (core/route-router.ts).
     const webOrigins = restWebOrigins(config);
-    const accessLogs = new LogGroup(this, 'RestAccessLogs', { retention: config.logRetention, removalPolicy: config.statefulRemovalPolicy });
+    const accessLogs = new LogGroup(this, 'RestAccessLogs', {
+      retention: config.logRetention,
+      removalPolicy: config.statefulRemovalPolicy,
+    });
     this.restApi = new RestApi(this, 'Rest', {
       restApiName: `rastup-${config.stage}`,
       description: 'RastUp REST: auth (cookies), /.well-known, partner API /v1',
@@ -131,7 +134,17 @@ export class ApiStack extends Stack {
       },
     });
     const publicBaseUrl =
-      props.publicBaseUrl ?? Fn.join('', ['https://', this.restApi.restApiId, '.execute-api.', Aws.REGION, '.', Aws.URL_SUFFIX, '/', config.stage]);
+      props.publicBaseUrl ??
+      Fn.join('', [
+        'https://',
+        this.restApi.restApiId,
+        '.execute-api.',
+        Aws.REGION,
+        '.',
+        Aws.URL_SUFFIX,
+        '/',
+        config.stage,
+      ]);
     this.authIssuer = props.authIssuer ?? publicBaseUrl;
     this.platformEnvironment = {
       AUTH_ISSUER: this.authIssuer,
@@ -159,7 +172,8 @@ export class ApiStack extends Stack {
         securityGroup: props.lambdaSecurityGroup,
       });
       bindDomainResources(fn, domain, resources, config);
-      for (const [key, value] of Object.entries(props.domainEnvironment?.[domainName] ?? {})) fn.addEnvironment(key, value);
+      for (const [key, value] of Object.entries(props.domainEnvironment?.[domainName] ?? {}))
+        fn.addEnvironment(key, value);
       functions.set(domainName, fn);
       return fn;
     };
@@ -185,7 +199,10 @@ export class ApiStack extends Stack {
     const partnerPlan = this.restApi.addUsagePlan('PartnerPlan', {
       name: `rastup-${config.stage}-partner-standard`,
       description: 'Default partner plan (partner API /v1)',
-      throttle: { rateLimit: Math.max(1, Math.floor(config.api.rateLimit / 10)), burstLimit: Math.max(2, Math.floor(config.api.burstLimit / 10)) },
+      throttle: {
+        rateLimit: Math.max(1, Math.floor(config.api.rateLimit / 10)),
+        burstLimit: Math.max(2, Math.floor(config.api.burstLimit / 10)),
+      },
       quota: { limit: 1_000_000, period: Period.MONTH },
       apiStages: [{ api: this.restApi, stage: this.restApi.deploymentStage }],
     });
@@ -230,7 +247,9 @@ export class ApiStack extends Stack {
       retention: config.logRetention,
       removalPolicy: config.statefulRemovalPolicy,
     });
-    const graphqlLogsRole = new Role(this, 'GraphqlLogsRole', { assumedBy: new ServicePrincipal('appsync.amazonaws.com') });
+    const graphqlLogsRole = new Role(this, 'GraphqlLogsRole', {
+      assumedBy: new ServicePrincipal('appsync.amazonaws.com'),
+    });
     graphqlLogs.grantWrite(graphqlLogsRole);
     (this.graphqlApi.node.defaultChild as CfnGraphQLApi).logConfig = {
       cloudWatchLogsRoleArn: graphqlLogsRole.roleArn,
@@ -246,7 +265,9 @@ export class ApiStack extends Stack {
       if (!typeName || !fieldName) throw new Error(`graphqlResolvers key "${coordinate}" is not Type.field`);
       let dataSource = dataSources.get(domainName);
       if (!dataSource) {
-        dataSource = this.graphqlApi.addLambdaDataSource(`${domainName}Source`, functionFor(domainName).fn, { name: `${domainName}Lambda` });
+        dataSource = this.graphqlApi.addLambdaDataSource(`${domainName}Source`, functionFor(domainName).fn, {
+          name: `${domainName}Lambda`,
+        });
         dataSources.set(domainName, dataSource);
       }
       new Resolver(this, `Resolver-${typeName}-${fieldName}`, {
@@ -260,7 +281,11 @@ export class ApiStack extends Stack {
     }
 
     // ---- WAF on both APIs --------------------------------------------------------------------------
-    const visibility = (metricName: string) => ({ cloudWatchMetricsEnabled: true, sampledRequestsEnabled: true, metricName });
+    const visibility = (metricName: string) => ({
+      cloudWatchMetricsEnabled: true,
+      sampledRequestsEnabled: true,
+      metricName,
+    });
     this.webAcl = new CfnWebACL(this, 'WebAcl', {
       name: `rastup-${config.stage}-api`,
       scope: 'REGIONAL',
@@ -283,7 +308,10 @@ export class ApiStack extends Stack {
         },
       ],
     });
-    new CfnWebACLAssociation(this, 'RestWaf', { resourceArn: this.restApi.deploymentStage.stageArn, webAclArn: this.webAcl.attrArn });
+    new CfnWebACLAssociation(this, 'RestWaf', {
+      resourceArn: this.restApi.deploymentStage.stageArn,
+      webAclArn: this.webAcl.attrArn,
+    });
     new CfnWebACLAssociation(this, 'GraphqlWaf', { resourceArn: this.graphqlApi.arn, webAclArn: this.webAcl.attrArn });
 
     // ---- Values other tools read (web app build, partner docs, smoke tests) -------------------------
@@ -292,42 +320,50 @@ export class ApiStack extends Stack {
       ['rest-url', this.restApi.url, 'API Gateway REST base URL'],
       ['auth-issuer', this.authIssuer, 'OIDC issuer AppSync trusts (the auth service)'],
     ] as const) {
-      new StringParameter(this, `Param-${name}`, { parameterName: `/rastup/${config.stage}/api/${name}`, stringValue: value, description });
+      new StringParameter(this, `Param-${name}`, {
+        parameterName: `/rastup/${config.stage}/api/${name}`,
+        stringValue: value,
+        description,
+      });
     }
 
     this.suppressNagFindings();
   }
 
   private suppressNagFindings(): void {
-    acknowledgeNag(
-      this.restApi,
-      [
-        { id: 'AwsSolutions-APIG2', reason: 'Proxy routes: each domain handler validates its input with zod (the one definition of the input type); API Gateway models would duplicate it.' },
-        {
-          id: 'AwsSolutions-APIG4',
-          reason: '/auth (sign-up, login, refresh) and /.well-known are public by nature; /v1 requires a usage-plan API key plus the partner HMAC signature checked in the Lambda.',
-        },
-        { id: 'AwsSolutions-COG4', reason: 'Identity is the project\'s own OIDC auth service, not Cognito.' },
-        {
-          id: 'AwsSolutions-IAM4',
-          reason: 'AmazonAPIGatewayPushToCloudWatchLogs is the AWS-maintained policy API Gateway\'s account-level logging role needs.',
-          appliesTo: ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs'],
-        },
-      ],
-    );
-    acknowledgeNag(
-      this.graphqlApi,
-      [
-        {
-          id: 'AwsSolutions-ASC3',
-          reason: 'Field-level ERROR logging is on; verbose content is excluded because it carries request headers (bearer tokens) and resolver payloads (PII).',
-        },
-        {
-          id: 'AwsSolutions-IAM5',
-          reason: 'CDK grants AppSync lambda:InvokeFunction on the domain function and its versions/aliases (<fn>:*); nothing else.',
-          appliesTo: [...this.functions.values()].map((fn) => `Resource::<${this.getLogicalId(fn.fn.node.defaultChild as CfnElement)}.Arn>:*`),
-        },
-      ],
-    );
+    acknowledgeNag(this.restApi, [
+      {
+        id: 'AwsSolutions-APIG2',
+        reason:
+          'Proxy routes: each domain handler validates its input with zod (the one definition of the input type); API Gateway models would duplicate it.',
+      },
+      {
+        id: 'AwsSolutions-APIG4',
+        reason:
+          '/auth (sign-up, login, refresh) and /.well-known are public by nature; /v1 requires a usage-plan API key plus the partner HMAC signature checked in the Lambda.',
+      },
+      { id: 'AwsSolutions-COG4', reason: "Identity is the project's own OIDC auth service, not Cognito." },
+      {
+        id: 'AwsSolutions-IAM4',
+        reason:
+          "AmazonAPIGatewayPushToCloudWatchLogs is the AWS-maintained policy API Gateway's account-level logging role needs.",
+        appliesTo: ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs'],
+      },
+    ]);
+    acknowledgeNag(this.graphqlApi, [
+      {
+        id: 'AwsSolutions-ASC3',
+        reason:
+          'Field-level ERROR logging is on; verbose content is excluded because it carries request headers (bearer tokens) and resolver payloads (PII).',
+      },
+      {
+        id: 'AwsSolutions-IAM5',
+        reason:
+          'CDK grants AppSync lambda:InvokeFunction on the domain function and its versions/aliases (<fn>:*); nothing else.',
+        appliesTo: [...this.functions.values()].map(
+          (fn) => `Resource::<${this.getLogicalId(fn.fn.node.defaultChild as CfnElement)}.Arn>:*`,
+        ),
+      },
+    ]);
   }
 }

@@ -112,7 +112,10 @@ export class AsyncStack extends Stack {
         retentionPeriod: Duration.days(14),
       });
       acknowledgeNag(deadLetterQueue, [
-        { id: 'AwsSolutions-SQS3', reason: 'This queue is itself the dead-letter queue; its depth is alarmed in the observability stack.' },
+        {
+          id: 'AwsSolutions-SQS3',
+          reason: 'This queue is itself the dead-letter queue; its depth is alarmed in the observability stack.',
+        },
       ]);
       const queue = new Queue(this, `${spec.name}-queue`, {
         queueName: `rastup-${config.stage}-${spec.name}`,

@@ -105,7 +105,9 @@ export class DataStack extends Stack {
       defaultDatabaseName: databaseName,
       // The secret keeps the AWS-managed Secrets Manager key: a customer key here would need its key
       // policy to name every Lambda role in other stacks, tying data to them in a dependency cycle.
-      credentials: Credentials.fromGeneratedSecret('rastup_admin', { secretName: `rastup/${config.stage}/aurora/admin` }),
+      credentials: Credentials.fromGeneratedSecret('rastup_admin', {
+        secretName: `rastup/${config.stage}/aurora/admin`,
+      }),
       storageEncrypted: true,
       storageEncryptionKey: dataKey,
       parameterGroup: new ParameterGroup(this, 'ClusterParameters', {
@@ -134,7 +136,10 @@ export class DataStack extends Stack {
 
     // The rotation Lambda runs in the app subnets (it needs Secrets Manager through NAT) and
     // reaches the cluster directly; the proxy re-reads the rotated secret on its own.
-    const rotationSecurityGroup = new SecurityGroup(this, 'RotationSecurityGroup', { vpc, description: 'Aurora secret rotation' });
+    const rotationSecurityGroup = new SecurityGroup(this, 'RotationSecurityGroup', {
+      vpc,
+      description: 'Aurora secret rotation',
+    });
     clusterSecurityGroup.addIngressRule(rotationSecurityGroup, Port.tcp(5432), 'Secret rotation to Aurora');
     cluster.addRotationSingleUser({
       automaticallyAfter: Duration.days(30),
@@ -226,9 +231,23 @@ export class DataStack extends Stack {
           // Multipart uploads a browser abandoned still cost storage until aborted.
           { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
           { id: 'expire-noncurrent', noncurrentVersionExpiration: Duration.days(30) },
-          ...spec.expirations.map((rule) => ({ id: `expire-${rule.prefix.replace(/\W+/g, '')}`, prefix: rule.prefix, expiration: Duration.days(rule.days) })),
+          ...spec.expirations.map((rule) => ({
+            id: `expire-${rule.prefix.replace(/\W+/g, '')}`,
+            prefix: rule.prefix,
+            expiration: Duration.days(rule.days),
+          })),
           ...(spec.infrequentAccessAfterDays !== undefined
-            ? [{ id: 'infrequent-access', transitions: [{ storageClass: StorageClass.INFREQUENT_ACCESS, transitionAfter: Duration.days(spec.infrequentAccessAfterDays) }] }]
+            ? [
+                {
+                  id: 'infrequent-access',
+                  transitions: [
+                    {
+                      storageClass: StorageClass.INFREQUENT_ACCESS,
+                      transitionAfter: Duration.days(spec.infrequentAccessAfterDays),
+                    },
+                  ],
+                },
+              ]
             : []),
         ],
         removalPolicy: bucketRemoval,
@@ -254,9 +273,20 @@ export class DataStack extends Stack {
         });
         Tags.of(distribution).add('service', 'cloudfront');
         acknowledgeNag(distribution, [
-          { id: 'AwsSolutions-CFR1', reason: 'The marketplace serves media worldwide; no geo restriction is a product requirement.' },
-          { id: 'AwsSolutions-CFR2', reason: 'A CloudFront web ACL must live in us-east-1; media reads are cached static objects, and the APIs carry the regional WAF.' },
-          { id: 'AwsSolutions-CFR4', reason: 'Uses the default *.cloudfront.net certificate until the media domain and its ACM certificate exist; viewers are still redirected to HTTPS.' },
+          {
+            id: 'AwsSolutions-CFR1',
+            reason: 'The marketplace serves media worldwide; no geo restriction is a product requirement.',
+          },
+          {
+            id: 'AwsSolutions-CFR2',
+            reason:
+              'A CloudFront web ACL must live in us-east-1; media reads are cached static objects, and the APIs carry the regional WAF.',
+          },
+          {
+            id: 'AwsSolutions-CFR4',
+            reason:
+              'Uses the default *.cloudfront.net certificate until the media domain and its ACM certificate exist; viewers are still redirected to HTTPS.',
+          },
         ]);
         this.mediaDistribution = distribution;
         new StringParameter(this, `CdnDomain-${spec.id}`, {
@@ -267,7 +297,8 @@ export class DataStack extends Stack {
       }
     }
     this.buckets = bucketMap;
-    if (!this.mediaDistribution) throw new Error('No bucket is served through the CDN (infra/definitions/buckets.ts publicThroughCdn)');
+    if (!this.mediaDistribution)
+      throw new Error('No bucket is served through the CDN (infra/definitions/buckets.ts publicThroughCdn)');
     this.mediaPublicBaseUrl = `https://${this.mediaDistribution.distributionDomainName}`;
 
     // ---- Configuration secrets (read by Lambdas at cold start: lambdas/adapters/secret-env.ts) ------
@@ -284,10 +315,19 @@ export class DataStack extends Stack {
     });
 
     acknowledgeNag(cluster, [
-      { id: 'AwsSolutions-RDS11', reason: 'Port 5432 is reachable only from the RDS Proxy and rotation security groups inside isolated subnets; a non-default port adds no protection.' },
+      {
+        id: 'AwsSolutions-RDS11',
+        reason:
+          'Port 5432 is reachable only from the RDS Proxy and rotation security groups inside isolated subnets; a non-default port adds no protection.',
+      },
       ...(config.aurora.deletionProtection
         ? []
-        : [{ id: 'AwsSolutions-RDS10', reason: `Deletion protection is on in prod only; ${config.stage} is rebuilt freely.` }]),
+        : [
+            {
+              id: 'AwsSolutions-RDS10',
+              reason: `Deletion protection is on in prod only; ${config.stage} is rebuilt freely.`,
+            },
+          ]),
     ]);
   }
 
@@ -302,7 +342,9 @@ export class DataStack extends Stack {
    * data it encrypts does), destroyed with the dev database.
    */
   private configurationSecret(spec: SecretSpec, key: Key, config: StageConfig): Secret {
-    const placeholders = Object.fromEntries(spec.variables.filter((variable) => variable !== spec.generated?.variable).map((variable) => [variable, '']));
+    const placeholders = Object.fromEntries(
+      spec.variables.filter((variable) => variable !== spec.generated?.variable).map((variable) => [variable, '']),
+    );
     const secret = new Secret(this, secretConstructId(spec), {
       secretName: secretName(config.stage, spec),
       description: `rastup-${config.stage}: ${spec.purpose}`,

@@ -48,7 +48,10 @@ export class NetworkStack extends Stack {
     });
     vpc.addFlowLog('FlowLogs', {
       destination: FlowLogDestination.toCloudWatchLogs(
-        new LogGroup(this, 'FlowLogGroup', { retention: config.logRetention, removalPolicy: config.statefulRemovalPolicy }),
+        new LogGroup(this, 'FlowLogGroup', {
+          retention: config.logRetention,
+          removalPolicy: config.statefulRemovalPolicy,
+        }),
       ),
       trafficType: FlowLogTrafficType.REJECT,
     });
@@ -61,11 +64,16 @@ export class NetworkStack extends Stack {
       ['Logs', InterfaceVpcEndpointAwsService.CLOUDWATCH_LOGS],
       ['SecretsManager', InterfaceVpcEndpointAwsService.SECRETS_MANAGER],
     ] as const) {
-      const endpoint = vpc.addInterfaceEndpoint(id, { service, subnets: { subnetType: SubnetType.PRIVATE_ISOLATED }, privateDnsEnabled: true });
+      const endpoint = vpc.addInterfaceEndpoint(id, {
+        service,
+        subnets: { subnetType: SubnetType.PRIVATE_ISOLATED },
+        privateDnsEnabled: true,
+      });
       acknowledgeNag(endpoint, [
         {
           id: 'AwsSolutions-EC23',
-          reason: "The endpoint admits HTTPS from the VPC's own CIDR only (CDK's default); cdk-nag cannot resolve the CidrBlock reference and reads it as open.",
+          reason:
+            "The endpoint admits HTTPS from the VPC's own CIDR only (CDK's default); cdk-nag cannot resolve the CidrBlock reference and reads it as open.",
         },
       ]);
     }

@@ -58,7 +58,10 @@ export class ObservabilityStack extends Stack {
     const { config } = props;
 
     // A customer key, because AWS Budgets and CloudWatch must be allowed to use it to publish.
-    const topicKey = new Key(this, 'AlarmTopicKey', { description: `rastup-${config.stage} on-call topic`, enableKeyRotation: true });
+    const topicKey = new Key(this, 'AlarmTopicKey', {
+      description: `rastup-${config.stage} on-call topic`,
+      enableKeyRotation: true,
+    });
     for (const service of ['cloudwatch.amazonaws.com', 'budgets.amazonaws.com', 'costalerts.amazonaws.com']) {
       topicKey.grant(new ServicePrincipal(service), 'kms:Decrypt', 'kms:GenerateDataKey*');
     }
@@ -93,7 +96,13 @@ export class ObservabilityStack extends Stack {
 
     // ---- AppSync (no metric helpers on GraphqlApi; names from the AppSync metrics docs) ------------
     const appsyncMetric = (metricName: string, statistic: string) =>
-      new Metric({ namespace: 'AWS/AppSync', metricName, dimensionsMap: { GraphQLAPIId: props.graphqlApi.apiId }, period, statistic });
+      new Metric({
+        namespace: 'AWS/AppSync',
+        metricName,
+        dimensionsMap: { GraphQLAPIId: props.graphqlApi.apiId },
+        period,
+        statistic,
+      });
     const graphql5xxRate = new MathExpression({
       label: 'GraphQL 5xx %',
       expression: '100 * errors / MAX([errors, requests, 1])',
@@ -104,8 +113,18 @@ export class ObservabilityStack extends Stack {
       period,
     });
     const graphqlP95 = appsyncMetric('Latency', 'p95');
-    alarm('graphql-5xx-rate', graphql5xxRate, errorRateBudgetPercent, `AppSync 5xx above ${errorRateBudgetPercent} % of requests (Appendix V)`);
-    alarm('graphql-p95-latency', graphqlP95, p95LatencyBudgetMs, `AppSync p95 latency above ${p95LatencyBudgetMs} ms (Appendix V)`);
+    alarm(
+      'graphql-5xx-rate',
+      graphql5xxRate,
+      errorRateBudgetPercent,
+      `AppSync 5xx above ${errorRateBudgetPercent} % of requests (Appendix V)`,
+    );
+    alarm(
+      'graphql-p95-latency',
+      graphqlP95,
+      p95LatencyBudgetMs,
+      `AppSync p95 latency above ${p95LatencyBudgetMs} ms (Appendix V)`,
+    );
 
     // ---- REST --------------------------------------------------------------------------------------
     // API Gateway's 5XXError averaged over requests is already the error share (0..1).
@@ -116,31 +135,64 @@ export class ObservabilityStack extends Stack {
       period,
     });
     const restP95 = props.restApi.metricLatency({ period, statistic: 'p95' });
-    alarm('rest-5xx-rate', rest5xxRate, errorRateBudgetPercent, `REST 5xx above ${errorRateBudgetPercent} % of requests (Appendix V)`);
-    alarm('rest-p95-latency', restP95, p95LatencyBudgetMs, `REST p95 latency above ${p95LatencyBudgetMs} ms (Appendix V)`);
+    alarm(
+      'rest-5xx-rate',
+      rest5xxRate,
+      errorRateBudgetPercent,
+      `REST 5xx above ${errorRateBudgetPercent} % of requests (Appendix V)`,
+    );
+    alarm(
+      'rest-p95-latency',
+      restP95,
+      p95LatencyBudgetMs,
+      `REST p95 latency above ${p95LatencyBudgetMs} ms (Appendix V)`,
+    );
 
     // ---- Dead-letter queues: any message there is an event a consumer gave up on --------------------
     const dlqMetrics = props.deadLetterQueues.map(({ name, queue }) => {
-      const depth = queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum', label: name });
+      const depth = queue.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(1),
+        statistic: 'Maximum',
+        label: name,
+      });
       alarm(`dlq-${name}`, depth, 0, `Dead-letter queue of consumer ${name} holds messages`, 1);
       return depth;
     });
 
     // ---- Webhooks (custom metrics, names in infra/definitions/metrics.ts) ---------------------------
     const webhookMetric = (metricName: string) =>
-      new Metric({ namespace: metricNamespace, metricName, dimensionsMap: { [stageDimension]: config.stage }, period, statistic: 'Sum' });
+      new Metric({
+        namespace: metricNamespace,
+        metricName,
+        dimensionsMap: { [stageDimension]: config.stage },
+        period,
+        statistic: 'Sum',
+      });
     const webhookFailureRate = new MathExpression({
       label: 'Webhook failure %',
       expression: '100 * failed / MAX([failed, attempted, 1])',
-      usingMetrics: { failed: webhookMetric(webhookMetrics.failed), attempted: webhookMetric(webhookMetrics.attempted) },
+      usingMetrics: {
+        failed: webhookMetric(webhookMetrics.failed),
+        attempted: webhookMetric(webhookMetrics.attempted),
+      },
       period,
     });
-    alarm('webhook-failure-rate', webhookFailureRate, webhookFailureRatePercent, `Webhook deliveries failing above ${webhookFailureRatePercent} %`);
+    alarm(
+      'webhook-failure-rate',
+      webhookFailureRate,
+      webhookFailureRatePercent,
+      `Webhook deliveries failing above ${webhookFailureRatePercent} %`,
+    );
 
     // ---- Lambda errors, one alarm per function -------------------------------------------------------
     const errorMetrics = props.functions.map((fn) => {
       const errors = fn.fn.metricErrors({ period, statistic: 'Sum', label: fn.functionName });
-      alarm(`lambda-errors-${fn.functionName}`, errors, 5, `Lambda ${fn.functionName} errors (more than 5 in 5 minutes)`);
+      alarm(
+        `lambda-errors-${fn.functionName}`,
+        errors,
+        5,
+        `Lambda ${fn.functionName} errors (more than 5 in 5 minutes)`,
+      );
       return errors;
     });
 
@@ -148,14 +200,24 @@ export class ObservabilityStack extends Stack {
       dashboardName: `rastup-${config.stage}`,
       defaultInterval: Duration.hours(6),
       widgets: [
-        [new TextWidget({ markdown: `# RastUp ${config.stage}\nBudgets (Appendix V): p95 ≤ ${p95LatencyBudgetMs} ms, errors ≤ ${errorRateBudgetPercent} %.`, width: 24, height: 2 })],
+        [
+          new TextWidget({
+            markdown: `# RastUp ${config.stage}\nBudgets (Appendix V): p95 ≤ ${p95LatencyBudgetMs} ms, errors ≤ ${errorRateBudgetPercent} %.`,
+            width: 24,
+            height: 2,
+          }),
+        ],
         [
           new GraphWidget({ title: '5xx rate (%)', left: [graphql5xxRate, rest5xxRate], width: 12 }),
           new GraphWidget({ title: 'p95 latency (ms)', left: [graphqlP95, restP95], width: 12 }),
         ],
         [
           new GraphWidget({ title: 'Lambda errors', left: errorMetrics, width: 8 }),
-          new GraphWidget({ title: 'DLQ depth', left: dlqMetrics.length > 0 ? dlqMetrics : [webhookMetric(webhookMetrics.failed)], width: 8 }),
+          new GraphWidget({
+            title: 'DLQ depth',
+            left: dlqMetrics.length > 0 ? dlqMetrics : [webhookMetric(webhookMetrics.failed)],
+            width: 8,
+          }),
           new GraphWidget({ title: 'Webhook failure rate (%)', left: [webhookFailureRate], width: 8 }),
         ],
       ],
@@ -177,7 +239,12 @@ export class ObservabilityStack extends Stack {
           },
         },
         notificationsWithSubscribers: budget.alertPercents.map((percent) => ({
-          notification: { notificationType: 'ACTUAL', comparisonOperator: 'GREATER_THAN', threshold: percent, thresholdType: 'PERCENTAGE' },
+          notification: {
+            notificationType: 'ACTUAL',
+            comparisonOperator: 'GREATER_THAN',
+            threshold: percent,
+            thresholdType: 'PERCENTAGE',
+          },
           subscribers: [{ subscriptionType: 'SNS', address: this.alarmTopic.topicArn }],
         })),
       });
@@ -196,7 +263,11 @@ export class ObservabilityStack extends Stack {
         monitorArnList: [monitor.attrMonitorArn],
         subscribers: [{ type: 'SNS', address: this.alarmTopic.topicArn }],
         thresholdExpression: JSON.stringify({
-          Dimensions: { Key: 'ANOMALY_TOTAL_IMPACT_PERCENTAGE', MatchOptions: ['GREATER_THAN_OR_EQUAL'], Values: [String(props.budgets.anomalyImpactPercent)] },
+          Dimensions: {
+            Key: 'ANOMALY_TOTAL_IMPACT_PERCENTAGE',
+            MatchOptions: ['GREATER_THAN_OR_EQUAL'],
+            Values: [String(props.budgets.anomalyImpactPercent)],
+          },
         }),
       });
     }

@@ -66,7 +66,8 @@ export class SearchStack extends Stack {
     acknowledgeNag(apiKey, [
       {
         id: 'AwsSolutions-SMG4',
-        reason: 'Typesense reads its bootstrap key only at start; rotating it means a rolling restart of every node, done by the search runbook rather than a rotation Lambda.',
+        reason:
+          'Typesense reads its bootstrap key only at start; rotating it means a rolling restart of every node, done by the search runbook rather than a rotation Lambda.',
       },
     ]);
 
@@ -113,9 +114,14 @@ export class SearchStack extends Stack {
       credentialArn: `arn:${Aws.PARTITION}:secretsmanager:${Aws.REGION}:${Aws.ACCOUNT_ID}:secret:${credentialsSecretName}`,
     });
     const repositoryArn = `arn:${Aws.PARTITION}:ecr:${Aws.REGION}:${Aws.ACCOUNT_ID}:repository/${cachePrefix}/typesense/typesense`;
-    const image = ContainerImage.fromRegistry(`${Aws.ACCOUNT_ID}.dkr.ecr.${Aws.REGION}.${Aws.URL_SUFFIX}/${cachePrefix}/typesense/typesense:${version}`);
+    const image = ContainerImage.fromRegistry(
+      `${Aws.ACCOUNT_ID}.dkr.ecr.${Aws.REGION}.${Aws.URL_SUFFIX}/${cachePrefix}/typesense/typesense:${version}`,
+    );
 
-    const logGroup = new LogGroup(this, 'Logs', { retention: config.logRetention, removalPolicy: config.statefulRemovalPolicy });
+    const logGroup = new LogGroup(this, 'Logs', {
+      retention: config.logRetention,
+      removalPolicy: config.statefulRemovalPolicy,
+    });
     const hostNames = Array.from({ length: nodeCount }, (_, index) => `typesense-${index}.${namespace.namespaceName}`);
     // Typesense takes its peers from a file (`ip_or_host:peering_port:api_port,…`); it re-resolves
     // host names periodically, which is what lets Fargate tasks change IPs.
@@ -145,7 +151,13 @@ export class SearchStack extends Stack {
       fileSystem.grantReadWrite(task.taskRole);
       task.addToExecutionRolePolicy(
         new PolicyStatement({
-          actions: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchCheckLayerAvailability', 'ecr:BatchImportUpstreamImage', 'ecr:CreateRepository'],
+          actions: [
+            'ecr:BatchGetImage',
+            'ecr:GetDownloadUrlForLayer',
+            'ecr:BatchCheckLayerAvailability',
+            'ecr:BatchImportUpstreamImage',
+            'ecr:CreateRepository',
+          ],
           resources: [repositoryArn],
         }),
       );
@@ -156,7 +168,12 @@ export class SearchStack extends Stack {
         '--data-dir /data',
         `--api-port ${apiPort}`,
         ...(clustered
-          ? [`--peering-port ${peeringPort}`, '--nodes /tmp/nodes', '--peering-address "$(hostname -i | cut -d" " -f1)"', '--reset-peers-on-error']
+          ? [
+              `--peering-port ${peeringPort}`,
+              '--nodes /tmp/nodes',
+              '--peering-address "$(hostname -i | cut -d" " -f1)"',
+              '--reset-peers-on-error',
+            ]
           : []),
       ].join(' ');
       const container = task.addContainer('typesense', {
@@ -180,22 +197,35 @@ export class SearchStack extends Stack {
         desiredCount: 1,
         minHealthyPercent: 0,
         maxHealthyPercent: 100,
-        vpcSubnets: { subnetType: SubnetType.PRIVATE_ISOLATED, availabilityZones: [config.availabilityZones[index % config.availabilityZones.length]!] },
+        vpcSubnets: {
+          subnetType: SubnetType.PRIVATE_ISOLATED,
+          availabilityZones: [config.availabilityZones[index % config.availabilityZones.length]!],
+        },
         securityGroups: [this.securityGroup],
         assignPublicIp: false,
         circuitBreaker: { rollback: true },
-        cloudMapOptions: { cloudMapNamespace: namespace, name: `typesense-${index}`, dnsRecordType: DnsRecordType.A, dnsTtl: Duration.seconds(10) },
+        cloudMapOptions: {
+          cloudMapNamespace: namespace,
+          name: `typesense-${index}`,
+          dnsRecordType: DnsRecordType.A,
+          dnsTtl: Duration.seconds(10),
+        },
       });
       Tags.of(service).add('service', 'typesense');
       Tags.of(task).add('service', 'typesense');
 
-      acknowledgeNag(
-        task,
-        [
-          { id: 'AwsSolutions-ECS2', reason: 'TYPESENSE_NODES_LINE holds internal host names only; the API key arrives as an ECS secret.' },
-          { id: 'AwsSolutions-IAM5', reason: 'ecr:GetAuthorizationToken has no resource-level permissions; image pulls are limited to the one cached repository.', appliesTo: ['Resource::*'] },
-        ],
-      );
+      acknowledgeNag(task, [
+        {
+          id: 'AwsSolutions-ECS2',
+          reason: 'TYPESENSE_NODES_LINE holds internal host names only; the API key arrives as an ECS secret.',
+        },
+        {
+          id: 'AwsSolutions-IAM5',
+          reason:
+            'ecr:GetAuthorizationToken has no resource-level permissions; image pulls are limited to the one cached repository.',
+          appliesTo: ['Resource::*'],
+        },
+      ]);
     }
     Tags.of(fileSystem).add('service', 'typesense');
 

@@ -41,19 +41,30 @@ export function registerApiStackChecks(): void {
 
       it('takes an explicit issuer (custom auth domain) from options', () => {
         const custom = synthStage('dev', { authIssuer: 'https://auth.rastup.example' }, 'dev:issuer');
-        custom.templates.api.hasResourceProperties('AWS::AppSync::GraphQLApi', { OpenIDConnectConfig: Match.objectLike({ Issuer: 'https://auth.rastup.example' }) });
+        custom.templates.api.hasResourceProperties('AWS::AppSync::GraphQLApi', {
+          OpenIDConnectConfig: Match.objectLike({ Issuer: 'https://auth.rastup.example' }),
+        });
         expect(functionEnv(custom, 'auth').AUTH_ISSUER).toBe('https://auth.rastup.example');
         // Social sign-in client ids also come from options, and reach the auth Lambda only.
         expect(functionEnv(custom, 'auth').GOOGLE_CLIENT_IDS).toBeUndefined();
-        const social = synthStage('dev', { googleClientIds: 'web.apps.googleusercontent.example', appleClientIds: 'com.rastup.web' }, 'dev:social');
-        expect(functionEnv(social, 'auth')).toMatchObject({ GOOGLE_CLIENT_IDS: 'web.apps.googleusercontent.example', APPLE_CLIENT_IDS: 'com.rastup.web' });
+        const social = synthStage(
+          'dev',
+          { googleClientIds: 'web.apps.googleusercontent.example', appleClientIds: 'com.rastup.web' },
+          'dev:social',
+        );
+        expect(functionEnv(social, 'auth')).toMatchObject({
+          GOOGLE_CLIENT_IDS: 'web.apps.googleusercontent.example',
+          APPLE_CLIENT_IDS: 'com.rastup.web',
+        });
         expect(functionEnv(social, 'profiles').GOOGLE_CLIENT_IDS).toBeUndefined();
       });
     });
 
     describe('api stack: domain Lambdas', () => {
       it('are ARM64 Node 22 with tracing, explicit log groups and source maps', () => {
-        const functions = Object.values(resourcesOf(prod.templates.api, 'AWS::Lambda::Function')).map((f) => f.Properties as any);
+        const functions = Object.values(resourcesOf(prod.templates.api, 'AWS::Lambda::Function')).map(
+          (f) => f.Properties as any,
+        );
         expect(functions.length).toBe(prod.stage.api.functions.size);
         for (const fn of functions) {
           expect(fn.Runtime).toBe('nodejs22.x');
@@ -69,7 +80,15 @@ export function registerApiStackChecks(): void {
       it('bind sets each resource variable the domain uses (auth: database, control table, mail; no bus)', () => {
         const env = functionEnv(prod, 'auth');
         expect(env[controlTable.envVar]).toBe('rastup-prod-control');
-        for (const key of ['DB_PROXY_ENDPOINT', 'DB_SECRET_ARN', 'DB_NAME', 'NOTIFICATIONS_FROM_EMAIL', 'NOTIFICATIONS_MODE', 'STAGE']) expect(env, key).toHaveProperty(key);
+        for (const key of [
+          'DB_PROXY_ENDPOINT',
+          'DB_SECRET_ARN',
+          'DB_NAME',
+          'NOTIFICATIONS_FROM_EMAIL',
+          'NOTIFICATIONS_MODE',
+          'STAGE',
+        ])
+          expect(env, key).toHaveProperty(key);
         // Auth announces through the outbox; only the relay may publish to the bus.
         expect(env).not.toHaveProperty('EVENT_BUS_NAME');
         const platform = functionEnv(prod, 'platform');
@@ -81,12 +100,25 @@ export function registerApiStackChecks(): void {
         const env = functionEnv(prod, 'auth');
         const data = prod.stage.data;
         const logicalId = (id: string) => data.getLogicalId(data.secrets.get(id)!.secret.node.defaultChild as never);
-        for (const variable of ['AUTH_KEY_ENCRYPTION_SEED']) expect(JSON.stringify(env[`${variable}_SECRET_ARN`]), variable).toContain(logicalId('auth/keys'));
-        for (const variable of ['CAPTCHA_SECRET_KEY', 'CAPTCHA_SITE_KEY', 'TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_FROM_NUMBER']) {
+        for (const variable of ['AUTH_KEY_ENCRYPTION_SEED'])
+          expect(JSON.stringify(env[`${variable}_SECRET_ARN`]), variable).toContain(logicalId('auth/keys'));
+        for (const variable of [
+          'CAPTCHA_SECRET_KEY',
+          'CAPTCHA_SITE_KEY',
+          'TWILIO_ACCOUNT_SID',
+          'TWILIO_AUTH_TOKEN',
+          'TWILIO_FROM_NUMBER',
+        ]) {
           expect(JSON.stringify(env[`${variable}_SECRET_ARN`]), variable).toContain(logicalId('auth/providers'));
         }
         // Never the values themselves.
-        for (const variable of ['AUTH_KEY_ENCRYPTION_KEY', 'AUTH_KEY_ENCRYPTION_SEED', 'CAPTCHA_SECRET_KEY', 'TWILIO_AUTH_TOKEN']) expect(env).not.toHaveProperty(variable);
+        for (const variable of [
+          'AUTH_KEY_ENCRYPTION_KEY',
+          'AUTH_KEY_ENCRYPTION_SEED',
+          'CAPTCHA_SECRET_KEY',
+          'TWILIO_AUTH_TOKEN',
+        ])
+          expect(env).not.toHaveProperty(variable);
 
         const auth = prod.stage.api.functions.get('auth')!;
         const roleId = prod.stage.api.getLogicalId(auth.fn.role!.node.defaultChild as never);
@@ -96,7 +128,9 @@ export function registerApiStackChecks(): void {
         const getSecret = statements.filter((st) => [st.Action].flat().includes('secretsmanager:GetSecretValue'));
         const resources = getSecret.flatMap((st) => [st.Resource].flat()).map((r) => JSON.stringify(r));
         expect(resources).toHaveLength(3); // the two auth secrets + the database secret
-        expect(resources.filter((r) => r.includes(logicalId('auth/keys')) || r.includes(logicalId('auth/providers')))).toHaveLength(2);
+        expect(
+          resources.filter((r) => r.includes(logicalId('auth/keys')) || r.includes(logicalId('auth/providers'))),
+        ).toHaveLength(2);
         const decrypt = statements.filter((st) => [st.Action].flat().includes('kms:Decrypt'));
         expect(decrypt).toHaveLength(2);
         for (const st of decrypt) {
@@ -111,19 +145,32 @@ export function registerApiStackChecks(): void {
         for (const domain of prod.stage.api.functions.keys()) {
           if (domain === 'auth') continue;
           const env = functionEnv(prod, domain);
-          expect(Object.keys(env).filter((key) => key.endsWith('_SECRET_ARN') && key !== 'DB_SECRET_ARN'), domain).toEqual([]);
+          expect(
+            Object.keys(env).filter((key) => key.endsWith('_SECRET_ARN') && key !== 'DB_SECRET_ARN'),
+            domain,
+          ).toEqual([]);
         }
         const policies = JSON.stringify(
-          Object.values(resourcesOf(prod.templates.api, 'AWS::IAM::Policy')).filter((p) => !JSON.stringify(p.Properties!.Roles).includes('Domainauth')),
+          Object.values(resourcesOf(prod.templates.api, 'AWS::IAM::Policy')).filter(
+            (p) => !JSON.stringify(p.Properties!.Roles).includes('Domainauth'),
+          ),
         );
         expect(policies).not.toContain('kms:Decrypt');
       });
 
       it('the AppSync API key expiry is a fixed date from the stage config (the same on every synth)', () => {
-        const key = Object.values(resourcesOf(prod.templates.api, 'AWS::AppSync::ApiKey'))[0]!.Properties as { Expires: number };
+        const key = Object.values(resourcesOf(prod.templates.api, 'AWS::AppSync::ApiKey'))[0]!.Properties as {
+          Expires: number;
+        };
         expect(key.Expires).toBe(Date.parse(`${prod.stage.config.appsyncApiKeyExpires}T00:00:00Z`) / 1000);
         const custom = synthStage('dev', { appsyncApiKeyExpires: '2027-01-31' }, 'dev:api-key-expiry');
-        expect((Object.values(resourcesOf(custom.templates.api, 'AWS::AppSync::ApiKey'))[0]!.Properties as { Expires: number }).Expires).toBe(Date.parse('2027-01-31T00:00:00Z') / 1000);
+        expect(
+          (
+            Object.values(resourcesOf(custom.templates.api, 'AWS::AppSync::ApiKey'))[0]!.Properties as {
+              Expires: number;
+            }
+          ).Expires,
+        ).toBe(Date.parse('2027-01-31T00:00:00Z') / 1000);
       });
 
       it('a domain using search gets the Typesense nodes and key secret', () => {
@@ -132,7 +179,9 @@ export function registerApiStackChecks(): void {
         const consumer = probe.stage.async.consumers.find((c) => c.name === 'probe-indexer')!.consumer;
         const id = probe.stage.async.getLogicalId(consumer.fn.node.defaultChild as never);
         const env = (resourcesOf(probe.templates.async)[id]!.Properties as any).Environment.Variables;
-        expect(env.TYPESENSE_NODES).toBe([0, 1, 2].map((i) => `typesense-${i}.search.rastup-prod.internal:8108`).join(','));
+        expect(env.TYPESENSE_NODES).toBe(
+          [0, 1, 2].map((i) => `typesense-${i}.search.rastup-prod.internal:8108`).join(','),
+        );
         expect(env.TYPESENSE_API_KEY_SECRET_ARN).toBeDefined();
       });
 
@@ -150,16 +199,24 @@ export function registerApiStackChecks(): void {
       it('installs native packages for linux-arm64 beside the bundle only where the code imports them', () => {
         const worker = prod.stage.async.consumers.find((c) => c.name === 'media-moderation')!.consumer;
         expect(worker.nativeModules).toEqual(['sharp']);
-        expect(prod.stage.api.functions.get('auth')!.nativeModules).toEqual(['@node-rs/argon2', '@zxcvbn-ts/language-common', '@zxcvbn-ts/language-en']);
+        expect(prod.stage.api.functions.get('auth')!.nativeModules).toEqual([
+          '@node-rs/argon2',
+          '@zxcvbn-ts/language-common',
+          '@zxcvbn-ts/language-en',
+        ]);
         expect(prod.stage.api.functions.get('platform')!.nativeModules).toEqual([]);
-        const workerEnv = (resourcesOf(prod.templates.async)[prod.stage.async.getLogicalId(worker.fn.node.defaultChild as never)]!.Properties as any).Environment.Variables;
+        const workerEnv = (
+          resourcesOf(prod.templates.async)[prod.stage.async.getLogicalId(worker.fn.node.defaultChild as never)]!
+            .Properties as any
+        ).Environment.Variables;
         expect(workerEnv.MODERATION_ADAPTER).toBe('rekognition');
       });
     });
 
     describe('api stack: REST and WAF', () => {
       it('lets only the web app call REST from a browser: ALLOWED_WEB_ORIGINS on REST functions, preflight with credentials', () => {
-        for (const domain of ['auth', 'profiles']) expect(functionEnv(prod, domain).ALLOWED_WEB_ORIGINS, domain).toBe('https://rastup.com');
+        for (const domain of ['auth', 'profiles'])
+          expect(functionEnv(prod, domain).ALLOWED_WEB_ORIGINS, domain).toBe('https://rastup.com');
         // A function serving no REST route gets no allow-list.
         expect(functionEnv(prod, 'platform')).not.toHaveProperty('ALLOWED_WEB_ORIGINS');
         const dev = synthStage('dev');
@@ -185,7 +242,14 @@ export function registerApiStackChecks(): void {
           StageName: 'prod',
           TracingEnabled: true,
           AccessLogSetting: Match.objectLike({ DestinationArn: Match.anyValue() }),
-          MethodSettings: [Match.objectLike({ ThrottlingRateLimit: 1000, ThrottlingBurstLimit: 2000, DataTraceEnabled: false, LoggingLevel: 'ERROR' })],
+          MethodSettings: [
+            Match.objectLike({
+              ThrottlingRateLimit: 1000,
+              ThrottlingBurstLimit: 2000,
+              DataTraceEnabled: false,
+              LoggingLevel: 'ERROR',
+            }),
+          ],
         });
       });
 
@@ -201,11 +265,18 @@ export function registerApiStackChecks(): void {
         prod.templates.api.hasResourceProperties('AWS::WAFv2::WebACL', {
           Scope: 'REGIONAL',
           Rules: [
-            Match.objectLike({ Statement: { ManagedRuleGroupStatement: { VendorName: 'AWS', Name: 'AWSManagedRulesCommonRuleSet' } } }),
-            Match.objectLike({ Action: { Block: {} }, Statement: { RateBasedStatement: { Limit: 3000, AggregateKeyType: 'IP' } } }),
+            Match.objectLike({
+              Statement: { ManagedRuleGroupStatement: { VendorName: 'AWS', Name: 'AWSManagedRulesCommonRuleSet' } },
+            }),
+            Match.objectLike({
+              Action: { Block: {} },
+              Statement: { RateBasedStatement: { Limit: 3000, AggregateKeyType: 'IP' } },
+            }),
           ],
         });
-        const associations = Object.values(resourcesOf(prod.templates.api, 'AWS::WAFv2::WebACLAssociation')).map((a) => JSON.stringify((a.Properties as any).ResourceArn));
+        const associations = Object.values(resourcesOf(prod.templates.api, 'AWS::WAFv2::WebACLAssociation')).map((a) =>
+          JSON.stringify((a.Properties as any).ResourceArn),
+        );
         expect(associations).toHaveLength(2);
         expect(associations.some((arn) => arn.includes('GraphqlApi') || arn.includes('Graphql'))).toBe(true);
         expect(associations.some((arn) => arn.includes('/stages/'))).toBe(true);

@@ -28,11 +28,17 @@ export function registerAsyncStackChecks(): void {
           Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [relayId, 'Arn'] } })],
         });
         const env = (resourcesOf(prod.templates.async)[relayId]!.Properties as any).Environment.Variables;
-        expect(Object.keys(env)).toEqual(expect.arrayContaining(['EVENT_BUS_NAME', 'DB_PROXY_ENDPOINT', 'DB_SECRET_ARN', 'DB_NAME']));
+        expect(Object.keys(env)).toEqual(
+          expect.arrayContaining(['EVENT_BUS_NAME', 'DB_PROXY_ENDPOINT', 'DB_SECRET_ARN', 'DB_NAME']),
+        );
         // Bound by the bus's fixed name, so the grant is that one bus's ARN.
         expect(env.EVENT_BUS_NAME).toBe('rastup-prod');
-        const relayPolicies = Object.entries(resourcesOf(prod.templates.async, 'AWS::IAM::Policy')).filter(([id]) => id.startsWith('OutboxRelay'));
-        const putEvents = relayPolicies.flatMap(([, p]) => (p.Properties as any).PolicyDocument.Statement).filter((st: any) => st.Action === 'events:PutEvents');
+        const relayPolicies = Object.entries(resourcesOf(prod.templates.async, 'AWS::IAM::Policy')).filter(([id]) =>
+          id.startsWith('OutboxRelay'),
+        );
+        const putEvents = relayPolicies
+          .flatMap(([, p]) => (p.Properties as any).PolicyDocument.Statement)
+          .filter((st: any) => st.Action === 'events:PutEvents');
         expect(putEvents).toHaveLength(1);
         expect(JSON.stringify(putEvents[0].Resource)).toMatch(/:event-bus\/rastup-prod"/);
         expect(relay.fn.node.tryGetContext('unused')).toBeUndefined();
@@ -53,11 +59,19 @@ export function registerAsyncStackChecks(): void {
           VisibilityTimeout: 120,
           RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [dlqId, 'Arn'] }, maxReceiveCount: 5 },
         });
-        template.hasResourceProperties('AWS::SQS::Queue', { QueueName: 'rastup-prod-probe-indexer-dlq', MessageRetentionPeriod: 14 * 24 * 3600, SqsManagedSseEnabled: true });
+        template.hasResourceProperties('AWS::SQS::Queue', {
+          QueueName: 'rastup-prod-probe-indexer-dlq',
+          MessageRetentionPeriod: 14 * 24 * 3600,
+          SqsManagedSseEnabled: true,
+        });
         for (const id of [queueId, dlqId]) {
           template.hasResourceProperties('AWS::SQS::QueuePolicy', {
             Queues: [{ Ref: id }],
-            PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+            PolicyDocument: {
+              Statement: Match.arrayWith([
+                Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+              ]),
+            },
           });
         }
         template.hasResourceProperties('AWS::Events::Rule', {

@@ -38,7 +38,9 @@ export function registerCdkNagChecks(): void {
         const before = findings(app).map((finding) => finding.rule);
         expect(before).toEqual(expect.arrayContaining(['AwsSolutions-S1', 'AwsSolutions-S10']));
 
-        acknowledgeNag(bucket, [{ id: 'AwsSolutions-S1', reason: 'Control case: access logging deliberately absent.' }]);
+        acknowledgeNag(bucket, [
+          { id: 'AwsSolutions-S1', reason: 'Control case: access logging deliberately absent.' },
+        ]);
         const after = findings(app).map((finding) => finding.rule);
         expect(after).not.toContain('AwsSolutions-S1');
         expect(after).toContain('AwsSolutions-S10');

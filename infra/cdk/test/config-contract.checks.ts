@@ -11,7 +11,13 @@ import { describe, expect, it } from 'vitest';
 import { notifierEnvSchema } from '../../../lambdas/adapters/notifier-from-env.ts';
 import { resolveSecretEnv, type SecretsManagerLike } from '../../../lambdas/adapters/secret-env.ts';
 import { authConfig, authSecretVariables } from '../../../lambdas/auth/auth.config.ts';
-import { awsEnvSchema, ConfigError, databaseEnvSchema, parseConfig, webOriginsEnvSchema } from '../../../lambdas/core/config.ts';
+import {
+  awsEnvSchema,
+  ConfigError,
+  databaseEnvSchema,
+  parseConfig,
+  webOriginsEnvSchema,
+} from '../../../lambdas/core/config.ts';
 import { mediaEnvSchema } from '../../../lambdas/media/media.config.ts';
 import { profilesEnvSchema } from '../../../lambdas/profiles/profiles.config.ts';
 import { secrets, type SecretSpec } from '../../definitions/secrets.ts';
@@ -24,20 +30,35 @@ type Env = Record<string, string | undefined>;
 
 function database(env: Env): void {
   const db = parseConfig(databaseEnvSchema, env);
-  if (!db.DATABASE_URL && !(db.DB_PROXY_ENDPOINT && db.DB_SECRET_ARN)) throw new ConfigError(['DATABASE_URL or DB_PROXY_ENDPOINT + DB_SECRET_ARN']);
+  if (!db.DATABASE_URL && !(db.DB_PROXY_ENDPOINT && db.DB_SECRET_ARN))
+    throw new ConfigError(['DATABASE_URL or DB_PROXY_ENDPOINT + DB_SECRET_ARN']);
 }
 const required = (name: string) => (env: Env) => {
   if (!env[name]) throw new ConfigError([`${name}: required`]);
 };
 
 /** What each entry's code parses at cold start (a new entry must be added here). */
-const configByEntry: Record<string, { readonly secretVariables?: readonly string[]; readonly parsers: readonly ((env: Env) => unknown)[] }> = {
+const configByEntry: Record<
+  string,
+  { readonly secretVariables?: readonly string[]; readonly parsers: readonly ((env: Env) => unknown)[] }
+> = {
   'lambdas/auth/auth.handler.ts': {
     secretVariables: authSecretVariables,
-    parsers: [authConfig, (env) => parseConfig(notifierEnvSchema, env), database, (env) => parseConfig(awsEnvSchema, env), required(controlTable.envVar), (env) => parseConfig(webOriginsEnvSchema, env)],
+    parsers: [
+      authConfig,
+      (env) => parseConfig(notifierEnvSchema, env),
+      database,
+      (env) => parseConfig(awsEnvSchema, env),
+      required(controlTable.envVar),
+      (env) => parseConfig(webOriginsEnvSchema, env),
+    ],
   },
-  'lambdas/profiles/profiles.handler.ts': { parsers: [(env) => parseConfig(profilesEnvSchema, env), (env) => parseConfig(notifierEnvSchema, env), database] },
-  'lambdas/profiles/nudges.handler.ts': { parsers: [(env) => parseConfig(profilesEnvSchema, env), (env) => parseConfig(notifierEnvSchema, env), database] },
+  'lambdas/profiles/profiles.handler.ts': {
+    parsers: [(env) => parseConfig(profilesEnvSchema, env), (env) => parseConfig(notifierEnvSchema, env), database],
+  },
+  'lambdas/profiles/nudges.handler.ts': {
+    parsers: [(env) => parseConfig(profilesEnvSchema, env), (env) => parseConfig(notifierEnvSchema, env), database],
+  },
   'lambdas/media/media.handler.ts': { parsers: [(env) => parseConfig(mediaEnvSchema, env), database] },
   'lambdas/media/media-worker.handler.ts': { parsers: [(env) => parseConfig(mediaEnvSchema, env), database] },
   'lambdas/platform/platform.handler.ts': { parsers: [database] },
@@ -62,7 +83,10 @@ function fakeSecretsManager(filled: boolean): SecretsManagerLike {
       const spec = secrets.find((candidate) => fakeArn(candidate) === command.input.SecretId);
       if (!spec) throw new Error(`unexpected SecretId ${command.input.SecretId}`);
       const value = Object.fromEntries(
-        spec.variables.map((variable) => [variable, variable === spec.generated?.variable || filled ? filledValues[variable] ?? 'filled' : '']),
+        spec.variables.map((variable) => [
+          variable,
+          variable === spec.generated?.variable || filled ? (filledValues[variable] ?? 'filled') : '',
+        ]),
       );
       return { SecretString: JSON.stringify(value) };
     },
@@ -76,12 +100,18 @@ interface DeployedFunction {
 
 /** Each function's environment as deployed: template values, CloudFormation references as sample strings. */
 function deployedFunctions(s: SynthesizedStage): DeployedFunction[] {
-  const all: RastupFunction[] = [...s.stage.api.functions.values(), s.stage.async.outboxRelay, ...s.stage.async.consumers.map((c) => c.consumer), ...s.stage.async.jobs];
+  const all: RastupFunction[] = [
+    ...s.stage.api.functions.values(),
+    s.stage.async.outboxRelay,
+    ...s.stage.async.consumers.map((c) => c.consumer),
+    ...s.stage.async.jobs,
+  ];
   return all.map((fn) => {
     const stack = Stack.of(fn);
     const template = stack === s.stage.api ? s.templates.api : s.templates.async;
     const resource = resourcesOf(template)[stack.getLogicalId(fn.fn.node.defaultChild as CfnElement)]!;
-    const variables = (resource.Properties as { Environment: { Variables: Record<string, unknown> } }).Environment.Variables;
+    const variables = (resource.Properties as { Environment: { Variables: Record<string, unknown> } }).Environment
+      .Variables;
     const env: Env = { AWS_REGION: s.stage.config.region }; // set by the Lambda runtime
     for (const [name, value] of Object.entries(variables)) {
       if (name.endsWith('_SECRET_ARN') && name !== 'DB_SECRET_ARN' && name !== 'TYPESENSE_API_KEY_SECRET_ARN') {
@@ -89,7 +119,9 @@ function deployedFunctions(s: SynthesizedStage): DeployedFunction[] {
         const spec = secrets.find((candidate) => candidate.variables.includes(variable));
         if (!spec) throw new Error(`${fn.functionName}: ${name} names no variable of infra/definitions/secrets.ts`);
         // The reference points at that spec's secret in the data stack.
-        const logicalId = s.stage.data.getLogicalId(s.stage.data.secrets.get(spec.id)!.secret.node.defaultChild as CfnElement);
+        const logicalId = s.stage.data.getLogicalId(
+          s.stage.data.secrets.get(spec.id)!.secret.node.defaultChild as CfnElement,
+        );
         expect(JSON.stringify(value), `${fn.functionName} ${name}`).toContain(logicalId);
         env[name] = fakeArn(spec);
       } else {
@@ -112,12 +144,19 @@ export function registerConfigContractChecks(): void {
             problems.push(`${fn.functionName}: add ${fn.entry} to configByEntry with the schemas it parses`);
             continue;
           }
-          const secretArnVariables = Object.keys(env).filter((name) => name.endsWith('_SECRET_ARN') && name !== 'DB_SECRET_ARN' && name !== 'TYPESENSE_API_KEY_SECRET_ARN');
+          const secretArnVariables = Object.keys(env).filter(
+            (name) =>
+              name.endsWith('_SECRET_ARN') && name !== 'DB_SECRET_ARN' && name !== 'TYPESENSE_API_KEY_SECRET_ARN',
+          );
           for (const name of secretArnVariables) {
             const variable = name.slice(0, -'_SECRET_ARN'.length);
-            if (!contract.secretVariables?.includes(variable)) problems.push(`${fn.functionName}: ${name} is set but the code does not resolve ${variable}`);
+            if (!contract.secretVariables?.includes(variable))
+              problems.push(`${fn.functionName}: ${name} is set but the code does not resolve ${variable}`);
           }
-          const resolved = await resolveSecretEnv(contract.secretVariables ?? [], { env, client: () => fakeSecretsManager(true) });
+          const resolved = await resolveSecretEnv(contract.secretVariables ?? [], {
+            env,
+            client: () => fakeSecretsManager(true),
+          });
           for (const parse of contract.parsers) {
             try {
               parse(resolved);
@@ -134,7 +173,10 @@ export function registerConfigContractChecks(): void {
       const auth = deployedFunctions(synthStage('prod')).find(({ fn }) => fn.entry === 'lambdas/auth/auth.handler.ts')!;
       expect(auth.env).not.toHaveProperty('AUTH_KEY_ENCRYPTION_KEY');
       expect(auth.env).not.toHaveProperty('CAPTCHA_SECRET_KEY');
-      const resolved = await resolveSecretEnv(authSecretVariables, { env: auth.env, client: () => fakeSecretsManager(true) });
+      const resolved = await resolveSecretEnv(authSecretVariables, {
+        env: auth.env,
+        client: () => fakeSecretsManager(true),
+      });
       const config = authConfig(resolved);
       expect(Buffer.from(config.AUTH_KEY_ENCRYPTION_KEY, 'base64')).toHaveLength(32);
       expect(config.CAPTCHA_SECRET_KEY).toBe(filledValues.CAPTCHA_SECRET_KEY);
@@ -144,9 +186,21 @@ export function registerConfigContractChecks(): void {
     it('auth before operators fill the providers secret: fails at cold start naming the Turnstile variables', async () => {
       const auth = deployedFunctions(synthStage('prod')).find(({ fn }) => fn.entry === 'lambdas/auth/auth.handler.ts')!;
       const unset: string[] = [];
-      const resolved = await resolveSecretEnv(authSecretVariables, { env: auth.env, client: () => fakeSecretsManager(false), onUnset: (variable) => unset.push(variable) });
-      expect(unset.sort()).toEqual(['CAPTCHA_SECRET_KEY', 'CAPTCHA_SITE_KEY', 'TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_FROM_NUMBER']);
-      expect(() => authConfig(resolved)).toThrow(/CAPTCHA_SECRET_KEY.*CAPTCHA_SITE_KEY|CAPTCHA_SITE_KEY.*CAPTCHA_SECRET_KEY/);
+      const resolved = await resolveSecretEnv(authSecretVariables, {
+        env: auth.env,
+        client: () => fakeSecretsManager(false),
+        onUnset: (variable) => unset.push(variable),
+      });
+      expect(unset.sort()).toEqual([
+        'CAPTCHA_SECRET_KEY',
+        'CAPTCHA_SITE_KEY',
+        'TWILIO_ACCOUNT_SID',
+        'TWILIO_AUTH_TOKEN',
+        'TWILIO_FROM_NUMBER',
+      ]);
+      expect(() => authConfig(resolved)).toThrow(
+        /CAPTCHA_SECRET_KEY.*CAPTCHA_SITE_KEY|CAPTCHA_SITE_KEY.*CAPTCHA_SECRET_KEY/,
+      );
       // SMS stays optional: the notifier builds without Twilio.
       expect(() => parseConfig(notifierEnvSchema, resolved)).not.toThrow();
     });

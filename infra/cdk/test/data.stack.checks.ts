@@ -16,14 +16,15 @@ export function registerDataStackChecks(): void {
     }, synthTimeoutMs);
 
     const tableNamed = (s: SynthesizedStage, id: string) =>
-      Object.values(resourcesOf(s.templates.data, 'AWS::DynamoDB::Table')).find((t) => t.Properties?.TableName === `rastup-${s.stage.config.stage}-${id}`)!
-        .Properties as Record<string, any>;
+      Object.values(resourcesOf(s.templates.data, 'AWS::DynamoDB::Table')).find(
+        (t) => t.Properties?.TableName === `rastup-${s.stage.config.stage}-${id}`,
+      )!.Properties as Record<string, any>;
 
     describe('data stack: configuration secrets', () => {
       const secretNamed = (s: SynthesizedStage, name: string) =>
-        Object.values(resourcesOf(s.templates.data, 'AWS::SecretsManager::Secret')).find((r) => r.Properties?.Name === name) as
-          | { Properties: Record<string, any>; DeletionPolicy?: string }
-          | undefined;
+        Object.values(resourcesOf(s.templates.data, 'AWS::SecretsManager::Secret')).find(
+          (r) => r.Properties?.Name === name,
+        ) as { Properties: Record<string, any>; DeletionPolicy?: string } | undefined;
 
       it('encrypts both auth secrets with the customer data key', () => {
         const [keyId] = Object.keys(resourcesOf(prod.templates.data, 'AWS::KMS::Key'));
@@ -57,7 +58,9 @@ export function registerDataStackChecks(): void {
           TWILIO_AUTH_TOKEN: '',
           TWILIO_FROM_NUMBER: '',
         });
-        expect(Object.keys(JSON.parse(providers.Properties.SecretString as string))).toEqual([...authProvidersSecret.variables]);
+        expect(Object.keys(JSON.parse(providers.Properties.SecretString as string))).toEqual([
+          ...authProvidersSecret.variables,
+        ]);
       });
 
       it('retains the secrets in prod (the KEK outlives the stack like the data it encrypts); dev destroys them with its database', () => {
@@ -67,8 +70,14 @@ export function registerDataStackChecks(): void {
       });
 
       it('lets Secrets Manager use the key on behalf of this account only (functions get kms:Decrypt in their own role)', () => {
-        const statements = (Object.values(resourcesOf(prod.templates.data, 'AWS::KMS::Key'))[0]!.Properties!.KeyPolicy as { Statement: any[] }).Statement;
-        const viaSecretsManager = statements.filter((st) => st.Condition?.StringEquals?.['kms:ViaService'] === 'secretsmanager.us-east-1.amazonaws.com');
+        const statements = (
+          Object.values(resourcesOf(prod.templates.data, 'AWS::KMS::Key'))[0]!.Properties!.KeyPolicy as {
+            Statement: any[];
+          }
+        ).Statement;
+        const viaSecretsManager = statements.filter(
+          (st) => st.Condition?.StringEquals?.['kms:ViaService'] === 'secretsmanager.us-east-1.amazonaws.com',
+        );
         expect(viaSecretsManager).toHaveLength(1);
         expect(JSON.stringify(viaSecretsManager[0].Principal)).toContain(':root');
         // No role of another stack in the key policy (that would tie data to api in a dependency cycle).
@@ -99,18 +108,30 @@ export function registerDataStackChecks(): void {
 
       it('dev: one writer, 7-day backups, no deletion protection', () => {
         dev.templates.data.resourceCountIs('AWS::RDS::DBInstance', 1);
-        dev.templates.data.hasResourceProperties('AWS::RDS::DBCluster', { BackupRetentionPeriod: 7, DeletionProtection: false });
+        dev.templates.data.hasResourceProperties('AWS::RDS::DBCluster', {
+          BackupRetentionPeriod: 7,
+          DeletionProtection: false,
+        });
       });
 
       it('keeps credentials in Secrets Manager with rotation, behind an RDS Proxy that requires TLS', () => {
         prod.templates.data.resourceCountIs('AWS::SecretsManager::RotationSchedule', 1);
-        prod.templates.data.hasResourceProperties('AWS::SecretsManager::RotationSchedule', { RotationRules: { ScheduleExpression: 'rate(30 days)' } });
-        prod.templates.data.hasResourceProperties('AWS::RDS::DBProxy', { EngineFamily: 'POSTGRESQL', RequireTLS: true });
-        prod.templates.data.hasResourceProperties('AWS::RDS::DBClusterParameterGroup', { Parameters: Match.objectLike({ 'rds.force_ssl': '1' }) });
+        prod.templates.data.hasResourceProperties('AWS::SecretsManager::RotationSchedule', {
+          RotationRules: { ScheduleExpression: 'rate(30 days)' },
+        });
+        prod.templates.data.hasResourceProperties('AWS::RDS::DBProxy', {
+          EngineFamily: 'POSTGRESQL',
+          RequireTLS: true,
+        });
+        prod.templates.data.hasResourceProperties('AWS::RDS::DBClusterParameterGroup', {
+          Parameters: Match.objectLike({ 'rds.force_ssl': '1' }),
+        });
       });
 
       it('admits only the Lambda security group to the proxy', () => {
-        const ingress = Object.values(resourcesOf(prod.templates.data, 'AWS::EC2::SecurityGroupIngress')).map((r) => r.Properties as Record<string, any>);
+        const ingress = Object.values(resourcesOf(prod.templates.data, 'AWS::EC2::SecurityGroupIngress')).map(
+          (r) => r.Properties as Record<string, any>,
+        );
         const proxyIngress = ingress.filter((rule) => JSON.stringify(rule.GroupId).includes('ProxySecurityGroup'));
         expect(proxyIngress).toHaveLength(1);
         expect(JSON.stringify(proxyIngress[0]!.SourceSecurityGroupId)).toContain('LambdaSecurityGroup');
@@ -121,7 +142,10 @@ export function registerDataStackChecks(): void {
     describe('data stack: DynamoDB', () => {
       it('names the messaging GSIs exactly as seed 004 (GSI1 inbox, GSI2 threads by booking group/leg)', () => {
         const messaging = tableNamed(prod, messagingTable.id);
-        expect(messaging.GlobalSecondaryIndexes.map((index: { IndexName: string }) => index.IndexName)).toEqual(['GSI1', 'GSI2']);
+        expect(messaging.GlobalSecondaryIndexes.map((index: { IndexName: string }) => index.IndexName)).toEqual([
+          'GSI1',
+          'GSI2',
+        ]);
         expect(messaging.GlobalSecondaryIndexes[0].KeySchema).toEqual([
           { AttributeName: 'GSI1PK', KeyType: 'HASH' },
           { AttributeName: 'GSI1SK', KeyType: 'RANGE' },
@@ -129,8 +153,14 @@ export function registerDataStackChecks(): void {
       });
 
       it('expires presence and control records through TTL', () => {
-        expect(tableNamed(prod, presenceTable.id).TimeToLiveSpecification).toEqual({ AttributeName: 'expiresAt', Enabled: true });
-        expect(tableNamed(prod, controlTable.id).TimeToLiveSpecification).toEqual({ AttributeName: 'expiresAt', Enabled: true });
+        expect(tableNamed(prod, presenceTable.id).TimeToLiveSpecification).toEqual({
+          AttributeName: 'expiresAt',
+          Enabled: true,
+        });
+        expect(tableNamed(prod, controlTable.id).TimeToLiveSpecification).toEqual({
+          AttributeName: 'expiresAt',
+          Enabled: true,
+        });
       });
 
       it('every table: encrypted, point-in-time recovery, on-demand; prod keeps and protects them', () => {
@@ -151,25 +181,44 @@ export function registerDataStackChecks(): void {
         buckets.map((spec) => {
           const { bucket } = s.stage.data.buckets.get(spec.id)!;
           const logicalId = s.stage.data.getLogicalId(bucket.node.defaultChild as never);
-          return { spec, logicalId, props: resourcesOf(s.templates.data)[logicalId]!.Properties as Record<string, any> };
+          return {
+            spec,
+            logicalId,
+            props: resourcesOf(s.templates.data)[logicalId]!.Properties as Record<string, any>,
+          };
         });
 
       it('every media bucket: all public access blocked, encrypted, versioned, access-logged', () => {
         for (const { props } of bucketProps(prod)) {
-          expect(props.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
-          expect(props.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.SSEAlgorithm).toBe('AES256');
+          expect(props.PublicAccessBlockConfiguration).toEqual({
+            BlockPublicAcls: true,
+            BlockPublicPolicy: true,
+            IgnorePublicAcls: true,
+            RestrictPublicBuckets: true,
+          });
+          expect(
+            props.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.SSEAlgorithm,
+          ).toBe('AES256');
           expect(props.VersioningConfiguration).toEqual({ Status: 'Enabled' });
           expect(props.LoggingConfiguration.DestinationBucketName).toBeDefined();
-          expect(props.LifecycleConfiguration.Rules).toContainEqual(expect.objectContaining({ AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } }));
+          expect(props.LifecycleConfiguration.Rules).toContainEqual(
+            expect.objectContaining({ AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } }),
+          );
         }
       });
 
       it('every bucket denies requests without TLS', () => {
-        const policies = Object.values(resourcesOf(prod.templates.data, 'AWS::S3::BucketPolicy')).map((p) => p.Properties as Record<string, any>);
+        const policies = Object.values(resourcesOf(prod.templates.data, 'AWS::S3::BucketPolicy')).map(
+          (p) => p.Properties as Record<string, any>,
+        );
         for (const { logicalId } of bucketProps(prod)) {
           const policy = policies.find((p) => p.Bucket.Ref === logicalId);
           expect(policy?.PolicyDocument.Statement).toContainEqual(
-            expect.objectContaining({ Effect: 'Deny', Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+            expect.objectContaining({
+              Effect: 'Deny',
+              Action: 's3:*',
+              Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+            }),
           );
         }
       });
@@ -180,7 +229,12 @@ export function registerDataStackChecks(): void {
         prod.templates.data.hasResourceProperties('AWS::CloudFront::Distribution', {
           DistributionConfig: Match.objectLike({
             DefaultCacheBehavior: Match.objectLike({ ViewerProtocolPolicy: 'redirect-to-https' }),
-            Origins: [Match.objectLike({ OriginAccessControlId: Match.anyValue(), S3OriginConfig: { OriginAccessIdentity: '' } })],
+            Origins: [
+              Match.objectLike({
+                OriginAccessControlId: Match.anyValue(),
+                S3OriginConfig: { OriginAccessIdentity: '' },
+              }),
+            ],
             Logging: Match.objectLike({ Bucket: Match.anyValue() }),
           }),
         });

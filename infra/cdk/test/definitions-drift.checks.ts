@@ -21,17 +21,23 @@ export function registerDefinitionsDriftChecks(): void {
     }, synthTimeoutMs);
 
     const byName = <T extends { AttributeName?: string; IndexName?: string }>(items: readonly T[] = []) =>
-      [...items].sort((a, b) => String(a.IndexName ?? a.AttributeName).localeCompare(String(b.IndexName ?? b.AttributeName)));
+      [...items].sort((a, b) =>
+        String(a.IndexName ?? a.AttributeName).localeCompare(String(b.IndexName ?? b.AttributeName)),
+      );
 
     describe('DynamoDB tables follow infra/definitions/tables.ts', () => {
       it('creates exactly one table per spec', () => {
-        const names = Object.values(resourcesOf(dev.templates.data, 'AWS::DynamoDB::Table')).map((table) => table.Properties?.TableName);
+        const names = Object.values(resourcesOf(dev.templates.data, 'AWS::DynamoDB::Table')).map(
+          (table) => table.Properties?.TableName,
+        );
         expect(names.sort()).toEqual(tables.map((spec) => `rastup-dev-${spec.id}`).sort());
       });
 
       for (const spec of tables) {
         it(`${spec.id}: keys, GSIs and TTL equal the spec and the local stack's CreateTable input`, () => {
-          const table = Object.values(resourcesOf(dev.templates.data, 'AWS::DynamoDB::Table')).find((t) => t.Properties?.TableName === `rastup-dev-${spec.id}`);
+          const table = Object.values(resourcesOf(dev.templates.data, 'AWS::DynamoDB::Table')).find(
+            (t) => t.Properties?.TableName === `rastup-dev-${spec.id}`,
+          );
           expect(table, `table rastup-dev-${spec.id}`).toBeDefined();
           const props = table!.Properties as Record<string, any>;
           const local = createTableInput('dev', spec);
@@ -45,7 +51,9 @@ export function registerDefinitionsDriftChecks(): void {
             Projection: index.Projection,
           }));
           expect(cdkIndexes).toEqual(byName<any>(local.GlobalSecondaryIndexes ?? []));
-          expect(cdkIndexes.map((index) => index.IndexName)).toEqual(spec.globalIndexes.map((index) => index.indexName).sort());
+          expect(cdkIndexes.map((index) => index.IndexName)).toEqual(
+            spec.globalIndexes.map((index) => index.indexName).sort(),
+          );
           if (spec.ttlAttribute) {
             expect(props.TimeToLiveSpecification).toEqual({ AttributeName: spec.ttlAttribute, Enabled: true });
           } else {
@@ -64,12 +72,20 @@ export function registerDefinitionsDriftChecks(): void {
           const rules = props.LifecycleConfiguration.Rules as any[];
 
           for (const expiration of spec.expirations) {
-            expect(rules).toContainEqual(expect.objectContaining({ Prefix: expiration.prefix, ExpirationInDays: expiration.days, Status: 'Enabled' }));
+            expect(rules).toContainEqual(
+              expect.objectContaining({
+                Prefix: expiration.prefix,
+                ExpirationInDays: expiration.days,
+                Status: 'Enabled',
+              }),
+            );
           }
           expect(rules.filter((rule) => rule.ExpirationInDays !== undefined)).toHaveLength(spec.expirations.length);
           const transitions = rules.flatMap((rule) => rule.Transitions ?? []);
           expect(transitions).toEqual(
-            spec.infrequentAccessAfterDays === undefined ? [] : [{ StorageClass: 'STANDARD_IA', TransitionInDays: spec.infrequentAccessAfterDays }],
+            spec.infrequentAccessAfterDays === undefined
+              ? []
+              : [{ StorageClass: 'STANDARD_IA', TransitionInDays: spec.infrequentAccessAfterDays }],
           );
 
           if (spec.browserUploads) {
@@ -96,8 +112,10 @@ export function registerDefinitionsDriftChecks(): void {
         const document = parse(loadSchemaSdl());
         const roots = new Set(['Query', 'Mutation', 'Subscription']);
         return document.definitions
-          .filter((node): node is ObjectTypeDefinitionNode | ObjectTypeExtensionNode =>
-            (node.kind === Kind.OBJECT_TYPE_DEFINITION || node.kind === Kind.OBJECT_TYPE_EXTENSION) && roots.has(node.name.value),
+          .filter(
+            (node): node is ObjectTypeDefinitionNode | ObjectTypeExtensionNode =>
+              (node.kind === Kind.OBJECT_TYPE_DEFINITION || node.kind === Kind.OBJECT_TYPE_EXTENSION) &&
+              roots.has(node.name.value),
           )
           .flatMap((node) => (node.fields ?? []).map((field) => `${node.name.value}.${field.name.value}`));
       };
@@ -111,8 +129,12 @@ export function registerDefinitionsDriftChecks(): void {
       });
 
       it('has one APPSYNC_JS resolver per graphqlResolvers entry, on its domain Lambda', () => {
-        const resolvers = Object.values(resourcesOf(dev.templates.api, 'AWS::AppSync::Resolver')).map((resolver) => resolver.Properties as Record<string, any>);
-        expect(resolvers.map((r) => `${r.TypeName}.${r.FieldName}`).sort()).toEqual(Object.keys(graphqlResolvers).sort());
+        const resolvers = Object.values(resourcesOf(dev.templates.api, 'AWS::AppSync::Resolver')).map(
+          (resolver) => resolver.Properties as Record<string, any>,
+        );
+        expect(resolvers.map((r) => `${r.TypeName}.${r.FieldName}`).sort()).toEqual(
+          Object.keys(graphqlResolvers).sort(),
+        );
         for (const resolver of resolvers) {
           const domain = graphqlResolvers[`${resolver.TypeName}.${resolver.FieldName}`];
           expect(resolver.Kind).toBe('UNIT');
@@ -120,11 +142,15 @@ export function registerDefinitionsDriftChecks(): void {
           expect(resolver.CodeS3Location).toBeDefined();
           expect(resolver.DataSourceName).toBe(`${domain}Lambda`);
         }
-        const dataSources = Object.values(resourcesOf(dev.templates.api, 'AWS::AppSync::DataSource')).map((ds) => ds.Properties as Record<string, any>);
+        const dataSources = Object.values(resourcesOf(dev.templates.api, 'AWS::AppSync::DataSource')).map(
+          (ds) => ds.Properties as Record<string, any>,
+        );
         for (const domain of new Set(Object.values(graphqlResolvers))) {
           const dataSource = dataSources.find((ds) => ds.Name === `${domain}Lambda`);
           expect(dataSource?.Type).toBe('AWS_LAMBDA');
-          const fnLogicalId = dev.stage.api.getLogicalId(dev.stage.api.functions.get(domain)!.fn.node.defaultChild as never);
+          const fnLogicalId = dev.stage.api.getLogicalId(
+            dev.stage.api.functions.get(domain)!.fn.node.defaultChild as never,
+          );
           expect(dataSource?.LambdaConfig.LambdaFunctionArn).toEqual({ 'Fn::GetAtt': [fnLogicalId, 'Arn'] });
         }
       });
@@ -133,12 +159,19 @@ export function registerDefinitionsDriftChecks(): void {
     describe('API Gateway follows restRoutes', () => {
       it('has a resource and a {proxy+} child with ANY on the domain Lambda for every prefix', () => {
         const resources = resourcesOf(dev.templates.api, 'AWS::ApiGateway::Resource');
-        const methods = Object.values(resourcesOf(dev.templates.api, 'AWS::ApiGateway::Method')).map((m) => m.Properties as Record<string, any>);
+        const methods = Object.values(resourcesOf(dev.templates.api, 'AWS::ApiGateway::Method')).map(
+          (m) => m.Properties as Record<string, any>,
+        );
         for (const route of restRoutes) {
           const part = route.prefix.split('/').filter(Boolean).at(-1)!;
           const [resourceId] = Object.entries(resources).find(([, r]) => r.Properties?.PathPart === part)!;
-          const [proxyId] = Object.entries(resources).find(([, r]) => r.Properties?.PathPart === '{proxy+}' && JSON.stringify(r.Properties?.ParentId).includes(resourceId))!;
-          const fnLogicalId = dev.stage.api.getLogicalId(dev.stage.api.functions.get(route.domain)!.fn.node.defaultChild as never);
+          const [proxyId] = Object.entries(resources).find(
+            ([, r]) =>
+              r.Properties?.PathPart === '{proxy+}' && JSON.stringify(r.Properties?.ParentId).includes(resourceId),
+          )!;
+          const fnLogicalId = dev.stage.api.getLogicalId(
+            dev.stage.api.functions.get(route.domain)!.fn.node.defaultChild as never,
+          );
           for (const id of [resourceId, proxyId]) {
             const method = methods.find((m) => m.ResourceId?.Ref === id && m.HttpMethod === 'ANY');
             expect(method, `${route.prefix} ANY`).toBeDefined();
@@ -152,7 +185,9 @@ export function registerDefinitionsDriftChecks(): void {
         const apiDomains = new Set([...Object.values(graphqlResolvers), ...restRoutes.map((route) => route.domain)]);
         expect([...dev.stage.api.functions.keys()].sort()).toEqual([...apiDomains].sort());
         expect(dev.stage.async.consumers.map((c) => c.name).sort()).toEqual(eventConsumers.map((c) => c.name).sort());
-        expect(dev.stage.async.jobs.map((job) => job.functionName).sort()).toEqual(scheduledJobs.map((job) => job.name).sort());
+        expect(dev.stage.async.jobs.map((job) => job.functionName).sort()).toEqual(
+          scheduledJobs.map((job) => job.name).sort(),
+        );
         for (const consumer of eventConsumers) {
           expect(domains[consumer.domain], consumer.name).toBeDefined();
         }

@@ -13,4 +13,3 @@ registerDefinitionsDriftChecks();
 registerCdkNagChecks();
 registerIamLeastPrivilegeChecks();
 registerConfigContractChecks();
-

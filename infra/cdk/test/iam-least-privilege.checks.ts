@@ -31,8 +31,14 @@ export function registerIamLeastPrivilegeChecks(): void {
         const resources = resourcesOf(synthesized.templates[concern]);
         for (const [id, resource] of Object.entries(resources)) {
           const documents: unknown[] = [];
-          if (resource.Type === 'AWS::IAM::Policy' || resource.Type === 'AWS::IAM::ManagedPolicy') documents.push(resource.Properties?.PolicyDocument);
-          if (resource.Type === 'AWS::IAM::Role') documents.push(...((resource.Properties?.Policies as { PolicyDocument: unknown }[] | undefined) ?? []).map((p) => p.PolicyDocument));
+          if (resource.Type === 'AWS::IAM::Policy' || resource.Type === 'AWS::IAM::ManagedPolicy')
+            documents.push(resource.Properties?.PolicyDocument);
+          if (resource.Type === 'AWS::IAM::Role')
+            documents.push(
+              ...((resource.Properties?.Policies as { PolicyDocument: unknown }[] | undefined) ?? []).map(
+                (p) => p.PolicyDocument,
+              ),
+            );
           for (const document of documents) {
             for (const statement of (document as { Statement: Statement[] }).Statement) {
               if (statement.Effect === 'Allow') out.push({ where: `${concern}/${id}`, statement });
@@ -72,7 +78,15 @@ export function registerIamLeastPrivilegeChecks(): void {
         // The probe's grants exist at all (otherwise the check above would pass vacuously).
         const probeStatements = identityStatements(probe).filter(({ where }) => where.startsWith('async/probeindexer'));
         const actions = new Set(probeStatements.flatMap(({ statement }) => list(statement.Action)));
-        for (const expected of ['dynamodb:Query', 's3:PutObject', 'events:PutEvents', 'secretsmanager:GetSecretValue', 'ses:SendEmail', 'rekognition:DetectModerationLabels', 'kms:Decrypt']) {
+        for (const expected of [
+          'dynamodb:Query',
+          's3:PutObject',
+          'events:PutEvents',
+          'secretsmanager:GetSecretValue',
+          'ses:SendEmail',
+          'rekognition:DetectModerationLabels',
+          'kms:Decrypt',
+        ]) {
           expect(actions, expected).toContain(expected);
         }
       });
@@ -83,7 +97,10 @@ export function registerIamLeastPrivilegeChecks(): void {
         } as unknown as SynthesizedStage;
         (fake.templates.api as unknown as { toJSON: () => unknown }).toJSON = () => ({
           Resources: {
-            Bad: { Type: 'AWS::IAM::Policy', Properties: { PolicyDocument: { Statement: [{ Effect: 'Allow', Action: 'dynamodb:*', Resource: '*' }] } } },
+            Bad: {
+              Type: 'AWS::IAM::Policy',
+              Properties: { PolicyDocument: { Statement: [{ Effect: 'Allow', Action: 'dynamodb:*', Resource: '*' }] } },
+            },
           },
         });
         expect(violations(fake)).toEqual(['api/Bad: action dynamodb:*', 'api/Bad: Resource * for dynamodb:*']);

@@ -14,7 +14,9 @@ export function registerObservabilityStackChecks(): void {
     }, synthTimeoutMs);
 
     const alarmNames = (s: SynthesizedStage) =>
-      Object.values(resourcesOf(s.templates.observability, 'AWS::CloudWatch::Alarm')).map((a) => (a.Properties as any).AlarmName as string);
+      Object.values(resourcesOf(s.templates.observability, 'AWS::CloudWatch::Alarm')).map(
+        (a) => (a.Properties as any).AlarmName as string,
+      );
 
     describe('observability', () => {
       it('alarms on 5xx rate and p95 latency of both APIs and on webhook failure rate', () => {
@@ -35,14 +37,24 @@ export function registerObservabilityStackChecks(): void {
         });
         prod.templates.observability.hasResourceProperties('AWS::CloudWatch::Alarm', {
           AlarmName: 'rastup-prod-webhook-failure-rate',
-          Metrics: Match.arrayWith([Match.objectLike({ MetricStat: Match.objectLike({ Metric: Match.objectLike({ Namespace: 'RastUp', MetricName: 'WebhookDeliveryFailed' }) }) })]),
+          Metrics: Match.arrayWith([
+            Match.objectLike({
+              MetricStat: Match.objectLike({
+                Metric: Match.objectLike({ Namespace: 'RastUp', MetricName: 'WebhookDeliveryFailed' }),
+              }),
+            }),
+          ]),
         });
       });
 
       it('sends every alarm to the encrypted on-call topic', () => {
-        const topicId = prod.stage.observability.getLogicalId(prod.stage.observability.alarmTopic.node.defaultChild as never);
+        const topicId = prod.stage.observability.getLogicalId(
+          prod.stage.observability.alarmTopic.node.defaultChild as never,
+        );
         prod.templates.observability.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
-        prod.templates.observability.allResourcesProperties('AWS::CloudWatch::Alarm', { AlarmActions: [{ Ref: topicId }] });
+        prod.templates.observability.allResourcesProperties('AWS::CloudWatch::Alarm', {
+          AlarmActions: [{ Ref: topicId }],
+        });
       });
 
       it('alarms on the depth of every DLQ', () => {
@@ -53,25 +65,33 @@ export function registerObservabilityStackChecks(): void {
           Threshold: 0,
           Metrics: [
             Match.objectLike({
-              MetricStat: Match.objectLike({ Metric: Match.objectLike({ Namespace: 'AWS/SQS', MetricName: 'ApproximateNumberOfMessagesVisible' }), Stat: 'Maximum' }),
+              MetricStat: Match.objectLike({
+                Metric: Match.objectLike({ Namespace: 'AWS/SQS', MetricName: 'ApproximateNumberOfMessagesVisible' }),
+                Stat: 'Maximum',
+              }),
             }),
           ],
         });
       });
 
       it('has a dashboard', () => {
-        prod.templates.observability.hasResourceProperties('AWS::CloudWatch::Dashboard', { DashboardName: 'rastup-prod' });
+        prod.templates.observability.hasResourceProperties('AWS::CloudWatch::Dashboard', {
+          DashboardName: 'rastup-prod',
+        });
       });
 
       it('turns ops/finops/budgets.yml into monthly budgets alerting at each threshold, scaled per stage', () => {
         const file = loadBudgetsFile();
-        const budgets = (s: SynthesizedStage) => Object.values(resourcesOf(s.templates.observability, 'AWS::Budgets::Budget')).map((b) => b.Properties as any);
+        const budgets = (s: SynthesizedStage) =>
+          Object.values(resourcesOf(s.templates.observability, 'AWS::Budgets::Budget')).map((b) => b.Properties as any);
         expect(budgets(prod)).toHaveLength(file.budgets.length);
         for (const definition of file.budgets) {
           const budget = budgets(prod).find((b) => b.Budget.BudgetName === `rastup-prod-${definition.name}`);
           expect(budget.Budget.BudgetLimit).toEqual({ Amount: definition.amountUsd, Unit: 'USD' });
           expect(budget.Budget.TimeUnit).toBe('MONTHLY');
-          expect(budget.Budget.FilterExpression.And).toContainEqual({ Tags: { Key: definition.tagKey, Values: [definition.tagValue], MatchOptions: ['EQUALS'] } });
+          expect(budget.Budget.FilterExpression.And).toContainEqual({
+            Tags: { Key: definition.tagKey, Values: [definition.tagValue], MatchOptions: ['EQUALS'] },
+          });
           expect(budget.NotificationsWithSubscribers.map((n: any) => n.Notification.Threshold)).toEqual([70, 90, 100]);
           const devBudget = budgets(dev).find((b) => b.Budget.BudgetName === `rastup-dev-${definition.name}`);
           expect(devBudget.Budget.BudgetLimit.Amount).toBe(Math.round(definition.amountUsd * 0.1));
@@ -93,9 +113,19 @@ export function registerObservabilityStackChecks(): void {
       });
 
       it('reads both alert notations of the seed and rejects malformed files', () => {
-        const parsed = parseBudgetsYaml('budgets:\n  - name: s3-monthly\n    amount_usd: 250\n    tag: service:s3\n    alerts:\n      - threshold: 90\n      - threshold: 70\n');
-        expect(parsed.budgets[0]).toEqual({ name: 's3-monthly', amountUsd: 250, tagKey: 'service', tagValue: 's3', alertPercents: [70, 90] });
-        expect(() => parseBudgetsYaml('budgets:\n  - name: s3\n    amount_usd: -1\n    tag: service:s3\n    alerts: [70]\n')).toThrow();
+        const parsed = parseBudgetsYaml(
+          'budgets:\n  - name: s3-monthly\n    amount_usd: 250\n    tag: service:s3\n    alerts:\n      - threshold: 90\n      - threshold: 70\n',
+        );
+        expect(parsed.budgets[0]).toEqual({
+          name: 's3-monthly',
+          amountUsd: 250,
+          tagKey: 'service',
+          tagValue: 's3',
+          alertPercents: [70, 90],
+        });
+        expect(() =>
+          parseBudgetsYaml('budgets:\n  - name: s3\n    amount_usd: -1\n    tag: service:s3\n    alerts: [70]\n'),
+        ).toThrow();
         expect(() => parseBudgetsYaml('budgets: []\n')).toThrow();
       });
     });

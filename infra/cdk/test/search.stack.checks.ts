@@ -31,14 +31,18 @@ export function registerSearchStackChecks(): void {
         );
         expect(containers).toHaveLength(3);
         for (const container of containers) {
-          const nodesLine = container.Environment.find((e: { Name: string }) => e.Name === 'TYPESENSE_NODES_LINE').Value;
+          const nodesLine = container.Environment.find(
+            (e: { Name: string }) => e.Name === 'TYPESENSE_NODES_LINE',
+          ).Value;
           expect(nodesLine).toBe(
             [0, 1, 2].map((i) => `typesense-${i}.search.rastup-prod.internal:8107:8108`).join(','),
           );
           expect(container.Command[0]).toContain('--nodes /tmp/nodes');
           expect(container.Secrets).toEqual([expect.objectContaining({ Name: 'TYPESENSE_API_KEY' })]);
         }
-        const devContainer = (Object.values(resourcesOf(dev.templates.search, 'AWS::ECS::TaskDefinition'))[0]!.Properties as any).ContainerDefinitions[0];
+        const devContainer = (
+          Object.values(resourcesOf(dev.templates.search, 'AWS::ECS::TaskDefinition'))[0]!.Properties as any
+        ).ContainerDefinitions[0];
         expect(devContainer.Command[0]).not.toContain('--nodes');
       });
 
@@ -46,7 +50,14 @@ export function registerSearchStackChecks(): void {
         prod.templates.search.hasResourceProperties('AWS::EFS::FileSystem', { Encrypted: true });
         prod.templates.search.resourceCountIs('AWS::EFS::AccessPoint', 3);
         prod.templates.search.allResourcesProperties('AWS::ECS::TaskDefinition', {
-          Volumes: [Match.objectLike({ EFSVolumeConfiguration: Match.objectLike({ TransitEncryption: 'ENABLED', AuthorizationConfig: Match.objectLike({ IAM: 'ENABLED' }) }) })],
+          Volumes: [
+            Match.objectLike({
+              EFSVolumeConfiguration: Match.objectLike({
+                TransitEncryption: 'ENABLED',
+                AuthorizationConfig: Match.objectLike({ IAM: 'ENABLED' }),
+              }),
+            }),
+          ],
         });
       });
 
@@ -58,9 +69,13 @@ export function registerSearchStackChecks(): void {
       });
 
       it('is reachable on the API port only from the Lambda security group', () => {
-        const ingress = Object.values(resourcesOf(prod.templates.search, 'AWS::EC2::SecurityGroupIngress')).map((r) => r.Properties as Record<string, any>);
+        const ingress = Object.values(resourcesOf(prod.templates.search, 'AWS::EC2::SecurityGroupIngress')).map(
+          (r) => r.Properties as Record<string, any>,
+        );
         const api = ingress.filter((rule) => rule.FromPort === 8108);
-        const fromLambdas = api.filter((rule) => JSON.stringify(rule.SourceSecurityGroupId).includes('LambdaSecurityGroup'));
+        const fromLambdas = api.filter((rule) =>
+          JSON.stringify(rule.SourceSecurityGroupId).includes('LambdaSecurityGroup'),
+        );
         expect(fromLambdas).toHaveLength(1);
         // The other 8108 rule is node-to-node (write forwarding), from the Typesense group itself.
         for (const rule of api.filter((r) => !fromLambdas.includes(r))) {
@@ -70,8 +85,12 @@ export function registerSearchStackChecks(): void {
       });
 
       it('runs each node in an isolated subnet of its own AZ', () => {
-        const services = Object.values(resourcesOf(prod.templates.search, 'AWS::ECS::Service')).map((s) => s.Properties as any);
-        const subnetRefs = services.map((service) => JSON.stringify(service.NetworkConfiguration.AwsvpcConfiguration.Subnets));
+        const services = Object.values(resourcesOf(prod.templates.search, 'AWS::ECS::Service')).map(
+          (s) => s.Properties as any,
+        );
+        const subnetRefs = services.map((service) =>
+          JSON.stringify(service.NetworkConfiguration.AwsvpcConfiguration.Subnets),
+        );
         // Subnet ids arrive from the network stack; their output names carry the subnet group ("data" = isolated).
         for (const ref of subnetRefs) {
           expect(ref).toMatch(/VpcdataSubnet\dSubnet/);

@@ -16,4 +16,3 @@ registerSearchStackChecks();
 registerAsyncStackChecks();
 registerApiStackChecks();
 registerObservabilityStackChecks();
-

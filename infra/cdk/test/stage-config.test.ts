@@ -15,15 +15,27 @@ describe('stages', () => {
   });
 
   it('derives AZ names from an overridden region', () => {
-    expect(stageConfig('dev', { region: 'eu-west-1' }).availabilityZones).toEqual(['eu-west-1a', 'eu-west-1b', 'eu-west-1c']);
+    expect(stageConfig('dev', { region: 'eu-west-1' }).availabilityZones).toEqual([
+      'eu-west-1a',
+      'eu-west-1b',
+      'eu-west-1c',
+    ]);
   });
 
   it('the CDK app refuses an unknown stage with a clear message before building anything', () => {
-    const result = spawnSync(join(repositoryRoot, 'node_modules', '.bin', 'tsx'), [join(repositoryRoot, 'infra', 'cdk', 'app.ts')], {
-      cwd: repositoryRoot,
-      env: { ...process.env, CDK_CONTEXT_JSON: JSON.stringify({ stage: 'qa' }), CDK_OUTDIR: join(repositoryRoot, 'cdk.out', 'refused') },
-      encoding: 'utf8',
-    });
+    const result = spawnSync(
+      join(repositoryRoot, 'node_modules', '.bin', 'tsx'),
+      [join(repositoryRoot, 'infra', 'cdk', 'app.ts')],
+      {
+        cwd: repositoryRoot,
+        env: {
+          ...process.env,
+          CDK_CONTEXT_JSON: JSON.stringify({ stage: 'qa' }),
+          CDK_OUTDIR: join(repositoryRoot, 'cdk.out', 'refused'),
+        },
+        encoding: 'utf8',
+      },
+    );
     expect(result.status).toBe(1);
     expect(result.stderr).toContain('Unknown stage "qa"');
   });
@@ -35,6 +47,9 @@ describe('stages', () => {
     expect(apiKeyExpiryProblem('2027-06-30', now)).toBeUndefined();
     expect(apiKeyExpiryProblem('2027-01-20', now)?.level).toBe('warning');
     expect(apiKeyExpiryProblem('2027-01-01', now)?.level).toBe('error');
-    expect(apiKeyExpiryProblem('2028-03-01', now)).toMatchObject({ level: 'error', message: expect.stringContaining('more than 365 days') });
+    expect(apiKeyExpiryProblem('2028-03-01', now)).toMatchObject({
+      level: 'error',
+      message: expect.stringContaining('more than 365 days'),
+    });
   });
 });

@@ -25,14 +25,21 @@ export const synthTimeoutMs = 120_000;
 
 const cache = new Map<string, SynthesizedStage>();
 
-export function synthStage(stage: StageName, options: RastupStageOptions = {}, cacheKey: string = stage): SynthesizedStage {
+export function synthStage(
+  stage: StageName,
+  options: RastupStageOptions = {},
+  cacheKey: string = stage,
+): SynthesizedStage {
   const cached = cache.get(cacheKey);
   if (cached) return cached;
   const app = newRastupApp();
   const built = buildRastupStage(app, stage, options);
   const assembly = app.synth();
   const templates = Object.fromEntries(
-    concerns.map((concern) => [concern, Template.fromJSON(assembly.getStackByName(built[concern].stackName).template as Record<string, unknown>)]),
+    concerns.map((concern) => [
+      concern,
+      Template.fromJSON(assembly.getStackByName(built[concern].stackName).template as Record<string, unknown>),
+    ]),
   ) as Record<Concern, Template>;
   const result = { stage: built, assembly, templates, app };
   cache.set(cacheKey, result);
@@ -68,7 +75,10 @@ export function synthProbeStage(stage: StageName = 'prod'): SynthesizedStage {
   return synthStage(stage, probeDomainOptions, `${stage}:probe`);
 }
 
-type Resources = Record<string, { Type: string; Properties?: Record<string, unknown>; Metadata?: Record<string, unknown> }>;
+type Resources = Record<
+  string,
+  { Type: string; Properties?: Record<string, unknown>; Metadata?: Record<string, unknown> }
+>;
 
 export function resourcesOf(template: Template, type?: string): Resources {
   const all = template.toJSON().Resources as Resources;

@@ -15,7 +15,11 @@ import { SignJWT, exportJWK, generateKeyPair, type JWK } from 'jose';
 import { CapturingNotifier } from '../../../lambdas/adapters/capturing-notifier.ts';
 
 /** Passwords the fake HIBP reports as breached (real HIBP knows them too). */
-export const FAKE_BREACHED_PASSWORDS = ['correct horse battery staple', 'Tr0ub4dor&3', 'rastup-breached-passphrase-2019'];
+export const FAKE_BREACHED_PASSWORDS = [
+  'correct horse battery staple',
+  'Tr0ub4dor&3',
+  'rastup-breached-passphrase-2019',
+];
 /** Cloudflare's documented dummy token and always-pass test keys (public values, not secrets). */
 export const TURNSTILE_TEST_SECRET = '1x0000000000000000000000000000000AA';
 export const TURNSTILE_TEST_SITE_KEY = '1x00000000000000000000AA';
@@ -43,7 +47,7 @@ function readBody(request: IncomingMessage): Promise<string> {
 interface FakeProvider {
   readonly issuer: string;
   readonly kid: string;
-  readonly privateKey: Awaited<ReturnType<typeof generateKeyPair>>["privateKey"];
+  readonly privateKey: Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
   readonly jwk: JWK;
 }
 
@@ -80,24 +84,37 @@ export async function startThirdPartyFakes(port: number): Promise<RunningFakes> 
         const prefix = hibp[1]!.toUpperCase();
         const lines = [...breachedBySuffix(prefix)].map(([suffix, count]) => `${suffix}:${count}`);
         // Add-Padding: real answers hold 800–1000 lines; pad with zero-count random suffixes.
-        if (request.headers['add-padding'] === 'true') while (lines.length < 800) lines.push(`${randomBytes(18).toString('hex').slice(0, 35).toUpperCase()}:0`);
+        if (request.headers['add-padding'] === 'true')
+          while (lines.length < 800) lines.push(`${randomBytes(18).toString('hex').slice(0, 35).toUpperCase()}:0`);
         response.writeHead(200, { 'content-type': 'text/plain' });
         return response.end(lines.join('\r\n'));
       }
       if (url.pathname === '/turnstile/siteverify' && request.method === 'POST') {
         const form = new URLSearchParams(await readBody(request));
-        if (form.get('secret') !== TURNSTILE_TEST_SECRET) return json(200, { success: false, 'error-codes': ['invalid-input-secret'] });
+        if (form.get('secret') !== TURNSTILE_TEST_SECRET)
+          return json(200, { success: false, 'error-codes': ['invalid-input-secret'] });
         const token = form.get('response') ?? '';
         if (!token) return json(200, { success: false, 'error-codes': ['missing-input-response'] });
-        if (token !== TURNSTILE_PASSING_TOKEN) return json(200, { success: false, 'error-codes': ['invalid-input-response'] });
-        return json(200, { success: true, challenge_ts: new Date().toISOString(), hostname: 'localhost', 'error-codes': [], action: 'login', cdata: '' });
+        if (token !== TURNSTILE_PASSING_TOKEN)
+          return json(200, { success: false, 'error-codes': ['invalid-input-response'] });
+        return json(200, {
+          success: true,
+          challenge_ts: new Date().toISOString(),
+          hostname: 'localhost',
+          'error-codes': [],
+          action: 'login',
+          cdata: '',
+        });
       }
       if (url.pathname === '/google/certs') return json(200, { keys: [google.jwk] });
       if (url.pathname === '/apple/auth/keys') return json(200, { keys: [apple.jwk] });
       const mint = /^\/(google|apple)\/dev\/mint$/.exec(url.pathname);
       if (mint && request.method === 'POST') {
         const fake = mint[1] === 'google' ? google : apple;
-        const claims = JSON.parse((await readBody(request)) || '{}') as Record<string, unknown> & { expiresIn?: number; issuer?: string };
+        const claims = JSON.parse((await readBody(request)) || '{}') as Record<string, unknown> & {
+          expiresIn?: number;
+          issuer?: string;
+        };
         const { expiresIn, issuer, ...rest } = claims;
         const now = Math.floor(Date.now() / 1000);
         const idToken = await new SignJWT(rest)
@@ -111,13 +128,22 @@ export async function startThirdPartyFakes(port: number): Promise<RunningFakes> 
       const twilio = /^\/twilio\/2010-04-01\/Accounts\/([^/]+)\/Messages\.json$/.exec(url.pathname);
       if (twilio && request.method === 'POST') {
         const expected = `Basic ${Buffer.from(`${FAKE_TWILIO_ACCOUNT_SID}:${twilioAuthToken}`).toString('base64')}`;
-        if (twilio[1] !== FAKE_TWILIO_ACCOUNT_SID || request.headers.authorization !== expected) return json(401, { code: 20003, message: 'Authenticate', status: 401 });
+        if (twilio[1] !== FAKE_TWILIO_ACCOUNT_SID || request.headers.authorization !== expected)
+          return json(401, { code: 20003, message: 'Authenticate', status: 401 });
         const form = new URLSearchParams(await readBody(request));
         const to = form.get('To');
         const body = form.get('Body');
-        if (!to || !body || !form.get('From')) return json(400, { code: 21604, message: "A 'To' phone number is required.", status: 400 });
+        if (!to || !body || !form.get('From'))
+          return json(400, { code: 21604, message: "A 'To' phone number is required.", status: 400 });
         await mailbox.sendSms({ to, text: body, template: 'twilio' });
-        return json(201, { sid: `SM${randomBytes(16).toString('hex')}`, status: 'queued', to, from: form.get('From'), body, account_sid: FAKE_TWILIO_ACCOUNT_SID });
+        return json(201, {
+          sid: `SM${randomBytes(16).toString('hex')}`,
+          status: 'queued',
+          to,
+          from: form.get('From'),
+          body,
+          account_sid: FAKE_TWILIO_ACCOUNT_SID,
+        });
       }
       json(404, { message: 'not found' });
     })().catch(() => json(500, { message: 'fake failed' }));

@@ -17,8 +17,10 @@ export function requestError(status: number, errorType: string, message: string)
 }
 
 export const malformedEmpty = () => requestError(400, 'MalformedHttpRequestException', 'Request body is empty.');
-export const malformedQuery = () => requestError(400, 'MalformedHttpRequestException', 'Unable to parse GraphQL query.');
-export const unauthorized = (message = 'Valid authorization header not provided.') => requestError(401, 'UnauthorizedException', message);
+export const malformedQuery = () =>
+  requestError(400, 'MalformedHttpRequestException', 'Unable to parse GraphQL query.');
+export const unauthorized = (message = 'Valid authorization header not provided.') =>
+  requestError(401, 'UnauthorizedException', message);
 export const tooLarge = () => requestError(413, 'PayloadTooLargeException', 'Request body is too large.');
 
 /** graphql-js validation messages rewritten the way AppSync words them. */
@@ -28,10 +30,17 @@ export function appSyncValidationMessage(error: GraphQLError): string {
     const [, fieldName, typeName] = undefinedField;
     return `Validation error of type FieldUndefined: Field '${fieldName}' in type '${typeName}' is undefined @ '${fieldName}'`;
   }
-  if (/Expected value of type|Invalid .* value|cannot represent/.test(error.message)) return `Validation error of type WrongType: ${error.message}`;
+  if (/Expected value of type|Invalid .* value|cannot represent/.test(error.message))
+    return `Validation error of type WrongType: ${error.message}`;
   if (/Unknown argument/.test(error.message)) return `Validation error of type UnknownArgument: ${error.message}`;
-  if (/argument "\w+" of type .* is required, but it was not provided/.test(error.message)) return `Validation error of type MissingFieldArgument: ${error.message}`;
-  if (/Variable "\$\w+" of required type|Variable "\$\w+" got invalid value|Variable "\$\w+" of non-null type/.test(error.message)) return `Validation error of type VariableTypeMismatch: ${error.message}`;
+  if (/argument "\w+" of type .* is required, but it was not provided/.test(error.message))
+    return `Validation error of type MissingFieldArgument: ${error.message}`;
+  if (
+    /Variable "\$\w+" of required type|Variable "\$\w+" got invalid value|Variable "\$\w+" of non-null type/.test(
+      error.message,
+    )
+  )
+    return `Validation error of type VariableTypeMismatch: ${error.message}`;
   if (/introspection/i.test(error.message)) return error.message;
   return `Validation error of type InvalidSyntax: ${error.message}`;
 }
@@ -43,7 +52,9 @@ export function validationAnswer(errors: readonly GraphQLError[]): HttpAnswer {
       data: null,
       errors: errors.map((error) => ({
         message: appSyncValidationMessage(error),
-        locations: error.locations?.map((location) => ({ line: location.line, column: location.column, sourceName: null })) ?? [],
+        locations:
+          error.locations?.map((location) => ({ line: location.line, column: location.column, sourceName: null })) ??
+          [],
         path: null,
       })),
     }),
@@ -51,7 +62,10 @@ export function validationAnswer(errors: readonly GraphQLError[]): HttpAnswer {
 }
 
 export function limitAnswer(errorType: string, message: string): HttpAnswer {
-  return { status: 200, body: JSON.stringify({ data: null, errors: [{ errorType, message, locations: [], path: null }] }) };
+  return {
+    status: 200,
+    body: JSON.stringify({ data: null, errors: [{ errorType, message, locations: [], path: null }] }),
+  };
 }
 
 /** An execution error as AppSync lists it beside the (partial) data. */
@@ -62,7 +76,8 @@ export function executionErrorEntry(error: GraphQLError) {
     data: null,
     errorType: extensions.errorType ?? null,
     errorInfo: extensions.errorInfo ?? null,
-    locations: error.locations?.map((location) => ({ line: location.line, column: location.column, sourceName: null })) ?? [],
+    locations:
+      error.locations?.map((location) => ({ line: location.line, column: location.column, sourceName: null })) ?? [],
     message: error.message,
   };
 }

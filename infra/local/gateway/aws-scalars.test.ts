@@ -1,6 +1,16 @@
 import { GraphQLError, parseValue as parseLiteralText, type GraphQLScalarType } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { AWSDate, AWSDateTime, AWSEmail, AWSIPAddress, AWSJSON, AWSPhone, AWSTime, AWSTimestamp, AWSURL } from './aws-scalars.ts';
+import {
+  AWSDate,
+  AWSDateTime,
+  AWSEmail,
+  AWSIPAddress,
+  AWSJSON,
+  AWSPhone,
+  AWSTime,
+  AWSTimestamp,
+  AWSURL,
+} from './aws-scalars.ts';
 
 /** A scalar accepts a value when variables, literals and resolver output all pass. */
 function accepts(scalar: GraphQLScalarType, value: string): boolean {
@@ -29,29 +39,71 @@ function cases(scalar: GraphQLScalarType, valid: string[], invalid: string[]) {
 describe('AWSDateTime (offset required)', () => {
   cases(
     AWSDateTime,
-    ['2026-01-31T10:15:30Z', '2026-01-31T10:15:30.123Z', '2026-01-31T10:15Z', '2026-01-31T10:15:30+05:30', '2026-01-31T10:15:30.123456789-08:00', '2024-02-29T00:00:00Z'],
-    ['2026-01-31T10:15:30', '2026-01-31', '2026-01-31 10:15:30Z', '2026-13-01T00:00:00Z', '2026-02-30T00:00:00Z', '2025-02-29T00:00:00Z', '2026-01-31T24:00:00Z', '2026-01-31T10:15:30+5:30', ''],
+    [
+      '2026-01-31T10:15:30Z',
+      '2026-01-31T10:15:30.123Z',
+      '2026-01-31T10:15Z',
+      '2026-01-31T10:15:30+05:30',
+      '2026-01-31T10:15:30.123456789-08:00',
+      '2024-02-29T00:00:00Z',
+    ],
+    [
+      '2026-01-31T10:15:30',
+      '2026-01-31',
+      '2026-01-31 10:15:30Z',
+      '2026-13-01T00:00:00Z',
+      '2026-02-30T00:00:00Z',
+      '2025-02-29T00:00:00Z',
+      '2026-01-31T24:00:00Z',
+      '2026-01-31T10:15:30+5:30',
+      '',
+    ],
   );
 });
 
 describe('AWSDate', () => {
-  cases(AWSDate, ['2026-01-31', '2024-02-29', '2026-01-31Z', '2026-01-31+01:00', '0001-01-01', '0099-12-31'], ['2026-02-30', '2025-02-29', '2026-04-31', '2026-1-31', '2026-00-10', '2026-01-31T00:00:00Z', '31/01/2026']);
+  cases(
+    AWSDate,
+    ['2026-01-31', '2024-02-29', '2026-01-31Z', '2026-01-31+01:00', '0001-01-01', '0099-12-31'],
+    ['2026-02-30', '2025-02-29', '2026-04-31', '2026-1-31', '2026-00-10', '2026-01-31T00:00:00Z', '31/01/2026'],
+  );
 });
 
 describe('AWSTime', () => {
-  cases(AWSTime, ['10:15', '10:15:30', '10:15:30.5', '23:59:59Z', '10:15:30+05:30'], ['24:00', '10:60', '10', '10:15:30+25:00']);
+  cases(
+    AWSTime,
+    ['10:15', '10:15:30', '10:15:30.5', '23:59:59Z', '10:15:30+05:30'],
+    ['24:00', '10:60', '10', '10:15:30+25:00'],
+  );
 });
 
 describe('AWSEmail', () => {
-  cases(AWSEmail, ['alice@example.com', 'a.b+tag@sub.example.co.uk', "o'brien@example.ie"], ['alice', 'alice@', '@example.com', 'alice@example', 'a b@example.com', `${'a'.repeat(250)}@x.com`]);
+  cases(
+    AWSEmail,
+    ['alice@example.com', 'a.b+tag@sub.example.co.uk', "o'brien@example.ie"],
+    ['alice', 'alice@', '@example.com', 'alice@example', 'a b@example.com', `${'a'.repeat(250)}@x.com`],
+  );
 });
 
 describe('AWSURL', () => {
-  cases(AWSURL, ['https://rastup.com', 'http://localhost:4000/graphql?x=1', 'mailto:hello@rastup.com', 'ftp://files.example.com/a.txt'], ['rastup.com', '/relative/path', 'not a url', '']);
+  cases(
+    AWSURL,
+    [
+      'https://rastup.com',
+      'http://localhost:4000/graphql?x=1',
+      'mailto:hello@rastup.com',
+      'ftp://files.example.com/a.txt',
+    ],
+    ['rastup.com', '/relative/path', 'not a url', ''],
+  );
 });
 
 describe('AWSPhone', () => {
-  cases(AWSPhone, ['+1 (555) 123-4567', '555-123-4567', '+442071838750', '5551234'], ['123', 'call me', '+1 555 CALL NOW', '555-123-4567 ext 8', '1234567890123456789012']);
+  cases(
+    AWSPhone,
+    ['+1 (555) 123-4567', '555-123-4567', '+442071838750', '5551234'],
+    ['123', 'call me', '+1 555 CALL NOW', '555-123-4567 ext 8', '1234567890123456789012'],
+  );
 });
 
 describe('AWSIPAddress (CIDR allowed)', () => {

@@ -8,8 +8,10 @@ import { GraphQLError, GraphQLScalarType, Kind, type ValueNode } from 'graphql';
 
 const DATE = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])(Z|[+-](?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d)?)?$/;
 const TIME = /^(?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d{1,9})?)?(Z|[+-](?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d)?)?$/;
-const DATETIME = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T(?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d{1,9})?)?(Z|[+-](?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d)?)$/;
-const EMAIL = /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
+const DATETIME =
+  /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T(?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d{1,9})?)?(Z|[+-](?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d)?)$/;
+const EMAIL =
+  /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
 const PHONE = /^\+?[\d\s().-]{7,20}$/;
 
 function validDate(value: string): boolean {
@@ -41,9 +43,17 @@ function stringScalar(name: string, description: string, check: (value: string) 
 
 export const AWSDate = stringScalar('AWSDate', 'ISO 8601 date, optional offset', (v) => DATE.test(v) && validDate(v));
 export const AWSTime = stringScalar('AWSTime', 'ISO 8601 time, optional offset', (v) => TIME.test(v));
-export const AWSDateTime = stringScalar('AWSDateTime', 'ISO 8601 date-time with a required offset', (v) => DATETIME.test(v) && validDate(v));
+export const AWSDateTime = stringScalar(
+  'AWSDateTime',
+  'ISO 8601 date-time with a required offset',
+  (v) => DATETIME.test(v) && validDate(v),
+);
 export const AWSEmail = stringScalar('AWSEmail', 'RFC 822 email address', (v) => v.length <= 254 && EMAIL.test(v));
-export const AWSPhone = stringScalar('AWSPhone', 'Phone number; US assumed without a country code', (v) => PHONE.test(v) && v.replace(/\D/g, '').length >= 7);
+export const AWSPhone = stringScalar(
+  'AWSPhone',
+  'Phone number; US assumed without a country code',
+  (v) => PHONE.test(v) && v.replace(/\D/g, '').length >= 7,
+);
 export const AWSIPAddress = stringScalar('AWSIPAddress', 'IPv4 or IPv6, optional CIDR suffix', (v) => {
   const [ip, prefix, ...rest] = v.split('/');
   if (rest.length || !ip) return false;
@@ -86,7 +96,7 @@ export const AWSJSON = new GraphQLScalarType({
   parseValue(value) {
     if (typeof value !== 'string') throw new GraphQLError('Invalid AWSJSON value: expected a JSON string');
     try {
-      return JSON.parse(value);
+      return JSON.parse(value) as unknown;
     } catch {
       throw new GraphQLError('Invalid AWSJSON value');
     }
@@ -94,11 +104,21 @@ export const AWSJSON = new GraphQLScalarType({
   parseLiteral(ast) {
     if (ast.kind !== Kind.STRING) throw new GraphQLError('Invalid AWSJSON value', { nodes: ast });
     try {
-      return JSON.parse(ast.value);
+      return JSON.parse(ast.value) as unknown;
     } catch {
       throw new GraphQLError('Invalid AWSJSON value', { nodes: ast });
     }
   },
 });
 
-export const awsScalars = { AWSDate, AWSTime, AWSDateTime, AWSTimestamp, AWSEmail, AWSJSON, AWSURL, AWSPhone, AWSIPAddress };
+export const awsScalars = {
+  AWSDate,
+  AWSTime,
+  AWSDateTime,
+  AWSTimestamp,
+  AWSEmail,
+  AWSJSON,
+  AWSURL,
+  AWSPhone,
+  AWSIPAddress,
+};

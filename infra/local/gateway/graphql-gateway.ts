@@ -26,12 +26,21 @@ import {
   type GraphQLSchema,
   type OperationDefinitionNode,
   type SelectionSetNode,
+  OperationTypeNode,
 } from 'graphql';
 import { graphqlResolvers, type DomainName } from '../../definitions/domains.ts';
 import { loadSchemaSdl } from '../../definitions/schema.ts';
 import type { AppSyncResolverEvent } from '../../../lambdas/core/events.ts';
 import { awsScalars } from './aws-scalars.ts';
-import { executionErrorEntry, limitAnswer, malformedEmpty, malformedQuery, unauthorized, validationAnswer, type HttpAnswer } from './appsync-http.ts';
+import {
+  executionErrorEntry,
+  limitAnswer,
+  malformedEmpty,
+  malformedQuery,
+  unauthorized,
+  validationAnswer,
+  type HttpAnswer,
+} from './appsync-http.ts';
 import { measureOperation } from './query-limits.ts';
 
 export type AuthMode = 'API_KEY' | 'OPENID_CONNECT';
@@ -39,7 +48,9 @@ const DEFAULT_MODE: AuthMode = 'OPENID_CONNECT';
 const DIRECTIVE_MODES: Record<string, AuthMode> = { aws_api_key: 'API_KEY', aws_oidc: 'OPENID_CONNECT' };
 const WITHHELD_HEADERS = new Set(['authorization', 'x-api-key', 'cookie']);
 
-export type TokenVerifier = (token: string) => Promise<{ sub: string; issuer: string; claims: Record<string, unknown> }>;
+export type TokenVerifier = (
+  token: string,
+) => Promise<{ sub: string; issuer: string; claims: Record<string, unknown> }>;
 
 export class TokenRejected extends Error {
   constructor(readonly unparseable: boolean) {
@@ -81,14 +92,20 @@ export function buildGatewaySchema(): GraphQLSchema {
   for (const [name, implementation] of Object.entries(awsScalars)) {
     const type = schema.getType(name);
     if (type && 'parseLiteral' in type) {
-      Object.assign(type, { serialize: implementation.serialize, parseValue: implementation.parseValue, parseLiteral: implementation.parseLiteral });
+      Object.assign(type, {
+        serialize: implementation.serialize,
+        parseValue: implementation.parseValue,
+        parseLiteral: implementation.parseLiteral,
+      });
     }
   }
   return schema;
 }
 
 function modesOf(directives: readonly { name: { value: string } }[] | undefined): AuthMode[] {
-  return (directives ?? []).map((directive) => DIRECTIVE_MODES[directive.name.value]).filter((mode): mode is AuthMode => mode !== undefined);
+  return (directives ?? [])
+    .map((directive) => DIRECTIVE_MODES[directive.name.value])
+    .filter((mode): mode is AuthMode => mode !== undefined);
 }
 
 /** AppSync's rule: field directives win; else the type's; else the default mode only. */
@@ -109,7 +126,10 @@ function planFields(schema: GraphQLSchema): Map<string, Map<string, FieldPlan>> 
 }
 
 /** AppSync's `selectionSetList`: selected field paths under this field, nested with '/'. */
-function selectionSetList(fieldNodes: readonly FieldNode[], fragments: Record<string, FragmentDefinitionNode>): string[] {
+function selectionSetList(
+  fieldNodes: readonly FieldNode[],
+  fragments: Record<string, FragmentDefinitionNode>,
+): string[] {
   const out: string[] = [];
   const walk = (set: SelectionSetNode | undefined, prefix: string) => {
     if (!set) return;
@@ -134,17 +154,25 @@ export function createGraphqlGateway(options: GraphqlGatewayOptions) {
   const rules = options.stage === 'prod' ? [...specifiedRules, NoSchemaIntrospectionCustomRule] : specifiedRules;
   const documentCache = new Map<string, PreparedDocument>();
 
-  const fieldResolver: GraphQLFieldResolver<unknown, RequestContext> = (source, args, context, info) => {
+  const fieldResolver: GraphQLFieldResolver<unknown, RequestContext, Record<string, unknown>> = (source, args, context, info) => {
     const plan = plans.get(info.parentType.name)?.get(info.fieldName);
     if (!plan) return defaultFieldResolver(source, args, context, info);
     if (!plan.modes.has(context.mode)) {
-      throw new GraphQLError(`Not Authorized to access ${info.fieldName} on type ${info.parentType.name}`, { extensions: { errorType: 'Unauthorized' } });
+      throw new GraphQLError(`Not Authorized to access ${info.fieldName} on type ${info.parentType.name}`, {
+        extensions: { errorType: 'Unauthorized' },
+      });
     }
     if (!plan.domain) return defaultFieldResolver(source, args, context, info);
     return dispatchField(plan.domain, source, args, context, info);
   };
 
-  async function dispatchField(domain: DomainName, source: unknown, args: Record<string, unknown>, context: RequestContext, info: GraphQLResolveInfo) {
+  async function dispatchField(
+    domain: DomainName,
+    source: unknown,
+    args: Record<string, unknown>,
+    context: RequestContext,
+    info: GraphQLResolveInfo,
+  ) {
     const event: AppSyncResolverEvent = {
       arguments: args,
       identity: context.identity,
@@ -160,14 +188,20 @@ export function createGraphqlGateway(options: GraphqlGatewayOptions) {
     let result: unknown;
     try {
       // A Lambda sees JSON, not live objects: the round trip keeps local behaviour honest.
-      result = JSON.parse(JSON.stringify(await options.dispatch(domain, JSON.parse(JSON.stringify(event)))) ?? 'null');
+      const lambdaEvent = JSON.parse(JSON.stringify(event)) as AppSyncResolverEvent;
+      result = JSON.parse(JSON.stringify(await options.dispatch(domain, lambdaEvent)) ?? 'null') as unknown;
     } catch (error) {
       options.onResolverCrash?.(error);
       throw new GraphQLError('Internal error', { extensions: { errorType: 'Lambda:Unhandled' } });
     }
-    const envelope = result as { data?: unknown; error?: { errorType: string; message: string; errorInfo?: unknown } } | null;
+    const envelope = result as {
+      data?: unknown;
+      error?: { errorType: string; message: string; errorInfo?: unknown };
+    } | null;
     if (envelope?.error) {
-      throw new GraphQLError(envelope.error.message, { extensions: { errorType: envelope.error.errorType, errorInfo: envelope.error.errorInfo ?? null } });
+      throw new GraphQLError(envelope.error.message, {
+        extensions: { errorType: envelope.error.errorType, errorInfo: envelope.error.errorInfo ?? null },
+      });
     }
     return envelope?.data ?? null;
   }
@@ -187,19 +221,27 @@ export function createGraphqlGateway(options: GraphqlGatewayOptions) {
     return prepared;
   }
 
-  async function authenticate(headers: Record<string, string | undefined>): Promise<{ mode: AuthMode; identity: AppSyncResolverEvent['identity'] } | HttpAnswer> {
+  async function authenticate(
+    headers: Record<string, string | undefined>,
+  ): Promise<{ mode: AuthMode; identity: AppSyncResolverEvent['identity'] } | HttpAnswer> {
     const authorization = headers.authorization;
     if (authorization) {
       const token = authorization.replace(/^Bearer\s+/i, '').trim();
       try {
         return { mode: 'OPENID_CONNECT', identity: await options.verifyToken(token) };
       } catch (error) {
-        return unauthorized(error instanceof TokenRejected && error.unparseable ? 'Unable to parse JWT token.' : 'Valid authorization header not provided.');
+        return unauthorized(
+          error instanceof TokenRejected && error.unparseable
+            ? 'Unable to parse JWT token.'
+            : 'Valid authorization header not provided.',
+        );
       }
     }
     const apiKey = headers['x-api-key'];
     if (apiKey !== undefined) {
-      return options.isValidApiKey(apiKey) ? { mode: 'API_KEY', identity: null } : unauthorized('You are not authorized to make this call.');
+      return options.isValidApiKey(apiKey)
+        ? { mode: 'API_KEY', identity: null }
+        : unauthorized('You are not authorized to make this call.');
     }
     return unauthorized();
   }
@@ -214,10 +256,16 @@ export function createGraphqlGateway(options: GraphqlGatewayOptions) {
       return malformedQuery();
     }
     if (typeof request !== 'object' || request === null || Array.isArray(request)) return malformedQuery();
-    const { query, variables, operationName } = request as { query?: unknown; variables?: unknown; operationName?: unknown };
+    const { query, variables, operationName } = request as {
+      query?: unknown;
+      variables?: unknown;
+      operationName?: unknown;
+    };
     if (typeof query !== 'string' || query.trim() === '') return malformedQuery();
-    if (variables !== undefined && variables !== null && (typeof variables !== 'object' || Array.isArray(variables))) return malformedQuery();
-    if (operationName !== undefined && operationName !== null && typeof operationName !== 'string') return malformedQuery();
+    if (variables !== undefined && variables !== null && (typeof variables !== 'object' || Array.isArray(variables)))
+      return malformedQuery();
+    if (operationName !== undefined && operationName !== null && typeof operationName !== 'string')
+      return malformedQuery();
 
     const auth = await authenticate(headers);
     if ('status' in auth) return auth;
@@ -226,17 +274,37 @@ export function createGraphqlGateway(options: GraphqlGatewayOptions) {
     if (!prepared) return malformedQuery();
     if (prepared.errors.length) return validationAnswer(prepared.errors);
 
-    const operations = prepared.document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
-    const operation = operationName ? operations.find((op) => op.name?.value === operationName) : operations.length === 1 ? operations[0] : undefined;
-    if (!operation) return validationAnswer([new GraphQLError(operationName ? `Unknown operation named "${String(operationName)}".` : 'Must provide operation name if query contains multiple operations.')]);
-    if (operation.operation === 'subscription') return limitAnswer('UnsupportedOperation', 'Subscriptions are served over the real-time WebSocket endpoint, not HTTP POST.');
+    const operations = prepared.document.definitions.filter(
+      (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION,
+    );
+    const operation = operationName
+      ? operations.find((op) => op.name?.value === operationName)
+      : operations.length === 1
+        ? operations[0]
+        : undefined;
+    if (!operation)
+      return validationAnswer([
+        new GraphQLError(
+          operationName
+            ? `Unknown operation named "${String(operationName)}".`
+            : 'Must provide operation name if query contains multiple operations.',
+        ),
+      ]);
+    if (operation.operation === OperationTypeNode.SUBSCRIPTION)
+      return limitAnswer(
+        'UnsupportedOperation',
+        'Subscriptions are served over the real-time WebSocket endpoint, not HTTP POST.',
+      );
 
     const fragments: Record<string, FragmentDefinitionNode> = {};
-    for (const definition of prepared.document.definitions) if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments[definition.name.value] = definition;
+    for (const definition of prepared.document.definitions)
+      if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments[definition.name.value] = definition;
     const variableValues = (variables ?? {}) as Record<string, unknown>;
     const measure = measureOperation(schema, operation, fragments, variableValues);
-    if (measure.depth > maxDepth) return limitAnswer('QueryDepthLimitExceeded', `Query depth ${measure.depth} exceeds the limit of ${maxDepth}.`);
-    if (measure.cost > maxCost) return limitAnswer('QueryCostLimitExceeded', `Query cost ${measure.cost} exceeds the limit of ${maxCost}.`);
+    if (measure.depth > maxDepth)
+      return limitAnswer('QueryDepthLimitExceeded', `Query depth ${measure.depth} exceeds the limit of ${maxDepth}.`);
+    if (measure.cost > maxCost)
+      return limitAnswer('QueryCostLimitExceeded', `Query cost ${measure.cost} exceeds the limit of ${maxCost}.`);
 
     const forwarded: Record<string, string | undefined> = {};
     for (const [name, value] of Object.entries(headers)) if (!WITHHELD_HEADERS.has(name)) forwarded[name] = value;
@@ -246,7 +314,12 @@ export function createGraphqlGateway(options: GraphqlGatewayOptions) {
       document: prepared.document,
       operationName: operation.name?.value ?? null,
       variableValues,
-      contextValue: { mode: auth.mode, identity: auth.identity, headers: forwarded, variables: variableValues } satisfies RequestContext,
+      contextValue: {
+        mode: auth.mode,
+        identity: auth.identity,
+        headers: forwarded,
+        variables: variableValues,
+      } satisfies RequestContext,
       fieldResolver,
     });
     if (!('data' in result) || result.data === undefined) {

@@ -23,7 +23,7 @@ export function createOidcVerifier(options: { issuer: string; audience: string; 
         requiredClaims: ['exp', 'sub', 'iat'],
         clockTolerance: 5,
       });
-      return { sub: payload.sub!, issuer: payload.iss!, claims: payload as Record<string, unknown> };
+      return { sub: payload.sub!, issuer: payload.iss!, claims: payload };
     } catch {
       throw new TokenRejected(false);
     }

@@ -14,7 +14,9 @@ const schema = buildSchema(`
 
 function measure(query: string, variables: Record<string, unknown> = {}, defaultListSize?: number) {
   const document = parse(query);
-  const operation = document.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION)!;
+  const operation = document.definitions.find(
+    (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION,
+  )!;
   const fragments: Record<string, FragmentDefinitionNode> = {};
   for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments[d.name.value] = d;
   return measureOperation(schema, operation, fragments, variables, defaultListSize);
@@ -97,11 +99,17 @@ describe('measureOperation', () => {
   });
 
   it('follows inline fragments on union members under a list', () => {
-    expect(measure('{ search { ... on User { id friends(first: 2) { id } } ... on Post { id } } }')).toEqual({ depth: 3, cost: 51 });
+    expect(measure('{ search { ... on User { id friends(first: 2) { id } } ... on Post { id } } }')).toEqual({
+      depth: 3,
+      cost: 51,
+    });
   });
 
   it('measures mutations from the mutation root', () => {
-    expect(measure('mutation { follow(userId: "usr_2") { id friends(first: 50) { id } } }')).toEqual({ depth: 3, cost: 53 });
+    expect(measure('mutation { follow(userId: "usr_2") { id friends(first: 50) { id } } }')).toEqual({
+      depth: 3,
+      cost: 53,
+    });
   });
 
   it('counts introspection fields like any other', () => {
@@ -110,7 +118,9 @@ describe('measureOperation', () => {
   });
 
   it('reports the depth of the deepest branch', () => {
-    const deep = measure('{ me { id friends(first: 1) { friends(first: 1) { friends(first: 1) { friends(first: 1) { id } } } } } }');
+    const deep = measure(
+      '{ me { id friends(first: 1) { friends(first: 1) { friends(first: 1) { friends(first: 1) { id } } } } } }',
+    );
     expect(deep.depth).toBe(6);
     expect(deep.cost).toBe(7);
   });

@@ -51,7 +51,11 @@ export function toProxyEvent(request: RestRequest, stage: string, prefix: string
 export function fromProxyResult(result: ApiGatewayProxyResult): RestAnswer {
   const headers: Record<string, string | string[]> = { ...(result.headers ?? {}) };
   for (const [name, values] of Object.entries(result.multiValueHeaders ?? {})) headers[name] = values;
-  return { status: result.statusCode, headers, body: result.isBase64Encoded ? Buffer.from(result.body, 'base64') : Buffer.from(result.body ?? '', 'utf8') };
+  return {
+    status: result.statusCode,
+    headers,
+    body: result.isBase64Encoded ? Buffer.from(result.body, 'base64') : Buffer.from(result.body ?? '', 'utf8'),
+  };
 }
 
 /** What API Gateway answers for a path no resource matches. */

@@ -9,7 +9,13 @@ import { domains, type DomainName } from '../../definitions/domains.ts';
 import type { Logger } from '../../../lambdas/core/log.ts';
 import { createGraphqlGateway, type TokenVerifier } from './graphql-gateway.ts';
 import { tooLarge } from './appsync-http.ts';
-import { fromProxyResult, missingAuthenticationToken, restDomainFor, toProxyEvent, type RestAnswer } from './rest-gateway.ts';
+import {
+  fromProxyResult,
+  missingAuthenticationToken,
+  restDomainFor,
+  toProxyEvent,
+  type RestAnswer,
+} from './rest-gateway.ts';
 
 const GRAPHQL_BODY_LIMIT = 1 * 1024 * 1024; // AppSync's request size limit is far larger; 1 MB is plenty for queries
 const REST_BODY_LIMIT = 10 * 1024 * 1024; // API Gateway's payload limit
@@ -23,7 +29,7 @@ export interface GatewayServerOptions {
   readonly verifyToken: TokenVerifier;
   readonly logger: Logger;
   /** Local-only routes under /dev; absent in any AWS stage. */
-  readonly devRoutes?: Record<string, (url: URL) => Promise<unknown> | unknown>;
+  readonly devRoutes?: Record<string, (url: URL) => unknown>;
   /**
    * Browser origins allowed to call with credentials (the web app's dev server): the REST
    * preflight answers them as API Gateway's CORS preflight does in AWS (infra/cdk/stacks/api.stack.ts).
@@ -64,7 +70,8 @@ function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
 
 function lowerCaseHeaders(request: IncomingMessage): Record<string, string | undefined> {
   const headers: Record<string, string | undefined> = {};
-  for (const [name, value] of Object.entries(request.headers)) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+  for (const [name, value] of Object.entries(request.headers))
+    headers[name] = Array.isArray(value) ? value.join(', ') : value;
   return headers;
 }
 
@@ -77,7 +84,10 @@ function socketIp(request: IncomingMessage): string {
  * to X-Forwarded-For, after whatever the client sent. Domains trust only that rightmost entry
  * (clientIpFromForwardedFor in lambdas/core/events.ts).
  */
-export function withForwardedFor(headers: Record<string, string | undefined>, ip: string): Record<string, string | undefined> {
+export function withForwardedFor(
+  headers: Record<string, string | undefined>,
+  ip: string,
+): Record<string, string | undefined> {
   const sent = headers['x-forwarded-for']?.trim();
   return { ...headers, 'x-forwarded-for': sent ? `${sent}, ${ip}` : ip };
 }
@@ -121,7 +131,12 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
     };
   }
 
-  function send(response: ServerResponse, status: number, headers: Record<string, string | string[]>, body: string | Buffer) {
+  function send(
+    response: ServerResponse,
+    status: number,
+    headers: Record<string, string | string[]>,
+    body: string | Buffer,
+  ) {
     response.writeHead(status, headers);
     response.end(body);
   }
@@ -129,30 +144,67 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
   async function route(request: IncomingMessage, response: ServerResponse) {
     const url = new URL(request.url ?? '/', 'http://127.0.0.1');
     const cors = corsHeaders(request);
-    if (request.method === 'OPTIONS') return send(response, 204, restDomainFor(url.pathname) ? restPreflight(request) : cors, '');
+    if (request.method === 'OPTIONS')
+      return send(response, 204, restDomainFor(url.pathname) ? restPreflight(request) : cors, '');
 
     if (url.pathname === '/graphql') {
-      if (request.method !== 'POST') return send(response, 405, { 'content-type': 'application/json', allow: 'POST', ...cors }, JSON.stringify({ errors: [{ errorType: 'MethodNotAllowed', message: 'Use POST.' }] }));
+      if (request.method !== 'POST')
+        return send(
+          response,
+          405,
+          { 'content-type': 'application/json', allow: 'POST', ...cors },
+          JSON.stringify({ errors: [{ errorType: 'MethodNotAllowed', message: 'Use POST.' }] }),
+        );
       let body: Buffer;
       try {
         body = await readBody(request, GRAPHQL_BODY_LIMIT);
       } catch (error) {
         if (error instanceof BodyTooLarge) {
           const answer = tooLarge();
-          return send(response, answer.status, { 'content-type': 'application/json', connection: 'close', ...cors }, answer.body);
+          return send(
+            response,
+            answer.status,
+            { 'content-type': 'application/json', connection: 'close', ...cors },
+            answer.body,
+          );
         }
         throw error;
       }
-      const answer = await graphql.handle(body.toString('utf8'), withForwardedFor(lowerCaseHeaders(request), socketIp(request)));
-      return send(response, answer.status, { 'content-type': 'application/json; charset=UTF-8', ...cors, ...(answer.headers ?? {}) }, answer.body);
+      const answer = await graphql.handle(
+        body.toString('utf8'),
+        withForwardedFor(lowerCaseHeaders(request), socketIp(request)),
+      );
+      return send(
+        response,
+        answer.status,
+        { 'content-type': 'application/json; charset=UTF-8', ...cors, ...(answer.headers ?? {}) },
+        answer.body,
+      );
     }
 
-    if (url.pathname === '/health') return send(response, 200, { 'content-type': 'application/json' }, JSON.stringify({ ok: true, stage: options.stage }));
+    if (url.pathname === '/health')
+      return send(
+        response,
+        200,
+        { 'content-type': 'application/json' },
+        JSON.stringify({ ok: true, stage: options.stage }),
+      );
 
     if (options.devRoutes && url.pathname.startsWith('/dev/')) {
       const devRoute = options.devRoutes[url.pathname];
-      if (!devRoute || request.method !== 'GET') return send(response, 404, { 'content-type': 'application/json' }, JSON.stringify({ error: { code: 'RESOURCE.NOT_FOUND', message: 'Not found' } }));
-      return send(response, 200, { 'content-type': 'application/json', 'cache-control': 'no-store' }, JSON.stringify(await devRoute(url)));
+      if (!devRoute || request.method !== 'GET')
+        return send(
+          response,
+          404,
+          { 'content-type': 'application/json' },
+          JSON.stringify({ error: { code: 'RESOURCE.NOT_FOUND', message: 'Not found' } }),
+        );
+      return send(
+        response,
+        200,
+        { 'content-type': 'application/json', 'cache-control': 'no-store' },
+        JSON.stringify(await devRoute(url)),
+      );
     }
 
     const target = restDomainFor(url.pathname);
@@ -162,7 +214,13 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
       try {
         body = await readBody(request, REST_BODY_LIMIT);
       } catch (error) {
-        if (error instanceof BodyTooLarge) return send(response, 413, { 'content-type': 'application/json', connection: 'close' }, JSON.stringify({ message: 'Request Too Long' }));
+        if (error instanceof BodyTooLarge)
+          return send(
+            response,
+            413,
+            { 'content-type': 'application/json', connection: 'close' },
+            JSON.stringify({ message: 'Request Too Long' }),
+          );
         throw error;
       }
       const event = toProxyEvent(
@@ -170,7 +228,9 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
         options.stage,
         target.prefix,
       );
-      const result = (await handlers[target.domain](JSON.parse(JSON.stringify(event)))) as Parameters<typeof fromProxyResult>[0];
+      const result = (await handlers[target.domain](JSON.parse(JSON.stringify(event)))) as Parameters<
+        typeof fromProxyResult
+      >[0];
       answer = fromProxyResult(result);
     }
     // As API Gateway's proxy integration: the Lambda's own headers, CORS included (core/route-router.ts).
@@ -181,7 +241,13 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
     route(request, response).catch((error) => {
       // The gateway itself failed (not a domain error): never a stack trace to the caller.
       options.logger.error('gateway failure', { error });
-      if (!response.headersSent) send(response, 500, { 'content-type': 'application/json' }, JSON.stringify({ errors: [{ errorType: 'InternalFailure', message: 'An internal failure occurred.' }] }));
+      if (!response.headersSent)
+        send(
+          response,
+          500,
+          { 'content-type': 'application/json' },
+          JSON.stringify({ errors: [{ errorType: 'InternalFailure', message: 'An internal failure occurred.' }] }),
+        );
       else response.destroy();
     });
   });

@@ -34,7 +34,14 @@ describe('canonicalJson', () => {
 });
 
 describe('chainHash', () => {
-  const content = { seq: 1, occurredAt: '2026-01-01T00:00:00.000Z', actor: 'usr_1', action: 'auth.login.succeeded', subject: 'usr_1', details: { ip: '203.0.113.1', amr: ['pwd'] } };
+  const content = {
+    seq: 1,
+    occurredAt: '2026-01-01T00:00:00.000Z',
+    actor: 'usr_1',
+    action: 'auth.login.succeeded',
+    subject: 'usr_1',
+    details: { ip: '203.0.113.1', amr: ['pwd'] },
+  };
   const base = chainHash(GENESIS_HASH, content);
 
   it('is a sha256 hex digest and deterministic', () => {
@@ -60,7 +67,10 @@ describe('chainHash', () => {
   it('links: each hash depends on the one before it', () => {
     const first = chainHash(GENESIS_HASH, content);
     const second = chainHash(first, { ...content, seq: 2 });
-    const secondOnForkedChain = chainHash(chainHash(GENESIS_HASH, { ...content, actor: 'usr_9' }), { ...content, seq: 2 });
+    const secondOnForkedChain = chainHash(chainHash(GENESIS_HASH, { ...content, actor: 'usr_9' }), {
+      ...content,
+      seq: 2,
+    });
     expect(second).not.toBe(secondOnForkedChain);
   });
 });

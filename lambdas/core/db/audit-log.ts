@@ -31,17 +31,33 @@ export function canonicalJson(value: unknown): string {
   return `{${entries.map(([key, inner]) => `${JSON.stringify(key)}:${canonicalJson(inner)}`).join(',')}}`;
 }
 
-export function chainHash(previousHash: string, content: { seq: number; occurredAt: string; actor: string; action: string; subject: string | null; details: unknown }): string {
+export function chainHash(
+  previousHash: string,
+  content: { seq: number; occurredAt: string; actor: string; action: string; subject: string | null; details: unknown },
+): string {
   return createHash('sha256').update(previousHash).update(canonicalJson(content)).digest('hex');
 }
 
-export async function appendAudit(tx: Transaction, entry: AuditEntryInput, now: Date = new Date()): Promise<{ seq: number; hash: string }> {
+export async function appendAudit(
+  tx: Transaction,
+  entry: AuditEntryInput,
+  now: Date = new Date(),
+): Promise<{ seq: number; hash: string }> {
   await tx.query('SELECT pg_advisory_xact_lock($1)', [AUDIT_LOCK_KEY]);
-  const last = await tx.query<{ seq: number; hash: string }>('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1');
+  const last = await tx.query<{ seq: number; hash: string }>(
+    'SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1',
+  );
   const previousHash = last.rows[0]?.hash ?? GENESIS_HASH;
   const seq = (last.rows[0]?.seq ?? 0) + 1;
   const occurredAt = now.toISOString();
-  const hash = chainHash(previousHash, { seq, occurredAt, actor: entry.actor, action: entry.action, subject: entry.subject, details: entry.details });
+  const hash = chainHash(previousHash, {
+    seq,
+    occurredAt,
+    actor: entry.actor,
+    action: entry.action,
+    subject: entry.subject,
+    details: entry.details,
+  });
   await tx.query(
     `INSERT INTO audit_log (seq, occurred_at, actor, action, subject, details, prev_hash, hash)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
@@ -60,14 +76,25 @@ export async function verifyAuditChain(db: Queryable, pageSize = 5_000): Promise
   let expectedSeq = 1;
   let rows = 0;
   for (;;) {
-    const page = await db.query<{ seq: number; occurred_at: Date; actor: string; action: string; subject: string | null; details: unknown; prev_hash: string; hash: string }>(
+    const page = await db.query<{
+      seq: number;
+      occurred_at: Date;
+      actor: string;
+      action: string;
+      subject: string | null;
+      details: unknown;
+      prev_hash: string;
+      hash: string;
+    }>(
       `SELECT seq, occurred_at, actor, action, subject, details, prev_hash, hash FROM audit_log WHERE seq >= $1 ORDER BY seq LIMIT $2`,
       [expectedSeq, pageSize],
     );
     for (const row of page.rows) {
       rows++;
-      if (row.seq !== expectedSeq) return { ok: false, rows, brokenAtSeq: expectedSeq, reason: `row ${expectedSeq} is missing` };
-      if (row.prev_hash !== previousHash) return { ok: false, rows, brokenAtSeq: row.seq, reason: 'previous-hash link does not match' };
+      if (row.seq !== expectedSeq)
+        return { ok: false, rows, brokenAtSeq: expectedSeq, reason: `row ${expectedSeq} is missing` };
+      if (row.prev_hash !== previousHash)
+        return { ok: false, rows, brokenAtSeq: row.seq, reason: 'previous-hash link does not match' };
       const recomputed = chainHash(previousHash, {
         seq: row.seq,
         occurredAt: row.occurred_at.toISOString(),
@@ -76,7 +103,8 @@ export async function verifyAuditChain(db: Queryable, pageSize = 5_000): Promise
         subject: row.subject,
         details: row.details,
       });
-      if (recomputed !== row.hash) return { ok: false, rows, brokenAtSeq: row.seq, reason: 'content does not match its hash' };
+      if (recomputed !== row.hash)
+        return { ok: false, rows, brokenAtSeq: row.seq, reason: 'content does not match its hash' };
       previousHash = row.hash;
       expectedSeq++;
     }

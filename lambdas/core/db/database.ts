@@ -4,20 +4,26 @@
  * same method runs inside or outside a transaction.
  */
 import pg from 'pg';
-import * as z from 'zod';
+import type * as z from 'zod';
 import { DependencyError, InternalError } from '../errors.ts';
 
 // Postgres bigint/numeric come back as strings by default; int8 ids are not used, counts are.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number.parseInt(value, 10));
 
 export interface Queryable {
-  query<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values?: readonly unknown[]): Promise<pg.QueryResult<R>>;
+  query<R extends pg.QueryResultRow = pg.QueryResultRow>(
+    text: string,
+    values?: readonly unknown[],
+  ): Promise<pg.QueryResult<R>>;
 }
 
 export type Transaction = Queryable & { readonly inTransaction: true };
 
 export interface Database extends Queryable {
-  transaction<T>(fn: (tx: Transaction) => Promise<T>, options?: { isolation?: 'read committed' | 'repeatable read' | 'serializable'; retries?: number }): Promise<T>;
+  transaction<T>(
+    fn: (tx: Transaction) => Promise<T>,
+    options?: { isolation?: 'read committed' | 'repeatable read' | 'serializable'; retries?: number },
+  ): Promise<T>;
   close(): Promise<void>;
   readonly pool: pg.Pool;
 }
@@ -92,7 +98,8 @@ function translateDriverError(error: unknown): unknown {
   if (!(error instanceof Error)) return error;
   if ('errorType' in error) return error; // already an AppError
   const code = (error as { code?: string }).code;
-  if (code && CONNECTION_FAILURES.has(code)) return new DependencyError('Database unavailable', undefined, { cause: error });
+  if (code && CONNECTION_FAILURES.has(code))
+    return new DependencyError('Database unavailable', undefined, { cause: error });
   return error;
 }
 

@@ -62,9 +62,17 @@ export async function relayOutboxBatch(db: Database, publisher: EventPublisher, 
  * Runs a consumer's effect once per (consumer, event id): the inbox row and the effect commit in
  * the same transaction, so a redelivered event is a no-op.
  */
-export async function consumeOnce(db: Database, consumer: string, event: DomainEvent, effect: (tx: Transaction) => Promise<void>): Promise<boolean> {
+export async function consumeOnce(
+  db: Database,
+  consumer: string,
+  event: DomainEvent,
+  effect: (tx: Transaction) => Promise<void>,
+): Promise<boolean> {
   return db.transaction(async (tx) => {
-    const inserted = await tx.query('INSERT INTO consumer_inbox (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING', [consumer, event.id]);
+    const inserted = await tx.query(
+      'INSERT INTO consumer_inbox (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING',
+      [consumer, event.id],
+    );
     if (inserted.rowCount === 0) return false;
     await effect(tx);
     return true;

@@ -18,7 +18,14 @@ export async function enqueueEvent(tx: Transaction, event: OutboxEventInput): Pr
   await tx.query(
     `INSERT INTO outbox_events (id, type, aggregate_type, aggregate_id, payload, correlation_id)
      VALUES ($1, $2, $3, $4, $5, $6)`,
-    [id, event.type, event.aggregateType, event.aggregateId, JSON.stringify(event.payload), currentLogContext()?.correlationId ?? null],
+    [
+      id,
+      event.type,
+      event.aggregateType,
+      event.aggregateId,
+      JSON.stringify(event.payload),
+      currentLogContext()?.correlationId ?? null,
+    ],
   );
   return id;
 }
