@@ -154,7 +154,12 @@ export function createGraphqlGateway(options: GraphqlGatewayOptions) {
   const rules = options.stage === 'prod' ? [...specifiedRules, NoSchemaIntrospectionCustomRule] : specifiedRules;
   const documentCache = new Map<string, PreparedDocument>();
 
-  const fieldResolver: GraphQLFieldResolver<unknown, RequestContext, Record<string, unknown>> = (source, args, context, info) => {
+  const fieldResolver: GraphQLFieldResolver<unknown, RequestContext, Record<string, unknown>> = (
+    source,
+    args,
+    context,
+    info,
+  ) => {
     const plan = plans.get(info.parentType.name)?.get(info.fieldName);
     if (!plan) return defaultFieldResolver(source, args, context, info);
     if (!plan.modes.has(context.mode)) {
