@@ -18,6 +18,7 @@ import { systemClock, type Clock } from '../../lambdas/core/clock.ts';
 import { appendAudit } from '../../lambdas/core/db/audit-log.ts';
 import type { Database } from '../../lambdas/core/db/database.ts';
 import { enqueueEvent } from '../../lambdas/core/db/outbox.ts';
+import { buildEvent } from '../../lambdas/core/events/catalog.ts';
 import { newId } from '../../lambdas/core/ids.ts';
 import type { Caller, Role } from '../../lambdas/core/identity.ts';
 import { CURRENT_PRIVACY_VERSION, CURRENT_TERMS_VERSION } from '../../lambdas/auth/auth-deps.ts';
@@ -330,12 +331,7 @@ export async function seedDemo(deps: DemoSeedDeps): Promise<DemoSeedResult> {
         },
         now,
       );
-      await enqueueEvent(tx, {
-        type: 'user.registered',
-        aggregateType: 'user',
-        aggregateId: userId,
-        payload: { userId, method: 'demo-seed', role: spec.roles[0] },
-      });
+      await enqueueEvent(tx, buildEvent('user.registered', { userId, method: 'demo-seed', role: spec.roles[0] }));
       return userId;
     });
     const row = id

@@ -20,6 +20,7 @@ import { relayOutboxBatch } from '../../lambdas/core/db/outbox-relay.ts';
 import { createLogger, setLogSink, type Logger } from '../../lambdas/core/log.ts';
 import { capturedMessages } from '../../lambdas/adapters/capturing-notifier.ts';
 import { InProcessEventBus } from '../../lambdas/adapters/in-process-event-bus.ts';
+import { sqsBatchOf } from '../../lambdas/core/events/sqs-consumer.ts';
 import { startPostgres, type RunningPostgres } from './postgres.ts';
 import { ensureTables, localDynamoClient, startDynamo, type RunningDynamo } from './dynamodb.ts';
 import { startS3, type RunningS3 } from './s3.ts';
@@ -247,9 +248,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         handler: (event: unknown) => Promise<{ batchItemFailures?: unknown[] }>;
       };
       bus.subscribe(consumer.eventTypes, async (event) => {
-        const result = await module.handler({
-          Records: [{ messageId: event.id, body: JSON.stringify({ detail: event }) }],
-        });
+        const result = await module.handler(sqsBatchOf([event], `rastup-local-${consumer.name}`));
         if (result?.batchItemFailures?.length) throw new Error(`consumer ${consumer.name} failed on ${event.type}`);
       });
     }

@@ -1,6 +1,6 @@
 /** Publishes relayed outbox events to the stage's EventBridge bus (10 entries per PutEvents call). */
 import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import type { DomainEvent } from '../core/events.ts';
+import type { EventEnvelope } from '../core/events/event-contract.ts';
 import type { EventPublisher } from '../core/ports.ts';
 
 export class EventBridgePublisher implements EventPublisher {
@@ -9,7 +9,7 @@ export class EventBridgePublisher implements EventPublisher {
     private readonly busName: string,
   ) {}
 
-  async publish(events: readonly DomainEvent[]): Promise<void> {
+  async publish(events: readonly EventEnvelope[]): Promise<void> {
     for (let i = 0; i < events.length; i += 10) {
       const chunk = events.slice(i, i + 10);
       const result = await this.client.send(

@@ -1,22 +1,23 @@
 /**
  * The local stand-in for EventBridge -> SQS -> consumer Lambda: delivers each event to every
  * subscribed consumer whose pattern matches, in process. A failing consumer is retried by the
- * relay (the batch is not marked published), as an SQS redrive would.
+ * relay (the batch is not marked published), as an SQS redrive would. The local stack hands each
+ * consumer Lambda `sqsBatchOf(...)` (core/events/sqs-consumer.ts): the shape it receives in AWS.
  */
-import type { DomainEvent } from '../core/events.ts';
+import type { EventEnvelope } from '../core/events/event-contract.ts';
 import type { EventPublisher } from '../core/ports.ts';
 
-export type EventConsumer = (event: DomainEvent) => Promise<void>;
+export type EventConsumer = (event: EventEnvelope) => Promise<void>;
 
 export class InProcessEventBus implements EventPublisher {
   private readonly subscriptions: { patterns: readonly string[]; consumer: EventConsumer }[] = [];
-  readonly delivered: DomainEvent[] = [];
+  readonly delivered: EventEnvelope[] = [];
 
   subscribe(patterns: readonly string[], consumer: EventConsumer): void {
     this.subscriptions.push({ patterns, consumer });
   }
 
-  async publish(events: readonly DomainEvent[]): Promise<void> {
+  async publish(events: readonly EventEnvelope[]): Promise<void> {
     for (const event of events) {
       for (const { patterns, consumer } of this.subscriptions) {
         if (patterns.some((pattern) => matches(pattern, event.type))) await consumer(event);

@@ -4,6 +4,7 @@
  */
 import { appendAudit } from '../core/db/audit-log.ts';
 import { enqueueEvent } from '../core/db/outbox.ts';
+import { buildEvent } from '../core/events/catalog.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../core/errors.ts';
 import { newId } from '../core/ids.ts';
 import { requireRole, type Caller, type Role } from '../core/identity.ts';
@@ -191,12 +192,7 @@ export class AccountService {
         },
         now,
       );
-      await enqueueEvent(tx, {
-        type: 'user.registered',
-        aggregateType: 'user',
-        aggregateId: userId,
-        payload: { userId, method: 'password', role: input.role },
-      });
+      await enqueueEvent(tx, buildEvent('user.registered', { userId, method: 'password', role: input.role }));
       return emailTemplates.verifyEmail(email, await this.codes.issueCode(tx, 'verify_email', userId, null));
     });
     await sendAll(this.deps, [message]);
@@ -364,12 +360,7 @@ export class AccountService {
       if (!(await UserRepository.setEmail(tx, me.userId, row.target, now)))
         throw new ConflictError('That email cannot be used', 'AUTH.EMAIL_UNAVAILABLE');
       await appendAudit(tx, { actor: me.userId, action: 'auth.email.changed', subject: me.userId, details: {} }, now);
-      await enqueueEvent(tx, {
-        type: 'user.email_changed',
-        aggregateType: 'user',
-        aggregateId: me.userId,
-        payload: { userId: me.userId },
-      });
+      await enqueueEvent(tx, buildEvent('user.email_changed', { userId: me.userId }));
       return { kind: 'ok' as const, oldEmail: before.email };
     });
     if (outcome.kind === 'invalid') throw new InvalidCodeError();
@@ -553,12 +544,7 @@ export class AccountService {
         },
         now,
       );
-      await enqueueEvent(tx, {
-        type: 'user.deleted',
-        aggregateType: 'user',
-        aggregateId: me.userId,
-        payload: { userId: me.userId, deletedAt: now.toISOString() },
-      });
+      await enqueueEvent(tx, buildEvent('user.deleted', { userId: me.userId, deletedAt: now.toISOString() }));
     });
     if (user.email) await sendAll(this.deps, [emailTemplates.accountDeleted(user.email)]);
     return true;

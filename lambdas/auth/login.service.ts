@@ -5,6 +5,7 @@
  */
 import { appendAudit } from '../core/db/audit-log.ts';
 import { enqueueEvent } from '../core/db/outbox.ts';
+import { buildEvent } from '../core/events/catalog.ts';
 import type { Transaction } from '../core/db/database.ts';
 import { ConflictError, UnauthenticatedError } from '../core/errors.ts';
 import { newId } from '../core/ids.ts';
@@ -566,12 +567,7 @@ export class LoginService {
         },
         now,
       );
-      await enqueueEvent(tx, {
-        type: 'user.registered',
-        aggregateType: 'user',
-        aggregateId: userId,
-        payload: { userId, method: provider },
-      });
+      await enqueueEvent(tx, buildEvent('user.registered', { userId, method: provider }));
       const user = await UserRepository.byId(tx, userId);
       return { user: user!, created: true };
     });

@@ -47,17 +47,6 @@ export interface ApiGatewayProxyResult {
   isBase64Encoded?: boolean;
 }
 
-/** A domain event as the outbox relay delivers it (EventBridge detail in AWS, in-process locally). */
-export interface DomainEvent<T = Record<string, unknown>> {
-  id: string;
-  type: string;
-  aggregateType: string;
-  aggregateId: string;
-  occurredAt: string;
-  payload: T;
-  correlationId?: string;
-}
-
 export function isAppSyncEvent(event: unknown): event is AppSyncResolverEvent {
   return typeof event === 'object' && event !== null && 'info' in event && 'arguments' in event;
 }

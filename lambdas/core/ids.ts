@@ -40,6 +40,11 @@ export function isId<K extends IdKind>(kind: K, value: unknown): value is Id<(ty
   return value.startsWith(prefix) && ULID_BODY.test(value.slice(prefix.length));
 }
 
+/** The same rule as `isId` as a regular expression, for schemas that must carry it (JSON Schema `pattern`). */
+export function idPattern(kind: IdKind): RegExp {
+  return new RegExp(`^${ID_PREFIXES[kind]}_${ULID_BODY.source.slice(1, -1)}$`);
+}
+
 /** zod schema for an id of one kind, for input validation at the edges. */
 export function idSchema<K extends IdKind>(kind: K) {
   return z.string().refine((value) => isId(kind, value), { message: `must be a ${ID_PREFIXES[kind]}_ id` });

@@ -2,7 +2,7 @@
  * Ports: what domain services need from the outside world, as interfaces. Adapters (AWS SDK,
  * local stand-ins, fakes in unit tests) live in lambdas/adapters and implement these.
  */
-import type { DomainEvent } from './events.ts';
+import type { EventEnvelope } from './events/event-contract.ts';
 
 /** Token-bucket rate limiting. `capacity` tokens, refilled at `refillPerSecond`. */
 export interface RateLimitPolicy {
@@ -59,7 +59,7 @@ export interface Notifier {
 
 /** Delivers relayed outbox events (EventBridge in AWS, an in-process bus locally). */
 export interface EventPublisher {
-  publish(events: readonly DomainEvent[]): Promise<void>;
+  publish(events: readonly EventEnvelope[]): Promise<void>;
 }
 
 /** Object storage (S3 in AWS, s3rver locally). Keys are opaque; buckets are physical names. */

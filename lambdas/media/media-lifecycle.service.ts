@@ -12,12 +12,10 @@ import type { Database, Transaction } from '../core/db/database.ts';
 import { markErased } from '../core/db/erased-users.ts';
 import { enqueueEvent } from '../core/db/outbox.ts';
 import { consumeOnce } from '../core/db/outbox-relay.ts';
-import type { DomainEvent } from '../core/events.ts';
-import { isId } from '../core/ids.ts';
+import { buildEvent, type DomainEvent, type EventPayloadInput } from '../core/events/catalog.ts';
 import type { Logger } from '../core/log.ts';
 import type { ObjectStore } from '../core/ports.ts';
 import {
-  MEDIA_PUBLISHABLE,
   MEDIA_PUBLISHED,
   MEDIA_WITHDRAWN,
   PUBLIC_CACHE_CONTROL,
@@ -32,7 +30,6 @@ import type { MediaBuckets } from './media.service.ts';
 
 export const PUBLICATION_CONSUMER = 'media-publication';
 export const ERASURE_CONSUMER = 'media-user-deleted';
-export const USER_DELETED = 'user.deleted';
 
 export class MediaLifecycleService {
   private readonly repository: MediaRepository;
@@ -46,16 +43,9 @@ export class MediaLifecycleService {
     this.repository = new MediaRepository(db);
   }
 
-  async handle(event: DomainEvent): Promise<void> {
-    if (event.type === MEDIA_PUBLISHABLE) await this.publish(event);
-    else if (event.type === MEDIA_WITHDRAWN) await this.withdraw(event);
-    else if (event.type === USER_DELETED) await this.eraseUser(event);
-  }
-
   /** Copies under the row lock, so the decision cannot change between the check and the copy. */
-  async publish(event: DomainEvent): Promise<void> {
-    const mediaId = String(event.payload.mediaId ?? '');
-    if (!isId('media', mediaId)) return;
+  async publish(event: DomainEvent<'media.publishable'>): Promise<void> {
+    const { mediaId } = event.payload;
     await consumeOnce(this.db, PUBLICATION_CONSUMER, event, async (tx) => {
       const row = await this.repository.findById(mediaId, tx, true);
       if (!row || !isPublishable(row)) return; // rejected, deleted or erased meanwhile: nothing becomes public
@@ -73,33 +63,27 @@ export class MediaLifecycleService {
         published.push({ ...variant, key });
       }
       await this.repository.setPublicVariants(tx, row.id, published);
-      await enqueueEvent(tx, {
-        type: MEDIA_PUBLISHED,
-        aggregateType: row.owner_type.toLowerCase(),
-        aggregateId: row.owner_id,
-        payload: { mediaId: row.id, ownerType: row.owner_type, ownerId: row.owner_id },
-      });
+      await enqueueEvent(
+        tx,
+        buildEvent(MEDIA_PUBLISHED, { mediaId: row.id, ownerType: row.owner_type, ownerId: row.owner_id }),
+      );
     });
   }
 
   /** Deletes inside the inbox transaction: if any delete fails, the event is not recorded and comes again. */
-  async withdraw(event: DomainEvent): Promise<void> {
-    const keys = (name: string) =>
-      Array.isArray(event.payload[name])
-        ? (event.payload[name] as unknown[]).filter((key): key is string => typeof key === 'string' && key.length > 0)
-        : [];
+  async withdraw(event: DomainEvent<'media.withdrawn'>): Promise<void> {
+    const { publicKeys, originalKeys } = event.payload;
     await consumeOnce(this.db, PUBLICATION_CONSUMER, event, async () => {
       await Promise.all([
-        ...keys('publicKeys').map((key) => this.store.delete(this.buckets.public, key)),
-        ...keys('originalKeys').map((key) => this.store.delete(this.buckets.originals, key)),
+        ...publicKeys.map((key) => this.store.delete(this.buckets.public, key)),
+        ...originalKeys.map((key) => this.store.delete(this.buckets.originals, key)),
       ]);
     });
   }
 
   /** The account is gone: every item becomes a tombstone and all its objects are withdrawn. */
-  async eraseUser(event: DomainEvent): Promise<void> {
-    const userId = String(event.payload.userId ?? '');
-    if (!isId('user', userId)) return;
+  async eraseUser(event: DomainEvent<'user.deleted'>): Promise<void> {
+    const { userId } = event.payload;
     await consumeOnce(this.db, ERASURE_CONSUMER, event, async (tx) => {
       // Marker and exclusive lock before the tombstones: an upload racing this erasure either
       // committed first (and is tombstoned here) or is refused (erased-users.ts).
@@ -118,21 +102,14 @@ export async function tombstone(
   tx: Transaction,
   repository: MediaRepository,
   row: MediaRow,
-  reason: string,
+  reason: EventPayloadInput<'media.deleted'>['reason'],
 ): Promise<ReturnType<typeof objectKeysOf>> {
   const keys = objectKeysOf(row);
   await repository.markDeleted(tx, row.id);
-  await enqueueEvent(tx, {
-    type: 'media.deleted',
-    aggregateType: row.owner_type.toLowerCase(),
-    aggregateId: row.owner_id,
-    payload: { ownerType: row.owner_type, ownerId: row.owner_id, mediaId: row.id, reason },
-  });
-  await enqueueEvent(tx, {
-    type: MEDIA_WITHDRAWN,
-    aggregateType: 'media',
-    aggregateId: row.id,
-    payload: withdrawalPayload(row, keys),
-  });
+  await enqueueEvent(
+    tx,
+    buildEvent('media.deleted', { ownerType: row.owner_type, ownerId: row.owner_id, mediaId: row.id, reason }),
+  );
+  await enqueueEvent(tx, buildEvent(MEDIA_WITHDRAWN, withdrawalPayload(row, keys)));
   return keys;
 }

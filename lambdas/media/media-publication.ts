@@ -3,14 +3,15 @@
  * the publisher (media-lifecycle.service.ts).
  */
 import { createHash } from 'node:crypto';
+import type { EventPayloadInput, EventType } from '../core/events/catalog.ts';
 import type { MediaRow } from './media.repository.ts';
 
 /** The state change committed; the publisher (after the commit) copies the variants to the public bucket. */
-export const MEDIA_PUBLISHABLE = 'media.publishable';
+export const MEDIA_PUBLISHABLE = 'media.publishable' satisfies EventType;
 /** The publisher wrote the public copies (the public page changed). */
-export const MEDIA_PUBLISHED = 'media.published';
+export const MEDIA_PUBLISHED = 'media.published' satisfies EventType;
 /** The item left every public state: the listed objects must go (retried until they are gone). */
-export const MEDIA_WITHDRAWN = 'media.withdrawn';
+export const MEDIA_WITHDRAWN = 'media.withdrawn' satisfies EventType;
 
 /**
  * Cache policy of public variants. Two mechanisms, chosen over CloudFront invalidations:
@@ -67,7 +68,7 @@ export function objectKeysOf(
 export function withdrawalPayload(
   row: Pick<MediaRow, 'id' | 'owner_type' | 'owner_id'>,
   keys: ObjectKeys,
-): Record<string, unknown> {
+): EventPayloadInput<'media.withdrawn'> {
   return {
     mediaId: row.id,
     ownerType: row.owner_type,

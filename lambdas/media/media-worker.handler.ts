@@ -3,6 +3,7 @@
  * consumes `media.uploaded` from its SQS queue. The moderator adapter is chosen by
  * MODERATION_ADAPTER and imported lazily, so AWS bundles never load tfjs.
  */
+import { createEventDispatcher } from '../core/events/dispatcher.ts';
 import { createDomainHandler } from '../core/handler.ts';
 import { createLogger } from '../core/log.ts';
 import type { ImageModerator } from '../core/ports.ts';
@@ -36,7 +37,7 @@ export function mediaWorker(): Promise<MediaWorkerService> {
 
 export const handler = createDomainHandler({
   logger,
-  events: async (event) => {
-    await (await mediaWorker()).handle(event);
-  },
+  events: createEventDispatcher({
+    'media.uploaded': async (event) => (await mediaWorker()).handle(event),
+  }),
 });

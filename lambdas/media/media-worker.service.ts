@@ -16,7 +16,7 @@
 import type { Database } from '../core/db/database.ts';
 import { enqueueEvent } from '../core/db/outbox.ts';
 import { consumeOnce } from '../core/db/outbox-relay.ts';
-import type { DomainEvent } from '../core/events.ts';
+import { buildEvent, type DomainEvent } from '../core/events/catalog.ts';
 import type { Logger } from '../core/log.ts';
 import type { ImageModerator, ModerationResult, ObjectStore } from '../core/ports.ts';
 import { processImage } from './image-pipeline.ts';
@@ -46,9 +46,8 @@ export class MediaWorkerService {
     this.repository = new MediaRepository(db);
   }
 
-  async handle(event: DomainEvent): Promise<ProcessTimings | null> {
-    if (event.type !== 'media.uploaded') return null;
-    const mediaId = String(event.payload.mediaId ?? '');
+  async handle(event: DomainEvent<'media.uploaded'>): Promise<ProcessTimings | null> {
+    const { mediaId } = event.payload;
     const row = await this.repository.findById(mediaId);
     // Deleted meanwhile, or already processed by an earlier delivery: nothing to do.
     if (!row || row.status !== 'PROCESSING') return null;
@@ -67,12 +66,15 @@ export class MediaWorkerService {
           labels: ['unreadable'],
           variants: [],
         });
-        await enqueueEvent(tx, {
-          type: MEDIA_PROCESSED,
-          aggregateType: row.owner_type.toLowerCase(),
-          aggregateId: row.owner_id,
-          payload: { mediaId: row.id, ownerType: row.owner_type, ownerId: row.owner_id, status: 'FAILED' },
-        });
+        await enqueueEvent(
+          tx,
+          buildEvent(MEDIA_PROCESSED, {
+            mediaId: row.id,
+            ownerType: row.owner_type,
+            ownerId: row.owner_id,
+            status: 'FAILED',
+          }),
+        );
       });
       if (input) await this.store.delete(this.buckets.originals, row.incoming_key);
       return null;
@@ -96,12 +98,15 @@ export class MediaWorkerService {
           labels: ['undecodable'],
           variants: [],
         });
-        await enqueueEvent(tx, {
-          type: MEDIA_PROCESSED,
-          aggregateType: row.owner_type.toLowerCase(),
-          aggregateId: row.owner_id,
-          payload: { mediaId: row.id, ownerType: row.owner_type, ownerId: row.owner_id, status: 'FAILED' },
-        });
+        await enqueueEvent(
+          tx,
+          buildEvent(MEDIA_PROCESSED, {
+            mediaId: row.id,
+            ownerType: row.owner_type,
+            ownerId: row.owner_id,
+            status: 'FAILED',
+          }),
+        );
       });
       await this.store.delete(this.buckets.originals, row.incoming_key);
       return null;
@@ -141,19 +146,18 @@ export class MediaWorkerService {
       });
       if (!saved) return; // deleted (or processed by a concurrent delivery) meanwhile
       if (status === 'FLAGGED') await this.repository.openCase(tx, row.id, verdict.band, verdict.labels);
-      await enqueueEvent(tx, {
-        type: MEDIA_PROCESSED,
-        aggregateType: row.owner_type.toLowerCase(),
-        aggregateId: row.owner_id,
-        payload: { mediaId: row.id, ownerType: row.owner_type, ownerId: row.owner_id, status, nsfwBand: verdict.band },
-      });
+      await enqueueEvent(
+        tx,
+        buildEvent(MEDIA_PROCESSED, {
+          mediaId: row.id,
+          ownerType: row.owner_type,
+          ownerId: row.owner_id,
+          status,
+          nsfwBand: verdict.band,
+        }),
+      );
       if (isPublishable({ status, nsfw_band: band, owner_type: row.owner_type })) {
-        await enqueueEvent(tx, {
-          type: MEDIA_PUBLISHABLE,
-          aggregateType: 'media',
-          aggregateId: row.id,
-          payload: { mediaId: row.id },
-        });
+        await enqueueEvent(tx, buildEvent(MEDIA_PUBLISHABLE, { mediaId: row.id }));
       }
     });
     await this.store.delete(this.buckets.originals, row.incoming_key);

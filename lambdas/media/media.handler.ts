@@ -1,5 +1,6 @@
 /** Media API Lambda (light: no sharp, no model): uploads, ordering, cover, admin moderation. */
 import { createFieldRouter, field, noArgs } from '../core/field-router.ts';
+import { createEventDispatcher } from '../core/events/dispatcher.ts';
 import { createDomainHandler } from '../core/handler.ts';
 import { createLogger } from '../core/log.ts';
 import { mediaLifecycle, mediaService } from './media.module.ts';
@@ -33,5 +34,9 @@ export const handler = createDomainHandler({
     logger,
   ),
   // Consumers (infra/definitions/domains.ts): publication/withdrawal of public copies, account erasure.
-  events: async (event) => (await mediaLifecycle()).handle(event),
+  events: createEventDispatcher({
+    'media.publishable': async (event) => (await mediaLifecycle()).publish(event),
+    'media.withdrawn': async (event) => (await mediaLifecycle()).withdraw(event),
+    'user.deleted': async (event) => (await mediaLifecycle()).eraseUser(event),
+  }),
 });

@@ -8,6 +8,7 @@ import { appendAudit } from '../core/db/audit-log.ts';
 import type { Database } from '../core/db/database.ts';
 import { guardNotErased } from '../core/db/erased-users.ts';
 import { enqueueEvent } from '../core/db/outbox.ts';
+import { buildEvent, type EventType } from '../core/events/catalog.ts';
 import {
   ForbiddenError,
   NotFoundError,
@@ -49,8 +50,8 @@ export interface MediaBuckets {
   readonly publicBaseUrl: string;
 }
 
-export const MEDIA_UPLOADED = 'media.uploaded';
-export const MEDIA_PROCESSED = 'media.processed';
+export const MEDIA_UPLOADED = 'media.uploaded' satisfies EventType;
+export const MEDIA_PROCESSED = 'media.processed' satisfies EventType;
 
 export class MediaService {
   private readonly repository: MediaRepository;
@@ -168,13 +169,7 @@ export class MediaService {
     const updated = await this.db.transaction(async (tx) => {
       await guardNotErased(tx, user.userId);
       const moved = await this.repository.markProcessing(tx, row.id, sniffed, head.sizeBytes);
-      if (moved)
-        await enqueueEvent(tx, {
-          type: MEDIA_UPLOADED,
-          aggregateType: 'media',
-          aggregateId: row.id,
-          payload: { mediaId: row.id },
-        });
+      if (moved) await enqueueEvent(tx, buildEvent(MEDIA_UPLOADED, { mediaId: row.id }));
       return moved;
     });
     return this.view(updated ?? (await this.repository.findById(row.id))!);
@@ -203,12 +198,7 @@ export class MediaService {
       const named = new Set<string>(input.mediaIds);
       const rest = current.filter((row) => !named.has(row.id)).map((row) => row.id);
       await this.repository.setOrder(tx, input.ownerType, input.ownerId, [...input.mediaIds, ...rest]);
-      await enqueueEvent(tx, {
-        type: 'media.reordered',
-        aggregateType: input.ownerType.toLowerCase(),
-        aggregateId: input.ownerId,
-        payload: { ownerType: input.ownerType, ownerId: input.ownerId },
-      });
+      await enqueueEvent(tx, buildEvent('media.reordered', { ownerType: input.ownerType, ownerId: input.ownerId }));
       return (await this.repository.listByOwner(input.ownerType, input.ownerId, tx)).map((row) => this.view(row));
     });
   }
@@ -223,12 +213,10 @@ export class MediaService {
       if (row.status !== 'READY' || row.nsfw_band !== 0)
         throw new ValidationError('Only moderated, safe images can be the cover');
       await this.repository.setCover(tx, row);
-      await enqueueEvent(tx, {
-        type: 'media.cover_changed',
-        aggregateType: row.owner_type.toLowerCase(),
-        aggregateId: row.owner_id,
-        payload: { ownerType: row.owner_type, ownerId: row.owner_id, mediaId },
-      });
+      await enqueueEvent(
+        tx,
+        buildEvent('media.cover_changed', { ownerType: row.owner_type, ownerId: row.owner_id, mediaId }),
+      );
       return this.view((await this.repository.findById(row.id, tx))!);
     });
   }
@@ -323,34 +311,22 @@ export class MediaService {
         },
         this.clock.now(),
       );
-      await enqueueEvent(tx, {
-        type: MEDIA_PROCESSED,
-        aggregateType: row.owner_type.toLowerCase(),
-        aggregateId: row.owner_id,
-        payload: {
+      await enqueueEvent(
+        tx,
+        buildEvent(MEDIA_PROCESSED, {
           mediaId: row.id,
           ownerType: row.owner_type,
           ownerId: row.owner_id,
           status: approve ? 'READY' : 'REJECTED',
-        },
-      });
+        }),
+      );
       let keys: ObjectKeys | null = null;
       if (approve) {
-        await enqueueEvent(tx, {
-          type: MEDIA_PUBLISHABLE,
-          aggregateType: 'media',
-          aggregateId: row.id,
-          payload: { mediaId: row.id },
-        });
+        await enqueueEvent(tx, buildEvent(MEDIA_PUBLISHABLE, { mediaId: row.id }));
       } else {
         // The original stays (evidence for appeals); every variant, public or private, goes.
         keys = { originals: row.variants.map((variant) => variant.key), public: objectKeysOf(row).public };
-        await enqueueEvent(tx, {
-          type: MEDIA_WITHDRAWN,
-          aggregateType: 'media',
-          aggregateId: row.id,
-          payload: withdrawalPayload(row, keys),
-        });
+        await enqueueEvent(tx, buildEvent(MEDIA_WITHDRAWN, withdrawalPayload(row, keys)));
       }
       return { updated: (await this.repository.findById(row.id, tx))!, withdrawn: keys };
     });

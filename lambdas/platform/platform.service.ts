@@ -6,6 +6,7 @@ import type { Clock } from '../core/clock.ts';
 import { appendAudit } from '../core/db/audit-log.ts';
 import type { Database } from '../core/db/database.ts';
 import { enqueueEvent } from '../core/db/outbox.ts';
+import { buildEvent } from '../core/events/catalog.ts';
 import { NotFoundError } from '../core/errors.ts';
 import { requireRole, type Caller } from '../core/identity.ts';
 import { requireRecentStepUp } from '../core/step-up.ts';
@@ -106,12 +107,7 @@ export class PlatformService {
         { actor: admin.userId, action: 'platform.feature_flag.changed', subject: `city:${input.city}`, details },
         this.clock.now(),
       );
-      await enqueueEvent(tx, {
-        type: 'feature_flag.changed',
-        aggregateType: 'city',
-        aggregateId: input.city,
-        payload: details,
-      });
+      await enqueueEvent(tx, buildEvent('feature_flag.changed', details));
       return toFlagView(changed.row);
     });
     this.flags.delete(input.city);

@@ -10,8 +10,7 @@ import type { Database } from '../core/db/database.ts';
 import { markErased } from '../core/db/erased-users.ts';
 import { enqueueEvent } from '../core/db/outbox.ts';
 import { consumeOnce } from '../core/db/outbox-relay.ts';
-import type { DomainEvent } from '../core/events.ts';
-import { isId } from '../core/ids.ts';
+import { buildEvent, type DomainEvent } from '../core/events/catalog.ts';
 import type { Logger } from '../core/log.ts';
 import { NotificationRepository } from './notification.repository.ts';
 import { ProfileRepository } from './profile.repository.ts';
@@ -35,12 +34,8 @@ export class OwnerErasureService {
     this.notifications = new NotificationRepository(db);
   }
 
-  async onUserDeleted(event: DomainEvent): Promise<void> {
-    const userId = String(event.payload.userId ?? '');
-    if (!isId('user', userId)) {
-      this.logger.warn('user.deleted without a user id; ignored', { eventId: event.id });
-      return;
-    }
+  async onUserDeleted(event: DomainEvent<'user.deleted'>): Promise<void> {
+    const { userId } = event.payload;
     const erased = { profiles: [] as string[], studios: [] as string[] };
     await consumeOnce(this.db, OWNER_ERASURE_CONSUMER, event, async (tx) => {
       // First: the exclusive per-user lock and the erased_users marker, so no write of a still-valid
@@ -49,11 +44,9 @@ export class OwnerErasureService {
       for (const row of await this.profiles.eraseOwner(tx, userId)) {
         erased.profiles.push(row.slug);
         if (row.previous_status !== 'PUBLISHED') continue;
-        await enqueueEvent(tx, {
-          type: 'profile.unpublished',
-          aggregateType: 'profile',
-          aggregateId: row.id,
-          payload: {
+        await enqueueEvent(
+          tx,
+          buildEvent('profile.unpublished', {
             profileId: row.id,
             ownerUserId: userId,
             role: row.role,
@@ -61,24 +54,22 @@ export class OwnerErasureService {
             city: row.city_code,
             version: row.version,
             reason: 'account_deleted',
-          },
-        });
+          }),
+        );
       }
       for (const row of await this.studios.eraseOwner(tx, userId)) {
         erased.studios.push(row.slug);
         if (row.previous_status !== 'PUBLISHED') continue;
-        await enqueueEvent(tx, {
-          type: 'studio.unpublished',
-          aggregateType: 'studio',
-          aggregateId: row.id,
-          payload: {
+        await enqueueEvent(
+          tx,
+          buildEvent('studio.unpublished', {
             studioId: row.id,
             slug: row.slug,
             city: row.city_code,
             version: row.version,
             reason: 'account_deleted',
-          },
-        });
+          }),
+        );
       }
       await this.notifications.disableAll(tx, userId);
     });

@@ -10,9 +10,9 @@ import { guardNotErased } from '../core/db/erased-users.ts';
 import { enqueueEvent } from '../core/db/outbox.ts';
 import { consumeOnce } from '../core/db/outbox-relay.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../core/errors.ts';
-import type { DomainEvent } from '../core/events.ts';
+import { buildEvent, type DomainEvent } from '../core/events/catalog.ts';
 import { requireUser, type Caller } from '../core/identity.ts';
-import { isId, newId } from '../core/ids.ts';
+import { newId } from '../core/ids.ts';
 import { MediaRepository } from '../media/media.repository.ts';
 import { profileCompleteness, type ProfileFacts } from './completeness.ts';
 import { mediaFacts, ownerMedia, publicImages, PublicPageCache, verificationView } from './listing-support.ts';
@@ -33,6 +33,10 @@ export interface ProfilesSettings {
 }
 
 type ProfileEvent = 'profile.published' | 'profile.updated' | 'profile.unpublished';
+/** The media events that can change a published profile's public page (infra/definitions eventConsumers). */
+export type MediaChangeEvent = DomainEvent<
+  'media.processed' | 'media.published' | 'media.reordered' | 'media.cover_changed' | 'media.deleted'
+>;
 
 export function slugify(value: string): string {
   return value
@@ -252,20 +256,16 @@ export class ProfileService {
     extra: Record<string, unknown> = {},
   ): Promise<void> {
     // Ids and public attributes only: the indexer reads the public projection itself.
-    await enqueueEvent(tx, {
-      type,
-      aggregateType: 'profile',
-      aggregateId: row.id,
-      payload: {
-        profileId: row.id,
-        ownerUserId: row.owner_user_id,
-        role: row.role,
-        slug: row.slug,
-        city: row.city_code,
-        version: row.version,
-        ...extra,
-      },
-    });
+    const payload = {
+      profileId: row.id,
+      ownerUserId: row.owner_user_id,
+      role: row.role,
+      slug: row.slug,
+      city: row.city_code,
+      version: row.version,
+      ...extra,
+    };
+    await enqueueEvent(tx, buildEvent(type, payload));
   }
 
   async publicProfile(slug: string): Promise<PublicProfileView> {
@@ -297,10 +297,9 @@ export class ProfileService {
    * Media of a published profile changed (moderated, reordered, new cover, deleted): the public
    * page changed, so the indexer hears profile.updated. Idempotent per event.
    */
-  async onMediaChanged(event: DomainEvent): Promise<void> {
-    const ownerType = String(event.payload.ownerType ?? '');
-    const ownerId = String(event.payload.ownerId ?? '');
-    if (ownerType !== 'PROFILE' || !isId('profile', ownerId)) return;
+  async onMediaChanged(event: MediaChangeEvent): Promise<void> {
+    const { ownerType, ownerId } = event.payload;
+    if (ownerType !== 'PROFILE') return;
     await consumeOnce(this.db, 'profiles-media-changes', event, async (tx) => {
       const result = await tx.query<{ owner_user_id: string }>(
         'SELECT owner_user_id FROM service_profiles WHERE id = $1',

@@ -1,5 +1,6 @@
 /** Profiles domain Lambda: profiles, studios, verification, notification preferences; media-change consumer. */
 import { createFieldRouter, field, noArgs } from '../core/field-router.ts';
+import { createEventDispatcher } from '../core/events/dispatcher.ts';
 import { createDomainHandler } from '../core/handler.ts';
 import { createLogger } from '../core/log.ts';
 import { createRouteRouter, route } from '../core/route-router.ts';
@@ -98,8 +99,12 @@ export const handler = createDomainHandler({
     { logger },
   ),
   // Two consumers share this entry (infra/definitions/domains.ts): media changes and account erasure.
-  events: async (event) =>
-    event.type === 'user.deleted'
-      ? (await m()).erasure.onUserDeleted(event)
-      : (await m()).profiles.onMediaChanged(event),
+  events: createEventDispatcher({
+    'media.processed': async (event) => (await m()).profiles.onMediaChanged(event),
+    'media.published': async (event) => (await m()).profiles.onMediaChanged(event),
+    'media.reordered': async (event) => (await m()).profiles.onMediaChanged(event),
+    'media.cover_changed': async (event) => (await m()).profiles.onMediaChanged(event),
+    'media.deleted': async (event) => (await m()).profiles.onMediaChanged(event),
+    'user.deleted': async (event) => (await m()).erasure.onUserDeleted(event),
+  }),
 });

@@ -7,6 +7,7 @@ import type { Clock } from '../core/clock.ts';
 import type { Database, Transaction } from '../core/db/database.ts';
 import { guardNotErased } from '../core/db/erased-users.ts';
 import { enqueueEvent } from '../core/db/outbox.ts';
+import { buildEvent } from '../core/events/catalog.ts';
 import { NotFoundError, ValidationError } from '../core/errors.ts';
 import { requireUser, type Caller } from '../core/identity.ts';
 import { newId } from '../core/ids.ts';
@@ -192,12 +193,10 @@ export class StudioService {
   }
 
   private async announce(tx: Transaction, type: StudioEvent, row: StudioRow): Promise<void> {
-    await enqueueEvent(tx, {
-      type,
-      aggregateType: 'studio',
-      aggregateId: row.id,
-      payload: { studioId: row.id, slug: row.slug, city: row.city_code, version: row.version },
-    });
+    await enqueueEvent(
+      tx,
+      buildEvent(type, { studioId: row.id, slug: row.slug, city: row.city_code, version: row.version }),
+    );
   }
 
   async publicStudio(slug: string): Promise<PublicStudioView> {

@@ -9,12 +9,13 @@ import type { Database } from '../core/db/database.ts';
 import { enqueueEvent } from '../core/db/outbox.ts';
 import { guardNotErased } from '../core/db/erased-users.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../core/errors.ts';
+import { buildEvent } from '../core/events/catalog.ts';
 import { requireRole, requireUser, type Caller } from '../core/identity.ts';
 import { requireRecentStepUp, STEP_UP_MAX_AGE_SECONDS } from '../core/step-up.ts';
 import { newId } from '../core/ids.ts';
 import { MediaRepository } from '../media/media.repository.ts';
 import { verificationView } from './listing-support.ts';
-import type { DecideVerificationInput, RequestVerificationInput } from './profiles.schemas.ts';
+import type { DecideVerificationInput, ProfileRole, RequestVerificationInput } from './profiles.schemas.ts';
 import { StudioRepository } from './studio.repository.ts';
 import { VerificationRepository, type VerificationRow } from './verification.repository.ts';
 
@@ -74,12 +75,10 @@ export class VerificationService {
         ownerUserId: user.userId,
         documentMediaId: document.id,
       });
-      await enqueueEvent(tx, {
-        type: 'verification.requested',
-        aggregateType: 'verification',
-        aggregateId: inserted.id,
-        payload: { verificationId: inserted.id, subject: input.subject, subjectId },
-      });
+      await enqueueEvent(
+        tx,
+        buildEvent('verification.requested', { verificationId: inserted.id, subject: input.subject, subjectId }),
+      );
       return inserted;
     });
     return verificationView(input.subject, row);
@@ -121,22 +120,20 @@ export class VerificationService {
         },
         this.clock.now(),
       );
-      await enqueueEvent(tx, {
-        type: 'verification.decided',
-        aggregateType: 'verification',
-        aggregateId: decided.id,
-        payload: {
+      await enqueueEvent(
+        tx,
+        buildEvent('verification.decided', {
           verificationId: decided.id,
           subject: decided.subject_type,
           subjectId: decided.subject_id,
-          status: decided.status,
-        },
-      });
+          status: input.decision,
+        }),
+      );
       // The verified badge is on public pages: published listings of the subject changed.
       if (decided.subject_type === 'IDENTITY') {
         const published = await tx.query<{
           id: string;
-          role: string;
+          role: ProfileRole;
           slug: string;
           city_code: string | null;
           version: number;
@@ -145,11 +142,9 @@ export class VerificationService {
           [decided.subject_id],
         );
         for (const profile of published.rows) {
-          await enqueueEvent(tx, {
-            type: 'profile.updated',
-            aggregateType: 'profile',
-            aggregateId: profile.id,
-            payload: {
+          await enqueueEvent(
+            tx,
+            buildEvent('profile.updated', {
               profileId: profile.id,
               ownerUserId: decided.subject_id,
               role: profile.role,
@@ -157,8 +152,8 @@ export class VerificationService {
               city: profile.city_code,
               version: profile.version,
               reason: 'verification',
-            },
-          });
+            }),
+          );
         }
       }
       return decided;

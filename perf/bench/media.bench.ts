@@ -6,6 +6,7 @@
  */
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import sharp from 'sharp';
+import { newDomainEvent } from '../../lambdas/core/events/catalog.ts';
 import { newId } from '../../lambdas/core/ids.ts';
 import { withBenchStack } from './harness.ts';
 
@@ -70,14 +71,7 @@ await withBenchStack(async (stack) => {
       [mediaId, userId, profileId, body.length, key, JSON.stringify({ x: 0.1, y: 0.1, width: 0.8, height: 0.8 })],
     );
     const started = performance.now();
-    const timings = await worker.handle({
-      id: newId('event'),
-      type: 'media.uploaded',
-      aggregateType: 'media',
-      aggregateId: mediaId,
-      occurredAt: new Date().toISOString(),
-      payload: { mediaId },
-    });
+    const timings = await worker.handle(newDomainEvent('media.uploaded', { mediaId }));
     const total = performance.now() - started;
     if (!timings) throw new Error(`media ${mediaId} was not processed`);
     if (i < 2) continue; // first two: JIT and caches warming

@@ -23,7 +23,8 @@ import { DynamoDbIdempotencyStore } from '../../lambdas/adapters/dynamodb-idempo
 import { InProcessEventBus } from '../../lambdas/adapters/in-process-event-bus.ts';
 import { tables, physicalTableName, controlTable } from '../../infra/definitions/tables.ts';
 import { createTableInput } from '../../infra/local/dynamodb.ts';
-import type { DomainEvent } from '../../lambdas/core/events.ts';
+import { buildEvent } from '../../lambdas/core/events/catalog.ts';
+import type { EventEnvelope } from '../../lambdas/core/events/event-contract.ts';
 import { stackInfo } from '../support/clients.ts';
 
 const rootDir = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -202,44 +203,60 @@ describe('tables come from the shared specs', () => {
 
 describe('outbox relay and idempotent consumers', () => {
   it('publishes committed events only, and a redelivered event is applied once', async () => {
+    // A catalog event no consumer of the stack subscribes to, about a city no one else uses.
     const marker = `m-${Date.now()}`;
-    await db.transaction((tx) =>
-      enqueueEvent(tx, { type: 'test.happened', aggregateType: 'test', aggregateId: marker, payload: { marker } }),
-    );
+    const flag = (enabled: boolean) =>
+      buildEvent('feature_flag.changed', { city: marker, key: 'relay-test', enabled, previous: null });
+    await db.transaction((tx) => enqueueEvent(tx, flag(true)));
     await db
       .transaction(async (tx) => {
-        await enqueueEvent(tx, {
-          type: 'test.rolled_back',
-          aggregateType: 'test',
-          aggregateId: marker,
-          payload: { marker },
-        });
+        await enqueueEvent(tx, flag(false));
         throw new Error('abort');
       })
       .catch(() => undefined);
-    expect((await db.query('SELECT type FROM outbox_events WHERE aggregate_id = $1', [marker])).rows).toEqual([
-      { type: 'test.happened' },
-    ]);
+    expect(
+      (
+        await db.query(
+          `SELECT type, version, payload->>'enabled' AS enabled FROM outbox_events WHERE aggregate_id = $1`,
+          [marker],
+        )
+      ).rows,
+    ).toEqual([{ type: 'feature_flag.changed', version: 1, enabled: 'true' }]);
 
     // Drive a private relay against the same table, as a second relay instance would.
     const bus = new InProcessEventBus();
     const applied: string[] = [];
-    const consumer = async (event: DomainEvent) => {
+    const consumer = async (event: EventEnvelope) => {
+      if (event.aggregateId !== marker) return;
       await consumeOnce(db, 'test-consumer', event, async () => {
         applied.push(event.id);
       });
     };
-    bus.subscribe(['test.*'], consumer);
-    const seen: DomainEvent[] = [];
-    bus.subscribe(['test.happened'], async (event) => {
+    bus.subscribe(['feature_flag.*'], consumer);
+    const seen: EventEnvelope[] = [];
+    bus.subscribe(['feature_flag.changed'], async (event) => {
       if (event.aggregateId === marker) seen.push(event);
     });
     // The stack's own relay may have taken it already: reset it to unpublished to exercise ours.
     await db.query('UPDATE outbox_events SET published_at = NULL WHERE aggregate_id = $1', [marker]);
     for (let i = 0; i < 20 && seen.length === 0; i++) await relayOutboxBatch(db, bus, 500);
     expect(seen).toHaveLength(1);
+    expect(seen[0]).toMatchObject({ type: 'feature_flag.changed', version: 1, aggregateType: 'city' });
     await consumer(seen[0]!); // redelivery
     expect(applied.filter((id) => id === seen[0]!.id)).toHaveLength(1);
+  });
+
+  it('refuses, before anything is written, an event whose payload is not in the catalog', async () => {
+    const marker = `m-${Date.now()}-bad`;
+    await expect(
+      db.transaction((tx) =>
+        enqueueEvent(tx, {
+          ...buildEvent('feature_flag.changed', { city: marker, key: 'relay-test', enabled: true, previous: null }),
+          payload: { city: marker, key: 'relay-test', enabled: 'yes', previous: null },
+        } as never),
+      ),
+    ).rejects.toThrow(/feature_flag.changed v1 payload does not match the event catalog: enabled/);
+    expect((await db.query('SELECT 1 FROM outbox_events WHERE aggregate_id = $1', [marker])).rows).toEqual([]);
   });
 });
 

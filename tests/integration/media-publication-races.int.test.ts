@@ -12,7 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { S3ObjectStore } from '../../lambdas/adapters/s3-object-store.ts';
 import { systemClock } from '../../lambdas/core/clock.ts';
 import { createDatabase } from '../../lambdas/core/db/database.ts';
-import type { DomainEvent } from '../../lambdas/core/events.ts';
+import { newDomainEvent } from '../../lambdas/core/events/catalog.ts';
 import type { Caller, Role } from '../../lambdas/core/identity.ts';
 import { newId } from '../../lambdas/core/ids.ts';
 import { createLogger } from '../../lambdas/core/log.ts';
@@ -95,14 +95,7 @@ async function processingItem() {
     });
     await new MediaRepository(tx).markProcessing(tx, mediaId, 'image/jpeg', 1000);
   });
-  const event: DomainEvent = {
-    id: newId('event'),
-    type: 'media.uploaded',
-    aggregateType: 'media',
-    aggregateId: mediaId,
-    occurredAt: new Date().toISOString(),
-    payload: { mediaId },
-  };
+  const event = newDomainEvent('media.uploaded', { mediaId });
   return { userId, profileId: profile.id as string, mediaId, event };
 }
 
@@ -158,14 +151,7 @@ describe('publication races, forced', () => {
     await media.decideModeration(admin, { mediaId, decision: 'REJECT', reason: 'race' });
     const publisher = new MediaLifecycleService(db, store, buckets, logger);
     // The request as the relay would deliver it late (a fresh id: also covers a duplicate delivery).
-    await publisher.handle({
-      id: newId('event'),
-      type: MEDIA_PUBLISHABLE,
-      aggregateType: 'media',
-      aggregateId: mediaId,
-      occurredAt: new Date().toISOString(),
-      payload: { mediaId },
-    });
+    await publisher.publish(newDomainEvent(MEDIA_PUBLISHABLE, { mediaId }));
 
     expect(await keysUnder(buckets.public, `media/${mediaId}/`)).toEqual([]);
     expect((await sql(`SELECT status, public_variants FROM media WHERE id = $1`, [mediaId]))[0]).toEqual({
@@ -178,15 +164,7 @@ describe('publication races, forced', () => {
     const { mediaId, event } = await processingItem();
     await new MediaWorkerService(db, store, safe, buckets, logger).handle(event);
     const publisher = new MediaLifecycleService(db, store, buckets, logger);
-    const request = () =>
-      publisher.handle({
-        id: newId('event'),
-        type: MEDIA_PUBLISHABLE,
-        aggregateType: 'media',
-        aggregateId: mediaId,
-        occurredAt: new Date().toISOString(),
-        payload: { mediaId },
-      });
+    const request = () => publisher.publish(newDomainEvent(MEDIA_PUBLISHABLE, { mediaId }));
     await Promise.all([request(), request(), request()]);
     const keys = await keysUnder(buckets.public, `media/${mediaId}/`);
     expect(keys).toHaveLength(4);

@@ -4,16 +4,17 @@
  * the publisher accepted it, so delivery is at-least-once and consumers deduplicate by event id
  * (`consumeOnce`).
  */
-import type { DomainEvent } from '../events.ts';
+import type { EventEnvelope } from '../events/event-contract.ts';
 import type { EventPublisher } from '../ports.ts';
 import type { Database, Transaction } from './database.ts';
 
 interface OutboxRow {
   id: string;
   type: string;
+  version: number;
   aggregate_type: string;
   aggregate_id: string;
-  payload: Record<string, unknown>;
+  payload: unknown;
   correlation_id: string | null;
   created_at: Date;
 }
@@ -21,7 +22,7 @@ interface OutboxRow {
 export async function relayOutboxBatch(db: Database, publisher: EventPublisher, batchSize = 100): Promise<number> {
   return db.transaction(async (tx) => {
     const claimed = await tx.query<OutboxRow>(
-      `SELECT id, type, aggregate_type, aggregate_id, payload, correlation_id, created_at
+      `SELECT id, type, version, aggregate_type, aggregate_id, payload, correlation_id, created_at
          FROM outbox_events
         WHERE published_at IS NULL AND available_at <= now()
         ORDER BY created_at, id
@@ -30,9 +31,12 @@ export async function relayOutboxBatch(db: Database, publisher: EventPublisher, 
       [batchSize],
     );
     if (claimed.rows.length === 0) return 0;
-    const events: DomainEvent[] = claimed.rows.map((row) => ({
+    // The relay carries envelopes; it does not judge payloads (the producer's enqueueEvent checked
+    // them against the catalog, and each consumer parses them with the catalog it was deployed with).
+    const events: EventEnvelope[] = claimed.rows.map((row) => ({
       id: row.id,
       type: row.type,
+      version: row.version,
       aggregateType: row.aggregate_type,
       aggregateId: row.aggregate_id,
       occurredAt: row.created_at.toISOString(),
@@ -65,7 +69,7 @@ export async function relayOutboxBatch(db: Database, publisher: EventPublisher, 
 export async function consumeOnce(
   db: Database,
   consumer: string,
-  event: DomainEvent,
+  event: { readonly id: string },
   effect: (tx: Transaction) => Promise<void>,
 ): Promise<boolean> {
   return db.transaction(async (tx) => {

@@ -1,0 +1,313 @@
+/**
+ * The event catalog: every event the outbox carries, by type and version. Producers build events
+ * here (`buildEvent`), consumers receive them parsed from here (dispatcher.ts), and search
+ * indexing, partner webhooks and analytics read the generated JSON Schema (catalog.schema.json,
+ * `npm run events:schema`). To add or change an event, see "Events" in the README.
+ *
+ * Payloads carry ids and public attributes, never personal data (names, emails, addresses): a
+ * consumer that needs more reads it from the owning domain.
+ */
+import * as z from 'zod';
+import { ID_PREFIXES, idPattern, newId, type IdKind } from '../ids.ts';
+import { ROLES } from '../identity.ts';
+import {
+  createEventCatalog,
+  EventDefinition,
+  type EventCatalog,
+  type OutboxEvent,
+  type ParsedEventOf,
+  type PayloadInputOf,
+  type PayloadOf,
+} from './event-contract.ts';
+
+const id = (kind: IdKind) => z.string().regex(idPattern(kind)).describe(`${ID_PREFIXES[kind]}_ id`);
+const slug = z.string().regex(/^[a-z0-9][a-z0-9-]{2,62}$/);
+const cityCode = z.string().min(1).max(32).describe('city code, e.g. us-nyc');
+const listingVersion = z.number().int().min(0).describe('the listing row version after the change');
+
+// ---- platform -------------------------------------------------------------------------------------
+
+const featureFlagChanged = EventDefinition.define({
+  type: 'feature_flag.changed',
+  description: 'An admin switched a per-city feature flag.',
+  payload: z.object({
+    city: cityCode,
+    key: z.string().min(1),
+    enabled: z.boolean(),
+    previous: z.boolean().nullable().describe('null when the flag did not exist before'),
+  }),
+  aggregate: (payload) => ({ type: 'city', id: payload.city }),
+});
+
+// ---- auth -----------------------------------------------------------------------------------------
+
+const userRegistered = EventDefinition.define({
+  type: 'user.registered',
+  description: 'An account was created (password sign-up, social sign-in, or the local demo seed).',
+  payload: z.object({
+    userId: id('user'),
+    method: z.enum(['password', 'google', 'apple', 'demo-seed']),
+    role: z.enum(ROLES).optional().describe('the role chosen at sign-up; absent for social sign-in'),
+  }),
+  aggregate: (payload) => ({ type: 'user', id: payload.userId }),
+});
+
+const userEmailChanged = EventDefinition.define({
+  type: 'user.email_changed',
+  description: 'An account confirmed a new email address (the address itself is not in the event).',
+  payload: z.object({ userId: id('user') }),
+  aggregate: (payload) => ({ type: 'user', id: payload.userId }),
+});
+
+const userDeleted = EventDefinition.define({
+  type: 'user.deleted',
+  description: 'An account was deleted: every domain erases or pseudonymises its part.',
+  payload: z.object({ userId: id('user'), deletedAt: z.iso.datetime({ offset: true }) }),
+  aggregate: (payload) => ({ type: 'user', id: payload.userId }),
+});
+
+// ---- profiles -------------------------------------------------------------------------------------
+
+const PROFILE_ROLES = ['MODEL', 'PHOTOGRAPHER', 'VIDEOGRAPHER', 'CONTENT_CREATOR'] as const;
+const MEDIA_OWNER_TYPES = ['PROFILE', 'STUDIO', 'VERIFICATION'] as const;
+
+/** What changed a published profile's public page when it is not an edit of the profile itself. */
+export const PROFILE_UPDATE_REASONS = [
+  'verification',
+  'media.processed',
+  'media.published',
+  'media.reordered',
+  'media.cover_changed',
+  'media.deleted',
+] as const;
+
+const profileFields = {
+  profileId: id('profile'),
+  ownerUserId: id('user'),
+  role: z.enum(PROFILE_ROLES),
+  slug,
+  city: cityCode.nullable(),
+  version: listingVersion,
+};
+const profileAggregate = (payload: { profileId: string }) => ({ type: 'profile', id: payload.profileId });
+
+const profilePublished = EventDefinition.define({
+  type: 'profile.published',
+  description: 'A service profile was published (search indexes it).',
+  payload: z.object({ ...profileFields, score: z.number().int().min(0).max(100).describe('completeness score') }),
+  aggregate: profileAggregate,
+});
+
+const profileUpdated = EventDefinition.define({
+  type: 'profile.updated',
+  description: 'A published profile changed (search re-reads its public projection).',
+  payload: z.object({
+    ...profileFields,
+    reason: z.enum(PROFILE_UPDATE_REASONS).optional().describe('absent when the owner edited the profile'),
+  }),
+  aggregate: profileAggregate,
+});
+
+const profileUnpublished = EventDefinition.define({
+  type: 'profile.unpublished',
+  description: 'A profile left the public site (search drops it).',
+  payload: z.object({
+    ...profileFields,
+    reason: z.enum(['account_deleted']).optional().describe('absent when the owner unpublished'),
+  }),
+  aggregate: profileAggregate,
+});
+
+const studioFields = { studioId: id('studio'), slug, city: cityCode.nullable(), version: listingVersion };
+const studioAggregate = (payload: { studioId: string }) => ({ type: 'studio', id: payload.studioId });
+
+const studioPublished = EventDefinition.define({
+  type: 'studio.published',
+  description: 'A studio was published (search indexes it).',
+  payload: z.object(studioFields),
+  aggregate: studioAggregate,
+});
+
+const studioUpdated = EventDefinition.define({
+  type: 'studio.updated',
+  description: 'A published studio changed (search re-reads its public projection).',
+  payload: z.object(studioFields),
+  aggregate: studioAggregate,
+});
+
+const studioUnpublished = EventDefinition.define({
+  type: 'studio.unpublished',
+  description: 'A studio left the public site (search drops it).',
+  payload: z.object({
+    ...studioFields,
+    reason: z.enum(['account_deleted']).optional().describe('absent when the host unpublished'),
+  }),
+  aggregate: studioAggregate,
+});
+
+const verificationFields = {
+  verificationId: id('verification'),
+  subject: z.enum(['IDENTITY', 'STUDIO']),
+  subjectId: z.union([id('user'), id('studio')]).describe('the user (IDENTITY) or the studio (STUDIO)'),
+};
+const verificationAggregate = (payload: { verificationId: string }) => ({
+  type: 'verification',
+  id: payload.verificationId,
+});
+
+const verificationRequested = EventDefinition.define({
+  type: 'verification.requested',
+  description: 'A user asked for identity or studio verification (the trust queue).',
+  payload: z.object(verificationFields),
+  aggregate: verificationAggregate,
+});
+
+const verificationDecided = EventDefinition.define({
+  type: 'verification.decided',
+  description: 'Trust decided a verification request.',
+  payload: z.object({ ...verificationFields, status: z.enum(['VERIFIED', 'REJECTED']) }),
+  aggregate: verificationAggregate,
+});
+
+// ---- media ----------------------------------------------------------------------------------------
+
+const mediaOwner = {
+  ownerType: z.enum(MEDIA_OWNER_TYPES),
+  ownerId: z.union([id('profile'), id('studio'), id('verification')]),
+};
+/** Events about what an owner shows are the owner's (a profile's or studio's page changed). */
+const ownerAggregate = (payload: { ownerType: string; ownerId: string }) => ({
+  type: payload.ownerType.toLowerCase(),
+  id: payload.ownerId,
+});
+const mediaAggregate = (payload: { mediaId: string }) => ({ type: 'media', id: payload.mediaId });
+
+const mediaUploaded = EventDefinition.define({
+  type: 'media.uploaded',
+  description: 'An upload passed its checks; the moderation worker processes it.',
+  payload: z.object({ mediaId: id('media') }),
+  aggregate: mediaAggregate,
+});
+
+const mediaProcessed = EventDefinition.define({
+  type: 'media.processed',
+  description: 'An item was moderated, by the worker or by an admin decision.',
+  payload: z.object({
+    mediaId: id('media'),
+    ...mediaOwner,
+    status: z.enum(['READY', 'FLAGGED', 'REJECTED', 'FAILED']),
+    nsfwBand: z
+      .union([z.literal(0), z.literal(1), z.literal(2)])
+      .optional()
+      .describe('classifier band (worker)'),
+  }),
+  aggregate: ownerAggregate,
+});
+
+const mediaPublishable = EventDefinition.define({
+  type: 'media.publishable',
+  description: 'The decision to publish committed: the publisher copies the variants to the public bucket.',
+  payload: z.object({ mediaId: id('media') }),
+  aggregate: mediaAggregate,
+});
+
+const mediaPublished = EventDefinition.define({
+  type: 'media.published',
+  description: 'The publisher wrote the public copies (the public page changed).',
+  payload: z.object({ mediaId: id('media'), ...mediaOwner }),
+  aggregate: ownerAggregate,
+});
+
+const mediaWithdrawn = EventDefinition.define({
+  type: 'media.withdrawn',
+  description: 'The item left every public state: the listed objects must go (retried until they are gone).',
+  payload: z.object({
+    mediaId: id('media'),
+    ...mediaOwner,
+    originalKeys: z.array(z.string().min(1)).describe('keys in the private originals bucket'),
+    publicKeys: z.array(z.string().min(1)).describe('keys in the public bucket'),
+  }),
+  aggregate: mediaAggregate,
+});
+
+const mediaDeleted = EventDefinition.define({
+  type: 'media.deleted',
+  description: 'An item was deleted by its owner or with its account.',
+  payload: z.object({ mediaId: id('media'), ...mediaOwner, reason: z.enum(['owner', 'account-deleted']) }),
+  aggregate: ownerAggregate,
+});
+
+const mediaReordered = EventDefinition.define({
+  type: 'media.reordered',
+  description: 'An owner reordered its portfolio.',
+  payload: z.object(mediaOwner),
+  aggregate: ownerAggregate,
+});
+
+const mediaCoverChanged = EventDefinition.define({
+  type: 'media.cover_changed',
+  description: 'An owner chose a new cover image.',
+  payload: z.object({ mediaId: id('media'), ...mediaOwner }),
+  aggregate: ownerAggregate,
+});
+
+// ---- the catalog ----------------------------------------------------------------------------------
+
+export const eventCatalog = createEventCatalog([
+  featureFlagChanged,
+  userRegistered,
+  userEmailChanged,
+  userDeleted,
+  profilePublished,
+  profileUpdated,
+  profileUnpublished,
+  studioPublished,
+  studioUpdated,
+  studioUnpublished,
+  verificationRequested,
+  verificationDecided,
+  mediaUploaded,
+  mediaProcessed,
+  mediaPublishable,
+  mediaPublished,
+  mediaWithdrawn,
+  mediaDeleted,
+  mediaReordered,
+  mediaCoverChanged,
+]);
+
+type Definitions = typeof eventCatalog extends EventCatalog<infer M> ? M : never;
+
+/** Every event type in the catalog. */
+export type EventType = keyof Definitions;
+/** The current payload of an event type, as consumers receive it. */
+export type EventPayload<T extends EventType> = PayloadOf<Definitions[T]>;
+/** What a producer passes for an event type. */
+export type EventPayloadInput<T extends EventType> = PayloadInputOf<Definitions[T]>;
+/** A built event, ready for the outbox (`enqueueEvent`). */
+export type CatalogOutboxEvent<T extends EventType = EventType> = { [K in T]: OutboxEvent<K, EventPayload<K>> }[T];
+/** A delivered event, parsed at the current version: what consumers are given. */
+export type DomainEvent<T extends EventType = EventType> = ParsedEventOf<Definitions, T>;
+
+/** Producers: the one way to make an event. Throws `EventContractError` when the payload does not parse. */
+export function buildEvent<T extends EventType>(type: T, payload: EventPayloadInput<T>): CatalogOutboxEvent<T> {
+  return eventCatalog.build(type, payload);
+}
+
+/**
+ * A delivered event made directly (tests, benchmarks, tools that call a consumer by hand): built
+ * like a producer's, with a fresh id and the current time.
+ */
+export function newDomainEvent<T extends EventType>(
+  type: T,
+  payload: EventPayloadInput<T>,
+  meta: { readonly id?: string; readonly occurredAt?: string; readonly correlationId?: string } = {},
+): DomainEvent<T> {
+  const built = buildEvent(type, payload);
+  return {
+    ...built,
+    id: meta.id ?? newId('event'),
+    occurredAt: meta.occurredAt ?? new Date().toISOString(),
+    ...(meta.correlationId ? { correlationId: meta.correlationId } : {}),
+  };
+}
