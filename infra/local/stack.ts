@@ -25,7 +25,7 @@ import { startPostgres, type RunningPostgres } from './postgres.ts';
 import { ensureTables, localDynamoClient, startDynamo, type RunningDynamo } from './dynamodb.ts';
 import { startS3, type RunningS3 } from './s3.ts';
 import { freePort } from './processes.ts';
-import { createGatewayServer } from './gateway/server.ts';
+import { createGatewayServer, listenOnLoopback } from './gateway/server.ts';
 import { createOidcVerifier } from './gateway/oidc-verifier.ts';
 import { startThirdPartyFakes, type RunningFakes } from './fakes/third-party-fakes.ts';
 
@@ -172,9 +172,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         .catch(() => undefined);
     s3Client.destroy();
 
-    const baseUrl = `http://127.0.0.1:${gatewayPort}`;
+    // `localhost`, not 127.0.0.1: the web app's dev server runs on http://localhost:3000, and only a
+    // host of the same site gets its `__Host-`/SameSite cookies back from a browser (127.0.0.1 and
+    // localhost are different sites, so Chromium would treat the refresh cookie as third-party).
+    const baseUrl = `http://localhost:${gatewayPort}`;
     // The web app's dev server and the stack's own origin (pages served from it, tools).
-    const webOrigins = ['http://localhost:3000', 'http://127.0.0.1:3000', baseUrl];
+    const webOrigins = ['http://localhost:3000', 'http://127.0.0.1:3000', baseUrl, `http://127.0.0.1:${gatewayPort}`];
     // The same variables the CDK sets on every Lambda, pointed at the local stand-ins.
     Object.assign(process.env, {
       STAGE: LOCAL_STAGE,
@@ -236,10 +239,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         }),
       },
     });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(gatewayPort, '127.0.0.1', () => resolve());
-    });
+    const closeIpv6 = await listenOnLoopback(server, gatewayPort);
 
     // Outbox relay + consumers in process: the SQS-shaped delivery the consumer Lambdas get in AWS.
     const bus = new InProcessEventBus();
@@ -320,7 +320,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
           clearInterval(relayTimer);
           await relaying.catch(() => 0);
           server.closeAllConnections();
-          await new Promise<void>((resolve) => server.close(() => resolve()));
+          await Promise.all([new Promise<void>((resolve) => server.close(() => resolve())), closeIpv6()]);
           await db.close().catch(() => undefined);
           const { databaseFromEnv } = await import('../../lambdas/adapters/database.ts');
           await databaseFromEnv()

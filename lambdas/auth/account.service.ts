@@ -49,6 +49,9 @@ export interface AccountView {
   createdAt: string;
 }
 
+/** A page-size cap kept server-side (AppSync has no cost limit): `myConsents.history` lists the newest 100. */
+export const CONSENT_HISTORY_PAGE = 100;
+
 export interface ConsentView {
   kind: ConsentKind;
   version: string;
@@ -259,11 +262,16 @@ export class AccountService {
 
   async consents(caller: Caller): Promise<{ current: ConsentView[]; history: ConsentView[] }> {
     const { user } = await this.sessions.requireSession(caller);
-    const history = (await UserRepository.consentHistory(this.deps.db, user.userId)).map(toConsentView);
-    const current = (['terms', 'privacy', 'marketing'] as const).flatMap(
-      (kind) => history.find((row) => row.kind === kind) ?? [],
+    // `current` needs the latest record of each kind, which the newest rows always contain only if the
+    // kinds' latest rows are within them; read the latest per kind separately from the capped history.
+    const [history, latest] = await Promise.all([
+      UserRepository.consentHistory(this.deps.db, user.userId, CONSENT_HISTORY_PAGE),
+      UserRepository.latestConsents(this.deps.db, user.userId),
+    ]);
+    const current = (['terms', 'privacy', 'marketing'] as const).flatMap((kind) =>
+      latest.filter((row) => row.kind === kind).map(toConsentView),
     );
-    return { current, history };
+    return { current, history: history.map(toConsentView) };
   }
 
   async recordConsent(

@@ -10,7 +10,7 @@ import { requireUser } from '../core/identity.ts';
 import { createLogger } from '../core/log.ts';
 import { allowedWebOriginsFromEnv } from '../core/config.ts';
 import { createRouteRouter, route, type HttpResult, type RouteContext } from '../core/route-router.ts';
-import type { RequestMeta } from './auth-deps.ts';
+import { CURRENT_PRIVACY_VERSION, CURRENT_TERMS_VERSION, type RequestMeta } from './auth-deps.ts';
 import { authModule } from './auth.module.ts';
 import type { LoginOutcome } from './login.service.ts';
 import type { IssuedSession } from './session.service.ts';
@@ -128,6 +128,19 @@ export const handler = createDomainHandler({
             },
           };
         },
+      }),
+      route({
+        method: 'GET',
+        path: '/auth/consents',
+        // Public: the versions a sign-up must accept, in the shape of the sign-up body's `consents`
+        // (add `marketing: true|false`). No cookies read or set.
+        checkOrigin: false,
+        handle: () =>
+          Promise.resolve({
+            status: 200,
+            headers: DISCOVERY_CACHE,
+            body: { terms: CURRENT_TERMS_VERSION, privacy: CURRENT_PRIVACY_VERSION },
+          }),
       }),
       route({
         method: 'POST',

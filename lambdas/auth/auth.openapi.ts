@@ -80,7 +80,7 @@ export function authOpenApiDocument() {
       description:
         'Cookie-setting authentication flows (API Gateway → auth Lambda). Account reads and settings are GraphQL (graphql/auth.graphql). See docs/auth.md. Every POST takes `Content-Type: application/json` only (415 otherwise; routes without fields also take no body without a Content-Type) and refuses a browser `Origin` outside ALLOWED_WEB_ORIGINS (403); allowed origins get CORS answers with credentials.',
     },
-    servers: [{ url: 'http://127.0.0.1:4000', description: 'local stack (npm start)' }],
+    servers: [{ url: 'http://localhost:4000', description: 'local stack (npm start)' }],
     paths: {
       '/.well-known/openid-configuration': {
         get: {
@@ -90,6 +90,29 @@ export function authOpenApiDocument() {
       },
       '/.well-known/jwks.json': {
         get: { summary: 'Public signing keys (RS256, rotating kid)', responses: { '200': { description: 'JWK Set' } } },
+      },
+      '/auth/consents': {
+        get: {
+          summary:
+            "The consent versions a sign-up must accept (public, cacheable 5 minutes). Send them back as the sign-up body's `consents` with `marketing: true|false`; any other version is refused with 400 VALIDATION.FAILED (details.fields[].path `consents`).",
+          responses: {
+            '200': {
+              description: 'Current versions',
+              content: {
+                'application/json': {
+                  schema: {
+                    type: 'object',
+                    required: ['terms', 'privacy'],
+                    properties: {
+                      terms: { type: 'string', description: 'Terms of service version, e.g. 2026-01-01' },
+                      privacy: { type: 'string', description: 'Privacy policy version, e.g. 2026-01-01' },
+                    },
+                  },
+                },
+              },
+            },
+          },
+        },
       },
       '/auth/signup': post(
         'Create an account; emails a verification code. Same answer whether or not the email is taken. A sign-up for an address nobody has verified yet replaces the earlier registration (password, roles, name, consents; its sessions and codes are discarded).',

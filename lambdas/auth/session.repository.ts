@@ -185,7 +185,8 @@ export class SessionRepository {
 
   static async devices(db: Queryable, userId: string): Promise<DeviceRow[]> {
     const result = await db.query(
-      'SELECT id, user_id, user_agent, first_ip, first_seen_at, last_seen_at FROM auth_devices WHERE user_id = $1 ORDER BY last_seen_at DESC',
+      // A page-size cap kept server-side (AppSync has no cost limit): the 100 most recently seen.
+      'SELECT id, user_id, user_agent, first_ip, first_seen_at, last_seen_at FROM auth_devices WHERE user_id = $1 ORDER BY last_seen_at DESC LIMIT 100',
       [userId],
     );
     return parseRows(deviceRowSchema, result.rows);

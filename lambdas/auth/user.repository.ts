@@ -215,10 +215,23 @@ export class UserRepository {
     );
   }
 
-  static async consentHistory(db: Queryable, userId: string): Promise<ConsentRow[]> {
+  /** The latest record of each consent kind (the index on user_id, kind, recorded_at serves it). */
+  static async latestConsents(db: Queryable, userId: string): Promise<ConsentRow[]> {
     const result = await db.query(
-      'SELECT kind, version, granted, recorded_at FROM consent_records WHERE user_id = $1 ORDER BY recorded_at DESC, id DESC',
+      `SELECT DISTINCT ON (kind) kind, version, granted, recorded_at FROM consent_records
+        WHERE user_id = $1 ORDER BY kind, recorded_at DESC, id DESC`,
       [userId],
+    );
+    return parseRows(consentRowSchema, result.rows);
+  }
+
+  /** Newest first; `limit` caps what an API answer lists (the data export passes none: it is complete). */
+  static async consentHistory(db: Queryable, userId: string, limit?: number): Promise<ConsentRow[]> {
+    const result = await db.query(
+      `SELECT kind, version, granted, recorded_at FROM consent_records WHERE user_id = $1 ORDER BY recorded_at DESC, id DESC${
+        limit ? ' LIMIT $2' : ''
+      }`,
+      limit ? [userId, limit] : [userId],
     );
     return parseRows(consentRowSchema, result.rows);
   }

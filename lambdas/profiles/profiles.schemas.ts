@@ -39,17 +39,19 @@ const publicLink = z
     const refusal = publicLinkRefusal(url);
     if (refusal) ctx.addIssue({ code: 'custom', message: linkRefusalMessage(refusal) });
   });
+/** Input lists keep a server-side cap: a day has at most this many opening ranges. */
+const MAX_RANGES_PER_DAY = 12;
 const timeRange = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$/, 'must look like 09:00-17:00');
 /** Weekly availability summary: { mon: ["09:00-17:00"], … }. The calendar engine owns the details. */
 export const weeklyAvailability = z
   .object({
-    mon: z.array(timeRange),
-    tue: z.array(timeRange),
-    wed: z.array(timeRange),
-    thu: z.array(timeRange),
-    fri: z.array(timeRange),
-    sat: z.array(timeRange),
-    sun: z.array(timeRange),
+    mon: z.array(timeRange).max(MAX_RANGES_PER_DAY),
+    tue: z.array(timeRange).max(MAX_RANGES_PER_DAY),
+    wed: z.array(timeRange).max(MAX_RANGES_PER_DAY),
+    thu: z.array(timeRange).max(MAX_RANGES_PER_DAY),
+    fri: z.array(timeRange).max(MAX_RANGES_PER_DAY),
+    sat: z.array(timeRange).max(MAX_RANGES_PER_DAY),
+    sun: z.array(timeRange).max(MAX_RANGES_PER_DAY),
   })
   .partial()
   .strict();

@@ -1,6 +1,6 @@
 /**
  * The local AppSync over HTTP: public reads with the API key, OIDC bearer for `viewer`, per-field
- * auth, AppSync's HTTP answers for bad requests, depth/cost limits, AWS scalar validation.
+ * auth, AppSync's HTTP answers for bad requests, AppSync's depth and resolver-count limits, AWS scalar validation.
  */
 import { createHmac, generateKeyPairSync } from 'node:crypto';
 import { SignJWT, exportJWK, importJWK } from 'jose';
@@ -10,6 +10,7 @@ import { ManualClock } from '../../lambdas/core/clock.ts';
 import { newId } from '../../lambdas/core/ids.ts';
 import { postGraphql, publicClient, stackInfo, userClient, withApiKey } from '../support/clients.ts';
 import { mintAccessToken } from '../support/tokens.ts';
+import { appSyncLimits } from '../../infra/definitions/appsync-limits.ts';
 
 const userId = newId('user');
 
@@ -257,28 +258,92 @@ describe("AppSync's answers to bad requests", () => {
     }
   });
 
-  it('refuses an over-deep query before running it', async () => {
+  it("answers fields past AppSync's queryDepthLimit with QueryDepthLimitReached (introspection: the whole request)", async () => {
     const nested = (levels: number): string => (levels === 0 ? 'name' : `ofType { ${nested(levels - 1)} }`);
+    // __schema types fields type = 4 levels, then the ofType chain, then name.
+    const within = appSyncLimits.queryDepthLimit - 5;
     const shallow = await postGraphql(
-      JSON.stringify({ query: `{ __schema { types { fields { type { ${nested(3)} } } } } }` }),
+      JSON.stringify({ query: `{ __schema { types { fields { type { ${nested(within)} } } } } }` }),
       withApiKey(),
     );
     expect(shallow.body.errors).toBeUndefined();
     const deep = await postGraphql(
-      JSON.stringify({ query: `{ __schema { types { fields { type { ${nested(8)} } } } } }` }),
+      JSON.stringify({ query: `{ __schema { types { fields { type { ${nested(within + 1)} } } } } }` }),
       withApiKey(),
     );
     expect(deep.status).toBe(200);
     expect(deep.body.data).toBeNull();
-    expect(deep.body.errors[0].errorType).toBe('QueryDepthLimitExceeded');
+    expect(deep.body.errors[0].errorType).toBe('QueryDepthLimitReached');
   });
 
-  it('refuses an over-costly query (many aliased list fields) before running it', async () => {
-    const query = `{ ${Array.from({ length: 300 }, (_, i) => `c${i}: cities { code name }`).join(' ')} }`;
+  it('runs at most resolverCountLimit resolvers per request; the rest answer ResolverExecutionLimitReached', async () => {
+    const count = appSyncLimits.resolverCountLimit + 3;
+    const query = `{ ${Array.from({ length: count }, (_, i) => `c${i}: cities { code }`).join(' ')} }`;
     const answer = await postGraphql(JSON.stringify({ query }), withApiKey());
     expect(answer.status).toBe(200);
+    // cities is non-null, so (as in AppSync) the null bubbles up to data.
     expect(answer.body.data).toBeNull();
-    expect(answer.body.errors[0].errorType).toBe('QueryCostLimitExceeded');
+    expect(answer.body.errors.length).toBeGreaterThan(0);
+    expect(answer.body.errors[0]).toMatchObject({
+      errorType: 'ResolverExecutionLimitReached',
+      path: [`c${appSyncLimits.resolverCountLimit}`],
+    });
+    for (const error of answer.body.errors as { errorType: string }[])
+      expect(error.errorType).toBe('ResolverExecutionLimitReached');
+  });
+});
+
+describe("AppSync's headers, as browsers and AWS Amplify read them", () => {
+  it('names every answer with x-amzn-RequestId and every error answer with x-amzn-ErrorType', async () => {
+    const ok = await postGraphql(JSON.stringify({ query: '{ cities { code } }' }), withApiKey());
+    const denied = await postGraphql(JSON.stringify({ query: '{ cities { code } }' }));
+    const malformed = await postGraphql('', withApiKey());
+    for (const answer of [ok, denied, malformed])
+      expect(answer.headers.get('x-amzn-requestid')).toMatch(/^[0-9a-f-]{36}$/);
+    expect(ok.headers.get('x-amzn-errortype')).toBeNull();
+    expect(denied.headers.get('x-amzn-errortype')).toBe('UnauthorizedException');
+    expect(malformed.headers.get('x-amzn-errortype')).toBe('MalformedHttpRequestException');
+    const rest = await fetch(`${stackInfo().endpoints.restUrl}/.well-known/jwks.json`);
+    expect(rest.headers.get('x-amzn-requestid')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it("answers a browser's preflight with the headers Amplify sends, and exposes AppSync's", async () => {
+    const preflight = await fetch(stackInfo().endpoints.graphqlUrl, {
+      method: 'OPTIONS',
+      headers: {
+        origin: 'https://app.example.test',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers':
+          'content-type,x-api-key,x-amz-user-agent,x-amz-date,x-amz-security-token,authorization',
+      },
+    });
+    expect(preflight.status).toBeLessThan(300);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('*');
+    const allowed = (preflight.headers.get('access-control-allow-headers') ?? '').split(/\s*,\s*/);
+    expect(allowed).toEqual(
+      expect.arrayContaining([
+        'content-type',
+        'authorization',
+        'x-api-key',
+        'x-amz-date',
+        'x-amz-user-agent',
+        'x-amz-security-token',
+      ]),
+    );
+    const answer = await postGraphql(JSON.stringify({ query: '{ cities { code } }' }), {
+      ...withApiKey(),
+      origin: 'https://app.example.test',
+    });
+    expect((answer.headers.get('access-control-expose-headers') ?? '').split(/\s*,\s*/)).toEqual(
+      expect.arrayContaining(['x-amzn-RequestId', 'x-amzn-ErrorType', 'x-amzn-ErrorMessage', 'Date']),
+    );
+  });
+
+  it("words a nested unknown field with AppSync's path from the root", async () => {
+    const answer = await postGraphql(JSON.stringify({ query: '{ cities { code nope } }' }), withApiKey());
+    expect(answer.body.errors[0].message).toBe(
+      "Validation error of type FieldUndefined: Field 'nope' in type 'City' is undefined @ 'cities/nope'",
+    );
   });
 });
 

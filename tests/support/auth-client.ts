@@ -43,6 +43,9 @@ export class AuthClient {
 
   async send(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<HttpAnswer> {
     const url = new URL(path, stackInfo().endpoints.restUrl);
+    // The stack's endpoints name `localhost` (the web app's site); this client binds an IPv4 loopback
+    // source address, so it dials the IPv4 side wherever `localhost` resolves to ::1 first.
+    if (url.hostname === 'localhost') url.hostname = '127.0.0.1';
     const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
     const answer = await new Promise<HttpAnswer>((resolve, reject) => {
       const req = httpRequest(
@@ -196,8 +199,10 @@ export async function gql(
 ): Promise<{ status: number; body: any }> {
   const payload = JSON.stringify({ query, variables });
   return new Promise((resolve, reject) => {
+    const url = new URL(stackInfo().endpoints.graphqlUrl);
+    if (url.hostname === 'localhost') url.hostname = '127.0.0.1'; // IPv4 source address, as in AuthClient.send
     const req = httpRequest(
-      stackInfo().endpoints.graphqlUrl,
+      url,
       {
         method: 'POST',
         localAddress: ip,

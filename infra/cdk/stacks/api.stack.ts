@@ -42,6 +42,7 @@ import {
   type DomainSpec,
 } from '../../definitions/domains.ts';
 import { loadSchemaSdl } from '../../definitions/schema.ts';
+import { appSyncLimits } from '../../definitions/appsync-limits.ts';
 import { bindDomainResources, type SharedResources } from '../constructs/domain-wiring.ts';
 import { RastupFunction, repositoryRoot } from '../constructs/rastup-function.construct.ts';
 import { apiKeyExpiryDate, type StageConfig } from '../stage-config.ts';
@@ -236,7 +237,9 @@ export class ApiStack extends Stack {
       xrayEnabled: true,
       // Production clients use the published schema; introspection only helps attackers there.
       introspectionConfig: config.stage === 'prod' ? IntrospectionConfig.DISABLED : IntrospectionConfig.ENABLED,
-      queryDepthLimit: 12,
+      // One definition with the local gateway, which enforces them the way AppSync does.
+      queryDepthLimit: appSyncLimits.queryDepthLimit,
+      resolverCountLimit: appSyncLimits.resolverCountLimit,
     });
 
     // Logging is configured on the L1 resource: the L2 `logConfig` always adds a log-retention

@@ -5,6 +5,7 @@
  */
 import { Kind, parse, type ObjectTypeDefinitionNode, type ObjectTypeExtensionNode } from 'graphql';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { appSyncLimits } from '../../definitions/appsync-limits.ts';
 import { buckets } from '../../definitions/buckets.ts';
 import { domains, eventConsumers, graphqlResolvers, restRoutes, scheduledJobs } from '../../definitions/domains.ts';
 import { loadSchemaSdl } from '../../definitions/schema.ts';
@@ -122,6 +123,13 @@ export function registerDefinitionsDriftChecks(): void {
 
       it('maps every root field of the merged schema to a domain, and nothing else', () => {
         expect(rootFields().sort()).toEqual(Object.keys(graphqlResolvers).sort());
+      });
+
+      it("sets AppSync's query depth and resolver count limits from appsync-limits.ts (the local gateway's too)", () => {
+        dev.templates.api.hasResourceProperties('AWS::AppSync::GraphQLApi', {
+          QueryDepthLimit: appSyncLimits.queryDepthLimit,
+          ResolverCountLimit: appSyncLimits.resolverCountLimit,
+        });
       });
 
       it('deploys the merged schema text unchanged', () => {

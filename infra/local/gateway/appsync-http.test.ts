@@ -14,7 +14,8 @@ const schema = buildSchema(`
 `);
 
 function validationMessages(query: string): string[] {
-  return validate(schema, parse(query)).map(appSyncValidationMessage);
+  const document = parse(query);
+  return validate(schema, document).map((error) => appSyncValidationMessage(error, document));
 }
 
 describe('appSyncValidationMessage', () => {
@@ -26,8 +27,18 @@ describe('appSyncValidationMessage', () => {
 
   it('words an unknown field on a nested type, even when graphql-js suggests a name', () => {
     expect(validationMessages('{ cities { nam } }')).toEqual([
-      "Validation error of type FieldUndefined: Field 'nam' in type 'City' is undefined @ 'nam'",
+      "Validation error of type FieldUndefined: Field 'nam' in type 'City' is undefined @ 'cities/nam'",
     ]);
+  });
+
+  it("names the field path from the root the way AppSync does (`@ 'cities/nope'`)", () => {
+    expect(validationMessages('{ cities { code nope } }')).toEqual([
+      "Validation error of type FieldUndefined: Field 'nope' in type 'City' is undefined @ 'cities/nope'",
+    ]);
+    expect(validationMessages('{ city(code: "x", first: 1) { code } }')[0]).toMatch(/ @ 'city'$/);
+    expect(validationMessages('query { ...F } fragment F on Query { cities { nope } }')[0]).toMatch(
+      / @ 'cities\/nope'$/,
+    );
   });
 
   it('classifies unknown arguments, missing arguments and wrong types', () => {
@@ -77,7 +88,10 @@ describe('HTTP answers', () => {
       body: JSON.stringify({
         errors: [{ errorType: 'MalformedHttpRequestException', message: 'Request body is empty.' }],
       }),
+      // AppSync names the error in a header too; Amplify reads it from there.
+      headers: { 'x-amzn-errortype': 'MalformedHttpRequestException' },
     });
+    expect(unauthorized().headers).toEqual({ 'x-amzn-errortype': 'UnauthorizedException' });
     expect(JSON.parse(unauthorized().body)).toEqual({
       errors: [{ errorType: 'UnauthorizedException', message: 'Valid authorization header not provided.' }],
     });

@@ -30,18 +30,23 @@ import {
 } from 'graphql';
 import { graphqlResolvers, type DomainName } from '../../definitions/domains.ts';
 import { loadSchemaSdl } from '../../definitions/schema.ts';
+import { appSyncLimits, type AppSyncLimits } from '../../definitions/appsync-limits.ts';
 import type { AppSyncResolverEvent } from '../../../lambdas/core/events.ts';
 import { awsScalars } from './aws-scalars.ts';
 import {
+  depthLimitErrorType,
+  depthLimitMessage,
   executionErrorEntry,
   limitAnswer,
+  resolverLimitErrorType,
+  resolverLimitMessage,
   malformedEmpty,
   malformedQuery,
   unauthorized,
   validationAnswer,
   type HttpAnswer,
 } from './appsync-http.ts';
-import { measureOperation } from './query-limits.ts';
+import { ResolverBudget, fieldDepth, introspectionDepth } from './query-limits.ts';
 
 export type AuthMode = 'API_KEY' | 'OPENID_CONNECT';
 const DEFAULT_MODE: AuthMode = 'OPENID_CONNECT';
@@ -63,8 +68,10 @@ export interface GraphqlGatewayOptions {
   readonly isValidApiKey: (key: string) => boolean;
   readonly verifyToken: TokenVerifier;
   readonly dispatch: (domain: DomainName, event: AppSyncResolverEvent) => Promise<unknown>;
-  readonly maxDepth?: number;
-  readonly maxCost?: number;
+  /** AppSync's limits; the one definition in infra/definitions unless a test narrows them. */
+  readonly limits?: AppSyncLimits;
+  /** The schema SDL without AppSync's built-ins (tests); default: the merged graphql/ schema. */
+  readonly schemaSdl?: string;
   readonly onResolverCrash?: (error: unknown) => void;
 }
 
@@ -78,6 +85,7 @@ interface RequestContext {
   readonly identity: AppSyncResolverEvent['identity'];
   readonly headers: Record<string, string | undefined>;
   readonly variables: Record<string, unknown>;
+  readonly resolvers: ResolverBudget;
 }
 
 interface PreparedDocument {
@@ -87,8 +95,8 @@ interface PreparedDocument {
 
 const builtins = readFileSync(join(dirname(fileURLToPath(import.meta.url)), 'appsync-builtins.graphql'), 'utf8');
 
-export function buildGatewaySchema(): GraphQLSchema {
-  const schema = buildSchema(`${builtins}\n${loadSchemaSdl()}`);
+export function buildGatewaySchema(sdl: string = loadSchemaSdl()): GraphQLSchema {
+  const schema = buildSchema(`${builtins}\n${sdl}`);
   for (const [name, implementation] of Object.entries(awsScalars)) {
     const type = schema.getType(name);
     if (type && 'parseLiteral' in type) {
@@ -147,10 +155,9 @@ function selectionSetList(
 }
 
 export function createGraphqlGateway(options: GraphqlGatewayOptions) {
-  const schema = buildGatewaySchema();
+  const schema = buildGatewaySchema(options.schemaSdl);
   const plans = planFields(schema);
-  const maxDepth = options.maxDepth ?? 10;
-  const maxCost = options.maxCost ?? 2_000;
+  const { queryDepthLimit, resolverCountLimit } = options.limits ?? appSyncLimits;
   const rules = options.stage === 'prod' ? [...specifiedRules, NoSchemaIntrospectionCustomRule] : specifiedRules;
   const documentCache = new Map<string, PreparedDocument>();
 
@@ -160,6 +167,9 @@ export function createGraphqlGateway(options: GraphqlGatewayOptions) {
     context,
     info,
   ) => {
+    // AppSync's depth limit: the first field past it answers null with an error; nothing below runs.
+    if (queryDepthLimit > 0 && fieldDepth(info.path) > queryDepthLimit)
+      throw new GraphQLError(depthLimitMessage(queryDepthLimit), { extensions: { errorType: depthLimitErrorType } });
     const plan = plans.get(info.parentType.name)?.get(info.fieldName);
     if (!plan) return defaultFieldResolver(source, args, context, info);
     if (!plan.modes.has(context.mode)) {
@@ -168,6 +178,9 @@ export function createGraphqlGateway(options: GraphqlGatewayOptions) {
       });
     }
     if (!plan.domain) return defaultFieldResolver(source, args, context, info);
+    // AppSync's resolver count limit: invocations past it answer null with an error and never run.
+    if (!context.resolvers.take())
+      throw new GraphQLError(resolverLimitMessage(), { extensions: { errorType: resolverLimitErrorType } });
     return dispatchField(plan.domain, source, args, context, info);
   };
 
@@ -277,7 +290,7 @@ export function createGraphqlGateway(options: GraphqlGatewayOptions) {
 
     const prepared = prepare(query);
     if (!prepared) return malformedQuery();
-    if (prepared.errors.length) return validationAnswer(prepared.errors);
+    if (prepared.errors.length) return validationAnswer(prepared.errors, prepared.document);
 
     const operations = prepared.document.definitions.filter(
       (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION,
@@ -305,11 +318,10 @@ export function createGraphqlGateway(options: GraphqlGatewayOptions) {
     for (const definition of prepared.document.definitions)
       if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments[definition.name.value] = definition;
     const variableValues = (variables ?? {}) as Record<string, unknown>;
-    const measure = measureOperation(schema, operation, fragments, variableValues);
-    if (measure.depth > maxDepth)
-      return limitAnswer('QueryDepthLimitExceeded', `Query depth ${measure.depth} exceeds the limit of ${maxDepth}.`);
-    if (measure.cost > maxCost)
-      return limitAnswer('QueryCostLimitExceeded', `Query cost ${measure.cost} exceeds the limit of ${maxCost}.`);
+    // Introspection is resolved by graphql-js itself (the field resolver never sees it), so its depth
+    // is checked here; the whole request is refused with the same error type (local difference).
+    if (queryDepthLimit > 0 && introspectionDepth(operation, fragments) > queryDepthLimit)
+      return limitAnswer(depthLimitErrorType, depthLimitMessage(queryDepthLimit));
 
     const forwarded: Record<string, string | undefined> = {};
     for (const [name, value] of Object.entries(headers)) if (!WITHHELD_HEADERS.has(name)) forwarded[name] = value;
@@ -324,12 +336,13 @@ export function createGraphqlGateway(options: GraphqlGatewayOptions) {
         identity: auth.identity,
         headers: forwarded,
         variables: variableValues,
+        resolvers: new ResolverBudget(resolverCountLimit > 0 ? resolverCountLimit : 10_000),
       } satisfies RequestContext,
       fieldResolver,
     });
     if (!('data' in result) || result.data === undefined) {
       // Variable coercion failed: AppSync answers as a validation error.
-      return validationAnswer(result.errors ?? []);
+      return validationAnswer(result.errors ?? [], prepared.document);
     }
     const body: Record<string, unknown> = { data: result.data };
     if (result.errors?.length) body.errors = result.errors.map(executionErrorEntry);

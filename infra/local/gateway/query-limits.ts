@@ -1,105 +1,69 @@
 /**
- * Depth and cost of an operation, computed before execution so an abusive document is refused
- * without touching a resolver. Cost counts every field once, multiplied by the page size of each
- * list above it (`first`/`limit`/`pageSize` argument, else `defaultListSize`).
+ * AppSync's two per-request limits (infra/definitions/appsync-limits.ts), enforced as AppSync does:
+ * per field during execution, not by refusing the whole request. A field deeper than
+ * `queryDepthLimit` answers null with a `QueryDepthLimitReached` error (and nothing under it runs);
+ * resolver invocations past `resolverCountLimit` answer null with `ResolverExecutionLimitReached`.
+ *
+ * graphql-js resolves introspection fields with its own resolvers, which the gateway's field
+ * resolver never sees, so their depth is measured before execution (`introspectionDepth`).
  */
-import {
-  getNamedType,
-  getNullableType,
-  isListType,
-  isObjectType,
-  isInterfaceType,
-  Kind,
-  type FragmentDefinitionNode,
-  type GraphQLSchema,
-  type GraphQLNamedType,
-  type OperationDefinitionNode,
-  type SelectionSetNode,
-  OperationTypeNode,
-} from 'graphql';
+import { Kind, type FragmentDefinitionNode, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
+import type { GraphQLResolveInfo } from 'graphql';
 
-export interface QueryMeasure {
-  readonly depth: number;
-  readonly cost: number;
+/** A field's depth as AppSync counts it: root fields are 1; list indexes do not count. */
+export function fieldDepth(path: GraphQLResolveInfo['path']): number {
+  let depth = 0;
+  for (let at: GraphQLResolveInfo['path'] | undefined = path; at; at = at.prev)
+    if (typeof at.key === 'string') depth += 1;
+  return depth;
 }
 
-const PAGE_ARGUMENTS = new Set(['first', 'last', 'limit', 'pageSize']);
+/** Per request: how many resolvers may still run. */
+export class ResolverBudget {
+  private used = 0;
+  constructor(private readonly limit: number) {}
+  /** Takes one invocation; false once the limit is spent. */
+  take(): boolean {
+    this.used += 1;
+    return this.used <= this.limit;
+  }
+}
 
-export function measureOperation(
-  schema: GraphQLSchema,
+/**
+ * The depth of the deepest field under `__schema` / `__type` (the root field counts 1), 0 when the
+ * operation does not introspect. Runs only on validated documents (no fragment cycles).
+ */
+export function introspectionDepth(
   operation: OperationDefinitionNode,
   fragments: Record<string, FragmentDefinitionNode>,
-  variables: Record<string, unknown>,
-  defaultListSize = 10,
-): QueryMeasure {
-  const root =
-    operation.operation === OperationTypeNode.MUTATION
-      ? schema.getMutationType()
-      : operation.operation === OperationTypeNode.SUBSCRIPTION
-        ? schema.getSubscriptionType()
-        : schema.getQueryType();
-  let maxDepth = 0;
-  // Execution applies a variable's default when the variable is not sent, so the measure must too,
-  // or `query ($n: Int = 100000) { users(first: $n) … }` would be costed at the default list size.
-  const effectiveVariables: Record<string, unknown> = { ...variables };
-  for (const definition of operation.variableDefinitions ?? []) {
-    const name = definition.variable.name.value;
-    if (!Object.hasOwn(effectiveVariables, name) && definition.defaultValue?.kind === Kind.INT)
-      effectiveVariables[name] = Number(definition.defaultValue.value);
-  }
-
-  const walk = (
-    selectionSet: SelectionSetNode,
-    parent: GraphQLNamedType | null | undefined,
-    depth: number,
-    multiplier: number,
-  ): number => {
-    let cost = 0;
-    for (const selection of selectionSet.selections) {
+): number {
+  const depthOf = (set: SelectionSetNode | undefined, depth: number): number => {
+    let deepest = 0;
+    for (const selection of set?.selections ?? []) {
       if (selection.kind === Kind.FIELD) {
-        // __typename costs nothing; introspection fields count like any other (deep ofType chains are a classic DoS).
         if (selection.name.value === '__typename') continue;
-        maxDepth = Math.max(maxDepth, depth);
-        const fieldDef =
-          selection.name.value === '__schema'
-            ? { type: schema.getType('__Schema')! }
-            : selection.name.value === '__type'
-              ? { type: schema.getType('__Type')! }
-              : parent && (isObjectType(parent) || isInterfaceType(parent))
-                ? parent.getFields()[selection.name.value]
-                : undefined;
-        let childMultiplier = multiplier;
-        if (fieldDef && isListType(getNullableType(fieldDef.type))) {
-          const pageArg = selection.arguments?.find((argument) => PAGE_ARGUMENTS.has(argument.name.value));
-          let size = defaultListSize;
-          if (pageArg?.value.kind === Kind.INT) size = Number(pageArg.value.value);
-          else if (
-            pageArg?.value.kind === Kind.VARIABLE &&
-            typeof effectiveVariables[pageArg.value.name.value] === 'number'
-          )
-            size = effectiveVariables[pageArg.value.name.value] as number;
-          childMultiplier = multiplier * Math.max(1, size);
-        }
-        cost += multiplier;
-        if (selection.selectionSet)
-          cost += walk(
-            selection.selectionSet,
-            fieldDef ? getNamedType(fieldDef.type) : undefined,
-            depth + 1,
-            childMultiplier,
-          );
+        deepest = Math.max(deepest, depth, selection.selectionSet ? depthOf(selection.selectionSet, depth + 1) : 0);
       } else if (selection.kind === Kind.INLINE_FRAGMENT) {
-        const typed = selection.typeCondition ? schema.getType(selection.typeCondition.name.value) : parent;
-        cost += walk(selection.selectionSet, typed, depth, multiplier);
+        deepest = Math.max(deepest, depthOf(selection.selectionSet, depth));
       } else {
-        const fragment = fragments[selection.name.value];
-        if (fragment)
-          cost += walk(fragment.selectionSet, schema.getType(fragment.typeCondition.name.value), depth, multiplier);
+        deepest = Math.max(deepest, depthOf(fragments[selection.name.value]?.selectionSet, depth));
       }
     }
-    return cost;
+    return deepest;
   };
-
-  const cost = walk(operation.selectionSet, root, 1, 1);
-  return { depth: maxDepth, cost };
+  const rootIntrospection = (set: SelectionSetNode | undefined): number => {
+    let deepest = 0;
+    for (const selection of set?.selections ?? []) {
+      if (selection.kind === Kind.FIELD) {
+        if (selection.name.value === '__schema' || selection.name.value === '__type')
+          deepest = Math.max(deepest, 1, depthOf(selection.selectionSet, 2));
+      } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+        deepest = Math.max(deepest, rootIntrospection(selection.selectionSet));
+      } else {
+        deepest = Math.max(deepest, rootIntrospection(fragments[selection.name.value]?.selectionSet));
+      }
+    }
+    return deepest;
+  };
+  return rootIntrospection(operation.selectionSet);
 }

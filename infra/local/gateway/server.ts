@@ -2,7 +2,9 @@
  * One loopback HTTP server for the local stack: POST /graphql (local AppSync), the REST prefixes
  * of the domain map (local API Gateway), and — local only — /dev/* developer routes.
  */
+import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createNetServer } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
 import { domains, type DomainName } from '../../definitions/domains.ts';
@@ -19,6 +21,20 @@ import {
 
 const GRAPHQL_BODY_LIMIT = 1 * 1024 * 1024; // AppSync's request size limit is far larger; 1 MB is plenty for queries
 const REST_BODY_LIMIT = 10 * 1024 * 1024; // API Gateway's payload limit
+
+/** AppSync's CORS: what AWS Amplify JS (v6) sends, plus the project's own request headers. */
+export const CORS_ALLOW_HEADERS = [
+  'content-type',
+  'authorization',
+  'x-api-key',
+  'x-amz-date',
+  'x-amz-user-agent',
+  'x-amz-security-token',
+  'x-correlation-id',
+  'idempotency-key',
+].join(', ');
+/** What AppSync lets browsers read: Amplify names errors from x-amzn-ErrorType. */
+export const CORS_EXPOSE_HEADERS = 'x-amzn-RequestId, x-amzn-ErrorType, x-amzn-ErrorMessage, Date';
 
 type LambdaHandler = (event: unknown) => Promise<unknown>;
 
@@ -110,6 +126,7 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
     return {
       'access-control-allow-origin': origin,
       'access-control-allow-credentials': 'true',
+      // The REST API's preflight in AWS (api.stack.ts defaultCorsPreflightOptions.allowHeaders).
       'access-control-allow-headers': 'content-type, authorization, x-api-key, x-correlation-id, idempotency-key',
       'access-control-allow-methods': 'GET, POST, PUT, PATCH, DELETE, OPTIONS',
       'access-control-max-age': '600',
@@ -125,7 +142,8 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
     return {
       'access-control-allow-origin': credentialed ? origin : '*',
       ...(credentialed ? { 'access-control-allow-credentials': 'true', vary: 'origin' } : {}),
-      'access-control-allow-headers': 'content-type, authorization, x-api-key, x-correlation-id, idempotency-key',
+      'access-control-allow-headers': CORS_ALLOW_HEADERS,
+      'access-control-expose-headers': CORS_EXPOSE_HEADERS,
       'access-control-allow-methods': 'GET, POST, PUT, PATCH, DELETE, OPTIONS',
       'access-control-max-age': '600',
     };
@@ -137,7 +155,9 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
     headers: Record<string, string | string[]>,
     body: string | Buffer,
   ) {
-    response.writeHead(status, headers);
+    // Every AppSync and API Gateway answer names its request; clients log it and support asks for it.
+    const hasRequestId = Object.keys(headers).some((name) => name.toLowerCase() === 'x-amzn-requestid');
+    response.writeHead(status, hasRequestId ? headers : { 'x-amzn-RequestId': randomUUID(), ...headers });
     response.end(body);
   }
 
@@ -152,7 +172,7 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
         return send(
           response,
           405,
-          { 'content-type': 'application/json', allow: 'POST', ...cors },
+          { 'content-type': 'application/json', allow: 'POST', 'x-amzn-errortype': 'MethodNotAllowed', ...cors },
           JSON.stringify({ errors: [{ errorType: 'MethodNotAllowed', message: 'Use POST.' }] }),
         );
       let body: Buffer;
@@ -164,7 +184,7 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
           return send(
             response,
             answer.status,
-            { 'content-type': 'application/json', connection: 'close', ...cors },
+            { 'content-type': 'application/json', connection: 'close', ...cors, ...(answer.headers ?? {}) },
             answer.body,
           );
         }
@@ -232,6 +252,7 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
         typeof fromProxyResult
       >[0];
       answer = fromProxyResult(result);
+      answer = { ...answer, headers: { 'x-amzn-RequestId': event.requestContext.requestId, ...answer.headers } };
     }
     // As API Gateway's proxy integration: the Lambda's own headers, CORS included (core/route-router.ts).
     return send(response, answer.status, answer.headers, answer.body);
@@ -245,7 +266,7 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
         send(
           response,
           500,
-          { 'content-type': 'application/json' },
+          { 'content-type': 'application/json', 'x-amzn-errortype': 'InternalFailure' },
           JSON.stringify({ errors: [{ errorType: 'InternalFailure', message: 'An internal failure occurred.' }] }),
         );
       else response.destroy();
@@ -253,4 +274,27 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
   });
   server.keepAliveTimeout = 65_000;
   return server;
+}
+
+/**
+ * Listens on loopback as `localhost` resolves: 127.0.0.1 always, and ::1 too where the machine has
+ * it, since resolvers differ in which one `localhost` names first (Node on macOS prefers ::1;
+ * browsers try both). The ::1 side hands its connections to the same HTTP server and is skipped
+ * quietly when IPv6 loopback is absent or the port is taken there. Never binds a public interface.
+ * Returns a function that closes the ::1 listener (closing `server` closes the IPv4 side).
+ */
+export async function listenOnLoopback(server: Server, port: number): Promise<() => Promise<void>> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const ipv6 = createNetServer((socket) => server.emit('connection', socket));
+  const listening = await new Promise<boolean>((resolve) => {
+    ipv6.once('error', () => resolve(false));
+    ipv6.listen({ port, host: '::1', ipv6Only: true }, () => resolve(true));
+  });
+  return () => (listening ? new Promise<void>((resolve) => ipv6.close(() => resolve())) : Promise.resolve());
 }
