@@ -28,6 +28,15 @@ describe('event catalog', () => {
       aggregateId: ownerId,
     });
     const userId = newId('user');
+    // A verification document belongs to the person (or one of their studios).
+    expect(
+      buildEvent('media.processed', {
+        mediaId: newId('media'),
+        ownerType: 'VERIFICATION',
+        ownerId: userId,
+        status: 'READY',
+      }),
+    ).toMatchObject({ aggregateType: 'verification', aggregateId: userId });
     expect(buildEvent('user.deleted', { userId, deletedAt: new Date().toISOString() })).toMatchObject({
       aggregateType: 'user',
       aggregateId: userId,
