@@ -3,6 +3,8 @@
  * and API Gateway routes from it; the local gateway dispatches with it. Adding a field or a route
  * means adding a line here and a case in the domain's router; nothing else has to be kept in step.
  */
+import type { EventType } from '../../lambdas/core/events/catalog.ts';
+
 export interface DomainSpec {
   /** Lambda entry file, relative to the repository root; it exports `handler`. */
   readonly entry: string;
@@ -125,11 +127,14 @@ export const restRoutes: readonly { readonly prefix: string; readonly domain: Do
   { prefix: '/profiles', domain: 'profiles' },
 ];
 
-/** Event consumers: outbox event type patterns -> domain (SQS queue + DLQ each in AWS). */
+/**
+ * Event consumers: catalog event types -> domain (an EventBridge rule, SQS queue + DLQ each in AWS).
+ * The domain's handler routes exactly these types (its exported `events` dispatcher; a test checks).
+ */
 export const eventConsumers: readonly {
   readonly name: string;
   readonly domain: DomainName;
-  readonly eventTypes: readonly string[];
+  readonly eventTypes: readonly EventType[];
 }[] = [
   // upload-complete → moderation worker (sniff, strip EXIF, variants, classify, publish SFW only).
   { name: 'media-moderation', domain: 'mediaWorker', eventTypes: ['media.uploaded'] },

@@ -35,9 +35,11 @@ export function mediaWorker(): Promise<MediaWorkerService> {
   return worker;
 }
 
+export const events = createEventDispatcher({
+  'media.uploaded': async (event) => (await mediaWorker()).handle(event),
+});
+
 export const handler = createDomainHandler({
   logger,
-  events: createEventDispatcher({
-    'media.uploaded': async (event) => (await mediaWorker()).handle(event),
-  }),
+  events,
 });

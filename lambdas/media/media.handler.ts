@@ -8,6 +8,13 @@ import { decideModerationArgs, mediaIdArgs, reorderArgs, requestUploadArgs } fro
 
 const logger = createLogger({ service: 'media' });
 
+// Consumers (infra/definitions/domains.ts): publication/withdrawal of public copies, account erasure.
+export const events = createEventDispatcher({
+  'media.publishable': async (event) => (await mediaLifecycle()).publish(event),
+  'media.withdrawn': async (event) => (await mediaLifecycle()).withdraw(event),
+  'user.deleted': async (event) => (await mediaLifecycle()).eraseUser(event),
+});
+
 export const handler = createDomainHandler({
   logger,
   appsync: createFieldRouter(
@@ -33,10 +40,5 @@ export const handler = createDomainHandler({
     },
     logger,
   ),
-  // Consumers (infra/definitions/domains.ts): publication/withdrawal of public copies, account erasure.
-  events: createEventDispatcher({
-    'media.publishable': async (event) => (await mediaLifecycle()).publish(event),
-    'media.withdrawn': async (event) => (await mediaLifecycle()).withdraw(event),
-    'user.deleted': async (event) => (await mediaLifecycle()).eraseUser(event),
-  }),
+  events,
 });

@@ -23,6 +23,16 @@ import {
 const logger = createLogger({ service: 'profiles' });
 const m = profilesModule;
 
+// Two consumers share this entry (infra/definitions/domains.ts): media changes and account erasure.
+export const events = createEventDispatcher({
+  'media.processed': async (event) => (await m()).profiles.onMediaChanged(event),
+  'media.published': async (event) => (await m()).profiles.onMediaChanged(event),
+  'media.reordered': async (event) => (await m()).profiles.onMediaChanged(event),
+  'media.cover_changed': async (event) => (await m()).profiles.onMediaChanged(event),
+  'media.deleted': async (event) => (await m()).profiles.onMediaChanged(event),
+  'user.deleted': async (event) => (await m()).erasure.onUserDeleted(event),
+});
+
 export const handler = createDomainHandler({
   logger,
   appsync: createFieldRouter(
@@ -98,13 +108,5 @@ export const handler = createDomainHandler({
     ],
     { logger },
   ),
-  // Two consumers share this entry (infra/definitions/domains.ts): media changes and account erasure.
-  events: createEventDispatcher({
-    'media.processed': async (event) => (await m()).profiles.onMediaChanged(event),
-    'media.published': async (event) => (await m()).profiles.onMediaChanged(event),
-    'media.reordered': async (event) => (await m()).profiles.onMediaChanged(event),
-    'media.cover_changed': async (event) => (await m()).profiles.onMediaChanged(event),
-    'media.deleted': async (event) => (await m()).profiles.onMediaChanged(event),
-    'user.deleted': async (event) => (await m()).erasure.onUserDeleted(event),
-  }),
+  events,
 });

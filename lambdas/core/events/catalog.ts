@@ -21,7 +21,8 @@ import {
 } from './event-contract.ts';
 
 const id = (kind: IdKind) => z.string().regex(idPattern(kind)).describe(`${ID_PREFIXES[kind]}_ id`);
-const slug = z.string().regex(/^[a-z0-9][a-z0-9-]{2,62}$/);
+// The column is citext: the database compares slugs case-insensitively.
+const slug = z.string().regex(/^[a-z0-9][a-z0-9-]{2,62}$/i);
 const cityCode = z.string().min(1).max(32).describe('city code, e.g. us-nyc');
 const listingVersion = z.number().int().min(0).describe('the listing row version after the change');
 
@@ -173,7 +174,9 @@ const verificationDecided = EventDefinition.define({
 
 const mediaOwner = {
   ownerType: z.enum(MEDIA_OWNER_TYPES),
-  ownerId: z.union([id('profile'), id('studio'), id('verification')]),
+  ownerId: z
+    .union([id('profile'), id('studio'), id('user')])
+    .describe('PROFILE: the profile; STUDIO: the studio; VERIFICATION: the person (usr_) or their studio'),
 };
 /** Events about what an owner shows are the owner's (a profile's or studio's page changed). */
 const ownerAggregate = (payload: { ownerType: string; ownerId: string }) => ({

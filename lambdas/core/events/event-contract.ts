@@ -13,6 +13,7 @@
  *    `upgrade` from the previous payload and a `downgrade` back to it. Old versions stay defined.
  */
 import * as z from 'zod';
+import { idPattern } from '../ids.ts';
 
 /** `media.uploaded`, `feature_flag.changed`: dot-separated lower snake case (the outbox CHECK). */
 export const EVENT_TYPE_PATTERN = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$/;
@@ -129,7 +130,7 @@ export function describeIssues(error: z.ZodError): string {
 
 /** An event as it travels (EventBridge `detail`, the in-process bus): the payload not yet parsed. */
 export const eventEnvelopeSchema = z.object({
-  id: z.string().min(1),
+  id: z.string().regex(idPattern('event')),
   type: z.string().regex(EVENT_TYPE_PATTERN),
   // Events relayed before versioning existed carry no version; they were all version 1.
   version: z.number().int().min(1).default(1),
@@ -303,17 +304,18 @@ export class EventCatalog<M extends Record<string, AnyEventDefinition>> {
     const { version: _version, payload: _payload, type: _type, ...envelopeFields } = eventEnvelopeSchema.shape;
     for (const definition of [...this.definitions.values()].sort((a, b) => a.type.localeCompare(b.type))) {
       for (const { version, payload } of definition.versions) {
-        const envelope = z
-          .object({
-            ...envelopeFields,
-            type: z.literal(definition.type),
-            version: z.literal(version),
-            payload: payload.strict(),
-          })
-          .describe(definition.description);
-        const { $schema: _schema, ...schema } = z.toJSONSchema(envelope, { target: 'draft-2020-12', io: 'output' });
+        const envelope = z.object({
+          ...envelopeFields,
+          type: z.literal(definition.type),
+          version: z.literal(version),
+          payload,
+        });
+        // Input mode: objects stay open (no `additionalProperties: false`), as readers must ignore
+        // fields they do not know.
+        const { $schema: _schema, ...schema } = z.toJSONSchema(envelope, { target: 'draft-2020-12', io: 'input' });
         defs[`${definition.type}.v${version}`] = {
           title: `${definition.type} v${version}`,
+          description: definition.description,
           ...schema,
           ...(version < definition.currentVersion ? { deprecated: true } : {}),
         };
