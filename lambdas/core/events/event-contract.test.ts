@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import { newId } from '../ids.ts';
 import { createEventCatalog, EventContractError, EventDefinition, eventEnvelopeSchema } from './event-contract.ts';
+import { catalogJsonSchema } from './catalog.json-schema.ts';
 
 /**
  * A catalog of its own, so version handling is proven on an event that has two versions:
@@ -136,7 +137,7 @@ describe('older versions (partner webhooks ship one version behind)', () => {
   });
 
   it('keeps every version in the JSON Schema, the older ones deprecated', () => {
-    const schema = catalog.jsonSchema({ id: 'urn:test', title: 't', description: 'd' });
+    const schema = catalogJsonSchema(catalog, { id: 'urn:test', title: 't', description: 'd' });
     expect(Object.keys(schema.$defs)).toEqual(['test.once.v1', 'test.renamed.v1', 'test.renamed.v2']);
     expect(schema.$defs['test.renamed.v1']).toMatchObject({ deprecated: true });
     expect(schema.$defs['test.renamed.v2']).not.toHaveProperty('deprecated');

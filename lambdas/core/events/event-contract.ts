@@ -295,40 +295,9 @@ export class EventCatalog<M extends Record<string, AnyEventDefinition>> {
     return result.data;
   }
 
-  /**
-   * The catalog as one JSON Schema (draft 2020-12): `$defs` holds every (type, version) envelope,
-   * `oneOf` accepts any of them; older versions are marked `deprecated`.
-   */
-  jsonSchema(options: { readonly id: string; readonly title: string; readonly description: string }) {
-    const defs: Record<string, unknown> = {};
-    const { version: _version, payload: _payload, type: _type, ...envelopeFields } = eventEnvelopeSchema.shape;
-    for (const definition of [...this.definitions.values()].sort((a, b) => a.type.localeCompare(b.type))) {
-      for (const { version, payload } of definition.versions) {
-        const envelope = z.object({
-          ...envelopeFields,
-          type: z.literal(definition.type),
-          version: z.literal(version),
-          payload,
-        });
-        // Input mode: objects stay open (no `additionalProperties: false`), as readers must ignore
-        // fields they do not know.
-        const { $schema: _schema, ...schema } = z.toJSONSchema(envelope, { target: 'draft-2020-12', io: 'input' });
-        defs[`${definition.type}.v${version}`] = {
-          title: `${definition.type} v${version}`,
-          description: definition.description,
-          ...schema,
-          ...(version < definition.currentVersion ? { deprecated: true } : {}),
-        };
-      }
-    }
-    return {
-      $schema: 'https://json-schema.org/draft/2020-12/schema',
-      $id: options.id,
-      title: options.title,
-      description: options.description,
-      oneOf: Object.keys(defs).map((key) => ({ $ref: `#/$defs/${key}` })),
-      $defs: defs,
-    };
+  /** Every definition, sorted by type (for describing the catalog, e.g. as JSON Schema). */
+  get allDefinitions(): readonly AnyEventDefinition[] {
+    return [...this.definitions.values()].sort((a, b) => a.type.localeCompare(b.type));
   }
 }
 

@@ -1,30 +1,47 @@
 /**
  * How a consumer Lambda takes a batch from its SQS queue (EventBridge rule -> SQS -> Lambda in AWS;
  * the same shape from the in-process bus locally): Powertools Batch processes the records one by
- * one and reports partial batch failures, Powertools Parser checks each record as an SQS message
- * whose body is an EventBridge event whose `detail` is an outbox event envelope, and the dispatcher
- * parses the payload through the catalog and runs the consumer.
+ * one and reports partial batch failures, each record is checked as an SQS message whose body is an
+ * EventBridge event whose `detail` is an outbox event envelope, and the dispatcher parses the
+ * payload through the catalog and runs the consumer.
+ *
+ * Why not Powertools Parser's SQS/EventBridge schemas: importing them pulls all of zod (JSON Schema
+ * conversion, every locale) into each consumer bundle, ~350 KiB, which pushed bundles past the 1 MB
+ * budget. The three fields this code reads are checked here with the kernel's own zod schemas.
  *
  * A refused record (not an outbox event, unknown type, unknown version, payload off-contract, no
  * route, or a consumer error) is reported failed by message id, with one `event refused` log line
  * saying why; SQS retries it and then moves it to the DLQ. The rest of the batch carries on.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { BatchProcessor, EventType, ParsingError, processPartialResponse } from '@aws-lambda-powertools/batch';
-import { parser } from '@aws-lambda-powertools/batch/parser';
-import { JSONStringified } from '@aws-lambda-powertools/parser/helpers';
-import { EventBridgeSchema } from '@aws-lambda-powertools/parser/schemas/eventbridge';
-import { SqsRecordSchema } from '@aws-lambda-powertools/parser/schemas/sqs';
-import type * as z from 'zod';
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import * as z from 'zod';
 import { withLogContext, type Logger } from '../log.ts';
 import type { EventDispatcher } from './dispatcher.ts';
 import { EventContractError, eventEnvelopeSchema, type EventEnvelope } from './event-contract.ts';
 
 /** One SQS record carrying one relayed outbox event. */
-export const deliveredRecordSchema = SqsRecordSchema.extend({
-  body: JSONStringified(EventBridgeSchema.extend({ detail: eventEnvelopeSchema })),
+export const deliveredRecordSchema = z.object({
+  messageId: z.string(),
+  attributes: z.object({ ApproximateReceiveCount: z.string().optional() }).optional(),
+  eventSource: z.literal('aws:sqs'),
+  body: z
+    .string()
+    .transform((body, context) => {
+      try {
+        return JSON.parse(body) as unknown;
+      } catch {
+        context.addIssue({ code: 'custom', message: 'body is not JSON' });
+        return z.NEVER;
+      }
+    })
+    .pipe(z.object({ 'detail-type': z.string(), source: z.string(), detail: eventEnvelopeSchema })),
 });
-type DeliveredRecord = z.output<typeof deliveredRecordSchema>;
+
+/** The record is not an SQS-delivered outbox event at all. */
+class EnvelopeRefused extends Error {
+  override readonly name = 'EnvelopeRefused';
+}
 
 export interface SqsBatch {
   readonly Records: readonly { readonly messageId: string; readonly [key: string]: unknown }[];
@@ -64,14 +81,14 @@ function refusal(error: unknown): Record<string, unknown> {
       eventVersion: error.event.version,
       error: error.cause,
     };
-  if (error instanceof ParsingError)
+  if (error instanceof EnvelopeRefused)
     return { errorCode: 'EVENT.INVALID_ENVELOPE', reason: `not an SQS-delivered outbox event: ${error.message}` };
   return { errorCode: 'EVENT.CONSUMER_FAILED', error };
 }
 
 class EventBatchProcessor extends BatchProcessor {
   constructor(private readonly log: Logger) {
-    super(EventType.SQS, { parser, schema: deliveredRecordSchema, logger: log });
+    super(EventType.SQS, { logger: log });
   }
 
   override failureHandler(...args: Parameters<BatchProcessor['failureHandler']>) {
@@ -92,8 +109,10 @@ export async function processEventBatch(
   dispatcher: EventDispatcher,
   logger: Logger,
 ): Promise<BatchResponse> {
-  const handleRecord = async (record: DeliveredRecord) => {
-    const envelope = record.body.detail;
+  const handleRecord = async (record: unknown) => {
+    const delivered = deliveredRecordSchema.safeParse(record);
+    if (!delivered.success) throw new EnvelopeRefused(z.prettifyError(delivered.error));
+    const envelope = delivered.data.body.detail;
     await withLogContext(
       { correlationId: envelope.correlationId ?? envelope.id, eventType: envelope.type },
       async () => {
