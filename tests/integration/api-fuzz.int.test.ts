@@ -386,11 +386,14 @@ function restProbes(
   return probes;
 }
 
-/** Local-only developer routes with parameters: the scheduled-job trigger takes a time. */
-function devProbes(random: () => number): Probe[] {
+/**
+ * Local-only developer routes with parameters: the scheduled-job trigger takes a time. Only values
+ * it must refuse: a valid (or empty) one would run the real job and send mail to other test files' users.
+ */
+function devProbes(): Probe[] {
   return [
     ...CRITICAL_STRINGS,
-    ...pick(random, OTHER_STRINGS, EXTRA),
+    ...OTHER_STRINGS.filter((hostile) => ['blank', 'huge', 'sql', 'odd-id'].includes(hostile.kind)),
     { kind: 'not-a-date', value: 'not-a-date' },
     { kind: 'invalid-date', value: '2026-13-45T99:99:99Z' },
   ].map((value) => ({
@@ -504,7 +507,7 @@ describe('API fuzz: no input to any field or route is an internal error', () => 
     const probes = [
       ...graphqlProbes(schema, users, random, randomPool),
       ...restProbes(routes, users, random, randomPool),
-      ...devProbes(random),
+      ...devProbes(),
     ];
     const fields = [schema.getQueryType(), schema.getMutationType()].flatMap((root) =>
       root ? Object.keys(root.getFields()).map((name) => `${root.name}.${name}`) : [],
