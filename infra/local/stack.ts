@@ -17,6 +17,7 @@ import { seed } from '../../db/seeds/seed.ts';
 import type { DemoAccount, DemoSeedResult } from '../../db/seeds/demo-seed.ts';
 import { createDatabase, type Database } from '../../lambdas/core/db/database.ts';
 import { relayOutboxBatch } from '../../lambdas/core/db/outbox-relay.ts';
+import { ValidationError } from '../../lambdas/core/errors.ts';
 import { createLogger, setLogSink, type Logger } from '../../lambdas/core/log.ts';
 import { capturedMessages } from '../../lambdas/adapters/capturing-notifier.ts';
 import { InProcessEventBus } from '../../lambdas/adapters/in-process-event-bus.ts';
@@ -225,7 +226,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
           const job = (await import(
             pathToFileURL(join(options.rootDir, 'lambdas/profiles/nudges.handler.ts')).href
           )) as { handler: (event: { time?: string }) => Promise<unknown> };
-          return job.handler({ ...(url.searchParams.get('now') ? { time: url.searchParams.get('now')! } : {}) });
+          const now = url.searchParams.get('now');
+          // EventBridge always sends a valid time; a developer's ?now= is checked here (400, not 500).
+          if (now && (!/^\d{4}-\d{2}-\d{2}T/.test(now) || Number.isNaN(new Date(now).getTime())))
+            throw new ValidationError('now must be an ISO 8601 date-time', [
+              { path: 'query.now', message: 'must be an ISO 8601 date-time' },
+            ]);
+          return job.handler({ ...(now ? { time: now } : {}) });
         },
         '/dev/mailbox': () => ({
           messages: capturedMessages().map((message) => ({

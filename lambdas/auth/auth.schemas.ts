@@ -1,21 +1,22 @@
 /** zod schemas: the only definition of each auth input (REST bodies and GraphQL arguments). */
 import * as z from 'zod';
+import { safeText } from '../core/text.ts';
 import { ROLES } from '../core/identity.ts';
 import { idSchema } from '../core/ids.ts';
 import { PASSWORD_MAX_LENGTH } from './password-policy.ts';
 
-const email = z.string().trim().max(254).email();
+const email = safeText().trim().max(254).email();
 // Length rules live in PasswordPolicy (with feedback); here only a hard cap against huge bodies.
 const password = z
   .string()
   .min(1)
   .max(PASSWORD_MAX_LENGTH * 4);
-const code = z.string().trim().min(4).max(32);
-const captchaToken = z.string().min(1).max(4096).optional();
+const code = safeText().trim().min(4).max(32);
+const captchaToken = safeText().min(1).max(4096).optional();
 const consents = z
   .object({
-    terms: z.string().min(1).max(32),
-    privacy: z.string().min(1).max(32),
+    terms: safeText().min(1).max(32),
+    privacy: safeText().min(1).max(32),
     marketing: z.boolean().default(false),
   })
   .strict();
@@ -24,7 +25,7 @@ export const signUpBody = z
   .object({
     email,
     password,
-    displayName: z.string().trim().min(1).max(80).optional(),
+    displayName: safeText().trim().min(1).max(80).optional(),
     role: z.enum(['client', 'provider', 'host']).default('client'),
     consents,
   })
@@ -39,15 +40,15 @@ export const loginBody = z.object({ email, password, captchaToken }).strict();
 
 export const secondFactorMethod = z.enum(['totp', 'recovery_code', 'email_code', 'sms_code']);
 export const mfaVerifyBody = z
-  .object({ mfaToken: z.string().min(16).max(128), method: secondFactorMethod.default('totp'), code })
+  .object({ mfaToken: safeText().min(16).max(128), method: secondFactorMethod.default('totp'), code })
   .strict();
 
 export const resetConfirmBody = z.object({ email, code, newPassword: password }).strict();
 
-export const unlockQuery = z.object({ token: z.string().min(16).max(128) });
+export const unlockQuery = z.object({ token: safeText().min(16).max(128) });
 
 export const socialLoginBody = z
-  .object({ idToken: z.string().min(20).max(8192), nonce: z.string().min(16).max(128), consents: consents.optional() })
+  .object({ idToken: safeText().min(20).max(8192), nonce: safeText().min(16).max(128), consents: consents.optional() })
   .strict();
 export const socialProviderParam = z.enum(['google', 'apple']);
 
@@ -69,7 +70,7 @@ export const recordConsentArgs = z.object({
     kind: z
       .enum(['TERMS', 'PRIVACY', 'MARKETING'])
       .transform((value) => value.toLowerCase() as 'terms' | 'privacy' | 'marketing'),
-    version: z.string().trim().min(1).max(32),
+    version: safeText().trim().min(1).max(32),
     granted: z.boolean(),
   }),
 });

@@ -209,7 +209,7 @@ export class LoginService {
       await sendAll(this.deps, [emailTemplates.verifyEmail(email, code)]);
       throw new EmailNotVerifiedError();
     }
-    if (throttle) await UserRepository.clearThrottle(this.deps.db, throttleKey.key);
+    await this.clearThrottleUnlessLocked(throttleKey.key);
     if (this.deps.hasher.needsRehash(user.password_hash!)) {
       await UserRepository.setPassword(
         this.deps.db,
@@ -312,15 +312,36 @@ export class LoginService {
     return this.sessions.sign(outcome.issued, outcome.authTime, outcome.stepUpAt);
   }
 
-  /** Counts a failure on the identifier (known or not); the fifth locks it and mails the owner an unlock link. */
+  /**
+   * After the right password: forgets the failures, unless a lock was set since the check at the
+   * start of this request (guesses arriving together); then this sign-in is refused like any other
+   * while locked, and the lock stays.
+   */
+  private async clearThrottleUnlessLocked(identifier: string): Promise<void> {
+    await this.deps.db.transaction(async (tx) => {
+      const now = this.deps.clock.now();
+      const row = await UserRepository.throttle(tx, identifier, { forUpdate: true });
+      if (!row) return;
+      if (row.locked_until && row.locked_until > now)
+        throw new AccountLockedError((row.locked_until.getTime() - now.getTime()) / 1000);
+      await UserRepository.clearThrottle(tx, identifier);
+    });
+  }
+
+  /**
+   * Counts a failure on the identifier (known or not); the fifth locks it and mails the owner an
+   * unlock link. Serialised per identifier on its throttle row (created if absent, then locked), so
+   * concurrent guesses count one by one: at most MAX_FAILURES are judged before the lock holds, a
+   * guess that finds the lock already set (it passed the check at the start before the lock) is
+   * refused as locked and not counted, and nothing here ever shortens or clears a lock.
+   */
   private async recordFailure(identifier: string, user: UserRow | undefined, meta: RequestMeta): Promise<void> {
     const messages = await this.deps.db.transaction(async (tx) => {
       const now = this.deps.clock.now();
-      const { row, lock } = afterFailure(
-        await UserRepository.throttle(tx, identifier, { forUpdate: true }),
-        identifier,
-        now,
-      );
+      const current = await UserRepository.throttle(tx, identifier, { forUpdate: true, createIfAbsent: true });
+      if (current?.locked_until && current.locked_until > now)
+        throw new AccountLockedError((current.locked_until.getTime() - now.getTime()) / 1000);
+      const { row, lock } = afterFailure(current, identifier, now);
       await UserRepository.saveThrottle(tx, row);
       const out = [];
       if (lock) {

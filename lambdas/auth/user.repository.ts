@@ -238,11 +238,23 @@ export class UserRepository {
 
   // Login throttle ----------------------------------------------------------------------------
 
+  /**
+   * The identifier's throttle row. `forUpdate` locks it for the rest of the transaction; with
+   * `createIfAbsent` a zero row is inserted first, so there is always a row to lock: `FOR UPDATE`
+   * on a missing row locks nothing, and concurrent first failures would each start from zero and
+   * overwrite one another (lost updates, a lock skipped or erased). Concurrent inserts wait for each
+   * other on the primary key, so every caller then reads the latest committed count.
+   */
   static async throttle(
     db: Queryable,
     identifierHash: string,
-    options: { forUpdate?: boolean } = {},
+    options: { forUpdate?: boolean; createIfAbsent?: boolean } = {},
   ): Promise<ThrottleRow | undefined> {
+    if (options.createIfAbsent)
+      await db.query(
+        'INSERT INTO auth_login_throttle (identifier_hash) VALUES ($1) ON CONFLICT (identifier_hash) DO NOTHING',
+        [identifierHash],
+      );
     const result = await db.query(
       `SELECT * FROM auth_login_throttle WHERE identifier_hash = $1${options.forUpdate ? ' FOR UPDATE' : ''}`,
       [identifierHash],

@@ -196,3 +196,29 @@ describe('createFieldRouter', () => {
     });
   });
 });
+
+describe('createFieldRouter: text storage cannot hold', () => {
+  it('refuses NUL, lone surrogates and runaway nesting anywhere in the arguments, naming the field, before the schema', async () => {
+    const handle = vi.fn(() => 'reached');
+    const router = createFieldRouter({ 'Query.city': field(z.object({}).passthrough(), handle) }, logger);
+    let deep: unknown = 1;
+    for (let i = 0; i < 6_000; i++) deep = { a: deep };
+    const cases: [unknown, string][] = [
+      [{ slug: 'a\u0000b' }, 'slug'],
+      [{ input: { patch: { links: [{ label: '\ud800' }] } } }, 'input.patch.links.0.label'],
+      [{ input: { patch: { availability: deep } } }, 'input.patch.availability'],
+    ];
+    for (const [args, path] of cases) {
+      const result = await router(appSyncEvent({ arguments: args as Record<string, unknown> }));
+      expect(result).toMatchObject({
+        error: {
+          errorType: 'BAD_REQUEST',
+          errorInfo: { code: 'REQUEST.INVALID', issues: [{ path: expect.stringContaining(path) as unknown }] },
+        },
+      });
+      expect('error' in result && result.error.message).toContain(path);
+    }
+    expect(handle).not.toHaveBeenCalled();
+    await expect(router(appSyncEvent({ arguments: { slug: 'fine 😀' } }))).resolves.toEqual({ data: 'reached' });
+  });
+});

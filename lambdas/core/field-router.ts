@@ -2,6 +2,8 @@
  * Routes AppSync resolver events (`Type.field`) to typed operations. A domain handler is a map of
  * fields to `{ input, handle }`; the router parses arguments with the zod schema, establishes the
  * caller and the correlation id, and turns anything thrown into the resolver error envelope.
+ * Every argument is first checked for text storage cannot hold (NUL, lone surrogates) and for
+ * runaway nesting (core/text.ts): a BAD_REQUEST naming the argument, never an internal error.
  */
 import * as z from 'zod';
 import { ValidationError, toPublicError, toResolverError, type ResolverEnvelope } from './errors.ts';
@@ -10,6 +12,7 @@ import { clientIpFromForwardedFor, headerValue } from './events.ts';
 import { callerFromClaims, type Caller } from './identity.ts';
 import { newId } from './ids.ts';
 import { withLogContext, type Logger } from './log.ts';
+import { findInputProblem, inputProblemError } from './text.ts';
 
 export interface FieldContext {
   readonly caller: Caller;
@@ -51,6 +54,9 @@ export function createFieldRouter(operations: Record<string, FieldOperation>, lo
       const operation = operations[key];
       try {
         if (!operation) throw new ValidationError(`No resolver for ${key}`);
+        // Before any schema or domain code: text storage cannot hold, and nesting no code should walk.
+        const problem = findInputProblem(event.arguments ?? {});
+        if (problem) throw inputProblemError(problem, 'argument');
         const parsed = operation.input.safeParse(event.arguments ?? {});
         if (!parsed.success) throw new ValidationError('Invalid arguments', zodIssues(parsed.error));
         const ctx: FieldContext = {

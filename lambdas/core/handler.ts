@@ -9,10 +9,13 @@ import type { EventDispatcher } from './events/dispatcher.ts';
 import { processEventBatch, type SqsBatch } from './events/sqs-consumer.ts';
 import type { ResolverEnvelope } from './errors.ts';
 import type { Logger } from './log.ts';
+import type { RouteDefinition } from './route-router.ts';
 
 export interface DomainHandlerParts {
   readonly appsync?: (event: AppSyncResolverEvent) => Promise<ResolverEnvelope>;
-  readonly rest?: (event: ApiGatewayProxyEvent) => Promise<ApiGatewayProxyResult>;
+  readonly rest?: ((event: ApiGatewayProxyEvent) => Promise<ApiGatewayProxyResult>) & {
+    readonly routes?: readonly RouteDefinition[];
+  };
   /** Consumers: routes each delivered event by type (events/dispatcher.ts). */
   readonly events?: EventDispatcher;
   readonly logger: Logger;
@@ -23,12 +26,14 @@ function isSqsEvent(event: unknown): event is SqsBatch {
 }
 
 export function createDomainHandler(parts: DomainHandlerParts) {
-  return async function handler(event: unknown): Promise<unknown> {
+  async function handler(event: unknown): Promise<unknown> {
     if (isAppSyncEvent(event) && parts.appsync) return parts.appsync(event);
     if (isApiGatewayEvent(event) && parts.rest) return parts.rest(event);
     // SQS partial batch response: only failed messages are retried (then go to the DLQ).
     if (isSqsEvent(event) && parts.events) return processEventBatch(event, parts.events, parts.logger);
     parts.logger.error('unsupported event shape');
     throw new Error('Unsupported event shape');
-  };
+  }
+  // The REST routes this Lambda serves (for tools that enumerate the API, e.g. the fuzz test).
+  return Object.assign(handler, { routes: parts.rest?.routes ?? [] });
 }

@@ -441,3 +441,54 @@ describe('parseCookies', () => {
     expect(parseCookies('bad=%E0%A4%A; good=1')).toEqual({ bad: '%E0%A4%A', good: '1' });
   });
 });
+
+describe('createRouteRouter: text storage cannot hold', () => {
+  const handle = vi.fn(() => jsonResult(200, { ok: true }));
+  const router = createRouteRouter(
+    [
+      route({ method: 'POST', path: '/signup', body: z.object({ displayName: z.string() }), handle }),
+      route({ method: 'GET', path: '/items/{id}', query: z.object({ token: z.string().optional() }), handle }),
+    ],
+    { logger },
+  );
+
+  it('answers 400 naming the field for NUL or lone surrogates in body, query or path, before the handler', async () => {
+    const answers = [
+      await router(
+        apiEvent({ httpMethod: 'POST', path: '/signup', body: JSON.stringify({ displayName: 'a\u0000b' }) }),
+      ),
+      await router(
+        apiEvent({
+          httpMethod: 'POST',
+          path: '/signup',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: 'displayName=%ED%A0%80x%00',
+        }),
+      ),
+      await router(apiEvent({ path: '/items/1', queryStringParameters: { token: 'abc\u0000' } })),
+      await router(apiEvent({ path: '/items/a%00b' })),
+      await router(apiEvent({ httpMethod: 'POST', path: '/signup', body: '{"displayName":"' + '\\ud800' + '"}' })),
+    ];
+    expect(answers.map((answer) => answer.statusCode)).toEqual([400, 400, 400, 400, 400]);
+    expect(answers.map((answer) => bodyOf(answer).error.details.issues[0].path)).toEqual([
+      'body.displayName',
+      'body.displayName',
+      'query.token',
+      'path.id',
+      'body.displayName',
+    ]);
+    expect(bodyOf(answers[0]!).error.code).toBe('REQUEST.INVALID');
+    expect(handle).not.toHaveBeenCalled();
+  });
+
+  it('refuses a body nested deeper than the limit with 400, not a crash', async () => {
+    const body = '{"displayName":' + '['.repeat(10_000) + ']'.repeat(10_000) + '}';
+    const answer = await router(apiEvent({ httpMethod: 'POST', path: '/signup', body }));
+    expect(answer.statusCode).toBe(400);
+    expect(bodyOf(answer).error.message).toMatch(/body\.displayName(\.0)+ must not nest deeper/);
+  });
+
+  it('lists its routes for tools that enumerate the API', () => {
+    expect(router.routes.map((r) => `${r.method} ${r.path}`)).toEqual(['POST /signup', 'GET /items/{id}']);
+  });
+});

@@ -11,6 +11,9 @@
  *  - `allowedOrigins` + `checkOrigin`: a request whose `Origin` is not in the allow-list is refused
  *    (403) before anything runs; browsers send `Origin` on every cross-origin request and on every
  *    POST. Requests without `Origin` (servers, mobile apps, links followed from an email) pass.
+ *  - every path parameter, query parameter and body value is checked for text storage cannot hold
+ *    (NUL, lone surrogates) and runaway nesting (core/text.ts) before the schemas and the handler:
+ *    a 400 naming the field.
  *  - answers to an allowed origin carry the CORS headers with credentials, so the web app can
  *    read them with cookies (`fetch(..., { credentials: 'include' })`). API Gateway answers the
  *    preflight (OPTIONS) itself, for the same origins (infra/cdk/stacks/api.stack.ts).
@@ -29,6 +32,7 @@ import type { Caller } from './identity.ts';
 import { newId } from './ids.ts';
 import { withLogContext, type Logger } from './log.ts';
 import { zodIssues } from './field-router.ts';
+import { findInputProblem, inputProblemError } from './text.ts';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -211,7 +215,7 @@ function mediaTypeOf(event: ApiGatewayProxyEvent): string | undefined {
 export function createRouteRouter(definitions: readonly RouteDefinition[], options: RouteRouterOptions) {
   const routes = definitions.map(compile);
   const { logger } = options;
-  return async function handleApiGatewayEvent(event: ApiGatewayProxyEvent): Promise<ApiGatewayProxyResult> {
+  async function handleApiGatewayEvent(event: ApiGatewayProxyEvent): Promise<ApiGatewayProxyResult> {
     const correlationId =
       headerValue(event.headers, 'x-correlation-id') ?? event.requestContext?.requestId ?? newId('request');
     return withLogContext({ correlationId, route: `${event.httpMethod} ${event.path}` }, async () => {
@@ -252,7 +256,9 @@ export function createRouteRouter(definitions: readonly RouteDefinition[], optio
         return toProxyResult({ status: http.status, body: http.body, headers: http.headers }, correlationId, cors);
       }
     });
-  };
+  }
+  // The declared routes travel with the router, so tools (the schema-driven fuzz test) enumerate them.
+  return Object.assign(handleApiGatewayEvent, { routes: definitions });
 }
 
 async function invoke(
@@ -263,6 +269,10 @@ async function invoke(
   options: RouteRouterOptions,
 ): Promise<HttpResult> {
   enforceOrigin(definition, event, options);
+  const pathProblem = findInputProblem(params, ['path']);
+  if (pathProblem) throw inputProblemError(pathProblem, 'path');
+  const queryProblem = findInputProblem(event.queryStringParameters ?? {}, ['query']);
+  if (queryProblem) throw inputProblemError(queryProblem, 'query parameter');
   const accepts = definition.accepts ?? options.accepts;
   const mediaType = mediaTypeOf(event);
   // A route without fields may be called with no body and no Content-Type (what fetch or curl send
@@ -296,6 +306,8 @@ async function invoke(
       }
     }
   }
+  const bodyProblem = findInputProblem(rawBody, ['body']);
+  if (bodyProblem) throw inputProblemError(bodyProblem, 'request body');
   const body = definition.body ? definition.body.safeParse(rawBody) : { success: true as const, data: undefined };
   if (!body.success) throw new ValidationError('Invalid request body', zodIssues(body.error));
   const query = definition.query

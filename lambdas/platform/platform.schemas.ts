@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { safeText } from '../core/text.ts';
 
 export const featureFlagsArgs = z.object({
   city: z
@@ -16,7 +17,7 @@ export const setFeatureFlagArgs = z.object({
       .trim()
       .regex(/^[a-z][a-z0-9_.]{1,63}$/, 'must look like area.feature'),
     enabled: z.boolean(),
-    description: z.string().trim().max(200).nullish(),
+    description: safeText().trim().max(200).nullish(),
   }),
 });
 export type SetFeatureFlagInput = z.infer<typeof setFeatureFlagArgs>['input'];

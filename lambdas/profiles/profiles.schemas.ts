@@ -1,5 +1,6 @@
 /** Input schemas of the profiles domain: the only definition of each input type. */
 import * as z from 'zod';
+import { safeText } from '../core/text.ts';
 import { idSchema } from '../core/ids.ts';
 import { linkRefusalMessage, publicLinkRefusal } from './link-policy.ts';
 
@@ -16,16 +17,16 @@ const ALL_STEPS = [
   'VERIFICATION',
 ] as const;
 
-const text = (max: number) => z.string().trim().max(max);
+const text = (max: number) => safeText().trim().max(max);
 const cents = z.number().int().min(0).max(100_000_000);
 const cityCode = z
   .string()
   .trim()
   .toLowerCase()
   .regex(/^[a-z]{2}-[a-z0-9-]{2,30}$/, 'must be a city code such as us-nyc');
-const tag = z.string().trim().toLowerCase().min(1).max(40);
-const language = z.string().trim().min(2).max(35);
-const email = z.string().trim().toLowerCase().email().max(254);
+const tag = safeText().trim().toLowerCase().min(1).max(40);
+const language = safeText().trim().min(2).max(35);
+const email = safeText().trim().toLowerCase().email().max(254);
 const phone = z
   .string()
   .trim()
@@ -41,7 +42,7 @@ const publicLink = z
   });
 /** Input lists keep a server-side cap: a day has at most this many opening ranges. */
 const MAX_RANGES_PER_DAY = 12;
-const timeRange = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$/, 'must look like 09:00-17:00');
+const timeRange = safeText().regex(/^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$/, 'must look like 09:00-17:00');
 /** Weekly availability summary: { mon: ["09:00-17:00"], … }. The calendar engine owns the details. */
 export const weeklyAvailability = z
   .object({
@@ -95,8 +96,8 @@ export type ProfilePatch = z.infer<typeof profilePatch>;
 
 const onboardingStep = z.enum(ALL_STEPS);
 
-export const idArgs = z.object({ id: z.string().min(4).max(40) });
-export const slugArgs = z.object({ slug: z.string().trim().toLowerCase().min(1).max(63) });
+export const idArgs = z.object({ id: safeText().min(4).max(40) });
+export const slugArgs = z.object({ slug: safeText().trim().toLowerCase().min(1).max(63) });
 
 export const createProfileArgs = z.object({
   input: z.object({ role: z.enum(PROFILE_ROLES), displayName: text(80).min(1).nullish() }),
@@ -112,7 +113,7 @@ export const saveProfileDraftArgs = z.object({
 export type SaveProfileDraftInput = z.infer<typeof saveProfileDraftArgs>['input'];
 
 export const completeStepArgs = z.object({
-  input: z.object({ id: z.string().min(4).max(40), expectedVersion: z.number().int().min(1), step: onboardingStep }),
+  input: z.object({ id: safeText().min(4).max(40), expectedVersion: z.number().int().min(1), step: onboardingStep }),
 });
 export type CompleteStepInput = z.infer<typeof completeStepArgs>['input'];
 
@@ -183,6 +184,6 @@ export const notificationPreferencesArgs = z.object({
 export type NotificationPreferencesInput = z.infer<typeof notificationPreferencesArgs>['input'];
 
 export const unsubscribeQuery = z.object({
-  token: z.string().min(20).max(100),
+  token: safeText().min(20).max(100),
   kind: z.enum(['all', 'nudges', 'digest']).default('all'),
 });

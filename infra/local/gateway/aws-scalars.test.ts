@@ -6,6 +6,7 @@ import {
   AWSEmail,
   AWSIPAddress,
   AWSJSON,
+  AWSJSON_LIMITS,
   AWSPhone,
   AWSTime,
   AWSTimestamp,
@@ -144,6 +145,19 @@ describe('AWSJSON', () => {
     expect(() => AWSJSON.parseValue('{a:1}')).toThrow('Invalid AWSJSON value');
     expect(() => AWSJSON.parseLiteral(parseLiteralText('{ a: 1 }'))).toThrow('Invalid AWSJSON value');
     expect(() => AWSJSON.parseLiteral(parseLiteralText('"{broken"'))).toThrow('Invalid AWSJSON value');
+  });
+
+  it('bounds nesting and length, so a hostile value cannot overflow the stack after the parse', () => {
+    const nested = (depth: number) => '['.repeat(depth) + ']'.repeat(depth);
+    expect(AWSJSON.parseValue(nested(AWSJSON_LIMITS.maxDepth))).toBeDefined();
+    expect(() => AWSJSON.parseValue(nested(AWSJSON_LIMITS.maxDepth + 1))).toThrow('nested deeper than');
+    expect(() => AWSJSON.parseValue(nested(6_000))).toThrow('nested deeper than');
+    expect(() => AWSJSON.parseLiteral(parseLiteralText(JSON.stringify(nested(6_000))))).toThrow('nested deeper than');
+    // Brackets inside strings (escaped quotes included) are text, not nesting.
+    expect(AWSJSON.parseValue(JSON.stringify({ a: '[[[[\\"{{{{'.repeat(10) }))).toEqual({
+      a: '[[[[\\"{{{{'.repeat(10),
+    });
+    expect(() => AWSJSON.parseValue(JSON.stringify('x'.repeat(AWSJSON_LIMITS.maxLength)))).toThrow('longer than');
   });
 
   it('serialises values to a JSON string and passes strings through', () => {

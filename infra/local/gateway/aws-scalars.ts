@@ -86,6 +86,43 @@ export const AWSTimestamp = new GraphQLScalarType({
   },
 });
 
+/**
+ * Bounds of one AWSJSON input value. Generous for what the schema carries in AWSJSON (weekly
+ * availability summaries), and low enough that nothing after the parse (the JSON round trip that
+ * builds the Lambda event, the Lambda's own walk of its arguments: lambdas/core/text.ts allows 32
+ * levels for the whole argument tree) can overflow its stack on a hostile value.
+ */
+export const AWSJSON_LIMITS = { maxLength: 100_000, maxDepth: 16 } as const;
+
+/** Nesting depth of a JSON text, counted without parsing (brackets outside strings), so it is safe on any input. */
+export function jsonNestingDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let index = 0; index < text.length; index++) {
+    const char = text.charCodeAt(index);
+    if (inString) {
+      if (char === 0x5c /* backslash: skip the escaped character */) index++;
+      else if (char === 0x22 /* " */) inString = false;
+    } else if (char === 0x22) inString = true;
+    else if (char === 0x7b /* { */ || char === 0x5b /* [ */) max = Math.max(max, ++depth);
+    else if (char === 0x7d /* } */ || char === 0x5d /* ] */) depth--;
+  }
+  return max;
+}
+
+function parseAwsJson(text: string, nodes?: ValueNode): unknown {
+  if (text.length > AWSJSON_LIMITS.maxLength)
+    throw new GraphQLError(`Invalid AWSJSON value: longer than ${AWSJSON_LIMITS.maxLength} characters`, { nodes });
+  if (jsonNestingDepth(text) > AWSJSON_LIMITS.maxDepth)
+    throw new GraphQLError(`Invalid AWSJSON value: nested deeper than ${AWSJSON_LIMITS.maxDepth} levels`, { nodes });
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new GraphQLError('Invalid AWSJSON value', { nodes });
+  }
+}
+
 /** AppSync parses AWSJSON input into maps/lists for resolvers and serialises output back to a string. */
 export const AWSJSON = new GraphQLScalarType({
   name: 'AWSJSON',
@@ -95,19 +132,11 @@ export const AWSJSON = new GraphQLScalarType({
   },
   parseValue(value) {
     if (typeof value !== 'string') throw new GraphQLError('Invalid AWSJSON value: expected a JSON string');
-    try {
-      return JSON.parse(value) as unknown;
-    } catch {
-      throw new GraphQLError('Invalid AWSJSON value');
-    }
+    return parseAwsJson(value);
   },
   parseLiteral(ast) {
     if (ast.kind !== Kind.STRING) throw new GraphQLError('Invalid AWSJSON value', { nodes: ast });
-    try {
-      return JSON.parse(ast.value) as unknown;
-    } catch {
-      throw new GraphQLError('Invalid AWSJSON value', { nodes: ast });
-    }
+    return parseAwsJson(ast.value, ast);
   },
 });
 

@@ -9,6 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
 import { domains, type DomainName } from '../../definitions/domains.ts';
 import type { Logger } from '../../../lambdas/core/log.ts';
+import { toHttpError } from '../../../lambdas/core/errors.ts';
 import { createGraphqlGateway, type TokenVerifier } from './graphql-gateway.ts';
 import { tooLarge } from './appsync-http.ts';
 import {
@@ -219,11 +220,20 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
           { 'content-type': 'application/json' },
           JSON.stringify({ error: { code: 'RESOURCE.NOT_FOUND', message: 'Not found' } }),
         );
+      let devAnswer: { status: number; body: unknown };
+      try {
+        devAnswer = { status: 200, body: await devRoute(url) };
+      } catch (error) {
+        // A refused request (e.g. ?now=not-a-date) is the caller's 4xx; anything else a logged 500.
+        const http = toHttpError(error);
+        if (http.status >= 500) options.logger.error('dev route failed', { path: url.pathname, error });
+        devAnswer = { status: http.status, body: http.body };
+      }
       return send(
         response,
-        200,
+        devAnswer.status,
         { 'content-type': 'application/json', 'cache-control': 'no-store' },
-        JSON.stringify(await devRoute(url)),
+        JSON.stringify(devAnswer.body),
       );
     }
 
