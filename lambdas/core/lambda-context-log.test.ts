@@ -50,7 +50,7 @@ describe('Lambda context on log lines', () => {
         withLogContext({ correlationId: 'req_1' }, () =>
           logger.info('resolving for a@example.com', { email: 'a@example.com' }),
         );
-        return { data: [] } as never;
+        return { data: [] };
       },
     });
     process.env._X_AMZN_TRACE_ID = 'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1';

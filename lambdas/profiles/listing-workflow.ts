@@ -216,7 +216,7 @@ export class ListingWorkflow<
       const blockers = publishBlockers(
         this.listing.publishSteps,
         this.listing.imageStep,
-        this.listing.stepMissing,
+        (step, stepFacts) => this.listing.stepMissing(step, stepFacts),
         facts,
       );
       if (blockers.missingSteps.length) {
