@@ -442,7 +442,7 @@ export async function seedDemo(deps: DemoSeedDeps): Promise<DemoSeedResult> {
         throw new Error(
           `demo seed: image ${stuck.id} ended ${stuck.status} (band ${stuck.nsfwBand}); the generated images must classify as safe`,
         );
-      if (items.every((item) => item.status === 'READY' && item.variants.length > 0)) break;
+      if (items.every((item) => item.status === 'PUBLISHED')) break;
       if (clock.nowMs() > deadline) throw new Error('demo seed: images were not moderated and published in time');
       await new Promise((resolve) => setTimeout(resolve, 100));
     }

@@ -1,15 +1,34 @@
 /**
- * Custom CloudWatch metrics: the names Lambdas emit (Embedded Metric Format) and the
- * observability stack alarms on. Defined once so an emitter and its alarm cannot drift apart.
+ * Custom CloudWatch metrics: the names Lambdas emit (Embedded Metric Format, through
+ * lambdas/adapters/powertools-metrics.ts, which accepts only names defined here) and the
+ * observability stack alarms on (one alarm per entry with an `alarm`). Defined once so an emitter
+ * and its alarm cannot drift apart; infra/definitions/metrics.test.ts checks both directions.
  */
 export const metricNamespace = 'RastUp';
 
-/** Every custom metric carries the stage as its only dimension. */
+/** Every custom metric carries the stage as its only dimension (no Powertools `service` dimension). */
 export const stageDimension = 'Stage';
 
-export const webhookMetrics = {
-  /** One per delivery attempt to a partner endpoint (count). */
-  attempted: 'WebhookDeliveryAttempted',
-  /** One per attempt that did not get a 2xx in time (count). */
-  failed: 'WebhookDeliveryFailed',
-} as const;
+export interface CustomMetricDefinition {
+  readonly name: string;
+  readonly unit: 'Count';
+  readonly description: string;
+  /** Source files that emit it (the cross-check test requires each to reference the metric). */
+  readonly emittedBy: readonly string[];
+  /** Sum over 5 minutes above `threshold` in 2 of `evaluationPeriods` periods pages on-call. */
+  readonly alarm?: { readonly threshold: number; readonly evaluationPeriods: number };
+}
+
+export const customMetrics = {
+  /** An uploaded image ended FAILED (undecodable, hostile, or its original vanished). */
+  mediaProcessingFailed: {
+    name: 'MediaProcessingFailed',
+    unit: 'Count',
+    description: 'Uploaded images the media worker could not process (item ended FAILED)',
+    emittedBy: ['lambdas/media/media-worker.service.ts'],
+    alarm: { threshold: 10, evaluationPeriods: 3 },
+  },
+} as const satisfies Record<string, CustomMetricDefinition>;
+
+export type CustomMetricKey = keyof typeof customMetrics;
+export type CustomMetricName = (typeof customMetrics)[CustomMetricKey]['name'];

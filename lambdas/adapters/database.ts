@@ -7,6 +7,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import * as z from 'zod';
 import { databaseEnvSchema, parseConfig } from '../core/config.ts';
 import { createDatabase, type Database } from '../core/db/database.ts';
+import { traced, tracedQuery } from './tracing.ts';
 
 const secretSchema = z.object({ username: z.string(), password: z.string(), port: z.coerce.number().optional() });
 
@@ -16,7 +17,7 @@ async function connectionStringFromEnv(): Promise<{ url: string; max: number }> 
   if (!env.DB_PROXY_ENDPOINT || !env.DB_SECRET_ARN) {
     throw new Error('Database configuration missing: set DATABASE_URL, or DB_PROXY_ENDPOINT and DB_SECRET_ARN');
   }
-  const client = new SecretsManagerClient({});
+  const client = traced(new SecretsManagerClient({}));
   const secret = await client.send(new GetSecretValueCommand({ SecretId: env.DB_SECRET_ARN }));
   const credentials = secretSchema.parse(JSON.parse(secret.SecretString ?? '{}'));
   const url = `postgres://${encodeURIComponent(credentials.username)}:${encodeURIComponent(credentials.password)}@${env.DB_PROXY_ENDPOINT}:${credentials.port ?? 5432}/${env.DB_NAME}?sslmode=require`;
@@ -27,7 +28,9 @@ let pending: Promise<Database> | undefined;
 
 /** One pool per Lambda container (or per local process), created on first use. */
 export function databaseFromEnv(): Promise<Database> {
-  pending ??= connectionStringFromEnv().then(({ url, max }) => createDatabase({ connectionString: url, max }));
+  pending ??= connectionStringFromEnv().then(({ url, max }) =>
+    createDatabase({ connectionString: url, max, instrument: tracedQuery }),
+  );
   pending.catch(() => (pending = undefined));
   return pending;
 }

@@ -12,6 +12,7 @@ import type { EmailMessage, Notifier, SmsMessage } from '../core/ports.ts';
 import { CapturingNotifier } from './capturing-notifier.ts';
 import { SesEmailSender } from './ses-email-sender.ts';
 import { TwilioSmsSender } from './twilio-sms-sender.ts';
+import { traced } from './tracing.ts';
 
 export const notifierEnvSchema = z
   .object({
@@ -65,7 +66,7 @@ function buildNotifier(source: Readonly<Record<string, string | undefined>>): No
       ? (
           (sender) => (message: EmailMessage) =>
             sender.send(message)
-        )(new SesEmailSender(new SESv2Client({}), env.NOTIFICATIONS_FROM_EMAIL!, env.SES_CONFIGURATION_SET))
+        )(new SesEmailSender(traced(new SESv2Client({})), env.NOTIFICATIONS_FROM_EMAIL!, env.SES_CONFIGURATION_SET))
       : (message: EmailMessage) => capture.sendEmail(message);
   let sms: (message: SmsMessage) => Promise<void>;
   if (env.TWILIO_ACCOUNT_SID && env.TWILIO_AUTH_TOKEN && env.TWILIO_FROM_NUMBER) {

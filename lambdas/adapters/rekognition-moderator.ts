@@ -2,10 +2,11 @@
 import { DetectModerationLabelsCommand, RekognitionClient } from '@aws-sdk/client-rekognition';
 import type { ImageModerator, ModerationResult } from '../core/ports.ts';
 import { bandFromRekognition } from '../media/nsfw-bands.ts';
+import { traced } from './tracing.ts';
 
 export class RekognitionModerator implements ImageModerator {
   constructor(
-    private readonly client: RekognitionClient = new RekognitionClient({}),
+    private readonly client: RekognitionClient = traced(new RekognitionClient({})),
     private readonly minConfidence = 60,
   ) {}
 

@@ -12,13 +12,16 @@ import {
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import { awsEnvSchema, configOnce, parseConfig } from '../core/config.ts';
 import type { ObjectStore, PostPolicyCondition, PresignedPost, StoredObjectHead } from '../core/ports.ts';
+import { traced } from './tracing.ts';
 
 export const s3ClientFromEnv = configOnce(() => {
   const env = parseConfig(awsEnvSchema);
-  return new S3Client({
-    region: env.AWS_REGION,
-    ...(env.S3_ENDPOINT ? { endpoint: env.S3_ENDPOINT, forcePathStyle: true } : {}),
-  });
+  return traced(
+    new S3Client({
+      region: env.AWS_REGION,
+      ...(env.S3_ENDPOINT ? { endpoint: env.S3_ENDPOINT, forcePathStyle: true } : {}),
+    }),
+  );
 });
 
 function isMissing(error: unknown): boolean {

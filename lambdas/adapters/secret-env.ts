@@ -25,6 +25,7 @@ import {
   SecretsManagerClient,
   type GetSecretValueCommandOutput,
 } from '@aws-sdk/client-secrets-manager';
+import { traced } from './tracing.ts';
 
 /** The part of the Secrets Manager client this adapter uses (tests inject a fake). */
 export interface SecretsManagerLike {
@@ -130,5 +131,5 @@ async function readSecret(
 }
 
 function defaultClient(): SecretsManagerLike {
-  return new SecretsManagerClient({});
+  return traced(new SecretsManagerClient({}));
 }

@@ -37,6 +37,30 @@ import {
   verifyEmailBody,
 } from './auth.schemas.ts';
 import { ValidationError } from '../core/errors.ts';
+import { withIdempotency } from '../core/idempotency.ts';
+
+const IDEMPOTENCY_KEY = /^[A-Za-z0-9_.:-]{8,128}$/;
+
+/**
+ * Routes that send mail honour an `Idempotency-Key` header (allowed by CORS in both APIs): a retry
+ * with the same key and body gets the first answer back and sends nothing; the same key with another
+ * body is a CONFLICT (IDEMPOTENCY.KEY_REUSED). No header, no record: the route behaves as before.
+ * Keys are scoped by route; records live 24 h in the control table (core/idempotency.ts).
+ */
+async function idempotentRoute(
+  ctx: RouteContext<unknown, unknown>,
+  path: string,
+  run: () => Promise<HttpResult>,
+): Promise<HttpResult> {
+  const key = headerValue(ctx.headers, 'idempotency-key');
+  if (key === undefined) return run();
+  if (!IDEMPOTENCY_KEY.test(key))
+    throw new ValidationError('Invalid Idempotency-Key', [
+      { path: 'Idempotency-Key', message: 'must be 8-128 characters of A-Z a-z 0-9 _ . : -' },
+    ]);
+  const { idempotency } = await authModule();
+  return withIdempotency(idempotency, { key: `auth:${path}:${key}`, request: { path, body: ctx.body } }, run);
+}
 
 const logger = createLogger({ service: 'auth' });
 
@@ -164,10 +188,11 @@ export const handler = createDomainHandler({
         method: 'POST',
         path: '/auth/verify-email/resend',
         body: emailBody,
-        handle: async (ctx) => {
-          await (await authModule()).accounts.resendVerification(ctx.body.email, restMeta(ctx));
-          return accepted('verification_sent');
-        },
+        handle: (ctx) =>
+          idempotentRoute(ctx, '/auth/verify-email/resend', async () => {
+            await (await authModule()).accounts.resendVerification(ctx.body.email, restMeta(ctx));
+            return accepted('verification_sent');
+          }),
       }),
       route({
         method: 'POST',
@@ -218,10 +243,11 @@ export const handler = createDomainHandler({
         method: 'POST',
         path: '/auth/password/reset/request',
         body: emailBody,
-        handle: async (ctx) => {
-          await (await authModule()).login.requestPasswordReset(ctx.body.email, restMeta(ctx));
-          return accepted('reset_code_sent_if_account_exists');
-        },
+        handle: (ctx) =>
+          idempotentRoute(ctx, '/auth/password/reset/request', async () => {
+            await (await authModule()).login.requestPasswordReset(ctx.body.email, restMeta(ctx));
+            return accepted('reset_code_sent_if_account_exists');
+          }),
       }),
       route({
         method: 'POST',

@@ -6,6 +6,8 @@ import { createLogger } from '../core/log.ts';
 import { databaseFromEnv } from '../adapters/database.ts';
 import { documentClientFromEnv, tableNameFromEnv } from '../adapters/dynamodb.ts';
 import { DynamoDbRateLimiter } from '../adapters/dynamodb-rate-limiter.ts';
+import { DynamoDbIdempotencyStore } from '../adapters/dynamodb-idempotency-store.ts';
+import type { IdempotencyStore } from '../core/ports.ts';
 import { notifierFromEnv } from '../adapters/notifier-from-env.ts';
 import { resolveSecretEnv } from '../adapters/secret-env.ts';
 import { AccountService } from './account.service.ts';
@@ -31,6 +33,8 @@ export interface AuthModule {
   readonly login: LoginService;
   readonly accounts: AccountService;
   readonly mfa: MfaService;
+  /** Idempotency-Key records of the mail-sending REST routes (auth.handler.ts). */
+  readonly idempotency: IdempotencyStore;
 }
 
 let module: Promise<AuthModule> | undefined;
@@ -93,7 +97,13 @@ export function authModule(): Promise<AuthModule> {
         rateLimitExemptIps: new Set(config.AUTH_LOCAL_RATE_LIMIT_EXEMPT_IPS),
       },
     };
-    return { keys, tokens, issuer: config.AUTH_ISSUER, ...createAuthServices(deps) };
+    // Idempotency-Key replay records for the mail-sending REST routes (same control table).
+    const idempotency = new DynamoDbIdempotencyStore(
+      documentClientFromEnv(),
+      tableNameFromEnv('CONTROL_TABLE'),
+      systemClock,
+    );
+    return { keys, tokens, issuer: config.AUTH_ISSUER, idempotency, ...createAuthServices(deps) };
   })();
   module.catch(() => (module = undefined));
   return module;

@@ -8,7 +8,7 @@ import { isApiGatewayEvent, isAppSyncEvent } from './events.ts';
 import type { EventDispatcher } from './events/dispatcher.ts';
 import { processEventBatch, type SqsBatch } from './events/sqs-consumer.ts';
 import type { ResolverEnvelope } from './errors.ts';
-import type { Logger } from './log.ts';
+import { addLambdaContext, type LambdaContext, type Logger } from './log.ts';
 import type { RouteDefinition } from './route-router.ts';
 
 export interface DomainHandlerParts {
@@ -26,7 +26,9 @@ function isSqsEvent(event: unknown): event is SqsBatch {
 }
 
 export function createDomainHandler(parts: DomainHandlerParts) {
-  async function handler(event: unknown): Promise<unknown> {
+  async function handler(event: unknown, context?: LambdaContext): Promise<unknown> {
+    // Request id and cold-start flag on every line of this invocation (Powertools Logger).
+    if (context) addLambdaContext(context);
     if (isAppSyncEvent(event) && parts.appsync) return parts.appsync(event);
     if (isApiGatewayEvent(event) && parts.rest) return parts.rest(event);
     // SQS partial batch response: only failed messages are retried (then go to the DLQ).

@@ -1,11 +1,17 @@
 /**
- * Structured JSON logs, one line per entry, with the request's correlation id attached from
- * async context. Redaction happens here, centrally, so no call site can forget it:
+ * Structured JSON logs, one line per entry, written by Powertools for AWS Lambda's Logger: it
+ * supplies the Lambda context (function_request_id, cold_start, function_name, xray_trace_id) once
+ * the handler calls `addLambdaContext`, and this module supplies the line shape and redaction as
+ * its log formatter. The request's correlation id comes from async context. Powertools Logger
+ * depends only on @aws-lambda-powertools/commons (no AWS SDK), so it may live in core.
+ * Redaction happens here, centrally, so no call site can forget it:
  *  - values under sensitive keys (password, token, secret, code, authorization, cookie, email,
  *    phone, …) are replaced outright;
  *  - every other string is scanned for emails, phone numbers, JWTs and bearer tokens.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { LogFormatter, LogItem, Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
+import type { LogAttributes, UnformattedAttributes } from '@aws-lambda-powertools/logger/types';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 const LEVEL_RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
@@ -93,6 +99,71 @@ export function setLogSink(next: LogSink): LogSink {
   return previous;
 }
 
+/** The part of the Lambda runtime's context object the logger reads (aws-lambda's `Context`). */
+export interface LambdaContext {
+  readonly awsRequestId: string;
+  readonly functionName: string;
+  readonly functionVersion: string;
+  readonly invokedFunctionArn: string;
+  readonly memoryLimitInMB: string;
+  readonly [key: string]: unknown;
+}
+
+/**
+ * The project's line shape for Powertools: our own keys (level, time, service, message, the
+ * caller's fields), the Lambda context under Powertools' standard key names, everything redacted.
+ */
+const OWN = 'rastup';
+
+class RedactingLogFormatter extends LogFormatter {
+  override formatAttributes(attributes: UnformattedAttributes, additional: LogAttributes): LogItem {
+    // Our fields travel under one private key: Powertools drops (and warns about) caller keys that
+    // collide with its reserved names (service, message, level, …), which our fields may use.
+    const own = (additional as { [OWN]?: { service: string; fields: Record<string, unknown> } })[OWN];
+    const service = own?.service;
+    const entry = redact(own?.fields ?? {}) as LogAttributes;
+    const lambda = attributes.lambdaContext;
+    return new LogItem({
+      attributes: {
+        ...entry,
+        ...(lambda
+          ? {
+              function_request_id: lambda.awsRequestId,
+              cold_start: lambda.coldStart,
+              function_name: lambda.functionName,
+            }
+          : {}),
+        ...(attributes.xRayTraceId ? { xray_trace_id: attributes.xRayTraceId } : {}),
+        // The line's own keys come last so a field named `message` or `level` cannot overwrite them.
+        level: attributes.logLevel.toLowerCase(),
+        time: attributes.timestamp.toISOString(),
+        service: typeof service === 'string' ? service : attributes.serviceName,
+        message: redactString(String(attributes.message)),
+      },
+    });
+  }
+}
+
+/** Powertools' Logger, printing through the replaceable sink instead of its own console. */
+class SinkLogger extends PowertoolsLogger {
+  protected override printLog(_logLevel: number, log: LogItem): void {
+    log.prepareForPrint();
+    sink(JSON.stringify(log.getAttributes(), this.getJsonReplacer()));
+  }
+}
+
+// One Powertools logger per container: the Lambda context added once per invocation reaches every
+// domain logger; level filtering stays per domain logger (LOG_LEVEL, or the option).
+const root = new SinkLogger({ logLevel: 'DEBUG', logFormatter: new RedactingLogFormatter() });
+
+/**
+ * Called by the domain handler at the start of each invocation: request id and cold-start flag
+ * (true on the container's first invocation only) go on every line until the next one.
+ */
+export function addLambdaContext(context: LambdaContext): void {
+  root.addContext(context as unknown as Parameters<PowertoolsLogger['addContext']>[0]);
+}
+
 export function createLogger(options: { service: string; level?: LogLevel; fields?: Record<string, unknown> }): Logger {
   const minRank =
     LEVEL_RANK[options.level ?? (process.env.LOG_LEVEL as LogLevel | undefined) ?? 'info'] ?? LEVEL_RANK.info;
@@ -100,21 +171,9 @@ export function createLogger(options: { service: string; level?: LogLevel; field
   const write = (level: LogLevel, message: string, fields?: Record<string, unknown>) => {
     if (LEVEL_RANK[level] < minRank) return;
     const context = contextStore.getStore();
-    const entry = redact({
-      ...base,
-      ...(context ?? {}),
-      ...(fields ?? {}),
-    }) as Record<string, unknown>;
-    // The line's own keys come last so a field named `message` or `level` cannot overwrite them.
-    sink(
-      JSON.stringify({
-        ...entry,
-        level,
-        time: new Date().toISOString(),
-        service: options.service,
-        message: redactString(message),
-      }),
-    );
+    root[level](message, {
+      [OWN]: { service: options.service, fields: { ...base, ...(context ?? {}), ...(fields ?? {}) } },
+    });
   };
   return {
     debug: (m, f) => write('debug', m, f),

@@ -108,3 +108,10 @@ export interface ModerationResult {
 export interface ImageModerator {
   classify(jpeg: Buffer): Promise<ModerationResult>;
 }
+
+/** Custom metrics (names in infra/definitions/metrics.ts, which the alarms watch). */
+export interface MetricsRecorder {
+  count(name: string, value?: number): void;
+}
+
+export const noMetrics: MetricsRecorder = { count: () => undefined };

@@ -8,6 +8,7 @@ import { createDomainHandler } from '../core/handler.ts';
 import { createLogger } from '../core/log.ts';
 import type { ImageModerator } from '../core/ports.ts';
 import { databaseFromEnv } from '../adapters/database.ts';
+import { metricsFromEnv } from '../adapters/powertools-metrics.ts';
 import { S3ObjectStore, s3ClientFromEnv } from '../adapters/s3-object-store.ts';
 import { mediaConfig } from './media.config.ts';
 import { MediaWorkerService } from './media-worker.service.ts';
@@ -29,7 +30,14 @@ let worker: Promise<MediaWorkerService> | undefined;
 export function mediaWorker(): Promise<MediaWorkerService> {
   worker ??= Promise.all([databaseFromEnv(), moderatorFromEnv()]).then(
     ([db, moderator]) =>
-      new MediaWorkerService(db, new S3ObjectStore(s3ClientFromEnv()), moderator, mediaBuckets(), logger),
+      new MediaWorkerService(
+        db,
+        new S3ObjectStore(s3ClientFromEnv()),
+        moderator,
+        mediaBuckets(),
+        logger,
+        metricsFromEnv(),
+      ),
   );
   worker.catch(() => (worker = undefined));
   return worker;

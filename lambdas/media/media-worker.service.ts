@@ -18,7 +18,14 @@ import { enqueueEvent } from '../core/db/outbox.ts';
 import { consumeOnce } from '../core/db/outbox-relay.ts';
 import { buildEvent, type DomainEvent } from '../core/events/catalog.ts';
 import type { Logger } from '../core/log.ts';
-import type { ImageModerator, ModerationResult, ObjectStore } from '../core/ports.ts';
+import {
+  noMetrics,
+  type ImageModerator,
+  type MetricsRecorder,
+  type ModerationResult,
+  type ObjectStore,
+} from '../core/ports.ts';
+import { customMetrics } from '../../infra/definitions/metrics.ts';
 import { processImage } from './image-pipeline.ts';
 import { SNIFF_BYTES, sniffImageType } from './media-policy.ts';
 import { MediaRepository, type StoredVariant } from './media.repository.ts';
@@ -42,6 +49,7 @@ export class MediaWorkerService {
     private readonly moderator: ImageModerator,
     private readonly buckets: MediaBuckets,
     private readonly logger: Logger,
+    private readonly metrics: MetricsRecorder = noMetrics,
   ) {
     this.repository = new MediaRepository(db);
   }
@@ -76,6 +84,7 @@ export class MediaWorkerService {
           }),
         );
       });
+      this.metrics.count(customMetrics.mediaProcessingFailed.name);
       if (input) await this.store.delete(this.buckets.originals, row.incoming_key);
       return null;
     }
@@ -108,6 +117,7 @@ export class MediaWorkerService {
           }),
         );
       });
+      this.metrics.count(customMetrics.mediaProcessingFailed.name);
       await this.store.delete(this.buckets.originals, row.incoming_key);
       return null;
     }

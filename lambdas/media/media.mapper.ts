@@ -9,11 +9,19 @@ export interface ImageVariantView {
   format: string;
 }
 
+/**
+ * What a client sees: the stored moderation state, except that an approved item whose public
+ * copies exist is PUBLISHED. READY alone means "moderated, not public (yet)": for a band-0 item the
+ * publisher copies the variants to the public bucket after the commit (up to about a second), so a
+ * client polling for "visible on my page" waits for PUBLISHED, never for READY.
+ */
+export type OwnerMediaStatus = MediaRow['status'] | 'PUBLISHED';
+
 export interface OwnerMediaView {
   id: string;
   ownerType: MediaRow['owner_type'];
   ownerId: string;
-  status: MediaRow['status'];
+  status: OwnerMediaStatus;
   contentType: string | null;
   width: number | null;
   height: number | null;
@@ -56,12 +64,17 @@ export function isPublicSafe(row: Pick<MediaRow, 'status' | 'nsfw_band' | 'publi
   return isApprovedSafe(row) && row.public_variants.length > 0;
 }
 
+/** READY → PUBLISHED exactly when the public variants exist (the rule `isPublicSafe` states). */
+export function ownerMediaStatus(row: Pick<MediaRow, 'status' | 'nsfw_band' | 'public_variants'>): OwnerMediaStatus {
+  return isPublicSafe(row) ? 'PUBLISHED' : row.status;
+}
+
 export function toOwnerMediaView(row: MediaRow, publicBaseUrl: string): OwnerMediaView {
   return {
     id: row.id,
     ownerType: row.owner_type,
     ownerId: row.owner_id,
-    status: row.status,
+    status: ownerMediaStatus(row),
     contentType: row.detected_content_type ?? row.declared_content_type,
     width: row.width,
     height: row.height,

@@ -4,18 +4,20 @@
  */
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { relayOutboxBatch } from '../core/db/outbox-relay.ts';
-import { createLogger } from '../core/log.ts';
+import { addLambdaContext, createLogger, type LambdaContext } from '../core/log.ts';
 import { databaseFromEnv } from '../adapters/database.ts';
 import { EventBridgePublisher } from '../adapters/eventbridge-publisher.ts';
+import { traced } from '../adapters/tracing.ts';
 
 const logger = createLogger({ service: 'outbox-relay' });
 const RUN_FOR_MS = 50_000;
 
-export async function handler(): Promise<{ relayed: number }> {
+export async function handler(_event?: unknown, context?: LambdaContext): Promise<{ relayed: number }> {
+  if (context) addLambdaContext(context);
   const busName = process.env.EVENT_BUS_NAME;
   if (!busName) throw new Error('EVENT_BUS_NAME is not set');
   const db = await databaseFromEnv();
-  const publisher = new EventBridgePublisher(new EventBridgeClient({}), busName);
+  const publisher = new EventBridgePublisher(traced(new EventBridgeClient({})), busName);
   const deadline = Date.now() + RUN_FOR_MS;
   let relayed = 0;
   while (Date.now() < deadline) {

@@ -6,6 +6,7 @@
  *   display name ............ 5                 name ..................... 5
  *   headline ............... 10                 description (≥ 80 chars) 10
  *   bio (≥ 80 chars) ....... 10                 city .................... 10
+ *   (80 = MIN_TEXT_CHARS, the same rule the wizard's BASICS step applies)
  *   city .................... 5                 exact address (private)  10
  *   tags (3+, partial) ...... 5                 amenities (3+, partial)  10
  *   languages ............... 5                 hourly price range ..... 15
@@ -21,6 +22,8 @@
  * identity (profiles) or a verified studio (studios), and a published listing.
  */
 export const PUBLISH_THRESHOLD = 60;
+/** Bio (profiles) and description (studios): one minimum for the wizard step and the completeness score. */
+export const MIN_TEXT_CHARS = 80;
 export const INSTANT_BOOK_THRESHOLD = 85;
 
 export type VerificationStatus = 'UNVERIFIED' | 'PENDING' | 'VERIFIED' | 'REJECTED';
@@ -133,8 +136,8 @@ export function profileCompleteness(facts: ProfileFacts): Completeness {
         key: 'bio',
         label: 'Bio',
         weight: 10,
-        progress: filled(facts.bio, 80) ? 1 : 0,
-        hint: 'Write a bio of at least 80 characters',
+        progress: filled(facts.bio, MIN_TEXT_CHARS) ? 1 : 0,
+        hint: `Write a bio of at least ${MIN_TEXT_CHARS} characters`,
       },
       { key: 'city', label: 'City', weight: 5, progress: facts.city ? 1 : 0, hint: 'Choose your city' },
       { key: 'tags', label: 'Tags', weight: 5, progress: facts.tags.length / 3, hint: 'Add at least 3 tags' },
@@ -220,8 +223,8 @@ export function studioCompleteness(facts: StudioFacts): Completeness {
         key: 'description',
         label: 'Description',
         weight: 10,
-        progress: filled(facts.description, 80) ? 1 : 0,
-        hint: 'Describe the space in at least 80 characters',
+        progress: filled(facts.description, MIN_TEXT_CHARS) ? 1 : 0,
+        hint: `Describe the space in at least ${MIN_TEXT_CHARS} characters`,
       },
       { key: 'city', label: 'City', weight: 10, progress: facts.city ? 1 : 0, hint: 'Choose the city' },
       {

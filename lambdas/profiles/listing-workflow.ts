@@ -11,7 +11,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../core/errors.ts
 import { requireUser, type Caller } from '../core/identity.ts';
 import { isId, type IdKind } from '../core/ids.ts';
 import type { Completeness } from './completeness.ts';
-import { isUnlocked, type OnboardingStep } from './onboarding.ts';
+import { isUnlocked, publishBlockers, type OnboardingStep } from './onboarding.ts';
 import type { CompleteStepInput } from './profiles.schemas.ts';
 import { PreconditionFailedError } from './profiles.errors.ts';
 
@@ -55,13 +55,21 @@ export interface ListingDescriptor<
   /** Names the wizard in "X is not a provider step". */
   readonly stepKind: string;
   readonly steps: readonly OnboardingStep[];
+  /** The steps whose requirements must hold to publish (onboarding.ts), and the one holding images. */
+  readonly publishSteps: readonly OnboardingStep[];
+  readonly imageStep: OnboardingStep;
   stepMissing(step: OnboardingStep, facts: Facts): string[];
   readonly repository: ListingRepository<Row>;
-  facts(row: Row, tx?: Transaction): Promise<{ facts: Facts }>;
+  facts(row: Row, tx?: Transaction): Promise<{ facts: Facts & { safeMediaCount: number } }>;
   completeness(facts: Facts): Completeness;
   /** Field checks that need the current row or the database (cities, min ≤ max). */
   validatePatch(row: Row, patch: Patch): Promise<void>;
-  readonly codes: { readonly versionConflict: string; readonly belowThreshold: string };
+  readonly codes: {
+    readonly versionConflict: string;
+    readonly belowThreshold: string;
+    /** Required wizard steps (or the approved image) missing: errorInfo names them. */
+    readonly notReady: string;
+  };
   readonly events: { readonly updated: Event; readonly published: Event; readonly unpublished: Event };
   announce(tx: Transaction, type: Event, row: Row, extra?: Record<string, unknown>): Promise<void>;
   /** Extra payload on the published event (profiles carry the completeness score). */
@@ -195,10 +203,35 @@ export class ListingWorkflow<
     return row;
   }
 
+  /**
+   * Publishing needs every required wizard step's requirements to hold (at least one approved
+   * image among them), then the completeness threshold. The refusal lists what is missing. The
+   * steps are judged on what the listing holds, and recorded complete when it publishes, so the
+   * wizard never shows an earlier step for a published listing.
+   */
   async publish(caller: Caller, id: string): Promise<Row> {
     return this.changeLocked(caller, id, async (tx, locked) => {
       const { facts } = await this.listing.facts(locked, tx);
       const completeness = this.listing.completeness(facts);
+      const blockers = publishBlockers(
+        this.listing.publishSteps,
+        this.listing.imageStep,
+        (step, stepFacts) => this.listing.stepMissing(step, stepFacts),
+        facts,
+      );
+      if (blockers.missingSteps.length) {
+        throw new PreconditionFailedError(
+          `Finish ${blockers.missing.map((entry) => `${entry.step} (${entry.items.join(', ')})`).join('; ')} before publishing`,
+          this.listing.codes.notReady,
+          {
+            missingSteps: blockers.missingSteps,
+            missing: blockers.missing,
+            approvedImages: facts.safeMediaCount,
+            score: completeness.score,
+            threshold: completeness.publishThreshold,
+          },
+        );
+      }
       if (!completeness.canPublish) {
         throw new PreconditionFailedError(
           `Completeness ${completeness.score} is below the publish threshold ${completeness.publishThreshold}`,
@@ -211,7 +244,20 @@ export class ListingWorkflow<
         );
       }
       if (locked.status === 'PUBLISHED') return locked;
-      const published = await this.listing.repository.setStatus(tx, locked.id, 'PUBLISHED');
+      const done = new Set([...this.effectiveCompleted(locked, facts), ...this.listing.publishSteps]);
+      const steps = this.listing.steps.filter((step) => done.has(step));
+      const recorded =
+        steps.length === locked.completed_steps.length && steps.every((step) => locked.completed_steps.includes(step))
+          ? locked
+          : await this.listing.repository.saveDraft(tx, {
+              id: locked.id,
+              ownerUserId: locked.owner_user_id,
+              expectedVersion: locked.version,
+              patch: {},
+              extra: { completed_steps: steps },
+            });
+      if (!recorded) throw new Error('locked listing changed under its row lock');
+      const published = await this.listing.repository.setStatus(tx, recorded.id, 'PUBLISHED');
       await this.listing.announce(
         tx,
         this.listing.events.published,

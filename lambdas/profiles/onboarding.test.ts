@@ -1,11 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import type { ProfileFacts } from './completeness.ts';
-import { PROFILE_STEPS, isUnlocked, onboardingView, profileStepMissing } from './onboarding.ts';
+import type { ProfileFacts, StudioFacts } from './completeness.ts';
+import { MIN_TEXT_CHARS, profileCompleteness } from './completeness.ts';
+import {
+  PROFILE_PUBLISH_STEPS,
+  PROFILE_STEPS,
+  STUDIO_PUBLISH_STEPS,
+  isUnlocked,
+  onboardingView,
+  profileStepMissing,
+  publishBlockers,
+  studioStepMissing,
+} from './onboarding.ts';
 
 const facts: ProfileFacts = {
   displayName: 'Ada',
   headline: 'Model',
-  bio: 'x'.repeat(50),
+  bio: 'x'.repeat(80),
   city: 'us-nyc',
   tags: [],
   languages: [],
@@ -40,7 +50,7 @@ describe('onboarding wizard', () => {
 
   it('names what each step still needs', () => {
     expect(profileStepMissing('BASICS', { ...facts, bio: 'short', city: null })).toEqual([
-      'bio (40+ characters)',
+      'bio (80+ characters)',
       'city',
     ]);
     expect(profileStepMissing('PACKAGES', facts)).toEqual(['at least one package', 'price range']);
@@ -64,5 +74,72 @@ describe('onboarding wizard', () => {
       currentStep: null,
       finished: true,
     });
+  });
+});
+
+describe('one rule for bio and description length', () => {
+  it('the wizard step and the completeness score agree at MIN_TEXT_CHARS', () => {
+    const short = { ...facts, bio: 'x'.repeat(MIN_TEXT_CHARS - 1) };
+    const long = { ...facts, bio: 'x'.repeat(MIN_TEXT_CHARS) };
+    const bioItem = (input: ProfileFacts) => profileCompleteness(input).items.find((item) => item.key === 'bio')!;
+    expect(profileStepMissing('BASICS', short)).toEqual([`bio (${MIN_TEXT_CHARS}+ characters)`]);
+    expect(bioItem(short).done).toBe(false);
+    expect(bioItem(short).hint).toContain(`at least ${MIN_TEXT_CHARS} characters`);
+    expect(profileStepMissing('BASICS', long)).toEqual([]);
+    expect(bioItem(long).done).toBe(true);
+  });
+});
+
+const studio: StudioFacts = {
+  name: 'Loft',
+  description: 'd'.repeat(MIN_TEXT_CHARS),
+  city: 'us-nyc',
+  addressLine1: '1 Example Street',
+  postalCode: '10001',
+  amenities: ['wifi', 'daylight', 'cyclorama'],
+  hourlyMinCents: 5000,
+  hourlyMaxCents: 9000,
+  depositCents: 0,
+  availability: { mon: ['08:00-20:00'] },
+  safeMediaCount: 1,
+  hasCover: true,
+  verification: 'UNVERIFIED',
+  published: false,
+};
+
+describe('publish blockers', () => {
+  it('a studio at LOCATION with no photo is blocked on PHOTOS and PRICING, naming what is missing', () => {
+    const atLocation = { ...studio, safeMediaCount: 0, hasCover: false, hourlyMinCents: null, depositCents: null };
+    expect(publishBlockers(STUDIO_PUBLISH_STEPS, 'PHOTOS', studioStepMissing, atLocation)).toEqual({
+      missingSteps: ['PHOTOS', 'PRICING'],
+      missing: [
+        { step: 'PHOTOS', items: ['at least one moderated photo'] },
+        { step: 'PRICING', items: ['hourly price range', 'deposit'] },
+      ],
+    });
+  });
+
+  it('a complete studio is not blocked; verification is not required to publish', () => {
+    expect(publishBlockers(STUDIO_PUBLISH_STEPS, 'PHOTOS', studioStepMissing, studio)).toEqual({
+      missingSteps: [],
+      missing: [],
+    });
+  });
+
+  it('no approved image blocks a profile even if the image step were dropped from the list', () => {
+    const ready = {
+      ...facts,
+      packages: [{}],
+      priceMinCents: 1,
+      priceMaxCents: 2,
+      availability: { mon: ['09:00-10:00'] },
+    };
+    expect(publishBlockers(PROFILE_PUBLISH_STEPS, 'PORTFOLIO', profileStepMissing, ready).missingSteps).toEqual([
+      'PORTFOLIO',
+    ]);
+    expect(publishBlockers(['BASICS'], 'PORTFOLIO', profileStepMissing, ready).missingSteps).toEqual(['PORTFOLIO']);
+    expect(
+      publishBlockers(PROFILE_PUBLISH_STEPS, 'PORTFOLIO', profileStepMissing, { ...ready, safeMediaCount: 1 }),
+    ).toEqual({ missingSteps: [], missing: [] });
   });
 });

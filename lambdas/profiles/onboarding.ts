@@ -4,11 +4,19 @@
  * so the wizard cannot be skipped through by the API. Resume = the first step not yet complete.
  */
 import type { ProfileFacts, StudioFacts } from './completeness.ts';
-import { hasAvailability } from './completeness.ts';
+import { hasAvailability, MIN_TEXT_CHARS } from './completeness.ts';
 
 export const PROFILE_STEPS = ['BASICS', 'PORTFOLIO', 'PACKAGES', 'AVAILABILITY', 'VERIFICATION'] as const;
 export const STUDIO_STEPS = ['BASICS', 'LOCATION', 'PHOTOS', 'PRICING', 'VERIFICATION'] as const;
 export type OnboardingStep = (typeof PROFILE_STEPS)[number] | (typeof STUDIO_STEPS)[number];
+
+/**
+ * The steps a listing must have satisfied to publish: everything but VERIFICATION (a verified
+ * identity or studio gates Instant Book, not being listed). Each includes the image step, so no
+ * listing goes public without at least one approved image.
+ */
+export const PROFILE_PUBLISH_STEPS = ['BASICS', 'PORTFOLIO', 'PACKAGES', 'AVAILABILITY'] as const;
+export const STUDIO_PUBLISH_STEPS = ['BASICS', 'LOCATION', 'PHOTOS', 'PRICING'] as const;
 
 export interface StepState {
   step: OnboardingStep;
@@ -31,7 +39,7 @@ export function profileStepMissing(step: OnboardingStep, facts: ProfileFacts): s
       return [
         ...need(Boolean(facts.displayName?.trim()), 'displayName'),
         ...need(Boolean(facts.headline?.trim()), 'headline'),
-        ...need((facts.bio?.trim().length ?? 0) >= 40, 'bio (40+ characters)'),
+        ...need((facts.bio?.trim().length ?? 0) >= MIN_TEXT_CHARS, `bio (${MIN_TEXT_CHARS}+ characters)`),
         ...need(Boolean(facts.city), 'city'),
       ];
     case 'PORTFOLIO':
@@ -55,7 +63,10 @@ export function studioStepMissing(step: OnboardingStep, facts: StudioFacts): str
     case 'BASICS':
       return [
         ...need(Boolean(facts.name?.trim()), 'name'),
-        ...need((facts.description?.trim().length ?? 0) >= 40, 'description (40+ characters)'),
+        ...need(
+          (facts.description?.trim().length ?? 0) >= MIN_TEXT_CHARS,
+          `description (${MIN_TEXT_CHARS}+ characters)`,
+        ),
       ];
     case 'LOCATION':
       return [
@@ -106,4 +117,35 @@ export function isUnlocked(
   const index = steps.indexOf(step);
   if (index < 0) return false;
   return steps.slice(0, index).every((earlier) => completed.includes(earlier));
+}
+
+export interface PublishBlockers {
+  /** Required steps whose requirements do not hold, in wizard order. */
+  missingSteps: OnboardingStep[];
+  /** What each of them still needs (the same texts the wizard shows). */
+  missing: { step: OnboardingStep; items: string[] }[];
+}
+
+/**
+ * Why a listing may not publish yet: its required wizard steps, judged on what the listing holds
+ * now (a step recorded complete whose requirement no longer holds counts as missing). The
+ * approved-image rule is one of them (PORTFOLIO / PHOTOS) and is also checked on its own, so
+ * changing the step list can never let a listing without an image through.
+ */
+export function publishBlockers<Facts extends { safeMediaCount: number }>(
+  required: readonly OnboardingStep[],
+  imageStep: OnboardingStep,
+  missing: (step: OnboardingStep, facts: Facts) => string[],
+  facts: Facts,
+): PublishBlockers {
+  const result: PublishBlockers = { missingSteps: [], missing: [] };
+  const steps = required.includes(imageStep) ? required : [...required, imageStep];
+  for (const step of steps) {
+    const items = missing(step, facts);
+    if (step === imageStep && facts.safeMediaCount < 1 && items.length === 0) items.push('at least one approved image');
+    if (items.length === 0) continue;
+    result.missingSteps.push(step);
+    result.missing.push({ step, items });
+  }
+  return result;
 }

@@ -17,7 +17,7 @@ import { MediaRepository } from '../media/media.repository.ts';
 import { profileCompleteness, type ProfileFacts } from './completeness.ts';
 import { mediaFacts, ownerMedia, publicImages, PublicPageCache, verificationView } from './listing-support.ts';
 import { ListingWorkflow } from './listing-workflow.ts';
-import { onboardingView, PROFILE_STEPS, profileStepMissing } from './onboarding.ts';
+import { onboardingView, PROFILE_PUBLISH_STEPS, PROFILE_STEPS, profileStepMissing } from './onboarding.ts';
 import { ProfileRepository, type ProfileRow } from './profile.repository.ts';
 import type { ProfilePatch, SaveProfileDraftInput, CompleteStepInput, ProfileRole } from './profiles.schemas.ts';
 import { PreconditionFailedError } from './profiles.errors.ts';
@@ -72,12 +72,18 @@ export class ProfileService {
         idKind: 'profile',
         stepKind: 'provider',
         steps: PROFILE_STEPS,
+        publishSteps: PROFILE_PUBLISH_STEPS,
+        imageStep: 'PORTFOLIO',
         stepMissing: profileStepMissing,
         repository: this.profiles,
         facts: (row, tx) => this.facts(row, tx),
         completeness: profileCompleteness,
         validatePatch: (row, patch) => this.validatePatch(row, patch),
-        codes: { versionConflict: 'PROFILE.VERSION_CONFLICT', belowThreshold: 'PROFILE.BELOW_THRESHOLD' },
+        codes: {
+          versionConflict: 'PROFILE.VERSION_CONFLICT',
+          belowThreshold: 'PROFILE.BELOW_THRESHOLD',
+          notReady: 'PROFILE.NOT_READY_TO_PUBLISH',
+        },
         events: { updated: 'profile.updated', published: 'profile.published', unpublished: 'profile.unpublished' },
         announce: (tx, type, row, extra) => this.announce(tx, type, row, extra),
         publishedEventExtra: (completeness) => ({ score: completeness.score }),

@@ -15,7 +15,7 @@ import { MediaRepository } from '../media/media.repository.ts';
 import { studioCompleteness, type StudioFacts } from './completeness.ts';
 import { mediaFacts, ownerMedia, publicImages, PublicPageCache, verificationView } from './listing-support.ts';
 import { ListingWorkflow } from './listing-workflow.ts';
-import { onboardingView, STUDIO_STEPS, studioStepMissing } from './onboarding.ts';
+import { onboardingView, STUDIO_PUBLISH_STEPS, STUDIO_STEPS, studioStepMissing } from './onboarding.ts';
 import { ProfileRepository } from './profile.repository.ts';
 import type { CompleteStepInput, SaveStudioDraftInput, StudioPatch } from './profiles.schemas.ts';
 import type { ProfilesSettings } from './profile.service.ts';
@@ -52,12 +52,18 @@ export class StudioService {
         idKind: 'studio',
         stepKind: 'studio',
         steps: STUDIO_STEPS,
+        publishSteps: STUDIO_PUBLISH_STEPS,
+        imageStep: 'PHOTOS',
         stepMissing: studioStepMissing,
         repository: this.studios,
         facts: (row, tx) => this.facts(row, tx),
         completeness: studioCompleteness,
         validatePatch: (row, patch) => this.validatePatch(row, patch),
-        codes: { versionConflict: 'STUDIO.VERSION_CONFLICT', belowThreshold: 'STUDIO.BELOW_THRESHOLD' },
+        codes: {
+          versionConflict: 'STUDIO.VERSION_CONFLICT',
+          belowThreshold: 'STUDIO.BELOW_THRESHOLD',
+          notReady: 'STUDIO.NOT_READY_TO_PUBLISH',
+        },
         events: { updated: 'studio.updated', published: 'studio.published', unpublished: 'studio.unpublished' },
         announce: (tx, type, row) => this.announce(tx, type, row),
       },

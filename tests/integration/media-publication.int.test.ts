@@ -93,7 +93,7 @@ describe('publication happens only after the decision committed', () => {
     const token = await admin();
     const approved = await gqlOk(token, DECIDE, { input: { mediaId: flaggedId, decision: 'APPROVE' } });
     expect(approved.decideModeration).toMatchObject({ status: 'READY', nsfwBand: 0 });
-    const published = await waitForMedia(owner, flaggedId, ['READY']);
+    const published = await waitForMedia(owner, flaggedId, ['PUBLISHED']);
     const keys = await publicKeys(flaggedId);
     expect(keys).toHaveLength(4);
     for (const key of keys)
@@ -134,7 +134,7 @@ describe('publication happens only after the decision committed', () => {
       body: await testJpeg({ seed: 21 }),
       contentType: 'image/jpeg',
     });
-    await waitForMedia(owner, upload.id, ['READY']);
+    await waitForMedia(owner, upload.id, ['PUBLISHED']);
     expect(await publicKeys(upload.id)).toHaveLength(4);
 
     expect((await gqlOk(owner, `mutation($id: ID!) { deleteMedia(id: $id) }`, { id: upload.id })).deleteMedia).toBe(

@@ -77,6 +77,7 @@ async function publishedProfile() {
             packages: [{ name: 'Lookbook', durationMinutes: 180, priceCents: 25000 }],
             cancellationPolicy: '48 h',
             reschedulePolicy: '24 h',
+            availability: JSON.stringify({ fri: ['10:00-18:00'] }),
           },
         },
       },
@@ -88,7 +89,7 @@ async function publishedProfile() {
     body: await testJpeg({ seed: 1 }),
     contentType: 'image/jpeg',
   });
-  await waitForMedia(token, first.id, ['READY']);
+  await waitForMedia(token, first.id, ['PUBLISHED']);
   await gqlOk(token, `mutation($id: ID!) { setCoverMedia(id: $id) { id } }`, { id: first.id });
   await gqlOk(token, `mutation($id: ID!) { publishProfile(id: $id) { status } }`, { id: profile.id });
   return { userId, token, profile, firstMediaId: first.id };
@@ -160,7 +161,7 @@ describe('moderation: flagged media stays private', () => {
     );
     expect(approved.decideModeration).toMatchObject({ status: 'READY', nsfwBand: 0 });
     // The publisher copies after the decision committed.
-    const published = await waitForMedia(token, second.id, ['READY']);
+    const published = await waitForMedia(token, second.id, ['PUBLISHED']);
     expect(await publicKeys(`media/${second.id}`)).toHaveLength(4);
     expect((await fetch(published.variants[0].url)).status).toBe(200);
   });
@@ -292,7 +293,7 @@ describe('portfolio order and cover', () => {
       body: await testJpeg({ seed: 2 }),
       contentType: 'image/jpeg',
     });
-    await waitForMedia(token, second.id, ['READY']);
+    await waitForMedia(token, second.id, ['PUBLISHED']);
     const reordered = await gqlOk(
       token,
       `mutation($input: ReorderMediaInput!) { reorderMedia(input: $input) { id sortOrder } }`,

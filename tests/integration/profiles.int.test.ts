@@ -103,16 +103,21 @@ describe('provider onboarding to a public page', () => {
     ).completeProfileStep;
     expect(profile.onboarding.currentStep).toBe('PORTFOLIO');
 
-    // Below the publish threshold: refused with the score and what is missing.
+    // Required wizard steps open (no approved image yet): refused, naming each missing step and item.
     const early = await gqlAs(token, PUBLISH, { id: model.id });
     expect(early.errors?.[0]).toMatchObject({
       errorType: 'PRECONDITION_FAILED',
-      errorInfo: { code: 'PROFILE.BELOW_THRESHOLD', threshold: 60 },
+      errorInfo: {
+        code: 'PROFILE.NOT_READY_TO_PUBLISH',
+        missingSteps: ['PORTFOLIO', 'PACKAGES', 'AVAILABILITY'],
+        approvedImages: 0,
+        threshold: 60,
+      },
     });
-    expect((early.errors?.[0]?.errorInfo as { score: number }).score).toBeLessThan(60);
-    expect((early.errors?.[0]?.errorInfo as { missing: string[] }).missing).toEqual(
-      expect.arrayContaining(['portfolio', 'packages']),
-    );
+    expect((early.errors?.[0]?.errorInfo as { missing: unknown[] }).missing).toContainEqual({
+      step: 'PORTFOLIO',
+      items: ['at least one moderated portfolio image'],
+    });
 
     // A real JPEG (with GPS in EXIF) through the presigned POST, cropped to its right half.
     const image = await testJpeg({ width: 1200, height: 800, gps: true });
@@ -127,7 +132,13 @@ describe('provider onboarding to a public page', () => {
     expect(upload.completed.errors).toBeUndefined();
     expect(upload.completed.data.completeMediaUpload.status).toBe('PROCESSING');
     const media = await waitForMedia(token, upload.id);
-    expect(media).toMatchObject({ status: 'READY', nsfwBand: 0, width: 1200, height: 800, contentType: 'image/jpeg' });
+    expect(media).toMatchObject({
+      status: 'PUBLISHED',
+      nsfwBand: 0,
+      width: 1200,
+      height: 800,
+      contentType: 'image/jpeg',
+    });
     expect(media.variants.map((v: { name: string }) => v.name).sort()).toEqual(['large', 'medium', 'small', 'square']);
     // The crop box (600×800 region) shapes the variants: portrait, WebP.
     const medium = media.variants.find((v: { name: string }) => v.name === 'medium');
@@ -268,7 +279,7 @@ describe('provider onboarding to a public page', () => {
       body: await testJpeg({ seed: 9 }),
       contentType: 'image/jpeg',
     });
-    await waitForMedia(token, upload.id, ['READY']);
+    await waitForMedia(token, upload.id, ['PUBLISHED']);
     await gqlOk(token, 'mutation($id: ID!) { setCoverMedia(id: $id) { id } }', { id: upload.id });
     profile = (await gqlOk(token, PUBLISH, { id: profile.id })).publishProfile;
 

@@ -83,7 +83,7 @@ describe('studios', () => {
     const early = await gqlAs(token, `mutation($id: ID!) { publishStudio(id: $id) { id } }`, { id: studio.id });
     expect(early.errors?.[0]).toMatchObject({
       errorType: 'PRECONDITION_FAILED',
-      errorInfo: { code: 'STUDIO.BELOW_THRESHOLD' },
+      errorInfo: { code: 'STUDIO.NOT_READY_TO_PUBLISH', missingSteps: ['PHOTOS', 'PRICING'], approvedImages: 0 },
     });
 
     const photo = await uploadImage(token, {
@@ -92,7 +92,7 @@ describe('studios', () => {
       body: await testJpeg({ seed: 7 }),
       contentType: 'image/jpeg',
     });
-    await waitForMedia(token, photo.id, ['READY']);
+    await waitForMedia(token, photo.id, ['PUBLISHED']);
     await gqlOk(token, `mutation($id: ID!) { setCoverMedia(id: $id) { id } }`, { id: photo.id });
     studio = (await gqlOk(token, `query($id: ID!) { myStudio(id: $id) { ${STUDIO_FIELDS} } }`, { id: studio.id }))
       .myStudio;

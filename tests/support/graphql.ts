@@ -107,15 +107,19 @@ export async function uploadImage(
 }
 
 /**
- * Waits for one of `statuses`. A READY, band-0 portfolio item counts once the publisher has copied
- * it to the public bucket (it runs after the state change commits), i.e. once it has variant URLs.
+ * Waits for one of `statuses`. A band-0 portfolio item goes READY (moderated) then PUBLISHED (its
+ * public copies exist); when both are asked for, a publishable READY item is not done yet.
  */
-export async function waitForMedia(token: string, id: string, statuses: string[] = ['READY', 'FLAGGED', 'FAILED']) {
+export async function waitForMedia(
+  token: string,
+  id: string,
+  statuses: string[] = ['PUBLISHED', 'READY', 'FLAGGED', 'FAILED'],
+) {
   return eventually(async () => {
     const answer = await gqlOk(token, `query($id: ID!) { myMedia(id: $id) { ${MEDIA_FIELDS} } }`, { id });
     const item = answer.myMedia;
     if (!statuses.includes(item.status)) return undefined;
     const publishable = item.status === 'READY' && item.nsfwBand === 0 && item.ownerType !== 'VERIFICATION';
-    return publishable && item.variants.length === 0 ? undefined : item;
+    return publishable && statuses.includes('PUBLISHED') ? undefined : item;
   }, 60_000);
 }

@@ -43,7 +43,7 @@ export async function seedPublishedProfile(token: string, contactEmail?: string,
     contentType: 'image/jpeg',
     alt: 'Headshot sample',
   });
-  await waitForMedia(token, upload.id, ['READY']);
+  await waitForMedia(token, upload.id, ['PUBLISHED']);
   await gqlOk(token, `mutation($id: ID!) { setCoverMedia(id: $id) { id } }`, { id: upload.id });
   await gqlOk(token, `mutation($id: ID!) { publishProfile(id: $id) { status } }`, { id: profile.id });
   return { profileId: profile.id as string, slug: profile.slug as string, mediaId: upload.id };

@@ -1,5 +1,5 @@
 /**
- * Alarms to one on-call SNS topic (5xx rate, p95 latency, DLQ depth, webhook failure rate), a
+ * Alarms to one on-call SNS topic (5xx rate, p95 latency, DLQ depth, custom metrics the code emits), a
  * dashboard with the same signals, and ops/finops/budgets.yml as AWS Budgets (seed 001, AC.1).
  * Latency and error thresholds are Appendix V's API budgets: p95 ≤ 450 ms (miss), errors ≤ 0.5 %.
  */
@@ -26,7 +26,7 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
-import { metricNamespace, stageDimension, webhookMetrics } from '../../definitions/metrics.ts';
+import { customMetrics, metricNamespace, stageDimension } from '../../definitions/metrics.ts';
 import type { RastupFunction } from '../constructs/rastup-function.construct.ts';
 import type { BudgetsFile } from '../finops/budgets-file.ts';
 import type { StageConfig } from '../stage-config.ts';
@@ -35,8 +35,6 @@ import type { StageConfig } from '../stage-config.ts';
 export const p95LatencyBudgetMs = 450;
 /** Appendix V: error rate ≤ 0.5 %. */
 export const errorRateBudgetPercent = 0.5;
-/** Webhook deliveries failing above this share of attempts page on-call (partners retry, so 5 % is real trouble). */
-export const webhookFailureRatePercent = 5;
 
 export interface ObservabilityStackProps extends StackProps {
   readonly config: StageConfig;
@@ -159,8 +157,10 @@ export class ObservabilityStack extends Stack {
       return depth;
     });
 
-    // ---- Webhooks (custom metrics, names in infra/definitions/metrics.ts) ---------------------------
-    const webhookMetric = (metricName: string) =>
+    // ---- Custom metrics (infra/definitions/metrics.ts; emitted as EMF by the code named there) -------
+    // Webhook alarms were removed: no code delivers webhooks yet, so they watched metrics nothing
+    // emits. A metric gets an alarm here only through the shared definition its emitter uses.
+    const customMetric = (metricName: string) =>
       new Metric({
         namespace: metricNamespace,
         metricName,
@@ -168,21 +168,19 @@ export class ObservabilityStack extends Stack {
         period,
         statistic: 'Sum',
       });
-    const webhookFailureRate = new MathExpression({
-      label: 'Webhook failure %',
-      expression: '100 * failed / MAX([failed, attempted, 1])',
-      usingMetrics: {
-        failed: webhookMetric(webhookMetrics.failed),
-        attempted: webhookMetric(webhookMetrics.attempted),
-      },
-      period,
+    const customAlarmMetrics = Object.values(customMetrics).map((definition) => {
+      const metric = customMetric(definition.name);
+      if (definition.alarm) {
+        alarm(
+          `metric-${definition.name}`,
+          metric,
+          definition.alarm.threshold,
+          `${definition.description}: more than ${definition.alarm.threshold} in 5 minutes`,
+          definition.alarm.evaluationPeriods,
+        );
+      }
+      return metric;
     });
-    alarm(
-      'webhook-failure-rate',
-      webhookFailureRate,
-      webhookFailureRatePercent,
-      `Webhook deliveries failing above ${webhookFailureRatePercent} %`,
-    );
 
     // ---- Lambda errors, one alarm per function -------------------------------------------------------
     const errorMetrics = props.functions.map((fn) => {
@@ -215,10 +213,10 @@ export class ObservabilityStack extends Stack {
           new GraphWidget({ title: 'Lambda errors', left: errorMetrics, width: 8 }),
           new GraphWidget({
             title: 'DLQ depth',
-            left: dlqMetrics.length > 0 ? dlqMetrics : [webhookMetric(webhookMetrics.failed)],
+            left: dlqMetrics.length > 0 ? dlqMetrics : customAlarmMetrics,
             width: 8,
           }),
-          new GraphWidget({ title: 'Webhook failure rate (%)', left: [webhookFailureRate], width: 8 }),
+          new GraphWidget({ title: 'Custom metrics (sum)', left: customAlarmMetrics, width: 8 }),
         ],
       ],
     });

@@ -1,5 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { customMetrics, metricNamespace, stageDimension } from '../../definitions/metrics.ts';
 import { loadBudgetsFile, parseBudgetsYaml } from '../finops/budgets-file.ts';
 import { resourcesOf, synthProbeStage, synthStage, type SynthesizedStage, synthTimeoutMs } from './synth-fixture.ts';
 
@@ -19,14 +20,13 @@ export function registerObservabilityStackChecks(): void {
       );
 
     describe('observability', () => {
-      it('alarms on 5xx rate and p95 latency of both APIs and on webhook failure rate', () => {
+      it('alarms on 5xx rate and p95 latency of both APIs', () => {
         expect(alarmNames(prod)).toEqual(
           expect.arrayContaining([
             'rastup-prod-graphql-5xx-rate',
             'rastup-prod-graphql-p95-latency',
             'rastup-prod-rest-5xx-rate',
             'rastup-prod-rest-p95-latency',
-            'rastup-prod-webhook-failure-rate',
           ]),
         );
         prod.templates.observability.hasResourceProperties('AWS::CloudWatch::Alarm', {
@@ -35,16 +35,29 @@ export function registerObservabilityStackChecks(): void {
           ExtendedStatistic: 'p95',
           Namespace: 'AWS/AppSync',
         });
-        prod.templates.observability.hasResourceProperties('AWS::CloudWatch::Alarm', {
-          AlarmName: 'rastup-prod-webhook-failure-rate',
-          Metrics: Match.arrayWith([
-            Match.objectLike({
-              MetricStat: Match.objectLike({
-                Metric: Match.objectLike({ Namespace: 'RastUp', MetricName: 'WebhookDeliveryFailed' }),
-              }),
-            }),
-          ]),
-        });
+      });
+
+      it('alarms only on custom metrics the code emits, with the emitter namespace and dimensions', () => {
+        const alarms = Object.values(resourcesOf(prod.templates.observability, 'AWS::CloudWatch::Alarm')).map(
+          (a) => a.Properties as any,
+        );
+        // Single-metric alarms carry the metric at the top level; math alarms in Metrics[].MetricStat.
+        const watched = alarms.flatMap((props) => [
+          ...(props.MetricName
+            ? [{ Namespace: props.Namespace, MetricName: props.MetricName, Dimensions: props.Dimensions }]
+            : []),
+          ...((props.Metrics ?? []) as any[]).flatMap((m) => (m.MetricStat ? [m.MetricStat.Metric] : [])),
+        ]);
+        const custom = watched.filter((metric) => metric.Namespace === metricNamespace);
+        const emitted = new Set(Object.values(customMetrics).map((definition) => definition.name));
+        for (const metric of custom) {
+          expect(emitted.has(metric.MetricName), `${metric.MetricName} is watched but not defined/emitted`).toBe(true);
+          expect(metric.Dimensions).toEqual([{ Name: stageDimension, Value: 'prod' }]);
+        }
+        const alarmed = Object.values(customMetrics)
+          .filter((definition) => 'alarm' in definition)
+          .map((definition) => definition.name);
+        expect(new Set(custom.map((metric) => metric.MetricName))).toEqual(new Set(alarmed));
       });
 
       it('sends every alarm to the encrypted on-call topic', () => {

@@ -33,12 +33,22 @@ export interface DatabaseOptions {
   readonly max?: number;
   readonly statementTimeoutMs?: number;
   readonly applicationName?: string;
+  readonly instrument?: QueryInstrument;
 }
 
 const RETRYABLE = new Set(['40001', '40P01']); // serialization_failure, deadlock_detected
 const CONNECTION_FAILURES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', '57P01', '57P03', '08006', '08001']);
 
+/**
+ * Wraps each statement (tracing: an X-Ray subsegment per query in AWS). Injected by the adapter
+ * that builds the pool, so core stays free of the tracer and the AWS SDK.
+ */
+export type QueryInstrument = <T>(text: string, run: () => Promise<T>) => Promise<T>;
+
+const uninstrumented: QueryInstrument = (_text, run) => run();
+
 export function createDatabase(options: DatabaseOptions): Database {
+  const instrument = options.instrument ?? uninstrumented;
   const pool = new pg.Pool({
     connectionString: options.connectionString,
     max: options.max ?? 5,
@@ -52,7 +62,7 @@ export function createDatabase(options: DatabaseOptions): Database {
 
   const query: Queryable['query'] = async (text, values) => {
     try {
-      return await pool.query(text, values as unknown[]);
+      return await instrument(text, () => pool.query(text, values as unknown[]));
     } catch (error) {
       throw translateDriverError(error);
     }
@@ -74,7 +84,7 @@ export function createDatabase(options: DatabaseOptions): Database {
           await client.query(`BEGIN ISOLATION LEVEL ${(txOptions.isolation ?? 'read committed').toUpperCase()}`);
           const tx: Transaction = {
             inTransaction: true,
-            query: (text, values) => client.query(text, values as unknown[]),
+            query: (text, values) => instrument(text, () => client.query(text, values as unknown[])),
           };
           const result = await fn(tx);
           await client.query('COMMIT');
