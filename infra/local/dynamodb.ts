@@ -46,7 +46,7 @@ function jarDir(): string {
 }
 
 /** A JVM left by a run that was killed hard (SIGKILL skips our shutdown): stop it before starting another. */
-async function stopLeftover(pidFile: string): Promise<void> {
+export async function stopLeftover(pidFile: string): Promise<void> {
   if (!existsSync(pidFile)) return;
   const pid = Number(readFileSync(pidFile, 'utf8').trim());
   let commandLine = '';
