@@ -64,17 +64,24 @@ ${demo}
 Ctrl-C stops everything.`);
 
   let stopping = false;
-  const shutdown = async (signal: string) => {
+  // "stopped" is printed only after PostgreSQL and the JVM have exited (stack.stop() waits for them).
+  const shutdown = async (signal: string, exitCode = 0) => {
     if (stopping) return;
     stopping = true;
     console.log(`\n${signal}: stopping the local stack…`);
     await stack.stop();
     console.log('stopped; no PostgreSQL or Java process left running');
-    process.exit(0);
+    process.exit(exitCode);
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGHUP', () => void shutdown('SIGHUP'));
+  // A crash must not orphan PostgreSQL and the JVM: they are stopped before the process exits.
+  process.on('uncaughtException', (error) => {
+    console.error(`local stack crashed: ${error.stack ?? error.message}`);
+    if (stopping) return; // already stopping: let that finish
+    void shutdown('crash', 1);
+  });
 }
 
 main().catch((error: Error) => {

@@ -95,7 +95,7 @@ export class MediaReconcilerService {
         removedPrivate: removedPrivate.length,
         keys: [...removedPublic, ...removedPrivate].slice(0, 50),
       });
-    else this.logger.info('media reconciler found nothing to remove', { scanned });
+    else this.logger.debug('media reconciler found nothing to remove', { scanned });
     return result;
   }
 
