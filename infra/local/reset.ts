@@ -42,7 +42,11 @@ function binariesInUse(dir: string): boolean {
   return false;
 }
 
-export async function resetLocalState(stateDir: string, log: (line: string) => void = console.log): Promise<void> {
+export async function resetLocalState(
+  stateDir: string,
+  options: { log?: (line: string) => void; keepBinaries?: boolean } = {},
+): Promise<void> {
+  const log = options.log ?? console.log;
   const lockFile = join(stateDir, STATE_LOCK_FILE);
   if (existsSync(lockFile)) {
     const holder = Number(readFileSync(lockFile, 'utf8').trim());
@@ -67,7 +71,8 @@ export async function resetLocalState(stateDir: string, log: (line: string) => v
   for (const cluster of clusters) await remove(cluster, 'PostgreSQL cluster', () => removeCluster(cluster));
   await remove(stateDir, 'state folder', () => rmSync(stateDir, { recursive: true, force: true }));
 
-  const staged = typeof process.getuid === 'function' && process.getuid() === 0 ? stagedBinariesRoot() : undefined;
+  const asRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  const staged = asRoot && !options.keepBinaries ? stagedBinariesRoot() : undefined;
   if (staged && existsSync(staged)) {
     if (binariesInUse(staged)) log(`kept ${staged}: a PostgreSQL of this checkout (a test stack?) is running from it`);
     else await remove(staged, 'staged PostgreSQL binaries', () => rmSync(staged, { recursive: true, force: true }));
