@@ -164,4 +164,12 @@ export const scheduledJobs: readonly {
     schedule: 'rate(1 hour)',
     uses: { database: true, notifications: true },
   },
+  {
+    // Removes objects no media row names (a lost commit, a withdrawal that never ran): nothing
+    // rejected or orphaned stays public. Locally it runs at every start and on /dev/jobs/media-reconcile.
+    name: 'media-reconcile',
+    entry: 'lambdas/media/media-reconcile.handler.ts',
+    schedule: 'rate(1 hour)',
+    uses: { database: true, buckets: ['media-originals', 'media-public'] },
+  },
 ];

@@ -46,7 +46,7 @@ function jarDir(): string {
 }
 
 /** A JVM left by a run that was killed hard (SIGKILL skips our shutdown): stop it before starting another. */
-async function stopLeftover(pidFile: string): Promise<void> {
+export async function stopLeftover(pidFile: string): Promise<void> {
   if (!existsSync(pidFile)) return;
   const pid = Number(readFileSync(pidFile, 'utf8').trim());
   let commandLine = '';
@@ -98,10 +98,15 @@ export async function startDynamo(options: {
   child.once('exit', () => (exited = true));
   const endpoint = `http://127.0.0.1:${options.port}`;
   const client = localDynamoClient(endpoint);
-  await waitFor('DynamoDB Local', async () => {
-    if (exited) throw Object.assign(new Error(`DynamoDB Local exited: ${stderr.trim()}`), { fatal: true });
-    await client.send(new ListTablesCommand({ Limit: 1 }));
-  }).catch((error) => {
+  await waitFor(
+    'DynamoDB Local',
+    async () => {
+      if (exited) throw Object.assign(new Error(`DynamoDB Local exited: ${stderr.trim()}`), { fatal: true });
+      await client.send(new ListTablesCommand({ Limit: 1 }));
+      // A JVM start takes ~2 s on an idle machine, far longer on 2 busy CI cores.
+    },
+    120_000,
+  ).catch((error) => {
     child.kill('SIGKILL');
     throw error;
   });

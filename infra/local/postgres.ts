@@ -7,7 +7,7 @@
  * the data folder moves there too when its own path is not traversable (a pointer file records it).
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import {
   chownSync,
   cpSync,
@@ -15,6 +15,7 @@ import {
   mkdirSync,
   readFileSync,
   readdirSync,
+  renameSync,
   rmSync,
   statSync,
   symlinkSync,
@@ -25,7 +26,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve, sep } from 'node:path';
 import pg from 'pg';
-import { isAlive, terminate, waitFor } from './processes.ts';
+import { commandLineOf, terminate, waitFor } from './processes.ts';
 
 export interface PostgresOptions {
   /** Where the cluster lives (created on first start, reused afterwards). */
@@ -98,19 +99,43 @@ function restoreSymlinks(nativeDir: string): void {
   }
 }
 
-/** As root, a copy of the binaries under the temp dir, readable and executable by `postgres`. */
-function stageBinaries(nativeDir: string): string {
+/** Where, as root, this checkout's PostgreSQL binaries are staged (under the temp dir); undefined if not installed. */
+export function stagedBinariesRoot(): string | undefined {
+  let nativeDir: string;
+  try {
+    nativeDir = packagedNativeDir();
+  } catch {
+    return undefined;
+  }
+  return stagedRootFor(nativeDir);
+}
+
+function stagedRootFor(nativeDir: string): string {
   const version = createHash('sha256')
     .update(nativeDir)
     .update(String(statSync(join(nativeDir, 'bin', 'postgres')).size))
     .digest('hex')
     .slice(0, 12);
-  const staged = join(tmpdir(), `rastup-pg-bin-${version}`, 'native');
+  return join(tmpdir(), `rastup-pg-bin-${version}`);
+}
+
+/** As root, a copy of the binaries under the temp dir, readable and executable by `postgres`. */
+function stageBinaries(nativeDir: string): string {
+  const root = stagedRootFor(nativeDir);
+  const staged = join(root, 'native');
   if (!existsSync(join(staged, 'bin', 'postgres'))) {
-    mkdirSync(dirname(staged), { recursive: true, mode: 0o755 });
-    chmodSync(dirname(staged), 0o755);
-    cpSync(nativeDir, staged, { recursive: true, verbatimSymlinks: true });
-    execFileSync('chmod', ['-R', 'a+rX', dirname(staged)]);
+    // Copied aside and renamed into place, so a copy cut short by a kill is never taken as complete.
+    const partial = `${root}.partial-${process.pid}`;
+    rmSync(partial, { recursive: true, force: true });
+    mkdirSync(partial, { recursive: true, mode: 0o755 });
+    chmodSync(partial, 0o755);
+    cpSync(nativeDir, join(partial, 'native'), { recursive: true, verbatimSymlinks: true });
+    execFileSync('chmod', ['-R', 'a+rX', partial]);
+    try {
+      renameSync(partial, root);
+    } catch {
+      rmSync(partial, { recursive: true, force: true }); // a concurrent start staged it first
+    }
   }
   return staged;
 }
@@ -124,26 +149,67 @@ function chownRecursive(path: string, user: OsUser): void {
   }
 }
 
-/** Resolves where the cluster really lives; as root under a non-traversable path, in the temp dir. */
-function resolveDataDir(requested: string, asRoot: boolean): string {
+/** The file beside the requested data folder that records where the cluster really lives. */
+export function clusterPointer(requested: string): string {
+  return `${resolve(requested)}.location`;
+}
+
+/** Every temp-dir cluster ever made for this requested data folder (this and earlier generations). */
+export function relocatedClusters(requested: string): string[] {
+  const prefix = `rastup-pgdata-${createHash('sha256').update(resolve(requested)).digest('hex').slice(0, 12)}`;
+  let names: string[] = [];
+  try {
+    names = readdirSync(tmpdir());
+  } catch {
+    return [];
+  }
+  return names.filter((name) => name === prefix || name.startsWith(`${prefix}-`)).map((name) => join(tmpdir(), name));
+}
+
+/**
+ * Resolves where the cluster really lives; as root under a non-traversable path, in the temp dir,
+ * recorded by a pointer file in the state folder. The state folder is the one place state lives:
+ * a temp-dir cluster whose pointer is gone (the state folder was deleted) is stale, so it is
+ * stopped and removed and a new one (new name) is made. Otherwise a fresh `.local/` would meet the
+ * old cluster, whose signing keys the new secrets cannot decrypt.
+ */
+async function resolveDataDir(requested: string, asRoot: boolean, log: (line: string) => void): Promise<string> {
   if (!asRoot || traversableByOthers(requested)) return requested;
-  const pointer = `${requested}.location`;
+  const pointer = clusterPointer(requested);
   if (existsSync(pointer)) return readFileSync(pointer, 'utf8').trim();
-  const relocated = join(
-    tmpdir(),
-    `rastup-pgdata-${createHash('sha256').update(resolve(requested)).digest('hex').slice(0, 12)}`,
-  );
+  for (const stale of relocatedClusters(requested)) {
+    log(`removing ${stale}: a cluster whose state folder was deleted`);
+    await removeCluster(stale);
+  }
+  const prefix = `rastup-pgdata-${createHash('sha256').update(resolve(requested)).digest('hex').slice(0, 12)}`;
+  const relocated = join(tmpdir(), `${prefix}-${randomBytes(4).toString('hex')}`);
   mkdirSync(dirname(pointer), { recursive: true });
   writeFileSync(pointer, relocated);
   return relocated;
 }
 
-/** A postmaster.pid left by a crashed run: kill its process if it still runs, then remove it. */
+/** Stops a server still running on `dataDir` (a hard kill's orphan), then deletes the folder. */
+export async function removeCluster(dataDir: string): Promise<void> {
+  await clearStaleServer(dataDir);
+  rmSync(dataDir, { recursive: true, force: true });
+}
+
+/** The PID in `postmaster.pid` when that process is a PostgreSQL server on `dataDir`, else undefined. */
+export function runningServerOf(dataDir: string): number | undefined {
+  const pidFile = join(dataDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return undefined;
+  const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+  const commandLine = commandLineOf(pid);
+  // Only ever a postgres binary serving this very folder: the PID may have been reused since.
+  return /(^|\/)postgres( |$)/.test(commandLine) && commandLine.includes(resolve(dataDir)) ? pid : undefined;
+}
+
+/** A postmaster.pid left by a crashed run: stop its server if it still runs, then remove the file. */
 async function clearStaleServer(dataDir: string): Promise<void> {
   const pidFile = join(dataDir, 'postmaster.pid');
   if (!existsSync(pidFile)) return;
-  const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
-  if (pid > 0 && isAlive(pid)) await terminate(pid, 'SIGINT', 10_000);
+  const pid = runningServerOf(dataDir);
+  if (pid !== undefined) await terminate(pid, 'SIGINT', 10_000);
   rmSync(pidFile, { force: true });
 }
 
@@ -154,21 +220,26 @@ export async function startPostgres(options: PostgresOptions): Promise<RunningPo
   restoreSymlinks(nativeDir);
   const user = asRoot ? postgresOsUser() : undefined;
   if (asRoot) nativeDir = stageBinaries(nativeDir);
-  const dataDir = resolveDataDir(options.dataDir, asRoot);
+  const dataDir = await resolveDataDir(resolve(options.dataDir), asRoot, log);
   const spawnAs = user ? { uid: user.uid, gid: user.gid } : {};
   const env = { ...process.env, LD_LIBRARY_PATH: join(nativeDir, 'lib'), LC_ALL: 'C', LANG: 'C' };
 
   if (!existsSync(join(dataDir, 'PG_VERSION'))) {
+    // initdb works aside and the result is renamed into place: an initdb cut short by a kill never
+    // leaves a half-made cluster that the next start would take for a real one.
+    const fresh = `${dataDir}.initdb`;
+    rmSync(fresh, { recursive: true, force: true });
     rmSync(dataDir, { recursive: true, force: true });
-    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-    if (user) chownRecursive(dataDir, user);
+    mkdirSync(fresh, { recursive: true, mode: 0o700 });
+    if (user) chownRecursive(fresh, user);
     log(`initialising PostgreSQL cluster in ${dataDir}`);
     const init = spawnSync(
       join(nativeDir, 'bin', 'initdb'),
-      ['-D', dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-locale', '--no-sync'],
+      ['-D', fresh, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-locale', '--no-sync'],
       { env, ...spawnAs, encoding: 'utf8' },
     );
     if (init.status !== 0) throw new Error(`initdb failed: ${init.stderr || init.error?.message}`);
+    renameSync(fresh, dataDir);
   } else if (user) {
     chownRecursive(dataDir, user);
   }
@@ -183,8 +254,12 @@ export async function startPostgres(options: PostgresOptions): Promise<RunningPo
     'max_connections=200',
     '-c',
     'shared_buffers=128MB',
+    // Durable commits, as Aurora's: a commit is acknowledged only once its WAL is flushed, so a hard
+    // kill (of the stack or of PostgreSQL itself) never loses an acknowledged write.
     '-c',
-    'synchronous_commit=off',
+    'synchronous_commit=on',
+    // Throwaway test clusters skip fsync: still durable against a killed process (the WAL reached
+    // the OS before the commit was acknowledged), not against a power cut, which tests never see.
     ...(options.ephemeral ? ['-c', 'fsync=off', '-c', 'full_page_writes=off'] : []),
   ];
   const child: ChildProcess = spawn(

@@ -2,6 +2,8 @@
  * Small helpers for the local stack's child processes: free ports, readiness polling, and a
  * registry of what was started so Ctrl-C (and a crash followed by a restart) leaves nothing behind.
  */
+import { spawnSync } from 'node:child_process';
+import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -73,5 +75,75 @@ export async function terminate(pid: number, signal: NodeJS.Signals = 'SIGTERM',
     process.kill(pid, 'SIGKILL');
   } catch {
     // already gone
+  }
+}
+
+/**
+ * The command line of a running process ('' when it is gone or cannot be read): /proc on Linux,
+ * `ps` elsewhere. Used before killing a PID read from a file, since PIDs are reused.
+ */
+export function commandLineOf(pid: number): string {
+  if (!(pid > 0) || !isAlive(pid)) return '';
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
+  } catch {
+    const ps = spawnSync('ps', ['-p', String(pid), '-o', 'command='], { encoding: 'utf8' });
+    return ps.status === 0 ? ps.stdout.trim() : '';
+  }
+}
+
+/**
+ * A lock held by a live process, as a file holding its PID (created with O_EXCL). A lock whose
+ * process is gone (a hard kill) is taken over. `wait` polls until the holder releases it;
+ * otherwise `acquire` fails at once, naming the holder.
+ */
+export async function acquireLock(
+  path: string,
+  options: { what: string; waitMs?: number; onWait?: (holder: number) => void },
+): Promise<{ release(): void }> {
+  const deadline = Date.now() + (options.waitMs ?? 0);
+  let told = false;
+  for (;;) {
+    try {
+      const fd = openSync(path, 'wx', 0o644);
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      let released = false;
+      return {
+        release() {
+          if (released) return;
+          released = true;
+          try {
+            if (readFileSync(path, 'utf8').trim() === String(process.pid)) unlinkSync(path);
+          } catch {
+            // already gone
+          }
+        },
+      };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    let holder = 0;
+    try {
+      holder = Number(readFileSync(path, 'utf8').trim());
+    } catch {
+      continue; // released between our open and read: try again
+    }
+    // A holder that is gone (or a PID reused by a process that is not Node) left a stale lock.
+    if (!(holder > 0) || !/node|tsx/.test(commandLineOf(holder))) {
+      try {
+        unlinkSync(path);
+      } catch {
+        // another starter removed it first
+      }
+      continue;
+    }
+    if (Date.now() >= deadline) {
+      const error = new Error(`${options.what} is held by process ${holder} (lock file ${path})`);
+      throw Object.assign(error, { holder });
+    }
+    if (!told) options.onWait?.(holder);
+    told = true;
+    await sleep(200);
   }
 }

@@ -25,7 +25,10 @@ import { sqsBatchOf } from '../../lambdas/core/events/sqs-consumer.ts';
 import { startPostgres, type RunningPostgres } from './postgres.ts';
 import { ensureTables, localDynamoClient, startDynamo, type RunningDynamo } from './dynamodb.ts';
 import { startS3, type RunningS3 } from './s3.ts';
-import { freePort } from './processes.ts';
+import { acquireLock, freePort } from './processes.ts';
+import { PORTS_LOCK_FILE, STATE_LOCK_FILE } from './local-state.ts';
+import { systemClock } from '../../lambdas/core/clock.ts';
+import { SigningKeyStore } from '../../lambdas/auth/signing-keys.ts';
 import { createGatewayServer, listenOnLoopback } from './gateway/server.ts';
 import { createOidcVerifier } from './gateway/oidc-verifier.ts';
 import { startThirdPartyFakes, type RunningFakes } from './fakes/third-party-fakes.ts';
@@ -101,9 +104,35 @@ function localSecrets(stateDir: string): LocalSecrets {
   return secrets;
 }
 
+/** Loopback addresses: what every request to the local stack comes from. */
+export const LOOPBACK_IPS: readonly string[] = ['127.0.0.1', '::1'];
+
+/** The state folder's secrets and database belong to different local states. */
+export class LocalStateMismatchError extends Error {}
+
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const progress = options.onProgress ?? (() => undefined);
   mkdirSync(options.stateDir, { recursive: true });
+  const stateLock = await acquireLock(join(options.stateDir, STATE_LOCK_FILE), {
+    what: `the local state folder ${options.stateDir}`,
+  }).catch((error: Error & { holder?: number }) => {
+    throw new Error(
+      `another local stack (pid ${error.holder}) is running on ${options.stateDir}; stop it (Ctrl-C) first, or give this one its own RASTUP_STATE_DIR`,
+    );
+  });
+  try {
+    return await startWithStateLock(options, progress, stateLock);
+  } catch (error) {
+    stateLock.release();
+    throw error;
+  }
+}
+
+async function startWithStateLock(
+  options: LocalStackOptions,
+  progress: (message: string) => void,
+  stateLock: { release(): void },
+): Promise<LocalStack> {
   if (options.logFile) {
     const logFile = options.logFile;
     setLogSink((line) => appendFileSync(logFile, `${line}\n`));
@@ -114,17 +143,27 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   // Fixed, memorable ports only for the developer's own stack; `port: 0` (tests, benches, a second
   // checkout) takes ephemeral ports everywhere so parallel stacks never race for the same ones.
   const fixedPorts = options.port !== 0 && !options.ephemeral;
+  const portsLock = fixedPorts
+    ? await acquireLock(PORTS_LOCK_FILE, {
+        what: 'the local ports lock',
+        waitMs: 180_000,
+        onWait: (holder) => progress(`another local stack (pid ${holder}) is taking its ports; waiting for it`),
+      })
+    : undefined;
   const [gatewayPort, pgPort, dynamoPort, s3Port] = await Promise.all([
     options.port === 0 ? freePort() : freePort(options.port ?? 4000),
     freePort(fixedPorts ? 54_329 : undefined),
     freePort(fixedPorts ? 8_042 : undefined),
     freePort(fixedPorts ? 4_569 : undefined),
   ]);
-  if (options.port && gatewayPort !== options.port)
-    throw new Error(`Port ${options.port} is in use; set PORT to another port`);
+  if (options.port && gatewayPort !== options.port) {
+    portsLock?.release();
+    throw new Error(`Port ${options.port} is in use (another local stack?); set PORT to another port`);
+  }
 
   const started: { postgres?: RunningPostgres; dynamo?: RunningDynamo; s3?: RunningS3; fakes?: RunningFakes } = {};
   const stopServices = async () => {
+    portsLock?.release();
     await Promise.allSettled([
       started.s3?.stop(),
       started.dynamo?.stop(),
@@ -156,6 +195,19 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     progress('applying migrations and seed data');
     await migrate(postgres.url);
     const db = createDatabase({ connectionString: postgres.url, max: 5 });
+    // Signing keys sealed with another key-encryption key would fail every sign-in with a 500.
+    const unreadable = await new SigningKeyStore(db, systemClock, secrets.keyEncryptionKey, 30, 0)
+      .undecryptableKeys()
+      .catch(async (error: unknown) => {
+        await db.close();
+        throw error;
+      });
+    if (unreadable.length > 0) {
+      await db.close();
+      throw new LocalStateMismatchError(
+        `the database (${postgres.dataDir}) holds auth signing keys (${unreadable.join(', ')}) that the key-encryption key in ${join(options.stateDir, 'secrets.json')} cannot decrypt: the secrets and the database come from different local states. Run \`npm run reset\` for a fresh start (deletes all local data), or put back the secrets.json that belongs to this database.`,
+      );
+    }
     await seed(db);
 
     const dynamoClient = localDynamoClient(dynamo.endpoint);
@@ -208,6 +260,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       ...Object.fromEntries(buckets.map((spec) => [spec.envVar, physicalBucketName(LOCAL_STAGE, spec)])),
     });
 
+    const reconcileMedia = async () => {
+      const job = (await import(
+        pathToFileURL(join(options.rootDir, 'lambdas/media/media-reconcile.handler.ts')).href
+      )) as { handler: () => Promise<unknown> };
+      return job.handler();
+    };
+
     progress('starting the local AppSync and API Gateway');
     const server: Server = await createGatewayServer({
       rootDir: options.rootDir,
@@ -234,6 +293,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
             ]);
           return job.handler({ ...(now ? { time: now } : {}) });
         },
+        // Runs the media reconciler now (removes objects no media row names); it also runs at every start.
+        '/dev/jobs/media-reconcile': () => reconcileMedia(),
         '/dev/mailbox': () => ({
           messages: capturedMessages().map((message) => ({
             channel: message.channel,
@@ -247,6 +308,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       },
     });
     const closeIpv6 = await listenOnLoopback(server, gatewayPort);
+    // Every fixed port is bound now: the next checkout may pick its own.
+    portsLock?.release();
 
     // Outbox relay + consumers in process: the SQS-shaped delivery the consumer Lambdas get in AWS.
     const bus = new InProcessEventBus();
@@ -270,6 +333,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         if (count === 0) return total;
       }
     };
+    // After a hard kill: objects written around a commit that never happened are removed before
+    // the stack serves anything (the scheduled job in AWS). Never fatal to the start.
+    if (!options.ephemeral) {
+      progress('reconciling media objects with their rows');
+      await reconcileMedia().catch((error) => logger.error('media reconciler failed', { error }));
+    }
     const relayTimer = setInterval(() => {
       drainOutbox().catch((error) => logger.error('outbox relay failed', { error }));
     }, 250);
@@ -334,6 +403,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
             .then((shared) => shared.close())
             .catch(() => undefined);
           await stopServices();
+          stateLock.release();
         })();
         return stopping;
       },

@@ -4,7 +4,7 @@
  */
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startLocalStack } from './stack.ts';
+import { LOOPBACK_IPS, startLocalStack } from './stack.ts';
 
 // Lambda runs Node 22; the SDK's warning about this laptop's Node 20 is noise here.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -21,6 +21,9 @@ async function main() {
     port,
     // Demo accounts and published listings for the web app's dev mode (RASTUP_DEMO_SEED=off skips it).
     demoSeed: process.env.RASTUP_DEMO_SEED !== 'off',
+    // RASTUP_AUTH_EXEMPT_LOOPBACK=on: per-IP sign-in limits skip 127.0.0.1/::1 (every local request
+    // comes from there, so scripts would otherwise lock you into CAPTCHA/429). Local stage only.
+    authRateLimitExemptIps: process.env.RASTUP_AUTH_EXEMPT_LOOPBACK === 'on' ? LOOPBACK_IPS : [],
     onProgress: (message) => console.log(`· ${message}`),
   });
   const { endpoints } = stack;
@@ -61,17 +64,24 @@ ${demo}
 Ctrl-C stops everything.`);
 
   let stopping = false;
-  const shutdown = async (signal: string) => {
+  // "stopped" is printed only after PostgreSQL and the JVM have exited (stack.stop() waits for them).
+  const shutdown = async (signal: string, exitCode = 0) => {
     if (stopping) return;
     stopping = true;
     console.log(`\n${signal}: stopping the local stack…`);
     await stack.stop();
     console.log('stopped; no PostgreSQL or Java process left running');
-    process.exit(0);
+    process.exit(exitCode);
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGHUP', () => void shutdown('SIGHUP'));
+  // A crash must not orphan PostgreSQL and the JVM: they are stopped before the process exits.
+  process.on('uncaughtException', (error) => {
+    console.error(`local stack crashed: ${error.stack ?? error.message}`);
+    if (stopping) return; // already stopping: let that finish
+    void shutdown('crash', 1);
+  });
 }
 
 main().catch((error: Error) => {

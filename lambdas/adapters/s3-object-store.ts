@@ -3,6 +3,7 @@ import {
   DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  ListObjectsV2Command,
   NoSuchKey,
   NotFound,
   PutObjectCommand,
@@ -11,7 +12,14 @@ import {
 } from '@aws-sdk/client-s3';
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import { awsEnvSchema, configOnce, parseConfig } from '../core/config.ts';
-import type { ObjectStore, PostPolicyCondition, PresignedPost, StoredObjectHead } from '../core/ports.ts';
+import type {
+  ListedObject,
+  ObjectLister,
+  ObjectStore,
+  PostPolicyCondition,
+  PresignedPost,
+  StoredObjectHead,
+} from '../core/ports.ts';
 import { traced } from './tracing.ts';
 
 export const s3ClientFromEnv = configOnce(() => {
@@ -32,7 +40,7 @@ function isMissing(error: unknown): boolean {
   );
 }
 
-export class S3ObjectStore implements ObjectStore {
+export class S3ObjectStore implements ObjectStore, ObjectLister {
   constructor(private readonly client: S3Client) {}
 
   async presignPost(input: {
@@ -95,5 +103,16 @@ export class S3ObjectStore implements ObjectStore {
 
   async delete(bucket: string, key: string): Promise<void> {
     await this.client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+  }
+
+  async *list(bucket: string, prefix: string): AsyncIterable<ListedObject> {
+    let token: string | undefined;
+    do {
+      const page = await this.client.send(
+        new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
+      );
+      for (const item of page.Contents ?? []) if (item.Key) yield { key: item.Key };
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
   }
 }

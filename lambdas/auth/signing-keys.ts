@@ -74,6 +74,29 @@ export class SigningKeyStore {
     return result.rows.map((row) => row.public_jwk);
   }
 
+  /**
+   * Kids of still-published stored keys that this store's key-encryption key cannot decrypt: the
+   * database and the key-encryption key come from different installations (locally: the state
+   * folder's secrets were recreated while the cluster survived). Checked once at start, so a wrong
+   * key stops the start with a clear message instead of failing every sign-in.
+   */
+  async undecryptableKeys(): Promise<string[]> {
+    const result = await this.db.query<{ kid: string; private_jwk_enc: Buffer }>(
+      'SELECT kid, private_jwk_enc FROM auth_signing_keys WHERE unpublish_at > $1 ORDER BY created_at',
+      [this.clock.now()],
+    );
+    return result.rows
+      .filter((row) => {
+        try {
+          decrypt(this.kek, row.private_jwk_enc);
+          return false;
+        } catch {
+          return true;
+        }
+      })
+      .map((row) => row.kid);
+  }
+
   private async currentRow() {
     const result = await this.db.query<{ kid: string; private_jwk_enc: Buffer; retire_at: Date }>(
       'SELECT kid, private_jwk_enc, retire_at FROM auth_signing_keys WHERE retire_at > $1 ORDER BY created_at DESC LIMIT 1',

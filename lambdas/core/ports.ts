@@ -94,6 +94,18 @@ export interface ObjectStore {
   delete(bucket: string, key: string): Promise<void>;
 }
 
+export interface ListedObject {
+  readonly key: string;
+}
+
+/**
+ * Listing a bucket's keys under a prefix (the media reconciler looks for objects no row names).
+ * Apart from ObjectStore so that stores which never list (and their test fakes) need not implement it.
+ */
+export interface ObjectLister {
+  list(bucket: string, prefix: string): AsyncIterable<ListedObject>;
+}
+
 /** 0 = safe for work, 1 = suggestive (needs review), 2 = explicit. */
 export type NsfwBand = 0 | 1 | 2;
 

@@ -2,10 +2,11 @@
  * Starts one local stack for the whole integration run: a fresh state dir, free ports,
  * throwaway data. Log lines go to a file so tests can assert nothing sensitive is logged.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { resetLocalState } from '../../infra/local/reset.ts';
 import type { TestProject } from 'vitest/node';
 import { startLocalStack, type LocalStack } from '../../infra/local/stack.ts';
 import '../support/provided.ts';
@@ -29,6 +30,7 @@ export default async function setup(project: TestProject) {
   });
   return async () => {
     await stack?.stop();
-    rmSync(stateDir, { recursive: true, force: true });
+    // The state folder and, as root, the cluster kept under the temp dir for it (not the staged binaries).
+    await resetLocalState(stateDir, { log: () => undefined, keepBinaries: true });
   };
 }

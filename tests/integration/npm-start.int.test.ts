@@ -7,12 +7,13 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { resetLocalState } from '../../infra/local/reset.ts';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isAlive } from '../../infra/local/processes.ts';
 
 const rootDir = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const stateDir = mkdtempSync(join(tmpdir(), 'rastup-npmstart-'));
-afterAll(() => rmSync(stateDir, { recursive: true, force: true }));
+afterAll(() => resetLocalState(stateDir, { log: () => undefined, keepBinaries: true }));
 
 function commandLine(pid: number): string {
   try {

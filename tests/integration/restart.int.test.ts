@@ -2,10 +2,11 @@
  * `npm start` semantics: a stack stopped and started again on the same state dir keeps its data,
  * and stopping leaves no PostgreSQL or Java process behind.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { resetLocalState } from '../../infra/local/reset.ts';
 import { GetItemCommand, PutItemCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startLocalStack } from '../../infra/local/stack.ts';
@@ -13,7 +14,7 @@ import { isAlive } from '../../infra/local/processes.ts';
 
 const rootDir = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const stateDir = mkdtempSync(join(tmpdir(), 'rastup-restart-'));
-afterAll(() => rmSync(stateDir, { recursive: true, force: true }));
+afterAll(() => resetLocalState(stateDir, { log: () => undefined, keepBinaries: true }));
 
 describe('restarting the local stack', () => {
   it('keeps PostgreSQL and DynamoDB data and leaves no stray processes', { timeout: 120_000 }, async () => {

@@ -80,6 +80,13 @@ export function createDatabase(options: DatabaseOptions): Database {
         } catch (error) {
           throw translateDriverError(error);
         }
+        // A checked-out client has no error listener (the pool removes its own): a server that ends
+        // the connection between two queries of this transaction (shutdown, failover) would emit an
+        // unhandled 'error' and crash the process. Record it instead; the next query fails and the
+        // broken client is discarded on release.
+        let broken: Error | undefined;
+        const onError = (error: Error) => (broken ??= error);
+        client.on('error', onError);
         try {
           await client.query(`BEGIN ISOLATION LEVEL ${(txOptions.isolation ?? 'read committed').toUpperCase()}`);
           const tx: Transaction = {
@@ -95,7 +102,8 @@ export function createDatabase(options: DatabaseOptions): Database {
           if (code && RETRYABLE.has(code) && attempt < attempts) continue;
           throw translateDriverError(error);
         } finally {
-          client.release();
+          client.removeListener('error', onError);
+          client.release(broken);
         }
       }
     },
