@@ -14,7 +14,7 @@ const RUN_FOR_MS = 50_000;
 export async function handler(): Promise<{ relayed: number }> {
   const busName = process.env.EVENT_BUS_NAME;
   if (!busName) throw new Error('EVENT_BUS_NAME is not set');
-  const db = await databaseFromEnv();
+  const db = await databaseFromEnv('relay');
   const publisher = new EventBridgePublisher(new EventBridgeClient({}), busName);
   const deadline = Date.now() + RUN_FOR_MS;
   let relayed = 0;
