@@ -61,6 +61,8 @@ export class DataStack extends Stack {
   readonly database: DatabaseHandle;
   /** Applies db/migrations as the master user (the master secret's only reader). */
   readonly migrator: RastupFunction;
+  /** Aurora's master credentials (rotated every 30 days): for the migrator only. */
+  readonly masterSecret: ISecret;
   readonly tables: ReadonlyMap<string, { spec: TableSpec; table: ITable }>;
   readonly buckets: ReadonlyMap<string, { spec: BucketSpec; bucket: IBucket }>;
   /** Configuration secrets (infra/definitions/secrets.ts), encrypted with `dataKey`. */
@@ -142,6 +144,7 @@ export class DataStack extends Stack {
     });
     cluster.node.addDependency(postgresLogs);
     const secret = cluster.secret!;
+    this.masterSecret = secret;
 
     // The rotation Lambda runs in the app subnets (it needs Secrets Manager through NAT) and
     // reaches the cluster directly; the proxy re-reads the rotated secret on its own.
@@ -208,12 +211,14 @@ export class DataStack extends Stack {
       },
     });
     secret.grantRead(this.migrator.fn);
-    new Trigger(this, 'MigrateOnDeploy', {
+    const migrateOnDeploy = new Trigger(this, 'MigrateOnDeploy', {
       handler: this.migrator.fn,
       executeAfter: [cluster],
       executeOnHandlerChange: true,
       timeout: Duration.minutes(10),
     });
+    // The proxy logs in as the roles the migrations create: it comes (or changes) after they ran.
+    proxy.node.addDependency(migrateOnDeploy);
 
     // ---- DynamoDB --------------------------------------------------------------------------------
     const tableMap = new Map<string, { spec: TableSpec; table: ITable }>();
@@ -365,7 +370,12 @@ export class DataStack extends Stack {
     new StringParameter(this, 'DbProxyEndpoint', {
       parameterName: `/rastup/${config.stage}/db/proxy-endpoint`,
       stringValue: proxy.endpoint,
-      description: 'RDS Proxy endpoint for migrations and operators',
+      description: 'RDS Proxy endpoint (IAM authentication as a domain database role)',
+    });
+    new StringParameter(this, 'DbClusterEndpoint', {
+      parameterName: `/rastup/${config.stage}/db/cluster-endpoint`,
+      stringValue: cluster.clusterEndpoint.hostname,
+      description: 'Aurora writer endpoint: operator sessions as the master user (runbooks)',
     });
 
     acknowledgeNag(cluster, [
