@@ -1,15 +1,18 @@
 /**
  * Applies db/migrations/*.sql in order with node-pg-migrate (advisory-locked, one transaction).
- * Used by the local stack at start, by tests, and by `npm run migrate` against any DATABASE_URL.
+ * Used by the local stack at start, by tests, by `npm run migrate` against any DATABASE_URL, and in
+ * AWS by the migration Lambda (db/migrate.handler.ts) as the master user: the only use of that user.
  */
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { ClientConfig } from 'pg';
 import { runner } from 'node-pg-migrate';
 
 export const migrationsDir = join(dirname(fileURLToPath(import.meta.url)), 'migrations');
 
+/** `connection`: a URL (local stack, `npm run migrate`) or discrete settings (the AWS migrator, TLS). */
 export async function migrate(
-  databaseUrl: string,
+  databaseUrl: string | ClientConfig,
   options: { log?: (message: string) => void } = {},
 ): Promise<string[]> {
   const applied = await runner({

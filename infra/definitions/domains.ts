@@ -4,13 +4,19 @@
  * means adding a line here and a case in the domain's router; nothing else has to be kept in step.
  */
 import type { EventType } from '../../lambdas/core/events/catalog.ts';
+import type { DatabaseRole } from '../../lambdas/core/db/database-roles.ts';
 
 export interface DomainSpec {
   /** Lambda entry file, relative to the repository root; it exports `handler`. */
   readonly entry: string;
   /** Which shared resources the Lambda reaches (the CDK binds env var + grant in one call). */
   readonly uses: {
-    readonly database?: boolean;
+    /**
+     * The PostgreSQL role the Lambda logs in as (lambdas/core/db/database-roles.ts): the CDK sets
+     * DB_USER and grants rds-db:connect for that user only; the code passes the same role to
+     * databaseFromEnv, and migrations grant the role its tables.
+     */
+    readonly database?: DatabaseRole;
     readonly tables?: readonly string[];
     readonly buckets?: readonly string[];
     readonly eventBus?: boolean;
@@ -32,27 +38,27 @@ export interface DomainSpec {
 export const domains = {
   platform: {
     entry: 'lambdas/platform/platform.handler.ts',
-    uses: { database: true },
+    uses: { database: 'platform' },
   },
   auth: {
     entry: 'lambdas/auth/auth.handler.ts',
     // No eventBus: auth's events go through the outbox; only the relay publishes.
-    uses: { database: true, tables: ['control'], notifications: true, secrets: ['auth/keys', 'auth/providers'] },
+    uses: { database: 'auth', tables: ['control'], notifications: true, secrets: ['auth/keys', 'auth/providers'] },
     memoryMb: 1024, // argon2id is memory-hard; more memory also buys CPU on Lambda
   },
   profiles: {
     entry: 'lambdas/profiles/profiles.handler.ts',
-    uses: { database: true, notifications: true },
+    uses: { database: 'profiles', notifications: true },
   },
   media: {
     // The light half of media: presigned uploads, upload-complete checks, order, cover, admin decisions.
     entry: 'lambdas/media/media.handler.ts',
-    uses: { database: true, buckets: ['media-originals', 'media-public'] },
+    uses: { database: 'media', buckets: ['media-originals', 'media-public'] },
   },
   mediaWorker: {
     // The heavy half: sharp (native libvips, linux-arm64 build) and Rekognition; tfjs/nsfwjs only locally.
     entry: 'lambdas/media/media-worker.handler.ts',
-    uses: { database: true, buckets: ['media-originals', 'media-public'], moderation: true },
+    uses: { database: 'media', buckets: ['media-originals', 'media-public'], moderation: true },
     memoryMb: 2048,
     timeoutSeconds: 120,
   },
@@ -162,7 +168,7 @@ export const scheduledJobs: readonly {
     name: 'profile-nudges',
     entry: 'lambdas/profiles/nudges.handler.ts',
     schedule: 'rate(1 hour)',
-    uses: { database: true, notifications: true },
+    uses: { database: 'profiles', notifications: true },
   },
   {
     // Removes objects no media row names (a lost commit, a withdrawal that never ran): nothing
@@ -170,6 +176,6 @@ export const scheduledJobs: readonly {
     name: 'media-reconcile',
     entry: 'lambdas/media/media-reconcile.handler.ts',
     schedule: 'rate(1 hour)',
-    uses: { database: true, buckets: ['media-originals', 'media-public'] },
+    uses: { database: 'media', buckets: ['media-originals', 'media-public'] },
   },
 ];

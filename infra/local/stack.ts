@@ -22,6 +22,7 @@ import { createLogger, setLogSink, type Logger } from '../../lambdas/core/log.ts
 import { capturedMessages } from '../../lambdas/adapters/capturing-notifier.ts';
 import { InProcessEventBus } from '../../lambdas/adapters/in-process-event-bus.ts';
 import { sqsBatchOf } from '../../lambdas/core/events/sqs-consumer.ts';
+import { closeDatabasesFromEnv, databaseFromEnv } from '../../lambdas/adapters/database.ts';
 import { startPostgres, type RunningPostgres } from './postgres.ts';
 import { ensureTables, localDynamoClient, startDynamo, type RunningDynamo } from './dynamodb.ts';
 import { startS3, type RunningS3 } from './s3.ts';
@@ -231,7 +232,9 @@ async function startWithStateLock(
     const baseUrl = `http://localhost:${gatewayPort}`;
     // The web app's dev server and the stack's own origin (pages served from it, tools).
     const webOrigins = ['http://localhost:3000', 'http://127.0.0.1:3000', baseUrl, `http://127.0.0.1:${gatewayPort}`];
-    // The same variables the CDK sets on every Lambda, pointed at the local stand-ins.
+    // The same variables the CDK sets on every Lambda, pointed at the local stand-ins. DATABASE_URL
+    // names the server: domain code logs in as its own role there (lambdas/adapters/database.ts),
+    // created and granted by the migrations; the master URL stays with the stack, seeds and tools.
     Object.assign(process.env, {
       STAGE: LOCAL_STAGE,
       AWS_REGION: 'us-east-1',
@@ -322,12 +325,14 @@ async function startWithStateLock(
         if (result?.batchItemFailures?.length) throw new Error(`consumer ${consumer.name} failed on ${event.type}`);
       });
     }
+    // The relay logs in as its own role, as the outbox relay Lambda does in AWS.
+    const relayDb = await databaseFromEnv('relay');
     let relaying: Promise<number> = Promise.resolve(0);
     const drainOutbox = async () => {
       await relaying.catch(() => 0);
       let total = 0;
       for (;;) {
-        relaying = relayOutboxBatch(db, bus, 100);
+        relaying = relayOutboxBatch(relayDb, bus, 100);
         const count = await relaying;
         total += count;
         if (count === 0) return total;
@@ -398,10 +403,7 @@ async function startWithStateLock(
           server.closeAllConnections();
           await Promise.all([new Promise<void>((resolve) => server.close(() => resolve())), closeIpv6()]);
           await db.close().catch(() => undefined);
-          const { databaseFromEnv } = await import('../../lambdas/adapters/database.ts');
-          await databaseFromEnv()
-            .then((shared) => shared.close())
-            .catch(() => undefined);
+          await closeDatabasesFromEnv();
           await stopServices();
           stateLock.release();
         })();

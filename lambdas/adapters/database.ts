@@ -1,36 +1,111 @@
 /**
- * Builds the container's Postgres pool from configuration: `DATABASE_URL` locally; in AWS the RDS
- * Proxy endpoint with credentials read once from Secrets Manager (rotation-safe: the proxy, not
- * the function, holds the rotated password, and a fresh container re-reads the secret).
+ * Builds a Lambda's Postgres pool, logged in as its domain's role (lambdas/core/db/database-roles.ts,
+ * created and granted by db/migrations), never as the master user:
+ *  - AWS (`DB_PROXY_ENDPOINT`): RDS Proxy with IAM authentication. The user is `DB_USER`, which the
+ *    CDK sets from infra/definitions next to the function's only `rds-db:connect` permission; every
+ *    new connection gets a fresh IAM token (@aws-sdk/rds-signer, valid 15 minutes) as its password;
+ *    TLS is verified (the proxy presents an ACM certificate, trusted by Node's default CAs). No
+ *    secret is read, so rotating the master secret cannot break a warm container.
+ *  - Locally (`DATABASE_URL`): the URL names the server and database; the pool logs in as the role
+ *    on loopback without a password (the local cluster trusts loopback), so the role's grants are
+ *    exactly what the integration tests exercise.
  */
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import * as z from 'zod';
-import { databaseEnvSchema, parseConfig } from '../core/config.ts';
-import { createDatabase, type Database } from '../core/db/database.ts';
-import { traced, tracedQuery } from './tracing.ts';
+import { ConfigError, databaseEnvSchema, parseConfig } from '../core/config.ts';
+import { createDatabase, type Database, type DatabaseOptions } from '../core/db/database.ts';
+import { databaseUser, type DatabaseRole } from '../core/db/database-roles.ts';
+import { tracedQuery } from './tracing.ts';
 
-const secretSchema = z.object({ username: z.string(), password: z.string(), port: z.coerce.number().optional() });
+type Env = Readonly<Record<string, string | undefined>>;
 
-async function connectionStringFromEnv(): Promise<{ url: string; max: number }> {
-  const env = parseConfig(databaseEnvSchema);
-  if (env.DATABASE_URL) return { url: env.DATABASE_URL, max: env.DB_POOL_MAX };
-  if (!env.DB_PROXY_ENDPOINT || !env.DB_SECRET_ARN) {
-    throw new Error('Database configuration missing: set DATABASE_URL, or DB_PROXY_ENDPOINT and DB_SECRET_ARN');
+export type DatabaseConnection =
+  | { readonly kind: 'url'; readonly user: string; readonly connectionString: string; readonly max: number }
+  | {
+      readonly kind: 'iam';
+      readonly user: string;
+      readonly host: string;
+      readonly port: number;
+      readonly database: string;
+      readonly region: string;
+      readonly max: number;
+    };
+
+/** Where and as whom `role`'s code connects, from the environment (pure: no I/O, no token yet). */
+export function databaseConnection(role: DatabaseRole, env: Env = process.env): DatabaseConnection {
+  const config = parseConfig(databaseEnvSchema, env);
+  const user = databaseUser(role);
+  if (config.DATABASE_URL) {
+    const url = new URL(config.DATABASE_URL);
+    url.username = user;
+    url.password = '';
+    return { kind: 'url', user, connectionString: url.toString(), max: config.DB_POOL_MAX };
   }
-  const client = traced(new SecretsManagerClient({}));
-  const secret = await client.send(new GetSecretValueCommand({ SecretId: env.DB_SECRET_ARN }));
-  const credentials = secretSchema.parse(JSON.parse(secret.SecretString ?? '{}'));
-  const url = `postgres://${encodeURIComponent(credentials.username)}:${encodeURIComponent(credentials.password)}@${env.DB_PROXY_ENDPOINT}:${credentials.port ?? 5432}/${env.DB_NAME}?sslmode=require`;
-  return { url, max: env.DB_POOL_MAX };
+  const problems: string[] = [];
+  if (!config.DB_PROXY_ENDPOINT) problems.push('DATABASE_URL or DB_PROXY_ENDPOINT: required');
+  if (!config.DB_USER) problems.push('DB_USER: required with DB_PROXY_ENDPOINT');
+  else if (config.DB_USER !== user)
+    // The function may log in as DB_USER only (its IAM policy names that user): code of another
+    // domain's role in this bundle would fail at the proxy; say so at cold start instead.
+    problems.push(`DB_USER: this function may connect as ${config.DB_USER}, but its ${role} code needs ${user}`);
+  if (!config.AWS_REGION) problems.push('AWS_REGION: required with DB_PROXY_ENDPOINT (set by the Lambda runtime)');
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    kind: 'iam',
+    user,
+    host: config.DB_PROXY_ENDPOINT!,
+    port: config.DB_PORT,
+    database: config.DB_NAME,
+    region: config.AWS_REGION!,
+    max: config.DB_POOL_MAX,
+  };
 }
 
-let pending: Promise<Database> | undefined;
+/** Pool settings for a connection; in AWS, with the IAM token signer as the password. */
+export async function databasePoolOptions(connection: DatabaseConnection): Promise<DatabaseOptions> {
+  if (connection.kind === 'url')
+    return { connectionString: connection.connectionString, max: connection.max, applicationName: connection.user };
+  // Loaded only in AWS: the local stack never signs tokens.
+  const { Signer } = await import('@aws-sdk/rds-signer');
+  const signer = new Signer({
+    hostname: connection.host,
+    port: connection.port,
+    username: connection.user,
+    region: connection.region,
+  });
+  return {
+    connection: {
+      host: connection.host,
+      port: connection.port,
+      database: connection.database,
+      user: connection.user,
+      // Called by pg for each new connection: a token is valid for 15 minutes, a connection for its life.
+      password: () => signer.getAuthToken(),
+      ssl: { rejectUnauthorized: true, servername: connection.host },
+    },
+    max: connection.max,
+    applicationName: connection.user,
+  };
+}
 
-/** One pool per Lambda container (or per local process), created on first use. */
-export function databaseFromEnv(): Promise<Database> {
-  pending ??= connectionStringFromEnv().then(({ url, max }) =>
-    createDatabase({ connectionString: url, max, instrument: tracedQuery }),
-  );
-  pending.catch(() => (pending = undefined));
+const pools = new Map<DatabaseRole, Promise<Database>>();
+
+/**
+ * One pool per role per Lambda container, created on first use. A Lambda uses one role; the local
+ * stack runs every domain in one process, so it holds one pool per role.
+ */
+export function databaseFromEnv(role: DatabaseRole): Promise<Database> {
+  let pending = pools.get(role);
+  if (!pending) {
+    pending = (async () =>
+      createDatabase({ ...(await databasePoolOptions(databaseConnection(role))), instrument: tracedQuery }))();
+    pools.set(role, pending);
+    pending.catch(() => pools.delete(role));
+  }
   return pending;
+}
+
+/** Closes every pool opened here (the local stack's shutdown). */
+export async function closeDatabasesFromEnv(): Promise<void> {
+  const open = [...pools.values()];
+  pools.clear();
+  await Promise.allSettled(open.map(async (pending) => (await pending).close()));
 }

@@ -58,7 +58,7 @@ export function authModule(): Promise<AuthModule> {
         }),
     });
     const config = authConfig(env);
-    const db = await databaseFromEnv();
+    const db = await databaseFromEnv('auth');
     const keys = new SigningKeyStore(
       db,
       systemClock,

@@ -74,13 +74,20 @@ export const allowedWebOriginsFromEnv = configOnce(
   (): ReadonlySet<string> => new Set(parseConfig(webOriginsEnvSchema).ALLOWED_WEB_ORIGINS),
 );
 
-/** Postgres: a URL locally; in AWS the RDS Proxy endpoint plus a Secrets Manager secret. */
+/**
+ * Postgres (lambdas/adapters/database.ts): locally a URL naming the server and database; in AWS the
+ * RDS Proxy endpoint and the one database user this function may log in as (with IAM tokens, so no
+ * secret is involved). Either way the code logs in as its domain's role, never as the master user.
+ */
 export const databaseEnvSchema = z.object({
   DATABASE_URL: z.string().url().optional(),
   DB_PROXY_ENDPOINT: z.string().min(1).optional(),
-  DB_SECRET_ARN: z.string().min(1).optional(),
+  DB_USER: z.string().min(1).optional(),
+  DB_PORT: z.coerce.number().int().min(1).max(65_535).default(5432),
   DB_NAME: z.string().min(1).default('rastup'),
   DB_POOL_MAX: z.coerce.number().int().min(1).max(50).default(5),
+  /** Set by the Lambda runtime; the region IAM auth tokens are signed for. */
+  AWS_REGION: z.string().min(1).optional(),
 });
 
 export type DatabaseEnv = z.infer<typeof databaseEnvSchema>;

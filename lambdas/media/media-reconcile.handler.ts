@@ -13,7 +13,7 @@ const logger = createLogger({ service: 'media-reconcile' });
 
 let reconciler: Promise<MediaReconcilerService> | undefined;
 function mediaReconciler(): Promise<MediaReconcilerService> {
-  reconciler ??= databaseFromEnv().then(
+  reconciler ??= databaseFromEnv('media').then(
     (db) => new MediaReconcilerService(db, new S3ObjectStore(s3ClientFromEnv()), mediaBuckets(), logger),
   );
   reconciler.catch(() => (reconciler = undefined));

@@ -28,7 +28,7 @@ async function moderatorFromEnv(): Promise<ImageModerator> {
 
 let worker: Promise<MediaWorkerService> | undefined;
 export function mediaWorker(): Promise<MediaWorkerService> {
-  worker ??= Promise.all([databaseFromEnv(), moderatorFromEnv()]).then(
+  worker ??= Promise.all([databaseFromEnv('media'), moderatorFromEnv()]).then(
     ([db, moderator]) =>
       new MediaWorkerService(
         db,

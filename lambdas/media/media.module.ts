@@ -18,7 +18,7 @@ export function mediaBuckets(): MediaBuckets {
 
 let service: Promise<MediaService> | undefined;
 export function mediaService(): Promise<MediaService> {
-  service ??= databaseFromEnv().then(
+  service ??= databaseFromEnv('media').then(
     (db) => new MediaService(db, new S3ObjectStore(s3ClientFromEnv()), mediaBuckets(), systemClock),
   );
   service.catch(() => (service = undefined));
@@ -27,7 +27,7 @@ export function mediaService(): Promise<MediaService> {
 
 let lifecycle: Promise<MediaLifecycleService> | undefined;
 export function mediaLifecycle(): Promise<MediaLifecycleService> {
-  lifecycle ??= databaseFromEnv().then(
+  lifecycle ??= databaseFromEnv('media').then(
     (db) =>
       new MediaLifecycleService(
         db,

@@ -16,7 +16,7 @@ export async function handler(_event?: unknown, context?: LambdaContext): Promis
   if (context) addLambdaContext(context);
   const busName = process.env.EVENT_BUS_NAME;
   if (!busName) throw new Error('EVENT_BUS_NAME is not set');
-  const db = await databaseFromEnv();
+  const db = await databaseFromEnv('relay');
   const publisher = new EventBridgePublisher(traced(new EventBridgeClient({})), busName);
   const deadline = Date.now() + RUN_FOR_MS;
   let relayed = 0;

@@ -12,7 +12,7 @@ const logger = createLogger({ service: 'platform' });
 
 let service: Promise<PlatformService> | undefined;
 function platformService(): Promise<PlatformService> {
-  service ??= databaseFromEnv().then((db) => new PlatformService(db, new CityRepository(db), systemClock));
+  service ??= databaseFromEnv('platform').then((db) => new PlatformService(db, new CityRepository(db), systemClock));
   return service;
 }
 

@@ -22,7 +22,7 @@ export interface ProfilesModule {
 let module: Promise<ProfilesModule> | undefined;
 
 export function profilesModule(): Promise<ProfilesModule> {
-  module ??= databaseFromEnv().then((db) => {
+  module ??= databaseFromEnv('profiles').then((db) => {
     const config = profilesConfig();
     const settings = {
       webBaseUrl: config.PUBLIC_WEB_BASE_URL,

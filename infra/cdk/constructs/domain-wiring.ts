@@ -46,7 +46,7 @@ export function bindDomainResources(
 ): void {
   const { uses } = domain;
   fn.bind(environmentBinding(resources.platformEnvironment));
-  if (uses.database) fn.bind(databaseBinding(resources.database));
+  if (uses.database) fn.bind(databaseBinding(resources.database, uses.database));
   for (const id of uses.tables ?? []) {
     const entry = resources.tables.get(id);
     if (!entry)

@@ -3,7 +3,7 @@
  * (lambdas/core/config.ts) and grants exactly the access that variable implies. Names of the
  * variables come from infra/definitions, so the code reading them and the CDK setting them agree.
  */
-import { Arn, Stack } from 'aws-cdk-lib';
+import { Arn, ArnFormat, Stack } from 'aws-cdk-lib';
 import { Table, type CfnTable, type ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus } from 'aws-cdk-lib/aws-events';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
@@ -11,6 +11,7 @@ import { Bucket, type CfnBucket, type IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { acknowledgeNag, flattenCfnReference } from './cdk-nag.ts';
 import type { IConstruct } from 'constructs';
+import { databaseUser, type DatabaseRole } from '../../../lambdas/core/db/database-roles.ts';
 import type { BucketSpec } from '../../definitions/buckets.ts';
 import type { SecretSpec } from '../../definitions/secrets.ts';
 import type { TableSpec } from '../../definitions/tables.ts';
@@ -75,20 +76,41 @@ export function bucketBinding(spec: BucketSpec, bucket: IBucket, access: DataAcc
 
 export interface DatabaseHandle {
   readonly proxyEndpoint: string;
-  readonly secret: ISecret;
+  /** `arn:…:db-proxy:prx-…`: its resource id scopes `rds-db:connect` to this proxy. */
+  readonly proxyArn: string;
   readonly databaseName: string;
 }
 
-/** RDS Proxy endpoint + the Secrets Manager secret the proxy authenticates with (read-only access). */
-export function databaseBinding(db: DatabaseHandle): FunctionBinding {
+/**
+ * RDS Proxy with IAM authentication, as one database role (lambdas/core/db/database-roles.ts):
+ * `DB_USER` plus `rds-db:connect` on exactly `dbuser:<proxy id>/<that user>`. No secret is bound —
+ * the proxy reaches Aurora with IAM too — so a function can neither read the master secret nor
+ * log in as another domain's role.
+ */
+export function databaseBinding(db: DatabaseHandle, role: DatabaseRole): FunctionBinding {
   return {
     bindTo(fn) {
+      const user = databaseUser(role);
       fn.addEnvironment('DB_PROXY_ENDPOINT', db.proxyEndpoint);
-      fn.addEnvironment('DB_SECRET_ARN', db.secret.secretArn);
+      fn.addEnvironment('DB_USER', user);
       fn.addEnvironment('DB_NAME', db.databaseName);
-      db.secret.grantRead(fn.fn);
+      fn.fn.addToRolePolicy(
+        new PolicyStatement({ actions: ['rds-db:connect'], resources: [proxyDbUserArn(fn, db.proxyArn, user)] }),
+      );
     },
   };
+}
+
+/** `arn:<partition>:rds-db:<region>:<account>:dbuser:prx-<id>/<user>`, the IAM resource of a proxy login. */
+export function proxyDbUserArn(scope: IConstruct, proxyArn: string, user: string): string {
+  const stack = Stack.of(scope);
+  const proxyId = stack.splitArn(proxyArn, ArnFormat.COLON_RESOURCE_NAME).resourceName;
+  return stack.formatArn({
+    service: 'rds-db',
+    resource: 'dbuser',
+    resourceName: `${proxyId}/${user}`,
+    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+  });
 }
 
 /** The bus is bound by its physical name (fixed per stage), like tables and buckets. */

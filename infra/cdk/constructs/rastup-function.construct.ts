@@ -35,6 +35,8 @@ export interface RastupFunctionProps {
   readonly vpc: IVpc;
   readonly securityGroup: ISecurityGroup;
   readonly environment?: Record<string, string>;
+  /** Directories copied beside the bundle (repository-relative `from`, bundle-relative `to`), e.g. SQL migrations. */
+  readonly bundleDirectories?: readonly { readonly from: string; readonly to: string }[];
 }
 
 /**
@@ -169,7 +171,12 @@ export class RastupFunction extends Construct {
         commandHooks: {
           beforeBundling: () => [],
           beforeInstall: () => [],
-          afterBundling: (_inputDir, outputDir) => installNative(outputDir),
+          afterBundling: (inputDir, outputDir) => [
+            ...(props.bundleDirectories ?? []).map(
+              ({ from, to }) => `cp -R "${join(inputDir, from)}" "${join(outputDir, to)}"`,
+            ),
+            ...installNative(outputDir),
+          ],
         },
       },
     });

@@ -90,7 +90,7 @@ export class AsyncStack extends Stack {
       timeoutSeconds: 55,
       vpc: props.vpc,
       securityGroup: props.lambdaSecurityGroup,
-    }).bind(databaseBinding(resources.database), eventBusBinding(resources.eventBusName));
+    }).bind(databaseBinding(resources.database, 'relay'), eventBusBinding(resources.eventBusName));
     // Each run drains what committed since the last one; a minute bounds event latency (Appendix V
     // index freshness ≤ 5 min) while the relay's row locks keep overlapping runs from double-sending.
     new Rule(this, 'OutboxRelaySchedule', {

@@ -8,6 +8,7 @@ import { Distribution, HttpVersion, PriceClass, ViewerProtocolPolicy, CachePolic
 import { S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
 import { AttributeType, BillingMode, Table, TableEncryption, type ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Port, SecurityGroup, SubnetType, type ISecurityGroup, type IVpc } from 'aws-cdk-lib/aws-ec2';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import {
@@ -17,6 +18,7 @@ import {
   DatabaseCluster,
   DatabaseClusterEngine,
   DatabaseProxy,
+  DefaultAuthScheme,
   ParameterGroup,
   ProxyTarget,
 } from 'aws-cdk-lib/aws-rds';
@@ -31,12 +33,15 @@ import {
 } from 'aws-cdk-lib/aws-s3';
 import { Secret, type ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { StringParameter } from 'aws-cdk-lib/aws-ssm';
+import { Trigger } from 'aws-cdk-lib/triggers';
 import { acknowledgeNag } from '../constructs/cdk-nag.ts';
 import type { Construct } from 'constructs';
 import { bucketCors, buckets, physicalBucketName, type BucketSpec } from '../../definitions/buckets.ts';
 import { secretName, secrets, type SecretSpec } from '../../definitions/secrets.ts';
 import { physicalTableName, tables, type TableSpec } from '../../definitions/tables.ts';
 import type { DatabaseHandle } from '../constructs/function-bindings.ts';
+import { RastupFunction } from '../constructs/rastup-function.construct.ts';
+import { databaseRoles, databaseUser } from '../../../lambdas/core/db/database-roles.ts';
 import type { StageConfig } from '../stage-config.ts';
 
 export interface DataStackProps extends StackProps {
@@ -50,9 +55,14 @@ export interface DataStackProps extends StackProps {
 }
 
 const databaseName = 'rastup';
+export const migratorEntry = 'db/migrate.handler.ts';
 
 export class DataStack extends Stack {
   readonly database: DatabaseHandle;
+  /** Applies db/migrations as the master user (the master secret's only reader). */
+  readonly migrator: RastupFunction;
+  /** Aurora's master credentials (rotated every 30 days): for the migrator only. */
+  readonly masterSecret: ISecret;
   readonly tables: ReadonlyMap<string, { spec: TableSpec; table: ITable }>;
   readonly buckets: ReadonlyMap<string, { spec: BucketSpec; bucket: IBucket }>;
   /** Configuration secrets (infra/definitions/secrets.ts), encrypted with `dataKey`. */
@@ -82,6 +92,7 @@ export class DataStack extends Stack {
     });
     const clusterSecurityGroup = new SecurityGroup(this, 'ClusterSecurityGroup', {
       vpc,
+      // (The migrator is admitted too, below; the description stays: changing it would replace the group.)
       description: 'Aurora: admits RDS Proxy and the secret rotation function only',
       allowAllOutbound: false,
     });
@@ -133,6 +144,7 @@ export class DataStack extends Stack {
     });
     cluster.node.addDependency(postgresLogs);
     const secret = cluster.secret!;
+    this.masterSecret = secret;
 
     // The rotation Lambda runs in the app subnets (it needs Secrets Manager through NAT) and
     // reaches the cluster directly; the proxy re-reads the rotated secret on its own.
@@ -147,9 +159,19 @@ export class DataStack extends Stack {
       securityGroup: rotationSecurityGroup,
     });
 
+    // End-to-end IAM authentication: Lambdas present IAM tokens for their own database role
+    // (function-bindings.ts databaseBinding) and the proxy logs in to Aurora with IAM as that role,
+    // so no secret sits between a Lambda and the database; the master secret (and its rotation)
+    // serves the migrator below only. The roles are created with `rds_iam` by the migrations.
+    const proxyRole = new Role(this, 'ProxyRole', {
+      assumedBy: new ServicePrincipal('rds.amazonaws.com'),
+      description: 'RDS Proxy: IAM logins to Aurora as the domain database roles',
+    });
+    for (const role of databaseRoles) cluster.grantConnect(proxyRole, databaseUser(role));
     const proxy = new DatabaseProxy(this, 'Proxy', {
       proxyTarget: ProxyTarget.fromCluster(cluster),
-      secrets: [secret],
+      defaultAuthScheme: DefaultAuthScheme.IAM_AUTH,
+      role: proxyRole,
       vpc,
       vpcSubnets: { subnetType: SubnetType.PRIVATE_ISOLATED },
       securityGroups: [proxySecurityGroup],
@@ -159,7 +181,44 @@ export class DataStack extends Stack {
     Tags.of(cluster).add('service', 'aurora');
     Tags.of(proxy).add('service', 'aurora');
 
-    this.database = { proxyEndpoint: proxy.endpoint, secret, databaseName };
+    this.database = { proxyEndpoint: proxy.endpoint, proxyArn: proxy.dbProxyArn, databaseName };
+
+    // ---- Migrations: the master user's only use ------------------------------------------------------
+    // db/migrate.handler.ts applies db/migrations (bundled beside it) straight to the writer
+    // endpoint; a Trigger runs it on every deploy whose bundle changed (a new migration changes the
+    // asset hash), after the cluster's instances exist. The api and async stacks deploy after this
+    // one, so functions never run against a database missing their role or grants.
+    const migratorSecurityGroup = new SecurityGroup(this, 'MigratorSecurityGroup', {
+      vpc,
+      description: 'Migration Lambda: Aurora (5432) and Secrets Manager (443)',
+    });
+    clusterSecurityGroup.addIngressRule(migratorSecurityGroup, Port.tcp(5432), 'Migration Lambda to Aurora');
+    this.migrator = new RastupFunction(this, 'Migrator', {
+      config,
+      name: 'db-migrate',
+      entry: migratorEntry,
+      timeoutSeconds: 600,
+      vpc,
+      securityGroup: migratorSecurityGroup,
+      bundleDirectories: [{ from: 'db/migrations', to: 'migrations' }],
+      environment: {
+        DB_MASTER_SECRET_ARN: secret.secretArn,
+        DB_CLUSTER_ENDPOINT: cluster.clusterEndpoint.hostname,
+        DB_PORT: cluster.clusterEndpoint.port.toString(),
+        DB_NAME: databaseName,
+        // The Amazon RDS CAs the runtime ships (Node 20+ runtimes no longer load them by default).
+        NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem',
+      },
+    });
+    secret.grantRead(this.migrator.fn);
+    const migrateOnDeploy = new Trigger(this, 'MigrateOnDeploy', {
+      handler: this.migrator.fn,
+      executeAfter: [cluster],
+      executeOnHandlerChange: true,
+      timeout: Duration.minutes(10),
+    });
+    // The proxy logs in as the roles the migrations create: it comes (or changes) after they ran.
+    proxy.node.addDependency(migrateOnDeploy);
 
     // ---- DynamoDB --------------------------------------------------------------------------------
     const tableMap = new Map<string, { spec: TableSpec; table: ITable }>();
@@ -311,7 +370,12 @@ export class DataStack extends Stack {
     new StringParameter(this, 'DbProxyEndpoint', {
       parameterName: `/rastup/${config.stage}/db/proxy-endpoint`,
       stringValue: proxy.endpoint,
-      description: 'RDS Proxy endpoint for migrations and operators',
+      description: 'RDS Proxy endpoint (IAM authentication as a domain database role)',
+    });
+    new StringParameter(this, 'DbClusterEndpoint', {
+      parameterName: `/rastup/${config.stage}/db/cluster-endpoint`,
+      stringValue: cluster.clusterEndpoint.hostname,
+      description: 'Aurora writer endpoint: operator sessions as the master user (runbooks)',
     });
 
     acknowledgeNag(cluster, [

@@ -82,7 +82,7 @@ export function registerApiStackChecks(): void {
         expect(env[controlTable.envVar]).toBe('rastup-prod-control');
         for (const key of [
           'DB_PROXY_ENDPOINT',
-          'DB_SECRET_ARN',
+          'DB_USER',
           'DB_NAME',
           'NOTIFICATIONS_FROM_EMAIL',
           'NOTIFICATIONS_MODE',
@@ -127,7 +127,7 @@ export function registerApiStackChecks(): void {
           .flatMap((policy) => (policy.Properties!.PolicyDocument as { Statement: any[] }).Statement);
         const getSecret = statements.filter((st) => [st.Action].flat().includes('secretsmanager:GetSecretValue'));
         const resources = getSecret.flatMap((st) => [st.Resource].flat()).map((r) => JSON.stringify(r));
-        expect(resources).toHaveLength(3); // the two auth secrets + the database secret
+        expect(resources).toHaveLength(2); // the two auth secrets (the database takes IAM, not a secret)
         expect(
           resources.filter((r) => r.includes(logicalId('auth/keys')) || r.includes(logicalId('auth/providers'))),
         ).toHaveLength(2);
@@ -146,7 +146,7 @@ export function registerApiStackChecks(): void {
           if (domain === 'auth') continue;
           const env = functionEnv(prod, domain);
           expect(
-            Object.keys(env).filter((key) => key.endsWith('_SECRET_ARN') && key !== 'DB_SECRET_ARN'),
+            Object.keys(env).filter((key) => key.endsWith('_SECRET_ARN')),
             domain,
           ).toEqual([]);
         }

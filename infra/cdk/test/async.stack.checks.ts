@@ -29,7 +29,7 @@ export function registerAsyncStackChecks(): void {
         });
         const env = (resourcesOf(prod.templates.async)[relayId]!.Properties as any).Environment.Variables;
         expect(Object.keys(env)).toEqual(
-          expect.arrayContaining(['EVENT_BUS_NAME', 'DB_PROXY_ENDPOINT', 'DB_SECRET_ARN', 'DB_NAME']),
+          expect.arrayContaining(['EVENT_BUS_NAME', 'DB_PROXY_ENDPOINT', 'DB_USER', 'DB_NAME']),
         );
         // Bound by the bus's fixed name, so the grant is that one bus's ARN.
         expect(env.EVENT_BUS_NAME).toBe('rastup-prod');

@@ -11,13 +11,9 @@ import { describe, expect, it } from 'vitest';
 import { notifierEnvSchema } from '../../../lambdas/adapters/notifier-from-env.ts';
 import { resolveSecretEnv, type SecretsManagerLike } from '../../../lambdas/adapters/secret-env.ts';
 import { authConfig, authSecretVariables } from '../../../lambdas/auth/auth.config.ts';
-import {
-  awsEnvSchema,
-  ConfigError,
-  databaseEnvSchema,
-  parseConfig,
-  webOriginsEnvSchema,
-} from '../../../lambdas/core/config.ts';
+import { databaseConnection } from '../../../lambdas/adapters/database.ts';
+import { awsEnvSchema, ConfigError, parseConfig, webOriginsEnvSchema } from '../../../lambdas/core/config.ts';
+import type { DatabaseRole } from '../../../lambdas/core/db/database-roles.ts';
 import { mediaEnvSchema } from '../../../lambdas/media/media.config.ts';
 import { profilesEnvSchema } from '../../../lambdas/profiles/profiles.config.ts';
 import { secrets, type SecretSpec } from '../../definitions/secrets.ts';
@@ -28,11 +24,11 @@ import { resourcesOf, synthStage, type SynthesizedStage } from './synth-fixture.
 
 type Env = Record<string, string | undefined>;
 
-function database(env: Env): void {
-  const db = parseConfig(databaseEnvSchema, env);
-  if (!db.DATABASE_URL && !(db.DB_PROXY_ENDPOINT && db.DB_SECRET_ARN))
-    throw new ConfigError(['DATABASE_URL or DB_PROXY_ENDPOINT + DB_SECRET_ARN']);
-}
+/** The adapter's own resolution for the role the entry's code connects as (IAM to the proxy in AWS). */
+const database = (role: DatabaseRole) => (env: Env) => {
+  const connection = databaseConnection(role, env);
+  if (connection.kind !== 'iam') throw new ConfigError([`${role}: expected IAM authentication to RDS Proxy`]);
+};
 const required = (name: string) => (env: Env) => {
   if (!env[name]) throw new ConfigError([`${name}: required`]);
 };
@@ -47,22 +43,32 @@ const configByEntry: Record<
     parsers: [
       authConfig,
       (env) => parseConfig(notifierEnvSchema, env),
-      database,
+      database('auth'),
       (env) => parseConfig(awsEnvSchema, env),
       required(controlTable.envVar),
       (env) => parseConfig(webOriginsEnvSchema, env),
     ],
   },
   'lambdas/profiles/profiles.handler.ts': {
-    parsers: [(env) => parseConfig(profilesEnvSchema, env), (env) => parseConfig(notifierEnvSchema, env), database],
+    parsers: [
+      (env) => parseConfig(profilesEnvSchema, env),
+      (env) => parseConfig(notifierEnvSchema, env),
+      database('profiles'),
+    ],
   },
   'lambdas/profiles/nudges.handler.ts': {
-    parsers: [(env) => parseConfig(profilesEnvSchema, env), (env) => parseConfig(notifierEnvSchema, env), database],
+    parsers: [
+      (env) => parseConfig(profilesEnvSchema, env),
+      (env) => parseConfig(notifierEnvSchema, env),
+      database('profiles'),
+    ],
   },
-  'lambdas/media/media.handler.ts': { parsers: [(env) => parseConfig(mediaEnvSchema, env), database] },
-  'lambdas/media/media-worker.handler.ts': { parsers: [(env) => parseConfig(mediaEnvSchema, env), database] },
-  'lambdas/platform/platform.handler.ts': { parsers: [database] },
-  'lambdas/platform/outbox-relay.handler.ts': { parsers: [database, required('EVENT_BUS_NAME')] },
+  'lambdas/media/media.handler.ts': { parsers: [(env) => parseConfig(mediaEnvSchema, env), database('media')] },
+  'lambdas/media/media-worker.handler.ts': {
+    parsers: [(env) => parseConfig(mediaEnvSchema, env), database('media')],
+  },
+  'lambdas/platform/platform.handler.ts': { parsers: [database('platform')] },
+  'lambdas/platform/outbox-relay.handler.ts': { parsers: [database('relay'), required('EVENT_BUS_NAME')] },
 };
 
 /** Values a filled secret holds (shapes as real as the schemas check them). */
@@ -114,7 +120,7 @@ function deployedFunctions(s: SynthesizedStage): DeployedFunction[] {
       .Variables;
     const env: Env = { AWS_REGION: s.stage.config.region }; // set by the Lambda runtime
     for (const [name, value] of Object.entries(variables)) {
-      if (name.endsWith('_SECRET_ARN') && name !== 'DB_SECRET_ARN' && name !== 'TYPESENSE_API_KEY_SECRET_ARN') {
+      if (name.endsWith('_SECRET_ARN') && name !== 'TYPESENSE_API_KEY_SECRET_ARN') {
         const variable = name.slice(0, -'_SECRET_ARN'.length);
         const spec = secrets.find((candidate) => candidate.variables.includes(variable));
         if (!spec) throw new Error(`${fn.functionName}: ${name} names no variable of infra/definitions/secrets.ts`);
@@ -145,8 +151,7 @@ export function registerConfigContractChecks(): void {
             continue;
           }
           const secretArnVariables = Object.keys(env).filter(
-            (name) =>
-              name.endsWith('_SECRET_ARN') && name !== 'DB_SECRET_ARN' && name !== 'TYPESENSE_API_KEY_SECRET_ARN',
+            (name) => name.endsWith('_SECRET_ARN') && name !== 'TYPESENSE_API_KEY_SECRET_ARN',
           );
           for (const name of secretArnVariables) {
             const variable = name.slice(0, -'_SECRET_ARN'.length);

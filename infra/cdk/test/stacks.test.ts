@@ -9,6 +9,7 @@ import { registerSearchStackChecks } from './search.stack.checks.ts';
 import { registerAsyncStackChecks } from './async.stack.checks.ts';
 import { registerApiStackChecks } from './api.stack.checks.ts';
 import { registerObservabilityStackChecks } from './observability.stack.checks.ts';
+import { registerDatabaseAccessChecks } from './database-access.checks.ts';
 
 registerNetworkStackChecks();
 registerDataStackChecks();
@@ -16,3 +17,4 @@ registerSearchStackChecks();
 registerAsyncStackChecks();
 registerApiStackChecks();
 registerObservabilityStackChecks();
+registerDatabaseAccessChecks();

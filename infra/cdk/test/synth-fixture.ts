@@ -56,7 +56,7 @@ export const probeDomainOptions: RastupStageOptions = {
     probe: {
       entry: domains.platform.entry,
       uses: {
-        database: true,
+        database: 'platform',
         tables: ['messaging', 'presence', 'control'],
         buckets: ['media-originals', 'media-public', 'msg-previews'],
         eventBus: true,

@@ -29,7 +29,13 @@ export interface Database extends Queryable {
 }
 
 export interface DatabaseOptions {
-  readonly connectionString: string;
+  /** A postgres:// URL (local stack, tools); or `connection` for discrete settings. */
+  readonly connectionString?: string;
+  /**
+   * Discrete settings (AWS: the proxy host, the domain's user, an IAM token per new connection as
+   * the password, verified TLS). Not merged with `connectionString`: pg lets a URL win over them.
+   */
+  readonly connection?: Pick<pg.PoolConfig, 'host' | 'port' | 'database' | 'user' | 'password' | 'ssl'>;
   readonly max?: number;
   readonly statementTimeoutMs?: number;
   readonly applicationName?: string;
@@ -48,9 +54,11 @@ export type QueryInstrument = <T>(text: string, run: () => Promise<T>) => Promis
 const uninstrumented: QueryInstrument = (_text, run) => run();
 
 export function createDatabase(options: DatabaseOptions): Database {
+  if (!options.connectionString === !options.connection)
+    throw new Error('createDatabase: pass exactly one of connectionString and connection');
   const instrument = options.instrument ?? uninstrumented;
   const pool = new pg.Pool({
-    connectionString: options.connectionString,
+    ...(options.connectionString ? { connectionString: options.connectionString } : options.connection),
     max: options.max ?? 5,
     idleTimeoutMillis: 30_000,
     connectionTimeoutMillis: 5_000,

@@ -1,0 +1,16 @@
+/**
+ * The PostgreSQL roles domain code logs in as (architecture decision 13). Each Lambda connects as
+ * exactly one of them; migrations (db/migrations/0700_database_roles.sql and every later migration
+ * that adds a table) create them and grant each only what its code touches. In AWS a role logs in
+ * through RDS Proxy with an IAM token (the function's IAM policy names that one database user);
+ * locally the same roles log in on loopback without a password, so a missing grant fails locally.
+ * The master user is for migrations only.
+ */
+export const databaseRoles = ['platform', 'auth', 'profiles', 'media', 'relay'] as const;
+
+export type DatabaseRole = (typeof databaseRoles)[number];
+
+/** The PostgreSQL user name of a role (the name migrations create and IAM policies name). */
+export function databaseUser(role: DatabaseRole): string {
+  return `rastup_${role}`;
+}

@@ -1,0 +1,202 @@
+/**
+ * The per-domain database roles (architecture decision 13) on the local stack's real PostgreSQL:
+ * what each role may touch is exactly the matrix below (a grant added or dropped by a migration
+ * shows up here for review), every table is granted to somebody on purpose, and the roles cannot
+ * reach beyond it. The domain flows themselves run as these roles in every other integration file.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { databaseConnection } from '../../lambdas/adapters/database.ts';
+import { createDatabase, type Database } from '../../lambdas/core/db/database.ts';
+import { databaseRoles, databaseUser, type DatabaseRole } from '../../lambdas/core/db/database-roles.ts';
+import { stackInfo } from '../support/clients.ts';
+
+/** role -> `table:PRIVILEGE` or `table(column):PRIVILEGE`, sorted. */
+const expectedGrants: Record<DatabaseRole, readonly string[]> = {
+  platform: [
+    'audit_log(hash):SELECT',
+    'audit_log(seq):SELECT',
+    'audit_log:INSERT',
+    'cities:SELECT',
+    'feature_flags:INSERT',
+    'feature_flags:SELECT',
+    'feature_flags:UPDATE',
+    'outbox_events:INSERT',
+  ],
+  auth: [
+    'audit_log(hash):SELECT',
+    'audit_log(seq):SELECT',
+    'audit_log:INSERT',
+    ...[
+      'auth_codes',
+      'auth_devices',
+      'auth_login_throttle',
+      'auth_retired_refresh_tokens',
+      'auth_sessions',
+      'consent_records',
+      'mfa_recovery_codes',
+      'mfa_totp',
+      'user_identities',
+      'users',
+    ].flatMap((table) => ['DELETE', 'INSERT', 'SELECT', 'UPDATE'].map((p) => `${table}:${p}`)),
+    'auth_signing_keys:INSERT',
+    'auth_signing_keys:SELECT',
+    'consent_records_id_seq:USAGE',
+    'outbox_events:INSERT',
+  ],
+  profiles: [
+    'audit_log(hash):SELECT',
+    'audit_log(seq):SELECT',
+    'audit_log:INSERT',
+    'cities:SELECT',
+    'consumer_inbox:INSERT',
+    'erased_users:INSERT',
+    'erased_users:SELECT',
+    'media:SELECT',
+    'notification_log:DELETE',
+    'notification_log:INSERT',
+    'notification_log:SELECT',
+    ...['notification_preferences', 'service_profiles', 'studios', 'verifications'].flatMap((table) =>
+      ['INSERT', 'SELECT', 'UPDATE'].map((p) => `${table}:${p}`),
+    ),
+    'outbox_events:INSERT',
+  ],
+  media: [
+    'audit_log(hash):SELECT',
+    'audit_log(seq):SELECT',
+    'audit_log:INSERT',
+    'consumer_inbox:INSERT',
+    'erased_users:INSERT',
+    'erased_users:SELECT',
+    'media:DELETE',
+    'media:INSERT',
+    'media:SELECT',
+    'media:UPDATE',
+    'moderation_cases:INSERT',
+    'moderation_cases:SELECT',
+    'moderation_cases:UPDATE',
+    'outbox_events:INSERT',
+    'service_profiles(id):SELECT',
+    'service_profiles(owner_status):SELECT',
+    'service_profiles(owner_user_id):SELECT',
+    'studios(id):SELECT',
+    'studios(owner_status):SELECT',
+    'studios(owner_user_id):SELECT',
+  ],
+  relay: [
+    'outbox_events(attempts):UPDATE',
+    'outbox_events(available_at):UPDATE',
+    'outbox_events(last_error):UPDATE',
+    'outbox_events(published_at):UPDATE',
+    'outbox_events:SELECT',
+  ],
+};
+
+/** Tables only the migrator (master user) touches. */
+const masterOnlyTables = ['schema_migrations'];
+
+let admin: Database;
+const asRole = new Map<DatabaseRole, Database>();
+
+beforeAll(() => {
+  admin = createDatabase({ connectionString: stackInfo().endpoints.databaseUrl, max: 2 });
+  const env = { DATABASE_URL: stackInfo().endpoints.databaseUrl };
+  for (const role of databaseRoles) {
+    const connection = databaseConnection(role, env);
+    if (connection.kind !== 'url') throw new Error('expected a local URL connection');
+    asRole.set(role, createDatabase({ connectionString: connection.connectionString, max: 1 }));
+  }
+});
+afterAll(async () => {
+  await Promise.all([admin.close(), ...[...asRole.values()].map((db) => db.close())]);
+});
+
+const role = (name: DatabaseRole) => asRole.get(name)!;
+
+async function grantsOf(user: string): Promise<string[]> {
+  const { rows } = await admin.query<{ grant: string }>(
+    `SELECT c.relname || ':' || a.privilege_type AS grant
+       FROM pg_class c CROSS JOIN LATERAL aclexplode(c.relacl) a
+      WHERE c.relnamespace = 'public'::regnamespace AND a.grantee = $1::regrole
+     UNION ALL
+     SELECT c.relname || '(' || att.attname || '):' || a.privilege_type
+       FROM pg_attribute att JOIN pg_class c ON c.oid = att.attrelid
+            CROSS JOIN LATERAL aclexplode(att.attacl) a
+      WHERE c.relnamespace = 'public'::regnamespace AND a.grantee = $1::regrole`,
+    [user],
+  );
+  return rows.map((row) => row.grant).sort();
+}
+
+describe('database roles', () => {
+  it('each domain logs in as its own unprivileged role, which cannot create objects', async () => {
+    for (const name of databaseRoles) {
+      const { rows } = await role(name).query<{ user: string; create: boolean }>(
+        `SELECT current_user AS user, has_schema_privilege('public', 'CREATE') AS create`,
+      );
+      expect(rows[0]).toEqual({ user: databaseUser(name), create: false });
+      const attributes = await admin.query(
+        'SELECT rolsuper, rolcreaterole, rolcreatedb, rolreplication, rolbypassrls FROM pg_roles WHERE rolname = $1',
+        [databaseUser(name)],
+      );
+      expect(attributes.rows[0], name).toEqual({
+        rolsuper: false,
+        rolcreaterole: false,
+        rolcreatedb: false,
+        rolreplication: false,
+        rolbypassrls: false,
+      });
+    }
+  });
+
+  it('grants each role exactly its matrix (review a change here like a change of permissions)', async () => {
+    for (const name of databaseRoles) {
+      expect(await grantsOf(databaseUser(name)), name).toEqual([...expectedGrants[name]].sort());
+    }
+  });
+
+  it('grants every table to at least one role on purpose (a new table needs a migration saying who uses it)', async () => {
+    const { rows } = await admin.query<{ relname: string }>(
+      `SELECT relname FROM pg_class WHERE relnamespace = 'public'::regnamespace AND relkind IN ('r', 'p') ORDER BY relname`,
+    );
+    const granted = new Set(
+      Object.values(expectedGrants).flatMap((grants) => grants.map((grant) => grant.split(/[(:]/)[0]!)),
+    );
+    const orphans = rows.map((row) => row.relname).filter((t) => !granted.has(t) && !masterOnlyTables.includes(t));
+    expect(orphans).toEqual([]);
+  });
+
+  it("refuses another domain's data and the audit log's history", async () => {
+    const denied = async (db: Database, sql: string) =>
+      expect(db.query(sql), sql).rejects.toMatchObject({ code: '42501' }); // insufficient_privilege
+    await denied(role('profiles'), 'SELECT count(*) FROM users');
+    await denied(role('media'), 'SELECT count(*) FROM auth_sessions');
+    await denied(role('media'), 'SELECT contact_email FROM service_profiles LIMIT 1');
+    await denied(role('media'), `UPDATE service_profiles SET status = 'DRAFT' WHERE false`);
+    await denied(role('profiles'), `UPDATE media SET status = 'READY' WHERE false`);
+    await denied(role('platform'), 'SELECT count(*) FROM media');
+    await denied(role('auth'), 'SELECT count(*) FROM service_profiles');
+    await denied(role('auth'), 'SELECT details FROM audit_log LIMIT 1');
+    await denied(role('auth'), 'DELETE FROM audit_log WHERE false');
+    await denied(
+      role('relay'),
+      `INSERT INTO outbox_events (id, type, aggregate_type, aggregate_id, payload)
+                                 VALUES ('evt_x', 'a.b', 'x', 'x', '{}')`,
+    );
+    await denied(role('relay'), `UPDATE outbox_events SET payload = '{}' WHERE false`);
+    await denied(role('profiles'), 'CREATE TABLE sneaky (id int)');
+  });
+
+  it('lets the column-scoped grants do what the code does (media ownership check, relay claim)', async () => {
+    await expect(
+      role('media').query(
+        `SELECT 1 FROM service_profiles WHERE id = $1 AND owner_user_id = $2 AND owner_status = 'ACTIVE'`,
+        ['prf_none', 'usr_none'],
+      ),
+    ).resolves.toMatchObject({ rowCount: 0 });
+    await role('relay').transaction(async (tx) => {
+      await tx.query(
+        `SELECT id FROM outbox_events WHERE published_at IS NULL AND available_at <= now() LIMIT 1 FOR UPDATE SKIP LOCKED`,
+      );
+    });
+  });
+});
