@@ -35,6 +35,8 @@ export interface RastupFunctionProps {
   readonly vpc: IVpc;
   readonly securityGroup: ISecurityGroup;
   readonly environment?: Record<string, string>;
+  /** Reserved concurrency: guaranteed headroom and a cap (API functions; see stage-config.ts). */
+  readonly reservedConcurrency?: number;
 }
 
 /**
@@ -98,6 +100,8 @@ export class RastupFunction extends Construct {
   readonly functionName: string;
   /** Entry file relative to the repository root (which config schemas the code parses). */
   readonly entry: string;
+  /** Set by the search binding: the function's stack must deploy after the search stack. */
+  readsSearch = false;
   /** Native packages installed beside the bundle (see nativeModules). */
   readonly nativeModules: readonly string[];
 
@@ -133,6 +137,7 @@ export class RastupFunction extends Construct {
       runtime: Runtime.NODEJS_22_X,
       architecture: Architecture.ARM_64,
       memorySize: props.memoryMb ?? 512,
+      reservedConcurrentExecutions: props.reservedConcurrency,
       timeout: Duration.seconds(props.timeoutSeconds ?? 15),
       tracing: Tracing.ACTIVE,
       logGroup: this.logGroup,

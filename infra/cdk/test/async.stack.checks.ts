@@ -4,7 +4,7 @@ import { eventConsumers } from '../../definitions/domains.ts';
 import { outboxRelayEntry } from '../stacks/async.stack.ts';
 import { resourcesOf, synthProbeStage, synthStage, type SynthesizedStage, synthTimeoutMs } from './synth-fixture.ts';
 
-/** Registered by stacks.test.ts, which synthesizes each stage once for all of its checks. */
+/** Registered by cdk.test.ts, which synthesizes each stage once for all of the CDK checks. */
 export function registerAsyncStackChecks(): void {
   describe('async', () => {
     let prod: SynthesizedStage;

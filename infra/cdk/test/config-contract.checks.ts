@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { notifierEnvSchema } from '../../../lambdas/adapters/notifier-from-env.ts';
 import { resolveSecretEnv, type SecretsManagerLike } from '../../../lambdas/adapters/secret-env.ts';
 import { authConfig, authSecretVariables } from '../../../lambdas/auth/auth.config.ts';
+import { discoveryConfig, discoverySecretVariables } from '../../../lambdas/auth/discovery.config.ts';
 import {
   awsEnvSchema,
   ConfigError,
@@ -52,6 +53,10 @@ const configByEntry: Record<
       required(controlTable.envVar),
       (env) => parseConfig(webOriginsEnvSchema, env),
     ],
+  },
+  'lambdas/auth/discovery.handler.ts': {
+    secretVariables: discoverySecretVariables,
+    parsers: [discoveryConfig, database],
   },
   'lambdas/profiles/profiles.handler.ts': {
     parsers: [(env) => parseConfig(profilesEnvSchema, env), (env) => parseConfig(notifierEnvSchema, env), database],
@@ -132,7 +137,7 @@ function deployedFunctions(s: SynthesizedStage): DeployedFunction[] {
   });
 }
 
-/** Registered by guardrails.test.ts. */
+/** Registered by cdk.test.ts. */
 export function registerConfigContractChecks(): void {
   describe('config contract (CDK environment vs the Lambdas config schemas)', () => {
     for (const stage of stageNames) {
@@ -203,6 +208,21 @@ export function registerConfigContractChecks(): void {
       );
       // SMS stays optional: the notifier builds without Twilio.
       expect(() => parseConfig(notifierEnvSchema, resolved)).not.toThrow();
+    });
+
+    it('OIDC discovery does not depend on the providers secret: it parses with Turnstile and Twilio unfilled', async () => {
+      const functions = deployedFunctions(synthStage('prod'));
+      const discovery = functions.find(({ fn }) => fn.entry === 'lambdas/auth/discovery.handler.ts')!;
+      expect(discovery, 'a discovery function in the api stack').toBeDefined();
+      const secretArns = Object.keys(discovery.env).filter((name) => name.endsWith('_SECRET_ARN'));
+      expect(secretArns.filter((name) => name !== 'DB_SECRET_ARN').sort()).toEqual([
+        'AUTH_KEY_ENCRYPTION_SEED_SECRET_ARN',
+      ]);
+      const resolved = await resolveSecretEnv(discoverySecretVariables, {
+        env: discovery.env,
+        client: () => fakeSecretsManager(false),
+      });
+      expect(Buffer.from(discoveryConfig(resolved).AUTH_KEY_ENCRYPTION_KEY, 'base64')).toHaveLength(32);
     });
   });
 }

@@ -12,7 +12,7 @@ import { tables } from '../../definitions/tables.ts';
 import { createTableInput } from '../../local/dynamodb.ts';
 import { resourcesOf, synthStage, type SynthesizedStage, synthTimeoutMs } from './synth-fixture.ts';
 
-/** Registered by guardrails.test.ts, which synthesizes each stage once for all of its checks. */
+/** Registered by cdk.test.ts, which synthesizes each stage once for all of the CDK checks. */
 export function registerDefinitionsDriftChecks(): void {
   describe('definitions-drift', () => {
     let dev: SynthesizedStage;
