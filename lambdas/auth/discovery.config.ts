@@ -3,7 +3,7 @@
  * deliberately leaves out the CAPTCHA and Twilio credentials the full auth service requires, so an
  * unfilled or broken provider secret can never take down the JWKS AppSync verifies every token with.
  */
-import * as z from 'zod';
+import type * as z from 'zod';
 import { baseEnvSchema, parseConfig } from '../core/config.ts';
 import { authEnvSchema } from './auth.config.ts';
 import { deriveKeyEncryptionKey } from './secret-box.ts';
