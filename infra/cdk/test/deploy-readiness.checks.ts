@@ -4,7 +4,7 @@
  * failure destinations, log retention, Aurora monitoring and dev cost, Control Tower guard rules.
  */
 import { execFileSync } from 'node:child_process';
-import { App, Stack, type CfnElement } from 'aws-cdk-lib';
+import { App, CfnElement, Stack } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -280,8 +280,9 @@ export function registerDeployReadinessChecks(): void {
 
     describe('Aurora', () => {
       it('prod: Performance Insights and Enhanced Monitoring; dev: scales to zero and the relay sweeps rarely', () => {
-        prod.templates.data.hasResourceProperties('AWS::RDS::DBCluster', {
-          PerformanceInsightsEnabled: true,
+        prod.templates.data.hasResourceProperties('AWS::RDS::DBCluster', { PerformanceInsightsEnabled: true });
+        // Enhanced Monitoring is per instance (writer and reader).
+        prod.templates.data.allResourcesProperties('AWS::RDS::DBInstance', {
           MonitoringInterval: 60,
           MonitoringRoleArn: Match.anyValue(),
         });
@@ -354,12 +355,11 @@ function isAcknowledged(
   const paths = acknowledged.get(rule) ?? [];
   if (paths.includes('')) return true;
   const stackName = resource.templatePath.split('/').pop()!.replace('.template.json', '');
-  const stack = s.assembly.getStackByName(stackName);
-  const metadata = stack.manifest.metadata ?? {};
-  const path = Object.entries(metadata).find(([, entries]) =>
-    entries.some((entry) => entry.type === 'aws:cdk:logicalId' && entry.data === resource.resourceLogicalId),
-  )?.[0];
-  if (!path) return false;
-  const constructPath = path.replace(/^\//, '');
+  const stack = concerns.map((concern) => s.stage[concern]).find((candidate) => candidate.stackName === stackName);
+  const element = stack?.node
+    .findAll()
+    .find((c) => c instanceof CfnElement && stack.getLogicalId(c) === resource.resourceLogicalId);
+  if (!element) return false;
+  const constructPath = element.node.path;
   return paths.some((ack) => constructPath === ack || constructPath.startsWith(`${ack}/`));
 }

@@ -50,14 +50,14 @@ export function registerSearchStackChecks(): void {
         prod.templates.search.hasResourceProperties('AWS::EFS::FileSystem', { Encrypted: true });
         prod.templates.search.resourceCountIs('AWS::EFS::AccessPoint', 3);
         prod.templates.search.allResourcesProperties('AWS::ECS::TaskDefinition', {
-          Volumes: [
+          Volumes: Match.arrayWith([
             Match.objectLike({
               EFSVolumeConfiguration: Match.objectLike({
                 TransitEncryption: 'ENABLED',
                 AuthorizationConfig: Match.objectLike({ IAM: 'ENABLED' }),
               }),
             }),
-          ],
+          ]),
         });
       });
 
