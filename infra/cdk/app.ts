@@ -1,10 +1,12 @@
 /**
  * CDK entry (cdk.json: `npx tsx infra/cdk/app.ts`). One stage per synth:
  *   npx cdk synth -c stage=dev        npx cdk deploy -c stage=prod --all
- * cdk-nag's AwsSolutions pack runs on every synth, so an unsuppressed finding fails the build.
+ * cdk-nag's AwsSolutions pack runs on every synth, and Control Tower's guard rules on prod's, so an
+ * unacknowledged finding fails the build.
  */
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from './constructs/cdk-nag.ts';
+import { controlTowerGuardValidator } from './constructs/cfn-guard.ts';
 import { buildRastupStage } from './rastup-stage.ts';
 import { apiKeyExpiryProblem, parseStage, stageConfig, StageError } from './stage-config.ts';
 
@@ -44,11 +46,13 @@ buildRastupStage(app, stage, {
   publicBaseUrl: context('publicBaseUrl'),
   alarmEmail: context('alarmEmail'),
   typesenseVersion: context('typesenseVersion'),
-  dockerHubCredentialsSecretName: context('dockerHubCredentialsSecret'),
+  dockerHubCredentialsSecretArn: context('dockerHubCredentialsSecretArn'),
 });
 
 if (context('nag') !== 'off') {
   // A policy-validation plugin: any unacknowledged finding interrupts synthesis with a report.
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
 }
+// AWS Control Tower's guard rules gate prod (cfn-guard ships inside the package: offline).
+if (stage === 'prod' && context('guard') !== 'off') Validations.of(app).addPlugins(controlTowerGuardValidator());
 app.synth();

@@ -5,12 +5,17 @@
  */
 import { Tags, type App, type Environment } from 'aws-cdk-lib';
 import type { DomainSpec } from '../definitions/domains.ts';
+import { physicalTableName } from '../definitions/tables.ts';
+import { acknowledgeGuard, appWideGuardAcknowledgements } from './constructs/cfn-guard.ts';
+import { giveEveryFunctionALogGroup } from './constructs/log-retention.ts';
 import { loadBudgetsFile, type BudgetsFile } from './finops/budgets-file.ts';
 import { stackId, stageConfig, type StageConfig, type StageName } from './stage-config.ts';
+import { AccountStack, accountStackName } from './stacks/account.stack.ts';
 import { ApiStack } from './stacks/api.stack.ts';
 import { AsyncStack, eventBusName, type EventConsumerSpec, type ScheduledJobSpec } from './stacks/async.stack.ts';
 import { DataStack } from './stacks/data.stack.ts';
 import { NetworkStack } from './stacks/network.stack.ts';
+import type { RastupFunction } from './constructs/rastup-function.construct.ts';
 import { ObservabilityStack } from './stacks/observability.stack.ts';
 import { SearchStack } from './stacks/search.stack.ts';
 
@@ -28,7 +33,8 @@ export interface RastupStageOptions {
   readonly publicBaseUrl?: string;
   readonly alarmEmail?: string;
   readonly typesenseVersion?: string;
-  readonly dockerHubCredentialsSecretName?: string;
+  /** Exact ARN of an existing Docker Hub credentials secret (the account stack creates one otherwise). */
+  readonly dockerHubCredentialsSecretArn?: string;
   readonly budgets?: BudgetsFile;
   /** For tests: maps other than infra/definitions (e.g. a consumer, a domain using every resource). */
   readonly eventConsumers?: readonly EventConsumerSpec[];
@@ -38,6 +44,8 @@ export interface RastupStageOptions {
 
 export interface RastupStage {
   readonly config: StageConfig;
+  /** Once per account and region (API Gateway logging role, ECR pull-through cache); shared by stages. */
+  readonly account: AccountStack;
   readonly network: NetworkStack;
   readonly data: DataStack;
   readonly search: SearchStack;
@@ -55,6 +63,12 @@ export function buildRastupStage(app: App, stage: StageName, options: RastupStag
   const env: Environment = { account: options.account, region: config.region };
   const common = { env, config };
   const id = (concern: string) => stackId(stage, concern);
+
+  const account = new AccountStack(app, accountStackName, {
+    env,
+    description: 'RastUp account-wide settings: API Gateway logging role, ECR pull-through cache of Docker Hub',
+    dockerHubCredentialsSecretArn: options.dockerHubCredentialsSecretArn,
+  });
 
   const network = new NetworkStack(app, id('network'), {
     ...common,
@@ -74,9 +88,10 @@ export function buildRastupStage(app: App, stage: StageName, options: RastupStag
     ...shared,
     description: `RastUp ${stage}: Typesense on Fargate + EFS`,
     typesenseVersion: options.typesenseVersion,
-    dockerHubCredentialsSecretName: options.dockerHubCredentialsSecretName,
   });
   search.addStackDependency(network);
+  // Tasks pull through the account's cache rule.
+  search.addStackDependency(account);
 
   const resources = {
     database: data.database,
@@ -105,7 +120,11 @@ export function buildRastupStage(app: App, stage: StageName, options: RastupStag
     description: `RastUp ${stage}: AppSync, API Gateway REST, WAF, domain Lambdas`,
   });
   api.addStackDependency(data);
-  api.addStackDependency(search);
+  // Execution logging needs the account's API Gateway CloudWatch role in place first.
+  api.addStackDependency(account);
+  // Only a Lambda that reads Typesense makes the api stack wait for the search stack: a Typesense
+  // service that never stabilises must not hold back every other deploy.
+  if (readsSearch(api.functions.values())) api.addStackDependency(search);
 
   // After the api stack: consumers and jobs read the API's public URLs. Publishers in the api stack
   // bind the bus by name, so they need nothing from this stack at deploy time.
@@ -119,7 +138,8 @@ export function buildRastupStage(app: App, stage: StageName, options: RastupStag
     description: `RastUp ${stage}: EventBridge bus, outbox relay, consumer queues, scheduled jobs`,
   });
   events.addStackDependency(data);
-  events.addStackDependency(search);
+  if (readsSearch([events.outboxRelay, ...events.consumers.map((c) => c.consumer), ...events.jobs]))
+    events.addStackDependency(search);
   events.addStackDependency(api);
 
   const observability = new ObservabilityStack(app, id('observability'), {
@@ -132,7 +152,19 @@ export function buildRastupStage(app: App, stage: StageName, options: RastupStag
       ...events.consumers.map((c) => c.consumer),
       ...events.jobs,
     ],
-    deadLetterQueues: events.consumers.map((c) => ({ name: c.name, queue: c.deadLetterQueue })),
+    deadLetterQueues: [
+      ...events.consumers.map((c) => ({ name: c.name, queue: c.deadLetterQueue })),
+      { name: 'schedule-failures', queue: events.scheduleFailures },
+    ],
+    consumerQueues: events.consumers.map((c) => ({ name: c.name, queue: c.queue })),
+    database: {
+      clusterIdentifier: data.clusterIdentifier,
+      maxCapacityAcu: config.aurora.maxCapacityAcu,
+      proxyName: data.proxyName,
+    },
+    searchServices: search.serviceNames.map((serviceName) => ({ clusterName: search.clusterName, serviceName })),
+    tableNames: [...data.tables.values()].map(({ spec }) => physicalTableName(stage, spec)),
+    webAclName: api.webAclName,
     budgets: options.budgets ?? loadBudgetsFile(),
     alarmEmail: options.alarmEmail,
     description: `RastUp ${stage}: alarms, dashboard, budgets`,
@@ -140,7 +172,10 @@ export function buildRastupStage(app: App, stage: StageName, options: RastupStag
   observability.addStackDependency(api);
   observability.addStackDependency(events);
 
+  Tags.of(account).add('project', 'rastup');
+  acknowledgeGuard(app, appWideGuardAcknowledgements);
   for (const stack of [network, data, search, api, events, observability]) {
+    giveEveryFunctionALogGroup(stack, config.logRetention, config.statefulRemovalPolicy);
     // `stage` is also a cost-allocation tag: the budgets filter on it.
     Tags.of(stack).add('project', 'rastup');
     Tags.of(stack).add('stage', stage);
@@ -155,5 +190,10 @@ export function buildRastupStage(app: App, stage: StageName, options: RastupStag
     Tags.of(fn).add('service', 'lambda');
   }
 
-  return { config, network, data, search, api, async: events, observability };
+  return { config, account, network, data, search, api, async: events, observability };
+}
+
+/** Whether any of these functions was bound to Typesense (searchBinding sets TYPESENSE_NODES). */
+function readsSearch(functions: Iterable<RastupFunction>): boolean {
+  return [...functions].some((fn) => fn.readsSearch);
 }

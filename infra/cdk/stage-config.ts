@@ -41,6 +41,8 @@ export interface StageConfig {
     readonly readers: number;
     readonly backupRetention: Duration;
     readonly deletionProtection: boolean;
+    /** Performance Insights (7 days, free tier) and Enhanced Monitoring at this interval; off: undefined. */
+    readonly monitoring?: { readonly enhancedMonitoringInterval: Duration };
   };
   readonly dynamoDeletionProtection: boolean;
   readonly typesense: {
@@ -54,6 +56,29 @@ export interface StageConfig {
     readonly burstLimit: number;
     /** WAF rate-based rule: requests per client IP per 5 minutes. */
     readonly wafRequestsPer5MinPerIp: number;
+  };
+  readonly lambda: {
+    /**
+     * Reserved concurrency of each API function: guaranteed headroom a consumer backlog cannot take,
+     * and a cap. Undefined in dev: a new account's concurrency quota (10) leaves nothing to reserve.
+     * Needs the account quota raised first (ops/runbooks/first-deploy.md).
+     */
+    readonly apiReservedConcurrency?: number;
+    /** `maximumConcurrency` of every SQS event source (2–1000): consumers never crowd out the API. */
+    readonly consumerMaxConcurrency: number;
+    /** Provisioned concurrency on latency-critical API aliases with target tracking; undefined: off. */
+    readonly provisioned?: { readonly min: number; readonly max: number; readonly utilizationTarget: number };
+  };
+  /**
+   * Outbox relay schedule. Every minute bounds event latency; in dev a sweep every 30 minutes lets
+   * Aurora (min 0 ACU) pause between sweeps (it pauses after 5 idle minutes).
+   */
+  readonly outboxRelaySchedule: Duration;
+  readonly waf: {
+    /** Countries allowed by the geo rule (ISO 3166-1 alpha-2). */
+    readonly geoAllowedCountries: readonly string[];
+    /** `block` enforces the geo rule; `count` only measures it (metric geo-outside-allowed). */
+    readonly geoAction: 'block' | 'count';
   };
   /** The web app's origin (canonical URLs, JSON-LD). */
   readonly webBaseUrl: string;
@@ -98,6 +123,9 @@ const stageConfigs: Record<StageName, StageConfig> = {
     dynamoDeletionProtection: false,
     typesense: { nodes: 1, cpu: 512, memoryMiB: 1024 },
     api: { rateLimit: 50, burstLimit: 100, wafRequestsPer5MinPerIp: 2000 },
+    lambda: { consumerMaxConcurrency: 2 },
+    outboxRelaySchedule: Duration.minutes(30),
+    waf: { geoAllowedCountries: ['US'], geoAction: 'count' },
     webBaseUrl: 'https://dev.rastup.com',
     webOrigins: ['http://localhost:3000', 'https://dev.rastup.com'],
     budgetScalePercent: 10,
@@ -122,6 +150,14 @@ const stageConfigs: Record<StageName, StageConfig> = {
     dynamoDeletionProtection: false,
     typesense: { nodes: 1, cpu: 1024, memoryMiB: 2048 },
     api: { rateLimit: 200, burstLimit: 400, wafRequestsPer5MinPerIp: 2000 },
+    lambda: {
+      apiReservedConcurrency: 20,
+      consumerMaxConcurrency: 5,
+      provisioned: { min: 1, max: 2, utilizationTarget: 0.7 },
+    },
+    outboxRelaySchedule: Duration.minutes(1),
+    // Count only: testers and partners outside the US reach stage; the metric shows what prod would block.
+    waf: { geoAllowedCountries: ['US'], geoAction: 'count' },
     webBaseUrl: 'https://stage.rastup.com',
     webOrigins: ['https://stage.rastup.com'],
     budgetScalePercent: 25,
@@ -143,10 +179,20 @@ const stageConfigs: Record<StageName, StageConfig> = {
       readers: 1,
       backupRetention: Duration.days(30),
       deletionProtection: true,
+      monitoring: { enhancedMonitoringInterval: Duration.seconds(60) },
     },
     dynamoDeletionProtection: true,
     typesense: { nodes: 3, cpu: 2048, memoryMiB: 4096 },
     api: { rateLimit: 1000, burstLimit: 2000, wafRequestsPer5MinPerIp: 3000 },
+    lambda: {
+      // 6 API functions × 100 of the quota (raise it to ≥ 1000 before the first deploy); consumers share the rest.
+      apiReservedConcurrency: 100,
+      consumerMaxConcurrency: 20,
+      provisioned: { min: 2, max: 50, utilizationTarget: 0.7 },
+    },
+    outboxRelaySchedule: Duration.minutes(1),
+    // Seed 003 edge layer: the marketplace serves the US only.
+    waf: { geoAllowedCountries: ['US'], geoAction: 'block' },
     webBaseUrl: 'https://rastup.com',
     webOrigins: ['https://rastup.com', 'https://www.rastup.com'],
     budgetScalePercent: 100,

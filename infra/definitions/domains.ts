@@ -33,6 +33,8 @@ export interface DomainSpec {
   };
   readonly memoryMb?: number;
   readonly timeoutSeconds?: number;
+  /** On the path of every page view or sign-in: provisioned concurrency in AWS stages that enable it. */
+  readonly latencyCritical?: boolean;
 }
 
 export const domains = {
@@ -45,10 +47,20 @@ export const domains = {
     // No eventBus: auth's events go through the outbox; only the relay publishes.
     uses: { database: 'auth', tables: ['control'], notifications: true, secrets: ['auth/keys', 'auth/providers'] },
     memoryMb: 1024, // argon2id is memory-hard; more memory also buys CPU on Lambda
+    latencyCritical: true,
+  },
+  authDiscovery: {
+    // OIDC discovery + JWKS on their own: AppSync fetches the JWKS for every signed-in call, so it must
+    // not depend on the auth service's provider secrets (CAPTCHA, SMS). Needs the KEK only to create
+    // the first signing key when none exists yet.
+    entry: 'lambdas/auth/discovery.handler.ts',
+    uses: { database: 'auth', secrets: ['auth/keys'] },
+    memoryMb: 256,
   },
   profiles: {
     entry: 'lambdas/profiles/profiles.handler.ts',
     uses: { database: 'profiles', notifications: true },
+    latencyCritical: true, // public profile pages
   },
   media: {
     // The light half of media: presigned uploads, upload-complete checks, order, cover, admin decisions.
@@ -128,7 +140,7 @@ export const graphqlResolvers: Readonly<Record<string, DomainName>> = {
 
 /** REST path prefixes (API Gateway proxy resources) -> domain. */
 export const restRoutes: readonly { readonly prefix: string; readonly domain: DomainName }[] = [
-  { prefix: '/.well-known', domain: 'auth' },
+  { prefix: '/.well-known', domain: 'authDiscovery' },
   { prefix: '/auth', domain: 'auth' },
   { prefix: '/profiles', domain: 'profiles' },
 ];

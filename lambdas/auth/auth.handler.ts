@@ -1,5 +1,6 @@
 /**
- * Auth domain Lambda. REST (`/auth/*`, cookie-setting flows; `/.well-known/*` discovery) and
+ * Auth domain Lambda. REST (`/auth/*`, cookie-setting flows; `/.well-known/*` discovery is the
+ * discovery function's, discovery.handler.ts) and
  * GraphQL (account reads and settings). Each entry parses, calls one service method, shapes the
  * answer; cookies are built here because they are HTTP, not domain.
  */
@@ -64,9 +65,6 @@ async function idempotentRoute(
 
 const logger = createLogger({ service: 'auth' });
 
-// Keys and discovery change rarely; let AppSync, browsers and CDNs cache them briefly.
-const DISCOVERY_CACHE = { 'cache-control': 'public, max-age=300' };
-
 /** `__Host-`: Secure, Path=/, no Domain, so no subdomain can set or read it (NTB-AUTH-008). */
 export const REFRESH_COOKIE = '__Host-rastup_rt';
 export const DEVICE_COOKIE = '__Host-rastup_dev';
@@ -115,44 +113,15 @@ function loginResult(outcome: LoginOutcome): HttpResult {
   };
 }
 
+/** Public documents any page may read: cached briefly by browsers and CDNs. */
+const PUBLIC_CACHE = { 'cache-control': 'public, max-age=300' };
+
 const accepted = (status: string): HttpResult => ({ status: 202, body: { status } });
 
 export const handler = createDomainHandler({
   logger,
   rest: createRouteRouter(
     [
-      route({
-        method: 'GET',
-        path: '/.well-known/jwks.json',
-        // Public documents any page (or verifier) may read; they neither set nor read cookies.
-        checkOrigin: false,
-        handle: async () => ({
-          status: 200,
-          body: { keys: await (await authModule()).keys.publishedKeys() },
-          headers: DISCOVERY_CACHE,
-        }),
-      }),
-      route({
-        method: 'GET',
-        path: '/.well-known/openid-configuration',
-        checkOrigin: false,
-        handle: async () => {
-          const { issuer } = await authModule();
-          return {
-            status: 200,
-            headers: DISCOVERY_CACHE,
-            body: {
-              issuer,
-              jwks_uri: `${issuer}/.well-known/jwks.json`,
-              token_endpoint: `${issuer}/auth/token/refresh`,
-              response_types_supported: ['token'],
-              subject_types_supported: ['public'],
-              id_token_signing_alg_values_supported: ['RS256'],
-              claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'amr', 'roles', 'sid', 'step_up_at'],
-            },
-          };
-        },
-      }),
       route({
         method: 'GET',
         path: '/auth/consents',
@@ -162,7 +131,7 @@ export const handler = createDomainHandler({
         handle: () =>
           Promise.resolve({
             status: 200,
-            headers: DISCOVERY_CACHE,
+            headers: PUBLIC_CACHE,
             body: { terms: CURRENT_TERMS_VERSION, privacy: CURRENT_PRIVACY_VERSION },
           }),
       }),

@@ -150,6 +150,7 @@ export interface SearchHandle {
 export function searchBinding(search: SearchHandle): FunctionBinding {
   return {
     bindTo(fn) {
+      fn.readsSearch = true;
       fn.addEnvironment('TYPESENSE_NODES', search.nodes);
       fn.addEnvironment('TYPESENSE_API_KEY_SECRET_ARN', search.apiKeySecret.secretArn);
       search.apiKeySecret.grantRead(fn.fn);

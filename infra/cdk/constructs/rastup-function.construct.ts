@@ -37,6 +37,8 @@ export interface RastupFunctionProps {
   readonly environment?: Record<string, string>;
   /** Directories copied beside the bundle (repository-relative `from`, bundle-relative `to`), e.g. SQL migrations. */
   readonly bundleDirectories?: readonly { readonly from: string; readonly to: string }[];
+  /** Reserved concurrency: guaranteed headroom and a cap (API functions; see stage-config.ts). */
+  readonly reservedConcurrency?: number;
 }
 
 /**
@@ -100,6 +102,8 @@ export class RastupFunction extends Construct {
   readonly functionName: string;
   /** Entry file relative to the repository root (which config schemas the code parses). */
   readonly entry: string;
+  /** Set by the search binding: the function's stack must deploy after the search stack. */
+  readsSearch = false;
   /** Native packages installed beside the bundle (see nativeModules). */
   readonly nativeModules: readonly string[];
 
@@ -135,6 +139,7 @@ export class RastupFunction extends Construct {
       runtime: Runtime.NODEJS_22_X,
       architecture: Architecture.ARM_64,
       memorySize: props.memoryMb ?? 512,
+      reservedConcurrentExecutions: props.reservedConcurrency,
       timeout: Duration.seconds(props.timeoutSeconds ?? 15),
       tracing: Tracing.ACTIVE,
       logGroup: this.logGroup,

@@ -4,7 +4,7 @@
  * partner API, and one regional WAF web ACL in front of both.
  */
 import { join } from 'node:path';
-import { Aws, type CfnElement, Duration, Expiration, Fn, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { Aws, type CfnElement, Duration, Expiration, Fn, Stack, type StackProps } from 'aws-cdk-lib';
 import {
   AccessLogFormat,
   Cors,
@@ -30,10 +30,12 @@ import {
 } from 'aws-cdk-lib/aws-appsync';
 import type { ISecurityGroup, IVpc } from 'aws-cdk-lib/aws-ec2';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { Alias } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { StringParameter } from 'aws-cdk-lib/aws-ssm';
 import { CfnWebACL, CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
 import { acknowledgeNag } from '../constructs/cdk-nag.ts';
+import { acknowledgeGuard } from '../constructs/cfn-guard.ts';
 import type { Construct } from 'constructs';
 import {
   domains as domainDefinitions,
@@ -44,6 +46,7 @@ import {
 import { loadSchemaSdl } from '../../definitions/schema.ts';
 import { appSyncLimits } from '../../definitions/appsync-limits.ts';
 import { bindDomainResources, type SharedResources } from '../constructs/domain-wiring.ts';
+import { LiveAlias } from '../constructs/live-alias.ts';
 import { RastupFunction, repositoryRoot } from '../constructs/rastup-function.construct.ts';
 import { apiKeyExpiryDate, type StageConfig } from '../stage-config.ts';
 
@@ -85,10 +88,14 @@ export interface ApiStackProps extends StackProps {
 
 export class ApiStack extends Stack {
   readonly functions: ReadonlyMap<string, RastupFunction>;
+  /** The `live` alias (with its CodeDeploy group) of each API function, by domain. */
+  readonly liveAliases: ReadonlyMap<string, LiveAlias>;
   readonly graphqlApi: GraphqlApi;
   readonly restApi: RestApi;
   readonly authIssuer: string;
   readonly webAcl: CfnWebACL;
+  /** The web ACL's name (fixed per stage; WAF metrics are keyed by it). */
+  readonly webAclName: string;
   /** Values every domain Lambda reads; the async stack gives them to consumers and jobs too. */
   readonly platformEnvironment: Readonly<Record<string, string>>;
 
@@ -112,8 +119,9 @@ export class ApiStack extends Stack {
       restApiName: `rastup-${config.stage}`,
       description: 'RastUp REST: auth (cookies), /.well-known, partner API /v1',
       endpointTypes: [EndpointType.REGIONAL],
-      cloudWatchRole: true,
-      cloudWatchRoleRemovalPolicy: RemovalPolicy.DESTROY,
+      // API Gateway's CloudWatch role is an account-wide setting: the account stack owns it
+      // (stacks/account.stack.ts), so stages sharing an account never overwrite or delete it.
+      cloudWatchRole: false,
       deployOptions: {
         stageName: config.stage,
         throttlingRateLimit: config.api.rateLimit,
@@ -134,6 +142,14 @@ export class ApiStack extends Stack {
         maxAge: Duration.minutes(10),
       },
     });
+    // Execution logs (ERROR level) go to a group API Gateway would otherwise create without expiry.
+    const executionLogs = new LogGroup(this, 'RestExecutionLogs', {
+      logGroupName: Fn.join('', ['API-Gateway-Execution-Logs_', this.restApi.restApiId, '/', config.stage]),
+      retention: config.logRetention,
+      removalPolicy: config.statefulRemovalPolicy,
+    });
+    this.restApi.deploymentStage.node.addDependency(executionLogs);
+
     const publicBaseUrl =
       props.publicBaseUrl ??
       Fn.join('', [
@@ -158,6 +174,19 @@ export class ApiStack extends Stack {
 
     // ---- One Lambda per domain the API maps to (worker-only domains live in the async stack) -------
     const functions = new Map<string, RastupFunction>();
+    const aliases = new Map<string, LiveAlias>();
+    const aliasFor = (domainName: string): Alias => {
+      const existing = aliases.get(domainName);
+      if (existing) return existing.alias;
+      const fn = functionFor(domainName);
+      const live = new LiveAlias(this, `Live-${domainName}`, {
+        fn,
+        alarmNamePrefix: `rastup-${config.stage}-release-${fn.functionName}`,
+        provisioned: domainSpecs[domainName]?.latencyCritical ? config.lambda.provisioned : undefined,
+      });
+      aliases.set(domainName, live);
+      return live.alias;
+    };
     const functionFor = (domainName: string): RastupFunction => {
       const existing = functions.get(domainName);
       if (existing) return existing;
@@ -171,6 +200,7 @@ export class ApiStack extends Stack {
         timeoutSeconds: domain.timeoutSeconds,
         vpc: props.vpc,
         securityGroup: props.lambdaSecurityGroup,
+        reservedConcurrency: config.lambda.apiReservedConcurrency,
       });
       bindDomainResources(fn, domain, resources, config);
       for (const [key, value] of Object.entries(props.domainEnvironment?.[domainName] ?? {}))
@@ -179,6 +209,7 @@ export class ApiStack extends Stack {
       return fn;
     };
     this.functions = functions;
+    this.liveAliases = aliases;
 
     // ---- REST routes: `<prefix>` and `<prefix>/{proxy+}` to the domain ----------------------------
     const integrations = new Map<string, LambdaIntegration>();
@@ -188,7 +219,8 @@ export class ApiStack extends Stack {
       if (!integrations.has(route.domain)) fn.addEnvironment('ALLOWED_WEB_ORIGINS', webOrigins.join(','));
       let integration = integrations.get(route.domain);
       if (!integration) {
-        integration = new LambdaIntegration(fn.fn, { allowTestInvoke: false });
+        // The live alias: CodeDeploy shifts it between versions during a release.
+        integration = new LambdaIntegration(aliasFor(route.domain), { allowTestInvoke: false });
         integrations.set(route.domain, integration);
       }
       const apiKeyRequired = route.prefix === partnerPrefix || route.prefix.startsWith(`${partnerPrefix}/`);
@@ -268,7 +300,7 @@ export class ApiStack extends Stack {
       if (!typeName || !fieldName) throw new Error(`graphqlResolvers key "${coordinate}" is not Type.field`);
       let dataSource = dataSources.get(domainName);
       if (!dataSource) {
-        dataSource = this.graphqlApi.addLambdaDataSource(`${domainName}Source`, functionFor(domainName).fn, {
+        dataSource = this.graphqlApi.addLambdaDataSource(`${domainName}Source`, aliasFor(domainName), {
           name: `${domainName}Lambda`,
         });
         dataSources.set(domainName, dataSource);
@@ -289,27 +321,13 @@ export class ApiStack extends Stack {
       sampledRequestsEnabled: true,
       metricName,
     });
+    this.webAclName = `rastup-${config.stage}-api`;
     this.webAcl = new CfnWebACL(this, 'WebAcl', {
-      name: `rastup-${config.stage}-api`,
+      name: this.webAclName,
       scope: 'REGIONAL',
       defaultAction: { allow: {} },
       visibilityConfig: visibility(`rastup-${config.stage}-api`),
-      rules: [
-        {
-          name: 'aws-common-rule-set',
-          priority: 0,
-          overrideAction: { none: {} },
-          statement: { managedRuleGroupStatement: { vendorName: 'AWS', name: 'AWSManagedRulesCommonRuleSet' } },
-          visibilityConfig: visibility('aws-common-rule-set'),
-        },
-        {
-          name: 'rate-limit-per-ip',
-          priority: 1,
-          action: { block: {} },
-          statement: { rateBasedStatement: { limit: config.api.wafRequestsPer5MinPerIp, aggregateKeyType: 'IP' } },
-          visibilityConfig: visibility('rate-limit-per-ip'),
-        },
-      ],
+      rules: webAclRules(config),
     });
     new CfnWebACLAssociation(this, 'RestWaf', {
       resourceArn: this.restApi.deploymentStage.stageArn,
@@ -346,11 +364,16 @@ export class ApiStack extends Stack {
           '/auth (sign-up, login, refresh) and /.well-known are public by nature; /v1 requires a usage-plan API key plus the partner HMAC signature checked in the Lambda.',
       },
       { id: 'AwsSolutions-COG4', reason: "Identity is the project's own OIDC auth service, not Cognito." },
+    ]);
+    acknowledgeGuard(this.graphqlApi, [
       {
-        id: 'AwsSolutions-IAM4',
+        rule: 'appsync_api_private_visibility_check',
+        reason: 'CT.APPSYNC.PR.1: the web app and partners call the API from the internet; it must be GLOBAL.',
+      },
+      {
+        rule: 'appsync_authorization_check',
         reason:
-          "AmazonAPIGatewayPushToCloudWatchLogs is the AWS-maintained policy API Gateway's account-level logging role needs.",
-        appliesTo: ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs'],
+          'CT.APPSYNC.PR.3: the API key mode serves public reads (profiles, search) to signed-out visitors, on fields marked @aws_api_key only; everything else needs OIDC.',
       },
     ]);
     acknowledgeNag(this.graphqlApi, [
@@ -369,4 +392,105 @@ export class ApiStack extends Stack {
       },
     ]);
   }
+}
+
+/** Label the common rule set puts on a request whose body is over 8 KB (its SizeRestrictions_BODY rule). */
+export const bodySizeLabel = 'awswaf:managed:aws:core-rule-set:SizeRestrictions_Body';
+/** Largest GraphQL request body allowed (profile drafts, messages): 64 KB. */
+export const graphqlBodyLimitBytes = 64 * 1024;
+/**
+ * `Content-Length` values above 65536, as a regular expression (WAF compares headers as text; AppSync's
+ * body inspection stops at 8 KB, so the declared length is what can be checked).
+ */
+export const contentLengthOver64KbPattern =
+  '^0*(6553[7-9]|655[4-9][0-9]|65[6-9][0-9]{2}|6[6-9][0-9]{3}|[7-9][0-9]{4}|[1-9][0-9]{5,})$';
+
+/**
+ * The web ACL's rules (NTB-SEC-001, seed 003 edge layer), in evaluation order, each with its metric:
+ * Amazon IP reputation, the stage's geo rule, the per-IP rate rule, the AWS common rules with the
+ * 8 KB body rule counted instead of blocking and re-applied outside `/graphql`, a 64 KB cap on
+ * `/graphql`, known bad inputs and Bot Control (common level).
+ */
+export function webAclRules(config: StageConfig): CfnWebACL.RuleProperty[] {
+  const visibility = (metricName: string) => ({
+    cloudWatchMetricsEnabled: true,
+    sampledRequestsEnabled: true,
+    metricName,
+  });
+  const managed = (name: string, priority: number, metric: string, extra: Record<string, unknown> = {}) => ({
+    name: metric,
+    priority,
+    overrideAction: { none: {} },
+    statement: { managedRuleGroupStatement: { vendorName: 'AWS', name, ...extra } },
+    visibilityConfig: visibility(metric),
+  });
+  const graphqlPath = {
+    byteMatchStatement: {
+      fieldToMatch: { uriPath: {} },
+      positionalConstraint: 'STARTS_WITH',
+      searchString: '/graphql',
+      textTransformations: [{ priority: 0, type: 'NONE' }],
+    },
+  };
+  return [
+    managed('AWSManagedRulesAmazonIpReputationList', 0, 'aws-ip-reputation'),
+    {
+      name: 'geo-outside-allowed',
+      priority: 1,
+      action: config.waf.geoAction === 'block' ? { block: {} } : { count: {} },
+      statement: {
+        notStatement: { statement: { geoMatchStatement: { countryCodes: [...config.waf.geoAllowedCountries] } } },
+      },
+      visibilityConfig: visibility('geo-outside-allowed'),
+    },
+    {
+      name: 'rate-limit-per-ip',
+      priority: 2,
+      action: { block: {} },
+      statement: { rateBasedStatement: { limit: config.api.wafRequestsPer5MinPerIp, aggregateKeyType: 'IP' } },
+      visibilityConfig: visibility('rate-limit-per-ip'),
+    },
+    managed('AWSManagedRulesCommonRuleSet', 3, 'aws-common-rule-set', {
+      // Counted (it still labels the request) and re-applied below, scoped.
+      ruleActionOverrides: [{ name: 'SizeRestrictions_BODY', actionToUse: { count: {} } }],
+    }),
+    {
+      name: 'body-over-8kb-outside-graphql',
+      priority: 4,
+      action: { block: {} },
+      statement: {
+        andStatement: {
+          statements: [
+            { labelMatchStatement: { scope: 'LABEL', key: bodySizeLabel } },
+            { notStatement: { statement: graphqlPath } },
+          ],
+        },
+      },
+      visibilityConfig: visibility('body-over-8kb-outside-graphql'),
+    },
+    {
+      name: 'graphql-body-over-64kb',
+      priority: 5,
+      action: { block: {} },
+      statement: {
+        andStatement: {
+          statements: [
+            graphqlPath,
+            {
+              regexMatchStatement: {
+                fieldToMatch: { singleHeader: { Name: 'content-length' } },
+                regexString: contentLengthOver64KbPattern,
+                textTransformations: [{ priority: 0, type: 'NONE' }],
+              },
+            },
+          ],
+        },
+      },
+      visibilityConfig: visibility('graphql-body-over-64kb'),
+    },
+    managed('AWSManagedRulesKnownBadInputsRuleSet', 6, 'aws-known-bad-inputs'),
+    managed('AWSManagedRulesBotControlRuleSet', 7, 'aws-bot-control', {
+      managedRuleGroupConfigs: [{ awsManagedRulesBotControlRuleSet: { inspectionLevel: 'COMMON' } }],
+    }),
+  ];
 }

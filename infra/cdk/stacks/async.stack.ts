@@ -8,10 +8,12 @@ import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { ISecurityGroup, IVpc } from 'aws-cdk-lib/aws-ec2';
 import { EventBus, Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction, SqsQueue } from 'aws-cdk-lib/aws-events-targets';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Queue, QueueEncryption, type IQueue } from 'aws-cdk-lib/aws-sqs';
 import { StringParameter } from 'aws-cdk-lib/aws-ssm';
 import { acknowledgeNag } from '../constructs/cdk-nag.ts';
+import { acknowledgeGuard } from '../constructs/cfn-guard.ts';
 import type { Construct } from 'constructs';
 import {
   domains as domainDefinitions,
@@ -67,6 +69,8 @@ export class AsyncStack extends Stack {
   readonly outboxRelay: RastupFunction;
   readonly consumers: readonly ConsumerQueues[];
   readonly jobs: readonly RastupFunction[];
+  /** Failed scheduled invocations (relay, jobs): on-failure destination and rule-target DLQ. */
+  readonly scheduleFailures: Queue;
 
   constructor(scope: Construct, id: string, props: AsyncStackProps) {
     super(scope, id, props);
@@ -93,11 +97,51 @@ export class AsyncStack extends Stack {
     }).bind(databaseBinding(resources.database, 'relay'), eventBusBinding(resources.eventBusName));
     // Each run drains what committed since the last one; a minute bounds event latency (Appendix V
     // index freshness ≤ 5 min) while the relay's row locks keep overlapping runs from double-sending.
-    new Rule(this, 'OutboxRelaySchedule', {
-      description: 'Drain the transactional outbox onto EventBridge',
-      schedule: Schedule.rate(Duration.minutes(1)),
-      targets: [new LambdaFunction(this.outboxRelay.fn, { retryAttempts: 0 })],
+    // Dev sweeps rarely so its Aurora (min 0 ACU) can pause (stage-config.ts outboxRelaySchedule).
+    // Invocations that fail (or that EventBridge cannot deliver) land in one DLQ, whose depth is alarmed.
+    this.scheduleFailures = new Queue(this, 'ScheduleFailures', {
+      queueName: `rastup-${config.stage}-schedule-failures`,
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
     });
+    acknowledgeNag(this.scheduleFailures, [
+      {
+        id: 'AwsSolutions-SQS3',
+        reason:
+          'This queue is itself a dead-letter destination (failed scheduled runs); its depth is alarmed in the observability stack.',
+      },
+    ]);
+    acknowledgeGuard(this.scheduleFailures, [
+      {
+        rule: 'sqs_dlq_check',
+        reason: 'CT.SQS.PR.2: this queue is itself a dead-letter destination; its depth is alarmed.',
+      },
+    ]);
+    const scheduled = (
+      fn: RastupFunction,
+      ruleId: string,
+      description: string,
+      schedule: Schedule,
+      retryAttempts: number,
+    ) => {
+      // Runs that still fail after Lambda's retries go to the on-failure destination; events EventBridge
+      // cannot deliver at all (throttling, permissions) to the rule target's DLQ. The relay is not
+      // retried (the next run picks up where it left off); jobs get two retries.
+      fn.fn.configureAsyncInvoke({ onFailure: new SqsDestination(this.scheduleFailures), retryAttempts });
+      new Rule(this, ruleId, {
+        description,
+        schedule,
+        targets: [new LambdaFunction(fn.fn, { retryAttempts, deadLetterQueue: this.scheduleFailures })],
+      });
+    };
+    scheduled(
+      this.outboxRelay,
+      'OutboxRelaySchedule',
+      'Drain the transactional outbox onto EventBridge',
+      Schedule.rate(config.outboxRelaySchedule),
+      0,
+    );
 
     const consumers: ConsumerQueues[] = [];
     for (const spec of props.eventConsumers ?? consumerDefinitions) {
@@ -117,6 +161,12 @@ export class AsyncStack extends Stack {
           reason: 'This queue is itself the dead-letter queue; its depth is alarmed in the observability stack.',
         },
       ]);
+      acknowledgeGuard(deadLetterQueue, [
+        {
+          rule: 'sqs_dlq_check',
+          reason: 'CT.SQS.PR.2: this queue is itself a dead-letter destination; its depth is alarmed.',
+        },
+      ]);
       const queue = new Queue(this, `${spec.name}-queue`, {
         queueName: `rastup-${config.stage}-${spec.name}`,
         encryption: QueueEncryption.SQS_MANAGED,
@@ -129,7 +179,8 @@ export class AsyncStack extends Stack {
         eventBus: this.eventBus,
         description: `Route ${spec.eventTypes.join(', ')} to ${spec.name}`,
         eventPattern: { detailType: [...spec.eventTypes] },
-        targets: [new SqsQueue(queue)],
+        // Events EventBridge cannot put on the queue (after its retries) go to the consumer's DLQ.
+        targets: [new SqsQueue(queue, { deadLetterQueue, retryAttempts: 185, maxEventAge: Duration.hours(24) })],
       });
 
       const consumer = new RastupFunction(this, `${spec.name}-consumer`, {
@@ -143,7 +194,14 @@ export class AsyncStack extends Stack {
         environment: { CONSUMER_NAME: spec.name },
       });
       bindDomainResources(consumer, domain, resources, config);
-      consumer.fn.addEventSource(new SqsEventSource(queue, { batchSize: 10, reportBatchItemFailures: true }));
+      consumer.fn.addEventSource(
+        new SqsEventSource(queue, {
+          batchSize: 10,
+          reportBatchItemFailures: true,
+          // A backlog (e.g. moderation at 2 GB) scales this consumer up to here, never into the API's share.
+          maxConcurrency: config.lambda.consumerMaxConcurrency,
+        }),
+      );
       consumers.push({ name: spec.name, queue, deadLetterQueue, consumer });
     }
     this.consumers = consumers;
@@ -158,11 +216,7 @@ export class AsyncStack extends Stack {
         securityGroup: props.lambdaSecurityGroup,
       });
       bindDomainResources(fn, { uses: job.uses }, resources, config);
-      new Rule(this, `${job.name}-schedule`, {
-        description: `Scheduled job ${job.name}`,
-        schedule: Schedule.expression(job.schedule),
-        targets: [new LambdaFunction(fn.fn, { retryAttempts: 2 })],
-      });
+      scheduled(fn, `${job.name}-schedule`, `Scheduled job ${job.name}`, Schedule.expression(job.schedule), 2);
       return fn;
     });
 

@@ -3,7 +3,7 @@
  * tables and the S3 media buckets, all built from infra/definitions so the local stack and AWS
  * cannot disagree on a key, an index, a TTL attribute or a lifecycle rule.
  */
-import { Aws, Duration, RemovalPolicy, SecretValue, Stack, Tags, type StackProps } from 'aws-cdk-lib';
+import { Aws, Duration, RemovalPolicy, SecretValue, Stack, Tags, Validations, type StackProps } from 'aws-cdk-lib';
 import { Distribution, HttpVersion, PriceClass, ViewerProtocolPolicy, CachePolicy } from 'aws-cdk-lib/aws-cloudfront';
 import { S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
 import { AttributeType, BillingMode, Table, TableEncryption, type ITable } from 'aws-cdk-lib/aws-dynamodb';
@@ -20,6 +20,7 @@ import {
   DatabaseProxy,
   DefaultAuthScheme,
   ParameterGroup,
+  PerformanceInsightRetention,
   ProxyTarget,
 } from 'aws-cdk-lib/aws-rds';
 import {
@@ -35,6 +36,7 @@ import { Secret, type ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { StringParameter } from 'aws-cdk-lib/aws-ssm';
 import { Trigger } from 'aws-cdk-lib/triggers';
 import { acknowledgeNag } from '../constructs/cdk-nag.ts';
+import { acknowledgeGuard } from '../constructs/cfn-guard.ts';
 import type { Construct } from 'constructs';
 import { bucketCors, buckets, physicalBucketName, type BucketSpec } from '../../definitions/buckets.ts';
 import { secretName, secrets, type SecretSpec } from '../../definitions/secrets.ts';
@@ -63,6 +65,9 @@ export class DataStack extends Stack {
   readonly migrator: RastupFunction;
   /** Aurora's master credentials (rotated every 30 days): for the migrator only. */
   readonly masterSecret: ISecret;
+  /** Fixed per stage: alarms address the cluster's metrics by it. */
+  readonly clusterIdentifier: string;
+  readonly proxyName: string;
   readonly tables: ReadonlyMap<string, { spec: TableSpec; table: ITable }>;
   readonly buckets: ReadonlyMap<string, { spec: BucketSpec; bucket: IBucket }>;
   /** Configuration secrets (infra/definitions/secrets.ts), encrypted with `dataKey`. */
@@ -141,6 +146,16 @@ export class DataStack extends Stack {
       deletionProtection: config.aurora.deletionProtection,
       removalPolicy: config.databaseRemovalPolicy,
       cloudwatchLogsExports: ['postgresql'],
+      // Prod: Performance Insights (7 days, the free retention) and Enhanced Monitoring (OS metrics).
+      // Dev: min 0 ACU lets the writer pause after 5 idle minutes (the relay sweeps rarely there).
+      ...(config.aurora.monitoring
+        ? {
+            enablePerformanceInsights: true,
+            performanceInsightRetention: PerformanceInsightRetention.DEFAULT,
+            monitoringInterval: config.aurora.monitoring.enhancedMonitoringInterval,
+          }
+        : {}),
+      ...(config.aurora.minCapacityAcu === 0 ? { serverlessV2AutoPauseDuration: Duration.minutes(5) } : {}),
     });
     cluster.node.addDependency(postgresLogs);
     const secret = cluster.secret!;
@@ -219,6 +234,8 @@ export class DataStack extends Stack {
     });
     // The proxy logs in as the roles the migrations create: it comes (or changes) after they ran.
     proxy.node.addDependency(migrateOnDeploy);
+    this.clusterIdentifier = clusterIdentifier;
+    this.proxyName = proxy.dbProxyName;
 
     // ---- DynamoDB --------------------------------------------------------------------------------
     const tableMap = new Map<string, { spec: TableSpec; table: ITable }>();
@@ -260,11 +277,37 @@ export class DataStack extends Stack {
       removalPolicy: bucketRemoval,
       autoDeleteObjects: bucketRemoval === RemovalPolicy.DESTROY,
     });
+    acknowledgeGuard(accessLogs, [
+      {
+        rule: 's3_bucket_versioning_enabled_check',
+        reason: 'CT.S3.PR.3: access logs are written once and expire; versions would only double their storage.',
+      },
+      {
+        rule: 's3_bucket_logging_enabled_check',
+        reason: 'CT.S3.PR.2: this is the access-log destination; logging it into itself would loop.',
+      },
+    ]);
     acknowledgeNag(accessLogs, [
       { id: 'AwsSolutions-S1', reason: 'This is the access-log destination; logging it into itself would loop.' },
     ]);
 
     const bucketMap = new Map<string, { spec: BucketSpec; bucket: IBucket }>();
+    // Rules on every bucket here (access logs and media), acknowledged once for the stack's buckets.
+    acknowledgeGuard(this, [
+      {
+        rule: 's3_bucket_default_encryption_kms_check',
+        reason:
+          'CT.S3.PR.10: SSE-S3; CloudFront origin access control and presigned browser uploads would need the key policy to admit them for no added control.',
+      },
+      {
+        rule: 's3_event_notifications_enabled_check',
+        reason: 'CT.S3.PR.8: uploads are signalled by the API (completeMediaUpload → outbox), not by S3 notifications.',
+      },
+      {
+        rule: 's3_bucket_object_lock_enabled_check',
+        reason: 'CT.S3.PR.5: media must be deletable (account erasure, moderation); object lock would forbid it.',
+      },
+    ]);
     for (const spec of props.bucketSpecs ?? buckets) {
       const bucket = new Bucket(this, `Bucket-${spec.id}`, {
         bucketName: physicalBucketName(config.stage, spec, `${Aws.ACCOUNT_ID}-${Aws.REGION}`),
@@ -347,6 +390,33 @@ export class DataStack extends Stack {
               'Uses the default *.cloudfront.net certificate until the media domain and its ACM certificate exist; viewers are still redirected to HTTPS.',
           },
         ]);
+        acknowledgeGuard(distribution, [
+          {
+            rule: 'cloudfront_default_root_object_configured_check',
+            reason:
+              'CT.CLOUDFRONT.PR.1: media objects are addressed by key; the root lists nothing (the bucket is private).',
+          },
+          {
+            rule: 'cloudfront_origin_failover_enabled_check',
+            reason:
+              'CT.CLOUDFRONT.PR.3: one regional media bucket; a failover origin needs replication, not justified yet.',
+          },
+          {
+            rule: 'cloudfront_custom_ssl_certificate_check',
+            reason:
+              'CT.CLOUDFRONT.PR.7: default *.cloudfront.net certificate until the media domain and its ACM certificate exist.',
+          },
+          {
+            rule: 'cloudfront_sni_enabled_check',
+            reason:
+              'CT.CLOUDFRONT.PR.8: applies with a custom certificate (SNI is set then); the default certificate has none.',
+          },
+          {
+            rule: 'cloudfront_security_policy_check',
+            reason:
+              'CT.CLOUDFRONT.PR.6: the TLS policy is fixed by the default certificate; TLSv1.2_2021 comes with the custom one.',
+          },
+        ]);
         this.mediaDistribution = distribution;
         new StringParameter(this, `CdnDomain-${spec.id}`, {
           parameterName: `/rastup/${config.stage}/cdn/${spec.id}/domain`,
@@ -378,6 +448,21 @@ export class DataStack extends Stack {
       description: 'Aurora writer endpoint: operator sessions as the master user (runbooks)',
     });
 
+    if (config.aurora.monitoring) {
+      acknowledgeNag(cluster, [
+        {
+          id: 'AwsSolutions-IAM4',
+          reason:
+            'AmazonRDSEnhancedMonitoringRole is the AWS-maintained policy Enhanced Monitoring needs to publish OS metrics.',
+          appliesTo: ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole'],
+        },
+      ]);
+      // Cluster-level Performance Insights applies to every instance; CDK warns that the instances do not repeat it.
+      Validations.of(cluster).acknowledge({
+        id: 'Annotation::@aws-cdk/aws-rds:instancePerformanceInsightsOverridden',
+        reason: 'Performance Insights is set once on the cluster, which enables it on the writer and readers.',
+      });
+    }
     acknowledgeNag(cluster, [
       {
         id: 'AwsSolutions-RDS11',

@@ -37,7 +37,8 @@ export class NetworkStack extends Stack {
       availabilityZones: [...config.availabilityZones],
       natGateways: config.natGateways,
       subnetConfiguration: [
-        { name: 'public', subnetType: SubnetType.PUBLIC, cidrMask: 24 },
+        // NAT gateways only (they carry their own Elastic IPs): nothing launched here gets a public IP.
+        { name: 'public', subnetType: SubnetType.PUBLIC, cidrMask: 24, mapPublicIpOnLaunch: false },
         { name: 'app', subnetType: SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 20 },
         { name: 'data', subnetType: SubnetType.PRIVATE_ISOLATED, cidrMask: 24 },
       ],

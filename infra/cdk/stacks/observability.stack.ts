@@ -35,6 +35,15 @@ import type { StageConfig } from '../stage-config.ts';
 export const p95LatencyBudgetMs = 450;
 /** Appendix V: error rate ≤ 0.5 %. */
 export const errorRateBudgetPercent = 0.5;
+/** A consumer queue's oldest message older than this pages on-call (index freshness ≤ 5 min, plus retries). */
+export const queueAgeAlarmSeconds = 15 * 60;
+/** Aurora connections: the proxy multiplexes Lambdas onto a few; hundreds mean pinning or a leak. */
+export const auroraConnectionsAlarm = 400;
+/** RDS Proxy: average wait for a database connection, in microseconds (the metric's unit). */
+export const proxyBorrowLatencyMicros = 50_000;
+export const proxyClientConnectionsAlarm = 2_000;
+/** Blocked requests per 5 minutes that page on-call. */
+export const wafBlockedSpike = 1_000;
 
 export interface ObservabilityStackProps extends StackProps {
   readonly config: StageConfig;
@@ -42,6 +51,20 @@ export interface ObservabilityStackProps extends StackProps {
   readonly restApi: RestApi;
   readonly functions: readonly RastupFunction[];
   readonly deadLetterQueues: readonly { readonly name: string; readonly queue: IQueue }[];
+  /** Consumer queues: the age of their oldest message says a consumer is falling behind. */
+  readonly consumerQueues: readonly { readonly name: string; readonly queue: IQueue }[];
+  /** Aurora (cluster identifier, fixed per stage) and its RDS Proxy. */
+  readonly database: {
+    readonly clusterIdentifier: string;
+    readonly maxCapacityAcu: number;
+    readonly proxyName: string;
+  };
+  /** Typesense services (ECS Container Insights metrics). */
+  readonly searchServices: readonly { readonly clusterName: string; readonly serviceName: string }[];
+  /** DynamoDB tables by physical name. */
+  readonly tableNames: readonly string[];
+  /** The regional web ACL's name (WAF metrics are keyed by name and region). */
+  readonly webAclName: string;
   readonly budgets: BudgetsFile;
   /** Optional e-mail subscribed to the on-call topic (-c alarmEmail=…). */
   readonly alarmEmail?: string;
@@ -181,6 +204,120 @@ export class ObservabilityStack extends Stack {
       }
       return metric;
     });
+
+    // ---- Consumers falling behind: age of the oldest message (Appendix V: index fresh within 5 min) ---
+    for (const { name, queue } of props.consumerQueues) {
+      alarm(
+        `queue-age-${name}`,
+        queue.metricApproximateAgeOfOldestMessage({ period, statistic: 'Maximum', label: name }),
+        queueAgeAlarmSeconds,
+        `Queue of consumer ${name}: oldest message older than ${queueAgeAlarmSeconds / 60} minutes`,
+      );
+    }
+
+    // ---- Aurora and RDS Proxy -----------------------------------------------------------------------
+    const rds = (metricName: string, statistic: string, dimensionsMap: Record<string, string>) =>
+      new Metric({ namespace: 'AWS/RDS', metricName, dimensionsMap, period, statistic });
+    const cluster = { DBClusterIdentifier: props.database.clusterIdentifier };
+    alarm(
+      'aurora-capacity',
+      rds('ServerlessDatabaseCapacity', 'Maximum', cluster),
+      props.database.maxCapacityAcu * 0.9,
+      `Aurora at more than 90 % of its ${props.database.maxCapacityAcu} ACU maximum (raise maxCapacityAcu or find the load)`,
+    );
+    alarm(
+      'aurora-connections',
+      rds('DatabaseConnections', 'Maximum', cluster),
+      auroraConnectionsAlarm,
+      `Aurora holds more than ${auroraConnectionsAlarm} connections (the proxy should multiplex far fewer)`,
+    );
+    const proxy = { ProxyName: props.database.proxyName };
+    alarm(
+      'rds-proxy-borrow-latency',
+      rds('DatabaseConnectionsBorrowLatency', 'Average', proxy),
+      proxyBorrowLatencyMicros,
+      `RDS Proxy waits more than ${proxyBorrowLatencyMicros / 1000} ms for a database connection (pool exhausted?)`,
+    );
+    alarm(
+      'rds-proxy-client-connections',
+      rds('ClientConnections', 'Maximum', proxy),
+      proxyClientConnectionsAlarm,
+      `RDS Proxy has more than ${proxyClientConnectionsAlarm} client connections (Lambda concurrency × pool size)`,
+    );
+
+    // ---- Typesense: running tasks below desired (Container Insights) ---------------------------------
+    for (const service of props.searchServices) {
+      const insight = (metricName: string) =>
+        new Metric({
+          namespace: 'ECS/ContainerInsights',
+          metricName,
+          dimensionsMap: { ClusterName: service.clusterName, ServiceName: service.serviceName },
+          period: Duration.minutes(1),
+          statistic: 'Average',
+        });
+      alarm(
+        `ecs-tasks-below-desired-${service.serviceName}`,
+        new MathExpression({
+          label: `${service.serviceName} missing tasks`,
+          expression: 'desired - running',
+          usingMetrics: { desired: insight('DesiredTaskCount'), running: insight('RunningTaskCount') },
+          period: Duration.minutes(1),
+        }),
+        0,
+        `Typesense ${service.serviceName}: running tasks below desired for 5 minutes`,
+        5,
+      );
+    }
+
+    // ---- DynamoDB throttles ---------------------------------------------------------------------------
+    for (const tableName of props.tableNames) {
+      const dynamo = (metricName: string) =>
+        new Metric({
+          namespace: 'AWS/DynamoDB',
+          metricName,
+          dimensionsMap: { TableName: tableName },
+          period,
+          statistic: 'Sum',
+        });
+      alarm(
+        `dynamodb-throttles-${tableName}`,
+        new MathExpression({
+          label: `${tableName} throttled`,
+          expression: 'reads + writes',
+          usingMetrics: { reads: dynamo('ReadThrottleEvents'), writes: dynamo('WriteThrottleEvents') },
+          period,
+        }),
+        0,
+        `DynamoDB ${tableName}: throttled reads or writes`,
+        1,
+      );
+    }
+
+    // ---- WAF: a spike of blocked requests (attack, or a rule blocking real users) ---------------------
+    alarm(
+      'waf-blocked-spike',
+      new Metric({
+        namespace: 'AWS/WAFV2',
+        metricName: 'BlockedRequests',
+        dimensionsMap: { WebACL: props.webAclName, Region: this.region, Rule: 'ALL' },
+        period,
+        statistic: 'Sum',
+      }),
+      wafBlockedSpike,
+      `WAF blocked more than ${wafBlockedSpike} requests in 5 minutes`,
+      1,
+    );
+
+    // ---- Lambda throttles (reserved concurrency reached, or the account quota) ------------------------
+    for (const fn of props.functions) {
+      alarm(
+        `lambda-throttles-${fn.functionName}`,
+        fn.fn.metricThrottles({ period, statistic: 'Sum', label: fn.functionName }),
+        0,
+        `Lambda ${fn.functionName} throttled (reserved concurrency or account quota reached)`,
+        1,
+      );
+    }
 
     // ---- Lambda errors, one alarm per function -------------------------------------------------------
     const errorMetrics = props.functions.map((fn) => {

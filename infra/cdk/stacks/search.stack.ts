@@ -6,7 +6,6 @@
  */
 import { Aws, Duration, RemovalPolicy, Stack, Tags, type StackProps } from 'aws-cdk-lib';
 import { Port, SecurityGroup, SubnetType, type ISecurityGroup, type IVpc } from 'aws-cdk-lib/aws-ec2';
-import { CfnPullThroughCacheRule } from 'aws-cdk-lib/aws-ecr';
 import {
   AwsLogDriver,
   Cluster,
@@ -28,10 +27,13 @@ import { acknowledgeNag } from '../constructs/cdk-nag.ts';
 import type { Construct } from 'constructs';
 import type { SearchHandle } from '../constructs/function-bindings.ts';
 import type { StageConfig } from '../stage-config.ts';
+import { dockerHubCachePrefix } from './account.stack.ts';
 
 /** Pinned so every node of a Raft cluster runs the same server; override with -c typesenseVersion=… */
 export const defaultTypesenseVersion = '29.0';
 const apiPort = 8108;
+/** Container health check: HTTP GET /health over bash's /dev/tcp, healthy when the answer says "ok":true. */
+export const typesenseHealthCommand = `bash -c 'exec 3<>/dev/tcp/127.0.0.1/${apiPort} && printf "GET /health HTTP/1.1\\r\\nHost: localhost\\r\\nConnection: close\\r\\n\\r\\n" >&3 && grep -q "\\"ok\\":true" <&3'`;
 const peeringPort = 8107;
 
 export interface SearchStackProps extends StackProps {
@@ -39,17 +41,17 @@ export interface SearchStackProps extends StackProps {
   readonly vpc: IVpc;
   readonly lambdaSecurityGroup: ISecurityGroup;
   readonly typesenseVersion?: string;
-  /**
-   * Secrets Manager secret (name must start with `ecr-pullthroughcache/`) holding Docker Hub
-   * credentials; ECR's pull-through cache needs it to mirror typesense/typesense into the account,
-   * so the isolated subnets never reach the internet. Created once per account by an operator.
-   */
-  readonly dockerHubCredentialsSecretName?: string;
 }
 
 export class SearchStack extends Stack {
   readonly search: SearchHandle;
   readonly securityGroup: SecurityGroup;
+  /** One single-task service per node, in deploy order. */
+  readonly services: FargateService[] = [];
+  readonly cluster: Cluster;
+  /** Fixed names (alarms address Container Insights metrics by them). */
+  readonly clusterName: string;
+  readonly serviceNames: string[] = [];
 
   constructor(scope: Construct, id: string, props: SearchStackProps) {
     super(scope, id, props);
@@ -91,28 +93,20 @@ export class SearchStack extends Stack {
     });
     fileSystem.connections.allowDefaultPortFrom(this.securityGroup, 'Typesense nodes mount their data');
 
-    const cluster = new Cluster(this, 'Cluster', {
+    const cluster = (this.cluster = new Cluster(this, 'Cluster', {
       vpc,
-      clusterName: `rastup-${config.stage}-search`,
+      clusterName: (this.clusterName = `rastup-${config.stage}-search`),
       containerInsightsV2: ContainerInsights.ENABLED,
-    });
+    }));
     const namespace = new PrivateDnsNamespace(this, 'Namespace', {
       name: `search.rastup-${config.stage}.internal`,
       vpc,
       description: 'Stable names of the Typesense nodes',
     });
 
-    // ECR pull-through cache: tasks pull <account>.dkr.ecr.<region>/<prefix>/typesense/typesense,
-    // ECR fetches the image from Docker Hub on first pull. The prefix carries the stage because
-    // a rule is per account and region, and stages may share an account.
-    const cachePrefix = `rastup-${config.stage}-docker-hub`;
-    const credentialsSecretName = props.dockerHubCredentialsSecretName ?? 'ecr-pullthroughcache/docker-hub';
-    new CfnPullThroughCacheRule(this, 'DockerHubCache', {
-      ecrRepositoryPrefix: cachePrefix,
-      upstreamRegistry: 'docker-hub',
-      upstreamRegistryUrl: 'registry-1.docker.io',
-      credentialArn: `arn:${Aws.PARTITION}:secretsmanager:${Aws.REGION}:${Aws.ACCOUNT_ID}:secret:${credentialsSecretName}`,
-    });
+    // ECR pull-through cache (the account stack owns the rule and its credentials): tasks pull
+    // <account>.dkr.ecr.<region>/<prefix>/typesense/typesense, ECR fetches it from Docker Hub on first pull.
+    const cachePrefix = dockerHubCachePrefix;
     const repositoryArn = `arn:${Aws.PARTITION}:ecr:${Aws.REGION}:${Aws.ACCOUNT_ID}:repository/${cachePrefix}/typesense/typesense`;
     const image = ContainerImage.fromRegistry(
       `${Aws.ACCOUNT_ID}.dkr.ecr.${Aws.REGION}.${Aws.URL_SUFFIX}/${cachePrefix}/typesense/typesense:${version}`,
@@ -127,6 +121,11 @@ export class SearchStack extends Stack {
     // host names periodically, which is what lets Fargate tasks change IPs.
     const nodesLine = hostNames.map((host) => `${host}:${peeringPort}:${apiPort}`).join(',');
 
+    // Rolling deploys: each node is its own single-task service (min 0 %, max 100 %, so a node's data
+    // directory is never shared), and node i+1's service depends on node i's. CloudFormation updates
+    // one node, waits until its replacement passes the health check (ECS steady state), then moves on:
+    // at most one of three nodes is down at a time, so the Raft cluster keeps its quorum of two.
+    let previousService: FargateService | undefined;
     for (let index = 0; index < nodeCount; index++) {
       const accessPoint = fileSystem.addAccessPoint(`Node${index}`, {
         path: `/typesense/node-${index}`,
@@ -138,6 +137,8 @@ export class SearchStack extends Stack {
         memoryLimitMiB: config.typesense.memoryMiB,
         runtimePlatform: { cpuArchitecture: CpuArchitecture.ARM64, operatingSystemFamily: OperatingSystemFamily.LINUX },
         volumes: [
+          // Task-local scratch for the nodes file: the root filesystem is read-only.
+          { name: 'tmp' },
           {
             name: 'data',
             efsVolumeConfiguration: {
@@ -186,9 +187,26 @@ export class SearchStack extends Stack {
         entryPoint: ['/bin/sh', '-c'],
         command: [`printf '%s' "$TYPESENSE_NODES_LINE" > /tmp/nodes && exec /opt/typesense-server ${serverArgs}`],
         portMappings: [{ containerPort: apiPort }, { containerPort: peeringPort }],
+        // Control Tower ECS rules: the EFS access point's POSIX user (not root), a read-only root
+        // filesystem (data on EFS, the nodes file on the task-local /tmp), a hard memory limit.
+        user: '1000:1000',
+        readonlyRootFilesystem: true,
+        memoryLimitMiB: config.typesense.memoryMiB,
         stopTimeout: Duration.seconds(60),
+        // /health answers {"ok":true} once the node has joined the cluster and caught up; ECS counts a
+        // task as running only then. The image has bash but no curl, hence /dev/tcp.
+        healthCheck: {
+          command: ['CMD-SHELL', typesenseHealthCommand],
+          interval: Duration.seconds(15),
+          timeout: Duration.seconds(5),
+          retries: 4,
+          startPeriod: Duration.seconds(120),
+        },
       });
-      container.addMountPoints({ containerPath: '/data', sourceVolume: 'data', readOnly: false });
+      container.addMountPoints(
+        { containerPath: '/data', sourceVolume: 'data', readOnly: false },
+        { containerPath: '/tmp', sourceVolume: 'tmp', readOnly: false },
+      );
 
       const service = new FargateService(this, `Node${index}`, {
         cluster,
@@ -211,6 +229,10 @@ export class SearchStack extends Stack {
           dnsTtl: Duration.seconds(10),
         },
       });
+      if (previousService) service.node.addDependency(previousService);
+      previousService = service;
+      this.services.push(service);
+      this.serviceNames.push(`typesense-${index}`);
       Tags.of(service).add('service', 'typesense');
       Tags.of(task).add('service', 'typesense');
 

@@ -1,10 +1,17 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { controlTable } from '../../definitions/tables.ts';
-import { oidcAudience } from '../stacks/api.stack.ts';
-import { resourcesOf, synthProbeStage, synthStage, type SynthesizedStage, synthTimeoutMs } from './synth-fixture.ts';
+import { bodySizeLabel, graphqlBodyLimitBytes, oidcAudience } from '../stacks/api.stack.ts';
+import {
+  resourcesOf,
+  synthOptionsStage,
+  synthProbeStage,
+  synthStage,
+  type SynthesizedStage,
+  synthTimeoutMs,
+} from './synth-fixture.ts';
 
-/** Registered by stacks.test.ts, which synthesizes each stage once for all of its checks. */
+/** Registered by cdk.test.ts, which synthesizes each stage once for all of the CDK checks. */
 export function registerApiStackChecks(): void {
   describe('api', () => {
     let prod: SynthesizedStage;
@@ -40,18 +47,15 @@ export function registerApiStackChecks(): void {
       });
 
       it('takes an explicit issuer (custom auth domain) from options', () => {
-        const custom = synthStage('dev', { authIssuer: 'https://auth.rastup.example' }, 'dev:issuer');
+        const custom = synthOptionsStage();
         custom.templates.api.hasResourceProperties('AWS::AppSync::GraphQLApi', {
           OpenIDConnectConfig: Match.objectLike({ Issuer: 'https://auth.rastup.example' }),
         });
         expect(functionEnv(custom, 'auth').AUTH_ISSUER).toBe('https://auth.rastup.example');
+        expect(functionEnv(custom, 'authDiscovery').AUTH_ISSUER).toBe('https://auth.rastup.example');
         // Social sign-in client ids also come from options, and reach the auth Lambda only.
-        expect(functionEnv(custom, 'auth').GOOGLE_CLIENT_IDS).toBeUndefined();
-        const social = synthStage(
-          'dev',
-          { googleClientIds: 'web.apps.googleusercontent.example', appleClientIds: 'com.rastup.web' },
-          'dev:social',
-        );
+        expect(functionEnv(synthStage('dev'), 'auth').GOOGLE_CLIENT_IDS).toBeUndefined();
+        const social = custom;
         expect(functionEnv(social, 'auth')).toMatchObject({
           GOOGLE_CLIENT_IDS: 'web.apps.googleusercontent.example',
           APPLE_CLIENT_IDS: 'com.rastup.web',
@@ -141,14 +145,14 @@ export function registerApiStackChecks(): void {
         }
       });
 
-      it('no other domain Lambda can read the auth secrets', () => {
+      it('no other domain Lambda can read the auth secrets (discovery reads the key seed only)', () => {
         for (const domain of prod.stage.api.functions.keys()) {
           if (domain === 'auth') continue;
           const env = functionEnv(prod, domain);
           expect(
             Object.keys(env).filter((key) => key.endsWith('_SECRET_ARN')),
             domain,
-          ).toEqual([]);
+          ).toEqual(domain === 'authDiscovery' ? ['AUTH_KEY_ENCRYPTION_SEED_SECRET_ARN'] : []);
         }
         const policies = JSON.stringify(
           Object.values(resourcesOf(prod.templates.api, 'AWS::IAM::Policy')).filter(
@@ -163,7 +167,7 @@ export function registerApiStackChecks(): void {
           Expires: number;
         };
         expect(key.Expires).toBe(Date.parse(`${prod.stage.config.appsyncApiKeyExpires}T00:00:00Z`) / 1000);
-        const custom = synthStage('dev', { appsyncApiKeyExpires: '2027-01-31' }, 'dev:api-key-expiry');
+        const custom = synthOptionsStage();
         expect(
           (
             Object.values(resourcesOf(custom.templates.api, 'AWS::AppSync::ApiKey'))[0]!.Properties as {
@@ -261,19 +265,83 @@ export function registerApiStackChecks(): void {
         });
       });
 
-      it('puts one web ACL (AWS common rules + per-IP rate rule) in front of both APIs', () => {
-        prod.templates.api.hasResourceProperties('AWS::WAFv2::WebACL', {
-          Scope: 'REGIONAL',
-          Rules: [
-            Match.objectLike({
-              Statement: { ManagedRuleGroupStatement: { VendorName: 'AWS', Name: 'AWSManagedRulesCommonRuleSet' } },
-            }),
-            Match.objectLike({
-              Action: { Block: {} },
-              Statement: { RateBasedStatement: { Limit: 3000, AggregateKeyType: 'IP' } },
-            }),
-          ],
+      it('puts one web ACL in front of both APIs: managed groups, geo, rate and scoped body-size rules, each with its metric', () => {
+        const acl = Object.values(resourcesOf(prod.templates.api, 'AWS::WAFv2::WebACL'))[0]!.Properties as any;
+        expect(acl.Scope).toBe('REGIONAL');
+        const rules = acl.Rules as any[];
+        const byName = new Map(rules.map((rule) => [rule.Name, rule]));
+        const managedGroups = rules
+          .map((rule) => rule.Statement.ManagedRuleGroupStatement?.Name)
+          .filter(Boolean)
+          .sort();
+        expect(managedGroups).toEqual([
+          'AWSManagedRulesAmazonIpReputationList',
+          'AWSManagedRulesBotControlRuleSet',
+          'AWSManagedRulesCommonRuleSet',
+          'AWSManagedRulesKnownBadInputsRuleSet',
+        ]);
+        for (const rule of rules) {
+          expect(rule.VisibilityConfig, rule.Name).toEqual({
+            CloudWatchMetricsEnabled: true,
+            SampledRequestsEnabled: true,
+            MetricName: rule.Name,
+          });
+        }
+        expect(new Set(rules.map((rule) => rule.Priority)).size).toBe(rules.length);
+        expect(byName.get('rate-limit-per-ip').Statement.RateBasedStatement).toEqual({
+          Limit: 3000,
+          AggregateKeyType: 'IP',
         });
+        // The common rule set's 8 KB body rule only counts (and labels) ...
+        expect(byName.get('aws-common-rule-set').Statement.ManagedRuleGroupStatement.RuleActionOverrides).toEqual([
+          { Name: 'SizeRestrictions_BODY', ActionToUse: { Count: {} } },
+        ]);
+        // ... and blocks outside /graphql through its label; /graphql is allowed up to 64 KB.
+        const outside = byName.get('body-over-8kb-outside-graphql');
+        expect(outside.Action).toEqual({ Block: {} });
+        expect(outside.Priority).toBeGreaterThan(byName.get('aws-common-rule-set').Priority);
+        expect(JSON.stringify(outside.Statement)).toContain(bodySizeLabel);
+        expect(JSON.stringify(outside.Statement.AndStatement.Statements[1])).toContain('/graphql');
+        expect(outside.Statement.AndStatement.Statements[1].NotStatement).toBeDefined();
+        const cap = byName.get('graphql-body-over-64kb');
+        expect(cap.Action).toEqual({ Block: {} });
+        const lengthRule = cap.Statement.AndStatement.Statements[1].RegexMatchStatement;
+        expect(lengthRule.FieldToMatch).toEqual({ SingleHeader: { Name: 'content-length' } });
+        const pattern = new RegExp(lengthRule.RegexString);
+        for (const allowed of ['0', '8193', '65535', '65536', '9999'])
+          expect(pattern.test(allowed), allowed).toBe(false);
+        for (const refused of ['65537', '65600', '66000', '70000', '99999', '100000', '1048576'])
+          expect(pattern.test(refused), refused).toBe(true);
+        expect(graphqlBodyLimitBytes).toBe(65536);
+        expect(byName.get('aws-bot-control').Statement.ManagedRuleGroupStatement.ManagedRuleGroupConfigs).toEqual([
+          { AWSManagedRulesBotControlRuleSet: { InspectionLevel: 'COMMON' } },
+        ]);
+      });
+
+      it('geo rule: US only, blocking in prod and counting in dev', () => {
+        const geo = (s: SynthesizedStage) =>
+          (
+            (Object.values(resourcesOf(s.templates.api, 'AWS::WAFv2::WebACL'))[0]!.Properties as any).Rules as any[]
+          ).find((rule) => rule.Name === 'geo-outside-allowed');
+        expect(geo(prod).Action).toEqual({ Block: {} });
+        expect(geo(prod).Statement.NotStatement.Statement.GeoMatchStatement.CountryCodes).toEqual(['US']);
+        expect(geo(synthStage('dev')).Action).toEqual({ Count: {} });
+      });
+
+      it('leaves the account-wide API Gateway settings to the account stack; execution logs expire', () => {
+        prod.templates.api.resourceCountIs('AWS::ApiGateway::Account', 0);
+        expect(
+          Object.values(resourcesOf(prod.templates.api, 'AWS::IAM::Role')).filter((role) =>
+            JSON.stringify(role.Properties).includes('AmazonAPIGatewayPushToCloudWatchLogs'),
+          ),
+        ).toEqual([]);
+        const executionLogs = Object.values(resourcesOf(prod.templates.api, 'AWS::Logs::LogGroup')).find((group) =>
+          JSON.stringify((group.Properties as any).LogGroupName ?? '').includes('API-Gateway-Execution-Logs_'),
+        );
+        expect(executionLogs?.Properties).toMatchObject({ RetentionInDays: 90 });
+      });
+
+      it('associates the web ACL with both APIs', () => {
         const associations = Object.values(resourcesOf(prod.templates.api, 'AWS::WAFv2::WebACLAssociation')).map((a) =>
           JSON.stringify((a.Properties as any).ResourceArn),
         );

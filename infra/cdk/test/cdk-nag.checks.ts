@@ -10,7 +10,7 @@ import { acknowledgeNag, AwsSolutionsChecks } from '../constructs/cdk-nag.ts';
 import { stageNames } from '../stage-config.ts';
 import { synthProbeStage, synthStage } from './synth-fixture.ts';
 
-/** Registered by guardrails.test.ts, which synthesizes each stage once for all of its checks. */
+/** Registered by cdk.test.ts, which synthesizes each stage once for all of the CDK checks. */
 export function registerCdkNagChecks(): void {
   describe('cdk-nag', () => {
     const findings = (app: App) =>

@@ -14,6 +14,7 @@ import { authConfig, authSecretVariables } from '../../../lambdas/auth/auth.conf
 import { databaseConnection } from '../../../lambdas/adapters/database.ts';
 import { awsEnvSchema, ConfigError, parseConfig, webOriginsEnvSchema } from '../../../lambdas/core/config.ts';
 import type { DatabaseRole } from '../../../lambdas/core/db/database-roles.ts';
+import { discoveryConfig, discoverySecretVariables } from '../../../lambdas/auth/discovery.config.ts';
 import { mediaEnvSchema } from '../../../lambdas/media/media.config.ts';
 import { profilesEnvSchema } from '../../../lambdas/profiles/profiles.config.ts';
 import { secrets, type SecretSpec } from '../../definitions/secrets.ts';
@@ -49,6 +50,10 @@ const configByEntry: Record<
       (env) => parseConfig(webOriginsEnvSchema, env),
     ],
   },
+  'lambdas/auth/discovery.handler.ts': {
+    secretVariables: discoverySecretVariables,
+    parsers: [discoveryConfig, database('auth')],
+  },
   'lambdas/profiles/profiles.handler.ts': {
     parsers: [
       (env) => parseConfig(profilesEnvSchema, env),
@@ -69,6 +74,9 @@ const configByEntry: Record<
   },
   'lambdas/platform/platform.handler.ts': { parsers: [database('platform')] },
   'lambdas/platform/outbox-relay.handler.ts': { parsers: [database('relay'), required('EVENT_BUS_NAME')] },
+  'lambdas/media/media-reconcile.handler.ts': {
+    parsers: [(env) => parseConfig(mediaEnvSchema, env), database('media'), (env) => parseConfig(awsEnvSchema, env)],
+  },
 };
 
 /** Values a filled secret holds (shapes as real as the schemas check them). */
@@ -138,7 +146,7 @@ function deployedFunctions(s: SynthesizedStage): DeployedFunction[] {
   });
 }
 
-/** Registered by guardrails.test.ts. */
+/** Registered by cdk.test.ts. */
 export function registerConfigContractChecks(): void {
   describe('config contract (CDK environment vs the Lambdas config schemas)', () => {
     for (const stage of stageNames) {
@@ -208,6 +216,21 @@ export function registerConfigContractChecks(): void {
       );
       // SMS stays optional: the notifier builds without Twilio.
       expect(() => parseConfig(notifierEnvSchema, resolved)).not.toThrow();
+    });
+
+    it('OIDC discovery does not depend on the providers secret: it parses with Turnstile and Twilio unfilled', async () => {
+      const functions = deployedFunctions(synthStage('prod'));
+      const discovery = functions.find(({ fn }) => fn.entry === 'lambdas/auth/discovery.handler.ts')!;
+      expect(discovery, 'a discovery function in the api stack').toBeDefined();
+      const secretArns = Object.keys(discovery.env).filter((name) => name.endsWith('_SECRET_ARN'));
+      expect(secretArns.filter((name) => name !== 'DB_SECRET_ARN').sort()).toEqual([
+        'AUTH_KEY_ENCRYPTION_SEED_SECRET_ARN',
+      ]);
+      const resolved = await resolveSecretEnv(discoverySecretVariables, {
+        env: discovery.env,
+        client: () => fakeSecretsManager(false),
+      });
+      expect(Buffer.from(discoveryConfig(resolved).AUTH_KEY_ENCRYPTION_KEY, 'base64')).toHaveLength(32);
     });
   });
 }

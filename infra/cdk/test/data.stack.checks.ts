@@ -5,7 +5,7 @@ import { authKeysSecret, authProvidersSecret } from '../../definitions/secrets.t
 import { messagingTable, presenceTable, controlTable, tables } from '../../definitions/tables.ts';
 import { resourcesOf, synthStage, type SynthesizedStage, synthTimeoutMs } from './synth-fixture.ts';
 
-/** Registered by stacks.test.ts, which synthesizes each stage once for all of its checks. */
+/** Registered by cdk.test.ts, which synthesizes each stage once for all of the CDK checks. */
 export function registerDataStackChecks(): void {
   describe('data', () => {
     let dev: SynthesizedStage;

@@ -13,7 +13,7 @@ import { tables } from '../../definitions/tables.ts';
 import { createTableInput } from '../../local/dynamodb.ts';
 import { resourcesOf, synthStage, type SynthesizedStage, synthTimeoutMs } from './synth-fixture.ts';
 
-/** Registered by guardrails.test.ts, which synthesizes each stage once for all of its checks. */
+/** Registered by cdk.test.ts, which synthesizes each stage once for all of the CDK checks. */
 export function registerDefinitionsDriftChecks(): void {
   describe('definitions-drift', () => {
     let dev: SynthesizedStage;
@@ -156,10 +156,11 @@ export function registerDefinitionsDriftChecks(): void {
         for (const domain of new Set(Object.values(graphqlResolvers))) {
           const dataSource = dataSources.find((ds) => ds.Name === `${domain}Lambda`);
           expect(dataSource?.Type).toBe('AWS_LAMBDA');
-          const fnLogicalId = dev.stage.api.getLogicalId(
-            dev.stage.api.functions.get(domain)!.fn.node.defaultChild as never,
+          // Through the domain function's live alias (safe releases).
+          const aliasLogicalId = dev.stage.api.getLogicalId(
+            dev.stage.api.liveAliases.get(domain)!.alias.node.defaultChild as never,
           );
-          expect(dataSource?.LambdaConfig.LambdaFunctionArn).toEqual({ 'Fn::GetAtt': [fnLogicalId, 'Arn'] });
+          expect(dataSource?.LambdaConfig.LambdaFunctionArn).toEqual({ Ref: aliasLogicalId });
         }
       });
     });
@@ -178,7 +179,7 @@ export function registerDefinitionsDriftChecks(): void {
               r.Properties?.PathPart === '{proxy+}' && JSON.stringify(r.Properties?.ParentId).includes(resourceId),
           )!;
           const fnLogicalId = dev.stage.api.getLogicalId(
-            dev.stage.api.functions.get(route.domain)!.fn.node.defaultChild as never,
+            dev.stage.api.liveAliases.get(route.domain)!.alias.node.defaultChild as never,
           );
           for (const id of [resourceId, proxyId]) {
             const method = methods.find((m) => m.ResourceId?.Ref === id && m.HttpMethod === 'ANY');

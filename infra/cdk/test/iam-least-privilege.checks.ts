@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { concerns, resourcesOf, synthProbeStage, synthStage, type SynthesizedStage } from './synth-fixture.ts';
 
-/** Registered by guardrails.test.ts, which synthesizes each stage once for all of its checks. */
+/** Registered by cdk.test.ts, which synthesizes each stage once for all of the CDK checks. */
 export function registerIamLeastPrivilegeChecks(): void {
   describe('iam-least-privilege', () => {
     /** Actions that only accept `Resource: *` (no resource-level permissions exist for them). */

@@ -2,7 +2,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { resourcesOf, synthStage, type SynthesizedStage, synthTimeoutMs } from './synth-fixture.ts';
 
-/** Registered by stacks.test.ts, which synthesizes each stage once for all of its checks. */
+/** Registered by cdk.test.ts, which synthesizes each stage once for all of the CDK checks. */
 export function registerNetworkStackChecks(): void {
   describe('network', () => {
     let dev: SynthesizedStage;

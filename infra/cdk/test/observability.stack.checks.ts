@@ -4,7 +4,7 @@ import { customMetrics, metricNamespace, stageDimension } from '../../definition
 import { loadBudgetsFile, parseBudgetsYaml } from '../finops/budgets-file.ts';
 import { resourcesOf, synthProbeStage, synthStage, type SynthesizedStage, synthTimeoutMs } from './synth-fixture.ts';
 
-/** Registered by stacks.test.ts, which synthesizes each stage once for all of its checks. */
+/** Registered by cdk.test.ts, which synthesizes each stage once for all of the CDK checks. */
 export function registerObservabilityStackChecks(): void {
   describe('observability', () => {
     let dev: SynthesizedStage;

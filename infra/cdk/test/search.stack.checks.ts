@@ -2,7 +2,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { resourcesOf, synthStage, type SynthesizedStage, synthTimeoutMs } from './synth-fixture.ts';
 
-/** Registered by stacks.test.ts, which synthesizes each stage once for all of its checks. */
+/** Registered by cdk.test.ts, which synthesizes each stage once for all of the CDK checks. */
 export function registerSearchStackChecks(): void {
   describe('search', () => {
     let dev: SynthesizedStage;
@@ -50,14 +50,14 @@ export function registerSearchStackChecks(): void {
         prod.templates.search.hasResourceProperties('AWS::EFS::FileSystem', { Encrypted: true });
         prod.templates.search.resourceCountIs('AWS::EFS::AccessPoint', 3);
         prod.templates.search.allResourcesProperties('AWS::ECS::TaskDefinition', {
-          Volumes: [
+          Volumes: Match.arrayWith([
             Match.objectLike({
               EFSVolumeConfiguration: Match.objectLike({
                 TransitEncryption: 'ENABLED',
                 AuthorizationConfig: Match.objectLike({ IAM: 'ENABLED' }),
               }),
             }),
-          ],
+          ]),
         });
       });
 

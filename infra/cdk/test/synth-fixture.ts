@@ -1,7 +1,7 @@
 /**
- * Synthesizes a stage once per test file and hands out its templates. Functions are bundled for
- * real (esbuild, as `cdk synth` does); AssetStaging caches bundles per process, so a file that
- * builds several stages bundles each entry once.
+ * Synthesizes each stage once per process and hands out its templates. Every CDK check registers
+ * from the one entry file (cdk.test.ts), so the whole tier synthesizes dev, stage, prod, the probe
+ * stage and one stage with every deploy-time option exactly once each (bundling skipped, below).
  */
 import { Template } from 'aws-cdk-lib/assertions';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
@@ -10,7 +10,7 @@ import { newRastupApp } from '../cdk-app-factory.ts';
 import { buildRastupStage, type RastupStage, type RastupStageOptions } from '../rastup-stage.ts';
 import type { StageName } from '../stage-config.ts';
 
-export const concerns = ['network', 'data', 'search', 'async', 'api', 'observability'] as const;
+export const concerns = ['account', 'network', 'data', 'search', 'async', 'api', 'observability'] as const;
 export type Concern = (typeof concerns)[number];
 
 export interface SynthesizedStage {
@@ -19,6 +19,16 @@ export interface SynthesizedStage {
   readonly templates: Record<Concern, Template>;
   readonly app: ReturnType<typeof newRastupApp>;
 }
+
+/**
+ * Bundling is skipped in this tier (`aws:cdk:bundling-stacks: []`): AssetStaging's cache is per
+ * assembly directory, so every stage re-bundled all ~13 functions, which was most of the tier's time.
+ * The templates are the same but for asset hashes. Bundles are proven by `npm run synth` (real
+ * esbuild bundling of every stage) and `npm run bench:bundles`; which native packages a function
+ * gets is computed from esbuild's metafile either way. `RASTUP_CDK_TEST_BUNDLING=1` bundles for real.
+ */
+const testBundlingContext: Record<string, unknown> =
+  process.env.RASTUP_CDK_TEST_BUNDLING === '1' ? {} : { 'aws:cdk:bundling-stacks': [] };
 
 /** Synthesizing two or three stages in a busy worker takes longer than vitest's default hook timeout. */
 export const synthTimeoutMs = 120_000;
@@ -32,7 +42,7 @@ export function synthStage(
 ): SynthesizedStage {
   const cached = cache.get(cacheKey);
   if (cached) return cached;
-  const app = newRastupApp();
+  const app = newRastupApp({ context: testBundlingContext });
   const built = buildRastupStage(app, stage, options);
   const assembly = app.synth();
   const templates = Object.fromEntries(
@@ -73,6 +83,19 @@ export const probeDomainOptions: RastupStageOptions = {
 
 export function synthProbeStage(stage: StageName = 'prod'): SynthesizedStage {
   return synthStage(stage, probeDomainOptions, `${stage}:probe`);
+}
+
+/** Every deploy-time option the app reads from context, set at once (one synth for all option checks). */
+export const deployOptions = {
+  authIssuer: 'https://auth.rastup.example',
+  googleClientIds: 'web.apps.googleusercontent.example',
+  appleClientIds: 'com.rastup.web',
+  appsyncApiKeyExpires: '2027-01-31',
+  dockerHubCredentialsSecretArn: 'arn:aws:secretsmanager:us-east-1:111122223333:secret:ecr-pullthroughcache/hub-AbCdEf',
+} as const satisfies RastupStageOptions;
+
+export function synthOptionsStage(): SynthesizedStage {
+  return synthStage('dev', deployOptions, 'dev:options');
 }
 
 type Resources = Record<
