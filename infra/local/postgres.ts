@@ -174,13 +174,15 @@ export function relocatedClusters(requested: string): string[] {
  * old cluster, whose signing keys the new secrets cannot decrypt.
  */
 async function resolveDataDir(requested: string, asRoot: boolean, log: (line: string) => void): Promise<string> {
-  if (!asRoot || traversableByOthers(requested)) return requested;
   const pointer = clusterPointer(requested);
-  if (existsSync(pointer)) return readFileSync(pointer, 'utf8').trim();
+  if (asRoot && existsSync(pointer)) return readFileSync(pointer, 'utf8').trim();
+  // No pointer: any temp-dir cluster of this path is stale, even when the recreated state folder is
+  // now traversable (a state folder re-made by `mkdir` gets mode 755) and needs no relocation.
   for (const stale of relocatedClusters(requested)) {
     log(`removing ${stale}: a cluster whose state folder was deleted`);
     await removeCluster(stale);
   }
+  if (!asRoot || traversableByOthers(requested)) return requested;
   const prefix = `rastup-pgdata-${createHash('sha256').update(resolve(requested)).digest('hex').slice(0, 12)}`;
   const relocated = join(tmpdir(), `${prefix}-${randomBytes(4).toString('hex')}`);
   mkdirSync(dirname(pointer), { recursive: true });

@@ -8,9 +8,11 @@ describe('auth OpenAPI document', () => {
     expect(committed).toEqual(JSON.parse(JSON.stringify(authOpenApiDocument())));
   });
 
-  it('describes every REST route the handler serves', () => {
-    const handlerSource = readFileSync(new URL('./auth.handler.ts', import.meta.url), 'utf8');
-    const routes = [...handlerSource.matchAll(/^\s+path: '([^']+)'/gm)].map((match) => match[1]);
+  it('describes every REST route the auth service serves (the auth Lambda and the discovery Lambda)', () => {
+    const routes = ['./auth.handler.ts', './discovery.routes.ts'].flatMap((file) => {
+      const source = readFileSync(new URL(file, import.meta.url), 'utf8');
+      return [...source.matchAll(/^\s+path: '([^']+)'/gm)].map((match) => match[1]);
+    });
     expect(Object.keys(authOpenApiDocument().paths).sort()).toEqual([...new Set(routes)].sort());
   });
 });

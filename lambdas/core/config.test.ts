@@ -25,6 +25,7 @@ describe('parseConfig', () => {
       SERVICE_NAME: 'rastup',
       DATABASE_URL: 'postgres://localhost:5432/rastup',
       DB_NAME: 'rastup',
+      DB_PORT: 5432,
       DB_POOL_MAX: 12,
       AWS_REGION: 'us-east-1',
     });

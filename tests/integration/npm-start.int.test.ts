@@ -66,7 +66,7 @@ describe('npm start', () => {
         throw new Error(`npm start did not come up:\n${output}`);
       await new Promise((r) => setTimeout(r, 100));
     }
-    expect(output).toMatch(/GraphQL \(local AppSync\)\s+http:\/\/127\.0\.0\.1:\d+\/graphql/);
+    expect(output).toMatch(/GraphQL \(local AppSync\)\s+http:\/\/localhost:\d+\/graphql/);
     const endpoints = JSON.parse(readFileSync(join(stateDir, 'endpoints.json'), 'utf8')) as {
       graphqlUrl: string;
       apiKey: string;

@@ -169,14 +169,18 @@ export function registerDatabaseAccessChecks(): void {
 
         // The SQL travels inside the function's asset (a new migration changes the hash, so the
         // trigger runs again).
-        const metadata = resourcesOf(s.templates.data)[fnId]!.Metadata as Record<string, string>;
-        const bundled = join(s.assembly.directory, metadata['aws:asset:path']!, 'migrations');
-        expect(existsSync(bundled), bundled).toBe(true);
-        expect(readdirSync(bundled).sort()).toEqual(
-          readdirSync(migrationsDir)
-            .filter((f) => f.endsWith('.sql'))
-            .sort(),
-        );
+        // The template tests skip bundling (synth-fixture.ts) unless RASTUP_CDK_TEST_BUNDLING=1;
+        // then the asset's content is checked too (`npm run synth` always bundles for real).
+        if (process.env.RASTUP_CDK_TEST_BUNDLING === '1') {
+          const metadata = resourcesOf(s.templates.data)[fnId]!.Metadata as Record<string, string>;
+          const bundled = join(s.assembly.directory, metadata['aws:asset:path']!, 'migrations');
+          expect(existsSync(bundled), bundled).toBe(true);
+          expect(readdirSync(bundled).sort()).toEqual(
+            readdirSync(migrationsDir)
+              .filter((f) => f.endsWith('.sql'))
+              .sort(),
+          );
+        }
 
         // Aurora admits the migrator's security group on 5432.
         const migratorSg = s.stage.data.getLogicalId(
