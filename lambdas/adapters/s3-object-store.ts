@@ -10,7 +10,7 @@ import {
   S3Client,
   S3ServiceException,
 } from '@aws-sdk/client-s3';
-import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
+import type { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import { awsEnvSchema, configOnce, parseConfig } from '../core/config.ts';
 import type {
   ListedObject,
@@ -40,8 +40,18 @@ function isMissing(error: unknown): boolean {
   );
 }
 
+/**
+ * The presigner is injected, not imported: only the API Lambda presigns uploads, and
+ * `@aws-sdk/s3-presigned-post` (~145 KiB minified) would otherwise ride in the moderation worker's
+ * and the reconciler's bundles too (the worker was over the 1 MB budget with it).
+ */
+export type PostPresigner = typeof createPresignedPost;
+
 export class S3ObjectStore implements ObjectStore, ObjectLister {
-  constructor(private readonly client: S3Client) {}
+  constructor(
+    private readonly client: S3Client,
+    private readonly presigner?: PostPresigner,
+  ) {}
 
   async presignPost(input: {
     bucket: string;
@@ -50,10 +60,11 @@ export class S3ObjectStore implements ObjectStore, ObjectLister {
     fields: Record<string, string>;
     expiresSeconds: number;
   }): Promise<PresignedPost> {
-    const post = await createPresignedPost(this.client, {
+    if (!this.presigner) throw new Error('S3ObjectStore: built without a presigner, cannot presign uploads');
+    const post = await this.presigner(this.client, {
       Bucket: input.bucket,
       Key: input.key,
-      Conditions: input.conditions as Parameters<typeof createPresignedPost>[1]['Conditions'],
+      Conditions: input.conditions as Parameters<PostPresigner>[1]['Conditions'],
       Fields: input.fields,
       Expires: input.expiresSeconds,
     });

@@ -2,6 +2,7 @@
 import { systemClock } from '../core/clock.ts';
 import { createLogger } from '../core/log.ts';
 import { databaseFromEnv } from '../adapters/database.ts';
+import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import { S3ObjectStore, s3ClientFromEnv } from '../adapters/s3-object-store.ts';
 import { mediaConfig } from './media.config.ts';
 import { MediaLifecycleService } from './media-lifecycle.service.ts';
@@ -19,7 +20,8 @@ export function mediaBuckets(): MediaBuckets {
 let service: Promise<MediaService> | undefined;
 export function mediaService(): Promise<MediaService> {
   service ??= databaseFromEnv('media').then(
-    (db) => new MediaService(db, new S3ObjectStore(s3ClientFromEnv()), mediaBuckets(), systemClock),
+    (db) =>
+      new MediaService(db, new S3ObjectStore(s3ClientFromEnv(), createPresignedPost), mediaBuckets(), systemClock),
   );
   service.catch(() => (service = undefined));
   return service;

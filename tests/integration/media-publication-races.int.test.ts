@@ -7,6 +7,7 @@
  *     or delivered again) must publish nothing.
  * Rows are created directly (no outbox event), so the stack's own worker never sees these items.
  */
+import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { S3ObjectStore } from '../../lambdas/adapters/s3-object-store.ts';
@@ -34,7 +35,7 @@ const s3Client = new S3Client({
   forcePathStyle: true,
   credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
 });
-const store = new S3ObjectStore(s3Client);
+const store = new S3ObjectStore(s3Client, createPresignedPost);
 const db = createDatabase({ connectionString: stackInfo().endpoints.databaseUrl, max: 4 });
 const buckets: MediaBuckets = {
   originals: 'rastup-local-media-originals',
