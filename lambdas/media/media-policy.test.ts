@@ -1,3 +1,4 @@
+import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import { S3Client } from '@aws-sdk/client-s3';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
@@ -23,7 +24,7 @@ describe('upload policy', () => {
     });
     const key = incomingKey('usr_01TEST', 'med_01TEST');
     const policy = uploadPolicy({ key, contentType: 'image/jpeg' });
-    const post = await new S3ObjectStore(client).presignPost({
+    const post = await new S3ObjectStore(client, createPresignedPost).presignPost({
       bucket: 'rastup-dev-media-originals',
       key,
       conditions: policy.conditions,
