@@ -288,7 +288,7 @@ export async function seedDemo(deps: DemoSeedDeps): Promise<DemoSeedResult> {
   // Accounts ------------------------------------------------------------------------------------
   const users = new Map<DemoAccountKey, { id: string; roles: readonly Role[] }>();
   for (const spec of DEMO_ACCOUNTS) {
-    const existing = await UserRepository.byEmail(deps.db, spec.email);
+    const existing = await new UserRepository(deps.db).byEmail(spec.email);
     if (existing) {
       users.set(spec.key, { id: existing.id, roles: existing.roles });
       continue;
@@ -299,7 +299,7 @@ export async function seedDemo(deps: DemoSeedDeps): Promise<DemoSeedResult> {
       const userId = newId('user');
       // ON CONFLICT DO NOTHING: a concurrent start that won the race keeps its row.
       if (
-        !(await UserRepository.insert(tx, {
+        !(await new UserRepository(tx).insert({
           id: userId,
           email: spec.email,
           passwordHash,
@@ -311,7 +311,7 @@ export async function seedDemo(deps: DemoSeedDeps): Promise<DemoSeedResult> {
       )
         return null;
       for (const kind of ['terms', 'privacy', 'marketing'] as const) {
-        await UserRepository.recordConsent(tx, {
+        await new UserRepository(tx).recordConsent({
           userId,
           kind,
           version: kind === 'terms' ? CURRENT_TERMS_VERSION : CURRENT_PRIVACY_VERSION,
@@ -336,7 +336,9 @@ export async function seedDemo(deps: DemoSeedDeps): Promise<DemoSeedResult> {
     });
     const row = id
       ? { id, roles: spec.roles }
-      : await UserRepository.byEmail(deps.db, spec.email).then((user) => user && { id: user.id, roles: user.roles });
+      : await new UserRepository(deps.db)
+          .byEmail(spec.email)
+          .then((user) => user && { id: user.id, roles: user.roles });
     if (!row) throw new Error(`demo seed: could not create ${spec.email}`);
     users.set(spec.key, row);
     if (id) created.push(`account ${spec.key}`);

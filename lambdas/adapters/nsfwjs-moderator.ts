@@ -16,7 +16,7 @@
 import type * as TfModule from '@tensorflow/tfjs';
 import sharp from 'sharp';
 import type { ImageModerator, ModerationResult } from '../core/ports.ts';
-import { bandFromNsfwjs } from '../media/nsfw-bands.ts';
+import { bandFromNsfwjs } from '../core/nsfw-bands.ts';
 
 export const TEST_MARKER = { cell: 16, cells: 4, even: [255, 0, 255], odd: [0, 255, 0], tolerance: 80 } as const;
 

@@ -1,7 +1,7 @@
 /** ImageModerator on Amazon Rekognition DetectModerationLabels (AWS stages). */
 import { DetectModerationLabelsCommand, RekognitionClient } from '@aws-sdk/client-rekognition';
 import type { ImageModerator, ModerationResult } from '../core/ports.ts';
-import { bandFromRekognition } from '../media/nsfw-bands.ts';
+import { bandFromRekognition } from '../core/nsfw-bands.ts';
 import { traced } from './tracing.ts';
 
 export class RekognitionModerator implements ImageModerator {

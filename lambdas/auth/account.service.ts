@@ -20,13 +20,10 @@ import {
 import { authRateLimits } from './auth-rate-limits.ts';
 import { InvalidCodeError, InvalidCredentialsError } from './auth.errors.ts';
 import { emailTemplates, smsTemplates } from './email-templates.ts';
-import { MfaRepository } from './mfa.repository.ts';
 import { OneTimeCodes } from './one-time-codes.ts';
 import { normalisePassword } from './password-policy.ts';
-import { CodeRepository } from './code.repository.ts';
-import { SessionRepository } from './session.repository.ts';
 import type { SessionService } from './session.service.ts';
-import { UserRepository, type ConsentKind, type ConsentRow, type UserRow } from './user.repository.ts';
+import { type ConsentKind, type ConsentRow, type UserRow } from './user.repository.ts';
 
 export interface SignUpInput {
   readonly email: string;
@@ -123,19 +120,19 @@ export class AccountService {
       const now = this.deps.clock.now();
       const recordConsents = async (userId: string) => {
         const base = { userId, ip: meta.ip ?? null, userAgent: meta.userAgent ?? null, now };
-        await UserRepository.recordConsent(tx, {
+        await tx.users.recordConsent({
           ...base,
           kind: 'terms',
           version: input.consents.terms,
           granted: true,
         });
-        await UserRepository.recordConsent(tx, {
+        await tx.users.recordConsent({
           ...base,
           kind: 'privacy',
           version: input.consents.privacy,
           granted: true,
         });
-        await UserRepository.recordConsent(tx, {
+        await tx.users.recordConsent({
           ...base,
           kind: 'marketing',
           version: input.consents.privacy,
@@ -143,7 +140,7 @@ export class AccountService {
         });
       };
       const userId = newId('user');
-      const inserted = await UserRepository.insert(tx, {
+      const inserted = await tx.users.insert({
         id: userId,
         email,
         passwordHash,
@@ -153,22 +150,22 @@ export class AccountService {
         now,
       });
       if (!inserted) {
-        const existing = await UserRepository.byEmail(tx, email);
+        const existing = await tx.users.byEmail(email);
         if (existing && !existing.email_verified_at && !existing.mfa_enabled) {
-          const locked = await UserRepository.byId(tx, existing.id, { forUpdate: true });
+          const locked = await tx.users.byId(existing.id, { forUpdate: true });
           const replaced =
             locked &&
-            (await UserRepository.replaceUnverifiedRegistration(tx, existing.id, {
+            (await tx.users.replaceUnverifiedRegistration(existing.id, {
               passwordHash,
               roles: [input.role],
               displayName: input.displayName ?? null,
               now,
             }));
           if (replaced) {
-            await UserRepository.deleteConsents(tx, existing.id);
+            await tx.users.deleteConsents(existing.id);
             await recordConsents(existing.id);
-            const revoked = await SessionRepository.revokeAllForUser(tx, existing.id, 'registration_replaced', now);
-            await CodeRepository.deleteAllForUser(tx, existing.id);
+            const revoked = await tx.sessions.revokeAllForUser(existing.id, 'registration_replaced', now);
+            await tx.codes.deleteAllForUser(existing.id);
             await appendAudit(
               tx,
               {
@@ -214,7 +211,7 @@ export class AccountService {
       identity: authRateLimits.codeCheckPerIdentity,
       identityKey: this.deps.box.mac('verify', email),
     });
-    const user = await UserRepository.byEmail(this.deps.db, email);
+    const user = await this.deps.db.users.byEmail(email);
     const password = normalisePassword(input.password);
     if (!user?.password_hash) {
       await this.deps.hasher.burn(password);
@@ -227,7 +224,7 @@ export class AccountService {
         : await this.codes.countWrongGuess(tx, 'verify_email', user.id);
       if (!row) return false;
       const now = this.deps.clock.now();
-      await UserRepository.markEmailVerified(tx, user.id, now);
+      await tx.users.markEmailVerified(user.id, now);
       await appendAudit(tx, { actor: user.id, action: 'auth.email.verified', subject: user.id, details: {} }, now);
       return true;
     });
@@ -241,7 +238,7 @@ export class AccountService {
       identity: authRateLimits.codeSendPerIdentity,
       identityKey: this.deps.box.mac('verify-send', email),
     });
-    const user = await UserRepository.byEmail(this.deps.db, email);
+    const user = await this.deps.db.users.byEmail(email);
     if (!user || user.email_verified_at) return;
     const code = await this.deps.db.transaction((tx) => this.codes.issueCode(tx, 'verify_email', user.id, null));
     await sendAll(this.deps, [emailTemplates.verifyEmail(email, code)]);
@@ -249,9 +246,9 @@ export class AccountService {
 
   async me(caller: Caller): Promise<AccountView> {
     const { user } = await this.sessions.requireSession(caller);
-    const row = await UserRepository.byId(this.deps.db, user.userId);
+    const row = await this.deps.db.users.byId(user.userId);
     if (!row || row.status !== 'active') throw new NotFoundError('Account not found');
-    const identities = await UserRepository.identities(this.deps.db, user.userId);
+    const identities = await this.deps.db.users.identities(user.userId);
     return toAccountView(
       row,
       identities.map((identity) => identity.provider),
@@ -265,8 +262,8 @@ export class AccountService {
     // `current` needs the latest record of each kind, which the newest rows always contain only if the
     // kinds' latest rows are within them; read the latest per kind separately from the capped history.
     const [history, latest] = await Promise.all([
-      UserRepository.consentHistory(this.deps.db, user.userId, CONSENT_HISTORY_PAGE),
-      UserRepository.latestConsents(this.deps.db, user.userId),
+      this.deps.db.users.consentHistory(user.userId, CONSENT_HISTORY_PAGE),
+      this.deps.db.users.latestConsents(user.userId),
     ]);
     const current = (['terms', 'privacy', 'marketing'] as const).flatMap((kind) =>
       latest.filter((row) => row.kind === kind).map(toConsentView),
@@ -284,7 +281,7 @@ export class AccountService {
       throw new ValidationError('Terms and privacy consent can be withdrawn only by deleting the account');
     const now = this.deps.clock.now();
     await this.deps.db.transaction(async (tx) => {
-      await UserRepository.recordConsent(tx, {
+      await tx.users.recordConsent({
         userId: user.userId,
         kind: input.kind,
         version: input.version,
@@ -314,7 +311,7 @@ export class AccountService {
     input: { currentPassword?: string | undefined; newPassword: string },
   ): Promise<boolean> {
     const { user: me, session } = await this.sessions.requireStepUp(caller);
-    const user = await UserRepository.byId(this.deps.db, me.userId);
+    const user = await this.deps.db.users.byId(me.userId);
     if (!user || user.status !== 'active') throw new NotFoundError('Account not found');
     // Accounts with a password must know it (ASVS 6.2.3); social-only accounts may set one.
     if (
@@ -330,8 +327,8 @@ export class AccountService {
     const hash = await this.deps.hasher.hash(normalisePassword(input.newPassword));
     await this.deps.db.transaction(async (tx) => {
       const now = this.deps.clock.now();
-      await UserRepository.setPassword(tx, user.id, hash, now);
-      const revoked = await SessionRepository.revokeAllForUser(tx, user.id, 'password_changed', now, session.id);
+      await tx.users.setPassword(user.id, hash, now);
+      const revoked = await tx.sessions.revokeAllForUser(user.id, 'password_changed', now, session.id);
       await appendAudit(
         tx,
         { actor: user.id, action: 'auth.password.changed', subject: user.id, details: { revokedSessions: revoked } },
@@ -362,10 +359,10 @@ export class AccountService {
     });
     const outcome = await this.deps.db.transaction(async (tx) => {
       const now = this.deps.clock.now();
-      const before = await UserRepository.byId(tx, me.userId, { forUpdate: true });
+      const before = await tx.users.byId(me.userId, { forUpdate: true });
       const row = await this.codes.consumeCode(tx, 'change_email', me.userId, code);
       if (!row?.target || !before) return { kind: 'invalid' as const };
-      if (!(await UserRepository.setEmail(tx, me.userId, row.target, now)))
+      if (!(await tx.users.setEmail(me.userId, row.target, now)))
         throw new ConflictError('That email cannot be used', 'AUTH.EMAIL_UNAVAILABLE');
       await appendAudit(tx, { actor: me.userId, action: 'auth.email.changed', subject: me.userId, details: {} }, now);
       await enqueueEvent(tx, buildEvent('user.email_changed', { userId: me.userId }));
@@ -405,12 +402,12 @@ export class AccountService {
       identityKey: me.userId,
     });
     const outcome = await this.deps.db.transaction(async (tx) => {
-      const before = await UserRepository.byId(tx, me.userId, { forUpdate: true });
+      const before = await tx.users.byId(me.userId, { forUpdate: true });
       const row = await this.codes.consumeCode(tx, 'verify_phone', me.userId, code);
       if (!row?.target || !before) return undefined;
       const now = this.deps.clock.now();
       const replaced = Boolean(before.phone_verified_at);
-      await UserRepository.setPhone(tx, me.userId, row.target, now);
+      await tx.users.setPhone(me.userId, row.target, now);
       await appendAudit(
         tx,
         {
@@ -436,13 +433,13 @@ export class AccountService {
     await this.sessions.requireStepUp(caller);
     const unique = [...new Set(roles)];
     await this.deps.db.transaction(async (tx) => {
-      const before = await UserRepository.byId(tx, userId, { forUpdate: true });
-      if (!before || before.status !== 'active' || !(await UserRepository.setRoles(tx, userId, unique)))
+      const before = await tx.users.byId(userId, { forUpdate: true });
+      if (!before || before.status !== 'active' || !(await tx.users.setRoles(userId, unique)))
         throw new NotFoundError('Account not found');
       const now = this.deps.clock.now();
       // Role changes take effect at the next refresh; revoke sessions when privileges shrink.
       if (before.roles.some((role) => !unique.includes(role)))
-        await SessionRepository.revokeAllForUser(tx, userId, 'roles_reduced', now);
+        await tx.sessions.revokeAllForUser(userId, 'roles_reduced', now);
       await appendAudit(
         tx,
         {
@@ -467,17 +464,17 @@ export class AccountService {
   async exportData(caller: Caller): Promise<Record<string, unknown>> {
     const { user: me } = await this.sessions.requireStepUp(caller);
     const now = this.deps.clock.now();
-    const user = await UserRepository.byId(this.deps.db, me.userId);
+    const user = await this.deps.db.users.byId(me.userId);
     if (!user || user.status !== 'active') throw new NotFoundError('Account not found');
     const [identities, consents, sessions, devices, totp] = await Promise.all([
-      UserRepository.identities(this.deps.db, me.userId),
-      UserRepository.consentHistory(this.deps.db, me.userId),
-      SessionRepository.activeForUser(this.deps.db, me.userId, now),
-      SessionRepository.devices(this.deps.db, me.userId),
-      MfaRepository.totp(this.deps.db, me.userId),
+      this.deps.db.users.identities(me.userId),
+      this.deps.db.users.consentHistory(me.userId),
+      this.deps.db.sessions.activeForUser(me.userId, now),
+      this.deps.db.sessions.devices(me.userId),
+      this.deps.db.mfa.totp(me.userId),
     ]);
     await this.deps.db.transaction(async (tx) => {
-      await UserRepository.markExported(tx, me.userId, now);
+      await tx.users.markExported(me.userId, now);
       await appendAudit(
         tx,
         { actor: me.userId, action: 'privacy.export.generated', subject: me.userId, details: {} },
@@ -528,7 +525,7 @@ export class AccountService {
    */
   async deleteAccount(caller: Caller, input: { confirm: 'DELETE'; declineExport: boolean }): Promise<boolean> {
     const { user: me } = await this.sessions.requireStepUp(caller);
-    const user = await UserRepository.byId(this.deps.db, me.userId);
+    const user = await this.deps.db.users.byId(me.userId);
     if (!user || user.status !== 'active') throw new NotFoundError('Account not found');
     const exportedRecently =
       user.last_export_at && this.deps.clock.nowMs() - user.last_export_at.getTime() < EXPORT_OFFER_VALID_MS;
@@ -541,7 +538,7 @@ export class AccountService {
     }
     await this.deps.db.transaction(async (tx) => {
       const now = this.deps.clock.now();
-      await UserRepository.erase(tx, me.userId, now);
+      await tx.users.erase(me.userId, now);
       await appendAudit(
         tx,
         {

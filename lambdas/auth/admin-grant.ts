@@ -6,10 +6,9 @@
  */
 import { systemClock, type Clock } from '../core/clock.ts';
 import { appendAudit } from '../core/db/audit-log.ts';
-import type { Database } from '../core/db/database.ts';
 import type { Role } from '../core/identity.ts';
 import { normaliseEmail } from './auth-deps.ts';
-import { UserRepository } from './user.repository.ts';
+import type { AuthData } from './auth.repositories.ts';
 
 export const ADMIN_GRANT_ACTOR = 'system:admin-grant';
 
@@ -34,22 +33,22 @@ export interface AdminGrantInput {
 }
 
 export async function grantAdminRole(
-  db: Database,
+  db: AuthData,
   input: AdminGrantInput,
   clock: Clock = systemClock,
 ): Promise<AdminGrantOutcome> {
   const email = normaliseEmail(input.email);
   return db.transaction(async (tx) => {
-    const found = await UserRepository.byEmail(tx, email);
+    const found = await tx.users.byEmail(email);
     if (!found) return { kind: 'unknown-account' as const };
     // Lock the row: a concurrent role change or deletion either finishes first or waits for us.
-    const user = await UserRepository.byId(tx, found.id, { forUpdate: true });
+    const user = await tx.users.byId(found.id, { forUpdate: true });
     if (!user || user.status !== 'active') return { kind: 'unknown-account' as const };
     // An unverified address proves nothing about who holds it (pre-registration takeover).
     if (!user.email_verified_at) return { kind: 'unverified-email' as const, userId: user.id };
     if (user.roles.includes('admin')) return { kind: 'already-admin' as const, userId: user.id, roles: user.roles };
     const after: Role[] = [...user.roles, 'admin'];
-    if (!(await UserRepository.setRoles(tx, user.id, after))) return { kind: 'unknown-account' as const };
+    if (!(await tx.users.setRoles(user.id, after))) return { kind: 'unknown-account' as const };
     const now = clock.now();
     const { seq } = await appendAudit(
       tx,

@@ -4,11 +4,11 @@
  * email normalisation, audit + notification after commit.
  */
 import type { Clock } from '../core/clock.ts';
-import type { Database } from '../core/db/database.ts';
 import type { Logger } from '../core/log.ts';
 import type { EmailMessage, Notifier, RateLimitPolicy, RateLimiter, SmsMessage } from '../core/ports.ts';
 import { enforceRateLimits } from '../core/rate-limit.ts';
 import { STEP_UP_MAX_AGE_SECONDS } from '../core/step-up.ts';
+import type { AuthData } from './auth.repositories.ts';
 import type { CaptchaVerifier } from './turnstile-captcha-verifier.ts';
 import type { IdTokenVerifier } from './id-token-verifier.ts';
 import type { PasswordHasher } from './password-hasher.ts';
@@ -26,7 +26,7 @@ export interface AuthSettings {
 }
 
 export interface AuthDeps {
-  readonly db: Database;
+  readonly db: AuthData;
   readonly clock: Clock;
   readonly hasher: PasswordHasher;
   readonly policy: PasswordPolicy;

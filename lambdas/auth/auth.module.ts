@@ -10,7 +10,9 @@ import { DynamoDbIdempotencyStore } from '../adapters/dynamodb-idempotency-store
 import type { IdempotencyStore } from '../core/ports.ts';
 import { notifierFromEnv } from '../adapters/notifier-from-env.ts';
 import { resolveSecretEnv } from '../adapters/secret-env.ts';
+import { createUnitOfWork } from '../core/db/unit-of-work.ts';
 import { AccountService } from './account.service.ts';
+import { authRepositories } from './auth.repositories.ts';
 import { authConfig, authSecretVariables } from './auth.config.ts';
 import type { AuthDeps } from './auth-deps.ts';
 import { HibpBreachChecker } from './hibp-breach-checker.ts';
@@ -74,7 +76,7 @@ export function authModule(): Promise<AuthModule> {
       config.ACCESS_TOKEN_TTL_SECONDS,
     );
     const deps: AuthDeps = {
-      db,
+      db: createUnitOfWork(db, authRepositories),
       clock: systemClock,
       hasher: new Argon2PasswordHasher(),
       policy: new PasswordPolicy(new HibpBreachChecker(config.HIBP_RANGE_URL, config.HIBP_TIMEOUT_MS, logger)),

@@ -6,7 +6,7 @@
 import { appendAudit } from '../core/db/audit-log.ts';
 import { enqueueEvent } from '../core/db/outbox.ts';
 import { buildEvent } from '../core/events/catalog.ts';
-import type { Transaction } from '../core/db/database.ts';
+import type { AuthTx } from './auth.repositories.ts';
 import { ConflictError, UnauthenticatedError } from '../core/errors.ts';
 import { newId } from '../core/ids.ts';
 import {
@@ -32,8 +32,7 @@ import type { MfaService, SecondFactorMethod } from './mfa.service.ts';
 import { OneTimeCodes } from './one-time-codes.ts';
 import { normalisePassword } from './password-policy.ts';
 import type { IssuedSession, SessionService } from './session.service.ts';
-import { SessionRepository } from './session.repository.ts';
-import { UserRepository, type ThrottleRow, type UserRow } from './user.repository.ts';
+import { type ThrottleRow, type UserRow } from './user.repository.ts';
 import type { RateLimitPolicy } from '../core/ports.ts';
 
 export const MAX_FAILURES = 5;
@@ -177,7 +176,7 @@ export class LoginService {
   async login(input: LoginInput, meta: RequestMeta): Promise<LoginOutcome> {
     const email = normaliseEmail(input.email);
     const identifier = this.identifier(email);
-    const user = await UserRepository.byEmail(this.deps.db, email);
+    const user = await this.deps.db.users.byEmail(email);
     const throttleKey = await this.throttleKeyFor(user, input.deviceToken, identifier);
     await limit(this.deps, meta, {
       ip: authRateLimits.loginPerIp,
@@ -185,7 +184,7 @@ export class LoginService {
       identityKey: throttleKey.key,
     });
     const now = this.deps.clock.now();
-    const throttle = freshThrottle(await UserRepository.throttle(this.deps.db, throttleKey.key), now);
+    const throttle = freshThrottle(await this.deps.db.users.throttle(throttleKey.key), now);
     if (throttle?.locked_until && throttle.locked_until > now)
       throw new AccountLockedError((throttle.locked_until.getTime() - now.getTime()) / 1000);
 
@@ -211,9 +210,7 @@ export class LoginService {
     }
     await this.clearThrottleUnlessLocked(throttleKey.key);
     if (this.deps.hasher.needsRehash(user.password_hash!)) {
-      await UserRepository.setPassword(
-        this.deps.db,
-        user.id,
+      await this.deps.db.users.setPassword(user.id,
         await this.deps.hasher.hash(password),
         user.password_changed_at ?? now,
       );
@@ -272,7 +269,7 @@ export class LoginService {
     await limit(this.deps, meta, { ip: authRateLimits.codeCheckPerIp });
     const outcome = await this.deps.db.transaction(async (tx) => {
       const challenge = await this.codes.peekSecret(tx, 'mfa_challenge', input.mfaToken);
-      const user = challenge.user_id ? await UserRepository.byId(tx, challenge.user_id) : undefined;
+      const user = challenge.user_id ? await tx.users.byId(challenge.user_id) : undefined;
       if (!user || user.status !== 'active') throw new InvalidCodeError();
       // Limit per account too, so a stolen password cannot brute-force TOTP through many challenges.
       await limit(this.deps, {} as RequestMeta, {
@@ -320,11 +317,11 @@ export class LoginService {
   private async clearThrottleUnlessLocked(identifier: string): Promise<void> {
     await this.deps.db.transaction(async (tx) => {
       const now = this.deps.clock.now();
-      const row = await UserRepository.throttle(tx, identifier, { forUpdate: true });
+      const row = await tx.users.throttle(identifier, { forUpdate: true });
       if (!row) return;
       if (row.locked_until && row.locked_until > now)
         throw new AccountLockedError((row.locked_until.getTime() - now.getTime()) / 1000);
-      await UserRepository.clearThrottle(tx, identifier);
+      await tx.users.clearThrottle(identifier);
     });
   }
 
@@ -338,11 +335,11 @@ export class LoginService {
   private async recordFailure(identifier: string, user: UserRow | undefined, meta: RequestMeta): Promise<void> {
     const messages = await this.deps.db.transaction(async (tx) => {
       const now = this.deps.clock.now();
-      const current = await UserRepository.throttle(tx, identifier, { forUpdate: true, createIfAbsent: true });
+      const current = await tx.users.throttle(identifier, { forUpdate: true, createIfAbsent: true });
       if (current?.locked_until && current.locked_until > now)
         throw new AccountLockedError((current.locked_until.getTime() - now.getTime()) / 1000);
       const { row, lock } = afterFailure(current, identifier, now);
-      await UserRepository.saveThrottle(tx, row);
+      await tx.users.saveThrottle(row);
       const out = [];
       if (lock) {
         const { level, seconds } = lock;
@@ -392,7 +389,7 @@ export class LoginService {
     await limit(this.deps, meta, { ip: authRateLimits.codeCheckPerIp });
     const target = await this.deps.db.transaction(async (tx) => {
       const row = await this.codes.consumeSecret(tx, 'unlock', token);
-      if (row.target) await UserRepository.clearThrottle(tx, row.target);
+      if (row.target) await tx.users.clearThrottle(row.target);
       await appendAudit(
         tx,
         {
@@ -422,7 +419,7 @@ export class LoginService {
       identity: authRateLimits.resetPerIdentity,
       identityKey: this.identifier(email),
     });
-    const user = await UserRepository.byEmail(this.deps.db, email);
+    const user = await this.deps.db.users.byEmail(email);
     if (!user) return;
     const code = await this.deps.db.transaction(async (tx) => {
       const issued = await this.codes.issueCode(tx, 'reset_password', user.id, null);
@@ -461,7 +458,7 @@ export class LoginService {
       identity: authRateLimits.codeCheckPerIdentity,
       identityKey: this.identifier(email),
     });
-    const user = await UserRepository.byEmail(this.deps.db, email);
+    const user = await this.deps.db.users.byEmail(email);
     // An unknown email checks against an id no code can exist for: the same query and HMAC work.
     const subject = user?.id ?? `${UNKNOWN_ACCOUNT_SUBJECT}${this.identifier(email)}`;
     const valid = await this.deps.db.transaction((tx) =>
@@ -475,10 +472,10 @@ export class LoginService {
       // Consumed with the change, and checked again: a concurrent confirm may have used it.
       const row = await this.codes.consumeCode(tx, 'reset_password', user.id, input.code);
       if (!row) return false;
-      await UserRepository.setPassword(tx, user.id, hash, now);
-      await UserRepository.markEmailVerified(tx, user.id, now); // the code proved the mailbox
-      await UserRepository.clearThrottle(tx, this.identifier(email));
-      const revoked = await SessionRepository.revokeAllForUser(tx, user.id, 'password_reset', now);
+      await tx.users.setPassword(user.id, hash, now);
+      await tx.users.markEmailVerified(user.id, now); // the code proved the mailbox
+      await tx.users.clearThrottle(this.identifier(email));
+      const revoked = await tx.sessions.revokeAllForUser(user.id, 'password_reset', now);
       await appendAudit(
         tx,
         {
@@ -524,13 +521,13 @@ export class LoginService {
     const identity = await this.deps.idTokens.verify(provider, input.idToken, input.nonce);
     const result = await this.deps.db.transaction(async (tx) => {
       const now = this.deps.clock.now();
-      const linked = await UserRepository.identity(tx, provider, identity.subject);
+      const linked = await tx.users.identity(provider, identity.subject);
       if (linked) {
-        const user = await UserRepository.byId(tx, linked.user_id);
+        const user = await tx.users.byId(linked.user_id);
         if (!user || user.status !== 'active') throw new UnauthenticatedError('Invalid ID token');
         return { user, created: false };
       }
-      const existing = identity.email ? await UserRepository.byEmail(tx, identity.email) : undefined;
+      const existing = identity.email ? await tx.users.byEmail(identity.email) : undefined;
       if (existing) {
         // Link only when both sides have verified the address; otherwise an attacker who controls
         // an unverified provider email could take over the account (pre-hijacking).
@@ -540,7 +537,7 @@ export class LoginService {
             'AUTH.LINK_REQUIRES_VERIFIED_EMAIL',
           );
         }
-        await UserRepository.linkIdentity(tx, {
+        await tx.users.linkIdentity({
           provider,
           subject: identity.subject,
           userId: existing.id,
@@ -561,7 +558,7 @@ export class LoginService {
       }
       const userId = newId('user');
       const email = identity.email && identity.emailVerified ? identity.email : null;
-      await UserRepository.insert(tx, {
+      await tx.users.insert({
         id: userId,
         email,
         passwordHash: null,
@@ -570,7 +567,7 @@ export class LoginService {
         displayName: identity.name,
         now,
       });
-      await UserRepository.linkIdentity(tx, {
+      await tx.users.linkIdentity({
         provider,
         subject: identity.subject,
         userId,
@@ -589,14 +586,14 @@ export class LoginService {
         now,
       );
       await enqueueEvent(tx, buildEvent('user.registered', { userId, method: provider }));
-      const user = await UserRepository.byId(tx, userId);
+      const user = await tx.users.byId(userId);
       return { user: user!, created: true };
     });
     return this.completeFirstFactor(result.user, provider, ['fed'], input.deviceToken, meta);
   }
 
   private async recordSignUpConsents(
-    tx: Transaction,
+    tx: AuthTx,
     userId: string,
     consents: { terms: string; privacy: string; marketing: boolean } | undefined,
     meta: RequestMeta,
@@ -604,19 +601,19 @@ export class LoginService {
     if (!consents) return;
     const now = this.deps.clock.now();
     const base = { userId, ip: meta.ip ?? null, userAgent: meta.userAgent ?? null, now };
-    await UserRepository.recordConsent(tx, {
+    await tx.users.recordConsent({
       ...base,
       kind: 'terms',
       version: consents.terms || CURRENT_TERMS_VERSION,
       granted: true,
     });
-    await UserRepository.recordConsent(tx, {
+    await tx.users.recordConsent({
       ...base,
       kind: 'privacy',
       version: consents.privacy || CURRENT_PRIVACY_VERSION,
       granted: true,
     });
-    await UserRepository.recordConsent(tx, {
+    await tx.users.recordConsent({
       ...base,
       kind: 'marketing',
       version: CURRENT_PRIVACY_VERSION,

@@ -5,7 +5,7 @@
  */
 import { generateSecret, generateURI, verify as verifyTotp } from 'otplib';
 import { appendAudit } from '../core/db/audit-log.ts';
-import type { Transaction } from '../core/db/database.ts';
+import type { AuthTx } from './auth.repositories.ts';
 import { ConflictError, ValidationError } from '../core/errors.ts';
 import type { Caller } from '../core/identity.ts';
 import {
@@ -19,12 +19,10 @@ import {
 import { authRateLimits } from './auth-rate-limits.ts';
 import { InvalidCodeError } from './auth.errors.ts';
 import { emailTemplates, smsTemplates } from './email-templates.ts';
-import { MfaRepository } from './mfa.repository.ts';
 import { OneTimeCodes } from './one-time-codes.ts';
 import { normaliseRecoveryCode, recoveryCode } from './secret-box.ts';
-import { SessionRepository } from './session.repository.ts';
 import type { SessionService } from './session.service.ts';
-import { UserRepository, type UserRow } from './user.repository.ts';
+import { type UserRow } from './user.repository.ts';
 
 export type SecondFactorMethod = 'totp' | 'recovery_code' | 'email_code' | 'sms_code';
 
@@ -59,27 +57,22 @@ export class MfaService {
    * code is wrong (not thrown: the caller commits attempt counts and the audit entry first).
    */
   async verifySecondFactor(
-    tx: Transaction,
+    tx: AuthTx,
     user: UserRow,
     method: SecondFactorMethod,
     code: string,
   ): Promise<string[] | undefined> {
     if (!this.methodsFor(user).includes(method)) return undefined;
     if (method === 'totp') {
-      const totp = await MfaRepository.totp(tx, user.id, { forUpdate: true });
+      const totp = await tx.mfa.totp(user.id, { forUpdate: true });
       if (!totp?.confirmed_at) return undefined;
       const step = await this.checkTotp(this.deps.box.decrypt(totp.secret_enc), code);
       // Replay of a code already used in this (or an earlier) step is refused.
-      if (step === undefined || !(await MfaRepository.useStep(tx, user.id, step))) return undefined;
+      if (step === undefined || !(await tx.mfa.useStep(user.id, step))) return undefined;
       return ['otp', 'mfa'];
     }
     if (method === 'recovery_code') {
-      const used = await MfaRepository.useRecoveryCode(
-        tx,
-        user.id,
-        this.recoveryHash(user.id, code),
-        this.deps.clock.now(),
-      );
+      const used = await tx.mfa.useRecoveryCode(user.id, this.recoveryHash(user.id, code), this.deps.clock.now());
       if (!used) return undefined;
       await appendAudit(
         tx,
@@ -87,7 +80,7 @@ export class MfaService {
           actor: user.id,
           action: 'auth.mfa.recovery_code_used',
           subject: user.id,
-          details: { remaining: await MfaRepository.remainingRecoveryCodes(tx, user.id) },
+          details: { remaining: await tx.mfa.remainingRecoveryCodes(user.id) },
         },
         this.deps.clock.now(),
       );
@@ -124,11 +117,11 @@ export class MfaService {
   async startEnrollment(caller: Caller): Promise<{ secret: string; otpauthUri: string }> {
     const { user: me } = await this.sessions.requireStepUp(caller);
     return this.deps.db.transaction(async (tx) => {
-      const user = await UserRepository.byId(tx, me.userId, { forUpdate: true });
+      const user = await tx.users.byId(me.userId, { forUpdate: true });
       if (!user) throw new ConflictError('Account not found');
       if (user.mfa_enabled) throw new ConflictError('Two-step verification is already on', 'AUTH.MFA_ALREADY_ENABLED');
       const secret = generateSecret();
-      await MfaRepository.startEnrollment(tx, user.id, this.deps.box.encrypt(secret), this.deps.clock.now());
+      await tx.mfa.startEnrollment(user.id, this.deps.box.encrypt(secret), this.deps.clock.now());
       const label = user.email ?? user.id;
       return { secret, otpauthUri: generateURI({ issuer: TOTP_ISSUER, label, secret }) };
     });
@@ -147,14 +140,13 @@ export class MfaService {
     });
     const result = await this.deps.db.transaction(async (tx) => {
       const now = this.deps.clock.now();
-      const totp = await MfaRepository.totp(tx, me.userId, { forUpdate: true });
+      const totp = await tx.mfa.totp(me.userId, { forUpdate: true });
       if (!totp || totp.confirmed_at) throw new InvalidCodeError('Start enrolment first');
       const step = await this.checkTotp(this.deps.box.decrypt(totp.secret_enc), code);
       if (step === undefined) throw new InvalidCodeError();
-      await MfaRepository.confirm(tx, me.userId, step, now);
+      await tx.mfa.confirm(me.userId, step, now);
       const recoveryCodes = Array.from({ length: RECOVERY_CODE_COUNT }, recoveryCode);
-      await MfaRepository.replaceRecoveryCodes(
-        tx,
+      await tx.mfa.replaceRecoveryCodes(
         me.userId,
         recoveryCodes.map((value) => this.recoveryHash(me.userId, value)),
         now,
@@ -170,7 +162,7 @@ export class MfaService {
         },
         now,
       );
-      const user = await UserRepository.byId(tx, me.userId);
+      const user = await tx.users.byId(me.userId);
       return { recoveryCodes, email: user?.email ?? null };
     });
     if (result.email) await sendAll(this.deps, [emailTemplates.mfaChanged(result.email, true)]);
@@ -181,13 +173,13 @@ export class MfaService {
     const { user: me, session } = await this.sessions.requireStepUp(caller);
     const email = await this.deps.db.transaction(async (tx) => {
       const now = this.deps.clock.now();
-      await MfaRepository.remove(tx, me.userId);
+      await tx.mfa.remove(me.userId);
       await appendAudit(
         tx,
         { actor: me.userId, action: 'auth.mfa.disabled', subject: me.userId, details: { sessionId: session.id } },
         now,
       );
-      return (await UserRepository.byId(tx, me.userId))?.email ?? null;
+      return (await tx.users.byId(me.userId))?.email ?? null;
     });
     if (email) await sendAll(this.deps, [emailTemplates.mfaChanged(email, false)]);
     return true;
@@ -197,11 +189,10 @@ export class MfaService {
     const { user: me } = await this.sessions.requireStepUp(caller);
     return this.deps.db.transaction(async (tx) => {
       const now = this.deps.clock.now();
-      const totp = await MfaRepository.totp(tx, me.userId);
+      const totp = await tx.mfa.totp(me.userId);
       if (!totp?.confirmed_at) throw new ConflictError('Two-step verification is off', 'AUTH.MFA_NOT_ENABLED');
       const codes = Array.from({ length: RECOVERY_CODE_COUNT }, recoveryCode);
-      await MfaRepository.replaceRecoveryCodes(
-        tx,
+      await tx.mfa.replaceRecoveryCodes(
         me.userId,
         codes.map((value) => this.recoveryHash(me.userId, value)),
         now,
@@ -220,7 +211,7 @@ export class MfaService {
     const { user: me } = await this.sessions.requireSession(caller);
     await limit(this.deps, meta, { identity: authRateLimits.codeSendPerIdentity, identityKey: me.userId });
     const message = await this.deps.db.transaction(async (tx) => {
-      const user = await UserRepository.byId(tx, me.userId);
+      const user = await tx.users.byId(me.userId);
       if (!user) throw new ConflictError('Account not found');
       const method = channel === 'sms' ? 'sms_code' : 'email_code';
       if (!this.methodsFor(user).includes(method)) {
@@ -256,7 +247,7 @@ export class MfaService {
     });
     const result = await this.deps.db.transaction(async (tx) => {
       const now = this.deps.clock.now();
-      const user = await UserRepository.byId(tx, me.userId);
+      const user = await tx.users.byId(me.userId);
       if (!user) throw new ConflictError('Account not found');
       const amr = await this.verifySecondFactor(tx, user, method, code);
       if (!amr) {
@@ -272,7 +263,7 @@ export class MfaService {
         );
         return undefined;
       }
-      await SessionRepository.markSteppedUp(tx, session.id, now, amr);
+      await tx.sessions.markSteppedUp(session.id, now, amr);
       await appendAudit(
         tx,
         {

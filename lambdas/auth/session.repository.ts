@@ -1,6 +1,7 @@
 /** SQL for sessions (refresh-token families), retired refresh tokens and devices. */
 import * as z from 'zod';
 import type { Queryable } from '../core/db/database.ts';
+import type { PortOf } from '../core/db/unit-of-work.ts';
 import { parseRows } from '../core/db/database.ts';
 
 export const sessionRowSchema = z.object({
@@ -36,24 +37,23 @@ const deviceRowSchema = z.object({
 export type DeviceRow = z.infer<typeof deviceRowSchema>;
 
 export class SessionRepository {
-  static async insert(
-    db: Queryable,
-    session: {
-      id: string;
-      userId: string;
-      deviceId: string | null;
-      amr: readonly string[];
-      authTime: Date;
-      stepUpAt: Date | null;
-      tokenHash: string;
-      idleExpiresAt: Date;
-      absoluteExpiresAt: Date;
-      userAgent: string | null;
-      ip: string | null;
-      now: Date;
-    },
-  ): Promise<void> {
-    await db.query(
+  constructor(private readonly db: Queryable) {}
+
+  async insert(session: {
+    id: string;
+    userId: string;
+    deviceId: string | null;
+    amr: readonly string[];
+    authTime: Date;
+    stepUpAt: Date | null;
+    tokenHash: string;
+    idleExpiresAt: Date;
+    absoluteExpiresAt: Date;
+    userAgent: string | null;
+    ip: string | null;
+    now: Date;
+  }): Promise<void> {
+    await this.db.query(
       `INSERT INTO auth_sessions (id, user_id, device_id, amr, auth_time, step_up_at, current_token_hash, rotated_at, idle_expires_at, absolute_expires_at, last_seen_at, user_agent, ip, created_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $12, $8, $9, $12, $10, $11, $12)`,
       [
@@ -73,27 +73,31 @@ export class SessionRepository {
     );
   }
 
-  static async byId(db: Queryable, id: string, options: { forUpdate?: boolean } = {}): Promise<SessionRow | undefined> {
-    const result = await db.query(
+  async byId(id: string, options: { forUpdate?: boolean } = {}): Promise<SessionRow | undefined> {
+    const result = await this.db.query(
       `SELECT * FROM auth_sessions WHERE id = $1${options.forUpdate ? ' FOR UPDATE' : ''}`,
       [id],
     );
     return parseRows(sessionRowSchema, result.rows)[0];
   }
 
-  static async byCurrentToken(db: Queryable, tokenHash: string): Promise<SessionRow | undefined> {
-    const result = await db.query('SELECT * FROM auth_sessions WHERE current_token_hash = $1 FOR UPDATE', [tokenHash]);
+  async byCurrentToken(tokenHash: string): Promise<SessionRow | undefined> {
+    const result = await this.db.query('SELECT * FROM auth_sessions WHERE current_token_hash = $1 FOR UPDATE', [
+      tokenHash,
+    ]);
     return parseRows(sessionRowSchema, result.rows)[0];
   }
 
   /** The session that rotated away from this token most recently (the reuse grace window). */
-  static async byPreviousToken(db: Queryable, tokenHash: string): Promise<SessionRow | undefined> {
-    const result = await db.query('SELECT * FROM auth_sessions WHERE previous_token_hash = $1 FOR UPDATE', [tokenHash]);
+  async byPreviousToken(tokenHash: string): Promise<SessionRow | undefined> {
+    const result = await this.db.query('SELECT * FROM auth_sessions WHERE previous_token_hash = $1 FOR UPDATE', [
+      tokenHash,
+    ]);
     return parseRows(sessionRowSchema, result.rows)[0];
   }
 
-  static async sessionOfRetiredToken(db: Queryable, tokenHash: string): Promise<string | undefined> {
-    const result = await db.query<{ session_id: string }>(
+  async sessionOfRetiredToken(tokenHash: string): Promise<string | undefined> {
+    const result = await this.db.query<{ session_id: string }>(
       'SELECT session_id FROM auth_retired_refresh_tokens WHERE token_hash = $1',
       [tokenHash],
     );
@@ -101,56 +105,45 @@ export class SessionRepository {
   }
 
   /** `newTokenEnc`: the successor, sealed, so a concurrent refresh within the grace window gets the same one. */
-  static async rotate(
-    db: Queryable,
+  async rotate(
     sessionId: string,
     rotation: { oldHash: string; newHash: string; newTokenEnc: Buffer; idleExpiresAt: Date; now: Date },
   ): Promise<void> {
-    await db.query(
+    await this.db.query(
       'INSERT INTO auth_retired_refresh_tokens (token_hash, session_id, retired_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
       [rotation.oldHash, sessionId, rotation.now],
     );
-    await db.query(
+    await this.db.query(
       'UPDATE auth_sessions SET previous_token_hash = $2, current_token_hash = $3, current_token_enc = $4, rotated_at = $5, last_seen_at = $5, idle_expires_at = $6 WHERE id = $1',
       [sessionId, rotation.oldHash, rotation.newHash, rotation.newTokenEnc, rotation.now, rotation.idleExpiresAt],
     );
   }
 
-  static async markSteppedUp(db: Queryable, sessionId: string, now: Date, addAmr: readonly string[]): Promise<void> {
-    await db.query(
+  async markSteppedUp(sessionId: string, now: Date, addAmr: readonly string[]): Promise<void> {
+    await this.db.query(
       `UPDATE auth_sessions SET step_up_at = $2, amr = ARRAY(SELECT DISTINCT unnest(amr || $3::text[])) WHERE id = $1`,
       [sessionId, now, addAmr],
     );
   }
 
-  static async revoke(db: Queryable, sessionId: string, reason: string, now: Date): Promise<boolean> {
-    const result = await db.query(
+  async revoke(sessionId: string, reason: string, now: Date): Promise<boolean> {
+    const result = await this.db.query(
       'UPDATE auth_sessions SET revoked_at = $3, revoke_reason = $2 WHERE id = $1 AND revoked_at IS NULL',
       [sessionId, reason, now],
     );
     return (result.rowCount ?? 0) === 1;
   }
 
-  static async revokeAllForUser(
-    db: Queryable,
-    userId: string,
-    reason: string,
-    now: Date,
-    exceptSessionId?: string,
-  ): Promise<number> {
-    const result = await db.query(
+  async revokeAllForUser(userId: string, reason: string, now: Date, exceptSessionId?: string): Promise<number> {
+    const result = await this.db.query(
       'UPDATE auth_sessions SET revoked_at = $3, revoke_reason = $2 WHERE user_id = $1 AND revoked_at IS NULL AND id IS DISTINCT FROM $4',
       [userId, reason, now, exceptSessionId ?? null],
     );
     return result.rowCount ?? 0;
   }
 
-  static async activeForUser(
-    db: Queryable,
-    userId: string,
-    now: Date,
-  ): Promise<(SessionRow & { device_user_agent: string | null })[]> {
-    const result = await db.query(
+  async activeForUser(userId: string, now: Date): Promise<(SessionRow & { device_user_agent: string | null })[]> {
+    const result = await this.db.query(
       `SELECT s.*, d.user_agent AS device_user_agent FROM auth_sessions s LEFT JOIN auth_devices d ON d.id = s.device_id
        WHERE s.user_id = $1 AND s.revoked_at IS NULL AND s.idle_expires_at > $2 AND s.absolute_expires_at > $2
        ORDER BY s.last_seen_at DESC LIMIT 100`,
@@ -161,30 +154,34 @@ export class SessionRepository {
 
   // Devices -----------------------------------------------------------------------------------
 
-  static async deviceByToken(db: Queryable, userId: string, tokenHash: string): Promise<DeviceRow | undefined> {
-    const result = await db.query(
+  async deviceByToken(userId: string, tokenHash: string): Promise<DeviceRow | undefined> {
+    const result = await this.db.query(
       'SELECT id, user_id, user_agent, first_ip, first_seen_at, last_seen_at FROM auth_devices WHERE user_id = $1 AND token_hash = $2',
       [userId, tokenHash],
     );
     return parseRows(deviceRowSchema, result.rows)[0];
   }
 
-  static async insertDevice(
-    db: Queryable,
-    device: { id: string; userId: string; tokenHash: string; userAgent: string | null; ip: string | null; now: Date },
-  ): Promise<void> {
-    await db.query(
+  async insertDevice(device: {
+    id: string;
+    userId: string;
+    tokenHash: string;
+    userAgent: string | null;
+    ip: string | null;
+    now: Date;
+  }): Promise<void> {
+    await this.db.query(
       'INSERT INTO auth_devices (id, user_id, token_hash, user_agent, first_ip, first_seen_at, last_seen_at) VALUES ($1, $2, $3, $4, $5, $6, $6)',
       [device.id, device.userId, device.tokenHash, device.userAgent?.slice(0, 300) ?? null, device.ip, device.now],
     );
   }
 
-  static async touchDevice(db: Queryable, deviceId: string, now: Date): Promise<void> {
-    await db.query('UPDATE auth_devices SET last_seen_at = $2 WHERE id = $1', [deviceId, now]);
+  async touchDevice(deviceId: string, now: Date): Promise<void> {
+    await this.db.query('UPDATE auth_devices SET last_seen_at = $2 WHERE id = $1', [deviceId, now]);
   }
 
-  static async devices(db: Queryable, userId: string): Promise<DeviceRow[]> {
-    const result = await db.query(
+  async devices(userId: string): Promise<DeviceRow[]> {
+    const result = await this.db.query(
       // A page-size cap kept server-side (AppSync has no cost limit): the 100 most recently seen.
       'SELECT id, user_id, user_agent, first_ip, first_seen_at, last_seen_at FROM auth_devices WHERE user_id = $1 ORDER BY last_seen_at DESC LIMIT 100',
       [userId],
@@ -192,12 +189,14 @@ export class SessionRepository {
     return parseRows(deviceRowSchema, result.rows);
   }
 
-  static async deleteDevice(db: Queryable, userId: string, deviceId: string, now: Date): Promise<boolean> {
-    await db.query(
+  async deleteDevice(userId: string, deviceId: string, now: Date): Promise<boolean> {
+    await this.db.query(
       `UPDATE auth_sessions SET revoked_at = $3, revoke_reason = 'device_removed' WHERE user_id = $1 AND device_id = $2 AND revoked_at IS NULL`,
       [userId, deviceId, now],
     );
-    const result = await db.query('DELETE FROM auth_devices WHERE user_id = $1 AND id = $2', [userId, deviceId]);
+    const result = await this.db.query('DELETE FROM auth_devices WHERE user_id = $1 AND id = $2', [userId, deviceId]);
     return (result.rowCount ?? 0) === 1;
   }
 }
+
+export type SessionStore = PortOf<SessionRepository>;

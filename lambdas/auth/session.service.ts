@@ -7,7 +7,7 @@
  * the auth domain can refuse revoked sessions at once, and `step_up_at`, so any domain can check
  * the step-up window from the token alone (core/step-up.ts).
  */
-import type { Transaction } from '../core/db/database.ts';
+import type { AuthTx } from './auth.repositories.ts';
 import { appendAudit } from '../core/db/audit-log.ts';
 import { NotFoundError, StepUpRequiredError, UnauthenticatedError } from '../core/errors.ts';
 import { newId } from '../core/ids.ts';
@@ -16,8 +16,8 @@ import { emailTemplates } from './email-templates.ts';
 import { isStepUpRecent } from '../core/step-up.ts';
 import { STEP_UP_WINDOW_SECONDS, sendAll, type AuthDeps, type RequestMeta } from './auth-deps.ts';
 import { decideRefresh, sessionLiveness, type TokenMatch } from './refresh-decision.ts';
-import { SessionRepository, type SessionRow } from './session.repository.ts';
-import { UserRepository, type UserRow } from './user.repository.ts';
+import { type SessionRow } from './session.repository.ts';
+import { type UserRow } from './user.repository.ts';
 import { opaqueToken } from './secret-box.ts';
 import { authRateLimits } from './auth-rate-limits.ts';
 import { limit } from './auth-deps.ts';
@@ -67,7 +67,7 @@ export class SessionService {
 
   /** The id of the device record this cookie identifies for this account, if any. */
   async knownDeviceId(userId: string, deviceToken: string): Promise<string | undefined> {
-    return (await SessionRepository.deviceByToken(this.deps.db, userId, this.deviceHash(deviceToken)))?.id;
+    return (await this.deps.db.sessions.deviceByToken(userId, this.deviceHash(deviceToken)))?.id;
   }
 
   /**
@@ -75,7 +75,7 @@ export class SessionService {
    * used (MFA sign-in), so a sensitive change right after signing in needs no second prompt.
    */
   async create(
-    tx: Transaction,
+    tx: AuthTx,
     user: UserRow,
     input: {
       amr: readonly string[];
@@ -94,17 +94,17 @@ export class SessionService {
     let deviceId: string | undefined;
     let newDeviceToken: string | undefined;
     if (input.deviceToken) {
-      const device = await SessionRepository.deviceByToken(tx, user.id, this.deviceHash(input.deviceToken));
+      const device = await tx.sessions.deviceByToken(user.id, this.deviceHash(input.deviceToken));
       if (device) {
         deviceId = device.id;
-        await SessionRepository.touchDevice(tx, device.id, now);
+        await tx.sessions.touchDevice(device.id, now);
       }
     }
     if (!deviceId) {
       // A device token is per account, so a shared browser does not link two accounts' devices.
       newDeviceToken = opaqueToken();
       deviceId = newId('device');
-      await SessionRepository.insertDevice(tx, {
+      await tx.sessions.insertDevice({
         id: deviceId,
         userId: user.id,
         tokenHash: this.deviceHash(newDeviceToken),
@@ -127,7 +127,7 @@ export class SessionService {
     const sessionId = newId('session');
     const absolute = new Date(now.getTime() + this.deps.settings.sessionAbsoluteSeconds * 1000);
     const idle = new Date(Math.min(absolute.getTime(), now.getTime() + this.deps.settings.sessionIdleSeconds * 1000));
-    await SessionRepository.insert(tx, {
+    await tx.sessions.insert({
       id: sessionId,
       userId: user.id,
       deviceId,
@@ -158,7 +158,7 @@ export class SessionService {
       },
       now,
     );
-    const isFirstDevice = newDeviceToken !== undefined && (await SessionRepository.devices(tx, user.id)).length === 1;
+    const isFirstDevice = newDeviceToken !== undefined && (await tx.sessions.devices(user.id)).length === 1;
     const after = async () => {
       // The first device is the sign-up itself; every later unknown device is worth an email.
       if (newDeviceToken && !isFirstDevice && user.email)
@@ -205,8 +205,8 @@ export class SessionService {
 
   /** A fresh access token for a live session (after a step-up), without touching its refresh token. */
   async accessTokenFor(sessionId: string): Promise<{ accessToken: string; expiresAt: number }> {
-    const session = await SessionRepository.byId(this.deps.db, sessionId);
-    const user = session ? await UserRepository.byId(this.deps.db, session.user_id) : undefined;
+    const session = await this.deps.db.sessions.byId(sessionId);
+    const user = session ? await this.deps.db.users.byId(session.user_id) : undefined;
     if (!session || !user || user.status !== 'active' || !this.isLive(session, this.deps.clock.now()))
       throw new UnauthenticatedError('Session expired or revoked');
     const { accessToken, accessTokenExpiresAt } = await this.sign(
@@ -250,17 +250,15 @@ export class SessionService {
       // Row locks (FOR UPDATE) serialise concurrent refreshes of one session: the loser waits for the
       // winner's rotation to commit, then finds its token as the session's previous one.
       let match: TokenMatch = 'current';
-      let session = await SessionRepository.byCurrentToken(tx, hash);
+      let session = await tx.sessions.byCurrentToken(hash);
       if (!session) {
         match = 'previous';
-        session = await SessionRepository.byPreviousToken(tx, hash);
+        session = await tx.sessions.byPreviousToken(hash);
       }
       if (!session) {
-        const retiredSessionId = await SessionRepository.sessionOfRetiredToken(tx, hash);
+        const retiredSessionId = await tx.sessions.sessionOfRetiredToken(hash);
         match = retiredSessionId ? 'retired' : 'none';
-        session = retiredSessionId
-          ? await SessionRepository.byId(tx, retiredSessionId, { forUpdate: true })
-          : undefined;
+        session = retiredSessionId ? await tx.sessions.byId(retiredSessionId, { forUpdate: true }) : undefined;
       }
       const decision = decideRefresh({
         match,
@@ -271,7 +269,7 @@ export class SessionService {
       });
       if (decision.kind === 'invalid' || !session) return { kind: 'invalid' as const };
       if (decision.kind === 'reuse') {
-        const revoked = await SessionRepository.revoke(tx, session.id, 'refresh_token_reuse', now);
+        const revoked = await tx.sessions.revoke(session.id, 'refresh_token_reuse', now);
         await appendAudit(
           tx,
           {
@@ -284,7 +282,7 @@ export class SessionService {
         );
         return { kind: 'reuse' as const };
       }
-      const user = await UserRepository.byId(tx, session.user_id);
+      const user = await tx.users.byId(session.user_id);
       if (!user || user.status !== 'active') return { kind: 'invalid' as const };
       if (decision.kind === 'grace') {
         // Nothing is written: the winner already rotated; the loser gets the same successor.
@@ -301,7 +299,7 @@ export class SessionService {
       const idle = new Date(
         Math.min(session.absolute_expires_at.getTime(), now.getTime() + this.deps.settings.sessionIdleSeconds * 1000),
       );
-      await SessionRepository.rotate(tx, session.id, {
+      await tx.sessions.rotate(session.id, {
         oldHash: hash,
         newHash: this.refreshHash(next),
         newTokenEnc: this.deps.box.encrypt(next, this.successorContext(session.id)),
@@ -336,9 +334,9 @@ export class SessionService {
     const hash = this.refreshHash(refreshToken);
     await this.deps.db.transaction(async (tx) => {
       const now = this.deps.clock.now();
-      const session = await SessionRepository.byCurrentToken(tx, hash);
+      const session = await tx.sessions.byCurrentToken(hash);
       if (!session) return;
-      if (await SessionRepository.revoke(tx, session.id, 'logout', now)) {
+      if (await tx.sessions.revoke(session.id, 'logout', now)) {
         await appendAudit(
           tx,
           {
@@ -361,7 +359,7 @@ export class SessionService {
   async requireSession(caller: Caller): Promise<{ user: UserCaller; session: SessionRow }> {
     const user = requireUser(caller);
     if (!user.sessionId) throw new UnauthenticatedError('Session required');
-    const session = await SessionRepository.byId(this.deps.db, user.sessionId);
+    const session = await this.deps.db.sessions.byId(user.sessionId);
     if (!session || session.user_id !== user.userId || !this.isLive(session, this.deps.clock.now()))
       throw new UnauthenticatedError('Session expired or revoked');
     return { user, session };
@@ -383,7 +381,7 @@ export class SessionService {
 
   async list(caller: Caller): Promise<SessionView[]> {
     const { user, session: current } = await this.requireSession(caller);
-    const rows = await SessionRepository.activeForUser(this.deps.db, user.userId, this.deps.clock.now());
+    const rows = await this.deps.db.sessions.activeForUser(user.userId, this.deps.clock.now());
     return rows.map((row) => ({
       id: row.id,
       current: row.id === current.id,
@@ -399,7 +397,7 @@ export class SessionService {
 
   async devices(caller: Caller): Promise<DeviceView[]> {
     const { user } = await this.requireSession(caller);
-    const rows = await SessionRepository.devices(this.deps.db, user.userId);
+    const rows = await this.deps.db.sessions.devices(user.userId);
     return rows.map((row) => ({
       id: row.id,
       userAgent: row.user_agent,
@@ -412,10 +410,10 @@ export class SessionService {
     const { user } = await this.requireSession(caller);
     return this.deps.db.transaction(async (tx) => {
       const now = this.deps.clock.now();
-      const session = await SessionRepository.byId(tx, sessionId, { forUpdate: true });
+      const session = await tx.sessions.byId(sessionId, { forUpdate: true });
       // Someone else's session answers like a missing one.
       if (!session || session.user_id !== user.userId) throw new NotFoundError('Session not found');
-      const revoked = await SessionRepository.revoke(tx, sessionId, 'revoked_by_user', now);
+      const revoked = await tx.sessions.revoke(sessionId, 'revoked_by_user', now);
       if (revoked)
         await appendAudit(
           tx,
@@ -430,7 +428,7 @@ export class SessionService {
     const { user, session } = await this.requireSession(caller);
     return this.deps.db.transaction(async (tx) => {
       const now = this.deps.clock.now();
-      const count = await SessionRepository.revokeAllForUser(tx, user.userId, 'revoked_by_user', now, session.id);
+      const count = await tx.sessions.revokeAllForUser(user.userId, 'revoked_by_user', now, session.id);
       await appendAudit(
         tx,
         { actor: user.userId, action: 'auth.session.revoked_others', subject: user.userId, details: { count } },
@@ -444,7 +442,7 @@ export class SessionService {
     const { user } = await this.requireSession(caller);
     return this.deps.db.transaction(async (tx) => {
       const now = this.deps.clock.now();
-      const removed = await SessionRepository.deleteDevice(tx, user.userId, deviceId, now);
+      const removed = await tx.sessions.deleteDevice(user.userId, deviceId, now);
       if (!removed) throw new NotFoundError('Device not found');
       await appendAudit(
         tx,

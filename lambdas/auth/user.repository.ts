@@ -1,6 +1,7 @@
 /** SQL for accounts, linked identities, consents and login throttling. Rows are validated on the way out. */
 import * as z from 'zod';
 import type { Queryable } from '../core/db/database.ts';
+import type { PortOf } from '../core/db/unit-of-work.ts';
 import { parseRows } from '../core/db/database.ts';
 import type { Role } from '../core/identity.ts';
 import { ROLES } from '../core/identity.ts';
@@ -47,34 +48,34 @@ export type ConsentRow = z.infer<typeof consentRowSchema>;
 export type ConsentKind = ConsentRow['kind'];
 
 export class UserRepository {
-  static async byEmail(db: Queryable, email: string): Promise<UserRow | undefined> {
-    const result = await db.query(`SELECT ${USER_COLUMNS} FROM users u WHERE u.email = $1 AND u.status = 'active'`, [
-      email,
-    ]);
+  constructor(private readonly db: Queryable) {}
+
+  async byEmail(email: string): Promise<UserRow | undefined> {
+    const result = await this.db.query(
+      `SELECT ${USER_COLUMNS} FROM users u WHERE u.email = $1 AND u.status = 'active'`,
+      [email],
+    );
     return parseRows(userRowSchema, result.rows)[0];
   }
 
-  static async byId(db: Queryable, id: string, options: { forUpdate?: boolean } = {}): Promise<UserRow | undefined> {
-    const result = await db.query(
+  async byId(id: string, options: { forUpdate?: boolean } = {}): Promise<UserRow | undefined> {
+    const result = await this.db.query(
       `SELECT ${USER_COLUMNS} FROM users u WHERE u.id = $1${options.forUpdate ? ' FOR UPDATE OF u' : ''}`,
       [id],
     );
     return parseRows(userRowSchema, result.rows)[0];
   }
 
-  static async insert(
-    db: Queryable,
-    user: {
-      id: string;
-      email: string | null;
-      passwordHash: string | null;
-      roles: readonly Role[];
-      emailVerifiedAt: Date | null;
-      displayName: string | null;
-      now: Date;
-    },
-  ): Promise<boolean> {
-    const result = await db.query(
+  async insert(user: {
+    id: string;
+    email: string | null;
+    passwordHash: string | null;
+    roles: readonly Role[];
+    emailVerifiedAt: Date | null;
+    displayName: string | null;
+    now: Date;
+  }): Promise<boolean> {
+    const result = await this.db.query(
       `INSERT INTO users (id, email, password_hash, password_changed_at, roles, email_verified_at, display_name, created_at)
        VALUES ($1, $2, $3, CASE WHEN $3::text IS NULL THEN NULL ELSE $7::timestamptz END, $4, $5, $6, $7)
        ON CONFLICT (email) DO NOTHING`,
@@ -88,12 +89,11 @@ export class UserRepository {
    * profile (pre-registration takeover: the first registrant may not be the mailbox owner). Only
    * while unverified; false when the account was verified meanwhile.
    */
-  static async replaceUnverifiedRegistration(
-    db: Queryable,
+  async replaceUnverifiedRegistration(
     userId: string,
     registration: { passwordHash: string; roles: readonly Role[]; displayName: string | null; now: Date },
   ): Promise<boolean> {
-    const result = await db.query(
+    const result = await this.db.query(
       `UPDATE users SET password_hash = $2, password_changed_at = $5, roles = $3, display_name = $4
        WHERE id = $1 AND email_verified_at IS NULL AND status = 'active'`,
       [userId, registration.passwordHash, registration.roles, registration.displayName, registration.now],
@@ -102,85 +102,91 @@ export class UserRepository {
   }
 
   /** Consent proofs of a replaced registration were given by someone else: they go with it. */
-  static async deleteConsents(db: Queryable, userId: string): Promise<void> {
-    await db.query('DELETE FROM consent_records WHERE user_id = $1', [userId]);
+  async deleteConsents(userId: string): Promise<void> {
+    await this.db.query('DELETE FROM consent_records WHERE user_id = $1', [userId]);
   }
 
-  static async markEmailVerified(db: Queryable, userId: string, now: Date): Promise<void> {
-    await db.query('UPDATE users SET email_verified_at = COALESCE(email_verified_at, $2) WHERE id = $1', [userId, now]);
+  async markEmailVerified(userId: string, now: Date): Promise<void> {
+    await this.db.query('UPDATE users SET email_verified_at = COALESCE(email_verified_at, $2) WHERE id = $1', [
+      userId,
+      now,
+    ]);
   }
 
-  static async setPassword(db: Queryable, userId: string, passwordHash: string, now: Date): Promise<void> {
-    await db.query('UPDATE users SET password_hash = $2, password_changed_at = $3 WHERE id = $1', [
+  async setPassword(userId: string, passwordHash: string, now: Date): Promise<void> {
+    await this.db.query('UPDATE users SET password_hash = $2, password_changed_at = $3 WHERE id = $1', [
       userId,
       passwordHash,
       now,
     ]);
   }
 
-  static async setEmail(db: Queryable, userId: string, email: string, now: Date): Promise<boolean> {
-    const result = await db.query(
+  async setEmail(userId: string, email: string, now: Date): Promise<boolean> {
+    const result = await this.db.query(
       `UPDATE users SET email = $2, email_verified_at = $3 WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM users WHERE email = $2)`,
       [userId, email, now],
     );
     return (result.rowCount ?? 0) === 1;
   }
 
-  static async setPhone(db: Queryable, userId: string, phone: string, now: Date): Promise<void> {
-    await db.query('UPDATE users SET phone = $2, phone_verified_at = $3 WHERE id = $1', [userId, phone, now]);
+  async setPhone(userId: string, phone: string, now: Date): Promise<void> {
+    await this.db.query('UPDATE users SET phone = $2, phone_verified_at = $3 WHERE id = $1', [userId, phone, now]);
   }
 
-  static async setRoles(db: Queryable, userId: string, roles: readonly Role[]): Promise<boolean> {
-    const result = await db.query(`UPDATE users SET roles = $2 WHERE id = $1 AND status = 'active'`, [userId, roles]);
+  async setRoles(userId: string, roles: readonly Role[]): Promise<boolean> {
+    const result = await this.db.query(`UPDATE users SET roles = $2 WHERE id = $1 AND status = 'active'`, [
+      userId,
+      roles,
+    ]);
     return (result.rowCount ?? 0) === 1;
   }
 
-  static async markExported(db: Queryable, userId: string, now: Date): Promise<void> {
-    await db.query('UPDATE users SET last_export_at = $2 WHERE id = $1', [userId, now]);
+  async markExported(userId: string, now: Date): Promise<void> {
+    await this.db.query('UPDATE users SET last_export_at = $2 WHERE id = $1', [userId, now]);
   }
 
   /** Erasure: contact data and credentials go; the pseudonymous id stays (ledgers, audit chain). */
-  static async erase(db: Queryable, userId: string, now: Date): Promise<void> {
-    await db.query(
+  async erase(userId: string, now: Date): Promise<void> {
+    await this.db.query(
       `UPDATE users SET email = NULL, email_verified_at = NULL, password_hash = NULL, display_name = NULL, phone = NULL, phone_verified_at = NULL,
          status = 'deleted', deleted_at = $2 WHERE id = $1`,
       [userId, now],
     );
-    await db.query('DELETE FROM user_identities WHERE user_id = $1', [userId]);
-    await db.query('DELETE FROM mfa_totp WHERE user_id = $1', [userId]);
-    await db.query('DELETE FROM mfa_recovery_codes WHERE user_id = $1', [userId]);
-    await db.query('DELETE FROM auth_codes WHERE user_id = $1', [userId]);
-    await db.query('DELETE FROM auth_sessions WHERE user_id = $1', [userId]);
-    await db.query('DELETE FROM auth_devices WHERE user_id = $1', [userId]);
-    await db.query('UPDATE consent_records SET ip = NULL, user_agent = NULL WHERE user_id = $1', [userId]);
+    await this.db.query('DELETE FROM user_identities WHERE user_id = $1', [userId]);
+    await this.db.query('DELETE FROM mfa_totp WHERE user_id = $1', [userId]);
+    await this.db.query('DELETE FROM mfa_recovery_codes WHERE user_id = $1', [userId]);
+    await this.db.query('DELETE FROM auth_codes WHERE user_id = $1', [userId]);
+    await this.db.query('DELETE FROM auth_sessions WHERE user_id = $1', [userId]);
+    await this.db.query('DELETE FROM auth_devices WHERE user_id = $1', [userId]);
+    await this.db.query('UPDATE consent_records SET ip = NULL, user_agent = NULL WHERE user_id = $1', [userId]);
   }
 
   // Linked identities -------------------------------------------------------------------------
 
-  static async identity(db: Queryable, provider: string, subject: string): Promise<{ user_id: string } | undefined> {
-    const result = await db.query<{ user_id: string }>(
+  async identity(provider: string, subject: string): Promise<{ user_id: string } | undefined> {
+    const result = await this.db.query<{ user_id: string }>(
       'SELECT user_id FROM user_identities WHERE provider = $1 AND provider_subject = $2',
       [provider, subject],
     );
     return result.rows[0];
   }
 
-  static async linkIdentity(
-    db: Queryable,
-    link: { provider: string; subject: string; userId: string; email: string | null; privateRelay: boolean },
-  ): Promise<void> {
-    await db.query(
+  async linkIdentity(link: {
+    provider: string;
+    subject: string;
+    userId: string;
+    email: string | null;
+    privateRelay: boolean;
+  }): Promise<void> {
+    await this.db.query(
       `INSERT INTO user_identities (provider, provider_subject, user_id, email, private_relay) VALUES ($1, $2, $3, $4, $5)
        ON CONFLICT (provider, provider_subject) DO NOTHING`,
       [link.provider, link.subject, link.userId, link.email, link.privateRelay],
     );
   }
 
-  static async identities(
-    db: Queryable,
-    userId: string,
-  ): Promise<{ provider: string; email: string | null; created_at: Date }[]> {
-    const result = await db.query<{ provider: string; email: string | null; created_at: Date }>(
+  async identities(userId: string): Promise<{ provider: string; email: string | null; created_at: Date }[]> {
+    const result = await this.db.query<{ provider: string; email: string | null; created_at: Date }>(
       'SELECT provider, email::text AS email, created_at FROM user_identities WHERE user_id = $1 ORDER BY created_at',
       [userId],
     );
@@ -189,19 +195,16 @@ export class UserRepository {
 
   // Consents ----------------------------------------------------------------------------------
 
-  static async recordConsent(
-    db: Queryable,
-    consent: {
-      userId: string;
-      kind: ConsentKind;
-      version: string;
-      granted: boolean;
-      ip: string | null;
-      userAgent: string | null;
-      now: Date;
-    },
-  ): Promise<void> {
-    await db.query(
+  async recordConsent(consent: {
+    userId: string;
+    kind: ConsentKind;
+    version: string;
+    granted: boolean;
+    ip: string | null;
+    userAgent: string | null;
+    now: Date;
+  }): Promise<void> {
+    await this.db.query(
       'INSERT INTO consent_records (user_id, kind, version, granted, ip, user_agent, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7)',
       [
         consent.userId,
@@ -216,8 +219,8 @@ export class UserRepository {
   }
 
   /** The latest record of each consent kind (the index on user_id, kind, recorded_at serves it). */
-  static async latestConsents(db: Queryable, userId: string): Promise<ConsentRow[]> {
-    const result = await db.query(
+  async latestConsents(userId: string): Promise<ConsentRow[]> {
+    const result = await this.db.query(
       `SELECT DISTINCT ON (kind) kind, version, granted, recorded_at FROM consent_records
         WHERE user_id = $1 ORDER BY kind, recorded_at DESC, id DESC`,
       [userId],
@@ -226,8 +229,8 @@ export class UserRepository {
   }
 
   /** Newest first; `limit` caps what an API answer lists (the data export passes none: it is complete). */
-  static async consentHistory(db: Queryable, userId: string, limit?: number): Promise<ConsentRow[]> {
-    const result = await db.query(
+  async consentHistory(userId: string, limit?: number): Promise<ConsentRow[]> {
+    const result = await this.db.query(
       `SELECT kind, version, granted, recorded_at FROM consent_records WHERE user_id = $1 ORDER BY recorded_at DESC, id DESC${
         limit ? ' LIMIT $2' : ''
       }`,
@@ -245,32 +248,33 @@ export class UserRepository {
    * overwrite one another (lost updates, a lock skipped or erased). Concurrent inserts wait for each
    * other on the primary key, so every caller then reads the latest committed count.
    */
-  static async throttle(
-    db: Queryable,
+  async throttle(
     identifierHash: string,
     options: { forUpdate?: boolean; createIfAbsent?: boolean } = {},
   ): Promise<ThrottleRow | undefined> {
     if (options.createIfAbsent)
-      await db.query(
+      await this.db.query(
         'INSERT INTO auth_login_throttle (identifier_hash) VALUES ($1) ON CONFLICT (identifier_hash) DO NOTHING',
         [identifierHash],
       );
-    const result = await db.query(
+    const result = await this.db.query(
       `SELECT * FROM auth_login_throttle WHERE identifier_hash = $1${options.forUpdate ? ' FOR UPDATE' : ''}`,
       [identifierHash],
     );
     return parseRows(throttleRowSchema, result.rows)[0];
   }
 
-  static async saveThrottle(db: Queryable, row: ThrottleRow): Promise<void> {
-    await db.query(
+  async saveThrottle(row: ThrottleRow): Promise<void> {
+    await this.db.query(
       `INSERT INTO auth_login_throttle (identifier_hash, failures, lockout_level, locked_until, last_failure_at) VALUES ($1, $2, $3, $4, $5)
        ON CONFLICT (identifier_hash) DO UPDATE SET failures = $2, lockout_level = $3, locked_until = $4, last_failure_at = $5`,
       [row.identifier_hash, row.failures, row.lockout_level, row.locked_until, row.last_failure_at],
     );
   }
 
-  static async clearThrottle(db: Queryable, identifierHash: string): Promise<void> {
-    await db.query('DELETE FROM auth_login_throttle WHERE identifier_hash = $1', [identifierHash]);
+  async clearThrottle(identifierHash: string): Promise<void> {
+    await this.db.query('DELETE FROM auth_login_throttle WHERE identifier_hash = $1', [identifierHash]);
   }
 }
+
+export type UserStore = PortOf<UserRepository>;

@@ -8,7 +8,6 @@
  * Public copies therefore exist only after a decision to publish committed, and every path out of
  * a public state (reject, delete, erasure) ends in a withdrawal that is retried until it succeeds.
  */
-import type { Database, Transaction } from '../core/db/database.ts';
 import { markErased } from '../core/db/erased-users.ts';
 import { enqueueEvent } from '../core/db/outbox.ts';
 import { consumeOnce } from '../core/db/outbox-relay.ts';
@@ -25,29 +24,27 @@ import {
   publicVariantKey,
   withdrawalPayload,
 } from './media-publication.ts';
-import { MediaRepository, type MediaRow, type StoredVariant } from './media.repository.ts';
-import type { MediaBuckets } from './media.service.ts';
+import type { MediaBuckets } from './media.config.ts';
+import type { MediaData } from './media.repositories.ts';
+import type { StoredVariant } from './media.repository.ts';
+import { tombstone } from './media-tombstone.ts';
 
 export const PUBLICATION_CONSUMER = 'media-publication';
 export const ERASURE_CONSUMER = 'media-user-deleted';
 
 export class MediaLifecycleService {
-  private readonly repository: MediaRepository;
-
   constructor(
-    private readonly db: Database,
+    private readonly db: MediaData,
     private readonly store: ObjectStore,
     private readonly buckets: MediaBuckets,
     private readonly logger: Logger,
-  ) {
-    this.repository = new MediaRepository(db);
-  }
+  ) {}
 
   /** Copies under the row lock, so the decision cannot change between the check and the copy. */
   async publish(event: DomainEvent<'media.publishable'>): Promise<void> {
     const { mediaId } = event.payload;
     await consumeOnce(this.db, PUBLICATION_CONSUMER, event, async (tx) => {
-      const row = await this.repository.findById(mediaId, tx, true);
+      const row = await tx.media.findById(mediaId, true);
       if (!row || !isPublishable(row)) return; // rejected, deleted or erased meanwhile: nothing becomes public
       if (row.public_variants.length > 0) return; // already published (a duplicate request)
       const published: StoredVariant[] = [];
@@ -62,7 +59,7 @@ export class MediaLifecycleService {
         await this.store.write(this.buckets.public, key, body, 'image/webp', PUBLIC_CACHE_CONTROL);
         published.push({ ...variant, key });
       }
-      await this.repository.setPublicVariants(tx, row.id, published);
+      await tx.media.setPublicVariants(row.id, published);
       await enqueueEvent(
         tx,
         buildEvent(MEDIA_PUBLISHED, { mediaId: row.id, ownerType: row.owner_type, ownerId: row.owner_id }),
@@ -88,28 +85,8 @@ export class MediaLifecycleService {
       // Marker and exclusive lock before the tombstones: an upload racing this erasure either
       // committed first (and is tombstoned here) or is refused (erased-users.ts).
       await markErased(tx, userId);
-      for (const row of await this.repository.lockLiveOfUser(tx, userId))
-        await tombstone(tx, this.repository, row, 'account-deleted');
+      for (const row of await tx.media.lockLiveOfUser(userId))
+        await tombstone(tx, row, 'account-deleted');
     });
   }
-}
-
-/**
- * Marks an item deleted and queues the removal of all its objects, in the caller's transaction
- * (which holds the row lock). Shared by the owner's delete and account erasure.
- */
-export async function tombstone(
-  tx: Transaction,
-  repository: MediaRepository,
-  row: MediaRow,
-  reason: EventPayloadInput<'media.deleted'>['reason'],
-): Promise<ReturnType<typeof objectKeysOf>> {
-  const keys = objectKeysOf(row);
-  await repository.markDeleted(tx, row.id);
-  await enqueueEvent(
-    tx,
-    buildEvent('media.deleted', { ownerType: row.owner_type, ownerId: row.owner_id, mediaId: row.id, reason }),
-  );
-  await enqueueEvent(tx, buildEvent(MEDIA_WITHDRAWN, withdrawalPayload(row, keys)));
-  return keys;
 }

@@ -1,6 +1,7 @@
 /** The reconciler's reads: which objects each media row names (rows validated as they leave the database). */
 import * as z from 'zod';
 import { parseRows, type Queryable } from '../core/db/database.ts';
+import type { PortOf } from '../core/db/unit-of-work.ts';
 import { MEDIA_OWNER_TYPES, MEDIA_STATUSES, variantSchema } from './media.repository.ts';
 
 const namingRow = z.object({
@@ -25,9 +26,14 @@ export class MediaReconcilerRepository {
     return new Map(parseRows(namingRow, result.rows).map((row) => [row.id, row]));
   }
 
-  /** The row locked: the publisher copies under the same lock, so its decision cannot be mid-way. */
-  async lock(tx: Queryable, id: string): Promise<NamingRow | null> {
-    const result = await tx.query(`SELECT ${COLUMNS} FROM media WHERE id = $1 FOR UPDATE`, [id]);
+  /**
+   * The row locked (call it on the repository bound to a transaction): the publisher copies under
+   * the same lock, so its decision cannot be mid-way.
+   */
+  async lock(id: string): Promise<NamingRow | null> {
+    const result = await this.db.query(`SELECT ${COLUMNS} FROM media WHERE id = $1 FOR UPDATE`, [id]);
     return parseRows(namingRow, result.rows)[0] ?? null;
   }
 }
+
+export type MediaReconcilerStore = PortOf<MediaReconcilerRepository>;

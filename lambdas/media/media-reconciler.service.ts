@@ -16,13 +16,14 @@
  *    `incoming/` uploads are left to the bucket's one-day expiry.
  * Idempotent; safe to run at any time, concurrently with the API, the worker and the publisher.
  */
-import type { Database } from '../core/db/database.ts';
 import { isId } from '../core/ids.ts';
 import type { Logger } from '../core/log.ts';
 import type { ObjectLister, ObjectStore } from '../core/ports.ts';
 import { isPublishable } from './media-publication.ts';
-import { MediaReconcilerRepository, type NamingRow } from './media-reconciler.repository.ts';
-import type { MediaBuckets } from './media.service.ts';
+import type { NamingRow } from './media-reconciler.repository.ts';
+import type { MediaBuckets } from './media.config.ts';
+import type { MediaRepositories } from './media.repositories.ts';
+import type { UnitOfWork } from '../core/db/unit-of-work.ts';
 
 export interface ReconcileResult {
   readonly scanned: number;
@@ -53,16 +54,12 @@ export function isNamed(bucket: 'public' | 'originals', key: string, row: Naming
 const BATCH = 500;
 
 export class MediaReconcilerService {
-  private readonly repository: MediaReconcilerRepository;
-
   constructor(
-    private readonly db: Database,
+    private readonly db: UnitOfWork<Pick<MediaRepositories, 'naming'>>,
     private readonly store: ObjectStore & ObjectLister,
     private readonly buckets: MediaBuckets,
     private readonly logger: Logger,
-  ) {
-    this.repository = new MediaReconcilerRepository(db);
-  }
+  ) {}
 
   async run(): Promise<ReconcileResult> {
     let scanned = 0;
@@ -104,7 +101,7 @@ export class MediaReconcilerService {
     bucket: 'public' | 'originals',
     objects: readonly { key: string; mediaId: string }[],
   ): Promise<string[]> {
-    const rows = await this.repository.findMany([...new Set(objects.map((object) => object.mediaId))]);
+    const rows = await this.db.naming.findMany([...new Set(objects.map((object) => object.mediaId))]);
     const suspects = new Map<string, string[]>();
     for (const { key, mediaId } of objects) {
       if (isNamed(bucket, key, rows.get(mediaId))) continue;
@@ -113,7 +110,7 @@ export class MediaReconcilerService {
     const removed: string[] = [];
     for (const [mediaId, keys] of suspects) {
       await this.db.transaction(async (tx) => {
-        const row = await this.repository.lock(tx, mediaId);
+        const row = await tx.naming.lock(mediaId);
         for (const key of keys) {
           if (isNamed(bucket, key, row)) continue;
           await this.store.delete(this.buckets[bucket], key);

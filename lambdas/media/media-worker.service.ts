@@ -13,7 +13,6 @@
  * ran, can therefore never leave a public copy behind (the worker removes what it wrote instead).
  * Verification documents are stripped and stored privately; they are never classified into public.
  */
-import type { Database } from '../core/db/database.ts';
 import { enqueueEvent } from '../core/db/outbox.ts';
 import { consumeOnce } from '../core/db/outbox-relay.ts';
 import { buildEvent, type DomainEvent } from '../core/events/catalog.ts';
@@ -28,9 +27,11 @@ import {
 import { customMetrics } from '../../infra/definitions/metrics.ts';
 import { processImage } from './image-pipeline.ts';
 import { SNIFF_BYTES, sniffImageType } from './media-policy.ts';
-import { MediaRepository, type StoredVariant } from './media.repository.ts';
+import type { MediaBuckets } from './media.config.ts';
+import type { MediaData } from './media.repositories.ts';
+import type { StoredVariant } from './media.repository.ts';
 import { MEDIA_PUBLISHABLE, isPublishable, privateVariantKey } from './media-publication.ts';
-import { MEDIA_PROCESSED, type MediaBuckets } from './media.service.ts';
+import { MEDIA_PROCESSED } from './media.service.ts';
 
 const CONSUMER = 'media-moderation';
 const EXTENSIONS: Record<string, string> = { 'image/jpeg': 'jpg', 'image/png': 'png', 'image/webp': 'webp' };
@@ -41,22 +42,18 @@ export interface ProcessTimings {
 }
 
 export class MediaWorkerService {
-  private readonly repository: MediaRepository;
-
   constructor(
-    private readonly db: Database,
+    private readonly db: MediaData,
     private readonly store: ObjectStore,
     private readonly moderator: ImageModerator,
     private readonly buckets: MediaBuckets,
     private readonly logger: Logger,
     private readonly metrics: MetricsRecorder = noMetrics,
-  ) {
-    this.repository = new MediaRepository(db);
-  }
+  ) {}
 
   async handle(event: DomainEvent<'media.uploaded'>): Promise<ProcessTimings | null> {
     const { mediaId } = event.payload;
-    const row = await this.repository.findById(mediaId);
+    const row = await this.db.media.findById(mediaId);
     // Deleted meanwhile, or already processed by an earlier delivery: nothing to do.
     if (!row || row.status !== 'PROCESSING') return null;
 
@@ -64,7 +61,7 @@ export class MediaWorkerService {
     const type = input ? await sniffImageType(input.subarray(0, SNIFF_BYTES)) : null;
     if (!input || type === null) {
       await consumeOnce(this.db, CONSUMER, event, async (tx) => {
-        await this.repository.saveProcessed(tx, {
+        await tx.media.saveProcessed({
           id: row.id,
           status: 'FAILED',
           originalKey: null,
@@ -97,7 +94,7 @@ export class MediaWorkerService {
       // Corrupt or hostile image (decoder error, pixel bomb): fail the item, not the queue.
       this.logger.warn('image could not be processed', { mediaId: row.id, error });
       await consumeOnce(this.db, CONSUMER, event, async (tx) => {
-        await this.repository.saveProcessed(tx, {
+        await tx.media.saveProcessed({
           id: row.id,
           status: 'FAILED',
           originalKey: null,
@@ -144,7 +141,7 @@ export class MediaWorkerService {
     const band = isDocument ? null : verdict.band;
     let saved = false;
     await consumeOnce(this.db, CONSUMER, event, async (tx) => {
-      saved = await this.repository.saveProcessed(tx, {
+      saved = await tx.media.saveProcessed({
         id: row.id,
         status,
         originalKey,
@@ -155,7 +152,7 @@ export class MediaWorkerService {
         variants,
       });
       if (!saved) return; // deleted (or processed by a concurrent delivery) meanwhile
-      if (status === 'FLAGGED') await this.repository.openCase(tx, row.id, verdict.band, verdict.labels);
+      if (status === 'FLAGGED') await tx.media.openCase(row.id, verdict.band, verdict.labels);
       await enqueueEvent(
         tx,
         buildEvent(MEDIA_PROCESSED, {
@@ -174,7 +171,7 @@ export class MediaWorkerService {
     if (!saved) {
       // Deleted while this run worked: nothing refers to what it wrote, so remove it rather than
       // leave orphans. (A concurrent delivery that won wrote the same keys: those must stay.)
-      const now = await this.repository.findById(row.id);
+      const now = await this.db.media.findById(row.id);
       if (now && now.status !== 'DELETED') return null;
       await Promise.allSettled(
         [originalKey, ...variants.map((variant) => variant.key)].map((key) =>

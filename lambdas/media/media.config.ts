@@ -20,6 +20,13 @@ export const mediaEnvSchema = baseEnvSchema.merge(awsEnvSchema).extend({
 });
 export type MediaConfig = z.infer<typeof mediaEnvSchema>;
 
+/** Where media objects live: private originals and variants, public (SFW) copies and their base URL. */
+export interface MediaBuckets {
+  readonly originals: string;
+  readonly public: string;
+  readonly publicBaseUrl: string;
+}
+
 export const mediaConfig = configOnce((): MediaConfig => {
   const config = parseConfig(mediaEnvSchema);
   if (config.MODERATION_TEST_MARKER === 'on' && !['local', 'test'].includes(config.STAGE)) {
@@ -27,3 +34,13 @@ export const mediaConfig = configOnce((): MediaConfig => {
   }
   return config;
 });
+
+/** The buckets from the validated configuration. */
+export function mediaBuckets(): MediaBuckets {
+  const config = mediaConfig();
+  return {
+    originals: config.MEDIA_ORIGINALS_BUCKET,
+    public: config.MEDIA_PUBLIC_BUCKET,
+    publicBaseUrl: config.MEDIA_PUBLIC_BASE_URL,
+  };
+}

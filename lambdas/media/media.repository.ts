@@ -1,6 +1,7 @@
 /** SQL for media and moderation cases. Rows are validated as they leave the database. */
 import * as z from 'zod';
 import { parseRows, type Queryable } from '../core/db/database.ts';
+import type { PortOf } from '../core/db/unit-of-work.ts';
 
 export const MEDIA_OWNER_TYPES = ['PROFILE', 'STUDIO', 'VERIFICATION'] as const;
 export type MediaOwnerType = (typeof MEDIA_OWNER_TYPES)[number];
@@ -68,75 +69,60 @@ const caseRow = z.object({
 export type ModerationCaseRow = z.infer<typeof caseRow>;
 
 export class MediaRepository {
-  /** Whether `userId` owns the thing media is being attached to (profiles and studios are looked up by owner). */
-  static async ownsTarget(db: Queryable, userId: string, ownerType: MediaOwnerType, ownerId: string): Promise<boolean> {
-    // An erased owner (account deleted; a still-valid access token) owns nothing any more.
-    if (ownerType === 'PROFILE')
-      return (
-        ((
-          await db.query(
-            `SELECT 1 FROM service_profiles WHERE id = $1 AND owner_user_id = $2 AND owner_status = 'ACTIVE'`,
-            [ownerId, userId],
-          )
-        ).rowCount ?? 0) > 0
-      );
-    if (ownerType === 'STUDIO')
-      return (
-        ((
-          await db.query(`SELECT 1 FROM studios WHERE id = $1 AND owner_user_id = $2 AND owner_status = 'ACTIVE'`, [
-            ownerId,
-            userId,
-          ])
-        ).rowCount ?? 0) > 0
-      );
+  constructor(private readonly db: Queryable) {}
+
+  /**
+   * Whether `userId` owns the thing media is being attached to. Profiles and studios belong to the
+   * profiles domain: it declares the `listing_owners` view (its migration 0800) for exactly this
+   * question, so media never reads its tables. Erased owners are not in the view.
+   */
+  async ownsTarget(userId: string, ownerType: MediaOwnerType, ownerId: string): Promise<boolean> {
     // Verification documents belong to the person (usr_…) or to one of their studios.
-    if (ownerId === userId) return true;
+    if (ownerType === 'VERIFICATION' && ownerId === userId) return true;
+    const listingType = ownerType === 'PROFILE' ? 'PROFILE' : 'STUDIO';
     return (
       ((
-        await db.query(`SELECT 1 FROM studios WHERE id = $1 AND owner_user_id = $2 AND owner_status = 'ACTIVE'`, [
-          ownerId,
-          userId,
-        ])
+        await this.db.query(
+          'SELECT 1 FROM listing_owners WHERE listing_type = $1 AND listing_id = $2 AND owner_user_id = $3',
+          [listingType, ownerId, userId],
+        )
       ).rowCount ?? 0) > 0
     );
   }
 
   /** Serialises reservations of one user so the in-flight count cannot be raced past the cap. */
-  static async lockUser(tx: Queryable, userId: string): Promise<void> {
-    await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`media-uploads:${userId}`]);
+  async lockUser(userId: string): Promise<void> {
+    await this.db.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`media-uploads:${userId}`]);
   }
 
-  static async dropExpiredReservations(tx: Queryable, userId: string, now: Date): Promise<void> {
-    await tx.query(
+  async dropExpiredReservations(userId: string, now: Date): Promise<void> {
+    await this.db.query(
       `DELETE FROM media WHERE owner_user_id = $1 AND status = 'AWAITING_UPLOAD' AND upload_expires_at <= $2`,
       [userId, now],
     );
   }
 
-  static async inFlight(tx: Queryable, userId: string): Promise<{ count: number; oldestExpiry: Date | null }> {
-    const result = await tx.query<{ count: number; oldest: Date | null }>(
+  async inFlight(userId: string): Promise<{ count: number; oldestExpiry: Date | null }> {
+    const result = await this.db.query<{ count: number; oldest: Date | null }>(
       `SELECT count(*)::int AS count, min(upload_expires_at) AS oldest FROM media WHERE owner_user_id = $1 AND status = 'AWAITING_UPLOAD'`,
       [userId],
     );
     return { count: result.rows[0]?.count ?? 0, oldestExpiry: result.rows[0]?.oldest ?? null };
   }
 
-  static async insertReservation(
-    tx: Queryable,
-    row: {
-      id: string;
-      ownerUserId: string;
-      ownerType: MediaOwnerType;
-      ownerId: string;
-      contentType: string;
-      sizeBytes: number;
-      incomingKey: string;
-      crop: unknown;
-      alt: string | null;
-      expiresAt: Date;
-    },
-  ): Promise<MediaRow> {
-    const result = await tx.query(
+  async insertReservation(row: {
+    id: string;
+    ownerUserId: string;
+    ownerType: MediaOwnerType;
+    ownerId: string;
+    contentType: string;
+    sizeBytes: number;
+    incomingKey: string;
+    crop: unknown;
+    alt: string | null;
+    expiresAt: Date;
+  }): Promise<MediaRow> {
+    const result = await this.db.query(
       `INSERT INTO media (id, owner_user_id, owner_type, owner_id, status, declared_content_type, declared_size_bytes, incoming_key, crop, alt_text, upload_expires_at, sort_order)
        VALUES ($1, $2, $3, $4, 'AWAITING_UPLOAD', $5, $6, $7, $8, $9, $10,
                (SELECT coalesce(max(sort_order), -1) + 1 FROM media WHERE owner_type = $3 AND owner_id = $4))
@@ -157,33 +143,33 @@ export class MediaRepository {
     return parseRows(mediaRow, result.rows)[0]!;
   }
 
-  constructor(private readonly db: Queryable) {}
-
   /** Deleted items (tombstones) look like unknown ones to their former owner. */
-  async findOwned(id: string, userId: string, tx: Queryable = this.db, forUpdate = false): Promise<MediaRow | null> {
-    const result = await tx.query(
+  async findOwned(id: string, userId: string, forUpdate = false): Promise<MediaRow | null> {
+    const result = await this.db.query(
       `SELECT ${COLUMNS} FROM media WHERE id = $1 AND owner_user_id = $2 AND status <> 'DELETED'${forUpdate ? ' FOR UPDATE' : ''}`,
       [id, userId],
     );
     return parseRows(mediaRow, result.rows)[0] ?? null;
   }
 
-  async findById(id: string, tx: Queryable = this.db, forUpdate = false): Promise<MediaRow | null> {
-    const result = await tx.query(`SELECT ${COLUMNS} FROM media WHERE id = $1${forUpdate ? ' FOR UPDATE' : ''}`, [id]);
+  async findById(id: string, forUpdate = false): Promise<MediaRow | null> {
+    const result = await this.db.query(`SELECT ${COLUMNS} FROM media WHERE id = $1${forUpdate ? ' FOR UPDATE' : ''}`, [
+      id,
+    ]);
     return parseRows(mediaRow, result.rows)[0] ?? null;
   }
 
   /** Removes a reservation that never became media (refused upload): nothing refers to it yet. */
-  async delete(id: string, tx: Queryable = this.db): Promise<void> {
-    await tx.query('DELETE FROM media WHERE id = $1', [id]);
+  async delete(id: string): Promise<void> {
+    await this.db.query('DELETE FROM media WHERE id = $1', [id]);
   }
 
   /**
    * Tombstones an item: the row stays (its id is referenced by events, cases and audit) but owns no
    * objects any more. Callers lock the row first (findById forUpdate) to learn which objects to remove.
    */
-  async markDeleted(tx: Queryable, id: string): Promise<void> {
-    await tx.query(
+  async markDeleted(id: string): Promise<void> {
+    await this.db.query(
       `UPDATE media SET status = 'DELETED', is_cover = false, variants = '[]'::jsonb, public_variants = '[]'::jsonb, original_key = NULL,
               deleted_at = now(), updated_at = now() WHERE id = $1`,
       [id],
@@ -191,24 +177,24 @@ export class MediaRepository {
   }
 
   /** Every live item of an account, locked (account deletion). */
-  async lockLiveOfUser(tx: Queryable, userId: string): Promise<MediaRow[]> {
-    const result = await tx.query(
+  async lockLiveOfUser(userId: string): Promise<MediaRow[]> {
+    const result = await this.db.query(
       `SELECT ${COLUMNS} FROM media WHERE owner_user_id = $1 AND status <> 'DELETED' ORDER BY id FOR UPDATE`,
       [userId],
     );
     return parseRows(mediaRow, result.rows);
   }
 
-  async setPublicVariants(tx: Queryable, id: string, variants: readonly StoredVariant[]): Promise<void> {
-    await tx.query('UPDATE media SET public_variants = $2, updated_at = now() WHERE id = $1', [
+  async setPublicVariants(id: string, variants: readonly StoredVariant[]): Promise<void> {
+    await this.db.query('UPDATE media SET public_variants = $2, updated_at = now() WHERE id = $1', [
       id,
       JSON.stringify(variants),
     ]);
   }
 
   /** AWAITING_UPLOAD → PROCESSING, only once (a concurrent second complete finds no row to move). */
-  async markProcessing(tx: Queryable, id: string, detectedType: string, sizeBytes: number): Promise<MediaRow | null> {
-    const result = await tx.query(
+  async markProcessing(id: string, detectedType: string, sizeBytes: number): Promise<MediaRow | null> {
+    const result = await this.db.query(
       `UPDATE media SET status = 'PROCESSING', detected_content_type = $2, size_bytes = $3, updated_at = now()
         WHERE id = $1 AND status = 'AWAITING_UPLOAD' RETURNING ${COLUMNS}`,
       [id, detectedType, sizeBytes],
@@ -216,8 +202,8 @@ export class MediaRepository {
     return parseRows(mediaRow, result.rows)[0] ?? null;
   }
 
-  async listByOwner(ownerType: MediaOwnerType, ownerId: string, tx: Queryable = this.db): Promise<MediaRow[]> {
-    const result = await tx.query(
+  async listByOwner(ownerType: MediaOwnerType, ownerId: string): Promise<MediaRow[]> {
+    const result = await this.db.query(
       `SELECT ${COLUMNS} FROM media WHERE owner_type = $1 AND owner_id = $2 AND status <> 'DELETED' ORDER BY sort_order, id`,
       [ownerType, ownerId],
     );
@@ -238,13 +224,8 @@ export class MediaRepository {
     return parseRows(mediaRow, result.rows);
   }
 
-  async setOrder(
-    tx: Queryable,
-    ownerType: MediaOwnerType,
-    ownerId: string,
-    orderedIds: readonly string[],
-  ): Promise<void> {
-    await tx.query(
+  async setOrder(ownerType: MediaOwnerType, ownerId: string, orderedIds: readonly string[]): Promise<void> {
+    await this.db.query(
       `UPDATE media m SET sort_order = o.ord - 1, updated_at = now()
          FROM unnest($3::text[]) WITH ORDINALITY AS o(id, ord)
         WHERE m.id = o.id AND m.owner_type = $1 AND m.owner_id = $2`,
@@ -252,29 +233,26 @@ export class MediaRepository {
     );
   }
 
-  async setCover(tx: Queryable, row: MediaRow): Promise<void> {
-    await tx.query('UPDATE media SET is_cover = false WHERE owner_type = $1 AND owner_id = $2 AND is_cover', [
+  async setCover(row: MediaRow): Promise<void> {
+    await this.db.query('UPDATE media SET is_cover = false WHERE owner_type = $1 AND owner_id = $2 AND is_cover', [
       row.owner_type,
       row.owner_id,
     ]);
-    await tx.query('UPDATE media SET is_cover = true, updated_at = now() WHERE id = $1', [row.id]);
+    await this.db.query('UPDATE media SET is_cover = true, updated_at = now() WHERE id = $1', [row.id]);
   }
 
-  async saveProcessed(
-    tx: Queryable,
-    input: {
-      id: string;
-      status: 'READY' | 'FLAGGED' | 'FAILED';
-      originalKey: string | null;
-      width: number | null;
-      height: number | null;
-      band: number | null;
-      labels: readonly string[];
-      variants: readonly StoredVariant[];
-    },
-  ): Promise<boolean> {
+  async saveProcessed(input: {
+    id: string;
+    status: 'READY' | 'FLAGGED' | 'FAILED';
+    originalKey: string | null;
+    width: number | null;
+    height: number | null;
+    band: number | null;
+    labels: readonly string[];
+    variants: readonly StoredVariant[];
+  }): Promise<boolean> {
     // Only from PROCESSING: an item deleted while the worker ran stays deleted (false tells the worker to clean up).
-    const result = await tx.query(
+    const result = await this.db.query(
       `UPDATE media SET status = $2, original_key = $3, width = $4, height = $5, nsfw_band = $6, moderation_labels = $7, variants = $8,
               processed_at = now(), updated_at = now()
         WHERE id = $1 AND status = 'PROCESSING'`,
@@ -292,8 +270,8 @@ export class MediaRepository {
     return (result.rowCount ?? 0) > 0;
   }
 
-  async openCase(tx: Queryable, mediaId: string, band: number, labels: readonly string[]): Promise<void> {
-    await tx.query(
+  async openCase(mediaId: string, band: number, labels: readonly string[]): Promise<void> {
+    await this.db.query(
       `INSERT INTO moderation_cases (media_id, nsfw_band, labels) VALUES ($1, $2, $3)
        ON CONFLICT (media_id) DO UPDATE SET nsfw_band = EXCLUDED.nsfw_band, labels = EXCLUDED.labels, status = 'PENDING'`,
       [mediaId, band, JSON.stringify(labels)],
@@ -304,12 +282,12 @@ export class MediaRepository {
    * A case for a READY item that never had one (classified band 0 and published automatically), so
    * a takedown (REJECT) has something to decide. No-op when a case exists.
    */
-  async hasCase(tx: Queryable, mediaId: string): Promise<boolean> {
-    return ((await tx.query('SELECT 1 FROM moderation_cases WHERE media_id = $1', [mediaId])).rowCount ?? 0) > 0;
+  async hasCase(mediaId: string): Promise<boolean> {
+    return ((await this.db.query('SELECT 1 FROM moderation_cases WHERE media_id = $1', [mediaId])).rowCount ?? 0) > 0;
   }
 
-  async openTakedownCase(tx: Queryable, mediaId: string, band: number): Promise<void> {
-    await tx.query(
+  async openTakedownCase(mediaId: string, band: number): Promise<void> {
+    await this.db.query(
       `INSERT INTO moderation_cases (media_id, nsfw_band, labels, status) VALUES ($1, $2, '[]'::jsonb, 'APPROVED') ON CONFLICT (media_id) DO NOTHING`,
       [mediaId, band],
     );
@@ -330,14 +308,13 @@ export class MediaRepository {
    * false when there is none (unknown id, or a decision that may not be revisited).
    */
   async decideCase(
-    tx: Queryable,
     mediaId: string,
     status: 'APPROVED' | 'REJECTED',
     adminId: string,
     reason: string | null,
     from: readonly ('PENDING' | 'APPROVED')[],
   ): Promise<boolean> {
-    const result = await tx.query(
+    const result = await this.db.query(
       `UPDATE moderation_cases SET status = $2, decided_by = $3, reason = $4, decided_at = now() WHERE media_id = $1 AND status = ANY($5)`,
       [mediaId, status, adminId, reason, from],
     );
@@ -345,8 +322,8 @@ export class MediaRepository {
   }
 
   /** APPROVE keeps the private variants for the publisher; REJECT drops every variant reference. */
-  async setDecision(tx: Queryable, id: string, status: 'READY' | 'REJECTED', band: number | null): Promise<void> {
-    await tx.query(
+  async setDecision(id: string, status: 'READY' | 'REJECTED', band: number | null): Promise<void> {
+    await this.db.query(
       `UPDATE media SET status = $2, nsfw_band = coalesce($3, nsfw_band), is_cover = CASE WHEN $2 = 'READY' THEN is_cover ELSE false END,
               variants = CASE WHEN $2 = 'READY' THEN variants ELSE '[]'::jsonb END,
               public_variants = CASE WHEN $2 = 'READY' THEN public_variants ELSE '[]'::jsonb END, updated_at = now() WHERE id = $1`,
@@ -354,3 +331,5 @@ export class MediaRepository {
     );
   }
 }
+
+export type MediaStore = PortOf<MediaRepository>;

@@ -5,7 +5,6 @@
  */
 import type { Clock } from '../core/clock.ts';
 import { appendAudit } from '../core/db/audit-log.ts';
-import type { Database } from '../core/db/database.ts';
 import { guardNotErased } from '../core/db/erased-users.ts';
 import { enqueueEvent } from '../core/db/outbox.ts';
 import { buildEvent, type EventType } from '../core/events/catalog.ts';
@@ -31,7 +30,6 @@ import {
   uploadPolicy,
   type AllowedImageType,
 } from './media-policy.ts';
-import { tombstone } from './media-lifecycle.service.ts';
 import {
   MEDIA_PUBLISHABLE,
   MEDIA_WITHDRAWN,
@@ -41,29 +39,24 @@ import {
 } from './media-publication.ts';
 import { UnsupportedMediaTypeError, UploadIncompleteError } from './media.errors.ts';
 import { toOwnerMediaView, type OwnerMediaView } from './media.mapper.ts';
-import { MediaRepository, type MediaRow } from './media.repository.ts';
+import type { MediaBuckets } from './media.config.ts';
+import type { MediaData } from './media.repositories.ts';
+import type { MediaRow } from './media.repository.ts';
+import { tombstone } from './media-tombstone.ts';
 import type { DecideModerationInput, ReorderInput, RequestUploadInput } from './media.schemas.ts';
 
-export interface MediaBuckets {
-  readonly originals: string;
-  readonly public: string;
-  readonly publicBaseUrl: string;
-}
+export type { MediaBuckets } from './media.config.ts';
 
 export const MEDIA_UPLOADED = 'media.uploaded' satisfies EventType;
 export const MEDIA_PROCESSED = 'media.processed' satisfies EventType;
 
 export class MediaService {
-  private readonly repository: MediaRepository;
-
   constructor(
-    private readonly db: Database,
+    private readonly db: MediaData,
     private readonly store: ObjectStore,
     private readonly buckets: MediaBuckets,
     private readonly clock: Clock,
-  ) {
-    this.repository = new MediaRepository(db);
-  }
+  ) {}
 
   private view(row: MediaRow): OwnerMediaView {
     return toOwnerMediaView(row, this.buckets.publicBaseUrl);
@@ -79,7 +72,7 @@ export class MediaService {
     if (input.sizeBytes > MAX_UPLOAD_BYTES)
       throw new PayloadTooLargeError('Uploads are limited to 50 MB', { maxBytes: MAX_UPLOAD_BYTES });
     const contentType = input.contentType as AllowedImageType;
-    if (!(await MediaRepository.ownsTarget(this.db, user.userId, input.ownerType, input.ownerId)))
+    if (!(await this.db.media.ownsTarget(user.userId, input.ownerType, input.ownerId)))
       throw new NotFoundError('Not found');
 
     const id = newId('media');
@@ -88,9 +81,9 @@ export class MediaService {
     const row = await this.db.transaction(async (tx) => {
       // An erased account's still-valid token reserves nothing (erased-users.ts: lock protocol).
       await guardNotErased(tx, user.userId);
-      await MediaRepository.lockUser(tx, user.userId);
-      await MediaRepository.dropExpiredReservations(tx, user.userId, now);
-      const inFlight = await MediaRepository.inFlight(tx, user.userId);
+      await tx.media.lockUser(user.userId);
+      await tx.media.dropExpiredReservations(user.userId, now);
+      const inFlight = await tx.media.inFlight(user.userId);
       if (inFlight.count >= MAX_CONCURRENT_UPLOADS) {
         const retryAfter = inFlight.oldestExpiry
           ? Math.max(1, Math.ceil((inFlight.oldestExpiry.getTime() - now.getTime()) / 1000))
@@ -100,7 +93,7 @@ export class MediaService {
           retryAfter,
         );
       }
-      return MediaRepository.insertReservation(tx, {
+      return tx.media.insertReservation({
         id,
         ownerUserId: user.userId,
         ownerType: input.ownerType,
@@ -139,17 +132,17 @@ export class MediaService {
    */
   async completeUpload(caller: Caller, mediaId: string): Promise<OwnerMediaView> {
     const user = requireUser(caller);
-    const row = await this.repository.findOwned(mediaId, user.userId);
+    const row = await this.db.media.findOwned(mediaId, user.userId);
     if (!row) throw new NotFoundError('Not found');
     if (row.status !== 'AWAITING_UPLOAD') return this.view(row); // completing twice is harmless
 
     const discard = async () => {
       await this.store.delete(this.buckets.originals, row.incoming_key).catch(() => undefined);
-      await this.repository.delete(row.id);
+      await this.db.media.delete(row.id);
     };
     const head = await this.store.head(this.buckets.originals, row.incoming_key);
     if (!head) {
-      await this.repository.delete(row.id);
+      await this.db.media.delete(row.id);
       throw new UploadIncompleteError('No uploaded object was found; request a new upload');
     }
     if (head.sizeBytes > MAX_UPLOAD_BYTES) {
@@ -168,38 +161,38 @@ export class MediaService {
     }
     const updated = await this.db.transaction(async (tx) => {
       await guardNotErased(tx, user.userId);
-      const moved = await this.repository.markProcessing(tx, row.id, sniffed, head.sizeBytes);
+      const moved = await tx.media.markProcessing(row.id, sniffed, head.sizeBytes);
       if (moved) await enqueueEvent(tx, buildEvent(MEDIA_UPLOADED, { mediaId: row.id }));
       return moved;
     });
-    return this.view(updated ?? (await this.repository.findById(row.id))!);
+    return this.view(updated ?? (await this.db.media.findById(row.id))!);
   }
 
   async myMedia(caller: Caller, mediaId: string): Promise<OwnerMediaView> {
     const user = requireUser(caller);
-    const row = await this.repository.findOwned(mediaId, user.userId);
+    const row = await this.db.media.findOwned(mediaId, user.userId);
     if (!row) throw new NotFoundError('Not found');
     return this.view(row);
   }
 
   async reorder(caller: Caller, input: ReorderInput): Promise<OwnerMediaView[]> {
     const user = requireUser(caller);
-    if (!(await MediaRepository.ownsTarget(this.db, user.userId, input.ownerType, input.ownerId)))
+    if (!(await this.db.media.ownsTarget(user.userId, input.ownerType, input.ownerId)))
       throw new NotFoundError('Not found');
     if (new Set(input.mediaIds).size !== input.mediaIds.length)
       throw new ValidationError('mediaIds contains duplicates');
     return this.db.transaction(async (tx) => {
       await guardNotErased(tx, user.userId);
-      const current = await this.repository.listByOwner(input.ownerType, input.ownerId, tx);
+      const current = await tx.media.listByOwner(input.ownerType, input.ownerId);
       const known = new Set(current.filter((row) => row.status !== 'REJECTED').map((row) => row.id));
       // Other people's (or unknown) ids are indistinguishable from missing ones.
       if (input.mediaIds.some((id) => !known.has(id))) throw new NotFoundError('Not found');
       // Items not named keep their relative order after the named ones.
       const named = new Set<string>(input.mediaIds);
       const rest = current.filter((row) => !named.has(row.id)).map((row) => row.id);
-      await this.repository.setOrder(tx, input.ownerType, input.ownerId, [...input.mediaIds, ...rest]);
+      await tx.media.setOrder(input.ownerType, input.ownerId, [...input.mediaIds, ...rest]);
       await enqueueEvent(tx, buildEvent('media.reordered', { ownerType: input.ownerType, ownerId: input.ownerId }));
-      return (await this.repository.listByOwner(input.ownerType, input.ownerId, tx)).map((row) => this.view(row));
+      return (await tx.media.listByOwner(input.ownerType, input.ownerId)).map((row) => this.view(row));
     });
   }
 
@@ -207,17 +200,17 @@ export class MediaService {
     const user = requireUser(caller);
     return this.db.transaction(async (tx) => {
       await guardNotErased(tx, user.userId);
-      const row = await this.repository.findOwned(mediaId, user.userId, tx);
+      const row = await tx.media.findOwned(mediaId, user.userId);
       if (!row || row.owner_type === 'VERIFICATION') throw new NotFoundError('Not found');
       // A cover is public: only a moderated, SFW item qualifies.
       if (row.status !== 'READY' || row.nsfw_band !== 0)
         throw new ValidationError('Only moderated, safe images can be the cover');
-      await this.repository.setCover(tx, row);
+      await tx.media.setCover(row);
       await enqueueEvent(
         tx,
         buildEvent('media.cover_changed', { ownerType: row.owner_type, ownerId: row.owner_id, mediaId }),
       );
-      return this.view((await this.repository.findById(row.id, tx))!);
+      return this.view((await tx.media.findById(row.id))!);
     });
   }
 
@@ -229,9 +222,9 @@ export class MediaService {
   async delete(caller: Caller, mediaId: string): Promise<boolean> {
     const user = requireUser(caller);
     const keys = await this.db.transaction(async (tx) => {
-      const row = await this.repository.findOwned(mediaId, user.userId, tx, true);
+      const row = await tx.media.findOwned(mediaId, user.userId, true);
       if (!row) throw new NotFoundError('Not found');
-      return tombstone(tx, this.repository, row, 'owner');
+      return tombstone(tx, row, 'owner');
     });
     await this.removeNow(keys);
     return true;
@@ -247,7 +240,7 @@ export class MediaService {
 
   async moderationQueue(caller: Caller) {
     requireRole(caller, 'admin', 'trust');
-    const cases = await this.repository.pendingCases();
+    const cases = await this.db.media.pendingCases();
     return cases.map((item) => ({
       mediaId: item.media_id,
       ownerType: item.owner_type,
@@ -271,7 +264,7 @@ export class MediaService {
     const admin = requireRecentStepUp(caller, this.clock, STEP_UP_MAX_AGE_SECONDS);
     const approve = input.decision === 'APPROVE';
     const { updated, withdrawn } = await this.db.transaction(async (tx) => {
-      const row = await this.repository.findById(input.mediaId, tx, true);
+      const row = await tx.media.findById(input.mediaId, true);
       const decidable =
         row && (approve ? row.status === 'FLAGGED' : row.status === 'FLAGGED' || row.status === 'READY');
       if (!row || !decidable) throw new NotFoundError('No pending moderation case for this media');
@@ -279,15 +272,13 @@ export class MediaService {
       // A READY item approved automatically (band 0) has no case: a takedown opens one (as APPROVED,
       // what the classifier decided) and then decides it like any re-moderation, audited below.
       let openedCase = false;
-      if (!approve && row.status === 'READY' && !(await this.repository.hasCase(tx, row.id))) {
-        await this.repository.openTakedownCase(tx, row.id, row.nsfw_band ?? 0);
+      if (!approve && row.status === 'READY' && !(await tx.media.hasCase(row.id))) {
+        await tx.media.openTakedownCase(row.id, row.nsfw_band ?? 0);
         openedCase = true;
       }
       const from = approve ? (['PENDING'] as const) : (['PENDING', 'APPROVED'] as const);
       if (
-        !(await this.repository.decideCase(
-          tx,
-          row.id,
+        !(await tx.media.decideCase(row.id,
           approve ? 'APPROVED' : 'REJECTED',
           admin.userId,
           input.reason ?? null,
@@ -295,7 +286,7 @@ export class MediaService {
         ))
       )
         throw new NotFoundError('No pending moderation case for this media');
-      await this.repository.setDecision(tx, row.id, approve ? 'READY' : 'REJECTED', approve ? 0 : null);
+      await tx.media.setDecision(row.id, approve ? 'READY' : 'REJECTED', approve ? 0 : null);
       await appendAudit(
         tx,
         {
@@ -328,7 +319,7 @@ export class MediaService {
         keys = { originals: row.variants.map((variant) => variant.key), public: objectKeysOf(row).public };
         await enqueueEvent(tx, buildEvent(MEDIA_WITHDRAWN, withdrawalPayload(row, keys)));
       }
-      return { updated: (await this.repository.findById(row.id, tx))!, withdrawn: keys };
+      return { updated: (await tx.media.findById(row.id))!, withdrawn: keys };
     });
     if (withdrawn) await this.removeNow(withdrawn);
     return this.view(updated);

@@ -1,6 +1,7 @@
 /** Cities and their feature flags in Postgres. Rows are validated as they leave the database. */
 import * as z from 'zod';
 import { parseRows, type Queryable } from '../core/db/database.ts';
+import type { PortOf } from '../core/db/unit-of-work.ts';
 
 const cityRow = z.object({
   code: z.string(),
@@ -21,18 +22,22 @@ const flagRow = z.object({
 export type FlagRow = z.infer<typeof flagRow>;
 
 export class CityRepository {
+  constructor(private readonly db: Queryable) {}
+
   /** Upserts one flag; returns null when the city does not exist. */
-  static async upsertFlag(
-    tx: Queryable,
-    input: { city: string; key: string; enabled: boolean; description?: string | null | undefined },
-  ): Promise<{ row: FlagRow; previous: boolean | null } | null> {
-    const city = await tx.query('SELECT 1 FROM cities WHERE code = $1', [input.city]);
+  async upsertFlag(input: {
+    city: string;
+    key: string;
+    enabled: boolean;
+    description?: string | null | undefined;
+  }): Promise<{ row: FlagRow; previous: boolean | null } | null> {
+    const city = await this.db.query('SELECT 1 FROM cities WHERE code = $1', [input.city]);
     if (city.rowCount === 0) return null;
-    const previous = await tx.query<{ enabled: boolean }>(
+    const previous = await this.db.query<{ enabled: boolean }>(
       'SELECT enabled FROM feature_flags WHERE city_code = $1 AND flag_key = $2 FOR UPDATE',
       [input.city, input.key],
     );
-    const result = await tx.query(
+    const result = await this.db.query(
       `INSERT INTO feature_flags (city_code, flag_key, enabled, description, updated_at)
        VALUES ($1, $2, $3, $4, now())
        ON CONFLICT (city_code, flag_key) DO UPDATE
@@ -44,8 +49,6 @@ export class CityRepository {
     );
     return { row: parseRows(flagRow, result.rows)[0]!, previous: previous.rows[0]?.enabled ?? null };
   }
-
-  constructor(private readonly db: Queryable) {}
 
   async listCities(): Promise<CityRow[]> {
     const result = await this.db.query(
@@ -71,3 +74,5 @@ export class CityRepository {
     );
   }
 }
+
+export type CityStore = PortOf<CityRepository>;

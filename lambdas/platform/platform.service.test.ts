@@ -1,9 +1,9 @@
 import { describe, expect, it, vi } from 'vitest';
 import { ManualClock } from '../core/clock.ts';
-import type { Database } from '../core/db/database.ts';
 import { ForbiddenError, StepUpRequiredError, NotFoundError, UnauthenticatedError } from '../core/errors.ts';
 import type { UserCaller } from '../core/identity.ts';
-import type { CityRepository, CityRow, FlagRow } from './city.repository.ts';
+import { fakeUnitOfWork } from '../core/testing/fakes.ts';
+import type { CityRow, CityStore, FlagRow } from './city.repository.ts';
 import { PlatformService } from './platform.service.ts';
 
 const nyc: CityRow = {
@@ -30,14 +30,28 @@ const flag: FlagRow = {
 };
 
 function setup(ttlMs = 5_000) {
+  const flags = new Map<string, FlagRow>([[flag.flag_key, flag]]);
   const repository = {
     listCities: vi.fn(async (): Promise<CityRow[]> => [nyc, sf]),
-    flagsForCity: vi.fn(async (code: string): Promise<FlagRow[] | null> => (code === 'us-nyc' ? [flag] : null)),
-  };
-  // The service must not touch the database for reads or refused writes.
-  const db = { transaction: vi.fn(), query: vi.fn() };
+    flagsForCity: vi.fn(async (code: string): Promise<FlagRow[] | null> =>
+      code === 'us-nyc' ? [...flags.values()] : null,
+    ),
+    upsertFlag: vi.fn(async (input: Parameters<CityStore['upsertFlag']>[0]) => {
+      if (input.city !== 'us-nyc') return null;
+      const previous = flags.get(input.key)?.enabled ?? null;
+      const row: FlagRow = {
+        flag_key: input.key,
+        enabled: input.enabled,
+        description: input.description ?? flags.get(input.key)?.description ?? null,
+        updated_at: new Date('2026-01-02T00:00:00Z'),
+      };
+      flags.set(input.key, row);
+      return { row, previous };
+    }),
+  } satisfies CityStore;
+  const db = fakeUnitOfWork({ cities: repository });
   const clock = new ManualClock();
-  const service = new PlatformService(db as unknown as Database, repository as unknown as CityRepository, clock, ttlMs);
+  const service = new PlatformService(db, clock, ttlMs);
   return { service, repository, db, clock };
 }
 
@@ -147,7 +161,7 @@ describe('PlatformService.setFeatureFlag', () => {
   ])('refuses %s with ForbiddenError and writes nothing', async (_label, caller) => {
     const { service, db } = setup();
     await expect(service.setFeatureFlag(caller, input)).rejects.toBeInstanceOf(ForbiddenError);
-    expect(db.transaction).not.toHaveBeenCalled();
+    expect(db.transactions).toBe(0);
   });
 
   it.each([
@@ -156,7 +170,7 @@ describe('PlatformService.setFeatureFlag', () => {
   ])('refuses %s as unauthenticated', async (_label, caller) => {
     const { service, db } = setup();
     await expect(service.setFeatureFlag(caller, input)).rejects.toBeInstanceOf(UnauthenticatedError);
-    expect(db.transaction).not.toHaveBeenCalled();
+    expect(db.transactions).toBe(0);
   });
 
   it.each([
@@ -167,6 +181,44 @@ describe('PlatformService.setFeatureFlag', () => {
     await expect(service.setFeatureFlag({ ...user(['admin']), stepUpAt }, input)).rejects.toBeInstanceOf(
       StepUpRequiredError,
     );
-    expect(db.transaction).not.toHaveBeenCalled();
+    expect(db.transactions).toBe(0);
+  });
+
+  it('changes the flag, audits it with the previous value and announces it in one transaction', async () => {
+    const { service, db, clock } = setup();
+    clock.set(new Date(now * 1000));
+    const view = await service.setFeatureFlag({ ...user(['admin']), stepUpAt: now - 60 }, input);
+    expect(view).toEqual({
+      key: 'booking.instant',
+      enabled: false,
+      description: 'Instant booking',
+      updatedAt: '2026-01-02T00:00:00.000Z',
+    });
+    expect(db.transactions).toBe(1);
+    const details = { city: 'us-nyc', key: 'booking.instant', enabled: false, previous: true };
+    expect(db.kernel.audit).toEqual([
+      { actor: 'usr_1', action: 'platform.feature_flag.changed', subject: 'city:us-nyc', details },
+    ]);
+    expect(db.kernel.events).toEqual([
+      { type: 'feature_flag.changed', version: 1, aggregateType: 'city', aggregateId: 'us-nyc', payload: details },
+    ]);
+  });
+
+  it('drops the cached flags of that city, so the change is read back at once', async () => {
+    const { service, clock } = setup();
+    clock.set(new Date(now * 1000));
+    expect((await service.featureFlags('us-nyc'))[0]?.enabled).toBe(true);
+    await service.setFeatureFlag({ ...user(['admin']), stepUpAt: now - 60 }, input);
+    expect((await service.featureFlags('us-nyc'))[0]?.enabled).toBe(false);
+  });
+
+  it('refuses an unknown city with NotFoundError, auditing and announcing nothing', async () => {
+    const { service, db, clock } = setup();
+    clock.set(new Date(now * 1000));
+    await expect(
+      service.setFeatureFlag({ ...user(['admin']), stepUpAt: now - 60 }, { ...input, city: 'xx-nowhere' }),
+    ).rejects.toBeInstanceOf(NotFoundError);
+    expect(db.kernel.audit).toEqual([]);
+    expect(db.kernel.events).toEqual([]);
   });
 });

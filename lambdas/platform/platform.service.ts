@@ -4,13 +4,14 @@
  */
 import type { Clock } from '../core/clock.ts';
 import { appendAudit } from '../core/db/audit-log.ts';
-import type { Database } from '../core/db/database.ts';
+import type { UnitOfWork } from '../core/db/unit-of-work.ts';
 import { enqueueEvent } from '../core/db/outbox.ts';
 import { buildEvent } from '../core/events/catalog.ts';
 import { NotFoundError } from '../core/errors.ts';
 import { requireRole, type Caller } from '../core/identity.ts';
 import { requireRecentStepUp } from '../core/step-up.ts';
-import { CityRepository, type CityRow, type FlagRow } from './city.repository.ts';
+import type { CityRow, FlagRow } from './city.repository.ts';
+import type { PlatformRepositories } from './platform.repositories.ts';
 import type { SetFeatureFlagInput } from './platform.schemas.ts';
 
 export interface CityView {
@@ -59,8 +60,7 @@ export class PlatformService {
   private readonly flags = new Map<string, Cached<FeatureFlagView[] | null>>();
 
   constructor(
-    private readonly db: Database,
-    private readonly repository: CityRepository,
+    private readonly db: UnitOfWork<PlatformRepositories>,
     private readonly clock: Clock,
     private readonly cacheTtlMs = 5_000,
   ) {}
@@ -68,7 +68,7 @@ export class PlatformService {
   listCities(): Promise<CityView[]> {
     const now = this.clock.nowMs();
     if (!this.cities || this.cities.expiresAt <= now) {
-      const value = this.repository.listCities().then((rows) => rows.map(toCityView));
+      const value = this.db.cities.listCities().then((rows) => rows.map(toCityView));
       this.cities = { value, expiresAt: now + this.cacheTtlMs };
       value.catch(() => (this.cities = undefined));
     }
@@ -79,7 +79,7 @@ export class PlatformService {
     const now = this.clock.nowMs();
     let cached = this.flags.get(cityCode);
     if (!cached || cached.expiresAt <= now) {
-      const value = this.repository.flagsForCity(cityCode).then((rows) => rows?.map(toFlagView) ?? null);
+      const value = this.db.cities.flagsForCity(cityCode).then((rows) => rows?.map(toFlagView) ?? null);
       cached = { value, expiresAt: now + this.cacheTtlMs };
       // Bound the cache: city codes come from callers, so unknown ones must not grow it forever.
       if (this.flags.size > 500) this.flags.clear();
@@ -99,7 +99,7 @@ export class PlatformService {
     const admin = requireRole(caller, 'admin');
     requireRecentStepUp(admin, this.clock);
     const view = await this.db.transaction(async (tx) => {
-      const changed = await CityRepository.upsertFlag(tx, input);
+      const changed = await tx.cities.upsertFlag(input);
       if (!changed) throw new NotFoundError(`City ${input.city} not found`);
       const details = { city: input.city, key: input.key, enabled: input.enabled, previous: changed.previous };
       await appendAudit(

@@ -6,9 +6,9 @@ import {
   toOwnerMediaView,
   toPublicImage,
   type OwnerMediaView,
+  type MediaRow,
   type PublicImageView,
-} from '../media/media.mapper.ts';
-import type { MediaRow } from '../media/media.repository.ts';
+} from '../media/index.ts';
 import type { VerificationStatus } from './completeness.ts';
 import type { VerificationRow } from './verification.repository.ts';
 

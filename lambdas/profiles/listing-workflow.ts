@@ -5,7 +5,6 @@
  * supplies a ListingDescriptor with what differs (steps, facts, repository, codes, events) and
  * keeps its own views, creation and public page.
  */
-import type { Database, Queryable, Transaction } from '../core/db/database.ts';
 import { guardNotErased } from '../core/db/erased-users.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../core/errors.ts';
 import { requireUser, type Caller } from '../core/identity.ts';
@@ -14,6 +13,7 @@ import type { Completeness } from './completeness.ts';
 import { isUnlocked, publishBlockers, type OnboardingStep } from './onboarding.ts';
 import type { CompleteStepInput } from './profiles.schemas.ts';
 import { PreconditionFailedError } from './profiles.errors.ts';
+import type { ProfilesData, ProfilesRepositories, ProfilesTx } from './profiles.repositories.ts';
 
 /** The columns the workflow reads; ProfileRow and StudioRow both have them. */
 export interface ListingRow {
@@ -26,19 +26,16 @@ export interface ListingRow {
 }
 
 export interface ListingRepository<Row extends ListingRow> {
-  findOwned(id: string, userId: string, tx?: Queryable, forUpdate?: boolean): Promise<Row | null>;
+  findOwned(id: string, userId: string, forUpdate?: boolean): Promise<Row | null>;
   /** Null when the id is not the owner's or the version is stale. */
-  saveDraft(
-    tx: Queryable,
-    input: {
-      id: string;
-      ownerUserId: string;
-      expectedVersion: number;
-      patch: Record<string, unknown>;
-      extra?: Record<string, unknown>;
-    },
-  ): Promise<Row | null>;
-  setStatus(tx: Queryable, id: string, status: 'PUBLISHED' | 'UNPUBLISHED'): Promise<Row>;
+  saveDraft(input: {
+    id: string;
+    ownerUserId: string;
+    expectedVersion: number;
+    patch: Record<string, unknown>;
+    extra?: Record<string, unknown>;
+  }): Promise<Row | null>;
+  setStatus(id: string, status: 'PUBLISHED' | 'UNPUBLISHED'): Promise<Row>;
 }
 
 export interface ListingDescriptor<
@@ -59,8 +56,9 @@ export interface ListingDescriptor<
   readonly publishSteps: readonly OnboardingStep[];
   readonly imageStep: OnboardingStep;
   stepMissing(step: OnboardingStep, facts: Facts): string[];
-  readonly repository: ListingRepository<Row>;
-  facts(row: Row, tx?: Transaction): Promise<{ facts: Facts & { safeMediaCount: number } }>;
+  /** The listing's repository within a scope (the unit of work, or one transaction). */
+  readonly repository: (scope: ProfilesRepositories) => ListingRepository<Row>;
+  facts(row: Row, tx?: ProfilesRepositories): Promise<{ facts: Facts & { safeMediaCount: number } }>;
   completeness(facts: Facts): Completeness;
   /** Field checks that need the current row or the database (cities, min ≤ max). */
   validatePatch(row: Row, patch: Patch): Promise<void>;
@@ -71,7 +69,7 @@ export interface ListingDescriptor<
     readonly notReady: string;
   };
   readonly events: { readonly updated: Event; readonly published: Event; readonly unpublished: Event };
-  announce(tx: Transaction, type: Event, row: Row, extra?: Record<string, unknown>): Promise<void>;
+  announce(tx: ProfilesTx, type: Event, row: Row, extra?: Record<string, unknown>): Promise<void>;
   /** Extra payload on the published event (profiles carry the completeness score). */
   publishedEventExtra?(completeness: Completeness): Record<string, unknown>;
 }
@@ -83,16 +81,16 @@ export class ListingWorkflow<
   Event extends string,
 > {
   constructor(
-    private readonly db: Database,
+    private readonly db: ProfilesData,
     private readonly listing: ListingDescriptor<Row, Facts, Patch, Event>,
     private readonly publicCache: { delete(slug: string): void },
   ) {}
 
-  async owned(caller: Caller, id: string, tx?: Transaction, forUpdate = false): Promise<Row> {
+  async owned(caller: Caller, id: string, tx: ProfilesRepositories = this.db, forUpdate = false): Promise<Row> {
     const user = requireUser(caller);
     // Malformed, unknown and other people's ids all answer the same NOT_FOUND.
     const row = isId(this.listing.idKind, id)
-      ? await this.listing.repository.findOwned(id, user.userId, tx, forUpdate)
+      ? await this.listing.repository(tx).findOwned(id, user.userId, forUpdate)
       : null;
     if (!row) throw new NotFoundError(this.listing.notFoundMessage);
     return row;
@@ -129,14 +127,14 @@ export class ListingWorkflow<
     await this.listing.validatePatch(current, input.patch);
     const saved = await this.db.transaction(async (tx) => {
       await guardNotErased(tx, user.userId, notFoundMessage);
-      const row = await repository.saveDraft(tx, {
+      const row = await repository(tx).saveDraft({
         id: current.id,
         ownerUserId: user.userId,
         expectedVersion: input.expectedVersion,
         patch: input.patch,
       });
       if (!row) {
-        const latest = await repository.findOwned(current.id, user.userId, tx);
+        const latest = await repository(tx).findOwned(current.id, user.userId);
         if (!latest) throw new NotFoundError(notFoundMessage);
         throw new ConflictError(
           `The ${this.listing.label} changed since you loaded it; reload and reapply your edit`,
@@ -168,7 +166,7 @@ export class ListingWorkflow<
     const steps = [...new Set([...completed, input.step])];
     return this.db.transaction(async (tx) => {
       await guardNotErased(tx, user.userId, notFoundMessage);
-      const updated = await repository.saveDraft(tx, {
+      const updated = await repository(tx).saveDraft({
         id: current.id,
         ownerUserId: user.userId,
         expectedVersion: input.expectedVersion,
@@ -179,7 +177,7 @@ export class ListingWorkflow<
         // Like saveDraft: tell the client which version to reload, whatever the listing kind.
         const message = `The ${this.listing.label} changed since you loaded it`;
         throw new ConflictError(message, this.listing.codes.versionConflict, {
-          currentVersion: (await repository.findOwned(current.id, user.userId, tx))?.version ?? null,
+          currentVersion: (await repository(tx).findOwned(current.id, user.userId))?.version ?? null,
         });
       }
       return updated;
@@ -190,12 +188,12 @@ export class ListingWorkflow<
    * Runs `change` on the owner's row locked FOR UPDATE (the owner not erased meanwhile), then
    * drops the cached public page: the shape of publish, unpublish and other owner toggles.
    */
-  async changeLocked(caller: Caller, id: string, change: (tx: Transaction, locked: Row) => Promise<Row>): Promise<Row> {
+  async changeLocked(caller: Caller, id: string, change: (tx: ProfilesTx, locked: Row) => Promise<Row>): Promise<Row> {
     const { repository, notFoundMessage } = this.listing;
     const current = await this.owned(caller, id);
     const row = await this.db.transaction(async (tx) => {
       await guardNotErased(tx, current.owner_user_id, notFoundMessage);
-      const locked = await repository.findOwned(current.id, current.owner_user_id, tx, true);
+      const locked = await repository(tx).findOwned(current.id, current.owner_user_id, true);
       if (!locked) throw new NotFoundError(notFoundMessage);
       return change(tx, locked);
     });
@@ -249,7 +247,7 @@ export class ListingWorkflow<
       const recorded =
         steps.length === locked.completed_steps.length && steps.every((step) => locked.completed_steps.includes(step))
           ? locked
-          : await this.listing.repository.saveDraft(tx, {
+          : await this.listing.repository(tx).saveDraft({
               id: locked.id,
               ownerUserId: locked.owner_user_id,
               expectedVersion: locked.version,
@@ -257,7 +255,7 @@ export class ListingWorkflow<
               extra: { completed_steps: steps },
             });
       if (!recorded) throw new Error('locked listing changed under its row lock');
-      const published = await this.listing.repository.setStatus(tx, recorded.id, 'PUBLISHED');
+      const published = await this.listing.repository(tx).setStatus(recorded.id, 'PUBLISHED');
       await this.listing.announce(
         tx,
         this.listing.events.published,
@@ -271,7 +269,7 @@ export class ListingWorkflow<
   async unpublish(caller: Caller, id: string): Promise<Row> {
     return this.changeLocked(caller, id, async (tx, locked) => {
       if (locked.status !== 'PUBLISHED') return locked;
-      const unpublished = await this.listing.repository.setStatus(tx, locked.id, 'UNPUBLISHED');
+      const unpublished = await this.listing.repository(tx).setStatus(locked.id, 'UNPUBLISHED');
       await this.listing.announce(tx, this.listing.events.unpublished, unpublished);
       return unpublished;
     });

@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import * as z from 'zod';
 import { isUniqueViolation, parseRows, type Queryable } from '../core/db/database.ts';
+import type { PortOf } from '../core/db/unit-of-work.ts';
 
 const prefsRow = z.object({
   user_id: z.string(),
@@ -24,8 +25,8 @@ export class NotificationRepository {
   constructor(private readonly db: Queryable) {}
 
   /** Preferences exist from first use; the unsubscribe token is random and unguessable. */
-  async preferences(userId: string, db: Queryable = this.db): Promise<PreferencesRow> {
-    const result = await db.query(
+  async preferences(userId: string): Promise<PreferencesRow> {
+    const result = await this.db.query(
       `INSERT INTO notification_preferences (user_id, unsubscribe_token) VALUES ($1, $2)
        ON CONFLICT (user_id) DO UPDATE SET user_id = EXCLUDED.user_id
        RETURNING user_id, nudges_enabled, digest_enabled, quiet_start_hour, quiet_end_hour, unsubscribe_token`,
@@ -81,8 +82,8 @@ export class NotificationRepository {
     return parseRows(candidateRow, result.rows);
   }
 
-  async sentSince(userId: string, kind: 'NUDGE' | 'DIGEST', since: Date, db: Queryable = this.db): Promise<number> {
-    const result = await db.query<{ count: number }>(
+  async sentSince(userId: string, kind: 'NUDGE' | 'DIGEST', since: Date): Promise<number> {
+    const result = await this.db.query<{ count: number }>(
       'SELECT count(*)::int AS count FROM notification_log WHERE user_id = $1 AND kind = $2 AND sent_at > $3',
       [userId, kind, since],
     );
@@ -93,17 +94,17 @@ export class NotificationRepository {
    * Serialises claims of one (user, kind) until the caller's transaction ends, so two overlapping
    * runs cannot both pass the frequency caps before either has claimed.
    */
-  async lockRecipient(tx: Queryable, userId: string, kind: 'NUDGE' | 'DIGEST'): Promise<void> {
-    await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`notify:${kind}:${userId}`]);
+  async lockRecipient(userId: string, kind: 'NUDGE' | 'DIGEST'): Promise<void> {
+    await this.db.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`notify:${kind}:${userId}`]);
   }
 
   /**
    * Claims (user, kind, period) before anything is sent: the unique key makes the claim the single
    * winner among overlapping or retried runs. False when the period is already claimed.
    */
-  async claim(tx: Queryable, userId: string, kind: 'NUDGE' | 'DIGEST', period: string, at: Date): Promise<boolean> {
+  async claim(userId: string, kind: 'NUDGE' | 'DIGEST', period: string, at: Date): Promise<boolean> {
     try {
-      const result = await tx.query(
+      const result = await this.db.query(
         'INSERT INTO notification_log (user_id, kind, period, sent_at) VALUES ($1, $2, $3, $4) ON CONFLICT ON CONSTRAINT notification_log_claim_key DO NOTHING',
         [userId, kind, period, at],
       );
@@ -124,11 +125,13 @@ export class NotificationRepository {
   }
 
   /** Account deleted: no more nudges or digests, and the old unsubscribe token stops identifying anyone. */
-  async disableAll(tx: Queryable, userId: string): Promise<void> {
-    await tx.query(
+  async disableAll(userId: string): Promise<void> {
+    await this.db.query(
       `INSERT INTO notification_preferences (user_id, nudges_enabled, digest_enabled, unsubscribe_token) VALUES ($1, false, false, $2)
        ON CONFLICT (user_id) DO UPDATE SET nudges_enabled = false, digest_enabled = false, unsubscribe_token = EXCLUDED.unsubscribe_token, updated_at = now()`,
       [userId, randomBytes(24).toString('base64url')],
     );
   }
 }
+
+export type NotificationStore = PortOf<NotificationRepository>;

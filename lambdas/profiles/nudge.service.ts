@@ -12,11 +12,11 @@
  *    (A crash between claim and send loses that one email: at most once beats a duplicate here.)
  * Until accounts land on this branch the address is the profile's contact email.
  */
-import type { Database } from '../core/db/database.ts';
 import type { Notifier } from '../core/ports.ts';
 import type { Logger } from '../core/log.ts';
 import { type ProfileService } from './profile.service.ts';
-import { type NotificationRepository, type CandidateRow, type PreferencesRow } from './notification.repository.ts';
+import type { CandidateRow, PreferencesRow } from './notification.repository.ts';
+import type { ProfilesData } from './profiles.repositories.ts';
 import { requireUser, type Caller } from '../core/identity.ts';
 import type { NotificationPreferencesInput } from './profiles.schemas.ts';
 
@@ -63,8 +63,7 @@ export function inQuietHours(hour: number, start: number, end: number): boolean 
 
 export class NudgeService {
   constructor(
-    private readonly db: Database,
-    private readonly repository: NotificationRepository,
+    private readonly db: ProfilesData,
     private readonly profiles: ProfileService,
     private readonly notifier: Notifier,
     private readonly apiBaseUrl: string,
@@ -77,12 +76,12 @@ export class NudgeService {
 
   async run(now: Date): Promise<NudgeRunResult> {
     const result: NudgeRunResult = { nudged: 0, digested: 0, skipped: { optedOut: 0, quietHours: 0, capped: 0 } };
-    for (const candidate of await this.repository.nudgeCandidates(now, NUDGE_IDLE_HOURS)) {
+    for (const candidate of await this.db.notifications.nudgeCandidates(now, NUDGE_IDLE_HOURS)) {
       const outcome = await this.maybeSend(candidate, now, 'NUDGE');
       if (outcome === 'sent') result.nudged++;
       else result.skipped[outcome]++;
     }
-    for (const candidate of await this.repository.digestCandidates()) {
+    for (const candidate of await this.db.notifications.digestCandidates()) {
       const outcome = await this.maybeSend(candidate, now, 'DIGEST');
       if (outcome === 'sent') result.digested++;
       else result.skipped[outcome]++;
@@ -96,31 +95,29 @@ export class NudgeService {
     now: Date,
     kind: 'NUDGE' | 'DIGEST',
   ): Promise<'sent' | 'optedOut' | 'quietHours' | 'capped'> {
-    const prefs = await this.repository.preferences(candidate.owner_user_id);
+    const prefs = await this.db.notifications.preferences(candidate.owner_user_id);
     if (kind === 'NUDGE' ? !prefs.nudges_enabled : !prefs.digest_enabled) return 'optedOut';
     if (inQuietHours(localHour(now, candidate.timezone), prefs.quiet_start_hour, prefs.quiet_end_hour))
       return 'quietHours';
     const userId = candidate.owner_user_id;
     const period = notificationPeriod(kind, now);
     const claimed = await this.db.transaction(async (tx) => {
-      await this.repository.lockRecipient(tx, userId, kind);
+      await tx.notifications.lockRecipient(userId, kind);
       if (kind === 'NUDGE') {
         if (
-          (await this.repository.sentSince(userId, 'NUDGE', new Date(now.getTime() - NUDGE_MIN_GAP_HOURS * HOUR), tx)) >
-          0
+          (await tx.notifications.sentSince(userId, 'NUDGE', new Date(now.getTime() - NUDGE_MIN_GAP_HOURS * HOUR))) > 0
         )
           return false;
         if (
-          (await this.repository.sentSince(userId, 'NUDGE', new Date(now.getTime() - 7 * 24 * HOUR), tx)) >=
+          (await tx.notifications.sentSince(userId, 'NUDGE', new Date(now.getTime() - 7 * 24 * HOUR))) >=
           NUDGE_MAX_PER_WEEK
         )
           return false;
       } else if (
-        (await this.repository.sentSince(userId, 'DIGEST', new Date(now.getTime() - DIGEST_MIN_GAP_HOURS * HOUR), tx)) >
-        0
+        (await tx.notifications.sentSince(userId, 'DIGEST', new Date(now.getTime() - DIGEST_MIN_GAP_HOURS * HOUR))) > 0
       )
         return false;
-      return this.repository.claim(tx, userId, kind, period, now);
+      return tx.notifications.claim(userId, kind, period, now);
     });
     if (!claimed) return 'capped';
 
@@ -157,20 +154,20 @@ export class NudgeService {
         template: kind === 'NUDGE' ? 'profile.onboarding_nudge' : 'profile.weekly_digest',
       });
     } catch (error) {
-      await this.repository.releaseClaim(userId, kind, period);
+      await this.db.notifications.releaseClaim(userId, kind, period);
       throw error;
     }
     return 'sent';
   }
 
   async preferences(caller: Caller) {
-    return preferencesView(await this.repository.preferences(requireUser(caller).userId));
+    return preferencesView(await this.db.notifications.preferences(requireUser(caller).userId));
   }
 
   async updatePreferences(caller: Caller, input: NotificationPreferencesInput) {
     const user = requireUser(caller);
     return preferencesView(
-      await this.repository.update(user.userId, {
+      await this.db.notifications.update(user.userId, {
         ...(input.nudges != null ? { nudges: input.nudges } : {}),
         ...(input.digest != null ? { digest: input.digest } : {}),
         ...(input.quietStartHour != null ? { quietStartHour: input.quietStartHour } : {}),
@@ -181,7 +178,7 @@ export class NudgeService {
 
   /** Unknown tokens answer the same as known ones: the endpoint confirms nothing about accounts. */
   async unsubscribe(token: string, kind: 'all' | 'nudges' | 'digest'): Promise<void> {
-    await this.repository.unsubscribe(token, kind);
+    await this.db.notifications.unsubscribe(token, kind);
   }
 }
 

@@ -6,33 +6,22 @@
  * reviews and the audit chain refer to them. Idempotent per event (consumeOnce), and a second
  * `user.deleted` for the same account finds nothing ACTIVE left to change.
  */
-import type { Database } from '../core/db/database.ts';
 import { markErased } from '../core/db/erased-users.ts';
 import { enqueueEvent } from '../core/db/outbox.ts';
 import { consumeOnce } from '../core/db/outbox-relay.ts';
 import { buildEvent, type DomainEvent } from '../core/events/catalog.ts';
 import type { Logger } from '../core/log.ts';
-import { NotificationRepository } from './notification.repository.ts';
-import { ProfileRepository } from './profile.repository.ts';
-import { StudioRepository } from './studio.repository.ts';
+import type { ProfilesData } from './profiles.repositories.ts';
 
 export const OWNER_ERASURE_CONSUMER = 'profiles-user-deleted';
 
 export class OwnerErasureService {
-  private readonly profiles: ProfileRepository;
-  private readonly studios: StudioRepository;
-  private readonly notifications: NotificationRepository;
-
   constructor(
-    private readonly db: Database,
+    private readonly db: ProfilesData,
     private readonly logger: Logger,
     /** Drops a slug from this container's public-page caches (others expire within seconds). */
     private readonly forgetSlugs: (slugs: { profiles: string[]; studios: string[] }) => void = () => undefined,
-  ) {
-    this.profiles = new ProfileRepository(db);
-    this.studios = new StudioRepository(db);
-    this.notifications = new NotificationRepository(db);
-  }
+  ) {}
 
   async onUserDeleted(event: DomainEvent<'user.deleted'>): Promise<void> {
     const { userId } = event.payload;
@@ -41,7 +30,7 @@ export class OwnerErasureService {
       // First: the exclusive per-user lock and the erased_users marker, so no write of a still-valid
       // access token can commit after this erasure (erased-users.ts explains the lock protocol).
       await markErased(tx, userId);
-      for (const row of await this.profiles.eraseOwner(tx, userId)) {
+      for (const row of await tx.profiles.eraseOwner(userId)) {
         erased.profiles.push(row.slug);
         if (row.previous_status !== 'PUBLISHED') continue;
         await enqueueEvent(
@@ -57,7 +46,7 @@ export class OwnerErasureService {
           }),
         );
       }
-      for (const row of await this.studios.eraseOwner(tx, userId)) {
+      for (const row of await tx.studios.eraseOwner(userId)) {
         erased.studios.push(row.slug);
         if (row.previous_status !== 'PUBLISHED') continue;
         await enqueueEvent(
@@ -71,7 +60,7 @@ export class OwnerErasureService {
           }),
         );
       }
-      await this.notifications.disableAll(tx, userId);
+      await tx.notifications.disableAll(userId);
     });
     this.forgetSlugs(erased);
     this.logger.info('account erased from profiles', {

@@ -1,6 +1,7 @@
 /** SQL for service profiles. Rows are validated as they leave the database. */
 import * as z from 'zod';
 import { parseRows, type Queryable } from '../core/db/database.ts';
+import type { PortOf } from '../core/db/unit-of-work.ts';
 import { versionedUpdate, type ColumnMap } from './draft-update.ts';
 import { PROFILE_ROLES } from './profiles.schemas.ts';
 
@@ -66,11 +67,14 @@ const PATCH_COLUMNS: ColumnMap = {
 export class ProfileRepository {
   constructor(private readonly db: Queryable) {}
 
-  async insert(
-    tx: Queryable,
-    row: { id: string; ownerUserId: string; role: string; slug: string; displayName: string | null },
-  ): Promise<ProfileRow> {
-    const result = await tx.query(
+  async insert(row: {
+    id: string;
+    ownerUserId: string;
+    role: string;
+    slug: string;
+    displayName: string | null;
+  }): Promise<ProfileRow> {
+    const result = await this.db.query(
       `INSERT INTO service_profiles (id, owner_user_id, role, slug, display_name) VALUES ($1, $2, $3, $4, $5) RETURNING ${COLUMNS}`,
       [row.id, row.ownerUserId, row.role, row.slug, row.displayName],
     );
@@ -93,8 +97,8 @@ export class ProfileRepository {
    * The owner's row or null: someone else's id looks exactly like an unknown one, and so does the
    * row of an erased account (its access tokens live on for minutes after deletion).
    */
-  async findOwned(id: string, userId: string, tx: Queryable = this.db, forUpdate = false): Promise<ProfileRow | null> {
-    const result = await tx.query(
+  async findOwned(id: string, userId: string, forUpdate = false): Promise<ProfileRow | null> {
+    const result = await this.db.query(
       `SELECT ${COLUMNS} FROM service_profiles WHERE id = $1 AND owner_user_id = $2 AND owner_status = 'ACTIVE'${forUpdate ? ' FOR UPDATE' : ''}`,
       [id, userId],
     );
@@ -118,22 +122,23 @@ export class ProfileRepository {
     return result.rows.map((row) => row.role);
   }
 
-  async saveDraft(
-    tx: Queryable,
-    input: {
-      id: string;
-      ownerUserId: string;
-      expectedVersion: number;
-      patch: Record<string, unknown>;
-      extra?: Record<string, unknown>;
-    },
-  ): Promise<ProfileRow | null> {
-    const row = await versionedUpdate(tx, { table: 'service_profiles', columns: PATCH_COLUMNS, ...input }, COLUMNS);
+  async saveDraft(input: {
+    id: string;
+    ownerUserId: string;
+    expectedVersion: number;
+    patch: Record<string, unknown>;
+    extra?: Record<string, unknown>;
+  }): Promise<ProfileRow | null> {
+    const row = await versionedUpdate(
+      this.db,
+      { table: 'service_profiles', columns: PATCH_COLUMNS, ...input },
+      COLUMNS,
+    );
     return row ? parseRows(profileRow, [row])[0]! : null;
   }
 
-  async setStatus(tx: Queryable, id: string, status: 'PUBLISHED' | 'UNPUBLISHED'): Promise<ProfileRow> {
-    const result = await tx.query(
+  async setStatus(id: string, status: 'PUBLISHED' | 'UNPUBLISHED'): Promise<ProfileRow> {
+    const result = await this.db.query(
       `UPDATE service_profiles SET status = $2, published_at = CASE WHEN $2 = 'PUBLISHED' THEN coalesce(published_at, now()) ELSE published_at END,
               instant_book = CASE WHEN $2 = 'UNPUBLISHED' THEN false ELSE instant_book END,
               version = version + 1, updated_at = now() WHERE id = $1 RETURNING ${COLUMNS}`,
@@ -142,8 +147,8 @@ export class ProfileRepository {
     return parseRows(profileRow, result.rows)[0]!;
   }
 
-  async setInstantBook(tx: Queryable, id: string, enabled: boolean): Promise<ProfileRow> {
-    const result = await tx.query(
+  async setInstantBook(id: string, enabled: boolean): Promise<ProfileRow> {
+    const result = await this.db.query(
       `UPDATE service_profiles SET instant_book = $2, version = version + 1, updated_at = now() WHERE id = $1 RETURNING ${COLUMNS}`,
       [id, enabled],
     );
@@ -155,8 +160,8 @@ export class ProfileRepository {
    * and links (contact channels too) are erased; ids, slugs and the rest stay as a pseudonymous
    * record that bookings and reviews may refer to. Returns the erased rows with their prior status.
    */
-  async eraseOwner(tx: Queryable, userId: string): Promise<(ProfileRow & { previous_status: string })[]> {
-    const result = await tx.query(
+  async eraseOwner(userId: string): Promise<(ProfileRow & { previous_status: string })[]> {
+    const result = await this.db.query(
       `WITH before AS (SELECT id, status FROM service_profiles WHERE owner_user_id = $1 AND owner_status = 'ACTIVE' FOR UPDATE)
        UPDATE service_profiles p
           SET owner_status = 'ERASED', status = CASE WHEN p.status = 'PUBLISHED' THEN 'UNPUBLISHED' ELSE p.status END,
@@ -170,17 +175,31 @@ export class ProfileRepository {
     return parseRows(profileRow.extend({ previous_status: z.string() }), result.rows);
   }
 
-  async cityInfo(code: string | null): Promise<{ name: string; countryCode: string; timezone: string } | null> {
-    if (!code) return null;
-    const result = await this.db.query<{ name: string; country_code: string; timezone: string }>(
-      'SELECT name, country_code, timezone FROM cities WHERE code = $1',
-      [code],
+  /** The owner of a profile, whatever its state (media events name the listing, not its owner). */
+  async ownerOf(id: string): Promise<string | null> {
+    const result = await this.db.query<{ owner_user_id: string }>(
+      'SELECT owner_user_id FROM service_profiles WHERE id = $1',
+      [id],
     );
-    const row = result.rows[0];
-    return row ? { name: row.name, countryCode: row.country_code, timezone: row.timezone } : null;
+    return result.rows[0]?.owner_user_id ?? null;
   }
 
-  async cityExists(code: string): Promise<boolean> {
-    return ((await this.db.query('SELECT 1 FROM cities WHERE code = $1', [code])).rowCount ?? 0) > 0;
+  /** The published profiles of an account (their public pages show its verified badge). */
+  async publishedOf(
+    userId: string,
+  ): Promise<{ id: string; role: ProfileRow['role']; slug: string; city_code: string | null; version: number }[]> {
+    const result = await this.db.query<{
+      id: string;
+      role: ProfileRow['role'];
+      slug: string;
+      city_code: string | null;
+      version: number;
+    }>(
+      `SELECT id, role, slug, city_code, version FROM service_profiles WHERE owner_user_id = $1 AND status = 'PUBLISHED'`,
+      [userId],
+    );
+    return result.rows;
   }
 }
+
+export type ProfileStore = PortOf<ProfileRepository>;

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../core/clock.ts';
-import { isUniqueViolation, type Database, type Transaction } from '../core/db/database.ts';
+import { isUniqueViolation } from '../core/db/database.ts';
 import { guardNotErased } from '../core/db/erased-users.ts';
 import { enqueueEvent } from '../core/db/outbox.ts';
 import { consumeOnce } from '../core/db/outbox-relay.ts';
@@ -13,17 +13,16 @@ import { ConflictError, NotFoundError, ValidationError } from '../core/errors.ts
 import { buildEvent, type DomainEvent } from '../core/events/catalog.ts';
 import { requireUser, type Caller } from '../core/identity.ts';
 import { newId } from '../core/ids.ts';
-import { MediaRepository } from '../media/media.repository.ts';
 import { profileCompleteness, type ProfileFacts } from './completeness.ts';
 import { mediaFacts, ownerMedia, publicImages, PublicPageCache, verificationView } from './listing-support.ts';
 import { ListingWorkflow } from './listing-workflow.ts';
 import { onboardingView, PROFILE_PUBLISH_STEPS, PROFILE_STEPS, profileStepMissing } from './onboarding.ts';
-import { ProfileRepository, type ProfileRow } from './profile.repository.ts';
+import type { ProfileRow } from './profile.repository.ts';
+import type { ProfilesData, ProfilesRepositories, ProfilesTx } from './profiles.repositories.ts';
 import type { ProfilePatch, SaveProfileDraftInput, CompleteStepInput, ProfileRole } from './profiles.schemas.ts';
 import { PreconditionFailedError } from './profiles.errors.ts';
 import { toPublicProfile, type PublicProfileView } from './public-page.mapper.ts';
 import { safeModeDeep } from './safe-mode.ts';
-import { VerificationRepository } from './verification.repository.ts';
 
 export interface ProfilesSettings {
   /** The web app's origin, for canonical URLs (https://rastup.com). */
@@ -49,20 +48,14 @@ export function slugify(value: string): string {
 }
 
 export class ProfileService {
-  private readonly profiles: ProfileRepository;
-  private readonly media: MediaRepository;
-  private readonly verifications: VerificationRepository;
   private readonly publicCache: PublicPageCache<PublicProfileView>;
   private readonly workflow: ListingWorkflow<ProfileRow, ProfileFacts, ProfilePatch, ProfileEvent>;
 
   constructor(
-    private readonly db: Database,
+    private readonly db: ProfilesData,
     private readonly settings: ProfilesSettings,
     private readonly clock: Clock,
   ) {
-    this.profiles = new ProfileRepository(db);
-    this.media = new MediaRepository(db);
-    this.verifications = new VerificationRepository(db);
     this.publicCache = new PublicPageCache(clock, settings.publicCacheTtlMs);
     this.workflow = new ListingWorkflow(
       db,
@@ -75,7 +68,7 @@ export class ProfileService {
         publishSteps: PROFILE_PUBLISH_STEPS,
         imageStep: 'PORTFOLIO',
         stepMissing: profileStepMissing,
-        repository: this.profiles,
+        repository: (scope) => scope.profiles,
         facts: (row, tx) => this.facts(row, tx),
         completeness: profileCompleteness,
         validatePatch: (row, patch) => this.validatePatch(row, patch),
@@ -101,10 +94,10 @@ export class ProfileService {
     for (const slug of slugs) this.publicCache.delete(slug);
   }
 
-  private async facts(row: ProfileRow, tx?: Transaction) {
+  private async facts(row: ProfileRow, tx: ProfilesRepositories = this.db) {
     const [media, verification] = await Promise.all([
-      this.media.listByOwner('PROFILE', row.id, tx),
-      this.verifications.latest('IDENTITY', row.owner_user_id, tx),
+      tx.media.listByOwner('PROFILE', row.id),
+      tx.verifications.latest('IDENTITY', row.owner_user_id),
     ]);
     const facts: ProfileFacts = {
       displayName: row.display_name,
@@ -126,7 +119,7 @@ export class ProfileService {
     return { facts, media, verification };
   }
 
-  private async ownerView(row: ProfileRow, tx?: Transaction) {
+  private async ownerView(row: ProfileRow, tx: ProfilesRepositories = this.db) {
     const { facts, media, verification } = await this.facts(row, tx);
     const completed = this.workflow.effectiveCompleted(row, facts);
     return {
@@ -168,7 +161,7 @@ export class ProfileService {
 
   async myProfiles(caller: Caller) {
     const user = requireUser(caller);
-    return Promise.all((await this.profiles.listOwned(user.userId)).map((row) => this.ownerView(row)));
+    return Promise.all((await this.db.profiles.listOwned(user.userId)).map((row) => this.ownerView(row)));
   }
 
   async myProfile(caller: Caller, id: string) {
@@ -184,7 +177,7 @@ export class ProfileService {
         // An erased account (its access token outlives it) creates nothing; see erased-users.ts.
         const row = await this.db.transaction(async (tx) => {
           await guardNotErased(tx, user.userId, 'Profile not found');
-          return this.profiles.insert(tx, {
+          return tx.profiles.insert({
             id: newId('profile'),
             ownerUserId: user.userId,
             role: input.role,
@@ -204,7 +197,7 @@ export class ProfileService {
   }
 
   private async validatePatch(row: ProfileRow, patch: ProfilePatch): Promise<void> {
-    if (patch.city && !(await this.profiles.cityExists(patch.city)))
+    if (patch.city && !(await this.db.cities.cityExists(patch.city)))
       throw new ValidationError('Unknown city', [{ path: 'patch.city', message: 'unknown city' }]);
     const min = patch.priceMinCents ?? row.price_min_cents;
     const max = patch.priceMaxCents ?? row.price_max_cents;
@@ -248,7 +241,7 @@ export class ProfileService {
             blockers: completeness.instantBookBlockers,
           });
       }
-      const updated = await this.profiles.setInstantBook(tx, locked.id, enabled);
+      const updated = await tx.profiles.setInstantBook(locked.id, enabled);
       if (updated.status === 'PUBLISHED') await this.announce(tx, 'profile.updated', updated);
       return updated;
     });
@@ -256,7 +249,7 @@ export class ProfileService {
   }
 
   private async announce(
-    tx: Transaction,
+    tx: ProfilesTx,
     type: ProfileEvent,
     row: ProfileRow,
     extra: Record<string, unknown> = {},
@@ -276,13 +269,13 @@ export class ProfileService {
 
   async publicProfile(slug: string): Promise<PublicProfileView> {
     return this.publicCache.get(slug, async () => {
-      const row = await this.profiles.findPublishedBySlug(slug);
+      const row = await this.db.profiles.findPublishedBySlug(slug);
       if (!row) throw new NotFoundError('Profile not found');
       const [roles, city, verification, media] = await Promise.all([
-        this.profiles.publishedRolesOf(row.owner_user_id),
-        this.profiles.cityInfo(row.city_code),
-        this.verifications.latest('IDENTITY', row.owner_user_id),
-        this.media.listPublic('PROFILE', [row.id]),
+        this.db.profiles.publishedRolesOf(row.owner_user_id),
+        this.db.cities.cityInfo(row.city_code),
+        this.db.verifications.latest('IDENTITY', row.owner_user_id),
+        this.db.media.listPublic('PROFILE', [row.id]),
       ]);
       const images = publicImages(media, this.settings.mediaPublicBaseUrl);
       return safeModeDeep(
@@ -307,13 +300,9 @@ export class ProfileService {
     const { ownerType, ownerId } = event.payload;
     if (ownerType !== 'PROFILE') return;
     await consumeOnce(this.db, 'profiles-media-changes', event, async (tx) => {
-      const result = await tx.query<{ owner_user_id: string }>(
-        'SELECT owner_user_id FROM service_profiles WHERE id = $1',
-        [ownerId],
-      );
-      const owner = result.rows[0]?.owner_user_id;
+      const owner = await tx.profiles.ownerOf(ownerId);
       if (!owner) return;
-      const row = await this.profiles.findOwned(ownerId, owner, tx);
+      const row = await tx.profiles.findOwned(ownerId, owner);
       if (row?.status === 'PUBLISHED') {
         await this.announce(tx, 'profile.updated', row, { reason: event.type });
         this.publicCache.delete(row.slug);

@@ -1,13 +1,14 @@
 /** Composition root of the profiles Lambda: one set of services per container. */
 import { systemClock } from '../core/clock.ts';
+import { createUnitOfWork } from '../core/db/unit-of-work.ts';
 import { createLogger } from '../core/log.ts';
 import { databaseFromEnv } from '../adapters/database.ts';
 import { notifierFromEnv } from '../adapters/notifier-from-env.ts';
-import { NotificationRepository } from './notification.repository.ts';
 import { NudgeService } from './nudge.service.ts';
 import { OwnerErasureService } from './owner-erasure.service.ts';
 import { ProfileService } from './profile.service.ts';
 import { profilesConfig } from './profiles.config.ts';
+import { profilesRepositories } from './profiles.repositories.ts';
 import { StudioService } from './studio.service.ts';
 import { VerificationService } from './verification.service.ts';
 
@@ -22,7 +23,8 @@ export interface ProfilesModule {
 let module: Promise<ProfilesModule> | undefined;
 
 export function profilesModule(): Promise<ProfilesModule> {
-  module ??= databaseFromEnv('profiles').then((db) => {
+  module ??= databaseFromEnv('profiles').then((database) => {
+    const db = createUnitOfWork(database, profilesRepositories);
     const config = profilesConfig();
     const settings = {
       webBaseUrl: config.PUBLIC_WEB_BASE_URL,
@@ -41,7 +43,6 @@ export function profilesModule(): Promise<ProfilesModule> {
       }),
       nudges: new NudgeService(
         db,
-        new NotificationRepository(db),
         profiles,
         notifierFromEnv(),
         config.PUBLIC_BASE_URL,

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { toPublicImage } from '../media/media.mapper.ts';
-import type { MediaRow } from '../media/media.repository.ts';
+import { toPublicImage, type MediaRow } from '../media/index.ts';
 import type { ProfileRow } from './profile.repository.ts';
 import { toPublicProfile, toPublicStudio } from './public-page.mapper.ts';
 import { maskContacts, safeModeDeep } from './safe-mode.ts';

@@ -3,7 +3,7 @@
  * public; contact data and exact addresses are not even read into these types. JSON-LD follows
  * schema.org: Person for providers, LocalBusiness for studios, ImageObject for portfolio items.
  */
-import type { PublicImageView } from '../media/media.mapper.ts';
+import type { PublicImageView } from '../media/index.ts';
 import { isPublicLink } from './link-policy.ts';
 import type { ProfileRow } from './profile.repository.ts';
 import type { StudioRow } from './studio.repository.ts';

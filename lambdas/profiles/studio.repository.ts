@@ -1,6 +1,7 @@
 /** SQL for studios. Rows are validated as they leave the database. */
 import * as z from 'zod';
 import { isUniqueViolation, parseRows, type Queryable } from '../core/db/database.ts';
+import type { PortOf } from '../core/db/unit-of-work.ts';
 import { ConflictError } from '../core/errors.ts';
 import { versionedUpdate, type ColumnMap } from './draft-update.ts';
 
@@ -54,12 +55,9 @@ const PATCH_COLUMNS: ColumnMap = {
 export class StudioRepository {
   constructor(private readonly db: Queryable) {}
 
-  async insert(
-    tx: Queryable,
-    row: { id: string; ownerUserId: string; slug: string; name: string },
-  ): Promise<StudioRow> {
+  async insert(row: { id: string; ownerUserId: string; slug: string; name: string }): Promise<StudioRow> {
     try {
-      const result = await tx.query(
+      const result = await this.db.query(
         `INSERT INTO studios (id, owner_user_id, slug, name) VALUES ($1, $2, $3, $4) RETURNING ${COLUMNS}`,
         [row.id, row.ownerUserId, row.slug, row.name],
       );
@@ -82,9 +80,9 @@ export class StudioRepository {
     );
   }
 
-  async findOwned(id: string, userId: string, tx: Queryable = this.db, forUpdate = false): Promise<StudioRow | null> {
+  async findOwned(id: string, userId: string, forUpdate = false): Promise<StudioRow | null> {
     // An erased owner's studios look unknown (access tokens outlive the account by minutes).
-    const result = await tx.query(
+    const result = await this.db.query(
       `SELECT ${COLUMNS} FROM studios WHERE id = $1 AND owner_user_id = $2 AND owner_status = 'ACTIVE'${forUpdate ? ' FOR UPDATE' : ''}`,
       [id, userId],
     );
@@ -100,23 +98,20 @@ export class StudioRepository {
     return parseRows(studioRow, result.rows)[0] ?? null;
   }
 
-  async saveDraft(
-    tx: Queryable,
-    input: {
-      id: string;
-      ownerUserId: string;
-      expectedVersion: number;
-      patch: Record<string, unknown>;
-      extra?: Record<string, unknown>;
-    },
-  ): Promise<StudioRow | null> {
-    const row = await versionedUpdate(tx, { table: 'studios', columns: PATCH_COLUMNS, ...input }, COLUMNS);
+  async saveDraft(input: {
+    id: string;
+    ownerUserId: string;
+    expectedVersion: number;
+    patch: Record<string, unknown>;
+    extra?: Record<string, unknown>;
+  }): Promise<StudioRow | null> {
+    const row = await versionedUpdate(this.db, { table: 'studios', columns: PATCH_COLUMNS, ...input }, COLUMNS);
     return row ? parseRows(studioRow, [row])[0]! : null;
   }
 
   /** Account deleted: unpublish, mark ERASED, erase contact details and the exact address; ids and slug stay. */
-  async eraseOwner(tx: Queryable, userId: string): Promise<(StudioRow & { previous_status: string })[]> {
-    const result = await tx.query(
+  async eraseOwner(userId: string): Promise<(StudioRow & { previous_status: string })[]> {
+    const result = await this.db.query(
       `WITH before AS (SELECT id, status FROM studios WHERE owner_user_id = $1 AND owner_status = 'ACTIVE' FOR UPDATE)
        UPDATE studios s
           SET owner_status = 'ERASED', status = CASE WHEN s.status = 'PUBLISHED' THEN 'UNPUBLISHED' ELSE s.status END,
@@ -131,8 +126,8 @@ export class StudioRepository {
     return parseRows(studioRow.extend({ previous_status: z.string() }), result.rows);
   }
 
-  async setStatus(tx: Queryable, id: string, status: 'PUBLISHED' | 'UNPUBLISHED'): Promise<StudioRow> {
-    const result = await tx.query(
+  async setStatus(id: string, status: 'PUBLISHED' | 'UNPUBLISHED'): Promise<StudioRow> {
+    const result = await this.db.query(
       `UPDATE studios SET status = $2, published_at = CASE WHEN $2 = 'PUBLISHED' THEN coalesce(published_at, now()) ELSE published_at END,
               instant_book = CASE WHEN $2 = 'UNPUBLISHED' THEN false ELSE instant_book END,
               version = version + 1, updated_at = now() WHERE id = $1 RETURNING ${COLUMNS}`,
@@ -141,3 +136,5 @@ export class StudioRepository {
     return parseRows(studioRow, result.rows)[0]!;
   }
 }
+
+export type StudioStore = PortOf<StudioRepository>;

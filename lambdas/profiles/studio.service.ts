@@ -4,45 +4,34 @@
  * publishing and the LocalBusiness public page.
  */
 import type { Clock } from '../core/clock.ts';
-import type { Database, Transaction } from '../core/db/database.ts';
 import { guardNotErased } from '../core/db/erased-users.ts';
 import { enqueueEvent } from '../core/db/outbox.ts';
 import { buildEvent } from '../core/events/catalog.ts';
 import { NotFoundError, ValidationError } from '../core/errors.ts';
 import { requireUser, type Caller } from '../core/identity.ts';
 import { newId } from '../core/ids.ts';
-import { MediaRepository } from '../media/media.repository.ts';
 import { studioCompleteness, type StudioFacts } from './completeness.ts';
 import { mediaFacts, ownerMedia, publicImages, PublicPageCache, verificationView } from './listing-support.ts';
 import { ListingWorkflow } from './listing-workflow.ts';
 import { onboardingView, STUDIO_PUBLISH_STEPS, STUDIO_STEPS, studioStepMissing } from './onboarding.ts';
-import { ProfileRepository } from './profile.repository.ts';
 import type { CompleteStepInput, SaveStudioDraftInput, StudioPatch } from './profiles.schemas.ts';
 import type { ProfilesSettings } from './profile.service.ts';
 import { toPublicStudio, type PublicStudioView } from './public-page.mapper.ts';
 import { safeModeDeep } from './safe-mode.ts';
-import { StudioRepository, type StudioRow } from './studio.repository.ts';
-import { VerificationRepository } from './verification.repository.ts';
+import type { ProfilesData, ProfilesRepositories, ProfilesTx } from './profiles.repositories.ts';
+import type { StudioRow } from './studio.repository.ts';
 
 type StudioEvent = 'studio.published' | 'studio.updated' | 'studio.unpublished';
 
 export class StudioService {
-  private readonly studios: StudioRepository;
-  private readonly cities: ProfileRepository;
-  private readonly media: MediaRepository;
-  private readonly verifications: VerificationRepository;
   private readonly publicCache: PublicPageCache<PublicStudioView>;
   private readonly workflow: ListingWorkflow<StudioRow, StudioFacts, StudioPatch, StudioEvent>;
 
   constructor(
-    private readonly db: Database,
+    private readonly db: ProfilesData,
     private readonly settings: ProfilesSettings,
     clock: Clock,
   ) {
-    this.studios = new StudioRepository(db);
-    this.cities = new ProfileRepository(db);
-    this.media = new MediaRepository(db);
-    this.verifications = new VerificationRepository(db);
     this.publicCache = new PublicPageCache(clock, settings.publicCacheTtlMs);
     this.workflow = new ListingWorkflow(
       db,
@@ -55,7 +44,7 @@ export class StudioService {
         publishSteps: STUDIO_PUBLISH_STEPS,
         imageStep: 'PHOTOS',
         stepMissing: studioStepMissing,
-        repository: this.studios,
+        repository: (scope) => scope.studios,
         facts: (row, tx) => this.facts(row, tx),
         completeness: studioCompleteness,
         validatePatch: (row, patch) => this.validatePatch(row, patch),
@@ -79,10 +68,10 @@ export class StudioService {
     for (const slug of slugs) this.publicCache.delete(slug);
   }
 
-  private async facts(row: StudioRow, tx?: Transaction) {
+  private async facts(row: StudioRow, tx: ProfilesRepositories = this.db) {
     const [media, verification] = await Promise.all([
-      this.media.listByOwner('STUDIO', row.id, tx),
-      this.verifications.latest('STUDIO', row.id, tx),
+      tx.media.listByOwner('STUDIO', row.id),
+      tx.verifications.latest('STUDIO', row.id),
     ]);
     const facts: StudioFacts = {
       name: row.name,
@@ -102,7 +91,7 @@ export class StudioService {
     return { facts, media, verification };
   }
 
-  private async ownerView(row: StudioRow, tx?: Transaction) {
+  private async ownerView(row: StudioRow, tx: ProfilesRepositories = this.db) {
     const { facts, media, verification } = await this.facts(row, tx);
     return {
       id: row.id,
@@ -142,7 +131,7 @@ export class StudioService {
 
   async myStudios(caller: Caller) {
     const user = requireUser(caller);
-    return Promise.all((await this.studios.listOwned(user.userId)).map((row) => this.ownerView(row)));
+    return Promise.all((await this.db.studios.listOwned(user.userId)).map((row) => this.ownerView(row)));
   }
 
   async myStudio(caller: Caller, id: string) {
@@ -154,7 +143,7 @@ export class StudioService {
     // An erased account (its access token outlives it) creates nothing; see erased-users.ts.
     const row = await this.db.transaction(async (tx) => {
       await guardNotErased(tx, user.userId, 'Studio not found');
-      return this.studios.insert(tx, {
+      return tx.studios.insert({
         id: newId('studio'),
         ownerUserId: user.userId,
         slug: input.slug,
@@ -165,7 +154,7 @@ export class StudioService {
   }
 
   private async validatePatch(row: StudioRow, patch: StudioPatch): Promise<void> {
-    if (patch.city && !(await this.cities.cityExists(patch.city)))
+    if (patch.city && !(await this.db.cities.cityExists(patch.city)))
       throw new ValidationError('Unknown city', [{ path: 'patch.city', message: 'unknown city' }]);
     const min = patch.hourlyMinCents ?? row.hourly_min_cents;
     const max = patch.hourlyMaxCents ?? row.hourly_max_cents;
@@ -198,7 +187,7 @@ export class StudioService {
     return this.ownerView(await this.workflow.unpublish(caller, id));
   }
 
-  private async announce(tx: Transaction, type: StudioEvent, row: StudioRow): Promise<void> {
+  private async announce(tx: ProfilesTx, type: StudioEvent, row: StudioRow): Promise<void> {
     await enqueueEvent(
       tx,
       buildEvent(type, { studioId: row.id, slug: row.slug, city: row.city_code, version: row.version }),
@@ -207,12 +196,12 @@ export class StudioService {
 
   async publicStudio(slug: string): Promise<PublicStudioView> {
     return this.publicCache.get(slug, async () => {
-      const row = await this.studios.findPublishedBySlug(slug);
+      const row = await this.db.studios.findPublishedBySlug(slug);
       if (!row) throw new NotFoundError('Studio not found');
       const [city, verification, media] = await Promise.all([
-        this.cities.cityInfo(row.city_code),
-        this.verifications.latest('STUDIO', row.id),
-        this.media.listPublic('STUDIO', [row.id]),
+        this.db.cities.cityInfo(row.city_code),
+        this.db.verifications.latest('STUDIO', row.id),
+        this.db.media.listPublic('STUDIO', [row.id]),
       ]);
       const images = publicImages(media, this.settings.mediaPublicBaseUrl);
       const photos = images.cover

@@ -5,7 +5,6 @@
  */
 import type { Clock } from '../core/clock.ts';
 import { appendAudit } from '../core/db/audit-log.ts';
-import type { Database } from '../core/db/database.ts';
 import { enqueueEvent } from '../core/db/outbox.ts';
 import { guardNotErased } from '../core/db/erased-users.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../core/errors.ts';
@@ -13,11 +12,10 @@ import { buildEvent } from '../core/events/catalog.ts';
 import { requireRole, requireUser, type Caller } from '../core/identity.ts';
 import { requireRecentStepUp, STEP_UP_MAX_AGE_SECONDS } from '../core/step-up.ts';
 import { newId } from '../core/ids.ts';
-import { MediaRepository } from '../media/media.repository.ts';
 import { verificationView } from './listing-support.ts';
 import type { DecideVerificationInput, ProfileRole, RequestVerificationInput } from './profiles.schemas.ts';
-import { StudioRepository } from './studio.repository.ts';
-import { VerificationRepository, type VerificationRow } from './verification.repository.ts';
+import type { ProfilesData } from './profiles.repositories.ts';
+import type { VerificationRow } from './verification.repository.ts';
 
 function requestView(row: VerificationRow) {
   return {
@@ -31,17 +29,11 @@ function requestView(row: VerificationRow) {
 }
 
 export class VerificationService {
-  private readonly verifications: VerificationRepository;
-  private readonly media: MediaRepository;
-  private readonly studios: StudioRepository;
 
   constructor(
-    private readonly db: Database,
+    private readonly db: ProfilesData,
     private readonly clock: Clock,
   ) {
-    this.verifications = new VerificationRepository(db);
-    this.media = new MediaRepository(db);
-    this.studios = new StudioRepository(db);
   }
 
   async request(caller: Caller, input: RequestVerificationInput) {
@@ -52,23 +44,23 @@ export class VerificationService {
         throw new ValidationError('studioId is required for STUDIO verification', [
           { path: 'input.studioId', message: 'required' },
         ]);
-      if (!(await this.studios.findOwned(input.studioId, user.userId))) throw new NotFoundError('Studio not found');
+      if (!(await this.db.studios.findOwned(input.studioId, user.userId))) throw new NotFoundError('Studio not found');
       subjectId = input.studioId;
     }
-    const document = await this.media.findOwned(input.documentMediaId, user.userId);
+    const document = await this.db.media.findOwned(input.documentMediaId, user.userId);
     if (!document || document.owner_type !== 'VERIFICATION' || !['PROCESSING', 'READY'].includes(document.status))
       throw new NotFoundError('Document not found');
     const row = await this.db.transaction(async (tx) => {
       // An erased account's stale token must not record a request (its documents are being deleted).
       await guardNotErased(tx, user.userId, 'Document not found');
-      await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`verification:${subjectId}`]);
-      const latest = await this.verifications.latest(input.subject, subjectId, tx);
+      await tx.verifications.lockSubject(subjectId);
+      const latest = await tx.verifications.latest(input.subject, subjectId);
       if (latest?.status === 'PENDING' || latest?.status === 'VERIFIED')
         throw new ConflictError(
           `Verification is already ${latest.status.toLowerCase()}`,
           `VERIFICATION.ALREADY_${latest.status}`,
         );
-      const inserted = await this.verifications.insert(tx, {
+      const inserted = await tx.verifications.insert({
         id: newId('verification'),
         subjectType: input.subject,
         subjectId,
@@ -86,7 +78,7 @@ export class VerificationService {
 
   async queue(caller: Caller) {
     requireRole(caller, 'admin', 'trust');
-    return (await this.verifications.pending()).map(requestView);
+    return (await this.db.verifications.pending()).map(requestView);
   }
 
   /**
@@ -98,13 +90,11 @@ export class VerificationService {
     requireRole(caller, 'admin', 'trust');
     const admin = requireRecentStepUp(caller, this.clock, STEP_UP_MAX_AGE_SECONDS);
     const row = await this.db.transaction(async (tx) => {
-      const request = await this.verifications.findById(tx, input.verificationId, true);
+      const request = await tx.verifications.findById(input.verificationId, true);
       if (!request || request.status !== 'PENDING') throw new NotFoundError('No pending verification with this id');
       if (request.owner_user_id === admin.userId || request.subject_id === admin.userId)
         throw new ForbiddenError('You cannot decide your own verification request');
-      const decided = await this.verifications.decide(
-        tx,
-        input.verificationId,
+      const decided = await tx.verifications.decide(input.verificationId,
         input.decision,
         admin.userId,
         input.reason ?? null,
@@ -131,17 +121,7 @@ export class VerificationService {
       );
       // The verified badge is on public pages: published listings of the subject changed.
       if (decided.subject_type === 'IDENTITY') {
-        const published = await tx.query<{
-          id: string;
-          role: ProfileRole;
-          slug: string;
-          city_code: string | null;
-          version: number;
-        }>(
-          `SELECT id, role, slug, city_code, version FROM service_profiles WHERE owner_user_id = $1 AND status = 'PUBLISHED'`,
-          [decided.subject_id],
-        );
-        for (const profile of published.rows) {
+        for (const profile of await tx.profiles.publishedOf(decided.subject_id)) {
           await enqueueEvent(
             tx,
             buildEvent('profile.updated', {

@@ -13,7 +13,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createDatabase } from '../../lambdas/core/db/database.ts';
-import { grantAdminRole } from '../../lambdas/auth/admin-grant.ts';
+import { createUnitOfWork } from '../../lambdas/core/db/unit-of-work.ts';
+import { authRepositories, grantAdminRole } from '../../lambdas/auth/index.ts';
 
 const EXIT = { ok: 0, failed: 1, usage: 2, unknownAccount: 3, unverified: 4 } as const;
 
@@ -63,7 +64,11 @@ async function main(): Promise<number> {
 
   const db = createDatabase({ connectionString: databaseUrl(), max: 1 });
   try {
-    const outcome = await grantAdminRole(db, { email: values.email, reason: values.reason, operator: operatorName() });
+    const outcome = await grantAdminRole(createUnitOfWork(db, authRepositories), {
+      email: values.email,
+      reason: values.reason,
+      operator: operatorName(),
+    });
     switch (outcome.kind) {
       case 'granted':
         console.log(

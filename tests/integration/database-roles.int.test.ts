@@ -75,12 +75,8 @@ const expectedGrants: Record<DatabaseRole, readonly string[]> = {
     'moderation_cases:SELECT',
     'moderation_cases:UPDATE',
     'outbox_events:INSERT',
-    'service_profiles(id):SELECT',
-    'service_profiles(owner_status):SELECT',
-    'service_profiles(owner_user_id):SELECT',
-    'studios(id):SELECT',
-    'studios(owner_status):SELECT',
-    'studios(owner_user_id):SELECT',
+    // Who owns a listing: profiles' view (db/migrations/0800_profiles_listing_owners.sql), not its tables.
+    'listing_owners:SELECT',
   ],
   relay: [
     'outbox_events(attempts):UPDATE',
@@ -171,6 +167,8 @@ describe('database roles', () => {
     await denied(role('profiles'), 'SELECT count(*) FROM users');
     await denied(role('media'), 'SELECT count(*) FROM auth_sessions');
     await denied(role('media'), 'SELECT contact_email FROM service_profiles LIMIT 1');
+    await denied(role('media'), 'SELECT id, owner_user_id FROM service_profiles LIMIT 1');
+    await denied(role('media'), 'SELECT id, owner_user_id FROM studios LIMIT 1');
     await denied(role('media'), `UPDATE service_profiles SET status = 'DRAFT' WHERE false`);
     await denied(role('profiles'), `UPDATE media SET status = 'READY' WHERE false`);
     await denied(role('platform'), 'SELECT count(*) FROM media');
@@ -186,11 +184,11 @@ describe('database roles', () => {
     await denied(role('profiles'), 'CREATE TABLE sneaky (id int)');
   });
 
-  it('lets the column-scoped grants do what the code does (media ownership check, relay claim)', async () => {
+  it("lets the narrow grants do what the code does (media's ownership check through profiles' view, relay claim)", async () => {
     await expect(
       role('media').query(
-        `SELECT 1 FROM service_profiles WHERE id = $1 AND owner_user_id = $2 AND owner_status = 'ACTIVE'`,
-        ['prf_none', 'usr_none'],
+        'SELECT 1 FROM listing_owners WHERE listing_type = $1 AND listing_id = $2 AND owner_user_id = $3',
+        ['PROFILE', 'prf_none', 'usr_none'],
       ),
     ).resolves.toMatchObject({ rowCount: 0 });
     await role('relay').transaction(async (tx) => {

@@ -21,6 +21,7 @@ import type { ImageModerator, ObjectStore } from '../../lambdas/core/ports.ts';
 import { MediaLifecycleService } from '../../lambdas/media/media-lifecycle.service.ts';
 import { MEDIA_PUBLISHABLE } from '../../lambdas/media/media-publication.ts';
 import { incomingKey } from '../../lambdas/media/media-policy.ts';
+import { mediaData } from '../../lambdas/media/media.module.ts';
 import { MediaRepository } from '../../lambdas/media/media.repository.ts';
 import { MediaService, type MediaBuckets } from '../../lambdas/media/media.service.ts';
 import { MediaWorkerService } from '../../lambdas/media/media-worker.service.ts';
@@ -37,6 +38,7 @@ const s3Client = new S3Client({
 });
 const store = new S3ObjectStore(s3Client, createPresignedPost);
 const db = createDatabase({ connectionString: stackInfo().endpoints.databaseUrl, max: 4 });
+const data = mediaData(db);
 const buckets: MediaBuckets = {
   originals: 'rastup-local-media-originals',
   public: 'rastup-local-media-public',
@@ -82,7 +84,8 @@ async function processingItem() {
   const key = incomingKey(userId, mediaId);
   await store.write(buckets.originals, key, await testJpeg({ seed: 31 }), 'image/jpeg');
   await db.transaction(async (tx) => {
-    await MediaRepository.insertReservation(tx, {
+    const repository = new MediaRepository(tx);
+    await repository.insertReservation({
       id: mediaId,
       ownerUserId: userId,
       ownerType: 'PROFILE',
@@ -94,7 +97,7 @@ async function processingItem() {
       alt: null,
       expiresAt: new Date(Date.now() + 600_000),
     });
-    await new MediaRepository(tx).markProcessing(tx, mediaId, 'image/jpeg', 1000);
+    await repository.markProcessing(mediaId, 'image/jpeg', 1000);
   });
   const event = newDomainEvent('media.uploaded', { mediaId });
   return { userId, profileId: profile.id as string, mediaId, event };
@@ -103,7 +106,7 @@ async function processingItem() {
 describe('publication races, forced', () => {
   it('an item deleted while the worker runs never gets public (or orphaned private) copies', async () => {
     const { userId, mediaId, event } = await processingItem();
-    const media = new MediaService(db, store, buckets, systemClock);
+    const media = new MediaService(data, store, buckets, systemClock);
     // The owner deletes right after the worker has read the upload: the worst moment.
     const racing: ObjectStore = {
       presignPost: (input) => store.presignPost(input),
@@ -118,7 +121,7 @@ describe('publication races, forced', () => {
         return body;
       },
     };
-    const worker = new MediaWorkerService(db, racing, safe, buckets, logger);
+    const worker = new MediaWorkerService(data, racing, safe, buckets, logger);
     expect(await worker.handle(event)).toBeNull();
 
     const [row] = await sql(`SELECT status, variants, public_variants FROM media WHERE id = $1`, [mediaId]);
@@ -135,22 +138,22 @@ describe('publication races, forced', () => {
 
     // A redelivery of the same upload event finds the tombstone and does nothing.
     expect(
-      await new MediaWorkerService(db, store, safe, buckets, logger).handle({ ...event, id: newId('event') }),
+      await new MediaWorkerService(data, store, safe, buckets, logger).handle({ ...event, id: newId('event') }),
     ).toBeNull();
     expect(await keysUnder(buckets.public, `media/${mediaId}/`)).toEqual([]);
   });
 
   it('a publication request handled after REJECT committed publishes nothing', async () => {
     const { mediaId, event } = await processingItem();
-    await new MediaWorkerService(db, store, flagging, buckets, logger).handle(event);
+    await new MediaWorkerService(data, store, flagging, buckets, logger).handle(event);
     expect((await sql(`SELECT status FROM media WHERE id = $1`, [mediaId]))[0]).toEqual({ status: 'FLAGGED' });
 
-    const media = new MediaService(db, store, buckets, systemClock);
+    const media = new MediaService(data, store, buckets, systemClock);
     const admin = userCaller(newId('user'), ['admin'], Math.floor(Date.now() / 1000));
     await media.decideModeration(admin, { mediaId, decision: 'APPROVE' });
     // The REJECT commits before this test lets any publisher see the APPROVE's request.
     await media.decideModeration(admin, { mediaId, decision: 'REJECT', reason: 'race' });
-    const publisher = new MediaLifecycleService(db, store, buckets, logger);
+    const publisher = new MediaLifecycleService(data, store, buckets, logger);
     // The request as the relay would deliver it late (a fresh id: also covers a duplicate delivery).
     await publisher.publish(newDomainEvent(MEDIA_PUBLISHABLE, { mediaId }));
 
@@ -163,8 +166,8 @@ describe('publication races, forced', () => {
 
   it('a publication request for a still-approved item publishes once, however often it comes', async () => {
     const { mediaId, event } = await processingItem();
-    await new MediaWorkerService(db, store, safe, buckets, logger).handle(event);
-    const publisher = new MediaLifecycleService(db, store, buckets, logger);
+    await new MediaWorkerService(data, store, safe, buckets, logger).handle(event);
+    const publisher = new MediaLifecycleService(data, store, buckets, logger);
     const request = () => publisher.publish(newDomainEvent(MEDIA_PUBLISHABLE, { mediaId }));
     await Promise.all([request(), request(), request()]);
     const keys = await keysUnder(buckets.public, `media/${mediaId}/`);

@@ -66,11 +66,11 @@ export async function relayOutboxBatch(db: Database, publisher: EventPublisher, 
  * Runs a consumer's effect once per (consumer, event id): the inbox row and the effect commit in
  * the same transaction, so a redelivered event is a no-op.
  */
-export async function consumeOnce(
-  db: Database,
+export async function consumeOnce<Tx extends Transaction = Transaction>(
+  db: { transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> },
   consumer: string,
   event: { readonly id: string },
-  effect: (tx: Transaction) => Promise<void>,
+  effect: (tx: Tx) => Promise<void>,
 ): Promise<boolean> {
   return db.transaction(async (tx) => {
     const inserted = await tx.query(

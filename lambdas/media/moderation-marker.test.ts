@@ -1,7 +1,8 @@
+/** The local moderator's test marker (adapters/nsfwjs-moderator.ts) survives media's real pipeline; here, because adapters import no domain. */
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { processImage } from '../media/image-pipeline.ts';
-import { NsfwjsModerator, drawModerationTestMarker, hasModerationTestMarker } from './nsfwjs-moderator.ts';
+import { NsfwjsModerator, drawModerationTestMarker, hasModerationTestMarker } from '../adapters/nsfwjs-moderator.ts';
+import { processImage } from './image-pipeline.ts';
 
 async function gradientJpeg(marker: boolean): Promise<Buffer> {
   const width = 320;

@@ -2,7 +2,7 @@
  * How classifier outputs become an nsfwBand (0 safe, 1 suggestive, 2 explicit). Thresholds are
  * deliberately cautious: a false "suggestive" costs a human review, a false "safe" costs trust.
  */
-import type { NsfwBand } from '../core/ports.ts';
+import type { NsfwBand } from './ports.ts';
 
 /** nsfwjs classes: Drawing, Hentai, Neutral, Porn, Sexy (probabilities summing to 1). */
 export function bandFromNsfwjs(predictions: readonly { className: string; probability: number }[]): NsfwBand {

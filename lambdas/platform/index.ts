@@ -1,0 +1,5 @@
+/**
+ * The platform domain's public module: what other domains may import from it. Everything else in
+ * lambdas/platform is private (enforced by .dependency-cruiser.cjs).
+ */
+export { PostgresCityDirectory, type CityDirectory, type CityInfo } from './city-directory.ts';

@@ -1,0 +1,9 @@
+/**
+ * The profiles domain's public module: what other domains may import from it. Everything else in
+ * lambdas/profiles is private (enforced by .dependency-cruiser.cjs).
+ *
+ * Other domains read profiles' data through the `listing_owners` view its migration declares
+ * (db/migrations/0800_profiles_listing_owners.sql: who owns which profile or studio) and through
+ * `profile.*` / `studio.*` events; the public page shapes below are the contract of its read API.
+ */
+export type { CityInfo, PublicProfileView, PublicStudioView } from './public-page.mapper.ts';
