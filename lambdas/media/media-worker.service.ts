@@ -29,7 +29,7 @@ import { processImage } from './image-pipeline.ts';
 import { SNIFF_BYTES, sniffImageType } from './media-policy.ts';
 import type { MediaBuckets } from './media.config.ts';
 import type { MediaData } from './media.repositories.ts';
-import type { StoredVariant } from './media.repository.ts';
+import type { MediaRow, StoredVariant } from './media.repository.ts';
 import { MEDIA_PUBLISHABLE, isPublishable, privateVariantKey } from './media-publication.ts';
 import { MEDIA_PROCESSED } from './media.service.ts';
 
@@ -60,28 +60,7 @@ export class MediaWorkerService {
     const input = await this.store.read(this.buckets.originals, row.incoming_key);
     const type = input ? await sniffImageType(input.subarray(0, SNIFF_BYTES)) : null;
     if (!input || type === null) {
-      await consumeOnce(this.db, CONSUMER, event, async (tx) => {
-        await tx.media.saveProcessed({
-          id: row.id,
-          status: 'FAILED',
-          originalKey: null,
-          width: null,
-          height: null,
-          band: null,
-          labels: ['unreadable'],
-          variants: [],
-        });
-        await enqueueEvent(
-          tx,
-          buildEvent(MEDIA_PROCESSED, {
-            mediaId: row.id,
-            ownerType: row.owner_type,
-            ownerId: row.owner_id,
-            status: 'FAILED',
-          }),
-        );
-      });
-      this.metrics.count(customMetrics.mediaProcessingFailed.name);
+      await this.fail(event, row, 'unreadable');
       if (input) await this.store.delete(this.buckets.originals, row.incoming_key);
       return null;
     }
@@ -93,28 +72,7 @@ export class MediaWorkerService {
     } catch (error) {
       // Corrupt or hostile image (decoder error, pixel bomb): fail the item, not the queue.
       this.logger.warn('image could not be processed', { mediaId: row.id, error });
-      await consumeOnce(this.db, CONSUMER, event, async (tx) => {
-        await tx.media.saveProcessed({
-          id: row.id,
-          status: 'FAILED',
-          originalKey: null,
-          width: null,
-          height: null,
-          band: null,
-          labels: ['undecodable'],
-          variants: [],
-        });
-        await enqueueEvent(
-          tx,
-          buildEvent(MEDIA_PROCESSED, {
-            mediaId: row.id,
-            ownerType: row.owner_type,
-            ownerId: row.owner_id,
-            status: 'FAILED',
-          }),
-        );
-      });
-      this.metrics.count(customMetrics.mediaProcessingFailed.name);
+      await this.fail(event, row, 'undecodable');
       await this.store.delete(this.buckets.originals, row.incoming_key);
       return null;
     }
@@ -190,5 +148,34 @@ export class MediaWorkerService {
       moderationMs: Math.round(moderationMs),
     });
     return { variantsMs, moderationMs };
+  }
+
+  /**
+   * The item cannot be processed (unreadable upload, or an image the pipeline refuses): it becomes
+   * FAILED with the reason as its label and `media.processed` announces it, once per delivery
+   * (consumeOnce), and the failure is counted for the alarm.
+   */
+  private async fail(
+    event: DomainEvent<'media.uploaded'>,
+    row: Pick<MediaRow, 'id' | 'owner_type' | 'owner_id'>,
+    reason: 'unreadable' | 'undecodable',
+  ): Promise<void> {
+    await consumeOnce(this.db, CONSUMER, event, async (tx) => {
+      await tx.media.saveProcessed({
+        id: row.id,
+        status: 'FAILED',
+        originalKey: null,
+        width: null,
+        height: null,
+        band: null,
+        labels: [reason],
+        variants: [],
+      });
+      await enqueueEvent(
+        tx,
+        buildEvent(MEDIA_PROCESSED, { mediaId: row.id, ownerType: row.owner_type, ownerId: row.owner_id, status: 'FAILED' }),
+      );
+    });
+    this.metrics.count(customMetrics.mediaProcessingFailed.name);
   }
 }

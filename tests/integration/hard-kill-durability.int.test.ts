@@ -21,6 +21,7 @@ import { createDatabase } from '../../lambdas/core/db/database.ts';
 import type { Role } from '../../lambdas/core/identity.ts';
 import { newId } from '../../lambdas/core/ids.ts';
 import { testJpeg } from '../support/images.ts';
+import { publishableProfilePatch } from '../support/profiles.ts';
 
 const rootDir = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const stateDir = mkdtempSync(join(tmpdir(), 'rastup-killtest-'));
@@ -284,19 +285,7 @@ async function publishedProfile(endpoints: Endpoints, provider: string): Promise
     input: {
       profileId: profile.id,
       expectedVersion: profile.version,
-      patch: {
-        headline: 'Portraits and events',
-        bio: 'Portrait, headshot and event photographer with ten years of studio and on-location experience.',
-        city: 'us-lax',
-        tags: ['portrait', 'headshot', 'events'],
-        languages: ['English'],
-        priceMinCents: 20000,
-        priceMaxCents: 90000,
-        packages: [{ name: 'Headshots', durationMinutes: 60, priceCents: 20000, extras: ['retouching'] }],
-        cancellationPolicy: 'Free until 48 h before.',
-        reschedulePolicy: 'Free once.',
-        availability: JSON.stringify({ wed: ['09:00-18:00'] }),
-      },
+      patch: publishableProfilePatch(),
     },
   });
   const cover = await upload(endpoints, token, profile.id, await testJpeg({ width: 320, height: 240, seed: 4 }));

@@ -2,6 +2,27 @@
 import { gqlOk, uploadImage, waitForMedia } from './graphql.ts';
 import { testJpeg } from './images.ts';
 
+/**
+ * A draft patch that fills every provider step the publish rules require (with one approved image,
+ * above the completeness threshold). Also used by tests that run their own stack (hard-kill).
+ */
+export function publishableProfilePatch(contactEmail?: string) {
+  return {
+    headline: 'Portraits and events',
+    bio: 'Portrait, headshot and event photographer with ten years of studio and on-location experience.',
+    city: 'us-lax',
+    tags: ['portrait', 'headshot', 'events'],
+    languages: ['English'],
+    priceMinCents: 20000,
+    priceMaxCents: 90000,
+    packages: [{ name: 'Headshots', durationMinutes: 60, priceCents: 20000, extras: ['retouching'] }],
+    cancellationPolicy: 'Free until 48 h before.',
+    reschedulePolicy: 'Free once.',
+    availability: JSON.stringify({ wed: ['09:00-18:00'] }),
+    ...(contactEmail ? { contactEmail } : {}),
+  };
+}
+
 export async function seedPublishedProfile(token: string, contactEmail?: string, role = 'PHOTOGRAPHER') {
   let profile = (
     await gqlOk(
@@ -18,20 +39,7 @@ export async function seedPublishedProfile(token: string, contactEmail?: string,
         input: {
           profileId: profile.id,
           expectedVersion: profile.version,
-          patch: {
-            headline: 'Portraits and events',
-            bio: 'Portrait, headshot and event photographer with ten years of studio and on-location experience.',
-            city: 'us-lax',
-            tags: ['portrait', 'headshot', 'events'],
-            languages: ['English'],
-            priceMinCents: 20000,
-            priceMaxCents: 90000,
-            packages: [{ name: 'Headshots', durationMinutes: 60, priceCents: 20000, extras: ['retouching'] }],
-            cancellationPolicy: 'Free until 48 h before.',
-            reschedulePolicy: 'Free once.',
-            availability: JSON.stringify({ wed: ['09:00-18:00'] }),
-            ...(contactEmail ? { contactEmail } : {}),
-          },
+          patch: publishableProfilePatch(contactEmail),
         },
       },
     )
