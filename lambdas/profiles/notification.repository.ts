@@ -14,10 +14,11 @@ const prefsRow = z.object({
 });
 export type PreferencesRow = z.infer<typeof prefsRow>;
 
+/** The city, not its time zone: cities are platform's table, read through its CityDirectory. */
 const candidateRow = z.object({
   owner_user_id: z.string(),
   contact_email: z.string(),
-  timezone: z.string().nullable(),
+  city_code: z.string().nullable(),
 });
 export type CandidateRow = z.infer<typeof candidateRow>;
 
@@ -62,8 +63,8 @@ export class NotificationRepository {
   /** Owners with an unfinished draft untouched for `idleHours`, one row per owner. */
   async nudgeCandidates(now: Date, idleHours: number): Promise<CandidateRow[]> {
     const result = await this.db.query(
-      `SELECT DISTINCT ON (p.owner_user_id) p.owner_user_id, p.contact_email, c.timezone
-         FROM service_profiles p LEFT JOIN cities c ON c.code = p.city_code
+      `SELECT DISTINCT ON (p.owner_user_id) p.owner_user_id, p.contact_email, p.city_code
+         FROM service_profiles p
         WHERE p.status = 'DRAFT' AND p.owner_status = 'ACTIVE' AND p.contact_email IS NOT NULL AND p.updated_at <= $1::timestamptz - make_interval(hours => $2)
         ORDER BY p.owner_user_id, p.updated_at DESC`,
       [now, idleHours],
@@ -74,8 +75,8 @@ export class NotificationRepository {
   /** Owners of published profiles (the weekly digest audience). */
   async digestCandidates(): Promise<CandidateRow[]> {
     const result = await this.db.query(
-      `SELECT DISTINCT ON (p.owner_user_id) p.owner_user_id, p.contact_email, c.timezone
-         FROM service_profiles p LEFT JOIN cities c ON c.code = p.city_code
+      `SELECT DISTINCT ON (p.owner_user_id) p.owner_user_id, p.contact_email, p.city_code
+         FROM service_profiles p
         WHERE p.status = 'PUBLISHED' AND p.owner_status = 'ACTIVE' AND p.contact_email IS NOT NULL
         ORDER BY p.owner_user_id, p.updated_at DESC`,
     );

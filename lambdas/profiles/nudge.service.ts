@@ -76,13 +76,21 @@ export class NudgeService {
 
   async run(now: Date): Promise<NudgeRunResult> {
     const result: NudgeRunResult = { nudged: 0, digested: 0, skipped: { optedOut: 0, quietHours: 0, capped: 0 } };
+    // Time zones come from platform's city directory (its table), once per city per run.
+    const zones = new Map<string, Promise<string | null>>();
+    const timezoneOf = (city: string | null) => {
+      if (!city) return Promise.resolve(null);
+      let zone = zones.get(city);
+      if (!zone) zones.set(city, (zone = this.db.cities.cityInfo(city).then((info) => info?.timezone ?? null)));
+      return zone;
+    };
     for (const candidate of await this.db.notifications.nudgeCandidates(now, NUDGE_IDLE_HOURS)) {
-      const outcome = await this.maybeSend(candidate, now, 'NUDGE');
+      const outcome = await this.maybeSend(candidate, await timezoneOf(candidate.city_code), now, 'NUDGE');
       if (outcome === 'sent') result.nudged++;
       else result.skipped[outcome]++;
     }
     for (const candidate of await this.db.notifications.digestCandidates()) {
-      const outcome = await this.maybeSend(candidate, now, 'DIGEST');
+      const outcome = await this.maybeSend(candidate, await timezoneOf(candidate.city_code), now, 'DIGEST');
       if (outcome === 'sent') result.digested++;
       else result.skipped[outcome]++;
     }
@@ -92,12 +100,13 @@ export class NudgeService {
 
   private async maybeSend(
     candidate: CandidateRow,
+    timezone: string | null,
     now: Date,
     kind: 'NUDGE' | 'DIGEST',
   ): Promise<'sent' | 'optedOut' | 'quietHours' | 'capped'> {
     const prefs = await this.db.notifications.preferences(candidate.owner_user_id);
     if (kind === 'NUDGE' ? !prefs.nudges_enabled : !prefs.digest_enabled) return 'optedOut';
-    if (inQuietHours(localHour(now, candidate.timezone), prefs.quiet_start_hour, prefs.quiet_end_hour))
+    if (inQuietHours(localHour(now, timezone), prefs.quiet_start_hour, prefs.quiet_end_hour))
       return 'quietHours';
     const userId = candidate.owner_user_id;
     const period = notificationPeriod(kind, now);
