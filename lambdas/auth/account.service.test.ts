@@ -71,15 +71,21 @@ function setup({ steppedUp = true } = {}) {
       erase: async (id, now) =>
         void users.set(id, { ...users.get(id)!, status: 'deleted', email: null, deleted_at: now, password_hash: null }),
       recordConsent: async (c) =>
-        void consents.push({ user_id: c.userId, kind: c.kind, version: c.version, granted: c.granted, recorded_at: c.now }),
+        void consents.push({
+          user_id: c.userId,
+          kind: c.kind,
+          version: c.version,
+          granted: c.granted,
+          recorded_at: c.now,
+        }),
       consentHistory: async (userId, limit) => {
         historyLimits.push(limit);
         const mine = consents.filter((row) => row.user_id === userId).reverse();
         return limit ? mine.slice(0, limit) : mine;
       },
       latestConsents: async (userId) =>
-        (['marketing', 'privacy', 'terms'] as const).flatMap(
-          (kind) => consents.filter((row) => row.user_id === userId && row.kind === kind).slice(-1),
+        (['marketing', 'privacy', 'terms'] as const).flatMap((kind) =>
+          consents.filter((row) => row.user_id === userId && row.kind === kind).slice(-1),
         ),
     }),
     sessions: fake<SessionStore>('sessions', {
@@ -175,7 +181,9 @@ describe('AccountService.deleteAccount', () => {
     const { service, users, db } = setup();
     const pat = account();
     users.set(pat.id, pat);
-    await expect(service.deleteAccount(caller(pat.id), { confirm: 'DELETE', declineExport: false })).rejects.toMatchObject({
+    await expect(
+      service.deleteAccount(caller(pat.id), { confirm: 'DELETE', declineExport: false }),
+    ).rejects.toMatchObject({
       code: 'PRIVACY.EXPORT_NOT_OFFERED',
     });
     users.set(pat.id, { ...pat, last_export_at: new Date(NOW - 25 * 3600_000) });
@@ -195,9 +203,14 @@ describe('AccountService.deleteAccount', () => {
     expect(db.transactions).toBe(1);
     expect(db.kernel.auditActions()).toEqual(['privacy.account.deleted']);
     expect(db.kernel.events).toEqual([
-      expect.objectContaining({ type: 'user.deleted', payload: { userId: pat.id, deletedAt: new Date(NOW).toISOString() } }),
+      expect.objectContaining({
+        type: 'user.deleted',
+        payload: { userId: pat.id, deletedAt: new Date(NOW).toISOString() },
+      }),
     ]);
-    expect(mail.map((message) => [message.template, message.to])).toEqual([['auth.account_deleted', 'pat@example.com']]);
+    expect(mail.map((message) => [message.template, message.to])).toEqual([
+      ['auth.account_deleted', 'pat@example.com'],
+    ]);
     // A second request finds no active account.
     await expect(
       service.deleteAccount(caller(pat.id), { confirm: 'DELETE', declineExport: true }),

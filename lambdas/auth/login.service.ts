@@ -210,7 +210,8 @@ export class LoginService {
     }
     await this.clearThrottleUnlessLocked(throttleKey.key);
     if (this.deps.hasher.needsRehash(user.password_hash!)) {
-      await this.deps.db.users.setPassword(user.id,
+      await this.deps.db.users.setPassword(
+        user.id,
         await this.deps.hasher.hash(password),
         user.password_changed_at ?? now,
       );

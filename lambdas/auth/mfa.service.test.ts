@@ -87,7 +87,8 @@ function setup({ steppedUp = true } = {}) {
   const db = fakeUnitOfWork({
     // mfa_enabled is derived from a confirmed enrolment, as the repository's SQL does.
     users: fake<UserStore>('users', {
-      byId: async (id) => (id === pat.id ? { ...pat, mfa_enabled: Boolean(mfa.totps.get(id)?.confirmed_at) } : undefined),
+      byId: async (id) =>
+        id === pat.id ? { ...pat, mfa_enabled: Boolean(mfa.totps.get(id)?.confirmed_at) } : undefined,
     }),
     mfa: mfa.store(),
     sessions: fake<SessionStore>('sessions', { markSteppedUp: async (id) => void steppedUpSessions.push(id) }),
@@ -99,7 +100,9 @@ function setup({ steppedUp = true } = {}) {
     box: new SecretBox(Buffer.alloc(32, 9).toString('base64')),
     logger: createLogger({ service: 'test' }),
     settings: { rateLimitExemptIps: new Set<string>() } as unknown as AuthSettings,
-    limiter: fake<RateLimiter>('limiter', { consume: async () => ({ allowed: true, remaining: 1, retryAfterSeconds: 0 }) }),
+    limiter: fake<RateLimiter>('limiter', {
+      consume: async () => ({ allowed: true, remaining: 1, retryAfterSeconds: 0 }),
+    }),
     notifier: fake<Notifier>('notifier', { sendEmail: async (message) => void mail.push(message) }),
   });
   const session = { id: newId('session') };

@@ -138,7 +138,9 @@ function setup() {
     settings,
     box: new SecretBox(Buffer.alloc(32, 7).toString('base64')),
     logger: createLogger({ service: 'test' }),
-    limiter: fake<RateLimiter>('limiter', { consume: async () => ({ allowed: true, remaining: 1, retryAfterSeconds: 0 }) }),
+    limiter: fake<RateLimiter>('limiter', {
+      consume: async () => ({ allowed: true, remaining: 1, retryAfterSeconds: 0 }),
+    }),
     notifier: fake<Notifier>('notifier', { sendEmail: async (message) => void mail.push(message) }),
     tokens: fake<TokenService>('tokens', {
       issueAccessToken: async (input) => ({ token: `jwt:${input.sessionId}`, expiresAt: clock.nowSeconds() + 900 }),
@@ -231,9 +233,7 @@ describe('SessionService sessions and devices', () => {
     const stepped = await signIn(pat, plain.deviceToken, true);
     await expect(service.requireStepUp(caller(pat.id, stepped.sessionId))).resolves.toBeDefined();
     clock.advance(11 * 60_000);
-    await expect(service.requireStepUp(caller(pat.id, stepped.sessionId))).rejects.toBeInstanceOf(
-      StepUpRequiredError,
-    );
+    await expect(service.requireStepUp(caller(pat.id, stepped.sessionId))).rejects.toBeInstanceOf(StepUpRequiredError);
   });
 
   it('records a device per browser and mails the owner about every unknown device after the first', async () => {

@@ -11,18 +11,15 @@
 import { markErased } from '../core/db/erased-users.ts';
 import { enqueueEvent } from '../core/db/outbox.ts';
 import { consumeOnce } from '../core/db/outbox-relay.ts';
-import { buildEvent, type DomainEvent, type EventPayloadInput } from '../core/events/catalog.ts';
+import { buildEvent, type DomainEvent } from '../core/events/catalog.ts';
 import type { Logger } from '../core/log.ts';
 import type { ObjectStore } from '../core/ports.ts';
 import {
   MEDIA_PUBLISHED,
-  MEDIA_WITHDRAWN,
   PUBLIC_CACHE_CONTROL,
   contentVersion,
   isPublishable,
-  objectKeysOf,
   publicVariantKey,
-  withdrawalPayload,
 } from './media-publication.ts';
 import type { MediaBuckets } from './media.config.ts';
 import type { MediaData } from './media.repositories.ts';
@@ -85,8 +82,7 @@ export class MediaLifecycleService {
       // Marker and exclusive lock before the tombstones: an upload racing this erasure either
       // committed first (and is tombstoned here) or is refused (erased-users.ts).
       await markErased(tx, userId);
-      for (const row of await tx.media.lockLiveOfUser(userId))
-        await tombstone(tx, row, 'account-deleted');
+      for (const row of await tx.media.lockLiveOfUser(userId)) await tombstone(tx, row, 'account-deleted');
     });
   }
 }

@@ -68,7 +68,7 @@ function setup(band: NsfwBand = 0) {
         original_key: input.originalKey,
         width: input.width,
         height: input.height,
-        nsfw_band: input.band as NsfwBand | null,
+        nsfw_band: input.band,
         variants: [...input.variants],
       });
       return true;

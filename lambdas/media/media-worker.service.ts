@@ -173,7 +173,12 @@ export class MediaWorkerService {
       });
       await enqueueEvent(
         tx,
-        buildEvent(MEDIA_PROCESSED, { mediaId: row.id, ownerType: row.owner_type, ownerId: row.owner_id, status: 'FAILED' }),
+        buildEvent(MEDIA_PROCESSED, {
+          mediaId: row.id,
+          ownerType: row.owner_type,
+          ownerId: row.owner_id,
+          status: 'FAILED',
+        }),
       );
     });
     this.metrics.count(customMetrics.mediaProcessingFailed.name);

@@ -162,9 +162,7 @@ describe('MediaService.requestUpload', () => {
 
   it('answers NOT_FOUND for a listing the caller does not own, reserving nothing', async () => {
     const { service, media, db } = setup();
-    await expect(service.requestUpload(user(OTHER), upload)).rejects.toBeInstanceOf(
-      NotFoundError,
-    );
+    await expect(service.requestUpload(user(OTHER), upload)).rejects.toBeInstanceOf(NotFoundError);
     expect(media.rows.size).toBe(0);
     expect(db.transactions).toBe(0);
   });

@@ -278,7 +278,8 @@ export class MediaService {
       }
       const from = approve ? (['PENDING'] as const) : (['PENDING', 'APPROVED'] as const);
       if (
-        !(await tx.media.decideCase(row.id,
+        !(await tx.media.decideCase(
+          row.id,
           approve ? 'APPROVED' : 'REJECTED',
           admin.userId,
           input.reason ?? null,

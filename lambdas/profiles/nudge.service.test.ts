@@ -60,7 +60,10 @@ describe('NudgeService.run', () => {
     ...overrides,
   });
 
-  function setup(candidates: CandidateRow[], options: { prefs?: Partial<PreferencesRow>; sentRecently?: boolean } = {}) {
+  function setup(
+    candidates: CandidateRow[],
+    options: { prefs?: Partial<PreferencesRow>; sentRecently?: boolean } = {},
+  ) {
     const claims: string[] = [];
     const released: string[] = [];
     const mail: EmailMessage[] = [];

@@ -106,8 +106,7 @@ export class NudgeService {
   ): Promise<'sent' | 'optedOut' | 'quietHours' | 'capped'> {
     const prefs = await this.db.notifications.preferences(candidate.owner_user_id);
     if (kind === 'NUDGE' ? !prefs.nudges_enabled : !prefs.digest_enabled) return 'optedOut';
-    if (inQuietHours(localHour(now, timezone), prefs.quiet_start_hour, prefs.quiet_end_hour))
-      return 'quietHours';
+    if (inQuietHours(localHour(now, timezone), prefs.quiet_start_hour, prefs.quiet_end_hour)) return 'quietHours';
     const userId = candidate.owner_user_id;
     const period = notificationPeriod(kind, now);
     const claimed = await this.db.transaction(async (tx) => {

@@ -26,7 +26,8 @@ import type { VerificationStore } from './verification.repository.ts';
 const OWNER = newId('user');
 const NOW = Date.UTC(2026, 0, 1);
 
-const uniqueViolation = (constraint: string) => Object.assign(new Error('duplicate key'), { code: '23505', constraint });
+const uniqueViolation = (constraint: string) =>
+  Object.assign(new Error('duplicate key'), { code: '23505', constraint });
 
 function profileRow(overrides: Partial<ProfileRow> = {}): ProfileRow {
   return {
@@ -71,7 +72,12 @@ function setup(insert?: ProfileStore['insert']) {
       insert ??
       (async (input) => {
         slugs.push(input.slug);
-        const row = profileRow({ id: input.id, slug: input.slug, role: input.role, display_name: input.displayName });
+        const row = profileRow({
+          id: input.id,
+          slug: input.slug,
+          role: input.role as ProfileRow['role'],
+          display_name: input.displayName,
+        });
         rows.set(row.id, row);
         return row;
       }),
@@ -86,8 +92,9 @@ function setup(insert?: ProfileStore['insert']) {
       return row;
     },
     findPublishedBySlug: async (slug) =>
-      [...rows.values()].find((row) => row.slug === slug && row.status === 'PUBLISHED' && row.owner_status === 'ACTIVE') ??
-      null,
+      [...rows.values()].find(
+        (row) => row.slug === slug && row.status === 'PUBLISHED' && row.owner_status === 'ACTIVE',
+      ) ?? null,
     eraseOwner: async (userId) => {
       const erased = [...rows.values()].filter((row) => row.owner_user_id === userId && row.owner_status === 'ACTIVE');
       for (const row of erased) rows.set(row.id, { ...row, owner_status: 'ERASED', status: 'UNPUBLISHED' });
@@ -97,12 +104,18 @@ function setup(insert?: ProfileStore['insert']) {
   const db = fakeUnitOfWork({
     profiles,
     studios: fake<StudioStore>('studios', { eraseOwner: async () => erasedStudios.splice(0) }),
-    notifications: fake<NotificationStore>('notifications', { disableAll: async (userId) => void disabled.push(userId) }),
+    notifications: fake<NotificationStore>('notifications', {
+      disableAll: async (userId) => void disabled.push(userId),
+    }),
     verifications: fake<VerificationStore>('verifications', { latest: async () => null }),
     media: fake<MediaCatalog>('media catalog', { listByOwner: async () => [] }),
     cities: fake<CityDirectory>('cities', { cityExists: async () => true }),
   });
-  const settings = { webBaseUrl: 'https://rastup.test', mediaPublicBaseUrl: 'https://cdn.test', publicCacheTtlMs: 60_000 };
+  const settings = {
+    webBaseUrl: 'https://rastup.test',
+    mediaPublicBaseUrl: 'https://cdn.test',
+    publicCacheTtlMs: 60_000,
+  };
   const service = new ProfileService(db, settings, new ManualClock(NOW));
   const forgotten: string[] = [];
   const erasure = new OwnerErasureService(db, createLogger({ service: 'test' }), ({ profiles: p, studios: s }) =>
@@ -197,7 +210,13 @@ describe('OwnerErasureService.onUserDeleted', () => {
     const draft = profileRow({ role: 'MODEL' });
     rows.set(published.id, published);
     rows.set(draft.id, draft);
-    const studio = { id: newId('studio'), slug: 'loft-9', city_code: 'us-nyc', version: 4, previous_status: 'PUBLISHED' };
+    const studio = {
+      id: newId('studio'),
+      slug: 'loft-9',
+      city_code: 'us-nyc',
+      version: 4,
+      previous_status: 'PUBLISHED',
+    };
     erasedStudios.push(studio as StudioRow & { previous_status: string });
     const event = newDomainEvent('user.deleted', { userId: OWNER, deletedAt: new Date(NOW).toISOString() });
 

@@ -19,6 +19,8 @@ import type { StudioRow, StudioStore } from './studio.repository.ts';
 import { StudioService } from './studio.service.ts';
 import type { VerificationStore } from './verification.repository.ts';
 
+type StudioId = `std_${string}`;
+
 const OWNER = newId('user');
 const STRANGER = newId('user');
 const NOW = Date.UTC(2026, 0, 1);
@@ -191,8 +193,12 @@ describe('StudioService.create', () => {
 describe('StudioService.saveDraft', () => {
   it('saves a patch under the expected version and bumps it; a stale version is a conflict naming the current one', async () => {
     const { service } = setup();
-    const { id } = await service.create(user(OWNER), { name: 'Loft 9', slug: 'loft-9' });
-    const saved = await service.saveDraft(user(OWNER), { studioId: id, expectedVersion: 1, patch: { name: 'Loft Nine' } });
+    const id = (await service.create(user(OWNER), { name: 'Loft 9', slug: 'loft-9' })).id as StudioId;
+    const saved = await service.saveDraft(user(OWNER), {
+      studioId: id,
+      expectedVersion: 1,
+      patch: { name: 'Loft Nine' },
+    });
     expect(saved).toMatchObject({ name: 'Loft Nine', version: 2 });
     const stale = service.saveDraft(user(OWNER), { studioId: id, expectedVersion: 1, patch: { name: 'Old tab' } });
     await expect(stale).rejects.toBeInstanceOf(ConflictError);
@@ -201,8 +207,8 @@ describe('StudioService.saveDraft', () => {
 
   it("answers NOT_FOUND for another person's studio and for a malformed id, and writes nothing", async () => {
     const { service, studios } = setup();
-    const { id } = await service.create(user(OWNER), { name: 'Loft 9', slug: 'loft-9' });
-    for (const studioId of [id, 'std_nope']) {
+    const id = (await service.create(user(OWNER), { name: 'Loft 9', slug: 'loft-9' })).id as StudioId;
+    for (const studioId of [id, 'std_nope'] as StudioId[]) {
       await expect(
         service.saveDraft(user(STRANGER), { studioId, expectedVersion: 1, patch: { name: 'Mine now' } }),
       ).rejects.toBeInstanceOf(NotFoundError);
@@ -212,7 +218,7 @@ describe('StudioService.saveDraft', () => {
 
   it('refuses an unknown city and a price range whose minimum exceeds its maximum', async () => {
     const { service, studios } = setup();
-    const { id } = await service.create(user(OWNER), { name: 'Loft 9', slug: 'loft-9' });
+    const id = (await service.create(user(OWNER), { name: 'Loft 9', slug: 'loft-9' })).id as StudioId;
     await expect(
       service.saveDraft(user(OWNER), { studioId: id, expectedVersion: 1, patch: { city: 'xx-nowhere' } }),
     ).rejects.toBeInstanceOf(ValidationError);
@@ -228,7 +234,7 @@ describe('StudioService.saveDraft', () => {
 
   it('keeps later wizard steps locked until the earlier ones are complete', async () => {
     const { service } = setup();
-    const { id } = await service.create(user(OWNER), { name: 'Loft 9', slug: 'loft-9' });
+    const id = (await service.create(user(OWNER), { name: 'Loft 9', slug: 'loft-9' })).id as StudioId;
     await expect(
       service.saveDraft(user(OWNER), { studioId: id, expectedVersion: 1, step: 'PRICING', patch: { depositCents: 1 } }),
     ).rejects.toMatchObject({ code: 'ONBOARDING.STEP_LOCKED' });
@@ -241,7 +247,7 @@ describe('StudioService.saveDraft', () => {
 describe('StudioService.publish / unpublish', () => {
   it('refuses to publish without an approved photo, naming what is missing, and announces nothing', async () => {
     const { service, db } = setup();
-    const { id } = await service.create(user(OWNER), { name: 'Loft 9', slug: 'loft-9' });
+    const id = (await service.create(user(OWNER), { name: 'Loft 9', slug: 'loft-9' })).id as StudioId;
     await service.saveDraft(user(OWNER), { studioId: id, expectedVersion: 1, patch: complete });
     const refused = service.publish(user(OWNER), id);
     await expect(refused).rejects.toBeInstanceOf(PreconditionFailedError);
@@ -254,7 +260,7 @@ describe('StudioService.publish / unpublish', () => {
 
   it('publishes a complete studio with a safe photo once (records the steps), then unpublishes it', async () => {
     const { service, db, media, studios } = setup();
-    const { id } = await service.create(user(OWNER), { name: 'Loft 9', slug: 'loft-9' });
+    const id = (await service.create(user(OWNER), { name: 'Loft 9', slug: 'loft-9' })).id as StudioId;
     await service.saveDraft(user(OWNER), { studioId: id, expectedVersion: 1, patch: complete });
     media.push(safeImage(id));
     const published = await service.publish(user(OWNER), id);

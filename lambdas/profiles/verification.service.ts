@@ -13,7 +13,7 @@ import { requireRole, requireUser, type Caller } from '../core/identity.ts';
 import { requireRecentStepUp, STEP_UP_MAX_AGE_SECONDS } from '../core/step-up.ts';
 import { newId } from '../core/ids.ts';
 import { verificationView } from './listing-support.ts';
-import type { DecideVerificationInput, ProfileRole, RequestVerificationInput } from './profiles.schemas.ts';
+import type { DecideVerificationInput, RequestVerificationInput } from './profiles.schemas.ts';
 import type { ProfilesData } from './profiles.repositories.ts';
 import type { VerificationRow } from './verification.repository.ts';
 
@@ -29,12 +29,10 @@ function requestView(row: VerificationRow) {
 }
 
 export class VerificationService {
-
   constructor(
     private readonly db: ProfilesData,
     private readonly clock: Clock,
-  ) {
-  }
+  ) {}
 
   async request(caller: Caller, input: RequestVerificationInput) {
     const user = requireUser(caller);
@@ -94,7 +92,8 @@ export class VerificationService {
       if (!request || request.status !== 'PENDING') throw new NotFoundError('No pending verification with this id');
       if (request.owner_user_id === admin.userId || request.subject_id === admin.userId)
         throw new ForbiddenError('You cannot decide your own verification request');
-      const decided = await tx.verifications.decide(input.verificationId,
+      const decided = await tx.verifications.decide(
+        input.verificationId,
         input.decision,
         admin.userId,
         input.reason ?? null,
