@@ -54,6 +54,10 @@ export class TokenService {
 
   /** Verifies signature (RS256 only), issuer, audience and expiry; returns the caller. */
   async verifyAccessToken(token: string): Promise<UserCaller> {
+    return this.verify(token, false);
+  }
+
+  private async verify(token: string, reloaded: boolean): Promise<UserCaller> {
     const set = await this.keySet();
     try {
       const { payload } = await jwtVerify(token, set, {
@@ -66,10 +70,11 @@ export class TokenService {
       if (caller.kind !== 'user') throw new UnauthenticatedError('Invalid token');
       return caller;
     } catch (error) {
-      if (error instanceof joseErrors.JWKSNoMatchingKey && this.jwks) {
-        // A key created by another container since we loaded the set: reload once.
+      if (error instanceof joseErrors.JWKSNoMatchingKey && !reloaded) {
+        // A key created by another container since we loaded the set: reload once. Only once: a
+        // token naming a key nobody published must not reload the set (a query) again and again.
         this.jwks = undefined;
-        return this.verifyAccessToken(token);
+        return this.verify(token, true);
       }
       if (error instanceof UnauthenticatedError) throw error;
       throw new UnauthenticatedError('Invalid or expired token');
