@@ -9,7 +9,13 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['lambdas/**/*.test.ts', 'infra/**/*.test.ts', 'db/**/*.test.ts'],
+          include: [
+            'lambdas/**/*.test.ts',
+            'infra/**/*.test.ts',
+            'db/**/*.test.ts',
+            'security/**/*.test.ts',
+            'perf/**/*.test.ts',
+          ],
           exclude: ['**/node_modules/**', '**/*.int.test.ts'],
           testTimeout: 60_000,
         },

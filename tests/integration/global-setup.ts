@@ -10,6 +10,7 @@ import { resetLocalState } from '../../infra/local/reset.ts';
 import type { TestProject } from 'vitest/node';
 import { startLocalStack, type LocalStack } from '../../infra/local/stack.ts';
 import '../support/provided.ts';
+import { auditRunLog } from '../support/log-audit.ts';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -20,7 +21,9 @@ export default async function setup(project: TestProject) {
   const stateDir = mkdtempSync(join(tmpdir(), 'rastup-it-'));
   const logFile = join(stateDir, 'stack.log');
   stack = await startLocalStack({ rootDir, stateDir, port: 0, ephemeral: true, logFile });
-  const secrets = JSON.parse(readFileSync(join(stateDir, 'secrets.json'), 'utf8')) as { keyEncryptionKey: string };
+  const secrets = JSON.parse(readFileSync(join(stateDir, 'secrets.json'), 'utf8')) as {
+    keyEncryptionKey: string;
+  } & Record<string, unknown>;
   project.provide('stack', {
     endpoints: stack.endpoints,
     stateDir,
@@ -30,6 +33,11 @@ export default async function setup(project: TestProject) {
   });
   return async () => {
     await stack?.stop();
+    // Appendix L: every line the whole run wrote, validated once all files are done.
+    auditRunLog(
+      logFile,
+      Object.values(secrets).filter((value): value is string => typeof value === 'string'),
+    );
     // The state folder and, as root, the cluster kept under the temp dir for it (not the staged binaries).
     await resetLocalState(stateDir, { log: () => undefined, keepBinaries: true });
   };

@@ -28,6 +28,7 @@ import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
 import { customMetrics, metricNamespace, stageDimension } from '../../definitions/metrics.ts';
 import type { RastupFunction } from '../constructs/rastup-function.construct.ts';
+import { SloAlarms } from '../constructs/slo-alarms.ts';
 import type { BudgetsFile } from '../finops/budgets-file.ts';
 import type { StageConfig } from '../stage-config.ts';
 
@@ -73,6 +74,7 @@ export interface ObservabilityStackProps extends StackProps {
 export class ObservabilityStack extends Stack {
   readonly alarmTopic: Topic;
   readonly alarms: Alarm[] = [];
+  readonly slo: SloAlarms;
 
   constructor(scope: Construct, id: string, props: ObservabilityStackProps) {
     super(scope, id, props);
@@ -168,6 +170,14 @@ export class ObservabilityStack extends Stack {
       p95LatencyBudgetMs,
       `REST p95 latency above ${p95LatencyBudgetMs} ms (Appendix V)`,
     );
+
+    // ---- SLOs (NTB-POST-001): burn-rate alarms and their dashboard, from infra/definitions/slos.ts ----
+    this.slo = new SloAlarms(this, 'Slo', {
+      stage: config.stage,
+      graphqlApiId: props.graphqlApi.apiId,
+      restApi: props.restApi,
+      action: notify,
+    });
 
     // ---- Dead-letter queues: any message there is an event a consumer gave up on --------------------
     const dlqMetrics = props.deadLetterQueues.map(({ name, queue }) => {

@@ -18,6 +18,7 @@ import { registerCdkNagChecks } from './cdk-nag.checks.ts';
 import { registerIamLeastPrivilegeChecks } from './iam-least-privilege.checks.ts';
 import { registerConfigContractChecks } from './config-contract.checks.ts';
 import { registerDatabaseAccessChecks } from './database-access.checks.ts';
+import { registerSloChecks } from './slo.checks.ts';
 
 // Every stage the checks use, synthesized up front under one generous timeout, so no single test
 // pays for a synth (and hits the per-test timeout on a busy machine).
@@ -39,3 +40,4 @@ registerCdkNagChecks();
 registerIamLeastPrivilegeChecks();
 registerConfigContractChecks();
 registerDatabaseAccessChecks();
+registerSloChecks();

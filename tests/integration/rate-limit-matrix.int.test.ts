@@ -1,0 +1,126 @@
+/**
+ * The rate-limit matrix (Appendix R, NTB-RATE-001) is what runs: for every `enforced` row of
+ * lambdas/core/rate-limit-matrix.ts this file spends the row's capacity through the real API and
+ * expects the next attempt refused (429 + Retry-After), or, for a `challenge` row, answered with a
+ * CAPTCHA demand. The numbers come from the table, so changing a row changes what is expected here.
+ * Each source IP is a fresh loopback address (AuthClient), so the probes do not share buckets.
+ * Rows `planned` by another issue have no probe yet; a row turned `enforced` without a probe fails.
+ */
+import { describe, expect, it } from 'vitest';
+import { rateLimitMatrix, type RateLimitName, type RateLimitRow } from '../../lambdas/core/rate-limit-matrix.ts';
+import { AuthClient, CONSENTS, registeredUser, uniqueEmail, type HttpAnswer } from '../support/auth-client.ts';
+
+type Attempt = () => Promise<HttpAnswer>;
+
+/**
+ * How to spend one token of a row: returns the attempt to repeat. Attempts are cheap on purpose
+ * (refused passwords, unknown emails, wrong codes): each row's limit is taken before that work.
+ */
+const probes: Partial<Record<RateLimitName, () => Promise<Attempt>>> = {
+  'auth.signup.ip': async () => {
+    const client = new AuthClient();
+    return () => client.post('/auth/signup', { email: uniqueEmail(), password: 'short', consents: CONSENTS });
+  },
+  'auth.signup.email': async () => {
+    const email = uniqueEmail();
+    return () => new AuthClient().post('/auth/signup', { email, password: 'short', consents: CONSENTS });
+  },
+  'auth.login.ip': async () => {
+    const client = new AuthClient();
+    return () => client.post('/auth/login', { email: uniqueEmail(), password: 'Wrong-password-1234!' });
+  },
+  'auth.login.identity': async () => {
+    const email = uniqueEmail();
+    return () => new AuthClient().post('/auth/login', { email, password: 'Wrong-password-1234!' });
+  },
+  'auth.login.device': async () => {
+    // The registered browser keeps its device cookie: its guesses spend the device bucket.
+    const { client, email } = await registeredUser();
+    return () => client.post('/auth/login', { email, password: 'Wrong-password-1234!' });
+  },
+  'auth.reset.ip': async () => {
+    const client = new AuthClient();
+    return () => client.post('/auth/password/reset/request', { email: uniqueEmail() });
+  },
+  'auth.reset.identity': async () => {
+    const email = uniqueEmail();
+    return () => new AuthClient().post('/auth/password/reset/request', { email });
+  },
+  'auth.code.ip': async () => {
+    const client = new AuthClient();
+    return () =>
+      client.post('/auth/password/reset/confirm', {
+        email: uniqueEmail(),
+        code: '000000',
+        newPassword: 'Velvet-Harbor-Lantern-93!',
+      });
+  },
+  'auth.code.identity': async () => {
+    const email = uniqueEmail();
+    return () =>
+      new AuthClient().post('/auth/password/reset/confirm', {
+        email,
+        code: '000000',
+        newPassword: 'Velvet-Harbor-Lantern-93!',
+      });
+  },
+  'auth.code_send.identity': async () => {
+    const email = uniqueEmail();
+    return () => new AuthClient().post('/auth/verify-email/resend', { email });
+  },
+  'auth.refresh.ip': async () => {
+    const client = new AuthClient();
+    return () => client.post('/auth/token/refresh');
+  },
+  'auth.login.velocity': async () => {
+    const client = new AuthClient();
+    return () => client.post('/auth/login', { email: uniqueEmail(), password: 'Wrong-password-1234!' });
+  },
+};
+
+const rows = Object.entries(rateLimitMatrix) as [RateLimitName, RateLimitRow][];
+const enforced = rows.filter(([, row]) => row.status === 'enforced');
+
+const refusedByLimit = (answer: HttpAnswer) => answer.status === 429;
+const challenged = (answer: HttpAnswer) =>
+  answer.status === 401 && (answer.body as { error?: { code?: string } })?.error?.code === 'AUTH.CAPTCHA_REQUIRED';
+
+describe('rate-limit matrix', () => {
+  it('has a probe for every enforced row, and every planned row names its issue', () => {
+    expect(enforced.map(([name]) => name).filter((name) => !probes[name])).toEqual([]);
+    for (const [, row] of rows) if (row.status !== 'enforced') expect([12, 13, 14, 15]).toContain(row.status.planned);
+    // Auth is enforced today; each surface of Appendix R has its row.
+    expect(new Set(rows.map(([, row]) => row.surface))).toEqual(
+      new Set(['auth', 'search', 'suggestions', 'messages', 'checkout', 'partner-api']),
+    );
+  });
+
+  it.each(enforced)(
+    '%s: the capacity from the table passes, then the limit refuses',
+    async (name, row) => {
+      const attempt = await probes[name]!();
+      const stopped = row.action === 'refuse' ? refusedByLimit : challenged;
+      const answers: HttpAnswer[] = [];
+      const started = Date.now();
+      for (let i = 0; i < row.capacity; i++) answers.push(await attempt());
+      expect(answers.filter(stopped).map((a) => a.status)).toEqual([]);
+      expect(answers.filter((a) => a.status >= 500).map((a) => a.status)).toEqual([]);
+      // The bucket refills while the probe runs (capacity / window per second): those tokens may
+      // pass too, and no more.
+      const refilled = Math.ceil(((Date.now() - started) / 1000) * (row.capacity / row.windowSeconds));
+      let beyond = await attempt();
+      for (let extra = 0; extra < refilled + 1 && !stopped(beyond); extra++) beyond = await attempt();
+      expect(
+        stopped(beyond),
+        `after ${row.capacity}+${refilled} attempts: ${beyond.status} ${JSON.stringify(beyond.body)}`,
+      ).toBe(true);
+      if (row.action === 'refuse') {
+        // The wait is about one token's refill time (window / capacity), never more than the window.
+        const retryAfter = Number(beyond.headers['retry-after']);
+        expect(retryAfter).toBeGreaterThanOrEqual(1);
+        expect(retryAfter).toBeLessThanOrEqual(Math.ceil(row.windowSeconds / row.capacity) + 1);
+      }
+    },
+    120_000,
+  );
+});
