@@ -186,6 +186,7 @@ export interface StripeFakeOptions {
 export interface RunningStripeFake {
   readonly baseUrl: string;
   readonly secretKey: string;
+  readonly publishableKey: string;
   readonly webhookSecret: string;
   readonly env: Record<string, string>;
   /** Webhook attempts so far (tests wait for deliveries). */
@@ -206,6 +207,8 @@ export function stripeSignatureHeader(payload: string, secret: string, timestamp
 export async function startStripeFake(options: StripeFakeOptions = {}): Promise<RunningStripeFake> {
   const secretKey = options.secretKey ?? `${STRIPE_FAKE_SECRET_KEY_PREFIX}${randomBytes(12).toString('hex')}`;
   const webhookSecret = `whsec_${randomBytes(24).toString('base64url')}`;
+  // What Stripe.js holds in a browser: it may only confirm a PaymentIntent whose client_secret it has.
+  const publishableKey = `pk_test_rastuplocal${randomBytes(12).toString('hex')}`;
   const endpoints = (options.webhookUrls ?? []).map((url) => ({ url, secret: webhookSecret }));
   const objects = new Map<string, StripeObject>();
   const events = new Map<string, StripeObject>();
@@ -484,7 +487,12 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
         param: 'capture_method',
       });
     const id = newStripeId('pi');
-    const pi = store({
+    const allowed = params.allowed_payment_method_types ?? params.payment_method_types;
+    if (allowed !== undefined && (!Array.isArray(allowed) || allowed.some((type) => type !== 'card')))
+      throw invalid('Only card payment methods (and wallets, which are cards) are modelled by the local Stripe.', {
+        param: 'allowed_payment_method_types',
+      });
+    const pi: StripeObject = store({
       id,
       object: 'payment_intent',
       amount,
@@ -500,6 +508,7 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
       next_action: null,
       payment_method: null,
       payment_method_types: ['card'],
+      allowed_payment_method_types: ['card'],
       customer: stringParam(params, 'customer') ?? null,
       description: stringParam(params, 'description') ?? null,
       transfer_group: stringParam(params, 'transfer_group') ?? null,
@@ -736,7 +745,8 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
     dispute.metadata = metadataParam(params, dispute.metadata as Record<string, string>);
     if (stringParam(params, 'submit') === 'true') {
       dispute.status = 'under_review';
-      (dispute.evidence_details as Record<string, number>).submission_count += 1;
+      const details = dispute.evidence_details as { submission_count: number };
+      details.submission_count += 1;
     }
     emit('charge.dispute.updated', dispute);
     return dispute;
@@ -903,7 +913,30 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
         : authorization.startsWith('Basic ')
           ? Buffer.from(authorization.slice(6), 'base64').toString('utf8').split(':')[0]
           : '';
-      if (presented !== secretKey) {
+      const publishable = presented === publishableKey;
+      if (publishable) {
+        const confirmMatch = /^\/v1\/payment_intents\/([^/]+)\/confirm$/.exec(url.pathname);
+        const target = confirmMatch ? objects.get(confirmMatch[1]!) : undefined;
+        const params = confirmMatch && request.method === 'POST' ? decodeStripeForm(body) : {};
+        if (!confirmMatch || request.method !== 'POST')
+          return send(
+            response,
+            401,
+            JSON.stringify({
+              error: {
+                type: 'invalid_request_error',
+                message: 'This API call cannot be made with a publishable API key. Please use a secret API key.',
+              },
+            }),
+          );
+        if (!target || target.object !== 'payment_intent' || params.client_secret !== target.client_secret)
+          return send(
+            response,
+            404,
+            JSON.stringify({ error: missing('payment_intent', confirmMatch[1]!).body }),
+          );
+      }
+      if (presented !== secretKey && !publishable) {
         return send(
           response,
           401,
@@ -952,6 +985,7 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
             message: `Unrecognized request URL (${method}: ${url.pathname}). Please see https://stripe.com/docs or we can help at https://support.stripe.com/.`,
           });
         const params = method === 'GET' ? {} : decodeStripeForm(body);
+        delete params.client_secret;
         // Everything below runs without awaiting, so concurrent requests apply one after another.
         answer = JSON.stringify(visible(route[2](params, route[1].exec(url.pathname)!)));
       } catch (error) {
@@ -976,12 +1010,14 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
   return {
     baseUrl,
     secretKey,
+    publishableKey,
     webhookSecret,
     deliveries,
     env: {
       STRIPE_SECRET_KEY: secretKey,
       STRIPE_API_BASE_URL: baseUrl,
       STRIPE_WEBHOOK_SECRET: webhookSecret,
+      STRIPE_PUBLISHABLE_KEY: publishableKey,
     },
     addWebhookEndpoint: (url) => void endpoints.push({ url, secret: webhookSecret }),
     stop: async () => {
