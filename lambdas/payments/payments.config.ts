@@ -1,6 +1,6 @@
 /** Payments configuration, read once per container and validated at cold start. */
 import * as z from 'zod';
-import { baseEnvSchema, configOnce, parseConfig } from '../core/config.ts';
+import { baseEnvSchema, parseConfig } from '../core/config.ts';
 
 export const paymentsEnvSchema = baseEnvSchema.extend({
   /** Stripe secret key (sk_test_… for test mode; the local stand-in's key locally). */
@@ -20,4 +20,12 @@ export const paymentsEnvSchema = baseEnvSchema.extend({
 });
 export type PaymentsConfig = z.infer<typeof paymentsEnvSchema>;
 
-export const paymentsConfig = configOnce(() => parseConfig(paymentsEnvSchema));
+/**
+ * Variables the payments Lambda may take from Secrets Manager (lambdas/adapters/secret-env.ts): in
+ * AWS `<NAME>_SECRET_ARN` (infra/definitions/secrets.ts, `payments/stripe`); locally plain variables.
+ */
+export const paymentsSecretVariables = ['STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET', 'PAYMENTS_QUOTE_KEY'] as const;
+
+export function paymentsConfig(env: Readonly<Record<string, string | undefined>> = process.env): PaymentsConfig {
+  return parseConfig(paymentsEnvSchema, env);
+}

@@ -2,8 +2,9 @@
 import type { Queryable } from '../core/db/database.ts';
 import { LedgerRepository } from './ledger.repository.ts';
 import { PaymentsRepository } from './payments.repository.ts';
+import { PriceBookRepository } from './price-book.repository.ts';
 
 export function paymentsRepositories(db: Queryable) {
-  return { payments: new PaymentsRepository(db), ledger: new LedgerRepository(db) };
+  return { payments: new PaymentsRepository(db), ledger: new LedgerRepository(db), prices: new PriceBookRepository(db) };
 }
 export type PaymentsRepositories = ReturnType<typeof paymentsRepositories>;

@@ -802,6 +802,16 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
     ['POST', /^\/v1\/disputes\/([^/]+)$/, (p, m) => updateDispute(find(m[1]!, 'dispute'), p)],
     [
       'GET',
+      /^\/v1\/events$/,
+      (p) => {
+        // Newest first, like Stripe; `type` and `limit` (≤ 100) filters; no pagination cursors.
+        const limit = Math.min(Number(p.limit ?? 10) || 10, 100);
+        const data = [...events.values()].reverse().filter((event) => !p.type || event.type === p.type);
+        return { id: '', object: 'list', data: data.slice(0, limit), has_more: data.length > limit, url: '/v1/events' };
+      },
+    ],
+    [
+      'GET',
       /^\/v1\/events\/([^/]+)$/,
       (_p, m) => {
         const event = events.get(m[1]!);
@@ -984,10 +994,11 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
             type: 'invalid_request_error',
             message: `Unrecognized request URL (${method}: ${url.pathname}). Please see https://stripe.com/docs or we can help at https://support.stripe.com/.`,
           });
-        const params = method === 'GET' ? {} : decodeStripeForm(body);
+        const params = method === 'GET' ? Object.fromEntries(url.searchParams) : decodeStripeForm(body);
         delete params.client_secret;
         // Everything below runs without awaiting, so concurrent requests apply one after another.
-        answer = JSON.stringify(visible(route[2](params, route[1].exec(url.pathname)!)));
+        const result = route[2](params, route[1].exec(url.pathname)!);
+        answer = JSON.stringify(result.object === 'list' ? { ...visible(result), id: undefined } : visible(result));
       } catch (error) {
         if (!(error instanceof StripeApiError)) throw error;
         status = error.status;
