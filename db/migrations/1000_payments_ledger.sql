@@ -194,6 +194,8 @@ GRANT USAGE ON SCHEMA public TO rastup_payments;
 GRANT SELECT, INSERT, UPDATE ON payment_authorizations, payout_accounts, payment_transfers, payment_disputes TO rastup_payments;
 GRANT SELECT, INSERT ON payment_refunds, stripe_events, journal_entries, journal_lines TO rastup_payments;
 GRANT SELECT, INSERT ON ledger_accounts TO rastup_payments;
+-- A refund first recorded from its webhook gets the caller's key when the API answer is recorded.
+GRANT UPDATE (idempotency_key) ON payment_refunds TO rastup_payments;
 -- Cross-domain read (profiles' tables) for checkout quotes: prices, deposit, policy, publication
 -- state of listings (price-book.repository.ts). Only these columns; no contact details, no address.
 GRANT SELECT (id, owner_user_id, status, owner_status, city_code, currency, packages, cancellation_policy)

@@ -100,6 +100,7 @@ const expectedGrants: Record<DatabaseRole, readonly string[]> = {
       `service_profiles(${column}):SELECT`,
       `studios(${column}):SELECT`,
     ]),
+    'payment_refunds(idempotency_key):UPDATE',
     'service_profiles(cancellation_policy):SELECT',
     'service_profiles(packages):SELECT',
     'studios(deposit_cents):SELECT',
