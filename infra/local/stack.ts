@@ -203,7 +203,10 @@ async function startWithStateLock(
     // webhooks with `stripe listen --forward-to …/payments/stripe/webhook` and set STRIPE_WEBHOOK_SECRET.
     const realStripe = process.env.STRIPE_SECRET_KEY?.startsWith('sk_test_') && !process.env.STRIPE_API_BASE_URL;
     const stripeEnv = realStripe
-      ? { STRIPE_SECRET_KEY: process.env.STRIPE_SECRET_KEY!, STRIPE_WEBHOOK_SECRET: process.env.STRIPE_WEBHOOK_SECRET ?? '' }
+      ? {
+          STRIPE_SECRET_KEY: process.env.STRIPE_SECRET_KEY!,
+          STRIPE_WEBHOOK_SECRET: process.env.STRIPE_WEBHOOK_SECRET ?? '',
+        }
       : {
           STRIPE_SECRET_KEY: stripe.secretKey,
           STRIPE_WEBHOOK_SECRET: stripe.webhookSecret,
@@ -288,7 +291,9 @@ async function startWithStateLock(
       // Payments: Stripe (the stand-in unless a test-mode key was given) and the quote-signing key,
       // derived from the local key-encryption key so quotes survive a restart.
       ...stripeEnv,
-      PAYMENTS_QUOTE_KEY: createHmac('sha256', secrets.keyEncryptionKey).update('payments-quote-key').digest('base64url'),
+      PAYMENTS_QUOTE_KEY: createHmac('sha256', secrets.keyEncryptionKey)
+        .update('payments-quote-key')
+        .digest('base64url'),
       AUTH_LOCAL_RATE_LIMIT_EXEMPT_IPS: (options.authRateLimitExemptIps ?? []).join(','),
       // The web app (canonical URLs, JSON-LD) and where public media is served (CloudFront in AWS).
       PUBLIC_WEB_BASE_URL: process.env.PUBLIC_WEB_BASE_URL ?? 'http://localhost:3000',

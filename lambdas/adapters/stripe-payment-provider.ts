@@ -100,7 +100,8 @@ export function createStripePaymentProvider(options: StripeProviderOptions): Pay
           ),
         ),
       ),
-    retrieveIntent: (id) => call('retrieve PaymentIntent', async () => intentView(await stripe.paymentIntents.retrieve(id))),
+    retrieveIntent: (id) =>
+      call('retrieve PaymentIntent', async () => intentView(await stripe.paymentIntents.retrieve(id))),
     capture: (id, idempotencyKey) =>
       call('capture', async () => intentView(await stripe.paymentIntents.capture(id, {}, { idempotencyKey }))),
     cancel: (id, reason, idempotencyKey) =>
@@ -134,7 +135,8 @@ export function createStripePaymentProvider(options: StripeProviderOptions): Pay
           ),
         ),
       ),
-    retrieveConnectedAccount: (id) => call('retrieve account', async () => accountView(await stripe.accounts.retrieve(id))),
+    retrieveConnectedAccount: (id) =>
+      call('retrieve account', async () => accountView(await stripe.accounts.retrieve(id))),
     createOnboardingLink: (input) =>
       call('create account link', async () => {
         const link = await stripe.accountLinks.create({

@@ -48,7 +48,9 @@ function checkGroupId(groupId: string): void {
 
 function checkKey(key: string): void {
   if (typeof key !== 'string' || key.length < 1 || key.length > 200)
-    throw new ValidationError('idempotencyKey must be 1 to 200 characters', [{ path: 'idempotencyKey', message: 'invalid' }]);
+    throw new ValidationError('idempotencyKey must be 1 to 200 characters', [
+      { path: 'idempotencyKey', message: 'invalid' },
+    ]);
 }
 
 function checkAmount(amountCents: number): void {
@@ -57,7 +59,11 @@ function checkAmount(amountCents: number): void {
 }
 
 /** Writes what a PaymentIntent says onto its group's row (forward only) and into the ledger (once). */
-export async function applyIntent(tx: Tx, row: AuthorizationRow, intent: PaymentIntentView): Promise<AuthorizationStatus> {
+export async function applyIntent(
+  tx: Tx,
+  row: AuthorizationRow,
+  intent: PaymentIntentView,
+): Promise<AuthorizationStatus> {
   const next = statusOfIntent(intent.status, intent.lastPaymentErrorCode);
   const status = movesForward(row.status, next) ? next : row.status;
   await tx.payments.updateAuthorization(row.group_id, {
@@ -107,7 +113,9 @@ export class StripeBookingPayments {
         });
       } catch (error) {
         if (error instanceof ProviderRequestError)
-          throw new PaymentRequestError(error.message, [{ path: error.param ?? 'amountCents', message: error.message }]);
+          throw new PaymentRequestError(error.message, [
+            { path: error.param ?? 'amountCents', message: error.message },
+          ]);
         throw error;
       }
       const status = statusOfIntent(intent.status, intent.lastPaymentErrorCode);
@@ -137,7 +145,10 @@ export class StripeBookingPayments {
     };
   }
 
-  async capture(input: { groupId: string; idempotencyKey: string }): Promise<{ status: 'captured' | 'not_authorized' }> {
+  async capture(input: {
+    groupId: string;
+    idempotencyKey: string;
+  }): Promise<{ status: 'captured' | 'not_authorized' }> {
     checkGroupId(input.groupId);
     checkKey(input.idempotencyKey);
     return this.db.transaction(async (tx) => {
@@ -165,11 +176,17 @@ export class StripeBookingPayments {
     });
   }
 
-  async void(input: { groupId: string; reason: 'expired' | 'declined' | 'cancelled'; idempotencyKey: string }): Promise<void> {
+  async void(input: {
+    groupId: string;
+    reason: 'expired' | 'declined' | 'cancelled';
+    idempotencyKey: string;
+  }): Promise<void> {
     checkGroupId(input.groupId);
     checkKey(input.idempotencyKey);
     if (!(input.reason in VOID_REASONS))
-      throw new ValidationError('reason must be expired, declined or cancelled', [{ path: 'reason', message: 'invalid' }]);
+      throw new ValidationError('reason must be expired, declined or cancelled', [
+        { path: 'reason', message: 'invalid' },
+      ]);
     await this.db.transaction(async (tx) => {
       await tx.payments.lockKey(input.groupId);
       const row = await tx.payments.findAuthorization(input.groupId);
@@ -177,7 +194,11 @@ export class StripeBookingPayments {
       if (row.status === 'captured') throw new PaymentStateError('The payment was captured; refund it instead');
       let intent: PaymentIntentView;
       try {
-        intent = await this.provider.cancel(row.payment_intent_id, VOID_REASONS[input.reason], `rastup:void:${input.groupId}`);
+        intent = await this.provider.cancel(
+          row.payment_intent_id,
+          VOID_REASONS[input.reason],
+          `rastup:void:${input.groupId}`,
+        );
       } catch (error) {
         if (!(error instanceof ProviderStateError)) throw error;
         intent = await this.provider.retrieveIntent(row.payment_intent_id);
@@ -200,8 +221,7 @@ export class StripeBookingPayments {
       if (await tx.payments.findRefundByKey(input.groupId, input.idempotencyKey)) return;
       if (row.status !== 'captured') throw new PaymentStateError('Only a captured payment can be refunded');
       const refundable = row.captured_cents - (await tx.payments.refundedTotal(input.groupId));
-      if (input.amountCents > refundable)
-        throw new PaymentStateError(`At most ${refundable} can still be refunded`);
+      if (input.amountCents > refundable) throw new PaymentStateError(`At most ${refundable} can still be refunded`);
       let refund: { id: string; amountCents: number };
       try {
         refund = await this.provider.refund({

@@ -1,6 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { computeQuote, readSignedQuote, roundHalfUp, samePrices, signQuote, type QuoteLegInput } from './checkout-quote.ts';
+import {
+  computeQuote,
+  readSignedQuote,
+  roundHalfUp,
+  samePrices,
+  signQuote,
+  type QuoteLegInput,
+} from './checkout-quote.ts';
 
 const KEY = 'k'.repeat(40);
 
@@ -20,7 +27,15 @@ function leg(overrides: Partial<QuoteLegInput> = {}): QuoteLegInput {
 }
 
 const quoteOf = (legs: QuoteLegInput[], ratePpm = 88_750, feeBps = 1000) =>
-  computeQuote({ quoteId: 'quo_1', clientUserId: 'usr_c', legs, feeBps, taxRatePpm: () => ratePpm, issuedAt: 1_000, ttlSeconds: 900 });
+  computeQuote({
+    quoteId: 'quo_1',
+    clientUserId: 'usr_c',
+    legs,
+    feeBps,
+    taxRatePpm: () => ratePpm,
+    issuedAt: 1_000,
+    ttlSeconds: 900,
+  });
 
 describe('rounding', () => {
   it('rounds half up in integers', () => {
@@ -47,7 +62,13 @@ describe('computeQuote', () => {
     });
     const [only] = quoteOf([studio], 95_000).legs;
     // 3333 × 50 / 60 = 2777.5 → 2778; fee 277.8 → 278; tax 263.91 → 264.
-    expect(only).toMatchObject({ subtotalCents: 2_778, platformFeeCents: 278, taxCents: 264, depositCents: 10_000, totalCents: 13_320 });
+    expect(only).toMatchObject({
+      subtotalCents: 2_778,
+      platformFeeCents: 278,
+      taxCents: 264,
+      depositCents: 10_000,
+      totalCents: 13_320,
+    });
   });
 
   it('refuses mixed currencies and duplicate leg ids', () => {
@@ -67,10 +88,16 @@ describe('computeQuote', () => {
     });
     fc.assert(
       fc.property(
-        fc.array(fc.record({ lines: fc.array(lineArb, { minLength: 1, maxLength: 4 }), deposit: fc.integer({ min: 0, max: 50_000 }) }), {
-          minLength: 1,
-          maxLength: 5,
-        }),
+        fc.array(
+          fc.record({
+            lines: fc.array(lineArb, { minLength: 1, maxLength: 4 }),
+            deposit: fc.integer({ min: 0, max: 50_000 }),
+          }),
+          {
+            minLength: 1,
+            maxLength: 5,
+          },
+        ),
         fc.integer({ min: 0, max: 150_000 }),
         fc.integer({ min: 0, max: 3000 }),
         (legs, ratePpm, feeBps) => {
@@ -85,7 +112,9 @@ describe('computeQuote', () => {
             expect(l.subtotalCents).toBe(l.lines.reduce((sum, line) => sum + line.amountCents, 0));
           }
           expect(quote.totalCents).toBe(quote.legs.reduce((sum, l) => sum + l.totalCents, 0));
-          expect(quote.totalCents).toBe(quote.subtotalCents + quote.platformFeeCents + quote.taxCents + quote.depositCents);
+          expect(quote.totalCents).toBe(
+            quote.subtotalCents + quote.platformFeeCents + quote.taxCents + quote.depositCents,
+          );
         },
       ),
     );
@@ -98,10 +127,7 @@ describe('signed quotes', () => {
     const token = signQuote(quote, KEY);
     expect(readSignedQuote(token, KEY)).toEqual(quote);
     const [version, body, mac] = token.split('.');
-    const cheaper = Buffer.from(
-      JSON.stringify({ ...quote, totalCents: 1 }),
-      'utf8',
-    ).toString('base64url');
+    const cheaper = Buffer.from(JSON.stringify({ ...quote, totalCents: 1 }), 'utf8').toString('base64url');
     expect(readSignedQuote(`${version}.${cheaper}.${mac}`, KEY)).toBeNull();
     expect(readSignedQuote(token, 'o'.repeat(40))).toBeNull();
     expect(readSignedQuote(`v0.${body}.${mac}`, KEY)).toBeNull();
@@ -110,9 +136,19 @@ describe('signed quotes', () => {
 
   it('samePrices notices a changed price but not a new quote id or time', () => {
     const a = quoteOf([leg()]);
-    const b = computeQuote({ quoteId: 'quo_2', clientUserId: 'usr_c', legs: [leg()], feeBps: 1000, taxRatePpm: () => 88_750, issuedAt: 5_000, ttlSeconds: 900 });
+    const b = computeQuote({
+      quoteId: 'quo_2',
+      clientUserId: 'usr_c',
+      legs: [leg()],
+      feeBps: 1000,
+      taxRatePpm: () => 88_750,
+      issuedAt: 5_000,
+      ttlSeconds: 900,
+    });
     expect(samePrices(a, b)).toBe(true);
-    const pricier = quoteOf([leg({ lines: [{ kind: 'package', description: 'Headshots', unitCents: 20_001, quantity: 1 }] })]);
+    const pricier = quoteOf([
+      leg({ lines: [{ kind: 'package', description: 'Headshots', unitCents: 20_001, quantity: 1 }] }),
+    ]);
     expect(samePrices(a, pricier)).toBe(false);
   });
 });

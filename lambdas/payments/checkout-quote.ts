@@ -110,7 +110,11 @@ export function computeQuote(input: {
   const ids = new Set(input.legs.map((leg) => leg.legId));
   if (ids.size !== input.legs.length) throw new QuoteInputError('Leg ids must be unique');
   const legs = input.legs.map((leg): QuoteLeg => {
-    const lines = leg.lines.map((line) => ({ kind: line.kind, description: line.description, amountCents: lineAmount(line) }));
+    const lines = leg.lines.map((line) => ({
+      kind: line.kind,
+      description: line.description,
+      amountCents: lineAmount(line),
+    }));
     const subtotalCents = lines.reduce((sum, line) => sum + line.amountCents, 0);
     const platformFeeCents = roundHalfUp(subtotalCents * input.feeBps, 10_000);
     const taxRatePpm = input.taxRatePpm(leg);
@@ -157,7 +161,11 @@ export function signQuote(quote: Quote, key: string): string {
   return `${QUOTE_VERSION}.${body}.${mac}`;
 }
 
-const quoteLine = z.object({ kind: z.enum(['package', 'time', 'included']), description: z.string(), amountCents: z.number().int() });
+const quoteLine = z.object({
+  kind: z.enum(['package', 'time', 'included']),
+  description: z.string(),
+  amountCents: z.number().int(),
+});
 const quoteSchema = z.object({
   version: z.literal(QUOTE_VERSION),
   quoteId: z.string(),
@@ -197,7 +205,7 @@ export function readSignedQuote(token: string, key: string): Quote | null {
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
   try {
     const parsed = quoteSchema.safeParse(JSON.parse(Buffer.from(parts[1]!, 'base64url').toString('utf8')));
-    return parsed.success ? (parsed.data as Quote) : null;
+    return parsed.success ? parsed.data : null;
   } catch {
     return null;
   }
@@ -206,6 +214,11 @@ export function readSignedQuote(token: string, key: string): Quote | null {
 /** Whether two quotes charge the same: same legs, lines and amounts (ids and times aside). */
 export function samePrices(a: Quote, b: Quote): boolean {
   const strip = (quote: Quote) =>
-    JSON.stringify({ currency: quote.currency, legs: quote.legs, totalCents: quote.totalCents, clientUserId: quote.clientUserId });
+    JSON.stringify({
+      currency: quote.currency,
+      legs: quote.legs,
+      totalCents: quote.totalCents,
+      clientUserId: quote.clientUserId,
+    });
   return strip(a) === strip(b);
 }

@@ -76,7 +76,8 @@ export class CheckoutService {
         ttlSeconds: this.settings.ttlSeconds,
       });
     } catch (error) {
-      if (error instanceof QuoteInputError) throw new ValidationError(error.message, [{ path: 'input.legs', message: error.message }]);
+      if (error instanceof QuoteInputError)
+        throw new ValidationError(error.message, [{ path: 'input.legs', message: error.message }]);
       throw error;
     }
   }
@@ -101,7 +102,12 @@ export class CheckoutService {
             cityCode: profile.city_code,
             currency: profile.currency,
             lines: [
-              { kind: 'package', description: `${pkg.name} (${pkg.durationMinutes} min)`, unitCents: pkg.priceCents, quantity: 1 },
+              {
+                kind: 'package',
+                description: `${pkg.name} (${pkg.durationMinutes} min)`,
+                unitCents: pkg.priceCents,
+                quantity: 1,
+              },
               ...(extraMinutes > 0
                 ? [
                     {

@@ -101,7 +101,13 @@ export function releaseEntry(input: {
 }
 
 /** The payee's payable paid out of the platform's balance by a Connect transfer. */
-export function transferEntry(groupId: string, transferId: string, payeeUserId: string, amountCents: number, currency: string) {
+export function transferEntry(
+  groupId: string,
+  transferId: string,
+  payeeUserId: string,
+  amountCents: number,
+  currency: string,
+) {
   return assertBalanced({
     kind: 'transfer',
     groupId,

@@ -35,7 +35,11 @@ export const handler = createDomainHandler({
         path: '/payments/stripe/webhook',
         checkOrigin: false,
         handle: async ({ event }) => {
-          const raw = event.body ? (event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body) : '';
+          const raw = event.body
+            ? event.isBase64Encoded
+              ? Buffer.from(event.body, 'base64').toString('utf8')
+              : event.body
+            : '';
           const result = await (await m()).webhooks.receive(raw, headerValue(event.headers, 'stripe-signature'));
           return { status: 200, body: { received: true, outcome: result.outcome } };
         },

@@ -14,7 +14,11 @@ export function toCheckoutQuote({ token, quote }: SignedQuote) {
       legId: leg.legId,
       kind: leg.kind === 'service' ? 'SERVICE' : 'STUDIO',
       listingId: leg.listingId,
-      lines: leg.lines.map((line) => ({ kind: LINE_KIND[line.kind], description: line.description, amountCents: line.amountCents })),
+      lines: leg.lines.map((line) => ({
+        kind: LINE_KIND[line.kind],
+        description: line.description,
+        amountCents: line.amountCents,
+      })),
       subtotalCents: leg.subtotalCents,
       platformFeeCents: leg.platformFeeCents,
       taxCents: leg.taxCents,

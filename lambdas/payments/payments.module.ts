@@ -27,7 +27,10 @@ export function paymentsModule(): Promise<PaymentsModule> {
     const logger = createLogger({ service: 'payments' });
     const env = await resolveSecretEnv(paymentsSecretVariables, {
       onUnset: (variable, arn) =>
-        logger.warn('Secrets Manager holds no value for a variable (fill it: infra/cdk/README.md)', { variable, from: arn }),
+        logger.warn('Secrets Manager holds no value for a variable (fill it: infra/cdk/README.md)', {
+          variable,
+          from: arn,
+        }),
     });
     const config = paymentsConfig(env);
     const db = createUnitOfWork(await databaseFromEnv('payments'), paymentsRepositories);

@@ -5,6 +5,10 @@ import { PaymentsRepository } from './payments.repository.ts';
 import { PriceBookRepository } from './price-book.repository.ts';
 
 export function paymentsRepositories(db: Queryable) {
-  return { payments: new PaymentsRepository(db), ledger: new LedgerRepository(db), prices: new PriceBookRepository(db) };
+  return {
+    payments: new PaymentsRepository(db),
+    ledger: new LedgerRepository(db),
+    prices: new PriceBookRepository(db),
+  };
 }
 export type PaymentsRepositories = ReturnType<typeof paymentsRepositories>;

@@ -139,10 +139,10 @@ export class PaymentsRepository {
   }
 
   async findRefundByKey(groupId: string, idempotencyKey: string): Promise<{ id: string; amount_cents: number } | null> {
-    const result = await this.db.query('SELECT id, amount_cents FROM payment_refunds WHERE group_id = $1 AND idempotency_key = $2', [
-      groupId,
-      idempotencyKey,
-    ]);
+    const result = await this.db.query(
+      'SELECT id, amount_cents FROM payment_refunds WHERE group_id = $1 AND idempotency_key = $2',
+      [groupId, idempotencyKey],
+    );
     return parseRows(refundRow, result.rows)[0] ?? null;
   }
 
@@ -188,14 +188,26 @@ export class PaymentsRepository {
   /** Applies an account status as of `asOf` (Stripe's event time); an older status never overwrites a newer one. */
   async updatePayoutStatus(
     stripeAccountId: string,
-    status: { detailsSubmitted: boolean; payoutsEnabled: boolean; chargesEnabled: boolean; requirementsDue: readonly string[] },
+    status: {
+      detailsSubmitted: boolean;
+      payoutsEnabled: boolean;
+      chargesEnabled: boolean;
+      requirementsDue: readonly string[];
+    },
     asOf: number,
   ): Promise<boolean> {
     const result = await this.db.query(
       `UPDATE payout_accounts SET details_submitted = $2, payouts_enabled = $3, charges_enabled = $4,
          requirements_due = $5, status_as_of = $6, updated_at = now()
        WHERE stripe_account_id = $1 AND status_as_of <= $6`,
-      [stripeAccountId, status.detailsSubmitted, status.payoutsEnabled, status.chargesEnabled, [...status.requirementsDue], asOf],
+      [
+        stripeAccountId,
+        status.detailsSubmitted,
+        status.payoutsEnabled,
+        status.chargesEnabled,
+        [...status.requirementsDue],
+        asOf,
+      ],
     );
     return (result.rowCount ?? 0) > 0;
   }
@@ -232,14 +244,20 @@ export class PaymentsRepository {
   }
 
   async updateTransferReversed(id: string, reversedCents: number): Promise<void> {
-    await this.db.query(
-      'UPDATE payment_transfers SET reversed_cents = GREATEST(reversed_cents, $2) WHERE id = $1',
-      [id, reversedCents],
-    );
+    await this.db.query('UPDATE payment_transfers SET reversed_cents = GREATEST(reversed_cents, $2) WHERE id = $1', [
+      id,
+      reversedCents,
+    ]);
   }
 
   /** Stores a Stripe event once; false when it was stored before (a redelivery). */
-  async storeEvent(event: { id: string; type: string; objectId: string | null; created: number; payload: unknown }): Promise<boolean> {
+  async storeEvent(event: {
+    id: string;
+    type: string;
+    objectId: string | null;
+    created: number;
+    payload: unknown;
+  }): Promise<boolean> {
     const result = await this.db.query(
       `INSERT INTO stripe_events (id, type, object_id, stripe_created, payload) VALUES ($1, $2, $3, $4, $5)
        ON CONFLICT (id) DO NOTHING`,
@@ -264,7 +282,17 @@ export class PaymentsRepository {
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
        ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, status_as_of = EXCLUDED.status_as_of
        WHERE payment_disputes.status_as_of <= EXCLUDED.status_as_of`,
-      [row.id, row.groupId, row.chargeId, row.amountCents, row.currency, row.reason, row.status, row.evidenceDueBy, row.asOf],
+      [
+        row.id,
+        row.groupId,
+        row.chargeId,
+        row.amountCents,
+        row.currency,
+        row.reason,
+        row.status,
+        row.evidenceDueBy,
+        row.asOf,
+      ],
     );
   }
 }

@@ -142,7 +142,9 @@ export class PayoutsService {
           currency: payment.currency,
         }),
       );
-      await tx.ledger.record(transferEntry(input.groupId, transfer.id, input.payeeUserId, transfer.amountCents, payment.currency));
+      await tx.ledger.record(
+        transferEntry(input.groupId, transfer.id, input.payeeUserId, transfer.amountCents, payment.currency),
+      );
       return { transferId: transfer.id, amountCents: transfer.amountCents };
     });
   }

@@ -15,7 +15,10 @@ import { captureEntry, refundEntry } from './ledger.ts';
 import { InvalidWebhookSignatureError } from './payments.errors.ts';
 import type { PaymentsRepositories } from './payments.repositories.ts';
 
-const metadata = z.record(z.string(), z.string()).nullish().transform((value) => value ?? {});
+const metadata = z
+  .record(z.string(), z.string())
+  .nullish()
+  .transform((value) => value ?? {});
 
 const intentObject = z.object({
   id: z.string(),

@@ -31,7 +31,9 @@ describe('checkoutQuote', () => {
     const provider = await registeredUser({ role: 'provider' });
     const { profileId } = await seedPublishedProfile(provider.accessToken);
     const client = await registeredUser();
-    const legs = [{ legId: 'shoot', profileId: profileId as `prf_${string}`, packageName: 'Headshots', extraMinutes: 30 }];
+    const legs = [
+      { legId: 'shoot', profileId: profileId as `prf_${string}`, packageName: 'Headshots', extraMinutes: 30 },
+    ];
     const { checkoutQuote: quote } = await gqlOk(client.accessToken, QUOTE, { input: { legs } });
     // Headshots 200.00 + 30 of 60 min extra 100.00; fee 10 %; Los Angeles 9.5 % on the subtotal.
     expect(quote).toMatchObject({
@@ -67,16 +69,22 @@ describe('checkoutQuote', () => {
       expiresAt: 0,
     };
     expect((await checkout.confirmQuote(caller, quote.quoteToken, legs)).totalCents).toBe(35_850);
-    await expect(checkout.confirmQuote({ ...caller, userId: provider.userId }, quote.quoteToken, legs)).rejects.toMatchObject({
+    await expect(
+      checkout.confirmQuote({ ...caller, userId: provider.userId }, quote.quoteToken, legs),
+    ).rejects.toMatchObject({
       code: 'PAYMENTS.STALE_QUOTE',
     });
     await admin.query(
       `UPDATE service_profiles SET packages = jsonb_set(packages, '{0,priceCents}', '21000') WHERE id = $1`,
       [profileId],
     );
-    await expect(checkout.confirmQuote(caller, quote.quoteToken, legs)).rejects.toMatchObject({ code: 'PAYMENTS.STALE_QUOTE' });
+    await expect(checkout.confirmQuote(caller, quote.quoteToken, legs)).rejects.toMatchObject({
+      code: 'PAYMENTS.STALE_QUOTE',
+    });
     clock.advance(901_000);
-    await expect(checkout.confirmQuote(caller, quote.quoteToken, legs)).rejects.toMatchObject({ code: 'PAYMENTS.STALE_QUOTE' });
+    await expect(checkout.confirmQuote(caller, quote.quoteToken, legs)).rejects.toMatchObject({
+      code: 'PAYMENTS.STALE_QUOTE',
+    });
     // Publishing a profile runs image moderation (nsfwjs on wasm), slow on a shared 2-core machine.
   }, 240_000);
 
@@ -88,7 +96,9 @@ describe('checkoutQuote', () => {
     expect(unknown.errors?.[0]?.errorType).toBe('NOT_FOUND');
     const both = await gqlAs(client.accessToken, QUOTE, { input: { legs: [{ legId: 'a', minutes: 60 }] } });
     expect(both.errors?.[0]?.errorType).toBe('BAD_REQUEST');
-    const anonymous = await gqlAs(null, QUOTE, { input: { legs: [{ legId: 'a', studioId: 'std_01JD0000000000000000000000', minutes: 60 }] } });
+    const anonymous = await gqlAs(null, QUOTE, {
+      input: { legs: [{ legId: 'a', studioId: 'std_01JD0000000000000000000000', minutes: 60 }] },
+    });
     expect(anonymous.errors?.[0]).toBeDefined();
     expect(anonymous.data?.checkoutQuote ?? null).toBeNull();
   });
@@ -97,16 +107,21 @@ describe('checkoutQuote', () => {
 describe('payout onboarding', () => {
   it('a provider gets a hosted onboarding link; completing it makes the payout account ACTIVE', async () => {
     const provider = await registeredUser({ role: 'provider' });
-    expect((await gqlOk(provider.accessToken, '{ payoutAccount { status } }')).payoutAccount.status).toBe('NOT_STARTED');
-    const { startPayoutOnboarding: link } = await gqlOk(provider.accessToken, 'mutation { startPayoutOnboarding { url expiresAt } }');
+    expect((await gqlOk(provider.accessToken, '{ payoutAccount { status } }')).payoutAccount.status).toBe(
+      'NOT_STARTED',
+    );
+    const { startPayoutOnboarding: link } = await gqlOk(
+      provider.accessToken,
+      'mutation { startPayoutOnboarding { url expiresAt } }',
+    );
     expect(link.url).toContain('/dev/connect/onboard/acct_');
     const page = await fetch(link.url, { redirect: 'manual' });
     expect(page.headers.get('location')).toBe('http://localhost:3000/settings/payouts?onboarding=done');
     const deadline = Date.now() + 10_000;
     let status = '';
     while (Date.now() < deadline && status !== 'ACTIVE') {
-      status = (await gqlOk(provider.accessToken, '{ payoutAccount { status payoutsEnabled requirementsDue } }')).payoutAccount
-        .status;
+      status = (await gqlOk(provider.accessToken, '{ payoutAccount { status payoutsEnabled requirementsDue } }'))
+        .payoutAccount.status;
       if (status !== 'ACTIVE') await new Promise((resolve) => setTimeout(resolve, 100));
     }
     expect(status).toBe('ACTIVE');

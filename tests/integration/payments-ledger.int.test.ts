@@ -15,8 +15,9 @@ let db: Database;
 
 beforeAll(() => {
   db = createDatabase({
-    connectionString: (databaseConnection('payments', { DATABASE_URL: endpoints.databaseUrl }) as { connectionString: string })
-      .connectionString,
+    connectionString: (
+      databaseConnection('payments', { DATABASE_URL: endpoints.databaseUrl }) as { connectionString: string }
+    ).connectionString,
     max: 2,
   });
 });
@@ -52,21 +53,25 @@ function isBalanced(lines: readonly { amountCents: number; currency: string }[])
 async function commits(lines: readonly { account: string; amountCents: number; currency: string }[]): Promise<boolean> {
   const id = newId('journal');
   try {
-    await db.transaction(async (tx) => {
-      await tx.query(`INSERT INTO journal_entries (id, kind, group_id, source_ref) VALUES ($1, 'capture', 'prop', $2)`, [
-        id,
-        `prop:${id}`,
-      ]);
-      let n = 0;
-      for (const l of lines)
+    await db.transaction(
+      async (tx) => {
         await tx.query(
-          'INSERT INTO journal_lines (entry_id, line_no, account_code, amount_cents, currency) VALUES ($1, $2, $3, $4, $5)',
-          [id, ++n, l.account, l.amountCents, l.currency],
+          `INSERT INTO journal_entries (id, kind, group_id, source_ref) VALUES ($1, 'capture', 'prop', $2)`,
+          [id, `prop:${id}`],
         );
-    }, { retries: 0 });
+        let n = 0;
+        for (const l of lines)
+          await tx.query(
+            'INSERT INTO journal_lines (entry_id, line_no, account_code, amount_cents, currency) VALUES ($1, $2, $3, $4, $5)',
+            [id, ++n, l.account, l.amountCents, l.currency],
+          );
+      },
+      { retries: 0 },
+    );
     return true;
   } catch (error) {
-    if ((error as { code?: string }).code === '23514' || /balance|line/.test(String((error as Error).message))) return false;
+    if ((error as { code?: string }).code === '23514' || /balance|line/.test(String((error as Error).message)))
+      return false;
     throw error;
   }
 }
@@ -93,7 +98,10 @@ describe('journal entries balance (deferred constraint trigger)', () => {
   it('is append-only', async () => {
     const id = newId('journal');
     await db.transaction(async (tx) => {
-      await tx.query(`INSERT INTO journal_entries (id, kind, source_ref) VALUES ($1, 'capture', $2)`, [id, `prop:${id}`]);
+      await tx.query(`INSERT INTO journal_entries (id, kind, source_ref) VALUES ($1, 'capture', $2)`, [
+        id,
+        `prop:${id}`,
+      ]);
       await tx.query(
         `INSERT INTO journal_lines (entry_id, line_no, account_code, amount_cents, currency)
          VALUES ($1, 1, 'stripe_balance', 100, 'usd'), ($1, 2, 'client_funds_held', -100, 'usd')`,

@@ -35,8 +35,9 @@ let stripe: Stripe;
 beforeAll(() => {
   admin = createDatabase({ connectionString: endpoints.databaseUrl, max: 2 });
   asPayments = createDatabase({
-    connectionString: (databaseConnection('payments', { DATABASE_URL: endpoints.databaseUrl }) as { connectionString: string })
-      .connectionString,
+    connectionString: (
+      databaseConnection('payments', { DATABASE_URL: endpoints.databaseUrl }) as { connectionString: string }
+    ).connectionString,
     max: 8,
   });
   const provider = createStripePaymentProvider({
@@ -55,7 +56,11 @@ afterAll(async () => {
   await admin?.close();
 });
 
-async function until<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = 10_000): Promise<T> {
+async function until<T>(
+  what: string,
+  probe: () => Promise<T | undefined | null | false>,
+  timeoutMs = 10_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -71,16 +76,18 @@ async function authorization(groupId: string) {
     captured_cents: string;
     refunded_cents: string;
     payment_intent_id: string;
-  }>('SELECT status, captured_cents, refunded_cents, payment_intent_id FROM payment_authorizations WHERE group_id = $1', [
-    groupId,
-  ]);
+  }>(
+    'SELECT status, captured_cents, refunded_cents, payment_intent_id FROM payment_authorizations WHERE group_id = $1',
+    [groupId],
+  );
   return result.rows[0];
 }
 
 async function journalCount(sourceRef: string): Promise<number> {
-  const result = await admin.query<{ n: number }>('SELECT count(*)::int AS n FROM journal_entries WHERE source_ref = $1', [
-    sourceRef,
-  ]);
+  const result = await admin.query<{ n: number }>(
+    'SELECT count(*)::int AS n FROM journal_entries WHERE source_ref = $1',
+    [sourceRef],
+  );
   return result.rows[0]!.n;
 }
 
@@ -216,7 +223,10 @@ describe('refunds and webhook deliveries', () => {
     expect(stored.rowCount).toBe(1);
     expect(await journalCount(`refund:${refundId}`)).toBe(1);
     expect(await journalCount(`capture:${paymentRef}`)).toBe(1);
-    await until('charge.refunded applied', async () => Number((await authorization(groupId))?.refunded_cents) === 15_000);
+    await until(
+      'charge.refunded applied',
+      async () => Number((await authorization(groupId))?.refunded_cents) === 15_000,
+    );
     // More than what is left is refused before Stripe is asked.
     await expect(
       payments.refund({ groupId, amountCents: 25_001, reason: 'too much', idempotencyKey: randomUUID() }),

@@ -133,6 +133,8 @@ export function decodeStripeForm(body: string): Record<string, unknown> {
   return root;
 }
 
+const stringOf = (value: unknown): string => (typeof value === 'string' ? value : '');
+
 function intParam(params: Record<string, unknown>, name: string, required: boolean): number | undefined {
   const raw = params[name];
   if (raw === undefined || raw === '') {
@@ -140,7 +142,10 @@ function intParam(params: Record<string, unknown>, name: string, required: boole
     return undefined;
   }
   if (typeof raw !== 'string' || !/^\d+$/.test(raw))
-    throw invalid(`Invalid integer: ${String(raw)}`, { code: 'parameter_invalid_integer', param: name });
+    throw invalid(`Invalid integer: ${typeof raw === 'string' ? raw : JSON.stringify(raw)}`, {
+      code: 'parameter_invalid_integer',
+      param: name,
+    });
   return Number(raw);
 }
 
@@ -409,9 +414,7 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
       (pi._card ? { pm: find(String(pi.payment_method), 'payment_method'), card: pi._card as TestCard } : undefined);
     if (!chosen)
       throw invalid(
-        "You cannot confirm this PaymentIntent because it's missing a payment method. To confirm the PaymentIntent with " +
-          pi.customer +
-          ', specify a payment method attached to this customer along with the customer ID.',
+        "You cannot confirm this PaymentIntent because it's missing a payment method. Specify a payment_method or payment_method_data.",
         { code: 'payment_intent_unexpected_state', param: 'payment_method' },
       );
     pi.payment_method = chosen.pm.id;
@@ -570,7 +573,7 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
       throw invalid('One of the following params should be provided for this request: payment_intent or charge.');
     const charge = chargeId
       ? find(chargeId, 'charge')
-      : find(String(find(piId!, 'payment_intent', 'payment_intent').latest_charge ?? ''), 'charge');
+      : find(stringOf(find(piId!, 'payment_intent', 'payment_intent').latest_charge), 'charge');
     if (!charge.captured)
       throw invalid(`Charge ${charge.id} has not been captured; cancel its PaymentIntent instead.`, {
         code: 'charge_not_captured',
@@ -940,11 +943,7 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
             }),
           );
         if (!target || target.object !== 'payment_intent' || params.client_secret !== target.client_secret)
-          return send(
-            response,
-            404,
-            JSON.stringify({ error: missing('payment_intent', confirmMatch[1]!).body }),
-          );
+          return send(response, 404, JSON.stringify({ error: missing('payment_intent', confirmMatch[1]!).body }));
       }
       if (presented !== secretKey && !publishable) {
         return send(
