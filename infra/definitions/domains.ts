@@ -74,6 +74,12 @@ export const domains = {
     memoryMb: 2048,
     timeoutSeconds: 120,
   },
+  payments: {
+    // Checkout quotes, payout onboarding, Stripe webhooks; booking reaches its port through lambdas/payments/index.ts.
+    entry: 'lambdas/payments/payments.handler.ts',
+    uses: { database: 'payments', secrets: ['payments/stripe'] },
+    timeoutSeconds: 30,
+  },
 } as const satisfies Record<string, DomainSpec>;
 
 export type DomainName = keyof typeof domains;
@@ -136,6 +142,9 @@ export const graphqlResolvers: Readonly<Record<string, DomainName>> = {
   'Mutation.setCoverMedia': 'media',
   'Mutation.deleteMedia': 'media',
   'Mutation.decideModeration': 'media',
+  'Query.checkoutQuote': 'payments',
+  'Query.payoutAccount': 'payments',
+  'Mutation.startPayoutOnboarding': 'payments',
 };
 
 /** REST path prefixes (API Gateway proxy resources) -> domain. */
@@ -143,6 +152,7 @@ export const restRoutes: readonly { readonly prefix: string; readonly domain: Do
   { prefix: '/.well-known', domain: 'authDiscovery' },
   { prefix: '/auth', domain: 'auth' },
   { prefix: '/profiles', domain: 'profiles' },
+  { prefix: '/payments', domain: 'payments' },
 ];
 
 /**

@@ -49,7 +49,16 @@ export const authProvidersSecret: SecretSpec = {
   operatorFilled: true,
 };
 
-export const secrets: readonly SecretSpec[] = [authKeysSecret, authProvidersSecret];
+/** Stripe credentials of the payments Lambda and its quote-signing key (generated). */
+export const paymentsStripeSecret: SecretSpec = {
+  id: 'payments/stripe',
+  purpose: 'Stripe secret key and webhook signing secret (operator-filled); checkout quote signing key (generated)',
+  variables: ['STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET', 'PAYMENTS_QUOTE_KEY'],
+  generated: { variable: 'PAYMENTS_QUOTE_KEY', length: 64 },
+  operatorFilled: true,
+};
+
+export const secrets: readonly SecretSpec[] = [authKeysSecret, authProvidersSecret, paymentsStripeSecret];
 
 export function secretName(stage: string, spec: SecretSpec): string {
   return `rastup/${stage}/${spec.id}`;

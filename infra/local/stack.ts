@@ -3,7 +3,7 @@
  * AppSync + API Gateway, the outbox relay and event consumers. Used by `npm start` (persistent
  * state under .local/) and by the integration tests (a throwaway state dir, free ports).
  */
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync, appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -33,6 +33,7 @@ import { SigningKeyStore } from '../../lambdas/auth/signing-keys.ts';
 import { createGatewayServer, listenOnLoopback } from './gateway/server.ts';
 import { createOidcVerifier } from './gateway/oidc-verifier.ts';
 import { startThirdPartyFakes, type RunningFakes } from './fakes/third-party-fakes.ts';
+import { startStripeFake, type RunningStripeFake } from './fakes/stripe-fake.ts';
 
 export const LOCAL_STAGE = 'local';
 
@@ -65,6 +66,16 @@ export interface Endpoints {
   readonly mailboxUrl: string;
   /** Loopback fakes of HIBP, Turnstile, Google, Apple and Twilio (infra/local/fakes). */
   readonly fakesUrl: string;
+  /**
+   * LOCAL ONLY: the loopback Stripe stand-in (infra/local/fakes/stripe-fake.ts) and its test keys,
+   * or Stripe's test mode when STRIPE_SECRET_KEY was set for the stack.
+   */
+  readonly stripe?: {
+    readonly apiUrl: string;
+    readonly secretKey: string;
+    readonly publishableKey: string;
+    readonly webhookSecret: string;
+  };
   /** LOCAL ONLY: the demo logins and their listings, when the demo seed ran (`npm start`). */
   readonly demoAccounts?: readonly DemoAccount[];
 }
@@ -162,7 +173,13 @@ async function startWithStateLock(
     throw new Error(`Port ${options.port} is in use (another local stack?); set PORT to another port`);
   }
 
-  const started: { postgres?: RunningPostgres; dynamo?: RunningDynamo; s3?: RunningS3; fakes?: RunningFakes } = {};
+  const started: {
+    postgres?: RunningPostgres;
+    dynamo?: RunningDynamo;
+    s3?: RunningS3;
+    fakes?: RunningFakes;
+    stripe?: RunningStripeFake;
+  } = {};
   const stopServices = async () => {
     portsLock?.release();
     await Promise.allSettled([
@@ -170,12 +187,31 @@ async function startWithStateLock(
       started.dynamo?.stop(),
       started.postgres?.stop(),
       started.fakes?.stop(),
+      started.stripe?.stop(),
     ]);
   };
 
   try {
     progress('starting PostgreSQL, DynamoDB Local and s3rver');
     const fakes = (started.fakes = await startThirdPartyFakes(await freePort(options.ephemeral ? undefined : 4_570)));
+    // Stripe's stand-in sends its signed webhooks to the gateway's payments route, like Stripe does.
+    const stripe = (started.stripe = await startStripeFake({
+      port: await freePort(options.ephemeral ? undefined : 4_571),
+      webhookUrls: [`http://127.0.0.1:${gatewayPort}/payments/stripe/webhook`],
+    }));
+    // STRIPE_SECRET_KEY set for the stack (sk_test_…): Stripe's test mode instead; forward its
+    // webhooks with `stripe listen --forward-to …/payments/stripe/webhook` and set STRIPE_WEBHOOK_SECRET.
+    const realStripe = process.env.STRIPE_SECRET_KEY?.startsWith('sk_test_') && !process.env.STRIPE_API_BASE_URL;
+    const stripeEnv = realStripe
+      ? {
+          STRIPE_SECRET_KEY: process.env.STRIPE_SECRET_KEY!,
+          STRIPE_WEBHOOK_SECRET: process.env.STRIPE_WEBHOOK_SECRET ?? '',
+        }
+      : {
+          STRIPE_SECRET_KEY: stripe.secretKey,
+          STRIPE_WEBHOOK_SECRET: stripe.webhookSecret,
+          STRIPE_API_BASE_URL: stripe.baseUrl,
+        };
     const [postgres, dynamo, s3] = await Promise.all([
       startPostgres({
         dataDir: join(options.stateDir, 'postgres'),
@@ -252,6 +288,12 @@ async function startWithStateLock(
       ALLOWED_WEB_ORIGINS: webOrigins.join(','),
       // Third parties (HIBP, Turnstile, Google, Apple, Twilio) -> loopback fakes.
       ...fakes.env,
+      // Payments: Stripe (the stand-in unless a test-mode key was given) and the quote-signing key,
+      // derived from the local key-encryption key so quotes survive a restart.
+      ...stripeEnv,
+      PAYMENTS_QUOTE_KEY: createHmac('sha256', secrets.keyEncryptionKey)
+        .update('payments-quote-key')
+        .digest('base64url'),
       AUTH_LOCAL_RATE_LIMIT_EXEMPT_IPS: (options.authRateLimitExemptIps ?? []).join(','),
       // The web app (canonical URLs, JSON-LD) and where public media is served (CloudFront in AWS).
       PUBLIC_WEB_BASE_URL: process.env.PUBLIC_WEB_BASE_URL ?? 'http://localhost:3000',
@@ -358,6 +400,14 @@ async function startWithStateLock(
       s3Endpoint: s3.endpoint,
       mailboxUrl: `${baseUrl}/dev/mailbox`,
       fakesUrl: fakes.baseUrl,
+      stripe: realStripe
+        ? undefined
+        : {
+            apiUrl: stripe.baseUrl,
+            secretKey: stripe.secretKey,
+            publishableKey: stripe.publishableKey,
+            webhookSecret: stripe.webhookSecret,
+          },
     };
     let endpoints = baseEndpoints;
     const writeEndpoints = () =>

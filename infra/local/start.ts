@@ -53,6 +53,7 @@ RastUp local stack is up (${seconds} s)
   Dev API key (x-api-key)   ${endpoints.apiKey}
   Mailbox (captured email)  ${endpoints.mailboxUrl}
   Third-party fakes         ${endpoints.fakesUrl}   (HIBP, Turnstile, Google, Apple, Twilio)
+  Stripe (local stand-in)   ${endpoints.stripe ? `${endpoints.stripe.apiUrl}   (webhooks -> ${endpoints.restUrl}/payments/stripe/webhook)` : 'Stripe test mode (STRIPE_SECRET_KEY)'}
   PostgreSQL                ${endpoints.databaseUrl}
   DynamoDB Local            ${endpoints.dynamodbEndpoint}
   S3 (s3rver)               ${endpoints.s3Endpoint}

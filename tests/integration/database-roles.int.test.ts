@@ -85,6 +85,23 @@ const expectedGrants: Record<DatabaseRole, readonly string[]> = {
     'outbox_events(published_at):UPDATE',
     'outbox_events:SELECT',
   ],
+  payments: [
+    ...['journal_entries', 'journal_lines', 'ledger_accounts', 'payment_refunds', 'stripe_events'].flatMap((table) =>
+      ['INSERT', 'SELECT'].map((p) => `${table}:${p}`),
+    ),
+    ...['payment_authorizations', 'payment_disputes', 'payment_transfers', 'payout_accounts'].flatMap((table) =>
+      ['INSERT', 'SELECT', 'UPDATE'].map((p) => `${table}:${p}`),
+    ),
+    ...['city_code', 'currency', 'id', 'owner_status', 'owner_user_id', 'status'].flatMap((column) => [
+      `service_profiles(${column}):SELECT`,
+      `studios(${column}):SELECT`,
+    ]),
+    'payment_refunds(idempotency_key):UPDATE',
+    'service_profiles(cancellation_policy):SELECT',
+    'service_profiles(packages):SELECT',
+    'studios(deposit_cents):SELECT',
+    'studios(hourly_min_cents):SELECT',
+  ],
 };
 
 /** Tables only the migrator (master user) touches. */

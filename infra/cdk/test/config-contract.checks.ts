@@ -17,6 +17,7 @@ import type { DatabaseRole } from '../../../lambdas/core/db/database-roles.ts';
 import { discoveryConfig, discoverySecretVariables } from '../../../lambdas/auth/discovery.config.ts';
 import { mediaEnvSchema } from '../../../lambdas/media/media.config.ts';
 import { profilesEnvSchema } from '../../../lambdas/profiles/profiles.config.ts';
+import { paymentsConfig, paymentsSecretVariables } from '../../../lambdas/payments/payments.config.ts';
 import { secrets, type SecretSpec } from '../../definitions/secrets.ts';
 import { controlTable } from '../../definitions/tables.ts';
 import type { RastupFunction } from '../constructs/rastup-function.construct.ts';
@@ -74,6 +75,10 @@ const configByEntry: Record<
   },
   'lambdas/platform/platform.handler.ts': { parsers: [database('platform')] },
   'lambdas/platform/outbox-relay.handler.ts': { parsers: [database('relay'), required('EVENT_BUS_NAME')] },
+  'lambdas/payments/payments.handler.ts': {
+    secretVariables: paymentsSecretVariables,
+    parsers: [paymentsConfig, database('payments')],
+  },
   'lambdas/media/media-reconcile.handler.ts': {
     parsers: [(env) => parseConfig(mediaEnvSchema, env), database('media'), (env) => parseConfig(awsEnvSchema, env)],
   },
@@ -87,6 +92,9 @@ const filledValues: Record<string, string> = {
   TWILIO_ACCOUNT_SID: `AC${'1'.repeat(32)}`,
   TWILIO_AUTH_TOKEN: 'f'.repeat(32),
   TWILIO_FROM_NUMBER: '+15555550100',
+  STRIPE_SECRET_KEY: 'sk_live_filledfilledfilled',
+  STRIPE_WEBHOOK_SECRET: 'whsec_filledfilledfilled',
+  PAYMENTS_QUOTE_KEY: 'Qk9'.repeat(21) + 'x', // 64 alphanumeric characters, as generated
 };
 
 const fakeArn = (spec: SecretSpec) => `arn:aws:secretsmanager:us-east-1:111122223333:secret:${spec.id}-AbCdEf`;

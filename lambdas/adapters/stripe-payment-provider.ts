@@ -1,0 +1,184 @@
+/**
+ * PaymentProvider on the `stripe` SDK. The same code talks to Stripe (test or live mode, by key) and,
+ * locally, to the loopback stand-in (infra/local/fakes/stripe-fake.ts) through the SDK's
+ * host/port/protocol options (STRIPE_API_BASE_URL). Every mutating call carries an Idempotency-Key
+ * derived from the caller's key, so a retried call never creates a second object at Stripe.
+ */
+import Stripe from 'stripe';
+import { DependencyError } from '../core/errors.ts';
+import {
+  ProviderRequestError,
+  ProviderStateError,
+  WebhookSignatureError,
+  type ConnectedAccountView,
+  type IntentStatus,
+  type PaymentIntentView,
+  type PaymentProvider,
+  type ProviderEvent,
+} from '../core/payment-provider.ts';
+
+export interface StripeProviderOptions {
+  readonly secretKey: string;
+  readonly webhookSecret: string;
+  /** Unset: api.stripe.com. Locally `http://127.0.0.1:<port>` of the stand-in. */
+  readonly apiBaseUrl?: string | undefined;
+  /** Seconds a webhook signature stays acceptable (Stripe's default: 300). */
+  readonly webhookToleranceSeconds?: number;
+}
+
+function intentView(pi: Stripe.PaymentIntent): PaymentIntentView {
+  return {
+    id: pi.id,
+    status: pi.status as IntentStatus,
+    amount: pi.amount,
+    amountCapturable: pi.amount_capturable,
+    amountReceived: pi.amount_received,
+    currency: pi.currency,
+    clientSecret: pi.client_secret,
+    latestChargeId: typeof pi.latest_charge === 'string' ? pi.latest_charge : (pi.latest_charge?.id ?? null),
+    metadata: pi.metadata ?? {},
+    lastPaymentErrorCode: pi.last_payment_error?.decline_code ?? pi.last_payment_error?.code ?? null,
+  };
+}
+
+function accountView(account: Stripe.Account): ConnectedAccountView {
+  return {
+    id: account.id,
+    detailsSubmitted: account.details_submitted ?? false,
+    payoutsEnabled: account.payouts_enabled ?? false,
+    chargesEnabled: account.charges_enabled ?? false,
+    requirementsDue: account.requirements?.currently_due ?? [],
+  };
+}
+
+/** Stripe's errors in the port's words: state and parameter refusals are the caller's; the rest is a dependency failure. */
+async function call<T>(what: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof Stripe.errors.StripeError) {
+      if (error.code === 'payment_intent_unexpected_state' || error.code === 'charge_already_refunded')
+        throw new ProviderStateError(error.message, error.code);
+      if (error instanceof Stripe.errors.StripeInvalidRequestError || error instanceof Stripe.errors.StripeCardError)
+        throw new ProviderRequestError(error.message, error.code, error.param);
+    }
+    throw new DependencyError(`Stripe ${what} failed`, undefined, { cause: error });
+  }
+}
+
+export function createStripePaymentProvider(options: StripeProviderOptions): PaymentProvider {
+  const base = options.apiBaseUrl ? new URL(options.apiBaseUrl) : undefined;
+  const stripe = new Stripe(options.secretKey, {
+    ...(base
+      ? {
+          host: base.hostname,
+          port: Number(base.port || (base.protocol === 'https:' ? 443 : 80)),
+          protocol: base.protocol === 'https:' ? 'https' : 'http',
+        }
+      : {}),
+    maxNetworkRetries: 2,
+    timeout: 10_000,
+    appInfo: { name: 'rastup-payments' },
+  });
+  const tolerance = options.webhookToleranceSeconds ?? 300;
+
+  return {
+    createAuthorization: (input) =>
+      call('create PaymentIntent', async () =>
+        intentView(
+          await stripe.paymentIntents.create(
+            {
+              amount: input.amountCents,
+              currency: input.currency,
+              capture_method: 'manual',
+              // Card (3DS2 through the client secret) and wallets, which Stripe presents as cards.
+              allowed_payment_method_types: ['card'],
+              transfer_group: input.groupId,
+              metadata: { group_id: input.groupId, client_user_id: input.clientUserId },
+            },
+            { idempotencyKey: input.idempotencyKey },
+          ),
+        ),
+      ),
+    retrieveIntent: (id) =>
+      call('retrieve PaymentIntent', async () => intentView(await stripe.paymentIntents.retrieve(id))),
+    capture: (id, idempotencyKey) =>
+      call('capture', async () => intentView(await stripe.paymentIntents.capture(id, {}, { idempotencyKey }))),
+    cancel: (id, reason, idempotencyKey) =>
+      call('cancel', async () =>
+        intentView(await stripe.paymentIntents.cancel(id, { cancellation_reason: reason }, { idempotencyKey })),
+      ),
+    refund: (input) =>
+      call('refund', async () => {
+        const refund = await stripe.refunds.create(
+          {
+            payment_intent: input.paymentIntentId,
+            amount: input.amountCents,
+            reason: 'requested_by_customer',
+            metadata: { ...input.metadata },
+          },
+          { idempotencyKey: input.idempotencyKey },
+        );
+        return { id: refund.id, amountCents: refund.amount };
+      }),
+    createConnectedAccount: (input) =>
+      call('create account', async () =>
+        accountView(
+          await stripe.accounts.create(
+            {
+              type: 'express',
+              country: input.country,
+              capabilities: { transfers: { requested: true } },
+              metadata: { user_id: input.userId },
+            },
+            { idempotencyKey: input.idempotencyKey },
+          ),
+        ),
+      ),
+    retrieveConnectedAccount: (id) =>
+      call('retrieve account', async () => accountView(await stripe.accounts.retrieve(id))),
+    createOnboardingLink: (input) =>
+      call('create account link', async () => {
+        const link = await stripe.accountLinks.create({
+          account: input.accountId,
+          type: 'account_onboarding',
+          return_url: input.returnUrl,
+          refresh_url: input.refreshUrl,
+        });
+        return { url: link.url, expiresAt: link.expires_at };
+      }),
+    transfer: (input) =>
+      call('transfer', async () => {
+        const transfer = await stripe.transfers.create(
+          {
+            amount: input.amountCents,
+            currency: input.currency,
+            destination: input.destinationAccountId,
+            transfer_group: input.transferGroup,
+            ...(input.sourceChargeId ? { source_transaction: input.sourceChargeId } : {}),
+            metadata: { ...input.metadata },
+          },
+          { idempotencyKey: input.idempotencyKey },
+        );
+        return { id: transfer.id, amountCents: transfer.amount };
+      }),
+    verifyWebhook(rawBody, signatureHeader) {
+      if (!signatureHeader) throw new WebhookSignatureError('Missing Stripe-Signature header');
+      let event: Stripe.Event;
+      try {
+        event = stripe.webhooks.constructEvent(rawBody, signatureHeader, options.webhookSecret, tolerance);
+      } catch (error) {
+        throw new WebhookSignatureError(error instanceof Error ? error.message : 'Invalid signature');
+      }
+      const object = event.data.object as unknown as ProviderEvent['object'];
+      return {
+        id: event.id,
+        type: event.type,
+        created: event.created,
+        account: event.account ?? null,
+        object,
+        raw: event,
+      };
+    },
+  };
+}

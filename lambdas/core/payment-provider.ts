@@ -1,0 +1,126 @@
+/**
+ * What the payments domain needs from its payment processor (Stripe), in its own words. The adapter
+ * (lambdas/adapters/stripe-payment-provider.ts) maps it onto the `stripe` SDK, which reaches Stripe's
+ * test or live mode with a key, and the loopback stand-in locally (infra/local/fakes/stripe-fake.ts).
+ * Amounts are integer minor units (cents); currencies lower-case ISO 4217 as Stripe writes them.
+ */
+
+export type IntentStatus =
+  | 'requires_payment_method'
+  | 'requires_confirmation'
+  | 'requires_action'
+  | 'processing'
+  | 'requires_capture'
+  | 'canceled'
+  | 'succeeded';
+
+export interface PaymentIntentView {
+  readonly id: string;
+  readonly status: IntentStatus;
+  readonly amount: number;
+  readonly amountCapturable: number;
+  readonly amountReceived: number;
+  readonly currency: string;
+  readonly clientSecret: string | null;
+  readonly latestChargeId: string | null;
+  readonly metadata: Readonly<Record<string, string>>;
+  /** Set after a decline or a failed authentication; the client may try another payment method. */
+  readonly lastPaymentErrorCode: string | null;
+}
+
+export interface ConnectedAccountView {
+  readonly id: string;
+  readonly detailsSubmitted: boolean;
+  readonly payoutsEnabled: boolean;
+  readonly chargesEnabled: boolean;
+  readonly requirementsDue: readonly string[];
+}
+
+/** The processor refused because the object is not in a state that allows the call (already captured, …). */
+export class ProviderStateError extends Error {
+  constructor(
+    message: string,
+    readonly providerCode: string | undefined,
+  ) {
+    super(message);
+    this.name = 'ProviderStateError';
+  }
+}
+
+/** The processor refused the request's parameters (amount too small, unknown account, …). */
+export class ProviderRequestError extends Error {
+  constructor(
+    message: string,
+    readonly providerCode: string | undefined,
+    readonly param: string | undefined,
+  ) {
+    super(message);
+    this.name = 'ProviderRequestError';
+  }
+}
+
+/** A webhook whose signature is missing, wrong or outside the tolerance window. */
+export class WebhookSignatureError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'WebhookSignatureError';
+  }
+}
+
+/** A verified processor event: Stripe's event envelope, the object as delivered. */
+export interface ProviderEvent {
+  readonly id: string;
+  readonly type: string;
+  /** Unix seconds at Stripe. */
+  readonly created: number;
+  /** The Connect account the event is about (`account.updated`), when it names one. */
+  readonly account: string | null;
+  readonly object: Readonly<Record<string, unknown>> & { readonly id: string; readonly object: string };
+  readonly raw: unknown;
+}
+
+export interface PaymentProvider {
+  /** A PaymentIntent with manual capture (escrow): the client confirms it with the client secret. */
+  createAuthorization(input: {
+    readonly amountCents: number;
+    readonly currency: string;
+    readonly groupId: string;
+    readonly clientUserId: string;
+    readonly idempotencyKey: string;
+  }): Promise<PaymentIntentView>;
+  retrieveIntent(id: string): Promise<PaymentIntentView>;
+  capture(id: string, idempotencyKey: string): Promise<PaymentIntentView>;
+  cancel(
+    id: string,
+    reason: 'abandoned' | 'requested_by_customer' | 'duplicate' | 'fraudulent',
+    idempotencyKey: string,
+  ): Promise<PaymentIntentView>;
+  refund(input: {
+    readonly paymentIntentId: string;
+    readonly amountCents: number;
+    readonly metadata: Readonly<Record<string, string>>;
+    readonly idempotencyKey: string;
+  }): Promise<{ readonly id: string; readonly amountCents: number }>;
+  createConnectedAccount(input: {
+    readonly userId: string;
+    readonly country: string;
+    readonly idempotencyKey: string;
+  }): Promise<ConnectedAccountView>;
+  retrieveConnectedAccount(id: string): Promise<ConnectedAccountView>;
+  createOnboardingLink(input: {
+    readonly accountId: string;
+    readonly returnUrl: string;
+    readonly refreshUrl: string;
+  }): Promise<{ readonly url: string; readonly expiresAt: number }>;
+  transfer(input: {
+    readonly amountCents: number;
+    readonly currency: string;
+    readonly destinationAccountId: string;
+    readonly transferGroup: string;
+    readonly sourceChargeId: string | null;
+    readonly metadata: Readonly<Record<string, string>>;
+    readonly idempotencyKey: string;
+  }): Promise<{ readonly id: string; readonly amountCents: number }>;
+  /** Verifies `Stripe-Signature` over the raw body; throws WebhookSignatureError. */
+  verifyWebhook(rawBody: string, signatureHeader: string | undefined): ProviderEvent;
+}

@@ -1,0 +1,9 @@
+/**
+ * The payments domain's public module: other domains import only this. Booking's composition root
+ * builds `paymentsModule()` and hands `bookingPayments` (the shape of its BookingPaymentsPort) to its
+ * services; checkout confirmation calls `checkout.confirmQuote`; completion calls `payouts.transferLeg`.
+ */
+export { paymentsModule, type PaymentsModule } from './payments.module.ts';
+export { StripeBookingPayments, type AuthorizeInput, type AuthorizeResult } from './booking-payments.service.ts';
+export type { Quote, QuoteLeg } from './checkout-quote.ts';
+export type { LegTransferInput } from './payouts.service.ts';

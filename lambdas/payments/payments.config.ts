@@ -1,0 +1,31 @@
+/** Payments configuration, read once per container and validated at cold start. */
+import * as z from 'zod';
+import { baseEnvSchema, parseConfig } from '../core/config.ts';
+
+export const paymentsEnvSchema = baseEnvSchema.extend({
+  /** Stripe secret key (sk_test_… for test mode; the local stand-in's key locally). */
+  STRIPE_SECRET_KEY: z.string().regex(/^(sk|rk)_(test|live)_/, 'must be a Stripe secret or restricted key'),
+  /** The webhook endpoint's signing secret (whsec_…). */
+  STRIPE_WEBHOOK_SECRET: z.string().startsWith('whsec_', 'must be a Stripe webhook signing secret'),
+  /** Unset: api.stripe.com. Locally the loopback stand-in's URL. */
+  STRIPE_API_BASE_URL: z.url().optional(),
+  /** Signs checkout quotes (HMAC-SHA256), at least 32 bytes. */
+  PAYMENTS_QUOTE_KEY: z.string().min(32, 'at least 32 characters'),
+  /** Where Connect onboarding returns to (the web app's payout settings page). */
+  PUBLIC_WEB_BASE_URL: z.url(),
+  /** Platform fee in basis points of the services subtotal (1000 = 10 %). */
+  PAYMENTS_PLATFORM_FEE_BPS: z.coerce.number().int().min(0).max(5000).default(1000),
+  /** How long a quote may be confirmed, in seconds. */
+  PAYMENTS_QUOTE_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(900),
+});
+export type PaymentsConfig = z.infer<typeof paymentsEnvSchema>;
+
+/**
+ * Variables the payments Lambda may take from Secrets Manager (lambdas/adapters/secret-env.ts): in
+ * AWS `<NAME>_SECRET_ARN` (infra/definitions/secrets.ts, `payments/stripe`); locally plain variables.
+ */
+export const paymentsSecretVariables = ['STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET', 'PAYMENTS_QUOTE_KEY'] as const;
+
+export function paymentsConfig(env: Readonly<Record<string, string | undefined>> = process.env): PaymentsConfig {
+  return parseConfig(paymentsEnvSchema, env);
+}

@@ -1,0 +1,50 @@
+/** Payments domain Lambda: checkout quotes and payout onboarding (GraphQL), Stripe webhooks (REST). */
+import { createFieldRouter, field, noArgs } from '../core/field-router.ts';
+import { createDomainHandler } from '../core/handler.ts';
+import { headerValue } from '../core/events.ts';
+import { createLogger } from '../core/log.ts';
+import { createRouteRouter, route } from '../core/route-router.ts';
+import { toCheckoutQuote, toPayoutAccount } from './payments.mapper.ts';
+import { paymentsModule } from './payments.module.ts';
+import { checkoutQuoteArgs } from './payments.schemas.ts';
+
+const logger = createLogger({ service: 'payments' });
+const m = paymentsModule;
+
+export const handler = createDomainHandler({
+  logger,
+  appsync: createFieldRouter(
+    {
+      'Query.checkoutQuote': field(checkoutQuoteArgs, async ({ input }, ctx) =>
+        toCheckoutQuote(await (await m()).checkout.quote(ctx.caller, input.legs)),
+      ),
+      'Query.payoutAccount': field(noArgs, async (_args, ctx) =>
+        toPayoutAccount(await (await m()).payouts.accountStatus(ctx.caller)),
+      ),
+      'Mutation.startPayoutOnboarding': field(noArgs, async (_args, ctx) =>
+        (await m()).payouts.onboardingLink(ctx.caller),
+      ),
+    },
+    logger,
+  ),
+  rest: createRouteRouter(
+    [
+      // Stripe → us. No body schema: the signature covers the raw bytes, which must reach the SDK untouched.
+      route({
+        method: 'POST',
+        path: '/payments/stripe/webhook',
+        checkOrigin: false,
+        handle: async ({ event }) => {
+          const raw = event.body
+            ? event.isBase64Encoded
+              ? Buffer.from(event.body, 'base64').toString('utf8')
+              : event.body
+            : '';
+          const result = await (await m()).webhooks.receive(raw, headerValue(event.headers, 'stripe-signature'));
+          return { status: 200, body: { received: true, outcome: result.outcome } };
+        },
+      }),
+    ],
+    { logger },
+  ),
+});

@@ -1,0 +1,55 @@
+/** Composition root of the payments Lambda: configuration, the Stripe adapter, the unit of work. */
+import { systemClock } from '../core/clock.ts';
+import { createUnitOfWork } from '../core/db/unit-of-work.ts';
+import { createLogger } from '../core/log.ts';
+import { databaseFromEnv } from '../adapters/database.ts';
+import { resolveSecretEnv } from '../adapters/secret-env.ts';
+import { createStripePaymentProvider } from '../adapters/stripe-payment-provider.ts';
+import { StripeBookingPayments } from './booking-payments.service.ts';
+import { CheckoutService } from './checkout.service.ts';
+import { paymentsConfig, paymentsSecretVariables } from './payments.config.ts';
+import { paymentsRepositories } from './payments.repositories.ts';
+import { PayoutsService } from './payouts.service.ts';
+import { StripeWebhookService } from './stripe-webhook.service.ts';
+import { CityRateTable } from './tax.ts';
+
+export interface PaymentsModule {
+  readonly bookingPayments: StripeBookingPayments;
+  readonly checkout: CheckoutService;
+  readonly payouts: PayoutsService;
+  readonly webhooks: StripeWebhookService;
+}
+
+let module: Promise<PaymentsModule> | undefined;
+
+export function paymentsModule(): Promise<PaymentsModule> {
+  module ??= (async () => {
+    const logger = createLogger({ service: 'payments' });
+    const env = await resolveSecretEnv(paymentsSecretVariables, {
+      onUnset: (variable, arn) =>
+        logger.warn('Secrets Manager holds no value for a variable (fill it: infra/cdk/README.md)', {
+          variable,
+          from: arn,
+        }),
+    });
+    const config = paymentsConfig(env);
+    const db = createUnitOfWork(await databaseFromEnv('payments'), paymentsRepositories);
+    const provider = createStripePaymentProvider({
+      secretKey: config.STRIPE_SECRET_KEY,
+      webhookSecret: config.STRIPE_WEBHOOK_SECRET,
+      apiBaseUrl: config.STRIPE_API_BASE_URL,
+    });
+    return {
+      bookingPayments: new StripeBookingPayments(db, provider),
+      checkout: new CheckoutService(db.prices, new CityRateTable(), systemClock, {
+        feeBps: config.PAYMENTS_PLATFORM_FEE_BPS,
+        ttlSeconds: config.PAYMENTS_QUOTE_TTL_SECONDS,
+        quoteKey: config.PAYMENTS_QUOTE_KEY,
+      }),
+      payouts: new PayoutsService(db, provider, systemClock, config.PUBLIC_WEB_BASE_URL),
+      webhooks: new StripeWebhookService(db, provider),
+    };
+  })();
+  module.catch(() => (module = undefined));
+  return module;
+}

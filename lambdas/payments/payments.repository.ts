@@ -1,0 +1,299 @@
+/** SQL for authorisations, refunds, transfers, payout accounts, disputes and received Stripe events. */
+import * as z from 'zod';
+import { parseRows, type Queryable } from '../core/db/database.ts';
+import type { PortOf } from '../core/db/unit-of-work.ts';
+import { AUTHORIZATION_STATUSES, type AuthorizationStatus } from './payments.state.ts';
+
+const authorizationRow = z.object({
+  group_id: z.string(),
+  client_user_id: z.string(),
+  amount_cents: z.coerce.number().int(),
+  currency: z.string(),
+  payment_intent_id: z.string(),
+  charge_id: z.string().nullable(),
+  client_secret: z.string().nullable(),
+  status: z.enum(AUTHORIZATION_STATUSES),
+  captured_cents: z.coerce.number().int(),
+  refunded_cents: z.coerce.number().int(),
+  void_reason: z.string().nullable(),
+});
+export type AuthorizationRow = z.infer<typeof authorizationRow>;
+const AUTH_COLUMNS = `group_id, client_user_id, amount_cents, currency, payment_intent_id, charge_id, client_secret,
+  status, captured_cents, refunded_cents, void_reason`;
+
+const payoutRow = z.object({
+  user_id: z.string(),
+  stripe_account_id: z.string(),
+  details_submitted: z.boolean(),
+  payouts_enabled: z.boolean(),
+  charges_enabled: z.boolean(),
+  requirements_due: z.array(z.string()),
+  status_as_of: z.coerce.number(),
+});
+export type PayoutAccountRow = z.infer<typeof payoutRow>;
+
+const transferRow = z.object({
+  id: z.string(),
+  group_id: z.string(),
+  leg_id: z.string(),
+  payee_user_id: z.string(),
+  amount_cents: z.coerce.number().int(),
+});
+export type TransferRow = z.infer<typeof transferRow>;
+
+const refundRow = z.object({ id: z.string(), amount_cents: z.coerce.number().int() });
+
+export class PaymentsRepository {
+  constructor(private readonly db: Queryable) {}
+
+  /**
+   * Serialises everything about one booking group (or payee) until the transaction ends. A row that
+   * does not exist yet locks nothing under FOR UPDATE; the advisory lock covers the first write too.
+   */
+  async lockKey(key: string): Promise<void> {
+    await this.db.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`payments:${key}`]);
+  }
+
+  async findAuthorization(groupId: string): Promise<AuthorizationRow | null> {
+    const result = await this.db.query(`SELECT ${AUTH_COLUMNS} FROM payment_authorizations WHERE group_id = $1`, [
+      groupId,
+    ]);
+    return parseRows(authorizationRow, result.rows)[0] ?? null;
+  }
+
+  /** Without a row lock: callers take the group's advisory lock first, then lock rows. */
+  async groupOfIntent(paymentIntentId: string): Promise<string | null> {
+    const result = await this.db.query<{ group_id: string }>(
+      'SELECT group_id FROM payment_authorizations WHERE payment_intent_id = $1',
+      [paymentIntentId],
+    );
+    return result.rows[0]?.group_id ?? null;
+  }
+
+  async findAuthorizationByIntent(paymentIntentId: string): Promise<AuthorizationRow | null> {
+    const result = await this.db.query(
+      `SELECT ${AUTH_COLUMNS} FROM payment_authorizations WHERE payment_intent_id = $1 FOR UPDATE`,
+      [paymentIntentId],
+    );
+    return parseRows(authorizationRow, result.rows)[0] ?? null;
+  }
+
+  async insertAuthorization(row: {
+    groupId: string;
+    clientUserId: string;
+    amountCents: number;
+    currency: string;
+    paymentIntentId: string;
+    clientSecret: string | null;
+    chargeId: string | null;
+    status: AuthorizationStatus;
+    capturedCents: number;
+  }): Promise<void> {
+    await this.db.query(
+      `INSERT INTO payment_authorizations
+         (group_id, client_user_id, amount_cents, currency, payment_intent_id, client_secret, charge_id, status, captured_cents)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+      [
+        row.groupId,
+        row.clientUserId,
+        row.amountCents,
+        row.currency,
+        row.paymentIntentId,
+        row.clientSecret,
+        row.chargeId,
+        row.status,
+        row.capturedCents,
+      ],
+    );
+  }
+
+  /** Sets the status (the caller checked it moves forward) and what Stripe reported with it. */
+  async updateAuthorization(
+    groupId: string,
+    changes: {
+      status?: AuthorizationStatus;
+      chargeId?: string | null;
+      capturedCents?: number;
+      refundedCents?: number;
+      voidReason?: string;
+    },
+  ): Promise<void> {
+    await this.db.query(
+      `UPDATE payment_authorizations SET
+         status = COALESCE($2, status),
+         charge_id = COALESCE(charge_id, $3),
+         captured_cents = GREATEST(captured_cents, COALESCE($4, 0)),
+         refunded_cents = GREATEST(refunded_cents, COALESCE($5, 0)),
+         void_reason = COALESCE(void_reason, $6),
+         updated_at = now()
+       WHERE group_id = $1`,
+      [
+        groupId,
+        changes.status ?? null,
+        changes.chargeId ?? null,
+        changes.capturedCents ?? null,
+        changes.refundedCents ?? null,
+        changes.voidReason ?? null,
+      ],
+    );
+  }
+
+  async findRefundByKey(groupId: string, idempotencyKey: string): Promise<{ id: string; amount_cents: number } | null> {
+    const result = await this.db.query(
+      'SELECT id, amount_cents FROM payment_refunds WHERE group_id = $1 AND idempotency_key = $2',
+      [groupId, idempotencyKey],
+    );
+    return parseRows(refundRow, result.rows)[0] ?? null;
+  }
+
+  /** Records a refund once (from the API answer or from refund.created, whichever comes first). */
+  async recordRefund(row: {
+    id: string;
+    groupId: string;
+    amountCents: number;
+    reason: string;
+    idempotencyKey: string | null;
+  }): Promise<void> {
+    await this.db.query(
+      `INSERT INTO payment_refunds (id, group_id, amount_cents, reason, idempotency_key) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (id) DO UPDATE SET idempotency_key = COALESCE(payment_refunds.idempotency_key, EXCLUDED.idempotency_key)`,
+      [row.id, row.groupId, row.amountCents, row.reason, row.idempotencyKey],
+    );
+  }
+
+  async refundedTotal(groupId: string): Promise<number> {
+    const result = await this.db.query<{ total: string | number }>(
+      'SELECT COALESCE(sum(amount_cents), 0) AS total FROM payment_refunds WHERE group_id = $1',
+      [groupId],
+    );
+    return Number(result.rows[0]?.total ?? 0);
+  }
+
+  async findPayoutAccount(userId: string): Promise<PayoutAccountRow | null> {
+    const result = await this.db.query(
+      `SELECT user_id, stripe_account_id, details_submitted, payouts_enabled, charges_enabled, requirements_due, status_as_of
+       FROM payout_accounts WHERE user_id = $1`,
+      [userId],
+    );
+    return parseRows(payoutRow, result.rows)[0] ?? null;
+  }
+
+  async insertPayoutAccount(userId: string, stripeAccountId: string): Promise<void> {
+    await this.db.query('INSERT INTO payout_accounts (user_id, stripe_account_id) VALUES ($1, $2)', [
+      userId,
+      stripeAccountId,
+    ]);
+  }
+
+  /** Applies an account status as of `asOf` (Stripe's event time); an older status never overwrites a newer one. */
+  async updatePayoutStatus(
+    stripeAccountId: string,
+    status: {
+      detailsSubmitted: boolean;
+      payoutsEnabled: boolean;
+      chargesEnabled: boolean;
+      requirementsDue: readonly string[];
+    },
+    asOf: number,
+  ): Promise<boolean> {
+    const result = await this.db.query(
+      `UPDATE payout_accounts SET details_submitted = $2, payouts_enabled = $3, charges_enabled = $4,
+         requirements_due = $5, status_as_of = $6, updated_at = now()
+       WHERE stripe_account_id = $1 AND status_as_of <= $6`,
+      [
+        stripeAccountId,
+        status.detailsSubmitted,
+        status.payoutsEnabled,
+        status.chargesEnabled,
+        [...status.requirementsDue],
+        asOf,
+      ],
+    );
+    return (result.rowCount ?? 0) > 0;
+  }
+
+  async findTransfer(groupId: string, legId: string): Promise<TransferRow | null> {
+    const result = await this.db.query(
+      'SELECT id, group_id, leg_id, payee_user_id, amount_cents FROM payment_transfers WHERE group_id = $1 AND leg_id = $2',
+      [groupId, legId],
+    );
+    return parseRows(transferRow, result.rows)[0] ?? null;
+  }
+
+  async insertTransfer(row: {
+    id: string;
+    groupId: string;
+    legId: string;
+    payeeUserId: string;
+    stripeAccountId: string;
+    amountCents: number;
+  }): Promise<void> {
+    await this.db.query(
+      `INSERT INTO payment_transfers (id, group_id, leg_id, payee_user_id, stripe_account_id, amount_cents)
+       VALUES ($1, $2, $3, $4, $5, $6)`,
+      [row.id, row.groupId, row.legId, row.payeeUserId, row.stripeAccountId, row.amountCents],
+    );
+  }
+
+  async transferredTotal(groupId: string): Promise<number> {
+    const result = await this.db.query<{ total: string | number }>(
+      'SELECT COALESCE(sum(amount_cents - reversed_cents), 0) AS total FROM payment_transfers WHERE group_id = $1',
+      [groupId],
+    );
+    return Number(result.rows[0]?.total ?? 0);
+  }
+
+  async updateTransferReversed(id: string, reversedCents: number): Promise<void> {
+    await this.db.query('UPDATE payment_transfers SET reversed_cents = GREATEST(reversed_cents, $2) WHERE id = $1', [
+      id,
+      reversedCents,
+    ]);
+  }
+
+  /** Stores a Stripe event once; false when it was stored before (a redelivery). */
+  async storeEvent(event: {
+    id: string;
+    type: string;
+    objectId: string | null;
+    created: number;
+    payload: unknown;
+  }): Promise<boolean> {
+    const result = await this.db.query(
+      `INSERT INTO stripe_events (id, type, object_id, stripe_created, payload) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (id) DO NOTHING`,
+      [event.id, event.type, event.objectId, event.created, JSON.stringify(event.payload)],
+    );
+    return (result.rowCount ?? 0) > 0;
+  }
+
+  async upsertDispute(row: {
+    id: string;
+    groupId: string | null;
+    chargeId: string;
+    amountCents: number;
+    currency: string;
+    reason: string;
+    status: string;
+    evidenceDueBy: Date | null;
+    asOf: number;
+  }): Promise<void> {
+    await this.db.query(
+      `INSERT INTO payment_disputes (id, group_id, charge_id, amount_cents, currency, reason, status, evidence_due_by, status_as_of)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+       ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, status_as_of = EXCLUDED.status_as_of
+       WHERE payment_disputes.status_as_of <= EXCLUDED.status_as_of`,
+      [
+        row.id,
+        row.groupId,
+        row.chargeId,
+        row.amountCents,
+        row.currency,
+        row.reason,
+        row.status,
+        row.evidenceDueBy,
+        row.asOf,
+      ],
+    );
+  }
+}
+export type PaymentsStore = PortOf<PaymentsRepository>;
