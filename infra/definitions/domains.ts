@@ -74,6 +74,12 @@ export const domains = {
     memoryMb: 2048,
     timeoutSeconds: 120,
   },
+  search: {
+    // Public search (API key) and the indexer consumer; Typesense in AWS with PostgreSQL as fallback.
+    entry: 'lambdas/search/search.handler.ts',
+    uses: { database: 'search', search: true },
+    latencyCritical: true,
+  },
 } as const satisfies Record<string, DomainSpec>;
 
 export type DomainName = keyof typeof domains;
@@ -136,6 +142,8 @@ export const graphqlResolvers: Readonly<Record<string, DomainName>> = {
   'Mutation.setCoverMedia': 'media',
   'Mutation.deleteMedia': 'media',
   'Mutation.decideModeration': 'media',
+  'Query.searchListings': 'search',
+  'Query.searchSuggestions': 'search',
 };
 
 /** REST path prefixes (API Gateway proxy resources) -> domain. */
@@ -167,6 +175,20 @@ export const eventConsumers: readonly {
   // Account deletion (auth's user.deleted): each domain erases or pseudonymises its part.
   { name: 'profiles-user-deleted', domain: 'profiles', eventTypes: ['user.deleted'] },
   { name: 'media-user-deleted', domain: 'media', eventTypes: ['user.deleted'] },
+  // Search indexer: listing changes (media changes arrive as profile.updated) and account erasure.
+  {
+    name: 'search-indexer',
+    domain: 'search',
+    eventTypes: [
+      'profile.published',
+      'profile.updated',
+      'profile.unpublished',
+      'studio.published',
+      'studio.updated',
+      'studio.unpublished',
+      'user.deleted',
+    ],
+  },
 ];
 
 /** Scheduled jobs (EventBridge rules in AWS; a /dev/jobs route locally). */

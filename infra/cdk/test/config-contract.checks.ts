@@ -17,6 +17,7 @@ import type { DatabaseRole } from '../../../lambdas/core/db/database-roles.ts';
 import { discoveryConfig, discoverySecretVariables } from '../../../lambdas/auth/discovery.config.ts';
 import { mediaEnvSchema } from '../../../lambdas/media/media.config.ts';
 import { profilesEnvSchema } from '../../../lambdas/profiles/profiles.config.ts';
+import { parseSearchConfig, searchSecretVariables } from '../../../lambdas/search/search.config.ts';
 import { secrets, type SecretSpec } from '../../definitions/secrets.ts';
 import { controlTable } from '../../definitions/tables.ts';
 import type { RastupFunction } from '../constructs/rastup-function.construct.ts';
@@ -74,6 +75,10 @@ const configByEntry: Record<
   },
   'lambdas/platform/platform.handler.ts': { parsers: [database('platform')] },
   'lambdas/platform/outbox-relay.handler.ts': { parsers: [database('relay'), required('EVENT_BUS_NAME')] },
+  'lambdas/search/search.handler.ts': {
+    secretVariables: searchSecretVariables,
+    parsers: [parseSearchConfig, database('search'), required('TYPESENSE_NODES'), required('TYPESENSE_API_KEY')],
+  },
   'lambdas/media/media-reconcile.handler.ts': {
     parsers: [(env) => parseConfig(mediaEnvSchema, env), database('media'), (env) => parseConfig(awsEnvSchema, env)],
   },
