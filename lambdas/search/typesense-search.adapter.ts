@@ -280,17 +280,14 @@ export class TypesenseSearchAdapter implements SearchEngine, SearchIndexWriter {
 
   async suggest(prefix: string, limit: number): Promise<SearchSuggestion[]> {
     await this.ensureCollection();
-    const response = await this.searcher
-      .collections<TypesenseListing>(TYPESENSE_ALIAS)
-      .documents()
-      .search({
-        q: prefix,
-        query_by: 'title',
-        prefix: true,
-        num_typos: 0,
-        limit,
-        sort_by: '_text_match:desc,quality:desc',
-      });
+    const response = await this.searcher.collections<TypesenseListing>(TYPESENSE_ALIAS).documents().search({
+      q: prefix,
+      query_by: 'title',
+      prefix: true,
+      num_typos: 0,
+      limit,
+      sort_by: '_text_match:desc,quality:desc',
+    });
     return (response.hits ?? []).map((hit) => ({ text: hit.document.title, kind: 'LISTING' as const }));
   }
 }

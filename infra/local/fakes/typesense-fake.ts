@@ -140,7 +140,9 @@ function clause(text: string): (doc: Doc) => boolean {
 export function parseFilter(filter: string | undefined): (doc: Doc) => boolean {
   if (!filter?.trim()) return () => true;
   if (/\|\|/.test(filter)) throw new HttpError(400, 'This fake does not support || in filter_by');
-  const predicates = splitTopLevel(filter, '&&').map((part) => clause(part.replace(/^\((.*)\)$/s, '$1')));
+  const predicates = splitTopLevel(filter, '&&').map((part) =>
+    /^\(.*\)$/s.test(part) && !/^\(\s*-?[\d.]+\s*,/.test(part) ? parseFilter(part.slice(1, -1)) : clause(part),
+  );
   return (doc) => predicates.every((predicate) => predicate(doc));
 }
 
@@ -239,7 +241,7 @@ export async function startTypesenseFake(options: { adminKey?: string } = {}): P
       .map((name) => name.trim())
       .filter(Boolean);
     if (q !== '*' && queryBy.length === 0) throw new HttpError(400, 'Parameter `query_by` is required.');
-    const weights = (get('query_by_weights') ?? '').split(',').map(Number);
+    const weights = (get('query_by_weights') ?? '').split(',').filter(Boolean).map(Number);
     const numTypos = Number(get('num_typos') ?? 2);
     const synonymSets = [...collection.synonyms.values()];
     const queryTokens = q === '*' ? [] : tokens(q);

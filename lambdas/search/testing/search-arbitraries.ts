@@ -24,14 +24,21 @@ export function documentArbitrary(prefix: string): fc.Arbitrary<SearchDocument> 
       words: fc.array(fc.constantFrom(...WORDS), { minLength: 1, maxLength: 3 }),
       tags: fc.array(fc.constantFrom(...WORDS), { maxLength: 3 }),
       city: fc.constantFrom(...CITIES),
-      jitter: fc.tuple(fc.double({ min: -0.3, max: 0.3, noNaN: true }), fc.double({ min: -0.3, max: 0.3, noNaN: true })),
+      jitter: fc.tuple(
+        fc.double({ min: -0.3, max: 0.3, noNaN: true }),
+        fc.double({ min: -0.3, max: 0.3, noNaN: true }),
+      ),
       price: fc.option(fc.tuple(fc.integer({ min: 0, max: 50_000 }), fc.integer({ min: 0, max: 50_000 }))),
       verified: fc.boolean(),
       instantBook: fc.boolean(),
       quality: fc.integer({ min: 0, max: 100 }),
       nsfwBand: band,
       cover: fc.option(
-        fc.record({ band, publicCdn: fc.boolean(), key: fc.constantFrom('media/m1/medium.webp', 'media/m2/large.webp') }),
+        fc.record({
+          band,
+          publicCdn: fc.boolean(),
+          key: fc.constantFrom('media/m1/medium.webp', 'media/m2/large.webp'),
+        }),
       ),
     })
     .map((r) => {
@@ -58,7 +65,9 @@ export function documentArbitrary(prefix: string): fc.Arbitrary<SearchDocument> 
         instantBook: r.instantBook,
         quality: r.quality,
         nsfwBand: r.nsfwBand,
-        coverUrl: r.cover ? `${r.cover.publicCdn ? PUBLIC_MEDIA : 'https://private.example.test'}/${r.cover.key}` : null,
+        coverUrl: r.cover
+          ? `${r.cover.publicCdn ? PUBLIC_MEDIA : 'https://private.example.test'}/${r.cover.key}`
+          : null,
         coverNsfwBand: r.cover ? r.cover.band : null,
         sourceVersion: 1,
         publishedAt: new Date(Date.UTC(2026, 0, 1) + r.n * 1000),
