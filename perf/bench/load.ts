@@ -15,6 +15,8 @@ interface LoadOptions {
   method?: 'GET' | 'POST';
   headers?: Record<string, string>;
   body?: string;
+  /** Bodies sent in turn (a mix of distinct queries); overrides `body`. */
+  bodies?: string[];
   /** Fixed request rate for the whole run (req/s); omitted = saturation. */
   rate?: number;
   warmupSeconds?: number;
@@ -46,6 +48,7 @@ async function run(options: LoadOptions, record: boolean): Promise<LoadResult> {
     method: options.method ?? 'GET',
     headers: options.headers ?? {},
     ...(options.body ? { body: options.body } : {}),
+    ...(options.bodies?.length ? { requests: [{ setupRequest: nextBody(options.bodies) }] } : {}),
     ...(options.rate ? { overallRate: options.rate } : {}),
   });
   // The returned object is both a promise of the summary and an event emitter (types show only the former).
@@ -67,6 +70,11 @@ async function run(options: LoadOptions, record: boolean): Promise<LoadResult> {
     non2xx: result.non2xx,
     errors: result.errors,
   };
+}
+
+function nextBody(bodies: string[]) {
+  let index = 0;
+  return (request: autocannon.Request): autocannon.Request => ({ ...request, body: bodies[index++ % bodies.length]! });
 }
 
 const round = (value: number) => Math.round(value * 100) / 100;
