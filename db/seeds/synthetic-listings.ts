@@ -130,7 +130,7 @@ export async function seedListingsBatch(db: Queryable, from: number, to: number)
             'Synthetic listing for search development. No real person.',
             ARRAY[(${sqlArray(TAGS)})[1 + g.n % ${TAGS.length}], (${sqlArray(TAGS)})[1 + (g.n * 7) % ${TAGS.length}]],
             c.code,
-            c.lat + ((g.n * 7919) % 2001 - 1000) / 5000.0, c.lng + ((g.n * 104729) % 2001 - 1000) / 4000.0,
+            c.lat + ((g.n::bigint * 7919) % 2001 - 1000) / 5000.0, c.lng + ((g.n::bigint * 104729) % 2001 - 1000) / 4000.0,
             5000 + (g.n * 37 % 40) * 2500, 5000 + (g.n * 37 % 40) * 2500 + (g.n % 7) * 10000,
             ARRAY['English'], g.n % 3 = 0,
             ARRAY['BASICS','PORTFOLIO','PACKAGES','AVAILABILITY'] || CASE WHEN g.n % 5 = 0 THEN ARRAY['VERIFICATION'] ELSE ARRAY[]::text[] END,

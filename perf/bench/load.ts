@@ -6,6 +6,7 @@
  * usage: tsx perf/bench/load.ts '<json options>'  (url, connections, durationSeconds, method,
  *        headers, body, rate?)
  */
+import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
 
 interface LoadOptions {
@@ -15,8 +16,8 @@ interface LoadOptions {
   method?: 'GET' | 'POST';
   headers?: Record<string, string>;
   body?: string;
-  /** Bodies sent in turn (a mix of distinct queries); overrides `body`. */
-  bodies?: string[];
+  /** A JSON file holding an array of bodies sent in turn (a mix of distinct queries); overrides `body`. */
+  bodiesFile?: string;
   /** Fixed request rate for the whole run (req/s); omitted = saturation. */
   rate?: number;
   warmupSeconds?: number;
@@ -48,7 +49,9 @@ async function run(options: LoadOptions, record: boolean): Promise<LoadResult> {
     method: options.method ?? 'GET',
     headers: options.headers ?? {},
     ...(options.body ? { body: options.body } : {}),
-    ...(options.bodies?.length ? { requests: [{ setupRequest: nextBody(options.bodies) }] } : {}),
+    ...(options.bodiesFile
+      ? { requests: [{ setupRequest: nextBody(JSON.parse(readFileSync(options.bodiesFile, 'utf8')) as string[]) }] }
+      : {}),
     ...(options.rate ? { overallRate: options.rate } : {}),
   });
   // The returned object is both a promise of the summary and an event emitter (types show only the former).
