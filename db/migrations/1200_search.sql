@@ -9,7 +9,7 @@
 --  * Geo: cube + earthdistance (shipped by the embedded PostgreSQL and by Aurora), a GiST index on
 --    ll_to_earth(lat, lng) answers earth_box(...) @> ...; the exact distance is checked after.
 --  * Text: a weighted tsvector (name A, role/tags/city B, headline C) for relevance, and a trigram
---    index over the same words for typo tolerance (word_similarity) and suggestions.
+--    index over the same words for typo tolerance (word_similarity); names by prefix for suggestions.
 CREATE EXTENSION IF NOT EXISTS pg_trgm;
 CREATE EXTENSION IF NOT EXISTS cube;
 CREATE EXTENSION IF NOT EXISTS earthdistance;
@@ -62,7 +62,8 @@ CREATE TABLE search_documents (
 );
 CREATE INDEX search_documents_tsv_idx ON search_documents USING gin (tsv);
 CREATE INDEX search_documents_trgm_idx ON search_documents USING gin (search_text gin_trgm_ops);
-CREATE INDEX search_documents_title_trgm_idx ON search_documents USING gin (lower(title) gin_trgm_ops);
+-- Suggestions: an ordered prefix scan of names (LIKE 'pre%' with the C collation uses the btree).
+CREATE INDEX search_documents_title_prefix_idx ON search_documents ((lower(title) COLLATE "C"));
 CREATE INDEX search_documents_geo_idx ON search_documents USING gist (ll_to_earth(latitude, longitude))
   WHERE latitude IS NOT NULL AND longitude IS NOT NULL;
 CREATE INDEX search_documents_city_role_idx ON search_documents (city_code, role, price_min_cents);

@@ -146,7 +146,63 @@ export class SearchDocumentRepository implements SearchEngine, SearchIndexWriter
     return result.rowCount ?? 0;
   }
 
+  /**
+   * Exact words first (the GIN index on the tsvector); only when they find nothing does the query
+   * fall back to typo tolerance (trigram word_similarity), as Typesense tries typos only below a
+   * result threshold. Computing word_similarity for every candidate row on every query is what
+   * made a 100,000-document search take seconds.
+   */
   async search(query: SearchQuery): Promise<SearchResult> {
+    const tsQuery = query.text ? toTsQuery(query.words) : null;
+    if (!query.text || !tsQuery) return this.run(query, { kind: 'none' });
+    const exact = await this.run(query, { kind: 'exact', tsQuery });
+    if (exact.hits.length > 0) return exact;
+    // An empty page after the exact results ran out is the end, not a reason to switch modes.
+    if (query.offset > 0 && (await this.anyExact(query, tsQuery))) return exact;
+    return this.run(query, { kind: 'typo', text: query.text });
+  }
+
+  private async anyExact(query: SearchQuery, tsQuery: string): Promise<boolean> {
+    const { sql, params } = this.build({ ...query, offset: 0, limit: 0 }, { kind: 'exact', tsQuery });
+    return (await this.db.query(sql, params)).rows.length > 0;
+  }
+
+  private async run(
+    query: SearchQuery,
+    mode: { kind: 'none' } | { kind: 'exact'; tsQuery: string } | { kind: 'typo'; text: string },
+  ): Promise<SearchResult> {
+    const { sql, params } = this.build(query, mode);
+    const rows = parseRows(hitRow, (await this.db.query(sql, params)).rows);
+    return {
+      engine: 'postgres',
+      hasMore: rows.length > query.limit,
+      hits: rows.slice(0, query.limit).map((row) => ({
+        id: row.id,
+        kind: row.kind,
+        slug: row.slug,
+        role: row.role,
+        title: row.title,
+        headline: row.headline,
+        cityCode: row.city_code,
+        cityName: row.city_name,
+        priceMinCents: row.price_min_cents,
+        priceMaxCents: row.price_max_cents,
+        currency: row.currency,
+        verified: row.verified,
+        instantBook: row.instant_book,
+        nsfwBand: row.nsfw_band,
+        coverUrl: row.cover_url,
+        coverNsfwBand: row.cover_nsfw_band,
+        distanceKm: row.distance_m === null ? null : row.distance_m / 1000,
+        score: row.score,
+      })),
+    };
+  }
+
+  private build(
+    query: SearchQuery,
+    mode: { kind: 'none' } | { kind: 'exact'; tsQuery: string } | { kind: 'typo'; text: string },
+  ): { sql: string; params: unknown[] } {
     const params: unknown[] = [];
     const p = (value: unknown) => {
       params.push(value);
@@ -154,14 +210,16 @@ export class SearchDocumentRepository implements SearchEngine, SearchIndexWriter
     };
     // Safe-Mode: never anything with a band above 0, whatever else the query says.
     const where = ['d.nsfw_band = 0'];
-    const tsQuery = toTsQuery(query.words);
     let textScore = '0';
     let typoScore = '0';
-    if (query.text && tsQuery) {
-      const tq = `to_tsquery('simple', ${p(tsQuery)})`;
-      const text = p(query.text);
-      where.push(`(d.tsv @@ ${tq} OR ${text} <% d.search_text)`);
+    if (mode.kind === 'exact') {
+      const tq = `to_tsquery('simple', ${p(mode.tsQuery)})`;
+      where.push(`d.tsv @@ ${tq}`);
       textScore = `ts_rank_cd(d.tsv, ${tq}, 32)`;
+      typoScore = '1';
+    } else if (mode.kind === 'typo') {
+      const text = p(mode.text);
+      where.push(`${text} <% d.search_text`);
       typoScore = `word_similarity(${text}, d.search_text)`;
     }
     if (query.city) where.push(`d.city_code = ${p(query.city)}`);
@@ -195,40 +253,21 @@ export class SearchDocumentRepository implements SearchEngine, SearchIndexWriter
          WHERE ${where.join(' AND ')}) hits
        ORDER BY ${ORDER_BY[query.sort]}
        LIMIT ${p(query.limit + 1)} OFFSET ${p(query.offset)}`;
-    const rows = parseRows(hitRow, (await this.db.query(sql, params)).rows);
-    return {
-      engine: 'postgres',
-      hasMore: rows.length > query.limit,
-      hits: rows.slice(0, query.limit).map((row) => ({
-        id: row.id,
-        kind: row.kind,
-        slug: row.slug,
-        role: row.role,
-        title: row.title,
-        headline: row.headline,
-        cityCode: row.city_code,
-        cityName: row.city_name,
-        priceMinCents: row.price_min_cents,
-        priceMaxCents: row.price_max_cents,
-        currency: row.currency,
-        verified: row.verified,
-        instantBook: row.instant_book,
-        nsfwBand: row.nsfw_band,
-        coverUrl: row.cover_url,
-        coverNsfwBand: row.cover_nsfw_band,
-        distanceKm: row.distance_m === null ? null : row.distance_m / 1000,
-        score: row.score,
-      })),
-    };
+    return { sql, params };
   }
 
+  /**
+   * Names starting with the prefix, in name order, distinct: an ordered scan of the C-collation
+   * index on lower(title) that stops after `limit` names; plus matching city names.
+   */
   async suggest(prefix: string, limit: number): Promise<SearchSuggestion[]> {
     const pattern = `${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
     const [listings, cities] = await Promise.all([
       this.db.query<{ title: string }>(
-        `SELECT title FROM search_documents WHERE nsfw_band = 0 AND lower(title) LIKE $1
-          ORDER BY quality DESC, id LIMIT $2`,
-        [pattern, limit * 3],
+        `SELECT DISTINCT ON (lower(title) COLLATE "C") title FROM search_documents
+          WHERE nsfw_band = 0 AND lower(title) COLLATE "C" LIKE $1
+          ORDER BY lower(title) COLLATE "C" LIMIT $2`,
+        [pattern, limit],
       ),
       this.db.query<{ name: string }>('SELECT name FROM cities WHERE lower(name) LIKE $1 ORDER BY name LIMIT $2', [
         pattern,
