@@ -4,9 +4,10 @@
  * the relay and the indexer consumer; cursors replayed with other filters are refused; input
  * outside the hard limits is a typed error, never INTERNAL.
  */
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { gql, latestCode, registeredUser } from '../support/auth-client.ts';
-import { eventually, gqlAs, gqlOk, sql } from '../support/graphql.ts';
+import { eventually, gqlAs, gqlOk, sql, uploadImage } from '../support/graphql.ts';
+import { testJpeg } from '../support/images.ts';
 import { seedPublishedProfile } from '../support/profiles.ts';
 
 const SEARCH = `query($input: SearchListingsInput!) {
@@ -36,6 +37,38 @@ function uniqueWord(): string {
   // Letters only: one token for the text index; unlikely to collide with anything else indexed.
   return Array.from({ length: 10 }, () => String.fromCharCode(97 + Math.floor(Math.random() * 26))).join('');
 }
+
+/**
+ * The first image moderation of a stack loads the classifier; on a loaded machine that alone can
+ * outlast seedPublishedProfile's 60 s wait. Warm it up once (setup, not under test here).
+ */
+beforeAll(async () => {
+  const { accessToken } = await registeredUser({ role: 'provider' });
+  const { id } = (
+    await gqlOk(
+      accessToken,
+      `mutation($input: CreateServiceProfileInput!) { createServiceProfile(input: $input) { id } }`,
+      {
+        input: { role: 'MODEL', displayName: 'Warm Up' },
+      },
+    )
+  ).createServiceProfile;
+  const upload = await uploadImage(accessToken, {
+    ownerType: 'PROFILE',
+    ownerId: id,
+    body: await testJpeg({ seed: 5 }),
+    contentType: 'image/jpeg',
+    alt: 'warm-up',
+  });
+  await eventually(
+    async () => {
+      const answer = await gqlOk(accessToken, `query($id: ID!) { myMedia(id: $id) { status } }`, { id: upload.id });
+      return answer.myMedia.status !== 'PROCESSING' && answer.myMedia.status !== 'AWAITING_UPLOAD';
+    },
+    300_000,
+    500,
+  );
+}, 320_000);
 
 describe('search (PostgreSQL engine on the local stack)', () => {
   it('publish, edit, unpublish, republish and erase are visible within 5 s', async () => {
