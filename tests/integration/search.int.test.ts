@@ -89,7 +89,8 @@ describe('search (PostgreSQL engine on the local stack)', () => {
     }))!;
     expect(hit.title).toBe('Pat Shutter');
     expect(hit.distanceKm).toBeLessThan(25);
-    expect(hit.coverUrl).toMatch(/^http.*\/media\/med_[^/]+\/[a-z]+\.webp$/);
+    expect(hit.coverUrl).toMatch(/^http.*\/media\/med_[^/]+\/[a-z]+(\.[0-9a-f]+)?\.webp$/);
+    expect((await fetch(hit.coverUrl!)).status).toBe(200);
     expect(await found({ text: 'Pat Shutter', city: 'us-nyc' })).toBeUndefined();
     expect(await found({ text: 'Pat Shutter', city: 'us-lax', priceMinCents: 100000 })).toBeUndefined();
 

@@ -76,8 +76,15 @@ const configByEntry: Record<
   'lambdas/platform/platform.handler.ts': { parsers: [database('platform')] },
   'lambdas/platform/outbox-relay.handler.ts': { parsers: [database('relay'), required('EVENT_BUS_NAME')] },
   'lambdas/search/search.handler.ts': {
-    secretVariables: searchSecretVariables,
-    parsers: [parseSearchConfig, database('search'), required('TYPESENSE_NODES'), required('TYPESENSE_API_KEY')],
+    // TYPESENSE_API_KEY comes from the search stack's single-value secret (TYPESENSE_API_KEY_SECRET_ARN,
+    // resolved at cold start by resolveSecretEnv); the fake Secrets Manager here does not hold it.
+    parsers: [
+      (env) =>
+        parseSearchConfig({ ...env, [searchSecretVariables[0]]: env.TYPESENSE_API_KEY_SECRET_ARN && 'from-secret' }),
+      database('search'),
+      required('TYPESENSE_NODES'),
+      required('TYPESENSE_API_KEY_SECRET_ARN'),
+    ],
   },
   'lambdas/media/media-reconcile.handler.ts': {
     parsers: [(env) => parseConfig(mediaEnvSchema, env), database('media'), (env) => parseConfig(awsEnvSchema, env)],
