@@ -62,6 +62,15 @@ function enabled(cityStatus: string, flagKey: string): boolean {
   return false;
 }
 
+/** City centres for search's geo radius (db/migrations/1200_search.sql); set once, never overwritten. */
+export const seedCityCoordinates: Record<string, { latitude: number; longitude: number }> = {
+  'us-nyc': { latitude: 40.7128, longitude: -74.006 },
+  'us-lax': { latitude: 34.0522, longitude: -118.2437 },
+  'us-mia': { latitude: 25.7617, longitude: -80.1918 },
+  'us-hou': { latitude: 29.7604, longitude: -95.3698 },
+  'us-chi': { latitude: 41.8781, longitude: -87.6298 },
+};
+
 export async function seed(db: Queryable): Promise<void> {
   for (const city of seedCities) {
     await db.query(
@@ -76,5 +85,12 @@ export async function seed(db: Queryable): Promise<void> {
         [city.code, flag.key, enabled(city.status, flag.key), flag.description],
       );
     }
+    const point = seedCityCoordinates[city.code];
+    if (point)
+      await db.query('UPDATE cities SET latitude = $2, longitude = $3 WHERE code = $1 AND latitude IS NULL', [
+        city.code,
+        point.latitude,
+        point.longitude,
+      ]);
   }
 }

@@ -80,6 +80,12 @@ export const domains = {
     uses: { database: 'payments', secrets: ['payments/stripe'] },
     timeoutSeconds: 30,
   },
+  search: {
+    // Public search (API key) and the indexer consumer; Typesense in AWS with PostgreSQL as fallback.
+    entry: 'lambdas/search/search.handler.ts',
+    uses: { database: 'search', search: true },
+    latencyCritical: true,
+  },
 } as const satisfies Record<string, DomainSpec>;
 
 export type DomainName = keyof typeof domains;
@@ -145,6 +151,8 @@ export const graphqlResolvers: Readonly<Record<string, DomainName>> = {
   'Query.checkoutQuote': 'payments',
   'Query.payoutAccount': 'payments',
   'Mutation.startPayoutOnboarding': 'payments',
+  'Query.searchListings': 'search',
+  'Query.searchSuggestions': 'search',
 };
 
 /** REST path prefixes (API Gateway proxy resources) -> domain. */
@@ -177,6 +185,20 @@ export const eventConsumers: readonly {
   // Account deletion (auth's user.deleted): each domain erases or pseudonymises its part.
   { name: 'profiles-user-deleted', domain: 'profiles', eventTypes: ['user.deleted'] },
   { name: 'media-user-deleted', domain: 'media', eventTypes: ['user.deleted'] },
+  // Search indexer: listing changes (media changes arrive as profile.updated) and account erasure.
+  {
+    name: 'search-indexer',
+    domain: 'search',
+    eventTypes: [
+      'profile.published',
+      'profile.updated',
+      'profile.unpublished',
+      'studio.published',
+      'studio.updated',
+      'studio.unpublished',
+      'user.deleted',
+    ],
+  },
 ];
 
 /** Scheduled jobs (EventBridge rules in AWS; a /dev/jobs route locally). */

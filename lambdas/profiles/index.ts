@@ -7,3 +7,10 @@
  * `profile.*` / `studio.*` events; the public page shapes below are the contract of its read API.
  */
 export type { CityInfo, PublicProfileView, PublicStudioView } from './public-page.mapper.ts';
+export {
+  countPublishedListings,
+  publishedListings,
+  publishedListingsPage,
+  type SearchSourceKind,
+  type SearchSourceListing,
+} from './search-source.ts';

@@ -6,6 +6,7 @@
  * usage: tsx perf/bench/load.ts '<json options>'  (url, connections, durationSeconds, method,
  *        headers, body, rate?)
  */
+import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
 
 interface LoadOptions {
@@ -15,6 +16,8 @@ interface LoadOptions {
   method?: 'GET' | 'POST';
   headers?: Record<string, string>;
   body?: string;
+  /** A JSON file holding an array of bodies sent in turn (a mix of distinct queries); overrides `body`. */
+  bodiesFile?: string;
   /** Fixed request rate for the whole run (req/s); omitted = saturation. */
   rate?: number;
   warmupSeconds?: number;
@@ -46,6 +49,9 @@ async function run(options: LoadOptions, record: boolean): Promise<LoadResult> {
     method: options.method ?? 'GET',
     headers: options.headers ?? {},
     ...(options.body ? { body: options.body } : {}),
+    ...(options.bodiesFile
+      ? { requests: [{ setupRequest: nextBody(JSON.parse(readFileSync(options.bodiesFile, 'utf8')) as string[]) }] }
+      : {}),
     ...(options.rate ? { overallRate: options.rate } : {}),
   });
   // The returned object is both a promise of the summary and an event emitter (types show only the former).
@@ -67,6 +73,11 @@ async function run(options: LoadOptions, record: boolean): Promise<LoadResult> {
     non2xx: result.non2xx,
     errors: result.errors,
   };
+}
+
+function nextBody(bodies: string[]) {
+  let index = 0;
+  return (request: autocannon.Request): autocannon.Request => ({ ...request, body: bodies[index++ % bodies.length]! });
 }
 
 const round = (value: number) => Math.round(value * 100) / 100;

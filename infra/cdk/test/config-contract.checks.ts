@@ -18,6 +18,7 @@ import { discoveryConfig, discoverySecretVariables } from '../../../lambdas/auth
 import { mediaEnvSchema } from '../../../lambdas/media/media.config.ts';
 import { profilesEnvSchema } from '../../../lambdas/profiles/profiles.config.ts';
 import { paymentsConfig, paymentsSecretVariables } from '../../../lambdas/payments/payments.config.ts';
+import { parseSearchConfig, searchSecretVariables } from '../../../lambdas/search/search.config.ts';
 import { secrets, type SecretSpec } from '../../definitions/secrets.ts';
 import { controlTable } from '../../definitions/tables.ts';
 import type { RastupFunction } from '../constructs/rastup-function.construct.ts';
@@ -78,6 +79,17 @@ const configByEntry: Record<
   'lambdas/payments/payments.handler.ts': {
     secretVariables: paymentsSecretVariables,
     parsers: [paymentsConfig, database('payments')],
+  },
+  'lambdas/search/search.handler.ts': {
+    // TYPESENSE_API_KEY comes from the search stack's single-value secret (TYPESENSE_API_KEY_SECRET_ARN,
+    // resolved at cold start by resolveSecretEnv); the fake Secrets Manager here does not hold it.
+    parsers: [
+      (env) =>
+        parseSearchConfig({ ...env, [searchSecretVariables[0]]: env.TYPESENSE_API_KEY_SECRET_ARN && 'from-secret' }),
+      database('search'),
+      required('TYPESENSE_NODES'),
+      required('TYPESENSE_API_KEY_SECRET_ARN'),
+    ],
   },
   'lambdas/media/media-reconcile.handler.ts': {
     parsers: [(env) => parseConfig(mediaEnvSchema, env), database('media'), (env) => parseConfig(awsEnvSchema, env)],

@@ -1,0 +1,307 @@
+/**
+ * The PostgreSQL search engine and index (search_documents, db/migrations/1200_search.sql): the
+ * local default and the fallback behind the Typesense adapter in AWS. Full text (weighted
+ * tsvector, prefix match on the words typed, synonyms), typo tolerance (pg_trgm word_similarity),
+ * geo radius (earthdistance: a GiST index on ll_to_earth answers the bounding cube, the exact
+ * great-circle distance is checked after). Safe-Mode is part of every query's WHERE clause.
+ */
+import * as z from 'zod';
+import { parseRows, type Queryable } from '../core/db/database.ts';
+import type { PortOf } from '../core/db/unit-of-work.ts';
+import { FRESHNESS_HALF_DAYS, RANKING_WEIGHTS as W } from './ranking.ts';
+import {
+  LISTING_ROLES,
+  type SearchDocument,
+  type SearchEngine,
+  type SearchIndexWriter,
+  type SearchQuery,
+  type SearchResult,
+  type SearchSuggestion,
+} from './search.port.ts';
+
+const hitRow = z.object({
+  id: z.string(),
+  kind: z.enum(['PROFILE', 'STUDIO']),
+  slug: z.string(),
+  role: z.enum(LISTING_ROLES),
+  title: z.string(),
+  headline: z.string().nullable(),
+  city_code: z.string().nullable(),
+  city_name: z.string().nullable(),
+  price_min_cents: z.number().int().nullable(),
+  price_max_cents: z.number().int().nullable(),
+  currency: z.string(),
+  verified: z.boolean(),
+  instant_book: z.boolean(),
+  nsfw_band: z.number().int(),
+  cover_url: z.string().nullable(),
+  cover_nsfw_band: z.number().int().nullable(),
+  distance_m: z.number().nullable(),
+  score: z.number(),
+});
+
+const reindexRunRow = z.object({
+  id: z.string(),
+  kind: z.enum(['PROFILE', 'STUDIO']),
+  cursor_id: z.string().nullable(),
+  processed: z.number().int(),
+  total: z.number().int(),
+  status: z.enum(['RUNNING', 'DONE']),
+  started_at: z.date(),
+});
+export type ReindexRun = z.infer<typeof reindexRunRow>;
+
+/** The query words as a tsquery: each word or one of its synonyms; the word typed also as a prefix. */
+export function toTsQuery(words: SearchQuery['words']): string | null {
+  const groups = words
+    .map((alternatives) => alternatives.map((word) => word.replace(/[^a-z0-9]/g, '')).filter(Boolean))
+    .filter((alternatives) => alternatives.length > 0)
+    .map(([typed, ...synonyms]) => `(${[`${typed}:*`, ...synonyms].join(' | ')})`);
+  return groups.length ? groups.join(' & ') : null;
+}
+
+const ORDER_BY: Record<SearchQuery['sort'], string> = {
+  RELEVANCE: 'score DESC, id',
+  PRICE_ASC: 'price_min_cents ASC NULLS LAST, id',
+  PRICE_DESC: 'price_max_cents DESC NULLS LAST, id',
+  NEWEST: 'published_at DESC, id',
+  DISTANCE: 'distance_m ASC NULLS LAST, id',
+};
+
+export class SearchDocumentRepository implements SearchEngine, SearchIndexWriter {
+  readonly name = 'postgres' as const;
+
+  constructor(private readonly db: Queryable) {}
+
+  async upsert(documents: readonly SearchDocument[]): Promise<void> {
+    if (documents.length === 0) return;
+    const rows = documents.map((d) => ({
+      id: d.id,
+      kind: d.kind,
+      owner_user_id: d.ownerUserId,
+      slug: d.slug,
+      role: d.role,
+      title: d.title,
+      headline: d.headline,
+      tags: d.tags,
+      tags_text: d.tags.join(' '),
+      city_code: d.cityCode,
+      city_name: d.cityName,
+      latitude: d.latitude,
+      longitude: d.longitude,
+      price_min_cents: d.priceMinCents,
+      price_max_cents: d.priceMaxCents,
+      currency: d.currency,
+      verified: d.verified,
+      instant_book: d.instantBook,
+      quality: d.quality,
+      nsfw_band: d.nsfwBand,
+      cover_url: d.coverUrl,
+      cover_nsfw_band: d.coverNsfwBand,
+      source_version: d.sourceVersion,
+      published_at: d.publishedAt.toISOString(),
+    }));
+    // A redelivered older event never overwrites a newer version of the listing.
+    await this.db.query(
+      `INSERT INTO search_documents (id, kind, owner_user_id, slug, role, title, headline, tags, tags_text, city_code, city_name,
+              latitude, longitude, price_min_cents, price_max_cents, currency, verified, instant_book, quality, nsfw_band,
+              cover_url, cover_nsfw_band, source_version, published_at, indexed_at)
+       SELECT id, kind, owner_user_id, slug, role, title, headline, tags, tags_text, city_code, city_name,
+              latitude, longitude, price_min_cents, price_max_cents, currency, verified, instant_book, quality, nsfw_band,
+              cover_url, cover_nsfw_band, source_version, published_at, now()
+         FROM jsonb_to_recordset($1::jsonb) AS r(id text, kind text, owner_user_id text, slug text, role text, title text,
+              headline text, tags text[], tags_text text, city_code text, city_name text, latitude double precision,
+              longitude double precision, price_min_cents integer, price_max_cents integer, currency text, verified boolean,
+              instant_book boolean, quality smallint, nsfw_band smallint, cover_url text, cover_nsfw_band smallint,
+              source_version integer, published_at timestamptz)
+       ON CONFLICT (id) DO UPDATE SET
+              owner_user_id = EXCLUDED.owner_user_id, slug = EXCLUDED.slug, role = EXCLUDED.role, title = EXCLUDED.title,
+              headline = EXCLUDED.headline, tags = EXCLUDED.tags, tags_text = EXCLUDED.tags_text, city_code = EXCLUDED.city_code,
+              city_name = EXCLUDED.city_name, latitude = EXCLUDED.latitude, longitude = EXCLUDED.longitude,
+              price_min_cents = EXCLUDED.price_min_cents, price_max_cents = EXCLUDED.price_max_cents,
+              currency = EXCLUDED.currency, verified = EXCLUDED.verified, instant_book = EXCLUDED.instant_book,
+              quality = EXCLUDED.quality, nsfw_band = EXCLUDED.nsfw_band, cover_url = EXCLUDED.cover_url,
+              cover_nsfw_band = EXCLUDED.cover_nsfw_band, source_version = EXCLUDED.source_version,
+              published_at = EXCLUDED.published_at, indexed_at = now()
+        WHERE search_documents.source_version <= EXCLUDED.source_version`,
+      [JSON.stringify(rows)],
+    );
+  }
+
+  async remove(ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.db.query('DELETE FROM search_documents WHERE id = ANY($1)', [ids]);
+  }
+
+  async removeOwner(ownerUserId: string): Promise<void> {
+    await this.db.query('DELETE FROM search_documents WHERE owner_user_id = $1', [ownerUserId]);
+  }
+
+  /** Documents of a kind not written since `before` (a full reindex sweeps them: no longer public). */
+  async removeStale(kind: 'PROFILE' | 'STUDIO', before: Date): Promise<number> {
+    const result = await this.db.query('DELETE FROM search_documents WHERE kind = $1 AND indexed_at < $2', [
+      kind,
+      before,
+    ]);
+    return result.rowCount ?? 0;
+  }
+
+  /**
+   * Exact words first (the GIN index on the tsvector); only when they find nothing does the query
+   * fall back to typo tolerance (trigram word_similarity), as Typesense tries typos only below a
+   * result threshold. Computing word_similarity for every candidate row on every query is what
+   * made a 100,000-document search take seconds.
+   */
+  async search(query: SearchQuery): Promise<SearchResult> {
+    const tsQuery = query.text ? toTsQuery(query.words) : null;
+    if (!query.text || !tsQuery) return this.run(query, { kind: 'none' });
+    const exact = await this.run(query, { kind: 'exact', tsQuery });
+    if (exact.hits.length > 0) return exact;
+    // An empty page after the exact results ran out is the end, not a reason to switch modes.
+    if (query.offset > 0 && (await this.anyExact(query, tsQuery))) return exact;
+    return this.run(query, { kind: 'typo', text: query.text });
+  }
+
+  private async anyExact(query: SearchQuery, tsQuery: string): Promise<boolean> {
+    const { sql, params } = this.build({ ...query, offset: 0, limit: 0 }, { kind: 'exact', tsQuery });
+    return (await this.db.query(sql, params)).rows.length > 0;
+  }
+
+  private async run(
+    query: SearchQuery,
+    mode: { kind: 'none' } | { kind: 'exact'; tsQuery: string } | { kind: 'typo'; text: string },
+  ): Promise<SearchResult> {
+    const { sql, params } = this.build(query, mode);
+    const rows = parseRows(hitRow, (await this.db.query(sql, params)).rows);
+    return {
+      engine: 'postgres',
+      hasMore: rows.length > query.limit,
+      hits: rows.slice(0, query.limit).map((row) => ({
+        id: row.id,
+        kind: row.kind,
+        slug: row.slug,
+        role: row.role,
+        title: row.title,
+        headline: row.headline,
+        cityCode: row.city_code,
+        cityName: row.city_name,
+        priceMinCents: row.price_min_cents,
+        priceMaxCents: row.price_max_cents,
+        currency: row.currency,
+        verified: row.verified,
+        instantBook: row.instant_book,
+        nsfwBand: row.nsfw_band,
+        coverUrl: row.cover_url,
+        coverNsfwBand: row.cover_nsfw_band,
+        distanceKm: row.distance_m === null ? null : row.distance_m / 1000,
+        score: row.score,
+      })),
+    };
+  }
+
+  private build(
+    query: SearchQuery,
+    mode: { kind: 'none' } | { kind: 'exact'; tsQuery: string } | { kind: 'typo'; text: string },
+  ): { sql: string; params: unknown[] } {
+    const params: unknown[] = [];
+    const p = (value: unknown) => {
+      params.push(value);
+      return `$${params.length}`;
+    };
+    // Safe-Mode: never anything with a band above 0, whatever else the query says.
+    const where = ['d.nsfw_band = 0'];
+    let textScore = '0';
+    let typoScore = '0';
+    if (mode.kind === 'exact') {
+      const tq = `to_tsquery('simple', ${p(mode.tsQuery)})`;
+      where.push(`d.tsv @@ ${tq}`);
+      textScore = `ts_rank_cd(d.tsv, ${tq}, 32)`;
+      typoScore = '1';
+    } else if (mode.kind === 'typo') {
+      const text = p(mode.text);
+      where.push(`${text} <% d.search_text`);
+      typoScore = `word_similarity(${text}, d.search_text)`;
+    }
+    if (query.city) where.push(`d.city_code = ${p(query.city)}`);
+    if (query.role) where.push(`d.role = ${p(query.role)}`);
+    if (query.priceMinCents !== null) where.push(`d.price_max_cents >= ${p(query.priceMinCents)}`);
+    if (query.priceMaxCents !== null) where.push(`d.price_min_cents <= ${p(query.priceMaxCents)}`);
+    if (query.verifiedOnly) where.push('d.verified');
+    if (query.instantBookOnly) where.push('d.instant_book');
+    let distance = 'NULL::double precision';
+    let proximity = '0';
+    if (query.near) {
+      const origin = `ll_to_earth(${p(query.near.latitude)}::float8, ${p(query.near.longitude)}::float8)`;
+      const radius = p(query.near.radiusKm * 1000);
+      distance = `earth_distance(${origin}, ll_to_earth(d.latitude, d.longitude))`;
+      where.push(
+        'd.latitude IS NOT NULL AND d.longitude IS NOT NULL',
+        `earth_box(${origin}, ${radius}::float8) @> ll_to_earth(d.latitude, d.longitude)`,
+        `${distance} <= ${radius}::float8`,
+      );
+      proximity = `(1 - least(${distance} / ${radius}::float8, 1))`;
+    }
+    const score = `${W.text} * ${textScore} + ${W.typo} * ${typoScore} + ${W.proximity} * ${proximity}
+      + ${W.verified} * d.verified::int + ${W.quality} * d.quality / 100.0
+      + ${W.freshness} * exp(-extract(epoch FROM now() - d.published_at) / 86400.0 / ${FRESHNESS_HALF_DAYS})`;
+    const sql = `
+      SELECT * FROM (
+        SELECT d.id, d.kind, d.slug, d.role, d.title, d.headline, d.city_code, d.city_name, d.price_min_cents,
+               d.price_max_cents, d.currency::text AS currency, d.verified, d.instant_book, d.nsfw_band, d.cover_url,
+               d.cover_nsfw_band, d.published_at, ${distance} AS distance_m, (${score})::float8 AS score
+          FROM search_documents d
+         WHERE ${where.join(' AND ')}) hits
+       ORDER BY ${ORDER_BY[query.sort]}
+       LIMIT ${p(query.limit + 1)} OFFSET ${p(query.offset)}`;
+    return { sql, params };
+  }
+
+  /**
+   * Names starting with the prefix, in name order, distinct: an ordered scan of the C-collation
+   * index on lower(title) that stops after `limit` names; plus matching city names.
+   */
+  async suggest(prefix: string, limit: number): Promise<SearchSuggestion[]> {
+    const pattern = `${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    const [listings, cities] = await Promise.all([
+      this.db.query<{ title: string }>(
+        `SELECT DISTINCT ON (lower(title) COLLATE "C") title FROM search_documents
+          WHERE nsfw_band = 0 AND lower(title) COLLATE "C" LIKE $1
+          ORDER BY lower(title) COLLATE "C" LIMIT $2`,
+        [pattern, limit],
+      ),
+      this.db.query<{ name: string }>('SELECT name FROM cities WHERE lower(name) LIKE $1 ORDER BY name LIMIT $2', [
+        pattern,
+        limit,
+      ]),
+    ]);
+    return [
+      ...cities.rows.map((row) => ({ text: row.name, kind: 'CITY' as const })),
+      ...listings.rows.map((row) => ({ text: row.title, kind: 'LISTING' as const })),
+    ];
+  }
+
+  // ---- full reindex runs --------------------------------------------------------------------------
+
+  async startOrResumeRun(id: string, kind: 'PROFILE' | 'STUDIO', total: number): Promise<ReindexRun> {
+    const result = await this.db.query(
+      `INSERT INTO search_reindex_runs (id, kind, total) VALUES ($1, $2, $3)
+       ON CONFLICT (id) DO UPDATE SET total = EXCLUDED.total, updated_at = now()
+       RETURNING id, kind, cursor_id, processed, total, status, started_at`,
+      [id, kind, total],
+    );
+    return parseRows(reindexRunRow, result.rows)[0]!;
+  }
+
+  async advanceRun(id: string, cursorId: string, processed: number): Promise<void> {
+    await this.db.query(
+      'UPDATE search_reindex_runs SET cursor_id = $2, processed = processed + $3, updated_at = now() WHERE id = $1',
+      [id, cursorId, processed],
+    );
+  }
+
+  async finishRun(id: string): Promise<void> {
+    await this.db.query("UPDATE search_reindex_runs SET status = 'DONE', updated_at = now() WHERE id = $1", [id]);
+  }
+}
+
+export type SearchDocumentStore = PortOf<SearchDocumentRepository>;

@@ -1,0 +1,149 @@
+/**
+ * Public search (NTB-SEARCH-003…005): filters, ranking (ranking.ts), synonyms and typo tolerance,
+ * suggestions with hard limits, opaque cursors bound to their filters, a hot-query cache, and
+ * Safe-Mode on the way out: whatever the engine answered, no item with nsfwBand > 0 and no media
+ * URL that is not a public (SFW) variant leaves this service.
+ */
+import type { Clock } from '../core/clock.ts';
+import { decodeCursor, encodeCursor, filterHash, MAX_OFFSET } from './cursor.ts';
+import { HotQueryCache } from './hot-query-cache.ts';
+import { InvalidSearchError } from './search.errors.ts';
+import type { SearchEngine, SearchHit, SearchQuery, SearchSuggestion } from './search.port.ts';
+import { SEARCH_LIMITS, type SearchListingsInput } from './search.schemas.ts';
+import { expandWord } from './synonyms.ts';
+
+export interface SearchItemView {
+  kind: 'PROFILE' | 'STUDIO';
+  slug: string;
+  role: string;
+  title: string;
+  headline: string | null;
+  city: string | null;
+  cityName: string | null;
+  priceMinCents: number | null;
+  priceMaxCents: number | null;
+  currency: string;
+  verified: boolean;
+  instantBook: boolean;
+  coverUrl: string | null;
+  distanceKm: number | null;
+}
+
+export interface SearchPageView {
+  items: SearchItemView[];
+  nextCursor: string | null;
+  engine: string;
+}
+
+const ROLE_SUGGESTIONS = ['Model', 'Photographer', 'Videographer', 'Content creator', 'Studio'];
+const MAX_WORDS = 8;
+
+export function searchWords(text: string): string[] {
+  return text
+    .toLowerCase()
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter((word) => word.length > 0)
+    .slice(0, MAX_WORDS)
+    .map((word) => word.slice(0, 32));
+}
+
+export class SearchService {
+  private readonly pages: HotQueryCache<SearchPageView>;
+  private readonly suggestions: HotQueryCache<SearchSuggestion[]>;
+
+  constructor(
+    private readonly engine: SearchEngine,
+    private readonly settings: { readonly mediaPublicBaseUrl: string; readonly cacheMs: number },
+    clock: Clock,
+  ) {
+    this.pages = new HotQueryCache(settings.cacheMs, clock);
+    this.suggestions = new HotQueryCache(settings.cacheMs, clock);
+  }
+
+  async search(input: SearchListingsInput): Promise<SearchPageView> {
+    const text = input.text ? searchWords(input.text).join(' ') : '';
+    const filters = {
+      text: text || null,
+      city: input.city ?? null,
+      role: input.role ?? null,
+      priceMinCents: input.priceMinCents ?? null,
+      priceMaxCents: input.priceMaxCents ?? null,
+      near: input.near ?? null,
+      verifiedOnly: input.verifiedOnly ?? false,
+      instantBookOnly: input.instantBookOnly ?? false,
+      sort: input.sort ?? (input.near && !text ? 'DISTANCE' : 'RELEVANCE'),
+    } as const;
+    if (
+      filters.priceMinCents !== null &&
+      filters.priceMaxCents !== null &&
+      filters.priceMinCents > filters.priceMaxCents
+    )
+      throw new InvalidSearchError('priceMinCents must not be above priceMaxCents');
+    if (filters.sort === 'DISTANCE' && !filters.near)
+      throw new InvalidSearchError('Sorting by distance needs a point (near)');
+    const hash = filterHash(filters);
+    const offset = input.after ? decodeCursor(input.after, hash) : 0;
+    const limit = input.first ?? SEARCH_LIMITS.defaultPageSize;
+    const query: SearchQuery = {
+      ...filters,
+      words: text ? text.split(' ').map(expandWord) : [],
+      offset,
+      limit,
+    };
+    return this.pages.get(`${hash}:${offset}:${limit}`, async () => {
+      const result = await this.engine.search(query);
+      const next = offset + limit;
+      return {
+        items: result.hits.filter((hit) => hit.nsfwBand === 0).map((hit) => this.toView(hit)),
+        nextCursor: result.hasMore && next <= MAX_OFFSET ? encodeCursor(next, hash) : null,
+        engine: result.engine,
+      };
+    });
+  }
+
+  async suggest(prefix: string, first: number | null | undefined): Promise<SearchSuggestion[]> {
+    const normalised = prefix.toLowerCase().replace(/\s+/g, ' ').trim().slice(0, SEARCH_LIMITS.maxPrefix);
+    const limit = first ?? SEARCH_LIMITS.defaultSuggestions;
+    if (normalised.length < SEARCH_LIMITS.minPrefix) return [];
+    return this.suggestions.get(`${normalised}:${limit}`, async () => {
+      const roles = ROLE_SUGGESTIONS.filter((role) => role.toLowerCase().startsWith(normalised)).map((text) => ({
+        text,
+        kind: 'ROLE' as const,
+      }));
+      const seen = new Set<string>();
+      const out: SearchSuggestion[] = [];
+      for (const suggestion of [...roles, ...(await this.engine.suggest(normalised, limit))]) {
+        const key = suggestion.text.toLowerCase();
+        if (seen.has(key)) continue;
+        seen.add(key);
+        out.push({ text: suggestion.text, kind: suggestion.kind });
+        if (out.length === limit) break;
+      }
+      return out;
+    });
+  }
+
+  /** Whitelisted fields only; a cover URL only when it is a public SFW variant of our CDN. */
+  private toView(hit: SearchHit): SearchItemView {
+    const coverIsPublic =
+      hit.coverUrl !== null &&
+      hit.coverNsfwBand === 0 &&
+      hit.coverUrl.startsWith(`${this.settings.mediaPublicBaseUrl}/`);
+    return {
+      kind: hit.kind,
+      slug: hit.slug,
+      role: hit.role,
+      title: hit.title,
+      headline: hit.headline,
+      city: hit.cityCode,
+      cityName: hit.cityName,
+      priceMinCents: hit.priceMinCents,
+      priceMaxCents: hit.priceMaxCents,
+      currency: hit.currency,
+      verified: hit.verified,
+      instantBook: hit.instantBook,
+      coverUrl: coverIsPublic ? hit.coverUrl : null,
+      distanceKm: hit.distanceKm === null ? null : Math.round(hit.distanceKm * 100) / 100,
+    };
+  }
+}

@@ -1,0 +1,210 @@
+/**
+ * The Typesense adapter through the official `typesense` client against the loopback server that
+ * speaks Typesense's HTTP API (infra/local/fakes/typesense-fake.ts): Safe-Mode by the scoped key's
+ * embedded filter (property over random documents and filters), indexing and erasure, and the
+ * circuit breaker falling back to another engine when Typesense is down or slow.
+ */
+import fc from 'fast-check';
+import { Client } from 'typesense';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTypesenseFake, type RunningTypesenseFake } from '../../infra/local/fakes/typesense-fake.ts';
+import { ManualClock } from '../core/clock.ts';
+import { createLogger } from '../core/log.ts';
+import { CircuitBreaker, FallbackSearchEngine } from './circuit-breaker.ts';
+import type { SearchEngine, SearchQuery, SearchResult } from './search.port.ts';
+import { SearchService } from './search.service.ts';
+import { documentsArbitrary, PUBLIC_MEDIA, queryArbitrary } from './testing/search-arbitraries.ts';
+import { SAFE_MODE_FILTER, TYPESENSE_ALIAS, TypesenseSearchAdapter } from './typesense-search.adapter.ts';
+
+let fake: RunningTypesenseFake;
+let adapter: TypesenseSearchAdapter;
+
+const logger = createLogger({ service: 'search-test', level: 'error' });
+
+beforeAll(async () => {
+  fake = await startTypesenseFake();
+  adapter = new TypesenseSearchAdapter({
+    nodes: [fake.url],
+    adminKey: fake.adminKey,
+    searchKey: fake.adminKey,
+    timeoutMs: 300,
+  });
+  await adapter.ensureCollection();
+});
+afterAll(async () => fake.close());
+
+describe('TypesenseSearchAdapter', () => {
+  it('creates a versioned collection behind the alias, with the synonym sets', async () => {
+    const admin = new Client({ nodes: [{ url: fake.url }], apiKey: fake.adminKey, logLevel: 'silent' });
+    expect(await admin.aliases(TYPESENSE_ALIAS).retrieve()).toEqual({
+      name: TYPESENSE_ALIAS,
+      collection_name: 'listings_v1',
+    });
+  });
+
+  it('never returns an NSFW item or URL, whatever the filters (property, scoped key)', async () => {
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(documentsArbitrary('t'), queryArbitrary, async (documents, input) => {
+        run += 1;
+        const scoped = documents.map((d) => ({ ...d, id: `${d.id}r${run}`, ownerUserId: `usr_run${run}` }));
+        await adapter.upsert(scoped);
+        try {
+          const service = new SearchService(
+            adapter,
+            { mediaPublicBaseUrl: PUBLIC_MEDIA, cacheMs: 0 },
+            new ManualClock(),
+          );
+          const page = await service.search(input);
+          const bySlug = new Map(scoped.map((d) => [d.slug, d]));
+          for (const item of page.items) {
+            const source = bySlug.get(item.slug);
+            if (!source) continue; // a document of an earlier run, deleted below; never NSFW either
+            expect(source.nsfwBand).toBe(0);
+            if (item.coverUrl) expect(source.coverNsfwBand).toBe(0);
+          }
+          // The engine itself, before the service's own check: the scoped key filters NSFW out.
+          const raw = await adapter.search({
+            words: [],
+            text: null,
+            city: null,
+            role: null,
+            priceMinCents: null,
+            priceMaxCents: null,
+            near: null,
+            verifiedOnly: false,
+            instantBookOnly: false,
+            sort: 'NEWEST',
+            offset: 0,
+            limit: 50,
+          });
+          expect(raw.hits.every((hit) => hit.nsfwBand === 0)).toBe(true);
+        } finally {
+          await adapter.removeOwner(`usr_run${run}`);
+        }
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('cannot be widened by a caller filter: the scoped key ANDs nsfw_band:=0 into every search', async () => {
+    const [doc] = fc.sample(documentsArbitrary('w', 1), { numRuns: 5, seed: 3 }).flat();
+    await adapter.upsert([{ ...doc!, id: 'prf_wide1', nsfwBand: 2, ownerUserId: 'usr_wide' }]);
+    const admin = new Client({ nodes: [{ url: fake.url }], apiKey: fake.adminKey, logLevel: 'silent' });
+    const scopedKey = admin.keys().generateScopedSearchKey(fake.adminKey, { filter_by: SAFE_MODE_FILTER });
+    const searcher = new Client({ nodes: [{ url: fake.url }], apiKey: scopedKey, logLevel: 'silent' });
+    const widened = await searcher
+      .collections(TYPESENSE_ALIAS)
+      .documents()
+      .search({ q: '*', filter_by: 'nsfw_band:=2' });
+    expect(widened.found).toBe(0);
+    const asAdmin = await admin.collections(TYPESENSE_ALIAS).documents().search({ q: '*', filter_by: 'nsfw_band:=2' });
+    expect(asAdmin.found).toBeGreaterThan(0);
+    // A scoped key is for searching only.
+    await expect(
+      searcher.collections(TYPESENSE_ALIAS).documents().delete({ filter_by: 'nsfw_band:=2' }),
+    ).rejects.toThrow();
+    await adapter.removeOwner('usr_wide');
+    expect(fake.documents(TYPESENSE_ALIAS).some((d) => d.owner_user_id === 'usr_wide')).toBe(false);
+  });
+
+  it('finds by text with a typo and a synonym, filters by city, price and radius, sorts by distance', async () => {
+    const [base] = fc.sample(documentsArbitrary('g', 1), { numRuns: 5, seed: 11 }).flat();
+    const doc = {
+      ...base!,
+      id: 'prf_geo1',
+      ownerUserId: 'usr_geo',
+      kind: 'PROFILE' as const,
+      role: 'PHOTOGRAPHER' as const,
+      title: 'Marguerite Lumiere',
+      tags: ['portrait'],
+      cityCode: 'zz-geo',
+      latitude: 40.75,
+      longitude: -73.99,
+      priceMinCents: 10_000,
+      priceMaxCents: 20_000,
+      nsfwBand: 0 as const,
+    };
+    await adapter.upsert([doc, { ...doc, id: 'prf_geo2', title: 'Far Away', latitude: 41.5, longitude: -73.99 }]);
+    const query: SearchQuery = {
+      words: [['lumeire'], ['photog', 'photographer']],
+      text: 'lumeire photog',
+      city: 'zz-geo',
+      role: 'PHOTOGRAPHER',
+      priceMinCents: 15_000,
+      priceMaxCents: 50_000,
+      near: { latitude: 40.7128, longitude: -74.006, radiusKm: 10 },
+      verifiedOnly: false,
+      instantBookOnly: false,
+      sort: 'RELEVANCE',
+      offset: 0,
+      limit: 10,
+    };
+    const result = await adapter.search(query);
+    expect(result.hits.map((hit) => hit.id)).toEqual(['prf_geo1']);
+    expect(result.hits[0]!.distanceKm).toBeGreaterThan(3);
+    expect(result.hits[0]!.distanceKm).toBeLessThan(6);
+    const both = await adapter.search({
+      ...query,
+      words: [],
+      text: null,
+      near: { ...query.near!, radiusKm: 200 },
+      sort: 'DISTANCE',
+    });
+    expect(both.hits.map((hit) => hit.id)).toEqual(['prf_geo1', 'prf_geo2']);
+    await adapter.remove(['prf_geo1', 'prf_geo2']);
+    expect((await adapter.search({ ...query, words: [], text: null, near: null })).hits).toEqual([]);
+  });
+});
+
+describe('FallbackSearchEngine (circuit breaker)', () => {
+  class Postgres implements SearchEngine {
+    readonly name = 'postgres' as const;
+    calls = 0;
+    async search(): Promise<SearchResult> {
+      this.calls += 1;
+      return { engine: 'postgres', hasMore: false, hits: [] };
+    }
+    async suggest() {
+      return [];
+    }
+  }
+  const query: SearchQuery = {
+    words: [],
+    text: null,
+    city: null,
+    role: null,
+    priceMinCents: null,
+    priceMaxCents: null,
+    near: null,
+    verifiedOnly: false,
+    instantBookOnly: false,
+    sort: 'NEWEST',
+    offset: 0,
+    limit: 5,
+  };
+
+  it('answers from PostgreSQL when Typesense is down or slow, opens, and closes again after a good trial', async () => {
+    const clock = new ManualClock();
+    const postgres = new Postgres();
+    const breaker = new CircuitBreaker({ failureThreshold: 2, openMs: 30_000 }, clock);
+    const engine = new FallbackSearchEngine(adapter, postgres, breaker, logger);
+    expect((await engine.search(query)).engine).toBe('typesense');
+
+    fake.setDown(true);
+    expect((await engine.search(query)).engine).toBe('postgres');
+    fake.setDown(false);
+    fake.setLatency(1_000); // beyond the client's 300 ms timeout
+    expect((await engine.search(query)).engine).toBe('postgres');
+    expect(breaker.state).toBe('open');
+    fake.setLatency(0);
+    // Open: Typesense is not even tried.
+    expect((await engine.search(query)).engine).toBe('postgres');
+    expect(postgres.calls).toBe(3);
+
+    clock.advance(30_000);
+    expect(breaker.state).toBe('half-open');
+    expect((await engine.search(query)).engine).toBe('typesense');
+    expect(breaker.state).toBe('closed');
+  });
+});

@@ -1,0 +1,148 @@
+/**
+ * `npm run bench:search`: search on BENCH_PROFILES (100,000 by default) synthetic published profiles,
+ * PostgreSQL engine (the local default), through the local AppSync gateway (API key) to the search
+ * Lambda handler:
+ *  1. seed time (`npm run seed` code path) and index time (`npm run search:reindex` code path);
+ *  2. searchListings at a fixed 150 req/s with text + city + geo radius + price band, a mix of 600
+ *     distinct queries, hot-query cache off (SEARCH_CACHE_MS=0) so every request reaches PostgreSQL;
+ *  3. searchSuggestions at a fixed 150 req/s over 300 distinct prefixes, cache off.
+ * Seed budget: p95 < 150 ms; aim ≤ 30 ms. BENCH_SECONDS (10) per load run.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { seedCityCoordinates } from '../../db/seeds/seed.ts';
+import { seedSyntheticListings } from '../../db/seeds/synthetic-listings.ts';
+import { mediaPublicBucket, physicalBucketName } from '../../infra/definitions/buckets.ts';
+import { reindexAll } from '../../ops/scripts/search-reindex.ts';
+import { describeResult, load, withBenchStack } from './harness.ts';
+
+const PROFILES = Number(process.env.BENCH_PROFILES ?? 100_000);
+const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
+const RATE = 150;
+process.env.SEARCH_CACHE_MS = '0';
+
+const WORDS = [
+  'shutter',
+  'frame',
+  'lumen',
+  'portrait',
+  'wedding',
+  'fashion',
+  'editorial',
+  'pat',
+  'quinn',
+  'photographer',
+  'model',
+  'video',
+  'headshot',
+  'music',
+  'prism',
+  'vista',
+  'noir',
+  'pixel',
+];
+const CITIES = Object.entries(seedCityCoordinates).slice(0, 4);
+
+function seeded(seed: number) {
+  let state = seed;
+  return () => (state = (state * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648;
+}
+
+await withBenchStack(async (stack) => {
+  console.log(`bench:search — ${PROFILES} profiles, PostgreSQL engine, ${process.arch} x ${cpus().length} cores`);
+  let started = Date.now();
+  await seedSyntheticListings(stack.db, PROFILES);
+  console.log(
+    `seed (INSERT … SELECT generate_series, ${PROFILES} profiles + covers): ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  );
+  started = Date.now();
+  const indexed = await reindexAll({
+    databaseUrl: stack.endpoints.databaseUrl,
+    mediaPublicBaseUrl: `${stack.endpoints.s3Endpoint}/${physicalBucketName('local', mediaPublicBucket)}`,
+    kinds: ['PROFILE', 'STUDIO'],
+    runId: 'bench',
+  });
+  const indexMs = Date.now() - started;
+  console.log(
+    `index (full reindex, ${indexed.processed} documents): ${(indexMs / 1000).toFixed(1)} s = ${Math.round(indexed.processed / (indexMs / 1000))} docs/s`,
+  );
+  await stack.db.query('ANALYZE search_documents');
+
+  const random = seeded(42);
+  const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)]!;
+  const query = `query($input: SearchListingsInput!) { searchListings(input: $input) {
+    items { slug title role city priceMinCents priceMaxCents verified coverUrl distanceKm } nextCursor engine } }`;
+  const bodies = Array.from({ length: 600 }, () => {
+    const [city, point] = pick(CITIES);
+    const low = Math.floor(random() * 10) * 5_000;
+    return JSON.stringify({
+      query,
+      variables: {
+        input: {
+          text: pick(WORDS),
+          city,
+          near: { latitude: point.latitude, longitude: point.longitude, radiusKm: 10 + Math.floor(random() * 30) },
+          priceMinCents: low,
+          priceMaxCents: low + 40_000,
+          first: 20,
+        },
+      },
+    });
+  });
+  const suggestBodies = Array.from({ length: 300 }, () => {
+    const word = pick(WORDS);
+    return JSON.stringify({
+      query: 'query($p: String!) { searchSuggestions(prefix: $p, first: 8) { text kind } }',
+      variables: { p: word.slice(0, 2 + Math.floor(random() * 3)) },
+    });
+  });
+
+  // Bodies go to the load generator through files (too many for its command line).
+  const dir = mkdtempSync(join(tmpdir(), 'rastup-bench-search-'));
+  const bodiesFile = join(dir, 'search.json');
+  const suggestFile = join(dir, 'suggest.json');
+  writeFileSync(bodiesFile, JSON.stringify(bodies));
+  writeFileSync(suggestFile, JSON.stringify(suggestBodies));
+  const { graphqlUrl, apiKey } = stack.endpoints;
+  const headers = { 'content-type': 'application/json', 'x-api-key': apiKey };
+  const sample = (await (await fetch(graphqlUrl, { method: 'POST', headers, body: bodies[0] })).json()) as {
+    data?: { searchListings: { items: unknown[]; engine: string } };
+    errors?: unknown;
+  };
+  if (!sample.data || sample.errors) throw new Error(`unexpected answer: ${JSON.stringify(sample).slice(0, 300)}`);
+  let empty = 0;
+  for (const body of bodies.slice(0, 50)) {
+    const answer = (await (await fetch(graphqlUrl, { method: 'POST', headers, body })).json()) as {
+      data: { searchListings: { items: unknown[] } };
+    };
+    if (answer.data.searchListings.items.length === 0) empty++;
+  }
+  console.log(
+    `sample: ${sample.data.searchListings.items.length} items, engine ${sample.data.searchListings.engine}; ${empty}/50 sampled queries had no hits\n`,
+  );
+
+  const searchLoad = await load({
+    url: graphqlUrl,
+    connections: 32,
+    durationSeconds: DURATION,
+    method: 'POST',
+    headers,
+    bodiesFile,
+    rate: RATE,
+  });
+  console.log(describeResult(`searchListings, fixed ${RATE} req/s`, searchLoad));
+  const suggestLoad = await load({
+    url: graphqlUrl,
+    connections: 32,
+    durationSeconds: DURATION,
+    method: 'POST',
+    headers,
+    bodiesFile: suggestFile,
+    rate: RATE,
+  });
+  console.log(describeResult(`searchSuggestions, fixed ${RATE} req/s`, suggestLoad));
+  console.log(
+    `\nbudget p95 < 150 ms (aim ≤ 30 ms): searchListings p95 ${searchLoad.p95} ms → ${searchLoad.p95 < 150 ? 'met' : 'MISSED'}`,
+  );
+});
