@@ -74,6 +74,11 @@ export const domains = {
     memoryMb: 2048,
     timeoutSeconds: 120,
   },
+  booking: {
+    // Availability, feasible slots (public preview), requests and the booking state machine.
+    entry: 'lambdas/booking/booking.handler.ts',
+    uses: { database: 'booking' },
+  },
 } as const satisfies Record<string, DomainSpec>;
 
 export type DomainName = keyof typeof domains;
@@ -136,6 +141,14 @@ export const graphqlResolvers: Readonly<Record<string, DomainName>> = {
   'Mutation.setCoverMedia': 'media',
   'Mutation.deleteMedia': 'media',
   'Mutation.decideModeration': 'media',
+  'Query.bookingSlots': 'booking',
+  'Query.bookingTerms': 'booking',
+  'Query.myAvailability': 'booking',
+  'Query.booking': 'booking',
+  'Query.myBookings': 'booking',
+  'Mutation.setAvailability': 'booking',
+  'Mutation.requestBooking': 'booking',
+  'Mutation.actOnBooking': 'booking',
 };
 
 /** REST path prefixes (API Gateway proxy resources) -> domain. */
@@ -189,5 +202,13 @@ export const scheduledJobs: readonly {
     entry: 'lambdas/media/media-reconcile.handler.ts',
     schedule: 'rate(1 hour)',
     uses: { database: 'media', buckets: ['media-originals', 'media-public'] },
+  },
+  {
+    // Expires requests and holds past their deadline (frees the time, voids the authorisation).
+    // Reads check too; locally it runs every minute and on /dev/jobs/booking-expiry[?now=ISO].
+    name: 'booking-expiry',
+    entry: 'lambdas/booking/booking-expiry.handler.ts',
+    schedule: 'rate(1 minute)',
+    uses: { database: 'booking' },
   },
 ];

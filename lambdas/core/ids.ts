@@ -21,6 +21,7 @@ export const ID_PREFIXES = {
   request: 'req',
   audit: 'aud',
   verification: 'vrf',
+  bookingLeg: 'bkl',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;
