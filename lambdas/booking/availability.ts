@@ -53,12 +53,32 @@ export const availabilitySchema = z
     weekly: z.array(weeklyRuleSchema).max(70),
     exceptions: z.array(dateExceptionSchema).max(400).default([]),
     blackouts: z.array(instantRangeSchema).max(400).default([]),
-    minDurationMinutes: z.number().int().min(15).max(24 * 60).default(60),
+    minDurationMinutes: z
+      .number()
+      .int()
+      .min(15)
+      .max(24 * 60)
+      .default(60),
     granularityMinutes: z.number().int().min(5).max(240).default(30),
-    minNoticeMinutes: z.number().int().min(0).max(60 * 24 * 30).default(24 * 60),
+    minNoticeMinutes: z
+      .number()
+      .int()
+      .min(0)
+      .max(60 * 24 * 30)
+      .default(24 * 60),
     maxHorizonDays: z.number().int().min(1).max(365).default(90),
-    bufferBeforeMinutes: z.number().int().min(0).max(24 * 60).default(0),
-    bufferAfterMinutes: z.number().int().min(0).max(24 * 60).default(0),
+    bufferBeforeMinutes: z
+      .number()
+      .int()
+      .min(0)
+      .max(24 * 60)
+      .default(0),
+    bufferAfterMinutes: z
+      .number()
+      .int()
+      .min(0)
+      .max(24 * 60)
+      .default(0),
   })
   .strict();
 

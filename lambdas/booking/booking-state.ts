@@ -60,7 +60,8 @@ export function mayAct(action: BookingAction, status: BookingStatus, party: Part
 export function nextActions(status: BookingStatus, party: Party, ownLegsAccepted = false): BookingAction[] {
   return BOOKING_ACTIONS.filter(
     (action) =>
-      mayAct(action, status, party) && !(party === 'OWNER' && ownLegsAccepted && (action === 'ACCEPT' || action === 'DECLINE')),
+      mayAct(action, status, party) &&
+      !(party === 'OWNER' && ownLegsAccepted && (action === 'ACCEPT' || action === 'DECLINE')),
   );
 }
 

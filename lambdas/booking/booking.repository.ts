@@ -73,7 +73,15 @@ export type BookingSettingsStore = PortOf<BookingSettingsRepository>;
 
 // ---- groups, legs, transitions --------------------------------------------------------------------
 
-const PAYMENT_STATUSES = ['NONE', 'AUTHORIZED', 'REQUIRES_ACTION', 'DECLINED', 'CAPTURED', 'VOIDED', 'REFUNDED'] as const;
+const PAYMENT_STATUSES = [
+  'NONE',
+  'AUTHORIZED',
+  'REQUIRES_ACTION',
+  'DECLINED',
+  'CAPTURED',
+  'VOIDED',
+  'REFUNDED',
+] as const;
 export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
 
 const groupRow = z.object({
@@ -236,14 +244,34 @@ export class BookingRepository {
     return { claimed: false, requestHash: row.request_hash, response: row.response };
   }
 
-  async completeTransition(
+  /** The stored answer of a completed transition of this actor and key, if there is one (no lock). */
+  async findClaim(actor: string, idempotencyKey: string): Promise<{ requestHash: string; response: unknown } | null> {
+    const result = await this.db.query<{ request_hash: string; response: unknown }>(
+      `SELECT request_hash, response FROM booking_transitions
+        WHERE actor = $1 AND idempotency_key = $2 AND response IS NOT NULL`,
+      [actor, idempotencyKey],
+    );
+    const row = result.rows[0];
+    return row ? { requestHash: row.request_hash, response: row.response } : null;
+  }
+
+  /** What the claimed transition did (it then shows on the timeline). */
+  async recordTransition(
     transitionId: number,
-    entry: { groupId: string; fromStatus: BookingStatus | null; toStatus: BookingStatus; response: unknown },
+    entry: { groupId: string; fromStatus: BookingStatus | null; toStatus: BookingStatus },
   ): Promise<void> {
     await this.db.query(
-      `UPDATE booking_transitions SET group_id = $2, from_status = $3, to_status = $4, response = $5 WHERE id = $1`,
-      [transitionId, entry.groupId, entry.fromStatus, entry.toStatus, JSON.stringify(entry.response)],
+      `UPDATE booking_transitions SET group_id = $2, from_status = $3, to_status = $4 WHERE id = $1`,
+      [transitionId, entry.groupId, entry.fromStatus, entry.toStatus],
     );
+  }
+
+  /** The answer a replay of this transition gets. */
+  async saveResponse(transitionId: number, response: unknown): Promise<void> {
+    await this.db.query(`UPDATE booking_transitions SET response = $2 WHERE id = $1`, [
+      transitionId,
+      JSON.stringify(response),
+    ]);
   }
 
   /** A timeline entry of a step that follows another (held → confirmed, system expiry). */

@@ -13,7 +13,11 @@ const idempotencyKey = z
   .regex(/^[A-Za-z0-9._:-]{8,128}$/, '8–128 characters of A–Z a–z 0–9 . _ : -')
   .describe('client-chosen; a replay with the same key returns the first answer');
 const instant = z.iso.datetime({ offset: true });
-const duration = z.number().int().min(15).max(24 * 60);
+const duration = z
+  .number()
+  .int()
+  .min(15)
+  .max(24 * 60);
 
 /** GraphQL sends omitted optional input fields as absent or null; the defaults apply to both. */
 const withoutNulls = (value: unknown) =>

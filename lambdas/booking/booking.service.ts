@@ -13,7 +13,14 @@ import { requireUser, type Caller, type UserCaller } from '../core/identity.ts';
 import { newId } from '../core/ids.ts';
 import type { BookableListing } from '../profiles/index.ts';
 import type { Availability } from './availability.ts';
-import { eventTypeFor, mayAct, nextActions, type BookingAction, type BookingStatus, type Party } from './booking-state.ts';
+import {
+  eventTypeFor,
+  mayAct,
+  nextActions,
+  type BookingAction,
+  type BookingStatus,
+  type Party,
+} from './booking-state.ts';
 import {
   BookingConflictError,
   IdempotencyKeyReusedError,
@@ -70,7 +77,13 @@ export interface BookingView {
     amountCents: number;
     accepted: boolean;
   }[];
-  readonly timeline: { at: string; action: string; by: 'CLIENT' | 'OWNER' | 'SYSTEM'; fromStatus: string | null; toStatus: string | null }[];
+  readonly timeline: {
+    at: string;
+    action: string;
+    by: 'CLIENT' | 'OWNER' | 'SYSTEM';
+    fromStatus: string | null;
+    toStatus: string | null;
+  }[];
   readonly myActions: BookingAction[];
   readonly actionCards: { party: Party; actions: BookingAction[] }[];
   /** What cancelling now would refund (client view, while cancelling is possible). */
@@ -212,6 +225,22 @@ export class BookingService {
     await this.expireDue(this.clock.now(), ids);
     const { idempotencyKey, ...request } = input;
     const requestHash = hashOf({ action: 'REQUEST', ...request, startsAt: start });
+    // Fast paths without a transaction (a burst of competitors must not queue for connections only
+    // to be refused): a completed replay gets its answer; a time already taken is a conflict. The
+    // claim is looked up again after the slot check, because the first attempt of this very request
+    // may have committed in between (its answer and its legs become visible together).
+    const done = await this.db.bookings.findClaim(user.userId, idempotencyKey);
+    if (done) return replay(done, requestHash);
+    const precheck = checkSlot(
+      await this.calendars(this.db, settings, start - 2 * DAY, end + 2 * DAY),
+      this.clock.nowMs(),
+      { start, end },
+    );
+    if (!precheck.ok && precheck.reason === 'blocked') {
+      const committed = await this.db.bookings.findClaim(user.userId, idempotencyKey);
+      if (committed) return replay(committed, requestHash);
+      throw new BookingConflictError('That time is no longer available');
+    }
 
     return this.db.transaction(async (tx) => {
       const claim = await tx.bookings.claim(user.userId, idempotencyKey, requestHash, 'REQUEST');
@@ -272,14 +301,14 @@ export class BookingService {
         },
         this.clock.now(),
       );
-      const view = await this.view(tx, group, legs, user.userId);
-      await tx.bookings.completeTransition(claim.transitionId, {
+      await tx.bookings.recordTransition(claim.transitionId, {
         groupId,
         fromStatus: null,
         // The request itself; holding and confirming follow as their own timeline entries.
         toStatus: 'REQUESTED',
-        response: view,
       });
+      const view = await this.view(tx, group, legs, user.userId);
+      await tx.bookings.saveResponse(claim.transitionId, view);
       return view;
     });
   }
@@ -380,14 +409,14 @@ export class BookingService {
         },
         this.clock.now(),
       );
-      const view = await this.view(tx, group, legs, user.userId);
-      await tx.bookings.completeTransition(claim.transitionId, {
+      await tx.bookings.recordTransition(claim.transitionId, {
         groupId: group.id,
         fromStatus: from,
         // An acceptance itself leaves the request open; holding and confirming follow as their own entries.
         toStatus: input.action === 'ACCEPT' ? 'REQUESTED' : group.status,
-        response: view,
       });
+      const view = await this.view(tx, group, legs, user.userId);
+      await tx.bookings.saveResponse(claim.transitionId, view);
       return view;
     });
   }
@@ -461,7 +490,12 @@ export class BookingService {
       });
       await appendAudit(
         tx,
-        { actor: SYSTEM, action: 'booking.expire', subject: groupId, details: { from: group.status, legs: legs.length } },
+        {
+          actor: SYSTEM,
+          action: 'booking.expire',
+          subject: groupId,
+          details: { from: group.status, legs: legs.length },
+        },
         now,
       );
       return closed.status === 'EXPIRED';
@@ -660,7 +694,14 @@ export class BookingService {
         role === 'CLIENT'
           ? [
               { party: 'CLIENT', actions: nextActions(group.status, 'CLIENT') },
-              { party: 'OWNER', actions: nextActions(group.status, 'OWNER', legs.every((leg) => leg.accepted)) },
+              {
+                party: 'OWNER',
+                actions: nextActions(
+                  group.status,
+                  'OWNER',
+                  legs.every((leg) => leg.accepted),
+                ),
+              },
             ]
           : [
               { party: 'OWNER', actions: nextActions(group.status, 'OWNER', ownAccepted) },
@@ -697,7 +738,8 @@ function partyOf(userId: string, group: BookingGroup, legs: readonly BookingLeg[
 }
 
 function isDue(group: BookingGroup, now: Date): boolean {
-  const deadline = group.status === 'HOLD' ? group.holdExpiresAt : group.status === 'REQUESTED' ? group.respondBy : null;
+  const deadline =
+    group.status === 'HOLD' ? group.holdExpiresAt : group.status === 'REQUESTED' ? group.respondBy : null;
   return deadline !== null && deadline.getTime() <= now.getTime();
 }
 

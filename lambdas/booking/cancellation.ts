@@ -81,7 +81,13 @@ export function quoteCancellation(input: {
   const amount = Math.max(0, Math.trunc(input.amountCents));
   const split = (percent: number, explanation: string): CancellationQuote => {
     const refundCents = Math.floor((amount * percent) / 100);
-    return { policy: input.policy, refundPercent: percent, refundCents, retainedCents: amount - refundCents, explanation };
+    return {
+      policy: input.policy,
+      refundPercent: percent,
+      refundCents,
+      retainedCents: amount - refundCents,
+      explanation,
+    };
   };
   if (input.cancelledBy === 'owner') return split(100, 'Cancelled by the provider or host: full refund.');
   const hoursBefore = (input.startsAt - input.now) / HOUR;

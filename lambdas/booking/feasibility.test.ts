@@ -256,7 +256,8 @@ describe('feasibility engine', () => {
       bufferAfterMinutes: 30,
     });
     const now = Date.parse('2026-06-01T00:00:00Z');
-    const wed = (h: number, m = 0) => Date.parse(`2026-06-03T${String(h - 1).padStart(2, '0')}:${String(m).padStart(2, '0')}:00Z`); // BST
+    const wed = (h: number, m = 0) =>
+      Date.parse(`2026-06-03T${String(h - 1).padStart(2, '0')}:${String(m).padStart(2, '0')}:00Z`); // BST
     const r = (start: number, minutes: number, blocked: Interval[] = []) =>
       checkSlot([{ availability: a, blocked }], now, { start, end: start + minutes * MINUTE });
     expect(r(wed(10), 60)).toEqual({ ok: true });
@@ -267,9 +268,10 @@ describe('feasibility engine', () => {
       ok: false,
       reason: 'notice',
     });
-    expect(
-      checkSlot([{ availability: a, blocked: [] }], now - 40 * DAY, { start: wed(10), end: wed(11) }),
-    ).toEqual({ ok: false, reason: 'horizon' });
+    expect(checkSlot([{ availability: a, blocked: [] }], now - 40 * DAY, { start: wed(10), end: wed(11) })).toEqual({
+      ok: false,
+      reason: 'horizon',
+    });
     // The after-buffer (30 min) reaches into a booking that starts at 11:15.
     expect(r(wed(10), 60, [{ start: wed(11, 15), end: wed(12) }])).toEqual({ ok: false, reason: 'blocked' });
     expect(r(wed(10), 60, [{ start: wed(11, 30), end: wed(12) }])).toEqual({ ok: true });

@@ -234,7 +234,8 @@ export function merge(intervals: readonly Interval[]): Interval[] {
   const merged: Interval[] = [];
   for (const interval of sorted) {
     const last = merged[merged.length - 1];
-    if (last && interval.start <= last.end) merged[merged.length - 1] = { start: last.start, end: Math.max(last.end, interval.end) };
+    if (last && interval.start <= last.end)
+      merged[merged.length - 1] = { start: last.start, end: Math.max(last.end, interval.end) };
     else merged.push({ start: interval.start, end: interval.end });
   }
   return merged;
