@@ -213,6 +213,7 @@ async function open(s: ReturnType<typeof setup>) {
 }
 
 const key = () => `k-${newId('request')}`;
+const gid = (id: string) => id as `bkg_${string}`;
 const START = '2026-06-10T09:00:00Z'; // 10:00 in London (BST)
 
 describe('booking service', () => {
@@ -234,7 +235,7 @@ describe('booking service', () => {
     expect(ownerView.myActions).toEqual(['ACCEPT', 'DECLINE', 'CANCEL']);
     const confirmed = await s.service.act(user(s.owner), {
       idempotencyKey: key(),
-      groupId: requested.id,
+      groupId: gid(requested.id),
       action: 'ACCEPT',
     });
     expect(confirmed.status).toBe('CONFIRMED');
@@ -261,12 +262,12 @@ describe('booking service', () => {
     const cancelKey = key();
     const first = await s.service.act(user(s.client), {
       idempotencyKey: cancelKey,
-      groupId: group.id,
+      groupId: gid(group.id),
       action: 'CANCEL',
     });
     const again = await s.service.act(user(s.client), {
       idempotencyKey: cancelKey,
-      groupId: group.id,
+      groupId: gid(group.id),
       action: 'CANCEL',
     });
     expect(again).toEqual(first);
@@ -274,7 +275,7 @@ describe('booking service', () => {
     expect(s.calls.filter((call) => call.startsWith('refund'))).toEqual(['refund:12000']);
     expect(s.uow.kernel.eventTypes().filter((type) => type === 'booking.cancelled')).toHaveLength(1);
     await expect(
-      s.service.act(user(s.client), { idempotencyKey: cancelKey, groupId: group.id, action: 'DISPUTE' }),
+      s.service.act(user(s.client), { idempotencyKey: cancelKey, groupId: gid(group.id), action: 'DISPUTE' }),
     ).rejects.toMatchObject({ code: 'BOOKING.IDEMPOTENCY_KEY_REUSED' });
   });
 
@@ -290,7 +291,7 @@ describe('booking service', () => {
     const stranger = user(newId('user'));
     await expect(s.service.booking(stranger, group.id)).rejects.toMatchObject({ code: 'RESOURCE.NOT_FOUND' });
     await expect(
-      s.service.act(stranger, { idempotencyKey: key(), groupId: group.id, action: 'CANCEL' }),
+      s.service.act(stranger, { idempotencyKey: key(), groupId: gid(group.id), action: 'CANCEL' }),
     ).rejects.toMatchObject({ code: 'RESOURCE.NOT_FOUND' });
     // 10:00–11:00 plus the 30-minute after-buffer: 11:00 is still inside the buffer, 11:30 is free.
     await expect(

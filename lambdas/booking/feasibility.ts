@@ -133,10 +133,10 @@ interface LocalDay {
 
 function localDays(zone: IANAZone, from: number, to: number): LocalDay[] {
   const days: LocalDay[] = [];
-  // Walk wall-clock dates from the local date of `from` to that of `to`.
-  const first = new Date(from + zone.offset(from) * MINUTE);
-  let wall = Date.UTC(first.getUTCFullYear(), first.getUTCMonth(), first.getUTCDate());
-  const last = to + zone.offset(to) * MINUTE;
+  // Walk wall-clock dates from the local date of `from` to that of `to` (a day early and late: the
+  // regimes of each day say which of its instants exist).
+  let wall = Math.floor(from / DAY) * DAY - DAY;
+  const last = to + DAY;
   for (; wall <= last; wall += DAY) {
     const date = new Date(wall);
     const year = date.getUTCFullYear();
@@ -160,7 +160,22 @@ function localDays(zone: IANAZone, from: number, to: number): LocalDay[] {
  * transition (found by bisection to the minute). Offsets never exceed ±14 h, so every instant of
  * the day lies within [wallMidnight − 14 h, wallMidnight + 38 h].
  */
-function regimesAround(zone: IANAZone, wallMidnight: number): { offset: number; from: number; to: number }[] {
+type Regime = { offset: number; from: number; to: number };
+/** Per zone and local day: the tz database does not change while a container lives (bounded). */
+const regimeCache = new Map<string, Regime[]>();
+
+function regimesAround(zone: IANAZone, wallMidnight: number): Regime[] {
+  const key = `${zone.name}|${wallMidnight}`;
+  let regimes = regimeCache.get(key);
+  if (!regimes) {
+    if (regimeCache.size > 20_000) regimeCache.clear();
+    regimes = computeRegimes(zone, wallMidnight);
+    regimeCache.set(key, regimes);
+  }
+  return regimes;
+}
+
+function computeRegimes(zone: IANAZone, wallMidnight: number): Regime[] {
   let lo = wallMidnight - 14 * 60 * MINUTE;
   let hi = wallMidnight + 38 * 60 * MINUTE;
   const before = zone.offset(lo);
