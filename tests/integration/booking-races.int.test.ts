@@ -12,9 +12,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '../../lambdas/core/ids.ts';
 import { postGraphql } from '../support/clients.ts';
 import { gqlOk, sql } from '../support/graphql.ts';
-import { seedPublishedProfile } from '../support/profiles.ts';
 import { mintAccessToken } from '../support/tokens.ts';
-import { ACT, BOOKING_FIELDS, hoursFromNow, openAllDay, REQUEST } from '../support/booking.ts';
+import { ACT, BOOKING_FIELDS, hoursFromNow, openAllDay, publishedProfile, REQUEST } from '../support/booking.ts';
 
 const CLIENTS = Number(process.env.BOOKING_RACE_CLIENTS ?? 200);
 const SLOTS = Number(process.env.BOOKING_RACE_SLOTS ?? 50);
@@ -26,7 +25,7 @@ let clients: { userId: string; token: string }[];
 beforeAll(async () => {
   const userId = newId('user');
   const token = await mintAccessToken({ userId, roles: ['provider'] });
-  const { profileId } = await seedPublishedProfile(token);
+  const profileId = await publishedProfile(userId);
   await openAllDay(token, profileId, { bufferAfterMinutes: 0 });
   provider = { token, userId, profileId };
   clients = [];

@@ -60,3 +60,18 @@ export async function publishedStudio(ownerUserId: string, options: { instantBoo
   );
   return id;
 }
+
+/**
+ * A published photographer profile row (fixture through the master connection, for tests where the
+ * publishing flow itself is not under test: it needs the media pipeline, which is slow on a loaded
+ * machine). 200.00 USD per hour.
+ */
+export async function publishedProfile(ownerUserId: string): Promise<string> {
+  const id = newId('profile');
+  await sql(
+    `INSERT INTO service_profiles (id, owner_user_id, role, slug, status, display_name, city_code, price_min_cents, currency, published_at)
+     VALUES ($1, $2, 'PHOTOGRAPHER', $3, 'PUBLISHED', 'Race Lens', 'us-lax', 20000, 'USD', now())`,
+    [id, ownerUserId, `lens-${id.slice(-12).toLowerCase()}`],
+  );
+  return id;
+}
