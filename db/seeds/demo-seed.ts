@@ -35,6 +35,7 @@ import {
   type ProfileRole,
 } from '../../lambdas/profiles/profiles.schemas.ts';
 import type { StudioService } from '../../lambdas/profiles/studio.service.ts';
+import { seedDemoBookings } from './demo-bookings.ts';
 
 /** RFC 6761 reserves `.test`: these addresses can never reach a real mailbox. */
 export const DEMO_EMAIL_DOMAIN = 'rastup.test';
@@ -482,5 +483,8 @@ export async function seedDemo(deps: DemoSeedDeps): Promise<DemoSeedResult> {
       listings,
     });
   }
+  // Availability for the provider and the studio, and one confirmed booking (issue #11).
+  created.push(...(await seedDemoBookings(deps.db, accounts, clock)));
+  await deps.drainOutbox();
   return { accounts, created };
 }

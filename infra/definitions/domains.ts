@@ -86,6 +86,11 @@ export const domains = {
     uses: { database: 'search', search: true },
     latencyCritical: true,
   },
+  booking: {
+    // Availability, feasible slots (public preview), requests and the booking state machine.
+    entry: 'lambdas/booking/booking.handler.ts',
+    uses: { database: 'booking' },
+  },
 } as const satisfies Record<string, DomainSpec>;
 
 export type DomainName = keyof typeof domains;
@@ -153,6 +158,14 @@ export const graphqlResolvers: Readonly<Record<string, DomainName>> = {
   'Mutation.startPayoutOnboarding': 'payments',
   'Query.searchListings': 'search',
   'Query.searchSuggestions': 'search',
+  'Query.bookingSlots': 'booking',
+  'Query.bookingTerms': 'booking',
+  'Query.myAvailability': 'booking',
+  'Query.booking': 'booking',
+  'Query.myBookings': 'booking',
+  'Mutation.setAvailability': 'booking',
+  'Mutation.requestBooking': 'booking',
+  'Mutation.actOnBooking': 'booking',
 };
 
 /** REST path prefixes (API Gateway proxy resources) -> domain. */
@@ -221,5 +234,13 @@ export const scheduledJobs: readonly {
     entry: 'lambdas/media/media-reconcile.handler.ts',
     schedule: 'rate(1 hour)',
     uses: { database: 'media', buckets: ['media-originals', 'media-public'] },
+  },
+  {
+    // Expires requests and holds past their deadline (frees the time, voids the authorisation).
+    // Reads check too; locally it runs every minute and on /dev/jobs/booking-expiry[?now=ISO].
+    name: 'booking-expiry',
+    entry: 'lambdas/booking/booking-expiry.handler.ts',
+    schedule: 'rate(1 minute)',
+    uses: { database: 'booking' },
   },
 ];

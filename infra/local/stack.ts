@@ -312,6 +312,14 @@ async function startWithStateLock(
       return job.handler();
     };
 
+    // The booking-expiry scheduled job (rate(1 minute) in AWS): on a timer here, and on its dev route.
+    const expireBookings = async (time?: string) => {
+      const job = (await import(
+        pathToFileURL(join(options.rootDir, 'lambdas/booking/booking-expiry.handler.ts')).href
+      )) as { handler: (event: { time?: string }) => Promise<unknown> };
+      return job.handler(time ? { time } : {});
+    };
+
     progress('starting the local AppSync and API Gateway');
     const server: Server = await createGatewayServer({
       rootDir: options.rootDir,
@@ -340,6 +348,15 @@ async function startWithStateLock(
         },
         // Runs the media reconciler now (removes objects no media row names); it also runs at every start.
         '/dev/jobs/media-reconcile': () => reconcileMedia(),
+        // Expires booking requests and holds past their deadline now, or as if at ?now=<ISO time>.
+        '/dev/jobs/booking-expiry': async (url) => {
+          const now = url.searchParams.get('now');
+          if (now && (!/^\d{4}-\d{2}-\d{2}T/.test(now) || Number.isNaN(new Date(now).getTime())))
+            throw new ValidationError('now must be an ISO 8601 date-time', [
+              { path: 'query.now', message: 'must be an ISO 8601 date-time' },
+            ]);
+          return expireBookings(now ?? undefined);
+        },
         '/dev/mailbox': () => ({
           messages: capturedMessages().map((message) => ({
             channel: message.channel,
@@ -390,6 +407,10 @@ async function startWithStateLock(
       drainOutbox().catch((error) => logger.error('outbox relay failed', { error }));
     }, 250);
     relayTimer.unref();
+    const bookingExpiryTimer = setInterval(() => {
+      expireBookings().catch((error) => logger.error('booking expiry failed', { error }));
+    }, 60_000);
+    bookingExpiryTimer.unref();
 
     const baseEndpoints: Endpoints = {
       graphqlUrl: `${baseUrl}/graphql`,
@@ -449,6 +470,7 @@ async function startWithStateLock(
       stop() {
         stopping ??= (async () => {
           clearInterval(relayTimer);
+          clearInterval(bookingExpiryTimer);
           await relaying.catch(() => 0);
           server.closeAllConnections();
           await Promise.all([new Promise<void>((resolve) => server.close(() => resolve())), closeIpv6()]);

@@ -23,6 +23,7 @@ export const ID_PREFIXES = {
   verification: 'vrf',
   journal: 'jnl',
   quote: 'quo',
+  bookingLeg: 'bkl',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

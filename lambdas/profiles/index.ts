@@ -14,3 +14,4 @@ export {
   type SearchSourceKind,
   type SearchSourceListing,
 } from './search-source.ts';
+export { ListingDirectory, type BookableListing } from './listing-directory.ts';

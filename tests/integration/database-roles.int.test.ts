@@ -156,6 +156,38 @@ const expectedGrants: Record<DatabaseRole, readonly string[]> = {
       (column) => `verifications(${column}):SELECT`,
     ),
   ],
+  booking: [
+    'audit_log(hash):SELECT',
+    'audit_log(seq):SELECT',
+    'audit_log:INSERT',
+    ...['booking_groups', 'booking_legs', 'booking_settings', 'booking_transitions'].flatMap((table) =>
+      ['INSERT', 'SELECT', 'UPDATE'].map((p) => `${table}:${p}`),
+    ),
+    'booking_transitions_id_seq:USAGE',
+    'cities(code):SELECT',
+    'cities(timezone):SELECT',
+    'outbox_events:INSERT',
+    ...[
+      'id',
+      'owner_user_id',
+      'status',
+      'owner_status',
+      'instant_book',
+      'city_code',
+      'price_min_cents',
+      'currency',
+    ].map((column) => `service_profiles(${column}):SELECT`),
+    ...[
+      'id',
+      'owner_user_id',
+      'status',
+      'owner_status',
+      'instant_book',
+      'city_code',
+      'hourly_min_cents',
+      'currency',
+    ].map((column) => `studios(${column}):SELECT`),
+  ],
 };
 
 /** Tables only the migrator (master user) touches. */

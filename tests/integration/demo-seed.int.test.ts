@@ -154,6 +154,15 @@ describe('demo seed (npm start)', () => {
       ).publicStudio;
       expect(studio.photos).toHaveLength(3);
 
+      // Availability for the provider and the studio, and one confirmed provider + studio booking.
+      const booked = await stack.db.query<{ status: string; legs: number; settings: number }>(
+        `SELECT g.status, (SELECT count(*)::int FROM booking_legs l WHERE l.group_id = g.id) AS legs,
+                (SELECT count(*)::int FROM booking_settings) AS settings
+           FROM booking_groups g WHERE g.client_user_id = $1`,
+        [written.demoAccounts.find((account) => account.key === 'client')!.userId],
+      );
+      expect(booked.rows).toEqual([{ status: 'CONFIRMED', legs: 2, settings: 2 }]);
+
       // A developer edits the demo profile; the next start's seed must neither duplicate nor undo it.
       const auth = { authorization: `Bearer ${session.accessToken}` };
       const mine = (

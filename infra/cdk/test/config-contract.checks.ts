@@ -16,6 +16,7 @@ import { awsEnvSchema, ConfigError, parseConfig, webOriginsEnvSchema } from '../
 import type { DatabaseRole } from '../../../lambdas/core/db/database-roles.ts';
 import { discoveryConfig, discoverySecretVariables } from '../../../lambdas/auth/discovery.config.ts';
 import { mediaEnvSchema } from '../../../lambdas/media/media.config.ts';
+import { bookingEnvSchema } from '../../../lambdas/booking/booking.config.ts';
 import { profilesEnvSchema } from '../../../lambdas/profiles/profiles.config.ts';
 import { paymentsConfig, paymentsSecretVariables } from '../../../lambdas/payments/payments.config.ts';
 import { parseSearchConfig, searchSecretVariables } from '../../../lambdas/search/search.config.ts';
@@ -93,6 +94,12 @@ const configByEntry: Record<
   },
   'lambdas/media/media-reconcile.handler.ts': {
     parsers: [(env) => parseConfig(mediaEnvSchema, env), database('media'), (env) => parseConfig(awsEnvSchema, env)],
+  },
+  'lambdas/booking/booking.handler.ts': {
+    parsers: [(env) => parseConfig(bookingEnvSchema, env), database('booking')],
+  },
+  'lambdas/booking/booking-expiry.handler.ts': {
+    parsers: [(env) => parseConfig(bookingEnvSchema, env), database('booking')],
   },
 };
 

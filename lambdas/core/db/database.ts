@@ -126,6 +126,9 @@ function translateDriverError(error: unknown): unknown {
   const code = (error as { code?: string }).code;
   if (code && CONNECTION_FAILURES.has(code))
     return new DependencyError('Database unavailable', undefined, { cause: error });
+  // pg.Pool gave up waiting for a free connection (connectionTimeoutMillis): busy, retryable, not a bug.
+  if (error.message === 'timeout exceeded when trying to connect')
+    return new DependencyError('Database busy, try again', undefined, { cause: error });
   return error;
 }
 

@@ -254,6 +254,74 @@ const mediaCoverChanged = EventDefinition.define({
   aggregate: ownerAggregate,
 });
 
+// ---- booking --------------------------------------------------------------------------------------
+
+const BOOKING_STATUSES = [
+  'REQUESTED',
+  'HOLD',
+  'CONFIRMED',
+  'IN_PROGRESS',
+  'COMPLETED',
+  'CANCELLED',
+  'DECLINED',
+  'EXPIRED',
+  'DISPUTED',
+] as const;
+const bookingPayload = z.object({
+  groupId: id('booking'),
+  clientUserId: id('user'),
+  fromStatus: z.enum(BOOKING_STATUSES).nullable().describe('null when the group was just created'),
+  status: z.enum(BOOKING_STATUSES),
+  startsAt: z.iso.datetime({ offset: true }),
+  endsAt: z.iso.datetime({ offset: true }),
+  legs: z
+    .array(
+      z.object({
+        legId: id('bookingLeg'),
+        resourceType: z.enum(['PROFILE', 'STUDIO']),
+        resourceId: z.string().min(1).describe('prf_ or std_ id'),
+        ownerUserId: id('user'),
+      }),
+    )
+    .min(1),
+});
+const bookingEvent = <T extends string>(type: T, description: string) =>
+  EventDefinition.define({
+    type,
+    description,
+    payload: bookingPayload,
+    aggregate: (payload: { groupId: string }) => ({ type: 'booking', id: payload.groupId }),
+  });
+
+const bookingRequested = bookingEvent(
+  'booking.requested',
+  'A client requested a booking; its owners answer by a deadline.',
+);
+const bookingAccepted = bookingEvent('booking.accepted', 'An owner accepted their leg of a requested booking.');
+const bookingHeld = bookingEvent(
+  'booking.held',
+  'Every leg is accepted (or Instant Book): the slot is held while payment completes.',
+);
+const bookingConfirmed = bookingEvent(
+  'booking.confirmed',
+  'Payment completed (or no money moves yet): the booking is confirmed.',
+);
+const bookingDeclined = bookingEvent(
+  'booking.declined',
+  'An owner declined a requested booking; its time is free again.',
+);
+const bookingCancelled = bookingEvent(
+  'booking.cancelled',
+  'The client or an owner cancelled; refund per the cancellation kernel.',
+);
+const bookingExpired = bookingEvent(
+  'booking.expired',
+  'A request went unanswered or a hold unpaid past its deadline; the time is free again.',
+);
+const bookingStarted = bookingEvent('booking.started', 'The session began.');
+const bookingCompleted = bookingEvent('booking.completed', 'The session was completed.');
+const bookingDisputed = bookingEvent('booking.disputed', 'The client or an owner opened a dispute.');
+
 // ---- the catalog ----------------------------------------------------------------------------------
 
 export const eventCatalog = createEventCatalog([
@@ -277,6 +345,16 @@ export const eventCatalog = createEventCatalog([
   mediaDeleted,
   mediaReordered,
   mediaCoverChanged,
+  bookingRequested,
+  bookingAccepted,
+  bookingHeld,
+  bookingConfirmed,
+  bookingDeclined,
+  bookingCancelled,
+  bookingExpired,
+  bookingStarted,
+  bookingCompleted,
+  bookingDisputed,
 ]);
 
 type Definitions = typeof eventCatalog extends EventCatalog<infer M> ? M : never;

@@ -1,0 +1,37 @@
+/** Typed refusals of the booking domain; the field router maps them to AppSync errorType. */
+import { AppError, ConflictError, type ErrorDetails } from '../core/errors.ts';
+
+/** The time is taken (another active leg's blocked range overlaps), or no longer bookable. */
+export class BookingConflictError extends AppError {
+  readonly code = 'BOOKING.CONFLICT';
+  readonly httpStatus = 409;
+  readonly errorType = 'BOOKING_CONFLICT';
+}
+
+/** The requested range is not a feasible slot (closed, off the grid, too soon, too far, too short). */
+export class SlotUnavailableError extends AppError {
+  readonly code = 'BOOKING.SLOT_UNAVAILABLE';
+  readonly httpStatus = 422;
+  readonly errorType = 'SLOT_UNAVAILABLE';
+}
+
+/** The action is not allowed in the group's current status, or not for this party. */
+export class InvalidTransitionError extends ConflictError {
+  constructor(message: string, details?: ErrorDetails) {
+    super(message, 'BOOKING.INVALID_TRANSITION', details);
+  }
+}
+
+/** The idempotency key was used before by this caller for a different request. */
+export class IdempotencyKeyReusedError extends ConflictError {
+  constructor() {
+    super('This idempotency key was already used for a different request', 'BOOKING.IDEMPOTENCY_KEY_REUSED');
+  }
+}
+
+/** The payment provider declined the authorisation: nothing is held. */
+export class PaymentDeclinedError extends AppError {
+  readonly code = 'BOOKING.PAYMENT_DECLINED';
+  readonly httpStatus = 402;
+  readonly errorType = 'PAYMENT_DECLINED';
+}

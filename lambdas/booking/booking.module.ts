@@ -1,0 +1,25 @@
+/** Composition root of the booking Lambda and its scheduled sweep: one service per container. */
+import { systemClock } from '../core/clock.ts';
+import { createUnitOfWork } from '../core/db/unit-of-work.ts';
+import { databaseFromEnv } from '../adapters/database.ts';
+import { bookingConfig } from './booking.config.ts';
+import { bookingRepositories } from './booking.repositories.ts';
+import { BookingService } from './booking.service.ts';
+import { NoMoneyPayments } from './payments.port.ts';
+
+let service: Promise<BookingService> | undefined;
+
+export function bookingService(): Promise<BookingService> {
+  service ??= (async () => {
+    const config = bookingConfig();
+    const db = await databaseFromEnv('booking');
+    // Payments (issue #12) plugs in here; until then no money moves and bookings confirm.
+    return new BookingService(createUnitOfWork(db, bookingRepositories), new NoMoneyPayments(), systemClock, {
+      respondWithinMinutes: config.BOOKING_RESPOND_WITHIN_MINUTES,
+      holdMinutes: config.BOOKING_HOLD_MINUTES,
+      startWindowMinutes: 60,
+    });
+  })();
+  service.catch(() => (service = undefined));
+  return service;
+}

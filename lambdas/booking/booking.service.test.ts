@@ -1,0 +1,370 @@
+import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../core/clock.ts';
+import type { Caller } from '../core/identity.ts';
+import { newId } from '../core/ids.ts';
+import { fakeUnitOfWork } from '../core/testing/fakes.ts';
+import type { BookableListing } from '../profiles/index.ts';
+import { availabilitySchema } from './availability.ts';
+import type { BookingRepositories } from './booking.repositories.ts';
+import type {
+  BookingGroup,
+  BookingLeg,
+  BookingSettings,
+  BookingSettingsStore,
+  BookingStore,
+  Claim,
+  TimelineEntry,
+} from './booking.repository.ts';
+import { BookingService } from './booking.service.ts';
+import type { BookingPaymentsPort } from './payments.port.ts';
+import { BookingConflictError } from './booking.errors.ts';
+
+/** In-memory stores with the repositories' semantics (claims, exclusion on active blocked ranges). */
+function memoryStores(listings: BookableListing[]) {
+  const groups = new Map<string, BookingGroup>();
+  const legs: BookingLeg[] = [];
+  const settings = new Map<string, BookingSettings>();
+  const transitions: {
+    id: number;
+    actor: string;
+    key: string;
+    hash: string;
+    action: string;
+    groupId: string | null;
+    from: BookingGroup['status'] | null;
+    to: BookingGroup['status'] | null;
+    response: unknown;
+    at: Date;
+  }[] = [];
+  const bookings: BookingStore = {
+    claim: async (actor, key, hash, action): Promise<Claim> => {
+      const found = transitions.find((t) => t.actor === actor && t.key === key);
+      if (found) return { claimed: false, requestHash: found.hash, response: found.response };
+      const id = transitions.length + 1;
+      transitions.push({
+        id,
+        actor,
+        key,
+        hash,
+        action,
+        groupId: null,
+        from: null,
+        to: null,
+        response: null,
+        at: new Date(),
+      });
+      return { claimed: true, transitionId: id };
+    },
+    findClaim: async (actor, key) => {
+      const found = transitions.find((t) => t.actor === actor && t.key === key && t.response !== null);
+      return found ? { requestHash: found.hash, response: found.response } : null;
+    },
+    recordTransition: async (id, entry) => {
+      Object.assign(transitions[id - 1]!, { groupId: entry.groupId, from: entry.fromStatus, to: entry.toStatus });
+    },
+    saveResponse: async (id, response) => {
+      transitions[id - 1]!.response = JSON.parse(JSON.stringify(response));
+    },
+    appendTimeline: async (entry) => {
+      if (transitions.some((t) => t.actor === entry.actor && t.key === entry.key)) return;
+      transitions.push({
+        id: transitions.length + 1,
+        actor: entry.actor,
+        key: entry.key,
+        hash: '',
+        action: entry.action,
+        groupId: entry.groupId,
+        from: entry.fromStatus,
+        to: entry.toStatus,
+        response: null,
+        at: new Date(),
+      });
+    },
+    timeline: async (groupId): Promise<TimelineEntry[]> =>
+      transitions
+        .filter((t) => t.groupId === groupId && t.to)
+        .map((t) => ({ actor: t.actor, action: t.action, fromStatus: t.from, toStatus: t.to, at: t.at })),
+    insertGroup: async (group) => {
+      groups.set(group.id, { ...group, version: 1, paymentRef: null, refundCents: null });
+    },
+    insertLegs: async (newLegs) => {
+      for (const leg of newLegs) {
+        const clash = legs.some(
+          (other) =>
+            other.active &&
+            other.resourceId === leg.resourceId &&
+            other.blockedStart < leg.blockedEnd &&
+            leg.blockedStart < other.blockedEnd,
+        );
+        if (clash) throw new BookingConflictError('That time is no longer available');
+        legs.push({ ...leg, active: true });
+      }
+    },
+    findGroup: async (id) => groups.get(id) ?? null,
+    findGroups: async (ids) => ids.flatMap((id) => (groups.has(id) ? [groups.get(id)!] : [])),
+    legsOf: async (ids) => legs.filter((leg) => ids.includes(leg.groupId)).map((leg) => ({ ...leg })),
+    updateGroup: async (id, patch) => {
+      const next = { ...groups.get(id)!, ...patch, version: groups.get(id)!.version + 1 };
+      groups.set(id, next);
+      return next;
+    },
+    setLegsActive: async (groupId, active) => {
+      for (const leg of legs) if (leg.groupId === groupId) Object.assign(leg, { active });
+    },
+    acceptLegs: async (groupId, owner) => {
+      for (const leg of legs)
+        if (leg.groupId === groupId && leg.ownerUserId === owner) Object.assign(leg, { accepted: true });
+    },
+    blockedRanges: async (ids) =>
+      new Map(
+        ids.map((id) => [
+          id,
+          legs
+            .filter((leg) => leg.active && leg.resourceId === id)
+            .map((leg) => ({ start: leg.blockedStart.getTime(), end: leg.blockedEnd.getTime() })),
+        ]),
+      ),
+    groupIdsForClient: async (client) => [...groups.values()].filter((g) => g.clientUserId === client).map((g) => g.id),
+    groupIdsForOwner: async (owner) => [...new Set(legs.filter((l) => l.ownerUserId === owner).map((l) => l.groupId))],
+    dueGroupIds: async (now) =>
+      [...groups.values()]
+        .filter((g) => ['REQUESTED', 'HOLD'].includes(g.status) && (g.holdExpiresAt ?? g.respondBy)! <= now)
+        .map((g) => g.id),
+  };
+  const settingsStore: BookingSettingsStore = {
+    find: async (ids) => ids.flatMap((id) => (settings.has(id) ? [settings.get(id)!] : [])),
+    upsert: async (s) => {
+      const version = (settings.get(s.resourceId)?.version ?? 0) + 1;
+      settings.set(s.resourceId, { ...s, version });
+      return version;
+    },
+  };
+  const repos: BookingRepositories = {
+    bookings,
+    settings: settingsStore,
+    listings: { bookableListings: async (ids) => listings.filter((l) => ids.includes(l.id)) },
+  };
+  return { repos, groups, legs, transitions };
+}
+
+const user = (userId: string): Caller => ({
+  kind: 'user',
+  userId,
+  roles: [],
+  amr: ['pwd'],
+  authTime: undefined,
+  sessionId: undefined,
+  expiresAt: 0,
+});
+
+function setup(options: { instantBook?: boolean; authorize?: 'authorized' | 'requires_action' } = {}) {
+  const owner = newId('user');
+  const client = newId('user');
+  const profileId = newId('profile');
+  const listing: BookableListing = {
+    id: profileId,
+    type: 'PROFILE',
+    ownerUserId: owner,
+    bookable: true,
+    instantBook: options.instantBook ?? false,
+    hourlyRateCents: 12_000,
+    currency: 'USD',
+    timezone: 'Europe/London',
+  };
+  const stores = memoryStores([listing]);
+  const uow = fakeUnitOfWork(stores.repos);
+  const calls: string[] = [];
+  const payments: BookingPaymentsPort = {
+    authorize: async (input) => {
+      calls.push(`authorize:${input.amountCents}:${input.currency}`);
+      return { paymentRef: 'pay_1', status: options.authorize ?? 'authorized' };
+    },
+    capture: async () => {
+      calls.push('capture');
+      return { status: 'captured' };
+    },
+    void: async (input) => {
+      calls.push(`void:${input.reason}`);
+    },
+    refund: async (input) => {
+      calls.push(`refund:${input.amountCents}`);
+    },
+  };
+  const clock = new ManualClock(Date.parse('2026-06-01T08:00:00Z'));
+  const service = new BookingService(uow, payments, clock, {
+    respondWithinMinutes: 120,
+    holdMinutes: 15,
+    startWindowMinutes: 60,
+  });
+  return { service, uow, stores, calls, clock, owner, client, profileId };
+}
+
+async function open(s: ReturnType<typeof setup>) {
+  await s.service.setAvailability(user(s.owner), {
+    resourceId: s.profileId,
+    cancellationPolicy: 'MODERATE',
+    availability: availabilitySchema.parse({
+      timezone: 'Europe/London',
+      weekly: [1, 2, 3, 4, 5, 6, 7].map((weekday) => ({ weekday, start: '09:00', end: '17:00' })),
+      minNoticeMinutes: 60,
+      bufferAfterMinutes: 30,
+    }),
+  });
+}
+
+const key = () => `k-${newId('request')}`;
+const gid = (id: string) => id as `bkg_${string}`;
+const START = '2026-06-10T09:00:00Z'; // 10:00 in London (BST)
+
+describe('booking service', () => {
+  it('requests, accepts and confirms: events, audit, payments in order, and the owner sees the action card', async () => {
+    const s = setup();
+    await open(s);
+    const requested = await s.service.requestBooking(user(s.client), {
+      idempotencyKey: key(),
+      profileId: s.profileId,
+      startsAt: START,
+      durationMinutes: 90,
+    });
+    expect(requested).toMatchObject({
+      status: 'REQUESTED',
+      amountCents: 18_000,
+      respondBy: '2026-06-01T10:00:00.000Z',
+    });
+    const ownerView = await s.service.booking(user(s.owner), requested.id);
+    expect(ownerView.myActions).toEqual(['ACCEPT', 'DECLINE', 'CANCEL']);
+    const confirmed = await s.service.act(user(s.owner), {
+      idempotencyKey: key(),
+      groupId: gid(requested.id),
+      action: 'ACCEPT',
+    });
+    expect(confirmed.status).toBe('CONFIRMED');
+    expect(s.calls).toEqual(['authorize:18000:USD', 'capture']);
+    expect(s.uow.kernel.eventTypes()).toEqual([
+      'booking.requested',
+      'booking.accepted',
+      'booking.held',
+      'booking.confirmed',
+    ]);
+    expect(s.uow.kernel.auditActions()).toEqual(['booking.availability.set', 'booking.request', 'booking.accept']);
+  });
+
+  it('replays a transition with the same key: the first answer, no second effect', async () => {
+    const s = setup({ instantBook: true });
+    await open(s);
+    const group = await s.service.requestBooking(user(s.client), {
+      idempotencyKey: key(),
+      profileId: s.profileId,
+      startsAt: START,
+      durationMinutes: 60,
+    });
+    expect(group.status).toBe('CONFIRMED');
+    const cancelKey = key();
+    const first = await s.service.act(user(s.client), {
+      idempotencyKey: cancelKey,
+      groupId: gid(group.id),
+      action: 'CANCEL',
+    });
+    const again = await s.service.act(user(s.client), {
+      idempotencyKey: cancelKey,
+      groupId: gid(group.id),
+      action: 'CANCEL',
+    });
+    expect(again).toEqual(first);
+    // Nine days before under MODERATE: a full refund, paid once.
+    expect(s.calls.filter((call) => call.startsWith('refund'))).toEqual(['refund:12000']);
+    expect(s.uow.kernel.eventTypes().filter((type) => type === 'booking.cancelled')).toHaveLength(1);
+    await expect(
+      s.service.act(user(s.client), { idempotencyKey: cancelKey, groupId: gid(group.id), action: 'DISPUTE' }),
+    ).rejects.toMatchObject({ code: 'BOOKING.IDEMPOTENCY_KEY_REUSED' });
+  });
+
+  it('answers NOT_FOUND to anyone but the client and the owners, and refuses a taken slot as BOOKING.CONFLICT', async () => {
+    const s = setup();
+    await open(s);
+    const group = await s.service.requestBooking(user(s.client), {
+      idempotencyKey: key(),
+      profileId: s.profileId,
+      startsAt: START,
+      durationMinutes: 60,
+    });
+    const stranger = user(newId('user'));
+    await expect(s.service.booking(stranger, group.id)).rejects.toMatchObject({ code: 'RESOURCE.NOT_FOUND' });
+    await expect(
+      s.service.act(stranger, { idempotencyKey: key(), groupId: gid(group.id), action: 'CANCEL' }),
+    ).rejects.toMatchObject({ code: 'RESOURCE.NOT_FOUND' });
+    // 10:00–11:00 plus the 30-minute after-buffer: 11:00 is still inside the buffer, 11:30 is free.
+    await expect(
+      s.service.requestBooking(user(newId('user')), {
+        idempotencyKey: key(),
+        profileId: s.profileId,
+        startsAt: '2026-06-10T10:00:00Z',
+        durationMinutes: 60,
+      }),
+    ).rejects.toMatchObject({ code: 'BOOKING.CONFLICT' });
+    await expect(
+      s.service.requestBooking(user(s.owner), {
+        idempotencyKey: key(),
+        profileId: s.profileId,
+        startsAt: '2026-06-11T10:00:00Z',
+        durationMinutes: 60,
+      }),
+    ).rejects.toMatchObject({ code: 'REQUEST.INVALID' });
+    await expect(
+      s.service.requestBooking(user(newId('user')), {
+        idempotencyKey: key(),
+        profileId: s.profileId,
+        startsAt: '2026-06-10T15:30:00Z',
+        durationMinutes: 60,
+      }),
+    ).rejects.toMatchObject({ code: 'BOOKING.SLOT_UNAVAILABLE', details: { reason: 'closed' } });
+  });
+
+  it('expires a hold at read time past its deadline, frees the slot and voids the authorisation', async () => {
+    const s = setup({ instantBook: true, authorize: 'requires_action' });
+    await open(s);
+    const held = await s.service.requestBooking(user(s.client), {
+      idempotencyKey: key(),
+      profileId: s.profileId,
+      startsAt: START,
+      durationMinutes: 60,
+    });
+    expect(held).toMatchObject({ status: 'HOLD', paymentStatus: 'REQUIRES_ACTION', myActions: ['CONFIRM', 'CANCEL'] });
+    s.clock.advance(16 * 60_000);
+    const expired = await s.service.booking(user(s.client), held.id);
+    expect(expired).toMatchObject({ status: 'EXPIRED', paymentStatus: 'VOIDED' });
+    expect(s.calls.at(-1)).toBe('void:expired');
+    expect(s.stores.legs.every((leg) => !leg.active)).toBe(true);
+    const again = await s.service.requestBooking(user(newId('user')), {
+      idempotencyKey: key(),
+      profileId: s.profileId,
+      startsAt: START,
+      durationMinutes: 60,
+    });
+    expect(again.status).toBe('HOLD');
+    // The sweep finds nothing more to do at this time, and the second hold once its deadline passed.
+    expect(await s.service.sweep(s.clock.now())).toEqual({ expired: 0 });
+    s.clock.advance(16 * 60_000);
+    expect(await s.service.sweep(s.clock.now())).toEqual({ expired: 1 });
+  });
+
+  it('lists slots for the preview without the booked time and its buffer', async () => {
+    const s = setup({ instantBook: true });
+    await open(s);
+    const before = await s.service.slots({ profileId: s.profileId, durationMinutes: 60, from: START, days: 1 });
+    expect(before.slots.slice(0, 3).map((slot) => slot.startsAt)).toEqual([
+      '2026-06-10T09:00:00.000Z',
+      '2026-06-10T09:30:00.000Z',
+      '2026-06-10T10:00:00.000Z',
+    ]);
+    await s.service.requestBooking(user(s.client), {
+      idempotencyKey: key(),
+      profileId: s.profileId,
+      startsAt: START,
+      durationMinutes: 60,
+    });
+    const after = await s.service.slots({ profileId: s.profileId, durationMinutes: 60, from: START, days: 1 });
+    // Booked 10:00–11:00 BST with a 30-minute after-buffer: the next start is 11:30 BST.
+    expect(after.slots[0]!.startsAt).toBe('2026-06-10T10:30:00.000Z');
+  });
+});

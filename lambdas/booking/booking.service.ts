@@ -1,0 +1,749 @@
+/**
+ * The booking rules: availability per listing, feasible slots, requests, the state machine's
+ * transitions (idempotent per caller and key, audited, evented in the same transaction), expiry, and
+ * who may see what. Takes its ports in the constructor; no environment, no driver, no SDK.
+ */
+import { createHash } from 'node:crypto';
+import type { Clock } from '../core/clock.ts';
+import { appendAudit, canonicalJson } from '../core/db/audit-log.ts';
+import { enqueueEvent } from '../core/db/outbox.ts';
+import { NotFoundError, ValidationError } from '../core/errors.ts';
+import { buildEvent } from '../core/events/catalog.ts';
+import { requireUser, type Caller, type UserCaller } from '../core/identity.ts';
+import { newId } from '../core/ids.ts';
+import type { BookableListing } from '../profiles/index.ts';
+import type { Availability } from './availability.ts';
+import {
+  eventTypeFor,
+  mayAct,
+  nextActions,
+  type BookingAction,
+  type BookingStatus,
+  type Party,
+} from './booking-state.ts';
+import {
+  BookingConflictError,
+  IdempotencyKeyReusedError,
+  InvalidTransitionError,
+  PaymentDeclinedError,
+  SlotUnavailableError,
+} from './booking.errors.ts';
+import type { BookingData, BookingTx } from './booking.repositories.ts';
+import type { BookingGroup, BookingLeg, BookingSettings, GroupPatch, TimelineEntry } from './booking.repository.ts';
+import type { BookingActionInput, RequestBookingInput, SetAvailabilityInput, SlotsInput } from './booking.schemas.ts';
+import { describePolicy, quoteCancellation, type CancellationQuote } from './cancellation.ts';
+import { blockedRange, checkSlot, feasibleSlots, type ResourceCalendar } from './feasibility.ts';
+import type { BookingPaymentsPort } from './payments.port.ts';
+
+const MINUTE = 60_000;
+const DAY = 24 * 60 * MINUTE;
+const SYSTEM = 'system:booking';
+
+export interface BookingPolicy {
+  /** How long owners have to answer a request (capped at the start). */
+  readonly respondWithinMinutes: number;
+  /** How long a hold waits for the payment step. */
+  readonly holdMinutes: number;
+  /** How early before the start an owner may mark a session started. */
+  readonly startWindowMinutes: number;
+}
+
+export const DEFAULT_BOOKING_POLICY: BookingPolicy = {
+  respondWithinMinutes: 24 * 60,
+  holdMinutes: 15,
+  startWindowMinutes: 60,
+};
+
+export interface BookingView {
+  readonly id: string;
+  readonly viewerRole: Party;
+  readonly status: BookingStatus;
+  readonly instantBook: boolean;
+  readonly startsAt: string;
+  readonly endsAt: string;
+  readonly amountCents: number;
+  readonly currency: string;
+  readonly cancellationPolicy: string;
+  readonly respondBy: string | null;
+  readonly holdExpiresAt: string | null;
+  readonly paymentStatus: string;
+  readonly refundCents: number | null;
+  readonly legs: {
+    id: string;
+    resourceType: string;
+    resourceId: string;
+    startsAt: string;
+    endsAt: string;
+    amountCents: number;
+    accepted: boolean;
+  }[];
+  readonly timeline: {
+    at: string;
+    action: string;
+    by: 'CLIENT' | 'OWNER' | 'SYSTEM';
+    fromStatus: string | null;
+    toStatus: string | null;
+  }[];
+  readonly myActions: BookingAction[];
+  readonly actionCards: { party: Party; actions: BookingAction[] }[];
+  /** What cancelling now would refund (client view, while cancelling is possible). */
+  readonly cancellationQuote: CancellationQuote | null;
+}
+
+export interface SlotsView {
+  readonly timezone: string;
+  readonly durationMinutes: number;
+  readonly slots: { startsAt: string; endsAt: string }[];
+}
+
+export interface AvailabilityView {
+  readonly resourceId: string;
+  readonly availability: Availability;
+  readonly cancellationPolicy: string;
+  readonly version: number;
+}
+
+export interface BookingTermsView {
+  readonly resourceId: string;
+  readonly instantBook: boolean;
+  readonly timezone: string;
+  readonly minDurationMinutes: number;
+  readonly granularityMinutes: number;
+  readonly minNoticeMinutes: number;
+  readonly cancellationPolicy: string;
+  readonly cancellationTerms: string[];
+}
+
+const iso = (date: Date | null) => (date ? date.toISOString() : null);
+const hashOf = (value: unknown) => createHash('sha256').update(canonicalJson(value)).digest('hex');
+
+export class BookingService {
+  constructor(
+    private readonly db: BookingData,
+    private readonly payments: BookingPaymentsPort,
+    private readonly clock: Clock,
+    private readonly policy: BookingPolicy = DEFAULT_BOOKING_POLICY,
+  ) {}
+
+  // ---- listing side -------------------------------------------------------------------------------
+
+  async setAvailability(caller: Caller, input: SetAvailabilityInput): Promise<AvailabilityView> {
+    const user = requireUser(caller);
+    const listing = await this.ownedListing(user, input.resourceId);
+    return this.db.transaction(async (tx) => {
+      const version = await tx.settings.upsert({
+        resourceId: listing.id,
+        resourceType: listing.type,
+        ownerUserId: user.userId,
+        availability: input.availability,
+        cancellationPolicy: input.cancellationPolicy,
+      });
+      await appendAudit(
+        tx,
+        {
+          actor: user.userId,
+          action: 'booking.availability.set',
+          subject: listing.id,
+          details: { version, cancellationPolicy: input.cancellationPolicy },
+        },
+        this.clock.now(),
+      );
+      return {
+        resourceId: listing.id,
+        availability: input.availability,
+        cancellationPolicy: input.cancellationPolicy,
+        version,
+      };
+    });
+  }
+
+  async availability(caller: Caller, resourceId: string): Promise<AvailabilityView | null> {
+    const user = requireUser(caller);
+    await this.ownedListing(user, resourceId);
+    const settings = (await this.db.settings.find([resourceId]))[0];
+    return settings
+      ? {
+          resourceId,
+          availability: settings.availability,
+          cancellationPolicy: settings.cancellationPolicy,
+          version: settings.version,
+        }
+      : null;
+  }
+
+  /** Public: a bookable listing's terms (cancellation bands in words, Instant Book, zone). */
+  async bookingTerms(resourceId: string): Promise<BookingTermsView> {
+    const [listing] = await this.bookable([resourceId]);
+    const settings = await this.settingsOf([listing!]);
+    const s = settings[0]!;
+    return {
+      resourceId,
+      instantBook: listing!.instantBook,
+      timezone: s.availability.timezone,
+      minDurationMinutes: s.availability.minDurationMinutes,
+      granularityMinutes: s.availability.granularityMinutes,
+      minNoticeMinutes: s.availability.minNoticeMinutes,
+      cancellationPolicy: s.cancellationPolicy,
+      cancellationTerms: describePolicy(s.cancellationPolicy),
+    };
+  }
+
+  /** Public: feasible start times over the next days (the availability preview, NTB-PROF-007). */
+  async slots(input: SlotsInput): Promise<SlotsView> {
+    const ids = resourceIdsOf(input);
+    const listings = await this.bookable(ids);
+    const settings = await this.settingsOf(listings);
+    const now = this.clock.nowMs();
+    const from = Math.max(now, input.from ? Date.parse(input.from) : now);
+    const days = input.days ?? 14;
+    const calendars = await this.calendars(this.db, settings, from - 2 * DAY, from + (days + 2) * DAY);
+    const slots = feasibleSlots(calendars, { now, from, days, durationMinutes: input.durationMinutes });
+    return {
+      timezone: settings[0]!.availability.timezone,
+      durationMinutes: input.durationMinutes,
+      slots: slots.map((slot) => ({
+        startsAt: new Date(slot.start).toISOString(),
+        endsAt: new Date(slot.end).toISOString(),
+      })),
+    };
+  }
+
+  // ---- requests and transitions -------------------------------------------------------------------
+
+  async requestBooking(caller: Caller, input: RequestBookingInput): Promise<BookingView> {
+    const user = requireUser(caller);
+    const ids = resourceIdsOf(input);
+    const listings = await this.bookable(ids);
+    if (listings.some((listing) => listing.ownerUserId === user.userId))
+      throw new ValidationError('You cannot book your own listing');
+    const currencies = new Set(listings.map((listing) => listing.currency));
+    if (currencies.size > 1) throw new ValidationError('The listings are priced in different currencies');
+    const settings = await this.settingsOf(listings);
+    const start = Date.parse(input.startsAt);
+    const end = start + input.durationMinutes * MINUTE;
+    // Read-time expiry: a lapsed request or hold on these resources frees its time before we look.
+    await this.expireDue(this.clock.now(), ids);
+    const { idempotencyKey, ...request } = input;
+    const requestHash = hashOf({ action: 'REQUEST', ...request, startsAt: start });
+    // Fast paths without a transaction (a burst of competitors must not queue for connections only
+    // to be refused): a completed replay gets its answer; a time already taken is a conflict. The
+    // claim is looked up again after the slot check, because the first attempt of this very request
+    // may have committed in between (its answer and its legs become visible together).
+    const done = await this.db.bookings.findClaim(user.userId, idempotencyKey);
+    if (done) return replay(done, requestHash);
+    const precheck = checkSlot(
+      await this.calendars(this.db, settings, start - 2 * DAY, end + 2 * DAY),
+      this.clock.nowMs(),
+      { start, end },
+    );
+    if (!precheck.ok && precheck.reason === 'blocked') {
+      const committed = await this.db.bookings.findClaim(user.userId, idempotencyKey);
+      if (committed) return replay(committed, requestHash);
+      throw new BookingConflictError('That time is no longer available');
+    }
+
+    return this.db.transaction(async (tx) => {
+      const claim = await tx.bookings.claim(user.userId, idempotencyKey, requestHash, 'REQUEST');
+      if (!claim.claimed) return replay(claim, requestHash);
+      const now = this.clock.nowMs();
+      const calendars = await this.calendars(tx, settings, start - 2 * DAY, end + 2 * DAY);
+      const check = checkSlot(calendars, now, { start, end });
+      if (!check.ok) {
+        if (check.reason === 'blocked') throw new BookingConflictError('That time is no longer available');
+        throw new SlotUnavailableError(`That time cannot be booked (${check.reason})`, { reason: check.reason });
+      }
+      const instant = listings.every((listing) => listing.instantBook);
+      const groupId = newId('booking');
+      const legs: BookingLeg[] = listings.map((listing, i) => {
+        const blocked = blockedRange(settings[i]!.availability, { start, end });
+        return {
+          id: newId('bookingLeg'),
+          groupId,
+          resourceType: listing.type,
+          resourceId: listing.id,
+          ownerUserId: listing.ownerUserId,
+          startsAt: new Date(start),
+          endsAt: new Date(end),
+          blockedStart: new Date(blocked.start),
+          blockedEnd: new Date(blocked.end),
+          amountCents: Math.round((listing.hourlyRateCents * input.durationMinutes) / 60),
+          accepted: instant,
+          active: true,
+        };
+      });
+      const requested: Omit<BookingGroup, 'version' | 'paymentRef' | 'refundCents'> = {
+        id: groupId,
+        clientUserId: user.userId,
+        status: 'REQUESTED',
+        instantBook: instant,
+        startsAt: new Date(start),
+        endsAt: new Date(end),
+        amountCents: legs.reduce((sum, leg) => sum + leg.amountCents, 0),
+        currency: [...currencies][0]!,
+        // The primary listing's policy governs the group (the provider's when a studio is added).
+        cancellationPolicy: settings[0]!.cancellationPolicy,
+        respondBy: instant ? null : new Date(Math.min(now + this.policy.respondWithinMinutes * MINUTE, start)),
+        holdExpiresAt: null,
+        paymentStatus: 'NONE',
+      };
+      await tx.bookings.insertGroup(requested);
+      await tx.bookings.insertLegs(legs);
+      let group: BookingGroup = { ...requested, version: 1, paymentRef: null, refundCents: null };
+      await this.emit(tx, group, legs, null);
+      if (instant) group = await this.enterHold(tx, group, legs);
+      await appendAudit(
+        tx,
+        {
+          actor: user.userId,
+          action: 'booking.request',
+          subject: groupId,
+          details: { status: group.status, legs: legs.length, instantBook: instant },
+        },
+        this.clock.now(),
+      );
+      await tx.bookings.recordTransition(claim.transitionId, {
+        groupId,
+        fromStatus: null,
+        // The request itself; holding and confirming follow as their own timeline entries.
+        toStatus: 'REQUESTED',
+      });
+      const view = await this.view(tx, group, legs, user.userId);
+      await tx.bookings.saveResponse(claim.transitionId, view);
+      return view;
+    });
+  }
+
+  async act(caller: Caller, input: BookingActionInput): Promise<BookingView> {
+    const user = requireUser(caller);
+    const { idempotencyKey, ...request } = input;
+    const requestHash = hashOf({ ...request });
+    await this.expireIfDue(input.groupId, this.clock.now());
+    return this.db.transaction(async (tx) => {
+      const claim = await tx.bookings.claim(user.userId, idempotencyKey, requestHash, input.action);
+      if (!claim.claimed) return replay(claim, requestHash);
+      let group = await tx.bookings.findGroup(input.groupId, { forUpdate: true });
+      if (!group) throw new NotFoundError('Booking not found');
+      let legs = await tx.bookings.legsOf([group.id]);
+      const party = partyOf(user.userId, group, legs);
+      if (!party) throw new NotFoundError('Booking not found');
+      if (!mayAct(input.action, group.status, party))
+        throw new InvalidTransitionError(`Cannot ${input.action.toLowerCase()} a booking that is ${group.status}`, {
+          status: group.status,
+        });
+      const from = group.status;
+      const now = this.clock.nowMs();
+      switch (input.action) {
+        case 'ACCEPT': {
+          const own = legs.filter((leg) => leg.ownerUserId === user.userId);
+          if (own.every((leg) => leg.accepted)) throw new InvalidTransitionError('Already accepted');
+          await tx.bookings.acceptLegs(group.id, user.userId);
+          legs = legs.map((leg) => (leg.ownerUserId === user.userId ? { ...leg, accepted: true } : leg));
+          group = await tx.bookings.updateGroup(group.id, {});
+          await this.emit(tx, group, legs, from, 'booking.accepted');
+          if (legs.every((leg) => leg.accepted)) group = await this.enterHold(tx, group, legs);
+          break;
+        }
+        case 'DECLINE':
+          group = await this.close(tx, group, 'DECLINED', { paymentStatus: await this.voidIfHeld(group, 'declined') });
+          break;
+        case 'CONFIRM': {
+          const captured = await this.payments.capture({ groupId: group.id, idempotencyKey: `${group.id}:capture` });
+          if (captured.status !== 'captured') throw new InvalidTransitionError('The payment step is not complete yet');
+          group = await tx.bookings.updateGroup(group.id, {
+            status: 'CONFIRMED',
+            paymentStatus: 'CAPTURED',
+            holdExpiresAt: null,
+          });
+          await this.emit(tx, group, legs, from);
+          break;
+        }
+        case 'CANCEL': {
+          if (group.paymentStatus === 'CAPTURED') {
+            const quote = quoteCancellation({
+              policy: group.cancellationPolicy,
+              amountCents: group.amountCents,
+              startsAt: group.startsAt.getTime(),
+              now,
+              cancelledBy: party === 'CLIENT' ? 'client' : 'owner',
+            });
+            if (quote.refundCents > 0)
+              await this.payments.refund({
+                groupId: group.id,
+                amountCents: quote.refundCents,
+                reason: quote.explanation,
+                idempotencyKey: `${group.id}:refund`,
+              });
+            group = await this.close(tx, group, 'CANCELLED', {
+              refundCents: quote.refundCents,
+              paymentStatus: quote.refundCents > 0 ? 'REFUNDED' : 'CAPTURED',
+            });
+          } else {
+            group = await this.close(tx, group, 'CANCELLED', {
+              paymentStatus: await this.voidIfHeld(group, 'cancelled'),
+            });
+          }
+          break;
+        }
+        case 'START':
+          if (now < group.startsAt.getTime() - this.policy.startWindowMinutes * MINUTE)
+            throw new InvalidTransitionError('The session has not begun yet');
+          group = await tx.bookings.updateGroup(group.id, { status: 'IN_PROGRESS' });
+          await this.emit(tx, group, legs, from);
+          break;
+        case 'COMPLETE':
+          group = await tx.bookings.updateGroup(group.id, { status: 'COMPLETED' });
+          await this.emit(tx, group, legs, from);
+          break;
+        case 'DISPUTE':
+          group = await tx.bookings.updateGroup(group.id, { status: 'DISPUTED' });
+          await this.emit(tx, group, legs, from);
+          break;
+      }
+      await appendAudit(
+        tx,
+        {
+          actor: user.userId,
+          action: `booking.${input.action.toLowerCase()}`,
+          subject: group.id,
+          details: { from, to: group.status, party },
+        },
+        this.clock.now(),
+      );
+      await tx.bookings.recordTransition(claim.transitionId, {
+        groupId: group.id,
+        fromStatus: from,
+        // An acceptance itself leaves the request open; holding and confirming follow as their own entries.
+        toStatus: input.action === 'ACCEPT' ? 'REQUESTED' : group.status,
+      });
+      const view = await this.view(tx, group, legs, user.userId);
+      await tx.bookings.saveResponse(claim.transitionId, view);
+      return view;
+    });
+  }
+
+  // ---- reads --------------------------------------------------------------------------------------
+
+  async booking(caller: Caller, id: string): Promise<BookingView> {
+    const user = requireUser(caller);
+    await this.expireIfDue(id, this.clock.now());
+    const group = await this.db.bookings.findGroup(id);
+    if (!group) throw new NotFoundError('Booking not found');
+    const legs = await this.db.bookings.legsOf([id]);
+    if (!partyOf(user.userId, group, legs)) throw new NotFoundError('Booking not found');
+    return this.view(this.db, group, legs, user.userId);
+  }
+
+  async myBookings(caller: Caller, as: Party): Promise<BookingView[]> {
+    const user = requireUser(caller);
+    const ids =
+      as === 'CLIENT'
+        ? await this.db.bookings.groupIdsForClient(user.userId, 100)
+        : await this.db.bookings.groupIdsForOwner(user.userId, 100);
+    if (ids.length === 0) return [];
+    let groups = await this.db.bookings.findGroups(ids);
+    const now = this.clock.now();
+    const due = groups.filter((group) => isDue(group, now));
+    for (const group of due) await this.expire(group.id, now);
+    if (due.length > 0) groups = await this.db.bookings.findGroups(ids);
+    const legs = await this.db.bookings.legsOf(ids);
+    return Promise.all(
+      groups.map((group) =>
+        this.view(
+          this.db,
+          group,
+          legs.filter((leg) => leg.groupId === group.id),
+          user.userId,
+        ),
+      ),
+    );
+  }
+
+  // ---- expiry -------------------------------------------------------------------------------------
+
+  /** The scheduled sweep: expires every request/hold past its deadline. */
+  async sweep(now: Date): Promise<{ expired: number }> {
+    let expired = 0;
+    for (;;) {
+      const ids = await this.db.bookings.dueGroupIds(now, 100);
+      for (const id of ids) if (await this.expire(id, now)) expired++;
+      if (ids.length < 100) return { expired };
+    }
+  }
+
+  private async expireDue(now: Date, resourceIds: readonly string[]): Promise<void> {
+    for (const id of await this.db.bookings.dueGroupIds(now, 100, resourceIds)) await this.expire(id, now);
+  }
+
+  private async expireIfDue(groupId: string, now: Date): Promise<void> {
+    const group = await this.db.bookings.findGroup(groupId);
+    if (group && isDue(group, now)) await this.expire(groupId, now);
+  }
+
+  /** Expires one group if it is still open and past its deadline (re-checked under the row lock). */
+  private async expire(groupId: string, now: Date): Promise<boolean> {
+    return this.db.transaction(async (tx) => {
+      const group = await tx.bookings.findGroup(groupId, { forUpdate: true });
+      if (!group || !isDue(group, now)) return false;
+      const legs = await tx.bookings.legsOf([groupId]);
+      const closed = await this.close(tx, group, 'EXPIRED', {
+        paymentStatus: await this.voidIfHeld(group, 'expired'),
+      });
+      await appendAudit(
+        tx,
+        {
+          actor: SYSTEM,
+          action: 'booking.expire',
+          subject: groupId,
+          details: { from: group.status, legs: legs.length },
+        },
+        now,
+      );
+      return closed.status === 'EXPIRED';
+    });
+  }
+
+  // ---- steps --------------------------------------------------------------------------------------
+
+  /** Every leg accepted: hold the time, authorise, and confirm when the authorisation needs nothing more. */
+  private async enterHold(tx: BookingTx, group: BookingGroup, legs: readonly BookingLeg[]): Promise<BookingGroup> {
+    const now = this.clock.nowMs();
+    let held = await tx.bookings.updateGroup(group.id, {
+      status: 'HOLD',
+      holdExpiresAt: new Date(Math.min(now + this.policy.holdMinutes * MINUTE, group.startsAt.getTime())),
+    });
+    await tx.bookings.appendTimeline({
+      actor: SYSTEM,
+      key: `${group.id}:held`,
+      action: 'HOLD',
+      groupId: group.id,
+      fromStatus: group.status,
+      toStatus: 'HOLD',
+    });
+    await this.emit(tx, held, legs, group.status);
+    const auth = await this.payments.authorize({
+      groupId: group.id,
+      clientUserId: group.clientUserId,
+      amountCents: group.amountCents,
+      currency: group.currency,
+      idempotencyKey: `${group.id}:authorize`,
+    });
+    if (auth.status === 'declined') throw new PaymentDeclinedError('The payment was declined; nothing was booked');
+    if (auth.status === 'requires_action')
+      return tx.bookings.updateGroup(group.id, { paymentStatus: 'REQUIRES_ACTION', paymentRef: auth.paymentRef });
+    const captured = await this.payments.capture({ groupId: group.id, idempotencyKey: `${group.id}:capture` });
+    held = await tx.bookings.updateGroup(group.id, {
+      status: 'CONFIRMED',
+      holdExpiresAt: null,
+      paymentRef: auth.paymentRef,
+      paymentStatus: captured.status === 'captured' ? 'CAPTURED' : 'AUTHORIZED',
+    });
+    await tx.bookings.appendTimeline({
+      actor: SYSTEM,
+      key: `${group.id}:confirmed`,
+      action: 'CONFIRM',
+      groupId: group.id,
+      fromStatus: 'HOLD',
+      toStatus: 'CONFIRMED',
+    });
+    await this.emit(tx, held, legs, 'HOLD');
+    return held;
+  }
+
+  /** Declined, cancelled or expired: the status, the time freed, the event; a system timeline entry for expiry. */
+  private async close(
+    tx: BookingTx,
+    group: BookingGroup,
+    status: 'DECLINED' | 'CANCELLED' | 'EXPIRED',
+    patch: GroupPatch,
+  ): Promise<BookingGroup> {
+    const closed = await tx.bookings.updateGroup(group.id, { ...patch, status });
+    await tx.bookings.setLegsActive(group.id, false);
+    if (status === 'EXPIRED')
+      await tx.bookings.appendTimeline({
+        actor: SYSTEM,
+        key: `${group.id}:expired`,
+        action: 'EXPIRE',
+        groupId: group.id,
+        fromStatus: group.status,
+        toStatus: 'EXPIRED',
+      });
+    await this.emit(tx, closed, await tx.bookings.legsOf([group.id]), group.status);
+    return closed;
+  }
+
+  private async voidIfHeld(
+    group: BookingGroup,
+    reason: 'expired' | 'declined' | 'cancelled',
+  ): Promise<BookingGroup['paymentStatus']> {
+    if (group.paymentStatus !== 'AUTHORIZED' && group.paymentStatus !== 'REQUIRES_ACTION') return group.paymentStatus;
+    await this.payments.void({ groupId: group.id, reason, idempotencyKey: `${group.id}:void` });
+    return 'VOIDED';
+  }
+
+  private async emit(
+    tx: BookingTx,
+    group: BookingGroup,
+    legs: readonly BookingLeg[],
+    fromStatus: BookingStatus | null,
+    type: ReturnType<typeof eventTypeFor> | 'booking.accepted' = eventTypeFor(group.status),
+  ): Promise<void> {
+    await enqueueEvent(
+      tx,
+      buildEvent(type, {
+        groupId: group.id,
+        clientUserId: group.clientUserId,
+        fromStatus,
+        status: group.status,
+        startsAt: group.startsAt.toISOString(),
+        endsAt: group.endsAt.toISOString(),
+        legs: legs.map((leg) => ({
+          legId: leg.id,
+          resourceType: leg.resourceType,
+          resourceId: leg.resourceId,
+          ownerUserId: leg.ownerUserId,
+        })),
+      }),
+    );
+  }
+
+  // ---- helpers ------------------------------------------------------------------------------------
+
+  private async ownedListing(user: UserCaller, resourceId: string): Promise<BookableListing> {
+    const listing = (await this.db.listings.bookableListings([resourceId]))[0];
+    if (!listing || listing.ownerUserId !== user.userId) throw new NotFoundError('Listing not found');
+    return listing;
+  }
+
+  /** Published listings of active owners, in the order asked; anything else is NOT_FOUND. */
+  private async bookable(ids: readonly string[]): Promise<BookableListing[]> {
+    const found = await this.db.listings.bookableListings(ids);
+    return ids.map((id) => {
+      const listing = found.find((candidate) => candidate.id === id);
+      if (!listing?.bookable) throw new NotFoundError('Listing not found');
+      return listing;
+    });
+  }
+
+  /** Every listing must have published its availability to be bookable. */
+  private async settingsOf(listings: readonly BookableListing[]): Promise<BookingSettings[]> {
+    const settings = await this.db.settings.find(listings.map((listing) => listing.id));
+    return listings.map((listing) => {
+      const found = settings.find((candidate) => candidate.resourceId === listing.id);
+      if (!found) throw new NotFoundError('This listing has no availability yet');
+      return found;
+    });
+  }
+
+  private async calendars(
+    db: Pick<BookingData, 'bookings'>,
+    settings: readonly BookingSettings[],
+    from: number,
+    to: number,
+  ): Promise<ResourceCalendar[]> {
+    const blocked = await db.bookings.blockedRanges(
+      settings.map((s) => s.resourceId),
+      new Date(from),
+      new Date(to),
+    );
+    return settings.map((s) => ({ availability: s.availability, blocked: blocked.get(s.resourceId) ?? [] }));
+  }
+
+  private async view(
+    db: Pick<BookingData, 'bookings'>,
+    group: BookingGroup,
+    legs: readonly BookingLeg[],
+    viewerId: string,
+  ): Promise<BookingView> {
+    const role: Party = group.clientUserId === viewerId ? 'CLIENT' : 'OWNER';
+    const visible = role === 'CLIENT' ? legs : legs.filter((leg) => leg.ownerUserId === viewerId);
+    const ownAccepted = visible.every((leg) => leg.accepted);
+    const timeline: TimelineEntry[] = await db.bookings.timeline(group.id);
+    const mayCancel = role === 'CLIENT' && mayAct('CANCEL', group.status, 'CLIENT');
+    return {
+      id: group.id,
+      viewerRole: role,
+      status: group.status,
+      instantBook: group.instantBook,
+      startsAt: group.startsAt.toISOString(),
+      endsAt: group.endsAt.toISOString(),
+      amountCents: visible.reduce((sum, leg) => sum + leg.amountCents, 0),
+      currency: group.currency,
+      cancellationPolicy: group.cancellationPolicy,
+      respondBy: iso(group.respondBy),
+      holdExpiresAt: iso(group.holdExpiresAt),
+      paymentStatus: group.paymentStatus,
+      refundCents: group.refundCents,
+      legs: visible.map((leg) => ({
+        id: leg.id,
+        resourceType: leg.resourceType,
+        resourceId: leg.resourceId,
+        startsAt: leg.startsAt.toISOString(),
+        endsAt: leg.endsAt.toISOString(),
+        amountCents: leg.amountCents,
+        accepted: leg.accepted,
+      })),
+      timeline: timeline.map((entry) => ({
+        at: entry.at.toISOString(),
+        action: entry.action,
+        by: entry.actor === group.clientUserId ? 'CLIENT' : entry.actor.startsWith('system:') ? 'SYSTEM' : 'OWNER',
+        fromStatus: entry.fromStatus,
+        toStatus: entry.toStatus,
+      })),
+      myActions: nextActions(group.status, role, ownAccepted),
+      actionCards:
+        role === 'CLIENT'
+          ? [
+              { party: 'CLIENT', actions: nextActions(group.status, 'CLIENT') },
+              {
+                party: 'OWNER',
+                actions: nextActions(
+                  group.status,
+                  'OWNER',
+                  legs.every((leg) => leg.accepted),
+                ),
+              },
+            ]
+          : [
+              { party: 'OWNER', actions: nextActions(group.status, 'OWNER', ownAccepted) },
+              { party: 'CLIENT', actions: nextActions(group.status, 'CLIENT') },
+            ],
+      cancellationQuote: mayCancel
+        ? group.paymentStatus === 'CAPTURED'
+          ? quoteCancellation({
+              policy: group.cancellationPolicy,
+              amountCents: group.amountCents,
+              startsAt: group.startsAt.getTime(),
+              now: this.clock.nowMs(),
+              cancelledBy: 'client',
+            })
+          : {
+              policy: group.cancellationPolicy,
+              refundPercent: 100,
+              refundCents: 0,
+              retainedCents: 0,
+              explanation: 'Nothing has been charged yet: cancelling releases the time and any authorisation.',
+            }
+        : null,
+    };
+  }
+}
+
+function resourceIdsOf(input: { profileId?: string | null; studioId?: string | null }): string[] {
+  return [input.profileId, input.studioId].filter((id): id is string => Boolean(id));
+}
+
+function partyOf(userId: string, group: BookingGroup, legs: readonly BookingLeg[]): Party | null {
+  if (group.clientUserId === userId) return 'CLIENT';
+  return legs.some((leg) => leg.ownerUserId === userId) ? 'OWNER' : null;
+}
+
+function isDue(group: BookingGroup, now: Date): boolean {
+  const deadline =
+    group.status === 'HOLD' ? group.holdExpiresAt : group.status === 'REQUESTED' ? group.respondBy : null;
+  return deadline !== null && deadline.getTime() <= now.getTime();
+}
+
+function replay(claim: { requestHash: string; response: unknown }, requestHash: string): BookingView {
+  if (claim.requestHash !== requestHash) throw new IdempotencyKeyReusedError();
+  return claim.response as BookingView;
+}

@@ -1,0 +1,4 @@
+/** The booking domain's public module: what other domains (payments) may import from it. */
+export type { BookingPaymentsPort } from './payments.port.ts';
+export { NoMoneyPayments } from './payments.port.ts';
+export { quoteCancellation, describePolicy, type CancellationPolicy, type CancellationQuote } from './cancellation.ts';
