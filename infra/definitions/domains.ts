@@ -74,6 +74,18 @@ export const domains = {
     memoryMb: 2048,
     timeoutSeconds: 120,
   },
+  partner: {
+    // Partner REST API (/oauth2/token, /v1): client credentials at the issuer (signs with auth's keys,
+    // hence the KEK), token verdicts, quotas and idempotency in the control table.
+    entry: 'lambdas/partner/partner.handler.ts',
+    uses: { database: 'partner', tables: ['control'], secrets: ['auth/keys'] },
+  },
+  partnerWebhooks: {
+    // Webhook fan-out + delivery (catalog events) and the scheduled retry run; outbound HTTP only.
+    entry: 'lambdas/partner/webhook-worker.handler.ts',
+    uses: { database: 'partner', tables: ['control'], secrets: ['auth/keys'] },
+    timeoutSeconds: 120,
+  },
 } as const satisfies Record<string, DomainSpec>;
 
 export type DomainName = keyof typeof domains;
@@ -143,6 +155,8 @@ export const restRoutes: readonly { readonly prefix: string; readonly domain: Do
   { prefix: '/.well-known', domain: 'authDiscovery' },
   { prefix: '/auth', domain: 'auth' },
   { prefix: '/profiles', domain: 'profiles' },
+  { prefix: '/oauth2', domain: 'partner' },
+  { prefix: '/v1', domain: 'partner' },
 ];
 
 /**
@@ -167,6 +181,21 @@ export const eventConsumers: readonly {
   // Account deletion (auth's user.deleted): each domain erases or pseudonymises its part.
   { name: 'profiles-user-deleted', domain: 'profiles', eventTypes: ['user.deleted'] },
   { name: 'media-user-deleted', domain: 'media', eventTypes: ['user.deleted'] },
+  // Partner webhooks: listing and work changes fan out to subscribed endpoints (signed, retried).
+  {
+    name: 'partner-webhooks',
+    domain: 'partnerWebhooks',
+    eventTypes: [
+      'profile.published',
+      'profile.updated',
+      'profile.unpublished',
+      'studio.published',
+      'studio.updated',
+      'studio.unpublished',
+      'media.published',
+      'media.deleted',
+    ],
+  },
 ];
 
 /** Scheduled jobs (EventBridge rules in AWS; a /dev/jobs route locally). */
@@ -189,5 +218,12 @@ export const scheduledJobs: readonly {
     entry: 'lambdas/media/media-reconcile.handler.ts',
     schedule: 'rate(1 hour)',
     uses: { database: 'media', buckets: ['media-originals', 'media-public'] },
+  },
+  {
+    // Webhook retries whose backoff elapsed. Locally: /dev/jobs/partner-webhooks (?now= runs it as if later).
+    name: 'partner-webhooks-retry',
+    entry: 'lambdas/partner/webhook-worker.handler.ts',
+    schedule: 'rate(1 minute)',
+    uses: { database: 'partner', tables: ['control'], secrets: ['auth/keys'] },
   },
 ];

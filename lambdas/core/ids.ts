@@ -21,6 +21,8 @@ export const ID_PREFIXES = {
   request: 'req',
   audit: 'aud',
   verification: 'vrf',
+  partnerClient: 'prt',
+  webhookMessage: 'whm',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

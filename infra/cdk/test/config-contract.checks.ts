@@ -17,6 +17,7 @@ import type { DatabaseRole } from '../../../lambdas/core/db/database-roles.ts';
 import { discoveryConfig, discoverySecretVariables } from '../../../lambdas/auth/discovery.config.ts';
 import { mediaEnvSchema } from '../../../lambdas/media/media.config.ts';
 import { profilesEnvSchema } from '../../../lambdas/profiles/profiles.config.ts';
+import { parsePartnerConfig } from '../../../lambdas/partner/partner.config.ts';
 import { secrets, type SecretSpec } from '../../definitions/secrets.ts';
 import { controlTable } from '../../definitions/tables.ts';
 import type { RastupFunction } from '../constructs/rastup-function.construct.ts';
@@ -76,6 +77,14 @@ const configByEntry: Record<
   'lambdas/platform/outbox-relay.handler.ts': { parsers: [database('relay'), required('EVENT_BUS_NAME')] },
   'lambdas/media/media-reconcile.handler.ts': {
     parsers: [(env) => parseConfig(mediaEnvSchema, env), database('media'), (env) => parseConfig(awsEnvSchema, env)],
+  },
+  'lambdas/partner/partner.handler.ts': {
+    secretVariables: discoverySecretVariables,
+    parsers: [parsePartnerConfig, database('partner')],
+  },
+  'lambdas/partner/webhook-worker.handler.ts': {
+    secretVariables: discoverySecretVariables,
+    parsers: [parsePartnerConfig, database('partner')],
   },
 };
 
