@@ -9,7 +9,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['lambdas/**/*.test.ts', 'infra/**/*.test.ts', 'db/**/*.test.ts'],
+          include: ['lambdas/**/*.test.ts', 'infra/**/*.test.ts', 'db/**/*.test.ts', 'sdk/**/*.test.ts'],
           exclude: ['**/node_modules/**', '**/*.int.test.ts'],
           testTimeout: 60_000,
         },

@@ -20,7 +20,7 @@ const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const errorAnswer = (description: string, headers?: Json) => ({
   description,
   ...(headers ? { headers } : {}),
-  content: { 'application/json': { schema: ref('Error') } },
+  content: { 'application/json': { schema: ref('ErrorObject') } },
 });
 
 const SCOPE_DESCRIPTIONS: Record<(typeof PARTNER_SCOPES)[number], string> = {
@@ -105,7 +105,7 @@ function responses(op: Operation): Json {
 
 export function partnerOpenApiDocument() {
   const paths: Record<string, Record<string, Json>> = {};
-  const schemas: Record<string, Json> = { Error: jsonSchema(errorObject, 'output') };
+  const schemas: Record<string, Json> = { ErrorObject: jsonSchema(errorObject, 'output') };
   for (const op of operations) {
     if (op.response.schema) schemas[`${capital(op.operationId)}Response`] = jsonSchema(op.response.schema, 'output');
     if (op.body) schemas[`${capital(op.operationId)}Request`] = jsonSchema(op.body, 'input');
