@@ -18,6 +18,7 @@ import { publicWork } from '../media/index.ts';
 import { partnerListings } from '../profiles/index.ts';
 import { HttpWebhookSender } from './http-webhook-sender.ts';
 import { InventoryService } from './inventory.service.ts';
+import { LeasedRateLimiter } from './leased-rate-limiter.ts';
 import { parsePartnerConfig } from './partner.config.ts';
 import { partnerRepositories } from './partner.repositories.ts';
 import { PartnerTokenService, type Verdict } from './partner-token.service.ts';
@@ -52,7 +53,7 @@ export function partnerModule(): Promise<PartnerModule> {
       db,
       keys,
       new DynamoDbTtlCache<Verdict>(dynamo, config.CONTROL_TABLE, 'PV'),
-      new DynamoDbRateLimiter(dynamo, config.CONTROL_TABLE),
+      new LeasedRateLimiter(new DynamoDbRateLimiter(dynamo, config.CONTROL_TABLE)),
       systemClock,
       {
         issuer: config.issuer.AUTH_ISSUER,

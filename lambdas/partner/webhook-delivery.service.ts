@@ -22,7 +22,7 @@ import type { UnitOfWork } from '../core/db/unit-of-work.ts';
 import type { PartnerRepositories } from './partner.repositories.ts';
 import { PARTNER_EVENT_TYPES, type PartnerEventType } from './partner.schemas.ts';
 import type { WebhookSender } from './http-webhook-sender.ts';
-import type { EndpointRow, TaskRow } from './webhook.repository.ts';
+import type { EndpointRow, PartnerEventRow, TaskRow } from './webhook.repository.ts';
 import { webhookHeaders } from './webhook-signing.ts';
 
 export interface DeliverySettings {
@@ -101,7 +101,18 @@ export class WebhookDeliveryService {
       const lease = Math.ceil(this.settings.timeoutMs / 1000) + 30;
       const tasks = await this.db.webhooks.claimDue(options.asOf ?? this.clock.now(), batchSize, lease);
       if (tasks.length === 0) return total;
-      const outcomes = await Promise.all(tasks.map((task) => this.attempt(task)));
+      // One read per endpoint and per event of the batch, not per task.
+      const endpoints = new Map<string, Promise<EndpointRow | null>>();
+      const events = new Map<string, Promise<PartnerEventRow | null>>();
+      for (const task of tasks) {
+        if (!endpoints.has(task.endpoint_id)) endpoints.set(task.endpoint_id, this.db.webhooks.endpoint(task.endpoint_id));
+        if (!events.has(task.event_id)) events.set(task.event_id, this.db.webhooks.event(task.event_id));
+      }
+      const outcomes = await Promise.all(
+        tasks.map(async (task) =>
+          this.attempt(task, await endpoints.get(task.endpoint_id)!, await events.get(task.event_id)!),
+        ),
+      );
       total.attempted += tasks.length;
       total.delivered += outcomes.filter((o) => o === 'delivered').length;
       total.failed += outcomes.filter((o) => o === 'failed').length;
@@ -109,11 +120,11 @@ export class WebhookDeliveryService {
     }
   }
 
-  private async attempt(task: TaskRow): Promise<'delivered' | 'failed' | 'skipped'> {
-    const [endpoint, event] = await Promise.all([
-      this.db.webhooks.endpoint(task.endpoint_id),
-      this.db.webhooks.event(task.event_id),
-    ]);
+  private async attempt(
+    task: TaskRow,
+    endpoint: EndpointRow | null,
+    event: PartnerEventRow | null,
+  ): Promise<'delivered' | 'failed' | 'skipped'> {
     if (!endpoint || !event || endpoint.status !== 'active') {
       await this.db.webhooks.finishTask(task.task_id, 'cancelled');
       return 'skipped';
@@ -146,7 +157,7 @@ export class WebhookDeliveryService {
       });
       if (ok) {
         await tx.webhooks.finishTask(task.task_id, 'delivered');
-        await tx.webhooks.recordSuccess(endpoint.endpoint_id);
+        if (endpoint.consecutive_failures > 0 || endpoint.failing_since) await tx.webhooks.recordSuccess(endpoint.endpoint_id);
         return;
       }
       if (result.status === 410) {
