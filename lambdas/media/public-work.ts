@@ -34,7 +34,8 @@ export interface PublicWorkItem {
   readonly updatedAt: Date;
 }
 
-const COLUMNS = 'm.id, m.owner_type, m.owner_id, m.alt_text, m.width, m.height, m.public_variants, m.is_cover, m.created_at, m.updated_at';
+const COLUMNS =
+  'm.id, m.owner_type, m.owner_id, m.alt_text, m.width, m.height, m.public_variants, m.is_cover, m.created_at, m.updated_at';
 // SFW and public, with a listed owner; the same rule as media.mapper's isPublicSafe, in SQL.
 const VISIBLE = `m.status = 'READY' AND m.nsfw_band = 0 AND jsonb_array_length(m.public_variants) > 0
   AND m.owner_type IN ('PROFILE', 'STUDIO')
@@ -47,7 +48,11 @@ export class PublicWork {
     private readonly publicBaseUrl: string,
   ) {}
 
-  async list(page: { after?: string | undefined; limit: number; ownerId?: string | undefined }): Promise<PublicWorkItem[]> {
+  async list(page: {
+    after?: string | undefined;
+    limit: number;
+    ownerId?: string | undefined;
+  }): Promise<PublicWorkItem[]> {
     const result = await this.db.query(
       `SELECT ${COLUMNS} FROM media m WHERE ${VISIBLE}
           AND ($1::text IS NULL OR m.id > $1) AND ($2::text IS NULL OR m.owner_id = $2)

@@ -9,7 +9,9 @@ const clientRow = z.object({
   status: z.enum(['active', 'suspended']),
   scopes: z.array(z.string()),
   secret_hash: z.string(),
-  tokens_valid_after: z.union([z.date(), z.literal(-Infinity)]).transform((value) => (value instanceof Date ? value.getTime() : 0)),
+  tokens_valid_after: z
+    .union([z.date(), z.literal(-Infinity)])
+    .transform((value) => (value instanceof Date ? value.getTime() : 0)),
   requests_per_minute: z.number().int(),
 });
 export type ClientRow = z.infer<typeof clientRow>;

@@ -19,7 +19,10 @@ describe('HttpWebhookSender', () => {
         status: null,
         error: 'EWEBHOOKPRIVATE',
       });
-      expect(await strict.send(`http://example.com/x`, {}, '{}')).toMatchObject({ status: null, error: 'https required' });
+      expect(await strict.send(`http://example.com/x`, {}, '{}')).toMatchObject({
+        status: null,
+        error: 'https required',
+      });
       expect(reached).toBe(false);
       const local = new HttpWebhookSender(2000, true);
       expect(await local.send(`http://localhost:${port}/x`, {}, '{}')).toMatchObject({ status: 200, error: null });

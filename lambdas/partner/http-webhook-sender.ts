@@ -28,11 +28,12 @@ export class RefusedAddressError extends Error {
 export const publicOnlyLookup: LookupFunction = (hostname, options, callback) => {
   dnsLookup(hostname, { ...options, all: true }, (error, addresses) => {
     if (error) return callback(error, '', 0);
-    const list = addresses as LookupAddress[];
+    const list = addresses;
     const refused = list.find((entry) => isPrivateAddress(entry.address));
     if (refused || list.length === 0)
       return callback(new RefusedAddressError(`${hostname} resolves to a non-public address`), '', 0);
-    if ((options as { all?: boolean }).all) return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, list);
+    if ((options as { all?: boolean }).all)
+      return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, list);
     callback(null, list[0]!.address, list[0]!.family);
   });
 };

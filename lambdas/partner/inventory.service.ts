@@ -28,7 +28,13 @@ function toWork(item: PublicWorkItem): Work {
     alt: item.alt,
     width: item.width,
     height: item.height,
-    variants: item.variants.map((v) => ({ name: v.name, url: v.url, width: v.width, height: v.height, format: v.format })),
+    variants: item.variants.map((v) => ({
+      name: v.name,
+      url: v.url,
+      width: v.width,
+      height: v.height,
+      format: v.format,
+    })),
     createdAt: item.createdAt.toISOString(),
   };
 }
@@ -66,7 +72,13 @@ function toStudio(row: PartnerStudioRow, cover: PublicWorkItem | undefined, exac
     description: row.description,
     city: cityOf(row),
     ...(exactAddress
-      ? { address: { line1: row.address_line1 ?? null, line2: row.address_line2 ?? null, postalCode: row.postal_code ?? null } }
+      ? {
+          address: {
+            line1: row.address_line1 ?? null,
+            line2: row.address_line2 ?? null,
+            postalCode: row.postal_code ?? null,
+          },
+        }
       : {}),
     amenities: row.amenities,
     hourlyMinCents: row.hourly_min_cents,
@@ -81,7 +93,12 @@ function toStudio(row: PartnerStudioRow, cover: PublicWorkItem | undefined, exac
 }
 
 /** Fetches one row more than asked to learn whether another page exists. */
-function paged<R extends { id: string }, T>(rows: R[], limit: number, filters: Record<string, unknown>, map: (row: R) => T): Page<T> {
+function paged<R extends { id: string }, T>(
+  rows: R[],
+  limit: number,
+  filters: Record<string, unknown>,
+  map: (row: R) => T,
+): Page<T> {
   const more = rows.length > limit;
   const shown = more ? rows.slice(0, limit) : rows;
   return { data: shown.map(map), nextCursor: more ? encodeCursor(shown[shown.length - 1]!.id, filters) : null };
@@ -96,7 +113,12 @@ export class InventoryService {
   async listProfiles(_caller: PartnerCaller, query: z.infer<typeof profileListQuery>): Promise<Page<Profile>> {
     const filters = { r: 'profiles', city: query.city ?? null, role: query.role ?? null };
     const after = decodeCursor(query.cursor, filters);
-    const rows = await this.listings.listProfiles({ after, limit: query.limit + 1, city: query.city, role: query.role });
+    const rows = await this.listings.listProfiles({
+      after,
+      limit: query.limit + 1,
+      city: query.city,
+      role: query.role,
+    });
     const covers = await this.work.covers(rows.map((row) => row.id));
     return paged(rows, query.limit, filters, (row) => toProfile(row, covers.get(row.id)));
   }

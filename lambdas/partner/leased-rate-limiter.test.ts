@@ -17,7 +17,11 @@ class MemoryBucket implements RateLimiter {
     const available = current ? refill(current.tokens, current.at, now, policy) : policy.capacity;
     const allowed = available >= cost;
     this.tokens.set(key, { tokens: allowed ? available - cost : available, at: now });
-    return { allowed, remaining: allowed ? available - cost : available, retryAfterSeconds: secondsUntil(cost, available, policy) };
+    return {
+      allowed,
+      remaining: allowed ? available - cost : available,
+      retryAfterSeconds: secondsUntil(cost, available, policy),
+    };
   }
   async reset(): Promise<void> {}
 }

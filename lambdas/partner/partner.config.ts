@@ -21,9 +21,16 @@ export const partnerEnvSchema = baseEnvSchema.merge(awsEnvSchema).extend({
   /** Webhook retries: attempts in all, first backoff (doubling, full jitter), cap. */
   WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(8),
   WEBHOOK_BACKOFF_BASE_SECONDS: z.coerce.number().min(0.01).default(30),
-  WEBHOOK_BACKOFF_CAP_SECONDS: z.coerce.number().min(1).default(6 * 3600),
+  WEBHOOK_BACKOFF_CAP_SECONDS: z.coerce
+    .number()
+    .min(1)
+    .default(6 * 3600),
   /** An endpoint failing without a single success for this long is disabled. */
-  WEBHOOK_DISABLE_AFTER_SECONDS: z.coerce.number().int().min(60).default(3 * 86_400),
+  WEBHOOK_DISABLE_AFTER_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .default(3 * 86_400),
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(30_000).default(10_000),
   /** How long the previous signing secret keeps signing after a rotation. */
   WEBHOOK_SECRET_OVERLAP_SECONDS: z.coerce.number().int().min(0).default(86_400),

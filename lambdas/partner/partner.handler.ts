@@ -10,7 +10,17 @@ import { withIdempotency } from '../core/idempotency.ts';
 import { ValidationError } from '../core/errors.ts';
 import { createLogger } from '../core/log.ts';
 import { createRouteRouter, route, type HttpResult, type RouteContext } from '../core/route-router.ts';
+import type * as z from 'zod';
 import { partnerModule, type PartnerModule } from './partner.module.ts';
+import {
+  createEndpointBody,
+  deliveryQuery,
+  listQuery,
+  profileListQuery,
+  replayBody,
+  tokenRequest,
+  workListQuery,
+} from './partner.schemas.ts';
 import { partnerOpenApiDocument } from './partner.openapi.ts';
 import { operations, type Operation, type OperationId } from './partner.operations.ts';
 import { notModified, validatorsOf } from './paging.ts';
@@ -18,26 +28,29 @@ import type { PartnerCaller } from './partner-token.service.ts';
 
 const logger = createLogger({ service: 'partner' });
 
-type Ctx = RouteContext<any, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+// The router parsed query and body with the operation's schemas before `handle` runs.
+type Ctx = RouteContext<unknown, unknown>;
+const q = <S extends z.ZodType>(ctx: Ctx, _schema: S) => ctx.query as z.infer<S>;
+const b = <S extends z.ZodType>(ctx: Ctx, _schema: S) => ctx.body as z.infer<S>;
 type Run = (m: PartnerModule, caller: PartnerCaller, ctx: Ctx) => Promise<unknown>;
 
 const id = (ctx: Ctx) => ctx.params.id!;
 
 /** One service call per operation. */
 const runs: Record<Exclude<OperationId, 'createToken' | 'getOpenApi'>, Run> = {
-  listProfiles: (m, c, ctx) => m.inventory.listProfiles(c, ctx.query),
+  listProfiles: (m, c, ctx) => m.inventory.listProfiles(c, q(ctx, profileListQuery)),
   getProfile: (m, c, ctx) => m.inventory.profile(c, id(ctx)),
-  listStudios: (m, c, ctx) => m.inventory.listStudios(c, ctx.query),
+  listStudios: (m, c, ctx) => m.inventory.listStudios(c, q(ctx, listQuery)),
   getStudio: (m, c, ctx) => m.inventory.studio(c, id(ctx)),
-  listWork: (m, c, ctx) => m.inventory.listWork(c, ctx.query),
+  listWork: (m, c, ctx) => m.inventory.listWork(c, q(ctx, workListQuery)),
   getWork: (m, c, ctx) => m.inventory.workItem(c, id(ctx)),
   listWebhookEndpoints: (m, c) => m.webhooks.list(c),
-  createWebhookEndpoint: (m, c, ctx) => m.webhooks.create(c, ctx.body),
+  createWebhookEndpoint: (m, c, ctx) => m.webhooks.create(c, b(ctx, createEndpointBody)),
   getWebhookEndpoint: (m, c, ctx) => m.webhooks.get(c, id(ctx)),
   deleteWebhookEndpoint: (m, c, ctx) => m.webhooks.delete(c, id(ctx)),
   rotateWebhookSecret: (m, c, ctx) => m.webhooks.rotateSecret(c, id(ctx)),
-  replayWebhookEvents: (m, c, ctx) => m.webhooks.replay(c, ctx.body),
-  listWebhookDeliveries: (m, c, ctx) => m.webhooks.deliveries(c, ctx.query),
+  replayWebhookEvents: (m, c, ctx) => m.webhooks.replay(c, b(ctx, replayBody)),
+  listWebhookDeliveries: (m, c, ctx) => m.webhooks.deliveries(c, q(ctx, deliveryQuery)),
 };
 
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9_.:-]{8,128}$/;
@@ -54,7 +67,10 @@ function deprecationHeaders(op: Operation): Record<string, string> {
 function updatedAtOf(body: unknown): string[] {
   const items = (body as { data?: unknown[] }).data ?? [body];
   return items
-    .map((item) => (item as { updatedAt?: string; createdAt?: string }).updatedAt ?? (item as { createdAt?: string }).createdAt)
+    .map(
+      (item) =>
+        (item as { updatedAt?: string; createdAt?: string }).updatedAt ?? (item as { createdAt?: string }).createdAt,
+    )
     .filter((value): value is string => typeof value === 'string');
 }
 
@@ -63,11 +79,15 @@ async function invoke(op: Operation, ctx: Ctx): Promise<HttpResult> {
   const m = await partnerModule();
   const extra = deprecationHeaders(op);
   if (op.operationId === 'createToken') {
-    const token = await m.tokens.issue(ctx.body, headers('authorization'));
+    const token = await m.tokens.issue(b(ctx, tokenRequest), headers('authorization'));
     return { status: 200, body: token, headers: { ...extra, pragma: 'no-cache' } };
   }
   if (op.operationId === 'getOpenApi') {
-    return { status: 200, body: partnerOpenApiDocument(), headers: { ...extra, 'cache-control': 'public, max-age=300' } };
+    return {
+      status: 200,
+      body: partnerOpenApiDocument(),
+      headers: { ...extra, 'cache-control': 'public, max-age=300' },
+    };
   }
   const caller = await m.tokens.authorize(headers('authorization'), op.scope!);
   const run = () => runs[op.operationId as keyof typeof runs](m, caller, ctx);

@@ -32,7 +32,10 @@ describe('partner OpenAPI document', () => {
       for (const requirement of op.security as Record<string, string[]>[])
         for (const name of Object.keys(requirement)) expect(schemes).toContain(name);
       if (path !== '/v1/openapi.json')
-        expect(Object.keys(op.responses).some((code) => code.startsWith('4')), path).toBe(true);
+        expect(
+          Object.keys(op.responses).some((code) => code.startsWith('4')),
+          path,
+        ).toBe(true);
     }
     const scopes = Object.keys(document.components.securitySchemes.partnerOAuth.flows.clientCredentials.scopes);
     for (const { op } of ops)

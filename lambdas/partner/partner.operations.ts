@@ -63,7 +63,11 @@ export interface Operation {
   readonly body?: z.ZodType;
   readonly bodyTypes?: readonly ('application/json' | 'application/x-www-form-urlencoded')[];
   readonly pathId?: string;
-  readonly response: { readonly status: 200 | 201 | 202 | 204; readonly schema?: z.ZodType; readonly description: string };
+  readonly response: {
+    readonly status: 200 | 201 | 202 | 204;
+    readonly schema?: z.ZodType;
+    readonly description: string;
+  };
   /** Public read with ETag / Last-Modified and conditional GET (304). */
   readonly conditional?: boolean;
   /** POST honouring `Idempotency-Key`. */

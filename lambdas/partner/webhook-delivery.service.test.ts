@@ -7,7 +7,12 @@ import { createLogger } from '../core/log.ts';
 import { fake, fakeUnitOfWork } from '../core/testing/fakes.ts';
 import type { ClientStore } from './client.repository.ts';
 import type { WebhookSender } from './http-webhook-sender.ts';
-import { backoffSeconds, partnerPayload, WebhookDeliveryService, type DeliverySettings } from './webhook-delivery.service.ts';
+import {
+  backoffSeconds,
+  partnerPayload,
+  WebhookDeliveryService,
+  type DeliverySettings,
+} from './webhook-delivery.service.ts';
 import type { EndpointRow, PartnerEventRow, TaskRow, WebhookStore } from './webhook.repository.ts';
 import { newWebhookSecret } from './webhook-signing.ts';
 
@@ -28,14 +33,19 @@ function memoryStore(clock: ManualClock) {
   const store = fake<WebhookStore>('webhooks', {
     endpoint: async (id) => endpoints.get(id) ?? null,
     event: async (id) => events.get(id) ?? null,
-    subscribers: async (type) => [...endpoints.values()].filter((e) => e.status === 'active' && e.event_types.includes(type)),
+    subscribers: async (type) =>
+      [...endpoints.values()].filter((e) => e.status === 'active' && e.event_types.includes(type)),
     insertEvent: async (event) => {
       if (events.has(event.event_id)) return false;
       events.set(event.event_id, event);
       return true;
     },
     insertTask: async (task) => {
-      if (!task.replay && tasks.some((t) => !t.replay && t.endpoint_id === task.endpointId && t.event_id === task.eventId)) return;
+      if (
+        !task.replay &&
+        tasks.some((t) => !t.replay && t.endpoint_id === task.endpointId && t.event_id === task.eventId)
+      )
+        return;
       tasks.push({
         task_id: tasks.length + 1,
         message_id: task.messageId,
@@ -114,7 +124,7 @@ function profilePublished(): DomainEvent {
       version: 3,
       score: 90,
     },
-  } as DomainEvent;
+  };
 }
 
 function setup(statuses: number[]) {
@@ -207,10 +217,14 @@ describe('webhook delivery', () => {
   it('signs with both secrets during a rotation overlap, and with the new one after', async () => {
     const { clock, service, sent, addEndpoint, endpoints } = setup([]);
     const old = newWebhookSecret();
-    const endpoint = addEndpoint({ previous_secret: old, previous_secret_expires_at: new Date(clock.nowMs() + 60_000) });
+    const endpoint = addEndpoint({
+      previous_secret: old,
+      previous_secret_expires_at: new Date(clock.nowMs() + 60_000),
+    });
     await service.onEvent(profilePublished());
     expect(sent[0]!.headers['webhook-signature']!.split(' ')).toHaveLength(2);
-    for (const secret of [old, endpoint.secret]) expect(() => new Webhook(secret).verify(sent[0]!.body, sent[0]!.headers)).not.toThrow();
+    for (const secret of [old, endpoint.secret])
+      expect(() => new Webhook(secret).verify(sent[0]!.body, sent[0]!.headers)).not.toThrow();
     clock.advance(120_000);
     endpoints.set(endpoint.endpoint_id, { ...endpoint });
     await service.onEvent(profilePublished());

@@ -45,7 +45,11 @@ export function isPartnerEventType(type: string): type is PartnerEventType {
 }
 
 /** Exponential backoff with jitter: between half and all of min(cap, base * 2^(attempt-1)). */
-export function backoffSeconds(attempt: number, settings: DeliverySettings, random: () => number = Math.random): number {
+export function backoffSeconds(
+  attempt: number,
+  settings: DeliverySettings,
+  random: () => number = Math.random,
+): number {
   const ceiling = Math.min(settings.backoffCapSeconds, settings.backoffBaseSeconds * 2 ** Math.max(0, attempt - 1));
   return ceiling / 2 + (random() * ceiling) / 2;
 }
@@ -76,7 +80,7 @@ export class WebhookDeliveryService {
         aggregate_type: event.aggregateType,
         aggregate_id: event.aggregateId,
         occurred_at: new Date(event.occurredAt),
-        payload: partnerPayload(event.payload as Record<string, unknown>),
+        payload: partnerPayload(event.payload),
       });
       for (const endpoint of await tx.webhooks.subscribers(event.type)) {
         await tx.webhooks.insertTask({
@@ -105,7 +109,8 @@ export class WebhookDeliveryService {
       const endpoints = new Map<string, Promise<EndpointRow | null>>();
       const events = new Map<string, Promise<PartnerEventRow | null>>();
       for (const task of tasks) {
-        if (!endpoints.has(task.endpoint_id)) endpoints.set(task.endpoint_id, this.db.webhooks.endpoint(task.endpoint_id));
+        if (!endpoints.has(task.endpoint_id))
+          endpoints.set(task.endpoint_id, this.db.webhooks.endpoint(task.endpoint_id));
         if (!events.has(task.event_id)) events.set(task.event_id, this.db.webhooks.event(task.event_id));
       }
       const outcomes = await Promise.all(
@@ -157,7 +162,8 @@ export class WebhookDeliveryService {
       });
       if (ok) {
         await tx.webhooks.finishTask(task.task_id, 'delivered');
-        if (endpoint.consecutive_failures > 0 || endpoint.failing_since) await tx.webhooks.recordSuccess(endpoint.endpoint_id);
+        if (endpoint.consecutive_failures > 0 || endpoint.failing_since)
+          await tx.webhooks.recordSuccess(endpoint.endpoint_id);
         return;
       }
       if (result.status === 410) {

@@ -52,7 +52,8 @@ export function checkTargetUrl(raw: string, allowPrivate: boolean): URL {
   const url = new URL(raw);
   if (url.username || url.password) throw new WebhookTargetRefusedError('Webhook URLs may not carry credentials');
   if (allowPrivate) {
-    if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new WebhookTargetRefusedError('Use an http(s) URL');
+    if (url.protocol !== 'https:' && url.protocol !== 'http:')
+      throw new WebhookTargetRefusedError('Use an http(s) URL');
     return url;
   }
   if (url.protocol !== 'https:') throw new WebhookTargetRefusedError('Webhook URLs must use https');

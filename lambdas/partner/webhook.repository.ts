@@ -104,9 +104,10 @@ export class WebhookRepository {
   }
 
   async endpoint(endpointId: string): Promise<EndpointRow | null> {
-    const result = await this.db.query(`SELECT ${ENDPOINT_COLUMNS} FROM partner.webhook_endpoint WHERE endpoint_id = $1`, [
-      endpointId,
-    ]);
+    const result = await this.db.query(
+      `SELECT ${ENDPOINT_COLUMNS} FROM partner.webhook_endpoint WHERE endpoint_id = $1`,
+      [endpointId],
+    );
     return parseRows(endpointRow, result.rows)[0] ?? null;
   }
 
@@ -233,7 +234,10 @@ export class WebhookRepository {
   }
 
   async finishTask(taskId: number, state: 'delivered' | 'dead' | 'cancelled'): Promise<void> {
-    await this.db.query(`UPDATE partner.delivery_task SET state = $2, updated_at = now() WHERE task_id = $1`, [taskId, state]);
+    await this.db.query(`UPDATE partner.delivery_task SET state = $2, updated_at = now() WHERE task_id = $1`, [
+      taskId,
+      state,
+    ]);
   }
 
   async retryTaskAt(taskId: number, at: Date): Promise<void> {

@@ -83,7 +83,12 @@ await withBenchStack(async (stack) => {
     method: 'GET',
   });
   console.log(describeResult('baseline: OIDC discovery document', baseline));
-  console.log(`load average while measuring: ${(await import('node:os')).loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  console.log(
+    `load average while measuring: ${(await import('node:os'))
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}`,
+  );
 
   // ---- webhook delivery throughput ----
   let received = 0;

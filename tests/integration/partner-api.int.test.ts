@@ -220,9 +220,9 @@ describe('/v1 inventory', () => {
     const changed = await sdk.getProfile(profile.profileId, { headers: { 'if-none-match': '"other"' } });
     expect(changed.status).toBe(200);
     const list = await sdk.listProfiles({ limit: 5 });
-    expect((await sdk.listProfiles({ limit: 5 }, { headers: { 'if-none-match': list.headers.get('etag')! } })).status).toBe(
-      304,
-    );
+    expect(
+      (await sdk.listProfiles({ limit: 5 }, { headers: { 'if-none-match': list.headers.get('etag')! } })).status,
+    ).toBe(304);
   });
 
   it('serves its OpenAPI document', async () => {
@@ -249,10 +249,11 @@ describe('webhooks', () => {
     const twins = await Promise.all(
       [0, 1].map(() => sdk.createWebhookEndpoint(input, { idempotencyKey: key }).catch((e: unknown) => e)),
     );
-    const created = twins.filter((t): t is Awaited<ReturnType<typeof sdk.createWebhookEndpoint>> => !(t instanceof Error));
+    const created = twins.filter(
+      (t): t is Awaited<ReturnType<typeof sdk.createWebhookEndpoint>> => !(t instanceof Error),
+    );
     expect(created.length).toBeGreaterThanOrEqual(1);
-    for (const twin of twins)
-      if (twin instanceof RastUpApiError) expect(twin.code).toBe('IDEMPOTENCY.IN_PROGRESS');
+    for (const twin of twins) if (twin instanceof RastUpApiError) expect(twin.code).toBe('IDEMPOTENCY.IN_PROGRESS');
     const a = created[0]!;
     expect(a.status).toBe(201);
     expect(a.data.secret).toMatch(/^whsec_/);
@@ -279,15 +280,15 @@ describe('webhooks', () => {
   it('delivers signed events that the Standard Webhooks library verifies; a stale one it rejects', async () => {
     const { sdk } = await partnerSdk(['webhooks:manage']);
     const endpoint = (
-      await sdk.createWebhookEndpoint({ url: `${url}/signed`, eventTypes: ['profile.published', 'profile.unpublished'] })
+      await sdk.createWebhookEndpoint({
+        url: `${url}/signed`,
+        eventTypes: ['profile.published', 'profile.unpublished'],
+      })
     ).data;
     const provider = await mintAccessToken({ userId: newId('user'), roles: ['provider'] });
     const published = await seedPublishedProfile(provider);
-    const hook = await eventually(
-      async () =>
-        receiver
-          .about(published.profileId, '/hooks/signed')
-          .find((h) => h.json.type === 'profile.published'),
+    const hook = await eventually(async () =>
+      receiver.about(published.profileId, '/hooks/signed').find((h) => h.json.type === 'profile.published'),
     );
     expect(hook.headers['x-rastup-event-version']).toBe('1');
     expect(hook.headers['webhook-id']).toMatch(/^whm_/);
@@ -305,7 +306,11 @@ describe('webhooks', () => {
     const id = String(hook.headers['webhook-id']);
     const signature = signer.sign(id, new Date(stale * 1000), hook.body);
     expect(() =>
-      signer.verify(hook.body, { 'webhook-id': id, 'webhook-timestamp': String(stale), 'webhook-signature': signature }),
+      signer.verify(hook.body, {
+        'webhook-id': id,
+        'webhook-timestamp': String(stale),
+        'webhook-signature': signature,
+      }),
     ).toThrow(/timestamp/i);
 
     // After a rotation every delivery carries two signatures, each verifying with its secret.
@@ -351,14 +356,21 @@ describe('webhooks', () => {
     const delivered = log.filter((d) => d.status === 'delivered');
     expect(delivered).toHaveLength(1);
     expect(delivered[0]).toMatchObject({ attempt: 4, responseCode: 200 });
-    expect(log.filter((d) => d.status === 'failed').map((d) => d.attempt).sort()).toEqual([1, 2, 3]);
+    expect(
+      log
+        .filter((d) => d.status === 'failed')
+        .map((d) => d.attempt)
+        .sort(),
+    ).toEqual([1, 2, 3]);
     receiver.respond = () => 200;
     await sdk.deleteWebhookEndpoint(endpoint.id);
   }, 60_000);
 
   it('disables an endpoint at once when it answers 410 Gone', async () => {
     const { sdk } = await partnerSdk(['webhooks:manage']);
-    const endpoint = (await sdk.createWebhookEndpoint({ url: `${url}/gone`, eventTypes: ['studio.updated', 'profile.published'] })).data;
+    const endpoint = (
+      await sdk.createWebhookEndpoint({ url: `${url}/gone`, eventTypes: ['studio.updated', 'profile.published'] })
+    ).data;
     receiver.respond = () => 410;
     try {
       const provider = await mintAccessToken({ userId: newId('user'), roles: ['provider'] });
@@ -377,15 +389,24 @@ describe('webhooks', () => {
     const { sdk } = await partnerSdk(['webhooks:manage']);
     const provider = await mintAccessToken({ userId: newId('user'), roles: ['provider'] });
     const endpoint = (
-      await sdk.createWebhookEndpoint({ url: `${url}/replay`, eventTypes: ['profile.published', 'profile.unpublished'] })
+      await sdk.createWebhookEndpoint({
+        url: `${url}/replay`,
+        eventTypes: ['profile.published', 'profile.unpublished'],
+      })
     ).data;
     const one = await seedPublishedProfile(provider);
     await gqlOk(provider, `mutation($id: ID!) { unpublishProfile(id: $id) { status } }`, { id: one.profileId });
-    await eventually(async () => receiver.about(one.profileId, '/hooks/replay').some((h) => h.json.type === 'profile.unpublished'));
+    await eventually(async () =>
+      receiver.about(one.profileId, '/hooks/replay').some((h) => h.json.type === 'profile.unpublished'),
+    );
     const before = receiver.about(one.profileId, '/hooks/replay').length;
 
     const result = (
-      await sdk.replayWebhookEvents({ aggregateId: one.profileId, types: ['profile.published'], endpointId: endpoint.id })
+      await sdk.replayWebhookEvents({
+        aggregateId: one.profileId,
+        types: ['profile.published'],
+        endpointId: endpoint.id,
+      })
     ).data;
     expect(result.replayed).toBe(1);
     await runWebhookJob();
@@ -396,8 +417,9 @@ describe('webhooks', () => {
     const original = receiver.about(one.profileId, '/hooks/replay').find((h) => h.json.type === 'profile.published')!;
     expect(after[0]!.headers['webhook-id']).not.toBe(original.headers['webhook-id']);
 
-    const none = (await sdk.replayWebhookEvents({ aggregateId: one.profileId, from: new Date(Date.now() + 3600_000).toISOString() }))
-      .data;
+    const none = (
+      await sdk.replayWebhookEvents({ aggregateId: one.profileId, from: new Date(Date.now() + 3600_000).toISOString() })
+    ).data;
     expect(none.replayed).toBe(0);
   }, 60_000);
 });

@@ -122,8 +122,9 @@ export async function seedPublishedStudio(
     })
   ).createStudio;
   const save = async (step: string, patch: Record<string, unknown>) =>
-    (studio = (await gqlOk(token, SAVE, { input: { studioId: studio.id, expectedVersion: studio.version, step, patch } }))
-      .saveStudioDraft);
+    (studio = (
+      await gqlOk(token, SAVE, { input: { studioId: studio.id, expectedVersion: studio.version, step, patch } })
+    ).saveStudioDraft);
   const complete = async (step: string) =>
     (studio = (await gqlOk(token, COMPLETE, { input: { id: studio.id, expectedVersion: studio.version, step } }))
       .completeStudioStep);
@@ -153,5 +154,5 @@ export async function seedPublishedStudio(
   await save('PRICING', { hourlyMinCents: 7500, hourlyMaxCents: 15000, depositCents: 20000 });
   await complete('PRICING');
   await gqlOk(token, `mutation($id: ID!) { publishStudio(id: $id) { status } }`, { id: studio.id });
-  return { studioId: studio.id as string, mediaId: photo.id as string };
+  return { studioId: String(studio.id), mediaId: String(photo.id) };
 }

@@ -98,7 +98,8 @@ export class PartnerRuntime {
   ): Promise<ApiResponse<T>> {
     const query = new URLSearchParams();
     for (const [name, value] of Object.entries(input.query ?? {}))
-      if (value !== undefined && value !== null) query.set(name, String(value));
+      if (value !== undefined && value !== null)
+        query.set(name, typeof value === 'object' ? JSON.stringify(value) : `${value as string | number | boolean}`);
     const url = `${path}${query.size ? `?${query.toString()}` : ''}`;
     const headers: Record<string, string> = { ...(options.headers ?? {}) };
     if (method === 'POST') headers['idempotency-key'] = options.idempotencyKey ?? newIdempotencyKey();
@@ -107,7 +108,12 @@ export class PartnerRuntime {
       headers['content-type'] = 'application/json';
       body = JSON.stringify(input.body);
     }
-    return this.send<T>(method, url, { headers, ...(body !== undefined ? { body } : {}), ...(options.signal ? { signal: options.signal } : {}) }, true);
+    return this.send<T>(
+      method,
+      url,
+      { headers, ...(body !== undefined ? { body } : {}), ...(options.signal ? { signal: options.signal } : {}) },
+      true,
+    );
   }
 
   private async send<T>(
@@ -149,11 +155,13 @@ export class PartnerRuntime {
         await sleep(Math.max(backoff, Number.isFinite(retryAfter) ? retryAfter * 1000 : 0));
         continue;
       }
-      if (networkError !== undefined) throw networkError;
+      if (networkError !== undefined) throw networkError instanceof Error ? networkError : new Error('network error');
       const text = await response!.text();
       const data = text ? (JSON.parse(text) as unknown) : undefined;
       if (response!.status >= 400) {
-        const error = (data as { error?: { code?: string; message?: string; details?: Record<string, unknown>; requestId?: string } })?.error;
+        const error = (
+          data as { error?: { code?: string; message?: string; details?: Record<string, unknown>; requestId?: string } }
+        )?.error;
         throw new RastUpApiError(
           response!.status,
           error?.code ?? 'UNKNOWN',
