@@ -15,6 +15,7 @@ export default defineConfig({
             'db/**/*.test.ts',
             'security/**/*.test.ts',
             'perf/**/*.test.ts',
+            'sdk/**/*.test.ts',
           ],
           exclude: ['**/node_modules/**', '**/*.int.test.ts'],
           testTimeout: 60_000,

@@ -91,6 +91,18 @@ export const domains = {
     entry: 'lambdas/booking/booking.handler.ts',
     uses: { database: 'booking' },
   },
+  partner: {
+    // Partner REST API (/oauth2/token, /v1): client credentials at the issuer (signs with auth's keys,
+    // hence the KEK), token verdicts, quotas and idempotency in the control table.
+    entry: 'lambdas/partner/partner.handler.ts',
+    uses: { database: 'partner', tables: ['control'], secrets: ['auth/keys'] },
+  },
+  partnerWebhooks: {
+    // Webhook fan-out + delivery (catalog events) and the scheduled retry run; outbound HTTP only.
+    entry: 'lambdas/partner/webhook-worker.handler.ts',
+    uses: { database: 'partner', tables: ['control'], secrets: ['auth/keys'] },
+    timeoutSeconds: 120,
+  },
 } as const satisfies Record<string, DomainSpec>;
 
 export type DomainName = keyof typeof domains;
@@ -174,6 +186,8 @@ export const restRoutes: readonly { readonly prefix: string; readonly domain: Do
   { prefix: '/auth', domain: 'auth' },
   { prefix: '/profiles', domain: 'profiles' },
   { prefix: '/payments', domain: 'payments' },
+  { prefix: '/oauth2', domain: 'partner' },
+  { prefix: '/v1', domain: 'partner' },
 ];
 
 /**
@@ -212,6 +226,21 @@ export const eventConsumers: readonly {
       'user.deleted',
     ],
   },
+  // Partner webhooks: listing and work changes fan out to subscribed endpoints (signed, retried).
+  {
+    name: 'partner-webhooks',
+    domain: 'partnerWebhooks',
+    eventTypes: [
+      'profile.published',
+      'profile.updated',
+      'profile.unpublished',
+      'studio.published',
+      'studio.updated',
+      'studio.unpublished',
+      'media.published',
+      'media.deleted',
+    ],
+  },
 ];
 
 /** Scheduled jobs (EventBridge rules in AWS; a /dev/jobs route locally). */
@@ -242,5 +271,12 @@ export const scheduledJobs: readonly {
     entry: 'lambdas/booking/booking-expiry.handler.ts',
     schedule: 'rate(1 minute)',
     uses: { database: 'booking' },
+  },
+  {
+    // Webhook retries whose backoff elapsed. Locally: /dev/jobs/partner-webhooks (?now= runs it as if later).
+    name: 'partner-webhooks-retry',
+    entry: 'lambdas/partner/webhook-worker.handler.ts',
+    schedule: 'rate(1 minute)',
+    uses: { database: 'partner', tables: ['control'], secrets: ['auth/keys'] },
   },
 ];

@@ -5,3 +5,5 @@
  */
 export { ADMIN_GRANT_ACTOR, grantAdminRole, type AdminGrantInput, type AdminGrantOutcome } from './admin-grant.ts';
 export { authRepositories, type AuthData, type AuthRepositories } from './auth.repositories.ts';
+export { SigningKeyStore, type PublishedKey, type SigningKey } from './signing-keys.ts';
+export { discoveryEnvSchema, discoverySecretVariables, type DiscoveryConfig } from './discovery.config.ts';

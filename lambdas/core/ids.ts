@@ -24,6 +24,8 @@ export const ID_PREFIXES = {
   journal: 'jnl',
   quote: 'quo',
   bookingLeg: 'bkl',
+  partnerClient: 'prt',
+  webhookMessage: 'whm',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -25,3 +25,5 @@ export type MediaCatalog = Pick<MediaStore, 'findOwned' | 'listByOwner' | 'listP
 export function mediaCatalog(db: Queryable): MediaCatalog {
   return new MediaRepository(db);
 }
+export { PublicWork, publicWork, type PublicWorkItem } from './public-work.ts';
+export type { ImageVariantView } from './media.mapper.ts';

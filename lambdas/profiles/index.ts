@@ -15,3 +15,10 @@ export {
   type SearchSourceListing,
 } from './search-source.ts';
 export { ListingDirectory, type BookableListing } from './listing-directory.ts';
+export {
+  PartnerListings,
+  partnerListings,
+  type ListingPage,
+  type PartnerProfileRow,
+  type PartnerStudioRow,
+} from './partner-listings.ts';

@@ -20,6 +20,7 @@ import { bookingEnvSchema } from '../../../lambdas/booking/booking.config.ts';
 import { profilesEnvSchema } from '../../../lambdas/profiles/profiles.config.ts';
 import { paymentsConfig, paymentsSecretVariables } from '../../../lambdas/payments/payments.config.ts';
 import { parseSearchConfig, searchSecretVariables } from '../../../lambdas/search/search.config.ts';
+import { parsePartnerConfig } from '../../../lambdas/partner/partner.config.ts';
 import { secrets, type SecretSpec } from '../../definitions/secrets.ts';
 import { controlTable } from '../../definitions/tables.ts';
 import type { RastupFunction } from '../constructs/rastup-function.construct.ts';
@@ -100,6 +101,14 @@ const configByEntry: Record<
   },
   'lambdas/booking/booking-expiry.handler.ts': {
     parsers: [(env) => parseConfig(bookingEnvSchema, env), database('booking')],
+  },
+  'lambdas/partner/partner.handler.ts': {
+    secretVariables: discoverySecretVariables,
+    parsers: [parsePartnerConfig, database('partner')],
+  },
+  'lambdas/partner/webhook-worker.handler.ts': {
+    secretVariables: discoverySecretVariables,
+    parsers: [parsePartnerConfig, database('partner')],
   },
 };
 

@@ -15,6 +15,7 @@ export const databaseRoles = [
   'payments',
   'search',
   'booking',
+  'partner',
 ] as const;
 
 export type DatabaseRole = (typeof databaseRoles)[number];
