@@ -123,13 +123,13 @@ function clause(text: string): (doc: Doc) => boolean {
   const number = Number(literal);
   switch (operator) {
     case '>=':
-      return (doc) => typeof doc[field] === 'number' && (doc[field] as number) >= number;
+      return (doc) => typeof doc[field] === 'number' && doc[field] >= number;
     case '<=':
-      return (doc) => typeof doc[field] === 'number' && (doc[field] as number) <= number;
+      return (doc) => typeof doc[field] === 'number' && doc[field] <= number;
     case '>':
-      return (doc) => typeof doc[field] === 'number' && (doc[field] as number) > number;
+      return (doc) => typeof doc[field] === 'number' && doc[field] > number;
     case '<':
-      return (doc) => typeof doc[field] === 'number' && (doc[field] as number) < number;
+      return (doc) => typeof doc[field] === 'number' && doc[field] < number;
     case '!=':
       return (doc) => doc[field] !== undefined && !equals(doc[field], literal);
     default:
@@ -227,9 +227,11 @@ export async function startTypesenseFake(options: { adminKey?: string } = {}): P
     }
   };
 
+  // A scoped key's embedded parameters arrive as JSON values; Typesense reads them as query-string text.
+  const scalar = (value: unknown) => (typeof value === 'string' ? value : JSON.stringify(value));
   const search = (collection: Collection, params: URLSearchParams, embedded: Record<string, unknown>) => {
     const get = (name: string) =>
-      embedded[name] !== undefined && name !== 'filter_by' ? String(embedded[name]) : (params.get(name) ?? undefined);
+      embedded[name] !== undefined && name !== 'filter_by' ? scalar(embedded[name]) : (params.get(name) ?? undefined);
     const filters = [params.get('filter_by'), typeof embedded.filter_by === 'string' ? embedded.filter_by : null]
       .filter((filter): filter is string => !!filter)
       .map((filter) => `(${filter})`)
