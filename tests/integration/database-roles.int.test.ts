@@ -89,6 +89,8 @@ const expectedGrants: Record<DatabaseRole, readonly string[]> = {
     'outbox_events(published_at):UPDATE',
     'outbox_events:SELECT',
   ],
+  // Messaging lives in DynamoDB; PostgreSQL only answers who may be contacted (profiles' view).
+  messaging: ['contactable_listings:SELECT'],
 };
 
 /** Tables only the migrator (master user) touches. */

@@ -6,7 +6,7 @@
  * locally the same roles log in on loopback without a password, so a missing grant fails locally.
  * The master user is for migrations only.
  */
-export const databaseRoles = ['platform', 'auth', 'profiles', 'media', 'relay'] as const;
+export const databaseRoles = ['platform', 'auth', 'profiles', 'media', 'relay', 'messaging'] as const;
 
 export type DatabaseRole = (typeof databaseRoles)[number];
 
