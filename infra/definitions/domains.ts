@@ -74,6 +74,12 @@ export const domains = {
     memoryMb: 2048,
     timeoutSeconds: 120,
   },
+  messaging: {
+    // Threads, messages and inbox in DynamoDB (seed 004); PostgreSQL only for who may be contacted.
+    entry: 'lambdas/messaging/messaging.handler.ts',
+    uses: { database: 'messaging', tables: ['messaging', 'presence', 'control'] },
+    latencyCritical: true,
+  },
 } as const satisfies Record<string, DomainSpec>;
 
 export type DomainName = keyof typeof domains;
@@ -136,6 +142,20 @@ export const graphqlResolvers: Readonly<Record<string, DomainName>> = {
   'Mutation.setCoverMedia': 'media',
   'Mutation.deleteMedia': 'media',
   'Mutation.decideModeration': 'media',
+  'Query.myInbox': 'messaging',
+  'Query.thread': 'messaging',
+  'Query.threadMessages': 'messaging',
+  'Query.threadPresence': 'messaging',
+  'Mutation.startInquiry': 'messaging',
+  'Mutation.sendMessage': 'messaging',
+  'Mutation.markThreadRead': 'messaging',
+  'Mutation.setThreadMuted': 'messaging',
+  'Mutation.setThreadArchived': 'messaging',
+  'Mutation.setThreadBlocked': 'messaging',
+  'Mutation.reportThread': 'messaging',
+  'Mutation.setTyping': 'messaging',
+  'Subscription.onThreadMessage': 'messaging',
+  'Subscription.onThreadTyping': 'messaging',
 };
 
 /** REST path prefixes (API Gateway proxy resources) -> domain. */

@@ -17,6 +17,7 @@ import type { DatabaseRole } from '../../../lambdas/core/db/database-roles.ts';
 import { discoveryConfig, discoverySecretVariables } from '../../../lambdas/auth/discovery.config.ts';
 import { mediaEnvSchema } from '../../../lambdas/media/media.config.ts';
 import { profilesEnvSchema } from '../../../lambdas/profiles/profiles.config.ts';
+import { messagingEnvSchema } from '../../../lambdas/messaging/messaging.config.ts';
 import { secrets, type SecretSpec } from '../../definitions/secrets.ts';
 import { controlTable } from '../../definitions/tables.ts';
 import type { RastupFunction } from '../constructs/rastup-function.construct.ts';
@@ -73,6 +74,13 @@ const configByEntry: Record<
     parsers: [(env) => parseConfig(mediaEnvSchema, env), database('media')],
   },
   'lambdas/platform/platform.handler.ts': { parsers: [database('platform')] },
+  'lambdas/messaging/messaging.handler.ts': {
+    parsers: [
+      (env) => parseConfig(messagingEnvSchema, env),
+      (env) => parseConfig(awsEnvSchema, env),
+      database('messaging'),
+    ],
+  },
   'lambdas/platform/outbox-relay.handler.ts': { parsers: [database('relay'), required('EVENT_BUS_NAME')] },
   'lambdas/media/media-reconcile.handler.ts': {
     parsers: [(env) => parseConfig(mediaEnvSchema, env), database('media'), (env) => parseConfig(awsEnvSchema, env)],
