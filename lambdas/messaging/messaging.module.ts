@@ -2,7 +2,7 @@
 import { systemClock } from '../core/clock.ts';
 import { databaseFromEnv } from '../adapters/database.ts';
 import { documentClientFromEnv } from '../adapters/dynamodb.ts';
-import { DynamoDbRateLimiter } from '../adapters/dynamodb-rate-limiter.ts';
+import { DynamoDbWindowLimiter } from '../adapters/dynamodb-window-limiter.ts';
 import { ContactableListings } from '../profiles/index.ts';
 import { messagingConfig } from './messaging.config.ts';
 import { messagingStores } from './messaging.repositories.ts';
@@ -24,7 +24,8 @@ export function messagingService(): MessagingService {
     stores.threads,
     stores.presence,
     listings,
-    new DynamoDbRateLimiter(client, config.CONTROL_TABLE, systemClock),
+    // Window counters: a burst of concurrent sends by one user is allowed up to the limit, never refused for contention.
+    new DynamoDbWindowLimiter(client, config.CONTROL_TABLE, systemClock),
     systemClock,
     {
       send: { name: 'msg-send', capacity: config.MESSAGING_SEND_BURST, refillPerSecond: config.MESSAGING_SEND_PER_SECOND },

@@ -17,7 +17,8 @@
  * Every multi-item change is one TransactWriteItems with conditions, so unread counts stay exact
  * under concurrent senders: a lost race cancels the whole transaction, which is retried.
  */
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { TransactionCanceledException, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import {
   GetCommand,
   PutCommand,
@@ -119,7 +120,13 @@ function cancellation(error: unknown): { failed: number[]; items: (Record<string
     return 'conflict';
   const failed = reasons.flatMap((reason, index) => (reason.Code === 'ConditionalCheckFailed' ? [index] : []));
   if (failed.length === 0) return 'conflict';
-  return { failed, items: reasons.map((reason) => reason.Item as Record<string, unknown> | undefined) };
+  // The document client does not translate cancellation reasons: their items are AttributeValues.
+  return {
+    failed,
+    items: reasons.map((reason) =>
+      reason.Item ? unmarshall(reason.Item as Record<string, AttributeValue>) : undefined,
+    ),
+  };
 }
 
 const MAX_ATTEMPTS = 40;
