@@ -442,9 +442,11 @@ export class ThreadRepository {
       const page = await this.client.send(
         new QueryCommand({
           TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk AND sk > :after',
-          FilterExpression: 'authorUserId <> :me',
-          ExpressionAttributeValues: { ':pk': threadPk(threadId), ':after': afterSk ?? 'MSG#', ':me': userId },
+          // Messages only ('MSG$' sorts right after every 'MSG#…'); `<>` is true for a missing
+          // attribute, so non-message items must be kept out by the key range, not the filter.
+          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :after AND :end',
+          FilterExpression: 'authorUserId <> :me AND sk <> :after AND attribute_exists(authorUserId)',
+          ExpressionAttributeValues: { ':pk': threadPk(threadId), ':after': afterSk ?? 'MSG#', ':end': 'MSG$', ':me': userId },
           Select: 'COUNT',
           ConsistentRead: true,
           ExclusiveStartKey: startKey,

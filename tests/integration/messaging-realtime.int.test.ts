@@ -19,8 +19,8 @@ import { fake } from '../../lambdas/core/testing/fakes.ts';
 import type { RateLimiter } from '../../lambdas/core/ports.ts';
 import { registeredUser } from '../support/auth-client.ts';
 import { stackInfo } from '../support/clients.ts';
-import { gqlAs, gqlOk } from '../support/graphql.ts';
-import { seedPublishedProfile } from '../support/profiles.ts';
+import { newId } from '../../lambdas/core/ids.ts';
+import { gqlAs, gqlOk, sql } from '../support/graphql.ts';
 import { configureAmplify } from '../support/realtime.ts';
 
 type User = Awaited<ReturnType<typeof registeredUser>>;
@@ -134,7 +134,14 @@ beforeAll(async () => {
     registeredUser({ role: 'client' }),
     registeredUser({ role: 'client' }),
   ]);
-  profileId = (await seedPublishedProfile(provider.accessToken)).profileId;
+  // The provider's published profile as a fixture row (publishing through the API needs the media
+  // pipeline, which profiles' own tests cover); messaging reads it through contactable_listings.
+  profileId = newId('profile');
+  await sql(
+    `INSERT INTO service_profiles (id, owner_user_id, role, slug, status, display_name, published_at)
+     VALUES ($1, $2, 'PHOTOGRAPHER', $3, 'PUBLISHED', 'Pat Shutter', now())`,
+    [profileId, provider.userId, `pat-${profileId.slice(-10).toLowerCase()}`],
+  );
   configureAmplify(() => current);
   current = client.accessToken;
 }, 120_000);
