@@ -8,11 +8,13 @@ import { containsPhoneNumber, normaliseLinkText, publicLinkRefusal } from '../pr
 
 export const HIDDEN = '[contact hidden]';
 
-const EMAIL = /[A-Za-z0-9._%+-]+\s*(?:@|[([{<]\s*at\s*[)\]}>])\s*[A-Za-z0-9-]+(?:\s*(?:\.|[([{<]\s*dot\s*[)\]}>])\s*[A-Za-z0-9-]+)*\s*(?:\.|[([{<]\s*dot\s*[)\]}>])\s*[A-Za-z]{2,}/gi;
+const EMAIL =
+  /[A-Za-z0-9._%+-]+\s*(?:@|[([{<]\s*at\s*[)\]}>])\s*[A-Za-z0-9-]+(?:\s*(?:\.|[([{<]\s*dot\s*[)\]}>])\s*[A-Za-z0-9-]+)*\s*(?:\.|[([{<]\s*dot\s*[)\]}>])\s*[A-Za-z]{2,}/gi;
 /** Digit runs joined by short non-letter stretches; each is judged by profiles' phone rule. */
 const DIGIT_RUN = /\+?\d(?:[^\p{L}\p{N}\n]{0,3}\d)*/gu;
 /** URLs, with or without a scheme when the host is a known contact host (wa.me/…, t.me/…). */
-const URL_LIKE = /\b(?:https?:\/\/|www\.)[^\s<>"']+|\b(?:wa\.me|t\.me|m\.me|ig\.me|signal\.me|discord\.gg|lin\.ee|bit\.ly|tinyurl\.com)\/[^\s<>"']*/gi;
+const URL_LIKE =
+  /\b(?:https?:\/\/|www\.)[^\s<>"']+|\b(?:wa\.me|t\.me|m\.me|ig\.me|signal\.me|discord\.gg|lin\.ee|bit\.ly|tinyurl\.com)\/[^\s<>"']*/gi;
 /** `@handle` and `<network>: handle` / `my insta is handle`. */
 const AT_HANDLE = /(^|[^\w@.])@[A-Za-z0-9_.]{3,30}\b/g;
 const NETWORK_HANDLE =

@@ -37,7 +37,9 @@ export const handler = createDomainHandler({
       'Mutation.startInquiry': field(startInquiryArgs, ({ input }, ctx) =>
         messagingService().startInquiry(ctx.caller, input),
       ),
-      'Mutation.sendMessage': field(sendMessageArgs, ({ input }, ctx) => messagingService().sendMessage(ctx.caller, input)),
+      'Mutation.sendMessage': field(sendMessageArgs, ({ input }, ctx) =>
+        messagingService().sendMessage(ctx.caller, input),
+      ),
       'Mutation.markThreadRead': field(markReadArgs, ({ threadId, upToMessageId }, ctx) =>
         messagingService().markRead(ctx.caller, threadId, upToMessageId),
       ),
@@ -50,7 +52,9 @@ export const handler = createDomainHandler({
       'Mutation.setThreadBlocked': field(setBlockedArgs, ({ threadId, blocked }, ctx) =>
         messagingService().setFlag(ctx.caller, threadId, 'blocked', blocked),
       ),
-      'Mutation.reportThread': field(reportThreadArgs, ({ input }, ctx) => messagingService().report(ctx.caller, input)),
+      'Mutation.reportThread': field(reportThreadArgs, ({ input }, ctx) =>
+        messagingService().report(ctx.caller, input),
+      ),
       'Mutation.setTyping': field(setTypingArgs, ({ threadId, typing }, ctx) =>
         messagingService().setTyping(ctx.caller, threadId, typing),
       ),

@@ -28,7 +28,11 @@ export function messagingService(): MessagingService {
     new DynamoDbWindowLimiter(client, config.CONTROL_TABLE, systemClock),
     systemClock,
     {
-      send: { name: 'msg-send', capacity: config.MESSAGING_SEND_BURST, refillPerSecond: config.MESSAGING_SEND_PER_SECOND },
+      send: {
+        name: 'msg-send',
+        capacity: config.MESSAGING_SEND_BURST,
+        refillPerSecond: config.MESSAGING_SEND_PER_SECOND,
+      },
       firstContact: {
         name: 'msg-first-contact',
         capacity: config.MESSAGING_FIRST_CONTACT_BURST,

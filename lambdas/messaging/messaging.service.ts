@@ -99,7 +99,11 @@ function encodeCursor(value: Record<string, string>): string {
 function decodeCursor<K extends string>(cursor: string, keys: readonly K[]): Record<K, string> {
   try {
     const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (typeof value === 'object' && value !== null && keys.every((key) => typeof (value as Record<string, unknown>)[key] === 'string'))
+    if (
+      typeof value === 'object' &&
+      value !== null &&
+      keys.every((key) => typeof (value as Record<string, unknown>)[key] === 'string')
+    )
       return value as Record<K, string>;
   } catch {
     // falls through to the typed refusal
@@ -131,7 +135,11 @@ export function toThreadView(participant: ParticipantRecord): ThreadView {
 }
 
 /** A message as `viewerUserId` sees it: others' contact details hidden while the thread hides them. */
-export function toMessageView(message: MessageRecord, viewerUserId: string | null, contactRedaction: boolean): MessageView {
+export function toMessageView(
+  message: MessageRecord,
+  viewerUserId: string | null,
+  contactRedaction: boolean,
+): MessageView {
   const hidden = contactRedaction && message.redactedBody !== null && message.authorUserId !== viewerUserId;
   return {
     threadId: message.threadId,
@@ -204,7 +212,11 @@ export class MessagingService {
         contactRedaction: true,
         safeModeRequired: true,
       };
-      const participant = (userId: string, counterpartUserId: string, roleContext: 'buyer' | 'seller'): ParticipantRecord => ({
+      const participant = (
+        userId: string,
+        counterpartUserId: string,
+        roleContext: 'buyer' | 'seller',
+      ): ParticipantRecord => ({
         threadId: newThreadId,
         userId,
         roleContext,
@@ -239,7 +251,7 @@ export class MessagingService {
       return { thread: toThreadView(await this.membership(caller, threadId)), message };
     }
     const message = await this.sendMessage(caller, {
-      threadId: threadId as SendMessageInput["threadId"],
+      threadId: threadId as SendMessageInput['threadId'],
       body: input.body,
       clientToken: input.clientToken,
     });
@@ -361,7 +373,8 @@ export class MessagingService {
       let target: { sk: string; messageId: string } | undefined;
       if (upToMessageId) {
         const sk = await this.threads.findMessageSk(threadId, upToMessageId);
-        if (!sk) throw new ValidationError('Unknown message', [{ path: 'upToMessageId', message: 'is not in this thread' }]);
+        if (!sk)
+          throw new ValidationError('Unknown message', [{ path: 'upToMessageId', message: 'is not in this thread' }]);
         target = { sk, messageId: upToMessageId };
       } else {
         const newest = (await this.threads.listMessages(threadId, 1, undefined)).items[0];
@@ -381,7 +394,12 @@ export class MessagingService {
     throw new ContendedError();
   }
 
-  async setFlag(caller: Caller, threadId: string, flag: 'muted' | 'archived' | 'blocked', value: boolean): Promise<ThreadView> {
+  async setFlag(
+    caller: Caller,
+    threadId: string,
+    flag: 'muted' | 'archived' | 'blocked',
+    value: boolean,
+  ): Promise<ThreadView> {
     const participant = await this.membership(caller, threadId);
     const updated = await this.threads.setParticipantFlag(threadId, participant.userId, flag, value);
     if (!updated) throw new ThreadNotFoundError();

@@ -29,7 +29,10 @@ export class PresenceRepository {
 
   async beat(record: PresenceRecord): Promise<void> {
     await this.client.send(
-      new PutCommand({ TableName: this.tableName, Item: { ...record, pk: presencePk(record.threadId), sk: record.userId } }),
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { ...record, pk: presencePk(record.threadId), sk: record.userId },
+      }),
     );
   }
 
@@ -44,7 +47,8 @@ export class PresenceRepository {
     );
     return (page.Items ?? []).map((item) => {
       const parsed = presenceItemSchema.safeParse(item);
-      if (!parsed.success) throw new InternalError('Unexpected presence item shape', undefined, { cause: parsed.error });
+      if (!parsed.success)
+        throw new InternalError('Unexpected presence item shape', undefined, { cause: parsed.error });
       return parsed.data;
     });
   }

@@ -17,7 +17,7 @@
  * Every multi-item change is one TransactWriteItems with conditions, so unread counts stay exact
  * under concurrent senders: a lost race cancels the whole transaction, which is retried.
  */
-import { TransactionCanceledException, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import {
   GetCommand,
@@ -113,7 +113,9 @@ function parseItem<S extends z.ZodType>(schema: S, item: unknown): z.infer<S> {
 }
 
 /** Which items of a cancelled transaction failed their condition (by position), or 'conflict'. */
-function cancellation(error: unknown): { failed: number[]; items: (Record<string, unknown> | undefined)[] } | 'conflict' | undefined {
+function cancellation(
+  error: unknown,
+): { failed: number[]; items: (Record<string, unknown> | undefined)[] } | 'conflict' | undefined {
   if (!(error instanceof TransactionCanceledException)) return undefined;
   const reasons = error.CancellationReasons ?? [];
   if (reasons.some((reason) => reason.Code === 'TransactionConflict' || reason.Code === 'ThrottlingError'))
@@ -123,9 +125,7 @@ function cancellation(error: unknown): { failed: number[]; items: (Record<string
   // The document client does not translate cancellation reasons: their items are AttributeValues.
   return {
     failed,
-    items: reasons.map((reason) =>
-      reason.Item ? unmarshall(reason.Item as Record<string, AttributeValue>) : undefined,
-    ),
+    items: reasons.map((reason) => (reason.Item ? unmarshall(reason.Item) : undefined)),
   };
 }
 
@@ -208,7 +208,7 @@ export class ThreadRepository {
           ExclusiveStartKey: startKey,
         }),
       );
-      const found = page.Items?.[0]?.sk;
+      const found: unknown = page.Items?.[0]?.sk;
       if (typeof found === 'string') return found;
       startKey = page.LastEvaluatedKey;
     } while (startKey);
@@ -338,7 +338,12 @@ export class ThreadRepository {
             {
               Put: {
                 TableName: this.tableName,
-                Item: { pk, sk: requestSk(author, input.clientToken), messageSk: message.sk, fingerprint: input.fingerprint },
+                Item: {
+                  pk,
+                  sk: requestSk(author, input.clientToken),
+                  messageSk: message.sk,
+                  fingerprint: input.fingerprint,
+                },
                 ConditionExpression: 'attribute_not_exists(pk)',
                 ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
               },
@@ -392,7 +397,9 @@ export class ThreadRepository {
     );
     let items = (page.Items ?? []).map((item) => parseItem(messageItemSchema, item));
     if (startSk) items = items.filter((item) => item.sk !== startSk).slice(0, limit);
-    const more = startSk ? (page.Items?.length ?? 0) > limit || Boolean(page.LastEvaluatedKey) : Boolean(page.LastEvaluatedKey);
+    const more = startSk
+      ? (page.Items?.length ?? 0) > limit || Boolean(page.LastEvaluatedKey)
+      : Boolean(page.LastEvaluatedKey);
     return { items, lastSk: more && items.length > 0 ? items[items.length - 1]!.sk : undefined };
   }
 
@@ -445,8 +452,15 @@ export class ThreadRepository {
           // Messages only ('MSG$' sorts right after every 'MSG#…'); `<>` is true for a missing
           // attribute, so non-message items must be kept out by the key range, not the filter.
           KeyConditionExpression: 'pk = :pk AND sk BETWEEN :after AND :end',
-          FilterExpression: 'authorUserId <> :me AND sk <> :after AND attribute_exists(authorUserId)',
-          ExpressionAttributeValues: { ':pk': threadPk(threadId), ':after': afterSk ?? 'MSG#', ':end': 'MSG$', ':me': userId },
+          FilterExpression: 'authorUserId <> :me AND attribute_exists(authorUserId)',
+          ExpressionAttributeValues: {
+            ':pk': threadPk(threadId),
+            // `${cursor}!` sorts after the cursor and before every later message (ids have one
+            // length): strictly after it, since filters cannot name the sort key.
+            ':after': afterSk ? `${afterSk}!` : 'MSG#',
+            ':end': 'MSG$',
+            ':me': userId,
+          },
           Select: 'COUNT',
           ConsistentRead: true,
           ExclusiveStartKey: startKey,
@@ -486,7 +500,8 @@ export class ThreadRepository {
                 TableName: this.tableName,
                 Key: { pk, sk: participantSk(userId) },
                 UpdateExpression: 'SET lastReadSk = :sk, lastReadMsgId = :id, lastReadAt = :at, unreadCount = :unread',
-                ConditionExpression: 'attribute_exists(pk) AND (attribute_type(lastReadSk, :null) OR lastReadSk <= :sk)',
+                ConditionExpression:
+                  'attribute_exists(pk) AND (attribute_type(lastReadSk, :null) OR lastReadSk <= :sk)',
                 ExpressionAttributeValues: {
                   ':sk': cursor.sk,
                   ':id': cursor.messageId,

@@ -34,7 +34,12 @@ export class ContactableListings {
     );
     const row = parseRows(rowSchema, rows)[0];
     return row
-      ? { listingType: row.listing_type, listingId: row.listing_id, ownerUserId: row.owner_user_id, cityCode: row.city_code }
+      ? {
+          listingType: row.listing_type,
+          listingId: row.listing_id,
+          ownerUserId: row.owner_user_id,
+          cityCode: row.city_code,
+        }
       : undefined;
   }
 }

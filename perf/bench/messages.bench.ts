@@ -43,8 +43,12 @@ async function user(stack: LocalStack, role: 'client' | 'provider'): Promise<{ u
   if (signUp.status !== 202) throw new Error(`signup ${signUp.status}: ${await signUp.text()}`);
   let code: string | undefined;
   for (let i = 0; i < 100 && !code; i++) {
-    const { messages } = (await (await fetch(mailboxUrl)).json()) as { messages: { to: string; text: string; template: string }[] };
-    code = /\b(\d{6})\b/.exec(messages.find((m) => m.to === email && m.template === 'auth.verify_email')?.text ?? '')?.[1];
+    const { messages } = (await (await fetch(mailboxUrl)).json()) as {
+      messages: { to: string; text: string; template: string }[];
+    };
+    code = /\b(\d{6})\b/.exec(
+      messages.find((m) => m.to === email && m.template === 'auth.verify_email')?.text ?? '',
+    )?.[1];
     if (!code) await new Promise((resolve) => setTimeout(resolve, 50));
   }
   if ((await post('/auth/verify-email', { email, code, password })).status !== 200) throw new Error('verify failed');
@@ -53,13 +57,18 @@ async function user(stack: LocalStack, role: 'client' | 'provider'): Promise<{ u
   return { userId: body.userId, token: body.accessToken };
 }
 
-async function gql(stack: LocalStack, token: string, query: string, variables: Record<string, unknown>) {
+async function gql<T = Record<string, unknown>>(
+  stack: LocalStack,
+  token: string,
+  query: string,
+  variables: Record<string, unknown>,
+): Promise<T> {
   const answer = await fetch(stack.endpoints.graphqlUrl, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: token },
     body: JSON.stringify({ query, variables }),
   });
-  const body = (await answer.json()) as { data: any; errors?: unknown[] };
+  const body = (await answer.json()) as { data: T; errors?: unknown[] };
   if (body.errors?.length) throw new Error(JSON.stringify(body.errors));
   return body.data;
 }
@@ -91,17 +100,18 @@ try {
   for (let i = 0; i < 30; i++) clients.push(await user(stack, 'client'));
   const threads: string[] = [];
   for (const client of clients) {
-    const started = await gql(
+    const started = await gql<{ startInquiry: { thread: { threadId: string } } }>(
       stack,
       client.token,
       'mutation($input: StartInquiryInput!) { startInquiry(input: $input) { thread { threadId } } }',
       { input: { profileId, body: 'Hello, are you available next week?' } },
     );
-    threads.push(started.startInquiry.thread.threadId as string);
+    threads.push(started.startInquiry.thread.threadId);
   }
   const threadId = threads[0]!;
   const client = clients[0]!;
-  const send = 'mutation($input: SendMessageInput!) { sendMessage(input: $input) { messageId threadId body createdAt } }';
+  const send =
+    'mutation($input: SendMessageInput!) { sendMessage(input: $input) { messageId threadId body createdAt } }';
   for (let i = 0; i < 200; i++)
     await gql(stack, i % 2 ? provider.token : client.token, send, { input: { threadId, body: `Message number ${i}` } });
 
@@ -127,7 +137,8 @@ try {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: client.token },
     body: JSON.stringify({
-      query: 'query($t: ID!) { threadMessages(threadId: $t, limit: 30) { items { messageId authorUserId body createdAt } nextCursor } }',
+      query:
+        'query($t: ID!) { threadMessages(threadId: $t, limit: 30) { items { messageId authorUserId body createdAt } nextCursor } }',
       variables: { t: threadId },
     }),
   });
@@ -149,13 +160,18 @@ try {
   await Promise.all(
     Array.from({ length: SUBSCRIBERS }, (_, index) => {
       const token = index % 2 ? provider.token : client.token;
-      const header = Buffer.from(JSON.stringify({ Authorization: token, host: new URL(graphqlUrl).host })).toString('base64');
+      const header = Buffer.from(JSON.stringify({ Authorization: token, host: new URL(graphqlUrl).host })).toString(
+        'base64',
+      );
       return new Promise<void>((resolve, reject) => {
         const socket = new WebSocket(`${realtimeUrl}?header=${header}&payload=e30=`, ['graphql-ws']);
         sockets.push(socket);
         socket.on('open', () => socket.send(JSON.stringify({ type: 'connection_init' })));
         socket.on('message', (raw) => {
-          const message = JSON.parse(String(raw)) as { type: string; payload?: any };
+          const message = JSON.parse((raw as Buffer).toString('utf8')) as {
+            type: string;
+            payload?: { data?: { onThreadMessage?: { body: string } } };
+          };
           if (message.type === 'connection_ack')
             socket.send(
               JSON.stringify({
@@ -173,7 +189,7 @@ try {
           else if (message.type === 'start_ack') resolve();
           else if (message.type === 'error') reject(new Error(JSON.stringify(message.payload)));
           else if (message.type === 'data') {
-            const n = Number(/^fanout (\d+)$/.exec(message.payload.data.onThreadMessage.body)?.[1]);
+            const n = Number(/^fanout (\d+)$/.exec(message.payload?.data?.onThreadMessage?.body ?? '')?.[1]);
             arrivals[n]?.push(performance.now());
           }
         });
@@ -189,7 +205,8 @@ try {
     const answered = performance.now();
     const deadline = Date.now() + 5_000;
     while (arrivals[n]!.length < SUBSCRIBERS && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
-    if (arrivals[n]!.length !== SUBSCRIBERS) throw new Error(`message ${n}: ${arrivals[n]!.length} of ${SUBSCRIBERS} frames`);
+    if (arrivals[n]!.length !== SUBSCRIBERS)
+      throw new Error(`message ${n}: ${arrivals[n]!.length} of ${SUBSCRIBERS} frames`);
     for (const at of arrivals[n]!) {
       fromAnswer.push(at - answered);
       fromRequest.push(at - started);
@@ -198,8 +215,12 @@ try {
   for (const socket of sockets) socket.close();
   const fmt = (values: number[]) =>
     `p50 ${percentile(values, 50).toFixed(2)} ms   p95 ${percentile(values, 95).toFixed(2)} ms   max ${Math.max(...values).toFixed(2)} ms`;
-  console.log(`fan-out to ${SUBSCRIBERS} subscribers (${FANOUT_MESSAGES} msgs), frame after HTTP answer: ${fmt(fromAnswer)}`);
-  console.log(`fan-out to ${SUBSCRIBERS} subscribers (${FANOUT_MESSAGES} msgs), frame after request start: ${fmt(fromRequest)}`);
+  console.log(
+    `fan-out to ${SUBSCRIBERS} subscribers (${FANOUT_MESSAGES} msgs), frame after HTTP answer: ${fmt(fromAnswer)}`,
+  );
+  console.log(
+    `fan-out to ${SUBSCRIBERS} subscribers (${FANOUT_MESSAGES} msgs), frame after request start: ${fmt(fromRequest)}`,
+  );
 } finally {
   await stack.stop();
   rmSync(stateDir, { recursive: true, force: true });

@@ -182,9 +182,13 @@ describe('messaging over AppSync with AWS Amplify v6', () => {
     }
     expect(asStranger.received).toEqual([]);
     // A stranger cannot read it either: the thread does not exist for them.
-    const read = await gqlAs(stranger.accessToken, `query($t: ID!) { threadMessages(threadId: $t) { items { body } } }`, {
-      t: threadId,
-    });
+    const read = await gqlAs(
+      stranger.accessToken,
+      `query($t: ID!) { threadMessages(threadId: $t) { items { body } } }`,
+      {
+        t: threadId,
+      },
+    );
     expect(read.errors?.[0]?.errorType).toBe('NOT_FOUND');
     const intrude = await gqlAs(stranger.accessToken, SEND, { input: { threadId, body: 'hi' } });
     expect(intrude.errors?.[0]?.errorType).toBe('NOT_FOUND');
@@ -228,8 +232,12 @@ describe('messaging over AppSync with AWS Amplify v6', () => {
 
     // Marking read while the other side keeps sending: the count is exactly their messages after the cursor.
     await Promise.all([
-      gqlOk(provider.accessToken, `mutation($t: ID!) { markThreadRead(threadId: $t) { unreadCount } }`, { t: threadId }),
-      ...Array.from({ length: 10 }, (_, i) => gqlOk(other.accessToken, SEND, { input: { threadId, body: `late ${i}` } })),
+      gqlOk(provider.accessToken, `mutation($t: ID!) { markThreadRead(threadId: $t) { unreadCount } }`, {
+        t: threadId,
+      }),
+      ...Array.from({ length: 10 }, (_, i) =>
+        gqlOk(other.accessToken, SEND, { input: { threadId, body: `late ${i}` } }),
+      ),
     ]);
     const after = await threadAs(provider, threadId);
     const newestFirst = await messagesAs(provider, threadId);
@@ -238,9 +246,13 @@ describe('messaging over AppSync with AWS Amplify v6', () => {
     const unreadAfterCursor = newestFirst.slice(0, cursorAt).filter((m) => m.authorUserId === other.userId).length;
     expect(after.unreadCount).toBe(unreadAfterCursor);
 
-    const finalRead = await gqlOk(provider.accessToken, `mutation($t: ID!) { markThreadRead(threadId: $t) { unreadCount } }`, {
-      t: threadId,
-    });
+    const finalRead = await gqlOk(
+      provider.accessToken,
+      `mutation($t: ID!) { markThreadRead(threadId: $t) { unreadCount } }`,
+      {
+        t: threadId,
+      },
+    );
     expect(finalRead.markThreadRead.unreadCount).toBe(0);
     // The provider's own messages never count as unread for them; the other side still has 25 unread.
     expect((await threadAs(other, threadId)).unreadCount).toBe(fromProvider);
@@ -258,9 +270,7 @@ describe('messaging over AppSync with AWS Amplify v6', () => {
     expect(message.policyHints).toContain('CONTACT_DETAILS_HIDDEN');
 
     const seenByProvider = (await messagesAs(provider, threadId))[0]!;
-    expect(seenByProvider.body).toBe(
-      'Hi! Email me at [contact hidden] or call [contact hidden] to settle details.',
-    );
+    expect(seenByProvider.body).toBe('Hi! Email me at [contact hidden] or call [contact hidden] to settle details.');
     expect(seenByProvider.redacted).toBe(true);
     const providerThread = await threadAs(provider, threadId);
     expect(providerThread.lastMessagePreview).not.toMatch(/example\.com|555/);
@@ -287,7 +297,10 @@ describe('messaging over AppSync with AWS Amplify v6', () => {
       fake<ListingDirectory>('listings'),
       fake<RateLimiter>('limiter'),
       systemClock,
-      { send: { name: 'x', capacity: 1, refillPerSecond: 1 }, firstContact: { name: 'y', capacity: 1, refillPerSecond: 1 } },
+      {
+        send: { name: 'x', capacity: 1, refillPerSecond: 1 },
+        firstContact: { name: 'y', capacity: 1, refillPerSecond: 1 },
+      },
     );
     await service.bookingConfirmed({ threadId, bookingId: 'bkg_01JD0000000000000000000000', legId: 'leg_test' });
 

@@ -27,7 +27,12 @@ export function configureAmplify(token: () => string | null): void {
   Amplify.configure(
     {
       API: {
-        GraphQL: { endpoint: endpoints.graphqlUrl, region: 'us-east-1', defaultAuthMode: 'oidc', apiKey: endpoints.apiKey },
+        GraphQL: {
+          endpoint: endpoints.graphqlUrl,
+          region: 'us-east-1',
+          defaultAuthMode: 'oidc',
+          apiKey: endpoints.apiKey,
+        },
       },
     },
     {
@@ -35,7 +40,9 @@ export function configureAmplify(token: () => string | null): void {
         tokenProvider: {
           getTokens: () => {
             const value = token();
-            return Promise.resolve(value ? { accessToken: { payload: decodeJwt(value), toString: () => value } } : null);
+            return Promise.resolve(
+              value ? { accessToken: { payload: decodeJwt(value), toString: () => value } } : null,
+            );
           },
         },
       },

@@ -28,7 +28,7 @@ import {
   type SelectionSetNode,
   OperationTypeNode,
   getDirectiveValues,
-  GraphQLDirective,
+  type GraphQLDirective,
 } from 'graphql';
 import { graphqlResolvers, type DomainName } from '../../definitions/domains.ts';
 import { loadSchemaSdl } from '../../definitions/schema.ts';
@@ -366,7 +366,7 @@ export function createGraphqlGateway(options: GraphqlGatewayOptions) {
     // AppSync publishes a mutation's answer (its selection set, as the caller asked for it) to the
     // subscriptions that name the mutation in @aws_subscribe; a field that failed publishes nothing.
     for (const { fieldName, responseKey } of mutations) {
-      const value = (result.data as Record<string, unknown> | null)?.[responseKey];
+      const value = result.data?.[responseKey];
       if (value !== null && value !== undefined) options.onMutation?.({ fieldName, value });
     }
     const body: Record<string, unknown> = { data: result.data };
@@ -393,7 +393,8 @@ export function createGraphqlGateway(options: GraphqlGatewayOptions) {
       const body = JSON.parse(auth.body) as { errors: SubscriptionErrorEntry[] };
       return { errors: body.errors.map((entry) => ({ ...entry, errorCode: auth.status })) };
     }
-    if (typeof request.query !== 'string') return refused('MalformedHttpRequestException', 'Unable to parse GraphQL query.');
+    if (typeof request.query !== 'string')
+      return refused('MalformedHttpRequestException', 'Unable to parse GraphQL query.');
     const prepared = prepare(request.query);
     if (!prepared) return refused('MalformedHttpRequestException', 'Unable to parse GraphQL query.');
     if (prepared.errors.length)
@@ -426,7 +427,7 @@ export function createGraphqlGateway(options: GraphqlGatewayOptions) {
       schema,
       document: prepared.document,
       variableValues,
-      fieldResolver: (_source, fieldArgs, _context, info) => {
+      fieldResolver: (_source, fieldArgs: Record<string, unknown>, _context, info) => {
         if (info.path.prev === undefined) args = fieldArgs;
         return null;
       },
@@ -435,7 +436,8 @@ export function createGraphqlGateway(options: GraphqlGatewayOptions) {
       const message = coerced.errors?.[0]?.message ?? 'Invalid subscription arguments.';
       return refused('ValidationError', message);
     }
-    if (plan.domain) {
+    const domain = plan.domain;
+    if (domain) {
       const forwarded: Record<string, string | undefined> = {};
       for (const [name, value] of Object.entries(headers)) if (!WITHHELD_HEADERS.has(name)) forwarded[name] = value;
       try {
@@ -450,9 +452,9 @@ export function createGraphqlGateway(options: GraphqlGatewayOptions) {
             variables: variableValues,
             resolvers: new ResolverBudget(1),
           } satisfies RequestContext,
-          fieldResolver: async (source, fieldArgs, context: RequestContext, info) => {
+          fieldResolver: async (source, fieldArgs: Record<string, unknown>, context: RequestContext, info) => {
             if (info.path.prev !== undefined) return null;
-            await dispatchField(plan.domain!, source, fieldArgs, context, info);
+            await dispatchField(domain, source, fieldArgs, context, info);
             return null;
           },
         });
@@ -460,8 +462,9 @@ export function createGraphqlGateway(options: GraphqlGatewayOptions) {
         if (error) throw error.originalError instanceof GraphQLError ? error.originalError : error;
       } catch (error) {
         const graphqlError = error instanceof GraphQLError ? error : undefined;
+        const errorType = graphqlError?.extensions.errorType;
         return refused(
-          String(graphqlError?.extensions.errorType ?? 'Unauthorized'),
+          typeof errorType === 'string' ? errorType : 'Unauthorized',
           graphqlError?.message ?? `Not Authorized to access ${root.name.value} on type Subscription`,
         );
       }
@@ -501,7 +504,7 @@ export function createGraphqlGateway(options: GraphqlGatewayOptions) {
       variableValues: subscription.variables,
       rootValue: { [subscription.fieldName]: value },
     });
-    return (result.data as Record<string, unknown> | null | undefined) ?? null;
+    return result.data ?? null;
   }
 
   return { handle, schema, authenticate, startSubscription, render };

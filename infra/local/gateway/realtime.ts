@@ -99,14 +99,20 @@ export function createRealtimeServer(options: RealtimeOptions) {
 
   async function onStart(connection: Connection, message: Record<string, unknown>) {
     const id = typeof message.id === 'string' ? message.id : undefined;
-    if (!id) return sendError(connection, undefined, [{ errorType: 'MalformedRequest', message: 'A start needs an id.' }]);
+    if (!id)
+      return sendError(connection, undefined, [{ errorType: 'MalformedRequest', message: 'A start needs an id.' }]);
     if (connection.subscriptions.has(id) || connection.pending.has(id))
-      return sendError(connection, id, [{ errorType: 'DuplicatedOperationError', message: 'Duplicated operation id.' }]);
+      return sendError(connection, id, [
+        { errorType: 'DuplicatedOperationError', message: 'Duplicated operation id.' },
+      ]);
     if (connection.subscriptions.size + connection.pending.size >= MAX_SUBSCRIPTIONS_PER_CONNECTION)
       return sendError(connection, id, [
         { errorType: 'LimitExceededError', message: 'Too many subscriptions on this connection.' },
       ]);
-    const payload = (message.payload ?? {}) as { data?: unknown; extensions?: { authorization?: Record<string, unknown> } };
+    const payload = (message.payload ?? {}) as {
+      data?: unknown;
+      extensions?: { authorization?: Record<string, unknown> };
+    };
     let request: { query?: unknown; variables?: unknown } = {};
     try {
       request = typeof payload.data === 'string' ? (JSON.parse(payload.data) as typeof request) : {};

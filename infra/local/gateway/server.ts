@@ -114,7 +114,6 @@ export function withForwardedFor(
 
 export async function createGatewayServer(options: GatewayServerOptions): Promise<Server> {
   const handlers = await loadDomainHandlers(options.rootDir);
-  let realtime: ReturnType<typeof createRealtimeServer> | undefined;
   const graphql = createGraphqlGateway({
     stage: options.stage,
     isValidApiKey: options.isValidApiKey,
@@ -123,10 +122,11 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
     onResolverCrash: (error) => options.logger.error('resolver crashed', { error }),
     // Frames go out before the mutation's HTTP answer, as AppSync publishes on the mutation's result.
     onMutation: (publication) => {
-      realtime?.publish(publication).catch((error: unknown) => options.logger.error('publish failed', { error }));
+      realtime.publish(publication).catch((error: unknown) => options.logger.error('publish failed', { error }));
     },
   });
-  realtime = createRealtimeServer({
+  // Referenced by onMutation above, which first runs on a request, after this line.
+  const realtime = createRealtimeServer({
     gateway: graphql,
     logger: options.logger,
     ...(options.realtimeKeepAliveMs ? { keepAliveMs: options.realtimeKeepAliveMs } : {}),
@@ -297,14 +297,14 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
   });
   server.keepAliveTimeout = 65_000;
   server.on('upgrade', (request: IncomingMessage, socket, head: Buffer) => {
-    if (!realtime?.handleUpgrade(request, socket, head)) {
+    if (!realtime.handleUpgrade(request, socket, head)) {
       socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
     }
   });
   // Upgraded sockets still count as the server's connections: close() must end them or wait forever.
   const closeHttp = server.close.bind(server);
   server.close = (callback?: (error?: Error) => void) => {
-    realtime?.close();
+    realtime.close();
     return closeHttp(callback);
   };
   return server;
