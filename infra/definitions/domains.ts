@@ -103,6 +103,12 @@ export const domains = {
     uses: { database: 'partner', tables: ['control'], secrets: ['auth/keys'] },
     timeoutSeconds: 120,
   },
+  messaging: {
+    // Threads, messages and inbox in DynamoDB (seed 004); PostgreSQL only for who may be contacted.
+    entry: 'lambdas/messaging/messaging.handler.ts',
+    uses: { database: 'messaging', tables: ['messaging', 'presence', 'control'] },
+    latencyCritical: true,
+  },
 } as const satisfies Record<string, DomainSpec>;
 
 export type DomainName = keyof typeof domains;
@@ -178,6 +184,20 @@ export const graphqlResolvers: Readonly<Record<string, DomainName>> = {
   'Mutation.setAvailability': 'booking',
   'Mutation.requestBooking': 'booking',
   'Mutation.actOnBooking': 'booking',
+  'Query.myInbox': 'messaging',
+  'Query.thread': 'messaging',
+  'Query.threadMessages': 'messaging',
+  'Query.threadPresence': 'messaging',
+  'Mutation.startInquiry': 'messaging',
+  'Mutation.sendMessage': 'messaging',
+  'Mutation.markThreadRead': 'messaging',
+  'Mutation.setThreadMuted': 'messaging',
+  'Mutation.setThreadArchived': 'messaging',
+  'Mutation.setThreadBlocked': 'messaging',
+  'Mutation.reportThread': 'messaging',
+  'Mutation.setTyping': 'messaging',
+  'Subscription.onThreadMessage': 'messaging',
+  'Subscription.onThreadTyping': 'messaging',
 };
 
 /** REST path prefixes (API Gateway proxy resources) -> domain. */

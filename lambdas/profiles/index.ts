@@ -22,3 +22,7 @@ export {
   type PartnerProfileRow,
   type PartnerStudioRow,
 } from './partner-listings.ts';
+// Who may be contacted (messaging's inquiry threads), through profiles' `contactable_listings` view.
+export { ContactableListings, type ContactableListing, type ListingType } from './contactable-listings.query.ts';
+// The contact detection profiles applies to public links, reused by messaging's redaction.
+export { containsPhoneNumber, normaliseLinkText, publicLinkRefusal } from './link-policy.ts';

@@ -247,6 +247,8 @@ const expectedGrants: Record<DatabaseRole, readonly string[]> = {
       'updated_at',
     ].map((column) => `studios(${column}):SELECT`),
   ],
+  // Messaging lives in DynamoDB; PostgreSQL only answers who may be contacted (profiles' view).
+  messaging: ['contactable_listings:SELECT'],
 };
 
 /** Tables only the migrator (master user) touches. */

@@ -21,6 +21,7 @@ import { profilesEnvSchema } from '../../../lambdas/profiles/profiles.config.ts'
 import { paymentsConfig, paymentsSecretVariables } from '../../../lambdas/payments/payments.config.ts';
 import { parseSearchConfig, searchSecretVariables } from '../../../lambdas/search/search.config.ts';
 import { parsePartnerConfig } from '../../../lambdas/partner/partner.config.ts';
+import { messagingEnvSchema } from '../../../lambdas/messaging/messaging.config.ts';
 import { secrets, type SecretSpec } from '../../definitions/secrets.ts';
 import { controlTable } from '../../definitions/tables.ts';
 import type { RastupFunction } from '../constructs/rastup-function.construct.ts';
@@ -77,6 +78,13 @@ const configByEntry: Record<
     parsers: [(env) => parseConfig(mediaEnvSchema, env), database('media')],
   },
   'lambdas/platform/platform.handler.ts': { parsers: [database('platform')] },
+  'lambdas/messaging/messaging.handler.ts': {
+    parsers: [
+      (env) => parseConfig(messagingEnvSchema, env),
+      (env) => parseConfig(awsEnvSchema, env),
+      database('messaging'),
+    ],
+  },
   'lambdas/platform/outbox-relay.handler.ts': { parsers: [database('relay'), required('EVENT_BUS_NAME')] },
   'lambdas/payments/payments.handler.ts': {
     secretVariables: paymentsSecretVariables,

@@ -27,6 +27,8 @@ import {
   type OperationDefinitionNode,
   type SelectionSetNode,
   OperationTypeNode,
+  getDirectiveValues,
+  type GraphQLDirective,
 } from 'graphql';
 import { graphqlResolvers, type DomainName } from '../../definitions/domains.ts';
 import { loadSchemaSdl } from '../../definitions/schema.ts';
@@ -48,9 +50,13 @@ import {
 } from './appsync-http.ts';
 import { ResolverBudget, fieldDepth, introspectionDepth } from './query-limits.ts';
 
-export type AuthMode = 'API_KEY' | 'OPENID_CONNECT';
+export type AuthMode = 'API_KEY' | 'OPENID_CONNECT' | 'AWS_IAM';
 const DEFAULT_MODE: AuthMode = 'OPENID_CONNECT';
-const DIRECTIVE_MODES: Record<string, AuthMode> = { aws_api_key: 'API_KEY', aws_oidc: 'OPENID_CONNECT' };
+const DIRECTIVE_MODES: Record<string, AuthMode> = {
+  aws_api_key: 'API_KEY',
+  aws_oidc: 'OPENID_CONNECT',
+  aws_iam: 'AWS_IAM',
+};
 const WITHHELD_HEADERS = new Set(['authorization', 'x-api-key', 'cookie']);
 
 export type TokenVerifier = (
@@ -63,10 +69,18 @@ export class TokenRejected extends Error {
   }
 }
 
+/** A mutation field that resolved: what AppSync hands to the subscriptions that name it. */
+export interface MutationPublication {
+  readonly fieldName: string;
+  readonly value: unknown;
+}
+
 export interface GraphqlGatewayOptions {
   readonly stage: string;
   readonly isValidApiKey: (key: string) => boolean;
   readonly verifyToken: TokenVerifier;
+  /** Called once per resolved root mutation field, before the HTTP answer is returned. */
+  readonly onMutation?: (publication: MutationPublication) => void;
   readonly dispatch: (domain: DomainName, event: AppSyncResolverEvent) => Promise<unknown>;
   /** AppSync's limits; the one definition in infra/definitions unless a test narrows them. */
   readonly limits?: AppSyncLimits;
@@ -82,6 +96,7 @@ interface FieldPlan {
 
 interface RequestContext {
   readonly mode: AuthMode;
+  readonly mutations?: { fieldName: string; responseKey: string }[];
   readonly identity: AppSyncResolverEvent['identity'];
   readonly headers: Record<string, string | undefined>;
   readonly variables: Record<string, unknown>;
@@ -181,6 +196,8 @@ export function createGraphqlGateway(options: GraphqlGatewayOptions) {
     // AppSync's resolver count limit: invocations past it answer null with an error and never run.
     if (!context.resolvers.take())
       throw new GraphQLError(resolverLimitMessage(), { extensions: { errorType: resolverLimitErrorType } });
+    if (info.parentType.name === 'Mutation' && info.path.prev === undefined)
+      context.mutations?.push({ fieldName: info.fieldName, responseKey: String(info.path.key) });
     return dispatchField(plan.domain, source, args, context, info);
   };
 
@@ -326,6 +343,7 @@ export function createGraphqlGateway(options: GraphqlGatewayOptions) {
     const forwarded: Record<string, string | undefined> = {};
     for (const [name, value] of Object.entries(headers)) if (!WITHHELD_HEADERS.has(name)) forwarded[name] = value;
 
+    const mutations: { fieldName: string; responseKey: string }[] = [];
     const result = await execute({
       schema,
       document: prepared.document,
@@ -333,6 +351,7 @@ export function createGraphqlGateway(options: GraphqlGatewayOptions) {
       variableValues,
       contextValue: {
         mode: auth.mode,
+        mutations,
         identity: auth.identity,
         headers: forwarded,
         variables: variableValues,
@@ -344,10 +363,166 @@ export function createGraphqlGateway(options: GraphqlGatewayOptions) {
       // Variable coercion failed: AppSync answers as a validation error.
       return validationAnswer(result.errors ?? [], prepared.document);
     }
+    // AppSync publishes a mutation's answer (its selection set, as the caller asked for it) to the
+    // subscriptions that name the mutation in @aws_subscribe; a field that failed publishes nothing.
+    for (const { fieldName, responseKey } of mutations) {
+      const value = result.data?.[responseKey];
+      if (value !== null && value !== undefined) options.onMutation?.({ fieldName, value });
+    }
     const body: Record<string, unknown> = { data: result.data };
     if (result.errors?.length) body.errors = result.errors.map(executionErrorEntry);
     return { status: 200, body: JSON.stringify(body) };
   }
 
-  return { handle, schema };
+  const subscribeDirective = schema.getDirective('aws_subscribe') as GraphQLDirective;
+
+  /**
+   * One `start` of AppSync's real-time protocol: authenticates with the headers the client put in
+   * `extensions.authorization`, validates the subscription, checks the field's auth modes and runs
+   * the field's resolver when the domain map names one (AppSync's subscription resolver: an error
+   * refuses the subscription, which is where thread membership is enforced). Answers the prepared
+   * subscription or the error entries AppSync sends in an `error` message.
+   */
+  async function startSubscription(
+    request: { query?: unknown; variables?: unknown },
+    headers: Record<string, string | undefined>,
+  ): Promise<{ subscription: PreparedSubscription } | { errors: SubscriptionErrorEntry[] }> {
+    const refused = (errorType: string, message: string) => ({ errors: [{ errorType, message }] });
+    const auth = await authenticate(headers);
+    if ('status' in auth) {
+      const body = JSON.parse(auth.body) as { errors: SubscriptionErrorEntry[] };
+      return { errors: body.errors.map((entry) => ({ ...entry, errorCode: auth.status })) };
+    }
+    if (typeof request.query !== 'string')
+      return refused('MalformedHttpRequestException', 'Unable to parse GraphQL query.');
+    const prepared = prepare(request.query);
+    if (!prepared) return refused('MalformedHttpRequestException', 'Unable to parse GraphQL query.');
+    if (prepared.errors.length)
+      return { errors: prepared.errors.map((error) => ({ errorType: 'ValidationError', message: error.message })) };
+    const operations = prepared.document.definitions.filter(
+      (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION,
+    );
+    const operation = operations.length === 1 ? operations[0] : undefined;
+    if (operation?.operation !== OperationTypeNode.SUBSCRIPTION)
+      return refused('UnsupportedOperation', 'Only one subscription operation may be started.');
+    const roots = operation.selectionSet.selections.filter((s): s is FieldNode => s.kind === Kind.FIELD);
+    if (roots.length !== 1 || operation.selectionSet.selections.length !== 1)
+      return refused('UnsupportedOperation', 'A subscription selects exactly one root field.');
+    const root = roots[0]!;
+    const subscriptionType = schema.getSubscriptionType();
+    const definition = subscriptionType?.getFields()[root.name.value];
+    const plan = plans.get('Subscription')?.get(root.name.value);
+    if (!subscriptionType || !definition || !plan)
+      return refused('ValidationError', `Field '${root.name.value}' in type 'Subscription' is undefined`);
+    if (!plan.modes.has(auth.mode))
+      return refused('Unauthorized', `Not Authorized to access ${root.name.value} on type Subscription`);
+
+    // Coerces the variables and captures the root field's arguments exactly as graphql-js resolves them.
+    const variableValues =
+      request.variables && typeof request.variables === 'object' && !Array.isArray(request.variables)
+        ? (request.variables as Record<string, unknown>)
+        : {};
+    let args: Record<string, unknown> | undefined;
+    const coerced = await execute({
+      schema,
+      document: prepared.document,
+      variableValues,
+      fieldResolver: (_source, fieldArgs: Record<string, unknown>, _context, info) => {
+        if (info.path.prev === undefined) args = fieldArgs;
+        return null;
+      },
+    });
+    if (!args) {
+      const message = coerced.errors?.[0]?.message ?? 'Invalid subscription arguments.';
+      return refused('ValidationError', message);
+    }
+    const domain = plan.domain;
+    if (domain) {
+      const forwarded: Record<string, string | undefined> = {};
+      for (const [name, value] of Object.entries(headers)) if (!WITHHELD_HEADERS.has(name)) forwarded[name] = value;
+      try {
+        const outcome = await execute({
+          schema,
+          document: prepared.document,
+          variableValues,
+          contextValue: {
+            mode: auth.mode,
+            identity: auth.identity,
+            headers: forwarded,
+            variables: variableValues,
+            resolvers: new ResolverBudget(1),
+          } satisfies RequestContext,
+          fieldResolver: async (source, fieldArgs: Record<string, unknown>, context: RequestContext, info) => {
+            if (info.path.prev !== undefined) return null;
+            await dispatchField(domain, source, fieldArgs, context, info);
+            return null;
+          },
+        });
+        const error = outcome.errors?.[0];
+        if (error) throw error.originalError instanceof GraphQLError ? error.originalError : error;
+      } catch (error) {
+        const graphqlError = error instanceof GraphQLError ? error : undefined;
+        const errorType = graphqlError?.extensions.errorType;
+        return refused(
+          typeof errorType === 'string' ? errorType : 'Unauthorized',
+          graphqlError?.message ?? `Not Authorized to access ${root.name.value} on type Subscription`,
+        );
+      }
+    }
+    const triggers = definition.astNode
+      ? ((getDirectiveValues(subscribeDirective, definition.astNode)?.mutations as string[] | undefined) ?? [])
+      : [];
+    return {
+      subscription: {
+        fieldName: root.name.value,
+        args,
+        triggers: new Set(triggers),
+        document: prepared.document,
+        variables: variableValues,
+      },
+    };
+  }
+
+  /**
+   * The `data` payload a subscription receives for one mutation, or null when it does not apply:
+   * the mutation is not one it subscribes to, or an argument it gave differs from the same-named
+   * field of the mutation's answer (AppSync's argument filtering).
+   */
+  async function render(
+    subscription: PreparedSubscription,
+    publication: MutationPublication,
+  ): Promise<Record<string, unknown> | null> {
+    if (!subscription.triggers.has(publication.fieldName)) return null;
+    const value = publication.value as Record<string, unknown>;
+    for (const [name, expected] of Object.entries(subscription.args)) {
+      if (expected === null || expected === undefined) continue;
+      if (value[name] !== expected) return null;
+    }
+    const result = await execute({
+      schema,
+      document: subscription.document,
+      variableValues: subscription.variables,
+      rootValue: { [subscription.fieldName]: value },
+    });
+    return result.data ?? null;
+  }
+
+  return { handle, schema, authenticate, startSubscription, render };
 }
+
+export interface PreparedSubscription {
+  readonly fieldName: string;
+  readonly args: Record<string, unknown>;
+  /** Mutation field names from @aws_subscribe(mutations: [...]). */
+  readonly triggers: ReadonlySet<string>;
+  readonly document: DocumentNode;
+  readonly variables: Record<string, unknown>;
+}
+
+export interface SubscriptionErrorEntry {
+  readonly errorType: string;
+  readonly message: string;
+  readonly errorCode?: number;
+}
+
+export type GraphqlGateway = ReturnType<typeof createGraphqlGateway>;

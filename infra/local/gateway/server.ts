@@ -12,6 +12,7 @@ import type { Logger } from '../../../lambdas/core/log.ts';
 import { toHttpError } from '../../../lambdas/core/errors.ts';
 import { createGraphqlGateway, type TokenVerifier } from './graphql-gateway.ts';
 import { tooLarge } from './appsync-http.ts';
+import { createRealtimeServer } from './realtime.ts';
 import {
   fromProxyResult,
   missingAuthenticationToken,
@@ -52,6 +53,8 @@ export interface GatewayServerOptions {
    * preflight answers them as API Gateway's CORS preflight does in AWS (infra/cdk/stacks/api.stack.ts).
    */
   readonly allowedOrigins?: readonly string[];
+  /** How often the real-time endpoint sends `ka` (default: once a minute, as AppSync). */
+  readonly realtimeKeepAliveMs?: number;
 }
 
 export async function loadDomainHandlers(rootDir: string): Promise<Record<DomainName, LambdaHandler>> {
@@ -117,6 +120,16 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
     verifyToken: options.verifyToken,
     dispatch: (domain, event) => handlers[domain](event),
     onResolverCrash: (error) => options.logger.error('resolver crashed', { error }),
+    // Frames go out before the mutation's HTTP answer, as AppSync publishes on the mutation's result.
+    onMutation: (publication) => {
+      realtime.publish(publication).catch((error: unknown) => options.logger.error('publish failed', { error }));
+    },
+  });
+  // Referenced by onMutation above, which first runs on a request, after this line.
+  const realtime = createRealtimeServer({
+    gateway: graphql,
+    logger: options.logger,
+    ...(options.realtimeKeepAliveMs ? { keepAliveMs: options.realtimeKeepAliveMs } : {}),
   });
   const allowedOrigins = new Set(options.allowedOrigins ?? []);
 
@@ -283,6 +296,17 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
     });
   });
   server.keepAliveTimeout = 65_000;
+  server.on('upgrade', (request: IncomingMessage, socket, head: Buffer) => {
+    if (!realtime.handleUpgrade(request, socket, head)) {
+      socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+    }
+  });
+  // Upgraded sockets still count as the server's connections: close() must end them or wait forever.
+  const closeHttp = server.close.bind(server);
+  server.close = (callback?: (error?: Error) => void) => {
+    realtime.close();
+    return closeHttp(callback);
+  };
   return server;
 }
 

@@ -16,6 +16,7 @@ export const databaseRoles = [
   'search',
   'booking',
   'partner',
+  'messaging',
 ] as const;
 
 export type DatabaseRole = (typeof databaseRoles)[number];

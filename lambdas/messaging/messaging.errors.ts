@@ -1,0 +1,55 @@
+/** Typed refusals of the messaging domain, with stable codes (AppSync errorType / HTTP status). */
+import { AppError, ConflictError, NotFoundError, type ErrorDetails } from '../core/errors.ts';
+
+/** A thread the caller is not a participant of answers exactly as one that does not exist. */
+export class ThreadNotFoundError extends NotFoundError {
+  constructor() {
+    super('Thread not found');
+  }
+}
+
+export class ListingNotContactableError extends NotFoundError {
+  constructor() {
+    super('Listing not found');
+  }
+}
+
+/** The recipient blocked the sender in this thread. */
+export class BlockedError extends AppError {
+  readonly code = 'MESSAGING.BLOCKED';
+  readonly httpStatus = 403;
+  readonly errorType = 'FORBIDDEN';
+  constructor() {
+    super('You cannot message this person');
+  }
+}
+
+export class CannotContactSelfError extends AppError {
+  readonly code = 'MESSAGING.SELF_CONTACT';
+  readonly httpStatus = 400;
+  readonly errorType = 'BAD_REQUEST';
+  constructor(details?: ErrorDetails) {
+    super('You cannot start a thread with your own listing', details);
+  }
+}
+
+/** A thread that is locked or archived by the platform takes no new messages. */
+export class ThreadClosedError extends ConflictError {
+  constructor() {
+    super('This thread is closed', 'MESSAGING.THREAD_CLOSED');
+  }
+}
+
+/** A client token reused with a different message. */
+export class ClientTokenReusedError extends ConflictError {
+  constructor() {
+    super('clientToken was already used for another message', 'MESSAGING.CLIENT_TOKEN_REUSED');
+  }
+}
+
+/** Concurrent writers kept winning for too long (the caller may retry). */
+export class ContendedError extends ConflictError {
+  constructor() {
+    super('The thread is busy; retry', 'MESSAGING.CONTENDED');
+  }
+}

@@ -1,0 +1,71 @@
+/** Messaging domain Lambda: inquiry threads, messages, inbox, read cursors, safety, presence. */
+import { createFieldRouter, field } from '../core/field-router.ts';
+import { createDomainHandler } from '../core/handler.ts';
+import { createLogger } from '../core/log.ts';
+import { messagingService } from './messaging.module.ts';
+import {
+  inboxArgs,
+  markReadArgs,
+  reportThreadArgs,
+  sendMessageArgs,
+  setArchivedArgs,
+  setBlockedArgs,
+  setMutedArgs,
+  setTypingArgs,
+  startInquiryArgs,
+  subscriptionArgs,
+  threadArgs,
+  threadMessagesArgs,
+} from './messaging.schemas.ts';
+
+const logger = createLogger({ service: 'messaging' });
+
+export const handler = createDomainHandler({
+  logger,
+  appsync: createFieldRouter(
+    {
+      'Query.myInbox': field(inboxArgs, ({ archived, limit, cursor }, ctx) =>
+        messagingService().inbox(ctx.caller, archived, limit, cursor),
+      ),
+      'Query.thread': field(threadArgs, ({ threadId }, ctx) => messagingService().thread(ctx.caller, threadId)),
+      'Query.threadMessages': field(threadMessagesArgs, ({ threadId, limit, cursor }, ctx) =>
+        messagingService().threadMessages(ctx.caller, threadId, limit, cursor),
+      ),
+      'Query.threadPresence': field(threadArgs, ({ threadId }, ctx) =>
+        messagingService().threadPresence(ctx.caller, threadId),
+      ),
+      'Mutation.startInquiry': field(startInquiryArgs, ({ input }, ctx) =>
+        messagingService().startInquiry(ctx.caller, input),
+      ),
+      'Mutation.sendMessage': field(sendMessageArgs, ({ input }, ctx) =>
+        messagingService().sendMessage(ctx.caller, input),
+      ),
+      'Mutation.markThreadRead': field(markReadArgs, ({ threadId, upToMessageId }, ctx) =>
+        messagingService().markRead(ctx.caller, threadId, upToMessageId),
+      ),
+      'Mutation.setThreadMuted': field(setMutedArgs, ({ threadId, muted }, ctx) =>
+        messagingService().setFlag(ctx.caller, threadId, 'muted', muted),
+      ),
+      'Mutation.setThreadArchived': field(setArchivedArgs, ({ threadId, archived }, ctx) =>
+        messagingService().setFlag(ctx.caller, threadId, 'archived', archived),
+      ),
+      'Mutation.setThreadBlocked': field(setBlockedArgs, ({ threadId, blocked }, ctx) =>
+        messagingService().setFlag(ctx.caller, threadId, 'blocked', blocked),
+      ),
+      'Mutation.reportThread': field(reportThreadArgs, ({ input }, ctx) =>
+        messagingService().report(ctx.caller, input),
+      ),
+      'Mutation.setTyping': field(setTypingArgs, ({ threadId, typing }, ctx) =>
+        messagingService().setTyping(ctx.caller, threadId, typing),
+      ),
+      // Subscription resolvers run when a client subscribes: members only (a refusal is an `error` frame).
+      'Subscription.onThreadMessage': field(subscriptionArgs, ({ threadId }, ctx) =>
+        messagingService().authorizeSubscription(ctx.caller, threadId),
+      ),
+      'Subscription.onThreadTyping': field(subscriptionArgs, ({ threadId }, ctx) =>
+        messagingService().authorizeSubscription(ctx.caller, threadId),
+      ),
+    },
+    logger,
+  ),
+});

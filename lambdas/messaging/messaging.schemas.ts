@@ -1,0 +1,71 @@
+/** Inputs of the messaging API: the only definition of each (z.infer gives the types). */
+import * as z from 'zod';
+import { idSchema } from '../core/ids.ts';
+import { safeText } from '../core/text.ts';
+
+export const MESSAGE_BODY_MAX = 4_000;
+export const PAGE_MAX = 100;
+
+const body = safeText()
+  .trim()
+  .min(1, 'must not be empty')
+  .max(MESSAGE_BODY_MAX, `must be at most ${MESSAGE_BODY_MAX} characters`);
+/** A caller-chosen token that makes a send idempotent (a retry returns the first message). */
+const clientToken = safeText()
+  .trim()
+  .regex(/^[A-Za-z0-9_-]{8,64}$/, 'must be 8-64 letters, digits, - or _');
+const cursor = safeText().max(1_024);
+const limit = z.number().int().min(1).max(PAGE_MAX);
+
+export const threadIdSchema = idSchema('thread');
+
+export const startInquiryArgs = z.object({
+  input: z
+    .object({
+      profileId: idSchema('profile').nullish(),
+      studioId: idSchema('studio').nullish(),
+      body,
+      clientToken: clientToken.nullish(),
+    })
+    .refine((input) => Boolean(input.profileId) !== Boolean(input.studioId), {
+      message: 'exactly one of profileId and studioId',
+      path: ['profileId'],
+    }),
+});
+
+export const sendMessageArgs = z.object({
+  input: z.object({ threadId: threadIdSchema, body, clientToken: clientToken.nullish() }),
+});
+
+export const threadArgs = z.object({ threadId: threadIdSchema });
+
+export const threadMessagesArgs = z.object({
+  threadId: threadIdSchema,
+  limit: limit.nullish(),
+  cursor: cursor.nullish(),
+});
+
+export const inboxArgs = z.object({
+  archived: z.boolean().nullish(),
+  limit: limit.nullish(),
+  cursor: cursor.nullish(),
+});
+
+export const markReadArgs = z.object({ threadId: threadIdSchema, upToMessageId: idSchema('message').nullish() });
+export const setMutedArgs = z.object({ threadId: threadIdSchema, muted: z.boolean() });
+export const setArchivedArgs = z.object({ threadId: threadIdSchema, archived: z.boolean() });
+export const setBlockedArgs = z.object({ threadId: threadIdSchema, blocked: z.boolean() });
+export const reportThreadArgs = z.object({
+  input: z.object({
+    threadId: threadIdSchema,
+    messageId: idSchema('message').nullish(),
+    reason: z.enum(['SPAM', 'HARASSMENT', 'OFF_PLATFORM_PAYMENT', 'INAPPROPRIATE_CONTENT', 'OTHER']),
+    note: safeText().trim().max(1_000).nullish(),
+  }),
+});
+export const setTypingArgs = z.object({ threadId: threadIdSchema, typing: z.boolean() });
+export const subscriptionArgs = z.object({ threadId: threadIdSchema });
+
+export type StartInquiryInput = z.infer<typeof startInquiryArgs>['input'];
+export type SendMessageInput = z.infer<typeof sendMessageArgs>['input'];
+export type ReportThreadInput = z.infer<typeof reportThreadArgs>['input'];

@@ -1,0 +1,472 @@
+/**
+ * Messaging rules (NTB-MSG-001…003, seed 004 §1.4): inquiry threads from a public listing, messages
+ * with exact unread counts, read cursors, mute/archive/block, reports, typing, and the
+ * anti-circumvention redaction of inquiry threads until their booking is confirmed.
+ * Who may see a thread: its participants only; anybody else is told it does not exist.
+ */
+import type { Clock } from '../core/clock.ts';
+import { ValidationError } from '../core/errors.ts';
+import { requireUser, type Caller } from '../core/identity.ts';
+import { fingerprintOf } from '../core/idempotency.ts';
+import { newId } from '../core/ids.ts';
+import type { RateLimitPolicy, RateLimiter } from '../core/ports.ts';
+import { enforceRateLimits } from '../core/rate-limit.ts';
+import { redactContactDetails } from './contact-redaction.ts';
+import {
+  BlockedError,
+  CannotContactSelfError,
+  ClientTokenReusedError,
+  ContendedError,
+  ListingNotContactableError,
+  ThreadClosedError,
+  ThreadNotFoundError,
+} from './messaging.errors.ts';
+import type { ReportThreadInput, SendMessageInput, StartInquiryInput } from './messaging.schemas.ts';
+import { PRESENCE_TTL_SECONDS, type PresenceStore } from './presence.repository.ts';
+import {
+  messageSk,
+  type MessageRecord,
+  type ParticipantRecord,
+  type ThreadRecord,
+  type ThreadStore,
+} from './thread.repository.ts';
+
+export interface ListingDirectory {
+  find(
+    listingType: 'PROFILE' | 'STUDIO',
+    listingId: string,
+  ): Promise<{ ownerUserId: string; cityCode: string | null } | undefined>;
+}
+
+export interface MessagingPolicies {
+  /** Per sender overall. */
+  readonly send: RateLimitPolicy;
+  /** Per sender: new pairs (first contact with somebody). */
+  readonly firstContact: RateLimitPolicy;
+}
+
+export interface ThreadView {
+  readonly threadId: string;
+  readonly kind: 'INQUIRY' | 'PROJECT';
+  readonly status: 'OPEN' | 'ARCHIVED' | 'LOCKED';
+  readonly role: 'BUYER' | 'SELLER' | 'ADMIN';
+  readonly counterpartUserId: string;
+  readonly listingType: 'PROFILE' | 'STUDIO';
+  readonly listingId: string;
+  readonly createdAt: string;
+  readonly lastMessageAt: string | null;
+  readonly lastMessagePreview: string | null;
+  readonly unreadCount: number;
+  readonly lastReadMessageId: string | null;
+  readonly muted: boolean;
+  readonly archived: boolean;
+  readonly blocked: boolean;
+  readonly contactDetailsHidden: boolean;
+}
+
+export interface MessageView {
+  readonly threadId: string;
+  readonly messageId: string;
+  readonly authorUserId: string;
+  readonly type: 'TEXT' | 'ASSET' | 'SYSTEM' | 'ACTION';
+  readonly body: string;
+  /** Contact details in this message are hidden from the viewer. */
+  readonly redacted: boolean;
+  readonly policyHints: readonly string[];
+  readonly createdAt: string;
+}
+
+export interface PresenceView {
+  readonly threadId: string;
+  readonly userId: string;
+  readonly typing: boolean;
+  readonly lastSeen: string;
+}
+
+export interface Page<T> {
+  readonly items: readonly T[];
+  readonly nextCursor: string | null;
+}
+
+const DEFAULT_PAGE = 30;
+const PREVIEW_LENGTH = 140;
+const READ_CURSOR_ATTEMPTS = 20;
+
+function encodeCursor(value: Record<string, string>): string {
+  return Buffer.from(JSON.stringify(value)).toString('base64url');
+}
+
+function decodeCursor<K extends string>(cursor: string, keys: readonly K[]): Record<K, string> {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (
+      typeof value === 'object' &&
+      value !== null &&
+      keys.every((key) => typeof (value as Record<string, unknown>)[key] === 'string')
+    )
+      return value as Record<K, string>;
+  } catch {
+    // falls through to the typed refusal
+  }
+  throw new ValidationError('Invalid cursor', [{ path: 'cursor', message: 'is not a cursor this API returned' }]);
+}
+
+const preview = (text: string) => (text.length > PREVIEW_LENGTH ? `${text.slice(0, PREVIEW_LENGTH - 1)}…` : text);
+
+export function toThreadView(participant: ParticipantRecord): ThreadView {
+  return {
+    threadId: participant.threadId,
+    kind: participant.kind === 'project' ? 'PROJECT' : 'INQUIRY',
+    status: participant.threadStatus.toUpperCase() as ThreadView['status'],
+    role: participant.roleContext.toUpperCase() as ThreadView['role'],
+    counterpartUserId: participant.counterpartUserId,
+    listingType: participant.listingType,
+    listingId: participant.listingId,
+    createdAt: participant.createdAt,
+    lastMessageAt: participant.lastMessageAt,
+    lastMessagePreview: participant.lastMessagePreview,
+    unreadCount: participant.unreadCount,
+    lastReadMessageId: participant.lastReadMsgId,
+    muted: participant.muted,
+    archived: participant.archived,
+    blocked: participant.blocked,
+    contactDetailsHidden: participant.contactRedaction,
+  };
+}
+
+/** A message as `viewerUserId` sees it: others' contact details hidden while the thread hides them. */
+export function toMessageView(
+  message: MessageRecord,
+  viewerUserId: string | null,
+  contactRedaction: boolean,
+): MessageView {
+  const hidden = contactRedaction && message.redactedBody !== null && message.authorUserId !== viewerUserId;
+  return {
+    threadId: message.threadId,
+    messageId: message.messageId,
+    authorUserId: message.authorUserId,
+    type: message.type.toUpperCase() as MessageView['type'],
+    body: hidden ? message.redactedBody! : message.body,
+    redacted: hidden,
+    policyHints: message.flags.policyHints,
+    createdAt: message.createdAt,
+  };
+}
+
+export class MessagingService {
+  constructor(
+    private readonly threads: ThreadStore,
+    private readonly presence: PresenceStore,
+    private readonly listings: ListingDirectory,
+    private readonly limiter: RateLimiter,
+    private readonly clock: Clock,
+    private readonly policies: MessagingPolicies,
+  ) {}
+
+  /** The caller's participant row, or NOT_FOUND: others' threads do not exist for them. */
+  private async membership(caller: Caller, threadId: string): Promise<ParticipantRecord> {
+    const user = requireUser(caller);
+    const participant = await this.threads.getParticipant(threadId, user.userId);
+    if (!participant) throw new ThreadNotFoundError();
+    return participant;
+  }
+
+  /**
+   * Opens (or reuses) the caller's inquiry thread with a published profile's or studio's owner and
+   * sends the first message. One thread per pair; the first contact with a new person is rate limited.
+   */
+  async startInquiry(caller: Caller, input: StartInquiryInput): Promise<{ thread: ThreadView; message: MessageView }> {
+    const user = requireUser(caller);
+    const listingType = input.profileId ? 'PROFILE' : 'STUDIO';
+    const listingId = (input.profileId ?? input.studioId)!;
+    const listing = await this.listings.find(listingType, listingId);
+    if (!listing) throw new ListingNotContactableError();
+    if (listing.ownerUserId === user.userId) throw new CannotContactSelfError();
+
+    let threadId: string | undefined = await this.threads.findPairThread(user.userId, listing.ownerUserId);
+    if (!threadId) {
+      await enforceRateLimits(this.limiter, [
+        { policy: this.policies.firstContact, key: user.userId },
+        { policy: this.policies.send, key: user.userId },
+      ]);
+      const now = this.clock.now().toISOString();
+      const newThreadId = newId('thread');
+      const thread: ThreadRecord = {
+        pk: `THR#${newThreadId}`,
+        threadId: newThreadId,
+        kind: 'inquiry',
+        status: 'open',
+        buyerUserId: user.userId,
+        sellerUserId: listing.ownerUserId,
+        participants: [user.userId, listing.ownerUserId],
+        listingType,
+        listingId,
+        city: listing.cityCode,
+        lbgId: null,
+        legId: null,
+        bookingId: null,
+        createdAt: now,
+        updatedAt: now,
+        lastMessageAt: null,
+        messageCount: 0,
+        contactRedaction: true,
+        safeModeRequired: true,
+      };
+      const participant = (
+        userId: string,
+        counterpartUserId: string,
+        roleContext: 'buyer' | 'seller',
+      ): ParticipantRecord => ({
+        threadId: newThreadId,
+        userId,
+        roleContext,
+        counterpartUserId,
+        kind: 'inquiry',
+        threadStatus: 'open',
+        listingType,
+        listingId,
+        contactRedaction: true,
+        createdAt: now,
+        lastMessageAt: null,
+        lastMessagePreview: null,
+        unreadCount: 0,
+        lastReadSk: null,
+        lastReadMsgId: null,
+        lastReadAt: null,
+        muted: false,
+        archived: false,
+        blocked: false,
+        blockedUntil: null,
+        strikes: 0,
+      });
+      const created = await this.threads.createThread({
+        thread,
+        participants: [
+          participant(user.userId, listing.ownerUserId, 'buyer'),
+          participant(listing.ownerUserId, user.userId, 'seller'),
+        ],
+      });
+      threadId = created.kind === 'created' ? newThreadId : created.threadId;
+      const message = await this.append(user.userId, threadId, input.body, input.clientToken, false);
+      return { thread: toThreadView(await this.membership(caller, threadId)), message };
+    }
+    const message = await this.sendMessage(caller, {
+      threadId: threadId as SendMessageInput['threadId'],
+      body: input.body,
+      clientToken: input.clientToken,
+    });
+    return { thread: toThreadView(await this.membership(caller, threadId)), message };
+  }
+
+  /**
+   * Sends into a thread the caller belongs to. Answers the message as its recipients see it (contact
+   * details hidden in an inquiry thread): that answer is what subscribers receive.
+   */
+  async sendMessage(caller: Caller, input: SendMessageInput): Promise<MessageView> {
+    const user = requireUser(caller);
+    await this.membership(caller, input.threadId);
+    return this.append(user.userId, input.threadId, input.body, input.clientToken, true);
+  }
+
+  private async append(
+    authorUserId: string,
+    threadId: string,
+    body: string,
+    clientToken: string | null | undefined,
+    rateLimited: boolean,
+  ): Promise<MessageView> {
+    const thread = await this.threads.getThread(threadId);
+    if (!thread) throw new ThreadNotFoundError();
+    const fingerprint = fingerprintOf({ threadId, body });
+    if (rateLimited) await enforceRateLimits(this.limiter, [{ policy: this.policies.send, key: authorUserId }]);
+    const redaction = thread.contactRedaction ? redactContactDetails(body) : { text: body, redacted: false };
+    const createdAt = this.clock.now().toISOString();
+    const messageId = newId('message');
+    const message: MessageRecord = {
+      sk: messageSk(createdAt, messageId),
+      threadId,
+      messageId,
+      type: 'text',
+      body,
+      redactedBody: redaction.redacted ? redaction.text : null,
+      authorUserId,
+      createdAt,
+      nsfwBand: 0,
+      flags: { moderation: 'clean', policyHints: redaction.redacted ? ['CONTACT_DETAILS_HIDDEN'] : [] },
+    };
+    const previews: Record<string, string> = {};
+    for (const userId of thread.participants)
+      previews[userId] = preview(userId === authorUserId ? body : redaction.text);
+    const outcome = await this.threads.appendMessage(
+      { message, previews, clientToken, fingerprint, strike: redaction.redacted },
+      thread.participants,
+    );
+    switch (outcome.kind) {
+      case 'appended':
+        return toMessageView(outcome.message, null, thread.contactRedaction);
+      case 'replayed': {
+        if (outcome.fingerprint !== fingerprint) throw new ClientTokenReusedError();
+        const first = await this.threads.getMessage(threadId, outcome.messageSk);
+        if (!first) throw new ContendedError();
+        return toMessageView(first, null, thread.contactRedaction);
+      }
+      case 'thread-closed':
+        throw new ThreadClosedError();
+      case 'not-participant':
+        throw new ThreadNotFoundError();
+      case 'blocked':
+        throw new BlockedError();
+    }
+  }
+
+  async thread(caller: Caller, threadId: string): Promise<ThreadView> {
+    return toThreadView(await this.membership(caller, threadId));
+  }
+
+  async threadMessages(
+    caller: Caller,
+    threadId: string,
+    limit: number | null | undefined,
+    cursor: string | null | undefined,
+  ): Promise<Page<MessageView>> {
+    const participant = await this.membership(caller, threadId);
+    const start = cursor ? decodeCursor(cursor, ['t', 'sk'] as const) : undefined;
+    if (start && (start.t !== threadId || !start.sk.startsWith('MSG#')))
+      throw new ValidationError('Invalid cursor', [{ path: 'cursor', message: 'belongs to another thread' }]);
+    const page = await this.threads.listMessages(threadId, limit ?? DEFAULT_PAGE, start?.sk);
+    return {
+      items: page.items.map((message) => toMessageView(message, participant.userId, participant.contactRedaction)),
+      nextCursor: page.lastSk ? encodeCursor({ t: threadId, sk: page.lastSk }) : null,
+    };
+  }
+
+  async inbox(
+    caller: Caller,
+    archived: boolean | null | undefined,
+    limit: number | null | undefined,
+    cursor: string | null | undefined,
+  ): Promise<Page<ThreadView>> {
+    const user = requireUser(caller);
+    const start = cursor ? decodeCursor(cursor, ['t', 'k'] as const) : undefined;
+    const page = await this.threads.inbox(
+      user.userId,
+      Boolean(archived),
+      limit ?? DEFAULT_PAGE,
+      start ? { threadId: start.t, gsi1sk: start.k } : undefined,
+    );
+    return {
+      items: page.items.map(toThreadView),
+      nextCursor: page.last ? encodeCursor({ t: page.last.threadId, k: page.last.gsi1sk }) : null,
+    };
+  }
+
+  /**
+   * Moves the caller's read cursor to `upToMessageId` (default: the newest message) and sets the
+   * unread count to the exact number of others' messages after it. Recounted when a message lands
+   * in between; a cursor never moves backwards.
+   */
+  async markRead(caller: Caller, threadId: string, upToMessageId: string | null | undefined): Promise<ThreadView> {
+    const participant = await this.membership(caller, threadId);
+    for (let attempt = 0; attempt < READ_CURSOR_ATTEMPTS; attempt++) {
+      const thread = await this.threads.getThread(threadId);
+      if (!thread) throw new ThreadNotFoundError();
+      let target: { sk: string; messageId: string } | undefined;
+      if (upToMessageId) {
+        const sk = await this.threads.findMessageSk(threadId, upToMessageId);
+        if (!sk)
+          throw new ValidationError('Unknown message', [{ path: 'upToMessageId', message: 'is not in this thread' }]);
+        target = { sk, messageId: upToMessageId };
+      } else {
+        const newest = (await this.threads.listMessages(threadId, 1, undefined)).items[0];
+        if (!newest) return toThreadView(participant);
+        target = { sk: newest.sk, messageId: newest.messageId };
+      }
+      const unreadCount = await this.threads.countUnreadAfter(threadId, participant.userId, target.sk);
+      const moved = await this.threads.setReadCursor(
+        threadId,
+        participant.userId,
+        { ...target, at: this.clock.now().toISOString(), unreadCount },
+        thread.messageCount,
+      );
+      if (moved === 'stale') continue;
+      return toThreadView(await this.membership(caller, threadId));
+    }
+    throw new ContendedError();
+  }
+
+  async setFlag(
+    caller: Caller,
+    threadId: string,
+    flag: 'muted' | 'archived' | 'blocked',
+    value: boolean,
+  ): Promise<ThreadView> {
+    const participant = await this.membership(caller, threadId);
+    const updated = await this.threads.setParticipantFlag(threadId, participant.userId, flag, value);
+    if (!updated) throw new ThreadNotFoundError();
+    return toThreadView(updated);
+  }
+
+  async report(caller: Caller, input: ReportThreadInput): Promise<{ reportId: string; threadId: string }> {
+    const participant = await this.membership(caller, input.threadId);
+    if (input.messageId && !(await this.threads.findMessageSk(input.threadId, input.messageId)))
+      throw new ValidationError('Unknown message', [{ path: 'input.messageId', message: 'is not in this thread' }]);
+    const reportId = newId('request');
+    await this.threads.putReport({
+      threadId: input.threadId,
+      reportId,
+      reporterUserId: participant.userId,
+      messageId: input.messageId ?? null,
+      reason: input.reason,
+      note: input.note ?? null,
+      createdAt: this.clock.now().toISOString(),
+    });
+    return { reportId, threadId: input.threadId };
+  }
+
+  async setTyping(caller: Caller, threadId: string, typing: boolean): Promise<PresenceView> {
+    const participant = await this.membership(caller, threadId);
+    const now = this.clock.now();
+    const record = {
+      threadId,
+      userId: participant.userId,
+      typing,
+      lastSeen: now.toISOString(),
+      expiresAt: Math.floor(now.getTime() / 1000) + PRESENCE_TTL_SECONDS,
+    };
+    await this.presence.beat(record);
+    return { threadId, userId: record.userId, typing, lastSeen: record.lastSeen };
+  }
+
+  async threadPresence(caller: Caller, threadId: string): Promise<PresenceView[]> {
+    await this.membership(caller, threadId);
+    const present = await this.presence.present(threadId, this.clock.nowSeconds());
+    return present.map(({ userId, typing, lastSeen }) => ({ threadId, userId, typing, lastSeen }));
+  }
+
+  /** A subscription to a thread: allowed for its participants only (AppSync subscription resolver). */
+  async authorizeSubscription(caller: Caller, threadId: string): Promise<null> {
+    await this.membership(caller, threadId);
+    return null;
+  }
+
+  /**
+   * The booking of an inquiry thread was confirmed: contact details are shown from now on and the
+   * thread becomes a project thread (GSI2 by booking group / leg). Idempotent. Called by the booking
+   * flow (no `booking.confirmed` event exists in the catalog yet; see index.ts).
+   */
+  async bookingConfirmed(booking: {
+    threadId: string;
+    bookingId: string;
+    lbgId?: string | null;
+    legId?: string | null;
+  }): Promise<void> {
+    const thread = await this.threads.getThread(booking.threadId);
+    if (!thread) throw new ThreadNotFoundError();
+    await this.threads.liftContactRedaction(
+      thread.threadId,
+      thread.participants,
+      { bookingId: booking.bookingId, lbgId: booking.lbgId ?? null, legId: booking.legId ?? null },
+      this.clock.now().toISOString(),
+    );
+  }
+}

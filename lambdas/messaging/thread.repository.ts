@@ -1,0 +1,635 @@
+/**
+ * The messaging single table (seed 004 §1.4.B.1, infra/definitions/tables.ts `messaging`):
+ *
+ *   pk THR#{threadId}  sk THR                 thread metadata
+ *                      sk PART#{userId}       participant: read cursor, unread count, mute/archive/block,
+ *                                             and the inbox row (GSI1, written on every message: fan-out)
+ *                      sk MSG#{ts}#{msgId}    message frames, append-only
+ *                      sk REQ#{userId}#{tok}  a client token already used (idempotent sends)
+ *                      sk REPORT#{userId}#{reportId}
+ *   pk PAIR#{buyer}#{seller}  sk PAIR         the one inquiry thread of a pair (first contact)
+ *
+ *   GSI1 (inbox): GSI1PK PARTICIPANT#{userId} (archived: PARTICIPANT#{userId}#ARCHIVED),
+ *                 GSI1SK {lastMessageAt}#{threadId}, read newest first.
+ *   GSI2 (project threads): GSI2PK LBG#{lbgId} | LEG#{legId}, GSI2SK createdAt, set when a booking
+ *                 turns the inquiry into a project thread.
+ *
+ * Every multi-item change is one TransactWriteItems with conditions, so unread counts stay exact
+ * under concurrent senders: a lost race cancels the whole transaction, which is retried.
+ */
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import {
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
+import * as z from 'zod';
+import { InternalError } from '../core/errors.ts';
+import type { PortOf } from '../core/db/unit-of-work.ts';
+import { ContendedError } from './messaging.errors.ts';
+
+export const threadItemSchema = z.object({
+  pk: z.string(),
+  threadId: z.string(),
+  kind: z.enum(['inquiry', 'project']),
+  status: z.enum(['open', 'archived', 'locked']),
+  buyerUserId: z.string(),
+  sellerUserId: z.string(),
+  participants: z.array(z.string()),
+  listingType: z.enum(['PROFILE', 'STUDIO']),
+  listingId: z.string(),
+  city: z.string().nullable(),
+  lbgId: z.string().nullable(),
+  legId: z.string().nullable(),
+  bookingId: z.string().nullable().optional(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  lastMessageAt: z.string().nullable(),
+  messageCount: z.number().int(),
+  /** Inquiry threads hide contact details from recipients until a booking is confirmed. */
+  contactRedaction: z.boolean(),
+  safeModeRequired: z.boolean(),
+});
+export type ThreadRecord = z.infer<typeof threadItemSchema>;
+
+export const participantItemSchema = z.object({
+  threadId: z.string(),
+  userId: z.string(),
+  roleContext: z.enum(['buyer', 'seller', 'admin']),
+  counterpartUserId: z.string(),
+  kind: z.enum(['inquiry', 'project']),
+  threadStatus: z.enum(['open', 'archived', 'locked']),
+  listingType: z.enum(['PROFILE', 'STUDIO']),
+  listingId: z.string(),
+  contactRedaction: z.boolean(),
+  createdAt: z.string(),
+  lastMessageAt: z.string().nullable(),
+  lastMessagePreview: z.string().nullable(),
+  unreadCount: z.number().int(),
+  lastReadSk: z.string().nullable(),
+  lastReadMsgId: z.string().nullable(),
+  lastReadAt: z.string().nullable(),
+  muted: z.boolean(),
+  archived: z.boolean(),
+  blocked: z.boolean(),
+  blockedUntil: z.string().nullable(),
+  strikes: z.number().int(),
+});
+export type ParticipantRecord = z.infer<typeof participantItemSchema>;
+
+export const messageItemSchema = z.object({
+  sk: z.string(),
+  threadId: z.string(),
+  messageId: z.string(),
+  type: z.enum(['text', 'asset', 'system', 'action']),
+  body: z.string(),
+  /** What recipients see while the thread hides contact details; null when nothing was hidden. */
+  redactedBody: z.string().nullable(),
+  authorUserId: z.string(),
+  createdAt: z.string(),
+  nsfwBand: z.number().int(),
+  flags: z.object({ moderation: z.enum(['clean', 'flagged', 'blocked']), policyHints: z.array(z.string()) }),
+});
+export type MessageRecord = z.infer<typeof messageItemSchema>;
+
+const requestItemSchema = z.object({ messageSk: z.string(), fingerprint: z.string() });
+
+export const threadPk = (threadId: string) => `THR#${threadId}`;
+export const participantSk = (userId: string) => `PART#${userId}`;
+export const messageSk = (createdAt: string, messageId: string) => `MSG#${createdAt}#${messageId}`;
+const requestSk = (userId: string, token: string) => `REQ#${userId}#${token}`;
+const pairPk = (buyerUserId: string, sellerUserId: string) => `PAIR#${buyerUserId}#${sellerUserId}`;
+const inboxPk = (userId: string, archived: boolean) => `PARTICIPANT#${userId}${archived ? '#ARCHIVED' : ''}`;
+const inboxSk = (lastMessageAt: string, threadId: string) => `${lastMessageAt}#${threadId}`;
+
+function parseItem<S extends z.ZodType>(schema: S, item: unknown): z.infer<S> {
+  const result = schema.safeParse(item);
+  if (!result.success) throw new InternalError('Unexpected messaging item shape', undefined, { cause: result.error });
+  return result.data;
+}
+
+/** Which items of a cancelled transaction failed their condition (by position), or 'conflict'. */
+function cancellation(
+  error: unknown,
+): { failed: number[]; items: (Record<string, unknown> | undefined)[] } | 'conflict' | undefined {
+  if (!(error instanceof TransactionCanceledException)) return undefined;
+  const reasons = error.CancellationReasons ?? [];
+  if (reasons.some((reason) => reason.Code === 'TransactionConflict' || reason.Code === 'ThrottlingError'))
+    return 'conflict';
+  const failed = reasons.flatMap((reason, index) => (reason.Code === 'ConditionalCheckFailed' ? [index] : []));
+  if (failed.length === 0) return 'conflict';
+  // The document client does not translate cancellation reasons: their items are AttributeValues.
+  return {
+    failed,
+    items: reasons.map((reason) => (reason.Item ? unmarshall(reason.Item) : undefined)),
+  };
+}
+
+const MAX_ATTEMPTS = 40;
+
+async function backoff(attempt: number): Promise<void> {
+  const ceiling = Math.min(200, 5 * 2 ** Math.min(attempt, 6));
+  await new Promise((resolve) => setTimeout(resolve, Math.random() * ceiling));
+}
+
+export interface NewThread {
+  readonly thread: ThreadRecord;
+  readonly participants: readonly ParticipantRecord[];
+}
+
+export interface AppendMessage {
+  readonly message: MessageRecord;
+  /** Previews as each participant sees the message (recipients may get the redacted text). */
+  readonly previews: Readonly<Record<string, string>>;
+  readonly clientToken?: string | null | undefined;
+  /** A fingerprint of the request, so a reused token with another message is refused. */
+  readonly fingerprint: string;
+  /** The author's attempt to pass contact details (a strike). */
+  readonly strike: boolean;
+}
+
+export type AppendOutcome =
+  | { readonly kind: 'appended'; readonly message: MessageRecord }
+  | { readonly kind: 'replayed'; readonly messageSk: string; readonly fingerprint: string }
+  | { readonly kind: 'thread-closed' }
+  | { readonly kind: 'not-participant' }
+  | { readonly kind: 'blocked' };
+
+export type CreateOutcome = { readonly kind: 'created' } | { readonly kind: 'pair-exists'; readonly threadId: string };
+
+export class ThreadRepository {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async getThread(threadId: string): Promise<ThreadRecord | undefined> {
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: { pk: threadPk(threadId), sk: 'THR' }, ConsistentRead: true }),
+    );
+    return Item ? parseItem(threadItemSchema, Item) : undefined;
+  }
+
+  async getParticipant(threadId: string, userId: string): Promise<ParticipantRecord | undefined> {
+    const { Item } = await this.client.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { pk: threadPk(threadId), sk: participantSk(userId) },
+        ConsistentRead: true,
+      }),
+    );
+    return Item ? parseItem(participantItemSchema, Item) : undefined;
+  }
+
+  async getMessage(threadId: string, sk: string): Promise<MessageRecord | undefined> {
+    if (!sk.startsWith('MSG#')) return undefined;
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: { pk: threadPk(threadId), sk }, ConsistentRead: true }),
+    );
+    return Item ? parseItem(messageItemSchema, Item) : undefined;
+  }
+
+  /** A message by id: its sort key carries the timestamp, so it is found by the id suffix. */
+  async findMessageSk(threadId: string, messageId: string): Promise<string | undefined> {
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :msg)',
+          FilterExpression: 'messageId = :id',
+          ExpressionAttributeValues: { ':pk': threadPk(threadId), ':msg': 'MSG#', ':id': messageId },
+          ProjectionExpression: 'sk',
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      const found: unknown = page.Items?.[0]?.sk;
+      if (typeof found === 'string') return found;
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return undefined;
+  }
+
+  async findPairThread(buyerUserId: string, sellerUserId: string): Promise<string | undefined> {
+    const { Item } = await this.client.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { pk: pairPk(buyerUserId, sellerUserId), sk: 'PAIR' },
+        ConsistentRead: true,
+      }),
+    );
+    return typeof Item?.threadId === 'string' ? Item.threadId : undefined;
+  }
+
+  /** The thread, its participants and the pair item, all or nothing; a pair that has a thread wins. */
+  async createThread({ thread, participants }: NewThread): Promise<CreateOutcome> {
+    try {
+      await this.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: { pk: pairPk(thread.buyerUserId, thread.sellerUserId), sk: 'PAIR', threadId: thread.threadId },
+                ConditionExpression: 'attribute_not_exists(pk)',
+                ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+              },
+            },
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: { ...thread, pk: threadPk(thread.threadId), sk: 'THR' },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+            ...participants.map((participant) => ({
+              Put: {
+                TableName: this.tableName,
+                Item: {
+                  ...participant,
+                  pk: threadPk(thread.threadId),
+                  sk: participantSk(participant.userId),
+                  GSI1PK: inboxPk(participant.userId, false),
+                  GSI1SK: inboxSk(thread.createdAt, thread.threadId),
+                },
+              },
+            })),
+          ],
+        }),
+      );
+      return { kind: 'created' };
+    } catch (error) {
+      const cancelled = cancellation(error);
+      if (cancelled && cancelled !== 'conflict' && cancelled.failed.includes(0)) {
+        const existing = cancelled.items[0]?.threadId;
+        if (typeof existing === 'string') return { kind: 'pair-exists', threadId: existing };
+      }
+      if (cancelled === 'conflict') {
+        const existing = await this.findPairThread(thread.buyerUserId, thread.sellerUserId);
+        if (existing) return { kind: 'pair-exists', threadId: existing };
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * Appends a message and fans it out in one transaction: the message, the token, the thread's last
+   * message, the author's inbox row, and each recipient's inbox row with unreadCount + 1 (and back
+   * to the active inbox if they had archived it). Retried while other senders win the race.
+   */
+  async appendMessage(input: AppendMessage, participants: readonly string[]): Promise<AppendOutcome> {
+    const { message } = input;
+    const pk = threadPk(message.threadId);
+    const author = message.authorUserId;
+    const recipients = participants.filter((userId) => userId !== author);
+    const items = [
+      { Put: { TableName: this.tableName, Item: { ...message, pk }, ConditionExpression: 'attribute_not_exists(pk)' } },
+      {
+        Update: {
+          TableName: this.tableName,
+          Key: { pk, sk: 'THR' },
+          UpdateExpression: 'SET lastMessageAt = :at, updatedAt = :at ADD messageCount :one',
+          ConditionExpression: '#status = :open',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':at': message.createdAt, ':open': 'open', ':one': 1 },
+        },
+      },
+      {
+        Update: {
+          TableName: this.tableName,
+          Key: { pk, sk: participantSk(author) },
+          UpdateExpression: `SET lastMessageAt = :at, lastMessagePreview = :preview, GSI1SK = :gsi1sk${
+            input.strike ? ' ADD strikes :one' : ''
+          }`,
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: {
+            ':at': message.createdAt,
+            ':preview': input.previews[author] ?? '',
+            ':gsi1sk': inboxSk(message.createdAt, message.threadId),
+            ...(input.strike ? { ':one': 1 } : {}),
+          },
+        },
+      },
+      ...recipients.map((userId) => ({
+        Update: {
+          TableName: this.tableName,
+          Key: { pk, sk: participantSk(userId) },
+          UpdateExpression:
+            'SET lastMessageAt = :at, lastMessagePreview = :preview, GSI1PK = :gsi1pk, GSI1SK = :gsi1sk, archived = :false ADD unreadCount :one',
+          // A recipient who blocked this thread takes nothing from it.
+          ConditionExpression: 'attribute_exists(pk) AND blocked = :false',
+          ExpressionAttributeValues: {
+            ':at': message.createdAt,
+            ':preview': input.previews[userId] ?? '',
+            ':gsi1pk': inboxPk(userId, false),
+            ':gsi1sk': inboxSk(message.createdAt, message.threadId),
+            ':false': false,
+            ':one': 1,
+          },
+        },
+      })),
+      ...(input.clientToken
+        ? [
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: {
+                  pk,
+                  sk: requestSk(author, input.clientToken),
+                  messageSk: message.sk,
+                  fingerprint: input.fingerprint,
+                },
+                ConditionExpression: 'attribute_not_exists(pk)',
+                ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+              },
+            },
+          ]
+        : []),
+    ];
+    const tokenIndex = input.clientToken ? items.length - 1 : -1;
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      try {
+        await this.client.send(new TransactWriteCommand({ TransactItems: items }));
+        return { kind: 'appended', message };
+      } catch (error) {
+        const cancelled = cancellation(error);
+        if (!cancelled) throw error;
+        if (cancelled === 'conflict') {
+          await backoff(attempt);
+          continue;
+        }
+        if (cancelled.failed.includes(tokenIndex)) {
+          const previous = parseItem(requestItemSchema, cancelled.items[tokenIndex]);
+          return { kind: 'replayed', messageSk: previous.messageSk, fingerprint: previous.fingerprint };
+        }
+        if (cancelled.failed.includes(1)) return { kind: 'thread-closed' };
+        if (cancelled.failed.includes(2)) return { kind: 'not-participant' };
+        if (cancelled.failed.some((index) => index >= 3)) return { kind: 'blocked' };
+        throw error;
+      }
+    }
+    throw new ContendedError();
+  }
+
+  /** Newest first; `startSk` is the last sort key of the previous page. */
+  async listMessages(
+    threadId: string,
+    limit: number,
+    startSk: string | undefined,
+  ): Promise<{ items: MessageRecord[]; lastSk: string | undefined }> {
+    const page = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: startSk ? 'pk = :pk AND sk BETWEEN :lo AND :hi' : 'pk = :pk AND begins_with(sk, :msg)',
+        ExpressionAttributeValues: startSk
+          ? { ':pk': threadPk(threadId), ':lo': 'MSG#', ':hi': startSk }
+          : { ':pk': threadPk(threadId), ':msg': 'MSG#' },
+        ScanIndexForward: false,
+        // One more than asked: the page after the cursor must not include the cursor's own item.
+        Limit: startSk ? limit + 1 : limit,
+        ConsistentRead: true,
+      }),
+    );
+    let items = (page.Items ?? []).map((item) => parseItem(messageItemSchema, item));
+    if (startSk) items = items.filter((item) => item.sk !== startSk).slice(0, limit);
+    const more = startSk
+      ? (page.Items?.length ?? 0) > limit || Boolean(page.LastEvaluatedKey)
+      : Boolean(page.LastEvaluatedKey);
+    return { items, lastSk: more && items.length > 0 ? items[items.length - 1]!.sk : undefined };
+  }
+
+  /** The viewer's inbox rows, newest message first (GSI1, eventually consistent as GSIs are). */
+  async inbox(
+    userId: string,
+    archived: boolean,
+    limit: number,
+    startKey: { threadId: string; gsi1sk: string } | undefined,
+  ): Promise<{ items: ParticipantRecord[]; last: { threadId: string; gsi1sk: string } | undefined }> {
+    const page = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: 'GSI1',
+        KeyConditionExpression: 'GSI1PK = :pk',
+        ExpressionAttributeValues: { ':pk': inboxPk(userId, archived) },
+        ScanIndexForward: false,
+        Limit: limit,
+        ...(startKey
+          ? {
+              ExclusiveStartKey: {
+                pk: threadPk(startKey.threadId),
+                sk: participantSk(userId),
+                GSI1PK: inboxPk(userId, archived),
+                GSI1SK: startKey.gsi1sk,
+              },
+            }
+          : {}),
+      }),
+    );
+    const items = (page.Items ?? []).map((item) => parseItem(participantItemSchema, item));
+    const lastItem = page.Items?.[page.Items.length - 1];
+    return {
+      items,
+      last:
+        page.LastEvaluatedKey && lastItem
+          ? { threadId: String(lastItem.threadId), gsi1sk: String(lastItem.GSI1SK) }
+          : undefined,
+    };
+  }
+
+  /** How many messages of others come after the read cursor `afterSk` (all of them when null). */
+  async countUnreadAfter(threadId: string, userId: string, afterSk: string | null): Promise<number> {
+    let count = 0;
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          // Messages only ('MSG$' sorts right after every 'MSG#…'); `<>` is true for a missing
+          // attribute, so non-message items must be kept out by the key range, not the filter.
+          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :after AND :end',
+          FilterExpression: 'authorUserId <> :me AND attribute_exists(authorUserId)',
+          ExpressionAttributeValues: {
+            ':pk': threadPk(threadId),
+            // `${cursor}!` sorts after the cursor and before every later message (ids have one
+            // length): strictly after it, since filters cannot name the sort key.
+            ':after': afterSk ? `${afterSk}!` : 'MSG#',
+            ':end': 'MSG$',
+            ':me': userId,
+          },
+          Select: 'COUNT',
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      count += page.Count ?? 0;
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return count;
+  }
+
+  /**
+   * Moves a read cursor and sets the unread count computed for it, provided no message arrived
+   * since the count (messageCount unchanged) and the cursor only moves forward. False: recount.
+   */
+  async setReadCursor(
+    threadId: string,
+    userId: string,
+    cursor: { sk: string; messageId: string; at: string; unreadCount: number },
+    expectedMessageCount: number,
+  ): Promise<'moved' | 'stale' | 'behind'> {
+    const pk = threadPk(threadId);
+    try {
+      await this.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              ConditionCheck: {
+                TableName: this.tableName,
+                Key: { pk, sk: 'THR' },
+                ConditionExpression: 'messageCount = :count',
+                ExpressionAttributeValues: { ':count': expectedMessageCount },
+              },
+            },
+            {
+              Update: {
+                TableName: this.tableName,
+                Key: { pk, sk: participantSk(userId) },
+                UpdateExpression: 'SET lastReadSk = :sk, lastReadMsgId = :id, lastReadAt = :at, unreadCount = :unread',
+                ConditionExpression:
+                  'attribute_exists(pk) AND (attribute_type(lastReadSk, :null) OR lastReadSk <= :sk)',
+                ExpressionAttributeValues: {
+                  ':sk': cursor.sk,
+                  ':id': cursor.messageId,
+                  ':at': cursor.at,
+                  ':unread': cursor.unreadCount,
+                  ':null': 'NULL',
+                },
+              },
+            },
+          ],
+        }),
+      );
+      return 'moved';
+    } catch (error) {
+      const cancelled = cancellation(error);
+      if (!cancelled || cancelled === 'conflict') {
+        if (cancelled === 'conflict') return 'stale';
+        throw error;
+      }
+      return cancelled.failed.includes(0) ? 'stale' : 'behind';
+    }
+  }
+
+  async setParticipantFlag(
+    threadId: string,
+    userId: string,
+    flag: 'muted' | 'archived' | 'blocked',
+    value: boolean,
+  ): Promise<ParticipantRecord | undefined> {
+    const archiveKeys = flag === 'archived' ? ', GSI1PK = :gsi1pk' : '';
+    try {
+      const { Attributes } = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: threadPk(threadId), sk: participantSk(userId) },
+          UpdateExpression: `SET #flag = :value${archiveKeys}`,
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeNames: { '#flag': flag },
+          ExpressionAttributeValues: {
+            ':value': value,
+            ...(flag === 'archived' ? { ':gsi1pk': inboxPk(userId, value) } : {}),
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return Attributes ? parseItem(participantItemSchema, Attributes) : undefined;
+    } catch (error) {
+      if ((error as { name?: string }).name === 'ConditionalCheckFailedException') return undefined;
+      throw error;
+    }
+  }
+
+  /** Booking confirmed: contact details are no longer hidden; an inquiry becomes a project thread. */
+  async liftContactRedaction(
+    threadId: string,
+    participants: readonly string[],
+    booking: { bookingId: string; lbgId: string | null; legId: string | null },
+    at: string,
+  ): Promise<void> {
+    const pk = threadPk(threadId);
+    const projectKey = booking.lbgId ? `LBG#${booking.lbgId}` : booking.legId ? `LEG#${booking.legId}` : null;
+    await this.client.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Update: {
+              TableName: this.tableName,
+              Key: { pk, sk: 'THR' },
+              UpdateExpression: `SET contactRedaction = :false, kind = :project, bookingId = :booking, lbgId = :lbg, legId = :leg, updatedAt = :at${
+                projectKey ? ', GSI2PK = :gsi2pk, GSI2SK = createdAt' : ''
+              }`,
+              ConditionExpression: 'attribute_exists(pk)',
+              ExpressionAttributeValues: {
+                ':false': false,
+                ':project': 'project',
+                ':booking': booking.bookingId,
+                ':lbg': booking.lbgId,
+                ':leg': booking.legId,
+                ':at': at,
+                ...(projectKey ? { ':gsi2pk': projectKey } : {}),
+              },
+            },
+          },
+          ...participants.map((userId) => ({
+            Update: {
+              TableName: this.tableName,
+              Key: { pk, sk: participantSk(userId) },
+              UpdateExpression: 'SET contactRedaction = :false, kind = :project',
+              ConditionExpression: 'attribute_exists(pk)',
+              ExpressionAttributeValues: { ':false': false, ':project': 'project' },
+            },
+          })),
+        ],
+      }),
+    );
+  }
+
+  /** Project threads of a booking group or leg (GSI2), oldest first. */
+  async projectThreads(key: { lbgId?: string; legId?: string }): Promise<string[]> {
+    const gsi2pk = key.lbgId ? `LBG#${key.lbgId}` : `LEG#${key.legId}`;
+    const page = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: 'GSI2',
+        KeyConditionExpression: 'GSI2PK = :pk',
+        ExpressionAttributeValues: { ':pk': gsi2pk },
+      }),
+    );
+    return (page.Items ?? []).map((item) => String(item.threadId));
+  }
+
+  async putReport(report: {
+    threadId: string;
+    reportId: string;
+    reporterUserId: string;
+    messageId: string | null;
+    reason: string;
+    note: string | null;
+    createdAt: string;
+  }): Promise<void> {
+    await this.client.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { ...report, pk: threadPk(report.threadId), sk: `REPORT#${report.reporterUserId}#${report.reportId}` },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+  }
+}
+
+export type ThreadStore = PortOf<ThreadRepository>;

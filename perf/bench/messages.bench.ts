@@ -1,0 +1,227 @@
+/**
+ * `npm run bench:messages`: the messaging hot paths through the local AppSync gateway to the
+ * messaging Lambda handler and DynamoDB Local, load generator in a separate process:
+ *  - inbox read (`myInbox`, 30 threads) and thread read (`threadMessages`, 30 of 200 messages),
+ *    p95 at 50 connections (seed budget 250 ms; aim ≤ 20 ms);
+ *  - send (`sendMessage`, a TransactWriteItems fan-out) p95 at 50 connections; the per-sender
+ *    limit is lifted for the run (MESSAGING_SEND_BURST) so the send path itself is measured;
+ *  - subscription fan-out: 100 WebSocket subscribers (AppSync real-time protocol) on one thread,
+ *    latency from the mutation's HTTP answer (and from its request) to each `data` frame.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { WebSocket } from 'ws';
+import { newId } from '../../lambdas/core/ids.ts';
+import { startLocalStack, type LocalStack } from '../../infra/local/stack.ts';
+import { describeResult, load, rootDir } from './harness.ts';
+
+const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
+const SUBSCRIBERS = 100;
+const FANOUT_MESSAGES = 20;
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+process.env.MESSAGING_SEND_BURST = '100000000';
+process.env.MESSAGING_FIRST_CONTACT_BURST = '100000';
+
+async function user(stack: LocalStack, role: 'client' | 'provider'): Promise<{ userId: string; token: string }> {
+  const { restUrl, mailboxUrl } = stack.endpoints;
+  const email = `bench-${newId('request').slice(-12).toLowerCase()}@example.com`;
+  const password = `Bench-${newId('request')}!x`;
+  const post = (path: string, body: unknown) =>
+    fetch(new URL(path, restUrl), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+  const signUp = await post('/auth/signup', {
+    email,
+    password,
+    role,
+    consents: { terms: '2026-01-01', privacy: '2026-01-01', marketing: false },
+  });
+  if (signUp.status !== 202) throw new Error(`signup ${signUp.status}: ${await signUp.text()}`);
+  let code: string | undefined;
+  for (let i = 0; i < 100 && !code; i++) {
+    const { messages } = (await (await fetch(mailboxUrl)).json()) as {
+      messages: { to: string; text: string; template: string }[];
+    };
+    code = /\b(\d{6})\b/.exec(
+      messages.find((m) => m.to === email && m.template === 'auth.verify_email')?.text ?? '',
+    )?.[1];
+    if (!code) await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  if ((await post('/auth/verify-email', { email, code, password })).status !== 200) throw new Error('verify failed');
+  const login = await post('/auth/login', { email, password });
+  const body = (await login.json()) as { accessToken: string; userId: string };
+  return { userId: body.userId, token: body.accessToken };
+}
+
+async function gql<T = Record<string, unknown>>(
+  stack: LocalStack,
+  token: string,
+  query: string,
+  variables: Record<string, unknown>,
+): Promise<T> {
+  const answer = await fetch(stack.endpoints.graphqlUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: token },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await answer.json()) as { data: T; errors?: unknown[] };
+  if (body.errors?.length) throw new Error(JSON.stringify(body.errors));
+  return body.data;
+}
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.max(0, Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+
+const stateDir = mkdtempSync(join(tmpdir(), 'rastup-bench-'));
+const stack = await startLocalStack({
+  rootDir,
+  stateDir,
+  port: 0,
+  ephemeral: true,
+  logFile: join(stateDir, 'stack.log'),
+  authRateLimitExemptIps: ['127.0.0.1', '::1'],
+});
+try {
+  const provider = await user(stack, 'provider');
+  const profileId = newId('profile');
+  await stack.db.query(
+    `INSERT INTO service_profiles (id, owner_user_id, role, slug, status, display_name, published_at)
+     VALUES ($1, $2, 'PHOTOGRAPHER', $3, 'PUBLISHED', 'Bench Mark', now())`,
+    [profileId, provider.userId, `bench-${profileId.slice(-10).toLowerCase()}`],
+  );
+  // 30 clients, each with an inquiry thread: the provider's inbox holds 30 threads.
+  const clients = [];
+  for (let i = 0; i < 30; i++) clients.push(await user(stack, 'client'));
+  const threads: string[] = [];
+  for (const client of clients) {
+    const started = await gql<{ startInquiry: { thread: { threadId: string } } }>(
+      stack,
+      client.token,
+      'mutation($input: StartInquiryInput!) { startInquiry(input: $input) { thread { threadId } } }',
+      { input: { profileId, body: 'Hello, are you available next week?' } },
+    );
+    threads.push(started.startInquiry.thread.threadId);
+  }
+  const threadId = threads[0]!;
+  const client = clients[0]!;
+  const send =
+    'mutation($input: SendMessageInput!) { sendMessage(input: $input) { messageId threadId body createdAt } }';
+  for (let i = 0; i < 200; i++)
+    await gql(stack, i % 2 ? provider.token : client.token, send, { input: { threadId, body: `Message number ${i}` } });
+
+  const { graphqlUrl } = stack.endpoints;
+  console.log(
+    `bench:messages — ${DURATION} s per run, load generator in a separate process, ${process.arch} x ${cpus().length} cores\n`,
+  );
+  const inbox = await load({
+    url: graphqlUrl,
+    connections: 50,
+    durationSeconds: DURATION,
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: provider.token },
+    body: JSON.stringify({
+      query: '{ myInbox(limit: 30) { items { threadId unreadCount lastMessageAt lastMessagePreview } nextCursor } }',
+    }),
+  });
+  console.log(describeResult('inbox (30 threads), 50 conns', inbox));
+  const thread = await load({
+    url: graphqlUrl,
+    connections: 50,
+    durationSeconds: DURATION,
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: client.token },
+    body: JSON.stringify({
+      query:
+        'query($t: ID!) { threadMessages(threadId: $t, limit: 30) { items { messageId authorUserId body createdAt } nextCursor } }',
+      variables: { t: threadId },
+    }),
+  });
+  console.log(describeResult('thread read (30 msgs), 50 conns', thread));
+  const sends = await load({
+    url: graphqlUrl,
+    connections: 50,
+    durationSeconds: DURATION,
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: client.token },
+    body: JSON.stringify({ query: send, variables: { input: { threadId: threads[1], body: 'Load test message' } } }),
+  });
+  console.log(describeResult('send, 50 conns (one thread)', sends));
+
+  // Fan-out: 100 subscribers (half each member) over the AppSync real-time protocol.
+  const realtimeUrl = `${graphqlUrl.replace(/^http/, 'ws')}/realtime`;
+  const arrivals: number[][] = Array.from({ length: FANOUT_MESSAGES }, () => []);
+  const sockets: WebSocket[] = [];
+  await Promise.all(
+    Array.from({ length: SUBSCRIBERS }, (_, index) => {
+      const token = index % 2 ? provider.token : client.token;
+      const header = Buffer.from(JSON.stringify({ Authorization: token, host: new URL(graphqlUrl).host })).toString(
+        'base64',
+      );
+      return new Promise<void>((resolve, reject) => {
+        const socket = new WebSocket(`${realtimeUrl}?header=${header}&payload=e30=`, ['graphql-ws']);
+        sockets.push(socket);
+        socket.on('open', () => socket.send(JSON.stringify({ type: 'connection_init' })));
+        socket.on('message', (raw) => {
+          const message = JSON.parse((raw as Buffer).toString('utf8')) as {
+            type: string;
+            payload?: { data?: { onThreadMessage?: { body: string } } };
+          };
+          if (message.type === 'connection_ack')
+            socket.send(
+              JSON.stringify({
+                id: `sub-${index}`,
+                type: 'start',
+                payload: {
+                  data: JSON.stringify({
+                    query: 'subscription($t: ID!) { onThreadMessage(threadId: $t) { messageId body } }',
+                    variables: { t: threadId },
+                  }),
+                  extensions: { authorization: { Authorization: token, host: new URL(graphqlUrl).host } },
+                },
+              }),
+            );
+          else if (message.type === 'start_ack') resolve();
+          else if (message.type === 'error') reject(new Error(JSON.stringify(message.payload)));
+          else if (message.type === 'data') {
+            const n = Number(/^fanout (\d+)$/.exec(message.payload?.data?.onThreadMessage?.body ?? '')?.[1]);
+            arrivals[n]?.push(performance.now());
+          }
+        });
+        socket.on('error', reject);
+      });
+    }),
+  );
+  const fromAnswer: number[] = [];
+  const fromRequest: number[] = [];
+  for (let n = 0; n < FANOUT_MESSAGES; n++) {
+    const started = performance.now();
+    await gql(stack, client.token, send, { input: { threadId, body: `fanout ${n}` } });
+    const answered = performance.now();
+    const deadline = Date.now() + 5_000;
+    while (arrivals[n]!.length < SUBSCRIBERS && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    if (arrivals[n]!.length !== SUBSCRIBERS)
+      throw new Error(`message ${n}: ${arrivals[n]!.length} of ${SUBSCRIBERS} frames`);
+    for (const at of arrivals[n]!) {
+      fromAnswer.push(at - answered);
+      fromRequest.push(at - started);
+    }
+  }
+  for (const socket of sockets) socket.close();
+  const fmt = (values: number[]) =>
+    `p50 ${percentile(values, 50).toFixed(2)} ms   p95 ${percentile(values, 95).toFixed(2)} ms   max ${Math.max(...values).toFixed(2)} ms`;
+  console.log(
+    `fan-out to ${SUBSCRIBERS} subscribers (${FANOUT_MESSAGES} msgs), frame after HTTP answer: ${fmt(fromAnswer)}`,
+  );
+  console.log(
+    `fan-out to ${SUBSCRIBERS} subscribers (${FANOUT_MESSAGES} msgs), frame after request start: ${fmt(fromRequest)}`,
+  );
+} finally {
+  await stack.stop();
+  rmSync(stateDir, { recursive: true, force: true });
+}

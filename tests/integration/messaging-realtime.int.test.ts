@@ -1,0 +1,316 @@
+/**
+ * Messaging end to end with the web app's own client: AWS Amplify JS v6 (`generateClient().graphql`
+ * for queries and mutations, `.subscribe()` over AppSync's real-time protocol at /graphql/realtime).
+ * A client and a provider exchange messages; each member subscriber receives every message, quickly;
+ * a third user's subscription is refused and receives nothing; unread counts stay exact under 50
+ * concurrent senders; contact details are hidden from the recipient of an inquiry until the booking
+ * is confirmed.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { Amplify } from 'aws-amplify';
+import { generateClient } from 'aws-amplify/api';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { messagingTable, presenceTable, physicalTableName } from '../../infra/definitions/tables.ts';
+import { messagingStores } from '../../lambdas/messaging/messaging.repositories.ts';
+import { MessagingService, type ListingDirectory } from '../../lambdas/messaging/messaging.service.ts';
+import { systemClock } from '../../lambdas/core/clock.ts';
+import { fake } from '../../lambdas/core/testing/fakes.ts';
+import type { RateLimiter } from '../../lambdas/core/ports.ts';
+import { registeredUser } from '../support/auth-client.ts';
+import { stackInfo } from '../support/clients.ts';
+import { newId } from '../../lambdas/core/ids.ts';
+import { gqlAs, gqlOk, sql } from '../support/graphql.ts';
+import { configureAmplify } from '../support/realtime.ts';
+
+type User = Awaited<ReturnType<typeof registeredUser>>;
+
+const MESSAGE = 'threadId messageId authorUserId type body redacted policyHints createdAt';
+const THREAD =
+  'threadId kind role counterpartUserId unreadCount lastReadMessageId lastMessagePreview contactDetailsHidden archived muted';
+const ON_MESSAGE = `subscription On($threadId: ID!) { onThreadMessage(threadId: $threadId) { ${MESSAGE} } }`;
+const SEND = `mutation Send($input: SendMessageInput!) { sendMessage(input: $input) { ${MESSAGE} } }`;
+
+let provider: User;
+let client: User;
+let stranger: User;
+let profileId: string;
+let current: string | null = null;
+
+interface Received {
+  readonly at: number;
+  readonly message: { messageId: string; body: string; authorUserId: string; redacted: boolean; policyHints: string[] };
+}
+
+/** An Amplify subscription as `user`; resolves once AppSync acknowledged it (or refused it). */
+async function subscribe(user: User, threadId: string) {
+  const received: Received[] = [];
+  const errors: unknown[] = [];
+  const api = generateClient();
+  let ready!: () => void;
+  const acknowledged = new Promise<void>((resolve) => (ready = resolve));
+  const observable = api.graphql({
+    query: ON_MESSAGE,
+    variables: { threadId },
+    authMode: 'oidc',
+    authToken: user.accessToken,
+  }) as unknown as {
+    subscribe(observer: {
+      next: (value: { data: { onThreadMessage: Received['message'] } }) => void;
+      error: (error: unknown) => void;
+    }): { unsubscribe(): void };
+  };
+  const subscription = observable.subscribe({
+    next: (value) => received.push({ at: performance.now(), message: value.data.onThreadMessage }),
+    error: (error) => {
+      errors.push(error);
+      ready();
+    },
+  });
+  // Amplify reports the start_ack on its Hub; polling the socket state would be Amplify internals.
+  const { Hub } = await import('aws-amplify/utils');
+  const stop = Hub.listen('api', (capsule) => {
+    const payload = capsule.payload as { event?: string; data?: { variables?: { threadId?: string } } };
+    if (payload.event === 'Subscription ack' && payload.data?.variables?.threadId === threadId) ready();
+  });
+  await acknowledged;
+  stop();
+  return { received, errors, unsubscribe: () => subscription.unsubscribe() };
+}
+
+async function send(user: User, threadId: string, body: string, clientToken?: string) {
+  const api = generateClient();
+  const started = performance.now();
+  const answer = (await api.graphql({
+    query: SEND,
+    variables: { input: { threadId, body, ...(clientToken ? { clientToken } : {}) } },
+    authMode: 'oidc',
+    authToken: user.accessToken,
+  })) as { data: { sendMessage: Received['message'] } };
+  return { message: answer.data.sendMessage, answeredAt: performance.now(), started };
+}
+
+async function startInquiry(user: User, body: string) {
+  return (
+    await gqlOk(
+      user.accessToken,
+      `mutation($input: StartInquiryInput!) { startInquiry(input: $input) { thread { ${THREAD} } message { ${MESSAGE} } } }`,
+      { input: { profileId, body } },
+    )
+  ).startInquiry as { thread: { threadId: string; unreadCount: number }; message: Received['message'] };
+}
+
+async function threadAs(user: User, threadId: string) {
+  return (await gqlOk(user.accessToken, `query($t: ID!) { thread(threadId: $t) { ${THREAD} } }`, { t: threadId }))
+    .thread as {
+    unreadCount: number;
+    lastReadMessageId: string | null;
+    lastMessagePreview: string;
+    contactDetailsHidden: boolean;
+    kind: string;
+  };
+}
+
+async function messagesAs(user: User, threadId: string) {
+  const items: Received['message'][] = [];
+  let cursor: string | null = null;
+  do {
+    const page: { items: Received['message'][]; nextCursor: string | null } = (
+      await gqlOk(
+        user.accessToken,
+        `query($t: ID!, $c: String) { threadMessages(threadId: $t, limit: 20, cursor: $c) { items { ${MESSAGE} } nextCursor } }`,
+        { t: threadId, c: cursor },
+      )
+    ).threadMessages;
+    items.push(...page.items);
+    cursor = page.nextCursor;
+  } while (cursor);
+  return items;
+}
+
+beforeAll(async () => {
+  [provider, client, stranger] = await Promise.all([
+    registeredUser({ role: 'provider' }),
+    registeredUser({ role: 'client' }),
+    registeredUser({ role: 'client' }),
+  ]);
+  // The provider's published profile as a fixture row (publishing through the API needs the media
+  // pipeline, which profiles' own tests cover); messaging reads it through contactable_listings.
+  profileId = newId('profile');
+  await sql(
+    `INSERT INTO service_profiles (id, owner_user_id, role, slug, status, display_name, published_at)
+     VALUES ($1, $2, 'PHOTOGRAPHER', $3, 'PUBLISHED', 'Pat Shutter', now())`,
+    [profileId, provider.userId, `pat-${profileId.slice(-10).toLowerCase()}`],
+  );
+  configureAmplify(() => current);
+  current = client.accessToken;
+}, 120_000);
+
+afterAll(() => {
+  Amplify.configure({});
+});
+
+describe('messaging over AppSync with AWS Amplify v6', () => {
+  it('a client and a provider exchange messages; members receive each one at once, a third user nothing', async () => {
+    const { thread } = await startInquiry(client, 'Hello! Are you free next Friday for headshots?');
+    const threadId = thread.threadId;
+
+    const asClient = await subscribe(client, threadId);
+    const asProvider = await subscribe(provider, threadId);
+    const asStranger = await subscribe(stranger, threadId);
+    expect(asClient.errors).toEqual([]);
+    expect(asProvider.errors).toEqual([]);
+    // Refused at subscribe time (the thread does not exist for them), as AppSync's subscription resolver does.
+    expect(JSON.stringify(asStranger.errors)).toMatch(/NOT_FOUND/);
+
+    const sent: Awaited<ReturnType<typeof send>>[] = [];
+    for (const [author, body] of [
+      [provider, 'Yes, Friday works. Morning or afternoon?'],
+      [client, 'Morning please, around 10.'],
+      [provider, 'Booked in my calendar. See you then!'],
+    ] as const) {
+      sent.push(await send(author, threadId, body));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 300));
+
+    for (const subscriber of [asClient, asProvider]) {
+      expect(subscriber.received.map((entry) => entry.message.messageId)).toEqual(sent.map((s) => s.message.messageId));
+      subscriber.received.forEach((entry, index) => {
+        // Within 100 ms of the mutation's answer (the frame is pushed before the answer is sent).
+        expect(entry.at - sent[index]!.answeredAt).toBeLessThan(100);
+      });
+    }
+    expect(asStranger.received).toEqual([]);
+    // A stranger cannot read it either: the thread does not exist for them.
+    const read = await gqlAs(
+      stranger.accessToken,
+      `query($t: ID!) { threadMessages(threadId: $t) { items { body } } }`,
+      {
+        t: threadId,
+      },
+    );
+    expect(read.errors?.[0]?.errorType).toBe('NOT_FOUND');
+    const intrude = await gqlAs(stranger.accessToken, SEND, { input: { threadId, body: 'hi' } });
+    expect(intrude.errors?.[0]?.errorType).toBe('NOT_FOUND');
+
+    expect((await messagesAs(client, threadId)).map((m) => m.body)).toEqual([
+      'Booked in my calendar. See you then!',
+      'Morning please, around 10.',
+      'Yes, Friday works. Morning or afternoon?',
+      'Hello! Are you free next Friday for headshots?',
+    ]);
+    for (const subscriber of [asClient, asProvider, asStranger]) subscriber.unsubscribe();
+  });
+
+  it('keeps unread counts exact under 50 concurrent senders, and read cursors exact', async () => {
+    const other = await registeredUser({ role: 'client' });
+    const { thread } = await startInquiry(other, 'Opening message');
+    const threadId = thread.threadId;
+    const fromOther = 25;
+    const fromProvider = 25;
+    const sends = [
+      ...Array.from({ length: fromOther }, (_, i) =>
+        gqlOk(other.accessToken, SEND, { input: { threadId, body: `client ${i}`, clientToken: `client-token-${i}` } }),
+      ),
+      ...Array.from({ length: fromProvider }, (_, i) =>
+        gqlOk(provider.accessToken, SEND, { input: { threadId, body: `provider ${i}` } }),
+      ),
+    ];
+    await Promise.all(sends);
+    // The opening message counts for the provider too.
+    expect((await threadAs(provider, threadId)).unreadCount).toBe(fromOther + 1);
+    expect((await threadAs(other, threadId)).unreadCount).toBe(fromProvider);
+    expect(await messagesAs(provider, threadId)).toHaveLength(fromOther + fromProvider + 1);
+
+    // Retries with the same client tokens add nothing.
+    await Promise.all(
+      Array.from({ length: 5 }, (_, i) =>
+        gqlOk(other.accessToken, SEND, { input: { threadId, body: `client ${i}`, clientToken: `client-token-${i}` } }),
+      ),
+    );
+    expect((await threadAs(provider, threadId)).unreadCount).toBe(fromOther + 1);
+
+    // Marking read while the other side keeps sending: the count is exactly their messages after the cursor.
+    await Promise.all([
+      gqlOk(provider.accessToken, `mutation($t: ID!) { markThreadRead(threadId: $t) { unreadCount } }`, {
+        t: threadId,
+      }),
+      ...Array.from({ length: 10 }, (_, i) =>
+        gqlOk(other.accessToken, SEND, { input: { threadId, body: `late ${i}` } }),
+      ),
+    ]);
+    const after = await threadAs(provider, threadId);
+    const newestFirst = await messagesAs(provider, threadId);
+    const cursorAt = newestFirst.findIndex((m) => m.messageId === after.lastReadMessageId);
+    expect(cursorAt).toBeGreaterThanOrEqual(0);
+    const unreadAfterCursor = newestFirst.slice(0, cursorAt).filter((m) => m.authorUserId === other.userId).length;
+    expect(after.unreadCount).toBe(unreadAfterCursor);
+
+    const finalRead = await gqlOk(
+      provider.accessToken,
+      `mutation($t: ID!) { markThreadRead(threadId: $t) { unreadCount } }`,
+      {
+        t: threadId,
+      },
+    );
+    expect(finalRead.markThreadRead.unreadCount).toBe(0);
+    // The provider's own messages never count as unread for them; the other side still has 25 unread.
+    expect((await threadAs(other, threadId)).unreadCount).toBe(fromProvider);
+  });
+
+  it('hides emails and phone numbers from the recipient of an inquiry until the booking is confirmed', async () => {
+    const buyer = await registeredUser({ role: 'client' });
+    const { thread, message } = await startInquiry(
+      buyer,
+      'Hi! Email me at pat.buyer@example.com or call +1 (555) 123-4567 to settle details.',
+    );
+    const threadId = thread.threadId;
+    // What the sender is answered (and subscribers receive) is what recipients see.
+    expect(message.body).not.toMatch(/example\.com|555/);
+    expect(message.policyHints).toContain('CONTACT_DETAILS_HIDDEN');
+
+    const seenByProvider = (await messagesAs(provider, threadId))[0]!;
+    expect(seenByProvider.body).toBe('Hi! Email me at [contact hidden] or call [contact hidden] to settle details.');
+    expect(seenByProvider.redacted).toBe(true);
+    const providerThread = await threadAs(provider, threadId);
+    expect(providerThread.lastMessagePreview).not.toMatch(/example\.com|555/);
+    expect(providerThread.contactDetailsHidden).toBe(true);
+    // The author still sees what they wrote.
+    expect((await messagesAs(buyer, threadId))[0]!.body).toMatch(/pat\.buyer@example\.com/);
+
+    // The booking flow confirms the booking (the service method booking calls; no event exists yet).
+    const { endpoints } = stackInfo();
+    const documents = DynamoDBDocumentClient.from(
+      new DynamoDBClient({
+        endpoint: endpoints.dynamodbEndpoint,
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      }),
+    );
+    const stores = messagingStores(documents, {
+      MESSAGING_TABLE: physicalTableName('local', messagingTable),
+      PRESENCE_TABLE: physicalTableName('local', presenceTable),
+    });
+    const service = new MessagingService(
+      stores.threads,
+      stores.presence,
+      fake<ListingDirectory>('listings'),
+      fake<RateLimiter>('limiter'),
+      systemClock,
+      {
+        send: { name: 'x', capacity: 1, refillPerSecond: 1 },
+        firstContact: { name: 'y', capacity: 1, refillPerSecond: 1 },
+      },
+    );
+    await service.bookingConfirmed({ threadId, bookingId: 'bkg_01JD0000000000000000000000', legId: 'leg_test' });
+
+    const afterConfirm = (await messagesAs(provider, threadId))[0]!;
+    expect(afterConfirm.body).toMatch(/pat\.buyer@example\.com/);
+    expect(afterConfirm.redacted).toBe(false);
+    expect(await threadAs(provider, threadId)).toMatchObject({ contactDetailsHidden: false, kind: 'PROJECT' });
+    expect(await stores.threads.projectThreads({ legId: 'leg_test' })).toContain(threadId);
+    // New messages are no longer redacted.
+    const sent = await gqlOk(buyer.accessToken, SEND, { input: { threadId, body: 'Again: pat.buyer@example.com' } });
+    expect(sent.sendMessage.body).toBe('Again: pat.buyer@example.com');
+  });
+});

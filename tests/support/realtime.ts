@@ -1,0 +1,51 @@
+/**
+ * AWS Amplify JS v6 as the web app configures it against the local stack, with what Node 20 lacks:
+ * a global WebSocket (the `ws` package; browsers and Node 22 have their own). Amplify turns the
+ * endpoint's `http://` into `wss://` (api-graphql 4.x has no option to keep plain ws for a local
+ * endpoint), so this WebSocket dials the same host and path over `ws://`; everything else —
+ * URL, subprotocols, the `header-…` auth, the protocol messages — is Amplify's own.
+ */
+import { Amplify } from 'aws-amplify';
+import { decodeJwt } from 'jose';
+import { WebSocket as NodeWebSocket } from 'ws';
+import { stackInfo } from './clients.ts';
+
+class LoopbackWebSocket extends NodeWebSocket {
+  constructor(url: string | URL, protocols?: string | string[]) {
+    super(String(url).replace(/^wss:\/\//, 'ws://'), protocols);
+  }
+}
+
+export function installWebSocket(): void {
+  (globalThis as { WebSocket?: unknown }).WebSocket = LoopbackWebSocket;
+}
+
+/** The web app's dev configuration; `token()` is the signed-in user's access token for authMode oidc. */
+export function configureAmplify(token: () => string | null): void {
+  installWebSocket();
+  const { endpoints } = stackInfo();
+  Amplify.configure(
+    {
+      API: {
+        GraphQL: {
+          endpoint: endpoints.graphqlUrl,
+          region: 'us-east-1',
+          defaultAuthMode: 'oidc',
+          apiKey: endpoints.apiKey,
+        },
+      },
+    },
+    {
+      Auth: {
+        tokenProvider: {
+          getTokens: () => {
+            const value = token();
+            return Promise.resolve(
+              value ? { accessToken: { payload: decodeJwt(value), toString: () => value } } : null,
+            );
+          },
+        },
+      },
+    },
+  );
+}
