@@ -51,7 +51,7 @@ function descendants(pid: number): number[] {
 }
 
 describe('npm start', () => {
-  it('comes up with seeded data and stops cleanly on SIGINT', { timeout: 120_000 }, async () => {
+  it('comes up with seeded data and stops cleanly on SIGINT', { timeout: 180_000 }, async () => {
     const child = spawn('npx', ['tsx', 'infra/local/start.ts'], {
       cwd: rootDir,
       env: { ...process.env, PORT: '0', RASTUP_STATE_DIR: stateDir },
@@ -62,8 +62,17 @@ describe('npm start', () => {
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const started = Date.now();
     while (!output.includes('Ctrl-C stops everything')) {
-      if (Date.now() - started > 60_000 || child.exitCode !== null)
+      if (Date.now() - started > 120_000 || child.exitCode !== null) {
+        // A stack that never came up must not outlive the test (it would hold its ports and CPU).
+        for (const pid of [...descendants(child.pid!), child.pid!]) {
+          try {
+            process.kill(pid, 'SIGKILL');
+          } catch {
+            // already gone
+          }
+        }
         throw new Error(`npm start did not come up:\n${output}`);
+      }
       await new Promise((r) => setTimeout(r, 100));
     }
     expect(output).toMatch(/GraphQL \(local AppSync\)\s+http:\/\/localhost:\d+\/graphql/);
