@@ -168,6 +168,11 @@ export class RastupFunction extends Construct {
         // we run, and tree-shaking keeps only the clients a function imports. Only native and
         // local-only packages stay out of the bundle.
         externalModules: [...nativeModules, ...localOnlyModules],
+        // The typesense client brings axios, whose Node build brings form-data -> mime-types -> mime-db
+        // (134 KB of MIME tables, enough to push the search bundle over 1 MB). No Lambda sends multipart
+        // bodies through axios, so the table is never read: an empty one takes its place. A function
+        // that needs filename -> MIME lookups must use its own table, not mime-db.
+        esbuildArgs: { '--alias:mime-db': join(repositoryRoot, 'infra/cdk/bundling/mime-db-empty.json') },
         // ESM output still meets CommonJS dependencies (pg) that call require() for Node built-ins.
         banner:
           "import{createRequire as __rastupCreateRequire}from'node:module';const require=__rastupCreateRequire(import.meta.url);",
