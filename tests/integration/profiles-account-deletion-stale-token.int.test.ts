@@ -9,6 +9,7 @@ import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { newId } from '../../lambdas/core/ids.ts';
+import { eventConsumers } from '../../infra/definitions/domains.ts';
 import { gql, latestCode, registeredUser } from '../support/auth-client.ts';
 import { stackInfo } from '../support/clients.ts';
 import { eventually, gqlAs, gqlOk, sql } from '../support/graphql.ts';
@@ -46,6 +47,9 @@ async function rowsOf(userId: string) {
   };
 }
 
+// Every domain that consumes auth's user.deleted (profiles, media, search, …) records it once in the inbox.
+const userDeletedConsumers = eventConsumers.filter((consumer) => consumer.eventTypes.includes('user.deleted')).length;
+
 describe('a deleted account’s still-valid access token', () => {
   it('creates, uploads and publishes nothing once both user.deleted consumers ran', async () => {
     const { accessToken, email, userId } = await registeredUser({ role: 'provider' });
@@ -64,7 +68,8 @@ describe('a deleted account’s still-valid access token', () => {
       userId,
     ]);
     await eventually(
-      async () => (await sql(`SELECT 1 FROM consumer_inbox WHERE event_id = $1`, [event!.id])).length === 2,
+      async () =>
+        (await sql(`SELECT 1 FROM consumer_inbox WHERE event_id = $1`, [event!.id])).length === userDeletedConsumers,
       20_000,
     );
     expect(await sql(`SELECT user_id FROM erased_users WHERE user_id = $1`, [userId])).toEqual([{ user_id: userId }]);

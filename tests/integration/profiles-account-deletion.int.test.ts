@@ -8,6 +8,7 @@
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
 import { newId } from '../../lambdas/core/ids.ts';
+import { eventConsumers } from '../../infra/definitions/domains.ts';
 import { gql, latestCode, registeredUser } from '../support/auth-client.ts';
 import { stackInfo } from '../support/clients.ts';
 import { eventually, gqlAs, gqlOk, sql } from '../support/graphql.ts';
@@ -29,6 +30,9 @@ async function publicKeys(prefix: string): Promise<string[]> {
   const page = await s3().send(new ListObjectsV2Command({ Bucket: 'rastup-local-media-public', Prefix: prefix }));
   return (page.Contents ?? []).map((item) => item.Key!);
 }
+
+// Every domain that consumes auth's user.deleted (profiles, media, search, …) records it once in the inbox.
+const userDeletedConsumers = eventConsumers.filter((consumer) => consumer.eventTypes.includes('user.deleted')).length;
 
 describe('account deletion erases the public presence', () => {
   it('unpublishes, removes public media and erases contact fields after deleteAccount', async () => {
@@ -176,7 +180,8 @@ describe('account deletion erases the public presence', () => {
       userId,
     ]);
     await eventually(
-      async () => (await sql(`SELECT 1 FROM consumer_inbox WHERE event_id = $1`, [event!.id])).length === 2,
+      async () =>
+        (await sql(`SELECT 1 FROM consumer_inbox WHERE event_id = $1`, [event!.id])).length === userDeletedConsumers,
       20_000,
     );
     const before = await sql(`SELECT version FROM service_profiles WHERE id = $1`, [profileId]);
