@@ -1,5 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { authKeysSecret, authProvidersSecret } from '../../definitions/secrets.ts';
 import { controlTable } from '../../definitions/tables.ts';
 import { bodySizeLabel, graphqlBodyLimitBytes, oidcAudience } from '../stacks/api.stack.ts';
 import {
@@ -145,21 +146,34 @@ export function registerApiStackChecks(): void {
         }
       });
 
-      it('no other domain Lambda can read the auth secrets (discovery reads the key seed only)', () => {
+      it('no other domain Lambda can read the auth secrets (the issuer’s signers read the key seed only)', () => {
+        const authSecretVariables = [authKeysSecret, authProvidersSecret].flatMap((spec) =>
+          spec.variables.map((variable) => `${variable}_SECRET_ARN`),
+        );
+        // Discovery publishes the JWKS and the partner API mints client-credentials tokens at the same
+        // issuer: both may need to create the first signing key, so both read the key seed, nothing else.
+        const keySeedReaders = new Set(['authDiscovery', 'partner', 'partnerWebhooks']);
         for (const domain of prod.stage.api.functions.keys()) {
           if (domain === 'auth') continue;
           const env = functionEnv(prod, domain);
           expect(
-            Object.keys(env).filter((key) => key.endsWith('_SECRET_ARN')),
+            Object.keys(env).filter((key) => authSecretVariables.includes(key)),
             domain,
-          ).toEqual(domain === 'authDiscovery' ? ['AUTH_KEY_ENCRYPTION_SEED_SECRET_ARN'] : []);
+          ).toEqual(keySeedReaders.has(domain) ? ['AUTH_KEY_ENCRYPTION_SEED_SECRET_ARN'] : []);
         }
-        const policies = JSON.stringify(
-          Object.values(resourcesOf(prod.templates.api, 'AWS::IAM::Policy')).filter(
-            (p) => !JSON.stringify(p.Properties!.Roles).includes('Domainauth'),
-          ),
+        // IAM says the same: outside auth, only the key-seed readers may decrypt the auth/keys secret,
+        // and nobody may decrypt auth/providers (other secrets, like payments' Stripe keys, are their owners').
+        const roleOf = (policy: { Properties?: Record<string, unknown> }) => JSON.stringify(policy.Properties!.Roles);
+        const policies = Object.values(resourcesOf(prod.templates.api, 'AWS::IAM::Policy')).filter(
+          (policy) => !roleOf(policy).includes('DomainauthHandler'),
         );
-        expect(policies).not.toContain('kms:Decrypt');
+        for (const policy of policies) {
+          const text = JSON.stringify(policy.Properties);
+          expect(text, roleOf(policy)).not.toMatch(/Secretauthproviders/);
+          if (/Secretauthkeys/.test(text))
+            expect(roleOf(policy)).toMatch(/Domain(authDiscovery|partner|partnerWebhooks)Handler/);
+        }
+        expect(policies.some((policy) => /Secretauthkeys/.test(JSON.stringify(policy.Properties)))).toBe(true);
       });
 
       it('the AppSync API key expiry is a fixed date from the stage config (the same on every synth)', () => {

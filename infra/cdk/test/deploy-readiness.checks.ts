@@ -72,9 +72,12 @@ export function registerDeployReadinessChecks(): void {
 
     describe('stack order', () => {
       it('api and async wait for search only when a function reads Typesense', () => {
+        // The search domain reads Typesense (its API Lambda and its indexer consumer): both stacks wait.
+        const readsTypesense = Object.values(domains).some((spec) => 'search' in spec.uses && spec.uses.search);
+        expect(readsTypesense).toBe(true);
         for (const s of [dev, prod]) {
-          expect(dependsOn(s, 'api', s.stage.search.stackName)).toBe(false);
-          expect(dependsOn(s, 'async', s.stage.search.stackName)).toBe(false);
+          expect(dependsOn(s, 'api', s.stage.search.stackName)).toBe(true);
+          expect(dependsOn(s, 'async', s.stage.search.stackName)).toBe(true);
           expect(dependsOn(s, 'api', accountStackName)).toBe(true);
         }
         // The probe domain reads search (as an event consumer): then async waits for search.
@@ -193,7 +196,7 @@ export function registerDeployReadinessChecks(): void {
         const critical = Object.entries(domains)
           .filter(([, spec]) => 'latencyCritical' in spec && spec.latencyCritical)
           .map(([name]) => name);
-        expect(critical.sort()).toEqual(['auth', 'profiles']);
+        expect(critical.sort()).toEqual(['auth', 'messaging', 'profiles', 'search']);
         const provisioned = Object.values(resourcesOf(prod.templates.api, 'AWS::Lambda::Alias')).filter(
           (alias) => (alias.Properties as any).ProvisionedConcurrencyConfig,
         );
@@ -233,10 +236,15 @@ export function registerDeployReadinessChecks(): void {
           ...[...prod.stage.api.functions.values()].map((fn) => `rastup-prod-lambda-throttles-${fn.functionName}`),
         ];
         expect(names).toEqual(expect.arrayContaining(expected));
-        // Every paging alarm notifies on-call.
-        prod.templates.observability.allResourcesProperties('AWS::CloudWatch::Alarm', {
-          AlarmActions: [Match.anyValue()],
-        });
+        // Every paging alarm notifies on-call; SLO window alarms are silent parts of the burn-rate composite
+        // alarms, which page (slo.checks.ts).
+        for (const [logicalId, alarm] of Object.entries(
+          resourcesOf(prod.templates.observability, 'AWS::CloudWatch::Alarm'),
+        )) {
+          const props = alarm.Properties as { AlarmName: string; AlarmActions?: unknown[] };
+          if (props.AlarmName.startsWith('rastup-prod-slo-')) continue;
+          expect(props.AlarmActions, logicalId).toHaveLength(1);
+        }
       });
     });
 
@@ -292,9 +300,11 @@ export function registerDeployReadinessChecks(): void {
           SecondsUntilAutoPause: 300,
         });
         expect(devCluster.PerformanceInsightsEnabled).toBeUndefined();
+        // The relay's own rule (scheduled jobs such as booking-expiry run every minute in every stage).
         const relay = (s: SynthesizedStage) =>
-          Object.values(resourcesOf(s.templates.async, 'AWS::Events::Rule'))
-            .map((rule) => (rule.Properties as any).ScheduleExpression as string | undefined)
+          Object.entries(resourcesOf(s.templates.async, 'AWS::Events::Rule'))
+            .filter(([logicalId]) => logicalId.startsWith('OutboxRelaySchedule'))
+            .map(([, rule]) => (rule.Properties as any).ScheduleExpression as string | undefined)
             .filter((expression) => expression?.startsWith('rate('));
         expect(relay(prod)).toContain('rate(1 minute)');
         expect(relay(dev)).toContain('rate(30 minutes)');
