@@ -70,20 +70,24 @@ export async function loadDomainHandlers(rootDir: string): Promise<Record<Domain
 
 class BodyTooLarge extends Error {}
 
+/**
+ * Past this many bytes an oversized body is not even drained: the 413 goes out and the connection
+ * closes under the sender (a client still writing then sees a reset, as from any edge).
+ */
+const DRAIN_LIMIT_BYTES = 32 * 1024 * 1024;
+
 function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     request.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > limit) {
-        reject(new BodyTooLarge());
-        request.resume();
-        return;
-      }
-      chunks.push(chunk);
+      // Over the limit the rest is read and dropped, so the 413 reaches a client that is still
+      // sending instead of a connection reset under it.
+      if (size > DRAIN_LIMIT_BYTES) reject(new BodyTooLarge());
+      else if (size <= limit) chunks.push(chunk);
     });
-    request.on('end', () => resolve(Buffer.concat(chunks)));
+    request.on('end', () => (size > limit ? reject(new BodyTooLarge()) : resolve(Buffer.concat(chunks))));
     request.on('error', reject);
   });
 }
