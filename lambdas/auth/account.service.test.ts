@@ -19,28 +19,11 @@ import type { MfaStore } from './mfa.repository.ts';
 import type { SessionStore } from './session.repository.ts';
 import type { SessionService } from './session.service.ts';
 import type { ConsentRow, UserRow, UserStore } from './user.repository.ts';
+import { userRow } from './user-row.fixture.ts';
 
 const NOW = Date.UTC(2026, 0, 10);
 
-function account(overrides: Partial<UserRow> = {}): UserRow {
-  return {
-    id: newId('user'),
-    email: 'pat@example.com',
-    email_verified_at: new Date(0),
-    password_hash: 'x',
-    password_changed_at: null,
-    display_name: 'Pat',
-    phone: null,
-    phone_verified_at: null,
-    roles: ['client'],
-    status: 'active',
-    created_at: new Date(0),
-    deleted_at: null,
-    last_export_at: null,
-    mfa_enabled: false,
-    ...overrides,
-  };
-}
+const account = userRow;
 
 const caller = (userId: string, roles: Role[] = ['client']): UserCaller => ({
   kind: 'user',

@@ -21,7 +21,8 @@ import { MfaService, RECOVERY_CODE_COUNT } from './mfa.service.ts';
 import { SecretBox } from './secret-box.ts';
 import type { SessionStore } from './session.repository.ts';
 import type { SessionService } from './session.service.ts';
-import type { UserRow, UserStore } from './user.repository.ts';
+import type { UserStore } from './user.repository.ts';
+import { userRow } from './user-row.fixture.ts';
 
 const NOW = Date.UTC(2026, 0, 10);
 
@@ -66,22 +67,7 @@ class InMemoryMfa {
 function setup({ steppedUp = true } = {}) {
   const clock = new ManualClock(NOW);
   const mfa = new InMemoryMfa();
-  const pat: UserRow = {
-    id: newId('user'),
-    email: 'pat@example.com',
-    email_verified_at: new Date(0),
-    password_hash: 'x',
-    password_changed_at: null,
-    display_name: 'Pat',
-    phone: null,
-    phone_verified_at: null,
-    roles: ['client'],
-    status: 'active',
-    created_at: new Date(0),
-    deleted_at: null,
-    last_export_at: null,
-    mfa_enabled: false,
-  };
+  const pat = userRow();
   const mail: EmailMessage[] = [];
   const steppedUpSessions: string[] = [];
   const db = fakeUnitOfWork({

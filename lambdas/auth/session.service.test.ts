@@ -8,7 +8,6 @@ import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../core/clock.ts';
 import { NotFoundError, StepUpRequiredError, UnauthenticatedError } from '../core/errors.ts';
 import type { UserCaller } from '../core/identity.ts';
-import { newId } from '../core/ids.ts';
 import { createLogger } from '../core/log.ts';
 import type { EmailMessage, Notifier, RateLimiter } from '../core/ports.ts';
 import { fake, fakeUnitOfWork } from '../core/testing/fakes.ts';
@@ -20,6 +19,7 @@ import type { DeviceRow, SessionRow, SessionStore } from './session.repository.t
 import { SessionService } from './session.service.ts';
 import type { TokenService } from './token.service.ts';
 import type { UserRow, UserStore } from './user.repository.ts';
+import { userRow } from './user-row.fixture.ts';
 
 const settings: AuthSettings = {
   publicBaseUrl: 'https://auth.test',
@@ -102,24 +102,7 @@ class InMemorySessions {
   }
 }
 
-function account(): UserRow {
-  return {
-    id: newId('user'),
-    email: 'pat@example.com',
-    email_verified_at: new Date(0),
-    password_hash: 'x',
-    password_changed_at: null,
-    display_name: 'Pat',
-    phone: null,
-    phone_verified_at: null,
-    roles: ['client'],
-    status: 'active',
-    created_at: new Date(0),
-    deleted_at: null,
-    last_export_at: null,
-    mfa_enabled: false,
-  };
-}
+const account = () => userRow();
 
 function setup() {
   const clock = new ManualClock(Date.UTC(2026, 0, 1));
