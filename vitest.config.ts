@@ -5,6 +5,11 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     reporters: ['default'],
+    // Vitest's default is one worker per core minus one: a single worker on a 2-core CI machine, so
+    // every integration file waited on the stack's I/O in turn. The integration tier is mostly waiting
+    // (on PostgreSQL, DynamoDB Local, child stacks starting), so a few more workers than cores overlap
+    // those waits. VITEST_MAX_WORKERS overrides it for a slower or faster machine.
+    maxWorkers: Number(process.env.VITEST_MAX_WORKERS ?? 4),
     projects: [
       {
         test: {

@@ -88,6 +88,10 @@ function send(probe: Probe, ip: string): Promise<Answer> {
       {
         method: probe.method,
         localAddress: ip,
+        // One connection per probe: a pooled keep-alive socket the gateway has just closed (after a
+        // `connection: close` answer) would fail the next probe with a reset that is the pool's race,
+        // not the gateway's answer.
+        agent: false,
         headers: probe.headers,
         signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
       },
