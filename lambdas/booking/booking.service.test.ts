@@ -191,7 +191,11 @@ function setup(options: { instantBook?: boolean; authorize?: 'authorized' | 'req
     },
     release: async (input) => {
       calls.push(`release:${input.legs.map((leg) => `${leg.payeeUserId}:${leg.amountCents}`).join(',')}`);
-      return input.legs.map((leg) => ({ legId: leg.legId, transferId: `tr_${leg.legId}`, amountCents: leg.amountCents }));
+      return input.legs.map((leg) => ({
+        legId: leg.legId,
+        transferId: `tr_${leg.legId}`,
+        amountCents: leg.amountCents,
+      }));
     },
   };
   const clock = new ManualClock(Date.parse('2026-06-01T08:00:00Z'));
@@ -265,7 +269,11 @@ describe('booking service', () => {
     expect(group.status).toBe('CONFIRMED');
     s.clock.set(new Date(START));
     await s.service.act(user(s.owner), { idempotencyKey: key(), groupId: gid(group.id), action: 'START' });
-    const done = await s.service.act(user(s.owner), { idempotencyKey: key(), groupId: gid(group.id), action: 'COMPLETE' });
+    const done = await s.service.act(user(s.owner), {
+      idempotencyKey: key(),
+      groupId: gid(group.id),
+      action: 'COMPLETE',
+    });
     await expect(
       s.service.act(user(s.owner), { idempotencyKey: key(), groupId: gid(group.id), action: 'COMPLETE' }),
     ).rejects.toMatchObject({ code: 'BOOKING.INVALID_TRANSITION' });

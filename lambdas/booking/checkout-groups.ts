@@ -26,9 +26,10 @@ export class CheckoutGroupDirectory {
   constructor(private readonly db: Queryable) {}
 
   async find(groupId: string): Promise<CheckoutGroup | null> {
-    const groups = await this.db.query('SELECT id, client_user_id, status, currency FROM booking_groups WHERE id = $1', [
-      groupId,
-    ]);
+    const groups = await this.db.query(
+      'SELECT id, client_user_id, status, currency FROM booking_groups WHERE id = $1',
+      [groupId],
+    );
     const group = parseRows(groupRow, groups.rows)[0];
     if (!group) return null;
     const legs = await this.db.query(

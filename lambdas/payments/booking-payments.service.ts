@@ -277,7 +277,11 @@ export class StripeBookingPayments {
     if (row.status === 'captured') throw new PaymentStateError('The payment was captured; refund it instead');
     let intent: PaymentIntentView;
     try {
-      intent = await this.provider.cancel(row.payment_intent_id, VOID_REASONS[input.reason], `rastup:void:${input.groupId}`);
+      intent = await this.provider.cancel(
+        row.payment_intent_id,
+        VOID_REASONS[input.reason],
+        `rastup:void:${input.groupId}`,
+      );
     } catch (error) {
       if (!(error instanceof ProviderStateError)) throw error;
       intent = await this.provider.retrieveIntent(row.payment_intent_id);
@@ -297,7 +301,11 @@ export class StripeBookingPayments {
    * client confirmed; a group authorised without one pays each leg its booked price. A payee who has
    * not finished payout onboarding is skipped (transferId null) and paid by a later release.
    */
-  async release(input: { groupId: string; legs: readonly ReleaseLeg[]; idempotencyKey: string }): Promise<ReleaseResult[]> {
+  async release(input: {
+    groupId: string;
+    legs: readonly ReleaseLeg[];
+    idempotencyKey: string;
+  }): Promise<ReleaseResult[]> {
     checkGroupId(input.groupId);
     checkKey(input.idempotencyKey);
     if (!this.transfers) throw new PaymentStateError('Payouts are not configured here');

@@ -90,7 +90,8 @@ export class CheckoutConfirmation {
     return {
       groupId: group.id,
       paymentRef: answer.paymentRef,
-      status: answer.status === 'authorized' ? 'AUTHORIZED' : answer.status === 'declined' ? 'DECLINED' : 'REQUIRES_ACTION',
+      status:
+        answer.status === 'authorized' ? 'AUTHORIZED' : answer.status === 'declined' ? 'DECLINED' : 'REQUIRES_ACTION',
       clientSecret: answer.clientSecret ?? null,
       amountCents: quote.totalCents,
       currency: quote.currency.toUpperCase(),

@@ -43,6 +43,8 @@ export const stripeAdapterEnvSchema = baseEnvSchema.extend({
 export type StripeAdapterConfig = z.infer<typeof stripeAdapterEnvSchema>;
 export const stripeAdapterSecretVariables = ['STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET'] as const;
 
-export function stripeAdapterConfig(env: Readonly<Record<string, string | undefined>> = process.env): StripeAdapterConfig {
+export function stripeAdapterConfig(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): StripeAdapterConfig {
   return parseConfig(stripeAdapterEnvSchema, env);
 }

@@ -91,7 +91,13 @@ export class PaymentsRepository {
     const result = await this.db.query(
       `INSERT INTO payment_intent_requests (group_id, client_user_id, amount_cents, currency, quote)
        VALUES ($1, $2, $3, $4, $5) ON CONFLICT (group_id) DO NOTHING`,
-      [row.groupId, row.clientUserId, row.amountCents, row.currency, row.quote === null ? null : JSON.stringify(row.quote)],
+      [
+        row.groupId,
+        row.clientUserId,
+        row.amountCents,
+        row.currency,
+        row.quote === null ? null : JSON.stringify(row.quote),
+      ],
     );
     return (result.rowCount ?? 0) > 0;
   }

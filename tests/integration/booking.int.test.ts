@@ -295,8 +295,9 @@ describe('booking', () => {
     // No owner step: the group holds at once and confirms as soon as the client's card is through.
     expect(instant).toMatchObject({ status: 'HOLD', instantBook: true, paymentStatus: 'REQUIRES_ACTION' });
     await payHold(alice.token, instant.id);
-    const paid = (await gqlOk(alice.token, `query($id: ID!) { booking(id: $id) { status paymentStatus } }`, { id: instant.id }))
-      .booking;
+    const paid = (
+      await gqlOk(alice.token, `query($id: ID!) { booking(id: $id) { status paymentStatus } }`, { id: instant.id })
+    ).booking;
     expect(paid).toEqual({ status: 'CONFIRMED', paymentStatus: 'CAPTURED' });
 
     const startsAt = hoursFromNow(24 * 6);

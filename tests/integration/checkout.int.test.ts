@@ -199,9 +199,7 @@ describe('checkout through GraphQL, booking wired to Stripe', () => {
     });
 
     await actOk(provider.token, group.id, 'START');
-    const completions = await Promise.all(
-      Array.from({ length: 100 }, () => act(provider.token, group.id, 'COMPLETE')),
-    );
+    const completions = await Promise.all(Array.from({ length: 100 }, () => act(provider.token, group.id, 'COMPLETE')));
     expect(completions.filter((answer) => !answer.errors)).toHaveLength(1);
     const transfers = await serverStripe().transfers.list({ transfer_group: group.id });
     expect(transfers.data.map((t) => t.amount)).toEqual([20_000]);
@@ -231,7 +229,12 @@ describe('checkout through GraphQL, booking wired to Stripe', () => {
     const quote = (await gqlOk(client.token, QUOTE, { input: { legs } })).checkoutQuote;
     const group = (
       await gqlOk(client.token, REQUEST, {
-        input: { idempotencyKey: `req-${newId('request')}`, profileId: provider.profileId, startsAt, durationMinutes: 60 },
+        input: {
+          idempotencyKey: `req-${newId('request')}`,
+          profileId: provider.profileId,
+          startsAt,
+          durationMinutes: 60,
+        },
       })
     ).requestBooking;
     const payment = (
@@ -241,7 +244,9 @@ describe('checkout through GraphQL, booking wired to Stripe', () => {
     expect(held).toMatchObject({ status: 'HOLD', paymentStatus: 'REQUIRES_ACTION' });
 
     const later = new Date(Date.parse(held.holdExpiresAt) + 60_000).toISOString();
-    const job = await fetch(`${stackInfo().endpoints.restUrl}/dev/jobs/booking-expiry?now=${encodeURIComponent(later)}`);
+    const job = await fetch(
+      `${stackInfo().endpoints.restUrl}/dev/jobs/booking-expiry?now=${encodeURIComponent(later)}`,
+    );
     expect(job.status).toBe(200);
     const expired = (
       await gqlOk(client.token, `query($id: ID!) { booking(id: $id) { ${BOOKING_FIELDS} } }`, { id: group.id })
@@ -252,7 +257,12 @@ describe('checkout through GraphQL, booking wired to Stripe', () => {
     // The time is free for someone else.
     const bob = await party('client');
     const rebooked = await gqlOk(bob.token, REQUEST, {
-      input: { idempotencyKey: `req-${newId('request')}`, profileId: provider.profileId, startsAt, durationMinutes: 60 },
+      input: {
+        idempotencyKey: `req-${newId('request')}`,
+        profileId: provider.profileId,
+        startsAt,
+        durationMinutes: 60,
+      },
     });
     expect(rebooked.requestBooking.status).toBe('REQUESTED');
   }, 240_000);

@@ -811,7 +811,13 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
           .filter((o) => !p.destination || o.destination === p.destination)
           .reverse()
           .map(visible);
-        return { id: '', object: 'list', data: data.slice(0, limit), has_more: data.length > limit, url: '/v1/transfers' };
+        return {
+          id: '',
+          object: 'list',
+          data: data.slice(0, limit),
+          has_more: data.length > limit,
+          url: '/v1/transfers',
+        };
       },
     ],
     ['GET', /^\/v1\/transfers\/([^/]+)$/, (_p, m) => find(m[1]!, 'transfer')],
