@@ -10,14 +10,7 @@ import { gqlAs, gqlOk, sql } from '../support/graphql.ts';
 import { seedPublishedProfile } from '../support/profiles.ts';
 import { mintAccessToken } from '../support/tokens.ts';
 import { BOOKING_FIELDS, openAllDay, publishedStudio, REQUEST, ACT, hoursFromNow } from '../support/booking.ts';
-import { CHECKOUT_PAYMENT, payWithCard } from '../support/checkout.ts';
-
-/** The client pays a held group with a card through its client secret, then confirms the hold. */
-async function payHold(token: string, groupId: string) {
-  const payment = (await gqlOk(token, CHECKOUT_PAYMENT, { groupId })).checkoutPayment;
-  await payWithCard(payment.paymentRef, payment.clientSecret);
-  await gqlOk(token, ACT, { input: { idempotencyKey: `act-${newId('request')}`, groupId, action: 'CONFIRM' } });
-}
+import { payHold } from '../support/checkout.ts';
 
 let provider: { token: string; userId: string; profileId: string };
 

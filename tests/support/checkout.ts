@@ -4,6 +4,8 @@
  * page, and bookable fixture listings with a package price.
  */
 import Stripe from 'stripe';
+import { newId } from '../../lambdas/core/ids.ts';
+import { ACT } from './booking.ts';
 import { stackInfo } from './clients.ts';
 import { gqlOk, sql } from './graphql.ts';
 
@@ -102,4 +104,11 @@ export async function moneyTrail(groupId: string) {
     [groupId],
   );
   return { authorization, entries: Object.fromEntries(entries.map((e) => [e.kind, e.n])), transfers };
+}
+
+/** The client pays a held group with a card through its client secret, then confirms the hold. */
+export async function payHold(token: string, groupId: string): Promise<void> {
+  const payment = (await gqlOk(token, CHECKOUT_PAYMENT, { groupId })).checkoutPayment;
+  await payWithCard(payment.paymentRef, payment.clientSecret);
+  await gqlOk(token, ACT, { input: { idempotencyKey: `act-${newId('request')}`, groupId, action: 'CONFIRM' } });
 }

@@ -924,7 +924,17 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
       await Promise.all(
         Array.from({ length: times }, () => Promise.all(endpoints.map((endpoint) => deliver(event, endpoint, 5)))),
       );
-      send(response, 200, JSON.stringify({ delivered: deliveries.slice(before).map((d) => d.status) }));
+      // Only this event's attempts: other events' deliveries may land in between.
+      send(
+        response,
+        200,
+        JSON.stringify({
+          delivered: deliveries
+            .slice(before)
+            .filter((d) => d.eventId === event.id)
+            .map((d) => d.status),
+        }),
+      );
       return true;
     }
     if (url.pathname === '/dev/webhook-deliveries') {
