@@ -41,7 +41,9 @@ export const stripeAdapterEnvSchema = baseEnvSchema.extend({
   STRIPE_API_BASE_URL: paymentsEnvSchema.shape.STRIPE_API_BASE_URL,
 });
 export type StripeAdapterConfig = z.infer<typeof stripeAdapterEnvSchema>;
-export const stripeAdapterSecretVariables = ['STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET'] as const;
+// The whole payments/stripe secret (its IAM grant is per secret, so the quote key is readable anyway;
+// the adapter does not use it). The config contract requires every variable of a bound secret resolved.
+export const stripeAdapterSecretVariables = paymentsSecretVariables;
 
 export function stripeAdapterConfig(
   env: Readonly<Record<string, string | undefined>> = process.env,

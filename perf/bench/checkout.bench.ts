@@ -99,7 +99,8 @@ await withBenchStack(async (stack) => {
   const iteration = async (groupId: string) => {
     const { token } = await checkout.quote(caller, legs);
     const answer = await confirmation.confirm(caller, { groupId, quoteToken: token, legs });
-    if (answer.status !== 'REQUIRES_ACTION' || !answer.clientSecret) throw new Error(`unexpected ${JSON.stringify(answer)}`);
+    if (answer.status !== 'REQUIRES_ACTION' || !answer.clientSecret)
+      throw new Error(`unexpected ${JSON.stringify(answer)}`);
   };
   for (let i = 0; i < 50; i++) await iteration(await requestedGroup()); // warm-up: pools, JIT
 
