@@ -89,7 +89,8 @@ export const domains = {
   booking: {
     // Availability, feasible slots (public preview), requests and the booking state machine.
     entry: 'lambdas/booking/booking.handler.ts',
-    uses: { database: 'booking' },
+    // payments/stripe: the payments adapter of its BookingPaymentsPort runs in this Lambda (issue #12).
+    uses: { database: 'booking', secrets: ['payments/stripe'] },
   },
   partner: {
     // Partner REST API (/oauth2/token, /v1): client credentials at the issuer (signs with auth's keys,
@@ -174,6 +175,8 @@ export const graphqlResolvers: Readonly<Record<string, DomainName>> = {
   'Query.checkoutQuote': 'payments',
   'Query.payoutAccount': 'payments',
   'Mutation.startPayoutOnboarding': 'payments',
+  'Query.checkoutPayment': 'payments',
+  'Mutation.confirmCheckout': 'payments',
   'Query.searchListings': 'search',
   'Query.searchSuggestions': 'search',
   'Query.bookingSlots': 'booking',
@@ -290,7 +293,7 @@ export const scheduledJobs: readonly {
     name: 'booking-expiry',
     entry: 'lambdas/booking/booking-expiry.handler.ts',
     schedule: 'rate(1 minute)',
-    uses: { database: 'booking' },
+    uses: { database: 'booking', secrets: ['payments/stripe'] },
   },
   {
     // Webhook retries whose backoff elapsed. Locally: /dev/jobs/partner-webhooks (?now= runs it as if later).

@@ -86,19 +86,22 @@ export async function databasePoolOptions(connection: DatabaseConnection): Promi
   };
 }
 
-const pools = new Map<DatabaseRole, Promise<Database>>();
+const pools = new Map<string, Promise<Database>>();
 
 /**
  * One pool per role per Lambda container, created on first use. A Lambda uses one role; the local
  * stack runs every domain in one process, so it holds one pool per role.
  */
-export function databaseFromEnv(role: DatabaseRole): Promise<Database> {
-  let pending = pools.get(role);
+export function databaseFromEnv(role: DatabaseRole, purpose?: string): Promise<Database> {
+  // `purpose`: a second pool of the same role (booking's payments adapter), so work that waits on
+  // it while holding a connection of the first never waits for its own pool.
+  const key = purpose ? `${role}:${purpose}` : role;
+  let pending = pools.get(key);
   if (!pending) {
     pending = (async () =>
       createDatabase({ ...(await databasePoolOptions(databaseConnection(role))), instrument: tracedQuery }))();
-    pools.set(role, pending);
-    pending.catch(() => pools.delete(role));
+    pools.set(key, pending);
+    pending.catch(() => pools.delete(key));
   }
   return pending;
 }

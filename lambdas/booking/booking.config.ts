@@ -17,6 +17,11 @@ export const bookingEnvSchema = baseEnvSchema.extend({
     .min(1)
     .max(24 * 60)
     .default(15),
+  /**
+   * Where money goes: `stripe` = the payments adapter (Stripe, or its local stand-in, with the
+   * payments/stripe secret); `none` = NoMoneyPayments (every hold authorised at once, nothing moves).
+   */
+  BOOKING_PAYMENTS: z.enum(['stripe', 'none']).default('stripe'),
 });
 export type BookingConfig = z.infer<typeof bookingEnvSchema>;
 

@@ -2,10 +2,11 @@
 import { systemClock } from '../core/clock.ts';
 import { createUnitOfWork } from '../core/db/unit-of-work.ts';
 import { databaseFromEnv } from '../adapters/database.ts';
+import { bookingPaymentsFromEnv } from '../payments/index.ts';
 import { bookingConfig } from './booking.config.ts';
 import { bookingRepositories } from './booking.repositories.ts';
 import { BookingService } from './booking.service.ts';
-import { NoMoneyPayments } from './payments.port.ts';
+import { NoMoneyPayments, type BookingPaymentsPort } from './payments.port.ts';
 
 let service: Promise<BookingService> | undefined;
 
@@ -13,8 +14,13 @@ export function bookingService(): Promise<BookingService> {
   service ??= (async () => {
     const config = bookingConfig();
     const db = await databaseFromEnv('booking');
-    // Payments (issue #12) plugs in here; until then no money moves and bookings confirm.
-    return new BookingService(createUnitOfWork(db, bookingRepositories), new NoMoneyPayments(), systemClock, {
+    // Payments (issue #12): the Stripe adapter on a pool of its own (a booking transaction that calls
+    // the port must never wait for a connection of the pool it holds one of), or no money at all.
+    const payments: BookingPaymentsPort =
+      config.BOOKING_PAYMENTS === 'stripe'
+        ? await bookingPaymentsFromEnv(await databaseFromEnv('booking', 'payments'))
+        : new NoMoneyPayments();
+    return new BookingService(createUnitOfWork(db, bookingRepositories), payments, systemClock, {
       respondWithinMinutes: config.BOOKING_RESPOND_WITHIN_MINUTES,
       holdMinutes: config.BOOKING_HOLD_MINUTES,
       startWindowMinutes: 60,

@@ -189,6 +189,14 @@ function setup(options: { instantBook?: boolean; authorize?: 'authorized' | 'req
     refund: async (input) => {
       calls.push(`refund:${input.amountCents}`);
     },
+    release: async (input) => {
+      calls.push(`release:${input.legs.map((leg) => `${leg.payeeUserId}:${leg.amountCents}`).join(',')}`);
+      return input.legs.map((leg) => ({
+        legId: leg.legId,
+        transferId: `tr_${leg.legId}`,
+        amountCents: leg.amountCents,
+      }));
+    },
   };
   const clock = new ManualClock(Date.parse('2026-06-01T08:00:00Z'));
   const service = new BookingService(uow, payments, clock, {
@@ -247,6 +255,38 @@ describe('booking service', () => {
       'booking.confirmed',
     ]);
     expect(s.uow.kernel.auditActions()).toEqual(['booking.availability.set', 'booking.request', 'booking.accept']);
+  });
+
+  it('completion releases each leg to its owner through the port, once, with capture and transfer on the timeline', async () => {
+    const s = setup({ instantBook: true });
+    await open(s);
+    const group = await s.service.requestBooking(user(s.client), {
+      idempotencyKey: key(),
+      profileId: s.profileId,
+      startsAt: START,
+      durationMinutes: 60,
+    });
+    expect(group.status).toBe('CONFIRMED');
+    s.clock.set(new Date(START));
+    await s.service.act(user(s.owner), { idempotencyKey: key(), groupId: gid(group.id), action: 'START' });
+    const done = await s.service.act(user(s.owner), {
+      idempotencyKey: key(),
+      groupId: gid(group.id),
+      action: 'COMPLETE',
+    });
+    await expect(
+      s.service.act(user(s.owner), { idempotencyKey: key(), groupId: gid(group.id), action: 'COMPLETE' }),
+    ).rejects.toMatchObject({ code: 'BOOKING.INVALID_TRANSITION' });
+    expect(s.calls.filter((call) => call.startsWith('release'))).toEqual([`release:${s.owner}:12000`]);
+    expect(done.timeline.map((entry) => [entry.action, entry.by, entry.toStatus])).toEqual([
+      ['REQUEST', 'CLIENT', 'REQUESTED'],
+      ['HOLD', 'SYSTEM', 'HOLD'],
+      ['CAPTURE', 'SYSTEM', 'HOLD'],
+      ['CONFIRM', 'SYSTEM', 'CONFIRMED'],
+      ['START', 'OWNER', 'IN_PROGRESS'],
+      ['COMPLETE', 'OWNER', 'COMPLETED'],
+      ['TRANSFER', 'SYSTEM', 'COMPLETED'],
+    ]);
   });
 
   it('replays a transition with the same key: the first answer, no second effect', async () => {

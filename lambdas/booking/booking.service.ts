@@ -354,6 +354,7 @@ export class BookingService {
             paymentStatus: 'CAPTURED',
             holdExpiresAt: null,
           });
+          await this.paymentStep(tx, group, 'CAPTURE', `${group.id}:captured`);
           await this.emit(tx, group, legs, from);
           break;
         }
@@ -390,10 +391,26 @@ export class BookingService {
           group = await tx.bookings.updateGroup(group.id, { status: 'IN_PROGRESS' });
           await this.emit(tx, group, legs, from);
           break;
-        case 'COMPLETE':
+        case 'COMPLETE': {
           group = await tx.bookings.updateGroup(group.id, { status: 'COMPLETED' });
+          // Each leg's share to its owner (a transfer per leg, transfer_group = the group), once.
+          const paid = await this.payments.release({
+            groupId: group.id,
+            legs: legs
+              .filter((leg) => leg.active)
+              .map((leg) => ({
+                legId: leg.id,
+                resourceId: leg.resourceId,
+                payeeUserId: leg.ownerUserId,
+                amountCents: leg.amountCents,
+              })),
+            idempotencyKey: `${group.id}:release`,
+          });
+          for (const leg of paid)
+            if (leg.transferId) await this.paymentStep(tx, group, 'TRANSFER', `${group.id}:transfer:${leg.legId}`);
           await this.emit(tx, group, legs, from);
           break;
+        }
         case 'DISPUTE':
           group = await tx.bookings.updateGroup(group.id, { status: 'DISPUTED' });
           await this.emit(tx, group, legs, from);
@@ -531,6 +548,7 @@ export class BookingService {
     if (auth.status === 'requires_action')
       return tx.bookings.updateGroup(group.id, { paymentStatus: 'REQUIRES_ACTION', paymentRef: auth.paymentRef });
     const captured = await this.payments.capture({ groupId: group.id, idempotencyKey: `${group.id}:capture` });
+    if (captured.status === 'captured') await this.paymentStep(tx, held, 'CAPTURE', `${group.id}:captured`);
     held = await tx.bookings.updateGroup(group.id, {
       status: 'CONFIRMED',
       holdExpiresAt: null,
@@ -547,6 +565,18 @@ export class BookingService {
     });
     await this.emit(tx, held, legs, 'HOLD');
     return held;
+  }
+
+  /** A money step on the order timeline (capture, a leg's transfer), by the system, once per key. */
+  private async paymentStep(tx: BookingTx, group: BookingGroup, action: 'CAPTURE' | 'TRANSFER', key: string) {
+    await tx.bookings.appendTimeline({
+      actor: SYSTEM,
+      key,
+      action,
+      groupId: group.id,
+      fromStatus: group.status,
+      toStatus: group.status,
+    });
   }
 
   /** Declined, cancelled or expired: the status, the time freed, the event; a system timeline entry for expiry. */

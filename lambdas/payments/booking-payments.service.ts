@@ -3,12 +3,15 @@
  * (lambdas/booking/payments.port.ts; implemented structurally, booking is not imported):
  * authorize (escrow: a PaymentIntent with manual capture), capture, void, refund.
  *
- * Every call for a group runs under one transaction holding the group's advisory lock, so concurrent
- * duplicates (a hundred confirmations at once) serialise: the first does the work at Stripe, the
- * rest find its result. Stripe is called with Idempotency-Keys derived from the group (and the
- * caller's key for refunds), so a call retried after a crash between Stripe's answer and our commit
- * gets the same PaymentIntent / refund back, never a second one. Ledger entries are keyed by the
- * Stripe object they record, so the API answer and its webhook record a movement once.
+ * No database transaction is held open across a Stripe call (a slow Stripe must not pin pool
+ * connections or locks): intent recorded and committed, Stripe called with an Idempotency-Key derived
+ * from the group (and the caller's key for refunds), answer recorded forward-only under the group's
+ * advisory lock. Concurrent duplicates (a hundred confirmations at once) send the same keyed request,
+ * Stripe does the work once and replays its answer, and the first to record it wins. Ledger entries
+ * are keyed by the Stripe object they record, so the API answer and its webhook record a movement once.
+ * `release` (completion) pays each leg out through payouts' transfer step, once per leg.
+ * Refunds and transfers still run their Stripe call under the group's lock (their remaining-amount
+ * checks need it); they are not on the checkout path.
  */
 import type { UnitOfWork } from '../core/db/unit-of-work.ts';
 import { ValidationError } from '../core/errors.ts';
@@ -19,9 +22,10 @@ import {
   type PaymentProvider,
 } from '../core/payment-provider.ts';
 import { captureEntry, refundEntry } from './ledger.ts';
-import { PaymentRequestError, PaymentStateError } from './payments.errors.ts';
+import { PaymentRequestError, PaymentStateError, PayoutAccountNotReadyError } from './payments.errors.ts';
 import type { PaymentsRepositories } from './payments.repositories.ts';
-import type { AuthorizationRow } from './payments.repository.ts';
+import type { AuthorizationRow, CheckoutQuoteRecord } from './payments.repository.ts';
+import type { LegTransferInput } from './payouts.service.ts';
 import { movesForward, statusOfIntent, type AuthorizationStatus } from './payments.state.ts';
 
 export interface AuthorizeInput {
@@ -76,54 +80,95 @@ export async function applyIntent(
   return status;
 }
 
+/** One leg of a completed group, as booking knows it. */
+export interface ReleaseLeg {
+  legId: string;
+  /** The listing the leg books (matched to the confirmed quote's leg of the same listing). */
+  resourceId: string;
+  payeeUserId: string;
+  /** The leg's price as booking computed it (used when the group was authorised without a quote). */
+  amountCents: number;
+}
+export interface ReleaseResult {
+  legId: string;
+  /** null: not paid out yet (the payee has not finished payout onboarding). */
+  transferId: string | null;
+  amountCents: number;
+}
+
+/** The transfer step of payouts (PayoutsService.transferLeg). */
+export interface LegTransfers {
+  transferLeg(input: LegTransferInput): Promise<{ transferId: string; amountCents: number }>;
+}
+
 export class StripeBookingPayments {
   constructor(
     private readonly db: UnitOfWork<PaymentsRepositories>,
     private readonly provider: PaymentProvider,
+    private readonly transfers?: LegTransfers,
   ) {}
 
-  async authorize(input: AuthorizeInput): Promise<AuthorizeResult> {
+  /** Booking's port: authorise the group's amount (or keep the authorisation its confirmed quote made). */
+  authorize(input: AuthorizeInput): Promise<AuthorizeResult> {
+    return this.authorizeGroup(input, null);
+  }
+
+  /**
+   * Authorises a group once, without holding a transaction across Stripe: (1) an answer already
+   * recorded is returned (refreshed from Stripe while the client may still be completing it);
+   * (2) otherwise the request is recorded and committed, (3) Stripe is called with the group's
+   * Idempotency-Key, outside any transaction, and (4) its answer is recorded under the group's lock.
+   * Concurrent duplicates all reach (3) with the same key and parameters and get the same
+   * PaymentIntent; the first to reach (4) records it, the rest find it.
+   */
+  async authorizeGroup(input: AuthorizeInput, quote: CheckoutQuoteRecord | null): Promise<AuthorizeResult> {
     checkGroupId(input.groupId);
     checkKey(input.idempotencyKey);
     checkAmount(input.amountCents);
     const currency = String(input.currency).toLowerCase();
     if (!/^[a-z]{3}$/.test(currency))
       throw new ValidationError('currency must be an ISO 4217 code', [{ path: 'currency', message: 'invalid' }]);
+    const recorded = await this.db.payments.findAuthorization(input.groupId);
+    if (recorded) return this.existing(recorded, input.clientUserId);
+    await this.db.payments.insertIntentRequest({
+      groupId: input.groupId,
+      clientUserId: input.clientUserId,
+      amountCents: input.amountCents,
+      currency,
+      quote,
+    });
+    const request = (await this.db.payments.findIntentRequest(input.groupId))!;
+    if (request.client_user_id !== input.clientUserId || request.currency !== currency)
+      throw new PaymentStateError('This booking group is already authorised for another client or currency');
+    // A quote-confirmed request is the authority on the amount (it adds fee and tax to booking's
+    // leg prices); otherwise the amounts must agree.
+    if (request.amount_cents !== input.amountCents && !(request.quote && !quote))
+      throw new PaymentStateError('This booking group is already authorised for another amount');
+    let intent: PaymentIntentView;
+    try {
+      intent = await this.provider.createAuthorization({
+        amountCents: request.amount_cents,
+        currency: request.currency,
+        groupId: request.group_id,
+        clientUserId: request.client_user_id,
+        // One PaymentIntent per group, whatever key the caller retries with.
+        idempotencyKey: `rastup:authorize:${input.groupId}`,
+      });
+    } catch (error) {
+      if (error instanceof ProviderRequestError)
+        throw new PaymentRequestError(error.message, [{ path: error.param ?? 'amountCents', message: error.message }]);
+      throw error;
+    }
     return this.db.transaction(async (tx) => {
       await tx.payments.lockKey(input.groupId);
-      const existing = await tx.payments.findAuthorization(input.groupId);
-      if (existing) {
-        if (
-          existing.amount_cents !== input.amountCents ||
-          existing.currency !== currency ||
-          existing.client_user_id !== input.clientUserId
-        )
-          throw new PaymentStateError('This booking group is already authorised for another amount or client');
-        return this.answer(existing.payment_intent_id, existing.status, existing.client_secret);
-      }
-      let intent: PaymentIntentView;
-      try {
-        intent = await this.provider.createAuthorization({
-          amountCents: input.amountCents,
-          currency,
-          groupId: input.groupId,
-          clientUserId: input.clientUserId,
-          // One PaymentIntent per group, whatever key the caller retries with.
-          idempotencyKey: `rastup:authorize:${input.groupId}`,
-        });
-      } catch (error) {
-        if (error instanceof ProviderRequestError)
-          throw new PaymentRequestError(error.message, [
-            { path: error.param ?? 'amountCents', message: error.message },
-          ]);
-        throw error;
-      }
+      const first = await tx.payments.findAuthorization(input.groupId);
+      if (first) return this.answer(first.payment_intent_id, first.status, first.client_secret);
       const status = statusOfIntent(intent.status, intent.lastPaymentErrorCode);
       await tx.payments.insertAuthorization({
-        groupId: input.groupId,
-        clientUserId: input.clientUserId,
-        amountCents: input.amountCents,
-        currency,
+        groupId: request.group_id,
+        clientUserId: request.client_user_id,
+        amountCents: request.amount_cents,
+        currency: request.currency,
         paymentIntentId: intent.id,
         clientSecret: intent.clientSecret,
         chargeId: intent.latestChargeId,
@@ -131,6 +176,26 @@ export class StripeBookingPayments {
         capturedCents: intent.amountReceived,
       });
       return this.answer(intent.id, status, intent.clientSecret);
+    });
+  }
+
+  /** A recorded authorisation; while the client may be completing it (3DS, a retried card), Stripe's word. */
+  private async existing(row: AuthorizationRow, clientUserId: string): Promise<AuthorizeResult> {
+    if (row.client_user_id !== clientUserId)
+      throw new PaymentStateError('This booking group is already authorised for another client');
+    if (row.status !== 'requires_action' && row.status !== 'declined')
+      return this.answer(row.payment_intent_id, row.status, row.client_secret);
+    const status = await this.refresh(row.group_id, await this.provider.retrieveIntent(row.payment_intent_id));
+    return this.answer(row.payment_intent_id, status, row.client_secret);
+  }
+
+  /** Records what Stripe answered about the group's PaymentIntent (forward only, ledger once). */
+  private refresh(groupId: string, intent: PaymentIntentView): Promise<AuthorizationStatus> {
+    return this.db.transaction(async (tx) => {
+      await tx.payments.lockKey(groupId);
+      const row = await tx.payments.findAuthorization(groupId);
+      if (!row) throw new PaymentStateError('This booking group has no payment');
+      return applyIntent(tx, row, intent);
     });
   }
 
@@ -145,37 +210,39 @@ export class StripeBookingPayments {
     };
   }
 
+  /**
+   * Captures the group's authorisation once. No transaction is open while Stripe is called: every
+   * concurrent duplicate sends the same capture with the group's Idempotency-Key (Stripe captures
+   * once and replays its answer), and the answer is recorded forward-only, the ledger keyed by the
+   * PaymentIntent, so a hundred confirmations at once make one capture and one journal entry.
+   */
   async capture(input: {
     groupId: string;
     idempotencyKey: string;
   }): Promise<{ status: 'captured' | 'not_authorized' }> {
     checkGroupId(input.groupId);
     checkKey(input.idempotencyKey);
-    return this.db.transaction(async (tx) => {
-      await tx.payments.lockKey(input.groupId);
-      const row = await tx.payments.findAuthorization(input.groupId);
-      if (!row) return { status: 'not_authorized' as const };
-      if (row.status === 'captured') return { status: 'captured' as const };
-      if (row.status === 'voided') return { status: 'not_authorized' as const };
-      let status: AuthorizationStatus = row.status;
-      if (status !== 'authorized') {
-        // The client may have finished 3DS a moment ago and the webhook not arrived yet: ask Stripe.
-        status = await applyIntent(tx, row, await this.provider.retrieveIntent(row.payment_intent_id));
-        if (status === 'captured') return { status: 'captured' as const };
-        if (status !== 'authorized') return { status: 'not_authorized' as const };
-      }
-      let intent: PaymentIntentView;
-      try {
-        intent = await this.provider.capture(row.payment_intent_id, `rastup:capture:${input.groupId}`);
-      } catch (error) {
-        if (!(error instanceof ProviderStateError)) throw error;
-        intent = await this.provider.retrieveIntent(row.payment_intent_id);
-      }
-      status = await applyIntent(tx, { ...row, status }, intent);
-      return { status: status === 'captured' ? ('captured' as const) : ('not_authorized' as const) };
-    });
+    const row = await this.db.payments.findAuthorization(input.groupId);
+    if (!row || row.status === 'voided') return { status: 'not_authorized' as const };
+    if (row.status === 'captured') return { status: 'captured' as const };
+    if (row.status !== 'authorized') {
+      // The client may have finished 3DS a moment ago and the webhook not arrived yet: ask Stripe.
+      const status = await this.refresh(row.group_id, await this.provider.retrieveIntent(row.payment_intent_id));
+      if (status === 'captured') return { status: 'captured' as const };
+      if (status !== 'authorized') return { status: 'not_authorized' as const };
+    }
+    let intent: PaymentIntentView;
+    try {
+      intent = await this.provider.capture(row.payment_intent_id, `rastup:capture:${input.groupId}`);
+    } catch (error) {
+      if (!(error instanceof ProviderStateError)) throw error;
+      intent = await this.provider.retrieveIntent(row.payment_intent_id);
+    }
+    const status = await this.refresh(row.group_id, intent);
+    return { status: status === 'captured' ? ('captured' as const) : ('not_authorized' as const) };
   }
 
+  /** Cancels the group's PaymentIntent (expiry, decline, cancellation before capture); no transaction across Stripe. */
   async void(input: {
     groupId: string;
     reason: 'expired' | 'declined' | 'cancelled';
@@ -187,26 +254,81 @@ export class StripeBookingPayments {
       throw new ValidationError('reason must be expired, declined or cancelled', [
         { path: 'reason', message: 'invalid' },
       ]);
+    let row = await this.db.payments.findAuthorization(input.groupId);
+    if (!row) {
+      // Recorded as intended but Stripe's answer never recorded (a crash in between): the same
+      // Idempotency-Key recovers that PaymentIntent so it can be cancelled, not left authorised.
+      const request = await this.db.payments.findIntentRequest(input.groupId);
+      if (!request) return;
+      await this.authorizeGroup(
+        {
+          groupId: request.group_id,
+          clientUserId: request.client_user_id,
+          amountCents: request.amount_cents,
+          currency: request.currency,
+          idempotencyKey: input.idempotencyKey,
+        },
+        request.quote,
+      );
+      row = await this.db.payments.findAuthorization(input.groupId);
+      if (!row) return;
+    }
+    if (row.status === 'voided') return;
+    if (row.status === 'captured') throw new PaymentStateError('The payment was captured; refund it instead');
+    let intent: PaymentIntentView;
+    try {
+      intent = await this.provider.cancel(
+        row.payment_intent_id,
+        VOID_REASONS[input.reason],
+        `rastup:void:${input.groupId}`,
+      );
+    } catch (error) {
+      if (!(error instanceof ProviderStateError)) throw error;
+      intent = await this.provider.retrieveIntent(row.payment_intent_id);
+    }
     await this.db.transaction(async (tx) => {
       await tx.payments.lockKey(input.groupId);
-      const row = await tx.payments.findAuthorization(input.groupId);
-      if (!row || row.status === 'voided') return;
-      if (row.status === 'captured') throw new PaymentStateError('The payment was captured; refund it instead');
-      let intent: PaymentIntentView;
-      try {
-        intent = await this.provider.cancel(
-          row.payment_intent_id,
-          VOID_REASONS[input.reason],
-          `rastup:void:${input.groupId}`,
-        );
-      } catch (error) {
-        if (!(error instanceof ProviderStateError)) throw error;
-        intent = await this.provider.retrieveIntent(row.payment_intent_id);
-      }
-      const status = await applyIntent(tx, row, intent);
+      const current = await tx.payments.findAuthorization(input.groupId);
+      const status = await applyIntent(tx, current!, intent);
       if (status === 'captured') throw new PaymentStateError('The payment was captured; refund it instead');
-      await tx.payments.updateAuthorization(row.group_id, { voidReason: input.reason });
+      await tx.payments.updateAuthorization(input.groupId, { voidReason: input.reason });
     });
+  }
+
+  /**
+   * A completed group: each leg's share paid to its payee by a Connect transfer (transfer_group =
+   * the group), once per leg. The split (payee subtotal, platform fee, tax) comes from the quote the
+   * client confirmed; a group authorised without one pays each leg its booked price. A payee who has
+   * not finished payout onboarding is skipped (transferId null) and paid by a later release.
+   */
+  async release(input: {
+    groupId: string;
+    legs: readonly ReleaseLeg[];
+    idempotencyKey: string;
+  }): Promise<ReleaseResult[]> {
+    checkGroupId(input.groupId);
+    checkKey(input.idempotencyKey);
+    if (!this.transfers) throw new PaymentStateError('Payouts are not configured here');
+    const request = await this.db.payments.findIntentRequest(input.groupId);
+    const results: ReleaseResult[] = [];
+    for (const leg of input.legs) {
+      const quoted = request?.quote?.legs.find((candidate) => candidate.listingId === leg.resourceId);
+      try {
+        const transfer = await this.transfers.transferLeg({
+          groupId: input.groupId,
+          legId: leg.legId,
+          payeeUserId: leg.payeeUserId,
+          payeeCents: quoted ? quoted.subtotalCents : leg.amountCents,
+          feeCents: quoted ? quoted.platformFeeCents : 0,
+          taxCents: quoted ? quoted.taxCents : 0,
+        });
+        results.push({ legId: leg.legId, transferId: transfer.transferId, amountCents: transfer.amountCents });
+      } catch (error) {
+        if (!(error instanceof PayoutAccountNotReadyError)) throw error;
+        results.push({ legId: leg.legId, transferId: null, amountCents: 0 });
+      }
+    }
+    return results;
   }
 
   async refund(input: { groupId: string; amountCents: number; reason: string; idempotencyKey: string }): Promise<void> {

@@ -29,3 +29,24 @@ export const paymentsSecretVariables = ['STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SEC
 export function paymentsConfig(env: Readonly<Record<string, string | undefined>> = process.env): PaymentsConfig {
   return parseConfig(paymentsEnvSchema, env);
 }
+
+/**
+ * What the payments adapter needs when another domain's Lambda runs it (booking's port, through
+ * `bookingPaymentsFromEnv` in index.ts): the Stripe key (and, for the provider's signature checks,
+ * the webhook secret). In AWS from the `payments/stripe` secret, like the payments Lambda.
+ */
+export const stripeAdapterEnvSchema = baseEnvSchema.extend({
+  STRIPE_SECRET_KEY: paymentsEnvSchema.shape.STRIPE_SECRET_KEY,
+  STRIPE_WEBHOOK_SECRET: paymentsEnvSchema.shape.STRIPE_WEBHOOK_SECRET,
+  STRIPE_API_BASE_URL: paymentsEnvSchema.shape.STRIPE_API_BASE_URL,
+});
+export type StripeAdapterConfig = z.infer<typeof stripeAdapterEnvSchema>;
+// The whole payments/stripe secret (its IAM grant is per secret, so the quote key is readable anyway;
+// the adapter does not use it). The config contract requires every variable of a bound secret resolved.
+export const stripeAdapterSecretVariables = paymentsSecretVariables;
+
+export function stripeAdapterConfig(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): StripeAdapterConfig {
+  return parseConfig(stripeAdapterEnvSchema, env);
+}

@@ -1,4 +1,4 @@
-/** Payments domain Lambda: checkout quotes and payout onboarding (GraphQL), Stripe webhooks (REST). */
+/** Payments domain Lambda: checkout quotes, confirmation and payout onboarding (GraphQL), Stripe webhooks (REST). */
 import { createFieldRouter, field, noArgs } from '../core/field-router.ts';
 import { createDomainHandler } from '../core/handler.ts';
 import { headerValue } from '../core/events.ts';
@@ -6,7 +6,7 @@ import { createLogger } from '../core/log.ts';
 import { createRouteRouter, route } from '../core/route-router.ts';
 import { toCheckoutQuote, toPayoutAccount } from './payments.mapper.ts';
 import { paymentsModule } from './payments.module.ts';
-import { checkoutQuoteArgs } from './payments.schemas.ts';
+import { checkoutPaymentArgs, checkoutQuoteArgs, confirmCheckoutArgs } from './payments.schemas.ts';
 
 const logger = createLogger({ service: 'payments' });
 const m = paymentsModule;
@@ -17,6 +17,12 @@ export const handler = createDomainHandler({
     {
       'Query.checkoutQuote': field(checkoutQuoteArgs, async ({ input }, ctx) =>
         toCheckoutQuote(await (await m()).checkout.quote(ctx.caller, input.legs)),
+      ),
+      'Query.checkoutPayment': field(checkoutPaymentArgs, async ({ groupId }, ctx) =>
+        (await m()).confirmation.payment(ctx.caller, groupId),
+      ),
+      'Mutation.confirmCheckout': field(confirmCheckoutArgs, async ({ input }, ctx) =>
+        (await m()).confirmation.confirm(ctx.caller, input),
       ),
       'Query.payoutAccount': field(noArgs, async (_args, ctx) =>
         toPayoutAccount(await (await m()).payouts.accountStatus(ctx.caller)),

@@ -41,10 +41,66 @@ const transferRow = z.object({
 });
 export type TransferRow = z.infer<typeof transferRow>;
 
+/** What completion pays out per leg: the confirmed quote's split (payee subtotal, platform fee, tax). */
+export const checkoutQuoteRecord = z.object({
+  quoteId: z.string(),
+  legs: z.array(
+    z.object({
+      legId: z.string(),
+      listingId: z.string(),
+      payeeUserId: z.string(),
+      subtotalCents: z.number().int(),
+      platformFeeCents: z.number().int(),
+      taxCents: z.number().int(),
+    }),
+  ),
+});
+export type CheckoutQuoteRecord = z.infer<typeof checkoutQuoteRecord>;
+
+const intentRequestRow = z.object({
+  group_id: z.string(),
+  client_user_id: z.string(),
+  amount_cents: z.coerce.number().int(),
+  currency: z.string(),
+  quote: checkoutQuoteRecord.nullable(),
+});
+export type IntentRequestRow = z.infer<typeof intentRequestRow>;
+
 const refundRow = z.object({ id: z.string(), amount_cents: z.coerce.number().int() });
 
 export class PaymentsRepository {
   constructor(private readonly db: Queryable) {}
+
+  /** The authorisation a group was asked for, recorded (and committed) before Stripe is called. */
+  async findIntentRequest(groupId: string): Promise<IntentRequestRow | null> {
+    const result = await this.db.query(
+      'SELECT group_id, client_user_id, amount_cents, currency, quote FROM payment_intent_requests WHERE group_id = $1',
+      [groupId],
+    );
+    return parseRows(intentRequestRow, result.rows)[0] ?? null;
+  }
+
+  /** Records the request once; false when the group has one already (the caller compares it). */
+  async insertIntentRequest(row: {
+    groupId: string;
+    clientUserId: string;
+    amountCents: number;
+    currency: string;
+    quote: CheckoutQuoteRecord | null;
+  }): Promise<boolean> {
+    const result = await this.db.query(
+      `INSERT INTO payment_intent_requests (group_id, client_user_id, amount_cents, currency, quote)
+       VALUES ($1, $2, $3, $4, $5) ON CONFLICT (group_id) DO NOTHING`,
+      [
+        row.groupId,
+        row.clientUserId,
+        row.amountCents,
+        row.currency,
+        row.quote === null ? null : JSON.stringify(row.quote),
+      ],
+    );
+    return (result.rowCount ?? 0) > 0;
+  }
 
   /**
    * Serialises everything about one booking group (or payee) until the transaction ends. A row that

@@ -29,4 +29,18 @@ export const checkoutQuoteArgs = z
   .object({ input: z.object({ legs: z.array(checkoutLegInput).min(1).max(MAX_QUOTE_LEGS) }).strict() })
   .strict();
 
+export const confirmCheckoutArgs = z
+  .object({
+    input: z
+      .object({
+        groupId: idSchema('booking'),
+        quoteToken: z.string().min(1).max(8192),
+        legs: z.array(checkoutLegInput).min(1).max(MAX_QUOTE_LEGS),
+      })
+      .strict(),
+  })
+  .strict();
+
+export const checkoutPaymentArgs = z.object({ groupId: idSchema('booking') }).strict();
+
 export const payoutOnboardingArgs = z.object({}).strict();

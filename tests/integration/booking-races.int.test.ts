@@ -11,6 +11,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '../../lambdas/core/ids.ts';
 import { postGraphql } from '../support/clients.ts';
+import { payHold } from '../support/checkout.ts';
 import { gqlOk, sql } from '../support/graphql.ts';
 import { mintAccessToken } from '../support/tokens.ts';
 import { ACT, BOOKING_FIELDS, hoursFromNow, openAllDay, publishedProfile, REQUEST } from '../support/booking.ts';
@@ -105,6 +106,8 @@ describe('booking races', () => {
     await gqlOk(provider.token, ACT, {
       input: { idempotencyKey: `replay-acc-${newId('request')}`, groupId: group.id, action: 'ACCEPT' },
     });
+    // Booking is wired to Stripe (the stand-in): the client pays the hold, so cancelling refunds.
+    await payHold(client.token, group.id);
     const key = `replay-cancel-${newId('request')}`;
     const answers = await Promise.all(
       Array.from({ length: 100 }, () =>

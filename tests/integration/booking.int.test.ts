@@ -1,6 +1,6 @@
 /**
  * Booking over GraphQL against the local stack: availability and the public slot preview, the
- * request → accept → confirmed → cancel flow with its timeline, action cards, events and audit;
+ * request → accept → hold → (client pays through Stripe) confirmed → cancel flow with its timeline, action cards, events and audit;
  * provider + studio groups with per-owner visibility; Instant Book; expiry by the scheduled job.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +10,7 @@ import { gqlAs, gqlOk, sql } from '../support/graphql.ts';
 import { seedPublishedProfile } from '../support/profiles.ts';
 import { mintAccessToken } from '../support/tokens.ts';
 import { BOOKING_FIELDS, openAllDay, publishedStudio, REQUEST, ACT, hoursFromNow } from '../support/booking.ts';
+import { payHold } from '../support/checkout.ts';
 
 let provider: { token: string; userId: string; profileId: string };
 
@@ -98,11 +99,17 @@ describe('booking', () => {
       myActions: ['ACCEPT', 'DECLINE', 'CANCEL'],
     });
 
-    const confirmed = (
+    const held = (
       await gqlOk(provider.token, ACT, {
         input: { idempotencyKey: `act-${newId('request')}`, groupId: requested.id, action: 'ACCEPT' },
       })
     ).actOnBooking;
+    // Booking is wired to Stripe (the stand-in): the hold waits for the client's card.
+    expect(held).toMatchObject({ status: 'HOLD', paymentStatus: 'REQUIRES_ACTION' });
+    await payHold(alice.token, requested.id);
+    const confirmed = (
+      await gqlOk(provider.token, `query($id: ID!) { booking(id: $id) { ${BOOKING_FIELDS} } }`, { id: requested.id })
+    ).booking;
     expect(confirmed).toMatchObject({ status: 'CONFIRMED', paymentStatus: 'CAPTURED', myActions: ['CANCEL', 'START'] });
     expect(
       confirmed.timeline.map((e: { action: string; by: string; toStatus: string }) => [e.action, e.by, e.toStatus]),
@@ -110,7 +117,8 @@ describe('booking', () => {
       ['REQUEST', 'CLIENT', 'REQUESTED'],
       ['ACCEPT', 'OWNER', 'REQUESTED'],
       ['HOLD', 'SYSTEM', 'HOLD'],
-      ['CONFIRM', 'SYSTEM', 'CONFIRMED'],
+      ['CONFIRM', 'CLIENT', 'CONFIRMED'],
+      ['CAPTURE', 'SYSTEM', 'CONFIRMED'],
     ]);
 
     const seen = (
@@ -151,6 +159,7 @@ describe('booking', () => {
     expect(audit).toEqual([
       { action: 'booking.request', actor: alice.userId },
       { action: 'booking.accept', actor: provider.userId },
+      { action: 'booking.confirm', actor: alice.userId },
       { action: 'booking.cancel', actor: alice.userId },
     ]);
   });
@@ -247,7 +256,8 @@ describe('booking', () => {
         input: { idempotencyKey: `act-${newId('request')}`, groupId: group.id, action: 'ACCEPT' },
       })
     ).actOnBooking;
-    expect(afterProvider.status).toBe('CONFIRMED');
+    // Every leg accepted: the group holds its time while the client pays (booking wired to Stripe).
+    expect(afterProvider).toMatchObject({ status: 'HOLD', paymentStatus: 'REQUIRES_ACTION' });
     // The studio's 60-minute before-buffer blocks the two-hour slot that ends right at the start.
     const remaining = (
       await gqlOk(null, `query($input: BookingSlotsInput!) { bookingSlots(input: $input) { slots { startsAt } } }`, {
@@ -275,7 +285,13 @@ describe('booking', () => {
         },
       })
     ).requestBooking;
-    expect(instant).toMatchObject({ status: 'CONFIRMED', instantBook: true, paymentStatus: 'CAPTURED' });
+    // No owner step: the group holds at once and confirms as soon as the client's card is through.
+    expect(instant).toMatchObject({ status: 'HOLD', instantBook: true, paymentStatus: 'REQUIRES_ACTION' });
+    await payHold(alice.token, instant.id);
+    const paid = (
+      await gqlOk(alice.token, `query($id: ID!) { booking(id: $id) { status paymentStatus } }`, { id: instant.id })
+    ).booking;
+    expect(paid).toEqual({ status: 'CONFIRMED', paymentStatus: 'CAPTURED' });
 
     const startsAt = hoursFromNow(24 * 6);
     const pending = (

@@ -18,7 +18,12 @@ import { discoveryConfig, discoverySecretVariables } from '../../../lambdas/auth
 import { mediaEnvSchema } from '../../../lambdas/media/media.config.ts';
 import { bookingEnvSchema } from '../../../lambdas/booking/booking.config.ts';
 import { profilesEnvSchema } from '../../../lambdas/profiles/profiles.config.ts';
-import { paymentsConfig, paymentsSecretVariables } from '../../../lambdas/payments/payments.config.ts';
+import {
+  paymentsConfig,
+  paymentsSecretVariables,
+  stripeAdapterConfig,
+  stripeAdapterSecretVariables,
+} from '../../../lambdas/payments/payments.config.ts';
 import { parseSearchConfig, searchSecretVariables } from '../../../lambdas/search/search.config.ts';
 import { parsePartnerConfig } from '../../../lambdas/partner/partner.config.ts';
 import { messagingEnvSchema } from '../../../lambdas/messaging/messaging.config.ts';
@@ -105,10 +110,13 @@ const configByEntry: Record<
     parsers: [(env) => parseConfig(mediaEnvSchema, env), database('media'), (env) => parseConfig(awsEnvSchema, env)],
   },
   'lambdas/booking/booking.handler.ts': {
-    parsers: [(env) => parseConfig(bookingEnvSchema, env), database('booking')],
+    // The payments adapter of its port runs here too (stripeAdapterConfig, payments/stripe secret).
+    secretVariables: stripeAdapterSecretVariables,
+    parsers: [(env) => parseConfig(bookingEnvSchema, env), stripeAdapterConfig, database('booking')],
   },
   'lambdas/booking/booking-expiry.handler.ts': {
-    parsers: [(env) => parseConfig(bookingEnvSchema, env), database('booking')],
+    secretVariables: stripeAdapterSecretVariables,
+    parsers: [(env) => parseConfig(bookingEnvSchema, env), stripeAdapterConfig, database('booking')],
   },
   'lambdas/partner/partner.handler.ts': {
     secretVariables: discoverySecretVariables,

@@ -799,6 +799,27 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
       },
     ],
     ['POST', /^\/v1\/transfers$/, (p) => createTransfer(p)],
+    [
+      'GET',
+      /^\/v1\/transfers$/,
+      (p) => {
+        // Newest first; `transfer_group`, `destination` and `limit` (≤ 100) filters; no pagination cursors.
+        const limit = Math.min(Number(p.limit ?? 10) || 10, 100);
+        const data = [...objects.values()]
+          .filter((o) => o.object === 'transfer')
+          .filter((o) => !p.transfer_group || o.transfer_group === p.transfer_group)
+          .filter((o) => !p.destination || o.destination === p.destination)
+          .reverse()
+          .map(visible);
+        return {
+          id: '',
+          object: 'list',
+          data: data.slice(0, limit),
+          has_more: data.length > limit,
+          url: '/v1/transfers',
+        };
+      },
+    ],
     ['GET', /^\/v1\/transfers\/([^/]+)$/, (_p, m) => find(m[1]!, 'transfer')],
     ['POST', /^\/v1\/transfers\/([^/]+)\/reversals$/, (p, m) => reverseTransfer(find(m[1]!, 'transfer'), p)],
     ['GET', /^\/v1\/disputes\/([^/]+)$/, (_p, m) => find(m[1]!, 'dispute')],
@@ -903,7 +924,17 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
       await Promise.all(
         Array.from({ length: times }, () => Promise.all(endpoints.map((endpoint) => deliver(event, endpoint, 5)))),
       );
-      send(response, 200, JSON.stringify({ delivered: deliveries.slice(before).map((d) => d.status) }));
+      // Only this event's attempts: other events' deliveries may land in between.
+      send(
+        response,
+        200,
+        JSON.stringify({
+          delivered: deliveries
+            .slice(before)
+            .filter((d) => d.eventId === event.id)
+            .map((d) => d.status),
+        }),
+      );
       return true;
     }
     if (url.pathname === '/dev/webhook-deliveries') {
