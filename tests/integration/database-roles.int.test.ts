@@ -164,6 +164,10 @@ const expectedGrants: Record<DatabaseRole, readonly string[]> = {
       ['INSERT', 'SELECT', 'UPDATE'].map((p) => `${table}:${p}`),
     ),
     'booking_transitions_id_seq:USAGE',
+    ...['booking_calendar_feeds', 'booking_busy_blocks'].flatMap((table) =>
+      ['DELETE', 'INSERT', 'SELECT', 'UPDATE'].map((p) => `${table}:${p}`),
+    ),
+    ...['INSERT', 'SELECT', 'UPDATE'].map((p) => `booking_calendar_exports:${p}`),
     'cities(code):SELECT',
     'cities(timezone):SELECT',
     'outbox_events:INSERT',
