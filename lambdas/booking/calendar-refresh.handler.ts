@@ -1,6 +1,6 @@
 /**
  * Scheduled job (EventBridge rule in AWS, `scheduledJobs` in infra/definitions/domains.ts; locally
- * every 15 minutes and on `POST /dev/jobs/booking-calendar-refresh[?now=ISO]`): fetches every
+ * every 15 minutes and on `GET /dev/jobs/booking-calendar-refresh[?now=ISO]`): fetches every
  * external calendar not fetched for 15 minutes (as if at `time`, when given) and replaces its busy
  * blocks. A bad feed is recorded on the feed; the run itself does not fail for it.
  */
