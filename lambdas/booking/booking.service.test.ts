@@ -400,7 +400,11 @@ describe('booking service', () => {
       const first = await s.service.reschedule(user(s.client), input);
       const second = await s.service.reschedule(user(s.client), input);
       expect(second).toEqual(first);
-      expect(first).toMatchObject({ status: 'CONFIRMED', startsAt: '2026-06-11T12:00:00.000Z', endsAt: '2026-06-11T13:00:00.000Z' });
+      expect(first).toMatchObject({
+        status: 'CONFIRMED',
+        startsAt: '2026-06-11T12:00:00.000Z',
+        endsAt: '2026-06-11T13:00:00.000Z',
+      });
       expect(first.legs[0]).toMatchObject({ startsAt: '2026-06-11T12:00:00.000Z', endsAt: '2026-06-11T13:00:00.000Z' });
       expect(first.timeline.at(-1)).toMatchObject({ action: 'RESCHEDULE', by: 'CLIENT', toStatus: 'CONFIRMED' });
       // The blocked range moved with the leg (buffer included).
@@ -427,10 +431,18 @@ describe('booking service', () => {
       });
       expect(shifted.startsAt).toBe('2026-06-10T09:30:00.000Z');
       await expect(
-        s.service.reschedule(user(s.client), { idempotencyKey: key(), groupId: gid(mine.id), startsAt: '2026-06-10T11:30:00Z' }),
+        s.service.reschedule(user(s.client), {
+          idempotencyKey: key(),
+          groupId: gid(mine.id),
+          startsAt: '2026-06-10T11:30:00Z',
+        }),
       ).rejects.toBeInstanceOf(BookingConflictError);
       await expect(
-        s.service.reschedule(user(s.client), { idempotencyKey: key(), groupId: gid(mine.id), startsAt: '2026-06-10T20:00:00Z' }),
+        s.service.reschedule(user(s.client), {
+          idempotencyKey: key(),
+          groupId: gid(mine.id),
+          startsAt: '2026-06-10T20:00:00Z',
+        }),
       ).rejects.toMatchObject({ code: 'BOOKING.SLOT_UNAVAILABLE' });
       // Nothing moved by the refusals.
       expect((await s.service.booking(user(s.client), mine.id)).startsAt).toBe('2026-06-10T09:30:00.000Z');
@@ -443,13 +455,25 @@ describe('booking service', () => {
       // MODERATE: free until 5 days before the start; 9 days remain now, 3 days after the clock moves.
       s.clock.advance(6 * 24 * 3_600_000);
       await expect(
-        s.service.reschedule(user(s.client), { idempotencyKey: key(), groupId: gid(group.id), startsAt: '2026-06-11T12:00:00Z' }),
+        s.service.reschedule(user(s.client), {
+          idempotencyKey: key(),
+          groupId: gid(group.id),
+          startsAt: '2026-06-11T12:00:00Z',
+        }),
       ).rejects.toMatchObject({ code: 'BOOKING.INVALID_TRANSITION', message: expect.stringContaining('5 days') });
       await expect(
-        s.service.reschedule(user(s.owner), { idempotencyKey: key(), groupId: gid(group.id), startsAt: '2026-06-11T12:00:00Z' }),
+        s.service.reschedule(user(s.owner), {
+          idempotencyKey: key(),
+          groupId: gid(group.id),
+          startsAt: '2026-06-11T12:00:00Z',
+        }),
       ).rejects.toMatchObject({ code: 'BOOKING.INVALID_TRANSITION' });
       await expect(
-        s.service.reschedule(user(newId('user')), { idempotencyKey: key(), groupId: gid(group.id), startsAt: '2026-06-11T12:00:00Z' }),
+        s.service.reschedule(user(newId('user')), {
+          idempotencyKey: key(),
+          groupId: gid(group.id),
+          startsAt: '2026-06-11T12:00:00Z',
+        }),
       ).rejects.toMatchObject({ code: 'RESOURCE.NOT_FOUND' });
     });
   });

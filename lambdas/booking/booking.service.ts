@@ -519,7 +519,11 @@ export class BookingService {
         },
         this.clock.now(),
       );
-      await tx.bookings.recordTransition(claim.transitionId, { groupId: group.id, fromStatus: status, toStatus: status });
+      await tx.bookings.recordTransition(claim.transitionId, {
+        groupId: group.id,
+        fromStatus: status,
+        toStatus: status,
+      });
       const view = await this.view(tx, moved, movedLegs, user.userId);
       await tx.bookings.saveResponse(claim.transitionId, view);
       return view;

@@ -18,11 +18,16 @@ export function calendarService(): Promise<CalendarService> {
     const config = bookingConfig();
     const limits = calendarFetchLimits(config);
     const db = await databaseFromEnv('booking');
-    return new CalendarService(createUnitOfWork(db, calendarRepositories), new HttpCalendarFetcher(limits), systemClock, {
-      ...DEFAULT_CALENDAR_POLICY,
-      allowLoopback: limits.allowLoopback,
-      ...(config.PUBLIC_BASE_URL ? { publicBaseUrl: config.PUBLIC_BASE_URL } : {}),
-    });
+    return new CalendarService(
+      createUnitOfWork(db, calendarRepositories),
+      new HttpCalendarFetcher(limits),
+      systemClock,
+      {
+        ...DEFAULT_CALENDAR_POLICY,
+        allowLoopback: limits.allowLoopback,
+        ...(config.PUBLIC_BASE_URL ? { publicBaseUrl: config.PUBLIC_BASE_URL } : {}),
+      },
+    );
   })();
   service.catch(() => (service = undefined));
   return service;

@@ -123,7 +123,11 @@ export class CalendarRepository {
   }
 
   /** A successful refresh: the feed's busy blocks replaced as a whole (call inside a transaction). */
-  async replaceBusyBlocks(feed: { id: string; resourceId: string }, blocks: readonly Interval[], at: Date): Promise<void> {
+  async replaceBusyBlocks(
+    feed: { id: string; resourceId: string },
+    blocks: readonly Interval[],
+    at: Date,
+  ): Promise<void> {
     await this.db.query('DELETE FROM booking_busy_blocks WHERE feed_id = $1', [feed.id]);
     if (blocks.length > 0)
       await this.db.query(

@@ -55,7 +55,14 @@ function setup(answers: Record<string, FetchOutcome | 'throw'>) {
       [...feeds.values()].filter((f) => !f.lastFetchedAt || f.lastFetchedAt < before).slice(0, limit),
     replaceBusyBlocks: async (feed, blocks, at) => {
       busy.set(feed.id, [...blocks]);
-      feeds.set(feed.id, { ...feeds.get(feed.id)!, status: 'OK', lastError: null, busyCount: blocks.length, lastFetchedAt: at, lastSuccessAt: at });
+      feeds.set(feed.id, {
+        ...feeds.get(feed.id)!,
+        status: 'OK',
+        lastError: null,
+        busyCount: blocks.length,
+        lastFetchedAt: at,
+        lastSuccessAt: at,
+      });
     },
     recordFailure: async (id, error, at) => {
       feeds.set(id, { ...feeds.get(id)!, status: 'ERROR', lastError: error, lastFetchedAt: at });
@@ -91,7 +98,18 @@ function setup(answers: Record<string, FetchOutcome | 'throw'>) {
     listings: {
       bookableListings: async (ids) =>
         ids.includes(profileId)
-          ? [{ id: profileId, type: 'PROFILE', ownerUserId: owner, bookable: true, instantBook: false, hourlyRateCents: 0, currency: 'USD', timezone: null }]
+          ? [
+              {
+                id: profileId,
+                type: 'PROFILE',
+                ownerUserId: owner,
+                bookable: true,
+                instantBook: false,
+                hourlyRateCents: 0,
+                currency: 'USD',
+                timezone: null,
+              },
+            ]
           : [],
     },
   };
@@ -106,7 +124,10 @@ function setup(answers: Record<string, FetchOutcome | 'throw'>) {
   };
   const clock = new ManualClock(Date.parse('2026-11-01T00:00:00Z'));
   const uow = fakeUnitOfWork(repos);
-  const service = new CalendarService(uow, fetcher, clock, { ...DEFAULT_CALENDAR_POLICY, publicBaseUrl: 'https://api.example.com' });
+  const service = new CalendarService(uow, fetcher, clock, {
+    ...DEFAULT_CALENDAR_POLICY,
+    publicBaseUrl: 'https://api.example.com',
+  });
   return { service, uow, owner, profileId, feeds, busy, legs, fetched, clock };
 }
 
@@ -142,7 +163,11 @@ describe('calendar service', () => {
     const summary = await s.service.refresh();
     expect(summary).toEqual({ fetched: 5, ok: 1, failed: 4 });
     const feeds = await s.service.feeds(user(s.owner), s.profileId);
-    expect(Object.fromEntries(feeds.map((f) => [new URL(f.url).hostname.split('.')[0], [f.status, f.lastError, f.busyCount]]))).toEqual({
+    expect(
+      Object.fromEntries(
+        feeds.map((f) => [new URL(f.url).hostname.split('.')[0], [f.status, f.lastError, f.busyCount]]),
+      ),
+    ).toEqual({
       boom: ['ERROR', 'refresh failed (internal error)', 0],
       garbage: ['ERROR', expect.stringContaining('unreadable calendar'), 0],
       good: ['OK', null, 1],
@@ -151,7 +176,9 @@ describe('calendar service', () => {
     });
     // Only the event inside the 30-day horizon became busy.
     const good = feeds.find((f) => f.url.includes('good'))!;
-    expect(s.busy.get(good.id)).toEqual([{ start: Date.parse('2026-11-05T10:00:00Z'), end: Date.parse('2026-11-05T12:00:00Z') }]);
+    expect(s.busy.get(good.id)).toEqual([
+      { start: Date.parse('2026-11-05T10:00:00Z'), end: Date.parse('2026-11-05T12:00:00Z') },
+    ]);
     // Not due again until 15 minutes later.
     expect(await s.service.refresh()).toEqual({ fetched: 0, ok: 0, failed: 0 });
     s.clock.advance(15 * 60_000);
@@ -170,8 +197,14 @@ describe('calendar service', () => {
     await expect(
       s.service.addFeed(stranger, { resourceId: s.profileId, url: 'https://calendar.example.com/a.ics' }),
     ).rejects.toMatchObject({ code: 'RESOURCE.NOT_FOUND' });
-    const first = await s.service.addFeed(user(s.owner), { resourceId: s.profileId, url: 'https://calendar.example.com/a.ics' });
-    const again = await s.service.addFeed(user(s.owner), { resourceId: s.profileId, url: 'https://calendar.example.com/a.ics' });
+    const first = await s.service.addFeed(user(s.owner), {
+      resourceId: s.profileId,
+      url: 'https://calendar.example.com/a.ics',
+    });
+    const again = await s.service.addFeed(user(s.owner), {
+      resourceId: s.profileId,
+      url: 'https://calendar.example.com/a.ics',
+    });
     expect(again.id).toBe(first.id);
     await expect(s.service.removeFeed(stranger, first.id)).rejects.toMatchObject({ code: 'RESOURCE.NOT_FOUND' });
     expect(await s.service.removeFeed(user(s.owner), first.id)).toBe(true);
@@ -192,6 +225,8 @@ describe('calendar service', () => {
     expect(await s.service.revokeExport(user(s.owner), s.profileId)).toBe(true);
     await expect(s.service.exportCalendar(file(second.url))).rejects.toMatchObject({ code: 'RESOURCE.NOT_FOUND' });
     await expect(s.service.exportCalendar('../../etc/passwd')).rejects.toMatchObject({ code: 'RESOURCE.NOT_FOUND' });
-    await expect(s.service.rotateExport(user(newId('user')), s.profileId)).rejects.toMatchObject({ code: 'RESOURCE.NOT_FOUND' });
+    await expect(s.service.rotateExport(user(newId('user')), s.profileId)).rejects.toMatchObject({
+      code: 'RESOURCE.NOT_FOUND',
+    });
   });
 });

@@ -123,7 +123,12 @@ export class CalendarService {
       await appendAudit(
         tx,
         // The URL may itself be a secret (many calendar services put a token in it): not in the audit.
-        { actor: user.userId, action: 'booking.calendar_feed.add', subject: input.resourceId, details: { feedId: feed.id } },
+        {
+          actor: user.userId,
+          action: 'booking.calendar_feed.add',
+          subject: input.resourceId,
+          details: { feedId: feed.id },
+        },
         this.clock.now(),
       );
       return toView(feed);

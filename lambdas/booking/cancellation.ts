@@ -133,8 +133,10 @@ export function decideReschedule(input: {
 }): RescheduleDecision {
   const window = POLICY_BANDS[input.policy][0]!.minHoursBefore;
   const policyName = input.policy.toLowerCase();
-  if (input.startsAt <= input.now) return { allowed: false, explanation: 'The booking has started: it cannot be moved.' };
-  if (input.newStartsAt <= input.now) return { allowed: false, explanation: 'A booking cannot be moved into the past.' };
+  if (input.startsAt <= input.now)
+    return { allowed: false, explanation: 'The booking has started: it cannot be moved.' };
+  if (input.newStartsAt <= input.now)
+    return { allowed: false, explanation: 'A booking cannot be moved into the past.' };
   if (input.newStartsAt === input.startsAt)
     return { allowed: false, explanation: 'The new time is the current time of the booking.' };
   if (input.by === 'owner') {

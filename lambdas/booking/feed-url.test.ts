@@ -53,7 +53,9 @@ describe('calendar URL guard', () => {
         { address: '127.0.0.1', family: 4 },
       ]),
     ).rejects.toMatchObject({ code: 'EFEEDPRIVATE' });
-    await expect(lookup([{ address: '169.254.169.254', family: 4 }], true)).rejects.toMatchObject({ code: 'EFEEDPRIVATE' });
+    await expect(lookup([{ address: '169.254.169.254', family: 4 }], true)).rejects.toMatchObject({
+      code: 'EFEEDPRIVATE',
+    });
     await expect(lookup([{ address: '::1', family: 6 }], true)).resolves.toBe('::1');
   });
 });

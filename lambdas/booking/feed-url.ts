@@ -75,7 +75,8 @@ export function checkFeedUrl(raw: string, allowLoopback: boolean): URL {
   }
   if (url.username || url.password) throw new FeedUrlRefused('calendar URLs may not carry credentials');
   const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  const isLoopbackHost = LOOPBACK_NAMES.has(host) || (isIP(host) !== 0 && loopback.check(host, isIP(host) === 4 ? 'ipv4' : 'ipv6'));
+  const isLoopbackHost =
+    LOOPBACK_NAMES.has(host) || (isIP(host) !== 0 && loopback.check(host, isIP(host) === 4 ? 'ipv4' : 'ipv6'));
   if (allowLoopback && isLoopbackHost) {
     if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new FeedUrlRefused('use an https URL');
     return url;

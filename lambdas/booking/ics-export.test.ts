@@ -19,8 +19,17 @@ const leg = (overrides: Partial<ExportLeg> = {}): ExportLeg => ({
 describe('bookingsCalendar', () => {
   it('is RFC 5545 an independent parser (ical.js) reads: stable UIDs, SEQUENCE, LAST-MODIFIED, cancelled legs', () => {
     const confirmed = leg();
-    const cancelled = leg({ status: 'CANCELLED', version: 7, startsAt: new Date('2026-11-03T15:00:00Z'), endsAt: new Date('2026-11-03T16:00:00Z') });
-    const text = bookingsCalendar({ name: 'Bookings', legs: [confirmed, cancelled], now: new Date('2026-10-25T00:00:00Z') });
+    const cancelled = leg({
+      status: 'CANCELLED',
+      version: 7,
+      startsAt: new Date('2026-11-03T15:00:00Z'),
+      endsAt: new Date('2026-11-03T16:00:00Z'),
+    });
+    const text = bookingsCalendar({
+      name: 'Bookings',
+      legs: [confirmed, cancelled],
+      now: new Date('2026-10-25T00:00:00Z'),
+    });
     const component = new ICAL.Component(ICAL.parse(text));
     expect(component.name).toBe('vcalendar');
     expect(component.getFirstPropertyValue('version')).toBe('2.0');
@@ -40,9 +49,21 @@ describe('bookingsCalendar', () => {
   });
 
   it('round-trips through the import: the confirmed legs come back as busy blocks, cancelled ones do not', () => {
-    const legs = [leg(), leg({ startsAt: new Date('2026-11-10T17:00:00Z'), endsAt: new Date('2026-11-10T19:00:00Z') }), leg({ status: 'CANCELLED', startsAt: new Date('2026-11-12T17:00:00Z'), endsAt: new Date('2026-11-12T18:00:00Z') })];
+    const legs = [
+      leg(),
+      leg({ startsAt: new Date('2026-11-10T17:00:00Z'), endsAt: new Date('2026-11-10T19:00:00Z') }),
+      leg({
+        status: 'CANCELLED',
+        startsAt: new Date('2026-11-12T17:00:00Z'),
+        endsAt: new Date('2026-11-12T18:00:00Z'),
+      }),
+    ];
     const text = bookingsCalendar({ name: 'Bookings', legs, now: new Date() });
-    const blocks = busyBlocksFromIcs(text, { from: Date.parse('2026-10-01T00:00:00Z'), to: Date.parse('2026-12-01T00:00:00Z'), timezone: 'America/New_York' });
+    const blocks = busyBlocksFromIcs(text, {
+      from: Date.parse('2026-10-01T00:00:00Z'),
+      to: Date.parse('2026-12-01T00:00:00Z'),
+      timezone: 'America/New_York',
+    });
     expect(blocks).toEqual([
       { start: legs[0]!.startsAt.getTime(), end: legs[0]!.endsAt.getTime() },
       { start: legs[1]!.startsAt.getTime(), end: legs[1]!.endsAt.getTime() },

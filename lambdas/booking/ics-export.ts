@@ -26,7 +26,11 @@ export const EXPORT_PRODID = { company: 'RastUp', product: 'Bookings', language:
 /** The UID of a leg's event, the same in every export. */
 export const legUid = (legId: string) => `${legId}@rastup.bookings`;
 
-export function bookingsCalendar(input: { readonly name: string; readonly legs: readonly ExportLeg[]; readonly now: Date }): string {
+export function bookingsCalendar(input: {
+  readonly name: string;
+  readonly legs: readonly ExportLeg[];
+  readonly now: Date;
+}): string {
   const calendar = ical({ prodId: EXPORT_PRODID, name: input.name, method: ICalCalendarMethod.PUBLISH, ttl: 15 * 60 });
   for (const leg of input.legs) {
     const cancelled = leg.status === 'CANCELLED';

@@ -9,7 +9,8 @@ import http from 'node:http';
 import https from 'node:https';
 import { checkFeedUrl, guardedLookup } from './feed-url.ts';
 
-export type FetchOutcome = { readonly ok: true; readonly body: string } | { readonly ok: false; readonly error: string };
+export type FetchOutcome =
+  { readonly ok: true; readonly body: string } | { readonly ok: false; readonly error: string };
 
 /** The port the calendar service uses (tests pass a fake; production this adapter). */
 export interface CalendarFetcher {
@@ -94,7 +95,10 @@ export class HttpCalendarFetcher implements CalendarFetcher {
       request.on('error', (error: Error & { code?: string }) =>
         finish({
           ok: false,
-          error: error.code === 'EFEEDPRIVATE' ? `refused: ${error.message}` : `connection failed: ${error.code ?? error.message}`,
+          error:
+            error.code === 'EFEEDPRIVATE'
+              ? `refused: ${error.message}`
+              : `connection failed: ${error.code ?? error.message}`,
         }),
       );
     });

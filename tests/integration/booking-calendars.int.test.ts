@@ -12,7 +12,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '../../lambdas/core/ids.ts';
 import { stackInfo } from '../support/clients.ts';
 import { gqlAs, gqlOk, sql } from '../support/graphql.ts';
-import { ACT, BOOKING_FIELDS, REQUEST, hoursFromNow, openAllDay, publishedProfile, publishedStudio } from '../support/booking.ts';
+import {
+  ACT,
+  BOOKING_FIELDS,
+  REQUEST,
+  hoursFromNow,
+  openAllDay,
+  publishedProfile,
+  publishedStudio,
+} from '../support/booking.ts';
 import { mintAccessToken } from '../support/tokens.ts';
 
 const RESCHEDULE = `mutation($input: RescheduleBookingGroupInput!) { rescheduleBookingGroup(input: $input) { ${BOOKING_FIELDS} } }`;
@@ -38,7 +46,8 @@ beforeAll(async () => {
   // External calendars that misbehave, on loopback (allowed in the local stage only).
   feedServer = createServer((request, response) => {
     if (request.url === '/missing.ics') return response.writeHead(404).end('no');
-    if (request.url === '/garbage.ics') return response.writeHead(200, { 'content-type': 'text/html' }).end('<html>hi</html>');
+    if (request.url === '/garbage.ics')
+      return response.writeHead(200, { 'content-type': 'text/html' }).end('<html>hi</html>');
     if (request.url === '/huge.ics') {
       response.writeHead(200, { 'content-type': 'text/calendar' });
       response.write('BEGIN:VCALENDAR\r\n');
@@ -64,9 +73,8 @@ async function confirmedBooking(startsAt: string) {
       input: { idempotencyKey: key(), profileId: owner.profileId, startsAt, durationMinutes: 60 },
     })
   ).requestBooking;
-  return (
-    await gqlOk(owner.token, ACT, { input: { idempotencyKey: key(), groupId: requested.id, action: 'ACCEPT' } })
-  ).actOnBooking;
+  return (await gqlOk(owner.token, ACT, { input: { idempotencyKey: key(), groupId: requested.id, action: 'ACCEPT' } }))
+    .actOnBooking;
 }
 
 async function fetchExport(url: string) {
@@ -101,7 +109,12 @@ describe('booking calendars', () => {
     await gqlOk(client.token, ACT, { input: { idempotencyKey: key(), groupId: cancelled.id, action: 'CANCEL' } });
     const requested = (
       await gqlOk(client.token, REQUEST, {
-        input: { idempotencyKey: key(), profileId: owner.profileId, startsAt: hoursFromNow(24 * 7), durationMinutes: 60 },
+        input: {
+          idempotencyKey: key(),
+          profileId: owner.profileId,
+          startsAt: hoursFromNow(24 * 7),
+          durationMinutes: 60,
+        },
       })
     ).requestBooking;
 
@@ -152,7 +165,9 @@ describe('booking calendars', () => {
     // A stranger's attempt: NOT_FOUND.
     const strangerId = newId('user');
     const stranger = await mintAccessToken({ userId: strangerId, roles: ['client'] });
-    const hidden = await gqlAs(stranger, RESCHEDULE, { input: { idempotencyKey: key(), groupId: first.id, startsAt: target } });
+    const hidden = await gqlAs(stranger, RESCHEDULE, {
+      input: { idempotencyKey: key(), groupId: first.id, startsAt: target },
+    });
     expect(hidden.errors?.[0]).toMatchObject({ errorType: 'NOT_FOUND' });
 
     const after = exportedEvents((await fetchExport(exported.url)).text);
@@ -164,7 +179,8 @@ describe('booking calendars', () => {
     // ---- import: the export URL fed into the studio, beside feeds that misbehave ---------------------
     const urls = [exported.url, ...['missing', 'garbage', 'huge', 'hang'].map((name) => `${feedBase}/${name}.ics`)];
     for (const url of urls) {
-      const added = (await gqlOk(owner.token, ADD_FEED, { input: { resourceId: owner.studioId, url } })).addCalendarFeed;
+      const added = (await gqlOk(owner.token, ADD_FEED, { input: { resourceId: owner.studioId, url } }))
+        .addCalendarFeed;
       expect(added.status).toBe('PENDING');
     }
     const summary = await refreshCalendars();
@@ -212,8 +228,11 @@ describe('booking calendars', () => {
     expect((await fetchExport(exported.url)).status).toBe(404);
     expect((await fetchExport(rotated.url)).status).toBe(200);
     expect(
-      (await gqlOk(owner.token, `mutation($id: ID!) { revokeCalendarExport(resourceId: $id) }`, { id: owner.profileId }))
-        .revokeCalendarExport,
+      (
+        await gqlOk(owner.token, `mutation($id: ID!) { revokeCalendarExport(resourceId: $id) }`, {
+          id: owner.profileId,
+        })
+      ).revokeCalendarExport,
     ).toBe(true);
     expect((await fetchExport(rotated.url)).status).toBe(404);
     // The hashed token is all the database holds.
@@ -222,7 +241,11 @@ describe('booking calendars', () => {
   }, 180_000);
 
   it('refuses private and non-https feed URLs, and others’ listings and feeds answer NOT_FOUND', async () => {
-    for (const url of ['https://169.254.169.254/latest/meta-data', 'https://10.0.0.1/cal.ics', 'http://calendar.example.com/a.ics']) {
+    for (const url of [
+      'https://169.254.169.254/latest/meta-data',
+      'https://10.0.0.1/cal.ics',
+      'http://calendar.example.com/a.ics',
+    ]) {
       const refused = await gqlAs(owner.token, ADD_FEED, { input: { resourceId: owner.studioId, url } });
       expect(refused.errors?.[0], url).toMatchObject({ errorType: 'BAD_REQUEST' });
     }
