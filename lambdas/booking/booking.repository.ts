@@ -399,14 +399,20 @@ export class BookingRepository {
 
   /**
    * Moves legs to new times (a reschedule), each with its new blocked range. The exclusion
-   * constraint decides: an overlap with another active leg is `BOOKING.CONFLICT`.
+   * constraint decides: an overlap with another active leg is `BOOKING.CONFLICT`. `resetAcceptance`
+   * (a request moved): the owners' acceptances were for the old time, so they answer again.
    */
-  async moveLegs(moves: readonly { id: string; startsAt: Date; endsAt: Date; blockedStart: Date; blockedEnd: Date }[]) {
+  async moveLegs(
+    moves: readonly { id: string; startsAt: Date; endsAt: Date; blockedStart: Date; blockedEnd: Date }[],
+    options: { resetAcceptance: boolean },
+  ) {
     for (const move of moves) {
       try {
         await this.db.query(
-          `UPDATE booking_legs SET starts_at = $2, ends_at = $3, blocked = tstzrange($4, $5, '[)') WHERE id = $1`,
-          [move.id, move.startsAt, move.endsAt, move.blockedStart, move.blockedEnd],
+          `UPDATE booking_legs SET starts_at = $2, ends_at = $3, blocked = tstzrange($4, $5, '[)'),
+             accepted = CASE WHEN $6 THEN false ELSE accepted END
+            WHERE id = $1`,
+          [move.id, move.startsAt, move.endsAt, move.blockedStart, move.blockedEnd, options.resetAcceptance],
         );
       } catch (error) {
         if ((error as { code?: string }).code === '23P01')

@@ -115,7 +115,7 @@ function memoryStores(listings: BookableListing[]) {
       for (const leg of legs)
         if (leg.groupId === groupId && leg.ownerUserId === owner) Object.assign(leg, { accepted: true });
     },
-    moveLegs: async (moves) => {
+    moveLegs: async (moves, options) => {
       for (const move of moves) {
         const leg = legs.find((candidate) => candidate.id === move.id)!;
         const clash = legs.some(
@@ -127,7 +127,7 @@ function memoryStores(listings: BookableListing[]) {
             move.blockedStart < other.blockedEnd,
         );
         if (clash) throw new BookingConflictError('That time is no longer available');
-        Object.assign(leg, move);
+        Object.assign(leg, move, options.resetAcceptance ? { accepted: false } : {});
       }
     },
     blockedRanges: async (ids, _from, _to, exceptGroupId) =>

@@ -488,6 +488,7 @@ export class BookingService {
             blockedEnd: new Date(blocked.end),
           };
         }),
+        { resetAcceptance: status === 'REQUESTED' },
       );
       const moved = await tx.bookings.updateGroup(group.id, {
         startsAt: new Date(newStart),

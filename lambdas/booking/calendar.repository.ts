@@ -111,13 +111,13 @@ export class CalendarRepository {
     return (result.rowCount ?? 0) > 0;
   }
 
-  /** Feeds least recently fetched first (never fetched first of all). */
-  async dueFeeds(limit: number, fetchedBefore: Date): Promise<CalendarFeed[]> {
+  /** Feeds least recently fetched first (never fetched first of all), except those this run already did. */
+  async dueFeeds(limit: number, fetchedBefore: Date, except: readonly string[] = []): Promise<CalendarFeed[]> {
     const result = await this.db.query(
       `SELECT ${FEED_COLUMNS} FROM booking_calendar_feeds
-        WHERE last_fetched_at IS NULL OR last_fetched_at < $2
+        WHERE (last_fetched_at IS NULL OR last_fetched_at < $2) AND NOT (id = ANY($3::text[]))
         ORDER BY last_fetched_at NULLS FIRST, id LIMIT $1`,
-      [limit, fetchedBefore],
+      [limit, fetchedBefore, except],
     );
     return parseRows(feedRow, result.rows).map(toFeed);
   }

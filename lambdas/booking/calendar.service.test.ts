@@ -51,8 +51,10 @@ function setup(answers: Record<string, FetchOutcome | 'throw'>) {
     },
     countFeeds: async (resourceId) => [...feeds.values()].filter((f) => f.resourceId === resourceId).length,
     removeFeed: async (id) => feeds.delete(id),
-    dueFeeds: async (limit, before) =>
-      [...feeds.values()].filter((f) => !f.lastFetchedAt || f.lastFetchedAt < before).slice(0, limit),
+    dueFeeds: async (limit, before, except = []) =>
+      [...feeds.values()]
+        .filter((f) => (!f.lastFetchedAt || f.lastFetchedAt < before) && !except.includes(f.id))
+        .slice(0, limit),
     replaceBusyBlocks: async (feed, blocks, at) => {
       busy.set(feed.id, [...blocks]);
       feeds.set(feed.id, {

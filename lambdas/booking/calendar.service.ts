@@ -162,7 +162,7 @@ export class CalendarService {
     const summary = { fetched: 0, ok: 0, failed: 0 };
     const seen = new Set<string>();
     for (;;) {
-      const due = (await this.db.calendars.dueFeeds(50, cutoff)).filter((feed) => !seen.has(feed.id));
+      const due = await this.db.calendars.dueFeeds(50, cutoff, [...seen]);
       if (due.length === 0) return summary;
       for (let i = 0; i < due.length; i += this.policy.concurrency) {
         const batch = due.slice(i, i + this.policy.concurrency);
