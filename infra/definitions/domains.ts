@@ -187,6 +187,12 @@ export const graphqlResolvers: Readonly<Record<string, DomainName>> = {
   'Mutation.setAvailability': 'booking',
   'Mutation.requestBooking': 'booking',
   'Mutation.actOnBooking': 'booking',
+  'Mutation.rescheduleBookingGroup': 'booking',
+  'Query.calendarFeeds': 'booking',
+  'Mutation.addCalendarFeed': 'booking',
+  'Mutation.removeCalendarFeed': 'booking',
+  'Mutation.rotateCalendarExport': 'booking',
+  'Mutation.revokeCalendarExport': 'booking',
   'Query.myInbox': 'messaging',
   'Query.thread': 'messaging',
   'Query.threadMessages': 'messaging',
@@ -211,6 +217,8 @@ export const restRoutes: readonly { readonly prefix: string; readonly domain: Do
   { prefix: '/payments', domain: 'payments' },
   { prefix: '/oauth2', domain: 'partner' },
   { prefix: '/v1', domain: 'partner' },
+  // Secret ICS export of a listing's bookings (GET /calendar/<token>.ics).
+  { prefix: '/calendar', domain: 'booking' },
 ];
 
 /**
@@ -294,6 +302,14 @@ export const scheduledJobs: readonly {
     entry: 'lambdas/booking/booking-expiry.handler.ts',
     schedule: 'rate(1 minute)',
     uses: { database: 'booking', secrets: ['payments/stripe'] },
+  },
+  {
+    // Fetches external calendars (ICS) into busy blocks; a bad feed is recorded on the feed, never fails
+    // the run. Locally every 15 minutes and on /dev/jobs/booking-calendar-refresh[?now=ISO].
+    name: 'booking-calendar-refresh',
+    entry: 'lambdas/booking/calendar-refresh.handler.ts',
+    schedule: 'rate(15 minutes)',
+    uses: { database: 'booking' },
   },
   {
     // Webhook retries whose backoff elapsed. Locally: /dev/jobs/partner-webhooks (?now= runs it as if later).

@@ -301,6 +301,8 @@ async function startWithStateLock(
       // Rekognition's local stand-in; the marker hook is documented in lambdas/adapters/nsfwjs-moderator.ts.
       MODERATION_ADAPTER: 'nsfwjs',
       MODERATION_TEST_MARKER: process.env.MODERATION_TEST_MARKER ?? (options.ephemeral ? 'on' : 'off'),
+      // Booking's calendar import may fetch this stack's own export URL (127.0.0.1); local stage only.
+      BOOKING_ICS_ALLOW_LOOPBACK: 'true',
       ...Object.fromEntries(tables.map((spec) => [spec.envVar, physicalTableName(LOCAL_STAGE, spec)])),
       ...Object.fromEntries(buckets.map((spec) => [spec.envVar, physicalBucketName(LOCAL_STAGE, spec)])),
     });
@@ -316,6 +318,14 @@ async function startWithStateLock(
     const expireBookings = async (time?: string) => {
       const job = (await import(
         pathToFileURL(join(options.rootDir, 'lambdas/booking/booking-expiry.handler.ts')).href
+      )) as { handler: (event: { time?: string }) => Promise<unknown> };
+      return job.handler(time ? { time } : {});
+    };
+
+    // The booking-calendar-refresh scheduled job (rate(15 minutes) in AWS): on a timer here, and on its dev route.
+    const refreshCalendars = async (time?: string) => {
+      const job = (await import(
+        pathToFileURL(join(options.rootDir, 'lambdas/booking/calendar-refresh.handler.ts')).href
       )) as { handler: (event: { time?: string }) => Promise<unknown> };
       return job.handler(time ? { time } : {});
     };
@@ -356,6 +366,15 @@ async function startWithStateLock(
               { path: 'query.now', message: 'must be an ISO 8601 date-time' },
             ]);
           return expireBookings(now ?? undefined);
+        },
+        // Refreshes external calendars now; ?now=<ISO time> picks the feeds due as if then (the window stays today's).
+        '/dev/jobs/booking-calendar-refresh': async (url) => {
+          const now = url.searchParams.get('now');
+          if (now && (!/^\d{4}-\d{2}-\d{2}T/.test(now) || Number.isNaN(new Date(now).getTime())))
+            throw new ValidationError('now must be an ISO 8601 date-time', [
+              { path: 'query.now', message: 'must be an ISO 8601 date-time' },
+            ]);
+          return refreshCalendars(now ?? undefined);
         },
         // Runs the webhook retry job now, or as if at ?now=<ISO time> (backoffs elapsed).
         '/dev/jobs/partner-webhooks': async (url) => {
@@ -423,6 +442,10 @@ async function startWithStateLock(
       expireBookings().catch((error) => logger.error('booking expiry failed', { error }));
     }, 60_000);
     bookingExpiryTimer.unref();
+    const calendarRefreshTimer = setInterval(() => {
+      refreshCalendars().catch((error) => logger.error('calendar refresh failed', { error }));
+    }, 15 * 60_000);
+    calendarRefreshTimer.unref();
 
     const baseEndpoints: Endpoints = {
       graphqlUrl: `${baseUrl}/graphql`,
@@ -483,6 +506,7 @@ async function startWithStateLock(
         stopping ??= (async () => {
           clearInterval(relayTimer);
           clearInterval(bookingExpiryTimer);
+          clearInterval(calendarRefreshTimer);
           await relaying.catch(() => 0);
           server.closeAllConnections();
           await Promise.all([new Promise<void>((resolve) => server.close(() => resolve())), closeIpv6()]);

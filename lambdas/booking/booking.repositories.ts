@@ -8,6 +8,7 @@ import {
   type BookingSettingsStore,
   type BookingStore,
 } from './booking.repository.ts';
+import { CalendarRepository, type CalendarStore } from './calendar.repository.ts';
 
 /** The listing facts booking reads from profiles (through profiles' public module). */
 export type ListingStore = Pick<ListingDirectory, 'bookableListings'>;
@@ -28,3 +29,20 @@ export function bookingRepositories(db: Queryable): BookingRepositories {
 
 export type BookingData = UnitOfWork<BookingRepositories>;
 export type BookingTx = TransactionScope<BookingRepositories>;
+
+/** The calendar side (calendar.service.ts): feeds, busy blocks, export tokens, plus the listing facts it checks. */
+export interface CalendarRepositories {
+  readonly calendars: CalendarStore;
+  readonly settings: BookingSettingsStore;
+  readonly listings: ListingStore;
+}
+
+export function calendarRepositories(db: Queryable): CalendarRepositories {
+  return {
+    calendars: new CalendarRepository(db),
+    settings: new BookingSettingsRepository(db),
+    listings: new ListingDirectory(db),
+  };
+}
+
+export type CalendarData = UnitOfWork<CalendarRepositories>;

@@ -210,10 +210,15 @@ export type Claim =
   | { readonly claimed: false; readonly requestHash: string; readonly response: unknown };
 
 export type GroupPatch = Partial<
-  Pick<BookingGroup, 'status' | 'respondBy' | 'holdExpiresAt' | 'paymentStatus' | 'paymentRef' | 'refundCents'>
+  Pick<
+    BookingGroup,
+    'status' | 'respondBy' | 'holdExpiresAt' | 'paymentStatus' | 'paymentRef' | 'refundCents' | 'startsAt' | 'endsAt'
+  >
 >;
 
 const PATCH_COLUMNS: Record<keyof GroupPatch, string> = {
+  startsAt: 'starts_at',
+  endsAt: 'ends_at',
   status: 'status',
   respondBy: 'respond_by',
   holdExpiresAt: 'hold_expires_at',
@@ -392,6 +397,31 @@ export class BookingRepository {
     return parseRows(groupRow, result.rows).map(toGroup)[0]!;
   }
 
+  /**
+   * Moves legs to new times (a reschedule), each with its new blocked range. The exclusion
+   * constraint decides: an overlap with another active leg is `BOOKING.CONFLICT`. `resetAcceptance`
+   * (a request moved): the owners' acceptances were for the old time, so they answer again.
+   */
+  async moveLegs(
+    moves: readonly { id: string; startsAt: Date; endsAt: Date; blockedStart: Date; blockedEnd: Date }[],
+    options: { resetAcceptance: boolean },
+  ) {
+    for (const move of moves) {
+      try {
+        await this.db.query(
+          `UPDATE booking_legs SET starts_at = $2, ends_at = $3, blocked = tstzrange($4, $5, '[)'),
+             accepted = CASE WHEN $6 THEN false ELSE accepted END
+            WHERE id = $1`,
+          [move.id, move.startsAt, move.endsAt, move.blockedStart, move.blockedEnd, options.resetAcceptance],
+        );
+      } catch (error) {
+        if ((error as { code?: string }).code === '23P01')
+          throw new BookingConflictError('That time is no longer available', { legId: move.id });
+        throw error;
+      }
+    }
+  }
+
   async setLegsActive(groupId: string, active: boolean): Promise<void> {
     await this.db.query('UPDATE booking_legs SET active = $2 WHERE group_id = $1', [groupId, active]);
   }
@@ -403,12 +433,25 @@ export class BookingRepository {
     ]);
   }
 
-  /** Blocked ranges (buffers included) of active legs of these resources that touch [from, to). */
-  async blockedRanges(resourceIds: readonly string[], from: Date, to: Date): Promise<Map<string, Interval[]>> {
+  /**
+   * What blocks these resources in [from, to): the blocked ranges (buffers included) of active legs
+   * — except those of `exceptGroupId`, a group being moved — and the busy blocks imported from the
+   * listings' external calendars (calendar.repository.ts), so slots and conflict checks see both.
+   */
+  async blockedRanges(
+    resourceIds: readonly string[],
+    from: Date,
+    to: Date,
+    exceptGroupId?: string,
+  ): Promise<Map<string, Interval[]>> {
     const result = await this.db.query<{ resource_id: string; s: Date; e: Date }>(
       `SELECT resource_id, lower(blocked) AS s, upper(blocked) AS e FROM booking_legs
-        WHERE active AND resource_id = ANY($1::text[]) AND blocked && tstzrange($2, $3, '[)')`,
-      [resourceIds, from, to],
+        WHERE active AND resource_id = ANY($1::text[]) AND blocked && tstzrange($2, $3, '[)')
+          AND group_id IS DISTINCT FROM $4
+       UNION ALL
+       SELECT resource_id, lower(during), upper(during) FROM booking_busy_blocks
+        WHERE resource_id = ANY($1::text[]) AND during && tstzrange($2, $3, '[)')`,
+      [resourceIds, from, to, exceptGroupId ?? null],
     );
     const byResource = new Map<string, Interval[]>(resourceIds.map((id) => [id, []]));
     for (const row of result.rows)

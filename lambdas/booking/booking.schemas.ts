@@ -1,6 +1,7 @@
 /** GraphQL inputs of the booking domain: the only definition of each (z.infer gives the types). */
 import * as z from 'zod';
 import { idSchema } from '../core/ids.ts';
+import { safeText } from '../core/text.ts';
 import { availabilitySchema } from './availability.ts';
 import { BOOKING_ACTIONS } from './booking-state.ts';
 import { cancellationPolicySchema } from './cancellation.ts';
@@ -74,3 +75,23 @@ export type BookingActionInput = z.infer<typeof bookingActionArgs>['input'];
 export const bookingIdArgs = z.object({ id: idSchema('booking') }).strict();
 
 export const myBookingsArgs = z.object({ as: z.enum(['CLIENT', 'OWNER']) }).strict();
+
+// ---- calendars and reschedule ---------------------------------------------------------------------
+
+export const addCalendarFeedArgs = z.object({
+  input: z
+    .object({
+      resourceId,
+      /** https (or webcal) URL of an external calendar; checked by the SSRF guard in the service. */
+      url: safeText().trim().min(8).max(2048),
+    })
+    .strict(),
+});
+export type AddCalendarFeedInput = z.infer<typeof addCalendarFeedArgs>['input'];
+
+export const calendarFeedIdArgs = z.object({ feedId: idSchema('calendarFeed') }).strict();
+
+export const rescheduleArgs = z.object({
+  input: z.object({ idempotencyKey, groupId: idSchema('booking'), startsAt: instant }).strict(),
+});
+export type RescheduleInput = z.infer<typeof rescheduleArgs>['input'];

@@ -115,12 +115,27 @@ function memoryStores(listings: BookableListing[]) {
       for (const leg of legs)
         if (leg.groupId === groupId && leg.ownerUserId === owner) Object.assign(leg, { accepted: true });
     },
-    blockedRanges: async (ids) =>
+    moveLegs: async (moves, options) => {
+      for (const move of moves) {
+        const leg = legs.find((candidate) => candidate.id === move.id)!;
+        const clash = legs.some(
+          (other) =>
+            other.id !== leg.id &&
+            other.active &&
+            other.resourceId === leg.resourceId &&
+            other.blockedStart < move.blockedEnd &&
+            move.blockedStart < other.blockedEnd,
+        );
+        if (clash) throw new BookingConflictError('That time is no longer available');
+        Object.assign(leg, move, options.resetAcceptance ? { accepted: false } : {});
+      }
+    },
+    blockedRanges: async (ids, _from, _to, exceptGroupId) =>
       new Map(
         ids.map((id) => [
           id,
           legs
-            .filter((leg) => leg.active && leg.resourceId === id)
+            .filter((leg) => leg.active && leg.resourceId === id && leg.groupId !== exceptGroupId)
             .map((leg) => ({ start: leg.blockedStart.getTime(), end: leg.blockedEnd.getTime() })),
         ]),
       ),
@@ -406,5 +421,100 @@ describe('booking service', () => {
     const after = await s.service.slots({ profileId: s.profileId, durationMinutes: 60, from: START, days: 1 });
     // Booked 10:00–11:00 BST with a 30-minute after-buffer: the next start is 11:30 BST.
     expect(after.slots[0]!.startsAt).toBe('2026-06-10T10:30:00.000Z');
+  });
+
+  describe('reschedule', () => {
+    const confirmedGroup = async (s: ReturnType<typeof setup>, startsAt = START) =>
+      s.service.requestBooking(user(s.client), {
+        idempotencyKey: key(),
+        profileId: s.profileId,
+        startsAt,
+        durationMinutes: 60,
+      });
+
+    it('moves every leg and the group atomically, once per key, with one event and one audit entry', async () => {
+      const s = setup({ instantBook: true });
+      await open(s);
+      const group = await confirmedGroup(s);
+      const input = { idempotencyKey: key(), groupId: gid(group.id), startsAt: '2026-06-11T12:00:00Z' };
+      const first = await s.service.reschedule(user(s.client), input);
+      const second = await s.service.reschedule(user(s.client), input);
+      expect(second).toEqual(first);
+      expect(first).toMatchObject({
+        status: 'CONFIRMED',
+        startsAt: '2026-06-11T12:00:00.000Z',
+        endsAt: '2026-06-11T13:00:00.000Z',
+      });
+      expect(first.legs[0]).toMatchObject({ startsAt: '2026-06-11T12:00:00.000Z', endsAt: '2026-06-11T13:00:00.000Z' });
+      expect(first.timeline.at(-1)).toMatchObject({ action: 'RESCHEDULE', by: 'CLIENT', toStatus: 'CONFIRMED' });
+      // The blocked range moved with the leg (buffer included).
+      expect(s.stores.legs[0]).toMatchObject({
+        blockedStart: new Date('2026-06-11T12:00:00Z'),
+        blockedEnd: new Date('2026-06-11T13:30:00Z'),
+      });
+      expect(s.uow.kernel.eventTypes().filter((type) => type === 'booking.rescheduled')).toHaveLength(1);
+      expect(s.uow.kernel.auditActions().filter((action) => action === 'booking.reschedule')).toHaveLength(1);
+      await expect(
+        s.service.reschedule(user(s.client), { ...input, startsAt: '2026-06-12T12:00:00Z' }),
+      ).rejects.toMatchObject({ code: 'BOOKING.IDEMPOTENCY_KEY_REUSED' });
+    });
+
+    it('may overlap its own old time, but another booking is BOOKING.CONFLICT and a closed hour SLOT_UNAVAILABLE', async () => {
+      const s = setup({ instantBook: true });
+      await open(s);
+      const mine = await confirmedGroup(s);
+      await confirmedGroup(s, '2026-06-10T12:00:00Z');
+      const shifted = await s.service.reschedule(user(s.client), {
+        idempotencyKey: key(),
+        groupId: gid(mine.id),
+        startsAt: '2026-06-10T09:30:00Z',
+      });
+      expect(shifted.startsAt).toBe('2026-06-10T09:30:00.000Z');
+      await expect(
+        s.service.reschedule(user(s.client), {
+          idempotencyKey: key(),
+          groupId: gid(mine.id),
+          startsAt: '2026-06-10T11:30:00Z',
+        }),
+      ).rejects.toBeInstanceOf(BookingConflictError);
+      await expect(
+        s.service.reschedule(user(s.client), {
+          idempotencyKey: key(),
+          groupId: gid(mine.id),
+          startsAt: '2026-06-10T20:00:00Z',
+        }),
+      ).rejects.toMatchObject({ code: 'BOOKING.SLOT_UNAVAILABLE' });
+      // Nothing moved by the refusals.
+      expect((await s.service.booking(user(s.client), mine.id)).startsAt).toBe('2026-06-10T09:30:00.000Z');
+    });
+
+    it('follows the kernel: too late for the client under the policy, never by the owner once accepted, NOT_FOUND to strangers', async () => {
+      const s = setup({ instantBook: true });
+      await open(s);
+      const group = await confirmedGroup(s);
+      // MODERATE: free until 5 days before the start; 9 days remain now, 3 days after the clock moves.
+      s.clock.advance(6 * 24 * 3_600_000);
+      await expect(
+        s.service.reschedule(user(s.client), {
+          idempotencyKey: key(),
+          groupId: gid(group.id),
+          startsAt: '2026-06-11T12:00:00Z',
+        }),
+      ).rejects.toMatchObject({ code: 'BOOKING.INVALID_TRANSITION', message: expect.stringContaining('5 days') });
+      await expect(
+        s.service.reschedule(user(s.owner), {
+          idempotencyKey: key(),
+          groupId: gid(group.id),
+          startsAt: '2026-06-11T12:00:00Z',
+        }),
+      ).rejects.toMatchObject({ code: 'BOOKING.INVALID_TRANSITION' });
+      await expect(
+        s.service.reschedule(user(newId('user')), {
+          idempotencyKey: key(),
+          groupId: gid(group.id),
+          startsAt: '2026-06-11T12:00:00Z',
+        }),
+      ).rejects.toMatchObject({ code: 'RESOURCE.NOT_FOUND' });
+    });
   });
 });

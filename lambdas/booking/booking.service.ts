@@ -30,8 +30,14 @@ import {
 } from './booking.errors.ts';
 import type { BookingData, BookingTx } from './booking.repositories.ts';
 import type { BookingGroup, BookingLeg, BookingSettings, GroupPatch, TimelineEntry } from './booking.repository.ts';
-import type { BookingActionInput, RequestBookingInput, SetAvailabilityInput, SlotsInput } from './booking.schemas.ts';
-import { describePolicy, quoteCancellation, type CancellationQuote } from './cancellation.ts';
+import type {
+  BookingActionInput,
+  RequestBookingInput,
+  RescheduleInput,
+  SetAvailabilityInput,
+  SlotsInput,
+} from './booking.schemas.ts';
+import { decideReschedule, describePolicy, quoteCancellation, type CancellationQuote } from './cancellation.ts';
 import { blockedRange, checkSlot, feasibleSlots, type ResourceCalendar } from './feasibility.ts';
 import type { BookingPaymentsPort } from './payments.port.ts';
 
@@ -438,6 +444,110 @@ export class BookingService {
     });
   }
 
+  /**
+   * Moves every leg of a group to a new start (same duration) in one transaction: the reschedule
+   * kernel (cancellation.ts) says whether this party may move it now, the feasibility engine whether
+   * the new time is open (the group's own legs aside), and the exclusion constraint decides races
+   * (BOOKING.CONFLICT). Idempotent per caller and key, audited, `booking.rescheduled` in the outbox.
+   */
+  async reschedule(caller: Caller, input: RescheduleInput): Promise<BookingView> {
+    const user = requireUser(caller);
+    const { idempotencyKey } = input;
+    const newStart = Date.parse(input.startsAt);
+    const requestHash = hashOf({ action: 'RESCHEDULE', groupId: input.groupId, startsAt: newStart });
+    await this.expireIfDue(input.groupId, this.clock.now());
+    return this.db.transaction(async (tx) => {
+      const claim = await tx.bookings.claim(user.userId, idempotencyKey, requestHash, 'RESCHEDULE');
+      if (!claim.claimed) return replay(claim, requestHash);
+      const group = await tx.bookings.findGroup(input.groupId, { forUpdate: true });
+      if (!group) throw new NotFoundError('Booking not found');
+      const legs = await tx.bookings.legsOf([group.id]);
+      const party = partyOf(user.userId, group, legs);
+      if (!party) throw new NotFoundError('Booking not found');
+      const status = group.status;
+      if (status !== 'REQUESTED' && status !== 'HOLD' && status !== 'CONFIRMED')
+        throw new InvalidTransitionError(`Cannot reschedule a booking that is ${status}`, { status });
+      if (party === 'OWNER' && legs.some((leg) => leg.ownerUserId !== user.userId))
+        throw new InvalidTransitionError('This booking includes another listing: only the client can move it', {
+          status,
+        });
+      const now = this.clock.nowMs();
+      const decision = decideReschedule({
+        policy: group.cancellationPolicy,
+        startsAt: group.startsAt.getTime(),
+        newStartsAt: newStart,
+        now,
+        by: party === 'CLIENT' ? 'client' : 'owner',
+        status,
+      });
+      if (!decision.allowed) throw new InvalidTransitionError(decision.explanation, { status });
+      const newEnd = newStart + (group.endsAt.getTime() - group.startsAt.getTime());
+      const found = await tx.settings.find(legs.map((leg) => leg.resourceId));
+      const settings = legs.map((leg) => {
+        const match = found.find((candidate) => candidate.resourceId === leg.resourceId);
+        if (!match) throw new NotFoundError('This listing has no availability yet');
+        return match;
+      });
+      const calendars = await this.calendars(tx, settings, newStart - 2 * DAY, newEnd + 2 * DAY, group.id);
+      const check = checkSlot(calendars, now, { start: newStart, end: newEnd });
+      if (!check.ok) {
+        if (check.reason === 'blocked') throw new BookingConflictError('That time is no longer available');
+        throw new SlotUnavailableError(`That time cannot be booked (${check.reason})`, { reason: check.reason });
+      }
+      await tx.bookings.moveLegs(
+        legs.map((leg, i) => {
+          const blocked = blockedRange(settings[i]!.availability, { start: newStart, end: newEnd });
+          return {
+            id: leg.id,
+            startsAt: new Date(newStart),
+            endsAt: new Date(newEnd),
+            blockedStart: new Date(blocked.start),
+            blockedEnd: new Date(blocked.end),
+          };
+        }),
+        { resetAcceptance: status === 'REQUESTED' },
+      );
+      const moved = await tx.bookings.updateGroup(group.id, {
+        startsAt: new Date(newStart),
+        endsAt: new Date(newEnd),
+        ...(group.respondBy ? { respondBy: new Date(Math.min(group.respondBy.getTime(), newStart)) } : {}),
+        ...(group.holdExpiresAt ? { holdExpiresAt: new Date(Math.min(group.holdExpiresAt.getTime(), newStart)) } : {}),
+      });
+      const movedLegs = await tx.bookings.legsOf([group.id]);
+      await enqueueEvent(
+        tx,
+        buildEvent('booking.rescheduled', {
+          ...eventPayload(moved, movedLegs, status),
+          previousStartsAt: group.startsAt.toISOString(),
+          previousEndsAt: group.endsAt.toISOString(),
+        }),
+      );
+      await appendAudit(
+        tx,
+        {
+          actor: user.userId,
+          action: 'booking.reschedule',
+          subject: group.id,
+          details: {
+            party,
+            from: group.startsAt.toISOString(),
+            to: moved.startsAt.toISOString(),
+            explanation: decision.explanation,
+          },
+        },
+        this.clock.now(),
+      );
+      await tx.bookings.recordTransition(claim.transitionId, {
+        groupId: group.id,
+        fromStatus: status,
+        toStatus: status,
+      });
+      const view = await this.view(tx, moved, movedLegs, user.userId);
+      await tx.bookings.saveResponse(claim.transitionId, view);
+      return view;
+    });
+  }
+
   // ---- reads --------------------------------------------------------------------------------------
 
   async booking(caller: Caller, id: string): Promise<BookingView> {
@@ -617,23 +727,7 @@ export class BookingService {
     fromStatus: BookingStatus | null,
     type: ReturnType<typeof eventTypeFor> | 'booking.accepted' = eventTypeFor(group.status),
   ): Promise<void> {
-    await enqueueEvent(
-      tx,
-      buildEvent(type, {
-        groupId: group.id,
-        clientUserId: group.clientUserId,
-        fromStatus,
-        status: group.status,
-        startsAt: group.startsAt.toISOString(),
-        endsAt: group.endsAt.toISOString(),
-        legs: legs.map((leg) => ({
-          legId: leg.id,
-          resourceType: leg.resourceType,
-          resourceId: leg.resourceId,
-          ownerUserId: leg.ownerUserId,
-        })),
-      }),
-    );
+    await enqueueEvent(tx, buildEvent(type, eventPayload(group, legs, fromStatus)));
   }
 
   // ---- helpers ------------------------------------------------------------------------------------
@@ -669,11 +763,13 @@ export class BookingService {
     settings: readonly BookingSettings[],
     from: number,
     to: number,
+    exceptGroupId?: string,
   ): Promise<ResourceCalendar[]> {
     const blocked = await db.bookings.blockedRanges(
       settings.map((s) => s.resourceId),
       new Date(from),
       new Date(to),
+      ...(exceptGroupId ? [exceptGroupId] : []),
     );
     return settings.map((s) => ({ availability: s.availability, blocked: blocked.get(s.resourceId) ?? [] }));
   }
@@ -756,6 +852,23 @@ export class BookingService {
         : null,
     };
   }
+}
+
+function eventPayload(group: BookingGroup, legs: readonly BookingLeg[], fromStatus: BookingStatus | null) {
+  return {
+    groupId: group.id,
+    clientUserId: group.clientUserId,
+    fromStatus,
+    status: group.status,
+    startsAt: group.startsAt.toISOString(),
+    endsAt: group.endsAt.toISOString(),
+    legs: legs.map((leg) => ({
+      legId: leg.id,
+      resourceType: leg.resourceType,
+      resourceId: leg.resourceId,
+      ownerUserId: leg.ownerUserId,
+    })),
+  };
 }
 
 function resourceIdsOf(input: { profileId?: string | null; studioId?: string | null }): string[] {

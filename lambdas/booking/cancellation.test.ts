@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CANCELLATION_POLICIES, describePolicy, quoteCancellation } from './cancellation.ts';
+import { CANCELLATION_POLICIES, describePolicy, quoteCancellation, decideReschedule } from './cancellation.ts';
 
 const HOUR = 3_600_000;
 const start = Date.parse('2026-07-01T12:00:00Z');
@@ -67,5 +67,45 @@ describe('cancellation kernel', () => {
     ]);
     expect(describePolicy('FLEXIBLE')[1]).toBe('50% refund when cancelled less than 24 hours before the start.');
     expect(describePolicy('FLEXIBLE')[2]).toBe('No refund once the booking has started.');
+  });
+});
+
+describe('decideReschedule', () => {
+  const HOUR_MS = 3_600_000;
+  const start = Date.parse('2026-07-01T10:00:00Z');
+  const base = { startsAt: start, newStartsAt: start + 48 * HOUR_MS, status: 'CONFIRMED' as const };
+
+  it('lets the client move free of charge until the full-refund window, with the reason in words', () => {
+    expect(decideReschedule({ ...base, policy: 'MODERATE', now: start - 5 * 24 * HOUR_MS, by: 'client' })).toEqual({
+      allowed: true,
+      explanation: 'Moved free of charge: at least 5 days before the start under the moderate policy.',
+    });
+    expect(
+      decideReschedule({ ...base, policy: 'MODERATE', now: start - 5 * 24 * HOUR_MS + 1, by: 'client' }),
+    ).toMatchObject({
+      allowed: false,
+      explanation: expect.stringContaining('free only until 5 days before the start'),
+    });
+    expect(decideReschedule({ ...base, policy: 'FLEXIBLE', now: start - 25 * HOUR_MS, by: 'client' }).allowed).toBe(
+      true,
+    );
+    expect(decideReschedule({ ...base, policy: 'STRICT', now: start - 13 * 24 * HOUR_MS, by: 'client' }).allowed).toBe(
+      false,
+    );
+  });
+
+  it('lets an owner move only a request, and nobody into the past, once started, or to the same time', () => {
+    const early = start - 30 * 24 * HOUR_MS;
+    expect(decideReschedule({ ...base, status: 'REQUESTED', policy: 'STRICT', now: early, by: 'owner' }).allowed).toBe(
+      true,
+    );
+    expect(decideReschedule({ ...base, policy: 'STRICT', now: early, by: 'owner' }).allowed).toBe(false);
+    expect(
+      decideReschedule({ ...base, newStartsAt: early - 1, policy: 'FLEXIBLE', now: early, by: 'client' }).allowed,
+    ).toBe(false);
+    expect(decideReschedule({ ...base, policy: 'FLEXIBLE', now: start + 1, by: 'client' }).allowed).toBe(false);
+    expect(
+      decideReschedule({ ...base, newStartsAt: start, policy: 'FLEXIBLE', now: early, by: 'client' }).allowed,
+    ).toBe(false);
   });
 });

@@ -108,3 +108,53 @@ export function quoteCancellation(input: {
       : `Cancelled at least ${hoursText(band.minHoursBefore)} before the start: ${band.refundPercent}% refund under the ${policyName} policy.`,
   );
 }
+
+// ---- reschedule -----------------------------------------------------------------------------------
+
+export interface RescheduleDecision {
+  readonly allowed: boolean;
+  readonly explanation: string;
+}
+
+/**
+ * The reschedule rules (pure), the same bands as cancellation: the client may move a booking free of
+ * charge while at least the policy's full-refund window remains before the current start (the line
+ * `describePolicy` shows); later, only cancelling is possible (its refund band applies). An owner
+ * may move a booking only while it is still a request, before they accepted it, so a client's
+ * confirmed time never moves without the client. Nothing moves into the past or once started.
+ */
+export function decideReschedule(input: {
+  readonly policy: CancellationPolicy;
+  readonly startsAt: number;
+  readonly newStartsAt: number;
+  readonly now: number;
+  readonly by: 'client' | 'owner';
+  readonly status: 'REQUESTED' | 'HOLD' | 'CONFIRMED';
+}): RescheduleDecision {
+  const window = POLICY_BANDS[input.policy][0]!.minHoursBefore;
+  const policyName = input.policy.toLowerCase();
+  if (input.startsAt <= input.now)
+    return { allowed: false, explanation: 'The booking has started: it cannot be moved.' };
+  if (input.newStartsAt <= input.now)
+    return { allowed: false, explanation: 'A booking cannot be moved into the past.' };
+  if (input.newStartsAt === input.startsAt)
+    return { allowed: false, explanation: 'The new time is the current time of the booking.' };
+  if (input.by === 'owner') {
+    return input.status === 'REQUESTED'
+      ? { allowed: true, explanation: 'The request is moved to the new time; the client sees it on the booking.' }
+      : {
+          allowed: false,
+          explanation: 'Once accepted, only the client can move a booking; ask them, or cancel with a full refund.',
+        };
+  }
+  const hoursBefore = (input.startsAt - input.now) / HOUR;
+  if (hoursBefore >= window)
+    return {
+      allowed: true,
+      explanation: `Moved free of charge: at least ${hoursText(window)} before the start under the ${policyName} policy.`,
+    };
+  return {
+    allowed: false,
+    explanation: `Rescheduling is free only until ${hoursText(window)} before the start under the ${policyName} policy; it is now too late to move, cancelling is still possible.`,
+  };
+}

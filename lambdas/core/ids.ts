@@ -26,6 +26,7 @@ export const ID_PREFIXES = {
   bookingLeg: 'bkl',
   partnerClient: 'prt',
   webhookMessage: 'whm',
+  calendarFeed: 'icf',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

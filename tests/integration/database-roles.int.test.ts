@@ -177,6 +177,10 @@ const expectedGrants: Record<DatabaseRole, readonly string[]> = {
     ...['INSERT', 'SELECT', 'UPDATE'].map((p) => `payment_authorizations:${p}`),
     'payment_refunds(idempotency_key):UPDATE',
     'payout_accounts:SELECT',
+    ...['booking_calendar_feeds', 'booking_busy_blocks'].flatMap((table) =>
+      ['DELETE', 'INSERT', 'SELECT', 'UPDATE'].map((p) => `${table}:${p}`),
+    ),
+    ...['INSERT', 'SELECT', 'UPDATE'].map((p) => `booking_calendar_exports:${p}`),
     'cities(code):SELECT',
     'cities(timezone):SELECT',
     'outbox_events:INSERT',

@@ -16,7 +16,7 @@ import { awsEnvSchema, ConfigError, parseConfig, webOriginsEnvSchema } from '../
 import type { DatabaseRole } from '../../../lambdas/core/db/database-roles.ts';
 import { discoveryConfig, discoverySecretVariables } from '../../../lambdas/auth/discovery.config.ts';
 import { mediaEnvSchema } from '../../../lambdas/media/media.config.ts';
-import { bookingEnvSchema } from '../../../lambdas/booking/booking.config.ts';
+import { bookingEnvSchema, calendarFetchLimits } from '../../../lambdas/booking/booking.config.ts';
 import { profilesEnvSchema } from '../../../lambdas/profiles/profiles.config.ts';
 import {
   paymentsConfig,
@@ -117,6 +117,9 @@ const configByEntry: Record<
   'lambdas/booking/booking-expiry.handler.ts': {
     secretVariables: stripeAdapterSecretVariables,
     parsers: [(env) => parseConfig(bookingEnvSchema, env), stripeAdapterConfig, database('booking')],
+  },
+  'lambdas/booking/calendar-refresh.handler.ts': {
+    parsers: [(env) => calendarFetchLimits(parseConfig(bookingEnvSchema, env)), database('booking')],
   },
   'lambdas/partner/partner.handler.ts': {
     secretVariables: discoverySecretVariables,

@@ -321,6 +321,15 @@ const bookingExpired = bookingEvent(
 const bookingStarted = bookingEvent('booking.started', 'The session began.');
 const bookingCompleted = bookingEvent('booking.completed', 'The session was completed.');
 const bookingDisputed = bookingEvent('booking.disputed', 'The client or an owner opened a dispute.');
+const bookingRescheduled = EventDefinition.define({
+  type: 'booking.rescheduled',
+  description: 'Every leg of a booking group moved to a new time together; the status is unchanged.',
+  payload: bookingPayload.extend({
+    previousStartsAt: z.iso.datetime({ offset: true }),
+    previousEndsAt: z.iso.datetime({ offset: true }),
+  }),
+  aggregate: (payload: { groupId: string }) => ({ type: 'booking', id: payload.groupId }),
+});
 
 // ---- the catalog ----------------------------------------------------------------------------------
 
@@ -355,6 +364,7 @@ export const eventCatalog = createEventCatalog([
   bookingStarted,
   bookingCompleted,
   bookingDisputed,
+  bookingRescheduled,
 ]);
 
 type Definitions = typeof eventCatalog extends EventCatalog<infer M> ? M : never;
