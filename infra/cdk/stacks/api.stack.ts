@@ -298,13 +298,6 @@ export class ApiStack extends Stack {
       excludeVerboseContent: true,
     };
 
-    // Functions that publish realtime events get the API's URL and a grant on their mutations only.
-    this.realtime = { api: this.graphqlApi, graphqlUrl: this.graphqlApi.graphqlUrl };
-    for (const [domainName, fn] of functions) {
-      const domain = domainSpecs[domainName];
-      if (domain) bindRealtime(fn, domain, this.realtime);
-    }
-
     const code = Code.fromAsset(resolverCodePath);
     const dataSources = new Map<string, LambdaDataSource>();
     for (const [coordinate, domainName] of Object.entries(resolvers)) {
@@ -325,6 +318,14 @@ export class ApiStack extends Stack {
         runtime: FunctionRuntime.JS_1_0_0,
         code,
       });
+    }
+
+    // Functions that publish realtime events get the API's URL and a grant on their mutations only
+    // (after the resolvers: GraphQL-only domains' functions are created by them).
+    this.realtime = { api: this.graphqlApi, graphqlUrl: this.graphqlApi.graphqlUrl };
+    for (const [domainName, fn] of functions) {
+      const domain = domainSpecs[domainName];
+      if (domain) bindRealtime(fn, domain, this.realtime);
     }
 
     // ---- WAF on both APIs --------------------------------------------------------------------------
