@@ -131,7 +131,7 @@ export function buildRastupStage(app: App, stage: StageName, options: RastupStag
   const events = new AsyncStack(app, id('async'), {
     ...common,
     ...shared,
-    resources: { ...resources, platformEnvironment: api.platformEnvironment },
+    resources: { ...resources, platformEnvironment: api.platformEnvironment, realtime: api.realtime },
     eventConsumers: options.eventConsumers,
     scheduledJobs: options.scheduledJobs,
     domains: options.domains,

@@ -30,6 +30,11 @@ export interface DomainSpec {
      * variables plus read access; the Lambda resolves them at cold start (lambdas/adapters/secret-env.ts).
      */
     readonly secrets?: readonly string[];
+    /**
+     * `@aws_iam` mutations the Lambda calls to publish realtime events: the CDK sets APPSYNC_GRAPHQL_URL
+     * and grants appsync:GraphQL on exactly these fields.
+     */
+    readonly publishes?: readonly string[];
   };
   readonly memoryMb?: number;
   readonly timeoutSeconds?: number;
@@ -107,7 +112,11 @@ export const domains = {
   messaging: {
     // Threads, messages and inbox in DynamoDB (seed 004); PostgreSQL only for who may be contacted.
     entry: 'lambdas/messaging/messaging.handler.ts',
-    uses: { database: 'messaging', tables: ['messaging', 'presence', 'control'] },
+    uses: {
+      database: 'messaging',
+      tables: ['messaging', 'presence', 'control'],
+      publishes: ['publishThreadEvent'],
+    },
     latencyCritical: true,
   },
 } as const satisfies Record<string, DomainSpec>;
@@ -207,6 +216,7 @@ export const graphqlResolvers: Readonly<Record<string, DomainName>> = {
   'Mutation.setTyping': 'messaging',
   'Subscription.onThreadMessage': 'messaging',
   'Subscription.onThreadTyping': 'messaging',
+  'Mutation.publishThreadEvent': 'messaging',
 };
 
 /** REST path prefixes (API Gateway proxy resources) -> domain. */
@@ -272,6 +282,8 @@ export const eventConsumers: readonly {
       'media.deleted',
     ],
   },
+  // A confirmed booking turns the pair's inquiry thread into its project thread (contact details shown).
+  { name: 'messaging-bookings', domain: 'messaging', eventTypes: ['booking.confirmed'] },
 ];
 
 /** Scheduled jobs (EventBridge rules in AWS; a /dev/jobs route locally). */

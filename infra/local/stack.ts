@@ -286,6 +286,8 @@ async function startWithStateLock(
       NOTIFICATIONS_MODE: 'capture',
       PUBLIC_BASE_URL: baseUrl,
       ALLOWED_WEB_ORIGINS: webOrigins.join(','),
+      // Where Lambdas publish realtime events (the AWS_IAM mutation; the API's URL in AWS).
+      APPSYNC_GRAPHQL_URL: `${baseUrl}/graphql`,
       // Third parties (HIBP, Turnstile, Google, Apple, Twilio) -> loopback fakes.
       ...fakes.env,
       // Payments: Stripe (the stand-in unless a test-mode key was given) and the quote-signing key,
@@ -335,6 +337,8 @@ async function startWithStateLock(
       rootDir: options.rootDir,
       stage: LOCAL_STAGE,
       isValidApiKey: (key) => key === secrets.apiKey,
+      // AWS_IAM: Lambdas sign with the credentials set in process.env above (as the Lambda runtime does).
+      iamCredentials: { [process.env.AWS_ACCESS_KEY_ID!]: process.env.AWS_SECRET_ACCESS_KEY! },
       verifyToken: createOidcVerifier({
         issuer: baseUrl,
         audience: 'rastup-api',

@@ -8,8 +8,8 @@ import { isIP } from 'node:net';
 /** What the AppSync JS resolver in front of every Lambda forwards (appsync-lambda-resolver.js). */
 export interface AppSyncResolverEvent {
   arguments: Record<string, unknown>;
-  /** null for API_KEY; `{ sub, issuer, claims }` for OPENID_CONNECT. */
-  identity: { sub: string; issuer: string; claims: Record<string, unknown> } | null;
+  /** null for API_KEY; `{ sub, issuer, claims }` for OPENID_CONNECT; the signer's ARN for AWS_IAM. */
+  identity: { sub: string; issuer: string; claims: Record<string, unknown> } | AppSyncIamIdentity | null;
   source: Record<string, unknown> | null;
   info: {
     fieldName: string;
@@ -18,6 +18,14 @@ export interface AppSyncResolverEvent {
     selectionSetList: string[];
   };
   request: { headers: Record<string, string | undefined> };
+}
+
+/** AppSync's identity for an AWS_IAM (SigV4-signed) call: a Lambda or operator role, never an end user. */
+export interface AppSyncIamIdentity {
+  accountId: string;
+  userArn: string;
+  username: string;
+  sourceIp: readonly string[];
 }
 
 /** API Gateway REST (v1) proxy integration event, the fields we use. */

@@ -43,6 +43,8 @@ export function zodIssues(error: z.ZodError): { path: string; message: string }[
 
 export function callerFromAppSyncIdentity(identity: AppSyncResolverEvent['identity']): Caller {
   if (identity === null || identity === undefined) return { kind: 'apiKey' };
+  // AWS_IAM: a signed AWS principal, not a user (fields it reaches check ctx.event.identity themselves).
+  if (!('claims' in identity)) return { kind: 'anonymous' };
   return callerFromClaims(identity.claims);
 }
 

@@ -1,8 +1,7 @@
 /**
- * The messaging domain's public module. The booking flow calls `bookingConfirmed` when an inquiry's
- * booking is confirmed (contact details are shown from then on, the thread becomes a project
- * thread): the event catalog has no `booking.confirmed` yet, so there is no consumer; when booking
- * adds it, a consumer in messaging.handler.ts calls this same method.
+ * The messaging domain's public module. Booking does not call messaging: messaging consumes
+ * `booking.confirmed` (messaging.handler.ts `events`) and turns the pair's inquiry thread into the
+ * booking's project thread with contact details shown from then on.
  */
 export { messagingService } from './messaging.module.ts';
 export type { MessagingService, MessageView, ThreadView } from './messaging.service.ts';

@@ -6,6 +6,8 @@ export const messagingEnvSchema = baseEnvSchema.extend({
   MESSAGING_TABLE: z.string().min(1),
   PRESENCE_TABLE: z.string().min(1),
   CONTROL_TABLE: z.string().min(1),
+  /** The AppSync GraphQL URL Lambdas publish realtime events to (AWS_IAM mutations). */
+  APPSYNC_GRAPHQL_URL: z.url(),
   /** Messages one sender may send: burst and sustained rate (per second). */
   MESSAGING_SEND_BURST: z.coerce.number().int().min(1).default(60),
   MESSAGING_SEND_PER_SECOND: z.coerce.number().positive().default(1),

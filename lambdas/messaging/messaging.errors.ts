@@ -8,6 +8,12 @@ export class ThreadNotFoundError extends NotFoundError {
   }
 }
 
+export class MessageNotFoundError extends NotFoundError {
+  constructor() {
+    super('Message not found');
+  }
+}
+
 export class ListingNotContactableError extends NotFoundError {
   constructor() {
     super('Listing not found');

@@ -1,4 +1,7 @@
 /** Messaging domain Lambda: inquiry threads, messages, inbox, read cursors, safety, presence. */
+import { ForbiddenError } from '../core/errors.ts';
+import { createEventDispatcher } from '../core/events/dispatcher.ts';
+import type { AppSyncResolverEvent } from '../core/events.ts';
 import { createFieldRouter, field } from '../core/field-router.ts';
 import { createDomainHandler } from '../core/handler.ts';
 import { createLogger } from '../core/log.ts';
@@ -6,6 +9,7 @@ import { messagingService } from './messaging.module.ts';
 import {
   inboxArgs,
   markReadArgs,
+  publishThreadEventArgs,
   reportThreadArgs,
   sendMessageArgs,
   setArchivedArgs,
@@ -19,6 +23,15 @@ import {
 } from './messaging.schemas.ts';
 
 const logger = createLogger({ service: 'messaging' });
+
+/** `@aws_iam` fields: AppSync admits signed AWS principals only; checked here again, never trusted to config. */
+function requireIamPrincipal(identity: AppSyncResolverEvent['identity']): void {
+  if (!identity || !('userArn' in identity)) throw new ForbiddenError('Only the platform may publish thread events');
+}
+
+export const events = createEventDispatcher({
+  'booking.confirmed': (event) => messagingService().onBookingConfirmed(event),
+});
 
 export const handler = createDomainHandler({
   logger,
@@ -58,6 +71,10 @@ export const handler = createDomainHandler({
       'Mutation.setTyping': field(setTypingArgs, ({ threadId, typing }, ctx) =>
         messagingService().setTyping(ctx.caller, threadId, typing),
       ),
+      'Mutation.publishThreadEvent': field(publishThreadEventArgs, ({ threadId, messageId }, ctx) => {
+        requireIamPrincipal(ctx.event.identity);
+        return messagingService().publishThreadEvent(threadId, messageId);
+      }),
       // Subscription resolvers run when a client subscribes: members only (a refusal is an `error` frame).
       'Subscription.onThreadMessage': field(subscriptionArgs, ({ threadId }, ctx) =>
         messagingService().authorizeSubscription(ctx.caller, threadId),
@@ -68,4 +85,5 @@ export const handler = createDomainHandler({
     },
     logger,
   ),
+  events,
 });

@@ -1,5 +1,8 @@
 /** Composition root of the messaging Lambda: config, adapters and one service per container. */
 import { systemClock } from '../core/clock.ts';
+import { awsEnvSchema, parseConfig } from '../core/config.ts';
+import { consumeOnce } from '../core/db/outbox-relay.ts';
+import { AppSyncIamClient } from '../adapters/appsync-iam-client.ts';
 import { databaseFromEnv } from '../adapters/database.ts';
 import { documentClientFromEnv } from '../adapters/dynamodb.ts';
 import { DynamoDbWindowLimiter } from '../adapters/dynamodb-window-limiter.ts';
@@ -8,6 +11,13 @@ import { messagingConfig } from './messaging.config.ts';
 import { messagingStores } from './messaging.repositories.ts';
 import { MessagingService } from './messaging.service.ts';
 
+/** The AWS_IAM mutation that pushes a stored message to a thread's subscribers (every Message field). */
+const PUBLISH_THREAD_EVENT = `mutation Publish($threadId: ID!, $messageId: ID!) {
+  publishThreadEvent(threadId: $threadId, messageId: $messageId) {
+    threadId messageId authorUserId type body redacted policyHints createdAt
+  }
+}`;
+
 let service: MessagingService | undefined;
 
 export function messagingService(): MessagingService {
@@ -15,7 +25,11 @@ export function messagingService(): MessagingService {
   const config = messagingConfig();
   const client = documentClientFromEnv();
   const stores = messagingStores(client, config);
-  // PostgreSQL only for who may be contacted; connected on first use, as the messaging role.
+  const appsync = new AppSyncIamClient({
+    graphqlUrl: config.APPSYNC_GRAPHQL_URL,
+    region: parseConfig(awsEnvSchema).AWS_REGION,
+  });
+  // PostgreSQL only for who may be contacted and the consumer inbox; connected on first use, as the messaging role.
   const listings = {
     find: async (listingType: 'PROFILE' | 'STUDIO', listingId: string) =>
       new ContactableListings(await databaseFromEnv('messaging')).find(listingType, listingId),
@@ -38,6 +52,14 @@ export function messagingService(): MessagingService {
         capacity: config.MESSAGING_FIRST_CONTACT_BURST,
         refillPerSecond: config.MESSAGING_FIRST_CONTACT_PER_DAY / 86_400,
       },
+    },
+    {
+      publish: async (threadId, messageId) => {
+        await appsync.execute(PUBLISH_THREAD_EVENT, { threadId, messageId });
+      },
+    },
+    {
+      once: async (consumer, event, effect) => consumeOnce(await databaseFromEnv('messaging'), consumer, event, effect),
     },
   );
   return service;

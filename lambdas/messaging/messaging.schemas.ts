@@ -65,6 +65,7 @@ export const reportThreadArgs = z.object({
 });
 export const setTypingArgs = z.object({ threadId: threadIdSchema, typing: z.boolean() });
 export const subscriptionArgs = z.object({ threadId: threadIdSchema });
+export const publishThreadEventArgs = z.object({ threadId: threadIdSchema, messageId: idSchema('message') });
 
 export type StartInquiryInput = z.infer<typeof startInquiryArgs>['input'];
 export type SendMessageInput = z.infer<typeof sendMessageArgs>['input'];

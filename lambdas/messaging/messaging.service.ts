@@ -18,6 +18,7 @@ import {
   ClientTokenReusedError,
   ContendedError,
   ListingNotContactableError,
+  MessageNotFoundError,
   ThreadClosedError,
   ThreadNotFoundError,
 } from './messaging.errors.ts';
@@ -37,6 +38,21 @@ export interface ListingDirectory {
     listingId: string,
   ): Promise<{ ownerUserId: string; cityCode: string | null } | undefined>;
 }
+
+/** Publishes a stored message to the thread's subscribers (the AWS_IAM `publishThreadEvent` mutation). */
+export interface ThreadEventPublisher {
+  publish(threadId: string, messageId: string): Promise<void>;
+}
+
+/** Runs a consumer's effect once per event id (consumeOnce over the consumer inbox). */
+export interface EventInbox {
+  once(consumer: string, event: { readonly id: string }, effect: () => Promise<void>): Promise<boolean>;
+}
+
+/** The consumer name of booking events in messaging (consumer_inbox, infra/definitions eventConsumers). */
+export const BOOKINGS_CONSUMER = 'messaging-bookings';
+/** Who a platform-written message is from (never a user id). */
+export const SYSTEM_AUTHOR = 'system';
 
 export interface MessagingPolicies {
   /** Per sender overall. */
@@ -161,6 +177,8 @@ export class MessagingService {
     private readonly limiter: RateLimiter,
     private readonly clock: Clock,
     private readonly policies: MessagingPolicies,
+    private readonly publisher: ThreadEventPublisher,
+    private readonly consumed: EventInbox,
   ) {}
 
   /** The caller's participant row, or NOT_FOUND: others' threads do not exist for them. */
@@ -450,9 +468,85 @@ export class MessagingService {
   }
 
   /**
+   * `booking.confirmed`: the inquiry thread between the client and each owner becomes a project thread
+   * of the booking group (GSI2 `LBG#{groupId}`), contact details are shown from then on, and a system
+   * message tells both sides, published live. Once per event (consumer inbox); each step is idempotent
+   * too, so a retry after a partial run completes it without doubling anything. A pair that never
+   * wrote to each other has no thread to convert.
+   */
+  async onBookingConfirmed(event: {
+    readonly id: string;
+    readonly payload: {
+      readonly groupId: string;
+      readonly clientUserId: string;
+      readonly legs: readonly { readonly legId: string; readonly ownerUserId: string }[];
+    };
+  }): Promise<string[]> {
+    const converted: string[] = [];
+    await this.consumed.once(BOOKINGS_CONSUMER, event, async () => {
+      const { groupId, clientUserId, legs } = event.payload;
+      const firstLegOf = new Map<string, string>();
+      for (const leg of legs)
+        if (leg.ownerUserId !== clientUserId && !firstLegOf.has(leg.ownerUserId))
+          firstLegOf.set(leg.ownerUserId, leg.legId);
+      for (const [ownerUserId, legId] of firstLegOf) {
+        const threadId = await this.threads.findPairThread(clientUserId, ownerUserId);
+        if (!threadId) continue;
+        await this.bookingConfirmed({ threadId, bookingId: groupId, lbgId: groupId, legId });
+        const messageId = await this.appendSystemMessage(
+          threadId,
+          `booking-confirmed:${groupId}`,
+          'Booking confirmed: this is now the project thread, and contact details are visible to both sides.',
+        );
+        await this.publisher.publish(threadId, messageId);
+        converted.push(threadId);
+      }
+    });
+    return converted;
+  }
+
+  /** Writes a platform message once per `requestKey`; answers its id (the first one on a replay). */
+  async appendSystemMessage(threadId: string, requestKey: string, body: string): Promise<string> {
+    const thread = await this.threads.getThread(threadId);
+    if (!thread) throw new ThreadNotFoundError();
+    const createdAt = this.clock.now().toISOString();
+    const messageId = newId('message');
+    const message: MessageRecord = {
+      sk: messageSk(createdAt, messageId),
+      threadId,
+      messageId,
+      type: 'system',
+      body,
+      redactedBody: null,
+      authorUserId: SYSTEM_AUTHOR,
+      createdAt,
+      nsfwBand: 0,
+      flags: { moderation: 'clean', policyHints: [] },
+    };
+    const outcome = await this.threads.appendSystemMessage(message, thread.participants, requestKey);
+    if (outcome.kind === 'appended') return messageId;
+    const first = await this.threads.getMessage(threadId, outcome.messageSk);
+    if (!first) throw new ContendedError();
+    return first.messageId;
+  }
+
+  /**
+   * The AWS_IAM `publishThreadEvent` mutation: answers a stored message as every member may see it,
+   * which AppSync then pushes to the thread's subscribers (onThreadMessage). The caller names ids
+   * only; the frame's content always comes from the store.
+   */
+  async publishThreadEvent(threadId: string, messageId: string): Promise<MessageView> {
+    const thread = await this.threads.getThread(threadId);
+    if (!thread) throw new ThreadNotFoundError();
+    const sk = await this.threads.findMessageSk(threadId, messageId);
+    const message = sk ? await this.threads.getMessage(threadId, sk) : undefined;
+    if (!message) throw new MessageNotFoundError();
+    return toMessageView(message, null, thread.contactRedaction);
+  }
+
+  /**
    * The booking of an inquiry thread was confirmed: contact details are shown from now on and the
-   * thread becomes a project thread (GSI2 by booking group / leg). Idempotent. Called by the booking
-   * flow (no `booking.confirmed` event exists in the catalog yet; see index.ts).
+   * thread becomes a project thread (GSI2 by booking group / leg). Idempotent.
    */
   async bookingConfirmed(booking: {
     threadId: string;

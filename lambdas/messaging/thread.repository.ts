@@ -6,6 +6,7 @@
  *                                             and the inbox row (GSI1, written on every message: fan-out)
  *                      sk MSG#{ts}#{msgId}    message frames, append-only
  *                      sk REQ#{userId}#{tok}  a client token already used (idempotent sends)
+ *                      sk REQ#system#{key}    a system message already written (idempotent producers)
  *                      sk REPORT#{userId}#{reportId}
  *   pk PAIR#{buyer}#{seller}  sk PAIR         the one inquiry thread of a pair (first contact)
  *
@@ -371,6 +372,74 @@ export class ThreadRepository {
         if (cancelled.failed.includes(2)) return { kind: 'not-participant' };
         if (cancelled.failed.some((index) => index >= 3)) return { kind: 'blocked' };
         throw error;
+      }
+    }
+    throw new ContendedError();
+  }
+
+  /**
+   * Appends a message the platform writes (system notices, card updates) once per `requestKey`, in
+   * one transaction: the message, the key, the thread's last message and every participant's inbox
+   * row with unreadCount + 1 (a system message is unread for everybody, as countUnreadAfter counts it).
+   * A replayed key answers the first message's sort key, so a redelivered event writes nothing twice.
+   */
+  async appendSystemMessage(
+    message: MessageRecord,
+    participants: readonly string[],
+    requestKey: string,
+  ): Promise<{ readonly kind: 'appended' | 'replayed'; readonly messageSk: string }> {
+    const pk = threadPk(message.threadId);
+    const items = [
+      {
+        Put: {
+          TableName: this.tableName,
+          Item: { pk, sk: `REQ#system#${requestKey}`, messageSk: message.sk, fingerprint: requestKey },
+          ConditionExpression: 'attribute_not_exists(pk)',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+        },
+      },
+      { Put: { TableName: this.tableName, Item: { ...message, pk }, ConditionExpression: 'attribute_not_exists(pk)' } },
+      {
+        Update: {
+          TableName: this.tableName,
+          Key: { pk, sk: 'THR' },
+          UpdateExpression: 'SET lastMessageAt = :at, updatedAt = :at ADD messageCount :one',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':at': message.createdAt, ':one': 1 },
+        },
+      },
+      ...participants.map((userId) => ({
+        Update: {
+          TableName: this.tableName,
+          Key: { pk, sk: participantSk(userId) },
+          UpdateExpression:
+            'SET lastMessageAt = :at, lastMessagePreview = :preview, GSI1SK = :gsi1sk ADD unreadCount :one',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: {
+            ':at': message.createdAt,
+            ':preview': message.body.slice(0, 140),
+            ':gsi1sk': inboxSk(message.createdAt, message.threadId),
+            ':one': 1,
+          },
+        },
+      })),
+    ];
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      try {
+        await this.client.send(new TransactWriteCommand({ TransactItems: items }));
+        return { kind: 'appended', messageSk: message.sk };
+      } catch (error) {
+        const cancelled = cancellation(error);
+        if (!cancelled) throw error;
+        if (cancelled === 'conflict') {
+          await backoff(attempt);
+          continue;
+        }
+        if (cancelled.failed.includes(0))
+          return { kind: 'replayed', messageSk: parseItem(requestItemSchema, cancelled.items[0]).messageSk };
+        throw new InternalError('System message refused: the thread or a participant is gone', undefined, {
+          cause: error,
+        });
       }
     }
     throw new ContendedError();

@@ -265,7 +265,7 @@ const expectedGrants: Record<DatabaseRole, readonly string[]> = {
     ].map((column) => `studios(${column}):SELECT`),
   ],
   // Messaging lives in DynamoDB; PostgreSQL only answers who may be contacted (profiles' view).
-  messaging: ['contactable_listings:SELECT'],
+  messaging: ['consumer_inbox:INSERT', 'contactable_listings:SELECT'],
 };
 
 /** Tables only the migrator (master user) touches. */

@@ -8,22 +8,53 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { AppSyncIamClient } from '../../lambdas/adapters/appsync-iam-client.ts';
 import { Amplify } from 'aws-amplify';
 import { generateClient } from 'aws-amplify/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { messagingTable, presenceTable, physicalTableName } from '../../infra/definitions/tables.ts';
 import { messagingStores } from '../../lambdas/messaging/messaging.repositories.ts';
-import { MessagingService, type ListingDirectory } from '../../lambdas/messaging/messaging.service.ts';
-import { systemClock } from '../../lambdas/core/clock.ts';
-import { fake } from '../../lambdas/core/testing/fakes.ts';
-import type { RateLimiter } from '../../lambdas/core/ports.ts';
 import { registeredUser } from '../support/auth-client.ts';
 import { stackInfo } from '../support/clients.ts';
 import { newId } from '../../lambdas/core/ids.ts';
 import { gqlAs, gqlOk, sql } from '../support/graphql.ts';
 import { configureAmplify } from '../support/realtime.ts';
+import { ACT, REQUEST, hoursFromNow, openAllDay, publishedStudio } from '../support/booking.ts';
+import { mintAccessToken } from '../support/tokens.ts';
 
-type User = Awaited<ReturnType<typeof registeredUser>>;
+type User = Pick<Awaited<ReturnType<typeof registeredUser>>, 'userId' | 'accessToken'>;
+
+/** What the local stack sets as AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY for its Lambdas (infra/local/stack.ts). */
+const LOCAL_ACCESS_KEY = 'S3RVER';
+const LOCAL_SECRET_KEY = 'S3RVER';
+
+async function mintedUser(role: 'client' | 'provider'): Promise<User> {
+  const userId = newId('user');
+  return { userId, accessToken: await mintAccessToken({ userId, roles: [role] }) };
+}
+
+async function waitFor(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+  expect(condition()).toBe(true);
+}
+
+/** GSI2 of the messaging table: the project threads of a booking group. */
+async function projectThreadsOf(groupId: string): Promise<string[]> {
+  const { endpoints } = stackInfo();
+  const documents = DynamoDBDocumentClient.from(
+    new DynamoDBClient({
+      endpoint: endpoints.dynamodbEndpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    }),
+  );
+  const stores = messagingStores(documents, {
+    MESSAGING_TABLE: physicalTableName('local', messagingTable),
+    PRESENCE_TABLE: physicalTableName('local', presenceTable),
+  });
+  return stores.threads.projectThreads({ lbgId: groupId });
+}
 
 const MESSAGE = 'threadId messageId authorUserId type body redacted policyHints createdAt';
 const THREAD =
@@ -259,58 +290,132 @@ describe('messaging over AppSync with AWS Amplify v6', () => {
   });
 
   it('hides emails and phone numbers from the recipient of an inquiry until the booking is confirmed', async () => {
-    const buyer = await registeredUser({ role: 'client' });
-    const { thread, message } = await startInquiry(
-      buyer,
-      'Hi! Email me at pat.buyer@example.com or call +1 (555) 123-4567 to settle details.',
-    );
+    // A host with a bookable studio, and a client who writes to them first.
+    const host = await mintedUser('provider');
+    const buyer = await mintedUser('client');
+    const studioId = await publishedStudio(host.userId, { instantBook: false });
+    await openAllDay(host.accessToken, studioId, {});
+    const { thread, message } = (
+      await gqlOk(
+        buyer.accessToken,
+        `mutation($input: StartInquiryInput!) { startInquiry(input: $input) { thread { ${THREAD} } message { ${MESSAGE} } } }`,
+        {
+          input: {
+            studioId,
+            body: 'Hi! Email me at pat.buyer@example.com or call +1 (555) 123-4567 to settle details.',
+          },
+        },
+      )
+    ).startInquiry as { thread: { threadId: string }; message: Received['message'] };
     const threadId = thread.threadId;
     // What the sender is answered (and subscribers receive) is what recipients see.
     expect(message.body).not.toMatch(/example\.com|555/);
     expect(message.policyHints).toContain('CONTACT_DETAILS_HIDDEN');
 
-    const seenByProvider = (await messagesAs(provider, threadId))[0]!;
-    expect(seenByProvider.body).toBe('Hi! Email me at [contact hidden] or call [contact hidden] to settle details.');
-    expect(seenByProvider.redacted).toBe(true);
-    const providerThread = await threadAs(provider, threadId);
-    expect(providerThread.lastMessagePreview).not.toMatch(/example\.com|555/);
-    expect(providerThread.contactDetailsHidden).toBe(true);
+    const seenByHost = (await messagesAs(host, threadId))[0]!;
+    expect(seenByHost.body).toBe('Hi! Email me at [contact hidden] or call [contact hidden] to settle details.');
+    expect(seenByHost.redacted).toBe(true);
+    const hostThread = await threadAs(host, threadId);
+    expect(hostThread.lastMessagePreview).not.toMatch(/example\.com|555/);
+    expect(hostThread).toMatchObject({ contactDetailsHidden: true, kind: 'INQUIRY' });
     // The author still sees what they wrote.
     expect((await messagesAs(buyer, threadId))[0]!.body).toMatch(/pat\.buyer@example\.com/);
 
-    // The booking flow confirms the booking (the service method booking calls; no event exists yet).
-    const { endpoints } = stackInfo();
-    const documents = DynamoDBDocumentClient.from(
-      new DynamoDBClient({
-        endpoint: endpoints.dynamodbEndpoint,
-        region: 'us-east-1',
-        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-      }),
-    );
-    const stores = messagingStores(documents, {
-      MESSAGING_TABLE: physicalTableName('local', messagingTable),
-      PRESENCE_TABLE: physicalTableName('local', presenceTable),
-    });
-    const service = new MessagingService(
-      stores.threads,
-      stores.presence,
-      fake<ListingDirectory>('listings'),
-      fake<RateLimiter>('limiter'),
-      systemClock,
-      {
-        send: { name: 'x', capacity: 1, refillPerSecond: 1 },
-        firstContact: { name: 'y', capacity: 1, refillPerSecond: 1 },
-      },
-    );
-    await service.bookingConfirmed({ threadId, bookingId: 'bkg_01JD0000000000000000000000', legId: 'leg_test' });
+    // Requested but not yet confirmed: still hidden.
+    const requested = (
+      await gqlOk(buyer.accessToken, REQUEST, {
+        input: {
+          idempotencyKey: `req-${newId('request')}`,
+          studioId,
+          startsAt: hoursFromNow(24 * 9),
+          durationMinutes: 60,
+        },
+      })
+    ).requestBooking as { id: string; status: string };
+    expect(requested.status).toBe('REQUESTED');
+    const asHost = await subscribe(host, threadId);
+    expect(asHost.errors).toEqual([]);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect((await messagesAs(host, threadId))[0]!.redacted).toBe(true);
 
-    const afterConfirm = (await messagesAs(provider, threadId))[0]!;
-    expect(afterConfirm.body).toMatch(/pat\.buyer@example\.com/);
-    expect(afterConfirm.redacted).toBe(false);
-    expect(await threadAs(provider, threadId)).toMatchObject({ contactDetailsHidden: false, kind: 'PROJECT' });
-    expect(await stores.threads.projectThreads({ legId: 'leg_test' })).toContain(threadId);
+    // The host accepts through booking's API: booking.confirmed reaches messaging through the outbox.
+    const confirmed = (
+      await gqlOk(host.accessToken, ACT, {
+        input: { idempotencyKey: `act-${newId('request')}`, groupId: requested.id, action: 'ACCEPT' },
+      })
+    ).actOnBooking as { status: string };
+    expect(confirmed.status).toBe('CONFIRMED');
+    const deadline = Date.now() + 15_000;
+    while ((await threadAs(host, threadId)).kind !== 'PROJECT' && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(await threadAs(host, threadId)).toMatchObject({ contactDetailsHidden: false, kind: 'PROJECT' });
+
+    const afterConfirm = await messagesAs(host, threadId);
+    const opening = afterConfirm.find((m) => m.messageId === message.messageId)!;
+    expect(opening.body).toMatch(/pat\.buyer@example\.com/);
+    expect(opening.body).toMatch(/\+1 \(555\) 123-4567/);
+    expect(opening.redacted).toBe(false);
+    // A system message tells both sides; it was published live (AWS_IAM) to the member's subscription.
+    const notice = afterConfirm[0]!;
+    expect(notice).toMatchObject({ type: 'SYSTEM', authorUserId: 'system' });
+    await waitFor(() => asHost.received.some((entry) => entry.message.messageId === notice.messageId));
+    // GSI2: the project threads of the booking group.
+    expect(await projectThreadsOf(requested.id)).toEqual([threadId]);
     // New messages are no longer redacted.
     const sent = await gqlOk(buyer.accessToken, SEND, { input: { threadId, body: 'Again: pat.buyer@example.com' } });
     expect(sent.sendMessage.body).toBe('Again: pat.buyer@example.com');
+    asHost.unsubscribe();
+  });
+
+  it('publishThreadEvent is AWS_IAM only: API key and OIDC callers are refused, a signed event reaches members only', async () => {
+    const { thread, message } = await startInquiry(client, 'A message to publish again');
+    const threadId = thread.threadId;
+    const PUBLISH = `mutation($t: ID!, $m: ID!) { publishThreadEvent(threadId: $t, messageId: $m) { ${MESSAGE} } }`;
+    const variables = { t: threadId, m: message.messageId };
+
+    // OIDC (even a member) and API key: AppSync's field-level refusal; nothing is published.
+    const asMember = await gqlAs(provider.accessToken, PUBLISH, variables);
+    expect(asMember.data?.publishThreadEvent ?? null).toBeNull();
+    expect(asMember.errors?.[0]).toMatchObject({ errorType: 'Unauthorized' });
+    const { endpoints } = stackInfo();
+    const withKey = await fetch(endpoints.graphqlUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': endpoints.apiKey },
+      body: JSON.stringify({ query: PUBLISH, variables }),
+    });
+    const keyAnswer = (await withKey.json()) as { errors?: { errorType: string }[] };
+    expect(keyAnswer.errors?.[0]?.errorType).toBe('Unauthorized');
+    // Signed with a secret the stack never issued: refused before any resolver runs.
+    const forged = new AppSyncIamClient({
+      graphqlUrl: endpoints.graphqlUrl,
+      region: 'us-east-1',
+      credentials: { accessKeyId: LOCAL_ACCESS_KEY, secretAccessKey: 'not-the-secret' },
+    });
+    await expect(forged.execute(PUBLISH, variables)).rejects.toThrow(/did not accept/);
+
+    const asClient = await subscribe(client, threadId);
+    const asProvider = await subscribe(provider, threadId);
+    const asStranger = await subscribe(stranger, threadId);
+    expect(JSON.stringify(asStranger.errors)).toMatch(/NOT_FOUND/);
+    expect(asClient.received).toEqual([]);
+
+    // The credentials the local stack issues to its Lambdas (process.env of the stack, as in Lambda).
+    const signed = new AppSyncIamClient({
+      graphqlUrl: endpoints.graphqlUrl,
+      region: 'us-east-1',
+      credentials: { accessKeyId: LOCAL_ACCESS_KEY, secretAccessKey: LOCAL_SECRET_KEY },
+    });
+    const answer = await signed.execute(PUBLISH, variables);
+    expect(answer.publishThreadEvent).toMatchObject({ messageId: message.messageId, threadId });
+    await waitFor(() => asClient.received.length === 1 && asProvider.received.length === 1);
+    expect(asClient.received[0]!.message.messageId).toBe(message.messageId);
+    expect(asProvider.received[0]!.message.body).toBe('A message to publish again');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(asStranger.received).toEqual([]);
+    // A message of another thread cannot be pushed into this one: the answer is read from the store.
+    const other = await startInquiry(stranger, 'Stranger opening');
+    await expect(signed.execute(PUBLISH, { t: threadId, m: other.message.messageId })).rejects.toThrow(/NOT_FOUND/);
+    expect(asClient.received).toHaveLength(1);
+    for (const subscriber of [asClient, asProvider, asStranger]) subscriber.unsubscribe();
   });
 });

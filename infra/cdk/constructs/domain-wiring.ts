@@ -17,10 +17,12 @@ import {
   eventBusBinding,
   mailBinding,
   moderationBinding,
+  realtimeBinding,
   searchBinding,
   secretBinding,
   tableBinding,
   type DatabaseHandle,
+  type RealtimeHandle,
   type SearchHandle,
 } from './function-bindings.ts';
 import type { RastupFunction } from './rastup-function.construct.ts';
@@ -36,6 +38,11 @@ export interface SharedResources {
   readonly eventBusName: string;
   /** Values every domain Lambda reads (public URLs, OIDC issuer and audience). */
   readonly platformEnvironment: Readonly<Record<string, string>>;
+  /**
+   * The AppSync API, for Lambdas that publish realtime events (`uses.publishes`). The api stack binds
+   * its own functions once it created the API (bindRealtime); stacks after it pass it here.
+   */
+  readonly realtime?: RealtimeHandle;
 }
 
 export function bindDomainResources(
@@ -69,4 +76,10 @@ export function bindDomainResources(
       throw new Error(`${fn.functionName}: uses secret "${id}", which infra/definitions/secrets.ts does not define`);
     fn.bind(secretBinding(entry.spec, entry.secret));
   }
+  if (resources.realtime) bindRealtime(fn, domain, resources.realtime);
+}
+
+/** APPSYNC_GRAPHQL_URL + appsync:GraphQL on the domain's `uses.publishes` mutations (none: nothing). */
+export function bindRealtime(fn: RastupFunction, domain: Pick<DomainSpec, 'uses'>, realtime: RealtimeHandle): void {
+  if (domain.uses.publishes?.length) fn.bind(realtimeBinding(realtime, domain.uses.publishes));
 }

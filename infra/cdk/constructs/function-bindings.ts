@@ -4,6 +4,7 @@
  * variables come from infra/definitions, so the code reading them and the CDK setting them agree.
  */
 import { Arn, ArnFormat, Stack } from 'aws-cdk-lib';
+import type { IGraphqlApi } from 'aws-cdk-lib/aws-appsync';
 import { Table, type CfnTable, type ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus } from 'aws-cdk-lib/aws-events';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
@@ -207,6 +208,25 @@ export function mailBinding(fromAddress: string): FunctionBinding {
       );
     },
   };
+}
+
+/**
+ * Publishing realtime events (AppSync AWS_IAM mutations): the API's URL in APPSYNC_GRAPHQL_URL and
+ * appsync:GraphQL on exactly the named Mutation fields, nothing else of the API.
+ */
+export function realtimeBinding(realtime: RealtimeHandle, mutationFields: readonly string[]): FunctionBinding {
+  return {
+    bindTo(fn) {
+      fn.addEnvironment('APPSYNC_GRAPHQL_URL', realtime.graphqlUrl);
+      realtime.api.grantMutation(fn.fn, ...mutationFields);
+    },
+  };
+}
+
+/** The AppSync API Lambdas publish to (created by the api stack). */
+export interface RealtimeHandle {
+  readonly api: IGraphqlApi;
+  readonly graphqlUrl: string;
 }
 
 export function environmentBinding(values: Record<string, string>): FunctionBinding {

@@ -45,7 +45,8 @@ import {
 } from '../../definitions/domains.ts';
 import { loadSchemaSdl } from '../../definitions/schema.ts';
 import { appSyncLimits } from '../../definitions/appsync-limits.ts';
-import { bindDomainResources, type SharedResources } from '../constructs/domain-wiring.ts';
+import { bindDomainResources, bindRealtime, type SharedResources } from '../constructs/domain-wiring.ts';
+import type { RealtimeHandle } from '../constructs/function-bindings.ts';
 import { LiveAlias } from '../constructs/live-alias.ts';
 import { RastupFunction, repositoryRoot } from '../constructs/rastup-function.construct.ts';
 import { apiKeyExpiryDate, type StageConfig } from '../stage-config.ts';
@@ -98,6 +99,8 @@ export class ApiStack extends Stack {
   readonly webAclName: string;
   /** Values every domain Lambda reads; the async stack gives them to consumers and jobs too. */
   readonly platformEnvironment: Readonly<Record<string, string>>;
+  /** The API Lambdas publish realtime events to (AWS_IAM mutations); later stacks bind their consumers to it. */
+  readonly realtime: RealtimeHandle;
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     super(scope, id, props);
@@ -264,6 +267,8 @@ export class ApiStack extends Stack {
               expires: Expiration.atDate(apiKeyExpiryDate(config.appsyncApiKeyExpires)),
             },
           },
+          // Lambdas publish realtime events (system messages, card updates) through @aws_iam mutations.
+          { authorizationType: AuthorizationType.IAM },
         ],
       },
       xrayEnabled: true,
@@ -313,6 +318,14 @@ export class ApiStack extends Stack {
         runtime: FunctionRuntime.JS_1_0_0,
         code,
       });
+    }
+
+    // Functions that publish realtime events get the API's URL and a grant on their mutations only
+    // (after the resolvers: GraphQL-only domains' functions are created by them).
+    this.realtime = { api: this.graphqlApi, graphqlUrl: this.graphqlApi.graphqlUrl };
+    for (const [domainName, fn] of functions) {
+      const domain = domainSpecs[domainName];
+      if (domain) bindRealtime(fn, domain, this.realtime);
     }
 
     // ---- WAF on both APIs --------------------------------------------------------------------------

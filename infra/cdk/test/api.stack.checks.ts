@@ -27,16 +27,38 @@ export function registerApiStackChecks(): void {
     };
 
     describe('api stack: AppSync', () => {
-      it('defaults to OPENID_CONNECT (the auth service) with API_KEY for public reads', () => {
+      it('defaults to OPENID_CONNECT (the auth service) with API_KEY for public reads and AWS_IAM for Lambdas', () => {
         prod.templates.api.hasResourceProperties('AWS::AppSync::GraphQLApi', {
           AuthenticationType: 'OPENID_CONNECT',
           OpenIDConnectConfig: Match.objectLike({ Issuer: Match.anyValue(), ClientId: oidcAudience }),
-          AdditionalAuthenticationProviders: [{ AuthenticationType: 'API_KEY' }],
+          AdditionalAuthenticationProviders: [{ AuthenticationType: 'API_KEY' }, { AuthenticationType: 'AWS_IAM' }],
           XrayEnabled: true,
           IntrospectionConfig: 'DISABLED',
           LogConfig: Match.objectLike({ FieldLogLevel: 'ERROR', ExcludeVerboseContent: true }),
         });
         prod.templates.api.resourceCountIs('AWS::AppSync::ApiKey', 1);
+      });
+
+      it('lets only publishing Lambdas call their @aws_iam mutations (messaging: publishThreadEvent), nothing else', () => {
+        const policies = Object.values(resourcesOf(prod.templates.api, 'AWS::IAM::Policy')).concat(
+          Object.values(resourcesOf(prod.templates.async, 'AWS::IAM::Policy')),
+        );
+        const appsyncGrants = policies.flatMap((policy) =>
+          ((policy.Properties as any).PolicyDocument.Statement as { Action: unknown; Resource: unknown }[])
+            .filter((statement) => JSON.stringify(statement.Action).includes('appsync:GraphQL'))
+            .map((statement) => ({
+              roles: JSON.stringify((policy.Properties as any).Roles),
+              resource: statement.Resource,
+            })),
+        );
+        // The messaging API function and its booking.confirmed consumer; no other function.
+        expect(appsyncGrants).toHaveLength(2);
+        for (const grant of appsyncGrants) {
+          expect(JSON.stringify(grant.resource)).toContain('/types/Mutation/fields/publishThreadEvent');
+          expect(grant.roles).toMatch(/messaging/i);
+        }
+        expect(typeof functionEnv(prod, 'messaging').APPSYNC_GRAPHQL_URL).toBe('object'); // the API's GraphQLUrl
+        expect(functionEnv(prod, 'booking').APPSYNC_GRAPHQL_URL).toBeUndefined();
       });
 
       it('trusts the issuer the auth Lambda signs with', () => {

@@ -49,6 +49,7 @@ import {
   type HttpAnswer,
 } from './appsync-http.ts';
 import { ResolverBudget, fieldDepth, introspectionDepth } from './query-limits.ts';
+import { isSigV4, verifySigV4, type IamCredentials } from './sigv4-verifier.ts';
 
 export type AuthMode = 'API_KEY' | 'OPENID_CONNECT' | 'AWS_IAM';
 const DEFAULT_MODE: AuthMode = 'OPENID_CONNECT';
@@ -79,6 +80,11 @@ export interface GraphqlGatewayOptions {
   readonly stage: string;
   readonly isValidApiKey: (key: string) => boolean;
   readonly verifyToken: TokenVerifier;
+  /**
+   * AWS_IAM: credentials whose SigV4 signatures (service `appsync`) are accepted (the ones the local
+   * stack issues to its Lambdas). Absent: signed requests are refused like a bad token.
+   */
+  readonly iamCredentials?: IamCredentials;
   /** Called once per resolved root mutation field, before the HTTP answer is returned. */
   readonly onMutation?: (publication: MutationPublication) => void;
   readonly dispatch: (domain: DomainName, event: AppSyncResolverEvent) => Promise<unknown>;
@@ -258,8 +264,19 @@ export function createGraphqlGateway(options: GraphqlGatewayOptions) {
 
   async function authenticate(
     headers: Record<string, string | undefined>,
+    body?: string,
   ): Promise<{ mode: AuthMode; identity: AppSyncResolverEvent['identity'] } | HttpAnswer> {
     const authorization = headers.authorization;
+    if (isSigV4(authorization)) {
+      // AWS_IAM over HTTP (POST /graphql); the real-time endpoint serves OIDC and API key subscribers only.
+      const identity =
+        body !== undefined && options.iamCredentials
+          ? await verifySigV4({ method: 'POST', path: '/graphql', headers, body }, options.iamCredentials)
+          : undefined;
+      return identity
+        ? { mode: 'AWS_IAM', identity }
+        : unauthorized('The request signature we calculated does not match the signature you provided.');
+    }
     if (authorization) {
       const token = authorization.replace(/^Bearer\s+/i, '').trim();
       try {
@@ -302,7 +319,7 @@ export function createGraphqlGateway(options: GraphqlGatewayOptions) {
     if (operationName !== undefined && operationName !== null && typeof operationName !== 'string')
       return malformedQuery();
 
-    const auth = await authenticate(headers);
+    const auth = await authenticate(headers, rawBody);
     if ('status' in auth) return auth;
 
     const prepared = prepare(query);

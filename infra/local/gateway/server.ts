@@ -11,6 +11,7 @@ import { domains, type DomainName } from '../../definitions/domains.ts';
 import type { Logger } from '../../../lambdas/core/log.ts';
 import { toHttpError } from '../../../lambdas/core/errors.ts';
 import { createGraphqlGateway, type TokenVerifier } from './graphql-gateway.ts';
+import type { IamCredentials } from './sigv4-verifier.ts';
 import { tooLarge } from './appsync-http.ts';
 import { createRealtimeServer } from './realtime.ts';
 import {
@@ -45,6 +46,8 @@ export interface GatewayServerOptions {
   readonly stage: string;
   readonly isValidApiKey: (key: string) => boolean;
   readonly verifyToken: TokenVerifier;
+  /** AWS_IAM: the credentials the stack issues to its Lambdas (access key id -> secret). */
+  readonly iamCredentials?: IamCredentials;
   readonly logger: Logger;
   /** Local-only routes under /dev; absent in any AWS stage. */
   readonly devRoutes?: Record<string, (url: URL) => unknown>;
@@ -122,6 +125,7 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
     stage: options.stage,
     isValidApiKey: options.isValidApiKey,
     verifyToken: options.verifyToken,
+    ...(options.iamCredentials ? { iamCredentials: options.iamCredentials } : {}),
     dispatch: (domain, event) => handlers[domain](event),
     onResolverCrash: (error) => options.logger.error('resolver crashed', { error }),
     // Frames go out before the mutation's HTTP answer, as AppSync publishes on the mutation's result.

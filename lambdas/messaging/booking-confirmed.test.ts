@@ -1,0 +1,136 @@
+import { describe, expect, it } from 'vitest';
+import { fake } from '../core/testing/fakes.ts';
+import type { Clock } from '../core/clock.ts';
+import type { RateLimiter } from '../core/ports.ts';
+import type { PresenceStore } from './presence.repository.ts';
+import {
+  BOOKINGS_CONSUMER,
+  MessagingService,
+  type EventInbox,
+  type ListingDirectory,
+  type ThreadEventPublisher,
+} from './messaging.service.ts';
+import type { MessageRecord, ThreadRecord, ThreadStore } from './thread.repository.ts';
+
+const CLIENT = 'usr_client';
+const OWNER = 'usr_owner';
+const clock: Clock = { now: () => new Date('2026-11-30T12:00:00.000Z'), nowSeconds: () => 1_796_040_000 } as Clock;
+
+/** The store as the booking consumer uses it, in memory, with the repository's idempotency rules. */
+function memoryThreads() {
+  const thread = { threadId: 'thr_1', participants: [CLIENT, OWNER], contactRedaction: true } as ThreadRecord;
+  const messages = new Map<string, MessageRecord>();
+  const requests = new Map<string, string>();
+  const lifted: { threadId: string; booking: unknown }[] = [];
+  const store = fake<ThreadStore>('threads', {
+    findPairThread: (buyer: string, seller: string) =>
+      Promise.resolve(buyer === CLIENT && seller === OWNER ? thread.threadId : undefined),
+    getThread: (threadId: string) => Promise.resolve(threadId === thread.threadId ? thread : undefined),
+    liftContactRedaction: (threadId: string, _participants: readonly string[], booking: unknown) => {
+      lifted.push({ threadId, booking });
+      return Promise.resolve();
+    },
+    appendSystemMessage: (message: MessageRecord, _participants: readonly string[], key: string) => {
+      const first = requests.get(key);
+      if (first) return Promise.resolve({ kind: 'replayed' as const, messageSk: first });
+      requests.set(key, message.sk);
+      messages.set(message.sk, message);
+      return Promise.resolve({ kind: 'appended' as const, messageSk: message.sk });
+    },
+    getMessage: (_threadId: string, sk: string) => Promise.resolve(messages.get(sk)),
+  });
+  return { store, messages, lifted };
+}
+
+function memoryInbox(): EventInbox & { seen: Set<string> } {
+  const seen = new Set<string>();
+  return {
+    seen,
+    // As consumeOnce: the inbox row commits only with a successful effect.
+    async once(consumer, event, effect) {
+      const key = `${consumer}:${event.id}`;
+      if (seen.has(key)) return false;
+      await effect();
+      seen.add(key);
+      return true;
+    },
+  };
+}
+
+function service(threads: ThreadStore, publisher: ThreadEventPublisher, inbox: EventInbox) {
+  return new MessagingService(
+    threads,
+    fake<PresenceStore>('presence'),
+    fake<ListingDirectory>('listings'),
+    fake<RateLimiter>('limiter'),
+    clock,
+    {
+      send: { name: 'send', capacity: 1, refillPerSecond: 1 },
+      firstContact: { name: 'first', capacity: 1, refillPerSecond: 1 },
+    },
+    publisher,
+    inbox,
+  );
+}
+
+const event = {
+  id: 'evt_1',
+  payload: {
+    groupId: 'bkg_1',
+    clientUserId: CLIENT,
+    legs: [
+      { legId: 'leg_1', ownerUserId: OWNER },
+      { legId: 'leg_2', ownerUserId: OWNER },
+      { legId: 'leg_3', ownerUserId: 'usr_never_wrote' },
+    ],
+  },
+};
+
+describe('booking.confirmed in messaging', () => {
+  it("turns the pair's inquiry into the group's project thread and publishes one system message", async () => {
+    const threads = memoryThreads();
+    const published: [string, string][] = [];
+    const inbox = memoryInbox();
+    const messaging = service(
+      threads.store,
+      { publish: (threadId, messageId) => Promise.resolve(void published.push([threadId, messageId])) },
+      inbox,
+    );
+    expect(await messaging.onBookingConfirmed(event)).toEqual(['thr_1']);
+    // One owner with two legs: one conversion (first leg); the owner who never wrote has no thread.
+    expect(threads.lifted).toEqual([
+      { threadId: 'thr_1', booking: { bookingId: 'bkg_1', lbgId: 'bkg_1', legId: 'leg_1' } },
+    ]);
+    const [notice] = [...threads.messages.values()];
+    expect(notice).toMatchObject({ type: 'system', authorUserId: 'system', redactedBody: null });
+    expect(published).toEqual([['thr_1', notice!.messageId]]);
+    expect(inbox.seen).toEqual(new Set([`${BOOKINGS_CONSUMER}:evt_1`]));
+
+    // A redelivery is a no-op.
+    expect(await messaging.onBookingConfirmed(event)).toEqual([]);
+    expect(threads.messages.size).toBe(1);
+    expect(published).toHaveLength(1);
+  });
+
+  it('a failed publish fails the event; the retry republishes the same message, never a second one', async () => {
+    const threads = memoryThreads();
+    const published: string[] = [];
+    let fail = true;
+    const messaging = service(
+      threads.store,
+      {
+        publish: (_threadId, messageId) => {
+          if (fail) return Promise.reject(new Error('AppSync unavailable'));
+          published.push(messageId);
+          return Promise.resolve();
+        },
+      },
+      memoryInbox(),
+    );
+    await expect(messaging.onBookingConfirmed(event)).rejects.toThrow('AppSync unavailable');
+    fail = false;
+    expect(await messaging.onBookingConfirmed(event)).toEqual(['thr_1']);
+    expect(threads.messages.size).toBe(1);
+    expect(published).toEqual([[...threads.messages.values()][0]!.messageId]);
+  });
+});
