@@ -91,6 +91,10 @@ function responses(op: Operation): Json {
       'Retry-After': { description: 'seconds', schema: { type: 'integer' } },
     });
   }
+  if (!op.scope && op.operationId !== 'createToken')
+    answers['429'] = errorAnswer('Throttled by the stage (API Gateway throttling limits)', {
+      'Retry-After': { description: 'seconds', schema: { type: 'integer' } },
+    });
   if (op.pathId) answers['404'] = errorAnswer('RESOURCE.NOT_FOUND (also for another partner’s resources)');
   if (op.idempotent)
     answers['409'] = errorAnswer(
@@ -140,6 +144,7 @@ export function partnerOpenApiDocument() {
     info: {
       title: 'RastUp Partner API',
       version: '1.0.0',
+      license: { name: 'Proprietary', identifier: 'LicenseRef-RastUp-Proprietary' },
       description:
         'Partner REST API (seed 000 §1.27). Get a token with OAuth 2.0 client credentials at /oauth2/token, then call /v1 with `Authorization: Bearer <token>`. Versioned in the URI; changes within /v1 are additive only; a deprecated operation answers with `Deprecation`, `Sunset` and `Link` headers at least 90 days before it goes. Answers never contain emails or phone numbers, locations are city level (a studio’s exact address needs `studios:exact_address`), and media URLs are SFW public copies only. Errors are `{ error: { code, message, details?, requestId? } }`. Webhooks are signed per Standard Webhooks (`webhook-id`, `webhook-timestamp`, `webhook-signature`) and carry `X-RastUp-Event-Version`.',
     },
