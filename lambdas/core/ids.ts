@@ -26,6 +26,8 @@ export const ID_PREFIXES = {
   bookingLeg: 'bkl',
   partnerClient: 'prt',
   webhookMessage: 'whm',
+  partnerBrief: 'brf',
+  partnerInvite: 'inv',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -20,6 +20,7 @@ export class PartnerRegistry {
     contactEmail: string;
     scopes: readonly string[];
     requestsPerMinute?: number;
+    accountUserId?: string;
   }): Promise<{ clientId: string; clientSecret: string; scopes: PartnerScope[] }> {
     const unknown = input.scopes.filter((s) => !(PARTNER_SCOPES as readonly string[]).includes(s));
     if (unknown.length > 0 || input.scopes.length === 0)
@@ -34,6 +35,7 @@ export class PartnerRegistry {
       scopes,
       secretHash: hashSecret(clientSecret),
       requestsPerMinute: input.requestsPerMinute ?? 600,
+      accountUserId: input.accountUserId,
     });
     return { clientId, clientSecret, scopes };
   }

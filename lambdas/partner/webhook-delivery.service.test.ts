@@ -5,6 +5,7 @@ import type { DomainEvent } from '../core/events/catalog.ts';
 import { newId } from '../core/ids.ts';
 import { createLogger } from '../core/log.ts';
 import { fake, fakeUnitOfWork } from '../core/testing/fakes.ts';
+import type { BriefStore } from './brief.repository.ts';
 import type { ClientStore } from './client.repository.ts';
 import type { WebhookSender } from './http-webhook-sender.ts';
 import {
@@ -137,7 +138,11 @@ function setup(statuses: number[]) {
       return { status: statuses.shift() ?? 200, ms: 3, error: null };
     },
   };
-  const db = fakeUnitOfWork({ webhooks: memory.store, clients: fake<ClientStore>('clients') });
+  const db = fakeUnitOfWork({
+    webhooks: memory.store,
+    clients: fake<ClientStore>('clients'),
+    briefs: fake<BriefStore>('briefs'),
+  });
   const service = new WebhookDeliveryService(db, sender, clock, settings, createLogger({ service: 'test' }));
   return { clock, service, sent, ...memory };
 }

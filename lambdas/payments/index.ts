@@ -7,3 +7,4 @@ export { paymentsModule, type PaymentsModule } from './payments.module.ts';
 export { StripeBookingPayments, type AuthorizeInput, type AuthorizeResult } from './booking-payments.service.ts';
 export type { Quote, QuoteLeg } from './checkout-quote.ts';
 export type { LegTransferInput } from './payouts.service.ts';
+export { partnerPayouts, type PartnerPayouts, type PartnerPayoutRow, type PayoutKey } from './partner-payouts.query.ts';
