@@ -39,6 +39,13 @@ CREATE TABLE partner.invite (
 );
 
 GRANT SELECT, INSERT ON partner.brief, partner.invite TO rastup_partner;
+
+-- Compat payloads (§1.27.6): an event whose type has an older version is also kept as that version
+-- (the catalog's downgrade, projected like the current one), for endpoints registered on it.
+ALTER TABLE partner.event
+  ADD COLUMN previous_version smallint,
+  ADD COLUMN previous_payload jsonb,
+  ADD CONSTRAINT partner_event_previous_pair CHECK ((previous_version IS NULL) = (previous_payload IS NULL));
 -- Orders, read through booking's query module (lambdas/booking/partner-orders.query.ts): the
 -- columns it selects, nothing else (no transition log, no payment references).
 GRANT SELECT (id, client_user_id, status, instant_book, starts_at, ends_at, amount_cents, currency, cancellation_policy,
@@ -58,6 +65,8 @@ REVOKE SELECT (id, group_id, resource_type, resource_id, starts_at, ends_at, amo
   FROM rastup_partner;
 REVOKE SELECT (id, client_user_id, status, instant_book, starts_at, ends_at, amount_cents, currency, cancellation_policy,
   payment_status, created_at, updated_at) ON booking_groups FROM rastup_partner;
+ALTER TABLE partner.event DROP CONSTRAINT partner_event_previous_pair, DROP COLUMN previous_payload,
+  DROP COLUMN previous_version;
 DROP TABLE partner.invite;
 DROP TABLE partner.brief;
 ALTER TABLE partner.client DROP COLUMN account_user_id;

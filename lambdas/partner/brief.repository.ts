@@ -73,10 +73,10 @@ export class BriefRepository {
 
   /** The brief if `clientId` owns it (others' briefs are absent alike). */
   async findBrief(briefId: string, clientId: string): Promise<BriefRow | null> {
-    const result = await this.db.query(`SELECT ${BRIEF_COLUMNS} FROM partner.brief WHERE brief_id = $1 AND client_id = $2`, [
-      briefId,
-      clientId,
-    ]);
+    const result = await this.db.query(
+      `SELECT ${BRIEF_COLUMNS} FROM partner.brief WHERE brief_id = $1 AND client_id = $2`,
+      [briefId, clientId],
+    );
     return parseRows(briefRow, result.rows)[0] ?? null;
   }
 

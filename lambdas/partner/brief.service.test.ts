@@ -162,7 +162,11 @@ describe('invites', () => {
   it('invites a published provider of the brief’s role once; others’ briefs and unknown profiles are not found', async () => {
     const { service, invites } = setup();
     const made = await service.createBrief(caller, briefBody());
-    const sent = await service.createInvite(caller, { briefId: made.id, profileId: 'prf_P', message: 'Free on the 8th?' });
+    const sent = await service.createInvite(caller, {
+      briefId: made.id,
+      profileId: 'prf_P',
+      message: 'Free on the 8th?',
+    });
     expect(sent).toMatchObject({ briefId: made.id, profileId: 'prf_P', status: 'sent', message: 'Free on the 8th?' });
     await expect(service.createInvite(caller, { briefId: made.id, profileId: 'prf_P' })).rejects.toMatchObject({
       code: 'PARTNER.ALREADY_INVITED',

@@ -113,7 +113,9 @@ export class BriefService {
   async createBrief(caller: PartnerCaller, body: CreateBriefBody): Promise<BriefView> {
     const today = new Date(this.clock.now()).toISOString().slice(0, 10);
     if (body.dateFrom < today)
-      throw new ValidationError('dateFrom is in the past', [{ path: 'dateFrom', message: `must be ${today} or later` }]);
+      throw new ValidationError('dateFrom is in the past', [
+        { path: 'dateFrom', message: `must be ${today} or later` },
+      ]);
     if (Date.parse(body.dateTo) - Date.parse(body.dateFrom) > MAX_WINDOW_DAYS * DAY_MS)
       throw new ValidationError('The date window is too long', [
         { path: 'dateTo', message: `at most ${MAX_WINDOW_DAYS} days after dateFrom` },
@@ -170,7 +172,8 @@ export class BriefService {
     let before: { createdAt: Date; id: string } | undefined;
     if (after !== undefined) {
       const [at, id] = after.split('|');
-      if (!at || !id || Number.isNaN(Date.parse(at))) throw new InvalidCursorError('The cursor is not one this API issued');
+      if (!at || !id || Number.isNaN(Date.parse(at)))
+        throw new InvalidCursorError('The cursor is not one this API issued');
       before = { createdAt: new Date(at), id };
     }
     const rows = await this.payouts.list(account, { before, limit: query.limit + 1 });

@@ -28,7 +28,8 @@ export interface NewClient {
   readonly accountUserId?: string | undefined;
 }
 
-const COLUMNS = 'client_id, name, status, scopes, secret_hash, tokens_valid_after, requests_per_minute, account_user_id';
+const COLUMNS =
+  'client_id, name, status, scopes, secret_hash, tokens_valid_after, requests_per_minute, account_user_id';
 
 export class ClientRepository {
   constructor(private readonly db: Queryable) {}
