@@ -71,16 +71,64 @@ function post(
   };
 }
 
+/**
+ * operationId (SDK method names) and security of every operation. Sign-in flows are public
+ * (`security: []`); refresh and logout present the refresh cookie; the bearer scheme is the one the
+ * issued access token is used with (GraphQL and the other REST APIs).
+ */
+const OPERATIONS: Record<string, { operationId: string; security: Record<string, string[]>[] }> = {
+  'get /.well-known/openid-configuration': { operationId: 'getOpenIdConfiguration', security: [] },
+  'get /.well-known/jwks.json': { operationId: 'getJwks', security: [] },
+  'get /auth/consents': { operationId: 'getConsents', security: [] },
+  'post /auth/signup': { operationId: 'signUp', security: [] },
+  'post /auth/verify-email': { operationId: 'verifyEmail', security: [] },
+  'post /auth/verify-email/resend': { operationId: 'resendVerification', security: [] },
+  'post /auth/login': { operationId: 'login', security: [] },
+  'post /auth/mfa/verify': { operationId: 'verifyMfa', security: [] },
+  'post /auth/token/refresh': { operationId: 'refreshToken', security: [{ refreshCookie: [] }] },
+  'post /auth/logout': { operationId: 'logout', security: [{ refreshCookie: [] }] },
+  'get /auth/unlock': { operationId: 'unlock', security: [] },
+  'post /auth/password/reset/request': { operationId: 'requestPasswordReset', security: [] },
+  'post /auth/password/reset/confirm': { operationId: 'confirmPasswordReset', security: [] },
+  'post /auth/oauth/nonce': { operationId: 'createOAuthNonce', security: [] },
+  'post /auth/oauth/{provider}': { operationId: 'socialLogin', security: [] },
+};
+
+/** GETs without input still answer 429 (per-IP limits at the gateway) with the error object. */
+const getLimited = { '429': limited['429'] };
+
+function decorate<T extends { paths: Record<string, Record<string, Record<string, unknown>>> }>(document: T): T {
+  for (const [path, item] of Object.entries(document.paths))
+    for (const [method, operation] of Object.entries(item)) {
+      const declared = OPERATIONS[`${method} ${path}`];
+      if (!declared) throw new Error(`auth OpenAPI: no operationId declared for ${method} ${path}`);
+      const responses = operation.responses as Record<string, unknown>;
+      item[method] = {
+        operationId: declared.operationId,
+        ...operation,
+        security: declared.security,
+        responses: Object.keys(responses).some((code) => code.startsWith('4'))
+          ? responses
+          : { ...responses, ...getLimited },
+      };
+    }
+  return document;
+}
+
 export function authOpenApiDocument() {
-  return {
+  return decorate({
     openapi: '3.1.0',
     info: {
       title: 'RastUp auth REST API',
       version: '1.0.0',
+      license: { name: 'Proprietary', identifier: 'LicenseRef-RastUp-Proprietary' },
       description:
         'Cookie-setting authentication flows (API Gateway → auth Lambda). Account reads and settings are GraphQL (graphql/auth.graphql). See docs/auth.md. Every POST takes `Content-Type: application/json` only (415 otherwise; routes without fields also take no body without a Content-Type) and refuses a browser `Origin` outside ALLOWED_WEB_ORIGINS (403); allowed origins get CORS answers with credentials.',
     },
-    servers: [{ url: 'http://localhost:4000', description: 'local stack (npm start)' }],
+    // The default for an operation that declares none: the access token as a bearer. Every operation
+    // below declares its own (public sign-in flows, or the refresh cookie).
+    security: [{ bearerAuth: [] }],
+    servers: [{ url: '/', description: 'the API Gateway of the stage (locally http://localhost:4000, `npm start`)' }],
     paths: {
       '/.well-known/openid-configuration': {
         get: {
@@ -212,6 +260,20 @@ export function authOpenApiDocument() {
       ),
     },
     components: {
+      securitySchemes: {
+        bearerAuth: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT',
+          description: 'The `accessToken` of a Session (RS256, 15 minutes): GraphQL (AppSync OIDC) and REST',
+        },
+        refreshCookie: {
+          type: 'apiKey',
+          in: 'cookie',
+          name: '__Host-rastup_rt',
+          description: 'The HttpOnly refresh cookie set by login, MFA verification, social login and refresh',
+        },
+      },
       schemas: {
         Session: {
           type: 'object',
@@ -258,7 +320,7 @@ export function authOpenApiDocument() {
         },
       },
     },
-  };
+  });
 }
 
 if (process.argv[1]?.endsWith('auth.openapi.ts')) {

@@ -3,3 +3,4 @@ export type { BookingPaymentsPort } from './payments.port.ts';
 export { NoMoneyPayments } from './payments.port.ts';
 export { quoteCancellation, describePolicy, type CancellationPolicy, type CancellationQuote } from './cancellation.ts';
 export { CheckoutGroupDirectory, type CheckoutGroup } from './checkout-groups.ts';
+export { partnerOrders, type PartnerOrders, type PartnerOrderRow } from './partner-orders.query.ts';

@@ -27,6 +27,8 @@ export const ID_PREFIXES = {
   partnerClient: 'prt',
   webhookMessage: 'whm',
   calendarFeed: 'icf',
+  partnerBrief: 'brf',
+  partnerInvite: 'inv',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -13,6 +13,7 @@ const clientRow = z.object({
     .union([z.date(), z.literal(-Infinity)])
     .transform((value) => (value instanceof Date ? value.getTime() : 0)),
   requests_per_minute: z.number().int(),
+  account_user_id: z.string().nullable(),
 });
 export type ClientRow = z.infer<typeof clientRow>;
 
@@ -23,9 +24,12 @@ export interface NewClient {
   readonly scopes: readonly string[];
   readonly secretHash: string;
   readonly requestsPerMinute: number;
+  /** The RastUp account the client acts for (its orders and payouts); none by default. */
+  readonly accountUserId?: string | undefined;
 }
 
-const COLUMNS = 'client_id, name, status, scopes, secret_hash, tokens_valid_after, requests_per_minute';
+const COLUMNS =
+  'client_id, name, status, scopes, secret_hash, tokens_valid_after, requests_per_minute, account_user_id';
 
 export class ClientRepository {
   constructor(private readonly db: Queryable) {}
@@ -37,9 +41,18 @@ export class ClientRepository {
 
   async insert(client: NewClient): Promise<void> {
     await this.db.query(
-      `INSERT INTO partner.client (client_id, name, contact_email, status, scopes, secret_hash, requests_per_minute)
-       VALUES ($1, $2, $3, 'active', $4, $5, $6)`,
-      [client.clientId, client.name, client.contactEmail, client.scopes, client.secretHash, client.requestsPerMinute],
+      `INSERT INTO partner.client (client_id, name, contact_email, status, scopes, secret_hash, requests_per_minute,
+                                   account_user_id)
+       VALUES ($1, $2, $3, 'active', $4, $5, $6, $7)`,
+      [
+        client.clientId,
+        client.name,
+        client.contactEmail,
+        client.scopes,
+        client.secretHash,
+        client.requestsPerMinute,
+        client.accountUserId ?? null,
+      ],
     );
   }
 

@@ -3,7 +3,8 @@
  * again), suspend or reactivate one. A status change revokes every token issued before it and
  * drops the cached verdict at once, so a suspended partner is refused on its next call.
  */
-import { newId } from '../core/ids.ts';
+import { ValidationError } from '../core/errors.ts';
+import { isId, newId } from '../core/ids.ts';
 import type { ClientStore } from './client.repository.ts';
 import { InvalidScopeError } from './partner.errors.ts';
 import { hashSecret, newClientSecret, type VerdictCache } from './partner-token.service.ts';
@@ -20,10 +21,13 @@ export class PartnerRegistry {
     contactEmail: string;
     scopes: readonly string[];
     requestsPerMinute?: number;
+    accountUserId?: string;
   }): Promise<{ clientId: string; clientSecret: string; scopes: PartnerScope[] }> {
     const unknown = input.scopes.filter((s) => !(PARTNER_SCOPES as readonly string[]).includes(s));
     if (unknown.length > 0 || input.scopes.length === 0)
       throw new InvalidScopeError('Give one or more known scopes', { unknown, known: [...PARTNER_SCOPES] });
+    if (input.accountUserId !== undefined && !isId('user', input.accountUserId))
+      throw new ValidationError('The account must be a usr_ id', [{ path: 'accountUserId', message: 'not a usr_ id' }]);
     const clientId = newId('partnerClient');
     const clientSecret = newClientSecret();
     const scopes = [...new Set(input.scopes)] as PartnerScope[];
@@ -34,6 +38,7 @@ export class PartnerRegistry {
       scopes,
       secretHash: hashSecret(clientSecret),
       requestsPerMinute: input.requestsPerMinute ?? 600,
+      accountUserId: input.accountUserId,
     });
     return { clientId, clientSecret, scopes };
   }

@@ -13,9 +13,12 @@ import { createRouteRouter, route, type HttpResult, type RouteContext } from '..
 import type * as z from 'zod';
 import { partnerModule, type PartnerModule } from './partner.module.ts';
 import {
+  createBriefBody,
   createEndpointBody,
+  createInviteBody,
   deliveryQuery,
   listQuery,
+  payoutListQuery,
   profileListQuery,
   replayBody,
   tokenRequest,
@@ -51,6 +54,10 @@ const runs: Record<Exclude<OperationId, 'createToken' | 'getOpenApi'>, Run> = {
   rotateWebhookSecret: (m, c, ctx) => m.webhooks.rotateSecret(c, id(ctx)),
   replayWebhookEvents: (m, c, ctx) => m.webhooks.replay(c, b(ctx, replayBody)),
   listWebhookDeliveries: (m, c, ctx) => m.webhooks.deliveries(c, q(ctx, deliveryQuery)),
+  createBrief: (m, c, ctx) => m.briefs.createBrief(c, b(ctx, createBriefBody)),
+  createInvite: (m, c, ctx) => m.briefs.createInvite(c, b(ctx, createInviteBody)),
+  getOrder: (m, c, ctx) => m.briefs.order(c, id(ctx)),
+  listPayouts: (m, c, ctx) => m.briefs.listPayouts(c, q(ctx, payoutListQuery)),
 };
 
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9_.:-]{8,128}$/;

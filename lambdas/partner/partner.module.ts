@@ -13,9 +13,12 @@ import { DynamoDbRateLimiter } from '../adapters/dynamodb-rate-limiter.ts';
 import { DynamoDbTtlCache } from '../adapters/dynamodb-ttl-cache.ts';
 import { resolveSecretEnv } from '../adapters/secret-env.ts';
 import type { IdempotencyStore } from '../core/ports.ts';
+import { partnerOrders } from '../booking/index.ts';
+import { partnerPayouts } from '../payments/index.ts';
 import { SigningKeyStore, discoverySecretVariables } from '../auth/index.ts';
 import { publicWork } from '../media/index.ts';
 import { partnerListings } from '../profiles/index.ts';
+import { BriefService } from './brief.service.ts';
 import { HttpWebhookSender } from './http-webhook-sender.ts';
 import { InventoryService } from './inventory.service.ts';
 import { LeasedRateLimiter } from './leased-rate-limiter.ts';
@@ -29,6 +32,7 @@ export interface PartnerModule {
   readonly tokens: PartnerTokenService;
   readonly inventory: InventoryService;
   readonly webhooks: WebhookService;
+  readonly briefs: BriefService;
   readonly delivery: WebhookDeliveryService;
   readonly idempotency: IdempotencyStore;
 }
@@ -62,9 +66,11 @@ export function partnerModule(): Promise<PartnerModule> {
         verdictTtlSeconds: config.PARTNER_VERDICT_TTL_SECONDS,
       },
     );
+    const listings = partnerListings(database);
     return {
       tokens,
-      inventory: new InventoryService(partnerListings(database), publicWork(database, config.MEDIA_PUBLIC_BASE_URL)),
+      inventory: new InventoryService(listings, publicWork(database, config.MEDIA_PUBLIC_BASE_URL)),
+      briefs: new BriefService(db, listings, partnerOrders(database), partnerPayouts(database), systemClock),
       webhooks: new WebhookService(db, systemClock, {
         allowPrivateTargets: config.allowPrivateWebhookTargets,
         secretOverlapSeconds: config.WEBHOOK_SECRET_OVERLAP_SECONDS,

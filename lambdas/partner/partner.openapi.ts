@@ -27,10 +27,10 @@ const SCOPE_DESCRIPTIONS: Record<(typeof PARTNER_SCOPES)[number], string> = {
   'read:profiles': 'Read published service profiles',
   'read:studios': 'Read published studios (city level)',
   'read:work': 'Read published SFW work (portfolio images)',
-  'write:briefs': 'Create briefs (not yet served)',
-  'write:invites': 'Send invites (not yet served)',
-  'read:orders': 'Read your orders (not yet served)',
-  'read:payouts': 'Read your payouts (not yet served)',
+  'write:briefs': 'Post briefs (requests for a shoot)',
+  'write:invites': 'Invite providers to your briefs',
+  'read:orders': 'Read the orders (booking groups) your client account created',
+  'read:payouts': 'Read the payouts made to your account',
   'studios:exact_address': 'Contractual: exact studio addresses in studio answers',
   'webhooks:manage': 'Manage webhook endpoints, replay events, read the delivery log',
 };
@@ -91,12 +91,22 @@ function responses(op: Operation): Json {
       'Retry-After': { description: 'seconds', schema: { type: 'integer' } },
     });
   }
+  if (!op.scope && op.operationId !== 'createToken')
+    answers['429'] = errorAnswer('Throttled by the stage (API Gateway throttling limits)', {
+      'Retry-After': { description: 'seconds', schema: { type: 'integer' } },
+    });
   if (op.pathId) answers['404'] = errorAnswer('RESOURCE.NOT_FOUND (also for another partner’s resources)');
   if (op.idempotent)
     answers['409'] = errorAnswer(
       'IDEMPOTENCY.KEY_REUSED / IDEMPOTENCY.IN_PROGRESS' +
         (op.operationId === 'createWebhookEndpoint' ? ', or WEBHOOK.URL_TAKEN' : ''),
     );
+  if (op.operationId === 'createInvite') {
+    answers['404'] = errorAnswer('RESOURCE.NOT_FOUND: no such brief of yours, or no such published profile');
+    answers['409'] = errorAnswer(
+      'PARTNER.ALREADY_INVITED, PARTNER.BRIEF_CLOSED, or IDEMPOTENCY.KEY_REUSED / IDEMPOTENCY.IN_PROGRESS',
+    );
+  }
   if (op.operationId === 'createWebhookEndpoint')
     answers['422'] = errorAnswer('WEBHOOK.TARGET_REFUSED: not https, or a private/loopback/link-local target');
   if (op.body) answers['415'] = errorAnswer('REQUEST.UNSUPPORTED_MEDIA_TYPE');
@@ -140,6 +150,7 @@ export function partnerOpenApiDocument() {
     info: {
       title: 'RastUp Partner API',
       version: '1.0.0',
+      license: { name: 'Proprietary', identifier: 'LicenseRef-RastUp-Proprietary' },
       description:
         'Partner REST API (seed 000 §1.27). Get a token with OAuth 2.0 client credentials at /oauth2/token, then call /v1 with `Authorization: Bearer <token>`. Versioned in the URI; changes within /v1 are additive only; a deprecated operation answers with `Deprecation`, `Sunset` and `Link` headers at least 90 days before it goes. Answers never contain emails or phone numbers, locations are city level (a studio’s exact address needs `studios:exact_address`), and media URLs are SFW public copies only. Errors are `{ error: { code, message, details?, requestId? } }`. Webhooks are signed per Standard Webhooks (`webhook-id`, `webhook-timestamp`, `webhook-signature`) and carry `X-RastUp-Event-Version`.',
     },
@@ -149,6 +160,8 @@ export function partnerOpenApiDocument() {
       { name: 'Meta', description: 'This document' },
       { name: 'Inventory', description: 'Published profiles, studios and work' },
       { name: 'Webhooks', description: 'Endpoints, replay and the delivery log' },
+      { name: 'Briefs', description: 'Requests for a shoot and invites to providers' },
+      { name: 'Orders', description: 'Orders your client account placed, payouts made to it' },
     ],
     paths,
     components: {

@@ -5,12 +5,19 @@
  */
 import * as z from 'zod';
 import {
+  brief,
+  createBriefBody,
+  createInviteBody,
   createEndpointBody,
   delivery,
   deliveryQuery,
   endpointWithSecret,
+  invite,
   listQuery,
+  order,
   page,
+  payout,
+  payoutListQuery,
   profile,
   profileListQuery,
   replayBody,
@@ -40,7 +47,11 @@ export type OperationId =
   | 'deleteWebhookEndpoint'
   | 'rotateWebhookSecret'
   | 'replayWebhookEvents'
-  | 'listWebhookDeliveries';
+  | 'listWebhookDeliveries'
+  | 'createBrief'
+  | 'createInvite'
+  | 'getOrder'
+  | 'listPayouts';
 
 export interface Deprecation {
   /** When the operation was deprecated (`Deprecation: @<epoch seconds>`, RFC 9745). */
@@ -56,7 +67,7 @@ export interface Operation {
   readonly method: 'GET' | 'POST' | 'DELETE';
   readonly path: string;
   readonly summary: string;
-  readonly tag: 'OAuth' | 'Meta' | 'Inventory' | 'Webhooks';
+  readonly tag: 'OAuth' | 'Meta' | 'Inventory' | 'Webhooks' | 'Briefs' | 'Orders';
   /** Scope the bearer token needs; absent for the token endpoint and the OpenAPI document. */
   readonly scope?: PartnerScope;
   readonly query?: z.ZodType;
@@ -199,5 +210,49 @@ export const operations: readonly Operation[] = [
     scope: 'webhooks:manage',
     query: deliveryQuery,
     response: { status: 200, schema: z.object({ data: z.array(delivery) }), description: 'Delivery attempts' },
+  },
+  {
+    operationId: 'createBrief',
+    method: 'POST',
+    path: '/v1/briefs',
+    summary: 'Post a brief: a request for a shoot (role, city, date window, budget band, description)',
+    tag: 'Briefs',
+    scope: 'write:briefs',
+    body: createBriefBody,
+    response: { status: 201, schema: brief, description: 'The brief' },
+    idempotent: true,
+  },
+  {
+    operationId: 'createInvite',
+    method: 'POST',
+    path: '/v1/invites',
+    summary: 'Invite a published provider whose role matches to one of your briefs',
+    tag: 'Briefs',
+    scope: 'write:invites',
+    body: createInviteBody,
+    response: { status: 201, schema: invite, description: 'The invite' },
+    idempotent: true,
+  },
+  {
+    operationId: 'getOrder',
+    method: 'GET',
+    path: '/v1/orders/{id}',
+    summary: 'Get an order: a booking group your client account created, with its legs',
+    tag: 'Orders',
+    scope: 'read:orders',
+    pathId: 'id',
+    response: { status: 200, schema: order, description: 'The order' },
+    conditional: true,
+  },
+  {
+    operationId: 'listPayouts',
+    method: 'GET',
+    path: '/v1/payouts',
+    summary: 'List the payouts (transfers per booking leg) made to your account, newest first',
+    tag: 'Orders',
+    scope: 'read:payouts',
+    query: payoutListQuery,
+    response: { status: 200, schema: page(payout), description: 'A page of payouts' },
+    conditional: true,
   },
 ];

@@ -197,6 +197,101 @@ export const delivery = z.object({
   createdAt: z.string(),
 });
 
+// ---- briefs, invites, orders, payouts ----------------------------------------------------------------
+
+export const BRIEF_ROLES = ['MODEL', 'PHOTOGRAPHER', 'VIDEOGRAPHER', 'CONTENT_CREATOR'] as const;
+const cityCode = z
+  .string()
+  .regex(/^[a-z]{2}-[a-z0-9-]{2,30}$/)
+  .describe('city code, e.g. us-nyc');
+const cents = z.number().int().min(0).max(100_000_000);
+
+export const createBriefBody = z
+  .object({
+    role: z.enum(BRIEF_ROLES).describe('the kind of provider the shoot needs'),
+    city: cityCode,
+    dateFrom: z.iso.date().describe('first day the shoot may happen (YYYY-MM-DD, not in the past)'),
+    dateTo: z.iso.date().describe('last day (at most 366 days after dateFrom)'),
+    budget: z.object({
+      minCents: cents,
+      maxCents: cents,
+      currency: z
+        .string()
+        .regex(/^[A-Z]{3}$/)
+        .default('USD'),
+    }),
+    description: safeText().trim().min(1).max(4000),
+  })
+  .refine((brief) => brief.dateTo >= brief.dateFrom, { path: ['dateTo'], message: 'must not be before dateFrom' })
+  .refine((brief) => brief.budget.maxCents >= brief.budget.minCents, {
+    path: ['budget', 'maxCents'],
+    message: 'must not be below minCents',
+  });
+export type CreateBriefBody = z.infer<typeof createBriefBody>;
+
+export const brief = z.object({
+  id: z.string(),
+  role: z.enum(BRIEF_ROLES),
+  city: z.string(),
+  dateFrom: z.string(),
+  dateTo: z.string(),
+  budget: z.object({ minCents: z.number().int(), maxCents: z.number().int(), currency: z.string() }),
+  description: z.string(),
+  status: z.enum(['open', 'closed']),
+  createdAt: z.string(),
+});
+
+export const createInviteBody = z.object({
+  briefId: z.string().min(1).max(64).describe('one of your briefs'),
+  profileId: z.string().min(1).max(64).describe('a published profile whose role is the brief’s'),
+  message: safeText().trim().min(1).max(2000).optional(),
+});
+export type CreateInviteBody = z.infer<typeof createInviteBody>;
+
+export const invite = z.object({
+  id: z.string(),
+  briefId: z.string(),
+  profileId: z.string(),
+  message: z.string().nullable(),
+  status: z.enum(['sent', 'accepted', 'declined']),
+  createdAt: z.string(),
+});
+
+const orderLeg = z.object({
+  id: z.string(),
+  resourceType: z.enum(['PROFILE', 'STUDIO']),
+  resourceId: z.string(),
+  startsAt: z.string(),
+  endsAt: z.string(),
+  amountCents: z.number().int(),
+  accepted: z.boolean(),
+});
+export const order = z.object({
+  id: z.string(),
+  status: z.string(),
+  instantBook: z.boolean(),
+  startsAt: z.string(),
+  endsAt: z.string(),
+  amountCents: z.number().int(),
+  currency: z.string(),
+  cancellationPolicy: z.string(),
+  paymentStatus: z.string(),
+  legs: z.array(orderLeg),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+
+export const payoutListQuery = listQuery.omit({ city: true });
+export const payout = z.object({
+  id: z.string(),
+  orderId: z.string(),
+  legId: z.string(),
+  amountCents: z.number().int(),
+  reversedCents: z.number().int(),
+  currency: z.string(),
+  createdAt: z.string(),
+});
+
 // ---- errors (Appendix J style) -----------------------------------------------------------------------
 
 export const errorObject = z.object({

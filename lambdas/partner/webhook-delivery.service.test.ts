@@ -1,13 +1,17 @@
 import { Webhook } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
+import * as z from 'zod';
+import { createEventCatalog, EventDefinition } from '../core/events/event-contract.ts';
 import { ManualClock } from '../core/clock.ts';
 import type { DomainEvent } from '../core/events/catalog.ts';
 import { newId } from '../core/ids.ts';
 import { createLogger } from '../core/log.ts';
 import { fake, fakeUnitOfWork } from '../core/testing/fakes.ts';
+import type { BriefStore } from './brief.repository.ts';
 import type { ClientStore } from './client.repository.ts';
 import type { WebhookSender } from './http-webhook-sender.ts';
 import {
+  type EventVersions,
   backoffSeconds,
   partnerPayload,
   WebhookDeliveryService,
@@ -127,7 +131,7 @@ function profilePublished(): DomainEvent {
   };
 }
 
-function setup(statuses: number[]) {
+function setup(statuses: number[], versions?: EventVersions) {
   const clock = new ManualClock(Date.now());
   const memory = memoryStore(clock);
   const sent: { headers: Record<string, string>; body: string }[] = [];
@@ -137,8 +141,12 @@ function setup(statuses: number[]) {
       return { status: statuses.shift() ?? 200, ms: 3, error: null };
     },
   };
-  const db = fakeUnitOfWork({ webhooks: memory.store, clients: fake<ClientStore>('clients') });
-  const service = new WebhookDeliveryService(db, sender, clock, settings, createLogger({ service: 'test' }));
+  const db = fakeUnitOfWork({
+    webhooks: memory.store,
+    clients: fake<ClientStore>('clients'),
+    briefs: fake<BriefStore>('briefs'),
+  });
+  const service = new WebhookDeliveryService(db, sender, clock, settings, createLogger({ service: 'test' }), versions);
   return { clock, service, sent, ...memory };
 }
 
@@ -237,5 +245,86 @@ describe('webhook delivery', () => {
     expect(backoffSeconds(1, settings, () => 1)).toBe(30);
     expect(backoffSeconds(20, settings, () => 1)).toBe(3600);
     expect(partnerPayload({ ownerUserId: 'usr_x', originalKeys: ['k'], slug: 's' })).toEqual({ slug: 's' });
+  });
+});
+
+/**
+ * A catalog of its own where `profile.updated` has two versions (the real catalog has only v1 of
+ * every partner type so far): v1 `{ profileId, name }` became v2 `{ profileId, displayName, locale }`.
+ */
+const updatedV2 = EventDefinition.define({
+  type: 'profile.updated',
+  description: 'v1',
+  payload: z.object({ profileId: z.string(), name: z.string(), ownerUserId: z.string() }),
+  aggregate: (payload) => ({ type: 'profile', id: payload.profileId }),
+}).evolve({
+  description: 'v2: name became displayName; locale added',
+  payload: z.object({ profileId: z.string(), displayName: z.string(), locale: z.string(), ownerUserId: z.string() }),
+  upgrade: (v1) => ({ profileId: v1.profileId, displayName: v1.name, locale: 'en', ownerUserId: v1.ownerUserId }),
+  downgrade: (v2) => ({ profileId: v2.profileId, name: v2.displayName, ownerUserId: v2.ownerUserId }),
+  aggregate: (payload) => ({ type: 'profile', id: payload.profileId }),
+});
+const twoVersions = createEventCatalog([updatedV2]);
+const testVersions: EventVersions = {
+  previousVersion: (type, version) => twoVersions.previousVersion(type as 'profile.updated', version),
+  toVersion: (event, version) => twoVersions.toVersion(event as Parameters<typeof twoVersions.toVersion>[0], version),
+};
+
+describe('compat payloads one version behind', () => {
+  function profileUpdatedV2(): DomainEvent {
+    const profileId = newId('profile');
+    return {
+      id: newId('event'),
+      type: 'profile.updated',
+      version: 2,
+      aggregateType: 'profile',
+      aggregateId: profileId,
+      occurredAt: new Date().toISOString(),
+      payload: { profileId, displayName: 'Pat Shutter', locale: 'fr', ownerUserId: newId('user') },
+    } as unknown as DomainEvent;
+  }
+
+  it('sends v2 to endpoints on v2 and the downgraded v1 to endpoints registered on v1, each verifiable', async () => {
+    const { service, sent, addEndpoint } = setup([], testVersions);
+    const onV1 = addEndpoint({ event_types: ['profile.updated'], version: '1', url: 'https://v1.partner.example/h' });
+    const onV2 = addEndpoint({ event_types: ['profile.updated'], version: '2', url: 'https://v2.partner.example/h' });
+    const event = profileUpdatedV2();
+    await service.onEvent(event);
+    expect(sent).toHaveLength(2);
+    const byVersion = new Map(sent.map((s) => [s.headers['x-rastup-event-version'], s]));
+    const v1 = new Webhook(onV1.secret).verify(byVersion.get('1')!.body, byVersion.get('1')!.headers) as {
+      data: Record<string, unknown>;
+    };
+    const v2 = new Webhook(onV2.secret).verify(byVersion.get('2')!.body, byVersion.get('2')!.headers) as {
+      data: Record<string, unknown>;
+    };
+    expect(v1.data).toEqual({
+      eventId: event.id,
+      aggregateId: event.aggregateId,
+      profileId: event.aggregateId,
+      name: 'Pat Shutter',
+    });
+    expect(v2.data).toEqual({
+      eventId: event.id,
+      aggregateId: event.aggregateId,
+      profileId: event.aggregateId,
+      displayName: 'Pat Shutter',
+      locale: 'fr',
+    });
+  });
+
+  it('sends nothing to an endpoint two versions behind: the task is cancelled, not delivered unreadable', async () => {
+    const { service, sent, addEndpoint, tasks } = setup([], testVersions);
+    addEndpoint({ event_types: ['profile.updated'], version: '0' });
+    await service.onEvent(profileUpdatedV2());
+    expect(sent).toHaveLength(0);
+    expect(tasks.map((t) => t.state)).toEqual(['cancelled']);
+  });
+
+  it('keeps no compat copy for a type at its first version (the real catalog today)', async () => {
+    const { service, sent, addEndpoint } = setup([]);
+    addEndpoint();
+    await service.onEvent(profilePublished());
+    expect(sent[0]!.headers['x-rastup-event-version']).toBe('1');
   });
 });

@@ -11,11 +11,16 @@
  * exponential backoff and jitter until the attempts run out (the task is then dead: the webhook
  * DLQ), and an endpoint that has failed without a success for the configured time is disabled.
  *
+ * Versions: an endpoint is registered on a payload version. An event newer than it is delivered
+ * one version behind (the catalog's downgrade, computed at fan-out and kept with the event), with
+ * that version in `X-RastUp-Event-Version`; an endpoint two or more versions behind gets nothing
+ * for that event (the task is cancelled and logged), never a payload it cannot read.
+ *
  * Payloads: the catalog payload minus internal fields (owner account ids); never media bytes or
  * URLs of originals (§1.27.9).
  */
 import type { Clock } from '../core/clock.ts';
-import type { DomainEvent } from '../core/events/catalog.ts';
+import { eventCatalog, type DomainEvent } from '../core/events/catalog.ts';
 import { newId } from '../core/ids.ts';
 import type { Logger } from '../core/log.ts';
 import type { UnitOfWork } from '../core/db/unit-of-work.ts';
@@ -39,6 +44,21 @@ const INTERNAL_FIELDS = new Set(['ownerUserId', 'originalKeys', 'publicKeys']);
 export function partnerPayload(payload: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(payload).filter(([key]) => !INTERNAL_FIELDS.has(key)));
 }
+
+/** The catalog's version conversions (the real catalog in production; a test catalog in unit tests). */
+export interface EventVersions {
+  previousVersion(type: string, version: number): number | null;
+  toVersion(
+    event: { type: string; version: number; payload: unknown },
+    version: number,
+  ): { readonly version: number; readonly payload: unknown };
+}
+
+const catalogVersions: EventVersions = {
+  previousVersion: (type, version) => eventCatalog.previousVersion(type as DomainEvent['type'], version),
+  toVersion: (event, version) =>
+    eventCatalog.toVersion(event as Pick<DomainEvent, 'type' | 'version' | 'payload'>, version),
+};
 
 export function isPartnerEventType(type: string): type is PartnerEventType {
   return (PARTNER_EVENT_TYPES as readonly string[]).includes(type);
@@ -67,11 +87,17 @@ export class WebhookDeliveryService {
     private readonly clock: Clock,
     private readonly settings: DeliverySettings,
     private readonly logger: Logger,
+    private readonly versions: EventVersions = catalogVersions,
   ) {}
 
   /** The consumer of catalog events: record once, fan out once, then try to deliver right away. */
   async onEvent(event: DomainEvent): Promise<void> {
     if (!isPartnerEventType(event.type)) return;
+    const previousVersion = this.versions.previousVersion(event.type, event.version);
+    const previous =
+      previousVersion === null
+        ? null
+        : (this.versions.toVersion(event, previousVersion).payload as Record<string, unknown>);
     await this.db.transaction(async (tx) => {
       await tx.webhooks.insertEvent({
         event_id: event.id,
@@ -81,6 +107,8 @@ export class WebhookDeliveryService {
         aggregate_id: event.aggregateId,
         occurred_at: new Date(event.occurredAt),
         payload: partnerPayload(event.payload),
+        previous_version: previous === null ? null : previousVersion,
+        previous_payload: previous === null ? null : partnerPayload(previous),
       });
       for (const endpoint of await tx.webhooks.subscribers(event.type)) {
         await tx.webhooks.insertTask({
@@ -134,10 +162,21 @@ export class WebhookDeliveryService {
       await this.db.webhooks.finishTask(task.task_id, 'cancelled');
       return 'skipped';
     }
+    const shipped = this.versionFor(endpoint, event);
+    if (!shipped) {
+      await this.db.webhooks.finishTask(task.task_id, 'cancelled');
+      this.logger.info('webhook event newer than the endpoint can read', {
+        endpointId: endpoint.endpoint_id,
+        eventId: event.event_id,
+        eventVersion: event.version,
+        endpointVersion: endpoint.version,
+      });
+      return 'skipped';
+    }
     const body = JSON.stringify({
       type: event.type,
       timestamp: event.occurred_at.toISOString(),
-      data: { eventId: event.event_id, aggregateId: event.aggregate_id, ...event.payload },
+      data: { eventId: event.event_id, aggregateId: event.aggregate_id, ...shipped.payload },
     });
     const now = this.clock.now();
     const headers = webhookHeaders({
@@ -145,7 +184,7 @@ export class WebhookDeliveryService {
       messageId: task.message_id,
       timestampSeconds: Math.floor(now.getTime() / 1000),
       body,
-      eventVersion: String(event.version),
+      eventVersion: String(shipped.version),
     });
     const result = await this.sender.send(endpoint.url, headers, body);
     const ok = result.status !== null && result.status >= 200 && result.status < 300;
@@ -187,6 +226,18 @@ export class WebhookDeliveryService {
       }
     });
     return ok ? 'delivered' : 'failed';
+  }
+
+  /** The payload an endpoint registered on `endpoint.version` reads: current, one behind, or none. */
+  private versionFor(
+    endpoint: EndpointRow,
+    event: PartnerEventRow,
+  ): { version: number; payload: Record<string, unknown> } | null {
+    const accepts = Number.parseInt(endpoint.version, 10);
+    if (event.version <= accepts) return { version: event.version, payload: event.payload };
+    if (event.previous_version !== null && event.previous_payload !== null && event.previous_version <= accepts)
+      return { version: event.previous_version, payload: event.previous_payload };
+    return null;
   }
 
   private secretsOf(endpoint: EndpointRow, now: Date): string[] {

@@ -33,6 +33,9 @@ const eventRow = z.object({
   aggregate_id: z.string(),
   occurred_at: z.date(),
   payload: z.record(z.string(), z.unknown()),
+  /** The same event at the version before (for endpoints registered on it); null when there is none. */
+  previous_version: z.number().int().nullable(),
+  previous_payload: z.record(z.string(), z.unknown()).nullable(),
 });
 export type PartnerEventRow = z.infer<typeof eventRow>;
 
@@ -177,8 +180,9 @@ export class WebhookRepository {
   /** Records an event once (a redelivery finds it there and returns false). */
   async insertEvent(event: PartnerEventRow): Promise<boolean> {
     const result = await this.db.query(
-      `INSERT INTO partner.event (event_id, type, version, aggregate_type, aggregate_id, occurred_at, payload)
-       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (event_id) DO NOTHING`,
+      `INSERT INTO partner.event (event_id, type, version, aggregate_type, aggregate_id, occurred_at, payload,
+                                  previous_version, previous_payload)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (event_id) DO NOTHING`,
       [
         event.event_id,
         event.type,
@@ -187,6 +191,8 @@ export class WebhookRepository {
         event.aggregate_id,
         event.occurred_at,
         JSON.stringify(event.payload),
+        event.previous_version,
+        event.previous_payload === null ? null : JSON.stringify(event.previous_payload),
       ],
     );
     return (result.rowCount ?? 0) > 0;
@@ -194,7 +200,8 @@ export class WebhookRepository {
 
   async event(eventId: string): Promise<PartnerEventRow | null> {
     const result = await this.db.query(
-      `SELECT event_id, type, version, aggregate_type, aggregate_id, occurred_at, payload FROM partner.event WHERE event_id = $1`,
+      `SELECT event_id, type, version, aggregate_type, aggregate_id, occurred_at, payload, previous_version, previous_payload
+         FROM partner.event WHERE event_id = $1`,
       [eventId],
     );
     return parseRows(eventRow, result.rows)[0] ?? null;
@@ -202,7 +209,8 @@ export class WebhookRepository {
 
   async findEvents(filter: EventFilter, limit: number): Promise<PartnerEventRow[]> {
     const result = await this.db.query(
-      `SELECT event_id, type, version, aggregate_type, aggregate_id, occurred_at, payload FROM partner.event
+      `SELECT event_id, type, version, aggregate_type, aggregate_id, occurred_at, payload, previous_version, previous_payload
+         FROM partner.event
         WHERE ($1::timestamptz IS NULL OR occurred_at >= $1) AND ($2::timestamptz IS NULL OR occurred_at <= $2)
           AND ($3::text[] IS NULL OR type = ANY ($3)) AND ($4::text IS NULL OR aggregate_id = $4)
         ORDER BY occurred_at, event_id LIMIT $5`,

@@ -14,3 +14,4 @@ export {
 export { stripeAdapterEnvSchema, stripeAdapterSecretVariables } from './payments.config.ts';
 export type { Quote, QuoteLeg } from './checkout-quote.ts';
 export type { LegTransferInput } from './payouts.service.ts';
+export { partnerPayouts, type PartnerPayouts, type PartnerPayoutRow, type PayoutKey } from './partner-payouts.query.ts';

@@ -20,7 +20,7 @@ import { partnerRegistry, type Verdict } from '../../lambdas/partner/index.ts';
 import { controlTable, physicalTableName } from '../../infra/definitions/tables.ts';
 
 const USAGE =
-  'usage: npm run partner:client -- create --name <name> --email <DPA contact> --scopes <a,b> [--rpm <n>]\n' +
+  'usage: npm run partner:client -- create --name <name> --email <DPA contact> --scopes <a,b> [--rpm <n>] [--account <usr_…>]\n' +
   '       npm run partner:client -- suspend|activate --client <prt_…>';
 
 function localEndpoints(): { databaseUrl?: string; dynamodbEndpoint?: string } {
@@ -39,6 +39,7 @@ async function main(): Promise<number> {
       scopes: { type: 'string' },
       rpm: { type: 'string' },
       client: { type: 'string' },
+      account: { type: 'string' },
     },
   });
   const command = positionals[0];
@@ -66,6 +67,7 @@ async function main(): Promise<number> {
         contactEmail: values.email,
         scopes: values.scopes.split(',').map((s) => s.trim()),
         ...(values.rpm ? { requestsPerMinute: Number(values.rpm) } : {}),
+        ...(values.account ? { accountUserId: values.account } : {}),
       });
       console.log(JSON.stringify(created, null, 2));
       return 0;

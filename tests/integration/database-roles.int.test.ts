@@ -263,6 +263,28 @@ const expectedGrants: Record<DatabaseRole, readonly string[]> = {
       'status',
       'updated_at',
     ].map((column) => `studios(${column}):SELECT`),
+    // Orders and payouts (1800), through booking's and payments' query modules.
+    ...[
+      'amount_cents',
+      'cancellation_policy',
+      'client_user_id',
+      'created_at',
+      'currency',
+      'ends_at',
+      'id',
+      'instant_book',
+      'payment_status',
+      'starts_at',
+      'status',
+      'updated_at',
+    ].map((column) => `booking_groups(${column}):SELECT`),
+    ...['accepted', 'amount_cents', 'ends_at', 'group_id', 'id', 'resource_id', 'resource_type', 'starts_at'].map(
+      (column) => `booking_legs(${column}):SELECT`,
+    ),
+    ...['amount_cents', 'created_at', 'group_id', 'id', 'leg_id', 'payee_user_id', 'reversed_cents'].map(
+      (column) => `payment_transfers(${column}):SELECT`,
+    ),
+    ...['currency', 'group_id'].map((column) => `payment_authorizations(${column}):SELECT`),
   ],
   // Messaging lives in DynamoDB; PostgreSQL only answers who may be contacted (profiles' view).
   messaging: ['consumer_inbox:INSERT', 'contactable_listings:SELECT'],

@@ -36,9 +36,15 @@ async function withRegistry<T>(run: (registry: ReturnType<typeof partnerRegistry
   }
 }
 
-export function createPartnerClient(scopes: readonly PartnerScope[], requestsPerMinute = 6000) {
+export function createPartnerClient(scopes: readonly PartnerScope[], requestsPerMinute = 6000, accountUserId?: string) {
   return withRegistry((registry) =>
-    registry.createClient({ name: 'Test partner', contactEmail: 'dpa@partner.example', scopes, requestsPerMinute }),
+    registry.createClient({
+      name: 'Test partner',
+      contactEmail: 'dpa@partner.example',
+      scopes,
+      requestsPerMinute,
+      ...(accountUserId ? { accountUserId } : {}),
+    }),
   );
 }
 
@@ -56,8 +62,8 @@ export function sdkFor(credentials: { clientId: string; clientSecret: string }, 
   });
 }
 
-export async function partnerSdk(scopes: readonly PartnerScope[], requestsPerMinute?: number) {
-  const credentials = await createPartnerClient(scopes, requestsPerMinute);
+export async function partnerSdk(scopes: readonly PartnerScope[], requestsPerMinute?: number, accountUserId?: string) {
+  const credentials = await createPartnerClient(scopes, requestsPerMinute, accountUserId);
   return { credentials, sdk: sdkFor(credentials) };
 }
 

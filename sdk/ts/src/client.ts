@@ -332,6 +332,93 @@ export type ListWebhookDeliveriesResponse = {
   }>;
 };
 
+export type CreateBriefResponse = {
+  id: string;
+  role: 'MODEL' | 'PHOTOGRAPHER' | 'VIDEOGRAPHER' | 'CONTENT_CREATOR';
+  city: string;
+  dateFrom: string;
+  dateTo: string;
+  budget: {
+    minCents: number;
+    maxCents: number;
+    currency: string;
+  };
+  description: string;
+  status: 'open' | 'closed';
+  createdAt: string;
+};
+
+export type CreateBriefRequest = {
+  /** the kind of provider the shoot needs */
+  role: 'MODEL' | 'PHOTOGRAPHER' | 'VIDEOGRAPHER' | 'CONTENT_CREATOR';
+  /** city code, e.g. us-nyc */
+  city: string;
+  /** first day the shoot may happen (YYYY-MM-DD, not in the past) */
+  dateFrom: string;
+  /** last day (at most 366 days after dateFrom) */
+  dateTo: string;
+  budget: {
+    minCents: number;
+    maxCents: number;
+    currency?: string;
+  };
+  description: string;
+};
+
+export type CreateInviteResponse = {
+  id: string;
+  briefId: string;
+  profileId: string;
+  message: string | null;
+  status: 'sent' | 'accepted' | 'declined';
+  createdAt: string;
+};
+
+export type CreateInviteRequest = {
+  /** one of your briefs */
+  briefId: string;
+  /** a published profile whose role is the brief’s */
+  profileId: string;
+  message?: string;
+};
+
+export type GetOrderResponse = {
+  id: string;
+  status: string;
+  instantBook: boolean;
+  startsAt: string;
+  endsAt: string;
+  amountCents: number;
+  currency: string;
+  cancellationPolicy: string;
+  paymentStatus: string;
+  legs: Array<{
+    id: string;
+    resourceType: 'PROFILE' | 'STUDIO';
+    resourceId: string;
+    startsAt: string;
+    endsAt: string;
+    amountCents: number;
+    accepted: boolean;
+  }>;
+  createdAt: string;
+  updatedAt: string;
+};
+
+export type ListPayoutsResponse = {
+  data: Array<{
+    id: string;
+    orderId: string;
+    legId: string;
+    amountCents: number;
+    reversedCents: number;
+    currency: string;
+    createdAt: string;
+  }>;
+  /** null on the last page */
+  nextCursor: string | null;
+};
+
 /** RastUp Partner API 1.0.0: one method per operation. */
 export class RastUpPartnerClient extends PartnerRuntime {
   /** This document */
@@ -422,5 +509,24 @@ export class RastUpPartnerClient extends PartnerRuntime {
     options: RequestOptions = {},
   ): Promise<ApiResponse<ListWebhookDeliveriesResponse>> {
     return this.request<ListWebhookDeliveriesResponse>('GET', `/v1/webhooks/deliveries`, { query }, options);
+  }
+  /** Post a brief: a request for a shoot (role, city, date window, budget band, description) (scope: write:briefs) */
+  createBrief(body: CreateBriefRequest, options: RequestOptions = {}): Promise<ApiResponse<CreateBriefResponse>> {
+    return this.request<CreateBriefResponse>('POST', `/v1/briefs`, { body }, options);
+  }
+  /** Invite a published provider whose role matches to one of your briefs (scope: write:invites) */
+  createInvite(body: CreateInviteRequest, options: RequestOptions = {}): Promise<ApiResponse<CreateInviteResponse>> {
+    return this.request<CreateInviteResponse>('POST', `/v1/invites`, { body }, options);
+  }
+  /** Get an order: a booking group your client account created, with its legs (scope: read:orders) */
+  getOrder(id: string, options: RequestOptions = {}): Promise<ApiResponse<GetOrderResponse>> {
+    return this.request<GetOrderResponse>('GET', `/v1/orders/${encodeURIComponent(id)}`, {}, options);
+  }
+  /** List the payouts (transfers per booking leg) made to your account, newest first (scope: read:payouts) */
+  listPayouts(
+    query: { cursor?: string; limit?: number } = {},
+    options: RequestOptions = {},
+  ): Promise<ApiResponse<ListPayoutsResponse>> {
+    return this.request<ListPayoutsResponse>('GET', `/v1/payouts`, { query }, options);
   }
 }
