@@ -156,10 +156,10 @@ await withBenchStack(async (stack) => {
   );
 });
 
-const percentile = (values: number[], p: number) => {
+function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
-};
+}
 
 /**
  * The engine's own SQL for each query of the mix (captured from the repository), run as the search
