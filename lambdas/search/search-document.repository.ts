@@ -51,21 +51,60 @@ const reindexRunRow = z.object({
 });
 export type ReindexRun = z.infer<typeof reindexRunRow>;
 
-/** The query words as a tsquery: each word or one of its synonyms; the word typed also as a prefix. */
+/**
+ * The query words as a tsquery: each word or one of its synonyms; only the last word typed also as
+ * a prefix (search as you type, as Typesense does): a prefix on every word made the GIN index
+ * expand each of them and recheck far more rows.
+ */
 export function toTsQuery(words: SearchQuery['words']): string | null {
   const groups = words
     .map((alternatives) => alternatives.map((word) => word.replace(/[^a-z0-9]/g, '')).filter(Boolean))
-    .filter((alternatives) => alternatives.length > 0)
-    .map(([typed, ...synonyms]) => `(${[`${typed}:*`, ...synonyms].join(' | ')})`);
-  return groups.length ? groups.join(' & ') : null;
+    .filter((alternatives) => alternatives.length > 0);
+  const terms = groups.map(
+    ([typed, ...synonyms], index) =>
+      `(${[index === groups.length - 1 ? `${typed}:*` : typed, ...synonyms].join(' | ')})`,
+  );
+  return terms.length ? terms.join(' & ') : null;
 }
 
+/** The sphere earthdistance uses (earth(), metres). */
+const EARTH_RADIUS_M = 6_378_168;
+
+/**
+ * The latitude/longitude box around a circle (a superset: the exact great-circle distance is
+ * checked after). Plain column ranges give the planner real estimates from the column statistics,
+ * where earth_box's fixed selectivity made it prefer the geo index over far more selective text
+ * and city filters. Longitude is unbounded when the circle reaches a pole or crosses ±180°.
+ */
+export function boundingBox(near: { latitude: number; longitude: number; radiusKm: number }): {
+  minLat: number;
+  maxLat: number;
+  minLng: number | null;
+  maxLng: number | null;
+} {
+  const angle = (near.radiusKm * 1000) / EARTH_RADIUS_M;
+  const degrees = (angle * 180) / Math.PI;
+  // A hair of slack so that rounding never drops a point on the circle's edge.
+  const slack = 1e-6;
+  const minLat = near.latitude - degrees - slack;
+  const maxLat = near.latitude + degrees + slack;
+  const latRad = (near.latitude * Math.PI) / 180;
+  if (minLat <= -90 || maxLat >= 90 || Math.sin(angle) >= Math.cos(latRad))
+    return { minLat: Math.max(minLat, -90), maxLat: Math.min(maxLat, 90), minLng: null, maxLng: null };
+  const lngDegrees = (Math.asin(Math.sin(angle) / Math.cos(latRad)) * 180) / Math.PI + slack;
+  const minLng = near.longitude - lngDegrees;
+  const maxLng = near.longitude + lngDegrees;
+  if (minLng < -180 || maxLng > 180) return { minLat, maxLat, minLng: null, maxLng: null };
+  return { minLat, maxLat, minLng, maxLng };
+}
+
+/** Orders over the ranked candidates' columns (`r.`), so the page is cut before the wide columns are read. */
 const ORDER_BY: Record<SearchQuery['sort'], string> = {
-  RELEVANCE: 'score DESC, id',
-  PRICE_ASC: 'price_min_cents ASC NULLS LAST, id',
-  PRICE_DESC: 'price_max_cents DESC NULLS LAST, id',
-  NEWEST: 'published_at DESC, id',
-  DISTANCE: 'distance_m ASC NULLS LAST, id',
+  RELEVANCE: 'r.score DESC, r.id',
+  PRICE_ASC: 'r.price_min_cents ASC NULLS LAST, r.id',
+  PRICE_DESC: 'r.price_max_cents DESC NULLS LAST, r.id',
+  NEWEST: 'r.published_at DESC, r.id',
+  DISTANCE: 'r.distance_m ASC NULLS LAST, r.id',
 };
 
 export class SearchDocumentRepository implements SearchEngine, SearchIndexWriter {
@@ -199,6 +238,16 @@ export class SearchDocumentRepository implements SearchEngine, SearchIndexWriter
     };
   }
 
+  /**
+   * Three layers, each doing the least work it can:
+   *  1. candidates: the filters only, on index-friendly predicates (GIN tsvector, btree city/role/
+   *     price, lat/lng box or, for a radius alone, the GiST earth box), reading narrow columns and
+   *     computing the text rank and the distance once per row (OFFSET 0 keeps PostgreSQL from
+   *     inlining the subquery and evaluating earth_distance again for the filter, the score and
+   *     the output);
+   *  2. ranked: the exact radius, the blended score, the sort and the page (LIMIT);
+   *  3. the page's display columns, read by primary key for those rows only.
+   */
   private build(
     query: SearchQuery,
     mode: { kind: 'none' } | { kind: 'exact'; tsQuery: string } | { kind: 'typo'; text: string },
@@ -210,17 +259,19 @@ export class SearchDocumentRepository implements SearchEngine, SearchIndexWriter
     };
     // Safe-Mode: never anything with a band above 0, whatever else the query says.
     const where = ['d.nsfw_band = 0'];
+    let textRank = '0';
+    // Exact words score text relevance and full marks for spelling; typo matches their similarity only.
     let textScore = '0';
-    let typoScore = '0';
     if (mode.kind === 'exact') {
       const tq = `to_tsquery('simple', ${p(mode.tsQuery)})`;
       where.push(`d.tsv @@ ${tq}`);
-      textScore = `ts_rank_cd(d.tsv, ${tq}, 32)`;
-      typoScore = '1';
+      textRank = `ts_rank_cd(d.tsv, ${tq}, 32)`;
+      textScore = `${W.text} * c.text_rank + ${W.typo}`;
     } else if (mode.kind === 'typo') {
       const text = p(mode.text);
       where.push(`${text} <% d.search_text`);
-      typoScore = `word_similarity(${text}, d.search_text)`;
+      textRank = `word_similarity(${text}, d.search_text)`;
+      textScore = `${W.typo} * c.text_rank`;
     }
     if (query.city) where.push(`d.city_code = ${p(query.city)}`);
     if (query.role) where.push(`d.role = ${p(query.role)}`);
@@ -228,31 +279,47 @@ export class SearchDocumentRepository implements SearchEngine, SearchIndexWriter
     if (query.priceMaxCents !== null) where.push(`d.price_min_cents <= ${p(query.priceMaxCents)}`);
     if (query.verifiedOnly) where.push('d.verified');
     if (query.instantBookOnly) where.push('d.instant_book');
-    let distance = 'NULL::double precision';
+    let distance = 'NULL::float8';
+    let within = 'true';
     let proximity = '0';
     if (query.near) {
       const origin = `ll_to_earth(${p(query.near.latitude)}::float8, ${p(query.near.longitude)}::float8)`;
-      const radius = p(query.near.radiusKm * 1000);
+      const radius = `${p(query.near.radiusKm * 1000)}::float8`;
+      where.push('d.latitude IS NOT NULL AND d.longitude IS NOT NULL');
+      if (mode.kind === 'none' && !query.city) {
+        // The radius is the most selective filter: the GiST index on ll_to_earth answers the cube.
+        where.push(`earth_box(${origin}, ${radius}) @> ll_to_earth(d.latitude, d.longitude)`);
+      } else {
+        const box = boundingBox(query.near);
+        where.push(`d.latitude BETWEEN ${p(box.minLat)}::float8 AND ${p(box.maxLat)}::float8`);
+        if (box.minLng !== null && box.maxLng !== null)
+          where.push(`d.longitude BETWEEN ${p(box.minLng)}::float8 AND ${p(box.maxLng)}::float8`);
+      }
       distance = `earth_distance(${origin}, ll_to_earth(d.latitude, d.longitude))`;
-      where.push(
-        'd.latitude IS NOT NULL AND d.longitude IS NOT NULL',
-        `earth_box(${origin}, ${radius}::float8) @> ll_to_earth(d.latitude, d.longitude)`,
-        `${distance} <= ${radius}::float8`,
-      );
-      proximity = `(1 - least(${distance} / ${radius}::float8, 1))`;
+      within = `c.distance_m <= ${radius}`;
+      proximity = `(1 - least(c.distance_m / ${radius}, 1))`;
     }
-    const score = `${W.text} * ${textScore} + ${W.typo} * ${typoScore} + ${W.proximity} * ${proximity}
-      + ${W.verified} * d.verified::int + ${W.quality} * d.quality / 100.0
-      + ${W.freshness} * exp(-extract(epoch FROM now() - d.published_at) / 86400.0 / ${FRESHNESS_HALF_DAYS})`;
+    const score = `${textScore} + ${W.proximity} * ${proximity} + ${W.verified} * c.verified::int + ${W.quality} * c.quality / 100.0
+      + ${W.freshness} * exp(-extract(epoch FROM now() - c.published_at) / 86400.0 / ${FRESHNESS_HALF_DAYS})`;
     const sql = `
-      SELECT * FROM (
-        SELECT d.id, d.kind, d.slug, d.role, d.title, d.headline, d.city_code, d.city_name, d.price_min_cents,
-               d.price_max_cents, d.currency::text AS currency, d.verified, d.instant_book, d.nsfw_band, d.cover_url,
-               d.cover_nsfw_band, d.published_at, ${distance} AS distance_m, (${score})::float8 AS score
-          FROM search_documents d
-         WHERE ${where.join(' AND ')}) hits
-       ORDER BY ${ORDER_BY[query.sort]}
-       LIMIT ${p(query.limit + 1)} OFFSET ${p(query.offset)}`;
+      SELECT d.id, d.kind, d.slug, d.role, d.title, d.headline, d.city_code, d.city_name, d.price_min_cents,
+             d.price_max_cents, d.currency::text AS currency, d.verified, d.instant_book, d.nsfw_band, d.cover_url,
+             d.cover_nsfw_band, r.distance_m, r.score
+        FROM (
+          SELECT c.id, c.price_min_cents, c.price_max_cents, c.published_at, c.distance_m,
+                 (${score})::float8 AS score
+            FROM (
+              SELECT d.id, d.verified, d.quality, d.published_at, d.price_min_cents, d.price_max_cents,
+                     (${textRank})::float8 AS text_rank, ${distance} AS distance_m
+                FROM search_documents d
+               WHERE ${where.join(' AND ')}
+              OFFSET 0) c
+           WHERE ${within}
+           ORDER BY ${ORDER_BY[query.sort].replaceAll('r.', '')}
+           LIMIT ${p(query.limit + 1)} OFFSET ${p(query.offset)}) r
+        JOIN search_documents d ON d.id = r.id
+       WHERE d.nsfw_band = 0
+       ORDER BY ${ORDER_BY[query.sort]}`;
     return { sql, params };
   }
 
