@@ -84,7 +84,11 @@ export function thresholdsFor(surface, tag = surface) {
 }
 
 /** The seed's load shape (App. V.2): a steady run then a burst, as arrival rates. */
-export function scenariosFor(surface, steadyDuration = __ENV_OR('STEADY', '30m'), burstDuration = __ENV_OR('BURST', '5m')) {
+export function scenariosFor(
+  surface,
+  steadyDuration = __ENV_OR('STEADY', '30m'),
+  burstDuration = __ENV_OR('BURST', '5m'),
+) {
   const { steadyRps, burstRps } = SURFACES[surface];
   return {
     steady: {

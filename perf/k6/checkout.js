@@ -23,7 +23,6 @@ export function setup() {
   };
 }
 
-
 export default function (data) {
   const token = data.tokens[Math.floor(Math.random() * data.tokens.length)];
   graphql('checkout', { token }, query, {

@@ -12,7 +12,6 @@ const password = required('PASSWORD');
 
 export const options = { scenarios: scenariosFor('messages'), thresholds: thresholdsFor('messages') };
 
-
 export function setup() {
   const token = login(email, password);
   const threads = graphql('setup', { token }, inbox, {}).json('data.myInbox.items');

@@ -19,7 +19,6 @@ export const options = {
   },
 };
 
-
 export default function () {
   if (Math.random() < 0.5) graphql('profile-view-cached', { apiKey }, query, { slug: hot });
   else graphql('profile-view-miss', { apiKey }, query, { slug: slugs[Math.floor(Math.random() * slugs.length)] });

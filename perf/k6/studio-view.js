@@ -17,7 +17,6 @@ export const options = {
   },
 };
 
-
 export default function () {
   if (Math.random() < 0.5) graphql('studio-view-cached', { apiKey }, query, { slug: hot });
   else graphql('studio-view-miss', { apiKey }, query, { slug: slugs[Math.floor(Math.random() * slugs.length)] });
