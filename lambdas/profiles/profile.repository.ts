@@ -142,7 +142,7 @@ export class ProfileRepository {
          FROM service_profiles p WHERE p.slug = $1 AND p.status = 'PUBLISHED' AND p.owner_status = 'ACTIVE'`,
       [slug],
     );
-    const raw = result.rows[0] as Record<string, unknown> | undefined;
+    const raw = result.rows[0];
     if (!raw) return null;
     const { page_roles, page_city, page_verification, page_media, ...columns } = raw;
     return {

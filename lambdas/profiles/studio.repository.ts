@@ -110,7 +110,7 @@ export class StudioRepository {
          FROM studios s WHERE s.slug = $1 AND s.status = 'PUBLISHED' AND s.owner_status = 'ACTIVE'`,
       [slug],
     );
-    const raw = result.rows[0] as Record<string, unknown> | undefined;
+    const raw = result.rows[0];
     if (!raw) return null;
     const { page_city, page_verification, page_media, ...columns } = raw;
     return {
