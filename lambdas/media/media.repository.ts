@@ -26,7 +26,7 @@ export const variantSchema = z.object({
 });
 export type StoredVariant = z.infer<typeof variantSchema>;
 
-const mediaRow = z.object({
+export const mediaRow = z.object({
   id: z.string(),
   owner_user_id: z.string(),
   owner_type: z.enum(MEDIA_OWNER_TYPES),
@@ -54,8 +54,9 @@ const mediaRow = z.object({
 });
 export type MediaRow = z.infer<typeof mediaRow>;
 
-const COLUMNS = `id, owner_user_id, owner_type, owner_id, status, declared_content_type, declared_size_bytes, detected_content_type,
+export const MEDIA_COLUMNS = `id, owner_user_id, owner_type, owner_id, status, declared_content_type, declared_size_bytes, detected_content_type,
   size_bytes, incoming_key, original_key, crop, alt_text, width, height, nsfw_band, variants, public_variants, sort_order, is_cover, upload_expires_at, created_at`;
+const COLUMNS = MEDIA_COLUMNS;
 
 const caseRow = z.object({
   media_id: z.string(),

@@ -3,3 +3,4 @@
  * lambdas/platform is private (enforced by .dependency-cruiser.cjs).
  */
 export { PostgresCityDirectory, type CityDirectory, type CityInfo } from './city-directory.ts';
+export { cityInfoJsonSql, parseCityInfoJson } from './city-directory.ts';

@@ -2,6 +2,8 @@
 import * as z from 'zod';
 import { parseRows, type Queryable } from '../core/db/database.ts';
 import type { PortOf } from '../core/db/unit-of-work.ts';
+import { parsePublicMediaJson, publicMediaJsonSql, type MediaRow } from '../media/index.ts';
+import { cityInfoJsonSql, parseCityInfoJson, type CityInfo } from '../platform/index.ts';
 import { versionedUpdate, type ColumnMap } from './draft-update.ts';
 import { PROFILE_ROLES } from './profiles.schemas.ts';
 
@@ -41,6 +43,15 @@ export const profileRow = z.object({
   updated_at: z.date(),
 });
 export type ProfileRow = z.infer<typeof profileRow>;
+
+/** A public profile page's data, read in one statement. */
+export interface PublicProfilePage {
+  readonly row: ProfileRow;
+  readonly roles: string[];
+  readonly city: CityInfo | null;
+  readonly verified: boolean;
+  readonly media: MediaRow[];
+}
 
 const COLUMNS = `id, owner_user_id, role, slug, status, owner_status, display_name, headline, bio, tags, city_code, price_min_cents, price_max_cents, currency,
   languages, links, packages, cancellation_policy, reschedule_policy, availability, contact_email, contact_phone, instant_book, completed_steps,
@@ -112,6 +123,35 @@ export class ProfileRepository {
       [slug],
     );
     return parseRows(profileRow, result.rows)[0] ?? null;
+  }
+
+  /**
+   * Everything a public profile page shows, in one SQL statement (one round trip): the row, the
+   * owner's published roles, the city, whether the owner's identity is verified, and the public
+   * media (Safe-Mode filter in the SQL, see media's publicMediaJsonSql).
+   */
+  async findPublicPage(slug: string): Promise<PublicProfilePage | null> {
+    const result = await this.db.query(
+      `SELECT ${COLUMNS},
+              (SELECT coalesce(array_agg(r.role ORDER BY r.role), '{}') FROM service_profiles r
+                WHERE r.owner_user_id = p.owner_user_id AND r.status = 'PUBLISHED' AND r.owner_status = 'ACTIVE') AS page_roles,
+              ${cityInfoJsonSql('p.city_code')} AS page_city,
+              (SELECT v.status FROM verifications v WHERE v.subject_type = 'IDENTITY' AND v.subject_id = p.owner_user_id
+                ORDER BY v.created_at DESC, v.id DESC LIMIT 1) AS page_verification,
+              ${publicMediaJsonSql('PROFILE', 'p.id')} AS page_media
+         FROM service_profiles p WHERE p.slug = $1 AND p.status = 'PUBLISHED' AND p.owner_status = 'ACTIVE'`,
+      [slug],
+    );
+    const raw = result.rows[0];
+    if (!raw) return null;
+    const { page_roles, page_city, page_verification, page_media, ...columns } = raw;
+    return {
+      row: parseRows(profileRow, [columns])[0]!,
+      roles: parseRows(z.array(z.string()), [page_roles])[0]!,
+      city: parseCityInfoJson(page_city),
+      verified: page_verification === 'VERIFIED',
+      media: parsePublicMediaJson(page_media),
+    };
   }
 
   async publishedRolesOf(userId: string): Promise<string[]> {

@@ -91,10 +91,12 @@ function setup(insert?: ProfileStore['insert']) {
       rows.set(id, row);
       return row;
     },
-    findPublishedBySlug: async (slug) =>
-      [...rows.values()].find(
-        (row) => row.slug === slug && row.status === 'PUBLISHED' && row.owner_status === 'ACTIVE',
-      ) ?? null,
+    findPublicPage: async (slug) => {
+      const row = [...rows.values()].find(
+        (item) => item.slug === slug && item.status === 'PUBLISHED' && item.owner_status === 'ACTIVE',
+      );
+      return row ? { row, roles: [row.role], city: null, verified: false, media: [] } : null;
+    },
     eraseOwner: async (userId) => {
       const erased = [...rows.values()].filter((row) => row.owner_user_id === userId && row.owner_status === 'ACTIVE');
       for (const row of erased) rows.set(row.id, { ...row, owner_status: 'ERASED', status: 'UNPUBLISHED' });

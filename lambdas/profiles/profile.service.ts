@@ -269,21 +269,17 @@ export class ProfileService {
 
   async publicProfile(slug: string): Promise<PublicProfileView> {
     return this.publicCache.get(slug, async () => {
-      const row = await this.db.profiles.findPublishedBySlug(slug);
-      if (!row) throw new NotFoundError('Profile not found');
-      const [roles, city, verification, media] = await Promise.all([
-        this.db.profiles.publishedRolesOf(row.owner_user_id),
-        this.db.cities.cityInfo(row.city_code),
-        this.db.verifications.latest('IDENTITY', row.owner_user_id),
-        this.db.media.listPublic('PROFILE', [row.id]),
-      ]);
+      // One round trip: the page's row, roles, city, verification and media in one statement.
+      const page = await this.db.profiles.findPublicPage(slug);
+      if (!page) throw new NotFoundError('Profile not found');
+      const { row, roles, city, verified, media } = page;
       const images = publicImages(media, this.settings.mediaPublicBaseUrl);
       return safeModeDeep(
         toPublicProfile({
           row,
           roles,
           city,
-          verified: verification?.status === 'VERIFIED',
+          verified,
           portfolio: images.images,
           cover: images.cover,
           canonicalUrl: this.publicUrl(row.slug),

@@ -3,6 +3,8 @@ import * as z from 'zod';
 import { isUniqueViolation, parseRows, type Queryable } from '../core/db/database.ts';
 import type { PortOf } from '../core/db/unit-of-work.ts';
 import { ConflictError } from '../core/errors.ts';
+import { parsePublicMediaJson, publicMediaJsonSql, type MediaRow } from '../media/index.ts';
+import { cityInfoJsonSql, parseCityInfoJson, type CityInfo } from '../platform/index.ts';
 import { versionedUpdate, type ColumnMap } from './draft-update.ts';
 
 export const studioRow = z.object({
@@ -32,6 +34,14 @@ export const studioRow = z.object({
   updated_at: z.date(),
 });
 export type StudioRow = z.infer<typeof studioRow>;
+
+/** A public studio page's data, read in one statement. */
+export interface PublicStudioPage {
+  readonly row: StudioRow;
+  readonly city: CityInfo | null;
+  readonly verified: boolean;
+  readonly media: MediaRow[];
+}
 
 const COLUMNS = `id, owner_user_id, slug, status, owner_status, name, description, city_code, address_line1, address_line2, postal_code, contact_email, contact_phone,
   amenities, hourly_min_cents, hourly_max_cents, deposit_cents, currency, availability, instant_book, completed_steps, version, published_at, updated_at`;
@@ -87,6 +97,28 @@ export class StudioRepository {
       [id, userId],
     );
     return parseRows(studioRow, result.rows)[0] ?? null;
+  }
+
+  /** Everything a public studio page shows, in one SQL statement (one round trip). */
+  async findPublicPage(slug: string): Promise<PublicStudioPage | null> {
+    const result = await this.db.query(
+      `SELECT ${COLUMNS},
+              ${cityInfoJsonSql('s.city_code')} AS page_city,
+              (SELECT v.status FROM verifications v WHERE v.subject_type = 'STUDIO' AND v.subject_id = s.id
+                ORDER BY v.created_at DESC, v.id DESC LIMIT 1) AS page_verification,
+              ${publicMediaJsonSql('STUDIO', 's.id')} AS page_media
+         FROM studios s WHERE s.slug = $1 AND s.status = 'PUBLISHED' AND s.owner_status = 'ACTIVE'`,
+      [slug],
+    );
+    const raw = result.rows[0];
+    if (!raw) return null;
+    const { page_city, page_verification, page_media, ...columns } = raw;
+    return {
+      row: parseRows(studioRow, [columns])[0]!,
+      city: parseCityInfoJson(page_city),
+      verified: page_verification === 'VERIFIED',
+      media: parsePublicMediaJson(page_media),
+    };
   }
 
   async findPublishedBySlug(slug: string): Promise<StudioRow | null> {

@@ -196,13 +196,10 @@ export class StudioService {
 
   async publicStudio(slug: string): Promise<PublicStudioView> {
     return this.publicCache.get(slug, async () => {
-      const row = await this.db.studios.findPublishedBySlug(slug);
-      if (!row) throw new NotFoundError('Studio not found');
-      const [city, verification, media] = await Promise.all([
-        this.db.cities.cityInfo(row.city_code),
-        this.db.verifications.latest('STUDIO', row.id),
-        this.db.media.listPublic('STUDIO', [row.id]),
-      ]);
+      // One round trip: the page's row, city, verification and media in one statement.
+      const page = await this.db.studios.findPublicPage(slug);
+      if (!page) throw new NotFoundError('Studio not found');
+      const { row, city, verified, media } = page;
       const images = publicImages(media, this.settings.mediaPublicBaseUrl);
       const photos = images.cover
         ? [images.cover, ...images.images.filter((image) => image.id !== images.cover!.id)]
@@ -211,7 +208,7 @@ export class StudioService {
         toPublicStudio({
           row,
           city,
-          verified: verification?.status === 'VERIFIED',
+          verified,
           photos,
           canonicalUrl: this.publicUrl(row.slug),
         }),

@@ -1,0 +1,7 @@
+// Types of queries.js (plain JS so k6 can import it).
+export const PROFILE_VIEW: string;
+export const STUDIO_VIEW: string;
+export const SEARCH: string;
+export const CHECKOUT_QUOTE: string;
+export const INBOX: string;
+export const THREAD: string;

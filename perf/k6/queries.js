@@ -1,0 +1,21 @@
+// The GraphQL documents the scenarios send, shared by the k6 scripts and `npm run perf:local` (which
+// drives the same shapes locally). A unit test validates each against the project's schema.
+
+export const PROFILE_VIEW = `query($slug: String!) { publicProfile(slug: $slug) { id slug role roles displayName headline bio city cityName
+  verified instantBook tags languages priceBand { minCents maxCents currency label } packages { name durationMinutes priceCents extras }
+  cancellationPolicy reschedulePolicy avatar { id variants { name url width height } }
+  portfolio { id alt width height variants { name url width height format } } seo { canonicalUrl title description jsonLd } } }`;
+
+export const STUDIO_VIEW = `query($slug: String!) { publicStudio(slug: $slug) { id slug name description city cityName amenities
+  hourlyMinCents hourlyMaxCents depositCents currency verified instantBook
+  photos { id alt width height variants { name url width height format } } seo { canonicalUrl title description jsonLd } } }`;
+
+export const SEARCH = `query($input: SearchListingsInput!) { searchListings(input: $input) {
+  items { slug title role city priceMinCents priceMaxCents verified coverUrl } nextCursor engine } }`;
+
+export const CHECKOUT_QUOTE = `query($input: CheckoutQuoteInput!) { checkoutQuote(input: $input) {
+  quoteId totalCents taxCents platformFeeCents currency expiresAt } }`;
+
+export const INBOX = `query { myInbox(limit: 30) { items { threadId kind status } nextCursor } }`;
+
+export const THREAD = `query($t: ID!) { threadMessages(threadId: $t, limit: 30) { items { messageId body createdAt } nextCursor } }`;
