@@ -109,6 +109,11 @@ export const domains = {
     uses: { database: 'messaging', tables: ['messaging', 'presence', 'control'] },
     latencyCritical: true,
   },
+  reviews: {
+    // Reviews of completed booking legs (double-blind, 14-day window) and listing summaries.
+    entry: 'lambdas/reviews/reviews.handler.ts',
+    uses: { database: 'reviews' },
+  },
 } as const satisfies Record<string, DomainSpec>;
 
 export type DomainName = keyof typeof domains;
@@ -198,6 +203,11 @@ export const graphqlResolvers: Readonly<Record<string, DomainName>> = {
   'Mutation.setTyping': 'messaging',
   'Subscription.onThreadMessage': 'messaging',
   'Subscription.onThreadTyping': 'messaging',
+  'Query.bookingReviews': 'reviews',
+  'Query.myReviewWindows': 'reviews',
+  'Query.listingReviews': 'reviews',
+  'Mutation.submitReview': 'reviews',
+  'Mutation.reportReview': 'reviews',
 };
 
 /** REST path prefixes (API Gateway proxy resources) -> domain. */
@@ -261,6 +271,9 @@ export const eventConsumers: readonly {
       'media.deleted',
     ],
   },
+  // Reviews: a completed booking opens the review windows of its legs.
+  { name: 'reviews-booking-completed', domain: 'reviews', eventTypes: ['booking.completed'] },
+  { name: 'reviews-user-deleted', domain: 'reviews', eventTypes: ['user.deleted'] },
 ];
 
 /** Scheduled jobs (EventBridge rules in AWS; a /dev/jobs route locally). */
@@ -298,5 +311,13 @@ export const scheduledJobs: readonly {
     entry: 'lambdas/partner/webhook-worker.handler.ts',
     schedule: 'rate(1 minute)',
     uses: { database: 'partner', tables: ['control'], secrets: ['auth/keys'] },
+  },
+  {
+    // Reviews left single by a closed 14-day window become public and are announced (review.published).
+    // Locally: /dev/jobs/reviews-publish (?now= runs it as if later).
+    name: 'reviews-publish',
+    entry: 'lambdas/reviews/reviews-publish.handler.ts',
+    schedule: 'rate(1 hour)',
+    uses: { database: 'reviews' },
   },
 ];

@@ -26,6 +26,8 @@ export const ID_PREFIXES = {
   bookingLeg: 'bkl',
   partnerClient: 'prt',
   webhookMessage: 'whm',
+  review: 'rev',
+  reviewReport: 'rvr',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

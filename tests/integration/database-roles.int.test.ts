@@ -97,6 +97,8 @@ const expectedGrants: Record<DatabaseRole, readonly string[]> = {
       `studios(${column}):SELECT`,
     ]),
     'payment_refunds(idempotency_key):UPDATE',
+    // Account deletion (db/migrations/2000_reviews_privacy.sql): its own user.deleted consumer.
+    'consumer_inbox:INSERT',
     'service_profiles(cancellation_policy):SELECT',
     'service_profiles(packages):SELECT',
     'studios(deposit_cents):SELECT',
@@ -164,6 +166,11 @@ const expectedGrants: Record<DatabaseRole, readonly string[]> = {
       ['INSERT', 'SELECT', 'UPDATE'].map((p) => `${table}:${p}`),
     ),
     'booking_transitions_id_seq:USAGE',
+    // Account deletion (db/migrations/2000_reviews_privacy.sql): its own user.deleted consumer.
+    'booking_settings:DELETE',
+    'consumer_inbox:INSERT',
+    'erased_users:INSERT',
+    'erased_users:SELECT',
     'cities(code):SELECT',
     'cities(timezone):SELECT',
     'outbox_events:INSERT',
@@ -249,6 +256,18 @@ const expectedGrants: Record<DatabaseRole, readonly string[]> = {
   ],
   // Messaging lives in DynamoDB; PostgreSQL only answers who may be contacted (profiles' view).
   messaging: ['contactable_listings:SELECT'],
+  reviews: [
+    'audit_log(hash):SELECT',
+    'audit_log(seq):SELECT',
+    'audit_log:INSERT',
+    'consumer_inbox:INSERT',
+    'erased_users:INSERT',
+    'erased_users:SELECT',
+    'outbox_events:INSERT',
+    ...['review_reports', 'review_windows', 'reviews'].flatMap((table) =>
+      ['INSERT', 'SELECT', 'UPDATE'].map((p) => `${table}:${p}`),
+    ),
+  ],
 };
 
 /** Tables only the migrator (master user) touches. */

@@ -322,6 +322,23 @@ const bookingStarted = bookingEvent('booking.started', 'The session began.');
 const bookingCompleted = bookingEvent('booking.completed', 'The session was completed.');
 const bookingDisputed = bookingEvent('booking.disputed', 'The client or an owner opened a dispute.');
 
+// ---- reviews --------------------------------------------------------------------------------------
+
+const reviewPublished = EventDefinition.define({
+  type: 'review.published',
+  description:
+    'A review became visible (both parties of a completed booking leg reviewed, or the 14-day window closed); search may use it as a quality signal.',
+  payload: z.object({
+    reviewId: id('review'),
+    legId: id('bookingLeg'),
+    direction: z.enum(['CLIENT_TO_LISTING', 'OWNER_TO_CLIENT']),
+    listingType: z.enum(['PROFILE', 'STUDIO']),
+    listingId: z.string().min(1).describe('prf_ or std_ id of the reviewed (or reviewing) listing'),
+    rating: z.number().int().min(1).max(5),
+  }),
+  aggregate: (payload) => ({ type: 'review', id: payload.reviewId }),
+});
+
 // ---- the catalog ----------------------------------------------------------------------------------
 
 export const eventCatalog = createEventCatalog([
@@ -355,6 +372,7 @@ export const eventCatalog = createEventCatalog([
   bookingStarted,
   bookingCompleted,
   bookingDisputed,
+  reviewPublished,
 ]);
 
 type Definitions = typeof eventCatalog extends EventCatalog<infer M> ? M : never;
