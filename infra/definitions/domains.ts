@@ -274,6 +274,9 @@ export const eventConsumers: readonly {
   // Reviews: a completed booking opens the review windows of its legs.
   { name: 'reviews-booking-completed', domain: 'reviews', eventTypes: ['booking.completed'] },
   { name: 'reviews-user-deleted', domain: 'reviews', eventTypes: ['user.deleted'] },
+  // Bookings and payment records are kept by law, pseudonymised (NTB-SEC-003).
+  { name: 'booking-user-deleted', domain: 'booking', eventTypes: ['user.deleted'] },
+  { name: 'payments-user-deleted', domain: 'payments', eventTypes: ['user.deleted'] },
 ];
 
 /** Scheduled jobs (EventBridge rules in AWS; a /dev/jobs route locally). */

@@ -9,6 +9,7 @@ import { StripeBookingPayments } from './booking-payments.service.ts';
 import { CheckoutService } from './checkout.service.ts';
 import { paymentsConfig, paymentsSecretVariables } from './payments.config.ts';
 import { paymentsRepositories } from './payments.repositories.ts';
+import { PaymentsErasureService, paymentsErasureRepositories } from './payments-erasure.service.ts';
 import { PayoutsService } from './payouts.service.ts';
 import { StripeWebhookService } from './stripe-webhook.service.ts';
 import { CityRateTable } from './tax.ts';
@@ -52,4 +53,19 @@ export function paymentsModule(): Promise<PaymentsModule> {
   })();
   module.catch(() => (module = undefined));
   return module;
+}
+
+let erasure: Promise<PaymentsErasureService> | undefined;
+
+/** The user.deleted consumer (pseudonymises the account's payment records); needs no Stripe secret. */
+export function paymentsErasure(): Promise<PaymentsErasureService> {
+  erasure ??= databaseFromEnv('payments').then(
+    (db) =>
+      new PaymentsErasureService(
+        createUnitOfWork(db, paymentsErasureRepositories),
+        createLogger({ service: 'payments' }),
+      ),
+  );
+  erasure.catch(() => (erasure = undefined));
+  return erasure;
 }
