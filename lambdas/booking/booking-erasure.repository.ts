@@ -19,7 +19,10 @@ export class BookingErasureRepository {
   async pseudonymise(userId: string, pseudonym: string): Promise<BookingErasureCounts> {
     const count = async (text: string, values: unknown[]) => (await this.db.query(text, values)).rowCount ?? 0;
     return {
-      groups: await count('UPDATE booking_groups SET client_user_id = $2 WHERE client_user_id = $1', [userId, pseudonym]),
+      groups: await count('UPDATE booking_groups SET client_user_id = $2 WHERE client_user_id = $1', [
+        userId,
+        pseudonym,
+      ]),
       legs: await count('UPDATE booking_legs SET owner_user_id = $2 WHERE owner_user_id = $1', [userId, pseudonym]),
       transitions: await count('UPDATE booking_transitions SET actor = $2 WHERE actor = $1', [userId, pseudonym]),
       settings: await count('DELETE FROM booking_settings WHERE owner_user_id = $1', [userId]),

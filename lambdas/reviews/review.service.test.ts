@@ -6,7 +6,14 @@ import { newId } from '../core/ids.ts';
 import type { UserCaller } from '../core/identity.ts';
 import { createLogger } from '../core/log.ts';
 import { fakeUnitOfWork } from '../core/testing/fakes.ts';
-import type { NewReview, NewWindow, ReviewRow, ReviewStore, ReviewWindowRow, ReviewReportRow } from './review.repository.ts';
+import type {
+  NewReview,
+  NewWindow,
+  ReviewRow,
+  ReviewStore,
+  ReviewWindowRow,
+  ReviewReportRow,
+} from './review.repository.ts';
 import { ReviewService } from './review.service.ts';
 import { AlreadyReviewedError, ContactDetailsRefusedError, ReviewWindowClosedError } from './reviews.errors.ts';
 
@@ -119,8 +126,8 @@ class MemoryReviews implements ReviewStore {
       if (r.subject_user_id === userId) r.subject_user_id = null;
     }
     for (const w of this.windows.values()) {
-      if (w.client_user_id === userId) (w.client_user_id = null), windows++;
-      if (w.owner_user_id === userId) (w.owner_user_id = null), windows++;
+      if (w.client_user_id === userId) ((w.client_user_id = null), windows++);
+      if (w.owner_user_id === userId) ((w.owner_user_id = null), windows++);
     }
     for (const r of this.reports) if (r.reporter === userId) r.reporter = null;
     return { authored, windows };
@@ -189,8 +196,18 @@ describe('ReviewService: windows from booking.completed', () => {
         startsAt: '2026-06-01T10:00:00Z',
         endsAt: '2026-06-01T11:00:00Z',
         legs: [
-          { legId: newId('bookingLeg'), resourceType: 'PROFILE', resourceId: newId('profile'), ownerUserId: newId('user') },
-          { legId: newId('bookingLeg'), resourceType: 'STUDIO', resourceId: newId('studio'), ownerUserId: newId('user') },
+          {
+            legId: newId('bookingLeg'),
+            resourceType: 'PROFILE',
+            resourceId: newId('profile'),
+            ownerUserId: newId('user'),
+          },
+          {
+            legId: newId('bookingLeg'),
+            resourceType: 'STUDIO',
+            resourceId: newId('studio'),
+            ownerUserId: newId('user'),
+          },
         ],
       },
       { occurredAt: '2026-06-01T11:00:00.000Z' },
@@ -231,7 +248,7 @@ describe('ReviewService: double-blind submission', () => {
     ctx.clock.advance(14 * DAY - 1);
     expect((await ctx.service.bookingReviews(owner, legId)).theirs).toBeNull();
     ctx.clock.advance(1);
-    expect((await ctx.service.bookingReviews(owner, legId))).toMatchObject({
+    expect(await ctx.service.bookingReviews(owner, legId)).toMatchObject({
       windowOpen: false,
       canReview: false,
       theirs: { rating: 3 },
@@ -335,11 +352,15 @@ describe('ReviewService: reports', () => {
     const { client, owner, legId } = await completed(ctx);
     const hidden = await ctx.service.submit(client, { legId, rating: 1, body: 'Rude.' });
     const reporter = user();
-    await expect(ctx.service.report(reporter, { reviewId: hidden.id as `rev_${string}`, reason: 'OFFENSIVE' })).rejects.toBeInstanceOf(
-      NotFoundError,
-    );
+    await expect(
+      ctx.service.report(reporter, { reviewId: hidden.id as `rev_${string}`, reason: 'OFFENSIVE' }),
+    ).rejects.toBeInstanceOf(NotFoundError);
     await ctx.service.submit(owner, { legId, rating: 2, body: 'Late.' });
-    const first = await ctx.service.report(reporter, { reviewId: hidden.id as `rev_${string}`, reason: 'OFFENSIVE', note: 'Untrue' });
+    const first = await ctx.service.report(reporter, {
+      reviewId: hidden.id as `rev_${string}`,
+      reason: 'OFFENSIVE',
+      note: 'Untrue',
+    });
     const again = await ctx.service.report(reporter, { reviewId: hidden.id as `rev_${string}`, reason: 'FAKE' });
     expect(again).toEqual(first);
     expect(ctx.store.reports).toHaveLength(1);

@@ -104,8 +104,7 @@ export class ReviewService {
   async submit(caller: Caller, input: SubmitReviewInput): Promise<ReviewView> {
     const user = requireUser(caller);
     const contact = findContactDetail(input.body);
-    if (contact)
-      throw new ContactDetailsRefusedError('Reviews cannot contain contact details', { detail: contact });
+    if (contact) throw new ContactDetailsRefusedError('Reviews cannot contain contact details', { detail: contact });
     return this.db.transaction(async (tx) => {
       await guardNotErased(tx, user.userId, NOT_FOUND);
       const window = await tx.reviews.lockWindow(input.legId);
@@ -137,7 +136,12 @@ export class ReviewService {
       if (!inserted) throw new AlreadyReviewedError();
       await appendAudit(
         tx,
-        { actor: user.userId, action: 'review.submit', subject: inserted.id, details: { legId: window.leg_id, direction } },
+        {
+          actor: user.userId,
+          action: 'review.submit',
+          subject: inserted.id,
+          details: { legId: window.leg_id, direction },
+        },
         now,
       );
       const reviews = await tx.reviews.reviewsOfLegs([window.leg_id]);
