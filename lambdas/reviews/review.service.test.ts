@@ -126,8 +126,14 @@ class MemoryReviews implements ReviewStore {
       if (r.subject_user_id === userId) r.subject_user_id = null;
     }
     for (const w of this.windows.values()) {
-      if (w.client_user_id === userId) ((w.client_user_id = null), windows++);
-      if (w.owner_user_id === userId) ((w.owner_user_id = null), windows++);
+      if (w.client_user_id === userId) {
+        w.client_user_id = null;
+        windows++;
+      }
+      if (w.owner_user_id === userId) {
+        w.owner_user_id = null;
+        windows++;
+      }
     }
     for (const r of this.reports) if (r.reporter === userId) r.reporter = null;
     return { authored, windows };

@@ -142,9 +142,6 @@ describe('reviews', () => {
     const later = new Date(Date.now() + 15 * 86_400_000).toISOString();
     const job = await fetch(
       `${stackInfo().endpoints.restUrl}/dev/jobs/reviews-publish?now=${encodeURIComponent(later)}`,
-      {
-        method: 'POST',
-      },
     );
     expect(job.status).toBe(200);
     expect(((await job.json()) as { published: number }).published).toBeGreaterThanOrEqual(1);
