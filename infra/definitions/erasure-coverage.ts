@@ -47,6 +47,10 @@ export const erasureCoverage: Readonly<Record<string, ErasureAction>> = {
     by: 'auth',
     erasedWhen: 'ip IS NULL AND user_agent IS NULL',
   },
+  'public.user_identities.provider': notAUser('google / apple (identities are deleted with the account)'),
+  'public.user_identities.provider_subject': notAUser(
+    "the social provider's subject id (identities are deleted with the account)",
+  ),
   'public.consent_records.user_agent': notAUser('the browser string of a consent (erased with the account)'),
   'public.audit_log.actor': {
     kind: 'retained',
@@ -92,6 +96,7 @@ export const erasureCoverage: Readonly<Record<string, ErasureAction>> = {
   'public.payment_authorizations.client_user_id': { kind: 'pseudonymise', by: 'payments-user-deleted' },
   'public.payment_transfers.payee_user_id': { kind: 'pseudonymise', by: 'payments-user-deleted' },
   'public.payout_accounts.user_id': { kind: 'pseudonymise', by: 'payments-user-deleted' },
+  'public.payment_authorizations.client_secret': notAUser("Stripe's PaymentIntent client secret"),
   // ---- search (search-indexer) ----
   'public.search_documents.owner_user_id': { kind: 'erase', by: 'search-indexer' },
   // ---- reviews (reviews-user-deleted) ----
@@ -100,6 +105,7 @@ export const erasureCoverage: Readonly<Record<string, ErasureAction>> = {
   'public.reviews.author_user_id': { kind: 'erase', by: 'reviews-user-deleted' },
   'public.reviews.subject_user_id': { kind: 'erase', by: 'reviews-user-deleted' },
   'public.review_reports.reporter_user_id': { kind: 'erase', by: 'reviews-user-deleted' },
+  'public.reviews.author_erased': notAUser('whether the author deleted their account'),
   // ---- partner (its clients are partner applications, not accounts) ----
   'partner.client.client_id': notAUser('a partner application id (prt_)'),
   'partner.webhook_endpoint.client_id': notAUser('a partner application id (prt_)'),
