@@ -119,6 +119,11 @@ export const domains = {
     },
     latencyCritical: true,
   },
+  reviews: {
+    // Reviews of completed booking legs (double-blind, 14-day window) and listing summaries.
+    entry: 'lambdas/reviews/reviews.handler.ts',
+    uses: { database: 'reviews' },
+  },
 } as const satisfies Record<string, DomainSpec>;
 
 export type DomainName = keyof typeof domains;
@@ -217,6 +222,11 @@ export const graphqlResolvers: Readonly<Record<string, DomainName>> = {
   'Subscription.onThreadMessage': 'messaging',
   'Subscription.onThreadTyping': 'messaging',
   'Mutation.publishThreadEvent': 'messaging',
+  'Query.bookingReviews': 'reviews',
+  'Query.myReviewWindows': 'reviews',
+  'Query.listingReviews': 'reviews',
+  'Mutation.submitReview': 'reviews',
+  'Mutation.reportReview': 'reviews',
 };
 
 /** REST path prefixes (API Gateway proxy resources) -> domain. */
@@ -284,6 +294,12 @@ export const eventConsumers: readonly {
   },
   // A confirmed booking turns the pair's inquiry thread into its project thread (contact details shown).
   { name: 'messaging-bookings', domain: 'messaging', eventTypes: ['booking.confirmed'] },
+  // Reviews: a completed booking opens the review windows of its legs.
+  { name: 'reviews-booking-completed', domain: 'reviews', eventTypes: ['booking.completed'] },
+  { name: 'reviews-user-deleted', domain: 'reviews', eventTypes: ['user.deleted'] },
+  // Bookings and payment records are kept by law, pseudonymised (NTB-SEC-003).
+  { name: 'booking-user-deleted', domain: 'booking', eventTypes: ['user.deleted'] },
+  { name: 'payments-user-deleted', domain: 'payments', eventTypes: ['user.deleted'] },
 ];
 
 /** Scheduled jobs (EventBridge rules in AWS; a /dev/jobs route locally). */
@@ -329,5 +345,13 @@ export const scheduledJobs: readonly {
     entry: 'lambdas/partner/webhook-worker.handler.ts',
     schedule: 'rate(1 minute)',
     uses: { database: 'partner', tables: ['control'], secrets: ['auth/keys'] },
+  },
+  {
+    // Reviews left single by a closed 14-day window become public and are announced (review.published).
+    // Locally: /dev/jobs/reviews-publish (?now= runs it as if later).
+    name: 'reviews-publish',
+    entry: 'lambdas/reviews/reviews-publish.handler.ts',
+    schedule: 'rate(1 hour)',
+    uses: { database: 'reviews' },
   },
 ];

@@ -392,6 +392,18 @@ async function startWithStateLock(
             ]);
           return job.handler({ ...(now ? { time: now } : {}) });
         },
+        // Publishes reviews whose window closed now, or as if at ?now=<ISO time> (window elapsed).
+        '/dev/jobs/reviews-publish': async (url) => {
+          const job = (await import(
+            pathToFileURL(join(options.rootDir, 'lambdas/reviews/reviews-publish.handler.ts')).href
+          )) as { handler: (event: { time?: string }) => Promise<unknown> };
+          const now = url.searchParams.get('now');
+          if (now && (!/^\d{4}-\d{2}-\d{2}T/.test(now) || Number.isNaN(new Date(now).getTime())))
+            throw new ValidationError('now must be an ISO 8601 date-time', [
+              { path: 'query.now', message: 'must be an ISO 8601 date-time' },
+            ]);
+          return job.handler({ ...(now ? { time: now } : {}) });
+        },
         '/dev/mailbox': () => ({
           messages: capturedMessages().map((message) => ({
             channel: message.channel,

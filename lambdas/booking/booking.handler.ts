@@ -1,9 +1,10 @@
 /** Booking Lambda: availability, slots, requests and transitions (AppSync fields). */
+import { createEventDispatcher } from '../core/events/dispatcher.ts';
 import { createFieldRouter, field } from '../core/field-router.ts';
 import { createDomainHandler } from '../core/handler.ts';
 import { createLogger } from '../core/log.ts';
 import { createRouteRouter, route } from '../core/route-router.ts';
-import { bookingService } from './booking.module.ts';
+import { bookingErasure, bookingService } from './booking.module.ts';
 import { calendarService } from './calendar.module.ts';
 import {
   addCalendarFeedArgs,
@@ -20,8 +21,14 @@ import {
 
 const logger = createLogger({ service: 'booking' });
 
+// Account deletion (auth's user.deleted): bookings are kept, pseudonymised.
+export const events = createEventDispatcher({
+  'user.deleted': async (event) => (await bookingErasure()).onUserDeleted(event),
+});
+
 export const handler = createDomainHandler({
   logger,
+  events,
   appsync: createFieldRouter(
     {
       'Query.bookingSlots': field(slotsArgs, async ({ input }) => (await bookingService()).slots(input)),

@@ -1,8 +1,10 @@
 /** Composition root of the booking Lambda and its scheduled sweep: one service per container. */
 import { systemClock } from '../core/clock.ts';
 import { createUnitOfWork } from '../core/db/unit-of-work.ts';
+import { createLogger } from '../core/log.ts';
 import { databaseFromEnv } from '../adapters/database.ts';
 import { bookingPaymentsFromEnv } from '../payments/index.ts';
+import { BookingErasureService, bookingErasureRepositories } from './booking-erasure.service.ts';
 import { bookingConfig } from './booking.config.ts';
 import { bookingRepositories } from './booking.repositories.ts';
 import { BookingService } from './booking.service.ts';
@@ -28,4 +30,16 @@ export function bookingService(): Promise<BookingService> {
   })();
   service.catch(() => (service = undefined));
   return service;
+}
+
+let erasure: Promise<BookingErasureService> | undefined;
+
+/** The user.deleted consumer (pseudonymises the account's bookings). */
+export function bookingErasure(): Promise<BookingErasureService> {
+  erasure ??= databaseFromEnv('booking').then(
+    (db) =>
+      new BookingErasureService(createUnitOfWork(db, bookingErasureRepositories), createLogger({ service: 'booking' })),
+  );
+  erasure.catch(() => (erasure = undefined));
+  return erasure;
 }

@@ -29,6 +29,8 @@ export const ID_PREFIXES = {
   calendarFeed: 'icf',
   partnerBrief: 'brf',
   partnerInvite: 'inv',
+  review: 'rev',
+  reviewReport: 'rvr',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

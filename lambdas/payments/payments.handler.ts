@@ -1,18 +1,25 @@
 /** Payments domain Lambda: checkout quotes, confirmation and payout onboarding (GraphQL), Stripe webhooks (REST). */
+import { createEventDispatcher } from '../core/events/dispatcher.ts';
 import { createFieldRouter, field, noArgs } from '../core/field-router.ts';
 import { createDomainHandler } from '../core/handler.ts';
 import { headerValue } from '../core/events.ts';
 import { createLogger } from '../core/log.ts';
 import { createRouteRouter, route } from '../core/route-router.ts';
 import { toCheckoutQuote, toPayoutAccount } from './payments.mapper.ts';
-import { paymentsModule } from './payments.module.ts';
+import { paymentsErasure, paymentsModule } from './payments.module.ts';
 import { checkoutPaymentArgs, checkoutQuoteArgs, confirmCheckoutArgs } from './payments.schemas.ts';
 
 const logger = createLogger({ service: 'payments' });
 const m = paymentsModule;
 
+// Account deletion (auth's user.deleted): payment records are kept, pseudonymised.
+export const events = createEventDispatcher({
+  'user.deleted': async (event) => (await paymentsErasure()).onUserDeleted(event),
+});
+
 export const handler = createDomainHandler({
   logger,
+  events,
   appsync: createFieldRouter(
     {
       'Query.checkoutQuote': field(checkoutQuoteArgs, async ({ input }, ctx) =>

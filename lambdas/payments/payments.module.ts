@@ -17,6 +17,7 @@ import {
   stripeAdapterSecretVariables,
 } from './payments.config.ts';
 import { paymentsRepositories } from './payments.repositories.ts';
+import { PaymentsErasureService, paymentsErasureRepositories } from './payments-erasure.service.ts';
 import { PayoutsService } from './payouts.service.ts';
 import { StripeWebhookService } from './stripe-webhook.service.ts';
 import { CityRateTable } from './tax.ts';
@@ -97,4 +98,19 @@ export async function bookingPaymentsFromEnv(database: Database): Promise<Stripe
   });
   // Transfers only: the payout onboarding parts of PayoutsService (clock, web URL) are not used here.
   return new StripeBookingPayments(db, provider, new PayoutsService(db, provider, systemClock, 'about:blank'));
+}
+
+let erasure: Promise<PaymentsErasureService> | undefined;
+
+/** The user.deleted consumer (pseudonymises the account's payment records); needs no Stripe secret. */
+export function paymentsErasure(): Promise<PaymentsErasureService> {
+  erasure ??= databaseFromEnv('payments').then(
+    (db) =>
+      new PaymentsErasureService(
+        createUnitOfWork(db, paymentsErasureRepositories),
+        createLogger({ service: 'payments' }),
+      ),
+  );
+  erasure.catch(() => (erasure = undefined));
+  return erasure;
 }

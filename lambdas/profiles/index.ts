@@ -26,3 +26,5 @@ export {
 export { ContactableListings, type ContactableListing, type ListingType } from './contactable-listings.query.ts';
 // The contact detection profiles applies to public links, reused by messaging's redaction.
 export { containsPhoneNumber, normaliseLinkText, publicLinkRefusal } from './link-policy.ts';
+// The same detection for prose (reviews refuse text that carries contact details).
+export { findContactDetail, type ContactDetail } from './contact-detection.ts';

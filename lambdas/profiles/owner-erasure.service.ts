@@ -1,9 +1,10 @@
 /**
  * The profiles domain's part of account deletion (consumer of auth's `user.deleted`): every profile
  * and studio of the account is unpublished and marked ERASED (public reads filter on that in SQL),
- * contact details, links and exact addresses are erased, nudges and digests stop, and the indexer
- * hears profile.unpublished / studio.unpublished. Ids and slugs stay as pseudonyms, because bookings,
- * reviews and the audit chain refer to them. Idempotent per event (consumeOnce), and a second
+ * contact details, links, exact addresses and the profile's name and prose are erased, nudges and
+ * digests stop, and the indexer hears profile.unpublished / studio.unpublished. Ids stay as
+ * pseudonyms, because bookings, reviews and the audit chain refer to them; slugs, built from the
+ * display name, are replaced by one built from the id (erased-slug.ts), and the events carry that. Idempotent per event (consumeOnce), and a second
  * `user.deleted` for the same account finds nothing ACTIVE left to change.
  */
 import { markErased } from '../core/db/erased-users.ts';
@@ -31,7 +32,7 @@ export class OwnerErasureService {
       // access token can commit after this erasure (erased-users.ts explains the lock protocol).
       await markErased(tx, userId);
       for (const row of await tx.profiles.eraseOwner(userId)) {
-        erased.profiles.push(row.slug);
+        erased.profiles.push(row.previous_slug);
         if (row.previous_status !== 'PUBLISHED') continue;
         await enqueueEvent(
           tx,
@@ -47,7 +48,7 @@ export class OwnerErasureService {
         );
       }
       for (const row of await tx.studios.eraseOwner(userId)) {
-        erased.studios.push(row.slug);
+        erased.studios.push(row.previous_slug);
         if (row.previous_status !== 'PUBLISHED') continue;
         await enqueueEvent(
           tx,

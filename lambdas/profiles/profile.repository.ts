@@ -5,6 +5,7 @@ import type { PortOf } from '../core/db/unit-of-work.ts';
 import { parsePublicMediaJson, publicMediaJsonSql, type MediaRow } from '../media/index.ts';
 import { cityInfoJsonSql, parseCityInfoJson, type CityInfo } from '../platform/index.ts';
 import { versionedUpdate, type ColumnMap } from './draft-update.ts';
+import { erasedSlugSql } from './erased-slug.ts';
 import { PROFILE_ROLES } from './profiles.schemas.ts';
 
 const packageRow = z.object({
@@ -200,19 +201,21 @@ export class ProfileRepository {
    * and links (contact channels too) are erased; ids, slugs and the rest stay as a pseudonymous
    * record that bookings and reviews may refer to. Returns the erased rows with their prior status.
    */
-  async eraseOwner(userId: string): Promise<(ProfileRow & { previous_status: string })[]> {
+  async eraseOwner(userId: string): Promise<(ProfileRow & { previous_status: string; previous_slug: string })[]> {
     const result = await this.db.query(
-      `WITH before AS (SELECT id, status FROM service_profiles WHERE owner_user_id = $1 AND owner_status = 'ACTIVE' FOR UPDATE)
+      `WITH before AS (SELECT id, status, slug FROM service_profiles WHERE owner_user_id = $1 AND owner_status = 'ACTIVE' FOR UPDATE)
        UPDATE service_profiles p
           SET owner_status = 'ERASED', status = CASE WHEN p.status = 'PUBLISHED' THEN 'UNPUBLISHED' ELSE p.status END,
-              contact_email = NULL, contact_phone = NULL, links = '[]'::jsonb, instant_book = false, version = p.version + 1, updated_at = now()
+              contact_email = NULL, contact_phone = NULL, links = '[]'::jsonb, instant_book = false, version = p.version + 1, updated_at = now(),
+              -- No name left behind (NTB-SEC-003): the slug was built from the display name; the new one from the id.
+              slug = ${erasedSlugSql('p')}, display_name = NULL, headline = NULL, bio = NULL
          FROM before b WHERE p.id = b.id
        RETURNING ${COLUMNS.split(',')
          .map((column) => `p.${column.trim()}`)
-         .join(', ')}, b.status AS previous_status`,
+         .join(', ')}, b.status AS previous_status, b.slug::text AS previous_slug`,
       [userId],
     );
-    return parseRows(profileRow.extend({ previous_status: z.string() }), result.rows);
+    return parseRows(profileRow.extend({ previous_status: z.string(), previous_slug: z.string() }), result.rows);
   }
 
   /** The owner of a profile, whatever its state (media events name the listing, not its owner). */

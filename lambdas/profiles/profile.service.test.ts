@@ -17,6 +17,7 @@ import type { MediaCatalog } from '../media/index.ts';
 import type { CityDirectory } from '../platform/index.ts';
 import type { NotificationStore } from './notification.repository.ts';
 import { OwnerErasureService } from './owner-erasure.service.ts';
+import { erasedSlug } from './erased-slug.ts';
 import type { ProfileRow, ProfileStore } from './profile.repository.ts';
 import { ProfileService } from './profile.service.ts';
 import { PreconditionFailedError } from './profiles.errors.ts';
@@ -65,7 +66,7 @@ function profileRow(overrides: Partial<ProfileRow> = {}): ProfileRow {
 function setup(insert?: ProfileStore['insert']) {
   const rows = new Map<string, ProfileRow>();
   const slugs: string[] = [];
-  const erasedStudios: (StudioRow & { previous_status: string })[] = [];
+  const erasedStudios: (StudioRow & { previous_status: string; previous_slug: string })[] = [];
   const disabled: string[] = [];
   const profiles = fake<ProfileStore>('profiles', {
     insert:
@@ -99,8 +100,15 @@ function setup(insert?: ProfileStore['insert']) {
     },
     eraseOwner: async (userId) => {
       const erased = [...rows.values()].filter((row) => row.owner_user_id === userId && row.owner_status === 'ACTIVE');
-      for (const row of erased) rows.set(row.id, { ...row, owner_status: 'ERASED', status: 'UNPUBLISHED' });
-      return erased.map((row) => ({ ...row, previous_status: row.status }));
+      const after = erased.map((row) => ({
+        ...row,
+        owner_status: 'ERASED' as const,
+        status: 'UNPUBLISHED' as const,
+        slug: erasedSlug(row.id),
+        display_name: null,
+      }));
+      for (const row of after) rows.set(row.id, row);
+      return after.map((row, i) => ({ ...row, previous_status: erased[i]!.status, previous_slug: erased[i]!.slug }));
     },
   });
   const db = fakeUnitOfWork({
@@ -214,12 +222,14 @@ describe('OwnerErasureService.onUserDeleted', () => {
     rows.set(draft.id, draft);
     const studio = {
       id: newId('studio'),
-      slug: 'loft-9',
+      slug: '',
       city_code: 'us-nyc',
       version: 4,
       previous_status: 'PUBLISHED',
+      previous_slug: 'loft-9',
     };
-    erasedStudios.push(studio as StudioRow & { previous_status: string });
+    studio.slug = erasedSlug(studio.id);
+    erasedStudios.push(studio as StudioRow & { previous_status: string; previous_slug: string });
     const event = newDomainEvent('user.deleted', { userId: OWNER, deletedAt: new Date(NOW).toISOString() });
 
     await erasure.onUserDeleted(event);
@@ -232,5 +242,9 @@ describe('OwnerErasureService.onUserDeleted', () => {
     expect(db.kernel.events[1]!.payload).toMatchObject({ studioId: studio.id, reason: 'account_deleted' });
     expect(disabled).toEqual([OWNER]);
     expect(forgotten).toEqual(expect.arrayContaining([published.slug, draft.slug, 'loft-9']));
+    // No name left behind: the events carry the slug built from the id, not the one built from the name.
+    expect(db.kernel.events[0]!.payload.slug).toBe(erasedSlug(published.id));
+    expect(db.kernel.events[1]!.payload.slug).toBe(erasedSlug(studio.id));
+    expect(JSON.stringify(db.kernel.events)).not.toContain(published.slug);
   });
 });

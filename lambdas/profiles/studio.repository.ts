@@ -6,6 +6,7 @@ import { ConflictError } from '../core/errors.ts';
 import { parsePublicMediaJson, publicMediaJsonSql, type MediaRow } from '../media/index.ts';
 import { cityInfoJsonSql, parseCityInfoJson, type CityInfo } from '../platform/index.ts';
 import { versionedUpdate, type ColumnMap } from './draft-update.ts';
+import { erasedSlugSql } from './erased-slug.ts';
 
 export const studioRow = z.object({
   id: z.string(),
@@ -141,21 +142,23 @@ export class StudioRepository {
     return row ? parseRows(studioRow, [row])[0]! : null;
   }
 
-  /** Account deleted: unpublish, mark ERASED, erase contact details and the exact address; ids and slug stay. */
-  async eraseOwner(userId: string): Promise<(StudioRow & { previous_status: string })[]> {
+  /** Account deleted: unpublish, mark ERASED, erase contact details and the exact address; the id stays, the slug becomes the id's. */
+  async eraseOwner(userId: string): Promise<(StudioRow & { previous_status: string; previous_slug: string })[]> {
     const result = await this.db.query(
-      `WITH before AS (SELECT id, status FROM studios WHERE owner_user_id = $1 AND owner_status = 'ACTIVE' FOR UPDATE)
+      `WITH before AS (SELECT id, status, slug FROM studios WHERE owner_user_id = $1 AND owner_status = 'ACTIVE' FOR UPDATE)
        UPDATE studios s
           SET owner_status = 'ERASED', status = CASE WHEN s.status = 'PUBLISHED' THEN 'UNPUBLISHED' ELSE s.status END,
               contact_email = NULL, contact_phone = NULL, address_line1 = NULL, address_line2 = NULL, postal_code = NULL,
-              instant_book = false, version = s.version + 1, updated_at = now()
+              instant_book = false, version = s.version + 1, updated_at = now(),
+              -- No name left behind (NTB-SEC-003): the slug was built from the name; the new one from the id.
+              slug = ${erasedSlugSql('s')}
          FROM before b WHERE s.id = b.id
        RETURNING ${COLUMNS.split(',')
          .map((column) => `s.${column.trim()}`)
-         .join(', ')}, b.status AS previous_status`,
+         .join(', ')}, b.status AS previous_status, b.slug::text AS previous_slug`,
       [userId],
     );
-    return parseRows(studioRow.extend({ previous_status: z.string() }), result.rows);
+    return parseRows(studioRow.extend({ previous_status: z.string(), previous_slug: z.string() }), result.rows);
   }
 
   async setStatus(id: string, status: 'PUBLISHED' | 'UNPUBLISHED'): Promise<StudioRow> {

@@ -101,6 +101,8 @@ const expectedGrants: Record<DatabaseRole, readonly string[]> = {
     'payment_intent_requests:SELECT',
     ...['client_user_id', 'currency', 'id', 'status'].map((column) => `booking_groups(${column}):SELECT`),
     ...['active', 'group_id', 'id', 'resource_id'].map((column) => `booking_legs(${column}):SELECT`),
+    // Account deletion (db/migrations/2000_reviews_privacy.sql): its own user.deleted consumer.
+    'consumer_inbox:INSERT',
     'service_profiles(cancellation_policy):SELECT',
     'service_profiles(packages):SELECT',
     'studios(deposit_cents):SELECT',
@@ -181,6 +183,11 @@ const expectedGrants: Record<DatabaseRole, readonly string[]> = {
       ['DELETE', 'INSERT', 'SELECT', 'UPDATE'].map((p) => `${table}:${p}`),
     ),
     ...['INSERT', 'SELECT', 'UPDATE'].map((p) => `booking_calendar_exports:${p}`),
+    // Account deletion (db/migrations/2000_reviews_privacy.sql): its own user.deleted consumer.
+    'booking_settings:DELETE',
+    'consumer_inbox:INSERT',
+    'erased_users:INSERT',
+    'erased_users:SELECT',
     'cities(code):SELECT',
     'cities(timezone):SELECT',
     'outbox_events:INSERT',
@@ -288,6 +295,18 @@ const expectedGrants: Record<DatabaseRole, readonly string[]> = {
   ],
   // Messaging lives in DynamoDB; PostgreSQL only answers who may be contacted (profiles' view).
   messaging: ['consumer_inbox:INSERT', 'contactable_listings:SELECT'],
+  reviews: [
+    'audit_log(hash):SELECT',
+    'audit_log(seq):SELECT',
+    'audit_log:INSERT',
+    'consumer_inbox:INSERT',
+    'erased_users:INSERT',
+    'erased_users:SELECT',
+    'outbox_events:INSERT',
+    ...['review_reports', 'review_windows', 'reviews'].flatMap((table) =>
+      ['INSERT', 'SELECT', 'UPDATE'].map((p) => `${table}:${p}`),
+    ),
+  ],
 };
 
 /** Tables only the migrator (master user) touches. */

@@ -27,6 +27,7 @@ import {
 import { parseSearchConfig, searchSecretVariables } from '../../../lambdas/search/search.config.ts';
 import { parsePartnerConfig } from '../../../lambdas/partner/partner.config.ts';
 import { messagingEnvSchema } from '../../../lambdas/messaging/messaging.config.ts';
+import { reviewsEnvSchema } from '../../../lambdas/reviews/reviews.config.ts';
 import { secrets, type SecretSpec } from '../../definitions/secrets.ts';
 import { controlTable } from '../../definitions/tables.ts';
 import type { RastupFunction } from '../constructs/rastup-function.construct.ts';
@@ -128,6 +129,12 @@ const configByEntry: Record<
   'lambdas/partner/webhook-worker.handler.ts': {
     secretVariables: discoverySecretVariables,
     parsers: [parsePartnerConfig, database('partner')],
+  },
+  'lambdas/reviews/reviews.handler.ts': {
+    parsers: [(env) => parseConfig(reviewsEnvSchema, env), database('reviews')],
+  },
+  'lambdas/reviews/reviews-publish.handler.ts': {
+    parsers: [(env) => parseConfig(reviewsEnvSchema, env), database('reviews')],
   },
 };
 

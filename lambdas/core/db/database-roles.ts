@@ -17,6 +17,7 @@ export const databaseRoles = [
   'booking',
   'partner',
   'messaging',
+  'reviews',
 ] as const;
 
 export type DatabaseRole = (typeof databaseRoles)[number];

@@ -331,6 +331,23 @@ const bookingRescheduled = EventDefinition.define({
   aggregate: (payload: { groupId: string }) => ({ type: 'booking', id: payload.groupId }),
 });
 
+// ---- reviews --------------------------------------------------------------------------------------
+
+const reviewPublished = EventDefinition.define({
+  type: 'review.published',
+  description:
+    'A review became visible (both parties of a completed booking leg reviewed, or the 14-day window closed); search may use it as a quality signal.',
+  payload: z.object({
+    reviewId: id('review'),
+    legId: id('bookingLeg'),
+    direction: z.enum(['CLIENT_TO_LISTING', 'OWNER_TO_CLIENT']),
+    listingType: z.enum(['PROFILE', 'STUDIO']),
+    listingId: z.string().min(1).describe('prf_ or std_ id of the reviewed (or reviewing) listing'),
+    rating: z.number().int().min(1).max(5),
+  }),
+  aggregate: (payload) => ({ type: 'review', id: payload.reviewId }),
+});
+
 // ---- the catalog ----------------------------------------------------------------------------------
 
 export const eventCatalog = createEventCatalog([
@@ -365,6 +382,7 @@ export const eventCatalog = createEventCatalog([
   bookingCompleted,
   bookingDisputed,
   bookingRescheduled,
+  reviewPublished,
 ]);
 
 type Definitions = typeof eventCatalog extends EventCatalog<infer M> ? M : never;
