@@ -109,6 +109,17 @@ export const domains = {
     uses: { database: 'messaging', tables: ['messaging', 'presence', 'control'] },
     latencyCritical: true,
   },
+  staff: {
+    // Staff back-office (NTB-ADMIN-001): dual-control proposals, staff roles and elevations.
+    entry: 'lambdas/staff/staff.handler.ts',
+    uses: { database: 'staff' },
+  },
+  paymentsStaffRefunds: {
+    // Refunds a payment when staff approved it (staff.refund.approved), as the payments role.
+    entry: 'lambdas/payments/staff-refund.handler.ts',
+    uses: { database: 'payments', secrets: ['payments/stripe'] },
+    timeoutSeconds: 30,
+  },
 } as const satisfies Record<string, DomainSpec>;
 
 export type DomainName = keyof typeof domains;
@@ -198,6 +209,12 @@ export const graphqlResolvers: Readonly<Record<string, DomainName>> = {
   'Mutation.setTyping': 'messaging',
   'Subscription.onThreadMessage': 'messaging',
   'Subscription.onThreadTyping': 'messaging',
+  'Query.myStaffAccess': 'staff',
+  'Query.staffProposals': 'staff',
+  'Query.staffProposal': 'staff',
+  'Mutation.proposeRefund': 'staff',
+  'Mutation.proposeRoleGrant': 'staff',
+  'Mutation.decideStaffProposal': 'staff',
 };
 
 /** REST path prefixes (API Gateway proxy resources) -> domain. */
@@ -261,6 +278,8 @@ export const eventConsumers: readonly {
       'media.deleted',
     ],
   },
+  // Staff-approved refunds (dual control in lambdas/staff) are made by payments, once per proposal.
+  { name: 'payments-staff-refunds', domain: 'paymentsStaffRefunds', eventTypes: ['staff.refund.approved'] },
 ];
 
 /** Scheduled jobs (EventBridge rules in AWS; a /dev/jobs route locally). */

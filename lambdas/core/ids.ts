@@ -26,6 +26,9 @@ export const ID_PREFIXES = {
   bookingLeg: 'bkl',
   partnerClient: 'prt',
   webhookMessage: 'whm',
+  staffProposal: 'spr',
+  staffGrant: 'sgr',
+  notification: 'ntf',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

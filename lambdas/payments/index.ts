@@ -7,3 +7,8 @@ export { paymentsModule, type PaymentsModule } from './payments.module.ts';
 export { StripeBookingPayments, type AuthorizeInput, type AuthorizeResult } from './booking-payments.service.ts';
 export type { Quote, QuoteLeg } from './checkout-quote.ts';
 export type { LegTransferInput } from './payouts.service.ts';
+export {
+  PostgresRefundablePayments,
+  type RefundablePayment,
+  type RefundablePayments,
+} from './refundable-payments.ts';

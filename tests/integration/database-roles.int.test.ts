@@ -249,6 +249,20 @@ const expectedGrants: Record<DatabaseRole, readonly string[]> = {
   ],
   // Messaging lives in DynamoDB; PostgreSQL only answers who may be contacted (profiles' view).
   messaging: ['contactable_listings:SELECT'],
+  // Staff back-office: its proposals and grants; payments' refundable_payments view (checks a refund).
+  staff: [
+    'audit_log(hash):SELECT',
+    'audit_log(seq):SELECT',
+    'audit_log:INSERT',
+    'outbox_events:INSERT',
+    'refundable_payments:SELECT',
+    'staff_proposals:INSERT',
+    'staff_proposals:SELECT',
+    'staff_proposals:UPDATE',
+    'staff_role_grants:INSERT',
+    'staff_role_grants:SELECT',
+  ],
+  notifications: [],
 };
 
 /** Tables only the migrator (master user) touches. */

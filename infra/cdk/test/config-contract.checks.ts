@@ -22,6 +22,7 @@ import { paymentsConfig, paymentsSecretVariables } from '../../../lambdas/paymen
 import { parseSearchConfig, searchSecretVariables } from '../../../lambdas/search/search.config.ts';
 import { parsePartnerConfig } from '../../../lambdas/partner/partner.config.ts';
 import { messagingEnvSchema } from '../../../lambdas/messaging/messaging.config.ts';
+import { staffEnvSchema } from '../../../lambdas/staff/staff.config.ts';
 import { secrets, type SecretSpec } from '../../definitions/secrets.ts';
 import { controlTable } from '../../definitions/tables.ts';
 import type { RastupFunction } from '../constructs/rastup-function.construct.ts';
@@ -117,6 +118,11 @@ const configByEntry: Record<
   'lambdas/partner/webhook-worker.handler.ts': {
     secretVariables: discoverySecretVariables,
     parsers: [parsePartnerConfig, database('partner')],
+  },
+  'lambdas/staff/staff.handler.ts': { parsers: [(env) => parseConfig(staffEnvSchema, env), database('staff')] },
+  'lambdas/payments/staff-refund.handler.ts': {
+    secretVariables: paymentsSecretVariables,
+    parsers: [paymentsConfig, database('payments')],
   },
 };
 

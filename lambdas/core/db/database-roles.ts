@@ -17,6 +17,8 @@ export const databaseRoles = [
   'booking',
   'partner',
   'messaging',
+  'staff',
+  'notifications',
 ] as const;
 
 export type DatabaseRole = (typeof databaseRoles)[number];

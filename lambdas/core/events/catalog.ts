@@ -322,6 +322,23 @@ const bookingStarted = bookingEvent('booking.started', 'The session began.');
 const bookingCompleted = bookingEvent('booking.completed', 'The session was completed.');
 const bookingDisputed = bookingEvent('booking.disputed', 'The client or an owner opened a dispute.');
 
+// ---- staff ---------------------------------------------------------------------------------------
+
+const staffRefundApproved = EventDefinition.define({
+  type: 'staff.refund.approved',
+  description:
+    'A staff refund passed its control (a second staff member approved it, or it was under the dual-control threshold): payments refunds it once, keyed by the proposal.',
+  payload: z.object({
+    proposalId: id('staffProposal'),
+    paymentGroupId: z.string().min(1).max(100),
+    amountCents: z.number().int().positive(),
+    currency: z.string().regex(/^[a-z]{3}$/),
+    proposedBy: id('user'),
+    approvedBy: id('user').nullable().describe('null when no second approval was required'),
+  }),
+  aggregate: (payload) => ({ type: 'staff_proposal', id: payload.proposalId }),
+});
+
 // ---- the catalog ----------------------------------------------------------------------------------
 
 export const eventCatalog = createEventCatalog([
@@ -355,6 +372,7 @@ export const eventCatalog = createEventCatalog([
   bookingStarted,
   bookingCompleted,
   bookingDisputed,
+  staffRefundApproved,
 ]);
 
 type Definitions = typeof eventCatalog extends EventCatalog<infer M> ? M : never;
