@@ -103,7 +103,8 @@ describe('dual control for refunds', () => {
       return rows.length > 0 ? rows : null;
     });
     expect(refunds).toHaveLength(1);
-    expect(refunds[0]).toMatchObject({ amount_cents: '60000', idempotency_key: `staff:${proposed.id}` });
+    expect(Number(refunds[0]!.amount_cents)).toBe(60_000);
+    expect(refunds[0]!.idempotency_key).toBe(`staff:${proposed.id}`);
 
     const audit = await auditFor(proposed.id);
     expect(audit.map((entry) => [entry.action, entry.actor])).toEqual([
