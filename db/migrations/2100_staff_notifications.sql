@@ -77,7 +77,76 @@ GRANT INSERT ON outbox_events TO rastup_staff;
 GRANT INSERT ON audit_log TO rastup_staff;
 GRANT SELECT (seq, hash) ON audit_log TO rastup_staff;
 
+-- ---- notifications -------------------------------------------------------------------------------
+-- One row per account (created by the user.registered consumer, or at the first preferences change):
+-- where and when the account may be reached. Quiet hours are local hours in `time_zone`.
+CREATE TABLE notification_settings (
+  user_id           text PRIMARY KEY CHECK (user_id LIKE 'usr\_%'),
+  time_zone         text NOT NULL DEFAULT 'UTC' CHECK (length(time_zone) BETWEEN 1 AND 64),
+  quiet_start_hour  smallint NOT NULL DEFAULT 21 CHECK (quiet_start_hour BETWEEN 0 AND 23),
+  quiet_end_hour    smallint NOT NULL DEFAULT 8 CHECK (quiet_end_hour BETWEEN 0 AND 23),
+  updated_at        timestamptz NOT NULL DEFAULT now()
+);
+
+-- Consent per channel and category; no row = the category's default (notifications.policy.ts).
+CREATE TABLE notification_consents (
+  user_id     text NOT NULL REFERENCES notification_settings (user_id) ON DELETE CASCADE,
+  channel     text NOT NULL CHECK (channel IN ('EMAIL', 'SMS', 'IN_APP')),
+  category    text NOT NULL CHECK (category IN ('ACCOUNT', 'BOOKING', 'PAYMENTS', 'MESSAGES', 'MARKETING')),
+  allowed     boolean NOT NULL,
+  updated_at  timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (user_id, channel, category)
+);
+
+-- Addresses we must not send to (SES permanent bounces and complaints, or by hand).
+CREATE TABLE notification_suppressions (
+  channel     text NOT NULL CHECK (channel IN ('EMAIL', 'SMS')),
+  address     text NOT NULL CHECK (address = lower(address) AND length(address) BETWEEN 3 AND 320),
+  reason      text NOT NULL CHECK (reason IN ('BOUNCE', 'COMPLAINT', 'MANUAL')),
+  source_id   text CHECK (length(source_id) <= 200),
+  created_at  timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (channel, address)
+);
+
+-- Every send decision, claimed once per dedupe key before sending: a rerun or retry never repeats it.
+CREATE TABLE notification_deliveries (
+  id          text PRIMARY KEY CHECK (id LIKE 'ntf\_%'),
+  user_id     text NOT NULL,
+  channel     text NOT NULL CHECK (channel IN ('EMAIL', 'SMS', 'IN_APP')),
+  category    text NOT NULL,
+  template    text NOT NULL,
+  dedupe_key  text NOT NULL UNIQUE CHECK (length(dedupe_key) <= 300),
+  status      text NOT NULL CHECK (status IN ('SENT', 'SUPPRESSED', 'NO_CONSENT', 'NO_ADDRESS')),
+  created_at  timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX notification_deliveries_user_idx ON notification_deliveries (user_id, created_at DESC);
+
+-- The in-app inbox.
+CREATE TABLE notification_inbox (
+  id          text PRIMARY KEY CHECK (id LIKE 'ntf\_%'),
+  user_id     text NOT NULL,
+  category    text NOT NULL,
+  title       text NOT NULL CHECK (length(title) <= 200),
+  body        text NOT NULL CHECK (length(body) <= 2000),
+  created_at  timestamptz NOT NULL DEFAULT now(),
+  read_at     timestamptz
+);
+CREATE INDEX notification_inbox_user_idx ON notification_inbox (user_id, created_at DESC);
+CREATE INDEX notification_inbox_unread_idx ON notification_inbox (user_id) WHERE read_at IS NULL;
+
+GRANT SELECT, INSERT, UPDATE, DELETE ON notification_settings, notification_consents, notification_inbox TO rastup_notifications;
+GRANT SELECT, INSERT, DELETE ON notification_deliveries TO rastup_notifications;
+GRANT SELECT, INSERT, UPDATE ON notification_suppressions TO rastup_notifications;
+GRANT INSERT ON consumer_inbox TO rastup_notifications;
+-- Auth's door (lambdas/auth/contact-directory.ts): the address of an active account, nothing else.
+GRANT SELECT (id, email, status) ON users TO rastup_notifications;
+
 -- Down Migration
+DROP TABLE notification_inbox;
+DROP TABLE notification_deliveries;
+DROP TABLE notification_suppressions;
+DROP TABLE notification_consents;
+DROP TABLE notification_settings;
 DROP VIEW refundable_payments;
 DROP TABLE staff_role_grants;
 DROP TABLE staff_proposals;

@@ -120,6 +120,11 @@ export const domains = {
     uses: { database: 'payments', secrets: ['payments/stripe'] },
     timeoutSeconds: 30,
   },
+  notifications: {
+    // Notification settings, consent, the in-app inbox; the account lifecycle consumer.
+    entry: 'lambdas/notifications/notifications.handler.ts',
+    uses: { database: 'notifications', tables: ['messaging'], notifications: true },
+  },
 } as const satisfies Record<string, DomainSpec>;
 
 export type DomainName = keyof typeof domains;
@@ -215,6 +220,10 @@ export const graphqlResolvers: Readonly<Record<string, DomainName>> = {
   'Mutation.proposeRefund': 'staff',
   'Mutation.proposeRoleGrant': 'staff',
   'Mutation.decideStaffProposal': 'staff',
+  'Query.myNotificationSettings': 'notifications',
+  'Query.myNotifications': 'notifications',
+  'Mutation.updateNotificationSettings': 'notifications',
+  'Mutation.markNotificationsRead': 'notifications',
 };
 
 /** REST path prefixes (API Gateway proxy resources) -> domain. */
@@ -280,6 +289,8 @@ export const eventConsumers: readonly {
   },
   // Staff-approved refunds (dual control in lambdas/staff) are made by payments, once per proposal.
   { name: 'payments-staff-refunds', domain: 'paymentsStaffRefunds', eventTypes: ['staff.refund.approved'] },
+  // Notification settings row at registration (the digest's list of accounts); erased with the account.
+  { name: 'notifications-account', domain: 'notifications', eventTypes: ['user.registered', 'user.deleted'] },
 ];
 
 /** Scheduled jobs (EventBridge rules in AWS; a /dev/jobs route locally). */
@@ -317,5 +328,13 @@ export const scheduledJobs: readonly {
     entry: 'lambdas/partner/webhook-worker.handler.ts',
     schedule: 'rate(1 minute)',
     uses: { database: 'partner', tables: ['control'], secrets: ['auth/keys'] },
+  },
+  {
+    // New-message digest: hourly, so one deferred by quiet hours goes out when they end (once a local day).
+    // Locally: /dev/jobs/notification-digest.
+    name: 'notification-digest',
+    entry: 'lambdas/notifications/digest.handler.ts',
+    schedule: 'rate(1 hour)',
+    uses: { database: 'notifications', tables: ['messaging'], notifications: true },
   },
 ];

@@ -262,7 +262,20 @@ const expectedGrants: Record<DatabaseRole, readonly string[]> = {
     'staff_role_grants:INSERT',
     'staff_role_grants:SELECT',
   ],
-  notifications: [],
+  // Notifications: its tables, the consumer inbox, and auth's door (an active account's email).
+  notifications: [
+    'consumer_inbox:INSERT',
+    ...['notification_consents', 'notification_inbox', 'notification_settings'].flatMap((table) =>
+      ['DELETE', 'INSERT', 'SELECT', 'UPDATE'].map((p) => `${table}:${p}`),
+    ),
+    'notification_deliveries:DELETE',
+    'notification_deliveries:INSERT',
+    'notification_deliveries:SELECT',
+    'notification_suppressions:INSERT',
+    'notification_suppressions:SELECT',
+    'notification_suppressions:UPDATE',
+    ...['email', 'id', 'status'].map((column) => `users(${column}):SELECT`),
+  ],
 };
 
 /** Tables only the migrator (master user) touches. */
