@@ -49,7 +49,7 @@ export class DigestService {
           },
           settings,
         );
-        for (const outcome of Object.values(result) as ChannelOutcome[])
+        for (const outcome of Object.values<ChannelOutcome>(result))
           outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
       }
       if (page.length < this.pageSize) break;

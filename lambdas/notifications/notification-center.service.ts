@@ -58,7 +58,12 @@ export class NotificationCenterService {
         CATEGORIES.map((category) => {
           const locked = consentLocked(channel, category);
           const stored = consents.find((c) => c.channel === channel && c.category === category);
-          return { channel, category, allowed: locked || (stored?.allowed ?? defaultConsent(channel, category)), locked };
+          return {
+            channel,
+            category,
+            allowed: locked || (stored?.allowed ?? defaultConsent(channel, category)),
+            locked,
+          };
         }),
       ),
     };

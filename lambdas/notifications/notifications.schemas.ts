@@ -20,5 +20,8 @@ export type NotificationSettingsInput = z.infer<typeof updateNotificationSetting
 export const myNotificationsArgs = z.object({ first: z.number().int().min(1).max(100).nullish() });
 
 export const markNotificationsReadArgs = z.object({
-  ids: z.array(z.string().regex(idPattern('notification'), 'must be a notification id')).max(100).nullish(),
+  ids: z
+    .array(z.string().regex(idPattern('notification'), 'must be a notification id'))
+    .max(100)
+    .nullish(),
 });

@@ -10,13 +10,7 @@ import type { Clock } from '../core/clock.ts';
 import { newId } from '../core/ids.ts';
 import type { Notifier } from '../core/ports.ts';
 import type { ContactDirectory } from '../auth/index.ts';
-import {
-  consentLocked,
-  defaultConsent,
-  isQuietAt,
-  respectsQuietHours,
-  type Channel,
-} from './notifications.policy.ts';
+import { consentLocked, defaultConsent, isQuietAt, respectsQuietHours, type Channel } from './notifications.policy.ts';
 import type { NotificationsData } from './notifications.repositories.ts';
 import type { DeliveryStatus, SettingsRow } from './notifications.repository.ts';
 import { TEMPLATES, type TemplateData, type TemplateName } from './templates/catalog.ts';
@@ -85,7 +79,8 @@ export class NotificationService {
     const address = channel === 'EMAIL' ? await this.contacts.emailOf(request.userId) : null;
     let status: DeliveryStatus = 'SENT';
     if (!allowed) status = 'NO_CONSENT';
-    else if (channel === 'SMS') status = 'NO_ADDRESS'; // no phone door yet: SMS is refused, not guessed
+    else if (channel === 'SMS')
+      status = 'NO_ADDRESS'; // no phone door yet: SMS is refused, not guessed
     else if (channel === 'EMAIL' && !address) status = 'NO_ADDRESS';
     else if (channel === 'EMAIL' && (await this.db.suppressions.isSuppressed('EMAIL', address!))) status = 'SUPPRESSED';
     const dedupeKey = `${request.dedupeKey}:${channel}`;

@@ -101,12 +101,7 @@ function setup(options: { consents?: ConsentRow[]; suppressed?: string[]; email?
   const notifications = new NotificationService(db, { emailOf: async () => email }, notifier, clock, {
     webBaseUrl: 'https://rastup.com',
   });
-  const digest = new DigestService(
-    db,
-    { summaryFor: async () => ({ messages: 4, threads: 2 }) },
-    notifications,
-    clock,
-  );
+  const digest = new DigestService(db, { summaryFor: async () => ({ messages: 4, threads: 2 }) }, notifications, clock);
   return { clock, claims, inbox, sent, digest, db, options };
 }
 

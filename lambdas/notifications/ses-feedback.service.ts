@@ -9,19 +9,25 @@ import * as z from 'zod';
 import type { NotificationsData } from './notifications.repositories.ts';
 
 const recipient = z.object({ emailAddress: z.string().min(3).max(320) });
-const sesRecord = z.object({
-  eventType: z.string().optional(),
-  notificationType: z.string().optional(),
-  mail: z.object({ messageId: z.string().max(200) }).loose(),
-  bounce: z
-    .object({ bounceType: z.string(), bouncedRecipients: z.array(recipient), feedbackId: z.string().max(200).optional() })
-    .loose()
-    .optional(),
-  complaint: z
-    .object({ complainedRecipients: z.array(recipient), feedbackId: z.string().max(200).optional() })
-    .loose()
-    .optional(),
-}).loose();
+const sesRecord = z
+  .object({
+    eventType: z.string().optional(),
+    notificationType: z.string().optional(),
+    mail: z.object({ messageId: z.string().max(200) }).loose(),
+    bounce: z
+      .object({
+        bounceType: z.string(),
+        bouncedRecipients: z.array(recipient),
+        feedbackId: z.string().max(200).optional(),
+      })
+      .loose()
+      .optional(),
+    complaint: z
+      .object({ complainedRecipients: z.array(recipient), feedbackId: z.string().max(200).optional() })
+      .loose()
+      .optional(),
+  })
+  .loose();
 export type SesRecord = z.infer<typeof sesRecord>;
 
 const eventBridgeEnvelope = z.object({ source: z.literal('aws.ses'), detail: sesRecord }).loose();

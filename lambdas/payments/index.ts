@@ -7,8 +7,4 @@ export { paymentsModule, type PaymentsModule } from './payments.module.ts';
 export { StripeBookingPayments, type AuthorizeInput, type AuthorizeResult } from './booking-payments.service.ts';
 export type { Quote, QuoteLeg } from './checkout-quote.ts';
 export type { LegTransferInput } from './payouts.service.ts';
-export {
-  PostgresRefundablePayments,
-  type RefundablePayment,
-  type RefundablePayments,
-} from './refundable-payments.ts';
+export { PostgresRefundablePayments, type RefundablePayment, type RefundablePayments } from './refundable-payments.ts';

@@ -9,16 +9,12 @@ import type { Role } from '../core/identity.ts';
 export const STAFF_ROLES = ['support', 'trust', 'finance', 'admin'] as const;
 export type StaffRole = (typeof STAFF_ROLES)[number];
 
-export function isStaffRole(role: Role | string): role is StaffRole {
+export function isStaffRole(role: Role): role is StaffRole {
   return (STAFF_ROLES as readonly string[]).includes(role);
 }
 
 export type StaffAction =
-  | 'proposals.read'
-  | 'refund.propose'
-  | 'refund.approve'
-  | 'roleGrant.propose'
-  | 'roleGrant.approve';
+  'proposals.read' | 'refund.propose' | 'refund.approve' | 'roleGrant.propose' | 'roleGrant.approve';
 
 /** Action -> the roles that may take it. Anything not listed is refused. */
 const ACTIONS: Readonly<Record<StaffAction, readonly StaffRole[]>> = {

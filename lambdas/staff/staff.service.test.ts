@@ -90,9 +90,9 @@ describe('refund proposals', () => {
 
     // The same approver retrying gets the decision back; anyone else a conflict. No second event.
     expect(await service.decide(approver, { proposalId: proposed.id, approve: true })).toEqual(approved);
-    await expect(
-      service.decide(member(['admin']), { proposalId: proposed.id, approve: true }),
-    ).rejects.toBeInstanceOf(ProposalDecidedError);
+    await expect(service.decide(member(['admin']), { proposalId: proposed.id, approve: true })).rejects.toBeInstanceOf(
+      ProposalDecidedError,
+    );
     expect(db.kernel.eventTypes()).toEqual(['staff.refund.approved']);
   });
 

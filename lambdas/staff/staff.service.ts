@@ -18,13 +18,7 @@ import { buildEvent } from '../core/events/catalog.ts';
 import { requireUser, type Caller, type UserCaller } from '../core/identity.ts';
 import { newId } from '../core/ids.ts';
 import { requireRecentStepUp } from '../core/step-up.ts';
-import {
-  isStaffRole,
-  may,
-  maySee,
-  type StaffAction,
-  type StaffRole,
-} from './staff-policy.ts';
+import { isStaffRole, may, maySee, type StaffAction, type StaffRole } from './staff-policy.ts';
 import {
   PaymentNotFoundError,
   ProposalDecidedError,
@@ -66,7 +60,11 @@ export interface StaffProposalView {
 export interface StaffAccessView {
   readonly userId: string;
   readonly roles: Upper<StaffRole>[];
-  readonly elevations: { readonly role: Upper<StaffRole>; readonly expiresAt: string | null; readonly proposalId: string }[];
+  readonly elevations: {
+    readonly role: Upper<StaffRole>;
+    readonly expiresAt: string | null;
+    readonly proposalId: string;
+  }[];
 }
 
 interface Staff {
@@ -123,8 +121,7 @@ export class StaffService {
         payment.refundableCents,
       );
     // Above the threshold, or proposed by someone who may not release money: a second person decides.
-    const dualControl =
-      input.amountCents > this.settings.refundDualControlCents || !may(staff.roles, 'refund.approve');
+    const dualControl = input.amountCents > this.settings.refundDualControlCents || !may(staff.roles, 'refund.approve');
     const now = this.clock.now();
     const row = await this.db.transaction(async (tx) => {
       const created = await tx.proposals.insert({
@@ -180,7 +177,11 @@ export class StaffService {
     const staff = await this.authorize(caller, 'proposals.read', false);
     if (!seen) throw new ProposalNotFoundError();
     this.refuseSelf(seen, staff.user.userId);
-    const approver = await this.authorize(caller, seen.kind === 'REFUND' ? 'refund.approve' : 'roleGrant.approve', true);
+    const approver = await this.authorize(
+      caller,
+      seen.kind === 'REFUND' ? 'refund.approve' : 'roleGrant.approve',
+      true,
+    );
     const now = this.clock.now();
     const row = await this.db.transaction(async (tx) => {
       const proposal = await tx.proposals.byId(input.proposalId, { forUpdate: true });

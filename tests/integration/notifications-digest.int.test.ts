@@ -46,7 +46,9 @@ async function deliveries(userId: string) {
 /** A real account with unread messages: signs up, owns a published profile, receives an inquiry. */
 async function accountWithUnread(messages: number) {
   const user = await registeredUser({ role: 'provider' });
-  await eventually(async () => (await sql('SELECT 1 FROM notification_settings WHERE user_id = $1', [user.userId])).length);
+  await eventually(
+    async () => (await sql('SELECT 1 FROM notification_settings WHERE user_id = $1', [user.userId])).length,
+  );
   const profileId = await publishedProfile(user.userId);
   const senderId = newId('user');
   const sender = await mintAccessToken({ userId: senderId, roles: ['client'] });
@@ -58,11 +60,9 @@ async function accountWithUnread(messages: number) {
     )
   ).startInquiry;
   for (let i = 1; i < messages; i++)
-    await gqlOk(
-      sender,
-      `mutation($input: SendMessageInput!) { sendMessage(input: $input) { messageId } }`,
-      { input: { threadId: started.thread.threadId, body: `follow-up ${i}`, clientToken: `tok-${i}-${senderId}` } },
-    );
+    await gqlOk(sender, `mutation($input: SendMessageInput!) { sendMessage(input: $input) { messageId } }`, {
+      input: { threadId: started.thread.threadId, body: `follow-up ${i}`, clientToken: `tok-${i}-${senderId}` },
+    });
   await gqlOk(
     user.accessToken,
     `mutation($input: NotificationSettingsInput!) { updateNotificationSettings(input: $input) { timeZone } }`,
@@ -207,7 +207,12 @@ describe('the new-message digest', () => {
       )
     ).updateNotificationSettings;
     expect(settings.consents).toContainEqual({ channel: 'EMAIL', category: 'MESSAGES', allowed: false, locked: false });
-    expect(settings.consents).toContainEqual({ channel: 'EMAIL', category: 'MARKETING', allowed: false, locked: false });
+    expect(settings.consents).toContainEqual({
+      channel: 'EMAIL',
+      category: 'MARKETING',
+      allowed: false,
+      locked: false,
+    });
     const locked = await gqlAs(
       user.accessToken,
       `mutation($input: NotificationSettingsInput!) { updateNotificationSettings(input: $input) { timeZone } }`,

@@ -111,7 +111,11 @@ describe('dual control for refunds', () => {
       ['staff.proposal.created', proposer.userId],
       ['staff.proposal.approved', approver.userId],
     ]);
-    expect(audit[1]!.details).toMatchObject({ amountCents: 60_000, paymentGroupId: groupId, decidedBy: approver.userId });
+    expect(audit[1]!.details).toMatchObject({
+      amountCents: 60_000,
+      paymentGroupId: groupId,
+      decidedBy: approver.userId,
+    });
     expect(await chainVerifies()).toMatchObject({ ok: true });
   });
 
@@ -184,9 +188,7 @@ describe('dual control for refunds', () => {
     await new Promise((resolve) => setTimeout(resolve, 1_000)); // a late duplicate would show up here
     expect(await refundsOf(groupId)).toEqual(refunds);
     expect(refunds).toHaveLength(1);
-    expect(
-      (await auditFor(proposed.id)).filter((entry) => entry.action === 'staff.proposal.approved'),
-    ).toHaveLength(1);
+    expect((await auditFor(proposed.id)).filter((entry) => entry.action === 'staff.proposal.approved')).toHaveLength(1);
     expect(await chainVerifies()).toMatchObject({ ok: true });
   });
 });
