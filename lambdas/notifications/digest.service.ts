@@ -49,8 +49,7 @@ export class DigestService {
           },
           settings,
         );
-        for (const outcome of Object.values<ChannelOutcome>(result))
-          outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
+        for (const outcome of Object.values<ChannelOutcome>(result)) outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
       }
       if (page.length < this.pageSize) break;
       after = page[page.length - 1]!.user_id;
