@@ -124,6 +124,22 @@ export const domains = {
     entry: 'lambdas/reviews/reviews.handler.ts',
     uses: { database: 'reviews' },
   },
+  staff: {
+    // Staff back-office (NTB-ADMIN-001): dual-control proposals, staff roles and elevations.
+    entry: 'lambdas/staff/staff.handler.ts',
+    uses: { database: 'staff' },
+  },
+  paymentsStaffRefunds: {
+    // Refunds a payment when staff approved it (staff.refund.approved), as the payments role.
+    entry: 'lambdas/payments/staff-refund.handler.ts',
+    uses: { database: 'payments', secrets: ['payments/stripe'] },
+    timeoutSeconds: 30,
+  },
+  notifications: {
+    // Notification settings, consent, the in-app inbox; the account lifecycle consumer.
+    entry: 'lambdas/notifications/notifications.handler.ts',
+    uses: { database: 'notifications', tables: ['messaging'], notifications: true },
+  },
 } as const satisfies Record<string, DomainSpec>;
 
 export type DomainName = keyof typeof domains;
@@ -227,6 +243,16 @@ export const graphqlResolvers: Readonly<Record<string, DomainName>> = {
   'Query.listingReviews': 'reviews',
   'Mutation.submitReview': 'reviews',
   'Mutation.reportReview': 'reviews',
+  'Query.myStaffAccess': 'staff',
+  'Query.staffProposals': 'staff',
+  'Query.staffProposal': 'staff',
+  'Mutation.proposeRefund': 'staff',
+  'Mutation.proposeRoleGrant': 'staff',
+  'Mutation.decideStaffProposal': 'staff',
+  'Query.myNotificationSettings': 'notifications',
+  'Query.myNotifications': 'notifications',
+  'Mutation.updateNotificationSettings': 'notifications',
+  'Mutation.markNotificationsRead': 'notifications',
 };
 
 /** REST path prefixes (API Gateway proxy resources) -> domain. */
@@ -300,6 +326,10 @@ export const eventConsumers: readonly {
   // Bookings and payment records are kept by law, pseudonymised (NTB-SEC-003).
   { name: 'booking-user-deleted', domain: 'booking', eventTypes: ['user.deleted'] },
   { name: 'payments-user-deleted', domain: 'payments', eventTypes: ['user.deleted'] },
+  // Staff-approved refunds (dual control in lambdas/staff) are made by payments, once per proposal.
+  { name: 'payments-staff-refunds', domain: 'paymentsStaffRefunds', eventTypes: ['staff.refund.approved'] },
+  // Notification settings row at registration (the digest's list of accounts); erased with the account.
+  { name: 'notifications-account', domain: 'notifications', eventTypes: ['user.registered', 'user.deleted'] },
 ];
 
 /** Scheduled jobs (EventBridge rules in AWS; a /dev/jobs route locally). */
@@ -353,5 +383,13 @@ export const scheduledJobs: readonly {
     entry: 'lambdas/reviews/reviews-publish.handler.ts',
     schedule: 'rate(1 hour)',
     uses: { database: 'reviews' },
+  },
+  {
+    // New-message digest: hourly, so one deferred by quiet hours goes out when they end (once a local day).
+    // Locally: /dev/jobs/notification-digest.
+    name: 'notification-digest',
+    entry: 'lambdas/notifications/digest.handler.ts',
+    schedule: 'rate(1 hour)',
+    uses: { database: 'notifications', tables: ['messaging'], notifications: true },
   },
 ];

@@ -360,6 +360,18 @@ async function startWithStateLock(
             ]);
           return job.handler({ ...(now ? { time: now } : {}) });
         },
+        // Runs the new-message digest job now, or as if at ?now=<ISO time> (quiet hours, the local day).
+        '/dev/jobs/notification-digest': async (url) => {
+          const job = (await import(
+            pathToFileURL(join(options.rootDir, 'lambdas/notifications/digest.handler.ts')).href
+          )) as { handler: (event: { time?: string }) => Promise<unknown> };
+          const now = url.searchParams.get('now');
+          if (now && (!/^\d{4}-\d{2}-\d{2}T/.test(now) || Number.isNaN(new Date(now).getTime())))
+            throw new ValidationError('now must be an ISO 8601 date-time', [
+              { path: 'query.now', message: 'must be an ISO 8601 date-time' },
+            ]);
+          return job.handler({ ...(now ? { time: now } : {}) });
+        },
         // Runs the media reconciler now (removes objects no media row names); it also runs at every start.
         '/dev/jobs/media-reconcile': () => reconcileMedia(),
         // Expires booking requests and holds past their deadline now, or as if at ?now=<ISO time>.

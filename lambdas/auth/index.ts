@@ -7,3 +7,4 @@ export { ADMIN_GRANT_ACTOR, grantAdminRole, type AdminGrantInput, type AdminGran
 export { authRepositories, type AuthData, type AuthRepositories } from './auth.repositories.ts';
 export { SigningKeyStore, type PublishedKey, type SigningKey } from './signing-keys.ts';
 export { discoveryEnvSchema, discoverySecretVariables, type DiscoveryConfig } from './discovery.config.ts';
+export { PostgresContactDirectory, type ContactDirectory } from './contact-directory.ts';

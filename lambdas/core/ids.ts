@@ -31,6 +31,9 @@ export const ID_PREFIXES = {
   partnerInvite: 'inv',
   review: 'rev',
   reviewReport: 'rvr',
+  staffProposal: 'spr',
+  staffGrant: 'sgr',
+  notification: 'ntf',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

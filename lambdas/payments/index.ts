@@ -15,3 +15,4 @@ export { stripeAdapterEnvSchema, stripeAdapterSecretVariables } from './payments
 export type { Quote, QuoteLeg } from './checkout-quote.ts';
 export type { LegTransferInput } from './payouts.service.ts';
 export { partnerPayouts, type PartnerPayouts, type PartnerPayoutRow, type PayoutKey } from './partner-payouts.query.ts';
+export { PostgresRefundablePayments, type RefundablePayment, type RefundablePayments } from './refundable-payments.ts';

@@ -307,6 +307,33 @@ const expectedGrants: Record<DatabaseRole, readonly string[]> = {
       ['INSERT', 'SELECT', 'UPDATE'].map((p) => `${table}:${p}`),
     ),
   ],
+  // Staff back-office: its proposals and grants; payments' refundable_payments view (checks a refund).
+  staff: [
+    'audit_log(hash):SELECT',
+    'audit_log(seq):SELECT',
+    'audit_log:INSERT',
+    'outbox_events:INSERT',
+    'refundable_payments:SELECT',
+    'staff_proposals:INSERT',
+    'staff_proposals:SELECT',
+    'staff_proposals:UPDATE',
+    'staff_role_grants:INSERT',
+    'staff_role_grants:SELECT',
+  ],
+  // Notifications: its tables, the consumer inbox, and auth's door (an active account's email).
+  notifications: [
+    'consumer_inbox:INSERT',
+    ...['notification_consents', 'notification_inbox', 'notification_settings'].flatMap((table) =>
+      ['DELETE', 'INSERT', 'SELECT', 'UPDATE'].map((p) => `${table}:${p}`),
+    ),
+    'notification_deliveries:DELETE',
+    'notification_deliveries:INSERT',
+    'notification_deliveries:SELECT',
+    'notification_suppressions:INSERT',
+    'notification_suppressions:SELECT',
+    'notification_suppressions:UPDATE',
+    ...['email', 'id', 'status'].map((column) => `users(${column}):SELECT`),
+  ],
 };
 
 /** Tables only the migrator (master user) touches. */

@@ -28,6 +28,8 @@ import { parseSearchConfig, searchSecretVariables } from '../../../lambdas/searc
 import { parsePartnerConfig } from '../../../lambdas/partner/partner.config.ts';
 import { messagingEnvSchema } from '../../../lambdas/messaging/messaging.config.ts';
 import { reviewsEnvSchema } from '../../../lambdas/reviews/reviews.config.ts';
+import { staffEnvSchema } from '../../../lambdas/staff/staff.config.ts';
+import { notificationsEnvSchema } from '../../../lambdas/notifications/notifications.config.ts';
 import { secrets, type SecretSpec } from '../../definitions/secrets.ts';
 import { controlTable } from '../../definitions/tables.ts';
 import type { RastupFunction } from '../constructs/rastup-function.construct.ts';
@@ -135,6 +137,25 @@ const configByEntry: Record<
   },
   'lambdas/reviews/reviews-publish.handler.ts': {
     parsers: [(env) => parseConfig(reviewsEnvSchema, env), database('reviews')],
+  },
+  'lambdas/staff/staff.handler.ts': { parsers: [(env) => parseConfig(staffEnvSchema, env), database('staff')] },
+  'lambdas/notifications/notifications.handler.ts': {
+    parsers: [
+      (env) => parseConfig(notificationsEnvSchema, env),
+      (env) => parseConfig(notifierEnvSchema, env),
+      database('notifications'),
+    ],
+  },
+  'lambdas/notifications/digest.handler.ts': {
+    parsers: [
+      (env) => parseConfig(notificationsEnvSchema, env),
+      (env) => parseConfig(notifierEnvSchema, env),
+      database('notifications'),
+    ],
+  },
+  'lambdas/payments/staff-refund.handler.ts': {
+    secretVariables: paymentsSecretVariables,
+    parsers: [paymentsConfig, database('payments')],
   },
 };
 

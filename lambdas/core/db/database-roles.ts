@@ -18,6 +18,8 @@ export const databaseRoles = [
   'partner',
   'messaging',
   'reviews',
+  'staff',
+  'notifications',
 ] as const;
 
 export type DatabaseRole = (typeof databaseRoles)[number];

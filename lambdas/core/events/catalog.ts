@@ -348,6 +348,23 @@ const reviewPublished = EventDefinition.define({
   aggregate: (payload) => ({ type: 'review', id: payload.reviewId }),
 });
 
+// ---- staff ---------------------------------------------------------------------------------------
+
+const staffRefundApproved = EventDefinition.define({
+  type: 'staff.refund.approved',
+  description:
+    'A staff refund passed its control (a second staff member approved it, or it was under the dual-control threshold): payments refunds it once, keyed by the proposal.',
+  payload: z.object({
+    proposalId: id('staffProposal'),
+    paymentGroupId: z.string().min(1).max(100),
+    amountCents: z.number().int().positive(),
+    currency: z.string().regex(/^[a-z]{3}$/),
+    proposedBy: id('user'),
+    approvedBy: id('user').nullable().describe('null when no second approval was required'),
+  }),
+  aggregate: (payload) => ({ type: 'staff_proposal', id: payload.proposalId }),
+});
+
 // ---- the catalog ----------------------------------------------------------------------------------
 
 export const eventCatalog = createEventCatalog([
@@ -383,6 +400,7 @@ export const eventCatalog = createEventCatalog([
   bookingDisputed,
   bookingRescheduled,
   reviewPublished,
+  staffRefundApproved,
 ]);
 
 type Definitions = typeof eventCatalog extends EventCatalog<infer M> ? M : never;

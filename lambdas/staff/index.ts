@@ -1,0 +1,6 @@
+/**
+ * The staff domain's public module. Nothing outside lambdas/staff needs its internals: the effects
+ * of approved proposals leave as catalog events (`staff.refund.approved`), and role grants are read
+ * here. Exported for operator scripts and tests: the roles policy.
+ */
+export { STAFF_ROLES, type StaffRole } from './staff-policy.ts';
