@@ -12,7 +12,8 @@ const escapeHtml = (value: string) =>
   value.replace(/[&<>"']/g, (char) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[char]!);
 
 function fill(template: string, values: Readonly<Record<string, string>>, escape: (value: string) => string): string {
-  return template.replace(/\{\{(\w+)\}\}/g, (_match, key: string) => {
+  // `{{ name }}` and `{{name}}` both: the MJML compiler keeps the spacing the layout was written with.
+  return template.replace(/\{\{\s*(\w+)\s*\}\}/g, (_match, key: string) => {
     const value = values[key];
     if (value === undefined) throw new Error(`template value ${key} is missing`);
     return escape(value);
