@@ -5,11 +5,10 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     reporters: ['default'],
-    // Vitest's default is one worker per core minus one: a single worker on a 2-core CI machine, so
-    // every integration file waited on the stack's I/O in turn. The integration tier is mostly waiting
-    // (on PostgreSQL, DynamoDB Local, child stacks starting), so a few more workers than cores overlap
-    // those waits. VITEST_MAX_WORKERS overrides it for a slower or faster machine.
-    maxWorkers: Number(process.env.VITEST_MAX_WORKERS ?? 4),
+    // Vitest's default (cores - 1: one worker on a 2-core CI machine) unless VITEST_MAX_WORKERS says
+    // otherwise. More workers overlap the integration tier's waits on a quiet machine, but on a loaded
+    // 2-core machine the media pipeline and the child stacks then miss their 60 s test timeouts.
+    ...(process.env.VITEST_MAX_WORKERS ? { maxWorkers: Number(process.env.VITEST_MAX_WORKERS) } : {}),
     projects: [
       {
         test: {
