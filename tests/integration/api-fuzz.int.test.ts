@@ -88,11 +88,14 @@ function send(probe: Probe, ip: string): Promise<Answer> {
       {
         method: probe.method,
         localAddress: ip,
-        // One connection per probe: a pooled keep-alive socket the gateway has just closed (after a
-        // `connection: close` answer) would fail the next probe with a reset that is the pool's race,
-        // not the gateway's answer.
         agent: false,
-        headers: probe.headers,
+        // Node's client frames a body with neither content-length nor chunked encoding for DELETE (and
+        // GET/HEAD/OPTIONS): the gateway then reads a bodiless request followed by 2 MB of garbage, answers
+        // 400 and closes, and the client sees a reset. Every client that means to send a body declares it.
+        headers:
+          probe.body === undefined
+            ? probe.headers
+            : { 'content-length': String(Buffer.byteLength(probe.body)), ...probe.headers },
         signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
       },
       (res) => {
