@@ -109,4 +109,32 @@ export const erasureCoverage: Readonly<Record<string, ErasureAction>> = {
   // ---- partner (its clients are partner applications, not accounts) ----
   'partner.client.client_id': notAUser('a partner application id (prt_)'),
   'partner.webhook_endpoint.client_id': notAUser('a partner application id (prt_)'),
+  'partner.brief.client_id': notAUser('the partner application that posted the brief (prt_)'),
+  'partner.invite.client_id': notAUser('the partner application that sent the invite (prt_)'),
+  'partner.client.account_user_id': {
+    kind: 'retained',
+    why: 'gap: the account a partner application acts for is not yet cleared by a partner consumer of user.deleted',
+  },
+  // ---- booking calendars (ICS feeds and the secret export) ----
+  'public.booking_calendar_feeds.owner_user_id': {
+    kind: 'retained',
+    why: "gap: booking-user-deleted does not yet delete the owner's feeds (their listings are erased, so nothing reads them)",
+  },
+  'public.booking_calendar_exports.owner_user_id': {
+    kind: 'retained',
+    why: "gap: booking-user-deleted does not yet delete the owner's export token (their listings are erased, so it lists nothing)",
+  },
+  'public.payment_intent_requests.client_user_id': {
+    kind: 'retained',
+    why: 'gap: payments-user-deleted does not yet pseudonymise the PaymentIntent request log',
+  },
+  // ---- notifications (notifications-account) and staff ----
+  'public.notification_settings.user_id': { kind: 'erase', by: 'notifications-account' },
+  'public.notification_consents.user_id': { kind: 'erase', by: 'notifications-account' },
+  'public.notification_inbox.user_id': { kind: 'erase', by: 'notifications-account' },
+  'public.notification_deliveries.user_id': { kind: 'erase', by: 'notifications-account' },
+  'public.staff_role_grants.user_id': {
+    kind: 'retained',
+    why: 'the dual-control record of who was granted a staff role, kept with the audit chain',
+  },
 };

@@ -22,6 +22,7 @@ import {
   publishedStudio,
 } from '../support/booking.ts';
 import { mintAccessToken } from '../support/tokens.ts';
+import { payHold } from '../support/checkout.ts';
 
 const RESCHEDULE = `mutation($input: RescheduleBookingGroupInput!) { rescheduleBookingGroup(input: $input) { ${BOOKING_FIELDS} } }`;
 const FEEDS = `query($id: ID!) { calendarFeeds(resourceId: $id) { id url status lastError busyCount lastFetchedAt } }`;
@@ -73,8 +74,12 @@ async function confirmedBooking(startsAt: string) {
       input: { idempotencyKey: key(), profileId: owner.profileId, startsAt, durationMinutes: 60 },
     })
   ).requestBooking;
-  return (await gqlOk(owner.token, ACT, { input: { idempotencyKey: key(), groupId: requested.id, action: 'ACCEPT' } }))
-    .actOnBooking;
+  await gqlOk(owner.token, ACT, { input: { idempotencyKey: key(), groupId: requested.id, action: 'ACCEPT' } });
+  // Booking is wired to Stripe (the stand-in): the client's card confirms the hold.
+  await payHold(client.token, requested.id);
+  return (
+    await gqlOk(owner.token, `query($id: ID!) { booking(id: $id) { id status legs { id } } }`, { id: requested.id })
+  ).booking;
 }
 
 async function fetchExport(url: string) {

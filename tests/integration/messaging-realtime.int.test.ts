@@ -21,6 +21,7 @@ import { gqlAs, gqlOk, sql } from '../support/graphql.ts';
 import { configureAmplify } from '../support/realtime.ts';
 import { ACT, REQUEST, hoursFromNow, openAllDay, publishedStudio } from '../support/booking.ts';
 import { mintAccessToken } from '../support/tokens.ts';
+import { payHold } from '../support/checkout.ts';
 
 type User = Pick<Awaited<ReturnType<typeof registeredUser>>, 'userId' | 'accessToken'>;
 
@@ -344,7 +345,9 @@ describe('messaging over AppSync with AWS Amplify v6', () => {
         input: { idempotencyKey: `act-${newId('request')}`, groupId: requested.id, action: 'ACCEPT' },
       })
     ).actOnBooking as { status: string };
-    expect(confirmed.status).toBe('CONFIRMED');
+    // Booking is wired to Stripe (the stand-in): the hold is confirmed once the client's card pays it.
+    expect(confirmed.status).toBe('HOLD');
+    await payHold(buyer.accessToken, requested.id);
     const deadline = Date.now() + 15_000;
     while ((await threadAs(host, threadId)).kind !== 'PROJECT' && Date.now() < deadline)
       await new Promise((resolve) => setTimeout(resolve, 200));

@@ -2,6 +2,7 @@
 import { newId } from '../../lambdas/core/ids.ts';
 import { ACT, REQUEST } from './booking.ts';
 import { eventually, gqlOk, sql } from './graphql.ts';
+import { payHold } from './checkout.ts';
 
 /**
  * Opens a listing all day on a 5-minute grid with 15-minute sessions and no notice, so sessions can
@@ -56,6 +57,8 @@ export async function completedLeg(input: {
     })
   ).requestBooking;
   await act(input.ownerToken, requested.id, 'ACCEPT');
+  // Booking is wired to Stripe (the stand-in): the client's card confirms the hold.
+  await payHold(input.clientToken, requested.id);
   await act(input.ownerToken, requested.id, 'START');
   const done = (await act(input.ownerToken, requested.id, 'COMPLETE')).actOnBooking;
   if (done.status !== 'COMPLETED') throw new Error(`booking ${requested.id} is ${done.status}`);
