@@ -78,7 +78,9 @@ async function confirmedBooking(startsAt: string) {
   // Booking is wired to Stripe (the stand-in): the client's card confirms the hold.
   await payHold(client.token, requested.id);
   return (
-    await gqlOk(owner.token, `query($id: ID!) { booking(id: $id) { id status legs { id } } }`, { id: requested.id })
+    await gqlOk(owner.token, `query($id: ID!) { booking(id: $id) { id status startsAt legs { id } } }`, {
+      id: requested.id,
+    })
   ).booking;
 }
 

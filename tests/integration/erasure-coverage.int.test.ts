@@ -108,12 +108,9 @@ describe('account deletion coverage', () => {
     const report = `mutation($input: ReportReviewInput!) { reportReview(input: $input) { id } }`;
     await gqlOk(client.accessToken, report, { input: { reviewId: byOwner.id, reason: 'OTHER' } });
     await gqlOk(owner.accessToken, report, { input: { reviewId: byClient.id, reason: 'OTHER' } });
-    // Payment records as payments keeps them (authorisation of the group, the owner's payout account and transfer).
-    await sql(
-      `INSERT INTO payment_authorizations (group_id, client_user_id, amount_cents, currency, payment_intent_id, status)
-       VALUES ($1, $2, 5000, 'usd', $3, 'captured')`,
-      [groupId, client.userId, `pi_${newId('request').slice(4)}`],
-    );
+    // Payment records as payments keeps them: the group's authorisation is real (the client paid the hold
+    // through the Stripe stand-in); the owner never onboarded, so their payout account and transfer are
+    // written here as payments would after onboarding.
     const account = `acct_${newId('request').slice(4)}`;
     await sql(`INSERT INTO payout_accounts (user_id, stripe_account_id) VALUES ($1, $2)`, [owner.userId, account]);
     await sql(
