@@ -9,55 +9,12 @@
  * http and https to loopback (127.0.0.0/8, ::1, localhost) are allowed, nothing else private.
  */
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
-import { BlockList, isIP, type LookupFunction } from 'node:net';
-
-const blocked = new BlockList();
-for (const [net, prefix] of [
-  ['0.0.0.0', 8],
-  ['10.0.0.0', 8],
-  ['100.64.0.0', 10],
-  ['127.0.0.0', 8],
-  ['169.254.0.0', 16],
-  ['172.16.0.0', 12],
-  ['192.0.0.0', 24],
-  ['192.0.2.0', 24],
-  ['192.168.0.0', 16],
-  ['198.18.0.0', 15],
-  ['198.51.100.0', 24],
-  ['203.0.113.0', 24],
-  ['224.0.0.0', 4],
-  ['240.0.0.0', 4],
-] as const)
-  blocked.addSubnet(net, prefix, 'ipv4');
-for (const [net, prefix] of [
-  ['::', 128],
-  ['::1', 128],
-  ['64:ff9b::', 96],
-  ['100::', 64],
-  ['2001:db8::', 32],
-  ['fc00::', 7],
-  ['fe80::', 10],
-  ['ff00::', 8],
-] as const)
-  blocked.addSubnet(net, prefix, 'ipv6');
-
-const loopback = new BlockList();
-loopback.addSubnet('127.0.0.0', 8, 'ipv4');
-loopback.addAddress('::1', 'ipv6');
-
-function family(address: string): { address: string; type: 'ipv4' | 'ipv6' } | null {
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  if (mapped) return { address: mapped[1]!, type: 'ipv4' };
-  const kind = isIP(address);
-  return kind === 4 ? { address, type: 'ipv4' } : kind === 6 ? { address, type: 'ipv6' } : null;
-}
+import { isIP, type LookupFunction } from 'node:net';
+import { isLoopbackAddress, isPublicAddress } from '../core/public-address.ts';
 
 /** Whether an address may be connected to (v4, v6, v4-mapped v6; anything unparsable is refused). */
 export function isAllowedAddress(address: string, allowLoopback: boolean): boolean {
-  const parsed = family(address);
-  if (!parsed) return false;
-  if (allowLoopback && loopback.check(parsed.address, parsed.type)) return true;
-  return !blocked.check(parsed.address, parsed.type);
+  return (allowLoopback && isLoopbackAddress(address)) || isPublicAddress(address);
 }
 
 export class FeedUrlRefused extends Error {}
@@ -75,8 +32,7 @@ export function checkFeedUrl(raw: string, allowLoopback: boolean): URL {
   }
   if (url.username || url.password) throw new FeedUrlRefused('calendar URLs may not carry credentials');
   const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  const isLoopbackHost =
-    LOOPBACK_NAMES.has(host) || (isIP(host) !== 0 && loopback.check(host, isIP(host) === 4 ? 'ipv4' : 'ipv6'));
+  const isLoopbackHost = LOOPBACK_NAMES.has(host) || isLoopbackAddress(host);
   if (allowLoopback && isLoopbackHost) {
     if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new FeedUrlRefused('use an https URL');
     return url;
