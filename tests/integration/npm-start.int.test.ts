@@ -11,6 +11,20 @@ import { resetLocalState } from '../../infra/local/reset.ts';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isAlive } from '../../infra/local/processes.ts';
 
+/**
+ * Still running: alive and not a zombie. A process that exited but whose orphaned entry init has not
+ * reaped yet answers signal 0 like a live one; /proc says `Z` for it (Linux, where the suite runs).
+ */
+function running(pid: number): boolean {
+  if (!isAlive(pid)) return false;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
 const rootDir = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const stateDir = mkdtempSync(join(tmpdir(), 'rastup-npmstart-'));
 afterAll(() => resetLocalState(stateDir, { log: () => undefined, keepBinaries: true }));
@@ -99,9 +113,13 @@ describe('npm start', () => {
         // already gone
       }
     }
-    await new Promise<void>((resolveExit) => child.once('exit', () => resolveExit()));
-    await new Promise((r) => setTimeout(r, 500));
-    expect(spawned.filter(isAlive)).toEqual([]);
+    // 'close', not 'exit': npm may exit on the signal while the stack it started is still stopping (and
+    // still writing to the shared output pipe); the pipe closes when every process holding it is gone.
+    await new Promise<void>((resolveClosed) => child.once('close', () => resolveClosed()));
+    // An exited process that init has not reaped yet still answers signal 0: poll briefly, then none may run.
+    const deadline = Date.now() + 10_000;
+    while (spawned.some(running) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(spawned.filter(running)).toEqual([]);
     expect(output).toContain('stopped; no PostgreSQL or Java process left running');
     expect(existsSync(join(stateDir, 'postgres', 'postmaster.pid'))).toBe(false);
   });
