@@ -255,7 +255,7 @@ describe('booking service', () => {
       respondBy: '2026-06-01T10:00:00.000Z',
     });
     const ownerView = await s.service.booking(user(s.owner), requested.id);
-    expect(ownerView.myActions).toEqual(['ACCEPT', 'DECLINE', 'CANCEL']);
+    expect(ownerView.myActions).toEqual(['ACCEPT', 'DECLINE', 'CANCEL', 'RESCHEDULE']);
     const confirmed = await s.service.act(user(s.owner), {
       idempotencyKey: key(),
       groupId: gid(requested.id),
@@ -384,7 +384,11 @@ describe('booking service', () => {
       startsAt: START,
       durationMinutes: 60,
     });
-    expect(held).toMatchObject({ status: 'HOLD', paymentStatus: 'REQUIRES_ACTION', myActions: ['CONFIRM', 'CANCEL'] });
+    expect(held).toMatchObject({
+      status: 'HOLD',
+      paymentStatus: 'REQUIRES_ACTION',
+      myActions: ['CONFIRM', 'CANCEL', 'RESCHEDULE'],
+    });
     s.clock.advance(16 * 60_000);
     const expired = await s.service.booking(user(s.client), held.id);
     expect(expired).toMatchObject({ status: 'EXPIRED', paymentStatus: 'VOIDED' });

@@ -16,8 +16,9 @@ import type { Availability } from './availability.ts';
 import {
   eventTypeFor,
   mayAct,
+  mayReschedule,
   nextActions,
-  type BookingAction,
+  type CardAction,
   type BookingStatus,
   type Party,
 } from './booking-state.ts';
@@ -90,8 +91,8 @@ export interface BookingView {
     fromStatus: string | null;
     toStatus: string | null;
   }[];
-  readonly myActions: BookingAction[];
-  readonly actionCards: { party: Party; actions: BookingAction[] }[];
+  readonly myActions: CardAction[];
+  readonly actionCards: { party: Party; actions: CardAction[] }[];
   /** What cancelling now would refund (client view, while cancelling is possible). */
   readonly cancellationQuote: CancellationQuote | null;
 }
@@ -467,10 +468,19 @@ export class BookingService {
       const status = group.status;
       if (status !== 'REQUESTED' && status !== 'HOLD' && status !== 'CONFIRMED')
         throw new InvalidTransitionError(`Cannot reschedule a booking that is ${status}`, { status });
-      if (party === 'OWNER' && legs.some((leg) => leg.ownerUserId !== user.userId))
-        throw new InvalidTransitionError('This booking includes another listing: only the client can move it', {
+      if (
+        !mayReschedule(
           status,
-        });
+          party,
+          legs.every((leg) => leg.ownerUserId === user.userId),
+        )
+      )
+        throw new InvalidTransitionError(
+          party === 'OWNER' && status === 'REQUESTED'
+            ? 'This booking includes another listing: only the client can move it'
+            : 'Once accepted, only the client can move a booking; ask them, or cancel with a full refund.',
+          { status },
+        );
       const now = this.clock.nowMs();
       const decision = decideReschedule({
         policy: group.cancellationPolicy,
@@ -783,6 +793,7 @@ export class BookingService {
     const role: Party = group.clientUserId === viewerId ? 'CLIENT' : 'OWNER';
     const visible = role === 'CLIENT' ? legs : legs.filter((leg) => leg.ownerUserId === viewerId);
     const ownAccepted = visible.every((leg) => leg.accepted);
+    const ownsEveryLeg = legs.every((leg) => leg.ownerUserId === viewerId);
     const timeline: TimelineEntry[] = await db.bookings.timeline(group.id);
     const mayCancel = role === 'CLIENT' && mayAct('CANCEL', group.status, 'CLIENT');
     return {
@@ -815,22 +826,24 @@ export class BookingService {
         fromStatus: entry.fromStatus,
         toStatus: entry.toStatus,
       })),
-      myActions: nextActions(group.status, role, ownAccepted),
+      myActions: nextActions(group.status, role, { ownLegsAccepted: ownAccepted, soleOwner: ownsEveryLeg }),
       actionCards:
         role === 'CLIENT'
           ? [
               { party: 'CLIENT', actions: nextActions(group.status, 'CLIENT') },
               {
                 party: 'OWNER',
-                actions: nextActions(
-                  group.status,
-                  'OWNER',
-                  legs.every((leg) => leg.accepted),
-                ),
+                actions: nextActions(group.status, 'OWNER', {
+                  ownLegsAccepted: legs.every((leg) => leg.accepted),
+                  soleOwner: new Set(legs.map((leg) => leg.ownerUserId)).size === 1,
+                }),
               },
             ]
           : [
-              { party: 'OWNER', actions: nextActions(group.status, 'OWNER', ownAccepted) },
+              {
+                party: 'OWNER',
+                actions: nextActions(group.status, 'OWNER', { ownLegsAccepted: ownAccepted, soleOwner: ownsEveryLeg }),
+              },
               { party: 'CLIENT', actions: nextActions(group.status, 'CLIENT') },
             ],
       cancellationQuote: mayCancel

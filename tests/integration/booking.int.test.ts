@@ -66,10 +66,10 @@ describe('booking', () => {
     expect(requested).toMatchObject({
       status: 'REQUESTED',
       viewerRole: 'CLIENT',
-      myActions: ['CANCEL'],
+      myActions: ['CANCEL', 'RESCHEDULE'],
       actionCards: [
-        { party: 'CLIENT', actions: ['CANCEL'] },
-        { party: 'OWNER', actions: ['ACCEPT', 'DECLINE', 'CANCEL'] },
+        { party: 'CLIENT', actions: ['CANCEL', 'RESCHEDULE'] },
+        { party: 'OWNER', actions: ['ACCEPT', 'DECLINE', 'CANCEL', 'RESCHEDULE'] },
       ],
       amountCents: 20000,
       currency: 'USD',
@@ -96,7 +96,7 @@ describe('booking', () => {
     const inbox = (await gqlOk(provider.token, `query { myBookings(as: OWNER) { ${BOOKING_FIELDS} } }`)).myBookings;
     expect(inbox.find((g: { id: string }) => g.id === requested.id)).toMatchObject({
       viewerRole: 'OWNER',
-      myActions: ['ACCEPT', 'DECLINE', 'CANCEL'],
+      myActions: ['ACCEPT', 'DECLINE', 'CANCEL', 'RESCHEDULE'],
     });
 
     const held = (
@@ -110,6 +110,7 @@ describe('booking', () => {
     const confirmed = (
       await gqlOk(provider.token, `query($id: ID!) { booking(id: $id) { ${BOOKING_FIELDS} } }`, { id: requested.id })
     ).booking;
+    // Accepted and paid: the owner can no longer move it, the client still can.
     expect(confirmed).toMatchObject({ status: 'CONFIRMED', paymentStatus: 'CAPTURED', myActions: ['CANCEL', 'START'] });
     expect(
       confirmed.timeline.map((e: { action: string; by: string; toStatus: string }) => [e.action, e.by, e.toStatus]),
@@ -124,6 +125,7 @@ describe('booking', () => {
     const seen = (
       await gqlOk(alice.token, `query($id: ID!) { booking(id: $id) { ${BOOKING_FIELDS} } }`, { id: requested.id })
     ).booking;
+    expect(seen.myActions).toEqual(['CANCEL', 'RESCHEDULE']);
     // Eight days ahead under MODERATE: a full refund if cancelled now.
     expect(seen.cancellationQuote).toMatchObject({ refundPercent: 100, refundCents: 20000, retainedCents: 0 });
 
@@ -250,6 +252,7 @@ describe('booking', () => {
         input: { idempotencyKey: `act-${newId('request')}`, groupId: group.id, action: 'ACCEPT' },
       })
     ).actOnBooking;
+    // The host shares the group with the photographer: moving it is the client's call, not the host's.
     expect(afterHost).toMatchObject({ status: 'REQUESTED', myActions: ['CANCEL'] });
     const afterProvider = (
       await gqlOk(provider.token, ACT, {
