@@ -98,6 +98,17 @@ export function boundingBox(near: { latitude: number; longitude: number; radiusK
   return { minLat, maxLat, minLng, maxLng };
 }
 
+/**
+ * The great-circle distance in metres (haversine on earthdistance's sphere, so it agrees with
+ * earth_box and earth_distance) in plain float8 arithmetic: earth_distance(ll_to_earth(…)) builds
+ * two cubes per row and was the largest single cost of ranking ~1,500 candidates.
+ */
+export function greatCircleSql(lat: string, lng: string): string {
+  return `(${2 * EARTH_RADIUS_M}.0::float8 * asin(least(1.0::float8, sqrt(
+      power(sin(radians(d.latitude - ${lat}) / 2), 2)
+      + cos(radians(${lat})) * cos(radians(d.latitude)) * power(sin(radians(d.longitude - ${lng}) / 2), 2)))))`;
+}
+
 /** Orders over the ranked candidates' columns (`r.`), so the page is cut before the wide columns are read. */
 const ORDER_BY: Record<SearchQuery['sort'], string> = {
   RELEVANCE: 'r.score DESC, r.id',
@@ -266,12 +277,12 @@ export class SearchDocumentRepository implements SearchEngine, SearchIndexWriter
       const tq = `to_tsquery('simple', ${p(mode.tsQuery)})`;
       where.push(`d.tsv @@ ${tq}`);
       textRank = `ts_rank_cd(d.tsv, ${tq}, 32)`;
-      textScore = `${W.text} * c.text_rank + ${W.typo}`;
+      textScore = `${W.text}::float8 * c.text_rank + ${W.typo}::float8`;
     } else if (mode.kind === 'typo') {
       const text = p(mode.text);
       where.push(`${text} <% d.search_text`);
       textRank = `word_similarity(${text}, d.search_text)`;
-      textScore = `${W.typo} * c.text_rank`;
+      textScore = `${W.typo}::float8 * c.text_rank`;
     }
     if (query.city) where.push(`d.city_code = ${p(query.city)}`);
     if (query.role) where.push(`d.role = ${p(query.role)}`);
@@ -283,24 +294,31 @@ export class SearchDocumentRepository implements SearchEngine, SearchIndexWriter
     let within = 'true';
     let proximity = '0';
     if (query.near) {
-      const origin = `ll_to_earth(${p(query.near.latitude)}::float8, ${p(query.near.longitude)}::float8)`;
+      const lat = `${p(query.near.latitude)}::float8`;
+      const lng = `${p(query.near.longitude)}::float8`;
       const radius = `${p(query.near.radiusKm * 1000)}::float8`;
       where.push('d.latitude IS NOT NULL AND d.longitude IS NOT NULL');
       if (mode.kind === 'none' && !query.city) {
         // The radius is the most selective filter: the GiST index on ll_to_earth answers the cube.
-        where.push(`earth_box(${origin}, ${radius}) @> ll_to_earth(d.latitude, d.longitude)`);
+        where.push(`earth_box(ll_to_earth(${lat}, ${lng}), ${radius}) @> ll_to_earth(d.latitude, d.longitude)`);
       } else {
         const box = boundingBox(query.near);
         where.push(`d.latitude BETWEEN ${p(box.minLat)}::float8 AND ${p(box.maxLat)}::float8`);
         if (box.minLng !== null && box.maxLng !== null)
           where.push(`d.longitude BETWEEN ${p(box.minLng)}::float8 AND ${p(box.maxLng)}::float8`);
       }
-      distance = `earth_distance(${origin}, ll_to_earth(d.latitude, d.longitude))`;
+      distance = greatCircleSql(lat, lng);
       within = `c.distance_m <= ${radius}`;
       proximity = `(1 - least(c.distance_m / ${radius}, 1))`;
     }
-    const score = `${textScore} + ${W.proximity} * ${proximity} + ${W.verified} * c.verified::int + ${W.quality} * c.quality / 100.0
-      + ${W.freshness} * exp(-extract(epoch FROM now() - c.published_at) / 86400.0 / ${FRESHNESS_HALF_DAYS})`;
+    // All float8: numeric arithmetic (a float times a decimal literal, extract()'s numeric, exp of
+    // a numeric) cost more per candidate row than the text rank itself.
+    const score = `${textScore} + ${W.proximity}::float8 * ${proximity} + ${W.verified}::float8 * c.verified::int
+      + ${W.quality}::float8 * c.quality / 100.0::float8
+      + ${W.freshness}::float8 * exp(-extract(epoch FROM now() - c.published_at)::float8 / ${86_400 * FRESHNESS_HALF_DAYS}.0::float8)`;
+    // Exact words and plain filters read the narrow, city-partitioned ranking projection
+    // (search_rank, db/migrations/2300_search_rank.sql); typo tolerance needs the documents' words.
+    const candidates = mode.kind === 'typo' ? 'search_documents' : 'search_rank';
     const sql = `
       SELECT d.id, d.kind, d.slug, d.role, d.title, d.headline, d.city_code, d.city_name, d.price_min_cents,
              d.price_max_cents, d.currency::text AS currency, d.verified, d.instant_book, d.nsfw_band, d.cover_url,
@@ -311,7 +329,7 @@ export class SearchDocumentRepository implements SearchEngine, SearchIndexWriter
             FROM (
               SELECT d.id, d.verified, d.quality, d.published_at, d.price_min_cents, d.price_max_cents,
                      (${textRank})::float8 AS text_rank, ${distance} AS distance_m
-                FROM search_documents d
+                FROM ${candidates} d
                WHERE ${where.join(' AND ')}
               OFFSET 0) c
            WHERE ${within}

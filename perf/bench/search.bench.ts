@@ -80,6 +80,7 @@ await withBenchStack(async (stack) => {
     `index (full reindex, ${indexed.processed} documents): ${(indexMs / 1000).toFixed(1)} s = ${Math.round(indexed.processed / (indexMs / 1000))} docs/s`,
   );
   await stack.db.query('ANALYZE search_documents');
+  await stack.db.query('ANALYZE search_rank');
 
   const random = seeded(42);
   const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)]!;
