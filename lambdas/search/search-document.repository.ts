@@ -347,21 +347,21 @@ export class SearchDocumentRepository implements SearchEngine, SearchIndexWriter
    */
   async suggest(prefix: string, limit: number): Promise<SearchSuggestion[]> {
     const pattern = `${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    const [listings, cities] = await Promise.all([
-      this.db.query<{ title: string }>(
-        `SELECT DISTINCT ON (lower(title) COLLATE "C") title FROM search_documents
-          WHERE nsfw_band = 0 AND lower(title) COLLATE "C" LIKE $1
-          ORDER BY lower(title) COLLATE "C" LIMIT $2`,
-        [pattern, limit],
-      ),
-      this.db.query<{ name: string }>('SELECT name FROM cities WHERE lower(name) LIKE $1 ORDER BY name LIMIT $2', [
-        pattern,
-        limit,
-      ]),
-    ]);
+    // One round trip: the cities (a small table) and the listing names in one statement.
+    const { rows } = await this.db.query<{ text: string; kind: 'CITY' | 'LISTING' }>(
+      `(SELECT name AS text, 'CITY' AS kind FROM cities WHERE lower(name) LIKE $1 ORDER BY name LIMIT $2)
+       UNION ALL
+       (SELECT title, 'LISTING' FROM (
+          SELECT DISTINCT ON (lower(title) COLLATE "C") title FROM search_documents
+           WHERE nsfw_band = 0 AND lower(title) COLLATE "C" LIKE $1
+           ORDER BY lower(title) COLLATE "C" LIMIT $2) t)`,
+      [pattern, limit],
+    );
+    const cities = rows.filter((row) => row.kind === 'CITY');
+    const listings = rows.filter((row) => row.kind === 'LISTING');
     return [
-      ...cities.rows.map((row) => ({ text: row.name, kind: 'CITY' as const })),
-      ...listings.rows.map((row) => ({ text: row.title, kind: 'LISTING' as const })),
+      ...cities.map((row) => ({ text: row.text, kind: 'CITY' as const })),
+      ...listings.map((row) => ({ text: row.text, kind: 'LISTING' as const })),
     ];
   }
 
