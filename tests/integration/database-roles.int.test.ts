@@ -114,6 +114,8 @@ const expectedGrants: Record<DatabaseRole, readonly string[]> = {
     ...['search_documents', 'search_reindex_runs'].flatMap((table) =>
       ['DELETE', 'INSERT', 'SELECT', 'UPDATE'].map((p) => `${table}:${p}`),
     ),
+    // The ranking projection (db/migrations/2300_search_rank.sql), written by triggers as the writer.
+    ...['DELETE', 'INSERT', 'SELECT'].map((p) => `search_rank:${p}`),
     // Profiles' search door (lambdas/profiles/search-source.ts): public columns of published listings.
     ...[
       'id',
