@@ -2,8 +2,10 @@
  * The PostgreSQL search engine and index (search_documents, db/migrations/1200_search.sql): the
  * local default and the fallback behind the Typesense adapter in AWS. Full text (weighted
  * tsvector, prefix match on the words typed, synonyms), typo tolerance (pg_trgm word_similarity),
- * geo radius (earthdistance: a GiST index on ll_to_earth answers the bounding cube, the exact
- * great-circle distance is checked after). Safe-Mode is part of every query's WHERE clause.
+ * geo radius (a lat/lng box, or the GiST earth box for a radius alone; the exact great-circle
+ * distance is checked after). Candidates come from the narrow, city-partitioned ranking projection
+ * search_rank (db/migrations/2300_search_rank.sql), except typo matching, which needs the
+ * documents' words. Safe-Mode is part of every query's WHERE clause.
  */
 import * as z from 'zod';
 import { parseRows, type Queryable } from '../core/db/database.ts';
