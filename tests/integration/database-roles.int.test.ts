@@ -403,7 +403,9 @@ describe('database roles', () => {
 
   it('grants every table to at least one role on purpose (a new table needs a migration saying who uses it)', async () => {
     const { rows } = await admin.query<{ relname: string }>(
-      `SELECT relname FROM pg_class WHERE relnamespace = 'public'::regnamespace AND relkind IN ('r', 'p') ORDER BY relname`,
+      // Partitions are reached through their parent, whose grants apply (search_rank, 2300).
+      `SELECT relname FROM pg_class WHERE relnamespace = 'public'::regnamespace AND relkind IN ('r', 'p')
+          AND NOT relispartition ORDER BY relname`,
     );
     const granted = new Set(
       Object.values(expectedGrants).flatMap((grants) => grants.map((grant) => grant.split(/[(:]/)[0]!)),
