@@ -2,8 +2,10 @@
  * The PostgreSQL search engine and index (search_documents, db/migrations/1200_search.sql): the
  * local default and the fallback behind the Typesense adapter in AWS. Full text (weighted
  * tsvector, prefix match on the words typed, synonyms), typo tolerance (pg_trgm word_similarity),
- * geo radius (earthdistance: a GiST index on ll_to_earth answers the bounding cube, the exact
- * great-circle distance is checked after). Safe-Mode is part of every query's WHERE clause.
+ * geo radius (a lat/lng box, or the GiST earth box for a radius alone; the exact great-circle
+ * distance is checked after). Candidates come from the narrow, city-partitioned ranking projection
+ * search_rank (db/migrations/2300_search_rank.sql), except typo matching, which needs the
+ * documents' words. Safe-Mode is part of every query's WHERE clause.
  */
 import * as z from 'zod';
 import { parseRows, type Queryable } from '../core/db/database.ts';
@@ -96,6 +98,17 @@ export function boundingBox(near: { latitude: number; longitude: number; radiusK
   const maxLng = near.longitude + lngDegrees;
   if (minLng < -180 || maxLng > 180) return { minLat, maxLat, minLng: null, maxLng: null };
   return { minLat, maxLat, minLng, maxLng };
+}
+
+/**
+ * The great-circle distance in metres (haversine on earthdistance's sphere, so it agrees with
+ * earth_box and earth_distance) in plain float8 arithmetic: earth_distance(ll_to_earth(…)) builds
+ * two cubes per row and was the largest single cost of ranking ~1,500 candidates.
+ */
+export function greatCircleSql(lat: string, lng: string): string {
+  return `(${2 * EARTH_RADIUS_M}.0::float8 * asin(least(1.0::float8, sqrt(
+      power(sin(radians(d.latitude - ${lat}) / 2), 2)
+      + cos(radians(${lat})) * cos(radians(d.latitude)) * power(sin(radians(d.longitude - ${lng}) / 2), 2)))))`;
 }
 
 /** Orders over the ranked candidates' columns (`r.`), so the page is cut before the wide columns are read. */
@@ -266,12 +279,12 @@ export class SearchDocumentRepository implements SearchEngine, SearchIndexWriter
       const tq = `to_tsquery('simple', ${p(mode.tsQuery)})`;
       where.push(`d.tsv @@ ${tq}`);
       textRank = `ts_rank_cd(d.tsv, ${tq}, 32)`;
-      textScore = `${W.text} * c.text_rank + ${W.typo}`;
+      textScore = `${W.text}::float8 * c.text_rank + ${W.typo}::float8`;
     } else if (mode.kind === 'typo') {
       const text = p(mode.text);
       where.push(`${text} <% d.search_text`);
       textRank = `word_similarity(${text}, d.search_text)`;
-      textScore = `${W.typo} * c.text_rank`;
+      textScore = `${W.typo}::float8 * c.text_rank`;
     }
     if (query.city) where.push(`d.city_code = ${p(query.city)}`);
     if (query.role) where.push(`d.role = ${p(query.role)}`);
@@ -283,24 +296,31 @@ export class SearchDocumentRepository implements SearchEngine, SearchIndexWriter
     let within = 'true';
     let proximity = '0';
     if (query.near) {
-      const origin = `ll_to_earth(${p(query.near.latitude)}::float8, ${p(query.near.longitude)}::float8)`;
+      const lat = `${p(query.near.latitude)}::float8`;
+      const lng = `${p(query.near.longitude)}::float8`;
       const radius = `${p(query.near.radiusKm * 1000)}::float8`;
       where.push('d.latitude IS NOT NULL AND d.longitude IS NOT NULL');
       if (mode.kind === 'none' && !query.city) {
         // The radius is the most selective filter: the GiST index on ll_to_earth answers the cube.
-        where.push(`earth_box(${origin}, ${radius}) @> ll_to_earth(d.latitude, d.longitude)`);
+        where.push(`earth_box(ll_to_earth(${lat}, ${lng}), ${radius}) @> ll_to_earth(d.latitude, d.longitude)`);
       } else {
         const box = boundingBox(query.near);
         where.push(`d.latitude BETWEEN ${p(box.minLat)}::float8 AND ${p(box.maxLat)}::float8`);
         if (box.minLng !== null && box.maxLng !== null)
           where.push(`d.longitude BETWEEN ${p(box.minLng)}::float8 AND ${p(box.maxLng)}::float8`);
       }
-      distance = `earth_distance(${origin}, ll_to_earth(d.latitude, d.longitude))`;
+      distance = greatCircleSql(lat, lng);
       within = `c.distance_m <= ${radius}`;
       proximity = `(1 - least(c.distance_m / ${radius}, 1))`;
     }
-    const score = `${textScore} + ${W.proximity} * ${proximity} + ${W.verified} * c.verified::int + ${W.quality} * c.quality / 100.0
-      + ${W.freshness} * exp(-extract(epoch FROM now() - c.published_at) / 86400.0 / ${FRESHNESS_HALF_DAYS})`;
+    // All float8: numeric arithmetic (a float times a decimal literal, extract()'s numeric, exp of
+    // a numeric) cost more per candidate row than the text rank itself.
+    const score = `${textScore} + ${W.proximity}::float8 * ${proximity} + ${W.verified}::float8 * c.verified::int
+      + ${W.quality}::float8 * c.quality / 100.0::float8
+      + ${W.freshness}::float8 * exp(-extract(epoch FROM now() - c.published_at)::float8 / ${86_400 * FRESHNESS_HALF_DAYS}.0::float8)`;
+    // Exact words and plain filters read the narrow, city-partitioned ranking projection
+    // (search_rank, db/migrations/2300_search_rank.sql); typo tolerance needs the documents' words.
+    const candidates = mode.kind === 'typo' ? 'search_documents' : 'search_rank';
     const sql = `
       SELECT d.id, d.kind, d.slug, d.role, d.title, d.headline, d.city_code, d.city_name, d.price_min_cents,
              d.price_max_cents, d.currency::text AS currency, d.verified, d.instant_book, d.nsfw_band, d.cover_url,
@@ -311,7 +331,7 @@ export class SearchDocumentRepository implements SearchEngine, SearchIndexWriter
             FROM (
               SELECT d.id, d.verified, d.quality, d.published_at, d.price_min_cents, d.price_max_cents,
                      (${textRank})::float8 AS text_rank, ${distance} AS distance_m
-                FROM search_documents d
+                FROM ${candidates} d
                WHERE ${where.join(' AND ')}
               OFFSET 0) c
            WHERE ${within}
@@ -329,21 +349,21 @@ export class SearchDocumentRepository implements SearchEngine, SearchIndexWriter
    */
   async suggest(prefix: string, limit: number): Promise<SearchSuggestion[]> {
     const pattern = `${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    const [listings, cities] = await Promise.all([
-      this.db.query<{ title: string }>(
-        `SELECT DISTINCT ON (lower(title) COLLATE "C") title FROM search_documents
-          WHERE nsfw_band = 0 AND lower(title) COLLATE "C" LIKE $1
-          ORDER BY lower(title) COLLATE "C" LIMIT $2`,
-        [pattern, limit],
-      ),
-      this.db.query<{ name: string }>('SELECT name FROM cities WHERE lower(name) LIKE $1 ORDER BY name LIMIT $2', [
-        pattern,
-        limit,
-      ]),
-    ]);
+    // One round trip: the cities (a small table) and the listing names in one statement.
+    const { rows } = await this.db.query<{ text: string; kind: 'CITY' | 'LISTING' }>(
+      `(SELECT name AS text, 'CITY' AS kind FROM cities WHERE lower(name) LIKE $1 ORDER BY name LIMIT $2)
+       UNION ALL
+       (SELECT title, 'LISTING' FROM (
+          SELECT DISTINCT ON (lower(title) COLLATE "C") title FROM search_documents
+           WHERE nsfw_band = 0 AND lower(title) COLLATE "C" LIKE $1
+           ORDER BY lower(title) COLLATE "C" LIMIT $2) t)`,
+      [pattern, limit],
+    );
+    const cities = rows.filter((row) => row.kind === 'CITY');
+    const listings = rows.filter((row) => row.kind === 'LISTING');
     return [
-      ...cities.rows.map((row) => ({ text: row.name, kind: 'CITY' as const })),
-      ...listings.rows.map((row) => ({ text: row.title, kind: 'LISTING' as const })),
+      ...cities.map((row) => ({ text: row.text, kind: 'CITY' as const })),
+      ...listings.map((row) => ({ text: row.text, kind: 'LISTING' as const })),
     ];
   }
 

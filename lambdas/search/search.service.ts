@@ -90,7 +90,11 @@ export class SearchService {
       offset,
       limit,
     };
-    return this.pages.get(`${hash}:${offset}:${limit}`, async () => {
+    // Keyed by the normalised filters (hash), the page, and the audience: every query here is a public,
+    // Safe-Mode one, so the key says so; a future signed-in view with other visibility needs its own
+    // scope here. TTL-bounded (SEARCH_CACHE_MS, 2 s by default, at most 60 s by config; keep it
+    // under the 5 s propagation promise), and bounded in entries (HotQueryCache).
+    return this.pages.get(`public-safe:${hash}:${offset}:${limit}`, async () => {
       const result = await this.engine.search(query);
       const next = offset + limit;
       return {

@@ -1,0 +1,162 @@
+/**
+ * The ranking projection (search_rank, db/migrations/2300_search_rank.sql) on the local stack's real
+ * PostgreSQL, as the search role:
+ *  - it follows every write to search_documents (insert, newer version moving a listing to another
+ *    city partition, an older version ignored, delete, erasure by owner), because a trigger and a
+ *    cascading foreign key keep it, not the code;
+ *  - over random documents and filters, the engine's answer (which reads the projection) is exactly
+ *    the documents a brute-force filter over the inputs keeps, with the same great-circle distances
+ *    as earthdistance's earth_distance.
+ */
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { databaseConnection } from '../../lambdas/adapters/database.ts';
+import { createDatabase, type Database } from '../../lambdas/core/db/database.ts';
+import { SearchDocumentRepository } from '../../lambdas/search/search-document.repository.ts';
+import type { SearchDocument, SearchQuery } from '../../lambdas/search/search.port.ts';
+import { documentArbitrary } from '../../lambdas/search/testing/search-arbitraries.ts';
+import { stackInfo } from '../support/clients.ts';
+
+let db: Database;
+
+beforeAll(() => {
+  const connection = databaseConnection('search', { DATABASE_URL: stackInfo().endpoints.databaseUrl });
+  if (connection.kind !== 'url') throw new Error('expected a local URL connection');
+  db = createDatabase({ connectionString: connection.connectionString, max: 2 });
+});
+afterAll(async () => {
+  await db.query(`DELETE FROM search_documents WHERE owner_user_id LIKE 'usr\\_rk%'`);
+  await db.close();
+});
+
+async function rankRow(id: string) {
+  const { rows } = await db.query<{ city_code: string; price_min_cents: number | null; verified: boolean }>(
+    'SELECT city_code, price_min_cents, verified FROM search_rank WHERE id = $1',
+    [id],
+  );
+  return rows;
+}
+
+/** earthdistance's sphere, metres: the reference the engine must agree with. */
+async function earthDistances(near: { latitude: number; longitude: number }, docs: readonly SearchDocument[]) {
+  const { rows } = await db.query<{ id: string; m: number }>(
+    `SELECT d.id, earth_distance(ll_to_earth($1, $2), ll_to_earth(d.latitude, d.longitude)) AS m
+       FROM jsonb_to_recordset($3::jsonb) AS d(id text, latitude float8, longitude float8)`,
+    [
+      near.latitude,
+      near.longitude,
+      JSON.stringify(docs.map((d) => ({ id: d.id, latitude: d.latitude, longitude: d.longitude }))),
+    ],
+  );
+  return new Map(rows.map((row) => [row.id, row.m]));
+}
+
+describe('search ranking projection (search_rank)', () => {
+  it('follows inserts, newer versions across cities, older versions, deletes and erasure', async () => {
+    const repository = new SearchDocumentRepository(db);
+    const [base] = fc.sample(documentArbitrary('rk'), { numRuns: 1, seed: 7 });
+    const doc: SearchDocument = { ...base!, id: 'prf_rkfollow1', ownerUserId: 'usr_rkfollow', nsfwBand: 0 };
+    await repository.upsert([doc]);
+    expect(await rankRow(doc.id)).toEqual([
+      { city_code: doc.cityCode, price_min_cents: doc.priceMinCents, verified: doc.verified },
+    ]);
+
+    // A newer version in another city (another partition) replaces the row; no city is stored as ''.
+    await repository.upsert([{ ...doc, cityCode: null, verified: !doc.verified, sourceVersion: 2 }]);
+    expect(await rankRow(doc.id)).toEqual([
+      { city_code: '', price_min_cents: doc.priceMinCents, verified: !doc.verified },
+    ]);
+    // A redelivered older version changes nothing, here or in the documents.
+    await repository.upsert([{ ...doc, cityCode: 'zz-older', sourceVersion: 1 }]);
+    expect(await rankRow(doc.id)).toEqual([
+      { city_code: '', price_min_cents: doc.priceMinCents, verified: !doc.verified },
+    ]);
+
+    await repository.remove([doc.id]);
+    expect(await rankRow(doc.id)).toEqual([]);
+
+    await repository.upsert([
+      { ...doc, id: 'prf_rkfollow2' },
+      { ...doc, id: 'std_rkfollow3', kind: 'STUDIO' },
+    ]);
+    expect((await rankRow('prf_rkfollow2')).length + (await rankRow('std_rkfollow3')).length).toBe(2);
+    await repository.removeOwner('usr_rkfollow');
+    expect([...(await rankRow('prf_rkfollow2')), ...(await rankRow('std_rkfollow3'))]).toEqual([]);
+  });
+
+  it('answers exactly what a brute-force filter keeps, with earth_distance distances (property)', async () => {
+    const repository = new SearchDocumentRepository(db);
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.uniqueArray(documentArbitrary('rk'), { minLength: 1, maxLength: 30, selector: (d) => d.id }),
+        fc.record({
+          city: fc.boolean(),
+          radiusKm: fc.integer({ min: 1, max: 60 }),
+          price: fc.option(fc.tuple(fc.integer({ min: 0, max: 50_000 }), fc.integer({ min: 0, max: 50_000 }))),
+          verifiedOnly: fc.boolean(),
+          instantBookOnly: fc.boolean(),
+          sort: fc.constantFrom<SearchQuery['sort']>('RELEVANCE', 'DISTANCE', 'PRICE_ASC', 'NEWEST'),
+        }),
+        async (generated, filters) => {
+          run += 1;
+          // A city of this run only, so other tests' documents never enter the comparison.
+          const city = `zz-rk${run}-${Date.now().toString(36)}`;
+          const docs = generated.map((d) => ({
+            ...d,
+            id: `${d.id}r${run}`,
+            slug: `${d.slug}-r${run}`,
+            ownerUserId: `usr_rk${run}`,
+            cityCode: city,
+          }));
+          const centre = { latitude: docs[0]!.latitude!, longitude: docs[0]!.longitude! };
+          const [low, high] = filters.price ? [Math.min(...filters.price), Math.max(...filters.price)] : [null, null];
+          const query: SearchQuery = {
+            words: [],
+            text: null,
+            city,
+            role: null,
+            priceMinCents: low,
+            priceMaxCents: high,
+            near: { ...centre, radiusKm: filters.radiusKm },
+            verifiedOnly: filters.verifiedOnly,
+            instantBookOnly: filters.instantBookOnly,
+            sort: filters.sort,
+            offset: 0,
+            limit: 100,
+          };
+          await repository.upsert(docs);
+          try {
+            const distances = await earthDistances(centre, docs);
+            const expected = docs.filter(
+              (d) =>
+                d.nsfwBand === 0 &&
+                (low === null || (d.priceMaxCents !== null && d.priceMaxCents >= low)) &&
+                (high === null || (d.priceMinCents !== null && d.priceMinCents <= high)) &&
+                (!filters.verifiedOnly || d.verified) &&
+                (!filters.instantBookOnly || d.instantBook) &&
+                distances.get(d.id)! <= filters.radiusKm * 1000 - 0.01,
+            );
+            const result = await repository.search(query);
+            const got = new Set(result.hits.map((hit) => hit.id));
+            for (const d of expected) expect(got.has(d.id), d.id).toBe(true);
+            // Nothing outside the filters (a point within 1 cm of the circle may go either way).
+            for (const hit of result.hits) {
+              const source = docs.find((d) => d.id === hit.id)!;
+              expect(source.nsfwBand).toBe(0);
+              expect(distances.get(hit.id)!).toBeLessThanOrEqual(filters.radiusKm * 1000 + 0.01);
+              expect(Math.abs(hit.distanceKm! * 1000 - distances.get(hit.id)!)).toBeLessThan(0.001);
+            }
+            if (filters.sort === 'DISTANCE') {
+              const order = result.hits.map((hit) => hit.distanceKm!);
+              expect(order).toEqual([...order].sort((a, b) => a - b));
+            }
+          } finally {
+            await repository.removeOwner(`usr_rk${run}`);
+          }
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+});
