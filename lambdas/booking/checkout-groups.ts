@@ -6,13 +6,14 @@
 import * as z from 'zod';
 import { parseRows, type Queryable } from '../core/db/database.ts';
 
+const legRow = z.object({ id: z.string(), resource_id: z.string() });
 const groupRow = z.object({
   id: z.string(),
   client_user_id: z.string(),
   status: z.string(),
   currency: z.string(),
+  legs: z.array(legRow),
 });
-const legRow = z.object({ id: z.string(), resource_id: z.string() });
 
 export interface CheckoutGroup {
   readonly id: string;
@@ -25,23 +26,23 @@ export interface CheckoutGroup {
 export class CheckoutGroupDirectory {
   constructor(private readonly db: Queryable) {}
 
+  /** The group and its active legs in one round trip. */
   async find(groupId: string): Promise<CheckoutGroup | null> {
-    const groups = await this.db.query(
-      'SELECT id, client_user_id, status, currency FROM booking_groups WHERE id = $1',
+    const result = await this.db.query(
+      `SELECT g.id, g.client_user_id, g.status, g.currency,
+              COALESCE((SELECT jsonb_agg(jsonb_build_object('id', l.id, 'resource_id', l.resource_id) ORDER BY l.id)
+                        FROM booking_legs l WHERE l.group_id = g.id AND l.active), '[]'::jsonb) AS legs
+       FROM booking_groups g WHERE g.id = $1`,
       [groupId],
     );
-    const group = parseRows(groupRow, groups.rows)[0];
+    const group = parseRows(groupRow, result.rows)[0];
     if (!group) return null;
-    const legs = await this.db.query(
-      'SELECT id, resource_id FROM booking_legs WHERE group_id = $1 AND active ORDER BY id',
-      [groupId],
-    );
     return {
       id: group.id,
       clientUserId: group.client_user_id,
       status: group.status,
       currency: group.currency.trim(),
-      legs: parseRows(legRow, legs.rows).map((leg) => ({ id: leg.id, resourceId: leg.resource_id })),
+      legs: group.legs.map((leg) => ({ id: leg.id, resourceId: leg.resource_id })),
     };
   }
 }

@@ -114,12 +114,13 @@ export class StripeBookingPayments {
   }
 
   /**
-   * Authorises a group once, without holding a transaction across Stripe: (1) an answer already
-   * recorded is returned (refreshed from Stripe while the client may still be completing it);
-   * (2) otherwise the request is recorded and committed, (3) Stripe is called with the group's
-   * Idempotency-Key, outside any transaction, and (4) its answer is recorded under the group's lock.
-   * Concurrent duplicates all reach (3) with the same key and parameters and get the same
-   * PaymentIntent; the first to reach (4) records it, the rest find it.
+   * Authorises a group once, without holding a transaction across Stripe: (1) the request is
+   * recorded and committed unless the group has one, and in the same statement an answer already
+   * recorded is found and returned (refreshed from Stripe while the client may still be completing
+   * it); (2) Stripe is called with the group's Idempotency-Key, outside any transaction, and (3) its
+   * answer is recorded by one INSERT … ON CONFLICT DO NOTHING. Two SQL round trips on the way.
+   * Concurrent duplicates all reach (2) with the same key and parameters and get the same
+   * PaymentIntent; the first to reach (3) records it, the rest find it.
    */
   async authorizeGroup(input: AuthorizeInput, quote: CheckoutQuoteRecord | null): Promise<AuthorizeResult> {
     checkGroupId(input.groupId);
@@ -128,16 +129,22 @@ export class StripeBookingPayments {
     const currency = String(input.currency).toLowerCase();
     if (!/^[a-z]{3}$/.test(currency))
       throw new ValidationError('currency must be an ISO 4217 code', [{ path: 'currency', message: 'invalid' }]);
-    const recorded = await this.db.payments.findAuthorization(input.groupId);
-    if (recorded) return this.existing(recorded, input.clientUserId);
-    await this.db.payments.insertIntentRequest({
+    // One round trip: the request recorded (unless there is one) and what the group has so far.
+    const found = await this.db.payments.requestIntent({
       groupId: input.groupId,
       clientUserId: input.clientUserId,
       amountCents: input.amountCents,
       currency,
       quote,
     });
-    const request = (await this.db.payments.findIntentRequest(input.groupId))!;
+    if (found.authorization) return this.existing(found.authorization, input.clientUserId);
+    // null only when a concurrent duplicate committed its request after this statement began.
+    const request = found.request ?? (await this.db.payments.findIntentRequest(input.groupId));
+    if (!request) {
+      const raced = await this.db.payments.findAuthorization(input.groupId);
+      if (raced) return this.existing(raced, input.clientUserId);
+      throw new PaymentStateError('This booking group’s payment could not be recorded; try again');
+    }
     if (request.client_user_id !== input.clientUserId || request.currency !== currency)
       throw new PaymentStateError('This booking group is already authorised for another client or currency');
     // A quote-confirmed request is the authority on the amount (it adds fee and tax to booking's
@@ -159,12 +166,11 @@ export class StripeBookingPayments {
         throw new PaymentRequestError(error.message, [{ path: error.param ?? 'amountCents', message: error.message }]);
       throw error;
     }
-    return this.db.transaction(async (tx) => {
-      await tx.payments.lockKey(input.groupId);
-      const first = await tx.payments.findAuthorization(input.groupId);
-      if (first) return this.answer(first.payment_intent_id, first.status, first.client_secret);
-      const status = statusOfIntent(intent.status, intent.lastPaymentErrorCode);
-      await tx.payments.insertAuthorization({
+    // One statement, no transaction or lock: the first answer recorded wins (ON CONFLICT DO NOTHING),
+    // a duplicate reads it (the winner has committed once the conflict is reported).
+    const status = statusOfIntent(intent.status, intent.lastPaymentErrorCode);
+    const recorded =
+      (await this.db.payments.insertAuthorization({
         groupId: request.group_id,
         clientUserId: request.client_user_id,
         amountCents: request.amount_cents,
@@ -174,9 +180,9 @@ export class StripeBookingPayments {
         chargeId: intent.latestChargeId,
         status,
         capturedCents: intent.amountReceived,
-      });
-      return this.answer(intent.id, status, intent.clientSecret);
-    });
+      })) ?? (await this.db.payments.findAuthorization(input.groupId));
+    if (!recorded) throw new PaymentStateError('This booking group’s payment could not be recorded; try again');
+    return this.answer(recorded.payment_intent_id, recorded.status, recorded.client_secret);
   }
 
   /** A recorded authorisation; while the client may be completing it (3DS, a retried card), Stripe's word. */

@@ -52,9 +52,16 @@ export class CheckoutConfirmation {
     input: { groupId: string; quoteToken: string; legs: readonly CheckoutLegInput[] },
   ): Promise<CheckoutPaymentView> {
     const user = requireUser(caller);
-    const group = await this.groups.find(input.groupId);
+    // Independent reads, side by side; the group's answer decides first (others' ids are NOT_FOUND).
+    const [found, checked] = await Promise.allSettled([
+      this.groups.find(input.groupId),
+      this.checkout.confirmQuote(caller, input.quoteToken, input.legs),
+    ]);
+    if (found.status === 'rejected') throw found.reason;
+    const group = found.value;
     if (!group || group.clientUserId !== user.userId) throw new NotFoundError('Booking not found');
-    const quote = await this.checkout.confirmQuote(caller, input.quoteToken, input.legs);
+    if (checked.status === 'rejected') throw checked.reason;
+    const quote = checked.value;
     if (!PAYABLE.has(group.status)) throw new PaymentStateError(`A booking that is ${group.status} cannot be paid`);
     const quoted = quote.legs.map((leg) => leg.listingId).sort();
     const booked = group.legs.map((leg) => leg.resourceId).sort();

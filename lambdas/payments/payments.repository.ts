@@ -80,17 +80,34 @@ export class PaymentsRepository {
     return parseRows(intentRequestRow, result.rows)[0] ?? null;
   }
 
-  /** Records the request once; false when the group has one already (the caller compares it). */
-  async insertIntentRequest(row: {
+  /**
+   * Checkout's first step in one round trip: records the request unless the group has one (or an
+   * authorisation) already, and answers the group's request and authorisation as they stand. Under a
+   * race the request another caller committed after this statement's snapshot is not visible here
+   * (`request` null while nothing was inserted): the caller reads it again.
+   */
+  async requestIntent(row: {
     groupId: string;
     clientUserId: string;
     amountCents: number;
     currency: string;
     quote: CheckoutQuoteRecord | null;
-  }): Promise<boolean> {
-    const result = await this.db.query(
-      `INSERT INTO payment_intent_requests (group_id, client_user_id, amount_cents, currency, quote)
-       VALUES ($1, $2, $3, $4, $5) ON CONFLICT (group_id) DO NOTHING`,
+  }): Promise<{ request: IntentRequestRow | null; authorization: AuthorizationRow | null }> {
+    const result = await this.db.query<{ request: unknown; authorization: unknown }>(
+      `WITH inserted AS (
+         INSERT INTO payment_intent_requests (group_id, client_user_id, amount_cents, currency, quote)
+         SELECT $1, $2, $3, $4, $5::jsonb
+         WHERE NOT EXISTS (SELECT 1 FROM payment_authorizations WHERE group_id = $1)
+         ON CONFLICT (group_id) DO NOTHING
+         RETURNING group_id, client_user_id, amount_cents, currency, quote
+       ), request AS (
+         SELECT * FROM inserted
+         UNION ALL
+         SELECT group_id, client_user_id, amount_cents, currency, quote FROM payment_intent_requests
+         WHERE group_id = $1 AND NOT EXISTS (SELECT 1 FROM inserted)
+       )
+       SELECT (SELECT to_jsonb(r) FROM request r LIMIT 1) AS request,
+              (SELECT to_jsonb(a) FROM (SELECT ${AUTH_COLUMNS} FROM payment_authorizations WHERE group_id = $1) a) AS authorization`,
       [
         row.groupId,
         row.clientUserId,
@@ -99,7 +116,11 @@ export class PaymentsRepository {
         row.quote === null ? null : JSON.stringify(row.quote),
       ],
     );
-    return (result.rowCount ?? 0) > 0;
+    const found = result.rows[0];
+    return {
+      request: found?.request ? parseRows(intentRequestRow, [found.request])[0]! : null,
+      authorization: found?.authorization ? parseRows(authorizationRow, [found.authorization])[0]! : null,
+    };
   }
 
   /**
@@ -134,6 +155,10 @@ export class PaymentsRepository {
     return parseRows(authorizationRow, result.rows)[0] ?? null;
   }
 
+  /**
+   * Records Stripe's answer for a group once, in one statement: null when another caller recorded
+   * one first (the caller reads that one; the conflicting insert has committed by then).
+   */
   async insertAuthorization(row: {
     groupId: string;
     clientUserId: string;
@@ -144,11 +169,13 @@ export class PaymentsRepository {
     chargeId: string | null;
     status: AuthorizationStatus;
     capturedCents: number;
-  }): Promise<void> {
-    await this.db.query(
+  }): Promise<AuthorizationRow | null> {
+    const result = await this.db.query(
       `INSERT INTO payment_authorizations
          (group_id, client_user_id, amount_cents, currency, payment_intent_id, client_secret, charge_id, status, captured_cents)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+       ON CONFLICT DO NOTHING
+       RETURNING ${AUTH_COLUMNS}`,
       [
         row.groupId,
         row.clientUserId,
@@ -161,6 +188,7 @@ export class PaymentsRepository {
         row.capturedCents,
       ],
     );
+    return parseRows(authorizationRow, result.rows)[0] ?? null;
   }
 
   /** Sets the status (the caller checked it moves forward) and what Stripe reported with it. */

@@ -8,16 +8,23 @@
  * the payments services as the GraphQL resolvers call them, logged in as `rastup_payments`. The
  * group rows are written before the timer starts. Not measured: the GraphQL hop (see bench:gateway)
  * and the client's card confirmation at Stripe. Seed budget 600 ms p95; aim ≤ 60 ms.
+ *
+ * Printed: quote, confirm and quote + confirm p50/p95; per step the SQL round trips (every statement
+ * through the pool's `instrument` hook, plus BEGIN and COMMIT per transaction), the time spent in
+ * them (including the wait for a pool connection) and the calls to the Stripe stand-in and their
+ * time. A probe of this bench only: an AsyncLocalStorage scope per step, nothing in the services.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHmac } from 'node:crypto';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { databaseConnection } from '../../lambdas/adapters/database.ts';
 import { createStripePaymentProvider } from '../../lambdas/adapters/stripe-payment-provider.ts';
 import { systemClock } from '../../lambdas/core/clock.ts';
-import { createDatabase } from '../../lambdas/core/db/database.ts';
+import { createDatabase, type Database } from '../../lambdas/core/db/database.ts';
 import { createUnitOfWork } from '../../lambdas/core/db/unit-of-work.ts';
 import { newId } from '../../lambdas/core/ids.ts';
+import type { PaymentProvider } from '../../lambdas/core/payment-provider.ts';
 import { CheckoutGroupDirectory } from '../../lambdas/booking/index.ts';
 import { StripeBookingPayments } from '../../lambdas/payments/booking-payments.service.ts';
 import { CheckoutConfirmation } from '../../lambdas/payments/checkout-confirm.service.ts';
@@ -31,6 +38,70 @@ const CONNECTIONS = 32;
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+}
+
+/** What one step of one iteration cost: SQL round trips and their time, Stripe calls and their time. */
+interface StepCost {
+  roundTrips: number;
+  sqlMs: number;
+  stripeCalls: number;
+  stripeMs: number;
+}
+const probe = new AsyncLocalStorage<StepCost>();
+const newCost = (): StepCost => ({ roundTrips: 0, sqlMs: 0, stripeCalls: 0, stripeMs: 0 });
+
+async function timed<T>(kind: 'sql' | 'stripe', run: () => Promise<T>): Promise<T> {
+  const cost = probe.getStore();
+  if (!cost) return run();
+  const started = performance.now();
+  try {
+    return await run();
+  } finally {
+    if (kind === 'sql') {
+      cost.roundTrips++;
+      cost.sqlMs += performance.now() - started;
+    } else {
+      cost.stripeCalls++;
+      cost.stripeMs += performance.now() - started;
+    }
+  }
+}
+
+/** Counts BEGIN and COMMIT of each transaction as round trips too (statements come through `instrument`). */
+function countingTransactions(db: Database): Database {
+  return {
+    ...db,
+    transaction: (fn, options) => {
+      const cost = probe.getStore();
+      if (cost) cost.roundTrips += 2;
+      return db.transaction(fn, options);
+    },
+  };
+}
+
+function timedProvider(provider: PaymentProvider): PaymentProvider {
+  return new Proxy(provider, {
+    get(target, key, receiver) {
+      const value = Reflect.get(target, key, receiver) as unknown;
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) =>
+        timed('stripe', () => Promise.resolve((value as (...a: unknown[]) => unknown).apply(target, args)));
+    },
+  });
+}
+
+interface StepStats {
+  latencies: number[];
+  costs: StepCost[];
+}
+const newStats = (): StepStats => ({ latencies: [], costs: [] });
+
+function describeStep(label: string, stats: StepStats): string {
+  const sorted = [...stats.latencies].sort((a, b) => a - b);
+  const n = Math.max(1, stats.costs.length);
+  const mean = (pick: (c: StepCost) => number) => stats.costs.reduce((sum, c) => sum + pick(c), 0) / n;
+  const trips = stats.costs.map((c) => c.roundTrips);
+  return `${label.padEnd(16)} p50 ${percentile(sorted, 50).toFixed(2).padStart(8)} ms   p95 ${percentile(sorted, 95).toFixed(2).padStart(8)} ms   SQL round trips ${mean((c) => c.roundTrips).toFixed(2)} (min ${Math.min(...trips)}, max ${Math.max(...trips)}) ${mean((c) => c.sqlMs).toFixed(1)} ms   Stripe calls ${mean((c) => c.stripeCalls).toFixed(2)} ${mean((c) => c.stripeMs).toFixed(1)} ms`;
 }
 
 await withBenchStack(async (stack) => {
@@ -47,18 +118,23 @@ await withBenchStack(async (stack) => {
     ],
   );
   const stripeInfo = stack.endpoints.stripe!;
-  const db = createDatabase({
-    connectionString: (
-      databaseConnection('payments', { DATABASE_URL: stack.endpoints.databaseUrl }) as { connectionString: string }
-    ).connectionString,
-    max: 10, // a warm Lambda container holds few connections; ten stand for the concurrent containers
-  });
+  const db = countingTransactions(
+    createDatabase({
+      connectionString: (
+        databaseConnection('payments', { DATABASE_URL: stack.endpoints.databaseUrl }) as { connectionString: string }
+      ).connectionString,
+      max: 10, // a warm Lambda container holds few connections; ten stand for the concurrent containers
+      instrument: (_text, run) => timed('sql', run),
+    }),
+  );
   const uow = createUnitOfWork(db, paymentsRepositories);
-  const provider = createStripePaymentProvider({
-    secretKey: stripeInfo.secretKey,
-    webhookSecret: stripeInfo.webhookSecret,
-    apiBaseUrl: stripeInfo.apiUrl,
-  });
+  const provider = timedProvider(
+    createStripePaymentProvider({
+      secretKey: stripeInfo.secretKey,
+      webhookSecret: stripeInfo.webhookSecret,
+      apiBaseUrl: stripeInfo.apiUrl,
+    }),
+  );
   const payments = new StripeBookingPayments(uow, provider);
   const checkout = new CheckoutService(uow.prices, new CityRateTable(), systemClock, {
     feeBps: 1000,
@@ -96,41 +172,62 @@ await withBenchStack(async (stack) => {
     return groupId;
   };
 
-  const iteration = async (groupId: string) => {
-    const { token } = await checkout.quote(caller, legs);
-    const answer = await confirmation.confirm(caller, { groupId, quoteToken: token, legs });
+  const quoteStats = newStats();
+  const confirmStats = newStats();
+  const totalStats = newStats();
+  const iteration = async (groupId: string, record: boolean) => {
+    const quoteCost = newCost();
+    const confirmCost = newCost();
+    const started = performance.now();
+    const { token } = await probe.run(quoteCost, () => checkout.quote(caller, legs));
+    const quoted = performance.now();
+    const answer = await probe.run(confirmCost, () =>
+      confirmation.confirm(caller, { groupId, quoteToken: token, legs }),
+    );
+    const confirmed = performance.now();
     if (answer.status !== 'REQUIRES_ACTION' || !answer.clientSecret)
       throw new Error(`unexpected ${JSON.stringify(answer)}`);
+    if (!record) return;
+    quoteStats.latencies.push(quoted - started);
+    quoteStats.costs.push(quoteCost);
+    confirmStats.latencies.push(confirmed - quoted);
+    confirmStats.costs.push(confirmCost);
+    totalStats.latencies.push(confirmed - started);
+    totalStats.costs.push({
+      roundTrips: quoteCost.roundTrips + confirmCost.roundTrips,
+      sqlMs: quoteCost.sqlMs + confirmCost.sqlMs,
+      stripeCalls: quoteCost.stripeCalls + confirmCost.stripeCalls,
+      stripeMs: quoteCost.stripeMs + confirmCost.stripeMs,
+    });
   };
-  for (let i = 0; i < 50; i++) await iteration(await requestedGroup()); // warm-up: pools, JIT
+  for (let i = 0; i < 50; i++) await iteration(await requestedGroup(), false); // warm-up: pools, JIT
 
   console.log(
-    `bench:checkout — quote + confirmCheckout, ${CONNECTIONS} concurrent callers, ${DURATION} s, ${process.arch} x ${cpus().length} cores (stack, Stripe stand-in and callers share them)\n`,
+    `bench:checkout — quote + confirmCheckout, ${CONNECTIONS} concurrent callers, ${DURATION} s, ${process.arch} x ${cpus().length} cores, load ${loadavg()[0]!.toFixed(1)} (stack, Stripe stand-in and callers share them)\n`,
   );
-  const latencies: number[] = [];
   let errors = 0;
   const until = performance.now() + DURATION * 1000;
   await Promise.all(
     Array.from({ length: CONNECTIONS }, async () => {
       while (performance.now() < until) {
         const groupId = await requestedGroup();
-        const started = performance.now();
         try {
-          await iteration(groupId);
-          latencies.push(performance.now() - started);
+          await iteration(groupId, true);
         } catch {
           errors++;
         }
       }
     }),
   );
-  latencies.sort((a, b) => a - b);
-  const p95 = percentile(latencies, 95);
-  console.log(
-    `quote + confirm  ${(latencies.length / DURATION).toFixed(0).padStart(6)} /s   p50 ${percentile(latencies, 50).toFixed(2)} ms   p95 ${p95.toFixed(2)} ms   p99 ${percentile(latencies, 99).toFixed(2)} ms   errors ${errors}`,
+  console.log(describeStep('quote', quoteStats));
+  console.log(describeStep('confirmCheckout', confirmStats));
+  console.log(describeStep('quote + confirm', totalStats));
+  const p95 = percentile(
+    [...totalStats.latencies].sort((a, b) => a - b),
+    95,
   );
   console.log(
-    `\nseed budget p95 ≤ 600 ms → ${p95 <= 600 ? 'met' : 'MISSED'}; aim ≤ 60 ms → ${p95 <= 60 ? 'met' : 'missed'} (${p95.toFixed(1)} ms)`,
+    `\n${(totalStats.latencies.length / DURATION).toFixed(0)} checkouts/s, errors ${errors}; seed budget p95 ≤ 600 ms → ${p95 <= 600 ? 'met' : 'MISSED'}; aim ≤ 60 ms → ${p95 <= 60 ? 'met' : 'missed'} (${p95.toFixed(1)} ms)`,
   );
   await db.close();
 });
