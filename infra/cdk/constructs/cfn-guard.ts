@@ -16,9 +16,15 @@ const { CfnGuardValidator } = cfnGuard;
 /** The plugin's name, which namespaces its rule ids in acknowledgements and reports. */
 export const guardPluginName = 'cdk-validator-cfnguard';
 
-export function controlTowerGuardValidator(): InstanceType<typeof CfnGuardValidator> {
+/** The validator's options, shared with the test tier's worker-thread runner (infra/cdk/test/guard-lanes.ts). */
+export const controlTowerGuardOptions = {
+  controlTowerRulesEnabled: true,
   // Six stacks of JSON findings overflow Node's default 1 MB pipe buffer.
-  return new CfnGuardValidator({ controlTowerRulesEnabled: true, maxBuffer: 64 * 1024 * 1024 });
+  maxBuffer: 64 * 1024 * 1024,
+} as const;
+
+export function controlTowerGuardValidator(): InstanceType<typeof CfnGuardValidator> {
+  return new CfnGuardValidator({ ...controlTowerGuardOptions });
 }
 
 export interface GuardAcknowledgement {

@@ -5,7 +5,7 @@
  * The checks live in one file per concern (*.checks.ts).
  */
 import { beforeAll } from 'vitest';
-import { synthOptionsStage, synthProbeStage, synthStage } from './synth-fixture.ts';
+import { guardReportOf, synthOptionsStage, synthProbeStage, synthStage } from './synth-fixture.ts';
 import { registerNetworkStackChecks } from './network.stack.checks.ts';
 import { registerDataStackChecks } from './data.stack.checks.ts';
 import { registerSearchStackChecks } from './search.stack.checks.ts';
@@ -22,8 +22,11 @@ import { registerSloChecks } from './slo.checks.ts';
 
 // Every stage the checks use, synthesized up front under one generous timeout, so no single test
 // pays for a synth (and hits the per-test timeout on a busy machine).
+// Prod first: its cfn-guard report then runs in worker threads while the other stages synthesize.
 beforeAll(() => {
-  for (const stage of ['dev', 'stage', 'prod'] as const) synthStage(stage);
+  synthStage('prod');
+  void guardReportOf('prod');
+  for (const stage of ['dev', 'stage'] as const) synthStage(stage);
   synthProbeStage('prod');
   synthOptionsStage();
 }, 900_000);

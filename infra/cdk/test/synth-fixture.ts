@@ -9,6 +9,7 @@ import { domains } from '../../definitions/domains.ts';
 import { newRastupApp } from '../cdk-app-factory.ts';
 import { buildRastupStage, type RastupStage, type RastupStageOptions } from '../rastup-stage.ts';
 import type { StageName } from '../stage-config.ts';
+import { validateGuardInLanes, type GuardReport } from './guard-lanes.ts';
 
 export const concerns = ['account', 'network', 'data', 'search', 'async', 'api', 'observability'] as const;
 export type Concern = (typeof concerns)[number];
@@ -54,6 +55,24 @@ export function synthStage(
   const result = { stage: built, assembly, templates, app };
   cache.set(cacheKey, result);
   return result;
+}
+
+const guardReports = new Map<StageName, Promise<GuardReport>>();
+
+/**
+ * The Control Tower guard report over a stage's synthesized templates, computed once, in worker
+ * threads (guard-lanes.ts). cdk.test.ts starts it right after synthesizing prod, so cfn-guard runs on
+ * the other core while the remaining stages synthesize; the guard check awaits the same promise.
+ */
+export function guardReportOf(stage: StageName): Promise<GuardReport> {
+  let report = guardReports.get(stage);
+  if (!report) {
+    report = validateGuardInLanes(synthStage(stage).assembly.stacks.map((stack) => stack.templateFullPath));
+    // Reported by the test that awaits it; never an unhandled rejection while it waits its turn.
+    report.catch(() => undefined);
+    guardReports.set(stage, report);
+  }
+  return report;
 }
 
 /**
