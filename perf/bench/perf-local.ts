@@ -15,7 +15,8 @@
  * (5,000 entries, cleared when full), so every read is a miss and costs its SQL. Search "uncached"
  * rotates 600 distinct filter combinations.
  *
- * PERF_SECONDS (5) per run; PERF_CONNECTIONS (32). Pass = the seed budget (p95, and p50 where the
+ * PERF_SECONDS (5) per run; PERF_CONNECTIONS (32). PERF_CPU_PROFILE=<dir> writes a CPU profile of the
+ * stack's process per saturation run (read with `npm run perf:profile-top -- <file>`). Pass = the seed budget (p95, and p50 where the
  * seed gives one) met at the steady rate with an error rate ≤ 0.5 %.
  */
 import { execFile } from 'node:child_process';
@@ -41,7 +42,7 @@ import { partnerRegistry, type Verdict } from '../../lambdas/partner/index.ts';
 import { reindexAll } from '../../ops/scripts/search-reindex.ts';
 import { ERROR_RATE_BUDGET, SURFACES, type SurfaceId } from '../k6/budgets.js';
 import { CHECKOUT_QUOTE, INBOX, PROFILE_VIEW, SEARCH, STUDIO_VIEW, THREAD } from '../k6/queries.js';
-import { rootDir } from './harness.ts';
+import { profiled, rootDir } from './harness.ts';
 import type { MixRequest, MixResult } from './mix-load.ts';
 
 const SECONDS = Number(process.env.PERF_SECONDS ?? 5);
@@ -121,11 +122,13 @@ async function measure(row: Row, rate: number | undefined, workDir: string): Pro
       requests: row.requests,
     }),
   );
-  const { stdout } = await runFile(
-    process.execPath,
-    ['--import', 'tsx', join(rootDir, 'perf/bench/mix-load.ts'), file],
-    { cwd: rootDir, maxBuffer: 16 * 1024 * 1024 },
-  );
+  const run = () =>
+    runFile(process.execPath, ['--import', 'tsx', join(rootDir, 'perf/bench/mix-load.ts'), file], {
+      cwd: rootDir,
+      maxBuffer: 16 * 1024 * 1024,
+    });
+  // PERF_CPU_PROFILE=<dir>: a CPU profile of the stack during each saturation run (harness.ts).
+  const { stdout } = rate ? await run() : await profiled(row.label, run);
   return JSON.parse(stdout.trim().split('\n').at(-1)!) as MixResult;
 }
 

@@ -1,0 +1,84 @@
+/**
+ * `npm run perf:profile-top -- <file.cpuprofile> [N]`: the top self-time frames of a V8 CPU profile
+ * (`node --cpu-prof`, or PERF_CPU_PROFILE=<dir> with perf:local / bench:partner / bench:gateway),
+ * as shares of the busy (non-idle) time, plus the same time grouped by where the code lives
+ * (a package under node_modules, a project folder, node's own internals). Shares do not depend on
+ * how loaded the machine was, which makes before/after comparable on a shared machine.
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+interface ProfileNode {
+  readonly id: number;
+  readonly callFrame: {
+    readonly functionName: string;
+    readonly url: string;
+    readonly lineNumber: number;
+  };
+}
+
+interface CpuProfile {
+  readonly nodes: readonly ProfileNode[];
+  readonly samples: readonly number[];
+  readonly timeDeltas: readonly number[];
+}
+
+const IDLE = new Set(['(idle)', '(program)', '(root)']);
+
+/** A frame's owner: `pkg:<name>` for node_modules, `node:<module>` for internals, else the project folder. */
+export function ownerOf(url: string): string {
+  if (!url) return '(native/gc)';
+  if (url.startsWith('node:')) return `node:${url.slice(5).split('/')[0]}`;
+  const modules = url.lastIndexOf('/node_modules/');
+  if (modules >= 0) {
+    const rest = url.slice(modules + '/node_modules/'.length).split('/');
+    return `pkg:${rest[0]!.startsWith('@') ? `${rest[0]}/${rest[1]}` : rest[0]}`;
+  }
+  const path = url.startsWith('file://') ? fileURLToPath(url) : url;
+  const match = /\/(lambdas|infra|perf|db|tests|ops)\/([^/]+)\//.exec(path);
+  return match ? `${match[1]}/${match[2]}` : path;
+}
+
+export function summarise(profile: CpuProfile, top = 25): string {
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const selfUs = new Map<number, number>();
+  profile.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+  const frames = new Map<string, number>();
+  const owners = new Map<string, number>();
+  let busy = 0;
+  let total = 0;
+  for (const [id, us] of selfUs) {
+    total += us;
+    const frame = byId.get(id)!.callFrame;
+    if (IDLE.has(frame.functionName)) continue;
+    busy += us;
+    const short = frame.url.replace(/^.*\/node_modules\//, '').replace(/^file:\/\/.*?\/(lambdas|infra|perf)\//, '$1/');
+    const key = `${frame.functionName || '(anonymous)'} ${short}:${frame.lineNumber + 1}`;
+    frames.set(key, (frames.get(key) ?? 0) + us);
+    const owner = frame.functionName === '(garbage collector)' ? '(gc)' : ownerOf(frame.url);
+    owners.set(owner, (owners.get(owner) ?? 0) + us);
+  }
+  const pct = (us: number) => `${((100 * us) / Math.max(1, busy)).toFixed(1).padStart(5)} %`;
+  const lines = [
+    `profile: ${(total / 1e6).toFixed(1)} s sampled, ${(busy / 1e6).toFixed(1)} s busy (${((100 * busy) / Math.max(1, total)).toFixed(0)} %); shares below are of busy time`,
+    '',
+    'self time by owner:',
+    ...[...owners.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(([owner, us]) => `  ${pct(us)}  ${owner}`),
+    '',
+    'top self-time frames:',
+    ...[...frames.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(([frame, us]) => `  ${pct(us)}  ${frame}`),
+  ];
+  return lines.join('\n');
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const [file, top] = process.argv.slice(2);
+  if (!file) throw new Error('usage: cpu-profile-top.ts <file.cpuprofile> [N]');
+  console.log(summarise(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile, Number(top ?? 25)));
+}
