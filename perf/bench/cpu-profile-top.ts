@@ -3,13 +3,16 @@
  * (`node --cpu-prof`, or PERF_CPU_PROFILE=<dir> with perf:local / bench:partner / bench:gateway),
  * as shares of the busy (non-idle) time, plus the same time grouped by where the code lives
  * (a package under node_modules, a project folder, node's own internals). Shares do not depend on
- * how loaded the machine was, which makes before/after comparable on a shared machine.
+ * how loaded the machine was as much as req/s do, which makes before/after comparable on a shared
+ * machine; except time inside system calls (writev: the kernel may switch to the process it just
+ * woke, and on a loaded machine that wait is sampled as the call's own time).
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 interface ProfileNode {
   readonly id: number;
+  readonly children?: readonly number[];
   readonly callFrame: {
     readonly functionName: string;
     readonly url: string;
@@ -24,6 +27,8 @@ interface CpuProfile {
 }
 
 const IDLE = new Set(['(idle)', '(program)', '(root)']);
+/** Frames whose time is the profiler's own (stopping it serialises the profile inside `Session.post`). */
+const PROFILER = (frame: ProfileNode['callFrame']) => frame.functionName === 'post' && frame.url === 'node:inspector';
 
 /** A frame's owner: `pkg:<name>` for node_modules, `node:<module>` for internals, else the project folder. */
 export function ownerOf(url: string): string {
@@ -41,6 +46,13 @@ export function ownerOf(url: string): string {
 
 export function summarise(profile: CpuProfile, top = 25): string {
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const parent = new Map<number, number>();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
+  const underProfiler = (id: number): boolean => {
+    for (let at: number | undefined = id; at !== undefined; at = parent.get(at))
+      if (PROFILER(byId.get(at)!.callFrame)) return true;
+    return false;
+  };
   const selfUs = new Map<number, number>();
   profile.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
   const frames = new Map<string, number>();
@@ -50,7 +62,7 @@ export function summarise(profile: CpuProfile, top = 25): string {
   for (const [id, us] of selfUs) {
     total += us;
     const frame = byId.get(id)!.callFrame;
-    if (IDLE.has(frame.functionName)) continue;
+    if (IDLE.has(frame.functionName) || underProfiler(id)) continue;
     busy += us;
     const short = frame.url.replace(/^.*\/node_modules\//, '').replace(/^file:\/\/.*?\/(lambdas|infra|perf)\//, '$1/');
     const key = `${frame.functionName || '(anonymous)'} ${short}:${frame.lineNumber + 1}`;

@@ -135,11 +135,19 @@ async function measure(row: Row, rate: number | undefined, workDir: string): Pro
 /** Published listings with the page a visitor gets: six images and two packages per profile, three photos per studio. */
 async function seedPublicListings(db: Database, count: number): Promise<void> {
   await seedSyntheticListings(db, count);
+  // Bulk statements without the pool's 10 s statement timeout: on a loaded machine they take longer.
+  const seed = {
+    query: (text: string, values?: unknown[]) =>
+      db.transaction(async (tx) => {
+        await tx.query('SET LOCAL statement_timeout = 0');
+        return tx.query(text, values);
+      }),
+  };
   const packages = JSON.stringify([
     { name: 'Headshots', durationMinutes: 60, priceCents: 20000, extras: ['retouch'] },
     { name: 'Event', durationMinutes: 240, priceCents: 80000, extras: [] },
   ]);
-  await db.query(
+  await seed.query(
     `UPDATE service_profiles SET packages = $1, cancellation_policy = 'Free until 48 h before.'
       WHERE id LIKE 'prf\\_01JSEEDPRF%' AND id <= 'prf_01JSEEDPRF' || lpad($2::text, 16, '0')`,
     [packages, count],
@@ -149,7 +157,7 @@ async function seedPublicListings(db: Database, count: number): Promise<void> {
              'width', w, 'height', w * 3 / 4, 'format', 'webp'))
         FROM (VALUES ('square', 320), ('small', 640), ('medium', 1024), ('large', 1600)) AS s(name, w))`;
   // Five more portfolio images per seeded profile (the seed gives each a cover).
-  await db.query(
+  await seed.query(
     `WITH g AS (SELECT n, i, lpad(n::text, 16, '0') AS k FROM generate_series(1, $1::int) n, generate_series(1, 5) i)
      INSERT INTO media (id, owner_user_id, owner_type, owner_id, status, declared_content_type, declared_size_bytes,
                         incoming_key, alt_text, width, height, nsfw_band, variants, public_variants, sort_order, is_cover,
@@ -160,7 +168,7 @@ async function seedPublicListings(db: Database, count: number): Promise<void> {
      ON CONFLICT (id) DO NOTHING`,
     [count],
   );
-  await db.query(
+  await seed.query(
     `WITH g AS (SELECT n, lpad(n::text, 16, '0') AS k FROM generate_series(1, $1::int) n)
      INSERT INTO studios (id, owner_user_id, slug, status, name, description, city_code, amenities, hourly_min_cents,
                           hourly_max_cents, deposit_cents, contact_email, address_line1, published_at)
@@ -170,7 +178,7 @@ async function seedPublicListings(db: Database, count: number): Promise<void> {
        FROM g ON CONFLICT (id) DO NOTHING`,
     [count],
   );
-  await db.query(
+  await seed.query(
     `WITH g AS (SELECT n, i, lpad(n::text, 16, '0') AS k FROM generate_series(1, $1::int) n, generate_series(0, 2) i)
      INSERT INTO media (id, owner_user_id, owner_type, owner_id, status, declared_content_type, declared_size_bytes,
                         incoming_key, alt_text, width, height, nsfw_band, variants, public_variants, sort_order, is_cover,
@@ -181,7 +189,7 @@ async function seedPublicListings(db: Database, count: number): Promise<void> {
      ON CONFLICT (id) DO NOTHING`,
     [count],
   );
-  await db.query('ANALYZE service_profiles; ANALYZE studios; ANALYZE media');
+  await seed.query('ANALYZE service_profiles; ANALYZE studios; ANALYZE media');
 }
 
 async function signUp(endpoints: Endpoints, role: 'client' | 'provider') {
