@@ -44,6 +44,32 @@ export function ownerOf(url: string): string {
   return match ? `${match[1]}/${match[2]}` : path;
 }
 
+type Frame = ProfileNode['callFrame'];
+const ASYNC_HOOK_FRAMES = new Set([
+  'registerDestroyHook',
+  'destroyTracking',
+  'promiseInitHookWithDestroyTracking',
+  'emitHook',
+  'promiseAfterHook',
+  'promiseBeforeHook',
+  'trackPromise',
+  'lookupPublicResource',
+]);
+
+/** The suspects of the shared path, each as the inclusive share of samples with such a frame on the stack. */
+const SUSPECTS: Record<string, (frame: Frame) => boolean> = {
+  'ulid randomness (newId)': (f) => f.functionName === 'encodeRandom' && f.url.includes('/ulid/'),
+  'async hooks (cls-hooked, destroy tracking)': (f) =>
+    f.url.includes('/cls-hooked/') || ASYNC_HOOK_FRAMES.has(f.functionName),
+  'AWS SDK calls (DynamoDB)': (f) => /\/node_modules\/@(smithy|aws-sdk)\//.test(f.url),
+  'jose (JWT sign/verify)': (f) => f.url.includes('/node_modules/jose/'),
+  'zod parsing': (f) => f.url.includes('/node_modules/zod/'),
+  'graphql-js execution': (f) => f.url.includes('/node_modules/graphql/'),
+  'pg driver': (f) => /\/node_modules\/pg(-protocol|-pool|-types)?\//.test(f.url),
+  'socket writes (writev; load-dependent)': (f) => f.functionName === 'writev' || f.functionName === 'writeBuffer',
+  'garbage collector': (f) => f.functionName === '(garbage collector)',
+};
+
 export function summarise(profile: CpuProfile, top = 25): string {
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const parent = new Map<number, number>();
@@ -57,6 +83,7 @@ export function summarise(profile: CpuProfile, top = 25): string {
   profile.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
   const frames = new Map<string, number>();
   const owners = new Map<string, number>();
+  const suspects = new Map<string, number>();
   let busy = 0;
   let total = 0;
   for (const [id, us] of selfUs) {
@@ -64,6 +91,10 @@ export function summarise(profile: CpuProfile, top = 25): string {
     const frame = byId.get(id)!.callFrame;
     if (IDLE.has(frame.functionName) || underProfiler(id)) continue;
     busy += us;
+    const stack: Frame[] = [];
+    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) stack.push(byId.get(at)!.callFrame);
+    for (const [name, test] of Object.entries(SUSPECTS))
+      if (stack.some(test)) suspects.set(name, (suspects.get(name) ?? 0) + us);
     const short = frame.url.replace(/^.*\/node_modules\//, '').replace(/^file:\/\/.*?\/(lambdas|infra|perf)\//, '$1/');
     const key = `${frame.functionName || '(anonymous)'} ${short}:${frame.lineNumber + 1}`;
     frames.set(key, (frames.get(key) ?? 0) + us);
@@ -73,6 +104,9 @@ export function summarise(profile: CpuProfile, top = 25): string {
   const pct = (us: number) => `${((100 * us) / Math.max(1, busy)).toFixed(1).padStart(5)} %`;
   const lines = [
     `profile: ${(total / 1e6).toFixed(1)} s sampled, ${(busy / 1e6).toFixed(1)} s busy (${((100 * busy) / Math.max(1, total)).toFixed(0)} %); shares below are of busy time`,
+    '',
+    'suspects (inclusive: samples with such a frame anywhere on the stack):',
+    ...Object.keys(SUSPECTS).map((name) => `  ${pct(suspects.get(name) ?? 0)}  ${name}`),
     '',
     'self time by owner:',
     ...[...owners.entries()]
