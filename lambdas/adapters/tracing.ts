@@ -4,7 +4,10 @@
  * PostgreSQL statement gets a `postgres` subsegment through the database's query instrument.
  * Off outside Lambda (the Tracer disables itself without AWS_EXECUTION_ENV, and
  * POWERTOOLS_TRACE_ENABLED=false turns it off anywhere), so the local stack records nothing.
+ * Where it is off, the X-Ray SDK also starts in manual mode (xray-context-mode.ts: no per-promise hook).
  */
+// Must stay the first import: it sets AWS_XRAY_MANUAL_MODE before the X-Ray SDK reads it.
+import './xray-context-mode.ts';
 import { Tracer } from '@aws-lambda-powertools/tracer';
 import type { QueryInstrument } from '../core/db/database.ts';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ID_PREFIXES, idSchema, idTimestamp, isId, newId, type IdKind } from './ids.ts';
+import { ID_PREFIXES, bufferedPrng, idSchema, idTimestamp, isId, newId, type IdKind } from './ids.ts';
 
 describe('newId', () => {
   it('prefixes every kind with its short name and a 26-character ULID body', () => {
@@ -13,6 +13,25 @@ describe('newId', () => {
     const ids = Array.from({ length: 500 }, () => newId('booking'));
     expect([...ids].sort()).toEqual(ids);
     expect(new Set(ids).size).toBe(ids.length);
+  });
+});
+
+describe('bufferedPrng', () => {
+  it('yields byte fractions in [0, 1) that cover all 32 ULID characters evenly across refills', () => {
+    const prng = bufferedPrng(64);
+    const counts = new Array<number>(32).fill(0);
+    let outside = 0;
+    for (let i = 0; i < 32_000; i++) {
+      const value = prng();
+      if (value < 0 || value >= 1) outside++;
+      else counts[Math.floor(value * 32)]!++;
+    }
+    expect(outside).toBe(0);
+    // 1,000 expected per character; a uniform source stays well inside ±25 %.
+    for (const count of counts) {
+      expect(count).toBeGreaterThan(750);
+      expect(count).toBeLessThan(1250);
+    }
   });
 });
 

@@ -2,6 +2,7 @@
  * Prefixed, sortable identifiers: `usr_01JD…`. The prefix tells a reader (and a log search)
  * what an id names; the ULID body sorts by creation time, which keeps B-tree inserts local.
  */
+import { randomFillSync } from 'node:crypto';
 import { monotonicFactory } from 'ulid';
 import * as z from 'zod';
 
@@ -40,7 +41,25 @@ export type IdKind = keyof typeof ID_PREFIXES;
 export type IdPrefix = (typeof ID_PREFIXES)[IdKind];
 export type Id<P extends IdPrefix = IdPrefix> = `${P}_${string}`;
 
-const nextUlid = monotonicFactory();
+/**
+ * ulid's own Node PRNG calls crypto.randomBytes(1) once per character (16 synchronous calls into
+ * OpenSSL per new millisecond). This is the same generator (a CSPRNG byte / 256, which ulid maps
+ * to one of 32 characters, 8 byte values each: uniform) drawn from a 4 KiB buffer refilled by
+ * one randomFillSync call every 4,096 characters.
+ */
+export function bufferedPrng(size = 4096): () => number {
+  const pool = Buffer.alloc(size);
+  let next = size;
+  return () => {
+    if (next === size) {
+      randomFillSync(pool);
+      next = 0;
+    }
+    return pool[next++]! / 256;
+  };
+}
+
+const nextUlid = monotonicFactory(bufferedPrng());
 const ULID_BODY = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 
 export function newId<K extends IdKind>(kind: K): Id<(typeof ID_PREFIXES)[K]> {

@@ -1,7 +1,8 @@
 /**
  * The partner registry's operator side: create a client (its secret is returned here and never
  * again), suspend or reactivate one. A status change revokes every token issued before it and
- * drops the cached verdict at once, so a suspended partner is refused on its next call.
+ * drops the shared cached verdict at once, so a suspended partner is refused by every container
+ * within its local verdict lifetime (PARTNER_VERDICT_LOCAL_TTL_SECONDS, 2 s).
  */
 import { ValidationError } from '../core/errors.ts';
 import { isId, newId } from '../core/ids.ts';

@@ -9,6 +9,13 @@
  * - A token verdict (client status, scopes, revocation instant, quota) is cached 5–10 minutes in
  *   DynamoDB (seed 000 §1.27.8). Suspending a client or revoking its tokens deletes the verdict at
  *   once, so revocation does not wait for the cache to expire.
+ * - Per container (module state that outlives an invocation, as in a warm Lambda), at most 10,000 each:
+ *   a token whose signature and claims verified is remembered until its `exp` (a signed token cannot
+ *   change, and the issuer publishes a retired key longer than any token it signed), and a client's
+ *   verdict is remembered for `verdictLocalTtlSeconds` (default 2 s). That short lifetime is how
+ *   revocation is honoured: suspending a client or revoking its tokens deletes the DynamoDB verdict,
+ *   and every container reads it afresh within 2 s, so a revoked token is refused everywhere at most
+ *   2 s later. 0 turns the local memory off (a DynamoDB read per call, as before).
  * - Every call spends one token of the client's per-minute bucket (429 + Retry-After when empty).
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
@@ -18,6 +25,7 @@ import type { RateLimiter } from '../core/ports.ts';
 import { enforceRateLimits } from '../core/rate-limit.ts';
 import { newId } from '../core/ids.ts';
 import { ValidationError } from '../core/errors.ts';
+import { BoundedCache } from '../core/bounded-cache.ts';
 import type { UnitOfWork } from '../core/db/unit-of-work.ts';
 import { InsufficientScopeError, InvalidClientError, InvalidScopeError, InvalidTokenError } from './partner.errors.ts';
 import type { PartnerRepositories } from './partner.repositories.ts';
@@ -54,7 +62,12 @@ export interface TokenSettings {
   readonly audience: string;
   readonly tokenTtlSeconds: number;
   readonly verdictTtlSeconds: number;
+  /** How long a container trusts a verdict it read (revocation reaches it within this); default 2. */
+  readonly verdictLocalTtlSeconds?: number;
 }
+
+/** Tokens and verdicts a container remembers, each. */
+const REMEMBERED = 10_000;
 
 const SECRET_PREFIX = 'prts_';
 
@@ -91,6 +104,8 @@ export function basicCredentials(header: string | undefined): { clientId: string
 
 export class PartnerTokenService {
   private keySet: { set: ReturnType<typeof createLocalJWKSet>; loadedAt: number } | undefined;
+  private readonly verifiedTokens: BoundedCache<string, JWTPayload>;
+  private readonly localVerdicts: BoundedCache<string, Verdict>;
 
   constructor(
     private readonly db: UnitOfWork<PartnerRepositories>,
@@ -99,7 +114,10 @@ export class PartnerTokenService {
     private readonly limiter: RateLimiter,
     private readonly clock: Clock,
     private readonly settings: TokenSettings,
-  ) {}
+  ) {
+    this.verifiedTokens = new BoundedCache(REMEMBERED, () => clock.nowMs());
+    this.localVerdicts = new BoundedCache(REMEMBERED, () => clock.nowMs());
+  }
 
   /** POST /oauth2/token. */
   async issue(
@@ -166,7 +184,21 @@ export class PartnerTokenService {
   }
 
   private async verify(token: string): Promise<JWTPayload> {
-    const options = { issuer: this.settings.issuer, audience: this.settings.audience, algorithms: ['RS256'] };
+    const remembered = this.verifiedTokens.get(token);
+    if (remembered) return remembered;
+    const payload = await this.verifySignature(token);
+    // jwtVerify required exp to be in the future (no clock tolerance): kept until exactly then.
+    if (typeof payload.exp === 'number') this.verifiedTokens.set(token, payload, payload.exp * 1000);
+    return payload;
+  }
+
+  private async verifySignature(token: string): Promise<JWTPayload> {
+    const options = {
+      issuer: this.settings.issuer,
+      audience: this.settings.audience,
+      algorithms: ['RS256'],
+      currentDate: new Date(this.clock.nowMs()),
+    };
     try {
       const { payload } = await jwtVerify(token, await this.jwks(false), options);
       if (payload.token_use !== 'partner' || typeof payload.sub !== 'string') throw new Error('not a partner token');
@@ -197,6 +229,15 @@ export class PartnerTokenService {
   }
 
   private async verdict(clientId: string): Promise<Verdict | undefined> {
+    const localTtlMs = (this.settings.verdictLocalTtlSeconds ?? 2) * 1000;
+    const local = localTtlMs > 0 ? this.localVerdicts.get(clientId) : undefined;
+    if (local) return local;
+    const verdict = await this.sharedVerdict(clientId);
+    if (verdict && localTtlMs > 0) this.localVerdicts.set(clientId, verdict, this.clock.nowMs() + localTtlMs);
+    return verdict;
+  }
+
+  private async sharedVerdict(clientId: string): Promise<Verdict | undefined> {
     const cached = await this.verdicts.get(clientId);
     if (cached) return cached;
     const client = await this.db.clients.find(clientId);

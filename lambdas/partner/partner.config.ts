@@ -18,6 +18,11 @@ export const partnerEnvSchema = baseEnvSchema.merge(awsEnvSchema).extend({
   PARTNER_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(3600).default(600),
   /** Token verdict cache lifetime (seed 000 §1.27.8: 5–10 minutes). */
   PARTNER_VERDICT_TTL_SECONDS: z.coerce.number().int().min(300).max(600).default(300),
+  /**
+   * How long a container trusts a verdict it read before reading it again: the bound on how late a
+   * suspension or token revocation reaches a container (0: read the shared verdict on every call).
+   */
+  PARTNER_VERDICT_LOCAL_TTL_SECONDS: z.coerce.number().min(0).max(10).default(2),
   /** Webhook retries: attempts in all, first backoff (doubling, full jitter), cap. */
   WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(8),
   WEBHOOK_BACKOFF_BASE_SECONDS: z.coerce.number().min(0.01).default(30),

@@ -64,6 +64,7 @@ export function partnerModule(): Promise<PartnerModule> {
         audience: config.PARTNER_TOKEN_AUDIENCE,
         tokenTtlSeconds: config.PARTNER_TOKEN_TTL_SECONDS,
         verdictTtlSeconds: config.PARTNER_VERDICT_TTL_SECONDS,
+        verdictLocalTtlSeconds: config.PARTNER_VERDICT_LOCAL_TTL_SECONDS,
       },
     );
     const listings = partnerListings(database);

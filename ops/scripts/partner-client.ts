@@ -3,9 +3,10 @@
  * `npm run partner:client -- suspend|activate --client prt_…`
  *
  * Partner registry operations. `create` prints the client id and secret as JSON: the secret is
- * shown this once (only its hash is stored). `suspend` revokes the client's tokens at once (the
- * cached verdict is dropped too). Reads DATABASE_URL (else the local stack's endpoints.json), and
- * CONTROL_TABLE + DYNAMODB_ENDPOINT (else the local stack's) for the verdict cache.
+ * shown this once (only its hash is stored). `suspend` revokes the client's tokens (the cached
+ * verdict is dropped too; API containers see it within PARTNER_VERDICT_LOCAL_TTL_SECONDS, 2 s).
+ * Reads DATABASE_URL (else the local stack's endpoints.json), and CONTROL_TABLE + DYNAMODB_ENDPOINT
+ * (else the local stack's) for the verdict cache.
  * Exit codes: 0 done, 2 usage, 3 unknown client, 1 anything else.
  */
 import { existsSync, readFileSync } from 'node:fs';

@@ -5,7 +5,7 @@
  * connections; plus the gateway at a fixed 200 req/s. The load generator runs in its own process.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { describeResult, load, rootDir, withBenchStack } from './harness.ts';
+import { describeResult, load, profiled, rootDir, withBenchStack } from './harness.ts';
 
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
 const QUERY = JSON.stringify({ query: '{ cities { code name } }' });
@@ -32,14 +32,9 @@ await withBenchStack(async (stack) => {
     console.log(
       `bench:gateway — ${DURATION} s per run, 32 connections, load generator in a separate process, ${process.arch} x ${(await import('node:os')).cpus().length} cores\n`,
     );
-    const gatewaySaturated = await load({
-      url: graphqlUrl,
-      connections: 32,
-      durationSeconds: DURATION,
-      method: 'POST',
-      headers,
-      body: QUERY,
-    });
+    const gatewaySaturated = await profiled('gateway-cities', () =>
+      load({ url: graphqlUrl, connections: 32, durationSeconds: DURATION, method: 'POST', headers, body: QUERY }),
+    );
     console.log(describeResult('gateway, saturation', gatewaySaturated));
     const bareSaturated = await load({
       url: bare.url,

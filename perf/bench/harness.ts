@@ -1,6 +1,7 @@
 /** Shared by the benchmarks: start a throwaway local stack and run the load generator in a child process. */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,6 +27,28 @@ export async function withBenchStack<T>(fn: (stack: LocalStack) => Promise<T>): 
   } finally {
     await stack.stop();
     rmSync(stateDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * With PERF_CPU_PROFILE=<dir>: a V8 CPU profile of this process (the local stack: gateway and
+ * Lambda handlers) for the duration of `fn` only, written to <dir>/<label>.cpuprofile; read it with
+ * `npm run perf:profile-top -- <file>`. The load generator runs in its own process and is not in it.
+ */
+export async function profiled<T>(label: string, fn: () => Promise<T>): Promise<T> {
+  const dir = process.env.PERF_CPU_PROFILE;
+  if (!dir) return fn();
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  try {
+    return await fn();
+  } finally {
+    const { profile } = await session.post('Profiler.stop');
+    session.disconnect();
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, `${label.replace(/\W+/g, '-')}.cpuprofile`), JSON.stringify(profile));
   }
 }
 

@@ -15,7 +15,7 @@ import { documentClientFromEnv } from '../../lambdas/adapters/dynamodb.ts';
 import { newId } from '../../lambdas/core/ids.ts';
 import { partnerRegistry, type Verdict } from '../../lambdas/partner/index.ts';
 import { controlTable, physicalTableName } from '../../infra/definitions/tables.ts';
-import { describeResult, load, withBenchStack } from './harness.ts';
+import { describeResult, load, profiled, withBenchStack } from './harness.ts';
 
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
 const WEBHOOKS = Number(process.env.BENCH_WEBHOOKS ?? 1000);
@@ -73,7 +73,9 @@ await withBenchStack(async (stack) => {
   console.log(
     `bench:partner — GET /v1/profiles?limit=20 (${text.length} B, covers included, cached verdict), ${DURATION} s, load generator in a separate process, ${process.arch} x ${(await import('node:os')).cpus().length} cores\n`,
   );
-  const saturated = await load({ url, connections: 32, durationSeconds: DURATION, method: 'GET', headers });
+  const saturated = await profiled('partner-v1-profiles', () =>
+    load({ url, connections: 32, durationSeconds: DURATION, method: 'GET', headers }),
+  );
   console.log(describeResult('32 connections, saturation', saturated));
   // The same gateway and machine serving a document with no database or DynamoDB work, for scale.
   const baseline = await load({

@@ -15,7 +15,8 @@
  * (5,000 entries, cleared when full), so every read is a miss and costs its SQL. Search "uncached"
  * rotates 600 distinct filter combinations.
  *
- * PERF_SECONDS (5) per run; PERF_CONNECTIONS (32). Pass = the seed budget (p95, and p50 where the
+ * PERF_SECONDS (5) per run; PERF_CONNECTIONS (32). PERF_CPU_PROFILE=<dir> writes a CPU profile of the
+ * stack's process per saturation run (read with `npm run perf:profile-top -- <file>`). Pass = the seed budget (p95, and p50 where the
  * seed gives one) met at the steady rate with an error rate ≤ 0.5 %.
  */
 import { execFile } from 'node:child_process';
@@ -41,7 +42,7 @@ import { partnerRegistry, type Verdict } from '../../lambdas/partner/index.ts';
 import { reindexAll } from '../../ops/scripts/search-reindex.ts';
 import { ERROR_RATE_BUDGET, SURFACES, type SurfaceId } from '../k6/budgets.js';
 import { CHECKOUT_QUOTE, INBOX, PROFILE_VIEW, SEARCH, STUDIO_VIEW, THREAD } from '../k6/queries.js';
-import { rootDir } from './harness.ts';
+import { profiled, rootDir } from './harness.ts';
 import type { MixRequest, MixResult } from './mix-load.ts';
 
 const SECONDS = Number(process.env.PERF_SECONDS ?? 5);
@@ -121,22 +122,32 @@ async function measure(row: Row, rate: number | undefined, workDir: string): Pro
       requests: row.requests,
     }),
   );
-  const { stdout } = await runFile(
-    process.execPath,
-    ['--import', 'tsx', join(rootDir, 'perf/bench/mix-load.ts'), file],
-    { cwd: rootDir, maxBuffer: 16 * 1024 * 1024 },
-  );
+  const run = () =>
+    runFile(process.execPath, ['--import', 'tsx', join(rootDir, 'perf/bench/mix-load.ts'), file], {
+      cwd: rootDir,
+      maxBuffer: 16 * 1024 * 1024,
+    });
+  // PERF_CPU_PROFILE=<dir>: a CPU profile of the stack during each saturation run (harness.ts).
+  const { stdout } = rate ? await run() : await profiled(row.label, run);
   return JSON.parse(stdout.trim().split('\n').at(-1)!) as MixResult;
 }
 
 /** Published listings with the page a visitor gets: six images and two packages per profile, three photos per studio. */
 async function seedPublicListings(db: Database, count: number): Promise<void> {
   await seedSyntheticListings(db, count);
+  // Bulk statements without the pool's 10 s statement timeout: on a loaded machine they take longer.
+  const seed = {
+    query: (text: string, values?: unknown[]) =>
+      db.transaction(async (tx) => {
+        await tx.query('SET LOCAL statement_timeout = 0');
+        return tx.query(text, values);
+      }),
+  };
   const packages = JSON.stringify([
     { name: 'Headshots', durationMinutes: 60, priceCents: 20000, extras: ['retouch'] },
     { name: 'Event', durationMinutes: 240, priceCents: 80000, extras: [] },
   ]);
-  await db.query(
+  await seed.query(
     `UPDATE service_profiles SET packages = $1, cancellation_policy = 'Free until 48 h before.'
       WHERE id LIKE 'prf\\_01JSEEDPRF%' AND id <= 'prf_01JSEEDPRF' || lpad($2::text, 16, '0')`,
     [packages, count],
@@ -146,7 +157,7 @@ async function seedPublicListings(db: Database, count: number): Promise<void> {
              'width', w, 'height', w * 3 / 4, 'format', 'webp'))
         FROM (VALUES ('square', 320), ('small', 640), ('medium', 1024), ('large', 1600)) AS s(name, w))`;
   // Five more portfolio images per seeded profile (the seed gives each a cover).
-  await db.query(
+  await seed.query(
     `WITH g AS (SELECT n, i, lpad(n::text, 16, '0') AS k FROM generate_series(1, $1::int) n, generate_series(1, 5) i)
      INSERT INTO media (id, owner_user_id, owner_type, owner_id, status, declared_content_type, declared_size_bytes,
                         incoming_key, alt_text, width, height, nsfw_band, variants, public_variants, sort_order, is_cover,
@@ -157,7 +168,7 @@ async function seedPublicListings(db: Database, count: number): Promise<void> {
      ON CONFLICT (id) DO NOTHING`,
     [count],
   );
-  await db.query(
+  await seed.query(
     `WITH g AS (SELECT n, lpad(n::text, 16, '0') AS k FROM generate_series(1, $1::int) n)
      INSERT INTO studios (id, owner_user_id, slug, status, name, description, city_code, amenities, hourly_min_cents,
                           hourly_max_cents, deposit_cents, contact_email, address_line1, published_at)
@@ -167,7 +178,7 @@ async function seedPublicListings(db: Database, count: number): Promise<void> {
        FROM g ON CONFLICT (id) DO NOTHING`,
     [count],
   );
-  await db.query(
+  await seed.query(
     `WITH g AS (SELECT n, i, lpad(n::text, 16, '0') AS k FROM generate_series(1, $1::int) n, generate_series(0, 2) i)
      INSERT INTO media (id, owner_user_id, owner_type, owner_id, status, declared_content_type, declared_size_bytes,
                         incoming_key, alt_text, width, height, nsfw_band, variants, public_variants, sort_order, is_cover,
@@ -178,7 +189,7 @@ async function seedPublicListings(db: Database, count: number): Promise<void> {
      ON CONFLICT (id) DO NOTHING`,
     [count],
   );
-  await db.query('ANALYZE service_profiles; ANALYZE studios; ANALYZE media');
+  await seed.query('ANALYZE service_profiles; ANALYZE studios; ANALYZE media');
 }
 
 async function signUp(endpoints: Endpoints, role: 'client' | 'provider') {

@@ -126,10 +126,23 @@ describe('client credentials at the issuer', () => {
 
     const cachedToken = await sdk.accessToken();
     expect(await setPartnerStatus(credentials.clientId, 'suspended')).toBe(true);
-    const revoked = await fetch(`${stackInfo().endpoints.restUrl}/v1/profiles`, {
-      headers: { authorization: `Bearer ${cachedToken}` },
-    });
+    const suspendedAt = Date.now();
+    // A container trusts a verdict it read for PARTNER_VERDICT_LOCAL_TTL_SECONDS (2 s; the exact bound
+    // is unit-tested on a manual clock): the token stops working, and stays refused.
+    const call = () =>
+      fetch(`${stackInfo().endpoints.restUrl}/v1/profiles`, { headers: { authorization: `Bearer ${cachedToken}` } });
+    let revoked = await call();
+    while (revoked.status === 200 && Date.now() - suspendedAt < 10_000) {
+      await revoked.arrayBuffer();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      revoked = await call();
+    }
     expect(revoked.status).toBe(401);
+    for (let i = 0; i < 3; i++) {
+      const again = await call();
+      expect(again.status).toBe(401);
+      await again.arrayBuffer();
+    }
     expect(((await revoked.json()) as { error: { code: string } }).error.code).toBe('PARTNER.INVALID_TOKEN');
     // The SDK then asks for a new token, which a suspended client does not get.
     await expectApiError(sdk.listProfiles(), 401, 'PARTNER.INVALID_CLIENT');
