@@ -56,9 +56,10 @@ describe('TypesenseSearchAdapter', () => {
             new ManualClock(),
           );
           const page = await service.search(input);
-          const bySlug = new Map(scoped.map((d) => [d.slug, d]));
+          // A profile and a studio may share a slug (different public paths): key by both.
+          const bySlug = new Map(scoped.map((d) => [`${d.kind} ${d.slug}`, d]));
           for (const item of page.items) {
-            const source = bySlug.get(item.slug);
+            const source = bySlug.get(`${item.kind} ${item.slug}`);
             if (!source) continue; // a document of an earlier run, deleted below; never NSFW either
             expect(source.nsfwBand).toBe(0);
             if (item.coverUrl) expect(source.coverNsfwBand).toBe(0);

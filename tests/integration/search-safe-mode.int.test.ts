@@ -46,10 +46,11 @@ describe('Safe-Mode (PostgreSQL engine)', () => {
         nsfwSeen += scoped.filter((d) => d.nsfwBand > 0).length;
         await repository.upsert(scoped);
         try {
-          const bySlug = new Map(scoped.map((d) => [d.slug, d]));
+          // A profile and a studio may share a slug (different public paths): key by both.
+          const bySlug = new Map(scoped.map((d) => [`${d.kind} ${d.slug}`, d]));
           const page = await service.search(input);
           for (const item of page.items) {
-            const source = bySlug.get(item.slug);
+            const source = bySlug.get(`${item.kind} ${item.slug}`);
             if (!source) continue; // another test's document: published through the real pipeline
             expect(source.nsfwBand).toBe(0);
             if (item.coverUrl !== null) {
