@@ -187,7 +187,16 @@ describe('checkout through GraphQL, booking wired to Stripe', () => {
       first: 'requires_action',
       final: 'requires_capture',
     });
-    const confirms = await Promise.all(Array.from({ length: 100 }, () => act(client.token, group.id, 'CONFIRM')));
+    const racing = await Promise.all(Array.from({ length: 100 }, () => act(client.token, group.id, 'CONFIRM')));
+    // On a loaded machine a duplicate may wait past the pool's 5 s connect timeout and be told "busy, try
+    // again" (DEPENDENCY.UNAVAILABLE, retryable). A client retries it; the retry must get the settled answer.
+    const confirms = await Promise.all(
+      racing.map((answer) =>
+        answer.errors?.[0]?.errorInfo?.code === 'DEPENDENCY.UNAVAILABLE'
+          ? act(client.token, group.id, 'CONFIRM')
+          : answer,
+      ),
+    );
     const won = confirms.filter((answer) => !answer.errors);
     expect(won).toHaveLength(1);
     for (const lost of confirms.filter((answer) => answer.errors))
