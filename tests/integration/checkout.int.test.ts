@@ -191,9 +191,9 @@ describe('checkout through GraphQL, booking wired to Stripe', () => {
     // On a loaded machine a duplicate may wait past the pool's 5 s connect timeout and be told "busy, try
     // again" (DEPENDENCY.UNAVAILABLE, retryable). A client retries it; the retry must get the settled answer.
     const confirms = await Promise.all(
-      racing.map((answer) =>
+      racing.map(async (answer) =>
         answer.errors?.[0]?.errorInfo?.code === 'DEPENDENCY.UNAVAILABLE'
-          ? act(client.token, group.id, 'CONFIRM')
+          ? await act(client.token, group.id, 'CONFIRM')
           : answer,
       ),
     );
