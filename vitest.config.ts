@@ -13,6 +13,8 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
+          // The bundles' module aliases (one Temporal polyfill), so tests run the code we deploy.
+          setupFiles: ['tests/support/deployed-aliases.ts'],
           include: [
             'lambdas/**/*.test.ts',
             'infra/**/*.test.ts',
@@ -28,6 +30,7 @@ export default defineConfig({
       {
         test: {
           name: 'integration',
+          setupFiles: ['tests/support/deployed-aliases.ts'],
           include: ['tests/integration/**/*.int.test.ts'],
           globalSetup: ['tests/integration/global-setup.ts'],
           testTimeout: 60_000,

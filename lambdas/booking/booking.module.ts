@@ -3,6 +3,7 @@ import { systemClock } from '../core/clock.ts';
 import { createUnitOfWork } from '../core/db/unit-of-work.ts';
 import { createLogger } from '../core/log.ts';
 import { databaseFromEnv } from '../adapters/database.ts';
+import { createStripePaymentProvider } from '../adapters/stripe-payment-provider.ts';
 import { bookingPaymentsFromEnv } from '../payments/index.ts';
 import { BookingErasureService, bookingErasureRepositories } from './booking-erasure.service.ts';
 import { bookingConfig } from './booking.config.ts';
@@ -20,7 +21,7 @@ export function bookingService(): Promise<BookingService> {
     // the port must never wait for a connection of the pool it holds one of), or no money at all.
     const payments: BookingPaymentsPort =
       config.BOOKING_PAYMENTS === 'stripe'
-        ? await bookingPaymentsFromEnv(await databaseFromEnv('booking', 'payments'))
+        ? await bookingPaymentsFromEnv(await databaseFromEnv('booking', 'payments'), createStripePaymentProvider)
         : new NoMoneyPayments();
     return new BookingService(createUnitOfWork(db, bookingRepositories), payments, systemClock, {
       respondWithinMinutes: config.BOOKING_RESPOND_WITHIN_MINUTES,

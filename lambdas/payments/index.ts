@@ -1,9 +1,10 @@
 /**
  * The payments domain's public module: other domains import only this. Booking's composition root
- * builds `paymentsModule()` and hands `bookingPayments` (the shape of its BookingPaymentsPort) to its
- * services; checkout confirmation calls `checkout.confirmQuote`; completion calls `payouts.transferLeg`.
+ * calls `bookingPaymentsFromEnv` (the shape of its BookingPaymentsPort) with the Stripe adapter's
+ * factory. Nothing exported here imports the Stripe SDK or payments' own composition root
+ * (payments.module.ts), so Lambdas that only read payments (partner, staff) do not bundle Stripe.
  */
-export { bookingPaymentsFromEnv, paymentsModule, type PaymentsModule } from './payments.module.ts';
+export { bookingPaymentsFromEnv, type PaymentProviderFactory } from './booking-payments.adapter.ts';
 export {
   StripeBookingPayments,
   type AuthorizeInput,

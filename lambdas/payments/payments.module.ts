@@ -5,17 +5,11 @@ import { createLogger } from '../core/log.ts';
 import { databaseFromEnv } from '../adapters/database.ts';
 import { resolveSecretEnv } from '../adapters/secret-env.ts';
 import { createStripePaymentProvider } from '../adapters/stripe-payment-provider.ts';
-import type { Database } from '../core/db/database.ts';
 import { CheckoutGroupDirectory } from '../booking/index.ts';
 import { StripeBookingPayments } from './booking-payments.service.ts';
 import { CheckoutConfirmation } from './checkout-confirm.service.ts';
 import { CheckoutService } from './checkout.service.ts';
-import {
-  paymentsConfig,
-  paymentsSecretVariables,
-  stripeAdapterConfig,
-  stripeAdapterSecretVariables,
-} from './payments.config.ts';
+import { paymentsConfig, paymentsSecretVariables } from './payments.config.ts';
 import { paymentsRepositories } from './payments.repositories.ts';
 import { PaymentsErasureService, paymentsErasureRepositories } from './payments-erasure.service.ts';
 import { PayoutsService } from './payouts.service.ts';
@@ -72,32 +66,6 @@ export function paymentsModule(): Promise<PaymentsModule> {
   })();
   module.catch(() => (module = undefined));
   return module;
-}
-
-/**
- * The payments adapter of booking's BookingPaymentsPort, for booking's composition root: Stripe
- * (stand-in locally) through the same services, on the database handle booking gives it (booking's
- * role holds the grants, migration 1500). Booking passes a pool of its own for it, so a booking
- * transaction waiting on a payments call never waits for its own pool.
- */
-export async function bookingPaymentsFromEnv(database: Database): Promise<StripeBookingPayments> {
-  const logger = createLogger({ service: 'payments' });
-  const env = await resolveSecretEnv(stripeAdapterSecretVariables, {
-    onUnset: (variable, arn) =>
-      logger.warn('Secrets Manager holds no value for a variable (fill it: infra/cdk/README.md)', {
-        variable,
-        from: arn,
-      }),
-  });
-  const config = stripeAdapterConfig(env);
-  const db = createUnitOfWork(database, paymentsRepositories);
-  const provider = createStripePaymentProvider({
-    secretKey: config.STRIPE_SECRET_KEY,
-    webhookSecret: config.STRIPE_WEBHOOK_SECRET,
-    apiBaseUrl: config.STRIPE_API_BASE_URL,
-  });
-  // Transfers only: the payout onboarding parts of PayoutsService (clock, web URL) are not used here.
-  return new StripeBookingPayments(db, provider, new PayoutsService(db, provider, systemClock, 'about:blank'));
 }
 
 let erasure: Promise<PaymentsErasureService> | undefined;

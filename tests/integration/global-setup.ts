@@ -10,6 +10,8 @@ import { resetLocalState } from '../../infra/local/reset.ts';
 import type { TestProject } from 'vitest/node';
 import { startLocalStack, type LocalStack } from '../../infra/local/stack.ts';
 import '../support/provided.ts';
+// Before the stack loads any Lambda code: the bundles' module aliases (one Temporal polyfill).
+import '../support/deployed-aliases.ts';
 import { auditRunLog } from '../support/log-audit.ts';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';

@@ -172,7 +172,13 @@ export class RastupFunction extends Construct {
         // (134 KB of MIME tables, enough to push the search bundle over 1 MB). No Lambda sends multipart
         // bodies through axios, so the table is never read: an empty one takes its place. A function
         // that needs filename -> MIME lookups must use its own table, not mime-db.
-        esbuildArgs: { '--alias:mime-db': join(repositoryRoot, 'infra/cdk/bundling/mime-db-empty.json') },
+        // One Temporal polyfill: node-ical brings temporal-polyfill and, through rrule-temporal,
+        // @js-temporal/polyfill (+ jsbi), the same API twice (~150 KB); the tests resolve the same
+        // alias (tests/support/deployed-aliases.ts).
+        esbuildArgs: {
+          '--alias:mime-db': join(repositoryRoot, 'infra/cdk/bundling/mime-db-empty.json'),
+          '--alias:@js-temporal/polyfill': 'temporal-polyfill',
+        },
         // ESM output still meets CommonJS dependencies (pg) that call require() for Node built-ins.
         banner:
           "import{createRequire as __rastupCreateRequire}from'node:module';const require=__rastupCreateRequire(import.meta.url);",
