@@ -41,7 +41,12 @@ GRANT SELECT ON listing_owners_all TO rastup_partner;
 GRANT UPDATE (payload, previous_payload) ON partner.event TO rastup_partner;
 GRANT INSERT ON consumer_inbox TO rastup_partner;
 
+-- Profiles (profiles-user-deleted): the listing events it already wrote to the outbox carry the
+-- name-derived slug; the erasure replaces it with the erased listing's slug (outbox-slug-scrub.ts).
+GRANT UPDATE (payload) ON outbox_events TO rastup_profiles;
+
 -- Down Migration
+REVOKE UPDATE (payload) ON outbox_events FROM rastup_profiles;
 REVOKE INSERT ON consumer_inbox FROM rastup_partner;
 REVOKE UPDATE (payload, previous_payload) ON partner.event FROM rastup_partner;
 DROP VIEW listing_owners_all;

@@ -59,6 +59,8 @@ const expectedGrants: Record<DatabaseRole, readonly string[]> = {
       ['INSERT', 'SELECT', 'UPDATE'].map((p) => `${table}:${p}`),
     ),
     'outbox_events:INSERT',
+    // Account deletion completeness (db/migrations/2500_erasure_completeness.sql).
+    'outbox_events(payload):UPDATE',
   ],
   media: [
     'audit_log(hash):SELECT',
@@ -107,6 +109,10 @@ const expectedGrants: Record<DatabaseRole, readonly string[]> = {
     'service_profiles(packages):SELECT',
     'studios(deposit_cents):SELECT',
     'studios(hourly_min_cents):SELECT',
+    // Account deletion completeness (db/migrations/2500_erasure_completeness.sql).
+    'payment_intent_requests(client_user_id):UPDATE',
+    'journal_lines(account_code):UPDATE',
+    'ledger_accounts:DELETE',
   ],
   search: [
     'cities:SELECT',
@@ -211,6 +217,8 @@ const expectedGrants: Record<DatabaseRole, readonly string[]> = {
       'hourly_min_cents',
       'currency',
     ].map((column) => `studios(${column}):SELECT`),
+    // Account deletion completeness (db/migrations/2500_erasure_completeness.sql).
+    'booking_calendar_exports:DELETE',
   ],
   partner: [
     'auth_signing_keys:INSERT',
@@ -292,6 +300,9 @@ const expectedGrants: Record<DatabaseRole, readonly string[]> = {
       (column) => `payment_transfers(${column}):SELECT`,
     ),
     ...['currency', 'group_id'].map((column) => `payment_authorizations(${column}):SELECT`),
+    // Account deletion completeness (db/migrations/2500_erasure_completeness.sql).
+    'consumer_inbox:INSERT',
+    'listing_owners_all:SELECT',
   ],
   // Messaging lives in DynamoDB; PostgreSQL only answers who may be contacted (profiles' view).
   messaging: ['consumer_inbox:INSERT', 'contactable_listings:SELECT'],

@@ -292,7 +292,10 @@ describe('account deletion end to end', () => {
         `mutation($input: SendMessageInput!) { sendMessage(input: $input) { messageId } }`,
         { input: { threadId, body: 'Are you there?' } },
       );
-      expect(refused.body.errors?.[0]?.errorType).toMatch(/^MESSAGING\./);
+      expect(refused.body.errors?.[0]).toMatchObject({
+        errorType: 'CONFLICT',
+        errorInfo: { code: 'MESSAGING.THREAD_CLOSED' },
+      });
 
       // ---- the owner deletes theirs: search drops the listing within 5 s.
       await deleteAccount(owner.accessToken, owner.email);
