@@ -43,10 +43,23 @@ GRANT INSERT ON consumer_inbox TO rastup_partner;
 
 -- Profiles (profiles-user-deleted): the listing events it already wrote to the outbox carry the
 -- name-derived slug; the erasure replaces it with the erased listing's slug (outbox-slug-scrub.ts).
-GRANT UPDATE (payload) ON outbox_events TO rastup_profiles;
+-- A function running with the migrator's rights, executable by the profiles role only: the role gets
+-- no read or write access to the outbox beyond this one change (slug of its own listing events).
+CREATE FUNCTION scrub_listing_slug(p_aggregate_type text, p_aggregate_id text, p_slug text) RETURNS integer
+  LANGUAGE sql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+  WITH scrubbed AS (
+    UPDATE outbox_events SET payload = jsonb_set(payload, '{slug}', to_jsonb(p_slug))
+     WHERE aggregate_type = p_aggregate_type AND aggregate_id = p_aggregate_id
+       AND p_aggregate_type IN ('profile', 'studio') AND p_slug LIKE 'erased-%'
+       AND payload ? 'slug' AND payload->>'slug' <> p_slug
+    RETURNING 1)
+  SELECT count(*)::integer FROM scrubbed
+$$;
+REVOKE ALL ON FUNCTION scrub_listing_slug(text, text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION scrub_listing_slug(text, text, text) TO rastup_profiles;
 
 -- Down Migration
-REVOKE UPDATE (payload) ON outbox_events FROM rastup_profiles;
+DROP FUNCTION scrub_listing_slug(text, text, text);
 REVOKE INSERT ON consumer_inbox FROM rastup_partner;
 REVOKE UPDATE (payload, previous_payload) ON partner.event FROM rastup_partner;
 DROP VIEW listing_owners_all;

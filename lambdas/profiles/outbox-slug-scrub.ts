@@ -12,12 +12,13 @@ export async function scrubListingSlugs(
 ): Promise<number> {
   let scrubbed = 0;
   for (const listing of listings) {
-    const result = await tx.query(
-      `UPDATE outbox_events SET payload = jsonb_set(payload, '{slug}', to_jsonb($3::text))
-        WHERE aggregate_type = $1 AND aggregate_id = $2 AND payload ? 'slug' AND payload->>'slug' <> $3`,
-      [listing.aggregateType, listing.id, listing.slug],
-    );
-    scrubbed += result.rowCount ?? 0;
+    // scrub_listing_slug (db/migrations/2500_erasure_completeness.sql): the role's only outbox access.
+    const result = await tx.query<{ n: number }>('SELECT scrub_listing_slug($1, $2, $3) AS n', [
+      listing.aggregateType,
+      listing.id,
+      listing.slug,
+    ]);
+    scrubbed += result.rows[0]?.n ?? 0;
   }
   return scrubbed;
 }

@@ -59,8 +59,6 @@ const expectedGrants: Record<DatabaseRole, readonly string[]> = {
       ['INSERT', 'SELECT', 'UPDATE'].map((p) => `${table}:${p}`),
     ),
     'outbox_events:INSERT',
-    // Account deletion completeness (db/migrations/2500_erasure_completeness.sql).
-    'outbox_events(payload):UPDATE',
   ],
   media: [
     'audit_log(hash):SELECT',
