@@ -9,6 +9,8 @@ GRANT DELETE ON booking_calendar_exports TO rastup_booking;
 -- Payments (payments-user-deleted): the PaymentIntent request log keeps its amounts (the ledger and
 -- reconciliation need them) under the pseudonym.
 GRANT UPDATE (client_user_id) ON payment_intent_requests TO rastup_payments;
+-- Stripe's event objects as stored (metadata names the account): the id replaced by the pseudonym.
+GRANT UPDATE (payload) ON stripe_events TO rastup_payments;
 
 -- Ledger account names: `provider_payable:<userId>` names the account. The ledger stays append-only
 -- for amounts and entries; the one change allowed is the erasure's rename of a provider's payable
@@ -70,5 +72,6 @@ BEGIN
   RAISE EXCEPTION 'the ledger is append-only (% on %)', TG_OP, TG_TABLE_NAME USING ERRCODE = 'insufficient_privilege';
 END
 $$;
+REVOKE UPDATE (payload) ON stripe_events FROM rastup_payments;
 REVOKE UPDATE (client_user_id) ON payment_intent_requests FROM rastup_payments;
 REVOKE DELETE ON booking_calendar_exports FROM rastup_booking;

@@ -160,10 +160,7 @@ export const payloadCoverage: Readonly<Record<string, ErasureAction>> = {
     kind: 'retained',
     why: 'the answer replayed for an idempotency key: booking views (ids, times, amounts), pseudonymised with their rows',
   },
-  'public.stripe_events.payload': {
-    kind: 'retained',
-    why: "Stripe's own event objects (ids, amounts, the group id in metadata; no account id or contact details)",
-  },
+  'public.stripe_events.payload': { kind: 'pseudonymise', by: 'payments-user-deleted' },
   'partner.event.payload': {
     kind: 'tombstone',
     by: 'partner-user-deleted',

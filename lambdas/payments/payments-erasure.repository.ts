@@ -21,11 +21,17 @@ export class PaymentsErasureRepository {
     payoutAccounts: number;
     intentRequests: number;
     ledgerLines: number;
+    stripeEvents: number;
   }> {
     const count = async (text: string) => (await this.db.query(text, [userId, pseudonym])).rowCount ?? 0;
     return {
       intentRequests: await count('UPDATE payment_intent_requests SET client_user_id = $2 WHERE client_user_id = $1'),
       ledgerLines: await this.renamePayable(userId, pseudonym),
+      // Stripe's event objects as received (metadata of PaymentIntents and connected accounts names
+      // the account): the id becomes the pseudonym wherever it appears. A scan, but erasure is rare.
+      stripeEvents: await count(
+        `UPDATE stripe_events SET payload = replace(payload::text, $1, $2)::jsonb WHERE strpos(payload::text, $1) > 0`,
+      ),
       authorizations: await count('UPDATE payment_authorizations SET client_user_id = $2 WHERE client_user_id = $1'),
       transfers: await count('UPDATE payment_transfers SET payee_user_id = $2 WHERE payee_user_id = $1'),
       payoutAccounts: await count('UPDATE payout_accounts SET user_id = $2, updated_at = now() WHERE user_id = $1'),

@@ -109,6 +109,7 @@ const expectedGrants: Record<DatabaseRole, readonly string[]> = {
     'studios(hourly_min_cents):SELECT',
     // Account deletion completeness (db/migrations/2500_erasure_completeness.sql).
     'payment_intent_requests(client_user_id):UPDATE',
+    'stripe_events(payload):UPDATE',
     'journal_lines(account_code):UPDATE',
     'ledger_accounts:DELETE',
   ],
