@@ -327,7 +327,7 @@ describe('account deletion end to end', () => {
           ).toEqual([]);
         const entries = await dynamoText();
         for (const entry of entries) {
-          const key = `${String(entry.item.pk)} ${entry.item.sk === undefined ? '' : String(entry.item.sk)}`;
+          const key = `${entry.item.pk as string} ${(entry.item.sk as string | undefined) ?? ''}`;
           const families = Object.entries(dynamoCoverage).filter(
             ([, family]) => family.table === entry.table && new RegExp(family.key).test(key),
           );
