@@ -13,7 +13,7 @@ import { enqueueEvent } from '../core/db/outbox.ts';
 import { consumeOnce } from '../core/db/outbox-relay.ts';
 import { buildEvent, type DomainEvent } from '../core/events/catalog.ts';
 import type { Logger } from '../core/log.ts';
-import { scrubListingSlugs } from './outbox-slug-scrub.ts';
+import type { scrubListingSlugs } from './outbox-slug-scrub.ts';
 import type { ProfilesData } from './profiles.repositories.ts';
 
 export const OWNER_ERASURE_CONSUMER = 'profiles-user-deleted';
@@ -24,6 +24,8 @@ export class OwnerErasureService {
     private readonly logger: Logger,
     /** Drops a slug from this container's public-page caches (others expire within seconds). */
     private readonly forgetSlugs: (slugs: { profiles: string[]; studios: string[] }) => void = () => undefined,
+    /** Replaces the old slugs in the listings' outbox events (outbox-slug-scrub.ts), in the erasure's transaction. */
+    private readonly scrubSlugs: typeof scrubListingSlugs = async () => 0,
   ) {}
 
   async onUserDeleted(event: DomainEvent<'user.deleted'>): Promise<void> {
@@ -68,7 +70,7 @@ export class OwnerErasureService {
       }
       await tx.notifications.disableAll(userId);
       // The slugs already in the outbox's listing events go too (outbox-slug-scrub.ts).
-      await scrubListingSlugs(tx, renamed);
+      await this.scrubSlugs(tx, renamed);
     });
     this.forgetSlugs(erased);
     this.logger.info('account erased from profiles', {
