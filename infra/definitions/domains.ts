@@ -326,6 +326,10 @@ export const eventConsumers: readonly {
   // Bookings and payment records are kept by law, pseudonymised (NTB-SEC-003).
   { name: 'booking-user-deleted', domain: 'booking', eventTypes: ['user.deleted'] },
   { name: 'payments-user-deleted', domain: 'payments', eventTypes: ['user.deleted'] },
+  // Account deletion, the rest (#16): partner account links and stored webhook payloads; messaging's
+  // DynamoDB threads (the erased author's bodies tombstoned, their membership pseudonymised).
+  { name: 'partner-user-deleted', domain: 'partnerWebhooks', eventTypes: ['user.deleted'] },
+  { name: 'messaging-user-deleted', domain: 'messaging', eventTypes: ['user.deleted'] },
   // Staff-approved refunds (dual control in lambdas/staff) are made by payments, once per proposal.
   { name: 'payments-staff-refunds', domain: 'paymentsStaffRefunds', eventTypes: ['staff.refund.approved'] },
   // Notification settings row at registration (the digest's list of accounts); erased with the account.

@@ -106,28 +106,16 @@ export const erasureCoverage: Readonly<Record<string, ErasureAction>> = {
   'public.reviews.subject_user_id': { kind: 'erase', by: 'reviews-user-deleted' },
   'public.review_reports.reporter_user_id': { kind: 'erase', by: 'reviews-user-deleted' },
   'public.reviews.author_erased': notAUser('whether the author deleted their account'),
-  // ---- partner (its clients are partner applications, not accounts) ----
+  // ---- partner (its clients are partner applications, not accounts; partner-user-deleted clears the link) ----
   'partner.client.client_id': notAUser('a partner application id (prt_)'),
   'partner.webhook_endpoint.client_id': notAUser('a partner application id (prt_)'),
   'partner.brief.client_id': notAUser('the partner application that posted the brief (prt_)'),
   'partner.invite.client_id': notAUser('the partner application that sent the invite (prt_)'),
-  'partner.client.account_user_id': {
-    kind: 'retained',
-    why: 'gap: the account a partner application acts for is not yet cleared by a partner consumer of user.deleted',
-  },
+  'partner.client.account_user_id': { kind: 'erase', by: 'partner-user-deleted' },
   // ---- booking calendars (ICS feeds and the secret export) ----
-  'public.booking_calendar_feeds.owner_user_id': {
-    kind: 'retained',
-    why: "gap: booking-user-deleted does not yet delete the owner's feeds (their listings are erased, so nothing reads them)",
-  },
-  'public.booking_calendar_exports.owner_user_id': {
-    kind: 'retained',
-    why: "gap: booking-user-deleted does not yet delete the owner's export token (their listings are erased, so it lists nothing)",
-  },
-  'public.payment_intent_requests.client_user_id': {
-    kind: 'retained',
-    why: 'gap: payments-user-deleted does not yet pseudonymise the PaymentIntent request log',
-  },
+  'public.booking_calendar_feeds.owner_user_id': { kind: 'erase', by: 'booking-user-deleted' },
+  'public.booking_calendar_exports.owner_user_id': { kind: 'erase', by: 'booking-user-deleted' },
+  'public.payment_intent_requests.client_user_id': { kind: 'pseudonymise', by: 'payments-user-deleted' },
   // ---- notifications (notifications-account) and staff ----
   'public.notification_settings.user_id': { kind: 'erase', by: 'notifications-account' },
   'public.notification_consents.user_id': { kind: 'erase', by: 'notifications-account' },
@@ -136,5 +124,236 @@ export const erasureCoverage: Readonly<Record<string, ErasureAction>> = {
   'public.staff_role_grants.user_id': {
     kind: 'retained',
     why: 'the dual-control record of who was granted a staff role, kept with the audit chain',
+  },
+};
+
+// ---- beyond PostgreSQL user columns: JSON payloads and DynamoDB items (#16) ---------------------------
+
+/**
+ * Every json/jsonb column of every base table (tests/integration/erasure-e2e.int.test.ts enumerates
+ * the live schema and fails on one missing here): what happens to a deleted account's data inside
+ * the stored payloads. Whether a payload still names the account in clear is then checked by the
+ * whole-database scan of that test, which allows the account's id only in `idRetainedIn`.
+ */
+export const payloadCoverage: Readonly<Record<string, ErasureAction>> = {
+  'public.outbox_events.payload': {
+    kind: 'retained',
+    why: 'the event log the relay delivers from: catalog payloads carry ids only, never contact details or names (the catalog test keeps them so)',
+  },
+  'public.audit_log.details': { kind: 'retained', why: 'the append-only, hash-linked audit chain (ids only)' },
+  'public.auth_signing_keys.public_jwk': notAUser('a public signing key'),
+  'public.service_profiles.links': {
+    kind: 'tombstone',
+    by: 'profiles-user-deleted',
+    erasedWhen: `owner_status <> 'ERASED' OR links = '[]'::jsonb`,
+  },
+  'public.service_profiles.packages': notAUser('price packages of a listing (no personal data)'),
+  'public.service_profiles.availability': notAUser('weekly opening hours'),
+  'public.studios.availability': notAUser('weekly opening hours'),
+  'public.media.crop': notAUser('crop rectangle'),
+  'public.media.moderation_labels': notAUser('moderation classifier labels'),
+  'public.media.variants': notAUser('derived image variants (keys of a tombstoned item)'),
+  'public.media.public_variants': notAUser('public image variants (withdrawn with the item)'),
+  'public.moderation_cases.labels': notAUser('moderation classifier labels'),
+  'public.booking_settings.availability': notAUser('weekly opening hours (the row is erased with its owner)'),
+  'public.booking_transitions.response': {
+    kind: 'retained',
+    why: 'the answer replayed for an idempotency key: booking views (ids, times, amounts), pseudonymised with their rows',
+  },
+  'public.stripe_events.payload': { kind: 'pseudonymise', by: 'payments-user-deleted' },
+  'partner.event.payload': {
+    kind: 'tombstone',
+    by: 'partner-user-deleted',
+    erasedWhen: `NOT (payload ?| array['slug','ownerUserId','displayName','name'])`,
+  },
+  'partner.event.previous_payload': {
+    kind: 'tombstone',
+    by: 'partner-user-deleted',
+    erasedWhen: `previous_payload IS NULL OR NOT (previous_payload ?| array['slug','ownerUserId','displayName','name'])`,
+  },
+  'public.payment_intent_requests.quote': notAUser('per-leg subtotal, fee and tax of a checkout'),
+  'public.staff_proposals.payload': {
+    kind: 'retained',
+    why: 'dual-control record (a role grant names the staff member granted), kept with the audit chain',
+  },
+};
+
+/**
+ * Where a deleted account's id may still appear in clear after every consumer ran (the whole-database
+ * scan allows it in these tables only). Its email, phone and name may appear nowhere.
+ */
+export const idRetainedIn: Readonly<Record<string, string>> = {
+  'public.users': 'the scrubbed account row (status deleted, every personal field null) that old references name',
+  'public.erased_users': 'the erasure marker (refuses still-valid tokens)',
+  'public.audit_log': 'the append-only audit chain (actor/subject ids)',
+  'public.outbox_events': 'the event log (user.* events and earlier events carry the id; ids only, no PII)',
+  'public.consent_records': 'the consent trail, tombstoned (ip and user agent erased)',
+  'public.service_profiles': 'the erased listing row (owner_status ERASED, contact and name fields null)',
+  'public.studios': 'the erased listing row (owner_status ERASED, contact and name fields null)',
+  'public.media': 'tombstoned items (status DELETED, objects withdrawn)',
+  'public.notification_preferences': 'tombstoned preferences (everything off)',
+  'public.notification_log': 'send-once keys of nudges already sent (kind + period, no content)',
+};
+
+/** An item family of a DynamoDB table: its key shape, the attributes it may hold, and the decision. */
+export interface DynamoFamily {
+  /** Logical table id (infra/definitions/tables.ts). */
+  readonly table: 'messaging' | 'presence' | 'control';
+  /** Regular expression over `pk` and `sk` joined by a space (`sk` is empty for tables without one). */
+  readonly key: string;
+  readonly attributes: readonly string[];
+  readonly action: ErasureAction | { readonly kind: 'expires' };
+  readonly why: string;
+}
+
+const threadAttributes = [
+  'pk',
+  'sk',
+  'threadId',
+  'kind',
+  'status',
+  'buyerUserId',
+  'sellerUserId',
+  'participants',
+  'listingType',
+  'listingId',
+  'city',
+  'lbgId',
+  'legId',
+  'bookingId',
+  'createdAt',
+  'updatedAt',
+  'lastMessageAt',
+  'messageCount',
+  'contactRedaction',
+  'safeModeRequired',
+  'GSI2PK',
+  'GSI2SK',
+];
+const participantAttributes = [
+  'pk',
+  'sk',
+  'threadId',
+  'userId',
+  'roleContext',
+  'counterpartUserId',
+  'kind',
+  'threadStatus',
+  'listingType',
+  'listingId',
+  'contactRedaction',
+  'createdAt',
+  'lastMessageAt',
+  'lastMessagePreview',
+  'unreadCount',
+  'lastReadSk',
+  'lastReadMsgId',
+  'lastReadAt',
+  'muted',
+  'archived',
+  'blocked',
+  'blockedUntil',
+  'strikes',
+  'GSI1PK',
+  'GSI1SK',
+];
+const messageAttributes = [
+  'pk',
+  'sk',
+  'threadId',
+  'messageId',
+  'type',
+  'body',
+  'redactedBody',
+  'authorUserId',
+  'createdAt',
+  'nsfwBand',
+  'flags',
+];
+const byMessaging: ErasureAction = { kind: 'pseudonymise', by: 'messaging-user-deleted' };
+const erasedByMessaging: ErasureAction = { kind: 'erase', by: 'messaging-user-deleted' };
+const expires = { kind: 'expires' } as const;
+
+/**
+ * Every DynamoDB item family (tests/integration/erasure-e2e.int.test.ts lists the tables and scans
+ * every item: an undeclared table, key shape or attribute fails it).
+ */
+export const dynamoCoverage: Readonly<Record<string, DynamoFamily>> = {
+  'messaging.thread': {
+    table: 'messaging',
+    key: '^THR#[^ ]+ THR$',
+    attributes: threadAttributes,
+    action: byMessaging,
+    why: 'buyer/seller/participants name the pseudonym; the thread is locked',
+  },
+  'messaging.participant': {
+    table: 'messaging',
+    key: '^THR#[^ ]+ PART#[^ ]+$',
+    attributes: participantAttributes,
+    action: byMessaging,
+    why: "the erased member's row re-keyed to the pseudonym without an inbox entry; others' counterpart renamed",
+  },
+  'messaging.message': {
+    table: 'messaging',
+    key: '^THR#[^ ]+ MSG#[^ ]+$',
+    attributes: messageAttributes,
+    action: byMessaging,
+    why: 'bodies of the erased author become a tombstone, the author the pseudonym',
+  },
+  'messaging.request': {
+    table: 'messaging',
+    key: '^THR#[^ ]+ REQ#[^ ]+$',
+    attributes: ['pk', 'sk', 'messageSk', 'fingerprint'],
+    action: erasedByMessaging,
+    why: "the erased member's send tokens (idempotent sends) are deleted",
+  },
+  'messaging.report': {
+    table: 'messaging',
+    key: '^THR#[^ ]+ REPORT#[^ ]+$',
+    attributes: ['pk', 'sk', 'threadId', 'reportId', 'reporterUserId', 'messageId', 'reason', 'note', 'createdAt'],
+    action: byMessaging,
+    why: 'kept for trust & safety under the pseudonym, without the note',
+  },
+  'messaging.pair': {
+    table: 'messaging',
+    key: '^PAIR#[^ ]+ PAIR$',
+    attributes: ['pk', 'sk', 'threadId'],
+    action: erasedByMessaging,
+    why: 'the pair item names both accounts in its key: deleted (the thread is locked)',
+  },
+  'presence.member': {
+    table: 'presence',
+    key: '^presence#[^ ]+ [^ ]+$',
+    attributes: ['pk', 'sk', 'threadId', 'userId', 'typing', 'lastSeen', 'expiresAt'],
+    action: erasedByMessaging,
+    why: "the erased member's presence in each thread is deleted (it would expire within 60 s)",
+  },
+  'control.rate-bucket': {
+    table: 'control',
+    key: '^RL#[^ ]+ $',
+    attributes: ['pk', 'tokens', 'refilledAt', 'version', 'expiresAt'],
+    action: expires,
+    why: 'token buckets (counts only) expire by TTL once full again (minutes)',
+  },
+  'control.rate-window': {
+    table: 'control',
+    key: '^RW#[^ ]+ $',
+    attributes: ['pk', 'count', 'expiresAt'],
+    action: expires,
+    why: 'window counters (counts only) expire by TTL with their window (at most a day)',
+  },
+  'control.partner-verdict': {
+    table: 'control',
+    key: '^PV#[^ ]+ $',
+    attributes: ['pk', 'value', 'expiresAt'],
+    action: expires,
+    why: 'cached partner token verdicts (partner applications, not accounts)',
+  },
+  'control.idempotency': {
+    table: 'control',
+    key: '^IDEM#[^ ]+ $',
+    attributes: ['pk', 'state', 'fingerprint', 'leaseUntil', 'result', 'expiresAt'],
+    action: expires,
+    why: 'Idempotency-Key replay records of REST routes, expiring by TTL (hours)',
   },
 };

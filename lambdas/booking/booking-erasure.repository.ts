@@ -1,7 +1,7 @@
 /**
  * Booking's part of account deletion, in SQL: the records stay (the law keeps bookings and their
  * timeline), the account's id in them is replaced by a pseudonym that links to nothing, and a
- * deleted owner's availability goes.
+ * deleted owner's availability, external calendar feeds and ICS export tokens go.
  */
 import type { Queryable } from '../core/db/database.ts';
 import type { PortOf } from '../core/db/unit-of-work.ts';
@@ -11,6 +11,8 @@ export interface BookingErasureCounts {
   readonly legs: number;
   readonly transitions: number;
   readonly settings: number;
+  readonly calendarFeeds: number;
+  readonly calendarExports: number;
 }
 
 export class BookingErasureRepository {
@@ -26,6 +28,10 @@ export class BookingErasureRepository {
       legs: await count('UPDATE booking_legs SET owner_user_id = $2 WHERE owner_user_id = $1', [userId, pseudonym]),
       transitions: await count('UPDATE booking_transitions SET actor = $2 WHERE actor = $1', [userId, pseudonym]),
       settings: await count('DELETE FROM booking_settings WHERE owner_user_id = $1', [userId]),
+      // Their external calendar URLs (busy blocks cascade) and secret export tokens: a leaked export
+      // URL then answers 404, and no feed URL of theirs is kept.
+      calendarFeeds: await count('DELETE FROM booking_calendar_feeds WHERE owner_user_id = $1', [userId]),
+      calendarExports: await count('DELETE FROM booking_calendar_exports WHERE owner_user_id = $1', [userId]),
     };
   }
 }

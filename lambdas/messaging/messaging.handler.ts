@@ -5,7 +5,7 @@ import type { AppSyncResolverEvent } from '../core/events.ts';
 import { createFieldRouter, field } from '../core/field-router.ts';
 import { createDomainHandler } from '../core/handler.ts';
 import { createLogger } from '../core/log.ts';
-import { messagingService } from './messaging.module.ts';
+import { messagingErasure, messagingService } from './messaging.module.ts';
 import {
   inboxArgs,
   markReadArgs,
@@ -31,6 +31,8 @@ function requireIamPrincipal(identity: AppSyncResolverEvent['identity']): void {
 
 export const events = createEventDispatcher({
   'booking.confirmed': (event) => messagingService().onBookingConfirmed(event),
+  // Account deletion (consumer messaging-user-deleted): the account's items in the messaging tables.
+  'user.deleted': (event) => messagingErasure().onUserDeleted(event),
 });
 
 export const handler = createDomainHandler({

@@ -8,6 +8,9 @@ import { documentClientFromEnv } from '../adapters/dynamodb.ts';
 import { DynamoDbWindowLimiter } from '../adapters/dynamodb-window-limiter.ts';
 import { ContactableListings } from '../profiles/index.ts';
 import { messagingConfig } from './messaging.config.ts';
+import { MessagingErasureService } from './messaging-erasure.service.ts';
+import { ThreadErasureRepository } from './thread.repository.ts';
+import { createLogger } from '../core/log.ts';
 import { messagingStores } from './messaging.repositories.ts';
 import { MessagingService } from './messaging.service.ts';
 
@@ -63,4 +66,22 @@ export function messagingService(): MessagingService {
     },
   );
   return service;
+}
+
+let erasure: MessagingErasureService | undefined;
+
+/** The user.deleted consumer (messaging's DynamoDB items of the account); PostgreSQL for its inbox only. */
+export function messagingErasure(): MessagingErasureService {
+  if (erasure) return erasure;
+  const config = messagingConfig();
+  const client = documentClientFromEnv();
+  erasure = new MessagingErasureService(
+    new ThreadErasureRepository(client, config.MESSAGING_TABLE),
+    messagingStores(client, config).presence,
+    {
+      once: async (consumer, event, effect) => consumeOnce(await databaseFromEnv('messaging'), consumer, event, effect),
+    },
+    createLogger({ service: 'messaging-erasure' }),
+  );
+  return erasure;
 }

@@ -3,7 +3,7 @@
  * (`presence#{threadId}` / `{userId}`), expiring 60 s after the last beat. DynamoDB deletes expired
  * items lazily, so reads also filter on the expiry.
  */
-import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { InternalError } from '../core/errors.ts';
 import type { PortOf } from '../core/db/unit-of-work.ts';
@@ -33,6 +33,13 @@ export class PresenceRepository {
         TableName: this.tableName,
         Item: { ...record, pk: presencePk(record.threadId), sk: record.userId },
       }),
+    );
+  }
+
+  /** Account deletion: the member's presence item in a thread goes (it would expire within 60 s). */
+  async forget(threadId: string, userId: string): Promise<void> {
+    await this.client.send(
+      new DeleteCommand({ TableName: this.tableName, Key: { pk: presencePk(threadId), sk: userId } }),
     );
   }
 

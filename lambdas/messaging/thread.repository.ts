@@ -21,6 +21,7 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import {
+  DeleteCommand,
   GetCommand,
   PutCommand,
   QueryCommand,
@@ -700,5 +701,185 @@ export class ThreadRepository {
     );
   }
 }
+
+export interface MemberErasure {
+  readonly messages: number;
+  readonly requests: number;
+  readonly reports: number;
+  readonly counterparts: number;
+}
+
+/** Every item of a thread partition (thread, participants, messages, tokens, reports), in pages. */
+async function* threadItems(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  threadId: string,
+): AsyncGenerator<Record<string, unknown>> {
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await client.send(
+      new QueryCommand({
+        TableName: tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': threadPk(threadId) },
+        ConsistentRead: true,
+        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+      }),
+    );
+    yield* page.Items ?? [];
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+}
+
+/**
+ * Account deletion in the messaging table (the messaging-user-deleted consumer). Each step is
+ * idempotent on its own and the member's own participant item is re-keyed last, so a consumer run
+ * that fails half-way is found again through the member's inbox and finished on redelivery.
+ */
+export class ThreadErasureRepository {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  /** The threads of a member (their active and archived inbox rows on GSI1). */
+  async threadIdsOf(userId: string): Promise<string[]> {
+    const ids = new Set<string>();
+    for (const archived of [false, true]) {
+      let startKey: Record<string, unknown> | undefined;
+      do {
+        const page = await this.client.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            IndexName: 'GSI1',
+            KeyConditionExpression: 'GSI1PK = :pk',
+            ExpressionAttributeValues: { ':pk': inboxPk(userId, archived) },
+            ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+          }),
+        );
+        for (const item of page.Items ?? []) if (typeof item.threadId === 'string') ids.add(item.threadId);
+        startKey = page.LastEvaluatedKey;
+      } while (startKey);
+    }
+    return [...ids];
+  }
+
+  /**
+   * One thread of an erased member: their message bodies become `tombstone` (author pseudonymised),
+   * their send tokens go, their reports are kept under the pseudonym without the note, the other
+   * members' rows name the pseudonym (their own history, counters and inbox stay), the thread is
+   * locked (no one can write to an erased account) and its pair item, which names both accounts,
+   * is deleted. Last, the member's own row is re-keyed to the pseudonym without an inbox entry.
+   */
+  async eraseMember(threadId: string, userId: string, pseudonym: string, tombstone: string): Promise<MemberErasure> {
+    const pk = threadPk(threadId);
+    const counts = { messages: 0, requests: 0, reports: 0, counterparts: 0 };
+    let own: Record<string, unknown> | undefined;
+    let thread: Record<string, unknown> | undefined;
+    let lastAuthor: unknown;
+    const send = (command: UpdateCommand | PutCommand | DeleteCommand) => this.client.send(command as never);
+    for await (const item of threadItems(this.client, this.tableName, threadId)) {
+      const sk = String(item.sk);
+      if (sk.startsWith('MSG#')) {
+        lastAuthor = item.authorUserId;
+        if (item.authorUserId !== userId) continue;
+        await send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: { pk, sk },
+            UpdateExpression:
+              'SET body = :tombstone, redactedBody = :null, authorUserId = :pseudonym, flags.policyHints = :none',
+            ExpressionAttributeValues: { ':tombstone': tombstone, ':null': null, ':pseudonym': pseudonym, ':none': [] },
+          }),
+        );
+        counts.messages += 1;
+      } else if (sk.startsWith(`REQ#${userId}#`)) {
+        await send(new DeleteCommand({ TableName: this.tableName, Key: { pk, sk } }));
+        counts.requests += 1;
+      } else if (sk.startsWith(`REPORT#${userId}#`)) {
+        const reportId = sk.slice(`REPORT#${userId}#`.length);
+        await send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: { ...item, sk: `REPORT#${pseudonym}#${reportId}`, reporterUserId: pseudonym, note: null },
+          }),
+        );
+        await send(new DeleteCommand({ TableName: this.tableName, Key: { pk, sk } }));
+        counts.reports += 1;
+      } else if (sk === participantSk(userId)) {
+        own = item;
+      } else if (sk.startsWith('PART#') && item.counterpartUserId === userId) {
+        await send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: { pk, sk },
+            UpdateExpression: 'SET counterpartUserId = :pseudonym, threadStatus = :locked',
+            ExpressionAttributeValues: { ':pseudonym': pseudonym, ':locked': 'locked' },
+          }),
+        );
+        counts.counterparts += 1;
+      } else if (sk === 'THR') {
+        thread = item;
+      }
+    }
+    if (lastAuthor === userId || lastAuthor === pseudonym) {
+      // The other members' inbox previews showed the erased member's last message.
+      for await (const item of threadItems(this.client, this.tableName, threadId))
+        if (String(item.sk).startsWith('PART#') && item.sk !== participantSk(userId))
+          await send(
+            new UpdateCommand({
+              TableName: this.tableName,
+              Key: { pk, sk: item.sk },
+              UpdateExpression: 'SET lastMessagePreview = :tombstone',
+              ExpressionAttributeValues: { ':tombstone': tombstone },
+            }),
+          );
+    }
+    if (thread) {
+      const swap = (id: unknown) => (id === userId ? pseudonym : id);
+      if (typeof thread.buyerUserId === 'string' && typeof thread.sellerUserId === 'string')
+        await send(
+          new DeleteCommand({
+            TableName: this.tableName,
+            Key: { pk: pairPk(thread.buyerUserId, thread.sellerUserId), sk: 'PAIR' },
+          }),
+        );
+      await send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk, sk: 'THR' },
+          UpdateExpression:
+            'SET buyerUserId = :buyer, sellerUserId = :seller, participants = :participants, #status = :locked',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':buyer': swap(thread.buyerUserId),
+            ':seller': swap(thread.sellerUserId),
+            ':participants': (Array.isArray(thread.participants) ? thread.participants : []).map(swap),
+            ':locked': 'locked',
+          },
+        }),
+      );
+    }
+    if (own) {
+      const { GSI1PK: _inbox, GSI1SK: _inboxSort, ...kept } = own;
+      await send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            ...kept,
+            sk: participantSk(pseudonym),
+            userId: pseudonym,
+            threadStatus: 'locked',
+            lastMessagePreview: null,
+          },
+        }),
+      );
+      await send(new DeleteCommand({ TableName: this.tableName, Key: { pk, sk: participantSk(userId) } }));
+    }
+    return counts;
+  }
+}
+
+export type ThreadErasureStore = PortOf<ThreadErasureRepository>;
 
 export type ThreadStore = PortOf<ThreadRepository>;

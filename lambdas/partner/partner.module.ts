@@ -17,13 +17,14 @@ import { partnerOrders } from '../booking/index.ts';
 import { partnerPayouts } from '../payments/index.ts';
 import { SigningKeyStore, discoverySecretVariables } from '../auth/index.ts';
 import { publicWork } from '../media/index.ts';
-import { partnerListings } from '../profiles/index.ts';
+import { ownedListings, partnerListings } from '../profiles/index.ts';
 import { BriefService } from './brief.service.ts';
 import { HttpWebhookSender } from './http-webhook-sender.ts';
 import { InventoryService } from './inventory.service.ts';
 import { LeasedRateLimiter } from './leased-rate-limiter.ts';
 import { parsePartnerConfig } from './partner.config.ts';
 import { partnerRepositories } from './partner.repositories.ts';
+import { PartnerErasureService, partnerErasureRepositories } from './partner-erasure.service.ts';
 import { PartnerTokenService, type Verdict } from './partner-token.service.ts';
 import { WebhookDeliveryService } from './webhook-delivery.service.ts';
 import { WebhookService } from './webhook.service.ts';
@@ -94,4 +95,20 @@ export function partnerModule(): Promise<PartnerModule> {
   })();
   module.catch(() => (module = undefined));
   return module;
+}
+
+let erasure: Promise<PartnerErasureService> | undefined;
+
+/** The user.deleted consumer (account links, stored webhook payloads); needs no issuer secrets. */
+export function partnerErasure(): Promise<PartnerErasureService> {
+  erasure ??= (async () => {
+    const database = await databaseFromEnv('partner');
+    return new PartnerErasureService(
+      createUnitOfWork(database, partnerErasureRepositories),
+      async (tx, userId) => (await ownedListings(tx, userId)).map((listing) => listing.listing_id),
+      createLogger({ service: 'partner-erasure' }),
+    );
+  })();
+  erasure.catch(() => (erasure = undefined));
+  return erasure;
 }

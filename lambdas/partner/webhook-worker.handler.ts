@@ -4,12 +4,13 @@
  *    local stack's in-process bus): fan out to subscribed endpoints and deliver;
  *  - the scheduled retry run (EventBridge schedule; locally /dev/jobs/partner-webhooks, whose
  *    `?now=` runs it as if at a later time): deliver every task whose backoff has elapsed.
+ * It also consumes `user.deleted` (partner-user-deleted): see partner-erasure.service.ts.
  */
 import type { DomainEvent } from '../core/events/catalog.ts';
 import { createEventDispatcher } from '../core/events/dispatcher.ts';
 import { createDomainHandler } from '../core/handler.ts';
 import { addLambdaContext, createLogger, type LambdaContext } from '../core/log.ts';
-import { partnerModule } from './partner.module.ts';
+import { partnerErasure, partnerModule } from './partner.module.ts';
 
 const logger = createLogger({ service: 'partner-webhooks' });
 const deliver = async (event: DomainEvent) => (await partnerModule()).delivery.onEvent(event);
@@ -23,6 +24,8 @@ export const events = createEventDispatcher({
   'studio.unpublished': deliver,
   'media.published': deliver,
   'media.deleted': deliver,
+  // Account deletion (consumer partner-user-deleted): account links and stored payloads.
+  'user.deleted': async (event) => (await partnerErasure()).onUserDeleted(event),
 });
 
 const consumer = createDomainHandler({ logger, events });

@@ -28,3 +28,5 @@ export { ContactableListings, type ContactableListing, type ListingType } from '
 export { containsPhoneNumber, normaliseLinkText, publicLinkRefusal } from './link-policy.ts';
 // The same detection for prose (reviews refuse text that carries contact details).
 export { findContactDetail, type ContactDetail } from './contact-detection.ts';
+// Every listing of an account, whatever its state (other domains' erasure consumers).
+export { ownedListings, type OwnedListing } from './owned-listings.query.ts';

@@ -4,7 +4,8 @@
  * contact details, links, exact addresses and the profile's name and prose are erased, nudges and
  * digests stop, and the indexer hears profile.unpublished / studio.unpublished. Ids stay as
  * pseudonyms, because bookings, reviews and the audit chain refer to them; slugs, built from the
- * display name, are replaced by one built from the id (erased-slug.ts), and the events carry that. Idempotent per event (consumeOnce), and a second
+ * display name, are replaced by one built from the id (erased-slug.ts), and the events carry that
+ * (also the listing events already in the outbox). Idempotent per event (consumeOnce), and a second
  * `user.deleted` for the same account finds nothing ACTIVE left to change.
  */
 import { markErased } from '../core/db/erased-users.ts';
@@ -12,6 +13,7 @@ import { enqueueEvent } from '../core/db/outbox.ts';
 import { consumeOnce } from '../core/db/outbox-relay.ts';
 import { buildEvent, type DomainEvent } from '../core/events/catalog.ts';
 import type { Logger } from '../core/log.ts';
+import type { scrubListingSlugs } from './outbox-slug-scrub.ts';
 import type { ProfilesData } from './profiles.repositories.ts';
 
 export const OWNER_ERASURE_CONSUMER = 'profiles-user-deleted';
@@ -22,17 +24,21 @@ export class OwnerErasureService {
     private readonly logger: Logger,
     /** Drops a slug from this container's public-page caches (others expire within seconds). */
     private readonly forgetSlugs: (slugs: { profiles: string[]; studios: string[] }) => void = () => undefined,
+    /** Replaces the old slugs in the listings' outbox events (outbox-slug-scrub.ts), in the erasure's transaction. */
+    private readonly scrubSlugs: typeof scrubListingSlugs = async () => 0,
   ) {}
 
   async onUserDeleted(event: DomainEvent<'user.deleted'>): Promise<void> {
     const { userId } = event.payload;
     const erased = { profiles: [] as string[], studios: [] as string[] };
+    const renamed: { aggregateType: 'profile' | 'studio'; id: string; slug: string }[] = [];
     await consumeOnce(this.db, OWNER_ERASURE_CONSUMER, event, async (tx) => {
       // First: the exclusive per-user lock and the erased_users marker, so no write of a still-valid
       // access token can commit after this erasure (erased-users.ts explains the lock protocol).
       await markErased(tx, userId);
       for (const row of await tx.profiles.eraseOwner(userId)) {
         erased.profiles.push(row.previous_slug);
+        renamed.push({ aggregateType: 'profile', id: row.id, slug: row.slug });
         if (row.previous_status !== 'PUBLISHED') continue;
         await enqueueEvent(
           tx,
@@ -49,6 +55,7 @@ export class OwnerErasureService {
       }
       for (const row of await tx.studios.eraseOwner(userId)) {
         erased.studios.push(row.previous_slug);
+        renamed.push({ aggregateType: 'studio', id: row.id, slug: row.slug });
         if (row.previous_status !== 'PUBLISHED') continue;
         await enqueueEvent(
           tx,
@@ -62,6 +69,8 @@ export class OwnerErasureService {
         );
       }
       await tx.notifications.disableAll(userId);
+      // The slugs already in the outbox's listing events go too (outbox-slug-scrub.ts).
+      await this.scrubSlugs(tx, renamed);
     });
     this.forgetSlugs(erased);
     this.logger.info('account erased from profiles', {

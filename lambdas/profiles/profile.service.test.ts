@@ -128,10 +128,17 @@ function setup(insert?: ProfileStore['insert']) {
   };
   const service = new ProfileService(db, settings, new ManualClock(NOW));
   const forgotten: string[] = [];
-  const erasure = new OwnerErasureService(db, createLogger({ service: 'test' }), ({ profiles: p, studios: s }) =>
-    forgotten.push(...p, ...s),
+  const scrubbed: { aggregateType: string; id: string; slug: string }[] = [];
+  const erasure = new OwnerErasureService(
+    db,
+    createLogger({ service: 'test' }),
+    ({ profiles: p, studios: s }) => forgotten.push(...p, ...s),
+    async (_tx, listings) => {
+      scrubbed.push(...listings);
+      return listings.length;
+    },
   );
-  return { rows, slugs, db, service, erasure, erasedStudios, disabled, forgotten };
+  return { rows, slugs, db, service, erasure, erasedStudios, disabled, forgotten, scrubbed };
 }
 
 const user = (userId: string): UserCaller => ({
@@ -215,7 +222,7 @@ describe('ProfileService.onMediaChanged', () => {
 
 describe('OwnerErasureService.onUserDeleted', () => {
   it('marks the account erased, unpublishes what was public, stops mail, forgets cached pages; once per event', async () => {
-    const { erasure, rows, db, erasedStudios, disabled, forgotten } = setup();
+    const { erasure, rows, db, erasedStudios, disabled, forgotten, scrubbed } = setup();
     const published = profileRow({ status: 'PUBLISHED' });
     const draft = profileRow({ role: 'MODEL' });
     rows.set(published.id, published);
@@ -246,5 +253,11 @@ describe('OwnerErasureService.onUserDeleted', () => {
     expect(db.kernel.events[0]!.payload.slug).toBe(erasedSlug(published.id));
     expect(db.kernel.events[1]!.payload.slug).toBe(erasedSlug(studio.id));
     expect(JSON.stringify(db.kernel.events)).not.toContain(published.slug);
+    // The listing events already in the outbox get the erased slugs too, once (the redelivery did nothing).
+    expect(scrubbed).toEqual([
+      { aggregateType: 'profile', id: published.id, slug: erasedSlug(published.id) },
+      { aggregateType: 'profile', id: draft.id, slug: erasedSlug(draft.id) },
+      { aggregateType: 'studio', id: studio.id, slug: erasedSlug(studio.id) },
+    ]);
   });
 });

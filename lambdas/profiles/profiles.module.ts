@@ -5,6 +5,7 @@ import { createLogger } from '../core/log.ts';
 import { databaseFromEnv } from '../adapters/database.ts';
 import { notifierFromEnv } from '../adapters/notifier-from-env.ts';
 import { NudgeService } from './nudge.service.ts';
+import { scrubListingSlugs } from './outbox-slug-scrub.ts';
 import { OwnerErasureService } from './owner-erasure.service.ts';
 import { ProfileService } from './profile.service.ts';
 import { profilesConfig } from './profiles.config.ts';
@@ -37,10 +38,15 @@ export function profilesModule(): Promise<ProfilesModule> {
       profiles,
       studios,
       verifications: new VerificationService(db, systemClock),
-      erasure: new OwnerErasureService(db, createLogger({ service: 'profiles-erasure' }), (slugs) => {
-        profiles.forgetPublicPages(slugs.profiles);
-        studios.forgetPublicPages(slugs.studios);
-      }),
+      erasure: new OwnerErasureService(
+        db,
+        createLogger({ service: 'profiles-erasure' }),
+        (slugs) => {
+          profiles.forgetPublicPages(slugs.profiles);
+          studios.forgetPublicPages(slugs.studios);
+        },
+        scrubListingSlugs,
+      ),
       nudges: new NudgeService(
         db,
         profiles,

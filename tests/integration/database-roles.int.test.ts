@@ -107,6 +107,11 @@ const expectedGrants: Record<DatabaseRole, readonly string[]> = {
     'service_profiles(packages):SELECT',
     'studios(deposit_cents):SELECT',
     'studios(hourly_min_cents):SELECT',
+    // Account deletion completeness (db/migrations/2500_erasure_completeness.sql).
+    'payment_intent_requests(client_user_id):UPDATE',
+    'stripe_events(payload):UPDATE',
+    'journal_lines(account_code):UPDATE',
+    'ledger_accounts:DELETE',
   ],
   search: [
     'cities:SELECT',
@@ -213,6 +218,8 @@ const expectedGrants: Record<DatabaseRole, readonly string[]> = {
       'hourly_min_cents',
       'currency',
     ].map((column) => `studios(${column}):SELECT`),
+    // Account deletion completeness (db/migrations/2500_erasure_completeness.sql).
+    'booking_calendar_exports:DELETE',
   ],
   partner: [
     'auth_signing_keys:INSERT',
@@ -294,6 +301,9 @@ const expectedGrants: Record<DatabaseRole, readonly string[]> = {
       (column) => `payment_transfers(${column}):SELECT`,
     ),
     ...['currency', 'group_id'].map((column) => `payment_authorizations(${column}):SELECT`),
+    // Account deletion completeness (db/migrations/2500_erasure_completeness.sql).
+    'consumer_inbox:INSERT',
+    'listing_owners_all:SELECT',
   ],
   // Messaging lives in DynamoDB; PostgreSQL only answers who may be contacted (profiles' view).
   messaging: ['consumer_inbox:INSERT', 'contactable_listings:SELECT'],
