@@ -1,5 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { eventConsumers } from '../../definitions/domains.ts';
 import { authKeysSecret, authProvidersSecret } from '../../definitions/secrets.ts';
 import { controlTable } from '../../definitions/tables.ts';
 import { bodySizeLabel, graphqlBodyLimitBytes, oidcAudience } from '../stacks/api.stack.ts';
@@ -51,8 +52,14 @@ export function registerApiStackChecks(): void {
               resource: statement.Resource,
             })),
         );
-        // The messaging API function and its booking.confirmed consumer; no other function.
-        expect(appsyncGrants).toHaveLength(2);
+        // The messaging API function and each messaging consumer (booking.confirmed, user.deleted), which
+        // share its `uses`; no other function.
+        const messagingConsumers = eventConsumers.filter((consumer) => consumer.domain === 'messaging');
+        expect(messagingConsumers.map((consumer) => consumer.name)).toEqual([
+          'messaging-bookings',
+          'messaging-user-deleted',
+        ]);
+        expect(appsyncGrants).toHaveLength(1 + messagingConsumers.length);
         for (const grant of appsyncGrants) {
           expect(JSON.stringify(grant.resource)).toContain('/types/Mutation/fields/publishThreadEvent');
           expect(grant.roles).toMatch(/messaging/i);
