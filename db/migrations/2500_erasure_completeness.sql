@@ -18,12 +18,15 @@ GRANT UPDATE (payload) ON stripe_events TO rastup_payments;
 -- and touching only account_code, from one provider_payable account to another.
 CREATE OR REPLACE FUNCTION ledger_is_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+  -- Nested, not one AND chain: PL/pgSQL does not promise short-circuit evaluation, and OLD of a
+  -- journal_entries row has no account_code.
   IF TG_OP = 'UPDATE' AND TG_TABLE_NAME = 'journal_lines'
-     AND current_setting('rastup.ledger_erasure', true) = 'on'
-     AND OLD.account_code LIKE 'provider\_payable:%' AND NEW.account_code LIKE 'provider\_payable:%'
-     AND (NEW.entry_id, NEW.line_no, NEW.amount_cents, NEW.currency)
-         IS NOT DISTINCT FROM (OLD.entry_id, OLD.line_no, OLD.amount_cents, OLD.currency) THEN
-    RETURN NEW;
+     AND current_setting('rastup.ledger_erasure', true) = 'on' THEN
+    IF OLD.account_code LIKE 'provider\_payable:%' AND NEW.account_code LIKE 'provider\_payable:%'
+       AND (NEW.entry_id, NEW.line_no, NEW.amount_cents, NEW.currency)
+           IS NOT DISTINCT FROM (OLD.entry_id, OLD.line_no, OLD.amount_cents, OLD.currency) THEN
+      RETURN NEW;
+    END IF;
   END IF;
   RAISE EXCEPTION 'the ledger is append-only (% on %)', TG_OP, TG_TABLE_NAME USING ERRCODE = 'insufficient_privilege';
 END

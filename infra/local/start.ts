@@ -70,6 +70,9 @@ Ctrl-C stops everything.`);
     if (stopping) return;
     stopping = true;
     console.log(`\n${signal}: stopping the local stack…`);
+    // Holds the event loop open until "stopped" is printed: if stop() awaited only unref'd timers or
+    // already-closed handles, Node would otherwise exit silently halfway through the shutdown.
+    setInterval(() => undefined, 1_000);
     await stack.stop();
     console.log('stopped; no PostgreSQL or Java process left running');
     process.exit(exitCode);

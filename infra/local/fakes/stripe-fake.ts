@@ -220,6 +220,8 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
   const idempotent = new Map<string, { fingerprint: string; status: number; body: string }>();
   const deliveries: { eventId: string; type: string; status: number | 'error'; at: number }[] = [];
   const pending = new Set<Promise<unknown>>();
+  /** Aborted by stop(): in-flight deliveries and their retry waits end at once. */
+  const stopping = new AbortController();
   let stopped = false;
   let baseUrl = '';
 
@@ -247,7 +249,7 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
           'stripe-signature': stripeSignatureHeader(payload, endpoint.secret),
         },
         body: payload,
-        signal: AbortSignal.timeout(10_000),
+        signal: AbortSignal.any([AbortSignal.timeout(10_000), stopping.signal]),
       });
       await response.arrayBuffer();
       status = response.status;
@@ -256,8 +258,14 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
     }
     deliveries.push({ eventId: event.id, type: String(event.type), status, at: Date.now() });
     if ((status === 'error' || status >= 300) && attempt < 5 && !stopped) {
-      await new Promise((resolve) => setTimeout(resolve, 250 * 2 ** attempt).unref());
-      await deliver(event, endpoint, attempt + 1);
+      // Unref'd so a pending retry keeps no process alive, and aborted by stop(): stop() awaits pending
+      // deliveries, and an unref'd wait it awaited would let Node exit mid-shutdown (npm start then died
+      // before printing "stopped").
+      const waited = await new Promise<boolean>((resolve) => {
+        const timer = setTimeout(() => resolve(true), 250 * 2 ** attempt).unref();
+        stopping.signal.addEventListener('abort', () => (clearTimeout(timer), resolve(false)), { once: true });
+      });
+      if (waited && !stopped) await deliver(event, endpoint, attempt + 1);
     }
   }
 
@@ -1063,6 +1071,7 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
     addWebhookEndpoint: (url) => void endpoints.push({ url, secret: webhookSecret }),
     stop: async () => {
       stopped = true;
+      stopping.abort();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await Promise.allSettled([...pending]);
