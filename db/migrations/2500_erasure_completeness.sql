@@ -52,11 +52,18 @@ GRANT INSERT ON consumer_inbox TO rastup_partner;
 -- no read or write access to the outbox beyond this one change (slug of its own listing events).
 CREATE FUNCTION scrub_listing_slug(p_aggregate_type text, p_aggregate_id text, p_slug text) RETURNS integer
   LANGUAGE sql SECURITY DEFINER SET search_path = public, pg_temp AS $$
-  WITH scrubbed AS (
-    UPDATE outbox_events SET payload = jsonb_set(payload, '{slug}', to_jsonb(p_slug))
+  -- SKIP LOCKED: a row the relay holds is being published in the very batch that delivers this
+  -- user.deleted; waiting for it would wait on ourselves (the local bus delivers inside the relay's
+  -- transaction) until the statement timeout. Such a row keeps its old slug: a named gap.
+  WITH candidates AS (
+    SELECT id FROM outbox_events
      WHERE aggregate_type = p_aggregate_type AND aggregate_id = p_aggregate_id
        AND p_aggregate_type IN ('profile', 'studio') AND p_slug LIKE 'erased-%'
        AND payload ? 'slug' AND payload->>'slug' <> p_slug
+       FOR UPDATE SKIP LOCKED),
+  scrubbed AS (
+    UPDATE outbox_events o SET payload = jsonb_set(o.payload, '{slug}', to_jsonb(p_slug))
+      FROM candidates c WHERE o.id = c.id
     RETURNING 1)
   SELECT count(*)::integer FROM scrubbed
 $$;
