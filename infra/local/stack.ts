@@ -147,7 +147,15 @@ async function startWithStateLock(
 ): Promise<LocalStack> {
   if (options.logFile) {
     const logFile = options.logFile;
-    setLogSink((line) => appendFileSync(logFile, `${line}\n`));
+    setLogSink((line) => {
+      try {
+        appendFileSync(logFile, `${line}\n`);
+      } catch {
+        // A request that finishes after its stack stopped may log once the state dir is gone (a bench
+        // removes it): the line goes to stderr rather than crashing the process that ran the stack.
+        process.stderr.write(`${line}\n`);
+      }
+    });
   }
   const logger: Logger = createLogger({ service: 'local-stack' });
   const secrets = localSecrets(options.stateDir);
