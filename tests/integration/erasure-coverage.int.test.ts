@@ -12,7 +12,8 @@ import { erasureCoverage, USER_COLUMN_PATTERN } from '../../infra/definitions/er
 import { eventConsumers } from '../../infra/definitions/domains.ts';
 import { buildEvent } from '../../lambdas/core/events/catalog.ts';
 import { newId } from '../../lambdas/core/ids.ts';
-import { gql, latestCode, registeredUser } from '../support/auth-client.ts';
+import { deleteAccount, enqueue } from '../support/account-deletion.ts';
+import { registeredUser } from '../support/auth-client.ts';
 import { publishedProfile } from '../support/booking.ts';
 import { eventually, gqlOk, sql } from '../support/graphql.ts';
 import { completedLeg, openForQuickSessions, quickSlot, SUBMIT } from '../support/reviews.ts';
@@ -33,24 +34,6 @@ async function userColumns(): Promise<string[]> {
 }
 
 /** Enqueues a catalog event as its producer would (same outbox row); the relay delivers it. */
-async function enqueue(event: ReturnType<typeof buildEvent>) {
-  await sql(
-    `INSERT INTO outbox_events (id, type, version, aggregate_type, aggregate_id, payload) VALUES ($1, $2, $3, $4, $5, $6)`,
-    [newId('event'), event.type, event.version, event.aggregateType, event.aggregateId, JSON.stringify(event.payload)],
-  );
-}
-
-async function deleteAccount(accessToken: string, email: string): Promise<string> {
-  await gql(accessToken, 'mutation { sendStepUpCode(channel: EMAIL) }');
-  const stepped = await gql(accessToken, 'mutation($input: StepUpInput!) { stepUp(input: $input) { accessToken } }', {
-    input: { method: 'EMAIL_CODE', code: await latestCode(email, 'auth.step_up') },
-  });
-  expect(stepped.body.errors).toBeUndefined();
-  const token = stepped.body.data.stepUp.accessToken as string;
-  const deleted = await gql(token, 'mutation { deleteAccount(input: { confirm: "DELETE", declineExport: true }) }');
-  expect(deleted.body.data?.deleteAccount, JSON.stringify(deleted.body)).toBe(true);
-  return token;
-}
 
 describe('account deletion coverage', () => {
   it('every user column of every table is in the coverage map, and the map names real columns and consumers', async () => {

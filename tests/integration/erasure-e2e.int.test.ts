@@ -26,7 +26,8 @@ import { eventConsumers } from '../../infra/definitions/domains.ts';
 import { physicalTableName, tables } from '../../infra/definitions/tables.ts';
 import { buildEvent } from '../../lambdas/core/events/catalog.ts';
 import { newId } from '../../lambdas/core/ids.ts';
-import { gql, latestCode, registeredUser } from '../support/auth-client.ts';
+import { deleteAccount, enqueue } from '../support/account-deletion.ts';
+import { gql, registeredUser } from '../support/auth-client.ts';
 import { onboardPayee } from '../support/checkout.ts';
 import { stackInfo } from '../support/clients.ts';
 import { eventually, gqlOk, sql } from '../support/graphql.ts';
@@ -72,26 +73,6 @@ async function tablesContaining(needle: string): Promise<string[]> {
     if (rows.length) found.push(name);
   }
   return found;
-}
-
-async function enqueue(event: ReturnType<typeof buildEvent>) {
-  await sql(
-    `INSERT INTO outbox_events (id, type, version, aggregate_type, aggregate_id, payload) VALUES ($1, $2, $3, $4, $5, $6)`,
-    [newId('event'), event.type, event.version, event.aggregateType, event.aggregateId, JSON.stringify(event.payload)],
-  );
-}
-
-async function deleteAccount(accessToken: string, email: string): Promise<void> {
-  await gql(accessToken, 'mutation { sendStepUpCode(channel: EMAIL) }');
-  const stepped = await gql(accessToken, 'mutation($input: StepUpInput!) { stepUp(input: $input) { accessToken } }', {
-    input: { method: 'EMAIL_CODE', code: await latestCode(email, 'auth.step_up') },
-  });
-  expect(stepped.body.errors).toBeUndefined();
-  const deleted = await gql(
-    stepped.body.data.stepUp.accessToken as string,
-    'mutation { deleteAccount(input: { confirm: "DELETE", declineExport: true }) }',
-  );
-  expect(deleted.body.data?.deleteAccount, JSON.stringify(deleted.body)).toBe(true);
 }
 
 async function consumersDone(userId: string): Promise<number> {
