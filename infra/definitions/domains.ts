@@ -316,6 +316,9 @@ export const eventConsumers: readonly {
       'studio.unpublished',
       'media.published',
       'media.deleted',
+      'brief.created',
+      'brief.closed',
+      'invite.created',
     ],
   },
   // A confirmed booking turns the pair's inquiry thread into its project thread (contact details shown).

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { PartnerOrderRow, PartnerOrders } from '../booking/index.ts';
 import { ManualClock } from '../core/clock.ts';
+import { newId } from '../core/ids.ts';
 import { fake, fakeUnitOfWork } from '../core/testing/fakes.ts';
 import type { PartnerPayoutRow, PartnerPayouts } from '../payments/index.ts';
 import type { PartnerListings, PartnerProfileRow } from '../profiles/index.ts';
@@ -11,8 +12,13 @@ import type { WebhookStore } from './webhook.repository.ts';
 import { createBriefBody } from './partner.schemas.ts';
 
 const clock = new ManualClock(Date.UTC(2026, 10, 30, 12));
-const caller = { clientId: 'prt_A', scopes: new Set(['write:briefs', 'write:invites', 'read:orders', 'read:payouts']) };
-const other = { ...caller, clientId: 'prt_B' };
+// Real ids: the brief and invite events' payloads are checked against the catalog.
+const A = newId('partnerClient');
+const B = newId('partnerClient');
+const P = newId('profile');
+const M = newId('profile');
+const caller = { clientId: A, scopes: new Set(['write:briefs', 'write:invites', 'read:orders', 'read:payouts']) };
+const other = { ...caller, clientId: B };
 
 /** In-memory briefs and invites with the table's rules: known cities, one invite per provider and brief. */
 function memoryBriefs(cities: string[]) {
@@ -34,11 +40,28 @@ function memoryBriefs(cities: string[]) {
         description: b.description,
         status: 'open',
         created_at: clock.now(),
+        updated_at: clock.now(),
       };
       briefs.push(row);
       return row;
     },
     findBrief: async (id, clientId) => briefs.find((b) => b.brief_id === id && b.client_id === clientId) ?? null,
+    lockBrief: async (id, clientId) => briefs.find((b) => b.brief_id === id && b.client_id === clientId) ?? null,
+    closeBrief: async (id) => {
+      const row = briefs.find((b) => b.brief_id === id)!;
+      Object.assign(row, { status: 'closed', updated_at: clock.now() });
+      return { ...row };
+    },
+    listBriefs: async (clientId, o) =>
+      briefs
+        .filter((b) => b.client_id === clientId && (!o.before || b.brief_id < o.before) && (!o.status || b.status === o.status))
+        .toSorted((x, y) => (x.brief_id < y.brief_id ? 1 : -1))
+        .slice(0, o.limit),
+    listInvites: async (clientId, o) =>
+      invites
+        .filter((i) => i.client_id === clientId && (!o.before || i.invite_id < o.before) && (!o.briefId || i.brief_id === o.briefId))
+        .toSorted((x, y) => (x.invite_id < y.invite_id ? 1 : -1))
+        .slice(0, o.limit),
     insertInvite: async (i) => {
       if (invites.some((x) => x.brief_id === i.briefId && x.profile_id === i.profileId)) return null;
       const row = {
@@ -57,8 +80,8 @@ function memoryBriefs(cities: string[]) {
   return { store, briefs, invites };
 }
 
-const photographer = { id: 'prf_P', role: 'PHOTOGRAPHER' } as PartnerProfileRow;
-const model = { id: 'prf_M', role: 'MODEL' } as PartnerProfileRow;
+const photographer = { id: P, role: 'PHOTOGRAPHER' } as PartnerProfileRow;
+const model = { id: M, role: 'MODEL' } as PartnerProfileRow;
 
 const orderRow: PartnerOrderRow = {
   id: 'bkg_1',
@@ -76,7 +99,7 @@ const orderRow: PartnerOrderRow = {
     {
       id: 'bkl_1',
       resource_type: 'PROFILE',
-      resource_id: 'prf_P',
+      resource_id: P,
       starts_at: new Date('2026-12-10T17:00:00Z'),
       ends_at: new Date('2026-12-10T18:00:00Z'),
       amount_cents: 20000,
@@ -85,7 +108,7 @@ const orderRow: PartnerOrderRow = {
   ],
 };
 
-function setup(accounts: Record<string, string | null> = { prt_A: 'usr_A', prt_B: null }) {
+function setup(accounts: Record<string, string | null> = { [A]: 'usr_A', [B]: null }) {
   const memory = memoryBriefs(['us-nyc', 'us-lax']);
   const payoutRows: PartnerPayoutRow[] = Array.from({ length: 5 }, (_, i) => ({
     id: `tr_${i}`,
@@ -115,7 +138,7 @@ function setup(accounts: Record<string, string | null> = { prt_A: 'usr_A', prt_B
     profile: async (id) => [photographer, model].find((p) => p.id === id) ?? null,
   });
   const db = fakeUnitOfWork({ clients, webhooks: fake<WebhookStore>('webhooks'), briefs: memory.store });
-  return { service: new BriefService(db, listings, orders, payouts, clock), ...memory };
+  return { service: new BriefService(db, listings, orders, payouts, clock), events: db.kernel.events, ...memory };
 }
 
 const briefBody = (overrides: Record<string, unknown> = {}) =>
@@ -164,36 +187,99 @@ describe('invites', () => {
     const made = await service.createBrief(caller, briefBody());
     const sent = await service.createInvite(caller, {
       briefId: made.id,
-      profileId: 'prf_P',
+      profileId: P,
       message: 'Free on the 8th?',
     });
-    expect(sent).toMatchObject({ briefId: made.id, profileId: 'prf_P', status: 'sent', message: 'Free on the 8th?' });
-    await expect(service.createInvite(caller, { briefId: made.id, profileId: 'prf_P' })).rejects.toMatchObject({
+    expect(sent).toMatchObject({ briefId: made.id, profileId: P, status: 'sent', message: 'Free on the 8th?' });
+    await expect(service.createInvite(caller, { briefId: made.id, profileId: P })).rejects.toMatchObject({
       code: 'PARTNER.ALREADY_INVITED',
     });
-    await expect(service.createInvite(other, { briefId: made.id, profileId: 'prf_P' })).rejects.toMatchObject({
+    await expect(service.createInvite(other, { briefId: made.id, profileId: P })).rejects.toMatchObject({
       code: 'RESOURCE.NOT_FOUND',
     });
     await expect(service.createInvite(caller, { briefId: made.id, profileId: 'prf_X' })).rejects.toMatchObject({
       code: 'RESOURCE.NOT_FOUND',
     });
-    await expect(service.createInvite(caller, { briefId: made.id, profileId: 'prf_M' })).rejects.toMatchObject({
+    await expect(service.createInvite(caller, { briefId: made.id, profileId: M })).rejects.toMatchObject({
       code: 'REQUEST.INVALID',
     });
     expect(invites).toHaveLength(1);
   });
 });
 
+describe('brief and invite lists, closing, events', () => {
+  it('emits brief.created, invite.created and brief.closed (once) with the owning client, in the change’s transaction', async () => {
+    const { service, events } = setup();
+    const made = await service.createBrief(caller, briefBody());
+    const sent = await service.createInvite(caller, { briefId: made.id, profileId: P });
+    const closed = await service.closeBrief(caller, made.id);
+    expect(closed).toMatchObject({ id: made.id, status: 'closed' });
+    // Closing again answers the closed brief and emits nothing more.
+    expect(await service.closeBrief(caller, made.id)).toEqual(closed);
+    expect(events.map((e) => [e.type, e.aggregateType, e.aggregateId])).toEqual([
+      ['brief.created', 'partner_brief', made.id],
+      ['invite.created', 'partner_brief', made.id],
+      ['brief.closed', 'partner_brief', made.id],
+    ]);
+    expect(events[0]!.payload).toEqual({
+      briefId: made.id,
+      clientId: A,
+      role: 'PHOTOGRAPHER',
+      city: 'us-nyc',
+      dateFrom: '2026-12-05',
+      dateTo: '2026-12-20',
+    });
+    expect(events[1]!.payload).toEqual({ briefId: made.id, clientId: A, inviteId: sent.id, profileId: P });
+    // A closed brief takes no invite; another client's brief cannot be closed or read.
+    await expect(service.createInvite(caller, { briefId: made.id, profileId: M })).rejects.toMatchObject({
+      code: 'PARTNER.BRIEF_CLOSED',
+    });
+    await expect(service.closeBrief(other, made.id)).rejects.toMatchObject({ code: 'RESOURCE.NOT_FOUND' });
+    await expect(service.brief(other, made.id)).rejects.toMatchObject({ code: 'RESOURCE.NOT_FOUND' });
+    expect(await service.brief(caller, made.id)).toEqual(closed);
+  });
+
+  it('pages the caller’s own briefs and invites newest first; a cursor is bound to its filters', async () => {
+    const { service } = setup();
+    const made = [];
+    for (let i = 0; i < 5; i++) made.push(await service.createBrief(caller, briefBody()));
+    await service.createBrief(other, briefBody());
+    await service.closeBrief(caller, made[0]!.id);
+    const ids = made.map((b) => b.id).toSorted().toReversed();
+    const first = await service.listBriefs(caller, { limit: 2 });
+    const second = await service.listBriefs(caller, { limit: 2, cursor: first.nextCursor! });
+    const third = await service.listBriefs(caller, { limit: 2, cursor: second.nextCursor! });
+    expect([...first.data, ...second.data, ...third.data].map((b) => b.id)).toEqual(ids);
+    expect(third.nextCursor).toBeNull();
+    expect((await service.listBriefs(caller, { limit: 10, status: 'closed' })).data.map((b) => b.id)).toEqual([
+      made[0]!.id,
+    ]);
+    await expect(service.listBriefs(caller, { limit: 2, status: 'open', cursor: first.nextCursor! })).rejects.toMatchObject(
+      { code: 'PARTNER.INVALID_CURSOR' },
+    );
+    await service.createInvite(caller, { briefId: made[1]!.id, profileId: P });
+    await service.createInvite(caller, { briefId: made[2]!.id, profileId: P });
+    const invites = await service.listInvites(caller, { limit: 1 });
+    expect(invites.data).toHaveLength(1);
+    const rest = await service.listInvites(caller, { limit: 1, cursor: invites.nextCursor! });
+    expect([...invites.data, ...rest.data].map((i) => i.briefId).toSorted()).toEqual(
+      [made[1]!.id, made[2]!.id].toSorted(),
+    );
+    expect((await service.listInvites(caller, { limit: 5, briefId: made[2]!.id })).data).toHaveLength(1);
+    expect(await service.listInvites(other, { limit: 5 })).toEqual({ data: [], nextCursor: null });
+  });
+});
+
 describe('orders and payouts', () => {
   it('shows the account’s own order; another’s, or a client acting for no account, gets NOT_FOUND', async () => {
-    const { service } = setup({ prt_A: 'usr_A', prt_B: 'usr_B' });
+    const { service } = setup({ [A]: 'usr_A', [B]: 'usr_B' });
     expect(await service.order(caller, 'bkg_1')).toMatchObject({
       id: 'bkg_1',
       currency: 'USD',
       legs: [{ id: 'bkl_1', resourceType: 'PROFILE', accepted: true }],
     });
     await expect(service.order(other, 'bkg_1')).rejects.toMatchObject({ code: 'RESOURCE.NOT_FOUND' });
-    const { service: none } = setup({ prt_A: null });
+    const { service: none } = setup({ [A]: null });
     await expect(none.order(caller, 'bkg_1')).rejects.toMatchObject({ code: 'RESOURCE.NOT_FOUND' });
   });
 

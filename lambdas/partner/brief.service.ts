@@ -11,6 +11,8 @@ import type * as z from 'zod';
 import type { PartnerOrderRow, PartnerOrders } from '../booking/index.ts';
 import type { Clock } from '../core/clock.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../core/errors.ts';
+import { enqueueEvent } from '../core/db/outbox.ts';
+import { buildEvent } from '../core/events/catalog.ts';
 import type { UnitOfWork } from '../core/db/unit-of-work.ts';
 import { newId } from '../core/ids.ts';
 import type { PartnerPayoutRow, PartnerPayouts } from '../payments/index.ts';
@@ -25,6 +27,8 @@ import type {
   CreateBriefBody,
   CreateInviteBody,
   brief,
+  briefListQuery,
+  inviteListQuery,
   invite,
   order,
   payout,
@@ -50,6 +54,7 @@ function briefView(row: BriefRow): BriefView {
     description: row.description,
     status: row.status,
     createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
   };
 }
 
@@ -101,6 +106,13 @@ function payoutView(row: PartnerPayoutRow): PayoutView {
   };
 }
 
+/** One row more than asked was read: it tells whether another page exists. The cursor is the last id shown. */
+function pageOf<T extends { id: string }>(rows: T[], limit: number, filters: Record<string, unknown>): Page<T> {
+  const data = rows.slice(0, limit);
+  const last = data.at(-1);
+  return { data, nextCursor: rows.length > limit && last ? encodeCursor(last.id, filters) : null };
+}
+
 export class BriefService {
   constructor(
     private readonly db: UnitOfWork<PartnerRepositories>,
@@ -120,20 +132,73 @@ export class BriefService {
       throw new ValidationError('The date window is too long', [
         { path: 'dateTo', message: `at most ${MAX_WINDOW_DAYS} days after dateFrom` },
       ]);
-    const row = await this.db.briefs.insertBrief({
-      briefId: newId('partnerBrief'),
-      clientId: caller.clientId,
-      role: body.role,
-      cityCode: body.city,
-      dateFrom: body.dateFrom,
-      dateTo: body.dateTo,
-      budgetMinCents: body.budget.minCents,
-      budgetMaxCents: body.budget.maxCents,
-      currency: body.budget.currency,
-      description: body.description,
+    return this.db.transaction(async (tx) => {
+      const row = await tx.briefs.insertBrief({
+        briefId: newId('partnerBrief'),
+        clientId: caller.clientId,
+        role: body.role,
+        cityCode: body.city,
+        dateFrom: body.dateFrom,
+        dateTo: body.dateTo,
+        budgetMinCents: body.budget.minCents,
+        budgetMaxCents: body.budget.maxCents,
+        currency: body.budget.currency,
+        description: body.description,
+      });
+      if (!row) throw new ValidationError('Unknown city', [{ path: 'city', message: 'not a city RastUp serves' }]);
+      await enqueueEvent(
+        tx,
+        buildEvent('brief.created', {
+          briefId: row.brief_id,
+          clientId: row.client_id,
+          role: row.role,
+          city: row.city_code,
+          dateFrom: row.date_from,
+          dateTo: row.date_to,
+        }),
+      );
+      return briefView(row);
     });
-    if (!row) throw new ValidationError('Unknown city', [{ path: 'city', message: 'not a city RastUp serves' }]);
+  }
+
+  async brief(caller: PartnerCaller, briefId: string): Promise<BriefView> {
+    const row = await this.db.briefs.findBrief(briefId, caller.clientId);
+    if (!row) throw new NotFoundError('No such brief');
     return briefView(row);
+  }
+
+  /** Closes the caller's brief (no more invites). Closing a closed brief changes nothing and emits nothing. */
+  async closeBrief(caller: PartnerCaller, briefId: string): Promise<BriefView> {
+    return this.db.transaction(async (tx) => {
+      const row = await tx.briefs.lockBrief(briefId, caller.clientId);
+      if (!row) throw new NotFoundError('No such brief');
+      if (row.status === 'closed') return briefView(row);
+      const closed = await tx.briefs.closeBrief(row.brief_id);
+      await enqueueEvent(tx, buildEvent('brief.closed', { briefId: row.brief_id, clientId: row.client_id }));
+      return briefView(closed);
+    });
+  }
+
+  async listBriefs(caller: PartnerCaller, query: z.infer<typeof briefListQuery>): Promise<Page<BriefView>> {
+    const filters = { list: 'briefs', status: query.status ?? null };
+    const before = decodeCursor(query.cursor, filters);
+    const rows = await this.db.briefs.listBriefs(caller.clientId, {
+      before,
+      status: query.status,
+      limit: query.limit + 1,
+    });
+    return pageOf(rows.map(briefView), query.limit, filters);
+  }
+
+  async listInvites(caller: PartnerCaller, query: z.infer<typeof inviteListQuery>): Promise<Page<InviteView>> {
+    const filters = { list: 'invites', briefId: query.briefId ?? null };
+    const before = decodeCursor(query.cursor, filters);
+    const rows = await this.db.briefs.listInvites(caller.clientId, {
+      before,
+      briefId: query.briefId,
+      limit: query.limit + 1,
+    });
+    return pageOf(rows.map(inviteView), query.limit, filters);
   }
 
   async createInvite(caller: PartnerCaller, body: CreateInviteBody): Promise<InviteView> {
@@ -146,15 +211,29 @@ export class BriefService {
       throw new ValidationError('The provider’s role is not the brief’s', [
         { path: 'profileId', message: `the brief asks for a ${found.role}` },
       ]);
-    const row = await this.db.briefs.insertInvite({
-      inviteId: newId('partnerInvite'),
-      briefId: found.brief_id,
-      clientId: caller.clientId,
-      profileId: provider.id,
-      message: body.message ?? null,
+    return this.db.transaction(async (tx) => {
+      // Under the brief's lock: a close that commits first is seen, so no invite joins a closed brief.
+      const locked = await tx.briefs.lockBrief(found.brief_id, caller.clientId);
+      if (locked?.status !== 'open') throw new ConflictError('The brief is closed', 'PARTNER.BRIEF_CLOSED');
+      const row = await tx.briefs.insertInvite({
+        inviteId: newId('partnerInvite'),
+        briefId: found.brief_id,
+        clientId: caller.clientId,
+        profileId: provider.id,
+        message: body.message ?? null,
+      });
+      if (!row) throw new ConflictError('This provider is already invited to this brief', 'PARTNER.ALREADY_INVITED');
+      await enqueueEvent(
+        tx,
+        buildEvent('invite.created', {
+          briefId: row.brief_id,
+          clientId: caller.clientId,
+          inviteId: row.invite_id,
+          profileId: row.profile_id,
+        }),
+      );
+      return inviteView(row);
     });
-    if (!row) throw new ConflictError('This provider is already invited to this brief', 'PARTNER.ALREADY_INVITED');
-    return inviteView(row);
   }
 
   async order(caller: PartnerCaller, orderId: string): Promise<OrderView> {

@@ -13,10 +13,12 @@ import { createRouteRouter, route, type HttpResult, type RouteContext } from '..
 import type * as z from 'zod';
 import { partnerModule, type PartnerModule } from './partner.module.ts';
 import {
+  briefListQuery,
   createBriefBody,
   createEndpointBody,
   createInviteBody,
   deliveryQuery,
+  inviteListQuery,
   listQuery,
   payoutListQuery,
   profileListQuery,
@@ -58,6 +60,10 @@ const runs: Record<Exclude<OperationId, 'createToken' | 'getOpenApi'>, Run> = {
   createInvite: (m, c, ctx) => m.briefs.createInvite(c, b(ctx, createInviteBody)),
   getOrder: (m, c, ctx) => m.briefs.order(c, id(ctx)),
   listPayouts: (m, c, ctx) => m.briefs.listPayouts(c, q(ctx, payoutListQuery)),
+  listBriefs: (m, c, ctx) => m.briefs.listBriefs(c, q(ctx, briefListQuery)),
+  getBrief: (m, c, ctx) => m.briefs.brief(c, id(ctx)),
+  closeBrief: (m, c, ctx) => m.briefs.closeBrief(c, id(ctx)),
+  listInvites: (m, c, ctx) => m.briefs.listInvites(c, q(ctx, inviteListQuery)),
 };
 
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9_.:-]{8,128}$/;

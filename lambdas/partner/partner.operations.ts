@@ -6,6 +6,7 @@
 import * as z from 'zod';
 import {
   brief,
+  briefListQuery,
   createBriefBody,
   createInviteBody,
   createEndpointBody,
@@ -13,6 +14,7 @@ import {
   deliveryQuery,
   endpointWithSecret,
   invite,
+  inviteListQuery,
   listQuery,
   order,
   page,
@@ -51,7 +53,11 @@ export type OperationId =
   | 'createBrief'
   | 'createInvite'
   | 'getOrder'
-  | 'listPayouts';
+  | 'listPayouts'
+  | 'listBriefs'
+  | 'getBrief'
+  | 'closeBrief'
+  | 'listInvites';
 
 export interface Deprecation {
   /** When the operation was deprecated (`Deprecation: @<epoch seconds>`, RFC 9745). */
@@ -253,6 +259,50 @@ export const operations: readonly Operation[] = [
     scope: 'read:payouts',
     query: payoutListQuery,
     response: { status: 200, schema: page(payout), description: 'A page of payouts' },
+    conditional: true,
+  },
+  {
+    operationId: 'listBriefs',
+    method: 'GET',
+    path: '/v1/briefs',
+    summary: 'List your briefs, newest first',
+    tag: 'Briefs',
+    scope: 'write:briefs',
+    query: briefListQuery,
+    response: { status: 200, schema: page(brief), description: 'A page of your briefs' },
+    conditional: true,
+  },
+  {
+    operationId: 'getBrief',
+    method: 'GET',
+    path: '/v1/briefs/{id}',
+    summary: 'Get one of your briefs',
+    tag: 'Briefs',
+    scope: 'write:briefs',
+    pathId: 'id',
+    response: { status: 200, schema: brief, description: 'The brief' },
+    conditional: true,
+  },
+  {
+    operationId: 'closeBrief',
+    method: 'POST',
+    path: '/v1/briefs/{id}/close',
+    summary: 'Close one of your briefs: it takes no further invites (closing a closed brief changes nothing)',
+    tag: 'Briefs',
+    scope: 'write:briefs',
+    pathId: 'id',
+    response: { status: 200, schema: brief, description: 'The closed brief' },
+    idempotent: true,
+  },
+  {
+    operationId: 'listInvites',
+    method: 'GET',
+    path: '/v1/invites',
+    summary: 'List the invites you sent (of one brief with briefId), newest first',
+    tag: 'Briefs',
+    scope: 'write:invites',
+    query: inviteListQuery,
+    response: { status: 200, schema: page(invite), description: 'A page of your invites' },
     conditional: true,
   },
 ];

@@ -143,6 +143,10 @@ export const PARTNER_EVENT_TYPES = [
   'studio.unpublished',
   'media.published',
   'media.deleted',
+  // About the partner's own briefs: delivered only to the endpoints of the client that owns the brief.
+  'brief.created',
+  'brief.closed',
+  'invite.created',
 ] as const;
 export type PartnerEventType = (typeof PARTNER_EVENT_TYPES)[number];
 
@@ -239,6 +243,18 @@ export const brief = z.object({
   description: z.string(),
   status: z.enum(['open', 'closed']),
   createdAt: z.string(),
+  updatedAt: z.string(),
+});
+
+const pageQuery = z.object({
+  cursor: z.string().max(512).optional().describe('opaque: the `nextCursor` of the previous page'),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+});
+export const briefListQuery = pageQuery.extend({
+  status: z.enum(['open', 'closed']).optional().describe('only briefs in this state'),
+});
+export const inviteListQuery = pageQuery.extend({
+  briefId: z.string().min(1).max(64).optional().describe('only invites to this brief (one of yours)'),
 });
 
 export const createInviteBody = z.object({

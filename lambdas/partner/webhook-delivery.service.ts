@@ -16,6 +16,9 @@
  * that version in `X-RastUp-Event-Version`; an endpoint two or more versions behind gets nothing
  * for that event (the task is cancelled and logged), never a payload it cannot read.
  *
+ * Ownership: an event about a partner's own brief (its payload names `clientId`) is recorded with
+ * that client and fans out to that client's endpoints only; the replayer keeps to the same rule.
+ *
  * Payloads: the catalog payload minus internal fields (owner account ids); never media bytes or
  * URLs of originals (§1.27.9).
  */
@@ -64,6 +67,14 @@ export function isPartnerEventType(type: string): type is PartnerEventType {
   return (PARTNER_EVENT_TYPES as readonly string[]).includes(type);
 }
 
+/**
+ * The partner client an event belongs to: brief and invite events name it (`clientId`) and go to its
+ * endpoints alone; listing and work events name none and go to every subscriber.
+ */
+export function ownerOf(payload: Record<string, unknown>): string | null {
+  return typeof payload.clientId === 'string' ? payload.clientId : null;
+}
+
 /** Exponential backoff with jitter: between half and all of min(cap, base * 2^(attempt-1)). */
 export function backoffSeconds(
   attempt: number,
@@ -98,6 +109,7 @@ export class WebhookDeliveryService {
       previousVersion === null
         ? null
         : (this.versions.toVersion(event, previousVersion).payload as Record<string, unknown>);
+    const owner = ownerOf(event.payload);
     await this.db.transaction(async (tx) => {
       await tx.webhooks.insertEvent({
         event_id: event.id,
@@ -109,8 +121,9 @@ export class WebhookDeliveryService {
         payload: partnerPayload(event.payload),
         previous_version: previous === null ? null : previousVersion,
         previous_payload: previous === null ? null : partnerPayload(previous),
+        client_id: owner,
       });
-      for (const endpoint of await tx.webhooks.subscribers(event.type)) {
+      for (const endpoint of await tx.webhooks.subscribers(event.type, owner)) {
         await tx.webhooks.insertTask({
           messageId: newId('webhookMessage'),
           endpointId: endpoint.endpoint_id,

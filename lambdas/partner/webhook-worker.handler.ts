@@ -24,6 +24,10 @@ export const events = createEventDispatcher({
   'studio.unpublished': deliver,
   'media.published': deliver,
   'media.deleted': deliver,
+  // A partner's own briefs and invites (to that partner's endpoints only).
+  'brief.created': deliver,
+  'brief.closed': deliver,
+  'invite.created': deliver,
   // Account deletion (consumer partner-user-deleted): account links and stored payloads.
   'user.deleted': async (event) => (await partnerErasure()).onUserDeleted(event),
 });

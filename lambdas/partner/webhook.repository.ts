@@ -36,8 +36,12 @@ const eventRow = z.object({
   /** The same event at the version before (for endpoints registered on it); null when there is none. */
   previous_version: z.number().int().nullable(),
   previous_payload: z.record(z.string(), z.unknown()).nullable(),
+  /** The partner client an event belongs to (its briefs): delivered to that client alone. Null: public. */
+  client_id: z.string().nullable(),
 });
 export type PartnerEventRow = z.infer<typeof eventRow>;
+const EVENT_COLUMNS =
+  'event_id, type, version, aggregate_type, aggregate_id, occurred_at, payload, previous_version, previous_payload, client_id';
 
 const taskRow = z.object({
   task_id: z.coerce.number().int(),
@@ -65,6 +69,8 @@ export interface EventFilter {
   readonly to?: Date | undefined;
   readonly types?: readonly string[] | undefined;
   readonly aggregateId?: string | undefined;
+  /** The replaying client: public events and its own, never another client's. */
+  readonly clientId: string;
 }
 
 export class WebhookRepository {
@@ -134,13 +140,13 @@ export class WebhookRepository {
     );
   }
 
-  /** Active endpoints subscribed to `type` (fan-out). */
-  async subscribers(type: string): Promise<EndpointRow[]> {
+  /** Active endpoints subscribed to `type` (fan-out); only `clientId`'s when the event is that client's. */
+  async subscribers(type: string, clientId: string | null = null): Promise<EndpointRow[]> {
     const result = await this.db.query(
       `SELECT ${ENDPOINT_COLUMNS} FROM partner.webhook_endpoint e
-        WHERE e.status = 'active' AND $1 = ANY (e.event_types)
+        WHERE e.status = 'active' AND $1 = ANY (e.event_types) AND ($2::text IS NULL OR e.client_id = $2)
           AND EXISTS (SELECT 1 FROM partner.client c WHERE c.client_id = e.client_id AND c.status = 'active')`,
-      [type],
+      [type, clientId],
     );
     return parseRows(endpointRow, result.rows);
   }
@@ -181,8 +187,8 @@ export class WebhookRepository {
   async insertEvent(event: PartnerEventRow): Promise<boolean> {
     const result = await this.db.query(
       `INSERT INTO partner.event (event_id, type, version, aggregate_type, aggregate_id, occurred_at, payload,
-                                  previous_version, previous_payload)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (event_id) DO NOTHING`,
+                                  previous_version, previous_payload, client_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (event_id) DO NOTHING`,
       [
         event.event_id,
         event.type,
@@ -193,6 +199,7 @@ export class WebhookRepository {
         JSON.stringify(event.payload),
         event.previous_version,
         event.previous_payload === null ? null : JSON.stringify(event.previous_payload),
+        event.client_id,
       ],
     );
     return (result.rowCount ?? 0) > 0;
@@ -200,7 +207,7 @@ export class WebhookRepository {
 
   async event(eventId: string): Promise<PartnerEventRow | null> {
     const result = await this.db.query(
-      `SELECT event_id, type, version, aggregate_type, aggregate_id, occurred_at, payload, previous_version, previous_payload
+      `SELECT ${EVENT_COLUMNS}
          FROM partner.event WHERE event_id = $1`,
       [eventId],
     );
@@ -209,12 +216,13 @@ export class WebhookRepository {
 
   async findEvents(filter: EventFilter, limit: number): Promise<PartnerEventRow[]> {
     const result = await this.db.query(
-      `SELECT event_id, type, version, aggregate_type, aggregate_id, occurred_at, payload, previous_version, previous_payload
+      `SELECT ${EVENT_COLUMNS}
          FROM partner.event
         WHERE ($1::timestamptz IS NULL OR occurred_at >= $1) AND ($2::timestamptz IS NULL OR occurred_at <= $2)
           AND ($3::text[] IS NULL OR type = ANY ($3)) AND ($4::text IS NULL OR aggregate_id = $4)
+          AND (client_id IS NULL OR client_id = $6)
         ORDER BY occurred_at, event_id LIMIT $5`,
-      [filter.from ?? null, filter.to ?? null, filter.types ?? null, filter.aggregateId ?? null, limit],
+      [filter.from ?? null, filter.to ?? null, filter.types ?? null, filter.aggregateId ?? null, limit, filter.clientId],
     );
     return parseRows(eventRow, result.rows);
   }

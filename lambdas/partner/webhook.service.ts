@@ -114,6 +114,7 @@ export class WebhookService {
           to: filter.to ? new Date(filter.to) : undefined,
           types: filter.types,
           aggregateId: filter.aggregateId,
+          clientId: caller.clientId,
         },
         REPLAY_LIMIT,
       );

@@ -304,6 +304,8 @@ const expectedGrants: Record<DatabaseRole, readonly string[]> = {
     // Account deletion completeness (db/migrations/2500_erasure_completeness.sql).
     'consumer_inbox:INSERT',
     'listing_owners_all:SELECT',
+    // Brief and invite events (db/migrations/2600_partner_brief_events.sql).
+    'outbox_events:INSERT',
   ],
   // Messaging lives in DynamoDB; PostgreSQL only answers who may be contacted (profiles' view).
   messaging: ['consumer_inbox:INSERT', 'contactable_listings:SELECT'],

@@ -365,6 +365,42 @@ const staffRefundApproved = EventDefinition.define({
   aggregate: (payload) => ({ type: 'staff_proposal', id: payload.proposalId }),
 });
 
+// ---- partner briefs (issue #15) -------------------------------------------------------------------
+
+// A brief is one partner client's; its events go to that client's webhook endpoints only.
+const briefFields = {
+  briefId: id('partnerBrief'),
+  clientId: id('partnerClient').describe('the partner client that owns the brief (its events go to it alone)'),
+};
+const briefAggregate = (payload: { briefId: string }) => ({ type: 'partner_brief', id: payload.briefId });
+
+const briefCreated = EventDefinition.define({
+  type: 'brief.created',
+  description: 'A partner client posted a brief (a request for a shoot).',
+  payload: z.object({
+    ...briefFields,
+    role: z.enum(PROFILE_ROLES),
+    city: cityCode,
+    dateFrom: z.iso.date(),
+    dateTo: z.iso.date(),
+  }),
+  aggregate: briefAggregate,
+});
+
+const briefClosed = EventDefinition.define({
+  type: 'brief.closed',
+  description: 'A partner client closed its brief: no further invites.',
+  payload: z.object(briefFields),
+  aggregate: briefAggregate,
+});
+
+const inviteCreated = EventDefinition.define({
+  type: 'invite.created',
+  description: 'A partner client invited a published provider to one of its briefs (aggregate: the brief).',
+  payload: z.object({ ...briefFields, inviteId: id('partnerInvite'), profileId: id('profile') }),
+  aggregate: briefAggregate,
+});
+
 // ---- the catalog ----------------------------------------------------------------------------------
 
 export const eventCatalog = createEventCatalog([
@@ -401,6 +437,9 @@ export const eventCatalog = createEventCatalog([
   bookingRescheduled,
   reviewPublished,
   staffRefundApproved,
+  briefCreated,
+  briefClosed,
+  inviteCreated,
 ]);
 
 type Definitions = typeof eventCatalog extends EventCatalog<infer M> ? M : never;
