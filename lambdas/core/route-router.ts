@@ -72,6 +72,12 @@ export interface RouteDefinition<BS extends z.ZodType = z.ZodType, QS extends z.
   readonly accepts?: readonly BodyMediaType[];
   /** Overrides the router's `checkOrigin` for this route (e.g. false for public discovery documents). */
   readonly checkOrigin?: boolean;
+  /**
+   * Renders what this route throws (its own handler's errors and the router's refusals of its
+   * request alike) when the route speaks another error format than the error object, e.g. an
+   * OAuth token endpoint (RFC 6749 §5.2). Unset: the error object.
+   */
+  readonly renderError?: (error: unknown, event: ApiGatewayProxyEvent, correlationId: string) => HttpResult;
   readonly handle: (ctx: RouteContext<z.infer<BS>, z.infer<QS>>) => Promise<HttpResult> | HttpResult;
 }
 
@@ -212,6 +218,12 @@ function mediaTypeOf(event: ApiGatewayProxyEvent): string | undefined {
   return headerValue(event.headers, 'content-type')?.split(';')[0]?.trim().toLowerCase() || undefined;
 }
 
+function logRefusal(logger: Logger, error: unknown): void {
+  const pub = toPublicError(error);
+  if (pub.httpStatus >= 500) logger.error('route failed', { errorCode: pub.code, error });
+  else logger.info('route refused', { errorCode: pub.code, status: pub.httpStatus });
+}
+
 export function createRouteRouter(definitions: readonly RouteDefinition[], options: RouteRouterOptions) {
   const routes = definitions.map(compile);
   const { logger } = options;
@@ -230,8 +242,21 @@ export function createRouteRouter(definitions: readonly RouteDefinition[], optio
           if (candidate.definition.method !== event.httpMethod.toUpperCase()) continue;
           const params: Record<string, string> = {};
           candidate.paramNames.forEach((name, index) => (params[name] = decodePathSegment(match[index + 1]!)));
-          const result = await invoke(candidate.definition, event, params, correlationId, options);
-          return toProxyResult(result, correlationId, cors);
+          const { renderError } = candidate.definition;
+          if (!renderError) {
+            const result = await invoke(candidate.definition, event, params, correlationId, options);
+            return toProxyResult(result, correlationId, cors);
+          }
+          try {
+            return toProxyResult(
+              await invoke(candidate.definition, event, params, correlationId, options),
+              correlationId,
+              cors,
+            );
+          } catch (error) {
+            logRefusal(logger, error);
+            return toProxyResult(renderError(error, event, correlationId), correlationId, cors);
+          }
         }
         const status = pathMatched ? 405 : 404;
         return toProxyResult(
@@ -249,9 +274,7 @@ export function createRouteRouter(definitions: readonly RouteDefinition[], optio
           cors,
         );
       } catch (error) {
-        const pub = toPublicError(error);
-        if (pub.httpStatus >= 500) logger.error('route failed', { errorCode: pub.code, error });
-        else logger.info('route refused', { errorCode: pub.code, status: pub.httpStatus });
+        logRefusal(logger, error);
         const http = toHttpError(error, correlationId);
         return toProxyResult({ status: http.status, body: http.body, headers: http.headers }, correlationId, cors);
       }

@@ -125,7 +125,8 @@ export class PartnerTokenService {
     authorization: string | undefined,
   ): Promise<{ access_token: string; token_type: 'Bearer'; expires_in: number; scope: string }> {
     const basic = basicCredentials(authorization);
-    if (basic && (request.client_id || request.client_secret))
+    // One authentication method per request (RFC 6749 §2.3); a body client_id naming the Basic client is fine.
+    if (basic && (request.client_secret !== undefined || (request.client_id && request.client_id !== basic.clientId)))
       throw new ValidationError('Send the client credentials in one place: HTTP Basic or the body');
     const clientId = basic?.clientId ?? request.client_id;
     const secret = basic?.clientSecret ?? request.client_secret;

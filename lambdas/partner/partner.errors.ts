@@ -46,3 +46,10 @@ export class WebhookTargetRefusedError extends AppError {
     super(message, details);
   }
 }
+
+/** RFC 6749 §5.2 `unsupported_grant_type`: this issuer grants client credentials only. */
+export class UnsupportedGrantTypeError extends AppError {
+  readonly code = 'PARTNER.UNSUPPORTED_GRANT_TYPE';
+  readonly httpStatus = 400;
+  readonly errorType = 'UNSUPPORTED_GRANT_TYPE';
+}

@@ -23,9 +23,9 @@ import {
   payoutListQuery,
   profileListQuery,
   replayBody,
-  tokenRequest,
   workListQuery,
 } from './partner.schemas.ts';
+import { NO_STORE, oauthErrorResult, tokenParameters, tokenRequestOf } from './oauth-token.ts';
 import { partnerOpenApiDocument } from './partner.openapi.ts';
 import { operations, type Operation, type OperationId } from './partner.operations.ts';
 import { notModified, validatorsOf } from './paging.ts';
@@ -92,8 +92,9 @@ async function invoke(op: Operation, ctx: Ctx): Promise<HttpResult> {
   const m = await partnerModule();
   const extra = deprecationHeaders(op);
   if (op.operationId === 'createToken') {
-    const token = await m.tokens.issue(b(ctx, tokenRequest), headers('authorization'));
-    return { status: 200, body: token, headers: { ...extra, pragma: 'no-cache' } };
+    const request = tokenRequestOf(b(ctx, tokenParameters), ctx.event);
+    const token = await m.tokens.issue(request, headers('authorization'));
+    return { status: 200, body: token, headers: { ...extra, ...NO_STORE } };
   }
   if (op.operationId === 'getOpenApi') {
     return {
@@ -139,7 +140,9 @@ export const routes = operations.map((op) =>
   route({
     method: op.method,
     path: op.path,
-    ...(op.body ? { body: op.body } : {}),
+    // The token endpoint parses its parameters by RFC 6749's rules and answers errors in its format.
+    ...(op.operationId === 'createToken' ? { body: tokenParameters, renderError: oauthErrorResult } : {}),
+    ...(op.body && op.operationId !== 'createToken' ? { body: op.body } : {}),
     ...(op.query ? { query: op.query } : {}),
     ...(op.bodyTypes ? { accepts: op.bodyTypes } : {}),
     handle: (ctx) => invoke(op, ctx),

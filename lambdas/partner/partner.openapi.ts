@@ -6,6 +6,7 @@
  */
 import * as z from 'zod';
 import { operations, type Operation } from './partner.operations.ts';
+import { oauthError } from './oauth-token.ts';
 import { PARTNER_SCOPES, errorObject } from './partner.schemas.ts';
 
 type Json = Record<string, unknown>;
@@ -21,6 +22,12 @@ const errorAnswer = (description: string, headers?: Json) => ({
   description,
   ...(headers ? { headers } : {}),
   content: { 'application/json': { schema: ref('ErrorObject') } },
+});
+
+const oauthErrorAnswer = (description: string, headers?: Json) => ({
+  description,
+  headers: { 'Cache-Control': { schema: { type: 'string', const: 'no-store' } }, ...(headers ?? {}) },
+  content: { 'application/json': { schema: ref('OAuthError') } },
 });
 
 const SCOPE_DESCRIPTIONS: Record<(typeof PARTNER_SCOPES)[number], string> = {
@@ -82,8 +89,16 @@ function responses(op: Operation): Json {
   if (op.body || op.query || op.pathId || op.idempotent)
     answers['400'] = errorAnswer('REQUEST.INVALID (details.issues name the fields) or PARTNER.INVALID_CURSOR');
   if (op.operationId === 'createToken') {
-    answers['400'] = errorAnswer('REQUEST.INVALID or PARTNER.INVALID_SCOPE (a scope the client does not hold)');
-    answers['401'] = errorAnswer('PARTNER.INVALID_CLIENT: unknown client, wrong secret or suspended client');
+    answers['400'] = oauthErrorAnswer(
+      'RFC 6749 §5.2: invalid_request (missing, repeated or malformed parameter, two authentication methods), unsupported_grant_type, invalid_scope (a scope the client does not hold), or invalid_client when the credentials came in the body',
+    );
+    answers['401'] = oauthErrorAnswer(
+      'invalid_client after HTTP Basic authentication: unknown client, wrong secret or suspended client',
+      { 'WWW-Authenticate': { schema: { type: 'string' } } },
+    );
+    answers['429'] = errorAnswer('Throttled by the stage (the error object, not RFC 6749)', {
+      'Retry-After': { description: 'seconds', schema: { type: 'integer' } },
+    });
   } else if (op.scope) {
     answers['401'] = errorAnswer('PARTNER.INVALID_TOKEN: missing, expired, revoked or foreign bearer token');
     answers['403'] = errorAnswer(`PARTNER.INSUFFICIENT_SCOPE: the token lacks ${op.scope}`);
@@ -109,13 +124,16 @@ function responses(op: Operation): Json {
   }
   if (op.operationId === 'createWebhookEndpoint')
     answers['422'] = errorAnswer('WEBHOOK.TARGET_REFUSED: not https, or a private/loopback/link-local target');
-  if (op.body) answers['415'] = errorAnswer('REQUEST.UNSUPPORTED_MEDIA_TYPE');
+  if (op.body && op.operationId !== 'createToken') answers['415'] = errorAnswer('REQUEST.UNSUPPORTED_MEDIA_TYPE');
   return answers;
 }
 
 export function partnerOpenApiDocument() {
   const paths: Record<string, Record<string, Json>> = {};
-  const schemas: Record<string, Json> = { ErrorObject: jsonSchema(errorObject, 'output') };
+  const schemas: Record<string, Json> = {
+    ErrorObject: jsonSchema(errorObject, 'output'),
+    OAuthError: jsonSchema(oauthError, 'output'),
+  };
   for (const op of operations) {
     if (op.response.schema) schemas[`${capital(op.operationId)}Response`] = jsonSchema(op.response.schema, 'output');
     if (op.body) schemas[`${capital(op.operationId)}Request`] = jsonSchema(op.body, 'input');
@@ -152,7 +170,7 @@ export function partnerOpenApiDocument() {
       version: '1.0.0',
       license: { name: 'Proprietary', identifier: 'LicenseRef-RastUp-Proprietary' },
       description:
-        'Partner REST API (seed 000 §1.27). Get a token with OAuth 2.0 client credentials at /oauth2/token, then call /v1 with `Authorization: Bearer <token>`. Versioned in the URI; changes within /v1 are additive only; a deprecated operation answers with `Deprecation`, `Sunset` and `Link` headers at least 90 days before it goes. Answers never contain emails or phone numbers, locations are city level (a studio’s exact address needs `studios:exact_address`), and media URLs are SFW public copies only. Errors are `{ error: { code, message, details?, requestId? } }`. Webhooks are signed per Standard Webhooks (`webhook-id`, `webhook-timestamp`, `webhook-signature`) and carry `X-RastUp-Event-Version`.',
+        'Partner REST API (seed 000 §1.27). Get a token with OAuth 2.0 client credentials at /oauth2/token, then call /v1 with `Authorization: Bearer <token>`. Versioned in the URI; changes within /v1 are additive only; a deprecated operation answers with `Deprecation`, `Sunset` and `Link` headers at least 90 days before it goes. Answers never contain emails or phone numbers, locations are city level (a studio’s exact address needs `studios:exact_address`), and media URLs are SFW public copies only. Errors are `{ error: { code, message, details?, requestId? } }`, except at /oauth2/token, which answers RFC 6749 §5.2 `{ error, error_description }`. Webhooks are signed per Standard Webhooks (`webhook-id`, `webhook-timestamp`, `webhook-signature`) and carry `X-RastUp-Event-Version`.',
     },
     servers: [{ url: '/', description: 'the API Gateway of the stage' }],
     tags: [

@@ -188,9 +188,13 @@ class RastUpPartnerClient:
                     time.sleep(self._delay(attempt, error.headers.get("retry-after")))
                     continue
                 try:
-                    payload = json.loads(raw).get("error", {})
+                    body = json.loads(raw)
                 except ValueError:
-                    payload = {}
+                    body = {}
+                payload = body.get("error", {}) if isinstance(body, dict) else {}
+                if isinstance(payload, str):
+                    # The token endpoint answers RFC 6749 section 5.2: `error` is the OAuth code.
+                    payload = {"code": payload, "message": body.get("error_description", "")}
                 raise RastUpApiError(
                     error.code,
                     payload.get("code", f"HTTP_{error.code}"),

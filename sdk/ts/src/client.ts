@@ -11,6 +11,18 @@ export type ErrorObject = {
   };
 };
 
+export type OAuthError = {
+  error:
+    | 'invalid_request'
+    | 'invalid_client'
+    | 'invalid_grant'
+    | 'unauthorized_client'
+    | 'unsupported_grant_type'
+    | 'invalid_scope';
+  /** for the developer, not for end users */
+  error_description?: string;
+};
+
 export type CreateTokenResponse = {
   access_token: string;
   token_type: 'Bearer';
@@ -276,6 +288,9 @@ export type CreateWebhookEndpointRequest = {
     | 'studio.unpublished'
     | 'media.published'
     | 'media.deleted'
+    | 'brief.created'
+    | 'brief.closed'
+    | 'invite.created'
   >;
   /** event payload version this endpoint accepts */
   version?: '1';
@@ -314,6 +329,9 @@ export type ReplayWebhookEventsRequest = {
     | 'studio.unpublished'
     | 'media.published'
     | 'media.deleted'
+    | 'brief.created'
+    | 'brief.closed'
+    | 'invite.created'
   >;
   aggregateId?: string;
   endpointId?: string;
@@ -346,6 +364,7 @@ export type CreateBriefResponse = {
   description: string;
   status: 'open' | 'closed';
   createdAt: string;
+  updatedAt: string;
 };
 
 export type CreateBriefRequest = {
@@ -413,6 +432,74 @@ export type ListPayoutsResponse = {
     amountCents: number;
     reversedCents: number;
     currency: string;
+    createdAt: string;
+  }>;
+  /** null on the last page */
+  nextCursor: string | null;
+};
+
+export type ListBriefsResponse = {
+  data: Array<{
+    id: string;
+    role: 'MODEL' | 'PHOTOGRAPHER' | 'VIDEOGRAPHER' | 'CONTENT_CREATOR';
+    city: string;
+    dateFrom: string;
+    dateTo: string;
+    budget: {
+      minCents: number;
+      maxCents: number;
+      currency: string;
+    };
+    description: string;
+    status: 'open' | 'closed';
+    createdAt: string;
+    updatedAt: string;
+  }>;
+  /** null on the last page */
+  nextCursor: string | null;
+};
+
+export type GetBriefResponse = {
+  id: string;
+  role: 'MODEL' | 'PHOTOGRAPHER' | 'VIDEOGRAPHER' | 'CONTENT_CREATOR';
+  city: string;
+  dateFrom: string;
+  dateTo: string;
+  budget: {
+    minCents: number;
+    maxCents: number;
+    currency: string;
+  };
+  description: string;
+  status: 'open' | 'closed';
+  createdAt: string;
+  updatedAt: string;
+};
+
+export type CloseBriefResponse = {
+  id: string;
+  role: 'MODEL' | 'PHOTOGRAPHER' | 'VIDEOGRAPHER' | 'CONTENT_CREATOR';
+  city: string;
+  dateFrom: string;
+  dateTo: string;
+  budget: {
+    minCents: number;
+    maxCents: number;
+    currency: string;
+  };
+  description: string;
+  status: 'open' | 'closed';
+  createdAt: string;
+  updatedAt: string;
+};
+
+export type ListInvitesResponse = {
+  data: Array<{
+    id: string;
+    briefId: string;
+    profileId: string;
+    message: string | null;
+    status: 'sent' | 'accepted' | 'declined';
     createdAt: string;
   }>;
   /** null on the last page */
@@ -514,9 +601,23 @@ export class RastUpPartnerClient extends PartnerRuntime {
   createBrief(body: CreateBriefRequest, options: RequestOptions = {}): Promise<ApiResponse<CreateBriefResponse>> {
     return this.request<CreateBriefResponse>('POST', `/v1/briefs`, { body }, options);
   }
+  /** List your briefs, newest first (scope: write:briefs) */
+  listBriefs(
+    query: { cursor?: string; limit?: number; status?: 'open' | 'closed' } = {},
+    options: RequestOptions = {},
+  ): Promise<ApiResponse<ListBriefsResponse>> {
+    return this.request<ListBriefsResponse>('GET', `/v1/briefs`, { query }, options);
+  }
   /** Invite a published provider whose role matches to one of your briefs (scope: write:invites) */
   createInvite(body: CreateInviteRequest, options: RequestOptions = {}): Promise<ApiResponse<CreateInviteResponse>> {
     return this.request<CreateInviteResponse>('POST', `/v1/invites`, { body }, options);
+  }
+  /** List the invites you sent (of one brief with briefId), newest first (scope: write:invites) */
+  listInvites(
+    query: { cursor?: string; limit?: number; briefId?: string } = {},
+    options: RequestOptions = {},
+  ): Promise<ApiResponse<ListInvitesResponse>> {
+    return this.request<ListInvitesResponse>('GET', `/v1/invites`, { query }, options);
   }
   /** Get an order: a booking group your client account created, with its legs (scope: read:orders) */
   getOrder(id: string, options: RequestOptions = {}): Promise<ApiResponse<GetOrderResponse>> {
@@ -528,5 +629,13 @@ export class RastUpPartnerClient extends PartnerRuntime {
     options: RequestOptions = {},
   ): Promise<ApiResponse<ListPayoutsResponse>> {
     return this.request<ListPayoutsResponse>('GET', `/v1/payouts`, { query }, options);
+  }
+  /** Get one of your briefs (scope: write:briefs) */
+  getBrief(id: string, options: RequestOptions = {}): Promise<ApiResponse<GetBriefResponse>> {
+    return this.request<GetBriefResponse>('GET', `/v1/briefs/${encodeURIComponent(id)}`, {}, options);
+  }
+  /** Close one of your briefs: it takes no further invites (closing a closed brief changes nothing) (scope: write:briefs) */
+  closeBrief(id: string, options: RequestOptions = {}): Promise<ApiResponse<CloseBriefResponse>> {
+    return this.request<CloseBriefResponse>('POST', `/v1/briefs/${encodeURIComponent(id)}/close`, {}, options);
   }
 }

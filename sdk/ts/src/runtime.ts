@@ -159,9 +159,17 @@ export class PartnerRuntime {
       const text = await response!.text();
       const data = text ? (JSON.parse(text) as unknown) : undefined;
       if (response!.status >= 400) {
-        const error = (
-          data as { error?: { code?: string; message?: string; details?: Record<string, unknown>; requestId?: string } }
-        )?.error;
+        const body = data as
+          | {
+              error?: { code?: string; message?: string; details?: Record<string, unknown>; requestId?: string } | string;
+              error_description?: string;
+            }
+          | undefined;
+        // The token endpoint answers RFC 6749 §5.2 (`error` is the OAuth code); everything else the error object.
+        const error =
+          typeof body?.error === 'string'
+            ? { code: body.error, message: body.error_description, details: undefined, requestId: undefined }
+            : body?.error;
         throw new RastUpApiError(
           response!.status,
           error?.code ?? 'UNKNOWN',
