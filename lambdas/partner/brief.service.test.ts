@@ -54,12 +54,20 @@ function memoryBriefs(cities: string[]) {
     },
     listBriefs: async (clientId, o) =>
       briefs
-        .filter((b) => b.client_id === clientId && (!o.before || b.brief_id < o.before) && (!o.status || b.status === o.status))
+        .filter(
+          (b) =>
+            b.client_id === clientId && (!o.before || b.brief_id < o.before) && (!o.status || b.status === o.status),
+        )
         .toSorted((x, y) => (x.brief_id < y.brief_id ? 1 : -1))
         .slice(0, o.limit),
     listInvites: async (clientId, o) =>
       invites
-        .filter((i) => i.client_id === clientId && (!o.before || i.invite_id < o.before) && (!o.briefId || i.brief_id === o.briefId))
+        .filter(
+          (i) =>
+            i.client_id === clientId &&
+            (!o.before || i.invite_id < o.before) &&
+            (!o.briefId || i.brief_id === o.briefId),
+        )
         .toSorted((x, y) => (x.invite_id < y.invite_id ? 1 : -1))
         .slice(0, o.limit),
     insertInvite: async (i) => {
@@ -245,7 +253,10 @@ describe('brief and invite lists, closing, events', () => {
     for (let i = 0; i < 5; i++) made.push(await service.createBrief(caller, briefBody()));
     await service.createBrief(other, briefBody());
     await service.closeBrief(caller, made[0]!.id);
-    const ids = made.map((b) => b.id).toSorted().toReversed();
+    const ids = made
+      .map((b) => b.id)
+      .toSorted()
+      .toReversed();
     const first = await service.listBriefs(caller, { limit: 2 });
     const second = await service.listBriefs(caller, { limit: 2, cursor: first.nextCursor! });
     const third = await service.listBriefs(caller, { limit: 2, cursor: second.nextCursor! });
@@ -254,9 +265,9 @@ describe('brief and invite lists, closing, events', () => {
     expect((await service.listBriefs(caller, { limit: 10, status: 'closed' })).data.map((b) => b.id)).toEqual([
       made[0]!.id,
     ]);
-    await expect(service.listBriefs(caller, { limit: 2, status: 'open', cursor: first.nextCursor! })).rejects.toMatchObject(
-      { code: 'PARTNER.INVALID_CURSOR' },
-    );
+    await expect(
+      service.listBriefs(caller, { limit: 2, status: 'open', cursor: first.nextCursor! }),
+    ).rejects.toMatchObject({ code: 'PARTNER.INVALID_CURSOR' });
     await service.createInvite(caller, { briefId: made[1]!.id, profileId: P });
     await service.createInvite(caller, { briefId: made[2]!.id, profileId: P });
     const invites = await service.listInvites(caller, { limit: 1 });

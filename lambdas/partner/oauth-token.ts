@@ -62,7 +62,9 @@ export function tokenRequestOf(parameters: Record<string, unknown>, event: ApiGa
   }
   // §3.1: a parameter sent without a value is treated as omitted.
   const present = Object.fromEntries(
-    Object.entries(parameters).filter(([name, value]) => (PARAMETERS as readonly string[]).includes(name) && value !== ''),
+    Object.entries(parameters).filter(
+      ([name, value]) => (PARAMETERS as readonly string[]).includes(name) && value !== '',
+    ),
   );
   if (present.grant_type === undefined)
     throw new ValidationError('grant_type is required', [{ path: 'grant_type', message: 'required' }]);

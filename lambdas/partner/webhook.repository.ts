@@ -222,7 +222,14 @@ export class WebhookRepository {
           AND ($3::text[] IS NULL OR type = ANY ($3)) AND ($4::text IS NULL OR aggregate_id = $4)
           AND (client_id IS NULL OR client_id = $6)
         ORDER BY occurred_at, event_id LIMIT $5`,
-      [filter.from ?? null, filter.to ?? null, filter.types ?? null, filter.aggregateId ?? null, limit, filter.clientId],
+      [
+        filter.from ?? null,
+        filter.to ?? null,
+        filter.types ?? null,
+        filter.aggregateId ?? null,
+        limit,
+        filter.clientId,
+      ],
     );
     return parseRows(eventRow, result.rows);
   }

@@ -99,7 +99,8 @@ describe('client credentials at the issuer', () => {
         body: 'grant_type=client_credentials',
       });
       expect(bad.status).toBe(401);
-      expect(((await bad.json()) as { error: { code: string } }).error.code).toBe('PARTNER.INVALID_CLIENT');
+      expect(bad.headers.get('www-authenticate')).toMatch(/^Basic /);
+      expect(((await bad.json()) as { error: string }).error).toBe('invalid_client');
     }
     const tooMuch = await fetch(`${restUrl}/oauth2/token`, {
       method: 'POST',
@@ -144,8 +145,8 @@ describe('client credentials at the issuer', () => {
       await again.arrayBuffer();
     }
     expect(((await revoked.json()) as { error: { code: string } }).error.code).toBe('PARTNER.INVALID_TOKEN');
-    // The SDK then asks for a new token, which a suspended client does not get.
-    await expectApiError(sdk.listProfiles(), 401, 'PARTNER.INVALID_CLIENT');
+    // The SDK then asks for a new token, which a suspended client does not get (RFC 6749 invalid_client).
+    await expectApiError(sdk.listProfiles(), 401, 'invalid_client');
 
     const limited = await partnerSdk(['read:work'], 3);
     const noRetry = sdkFor(limited.credentials, { maxRetries: 0 });

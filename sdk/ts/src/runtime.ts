@@ -161,7 +161,8 @@ export class PartnerRuntime {
       if (response!.status >= 400) {
         const body = data as
           | {
-              error?: { code?: string; message?: string; details?: Record<string, unknown>; requestId?: string } | string;
+              error?:
+                { code?: string; message?: string; details?: Record<string, unknown>; requestId?: string } | string;
               error_description?: string;
             }
           | undefined;
