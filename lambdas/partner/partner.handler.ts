@@ -68,7 +68,8 @@ const runs: Record<Exclude<OperationId, 'createToken' | 'getOpenApi'>, Run> = {
 
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9_.:-]{8,128}$/;
 
-function deprecationHeaders(op: Operation): Record<string, string> {
+/** RFC 9745 `Deprecation`, RFC 8594 `Sunset` and the migration guide for a deprecated operation; none otherwise. */
+export function deprecationHeaders(op: Operation): Record<string, string> {
   if (!op.deprecated) return {};
   return {
     deprecation: `@${Math.floor(op.deprecated.since.getTime() / 1000)}`,

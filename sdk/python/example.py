@@ -43,6 +43,10 @@ target = os.environ.get("RASTUP_INVITE_PROFILE") or (report["profiles"] or [None
 if target:
     report["invite"] = client.create_invite(body={"briefId": brief["id"], "profileId": target})
 
+# The partner's own briefs and invites, newest first (cursor-paged like every list).
+report["briefs"] = [b["id"] for b in client.list_briefs(limit=10)["data"]]
+report["invites"] = [i["id"] for i in client.list_invites(briefId=brief["id"])["data"]]
+
 try:
     client.get_order("bkg_01JD0000000000000000000000")
 except RastUpApiError as error:

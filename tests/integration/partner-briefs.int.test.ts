@@ -225,15 +225,30 @@ describe('Python client (sdk/python)', () => {
         operations: string[];
         profiles: string[];
         brief: { id: string; status: string };
-        invite: { briefId: string; status: string };
+        invite: { id: string; briefId: string; status: string };
+        briefs: string[];
+        invites: string[];
         error: { status: number; code: string };
       };
       expect(report.operations).toEqual(
-        expect.arrayContaining(['list_profiles', 'create_brief', 'create_invite', 'get_order', 'list_payouts']),
+        expect.arrayContaining([
+          'list_profiles',
+          'create_brief',
+          'create_invite',
+          'get_order',
+          'list_payouts',
+          'list_briefs',
+          'get_brief',
+          'close_brief',
+          'list_invites',
+        ]),
       );
       expect(report.brief).toMatchObject({ status: 'open' });
       expect(report.brief.id).toMatch(/^brf_/);
       expect(report.invite).toMatchObject({ briefId: report.brief.id, status: 'sent' });
+      // The lists (GET /v1/briefs, GET /v1/invites?briefId=) show the brief and the invite just made.
+      expect(report.briefs).toContain(report.brief.id);
+      expect(report.invites).toEqual([report.invite.id]);
       // The client has no account: orders answer 404 with the error object's code.
       expect(report.error).toEqual({ status: 404, code: 'RESOURCE.NOT_FOUND' });
       bodies.push(report);
