@@ -111,6 +111,7 @@ export const erasureCoverage: Readonly<Record<string, ErasureAction>> = {
   'partner.webhook_endpoint.client_id': notAUser('a partner application id (prt_)'),
   'partner.brief.client_id': notAUser('the partner application that posted the brief (prt_)'),
   'partner.invite.client_id': notAUser('the partner application that sent the invite (prt_)'),
+  'partner.event.client_id': notAUser('the partner application a brief/invite event belongs to (prt_)'),
   'partner.client.account_user_id': { kind: 'erase', by: 'partner-user-deleted' },
   // ---- booking calendars (ICS feeds and the secret export) ----
   'public.booking_calendar_feeds.owner_user_id': { kind: 'erase', by: 'booking-user-deleted' },
