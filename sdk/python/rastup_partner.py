@@ -136,7 +136,9 @@ class RastUpPartnerClient:
             form = {"grant_type": "client_credentials"}
             if self._scope:
                 form["scope"] = self._scope
-            basic = base64.b64encode(f"{self._client_id}:{self._client_secret}".encode()).decode()
+            # RFC 6749 section 2.3.1: each part form-urlencoded before Basic encoding.
+            pair = f"{urllib.parse.quote_plus(self._client_id)}:{urllib.parse.quote_plus(self._client_secret)}"
+            basic = base64.b64encode(pair.encode()).decode()
             _, _, token = self._send(
                 "POST",
                 "/oauth2/token",

@@ -4,6 +4,7 @@
  * driven with raw fetch exactly as RFC 6749 §4.4.2/§5.2 show it. All on the local stack; lists and
  * reads through the generated TypeScript SDK.
  */
+import { spawnSync } from 'node:child_process';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '../../lambdas/core/ids.ts';
@@ -357,4 +358,37 @@ describe('token endpoint: RFC 6749 wire format', () => {
       else expect(answer.headers.get('www-authenticate')).toBeNull();
     }
   });
+
+  const python3 = spawnSync('python3', ['--version'], { encoding: 'utf8' }).status === 0;
+  it.skipIf(!python3)(
+    python3 ? 'the Python client reports the OAuth error code' : 'skipped: no python3 on this machine',
+    async () => {
+      const client = await createPartnerClient(['read:profiles']);
+      const script = [
+        'import json, os, sys',
+        "sys.path.insert(0, 'sdk/python')",
+        'from rastup_partner import RastUpApiError, RastUpPartnerClient',
+        "c = RastUpPartnerClient(os.environ['BASE'], os.environ['ID'], os.environ['SECRET'])",
+        'try:',
+        '    c.list_profiles(limit=1)',
+        "    print(json.dumps({'ok': True}))",
+        'except RastUpApiError as e:',
+        "    print(json.dumps({'status': e.status, 'code': e.code, 'message': e.message}))",
+      ].join('\n');
+      const run = (secret: string) =>
+        JSON.parse(
+          spawnSync('python3', ['-c', script], {
+            encoding: 'utf8',
+            env: { ...process.env, BASE: stackInfo().endpoints.restUrl, ID: client.clientId, SECRET: secret },
+          }).stdout,
+        ) as Record<string, unknown>;
+      expect(run(client.clientSecret)).toEqual({ ok: true });
+      expect(run(`${client.clientSecret}x`)).toEqual({
+        status: 401,
+        code: 'invalid_client',
+        message: 'Client authentication failed',
+      });
+    },
+    30_000,
+  );
 });
