@@ -23,6 +23,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import {
   DeleteCommand,
   GetCommand,
+  paginateQuery,
   PutCommand,
   QueryCommand,
   TransactWriteCommand,
@@ -197,23 +198,21 @@ export class ThreadRepository {
 
   /** A message by id: its sort key carries the timestamp, so it is found by the id suffix. */
   async findMessageSk(threadId: string, messageId: string): Promise<string | undefined> {
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :msg)',
-          FilterExpression: 'messageId = :id',
-          ExpressionAttributeValues: { ':pk': threadPk(threadId), ':msg': 'MSG#', ':id': messageId },
-          ProjectionExpression: 'sk',
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
+    const pages = paginateQuery(
+      { client: this.client },
+      {
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :msg)',
+        FilterExpression: 'messageId = :id',
+        ExpressionAttributeValues: { ':pk': threadPk(threadId), ':msg': 'MSG#', ':id': messageId },
+        ProjectionExpression: 'sk',
+        ConsistentRead: true,
+      },
+    );
+    for await (const page of pages) {
       const found: unknown = page.Items?.[0]?.sk;
       if (typeof found === 'string') return found;
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    }
     return undefined;
   }
 
@@ -514,31 +513,27 @@ export class ThreadRepository {
   /** How many messages of others come after the read cursor `afterSk` (all of them when null). */
   async countUnreadAfter(threadId: string, userId: string, afterSk: string | null): Promise<number> {
     let count = 0;
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          // Messages only ('MSG$' sorts right after every 'MSG#…'); `<>` is true for a missing
-          // attribute, so non-message items must be kept out by the key range, not the filter.
-          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :after AND :end',
-          FilterExpression: 'authorUserId <> :me AND attribute_exists(authorUserId)',
-          ExpressionAttributeValues: {
-            ':pk': threadPk(threadId),
-            // `${cursor}!` sorts after the cursor and before every later message (ids have one
-            // length): strictly after it, since filters cannot name the sort key.
-            ':after': afterSk ? `${afterSk}!` : 'MSG#',
-            ':end': 'MSG$',
-            ':me': userId,
-          },
-          Select: 'COUNT',
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      count += page.Count ?? 0;
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    const pages = paginateQuery(
+      { client: this.client },
+      {
+        TableName: this.tableName,
+        // Messages only ('MSG$' sorts right after every 'MSG#…'); `<>` is true for a missing
+        // attribute, so non-message items must be kept out by the key range, not the filter.
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :after AND :end',
+        FilterExpression: 'authorUserId <> :me AND attribute_exists(authorUserId)',
+        ExpressionAttributeValues: {
+          ':pk': threadPk(threadId),
+          // `${cursor}!` sorts after the cursor and before every later message (ids have one
+          // length): strictly after it, since filters cannot name the sort key.
+          ':after': afterSk ? `${afterSk}!` : 'MSG#',
+          ':end': 'MSG$',
+          ':me': userId,
+        },
+        Select: 'COUNT',
+        ConsistentRead: true,
+      },
+    );
+    for await (const page of pages) count += page.Count ?? 0;
     return count;
   }
 
@@ -715,20 +710,16 @@ async function* threadItems(
   tableName: string,
   threadId: string,
 ): AsyncGenerator<Record<string, unknown>> {
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await client.send(
-      new QueryCommand({
-        TableName: tableName,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': threadPk(threadId) },
-        ConsistentRead: true,
-        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-      }),
-    );
-    yield* page.Items ?? [];
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
+  const pages = paginateQuery(
+    { client },
+    {
+      TableName: tableName,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': threadPk(threadId) },
+      ConsistentRead: true,
+    },
+  );
+  for await (const page of pages) yield* page.Items ?? [];
 }
 
 /**
@@ -746,20 +737,17 @@ export class ThreadErasureRepository {
   async threadIdsOf(userId: string): Promise<string[]> {
     const ids = new Set<string>();
     for (const archived of [false, true]) {
-      let startKey: Record<string, unknown> | undefined;
-      do {
-        const page = await this.client.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            IndexName: 'GSI1',
-            KeyConditionExpression: 'GSI1PK = :pk',
-            ExpressionAttributeValues: { ':pk': inboxPk(userId, archived) },
-            ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-          }),
-        );
+      const pages = paginateQuery(
+        { client: this.client },
+        {
+          TableName: this.tableName,
+          IndexName: 'GSI1',
+          KeyConditionExpression: 'GSI1PK = :pk',
+          ExpressionAttributeValues: { ':pk': inboxPk(userId, archived) },
+        },
+      );
+      for await (const page of pages)
         for (const item of page.Items ?? []) if (typeof item.threadId === 'string') ids.add(item.threadId);
-        startKey = page.LastEvaluatedKey;
-      } while (startKey);
     }
     return [...ids];
   }
