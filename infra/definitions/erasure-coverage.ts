@@ -221,6 +221,7 @@ const threadAttributes = [
   'lbgId',
   'legId',
   'bookingId',
+  'cardBookingId',
   'createdAt',
   'updatedAt',
   'lastMessageAt',
@@ -269,6 +270,7 @@ const messageAttributes = [
   'createdAt',
   'nsfwBand',
   'flags',
+  'card',
 ];
 const byMessaging: ErasureAction = { kind: 'pseudonymise', by: 'messaging-user-deleted' };
 const erasedByMessaging: ErasureAction = { kind: 'erase', by: 'messaging-user-deleted' };

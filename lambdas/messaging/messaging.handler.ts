@@ -30,7 +30,18 @@ function requireIamPrincipal(identity: AppSyncResolverEvent['identity']): void {
 }
 
 export const events = createEventDispatcher({
-  'booking.confirmed': (event) => messagingService().onBookingConfirmed(event),
+  // Booking events (consumer messaging-bookings): an action message in the pair's thread; confirmed also converts it.
+  'booking.requested': (event) => messagingService().onBookingEvent(event),
+  'booking.accepted': (event) => messagingService().onBookingEvent(event),
+  'booking.held': (event) => messagingService().onBookingEvent(event),
+  'booking.confirmed': (event) => messagingService().onBookingEvent(event),
+  'booking.declined': (event) => messagingService().onBookingEvent(event),
+  'booking.cancelled': (event) => messagingService().onBookingEvent(event),
+  'booking.expired': (event) => messagingService().onBookingEvent(event),
+  'booking.started': (event) => messagingService().onBookingEvent(event),
+  'booking.completed': (event) => messagingService().onBookingEvent(event),
+  'booking.disputed': (event) => messagingService().onBookingEvent(event),
+  'booking.rescheduled': (event) => messagingService().onBookingEvent(event),
   // Account deletion (consumer messaging-user-deleted): the account's items in the messaging tables.
   'user.deleted': (event) => messagingErasure().onUserDeleted(event),
 });
@@ -45,6 +56,9 @@ export const handler = createDomainHandler({
       'Query.thread': field(threadArgs, ({ threadId }, ctx) => messagingService().thread(ctx.caller, threadId)),
       'Query.threadMessages': field(threadMessagesArgs, ({ threadId, limit, cursor }, ctx) =>
         messagingService().threadMessages(ctx.caller, threadId, limit, cursor),
+      ),
+      'Query.threadActionCards': field(threadArgs, ({ threadId }, ctx) =>
+        messagingService().threadActionCards(ctx.caller, threadId),
       ),
       'Query.threadPresence': field(threadArgs, ({ threadId }, ctx) =>
         messagingService().threadPresence(ctx.caller, threadId),

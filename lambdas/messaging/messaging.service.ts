@@ -49,6 +49,52 @@ export interface EventInbox {
   once(consumer: string, event: { readonly id: string }, effect: () => Promise<void>): Promise<boolean>;
 }
 
+/**
+ * A booking's action cards for one viewer, computed by booking's own rules from the rows as they are
+ * now (lambdas/booking thread-cards.query.ts): null when the viewer is not a party to it.
+ */
+export interface BookingCardSource {
+  forViewer(
+    groupId: string,
+    viewerUserId: string,
+  ): Promise<{
+    readonly groupId: string;
+    readonly status: string;
+    readonly viewerRole: 'CLIENT' | 'OWNER';
+    readonly actions: readonly string[];
+  } | null>;
+}
+
+/** The booking events messaging posts an action message for (consumer `messaging-bookings`). */
+export const BOOKING_EVENT_NOTICES = {
+  'booking.requested': 'Booking requested: the owner may accept or decline.',
+  'booking.accepted': 'An owner accepted their part of the booking.',
+  'booking.held': 'Booking accepted: the time is held until the client pays.',
+  'booking.confirmed':
+    'Booking confirmed: this is now the project thread, and contact details are visible to both sides.',
+  'booking.declined': 'Booking declined: the time is free again.',
+  'booking.cancelled': 'Booking cancelled.',
+  'booking.expired': 'Booking expired: it was not answered or paid in time.',
+  'booking.started': 'The session started.',
+  'booking.completed': 'The session was completed.',
+  'booking.disputed': 'A dispute was opened on this booking.',
+  'booking.rescheduled': 'Booking moved to a new time.',
+} as const;
+export type BookingEventType = keyof typeof BOOKING_EVENT_NOTICES;
+
+/** The booking mutation that performs a card's action (booking's API; messaging has no second implementation). */
+export function mutationFor(action: string): 'actOnBooking' | 'rescheduleBookingGroup' {
+  return action === 'RESCHEDULE' ? 'rescheduleBookingGroup' : 'actOnBooking';
+}
+
+export interface ThreadActionCardsView {
+  readonly threadId: string;
+  readonly bookingId: string;
+  readonly bookingStatus: string;
+  readonly viewerRole: 'CLIENT' | 'OWNER';
+  readonly cards: readonly { readonly action: string; readonly mutation: 'actOnBooking' | 'rescheduleBookingGroup' }[];
+}
+
 /** The consumer name of booking events in messaging (consumer_inbox, infra/definitions eventConsumers). */
 export const BOOKINGS_CONSUMER = 'messaging-bookings';
 /** Who a platform-written message is from (never a user id). */
@@ -90,6 +136,9 @@ export interface MessageView {
   readonly redacted: boolean;
   readonly policyHints: readonly string[];
   readonly createdAt: string;
+  /** ACTION messages: the booking group and the status they announced (cards: threadActionCards). */
+  readonly bookingId: string | null;
+  readonly bookingStatus: string | null;
 }
 
 export interface PresenceView {
@@ -166,6 +215,8 @@ export function toMessageView(
     redacted: hidden,
     policyHints: message.flags.policyHints,
     createdAt: message.createdAt,
+    bookingId: message.card?.bookingId ?? null,
+    bookingStatus: message.card?.status ?? null,
   };
 }
 
@@ -179,6 +230,7 @@ export class MessagingService {
     private readonly policies: MessagingPolicies,
     private readonly publisher: ThreadEventPublisher,
     private readonly consumed: EventInbox,
+    private readonly bookings: BookingCardSource,
   ) {}
 
   /** The caller's participant row, or NOT_FOUND: others' threads do not exist for them. */
@@ -468,23 +520,27 @@ export class MessagingService {
   }
 
   /**
-   * `booking.confirmed`: the inquiry thread between the client and each owner becomes a project thread
-   * of the booking group (GSI2 `LBG#{groupId}`), contact details are shown from then on, and a system
-   * message tells both sides, published live. Once per event (consumer inbox); each step is idempotent
-   * too, so a retry after a partial run completes it without doubling anything. A pair that never
-   * wrote to each other has no thread to convert.
+   * A booking event (consumer `messaging-bookings`): in the thread between the client and each owner,
+   * an action message announces the new state (published live) and the thread's action cards follow
+   * this booking from now on (computed at read time: threadActionCards). `booking.confirmed` also turns
+   * the pair's inquiry thread into the booking's project thread (GSI2 `LBG#{groupId}`) with contact
+   * details shown from then on. Once per event (consumer inbox); each step is idempotent too, so a
+   * retry after a partial run completes it without doubling anything. A pair that never wrote to
+   * each other has no thread to post in. Answers the threads posted in.
    */
-  async onBookingConfirmed(event: {
+  async onBookingEvent(event: {
     readonly id: string;
+    readonly type: BookingEventType;
     readonly payload: {
       readonly groupId: string;
       readonly clientUserId: string;
+      readonly status: string;
       readonly legs: readonly { readonly legId: string; readonly ownerUserId: string }[];
     };
   }): Promise<string[]> {
-    const converted: string[] = [];
+    const posted: string[] = [];
     await this.consumed.once(BOOKINGS_CONSUMER, event, async () => {
-      const { groupId, clientUserId, legs } = event.payload;
+      const { groupId, clientUserId, legs, status } = event.payload;
       const firstLegOf = new Map<string, string>();
       for (const leg of legs)
         if (leg.ownerUserId !== clientUserId && !firstLegOf.has(leg.ownerUserId))
@@ -492,21 +548,51 @@ export class MessagingService {
       for (const [ownerUserId, legId] of firstLegOf) {
         const threadId = await this.threads.findPairThread(clientUserId, ownerUserId);
         if (!threadId) continue;
-        await this.bookingConfirmed({ threadId, bookingId: groupId, lbgId: groupId, legId });
+        if (event.type === 'booking.confirmed')
+          await this.bookingConfirmed({ threadId, bookingId: groupId, lbgId: groupId, legId });
+        await this.threads.setCardBooking(threadId, groupId, this.clock.now().toISOString());
         const messageId = await this.appendSystemMessage(
           threadId,
-          `booking-confirmed:${groupId}`,
-          'Booking confirmed: this is now the project thread, and contact details are visible to both sides.',
+          event.type === 'booking.confirmed' ? `booking-confirmed:${groupId}` : `booking-event:${event.id}`,
+          BOOKING_EVENT_NOTICES[event.type],
+          { bookingId: groupId, status },
         );
         await this.publisher.publish(threadId, messageId);
-        converted.push(threadId);
+        posted.push(threadId);
       }
     });
-    return converted;
+    return posted;
+  }
+
+  /**
+   * The thread's action cards for the viewer: what they may do now on the booking the thread follows,
+   * from booking's rules over its current rows (never a stored, possibly stale, copy). Each card names
+   * the booking mutation that performs it. Null when the thread follows no booking the viewer is party to.
+   */
+  async threadActionCards(caller: Caller, threadId: string): Promise<ThreadActionCardsView | null> {
+    const participant = await this.membership(caller, threadId);
+    const thread = await this.threads.getThread(threadId);
+    if (!thread) throw new ThreadNotFoundError();
+    const groupId = thread.cardBookingId ?? thread.bookingId ?? null;
+    if (!groupId) return null;
+    const booking = await this.bookings.forViewer(groupId, participant.userId);
+    if (!booking) return null;
+    return {
+      threadId,
+      bookingId: booking.groupId,
+      bookingStatus: booking.status,
+      viewerRole: booking.viewerRole,
+      cards: booking.actions.map((action) => ({ action, mutation: mutationFor(action) })),
+    };
   }
 
   /** Writes a platform message once per `requestKey`; answers its id (the first one on a replay). */
-  async appendSystemMessage(threadId: string, requestKey: string, body: string): Promise<string> {
+  async appendSystemMessage(
+    threadId: string,
+    requestKey: string,
+    body: string,
+    card?: { readonly bookingId: string; readonly status: string },
+  ): Promise<string> {
     const thread = await this.threads.getThread(threadId);
     if (!thread) throw new ThreadNotFoundError();
     const createdAt = this.clock.now().toISOString();
@@ -515,13 +601,14 @@ export class MessagingService {
       sk: messageSk(createdAt, messageId),
       threadId,
       messageId,
-      type: 'system',
+      type: card ? 'action' : 'system',
       body,
       redactedBody: null,
       authorUserId: SYSTEM_AUTHOR,
       createdAt,
       nsfwBand: 0,
       flags: { moderation: 'clean', policyHints: [] },
+      ...(card ? { card: { bookingId: card.bookingId, status: card.status } } : {}),
     };
     const outcome = await this.threads.appendSystemMessage(message, thread.participants, requestKey);
     if (outcome.kind === 'appended') return messageId;

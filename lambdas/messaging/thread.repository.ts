@@ -49,6 +49,8 @@ export const threadItemSchema = z.object({
   lbgId: z.string().nullable(),
   legId: z.string().nullable(),
   bookingId: z.string().nullable().optional(),
+  /** The booking group whose action cards the thread shows (the last one a booking event named). */
+  cardBookingId: z.string().nullable().optional(),
   createdAt: z.string(),
   updatedAt: z.string(),
   lastMessageAt: z.string().nullable(),
@@ -96,6 +98,8 @@ export const messageItemSchema = z.object({
   createdAt: z.string(),
   nsfwBand: z.number().int(),
   flags: z.object({ moderation: z.enum(['clean', 'flagged', 'blocked']), policyHints: z.array(z.string()) }),
+  /** An action message (type `action`): the booking group it is about and the status it announced. */
+  card: z.object({ bookingId: z.string(), status: z.string() }).nullable().optional(),
 });
 export type MessageRecord = z.infer<typeof messageItemSchema>;
 
@@ -660,6 +664,19 @@ export class ThreadRepository {
             },
           })),
         ],
+      }),
+    );
+  }
+
+  /** The booking group whose action cards the thread shows from now on (idempotent). */
+  async setCardBooking(threadId: string, groupId: string, at: string): Promise<void> {
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: threadPk(threadId), sk: 'THR' },
+        UpdateExpression: 'SET cardBookingId = :group, updatedAt = :at',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':group': groupId, ':at': at },
       }),
     );
   }
