@@ -239,6 +239,7 @@ export const graphqlResolvers: Readonly<Record<string, DomainName>> = {
   'Subscription.onThreadTyping': 'messaging',
   'Mutation.publishThreadEvent': 'messaging',
   'Query.threadActionCards': 'messaging',
+  'Query.searchMyInbox': 'messaging',
   'Query.bookingReviews': 'reviews',
   'Query.myReviewWindows': 'reviews',
   'Query.listingReviews': 'reviews',

@@ -10,6 +10,7 @@ import {
   inboxArgs,
   markReadArgs,
   publishThreadEventArgs,
+  searchInboxArgs,
   reportThreadArgs,
   sendMessageArgs,
   setArchivedArgs,
@@ -52,6 +53,9 @@ export const handler = createDomainHandler({
     {
       'Query.myInbox': field(inboxArgs, ({ archived, limit, cursor }, ctx) =>
         messagingService().inbox(ctx.caller, archived, limit, cursor),
+      ),
+      'Query.searchMyInbox': field(searchInboxArgs, ({ query, archived, limit, cursor }, ctx) =>
+        messagingService().searchInbox(ctx.caller, query, archived, limit, cursor),
       ),
       'Query.thread': field(threadArgs, ({ threadId }, ctx) => messagingService().thread(ctx.caller, threadId)),
       'Query.threadMessages': field(threadMessagesArgs, ({ threadId, limit, cursor }, ctx) =>

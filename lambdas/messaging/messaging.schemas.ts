@@ -51,6 +51,13 @@ export const inboxArgs = z.object({
   cursor: cursor.nullish(),
 });
 
+export const searchInboxArgs = z.object({
+  query: safeText().trim().min(2, 'must be at least 2 characters').max(100, 'must be at most 100 characters'),
+  archived: z.boolean().nullish(),
+  limit: limit.nullish(),
+  cursor: cursor.nullish(),
+});
+
 export const markReadArgs = z.object({ threadId: threadIdSchema, upToMessageId: idSchema('message').nullish() });
 export const setMutedArgs = z.object({ threadId: threadIdSchema, muted: z.boolean() });
 export const setArchivedArgs = z.object({ threadId: threadIdSchema, archived: z.boolean() });

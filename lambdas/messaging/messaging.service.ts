@@ -176,6 +176,11 @@ function decodeCursor<K extends string>(cursor: string, keys: readonly K[]): Rec
   throw new ValidationError('Invalid cursor', [{ path: 'cursor', message: 'is not a cursor this API returned' }]);
 }
 
+/** Case- and accent-insensitive form for inbox search. */
+export function normalizeForSearch(text: string): string {
+  return text.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase();
+}
+
 const preview = (text: string) => (text.length > PREVIEW_LENGTH ? `${text.slice(0, PREVIEW_LENGTH - 1)}…` : text);
 
 export function toThreadView(participant: ParticipantRecord): ThreadView {
@@ -427,6 +432,42 @@ export class MessagingService {
     return {
       items: page.items.map(toThreadView),
       nextCursor: page.last ? encodeCursor({ t: page.last.threadId, k: page.last.gsi1sk }) : null,
+    };
+  }
+
+  /**
+   * Searches the caller's own threads (NTB-MSG-001): every term of `query` must occur, ignoring case
+   * and accents, in what the caller's inbox shows of a thread — the last message's preview as they
+   * saw it (contact details still hidden for them stay hidden here), the counterpart's kind of
+   * listing and the thread's kind. Newest first, cursor paginated like the inbox.
+   */
+  async searchInbox(
+    caller: Caller,
+    query: string,
+    archived: boolean | null | undefined,
+    limit: number | null | undefined,
+    cursor: string | null | undefined,
+  ): Promise<Page<ThreadView>> {
+    const user = requireUser(caller);
+    const terms = normalizeForSearch(query).split(/\s+/).filter(Boolean);
+    const start = cursor ? decodeCursor(cursor, ['t', 'k', 'q'] as const) : undefined;
+    if (start && start.q !== query)
+      throw new ValidationError('Invalid cursor', [{ path: 'cursor', message: 'belongs to another search' }]);
+    const page = await this.threads.searchInbox(
+      user.userId,
+      Boolean(archived),
+      (row) => {
+        const text = normalizeForSearch(
+          [row.lastMessagePreview ?? '', row.listingType, row.kind === 'project' ? 'project' : 'inquiry'].join(' '),
+        );
+        return terms.every((term) => text.includes(term));
+      },
+      limit ?? DEFAULT_PAGE,
+      start ? { threadId: start.t, gsi1sk: start.k } : undefined,
+    );
+    return {
+      items: page.items.map(toThreadView),
+      nextCursor: page.last ? encodeCursor({ t: page.last.threadId, k: page.last.gsi1sk, q: query }) : null,
     };
   }
 

@@ -514,6 +514,49 @@ export class ThreadRepository {
     };
   }
 
+  /**
+   * The viewer's inbox rows, newest first, that `matches` accepts: a walk over their own GSI1
+   * partition (bounded by how many threads they have), stopping at `limit` matches. `last` is the
+   * last row examined when the walk stopped early (resume after it), undefined when it reached the end.
+   */
+  async searchInbox(
+    userId: string,
+    archived: boolean,
+    matches: (row: ParticipantRecord) => boolean,
+    limit: number,
+    startKey: { threadId: string; gsi1sk: string } | undefined,
+  ): Promise<{ items: ParticipantRecord[]; last: { threadId: string; gsi1sk: string } | undefined }> {
+    const items: ParticipantRecord[] = [];
+    const pages = paginateQuery(
+      { client: this.client, pageSize: 100 },
+      {
+        TableName: this.tableName,
+        IndexName: 'GSI1',
+        KeyConditionExpression: 'GSI1PK = :pk',
+        ExpressionAttributeValues: { ':pk': inboxPk(userId, archived) },
+        ScanIndexForward: false,
+        ...(startKey
+          ? {
+              ExclusiveStartKey: {
+                pk: threadPk(startKey.threadId),
+                sk: participantSk(userId),
+                GSI1PK: inboxPk(userId, archived),
+                GSI1SK: startKey.gsi1sk,
+              },
+            }
+          : {}),
+      },
+    );
+    for await (const page of pages)
+      for (const item of page.Items ?? []) {
+        const row = parseItem(participantItemSchema, item);
+        if (!matches(row)) continue;
+        items.push(row);
+        if (items.length === limit) return { items, last: { threadId: row.threadId, gsi1sk: String(item.GSI1SK) } };
+      }
+    return { items, last: undefined };
+  }
+
   /** How many messages of others come after the read cursor `afterSk` (all of them when null). */
   async countUnreadAfter(threadId: string, userId: string, afterSk: string | null): Promise<number> {
     let count = 0;

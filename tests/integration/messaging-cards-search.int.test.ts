@@ -238,3 +238,91 @@ describe('action cards in threads', () => {
     for (const subscriber of [asHost, asBuyer]) subscriber.unsubscribe();
   });
 });
+
+describe('inbox search', () => {
+  const SEARCH = `query Search($query: String!, $limit: Int, $cursor: String) {
+    searchMyInbox(query: $query, limit: $limit, cursor: $cursor) { items { threadId lastMessagePreview } nextCursor }
+  }`;
+  interface SearchPage {
+    items: { threadId: string; lastMessagePreview: string }[];
+    nextCursor: string | null;
+  }
+
+  async function search(user: User, query: string, limit?: number, cursor?: string | null): Promise<SearchPage> {
+    const answer = (await generateClient().graphql({
+      query: SEARCH,
+      variables: { query, limit, cursor },
+      authMode: 'oidc',
+      authToken: user.accessToken,
+    })) as { data: { searchMyInbox: SearchPage } };
+    return answer.data.searchMyInbox;
+  }
+
+  async function inquire(user: User, studio: string, body: string): Promise<string> {
+    return (
+      await gqlOk(
+        user.accessToken,
+        `mutation($input: StartInquiryInput!) { startInquiry(input: $input) { thread { threadId } } }`,
+        { input: { studioId: studio, body } },
+      )
+    ).startInquiry.thread.threadId as string;
+  }
+
+  /** GSI1 is eventually consistent (as in AWS): wait until the search sees what was written. */
+  async function searchUntil(user: User, query: string, count: number): Promise<SearchPage> {
+    const deadline = Date.now() + 10_000;
+    let page = await search(user, query);
+    while (page.items.length !== count && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      page = await search(user, query);
+    }
+    return page;
+  }
+
+  it("finds the viewer's own threads only, by what their inbox shows, ignoring case and accents", async () => {
+    const [hostA, hostB, seeker, other] = await Promise.all([
+      mintedUser('provider'),
+      mintedUser('provider'),
+      mintedUser('client'),
+      mintedUser('client'),
+    ]);
+    const [loftA, loftB] = await Promise.all([
+      publishedStudio(hostA.userId, { instantBook: false }),
+      publishedStudio(hostB.userId, { instantBook: false }),
+    ]);
+    const withA = await inquire(seeker, loftA, 'Looking for a loft with Natural Light on Saturday');
+    const withB = await inquire(seeker, loftB, 'Do you have a café corner for a coffee shoot?');
+    const otherWithA = await inquire(other, loftA, 'natural light portraits, any weekday');
+
+    expect((await searchUntil(seeker, 'NATURAL light', 1)).items.map((t) => t.threadId)).toEqual([withA]);
+    expect((await searchUntil(seeker, 'cafe', 1)).items.map((t) => t.threadId)).toEqual([withB]);
+    // The host sees both of their threads; a member of neither finds nothing of the seeker's.
+    expect(new Set((await searchUntil(hostA, 'natural', 2)).items.map((t) => t.threadId))).toEqual(
+      new Set([withA, otherWithA]),
+    );
+    expect((await search(other, 'cafe')).items).toEqual([]);
+    expect((await search(hostB, 'natural')).items).toEqual([]);
+
+    // Contact details hidden from the recipient stay hidden from their search.
+    await gqlOk(
+      seeker.accessToken,
+      `mutation($input: SendMessageInput!) { sendMessage(input: $input) { messageId } }`,
+      { input: { threadId: withA, body: 'Or write to seeker.loft@example.com' } },
+    );
+    expect((await searchUntil(seeker, 'example.com', 1)).items.map((t) => t.threadId)).toEqual([withA]);
+    expect((await searchUntil(hostA, 'write to', 1)).items[0]!.lastMessagePreview).toBe('Or write to [contact hidden]');
+    expect((await search(hostA, 'example.com')).items).toEqual([]);
+
+    // Cursor pagination, newest first; a cursor belongs to its query.
+    const first = await searchUntil(hostA, 'inquiry', 2);
+    const one = await search(hostA, 'inquiry', 1);
+    expect(one.items.map((t) => t.threadId)).toEqual([first.items[0]!.threadId]);
+    expect(one.nextCursor).not.toBeNull();
+    const two = await search(hostA, 'inquiry', 1, one.nextCursor);
+    expect(two.items.map((t) => t.threadId)).toEqual([first.items[1]!.threadId]);
+    const misuse = await gqlAs(hostA.accessToken, SEARCH, { query: 'natural', cursor: one.nextCursor });
+    expect(misuse.errors?.[0]?.errorType).toBe('BAD_REQUEST');
+    const tooShort = await gqlAs(hostA.accessToken, SEARCH, { query: 'a' });
+    expect(tooShort.errors?.[0]?.errorType).toBe('BAD_REQUEST');
+  });
+});
