@@ -240,6 +240,8 @@ export const graphqlResolvers: Readonly<Record<string, DomainName>> = {
   'Mutation.publishThreadEvent': 'messaging',
   'Query.threadActionCards': 'messaging',
   'Query.searchMyInbox': 'messaging',
+  'Query.threadPanel': 'messaging',
+  'Mutation.updateThreadTab': 'messaging',
   'Query.bookingReviews': 'reviews',
   'Query.myReviewWindows': 'reviews',
   'Query.listingReviews': 'reviews',

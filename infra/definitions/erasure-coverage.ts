@@ -316,6 +316,13 @@ export const dynamoCoverage: Readonly<Record<string, DynamoFamily>> = {
     action: byMessaging,
     why: 'kept for trust & safety under the pseudonym, without the note',
   },
+  'messaging.tab': {
+    table: 'messaging',
+    key: '^THR#[^ ]+ TAB#[^ ]+$',
+    attributes: ['pk', 'sk', 'threadId', 'tab', 'version', 'brief', 'shotList', 'updatedBy', 'updatedAt'],
+    action: byMessaging,
+    why: 'a project panel tab is a document shared by both members: kept, its last editor renamed to the pseudonym',
+  },
   'messaging.pair': {
     table: 'messaging',
     key: '^PAIR#[^ ]+ PAIR$',

@@ -11,6 +11,7 @@ import {
   markReadArgs,
   publishThreadEventArgs,
   searchInboxArgs,
+  updateThreadTabArgs,
   reportThreadArgs,
   sendMessageArgs,
   setArchivedArgs,
@@ -63,6 +64,12 @@ export const handler = createDomainHandler({
       ),
       'Query.threadActionCards': field(threadArgs, ({ threadId }, ctx) =>
         messagingService().threadActionCards(ctx.caller, threadId),
+      ),
+      'Query.threadPanel': field(threadArgs, ({ threadId }, ctx) =>
+        messagingService().threadPanel(ctx.caller, threadId),
+      ),
+      'Mutation.updateThreadTab': field(updateThreadTabArgs, ({ input }, ctx) =>
+        messagingService().updateThreadTab(ctx.caller, input),
       ),
       'Query.threadPresence': field(threadArgs, ({ threadId }, ctx) =>
         messagingService().threadPresence(ctx.caller, threadId),

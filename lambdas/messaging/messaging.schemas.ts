@@ -74,6 +74,27 @@ export const setTypingArgs = z.object({ threadId: threadIdSchema, typing: z.bool
 export const subscriptionArgs = z.object({ threadId: threadIdSchema });
 export const publishThreadEventArgs = z.object({ threadId: threadIdSchema, messageId: idSchema('message') });
 
+export const TAB_BRIEF_MAX = 8_000;
+export const SHOT_LIST_MAX = 200;
+export const updateThreadTabArgs = z.object({
+  input: z
+    .object({
+      threadId: threadIdSchema,
+      tab: z.enum(['BRIEF', 'SHOTLIST']),
+      expectedVersion: z.number().int().min(0).max(1_000_000),
+      brief: safeText().trim().max(TAB_BRIEF_MAX, `must be at most ${TAB_BRIEF_MAX} characters`).nullish(),
+      shotList: z
+        .array(z.object({ title: safeText().trim().min(1).max(200), done: z.boolean() }))
+        .max(SHOT_LIST_MAX, `at most ${SHOT_LIST_MAX} shots`)
+        .nullish(),
+    })
+    .refine((input) => (input.tab === 'BRIEF' ? input.shotList == null : input.brief == null), {
+      message: 'brief goes with BRIEF, shotList with SHOTLIST',
+      path: ['tab'],
+    }),
+});
+
+export type UpdateThreadTabInput = z.infer<typeof updateThreadTabArgs>['input'];
 export type StartInquiryInput = z.infer<typeof startInquiryArgs>['input'];
 export type SendMessageInput = z.infer<typeof sendMessageArgs>['input'];
 export type ReportThreadInput = z.infer<typeof reportThreadArgs>['input'];

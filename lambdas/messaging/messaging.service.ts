@@ -20,14 +20,21 @@ import {
   ListingNotContactableError,
   MessageNotFoundError,
   ThreadClosedError,
+  TabVersionConflictError,
   ThreadNotFoundError,
 } from './messaging.errors.ts';
-import type { ReportThreadInput, SendMessageInput, StartInquiryInput } from './messaging.schemas.ts';
+import type {
+  ReportThreadInput,
+  SendMessageInput,
+  StartInquiryInput,
+  UpdateThreadTabInput,
+} from './messaging.schemas.ts';
 import { PRESENCE_TTL_SECONDS, type PresenceStore } from './presence.repository.ts';
 import {
   messageSk,
   type MessageRecord,
   type ParticipantRecord,
+  type TabRecord,
   type ThreadRecord,
   type ThreadStore,
 } from './thread.repository.ts';
@@ -93,6 +100,36 @@ export interface ThreadActionCardsView {
   readonly bookingStatus: string;
   readonly viewerRole: 'CLIENT' | 'OWNER';
   readonly cards: readonly { readonly action: string; readonly mutation: 'actOnBooking' | 'rescheduleBookingGroup' }[];
+}
+
+/** A project panel tab as members see it (version 0: never written). */
+export interface ThreadTabView {
+  readonly tab: 'BRIEF' | 'SHOTLIST';
+  readonly version: number;
+  readonly brief: string | null;
+  readonly shotList: readonly { readonly title: string; readonly done: boolean }[] | null;
+  readonly updatedAt: string | null;
+  readonly updatedByUserId: string | null;
+}
+
+/** The project panel (seed 004 §1.4): the stored tabs and the live action cards. */
+export interface ThreadPanelView {
+  readonly threadId: string;
+  readonly tabs: readonly ThreadTabView[];
+  readonly actions: ThreadActionCardsView | null;
+}
+
+const PANEL_TABS = ['brief', 'shotlist'] as const;
+
+function toTabView(tab: (typeof PANEL_TABS)[number], stored: TabRecord | undefined): ThreadTabView {
+  return {
+    tab: tab.toUpperCase() as ThreadTabView['tab'],
+    version: stored?.version ?? 0,
+    brief: stored?.brief ?? null,
+    shotList: stored?.shotList ?? null,
+    updatedAt: stored?.updatedAt ?? null,
+    updatedByUserId: stored?.updatedBy ?? null,
+  };
 }
 
 /** The consumer name of booking events in messaging (consumer_inbox, infra/definitions eventConsumers). */
@@ -625,6 +662,44 @@ export class MessagingService {
       viewerRole: booking.viewerRole,
       cards: booking.actions.map((action) => ({ action, mutation: mutationFor(action) })),
     };
+  }
+
+  /**
+   * The project panel of a thread for a member: the brief and shot list snapshots (fast reads from
+   * the thread's partition) and the action cards, computed now. Contractual data (docs, amendments,
+   * receipts) belongs to PostgreSQL and is not a tab here.
+   */
+  async threadPanel(caller: Caller, threadId: string): Promise<ThreadPanelView> {
+    await this.membership(caller, threadId);
+    const stored = new Map((await this.threads.tabs(threadId)).map((tab) => [tab.tab, tab]));
+    return {
+      threadId,
+      tabs: PANEL_TABS.map((tab) => toTabView(tab, stored.get(tab))),
+      actions: await this.threadActionCards(caller, threadId),
+    };
+  }
+
+  /**
+   * A member replaces one tab's snapshot, naming the version they edited: of concurrent edits of one
+   * version exactly one is saved; the others are refused with the current version (reload, merge).
+   * A locked thread (an erased member) takes no edits.
+   */
+  async updateThreadTab(caller: Caller, input: UpdateThreadTabInput): Promise<ThreadTabView> {
+    const participant = await this.membership(caller, input.threadId);
+    if (participant.threadStatus === 'locked') throw new ThreadClosedError();
+    const tab = input.tab === 'BRIEF' ? 'brief' : 'shotlist';
+    const record: TabRecord = {
+      threadId: input.threadId,
+      tab,
+      version: input.expectedVersion + 1,
+      brief: tab === 'brief' ? (input.brief ?? '') : null,
+      shotList: tab === 'shotlist' ? (input.shotList ?? []).map(({ title, done }) => ({ title, done })) : null,
+      updatedBy: participant.userId,
+      updatedAt: this.clock.now().toISOString(),
+    };
+    const outcome = await this.threads.putTab(record);
+    if (outcome.kind === 'stale') throw new TabVersionConflictError(outcome.current);
+    return toTabView(tab, record);
   }
 
   /** Writes a platform message once per `requestKey`; answers its id (the first one on a replay). */

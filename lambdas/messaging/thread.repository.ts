@@ -103,6 +103,18 @@ export const messageItemSchema = z.object({
 });
 export type MessageRecord = z.infer<typeof messageItemSchema>;
 
+/** A project panel tab (seed 004 §1.4: TAB#{tab}): a snapshot members edit with optimistic versions. */
+export const tabItemSchema = z.object({
+  threadId: z.string(),
+  tab: z.enum(['brief', 'shotlist']),
+  version: z.number().int().min(1),
+  brief: z.string().nullable(),
+  shotList: z.array(z.object({ title: z.string(), done: z.boolean() })).nullable(),
+  updatedBy: z.string(),
+  updatedAt: z.string(),
+});
+export type TabRecord = z.infer<typeof tabItemSchema>;
+
 const requestItemSchema = z.object({ messageSk: z.string(), fingerprint: z.string() });
 
 export const threadPk = (threadId: string) => `THR#${threadId}`;
@@ -711,6 +723,49 @@ export class ThreadRepository {
     );
   }
 
+  /** The thread's panel tabs as stored (TAB#…), read consistently. */
+  async tabs(threadId: string): Promise<TabRecord[]> {
+    const { Items } = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :tab)',
+        ExpressionAttributeValues: { ':pk': threadPk(threadId), ':tab': 'TAB#' },
+        ConsistentRead: true,
+      }),
+    );
+    return (Items ?? []).map((item) => parseItem(tabItemSchema, item));
+  }
+
+  /**
+   * Writes `tab` at `tab.version` if the stored version is `tab.version - 1` (none for version 1):
+   * concurrent editors of one version, one wins; the others are told the current version.
+   */
+  async putTab(
+    tab: TabRecord,
+  ): Promise<{ readonly kind: 'saved' } | { readonly kind: 'stale'; readonly current: number }> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...tab, pk: threadPk(tab.threadId), sk: `TAB#${tab.tab}` },
+          ConditionExpression: tab.version === 1 ? 'attribute_not_exists(pk)' : 'version = :previous',
+          ...(tab.version === 1 ? {} : { ExpressionAttributeValues: { ':previous': tab.version - 1 } }),
+        }),
+      );
+      return { kind: 'saved' };
+    } catch (error) {
+      if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
+      const { Item: old } = await this.client.send(
+        new GetCommand({
+          TableName: this.tableName,
+          Key: { pk: threadPk(tab.threadId), sk: `TAB#${tab.tab}` },
+          ConsistentRead: true,
+        }),
+      );
+      return { kind: 'stale', current: typeof old?.version === 'number' ? old.version : 0 };
+    }
+  }
+
   /** The booking group whose action cards the thread shows from now on (idempotent). */
   async setCardBooking(threadId: string, groupId: string, at: string): Promise<void> {
     await this.client.send(
@@ -866,6 +921,16 @@ export class ThreadErasureRepository {
           }),
         );
         counts.counterparts += 1;
+      } else if (sk.startsWith('TAB#') && item.updatedBy === userId) {
+        // A shared project document: its content stays with the other member; the editor becomes the pseudonym.
+        await send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: { pk, sk },
+            UpdateExpression: 'SET updatedBy = :pseudonym',
+            ExpressionAttributeValues: { ':pseudonym': pseudonym },
+          }),
+        );
       } else if (sk === 'THR') {
         thread = item;
       }

@@ -326,3 +326,98 @@ describe('inbox search', () => {
     expect(tooShort.errors?.[0]?.errorType).toBe('BAD_REQUEST');
   });
 });
+
+describe('project panel tabs', () => {
+  const PANEL = `query($t: ID!) { threadPanel(threadId: $t) {
+    threadId tabs { tab version brief shotList { title done } updatedAt updatedByUserId }
+    actions { bookingStatus cards { action mutation } }
+  } }`;
+  const UPDATE = `mutation($input: UpdateThreadTabInput!) {
+    updateThreadTab(input: $input) { tab version brief shotList { title done } updatedByUserId }
+  }`;
+
+  it('members read and edit the brief and shot list on versions; concurrent edits of one version: one wins', async () => {
+    const [owner, author, outsider] = await Promise.all([
+      mintedUser('provider'),
+      mintedUser('client'),
+      mintedUser('client'),
+    ]);
+    const loft = await publishedStudio(owner.userId, { instantBook: false });
+    const threadId = (
+      await gqlOk(
+        author.accessToken,
+        `mutation($input: StartInquiryInput!) { startInquiry(input: $input) { thread { threadId } } }`,
+        { input: { studioId: loft, body: 'Shall we plan the shoot?' } },
+      )
+    ).startInquiry.thread.threadId as string;
+
+    const empty = (await gqlOk(owner.accessToken, PANEL, { t: threadId })).threadPanel;
+    expect(empty).toMatchObject({ threadId, actions: null });
+    expect(empty.tabs.map((tab: { tab: string; version: number }) => [tab.tab, tab.version])).toEqual([
+      ['BRIEF', 0],
+      ['SHOTLIST', 0],
+    ]);
+
+    // Ten concurrent first edits of the brief: exactly one is saved, the others learn the current version.
+    const racers = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        gqlAs(i % 2 ? owner.accessToken : author.accessToken, UPDATE, {
+          input: { threadId, tab: 'BRIEF', expectedVersion: 0, brief: `Brief draft ${i}` },
+        }),
+      ),
+    );
+    const saved = racers.filter((answer) => !answer.errors);
+    expect(saved).toHaveLength(1);
+    for (const refused of racers.filter((answer) => answer.errors))
+      expect(refused.errors?.[0]?.errorType).toBe('CONFLICT');
+    const winner = saved[0]!.data!.updateThreadTab as { brief: string; version: number };
+    expect(winner.version).toBe(1);
+
+    const shots = await gqlOk(author.accessToken, UPDATE, {
+      input: {
+        threadId,
+        tab: 'SHOTLIST',
+        expectedVersion: 0,
+        shotList: [
+          { title: 'Wide of the loft', done: false },
+          { title: 'Portrait by the window', done: true },
+        ],
+      },
+    });
+    expect(shots.updateThreadTab).toMatchObject({ tab: 'SHOTLIST', version: 1, updatedByUserId: author.userId });
+    const edited = await gqlOk(owner.accessToken, UPDATE, {
+      input: { threadId, tab: 'BRIEF', expectedVersion: 1, brief: 'Final brief: 10 looks, natural light' },
+    });
+    expect(edited.updateThreadTab).toMatchObject({ version: 2, updatedByUserId: owner.userId });
+
+    const panel = (await gqlOk(author.accessToken, PANEL, { t: threadId })).threadPanel;
+    expect(panel.tabs).toEqual([
+      expect.objectContaining({
+        tab: 'BRIEF',
+        version: 2,
+        brief: 'Final brief: 10 looks, natural light',
+        shotList: null,
+      }),
+      expect.objectContaining({
+        tab: 'SHOTLIST',
+        version: 1,
+        brief: null,
+        shotList: [
+          { title: 'Wide of the loft', done: false },
+          { title: 'Portrait by the window', done: true },
+        ],
+      }),
+    ]);
+
+    // Outsiders: the thread does not exist. A brief on SHOTLIST is a bad request.
+    expect((await gqlAs(outsider.accessToken, PANEL, { t: threadId })).errors?.[0]?.errorType).toBe('NOT_FOUND');
+    const intrude = await gqlAs(outsider.accessToken, UPDATE, {
+      input: { threadId, tab: 'BRIEF', expectedVersion: 2, brief: 'mine now' },
+    });
+    expect(intrude.errors?.[0]?.errorType).toBe('NOT_FOUND');
+    const mixed = await gqlAs(author.accessToken, UPDATE, {
+      input: { threadId, tab: 'SHOTLIST', expectedVersion: 1, brief: 'wrong tab' },
+    });
+    expect(mixed.errors?.[0]?.errorType).toBe('BAD_REQUEST');
+  });
+});
