@@ -238,6 +238,10 @@ export const graphqlResolvers: Readonly<Record<string, DomainName>> = {
   'Subscription.onThreadMessage': 'messaging',
   'Subscription.onThreadTyping': 'messaging',
   'Mutation.publishThreadEvent': 'messaging',
+  'Query.threadActionCards': 'messaging',
+  'Query.searchMyInbox': 'messaging',
+  'Query.threadPanel': 'messaging',
+  'Mutation.updateThreadTab': 'messaging',
   'Query.bookingReviews': 'reviews',
   'Query.myReviewWindows': 'reviews',
   'Query.listingReviews': 'reviews',
@@ -322,7 +326,24 @@ export const eventConsumers: readonly {
     ],
   },
   // A confirmed booking turns the pair's inquiry thread into its project thread (contact details shown).
-  { name: 'messaging-bookings', domain: 'messaging', eventTypes: ['booking.confirmed'] },
+  {
+    name: 'messaging-bookings',
+    domain: 'messaging',
+    eventTypes: [
+      'booking.confirmed',
+      // Action messages in the pair's thread (#13).
+      'booking.requested',
+      'booking.accepted',
+      'booking.held',
+      'booking.declined',
+      'booking.cancelled',
+      'booking.expired',
+      'booking.started',
+      'booking.completed',
+      'booking.disputed',
+      'booking.rescheduled',
+    ],
+  },
   // Reviews: a completed booking opens the review windows of its legs.
   { name: 'reviews-booking-completed', domain: 'reviews', eventTypes: ['booking.completed'] },
   { name: 'reviews-user-deleted', domain: 'reviews', eventTypes: ['user.deleted'] },

@@ -222,6 +222,7 @@ const threadAttributes = [
   'lbgId',
   'legId',
   'bookingId',
+  'cardBookingId',
   'createdAt',
   'updatedAt',
   'lastMessageAt',
@@ -270,6 +271,7 @@ const messageAttributes = [
   'createdAt',
   'nsfwBand',
   'flags',
+  'card',
 ];
 const byMessaging: ErasureAction = { kind: 'pseudonymise', by: 'messaging-user-deleted' };
 const erasedByMessaging: ErasureAction = { kind: 'erase', by: 'messaging-user-deleted' };
@@ -314,6 +316,13 @@ export const dynamoCoverage: Readonly<Record<string, DynamoFamily>> = {
     attributes: ['pk', 'sk', 'threadId', 'reportId', 'reporterUserId', 'messageId', 'reason', 'note', 'createdAt'],
     action: byMessaging,
     why: 'kept for trust & safety under the pseudonym, without the note',
+  },
+  'messaging.tab': {
+    table: 'messaging',
+    key: '^THR#[^ ]+ TAB#[^ ]+$',
+    attributes: ['pk', 'sk', 'threadId', 'tab', 'version', 'brief', 'shotList', 'updatedBy', 'updatedAt'],
+    action: byMessaging,
+    why: 'a project panel tab is a document shared by both members: kept, its last editor renamed to the pseudonym',
   },
   'messaging.pair': {
     table: 'messaging',

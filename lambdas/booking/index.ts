@@ -4,3 +4,5 @@ export { NoMoneyPayments } from './payments.port.ts';
 export { quoteCancellation, describePolicy, type CancellationPolicy, type CancellationQuote } from './cancellation.ts';
 export { CheckoutGroupDirectory, type CheckoutGroup } from './checkout-groups.ts';
 export { partnerOrders, type PartnerOrders, type PartnerOrderRow } from './partner-orders.query.ts';
+export { bookingCards, type BookingCards, type BookingCardsView } from './thread-cards.query.ts';
+export type { CardAction } from './booking-state.ts';

@@ -59,3 +59,10 @@ export class ContendedError extends ConflictError {
     super('The thread is busy; retry', 'MESSAGING.CONTENDED');
   }
 }
+
+/** A project panel tab changed since the version the caller edited (reload and merge). */
+export class TabVersionConflictError extends ConflictError {
+  constructor(currentVersion: number) {
+    super('The tab changed since you loaded it', 'MESSAGING.TAB_VERSION_CONFLICT', { currentVersion });
+  }
+}

@@ -10,6 +10,8 @@ import {
   inboxArgs,
   markReadArgs,
   publishThreadEventArgs,
+  searchInboxArgs,
+  updateThreadTabArgs,
   reportThreadArgs,
   sendMessageArgs,
   setArchivedArgs,
@@ -30,7 +32,18 @@ function requireIamPrincipal(identity: AppSyncResolverEvent['identity']): void {
 }
 
 export const events = createEventDispatcher({
-  'booking.confirmed': (event) => messagingService().onBookingConfirmed(event),
+  // Booking events (consumer messaging-bookings): an action message in the pair's thread; confirmed also converts it.
+  'booking.requested': (event) => messagingService().onBookingEvent(event),
+  'booking.accepted': (event) => messagingService().onBookingEvent(event),
+  'booking.held': (event) => messagingService().onBookingEvent(event),
+  'booking.confirmed': (event) => messagingService().onBookingEvent(event),
+  'booking.declined': (event) => messagingService().onBookingEvent(event),
+  'booking.cancelled': (event) => messagingService().onBookingEvent(event),
+  'booking.expired': (event) => messagingService().onBookingEvent(event),
+  'booking.started': (event) => messagingService().onBookingEvent(event),
+  'booking.completed': (event) => messagingService().onBookingEvent(event),
+  'booking.disputed': (event) => messagingService().onBookingEvent(event),
+  'booking.rescheduled': (event) => messagingService().onBookingEvent(event),
   // Account deletion (consumer messaging-user-deleted): the account's items in the messaging tables.
   'user.deleted': (event) => messagingErasure().onUserDeleted(event),
 });
@@ -42,9 +55,21 @@ export const handler = createDomainHandler({
       'Query.myInbox': field(inboxArgs, ({ archived, limit, cursor }, ctx) =>
         messagingService().inbox(ctx.caller, archived, limit, cursor),
       ),
+      'Query.searchMyInbox': field(searchInboxArgs, ({ query, archived, limit, cursor }, ctx) =>
+        messagingService().searchInbox(ctx.caller, query, archived, limit, cursor),
+      ),
       'Query.thread': field(threadArgs, ({ threadId }, ctx) => messagingService().thread(ctx.caller, threadId)),
       'Query.threadMessages': field(threadMessagesArgs, ({ threadId, limit, cursor }, ctx) =>
         messagingService().threadMessages(ctx.caller, threadId, limit, cursor),
+      ),
+      'Query.threadActionCards': field(threadArgs, ({ threadId }, ctx) =>
+        messagingService().threadActionCards(ctx.caller, threadId),
+      ),
+      'Query.threadPanel': field(threadArgs, ({ threadId }, ctx) =>
+        messagingService().threadPanel(ctx.caller, threadId),
+      ),
+      'Mutation.updateThreadTab': field(updateThreadTabArgs, ({ input }, ctx) =>
+        messagingService().updateThreadTab(ctx.caller, input),
       ),
       'Query.threadPresence': field(threadArgs, ({ threadId }, ctx) =>
         messagingService().threadPresence(ctx.caller, threadId),

@@ -6,6 +6,7 @@ import { AppSyncIamClient } from '../adapters/appsync-iam-client.ts';
 import { databaseFromEnv } from '../adapters/database.ts';
 import { documentClientFromEnv } from '../adapters/dynamodb.ts';
 import { DynamoDbWindowLimiter } from '../adapters/dynamodb-window-limiter.ts';
+import { bookingCards } from '../booking/index.ts';
 import { ContactableListings } from '../profiles/index.ts';
 import { messagingConfig } from './messaging.config.ts';
 import { MessagingErasureService } from './messaging-erasure.service.ts';
@@ -17,7 +18,7 @@ import { MessagingService } from './messaging.service.ts';
 /** The AWS_IAM mutation that pushes a stored message to a thread's subscribers (every Message field). */
 const PUBLISH_THREAD_EVENT = `mutation Publish($threadId: ID!, $messageId: ID!) {
   publishThreadEvent(threadId: $threadId, messageId: $messageId) {
-    threadId messageId authorUserId type body redacted policyHints createdAt
+    threadId messageId authorUserId type body redacted policyHints createdAt bookingId bookingStatus
   }
 }`;
 
@@ -63,6 +64,10 @@ export function messagingService(): MessagingService {
     },
     {
       once: async (consumer, event, effect) => consumeOnce(await databaseFromEnv('messaging'), consumer, event, effect),
+    },
+    // Action cards: booking's rules over its rows, read as the messaging role (columns granted in 2900).
+    {
+      forViewer: async (groupId, userId) => bookingCards(await databaseFromEnv('messaging')).forViewer(groupId, userId),
     },
   );
   return service;

@@ -51,6 +51,13 @@ export const inboxArgs = z.object({
   cursor: cursor.nullish(),
 });
 
+export const searchInboxArgs = z.object({
+  query: safeText().trim().min(2, 'must be at least 2 characters').max(100, 'must be at most 100 characters'),
+  archived: z.boolean().nullish(),
+  limit: limit.nullish(),
+  cursor: cursor.nullish(),
+});
+
 export const markReadArgs = z.object({ threadId: threadIdSchema, upToMessageId: idSchema('message').nullish() });
 export const setMutedArgs = z.object({ threadId: threadIdSchema, muted: z.boolean() });
 export const setArchivedArgs = z.object({ threadId: threadIdSchema, archived: z.boolean() });
@@ -67,6 +74,27 @@ export const setTypingArgs = z.object({ threadId: threadIdSchema, typing: z.bool
 export const subscriptionArgs = z.object({ threadId: threadIdSchema });
 export const publishThreadEventArgs = z.object({ threadId: threadIdSchema, messageId: idSchema('message') });
 
+export const TAB_BRIEF_MAX = 8_000;
+export const SHOT_LIST_MAX = 200;
+export const updateThreadTabArgs = z.object({
+  input: z
+    .object({
+      threadId: threadIdSchema,
+      tab: z.enum(['BRIEF', 'SHOTLIST']),
+      expectedVersion: z.number().int().min(0).max(1_000_000),
+      brief: safeText().trim().max(TAB_BRIEF_MAX, `must be at most ${TAB_BRIEF_MAX} characters`).nullish(),
+      shotList: z
+        .array(z.object({ title: safeText().trim().min(1).max(200), done: z.boolean() }))
+        .max(SHOT_LIST_MAX, `at most ${SHOT_LIST_MAX} shots`)
+        .nullish(),
+    })
+    .refine((input) => (input.tab === 'BRIEF' ? input.shotList == null : input.brief == null), {
+      message: 'brief goes with BRIEF, shotList with SHOTLIST',
+      path: ['tab'],
+    }),
+});
+
+export type UpdateThreadTabInput = z.infer<typeof updateThreadTabArgs>['input'];
 export type StartInquiryInput = z.infer<typeof startInquiryArgs>['input'];
 export type SendMessageInput = z.infer<typeof sendMessageArgs>['input'];
 export type ReportThreadInput = z.infer<typeof reportThreadArgs>['input'];

@@ -20,14 +20,21 @@ import {
   ListingNotContactableError,
   MessageNotFoundError,
   ThreadClosedError,
+  TabVersionConflictError,
   ThreadNotFoundError,
 } from './messaging.errors.ts';
-import type { ReportThreadInput, SendMessageInput, StartInquiryInput } from './messaging.schemas.ts';
+import type {
+  ReportThreadInput,
+  SendMessageInput,
+  StartInquiryInput,
+  UpdateThreadTabInput,
+} from './messaging.schemas.ts';
 import { PRESENCE_TTL_SECONDS, type PresenceStore } from './presence.repository.ts';
 import {
   messageSk,
   type MessageRecord,
   type ParticipantRecord,
+  type TabRecord,
   type ThreadRecord,
   type ThreadStore,
 } from './thread.repository.ts';
@@ -47,6 +54,82 @@ export interface ThreadEventPublisher {
 /** Runs a consumer's effect once per event id (consumeOnce over the consumer inbox). */
 export interface EventInbox {
   once(consumer: string, event: { readonly id: string }, effect: () => Promise<void>): Promise<boolean>;
+}
+
+/**
+ * A booking's action cards for one viewer, computed by booking's own rules from the rows as they are
+ * now (lambdas/booking thread-cards.query.ts): null when the viewer is not a party to it.
+ */
+export interface BookingCardSource {
+  forViewer(
+    groupId: string,
+    viewerUserId: string,
+  ): Promise<{
+    readonly groupId: string;
+    readonly status: string;
+    readonly viewerRole: 'CLIENT' | 'OWNER';
+    readonly actions: readonly string[];
+  } | null>;
+}
+
+/** The booking events messaging posts an action message for (consumer `messaging-bookings`). */
+export const BOOKING_EVENT_NOTICES = {
+  'booking.requested': 'Booking requested: the owner may accept or decline.',
+  'booking.accepted': 'An owner accepted their part of the booking.',
+  'booking.held': 'Booking accepted: the time is held until the client pays.',
+  'booking.confirmed':
+    'Booking confirmed: this is now the project thread, and contact details are visible to both sides.',
+  'booking.declined': 'Booking declined: the time is free again.',
+  'booking.cancelled': 'Booking cancelled.',
+  'booking.expired': 'Booking expired: it was not answered or paid in time.',
+  'booking.started': 'The session started.',
+  'booking.completed': 'The session was completed.',
+  'booking.disputed': 'A dispute was opened on this booking.',
+  'booking.rescheduled': 'Booking moved to a new time.',
+} as const;
+export type BookingEventType = keyof typeof BOOKING_EVENT_NOTICES;
+
+/** The booking mutation that performs a card's action (booking's API; messaging has no second implementation). */
+export function mutationFor(action: string): 'actOnBooking' | 'rescheduleBookingGroup' {
+  return action === 'RESCHEDULE' ? 'rescheduleBookingGroup' : 'actOnBooking';
+}
+
+export interface ThreadActionCardsView {
+  readonly threadId: string;
+  readonly bookingId: string;
+  readonly bookingStatus: string;
+  readonly viewerRole: 'CLIENT' | 'OWNER';
+  readonly cards: readonly { readonly action: string; readonly mutation: 'actOnBooking' | 'rescheduleBookingGroup' }[];
+}
+
+/** A project panel tab as members see it (version 0: never written). */
+export interface ThreadTabView {
+  readonly tab: 'BRIEF' | 'SHOTLIST';
+  readonly version: number;
+  readonly brief: string | null;
+  readonly shotList: readonly { readonly title: string; readonly done: boolean }[] | null;
+  readonly updatedAt: string | null;
+  readonly updatedByUserId: string | null;
+}
+
+/** The project panel (seed 004 §1.4): the stored tabs and the live action cards. */
+export interface ThreadPanelView {
+  readonly threadId: string;
+  readonly tabs: readonly ThreadTabView[];
+  readonly actions: ThreadActionCardsView | null;
+}
+
+const PANEL_TABS = ['brief', 'shotlist'] as const;
+
+function toTabView(tab: (typeof PANEL_TABS)[number], stored: TabRecord | undefined): ThreadTabView {
+  return {
+    tab: tab.toUpperCase() as ThreadTabView['tab'],
+    version: stored?.version ?? 0,
+    brief: stored?.brief ?? null,
+    shotList: stored?.shotList ?? null,
+    updatedAt: stored?.updatedAt ?? null,
+    updatedByUserId: stored?.updatedBy ?? null,
+  };
 }
 
 /** The consumer name of booking events in messaging (consumer_inbox, infra/definitions eventConsumers). */
@@ -90,6 +173,9 @@ export interface MessageView {
   readonly redacted: boolean;
   readonly policyHints: readonly string[];
   readonly createdAt: string;
+  /** ACTION messages: the booking group and the status they announced (cards: threadActionCards). */
+  readonly bookingId: string | null;
+  readonly bookingStatus: string | null;
 }
 
 export interface PresenceView {
@@ -125,6 +211,11 @@ function decodeCursor<K extends string>(cursor: string, keys: readonly K[]): Rec
     // falls through to the typed refusal
   }
   throw new ValidationError('Invalid cursor', [{ path: 'cursor', message: 'is not a cursor this API returned' }]);
+}
+
+/** Case- and accent-insensitive form for inbox search. */
+export function normalizeForSearch(text: string): string {
+  return text.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase();
 }
 
 const preview = (text: string) => (text.length > PREVIEW_LENGTH ? `${text.slice(0, PREVIEW_LENGTH - 1)}…` : text);
@@ -166,6 +257,8 @@ export function toMessageView(
     redacted: hidden,
     policyHints: message.flags.policyHints,
     createdAt: message.createdAt,
+    bookingId: message.card?.bookingId ?? null,
+    bookingStatus: message.card?.status ?? null,
   };
 }
 
@@ -179,6 +272,7 @@ export class MessagingService {
     private readonly policies: MessagingPolicies,
     private readonly publisher: ThreadEventPublisher,
     private readonly consumed: EventInbox,
+    private readonly bookings: BookingCardSource,
   ) {}
 
   /** The caller's participant row, or NOT_FOUND: others' threads do not exist for them. */
@@ -379,6 +473,42 @@ export class MessagingService {
   }
 
   /**
+   * Searches the caller's own threads (NTB-MSG-001): every term of `query` must occur, ignoring case
+   * and accents, in what the caller's inbox shows of a thread — the last message's preview as they
+   * saw it (contact details still hidden for them stay hidden here), the counterpart's kind of
+   * listing and the thread's kind. Newest first, cursor paginated like the inbox.
+   */
+  async searchInbox(
+    caller: Caller,
+    query: string,
+    archived: boolean | null | undefined,
+    limit: number | null | undefined,
+    cursor: string | null | undefined,
+  ): Promise<Page<ThreadView>> {
+    const user = requireUser(caller);
+    const terms = normalizeForSearch(query).split(/\s+/).filter(Boolean);
+    const start = cursor ? decodeCursor(cursor, ['t', 'k', 'q'] as const) : undefined;
+    if (start && start.q !== query)
+      throw new ValidationError('Invalid cursor', [{ path: 'cursor', message: 'belongs to another search' }]);
+    const page = await this.threads.searchInbox(
+      user.userId,
+      Boolean(archived),
+      (row) => {
+        const text = normalizeForSearch(
+          [row.lastMessagePreview ?? '', row.listingType, row.kind === 'project' ? 'project' : 'inquiry'].join(' '),
+        );
+        return terms.every((term) => text.includes(term));
+      },
+      limit ?? DEFAULT_PAGE,
+      start ? { threadId: start.t, gsi1sk: start.k } : undefined,
+    );
+    return {
+      items: page.items.map(toThreadView),
+      nextCursor: page.last ? encodeCursor({ t: page.last.threadId, k: page.last.gsi1sk, q: query }) : null,
+    };
+  }
+
+  /**
    * Moves the caller's read cursor to `upToMessageId` (default: the newest message) and sets the
    * unread count to the exact number of others' messages after it. Recounted when a message lands
    * in between; a cursor never moves backwards.
@@ -468,23 +598,27 @@ export class MessagingService {
   }
 
   /**
-   * `booking.confirmed`: the inquiry thread between the client and each owner becomes a project thread
-   * of the booking group (GSI2 `LBG#{groupId}`), contact details are shown from then on, and a system
-   * message tells both sides, published live. Once per event (consumer inbox); each step is idempotent
-   * too, so a retry after a partial run completes it without doubling anything. A pair that never
-   * wrote to each other has no thread to convert.
+   * A booking event (consumer `messaging-bookings`): in the thread between the client and each owner,
+   * an action message announces the new state (published live) and the thread's action cards follow
+   * this booking from now on (computed at read time: threadActionCards). `booking.confirmed` also turns
+   * the pair's inquiry thread into the booking's project thread (GSI2 `LBG#{groupId}`) with contact
+   * details shown from then on. Once per event (consumer inbox); each step is idempotent too, so a
+   * retry after a partial run completes it without doubling anything. A pair that never wrote to
+   * each other has no thread to post in. Answers the threads posted in.
    */
-  async onBookingConfirmed(event: {
+  async onBookingEvent(event: {
     readonly id: string;
+    readonly type: BookingEventType;
     readonly payload: {
       readonly groupId: string;
       readonly clientUserId: string;
+      readonly status: string;
       readonly legs: readonly { readonly legId: string; readonly ownerUserId: string }[];
     };
   }): Promise<string[]> {
-    const converted: string[] = [];
+    const posted: string[] = [];
     await this.consumed.once(BOOKINGS_CONSUMER, event, async () => {
-      const { groupId, clientUserId, legs } = event.payload;
+      const { groupId, clientUserId, legs, status } = event.payload;
       const firstLegOf = new Map<string, string>();
       for (const leg of legs)
         if (leg.ownerUserId !== clientUserId && !firstLegOf.has(leg.ownerUserId))
@@ -492,21 +626,89 @@ export class MessagingService {
       for (const [ownerUserId, legId] of firstLegOf) {
         const threadId = await this.threads.findPairThread(clientUserId, ownerUserId);
         if (!threadId) continue;
-        await this.bookingConfirmed({ threadId, bookingId: groupId, lbgId: groupId, legId });
+        if (event.type === 'booking.confirmed')
+          await this.bookingConfirmed({ threadId, bookingId: groupId, lbgId: groupId, legId });
+        await this.threads.setCardBooking(threadId, groupId, this.clock.now().toISOString());
         const messageId = await this.appendSystemMessage(
           threadId,
-          `booking-confirmed:${groupId}`,
-          'Booking confirmed: this is now the project thread, and contact details are visible to both sides.',
+          event.type === 'booking.confirmed' ? `booking-confirmed:${groupId}` : `booking-event:${event.id}`,
+          BOOKING_EVENT_NOTICES[event.type],
+          { bookingId: groupId, status },
         );
         await this.publisher.publish(threadId, messageId);
-        converted.push(threadId);
+        posted.push(threadId);
       }
     });
-    return converted;
+    return posted;
+  }
+
+  /**
+   * The thread's action cards for the viewer: what they may do now on the booking the thread follows,
+   * from booking's rules over its current rows (never a stored, possibly stale, copy). Each card names
+   * the booking mutation that performs it. Null when the thread follows no booking the viewer is party to.
+   */
+  async threadActionCards(caller: Caller, threadId: string): Promise<ThreadActionCardsView | null> {
+    const participant = await this.membership(caller, threadId);
+    const thread = await this.threads.getThread(threadId);
+    if (!thread) throw new ThreadNotFoundError();
+    const groupId = thread.cardBookingId ?? thread.bookingId ?? null;
+    if (!groupId) return null;
+    const booking = await this.bookings.forViewer(groupId, participant.userId);
+    if (!booking) return null;
+    return {
+      threadId,
+      bookingId: booking.groupId,
+      bookingStatus: booking.status,
+      viewerRole: booking.viewerRole,
+      cards: booking.actions.map((action) => ({ action, mutation: mutationFor(action) })),
+    };
+  }
+
+  /**
+   * The project panel of a thread for a member: the brief and shot list snapshots (fast reads from
+   * the thread's partition) and the action cards, computed now. Contractual data (docs, amendments,
+   * receipts) belongs to PostgreSQL and is not a tab here.
+   */
+  async threadPanel(caller: Caller, threadId: string): Promise<ThreadPanelView> {
+    await this.membership(caller, threadId);
+    const stored = new Map((await this.threads.tabs(threadId)).map((tab) => [tab.tab, tab]));
+    return {
+      threadId,
+      tabs: PANEL_TABS.map((tab) => toTabView(tab, stored.get(tab))),
+      actions: await this.threadActionCards(caller, threadId),
+    };
+  }
+
+  /**
+   * A member replaces one tab's snapshot, naming the version they edited: of concurrent edits of one
+   * version exactly one is saved; the others are refused with the current version (reload, merge).
+   * A locked thread (an erased member) takes no edits.
+   */
+  async updateThreadTab(caller: Caller, input: UpdateThreadTabInput): Promise<ThreadTabView> {
+    const participant = await this.membership(caller, input.threadId);
+    if (participant.threadStatus === 'locked') throw new ThreadClosedError();
+    const tab = input.tab === 'BRIEF' ? 'brief' : 'shotlist';
+    const record: TabRecord = {
+      threadId: input.threadId,
+      tab,
+      version: input.expectedVersion + 1,
+      brief: tab === 'brief' ? (input.brief ?? '') : null,
+      shotList: tab === 'shotlist' ? (input.shotList ?? []).map(({ title, done }) => ({ title, done })) : null,
+      updatedBy: participant.userId,
+      updatedAt: this.clock.now().toISOString(),
+    };
+    const outcome = await this.threads.putTab(record);
+    if (outcome.kind === 'stale') throw new TabVersionConflictError(outcome.current);
+    return toTabView(tab, record);
   }
 
   /** Writes a platform message once per `requestKey`; answers its id (the first one on a replay). */
-  async appendSystemMessage(threadId: string, requestKey: string, body: string): Promise<string> {
+  async appendSystemMessage(
+    threadId: string,
+    requestKey: string,
+    body: string,
+    card?: { readonly bookingId: string; readonly status: string },
+  ): Promise<string> {
     const thread = await this.threads.getThread(threadId);
     if (!thread) throw new ThreadNotFoundError();
     const createdAt = this.clock.now().toISOString();
@@ -515,13 +717,14 @@ export class MessagingService {
       sk: messageSk(createdAt, messageId),
       threadId,
       messageId,
-      type: 'system',
+      type: card ? 'action' : 'system',
       body,
       redactedBody: null,
       authorUserId: SYSTEM_AUTHOR,
       createdAt,
       nsfwBand: 0,
       flags: { moderation: 'clean', policyHints: [] },
+      ...(card ? { card: { bookingId: card.bookingId, status: card.status } } : {}),
     };
     const outcome = await this.threads.appendSystemMessage(message, thread.participants, requestKey);
     if (outcome.kind === 'appended') return messageId;

@@ -23,6 +23,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import {
   DeleteCommand,
   GetCommand,
+  paginateQuery,
   PutCommand,
   QueryCommand,
   TransactWriteCommand,
@@ -48,6 +49,8 @@ export const threadItemSchema = z.object({
   lbgId: z.string().nullable(),
   legId: z.string().nullable(),
   bookingId: z.string().nullable().optional(),
+  /** The booking group whose action cards the thread shows (the last one a booking event named). */
+  cardBookingId: z.string().nullable().optional(),
   createdAt: z.string(),
   updatedAt: z.string(),
   lastMessageAt: z.string().nullable(),
@@ -95,8 +98,22 @@ export const messageItemSchema = z.object({
   createdAt: z.string(),
   nsfwBand: z.number().int(),
   flags: z.object({ moderation: z.enum(['clean', 'flagged', 'blocked']), policyHints: z.array(z.string()) }),
+  /** An action message (type `action`): the booking group it is about and the status it announced. */
+  card: z.object({ bookingId: z.string(), status: z.string() }).nullable().optional(),
 });
 export type MessageRecord = z.infer<typeof messageItemSchema>;
+
+/** A project panel tab (seed 004 §1.4: TAB#{tab}): a snapshot members edit with optimistic versions. */
+export const tabItemSchema = z.object({
+  threadId: z.string(),
+  tab: z.enum(['brief', 'shotlist']),
+  version: z.number().int().min(1),
+  brief: z.string().nullable(),
+  shotList: z.array(z.object({ title: z.string(), done: z.boolean() })).nullable(),
+  updatedBy: z.string(),
+  updatedAt: z.string(),
+});
+export type TabRecord = z.infer<typeof tabItemSchema>;
 
 const requestItemSchema = z.object({ messageSk: z.string(), fingerprint: z.string() });
 
@@ -197,23 +214,21 @@ export class ThreadRepository {
 
   /** A message by id: its sort key carries the timestamp, so it is found by the id suffix. */
   async findMessageSk(threadId: string, messageId: string): Promise<string | undefined> {
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :msg)',
-          FilterExpression: 'messageId = :id',
-          ExpressionAttributeValues: { ':pk': threadPk(threadId), ':msg': 'MSG#', ':id': messageId },
-          ProjectionExpression: 'sk',
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
+    const pages = paginateQuery(
+      { client: this.client },
+      {
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :msg)',
+        FilterExpression: 'messageId = :id',
+        ExpressionAttributeValues: { ':pk': threadPk(threadId), ':msg': 'MSG#', ':id': messageId },
+        ProjectionExpression: 'sk',
+        ConsistentRead: true,
+      },
+    );
+    for await (const page of pages) {
       const found: unknown = page.Items?.[0]?.sk;
       if (typeof found === 'string') return found;
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    }
     return undefined;
   }
 
@@ -511,34 +526,73 @@ export class ThreadRepository {
     };
   }
 
+  /**
+   * The viewer's inbox rows, newest first, that `matches` accepts: a walk over their own GSI1
+   * partition (bounded by how many threads they have), stopping at `limit` matches. `last` is the
+   * last row examined when the walk stopped early (resume after it), undefined when it reached the end.
+   */
+  async searchInbox(
+    userId: string,
+    archived: boolean,
+    matches: (row: ParticipantRecord) => boolean,
+    limit: number,
+    startKey: { threadId: string; gsi1sk: string } | undefined,
+  ): Promise<{ items: ParticipantRecord[]; last: { threadId: string; gsi1sk: string } | undefined }> {
+    const items: ParticipantRecord[] = [];
+    const pages = paginateQuery(
+      { client: this.client, pageSize: 100 },
+      {
+        TableName: this.tableName,
+        IndexName: 'GSI1',
+        KeyConditionExpression: 'GSI1PK = :pk',
+        ExpressionAttributeValues: { ':pk': inboxPk(userId, archived) },
+        ScanIndexForward: false,
+        ...(startKey
+          ? {
+              ExclusiveStartKey: {
+                pk: threadPk(startKey.threadId),
+                sk: participantSk(userId),
+                GSI1PK: inboxPk(userId, archived),
+                GSI1SK: startKey.gsi1sk,
+              },
+            }
+          : {}),
+      },
+    );
+    for await (const page of pages)
+      for (const item of page.Items ?? []) {
+        const row = parseItem(participantItemSchema, item);
+        if (!matches(row)) continue;
+        items.push(row);
+        if (items.length === limit) return { items, last: { threadId: row.threadId, gsi1sk: String(item.GSI1SK) } };
+      }
+    return { items, last: undefined };
+  }
+
   /** How many messages of others come after the read cursor `afterSk` (all of them when null). */
   async countUnreadAfter(threadId: string, userId: string, afterSk: string | null): Promise<number> {
     let count = 0;
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          // Messages only ('MSG$' sorts right after every 'MSG#…'); `<>` is true for a missing
-          // attribute, so non-message items must be kept out by the key range, not the filter.
-          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :after AND :end',
-          FilterExpression: 'authorUserId <> :me AND attribute_exists(authorUserId)',
-          ExpressionAttributeValues: {
-            ':pk': threadPk(threadId),
-            // `${cursor}!` sorts after the cursor and before every later message (ids have one
-            // length): strictly after it, since filters cannot name the sort key.
-            ':after': afterSk ? `${afterSk}!` : 'MSG#',
-            ':end': 'MSG$',
-            ':me': userId,
-          },
-          Select: 'COUNT',
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      count += page.Count ?? 0;
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    const pages = paginateQuery(
+      { client: this.client },
+      {
+        TableName: this.tableName,
+        // Messages only ('MSG$' sorts right after every 'MSG#…'); `<>` is true for a missing
+        // attribute, so non-message items must be kept out by the key range, not the filter.
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :after AND :end',
+        FilterExpression: 'authorUserId <> :me AND attribute_exists(authorUserId)',
+        ExpressionAttributeValues: {
+          ':pk': threadPk(threadId),
+          // `${cursor}!` sorts after the cursor and before every later message (ids have one
+          // length): strictly after it, since filters cannot name the sort key.
+          ':after': afterSk ? `${afterSk}!` : 'MSG#',
+          ':end': 'MSG$',
+          ':me': userId,
+        },
+        Select: 'COUNT',
+        ConsistentRead: true,
+      },
+    );
+    for await (const page of pages) count += page.Count ?? 0;
     return count;
   }
 
@@ -669,6 +723,62 @@ export class ThreadRepository {
     );
   }
 
+  /** The thread's panel tabs as stored (TAB#…), read consistently. */
+  async tabs(threadId: string): Promise<TabRecord[]> {
+    const { Items } = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :tab)',
+        ExpressionAttributeValues: { ':pk': threadPk(threadId), ':tab': 'TAB#' },
+        ConsistentRead: true,
+      }),
+    );
+    return (Items ?? []).map((item) => parseItem(tabItemSchema, item));
+  }
+
+  /**
+   * Writes `tab` at `tab.version` if the stored version is `tab.version - 1` (none for version 1):
+   * concurrent editors of one version, one wins; the others are told the current version.
+   */
+  async putTab(
+    tab: TabRecord,
+  ): Promise<{ readonly kind: 'saved' } | { readonly kind: 'stale'; readonly current: number }> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...tab, pk: threadPk(tab.threadId), sk: `TAB#${tab.tab}` },
+          ConditionExpression: tab.version === 1 ? 'attribute_not_exists(pk)' : 'version = :previous',
+          ...(tab.version === 1 ? {} : { ExpressionAttributeValues: { ':previous': tab.version - 1 } }),
+        }),
+      );
+      return { kind: 'saved' };
+    } catch (error) {
+      if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
+      const { Item: old } = await this.client.send(
+        new GetCommand({
+          TableName: this.tableName,
+          Key: { pk: threadPk(tab.threadId), sk: `TAB#${tab.tab}` },
+          ConsistentRead: true,
+        }),
+      );
+      return { kind: 'stale', current: typeof old?.version === 'number' ? old.version : 0 };
+    }
+  }
+
+  /** The booking group whose action cards the thread shows from now on (idempotent). */
+  async setCardBooking(threadId: string, groupId: string, at: string): Promise<void> {
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: threadPk(threadId), sk: 'THR' },
+        UpdateExpression: 'SET cardBookingId = :group, updatedAt = :at',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':group': groupId, ':at': at },
+      }),
+    );
+  }
+
   /** Project threads of a booking group or leg (GSI2), oldest first. */
   async projectThreads(key: { lbgId?: string; legId?: string }): Promise<string[]> {
     const gsi2pk = key.lbgId ? `LBG#${key.lbgId}` : `LEG#${key.legId}`;
@@ -715,20 +825,16 @@ async function* threadItems(
   tableName: string,
   threadId: string,
 ): AsyncGenerator<Record<string, unknown>> {
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await client.send(
-      new QueryCommand({
-        TableName: tableName,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': threadPk(threadId) },
-        ConsistentRead: true,
-        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-      }),
-    );
-    yield* page.Items ?? [];
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
+  const pages = paginateQuery(
+    { client },
+    {
+      TableName: tableName,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': threadPk(threadId) },
+      ConsistentRead: true,
+    },
+  );
+  for await (const page of pages) yield* page.Items ?? [];
 }
 
 /**
@@ -746,20 +852,17 @@ export class ThreadErasureRepository {
   async threadIdsOf(userId: string): Promise<string[]> {
     const ids = new Set<string>();
     for (const archived of [false, true]) {
-      let startKey: Record<string, unknown> | undefined;
-      do {
-        const page = await this.client.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            IndexName: 'GSI1',
-            KeyConditionExpression: 'GSI1PK = :pk',
-            ExpressionAttributeValues: { ':pk': inboxPk(userId, archived) },
-            ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-          }),
-        );
+      const pages = paginateQuery(
+        { client: this.client },
+        {
+          TableName: this.tableName,
+          IndexName: 'GSI1',
+          KeyConditionExpression: 'GSI1PK = :pk',
+          ExpressionAttributeValues: { ':pk': inboxPk(userId, archived) },
+        },
+      );
+      for await (const page of pages)
         for (const item of page.Items ?? []) if (typeof item.threadId === 'string') ids.add(item.threadId);
-        startKey = page.LastEvaluatedKey;
-      } while (startKey);
     }
     return [...ids];
   }
@@ -818,6 +921,16 @@ export class ThreadErasureRepository {
           }),
         );
         counts.counterparts += 1;
+      } else if (sk.startsWith('TAB#') && item.updatedBy === userId) {
+        // A shared project document: its content stays with the other member; the editor becomes the pseudonym.
+        await send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: { pk, sk },
+            UpdateExpression: 'SET updatedBy = :pseudonym',
+            ExpressionAttributeValues: { ':pseudonym': pseudonym },
+          }),
+        );
       } else if (sk === 'THR') {
         thread = item;
       }

@@ -308,7 +308,13 @@ const expectedGrants: Record<DatabaseRole, readonly string[]> = {
     'outbox_events:INSERT',
   ],
   // Messaging lives in DynamoDB; PostgreSQL only answers who may be contacted (profiles' view).
-  messaging: ['consumer_inbox:INSERT', 'contactable_listings:SELECT'],
+  messaging: [
+    'consumer_inbox:INSERT',
+    'contactable_listings:SELECT',
+    // Action cards (2900), through booking's query module.
+    ...['client_user_id', 'id', 'status'].map((column) => `booking_groups(${column}):SELECT`),
+    ...['accepted', 'group_id', 'owner_user_id'].map((column) => `booking_legs(${column}):SELECT`),
+  ],
   reviews: [
     'audit_log(hash):SELECT',
     'audit_log(seq):SELECT',

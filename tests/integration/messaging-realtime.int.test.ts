@@ -337,7 +337,7 @@ describe('messaging over AppSync with AWS Amplify v6', () => {
     const asHost = await subscribe(host, threadId);
     expect(asHost.errors).toEqual([]);
     await new Promise((resolve) => setTimeout(resolve, 500));
-    expect((await messagesAs(host, threadId))[0]!.redacted).toBe(true);
+    expect((await messagesAs(host, threadId)).find((m) => m.messageId === message.messageId)!.redacted).toBe(true);
 
     // The host accepts through booking's API: booking.confirmed reaches messaging through the outbox.
     const confirmed = (
@@ -358,9 +358,10 @@ describe('messaging over AppSync with AWS Amplify v6', () => {
     expect(opening.body).toMatch(/pat\.buyer@example\.com/);
     expect(opening.body).toMatch(/\+1 \(555\) 123-4567/);
     expect(opening.redacted).toBe(false);
-    // A system message tells both sides; it was published live (AWS_IAM) to the member's subscription.
+    // An action message from the platform tells both sides; it was published live (AWS_IAM) to the member's subscription.
     const notice = afterConfirm[0]!;
-    expect(notice).toMatchObject({ type: 'SYSTEM', authorUserId: 'system' });
+    expect(notice).toMatchObject({ type: 'ACTION', authorUserId: 'system' });
+    expect(notice.body).toMatch(/^Booking confirmed/);
     await waitFor(() => asHost.received.some((entry) => entry.message.messageId === notice.messageId));
     // GSI2: the project threads of the booking group.
     expect(await projectThreadsOf(requested.id)).toEqual([threadId]);

@@ -2,15 +2,17 @@ import { describe, expect, it } from 'vitest';
 import { fake } from '../core/testing/fakes.ts';
 import type { Clock } from '../core/clock.ts';
 import type { RateLimiter } from '../core/ports.ts';
+import { ThreadNotFoundError } from './messaging.errors.ts';
 import type { PresenceStore } from './presence.repository.ts';
 import {
   BOOKINGS_CONSUMER,
   MessagingService,
+  type BookingCardSource,
   type EventInbox,
   type ListingDirectory,
   type ThreadEventPublisher,
 } from './messaging.service.ts';
-import type { MessageRecord, ThreadRecord, ThreadStore } from './thread.repository.ts';
+import type { MessageRecord, ParticipantRecord, ThreadRecord, ThreadStore } from './thread.repository.ts';
 
 const CLIENT = 'usr_client';
 const OWNER = 'usr_owner';
@@ -19,6 +21,9 @@ const clock: Clock = { now: () => new Date('2026-11-30T12:00:00.000Z'), nowSecon
 /** The store as the booking consumer uses it, in memory, with the repository's idempotency rules. */
 function memoryThreads() {
   const thread = { threadId: 'thr_1', participants: [CLIENT, OWNER], contactRedaction: true } as ThreadRecord;
+  const participants = new Map(
+    [CLIENT, OWNER].map((userId) => [userId, { threadId: 'thr_1', userId } as unknown as ParticipantRecord]),
+  );
   const messages = new Map<string, MessageRecord>();
   const requests = new Map<string, string>();
   const lifted: { threadId: string; booking: unknown }[] = [];
@@ -38,6 +43,12 @@ function memoryThreads() {
       return Promise.resolve({ kind: 'appended' as const, messageSk: message.sk });
     },
     getMessage: (_threadId: string, sk: string) => Promise.resolve(messages.get(sk)),
+    setCardBooking: (threadId: string, groupId: string) => {
+      if (threadId === thread.threadId) thread.cardBookingId = groupId;
+      return Promise.resolve();
+    },
+    getParticipant: (threadId: string, userId: string) =>
+      Promise.resolve(threadId === thread.threadId ? participants.get(userId) : undefined),
   });
   return { store, messages, lifted };
 }
@@ -57,7 +68,12 @@ function memoryInbox(): EventInbox & { seen: Set<string> } {
   };
 }
 
-function service(threads: ThreadStore, publisher: ThreadEventPublisher, inbox: EventInbox) {
+function service(
+  threads: ThreadStore,
+  publisher: ThreadEventPublisher,
+  inbox: EventInbox,
+  bookings: BookingCardSource = fake<BookingCardSource>('bookings'),
+) {
   return new MessagingService(
     threads,
     fake<PresenceStore>('presence'),
@@ -70,14 +86,17 @@ function service(threads: ThreadStore, publisher: ThreadEventPublisher, inbox: E
     },
     publisher,
     inbox,
+    bookings,
   );
 }
 
 const event = {
   id: 'evt_1',
+  type: 'booking.confirmed' as const,
   payload: {
     groupId: 'bkg_1',
     clientUserId: CLIENT,
+    status: 'CONFIRMED',
     legs: [
       { legId: 'leg_1', ownerUserId: OWNER },
       { legId: 'leg_2', ownerUserId: OWNER },
@@ -86,7 +105,7 @@ const event = {
   },
 };
 
-describe('booking.confirmed in messaging', () => {
+describe('booking events in messaging', () => {
   it("turns the pair's inquiry into the group's project thread and publishes one system message", async () => {
     const threads = memoryThreads();
     const published: [string, string][] = [];
@@ -96,18 +115,23 @@ describe('booking.confirmed in messaging', () => {
       { publish: (threadId, messageId) => Promise.resolve(void published.push([threadId, messageId])) },
       inbox,
     );
-    expect(await messaging.onBookingConfirmed(event)).toEqual(['thr_1']);
+    expect(await messaging.onBookingEvent(event)).toEqual(['thr_1']);
     // One owner with two legs: one conversion (first leg); the owner who never wrote has no thread.
     expect(threads.lifted).toEqual([
       { threadId: 'thr_1', booking: { bookingId: 'bkg_1', lbgId: 'bkg_1', legId: 'leg_1' } },
     ]);
     const [notice] = [...threads.messages.values()];
-    expect(notice).toMatchObject({ type: 'system', authorUserId: 'system', redactedBody: null });
+    expect(notice).toMatchObject({
+      type: 'action',
+      authorUserId: 'system',
+      redactedBody: null,
+      card: { bookingId: 'bkg_1', status: 'CONFIRMED' },
+    });
     expect(published).toEqual([['thr_1', notice!.messageId]]);
     expect(inbox.seen).toEqual(new Set([`${BOOKINGS_CONSUMER}:evt_1`]));
 
     // A redelivery is a no-op.
-    expect(await messaging.onBookingConfirmed(event)).toEqual([]);
+    expect(await messaging.onBookingEvent(event)).toEqual([]);
     expect(threads.messages.size).toBe(1);
     expect(published).toHaveLength(1);
   });
@@ -127,10 +151,77 @@ describe('booking.confirmed in messaging', () => {
       },
       memoryInbox(),
     );
-    await expect(messaging.onBookingConfirmed(event)).rejects.toThrow('AppSync unavailable');
+    await expect(messaging.onBookingEvent(event)).rejects.toThrow('AppSync unavailable');
     fail = false;
-    expect(await messaging.onBookingConfirmed(event)).toEqual(['thr_1']);
+    expect(await messaging.onBookingEvent(event)).toEqual(['thr_1']);
     expect(threads.messages.size).toBe(1);
     expect(published).toEqual([[...threads.messages.values()][0]!.messageId]);
+  });
+
+  it('every other booking event posts one action message per event, and the cards follow that booking', async () => {
+    const threads = memoryThreads();
+    const published: string[] = [];
+    const asked: [string, string][] = [];
+    const messaging = service(
+      threads.store,
+      { publish: (_threadId, messageId) => Promise.resolve(void published.push(messageId)) },
+      memoryInbox(),
+      {
+        forViewer: (groupId, userId) => {
+          asked.push([groupId, userId]);
+          return Promise.resolve(
+            userId === OWNER
+              ? {
+                  groupId,
+                  status: 'REQUESTED',
+                  viewerRole: 'OWNER',
+                  actions: ['ACCEPT', 'DECLINE', 'CANCEL', 'RESCHEDULE'],
+                }
+              : null,
+          );
+        },
+      },
+    );
+    const owner = { kind: 'user', userId: OWNER, roles: ['provider'] } as never;
+    const client = { kind: 'user', userId: CLIENT, roles: ['client'] } as never;
+    // No booking yet: no cards.
+    expect(await messaging.threadActionCards(owner, 'thr_1')).toBeNull();
+
+    const requested = {
+      ...event,
+      id: 'evt_req',
+      type: 'booking.requested' as const,
+      payload: { ...event.payload, groupId: 'bkg_2', status: 'REQUESTED' },
+    };
+    expect(await messaging.onBookingEvent(requested)).toEqual(['thr_1']);
+    expect(await messaging.onBookingEvent(requested)).toEqual([]);
+    const [card] = [...threads.messages.values()];
+    expect(card).toMatchObject({ type: 'action', card: { bookingId: 'bkg_2', status: 'REQUESTED' } });
+    expect(published).toEqual([card!.messageId]);
+    // Redaction is booking.confirmed's alone.
+    expect(threads.lifted).toEqual([]);
+
+    expect(await messaging.threadActionCards(owner, 'thr_1')).toEqual({
+      threadId: 'thr_1',
+      bookingId: 'bkg_2',
+      bookingStatus: 'REQUESTED',
+      viewerRole: 'OWNER',
+      cards: [
+        { action: 'ACCEPT', mutation: 'actOnBooking' },
+        { action: 'DECLINE', mutation: 'actOnBooking' },
+        { action: 'CANCEL', mutation: 'actOnBooking' },
+        { action: 'RESCHEDULE', mutation: 'rescheduleBookingGroup' },
+      ],
+    });
+    // Not a party to the booking (per booking's rules): no cards.
+    expect(await messaging.threadActionCards(client, 'thr_1')).toBeNull();
+    expect(asked).toEqual([
+      ['bkg_2', OWNER],
+      ['bkg_2', CLIENT],
+    ]);
+    // Not a member of the thread: it does not exist for them.
+    await expect(
+      messaging.threadActionCards({ kind: 'user', userId: 'usr_other', roles: ['client'] } as never, 'thr_1'),
+    ).rejects.toBeInstanceOf(ThreadNotFoundError);
   });
 });

@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import type { Clock } from '../core/clock.ts';
+import type { RateLimiter } from '../core/ports.ts';
+import { newId } from '../core/ids.ts';
+import { fake } from '../core/testing/fakes.ts';
+import { TabVersionConflictError, ThreadClosedError, ThreadNotFoundError } from './messaging.errors.ts';
+import {
+  MessagingService,
+  type BookingCardSource,
+  type EventInbox,
+  type ListingDirectory,
+  type ThreadEventPublisher,
+} from './messaging.service.ts';
+import { updateThreadTabArgs } from './messaging.schemas.ts';
+import type { PresenceStore } from './presence.repository.ts';
+import type { ParticipantRecord, TabRecord, ThreadRecord, ThreadStore } from './thread.repository.ts';
+
+const ME = 'usr_me';
+const THREAD = newId('thread');
+
+/** Tabs with the repository's version rule (a write at v needs v - 1 stored), one thread, one member. */
+function memoryThreads(threadStatus: 'open' | 'locked' = 'open') {
+  const tabs = new Map<string, TabRecord>();
+  return fake<ThreadStore>('threads', {
+    getParticipant: (threadId: string, userId: string) =>
+      Promise.resolve(
+        threadId === THREAD && userId === ME ? ({ threadId, userId, threadStatus } as ParticipantRecord) : undefined,
+      ),
+    getThread: () => Promise.resolve({ threadId: THREAD, bookingId: null } as ThreadRecord),
+    tabs: () => Promise.resolve([...tabs.values()]),
+    putTab: (tab: TabRecord) => {
+      const current = tabs.get(tab.tab)?.version ?? 0;
+      if (current !== tab.version - 1) return Promise.resolve({ kind: 'stale' as const, current });
+      tabs.set(tab.tab, tab);
+      return Promise.resolve({ kind: 'saved' as const });
+    },
+  });
+}
+
+function service(threads: ThreadStore) {
+  return new MessagingService(
+    threads,
+    fake<PresenceStore>('presence'),
+    fake<ListingDirectory>('listings'),
+    fake<RateLimiter>('limiter'),
+    { now: () => new Date('2026-12-01T00:00:00Z') } as Clock,
+    {
+      send: { name: 'send', capacity: 1, refillPerSecond: 1 },
+      firstContact: { name: 'first', capacity: 1, refillPerSecond: 1 },
+    },
+    fake<ThreadEventPublisher>('publisher'),
+    fake<EventInbox>('inbox'),
+    fake<BookingCardSource>('bookings'),
+  );
+}
+
+const me = { kind: 'user', userId: ME, roles: ['client'] } as never;
+const input = (tab: 'BRIEF' | 'SHOTLIST', expectedVersion: number, content: object) =>
+  updateThreadTabArgs.parse({ input: { threadId: THREAD, tab, expectedVersion, ...content } }).input;
+
+describe('project panel', () => {
+  it('saves on the version edited, refuses an older one with the current version, and shows both tabs', async () => {
+    const messaging = service(memoryThreads());
+    expect(await messaging.updateThreadTab(me, input('BRIEF', 0, { brief: 'Ten looks' }))).toMatchObject({
+      tab: 'BRIEF',
+      version: 1,
+      brief: 'Ten looks',
+      updatedByUserId: ME,
+    });
+    const stale = messaging.updateThreadTab(me, input('BRIEF', 0, { brief: 'Other draft' }));
+    await expect(stale).rejects.toBeInstanceOf(TabVersionConflictError);
+    await expect(stale).rejects.toMatchObject({ details: { currentVersion: 1 } });
+    const panel = await messaging.threadPanel(me, THREAD);
+    expect(panel.tabs.map((tab) => [tab.tab, tab.version, tab.brief])).toEqual([
+      ['BRIEF', 1, 'Ten looks'],
+      ['SHOTLIST', 0, null],
+    ]);
+    expect(panel.actions).toBeNull();
+  });
+
+  it('refuses a locked thread, a non-member, and content of the other tab', async () => {
+    await expect(
+      service(memoryThreads('locked')).updateThreadTab(me, input('BRIEF', 0, { brief: 'x' })),
+    ).rejects.toBeInstanceOf(ThreadClosedError);
+    await expect(
+      service(memoryThreads()).threadPanel({ kind: 'user', userId: 'usr_other', roles: ['client'] } as never, THREAD),
+    ).rejects.toBeInstanceOf(ThreadNotFoundError);
+    expect(() => input('SHOTLIST', 0, { brief: 'wrong tab' })).toThrow();
+  });
+});
