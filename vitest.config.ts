@@ -1,18 +1,27 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
+
+const envWorkers = process.env.VITEST_MAX_WORKERS ? Number(process.env.VITEST_MAX_WORKERS) : undefined;
 
 // Two tiers: `unit` (beside the code, fakes of ports, no processes) and `integration`
 // (tests/integration, one local stack started by the global setup and shared over HTTP).
 export default defineConfig({
   test: {
     reporters: ['default'],
-    // Vitest's default (cores - 1: one worker on a 2-core CI machine) unless VITEST_MAX_WORKERS says
-    // otherwise. More workers overlap the integration tier's waits on a quiet machine, but on a loaded
-    // 2-core machine the media pipeline and the child stacks then miss their 60 s test timeouts.
-    ...(process.env.VITEST_MAX_WORKERS ? { maxWorkers: Number(process.env.VITEST_MAX_WORKERS) } : {}),
+    // Worker counts are per tier (below) unless VITEST_MAX_WORKERS sets both. The integration tier keeps
+    // vitest's default (cores - 1: one worker on a 2-core CI machine): more workers overlap its waits on
+    // a quiet machine, but on a loaded 2-core machine the media pipeline and the child stacks then miss
+    // their 60 s test timeouts.
+    ...(envWorkers ? { maxWorkers: envWorkers } : {}),
     projects: [
       {
         test: {
           name: 'unit',
+          // Its own group, run before the integration tier's (vitest runs groups one after another), on
+          // every core: unit files start no processes, so the other files overlap the CDK file, whose
+          // synthesis and cfn-guard lanes keep one core busy most of the time.
+          sequence: { groupOrder: 0 },
+          maxWorkers: envWorkers ?? availableParallelism(),
           // The bundles' module aliases (one Temporal polyfill), so tests run the code we deploy.
           setupFiles: ['tests/support/deployed-aliases.ts'],
           include: [
@@ -30,6 +39,9 @@ export default defineConfig({
       {
         test: {
           name: 'integration',
+          // Vitest's default worker count (cores - 1) here: see maxWorkers above.
+          sequence: { groupOrder: 1 },
+          maxWorkers: envWorkers ?? Math.max(availableParallelism() - 1, 1),
           setupFiles: ['tests/support/deployed-aliases.ts'],
           include: ['tests/integration/**/*.int.test.ts'],
           globalSetup: ['tests/integration/global-setup.ts'],

@@ -97,6 +97,17 @@ export const domains = {
     // payments/stripe: the payments adapter of its BookingPaymentsPort runs in this Lambda (issue #12).
     uses: { database: 'booking', secrets: ['payments/stripe'] },
   },
+  bookingCalendars: {
+    // Booking's calendars: feeds (ICS import) and the secret ICS export. Apart from booking so the ICS
+    // libraries stay out of its bundle and Stripe out of this one (bundles < 1 MB).
+    entry: 'lambdas/booking/calendars.handler.ts',
+    uses: { database: 'booking' },
+  },
+  bookingErasure: {
+    // Booking's user.deleted consumer (pseudonymises bookings): the booking role only, no API, no Stripe.
+    entry: 'lambdas/booking/booking-erasure.handler.ts',
+    uses: { database: 'booking' },
+  },
   partner: {
     // Partner REST API (/oauth2/token, /v1): client credentials at the issuer (signs with auth's keys,
     // hence the KEK), token verdicts, quotas and idempotency in the control table.
@@ -218,11 +229,11 @@ export const graphqlResolvers: Readonly<Record<string, DomainName>> = {
   'Mutation.requestBooking': 'booking',
   'Mutation.actOnBooking': 'booking',
   'Mutation.rescheduleBookingGroup': 'booking',
-  'Query.calendarFeeds': 'booking',
-  'Mutation.addCalendarFeed': 'booking',
-  'Mutation.removeCalendarFeed': 'booking',
-  'Mutation.rotateCalendarExport': 'booking',
-  'Mutation.revokeCalendarExport': 'booking',
+  'Query.calendarFeeds': 'bookingCalendars',
+  'Mutation.addCalendarFeed': 'bookingCalendars',
+  'Mutation.removeCalendarFeed': 'bookingCalendars',
+  'Mutation.rotateCalendarExport': 'bookingCalendars',
+  'Mutation.revokeCalendarExport': 'bookingCalendars',
   'Query.myInbox': 'messaging',
   'Query.thread': 'messaging',
   'Query.threadMessages': 'messaging',
@@ -268,7 +279,7 @@ export const restRoutes: readonly { readonly prefix: string; readonly domain: Do
   { prefix: '/oauth2', domain: 'partner' },
   { prefix: '/v1', domain: 'partner' },
   // Secret ICS export of a listing's bookings (GET /calendar/<token>.ics).
-  { prefix: '/calendar', domain: 'booking' },
+  { prefix: '/calendar', domain: 'bookingCalendars' },
 ];
 
 /**
@@ -348,7 +359,7 @@ export const eventConsumers: readonly {
   { name: 'reviews-booking-completed', domain: 'reviews', eventTypes: ['booking.completed'] },
   { name: 'reviews-user-deleted', domain: 'reviews', eventTypes: ['user.deleted'] },
   // Bookings and payment records are kept by law, pseudonymised (NTB-SEC-003).
-  { name: 'booking-user-deleted', domain: 'booking', eventTypes: ['user.deleted'] },
+  { name: 'booking-user-deleted', domain: 'bookingErasure', eventTypes: ['user.deleted'] },
   { name: 'payments-user-deleted', domain: 'payments', eventTypes: ['user.deleted'] },
   // Account deletion, the rest (#16): partner account links and stored webhook payloads; messaging's
   // DynamoDB threads (the erased author's bodies tombstoned, their membership pseudonymised).

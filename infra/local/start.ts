@@ -2,6 +2,9 @@
  * `npm start`: the whole backend on loopback with seeded data. State persists under .local/
  * (git-ignored); Ctrl-C stops every process it started.
  */
+// First: the bundles' module aliases (one Temporal polyfill) before anything loads node-ical, so the
+// code run locally is the code deployed and tested.
+import './deployed-aliases.ts';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LOOPBACK_IPS, startLocalStack } from './stack.ts';

@@ -1,15 +1,15 @@
-/** Booking Lambda: availability, slots, requests and transitions (AppSync fields). */
-import { createEventDispatcher } from '../core/events/dispatcher.ts';
+/**
+ * Booking Lambda: availability, slots, requests and transitions (AppSync fields). Its siblings have
+ * entries of their own so this bundle carries only what these fields need (and stays < 1 MB):
+ * calendars (ICS import/export) in calendars.handler.ts, the user.deleted consumer in
+ * booking-erasure.handler.ts.
+ */
 import { createFieldRouter, field } from '../core/field-router.ts';
 import { createDomainHandler } from '../core/handler.ts';
 import { createLogger } from '../core/log.ts';
-import { createRouteRouter, route } from '../core/route-router.ts';
-import { bookingErasure, bookingService } from './booking.module.ts';
-import { calendarService } from './calendar.module.ts';
+import { bookingService } from './booking.module.ts';
 import {
-  addCalendarFeedArgs,
   bookingActionArgs,
-  calendarFeedIdArgs,
   bookingIdArgs,
   myBookingsArgs,
   requestBookingArgs,
@@ -21,14 +21,8 @@ import {
 
 const logger = createLogger({ service: 'booking' });
 
-// Account deletion (auth's user.deleted): bookings are kept, pseudonymised.
-export const events = createEventDispatcher({
-  'user.deleted': async (event) => (await bookingErasure()).onUserDeleted(event),
-});
-
 export const handler = createDomainHandler({
   logger,
-  events,
   appsync: createFieldRouter(
     {
       'Query.bookingSlots': field(slotsArgs, async ({ input }) => (await bookingService()).slots(input)),
@@ -54,43 +48,7 @@ export const handler = createDomainHandler({
       'Mutation.rescheduleBookingGroup': field(rescheduleArgs, async ({ input }, ctx) =>
         (await bookingService()).reschedule(ctx.caller, input),
       ),
-      'Query.calendarFeeds': field(resourceArgs, async ({ resourceId }, ctx) =>
-        (await calendarService()).feeds(ctx.caller, resourceId),
-      ),
-      'Mutation.addCalendarFeed': field(addCalendarFeedArgs, async ({ input }, ctx) =>
-        (await calendarService()).addFeed(ctx.caller, input),
-      ),
-      'Mutation.removeCalendarFeed': field(calendarFeedIdArgs, async ({ feedId }, ctx) =>
-        (await calendarService()).removeFeed(ctx.caller, feedId),
-      ),
-      'Mutation.rotateCalendarExport': field(resourceArgs, async ({ resourceId }, ctx) =>
-        (await calendarService()).rotateExport(ctx.caller, resourceId),
-      ),
-      'Mutation.revokeCalendarExport': field(resourceArgs, async ({ resourceId }, ctx) =>
-        (await calendarService()).revokeExport(ctx.caller, resourceId),
-      ),
     },
     logger,
-  ),
-  rest: createRouteRouter(
-    [
-      // The secret ICS export a calendar app subscribes to: the token in the path is the credential
-      // (calendar apps send no headers), so no cookies, no origin check; unknown or revoked → 404.
-      route({
-        method: 'GET',
-        path: '/calendar/{file}',
-        checkOrigin: false,
-        handle: async ({ params }) => ({
-          status: 200,
-          headers: {
-            'content-type': 'text/calendar; charset=utf-8',
-            'cache-control': 'private, no-store',
-            'referrer-policy': 'no-referrer',
-          },
-          body: await (await calendarService()).exportCalendar(params.file!),
-        }),
-      }),
-    ],
-    { logger },
   ),
 });

@@ -1,11 +1,12 @@
-/** Composition root of the booking Lambda and its scheduled sweep: one service per container. */
+/**
+ * Composition root of the booking Lambda and its scheduled sweep: one service per container. The
+ * user.deleted consumer composes in booking-erasure.module.ts, calendars in calendar.module.ts.
+ */
 import { systemClock } from '../core/clock.ts';
 import { createUnitOfWork } from '../core/db/unit-of-work.ts';
-import { createLogger } from '../core/log.ts';
 import { databaseFromEnv } from '../adapters/database.ts';
 import { createStripePaymentProvider } from '../adapters/stripe-payment-provider.ts';
 import { bookingPaymentsFromEnv } from '../payments/index.ts';
-import { BookingErasureService, bookingErasureRepositories } from './booking-erasure.service.ts';
 import { bookingConfig } from './booking.config.ts';
 import { bookingRepositories } from './booking.repositories.ts';
 import { BookingService } from './booking.service.ts';
@@ -31,16 +32,4 @@ export function bookingService(): Promise<BookingService> {
   })();
   service.catch(() => (service = undefined));
   return service;
-}
-
-let erasure: Promise<BookingErasureService> | undefined;
-
-/** The user.deleted consumer (pseudonymises the account's bookings). */
-export function bookingErasure(): Promise<BookingErasureService> {
-  erasure ??= databaseFromEnv('booking').then(
-    (db) =>
-      new BookingErasureService(createUnitOfWork(db, bookingErasureRepositories), createLogger({ service: 'booking' })),
-  );
-  erasure.catch(() => (erasure = undefined));
-  return erasure;
 }

@@ -174,7 +174,7 @@ export class RastupFunction extends Construct {
         // that needs filename -> MIME lookups must use its own table, not mime-db.
         // One Temporal polyfill: node-ical brings temporal-polyfill and, through rrule-temporal,
         // @js-temporal/polyfill (+ jsbi), the same API twice (~150 KB); the tests resolve the same
-        // alias (tests/support/deployed-aliases.ts).
+        // alias, and so does `npm start` (infra/local/deployed-aliases.ts).
         esbuildArgs: {
           '--alias:mime-db': join(repositoryRoot, 'infra/cdk/bundling/mime-db-empty.json'),
           '--alias:@js-temporal/polyfill': 'temporal-polyfill',

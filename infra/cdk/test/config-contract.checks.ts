@@ -121,6 +121,12 @@ const configByEntry: Record<
     secretVariables: stripeAdapterSecretVariables,
     parsers: [(env) => parseConfig(bookingEnvSchema, env), stripeAdapterConfig, database('booking')],
   },
+  'lambdas/booking/calendars.handler.ts': {
+    parsers: [(env) => calendarFetchLimits(parseConfig(bookingEnvSchema, env)), database('booking')],
+  },
+  'lambdas/booking/booking-erasure.handler.ts': {
+    parsers: [database('booking')],
+  },
   'lambdas/booking/calendar-refresh.handler.ts': {
     parsers: [(env) => calendarFetchLimits(parseConfig(bookingEnvSchema, env)), database('booking')],
   },

@@ -4,13 +4,17 @@
  * failure destinations, log retention, Aurora monitoring and dev cost, Control Tower guard rules.
  */
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { App, CfnElement, Stack } from 'aws-cdk-lib';
-import { Match } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { domains } from '../../definitions/domains.ts';
 import { acknowledgeGuard, guardPluginName } from '../constructs/cfn-guard.ts';
-import { splitIntoLanes } from './guard-lanes.ts';
+import { rulesNotApplicableTo, splitIntoLanes, validateGuardInLanes, type GuardReport } from './guard-lanes.ts';
 import { liveAliasName } from '../constructs/live-alias.ts';
 import { accountStackName, dockerHubCachePrefix } from '../stacks/account.stack.ts';
 import { typesenseHealthCommand } from '../stacks/search.stack.ts';
@@ -338,6 +342,34 @@ export function registerDeployReadinessChecks(): void {
           expect(split.flat().sort()).toEqual([...templatePaths].sort());
         }
       });
+
+      it('leaving out the rules that cannot apply to a template changes no finding', async () => {
+        // A small template with findings of several rules (queue without DLQ, bucket defaults), run
+        // with every rule and with the applicable ones only: the same violations, resource by resource.
+        const stack = new Stack(new App(), 'GuardSubset');
+        new Queue(stack, 'Queue');
+        new Bucket(stack, 'Bucket');
+        const dir = mkdtempSync(join(tmpdir(), 'rastup-guard-subset-'));
+        try {
+          const templatePath = join(dir, 'GuardSubset.template.json');
+          writeFileSync(templatePath, JSON.stringify(Template.fromStack(stack).toJSON()));
+          const findings = (report: GuardReport) =>
+            report.violations
+              .flatMap((v) =>
+                v.violatingResources.map((r) => `${v.ruleName} ${r.resourceLogicalId} ${r.locations.join(',')}`),
+              )
+              .sort();
+          const [applicable, all] = await Promise.all([
+            validateGuardInLanes([templatePath], 1),
+            validateGuardInLanes([templatePath], 1, true),
+          ]);
+          expect(findings(applicable).length).toBeGreaterThan(1);
+          expect(findings(applicable)).toEqual(findings(all));
+          expect(rulesNotApplicableTo(templatePath).length).toBeGreaterThan(100);
+        } finally {
+          rmSync(dir, { recursive: true, force: true });
+        }
+      }, 120_000);
 
       it('refuses an acknowledgement without a written reason', () => {
         const stack = new Stack(new App(), 'GuardReason');
