@@ -249,7 +249,7 @@ async function measuredLoad(
       },
     };
   } finally {
-    pool.query = original as typeof pool.query;
+    pool.query = original;
   }
 }
 
