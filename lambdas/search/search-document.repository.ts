@@ -253,37 +253,24 @@ export class SearchDocumentRepository implements SearchEngine, SearchIndexWriter
   async search(query: SearchQuery): Promise<SearchResult> {
     const tsQuery = query.text ? toTsQuery(query.words) : null;
     if (!query.text || !tsQuery) return this.run(query, { kind: 'none' });
-    // One round trip for both modes: the exact page, and the typo page only when the exact words
-    // match nothing at all. The typo branch's NOT EXISTS tests are uncorrelated, so PostgreSQL
-    // evaluates them once (an InitPlan) and skips the typo scan whenever the exact words matched.
-    const params: unknown[] = [];
-    const exact = this.build(query, { kind: 'exact', tsQuery }, params);
-    const typo = this.build(query, { kind: 'typo', text: query.text }, params);
+    const exact = await this.run(query, { kind: 'exact', tsQuery });
+    if (exact.hits.length > 0) return exact;
     // An empty page after the exact results ran out is the end, not a reason to switch modes.
-    const anyExact =
-      query.offset > 0
-        ? ` AND NOT EXISTS (${this.build({ ...query, offset: 0, limit: 0 }, { kind: 'exact', tsQuery }, params)})`
-        : '';
-    const sql = `WITH exact AS MATERIALIZED (${exact})
-      SELECT * FROM (
-        SELECT 0 AS branch, * FROM exact
-        UNION ALL
-        SELECT 1, * FROM (${typo}) t WHERE NOT EXISTS (SELECT 1 FROM exact)${anyExact}) u
-       ORDER BY branch, ord`;
-    return this.result(query, (await this.read(sql, params)).rows);
+    if (query.offset > 0 && (await this.anyExact(query, tsQuery))) return exact;
+    return this.run(query, { kind: 'typo', text: query.text });
+  }
+
+  private async anyExact(query: SearchQuery, tsQuery: string): Promise<boolean> {
+    const { sql, params } = this.build({ ...query, offset: 0, limit: 0 }, { kind: 'exact', tsQuery });
+    return (await this.read(sql, params)).rows.length > 0;
   }
 
   private async run(
     query: SearchQuery,
     mode: { kind: 'none' } | { kind: 'exact'; tsQuery: string } | { kind: 'typo'; text: string },
   ): Promise<SearchResult> {
-    const params: unknown[] = [];
-    const sql = this.build(query, mode, params);
-    return this.result(query, (await this.read(sql, params)).rows);
-  }
-
-  private result(query: SearchQuery, raw: readonly unknown[]): SearchResult {
-    const rows = parseRows(hitRow, raw);
+    const { sql, params } = this.build(query, mode);
+    const rows = parseRows(hitRow, (await this.read(sql, params)).rows);
     return {
       engine: 'postgres',
       hasMore: rows.length > query.limit,
@@ -323,8 +310,8 @@ export class SearchDocumentRepository implements SearchEngine, SearchIndexWriter
   private build(
     query: SearchQuery,
     mode: { kind: 'none' } | { kind: 'exact'; tsQuery: string } | { kind: 'typo'; text: string },
-    params: unknown[],
-  ): string {
+  ): { sql: string; params: unknown[] } {
+    const params: unknown[] = [];
     const p = (value: unknown) => {
       params.push(value);
       return `$${params.length}`;
@@ -391,7 +378,7 @@ export class SearchDocumentRepository implements SearchEngine, SearchIndexWriter
     const sql = `
       SELECT d.id, d.kind, d.slug, d.role, d.title, d.headline, d.city_code, d.city_name, d.price_min_cents,
              d.price_max_cents, d.currency::text AS currency, d.verified, d.instant_book, d.nsfw_band, d.cover_url,
-             d.cover_nsfw_band, r.distance_m, r.score, row_number() OVER (ORDER BY ${ORDER_BY[query.sort]}) AS ord
+             d.cover_nsfw_band, r.distance_m, r.score
         FROM (
           SELECT c.id, c.price_min_cents, c.price_max_cents, c.published_at, c.distance_m,
                  (${score})::float8 AS score
@@ -407,7 +394,7 @@ export class SearchDocumentRepository implements SearchEngine, SearchIndexWriter
         JOIN search_documents d ON d.id = r.id
        WHERE d.nsfw_band = 0
        ORDER BY ${ORDER_BY[query.sort]}`;
-    return sql;
+    return { sql, params };
   }
 
   /**
