@@ -1,6 +1,7 @@
 /**
  * Ranking weights (NTB-SEARCH-003), documented in the README ("Search"): the RELEVANCE order is
- *   score = text · (ts_rank_cd normalised to 0…1)        text relevance (name A, role/tags/city B, headline C)
+ *   score = text · field weight of each word, averaged  text relevance: name (A) 1, role/tags/city (B) 0.5,
+ *                                                         headline (C) 0.25 (Typesense: query_by_weights 4:2:1)
  *         + typo · word_similarity(query, words)       typo tolerance (pg_trgm)
  *         + proximity · (1 − distance / radius)        only with a geo radius
  *         + verified · [verified]

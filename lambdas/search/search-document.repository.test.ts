@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { boundingBox, toTsQuery } from './search-document.repository.ts';
+import { boundingBox, fieldTsQueries, toTsQuery } from './search-document.repository.ts';
 
 /** Great-circle distance on earthdistance's sphere (metres), the check the query applies after the box. */
 function greatCircleM(a: { latitude: number; longitude: number }, b: { latitude: number; longitude: number }) {
@@ -60,5 +60,15 @@ describe('toTsQuery', () => {
     expect(toTsQuery([['pat'], ['photographer', 'photo']])).toBe('(pat) & (photographer:* | photo)');
     expect(toTsQuery([['wed']])).toBe('(wed:*)');
     expect(toTsQuery([['!!']])).toBeNull();
+  });
+});
+
+describe('fieldTsQueries', () => {
+  it('restricts each word group to the name (A) and to name, role, tags or city (A or B), prefix on the last word only', () => {
+    expect(fieldTsQueries([['pat'], ['photographer', 'photo']])).toEqual([
+      { name: '(pat:A)', tagged: '(pat:AB)' },
+      { name: '(photographer:*A | photo:A)', tagged: '(photographer:*AB | photo:AB)' },
+    ]);
+    expect(fieldTsQueries([['!!'], ['wed']])).toEqual([{ name: '(wed:*A)', tagged: '(wed:*AB)' }]);
   });
 });

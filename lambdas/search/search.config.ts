@@ -28,6 +28,14 @@ export const searchEnvSchema = baseEnvSchema.extend({
   TYPESENSE_TIMEOUT_MS: z.coerce.number().int().min(50).max(10_000).default(400),
   /** How long a container answers a repeated query from memory (hot-query cache). */
   SEARCH_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(2_000),
+  /**
+   * Search statements as named prepared statements (parsed once per connection). On by default;
+   * `false` sends them unnamed, e.g. if RDS Proxy reports pinned sessions for the search Lambda.
+   */
+  SEARCH_PREPARED_STATEMENTS: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((value) => value === 'true'),
 });
 
 export type SearchConfig = z.infer<typeof searchEnvSchema>;

@@ -22,7 +22,7 @@ let module: Promise<SearchModule> | undefined;
 export function searchModule(): Promise<SearchModule> {
   module ??= Promise.all([databaseFromEnv('search'), resolveSecretEnv(searchSecretVariables)]).then(([db, env]) => {
     const config = parseSearchConfig(env);
-    const postgres = new SearchDocumentRepository(db);
+    const postgres = new SearchDocumentRepository(db, { preparedStatements: config.SEARCH_PREPARED_STATEMENTS });
     let engine: SearchEngine = postgres;
     const mirrors: SearchIndexWriter[] = [];
     if (config.TYPESENSE_NODES && config.TYPESENSE_API_KEY) {

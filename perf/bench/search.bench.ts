@@ -19,12 +19,14 @@ import { seedSyntheticListings } from '../../db/seeds/synthetic-listings.ts';
 import { mediaPublicBucket, physicalBucketName } from '../../infra/definitions/buckets.ts';
 import { reindexAll } from '../../ops/scripts/search-reindex.ts';
 import pg from 'pg';
-import { databaseConnection } from '../../lambdas/adapters/database.ts';
+import { databaseConnection, databaseFromEnv } from '../../lambdas/adapters/database.ts';
 import { SearchDocumentRepository } from '../../lambdas/search/search-document.repository.ts';
 import type { SearchQuery } from '../../lambdas/search/search.port.ts';
 import { searchWords } from '../../lambdas/search/search.service.ts';
 import { expandWord } from '../../lambdas/search/synonyms.ts';
-import { describeResult, load, withBenchStack } from './harness.ts';
+import type { LocalStack } from '../../infra/local/stack.ts';
+import { searchModule } from '../../lambdas/search/search.module.ts';
+import { describeResult, load, profiled, withBenchStack } from './harness.ts';
 
 const PROFILES = Number(process.env.BENCH_PROFILES ?? 100_000);
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
@@ -134,7 +136,7 @@ await withBenchStack(async (stack) => {
     `sample: ${sample.data.searchListings.items.length} items, engine ${sample.data.searchListings.engine}; ${empty}/50 sampled queries had no hits\n`,
   );
 
-  const searchLoad = await load({
+  const { result: searchLoad, cost: searchCost } = await measuredLoad(stack, 'search-listings', {
     url: graphqlUrl,
     connections: 32,
     durationSeconds: DURATION,
@@ -144,6 +146,7 @@ await withBenchStack(async (stack) => {
     rate: RATE,
   });
   console.log(describeResult(`searchListings, fixed ${RATE} req/s`, searchLoad));
+  console.log(describeCost(searchCost));
   const suggestLoad = await load({
     url: graphqlUrl,
     connections: 32,
@@ -163,6 +166,7 @@ await withBenchStack(async (stack) => {
       `  index: ${indexed.processed} documents in ${(indexMs / 1000).toFixed(1)} s`,
       `  main shape (text + city + geo radius + price), EXPLAIN ANALYZE execution: p50 ${explained.search.p50.toFixed(2)} ms, p95 ${explained.search.p95.toFixed(2)} ms`,
       `  searchListings through the gateway at ${RATE} req/s: achieved ${searchLoad.requestsPerSecond} req/s, p50 ${searchLoad.p50} ms, p95 ${searchLoad.p95} ms`,
+      `  per searchListings request: ${describeCost(searchCost).trim()}`,
       `  searchSuggestions through the gateway at ${RATE} req/s: p95 ${suggestLoad.p95} ms (SQL execution p95 ${explained.suggest.p95.toFixed(2)} ms)`,
       `  load average during the run: ${loadavg()
         .map((n) => n.toFixed(1))
@@ -170,6 +174,94 @@ await withBenchStack(async (stack) => {
     ].join('\n'),
   );
 });
+
+/** What one request cost, averaged over a load run and its warm-up (every search the stack's service received). */
+interface RequestCost {
+  /** CPU time of this process (the local stack: gateway + Lambda handlers) per request. */
+  stackCpuMs: number;
+  /** CPU time of the PostgreSQL backends per request (from /proc, Linux). */
+  databaseCpuMs: number;
+  /** SQL statements sent by the search role's pool per request (each is one round trip). */
+  roundTrips: number;
+  /** Requests that had to wait for a pooled connection, per request, and the longest wait queue seen. */
+  poolWaits: number;
+  maxWaiting: number;
+}
+
+function describeCost(cost: RequestCost): string {
+  return `  cost per request: stack CPU ${cost.stackCpuMs.toFixed(2)} ms, PostgreSQL CPU ${cost.databaseCpuMs.toFixed(2)} ms, SQL round trips ${cost.roundTrips.toFixed(2)}, pool waits ${cost.poolWaits.toFixed(2)} (queue max ${cost.maxWaiting})`;
+}
+
+/** The PostgreSQL backends' CPU time (utime + stime, ms) summed over the cluster's current backends. */
+async function backendCpuMs(stack: LocalStack): Promise<Map<number, number>> {
+  const { rows } = await stack.db.query<{ pid: number }>('SELECT pid FROM pg_stat_activity');
+  const out = new Map<number, number>();
+  for (const { pid } of rows) {
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      out.set(pid, ((Number(fields[11]) + Number(fields[12])) * 1000) / 100);
+    } catch {
+      // gone, or not Linux
+    }
+  }
+  return out;
+}
+
+/**
+ * A load run with its cost per request: the stack's CPU (this process), the database backends' CPU,
+ * the search pool's statements and connection waits (the stack runs the handlers in this process,
+ * so `databaseFromEnv('search')` is the pool they use). With PERF_CPU_PROFILE, a CPU profile too.
+ */
+async function measuredLoad(
+  stack: LocalStack,
+  label: string,
+  options: Record<string, unknown>,
+): Promise<{ result: Awaited<ReturnType<typeof load>>; cost: RequestCost }> {
+  const pool = (await databaseFromEnv('search')).pool;
+  // Requests counted where they arrive: the search service of the stack's search Lambda (same process).
+  const service = (await searchModule()).search;
+  const originalSearch = service.search.bind(service);
+  let searches = 0;
+  service.search = (input) => {
+    searches++;
+    return originalSearch(input);
+  };
+  let statements = 0;
+  let waits = 0;
+  let maxWaiting = 0;
+  const original = pool.query.bind(pool);
+  const counting = ((...args: Parameters<typeof pool.query>) => {
+    statements++;
+    if (pool.idleCount === 0 && pool.totalCount >= (pool.options.max ?? 10)) waits++;
+    maxWaiting = Math.max(maxWaiting, pool.waitingCount);
+    return (original as (...a: unknown[]) => unknown)(...args);
+  }) as typeof pool.query;
+  pool.query = counting;
+  const dbBefore = await backendCpuMs(stack);
+  const cpuBefore = process.cpuUsage();
+  try {
+    const result = await profiled(label, () => load(options));
+    const cpu = process.cpuUsage(cpuBefore);
+    const dbAfter = await backendCpuMs(stack);
+    let databaseMs = 0;
+    for (const [pid, ms] of dbAfter) databaseMs += ms - (dbBefore.get(pid) ?? 0);
+    // The counters cover the load generator's warm-up too: divide by every search that arrived.
+    const requests = Math.max(1, searches);
+    return {
+      result,
+      cost: {
+        stackCpuMs: (cpu.user + cpu.system) / 1000 / requests,
+        databaseCpuMs: databaseMs / requests,
+        roundTrips: statements / requests,
+        poolWaits: waits / requests,
+        maxWaiting,
+      },
+    };
+  } finally {
+    pool.query = original;
+    service.search = originalSearch;
+  }
+}
 
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);

@@ -84,8 +84,71 @@ describe('search ranking projection (search_rank)', () => {
     expect([...(await rankRow('prf_rkfollow2')), ...(await rankRow('std_rkfollow3'))]).toEqual([]);
   });
 
+  it('ranks a word found in the name above role/tags/city above the headline, others equal (prepared statements)', async () => {
+    const repository = new SearchDocumentRepository(db, { preparedStatements: true });
+    const [base] = fc.sample(documentArbitrary('rk'), { numRuns: 1, seed: 11 });
+    const city = `zz-rkfield-${Date.now().toString(36)}`;
+    const common: SearchDocument = {
+      ...base!,
+      ownerUserId: 'usr_rkfield',
+      role: 'PHOTOGRAPHER',
+      title: 'Lee Morgan',
+      headline: 'Weekend sessions',
+      tags: ['film'],
+      cityCode: city,
+      cityName: 'Fieldtown',
+      latitude: 10,
+      longitude: 10,
+      priceMinCents: 1_000,
+      priceMaxCents: 2_000,
+      verified: false,
+      instantBook: false,
+      quality: 50,
+      nsfwBand: 0,
+      coverUrl: null,
+      coverNsfwBand: null,
+      publishedAt: new Date('2026-11-01T00:00:00Z'),
+    };
+    // 'quartz' is its own stem in the english headline configuration too.
+    const docs: SearchDocument[] = [
+      { ...common, id: 'prf_rkfieldc', slug: 'rkfield-c', headline: 'Quartz light sessions' },
+      { ...common, id: 'prf_rkfieldb', slug: 'rkfield-b', tags: ['film', 'quartz'] },
+      { ...common, id: 'prf_rkfielda', slug: 'rkfield-a', title: 'Quartz Morgan' },
+      { ...common, id: 'prf_rkfieldz', slug: 'rkfield-z' },
+    ];
+    await repository.upsert(docs);
+    try {
+      const query: SearchQuery = {
+        words: [['quartz']],
+        text: 'quartz',
+        city,
+        role: null,
+        priceMinCents: null,
+        priceMaxCents: null,
+        near: null,
+        verifiedOnly: false,
+        instantBookOnly: false,
+        sort: 'RELEVANCE',
+        offset: 0,
+        limit: 10,
+      };
+      // More than five runs: PostgreSQL may switch a prepared statement to its generic plan after five.
+      for (let i = 0; i < 8; i++) {
+        const result = await repository.search(query);
+        expect(result.hits.map((hit) => hit.id)).toEqual(['prf_rkfielda', 'prf_rkfieldb', 'prf_rkfieldc']);
+        const [name, tagged, headline] = result.hits.map((hit) => hit.score);
+        // 0.4 × (1 − 0.5) and 0.4 × (0.5 − 0.25) apart: the field weights, nothing else differs.
+        expect(name! - tagged!).toBeCloseTo(0.2, 6);
+        expect(tagged! - headline!).toBeCloseTo(0.1, 6);
+      }
+    } finally {
+      await repository.removeOwner('usr_rkfield');
+    }
+  });
+
   it('answers exactly what a brute-force filter keeps, with earth_distance distances (property)', async () => {
-    const repository = new SearchDocumentRepository(db);
+    // Prepared statements, so the runs past the fifth may use PostgreSQL's generic plan (runtime pruning).
+    const repository = new SearchDocumentRepository(db, { preparedStatements: true });
     let run = 0;
     await fc.assert(
       fc.asyncProperty(

@@ -3,6 +3,7 @@
  * serialization failures, and typed row validation. Repositories receive a `Queryable` so the
  * same method runs inside or outside a transaction.
  */
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import type * as z from 'zod';
 import { DependencyError, InternalError } from '../errors.ts';
@@ -14,7 +15,32 @@ export interface Queryable {
   query<R extends pg.QueryResultRow = pg.QueryResultRow>(
     text: string,
     values?: readonly unknown[],
+    options?: QueryOptions,
   ): Promise<pg.QueryResult<R>>;
+}
+
+/**
+ * Per-statement options (optional: a Queryable that ignores them runs the statement unnamed, as before).
+ * `name`: a server-side prepared statement, parsed once per connection and then only bound and
+ * executed (pg's named queries). The same name must always carry the same text: derive it from the
+ * text (`statementName`).
+ */
+export interface QueryOptions {
+  readonly name?: string;
+}
+
+const statementNames = new Map<string, string>();
+
+/**
+ * A prepared-statement name for `text`: `<prefix>_<hash of the text>`, remembered per text (bounded:
+ * statement shapes are few; past the bound the name is recomputed, never wrong).
+ */
+export function statementName(prefix: string, text: string): string {
+  let name = statementNames.get(text);
+  if (name) return name;
+  name = `${prefix}_${createHash('sha1').update(text).digest('base64url').slice(0, 20)}`;
+  if (statementNames.size < 1_000) statementNames.set(text, name);
+  return name;
 }
 
 export type Transaction = Queryable & { readonly inTransaction: true };
@@ -68,9 +94,13 @@ export function createDatabase(options: DatabaseOptions): Database {
   // An idle client erroring (server restart) must not crash the process; the pool replaces it.
   pool.on('error', () => undefined);
 
-  const query: Queryable['query'] = async (text, values) => {
+  const query: Queryable['query'] = async (text, values, queryOptions) => {
     try {
-      return await instrument(text, () => pool.query(text, values as unknown[]));
+      return await instrument(text, () =>
+        queryOptions?.name
+          ? pool.query({ name: queryOptions.name, text, values: values as unknown[] })
+          : pool.query(text, values as unknown[]),
+      );
     } catch (error) {
       throw translateDriverError(error);
     }
@@ -99,7 +129,12 @@ export function createDatabase(options: DatabaseOptions): Database {
           await client.query(`BEGIN ISOLATION LEVEL ${(txOptions.isolation ?? 'read committed').toUpperCase()}`);
           const tx: Transaction = {
             inTransaction: true,
-            query: (text, values) => instrument(text, () => client.query(text, values as unknown[])),
+            query: (text, values, queryOptions) =>
+              instrument(text, () =>
+                queryOptions?.name
+                  ? client.query({ name: queryOptions.name, text, values: values as unknown[] })
+                  : client.query(text, values as unknown[]),
+              ),
           };
           const result = await fn(tx);
           await client.query('COMMIT');
