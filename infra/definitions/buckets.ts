@@ -58,7 +58,22 @@ export const messagePreviewsBucket: BucketSpec = {
   purpose: 'message previews (seed 004 §1.4.B.3)',
 };
 
-export const buckets: readonly BucketSpec[] = [mediaOriginalsBucket, mediaPublicBucket, messagePreviewsBucket];
+export const privacyExportsBucket: BucketSpec = {
+  id: 'privacy-exports',
+  envVar: 'PRIVACY_EXPORTS_BUCKET',
+  publicThroughCdn: false,
+  browserUploads: false,
+  // A bundle is fetched through a link that works for minutes; nothing keeps it beyond a day.
+  expirations: [{ prefix: 'exports/', days: 1 }],
+  purpose: 'DSAR export bundles (NTB-EXPORT-001), downloaded through short-lived presigned GETs',
+};
+
+export const buckets: readonly BucketSpec[] = [
+  mediaOriginalsBucket,
+  mediaPublicBucket,
+  messagePreviewsBucket,
+  privacyExportsBucket,
+];
 export const bucketCors = uploadCors;
 
 export function physicalBucketName(stage: string, spec: BucketSpec, accountSuffix = ''): string {

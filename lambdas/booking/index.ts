@@ -4,3 +4,4 @@ export { NoMoneyPayments } from './payments.port.ts';
 export { quoteCancellation, describePolicy, type CancellationPolicy, type CancellationQuote } from './cancellation.ts';
 export { CheckoutGroupDirectory, type CheckoutGroup } from './checkout-groups.ts';
 export { partnerOrders, type PartnerOrders, type PartnerOrderRow } from './partner-orders.query.ts';
+export { bookingExportSection } from './booking-export.query.ts';

@@ -30,6 +30,7 @@ import { messagingEnvSchema } from '../../../lambdas/messaging/messaging.config.
 import { reviewsEnvSchema } from '../../../lambdas/reviews/reviews.config.ts';
 import { staffEnvSchema } from '../../../lambdas/staff/staff.config.ts';
 import { notificationsEnvSchema } from '../../../lambdas/notifications/notifications.config.ts';
+import { privacyEnvSchema } from '../../../lambdas/privacy/privacy.config.ts';
 import { secrets, type SecretSpec } from '../../definitions/secrets.ts';
 import { controlTable } from '../../definitions/tables.ts';
 import type { RastupFunction } from '../constructs/rastup-function.construct.ts';
@@ -156,6 +157,9 @@ const configByEntry: Record<
   'lambdas/payments/staff-refund.handler.ts': {
     secretVariables: paymentsSecretVariables,
     parsers: [paymentsConfig, database('payments')],
+  },
+  'lambdas/privacy/privacy.handler.ts': {
+    parsers: [(env) => parseConfig(privacyEnvSchema, env), database('privacy'), (env) => parseConfig(awsEnvSchema, env)],
   },
 };
 
