@@ -50,3 +50,19 @@ export async function accountExportSection(db: Queryable, userId: string): Promi
 export async function markAccountExported(db: Queryable, userId: string, at: Date): Promise<void> {
   await db.query(`UPDATE users SET last_export_at = $2 WHERE id = $1 AND status = 'active'`, [userId, at]);
 }
+
+/**
+ * The names other accounts go by (display names), for the exporter to pseudonymise them where they
+ * appear in free text of the subject's export (messages, reviews). Read only to be removed.
+ */
+export async function displayNamesOf(
+  db: Queryable,
+  userIds: readonly string[],
+): Promise<ReadonlyMap<string, readonly string[]>> {
+  if (userIds.length === 0) return new Map();
+  const { rows } = await db.query<{ id: string; display_name: string }>(
+    `SELECT id, display_name FROM users WHERE id = ANY($1::text[]) AND display_name IS NOT NULL`,
+    [userIds],
+  );
+  return new Map(rows.map((row) => [row.id, [row.display_name]]));
+}

@@ -41,19 +41,42 @@ const USER_ID = /usr_[0-9A-HJKMNP-TV-Z]{26}/g;
 
 export const sha256Hex = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex');
 
-/** Replaces other people's user ids in every string of `value` (keys stay). */
-export function pseudonymiseOthers(value: unknown, subjectUserId: string, aliases = new Map<string, string>()): unknown {
-  const alias = (id: string) => {
-    if (id === subjectUserId) return id;
-    let name = aliases.get(id);
-    if (!name) {
-      name = `person-${aliases.size + 1}`;
-      aliases.set(id, name);
-    }
-    return name;
+/** Other people's user ids in `value`, in order of first appearance. */
+export function otherUserIds(value: unknown, subjectUserId: string): string[] {
+  const found = new Set<string>();
+  const walk = (node: unknown): void => {
+    if (typeof node === 'string') {
+      for (const match of node.matchAll(USER_ID)) if (match[0] !== subjectUserId) found.add(match[0]);
+    } else if (Array.isArray(node)) node.forEach(walk);
+    else if (node && typeof node === 'object') Object.values(node).forEach(walk);
   };
+  walk(value);
+  return [...found];
+}
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * Replaces other people's user ids in every string of `value` (keys stay) by `aliases`, and their
+ * known names (`names`: alias -> names, e.g. display names) wherever they occur in free text.
+ */
+export function pseudonymiseOthers(
+  value: unknown,
+  aliases: ReadonlyMap<string, string>,
+  names: ReadonlyMap<string, readonly string[]> = new Map(),
+): unknown {
+  const nameRules = [...names.entries()].flatMap(([alias, list]) =>
+    list
+      .map((name) => name.trim())
+      .filter((name) => name.length >= 3)
+      .map((name) => ({ pattern: new RegExp(escapeRegExp(name), 'giu'), alias })),
+  );
   const walk = (node: unknown): unknown => {
-    if (typeof node === 'string') return node.replace(USER_ID, alias);
+    if (typeof node === 'string') {
+      let text = node.replace(USER_ID, (id) => aliases.get(id) ?? id);
+      for (const rule of nameRules) text = text.replace(rule.pattern, rule.alias);
+      return text;
+    }
     if (Array.isArray(node)) return node.map(walk);
     if (node && typeof node === 'object')
       return Object.fromEntries(Object.entries(node).map(([key, inner]) => [key, walk(inner)]));
@@ -68,11 +91,19 @@ export function buildExportBundle(input: {
   generatedAt: Date;
   sections: Readonly<Record<string, SectionData>>;
   excluded: Readonly<Record<string, string>>;
+  /** Known names of the other people (user id -> names), pseudonymised in free text too. */
+  otherNames?: ReadonlyMap<string, readonly string[]>;
 }): { bundle: ExportBundle; bytes: Buffer; sha256: string } {
-  const aliases = new Map<string, string>();
   const names = Object.keys(input.sections).sort();
+  const ordered = Object.fromEntries(names.map((name) => [name, input.sections[name]]));
+  const aliases = new Map(otherUserIds(ordered, input.subjectUserId).map((id, i) => [id, `person-${i + 1}`]));
+  const aliasNames = new Map(
+    [...(input.otherNames ?? new Map<string, readonly string[]>()).entries()].flatMap(([id, list]) =>
+      aliases.has(id) ? [[aliases.get(id)!, list] as const] : [],
+    ),
+  );
   const sections = Object.fromEntries(
-    names.map((name) => [name, pseudonymiseOthers(input.sections[name], input.subjectUserId, aliases) as SectionData]),
+    names.map((name) => [name, pseudonymiseOthers(input.sections[name], aliases, aliasNames) as SectionData]),
   );
   const receipts = names.map((name) => ({
     section: name,

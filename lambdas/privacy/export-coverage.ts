@@ -5,18 +5,20 @@
  * tests/integration/privacy-export.int.test.ts fails on a table of the erasure map missing here,
  * and checks each `section` entry against a real bundle. `excluded` reasons go into the manifest.
  */
-export type ExportDecision = { readonly section: string } | { readonly excluded: string };
+/** `parts`: the lists of the section that carry the table's rows of the account. */
+export type ExportDecision =
+  { readonly section: string; readonly parts: readonly string[] } | { readonly excluded: string };
 
-const section = (name: string): ExportDecision => ({ section: name });
+const section = (name: string, ...parts: string[]): ExportDecision => ({ section: name, parts });
 
 export const exportCoverage: Readonly<Record<string, ExportDecision>> = {
   // auth
-  'public.users': section('auth'),
-  'public.user_identities': section('auth'),
-  'public.consent_records': section('auth'),
-  'public.auth_sessions': section('auth'),
-  'public.auth_devices': section('auth'),
-  'public.mfa_totp': section('auth'),
+  'public.users': section('auth', 'account'),
+  'public.user_identities': section('auth', 'linkedIdentities'),
+  'public.consent_records': section('auth', 'consents'),
+  'public.auth_sessions': section('auth', 'sessions'),
+  'public.auth_devices': section('auth', 'devices'),
+  'public.mfa_totp': section('auth', 'mfa'),
   'public.auth_codes': { excluded: 'one-time codes (hashes, minutes long): security secrets, not personal content' },
   'public.mfa_recovery_codes': { excluded: 'recovery code hashes: security secrets' },
   'public.audit_log': {
@@ -24,45 +26,45 @@ export const exportCoverage: Readonly<Record<string, ExportDecision>> = {
   },
   'public.erased_users': { excluded: 'erasure markers of deleted accounts (none for an active account)' },
   // profiles
-  'public.service_profiles': section('profiles'),
-  'public.studios': section('profiles'),
-  'public.verifications': section('profiles'),
-  'public.notification_preferences': section('profiles'),
-  'public.notification_log': section('profiles'),
+  'public.service_profiles': section('profiles', 'serviceProfiles'),
+  'public.studios': section('profiles', 'studios'),
+  'public.verifications': section('profiles', 'verifications'),
+  'public.notification_preferences': section('profiles', 'notificationPreferences'),
+  'public.notification_log': section('profiles', 'nudgesSent'),
   // media
-  'public.media': section('media'),
+  'public.media': section('media', 'items'),
   // booking
-  'public.booking_settings': section('booking'),
-  'public.booking_groups': section('booking'),
-  'public.booking_legs': section('booking'),
-  'public.booking_transitions': section('booking'),
-  'public.booking_calendar_feeds': section('booking'),
-  'public.booking_calendar_exports': section('booking'),
+  'public.booking_settings': section('booking', 'settings'),
+  'public.booking_groups': section('booking', 'asClient'),
+  'public.booking_legs': section('booking', 'asProvider'),
+  'public.booking_transitions': section('booking', 'transitions'),
+  'public.booking_calendar_feeds': section('booking', 'calendarFeeds'),
+  'public.booking_calendar_exports': section('booking', 'calendarExports'),
   // payments
-  'public.payment_authorizations': section('payments'),
-  'public.payment_transfers': section('payments'),
-  'public.payout_accounts': section('payments'),
-  'public.payment_intent_requests': section('payments'),
+  'public.payment_authorizations': section('payments', 'authorizations'),
+  'public.payment_transfers': section('payments', 'transfers'),
+  'public.payout_accounts': section('payments', 'payoutAccount'),
+  'public.payment_intent_requests': section('payments', 'checkoutRequests'),
   'public.stripe_events': {
     excluded: "Stripe's raw event objects (the same payments as payments.authorizations/transfers, in Stripe's words)",
   },
   // search: a projection of published listings
   'public.search_documents': { excluded: 'a projection of the published listings exported under profiles' },
   // reviews
-  'public.review_windows': section('reviews'),
-  'public.reviews': section('reviews'),
-  'public.review_reports': section('reviews'),
+  'public.review_windows': section('reviews', 'windows'),
+  'public.reviews': section('reviews', 'written', 'received'),
+  'public.review_reports': section('reviews', 'reportsFiled'),
   // partner
-  'partner.client': section('partner'),
-  'partner.event': section('partner'),
+  'partner.client': section('partner', 'linkedApplications'),
+  'partner.event': section('partner', 'webhookDeliveries'),
   // notifications
-  'public.notification_settings': section('notifications'),
-  'public.notification_consents': section('notifications'),
-  'public.notification_inbox': section('notifications'),
-  'public.notification_deliveries': section('notifications'),
+  'public.notification_settings': section('notifications', 'settings'),
+  'public.notification_consents': section('notifications', 'consents'),
+  'public.notification_inbox': section('notifications', 'inbox'),
+  'public.notification_deliveries': section('notifications', 'deliveries'),
   // staff
-  'public.staff_role_grants': section('staff'),
-  'public.staff_proposals': section('staff'),
+  'public.staff_role_grants': section('staff', 'roleGrants'),
+  'public.staff_proposals': section('staff', 'proposals'),
   // privacy's own receipts
   'public.privacy_exports': { excluded: 'receipts of earlier exports (id, time, SHA-256): bookkeeping of this export' },
   // outbox
@@ -70,7 +72,7 @@ export const exportCoverage: Readonly<Record<string, ExportDecision>> = {
     excluded: 'the event log between domains (ids, no content beyond what the sections hold)',
   },
   // DynamoDB
-  'dynamodb.messaging': section('messaging'),
+  'dynamodb.messaging': section('messaging', 'threads'),
 };
 
 export const exportExclusions: Readonly<Record<string, string>> = Object.fromEntries(

@@ -74,6 +74,7 @@ function setup(sections: ExportSection[], perDay = 2) {
         return Promise.resolve(keys.length);
       },
     },
+    (ids) => Promise.resolve(new Map(ids.filter((id) => id === other).map((id) => [id, ['Thaddeus Orrin']]))),
     clock,
     { perDay, urlSeconds: 300, excluded: { 'public.audit_log': 'the platform-wide chain' } },
     createLogger({ service: 'privacy-test', level: 'error' }),
@@ -88,7 +89,7 @@ const sections: ExportSection[] = [
     collect: () =>
       Promise.resolve({
         asProvider: [
-          { id: 'bkl_1', client_user_id: other, note: `booked with ${other} and ${third}` },
+          { id: 'bkl_1', client_user_id: other, note: `booked with ${other} (thaddeus orrin) and ${third}` },
           { id: 'bkl_2', client_user_id: other },
         ],
       }),
@@ -128,7 +129,7 @@ describe('ExportService.requestExport', () => {
     expect(text).not.toContain(other);
     expect(text).not.toContain(third);
     expect(bundle.sections.booking!.asProvider).toEqual([
-      { id: 'bkl_1', client_user_id: 'person-1', note: 'booked with person-1 and person-2' },
+      { id: 'bkl_1', client_user_id: 'person-1', note: 'booked with person-1 (person-1) and person-2' },
       { id: 'bkl_2', client_user_id: 'person-1' },
     ]);
     expect(bundle.sections.auth!.account).toEqual([{ id: me, email: 'me@example.com' }]);

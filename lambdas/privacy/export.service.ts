@@ -14,7 +14,7 @@ import type { Caller } from '../core/identity.ts';
 import { newId } from '../core/ids.ts';
 import type { Logger } from '../core/log.ts';
 import { requireRecentStepUp } from '../core/step-up.ts';
-import { buildExportBundle, type SectionData } from './export-bundle.ts';
+import { buildExportBundle, otherUserIds, type SectionData } from './export-bundle.ts';
 import { ExportRateLimitedError } from './privacy.errors.ts';
 import type { PrivacyData } from './privacy.repositories.ts';
 
@@ -41,6 +41,9 @@ export interface DataExportView {
   readonly sections: readonly string[];
 }
 
+/** What the platform calls other people (auth's display names), to pseudonymise them in free text. */
+export type NamesOf = (userIds: readonly string[]) => Promise<ReadonlyMap<string, readonly string[]>>;
+
 export interface ExportPolicy {
   readonly perDay: number;
   readonly urlSeconds: number;
@@ -57,6 +60,7 @@ export class ExportService {
     private readonly db: PrivacyData,
     private readonly sections: readonly ExportSection[],
     private readonly storage: ExportStorage,
+    private readonly namesOf: NamesOf,
     private readonly clock: Clock,
     private readonly policy: ExportPolicy,
     private readonly logger: Logger,
@@ -74,13 +78,16 @@ export class ExportService {
       const parts = await Promise.all(
         this.sections.map(async (section) => [section.name, await section.collect(userId, requestedAt)] as const),
       );
+      const sections = Object.fromEntries(parts) as Record<string, SectionData>;
+      const otherNames = await this.namesOf(otherUserIds(sections, userId));
       const generatedAt = this.clock.now();
       const { bytes, sha256, bundle } = buildExportBundle({
         exportId,
         subjectUserId: userId,
         generatedAt,
-        sections: Object.fromEntries(parts) as Record<string, SectionData>,
+        sections,
         excluded: this.policy.excluded,
+        otherNames,
       });
       const objectKey = `${bundlePrefix(userId)}${exportId}.json`;
       await this.storage.write(objectKey, bytes);

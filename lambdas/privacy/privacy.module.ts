@@ -4,6 +4,7 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { systemClock } from '../core/clock.ts';
 import { createUnitOfWork } from '../core/db/unit-of-work.ts';
 import { createLogger } from '../core/log.ts';
+import { displayNamesOf } from '../auth/index.ts';
 import { databaseFromEnv } from '../adapters/database.ts';
 import { documentClientFromEnv } from '../adapters/dynamodb.ts';
 import { S3ObjectStore, s3ClientFromEnv } from '../adapters/s3-object-store.ts';
@@ -43,6 +44,7 @@ export function exportService(): Promise<ExportService> {
           return deleted;
         },
       },
+      (userIds) => displayNamesOf(db, userIds),
       systemClock,
       {
         perDay: config.PRIVACY_EXPORTS_PER_DAY,
