@@ -78,7 +78,9 @@ GRANT SELECT ON staff_role_grants, staff_proposals TO rastup_privacy;
 -- partner
 GRANT SELECT (client_id, name, status, scopes, created_at, account_user_id) ON partner.client TO rastup_privacy;
 GRANT SELECT (endpoint_id, client_id) ON partner.webhook_endpoint TO rastup_privacy;
-GRANT SELECT (event_id, type, version, occurred_at, payload) ON partner.event TO rastup_privacy;
+GRANT SELECT (event_id, type, version, aggregate_id, occurred_at, payload) ON partner.event TO rastup_privacy;
+-- Which listings are the account's (profiles' migrator-owned view, as partner's erasure reads it).
+GRANT SELECT ON listing_owners_all TO rastup_privacy;
 GRANT SELECT (event_id, endpoint_id, state, attempts, replay, created_at) ON partner.delivery_task TO rastup_privacy;
 
 -- Down Migration

@@ -20,6 +20,11 @@ export interface BucketSpec {
   /** Days before current objects move to infrequent access; undefined keeps them in standard. */
   readonly infrequentAccessAfterDays?: number;
   readonly purpose: string;
+  /**
+   * S3 Object Lock: every version is kept unaltered for `retentionDays` (COMPLIANCE: no one, root
+   * included, can shorten it). Locally s3rver has no Object Lock (see lambdas/adapters/s3-anchor-store.ts).
+   */
+  readonly objectLock?: { readonly mode: 'COMPLIANCE'; readonly retentionDays: number };
 }
 
 const uploadCors: CorsRuleSpec = {
@@ -68,11 +73,23 @@ export const privacyExportsBucket: BucketSpec = {
   purpose: 'DSAR export bundles (NTB-EXPORT-001), downloaded through short-lived presigned GETs',
 };
 
+export const auditAnchorsBucket: BucketSpec = {
+  id: 'audit-anchors',
+  envVar: 'AUDIT_ANCHORS_BUCKET',
+  publicThroughCdn: false,
+  browserUploads: false,
+  expirations: [],
+  // Seven years, the retention of the audit records themselves.
+  objectLock: { mode: 'COMPLIANCE', retentionDays: 2557 },
+  purpose: "WORM anchors of the audit chain's head (write-once; audit:verify checks the chain against them)",
+};
+
 export const buckets: readonly BucketSpec[] = [
   mediaOriginalsBucket,
   mediaPublicBucket,
   messagePreviewsBucket,
   privacyExportsBucket,
+  auditAnchorsBucket,
 ];
 export const bucketCors = uploadCors;
 

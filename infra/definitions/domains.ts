@@ -407,4 +407,12 @@ export const scheduledJobs: readonly {
     schedule: 'rate(1 hour)',
     uses: { database: 'notifications', tables: ['messaging'], notifications: true },
   },
+  {
+    // WORM anchor of the audit chain's head (S3 Object Lock, COMPLIANCE); `npm run audit:verify` checks
+    // the chain against every anchor. Locally: /dev/jobs/audit-anchor.
+    name: 'audit-anchor',
+    entry: 'lambdas/platform/audit-anchor.handler.ts',
+    schedule: 'rate(1 hour)',
+    uses: { database: 'platform', buckets: ['audit-anchors'] },
+  },
 ];

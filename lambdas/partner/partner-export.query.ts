@@ -1,8 +1,8 @@
 /**
  * Partner's part of the data export (DSAR, NTB-EXPORT-001), read by the privacy domain: partner
  * applications that act for the account (name and status; their DPA contact and secret stay out)
- * and the webhook events partners were sent about the account's listings, with delivery outcome
- * per endpoint.
+ * and the webhook events partners were sent about the account's listings (and their media;
+ * payloads never hold owner ids), with delivery outcome per endpoint.
  */
 import type { Queryable } from '../core/db/database.ts';
 import { jsonRows, type JsonRow } from '../core/db/json-rows.ts';
@@ -22,7 +22,8 @@ export async function partnerExportSection(db: Queryable, userId: string): Promi
          JOIN partner.delivery_task t ON t.event_id = e.event_id
          JOIN partner.webhook_endpoint w ON w.endpoint_id = t.endpoint_id
          JOIN partner.client c ON c.client_id = w.client_id
-        WHERE e.payload->>'ownerUserId' = $1`,
+        WHERE e.aggregate_id IN (SELECT listing_id FROM listing_owners_all WHERE owner_user_id = $1)
+           OR e.payload->>'ownerId' IN (SELECT listing_id FROM listing_owners_all WHERE owner_user_id = $1)`,
       [userId],
     ),
   ]);

@@ -353,6 +353,7 @@ const expectedGrants: Record<DatabaseRole, readonly string[]> = {
     'audit_log(seq):SELECT',
     'audit_log:INSERT',
     'consumer_inbox:INSERT',
+    'listing_owners_all:SELECT',
     ...['DELETE', 'INSERT', 'SELECT', 'UPDATE'].map((p) => `privacy_exports:${p}`),
     ...[
       'created_at',

@@ -65,7 +65,7 @@ function userTables(): Map<string, string[]> {
   return byTable;
 }
 
-/** The tables of `userTables()` where `userId` has rows (partner events: by the payload's owner). */
+/** The tables of `userTables()` where `userId` has rows (partner events: about the account's listings). */
 async function tablesWithRowsOf(userId: string): Promise<string[]> {
   const found: string[] = [];
   for (const [table, columns] of userTables()) {
@@ -74,7 +74,12 @@ async function tablesWithRowsOf(userId: string): Promise<string[]> {
     const rows = await sql(`SELECT 1 FROM "${schema}"."${name}" WHERE ${where} LIMIT 1`, [userId]);
     if (rows.length) found.push(table);
   }
-  if ((await sql(`SELECT 1 FROM partner.event WHERE payload->>'ownerUserId' = $1 LIMIT 1`, [userId])).length)
+  const events = await sql(
+    `SELECT 1 FROM partner.event e JOIN listing_owners_all l ON l.listing_id IN (e.aggregate_id, e.payload->>'ownerId')
+      WHERE l.owner_user_id = $1 LIMIT 1`,
+    [userId],
+  );
+  if (events.length)
     found.push('partner.event');
   return found;
 }
