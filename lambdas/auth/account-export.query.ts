@@ -15,11 +15,7 @@ export async function accountExportSection(db: Queryable, userId: string): Promi
          FROM users WHERE id = $1 AND status = 'active'`,
       [userId],
     ),
-    jsonRows(
-      db,
-      `SELECT provider, email, private_relay, created_at FROM user_identities WHERE user_id = $1`,
-      [userId],
-    ),
+    jsonRows(db, `SELECT provider, email, private_relay, created_at FROM user_identities WHERE user_id = $1`, [userId]),
     jsonRows(
       db,
       `SELECT kind, version, granted, recorded_at, ip, user_agent FROM consent_records WHERE user_id = $1`,

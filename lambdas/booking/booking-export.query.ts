@@ -46,11 +46,9 @@ export async function bookingExportSection(db: Queryable, userId: string): Promi
          FROM booking_calendar_feeds WHERE owner_user_id = $1`,
       [userId],
     ),
-    jsonRows(
-      db,
-      `SELECT resource_id, created_at, revoked_at FROM booking_calendar_exports WHERE owner_user_id = $1`,
-      [userId],
-    ),
+    jsonRows(db, `SELECT resource_id, created_at, revoked_at FROM booking_calendar_exports WHERE owner_user_id = $1`, [
+      userId,
+    ]),
   ]);
   return { asClient, asProvider, transitions, settings, calendarFeeds, calendarExports };
 }

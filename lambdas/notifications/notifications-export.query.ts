@@ -6,10 +6,7 @@
 import type { Queryable } from '../core/db/database.ts';
 import { jsonRows, type JsonRow } from '../core/db/json-rows.ts';
 
-export async function notificationsExportSection(
-  db: Queryable,
-  userId: string,
-): Promise<Record<string, JsonRow[]>> {
+export async function notificationsExportSection(db: Queryable, userId: string): Promise<Record<string, JsonRow[]>> {
   const [settings, consents, inbox, deliveries] = await Promise.all([
     jsonRows(
       db,
@@ -23,11 +20,9 @@ export async function notificationsExportSection(
       [userId],
       'updated_at',
     ),
-    jsonRows(
-      db,
-      `SELECT id, category, title, body, created_at, read_at FROM notification_inbox WHERE user_id = $1`,
-      [userId],
-    ),
+    jsonRows(db, `SELECT id, category, title, body, created_at, read_at FROM notification_inbox WHERE user_id = $1`, [
+      userId,
+    ]),
     jsonRows(
       db,
       `SELECT id, channel, category, template, status, created_at FROM notification_deliveries WHERE user_id = $1`,

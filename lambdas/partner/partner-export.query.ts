@@ -9,11 +9,9 @@ import { jsonRows, type JsonRow } from '../core/db/json-rows.ts';
 
 export async function partnerExportSection(db: Queryable, userId: string): Promise<Record<string, JsonRow[]>> {
   const [linkedApplications, webhookDeliveries] = await Promise.all([
-    jsonRows(
-      db,
-      `SELECT client_id, name, status, scopes, created_at FROM partner.client WHERE account_user_id = $1`,
-      [userId],
-    ),
+    jsonRows(db, `SELECT client_id, name, status, scopes, created_at FROM partner.client WHERE account_user_id = $1`, [
+      userId,
+    ]),
     jsonRows(
       db,
       `SELECT e.event_id, e.type, e.version, e.occurred_at, e.payload, c.name AS partner_name, t.state, t.attempts,

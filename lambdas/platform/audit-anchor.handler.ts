@@ -17,7 +17,11 @@ const logger = createLogger({ service: 'audit-anchor' });
 
 export async function handler(event: { time?: string } = {}) {
   const store = new S3AnchorStore(s3ClientFromEnv(), config().AUDIT_ANCHORS_BUCKET);
-  const outcome = await anchorAuditHead(await databaseFromEnv('platform'), store, event.time ? new Date(event.time) : new Date());
+  const outcome = await anchorAuditHead(
+    await databaseFromEnv('platform'),
+    store,
+    event.time ? new Date(event.time) : new Date(),
+  );
   logger.info('audit head anchored', {
     outcome: outcome.kind,
     ...(outcome.kind === 'anchored' ? { seq: outcome.anchor.seq, key: outcome.key } : {}),

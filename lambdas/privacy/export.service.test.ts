@@ -99,7 +99,9 @@ const sections: ExportSection[] = [
 describe('ExportService.requestExport', () => {
   it('needs a recent step-up and writes nothing without one', async () => {
     const { clock, service, objects, exports } = setup(sections);
-    await expect(service.requestExport(caller(clock, undefined))).rejects.toMatchObject({ code: 'AUTH.STEP_UP_REQUIRED' });
+    await expect(service.requestExport(caller(clock, undefined))).rejects.toMatchObject({
+      code: 'AUTH.STEP_UP_REQUIRED',
+    });
     await expect(service.requestExport(caller(clock, 3600))).rejects.toMatchObject({ errorType: 'STEP_UP_REQUIRED' });
     expect(objects.size).toBe(0);
     expect(exports.rows.size).toBe(0);
@@ -189,7 +191,7 @@ describe('ExportService.onUserDeleted', () => {
       aggregateId: me,
       payload: { userId: me, deletedAt: clock.now().toISOString() },
     };
-    await service.onUserDeleted(event as never);
+    await service.onUserDeleted(event);
     expect([...objects.keys()]).toEqual([`exports/${other}/dsx_other.json`]);
     expect(exports.rows.size).toBe(0);
   });

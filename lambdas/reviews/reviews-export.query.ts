@@ -36,11 +36,9 @@ export async function reviewsExportSection(
       [userId],
       'completed_at',
     ),
-    jsonRows(
-      db,
-      `SELECT id, review_id, reason, note, created_at FROM review_reports WHERE reporter_user_id = $1`,
-      [userId],
-    ),
+    jsonRows(db, `SELECT id, review_id, reason, note, created_at FROM review_reports WHERE reporter_user_id = $1`, [
+      userId,
+    ]),
   ]);
   return { written, received, windows, reportsFiled };
 }

@@ -8,7 +8,12 @@ import { jsonRows, type JsonRow } from '../core/db/json-rows.ts';
 
 export async function staffExportSection(db: Queryable, userId: string): Promise<Record<string, JsonRow[]>> {
   const [roleGrants, proposals] = await Promise.all([
-    jsonRows(db, `SELECT id, role, granted_at, expires_at FROM staff_role_grants WHERE user_id = $1`, [userId], 'granted_at'),
+    jsonRows(
+      db,
+      `SELECT id, role, granted_at, expires_at FROM staff_role_grants WHERE user_id = $1`,
+      [userId],
+      'granted_at',
+    ),
     jsonRows(
       db,
       `SELECT id, kind, status, dual_control, proposed_by, decided_by, reason, decision_note, payload, created_at,

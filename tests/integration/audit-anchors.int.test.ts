@@ -71,7 +71,12 @@ describe('audit chain anchors', () => {
       appended.push(
         (
           await db.transaction((tx) =>
-            appendAudit(tx, { actor: 'system:test', action: 'test.anchor.appended', subject: `anchor:${i}`, details: { i } }),
+            appendAudit(tx, {
+              actor: 'system:test',
+              action: 'test.anchor.appended',
+              subject: `anchor:${i}`,
+              details: { i },
+            }),
           )
         ).seq,
       );
@@ -122,9 +127,10 @@ describe('audit chain anchors', () => {
         subject: string | null;
         details: unknown;
         prev_hash: string;
-      }>('SELECT seq, occurred_at, actor, action, subject, details, prev_hash FROM audit_log WHERE seq >= $1 ORDER BY seq', [
-        victim,
-      ]);
+      }>(
+        'SELECT seq, occurred_at, actor, action, subject, details, prev_hash FROM audit_log WHERE seq >= $1 ORDER BY seq',
+        [victim],
+      );
       let previous = rows[0]!.prev_hash;
       for (const entry of rows) {
         const hash = chainHash(previous, {

@@ -79,8 +79,7 @@ async function tablesWithRowsOf(userId: string): Promise<string[]> {
       WHERE l.owner_user_id = $1 LIMIT 1`,
     [userId],
   );
-  if (events.length)
-    found.push('partner.event');
+  if (events.length) found.push('partner.event');
   return found;
 }
 
@@ -152,7 +151,11 @@ describe('DSAR export', () => {
       )
     ).startInquiry.thread.threadId as string;
     await gqlOk(owner.accessToken, `mutation($input: SendMessageInput!) { sendMessage(input: $input) { messageId } }`, {
-      input: { threadId, body: `Sure, ${ownerName} here, mail ${owner.email} or ring ${ownerPhone}.`, clientToken: `t-${tag}` },
+      input: {
+        threadId,
+        body: `Sure, ${ownerName} here, mail ${owner.email} or ring ${ownerPhone}.`,
+        clientToken: `t-${tag}`,
+      },
     });
 
     // The owner's own original (media), payout account, a paid completed booking, reviews both ways, a calendar feed.
@@ -276,7 +279,9 @@ describe('DSAR export', () => {
       expect(clientTables, table).toContain(table);
 
     // The messages each wrote are theirs in full; the other's arrive without contact details.
-    const ownerThread = mine.bundle.sections.messaging!.threads![0] as { messages: { direction: string; body: string }[] };
+    const ownerThread = mine.bundle.sections.messaging!.threads![0] as {
+      messages: { direction: string; body: string }[];
+    };
     expect(ownerThread.messages.find((m) => m.direction === 'sent')!.body).toContain(ownerPhone);
     expect(ownerThread.messages.find((m) => m.direction === 'received')!.body).toContain('[contact hidden]');
     // Reviews both written and received.

@@ -160,10 +160,18 @@ const configByEntry: Record<
     parsers: [paymentsConfig, database('payments')],
   },
   'lambdas/platform/audit-anchor.handler.ts': {
-    parsers: [(env) => parseConfig(auditAnchorEnvSchema, env), database('platform'), (env) => parseConfig(awsEnvSchema, env)],
+    parsers: [
+      (env) => parseConfig(auditAnchorEnvSchema, env),
+      database('platform'),
+      (env) => parseConfig(awsEnvSchema, env),
+    ],
   },
   'lambdas/privacy/privacy.handler.ts': {
-    parsers: [(env) => parseConfig(privacyEnvSchema, env), database('privacy'), (env) => parseConfig(awsEnvSchema, env)],
+    parsers: [
+      (env) => parseConfig(privacyEnvSchema, env),
+      database('privacy'),
+      (env) => parseConfig(awsEnvSchema, env),
+    ],
   },
 };
 

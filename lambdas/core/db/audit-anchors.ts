@@ -43,7 +43,9 @@ export async function anchorAuditHead(db: Queryable, store: AnchorStore, now: Da
   if (!head) return { kind: 'empty' };
   const anchor = anchorSchema.parse({ seq: Number(head.seq), hash: head.hash, anchoredAt: now.toISOString() });
   const key = anchorKey(anchor.seq, anchor.hash);
-  return (await store.putNew(key, JSON.stringify(anchor))) ? { kind: 'anchored', anchor, key } : { kind: 'unchanged', key };
+  return (await store.putNew(key, JSON.stringify(anchor)))
+    ? { kind: 'anchored', anchor, key }
+    : { kind: 'unchanged', key };
 }
 
 export type AnchoredVerification =
