@@ -43,6 +43,8 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON privacy_exports TO rastup_privacy;
 GRANT INSERT ON audit_log TO rastup_privacy;
 GRANT SELECT (seq, hash) ON audit_log TO rastup_privacy;
 GRANT INSERT ON consumer_inbox TO rastup_privacy;
+-- The erasure marker: a deleted account's still-valid token exports nothing.
+GRANT SELECT, INSERT ON erased_users TO rastup_privacy;
 
 -- auth (account-export.query.ts); a full export satisfies the deletion gate (last_export_at).
 GRANT SELECT (id, email, email_verified_at, display_name, phone, phone_verified_at, roles, status, created_at,

@@ -147,6 +147,14 @@ describe('ExportService.requestExport', () => {
     ]);
   });
 
+  it("refuses a deleted account's still-valid token (NOT_FOUND), before reading any domain", async () => {
+    const { clock, service, objects, exports, db } = setup(sections);
+    db.kernel.erased.add(me);
+    await expect(service.requestExport(caller(clock, 30))).rejects.toMatchObject({ errorType: 'NOT_FOUND' });
+    expect(objects.size).toBe(0);
+    expect(exports.rows.size).toBe(0);
+  });
+
   it('refuses beyond the per-day limit with RATE_LIMITED, before reading any domain', async () => {
     let reads = 0;
     const counted = sections.map((section) => ({

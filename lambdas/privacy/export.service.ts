@@ -9,6 +9,8 @@ import type { Clock } from '../core/clock.ts';
 import { appendAudit } from '../core/db/audit-log.ts';
 import type { JsonRow } from '../core/db/json-rows.ts';
 import type { DomainEvent } from '../core/events/catalog.ts';
+import { guardNotErased, isErased as isErasedNow, markErased } from '../core/db/erased-users.ts';
+import { NotFoundError } from '../core/errors.ts';
 import { consumeOnce } from '../core/db/outbox-relay.ts';
 import type { Caller } from '../core/identity.ts';
 import { newId } from '../core/ids.ts';
@@ -70,9 +72,11 @@ export class ExportService {
     const { userId } = requireRecentStepUp(caller, this.clock);
     const exportId = newId('dataExport');
     const requestedAt = this.clock.now();
-    const reserved = await this.db.transaction((tx) =>
-      tx.exports.reserve(userId, exportId, requestedAt, this.policy.perDay),
-    );
+    // A deleted account's still-valid token exports nothing (its erasure may already have run).
+    const reserved = await this.db.transaction(async (tx) => {
+      await guardNotErased(tx, userId, 'Account not found');
+      return tx.exports.reserve(userId, exportId, requestedAt, this.policy.perDay);
+    });
     if (!reserved.ok) throw new ExportRateLimitedError(reserved.retryAfterSeconds);
     try {
       const parts = await Promise.all(
@@ -92,6 +96,11 @@ export class ExportService {
       const objectKey = `${bundlePrefix(userId)}${exportId}.json`;
       await this.storage.write(objectKey, bytes);
       await this.db.transaction(async (tx) => {
+        // Erased while the bundle was built: privacy-user-deleted may have run already, so this bundle goes.
+        if (await isErasedNow(tx, userId)) {
+          await this.storage.deleteUnder(objectKey);
+          throw new NotFoundError('Account not found');
+        }
         await tx.exports.complete(exportId, {
           objectKey,
           sha256,
@@ -134,6 +143,8 @@ export class ExportService {
   async onUserDeleted(event: DomainEvent<'user.deleted'>): Promise<void> {
     const { userId } = event.payload;
     await consumeOnce(this.db, PRIVACY_ERASURE_CONSUMER, event, async (tx) => {
+      // Exclusive: an export in flight either completes first (and its bundle is deleted here) or sees the marker.
+      await markErased(tx, userId);
       const objects = await this.storage.deleteUnder(bundlePrefix(userId));
       const rows = await tx.exports.deleteForUser(userId);
       this.logger.info('account erased in privacy', { userId, objects, rows });
