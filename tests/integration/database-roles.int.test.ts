@@ -303,8 +303,6 @@ const expectedGrants: Record<DatabaseRole, readonly string[]> = {
     ...['currency', 'group_id'].map((column) => `payment_authorizations(${column}):SELECT`),
     // Account deletion completeness (db/migrations/2500_erasure_completeness.sql).
     'consumer_inbox:INSERT',
-    'erased_users:INSERT',
-    'erased_users:SELECT',
     'listing_owners_all:SELECT',
   ],
   // Messaging lives in DynamoDB; PostgreSQL only answers who may be contacted (profiles' view).
