@@ -20,6 +20,11 @@ export interface BucketSpec {
   /** Days before current objects move to infrequent access; undefined keeps them in standard. */
   readonly infrequentAccessAfterDays?: number;
   readonly purpose: string;
+  /**
+   * S3 Object Lock: every version is kept unaltered for `retentionDays` (COMPLIANCE: no one, root
+   * included, can shorten it). Locally s3rver has no Object Lock (see lambdas/adapters/s3-anchor-store.ts).
+   */
+  readonly objectLock?: { readonly mode: 'COMPLIANCE'; readonly retentionDays: number };
 }
 
 const uploadCors: CorsRuleSpec = {
@@ -58,7 +63,34 @@ export const messagePreviewsBucket: BucketSpec = {
   purpose: 'message previews (seed 004 §1.4.B.3)',
 };
 
-export const buckets: readonly BucketSpec[] = [mediaOriginalsBucket, mediaPublicBucket, messagePreviewsBucket];
+export const privacyExportsBucket: BucketSpec = {
+  id: 'privacy-exports',
+  envVar: 'PRIVACY_EXPORTS_BUCKET',
+  publicThroughCdn: false,
+  browserUploads: false,
+  // A bundle is fetched through a link that works for minutes; nothing keeps it beyond a day.
+  expirations: [{ prefix: 'exports/', days: 1 }],
+  purpose: 'DSAR export bundles (NTB-EXPORT-001), downloaded through short-lived presigned GETs',
+};
+
+export const auditAnchorsBucket: BucketSpec = {
+  id: 'audit-anchors',
+  envVar: 'AUDIT_ANCHORS_BUCKET',
+  publicThroughCdn: false,
+  browserUploads: false,
+  expirations: [],
+  // Seven years, the retention of the audit records themselves.
+  objectLock: { mode: 'COMPLIANCE', retentionDays: 2557 },
+  purpose: "WORM anchors of the audit chain's head (write-once; audit:verify checks the chain against them)",
+};
+
+export const buckets: readonly BucketSpec[] = [
+  mediaOriginalsBucket,
+  mediaPublicBucket,
+  messagePreviewsBucket,
+  privacyExportsBucket,
+  auditAnchorsBucket,
+];
 export const bucketCors = uploadCors;
 
 export function physicalBucketName(stage: string, spec: BucketSpec, accountSuffix = ''): string {

@@ -151,6 +151,14 @@ export const domains = {
     entry: 'lambdas/notifications/notifications.handler.ts',
     uses: { database: 'notifications', tables: ['messaging'], notifications: true },
   },
+  privacy: {
+    // DSAR export (NTB-EXPORT-001): reads each domain's part through its public module, writes the
+    // bundle to the exports bucket, links the account's own originals; erases its bundles with the account.
+    entry: 'lambdas/privacy/privacy.handler.ts',
+    uses: { database: 'privacy', tables: ['messaging'], buckets: ['privacy-exports', 'media-originals'] },
+    memoryMb: 1024,
+    timeoutSeconds: 60,
+  },
 } as const satisfies Record<string, DomainSpec>;
 
 export type DomainName = keyof typeof domains;
@@ -268,6 +276,7 @@ export const graphqlResolvers: Readonly<Record<string, DomainName>> = {
   'Query.myNotifications': 'notifications',
   'Mutation.updateNotificationSettings': 'notifications',
   'Mutation.markNotificationsRead': 'notifications',
+  'Mutation.requestDataExport': 'privacy',
 };
 
 /** REST path prefixes (API Gateway proxy resources) -> domain. */
@@ -369,6 +378,8 @@ export const eventConsumers: readonly {
   { name: 'payments-staff-refunds', domain: 'paymentsStaffRefunds', eventTypes: ['staff.refund.approved'] },
   // Notification settings row at registration (the digest's list of accounts); erased with the account.
   { name: 'notifications-account', domain: 'notifications', eventTypes: ['user.registered', 'user.deleted'] },
+  // DSAR export receipts and stored bundles of a deleted account (lambdas/privacy).
+  { name: 'privacy-user-deleted', domain: 'privacy', eventTypes: ['user.deleted'] },
 ];
 
 /** Scheduled jobs (EventBridge rules in AWS; a /dev/jobs route locally). */
@@ -430,5 +441,13 @@ export const scheduledJobs: readonly {
     entry: 'lambdas/notifications/digest.handler.ts',
     schedule: 'rate(1 hour)',
     uses: { database: 'notifications', tables: ['messaging'], notifications: true },
+  },
+  {
+    // WORM anchor of the audit chain's head (S3 Object Lock, COMPLIANCE); `npm run audit:verify` checks
+    // the chain against every anchor. Locally: /dev/jobs/audit-anchor.
+    name: 'audit-anchor',
+    entry: 'lambdas/platform/audit-anchor.handler.ts',
+    schedule: 'rate(1 hour)',
+    uses: { database: 'platform', buckets: ['audit-anchors'] },
   },
 ];

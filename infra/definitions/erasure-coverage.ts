@@ -126,6 +126,8 @@ export const erasureCoverage: Readonly<Record<string, ErasureAction>> = {
     kind: 'retained',
     why: 'the dual-control record of who was granted a staff role, kept with the audit chain',
   },
+  // ---- privacy (privacy-user-deleted): DSAR export receipts; the stored bundles go with them ----
+  'public.privacy_exports.user_id': { kind: 'erase', by: 'privacy-user-deleted' },
 };
 
 // ---- beyond PostgreSQL user columns: JSON payloads and DynamoDB items (#16) ---------------------------

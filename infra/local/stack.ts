@@ -424,6 +424,13 @@ async function startWithStateLock(
             ]);
           return job.handler({ ...(now ? { time: now } : {}) });
         },
+        // Anchors the audit chain's head in the anchors bucket now (write-once; the hourly job in AWS).
+        '/dev/jobs/audit-anchor': async () => {
+          const job = (await import(
+            pathToFileURL(join(options.rootDir, 'lambdas/platform/audit-anchor.handler.ts')).href
+          )) as { handler: (event: { time?: string }) => Promise<unknown> };
+          return job.handler({});
+        },
         '/dev/mailbox': () => ({
           messages: capturedMessages().map((message) => ({
             channel: message.channel,

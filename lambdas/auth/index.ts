@@ -8,3 +8,4 @@ export { authRepositories, type AuthData, type AuthRepositories } from './auth.r
 export { SigningKeyStore, type PublishedKey, type SigningKey } from './signing-keys.ts';
 export { discoveryEnvSchema, discoverySecretVariables, type DiscoveryConfig } from './discovery.config.ts';
 export { PostgresContactDirectory, type ContactDirectory } from './contact-directory.ts';
+export { accountExportSection, displayNamesOf, markAccountExported } from './account-export.query.ts';

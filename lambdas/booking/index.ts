@@ -6,3 +6,4 @@ export { CheckoutGroupDirectory, type CheckoutGroup } from './checkout-groups.ts
 export { partnerOrders, type PartnerOrders, type PartnerOrderRow } from './partner-orders.query.ts';
 export { bookingCards, type BookingCards, type BookingCardsView } from './thread-cards.query.ts';
 export type { CardAction } from './booking-state.ts';
+export { bookingExportSection } from './booking-export.query.ts';

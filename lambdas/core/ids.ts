@@ -35,6 +35,7 @@ export const ID_PREFIXES = {
   staffProposal: 'spr',
   staffGrant: 'sgr',
   notification: 'ntf',
+  dataExport: 'dsx',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -28,3 +28,4 @@ export function mediaCatalog(db: Queryable): MediaCatalog {
 export { PublicWork, publicWork, type PublicWorkItem } from './public-work.ts';
 export type { ImageVariantView } from './media.mapper.ts';
 export { parsePublicMediaJson, publicMediaJsonSql } from './public-media.query.ts';
+export { mediaExportSection } from './media-export.query.ts';

@@ -6,3 +6,4 @@
 export { messagingService } from './messaging.module.ts';
 export type { MessagingService, MessageView, ThreadView } from './messaging.service.ts';
 export { DynamoUnreadMessages, type UnreadMessages, type UnreadSummary } from './unread-summary.ts';
+export { MessagingExport } from './messaging-export.ts';

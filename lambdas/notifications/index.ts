@@ -3,3 +3,4 @@
  * for now what it exports is the template catalog (names and data keys) for their tests and docs.
  */
 export { TEMPLATES, type TemplateName } from './templates/catalog.ts';
+export { notificationsExportSection } from './notifications-export.query.ts';

@@ -15,3 +15,4 @@ export type { Verdict, VerdictCache } from './partner-token.service.ts';
 export function partnerRegistry(db: Queryable, verdicts: Pick<VerdictCache, 'delete'>): PartnerRegistry {
   return new PartnerRegistry(new ClientRepository(db), verdicts);
 }
+export { partnerExportSection } from './partner-export.query.ts';

@@ -17,3 +17,4 @@ export type { Quote, QuoteLeg } from './checkout-quote.ts';
 export type { LegTransferInput } from './payouts.service.ts';
 export { partnerPayouts, type PartnerPayouts, type PartnerPayoutRow, type PayoutKey } from './partner-payouts.query.ts';
 export { PostgresRefundablePayments, type RefundablePayment, type RefundablePayments } from './refundable-payments.ts';
+export { paymentsExportSection } from './payments-export.query.ts';

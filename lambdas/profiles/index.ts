@@ -30,3 +30,4 @@ export { containsPhoneNumber, normaliseLinkText, publicLinkRefusal } from './lin
 export { findContactDetail, type ContactDetail } from './contact-detection.ts';
 // Every listing of an account, whatever its state (other domains' erasure consumers).
 export { ownedListings, type OwnedListing } from './owned-listings.query.ts';
+export { profilesExportSection } from './profiles-export.query.ts';

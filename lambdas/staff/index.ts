@@ -4,3 +4,4 @@
  * here. Exported for operator scripts and tests: the roles policy.
  */
 export { STAFF_ROLES, type StaffRole } from './staff-policy.ts';
+export { staffExportSection } from './staff-export.query.ts';

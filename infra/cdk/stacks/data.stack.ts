@@ -28,6 +28,7 @@ import {
   Bucket,
   BucketEncryption,
   HttpMethods,
+  ObjectLockRetention,
   ObjectOwnership,
   StorageClass,
   type IBucket,
@@ -316,6 +317,12 @@ export class DataStack extends Stack {
         enforceSSL: true,
         objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
         versioned: true,
+        ...(spec.objectLock
+          ? {
+              objectLockEnabled: true,
+              objectLockDefaultRetention: ObjectLockRetention.compliance(Duration.days(spec.objectLock.retentionDays)),
+            }
+          : {}),
         serverAccessLogsBucket: accessLogs,
         serverAccessLogsPrefix: `s3/${spec.id}/`,
         cors: spec.browserUploads

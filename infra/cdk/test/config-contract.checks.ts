@@ -30,6 +30,8 @@ import { messagingEnvSchema } from '../../../lambdas/messaging/messaging.config.
 import { reviewsEnvSchema } from '../../../lambdas/reviews/reviews.config.ts';
 import { staffEnvSchema } from '../../../lambdas/staff/staff.config.ts';
 import { notificationsEnvSchema } from '../../../lambdas/notifications/notifications.config.ts';
+import { privacyEnvSchema } from '../../../lambdas/privacy/privacy.config.ts';
+import { auditAnchorEnvSchema } from '../../../lambdas/platform/audit-anchor.handler.ts';
 import { secrets, type SecretSpec } from '../../definitions/secrets.ts';
 import { controlTable } from '../../definitions/tables.ts';
 import type { RastupFunction } from '../constructs/rastup-function.construct.ts';
@@ -162,6 +164,20 @@ const configByEntry: Record<
   'lambdas/payments/staff-refund.handler.ts': {
     secretVariables: paymentsSecretVariables,
     parsers: [paymentsConfig, database('payments')],
+  },
+  'lambdas/platform/audit-anchor.handler.ts': {
+    parsers: [
+      (env) => parseConfig(auditAnchorEnvSchema, env),
+      database('platform'),
+      (env) => parseConfig(awsEnvSchema, env),
+    ],
+  },
+  'lambdas/privacy/privacy.handler.ts': {
+    parsers: [
+      (env) => parseConfig(privacyEnvSchema, env),
+      database('privacy'),
+      (env) => parseConfig(awsEnvSchema, env),
+    ],
   },
 };
 

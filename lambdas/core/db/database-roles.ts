@@ -20,6 +20,7 @@ export const databaseRoles = [
   'reviews',
   'staff',
   'notifications',
+  'privacy',
 ] as const;
 
 export type DatabaseRole = (typeof databaseRoles)[number];

@@ -1,0 +1,94 @@
+/**
+ * Messaging's part of the data export (DSAR, NTB-EXPORT-001), read from its DynamoDB table by the
+ * privacy domain: every thread the account is a member of (active and archived), its own membership
+ * settings, and the messages of those threads, the ones it wrote and the ones it received. What
+ * other people wrote is given as the account saw it, and with every contact detail hidden (an
+ * export must not hand out another person's email or phone); other people appear by id only (the
+ * exporter pseudonymises ids that are not the account's).
+ */
+import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import * as z from 'zod';
+import type { JsonRow } from '../core/db/json-rows.ts';
+import { redactContactDetails } from './contact-redaction.ts';
+import {
+  messageItemSchema,
+  participantItemSchema,
+  threadItemSchema,
+  threadPk,
+  ThreadErasureRepository,
+  type MessageRecord,
+} from './thread.repository.ts';
+
+export class MessagingExport {
+  private readonly memberships: ThreadErasureRepository;
+
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {
+    this.memberships = new ThreadErasureRepository(client, tableName);
+  }
+
+  async section(userId: string): Promise<Record<string, JsonRow[]>> {
+    const threads: JsonRow[] = [];
+    for (const threadId of (await this.memberships.threadIdsOf(userId)).sort()) {
+      const items = await this.threadItems(threadId);
+      const thread = items.find((item) => item.sk === 'THR');
+      const membership = items.find((item) => item.sk === `PART#${userId}`);
+      if (!thread || !membership) continue;
+      const meta = threadItemSchema.parse(thread);
+      const mine = participantItemSchema.parse(membership);
+      const messages = items
+        .filter((item) => typeof item.sk === 'string' && item.sk.startsWith('MSG#'))
+        .map((item) => messageItemSchema.parse(item))
+        .map((message) => this.asSeenBy(message, userId, meta.contactRedaction));
+      threads.push({
+        threadId: meta.threadId,
+        kind: meta.kind,
+        status: meta.status,
+        role: mine.roleContext,
+        counterpartUserId: mine.counterpartUserId,
+        listingType: meta.listingType,
+        listingId: meta.listingId,
+        bookingGroupId: meta.lbgId,
+        createdAt: meta.createdAt,
+        lastMessageAt: meta.lastMessageAt,
+        settings: { muted: mine.muted, archived: mine.archived, blocked: mine.blocked, lastReadAt: mine.lastReadAt },
+        messages,
+      });
+    }
+    return { threads };
+  }
+
+  private asSeenBy(message: MessageRecord, userId: string, contactRedaction: boolean): JsonRow {
+    const own = message.authorUserId === userId;
+    const seen = own ? message.body : contactRedaction && message.redactedBody ? message.redactedBody : message.body;
+    return {
+      messageId: message.messageId,
+      type: message.type,
+      direction: own ? 'sent' : 'received',
+      authorUserId: message.authorUserId,
+      body: own ? seen : redactContactDetails(seen).text,
+      createdAt: message.createdAt,
+    };
+  }
+
+  private async threadItems(threadId: string): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': threadPk(threadId) },
+          ConsistentRead: true,
+          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+        }),
+      );
+      items.push(...z.array(z.record(z.string(), z.unknown())).parse(page.Items ?? []));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return items;
+  }
+}

@@ -1,0 +1,227 @@
+/** The DSAR export service with fakes of its ports: step-up, per-day limit, bundle, receipts, redaction, audit. */
+import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../core/clock.ts';
+import { canonicalJson } from '../core/db/audit-log.ts';
+import type { Caller } from '../core/identity.ts';
+import { newId } from '../core/ids.ts';
+import { createLogger } from '../core/log.ts';
+import { fakeUnitOfWork } from '../core/testing/fakes.ts';
+import { buildExportBundle, sha256Hex, type ExportBundle } from './export-bundle.ts';
+import type { ExportStore } from './export.repository.ts';
+import { ExportService, type ExportSection } from './export.service.ts';
+
+const me = newId('user');
+const other = newId('user');
+const third = newId('user');
+
+function caller(clock: ManualClock, stepUpAgoSeconds: number | undefined): Caller {
+  return {
+    kind: 'user',
+    userId: me,
+    roles: ['client'],
+    amr: ['pwd'],
+    authTime: clock.nowSeconds() - 100,
+    sessionId: 'ses_x',
+    expiresAt: clock.nowSeconds() + 900,
+    stepUpAt: stepUpAgoSeconds === undefined ? undefined : clock.nowSeconds() - stepUpAgoSeconds,
+  };
+}
+
+class MemoryExports implements ExportStore {
+  readonly rows = new Map<string, { userId: string; status: string; createdAt: Date; sha256?: string }>();
+  reserve(userId: string, exportId: string, now: Date, perDay: number) {
+    const recent = [...this.rows.values()].filter(
+      (row) => row.userId === userId && now.getTime() - row.createdAt.getTime() < 86_400_000,
+    );
+    if (recent.length >= perDay) return Promise.resolve({ ok: false as const, retryAfterSeconds: 42 });
+    this.rows.set(exportId, { userId, status: 'BUILDING', createdAt: now });
+    return Promise.resolve({ ok: true as const });
+  }
+  complete(exportId: string, done: { sha256: string }) {
+    const row = this.rows.get(exportId)!;
+    Object.assign(row, { status: 'READY', sha256: done.sha256 });
+    return Promise.resolve();
+  }
+  fail(exportId: string) {
+    this.rows.get(exportId)!.status = 'FAILED';
+    return Promise.resolve();
+  }
+  deleteForUser(userId: string) {
+    let n = 0;
+    for (const [id, row] of this.rows) if (row.userId === userId && this.rows.delete(id)) n++;
+    return Promise.resolve(n);
+  }
+}
+
+function setup(sections: ExportSection[], perDay = 2) {
+  const clock = new ManualClock(Date.UTC(2026, 5, 1, 12));
+  const exports = new MemoryExports();
+  const marked: string[] = [];
+  const db = fakeUnitOfWork({
+    exports,
+    accounts: { markExported: (userId: string) => Promise.resolve(void marked.push(userId)) },
+  });
+  const objects = new Map<string, Buffer>();
+  const service = new ExportService(
+    db,
+    sections,
+    {
+      write: (key, body) => Promise.resolve(void objects.set(key, body)),
+      downloadUrl: (key, seconds) => Promise.resolve(`https://exports.example/${key}?X-Amz-Expires=${seconds}`),
+      deleteUnder: (prefix) => {
+        const keys = [...objects.keys()].filter((key) => key.startsWith(prefix));
+        for (const key of keys) objects.delete(key);
+        return Promise.resolve(keys.length);
+      },
+    },
+    (ids) => Promise.resolve(new Map(ids.filter((id) => id === other).map((id) => [id, ['Thaddeus Orrin']]))),
+    clock,
+    { perDay, urlSeconds: 300, excluded: { 'public.audit_log': 'the platform-wide chain' } },
+    createLogger({ service: 'privacy-test', level: 'error' }),
+  );
+  return { clock, exports, marked, db, objects, service };
+}
+
+const sections: ExportSection[] = [
+  { name: 'auth', collect: (userId) => Promise.resolve({ account: [{ id: userId, email: 'me@example.com' }] }) },
+  {
+    name: 'booking',
+    collect: () =>
+      Promise.resolve({
+        asProvider: [
+          { id: 'bkl_1', client_user_id: other, note: `booked with ${other} (thaddeus orrin) and ${third}` },
+          { id: 'bkl_2', client_user_id: other },
+        ],
+      }),
+  },
+];
+
+describe('ExportService.requestExport', () => {
+  it('needs a recent step-up and writes nothing without one', async () => {
+    const { clock, service, objects, exports } = setup(sections);
+    await expect(service.requestExport(caller(clock, undefined))).rejects.toMatchObject({
+      code: 'AUTH.STEP_UP_REQUIRED',
+    });
+    await expect(service.requestExport(caller(clock, 3600))).rejects.toMatchObject({ errorType: 'STEP_UP_REQUIRED' });
+    expect(objects.size).toBe(0);
+    expect(exports.rows.size).toBe(0);
+  });
+
+  it('stores one bundle with a manifest, per-section receipts and other people pseudonymised; audits it', async () => {
+    const { clock, service, objects, exports, marked, db } = setup(sections);
+    const view = await service.requestExport(caller(clock, 30));
+    expect(view.sections).toEqual(['auth', 'booking']);
+    expect(view.downloadUrl).toContain(`exports/${me}/${view.id}.json`);
+    expect(view.expiresAt).toBe(new Date(clock.nowMs() + 300_000).toISOString());
+    const bytes = objects.get(`exports/${me}/${view.id}.json`)!;
+    expect(sha256Hex(bytes)).toBe(view.sha256);
+    expect(view.sizeBytes).toBe(bytes.length);
+    const bundle = JSON.parse(bytes.toString('utf8')) as ExportBundle;
+    expect(bundle.manifest).toMatchObject({
+      format: 'rastup-data-export/2',
+      exportId: view.id,
+      subjectUserId: me,
+      sections: ['auth', 'booking'],
+      excluded: { 'public.audit_log': 'the platform-wide chain' },
+    });
+    for (const receipt of bundle.receipts)
+      expect(receipt.sha256).toBe(sha256Hex(canonicalJson(bundle.sections[receipt.section])));
+    expect(bundle.receipts.find((receipt) => receipt.section === 'booking')!.records).toBe(2);
+    const text = bytes.toString('utf8');
+    expect(text).not.toContain(other);
+    expect(text).not.toContain(third);
+    expect(bundle.sections.booking!.asProvider).toEqual([
+      { id: 'bkl_1', client_user_id: 'person-1', note: 'booked with person-1 (person-1) and person-2' },
+      { id: 'bkl_2', client_user_id: 'person-1' },
+    ]);
+    expect(bundle.sections.auth!.account).toEqual([{ id: me, email: 'me@example.com' }]);
+    expect(exports.rows.get(view.id)).toMatchObject({ status: 'READY', sha256: view.sha256 });
+    expect(marked).toEqual([me]);
+    expect(db.kernel.audit).toEqual([
+      {
+        actor: me,
+        action: 'privacy.export.generated',
+        subject: me,
+        details: { exportId: view.id, sha256: view.sha256, sections: ['auth', 'booking'] },
+      },
+    ]);
+  });
+
+  it("refuses a deleted account's still-valid token (NOT_FOUND), before reading any domain", async () => {
+    const { clock, service, objects, exports, db } = setup(sections);
+    db.kernel.erased.add(me);
+    await expect(service.requestExport(caller(clock, 30))).rejects.toMatchObject({ errorType: 'NOT_FOUND' });
+    expect(objects.size).toBe(0);
+    expect(exports.rows.size).toBe(0);
+  });
+
+  it('refuses beyond the per-day limit with RATE_LIMITED, before reading any domain', async () => {
+    let reads = 0;
+    const counted = sections.map((section) => ({
+      ...section,
+      collect: (userId: string, now: Date) => {
+        reads++;
+        return section.collect(userId, now);
+      },
+    }));
+    const { clock, service } = setup(counted, 2);
+    await service.requestExport(caller(clock, 30));
+    await service.requestExport(caller(clock, 30));
+    const before = reads;
+    await expect(service.requestExport(caller(clock, 30))).rejects.toMatchObject({
+      errorType: 'RATE_LIMITED',
+      details: { retryAfterSeconds: 42 },
+    });
+    expect(reads).toBe(before);
+  });
+
+  it('marks the request failed when a domain cannot be read, and stores nothing', async () => {
+    const broken: ExportSection[] = [...sections, { name: 'media', collect: () => Promise.reject(new Error('down')) }];
+    const { clock, service, objects, exports, db } = setup(broken);
+    await expect(service.requestExport(caller(clock, 30))).rejects.toThrow('down');
+    expect(objects.size).toBe(0);
+    expect([...exports.rows.values()].map((row) => row.status)).toEqual(['FAILED']);
+    expect(db.kernel.audit).toEqual([]);
+  });
+});
+
+describe('ExportService.onUserDeleted', () => {
+  it("deletes the account's bundles and receipts once", async () => {
+    const { clock, service, objects, exports } = setup(sections);
+    await service.requestExport(caller(clock, 30));
+    objects.set(`exports/${other}/dsx_other.json`, Buffer.from('{}'));
+    const event = {
+      id: newId('event'),
+      type: 'user.deleted' as const,
+      version: 1,
+      occurredAt: clock.now().toISOString(),
+      aggregateType: 'user',
+      aggregateId: me,
+      payload: { userId: me, deletedAt: clock.now().toISOString() },
+    };
+    await service.onUserDeleted(event);
+    expect([...objects.keys()]).toEqual([`exports/${other}/dsx_other.json`]);
+    expect(exports.rows.size).toBe(0);
+  });
+});
+
+describe('buildExportBundle', () => {
+  it('gives the same receipts whatever the key order of a section', () => {
+    const at = new Date(Date.UTC(2026, 0, 1));
+    const a = buildExportBundle({
+      exportId: 'dsx_1',
+      subjectUserId: me,
+      generatedAt: at,
+      sections: { s: { rows: [{ a: 1, b: 2 }] } },
+      excluded: {},
+    });
+    const b = buildExportBundle({
+      exportId: 'dsx_1',
+      subjectUserId: me,
+      generatedAt: at,
+      sections: { s: { rows: [{ b: 2, a: 1 }] } },
+      excluded: {},
+    });
+    expect(a.bundle.receipts).toEqual(b.bundle.receipts);
+  });
+});

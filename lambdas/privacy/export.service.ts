@@ -1,0 +1,153 @@
+/**
+ * DSAR export (NTB-EXPORT-001): every owning domain's part of an account, gathered through that
+ * domain's public module (each reads only its own tables or items), assembled into one bundle with
+ * receipts (export-bundle.ts), stored privately and handed out as a short-lived download link.
+ * Needs a recent step-up (the bundle holds the full phone, IP history and messages), is limited per
+ * account per day, and is audited in the hash chain with the bundle's SHA-256.
+ */
+import type { Clock } from '../core/clock.ts';
+import { appendAudit } from '../core/db/audit-log.ts';
+import type { JsonRow } from '../core/db/json-rows.ts';
+import type { DomainEvent } from '../core/events/catalog.ts';
+import { guardNotErased, isErased as isErasedNow, markErased } from '../core/db/erased-users.ts';
+import { NotFoundError } from '../core/errors.ts';
+import { consumeOnce } from '../core/db/outbox-relay.ts';
+import type { Caller } from '../core/identity.ts';
+import { newId } from '../core/ids.ts';
+import type { Logger } from '../core/log.ts';
+import { requireRecentStepUp } from '../core/step-up.ts';
+import { buildExportBundle, otherUserIds, type SectionData } from './export-bundle.ts';
+import { ExportRateLimitedError } from './privacy.errors.ts';
+import type { PrivacyData } from './privacy.repositories.ts';
+
+/** One owning domain's part: what it holds about `userId`, as named lists of records. */
+export interface ExportSection {
+  readonly name: string;
+  collect(userId: string, now: Date): Promise<Record<string, JsonRow[]>>;
+}
+
+export interface ExportStorage {
+  write(key: string, body: Buffer): Promise<void>;
+  /** A GET link to a stored bundle that stops working after `expiresSeconds`. */
+  downloadUrl(key: string, expiresSeconds: number): Promise<string>;
+  /** Deletes every stored object under `prefix`; returns how many. */
+  deleteUnder(prefix: string): Promise<number>;
+}
+
+export interface DataExportView {
+  readonly id: string;
+  readonly downloadUrl: string;
+  readonly expiresAt: string;
+  readonly sha256: string;
+  readonly sizeBytes: number;
+  readonly sections: readonly string[];
+}
+
+/** What the platform calls other people (auth's display names), to pseudonymise them in free text. */
+export type NamesOf = (userIds: readonly string[]) => Promise<ReadonlyMap<string, readonly string[]>>;
+
+export interface ExportPolicy {
+  readonly perDay: number;
+  readonly urlSeconds: number;
+  /** Tables/stores with a user column that are deliberately not in the bundle, and why. */
+  readonly excluded: Readonly<Record<string, string>>;
+}
+
+export const PRIVACY_ERASURE_CONSUMER = 'privacy-user-deleted';
+
+const bundlePrefix = (userId: string) => `exports/${userId}/`;
+
+export class ExportService {
+  constructor(
+    private readonly db: PrivacyData,
+    private readonly sections: readonly ExportSection[],
+    private readonly storage: ExportStorage,
+    private readonly namesOf: NamesOf,
+    private readonly clock: Clock,
+    private readonly policy: ExportPolicy,
+    private readonly logger: Logger,
+  ) {}
+
+  async requestExport(caller: Caller): Promise<DataExportView> {
+    const { userId } = requireRecentStepUp(caller, this.clock);
+    const exportId = newId('dataExport');
+    const requestedAt = this.clock.now();
+    // A deleted account's still-valid token exports nothing (its erasure may already have run).
+    const reserved = await this.db.transaction(async (tx) => {
+      await guardNotErased(tx, userId, 'Account not found');
+      return tx.exports.reserve(userId, exportId, requestedAt, this.policy.perDay);
+    });
+    if (!reserved.ok) throw new ExportRateLimitedError(reserved.retryAfterSeconds);
+    try {
+      const parts = await Promise.all(
+        this.sections.map(async (section) => [section.name, await section.collect(userId, requestedAt)] as const),
+      );
+      const sections = Object.fromEntries(parts) as Record<string, SectionData>;
+      const otherNames = await this.namesOf(otherUserIds(sections, userId));
+      const generatedAt = this.clock.now();
+      const { bytes, sha256, bundle } = buildExportBundle({
+        exportId,
+        subjectUserId: userId,
+        generatedAt,
+        sections,
+        excluded: this.policy.excluded,
+        otherNames,
+      });
+      const objectKey = `${bundlePrefix(userId)}${exportId}.json`;
+      await this.storage.write(objectKey, bytes);
+      await this.db.transaction(async (tx) => {
+        // Erased while the bundle was built: privacy-user-deleted may have run already, so this bundle goes.
+        if (await isErasedNow(tx, userId)) {
+          await this.storage.deleteUnder(objectKey);
+          throw new NotFoundError('Account not found');
+        }
+        await tx.exports.complete(exportId, {
+          objectKey,
+          sha256,
+          sizeBytes: bytes.length,
+          sections: bundle.manifest.sections,
+          at: generatedAt,
+        });
+        await tx.accounts.markExported(userId, generatedAt);
+        await appendAudit(
+          tx,
+          {
+            actor: userId,
+            action: 'privacy.export.generated',
+            subject: userId,
+            details: { exportId, sha256, sections: bundle.manifest.sections },
+          },
+          generatedAt,
+        );
+      });
+      const downloadUrl = await this.storage.downloadUrl(objectKey, this.policy.urlSeconds);
+      this.logger.info('data export generated', { exportId, userId, sizeBytes: bytes.length });
+      return {
+        id: exportId,
+        downloadUrl,
+        expiresAt: new Date(this.clock.nowMs() + this.policy.urlSeconds * 1000).toISOString(),
+        sha256,
+        sizeBytes: bytes.length,
+        sections: bundle.manifest.sections,
+      };
+    } catch (error) {
+      await this.db.exports.fail(exportId, this.clock.now()).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /**
+   * Account deletion (auth's user.deleted): the stored bundles (everything the account held) and
+   * the receipts go. Objects first, rows in the consumer's transaction: a failure is retried whole.
+   */
+  async onUserDeleted(event: DomainEvent<'user.deleted'>): Promise<void> {
+    const { userId } = event.payload;
+    await consumeOnce(this.db, PRIVACY_ERASURE_CONSUMER, event, async (tx) => {
+      // Exclusive: an export in flight either completes first (and its bundle is deleted here) or sees the marker.
+      await markErased(tx, userId);
+      const objects = await this.storage.deleteUnder(bundlePrefix(userId));
+      const rows = await tx.exports.deleteForUser(userId);
+      this.logger.info('account erased in privacy', { userId, objects, rows });
+    });
+  }
+}

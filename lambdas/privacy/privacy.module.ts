@@ -1,0 +1,59 @@
+/** Composition root of the privacy Lambda: config, adapters and one export service per container. */
+import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { systemClock } from '../core/clock.ts';
+import { createUnitOfWork } from '../core/db/unit-of-work.ts';
+import { createLogger } from '../core/log.ts';
+import { displayNamesOf } from '../auth/index.ts';
+import { databaseFromEnv } from '../adapters/database.ts';
+import { documentClientFromEnv } from '../adapters/dynamodb.ts';
+import { S3ObjectStore, s3ClientFromEnv } from '../adapters/s3-object-store.ts';
+import { exportExclusions } from './export-coverage.ts';
+import { exportSections } from './export-sections.ts';
+import { ExportService } from './export.service.ts';
+import { privacyConfig } from './privacy.config.ts';
+import { privacyRepositories } from './privacy.repositories.ts';
+
+let service: Promise<ExportService> | undefined;
+
+export function exportService(): Promise<ExportService> {
+  service ??= (async () => {
+    const config = privacyConfig();
+    const db = await databaseFromEnv('privacy');
+    const s3 = s3ClientFromEnv();
+    const store = new S3ObjectStore(s3);
+    const presign = (bucket: string, key: string, expiresIn: number) =>
+      getSignedUrl(s3, new GetObjectCommand({ Bucket: bucket, Key: key }), { expiresIn });
+    return new ExportService(
+      createUnitOfWork(db, privacyRepositories),
+      exportSections({
+        db,
+        dynamo: documentClientFromEnv(),
+        messagingTable: config.MESSAGING_TABLE,
+        originalUrl: (key) => presign(config.MEDIA_ORIGINALS_BUCKET, key, config.PRIVACY_EXPORT_URL_SECONDS),
+      }),
+      {
+        write: (key, body) => store.write(config.PRIVACY_EXPORTS_BUCKET, key, body, 'application/json', 'no-store'),
+        downloadUrl: (key, expiresSeconds) => presign(config.PRIVACY_EXPORTS_BUCKET, key, expiresSeconds),
+        deleteUnder: async (prefix) => {
+          let deleted = 0;
+          for await (const object of store.list(config.PRIVACY_EXPORTS_BUCKET, prefix)) {
+            await store.delete(config.PRIVACY_EXPORTS_BUCKET, object.key);
+            deleted += 1;
+          }
+          return deleted;
+        },
+      },
+      (userIds) => displayNamesOf(db, userIds),
+      systemClock,
+      {
+        perDay: config.PRIVACY_EXPORTS_PER_DAY,
+        urlSeconds: config.PRIVACY_EXPORT_URL_SECONDS,
+        excluded: exportExclusions,
+      },
+      createLogger({ service: 'privacy' }),
+    );
+  })();
+  service.catch(() => (service = undefined));
+  return service;
+}
