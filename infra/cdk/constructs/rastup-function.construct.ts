@@ -58,6 +58,15 @@ export const nativeModules = [
 /** Local stand-ins (the local stack's moderation on tfjs/nsfwjs): never deployed, never bundled. */
 export const localOnlyModules = ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', 'nsfwjs'] as const;
 
+/** The bundles' `semver`: only `gte` (see the esbuild aliases below and semver-gte.test.ts). */
+export const semverStandIn = join(repositoryRoot, 'infra/cdk/bundling/semver-gte.cjs');
+/**
+ * The modules allowed to take `semver` from the stand-in: each calls only `semver.gte`, which
+ * semver-gte.test.ts checks in their source. Synthesis fails when any other module of a bundle
+ * requires semver, rather than a Lambda failing with "semver.x is not a function".
+ */
+export const semverStandInImporters: readonly string[] = ['node_modules/aws-xray-sdk-core/dist/lib/patchers/aws_p.js'];
+
 const nativeImportsCache = new Map<string, string[]>();
 
 /** Which native modules an entry's code reaches, from esbuild's own dependency graph. */
@@ -74,13 +83,20 @@ export function nativeModulesImportedBy(entryPath: string): string[] {
     target: 'node22',
     mainFields: ['module', 'main'],
     external: [...nativeModules, ...localOnlyModules],
+    alias: { semver: semverStandIn },
     logLevel: 'silent',
   });
-  const imported = new Set(
-    Object.values(result.metafile.inputs).flatMap((input) =>
-      input.imports.filter((i) => i.external).map((i) => i.path),
-    ),
-  );
+  const inputs = Object.entries(result.metafile.inputs);
+  const imported = new Set(inputs.flatMap(([, input]) => input.imports.filter((i) => i.external).map((i) => i.path)));
+  const semverImporters = inputs
+    .filter(([, input]) => input.imports.some((i) => join(repositoryRoot, i.path) === semverStandIn))
+    .map(([file]) => file)
+    .filter((file) => !semverStandInImporters.includes(file));
+  if (semverImporters.length > 0)
+    throw new Error(
+      `${entryPath}: ${semverImporters.join(', ')} require semver, whose bundled stand-in has only gte ` +
+        '(infra/cdk/bundling/semver-gte.cjs): check what they call, then extend the stand-in and semverStandInImporters',
+    );
   const found = nativeModules.filter((name) => imported.has(name));
   nativeImportsCache.set(entryPath, found);
   return found;
@@ -175,9 +191,13 @@ export class RastupFunction extends Construct {
         // One Temporal polyfill: node-ical brings temporal-polyfill and, through rrule-temporal,
         // @js-temporal/polyfill (+ jsbi), the same API twice (~150 KB); the tests resolve the same
         // alias, and so does `npm start` (infra/local/deployed-aliases.ts).
+        // The X-Ray SDK requires all of semver (~29 KB) for one `gte` call: a local `gte` takes its place
+        // (semverStandIn above; its test compares it with semver, and synthesis refuses any other module
+        // that requires semver). Not aliased locally: CDK and the tooling need the real package.
         esbuildArgs: {
           '--alias:mime-db': join(repositoryRoot, 'infra/cdk/bundling/mime-db-empty.json'),
           '--alias:@js-temporal/polyfill': 'temporal-polyfill',
+          '--alias:semver': semverStandIn,
         },
         // ESM output still meets CommonJS dependencies (pg) that call require() for Node built-ins.
         banner:
