@@ -1,6 +1,11 @@
 /**
  * `npm start`: the whole backend on loopback with seeded data. State persists under .local/
  * (git-ignored); Ctrl-C stops every process it started.
+ *
+ * Run as `node --import tsx` (package.json), not through the `tsx` CLI: the CLI is a second process
+ * that relays Ctrl-C and SIGKILLs this one when it has not acknowledged the signal over tsx's IPC
+ * channel within 2 x 30 ms. A loaded machine (or a busy event loop mid-shutdown) misses that window,
+ * and the stack died between "stopping" and "stopped".
  */
 // First: the bundles' module aliases (one Temporal polyfill) before anything loads node-ical, so the
 // code run locally is the code deployed and tested.
