@@ -235,11 +235,19 @@ export async function startPostgres(options: PostgresOptions): Promise<RunningPo
     mkdirSync(fresh, { recursive: true, mode: 0o700 });
     if (user) chownRecursive(fresh, user);
     log(`initialising PostgreSQL cluster in ${dataDir}`);
-    const init = spawnSync(
-      join(nativeDir, 'bin', 'initdb'),
-      ['-D', fresh, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-locale', '--no-sync'],
-      { env, ...spawnAs, encoding: 'utf8' },
-    );
+    // Asynchronous: the stack starts DynamoDB Local and s3rver meanwhile, and a blocked event loop
+    // would hold up their readiness checks for the seconds initdb takes.
+    const init = await new Promise<{ status: number | null; stderr: string; error?: Error }>((resolveInit) => {
+      const initdb = spawn(
+        join(nativeDir, 'bin', 'initdb'),
+        ['-D', fresh, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-locale', '--no-sync'],
+        { env, ...spawnAs, stdio: ['ignore', 'ignore', 'pipe'] },
+      );
+      let stderr = '';
+      initdb.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
+      initdb.once('error', (error) => resolveInit({ status: null, stderr, error }));
+      initdb.once('close', (status) => resolveInit({ status, stderr }));
+    });
     if (init.status !== 0) throw new Error(`initdb failed: ${init.stderr || init.error?.message}`);
     renameSync(fresh, dataDir);
   } else if (user) {

@@ -220,55 +220,79 @@ async function startWithStateLock(
           STRIPE_WEBHOOK_SECRET: stripe.webhookSecret,
           STRIPE_API_BASE_URL: stripe.baseUrl,
         };
-    const [postgres, dynamo, s3] = await Promise.all([
+    // Each store is made ready (migrated and seeded, tables created, buckets created) as soon as it
+    // answers, not once all three do: DynamoDB Local's JVM is the slowest to start, and the migrations
+    // and seeds run while it starts instead of after it. Settled, not raced: when one fails, the
+    // others have finished starting, so stopServices() below stops every process that was started.
+    const [postgresReady, dynamoReady, s3Ready] = await Promise.allSettled([
       startPostgres({
         dataDir: join(options.stateDir, 'postgres'),
         port: pgPort,
         database: 'rastup',
         ephemeral: options.ephemeral,
-      }).then((value) => (started.postgres = value)),
+      }).then(async (postgres) => {
+        started.postgres = postgres;
+        progress('applying migrations and seed data');
+        await migrate(postgres.url);
+        const db = createDatabase({ connectionString: postgres.url, max: 5 });
+        try {
+          // Signing keys sealed with another key-encryption key would fail every sign-in with a 500.
+          const unreadable = await new SigningKeyStore(
+            db,
+            systemClock,
+            secrets.keyEncryptionKey,
+            30,
+            0,
+          ).undecryptableKeys();
+          if (unreadable.length > 0)
+            throw new LocalStateMismatchError(
+              `the database (${postgres.dataDir}) holds auth signing keys (${unreadable.join(', ')}) that the key-encryption key in ${join(options.stateDir, 'secrets.json')} cannot decrypt: the secrets and the database come from different local states. Run \`npm run reset\` for a fresh start (deletes all local data), or put back the secrets.json that belongs to this database.`,
+            );
+          await seed(db);
+        } catch (error) {
+          await db.close();
+          throw error;
+        }
+        return { postgres, db };
+      }),
       startDynamo({
         port: dynamoPort,
         pidFile: join(options.stateDir, 'dynamodb.pid'),
         ...(options.ephemeral ? {} : { dataDir: join(options.stateDir, 'dynamodb') }),
-      }).then((value) => (started.dynamo = value)),
-      startS3({ port: s3Port, dataDir: join(options.stateDir, 's3'), stage: LOCAL_STAGE, buckets }).then(
-        (value) => (started.s3 = value),
-      ),
+      }).then(async (dynamo) => {
+        started.dynamo = dynamo;
+        const dynamoClient = localDynamoClient(dynamo.endpoint);
+        try {
+          await ensureTables(dynamoClient, LOCAL_STAGE, tables);
+        } finally {
+          dynamoClient.destroy();
+        }
+        return dynamo;
+      }),
+      startS3({ port: s3Port, dataDir: join(options.stateDir, 's3'), stage: LOCAL_STAGE, buckets }).then(async (s3) => {
+        started.s3 = s3;
+        const s3Client = new S3Client({
+          endpoint: s3.endpoint,
+          region: 'us-east-1',
+          forcePathStyle: true,
+          credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+        });
+        for (const spec of buckets)
+          await s3Client
+            .send(new CreateBucketCommand({ Bucket: physicalBucketName(LOCAL_STAGE, spec) }))
+            .catch(() => undefined);
+        s3Client.destroy();
+        return s3;
+      }),
     ]);
-
-    progress('applying migrations and seed data');
-    await migrate(postgres.url);
-    const db = createDatabase({ connectionString: postgres.url, max: 5 });
-    // Signing keys sealed with another key-encryption key would fail every sign-in with a 500.
-    const unreadable = await new SigningKeyStore(db, systemClock, secrets.keyEncryptionKey, 30, 0)
-      .undecryptableKeys()
-      .catch(async (error: unknown) => {
-        await db.close();
-        throw error;
-      });
-    if (unreadable.length > 0) {
-      await db.close();
-      throw new LocalStateMismatchError(
-        `the database (${postgres.dataDir}) holds auth signing keys (${unreadable.join(', ')}) that the key-encryption key in ${join(options.stateDir, 'secrets.json')} cannot decrypt: the secrets and the database come from different local states. Run \`npm run reset\` for a fresh start (deletes all local data), or put back the secrets.json that belongs to this database.`,
-      );
+    if (postgresReady.status === 'rejected' || dynamoReady.status === 'rejected' || s3Ready.status === 'rejected') {
+      if (postgresReady.status === 'fulfilled') await postgresReady.value.db.close();
+      const failure = [postgresReady, dynamoReady, s3Ready].find((result) => result.status === 'rejected');
+      throw (failure as PromiseRejectedResult).reason;
     }
-    await seed(db);
-
-    const dynamoClient = localDynamoClient(dynamo.endpoint);
-    await ensureTables(dynamoClient, LOCAL_STAGE, tables);
-    dynamoClient.destroy();
-    const s3Client = new S3Client({
-      endpoint: s3.endpoint,
-      region: 'us-east-1',
-      forcePathStyle: true,
-      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-    });
-    for (const spec of buckets)
-      await s3Client
-        .send(new CreateBucketCommand({ Bucket: physicalBucketName(LOCAL_STAGE, spec) }))
-        .catch(() => undefined);
-    s3Client.destroy();
+    const { postgres, db } = postgresReady.value;
+    const dynamo = dynamoReady.value;
+    const s3 = s3Ready.value;
 
     // `localhost`, not 127.0.0.1: the web app's dev server runs on http://localhost:3000, and only a
     // host of the same site gets its `__Host-`/SameSite cookies back from a browser (127.0.0.1 and
