@@ -51,7 +51,29 @@ export class S3AnchorStore implements AnchorStore {
     }
   }
 
+  /** Lists every version of every anchor (no bodies); throws AUDIT.ANCHOR_HIDDEN at a delete marker. */
+  async assertNoneHidden(): Promise<number> {
+    return (await this.versions()).length;
+  }
+
   async list(): Promise<AuditAnchor[]> {
+    const versions = await this.versions();
+    // Every version is read, not only the latest: a second version of a key is checked like the first.
+    const anchors = new Map<string, AuditAnchor>();
+    for (const { key, versionId } of versions) {
+      const got = await this.client.send(
+        new GetObjectCommand({
+          Bucket: this.bucket,
+          Key: key,
+          ...(versionId && versionId !== 'null' ? { VersionId: versionId } : {}),
+        }),
+      );
+      anchors.set(key, parseStoredAnchor(key, await got.Body!.transformToString()));
+    }
+    return [...anchors.values()];
+  }
+
+  private async versions(): Promise<{ key: string; versionId: string | undefined }[]> {
     const versions: { key: string; versionId: string | undefined }[] = [];
     let keyMarker: string | undefined;
     let versionIdMarker: string | undefined;
@@ -75,19 +97,6 @@ export class S3AnchorStore implements AnchorStore {
       keyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
       versionIdMarker = page.IsTruncated ? page.NextVersionIdMarker : undefined;
     } while (keyMarker);
-
-    // Every version is read, not only the latest: a second version of a key is checked like the first.
-    const anchors = new Map<string, AuditAnchor>();
-    for (const { key, versionId } of versions) {
-      const got = await this.client.send(
-        new GetObjectCommand({
-          Bucket: this.bucket,
-          Key: key,
-          ...(versionId && versionId !== 'null' ? { VersionId: versionId } : {}),
-        }),
-      );
-      anchors.set(key, parseStoredAnchor(key, await got.Body!.transformToString()));
-    }
-    return [...anchors.values()];
+    return versions;
   }
 }

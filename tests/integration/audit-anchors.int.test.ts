@@ -282,6 +282,7 @@ describe('audit chain anchors', () => {
       );
       expect((await anchorAuditHead(db, liftedStore, new Date())).kind).toBe('anchored');
       expect(await liftedStore.list()).toHaveLength(2);
+      expect(await liftedStore.assertNoneHidden()).toBe(2);
       expect((await auditVerify(lifted.endpoint)).stdout).toMatch(/2 anchors agree/);
 
       // Hide the first anchor: a plain listing would now simply show one anchor fewer.
@@ -305,6 +306,8 @@ describe('audit chain anchors', () => {
         seq: first.kind === 'anchored' ? first.anchor.seq : 0,
       });
 
+      // The job's check (listing only) and the full read both refuse.
+      await expect(liftedStore.assertNoneHidden()).rejects.toMatchObject({ code: 'AUDIT.ANCHOR_HIDDEN' });
       const hidden = await liftedStore.list().catch((error: unknown) => error);
       expect(hidden).toBeInstanceOf(AnchorIntegrityError);
       expect(hidden).toMatchObject({ code: 'AUDIT.ANCHOR_HIDDEN', key: hiddenKey, errorType: 'ANCHOR_HIDDEN' });

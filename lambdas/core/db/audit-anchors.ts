@@ -25,6 +25,8 @@ export type AuditAnchor = z.infer<typeof anchorSchema>;
 export interface AnchorStore {
   putNew(key: string, body: string): Promise<boolean>;
   list(): Promise<AuditAnchor[]>;
+  /** The listing check alone (no bodies read), cheap enough for every run of the job: the count of versions. */
+  assertNoneHidden(): Promise<number>;
 }
 
 /**
