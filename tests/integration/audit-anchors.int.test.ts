@@ -264,14 +264,16 @@ describe('audit chain anchors', () => {
     // A second s3rver whose anchors bucket lacks the deny-delete policy (what an operator lifting it
     // would leave): DeleteObject then adds a delete marker, as S3 with Object Lock allows.
     const dataDir = mkdtempSync(join(tmpdir(), 'rastup-anchors-'));
-    const lifted = await startS3({
-      port: await freePort(),
-      dataDir: join(dataDir, 's3'),
-      stage: 'local',
-      buckets: [auditAnchorsBucket],
-      denyDeletes: false,
-    });
-    const client = s3ClientAt(lifted.endpoint);
+    const startLifted = async () =>
+      startS3({
+        port: await freePort(),
+        dataDir: join(dataDir, 's3'),
+        stage: 'local',
+        buckets: [auditAnchorsBucket],
+        denyDeletes: false,
+      });
+    let lifted = await startLifted();
+    let client = s3ClientAt(lifted.endpoint);
     try {
       await client.send(new CreateBucketCommand({ Bucket: bucket })).catch(() => undefined);
       const liftedStore = new S3AnchorStore(client, bucket);
@@ -315,6 +317,22 @@ describe('audit chain anchors', () => {
       expect(verified.code).toBe(1);
       expect(verified.stderr).toContain('AUDIT.ANCHOR_HIDDEN');
       expect(verified.stderr).toContain(hiddenKey);
+
+      // The stand-in's version history survives a restart (as S3's does): still hidden, still kept.
+      client.destroy();
+      await lifted.stop();
+      lifted = await startLifted();
+      client = s3ClientAt(lifted.endpoint);
+      await expect(new S3AnchorStore(client, bucket).assertNoneHidden()).rejects.toMatchObject({
+        code: 'AUDIT.ANCHOR_HIDDEN',
+        key: hiddenKey,
+      });
+      const afterRestart = await client.send(
+        new GetObjectCommand({ Bucket: bucket, Key: hiddenKey, VersionId: locked.VersionId }),
+      );
+      expect(await afterRestart.Body!.transformToString()).toContain(
+        `"seq":${first.kind === 'anchored' ? first.anchor.seq : 0}`,
+      );
     } finally {
       client.destroy();
       await lifted.stop();
