@@ -43,6 +43,9 @@ class MemoryDmca implements DmcaStore {
     this.cases.set(candidate.id, candidate);
     return Promise.resolve({ created: true, case: candidate });
   }
+  openCaseOf(target: DmcaTarget) {
+    return Promise.resolve([...this.cases.values()].find((c) => key(c.target) === key(target) && OPEN.has(c.status)));
+  }
   caseForUpdate(caseId: string) {
     return Promise.resolve(this.cases.get(caseId));
   }
@@ -97,7 +100,8 @@ function setup() {
   };
   const notifier: DmcaNotifier = {
     takenDown: (_tx, c) => Promise.resolve(void log.push(`tell uploader ${c.id}`)),
-    counterNoticed: (_tx, c) => Promise.resolve(void log.push(`tell complainant ${c.id}`)),
+    counterNoticed: (_tx, c, noticeIds) =>
+      Promise.resolve(void log.push(`tell complainant ${c.id}`, ...noticeIds.map((id) => `tell notice ${id}`))),
     restored: (_tx, c) => Promise.resolve(void log.push(`restored ${c.id}`)),
   };
   return { clock, store, db, hidden, log, service: new DmcaService(db, content, notifier, clock) };
@@ -196,6 +200,21 @@ describe('notice intake', () => {
     expect(outcomes.filter((o) => o.takenDown.length === 1)).toHaveLength(1);
     expect(store.cases.size).toBe(1);
     expect([...store.cases.values()][0]!.noticeIds).toHaveLength(20);
+  });
+
+  it('a later notice from another complainant about material already down joins its case', async () => {
+    const { service, log, store } = setup();
+    const first = await service.submitNotice(notice());
+    const second = await service.submitNotice(
+      notice({ complainant: { name: 'Other Owner', email: 'other@owner.example', address: '3 Elm St' } }),
+    );
+    expect(second).toMatchObject({ duplicate: false, takenDown: [], alreadyDown: [{ id: media }], rejected: [] });
+    const [opened] = [...store.cases.values()];
+    expect(store.cases.size).toBe(1);
+    expect(opened!.noticeIds).toEqual([first.noticeId, second.noticeId]);
+    expect(log.filter((line) => line.startsWith('down'))).toHaveLength(1);
+    await service.fileCounterNotice(user(uploader), counter(opened!.id));
+    expect(log).toEqual(expect.arrayContaining([`tell notice ${first.noticeId}`, `tell notice ${second.noticeId}`]));
   });
 });
 

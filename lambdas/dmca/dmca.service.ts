@@ -61,6 +61,8 @@ export interface DmcaStore {
   /** The case, locked for the rest of the transaction. */
   caseForUpdate(caseId: string): Promise<DmcaCase | undefined>;
   updateCase(next: DmcaCase): Promise<void>;
+  /** The open case (TAKEN_DOWN, COUNTER_NOTICED, SUIT_FILED) of the target, if any. */
+  openCaseOf(target: DmcaTarget): Promise<DmcaCase | undefined>;
   /** Ids of counter-noticed cases whose window opened at or before `now`. */
   dueForRestore(now: Date): Promise<string[]>;
   /** Counter-noticed cases past their restore-by instant (the SLA breached). */
@@ -129,7 +131,14 @@ export class DmcaService {
       const now = this.clock.now();
       const noticeId = newId('dmcaNotice');
       const targets = [...new Map(input.targets.map((target) => [targetKey(target), target])).values()];
-      const owners = await Promise.all(targets.map((target) => this.content.publicOwnerOf(tx, target)));
+      // Material already down is not public any more, yet a later notice about it must join its open
+      // case (and its complainant be told of a counter notice), so the open case answers first.
+      const owners = await Promise.all(
+        targets.map(
+          async (target) =>
+            (await tx.dmca.openCaseOf(target))?.ownerUserId ?? (await this.content.publicOwnerOf(tx, target)),
+        ),
+      );
       const rejected = targets.filter((_, i) => owners[i] === undefined);
       const notice: DmcaNoticeRecord = { id: noticeId, dedupeKey, receivedAt: now, rejectedTargets: rejected };
       if (!(await tx.dmca.insertNotice(notice))) {
