@@ -34,6 +34,8 @@ export interface DmcaCase {
   readonly noticeIds: readonly string[];
   readonly takenDownAt: Date;
   readonly counterNoticedAt: Date | null;
+  /** The §512(g)(3) counter notice as filed (forwarded to the complainants). */
+  readonly counterNotice: DmcaCounterNoticeInput | null;
   readonly restoreFrom: Date | null;
   readonly restoreBy: Date | null;
   readonly closedAt: Date | null;
@@ -43,6 +45,8 @@ export interface DmcaNoticeRecord {
   readonly id: string;
   readonly dedupeKey: string;
   readonly receivedAt: Date;
+  /** The notice as received: the §512(c)(3) record, and the complainant's contact for what follows. */
+  readonly notice: DmcaNoticeInput;
   /** Targets that were not public material (nothing to take down). */
   readonly rejectedTargets: readonly DmcaTarget[];
 }
@@ -140,7 +144,13 @@ export class DmcaService {
         ),
       );
       const rejected = targets.filter((_, i) => owners[i] === undefined);
-      const notice: DmcaNoticeRecord = { id: noticeId, dedupeKey, receivedAt: now, rejectedTargets: rejected };
+      const notice: DmcaNoticeRecord = {
+        id: noticeId,
+        dedupeKey,
+        receivedAt: now,
+        notice: input,
+        rejectedTargets: rejected,
+      };
       if (!(await tx.dmca.insertNotice(notice))) {
         // A concurrent identical notice committed first: this one is that one.
         const winner = await tx.dmca.noticeByKey(dedupeKey);
@@ -171,6 +181,7 @@ export class DmcaService {
             noticeIds: [noticeId],
             takenDownAt: now,
             counterNoticedAt: null,
+            counterNotice: null,
             restoreFrom: null,
             restoreBy: null,
             closedAt: null,
@@ -212,6 +223,7 @@ export class DmcaService {
         ...current,
         status: 'COUNTER_NOTICED',
         counterNoticedAt: now,
+        counterNotice: input,
         restoreFrom: window.restoreFrom,
         restoreBy: window.restoreBy,
       };
