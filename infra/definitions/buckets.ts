@@ -22,7 +22,8 @@ export interface BucketSpec {
   readonly purpose: string;
   /**
    * S3 Object Lock: every version is kept unaltered for `retentionDays` (COMPLIANCE: no one, root
-   * included, can shorten it). Locally s3rver has no Object Lock (see lambdas/adapters/s3-anchor-store.ts).
+   * included, can shorten it). The data stack adds a bucket policy denying s3:DeleteObject* and
+   * unconditional PutObject; locally infra/local/s3-write-once.ts gives s3rver the same behaviour.
    */
   readonly objectLock?: { readonly mode: 'COMPLIANCE'; readonly retentionDays: number };
 }

@@ -6,6 +6,14 @@
 import type { EventType } from '../../lambdas/core/events/catalog.ts';
 import type { DatabaseRole } from '../../lambdas/core/db/database-roles.ts';
 
+/** How a Lambda reaches a table or bucket: an id alone is read + write. */
+export type ResourceAccess = 'read' | 'readWrite' | 'writeOnce';
+export type ResourceUse = string | { readonly id: string; readonly access: ResourceAccess };
+
+export function resourceUse(use: ResourceUse): { readonly id: string; readonly access: ResourceAccess } {
+  return typeof use === 'string' ? { id: use, access: 'readWrite' } : use;
+}
+
 export interface DomainSpec {
   /** Lambda entry file, relative to the repository root; it exports `handler`. */
   readonly entry: string;
@@ -17,8 +25,13 @@ export interface DomainSpec {
      * databaseFromEnv, and migrations grant the role its tables.
      */
     readonly database?: DatabaseRole;
-    readonly tables?: readonly string[];
-    readonly buckets?: readonly string[];
+    /** Table ids (read and write), or `{ id, access: 'read' }` for a reader. */
+    readonly tables?: readonly ResourceUse[];
+    /**
+     * Bucket ids (read and write), `{ id, access: 'read' }` for a reader, or `{ id, access: 'writeOnce' }`
+     * for a writer of a write-once bucket (put, get and list, never delete).
+     */
+    readonly buckets?: readonly ResourceUse[];
     readonly eventBus?: boolean;
     readonly notifications?: boolean;
     /** Typesense (the search stack's nodes and API key secret). */
@@ -155,7 +168,12 @@ export const domains = {
     // DSAR export (NTB-EXPORT-001): reads each domain's part through its public module, writes the
     // bundle to the exports bucket, links the account's own originals; erases its bundles with the account.
     entry: 'lambdas/privacy/privacy.handler.ts',
-    uses: { database: 'privacy', tables: ['messaging'], buckets: ['privacy-exports', 'media-originals'] },
+    // Reads messaging's items and links the account's originals; writes and erases only its own bundles.
+    uses: {
+      database: 'privacy',
+      tables: [{ id: 'messaging', access: 'read' }],
+      buckets: ['privacy-exports', { id: 'media-originals', access: 'read' }],
+    },
     memoryMb: 1024,
     timeoutSeconds: 60,
   },
@@ -448,6 +466,6 @@ export const scheduledJobs: readonly {
     name: 'audit-anchor',
     entry: 'lambdas/platform/audit-anchor.handler.ts',
     schedule: 'rate(1 hour)',
-    uses: { database: 'platform', buckets: ['audit-anchors'] },
+    uses: { database: 'platform', buckets: [{ id: 'audit-anchors', access: 'writeOnce' }] },
   },
 ];

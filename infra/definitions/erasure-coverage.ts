@@ -99,6 +99,11 @@ export const erasureCoverage: Readonly<Record<string, ErasureAction>> = {
   'public.payment_authorizations.client_secret': notAUser("Stripe's PaymentIntent client secret"),
   // ---- search (search-indexer) ----
   'public.search_documents.owner_user_id': { kind: 'erase', by: 'search-indexer' },
+  // ---- dmca ----
+  'public.dmca_cases.owner_user_id': {
+    kind: 'retained',
+    why: 'the §512 record of a takedown and counter notice (the safe harbour rests on it; kept with the audit chain)',
+  },
   // ---- reviews (reviews-user-deleted) ----
   'public.review_windows.client_user_id': { kind: 'erase', by: 'reviews-user-deleted' },
   'public.review_windows.owner_user_id': { kind: 'erase', by: 'reviews-user-deleted' },

@@ -6,10 +6,13 @@
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { bucketCors, physicalBucketName, type BucketSpec } from '../definitions/buckets.ts';
+import { writeOnceMiddleware } from './s3-write-once.ts';
 
 const require = createRequire(import.meta.url);
 // s3rver is CommonJS without types.
 const S3rver = require('s3rver') as new (options: Record<string, unknown>) => {
+  /** Koa's middleware list; the last entry is s3rver's router. */
+  middleware: unknown[];
   run(): Promise<{ address: string; port: number }>;
   close(): Promise<void>;
   on(
@@ -39,6 +42,11 @@ export async function startS3(options: {
   dataDir: string;
   stage: string;
   buckets: readonly BucketSpec[];
+  /**
+   * The write-once buckets' policy denies deletes (as the data stack's does). Only a test turns it
+   * off, to show that a delete marker hiding an anchor is then caught by audit:verify.
+   */
+  denyDeletes?: boolean;
 }): Promise<RunningS3> {
   mkdirSync(options.dataDir, { recursive: true });
   const server = new S3rver({
@@ -51,6 +59,19 @@ export async function startS3(options: {
       configs: spec.browserUploads ? [corsXml()] : [],
     })),
   });
+  // Object Lock, versioning and the deny policy of write-once buckets (s3rver has none of them),
+  // in front of s3rver's router so its own handlers never see a refused request.
+  server.middleware.splice(
+    server.middleware.length - 1,
+    0,
+    writeOnceMiddleware({
+      buckets: new Set(
+        options.buckets.filter((spec) => spec.objectLock).map((spec) => physicalBucketName(options.stage, spec)),
+      ),
+      denyDeletes: options.denyDeletes ?? true,
+      historyFile: `${options.dataDir}.versions.json`,
+    }),
+  );
   await server.run();
   return {
     endpoint: `http://127.0.0.1:${options.port}`,

@@ -36,6 +36,8 @@ export const ID_PREFIXES = {
   staffGrant: 'sgr',
   notification: 'ntf',
   dataExport: 'dsx',
+  dmcaNotice: 'dmn',
+  dmcaCase: 'dmc',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

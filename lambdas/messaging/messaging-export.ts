@@ -1,7 +1,8 @@
 /**
  * Messaging's part of the data export (DSAR, NTB-EXPORT-001), read from its DynamoDB table by the
  * privacy domain: every thread the account is a member of (active and archived), its own membership
- * settings, and the messages of those threads, the ones it wrote and the ones it received. What
+ * settings, the messages of those threads, the ones it wrote and the ones it received, and the
+ * project panel's tabs (brief, shot list) where the thread has them. What
  * other people wrote is given as the account saw it, and with every contact detail hidden (an
  * export must not hand out another person's email or phone); other people appear by id only (the
  * exporter pseudonymises ids that are not the account's).
@@ -13,10 +14,12 @@ import { redactContactDetails } from './contact-redaction.ts';
 import {
   messageItemSchema,
   participantItemSchema,
+  tabItemSchema,
   threadItemSchema,
   threadPk,
   ThreadErasureRepository,
   type MessageRecord,
+  type TabRecord,
 } from './thread.repository.ts';
 
 export class MessagingExport {
@@ -42,6 +45,11 @@ export class MessagingExport {
         .filter((item) => typeof item.sk === 'string' && item.sk.startsWith('MSG#'))
         .map((item) => messageItemSchema.parse(item))
         .map((message) => this.asSeenBy(message, userId, meta.contactRedaction));
+      const panel = items
+        .filter((item) => typeof item.sk === 'string' && item.sk.startsWith('TAB#'))
+        .map((item) => tabItemSchema.parse(item))
+        .sort((a, b) => a.tab.localeCompare(b.tab))
+        .map((tab) => this.tabAsSeenBy(tab, userId));
       threads.push({
         threadId: meta.threadId,
         kind: meta.kind,
@@ -55,6 +63,9 @@ export class MessagingExport {
         lastMessageAt: meta.lastMessageAt,
         settings: { muted: mine.muted, archived: mine.archived, blocked: mine.blocked, lastReadAt: mine.lastReadAt },
         messages,
+        // The project panel's tabs (brief, shot list) as they stand: text the members wrote together,
+        // so it is the account's data too. Absent when the thread never had a panel.
+        ...(panel.length > 0 ? { panel } : {}),
       });
     }
     return { threads };
@@ -70,6 +81,20 @@ export class MessagingExport {
       authorUserId: message.authorUserId,
       body: own ? seen : redactContactDetails(seen).text,
       createdAt: message.createdAt,
+    };
+  }
+
+  /** Text another member wrote is handed out with contact details hidden, as their messages are. */
+  private tabAsSeenBy(tab: TabRecord, userId: string): JsonRow {
+    const own = tab.updatedBy === userId;
+    const shown = (text: string) => (own ? text : redactContactDetails(text).text);
+    return {
+      tab: tab.tab,
+      version: tab.version,
+      brief: tab.brief === null ? null : shown(tab.brief),
+      shotList: tab.shotList?.map((shot) => ({ title: shown(shot.title), done: shot.done })) ?? null,
+      updatedByUserId: tab.updatedBy,
+      updatedAt: tab.updatedAt,
     };
   }
 

@@ -1,11 +1,13 @@
 /**
  * Scheduled job (EventBridge rule in AWS, `scheduledJobs` in infra/definitions/domains.ts; locally
  * /dev/jobs/audit-anchor): writes the audit chain's head to the write-once anchors bucket, as the
- * platform role (SELECT (seq, hash) on audit_log only).
+ * platform role (SELECT (seq, hash) on audit_log only). Then it lists every anchor's versions: one
+ * hidden behind a delete marker fails the run with AUDIT.ANCHOR_HIDDEN (the job's error alarm),
+ * within the hour, not at the next manual audit:verify (which also reads and checks every body). Its S3 grant is put + get + list only (no delete).
  */
 import * as z from 'zod';
 import { baseEnvSchema, configOnce, parseConfig } from '../core/config.ts';
-import { anchorAuditHead } from '../core/db/audit-anchors.ts';
+import { AnchorIntegrityError, anchorAuditHead } from '../core/db/audit-anchors.ts';
 import { createLogger } from '../core/log.ts';
 import { databaseFromEnv } from '../adapters/database.ts';
 import { S3AnchorStore } from '../adapters/s3-anchor-store.ts';
@@ -26,5 +28,12 @@ export async function handler(event: { time?: string } = {}) {
     outcome: outcome.kind,
     ...(outcome.kind === 'anchored' ? { seq: outcome.anchor.seq, key: outcome.key } : {}),
   });
-  return outcome;
+  try {
+    // Listing only: reading every body hourly would grow with the bucket; audit:verify reads them all.
+    return { ...outcome, anchorsChecked: await store.assertNoneHidden() };
+  } catch (error) {
+    if (error instanceof AnchorIntegrityError)
+      logger.error('audit anchors tampered with', { code: error.code, key: error.key });
+    throw error;
+  }
 }

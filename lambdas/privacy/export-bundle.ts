@@ -57,32 +57,60 @@ export function otherUserIds(value: unknown, subjectUserId: string): string[] {
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /**
+ * Fields that hold identifiers, codes, links or timestamps, never prose: names are not looked for in
+ * them (an id or slug that happens to contain "Ann" stays as it is; other people's user ids are
+ * replaced everywhere regardless).
+ */
+const STRUCTURED_KEY =
+  /(^id$|Id$|_id$|Ids$|_ids$|^key$|Key$|_key$|slug|url|Url|sha256|hash|Hash|email|Email|phone|Phone|status|Status|^kind$|^type$|Type$|_type$|^role$|At$|_at$|code|Code|currency|token|Token|^tab$)/;
+
+/** A lone identifier-shaped value (`bkl_…`, `lst_…`): not prose, whatever its field is called. */
+const IDENTIFIER_VALUE = /^[a-z]{2,12}_[0-9A-Za-z]{10,}$/;
+
+/**
  * Replaces other people's user ids in every string of `value` (keys stay) by `aliases`, and their
- * known names (`names`: alias -> names, e.g. display names) wherever they occur in free text.
+ * known names (`names`: alias -> names, e.g. display names) in free-text fields only, as whole words
+ * (Unicode letters and digits around a match keep it from matching: "Ann" is not replaced inside
+ * "Annual" or "Joanna"). Longer names go first, so "Ann Lee" becomes one alias, not "person-1 Lee".
  */
 export function pseudonymiseOthers(
   value: unknown,
   aliases: ReadonlyMap<string, string>,
   names: ReadonlyMap<string, readonly string[]> = new Map(),
 ): unknown {
-  const nameRules = [...names.entries()].flatMap(([alias, list]) =>
-    list
-      .map((name) => name.trim())
-      .filter((name) => name.length >= 3)
-      .map((name) => ({ pattern: new RegExp(escapeRegExp(name), 'giu'), alias })),
-  );
-  const walk = (node: unknown): unknown => {
-    if (typeof node === 'string') {
-      let text = node.replace(USER_ID, (id) => aliases.get(id) ?? id);
-      for (const rule of nameRules) text = text.replace(rule.pattern, rule.alias);
-      return text;
+  // One pass over all names (longest first in the alternation), so an alias already written is
+  // never matched again by a shorter name.
+  const byName = new Map<string, string>();
+  for (const [alias, list] of names)
+    for (const raw of list) {
+      const name = raw.trim().replace(/\s+/g, ' ').toLocaleLowerCase();
+      if (name.length >= 3 && !byName.has(name)) byName.set(name, alias);
     }
-    if (Array.isArray(node)) return node.map(walk);
+  const alternation = [...byName.keys()]
+    .sort((a, b) => b.length - a.length)
+    .map((name) => escapeRegExp(name).replace(/ /g, '\\s+'))
+    .join('|');
+  // User ids and names in one alternation and one pass: an alias written for one is never read
+  // again by the other ("person-1" is not a name match for someone called "Person").
+  const idOrName = alternation
+    ? new RegExp(`${USER_ID.source}|(?<![\\p{L}\\p{N}_])(?:${alternation})(?![\\p{L}\\p{N}_])`, 'giu')
+    : undefined;
+  const replace = (match: string) =>
+    aliases.get(match) ?? byName.get(match.replace(/\s+/g, ' ').toLocaleLowerCase()) ?? match;
+  const walk = (node: unknown, freeText: boolean): unknown => {
+    if (typeof node === 'string') {
+      if (!freeText || !idOrName || IDENTIFIER_VALUE.test(node))
+        return node.replace(USER_ID, (id) => aliases.get(id) ?? id);
+      return node.replace(idOrName, replace);
+    }
+    if (Array.isArray(node)) return node.map((inner) => walk(inner, freeText));
     if (node && typeof node === 'object')
-      return Object.fromEntries(Object.entries(node).map(([key, inner]) => [key, walk(inner)]));
+      return Object.fromEntries(
+        Object.entries(node).map(([key, inner]) => [key, walk(inner, !STRUCTURED_KEY.test(key))]),
+      );
     return node;
   };
-  return walk(value);
+  return walk(value, true);
 }
 
 export function buildExportBundle(input: {

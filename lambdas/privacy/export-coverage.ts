@@ -62,6 +62,8 @@ export const exportCoverage: Readonly<Record<string, ExportDecision>> = {
   'public.notification_consents': section('notifications', 'consents'),
   'public.notification_inbox': section('notifications', 'inbox'),
   'public.notification_deliveries': section('notifications', 'deliveries'),
+  // dmca: cases about the account's material (the notices are the complainants')
+  'public.dmca_cases': section('dmca', 'cases'),
   // staff
   'public.staff_role_grants': section('staff', 'roleGrants'),
   'public.staff_proposals': section('staff', 'proposals'),

@@ -9,6 +9,7 @@ import type { Queryable } from '../core/db/database.ts';
 import type { JsonRow } from '../core/db/json-rows.ts';
 import { accountExportSection } from '../auth/index.ts';
 import { bookingExportSection } from '../booking/index.ts';
+import { dmcaExportSection } from '../dmca/index.ts';
 import { mediaExportSection } from '../media/index.ts';
 import { MessagingExport } from '../messaging/index.ts';
 import { notificationsExportSection } from '../notifications/index.ts';
@@ -47,6 +48,7 @@ export function exportSections(sources: SectionSources): ExportSection[] {
     { name: 'notifications', collect: (userId) => notificationsExportSection(db, userId) },
     { name: 'partner', collect: (userId) => partnerExportSection(db, userId) },
     { name: 'staff', collect: (userId) => staffExportSection(db, userId) },
+    { name: 'dmca', collect: (userId) => dmcaExportSection(db, userId) },
   ];
 }
 

@@ -6,7 +6,7 @@ import type { Caller } from '../core/identity.ts';
 import { newId } from '../core/ids.ts';
 import { createLogger } from '../core/log.ts';
 import { fakeUnitOfWork } from '../core/testing/fakes.ts';
-import { buildExportBundle, sha256Hex, type ExportBundle } from './export-bundle.ts';
+import { buildExportBundle, pseudonymiseOthers, sha256Hex, type ExportBundle } from './export-bundle.ts';
 import type { ExportStore } from './export.repository.ts';
 import { ExportService, type ExportSection } from './export.service.ts';
 
@@ -223,5 +223,49 @@ describe('buildExportBundle', () => {
       excluded: {},
     });
     expect(a.bundle.receipts).toEqual(b.bundle.receipts);
+  });
+});
+
+describe('pseudonymiseOthers', () => {
+  const aliases = new Map([[other, 'person-1']]);
+  const names = new Map([['person-1', ['Ann', 'Ann Lee']]]);
+
+  it('replaces a name as a whole word, any case, the full name as one alias', () => {
+    expect(pseudonymiseOthers({ body: 'Ann said: ann lee, ANN,  Ann\nLee — "Ann"! (Ann)' }, aliases, names)).toEqual({
+      body: 'person-1 said: person-1, person-1,  person-1 — "person-1"! (person-1)',
+    });
+  });
+
+  it('leaves words that merely contain the name alone (no substrings)', () => {
+    const text = 'Annual planning with Joanna, Annabelle and Leeann; channel anna_ann ann2';
+    expect(pseudonymiseOthers({ body: text }, aliases, names)).toEqual({ body: text });
+  });
+
+  it('touches free-text fields only: ids, slugs, keys, urls, codes and id-shaped values stay', () => {
+    const row = {
+      id: 'lst_ann',
+      listingId: 'Ann',
+      slug: 'ann-lee-photography',
+      original_url: 'https://media.example/ann.jpg',
+      objectKey: 'exports/ann.json',
+      status: 'ann',
+      reference: 'bkg_ANN0000000000',
+      title: 'Shoot with Ann Lee',
+      shotList: [{ title: 'Ann at the window', done: false }],
+      note: 'ask Ann',
+    };
+    expect(pseudonymiseOthers(row, aliases, names)).toEqual({
+      ...row,
+      title: 'Shoot with person-1',
+      shotList: [{ title: 'person-1 at the window', done: false }],
+      note: 'ask person-1',
+    });
+  });
+
+  it("replaces other people's user ids everywhere, ids included, and never rewrites an alias", () => {
+    const tricky = new Map([['person-1', ['person', 'Ann']]]);
+    expect(
+      pseudonymiseOthers({ counterpartUserId: other, body: `${other} and Ann, a person` }, aliases, tricky),
+    ).toEqual({ counterpartUserId: 'person-1', body: 'person-1 and person-1, a person-1' });
   });
 });

@@ -6,7 +6,8 @@
  *
  * Reads DATABASE_URL and AUDIT_ANCHORS_BUCKET (AWS credentials from the environment, S3_ENDPOINT for
  * a stand-in), else the running local stack's endpoints.json (its s3rver and the local bucket name).
- * Without an anchors bucket it says so and checks the chain alone.
+ * Without an anchors bucket it says so and checks the chain alone. Anchors are read through
+ * ListObjectVersions: one hidden behind a delete marker exits 1 with AUDIT.ANCHOR_HIDDEN.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -14,7 +15,11 @@ import { fileURLToPath } from 'node:url';
 import { S3Client } from '@aws-sdk/client-s3';
 import { auditAnchorsBucket, physicalBucketName } from '../../infra/definitions/buckets.ts';
 import { S3AnchorStore } from '../../lambdas/adapters/s3-anchor-store.ts';
-import { verifyAuditChainWithAnchors, type AuditAnchor } from '../../lambdas/core/db/audit-anchors.ts';
+import {
+  AnchorIntegrityError,
+  verifyAuditChainWithAnchors,
+  type AuditAnchor,
+} from '../../lambdas/core/db/audit-anchors.ts';
 import { createDatabase } from '../../lambdas/core/db/database.ts';
 
 interface Target {
@@ -65,8 +70,15 @@ async function main(): Promise<number> {
   const db = createDatabase({ connectionString: databaseUrl, max: 1 });
   try {
     let list: AuditAnchor[] = [];
-    if (anchors) list = await new S3AnchorStore(anchors.client, anchors.bucket).list();
-    else console.warn('no anchors bucket (AUDIT_ANCHORS_BUCKET): checking the chain alone');
+    if (anchors) {
+      try {
+        list = await new S3AnchorStore(anchors.client, anchors.bucket).list();
+      } catch (error) {
+        if (!(error instanceof AnchorIntegrityError)) throw error;
+        console.error(`audit anchors BROKEN (${error.code}): ${error.message}`);
+        return 1;
+      }
+    } else console.warn('no anchors bucket (AUDIT_ANCHORS_BUCKET): checking the chain alone');
     const result = await verifyAuditChainWithAnchors(db, list);
     if (result.ok) {
       console.log(`audit chain intact: ${result.rows} rows, head ${result.headHash}, ${result.anchors} anchors agree`);

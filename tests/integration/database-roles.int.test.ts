@@ -447,6 +447,32 @@ const expectedGrants: Record<DatabaseRole, readonly string[]> = {
       'studios',
       'verifications',
     ].map((table) => `${table}:SELECT`),
+    // DMCA cases about the account's material (db/migrations/3010_dmca.sql), not the complainants' notices.
+    ...[
+      'closed_at',
+      'counter_notice',
+      'counter_noticed_at',
+      'id',
+      'owner_user_id',
+      'restore_by',
+      'restore_from',
+      'status',
+      'taken_down_at',
+      'target_id',
+      'target_kind',
+    ].map((column) => `dmca_cases(${column}):SELECT`),
+  ],
+  // DMCA (db/migrations/3010_dmca.sql): notices and cases are legal records, never deleted.
+  dmca: [
+    'audit_log(hash):SELECT',
+    'audit_log(seq):SELECT',
+    'audit_log:INSERT',
+    'dmca_cases:INSERT',
+    'dmca_cases:SELECT',
+    'dmca_cases:UPDATE',
+    'dmca_notices:INSERT',
+    'dmca_notices:SELECT',
+    'outbox_events:INSERT',
   ],
 };
 

@@ -158,6 +158,26 @@ describe('DSAR export', () => {
       },
     });
 
+    // The project panel: the owner writes the brief (naming the client, with their own phone), the
+    // client the shot list; both are exported to both, the other's text without contact details.
+    const TAB = `mutation($input: UpdateThreadTabInput!) { updateThreadTab(input: $input) { version } }`;
+    await gqlOk(owner.accessToken, TAB, {
+      input: {
+        threadId,
+        tab: 'BRIEF',
+        expectedVersion: 0,
+        brief: `Brief for ${clientName}: golden hour portraits, Annual look book. Call ${ownerPhone}.`,
+      },
+    });
+    await gqlOk(client.accessToken, TAB, {
+      input: {
+        threadId,
+        tab: 'SHOTLIST',
+        expectedVersion: 0,
+        shotList: [{ title: `${ownerName} by the window, then call ${clientPhone}`, done: false }],
+      },
+    });
+
     // The owner's own original (media), payout account, a paid completed booking, reviews both ways, a calendar feed.
     const media = await uploadImage(owner.accessToken, {
       ownerType: 'PROFILE',
@@ -284,6 +304,21 @@ describe('DSAR export', () => {
     };
     expect(ownerThread.messages.find((m) => m.direction === 'sent')!.body).toContain(ownerPhone);
     expect(ownerThread.messages.find((m) => m.direction === 'received')!.body).toContain('[contact hidden]');
+    // The panel's tabs, in both exports: own text in full, the other's names pseudonymised and contact hidden.
+    type Panel = { tab: string; brief: string | null; shotList: { title: string }[] | null; updatedByUserId: string }[];
+    const ownerPanel = (mine.bundle.sections.messaging!.threads![0] as { panel: Panel }).panel;
+    const clientPanel = (theirs.bundle.sections.messaging!.threads![0] as { panel: Panel }).panel;
+    expect(ownerPanel.map((tab) => tab.tab)).toEqual(['brief', 'shotlist']);
+    expect(ownerPanel[0]).toMatchObject({
+      brief: `Brief for person-1: golden hour portraits, Annual look book. Call ${ownerPhone}.`,
+      updatedByUserId: owner.userId,
+    });
+    expect(ownerPanel[1]!.shotList![0]!.title).toContain(`${ownerName} by the window, then call [contact hidden]`);
+    expect(ownerPanel[1]!.updatedByUserId).toBe('person-1');
+    expect(clientPanel[0]!.brief).toContain(
+      `Brief for ${clientName}: golden hour portraits, Annual look book. Call [contact hidden]`,
+    );
+    expect(clientPanel[1]!.shotList![0]!.title).toBe(`person-1 by the window, then call ${clientPhone}`);
     // Reviews both written and received.
     expect(mine.bundle.sections.reviews!.written).toHaveLength(1);
     expect(mine.bundle.sections.reviews!.received).toHaveLength(1);

@@ -7,7 +7,7 @@ import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { BucketSpec } from '../../definitions/buckets.ts';
 import type { SecretSpec } from '../../definitions/secrets.ts';
-import type { DomainSpec } from '../../definitions/domains.ts';
+import { resourceUse, type DomainSpec } from '../../definitions/domains.ts';
 import type { TableSpec } from '../../definitions/tables.ts';
 import type { StageConfig } from '../stage-config.ts';
 import {
@@ -54,17 +54,20 @@ export function bindDomainResources(
   const { uses } = domain;
   fn.bind(environmentBinding(resources.platformEnvironment));
   if (uses.database) fn.bind(databaseBinding(resources.database, uses.database));
-  for (const id of uses.tables ?? []) {
+  for (const use of uses.tables ?? []) {
+    const { id, access } = resourceUse(use);
+    if (access === 'writeOnce') throw new Error(`${fn.functionName}: table "${id}" cannot be bound write-once`);
     const entry = resources.tables.get(id);
     if (!entry)
       throw new Error(`${fn.functionName}: uses table "${id}", which infra/definitions/tables.ts does not define`);
-    fn.bind(tableBinding(entry.spec, entry.table));
+    fn.bind(tableBinding(entry.spec, entry.table, access));
   }
-  for (const id of uses.buckets ?? []) {
+  for (const use of uses.buckets ?? []) {
+    const { id, access } = resourceUse(use);
     const entry = resources.buckets.get(id);
     if (!entry)
       throw new Error(`${fn.functionName}: uses bucket "${id}", which infra/definitions/buckets.ts does not define`);
-    fn.bind(bucketBinding(entry.spec, entry.bucket));
+    fn.bind(bucketBinding(entry.spec, entry.bucket, access));
   }
   if (uses.eventBus) fn.bind(eventBusBinding(resources.eventBusName));
   if (uses.notifications) fn.bind(mailBinding(config.mailFromAddress));

@@ -18,7 +18,8 @@ import type { SecretSpec } from '../../definitions/secrets.ts';
 import type { TableSpec } from '../../definitions/tables.ts';
 import type { FunctionBinding, RastupFunction } from './rastup-function.construct.ts';
 
-export type DataAccess = 'read' | 'readWrite';
+/** 'writeOnce' (buckets only): put, get and list, never delete — for write-once (Object Lock) buckets. */
+export type DataAccess = 'read' | 'readWrite' | 'writeOnce';
 
 /*
  * Tables and buckets are bound by their physical names (fixed per stage in infra/definitions),
@@ -56,6 +57,26 @@ export function bucketBinding(spec: BucketSpec, bucket: IBucket, access: DataAcc
       const bucketName = physicalName((bucket.node.defaultChild as CfnBucket | undefined)?.bucketName, bucket);
       const local = Bucket.fromBucketName(fn, `Bucket-${spec.id}`, bucketName);
       fn.addEnvironment(spec.envVar, bucketName);
+      if (access === 'writeOnce') {
+        if (!spec.objectLock) throw new Error(`${fn.functionName}: bucket "${spec.id}" is not write-once`);
+        fn.fn.addToRolePolicy(
+          new PolicyStatement({
+            actions: ['s3:PutObject', 's3:GetObject', 's3:GetObjectVersion'],
+            resources: [local.arnForObjects('*')],
+          }),
+        );
+        fn.fn.addToRolePolicy(
+          new PolicyStatement({ actions: ['s3:ListBucket', 's3:ListBucketVersions'], resources: [local.bucketArn] }),
+        );
+        acknowledgeNag(fn.fn, [
+          {
+            id: 'AwsSolutions-IAM5',
+            reason: `Put/get of anchors in the write-once ${spec.id} bucket: one key per anchored head, so the grant is <bucket>/*; no delete.`,
+            appliesTo: [nagResource(fn, local.arnForObjects('*'))],
+          },
+        ]);
+        return;
+      }
       if (access === 'read') local.grantRead(fn.fn);
       else local.grantReadWrite(fn.fn);
       acknowledgeNag(fn.fn, [

@@ -8,7 +8,7 @@ import { Distribution, HttpVersion, PriceClass, ViewerProtocolPolicy, CachePolic
 import { S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
 import { AttributeType, BillingMode, Table, TableEncryption, type ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Port, SecurityGroup, SubnetType, type ISecurityGroup, type IVpc } from 'aws-cdk-lib/aws-ec2';
-import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { AnyPrincipal, Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import {
@@ -359,10 +359,36 @@ export class DataStack extends Stack {
               ]
             : []),
         ],
-        removalPolicy: bucketRemoval,
-        autoDeleteObjects: bucketRemoval === RemovalPolicy.DESTROY,
+        // A locked bucket cannot be emptied before its retention ends, and the emptying custom
+        // resource would need the delete right the policy below denies: it outlives its stack.
+        removalPolicy: spec.objectLock ? RemovalPolicy.RETAIN : bucketRemoval,
+        autoDeleteObjects: !spec.objectLock && bucketRemoval === RemovalPolicy.DESTROY,
       });
       Tags.of(bucket).add('service', 's3');
+      if (spec.objectLock) {
+        // Object Lock keeps every locked version, yet a plain DeleteObject still "succeeds" by adding
+        // a delete marker that hides the anchor from ordinary listings; no principal may delete at
+        // all. And a key is written once: PutObject only with If-None-Match (S3's conditional write).
+        bucket.addToResourcePolicy(
+          new PolicyStatement({
+            sid: 'DenyDeletesOnWriteOnceBucket',
+            effect: Effect.DENY,
+            principals: [new AnyPrincipal()],
+            actions: ['s3:DeleteObject*'],
+            resources: [bucket.arnForObjects('*')],
+          }),
+        );
+        bucket.addToResourcePolicy(
+          new PolicyStatement({
+            sid: 'DenyOverwritesOnWriteOnceBucket',
+            effect: Effect.DENY,
+            principals: [new AnyPrincipal()],
+            actions: ['s3:PutObject'],
+            resources: [bucket.arnForObjects('*')],
+            conditions: { Null: { 's3:if-none-match': 'true' } },
+          }),
+        );
+      }
       bucketMap.set(spec.id, { spec, bucket });
 
       if (spec.publicThroughCdn) {

@@ -19,6 +19,7 @@ import { registerIamLeastPrivilegeChecks } from './iam-least-privilege.checks.ts
 import { registerConfigContractChecks } from './config-contract.checks.ts';
 import { registerDatabaseAccessChecks } from './database-access.checks.ts';
 import { registerSloChecks } from './slo.checks.ts';
+import { registerWriteOnceAndReaderChecks } from './write-once-and-readers.checks.ts';
 
 // Every stage the checks use, synthesized up front under one generous timeout, so no single test
 // pays for a synth (and hits the per-test timeout on a busy machine).
@@ -44,3 +45,4 @@ registerIamLeastPrivilegeChecks();
 registerConfigContractChecks();
 registerDatabaseAccessChecks();
 registerSloChecks();
+registerWriteOnceAndReaderChecks();

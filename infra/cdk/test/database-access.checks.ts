@@ -23,7 +23,7 @@ interface Statement {
 }
 
 /** Every project function outside the data stack, with the role infra/definitions gives it. */
-function functionsWithRoles(s: SynthesizedStage): { fn: RastupFunction; role: DatabaseRole | undefined }[] {
+export function functionsWithRoles(s: SynthesizedStage): { fn: RastupFunction; role: DatabaseRole | undefined }[] {
   const byDomain = domains as Readonly<Record<string, { uses: { database?: DatabaseRole } }>>;
   return [
     ...[...s.stage.api.functions].map(([domain, fn]) => ({ fn, role: byDomain[domain]!.uses.database })),
@@ -48,7 +48,7 @@ function functionEnv(s: SynthesizedStage, fn: RastupFunction): Record<string, un
   return (resource.Properties as { Environment: { Variables: Record<string, unknown> } }).Environment.Variables;
 }
 
-function roleStatements(s: SynthesizedStage, fn: RastupFunction): Statement[] {
+export function roleStatements(s: SynthesizedStage, fn: RastupFunction): Statement[] {
   const { template, logicalId } = templateOf(s, fn);
   const roleId = logicalId(fn.fn.role!.node.defaultChild as CfnElement);
   return Object.values(resourcesOf(template, 'AWS::IAM::Policy'))

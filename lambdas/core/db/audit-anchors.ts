@@ -6,6 +6,7 @@
  * such a recomputation, and a truncated tail (an anchored seq that no longer exists) too.
  */
 import * as z from 'zod';
+import { AppError } from '../errors.ts';
 import type { Queryable } from './database.ts';
 import { verifyAuditChain, type AuditVerification } from './audit-log.ts';
 
@@ -16,10 +17,52 @@ export const anchorSchema = z.object({
 });
 export type AuditAnchor = z.infer<typeof anchorSchema>;
 
-/** Write-once storage of anchors: `putNew` never replaces an object (false when the key exists). */
+/**
+ * Write-once storage of anchors: `putNew` never replaces an object (false when the key exists).
+ * `list` reads every version of every anchor and throws AnchorIntegrityError when one is hidden
+ * (its latest version a delete marker) or a stored body does not match its key.
+ */
 export interface AnchorStore {
   putNew(key: string, body: string): Promise<boolean>;
   list(): Promise<AuditAnchor[]>;
+  /** The listing check alone (no bodies read), cheap enough for every run of the job: the count of versions. */
+  assertNoneHidden(): Promise<number>;
+}
+
+/**
+ * The anchors themselves were tampered with. Object Lock keeps every locked version, but a plain
+ * DeleteObject on a versioned bucket still succeeds by adding a delete marker, after which a plain
+ * listing no longer shows the anchor — and a truncated or rewritten chain behind it would pass.
+ * The bucket policy denies deletes; this is what catches it if that policy was ever lifted.
+ */
+export class AnchorIntegrityError extends AppError {
+  readonly httpStatus = 409;
+  readonly errorType: string;
+  constructor(
+    readonly code: 'AUDIT.ANCHOR_HIDDEN' | 'AUDIT.ANCHOR_MISMATCH',
+    message: string,
+    readonly key: string,
+  ) {
+    super(message, { key });
+    this.errorType = code.slice('AUDIT.'.length);
+  }
+}
+
+/** The anchor a stored body claims, checked against the key it was written under. */
+export function parseStoredAnchor(key: string, body: string): AuditAnchor {
+  let anchor: AuditAnchor;
+  try {
+    anchor = anchorSchema.parse(JSON.parse(body));
+  } catch {
+    throw new AnchorIntegrityError('AUDIT.ANCHOR_MISMATCH', `anchor ${key} does not hold an anchor`, key);
+  }
+  if (anchorKey(anchor.seq, anchor.hash) !== key)
+    throw new AnchorIntegrityError(
+      'AUDIT.ANCHOR_MISMATCH',
+      `anchor ${key} holds seq ${anchor.seq} / ${anchor.hash}, not what its key names`,
+      key,
+    );
+  return anchor;
 }
 
 export const ANCHOR_PREFIX = 'anchors/';

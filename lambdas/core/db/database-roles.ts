@@ -21,6 +21,7 @@ export const databaseRoles = [
   'staff',
   'notifications',
   'privacy',
+  'dmca',
 ] as const;
 
 export type DatabaseRole = (typeof databaseRoles)[number];
