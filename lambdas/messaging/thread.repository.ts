@@ -51,6 +51,9 @@ export const threadItemSchema = z.object({
   bookingId: z.string().nullable().optional(),
   /** The booking group whose action cards the thread shows (the last one a booking event named). */
   cardBookingId: z.string().nullable().optional(),
+  /** The booking event that set cardBookingId (occurredAt, then id): older events never override it. */
+  cardEventAt: z.string().optional(),
+  cardEventId: z.string().optional(),
   createdAt: z.string(),
   updatedAt: z.string(),
   lastMessageAt: z.string().nullable(),
@@ -115,6 +118,18 @@ export const tabItemSchema = z.object({
 });
 export type TabRecord = z.infer<typeof tabItemSchema>;
 
+export type TabOutcome =
+  | { readonly kind: 'saved' }
+  | { readonly kind: 'stale'; readonly current: number }
+  | { readonly kind: 'thread-closed' }
+  | { readonly kind: 'blocked' };
+
+/** Where a booking event stands in the card's history: occurredAt as UTC ISO (sortable), then its id. */
+export interface CardOrder {
+  readonly occurredAt: string;
+  readonly eventId: string;
+}
+
 const requestItemSchema = z.object({ messageSk: z.string(), fingerprint: z.string() });
 
 export const threadPk = (threadId: string) => `THR#${threadId}`;
@@ -124,6 +139,40 @@ const requestSk = (userId: string, token: string) => `REQ#${userId}#${token}`;
 const pairPk = (buyerUserId: string, sellerUserId: string) => `PAIR#${buyerUserId}#${sellerUserId}`;
 const inboxPk = (userId: string, archived: boolean) => `PARTICIPANT#${userId}${archived ? '#ARCHIVED' : ''}`;
 const inboxSk = (lastMessageAt: string, threadId: string) => `${lastMessageAt}#${threadId}`;
+
+/** Where an inbox walk resumes: the last row's thread and its GSI1 sort key. */
+export interface InboxKey {
+  readonly threadId: string;
+  readonly gsi1sk: string;
+}
+
+/** Rows one inbox search call may examine (bounded work per call; the cursor resumes the walk). */
+export const SEARCH_MAX_EXAMINED = 1_000;
+const SEARCH_PAGE = 100;
+
+/**
+ * The one query over a viewer's inbox (GSI1, newest first), for the list and the search alike, so
+ * the key shape of a resumed walk cannot drift between them.
+ */
+export function inboxQuery(tableName: string, userId: string, archived: boolean, startKey: InboxKey | undefined) {
+  return {
+    TableName: tableName,
+    IndexName: 'GSI1',
+    KeyConditionExpression: 'GSI1PK = :pk',
+    ExpressionAttributeValues: { ':pk': inboxPk(userId, archived) },
+    ScanIndexForward: false,
+    ...(startKey
+      ? {
+          ExclusiveStartKey: {
+            pk: threadPk(startKey.threadId),
+            sk: participantSk(userId),
+            GSI1PK: inboxPk(userId, archived),
+            GSI1SK: startKey.gsi1sk,
+          },
+        }
+      : {}),
+  };
+}
 
 function parseItem<S extends z.ZodType>(schema: S, item: unknown): z.infer<S> {
   const result = schema.safeParse(item);
@@ -493,27 +542,10 @@ export class ThreadRepository {
     userId: string,
     archived: boolean,
     limit: number,
-    startKey: { threadId: string; gsi1sk: string } | undefined,
-  ): Promise<{ items: ParticipantRecord[]; last: { threadId: string; gsi1sk: string } | undefined }> {
+    startKey: InboxKey | undefined,
+  ): Promise<{ items: ParticipantRecord[]; last: InboxKey | undefined }> {
     const page = await this.client.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        IndexName: 'GSI1',
-        KeyConditionExpression: 'GSI1PK = :pk',
-        ExpressionAttributeValues: { ':pk': inboxPk(userId, archived) },
-        ScanIndexForward: false,
-        Limit: limit,
-        ...(startKey
-          ? {
-              ExclusiveStartKey: {
-                pk: threadPk(startKey.threadId),
-                sk: participantSk(userId),
-                GSI1PK: inboxPk(userId, archived),
-                GSI1SK: startKey.gsi1sk,
-              },
-            }
-          : {}),
-      }),
+      new QueryCommand({ ...inboxQuery(this.tableName, userId, archived, startKey), Limit: limit }),
     );
     const items = (page.Items ?? []).map((item) => parseItem(participantItemSchema, item));
     const lastItem = page.Items?.[page.Items.length - 1];
@@ -528,45 +560,42 @@ export class ThreadRepository {
 
   /**
    * The viewer's inbox rows, newest first, that `matches` accepts: a walk over their own GSI1
-   * partition (bounded by how many threads they have), stopping at `limit` matches. `last` is the
-   * last row examined when the walk stopped early (resume after it), undefined when it reached the end.
+   * partition that stops at `limit` matches or after `maxExamined` rows, whichever comes first, so
+   * one call's work is bounded however many threads the viewer has. `last` is the last row examined
+   * when the walk stopped early (resume after it), undefined when it reached the end.
    */
   async searchInbox(
     userId: string,
     archived: boolean,
     matches: (row: ParticipantRecord) => boolean,
     limit: number,
-    startKey: { threadId: string; gsi1sk: string } | undefined,
-  ): Promise<{ items: ParticipantRecord[]; last: { threadId: string; gsi1sk: string } | undefined }> {
+    startKey: InboxKey | undefined,
+    maxExamined: number = SEARCH_MAX_EXAMINED,
+  ): Promise<{ items: ParticipantRecord[]; last: InboxKey | undefined }> {
     const items: ParticipantRecord[] = [];
-    const pages = paginateQuery(
-      { client: this.client, pageSize: 100 },
-      {
-        TableName: this.tableName,
-        IndexName: 'GSI1',
-        KeyConditionExpression: 'GSI1PK = :pk',
-        ExpressionAttributeValues: { ':pk': inboxPk(userId, archived) },
-        ScanIndexForward: false,
-        ...(startKey
-          ? {
-              ExclusiveStartKey: {
-                pk: threadPk(startKey.threadId),
-                sk: participantSk(userId),
-                GSI1PK: inboxPk(userId, archived),
-                GSI1SK: startKey.gsi1sk,
-              },
-            }
-          : {}),
-      },
-    );
-    for await (const page of pages)
+    let examined = 0;
+    let start = startKey;
+    for (;;) {
+      // Never read more than the rows still allowed: the walk's cost is its examined rows.
+      const page = await this.client.send(
+        new QueryCommand({
+          ...inboxQuery(this.tableName, userId, archived, start),
+          Limit: Math.min(SEARCH_PAGE, maxExamined - examined),
+        }),
+      );
       for (const item of page.Items ?? []) {
+        examined += 1;
         const row = parseItem(participantItemSchema, item);
-        if (!matches(row)) continue;
-        items.push(row);
-        if (items.length === limit) return { items, last: { threadId: row.threadId, gsi1sk: String(item.GSI1SK) } };
+        const key = { threadId: row.threadId, gsi1sk: String(item.GSI1SK) };
+        if (matches(row)) {
+          items.push(row);
+          if (items.length === limit) return { items, last: key };
+        }
+        start = key;
       }
-    return { items, last: undefined };
+      if (!page.LastEvaluatedKey) return { items, last: undefined };
+      if (examined >= maxExamined) return { items, last: start };
+    }
   }
 
   /** How many messages of others come after the read cursor `afterSk` (all of them when null). */
@@ -737,46 +766,100 @@ export class ThreadRepository {
   }
 
   /**
-   * Writes `tab` at `tab.version` if the stored version is `tab.version - 1` (none for version 1):
-   * concurrent editors of one version, one wins; the others are told the current version.
+   * Writes `tab` at `tab.version` if the stored version is `tab.version - 1` (none for version 1),
+   * in one transaction with checks that the thread is open and that no participant has blocked it:
+   * a lock or a block that lands between the caller's read and this write still wins. Concurrent
+   * editors of one version: one wins; the others are told the current version.
    */
-  async putTab(
-    tab: TabRecord,
-  ): Promise<{ readonly kind: 'saved' } | { readonly kind: 'stale'; readonly current: number }> {
+  async putTab(tab: TabRecord, participants: readonly string[]): Promise<TabOutcome> {
+    const pk = threadPk(tab.threadId);
     try {
       await this.client.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { ...tab, pk: threadPk(tab.threadId), sk: `TAB#${tab.tab}` },
-          ConditionExpression: tab.version === 1 ? 'attribute_not_exists(pk)' : 'version = :previous',
-          ...(tab.version === 1 ? {} : { ExpressionAttributeValues: { ':previous': tab.version - 1 } }),
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              ConditionCheck: {
+                TableName: this.tableName,
+                Key: { pk, sk: 'THR' },
+                ConditionExpression: '#status = :open',
+                ExpressionAttributeNames: { '#status': 'status' },
+                ExpressionAttributeValues: { ':open': 'open' },
+              },
+            },
+            ...participants.map((userId) => ({
+              ConditionCheck: {
+                TableName: this.tableName,
+                Key: { pk, sk: participantSk(userId) },
+                ConditionExpression: 'attribute_exists(pk) AND blocked = :false',
+                ExpressionAttributeValues: { ':false': false },
+              },
+            })),
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: { ...tab, pk, sk: `TAB#${tab.tab}` },
+                ConditionExpression: tab.version === 1 ? 'attribute_not_exists(pk)' : 'version = :previous',
+                ...(tab.version === 1 ? {} : { ExpressionAttributeValues: { ':previous': tab.version - 1 } }),
+                ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+              },
+            },
+          ],
         }),
       );
       return { kind: 'saved' };
     } catch (error) {
-      if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
-      const { Item: old } = await this.client.send(
-        new GetCommand({
-          TableName: this.tableName,
-          Key: { pk: threadPk(tab.threadId), sk: `TAB#${tab.tab}` },
-          ConsistentRead: true,
-        }),
-      );
+      const cancelled = cancellation(error);
+      if (!cancelled) throw error;
+      // Another writer's transaction on the same items: report the version now stored (reload, retry).
+      if (cancelled === 'conflict') return { kind: 'stale', current: await this.tabVersion(tab.threadId, tab.tab) };
+      if (cancelled.failed.includes(0)) return { kind: 'thread-closed' };
+      if (cancelled.failed.some((index) => index >= 1 && index <= participants.length)) return { kind: 'blocked' };
+      const old = cancelled.items[participants.length + 1];
       return { kind: 'stale', current: typeof old?.version === 'number' ? old.version : 0 };
     }
   }
 
-  /** The booking group whose action cards the thread shows from now on (idempotent). */
-  async setCardBooking(threadId: string, groupId: string, at: string): Promise<void> {
-    await this.client.send(
-      new UpdateCommand({
+  private async tabVersion(threadId: string, tab: TabRecord['tab']): Promise<number> {
+    const { Item } = await this.client.send(
+      new GetCommand({
         TableName: this.tableName,
-        Key: { pk: threadPk(threadId), sk: 'THR' },
-        UpdateExpression: 'SET cardBookingId = :group, updatedAt = :at',
-        ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeValues: { ':group': groupId, ':at': at },
+        Key: { pk: threadPk(threadId), sk: `TAB#${tab}` },
+        ConsistentRead: true,
       }),
     );
+    return typeof Item?.version === 'number' ? Item.version : 0;
+  }
+
+  /**
+   * The booking group whose action cards the thread shows from now on, if this event is newer than
+   * the one that set it last: ordered by the event's occurredAt, ties broken by its id (ULIDs sort
+   * by creation). Events arrive at least once and in any order (SQS, retries): a late older event
+   * must not switch the card back, so the comparison is the write's own condition, not a prior read.
+   * Answers whether the card moved (false: an equal or newer event was already applied).
+   */
+  async setCardBooking(threadId: string, groupId: string, order: CardOrder, at: string): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: threadPk(threadId), sk: 'THR' },
+          UpdateExpression:
+            'SET cardBookingId = :group, cardEventAt = :occurred, cardEventId = :event, updatedAt = :at',
+          ConditionExpression:
+            'attribute_exists(pk) AND (attribute_not_exists(cardEventAt) OR cardEventAt < :occurred OR (cardEventAt = :occurred AND cardEventId < :event))',
+          ExpressionAttributeValues: {
+            ':group': groupId,
+            ':occurred': order.occurredAt,
+            ':event': order.eventId,
+            ':at': at,
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if ((error as { name?: string }).name === 'ConditionalCheckFailedException') return false;
+      throw error;
+    }
   }
 
   /** Project threads of a booking group or leg (GSI2), oldest first. */
