@@ -130,6 +130,14 @@ export const domains = {
     },
     latencyCritical: true,
   },
+  messagingAttachments: {
+    // Messaging's heavy half: image attachments (presigned PUT, scan with sharp and the moderation
+    // classifier, download URLs), apart so the latency-critical messaging bundle stays light.
+    entry: 'lambdas/messaging/attachments.handler.ts',
+    uses: { tables: ['messaging'], buckets: ['msg-previews'], moderation: true },
+    memoryMb: 2048,
+    timeoutSeconds: 30,
+  },
   reviews: {
     // Reviews of completed booking legs (double-blind, 14-day window) and listing summaries.
     entry: 'lambdas/reviews/reviews.handler.ts',
@@ -261,6 +269,9 @@ export const graphqlResolvers: Readonly<Record<string, DomainName>> = {
   'Query.searchMyInbox': 'messaging',
   'Query.threadPanel': 'messaging',
   'Mutation.updateThreadTab': 'messaging',
+  'Mutation.requestMessageAttachmentUpload': 'messagingAttachments',
+  'Mutation.completeMessageAttachment': 'messagingAttachments',
+  'Query.messageAttachmentUrl': 'messagingAttachments',
   'Query.bookingReviews': 'reviews',
   'Query.myReviewWindows': 'reviews',
   'Query.listingReviews': 'reviews',

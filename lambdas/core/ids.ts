@@ -36,6 +36,7 @@ export const ID_PREFIXES = {
   staffGrant: 'sgr',
   notification: 'ntf',
   dataExport: 'dsx',
+  attachment: 'att',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

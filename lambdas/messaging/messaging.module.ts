@@ -19,6 +19,7 @@ import { MessagingService } from './messaging.service.ts';
 const PUBLISH_THREAD_EVENT = `mutation Publish($threadId: ID!, $messageId: ID!) {
   publishThreadEvent(threadId: $threadId, messageId: $messageId) {
     threadId messageId authorUserId type body redacted policyHints createdAt bookingId bookingStatus
+    attachments { attachmentId contentType width height }
   }
 }`;
 

@@ -14,6 +14,7 @@ import type { RateLimitPolicy, RateLimiter } from '../core/ports.ts';
 import { enforceRateLimits } from '../core/rate-limit.ts';
 import { redactContactDetails } from './contact-redaction.ts';
 import {
+  AttachmentUnavailableError,
   BlockedError,
   CannotContactSelfError,
   ClientTokenReusedError,
@@ -199,6 +200,15 @@ export interface MessageView {
   /** ACTION messages: the booking group and the status they announced (cards: threadActionCards). */
   readonly bookingId: string | null;
   readonly bookingStatus: string | null;
+  /** ASSET messages: the scanned previews they show (download: messageAttachmentUrl, members only). */
+  readonly attachments: readonly MessageAttachmentView[];
+}
+
+export interface MessageAttachmentView {
+  readonly attachmentId: string;
+  readonly contentType: string;
+  readonly width: number;
+  readonly height: number;
 }
 
 export interface PresenceView {
@@ -302,6 +312,13 @@ export function toMessageView(
     createdAt: message.createdAt,
     bookingId: message.card?.bookingId ?? null,
     bookingStatus: message.card?.status ?? null,
+    // Whitelisted: the storage key stays server-side.
+    attachments: (message.attachments ?? []).map(({ attachmentId, mime, w, h }) => ({
+      attachmentId,
+      contentType: mime,
+      width: w,
+      height: h,
+    })),
   };
 }
 
@@ -420,7 +437,14 @@ export class MessagingService {
   async sendMessage(caller: Caller, input: SendMessageInput): Promise<MessageView> {
     const user = requireUser(caller);
     await this.membership(caller, input.threadId);
-    return this.append(user.userId, input.threadId, input.body, input.clientToken, true);
+    return this.append(
+      user.userId,
+      input.threadId,
+      input.body ?? '',
+      input.clientToken,
+      true,
+      input.attachmentId ?? null,
+    );
   }
 
   private async append(
@@ -429,11 +453,16 @@ export class MessagingService {
     body: string,
     clientToken: string | null | undefined,
     rateLimited: boolean,
+    attachmentId: string | null = null,
   ): Promise<MessageView> {
     const thread = await this.threads.getThread(threadId);
     if (!thread) throw new ThreadNotFoundError();
-    const fingerprint = fingerprintOf({ threadId, body });
+    const fingerprint = fingerprintOf(attachmentId ? { threadId, body, attachmentId } : { threadId, body });
     if (rateLimited) await enforceRateLimits(this.limiter, [{ policy: this.policies.send, key: authorUserId }]);
+    // Only a scanned, SFW image the author uploaded into this very thread (the write re-checks it).
+    const attachment = attachmentId ? await this.threads.getAttachment(threadId, attachmentId) : undefined;
+    if (attachmentId && (!attachment || attachment.uploaderUserId !== authorUserId || attachment.status !== 'ready'))
+      throw new AttachmentUnavailableError();
     const redaction = thread.contactRedaction ? redactContactDetails(body) : { text: body, redacted: false };
     const createdAt = this.clock.now().toISOString();
     const messageId = newId('message');
@@ -441,17 +470,31 @@ export class MessagingService {
       sk: messageSk(createdAt, messageId),
       threadId,
       messageId,
-      type: 'text',
+      type: attachment ? 'asset' : 'text',
       body,
       redactedBody: redaction.redacted ? redaction.text : null,
       authorUserId,
       createdAt,
-      nsfwBand: 0,
+      nsfwBand: attachment?.nsfwBand ?? 0,
       flags: { moderation: 'clean', policyHints: redaction.redacted ? ['CONTACT_DETAILS_HIDDEN'] : [] },
+      ...(attachment
+        ? {
+            attachments: [
+              {
+                kind: 'preview' as const,
+                attachmentId: attachment.attachmentId,
+                s3Key: attachment.previewKey!,
+                mime: 'image/webp',
+                w: attachment.previewWidth ?? 0,
+                h: attachment.previewHeight ?? 0,
+              },
+            ],
+          }
+        : {}),
     };
     const previews: Record<string, string> = {};
     for (const userId of thread.participants)
-      previews[userId] = preview(userId === authorUserId ? body : redaction.text);
+      previews[userId] = preview((userId === authorUserId ? body : redaction.text) || '[image]');
     const outcome = await this.threads.appendMessage(
       { message, previews, clientToken, fingerprint, strike: redaction.redacted },
       thread.participants,
@@ -471,6 +514,8 @@ export class MessagingService {
         throw new ThreadNotFoundError();
       case 'blocked':
         throw new BlockedError();
+      case 'attachment-unavailable':
+        throw new AttachmentUnavailableError();
     }
   }
 

@@ -29,6 +29,7 @@ import {
   TransactWriteCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
+  type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { InternalError } from '../core/errors.ts';
@@ -103,8 +104,45 @@ export const messageItemSchema = z.object({
   flags: z.object({ moderation: z.enum(['clean', 'flagged', 'blocked']), policyHints: z.array(z.string()) }),
   /** An action message (type `action`): the booking group it is about and the status it announced. */
   card: z.object({ bookingId: z.string(), status: z.string() }).nullable().optional(),
+  /** An asset message (type `asset`): the scanned, SFW preview it shows (seed 004 §1.4.B.1 attachments). */
+  attachments: z
+    .array(
+      z.object({
+        kind: z.literal('preview'),
+        attachmentId: z.string(),
+        s3Key: z.string(),
+        mime: z.string(),
+        w: z.number().int(),
+        h: z.number().int(),
+      }),
+    )
+    .optional(),
 });
 export type MessageRecord = z.infer<typeof messageItemSchema>;
+
+/**
+ * An image a member uploads into a thread (ATT#{attachmentId}): pending until its upload is scanned,
+ * then ready (an SFW preview in the msg-previews bucket) or refused; attached to at most one message.
+ */
+export const attachmentItemSchema = z.object({
+  threadId: z.string(),
+  attachmentId: z.string(),
+  uploaderUserId: z.string(),
+  status: z.enum(['pending', 'ready', 'refused']),
+  contentType: z.string(),
+  declaredBytes: z.number().int(),
+  incomingKey: z.string(),
+  previewKey: z.string().nullable(),
+  width: z.number().int().nullable(),
+  height: z.number().int().nullable(),
+  previewWidth: z.number().int().nullable(),
+  previewHeight: z.number().int().nullable(),
+  nsfwBand: z.number().int().nullable(),
+  refusal: z.string().nullable(),
+  messageId: z.string().nullable(),
+  createdAt: z.string(),
+});
+export type AttachmentRecord = z.infer<typeof attachmentItemSchema>;
 
 /** A project panel tab (seed 004 §1.4: TAB#{tab}): a snapshot members edit with optimistic versions. */
 export const tabItemSchema = z.object({
@@ -135,6 +173,7 @@ const requestItemSchema = z.object({ messageSk: z.string(), fingerprint: z.strin
 export const threadPk = (threadId: string) => `THR#${threadId}`;
 export const participantSk = (userId: string) => `PART#${userId}`;
 export const messageSk = (createdAt: string, messageId: string) => `MSG#${createdAt}#${messageId}`;
+const attachmentSk = (attachmentId: string) => `ATT#${attachmentId}`;
 const requestSk = (userId: string, token: string) => `REQ#${userId}#${token}`;
 const pairPk = (buyerUserId: string, sellerUserId: string) => `PAIR#${buyerUserId}#${sellerUserId}`;
 const inboxPk = (userId: string, archived: boolean) => `PARTICIPANT#${userId}${archived ? '#ARCHIVED' : ''}`;
@@ -225,7 +264,8 @@ export type AppendOutcome =
   | { readonly kind: 'replayed'; readonly messageSk: string; readonly fingerprint: string }
   | { readonly kind: 'thread-closed' }
   | { readonly kind: 'not-participant' }
-  | { readonly kind: 'blocked' };
+  | { readonly kind: 'blocked' }
+  | { readonly kind: 'attachment-unavailable' };
 
 export type CreateOutcome = { readonly kind: 'created' } | { readonly kind: 'pair-exists'; readonly threadId: string };
 
@@ -353,7 +393,7 @@ export class ThreadRepository {
     const pk = threadPk(message.threadId);
     const author = message.authorUserId;
     const recipients = participants.filter((userId) => userId !== author);
-    const items = [
+    const items: NonNullable<TransactWriteCommandInput['TransactItems']> = [
       { Put: { TableName: this.tableName, Item: { ...message, pk }, ConditionExpression: 'attribute_not_exists(pk)' } },
       {
         Update: {
@@ -418,6 +458,26 @@ export class ThreadRepository {
         : []),
     ];
     const tokenIndex = input.clientToken ? items.length - 1 : -1;
+    // The attachment is claimed by this message in the same transaction: ready, the author's own,
+    // and not yet in another message (the token check comes first, so a replay still answers the first).
+    const attachment = message.attachments?.[0];
+    const attachmentIndex = attachment ? items.length : -1;
+    if (attachment)
+      items.push({
+        Update: {
+          TableName: this.tableName,
+          Key: { pk, sk: attachmentSk(attachment.attachmentId) },
+          UpdateExpression: 'SET messageId = :message',
+          ConditionExpression: '#status = :ready AND uploaderUserId = :author AND messageId = :none',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':message': message.messageId,
+            ':ready': 'ready',
+            ':author': author,
+            ':none': null,
+          },
+        },
+      });
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       try {
         await this.client.send(new TransactWriteCommand({ TransactItems: items }));
@@ -435,6 +495,7 @@ export class ThreadRepository {
         }
         if (cancelled.failed.includes(1)) return { kind: 'thread-closed' };
         if (cancelled.failed.includes(2)) return { kind: 'not-participant' };
+        if (cancelled.failed.includes(attachmentIndex)) return { kind: 'attachment-unavailable' };
         if (cancelled.failed.some((index) => index >= 3)) return { kind: 'blocked' };
         throw error;
       }
@@ -752,6 +813,68 @@ export class ThreadRepository {
     );
   }
 
+  async putAttachment(attachment: AttachmentRecord): Promise<void> {
+    await this.client.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { ...attachment, pk: threadPk(attachment.threadId), sk: attachmentSk(attachment.attachmentId) },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+  }
+
+  async getAttachment(threadId: string, attachmentId: string): Promise<AttachmentRecord | undefined> {
+    const { Item } = await this.client.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { pk: threadPk(threadId), sk: attachmentSk(attachmentId) },
+        ConsistentRead: true,
+      }),
+    );
+    return Item ? parseItem(attachmentItemSchema, Item) : undefined;
+  }
+
+  /**
+   * Records a scan's verdict on a pending attachment (ready with its preview, or refused). Only a
+   * pending one moves: of concurrent completions one writes, the others read what it wrote.
+   */
+  async settleAttachment(
+    threadId: string,
+    attachmentId: string,
+    verdict: Pick<
+      AttachmentRecord,
+      'status' | 'previewKey' | 'width' | 'height' | 'previewWidth' | 'previewHeight' | 'nsfwBand' | 'refusal'
+    >,
+  ): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: threadPk(threadId), sk: attachmentSk(attachmentId) },
+          UpdateExpression:
+            'SET #status = :status, previewKey = :previewKey, width = :width, height = :height, previewWidth = :pw, previewHeight = :ph, nsfwBand = :band, refusal = :refusal',
+          ConditionExpression: '#status = :pending',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':status': verdict.status,
+            ':previewKey': verdict.previewKey,
+            ':width': verdict.width,
+            ':height': verdict.height,
+            ':pw': verdict.previewWidth,
+            ':ph': verdict.previewHeight,
+            ':band': verdict.nsfwBand,
+            ':refusal': verdict.refusal,
+            ':pending': 'pending',
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if ((error as { name?: string }).name === 'ConditionalCheckFailedException') return false;
+      throw error;
+    }
+  }
+
   /** The thread's panel tabs as stored (TAB#…), read consistently. */
   async tabs(threadId: string): Promise<TabRecord[]> {
     const { Items } = await this.client.send(
@@ -1011,6 +1134,16 @@ export class ThreadErasureRepository {
             TableName: this.tableName,
             Key: { pk, sk },
             UpdateExpression: 'SET updatedBy = :pseudonym',
+            ExpressionAttributeValues: { ':pseudonym': pseudonym },
+          }),
+        );
+      } else if (sk.startsWith('ATT#') && item.uploaderUserId === userId) {
+        // A shared image stays with the other member, as the message that shows it does.
+        await send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: { pk, sk },
+            UpdateExpression: 'SET uploaderUserId = :pseudonym',
             ExpressionAttributeValues: { ':pseudonym': pseudonym },
           }),
         );
