@@ -76,7 +76,7 @@ export class AttachmentsService {
     private readonly logger: Logger,
   ) {}
 
-  /** The caller's membership of an open thread nobody blocked (others: NOT_FOUND). */
+  /** The caller's membership of the thread (non-members: NOT_FOUND, as if it did not exist). */
   private async openMembership(caller: Caller, threadId: string) {
     const user = requireUser(caller);
     const participant = await this.threads.getParticipant(threadId, user.userId);
@@ -89,6 +89,7 @@ export class AttachmentsService {
     const thread = await this.threads.getThread(input.threadId);
     if (!thread) throw new ThreadNotFoundError();
     if (thread.status !== 'open') throw new ThreadClosedError();
+    // The caller blocked this thread; a block by the other member is enforced when the message is sent.
     if (participant.blocked) throw new BlockedError();
     const attachmentId = newId('attachment');
     const incomingKey = `incoming/${input.threadId}/${attachmentId}`;
