@@ -126,6 +126,8 @@ export const domains = {
     uses: {
       database: 'messaging',
       tables: ['messaging', 'presence', 'control'],
+      // msg-previews: a sent attachment's preview moves out of unsent/; erasure deletes unsent ones.
+      buckets: ['msg-previews'],
       publishes: ['publishThreadEvent'],
     },
     latencyCritical: true,
@@ -134,7 +136,8 @@ export const domains = {
     // Messaging's heavy half: image attachments (presigned PUT, scan with sharp and the moderation
     // classifier, download URLs), apart so the latency-critical messaging bundle stays light.
     entry: 'lambdas/messaging/attachments.handler.ts',
-    uses: { tables: ['messaging'], buckets: ['msg-previews'], moderation: true },
+    // control: the per-user rate limits on upload requests and completions (lambdas/core/rate-limit-matrix.ts).
+    uses: { tables: ['messaging', 'control'], buckets: ['msg-previews'], moderation: true },
     memoryMb: 2048,
     timeoutSeconds: 30,
   },

@@ -260,6 +260,8 @@ const participantAttributes = [
   'blocked',
   'blockedUntil',
   'strikes',
+  // A counter of the member's attachment reservations (the unsent-attachment cap's concurrency check).
+  'attachmentSeq',
   'GSI1PK',
   'GSI1SK',
 ];
@@ -351,9 +353,10 @@ export const dynamoCoverage: Readonly<Record<string, DynamoFamily>> = {
       'refusal',
       'messageId',
       'createdAt',
+      'expiresAt',
     ],
     action: byMessaging,
-    why: 'an image shared in the thread stays with the other member (as the message does); its uploader becomes the pseudonym',
+    why: 'an image shared in the thread stays with the other member (as the message does); its uploader becomes the pseudonym. Unsent ones (no message) are deleted with their msg-previews objects',
   },
   'messaging.pair': {
     table: 'messaging',

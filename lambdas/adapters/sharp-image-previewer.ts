@@ -1,12 +1,17 @@
 /**
  * ImagePreviewer on sharp, with the media pipeline's rules (lambdas/media/image-pipeline.ts): one
- * decode with EXIF orientation applied, no metadata written back (GPS gone), a ~100 megapixel
- * decompression-bomb guard, and the classifier's JPEG of the whole image at most 1024 px.
+ * decode with EXIF orientation applied, no metadata written back (GPS gone), a decompression-bomb
+ * guard, and the classifier's JPEG of the whole image at most 1024 px.
  */
 import sharp from 'sharp';
 import type { ImagePreviewer } from '../core/ports.ts';
 
-const MAX_INPUT_PIXELS = 100_000_000;
+/**
+ * A chat preview is at most 1600 px a side; 50 MP still takes a 48/50 MP phone photo whole, and
+ * halves the worst decode (raw RGBA ~200 MB) of the media pipeline's 100 MP, which every completion
+ * (rate-limited per user) may ask of this Lambda.
+ */
+export const MAX_INPUT_PIXELS = 50_000_000;
 const PREVIEW_MAX_SIDE = 1600;
 const MODERATION_MAX_SIDE = 1024;
 

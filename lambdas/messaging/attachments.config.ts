@@ -4,6 +4,8 @@ import { awsEnvSchema, baseEnvSchema, configOnce, parseConfig } from '../core/co
 
 export const attachmentsEnvSchema = baseEnvSchema.merge(awsEnvSchema).extend({
   MESSAGING_TABLE: z.string().min(1),
+  /** Rate-limit buckets of upload requests and completions. */
+  CONTROL_TABLE: z.string().min(1),
   MESSAGE_PREVIEWS_BUCKET: z.string().min(3),
   /** rekognition in AWS; nsfwjs (tfjs on wasm) locally: the media worker's classifier. */
   MODERATION_ADAPTER: z.enum(['rekognition', 'nsfwjs']).default('rekognition'),

@@ -7,6 +7,7 @@ import { systemClock } from '../core/clock.ts';
 import { createLogger } from '../core/log.ts';
 import type { ImageModerator } from '../core/ports.ts';
 import { documentClientFromEnv } from '../adapters/dynamodb.ts';
+import { DynamoDbRateLimiter } from '../adapters/dynamodb-rate-limiter.ts';
 import { S3ObjectStore, s3ClientFromEnv } from '../adapters/s3-object-store.ts';
 import { S3ObjectUrls } from '../adapters/s3-object-urls.ts';
 import { SharpImagePreviewer } from '../adapters/sharp-image-previewer.ts';
@@ -32,8 +33,9 @@ export function attachmentsService(): AttachmentsService {
   if (service) return service;
   const config = attachmentsConfig();
   const s3 = s3ClientFromEnv();
+  const dynamo = documentClientFromEnv();
   service = new AttachmentsService(
-    new ThreadRepository(documentClientFromEnv(), config.MESSAGING_TABLE),
+    new ThreadRepository(dynamo, config.MESSAGING_TABLE),
     new S3ObjectStore(s3),
     new S3ObjectUrls(s3),
     new SharpImagePreviewer(),
@@ -41,6 +43,8 @@ export function attachmentsService(): AttachmentsService {
     config.MESSAGE_PREVIEWS_BUCKET,
     systemClock,
     createLogger({ service: 'messaging-attachments' }),
+    // Token buckets, as the matrix's other rows: Retry-After is one token's refill, not a whole window.
+    new DynamoDbRateLimiter(dynamo, config.CONTROL_TABLE, systemClock),
   );
   return service;
 }

@@ -3,12 +3,14 @@ import { describe, expect, it } from 'vitest';
 import type { Clock } from '../core/clock.ts';
 import { newId } from '../core/ids.ts';
 import { createLogger } from '../core/log.ts';
-import type { ImageModerator, ImagePreviewer, ObjectStore, ObjectUrlSigner } from '../core/ports.ts';
+import { RateLimitedError } from '../core/errors.ts';
+import type { ImageModerator, ImagePreviewer, ObjectStore, ObjectUrlSigner, RateLimiter } from '../core/ports.ts';
 import { fake } from '../core/testing/fakes.ts';
-import { AttachmentsService } from './attachments.service.ts';
+import { AttachmentsService, MAX_UNSENT_PER_THREAD, UNSENT_TTL_SECONDS } from './attachments.service.ts';
 import {
   AttachmentNotFoundError,
   AttachmentNotUploadedError,
+  AttachmentQuotaError,
   AttachmentRefusedError,
   BlockedError,
   ThreadNotFoundError,
@@ -33,7 +35,19 @@ function world(options: { blocked?: boolean } = {}) {
           : undefined,
       ),
     getThread: () => Promise.resolve({ threadId: THREAD, status: 'open', participants: [ME, OTHER] } as ThreadRecord),
-    putAttachment: (record: AttachmentRecord) => Promise.resolve(void attachments.set(record.attachmentId, record)),
+    // The repository's rule: a member holds at most `limit` unsent, unrefused, unexpired attachments.
+    reserveAttachment: (record: AttachmentRecord, limit: number, nowSeconds: number) => {
+      const held = [...attachments.values()].filter(
+        (a) =>
+          a.uploaderUserId === record.uploaderUserId &&
+          a.messageId === null &&
+          a.status !== 'refused' &&
+          (a.expiresAt ?? 0) > nowSeconds,
+      ).length;
+      if (held >= limit) return Promise.resolve('quota' as const);
+      attachments.set(record.attachmentId, record);
+      return Promise.resolve('reserved' as const);
+    },
     getAttachment: (_threadId: string, attachmentId: string) => Promise.resolve(attachments.get(attachmentId)),
     settleAttachment: (_threadId: string, attachmentId: string, verdict: Partial<AttachmentRecord>) => {
       const current = attachments.get(attachmentId);
@@ -69,6 +83,20 @@ function world(options: { blocked?: boolean } = {}) {
     }),
   };
   const moderator: ImageModerator = { classify: () => Promise.resolve({ band, labels: [], provider: 'fake' }) };
+  let nowMs = Date.parse('2026-12-01T00:00:00Z');
+  const spent: string[] = [];
+  let refuse: string | undefined;
+  const limiter: RateLimiter = {
+    consume: (policy, key) => {
+      spent.push(`${policy.name}:${key}`);
+      return Promise.resolve(
+        policy.name === refuse
+          ? { allowed: false, remaining: 0, retryAfterSeconds: 120 }
+          : { allowed: true, remaining: 1, retryAfterSeconds: 0 },
+      );
+    },
+    reset: () => Promise.resolve(),
+  };
   const service = new AttachmentsService(
     threads,
     store,
@@ -76,14 +104,18 @@ function world(options: { blocked?: boolean } = {}) {
     previewer,
     () => Promise.resolve(moderator),
     BUCKET,
-    { now: () => new Date('2026-12-01T00:00:00Z') } as Clock,
+    { now: () => new Date(nowMs), nowMs: () => nowMs } as Clock,
     createLogger({ service: 'test' }),
+    limiter,
   );
   return {
     service,
     objects,
     attachments,
+    spent,
     setBand: (value: 0 | 1 | 2) => (band = value),
+    refuseRateLimit: (policy: string | undefined) => (refuse = policy),
+    advance: (seconds: number) => (nowMs += seconds * 1000),
   };
 }
 
@@ -153,6 +185,65 @@ describe('message attachments', () => {
         AttachmentNotFoundError,
       );
     }
+  });
+
+  it('spends the per-user rate limits before any work, and refuses with Retry-After when empty', async () => {
+    const { service, attachments, spent, refuseRateLimit } = world();
+    await service.requestUpload(user(ME), { threadId: THREAD, contentType: 'image/png', sizeBytes: 10 });
+    const [attachmentId] = [...attachments.keys()];
+    await expect(service.complete(user(ME), THREAD, attachmentId!)).rejects.toBeInstanceOf(AttachmentNotUploadedError);
+    expect(spent).toEqual([`messages.attachment_upload.user:${ME}`, `messages.attachment_complete.user:${ME}`]);
+
+    refuseRateLimit('messages.attachment_upload.user');
+    // Even a non-member's request for a thread it cannot see spends and is refused by the limit first.
+    for (const caller of [ME, 'usr_stranger'])
+      await expect(
+        service.requestUpload(user(caller), { threadId: THREAD, contentType: 'image/png', sizeBytes: 10 }),
+      ).rejects.toMatchObject({ constructor: RateLimitedError, retryAfterSeconds: 120 });
+    expect(attachments.size).toBe(1);
+    refuseRateLimit('messages.attachment_complete.user');
+    await expect(service.complete(user(ME), THREAD, attachmentId!)).rejects.toBeInstanceOf(RateLimitedError);
+  });
+
+  it('caps unsent attachments per member and thread; sent, refused and expired ones free a place', async () => {
+    const { service, attachments, objects, setBand, advance } = world();
+    const request = (userId: string) =>
+      service.requestUpload(user(userId), { threadId: THREAD, contentType: 'image/png', sizeBytes: 10 });
+    const held = [];
+    for (let i = 0; i < MAX_UNSENT_PER_THREAD; i++) held.push(await request(ME));
+    const over = request(ME);
+    await expect(over).rejects.toBeInstanceOf(AttachmentQuotaError);
+    await expect(over).rejects.toMatchObject({ code: 'MESSAGING.ATTACHMENT_QUOTA', details: { limit: 10 } });
+    // The other member has their own allowance.
+    await expect(request(OTHER)).resolves.toMatchObject({ attachmentId: expect.any(String) });
+
+    // A sent one frees a place (its item loses the expiry), so does a refused one.
+    const sent = attachments.get(held[0]!.attachmentId)!;
+    attachments.set(sent.attachmentId, { ...sent, messageId: newId('message'), expiresAt: undefined });
+    await request(ME);
+    await expect(request(ME)).rejects.toBeInstanceOf(AttachmentQuotaError);
+    const bytes = await png();
+    const refused = attachments.get(held[1]!.attachmentId)!;
+    attachments.set(refused.attachmentId, { ...refused, declaredBytes: bytes.length });
+    objects.set(refused.incomingKey, bytes);
+    setBand(2);
+    await expect(service.complete(user(ME), THREAD, refused.attachmentId)).rejects.toBeInstanceOf(
+      AttachmentRefusedError,
+    );
+    await request(ME);
+
+    // Unsent ones expire: gone for completion and download at once, and their places free.
+    const pending = held[2]!.attachmentId;
+    expect(attachments.get(pending)!.expiresAt).toBe(Date.parse('2026-12-01T00:00:00Z') / 1000 + UNSENT_TTL_SECONDS);
+    advance(UNSENT_TTL_SECONDS);
+    await expect(service.complete(user(ME), THREAD, pending)).rejects.toBeInstanceOf(AttachmentNotFoundError);
+    await expect(service.downloadUrl(user(ME), THREAD, pending)).rejects.toBeInstanceOf(AttachmentNotFoundError);
+    await expect(request(ME)).resolves.toMatchObject({ attachmentId: expect.any(String) });
+    // The sent one never expires.
+    attachments.set(sent.attachmentId, { ...attachments.get(sent.attachmentId)!, status: 'ready', previewKey: 'p' });
+    await expect(service.downloadUrl(user(OTHER), THREAD, sent.attachmentId)).resolves.toMatchObject({
+      attachmentId: sent.attachmentId,
+    });
   });
 
   it('a member of a blocked thread cannot upload', async () => {

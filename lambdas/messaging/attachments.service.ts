@@ -9,26 +9,40 @@
  *   3. the author sends a message naming the attachment (sendMessage; the write claims it once);
  *   4. members get a short-lived download URL for the preview; anybody else is told it does not exist.
  * The preview is the only stored form: no original is kept (deliverables are out of this slice).
+ * Bounded per user: upload requests and completions by the rate-limit matrix (a completion decodes an
+ * image and runs the classifier), at most MAX_UNSENT_PER_THREAD unsent attachments per member and
+ * thread, and an unsent attachment expires after UNSENT_TTL_SECONDS (DynamoDB TTL on its item, S3
+ * lifecycle on `incoming/` and `unsent/` where its upload and preview live until a message claims it).
  */
 import type { Clock } from '../core/clock.ts';
 import { requireUser, type Caller } from '../core/identity.ts';
 import { newId } from '../core/ids.ts';
 import type { Logger } from '../core/log.ts';
-import type { ImageModerator, ImagePreviewer, ObjectStore, ObjectUrlSigner } from '../core/ports.ts';
+import type { ImageModerator, ImagePreviewer, ObjectStore, ObjectUrlSigner, RateLimiter } from '../core/ports.ts';
+import { rateLimitPolicy } from '../core/rate-limit-matrix.ts';
+import { enforceRateLimits } from '../core/rate-limit.ts';
 import { SNIFF_BYTES, sniffImageType } from '../media/index.ts';
 import {
   AttachmentNotFoundError,
   AttachmentNotUploadedError,
+  AttachmentQuotaError,
   AttachmentRefusedError,
   BlockedError,
   ThreadClosedError,
   ThreadNotFoundError,
 } from './messaging.errors.ts';
 import type { RequestAttachmentUploadInput } from './messaging.schemas.ts';
-import type { AttachmentRecord, ThreadStore } from './thread.repository.ts';
+import { unsentPreviewKey, type AttachmentRecord, type ThreadStore } from './thread.repository.ts';
 
 export const UPLOAD_URL_TTL_SECONDS = 10 * 60;
 export const DOWNLOAD_URL_TTL_SECONDS = 5 * 60;
+/** Unsent attachments a member may hold in one thread (each a stored preview nobody else sees). */
+export const MAX_UNSENT_PER_THREAD = 10;
+/** An attachment no message claimed is gone after this (item TTL; objects by the bucket's lifecycle). */
+export const UNSENT_TTL_SECONDS = 24 * 60 * 60;
+
+const uploadPolicy = rateLimitPolicy('messages.attachment_upload.user');
+const completePolicy = rateLimitPolicy('messages.attachment_complete.user');
 
 export interface AttachmentUploadView {
   readonly attachmentId: string;
@@ -74,7 +88,17 @@ export class AttachmentsService {
     private readonly bucket: string,
     private readonly clock: Clock,
     private readonly logger: Logger,
+    private readonly limiter: RateLimiter,
   ) {}
+
+  private nowSeconds(): number {
+    return Math.floor(this.clock.nowMs() / 1000);
+  }
+
+  /** TTL deletes lazily: an item past its expiry is treated as gone at once. */
+  private expired(attachment: AttachmentRecord): boolean {
+    return attachment.expiresAt !== undefined && attachment.expiresAt <= this.nowSeconds();
+  }
 
   /** The caller's membership of the thread (non-members: NOT_FOUND, as if it did not exist). */
   private async openMembership(caller: Caller, threadId: string) {
@@ -85,6 +109,8 @@ export class AttachmentsService {
   }
 
   async requestUpload(caller: Caller, input: RequestAttachmentUploadInput): Promise<AttachmentUploadView> {
+    // Spent before any other work, so refused requests cost no more than allowed ones.
+    await enforceRateLimits(this.limiter, [{ policy: uploadPolicy, key: requireUser(caller).userId }]);
     const participant = await this.openMembership(caller, input.threadId);
     const thread = await this.threads.getThread(input.threadId);
     if (!thread) throw new ThreadNotFoundError();
@@ -93,24 +119,31 @@ export class AttachmentsService {
     if (participant.blocked) throw new BlockedError();
     const attachmentId = newId('attachment');
     const incomingKey = `incoming/${input.threadId}/${attachmentId}`;
-    await this.threads.putAttachment({
-      threadId: input.threadId,
-      attachmentId,
-      uploaderUserId: participant.userId,
-      status: 'pending',
-      contentType: input.contentType,
-      declaredBytes: input.sizeBytes,
-      incomingKey,
-      previewKey: null,
-      width: null,
-      height: null,
-      previewWidth: null,
-      previewHeight: null,
-      nsfwBand: null,
-      refusal: null,
-      messageId: null,
-      createdAt: this.clock.now().toISOString(),
-    });
+    const reserved = await this.threads.reserveAttachment(
+      {
+        threadId: input.threadId,
+        attachmentId,
+        uploaderUserId: participant.userId,
+        status: 'pending',
+        contentType: input.contentType,
+        declaredBytes: input.sizeBytes,
+        incomingKey,
+        previewKey: null,
+        width: null,
+        height: null,
+        previewWidth: null,
+        previewHeight: null,
+        nsfwBand: null,
+        refusal: null,
+        messageId: null,
+        createdAt: this.clock.now().toISOString(),
+        expiresAt: this.nowSeconds() + UNSENT_TTL_SECONDS,
+      },
+      MAX_UNSENT_PER_THREAD,
+      this.nowSeconds(),
+    );
+    if (reserved === 'not-participant') throw new ThreadNotFoundError();
+    if (reserved === 'quota') throw new AttachmentQuotaError(MAX_UNSENT_PER_THREAD);
     const signed = await this.urls.presignPut({
       bucket: this.bucket,
       key: incomingKey,
@@ -130,7 +163,8 @@ export class AttachmentsService {
   private async ownAttachment(caller: Caller, threadId: string, attachmentId: string): Promise<AttachmentRecord> {
     const participant = await this.openMembership(caller, threadId);
     const attachment = await this.threads.getAttachment(threadId, attachmentId);
-    if (!attachment || attachment.uploaderUserId !== participant.userId) throw new AttachmentNotFoundError();
+    if (!attachment || attachment.uploaderUserId !== participant.userId || this.expired(attachment))
+      throw new AttachmentNotFoundError();
     return attachment;
   }
 
@@ -139,6 +173,7 @@ export class AttachmentsService {
    * answers its verdict again; concurrent completions scan alike and one verdict is recorded.
    */
   async complete(caller: Caller, threadId: string, attachmentId: string): Promise<AttachmentView> {
+    await enforceRateLimits(this.limiter, [{ policy: completePolicy, key: requireUser(caller).userId }]);
     const attachment = await this.ownAttachment(caller, threadId, attachmentId);
     if (attachment.status === 'refused') throw new AttachmentRefusedError(attachment.refusal ?? 'refused');
     if (attachment.status === 'ready') return toView(attachment);
@@ -183,7 +218,9 @@ export class AttachmentsService {
     const verdict = await (await this.moderator()).classify(preview.moderationJpeg);
     if (verdict.band >= 1) return refuse('not-safe-for-work');
 
-    const previewKey = `previews/${threadId}/${attachmentId}.webp`;
+    // Under unsent/ until a message claims it (sendMessage moves it to previews/): the bucket's
+    // lifecycle on unsent/ removes previews nobody sent, as the item's TTL removes the item.
+    const previewKey = unsentPreviewKey(threadId, attachmentId);
     await this.objects.write(this.bucket, previewKey, preview.webp, 'image/webp');
     await this.threads.settleAttachment(threadId, attachmentId, {
       status: 'ready',
@@ -209,6 +246,7 @@ export class AttachmentsService {
     if (
       !attachment ||
       attachment.status !== 'ready' ||
+      this.expired(attachment) ||
       !attachment.previewKey ||
       (attachment.messageId === null && attachment.uploaderUserId !== participant.userId)
     )

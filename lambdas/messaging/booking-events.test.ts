@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fake } from '../core/testing/fakes.ts';
 import type { Clock } from '../core/clock.ts';
-import type { RateLimiter } from '../core/ports.ts';
+import type { ObjectStore, RateLimiter } from '../core/ports.ts';
 import { ThreadNotFoundError } from './messaging.errors.ts';
 import type { PresenceStore } from './presence.repository.ts';
 import {
@@ -96,6 +96,7 @@ function service(
     publisher,
     inbox,
     bookings,
+    { objects: fake<ObjectStore>('previews'), bucket: 'msg-previews' },
   );
 }
 

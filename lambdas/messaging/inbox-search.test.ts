@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Clock } from '../core/clock.ts';
 import { ValidationError } from '../core/errors.ts';
-import type { RateLimiter } from '../core/ports.ts';
+import type { ObjectStore, RateLimiter } from '../core/ports.ts';
 import { newId } from '../core/ids.ts';
 import { fake } from '../core/testing/fakes.ts';
 import {
@@ -72,6 +72,7 @@ function service(threads: ThreadStore) {
     fake<ThreadEventPublisher>('publisher'),
     fake<EventInbox>('inbox'),
     fake<BookingCardSource>('bookings'),
+    { objects: fake<ObjectStore>('previews'), bucket: 'msg-previews' },
   );
 }
 

@@ -99,3 +99,17 @@ export class AttachmentRefusedError extends AppError {
     super('This file cannot be shared in messages', { reason });
   }
 }
+
+/**
+ * The member already holds the most unsent attachments a thread allows (each is a stored preview):
+ * send or let some expire first.
+ */
+export class AttachmentQuotaError extends ConflictError {
+  constructor(limit: number) {
+    super(
+      `At most ${limit} unsent attachments per thread; send or wait for some to expire`,
+      'MESSAGING.ATTACHMENT_QUOTA',
+      { limit },
+    );
+  }
+}

@@ -10,7 +10,7 @@ import { requireUser, type Caller } from '../core/identity.ts';
 import { fingerprintOf } from '../core/idempotency.ts';
 import { idPattern, newId } from '../core/ids.ts';
 import * as z from 'zod';
-import type { RateLimitPolicy, RateLimiter } from '../core/ports.ts';
+import type { ObjectStore, RateLimitPolicy, RateLimiter } from '../core/ports.ts';
 import { enforceRateLimits } from '../core/rate-limit.ts';
 import { redactContactDetails } from './contact-redaction.ts';
 import {
@@ -34,6 +34,8 @@ import type {
 import { PRESENCE_TTL_SECONDS, type PresenceStore } from './presence.repository.ts';
 import {
   messageSk,
+  sentPreviewKey,
+  type AttachmentRecord,
   type MessageRecord,
   type ParticipantRecord,
   type TabRecord,
@@ -333,6 +335,8 @@ export class MessagingService {
     private readonly publisher: ThreadEventPublisher,
     private readonly consumed: EventInbox,
     private readonly bookings: BookingCardSource,
+    /** msg-previews: a sent attachment's preview moves from unsent/ (expiring) to previews/ (kept). */
+    private readonly previews: { readonly objects: Pick<ObjectStore, 'read' | 'write'>; readonly bucket: string },
   ) {}
 
   /** The caller's participant row, or NOT_FOUND: others' threads do not exist for them. */
@@ -463,6 +467,7 @@ export class MessagingService {
     const attachment = attachmentId ? await this.threads.getAttachment(threadId, attachmentId) : undefined;
     if (attachmentId && (!attachment || attachment.uploaderUserId !== authorUserId || attachment.status !== 'ready'))
       throw new AttachmentUnavailableError();
+    const previewKey = attachment ? await this.keepPreview(attachment) : null;
     const redaction = thread.contactRedaction ? redactContactDetails(body) : { text: body, redacted: false };
     const createdAt = this.clock.now().toISOString();
     const messageId = newId('message');
@@ -483,7 +488,7 @@ export class MessagingService {
               {
                 kind: 'preview' as const,
                 attachmentId: attachment.attachmentId,
-                s3Key: attachment.previewKey!,
+                s3Key: previewKey!,
                 mime: 'image/webp',
                 w: attachment.previewWidth ?? 0,
                 h: attachment.previewHeight ?? 0,
@@ -517,6 +522,23 @@ export class MessagingService {
       case 'attachment-unavailable':
         throw new AttachmentUnavailableError();
     }
+  }
+
+  /**
+   * Copies an unsent preview to where sent ones live, before the write that claims it (which records
+   * the new key): the unsent copy expires with the bucket's lifecycle either way. Concurrent sends of
+   * one attachment copy the same bytes to the same key and only one claims it; a send whose claim
+   * fails leaves a copy the next successful send reuses.
+   */
+  private async keepPreview(attachment: AttachmentRecord): Promise<string> {
+    const kept = sentPreviewKey(attachment.threadId, attachment.attachmentId);
+    if (attachment.previewKey === kept) return kept;
+    const bytes = attachment.previewKey
+      ? await this.previews.objects.read(this.previews.bucket, attachment.previewKey)
+      : null;
+    if (!bytes) throw new AttachmentUnavailableError();
+    await this.previews.objects.write(this.previews.bucket, kept, bytes, 'image/webp');
+    return kept;
   }
 
   async thread(caller: Caller, threadId: string): Promise<ThreadView> {

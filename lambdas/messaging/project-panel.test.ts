@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Clock } from '../core/clock.ts';
-import type { RateLimiter } from '../core/ports.ts';
+import type { ObjectStore, RateLimiter } from '../core/ports.ts';
 import { newId } from '../core/ids.ts';
 import { fake } from '../core/testing/fakes.ts';
 import { BlockedError, TabVersionConflictError, ThreadClosedError, ThreadNotFoundError } from './messaging.errors.ts';
@@ -61,6 +61,7 @@ function service(threads: ThreadStore) {
     fake<ThreadEventPublisher>('publisher'),
     fake<EventInbox>('inbox'),
     fake<BookingCardSource>('bookings'),
+    { objects: fake<ObjectStore>('previews'), bucket: 'msg-previews' },
   );
 }
 

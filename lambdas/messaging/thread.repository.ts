@@ -141,6 +141,11 @@ export const attachmentItemSchema = z.object({
   refusal: z.string().nullable(),
   messageId: z.string().nullable(),
   createdAt: z.string(),
+  /**
+   * Epoch seconds after which an unsent attachment is gone (the table's TTL attribute; the service
+   * treats it as gone at once, since TTL deletes lazily). Removed when a message claims it: sent ones stay.
+   */
+  expiresAt: z.number().int().optional(),
 });
 export type AttachmentRecord = z.infer<typeof attachmentItemSchema>;
 
@@ -174,6 +179,12 @@ export const threadPk = (threadId: string) => `THR#${threadId}`;
 export const participantSk = (userId: string) => `PART#${userId}`;
 export const messageSk = (createdAt: string, messageId: string) => `MSG#${createdAt}#${messageId}`;
 const attachmentSk = (attachmentId: string) => `ATT#${attachmentId}`;
+/**
+ * msg-previews keys of an attachment's preview: under unsent/ (expired by the bucket's lifecycle)
+ * until a message claims it, then under previews/ (kept as long as the message).
+ */
+export const unsentPreviewKey = (threadId: string, attachmentId: string) => `unsent/${threadId}/${attachmentId}.webp`;
+export const sentPreviewKey = (threadId: string, attachmentId: string) => `previews/${threadId}/${attachmentId}.webp`;
 const requestSk = (userId: string, token: string) => `REQ#${userId}#${token}`;
 const pairPk = (buyerUserId: string, sellerUserId: string) => `PAIR#${buyerUserId}#${sellerUserId}`;
 const inboxPk = (userId: string, archived: boolean) => `PARTICIPANT#${userId}${archived ? '#ARCHIVED' : ''}`;
@@ -467,14 +478,18 @@ export class ThreadRepository {
         Update: {
           TableName: this.tableName,
           Key: { pk, sk: attachmentSk(attachment.attachmentId) },
-          UpdateExpression: 'SET messageId = :message',
-          ConditionExpression: '#status = :ready AND uploaderUserId = :author AND messageId = :none',
+          // An expired one may still be there (TTL deletes lazily) but its preview may be gone: not claimable.
+          UpdateExpression: 'SET messageId = :message, previewKey = :previewKey REMOVE expiresAt',
+          ConditionExpression:
+            '#status = :ready AND uploaderUserId = :author AND messageId = :none AND expiresAt > :now',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: {
             ':message': message.messageId,
+            ':previewKey': attachment.s3Key,
             ':ready': 'ready',
             ':author': author,
             ':none': null,
+            ':now': Math.floor(Date.parse(message.createdAt) / 1000),
           },
         },
       });
@@ -813,14 +828,92 @@ export class ThreadRepository {
     );
   }
 
-  async putAttachment(attachment: AttachmentRecord): Promise<void> {
-    await this.client.send(
-      new PutCommand({
+  /**
+   * Stores a new pending attachment unless its uploader already holds `limit` unsent, unexpired ones
+   * in the thread. Atomic under concurrency: the uploader's participant item carries a counter
+   * (`attachmentSeq`) read before counting and moved in the same transaction as the put, so a
+   * reservation that lands between our count and our write makes ours fail and count again.
+   */
+  async reserveAttachment(
+    attachment: AttachmentRecord & { readonly expiresAt: number },
+    limit: number,
+    nowSeconds: number,
+  ): Promise<'reserved' | 'quota' | 'not-participant'> {
+    const pk = threadPk(attachment.threadId);
+    const participantKey = { pk, sk: participantSk(attachment.uploaderUserId) };
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const { Item } = await this.client.send(
+        new GetCommand({
+          TableName: this.tableName,
+          Key: participantKey,
+          ProjectionExpression: 'attachmentSeq, userId',
+          ConsistentRead: true,
+        }),
+      );
+      if (!Item) return 'not-participant';
+      const seq = typeof Item.attachmentSeq === 'number' ? Item.attachmentSeq : undefined;
+      if ((await this.unsentAttachmentCount(attachment.threadId, attachment.uploaderUserId, nowSeconds)) >= limit)
+        return 'quota';
+      try {
+        await this.client.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                Update: {
+                  TableName: this.tableName,
+                  Key: participantKey,
+                  UpdateExpression: 'SET attachmentSeq = :next',
+                  ConditionExpression:
+                    seq === undefined
+                      ? 'attribute_exists(pk) AND attribute_not_exists(attachmentSeq)'
+                      : 'attachmentSeq = :seq',
+                  ExpressionAttributeValues: { ':next': (seq ?? 0) + 1, ...(seq === undefined ? {} : { ':seq': seq }) },
+                },
+              },
+              {
+                Put: {
+                  TableName: this.tableName,
+                  Item: { ...attachment, pk, sk: attachmentSk(attachment.attachmentId) },
+                  ConditionExpression: 'attribute_not_exists(pk)',
+                },
+              },
+            ],
+          }),
+        );
+        return 'reserved';
+      } catch (error) {
+        if (!cancellation(error)) throw error;
+        await backoff(attempt);
+      }
+    }
+    throw new ContendedError();
+  }
+
+  /** Attachments of `userId` in the thread that no message carries yet, not refused and not expired. */
+  async unsentAttachmentCount(threadId: string, userId: string, nowSeconds: number): Promise<number> {
+    const pages = paginateQuery(
+      { client: this.client },
+      {
         TableName: this.tableName,
-        Item: { ...attachment, pk: threadPk(attachment.threadId), sk: attachmentSk(attachment.attachmentId) },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }),
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :att)',
+        FilterExpression:
+          'uploaderUserId = :user AND attribute_type(messageId, :nullType) AND #status <> :refused AND expiresAt > :now',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':pk': threadPk(threadId),
+          ':att': 'ATT#',
+          ':user': userId,
+          ':nullType': 'NULL',
+          ':refused': 'refused',
+          ':now': nowSeconds,
+        },
+        Select: 'COUNT',
+        ConsistentRead: true,
+      },
     );
+    let count = 0;
+    for await (const page of pages) count += page.Count ?? 0;
+    return count;
   }
 
   async getAttachment(threadId: string, attachmentId: string): Promise<AttachmentRecord | undefined> {
@@ -1023,7 +1116,12 @@ export interface MemberErasure {
   readonly requests: number;
   readonly reports: number;
   readonly counterparts: number;
+  /** Unsent attachments of the member deleted with their stored objects. */
+  readonly unsentAttachments: number;
 }
+
+/** Deletes stored objects (msg-previews keys) of an erased member's unsent attachments. */
+export type DropObjects = (keys: readonly string[]) => Promise<void>;
 
 /** Every item of a thread partition (thread, participants, messages, tokens, reports), in pages. */
 async function* threadItems(
@@ -1080,9 +1178,16 @@ export class ThreadErasureRepository {
    * locked (no one can write to an erased account) and its pair item, which names both accounts,
    * is deleted. Last, the member's own row is re-keyed to the pseudonym without an inbox entry.
    */
-  async eraseMember(threadId: string, userId: string, pseudonym: string, tombstone: string): Promise<MemberErasure> {
+  async eraseMember(
+    threadId: string,
+    userId: string,
+    pseudonym: string,
+    tombstone: string,
+    dropObjects: DropObjects,
+  ): Promise<MemberErasure> {
     const pk = threadPk(threadId);
-    const counts = { messages: 0, requests: 0, reports: 0, counterparts: 0 };
+    const counts = { messages: 0, requests: 0, reports: 0, counterparts: 0, unsentAttachments: 0 };
+    const unsent: string[] = [];
     let own: Record<string, unknown> | undefined;
     let thread: Record<string, unknown> | undefined;
     let lastAuthor: unknown;
@@ -1137,6 +1242,9 @@ export class ThreadErasureRepository {
             ExpressionAttributeValues: { ':pseudonym': pseudonym },
           }),
         );
+      } else if (sk.startsWith('ATT#') && item.uploaderUserId === userId && item.messageId == null) {
+        // Never shared: nobody else has a claim on it. Deleted once the thread is locked (below).
+        unsent.push(sk);
       } else if (sk.startsWith('ATT#') && item.uploaderUserId === userId) {
         // A shared image stays with the other member, as the message that shows it does.
         await send(
@@ -1188,6 +1296,29 @@ export class ThreadErasureRepository {
           },
         }),
       );
+    }
+    // The thread is locked now, so no send can claim these any more; read again in case one did before.
+    // Objects first, then the item: a run that fails in between finds the item again on redelivery
+    // (the member's own row, re-keyed last, still leads to this thread).
+    for (const sk of unsent) {
+      const { Item } = await this.client.send(
+        new GetCommand({ TableName: this.tableName, Key: { pk, sk }, ConsistentRead: true }),
+      );
+      if (!Item) continue;
+      if (Item.messageId != null) {
+        await send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: { pk, sk },
+            UpdateExpression: 'SET uploaderUserId = :pseudonym',
+            ExpressionAttributeValues: { ':pseudonym': pseudonym },
+          }),
+        );
+        continue;
+      }
+      await dropObjects([Item.incomingKey, Item.previewKey].filter((key): key is string => typeof key === 'string'));
+      await send(new DeleteCommand({ TableName: this.tableName, Key: { pk, sk } }));
+      counts.unsentAttachments += 1;
     }
     if (own) {
       const { GSI1PK: _inbox, GSI1SK: _inboxSort, ...kept } = own;

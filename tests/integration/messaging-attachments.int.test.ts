@@ -4,13 +4,22 @@
  * the moderation classifier), a message that shows the preview, download URLs for members only,
  * and refusals for unsafe, mistyped or mis-sized files.
  */
+import { DescribeTimeToLiveCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { Amplify } from 'aws-amplify';
 import { generateClient } from 'aws-amplify/api';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { messagePreviewsBucket, physicalBucketName } from '../../infra/definitions/buckets.ts';
+import { messagingTable, physicalTableName } from '../../infra/definitions/tables.ts';
+import { buildEvent } from '../../lambdas/core/events/catalog.ts';
 import { newId } from '../../lambdas/core/ids.ts';
+import { MAX_UNSENT_PER_THREAD, UNSENT_TTL_SECONDS } from '../../lambdas/messaging/attachments.service.ts';
+import { enqueue } from '../support/account-deletion.ts';
 import { publishedStudio } from '../support/booking.ts';
-import { gqlAs, gqlOk } from '../support/graphql.ts';
+import { stackInfo } from '../support/clients.ts';
+import { eventually, gqlAs, gqlOk, sql } from '../support/graphql.ts';
 import { testJpeg, testPng } from '../support/images.ts';
 import { configureAmplify } from '../support/realtime.ts';
 import { mintAccessToken } from '../support/tokens.ts';
@@ -77,22 +86,69 @@ let buyer: User;
 let stranger: User;
 let threadId: string;
 
-async function requestUpload(user: User, contentType: string, sizeBytes: number): Promise<Upload> {
-  const answer = await amplify(user, REQUEST, { input: { threadId, contentType, sizeBytes } });
+async function requestUpload(user: User, contentType: string, sizeBytes: number, thread = threadId): Promise<Upload> {
+  const answer = await amplify(user, REQUEST, { input: { threadId: thread, contentType, sizeBytes } });
   expect(answer.errors).toBeUndefined();
   return answer.data.requestMessageAttachmentUpload as Upload;
 }
 
-beforeAll(async () => {
-  [owner, buyer, stranger] = await Promise.all([mintedUser('provider'), mintedUser('client'), mintedUser('client')]);
-  const studioId = await publishedStudio(owner.userId, { instantBook: false });
-  threadId = (
+/** A fresh provider, client and inquiry thread (fresh users: their own rate-limit buckets). */
+async function inquiry(): Promise<{ owner: User; buyer: User; threadId: string }> {
+  const [provider, client] = await Promise.all([mintedUser('provider'), mintedUser('client')]);
+  const studioId = await publishedStudio(provider.userId, { instantBook: false });
+  const thread = (
     await gqlOk(
-      buyer.accessToken,
+      client.accessToken,
       `mutation($input: StartInquiryInput!) { startInquiry(input: $input) { thread { threadId } } }`,
       { input: { studioId, body: 'Here is the mood I have in mind' } },
     )
   ).startInquiry.thread.threadId as string;
+  return { owner: provider, buyer: client, threadId: thread };
+}
+
+const dynamo = () =>
+  DynamoDBDocumentClient.from(
+    new DynamoDBClient({
+      region: 'us-east-1',
+      endpoint: stackInfo().endpoints.dynamodbEndpoint,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    }),
+  );
+const messagingTableName = () => physicalTableName('local', messagingTable);
+const previewsBucket = () => physicalBucketName('local', messagePreviewsBucket);
+
+/** The thread's ATT# items as stored. */
+async function attachmentItems(thread: string): Promise<Record<string, any>[]> {
+  const { Items } = await dynamo().send(
+    new QueryCommand({
+      TableName: messagingTableName(),
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :att)',
+      ExpressionAttributeValues: { ':pk': `THR#${thread}`, ':att': 'ATT#' },
+      ConsistentRead: true,
+    }),
+  );
+  return Items ?? [];
+}
+
+async function objectExists(key: string): Promise<boolean> {
+  const s3 = new S3Client({
+    endpoint: stackInfo().endpoints.s3Endpoint,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+  });
+  try {
+    await s3.send(new HeadObjectCommand({ Bucket: previewsBucket(), Key: key }));
+    return true;
+  } catch (error) {
+    if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404) return false;
+    throw error;
+  }
+}
+
+beforeAll(async () => {
+  stranger = await mintedUser('client');
+  ({ owner, buyer, threadId } = await inquiry());
   configureAmplify(() => buyer.accessToken);
 }, 120_000);
 
@@ -239,5 +295,93 @@ describe('message attachments', () => {
       expect((await amplify(buyer, REQUEST, { input })).errors?.[0]?.errorType).toBe('BAD_REQUEST');
     const outsider = await amplify(stranger, REQUEST, { input: { threadId, contentType: 'image/png', sizeBytes: 10 } });
     expect(outsider.errors?.[0]?.errorType).toBe('NOT_FOUND');
+  });
+
+  it('caps unsent attachments per member and thread, also under concurrent requests; unsent ones expire', async () => {
+    const fresh = await inquiry();
+    // The table expires items through TTL on expiresAt (only unsent attachments carry it).
+    const ttl = await dynamo().send(new DescribeTimeToLiveCommand({ TableName: messagingTableName() }));
+    expect(ttl.TimeToLiveDescription).toMatchObject({ AttributeName: 'expiresAt', TimeToLiveStatus: 'ENABLED' });
+
+    const ask = () =>
+      amplify(fresh.buyer, REQUEST, { input: { threadId: fresh.threadId, contentType: 'image/png', sizeBytes: 10 } });
+    const burst = await Promise.all(Array.from({ length: 2 * MAX_UNSENT_PER_THREAD }, ask));
+    const granted = burst.filter((answer) => !answer.errors);
+    expect(granted.length).toBeLessThanOrEqual(MAX_UNSENT_PER_THREAD);
+    for (const refused of burst.filter((answer) => answer.errors))
+      expect(['MESSAGING.ATTACHMENT_QUOTA', 'REQUEST.RATE_LIMITED', 'MESSAGING.CONTENDED']).toContain(
+        refused.errors?.[0]?.errorInfo?.code,
+      );
+    // Whatever the burst left free can be taken in order, and no more than the cap.
+    for (let i = granted.length; i < MAX_UNSENT_PER_THREAD; i++) expect((await ask()).errors).toBeUndefined();
+    const over = await ask();
+    expect(over.errors?.[0]).toMatchObject({
+      errorType: 'CONFLICT',
+      errorInfo: { code: 'MESSAGING.ATTACHMENT_QUOTA', limit: MAX_UNSENT_PER_THREAD },
+    });
+    const items = await attachmentItems(fresh.threadId);
+    expect(items).toHaveLength(MAX_UNSENT_PER_THREAD);
+    const now = Date.now() / 1000;
+    for (const item of items) expect(Math.abs(item.expiresAt - now - UNSENT_TTL_SECONDS)).toBeLessThan(120);
+    // The other member has their own allowance in the same thread.
+    const theirs = await amplify(fresh.owner, REQUEST, {
+      input: { threadId: fresh.threadId, contentType: 'image/png', sizeBytes: 10 },
+    });
+    expect(theirs.errors).toBeUndefined();
+  });
+
+  it('erasure deletes the unsent attachments and their objects; sent ones follow the message policy', async () => {
+    const fresh = await inquiry();
+    const photo = await testJpeg({ width: 800, height: 600 });
+    const upload = async () => {
+      const answer = await amplify(fresh.buyer, REQUEST, {
+        input: { threadId: fresh.threadId, contentType: 'image/jpeg', sizeBytes: photo.length },
+      });
+      expect(answer.errors).toBeUndefined();
+      const made = answer.data.requestMessageAttachmentUpload as Upload;
+      expect(await put(made, photo)).toBe(200);
+      return made.attachmentId;
+    };
+    const complete = async (attachmentId: string) =>
+      expect((await amplify(fresh.buyer, COMPLETE, { t: fresh.threadId, a: attachmentId })).errors).toBeUndefined();
+    // One sent, one scanned but never sent (a preview), one uploaded but never completed (the upload).
+    const [sentId, readyId, uploadedId] = [await upload(), await upload(), await upload()];
+    await complete(sentId);
+    await complete(readyId);
+    const sent = await amplify(fresh.buyer, SEND, {
+      input: { threadId: fresh.threadId, body: 'the set', attachmentId: sentId },
+    });
+    expect(sent.errors).toBeUndefined();
+    const before = new Map((await attachmentItems(fresh.threadId)).map((item) => [item.attachmentId, item]));
+    // A preview waits under unsent/ (expired by the bucket's lifecycle); sending moved this one to previews/.
+    expect(before.get(readyId)!.previewKey).toMatch(/^unsent\//);
+    expect(before.get(sentId)).toMatchObject({ previewKey: expect.stringMatching(/^previews\//) });
+    expect(before.get(sentId)!.expiresAt).toBeUndefined();
+    expect(before.get(readyId)!.expiresAt).toEqual(expect.any(Number));
+    const unsentKeys = [before.get(readyId)!.previewKey, before.get(uploadedId)!.incomingKey] as string[];
+    for (const key of [...unsentKeys, before.get(sentId)!.previewKey]) expect(await objectExists(key)).toBe(true);
+
+    await enqueue(buildEvent('user.deleted', { userId: fresh.buyer.userId, deletedAt: new Date().toISOString() }));
+    await eventually(async () => {
+      const [row] = await sql<{ n: number }>(
+        `SELECT count(*)::int AS n FROM consumer_inbox i JOIN outbox_events e ON e.id = i.event_id
+          WHERE i.consumer = 'messaging-user-deleted' AND e.payload->>'userId' = $1`,
+        [fresh.buyer.userId],
+      );
+      return row!.n > 0;
+    });
+
+    // Unsent: neither the items nor their objects remain.
+    const after = await attachmentItems(fresh.threadId);
+    expect(after.map((item) => item.attachmentId)).toEqual([sentId]);
+    for (const key of unsentKeys) expect(await objectExists(key), key).toBe(false);
+    // Sent: kept for the other member as the message is, its uploader the pseudonym.
+    expect(after[0]!.uploaderUserId).not.toBe(fresh.buyer.userId);
+    expect(after[0]!.uploaderUserId).toMatch(/^usr_/);
+    expect(after[0]!.messageId).toBe(sent.data.sendMessage.messageId);
+    expect(await objectExists(after[0]!.previewKey)).toBe(true);
+    const link = await gqlOk(fresh.owner.accessToken, DOWNLOAD, { t: fresh.threadId, a: sentId });
+    expect((await fetch(link.messageAttachmentUrl.url)).status).toBe(200);
+    expect(JSON.stringify(after)).not.toContain(fresh.buyer.userId);
   });
 });
