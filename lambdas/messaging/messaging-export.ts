@@ -4,13 +4,16 @@
  * settings, and the messages of those threads, the ones it wrote and the ones it received. What
  * other people wrote is given as the account saw it, and with every contact detail hidden (an
  * export must not hand out another person's email or phone); other people appear by id only (the
- * exporter pseudonymises ids that are not the account's).
+ * exporter pseudonymises ids that are not the account's). Image attachments: each message names the
+ * previews it shows, and every thread lists the attachments the account uploaded, sent or not, with
+ * their scan outcome (never storage keys or another person's uploads beyond the messages they sent).
  */
 import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import type { JsonRow } from '../core/db/json-rows.ts';
 import { redactContactDetails } from './contact-redaction.ts';
 import {
+  attachmentItemSchema,
   messageItemSchema,
   participantItemSchema,
   threadItemSchema,
@@ -42,6 +45,21 @@ export class MessagingExport {
         .filter((item) => typeof item.sk === 'string' && item.sk.startsWith('MSG#'))
         .map((item) => messageItemSchema.parse(item))
         .map((message) => this.asSeenBy(message, userId, meta.contactRedaction));
+      const attachments = items
+        .filter((item) => typeof item.sk === 'string' && item.sk.startsWith('ATT#') && item.uploaderUserId === userId)
+        .map((item) => attachmentItemSchema.parse(item))
+        .map((attachment) => ({
+          attachmentId: attachment.attachmentId,
+          status: attachment.status,
+          declaredContentType: attachment.contentType,
+          declaredBytes: attachment.declaredBytes,
+          width: attachment.width,
+          height: attachment.height,
+          refusal: attachment.refusal,
+          messageId: attachment.messageId,
+          createdAt: attachment.createdAt,
+          expiresAt: attachment.expiresAt === undefined ? null : new Date(attachment.expiresAt * 1000).toISOString(),
+        }));
       threads.push({
         threadId: meta.threadId,
         kind: meta.kind,
@@ -55,6 +73,7 @@ export class MessagingExport {
         lastMessageAt: meta.lastMessageAt,
         settings: { muted: mine.muted, archived: mine.archived, blocked: mine.blocked, lastReadAt: mine.lastReadAt },
         messages,
+        attachments,
       });
     }
     return { threads };
@@ -69,6 +88,12 @@ export class MessagingExport {
       direction: own ? 'sent' : 'received',
       authorUserId: message.authorUserId,
       body: own ? seen : redactContactDetails(seen).text,
+      attachments: (message.attachments ?? []).map(({ attachmentId, mime, w, h }) => ({
+        attachmentId,
+        contentType: mime,
+        width: w,
+        height: h,
+      })),
       createdAt: message.createdAt,
     };
   }

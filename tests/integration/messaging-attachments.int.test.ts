@@ -16,6 +16,7 @@ import { messagingTable, physicalTableName } from '../../infra/definitions/table
 import { buildEvent } from '../../lambdas/core/events/catalog.ts';
 import { newId } from '../../lambdas/core/ids.ts';
 import { MAX_UNSENT_PER_THREAD, UNSENT_TTL_SECONDS } from '../../lambdas/messaging/attachments.service.ts';
+import { MessagingExport } from '../../lambdas/messaging/index.ts';
 import { enqueue } from '../support/account-deletion.ts';
 import { publishedStudio } from '../support/booking.ts';
 import { stackInfo } from '../support/clients.ts';
@@ -383,5 +384,54 @@ describe('message attachments', () => {
     const link = await gqlOk(fresh.owner.accessToken, DOWNLOAD, { t: fresh.threadId, a: sentId });
     expect((await fetch(link.messageAttachmentUrl.url)).status).toBe(200);
     expect(JSON.stringify(after)).not.toContain(fresh.buyer.userId);
+  });
+
+  it("the DSAR export names a member's uploads, sent or not, and the previews their messages show", async () => {
+    const fresh = await inquiry();
+    const photo = await testJpeg({ width: 800, height: 600 });
+    const ask = () =>
+      amplify(fresh.buyer, REQUEST, {
+        input: { threadId: fresh.threadId, contentType: 'image/jpeg', sizeBytes: photo.length },
+      });
+    const first = (await ask()).data.requestMessageAttachmentUpload as Upload;
+    const pending = (await ask()).data.requestMessageAttachmentUpload as Upload;
+    expect(await put(first, photo)).toBe(200);
+    expect((await amplify(fresh.buyer, COMPLETE, { t: fresh.threadId, a: first.attachmentId })).errors).toBeUndefined();
+    const sent = await amplify(fresh.buyer, SEND, {
+      input: { threadId: fresh.threadId, body: 'look', attachmentId: first.attachmentId },
+    });
+    expect(sent.errors).toBeUndefined();
+
+    const exporter = new MessagingExport(dynamo(), messagingTableName());
+    const [mine] = (await exporter.section(fresh.buyer.userId)).threads as any[];
+    expect(mine.attachments).toHaveLength(2);
+    expect(mine.attachments).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          attachmentId: first.attachmentId,
+          status: 'ready',
+          declaredContentType: 'image/jpeg',
+          declaredBytes: photo.length,
+          width: 800,
+          height: 600,
+          messageId: sent.data.sendMessage.messageId,
+          expiresAt: null,
+        }),
+        expect.objectContaining({
+          attachmentId: pending.attachmentId,
+          status: 'pending',
+          messageId: null,
+          expiresAt: expect.any(String),
+        }),
+      ]),
+    );
+    const shown = { attachmentId: first.attachmentId, contentType: 'image/webp', width: 800, height: 600 };
+    expect(mine.messages.find((m: any) => m.direction === 'sent' && m.type === 'asset').attachments).toEqual([shown]);
+    // The other member: the message they received shows the preview; another's uploads are not theirs.
+    const [theirs] = (await exporter.section(fresh.owner.userId)).threads as any[];
+    expect(theirs.attachments).toEqual([]);
+    expect(theirs.messages.find((m: any) => m.type === 'asset').attachments).toEqual([shown]);
+    // No storage key leaves the store.
+    expect(JSON.stringify([mine, theirs])).not.toMatch(/incoming\/|unsent\/|previews\//);
   });
 });
