@@ -60,7 +60,12 @@ export const messagePreviewsBucket: BucketSpec = {
   envVar: 'MESSAGE_PREVIEWS_BUCKET',
   publicThroughCdn: false,
   browserUploads: true,
-  expirations: [{ prefix: 'incoming/', days: 1 }],
+  // Uploads never completed, and previews never sent (a message moves its preview to previews/):
+  // the attachment items carry a 24 h TTL to match.
+  expirations: [
+    { prefix: 'incoming/', days: 1 },
+    { prefix: 'unsent/', days: 1 },
+  ],
   purpose: 'message previews (seed 004 §1.4.B.3)',
 };
 

@@ -139,9 +139,20 @@ export const domains = {
     uses: {
       database: 'messaging',
       tables: ['messaging', 'presence', 'control'],
+      // msg-previews: a sent attachment's preview moves out of unsent/; erasure deletes unsent ones.
+      buckets: ['msg-previews'],
       publishes: ['publishThreadEvent'],
     },
     latencyCritical: true,
+  },
+  messagingAttachments: {
+    // Messaging's heavy half: image attachments (presigned PUT, scan with sharp and the moderation
+    // classifier, download URLs), apart so the latency-critical messaging bundle stays light.
+    entry: 'lambdas/messaging/attachments.handler.ts',
+    // control: the per-user rate limits on upload requests and completions (lambdas/core/rate-limit-matrix.ts).
+    uses: { tables: ['messaging', 'control'], buckets: ['msg-previews'], moderation: true },
+    memoryMb: 2048,
+    timeoutSeconds: 30,
   },
   reviews: {
     // Reviews of completed booking legs (double-blind, 14-day window) and listing summaries.
@@ -279,6 +290,9 @@ export const graphqlResolvers: Readonly<Record<string, DomainName>> = {
   'Query.searchMyInbox': 'messaging',
   'Query.threadPanel': 'messaging',
   'Mutation.updateThreadTab': 'messaging',
+  'Mutation.requestMessageAttachmentUpload': 'messagingAttachments',
+  'Mutation.completeMessageAttachment': 'messagingAttachments',
+  'Query.messageAttachmentUrl': 'messagingAttachments',
   'Query.bookingReviews': 'reviews',
   'Query.myReviewWindows': 'reviews',
   'Query.listingReviews': 'reviews',

@@ -230,6 +230,8 @@ const threadAttributes = [
   'legId',
   'bookingId',
   'cardBookingId',
+  'cardEventAt',
+  'cardEventId',
   'createdAt',
   'updatedAt',
   'lastMessageAt',
@@ -263,6 +265,8 @@ const participantAttributes = [
   'blocked',
   'blockedUntil',
   'strikes',
+  // A counter of the member's attachment reservations (the unsent-attachment cap's concurrency check).
+  'attachmentSeq',
   'GSI1PK',
   'GSI1SK',
 ];
@@ -279,6 +283,7 @@ const messageAttributes = [
   'nsfwBand',
   'flags',
   'card',
+  'attachments',
 ];
 const byMessaging: ErasureAction = { kind: 'pseudonymise', by: 'messaging-user-deleted' };
 const erasedByMessaging: ErasureAction = { kind: 'erase', by: 'messaging-user-deleted' };
@@ -330,6 +335,33 @@ export const dynamoCoverage: Readonly<Record<string, DynamoFamily>> = {
     attributes: ['pk', 'sk', 'threadId', 'tab', 'version', 'brief', 'shotList', 'updatedBy', 'updatedAt'],
     action: byMessaging,
     why: 'a project panel tab is a document shared by both members: kept, its last editor renamed to the pseudonym',
+  },
+  'messaging.attachment': {
+    table: 'messaging',
+    key: '^THR#[^ ]+ ATT#[^ ]+$',
+    attributes: [
+      'pk',
+      'sk',
+      'threadId',
+      'attachmentId',
+      'uploaderUserId',
+      'status',
+      'contentType',
+      'declaredBytes',
+      'incomingKey',
+      'previewKey',
+      'width',
+      'height',
+      'previewWidth',
+      'previewHeight',
+      'nsfwBand',
+      'refusal',
+      'messageId',
+      'createdAt',
+      'expiresAt',
+    ],
+    action: byMessaging,
+    why: 'an image shared in the thread stays with the other member (as the message does); its uploader becomes the pseudonym. Unsent ones (no message) are deleted with their msg-previews objects',
   },
   'messaging.pair': {
     table: 'messaging',

@@ -40,6 +40,8 @@ export const messagingTable: TableSpec = {
     // Project threads by booking group or leg: LBG#lbg_… / LEG#leg_…, ordered by createdAt.
     { indexName: 'GSI2', partitionKey: { name: 'GSI2PK', type: 'S' }, sortKey: { name: 'GSI2SK', type: 'S' } },
   ],
+  // Only unsent attachments (ATT#) carry it: a message that claims one removes it.
+  ttlAttribute: 'expiresAt',
   purpose: 'messaging single-table (seed 004)',
 };
 

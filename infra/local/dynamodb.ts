@@ -12,6 +12,7 @@ import {
   DynamoDBClient,
   ListTablesCommand,
   ResourceNotFoundException,
+  DescribeTimeToLiveCommand,
   UpdateTimeToLiveCommand,
   type AttributeDefinition,
   type KeySchemaElement,
@@ -163,14 +164,19 @@ export function createTableInput(stage: string, spec: TableSpec) {
 export async function ensureTables(client: DynamoDBClient, stage: string, specs: readonly TableSpec[]): Promise<void> {
   for (const spec of specs) {
     const input = createTableInput(stage, spec);
+    let exists = true;
     try {
       await client.send(new DescribeTableCommand({ TableName: input.TableName }));
-      continue;
     } catch (error) {
       if (!(error instanceof ResourceNotFoundException)) throw error;
+      exists = false;
     }
-    await client.send(new CreateTableCommand(input));
-    if (spec.ttlAttribute) {
+    if (!exists) await client.send(new CreateTableCommand(input));
+    // A kept local state may hold a table made before its spec gained a TTL (messaging, #13).
+    const ttl = exists
+      ? (await client.send(new DescribeTimeToLiveCommand({ TableName: input.TableName }))).TimeToLiveDescription
+      : undefined;
+    if (spec.ttlAttribute && ttl?.TimeToLiveStatus !== 'ENABLED') {
       await client.send(
         new UpdateTimeToLiveCommand({
           TableName: input.TableName,

@@ -38,6 +38,7 @@ export const ID_PREFIXES = {
   dataExport: 'dsx',
   dmcaNotice: 'dmn',
   dmcaCase: 'dmc',
+  attachment: 'att',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

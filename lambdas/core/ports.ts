@@ -99,6 +99,37 @@ export interface ListedObject {
 }
 
 /**
+ * Short-lived URLs for one object (S3 presigned requests): a PUT whose signature binds the declared
+ * Content-Type and Content-Length, so S3 refuses any other type or size; a GET to read one object.
+ */
+export interface ObjectUrlSigner {
+  presignPut(input: {
+    bucket: string;
+    key: string;
+    contentType: string;
+    contentLength: number;
+    expiresSeconds: number;
+  }): Promise<{ readonly url: string; readonly headers: Readonly<Record<string, string>> }>;
+  presignGet(input: { bucket: string; key: string; expiresSeconds: number }): Promise<string>;
+}
+
+/**
+ * An uploaded image made safe to keep and show (sharp): decoded once with EXIF orientation applied,
+ * re-encoded without metadata as a WebP preview of bounded size, plus the JPEG the moderation
+ * classifier judges. Throws on anything that does not decode as an image within the pixel budget.
+ */
+export interface ImagePreviewer {
+  preview(input: Buffer): Promise<{
+    readonly width: number;
+    readonly height: number;
+    readonly webp: Buffer;
+    readonly previewWidth: number;
+    readonly previewHeight: number;
+    readonly moderationJpeg: Buffer;
+  }>;
+}
+
+/**
  * Listing a bucket's keys under a prefix (the media reconciler looks for objects no row names).
  * Apart from ObjectStore so that stores which never list (and their test fakes) need not implement it.
  */

@@ -182,6 +182,26 @@ export const rateLimitMatrix = {
     status: { planned: 13 },
     what: 'messages per sender-recipient pair (Appendix U.4: solicitation bypass)',
   },
+  // --- message attachments (#13), enforced by lambdas/messaging/attachments.service.ts: each completion
+  // decodes an image with sharp and runs the classifier, so requests and completions are bounded per user ---
+  'messages.attachment_upload.user': {
+    surface: 'messages',
+    key: 'user',
+    capacity: 30,
+    windowSeconds: minutes(60),
+    action: 'refuse',
+    status: 'enforced',
+    what: 'attachment upload URLs requested per user',
+  },
+  'messages.attachment_complete.user': {
+    surface: 'messages',
+    key: 'user',
+    capacity: 30,
+    windowSeconds: minutes(60),
+    action: 'refuse',
+    status: 'enforced',
+    what: 'attachment completions (image decode + moderation scan) per user',
+  },
   'checkout.user': {
     surface: 'checkout',
     key: 'user',

@@ -29,3 +29,5 @@ export { PublicWork, publicWork, type PublicWorkItem } from './public-work.ts';
 export type { ImageVariantView } from './media.mapper.ts';
 export { parsePublicMediaJson, publicMediaJsonSql } from './public-media.query.ts';
 export { mediaExportSection } from './media-export.query.ts';
+/** The upload type rules (allow-list and byte sniffing) for other domains' image uploads. */
+export { ALLOWED_IMAGE_TYPES, SNIFF_BYTES, sniffImageType, type AllowedImageType } from './media-policy.ts';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fake } from '../core/testing/fakes.ts';
 import type { Clock } from '../core/clock.ts';
-import type { RateLimiter } from '../core/ports.ts';
+import type { ObjectStore, RateLimiter } from '../core/ports.ts';
 import { ThreadNotFoundError } from './messaging.errors.ts';
 import type { PresenceStore } from './presence.repository.ts';
 import {
@@ -27,6 +27,7 @@ function memoryThreads() {
   const messages = new Map<string, MessageRecord>();
   const requests = new Map<string, string>();
   const lifted: { threadId: string; booking: unknown }[] = [];
+  let cardOrder: { occurredAt: string; eventId: string } | undefined;
   const store = fake<ThreadStore>('threads', {
     findPairThread: (buyer: string, seller: string) =>
       Promise.resolve(buyer === CLIENT && seller === OWNER ? thread.threadId : undefined),
@@ -43,9 +44,17 @@ function memoryThreads() {
       return Promise.resolve({ kind: 'appended' as const, messageSk: message.sk });
     },
     getMessage: (_threadId: string, sk: string) => Promise.resolve(messages.get(sk)),
-    setCardBooking: (threadId: string, groupId: string) => {
-      if (threadId === thread.threadId) thread.cardBookingId = groupId;
-      return Promise.resolve();
+    setCardBooking: (threadId: string, groupId: string, order: { occurredAt: string; eventId: string }) => {
+      // What the repository's condition does: move only for a newer (occurredAt, id).
+      const newer =
+        !cardOrder ||
+        cardOrder.occurredAt < order.occurredAt ||
+        (cardOrder.occurredAt === order.occurredAt && cardOrder.eventId < order.eventId);
+      if (threadId === thread.threadId && newer) {
+        thread.cardBookingId = groupId;
+        cardOrder = order;
+      }
+      return Promise.resolve(newer);
     },
     getParticipant: (threadId: string, userId: string) =>
       Promise.resolve(threadId === thread.threadId ? participants.get(userId) : undefined),
@@ -87,12 +96,14 @@ function service(
     publisher,
     inbox,
     bookings,
+    { objects: fake<ObjectStore>('previews'), bucket: 'msg-previews' },
   );
 }
 
 const event = {
   id: 'evt_1',
   type: 'booking.confirmed' as const,
+  occurredAt: '2026-11-30T11:00:00.000Z',
   payload: {
     groupId: 'bkg_1',
     clientUserId: CLIENT,
@@ -223,5 +234,23 @@ describe('booking events in messaging', () => {
     await expect(
       messaging.threadActionCards({ kind: 'user', userId: 'usr_other', roles: ['client'] } as never, 'thr_1'),
     ).rejects.toBeInstanceOf(ThreadNotFoundError);
+  });
+
+  it('a late, older booking event posts its message but leaves the cards on the newer booking', async () => {
+    const threads = memoryThreads();
+    const messaging = service(threads.store, { publish: () => Promise.resolve() }, memoryInbox());
+    const at = (occurredAt: string, id: string, groupId: string) => ({
+      ...event,
+      id,
+      occurredAt,
+      type: 'booking.requested' as const,
+      payload: { ...event.payload, groupId, status: 'REQUESTED' },
+    });
+    await messaging.onBookingEvent(at('2026-11-30T11:00:02.000Z', 'evt_new', 'bkg_new'));
+    // Delivered late, with an offset: still older once normalised to UTC.
+    await messaging.onBookingEvent(at('2026-11-30T12:00:01.000+01:00', 'evt_old', 'bkg_old'));
+    const thread = await threads.store.getThread('thr_1');
+    expect(thread?.cardBookingId).toBe('bkg_new');
+    expect([...threads.messages.values()].map((message) => message.card?.bookingId)).toEqual(['bkg_new', 'bkg_old']);
   });
 });

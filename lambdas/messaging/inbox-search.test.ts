@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Clock } from '../core/clock.ts';
 import { ValidationError } from '../core/errors.ts';
-import type { RateLimiter } from '../core/ports.ts';
+import type { ObjectStore, RateLimiter } from '../core/ports.ts';
+import { newId } from '../core/ids.ts';
 import { fake } from '../core/testing/fakes.ts';
 import {
   MessagingService,
@@ -15,6 +16,7 @@ import type { PresenceStore } from './presence.repository.ts';
 import type { ParticipantRecord, ThreadStore } from './thread.repository.ts';
 
 const ME = 'usr_me';
+const [T1, T2, T3] = [newId('thread'), newId('thread'), newId('thread')];
 
 function row(threadId: string, preview: string, kind: 'inquiry' | 'project' = 'inquiry'): ParticipantRecord {
   return {
@@ -31,6 +33,8 @@ function row(threadId: string, preview: string, kind: 'inquiry' | 'project' = 'i
 /** The inbox walk as the repository does it: newest first, stop at `limit` matches. */
 function memoryThreads(rows: ParticipantRecord[]) {
   return fake<ThreadStore>('threads', {
+    getParticipant: (threadId: string, userId: string) =>
+      Promise.resolve(rows.find((r) => r.threadId === threadId && r.userId === userId)),
     searchInbox: (
       userId: string,
       _archived: boolean,
@@ -44,7 +48,10 @@ function memoryThreads(rows: ParticipantRecord[]) {
         if (r.userId === userId && matches(r)) {
           items.push(r);
           if (items.length === limit)
-            return Promise.resolve({ items, last: { threadId: r.threadId, gsi1sk: `k-${r.threadId}` } });
+            return Promise.resolve({
+              items,
+              last: { threadId: r.threadId, gsi1sk: `2026-12-01T00:00:00.000Z#${r.threadId}` },
+            });
         }
       return Promise.resolve({ items, last: undefined });
     },
@@ -65,6 +72,7 @@ function service(threads: ThreadStore) {
     fake<ThreadEventPublisher>('publisher'),
     fake<EventInbox>('inbox'),
     fake<BookingCardSource>('bookings'),
+    { objects: fake<ObjectStore>('previews'), bucket: 'msg-previews' },
   );
 }
 
@@ -78,21 +86,41 @@ describe('inbox search', () => {
   it('needs every term, over the preview, listing type and thread kind; pages with a cursor bound to its query', async () => {
     const messaging = service(
       memoryThreads([
-        row('thr_3', 'Natural light at the Café'),
-        row('thr_2', 'See you Saturday', 'project'),
-        row('thr_1', 'natural LIGHT, no café'),
+        row(T3, 'Natural light at the Café'),
+        row(T2, 'See you Saturday', 'project'),
+        row(T1, 'natural LIGHT, no café'),
       ]),
     );
     const ids = (page: { items: readonly { threadId: string }[] }) => page.items.map((t) => t.threadId);
-    expect(ids(await messaging.searchInbox(me, 'cafe natural', null, null, null))).toEqual(['thr_3', 'thr_1']);
-    expect(ids(await messaging.searchInbox(me, 'project saturday', null, null, null))).toEqual(['thr_2']);
-    expect(ids(await messaging.searchInbox(me, 'studio', null, null, null))).toEqual(['thr_3', 'thr_2', 'thr_1']);
+    expect(ids(await messaging.searchInbox(me, 'cafe natural', null, null, null))).toEqual([T3, T1]);
+    expect(ids(await messaging.searchInbox(me, 'project saturday', null, null, null))).toEqual([T2]);
+    expect(ids(await messaging.searchInbox(me, 'studio', null, null, null))).toEqual([T3, T2, T1]);
     expect(ids(await messaging.searchInbox(me, 'natural sunday', null, null, null))).toEqual([]);
 
     const first = await messaging.searchInbox(me, 'light', null, 1, null);
-    expect(ids(first)).toEqual(['thr_3']);
+    expect(ids(first)).toEqual([T3]);
     const second = await messaging.searchInbox(me, 'light', null, 1, first.nextCursor);
-    expect(ids(second)).toEqual(['thr_1']);
+    expect(ids(second)).toEqual([T1]);
     await expect(messaging.searchInbox(me, 'cafe', null, 1, first.nextCursor)).rejects.toBeInstanceOf(ValidationError);
+  });
+
+  it('refuses malformed and forged cursors with a typed validation error, never a store error', async () => {
+    const messaging = service(memoryThreads([row(T1, 'natural light')]));
+    const forge = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    const forged = [
+      'not-a-cursor',
+      forge([]),
+      forge({ t: T1, k: 7, q: 'light' }),
+      forge({ t: 'thr_1', k: `2026-12-01T00:00:00.000Z#thr_1`, q: 'light' }),
+      // A well-formed key of another thread than the cursor names.
+      forge({ t: T1, k: `2026-12-01T00:00:00.000Z#${T2}`, q: 'light' }),
+      forge({ t: T1, k: 'x'.repeat(2_000), q: 'light' }),
+      forge({ t: T1, k: `2026-12-01T00:00:00.000Z#${T1}`, q: 'light', extra: 'field' }),
+    ];
+    for (const cursor of forged) {
+      await expect(messaging.searchInbox(me, 'light', null, 1, cursor)).rejects.toBeInstanceOf(ValidationError);
+      await expect(messaging.inbox(me, null, 1, cursor)).rejects.toBeInstanceOf(ValidationError);
+      await expect(messaging.threadMessages(me, T1, 1, cursor)).rejects.toBeInstanceOf(ValidationError);
+    }
   });
 });

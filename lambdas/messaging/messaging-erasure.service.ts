@@ -2,13 +2,15 @@
  * Messaging's consumer of auth's `user.deleted` (NTB-SEC-003), over its DynamoDB tables: in every
  * thread of the account, its message bodies are replaced by a tombstone under a pseudonym, its
  * membership row, reports and the other members' references name the pseudonym, its send tokens,
- * pair items and presence go, and the thread is locked. The other members keep their threads,
+ * pair items and presence go, its unsent attachments (items and msg-previews objects) are deleted,
+ * and the thread is locked. The other members keep their threads,
  * their own messages, unread counts and inbox (ThreadErasureRepository.eraseMember). Once per event
  * through the consumer inbox; a failed run is retried whole on redelivery (each step is idempotent).
  */
 import type { DomainEvent } from '../core/events/catalog.ts';
 import { newId } from '../core/ids.ts';
 import type { Logger } from '../core/log.ts';
+import type { ObjectStore } from '../core/ports.ts';
 import type { EventInbox } from './messaging.service.ts';
 import type { PresenceStore } from './presence.repository.ts';
 import type { ThreadErasureStore } from './thread.repository.ts';
@@ -24,6 +26,8 @@ export class MessagingErasureService {
     private readonly presence: Pick<PresenceStore, 'forget'>,
     private readonly consumed: EventInbox,
     private readonly logger: Logger,
+    /** The msg-previews bucket, where unsent attachments' uploads and previews are. */
+    private readonly previews: { readonly objects: Pick<ObjectStore, 'delete'>; readonly bucket: string },
   ) {}
 
   async onUserDeleted(event: DomainEvent<'user.deleted'>): Promise<void> {
@@ -31,13 +35,24 @@ export class MessagingErasureService {
     await this.consumed.once(MESSAGING_ERASURE_CONSUMER, event, async () => {
       const pseudonym = newId('user');
       const threadIds = await this.threads.threadIdsOf(userId);
-      const totals = { threads: threadIds.length, messages: 0, requests: 0, reports: 0, counterparts: 0 };
+      const totals = {
+        threads: threadIds.length,
+        messages: 0,
+        requests: 0,
+        reports: 0,
+        counterparts: 0,
+        unsentAttachments: 0,
+      };
+      const dropObjects = async (keys: readonly string[]) => {
+        for (const key of keys) await this.previews.objects.delete(this.previews.bucket, key);
+      };
       for (const threadId of threadIds) {
-        const counts = await this.threads.eraseMember(threadId, userId, pseudonym, ERASED_MESSAGE);
+        const counts = await this.threads.eraseMember(threadId, userId, pseudonym, ERASED_MESSAGE, dropObjects);
         totals.messages += counts.messages;
         totals.requests += counts.requests;
         totals.reports += counts.reports;
         totals.counterparts += counts.counterparts;
+        totals.unsentAttachments += counts.unsentAttachments;
         await this.presence.forget(threadId, userId);
       }
       this.logger.info('account erased in messaging', { userId, ...totals });

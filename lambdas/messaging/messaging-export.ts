@@ -5,13 +5,16 @@
  * project panel's tabs (brief, shot list) where the thread has them. What
  * other people wrote is given as the account saw it, and with every contact detail hidden (an
  * export must not hand out another person's email or phone); other people appear by id only (the
- * exporter pseudonymises ids that are not the account's).
+ * exporter pseudonymises ids that are not the account's). Image attachments: each message names the
+ * previews it shows, and every thread lists the attachments the account uploaded, sent or not, with
+ * their scan outcome (never storage keys or another person's uploads beyond the messages they sent).
  */
 import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import type { JsonRow } from '../core/db/json-rows.ts';
 import { redactContactDetails } from './contact-redaction.ts';
 import {
+  attachmentItemSchema,
   messageItemSchema,
   participantItemSchema,
   tabItemSchema,
@@ -50,6 +53,21 @@ export class MessagingExport {
         .map((item) => tabItemSchema.parse(item))
         .sort((a, b) => a.tab.localeCompare(b.tab))
         .map((tab) => this.tabAsSeenBy(tab, userId));
+      const attachments = items
+        .filter((item) => typeof item.sk === 'string' && item.sk.startsWith('ATT#') && item.uploaderUserId === userId)
+        .map((item) => attachmentItemSchema.parse(item))
+        .map((attachment) => ({
+          attachmentId: attachment.attachmentId,
+          status: attachment.status,
+          declaredContentType: attachment.contentType,
+          declaredBytes: attachment.declaredBytes,
+          width: attachment.width,
+          height: attachment.height,
+          refusal: attachment.refusal,
+          messageId: attachment.messageId,
+          createdAt: attachment.createdAt,
+          expiresAt: attachment.expiresAt === undefined ? null : new Date(attachment.expiresAt * 1000).toISOString(),
+        }));
       threads.push({
         threadId: meta.threadId,
         kind: meta.kind,
@@ -66,6 +84,7 @@ export class MessagingExport {
         // The project panel's tabs (brief, shot list) as they stand: text the members wrote together,
         // so it is the account's data too. Absent when the thread never had a panel.
         ...(panel.length > 0 ? { panel } : {}),
+        attachments,
       });
     }
     return { threads };
@@ -80,6 +99,12 @@ export class MessagingExport {
       direction: own ? 'sent' : 'received',
       authorUserId: message.authorUserId,
       body: own ? seen : redactContactDetails(seen).text,
+      attachments: (message.attachments ?? []).map(({ attachmentId, mime, w, h }) => ({
+        attachmentId,
+        contentType: mime,
+        width: w,
+        height: h,
+      })),
       createdAt: message.createdAt,
     };
   }

@@ -6,6 +6,8 @@ export const messagingEnvSchema = baseEnvSchema.extend({
   MESSAGING_TABLE: z.string().min(1),
   PRESENCE_TABLE: z.string().min(1),
   CONTROL_TABLE: z.string().min(1),
+  /** Sending moves an attachment's preview from unsent/ to previews/; erasure deletes unsent ones. */
+  MESSAGE_PREVIEWS_BUCKET: z.string().min(3),
   /** The AppSync GraphQL URL Lambdas publish realtime events to (AWS_IAM mutations). */
   APPSYNC_GRAPHQL_URL: z.url(),
   /** Messages one sender may send: burst and sustained rate (per second). */

@@ -66,3 +66,50 @@ export class TabVersionConflictError extends ConflictError {
     super('The tab changed since you loaded it', 'MESSAGING.TAB_VERSION_CONFLICT', { currentVersion });
   }
 }
+
+export class AttachmentNotFoundError extends NotFoundError {
+  constructor() {
+    super('Attachment not found');
+  }
+}
+
+/** The attachment is not the author's, not scanned and accepted yet, or already in another message. */
+export class AttachmentUnavailableError extends ConflictError {
+  constructor() {
+    super(
+      'This attachment cannot be sent (not yours, not scanned and accepted, or already sent)',
+      'MESSAGING.ATTACHMENT_UNAVAILABLE',
+    );
+  }
+}
+
+/** The completion found no uploaded object yet (the PUT did not happen or has not finished). */
+export class AttachmentNotUploadedError extends ConflictError {
+  constructor() {
+    super('Nothing was uploaded for this attachment yet', 'MESSAGING.ATTACHMENT_NOT_UPLOADED');
+  }
+}
+
+/** The upload was scanned and refused: not an allowed image, not the declared size, or not safe for work. */
+export class AttachmentRefusedError extends AppError {
+  readonly code = 'MESSAGING.ATTACHMENT_REFUSED';
+  readonly httpStatus = 422;
+  readonly errorType = 'ATTACHMENT_REFUSED';
+  constructor(reason: string) {
+    super('This file cannot be shared in messages', { reason });
+  }
+}
+
+/**
+ * The member already holds the most unsent attachments a thread allows (each is a stored preview):
+ * send or let some expire first.
+ */
+export class AttachmentQuotaError extends ConflictError {
+  constructor(limit: number) {
+    super(
+      `At most ${limit} unsent attachments per thread; send or wait for some to expire`,
+      'MESSAGING.ATTACHMENT_QUOTA',
+      { limit },
+    );
+  }
+}

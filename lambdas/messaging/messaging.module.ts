@@ -6,6 +6,7 @@ import { AppSyncIamClient } from '../adapters/appsync-iam-client.ts';
 import { databaseFromEnv } from '../adapters/database.ts';
 import { documentClientFromEnv } from '../adapters/dynamodb.ts';
 import { DynamoDbWindowLimiter } from '../adapters/dynamodb-window-limiter.ts';
+import { S3ObjectStore, s3ClientFromEnv } from '../adapters/s3-object-store.ts';
 import { bookingCards } from '../booking/index.ts';
 import { ContactableListings } from '../profiles/index.ts';
 import { messagingConfig } from './messaging.config.ts';
@@ -19,6 +20,7 @@ import { MessagingService } from './messaging.service.ts';
 const PUBLISH_THREAD_EVENT = `mutation Publish($threadId: ID!, $messageId: ID!) {
   publishThreadEvent(threadId: $threadId, messageId: $messageId) {
     threadId messageId authorUserId type body redacted policyHints createdAt bookingId bookingStatus
+    attachments { attachmentId contentType width height }
   }
 }`;
 
@@ -69,13 +71,17 @@ export function messagingService(): MessagingService {
     {
       forViewer: async (groupId, userId) => bookingCards(await databaseFromEnv('messaging')).forViewer(groupId, userId),
     },
+    { objects: new S3ObjectStore(s3ClientFromEnv()), bucket: config.MESSAGE_PREVIEWS_BUCKET },
   );
   return service;
 }
 
 let erasure: MessagingErasureService | undefined;
 
-/** The user.deleted consumer (messaging's DynamoDB items of the account); PostgreSQL for its inbox only. */
+/**
+ * The user.deleted consumer (messaging's DynamoDB items of the account, and the msg-previews objects
+ * of its unsent attachments); PostgreSQL for its inbox only.
+ */
 export function messagingErasure(): MessagingErasureService {
   if (erasure) return erasure;
   const config = messagingConfig();
@@ -87,6 +93,7 @@ export function messagingErasure(): MessagingErasureService {
       once: async (consumer, event, effect) => consumeOnce(await databaseFromEnv('messaging'), consumer, event, effect),
     },
     createLogger({ service: 'messaging-erasure' }),
+    { objects: new S3ObjectStore(s3ClientFromEnv()), bucket: config.MESSAGE_PREVIEWS_BUCKET },
   );
   return erasure;
 }

@@ -34,8 +34,31 @@ export const startInquiryArgs = z.object({
 });
 
 export const sendMessageArgs = z.object({
-  input: z.object({ threadId: threadIdSchema, body, clientToken: clientToken.nullish() }),
+  input: z
+    .object({
+      threadId: threadIdSchema,
+      body: body.nullish(),
+      clientToken: clientToken.nullish(),
+      /** An attachment the author uploaded into this thread and completed (requestMessageAttachmentUpload). */
+      attachmentId: idSchema('attachment').nullish(),
+    })
+    .refine((input) => Boolean(input.body) || Boolean(input.attachmentId), {
+      message: 'a message needs a body or an attachment',
+      path: ['body'],
+    }),
 });
+
+/** Images only (the media pipeline's allow-list); 20 MB, below media's 50 MB: a thread is not a portfolio. */
+export const ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024;
+export const requestAttachmentUploadArgs = z.object({
+  input: z.object({
+    threadId: threadIdSchema,
+    contentType: z.enum(['image/jpeg', 'image/png', 'image/webp']),
+    sizeBytes: z.number().int().min(1).max(ATTACHMENT_MAX_BYTES, `must be at most ${ATTACHMENT_MAX_BYTES} bytes`),
+  }),
+});
+export const attachmentArgs = z.object({ threadId: threadIdSchema, attachmentId: idSchema('attachment') });
+export type RequestAttachmentUploadInput = z.infer<typeof requestAttachmentUploadArgs>['input'];
 
 export const threadArgs = z.object({ threadId: threadIdSchema });
 

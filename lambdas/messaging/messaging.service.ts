@@ -8,11 +8,13 @@ import type { Clock } from '../core/clock.ts';
 import { ValidationError } from '../core/errors.ts';
 import { requireUser, type Caller } from '../core/identity.ts';
 import { fingerprintOf } from '../core/idempotency.ts';
-import { newId } from '../core/ids.ts';
-import type { RateLimitPolicy, RateLimiter } from '../core/ports.ts';
+import { idPattern, newId } from '../core/ids.ts';
+import * as z from 'zod';
+import type { ObjectStore, RateLimitPolicy, RateLimiter } from '../core/ports.ts';
 import { enforceRateLimits } from '../core/rate-limit.ts';
 import { redactContactDetails } from './contact-redaction.ts';
 import {
+  AttachmentUnavailableError,
   BlockedError,
   CannotContactSelfError,
   ClientTokenReusedError,
@@ -32,6 +34,8 @@ import type {
 import { PRESENCE_TTL_SECONDS, type PresenceStore } from './presence.repository.ts';
 import {
   messageSk,
+  sentPreviewKey,
+  type AttachmentRecord,
   type MessageRecord,
   type ParticipantRecord,
   type TabRecord,
@@ -108,6 +112,8 @@ export interface ThreadTabView {
   readonly version: number;
   readonly brief: string | null;
   readonly shotList: readonly { readonly title: string; readonly done: boolean }[] | null;
+  /** Contact details in this tab are hidden from the viewer. */
+  readonly redacted: boolean;
   readonly updatedAt: string | null;
   readonly updatedByUserId: string | null;
 }
@@ -121,12 +127,32 @@ export interface ThreadPanelView {
 
 const PANEL_TABS = ['brief', 'shotlist'] as const;
 
-function toTabView(tab: (typeof PANEL_TABS)[number], stored: TabRecord | undefined): ThreadTabView {
+/**
+ * A tab as `viewerUserId` sees it: while the thread hides contact details (an inquiry before its
+ * booking is confirmed), another member's emails, phone numbers and handles in the brief and the shot
+ * titles are hidden exactly as in their messages; the author always sees their own text.
+ */
+function toTabView(
+  tab: (typeof PANEL_TABS)[number],
+  stored: TabRecord | undefined,
+  viewer: { readonly userId: string; readonly contactRedaction: boolean },
+): ThreadTabView {
+  const hide = viewer.contactRedaction && stored !== undefined && stored.updatedBy !== viewer.userId;
+  let redacted = false;
+  const shown = (text: string) => {
+    if (!hide) return text;
+    const result = redactContactDetails(text);
+    redacted ||= result.redacted;
+    return result.text;
+  };
+  const brief = stored?.brief == null ? null : shown(stored.brief);
+  const shotList = stored?.shotList?.map(({ title, done }) => ({ title: shown(title), done })) ?? null;
   return {
     tab: tab.toUpperCase() as ThreadTabView['tab'],
     version: stored?.version ?? 0,
-    brief: stored?.brief ?? null,
-    shotList: stored?.shotList ?? null,
+    brief,
+    shotList,
+    redacted,
     updatedAt: stored?.updatedAt ?? null,
     updatedByUserId: stored?.updatedBy ?? null,
   };
@@ -176,6 +202,15 @@ export interface MessageView {
   /** ACTION messages: the booking group and the status they announced (cards: threadActionCards). */
   readonly bookingId: string | null;
   readonly bookingStatus: string | null;
+  /** ASSET messages: the scanned previews they show (download: messageAttachmentUrl, members only). */
+  readonly attachments: readonly MessageAttachmentView[];
+}
+
+export interface MessageAttachmentView {
+  readonly attachmentId: string;
+  readonly contentType: string;
+  readonly width: number;
+  readonly height: number;
 }
 
 export interface PresenceView {
@@ -198,18 +233,38 @@ function encodeCursor(value: Record<string, string>): string {
   return Buffer.from(JSON.stringify(value)).toString('base64url');
 }
 
-function decodeCursor<K extends string>(cursor: string, keys: readonly K[]): Record<K, string> {
+const ISO_MS = String.raw`\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z`;
+const threadIdPattern = idPattern('thread');
+const messageSkPattern = new RegExp(`^MSG#${ISO_MS}#${idPattern('message').source.slice(1, -1)}$`);
+/** GSI1SK of an inbox row: `{lastMessageAt or createdAt}#{threadId}`, the same thread as the cursor's. */
+const inboxKeyValid = (value: { t: string; k: string }) =>
+  new RegExp(`^${ISO_MS}#`).test(value.k) && value.k.slice(25) === value.t;
+
+/**
+ * The cursors this API hands out, each checked field by field before any of it reaches DynamoDB:
+ * a malformed or forged cursor is a typed BAD_REQUEST, never a store error (INTERNAL).
+ */
+const cursorSchemas = {
+  messages: z.object({ t: z.string().regex(threadIdPattern), sk: z.string().regex(messageSkPattern) }).strict(),
+  inbox: z
+    .object({ t: z.string().regex(threadIdPattern), k: z.string().max(100) })
+    .strict()
+    .refine(inboxKeyValid),
+  search: z
+    .object({ t: z.string().regex(threadIdPattern), k: z.string().max(100), q: z.string().max(100) })
+    .strict()
+    .refine(inboxKeyValid),
+};
+
+function decodeCursor<S extends z.ZodType>(cursor: string, schema: S): z.infer<S> {
+  let value: unknown;
   try {
-    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (
-      typeof value === 'object' &&
-      value !== null &&
-      keys.every((key) => typeof (value as Record<string, unknown>)[key] === 'string')
-    )
-      return value as Record<K, string>;
+    value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
-    // falls through to the typed refusal
+    value = undefined;
   }
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
   throw new ValidationError('Invalid cursor', [{ path: 'cursor', message: 'is not a cursor this API returned' }]);
 }
 
@@ -259,6 +314,13 @@ export function toMessageView(
     createdAt: message.createdAt,
     bookingId: message.card?.bookingId ?? null,
     bookingStatus: message.card?.status ?? null,
+    // Whitelisted: the storage key stays server-side.
+    attachments: (message.attachments ?? []).map(({ attachmentId, mime, w, h }) => ({
+      attachmentId,
+      contentType: mime,
+      width: w,
+      height: h,
+    })),
   };
 }
 
@@ -273,6 +335,8 @@ export class MessagingService {
     private readonly publisher: ThreadEventPublisher,
     private readonly consumed: EventInbox,
     private readonly bookings: BookingCardSource,
+    /** msg-previews: a sent attachment's preview moves from unsent/ (expiring) to previews/ (kept). */
+    private readonly previews: { readonly objects: Pick<ObjectStore, 'read' | 'write'>; readonly bucket: string },
   ) {}
 
   /** The caller's participant row, or NOT_FOUND: others' threads do not exist for them. */
@@ -377,7 +441,14 @@ export class MessagingService {
   async sendMessage(caller: Caller, input: SendMessageInput): Promise<MessageView> {
     const user = requireUser(caller);
     await this.membership(caller, input.threadId);
-    return this.append(user.userId, input.threadId, input.body, input.clientToken, true);
+    return this.append(
+      user.userId,
+      input.threadId,
+      input.body ?? '',
+      input.clientToken,
+      true,
+      input.attachmentId ?? null,
+    );
   }
 
   private async append(
@@ -386,11 +457,17 @@ export class MessagingService {
     body: string,
     clientToken: string | null | undefined,
     rateLimited: boolean,
+    attachmentId: string | null = null,
   ): Promise<MessageView> {
     const thread = await this.threads.getThread(threadId);
     if (!thread) throw new ThreadNotFoundError();
-    const fingerprint = fingerprintOf({ threadId, body });
+    const fingerprint = fingerprintOf(attachmentId ? { threadId, body, attachmentId } : { threadId, body });
     if (rateLimited) await enforceRateLimits(this.limiter, [{ policy: this.policies.send, key: authorUserId }]);
+    // Only a scanned, SFW image the author uploaded into this very thread (the write re-checks it).
+    const attachment = attachmentId ? await this.threads.getAttachment(threadId, attachmentId) : undefined;
+    if (attachmentId && (!attachment || attachment.uploaderUserId !== authorUserId || attachment.status !== 'ready'))
+      throw new AttachmentUnavailableError();
+    const previewKey = attachment ? await this.keepPreview(attachment) : null;
     const redaction = thread.contactRedaction ? redactContactDetails(body) : { text: body, redacted: false };
     const createdAt = this.clock.now().toISOString();
     const messageId = newId('message');
@@ -398,17 +475,31 @@ export class MessagingService {
       sk: messageSk(createdAt, messageId),
       threadId,
       messageId,
-      type: 'text',
+      type: attachment ? 'asset' : 'text',
       body,
       redactedBody: redaction.redacted ? redaction.text : null,
       authorUserId,
       createdAt,
-      nsfwBand: 0,
+      nsfwBand: attachment?.nsfwBand ?? 0,
       flags: { moderation: 'clean', policyHints: redaction.redacted ? ['CONTACT_DETAILS_HIDDEN'] : [] },
+      ...(attachment
+        ? {
+            attachments: [
+              {
+                kind: 'preview' as const,
+                attachmentId: attachment.attachmentId,
+                s3Key: previewKey!,
+                mime: 'image/webp',
+                w: attachment.previewWidth ?? 0,
+                h: attachment.previewHeight ?? 0,
+              },
+            ],
+          }
+        : {}),
     };
     const previews: Record<string, string> = {};
     for (const userId of thread.participants)
-      previews[userId] = preview(userId === authorUserId ? body : redaction.text);
+      previews[userId] = preview((userId === authorUserId ? body : redaction.text) || '[image]');
     const outcome = await this.threads.appendMessage(
       { message, previews, clientToken, fingerprint, strike: redaction.redacted },
       thread.participants,
@@ -428,7 +519,26 @@ export class MessagingService {
         throw new ThreadNotFoundError();
       case 'blocked':
         throw new BlockedError();
+      case 'attachment-unavailable':
+        throw new AttachmentUnavailableError();
     }
+  }
+
+  /**
+   * Copies an unsent preview to where sent ones live, before the write that claims it (which records
+   * the new key): the unsent copy expires with the bucket's lifecycle either way. Concurrent sends of
+   * one attachment copy the same bytes to the same key and only one claims it; a send whose claim
+   * fails leaves a copy the next successful send reuses.
+   */
+  private async keepPreview(attachment: AttachmentRecord): Promise<string> {
+    const kept = sentPreviewKey(attachment.threadId, attachment.attachmentId);
+    if (attachment.previewKey === kept) return kept;
+    const bytes = attachment.previewKey
+      ? await this.previews.objects.read(this.previews.bucket, attachment.previewKey)
+      : null;
+    if (!bytes) throw new AttachmentUnavailableError();
+    await this.previews.objects.write(this.previews.bucket, kept, bytes, 'image/webp');
+    return kept;
   }
 
   async thread(caller: Caller, threadId: string): Promise<ThreadView> {
@@ -442,8 +552,8 @@ export class MessagingService {
     cursor: string | null | undefined,
   ): Promise<Page<MessageView>> {
     const participant = await this.membership(caller, threadId);
-    const start = cursor ? decodeCursor(cursor, ['t', 'sk'] as const) : undefined;
-    if (start && (start.t !== threadId || !start.sk.startsWith('MSG#')))
+    const start = cursor ? decodeCursor(cursor, cursorSchemas.messages) : undefined;
+    if (start && start.t !== threadId)
       throw new ValidationError('Invalid cursor', [{ path: 'cursor', message: 'belongs to another thread' }]);
     const page = await this.threads.listMessages(threadId, limit ?? DEFAULT_PAGE, start?.sk);
     return {
@@ -459,7 +569,7 @@ export class MessagingService {
     cursor: string | null | undefined,
   ): Promise<Page<ThreadView>> {
     const user = requireUser(caller);
-    const start = cursor ? decodeCursor(cursor, ['t', 'k'] as const) : undefined;
+    const start = cursor ? decodeCursor(cursor, cursorSchemas.inbox) : undefined;
     const page = await this.threads.inbox(
       user.userId,
       Boolean(archived),
@@ -487,7 +597,7 @@ export class MessagingService {
   ): Promise<Page<ThreadView>> {
     const user = requireUser(caller);
     const terms = normalizeForSearch(query).split(/\s+/).filter(Boolean);
-    const start = cursor ? decodeCursor(cursor, ['t', 'k', 'q'] as const) : undefined;
+    const start = cursor ? decodeCursor(cursor, cursorSchemas.search) : undefined;
     if (start && start.q !== query)
       throw new ValidationError('Invalid cursor', [{ path: 'cursor', message: 'belongs to another search' }]);
     const page = await this.threads.searchInbox(
@@ -609,6 +719,7 @@ export class MessagingService {
   async onBookingEvent(event: {
     readonly id: string;
     readonly type: BookingEventType;
+    readonly occurredAt: string;
     readonly payload: {
       readonly groupId: string;
       readonly clientUserId: string;
@@ -628,7 +739,13 @@ export class MessagingService {
         if (!threadId) continue;
         if (event.type === 'booking.confirmed')
           await this.bookingConfirmed({ threadId, bookingId: groupId, lbgId: groupId, legId });
-        await this.threads.setCardBooking(threadId, groupId, this.clock.now().toISOString());
+        // The card follows the newest booking event only; a late older one still posts its message.
+        await this.threads.setCardBooking(
+          threadId,
+          groupId,
+          { occurredAt: new Date(event.occurredAt).toISOString(), eventId: event.id },
+          this.clock.now().toISOString(),
+        );
         const messageId = await this.appendSystemMessage(
           threadId,
           event.type === 'booking.confirmed' ? `booking-confirmed:${groupId}` : `booking-event:${event.id}`,
@@ -670,11 +787,11 @@ export class MessagingService {
    * receipts) belongs to PostgreSQL and is not a tab here.
    */
   async threadPanel(caller: Caller, threadId: string): Promise<ThreadPanelView> {
-    await this.membership(caller, threadId);
+    const participant = await this.membership(caller, threadId);
     const stored = new Map((await this.threads.tabs(threadId)).map((tab) => [tab.tab, tab]));
     return {
       threadId,
-      tabs: PANEL_TABS.map((tab) => toTabView(tab, stored.get(tab))),
+      tabs: PANEL_TABS.map((tab) => toTabView(tab, stored.get(tab), participant)),
       actions: await this.threadActionCards(caller, threadId),
     };
   }
@@ -682,11 +799,13 @@ export class MessagingService {
   /**
    * A member replaces one tab's snapshot, naming the version they edited: of concurrent edits of one
    * version exactly one is saved; the others are refused with the current version (reload, merge).
-   * A locked thread (an erased member) takes no edits.
+   * The write itself checks that the thread is open (a locked thread, an erased member: THREAD_CLOSED)
+   * and that nobody blocked it (BLOCKED), in the same transaction as the versioned put.
    */
   async updateThreadTab(caller: Caller, input: UpdateThreadTabInput): Promise<ThreadTabView> {
     const participant = await this.membership(caller, input.threadId);
-    if (participant.threadStatus === 'locked') throw new ThreadClosedError();
+    const thread = await this.threads.getThread(input.threadId);
+    if (!thread) throw new ThreadNotFoundError();
     const tab = input.tab === 'BRIEF' ? 'brief' : 'shotlist';
     const record: TabRecord = {
       threadId: input.threadId,
@@ -697,9 +816,17 @@ export class MessagingService {
       updatedBy: participant.userId,
       updatedAt: this.clock.now().toISOString(),
     };
-    const outcome = await this.threads.putTab(record);
-    if (outcome.kind === 'stale') throw new TabVersionConflictError(outcome.current);
-    return toTabView(tab, record);
+    const outcome = await this.threads.putTab(record, thread.participants);
+    switch (outcome.kind) {
+      case 'saved':
+        return toTabView(tab, record, participant);
+      case 'stale':
+        throw new TabVersionConflictError(outcome.current);
+      case 'thread-closed':
+        throw new ThreadClosedError();
+      case 'blocked':
+        throw new BlockedError();
+    }
   }
 
   /** Writes a platform message once per `requestKey`; answers its id (the first one on a replay). */

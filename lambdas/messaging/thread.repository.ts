@@ -29,6 +29,7 @@ import {
   TransactWriteCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
+  type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { InternalError } from '../core/errors.ts';
@@ -51,6 +52,9 @@ export const threadItemSchema = z.object({
   bookingId: z.string().nullable().optional(),
   /** The booking group whose action cards the thread shows (the last one a booking event named). */
   cardBookingId: z.string().nullable().optional(),
+  /** The booking event that set cardBookingId (occurredAt, then id): older events never override it. */
+  cardEventAt: z.string().optional(),
+  cardEventId: z.string().optional(),
   createdAt: z.string(),
   updatedAt: z.string(),
   lastMessageAt: z.string().nullable(),
@@ -100,8 +104,50 @@ export const messageItemSchema = z.object({
   flags: z.object({ moderation: z.enum(['clean', 'flagged', 'blocked']), policyHints: z.array(z.string()) }),
   /** An action message (type `action`): the booking group it is about and the status it announced. */
   card: z.object({ bookingId: z.string(), status: z.string() }).nullable().optional(),
+  /** An asset message (type `asset`): the scanned, SFW preview it shows (seed 004 §1.4.B.1 attachments). */
+  attachments: z
+    .array(
+      z.object({
+        kind: z.literal('preview'),
+        attachmentId: z.string(),
+        s3Key: z.string(),
+        mime: z.string(),
+        w: z.number().int(),
+        h: z.number().int(),
+      }),
+    )
+    .optional(),
 });
 export type MessageRecord = z.infer<typeof messageItemSchema>;
+
+/**
+ * An image a member uploads into a thread (ATT#{attachmentId}): pending until its upload is scanned,
+ * then ready (an SFW preview in the msg-previews bucket) or refused; attached to at most one message.
+ */
+export const attachmentItemSchema = z.object({
+  threadId: z.string(),
+  attachmentId: z.string(),
+  uploaderUserId: z.string(),
+  status: z.enum(['pending', 'ready', 'refused']),
+  contentType: z.string(),
+  declaredBytes: z.number().int(),
+  incomingKey: z.string(),
+  previewKey: z.string().nullable(),
+  width: z.number().int().nullable(),
+  height: z.number().int().nullable(),
+  previewWidth: z.number().int().nullable(),
+  previewHeight: z.number().int().nullable(),
+  nsfwBand: z.number().int().nullable(),
+  refusal: z.string().nullable(),
+  messageId: z.string().nullable(),
+  createdAt: z.string(),
+  /**
+   * Epoch seconds after which an unsent attachment is gone (the table's TTL attribute; the service
+   * treats it as gone at once, since TTL deletes lazily). Removed when a message claims it: sent ones stay.
+   */
+  expiresAt: z.number().int().optional(),
+});
+export type AttachmentRecord = z.infer<typeof attachmentItemSchema>;
 
 /** A project panel tab (seed 004 §1.4: TAB#{tab}): a snapshot members edit with optimistic versions. */
 export const tabItemSchema = z.object({
@@ -115,15 +161,68 @@ export const tabItemSchema = z.object({
 });
 export type TabRecord = z.infer<typeof tabItemSchema>;
 
+export type TabOutcome =
+  | { readonly kind: 'saved' }
+  | { readonly kind: 'stale'; readonly current: number }
+  | { readonly kind: 'thread-closed' }
+  | { readonly kind: 'blocked' };
+
+/** Where a booking event stands in the card's history: occurredAt as UTC ISO (sortable), then its id. */
+export interface CardOrder {
+  readonly occurredAt: string;
+  readonly eventId: string;
+}
+
 const requestItemSchema = z.object({ messageSk: z.string(), fingerprint: z.string() });
 
 export const threadPk = (threadId: string) => `THR#${threadId}`;
 export const participantSk = (userId: string) => `PART#${userId}`;
 export const messageSk = (createdAt: string, messageId: string) => `MSG#${createdAt}#${messageId}`;
+const attachmentSk = (attachmentId: string) => `ATT#${attachmentId}`;
+/**
+ * msg-previews keys of an attachment's preview: under unsent/ (expired by the bucket's lifecycle)
+ * until a message claims it, then under previews/ (kept as long as the message).
+ */
+export const unsentPreviewKey = (threadId: string, attachmentId: string) => `unsent/${threadId}/${attachmentId}.webp`;
+export const sentPreviewKey = (threadId: string, attachmentId: string) => `previews/${threadId}/${attachmentId}.webp`;
 const requestSk = (userId: string, token: string) => `REQ#${userId}#${token}`;
 const pairPk = (buyerUserId: string, sellerUserId: string) => `PAIR#${buyerUserId}#${sellerUserId}`;
 const inboxPk = (userId: string, archived: boolean) => `PARTICIPANT#${userId}${archived ? '#ARCHIVED' : ''}`;
 const inboxSk = (lastMessageAt: string, threadId: string) => `${lastMessageAt}#${threadId}`;
+
+/** Where an inbox walk resumes: the last row's thread and its GSI1 sort key. */
+export interface InboxKey {
+  readonly threadId: string;
+  readonly gsi1sk: string;
+}
+
+/** Rows one inbox search call may examine (bounded work per call; the cursor resumes the walk). */
+export const SEARCH_MAX_EXAMINED = 1_000;
+const SEARCH_PAGE = 100;
+
+/**
+ * The one query over a viewer's inbox (GSI1, newest first), for the list and the search alike, so
+ * the key shape of a resumed walk cannot drift between them.
+ */
+export function inboxQuery(tableName: string, userId: string, archived: boolean, startKey: InboxKey | undefined) {
+  return {
+    TableName: tableName,
+    IndexName: 'GSI1',
+    KeyConditionExpression: 'GSI1PK = :pk',
+    ExpressionAttributeValues: { ':pk': inboxPk(userId, archived) },
+    ScanIndexForward: false,
+    ...(startKey
+      ? {
+          ExclusiveStartKey: {
+            pk: threadPk(startKey.threadId),
+            sk: participantSk(userId),
+            GSI1PK: inboxPk(userId, archived),
+            GSI1SK: startKey.gsi1sk,
+          },
+        }
+      : {}),
+  };
+}
 
 function parseItem<S extends z.ZodType>(schema: S, item: unknown): z.infer<S> {
   const result = schema.safeParse(item);
@@ -176,7 +275,8 @@ export type AppendOutcome =
   | { readonly kind: 'replayed'; readonly messageSk: string; readonly fingerprint: string }
   | { readonly kind: 'thread-closed' }
   | { readonly kind: 'not-participant' }
-  | { readonly kind: 'blocked' };
+  | { readonly kind: 'blocked' }
+  | { readonly kind: 'attachment-unavailable' };
 
 export type CreateOutcome = { readonly kind: 'created' } | { readonly kind: 'pair-exists'; readonly threadId: string };
 
@@ -304,7 +404,7 @@ export class ThreadRepository {
     const pk = threadPk(message.threadId);
     const author = message.authorUserId;
     const recipients = participants.filter((userId) => userId !== author);
-    const items = [
+    const items: NonNullable<TransactWriteCommandInput['TransactItems']> = [
       { Put: { TableName: this.tableName, Item: { ...message, pk }, ConditionExpression: 'attribute_not_exists(pk)' } },
       {
         Update: {
@@ -369,6 +469,30 @@ export class ThreadRepository {
         : []),
     ];
     const tokenIndex = input.clientToken ? items.length - 1 : -1;
+    // The attachment is claimed by this message in the same transaction: ready, the author's own,
+    // and not yet in another message (the token check comes first, so a replay still answers the first).
+    const attachment = message.attachments?.[0];
+    const attachmentIndex = attachment ? items.length : -1;
+    if (attachment)
+      items.push({
+        Update: {
+          TableName: this.tableName,
+          Key: { pk, sk: attachmentSk(attachment.attachmentId) },
+          // An expired one may still be there (TTL deletes lazily) but its preview may be gone: not claimable.
+          UpdateExpression: 'SET messageId = :message, previewKey = :previewKey REMOVE expiresAt',
+          ConditionExpression:
+            '#status = :ready AND uploaderUserId = :author AND messageId = :none AND expiresAt > :now',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':message': message.messageId,
+            ':previewKey': attachment.s3Key,
+            ':ready': 'ready',
+            ':author': author,
+            ':none': null,
+            ':now': Math.floor(Date.parse(message.createdAt) / 1000),
+          },
+        },
+      });
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       try {
         await this.client.send(new TransactWriteCommand({ TransactItems: items }));
@@ -386,6 +510,7 @@ export class ThreadRepository {
         }
         if (cancelled.failed.includes(1)) return { kind: 'thread-closed' };
         if (cancelled.failed.includes(2)) return { kind: 'not-participant' };
+        if (cancelled.failed.includes(attachmentIndex)) return { kind: 'attachment-unavailable' };
         if (cancelled.failed.some((index) => index >= 3)) return { kind: 'blocked' };
         throw error;
       }
@@ -493,27 +618,10 @@ export class ThreadRepository {
     userId: string,
     archived: boolean,
     limit: number,
-    startKey: { threadId: string; gsi1sk: string } | undefined,
-  ): Promise<{ items: ParticipantRecord[]; last: { threadId: string; gsi1sk: string } | undefined }> {
+    startKey: InboxKey | undefined,
+  ): Promise<{ items: ParticipantRecord[]; last: InboxKey | undefined }> {
     const page = await this.client.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        IndexName: 'GSI1',
-        KeyConditionExpression: 'GSI1PK = :pk',
-        ExpressionAttributeValues: { ':pk': inboxPk(userId, archived) },
-        ScanIndexForward: false,
-        Limit: limit,
-        ...(startKey
-          ? {
-              ExclusiveStartKey: {
-                pk: threadPk(startKey.threadId),
-                sk: participantSk(userId),
-                GSI1PK: inboxPk(userId, archived),
-                GSI1SK: startKey.gsi1sk,
-              },
-            }
-          : {}),
-      }),
+      new QueryCommand({ ...inboxQuery(this.tableName, userId, archived, startKey), Limit: limit }),
     );
     const items = (page.Items ?? []).map((item) => parseItem(participantItemSchema, item));
     const lastItem = page.Items?.[page.Items.length - 1];
@@ -528,45 +636,42 @@ export class ThreadRepository {
 
   /**
    * The viewer's inbox rows, newest first, that `matches` accepts: a walk over their own GSI1
-   * partition (bounded by how many threads they have), stopping at `limit` matches. `last` is the
-   * last row examined when the walk stopped early (resume after it), undefined when it reached the end.
+   * partition that stops at `limit` matches or after `maxExamined` rows, whichever comes first, so
+   * one call's work is bounded however many threads the viewer has. `last` is the last row examined
+   * when the walk stopped early (resume after it), undefined when it reached the end.
    */
   async searchInbox(
     userId: string,
     archived: boolean,
     matches: (row: ParticipantRecord) => boolean,
     limit: number,
-    startKey: { threadId: string; gsi1sk: string } | undefined,
-  ): Promise<{ items: ParticipantRecord[]; last: { threadId: string; gsi1sk: string } | undefined }> {
+    startKey: InboxKey | undefined,
+    maxExamined: number = SEARCH_MAX_EXAMINED,
+  ): Promise<{ items: ParticipantRecord[]; last: InboxKey | undefined }> {
     const items: ParticipantRecord[] = [];
-    const pages = paginateQuery(
-      { client: this.client, pageSize: 100 },
-      {
-        TableName: this.tableName,
-        IndexName: 'GSI1',
-        KeyConditionExpression: 'GSI1PK = :pk',
-        ExpressionAttributeValues: { ':pk': inboxPk(userId, archived) },
-        ScanIndexForward: false,
-        ...(startKey
-          ? {
-              ExclusiveStartKey: {
-                pk: threadPk(startKey.threadId),
-                sk: participantSk(userId),
-                GSI1PK: inboxPk(userId, archived),
-                GSI1SK: startKey.gsi1sk,
-              },
-            }
-          : {}),
-      },
-    );
-    for await (const page of pages)
+    let examined = 0;
+    let start = startKey;
+    for (;;) {
+      // Never read more than the rows still allowed: the walk's cost is its examined rows.
+      const page = await this.client.send(
+        new QueryCommand({
+          ...inboxQuery(this.tableName, userId, archived, start),
+          Limit: Math.min(SEARCH_PAGE, maxExamined - examined),
+        }),
+      );
       for (const item of page.Items ?? []) {
+        examined += 1;
         const row = parseItem(participantItemSchema, item);
-        if (!matches(row)) continue;
-        items.push(row);
-        if (items.length === limit) return { items, last: { threadId: row.threadId, gsi1sk: String(item.GSI1SK) } };
+        const key = { threadId: row.threadId, gsi1sk: String(item.GSI1SK) };
+        if (matches(row)) {
+          items.push(row);
+          if (items.length === limit) return { items, last: key };
+        }
+        start = key;
       }
-    return { items, last: undefined };
+      if (!page.LastEvaluatedKey) return { items, last: undefined };
+      if (examined >= maxExamined) return { items, last: start };
+    }
   }
 
   /** How many messages of others come after the read cursor `afterSk` (all of them when null). */
@@ -723,6 +828,146 @@ export class ThreadRepository {
     );
   }
 
+  /**
+   * Stores a new pending attachment unless its uploader already holds `limit` unsent, unexpired ones
+   * in the thread. Atomic under concurrency: the uploader's participant item carries a counter
+   * (`attachmentSeq`) read before counting and moved in the same transaction as the put, so a
+   * reservation that lands between our count and our write makes ours fail and count again.
+   */
+  async reserveAttachment(
+    attachment: AttachmentRecord & { readonly expiresAt: number },
+    limit: number,
+    nowSeconds: number,
+  ): Promise<'reserved' | 'quota' | 'not-participant'> {
+    const pk = threadPk(attachment.threadId);
+    const participantKey = { pk, sk: participantSk(attachment.uploaderUserId) };
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const { Item } = await this.client.send(
+        new GetCommand({
+          TableName: this.tableName,
+          Key: participantKey,
+          ProjectionExpression: 'attachmentSeq, userId',
+          ConsistentRead: true,
+        }),
+      );
+      if (!Item) return 'not-participant';
+      const seq = typeof Item.attachmentSeq === 'number' ? Item.attachmentSeq : undefined;
+      if ((await this.unsentAttachmentCount(attachment.threadId, attachment.uploaderUserId, nowSeconds)) >= limit)
+        return 'quota';
+      try {
+        await this.client.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                Update: {
+                  TableName: this.tableName,
+                  Key: participantKey,
+                  UpdateExpression: 'SET attachmentSeq = :next',
+                  ConditionExpression:
+                    seq === undefined
+                      ? 'attribute_exists(pk) AND attribute_not_exists(attachmentSeq)'
+                      : 'attachmentSeq = :seq',
+                  ExpressionAttributeValues: { ':next': (seq ?? 0) + 1, ...(seq === undefined ? {} : { ':seq': seq }) },
+                },
+              },
+              {
+                Put: {
+                  TableName: this.tableName,
+                  Item: { ...attachment, pk, sk: attachmentSk(attachment.attachmentId) },
+                  ConditionExpression: 'attribute_not_exists(pk)',
+                },
+              },
+            ],
+          }),
+        );
+        return 'reserved';
+      } catch (error) {
+        if (!cancellation(error)) throw error;
+        await backoff(attempt);
+      }
+    }
+    throw new ContendedError();
+  }
+
+  /** Attachments of `userId` in the thread that no message carries yet, not refused and not expired. */
+  async unsentAttachmentCount(threadId: string, userId: string, nowSeconds: number): Promise<number> {
+    const pages = paginateQuery(
+      { client: this.client },
+      {
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :att)',
+        FilterExpression:
+          'uploaderUserId = :user AND attribute_type(messageId, :nullType) AND #status <> :refused AND expiresAt > :now',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':pk': threadPk(threadId),
+          ':att': 'ATT#',
+          ':user': userId,
+          ':nullType': 'NULL',
+          ':refused': 'refused',
+          ':now': nowSeconds,
+        },
+        Select: 'COUNT',
+        ConsistentRead: true,
+      },
+    );
+    let count = 0;
+    for await (const page of pages) count += page.Count ?? 0;
+    return count;
+  }
+
+  async getAttachment(threadId: string, attachmentId: string): Promise<AttachmentRecord | undefined> {
+    const { Item } = await this.client.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { pk: threadPk(threadId), sk: attachmentSk(attachmentId) },
+        ConsistentRead: true,
+      }),
+    );
+    return Item ? parseItem(attachmentItemSchema, Item) : undefined;
+  }
+
+  /**
+   * Records a scan's verdict on a pending attachment (ready with its preview, or refused). Only a
+   * pending one moves: of concurrent completions one writes, the others read what it wrote.
+   */
+  async settleAttachment(
+    threadId: string,
+    attachmentId: string,
+    verdict: Pick<
+      AttachmentRecord,
+      'status' | 'previewKey' | 'width' | 'height' | 'previewWidth' | 'previewHeight' | 'nsfwBand' | 'refusal'
+    >,
+  ): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: threadPk(threadId), sk: attachmentSk(attachmentId) },
+          UpdateExpression:
+            'SET #status = :status, previewKey = :previewKey, width = :width, height = :height, previewWidth = :pw, previewHeight = :ph, nsfwBand = :band, refusal = :refusal',
+          ConditionExpression: '#status = :pending',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':status': verdict.status,
+            ':previewKey': verdict.previewKey,
+            ':width': verdict.width,
+            ':height': verdict.height,
+            ':pw': verdict.previewWidth,
+            ':ph': verdict.previewHeight,
+            ':band': verdict.nsfwBand,
+            ':refusal': verdict.refusal,
+            ':pending': 'pending',
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if ((error as { name?: string }).name === 'ConditionalCheckFailedException') return false;
+      throw error;
+    }
+  }
+
   /** The thread's panel tabs as stored (TAB#…), read consistently. */
   async tabs(threadId: string): Promise<TabRecord[]> {
     const { Items } = await this.client.send(
@@ -737,46 +982,100 @@ export class ThreadRepository {
   }
 
   /**
-   * Writes `tab` at `tab.version` if the stored version is `tab.version - 1` (none for version 1):
-   * concurrent editors of one version, one wins; the others are told the current version.
+   * Writes `tab` at `tab.version` if the stored version is `tab.version - 1` (none for version 1),
+   * in one transaction with checks that the thread is open and that no participant has blocked it:
+   * a lock or a block that lands between the caller's read and this write still wins. Concurrent
+   * editors of one version: one wins; the others are told the current version.
    */
-  async putTab(
-    tab: TabRecord,
-  ): Promise<{ readonly kind: 'saved' } | { readonly kind: 'stale'; readonly current: number }> {
+  async putTab(tab: TabRecord, participants: readonly string[]): Promise<TabOutcome> {
+    const pk = threadPk(tab.threadId);
     try {
       await this.client.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { ...tab, pk: threadPk(tab.threadId), sk: `TAB#${tab.tab}` },
-          ConditionExpression: tab.version === 1 ? 'attribute_not_exists(pk)' : 'version = :previous',
-          ...(tab.version === 1 ? {} : { ExpressionAttributeValues: { ':previous': tab.version - 1 } }),
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              ConditionCheck: {
+                TableName: this.tableName,
+                Key: { pk, sk: 'THR' },
+                ConditionExpression: '#status = :open',
+                ExpressionAttributeNames: { '#status': 'status' },
+                ExpressionAttributeValues: { ':open': 'open' },
+              },
+            },
+            ...participants.map((userId) => ({
+              ConditionCheck: {
+                TableName: this.tableName,
+                Key: { pk, sk: participantSk(userId) },
+                ConditionExpression: 'attribute_exists(pk) AND blocked = :false',
+                ExpressionAttributeValues: { ':false': false },
+              },
+            })),
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: { ...tab, pk, sk: `TAB#${tab.tab}` },
+                ConditionExpression: tab.version === 1 ? 'attribute_not_exists(pk)' : 'version = :previous',
+                ...(tab.version === 1 ? {} : { ExpressionAttributeValues: { ':previous': tab.version - 1 } }),
+                ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+              },
+            },
+          ],
         }),
       );
       return { kind: 'saved' };
     } catch (error) {
-      if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
-      const { Item: old } = await this.client.send(
-        new GetCommand({
-          TableName: this.tableName,
-          Key: { pk: threadPk(tab.threadId), sk: `TAB#${tab.tab}` },
-          ConsistentRead: true,
-        }),
-      );
+      const cancelled = cancellation(error);
+      if (!cancelled) throw error;
+      // Another writer's transaction on the same items: report the version now stored (reload, retry).
+      if (cancelled === 'conflict') return { kind: 'stale', current: await this.tabVersion(tab.threadId, tab.tab) };
+      if (cancelled.failed.includes(0)) return { kind: 'thread-closed' };
+      if (cancelled.failed.some((index) => index >= 1 && index <= participants.length)) return { kind: 'blocked' };
+      const old = cancelled.items[participants.length + 1];
       return { kind: 'stale', current: typeof old?.version === 'number' ? old.version : 0 };
     }
   }
 
-  /** The booking group whose action cards the thread shows from now on (idempotent). */
-  async setCardBooking(threadId: string, groupId: string, at: string): Promise<void> {
-    await this.client.send(
-      new UpdateCommand({
+  private async tabVersion(threadId: string, tab: TabRecord['tab']): Promise<number> {
+    const { Item } = await this.client.send(
+      new GetCommand({
         TableName: this.tableName,
-        Key: { pk: threadPk(threadId), sk: 'THR' },
-        UpdateExpression: 'SET cardBookingId = :group, updatedAt = :at',
-        ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeValues: { ':group': groupId, ':at': at },
+        Key: { pk: threadPk(threadId), sk: `TAB#${tab}` },
+        ConsistentRead: true,
       }),
     );
+    return typeof Item?.version === 'number' ? Item.version : 0;
+  }
+
+  /**
+   * The booking group whose action cards the thread shows from now on, if this event is newer than
+   * the one that set it last: ordered by the event's occurredAt, ties broken by its id (ULIDs sort
+   * by creation). Events arrive at least once and in any order (SQS, retries): a late older event
+   * must not switch the card back, so the comparison is the write's own condition, not a prior read.
+   * Answers whether the card moved (false: an equal or newer event was already applied).
+   */
+  async setCardBooking(threadId: string, groupId: string, order: CardOrder, at: string): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: threadPk(threadId), sk: 'THR' },
+          UpdateExpression:
+            'SET cardBookingId = :group, cardEventAt = :occurred, cardEventId = :event, updatedAt = :at',
+          ConditionExpression:
+            'attribute_exists(pk) AND (attribute_not_exists(cardEventAt) OR cardEventAt < :occurred OR (cardEventAt = :occurred AND cardEventId < :event))',
+          ExpressionAttributeValues: {
+            ':group': groupId,
+            ':occurred': order.occurredAt,
+            ':event': order.eventId,
+            ':at': at,
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if ((error as { name?: string }).name === 'ConditionalCheckFailedException') return false;
+      throw error;
+    }
   }
 
   /** Project threads of a booking group or leg (GSI2), oldest first. */
@@ -817,7 +1116,12 @@ export interface MemberErasure {
   readonly requests: number;
   readonly reports: number;
   readonly counterparts: number;
+  /** Unsent attachments of the member deleted with their stored objects. */
+  readonly unsentAttachments: number;
 }
+
+/** Deletes stored objects (msg-previews keys) of an erased member's unsent attachments. */
+export type DropObjects = (keys: readonly string[]) => Promise<void>;
 
 /** Every item of a thread partition (thread, participants, messages, tokens, reports), in pages. */
 async function* threadItems(
@@ -874,9 +1178,16 @@ export class ThreadErasureRepository {
    * locked (no one can write to an erased account) and its pair item, which names both accounts,
    * is deleted. Last, the member's own row is re-keyed to the pseudonym without an inbox entry.
    */
-  async eraseMember(threadId: string, userId: string, pseudonym: string, tombstone: string): Promise<MemberErasure> {
+  async eraseMember(
+    threadId: string,
+    userId: string,
+    pseudonym: string,
+    tombstone: string,
+    dropObjects: DropObjects,
+  ): Promise<MemberErasure> {
     const pk = threadPk(threadId);
-    const counts = { messages: 0, requests: 0, reports: 0, counterparts: 0 };
+    const counts = { messages: 0, requests: 0, reports: 0, counterparts: 0, unsentAttachments: 0 };
+    const unsent: string[] = [];
     let own: Record<string, unknown> | undefined;
     let thread: Record<string, unknown> | undefined;
     let lastAuthor: unknown;
@@ -931,6 +1242,19 @@ export class ThreadErasureRepository {
             ExpressionAttributeValues: { ':pseudonym': pseudonym },
           }),
         );
+      } else if (sk.startsWith('ATT#') && item.uploaderUserId === userId && item.messageId == null) {
+        // Never shared: nobody else has a claim on it. Deleted once the thread is locked (below).
+        unsent.push(sk);
+      } else if (sk.startsWith('ATT#') && item.uploaderUserId === userId) {
+        // A shared image stays with the other member, as the message that shows it does.
+        await send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: { pk, sk },
+            UpdateExpression: 'SET uploaderUserId = :pseudonym',
+            ExpressionAttributeValues: { ':pseudonym': pseudonym },
+          }),
+        );
       } else if (sk === 'THR') {
         thread = item;
       }
@@ -972,6 +1296,29 @@ export class ThreadErasureRepository {
           },
         }),
       );
+    }
+    // The thread is locked now, so no send can claim these any more; read again in case one did before.
+    // Objects first, then the item: a run that fails in between finds the item again on redelivery
+    // (the member's own row, re-keyed last, still leads to this thread).
+    for (const sk of unsent) {
+      const { Item } = await this.client.send(
+        new GetCommand({ TableName: this.tableName, Key: { pk, sk }, ConsistentRead: true }),
+      );
+      if (!Item) continue;
+      if (Item.messageId != null) {
+        await send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: { pk, sk },
+            UpdateExpression: 'SET uploaderUserId = :pseudonym',
+            ExpressionAttributeValues: { ':pseudonym': pseudonym },
+          }),
+        );
+        continue;
+      }
+      await dropObjects([Item.incomingKey, Item.previewKey].filter((key): key is string => typeof key === 'string'));
+      await send(new DeleteCommand({ TableName: this.tableName, Key: { pk, sk } }));
+      counts.unsentAttachments += 1;
     }
     if (own) {
       const { GSI1PK: _inbox, GSI1SK: _inboxSort, ...kept } = own;

@@ -8,9 +8,39 @@
  */
 import { describe, expect, it } from 'vitest';
 import { rateLimitMatrix, type RateLimitName, type RateLimitRow } from '../../lambdas/core/rate-limit-matrix.ts';
+import { newId } from '../../lambdas/core/ids.ts';
 import { AuthClient, CONSENTS, registeredUser, uniqueEmail, type HttpAnswer } from '../support/auth-client.ts';
+import { gqlAs } from '../support/graphql.ts';
+import { mintAccessToken } from '../support/tokens.ts';
 
 type Attempt = () => Promise<HttpAnswer>;
+
+/**
+ * A GraphQL call as an HTTP-like answer for the checks below: AppSync answers a resolver's refusal
+ * with 200 and an error entry, so RATE_LIMITED reads as 429 with its Retry-After from errorInfo, and
+ * an INTERNAL_ERROR (or no answer at all) as 500.
+ */
+async function graphqlAttempt(token: string, query: string, variables: Record<string, unknown>): Promise<HttpAnswer> {
+  const answer = await gqlAs(token, query, variables);
+  const error = answer.errors?.[0];
+  const status =
+    error?.errorType === 'RATE_LIMITED'
+      ? 429
+      : error?.errorType === 'INTERNAL_ERROR' || (!answer.errors && !answer.data)
+        ? 500
+        : 200;
+  const retryAfter = error?.errorInfo?.retryAfterSeconds;
+  return {
+    status,
+    headers: typeof retryAfter === 'number' ? { 'retry-after': String(retryAfter) } : {},
+    setCookies: [],
+    body: answer.data ?? { errors: answer.errors },
+    text: answer.text,
+  };
+}
+
+/** A fresh signed-in user (its own per-user buckets). */
+const freshUserToken = () => mintAccessToken({ userId: newId('user'), roles: ['client'] });
 
 /**
  * How to spend one token of a row: returns the attempt to repeat. Attempts are cheap on purpose
@@ -76,6 +106,26 @@ const probes: Partial<Record<RateLimitName, () => Promise<Attempt>>> = {
     const client = new AuthClient();
     return () => client.post('/auth/login', { email: uniqueEmail(), password: 'Wrong-password-1234!' });
   },
+  // Message attachments: the limit is spent before membership is checked, so a thread the user is
+  // not in (NOT_FOUND) spends a token as a real upload or scan would.
+  'messages.attachment_upload.user': async () => {
+    const token = await freshUserToken();
+    return () =>
+      graphqlAttempt(
+        token,
+        `mutation($input: RequestMessageAttachmentUploadInput!) { requestMessageAttachmentUpload(input: $input) { attachmentId } }`,
+        { input: { threadId: newId('thread'), contentType: 'image/png', sizeBytes: 10 } },
+      );
+  },
+  'messages.attachment_complete.user': async () => {
+    const token = await freshUserToken();
+    return () =>
+      graphqlAttempt(
+        token,
+        `mutation($t: ID!, $a: ID!) { completeMessageAttachment(threadId: $t, attachmentId: $a) { status } }`,
+        { t: newId('thread'), a: newId('attachment') },
+      );
+  },
 };
 
 const rows = Object.entries(rateLimitMatrix) as [RateLimitName, RateLimitRow][];
@@ -89,7 +139,7 @@ describe('rate-limit matrix', () => {
   it('has a probe for every enforced row, and every planned row names its issue', () => {
     expect(enforced.map(([name]) => name).filter((name) => !probes[name])).toEqual([]);
     for (const [, row] of rows) if (row.status !== 'enforced') expect([12, 13, 14, 15]).toContain(row.status.planned);
-    // Auth is enforced today; each surface of Appendix R has its row.
+    // Auth and message attachments are enforced today; each surface of Appendix R has its row.
     expect(new Set(rows.map(([, row]) => row.surface))).toEqual(
       new Set(['auth', 'search', 'suggestions', 'messages', 'checkout', 'partner-api']),
     );

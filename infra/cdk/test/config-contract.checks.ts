@@ -26,6 +26,7 @@ import {
 } from '../../../lambdas/payments/payments.config.ts';
 import { parseSearchConfig, searchSecretVariables } from '../../../lambdas/search/search.config.ts';
 import { parsePartnerConfig } from '../../../lambdas/partner/partner.config.ts';
+import { attachmentsEnvSchema } from '../../../lambdas/messaging/attachments.config.ts';
 import { messagingEnvSchema } from '../../../lambdas/messaging/messaging.config.ts';
 import { reviewsEnvSchema } from '../../../lambdas/reviews/reviews.config.ts';
 import { staffEnvSchema } from '../../../lambdas/staff/staff.config.ts';
@@ -95,6 +96,7 @@ const configByEntry: Record<
       database('messaging'),
     ],
   },
+  'lambdas/messaging/attachments.handler.ts': { parsers: [(env) => parseConfig(attachmentsEnvSchema, env)] },
   'lambdas/platform/outbox-relay.handler.ts': { parsers: [database('relay'), required('EVENT_BUS_NAME')] },
   'lambdas/payments/payments.handler.ts': {
     secretVariables: paymentsSecretVariables,

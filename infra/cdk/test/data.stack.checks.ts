@@ -161,6 +161,11 @@ export function registerDataStackChecks(): void {
           AttributeName: 'expiresAt',
           Enabled: true,
         });
+        // Unsent message attachments (ATT# items) expire; a message that claims one removes the attribute.
+        expect(tableNamed(prod, messagingTable.id).TimeToLiveSpecification).toEqual({
+          AttributeName: 'expiresAt',
+          Enabled: true,
+        });
       });
 
       it('every table: encrypted, point-in-time recovery, on-demand; prod keeps and protects them', () => {
@@ -205,6 +210,14 @@ export function registerDataStackChecks(): void {
             expect.objectContaining({ AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } }),
           );
         }
+      });
+
+      it('msg-previews expires uploads never completed and previews never sent', () => {
+        const previews = bucketProps(prod).find(({ spec }) => spec.id === 'msg-previews')!;
+        for (const prefix of ['incoming/', 'unsent/'])
+          expect(previews.props.LifecycleConfiguration.Rules).toContainEqual(
+            expect.objectContaining({ Prefix: prefix, ExpirationInDays: 1, Status: 'Enabled' }),
+          );
       });
 
       it('every bucket denies requests without TLS', () => {
