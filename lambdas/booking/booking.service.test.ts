@@ -85,7 +85,7 @@ function memoryStores(listings: BookableListing[]) {
         .filter((t) => t.groupId === groupId && t.to)
         .map((t) => ({ actor: t.actor, action: t.action, fromStatus: t.from, toStatus: t.to, at: t.at })),
     insertGroup: async (group) => {
-      groups.set(group.id, { ...group, version: 1, paymentRef: null, refundCents: null });
+      groups.set(group.id, { ...group, version: 1, paymentRef: null, refundCents: null, pendingPayment: null });
     },
     insertLegs: async (newLegs) => {
       for (const leg of newLegs) {
@@ -108,6 +108,13 @@ function memoryStores(listings: BookableListing[]) {
       groups.set(id, next);
       return next;
     },
+    setPendingPayment: async (id, pending) => {
+      const next = { ...groups.get(id)!, pendingPayment: pending };
+      groups.set(id, next);
+      return next;
+    },
+    stalePendingPaymentGroupIds: async () =>
+      [...groups.values()].filter((group) => group.pendingPayment).map((group) => group.id),
     setLegsActive: async (groupId, active) => {
       for (const leg of legs) if (leg.groupId === groupId) Object.assign(leg, { active });
     },
@@ -402,9 +409,9 @@ describe('booking service', () => {
     });
     expect(again.status).toBe('HOLD');
     // The sweep finds nothing more to do at this time, and the second hold once its deadline passed.
-    expect(await s.service.sweep(s.clock.now())).toEqual({ expired: 0 });
+    expect(await s.service.sweep(s.clock.now())).toEqual({ expired: 0, paymentsFinished: 0 });
     s.clock.advance(16 * 60_000);
-    expect(await s.service.sweep(s.clock.now())).toEqual({ expired: 1 });
+    expect(await s.service.sweep(s.clock.now())).toEqual({ expired: 1, paymentsFinished: 0 });
   });
 
   it('lists slots for the preview without the booked time and its buffer', async () => {

@@ -68,6 +68,19 @@ export type IntentRequestRow = z.infer<typeof intentRequestRow>;
 
 const refundRow = z.object({ id: z.string(), amount_cents: z.coerce.number().int() });
 
+/** A refund or transfer recorded (and committed) before its Stripe call (migration 3030). */
+const moneyRequestRow = z.object({
+  idempotency_key: z.string(),
+  group_id: z.string(),
+  kind: z.enum(['refund', 'transfer']),
+  amount_cents: z.coerce.number().int(),
+  details: z.record(z.string(), z.unknown()),
+  stripe_object_id: z.string().nullable(),
+  completed_at: z.date().nullable(),
+});
+export type MoneyRequestRow = z.infer<typeof moneyRequestRow>;
+const MONEY_REQUEST_COLUMNS = 'idempotency_key, group_id, kind, amount_cents, details, stripe_object_id, completed_at';
+
 export class PaymentsRepository {
   constructor(private readonly db: Queryable) {}
 
@@ -220,6 +233,57 @@ export class PaymentsRepository {
         changes.voidReason ?? null,
       ],
     );
+  }
+
+  async findMoneyRequest(idempotencyKey: string): Promise<MoneyRequestRow | null> {
+    const result = await this.db.query(
+      `SELECT ${MONEY_REQUEST_COLUMNS} FROM payment_money_requests WHERE idempotency_key = $1`,
+      [idempotencyKey],
+    );
+    return parseRows(moneyRequestRow, result.rows)[0] ?? null;
+  }
+
+  /** Records a refund or transfer about to be asked of Stripe; the caller holds the group's lock. */
+  async insertMoneyRequest(row: {
+    idempotencyKey: string;
+    groupId: string;
+    kind: 'refund' | 'transfer';
+    amountCents: number;
+    details: Record<string, unknown>;
+  }): Promise<void> {
+    await this.db.query(
+      `INSERT INTO payment_money_requests (idempotency_key, group_id, kind, amount_cents, details)
+       VALUES ($1, $2, $3, $4, $5)`,
+      [row.idempotencyKey, row.groupId, row.kind, row.amountCents, JSON.stringify(row.details)],
+    );
+  }
+
+  async completeMoneyRequest(idempotencyKey: string, stripeObjectId: string): Promise<void> {
+    await this.db.query(
+      `UPDATE payment_money_requests SET stripe_object_id = $2, completed_at = COALESCE(completed_at, now())
+        WHERE idempotency_key = $1`,
+      [idempotencyKey, stripeObjectId],
+    );
+  }
+
+  /** What requested refunds or transfers not yet recorded reserve of a group's funds. */
+  async openRequestedTotal(groupId: string, kind?: 'refund' | 'transfer'): Promise<number> {
+    const result = await this.db.query<{ total: string | number }>(
+      `SELECT COALESCE(sum(amount_cents), 0) AS total FROM payment_money_requests
+        WHERE group_id = $1 AND completed_at IS NULL AND ($2::text IS NULL OR kind = $2)`,
+      [groupId, kind ?? null],
+    );
+    return Number(result.rows[0]?.total ?? 0);
+  }
+
+  /** Requests recorded before `before` whose Stripe answer was never recorded (a crash in between). */
+  async openMoneyRequests(before: Date, limit: number): Promise<MoneyRequestRow[]> {
+    const result = await this.db.query(
+      `SELECT ${MONEY_REQUEST_COLUMNS} FROM payment_money_requests
+        WHERE completed_at IS NULL AND created_at <= $1 ORDER BY created_at LIMIT $2`,
+      [before, limit],
+    );
+    return parseRows(moneyRequestRow, result.rows);
   }
 
   async findRefundByKey(groupId: string, idempotencyKey: string): Promise<{ id: string; amount_cents: number } | null> {
