@@ -622,38 +622,41 @@ export class BookingService {
       if (current?.pendingPayment?.key !== pending.key) return false;
       const legs = await tx.bookings.legsOf([groupId]);
       const from = current.status;
-      let next: BookingGroup;
-      let action: string;
-      if (outcome.step === 'CAPTURE') {
-        if (!outcome.captured || from !== 'HOLD') {
-          await tx.bookings.setPendingPayment(groupId, null);
-          return false;
-        }
-        next = await this.applyCapture(tx, current, legs, 'system');
-        action = 'CONFIRM';
-      } else if (outcome.step === 'REFUND') {
-        if (!mayAct('CANCEL', from, pending.party ?? 'CLIENT')) {
-          await tx.bookings.setPendingPayment(groupId, null);
-          return false;
-        }
-        next = await this.applyRefund(tx, current, outcome.refundCents);
-        action = 'CANCEL';
-      } else {
-        if (from !== 'IN_PROGRESS') {
-          await tx.bookings.setPendingPayment(groupId, null);
-          return false;
-        }
-        next = await this.applyRelease(tx, current, legs, outcome.paid);
-        action = 'COMPLETE';
+      const allowed =
+        outcome.step === 'CAPTURE'
+          ? outcome.captured && from === 'HOLD'
+          : outcome.step === 'REFUND'
+            ? mayAct('CANCEL', from, pending.party ?? 'CLIENT')
+            : from === 'IN_PROGRESS';
+      if (!allowed) {
+        // Nothing to write on the booking (not captured, or the group moved on): the marker goes; what
+        // Stripe did is in payments' records and the reconciliation report.
+        await tx.bookings.setPendingPayment(groupId, null);
+        return false;
       }
-      await tx.bookings.appendTimeline({
-        actor: SYSTEM,
-        key: `${groupId}:${pending.step.toLowerCase()}:finished`,
-        action,
-        groupId,
-        fromStatus: from,
-        toStatus: next.status,
-      });
+      const action = outcome.step === 'CAPTURE' ? 'CONFIRM' : outcome.step === 'REFUND' ? 'CANCEL' : 'COMPLETE';
+      const entry = (toStatus: BookingStatus) =>
+        tx.bookings.appendTimeline({
+          actor: SYSTEM,
+          key: `${groupId}:${pending.step.toLowerCase()}:finished`,
+          action,
+          groupId,
+          fromStatus: from,
+          toStatus,
+        });
+      let next: BookingGroup;
+      // On the timeline in the order a party's transition shows: a hold's capture before its
+      // confirmation; a cancellation or completion before the refund or transfers it made.
+      if (outcome.step === 'CAPTURE') {
+        next = await this.applyCapture(tx, current, legs, 'system');
+        await entry(next.status);
+      } else if (outcome.step === 'REFUND') {
+        await entry('CANCELLED');
+        next = await this.applyRefund(tx, current, outcome.refundCents);
+      } else {
+        await entry('COMPLETED');
+        next = await this.applyRelease(tx, current, legs, outcome.paid);
+      }
       // A party's interrupted transition finished by the system is audited; a hold's own capture is
       // part of the acceptance or request that entered the hold, audited there.
       if (pending.party)
