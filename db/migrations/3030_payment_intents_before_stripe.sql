@@ -20,15 +20,17 @@ ALTER TABLE booking_groups
 -- The sweep finds stale markers without scanning every group.
 CREATE INDEX booking_groups_payment_pending_idx ON booking_groups (payment_pending_since) WHERE payment_pending IS NOT NULL;
 
--- Payments' own two-step writes: a refund or a leg's transfer is recorded as requested (amount and
--- key, which also reserves the amount against the group's remaining funds) and committed before
--- Stripe is called; the Stripe object's id is filled in by the second transaction.
+-- Payments' own two-step writes: a refund, a leg's transfer or a transfer reversal (a chargeback
+-- taking back what was paid out) is recorded as requested (amount and key, which also reserves the
+-- amount against the group's remaining funds) and committed before Stripe is called; the Stripe
+-- object's id is filled in by the second transaction ('refused' when Stripe refused: nothing moved).
 CREATE TABLE payment_money_requests (
   idempotency_key  text PRIMARY KEY CHECK (length(idempotency_key) BETWEEN 1 AND 300),
   group_id         text NOT NULL REFERENCES payment_authorizations (group_id),
-  kind             text NOT NULL CHECK (kind IN ('refund', 'transfer')),
+  kind             text NOT NULL CHECK (kind IN ('refund', 'transfer', 'reversal')),
   amount_cents     bigint NOT NULL CHECK (amount_cents > 0),
-  -- transfer: the leg, payee and split (fee, tax) the second step records in the ledger.
+  -- transfer: the leg, payee and split (fee, tax) the second step records in the ledger;
+  -- reversal: the transfer, its payee and the dispute that asked for it.
   details          jsonb NOT NULL DEFAULT '{}',
   stripe_object_id text,
   created_at       timestamptz NOT NULL DEFAULT now(),
@@ -38,8 +40,14 @@ CREATE INDEX payment_money_requests_open_idx ON payment_money_requests (created_
 CREATE INDEX payment_money_requests_group_idx ON payment_money_requests (group_id);
 
 GRANT SELECT, INSERT, UPDATE ON payment_money_requests TO rastup_payments, rastup_booking;
+-- Chargebacks: the webhook records payment.dispute.changed with the dispute (booking's timeline shows it).
+GRANT INSERT ON outbox_events TO rastup_payments;
+-- The booking-side adapter refuses payouts while a dispute is open (transferLeg).
+GRANT SELECT ON payment_disputes TO rastup_booking;
 
 -- Down Migration
+REVOKE SELECT ON payment_disputes FROM rastup_booking;
+REVOKE INSERT ON outbox_events FROM rastup_payments;
 DROP TABLE payment_money_requests;
 DROP INDEX booking_groups_payment_pending_idx;
 ALTER TABLE booking_groups

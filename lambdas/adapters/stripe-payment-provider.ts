@@ -162,6 +162,15 @@ export function createStripePaymentProvider(options: StripeProviderOptions): Pay
         );
         return { id: transfer.id, amountCents: transfer.amount };
       }),
+    reverseTransfer: (input) =>
+      call('reverse transfer', async () => {
+        const reversal = await stripe.transfers.createReversal(
+          input.transferId,
+          { amount: input.amountCents, metadata: { ...input.metadata } },
+          { idempotencyKey: input.idempotencyKey },
+        );
+        return { id: reversal.id, amountCents: reversal.amount };
+      }),
     verifyWebhook(rawBody, signatureHeader) {
       if (!signatureHeader) throw new WebhookSignatureError('Missing Stripe-Signature header');
       let event: Stripe.Event;

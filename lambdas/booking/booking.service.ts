@@ -8,7 +8,7 @@ import type { Clock } from '../core/clock.ts';
 import { appendAudit, canonicalJson } from '../core/db/audit-log.ts';
 import { enqueueEvent } from '../core/db/outbox.ts';
 import { AppError, DependencyError, InternalError, NotFoundError, ValidationError } from '../core/errors.ts';
-import { buildEvent } from '../core/events/catalog.ts';
+import { buildEvent, type DomainEvent } from '../core/events/catalog.ts';
 import { requireUser, type Caller, type UserCaller } from '../core/identity.ts';
 import { newId } from '../core/ids.ts';
 import type { BookableListing } from '../profiles/index.ts';
@@ -671,6 +671,27 @@ export class BookingService {
           this.clock.now(),
         );
       return true;
+    });
+  }
+
+  /**
+   * A chargeback on the group's charge (payments' `payment.dispute.changed`, applied forward only
+   * there): an entry on the order timeline per dispute status, `CHARGEBACK_<STATUS>` by the system.
+   * Keyed by dispute and status, so a redelivered event adds nothing.
+   */
+  async onPaymentDispute(event: DomainEvent<'payment.dispute.changed'>): Promise<void> {
+    const { groupId, disputeId, status } = event.payload;
+    await this.db.transaction(async (tx) => {
+      const group = await tx.bookings.findGroup(groupId, { forUpdate: true });
+      if (!group) return;
+      await tx.bookings.appendTimeline({
+        actor: SYSTEM,
+        key: `${groupId}:chargeback:${disputeId}:${status}`,
+        action: `CHARGEBACK_${status.toUpperCase()}`,
+        groupId,
+        fromStatus: group.status,
+        toStatus: group.status,
+      });
     });
   }
 

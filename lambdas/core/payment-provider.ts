@@ -121,6 +121,13 @@ export interface PaymentProvider {
     readonly metadata: Readonly<Record<string, string>>;
     readonly idempotencyKey: string;
   }): Promise<{ readonly id: string; readonly amountCents: number }>;
+  /** Takes back (part of) a transfer from the connected account (Stripe's Transfer reversal API). */
+  reverseTransfer(input: {
+    readonly transferId: string;
+    readonly amountCents: number;
+    readonly metadata: Readonly<Record<string, string>>;
+    readonly idempotencyKey: string;
+  }): Promise<{ readonly id: string; readonly amountCents: number }>;
   /** Verifies `Stripe-Signature` over the raw body; throws WebhookSignatureError. */
   verifyWebhook(rawBody: string, signatureHeader: string | undefined): ProviderEvent;
 }

@@ -21,8 +21,14 @@ import {
   type PaymentIntentView,
   type PaymentProvider,
 } from '../core/payment-provider.ts';
+import { completeReversal } from './dispute-holds.ts';
 import { captureEntry, refundEntry } from './ledger.ts';
-import { PaymentRequestError, PaymentStateError, PayoutAccountNotReadyError } from './payments.errors.ts';
+import {
+  PaymentRequestError,
+  PaymentStateError,
+  PayoutAccountNotReadyError,
+  PayoutHeldError,
+} from './payments.errors.ts';
 import type { PaymentsRepositories } from './payments.repositories.ts';
 import type { AuthorizationRow, CheckoutQuoteRecord, MoneyRequestRow } from './payments.repository.ts';
 import type { LegTransferInput } from './payouts.service.ts';
@@ -332,7 +338,8 @@ export class StripeBookingPayments {
         });
         results.push({ legId: leg.legId, transferId: transfer.transferId, amountCents: transfer.amountCents });
       } catch (error) {
-        if (!(error instanceof PayoutAccountNotReadyError)) throw error;
+        // Not payable yet (onboarding unfinished, or a chargeback open): paid by a later release.
+        if (!(error instanceof PayoutAccountNotReadyError) && !(error instanceof PayoutHeldError)) throw error;
         results.push({ legId: leg.legId, transferId: null, amountCents: 0 });
       }
     }
@@ -440,7 +447,8 @@ export class StripeBookingPayments {
             details.reason ?? 'refund',
             details.callerKey ?? null,
           );
-        } else if (this.transfers?.completeTransfer) await this.transfers.completeTransfer(request);
+        } else if (request.kind === 'reversal') await completeReversal(this.db, this.provider, request);
+        else if (this.transfers?.completeTransfer) await this.transfers.completeTransfer(request);
         else continue;
         finished++;
       } catch {

@@ -12,7 +12,7 @@ import { requireRole, type Caller } from '../core/identity.ts';
 import { ProviderRequestError, type PaymentProvider } from '../core/payment-provider.ts';
 import { requireRecentStepUp } from '../core/step-up.ts';
 import { releaseEntry, transferEntry } from './ledger.ts';
-import { PaymentStateError, PayoutAccountNotReadyError } from './payments.errors.ts';
+import { PaymentStateError, PayoutAccountNotReadyError, PayoutHeldError } from './payments.errors.ts';
 import type { PaymentsRepositories } from './payments.repositories.ts';
 import * as z from 'zod';
 import type { MoneyRequestRow, PayoutAccountRow } from './payments.repository.ts';
@@ -125,6 +125,8 @@ export class PayoutsService {
       if (open && !open.completed_at) return { request: open };
       const payment = await tx.payments.findAuthorization(input.groupId);
       if (!payment || payment.status !== 'captured') throw new PaymentStateError('The group has no captured payment');
+      // A chargeback is open: the money may go back to the cardholder, so nothing is paid out now.
+      if (await tx.payments.hasOpenDispute(input.groupId)) throw new PayoutHeldError();
       const account = await tx.payments.findPayoutAccount(input.payeeUserId);
       if (!account?.payouts_enabled) throw new PayoutAccountNotReadyError();
       const available =

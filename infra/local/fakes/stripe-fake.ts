@@ -20,7 +20,11 @@
  *    `Stripe-Signature: t=<unix>,v1=<HMAC-SHA256(secret, "<t>.<body>")>` header, retried with backoff
  *    on a non-2xx answer (up to 5 attempts, seconds apart instead of Stripe's hours).
  * Local-only helpers: `POST /dev/events/{evt}/deliver?times=N` delivers one stored event N times at
- * once (what Stripe's at-least-once delivery can do), `GET /dev/webhook-deliveries` lists attempts.
+ * once (what Stripe's at-least-once delivery can do), `GET /dev/webhook-deliveries` lists attempts,
+ * `POST /dev/charges/{ch}/dispute` opens a chargeback on a captured charge now. Disputes follow
+ * Stripe's test mode: `charge.dispute.created` + `funds_withdrawn`, evidence submitted with
+ * `uncategorized_text` `winning_evidence` / `losing_evidence` closes it (`charge.dispute.closed`,
+ * won or lost, `funds_reinstated` when won).
  *
  * NOT modelled (documented in README "Payments"): customers, saved payment methods and SetupIntents,
  * wallets (Apple/Google Pay need a browser; they arrive as ordinary `pm_…` ids), Radar, currencies
@@ -411,6 +415,8 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
       livemode: false,
     });
     emit('charge.dispute.created', dispute);
+    // Stripe takes the disputed amount from the platform's balance at once.
+    emit('charge.dispute.funds_withdrawn', dispute);
   }
 
   function confirm(pi: StripeObject, params: Record<string, unknown>) {
@@ -728,14 +734,19 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
         code: 'amount_too_large',
         param: 'amount',
       });
+    // Stripe's transfer_reversal object: the refund of the destination payment on the connected
+    // account, a balance transaction on the platform; source_refund only for a refund-driven reversal.
     const reversal = store({
       id: newStripeId('trr'),
       object: 'transfer_reversal',
       amount,
-      currency: transfer.currency,
-      transfer: transfer.id,
-      metadata: metadataParam(params),
+      balance_transaction: newStripeId('txn'),
       created: now(),
+      currency: transfer.currency,
+      destination_payment_refund: newStripeId('pyr'),
+      metadata: metadataParam(params),
+      source_refund: null,
+      transfer: transfer.id,
     });
     transfer.amount_reversed = Number(transfer.amount_reversed) + amount;
     transfer.reversed = transfer.amount_reversed === transfer.amount;
@@ -754,12 +765,21 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
       (dispute.evidence_details as Record<string, unknown>).has_evidence = true;
     }
     dispute.metadata = metadataParam(params, dispute.metadata as Record<string, string>);
-    if (stringParam(params, 'submit') === 'true') {
+    const submitted = stringParam(params, 'submit') === 'true';
+    if (submitted) {
       dispute.status = 'under_review';
       const details = dispute.evidence_details as { submission_count: number };
       details.submission_count += 1;
     }
     emit('charge.dispute.updated', dispute);
+    // Stripe's test mode decides a submitted dispute by the evidence text
+    // (https://docs.stripe.com/testing#disputes): `winning_evidence` wins, `losing_evidence` loses.
+    const text = (dispute.evidence as { uncategorized_text?: unknown }).uncategorized_text;
+    if (submitted && (text === 'winning_evidence' || text === 'losing_evidence')) {
+      dispute.status = text === 'winning_evidence' ? 'won' : 'lost';
+      emit('charge.dispute.closed', dispute);
+      if (dispute.status === 'won') emit('charge.dispute.funds_reinstated', dispute);
+    }
     return dispute;
   }
 
@@ -830,6 +850,23 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
     ],
     ['GET', /^\/v1\/transfers\/([^/]+)$/, (_p, m) => find(m[1]!, 'transfer')],
     ['POST', /^\/v1\/transfers\/([^/]+)\/reversals$/, (p, m) => reverseTransfer(find(m[1]!, 'transfer'), p)],
+    [
+      'GET',
+      /^\/v1\/transfers\/([^/]+)\/reversals$/,
+      (p, m) => {
+        // Newest first, `limit` (≤ 100); no pagination cursors.
+        const transfer = find(m[1]!, 'transfer');
+        const limit = Math.min(Number(p.limit ?? 10) || 10, 100);
+        const data = [...(transfer.reversals as { data: StripeObject[] }).data].reverse();
+        return {
+          id: '',
+          object: 'list',
+          data: data.slice(0, limit),
+          has_more: data.length > limit,
+          url: `/v1/transfers/${transfer.id}/reversals`,
+        };
+      },
+    ],
     ['GET', /^\/v1\/disputes\/([^/]+)$/, (_p, m) => find(m[1]!, 'dispute')],
     ['POST', /^\/v1\/disputes\/([^/]+)$/, (p, m) => updateDispute(find(m[1]!, 'dispute'), p)],
     [
@@ -918,6 +955,24 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
         response.writeHead(302, { location: back });
         response.end();
       } else html(200, 'Onboarding complete.');
+      return true;
+    }
+    const disputeCharge = /^\/dev\/charges\/([^/]+)\/dispute$/.exec(url.pathname);
+    if (disputeCharge && request.method === 'POST') {
+      // Local-only: the cardholder's bank opens a chargeback on a captured charge now (Stripe's
+      // `pm_card_createDispute` does it at capture; this opens one later, after payouts).
+      const charge = objects.get(disputeCharge[1]!);
+      if (!charge || charge.object !== 'charge' || !charge.captured) {
+        send(
+          response,
+          404,
+          JSON.stringify({ error: { type: 'invalid_request_error', message: 'No captured charge' } }),
+        );
+        return true;
+      }
+      openDispute(charge);
+      const dispute = [...objects.values()].reverse().find((o) => o.object === 'dispute' && o.charge === charge.id)!;
+      send(response, 200, JSON.stringify(visible(dispute)));
       return true;
     }
     const redeliver = /^\/dev\/events\/([^/]+)\/deliver$/.exec(url.pathname);

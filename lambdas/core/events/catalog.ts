@@ -365,6 +365,31 @@ const staffRefundApproved = EventDefinition.define({
   aggregate: (payload) => ({ type: 'staff_proposal', id: payload.proposalId }),
 });
 
+// ---- payments: chargebacks (issue #12) ----------------------------------------------------------
+
+const paymentDisputeChanged = EventDefinition.define({
+  type: 'payment.dispute.changed',
+  description:
+    "A chargeback on a booking group's charge was opened, changed or closed at Stripe (charge.dispute.*), applied forward only: booking shows it on the order timeline.",
+  payload: z.object({
+    disputeId: z
+      .string()
+      .regex(/^dp_[A-Za-z0-9]+$/)
+      .describe('Stripe dispute id'),
+    groupId: id('booking'),
+    status: z
+      .string()
+      .min(1)
+      .max(40)
+      .describe('Stripe dispute status: warning_needs_response, needs_response, under_review, won, lost, …'),
+    reason: z.string().min(1).max(60).describe('Stripe dispute reason (fraudulent, product_not_received, …)'),
+    amountCents: z.number().int().nonnegative(),
+    currency: z.string().regex(/^[a-z]{3}$/),
+    evidenceDueBy: z.string().datetime().nullable(),
+  }),
+  aggregate: (payload) => ({ type: 'booking', id: payload.groupId }),
+});
+
 // ---- partner briefs (issue #15) -------------------------------------------------------------------
 
 // A brief is one partner client's; its events go to that client's webhook endpoints only.
@@ -437,6 +462,7 @@ export const eventCatalog = createEventCatalog([
   bookingRescheduled,
   reviewPublished,
   staffRefundApproved,
+  paymentDisputeChanged,
   briefCreated,
   briefClosed,
   inviteCreated,
