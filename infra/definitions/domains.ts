@@ -414,6 +414,14 @@ export const scheduledJobs: readonly {
     uses: { database: 'booking', secrets: ['payments/stripe'] },
   },
   {
+    // Payments reconciliation (#12): Stripe's PaymentIntents, refunds and transfers against the records;
+    // repairs what a lost webhook or a crash left, reports the rest. Locally: /dev/jobs/payments-reconcile.
+    name: 'payments-reconcile',
+    entry: 'lambdas/payments/payments-reconcile.handler.ts',
+    schedule: 'rate(1 hour)',
+    uses: { database: 'payments', secrets: ['payments/stripe'] },
+  },
+  {
     // Fetches external calendars (ICS) into busy blocks; a bad feed is recorded on the feed, never fails
     // the run. Locally every 15 minutes and on /dev/jobs/booking-calendar-refresh[?now=ISO].
     name: 'booking-calendar-refresh',

@@ -323,6 +323,19 @@ export class PaymentsRepository {
     );
   }
 
+  async refundExists(id: string): Promise<boolean> {
+    const result = await this.db.query('SELECT 1 FROM payment_refunds WHERE id = $1', [id]);
+    return (result.rowCount ?? 0) > 0;
+  }
+
+  async findTransferById(id: string): Promise<(TransferRow & { reversed_cents: number }) | null> {
+    const result = await this.db.query(
+      'SELECT id, group_id, leg_id, payee_user_id, amount_cents, reversed_cents FROM payment_transfers WHERE id = $1',
+      [id],
+    );
+    return parseRows(transferRow.extend({ reversed_cents: z.coerce.number().int() }), result.rows)[0] ?? null;
+  }
+
   async refundedTotal(groupId: string): Promise<number> {
     const result = await this.db.query<{ total: string | number }>(
       'SELECT COALESCE(sum(amount_cents), 0) AS total FROM payment_refunds WHERE group_id = $1',

@@ -30,7 +30,8 @@
  * wallets (Apple/Google Pay need a browser; they arrive as ordinary `pm_…` ids), Radar, currencies
  * other than the amount rules below (minimum 50 in the smallest unit), payouts from connected accounts
  * to banks, balance transactions and fees, `capture_before` expiry of authorisations (the 7-day
- * window does not pass here), automatic dispute closing, pagination/list endpoints, `expand[]` (ignored),
+ * window does not pass here), automatic dispute closing, list endpoints other than PaymentIntents, refunds, transfers
+ * and reversals (cursor-paginated) and events (no cursors), `expand[]` (ignored),
  * Stripe Tax, API versions (every answer has the SDK's version's shape), rate limits.
  * Never part of any AWS stage.
  */
@@ -783,6 +784,52 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
     return dispute;
   }
 
+  /**
+   * Stripe's list endpoints: newest first, `limit` (1–100, default 10), `created[gte|gt|lte|lt]`,
+   * cursor pagination with `starting_after` / `ending_before` (an object id), `has_more`, and the
+   * endpoint's own equality filters.
+   */
+  function list(kind: string, path: string, p: Record<string, unknown>, filters: readonly string[]): StripeObject {
+    const limit = p.limit === undefined ? 10 : Number(p.limit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 100)
+      throw invalid('This value must be between 1 and 100 (it currently is ' + String(p.limit) + ').', {
+        param: 'limit',
+      });
+    const bound = (op: string) => (p[`created[${op}]`] === undefined ? undefined : Number(p[`created[${op}]`]));
+    const [gte, gt, lte, lt] = ['gte', 'gt', 'lte', 'lt'].map(bound);
+    let data = [...objects.values()]
+      .filter((o) => o.object === kind)
+      .filter((o) => filters.every((name) => p[name] === undefined || o[name] === p[name]))
+      .filter((o) => {
+        const created = Number(o.created);
+        return (
+          (gte === undefined || created >= gte) &&
+          (gt === undefined || created > gt) &&
+          (lte === undefined || created <= lte) &&
+          (lt === undefined || created < lt)
+        );
+      })
+      .reverse();
+    const after = typeof p.starting_after === 'string' ? p.starting_after : undefined;
+    const before = typeof p.ending_before === 'string' ? p.ending_before : undefined;
+    if (after) {
+      const at = data.findIndex((o) => o.id === after);
+      if (at < 0) throw missing(kind, after, 'starting_after');
+      data = data.slice(at + 1);
+    } else if (before) {
+      const at = data.findIndex((o) => o.id === before);
+      if (at < 0) throw missing(kind, before, 'ending_before');
+      data = data.slice(Math.max(0, at - limit), at);
+    }
+    return {
+      id: '',
+      object: 'list',
+      data: data.slice(0, limit).map(visible),
+      has_more: data.length > limit,
+      url: path,
+    };
+  }
+
   // ---- HTTP -------------------------------------------------------------------------------------
   type Handler = (params: Record<string, unknown>, match: RegExpExecArray) => StripeObject;
   const routes: [string, RegExp, Handler][] = [
@@ -827,27 +874,9 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
       },
     ],
     ['POST', /^\/v1\/transfers$/, (p) => createTransfer(p)],
-    [
-      'GET',
-      /^\/v1\/transfers$/,
-      (p) => {
-        // Newest first; `transfer_group`, `destination` and `limit` (≤ 100) filters; no pagination cursors.
-        const limit = Math.min(Number(p.limit ?? 10) || 10, 100);
-        const data = [...objects.values()]
-          .filter((o) => o.object === 'transfer')
-          .filter((o) => !p.transfer_group || o.transfer_group === p.transfer_group)
-          .filter((o) => !p.destination || o.destination === p.destination)
-          .reverse()
-          .map(visible);
-        return {
-          id: '',
-          object: 'list',
-          data: data.slice(0, limit),
-          has_more: data.length > limit,
-          url: '/v1/transfers',
-        };
-      },
-    ],
+    ['GET', /^\/v1\/transfers$/, (p) => list('transfer', '/v1/transfers', p, ['transfer_group', 'destination'])],
+    ['GET', /^\/v1\/payment_intents$/, (p) => list('payment_intent', '/v1/payment_intents', p, ['customer'])],
+    ['GET', /^\/v1\/refunds$/, (p) => list('refund', '/v1/refunds', p, ['payment_intent', 'charge'])],
     ['GET', /^\/v1\/transfers\/([^/]+)$/, (_p, m) => find(m[1]!, 'transfer')],
     ['POST', /^\/v1\/transfers\/([^/]+)\/reversals$/, (p, m) => reverseTransfer(find(m[1]!, 'transfer'), p)],
     [
