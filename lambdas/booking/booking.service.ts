@@ -11,6 +11,9 @@ import { AppError, DependencyError, InternalError, NotFoundError, ValidationErro
 import { buildEvent, type DomainEvent } from '../core/events/catalog.ts';
 import { requireUser, type Caller, type UserCaller } from '../core/identity.ts';
 import { newId } from '../core/ids.ts';
+import { createLogger, type Logger } from '../core/log.ts';
+import { noMetrics, type MetricsRecorder } from '../core/ports.ts';
+import { customMetrics } from '../../infra/definitions/metrics.ts';
 import type { BookableListing } from '../profiles/index.ts';
 import type { Availability } from './availability.ts';
 import {
@@ -27,6 +30,7 @@ import {
   IdempotencyKeyReusedError,
   InvalidTransitionError,
   PaymentDeclinedError,
+  PaymentInProgressError,
   SlotUnavailableError,
 } from './booking.errors.ts';
 import type { BookingData, BookingTx } from './booking.repositories.ts';
@@ -52,6 +56,13 @@ import type { BookingPaymentsPort } from './payments.port.ts';
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
 const SYSTEM = 'system:booking';
+
+/** The money step each action takes (the others move no money of their own). */
+const MONEY_STEP: Partial<Record<BookingActionInput['action'], PendingPayment['step']>> = {
+  CONFIRM: 'CAPTURE',
+  CANCEL: 'REFUND',
+  COMPLETE: 'RELEASE',
+};
 
 export interface BookingPolicy {
   /** How long owners have to answer a request (capped at the start). */
@@ -147,6 +158,8 @@ export class BookingService {
     private readonly payments: BookingPaymentsPort,
     private readonly clock: Clock,
     private readonly policy: BookingPolicy = DEFAULT_BOOKING_POLICY,
+    private readonly logger: Logger = createLogger({ service: 'booking' }),
+    private readonly metrics: MetricsRecorder = noMetrics,
   ) {}
 
   // ---- listing side -------------------------------------------------------------------------------
@@ -371,6 +384,11 @@ export class BookingService {
         throw new InvalidTransitionError(`Cannot ${input.action.toLowerCase()} a booking that is ${group.status}`, {
           status: group.status,
         });
+      // A money step recorded (and perhaps already executed at Stripe) by another action must be
+      // written before anything else moves the booking: a START landing between a CANCEL's refund and
+      // its recording would leave the money refunded and the session going ahead.
+      if (group.pendingPayment && group.pendingPayment.step !== MONEY_STEP[input.action])
+        throw new PaymentInProgressError();
       const from = group.status;
       const now = this.clock.nowMs();
       switch (input.action) {
@@ -479,8 +497,7 @@ export class BookingService {
    * when the action moves no money now, or is not allowed (the transition's own checks then answer).
    */
   private async moneyStepFor(userId: string, groupId: string, action: BookingActionInput['action']) {
-    const step =
-      action === 'CONFIRM' ? 'CAPTURE' : action === 'CANCEL' ? 'REFUND' : action === 'COMPLETE' ? 'RELEASE' : null;
+    const step = MONEY_STEP[action];
     if (!step) return null;
     const pending = await this.db.transaction(async (tx): Promise<PendingPayment | null> => {
       const group = await tx.bookings.findGroup(groupId, { forUpdate: true });
@@ -490,7 +507,7 @@ export class BookingService {
       if (!party || !mayAct(action, group.status, party)) return null;
       if (group.pendingPayment) {
         if (group.pendingPayment.step === step) return group.pendingPayment;
-        throw new InvalidTransitionError('A payment step for this booking is still in progress; try again shortly');
+        throw new PaymentInProgressError();
       }
       let refundCents: number | null = null;
       if (step === 'REFUND') {
@@ -617,7 +634,8 @@ export class BookingService {
     if (!group?.pendingPayment) return false;
     const pending = group.pendingPayment;
     const outcome = await this.takeMoneyStep(group, pending);
-    return this.db.transaction(async (tx) => {
+    let unapplied: Record<string, unknown> | null = null;
+    const finished = await this.db.transaction(async (tx) => {
       const current = await tx.bookings.findGroup(groupId, { forUpdate: true });
       if (current?.pendingPayment?.key !== pending.key) return false;
       const legs = await tx.bookings.legsOf([groupId]);
@@ -629,9 +647,26 @@ export class BookingService {
             ? mayAct('CANCEL', from, pending.party ?? 'CLIENT')
             : from === 'IN_PROGRESS';
       if (!allowed) {
-        // Nothing to write on the booking (not captured, or the group moved on): the marker goes; what
-        // Stripe did is in payments' records and the reconciliation report.
+        // Nothing to write on the booking: the marker goes. A capture that found nothing authorised
+        // moved no money; otherwise Stripe moved money the booking no longer reflects (the group moved
+        // on, which act refuses while a step is pending, so this is a defect or a manual change):
+        // audited with what was executed, logged and counted (the metric pages on-call).
         await tx.bookings.setPendingPayment(groupId, null);
+        if (outcome.step !== 'CAPTURE' || outcome.captured) {
+          const details = {
+            step: pending.step,
+            key: pending.key,
+            status: from,
+            refundCents: outcome.step === 'REFUND' ? outcome.refundCents : null,
+            transfers: outcome.step === 'RELEASE' ? outcome.paid.filter((leg) => leg.transferId).length : null,
+          };
+          await appendAudit(
+            tx,
+            { actor: SYSTEM, action: 'booking.payment-unapplied', subject: groupId, details },
+            this.clock.now(),
+          );
+          unapplied = details;
+        }
         return false;
       }
       const action = outcome.step === 'CAPTURE' ? 'CONFIRM' : outcome.step === 'REFUND' ? 'CANCEL' : 'COMPLETE';
@@ -672,6 +707,14 @@ export class BookingService {
         );
       return true;
     });
+    // Set inside the transaction's callback (which TypeScript's narrowing does not follow).
+    const alert = unapplied as Record<string, unknown> | null;
+    if (alert) {
+      // After the commit, so an alert always has its audit entry.
+      this.logger.error('money moved at Stripe could not be applied to the booking', { groupId, ...alert });
+      this.metrics.count(customMetrics.bookingPaymentUnapplied.name);
+    }
+    return finished;
   }
 
   /**
