@@ -218,3 +218,64 @@ describe('a crash between a money step and its recording', () => {
     ).toEqual([{ done: true }]);
   }, 240_000);
 });
+
+describe('a transition racing another action’s money step', () => {
+  /** A confirmed, captured booking starting within the hour (its own provider, so rounds do not clash). */
+  async function capturedSoon() {
+    const provider = await party('provider');
+    const profileId = await publishedProfile(provider.userId);
+    await withPackage(profileId, 20_000);
+    await openSoon(provider.token, profileId);
+    await onboardPayee(provider.token);
+    const client = await party('client');
+    const legs = [{ legId: 'shoot', profileId, packageName: 'Headshots' }];
+    const quote = (await gqlOk(client.token, QUOTE, { input: { legs } })).checkoutQuote;
+    const group = (
+      await gqlOk(client.token, REQUEST, {
+        input: { idempotencyKey: `req-${newId('request')}`, profileId, startsAt: soon(), durationMinutes: 60 },
+      })
+    ).requestBooking;
+    const payment = (
+      await gqlOk(client.token, CONFIRM_CHECKOUT, { input: { groupId: group.id, quoteToken: quote.quoteToken, legs } })
+    ).confirmCheckout;
+    await gqlOk(provider.token, ACT, {
+      input: { idempotencyKey: newId('request'), groupId: group.id, action: 'ACCEPT' },
+    });
+    await payWithCard(payment.paymentRef, payment.clientSecret);
+    await gqlOk(client.token, ACT, {
+      input: { idempotencyKey: newId('request'), groupId: group.id, action: 'CONFIRM' },
+    });
+    return { provider, groupId: group.id as string, paymentRef: payment.paymentRef as string };
+  }
+
+  it('CANCEL (refund at Stripe) and START at once, many times: refunded and cancelled, or started with no refund — never both', async () => {
+    const rounds = await Promise.all(Array.from({ length: 6 }, () => capturedSoon()));
+    await Promise.all(
+      rounds.map(async ({ provider, groupId }) => {
+        const act = (action: string) =>
+          gqlAs(provider.token, ACT, { input: { idempotencyKey: newId('request'), groupId, action } });
+        const answers = await Promise.all(Array.from({ length: 8 }, (_, i) => act(i % 2 === 0 ? 'CANCEL' : 'START')));
+        for (const answer of answers.filter((a) => a.errors))
+          expect(['BOOKING.INVALID_TRANSITION', 'BOOKING.PAYMENT_IN_PROGRESS', 'DEPENDENCY.UNAVAILABLE']).toContain(
+            answer.errors![0]!.errorInfo?.code,
+          );
+      }),
+    );
+    for (const { groupId, paymentRef } of rounds) {
+      const [row] = await sql('SELECT status, payment_status, payment_pending FROM booking_groups WHERE id = $1', [
+        groupId,
+      ]);
+      const refunds = (await serverStripe().refunds.list({ payment_intent: paymentRef })).data;
+      if (row!.status === 'CANCELLED') {
+        expect(row).toMatchObject({ payment_status: 'REFUNDED', payment_pending: null });
+        expect(refunds).toHaveLength(1);
+      } else {
+        expect(row).toMatchObject({ status: 'IN_PROGRESS', payment_status: 'CAPTURED', payment_pending: null });
+        expect(refunds).toEqual([]);
+      }
+      expect(
+        await sql("SELECT 1 FROM audit_log WHERE action = 'booking.payment-unapplied' AND subject = $1", [groupId]),
+      ).toEqual([]);
+    }
+  }, 240_000);
+});
