@@ -12,7 +12,7 @@ import type { UnitOfWork } from '../core/db/unit-of-work.ts';
 import { WebhookSignatureError, type PaymentIntentView, type PaymentProvider } from '../core/payment-provider.ts';
 import { applyIntent } from './booking-payments.service.ts';
 import { enqueueEvent } from '../core/db/outbox.ts';
-import { buildEvent } from '../core/events/catalog.ts';
+import { buildEvent, stripeDisputeFields } from '../core/events/catalog.ts';
 import { idPattern } from '../core/ids.ts';
 import { completeOpenReversals, reserveReversals } from './dispute-holds.ts';
 import { captureEntry, refundEntry } from './ledger.ts';
@@ -84,16 +84,22 @@ const transferObject = z.object({
   amount_reversed: z.number().int(),
 });
 
+/**
+ * The same rules as the `payment.dispute.changed` event it becomes (one definition, in the catalog):
+ * a dispute parsed here can never fail the event's schema inside the transaction (a 500 Stripe would
+ * retry for days). One that does not parse is stored and ignored, like any other malformed object.
+ */
 const disputeObject = z.object({
-  id: z.string(),
+  id: stripeDisputeFields.id,
   object: z.literal('dispute'),
-  charge: z.string(),
+  charge: z.string().min(1),
   payment_intent: z.string().nullish(),
-  amount: z.number().int(),
-  currency: z.string(),
-  reason: z.string(),
-  status: z.string(),
-  evidence_details: z.object({ due_by: z.number().nullish() }).nullish(),
+  amount: stripeDisputeFields.amountCents,
+  currency: stripeDisputeFields.currency,
+  reason: stripeDisputeFields.reason,
+  status: stripeDisputeFields.status,
+  // Seconds since the epoch, within what a Date can represent as ISO text (year 9999).
+  evidence_details: z.object({ due_by: z.number().int().nonnegative().max(253_402_300_799).nullish() }).nullish(),
 });
 
 function intentView(pi: z.infer<typeof intentObject>): PaymentIntentView {

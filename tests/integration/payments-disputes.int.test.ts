@@ -6,8 +6,9 @@
  * an older event delivered after the close does not reopen it. A dispute before completion holds the
  * payout: the leg is not transferred.
  */
+import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type Stripe from 'stripe';
+import Stripe from 'stripe';
 import { newId } from '../../lambdas/core/ids.ts';
 import { ACT, BOOKING_FIELDS, publishedProfile, REQUEST } from '../support/booking.ts';
 import {
@@ -137,5 +138,54 @@ describe('chargebacks', () => {
     expect((await serverStripe().transfers.list({ transfer_group: groupId })).data).toEqual([]);
     expect((await moneyTrail(groupId)).entries).toEqual({ capture: 1 });
     expect((await serverStripe().paymentIntents.retrieve(paymentRef)).status).toBe('succeeded');
+  }, 240_000);
+
+  it('a dispute object the event schema would refuse is answered 200 "ignored", not 500: nothing half-written, no retries', async () => {
+    const { groupId, paymentRef } = await startedBooking('pm_card_visa');
+    const chargeId = (await serverStripe().paymentIntents.retrieve(paymentRef)).latest_charge as string;
+    const valid = {
+      id: `dp_${randomUUID().replace(/-/g, '')}`,
+      object: 'dispute',
+      charge: chargeId,
+      payment_intent: paymentRef,
+      amount: 20_000,
+      currency: 'usd',
+      reason: 'fraudulent',
+      status: 'needs_response',
+      evidence_details: { due_by: Math.floor(Date.now() / 1000) + 86_400 },
+    };
+    const malformed = [
+      { ...valid, reason: '' },
+      { ...valid, id: `du_${randomUUID().replace(/-/g, '')}` },
+      { ...valid, currency: 'USD' },
+      { ...valid, evidence_details: { due_by: 1e15 } },
+    ];
+    const deliver = async (dispute: Record<string, unknown>) => {
+      const payload = JSON.stringify({
+        id: `evt_${randomUUID().replace(/-/g, '')}`,
+        object: 'event',
+        type: 'charge.dispute.created',
+        created: Math.floor(Date.now() / 1000),
+        data: { object: dispute },
+      });
+      const stripe = stackInfo().endpoints.stripe!;
+      return fetch(`${stackInfo().endpoints.restUrl}/payments/stripe/webhook`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'stripe-signature': Stripe.webhooks.generateTestHeaderString({ payload, secret: stripe.webhookSecret }),
+        },
+        body: payload,
+      });
+    };
+    for (const dispute of malformed) {
+      const response = await deliver(dispute);
+      expect(response.status, JSON.stringify(dispute)).toBe(200);
+      expect(await response.json()).toEqual({ received: true, outcome: 'ignored' });
+    }
+    expect(await sql('SELECT id FROM payment_disputes WHERE group_id = $1', [groupId])).toEqual([]);
+    // The well-formed one is applied (the test's objects differ only in the broken field).
+    expect(await (await deliver(valid)).json()).toEqual({ received: true, outcome: 'applied' });
+    expect(await disputeRow(valid.id)).toMatchObject({ status: 'needs_response', group_id: groupId });
   }, 240_000);
 });
