@@ -115,14 +115,22 @@ export class PayoutsService {
     ] as const)
       if (!Number.isSafeInteger(value) || value < 0 || (name === 'payeeCents' && value === 0))
         throw new ValidationError(`${name} must be a non-negative integer`, [{ path: name, message: 'invalid' }]);
-    const stripeKey = `rastup:transfer:${input.groupId}:${input.legId}`;
+    const firstKey = `rastup:transfer:${input.groupId}:${input.legId}`;
     type Step = { done: { transferId: string; amountCents: number } } | { request: MoneyRequestRow };
     const step = await this.db.transaction(async (tx): Promise<Step> => {
       await tx.payments.lockKey(input.groupId);
       const done = await tx.payments.findTransfer(input.groupId, input.legId);
       if (done) return { done: { transferId: done.id, amountCents: done.amount_cents } };
-      const open = await tx.payments.findMoneyRequest(stripeKey);
-      if (open && !open.completed_at) return { request: open };
+      // One request per attempt: an open one is reused (concurrent duplicates, a crash), a closed one
+      // without a transfer was refused by Stripe, which replays a key's first answer for 24 hours, so
+      // the next attempt gets a key of its own (and a fresh look at the account and the funds).
+      let stripeKey = firstKey;
+      for (let attempt = 2; ; attempt++) {
+        const request = await tx.payments.findMoneyRequest(stripeKey);
+        if (!request) break;
+        if (!request.completed_at) return { request };
+        stripeKey = `${firstKey}:attempt-${attempt}`;
+      }
       const payment = await tx.payments.findAuthorization(input.groupId);
       if (!payment || payment.status !== 'captured') throw new PaymentStateError('The group has no captured payment');
       // A chargeback is open: the money may go back to the cardholder, so nothing is paid out now.
