@@ -101,4 +101,39 @@ describe('payments reconciliation', () => {
     const reported = new Set(report.mismatches.map((f) => f.ref));
     expect(intents.filter((pi) => !reported.has(pi.id))).toEqual([]);
   }, 120_000);
+
+  it('finishes a refund request a crash left open (the hourly job): refunded once at Stripe, its reservation released', async () => {
+    const groupId = `grp_${randomUUID()}`;
+    const intent = await stripeOnlyIntent(groupId, 30_000);
+    await serverStripe().paymentIntents.capture(intent.id);
+    await sql(
+      `INSERT INTO payment_authorizations (group_id, client_user_id, amount_cents, currency, payment_intent_id, status, captured_cents)
+       VALUES ($1, 'usr_reconcile', 30000, 'usd', $2, 'captured', 30000)`,
+      [groupId, intent.id],
+    );
+    // Recorded (reserving 4 000 of the refundable funds), then the process died before asking Stripe.
+    const key = `rastup:refund:${groupId}:crashed`;
+    await sql(
+      `INSERT INTO payment_money_requests (idempotency_key, group_id, kind, amount_cents, details, created_at)
+       VALUES ($1, $2, 'refund', 4000, $3, now() - interval '5 minutes')`,
+      [key, groupId, JSON.stringify({ reason: 'Cancelled by the client', callerKey: 'crashed' })],
+    );
+    const reserved = () =>
+      sql<{ n: number }>(
+        'SELECT COALESCE(sum(amount_cents), 0)::int AS n FROM payment_money_requests WHERE group_id = $1 AND completed_at IS NULL',
+        [groupId],
+      );
+    expect((await reserved())[0]!.n).toBe(4_000);
+
+    await reconcile();
+    expect((await reserved())[0]!.n).toBe(0);
+    const refunds = (await serverStripe().refunds.list({ payment_intent: intent.id })).data;
+    expect(refunds.map((refund) => refund.amount)).toEqual([4_000]);
+    const [request] = await sql('SELECT stripe_object_id FROM payment_money_requests WHERE idempotency_key = $1', [
+      key,
+    ]);
+    expect(request!.stripe_object_id).toBe(refunds[0]!.id);
+    await reconcile();
+    expect((await serverStripe().refunds.list({ payment_intent: intent.id })).data).toHaveLength(1);
+  }, 120_000);
 });
