@@ -736,6 +736,27 @@ export class BookingService {
         toStatus: group.status,
       });
     });
+    // Won (or an inquiry closed): the payout held while the dispute was open is paid now. The release
+    // is idempotent per leg in payments (a leg already paid answers its transfer), so a redelivered
+    // event pays nothing twice; a Stripe failure fails the delivery, which is retried.
+    if (status !== 'won' && status !== 'warning_closed') return;
+    const group = await this.db.bookings.findGroup(groupId);
+    if (group?.status !== 'COMPLETED') return;
+    const legs = (await this.db.bookings.legsOf([groupId])).filter((leg) => leg.active);
+    const paid = await this.payments.release({
+      groupId,
+      legs: legs.map((leg) => ({
+        legId: leg.id,
+        resourceId: leg.resourceId,
+        payeeUserId: leg.ownerUserId,
+        amountCents: leg.amountCents,
+      })),
+      idempotencyKey: `${groupId}:release:${disputeId}`,
+    });
+    await this.db.transaction(async (tx) => {
+      for (const leg of paid)
+        if (leg.transferId) await this.paymentStep(tx, group, 'TRANSFER', `${groupId}:transfer:${leg.legId}`);
+    });
   }
 
   /** The sweep's first part: money steps recorded more than a minute ago and never finished. */

@@ -10,10 +10,13 @@
  */
 import * as z from 'zod';
 import type { UnitOfWork } from '../core/db/unit-of-work.ts';
+import { createLogger } from '../core/log.ts';
 import { ProviderRequestError, type PaymentProvider } from '../core/payment-provider.ts';
 import { transferReversalEntry } from './ledger.ts';
 import type { PaymentsRepositories } from './payments.repositories.ts';
 import type { MoneyRequestRow } from './payments.repository.ts';
+
+const logger = createLogger({ service: 'payments' });
 
 type Tx = Parameters<Parameters<UnitOfWork<PaymentsRepositories>['transaction']>[0]>[0];
 
@@ -75,6 +78,14 @@ export async function completeReversal(
     // Refused (already reversed in the dashboard, say): nothing moved; the request is closed.
     if (error instanceof ProviderRequestError) {
       await db.payments.completeMoneyRequest(request.idempotency_key, 'refused');
+      // The money stays with the payee while the cardholder may get it back: an operator looks.
+      logger.error('Stripe refused a chargeback transfer reversal', {
+        groupId: request.group_id,
+        disputeId: details.disputeId,
+        transferId: details.transferId,
+        amountCents: request.amount_cents,
+        reason: error.message,
+      });
       return;
     }
     throw error;

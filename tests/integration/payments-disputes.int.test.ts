@@ -138,6 +138,23 @@ describe('chargebacks', () => {
     expect((await serverStripe().transfers.list({ transfer_group: groupId })).data).toEqual([]);
     expect((await moneyTrail(groupId)).entries).toEqual({ capture: 1 });
     expect((await serverStripe().paymentIntents.retrieve(paymentRef)).status).toBe('succeeded');
+
+    // Won: the held payout is paid now (once, whatever the redeliveries), and shows on the timeline.
+    const [dispute] = await sql<{ id: string }>('SELECT id FROM payment_disputes WHERE group_id = $1', [groupId]);
+    await serverStripe().disputes.update(dispute!.id, {
+      evidence: { uncategorized_text: 'winning_evidence' },
+      submit: true,
+    });
+    await eventually(async () => (await disputeRow(dispute!.id))?.status === 'won');
+    await eventually(async () => (await serverStripe().transfers.list({ transfer_group: groupId })).data.length === 1);
+    await eventually(async () => (await timeline(provider.token, groupId)).includes('TRANSFER:SYSTEM'));
+    const closed = (await serverStripe().events.list({ type: 'charge.dispute.closed', limit: 100 })).data.find(
+      (event: Stripe.Event) => (event.data.object as { id: string }).id === dispute!.id,
+    )!;
+    await fetch(`${stackInfo().endpoints.stripe!.apiUrl}/dev/events/${closed.id}/deliver?times=5`, { method: 'POST' });
+    const transfers = (await serverStripe().transfers.list({ transfer_group: groupId })).data;
+    expect(transfers.map((transfer) => transfer.amount)).toEqual([20_000]);
+    expect((await moneyTrail(groupId)).entries).toEqual({ capture: 1, release: 1, transfer: 1 });
   }, 240_000);
 
   it('a dispute object the event schema would refuse is answered 200 "ignored", not 500: nothing half-written, no retries', async () => {
