@@ -396,6 +396,8 @@ export const eventConsumers: readonly {
       'booking.rescheduled',
     ],
   },
+  // Chargebacks (#12): payments' dispute events on the booking's order timeline.
+  { name: 'booking-payment-disputes', domain: 'booking', eventTypes: ['payment.dispute.changed'] },
   // Reviews: a completed booking opens the review windows of its legs.
   { name: 'reviews-booking-completed', domain: 'reviews', eventTypes: ['booking.completed'] },
   { name: 'reviews-user-deleted', domain: 'reviews', eventTypes: ['user.deleted'] },
@@ -442,6 +444,14 @@ export const scheduledJobs: readonly {
     entry: 'lambdas/booking/booking-expiry.handler.ts',
     schedule: 'rate(1 minute)',
     uses: { database: 'booking', secrets: ['payments/stripe'] },
+  },
+  {
+    // Payments reconciliation (#12): Stripe's PaymentIntents, refunds and transfers against the records;
+    // repairs what a lost webhook or a crash left, reports the rest. Locally: /dev/jobs/payments-reconcile.
+    name: 'payments-reconcile',
+    entry: 'lambdas/payments/payments-reconcile.handler.ts',
+    schedule: 'rate(1 hour)',
+    uses: { database: 'payments', secrets: ['payments/stripe'] },
   },
   {
     // Fetches external calendars (ICS) into busy blocks; a bad feed is recorded on the feed, never fails

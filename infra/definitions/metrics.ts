@@ -28,6 +28,14 @@ export const customMetrics = {
     emittedBy: ['lambdas/media/media-worker.service.ts'],
     alarm: { threshold: 10, evaluationPeriods: 3 },
   },
+  /** Stripe moved money for a booking (refund, capture, payout) that could no longer be recorded on it. */
+  bookingPaymentUnapplied: {
+    name: 'BookingPaymentUnapplied',
+    unit: 'Count',
+    description: 'Money steps Stripe executed whose booking transition could not be applied (needs an operator)',
+    emittedBy: ['lambdas/booking/booking.service.ts'],
+    alarm: { threshold: 0, evaluationPeriods: 1 },
+  },
 } as const satisfies Record<string, CustomMetricDefinition>;
 
 export type CustomMetricKey = keyof typeof customMetrics;

@@ -415,6 +415,19 @@ async function startWithStateLock(
             ]);
           return expireBookings(now ?? undefined);
         },
+        // Reconciles the payment records with the local Stripe now (repairs, then reports differences);
+        // ?now=<ISO time> runs it as if then (requests left open by a crash count as stale a minute on).
+        '/dev/jobs/payments-reconcile': async (url) => {
+          const now = url.searchParams.get('now');
+          if (now && (!/^\d{4}-\d{2}-\d{2}T/.test(now) || Number.isNaN(new Date(now).getTime())))
+            throw new ValidationError('now must be an ISO 8601 date-time', [
+              { path: 'query.now', message: 'must be an ISO 8601 date-time' },
+            ]);
+          const job = (await import(
+            pathToFileURL(join(options.rootDir, 'lambdas/payments/payments-reconcile.handler.ts')).href
+          )) as { handler: (event: { time?: string }) => Promise<unknown> };
+          return job.handler(now ? { time: now } : {});
+        },
         // Refreshes external calendars now; ?now=<ISO time> picks the feeds due as if then (the window stays today's).
         '/dev/jobs/booking-calendar-refresh': async (url) => {
           const now = url.searchParams.get('now');

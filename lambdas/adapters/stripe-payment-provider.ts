@@ -26,6 +26,9 @@ export interface StripeProviderOptions {
   readonly webhookToleranceSeconds?: number;
 }
 
+/** The most objects one reconciliation run reads per list (it runs hourly over a bounded window). */
+const LIST_CAP = 10_000;
+
 function intentView(pi: Stripe.PaymentIntent): PaymentIntentView {
   return {
     id: pi.id,
@@ -162,6 +165,52 @@ export function createStripePaymentProvider(options: StripeProviderOptions): Pay
         );
         return { id: transfer.id, amountCents: transfer.amount };
       }),
+    reverseTransfer: (input) =>
+      call('reverse transfer', async () => {
+        const reversal = await stripe.transfers.createReversal(
+          input.transferId,
+          { amount: input.amountCents, metadata: { ...input.metadata } },
+          { idempotencyKey: input.idempotencyKey },
+        );
+        return { id: reversal.id, amountCents: reversal.amount };
+      }),
+    listPaymentIntents: (createdGte) =>
+      call('list PaymentIntents', async () =>
+        (
+          await stripe.paymentIntents
+            .list({ created: { gte: createdGte }, limit: 100 })
+            .autoPagingToArray({ limit: LIST_CAP })
+        ).map(intentView),
+      ),
+    listRefunds: (paymentIntentId) =>
+      call('list refunds', async () =>
+        (
+          await stripe.refunds
+            .list({ payment_intent: paymentIntentId, limit: 100 })
+            .autoPagingToArray({ limit: LIST_CAP })
+        ).map((refund) => ({
+          id: refund.id,
+          amountCents: refund.amount,
+          currency: refund.currency,
+          status: refund.status ?? null,
+          reason: refund.reason ?? null,
+        })),
+      ),
+    listTransfers: (createdGte) =>
+      call('list transfers', async () =>
+        (
+          await stripe.transfers
+            .list({ created: { gte: createdGte }, limit: 100 })
+            .autoPagingToArray({ limit: LIST_CAP })
+        ).map((transfer) => ({
+          id: transfer.id,
+          amountCents: transfer.amount,
+          amountReversedCents: transfer.amount_reversed,
+          currency: transfer.currency,
+          transferGroup: transfer.transfer_group ?? null,
+          metadata: transfer.metadata ?? {},
+        })),
+      ),
     verifyWebhook(rawBody, signatureHeader) {
       if (!signatureHeader) throw new WebhookSignatureError('Missing Stripe-Signature header');
       let event: Stripe.Event;

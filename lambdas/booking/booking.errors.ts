@@ -22,6 +22,17 @@ export class InvalidTransitionError extends ConflictError {
   }
 }
 
+/**
+ * Another money step of this booking (a refund, capture or payout already sent to Stripe) has not been
+ * recorded yet: no other transition may land before it, or Stripe's outcome could no longer be applied
+ * (a refunded booking that then starts). The caller retries once the step is finished.
+ */
+export class PaymentInProgressError extends ConflictError {
+  constructor() {
+    super('A payment step for this booking is still in progress; try again shortly', 'BOOKING.PAYMENT_IN_PROGRESS');
+  }
+}
+
 /** The idempotency key was used before by this caller for a different request. */
 export class IdempotencyKeyReusedError extends ConflictError {
   constructor() {

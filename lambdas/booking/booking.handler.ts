@@ -4,6 +4,7 @@
  * calendars (ICS import/export) in calendars.handler.ts, the user.deleted consumer in
  * booking-erasure.handler.ts.
  */
+import { createEventDispatcher } from '../core/events/dispatcher.ts';
 import { createFieldRouter, field } from '../core/field-router.ts';
 import { createDomainHandler } from '../core/handler.ts';
 import { createLogger } from '../core/log.ts';
@@ -21,8 +22,14 @@ import {
 
 const logger = createLogger({ service: 'booking' });
 
+/** Payments' chargebacks on the order timeline (infra/definitions/domains.ts `booking-payment-disputes`). */
+export const events = createEventDispatcher({
+  'payment.dispute.changed': async (event) => (await bookingService()).onPaymentDispute(event),
+});
+
 export const handler = createDomainHandler({
   logger,
+  events,
   appsync: createFieldRouter(
     {
       'Query.bookingSlots': field(slotsArgs, async ({ input }) => (await bookingService()).slots(input)),

@@ -3,6 +3,8 @@
  * user.deleted consumer composes in booking-erasure.module.ts, calendars in calendar.module.ts.
  */
 import { systemClock } from '../core/clock.ts';
+import { createLogger } from '../core/log.ts';
+import { metricsFromEnv } from '../adapters/powertools-metrics.ts';
 import { createUnitOfWork } from '../core/db/unit-of-work.ts';
 import { databaseFromEnv } from '../adapters/database.ts';
 import { createStripePaymentProvider } from '../adapters/stripe-payment-provider.ts';
@@ -24,11 +26,18 @@ export function bookingService(): Promise<BookingService> {
       config.BOOKING_PAYMENTS === 'stripe'
         ? await bookingPaymentsFromEnv(await databaseFromEnv('booking', 'payments'), createStripePaymentProvider)
         : new NoMoneyPayments();
-    return new BookingService(createUnitOfWork(db, bookingRepositories), payments, systemClock, {
-      respondWithinMinutes: config.BOOKING_RESPOND_WITHIN_MINUTES,
-      holdMinutes: config.BOOKING_HOLD_MINUTES,
-      startWindowMinutes: 60,
-    });
+    return new BookingService(
+      createUnitOfWork(db, bookingRepositories),
+      payments,
+      systemClock,
+      {
+        respondWithinMinutes: config.BOOKING_RESPOND_WITHIN_MINUTES,
+        holdMinutes: config.BOOKING_HOLD_MINUTES,
+        startWindowMinutes: 60,
+      },
+      createLogger({ service: 'booking' }),
+      metricsFromEnv(),
+    );
   })();
   service.catch(() => (service = undefined));
   return service;

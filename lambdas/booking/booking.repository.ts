@@ -84,6 +84,15 @@ const PAYMENT_STATUSES = [
 ] as const;
 export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
 
+export const PAYMENT_STEPS = ['CAPTURE', 'REFUND', 'RELEASE'] as const;
+export type PaymentStep = (typeof PAYMENT_STEPS)[number];
+export interface PendingPayment {
+  readonly step: PaymentStep;
+  readonly key: string;
+  readonly refundCents: number | null;
+  readonly party: 'CLIENT' | 'OWNER' | null;
+}
+
 const groupRow = z.object({
   id: z.string(),
   client_user_id: z.string(),
@@ -100,6 +109,10 @@ const groupRow = z.object({
   payment_ref: z.string().nullable(),
   refund_cents: z.number().int().nullable(),
   version: z.number().int(),
+  payment_pending: z.enum(PAYMENT_STEPS).nullable(),
+  payment_pending_key: z.string().nullable(),
+  payment_pending_cents: z.number().int().nullable(),
+  payment_pending_party: z.enum(['CLIENT', 'OWNER']).nullable(),
 });
 
 export interface BookingGroup {
@@ -118,10 +131,16 @@ export interface BookingGroup {
   readonly paymentRef: string | null;
   readonly refundCents: number | null;
   readonly version: number;
+  /**
+   * A money step recorded before its Stripe call and not yet finished (migration 3030): the step, the
+   * Stripe Idempotency-Key it uses, the refund amount decided then, and who asked (null: the system).
+   */
+  readonly pendingPayment: PendingPayment | null;
 }
 
 const GROUP_COLUMNS = `id, client_user_id, status, instant_book, starts_at, ends_at, amount_cents, currency::text AS currency,
-  cancellation_policy, respond_by, hold_expires_at, payment_status, payment_ref, refund_cents, version`;
+  cancellation_policy, respond_by, hold_expires_at, payment_status, payment_ref, refund_cents, version,
+  payment_pending, payment_pending_key, payment_pending_cents, payment_pending_party`;
 
 const toGroup = (row: z.infer<typeof groupRow>): BookingGroup => ({
   id: row.id,
@@ -138,6 +157,15 @@ const toGroup = (row: z.infer<typeof groupRow>): BookingGroup => ({
   paymentStatus: row.payment_status,
   paymentRef: row.payment_ref,
   refundCents: row.refund_cents,
+  pendingPayment:
+    row.payment_pending && row.payment_pending_key
+      ? {
+          step: row.payment_pending,
+          key: row.payment_pending_key,
+          refundCents: row.payment_pending_cents,
+          party: row.payment_pending_party,
+        }
+      : null,
   version: row.version,
 });
 
@@ -310,7 +338,9 @@ export class BookingRepository {
     }));
   }
 
-  async insertGroup(group: Omit<BookingGroup, 'version' | 'paymentRef' | 'refundCents'>): Promise<void> {
+  async insertGroup(
+    group: Omit<BookingGroup, 'version' | 'paymentRef' | 'refundCents' | 'pendingPayment'>,
+  ): Promise<void> {
     await this.db.query(
       `INSERT INTO booking_groups (id, client_user_id, status, instant_book, starts_at, ends_at, amount_cents, currency,
          cancellation_policy, respond_by, hold_expires_at, payment_status)
@@ -384,6 +414,31 @@ export class BookingRepository {
       [groupIds],
     );
     return parseRows(legRow, result.rows).map(toLeg);
+  }
+
+  /**
+   * Records (or, with null, clears) the money step a group is about to take. Recorded in its own short
+   * transaction before Stripe is called, cleared by the transaction that records the outcome.
+   */
+  async setPendingPayment(id: string, pending: PendingPayment | null): Promise<BookingGroup> {
+    const result = await this.db.query(
+      `UPDATE booking_groups SET payment_pending = $2, payment_pending_key = $3, payment_pending_cents = $4,
+         payment_pending_party = $5, payment_pending_since = CASE WHEN $2::text IS NULL THEN NULL ELSE now() END,
+         updated_at = now()
+        WHERE id = $1 RETURNING ${GROUP_COLUMNS}`,
+      [id, pending?.step ?? null, pending?.key ?? null, pending?.refundCents ?? null, pending?.party ?? null],
+    );
+    return parseRows(groupRow, result.rows).map(toGroup)[0]!;
+  }
+
+  /** Groups whose money step was recorded before `before` and never finished (a crash, a lost answer). */
+  async stalePendingPaymentGroupIds(before: Date, limit: number): Promise<string[]> {
+    const result = await this.db.query<{ id: string }>(
+      `SELECT id FROM booking_groups WHERE payment_pending IS NOT NULL AND payment_pending_since <= $1
+        ORDER BY payment_pending_since LIMIT $2`,
+      [before, limit],
+    );
+    return result.rows.map((row) => row.id);
   }
 
   async updateGroup(id: string, patch: GroupPatch): Promise<BookingGroup> {

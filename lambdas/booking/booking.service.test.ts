@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../core/clock.ts';
 import type { Caller } from '../core/identity.ts';
+import type { Logger } from '../core/log.ts';
 import { newId } from '../core/ids.ts';
 import { fakeUnitOfWork } from '../core/testing/fakes.ts';
 import type { BookableListing } from '../profiles/index.ts';
@@ -85,7 +86,7 @@ function memoryStores(listings: BookableListing[]) {
         .filter((t) => t.groupId === groupId && t.to)
         .map((t) => ({ actor: t.actor, action: t.action, fromStatus: t.from, toStatus: t.to, at: t.at })),
     insertGroup: async (group) => {
-      groups.set(group.id, { ...group, version: 1, paymentRef: null, refundCents: null });
+      groups.set(group.id, { ...group, version: 1, paymentRef: null, refundCents: null, pendingPayment: null });
     },
     insertLegs: async (newLegs) => {
       for (const leg of newLegs) {
@@ -108,6 +109,13 @@ function memoryStores(listings: BookableListing[]) {
       groups.set(id, next);
       return next;
     },
+    setPendingPayment: async (id, pending) => {
+      const next = { ...groups.get(id)!, pendingPayment: pending };
+      groups.set(id, next);
+      return next;
+    },
+    stalePendingPaymentGroupIds: async () =>
+      [...groups.values()].filter((group) => group.pendingPayment).map((group) => group.id),
     setLegsActive: async (groupId, active) => {
       for (const leg of legs) if (leg.groupId === groupId) Object.assign(leg, { active });
     },
@@ -172,7 +180,14 @@ const user = (userId: string): Caller => ({
   expiresAt: 0,
 });
 
-function setup(options: { instantBook?: boolean; authorize?: 'authorized' | 'requires_action' } = {}) {
+function setup(
+  options: {
+    instantBook?: boolean;
+    authorize?: 'authorized' | 'requires_action';
+    /** Holds the refund or release at Stripe until the promise settles (another request lands meanwhile). */
+    gate?: Promise<void>;
+  } = {},
+) {
   const owner = newId('user');
   const client = newId('user');
   const profileId = newId('profile');
@@ -203,8 +218,10 @@ function setup(options: { instantBook?: boolean; authorize?: 'authorized' | 'req
     },
     refund: async (input) => {
       calls.push(`refund:${input.amountCents}`);
+      await options.gate;
     },
     release: async (input) => {
+      await options.gate;
       calls.push(`release:${input.legs.map((leg) => `${leg.payeeUserId}:${leg.amountCents}`).join(',')}`);
       return input.legs.map((leg) => ({
         legId: leg.legId,
@@ -214,12 +231,24 @@ function setup(options: { instantBook?: boolean; authorize?: 'authorized' | 'req
     },
   };
   const clock = new ManualClock(Date.parse('2026-06-01T08:00:00Z'));
-  const service = new BookingService(uow, payments, clock, {
-    respondWithinMinutes: 120,
-    holdMinutes: 15,
-    startWindowMinutes: 60,
-  });
-  return { service, uow, stores, calls, clock, owner, client, profileId };
+  const errors: { message: string; fields?: Record<string, unknown> }[] = [];
+  const logger: Logger = {
+    debug: () => undefined,
+    info: () => undefined,
+    warn: () => undefined,
+    error: (message, fields) => errors.push({ message, fields }),
+    child: () => logger,
+  };
+  const counted: string[] = [];
+  const service = new BookingService(
+    uow,
+    payments,
+    clock,
+    { respondWithinMinutes: 120, holdMinutes: 15, startWindowMinutes: 60 },
+    logger,
+    { count: (name) => counted.push(name) },
+  );
+  return { service, uow, stores, calls, clock, owner, client, profileId, errors, counted };
 }
 
 async function open(s: ReturnType<typeof setup>) {
@@ -402,9 +431,9 @@ describe('booking service', () => {
     });
     expect(again.status).toBe('HOLD');
     // The sweep finds nothing more to do at this time, and the second hold once its deadline passed.
-    expect(await s.service.sweep(s.clock.now())).toEqual({ expired: 0 });
+    expect(await s.service.sweep(s.clock.now())).toEqual({ expired: 0, paymentsFinished: 0 });
     s.clock.advance(16 * 60_000);
-    expect(await s.service.sweep(s.clock.now())).toEqual({ expired: 1 });
+    expect(await s.service.sweep(s.clock.now())).toEqual({ expired: 1, paymentsFinished: 0 });
   });
 
   it('lists slots for the preview without the booked time and its buffer', async () => {
@@ -519,6 +548,81 @@ describe('booking service', () => {
           startsAt: '2026-06-11T12:00:00Z',
         }),
       ).rejects.toMatchObject({ code: 'RESOURCE.NOT_FOUND' });
+    });
+  });
+
+  describe('a money step in flight', () => {
+    function gated() {
+      let open!: () => void;
+      const gate = new Promise<void>((resolve) => (open = resolve));
+      return { s: setup({ instantBook: true, gate }), open };
+    }
+    async function confirmed(s: ReturnType<typeof setup>) {
+      await open(s);
+      const group = await s.service.requestBooking(user(s.client), {
+        idempotencyKey: key(),
+        profileId: s.profileId,
+        startsAt: START,
+        durationMinutes: 60,
+      });
+      expect(group.status).toBe('CONFIRMED');
+      return gid(group.id);
+    }
+    const settle = () => new Promise((resolve) => setTimeout(resolve, 10));
+
+    it('refuses START while a CANCEL’s refund is at Stripe: the cancellation lands, refunded, nothing else', async () => {
+      const { s, open: release } = gated();
+      const groupId = await confirmed(s);
+      s.clock.set(new Date(Date.parse(START) - 30 * 60_000)); // inside the start window
+      const cancelling = s.service.act(user(s.owner), { idempotencyKey: key(), groupId, action: 'CANCEL' });
+      await settle(); // the marker is recorded and the refund is at Stripe
+      expect(s.calls.at(-1)).toBe('refund:12000');
+      await expect(
+        s.service.act(user(s.owner), { idempotencyKey: key(), groupId, action: 'START' }),
+      ).rejects.toMatchObject({ code: 'BOOKING.PAYMENT_IN_PROGRESS', errorType: 'CONFLICT' });
+      release();
+      expect(await cancelling).toMatchObject({ status: 'CANCELLED', paymentStatus: 'REFUNDED' });
+      expect(s.stores.groups.get(groupId)!.pendingPayment).toBeNull();
+      expect(s.counted).toEqual([]);
+    });
+
+    it('refuses DISPUTE while COMPLETE’s payout is at Stripe', async () => {
+      const { s, open: release } = gated();
+      const groupId = await confirmed(s);
+      s.clock.set(new Date(START));
+      await s.service.act(user(s.owner), { idempotencyKey: key(), groupId, action: 'START' });
+      const completing = s.service.act(user(s.owner), { idempotencyKey: key(), groupId, action: 'COMPLETE' });
+      await settle();
+      await expect(
+        s.service.act(user(s.client), { idempotencyKey: key(), groupId, action: 'DISPUTE' }),
+      ).rejects.toMatchObject({ code: 'BOOKING.PAYMENT_IN_PROGRESS' });
+      release();
+      expect(await completing).toMatchObject({ status: 'COMPLETED' });
+      expect((await s.service.act(user(s.client), { idempotencyKey: key(), groupId, action: 'DISPUTE' })).status).toBe(
+        'DISPUTED',
+      );
+    });
+
+    it('a refund Stripe made that can no longer be applied is audited, logged and counted, not dropped silently', async () => {
+      const s = setup({ instantBook: true });
+      const groupId = await confirmed(s);
+      // The state the old race left (or a manual change): a CANCEL's refund recorded, the group moved on.
+      const group = s.stores.groups.get(groupId)!;
+      s.stores.groups.set(groupId, {
+        ...group,
+        status: 'IN_PROGRESS',
+        pendingPayment: { step: 'REFUND', key: `${groupId}:refund`, refundCents: 12_000, party: 'CLIENT' },
+      });
+      expect(await s.service.finishPendingPayment(groupId)).toBe(false);
+      expect(s.stores.groups.get(groupId)).toMatchObject({ status: 'IN_PROGRESS', pendingPayment: null });
+      expect(s.uow.kernel.auditActions().at(-1)).toBe('booking.payment-unapplied');
+      expect(s.uow.kernel.audit.at(-1)!.details).toMatchObject({
+        step: 'REFUND',
+        refundCents: 12_000,
+        status: 'IN_PROGRESS',
+      });
+      expect(s.counted).toEqual(['BookingPaymentUnapplied']);
+      expect(s.errors).toEqual([expect.objectContaining({ fields: expect.objectContaining({ groupId }) })]);
     });
   });
 });

@@ -7,10 +7,13 @@ import { createHash } from 'node:crypto';
 import type { Clock } from '../core/clock.ts';
 import { appendAudit, canonicalJson } from '../core/db/audit-log.ts';
 import { enqueueEvent } from '../core/db/outbox.ts';
-import { NotFoundError, ValidationError } from '../core/errors.ts';
-import { buildEvent } from '../core/events/catalog.ts';
+import { AppError, DependencyError, InternalError, NotFoundError, ValidationError } from '../core/errors.ts';
+import { buildEvent, type DomainEvent } from '../core/events/catalog.ts';
 import { requireUser, type Caller, type UserCaller } from '../core/identity.ts';
 import { newId } from '../core/ids.ts';
+import { createLogger, type Logger } from '../core/log.ts';
+import { noMetrics, type MetricsRecorder } from '../core/ports.ts';
+import { customMetrics } from '../../infra/definitions/metrics.ts';
 import type { BookableListing } from '../profiles/index.ts';
 import type { Availability } from './availability.ts';
 import {
@@ -27,10 +30,18 @@ import {
   IdempotencyKeyReusedError,
   InvalidTransitionError,
   PaymentDeclinedError,
+  PaymentInProgressError,
   SlotUnavailableError,
 } from './booking.errors.ts';
 import type { BookingData, BookingTx } from './booking.repositories.ts';
-import type { BookingGroup, BookingLeg, BookingSettings, GroupPatch, TimelineEntry } from './booking.repository.ts';
+import type {
+  BookingGroup,
+  BookingLeg,
+  BookingSettings,
+  GroupPatch,
+  PendingPayment,
+  TimelineEntry,
+} from './booking.repository.ts';
 import type {
   BookingActionInput,
   RequestBookingInput,
@@ -45,6 +56,13 @@ import type { BookingPaymentsPort } from './payments.port.ts';
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
 const SYSTEM = 'system:booking';
+
+/** The money step each action takes (the others move no money of their own). */
+const MONEY_STEP: Partial<Record<BookingActionInput['action'], PendingPayment['step']>> = {
+  CONFIRM: 'CAPTURE',
+  CANCEL: 'REFUND',
+  COMPLETE: 'RELEASE',
+};
 
 export interface BookingPolicy {
   /** How long owners have to answer a request (capped at the start). */
@@ -121,6 +139,16 @@ export interface BookingTermsView {
   readonly cancellationTerms: string[];
 }
 
+/** What a money step answered, handed from the Stripe call (no transaction) to the recording transaction. */
+type MoneyOutcome =
+  | { readonly step: 'CAPTURE'; readonly key: string; readonly captured: boolean }
+  | { readonly step: 'REFUND'; readonly key: string; readonly refundCents: number }
+  | {
+      readonly step: 'RELEASE';
+      readonly key: string;
+      readonly paid: readonly { legId: string; transferId: string | null; amountCents: number }[];
+    };
+
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
 const hashOf = (value: unknown) => createHash('sha256').update(canonicalJson(value)).digest('hex');
 
@@ -130,6 +158,8 @@ export class BookingService {
     private readonly payments: BookingPaymentsPort,
     private readonly clock: Clock,
     private readonly policy: BookingPolicy = DEFAULT_BOOKING_POLICY,
+    private readonly logger: Logger = createLogger({ service: 'booking' }),
+    private readonly metrics: MetricsRecorder = noMetrics,
   ) {}
 
   // ---- listing side -------------------------------------------------------------------------------
@@ -249,9 +279,9 @@ export class BookingService {
       throw new BookingConflictError('That time is no longer available');
     }
 
-    return this.db.transaction(async (tx) => {
+    const answer = await this.db.transaction(async (tx) => {
       const claim = await tx.bookings.claim(user.userId, idempotencyKey, requestHash, 'REQUEST');
-      if (!claim.claimed) return replay(claim, requestHash);
+      if (!claim.claimed) return { view: replay(claim, requestHash), finish: false };
       const now = this.clock.nowMs();
       const calendars = await this.calendars(tx, settings, start - 2 * DAY, end + 2 * DAY);
       const check = checkSlot(calendars, now, { start, end });
@@ -278,7 +308,7 @@ export class BookingService {
           active: true,
         };
       });
-      const requested: Omit<BookingGroup, 'version' | 'paymentRef' | 'refundCents'> = {
+      const requested: Omit<BookingGroup, 'version' | 'paymentRef' | 'refundCents' | 'pendingPayment'> = {
         id: groupId,
         clientUserId: user.userId,
         status: 'REQUESTED',
@@ -295,7 +325,7 @@ export class BookingService {
       };
       await tx.bookings.insertGroup(requested);
       await tx.bookings.insertLegs(legs);
-      let group: BookingGroup = { ...requested, version: 1, paymentRef: null, refundCents: null };
+      let group: BookingGroup = { ...requested, version: 1, paymentRef: null, refundCents: null, pendingPayment: null };
       await this.emit(tx, group, legs, null);
       if (instant) group = await this.enterHold(tx, group, legs);
       await appendAudit(
@@ -316,18 +346,35 @@ export class BookingService {
       });
       const view = await this.view(tx, group, legs, user.userId);
       await tx.bookings.saveResponse(claim.transitionId, view);
-      return view;
+      return { view, finish: group.pendingPayment?.step === 'CAPTURE' };
     });
+    if (!answer.finish) return answer.view;
+    // An instant booking authorised at once: its capture is taken after the commit, not inside it.
+    return this.finishAndView(answer.view.id, user.userId, answer.view);
   }
 
+  /**
+   * A party's transition. A transition that moves money runs in three steps so that no database
+   * transaction (nor the group's row lock) is held while Stripe is called: (1) `moneyStepFor`
+   * locks the group, checks the transition is allowed, records the money step and its Stripe
+   * Idempotency-Key on the group and commits; (2) the payments port is called outside any
+   * transaction; (3) the transition itself is written with the outcome (and the marker cleared) in
+   * one transaction. Concurrent duplicates all reuse the recorded key, so Stripe moves the money once,
+   * and the first to reach (3) makes the transition. A crash between (1) and (3) leaves the marker:
+   * the next attempt or the sweep (`finishStalePayments`) repeats the call with the same key.
+   */
   async act(caller: Caller, input: BookingActionInput): Promise<BookingView> {
     const user = requireUser(caller);
     const { idempotencyKey, ...request } = input;
     const requestHash = hashOf({ ...request });
     await this.expireIfDue(input.groupId, this.clock.now());
-    return this.db.transaction(async (tx) => {
+    // A retried request is answered from its stored response before any money step is considered.
+    const done = await this.db.bookings.findClaim(user.userId, idempotencyKey);
+    if (done) return replay(done, requestHash);
+    const outcome = await this.moneyStepFor(user.userId, input.groupId, input.action);
+    const answer = await this.db.transaction(async (tx) => {
       const claim = await tx.bookings.claim(user.userId, idempotencyKey, requestHash, input.action);
-      if (!claim.claimed) return replay(claim, requestHash);
+      if (!claim.claimed) return { view: replay(claim, requestHash), finish: false };
       let group = await tx.bookings.findGroup(input.groupId, { forUpdate: true });
       if (!group) throw new NotFoundError('Booking not found');
       let legs = await tx.bookings.legsOf([group.id]);
@@ -337,6 +384,11 @@ export class BookingService {
         throw new InvalidTransitionError(`Cannot ${input.action.toLowerCase()} a booking that is ${group.status}`, {
           status: group.status,
         });
+      // A money step recorded (and perhaps already executed at Stripe) by another action must be
+      // written before anything else moves the booking: a START landing between a CANCEL's refund and
+      // its recording would leave the money refunded and the session going ahead.
+      if (group.pendingPayment && group.pendingPayment.step !== MONEY_STEP[input.action])
+        throw new PaymentInProgressError();
       const from = group.status;
       const now = this.clock.nowMs();
       switch (input.action) {
@@ -354,37 +406,20 @@ export class BookingService {
           group = await this.close(tx, group, 'DECLINED', { paymentStatus: await this.voidIfHeld(group, 'declined') });
           break;
         case 'CONFIRM': {
-          const captured = await this.payments.capture({ groupId: group.id, idempotencyKey: `${group.id}:capture` });
-          if (captured.status !== 'captured') throw new InvalidTransitionError('The payment step is not complete yet');
-          group = await tx.bookings.updateGroup(group.id, {
-            status: 'CONFIRMED',
-            paymentStatus: 'CAPTURED',
-            holdExpiresAt: null,
-          });
-          await this.paymentStep(tx, group, 'CAPTURE', `${group.id}:captured`);
-          await this.emit(tx, group, legs, from);
+          if (outcome?.step !== 'CAPTURE' || !outcome.captured)
+            throw new InvalidTransitionError('The payment step is not complete yet');
+          group = await this.applyCapture(tx, group, legs, 'party');
           break;
         }
         case 'CANCEL': {
           if (group.paymentStatus === 'CAPTURED') {
-            const quote = quoteCancellation({
-              policy: group.cancellationPolicy,
-              amountCents: group.amountCents,
-              startsAt: group.startsAt.getTime(),
-              now,
-              cancelledBy: party === 'CLIENT' ? 'client' : 'owner',
-            });
-            if (quote.refundCents > 0)
-              await this.payments.refund({
-                groupId: group.id,
-                amountCents: quote.refundCents,
-                reason: quote.explanation,
-                idempotencyKey: `${group.id}:refund`,
-              });
-            group = await this.close(tx, group, 'CANCELLED', {
-              refundCents: quote.refundCents,
-              paymentStatus: quote.refundCents > 0 ? 'REFUNDED' : 'CAPTURED',
-            });
+            const refundCents =
+              outcome?.step === 'REFUND' ? outcome.refundCents : this.refundQuote(group, party, now).refundCents;
+            // A refund the kernel asks for but whose money step was not taken (the group was captured
+            // after this request looked): nothing is written; the caller asks again.
+            if (refundCents > 0 && outcome?.step !== 'REFUND')
+              throw new InvalidTransitionError('The booking changed while cancelling; try again');
+            group = await this.applyRefund(tx, group, refundCents);
           } else {
             group = await this.close(tx, group, 'CANCELLED', {
               paymentStatus: await this.voidIfHeld(group, 'cancelled'),
@@ -399,23 +434,8 @@ export class BookingService {
           await this.emit(tx, group, legs, from);
           break;
         case 'COMPLETE': {
-          group = await tx.bookings.updateGroup(group.id, { status: 'COMPLETED' });
-          // Each leg's share to its owner (a transfer per leg, transfer_group = the group), once.
-          const paid = await this.payments.release({
-            groupId: group.id,
-            legs: legs
-              .filter((leg) => leg.active)
-              .map((leg) => ({
-                legId: leg.id,
-                resourceId: leg.resourceId,
-                payeeUserId: leg.ownerUserId,
-                amountCents: leg.amountCents,
-              })),
-            idempotencyKey: `${group.id}:release`,
-          });
-          for (const leg of paid)
-            if (leg.transferId) await this.paymentStep(tx, group, 'TRANSFER', `${group.id}:transfer:${leg.legId}`);
-          await this.emit(tx, group, legs, from);
+          if (outcome?.step !== 'RELEASE') throw new InvalidTransitionError('The payout step is not complete yet');
+          group = await this.applyRelease(tx, group, legs, outcome.paid);
           break;
         }
         case 'DISPUTE':
@@ -441,8 +461,317 @@ export class BookingService {
       });
       const view = await this.view(tx, group, legs, user.userId);
       await tx.bookings.saveResponse(claim.transitionId, view);
-      return view;
+      return { view, finish: group.pendingPayment?.step === 'CAPTURE' && group.pendingPayment.party === null };
     });
+    if (!answer.finish) return answer.view;
+    // The hold just entered needs only its capture: taken after the commit, not inside it.
+    return this.finishAndView(input.groupId, user.userId, answer.view);
+  }
+
+  /** Finishes a hold's recorded capture and answers the group as it then stands (the held view if Stripe is away). */
+  private async finishAndView(groupId: string, viewerId: string, held: BookingView): Promise<BookingView> {
+    try {
+      await this.finishPendingPayment(groupId);
+    } catch {
+      // Stripe unreachable or slow: the marker stays and the sweep (or the client's CONFIRM) finishes it.
+      return held;
+    }
+    const group = (await this.db.bookings.findGroup(groupId))!;
+    return this.view(this.db, group, await this.db.bookings.legsOf([groupId]), viewerId);
+  }
+
+  /** What cancelling now refunds (the cancellation kernel). */
+  private refundQuote(group: BookingGroup, party: Party, now: number): CancellationQuote {
+    return quoteCancellation({
+      policy: group.cancellationPolicy,
+      amountCents: group.amountCents,
+      startsAt: group.startsAt.getTime(),
+      now,
+      cancelledBy: party === 'CLIENT' ? 'client' : 'owner',
+    });
+  }
+
+  /**
+   * Steps (1) and (2) of a money-moving transition: the step recorded under the group's row lock and
+   * committed, then the payments port called with the recorded key outside any transaction. Null
+   * when the action moves no money now, or is not allowed (the transition's own checks then answer).
+   */
+  private async moneyStepFor(userId: string, groupId: string, action: BookingActionInput['action']) {
+    const step = MONEY_STEP[action];
+    if (!step) return null;
+    const pending = await this.db.transaction(async (tx): Promise<PendingPayment | null> => {
+      const group = await tx.bookings.findGroup(groupId, { forUpdate: true });
+      if (!group) return null;
+      const legs = await tx.bookings.legsOf([group.id]);
+      const party = partyOf(userId, group, legs);
+      if (!party || !mayAct(action, group.status, party)) return null;
+      if (group.pendingPayment) {
+        if (group.pendingPayment.step === step) return group.pendingPayment;
+        throw new PaymentInProgressError();
+      }
+      let refundCents: number | null = null;
+      if (step === 'REFUND') {
+        if (group.paymentStatus !== 'CAPTURED') return null;
+        refundCents = this.refundQuote(group, party, this.clock.nowMs()).refundCents;
+        if (refundCents === 0) return null;
+      }
+      const key = `${group.id}:${step.toLowerCase()}`;
+      return (await tx.bookings.setPendingPayment(group.id, { step, key, refundCents, party })).pendingPayment;
+    });
+    if (!pending) return null;
+    const group = (await this.db.bookings.findGroup(groupId))!;
+    return this.takeMoneyStep(group, pending);
+  }
+
+  /**
+   * Step (2): the payments port, no transaction open. A definitive refusal (a typed error that is not
+   * a dependency failure, or a capture that finds nothing authorised) clears the marker, since no
+   * money moved; anything else (Stripe unreachable, a crash) leaves it for the retry or the sweep.
+   */
+  private async takeMoneyStep(group: BookingGroup, pending: PendingPayment): Promise<MoneyOutcome> {
+    try {
+      switch (pending.step) {
+        case 'CAPTURE': {
+          const captured = await this.payments.capture({ groupId: group.id, idempotencyKey: pending.key });
+          if (captured.status !== 'captured') await this.clearPending(group.id, pending.key);
+          return { step: 'CAPTURE', key: pending.key, captured: captured.status === 'captured' };
+        }
+        case 'REFUND':
+          await this.payments.refund({
+            groupId: group.id,
+            amountCents: pending.refundCents ?? 0,
+            reason: `Cancelled by the ${pending.party === 'OWNER' ? 'owner' : 'client'} (${group.cancellationPolicy} policy)`,
+            idempotencyKey: pending.key,
+          });
+          return { step: 'REFUND', key: pending.key, refundCents: pending.refundCents ?? 0 };
+        case 'RELEASE': {
+          const legs = await this.db.bookings.legsOf([group.id]);
+          const paid = await this.payments.release({
+            groupId: group.id,
+            legs: legs
+              .filter((leg) => leg.active)
+              .map((leg) => ({
+                legId: leg.id,
+                resourceId: leg.resourceId,
+                payeeUserId: leg.ownerUserId,
+                amountCents: leg.amountCents,
+              })),
+            idempotencyKey: pending.key,
+          });
+          return { step: 'RELEASE', key: pending.key, paid };
+        }
+      }
+    } catch (error) {
+      if (error instanceof AppError && !(error instanceof DependencyError) && !(error instanceof InternalError))
+        await this.clearPending(group.id, pending.key);
+      throw error;
+    }
+  }
+
+  private async clearPending(groupId: string, key: string): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      const group = await tx.bookings.findGroup(groupId, { forUpdate: true });
+      if (group?.pendingPayment?.key === key) await tx.bookings.setPendingPayment(groupId, null);
+    });
+  }
+
+  /**
+   * Step (3) of a capture: CONFIRMED, CAPTURED, the capture on the timeline, the marker cleared. The
+   * system's capture of a hold shows on the timeline as taken while held, before its confirmation.
+   */
+  private async applyCapture(
+    tx: BookingTx,
+    group: BookingGroup,
+    legs: readonly BookingLeg[],
+    by: 'party' | 'system',
+  ): Promise<BookingGroup> {
+    const from = group.status;
+    if (group.pendingPayment) await tx.bookings.setPendingPayment(group.id, null);
+    if (by === 'system') await this.paymentStep(tx, group, 'CAPTURE', `${group.id}:captured`);
+    const confirmed = await tx.bookings.updateGroup(group.id, {
+      status: 'CONFIRMED',
+      paymentStatus: 'CAPTURED',
+      holdExpiresAt: null,
+    });
+    if (by === 'party') await this.paymentStep(tx, confirmed, 'CAPTURE', `${group.id}:captured`);
+    await this.emit(tx, confirmed, legs, from);
+    return confirmed;
+  }
+
+  /** Step (3) of a cancellation after capture: CANCELLED with the refund, the marker cleared. */
+  private async applyRefund(tx: BookingTx, group: BookingGroup, refundCents: number): Promise<BookingGroup> {
+    if (group.pendingPayment) await tx.bookings.setPendingPayment(group.id, null);
+    return this.close(tx, group, 'CANCELLED', {
+      refundCents,
+      paymentStatus: refundCents > 0 ? 'REFUNDED' : 'CAPTURED',
+    });
+  }
+
+  /** Step (3) of a completion: COMPLETED, each leg's transfer on the timeline, the marker cleared. */
+  private async applyRelease(
+    tx: BookingTx,
+    group: BookingGroup,
+    legs: readonly BookingLeg[],
+    paid: readonly { legId: string; transferId: string | null }[],
+  ): Promise<BookingGroup> {
+    const from = group.status;
+    if (group.pendingPayment) await tx.bookings.setPendingPayment(group.id, null);
+    const completed = await tx.bookings.updateGroup(group.id, { status: 'COMPLETED' });
+    for (const leg of paid)
+      if (leg.transferId) await this.paymentStep(tx, completed, 'TRANSFER', `${group.id}:transfer:${leg.legId}`);
+    await this.emit(tx, completed, legs, from);
+    return completed;
+  }
+
+  /**
+   * Finishes a group's recorded money step (a crash, a lost answer, a hold's capture after its commit):
+   * the port called again with the recorded key (Stripe answers from its first execution), then the
+   * outcome written as the transition it was for, on the timeline as the party who asked (or the
+   * system). A step finished meanwhile by someone else is left alone.
+   */
+  async finishPendingPayment(groupId: string): Promise<boolean> {
+    const group = await this.db.bookings.findGroup(groupId);
+    if (!group?.pendingPayment) return false;
+    const pending = group.pendingPayment;
+    const outcome = await this.takeMoneyStep(group, pending);
+    let unapplied: Record<string, unknown> | null = null;
+    const finished = await this.db.transaction(async (tx) => {
+      const current = await tx.bookings.findGroup(groupId, { forUpdate: true });
+      if (current?.pendingPayment?.key !== pending.key) return false;
+      const legs = await tx.bookings.legsOf([groupId]);
+      const from = current.status;
+      const allowed =
+        outcome.step === 'CAPTURE'
+          ? outcome.captured && from === 'HOLD'
+          : outcome.step === 'REFUND'
+            ? mayAct('CANCEL', from, pending.party ?? 'CLIENT')
+            : from === 'IN_PROGRESS';
+      if (!allowed) {
+        // Nothing to write on the booking: the marker goes. A capture that found nothing authorised
+        // moved no money; otherwise Stripe moved money the booking no longer reflects (the group moved
+        // on, which act refuses while a step is pending, so this is a defect or a manual change):
+        // audited with what was executed, logged and counted (the metric pages on-call).
+        await tx.bookings.setPendingPayment(groupId, null);
+        if (outcome.step !== 'CAPTURE' || outcome.captured) {
+          const details = {
+            step: pending.step,
+            key: pending.key,
+            status: from,
+            refundCents: outcome.step === 'REFUND' ? outcome.refundCents : null,
+            transfers: outcome.step === 'RELEASE' ? outcome.paid.filter((leg) => leg.transferId).length : null,
+          };
+          await appendAudit(
+            tx,
+            { actor: SYSTEM, action: 'booking.payment-unapplied', subject: groupId, details },
+            this.clock.now(),
+          );
+          unapplied = details;
+        }
+        return false;
+      }
+      const action = outcome.step === 'CAPTURE' ? 'CONFIRM' : outcome.step === 'REFUND' ? 'CANCEL' : 'COMPLETE';
+      const entry = (toStatus: BookingStatus) =>
+        tx.bookings.appendTimeline({
+          actor: SYSTEM,
+          key: `${groupId}:${pending.step.toLowerCase()}:finished`,
+          action,
+          groupId,
+          fromStatus: from,
+          toStatus,
+        });
+      let next: BookingGroup;
+      // On the timeline in the order a party's transition shows: a hold's capture before its
+      // confirmation; a cancellation or completion before the refund or transfers it made.
+      if (outcome.step === 'CAPTURE') {
+        next = await this.applyCapture(tx, current, legs, 'system');
+        await entry(next.status);
+      } else if (outcome.step === 'REFUND') {
+        await entry('CANCELLED');
+        next = await this.applyRefund(tx, current, outcome.refundCents);
+      } else {
+        await entry('COMPLETED');
+        next = await this.applyRelease(tx, current, legs, outcome.paid);
+      }
+      // A party's interrupted transition finished by the system is audited; a hold's own capture is
+      // part of the acceptance or request that entered the hold, audited there.
+      if (pending.party)
+        await appendAudit(
+          tx,
+          {
+            actor: SYSTEM,
+            action: 'booking.payment-finish',
+            subject: groupId,
+            details: { step: pending.step, from, to: next.status },
+          },
+          this.clock.now(),
+        );
+      return true;
+    });
+    // Set inside the transaction's callback (which TypeScript's narrowing does not follow).
+    const alert = unapplied as Record<string, unknown> | null;
+    if (alert) {
+      // After the commit, so an alert always has its audit entry.
+      this.logger.error('money moved at Stripe could not be applied to the booking', { groupId, ...alert });
+      this.metrics.count(customMetrics.bookingPaymentUnapplied.name);
+    }
+    return finished;
+  }
+
+  /**
+   * A chargeback on the group's charge (payments' `payment.dispute.changed`, applied forward only
+   * there): an entry on the order timeline per dispute status, `CHARGEBACK_<STATUS>` by the system.
+   * Keyed by dispute and status, so a redelivered event adds nothing.
+   */
+  async onPaymentDispute(event: DomainEvent<'payment.dispute.changed'>): Promise<void> {
+    const { groupId, disputeId, status } = event.payload;
+    await this.db.transaction(async (tx) => {
+      const group = await tx.bookings.findGroup(groupId, { forUpdate: true });
+      if (!group) return;
+      await tx.bookings.appendTimeline({
+        actor: SYSTEM,
+        key: `${groupId}:chargeback:${disputeId}:${status}`,
+        action: `CHARGEBACK_${status.toUpperCase()}`,
+        groupId,
+        fromStatus: group.status,
+        toStatus: group.status,
+      });
+    });
+    // Won (or an inquiry closed): the payout held while the dispute was open is paid now. The release
+    // is idempotent per leg in payments (a leg already paid answers its transfer), so a redelivered
+    // event pays nothing twice; a Stripe failure fails the delivery, which is retried.
+    if (status !== 'won' && status !== 'warning_closed') return;
+    const group = await this.db.bookings.findGroup(groupId);
+    if (group?.status !== 'COMPLETED') return;
+    const legs = (await this.db.bookings.legsOf([groupId])).filter((leg) => leg.active);
+    const paid = await this.payments.release({
+      groupId,
+      legs: legs.map((leg) => ({
+        legId: leg.id,
+        resourceId: leg.resourceId,
+        payeeUserId: leg.ownerUserId,
+        amountCents: leg.amountCents,
+      })),
+      idempotencyKey: `${groupId}:release:${disputeId}`,
+    });
+    await this.db.transaction(async (tx) => {
+      for (const leg of paid)
+        if (leg.transferId) await this.paymentStep(tx, group, 'TRANSFER', `${groupId}:transfer:${leg.legId}`);
+    });
+  }
+
+  /** The sweep's first part: money steps recorded more than a minute ago and never finished. */
+  async finishStalePayments(now: Date): Promise<{ finished: number; failed: number }> {
+    let finished = 0;
+    let failed = 0;
+    const ids = await this.db.bookings.stalePendingPaymentGroupIds(new Date(now.getTime() - MINUTE), 100);
+    for (const id of ids) {
+      try {
+        if (await this.finishPendingPayment(id)) finished++;
+      } catch {
+        failed++;
+      }
+    }
+    return { finished, failed };
   }
 
   /**
@@ -598,12 +927,13 @@ export class BookingService {
   // ---- expiry -------------------------------------------------------------------------------------
 
   /** The scheduled sweep: expires every request/hold past its deadline. */
-  async sweep(now: Date): Promise<{ expired: number }> {
+  async sweep(now: Date): Promise<{ expired: number; paymentsFinished: number }> {
+    const { finished: paymentsFinished } = await this.finishStalePayments(now);
     let expired = 0;
     for (;;) {
       const ids = await this.db.bookings.dueGroupIds(now, 100);
       for (const id of ids) if (await this.expire(id, now)) expired++;
-      if (ids.length < 100) return { expired };
+      if (ids.length < 100) return { expired, paymentsFinished };
     }
   }
 
@@ -620,7 +950,8 @@ export class BookingService {
   private async expire(groupId: string, now: Date): Promise<boolean> {
     return this.db.transaction(async (tx) => {
       const group = await tx.bookings.findGroup(groupId, { forUpdate: true });
-      if (!group || !isDue(group, now)) return false;
+      // A hold whose capture is recorded is finished, not voided (finishStalePayments).
+      if (!group || !isDue(group, now) || group.pendingPayment) return false;
       const legs = await tx.bookings.legsOf([groupId]);
       const closed = await this.close(tx, group, 'EXPIRED', {
         paymentStatus: await this.voidIfHeld(group, 'expired'),
@@ -667,24 +998,15 @@ export class BookingService {
     if (auth.status === 'declined') throw new PaymentDeclinedError('The payment was declined; nothing was booked');
     if (auth.status === 'requires_action')
       return tx.bookings.updateGroup(group.id, { paymentStatus: 'REQUIRES_ACTION', paymentRef: auth.paymentRef });
-    const captured = await this.payments.capture({ groupId: group.id, idempotencyKey: `${group.id}:capture` });
-    if (captured.status === 'captured') await this.paymentStep(tx, held, 'CAPTURE', `${group.id}:captured`);
-    held = await tx.bookings.updateGroup(group.id, {
-      status: 'CONFIRMED',
-      holdExpiresAt: null,
-      paymentRef: auth.paymentRef,
-      paymentStatus: captured.status === 'captured' ? 'CAPTURED' : 'AUTHORIZED',
+    // Authorised: the capture is recorded here and taken after this transaction commits
+    // (finishPendingPayment), never with the group's row lock held across Stripe.
+    held = await tx.bookings.updateGroup(group.id, { paymentRef: auth.paymentRef, paymentStatus: 'AUTHORIZED' });
+    return tx.bookings.setPendingPayment(group.id, {
+      step: 'CAPTURE',
+      key: `${group.id}:capture`,
+      refundCents: null,
+      party: null,
     });
-    await tx.bookings.appendTimeline({
-      actor: SYSTEM,
-      key: `${group.id}:confirmed`,
-      action: 'CONFIRM',
-      groupId: group.id,
-      fromStatus: 'HOLD',
-      toStatus: 'CONFIRMED',
-    });
-    await this.emit(tx, held, legs, 'HOLD');
-    return held;
   }
 
   /** A money step on the order timeline (capture, a leg's transfer), by the system, once per key. */

@@ -28,6 +28,23 @@ export interface PaymentIntentView {
   readonly lastPaymentErrorCode: string | null;
 }
 
+export interface RefundView {
+  readonly id: string;
+  readonly amountCents: number;
+  readonly currency: string;
+  readonly status: string | null;
+  readonly reason: string | null;
+}
+
+export interface TransferView {
+  readonly id: string;
+  readonly amountCents: number;
+  readonly amountReversedCents: number;
+  readonly currency: string;
+  readonly transferGroup: string | null;
+  readonly metadata: Readonly<Record<string, string>>;
+}
+
 export interface ConnectedAccountView {
   readonly id: string;
   readonly detailsSubmitted: boolean;
@@ -121,6 +138,19 @@ export interface PaymentProvider {
     readonly metadata: Readonly<Record<string, string>>;
     readonly idempotencyKey: string;
   }): Promise<{ readonly id: string; readonly amountCents: number }>;
+  /** Takes back (part of) a transfer from the connected account (Stripe's Transfer reversal API). */
+  reverseTransfer(input: {
+    readonly transferId: string;
+    readonly amountCents: number;
+    readonly metadata: Readonly<Record<string, string>>;
+    readonly idempotencyKey: string;
+  }): Promise<{ readonly id: string; readonly amountCents: number }>;
+  /** PaymentIntents created at or after `createdGte` (unix seconds), every page (reconciliation). */
+  listPaymentIntents(createdGte: number): Promise<PaymentIntentView[]>;
+  /** The refunds of a PaymentIntent (reconciliation). */
+  listRefunds(paymentIntentId: string): Promise<RefundView[]>;
+  /** Transfers created at or after `createdGte` (unix seconds), every page (reconciliation). */
+  listTransfers(createdGte: number): Promise<TransferView[]>;
   /** Verifies `Stripe-Signature` over the raw body; throws WebhookSignatureError. */
   verifyWebhook(rawBody: string, signatureHeader: string | undefined): ProviderEvent;
 }

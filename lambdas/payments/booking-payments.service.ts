@@ -10,8 +10,8 @@
  * Stripe does the work once and replays its answer, and the first to record it wins. Ledger entries
  * are keyed by the Stripe object they record, so the API answer and its webhook record a movement once.
  * `release` (completion) pays each leg out through payouts' transfer step, once per leg.
- * Refunds and transfers still run their Stripe call under the group's lock (their remaining-amount
- * checks need it); they are not on the checkout path.
+ * Refunds and transfers check the group's remaining funds under its lock and record the request
+ * (reserving the amount) before Stripe is called, outside the lock (migration 3030).
  */
 import type { UnitOfWork } from '../core/db/unit-of-work.ts';
 import { ValidationError } from '../core/errors.ts';
@@ -21,10 +21,16 @@ import {
   type PaymentIntentView,
   type PaymentProvider,
 } from '../core/payment-provider.ts';
+import { completeReversal } from './dispute-holds.ts';
 import { captureEntry, refundEntry } from './ledger.ts';
-import { PaymentRequestError, PaymentStateError, PayoutAccountNotReadyError } from './payments.errors.ts';
+import {
+  PaymentRequestError,
+  PaymentStateError,
+  PayoutAccountNotReadyError,
+  PayoutHeldError,
+} from './payments.errors.ts';
 import type { PaymentsRepositories } from './payments.repositories.ts';
-import type { AuthorizationRow, CheckoutQuoteRecord } from './payments.repository.ts';
+import type { AuthorizationRow, CheckoutQuoteRecord, MoneyRequestRow } from './payments.repository.ts';
 import type { LegTransferInput } from './payouts.service.ts';
 import { movesForward, statusOfIntent, type AuthorizationStatus } from './payments.state.ts';
 
@@ -99,6 +105,8 @@ export interface ReleaseResult {
 /** The transfer step of payouts (PayoutsService.transferLeg). */
 export interface LegTransfers {
   transferLeg(input: LegTransferInput): Promise<{ transferId: string; amountCents: number }>;
+  /** Steps (2) and (3) of a transfer whose request a crash left open (the reconciler). */
+  completeTransfer?(request: MoneyRequestRow): Promise<unknown>;
 }
 
 export class StripeBookingPayments {
@@ -330,50 +338,123 @@ export class StripeBookingPayments {
         });
         results.push({ legId: leg.legId, transferId: transfer.transferId, amountCents: transfer.amountCents });
       } catch (error) {
-        if (!(error instanceof PayoutAccountNotReadyError)) throw error;
+        // Not payable yet (onboarding unfinished, or a chargeback open): paid by a later release.
+        if (!(error instanceof PayoutAccountNotReadyError) && !(error instanceof PayoutHeldError)) throw error;
         results.push({ legId: leg.legId, transferId: null, amountCents: 0 });
       }
     }
     return results;
   }
 
+  /**
+   * Refunds part or all of a captured group, once per caller key, in three steps with no transaction
+   * open across Stripe: (1) under the group's lock the remaining amount is checked and the request
+   * (amount, Stripe Idempotency-Key) recorded, reserving the amount, and committed; (2) Stripe is
+   * asked with that key; (3) the refund, the group's refunded total and the ledger entry are recorded
+   * and the request closed. A retry (or the reconciler, `finishOpenRequests`) after a crash between
+   * the steps repeats (2) with the stored key: Stripe answers with the refund it already made.
+   */
   async refund(input: { groupId: string; amountCents: number; reason: string; idempotencyKey: string }): Promise<void> {
     checkGroupId(input.groupId);
     checkKey(input.idempotencyKey);
     checkAmount(input.amountCents);
     const reason = String(input.reason).slice(0, 500);
-    await this.db.transaction(async (tx) => {
+    const stripeKey = `rastup:refund:${input.groupId}:${input.idempotencyKey}`;
+    const request = await this.db.transaction(async (tx) => {
       await tx.payments.lockKey(input.groupId);
       const row = await tx.payments.findAuthorization(input.groupId);
       if (!row) throw new PaymentStateError('This booking group has no payment');
-      if (await tx.payments.findRefundByKey(input.groupId, input.idempotencyKey)) return;
+      if (await tx.payments.findRefundByKey(input.groupId, input.idempotencyKey)) return null;
+      const open = await tx.payments.findMoneyRequest(stripeKey);
+      if (open) return { row, amountCents: open.amount_cents };
       if (row.status !== 'captured') throw new PaymentStateError('Only a captured payment can be refunded');
-      const refundable = row.captured_cents - (await tx.payments.refundedTotal(input.groupId));
+      const refundable =
+        row.captured_cents -
+        (await tx.payments.refundedTotal(input.groupId)) -
+        (await tx.payments.openRequestedTotal(input.groupId, 'refund'));
       if (input.amountCents > refundable) throw new PaymentStateError(`At most ${refundable} can still be refunded`);
-      let refund: { id: string; amountCents: number };
-      try {
-        refund = await this.provider.refund({
-          paymentIntentId: row.payment_intent_id,
-          amountCents: input.amountCents,
-          metadata: { group_id: input.groupId },
-          idempotencyKey: `rastup:refund:${input.groupId}:${input.idempotencyKey}`,
-        });
-      } catch (error) {
-        if (error instanceof ProviderStateError || error instanceof ProviderRequestError)
-          throw new PaymentStateError(error.message);
-        throw error;
+      await tx.payments.insertMoneyRequest({
+        idempotencyKey: stripeKey,
+        groupId: input.groupId,
+        kind: 'refund',
+        amountCents: input.amountCents,
+        details: { reason, callerKey: input.idempotencyKey },
+      });
+      return { row, amountCents: input.amountCents };
+    });
+    if (!request) return;
+    await this.completeRefund(request.row, request.amountCents, stripeKey, reason, input.idempotencyKey);
+  }
+
+  /** Steps (2) and (3) of a refund whose request is recorded. */
+  async completeRefund(
+    row: AuthorizationRow,
+    amountCents: number,
+    stripeKey: string,
+    reason: string,
+    callerKey: string | null,
+  ): Promise<void> {
+    let refund: { id: string; amountCents: number };
+    try {
+      refund = await this.provider.refund({
+        paymentIntentId: row.payment_intent_id,
+        amountCents,
+        metadata: { group_id: row.group_id },
+        idempotencyKey: stripeKey,
+      });
+    } catch (error) {
+      if (error instanceof ProviderStateError || error instanceof ProviderRequestError) {
+        // Stripe refused: no money moved, so the reservation is released (closed without an object).
+        await this.db.payments.completeMoneyRequest(stripeKey, 'refused');
+        throw new PaymentStateError(error.message);
       }
+      throw error;
+    }
+    await this.db.transaction(async (tx) => {
+      await tx.payments.lockKey(row.group_id);
       await tx.payments.recordRefund({
         id: refund.id,
-        groupId: input.groupId,
+        groupId: row.group_id,
         amountCents: refund.amountCents,
         reason,
-        idempotencyKey: input.idempotencyKey,
+        idempotencyKey: callerKey,
       });
       await tx.payments.updateAuthorization(row.group_id, {
-        refundedCents: row.captured_cents - refundable + refund.amountCents,
+        refundedCents: await tx.payments.refundedTotal(row.group_id),
       });
-      await tx.ledger.record(refundEntry(input.groupId, refund.id, refund.amountCents, row.currency));
+      await tx.ledger.record(refundEntry(row.group_id, refund.id, refund.amountCents, row.currency));
+      await tx.payments.completeMoneyRequest(stripeKey, refund.id);
     });
+  }
+
+  /**
+   * The reconciler's repair of requests a crash left between recording and Stripe's answer: each is
+   * repeated with its stored key (Stripe replays what it did, or does it now, once) and recorded.
+   */
+  async finishOpenRequests(before: Date): Promise<{ finished: number; failed: number }> {
+    let finished = 0;
+    let failed = 0;
+    for (const request of await this.db.payments.openMoneyRequests(before, 100)) {
+      try {
+        if (request.kind === 'refund') {
+          const row = await this.db.payments.findAuthorization(request.group_id);
+          if (!row) continue;
+          const details = request.details as { reason?: string; callerKey?: string };
+          await this.completeRefund(
+            row,
+            request.amount_cents,
+            request.idempotency_key,
+            details.reason ?? 'refund',
+            details.callerKey ?? null,
+          );
+        } else if (request.kind === 'reversal') await completeReversal(this.db, this.provider, request);
+        else if (this.transfers?.completeTransfer) await this.transfers.completeTransfer(request);
+        else continue;
+        finished++;
+      } catch {
+        failed++;
+      }
+    }
+    return { finished, failed };
   }
 }

@@ -119,3 +119,23 @@ export function transferEntry(
     ],
   });
 }
+
+/** A transfer taken back from the payee (a chargeback): the payable owed again, the balance restored. */
+export function transferReversalEntry(
+  groupId: string,
+  reversalId: string,
+  payeeUserId: string,
+  amountCents: number,
+  currency: string,
+) {
+  return assertBalanced({
+    kind: 'transfer_reversal',
+    groupId,
+    sourceRef: `transfer_reversal:${reversalId}`,
+    memo: null,
+    lines: [
+      { account: 'stripe_balance', amountCents, currency },
+      { account: providerPayable(payeeUserId), amountCents: -amountCents, currency },
+    ],
+  });
+}

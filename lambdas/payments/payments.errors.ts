@@ -22,6 +22,13 @@ export class PayoutAccountNotReadyError extends ConflictError {
   }
 }
 
+/** A chargeback on the group is open: its legs are paid out once it closes. */
+export class PayoutHeldError extends ConflictError {
+  constructor(message = 'A chargeback on this booking is open; payouts are held until it closes') {
+    super(message, 'PAYMENTS.PAYOUT_HELD');
+  }
+}
+
 /** A webhook whose signature is missing, wrong or stale: 400, nothing stored. */
 export class InvalidWebhookSignatureError extends AppError {
   readonly code = 'PAYMENTS.INVALID_SIGNATURE';

@@ -13,6 +13,7 @@ import { paymentsConfig, paymentsSecretVariables } from './payments.config.ts';
 import { paymentsRepositories } from './payments.repositories.ts';
 import { PaymentsErasureService, paymentsErasureRepositories } from './payments-erasure.service.ts';
 import { PayoutsService } from './payouts.service.ts';
+import { PaymentsReconciler } from './reconciliation.service.ts';
 import { StripeWebhookService } from './stripe-webhook.service.ts';
 import { CityRateTable } from './tax.ts';
 
@@ -22,6 +23,7 @@ export interface PaymentsModule {
   readonly confirmation: CheckoutConfirmation;
   readonly payouts: PayoutsService;
   readonly webhooks: StripeWebhookService;
+  readonly reconciler: PaymentsReconciler;
 }
 
 let module: Promise<PaymentsModule> | undefined;
@@ -62,6 +64,7 @@ export function paymentsModule(): Promise<PaymentsModule> {
       ),
       payouts,
       webhooks: new StripeWebhookService(db, provider),
+      reconciler: new PaymentsReconciler(db, provider, bookingPayments, systemClock, logger),
     };
   })();
   module.catch(() => (module = undefined));

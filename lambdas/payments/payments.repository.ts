@@ -68,6 +68,23 @@ export type IntentRequestRow = z.infer<typeof intentRequestRow>;
 
 const refundRow = z.object({ id: z.string(), amount_cents: z.coerce.number().int() });
 
+/** A refund or transfer recorded (and committed) before its Stripe call (migration 3030). */
+const moneyRequestRow = z.object({
+  idempotency_key: z.string(),
+  group_id: z.string(),
+  kind: z.enum(['refund', 'transfer', 'reversal']),
+  amount_cents: z.coerce.number().int(),
+  details: z.record(z.string(), z.unknown()),
+  stripe_object_id: z.string().nullable(),
+  completed_at: z.date().nullable(),
+});
+export type MoneyRequestRow = z.infer<typeof moneyRequestRow>;
+const MONEY_REQUEST_COLUMNS = 'idempotency_key, group_id, kind, amount_cents, details, stripe_object_id, completed_at';
+
+/** Stripe's closed dispute statuses: nothing moves a dispute out of them. */
+export const CLOSED_DISPUTE_STATUSES = ['won', 'lost', 'warning_closed', 'prevented'] as const;
+const CLOSED_DISPUTE_SQL = CLOSED_DISPUTE_STATUSES.map((status) => `'${status}'`).join(', ');
+
 export class PaymentsRepository {
   constructor(private readonly db: Queryable) {}
 
@@ -222,6 +239,67 @@ export class PaymentsRepository {
     );
   }
 
+  async findMoneyRequest(idempotencyKey: string): Promise<MoneyRequestRow | null> {
+    const result = await this.db.query(
+      `SELECT ${MONEY_REQUEST_COLUMNS} FROM payment_money_requests WHERE idempotency_key = $1`,
+      [idempotencyKey],
+    );
+    return parseRows(moneyRequestRow, result.rows)[0] ?? null;
+  }
+
+  /** Records a refund or transfer about to be asked of Stripe; the caller holds the group's lock. */
+  async insertMoneyRequest(row: {
+    idempotencyKey: string;
+    groupId: string;
+    kind: 'refund' | 'transfer' | 'reversal';
+    amountCents: number;
+    details: Record<string, unknown>;
+  }): Promise<void> {
+    await this.db.query(
+      `INSERT INTO payment_money_requests (idempotency_key, group_id, kind, amount_cents, details)
+       VALUES ($1, $2, $3, $4, $5) ON CONFLICT (idempotency_key) DO NOTHING`,
+      [row.idempotencyKey, row.groupId, row.kind, row.amountCents, JSON.stringify(row.details)],
+    );
+  }
+
+  async completeMoneyRequest(idempotencyKey: string, stripeObjectId: string): Promise<void> {
+    await this.db.query(
+      `UPDATE payment_money_requests SET stripe_object_id = $2, completed_at = COALESCE(completed_at, now())
+        WHERE idempotency_key = $1`,
+      [idempotencyKey, stripeObjectId],
+    );
+  }
+
+  /** What requested refunds or transfers not yet recorded reserve of a group's funds. */
+  /** The group's requests of a kind still waiting for Stripe's answer to be recorded. */
+  async openMoneyRequestsOf(groupId: string, kind: 'refund' | 'transfer' | 'reversal'): Promise<MoneyRequestRow[]> {
+    const result = await this.db.query(
+      `SELECT ${MONEY_REQUEST_COLUMNS} FROM payment_money_requests
+        WHERE group_id = $1 AND kind = $2 AND completed_at IS NULL ORDER BY created_at`,
+      [groupId, kind],
+    );
+    return parseRows(moneyRequestRow, result.rows);
+  }
+
+  async openRequestedTotal(groupId: string, kind?: 'refund' | 'transfer' | 'reversal'): Promise<number> {
+    const result = await this.db.query<{ total: string | number }>(
+      `SELECT COALESCE(sum(amount_cents), 0) AS total FROM payment_money_requests
+        WHERE group_id = $1 AND completed_at IS NULL AND ($2::text IS NULL OR kind = $2)`,
+      [groupId, kind ?? null],
+    );
+    return Number(result.rows[0]?.total ?? 0);
+  }
+
+  /** Requests recorded before `before` whose Stripe answer was never recorded (a crash in between). */
+  async openMoneyRequests(before: Date, limit: number): Promise<MoneyRequestRow[]> {
+    const result = await this.db.query(
+      `SELECT ${MONEY_REQUEST_COLUMNS} FROM payment_money_requests
+        WHERE completed_at IS NULL AND created_at <= $1 ORDER BY created_at LIMIT $2`,
+      [before, limit],
+    );
+    return parseRows(moneyRequestRow, result.rows);
+  }
+
   async findRefundByKey(groupId: string, idempotencyKey: string): Promise<{ id: string; amount_cents: number } | null> {
     const result = await this.db.query(
       'SELECT id, amount_cents FROM payment_refunds WHERE group_id = $1 AND idempotency_key = $2',
@@ -243,6 +321,19 @@ export class PaymentsRepository {
        ON CONFLICT (id) DO UPDATE SET idempotency_key = COALESCE(payment_refunds.idempotency_key, EXCLUDED.idempotency_key)`,
       [row.id, row.groupId, row.amountCents, row.reason, row.idempotencyKey],
     );
+  }
+
+  async refundExists(id: string): Promise<boolean> {
+    const result = await this.db.query('SELECT 1 FROM payment_refunds WHERE id = $1', [id]);
+    return (result.rowCount ?? 0) > 0;
+  }
+
+  async findTransferById(id: string): Promise<(TransferRow & { reversed_cents: number }) | null> {
+    const result = await this.db.query(
+      'SELECT id, group_id, leg_id, payee_user_id, amount_cents, reversed_cents FROM payment_transfers WHERE id = $1',
+      [id],
+    );
+    return parseRows(transferRow.extend({ reversed_cents: z.coerce.number().int() }), result.rows)[0] ?? null;
   }
 
   async refundedTotal(groupId: string): Promise<number> {
@@ -319,6 +410,36 @@ export class PaymentsRepository {
     );
   }
 
+  /** The group's transfers with what is still not reversed (reversal requests in flight counted as reversed). */
+  async unreversedTransfers(
+    groupId: string,
+  ): Promise<{ id: string; payeeUserId: string; currency: string; unreversedCents: number }[]> {
+    const result = await this.db.query<{ id: string; payee_user_id: string; currency: string; unreversed: string }>(
+      `SELECT t.id, t.payee_user_id, a.currency::text AS currency,
+              t.amount_cents - t.reversed_cents - COALESCE((
+                SELECT sum(r.amount_cents) FROM payment_money_requests r
+                 WHERE r.kind = 'reversal' AND r.completed_at IS NULL AND r.details->>'transferId' = t.id), 0) AS unreversed
+         FROM payment_transfers t JOIN payment_authorizations a USING (group_id)
+        WHERE t.group_id = $1 ORDER BY t.created_at, t.id`,
+      [groupId],
+    );
+    return result.rows.map((row) => ({
+      id: row.id,
+      payeeUserId: row.payee_user_id,
+      currency: row.currency.trim(),
+      unreversedCents: Number(row.unreversed),
+    }));
+  }
+
+  /** Whether a chargeback on the group is open (payouts are held until it closes). */
+  async hasOpenDispute(groupId: string): Promise<boolean> {
+    const result = await this.db.query(
+      `SELECT 1 FROM payment_disputes WHERE group_id = $1 AND status NOT IN (${CLOSED_DISPUTE_SQL}) LIMIT 1`,
+      [groupId],
+    );
+    return (result.rowCount ?? 0) > 0;
+  }
+
   async transferredTotal(groupId: string): Promise<number> {
     const result = await this.db.query<{ total: string | number }>(
       'SELECT COALESCE(sum(amount_cents - reversed_cents), 0) AS total FROM payment_transfers WHERE group_id = $1',
@@ -327,11 +448,23 @@ export class PaymentsRepository {
     return Number(result.rows[0]?.total ?? 0);
   }
 
+  /** Sets what is reversed of a transfer as Stripe reports it (only grows; never past the transfer). */
   async updateTransferReversed(id: string, reversedCents: number): Promise<void> {
-    await this.db.query('UPDATE payment_transfers SET reversed_cents = GREATEST(reversed_cents, $2) WHERE id = $1', [
-      id,
-      reversedCents,
-    ]);
+    await this.db.query(
+      'UPDATE payment_transfers SET reversed_cents = LEAST(amount_cents, GREATEST(reversed_cents, $2)) WHERE id = $1',
+      [id, reversedCents],
+    );
+  }
+
+  /** What our own completed reversal requests took back from a transfer. */
+  async completedReversalTotal(transferId: string): Promise<number> {
+    const result = await this.db.query<{ total: string | number }>(
+      `SELECT COALESCE(sum(amount_cents), 0) AS total FROM payment_money_requests
+        WHERE kind = 'reversal' AND details->>'transferId' = $1 AND completed_at IS NOT NULL
+          AND stripe_object_id IS DISTINCT FROM 'refused'`,
+      [transferId],
+    );
+    return Number(result.rows[0]?.total ?? 0);
   }
 
   /** Stores a Stripe event once; false when it was stored before (a redelivery). */
@@ -360,12 +493,17 @@ export class PaymentsRepository {
     status: string;
     evidenceDueBy: Date | null;
     asOf: number;
-  }): Promise<void> {
-    await this.db.query(
+  }): Promise<boolean> {
+    // Forward only: a newer event wins, and a closed dispute (won, lost, …) is never reopened by an
+    // older event delivered late, even one stamped the same second.
+    const result = await this.db.query(
       `INSERT INTO payment_disputes (id, group_id, charge_id, amount_cents, currency, reason, status, evidence_due_by, status_as_of)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-       ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, status_as_of = EXCLUDED.status_as_of
-       WHERE payment_disputes.status_as_of <= EXCLUDED.status_as_of`,
+       ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, status_as_of = EXCLUDED.status_as_of,
+         evidence_due_by = COALESCE(EXCLUDED.evidence_due_by, payment_disputes.evidence_due_by)
+       WHERE payment_disputes.status NOT IN (${CLOSED_DISPUTE_SQL})
+         AND payment_disputes.status <> EXCLUDED.status
+         AND (payment_disputes.status_as_of <= EXCLUDED.status_as_of OR EXCLUDED.status IN (${CLOSED_DISPUTE_SQL}))`,
       [
         row.id,
         row.groupId,
@@ -378,6 +516,7 @@ export class PaymentsRepository {
         row.asOf,
       ],
     );
+    return (result.rowCount ?? 0) > 0;
   }
 }
 export type PaymentsStore = PortOf<PaymentsRepository>;

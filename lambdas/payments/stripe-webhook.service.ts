@@ -11,9 +11,17 @@ import * as z from 'zod';
 import type { UnitOfWork } from '../core/db/unit-of-work.ts';
 import { WebhookSignatureError, type PaymentIntentView, type PaymentProvider } from '../core/payment-provider.ts';
 import { applyIntent } from './booking-payments.service.ts';
+import { enqueueEvent } from '../core/db/outbox.ts';
+import { buildEvent, stripeDisputeFields } from '../core/events/catalog.ts';
+import { idPattern } from '../core/ids.ts';
+import { completeOpenReversals, reserveReversals } from './dispute-holds.ts';
 import { captureEntry, refundEntry } from './ledger.ts';
 import { InvalidWebhookSignatureError } from './payments.errors.ts';
 import type { PaymentsRepositories } from './payments.repositories.ts';
+import { CLOSED_DISPUTE_STATUSES } from './payments.repository.ts';
+
+/** Groups booking made (the payments-only test groups of other ids have no timeline to show a dispute on). */
+const BOOKING_GROUP_ID = idPattern('booking');
 
 const metadata = z
   .record(z.string(), z.string())
@@ -76,16 +84,22 @@ const transferObject = z.object({
   amount_reversed: z.number().int(),
 });
 
+/**
+ * The same rules as the `payment.dispute.changed` event it becomes (one definition, in the catalog):
+ * a dispute parsed here can never fail the event's schema inside the transaction (a 500 Stripe would
+ * retry for days). One that does not parse is stored and ignored, like any other malformed object.
+ */
 const disputeObject = z.object({
-  id: z.string(),
+  id: stripeDisputeFields.id,
   object: z.literal('dispute'),
-  charge: z.string(),
+  charge: z.string().min(1),
   payment_intent: z.string().nullish(),
-  amount: z.number().int(),
-  currency: z.string(),
-  reason: z.string(),
-  status: z.string(),
-  evidence_details: z.object({ due_by: z.number().nullish() }).nullish(),
+  amount: stripeDisputeFields.amountCents,
+  currency: stripeDisputeFields.currency,
+  reason: stripeDisputeFields.reason,
+  status: stripeDisputeFields.status,
+  // Seconds since the epoch, within what a Date can represent as ISO text (year 9999).
+  evidence_details: z.object({ due_by: z.number().int().nonnegative().max(253_402_300_799).nullish() }).nullish(),
 });
 
 function intentView(pi: z.infer<typeof intentObject>): PaymentIntentView {
@@ -119,9 +133,10 @@ export class StripeWebhookService {
       if (error instanceof WebhookSignatureError) throw new InvalidWebhookSignatureError('Invalid Stripe-Signature');
       throw error;
     }
+    let groupId: string | null = null;
     const outcome = await this.db.transaction(async (tx): Promise<WebhookOutcome> => {
       const object = event.object;
-      const groupId = await this.groupOf(tx, object);
+      groupId = await this.groupOf(tx, object);
       // Same lock as the API calls for the group: an authorisation being written is seen once committed.
       if (groupId) await tx.payments.lockKey(groupId);
       const stored = await tx.payments.storeEvent({
@@ -134,6 +149,10 @@ export class StripeWebhookService {
       if (!stored) return 'duplicate';
       return (await this.apply(tx, event.type, object, event.created)) ? 'applied' : 'ignored';
     });
+    // A chargeback's reversals are asked of Stripe after the commit, never inside the transaction; a
+    // redelivery of any dispute event of the group finishes those a failure or crash left open.
+    if (groupId && event.type.startsWith('charge.dispute.'))
+      await completeOpenReversals(this.db, this.provider, groupId);
     return { eventId: event.id, outcome };
   }
 
@@ -212,21 +231,37 @@ export class StripeWebhookService {
     if (type.startsWith('charge.dispute.')) {
       const dispute = disputeObject.safeParse(raw);
       if (!dispute.success) return false;
-      const row = dispute.data.payment_intent
-        ? await tx.payments.findAuthorizationByIntent(dispute.data.payment_intent)
-        : null;
-      const due = dispute.data.evidence_details?.due_by;
-      await tx.payments.upsertDispute({
-        id: dispute.data.id,
+      const d = dispute.data;
+      const row = d.payment_intent ? await tx.payments.findAuthorizationByIntent(d.payment_intent) : null;
+      const due = d.evidence_details?.due_by;
+      const applied = await tx.payments.upsertDispute({
+        id: d.id,
         groupId: row?.group_id ?? null,
-        chargeId: dispute.data.charge,
-        amountCents: dispute.data.amount,
-        currency: dispute.data.currency,
-        reason: dispute.data.reason,
-        status: dispute.data.status,
+        chargeId: d.charge,
+        amountCents: d.amount,
+        currency: d.currency,
+        reason: d.reason,
+        status: d.status,
         evidenceDueBy: due ? new Date(due * 1000) : null,
         asOf: created,
       });
+      if (!applied || !row) return applied;
+      // Open: what was paid out of the group is taken back, up to the disputed amount (once per dispute).
+      if (!(CLOSED_DISPUTE_STATUSES as readonly string[]).includes(d.status))
+        await reserveReversals(tx, row.group_id, d.id, d.amount);
+      if (BOOKING_GROUP_ID.test(row.group_id))
+        await enqueueEvent(
+          tx,
+          buildEvent('payment.dispute.changed', {
+            disputeId: d.id,
+            groupId: row.group_id,
+            status: d.status,
+            reason: d.reason,
+            amountCents: d.amount,
+            currency: d.currency,
+            evidenceDueBy: due ? new Date(due * 1000).toISOString() : null,
+          }),
+        );
       return true;
     }
     return false;

@@ -99,6 +99,9 @@ const expectedGrants: Record<DatabaseRole, readonly string[]> = {
     'payment_refunds(idempotency_key):UPDATE',
     'payment_intent_requests:INSERT',
     'payment_intent_requests:SELECT',
+    // No transaction across Stripe (3030); chargebacks' payment.dispute.changed in the outbox.
+    ...['INSERT', 'SELECT', 'UPDATE'].map((p) => `payment_money_requests:${p}`),
+    'outbox_events:INSERT',
     ...['client_user_id', 'currency', 'id', 'status'].map((column) => `booking_groups(${column}):SELECT`),
     ...['active', 'group_id', 'id', 'resource_id'].map((column) => `booking_legs(${column}):SELECT`),
     // Account deletion (db/migrations/2000_reviews_privacy.sql): its own user.deleted consumer.
@@ -186,6 +189,10 @@ const expectedGrants: Record<DatabaseRole, readonly string[]> = {
     ...['INSERT', 'SELECT', 'UPDATE'].map((p) => `payment_authorizations:${p}`),
     'payment_refunds(idempotency_key):UPDATE',
     'payout_accounts:SELECT',
+    // No transaction across Stripe (3030): refunds and transfers recorded before the call; payouts
+    // held while a chargeback is open.
+    ...['INSERT', 'SELECT', 'UPDATE'].map((p) => `payment_money_requests:${p}`),
+    'payment_disputes:SELECT',
     ...['booking_calendar_feeds', 'booking_busy_blocks'].flatMap((table) =>
       ['DELETE', 'INSERT', 'SELECT', 'UPDATE'].map((p) => `${table}:${p}`),
     ),

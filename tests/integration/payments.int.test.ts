@@ -367,4 +367,52 @@ describe('Connect payouts', () => {
     expect(await journalCount(`transfer:${transfer.id}`)).toBe(1);
     expect(await journalCount(`release:${groupId}:leg-1`)).toBe(1);
   });
+
+  it('a transfer Stripe refused is asked again under a new attempt key once the cause is gone (no replayed refusal)', async () => {
+    const payee = `usr_payee${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+    const caller = {
+      kind: 'user' as const,
+      userId: payee,
+      roles: ['provider' as const],
+      amr: ['pwd'],
+      authTime: undefined,
+      sessionId: undefined,
+      expiresAt: Math.floor(Date.now() / 1000) + 600,
+    };
+    const link = await payouts.onboardingLink(caller);
+    expect((await fetch(link.url, { redirect: 'manual' })).status).toBe(302);
+    await until('ACTIVE', async () => (await payouts.accountStatus(caller)).status === 'ACTIVE');
+    const { groupId } = await authorizedGroup(22_000);
+    expect((await payments.capture({ groupId, idempotencyKey: 'c' })).status).toBe('captured');
+    const leg = { groupId, legId: 'leg-1', payeeUserId: payee, payeeCents: 20_000, feeCents: 2_000, taxCents: 0 };
+
+    // Stripe refuses the first attempt (the destination is unknown to it), and nothing moves.
+    const account = await admin.query<{ stripe_account_id: string }>(
+      'SELECT stripe_account_id FROM payout_accounts WHERE user_id = $1',
+      [payee],
+    );
+    const real = account.rows[0]!.stripe_account_id;
+    await admin.query('UPDATE payout_accounts SET stripe_account_id = $2 WHERE user_id = $1', [payee, 'acct_gone']);
+    await expect(payouts.transferLeg(leg)).rejects.toMatchObject({ code: 'PAYMENTS.INVALID_STATE' });
+    await admin.query('UPDATE payout_accounts SET stripe_account_id = $2 WHERE user_id = $1', [payee, real]);
+
+    // The cause fixed, a retry (several at once) makes one transfer under the second attempt's key.
+    const transfers = await Promise.all(Array.from({ length: 5 }, () => payouts.transferLeg(leg)));
+    expect(new Set(transfers.map((transfer) => transfer.transferId)).size).toBe(1);
+    expect((await stripe.transfers.list({ transfer_group: groupId })).data.map((t) => t.amount)).toEqual([20_000]);
+    const requests = await admin.query<{ idempotency_key: string; stripe_object_id: string | null; open: boolean }>(
+      `SELECT idempotency_key, stripe_object_id, completed_at IS NULL AS open FROM payment_money_requests
+        WHERE group_id = $1 AND kind = 'transfer' ORDER BY created_at`,
+      [groupId],
+    );
+    expect(requests.rows).toEqual([
+      { idempotency_key: `rastup:transfer:${groupId}:leg-1`, stripe_object_id: 'refused', open: false },
+      {
+        idempotency_key: `rastup:transfer:${groupId}:leg-1:attempt-2`,
+        stripe_object_id: transfers[0]!.transferId,
+        open: false,
+      },
+    ]);
+    expect(await journalCount(`transfer:${transfers[0]!.transferId}`)).toBe(1);
+  });
 });

@@ -163,6 +163,10 @@ const configByEntry: Record<
       database('notifications'),
     ],
   },
+  'lambdas/payments/payments-reconcile.handler.ts': {
+    secretVariables: paymentsSecretVariables,
+    parsers: [paymentsConfig, database('payments')],
+  },
   'lambdas/payments/staff-refund.handler.ts': {
     secretVariables: paymentsSecretVariables,
     parsers: [paymentsConfig, database('payments')],

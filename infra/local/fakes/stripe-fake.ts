@@ -20,13 +20,18 @@
  *    `Stripe-Signature: t=<unix>,v1=<HMAC-SHA256(secret, "<t>.<body>")>` header, retried with backoff
  *    on a non-2xx answer (up to 5 attempts, seconds apart instead of Stripe's hours).
  * Local-only helpers: `POST /dev/events/{evt}/deliver?times=N` delivers one stored event N times at
- * once (what Stripe's at-least-once delivery can do), `GET /dev/webhook-deliveries` lists attempts.
+ * once (what Stripe's at-least-once delivery can do), `GET /dev/webhook-deliveries` lists attempts,
+ * `POST /dev/charges/{ch}/dispute` opens a chargeback on a captured charge now. Disputes follow
+ * Stripe's test mode: `charge.dispute.created` + `funds_withdrawn`, evidence submitted with
+ * `uncategorized_text` `winning_evidence` / `losing_evidence` closes it (`charge.dispute.closed`,
+ * won or lost, `funds_reinstated` when won).
  *
  * NOT modelled (documented in README "Payments"): customers, saved payment methods and SetupIntents,
  * wallets (Apple/Google Pay need a browser; they arrive as ordinary `pm_…` ids), Radar, currencies
  * other than the amount rules below (minimum 50 in the smallest unit), payouts from connected accounts
  * to banks, balance transactions and fees, `capture_before` expiry of authorisations (the 7-day
- * window does not pass here), automatic dispute closing, pagination/list endpoints, `expand[]` (ignored),
+ * window does not pass here), automatic dispute closing, list endpoints other than PaymentIntents, refunds, transfers
+ * and reversals (cursor-paginated) and events (no cursors), `expand[]` (ignored),
  * Stripe Tax, API versions (every answer has the SDK's version's shape), rate limits.
  * Never part of any AWS stage.
  */
@@ -411,6 +416,8 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
       livemode: false,
     });
     emit('charge.dispute.created', dispute);
+    // Stripe takes the disputed amount from the platform's balance at once.
+    emit('charge.dispute.funds_withdrawn', dispute);
   }
 
   function confirm(pi: StripeObject, params: Record<string, unknown>) {
@@ -728,14 +735,19 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
         code: 'amount_too_large',
         param: 'amount',
       });
+    // Stripe's transfer_reversal object: the refund of the destination payment on the connected
+    // account, a balance transaction on the platform; source_refund only for a refund-driven reversal.
     const reversal = store({
       id: newStripeId('trr'),
       object: 'transfer_reversal',
       amount,
-      currency: transfer.currency,
-      transfer: transfer.id,
-      metadata: metadataParam(params),
+      balance_transaction: newStripeId('txn'),
       created: now(),
+      currency: transfer.currency,
+      destination_payment_refund: newStripeId('pyr'),
+      metadata: metadataParam(params),
+      source_refund: null,
+      transfer: transfer.id,
     });
     transfer.amount_reversed = Number(transfer.amount_reversed) + amount;
     transfer.reversed = transfer.amount_reversed === transfer.amount;
@@ -754,13 +766,68 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
       (dispute.evidence_details as Record<string, unknown>).has_evidence = true;
     }
     dispute.metadata = metadataParam(params, dispute.metadata as Record<string, string>);
-    if (stringParam(params, 'submit') === 'true') {
+    const submitted = stringParam(params, 'submit') === 'true';
+    if (submitted) {
       dispute.status = 'under_review';
       const details = dispute.evidence_details as { submission_count: number };
       details.submission_count += 1;
     }
     emit('charge.dispute.updated', dispute);
+    // Stripe's test mode decides a submitted dispute by the evidence text
+    // (https://docs.stripe.com/testing#disputes): `winning_evidence` wins, `losing_evidence` loses.
+    const text = (dispute.evidence as { uncategorized_text?: unknown }).uncategorized_text;
+    if (submitted && (text === 'winning_evidence' || text === 'losing_evidence')) {
+      dispute.status = text === 'winning_evidence' ? 'won' : 'lost';
+      emit('charge.dispute.closed', dispute);
+      if (dispute.status === 'won') emit('charge.dispute.funds_reinstated', dispute);
+    }
     return dispute;
+  }
+
+  /**
+   * Stripe's list endpoints: newest first, `limit` (1–100, default 10), `created[gte|gt|lte|lt]`,
+   * cursor pagination with `starting_after` / `ending_before` (an object id), `has_more`, and the
+   * endpoint's own equality filters.
+   */
+  function list(kind: string, path: string, p: Record<string, unknown>, filters: readonly string[]): StripeObject {
+    const limit = p.limit === undefined ? 10 : Number(p.limit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 100)
+      throw invalid('This value must be between 1 and 100 (it currently is ' + String(p.limit) + ').', {
+        param: 'limit',
+      });
+    const bound = (op: string) => (p[`created[${op}]`] === undefined ? undefined : Number(p[`created[${op}]`]));
+    const [gte, gt, lte, lt] = ['gte', 'gt', 'lte', 'lt'].map(bound);
+    let data = [...objects.values()]
+      .filter((o) => o.object === kind)
+      .filter((o) => filters.every((name) => p[name] === undefined || o[name] === p[name]))
+      .filter((o) => {
+        const created = Number(o.created);
+        return (
+          (gte === undefined || created >= gte) &&
+          (gt === undefined || created > gt) &&
+          (lte === undefined || created <= lte) &&
+          (lt === undefined || created < lt)
+        );
+      })
+      .reverse();
+    const after = typeof p.starting_after === 'string' ? p.starting_after : undefined;
+    const before = typeof p.ending_before === 'string' ? p.ending_before : undefined;
+    if (after) {
+      const at = data.findIndex((o) => o.id === after);
+      if (at < 0) throw missing(kind, after, 'starting_after');
+      data = data.slice(at + 1);
+    } else if (before) {
+      const at = data.findIndex((o) => o.id === before);
+      if (at < 0) throw missing(kind, before, 'ending_before');
+      data = data.slice(Math.max(0, at - limit), at);
+    }
+    return {
+      id: '',
+      object: 'list',
+      data: data.slice(0, limit).map(visible),
+      has_more: data.length > limit,
+      url: path,
+    };
   }
 
   // ---- HTTP -------------------------------------------------------------------------------------
@@ -807,29 +874,28 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
       },
     ],
     ['POST', /^\/v1\/transfers$/, (p) => createTransfer(p)],
+    ['GET', /^\/v1\/transfers$/, (p) => list('transfer', '/v1/transfers', p, ['transfer_group', 'destination'])],
+    ['GET', /^\/v1\/payment_intents$/, (p) => list('payment_intent', '/v1/payment_intents', p, ['customer'])],
+    ['GET', /^\/v1\/refunds$/, (p) => list('refund', '/v1/refunds', p, ['payment_intent', 'charge'])],
+    ['GET', /^\/v1\/transfers\/([^/]+)$/, (_p, m) => find(m[1]!, 'transfer')],
+    ['POST', /^\/v1\/transfers\/([^/]+)\/reversals$/, (p, m) => reverseTransfer(find(m[1]!, 'transfer'), p)],
     [
       'GET',
-      /^\/v1\/transfers$/,
-      (p) => {
-        // Newest first; `transfer_group`, `destination` and `limit` (≤ 100) filters; no pagination cursors.
+      /^\/v1\/transfers\/([^/]+)\/reversals$/,
+      (p, m) => {
+        // Newest first, `limit` (≤ 100); no pagination cursors.
+        const transfer = find(m[1]!, 'transfer');
         const limit = Math.min(Number(p.limit ?? 10) || 10, 100);
-        const data = [...objects.values()]
-          .filter((o) => o.object === 'transfer')
-          .filter((o) => !p.transfer_group || o.transfer_group === p.transfer_group)
-          .filter((o) => !p.destination || o.destination === p.destination)
-          .reverse()
-          .map(visible);
+        const data = [...(transfer.reversals as { data: StripeObject[] }).data].reverse();
         return {
           id: '',
           object: 'list',
           data: data.slice(0, limit),
           has_more: data.length > limit,
-          url: '/v1/transfers',
+          url: `/v1/transfers/${transfer.id}/reversals`,
         };
       },
     ],
-    ['GET', /^\/v1\/transfers\/([^/]+)$/, (_p, m) => find(m[1]!, 'transfer')],
-    ['POST', /^\/v1\/transfers\/([^/]+)\/reversals$/, (p, m) => reverseTransfer(find(m[1]!, 'transfer'), p)],
     ['GET', /^\/v1\/disputes\/([^/]+)$/, (_p, m) => find(m[1]!, 'dispute')],
     ['POST', /^\/v1\/disputes\/([^/]+)$/, (p, m) => updateDispute(find(m[1]!, 'dispute'), p)],
     [
@@ -918,6 +984,24 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
         response.writeHead(302, { location: back });
         response.end();
       } else html(200, 'Onboarding complete.');
+      return true;
+    }
+    const disputeCharge = /^\/dev\/charges\/([^/]+)\/dispute$/.exec(url.pathname);
+    if (disputeCharge && request.method === 'POST') {
+      // Local-only: the cardholder's bank opens a chargeback on a captured charge now (Stripe's
+      // `pm_card_createDispute` does it at capture; this opens one later, after payouts).
+      const charge = objects.get(disputeCharge[1]!);
+      if (!charge || charge.object !== 'charge' || !charge.captured) {
+        send(
+          response,
+          404,
+          JSON.stringify({ error: { type: 'invalid_request_error', message: 'No captured charge' } }),
+        );
+        return true;
+      }
+      openDispute(charge);
+      const dispute = [...objects.values()].reverse().find((o) => o.object === 'dispute' && o.charge === charge.id)!;
+      send(response, 200, JSON.stringify(visible(dispute)));
       return true;
     }
     const redeliver = /^\/dev\/events\/([^/]+)\/deliver$/.exec(url.pathname);

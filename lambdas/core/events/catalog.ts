@@ -365,6 +365,43 @@ const staffRefundApproved = EventDefinition.define({
   aggregate: (payload) => ({ type: 'staff_proposal', id: payload.proposalId }),
 });
 
+// ---- payments: chargebacks (issue #12) ----------------------------------------------------------
+
+/**
+ * A Stripe dispute's fields as the event carries them. The Stripe webhook parses the dispute object
+ * with these same rules before storing anything, so a dispute it accepts always makes a valid event.
+ */
+export const stripeDisputeFields = {
+  id: z
+    .string()
+    .regex(/^dp_[A-Za-z0-9]+$/)
+    .describe('Stripe dispute id'),
+  status: z
+    .string()
+    .min(1)
+    .max(40)
+    .describe('Stripe dispute status: warning_needs_response, needs_response, under_review, won, lost, …'),
+  reason: z.string().min(1).max(60).describe('Stripe dispute reason (fraudulent, product_not_received, …)'),
+  amountCents: z.number().int().nonnegative(),
+  currency: z.string().regex(/^[a-z]{3}$/),
+};
+
+const paymentDisputeChanged = EventDefinition.define({
+  type: 'payment.dispute.changed',
+  description:
+    "A chargeback on a booking group's charge was opened, changed or closed at Stripe (charge.dispute.*), applied forward only: booking shows it on the order timeline.",
+  payload: z.object({
+    disputeId: stripeDisputeFields.id,
+    groupId: id('booking'),
+    status: stripeDisputeFields.status,
+    reason: stripeDisputeFields.reason,
+    amountCents: stripeDisputeFields.amountCents,
+    currency: stripeDisputeFields.currency,
+    evidenceDueBy: z.string().datetime().nullable(),
+  }),
+  aggregate: (payload) => ({ type: 'booking', id: payload.groupId }),
+});
+
 // ---- partner briefs (issue #15) -------------------------------------------------------------------
 
 // A brief is one partner client's; its events go to that client's webhook endpoints only.
@@ -437,6 +474,7 @@ export const eventCatalog = createEventCatalog([
   bookingRescheduled,
   reviewPublished,
   staffRefundApproved,
+  paymentDisputeChanged,
   briefCreated,
   briefClosed,
   inviteCreated,
