@@ -3,6 +3,7 @@ import { systemClock } from '../core/clock.ts';
 import { createLogger } from '../core/log.ts';
 import { databaseFromEnv } from '../adapters/database.ts';
 import { resolveSecretEnv } from '../adapters/secret-env.ts';
+import * as booking from '../booking/index.ts';
 import * as profiles from '../profiles/index.ts';
 import { IndexerService } from './indexer.service.ts';
 import { SearchDocumentRepository } from './search-document.repository.ts';
@@ -46,6 +47,8 @@ export function searchModule(): Promise<SearchModule> {
         engine,
         { mediaPublicBaseUrl: config.MEDIA_PUBLIC_BASE_URL, cacheMs: config.SEARCH_CACHE_MS },
         systemClock,
+        // The availability window: booking's feasibility over its own tables (read-only grants, 3040).
+        booking.listingAvailability(db),
       ),
       indexer: new IndexerService(
         db,

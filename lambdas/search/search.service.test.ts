@@ -3,8 +3,14 @@ import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../core/clock.ts';
 import { CursorFilterMismatchError, InvalidCursorError, InvalidSearchError } from './search.errors.ts';
 import type { SearchDocument, SearchEngine, SearchHit, SearchQuery, SearchResult } from './search.port.ts';
-import { SearchService } from './search.service.ts';
-import { documentsArbitrary, PUBLIC_MEDIA, queryArbitrary } from './testing/search-arbitraries.ts';
+import { AVAILABILITY_SCAN, SearchService } from './search.service.ts';
+import {
+  documentsArbitrary,
+  isEvenId,
+  ParityAvailability,
+  PUBLIC_MEDIA,
+  queryArbitrary,
+} from './testing/search-arbitraries.ts';
 
 /** An engine that returns whatever it holds, NSFW included: the service's own Safe-Mode is under test. */
 class CarelessEngine implements SearchEngine {
@@ -28,8 +34,14 @@ class CarelessEngine implements SearchEngine {
   }
 }
 
-const service = (engine: SearchEngine, cacheMs = 0, clock = new ManualClock()) =>
-  new SearchService(engine, { mediaPublicBaseUrl: PUBLIC_MEDIA, cacheMs }, clock);
+const service = (
+  engine: SearchEngine,
+  cacheMs = 0,
+  clock = new ManualClock(),
+  availability: ParityAvailability | null = new ParityAvailability(),
+) => new SearchService(engine, { mediaPublicBaseUrl: PUBLIC_MEDIA, cacheMs }, clock, availability);
+
+const WINDOW = { from: '2027-01-04T00:00:00Z', to: '2027-01-06T00:00:00Z' };
 
 describe('SearchService', () => {
   it('never returns an item with nsfwBand > 0 or a cover that is not a public SFW variant (property)', async () => {
@@ -40,6 +52,7 @@ describe('SearchService', () => {
         for (const item of page.items) {
           const source = byslug.get(item.slug)!;
           expect(source.nsfwBand).toBe(0);
+          if (input.available) expect(isEvenId(source.id)).toBe(true);
           if (item.coverUrl !== null) {
             expect(source.coverNsfwBand).toBe(0);
             expect(item.coverUrl.startsWith(`${PUBLIC_MEDIA}/`)).toBe(true);
@@ -72,10 +85,94 @@ describe('SearchService', () => {
     await expect(search.search({ city: 'zz-north', after: forged })).rejects.toBeInstanceOf(InvalidCursorError);
   });
 
+  it('refuses a cursor replayed with another currency or availability window', async () => {
+    const documents = Array.from({ length: 30 }, (_, i) => ({
+      ...fc.sample(documentsArbitrary('k', 1), { numRuns: 1, seed: i })[0]![0]!,
+      id: `prf_k${i}`,
+      slug: `k-${i}`,
+      nsfwBand: 0 as const,
+    }));
+    const search = service(new CarelessEngine(documents));
+    const first = await search.search({ currency: 'usd', available: WINDOW, first: 1 });
+    expect(first.nextCursor).not.toBeNull();
+    // The same filters (currency in either case) go on; another currency or window is refused.
+    await search.search({ currency: 'USD', available: WINDOW, first: 1, after: first.nextCursor });
+    for (const other of [
+      { currency: 'EUR', available: WINDOW },
+      { currency: 'USD' },
+      { currency: 'USD', available: { ...WINDOW, to: '2027-01-07T00:00:00Z' } },
+      { available: WINDOW },
+    ])
+      await expect(search.search({ ...other, first: 1, after: first.nextCursor })).rejects.toBeInstanceOf(
+        CursorFilterMismatchError,
+      );
+  });
+
+  it('pages through an availability window: every free listing once, in the engine order, no busy one', async () => {
+    const documents = Array.from({ length: 300 }, (_, i) => ({
+      ...fc.sample(documentsArbitrary('a', 1), { numRuns: 1, seed: i })[0]![0]!,
+      id: `prf_a${String(i).padStart(3, '0')}`,
+      slug: `a-${i}`,
+      nsfwBand: (i % 7 === 0 ? 1 : 0) as 0 | 1,
+    }));
+    const search = service(new CarelessEngine(documents));
+    const expected = documents.filter((d) => d.nsfwBand === 0 && isEvenId(d.id)).map((d) => d.slug);
+    const seen: string[] = [];
+    let after: string | null = null;
+    for (let pages = 0; pages < 100; pages++) {
+      const page = await search.search({ available: WINDOW, first: 7, ...(after ? { after } : {}) });
+      seen.push(...page.items.map((item) => item.slug));
+      after = page.nextCursor;
+      if (!after) break;
+    }
+    expect(seen).toEqual(expected);
+  });
+
+  it('bounds the candidates one page looks at, and resumes after them', async () => {
+    // Only the very last listing is free: the first page gives up after the budget with a cursor.
+    const documents = Array.from({ length: AVAILABILITY_SCAN.maxCandidates + 60 }, (_, i) => ({
+      ...fc.sample(documentsArbitrary('b', 1), { numRuns: 1, seed: i })[0]![0]!,
+      id: `prf_b${i}`,
+      slug: `b-${i}`,
+      nsfwBand: 0 as const,
+    }));
+    const last = documents.at(-1)!;
+    const engine = new CarelessEngine(documents);
+    const busy = {
+      asked: [] as string[],
+      availableAmong: (ids: readonly string[]) => {
+        busy.asked.push(...ids);
+        return Promise.resolve(new Set(ids.filter((id) => id === last.id)));
+      },
+    };
+    const search = new SearchService(
+      engine,
+      { mediaPublicBaseUrl: PUBLIC_MEDIA, cacheMs: 0 },
+      new ManualClock(),
+      busy as unknown as ParityAvailability,
+    );
+    const first = await search.search({ available: WINDOW, first: 5 });
+    expect(first.items).toEqual([]);
+    expect(busy.asked).toHaveLength(AVAILABILITY_SCAN.maxCandidates);
+    const second = await search.search({ available: WINDOW, first: 5, after: first.nextCursor });
+    expect(second.items.map((item) => item.slug)).toEqual([last.slug]);
+    expect(second.nextCursor).toBeNull();
+  });
+
   it('refuses contradictory filters with a typed error', async () => {
     const search = service(new CarelessEngine());
     await expect(search.search({ priceMinCents: 10, priceMaxCents: 5 })).rejects.toBeInstanceOf(InvalidSearchError);
     await expect(search.search({ sort: 'DISTANCE' })).rejects.toBeInstanceOf(InvalidSearchError);
+    await expect(
+      search.search({ available: { from: '2027-01-05T00:00:00Z', to: '2027-01-05T00:00:00Z' } }),
+    ).rejects.toBeInstanceOf(InvalidSearchError);
+    await expect(
+      search.search({ available: { from: '2027-01-01T00:00:00Z', to: '2027-03-01T00:00:00Z' } }),
+    ).rejects.toBeInstanceOf(InvalidSearchError);
+    // Without booking's port, a window is refused rather than silently ignored.
+    await expect(
+      service(new CarelessEngine(), 0, new ManualClock(), null).search({ available: WINDOW }),
+    ).rejects.toBeInstanceOf(InvalidSearchError);
   });
 
   it('expands synonyms and keeps the typed word first', async () => {

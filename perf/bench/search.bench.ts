@@ -99,6 +99,7 @@ await withBenchStack(async (stack) => {
       near: { latitude: point.latitude, longitude: point.longitude, radiusKm: 10 + Math.floor(random() * 30) },
       priceMinCents: low,
       priceMaxCents: low + 40_000,
+      currency: null,
       first: 20,
     };
   });
@@ -344,6 +345,7 @@ async function explainFigures(
           role: null,
           priceMinCents: input.priceMinCents,
           priceMaxCents: input.priceMaxCents,
+          currency: null,
           near: input.near,
           verifiedOnly: false,
           instantBookOnly: false,

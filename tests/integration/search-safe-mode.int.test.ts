@@ -12,7 +12,13 @@ import { ManualClock } from '../../lambdas/core/clock.ts';
 import { createDatabase, type Database } from '../../lambdas/core/db/database.ts';
 import { SearchDocumentRepository } from '../../lambdas/search/search-document.repository.ts';
 import { SearchService } from '../../lambdas/search/search.service.ts';
-import { documentsArbitrary, PUBLIC_MEDIA, queryArbitrary } from '../../lambdas/search/testing/search-arbitraries.ts';
+import {
+  documentsArbitrary,
+  isEvenId,
+  ParityAvailability,
+  PUBLIC_MEDIA,
+  queryArbitrary,
+} from '../../lambdas/search/testing/search-arbitraries.ts';
 import { stackInfo } from '../support/clients.ts';
 
 let db: Database;
@@ -30,7 +36,13 @@ afterAll(async () => {
 describe('Safe-Mode (PostgreSQL engine)', () => {
   it('never returns an item with nsfwBand > 0 or a non-SFW media URL, whatever the filters (property)', async () => {
     const repository = new SearchDocumentRepository(db);
-    const service = new SearchService(repository, { mediaPublicBaseUrl: PUBLIC_MEDIA, cacheMs: 0 }, new ManualClock());
+    const availability = new ParityAvailability();
+    const service = new SearchService(
+      repository,
+      { mediaPublicBaseUrl: PUBLIC_MEDIA, cacheMs: 0 },
+      new ManualClock(),
+      availability,
+    );
     let run = 0;
     let nsfwSeen = 0;
     await fc.assert(
@@ -53,11 +65,17 @@ describe('Safe-Mode (PostgreSQL engine)', () => {
             const source = bySlug.get(`${item.kind} ${item.slug}`);
             if (!source) continue; // another test's document: published through the real pipeline
             expect(source.nsfwBand).toBe(0);
+            // The price band in the listing's currency, and the availability window, hold too.
+            if (input.currency) expect(source.currency).toBe(input.currency.toUpperCase());
+            if (input.available) expect(isEvenId(source.id)).toBe(true);
             if (item.coverUrl !== null) {
               expect(source.coverNsfwBand).toBe(0);
               expect(item.coverUrl.startsWith(`${PUBLIC_MEDIA}/`)).toBe(true);
             }
           }
+          // Booking's port is only ever asked about Safe-Mode listings.
+          const nsfwIds = new Set(scoped.filter((d) => d.nsfwBand > 0).map((d) => d.id));
+          expect(availability.asked.filter((id) => nsfwIds.has(id))).toEqual([]);
           // The engine alone (no service check): its WHERE clause holds Safe-Mode by itself.
           const raw = await repository.search({
             words: [],
@@ -66,6 +84,7 @@ describe('Safe-Mode (PostgreSQL engine)', () => {
             role: null,
             priceMinCents: null,
             priceMaxCents: null,
+            currency: null,
             near: null,
             verifiedOnly: false,
             instantBookOnly: false,
