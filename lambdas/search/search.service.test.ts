@@ -109,11 +109,11 @@ describe('SearchService', () => {
   });
 
   it('pages through an availability window: every free listing once, in the engine order, no busy one', async () => {
-    const documents = Array.from({ length: 300 }, (_, i) => ({
+    const documents: SearchDocument[] = Array.from({ length: 300 }, (_, i) => ({
       ...fc.sample(documentsArbitrary('a', 1), { numRuns: 1, seed: i })[0]![0]!,
       id: `prf_a${String(i).padStart(3, '0')}`,
       slug: `a-${i}`,
-      nsfwBand: (i % 7 === 0 ? 1 : 0) as 0 | 1,
+      nsfwBand: i % 7 === 0 ? 1 : 0,
     }));
     const search = service(new CarelessEngine(documents));
     const expected = documents.filter((d) => d.nsfwBand === 0 && isEvenId(d.id)).map((d) => d.slug);
@@ -145,12 +145,7 @@ describe('SearchService', () => {
         return Promise.resolve(new Set(ids.filter((id) => id === last.id)));
       },
     };
-    const search = new SearchService(
-      engine,
-      { mediaPublicBaseUrl: PUBLIC_MEDIA, cacheMs: 0 },
-      new ManualClock(),
-      busy as unknown as ParityAvailability,
-    );
+    const search = new SearchService(engine, { mediaPublicBaseUrl: PUBLIC_MEDIA, cacheMs: 0 }, new ManualClock(), busy);
     const first = await search.search({ available: WINDOW, first: 5 });
     expect(first.items).toEqual([]);
     expect(busy.asked).toHaveLength(AVAILABILITY_SCAN.maxCandidates);
