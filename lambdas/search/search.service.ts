@@ -72,7 +72,9 @@ export class SearchService {
 
   async search(input: SearchListingsInput): Promise<SearchPageView> {
     const text = input.text ? searchWords(input.text).join(' ') : '';
-    const window = input.available ? { start: new Date(input.available.from), end: new Date(input.available.to) } : null;
+    const window = input.available
+      ? { start: new Date(input.available.from), end: new Date(input.available.to) }
+      : null;
     const filters = {
       text: text || null,
       city: input.city ?? null,
@@ -153,7 +155,13 @@ export class SearchService {
       const batch = await this.engine.search({ ...query, offset: position, limit: AVAILABILITY_SCAN.batch });
       engine = batch.engine;
       const safe = batch.hits.filter((hit) => hit.nsfwBand === 0);
-      const free = safe.length ? await availability.availableAmong(safe.map((hit) => hit.id), window, now) : new Set();
+      const free = safe.length
+        ? await availability.availableAmong(
+            safe.map((hit) => hit.id),
+            window,
+            now,
+          )
+        : new Set();
       for (const hit of batch.hits) {
         position += 1;
         if (hit.nsfwBand !== 0 || !free.has(hit.id)) continue;
@@ -164,8 +172,7 @@ export class SearchService {
       if (!batch.hasMore) return { hits: kept, next: null, engine };
       // Out of budget: more candidates follow (none between the last kept one and here is free), so
       // hand out a cursor that goes on from here.
-      if (position - query.offset >= AVAILABILITY_SCAN.maxCandidates)
-        return { hits: kept, next: position, engine };
+      if (position - query.offset >= AVAILABILITY_SCAN.maxCandidates) return { hits: kept, next: position, engine };
     }
   }
 

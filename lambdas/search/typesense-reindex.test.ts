@@ -74,7 +74,12 @@ let adapter: TypesenseSearchAdapter;
 
 beforeAll(async () => {
   fake = await startTypesenseFake();
-  adapter = new TypesenseSearchAdapter({ nodes: [fake.url], adminKey: fake.adminKey, searchKey: fake.adminKey, timeoutMs: 2_000 });
+  adapter = new TypesenseSearchAdapter({
+    nodes: [fake.url],
+    adminKey: fake.adminKey,
+    searchKey: fake.adminKey,
+    timeoutMs: 2_000,
+  });
 });
 afterAll(async () => fake.close());
 

@@ -59,7 +59,7 @@ export async function reindexTypesense(
   const backfilled = new Set<string>();
   let written = 0;
   try {
-    for (let after: string | null = null; ; ) {
+    for (let after: string | null = null; ;) {
       const page = await source.documentsAfter(after, batchSize);
       if (page.length === 0) break;
       await typesense.importInto(collection, page);
@@ -77,7 +77,7 @@ export async function reindexTypesense(
   await options.onProgress?.({ phase: 'swap', collection, written });
 
   let caughtUp = 0;
-  for (let after: string | null = null; ; ) {
+  for (let after: string | null = null; ;) {
     const page = await source.documentsChangedSince(since, after, batchSize);
     if (page.length === 0) break;
     await typesense.importInto(collection, page);

@@ -20,7 +20,12 @@ import {
   PUBLIC_MEDIA,
   queryArbitrary,
 } from './testing/search-arbitraries.ts';
-import { SAFE_MODE_FILTER, TYPESENSE_ALIAS, TYPESENSE_COLLECTION, TypesenseSearchAdapter } from './typesense-search.adapter.ts';
+import {
+  SAFE_MODE_FILTER,
+  TYPESENSE_ALIAS,
+  TYPESENSE_COLLECTION,
+  TypesenseSearchAdapter,
+} from './typesense-search.adapter.ts';
 
 let fake: RunningTypesenseFake;
 let adapter: TypesenseSearchAdapter;

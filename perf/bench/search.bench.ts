@@ -99,7 +99,6 @@ await withBenchStack(async (stack) => {
       near: { latitude: point.latitude, longitude: point.longitude, radiusKm: 10 + Math.floor(random() * 30) },
       priceMinCents: low,
       priceMaxCents: low + 40_000,
-      currency: null,
       first: 20,
     };
   });
