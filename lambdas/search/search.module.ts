@@ -2,6 +2,8 @@
 import { systemClock } from '../core/clock.ts';
 import { createLogger } from '../core/log.ts';
 import { databaseFromEnv } from '../adapters/database.ts';
+import { documentClientFromEnv, tableNameFromEnv } from '../adapters/dynamodb.ts';
+import { DynamoDbRateLimiter } from '../adapters/dynamodb-rate-limiter.ts';
 import { resolveSecretEnv } from '../adapters/secret-env.ts';
 import * as booking from '../booking/index.ts';
 import * as profiles from '../profiles/index.ts';
@@ -49,6 +51,8 @@ export function searchModule(): Promise<SearchModule> {
         systemClock,
         // The availability window: booking's feasibility over its own tables (read-only grants, 3040).
         booking.listingAvailability(db),
+        // Window searches' token buckets (SEARCH_WINDOW_LIMITS) in the control table.
+        new DynamoDbRateLimiter(documentClientFromEnv(), tableNameFromEnv('CONTROL_TABLE'), systemClock),
       ),
       indexer: new IndexerService(
         db,

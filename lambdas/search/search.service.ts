@@ -5,6 +5,9 @@
  * URL that is not a public (SFW) variant leaves this service.
  */
 import type { Clock } from '../core/clock.ts';
+import type { RateLimiter } from '../core/ports.ts';
+import { enforceRateLimits } from '../core/rate-limit.ts';
+import { rateLimitPolicy } from '../core/rate-limit-matrix.ts';
 import { decodeCursor, encodeCursor, filterHash, MAX_OFFSET } from './cursor.ts';
 import { HotQueryCache } from './hot-query-cache.ts';
 import { InvalidSearchError } from './search.errors.ts';
@@ -38,9 +41,22 @@ export interface SearchPageView {
 /**
  * With an availability window, the engine's candidates are checked page by page against booking's
  * feasibility; a request looks at no more than this many candidates (a cursor resumes after the
- * last one looked at), so a window nobody is free in costs a bounded amount of work.
+ * last one looked at), so a window nobody is free in costs a bounded amount of work. An API-key
+ * (public) caller costs nothing to be and can vary the window on every call (no cache helps), so
+ * its budget is a quarter of a signed-in user's; both are also under their own, tighter rate
+ * limit for window searches (SEARCH_WINDOW_LIMITS).
  */
-export const AVAILABILITY_SCAN = { batch: 50, maxCandidates: 400 } as const;
+export const AVAILABILITY_SCAN = { batch: 50, maxCandidates: { public: 100, user: 400 } } as const;
+
+/** Who searches, as the edge established it: the key of their rate-limit bucket and their scan budget. */
+export type SearchCaller =
+  { readonly kind: 'public'; readonly ip: string | undefined } | { readonly kind: 'user'; readonly userId: string };
+
+/** Searches carrying an availability window (the expensive kind), per source IP or per user. */
+export const SEARCH_WINDOW_LIMITS = {
+  perIp: rateLimitPolicy('search.available.ip'),
+  perUser: rateLimitPolicy('search.available.user'),
+} as const;
 const DAY_MS = 86_400_000;
 
 const ROLE_SUGGESTIONS = ['Model', 'Photographer', 'Videographer', 'Content creator', 'Studio'];
@@ -64,13 +80,15 @@ export class SearchService {
     private readonly settings: { readonly mediaPublicBaseUrl: string; readonly cacheMs: number },
     private readonly clock: Clock,
     /** Booking's feasibility; without it a search with a window is refused (never silently ignored). */
-    private readonly availability: AvailabilityPort | null = null,
+    private readonly availability: AvailabilityPort | null,
+    /** Spends SEARCH_WINDOW_LIMITS for every search with a window. */
+    private readonly limiter: RateLimiter,
   ) {
     this.pages = new HotQueryCache(settings.cacheMs, clock);
     this.suggestions = new HotQueryCache(settings.cacheMs, clock);
   }
 
-  async search(input: SearchListingsInput): Promise<SearchPageView> {
+  async search(input: SearchListingsInput, caller: SearchCaller): Promise<SearchPageView> {
     const text = input.text ? searchWords(input.text).join(' ') : '';
     const window = input.available
       ? { start: new Date(input.available.from), end: new Date(input.available.to) }
@@ -101,6 +119,14 @@ export class SearchService {
       if (window.end.getTime() - window.start.getTime() > SEARCH_LIMITS.maxWindowDays * DAY_MS)
         throw new InvalidSearchError(`The availability window is at most ${SEARCH_LIMITS.maxWindowDays} days`);
       if (!this.availability) throw new InvalidSearchError('Filtering by availability is not offered here');
+      // Before the cache: a cached answer is cheap, but the point is to cap how often anyone can ask.
+      // A public call without a source IP (never expected behind the edge) shares one bucket.
+      await enforceRateLimits(
+        this.limiter,
+        caller.kind === 'user'
+          ? [{ policy: SEARCH_WINDOW_LIMITS.perUser, key: caller.userId }]
+          : [{ policy: SEARCH_WINDOW_LIMITS.perIp, key: caller.ip ?? 'unknown' }],
+      );
     }
     const hash = filterHash(filters);
     const offset = input.after ? decodeCursor(input.after, hash) : 0;
@@ -114,10 +140,13 @@ export class SearchService {
     };
     // Keyed by the normalised filters (hash), the page, and the audience: every query here is a public,
     // Safe-Mode one, so the key says so; a future signed-in view with other visibility needs its own
-    // scope here. TTL-bounded (SEARCH_CACHE_MS, 2 s by default, at most 60 s by config; keep it
+    // scope here. A window page also depends on the caller's scan budget (where its cursor stops),
+    // so the budget is part of the key. TTL-bounded (SEARCH_CACHE_MS, 2 s by default, at most 60 s by config; keep it
     // under the 5 s propagation promise), and bounded in entries (HotQueryCache).
-    return this.pages.get(`public-safe:${hash}:${offset}:${limit}`, async () => {
-      const page = window ? await this.searchAvailable(query, window) : await this.searchPlain(query);
+    const budget = AVAILABILITY_SCAN.maxCandidates[caller.kind];
+    const scope = window ? `public-safe-${budget}` : 'public-safe';
+    return this.pages.get(`${scope}:${hash}:${offset}:${limit}`, async () => {
+      const page = window ? await this.searchAvailable(query, window, budget) : await this.searchPlain(query);
       return {
         items: page.hits.map((hit) => this.toView(hit)),
         nextCursor: page.next !== null && page.next <= MAX_OFFSET ? encodeCursor(page.next, hash) : null,
@@ -139,11 +168,12 @@ export class SearchService {
    * The engine's candidates in its order, kept when booking says they are free in the window. The
    * cursor's offset counts candidates, not kept items: the next page resumes right after the last
    * candidate this page looked at. A page stops at `limit` kept items (then one more kept item
-   * decides whether a next page exists) or after AVAILABILITY_SCAN.maxCandidates candidates.
+   * decides whether a next page exists) or after `maxCandidates` candidates (the caller's budget).
    */
   private async searchAvailable(
     query: SearchQuery,
     window: { start: Date; end: Date },
+    maxCandidates: number,
   ): Promise<{ hits: SearchHit[]; next: number | null; engine: string }> {
     const availability = this.availability!;
     const kept: SearchHit[] = [];
@@ -152,7 +182,8 @@ export class SearchService {
     let engine: string = this.engine.name;
     const now = this.clock.now();
     for (;;) {
-      const batch = await this.engine.search({ ...query, offset: position, limit: AVAILABILITY_SCAN.batch });
+      const batchSize = Math.min(AVAILABILITY_SCAN.batch, maxCandidates - (position - query.offset));
+      const batch = await this.engine.search({ ...query, offset: position, limit: batchSize });
       engine = batch.engine;
       const safe = batch.hits.filter((hit) => hit.nsfwBand === 0);
       const free = safe.length
@@ -172,7 +203,7 @@ export class SearchService {
       if (!batch.hasMore) return { hits: kept, next: null, engine };
       // Out of budget: more candidates follow (none between the last kept one and here is free), so
       // hand out a cursor that goes on from here.
-      if (position - query.offset >= AVAILABILITY_SCAN.maxCandidates) return { hits: kept, next: position, engine };
+      if (position - query.offset >= maxCandidates) return { hits: kept, next: position, engine };
     }
   }
 

@@ -9,6 +9,7 @@ import { Client } from 'typesense';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTypesenseFake, type RunningTypesenseFake } from '../../infra/local/fakes/typesense-fake.ts';
 import { ManualClock } from '../core/clock.ts';
+import { MemoryRateLimiter } from '../core/testing/memory-rate-limiter.ts';
 import { createLogger } from '../core/log.ts';
 import { CircuitBreaker, FallbackSearchEngine } from './circuit-breaker.ts';
 import type { SearchEngine, SearchQuery, SearchResult } from './search.port.ts';
@@ -62,13 +63,15 @@ describe('TypesenseSearchAdapter', () => {
         await adapter.upsert(scoped);
         try {
           const availability = new ParityAvailability();
+          const clock = new ManualClock();
           const service = new SearchService(
             adapter,
             { mediaPublicBaseUrl: PUBLIC_MEDIA, cacheMs: 0 },
-            new ManualClock(),
+            clock,
             availability,
+            new MemoryRateLimiter(clock),
           );
-          const page = await service.search(input);
+          const page = await service.search(input, { kind: 'public', ip: '192.0.2.1' });
           // A profile and a studio may share a slug (different public paths): key by both.
           const bySlug = new Map(scoped.map((d) => [`${d.kind} ${d.slug}`, d]));
           for (const item of page.items) {

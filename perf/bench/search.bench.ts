@@ -222,9 +222,9 @@ async function measuredLoad(
   const service = (await searchModule()).search;
   const originalSearch = service.search.bind(service);
   let searches = 0;
-  service.search = (input) => {
+  service.search = (input, caller) => {
     searches++;
-    return originalSearch(input);
+    return originalSearch(input, caller);
   };
   let statements = 0;
   let waits = 0;
