@@ -141,8 +141,8 @@ export class SearchService {
     // Keyed by the normalised filters (hash), the page, and the audience: every query here is a public,
     // Safe-Mode one, so the key says so; a future signed-in view with other visibility needs its own
     // scope here. A window page also depends on the caller's scan budget (where its cursor stops),
-    // so the budget is part of the key. TTL-bounded (SEARCH_CACHE_MS, 2 s by default, at most 60 s by config; keep it
-    // under the 5 s propagation promise), and bounded in entries (HotQueryCache).
+    // so the budget is part of the key. TTL-bounded (SEARCH_CACHE_MS, 2 s by default, at most 60 s
+    // by config; keep it under the 5 s propagation promise), and bounded in entries (HotQueryCache).
     const budget = AVAILABILITY_SCAN.maxCandidates[caller.kind];
     const scope = window ? `public-safe-${budget}` : 'public-safe';
     return this.pages.get(`${scope}:${hash}:${offset}:${limit}`, async () => {
