@@ -101,7 +101,7 @@ export const domains = {
   search: {
     // Public search (API key) and the indexer consumer; Typesense in AWS with PostgreSQL as fallback.
     entry: 'lambdas/search/search.handler.ts',
-    uses: { database: 'search', search: true },
+    uses: { database: 'search', tables: ['control'], search: true },
     latencyCritical: true,
   },
   booking: {

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
 import { availabilitySchema, minutesOf, type Availability, type AvailabilityInput } from './availability.ts';
-import { checkSlot, feasibleSlots, type Interval } from './feasibility.ts';
+import { checkSlot, feasibleSlots, firstFeasibleSlot, type Interval } from './feasibility.ts';
 
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
@@ -139,6 +139,14 @@ describe('feasibility engine', () => {
         }
         for (let i = 1; i < slots.length; i++) expect(slots[i]!.start).toBeGreaterThan(slots[i - 1]!.start);
         expect(slots.map((slot) => slot.start)).toEqual(oracleSlots(s, days));
+        // Search's availability filter asks for the first slot only: the same one, or none.
+        expect(
+          firstFeasibleSlot([{ availability: s.availability, blocked: s.blocked }], {
+            now: s.from,
+            durationMinutes: s.duration,
+            days,
+          }),
+        ).toEqual(slots[0] ?? null);
         // The single-slot check agrees with the listing for every listed slot.
         for (const slot of slots.slice(0, 5))
           expect(checkSlot([{ availability: s.availability, blocked: s.blocked }], s.from, slot)).toEqual({ ok: true });

@@ -74,6 +74,25 @@ export function feasibleSlots(resources: readonly ResourceCalendar[], query: Slo
   return [...starts].sort((a, b) => a - b).map((start) => ({ start, end: start + duration }));
 }
 
+/**
+ * The first slot `feasibleSlots` would return, without computing the rest: search's availability
+ * filter asks only whether a listing has any free slot in a window, for a page of listings at once.
+ */
+export function firstFeasibleSlot(resources: readonly ResourceCalendar[], query: SlotQuery): Interval | null {
+  if (resources.length === 0) return null;
+  const from = query.from ?? query.now;
+  const to = from + (query.days ?? 14) * DAY;
+  const duration = query.durationMinutes * MINUTE;
+  const prepared = resources.map((resource) => prepare(resource, from - DAY, to + DAY));
+  const starts = gridStarts(prepared[0]!, from, to).sort((a, b) => a - b);
+  for (const start of starts) {
+    if (start + duration > to) continue;
+    if (prepared.every((resource) => check(resource, query.now, start, start + duration) === null))
+      return { start, end: start + duration };
+  }
+  return null;
+}
+
 /** Whether one requested range is bookable now (the same rules as `feasibleSlots`). */
 export function checkSlot(resources: readonly ResourceCalendar[], now: number, slot: Interval): SlotCheck {
   if (resources.length === 0) return { ok: false, reason: 'closed' };

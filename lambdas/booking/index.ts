@@ -7,3 +7,4 @@ export { partnerOrders, type PartnerOrders, type PartnerOrderRow } from './partn
 export { bookingCards, type BookingCards, type BookingCardsView } from './thread-cards.query.ts';
 export type { CardAction } from './booking-state.ts';
 export { bookingExportSection } from './booking-export.query.ts';
+export { listingAvailability, type ListingAvailability, type AvailabilityWindow } from './search-availability.query.ts';

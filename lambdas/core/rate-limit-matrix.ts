@@ -155,6 +155,26 @@ export const rateLimitMatrix = {
     status: { planned: 14 },
     what: 'search queries per signed-in user',
   },
+  // Enforced by lambdas/search (search.service.ts): a window search checks booking feasibility for
+  // up to 100 (API key) or 400 (signed-in) candidates, and a new window each call defeats the cache.
+  'search.available.ip': {
+    surface: 'search',
+    key: 'ip',
+    capacity: 20,
+    windowSeconds: minutes(1),
+    action: 'refuse',
+    status: 'enforced',
+    what: 'searches with an availability window per source IP (API-key callers)',
+  },
+  'search.available.user': {
+    surface: 'search',
+    key: 'user',
+    capacity: 30,
+    windowSeconds: minutes(1),
+    action: 'refuse',
+    status: 'enforced',
+    what: 'searches with an availability window per signed-in user',
+  },
   'suggestions.ip': {
     surface: 'suggestions',
     key: 'ip',

@@ -43,6 +43,64 @@ const hitRow = z.object({
   score: z.number(),
 });
 
+/** A whole document as stored (the Typesense reindex backfills from these). */
+const documentRow = z.object({
+  id: z.string(),
+  kind: z.enum(['PROFILE', 'STUDIO']),
+  owner_user_id: z.string(),
+  slug: z.string(),
+  role: z.enum(LISTING_ROLES),
+  title: z.string(),
+  headline: z.string().nullable(),
+  tags: z.array(z.string()),
+  city_code: z.string().nullable(),
+  city_name: z.string().nullable(),
+  latitude: z.number().nullable(),
+  longitude: z.number().nullable(),
+  price_min_cents: z.number().int().nullable(),
+  price_max_cents: z.number().int().nullable(),
+  currency: z.string(),
+  verified: z.boolean(),
+  instant_book: z.boolean(),
+  quality: z.number().int(),
+  nsfw_band: z.union([z.literal(0), z.literal(1), z.literal(2)]),
+  cover_url: z.string().nullable(),
+  cover_nsfw_band: z.union([z.literal(0), z.literal(1), z.literal(2)]).nullable(),
+  source_version: z.number().int(),
+  published_at: z.date(),
+});
+const DOCUMENT_COLUMNS = `id, kind, owner_user_id, slug, role, title, headline, tags, city_code, city_name, latitude, longitude,
+       price_min_cents, price_max_cents, currency::text AS currency, verified, instant_book, quality, nsfw_band, cover_url,
+       cover_nsfw_band, source_version, published_at`;
+
+function toDocument(row: z.infer<typeof documentRow>): SearchDocument {
+  return {
+    id: row.id,
+    kind: row.kind,
+    ownerUserId: row.owner_user_id,
+    slug: row.slug,
+    role: row.role,
+    title: row.title,
+    headline: row.headline,
+    tags: row.tags,
+    cityCode: row.city_code,
+    cityName: row.city_name,
+    latitude: row.latitude,
+    longitude: row.longitude,
+    priceMinCents: row.price_min_cents,
+    priceMaxCents: row.price_max_cents,
+    currency: row.currency,
+    verified: row.verified,
+    instantBook: row.instant_book,
+    quality: row.quality,
+    nsfwBand: row.nsfw_band,
+    coverUrl: row.cover_url,
+    coverNsfwBand: row.cover_nsfw_band,
+    sourceVersion: row.source_version,
+    publishedAt: row.published_at,
+  };
+}
+
 const reindexRunRow = z.object({
   id: z.string(),
   kind: z.enum(['PROFILE', 'STUDIO']),
@@ -342,6 +400,7 @@ export class SearchDocumentRepository implements SearchEngine, SearchIndexWriter
     if (query.role) where.push(`d.role = ${p(query.role)}`);
     if (query.priceMinCents !== null) where.push(`d.price_max_cents >= ${p(query.priceMinCents)}`);
     if (query.priceMaxCents !== null) where.push(`d.price_min_cents <= ${p(query.priceMaxCents)}`);
+    if (query.currency !== null) where.push(`d.currency = ${p(query.currency)}`);
     if (query.verifiedOnly) where.push('d.verified');
     if (query.instantBookOnly) where.push('d.instant_book');
     let distance = 'NULL::float8';
@@ -411,6 +470,36 @@ export class SearchDocumentRepository implements SearchEngine, SearchIndexWriter
       ...cities.map((row) => ({ text: row.text, kind: 'CITY' as const })),
       ...listings.map((row) => ({ text: row.text, kind: 'LISTING' as const })),
     ];
+  }
+
+  // ---- the Typesense reindex's source (typesense-reindex.ts) ----------------------------------------
+
+  async now(): Promise<Date> {
+    const { rows } = await this.db.query<{ now: Date }>('SELECT now() AS now');
+    return rows[0]!.now;
+  }
+
+  async documentsAfter(afterId: string | null, limit: number): Promise<SearchDocument[]> {
+    const { rows } = await this.db.query(
+      `SELECT ${DOCUMENT_COLUMNS} FROM search_documents WHERE $1::text IS NULL OR id > $1 ORDER BY id LIMIT $2`,
+      [afterId, limit],
+    );
+    return parseRows(documentRow, rows).map(toDocument);
+  }
+
+  async documentsChangedSince(since: Date, afterId: string | null, limit: number): Promise<SearchDocument[]> {
+    const { rows } = await this.db.query(
+      `SELECT ${DOCUMENT_COLUMNS} FROM search_documents
+        WHERE indexed_at >= $1 AND ($2::text IS NULL OR id > $2) ORDER BY id LIMIT $3`,
+      [since, afterId, limit],
+    );
+    return parseRows(documentRow, rows).map(toDocument);
+  }
+
+  async existingIds(ids: readonly string[]): Promise<ReadonlySet<string>> {
+    if (ids.length === 0) return new Set();
+    const { rows } = await this.db.query<{ id: string }>('SELECT id FROM search_documents WHERE id = ANY($1)', [ids]);
+    return new Set(rows.map((row) => row.id));
   }
 
   // ---- full reindex runs --------------------------------------------------------------------------

@@ -22,7 +22,13 @@ export const handler = createDomainHandler({
   logger,
   appsync: createFieldRouter(
     {
-      'Query.searchListings': field(searchListingsArgs, async ({ input }) => (await m()).search.search(input)),
+      'Query.searchListings': field(searchListingsArgs, async ({ input }, { caller, sourceIp }) =>
+        (await m()).search.search(
+          input,
+          // API key (or any caller without a valid user token) is the public caller.
+          caller.kind === 'user' ? { kind: 'user', userId: caller.userId } : { kind: 'public', ip: sourceIp },
+        ),
+      ),
       'Query.searchSuggestions': field(searchSuggestionsArgs, async ({ prefix, first }) =>
         (await m()).search.suggest(prefix, first),
       ),

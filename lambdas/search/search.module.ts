@@ -2,7 +2,10 @@
 import { systemClock } from '../core/clock.ts';
 import { createLogger } from '../core/log.ts';
 import { databaseFromEnv } from '../adapters/database.ts';
+import { documentClientFromEnv, tableNameFromEnv } from '../adapters/dynamodb.ts';
+import { DynamoDbRateLimiter } from '../adapters/dynamodb-rate-limiter.ts';
 import { resolveSecretEnv } from '../adapters/secret-env.ts';
+import * as booking from '../booking/index.ts';
 import * as profiles from '../profiles/index.ts';
 import { IndexerService } from './indexer.service.ts';
 import { SearchDocumentRepository } from './search-document.repository.ts';
@@ -46,6 +49,10 @@ export function searchModule(): Promise<SearchModule> {
         engine,
         { mediaPublicBaseUrl: config.MEDIA_PUBLIC_BASE_URL, cacheMs: config.SEARCH_CACHE_MS },
         systemClock,
+        // The availability window: booking's feasibility over its own tables (read-only grants, 3040).
+        booking.listingAvailability(db),
+        // Window searches' token buckets (SEARCH_WINDOW_LIMITS) in the control table.
+        new DynamoDbRateLimiter(documentClientFromEnv(), tableNameFromEnv('CONTROL_TABLE'), systemClock),
       ),
       indexer: new IndexerService(
         db,

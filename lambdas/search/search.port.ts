@@ -47,8 +47,11 @@ export interface SearchQuery {
   readonly text: string | null;
   readonly city: string | null;
   readonly role: ListingRole | null;
+  /** The price band, compared with each listing's own prices in its own currency (no conversion). */
   readonly priceMinCents: number | null;
   readonly priceMaxCents: number | null;
+  /** Only listings priced in this ISO 4217 currency (upper case). */
+  readonly currency: string | null;
   readonly near: { readonly latitude: number; readonly longitude: number; readonly radiusKm: number } | null;
   readonly verifiedOnly: boolean;
   readonly instantBookOnly: boolean;
@@ -106,14 +109,15 @@ export interface SearchEngine {
 }
 
 /**
- * The availability-window filter (NTB-SEARCH-003) belongs to the booking domain's feasibility
- * check, built in parallel (#11). Search asks this port which of the candidate listings can be
- * booked in the window; until booking exports it, the module wires no adapter and the API has no
- * window argument.
+ * The availability-window filter (NTB-SEARCH-003): which of the candidate listings have a free slot
+ * (of their own minimum duration) inside the window, by booking's feasibility rules. Booking answers
+ * it (lambdas/booking/search-availability.query.ts); the service applies it after the engine, so
+ * both engines filter the same way.
  */
 export interface AvailabilityPort {
   availableAmong(
     listingIds: readonly string[],
     window: { readonly start: Date; readonly end: Date },
+    now: Date,
   ): Promise<ReadonlySet<string>>;
 }

@@ -14,7 +14,11 @@ export const SEARCH_LIMITS = {
   minPrefix: 2,
   maxPrefix: 40,
   maxPriceCents: 100_000_000,
+  /** The longest availability window (days): each candidate's slots are computed over it. */
+  maxWindowDays: 31,
 } as const;
+
+const instant = z.iso.datetime({ offset: true });
 
 const cents = z.number().int().min(0).max(SEARCH_LIMITS.maxPriceCents);
 
@@ -28,6 +32,12 @@ export const searchListingsInput = z
     role: z.enum(LISTING_ROLES).nullish(),
     priceMinCents: cents.nullish(),
     priceMaxCents: cents.nullish(),
+    currency: z
+      .string()
+      .regex(/^[A-Za-z]{3}$/, 'must be an ISO 4217 code such as USD')
+      .transform((code) => code.toUpperCase())
+      .nullish(),
+    available: z.object({ from: instant, to: instant }).strict().nullish(),
     near: z
       .object({
         latitude: z.number().min(-90).max(90),

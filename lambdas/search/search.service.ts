@@ -5,10 +5,13 @@
  * URL that is not a public (SFW) variant leaves this service.
  */
 import type { Clock } from '../core/clock.ts';
+import type { RateLimiter } from '../core/ports.ts';
+import { enforceRateLimits } from '../core/rate-limit.ts';
+import { rateLimitPolicy } from '../core/rate-limit-matrix.ts';
 import { decodeCursor, encodeCursor, filterHash, MAX_OFFSET } from './cursor.ts';
 import { HotQueryCache } from './hot-query-cache.ts';
 import { InvalidSearchError } from './search.errors.ts';
-import type { SearchEngine, SearchHit, SearchQuery, SearchSuggestion } from './search.port.ts';
+import type { AvailabilityPort, SearchEngine, SearchHit, SearchQuery, SearchSuggestion } from './search.port.ts';
 import { SEARCH_LIMITS, type SearchListingsInput } from './search.schemas.ts';
 import { expandWord } from './synonyms.ts';
 
@@ -35,6 +38,27 @@ export interface SearchPageView {
   engine: string;
 }
 
+/**
+ * With an availability window, the engine's candidates are checked page by page against booking's
+ * feasibility; a request looks at no more than this many candidates (a cursor resumes after the
+ * last one looked at), so a window nobody is free in costs a bounded amount of work. An API-key
+ * (public) caller costs nothing to be and can vary the window on every call (no cache helps), so
+ * its budget is a quarter of a signed-in user's; both are also under their own, tighter rate
+ * limit for window searches (SEARCH_WINDOW_LIMITS).
+ */
+export const AVAILABILITY_SCAN = { batch: 50, maxCandidates: { public: 100, user: 400 } } as const;
+
+/** Who searches, as the edge established it: the key of their rate-limit bucket and their scan budget. */
+export type SearchCaller =
+  { readonly kind: 'public'; readonly ip: string | undefined } | { readonly kind: 'user'; readonly userId: string };
+
+/** Searches carrying an availability window (the expensive kind), per source IP or per user. */
+export const SEARCH_WINDOW_LIMITS = {
+  perIp: rateLimitPolicy('search.available.ip'),
+  perUser: rateLimitPolicy('search.available.user'),
+} as const;
+const DAY_MS = 86_400_000;
+
 const ROLE_SUGGESTIONS = ['Model', 'Photographer', 'Videographer', 'Content creator', 'Studio'];
 const MAX_WORDS = 8;
 
@@ -54,20 +78,29 @@ export class SearchService {
   constructor(
     private readonly engine: SearchEngine,
     private readonly settings: { readonly mediaPublicBaseUrl: string; readonly cacheMs: number },
-    clock: Clock,
+    private readonly clock: Clock,
+    /** Booking's feasibility; without it a search with a window is refused (never silently ignored). */
+    private readonly availability: AvailabilityPort | null,
+    /** Spends SEARCH_WINDOW_LIMITS for every search with a window. */
+    private readonly limiter: RateLimiter,
   ) {
     this.pages = new HotQueryCache(settings.cacheMs, clock);
     this.suggestions = new HotQueryCache(settings.cacheMs, clock);
   }
 
-  async search(input: SearchListingsInput): Promise<SearchPageView> {
+  async search(input: SearchListingsInput, caller: SearchCaller): Promise<SearchPageView> {
     const text = input.text ? searchWords(input.text).join(' ') : '';
+    const window = input.available
+      ? { start: new Date(input.available.from), end: new Date(input.available.to) }
+      : null;
     const filters = {
       text: text || null,
       city: input.city ?? null,
       role: input.role ?? null,
       priceMinCents: input.priceMinCents ?? null,
       priceMaxCents: input.priceMaxCents ?? null,
+      currency: input.currency?.toUpperCase() ?? null,
+      available: window ? { from: window.start.toISOString(), to: window.end.toISOString() } : null,
       near: input.near ?? null,
       verifiedOnly: input.verifiedOnly ?? false,
       instantBookOnly: input.instantBookOnly ?? false,
@@ -81,28 +114,97 @@ export class SearchService {
       throw new InvalidSearchError('priceMinCents must not be above priceMaxCents');
     if (filters.sort === 'DISTANCE' && !filters.near)
       throw new InvalidSearchError('Sorting by distance needs a point (near)');
+    if (window) {
+      if (window.end <= window.start) throw new InvalidSearchError('available.to must be after available.from');
+      if (window.end.getTime() - window.start.getTime() > SEARCH_LIMITS.maxWindowDays * DAY_MS)
+        throw new InvalidSearchError(`The availability window is at most ${SEARCH_LIMITS.maxWindowDays} days`);
+      if (!this.availability) throw new InvalidSearchError('Filtering by availability is not offered here');
+      // Before the cache: a cached answer is cheap, but the point is to cap how often anyone can ask.
+      // A public call without a source IP (never expected behind the edge) shares one bucket.
+      await enforceRateLimits(
+        this.limiter,
+        caller.kind === 'user'
+          ? [{ policy: SEARCH_WINDOW_LIMITS.perUser, key: caller.userId }]
+          : [{ policy: SEARCH_WINDOW_LIMITS.perIp, key: caller.ip ?? 'unknown' }],
+      );
+    }
     const hash = filterHash(filters);
     const offset = input.after ? decodeCursor(input.after, hash) : 0;
     const limit = input.first ?? SEARCH_LIMITS.defaultPageSize;
+    const { available: _window, ...engineFilters } = filters;
     const query: SearchQuery = {
-      ...filters,
+      ...engineFilters,
       words: text ? text.split(' ').map(expandWord) : [],
       offset,
       limit,
     };
     // Keyed by the normalised filters (hash), the page, and the audience: every query here is a public,
     // Safe-Mode one, so the key says so; a future signed-in view with other visibility needs its own
-    // scope here. TTL-bounded (SEARCH_CACHE_MS, 2 s by default, at most 60 s by config; keep it
-    // under the 5 s propagation promise), and bounded in entries (HotQueryCache).
-    return this.pages.get(`public-safe:${hash}:${offset}:${limit}`, async () => {
-      const result = await this.engine.search(query);
-      const next = offset + limit;
+    // scope here. A window page also depends on the caller's scan budget (where its cursor stops),
+    // so the budget is part of the key. TTL-bounded (SEARCH_CACHE_MS, 2 s by default, at most 60 s
+    // by config; keep it under the 5 s propagation promise), and bounded in entries (HotQueryCache).
+    const budget = AVAILABILITY_SCAN.maxCandidates[caller.kind];
+    const scope = window ? `public-safe-${budget}` : 'public-safe';
+    return this.pages.get(`${scope}:${hash}:${offset}:${limit}`, async () => {
+      const page = window ? await this.searchAvailable(query, window, budget) : await this.searchPlain(query);
       return {
-        items: result.hits.filter((hit) => hit.nsfwBand === 0).map((hit) => this.toView(hit)),
-        nextCursor: result.hasMore && next <= MAX_OFFSET ? encodeCursor(next, hash) : null,
-        engine: result.engine,
+        items: page.hits.map((hit) => this.toView(hit)),
+        nextCursor: page.next !== null && page.next <= MAX_OFFSET ? encodeCursor(page.next, hash) : null,
+        engine: page.engine,
       };
     });
+  }
+
+  private async searchPlain(query: SearchQuery): Promise<{ hits: SearchHit[]; next: number | null; engine: string }> {
+    const result = await this.engine.search(query);
+    return {
+      hits: result.hits.filter((hit) => hit.nsfwBand === 0),
+      next: result.hasMore ? query.offset + query.limit : null,
+      engine: result.engine,
+    };
+  }
+
+  /**
+   * The engine's candidates in its order, kept when booking says they are free in the window. The
+   * cursor's offset counts candidates, not kept items: the next page resumes right after the last
+   * candidate this page looked at. A page stops at `limit` kept items (then one more kept item
+   * decides whether a next page exists) or after `maxCandidates` candidates (the caller's budget).
+   */
+  private async searchAvailable(
+    query: SearchQuery,
+    window: { start: Date; end: Date },
+    maxCandidates: number,
+  ): Promise<{ hits: SearchHit[]; next: number | null; engine: string }> {
+    const availability = this.availability!;
+    const kept: SearchHit[] = [];
+    let position = query.offset;
+    let resumeAt: number | null = null;
+    let engine: string = this.engine.name;
+    const now = this.clock.now();
+    for (;;) {
+      const batchSize = Math.min(AVAILABILITY_SCAN.batch, maxCandidates - (position - query.offset));
+      const batch = await this.engine.search({ ...query, offset: position, limit: batchSize });
+      engine = batch.engine;
+      const safe = batch.hits.filter((hit) => hit.nsfwBand === 0);
+      const free = safe.length
+        ? await availability.availableAmong(
+            safe.map((hit) => hit.id),
+            window,
+            now,
+          )
+        : new Set();
+      for (const hit of batch.hits) {
+        position += 1;
+        if (hit.nsfwBand !== 0 || !free.has(hit.id)) continue;
+        if (kept.length === query.limit) return { hits: kept, next: resumeAt, engine };
+        kept.push(hit);
+        resumeAt = position;
+      }
+      if (!batch.hasMore) return { hits: kept, next: null, engine };
+      // Out of budget: more candidates follow (none between the last kept one and here is free), so
+      // hand out a cursor that goes on from here.
+      if (position - query.offset >= maxCandidates) return { hits: kept, next: position, engine };
+    }
   }
 
   async suggest(prefix: string, first: number | null | undefined): Promise<SearchSuggestion[]> {

@@ -9,12 +9,24 @@ import { Client } from 'typesense';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTypesenseFake, type RunningTypesenseFake } from '../../infra/local/fakes/typesense-fake.ts';
 import { ManualClock } from '../core/clock.ts';
+import { MemoryRateLimiter } from '../core/testing/memory-rate-limiter.ts';
 import { createLogger } from '../core/log.ts';
 import { CircuitBreaker, FallbackSearchEngine } from './circuit-breaker.ts';
 import type { SearchEngine, SearchQuery, SearchResult } from './search.port.ts';
 import { SearchService } from './search.service.ts';
-import { documentsArbitrary, PUBLIC_MEDIA, queryArbitrary } from './testing/search-arbitraries.ts';
-import { SAFE_MODE_FILTER, TYPESENSE_ALIAS, TypesenseSearchAdapter } from './typesense-search.adapter.ts';
+import {
+  documentsArbitrary,
+  isEvenId,
+  ParityAvailability,
+  PUBLIC_MEDIA,
+  queryArbitrary,
+} from './testing/search-arbitraries.ts';
+import {
+  SAFE_MODE_FILTER,
+  TYPESENSE_ALIAS,
+  TYPESENSE_COLLECTION,
+  TypesenseSearchAdapter,
+} from './typesense-search.adapter.ts';
 
 let fake: RunningTypesenseFake;
 let adapter: TypesenseSearchAdapter;
@@ -38,7 +50,7 @@ describe('TypesenseSearchAdapter', () => {
     const admin = new Client({ nodes: [{ url: fake.url }], apiKey: fake.adminKey, logLevel: 'silent' });
     expect(await admin.aliases(TYPESENSE_ALIAS).retrieve()).toEqual({
       name: TYPESENSE_ALIAS,
-      collection_name: 'listings_v1',
+      collection_name: TYPESENSE_COLLECTION,
     });
   });
 
@@ -50,20 +62,30 @@ describe('TypesenseSearchAdapter', () => {
         const scoped = documents.map((d) => ({ ...d, id: `${d.id}r${run}`, ownerUserId: `usr_run${run}` }));
         await adapter.upsert(scoped);
         try {
+          const availability = new ParityAvailability();
+          const clock = new ManualClock();
           const service = new SearchService(
             adapter,
             { mediaPublicBaseUrl: PUBLIC_MEDIA, cacheMs: 0 },
-            new ManualClock(),
+            clock,
+            availability,
+            new MemoryRateLimiter(clock),
           );
-          const page = await service.search(input);
+          const page = await service.search(input, { kind: 'public', ip: '192.0.2.1' });
           // A profile and a studio may share a slug (different public paths): key by both.
           const bySlug = new Map(scoped.map((d) => [`${d.kind} ${d.slug}`, d]));
           for (const item of page.items) {
             const source = bySlug.get(`${item.kind} ${item.slug}`);
             if (!source) continue; // a document of an earlier run, deleted below; never NSFW either
             expect(source.nsfwBand).toBe(0);
+            // The price band in the listing's currency, and the availability window, hold too.
+            if (input.currency) expect(source.currency).toBe(input.currency.toUpperCase());
+            if (input.available) expect(isEvenId(source.id)).toBe(true);
             if (item.coverUrl) expect(source.coverNsfwBand).toBe(0);
           }
+          // Booking's port is only ever asked about Safe-Mode listings.
+          const nsfwIds = new Set(scoped.filter((d) => d.nsfwBand > 0).map((d) => d.id));
+          expect(availability.asked.filter((id) => nsfwIds.has(id))).toEqual([]);
           // The engine itself, before the service's own check: the scoped key filters NSFW out.
           const raw = await adapter.search({
             words: [],
@@ -72,6 +94,7 @@ describe('TypesenseSearchAdapter', () => {
             role: null,
             priceMinCents: null,
             priceMaxCents: null,
+            currency: null,
             near: null,
             verifiedOnly: false,
             instantBookOnly: false,
@@ -134,6 +157,7 @@ describe('TypesenseSearchAdapter', () => {
       role: 'PHOTOGRAPHER',
       priceMinCents: 15_000,
       priceMaxCents: 50_000,
+      currency: null,
       near: { latitude: 40.7128, longitude: -74.006, radiusKm: 10 },
       verifiedOnly: false,
       instantBookOnly: false,
@@ -177,6 +201,7 @@ describe('FallbackSearchEngine (circuit breaker)', () => {
     role: null,
     priceMinCents: null,
     priceMaxCents: null,
+    currency: null,
     near: null,
     verifiedOnly: false,
     instantBookOnly: false,

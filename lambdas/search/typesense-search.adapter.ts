@@ -22,7 +22,14 @@ import {
 } from './search.port.ts';
 
 export const TYPESENSE_ALIAS = 'listings';
-export const TYPESENSE_COLLECTION = 'listings_v1';
+/**
+ * The schema's version: a change to listingsSchema bumps it, and `npm run search:typesense-reindex`
+ * builds a collection of the new version beside the live one and swaps the alias (v2: `currency`
+ * became a filterable field for the price filter in the listing's currency).
+ */
+export const TYPESENSE_SCHEMA_VERSION = 2;
+/** The collection a fresh cluster starts with; reindexes add a run stamp (`listings_v2_<stamp>`). */
+export const TYPESENSE_COLLECTION = `listings_v${TYPESENSE_SCHEMA_VERSION}`;
 /** Embedded in every scoped search key: Safe-Mode holds whatever filter the query adds. */
 export const SAFE_MODE_FILTER = 'nsfw_band:=0';
 
@@ -41,7 +48,7 @@ export const listingsSchema = (name: string): CollectionCreateSchema => ({
     { name: 'location', type: 'geopoint', optional: true },
     { name: 'price_min_cents', type: 'int32', optional: true },
     { name: 'price_max_cents', type: 'int32', optional: true },
-    { name: 'currency', type: 'string', index: false, optional: true },
+    { name: 'currency', type: 'string', facet: true, optional: true },
     { name: 'verified', type: 'bool' },
     { name: 'instant_book', type: 'bool' },
     { name: 'quality', type: 'int32' },
@@ -115,6 +122,7 @@ export function typesenseFilter(query: SearchQuery): string {
   if (query.role) clauses.push(`role:=${literal(query.role)}`);
   if (query.priceMinCents !== null) clauses.push(`price_max_cents:>=${query.priceMinCents}`);
   if (query.priceMaxCents !== null) clauses.push(`price_min_cents:<=${query.priceMaxCents}`);
+  if (query.currency !== null) clauses.push(`currency:=${literal(query.currency)}`);
   if (query.verifiedOnly) clauses.push('verified:=true');
   if (query.instantBookOnly) clauses.push('instant_book:=true');
   if (query.near) clauses.push(`location:(${query.near.latitude}, ${query.near.longitude}, ${query.near.radiusKm} km)`);
@@ -204,12 +212,56 @@ export class TypesenseSearchAdapter implements SearchEngine, SearchIndexWriter {
   async upsert(documents: readonly SearchDocument[]): Promise<void> {
     if (documents.length === 0) return;
     await this.ensureCollection();
+    await this.importInto(TYPESENSE_ALIAS, documents);
+  }
+
+  // ---- alias-swap reindex (typesense-reindex.ts drives these) ------------------------------------
+
+  /** The collection the alias points at, or null on a fresh cluster. */
+  async aliasTarget(): Promise<string | null> {
+    const alias = await this.admin
+      .aliases(TYPESENSE_ALIAS)
+      .retrieve()
+      .catch((error: { httpStatus?: number }) => {
+        if (error.httpStatus === 404) return null;
+        throw error;
+      });
+    return alias?.collection_name ?? null;
+  }
+
+  /** A new collection of the current schema with the synonym sets, not yet behind the alias. */
+  async createCollection(name: string): Promise<void> {
+    await this.admin.collections().create(listingsSchema(name));
+    for (const [index, set] of SYNONYM_SETS.entries())
+      await this.admin
+        .collections(name)
+        .synonyms()
+        .upsert(`set-${index}`, { synonyms: [...set] });
+  }
+
+  /** Upserts into a collection by name or into the alias. */
+  async importInto(collection: string, documents: readonly SearchDocument[]): Promise<void> {
+    if (documents.length === 0) return;
     const results = await this.admin
-      .collections<TypesenseListing>(TYPESENSE_ALIAS)
+      .collections<TypesenseListing>(collection)
       .documents()
       .import(documents.map(toTypesense), { action: 'upsert' });
     const failed = results.filter((result) => !result.success);
     if (failed.length) throw new Error(`Typesense refused ${failed.length} document(s): ${failed[0]?.error}`);
+  }
+
+  /** Points the alias at `collection`: one request, atomic for searches (each resolves the alias once). */
+  async swapAlias(collection: string): Promise<void> {
+    await this.admin.aliases().upsert(TYPESENSE_ALIAS, { collection_name: collection });
+  }
+
+  async dropCollection(name: string): Promise<void> {
+    await this.admin
+      .collections(name)
+      .delete()
+      .catch((error: { httpStatus?: number }) => {
+        if (error.httpStatus !== 404) throw error;
+      });
   }
 
   async remove(ids: readonly string[]): Promise<void> {

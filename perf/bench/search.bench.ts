@@ -222,9 +222,9 @@ async function measuredLoad(
   const service = (await searchModule()).search;
   const originalSearch = service.search.bind(service);
   let searches = 0;
-  service.search = (input) => {
+  service.search = (input, caller) => {
     searches++;
-    return originalSearch(input);
+    return originalSearch(input, caller);
   };
   let statements = 0;
   let waits = 0;
@@ -344,6 +344,7 @@ async function explainFigures(
           role: null,
           priceMinCents: input.priceMinCents,
           priceMaxCents: input.priceMaxCents,
+          currency: null,
           near: input.near,
           verifiedOnly: false,
           instantBookOnly: false,

@@ -117,6 +117,14 @@ const expectedGrants: Record<DatabaseRole, readonly string[]> = {
     'ledger_accounts:DELETE',
   ],
   search: [
+    // Booking's availability door (lambdas/booking/search-availability.query.ts): the window filter.
+    'booking_busy_blocks(during):SELECT',
+    'booking_busy_blocks(resource_id):SELECT',
+    'booking_legs(active):SELECT',
+    'booking_legs(blocked):SELECT',
+    'booking_legs(resource_id):SELECT',
+    'booking_settings(availability):SELECT',
+    'booking_settings(resource_id):SELECT',
     'cities:SELECT',
     'consumer_inbox:INSERT',
     ...['search_documents', 'search_reindex_runs'].flatMap((table) =>

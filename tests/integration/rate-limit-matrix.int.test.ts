@@ -1,19 +1,39 @@
 /**
  * The rate-limit matrix (Appendix R, NTB-RATE-001) is what runs: for every `enforced` row of
  * lambdas/core/rate-limit-matrix.ts this file spends the row's capacity through the real API and
- * expects the next attempt refused (429 + Retry-After), or, for a `challenge` row, answered with a
- * CAPTCHA demand. The numbers come from the table, so changing a row changes what is expected here.
+ * expects the next attempt refused (429 + Retry-After; over GraphQL, errorType RATE_LIMITED with
+ * errorInfo.retryAfterSeconds), or, for a `challenge` row, answered with a CAPTCHA demand. The
+ * numbers come from the table, so changing a row changes what is expected here.
  * Each source IP is a fresh loopback address (AuthClient), so the probes do not share buckets.
  * Rows `planned` by another issue have no probe yet; a row turned `enforced` without a probe fails.
  */
 import { describe, expect, it } from 'vitest';
 import { rateLimitMatrix, type RateLimitName, type RateLimitRow } from '../../lambdas/core/rate-limit-matrix.ts';
 import { newId } from '../../lambdas/core/ids.ts';
-import { AuthClient, CONSENTS, registeredUser, uniqueEmail, type HttpAnswer } from '../support/auth-client.ts';
+import {
+  AuthClient,
+  CONSENTS,
+  gql,
+  randomLoopbackIp,
+  registeredUser,
+  uniqueEmail,
+  type HttpAnswer,
+} from '../support/auth-client.ts';
 import { gqlAs } from '../support/graphql.ts';
 import { mintAccessToken } from '../support/tokens.ts';
 
 type Attempt = () => Promise<HttpAnswer>;
+
+const WINDOW_SEARCH = `query($input: SearchListingsInput!) { searchListings(input: $input) { items { slug } nextCursor } }`;
+let windowShift = 0;
+/** A window search that no cache can answer (a new window each call), as the abuse it limits would. */
+async function windowSearch(accessToken: string | null, ip: string): Promise<HttpAnswer> {
+  windowShift += 1;
+  const from = Date.UTC(2027, 5, 1) + windowShift * 60_000;
+  const input = { available: { from: new Date(from).toISOString(), to: new Date(from + 86_400_000).toISOString() } };
+  const answer = await gql(accessToken, WINDOW_SEARCH, { input }, ip);
+  return { status: answer.status, headers: {}, setCookies: [], body: answer.body, text: JSON.stringify(answer.body) };
+}
 
 /**
  * A GraphQL call as an HTTP-like answer for the checks below: AppSync answers a resolver's refusal
@@ -126,12 +146,30 @@ const probes: Partial<Record<RateLimitName, () => Promise<Attempt>>> = {
         { t: newId('thread'), a: newId('attachment') },
       );
   },
+  'search.available.ip': async () => {
+    const ip = randomLoopbackIp();
+    return () => windowSearch(null, ip);
+  },
+  'search.available.user': async () => {
+    // Each call from another address: only the user's bucket is shared.
+    const { accessToken } = await registeredUser();
+    return () => windowSearch(accessToken, randomLoopbackIp());
+  },
 };
 
 const rows = Object.entries(rateLimitMatrix) as [RateLimitName, RateLimitRow][];
 const enforced = rows.filter(([, row]) => row.status === 'enforced');
 
-const refusedByLimit = (answer: HttpAnswer) => answer.status === 429;
+type GraphqlError = { errorType?: string; errorInfo?: { retryAfterSeconds?: number } };
+const graphqlError = (answer: HttpAnswer): GraphqlError | undefined =>
+  (answer.body as { errors?: GraphqlError[] } | undefined)?.errors?.[0];
+/** REST says 429; GraphQL answers 200 with the typed error (AppSync has no per-field status). */
+const refusedByLimit = (answer: HttpAnswer) =>
+  answer.status === 429 || graphqlError(answer)?.errorType === 'RATE_LIMITED';
+const retryAfterOf = (answer: HttpAnswer) =>
+  answer.status === 429
+    ? Number(answer.headers['retry-after'])
+    : Number(graphqlError(answer)?.errorInfo?.retryAfterSeconds);
 const challenged = (answer: HttpAnswer) =>
   answer.status === 401 && (answer.body as { error?: { code?: string } })?.error?.code === 'AUTH.CAPTCHA_REQUIRED';
 
@@ -139,7 +177,7 @@ describe('rate-limit matrix', () => {
   it('has a probe for every enforced row, and every planned row names its issue', () => {
     expect(enforced.map(([name]) => name).filter((name) => !probes[name])).toEqual([]);
     for (const [, row] of rows) if (row.status !== 'enforced') expect([12, 13, 14, 15]).toContain(row.status.planned);
-    // Auth and message attachments are enforced today; each surface of Appendix R has its row.
+    // Auth, message attachments and window searches are enforced today; each surface of Appendix R has its row.
     expect(new Set(rows.map(([, row]) => row.surface))).toEqual(
       new Set(['auth', 'search', 'suggestions', 'messages', 'checkout', 'partner-api']),
     );
@@ -155,6 +193,8 @@ describe('rate-limit matrix', () => {
       for (let i = 0; i < row.capacity; i++) answers.push(await attempt());
       expect(answers.filter(stopped).map((a) => a.status)).toEqual([]);
       expect(answers.filter((a) => a.status >= 500).map((a) => a.status)).toEqual([]);
+      // GraphQL probes do the real work within the capacity (no typed refusal of another kind).
+      expect(answers.map(graphqlError).filter(Boolean)).toEqual([]);
       // The bucket refills while the probe runs (capacity / window per second): those tokens may
       // pass too, and no more.
       const refilled = Math.ceil(((Date.now() - started) / 1000) * (row.capacity / row.windowSeconds));
@@ -166,7 +206,7 @@ describe('rate-limit matrix', () => {
       ).toBe(true);
       if (row.action === 'refuse') {
         // The wait is about one token's refill time (window / capacity), never more than the window.
-        const retryAfter = Number(beyond.headers['retry-after']);
+        const retryAfter = retryAfterOf(beyond);
         expect(retryAfter).toBeGreaterThanOrEqual(1);
         expect(retryAfter).toBeLessThanOrEqual(Math.ceil(row.windowSeconds / row.capacity) + 1);
       }

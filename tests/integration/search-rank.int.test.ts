@@ -125,6 +125,7 @@ describe('search ranking projection (search_rank)', () => {
         role: null,
         priceMinCents: null,
         priceMaxCents: null,
+        currency: null,
         near: null,
         verifiedOnly: false,
         instantBookOnly: false,
@@ -157,6 +158,7 @@ describe('search ranking projection (search_rank)', () => {
           city: fc.boolean(),
           radiusKm: fc.integer({ min: 1, max: 60 }),
           price: fc.option(fc.tuple(fc.integer({ min: 0, max: 50_000 }), fc.integer({ min: 0, max: 50_000 }))),
+          currency: fc.option(fc.constantFrom('USD', 'EUR')),
           verifiedOnly: fc.boolean(),
           instantBookOnly: fc.boolean(),
           sort: fc.constantFrom<SearchQuery['sort']>('RELEVANCE', 'DISTANCE', 'PRICE_ASC', 'NEWEST'),
@@ -181,6 +183,7 @@ describe('search ranking projection (search_rank)', () => {
             role: null,
             priceMinCents: low,
             priceMaxCents: high,
+            currency: filters.currency,
             near: { ...centre, radiusKm: filters.radiusKm },
             verifiedOnly: filters.verifiedOnly,
             instantBookOnly: filters.instantBookOnly,
@@ -196,6 +199,7 @@ describe('search ranking projection (search_rank)', () => {
                 d.nsfwBand === 0 &&
                 (low === null || (d.priceMaxCents !== null && d.priceMaxCents >= low)) &&
                 (high === null || (d.priceMinCents !== null && d.priceMinCents <= high)) &&
+                (filters.currency === null || d.currency === filters.currency) &&
                 (!filters.verifiedOnly || d.verified) &&
                 (!filters.instantBookOnly || d.instantBook) &&
                 distances.get(d.id)! <= filters.radiusKm * 1000 - 0.01,
@@ -207,6 +211,7 @@ describe('search ranking projection (search_rank)', () => {
             for (const hit of result.hits) {
               const source = docs.find((d) => d.id === hit.id)!;
               expect(source.nsfwBand).toBe(0);
+              if (filters.currency) expect(source.currency).toBe(filters.currency);
               expect(distances.get(hit.id)!).toBeLessThanOrEqual(filters.radiusKm * 1000 + 0.01);
               expect(Math.abs(hit.distanceKm! * 1000 - distances.get(hit.id)!)).toBeLessThan(0.001);
             }

@@ -5,9 +5,10 @@
  * outside the hard limits is a typed error, never INTERNAL.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { gql, latestCode, registeredUser } from '../support/auth-client.ts';
+import { gql, latestCode, randomLoopbackIp, registeredUser } from '../support/auth-client.ts';
 import { eventually, gqlAs, gqlOk, sql, uploadImage } from '../support/graphql.ts';
 import { testJpeg } from '../support/images.ts';
+import { openAllDay } from '../support/booking.ts';
 import { seedPublishedProfile } from '../support/profiles.ts';
 
 const SEARCH = `query($input: SearchListingsInput!) {
@@ -18,10 +19,16 @@ const SEARCH = `query($input: SearchListingsInput!) {
 
 type Item = { slug: string; title: string; coverUrl: string | null; distanceKm: number | null };
 
+/**
+ * With the API key, each call from its own loopback address: the polls below ask with a window
+ * many times, and window searches are rate-limited per IP (search-rate-limit.int.test.ts).
+ */
 async function search(
   input: Record<string, unknown>,
 ): Promise<{ items: Item[]; nextCursor: string | null; engine: string }> {
-  return (await gqlOk(null, SEARCH, { input })).searchListings;
+  const answer = await gql(null, SEARCH, { input }, randomLoopbackIp());
+  if (answer.status !== 200 || answer.body.errors) throw new Error(`search failed: ${JSON.stringify(answer.body)}`);
+  return answer.body.data.searchListings;
 }
 
 const VISIBLE_WITHIN_MS = 5_000;
@@ -126,6 +133,52 @@ describe('search (PostgreSQL engine on the local stack)', () => {
     expect(await sql('SELECT id FROM search_documents WHERE id = $1', [profileId])).toEqual([]);
   }, 180_000);
 
+  it('filters by price in the listing currency and by a free slot in a window (booking feasibility)', async () => {
+    const { accessToken } = await registeredUser({ role: 'provider' });
+    const { profileId, slug } = await seedPublishedProfile(accessToken);
+    const name = `Avery ${uniqueWord()}`;
+    const { version } = (
+      await gqlOk(accessToken, `query($id: ID!) { myProfile(id: $id) { version } }`, { id: profileId })
+    ).myProfile;
+    await gqlOk(accessToken, `mutation($input: SaveProfileDraftInput!) { saveProfileDraft(input: $input) { id } }`, {
+      input: { profileId, expectedVersion: version, patch: { displayName: name } },
+    });
+    const found = async (input: Record<string, unknown>) =>
+      (await search({ text: name, first: 50, ...input })).items.some((item) => item.slug === slug);
+    await within5s(async () => await found({}));
+
+    // Price band in the listing's own currency (the seeded profile is priced in USD, 200–900 $).
+    expect(await found({ currency: 'usd', priceMinCents: 10_000, priceMaxCents: 30_000 })).toBe(true);
+    expect(await found({ currency: 'EUR', priceMinCents: 10_000, priceMaxCents: 30_000 })).toBe(false);
+    expect(await found({ currency: 'USD', priceMaxCents: 1_000 })).toBe(false);
+
+    const day = 86_400_000;
+    const start = Math.ceil(Date.now() / 3_600_000) * 3_600_000 + 2 * day;
+    const window = { from: new Date(start).toISOString(), to: new Date(start + day).toISOString() };
+    const later = { from: new Date(start + 5 * day).toISOString(), to: new Date(start + 6 * day).toISOString() };
+    // No availability set: nothing is bookable, so a window finds nothing.
+    expect(await found({ available: window })).toBe(false);
+    await openAllDay(accessToken, profileId, {});
+    await within5s(async () => await found({ available: window }));
+    expect(await found({ available: later, currency: 'USD' })).toBe(true);
+    // A blackout over the whole first window: only the later window finds the listing.
+    await gqlOk(accessToken, `mutation($input: SetAvailabilityInput!) { setAvailability(input: $input) { version } }`, {
+      input: {
+        resourceId: profileId,
+        availability: {
+          timezone: 'America/Los_Angeles',
+          weekly: [1, 2, 3, 4, 5, 6, 7].map((weekday) => ({ weekday, start: '00:00', end: '24:00' })),
+          granularityMinutes: 60,
+          minDurationMinutes: 60,
+          minNoticeMinutes: 0,
+          blackouts: [{ start: window.from, end: window.to }],
+        },
+      },
+    });
+    await within5s(async () => !(await found({ available: window })));
+    expect(await found({ available: later })).toBe(true);
+  }, 180_000);
+
   it('refuses a cursor replayed with other filters, and a forged one, with typed errors', async () => {
     const { accessToken } = await registeredUser({ role: 'provider' });
     await seedPublishedProfile(accessToken);
@@ -146,6 +199,16 @@ describe('search (PostgreSQL engine on the local stack)', () => {
       input: { city: 'us-lax', sort: 'NEWEST', first: 1, after: first.nextCursor },
     });
     expect(resorted.errors?.[0]?.errorType).toBe('CURSOR_FILTER_MISMATCH');
+    // The newer filters are part of what a cursor is bound to, too.
+    for (const other of [
+      { currency: 'USD' },
+      { available: { from: '2027-03-01T00:00:00Z', to: '2027-03-02T00:00:00Z' } },
+    ]) {
+      const answer = await gqlAs(null, SEARCH, {
+        input: { city: 'us-lax', first: 1, after: first.nextCursor, ...other },
+      });
+      expect(answer.errors?.[0]?.errorType, JSON.stringify(other)).toBe('CURSOR_FILTER_MISMATCH');
+    }
     const forged = await gqlAs(null, SEARCH, { input: { city: 'us-lax', after: 'bm90LWEtY3Vyc29y' } });
     expect(forged.errors?.[0]?.errorType).toBe('INVALID_CURSOR');
     // Cursors carry no internal ids.
@@ -173,6 +236,9 @@ describe('search (PostgreSQL engine on the local stack)', () => {
       { sort: 'DISTANCE' },
       { city: 'Los Angeles' },
       { text: 'x'.repeat(101) },
+      { currency: 'dollars' },
+      { available: { from: '2027-03-02T00:00:00Z', to: '2027-03-01T00:00:00Z' } },
+      { available: { from: '2027-03-01T00:00:00Z', to: '2027-05-01T00:00:00Z' } },
     ]) {
       const answer = await gqlAs(null, SEARCH, { input });
       expect(answer.errors?.[0]?.errorType, JSON.stringify(input)).toMatch(/^(BAD_REQUEST|INVALID_SEARCH)$/);

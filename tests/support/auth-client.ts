@@ -7,7 +7,7 @@
  */
 import { createHmac, randomInt, randomUUID } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
-import { stackInfo } from './clients.ts';
+import { stackInfo, withApiKey } from './clients.ts';
 
 export interface HttpAnswer {
   readonly status: number;
@@ -188,10 +188,10 @@ export async function registeredUser(options: { role?: 'client' | 'provider' | '
  * A GraphQL call from its own loopback address (like AuthClient): the gateway appends the socket
  * address to X-Forwarded-For as CloudFront does, and that is the IP the auth domain rate-limits.
  * Pass `ip` to make several calls from one address; `headers` are sent as given (e.g. a forged
- * X-Forwarded-For, which must not matter).
+ * X-Forwarded-For, which must not matter). A null token calls with the public API key.
  */
 export async function gql(
-  accessToken: string,
+  accessToken: string | null,
   query: string,
   variables: Record<string, unknown> = {},
   ip: string = randomLoopbackIp(),
@@ -206,7 +206,11 @@ export async function gql(
       {
         method: 'POST',
         localAddress: ip,
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${accessToken}`, ...headers },
+        headers: {
+          'content-type': 'application/json',
+          ...(accessToken === null ? withApiKey() : { authorization: `Bearer ${accessToken}` }),
+          ...headers,
+        },
       },
       (res) => {
         const chunks: Buffer[] = [];

@@ -109,6 +109,12 @@ const configByEntry: Record<
       (env) =>
         parseSearchConfig({ ...env, [searchSecretVariables[0]]: env.TYPESENSE_API_KEY_SECRET_ARN && 'from-secret' }),
       database('search'),
+      // The search Lambda reaches Aurora through RDS Proxy, where named prepared statements pin sessions.
+      (env) => {
+        const config = parseSearchConfig({ ...env, [searchSecretVariables[0]]: 'from-secret' });
+        if (config.SEARCH_PREPARED_STATEMENTS)
+          throw new ConfigError(['SEARCH_PREPARED_STATEMENTS: must stay off behind RDS Proxy (pinned sessions)']);
+      },
       required('TYPESENSE_NODES'),
       required('TYPESENSE_API_KEY_SECRET_ARN'),
     ],

@@ -236,6 +236,13 @@ export async function startTypesenseFake(options: { adminKey?: string } = {}): P
       .filter((filter): filter is string => !!filter)
       .map((filter) => `(${filter})`)
       .join(' && ');
+    // As Typesense: a filter on a field the schema does not index is refused, not ignored.
+    for (const part of splitTopLevel(params.get('filter_by') ?? '', '&&')) {
+      const name = /^\s*\(*\s*([A-Za-z_][A-Za-z0-9_]*)\s*:/.exec(part)?.[1];
+      const field = collection.fields.find((candidate) => candidate.name === name);
+      if (name && name !== 'id' && (!field || field.index === false))
+        throw new HttpError(404, `Could not find a filter field named \`${name}\` in the schema.`);
+    }
     const accept = parseFilter(filters);
     const q = get('q') ?? '';
     const queryBy = (get('query_by') ?? '')
@@ -376,6 +383,13 @@ export async function startTypesenseFake(options: { adminKey?: string } = {}): P
       };
       collections.set(schema.name, collection);
       return send(201, { ...schema, num_documents: 0, created_at: collection.created_at });
+    }
+    if (path.length === 2 && method === 'DELETE') {
+      // Dropping a collection by its own name (Typesense does not drop through an alias).
+      const dropped = collections.get(path[1]!);
+      if (!dropped) throw new HttpError(404, `No collection with name \`${path[1]}\` found.`);
+      collections.delete(dropped.name);
+      return send(200, { name: dropped.name, fields: dropped.fields, num_documents: dropped.docs.size });
     }
     const collection = resolve(path[1]!);
     if (path.length === 2 && method === 'GET')

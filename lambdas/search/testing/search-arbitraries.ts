@@ -3,7 +3,7 @@
  * every NSFW band and cover band (and covers off the public CDN), and queries over every filter.
  */
 import fc from 'fast-check';
-import { LISTING_ROLES, SEARCH_SORTS, type SearchDocument } from '../search.port.ts';
+import { LISTING_ROLES, SEARCH_SORTS, type AvailabilityPort, type SearchDocument } from '../search.port.ts';
 import type { SearchListingsInput } from '../search.schemas.ts';
 
 export const PUBLIC_MEDIA = 'https://media.example.test';
@@ -29,6 +29,7 @@ export function documentArbitrary(prefix: string): fc.Arbitrary<SearchDocument> 
         fc.double({ min: -0.3, max: 0.3, noNaN: true }),
       ),
       price: fc.option(fc.tuple(fc.integer({ min: 0, max: 50_000 }), fc.integer({ min: 0, max: 50_000 }))),
+      currency: fc.constantFrom('USD', 'EUR'),
       verified: fc.boolean(),
       instantBook: fc.boolean(),
       quality: fc.integer({ min: 0, max: 100 }),
@@ -60,7 +61,7 @@ export function documentArbitrary(prefix: string): fc.Arbitrary<SearchDocument> 
         longitude: r.city.longitude + r.jitter[1],
         priceMinCents: low,
         priceMaxCents: high,
-        currency: 'USD',
+        currency: r.currency,
         verified: r.verified,
         instantBook: r.instantBook,
         quality: r.quality,
@@ -88,6 +89,13 @@ export const queryArbitrary: fc.Arbitrary<SearchListingsInput> = fc
       role: fc.option(fc.constantFrom(...LISTING_ROLES)),
       priceMinCents: fc.option(fc.integer({ min: 0, max: 20_000 })),
       priceMaxCents: fc.option(fc.integer({ min: 20_000, max: 60_000 })),
+      currency: fc.option(fc.constantFrom('USD', 'eur', 'GBP')),
+      available: fc.option(
+        fc.record({
+          from: fc.constantFrom('2027-01-04T00:00:00Z', '2027-01-05T09:00:00+01:00'),
+          to: fc.constantFrom('2027-01-06T00:00:00Z', '2027-01-20T18:30:00-05:00'),
+        }),
+      ),
       near: fc.option(
         fc.record({
           latitude: fc.constantFrom(40.7, 34.05),
@@ -103,3 +111,22 @@ export const queryArbitrary: fc.Arbitrary<SearchListingsInput> = fc
     { requiredKeys: [] },
   )
   .map((input) => input as SearchListingsInput);
+
+/**
+ * A stand-in for booking's feasibility port in the Safe-Mode properties: a listing is free in a
+ * window when its id hashes even (so the filter really drops some), and the port records what it
+ * was asked, so a test can check it never sees an NSFW listing's id.
+ */
+export class ParityAvailability implements AvailabilityPort {
+  readonly asked: string[] = [];
+  availableAmong(listingIds: readonly string[]): Promise<ReadonlySet<string>> {
+    this.asked.push(...listingIds);
+    return Promise.resolve(new Set(listingIds.filter((id) => isEvenId(id))));
+  }
+}
+
+export function isEvenId(id: string): boolean {
+  let sum = 0;
+  for (const char of id) sum += char.charCodeAt(0);
+  return sum % 2 === 0;
+}
