@@ -54,6 +54,12 @@ export interface LocalStackOptions {
    * test stacks leave it off unless a test asks (it can also call `stack.seedDemo()` itself).
    */
   readonly demoSeed?: boolean;
+  /**
+   * Tests only: the PostgreSQL URL the Lambdas get (DATABASE_URL), given the real one, e.g. through a
+   * fault-injecting TCP proxy (tests/support/tcp-fault-proxy.ts). The stack's own pool (migrations,
+   * seeds, outbox relay) stays direct.
+   */
+  readonly lambdaDatabaseUrl?: (postgresUrl: string) => Promise<string>;
 }
 
 export interface Endpoints {
@@ -274,6 +280,7 @@ async function startWithStateLock(
     // host of the same site gets its `__Host-`/SameSite cookies back from a browser (127.0.0.1 and
     // localhost are different sites, so Chromium would treat the refresh cookie as third-party).
     const baseUrl = `http://localhost:${gatewayPort}`;
+    const lambdaDatabaseUrl = options.lambdaDatabaseUrl ? await options.lambdaDatabaseUrl(postgres.url) : postgres.url;
     // The web app's dev server and the stack's own origin (pages served from it, tools).
     const webOrigins = ['http://localhost:3000', 'http://127.0.0.1:3000', baseUrl, `http://127.0.0.1:${gatewayPort}`];
     // The same variables the CDK sets on every Lambda, pointed at the local stand-ins. DATABASE_URL
@@ -285,7 +292,7 @@ async function startWithStateLock(
       // s3rver's fixed credentials; DynamoDB Local accepts any. Not secrets.
       AWS_ACCESS_KEY_ID: 'S3RVER',
       AWS_SECRET_ACCESS_KEY: 'S3RVER',
-      DATABASE_URL: postgres.url,
+      DATABASE_URL: lambdaDatabaseUrl,
       DYNAMODB_ENDPOINT: dynamo.endpoint,
       S3_ENDPOINT: s3.endpoint,
       AUTH_ISSUER: baseUrl,
