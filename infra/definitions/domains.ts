@@ -443,6 +443,14 @@ export const scheduledJobs: readonly {
     uses: { database: 'notifications', tables: ['messaging'], notifications: true },
   },
   {
+    // Retention per data class (lambdas/privacy/retention-policy.ts): daily, in batches; safe to overlap.
+    // Locally: /dev/jobs/data-retention (?now= runs it as if later).
+    name: 'data-retention',
+    entry: 'lambdas/privacy/retention.handler.ts',
+    schedule: 'rate(1 day)',
+    uses: { database: 'privacy' },
+  },
+  {
     // WORM anchor of the audit chain's head (S3 Object Lock, COMPLIANCE); `npm run audit:verify` checks
     // the chain against every anchor. Locally: /dev/jobs/audit-anchor.
     name: 'audit-anchor',

@@ -431,6 +431,19 @@ async function startWithStateLock(
             ]);
           return job.handler({ ...(now ? { time: now } : {}) });
         },
+        // Expires every data class past its retention period (lambdas/privacy/retention-policy.ts), now or
+        // as if at ?now=<ISO time>.
+        '/dev/jobs/data-retention': async (url) => {
+          const job = (await import(
+            pathToFileURL(join(options.rootDir, 'lambdas/privacy/retention.handler.ts')).href
+          )) as { handler: (event: { time?: string }) => Promise<unknown> };
+          const now = url.searchParams.get('now');
+          if (now && (!/^\d{4}-\d{2}-\d{2}T/.test(now) || Number.isNaN(new Date(now).getTime())))
+            throw new ValidationError('now must be an ISO 8601 date-time', [
+              { path: 'query.now', message: 'must be an ISO 8601 date-time' },
+            ]);
+          return job.handler({ ...(now ? { time: now } : {}) });
+        },
         // Anchors the audit chain's head in the anchors bucket now (write-once; the hourly job in AWS).
         '/dev/jobs/audit-anchor': async () => {
           const job = (await import(
