@@ -62,13 +62,16 @@ export function databaseConnection(role: DatabaseRole, env: Env = process.env): 
 /**
  * Timeouts of every Lambda's pool. An API request owes its caller a typed answer within 5 s (issue 17:
  * SERVICE_UNAVAILABLE / 503, never a hang), whatever the network to the database does: opening a
- * connection (or waiting for a free one) gives up after 2 s, a statement is cancelled by the server
- * after 3 s, and an answer that never arrives (a stalled network the server cannot see) fails the
- * statement on the client 0.5 s later and discards its connection. tests/integration/fault-tcp-proxy.int.test.ts
+ * connection gives up after 2 s (getting one at all, queueing for a free one included, after 4 s: in
+ * AWS a container serves one request at a time, so only the local stack, which runs every request of
+ * a domain in one process, ever queues), a statement is cancelled by the server after 3 s, and an
+ * answer that never arrives (a stalled network the server cannot see) fails the statement on the
+ * client 0.5 s later and discards its connection. tests/integration/fault-tcp-proxy.int.test.ts
  * holds the stack to it.
  */
 export const LAMBDA_DATABASE_TIMEOUTS = {
   connectionTimeoutMs: 2_000,
+  acquireTimeoutMs: 4_000,
   statementTimeoutMs: 3_000,
   queryTimeoutMs: 3_500,
 } as const;

@@ -72,8 +72,14 @@ export interface DatabaseOptions {
    * answer never arrives, and without this the request would hang until the Lambda times out.
    */
   readonly queryTimeoutMs?: number;
-  /** Opening a connection, and waiting for a free one when the pool is full (default 5 s). */
+  /** Opening one connection (default 5 s). */
   readonly connectionTimeoutMs?: number;
+  /**
+   * Getting a connection from the pool at all: waiting for a free one when all are busy, and opening
+   * it (default 5 s, and never less than the connection timeout). A request that waited this long is
+   * refused (503) rather than queued on: load shedding, never an unbounded queue.
+   */
+  readonly acquireTimeoutMs?: number;
   readonly applicationName?: string;
   readonly instrument?: QueryInstrument;
 }
@@ -100,6 +106,7 @@ const CONNECTION_FAILURE_MESSAGES = new Set([
   'Connection terminated unexpectedly',
   'Connection terminated',
   'Connection terminated due to connection timeout',
+  'timeout expired', // the client's own connection timeout
   'Client has encountered a connection error and is not queryable',
 ]);
 /** pg-pool gave up waiting for a connection (connectionTimeoutMillis): busy or unreachable, retryable. */
@@ -126,11 +133,19 @@ export function createDatabase(options: DatabaseOptions): Database {
     throw new Error('createDatabase: pass exactly one of connectionString and connection');
   const instrument = options.instrument ?? uninstrumented;
   const statementTimeoutMs = options.statementTimeoutMs ?? 10_000;
+  const connectMs = options.connectionTimeoutMs ?? 5_000;
+  // pg-pool has one timeout for waiting and connecting; the client's own bounds the connecting alone.
+  class Client extends pg.Client {
+    constructor(config?: pg.ClientConfig) {
+      super({ ...config, connectionTimeoutMillis: connectMs });
+    }
+  }
   const pool = new pg.Pool({
     ...(options.connectionString ? { connectionString: options.connectionString } : options.connection),
+    Client: Client as unknown as new () => pg.ClientBase,
     max: options.max ?? 5,
     idleTimeoutMillis: 30_000,
-    connectionTimeoutMillis: options.connectionTimeoutMs ?? 5_000,
+    connectionTimeoutMillis: Math.max(options.acquireTimeoutMs ?? 5_000, connectMs),
     statement_timeout: statementTimeoutMs,
     query_timeout: options.queryTimeoutMs ?? statementTimeoutMs + 1_000,
     // Lets the OS notice a peer that vanished without a FIN/RST (a failed-over host) on idle connections.
