@@ -67,9 +67,10 @@ export interface DatabaseOptions {
   readonly statementTimeoutMs?: number;
   /**
    * Client side: a statement whose answer has not arrived by then fails and its connection is
-   * destroyed (default: the statement timeout + 1 s). The statement timeout cannot catch a network
-   * that stalls (a black-holed route, a proxy mid-failover): the server never sees the query, or its
-   * answer never arrives, and without this the request would hang until the Lambda times out.
+   * destroyed (default: none, for tools whose bulk statements lift the statement timeout with SET
+   * LOCAL). The statement timeout cannot catch a network that stalls (a black-holed route, a proxy
+   * mid-failover): the server never sees the query, or its answer never arrives, and without this a
+   * Lambda's request would hang until the Lambda times out; keep it a little above the statement timeout.
    */
   readonly queryTimeoutMs?: number;
   /** Opening one connection (default 5 s). */
@@ -147,7 +148,7 @@ export function createDatabase(options: DatabaseOptions): Database {
     idleTimeoutMillis: 30_000,
     connectionTimeoutMillis: Math.max(options.acquireTimeoutMs ?? 5_000, connectMs),
     statement_timeout: statementTimeoutMs,
-    query_timeout: options.queryTimeoutMs ?? statementTimeoutMs + 1_000,
+    ...(options.queryTimeoutMs ? { query_timeout: options.queryTimeoutMs } : {}),
     // Lets the OS notice a peer that vanished without a FIN/RST (a failed-over host) on idle connections.
     keepAlive: true,
     application_name: options.applicationName ?? 'rastup',
