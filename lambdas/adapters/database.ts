@@ -62,7 +62,7 @@ export function databaseConnection(role: DatabaseRole, env: Env = process.env): 
 /**
  * Timeouts of every Lambda's pool. An API request owes its caller a typed answer within 5 s (issue 17:
  * SERVICE_UNAVAILABLE / 503, never a hang), whatever the network to the database does: opening a
- * connection gives up after 2 s (getting one at all, queueing for a free one included, after 4 s: in
+ * connection gives up after 2 s (getting one at all, queueing for a free one included, after 5 s: in
  * AWS a container serves one request at a time, so only the local stack, which runs every request of
  * a domain in one process, ever queues), a statement is cancelled by the server after 3 s, and an
  * answer that never arrives (a stalled network the server cannot see) fails the statement on the
@@ -71,7 +71,7 @@ export function databaseConnection(role: DatabaseRole, env: Env = process.env): 
  */
 export const LAMBDA_DATABASE_TIMEOUTS = {
   connectionTimeoutMs: 2_000,
-  acquireTimeoutMs: 4_000,
+  acquireTimeoutMs: 5_000,
   statementTimeoutMs: 3_000,
   queryTimeoutMs: 3_500,
 } as const;

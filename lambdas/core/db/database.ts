@@ -236,7 +236,7 @@ function translateDriverError(error: unknown): unknown {
     return new DependencyError('Database busy, try again', undefined, { cause: error });
   // statement_timeout cancelled it: the database is too slow right now, which a retry may not be.
   if ((error as { code?: string }).code === QUERY_CANCELED)
-    return new DependencyError('Database busy, try again', undefined, { cause: error });
+    return new DependencyError('Database too slow, try again', undefined, { cause: error });
   return error;
 }
 
