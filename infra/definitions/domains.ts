@@ -448,7 +448,8 @@ export const scheduledJobs: readonly {
     name: 'data-retention',
     entry: 'lambdas/privacy/retention.handler.ts',
     schedule: 'rate(1 day)',
-    uses: { database: 'privacy' },
+    // Its own role (3055): the DELETEs it needs stay out of the internet-facing export Lambda's reach.
+    uses: { database: 'retention' },
   },
   {
     // WORM anchor of the audit chain's head (S3 Object Lock, COMPLIANCE); `npm run audit:verify` checks

@@ -65,6 +65,7 @@ export function exportService(): Promise<ExportService> {
  * scheduled event's time, or a `?now=` locally); it needs no bucket, so no export configuration.
  */
 export async function retentionService(clock: Clock = systemClock): Promise<RetentionService> {
-  const db = await databaseFromEnv('privacy');
+  // Its own role (db/migrations/3055_retention_role.sql), not the export's: only this job may delete.
+  const db = await databaseFromEnv('retention');
   return new RetentionService(new RetentionRepository(db), clock, createLogger({ service: 'privacy' }));
 }

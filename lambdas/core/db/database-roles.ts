@@ -21,6 +21,8 @@ export const databaseRoles = [
   'staff',
   'notifications',
   'privacy',
+  // The scheduled retention job (lambdas/privacy/retention.handler.ts): deletes what the DSAR export must not.
+  'retention',
 ] as const;
 
 export type DatabaseRole = (typeof databaseRoles)[number];
