@@ -532,6 +532,13 @@ async function startWithStateLock(
     const writeEndpoints = () =>
       writeFileSync(join(options.stateDir, 'endpoints.json'), JSON.stringify(endpoints, null, 2));
     writeEndpoints();
+    // One line through the sink as soon as the stack serves: the log file then exists whether or not
+    // anything else logs, so the run's audit (tests/support/log-audit.ts) reads a real line even when no
+    // test file touched this stack, and a missing file still means the sink is not wired.
+    if (options.logFile)
+      createLogger({ service: 'local-stack', level: 'info' }).info('local stack ready', {
+        ephemeral: options.ephemeral === true,
+      });
 
     const seedDemo = async (): Promise<DemoSeedResult> => {
       // Loaded on demand: stacks without the demo seed never load the seed or its image code.
