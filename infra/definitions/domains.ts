@@ -485,6 +485,15 @@ export const scheduledJobs: readonly {
     uses: { database: 'notifications', tables: ['messaging'], notifications: true },
   },
   {
+    // Retention per data class (lambdas/privacy/retention-policy.ts): daily, in batches; safe to overlap.
+    // Locally: /dev/jobs/data-retention (?now= runs it as if later).
+    name: 'data-retention',
+    entry: 'lambdas/privacy/retention.handler.ts',
+    schedule: 'rate(1 day)',
+    // Its own role (3055): the DELETEs it needs stay out of the internet-facing export Lambda's reach.
+    uses: { database: 'retention' },
+  },
+  {
     // WORM anchor of the audit chain's head (S3 Object Lock, COMPLIANCE); `npm run audit:verify` checks
     // the chain against every anchor. Locally: /dev/jobs/audit-anchor.
     name: 'audit-anchor',

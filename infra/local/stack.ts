@@ -54,6 +54,12 @@ export interface LocalStackOptions {
    * test stacks leave it off unless a test asks (it can also call `stack.seedDemo()` itself).
    */
   readonly demoSeed?: boolean;
+  /**
+   * Tests only: the PostgreSQL URL the Lambdas get (DATABASE_URL), given the real one, e.g. through a
+   * fault-injecting TCP proxy (tests/support/tcp-fault-proxy.ts). The stack's own pool (migrations,
+   * seeds, outbox relay) stays direct.
+   */
+  readonly lambdaDatabaseUrl?: (postgresUrl: string) => Promise<string>;
 }
 
 export interface Endpoints {
@@ -298,6 +304,7 @@ async function startWithStateLock(
     // host of the same site gets its `__Host-`/SameSite cookies back from a browser (127.0.0.1 and
     // localhost are different sites, so Chromium would treat the refresh cookie as third-party).
     const baseUrl = `http://localhost:${gatewayPort}`;
+    const lambdaDatabaseUrl = options.lambdaDatabaseUrl ? await options.lambdaDatabaseUrl(postgres.url) : postgres.url;
     // The web app's dev server and the stack's own origin (pages served from it, tools).
     const webOrigins = ['http://localhost:3000', 'http://127.0.0.1:3000', baseUrl, `http://127.0.0.1:${gatewayPort}`];
     // The same variables the CDK sets on every Lambda, pointed at the local stand-ins. DATABASE_URL
@@ -309,7 +316,7 @@ async function startWithStateLock(
       // s3rver's fixed credentials; DynamoDB Local accepts any. Not secrets.
       AWS_ACCESS_KEY_ID: 'S3RVER',
       AWS_SECRET_ACCESS_KEY: 'S3RVER',
-      DATABASE_URL: postgres.url,
+      DATABASE_URL: lambdaDatabaseUrl,
       DYNAMODB_ENDPOINT: dynamo.endpoint,
       S3_ENDPOINT: s3.endpoint,
       AUTH_ISSUER: baseUrl,
@@ -461,6 +468,19 @@ async function startWithStateLock(
             ]);
           return job.handler({ ...(now ? { time: now } : {}) });
         },
+        // Expires every data class past its retention period (lambdas/privacy/retention-policy.ts), now or
+        // as if at ?now=<ISO time>.
+        '/dev/jobs/data-retention': async (url) => {
+          const job = (await import(
+            pathToFileURL(join(options.rootDir, 'lambdas/privacy/retention.handler.ts')).href
+          )) as { handler: (event: { time?: string }) => Promise<unknown> };
+          const now = url.searchParams.get('now');
+          if (now && (!/^\d{4}-\d{2}-\d{2}T/.test(now) || Number.isNaN(new Date(now).getTime())))
+            throw new ValidationError('now must be an ISO 8601 date-time', [
+              { path: 'query.now', message: 'must be an ISO 8601 date-time' },
+            ]);
+          return job.handler({ ...(now ? { time: now } : {}) });
+        },
         // Anchors the audit chain's head in the anchors bucket now (write-once; the hourly job in AWS).
         '/dev/jobs/audit-anchor': async () => {
           const job = (await import(
@@ -549,6 +569,13 @@ async function startWithStateLock(
     const writeEndpoints = () =>
       writeFileSync(join(options.stateDir, 'endpoints.json'), JSON.stringify(endpoints, null, 2));
     writeEndpoints();
+    // One line through the sink as soon as the stack serves: the log file then exists whether or not
+    // anything else logs, so the run's audit (tests/support/log-audit.ts) reads a real line even when no
+    // test file touched this stack, and a missing file still means the sink is not wired.
+    if (options.logFile)
+      createLogger({ service: 'local-stack', level: 'info' }).info('local stack ready', {
+        ephemeral: options.ephemeral === true,
+      });
 
     const seedDemo = async (): Promise<DemoSeedResult> => {
       // Loaded on demand: stacks without the demo seed never load the seed or its image code.

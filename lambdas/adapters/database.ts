@@ -59,10 +59,32 @@ export function databaseConnection(role: DatabaseRole, env: Env = process.env): 
   };
 }
 
+/**
+ * Timeouts of every Lambda's pool. An API request owes its caller a typed answer within 5 s (issue 17:
+ * SERVICE_UNAVAILABLE / 503, never a hang), whatever the network to the database does: opening a
+ * connection gives up after 2 s (getting one at all, queueing for a free one included, after 5 s: in
+ * AWS a container serves one request at a time, so only the local stack, which runs every request of
+ * a domain in one process, ever queues), a statement is cancelled by the server after 3 s, and an
+ * answer that never arrives (a stalled network the server cannot see) fails the statement on the
+ * client 0.5 s later and discards its connection. tests/integration/fault-tcp-proxy.int.test.ts
+ * holds the stack to it.
+ */
+export const LAMBDA_DATABASE_TIMEOUTS = {
+  connectionTimeoutMs: 2_000,
+  acquireTimeoutMs: 5_000,
+  statementTimeoutMs: 3_000,
+  queryTimeoutMs: 3_500,
+} as const;
+
 /** Pool settings for a connection; in AWS, with the IAM token signer as the password. */
 export async function databasePoolOptions(connection: DatabaseConnection): Promise<DatabaseOptions> {
   if (connection.kind === 'url')
-    return { connectionString: connection.connectionString, max: connection.max, applicationName: connection.user };
+    return {
+      connectionString: connection.connectionString,
+      max: connection.max,
+      applicationName: connection.user,
+      ...LAMBDA_DATABASE_TIMEOUTS,
+    };
   // Loaded only in AWS: the local stack never signs tokens.
   const { Signer } = await import('@aws-sdk/rds-signer');
   const signer = new Signer({
@@ -83,6 +105,7 @@ export async function databasePoolOptions(connection: DatabaseConnection): Promi
     },
     max: connection.max,
     applicationName: connection.user,
+    ...LAMBDA_DATABASE_TIMEOUTS,
   };
 }
 

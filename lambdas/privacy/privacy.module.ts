@@ -1,7 +1,7 @@
 /** Composition root of the privacy Lambda: config, adapters and one export service per container. */
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { systemClock } from '../core/clock.ts';
+import { systemClock, type Clock } from '../core/clock.ts';
 import { createUnitOfWork } from '../core/db/unit-of-work.ts';
 import { createLogger } from '../core/log.ts';
 import { displayNamesOf } from '../auth/index.ts';
@@ -13,6 +13,8 @@ import { exportSections } from './export-sections.ts';
 import { ExportService } from './export.service.ts';
 import { privacyConfig } from './privacy.config.ts';
 import { privacyRepositories } from './privacy.repositories.ts';
+import { RetentionRepository } from './retention.repository.ts';
+import { RetentionService } from './retention.service.ts';
 
 let service: Promise<ExportService> | undefined;
 
@@ -56,4 +58,14 @@ export function exportService(): Promise<ExportService> {
   })();
   service.catch(() => (service = undefined));
   return service;
+}
+
+/**
+ * The retention job (retention-policy.ts). `clock`: the instant the periods count back from (the
+ * scheduled event's time, or a `?now=` locally); it needs no bucket, so no export configuration.
+ */
+export async function retentionService(clock: Clock = systemClock): Promise<RetentionService> {
+  // Its own role (db/migrations/3055_retention_role.sql), not the export's: only this job may delete.
+  const db = await databaseFromEnv('retention');
+  return new RetentionService(new RetentionRepository(db), clock, createLogger({ service: 'privacy' }));
 }

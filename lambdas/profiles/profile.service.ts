@@ -14,15 +14,15 @@ import { buildEvent, type DomainEvent } from '../core/events/catalog.ts';
 import { requireUser, type Caller } from '../core/identity.ts';
 import { newId } from '../core/ids.ts';
 import { profileCompleteness, type ProfileFacts } from './completeness.ts';
-import { mediaFacts, ownerMedia, publicImages, PublicPageCache, verificationView } from './listing-support.ts';
+import { mediaFacts, ownerMedia, PublicPageCache, verificationView } from './listing-support.ts';
 import { ListingWorkflow } from './listing-workflow.ts';
 import { onboardingView, PROFILE_PUBLISH_STEPS, PROFILE_STEPS, profileStepMissing } from './onboarding.ts';
 import type { ProfileRow } from './profile.repository.ts';
 import type { ProfilesData, ProfilesRepositories, ProfilesTx } from './profiles.repositories.ts';
 import type { ProfilePatch, SaveProfileDraftInput, CompleteStepInput, ProfileRole } from './profiles.schemas.ts';
 import { PreconditionFailedError } from './profiles.errors.ts';
-import { toPublicProfile, type PublicProfileView } from './public-page.mapper.ts';
-import { safeModeDeep } from './safe-mode.ts';
+import type { PublicProfileView } from './public-page.mapper.ts';
+import { renderPublicProfile } from './public-page.render.ts';
 
 export interface ProfilesSettings {
   /** The web app's origin, for canonical URLs (https://rastup.com). */
@@ -272,19 +272,10 @@ export class ProfileService {
       // One round trip: the page's row, roles, city, verification and media in one statement.
       const page = await this.db.profiles.findPublicPage(slug);
       if (!page) throw new NotFoundError('Profile not found');
-      const { row, roles, city, verified, media } = page;
-      const images = publicImages(media, this.settings.mediaPublicBaseUrl);
-      return safeModeDeep(
-        toPublicProfile({
-          row,
-          roles,
-          city,
-          verified,
-          portfolio: images.images,
-          cover: images.cover,
-          canonicalUrl: this.publicUrl(row.slug),
-        }),
-      );
+      return renderPublicProfile(page, {
+        mediaPublicBaseUrl: this.settings.mediaPublicBaseUrl,
+        canonicalUrl: this.publicUrl(page.row.slug),
+      });
     });
   }
 

@@ -11,13 +11,13 @@ import { NotFoundError, ValidationError } from '../core/errors.ts';
 import { requireUser, type Caller } from '../core/identity.ts';
 import { newId } from '../core/ids.ts';
 import { studioCompleteness, type StudioFacts } from './completeness.ts';
-import { mediaFacts, ownerMedia, publicImages, PublicPageCache, verificationView } from './listing-support.ts';
+import { mediaFacts, ownerMedia, PublicPageCache, verificationView } from './listing-support.ts';
 import { ListingWorkflow } from './listing-workflow.ts';
 import { onboardingView, STUDIO_PUBLISH_STEPS, STUDIO_STEPS, studioStepMissing } from './onboarding.ts';
 import type { CompleteStepInput, SaveStudioDraftInput, StudioPatch } from './profiles.schemas.ts';
 import type { ProfilesSettings } from './profile.service.ts';
-import { toPublicStudio, type PublicStudioView } from './public-page.mapper.ts';
-import { safeModeDeep } from './safe-mode.ts';
+import type { PublicStudioView } from './public-page.mapper.ts';
+import { renderPublicStudio } from './public-page.render.ts';
 import type { ProfilesData, ProfilesRepositories, ProfilesTx } from './profiles.repositories.ts';
 import type { StudioRow } from './studio.repository.ts';
 
@@ -199,20 +199,10 @@ export class StudioService {
       // One round trip: the page's row, city, verification and media in one statement.
       const page = await this.db.studios.findPublicPage(slug);
       if (!page) throw new NotFoundError('Studio not found');
-      const { row, city, verified, media } = page;
-      const images = publicImages(media, this.settings.mediaPublicBaseUrl);
-      const photos = images.cover
-        ? [images.cover, ...images.images.filter((image) => image.id !== images.cover!.id)]
-        : images.images;
-      return safeModeDeep(
-        toPublicStudio({
-          row,
-          city,
-          verified,
-          photos,
-          canonicalUrl: this.publicUrl(row.slug),
-        }),
-      );
+      return renderPublicStudio(page, {
+        mediaPublicBaseUrl: this.settings.mediaPublicBaseUrl,
+        canonicalUrl: this.publicUrl(page.row.slug),
+      });
     });
   }
 }

@@ -398,15 +398,23 @@ function restProbes(
  * it must refuse: a valid (or empty) one would run the real job and send mail to other test files' users.
  */
 function devProbes(): Probe[] {
-  return [
+  const values = [
     ...CRITICAL_STRINGS,
     ...OTHER_STRINGS.filter((hostile) => ['blank', 'huge', 'sql', 'odd-id'].includes(hostile.kind)),
     { kind: 'not-a-date', value: 'not-a-date' },
     { kind: 'invalid-date', value: '2026-13-45T99:99:99Z' },
-  ].map((value) => ({
-    label: `GET /dev/jobs/profile-nudges ?now <- ${value.kind}`,
+  ];
+  return [
+    ...values.map((value) => ({ job: 'profile-nudges', value })),
+    // Not a missing or empty `now`: that would run the retention job for real, under
+    // data-retention.int.test.ts's feet.
+    ...values
+      .filter((value) => value.value !== '' && value.value !== null && value.value !== undefined)
+      .map((value) => ({ job: 'data-retention', value })),
+  ].map(({ job, value }) => ({
+    label: `GET /dev/jobs/${job} ?now <- ${value.kind}`,
     method: 'GET',
-    path: `/dev/jobs/profile-nudges${queryString({ now: value.value })}`,
+    path: `/dev/jobs/${job}${queryString({ now: value.value })}`,
     headers: {},
     graphql: false,
   }));

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseConnection } from '../../lambdas/adapters/database.ts';
 import { createDatabase, type Database } from '../../lambdas/core/db/database.ts';
 import { databaseRoles, databaseUser, type DatabaseRole } from '../../lambdas/core/db/database-roles.ts';
+import { retentionStatements } from '../../lambdas/privacy/retention.repository.ts';
 import { stackInfo } from '../support/clients.ts';
 
 /** role -> `table:PRIVILEGE` or `table(column):PRIVILEGE`, sorted. */
@@ -489,6 +490,32 @@ const expectedGrants: Record<DatabaseRole, readonly string[]> = {
     'dmca_notices:SELECT',
     'outbox_events:INSERT',
   ],
+  // The retention job (3055, its own role since review of issue 17): delete or clear exactly the classes
+  // lambdas/privacy/retention-policy.ts expires, reading only the columns its statements name.
+  retention: [
+    ...[
+      'auth_codes',
+      'auth_login_throttle',
+      'auth_sessions',
+      'consumer_inbox',
+      'notification_deliveries',
+      'notification_inbox',
+      'notification_log',
+      'outbox_events',
+    ].map((table) => `${table}:DELETE`),
+    ...['expires_at', 'id'].map((column) => `auth_codes(${column}):SELECT`),
+    ...['absolute_expires_at', 'id', 'idle_expires_at', 'revoked_at'].map(
+      (column) => `auth_sessions(${column}):SELECT`,
+    ),
+    ...['identifier_hash', 'last_failure_at', 'locked_until'].map((column) => `auth_login_throttle(${column}):SELECT`),
+    ...['first_ip', 'first_seen_at', 'id'].map((column) => `auth_devices(${column}):SELECT`),
+    'auth_devices(first_ip):UPDATE',
+    ...['id', 'read_at'].map((column) => `notification_inbox(${column}):SELECT`),
+    ...['created_at', 'id'].map((column) => `notification_deliveries(${column}):SELECT`),
+    ...['kind', 'period', 'sent_at', 'user_id'].map((column) => `notification_log(${column}):SELECT`),
+    ...['id', 'published_at'].map((column) => `outbox_events(${column}):SELECT`),
+    ...['consumer', 'event_id', 'processed_at'].map((column) => `consumer_inbox(${column}):SELECT`),
+  ],
 };
 
 /** Tables only the migrator (master user) touches. */
@@ -552,6 +579,50 @@ describe('database roles', () => {
     for (const name of databaseRoles) {
       expect(await grantsOf(databaseUser(name)), name).toEqual([...expectedGrants[name]].sort());
     }
+  });
+
+  it("the export Lambda's role cannot delete what the retention job expires; only the job's role can", async () => {
+    // Review of issue 17: the job once ran as rastup_privacy, so the internet-facing export Lambda could
+    // delete sessions, codes, the outbox, webhook logs and notifications. Partner tables included (the
+    // matrix above reads only the public schema).
+    const expiring = [
+      'auth_codes',
+      'auth_sessions',
+      'auth_login_throttle',
+      'notification_inbox',
+      'notification_deliveries',
+      'notification_log',
+      'outbox_events',
+      'consumer_inbox',
+      'partner.delivery',
+      'partner.delivery_task',
+    ];
+    const can = async (user: string, table: string, privilege: string) =>
+      (await admin.query<{ ok: boolean }>('SELECT has_table_privilege($1, $2, $3) AS ok', [user, table, privilege]))
+        .rows[0]!.ok;
+    for (const table of expiring) {
+      expect(await can(databaseUser('privacy'), table, 'DELETE'), `privacy DELETE ${table}`).toBe(false);
+      expect(await can(databaseUser('retention'), table, 'DELETE'), `retention DELETE ${table}`).toBe(true);
+      // Nothing else of those tables is the job's to change.
+      for (const privilege of ['INSERT', 'UPDATE', 'TRUNCATE'])
+        expect(await can(databaseUser('retention'), table, privilege), `retention ${privilege} ${table}`).toBe(false);
+      await expect(role('privacy').query(`DELETE FROM ${table} WHERE false`), table).rejects.toMatchObject({
+        code: '42501',
+      });
+    }
+    expect(await can(databaseUser('privacy'), 'auth_devices', 'UPDATE')).toBe(false);
+    await expect(role('privacy').query('UPDATE auth_devices SET first_ip = NULL WHERE false')).rejects.toMatchObject({
+      code: '42501',
+    });
+    // The job's own statements run as its role (each acting on nothing: the cutoff is the epoch).
+    for (const statements of Object.values(retentionStatements))
+      for (const statement of statements) {
+        const values = statement.includes('$3') ? [new Date(0), 1, new Date(0)] : [new Date(0), 1];
+        await role('retention').query(statement, values);
+      }
+    // The audit log and the ledger stay out of the job's reach.
+    for (const table of ['audit_log', 'journal_entries', 'journal_lines'])
+      expect(await can(databaseUser('retention'), table, 'DELETE'), table).toBe(false);
   });
 
   it('grants every table to at least one role on purpose (a new table needs a migration saying who uses it)', async () => {

@@ -15,6 +15,7 @@ import { clusterPointer, relocatedClusters } from '../../infra/local/postgres.ts
 import { resetLocalState } from '../../infra/local/reset.ts';
 import { startLocalStack, type LocalStack } from '../../infra/local/stack.ts';
 import { SigningKeyStore } from '../../lambdas/auth/signing-keys.ts';
+import { auditLogLines } from '../../lambdas/core/testing/log-audit.ts';
 import { systemClock } from '../../lambdas/core/clock.ts';
 
 const rootDir = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -42,6 +43,11 @@ describe('local state in one place', () => {
     { timeout: 300_000 },
     async () => {
       const first = await start();
+      // Before serving anything, the log holds the stack's ready line, valid for the run's audit (a run
+      // whose files never touch the shared stack audits that line instead of finding no file).
+      const startLog = readFileSync(join(stateDir, 'log'), 'utf8').split('\n');
+      expect(startLog.filter((line) => line.includes('"local stack ready"'))).toHaveLength(1);
+      expect(auditLogLines(startLog, { knownSecrets: [] })).toEqual([]);
       expect(await signingKeyCount(first)).toBe(1);
       await first.stop();
       const asRelocated = existsSync(clusterPointer(requested));

@@ -11,13 +11,19 @@ import { auditLogLines, formatFindings } from '../../lambdas/core/testing/log-au
 
 export function auditRunLog(logFile: string, knownSecrets: readonly string[]): void {
   if (!existsSync(logFile)) {
-    console.error(`LOG AUDIT FAILED: the stack wrote no log file (${logFile})`);
+    // The stack writes its ready line at start (infra/local/stack.ts): no file means its sink is broken.
+    console.error(`LOG AUDIT FAILED: the stack wrote no log file, not even its ready line (${logFile})`);
     process.exitCode = 1;
     return;
   }
   const lines = readFileSync(logFile, 'utf8').split('\n');
   const findings = auditLogLines(lines, { knownSecrets });
   const count = lines.filter((line) => line.trim() !== '').length;
+  if (count === 0) {
+    console.error(`LOG AUDIT FAILED: the stack's log file is empty, not even its ready line (${logFile})`);
+    process.exitCode = 1;
+    return;
+  }
   if (findings.length === 0) {
     console.log(`log audit: ${count} lines, all valid against lambdas/core/log-line.schema.json, no PII or secrets`);
     return;

@@ -154,6 +154,8 @@ const configByEntry: Record<
   'lambdas/reviews/reviews-publish.handler.ts': {
     parsers: [(env) => parseConfig(reviewsEnvSchema, env), database('reviews')],
   },
+  // Needs no bucket or export setting: only its database role.
+  'lambdas/privacy/retention.handler.ts': { parsers: [database('retention')] },
   'lambdas/staff/staff.handler.ts': { parsers: [(env) => parseConfig(staffEnvSchema, env), database('staff')] },
   'lambdas/notifications/notifications.handler.ts': {
     parsers: [

@@ -22,6 +22,8 @@ export const databaseRoles = [
   'notifications',
   'privacy',
   'dmca',
+  // The scheduled retention job (lambdas/privacy/retention.handler.ts): deletes what the DSAR export must not.
+  'retention',
 ] as const;
 
 export type DatabaseRole = (typeof databaseRoles)[number];

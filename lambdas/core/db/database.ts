@@ -63,13 +63,63 @@ export interface DatabaseOptions {
    */
   readonly connection?: Pick<pg.PoolConfig, 'host' | 'port' | 'database' | 'user' | 'password' | 'ssl'>;
   readonly max?: number;
+  /** Server side: PostgreSQL cancels a statement running longer (default 10 s). */
   readonly statementTimeoutMs?: number;
+  /**
+   * Client side: a statement whose answer has not arrived by then fails and its connection is
+   * destroyed (default: none, for tools whose bulk statements lift the statement timeout with SET
+   * LOCAL). The statement timeout cannot catch a network that stalls (a black-holed route, a proxy
+   * mid-failover): the server never sees the query, or its answer never arrives, and without this a
+   * Lambda's request would hang until the Lambda times out; keep it a little above the statement timeout.
+   */
+  readonly queryTimeoutMs?: number;
+  /** Opening one connection (default 5 s). */
+  readonly connectionTimeoutMs?: number;
+  /**
+   * Getting a connection from the pool at all: waiting for a free one when all are busy, and opening
+   * it (default 5 s, and never less than the connection timeout). A request that waited this long is
+   * refused (503) rather than queued on: load shedding, never an unbounded queue.
+   */
+  readonly acquireTimeoutMs?: number;
   readonly applicationName?: string;
   readonly instrument?: QueryInstrument;
 }
 
 const RETRYABLE = new Set(['40001', '40P01']); // serialization_failure, deadlock_detected
-const CONNECTION_FAILURES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', '57P01', '57P03', '08006', '08001']);
+const CONNECTION_FAILURES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  '57P01', // admin_shutdown
+  '57P02', // crash_shutdown
+  '57P03', // cannot_connect_now
+  '08000', // connection_exception
+  '08003', // connection_does_not_exist
+  '08006', // connection_failure
+  '08001', // sqlclient_unable_to_establish_sqlconnection
+]);
+/** pg and pg-pool report these without a code. */
+const CONNECTION_FAILURE_MESSAGES = new Set([
+  'Query read timeout', // query_timeout: no answer in time
+  'Connection terminated unexpectedly',
+  'Connection terminated',
+  'Connection terminated due to connection timeout',
+  'timeout expired', // the client's own connection timeout
+  'Client has encountered a connection error and is not queryable',
+]);
+/** pg-pool gave up waiting for a connection (connectionTimeoutMillis): busy or unreachable, retryable. */
+const POOL_WAIT_TIMEOUT = 'timeout exceeded when trying to connect';
+const QUERY_CANCELED = '57014';
+
+/** The connection itself failed (not the statement): it must not be reused, nor waited on again. */
+export function isConnectionFailure(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: string }).code;
+  return (code !== undefined && CONNECTION_FAILURES.has(code)) || CONNECTION_FAILURE_MESSAGES.has(error.message);
+}
 
 /**
  * Wraps each statement (tracing: an X-Ray subsegment per query in AWS). Injected by the adapter
@@ -83,16 +133,35 @@ export function createDatabase(options: DatabaseOptions): Database {
   if (!options.connectionString === !options.connection)
     throw new Error('createDatabase: pass exactly one of connectionString and connection');
   const instrument = options.instrument ?? uninstrumented;
+  const statementTimeoutMs = options.statementTimeoutMs ?? 10_000;
+  const connectMs = options.connectionTimeoutMs ?? 5_000;
+  // pg-pool has one timeout for waiting and connecting; the client's own bounds the connecting alone.
+  class Client extends pg.Client {
+    constructor(config?: pg.ClientConfig) {
+      super({ ...config, connectionTimeoutMillis: connectMs });
+    }
+  }
   const pool = new pg.Pool({
     ...(options.connectionString ? { connectionString: options.connectionString } : options.connection),
+    Client: Client as unknown as new () => pg.ClientBase,
     max: options.max ?? 5,
     idleTimeoutMillis: 30_000,
-    connectionTimeoutMillis: 5_000,
-    statement_timeout: options.statementTimeoutMs ?? 10_000,
+    connectionTimeoutMillis: Math.max(options.acquireTimeoutMs ?? 5_000, connectMs),
+    statement_timeout: statementTimeoutMs,
+    ...(options.queryTimeoutMs ? { query_timeout: options.queryTimeoutMs } : {}),
+    // Lets the OS notice a peer that vanished without a FIN/RST (a failed-over host) on idle connections.
+    keepAlive: true,
     application_name: options.applicationName ?? 'rastup',
   });
   // An idle client erroring (server restart) must not crash the process; the pool replaces it.
   pool.on('error', () => undefined);
+  // A client released after a connection failure is ended by the pool, which waits for the server to
+  // answer the goodbye; on a stalled network it never does, and the pool's end() (shutdown) would
+  // wait forever. Its socket is of no further use: close it now. (`connection.stream` is pg's socket.)
+  pool.on('release', (error: Error | undefined, client: pg.PoolClient) => {
+    if (error && isConnectionFailure(error))
+      (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+  });
 
   const query: Queryable['query'] = async (text, values, queryOptions) => {
     try {
@@ -140,7 +209,10 @@ export function createDatabase(options: DatabaseOptions): Database {
           await client.query('COMMIT');
           return result;
         } catch (error) {
-          await client.query('ROLLBACK').catch(() => undefined);
+          // A broken connection cannot roll back (and on a stalled one ROLLBACK would wait out another
+          // query timeout): discarding it is the rollback, as the server aborts the transaction.
+          if (isConnectionFailure(error)) broken ??= error as Error;
+          else await client.query('ROLLBACK').catch(() => undefined);
           const code = (error as { code?: string }).code;
           if (code && RETRYABLE.has(code) && attempt < attempts) continue;
           throw translateDriverError(error);
@@ -158,12 +230,13 @@ export function createDatabase(options: DatabaseOptions): Database {
 function translateDriverError(error: unknown): unknown {
   if (!(error instanceof Error)) return error;
   if ('errorType' in error) return error; // already an AppError
-  const code = (error as { code?: string }).code;
-  if (code && CONNECTION_FAILURES.has(code))
-    return new DependencyError('Database unavailable', undefined, { cause: error });
-  // pg.Pool gave up waiting for a free connection (connectionTimeoutMillis): busy, retryable, not a bug.
-  if (error.message === 'timeout exceeded when trying to connect')
+  if (isConnectionFailure(error)) return new DependencyError('Database unavailable', undefined, { cause: error });
+  // pg.Pool gave up waiting for a connection (connectionTimeoutMillis): busy or unreachable, not a bug.
+  if (error.message === POOL_WAIT_TIMEOUT)
     return new DependencyError('Database busy, try again', undefined, { cause: error });
+  // statement_timeout cancelled it: the database is too slow right now, which a retry may not be.
+  if ((error as { code?: string }).code === QUERY_CANCELED)
+    return new DependencyError('Database too slow, try again', undefined, { cause: error });
   return error;
 }
 
