@@ -180,6 +180,16 @@ export const payloadCoverage: Readonly<Record<string, ErasureAction>> = {
     erasedWhen: `previous_payload IS NULL OR NOT (previous_payload ?| array['slug','ownerUserId','displayName','name'])`,
   },
   'public.payment_intent_requests.quote': notAUser('per-leg subtotal, fee and tax of a checkout'),
+  'public.payment_money_requests.details': { kind: 'pseudonymise', by: 'payments-user-deleted' },
+  'public.dmca_notices.notice': {
+    kind: 'retained',
+    why: 'the §512(c)(3) notice as received (the complainant is not an account): the record the safe harbour rests on',
+  },
+  'public.dmca_notices.rejected_targets': notAUser('ids of named material that was not public when the notice came'),
+  'public.dmca_cases.counter_notice': {
+    kind: 'retained',
+    why: 'the §512(g)(3) counter notice as filed (forwarded to the complainants; kept as the legal record of the restore)',
+  },
   'public.staff_proposals.payload': {
     kind: 'retained',
     why: 'dual-control record (a role grant names the staff member granted), kept with the audit chain',

@@ -20,12 +20,18 @@ export class PaymentsErasureRepository {
     transfers: number;
     payoutAccounts: number;
     intentRequests: number;
+    moneyRequests: number;
     ledgerLines: number;
     stripeEvents: number;
   }> {
     const count = async (text: string) => (await this.db.query(text, [userId, pseudonym])).rowCount ?? 0;
     return {
       intentRequests: await count('UPDATE payment_intent_requests SET client_user_id = $2 WHERE client_user_id = $1'),
+      // A transfer or reversal request records its payee (details.payeeUserId) for the second step's
+      // ledger entry: the pseudonym takes its place, as in the ledger account renamed below.
+      moneyRequests: await count(
+        `UPDATE payment_money_requests SET details = replace(details::text, $1, $2)::jsonb WHERE strpos(details::text, $1) > 0`,
+      ),
       ledgerLines: await this.renamePayable(userId, pseudonym),
       // Stripe's event objects as received (metadata of PaymentIntents and connected accounts names
       // the account): the id becomes the pseudonym wherever it appears. A scan, but erasure is rare.
