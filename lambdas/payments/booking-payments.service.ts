@@ -359,14 +359,22 @@ export class StripeBookingPayments {
     checkKey(input.idempotencyKey);
     checkAmount(input.amountCents);
     const reason = String(input.reason).slice(0, 500);
-    const stripeKey = `rastup:refund:${input.groupId}:${input.idempotencyKey}`;
+    const firstKey = `rastup:refund:${input.groupId}:${input.idempotencyKey}`;
     const request = await this.db.transaction(async (tx) => {
       await tx.payments.lockKey(input.groupId);
       const row = await tx.payments.findAuthorization(input.groupId);
       if (!row) throw new PaymentStateError('This booking group has no payment');
       if (await tx.payments.findRefundByKey(input.groupId, input.idempotencyKey)) return null;
-      const open = await tx.payments.findMoneyRequest(stripeKey);
-      if (open) return { row, amountCents: open.amount_cents };
+      // One request per attempt, as for payouts: an open one is reused (concurrent duplicates, a
+      // crash); a closed one with no refund recorded was refused by Stripe, which replays a key's first
+      // answer for 24 hours, so the caller's retry is a new attempt with a key of its own.
+      let stripeKey = firstKey;
+      for (let attempt = 2; ; attempt++) {
+        const open = await tx.payments.findMoneyRequest(stripeKey);
+        if (!open) break;
+        if (!open.completed_at) return { row, amountCents: open.amount_cents, stripeKey };
+        stripeKey = `${firstKey}:attempt-${attempt}`;
+      }
       if (row.status !== 'captured') throw new PaymentStateError('Only a captured payment can be refunded');
       const refundable =
         row.captured_cents -
@@ -380,10 +388,10 @@ export class StripeBookingPayments {
         amountCents: input.amountCents,
         details: { reason, callerKey: input.idempotencyKey },
       });
-      return { row, amountCents: input.amountCents };
+      return { row, amountCents: input.amountCents, stripeKey };
     });
     if (!request) return;
-    await this.completeRefund(request.row, request.amountCents, stripeKey, reason, input.idempotencyKey);
+    await this.completeRefund(request.row, request.amountCents, request.stripeKey, reason, input.idempotencyKey);
   }
 
   /** Steps (2) and (3) of a refund whose request is recorded. */

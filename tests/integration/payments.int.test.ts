@@ -233,6 +233,37 @@ describe('refunds and webhook deliveries', () => {
     ).rejects.toMatchObject({ code: 'PAYMENTS.INVALID_STATE' });
   });
 
+  it('a refund Stripe refused is asked again under a new attempt key with the same caller key (no replayed refusal)', async () => {
+    const { groupId } = await authorizedGroup(30_000);
+    expect((await payments.capture({ groupId, idempotencyKey: 'c' })).status).toBe('captured');
+    const key = randomUUID();
+    const refund = () => payments.refund({ groupId, amountCents: 10_000, reason: 'cancelled', idempotencyKey: key });
+
+    // Stripe refuses the first attempt (the PaymentIntent is unknown to it), and nothing moves.
+    const real = (await authorization(groupId))!.payment_intent_id;
+    await admin.query('UPDATE payment_authorizations SET payment_intent_id = $2 WHERE group_id = $1', [
+      groupId,
+      'pi_gone',
+    ]);
+    await expect(refund()).rejects.toMatchObject({ code: 'PAYMENTS.INVALID_STATE' });
+    await admin.query('UPDATE payment_authorizations SET payment_intent_id = $2 WHERE group_id = $1', [groupId, real]);
+
+    // The cause gone, the caller's retry (several at once, same key) refunds once, under attempt 2's key.
+    await Promise.all(Array.from({ length: 5 }, refund));
+    const refunds = await admin.query('SELECT 1 FROM payment_refunds WHERE group_id = $1', [groupId]);
+    expect(refunds.rowCount).toBe(1);
+    expect((await stripe.refunds.list({ payment_intent: real })).data.map((r) => r.amount)).toEqual([10_000]);
+    const requests = await admin.query<{ idempotency_key: string; refused: boolean }>(
+      `SELECT idempotency_key, stripe_object_id = 'refused' AS refused FROM payment_money_requests
+        WHERE group_id = $1 AND kind = 'refund' ORDER BY created_at`,
+      [groupId],
+    );
+    expect(requests.rows).toEqual([
+      { idempotency_key: `rastup:refund:${groupId}:${key}`, refused: true },
+      { idempotency_key: `rastup:refund:${groupId}:${key}:attempt-2`, refused: false },
+    ]);
+  });
+
   describe('events delivered out of order', () => {
     let detached: RunningStripeFake;
     beforeAll(async () => {
