@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { acquireLock, commandLineOf } from './processes.ts';
+import { acquireLock, commandLineOf, freePort } from './processes.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'rastup-lock-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -38,5 +38,30 @@ describe('acquireLock', () => {
     setTimeout(() => first.release(), 300);
     const second = await acquireLock(file, { what: 'the test lock', waitMs: 5_000 });
     second.release();
+  });
+});
+
+describe('freePort', () => {
+  it('hands out ports below the kernel ephemeral range, where outgoing connections never take them', async () => {
+    const ports = await Promise.all(Array.from({ length: 10 }, () => freePort()));
+    for (const port of ports) {
+      expect(port).toBeGreaterThanOrEqual(20_000);
+      expect(port).toBeLessThan(32_768);
+    }
+  });
+
+  it('answers the preferred port when it is free, another when it is taken', async () => {
+    const { createServer } = await import('node:net');
+    const held = createServer();
+    const heldPort = await new Promise<number>((resolve) =>
+      held.listen({ port: 0, host: '127.0.0.1' }, () => resolve((held.address() as { port: number }).port)),
+    );
+    try {
+      expect(await freePort(heldPort)).not.toBe(heldPort);
+    } finally {
+      held.close();
+    }
+    const free = await freePort();
+    expect(await freePort(free)).toBe(free);
   });
 });

@@ -23,11 +23,28 @@ export async function freePort(preferred?: number): Promise<number> {
     try {
       return await tryListen(preferred);
     } catch {
-      // taken: fall through to an ephemeral port
+      // taken: fall through to a random port
+    }
+  }
+  // A port from the kernel's ephemeral range (port 0) is free now but is also where every outgoing
+  // connection takes its source port: between this check and the child (DynamoDB Local's JVM, seconds
+  // later) binding it, a test's client connection could take it ("Address already in use", seen once
+  // in 20 runs of the npm-start test). Ports below that range are handed out only by bind, so a random one is picked
+  // there first; port 0 stays the fallback.
+  for (let attempt = 0; attempt < 20; attempt += 1) {
+    try {
+      return await tryListen(
+        BELOW_EPHEMERAL.min + Math.floor(Math.random() * (BELOW_EPHEMERAL.max - BELOW_EPHEMERAL.min)),
+      );
+    } catch {
+      // taken: try another
     }
   }
   return tryListen(0);
 }
+
+/** Below Linux's default ip_local_port_range (32768-60999) and above the well-known/registered ports in common use. */
+const BELOW_EPHEMERAL = { min: 20_000, max: 32_000 } as const;
 
 export async function waitFor<T>(
   what: string,
