@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from './clock.ts';
 import { RateLimitedError } from './errors.ts';
-import type { RateLimitDecision, RateLimitPolicy, RateLimiter } from './ports.ts';
+import type { RateLimitPolicy, RateLimiter } from './ports.ts';
 import { enforceRateLimits, refill, secondsUntil } from './rate-limit.ts';
+import { MemoryRateLimiter } from './testing/memory-rate-limiter.ts';
 
 const perMinute: RateLimitPolicy = { name: 'login-ip', capacity: 10, refillPerSecond: 10 / 60 };
 const fast: RateLimitPolicy = { name: 'fast', capacity: 5, refillPerSecond: 1 };
@@ -35,30 +36,6 @@ describe('secondsUntil', () => {
   });
 });
 
-/** Token buckets in memory, built on the same arithmetic as the real adapters. */
-class InMemoryRateLimiter implements RateLimiter {
-  readonly consumed: string[] = [];
-  private readonly buckets = new Map<string, { tokens: number; at: number }>();
-  constructor(private readonly clock: ManualClock) {}
-  async reset(policy: RateLimitPolicy, key: string): Promise<void> {
-    this.buckets.delete(`${policy.name}:${key}`);
-  }
-
-  async consume(policy: RateLimitPolicy, key: string, cost = 1): Promise<RateLimitDecision> {
-    const id = `${policy.name}:${key}`;
-    this.consumed.push(id);
-    const now = this.clock.nowMs();
-    const bucket = this.buckets.get(id) ?? { tokens: policy.capacity, at: now };
-    const tokens = refill(bucket.tokens, bucket.at, now, policy);
-    if (tokens < cost) {
-      this.buckets.set(id, { tokens, at: now });
-      return { allowed: false, remaining: Math.floor(tokens), retryAfterSeconds: secondsUntil(cost, tokens, policy) };
-    }
-    this.buckets.set(id, { tokens: tokens - cost, at: now });
-    return { allowed: true, remaining: Math.floor(tokens - cost), retryAfterSeconds: 0 };
-  }
-}
-
 async function refusal(promise: Promise<unknown>): Promise<RateLimitedError> {
   const error = await promise.then(
     () => undefined,
@@ -71,7 +48,7 @@ async function refusal(promise: Promise<unknown>): Promise<RateLimitedError> {
 describe('enforceRateLimits', () => {
   it('passes while every bucket has tokens, then refuses', async () => {
     const clock = new ManualClock();
-    const limiter = new InMemoryRateLimiter(clock);
+    const limiter = new MemoryRateLimiter(clock);
     for (let i = 0; i < 5; i++) await enforceRateLimits(limiter, [{ policy: fast, key: '1.2.3.4' }]);
     const error = await refusal(enforceRateLimits(limiter, [{ policy: fast, key: '1.2.3.4' }]));
     expect(error.retryAfterSeconds).toBe(1);
@@ -81,7 +58,7 @@ describe('enforceRateLimits', () => {
 
   it('reports the longest retry-after of the refused buckets, rounded up', async () => {
     const clock = new ManualClock();
-    const limiter = new InMemoryRateLimiter(clock);
+    const limiter = new MemoryRateLimiter(clock);
     await enforceRateLimits(limiter, [
       { policy: fast, key: 'ip', cost: 5 },
       { policy: perMinute, key: 'usr_1', cost: 10 },
@@ -98,7 +75,7 @@ describe('enforceRateLimits', () => {
   });
 
   it('refuses when only one of several buckets is empty', async () => {
-    const limiter = new InMemoryRateLimiter(new ManualClock());
+    const limiter = new MemoryRateLimiter(new ManualClock());
     await enforceRateLimits(limiter, [{ policy: fast, key: 'ip', cost: 5 }]);
     const error = await refusal(
       enforceRateLimits(limiter, [
@@ -110,7 +87,7 @@ describe('enforceRateLimits', () => {
   });
 
   it('skips checks whose key is undefined', async () => {
-    const limiter = new InMemoryRateLimiter(new ManualClock());
+    const limiter = new MemoryRateLimiter(new ManualClock());
     await enforceRateLimits(limiter, [
       { policy: fast, key: undefined },
       { policy: perMinute, key: 'usr_1' },
