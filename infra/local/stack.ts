@@ -355,21 +355,29 @@ async function startWithStateLock(
       return job.handler();
     };
 
-    // The booking-expiry scheduled job (rate(1 minute) in AWS): on a timer here, and on its dev route.
-    const expireBookings = async (time?: string) => {
-      const job = (await import(
-        pathToFileURL(join(options.rootDir, 'lambdas/booking/booking-expiry.handler.ts')).href
-      )) as { handler: (event: { time?: string }) => Promise<unknown> };
+    /** A scheduled Lambda's handler run as EventBridge would, at `time` (an ISO instant) or now. */
+    const runScheduled = async (entry: string, time?: string) => {
+      const job = (await import(pathToFileURL(join(options.rootDir, entry)).href)) as {
+        handler: (event: { time?: string }) => Promise<unknown>;
+      };
       return job.handler(time ? { time } : {});
     };
+    /** A dev route's `?now=`: EventBridge always sends a valid time, a developer's is checked here (400, not 500). */
+    const jobTime = (url: URL): string | undefined => {
+      const now = url.searchParams.get('now');
+      if (now && (!/^\d{4}-\d{2}-\d{2}T/.test(now) || Number.isNaN(new Date(now).getTime())))
+        throw new ValidationError('now must be an ISO 8601 date-time', [
+          { path: 'query.now', message: 'must be an ISO 8601 date-time' },
+        ]);
+      return now ?? undefined;
+    };
+    /** The dev route of a scheduled job: runs it now, or as if at `?now=<ISO time>`. */
+    const scheduledJob = (entry: string) => async (url: URL) => runScheduled(entry, jobTime(url));
 
+    // The booking-expiry scheduled job (rate(1 minute) in AWS): on a timer here, and on its dev route.
+    const expireBookings = (time?: string) => runScheduled('lambdas/booking/booking-expiry.handler.ts', time);
     // The booking-calendar-refresh scheduled job (rate(15 minutes) in AWS): on a timer here, and on its dev route.
-    const refreshCalendars = async (time?: string) => {
-      const job = (await import(
-        pathToFileURL(join(options.rootDir, 'lambdas/booking/calendar-refresh.handler.ts')).href
-      )) as { handler: (event: { time?: string }) => Promise<unknown> };
-      return job.handler(time ? { time } : {});
-    };
+    const refreshCalendars = (time?: string) => runScheduled('lambdas/booking/calendar-refresh.handler.ts', time);
 
     progress('starting the local AppSync and API Gateway');
     const server: Server = await createGatewayServer({
@@ -387,107 +395,27 @@ async function startWithStateLock(
       allowedOrigins: webOrigins,
       devRoutes: {
         // Runs the scheduled nudge/digest job now, or as if at ?now=<ISO time>.
-        '/dev/jobs/profile-nudges': async (url) => {
-          const job = (await import(
-            pathToFileURL(join(options.rootDir, 'lambdas/profiles/nudges.handler.ts')).href
-          )) as { handler: (event: { time?: string }) => Promise<unknown> };
-          const now = url.searchParams.get('now');
-          // EventBridge always sends a valid time; a developer's ?now= is checked here (400, not 500).
-          if (now && (!/^\d{4}-\d{2}-\d{2}T/.test(now) || Number.isNaN(new Date(now).getTime())))
-            throw new ValidationError('now must be an ISO 8601 date-time', [
-              { path: 'query.now', message: 'must be an ISO 8601 date-time' },
-            ]);
-          return job.handler({ ...(now ? { time: now } : {}) });
-        },
+        '/dev/jobs/profile-nudges': scheduledJob('lambdas/profiles/nudges.handler.ts'),
         // Runs the new-message digest job now, or as if at ?now=<ISO time> (quiet hours, the local day).
-        '/dev/jobs/notification-digest': async (url) => {
-          const job = (await import(
-            pathToFileURL(join(options.rootDir, 'lambdas/notifications/digest.handler.ts')).href
-          )) as { handler: (event: { time?: string }) => Promise<unknown> };
-          const now = url.searchParams.get('now');
-          if (now && (!/^\d{4}-\d{2}-\d{2}T/.test(now) || Number.isNaN(new Date(now).getTime())))
-            throw new ValidationError('now must be an ISO 8601 date-time', [
-              { path: 'query.now', message: 'must be an ISO 8601 date-time' },
-            ]);
-          return job.handler({ ...(now ? { time: now } : {}) });
-        },
+        '/dev/jobs/notification-digest': scheduledJob('lambdas/notifications/digest.handler.ts'),
         // Runs the media reconciler now (removes objects no media row names); it also runs at every start.
         '/dev/jobs/media-reconcile': () => reconcileMedia(),
         // Expires booking requests and holds past their deadline now, or as if at ?now=<ISO time>.
-        '/dev/jobs/booking-expiry': async (url) => {
-          const now = url.searchParams.get('now');
-          if (now && (!/^\d{4}-\d{2}-\d{2}T/.test(now) || Number.isNaN(new Date(now).getTime())))
-            throw new ValidationError('now must be an ISO 8601 date-time', [
-              { path: 'query.now', message: 'must be an ISO 8601 date-time' },
-            ]);
-          return expireBookings(now ?? undefined);
-        },
+        '/dev/jobs/booking-expiry': async (url) => expireBookings(jobTime(url)),
         // Reconciles the payment records with the local Stripe now (repairs, then reports differences);
         // ?now=<ISO time> runs it as if then (requests left open by a crash count as stale a minute on).
-        '/dev/jobs/payments-reconcile': async (url) => {
-          const now = url.searchParams.get('now');
-          if (now && (!/^\d{4}-\d{2}-\d{2}T/.test(now) || Number.isNaN(new Date(now).getTime())))
-            throw new ValidationError('now must be an ISO 8601 date-time', [
-              { path: 'query.now', message: 'must be an ISO 8601 date-time' },
-            ]);
-          const job = (await import(
-            pathToFileURL(join(options.rootDir, 'lambdas/payments/payments-reconcile.handler.ts')).href
-          )) as { handler: (event: { time?: string }) => Promise<unknown> };
-          return job.handler(now ? { time: now } : {});
-        },
+        '/dev/jobs/payments-reconcile': scheduledJob('lambdas/payments/payments-reconcile.handler.ts'),
         // Refreshes external calendars now; ?now=<ISO time> picks the feeds due as if then (the window stays today's).
-        '/dev/jobs/booking-calendar-refresh': async (url) => {
-          const now = url.searchParams.get('now');
-          if (now && (!/^\d{4}-\d{2}-\d{2}T/.test(now) || Number.isNaN(new Date(now).getTime())))
-            throw new ValidationError('now must be an ISO 8601 date-time', [
-              { path: 'query.now', message: 'must be an ISO 8601 date-time' },
-            ]);
-          return refreshCalendars(now ?? undefined);
-        },
+        '/dev/jobs/booking-calendar-refresh': async (url) => refreshCalendars(jobTime(url)),
         // Runs the webhook retry job now, or as if at ?now=<ISO time> (backoffs elapsed).
-        '/dev/jobs/partner-webhooks': async (url) => {
-          const job = (await import(
-            pathToFileURL(join(options.rootDir, 'lambdas/partner/webhook-worker.handler.ts')).href
-          )) as { handler: (event: { time?: string }) => Promise<unknown> };
-          const now = url.searchParams.get('now');
-          if (now && (!/^\d{4}-\d{2}-\d{2}T/.test(now) || Number.isNaN(new Date(now).getTime())))
-            throw new ValidationError('now must be an ISO 8601 date-time', [
-              { path: 'query.now', message: 'must be an ISO 8601 date-time' },
-            ]);
-          return job.handler({ ...(now ? { time: now } : {}) });
-        },
+        '/dev/jobs/partner-webhooks': scheduledJob('lambdas/partner/webhook-worker.handler.ts'),
         // Publishes reviews whose window closed now, or as if at ?now=<ISO time> (window elapsed).
-        '/dev/jobs/reviews-publish': async (url) => {
-          const job = (await import(
-            pathToFileURL(join(options.rootDir, 'lambdas/reviews/reviews-publish.handler.ts')).href
-          )) as { handler: (event: { time?: string }) => Promise<unknown> };
-          const now = url.searchParams.get('now');
-          if (now && (!/^\d{4}-\d{2}-\d{2}T/.test(now) || Number.isNaN(new Date(now).getTime())))
-            throw new ValidationError('now must be an ISO 8601 date-time', [
-              { path: 'query.now', message: 'must be an ISO 8601 date-time' },
-            ]);
-          return job.handler({ ...(now ? { time: now } : {}) });
-        },
+        '/dev/jobs/reviews-publish': scheduledJob('lambdas/reviews/reviews-publish.handler.ts'),
         // Expires every data class past its retention period (lambdas/privacy/retention-policy.ts), now or
         // as if at ?now=<ISO time>.
-        '/dev/jobs/data-retention': async (url) => {
-          const job = (await import(
-            pathToFileURL(join(options.rootDir, 'lambdas/privacy/retention.handler.ts')).href
-          )) as { handler: (event: { time?: string }) => Promise<unknown> };
-          const now = url.searchParams.get('now');
-          if (now && (!/^\d{4}-\d{2}-\d{2}T/.test(now) || Number.isNaN(new Date(now).getTime())))
-            throw new ValidationError('now must be an ISO 8601 date-time', [
-              { path: 'query.now', message: 'must be an ISO 8601 date-time' },
-            ]);
-          return job.handler({ ...(now ? { time: now } : {}) });
-        },
+        '/dev/jobs/data-retention': scheduledJob('lambdas/privacy/retention.handler.ts'),
         // Anchors the audit chain's head in the anchors bucket now (write-once; the hourly job in AWS).
-        '/dev/jobs/audit-anchor': async () => {
-          const job = (await import(
-            pathToFileURL(join(options.rootDir, 'lambdas/platform/audit-anchor.handler.ts')).href
-          )) as { handler: (event: { time?: string }) => Promise<unknown> };
-          return job.handler({});
-        },
+        '/dev/jobs/audit-anchor': () => runScheduled('lambdas/platform/audit-anchor.handler.ts'),
         '/dev/mailbox': () => ({
           messages: capturedMessages().map((message) => ({
             channel: message.channel,
