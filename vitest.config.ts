@@ -3,6 +3,23 @@ import { defineConfig } from 'vitest/config';
 
 const envWorkers = process.env.VITEST_MAX_WORKERS ? Number(process.env.VITEST_MAX_WORKERS) : undefined;
 
+/**
+ * Integration files that start stacks of their own (kill -9, restarts, `npm start`, fault proxies, the demo
+ * seed) instead of using the shared one. They spend most of their time waiting for PostgreSQL and the
+ * DynamoDB Local JVM to come up, so they run in a tier of their own beside the shared-stack tier: one worker
+ * each, two files at a time in all, and never two of these stacks at once.
+ */
+const ownStackFiles = [
+  'demo-seed',
+  'fault-kill-outbox-webhooks',
+  'fault-tcp-proxy',
+  'hard-kill-durability',
+  'local-state',
+  'npm-start',
+  'public-page-one-query',
+  'restart',
+].map((name) => `tests/integration/${name}.int.test.ts`);
+
 // Two tiers: `unit` (beside the code, fakes of ports, no processes) and `integration`
 // (tests/integration, one local stack started by the global setup and shared over HTTP).
 export default defineConfig({
@@ -44,11 +61,24 @@ export default defineConfig({
           maxWorkers: envWorkers ?? Math.max(availableParallelism() - 1, 1),
           setupFiles: ['tests/support/deployed-aliases.ts'],
           include: ['tests/integration/**/*.int.test.ts'],
+          exclude: ['**/node_modules/**', ...ownStackFiles],
           globalSetup: ['tests/integration/global-setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
           // One stack, many files: files run in parallel workers against the same loopback stack.
           fileParallelism: true,
+        },
+      },
+      {
+        test: {
+          name: 'own-stack',
+          // Same group as the shared-stack tier, so the two run side by side.
+          sequence: { groupOrder: 1 },
+          maxWorkers: 1,
+          setupFiles: ['tests/support/deployed-aliases.ts'],
+          include: ownStackFiles,
+          testTimeout: 60_000,
+          hookTimeout: 180_000,
         },
       },
     ],
