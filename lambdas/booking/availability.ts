@@ -4,8 +4,8 @@
  * one validated jsonb document per resource (booking_availability.rules); this schema is its only
  * definition, used at the GraphQL edge and on the way out of the database.
  */
-import { IANAZone } from 'luxon';
 import * as z from 'zod';
+import { isValidTimeZone } from '../core/time-zones.ts';
 
 const localTime = z
   .string()
@@ -45,7 +45,7 @@ export const timezoneSchema = z
   .string()
   .min(1)
   .max(64)
-  .refine((zone) => IANAZone.isValidZone(zone), { message: 'must be an IANA time zone' });
+  .refine((zone) => isValidTimeZone(zone), { message: 'must be an IANA time zone' });
 
 export const availabilitySchema = z
   .object({

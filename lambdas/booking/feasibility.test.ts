@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { DateTime } from 'luxon';
+import { Temporal } from 'temporal-polyfill';
 import { describe, expect, it } from 'vitest';
 import { availabilitySchema, minutesOf, type Availability, type AvailabilityInput } from './availability.ts';
 import { checkSlot, feasibleSlots, firstFeasibleSlot, type Interval } from './feasibility.ts';
@@ -19,7 +19,13 @@ const ANCHORS = [
 
 const availability = (input: AvailabilityInput): Availability => availabilitySchema.parse(input);
 const iso = (ms: number) => new Date(ms).toISOString();
-const local = (ms: number, zone: string) => DateTime.fromMillis(ms, { zone }).toFormat("yyyy-MM-dd'T'HH:mmZZ");
+/** The oracle's clock: the Temporal polyfill, independent of the engine's core/time-zones.ts. */
+const zoned = (ms: number, zone: string) => Temporal.Instant.fromEpochMilliseconds(ms).toZonedDateTimeISO(zone);
+const pad = (n: number) => String(n).padStart(2, '0');
+const local = (ms: number, zone: string) => {
+  const t = zoned(ms, zone);
+  return `${t.toPlainDate().toString()}T${pad(t.hour)}:${pad(t.minute)}${t.offset}`;
+};
 
 const quarter = fc.integer({ min: 0, max: 95 }).map((q) => q * 15);
 const hhmm = (minutes: number) =>
@@ -56,12 +62,12 @@ const scenario = fc
   })
   .map((s) => {
     const from = s.anchor + s.shiftQuarters * 15 * MINUTE;
-    const startDate = DateTime.fromMillis(from, { zone: s.zone }).startOf('day');
+    const startDate = zoned(from, s.zone).toPlainDate();
     const a = availability({
       timezone: s.zone,
       weekly: s.weekly,
       exceptions: s.exceptionDays.map(([offset, intervals]) => ({
-        date: startDate.plus({ days: offset }).toISODate()!,
+        date: startDate.add({ days: offset }).toString(),
         intervals,
       })),
       blackouts: s.blackouts.map(([q, length]) => ({
@@ -84,13 +90,26 @@ const scenario = fc
 
 type Scenario = ReturnType<(typeof scenario)['generate']>['value'];
 
-/** Independent oracle: open if the local wall time lies in an interval of its local date (Luxon). */
+/** The oracle asks for the same instants many times; the polyfill is slow enough to matter (4x). */
+const wallCache = new Map<string, { date: string; hour: number; minute: number; dayOfWeek: number }>();
+function wallAt(instant: number, zone: string) {
+  const key = `${zone}|${instant}`;
+  let wall = wallCache.get(key);
+  if (!wall) {
+    const t = zoned(instant, zone);
+    wall = { date: t.toPlainDate().toString(), hour: t.hour, minute: t.minute, dayOfWeek: t.dayOfWeek };
+    wallCache.set(key, wall);
+  }
+  return wall;
+}
+
+/** Independent oracle: open if the local wall time lies in an interval of its local date (Temporal). */
 function openAt(a: Availability, instant: number): boolean {
-  const dt = DateTime.fromMillis(instant, { zone: a.timezone });
-  const date = dt.toISODate();
+  const dt = wallAt(instant, a.timezone);
+  const date = dt.date;
   const minute = dt.hour * 60 + dt.minute;
   const exception = a.exceptions.find((e) => e.date === date);
-  const intervals = exception ? exception.intervals : a.weekly.filter((rule) => rule.weekday === dt.weekday);
+  const intervals = exception ? exception.intervals : a.weekly.filter((rule) => rule.weekday === dt.dayOfWeek);
   return intervals.some((i) => minutesOf(i.start) <= minute && minute < minutesOf(i.end));
 }
 
@@ -105,7 +124,7 @@ function oracleSlots(s: Scenario, days: number): number[] {
   const blackouts = a.blackouts.map((b) => ({ start: Date.parse(b.start), end: Date.parse(b.end) }));
   const starts: number[] = [];
   for (let x = s.from; x < to; x += 15 * MINUTE) {
-    const dt = DateTime.fromMillis(x, { zone: a.timezone });
+    const dt = wallAt(x, a.timezone);
     if ((dt.hour * 60 + dt.minute) % a.granularityMinutes !== 0) continue;
     if (s.duration < a.minDurationMinutes) continue;
     if (x < now + a.minNoticeMinutes * MINUTE || x + duration > now + a.maxHorizonDays * DAY || x + duration > to)
@@ -237,7 +256,7 @@ describe('feasibility engine', () => {
 
   it('follows Lord Howe’s 30-minute spring forward on the local grid', () => {
     const zone = 'Australia/Lord_Howe';
-    const from = DateTime.fromISO('2026-10-04T00:00', { zone }).toMillis();
+    const from = Temporal.PlainDateTime.from('2026-10-04T00:00').toZonedDateTime(zone).epochMilliseconds;
     const slots = feasibleSlots([{ availability: allDay(zone), blocked: [] }], {
       now: from,
       durationMinutes: 60,

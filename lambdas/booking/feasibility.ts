@@ -19,9 +19,9 @@
  *  - Provider + studio: starts come from the first resource's grid; the slot must be feasible for
  *    every resource, each with its own buffers, notice, horizon and blackouts.
  *
- * Time zones come from Luxon's IANAZone (the platform's tz database); no offset is hand-rolled.
+ * Offsets come from the runtime's tz database (core/time-zones.ts, ICU); no offset is hand-rolled.
  */
-import { IANAZone } from 'luxon';
+import { offsetMinutes } from '../core/time-zones.ts';
 import { minutesOf, type Availability } from './availability.ts';
 
 export interface Interval {
@@ -54,7 +54,8 @@ const DAY = 24 * 60 * MINUTE;
 /** One resource prepared for fast checks: open windows and blocked ranges, sorted and merged. */
 interface Prepared {
   readonly availability: Availability;
-  readonly zone: IANAZone;
+  /** IANA zone name (validated by the availability schema). */
+  readonly zone: string;
   readonly open: Interval[];
   readonly blocked: Interval[];
 }
@@ -127,7 +128,7 @@ function check(resource: Prepared, now: number, start: number, end: number): Slo
 
 function prepare(resource: ResourceCalendar, from: number, to: number): Prepared {
   const a = resource.availability;
-  const zone = IANAZone.create(a.timezone);
+  const zone = a.timezone;
   const blocked = merge([
     ...resource.blocked,
     ...a.blackouts.map((range) => ({ start: Date.parse(range.start), end: Date.parse(range.end) })),
@@ -150,7 +151,7 @@ interface LocalDay {
   readonly regimes: readonly { offset: number; from: number; to: number }[];
 }
 
-function localDays(zone: IANAZone, from: number, to: number): LocalDay[] {
+function localDays(zone: string, from: number, to: number): LocalDay[] {
   const days: LocalDay[] = [];
   // Walk wall-clock dates from the local date of `from` to that of `to` (a day early and late: the
   // regimes of each day say which of its instants exist).
@@ -183,8 +184,8 @@ type Regime = { offset: number; from: number; to: number };
 /** Per zone and local day: the tz database does not change while a container lives (bounded). */
 const regimeCache = new Map<string, Regime[]>();
 
-function regimesAround(zone: IANAZone, wallMidnight: number): Regime[] {
-  const key = `${zone.name}|${wallMidnight}`;
+function regimesAround(zone: string, wallMidnight: number): Regime[] {
+  const key = `${zone}|${wallMidnight}`;
   let regimes = regimeCache.get(key);
   if (!regimes) {
     if (regimeCache.size > 20_000) regimeCache.clear();
@@ -194,16 +195,16 @@ function regimesAround(zone: IANAZone, wallMidnight: number): Regime[] {
   return regimes;
 }
 
-function computeRegimes(zone: IANAZone, wallMidnight: number): Regime[] {
+function computeRegimes(zone: string, wallMidnight: number): Regime[] {
   let lo = wallMidnight - 14 * 60 * MINUTE;
   let hi = wallMidnight + 38 * 60 * MINUTE;
-  const before = zone.offset(lo);
-  const after = zone.offset(hi);
+  const before = offsetMinutes(zone, lo);
+  const after = offsetMinutes(zone, hi);
   if (before === after) return [{ offset: before, from: -Infinity, to: Infinity }];
   while (hi - lo > MINUTE) {
     const mid = Math.floor((lo + hi) / 2 / MINUTE) * MINUTE;
     if (mid <= lo || mid >= hi) break;
-    if (zone.offset(mid) === before) lo = mid;
+    if (offsetMinutes(zone, mid) === before) lo = mid;
     else hi = mid;
   }
   return [
@@ -229,7 +230,7 @@ function piecesOf(day: LocalDay, startMin: number, endMin: number): Interval[] {
   return pieces;
 }
 
-function openWindows(a: Availability, zone: IANAZone, from: number, to: number): Interval[] {
+function openWindows(a: Availability, zone: string, from: number, to: number): Interval[] {
   const windows: Interval[] = [];
   for (const day of localDays(zone, from, to)) {
     for (const interval of intervalsOf(a, day)) windows.push(...piecesOf(day, interval.start, interval.end));
@@ -256,7 +257,7 @@ function gridStarts(resource: Prepared, from: number, to: number): number[] {
 }
 
 function onGrid(resource: Prepared, instant: number): boolean {
-  const local = instant + resource.zone.offset(instant) * MINUTE;
+  const local = instant + offsetMinutes(resource.zone, instant) * MINUTE;
   const minuteOfDay = Math.round((((local % DAY) + DAY) % DAY) / MINUTE);
   return instant % MINUTE === 0 && minuteOfDay % resource.availability.granularityMinutes === 0;
 }

@@ -62,6 +62,25 @@ describe('busyBlocksFromIcs', () => {
     ]);
   });
 
+  it('an all-day date whose midnight falls in a DST gap starts at its first real instant; the day is 23 hours', () => {
+    // Santiago moves 00:00 → 01:00 on 6 September 2026: that date begins at 01:00 -03 (04:00Z).
+    const santiago = { from: at('2026-09-01T00:00:00Z'), to: at('2026-09-30T00:00:00Z'), timezone: 'America/Santiago' };
+    const text = ics(event('UID:gap@x', 'DTSTART;VALUE=DATE:20260906', 'DTEND;VALUE=DATE:20260907'));
+    expect(iso(busyBlocksFromIcs(text, santiago))).toEqual([['2026-09-06T04:00:00.000Z', '2026-09-07T03:00:00.000Z']]);
+    // Two days across New York's fall back: 49 real hours.
+    const twoDays = ics(event('UID:fall@x', 'DTSTART;VALUE=DATE:20261031', 'DTEND;VALUE=DATE:20261102'));
+    const [block] = busyBlocksFromIcs(twoDays, { ...window, from: at('2026-10-01T00:00:00Z') });
+    expect([new Date(block!.start).toISOString(), (block!.end - block!.start) / H]).toEqual([
+      '2026-10-31T04:00:00.000Z',
+      49,
+    ]);
+  });
+
+  it('an all-day event in a listing whose zone the runtime does not know blocks nothing (never a NaN range)', () => {
+    const text = ics(event('UID:allday@x', 'DTSTART;VALUE=DATE:20261110', 'DTEND;VALUE=DATE:20261112'));
+    expect(busyBlocksFromIcs(text, { ...window, timezone: 'Mars/Olympus_Mons' })).toEqual([]);
+  });
+
   it('expands an unbounded rule only within the horizon, and refuses garbage', () => {
     const weekly = ics(event('UID:w@x', 'DTSTART:20200106T100000Z', 'DTEND:20200106T110000Z', 'RRULE:FREQ=WEEKLY'));
     const blocks = busyBlocksFromIcs(weekly, window);

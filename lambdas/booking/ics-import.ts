@@ -4,10 +4,11 @@
  * TZID), EXDATE and RECURRENCE-ID overrides. What is not busy: a cancelled event or a cancelled
  * instance (STATUS:CANCELLED on the event or on its override), a transparent one (TRANSP:TRANSPARENT,
  * "free"), anything of zero length. An all-day event blocks its dates from local midnight to local
- * midnight in the listing's own zone (DATE values have no zone of their own), DST-correct via Luxon.
+ * midnight in the listing's own zone (DATE values have no zone of their own), DST-correct
+ * (core/time-zones.ts: a midnight in a spring-forward gap is the first instant of that date).
  */
-import { DateTime } from 'luxon';
 import ical from 'node-ical';
+import { instantOf, isValidTimeZone } from '../core/time-zones.ts';
 import { merge, type Interval } from './feasibility.ts';
 
 /** More than this many busy instants in one feed's horizon is refused as unreasonable (a runaway RRULE). */
@@ -77,10 +78,11 @@ function timedRange(instance: ical.EventInstance): Interval | null {
  */
 function allDayRange(instance: ical.EventInstance, timezone: string): Interval | null {
   const days = Math.max(1, Math.round((instance.end.getTime() - instance.start.getTime()) / 86_400_000));
-  const first = DateTime.fromObject(
-    { year: instance.start.getFullYear(), month: instance.start.getMonth() + 1, day: instance.start.getDate() },
-    { zone: timezone },
-  );
-  if (!first.isValid) return null;
-  return { start: first.toMillis(), end: first.plus({ days }).toMillis() };
+  if (!isValidTimeZone(timezone)) return null;
+  const date = {
+    year: instance.start.getFullYear(),
+    month: instance.start.getMonth() + 1,
+    day: instance.start.getDate(),
+  };
+  return { start: instantOf(timezone, date), end: instantOf(timezone, { ...date, day: date.day + days }) };
 }

@@ -1,9 +1,10 @@
 /**
  * Channels, categories and the rules that decide whether a message may go out now (NTB-NOTIF-002):
  * consent per channel and category (with a default when the account never chose), and quiet hours
- * in the recipient's own time zone (Luxon, so DST and half-hour zones are right).
+ * in the recipient's own time zone (core/time-zones.ts, the runtime's tz database, so DST and
+ * half-hour zones are right).
  */
-import { DateTime, IANAZone } from 'luxon';
+import { isValidTimeZone as isKnownTimeZone, localDateAt, wallClockAt } from '../core/time-zones.ts';
 
 export const CHANNELS = ['EMAIL', 'SMS', 'IN_APP'] as const;
 export type Channel = (typeof CHANNELS)[number];
@@ -29,7 +30,7 @@ export function respectsQuietHours(category: Category): boolean {
 }
 
 export function isValidTimeZone(zone: string): boolean {
-  return IANAZone.isValidZone(zone);
+  return isKnownTimeZone(zone);
 }
 
 /**
@@ -38,11 +39,11 @@ export function isValidTimeZone(zone: string): boolean {
  */
 export function isQuietAt(at: Date, zone: string, startHour: number, endHour: number): boolean {
   if (startHour === endHour) return false;
-  const hour = DateTime.fromJSDate(at, { zone: isValidTimeZone(zone) ? zone : 'UTC' }).hour;
+  const hour = wallClockAt(isValidTimeZone(zone) ? zone : 'UTC', at.getTime()).hour;
   return startHour < endHour ? hour >= startHour && hour < endHour : hour >= startHour || hour < endHour;
 }
 
 /** The recipient's local calendar date at `at` (a daily digest's period). */
 export function localDate(at: Date, zone: string): string {
-  return DateTime.fromJSDate(at, { zone: isValidTimeZone(zone) ? zone : 'UTC' }).toISODate()!;
+  return localDateAt(isValidTimeZone(zone) ? zone : 'UTC', at.getTime());
 }

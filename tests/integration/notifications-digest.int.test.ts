@@ -5,7 +5,7 @@
  * stack's mail sink, SES bounce/complaint records in SES's own event format → suppression.
  * Acceptance: a digest is not sent during quiet hours and never to a suppressed address.
  */
-import { DateTime } from 'luxon';
+import { Temporal } from 'temporal-polyfill';
 import { describe, expect, it } from 'vitest';
 import { databaseConnection } from '../../lambdas/adapters/database.ts';
 import { createDatabase } from '../../lambdas/core/db/database.ts';
@@ -21,9 +21,9 @@ import { newId } from '../../lambdas/core/ids.ts';
 
 const ZONE = 'America/New_York';
 
-async function runDigest(at: DateTime) {
+async function runDigest(at: Temporal.ZonedDateTime) {
   const response = await fetch(
-    `${stackInfo().endpoints.restUrl}/dev/jobs/notification-digest?now=${encodeURIComponent(at.toUTC().toISO()!)}`,
+    `${stackInfo().endpoints.restUrl}/dev/jobs/notification-digest?now=${encodeURIComponent(at.toInstant().toString())}`,
   );
   expect(response.status).toBe(200);
   return (await response.json()) as { accounts: number; withUnread: number; outcomes: Record<string, number> };
@@ -123,10 +123,10 @@ function sesEvent(type: 'Bounce' | 'Complaint', address: string, bounceType = 'P
 describe('the new-message digest', () => {
   it('is not emailed during quiet hours, goes out once after them; the in-app copy is silent', async () => {
     const user = await accountWithUnread(3);
-    const day = DateTime.now().setZone(ZONE).plus({ days: 1 }).startOf('day');
+    const day = Temporal.Now.zonedDateTimeISO(ZONE).add({ days: 1 }).startOfDay();
 
     // 06:00 and 07:59 New York time are inside 21→8: no email, nothing claimed for email.
-    for (const at of [day.set({ hour: 6 }), day.set({ hour: 7, minute: 59 })]) {
+    for (const at of [day.with({ hour: 6 }), day.with({ hour: 7, minute: 59 })]) {
       const run = await runDigest(at);
       expect(run.outcomes.QUIET_HOURS).toBeGreaterThanOrEqual(1);
       expect(await mailTo(user.email)).toEqual([]);
@@ -134,7 +134,7 @@ describe('the new-message digest', () => {
     }
 
     // 08:00 the same morning: quiet hours are over.
-    const morning = day.set({ hour: 8 });
+    const morning = day.with({ hour: 8 });
     await runDigest(morning);
     const mails = await mailTo(user.email);
     expect(mails).toHaveLength(1);
@@ -146,8 +146,8 @@ describe('the new-message digest', () => {
     ]);
 
     // Later runs the same local day send nothing more.
-    await runDigest(morning.plus({ hours: 3 }));
-    await Promise.all([runDigest(morning.plus({ hours: 4 })), runDigest(morning.plus({ hours: 4 }))]);
+    await runDigest(morning.add({ hours: 3 }));
+    await Promise.all([runDigest(morning.add({ hours: 4 })), runDigest(morning.add({ hours: 4 }))]);
     expect(await mailTo(user.email)).toHaveLength(1);
 
     // The in-app inbox over GraphQL, with its unread count.
@@ -185,7 +185,7 @@ describe('the new-message digest', () => {
     } finally {
       await ses.close();
     }
-    const noon = DateTime.now().setZone(ZONE).plus({ days: 3 }).set({ hour: 12, minute: 0 });
+    const noon = Temporal.Now.zonedDateTimeISO(ZONE).add({ days: 3 }).with({ hour: 12, minute: 0 });
     await runDigest(noon);
     expect(await mailTo(bounced.email)).toEqual([]);
     expect(await mailTo(complained.email)).toEqual([]);
@@ -226,7 +226,7 @@ describe('the new-message digest', () => {
     );
     expect(badZone.errors?.[0]?.errorType).toBe('BAD_REQUEST');
 
-    await runDigest(DateTime.now().setZone(ZONE).plus({ days: 5 }).set({ hour: 12 }));
+    await runDigest(Temporal.Now.zonedDateTimeISO(ZONE).add({ days: 5 }).with({ hour: 12 }));
     expect(await mailTo(user.email)).toEqual([]);
     expect((await deliveries(user.userId)).map((row) => [row.channel, row.status]).sort()).toEqual([
       ['EMAIL', 'NO_CONSENT'],

@@ -67,6 +67,35 @@ export const semverStandIn = join(repositoryRoot, 'infra/cdk/bundling/semver-gte
  */
 export const semverStandInImporters: readonly string[] = ['node_modules/aws-xray-sdk-core/dist/lib/patchers/aws_p.js'];
 
+/**
+ * Module substitutions every bundle gets (esbuild `--alias`), each measured with esbuild's metafile;
+ * `npm run bundles:check` builds with the same map, so the gate measures what CDK deploys.
+ */
+export const bundleAliases: Readonly<Record<string, string>> = {
+  // The typesense client brings axios, whose Node build brings form-data -> mime-types -> mime-db
+  // (134 KB of MIME tables, enough to push the search bundle over 1 MB). No Lambda sends multipart
+  // bodies through axios, so the table is never read: an empty one takes its place. A function
+  // that needs filename -> MIME lookups must use its own table, not mime-db.
+  'mime-db': join(repositoryRoot, 'infra/cdk/bundling/mime-db-empty.json'),
+  // One Temporal polyfill: node-ical brings temporal-polyfill and, through rrule-temporal,
+  // @js-temporal/polyfill (+ jsbi), the same API twice (~150 KB); the tests resolve the same
+  // alias, and so does `npm start` (infra/local/deployed-aliases.ts).
+  '@js-temporal/polyfill': 'temporal-polyfill',
+  // The X-Ray SDK requires all of semver (~29 KB) for one `gte` call: a local `gte` takes its place
+  // (semverStandIn above; its test compares it with semver, and synthesis refuses any other module
+  // that requires semver). Not aliased locally: CDK and the tooling need the real package.
+  semver: semverStandIn,
+  // Credentials from the environment only, the one source Lambda uses: the default Node chain's
+  // SSO / ini / web-identity links and their STS and SSO clients were ~130 KiB of every bundle
+  // (why it is the same behaviour: credential-provider-env-only.ts). Not aliased locally: the local
+  // stack and the tests run unbundled with the real chain.
+  '@aws-sdk/credential-provider-node': join(repositoryRoot, 'infra/cdk/bundling/credential-provider-env-only.ts'),
+};
+
+/** ESM output still meets CommonJS dependencies (pg) that call require() for Node built-ins. */
+export const bundleBanner =
+  "import{createRequire as __rastupCreateRequire}from'node:module';const require=__rastupCreateRequire(import.meta.url);";
+
 const nativeImportsCache = new Map<string, string[]>();
 
 /** Which native modules an entry's code reaches, from esbuild's own dependency graph. */
@@ -83,7 +112,7 @@ export function nativeModulesImportedBy(entryPath: string): string[] {
     target: 'node22',
     mainFields: ['module', 'main'],
     external: [...nativeModules, ...localOnlyModules],
-    alias: { semver: semverStandIn },
+    alias: { ...bundleAliases },
     logLevel: 'silent',
   });
   const inputs = Object.entries(result.metafile.inputs);
@@ -184,24 +213,11 @@ export class RastupFunction extends Construct {
         // we run, and tree-shaking keeps only the clients a function imports. Only native and
         // local-only packages stay out of the bundle.
         externalModules: [...nativeModules, ...localOnlyModules],
-        // The typesense client brings axios, whose Node build brings form-data -> mime-types -> mime-db
-        // (134 KB of MIME tables, enough to push the search bundle over 1 MB). No Lambda sends multipart
-        // bodies through axios, so the table is never read: an empty one takes its place. A function
-        // that needs filename -> MIME lookups must use its own table, not mime-db.
-        // One Temporal polyfill: node-ical brings temporal-polyfill and, through rrule-temporal,
-        // @js-temporal/polyfill (+ jsbi), the same API twice (~150 KB); the tests resolve the same
-        // alias, and so does `npm start` (infra/local/deployed-aliases.ts).
-        // The X-Ray SDK requires all of semver (~29 KB) for one `gte` call: a local `gte` takes its place
-        // (semverStandIn above; its test compares it with semver, and synthesis refuses any other module
-        // that requires semver). Not aliased locally: CDK and the tooling need the real package.
-        esbuildArgs: {
-          '--alias:mime-db': join(repositoryRoot, 'infra/cdk/bundling/mime-db-empty.json'),
-          '--alias:@js-temporal/polyfill': 'temporal-polyfill',
-          '--alias:semver': semverStandIn,
-        },
-        // ESM output still meets CommonJS dependencies (pg) that call require() for Node built-ins.
-        banner:
-          "import{createRequire as __rastupCreateRequire}from'node:module';const require=__rastupCreateRequire(import.meta.url);",
+        // Module substitutions: see bundleAliases (the bundle-size gate builds with the same ones).
+        esbuildArgs: Object.fromEntries(
+          Object.entries(bundleAliases).map(([name, replacement]) => [`--alias:${name}`, replacement]),
+        ),
+        banner: bundleBanner,
         // Local esbuild (a devDependency) bundles; no Docker is involved.
         forceDockerBundling: false,
         commandHooks: {

@@ -2,17 +2,18 @@
  * `npm run bench:bundles`: synthesizes the prod stage in-process (every function exists there),
  * finds each project Lambda by the metadata the shared construct stamps on it, and prints the size
  * of its minified bundle (the deployed index.mjs; the source map is listed apart, it is not loaded
- * unless a stack trace needs it). Fails when any bundle exceeds 1 MB.
+ * unless a stack trace needs it). Fails when any bundle reaches 1 MB, and when the CI gate's figures
+ * (`npm run bundles:check`, esbuild without a synth) differ from the synthesized bundles by a byte:
+ * the gate is only worth running if it measures what CDK deploys.
  */
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { bundleLimitBytes, measureBundles } from '../bundling/bundle-sizes.ts';
 import { newRastupApp } from '../cdk-app-factory.ts';
-import { functionNameMetadataKey } from '../constructs/rastup-function.construct.ts';
+import { functionNameMetadataKey, RastupFunction } from '../constructs/rastup-function.construct.ts';
 import { buildRastupStage } from '../rastup-stage.ts';
-
-export const bundleLimitBytes = 1024 * 1024;
 
 interface TemplateResource {
   Type: string;
@@ -76,11 +77,31 @@ try {
       ].join(' '),
     );
   }
-  const over = rows.filter((row) => row.bytes > bundleLimitBytes);
-  if (over.length > 0) {
-    console.error(`Over the 1 MB limit: ${over.map((row) => `${row.name} (${kib(row.bytes)})`).join(', ')}`);
+  // The gate's figures for the same entries (function name -> entry from the construct tree).
+  const entryOf = new Map(
+    app.node
+      .findAll()
+      .filter((construct): construct is RastupFunction => construct instanceof RastupFunction)
+      .map((fn) => [fn.functionName, fn.entry]),
+  );
+  const gate = new Map((await measureBundles([...new Set(entryOf.values())])).map((size) => [size.entry, size]));
+  const differing = rows.filter((row) => gate.get(entryOf.get(row.name) ?? '')?.bytes !== row.bytes);
+  if (differing.length > 0) {
+    console.error(
+      `bundles:check measures differently from the synthesized bundles: ${differing
+        .map(
+          (row) =>
+            `${row.name} (synth ${row.bytes} B, gate ${gate.get(entryOf.get(row.name) ?? '')?.bytes ?? 'none'} B)`,
+        )
+        .join(', ')}`,
+    );
     process.exitCode = 1;
-  } else {
+  } else console.log(`bundles:check agrees with the synthesized bundles to the byte (${rows.length} functions)`);
+  const over = rows.filter((row) => row.bytes >= bundleLimitBytes);
+  if (over.length > 0) {
+    console.error(`At or over the 1 MB limit: ${over.map((row) => `${row.name} (${kib(row.bytes)})`).join(', ')}`);
+    process.exitCode = 1;
+  } else if (process.exitCode !== 1) {
     console.log(`${rows.length} bundles, all under ${kib(bundleLimitBytes)}`);
   }
 } finally {

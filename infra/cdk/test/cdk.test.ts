@@ -20,6 +20,7 @@ import { registerConfigContractChecks } from './config-contract.checks.ts';
 import { registerDatabaseAccessChecks } from './database-access.checks.ts';
 import { registerSloChecks } from './slo.checks.ts';
 import { registerWriteOnceAndReaderChecks } from './write-once-and-readers.checks.ts';
+import { registerBundleEntriesChecks } from './bundle-entries.checks.ts';
 
 // Every stage the checks use, synthesized up front under one generous timeout, so no single test
 // pays for a synth (and hits the per-test timeout on a busy machine).
@@ -46,3 +47,4 @@ registerConfigContractChecks();
 registerDatabaseAccessChecks();
 registerSloChecks();
 registerWriteOnceAndReaderChecks();
+registerBundleEntriesChecks();
