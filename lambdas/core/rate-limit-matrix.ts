@@ -136,14 +136,14 @@ export const rateLimitMatrix = {
     status: 'enforced',
     what: 'sign-in velocity per IP: beyond it the risk score demands a CAPTCHA',
   },
-  // --- proposed for the domains being built; the owning issue sets the final values ---
+  // --- search (NTB-SEARCH-003/005), enforced by lambdas/search (search.service.ts) ---
   'search.ip': {
     surface: 'search',
     key: 'ip',
     capacity: 120,
     windowSeconds: minutes(1),
     action: 'refuse',
-    status: { planned: 14 },
+    status: 'enforced',
     what: 'search queries per source IP (Appendix U: per-IP QPS against search spam)',
   },
   'search.user': {
@@ -152,7 +152,7 @@ export const rateLimitMatrix = {
     capacity: 240,
     windowSeconds: minutes(1),
     action: 'refuse',
-    status: { planned: 14 },
+    status: 'enforced',
     what: 'search queries per signed-in user',
   },
   // Enforced by lambdas/search (search.service.ts): a window search checks booking feasibility for
@@ -181,9 +181,10 @@ export const rateLimitMatrix = {
     capacity: 300,
     windowSeconds: minutes(1),
     action: 'refuse',
-    status: { planned: 14 },
+    status: 'enforced',
     what: 'typeahead suggestions per source IP (hard limit, Appendix U)',
   },
+  // --- proposed for the domains being built; the owning issue sets the final values ---
   'messages.sender': {
     surface: 'messages',
     key: 'user',

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { boundingBox, fieldTsQueries, toTsQuery } from './search-document.repository.ts';
+import { boundingBox, cityTsQuery, fieldTsQueries, toTsQuery, unitVector } from './search-document.repository.ts';
 
 /** Great-circle distance on earthdistance's sphere (metres), the check the query applies after the box. */
 function greatCircleM(a: { latitude: number; longitude: number }, b: { latitude: number; longitude: number }) {
@@ -70,5 +70,39 @@ describe('fieldTsQueries', () => {
       { name: '(photographer:*A | photo:A)', tagged: '(photographer:*AB | photo:AB)' },
     ]);
     expect(fieldTsQueries([['!!'], ['wed']])).toEqual([{ name: '(wed:*A)', tagged: '(wed:*AB)' }]);
+  });
+});
+
+describe('unitVector (the chord distance search_rank ranks with)', () => {
+  it('gives the haversine great-circle distance: 2R·asin(chord/2)', () => {
+    fc.assert(
+      fc.property(
+        fc.double({ min: -90, max: 90, noNaN: true }),
+        fc.double({ min: -180, max: 180, noNaN: true }),
+        fc.double({ min: -90, max: 90, noNaN: true }),
+        fc.double({ min: -180, max: 180, noNaN: true }),
+        (lat1, lng1, lat2, lng2) => {
+          const a = unitVector(lat1, lng1);
+          const b = unitVector(lat2, lng2);
+          const chord = Math.hypot(a.x - b.x, a.y - b.y, a.z - b.z);
+          const metres = 2 * 6_378_168 * Math.asin(Math.min(1, chord / 2));
+          const expected = greatCircleM({ latitude: lat1, longitude: lng1 }, { latitude: lat2, longitude: lng2 });
+          // Both are float arithmetic of the same value: within a millimetre over any distance.
+          expect(Math.abs(metres - expected)).toBeLessThan(1e-3);
+        },
+      ),
+    );
+  });
+});
+
+describe('cityTsQuery', () => {
+  it('qualifies every term by the city, with the same groups, synonyms and last-word prefix as toTsQuery', () => {
+    expect(cityTsQuery('us-nyc', [['pat'], ['photographer', 'photo']])).toBe(
+      "('us-nyc/pat') & ('us-nyc/photographer':* | 'us-nyc/photo')",
+    );
+    expect(cityTsQuery('us-nyc', [['!!'], ['wed']])).toBe("('us-nyc/wed':*)");
+    expect(cityTsQuery('us-nyc', [['!!']])).toBeNull();
+    // Never a lexeme the cast would split or unquote: anything but a plain city code falls back to toTsQuery.
+    expect(cityTsQuery("us-x'y", [['pat']])).toBeNull();
   });
 });

@@ -190,6 +190,44 @@ export function greatCircleSql(lat: string, lng: string): string {
       + cos(radians(${lat})) * cos(radians(d.latitude)) * power(sin(radians(d.longitude - ${lng}) / 2), 2)))))`;
 }
 
+/**
+ * The same great-circle distance from the unit-sphere columns of search_rank (3110): 2R·asin(chord/2),
+ * where the chord is the straight line between the two points on the unit sphere. Mathematically
+ * the haversine's value, for three subtractions and multiplications a row instead of six
+ * trigonometric calls; the query point's coordinates are computed once, here.
+ */
+export function chordDistanceSql(point: { x: string; y: string; z: string }): string {
+  return `(${2 * EARTH_RADIUS_M}.0::float8 * asin(least(1.0::float8, sqrt(
+      (d.unit_x - ${point.x}) * (d.unit_x - ${point.x}) + (d.unit_y - ${point.y}) * (d.unit_y - ${point.y})
+      + (d.unit_z - ${point.z}) * (d.unit_z - ${point.z})) / 2.0::float8)))`;
+}
+
+/** A point on the unit sphere (the convention of search_rank's unit_x/y/z columns). */
+export function unitVector(latitude: number, longitude: number): { x: number; y: number; z: number } {
+  const lat = (latitude * Math.PI) / 180;
+  const lng = (longitude * Math.PI) / 180;
+  return { x: Math.cos(lat) * Math.cos(lng), y: Math.cos(lat) * Math.sin(lng), z: Math.sin(lat) };
+}
+
+/**
+ * The query words qualified by the city, against search_city_words(city_code, tsv) (3110): the same terms as
+ * toTsQuery, each lexeme 'city/word' (quoted: the cast takes it as one lexeme). City codes and words
+ * are [a-z0-9-] by then (the input schema and the word filter), so nothing needs escaping.
+ */
+export function cityTsQuery(city: string, words: SearchQuery['words']): string | null {
+  const groups = words
+    .map((alternatives) => alternatives.map((word) => word.replace(/[^a-z0-9]/g, '')).filter(Boolean))
+    .filter((alternatives) => alternatives.length > 0);
+  if (groups.length === 0 || !/^[a-z0-9-]+$/.test(city)) return null;
+  const lexeme = (word: string) => `'${city}/${word}'`;
+  return groups
+    .map(
+      ([typed, ...synonyms], index) =>
+        `(${[index === groups.length - 1 ? `${lexeme(typed!)}:*` : lexeme(typed!), ...synonyms.map(lexeme)].join(' | ')})`,
+    )
+    .join(' & ');
+}
+
 /** Cities (a small table) and listing names in one statement. */
 const SUGGEST_SQL = `(SELECT name AS text, 'CITY' AS kind FROM cities WHERE lower(name) LIKE $1 ORDER BY name LIMIT $2)
        UNION ALL
@@ -379,9 +417,16 @@ export class SearchDocumentRepository implements SearchEngine, SearchIndexWriter
     let textRank = '0';
     // Exact words score text relevance and full marks for spelling; typo matches their similarity only.
     let textScore = '0';
+    // Exact words and plain filters read the narrow, city-partitioned ranking projection
+    // (search_rank, db/migrations/2300_search_rank.sql) and its derived columns (3110); typo
+    // tolerance needs the documents' words.
+    const onRank = mode.kind !== 'typo';
     if (mode.kind === 'exact') {
-      const tq = `to_tsquery('simple', ${p(mode.tsQuery)})`;
-      where.push(`d.tsv @@ ${tq}`);
+      const cityWords = query.city ? cityTsQuery(query.city, query.words) : null;
+      // With a city, the city-qualified words: one posting list per word, not the word's intersected
+      // with every row of the city.
+      if (cityWords) where.push(`search_city_words(d.city_code, d.tsv) @@ ${p(cityWords)}::tsquery`);
+      else where.push(`d.tsv @@ to_tsquery('simple', ${p(mode.tsQuery)})`);
       const fields = fieldTsQueries(query.words);
       textRank = `(${fields
         .map(
@@ -407,12 +452,15 @@ export class SearchDocumentRepository implements SearchEngine, SearchIndexWriter
     let within = 'true';
     let proximity = '0';
     if (query.near) {
-      const lat = `${p(query.near.latitude)}::float8`;
-      const lng = `${p(query.near.longitude)}::float8`;
+      // Bound once, and only when a predicate uses them (a parameter no statement text names has no type).
+      let latLng: { lat: string; lng: string } | undefined;
+      const point = () =>
+        (latLng ??= { lat: `${p(query.near!.latitude)}::float8`, lng: `${p(query.near!.longitude)}::float8` });
       const radius = `${p(query.near.radiusKm * 1000)}::float8`;
       where.push('d.latitude IS NOT NULL AND d.longitude IS NOT NULL');
       if (mode.kind === 'none' && !query.city) {
         // The radius is the most selective filter: the GiST index on ll_to_earth answers the cube.
+        const { lat, lng } = point();
         where.push(`earth_box(ll_to_earth(${lat}, ${lng}), ${radius}) @> ll_to_earth(d.latitude, d.longitude)`);
       } else {
         const box = boundingBox(query.near);
@@ -420,20 +468,26 @@ export class SearchDocumentRepository implements SearchEngine, SearchIndexWriter
         if (box.minLng !== null && box.maxLng !== null)
           where.push(`d.longitude BETWEEN ${p(box.minLng)}::float8 AND ${p(box.maxLng)}::float8`);
       }
-      distance = greatCircleSql(lat, lng);
+      if (onRank) {
+        const unit = unitVector(query.near.latitude, query.near.longitude);
+        distance = chordDistanceSql({
+          x: `${p(unit.x)}::float8`,
+          y: `${p(unit.y)}::float8`,
+          z: `${p(unit.z)}::float8`,
+        });
+      } else distance = greatCircleSql(point().lat, point().lng);
       within = `c.distance_m <= ${radius}`;
       proximity = `(1 - least(c.distance_m / ${radius}, 1))`;
     }
     // All float8: numeric arithmetic (a float times a decimal literal, extract()'s numeric, exp of
-    // a numeric) cost more per candidate row than the text rank itself. Freshness reads the epochs
-    // with date_part (float8): extract(epoch FROM interval) returns numeric and cost ~6 µs a row,
-    // about a third of the query's execution over ~2,500 candidates.
+    // a numeric) cost more per candidate row than the text rank itself. Freshness reads a float8
+    // epoch: stored in search_rank (3110), since date_part on a timestamptz computes a numeric per
+    // row; the scalar subquery reads now() once per statement, not once per row.
     const score = `${textScore} + ${W.proximity}::float8 * ${proximity} + ${W.verified}::float8 * c.verified::int
       + ${W.quality}::float8 * c.quality / 100.0::float8
-      + ${W.freshness}::float8 * exp((date_part('epoch', c.published_at) - date_part('epoch', now())) / ${86_400 * FRESHNESS_HALF_DAYS}.0::float8)`;
-    // Exact words and plain filters read the narrow, city-partitioned ranking projection
-    // (search_rank, db/migrations/2300_search_rank.sql); typo tolerance needs the documents' words.
-    const candidates = mode.kind === 'typo' ? 'search_documents' : 'search_rank';
+      + ${W.freshness}::float8 * exp((c.published_epoch - (SELECT date_part('epoch', now()))) / ${86_400 * FRESHNESS_HALF_DAYS}.0::float8)`;
+    const candidates = onRank ? 'search_rank' : 'search_documents';
+    const publishedEpoch = onRank ? 'd.published_epoch' : `date_part('epoch', d.published_at)`;
     const sql = `
       SELECT d.id, d.kind, d.slug, d.role, d.title, d.headline, d.city_code, d.city_name, d.price_min_cents,
              d.price_max_cents, d.currency::text AS currency, d.verified, d.instant_book, d.nsfw_band, d.cover_url,
@@ -442,7 +496,7 @@ export class SearchDocumentRepository implements SearchEngine, SearchIndexWriter
           SELECT c.id, c.price_min_cents, c.price_max_cents, c.published_at, c.distance_m,
                  (${score})::float8 AS score
             FROM (
-              SELECT d.id, d.verified, d.quality, d.published_at, d.price_min_cents, d.price_max_cents,
+              SELECT d.id, d.verified, d.quality, d.published_at, ${publishedEpoch} AS published_epoch, d.price_min_cents, d.price_max_cents,
                      (${textRank})::float8 AS text_rank, ${distance} AS distance_m
                 FROM ${candidates} d
                WHERE ${where.join(' AND ')}

@@ -57,6 +57,19 @@ export const SEARCH_WINDOW_LIMITS = {
   perIp: rateLimitPolicy('search.available.ip'),
   perUser: rateLimitPolicy('search.available.user'),
 } as const;
+/**
+ * Every search (rows search.ip and search.user), spent before the cache answers: a cached page is
+ * cheap, but the limit is against search spam and scraping, which a cache does not stop. A window
+ * search spends these and SEARCH_WINDOW_LIMITS.
+ */
+export const SEARCH_REQUEST_LIMITS = {
+  perIp: rateLimitPolicy('search.ip'),
+  perUser: rateLimitPolicy('search.user'),
+} as const;
+
+/** Typeahead suggestions per source IP (row suggestions.ip), whoever asks: one request per keystroke. */
+export const SUGGESTION_LIMITS = { perIp: rateLimitPolicy('suggestions.ip') } as const;
+
 const DAY_MS = 86_400_000;
 
 const ROLE_SUGGESTIONS = ['Model', 'Photographer', 'Videographer', 'Content creator', 'Studio'];
@@ -81,7 +94,7 @@ export class SearchService {
     private readonly clock: Clock,
     /** Booking's feasibility; without it a search with a window is refused (never silently ignored). */
     private readonly availability: AvailabilityPort | null,
-    /** Spends SEARCH_WINDOW_LIMITS for every search with a window. */
+    /** Spends SEARCH_REQUEST_LIMITS and SUGGESTION_LIMITS, and SEARCH_WINDOW_LIMITS for every search with a window. */
     private readonly limiter: RateLimiter,
   ) {
     this.pages = new HotQueryCache(settings.cacheMs, clock);
@@ -89,6 +102,13 @@ export class SearchService {
   }
 
   async search(input: SearchListingsInput, caller: SearchCaller): Promise<SearchPageView> {
+    // A public call without a source IP (never expected behind the edge) shares one bucket.
+    await enforceRateLimits(
+      this.limiter,
+      caller.kind === 'user'
+        ? [{ policy: SEARCH_REQUEST_LIMITS.perUser, key: caller.userId }]
+        : [{ policy: SEARCH_REQUEST_LIMITS.perIp, key: caller.ip ?? 'unknown' }],
+    );
     const text = input.text ? searchWords(input.text).join(' ') : '';
     const window = input.available
       ? { start: new Date(input.available.from), end: new Date(input.available.to) }
@@ -207,7 +227,9 @@ export class SearchService {
     }
   }
 
-  async suggest(prefix: string, first: number | null | undefined): Promise<SearchSuggestion[]> {
+  /** `ip`: the caller's source IP (signed in or not: the row is per IP); without one, a shared bucket. */
+  async suggest(prefix: string, first: number | null | undefined, ip: string | undefined): Promise<SearchSuggestion[]> {
+    await enforceRateLimits(this.limiter, [{ policy: SUGGESTION_LIMITS.perIp, key: ip ?? 'unknown' }]);
     const normalised = prefix.toLowerCase().replace(/\s+/g, ' ').trim().slice(0, SEARCH_LIMITS.maxPrefix);
     const limit = first ?? SEARCH_LIMITS.defaultSuggestions;
     if (normalised.length < SEARCH_LIMITS.minPrefix) return [];

@@ -6,6 +6,11 @@
  *  2. searchListings at a fixed 150 req/s with text + city + geo radius + price band, a mix of 600
  *     distinct queries, hot-query cache off (SEARCH_CACHE_MS=0) so every request reaches PostgreSQL;
  *  3. searchSuggestions at a fixed 150 req/s over 300 distinct prefixes, cache off;
+ *  Every request spends the search rate limits (search.ip, suggestions.ip: token buckets in
+ *  DynamoDB Local) as in production; the load generator sends from one loopback address, so the
+ *  stack's search service gives each request the address of one of BENCH_CLIENTS (1,000) clients
+ *  from the benchmarking range 198.18.0.0/15 (RFC 2544): many visitors, each far under its limit,
+ *  and the limiter's real work per request;
  *  4. load-independent figures for the same query mix, straight on PostgreSQL as the search role:
  *     EXPLAIN (ANALYZE, BUFFERS) execution time of the engine's SQL and the backend's CPU time per
  *     query (from /proc, Linux) — the machine's load stretches wall times, much less CPU time.
@@ -26,12 +31,20 @@ import { searchWords } from '../../lambdas/search/search.service.ts';
 import { expandWord } from '../../lambdas/search/synonyms.ts';
 import type { LocalStack } from '../../infra/local/stack.ts';
 import { searchModule } from '../../lambdas/search/search.module.ts';
+import { RateLimitedError } from '../../lambdas/core/errors.ts';
 import { describeResult, load, profiled, withBenchStack } from './harness.ts';
 
 const PROFILES = Number(process.env.BENCH_PROFILES ?? 100_000);
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
 const RATE = 150;
+const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 1_000);
 process.env.SEARCH_CACHE_MS = '0';
+
+/** The n-th simulated client's address, in 198.18.0.0/15 (reserved for benchmarks, RFC 2544). */
+function clientIp(n: number): string {
+  const i = n % CLIENTS;
+  return `198.18.${Math.floor(i / 254)}.${(i % 254) + 1}`;
+}
 
 const WORDS = [
   'shutter',
@@ -85,6 +98,23 @@ await withBenchStack(async (stack) => {
   // map that lets the suggestion index answer index-only.
   await stack.db.query('VACUUM (ANALYZE) search_documents');
   await stack.db.query('VACUUM (ANALYZE) search_rank');
+
+  // Many visitors, not one address: see the header. Installed before any request of the run.
+  const service = (await searchModule()).search;
+  let visitor = 0;
+  const originalSearch = service.search.bind(service);
+  const originalSuggest = service.suggest.bind(service);
+  // A refusal is an answer of 200 with an error entry (AppSync), which the load generator would count
+  // as a success: counted here, and the figures are refused if any happened.
+  let rateLimited = 0;
+  const counted = <T>(answer: Promise<T>) =>
+    answer.catch((error: unknown) => {
+      if (error instanceof RateLimitedError) rateLimited++;
+      throw error;
+    });
+  service.search = (input, caller) =>
+    counted(originalSearch(input, caller.kind === 'public' ? { kind: 'public', ip: clientIp(visitor++) } : caller));
+  service.suggest = (prefix, first) => counted(originalSuggest(prefix, first, clientIp(visitor++)));
 
   const random = seeded(42);
   const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)]!;
@@ -157,6 +187,8 @@ await withBenchStack(async (stack) => {
     rate: RATE,
   });
   console.log(describeResult(`searchSuggestions, fixed ${RATE} req/s`, suggestLoad));
+  if (rateLimited > 0)
+    throw new Error(`${rateLimited} requests were rate-limited: the figures would not be the engine's`);
   console.log(
     `\nbudget p95 < 150 ms (aim ≤ 30 ms): searchListings p95 ${searchLoad.p95} ms → ${searchLoad.p95 < 150 ? 'met' : 'MISSED'}`,
   );
@@ -181,6 +213,8 @@ interface RequestCost {
   stackCpuMs: number;
   /** CPU time of the PostgreSQL backends per request (from /proc, Linux). */
   databaseCpuMs: number;
+  /** CPU time of DynamoDB Local's JVM per request (the rate-limit buckets; from /proc, Linux). */
+  dynamoCpuMs: number;
   /** SQL statements sent by the search role's pool per request (each is one round trip). */
   roundTrips: number;
   /** Requests that had to wait for a pooled connection, per request, and the longest wait queue seen. */
@@ -189,7 +223,17 @@ interface RequestCost {
 }
 
 function describeCost(cost: RequestCost): string {
-  return `  cost per request: stack CPU ${cost.stackCpuMs.toFixed(2)} ms, PostgreSQL CPU ${cost.databaseCpuMs.toFixed(2)} ms, SQL round trips ${cost.roundTrips.toFixed(2)}, pool waits ${cost.poolWaits.toFixed(2)} (queue max ${cost.maxWaiting})`;
+  return `  cost per request: stack CPU ${cost.stackCpuMs.toFixed(2)} ms, PostgreSQL CPU ${cost.databaseCpuMs.toFixed(2)} ms, DynamoDB Local CPU ${cost.dynamoCpuMs.toFixed(2)} ms, SQL round trips ${cost.roundTrips.toFixed(2)}, pool waits ${cost.poolWaits.toFixed(2)} (queue max ${cost.maxWaiting})`;
+}
+
+/** A process's CPU time (utime + stime, ms; Linux), NaN when it cannot be read. */
+function processCpuMs(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return Number.NaN;
+  }
 }
 
 /** The PostgreSQL backends' CPU time (utime + stime, ms) summed over the cluster's current backends. */
@@ -238,11 +282,13 @@ async function measuredLoad(
   }) as typeof pool.query;
   pool.query = counting;
   const dbBefore = await backendCpuMs(stack);
+  const dynamoBefore = processCpuMs(stack.processIds.dynamodb);
   const cpuBefore = process.cpuUsage();
   try {
     const result = await profiled(label, () => load(options));
     const cpu = process.cpuUsage(cpuBefore);
     const dbAfter = await backendCpuMs(stack);
+    const dynamoMs = processCpuMs(stack.processIds.dynamodb) - dynamoBefore;
     let databaseMs = 0;
     for (const [pid, ms] of dbAfter) databaseMs += ms - (dbBefore.get(pid) ?? 0);
     // The counters cover the load generator's warm-up too: divide by every search that arrived.
@@ -252,6 +298,7 @@ async function measuredLoad(
       cost: {
         stackCpuMs: (cpu.user + cpu.system) / 1000 / requests,
         databaseCpuMs: databaseMs / requests,
+        dynamoCpuMs: dynamoMs / requests,
         roundTrips: statements / requests,
         poolWaits: waits / requests,
         maxWaiting,

@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DescribeTableCommand, DescribeTimeToLiveCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase, type Database } from '../../lambdas/core/db/database.ts';
 import { appendAudit, verifyAuditChain } from '../../lambdas/core/db/audit-log.ts';
@@ -138,6 +138,22 @@ describe('DynamoDB token buckets', () => {
     const policy = { name: `race-${Date.now()}`, capacity: 5, refillPerSecond: 0.001 };
     const decisions = await Promise.all(Array.from({ length: 20 }, () => limiter.consume(policy, 'user:usr_race')));
     expect(decisions.filter((decision) => decision.allowed)).toHaveLength(5);
+  });
+  it('takes over a bucket written in the earlier token format (no tat) as a full one', async () => {
+    const client = DynamoDBDocumentClient.from(dynamo);
+    const table = physicalTableName('local', controlTable);
+    const limiter = new DynamoDbRateLimiter(client, table);
+    const policy = { name: `legacy-${Date.now()}`, capacity: 2, refillPerSecond: 0.001 };
+    await client.send(
+      new PutCommand({
+        TableName: table,
+        Item: { pk: `RL#${policy.name}#ip:203.0.113.9`, tokens: 0, refilledAt: Date.now(), version: 3, expiresAt: 0 },
+      }),
+    );
+    const decisions = [];
+    for (let i = 0; i < 3; i++) decisions.push(await limiter.consume(policy, 'ip:203.0.113.9'));
+    expect(decisions.map((decision) => decision.allowed)).toEqual([true, true, false]);
+    expect(decisions[2]!.retryAfterSeconds).toBeGreaterThan(900);
   });
 });
 

@@ -35,6 +35,20 @@ async function windowSearch(accessToken: string | null, ip: string): Promise<Htt
   return { status: answer.status, headers: {}, setCookies: [], body: answer.body, text: JSON.stringify(answer.body) };
 }
 
+/** A GraphQL call from a given source address, as an HTTP-like answer for the checks below. */
+async function gqlFrom(
+  accessToken: string | null,
+  query: string,
+  variables: Record<string, unknown>,
+  ip: string,
+): Promise<HttpAnswer> {
+  const answer = await gql(accessToken, query, variables, ip);
+  return { status: answer.status, headers: {}, setCookies: [], body: answer.body, text: JSON.stringify(answer.body) };
+}
+
+const PLAIN_SEARCH = `query($input: SearchListingsInput!) { searchListings(input: $input) { items { slug } nextCursor } }`;
+const SUGGEST = `query($p: String!) { searchSuggestions(prefix: $p, first: 3) { text } }`;
+
 /**
  * A GraphQL call as an HTTP-like answer for the checks below: AppSync answers a resolver's refusal
  * with 200 and an error entry, so RATE_LIMITED reads as 429 with its Retry-After from errorInfo, and
@@ -146,6 +160,21 @@ const probes: Partial<Record<RateLimitName, () => Promise<Attempt>>> = {
         { t: newId('thread'), a: newId('attachment') },
       );
   },
+  // Every search spends search.ip / search.user, the same query again included (the limit is spent
+  // before the hot-query cache answers).
+  'search.ip': async () => {
+    const ip = randomLoopbackIp();
+    return () => gqlFrom(null, PLAIN_SEARCH, { input: { city: 'us-lax', first: 1 } }, ip);
+  },
+  'search.user': async () => {
+    // Each call from another address: only the user's bucket is shared.
+    const token = await freshUserToken();
+    return () => gqlFrom(token, PLAIN_SEARCH, { input: { city: 'us-lax', first: 1 } }, randomLoopbackIp());
+  },
+  'suggestions.ip': async () => {
+    const ip = randomLoopbackIp();
+    return () => gqlFrom(null, SUGGEST, { p: 'pat' }, ip);
+  },
   'search.available.ip': async () => {
     const ip = randomLoopbackIp();
     return () => windowSearch(null, ip);
@@ -186,7 +215,7 @@ describe('rate-limit matrix', () => {
   it('has a probe for every enforced row, and every planned row names its issue', () => {
     expect(enforced.map(([name]) => name).filter((name) => !probes[name])).toEqual([]);
     for (const [, row] of rows) if (row.status !== 'enforced') expect([12, 13, 14, 15]).toContain(row.status.planned);
-    // Auth, message attachments and window searches are enforced today; each surface of Appendix R has its row.
+    // Auth, message attachments, searches and suggestions are enforced today; each surface of Appendix R has its row.
     expect(new Set(rows.map(([, row]) => row.surface))).toEqual(
       new Set(['auth', 'search', 'suggestions', 'messages', 'checkout', 'partner-api']),
     );

@@ -12,9 +12,10 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseConnection } from '../../lambdas/adapters/database.ts';
 import { createDatabase, type Database } from '../../lambdas/core/db/database.ts';
-import { SearchDocumentRepository } from '../../lambdas/search/search-document.repository.ts';
+import { SearchDocumentRepository, toTsQuery } from '../../lambdas/search/search-document.repository.ts';
 import type { SearchDocument, SearchQuery } from '../../lambdas/search/search.port.ts';
 import { documentArbitrary } from '../../lambdas/search/testing/search-arbitraries.ts';
+import { expandWord } from '../../lambdas/search/synonyms.ts';
 import { stackInfo } from '../support/clients.ts';
 
 let db: Database;
@@ -221,6 +222,64 @@ describe('search ranking projection (search_rank)', () => {
             }
           } finally {
             await repository.removeOwner(`usr_rk${run}`);
+          }
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+  it('with words and a city, finds exactly what the words match in that city (the city-qualified index, 3110) (property)', async () => {
+    const repository = new SearchDocumentRepository(db);
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.uniqueArray(documentArbitrary('rw'), { minLength: 1, maxLength: 30, selector: (d) => d.id }),
+        // Words typed: from the documents' own words, whole or cut to a prefix (the last one is a prefix match).
+        fc.array(fc.tuple(fc.nat(), fc.nat(), fc.integer({ min: 1, max: 12 })), { minLength: 1, maxLength: 2 }),
+        async (generated, picks) => {
+          run += 1;
+          const city = `zz-rw${run}-${Date.now().toString(36)}`;
+          const docs = generated.map((d) => ({
+            ...d,
+            id: `${d.id}w${run}`,
+            slug: `${d.slug}-w${run}`,
+            ownerUserId: `usr_rw${run}`,
+            cityCode: city,
+          }));
+          const vocabulary = docs.flatMap((d) => [...d.title.split(' '), ...d.tags]);
+          const typed = picks.map(([doc, word, length]) =>
+            vocabulary[(doc + word) % vocabulary.length]!.slice(0, length),
+          );
+          const text = typed.join(' ').toLowerCase();
+          const words = text.split(' ').map(expandWord);
+          await repository.upsert(docs);
+          try {
+            // The reference: the documents' own tsvector, matched in the city with the plain predicate.
+            const { rows } = await db.query<{ id: string }>(
+              `SELECT id FROM search_documents
+                WHERE city_code = $1 AND nsfw_band = 0 AND tsv @@ to_tsquery('simple', $2)`,
+              [city, toTsQuery(words)],
+            );
+            const result = await repository.search({
+              words,
+              text,
+              city,
+              role: null,
+              priceMinCents: null,
+              priceMaxCents: null,
+              currency: null,
+              near: null,
+              verifiedOnly: false,
+              instantBookOnly: false,
+              sort: 'RELEVANCE',
+              offset: 0,
+              limit: 100,
+            });
+            // Nothing matched exactly: the engine tried typos instead (another path, not this one's).
+            if (rows.length === 0) return;
+            expect(result.hits.map((hit) => hit.id).sort()).toEqual(rows.map((row) => row.id).sort());
+          } finally {
+            await repository.removeOwner(`usr_rw${run}`);
           }
         },
       ),
