@@ -898,12 +898,15 @@ export class ThreadRepository {
    * in the thread. Atomic under concurrency: the uploader's participant item carries a counter
    * (`attachmentSeq`) read before counting and moved in the same transaction as the put, so a
    * reservation that lands between our count and our write makes ours fail and count again.
+   * Blocks both ways are checked in that transaction too: neither the uploader nor any other member
+   * of `participants` may have blocked the thread (an upload nobody may receive is never signed).
    */
   async reserveAttachment(
     attachment: AttachmentRecord & { readonly expiresAt: number },
     limit: number,
     nowSeconds: number,
-  ): Promise<'reserved' | 'quota' | 'not-participant'> {
+    participants: readonly string[],
+  ): Promise<'reserved' | 'quota' | 'not-participant' | 'blocked'> {
     const pk = threadPk(attachment.threadId);
     const participantKey = { pk, sk: participantSk(attachment.uploaderUserId) };
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
@@ -911,11 +914,13 @@ export class ThreadRepository {
         new GetCommand({
           TableName: this.tableName,
           Key: participantKey,
-          ProjectionExpression: 'attachmentSeq, userId',
+          ProjectionExpression: 'attachmentSeq, userId, blocked',
           ConsistentRead: true,
         }),
       );
       if (!Item) return 'not-participant';
+      if (Item.blocked === true) return 'blocked';
+      const recipients = participants.filter((userId) => userId !== attachment.uploaderUserId);
       const seq = typeof Item.attachmentSeq === 'number' ? Item.attachmentSeq : undefined;
       if ((await this.unsentAttachmentCount(attachment.threadId, attachment.uploaderUserId, nowSeconds)) >= limit)
         return 'quota';
@@ -928,11 +933,17 @@ export class ThreadRepository {
                   TableName: this.tableName,
                   Key: participantKey,
                   UpdateExpression: 'SET attachmentSeq = :next',
-                  ConditionExpression:
+                  // A block set since our read also fails here: the next attempt's read tells which.
+                  ConditionExpression: `${
                     seq === undefined
                       ? 'attribute_exists(pk) AND attribute_not_exists(attachmentSeq)'
-                      : 'attachmentSeq = :seq',
-                  ExpressionAttributeValues: { ':next': (seq ?? 0) + 1, ...(seq === undefined ? {} : { ':seq': seq }) },
+                      : 'attachmentSeq = :seq'
+                  } AND blocked = :false`,
+                  ExpressionAttributeValues: {
+                    ':next': (seq ?? 0) + 1,
+                    ':false': false,
+                    ...(seq === undefined ? {} : { ':seq': seq }),
+                  },
                 },
               },
               {
@@ -942,12 +953,23 @@ export class ThreadRepository {
                   ConditionExpression: 'attribute_not_exists(pk)',
                 },
               },
+              // Every other member: still in the thread and not blocking it.
+              ...recipients.map((userId) => ({
+                ConditionCheck: {
+                  TableName: this.tableName,
+                  Key: { pk, sk: participantSk(userId) },
+                  ConditionExpression: 'attribute_exists(pk) AND blocked = :false',
+                  ExpressionAttributeValues: { ':false': false },
+                },
+              })),
             ],
           }),
         );
         return 'reserved';
       } catch (error) {
-        if (!cancellation(error)) throw error;
+        const cancelled = cancellation(error);
+        if (!cancelled) throw error;
+        if (cancelled !== 'conflict' && cancelled.failed.some((index) => index >= 2)) return 'blocked';
         await backoff(attempt);
       }
     }
