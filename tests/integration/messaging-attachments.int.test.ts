@@ -6,6 +6,7 @@
  */
 import { DescribeTimeToLiveCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { sweepExpiredObjects } from '../../infra/local/s3-lifecycle.ts';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { Amplify } from 'aws-amplify';
 import { generateClient } from 'aws-amplify/api';
@@ -520,5 +521,65 @@ describe('message attachments', () => {
       subscription.unsubscribe();
       stopListening();
     }
+  });
+
+  it('the local S3 lifecycle sweep deletes unsent previews and unfinished uploads after a day; sent previews stay', async () => {
+    const pair = await inquiry();
+    const upload = async (send: boolean, complete = true) => {
+      const photo = await testJpeg({ width: 640, height: 480, seed: send ? 11 : 12 });
+      const ticket = await requestUpload(pair.buyer, 'image/jpeg', photo.length, pair.threadId);
+      expect(await put(ticket, photo)).toBe(200);
+      if (complete)
+        expect(
+          (await amplify(pair.buyer, COMPLETE, { t: pair.threadId, a: ticket.attachmentId })).errors,
+        ).toBeUndefined();
+      if (send)
+        expect(
+          (await amplify(pair.buyer, SEND, { input: { threadId: pair.threadId, attachmentId: ticket.attachmentId } }))
+            .errors,
+        ).toBeUndefined();
+      return ticket.attachmentId;
+    };
+    const unsent = `unsent/${pair.threadId}/${await upload(false)}.webp`;
+    const sent = `previews/${pair.threadId}/${await upload(true)}.webp`;
+    const incoming = `incoming/${pair.threadId}/${await upload(false, false)}`;
+    for (const key of [unsent, sent, incoming]) expect(await objectExists(key)).toBe(true);
+
+    // The stack's job route (S3 lifecycle in AWS) runs now: nothing here is a day old yet. A bad ?now is a 400.
+    const job = await fetch(`${stackInfo().endpoints.restUrl}/dev/jobs/s3-lifecycle`);
+    expect(job.status).toBe(200);
+    expect(Object.keys(((await job.json()) as { expired: Record<string, number> }).expired)).toEqual(
+      expect.arrayContaining([`${previewsBucket()}/unsent/`, `${previewsBucket()}/incoming/`]),
+    );
+    expect((await fetch(`${stackInfo().endpoints.restUrl}/dev/jobs/s3-lifecycle?now=yesterday`)).status).toBe(400);
+    for (const key of [unsent, sent, incoming]) expect(await objectExists(key)).toBe(true);
+
+    // The same sweep a day and a minute later, over this thread's keys only (other test files share the
+    // buckets): the never-sent preview and the never-completed upload go, the sent preview stays.
+    const s3 = new S3Client({
+      endpoint: stackInfo().endpoints.s3Endpoint,
+      region: 'us-east-1',
+      forcePathStyle: true,
+      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    });
+    const spec = messagePreviewsBucket.expirations.map((rule) => ({
+      ...rule,
+      prefix: `${rule.prefix}${pair.threadId}/`,
+    }));
+    expect(spec.map((rule) => rule.days)).toEqual([1, 1]);
+    const swept = await sweepExpiredObjects({
+      client: s3,
+      stage: 'local',
+      buckets: [{ ...messagePreviewsBucket, expirations: spec }],
+      now: new Date(Date.now() + 86_400_000 + 60_000),
+    });
+    expect(swept.expired).toEqual({
+      [`${previewsBucket()}/incoming/${pair.threadId}/`]: 1,
+      // Both unsent/ copies: a send copies its preview to previews/ and leaves the unsent one to expire.
+      [`${previewsBucket()}/unsent/${pair.threadId}/`]: 2,
+    });
+    expect(await objectExists(unsent)).toBe(false);
+    expect(await objectExists(incoming)).toBe(false);
+    expect(await objectExists(sent)).toBe(true);
   });
 });
