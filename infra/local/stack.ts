@@ -10,6 +10,7 @@ import { pathToFileURL } from 'node:url';
 import type { Server } from 'node:http';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { buckets, mediaPublicBucket, physicalBucketName } from '../definitions/buckets.ts';
+import { sweepExpiredObjects } from './s3-lifecycle.ts';
 import { domains, eventConsumers } from '../definitions/domains.ts';
 import { tables, physicalTableName } from '../definitions/tables.ts';
 import { migrate } from '../../db/migrate.ts';
@@ -355,6 +356,26 @@ async function startWithStateLock(
       return job.handler();
     };
 
+    /** S3's lifecycle expiration of the buckets' prefix rules (s3rver has none), at `time` or now. */
+    const expireObjects = async (time?: string) => {
+      const client = new S3Client({
+        endpoint: s3.endpoint,
+        region: 'us-east-1',
+        forcePathStyle: true,
+        credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+      });
+      try {
+        return await sweepExpiredObjects({
+          client,
+          stage: LOCAL_STAGE,
+          buckets,
+          now: time ? new Date(time) : new Date(),
+        });
+      } finally {
+        client.destroy();
+      }
+    };
+
     /** A scheduled Lambda's handler run as EventBridge would, at `time` (an ISO instant) or now. */
     const runScheduled = async (entry: string, time?: string) => {
       const job = (await import(pathToFileURL(join(options.rootDir, entry)).href)) as {
@@ -416,6 +437,9 @@ async function startWithStateLock(
         '/dev/jobs/data-retention': scheduledJob('lambdas/privacy/retention.handler.ts'),
         // Anchors the audit chain's head in the anchors bucket now (write-once; the hourly job in AWS).
         '/dev/jobs/audit-anchor': () => runScheduled('lambdas/platform/audit-anchor.handler.ts'),
+        // S3 lifecycle expiration now, or as if at ?now=<ISO time>: unsent message previews (unsent/) and
+        // never-completed uploads (incoming/) older than their rule's days, as S3 deletes them in AWS.
+        '/dev/jobs/s3-lifecycle': async (url) => expireObjects(jobTime(url)),
         '/dev/mailbox': () => ({
           messages: capturedMessages().map((message) => ({
             channel: message.channel,
@@ -474,6 +498,11 @@ async function startWithStateLock(
       refreshCalendars().catch((error) => logger.error('calendar refresh failed', { error }));
     }, 15 * 60_000);
     calendarRefreshTimer.unref();
+    // S3 applies lifecycle rules about daily; hourly here keeps a long-running `npm start` tidy.
+    const lifecycleTimer = setInterval(() => {
+      expireObjects().catch((error) => logger.error('s3 lifecycle sweep failed', { error }));
+    }, 60 * 60_000);
+    lifecycleTimer.unref();
 
     const baseEndpoints: Endpoints = {
       graphqlUrl: `${baseUrl}/graphql`,
@@ -542,6 +571,7 @@ async function startWithStateLock(
           clearInterval(relayTimer);
           clearInterval(bookingExpiryTimer);
           clearInterval(calendarRefreshTimer);
+          clearInterval(lifecycleTimer);
           await relaying.catch(() => 0);
           server.closeAllConnections();
           await Promise.all([new Promise<void>((resolve) => server.close(() => resolve())), closeIpv6()]);

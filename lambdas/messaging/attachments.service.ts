@@ -115,7 +115,7 @@ export class AttachmentsService {
     const thread = await this.threads.getThread(input.threadId);
     if (!thread) throw new ThreadNotFoundError();
     if (thread.status !== 'open') throw new ThreadClosedError();
-    // The caller blocked this thread; a block by the other member is enforced when the message is sent.
+    // The caller blocked this thread (a block by another member is checked with the reservation below).
     if (participant.blocked) throw new BlockedError();
     const attachmentId = newId('attachment');
     const incomingKey = `incoming/${input.threadId}/${attachmentId}`;
@@ -141,8 +141,10 @@ export class AttachmentsService {
       },
       MAX_UNSENT_PER_THREAD,
       this.nowSeconds(),
+      thread.participants,
     );
     if (reserved === 'not-participant') throw new ThreadNotFoundError();
+    if (reserved === 'blocked') throw new BlockedError();
     if (reserved === 'quota') throw new AttachmentQuotaError(MAX_UNSENT_PER_THREAD);
     const signed = await this.urls.presignPut({
       bucket: this.bucket,

@@ -551,11 +551,21 @@ export class MessagingService {
     limit: number | null | undefined,
     cursor: string | null | undefined,
   ): Promise<Page<MessageView>> {
-    const participant = await this.membership(caller, threadId);
-    const start = cursor ? decodeCursor(cursor, cursorSchemas.messages) : undefined;
-    if (start && start.t !== threadId)
-      throw new ValidationError('Invalid cursor', [{ path: 'cursor', message: 'belongs to another thread' }]);
-    const page = await this.threads.listMessages(threadId, limit ?? DEFAULT_PAGE, start?.sk);
+    const user = requireUser(caller);
+    let start: z.infer<typeof cursorSchemas.messages> | undefined;
+    try {
+      start = cursor ? decodeCursor(cursor, cursorSchemas.messages) : undefined;
+      if (start && start.t !== threadId)
+        throw new ValidationError('Invalid cursor', [{ path: 'cursor', message: 'belongs to another thread' }]);
+    } catch (error) {
+      // A non-member learns nothing, not even that their cursor was bad: NOT_FOUND comes first.
+      await this.membership(caller, threadId);
+      throw error;
+    }
+    // Membership comes from the participant row the page's own Query reads (no separate lookup).
+    const page = await this.threads.threadPage(threadId, user.userId, limit ?? DEFAULT_PAGE, start?.sk);
+    if (!page) throw new ThreadNotFoundError();
+    const { participant } = page;
     return {
       items: page.items.map((message) => toMessageView(message, participant.userId, participant.contactRedaction)),
       nextCursor: page.lastSk ? encodeCursor({ t: threadId, sk: page.lastSk }) : null,

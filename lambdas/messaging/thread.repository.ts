@@ -201,6 +201,16 @@ export const SEARCH_MAX_EXAMINED = 1_000;
 const SEARCH_PAGE = 100;
 
 /**
+ * What an inbox row is read with: the participant row's own attributes and the sort key a cursor
+ * resumes from, not the table and index keys (every name aliased: several are reserved words).
+ */
+const INBOX_ATTRIBUTES = [...Object.keys(participantItemSchema.shape), 'GSI1SK'];
+const INBOX_PROJECTION = {
+  ProjectionExpression: INBOX_ATTRIBUTES.map((_, index) => `#a${index}`).join(', '),
+  ExpressionAttributeNames: Object.fromEntries(INBOX_ATTRIBUTES.map((name, index) => [`#a${index}`, name])),
+};
+
+/**
  * The one query over a viewer's inbox (GSI1, newest first), for the list and the search alike, so
  * the key shape of a resumed walk cannot drift between them.
  */
@@ -210,6 +220,7 @@ export function inboxQuery(tableName: string, userId: string, archived: boolean,
     IndexName: 'GSI1',
     KeyConditionExpression: 'GSI1PK = :pk',
     ExpressionAttributeValues: { ':pk': inboxPk(userId, archived) },
+    ...INBOX_PROJECTION,
     ScanIndexForward: false,
     ...(startKey
       ? {
@@ -613,6 +624,60 @@ export class ThreadRepository {
     return { items, lastSk: more && items.length > 0 ? items[items.length - 1]!.sk : undefined };
   }
 
+  /**
+   * A page of a thread as one member reads it: their participant row (membership, read cursor,
+   * contact redaction) and the newest messages, undefined when `userId` is no participant.
+   * The first page is one Query: newest first from the viewer's own PART# row down through the
+   * messages (`MSG#` < `PART#` < `REPORT#`/`REQ#`/`TAB#`/`THR`, and `ATT#` sorts below `MSG#`), so
+   * the range holds the participant rows that sort at or below the viewer's (a thread has two or
+   * three) and then the messages; when the first item is not the viewer's row they are not a member
+   * and none of the messages read leave this method. A later page (after `startSk`) cannot start
+   * at the PART# row, so it reads the row and the messages side by side (two calls, one round trip).
+   */
+  async threadPage(
+    threadId: string,
+    userId: string,
+    limit: number,
+    startSk: string | undefined,
+  ): Promise<{ participant: ParticipantRecord; items: MessageRecord[]; lastSk: string | undefined } | undefined> {
+    if (startSk) {
+      const [participant, page] = await Promise.all([
+        this.getParticipant(threadId, userId),
+        this.listMessages(threadId, limit, startSk),
+      ]);
+      return participant ? { participant, ...page } : undefined;
+    }
+    const ownSk = participantSk(userId);
+    let participant: ParticipantRecord | undefined;
+    const items: MessageRecord[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :lo AND :own',
+          ExpressionAttributeValues: { ':pk': threadPk(threadId), ':lo': 'MSG#', ':own': ownSk },
+          ScanIndexForward: false,
+          // The viewer's row, up to two other participant rows, the page, and one more to know there is a next page.
+          Limit: limit + 4,
+          ConsistentRead: true,
+          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+        }),
+      );
+      const found = page.Items ?? [];
+      if (!participant) {
+        if (found[0]?.sk !== ownSk) return undefined;
+        participant = parseItem(participantItemSchema, found[0]);
+      }
+      for (const item of found)
+        if (typeof item.sk === 'string' && item.sk.startsWith('MSG#')) items.push(parseItem(messageItemSchema, item));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey && items.length <= limit);
+    const more = items.length > limit || Boolean(startKey);
+    const shown = items.slice(0, limit);
+    return { participant, items: shown, lastSk: more && shown.length > 0 ? shown[shown.length - 1]!.sk : undefined };
+  }
+
   /** The viewer's inbox rows, newest message first (GSI1, eventually consistent as GSIs are). */
   async inbox(
     userId: string,
@@ -833,12 +898,15 @@ export class ThreadRepository {
    * in the thread. Atomic under concurrency: the uploader's participant item carries a counter
    * (`attachmentSeq`) read before counting and moved in the same transaction as the put, so a
    * reservation that lands between our count and our write makes ours fail and count again.
+   * Blocks both ways are checked in that transaction too: neither the uploader nor any other member
+   * of `participants` may have blocked the thread (an upload nobody may receive is never signed).
    */
   async reserveAttachment(
     attachment: AttachmentRecord & { readonly expiresAt: number },
     limit: number,
     nowSeconds: number,
-  ): Promise<'reserved' | 'quota' | 'not-participant'> {
+    participants: readonly string[],
+  ): Promise<'reserved' | 'quota' | 'not-participant' | 'blocked'> {
     const pk = threadPk(attachment.threadId);
     const participantKey = { pk, sk: participantSk(attachment.uploaderUserId) };
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
@@ -846,11 +914,13 @@ export class ThreadRepository {
         new GetCommand({
           TableName: this.tableName,
           Key: participantKey,
-          ProjectionExpression: 'attachmentSeq, userId',
+          ProjectionExpression: 'attachmentSeq, userId, blocked',
           ConsistentRead: true,
         }),
       );
       if (!Item) return 'not-participant';
+      if (Item.blocked === true) return 'blocked';
+      const recipients = participants.filter((userId) => userId !== attachment.uploaderUserId);
       const seq = typeof Item.attachmentSeq === 'number' ? Item.attachmentSeq : undefined;
       if ((await this.unsentAttachmentCount(attachment.threadId, attachment.uploaderUserId, nowSeconds)) >= limit)
         return 'quota';
@@ -863,11 +933,17 @@ export class ThreadRepository {
                   TableName: this.tableName,
                   Key: participantKey,
                   UpdateExpression: 'SET attachmentSeq = :next',
-                  ConditionExpression:
+                  // A block set since our read also fails here: the next attempt's read tells which.
+                  ConditionExpression: `${
                     seq === undefined
                       ? 'attribute_exists(pk) AND attribute_not_exists(attachmentSeq)'
-                      : 'attachmentSeq = :seq',
-                  ExpressionAttributeValues: { ':next': (seq ?? 0) + 1, ...(seq === undefined ? {} : { ':seq': seq }) },
+                      : 'attachmentSeq = :seq'
+                  } AND blocked = :false`,
+                  ExpressionAttributeValues: {
+                    ':next': (seq ?? 0) + 1,
+                    ':false': false,
+                    ...(seq === undefined ? {} : { ':seq': seq }),
+                  },
                 },
               },
               {
@@ -877,12 +953,23 @@ export class ThreadRepository {
                   ConditionExpression: 'attribute_not_exists(pk)',
                 },
               },
+              // Every other member: still in the thread and not blocking it.
+              ...recipients.map((userId) => ({
+                ConditionCheck: {
+                  TableName: this.tableName,
+                  Key: { pk, sk: participantSk(userId) },
+                  ConditionExpression: 'attribute_exists(pk) AND blocked = :false',
+                  ExpressionAttributeValues: { ':false': false },
+                },
+              })),
             ],
           }),
         );
         return 'reserved';
       } catch (error) {
-        if (!cancellation(error)) throw error;
+        const cancelled = cancellation(error);
+        if (!cancelled) throw error;
+        if (cancelled !== 'conflict' && cancelled.failed.some((index) => index >= 2)) return 'blocked';
         await backoff(attempt);
       }
     }

@@ -14,7 +14,9 @@ import { join } from 'node:path';
 import { WebSocket } from 'ws';
 import { newId } from '../../lambdas/core/ids.ts';
 import { startLocalStack, type LocalStack } from '../../infra/local/stack.ts';
-import { describeResult, load, rootDir } from './harness.ts';
+import { documentClientFromEnv } from '../../lambdas/adapters/dynamodb.ts';
+import { describeResult, load, profiled, rootDir } from './harness.ts';
+import { describeCost, RequestCostMeter } from './request-cost.ts';
 
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
 const SUBSCRIBERS = 100;
@@ -96,7 +98,7 @@ try {
     [profileId, provider.userId, `bench-${profileId.slice(-10).toLowerCase()}`],
   );
   // 30 clients, each with an inquiry thread: the provider's inbox holds 30 threads.
-  const clients = [];
+  const clients: { userId: string; token: string }[] = [];
   for (let i = 0; i < 30; i++) clients.push(await user(stack, 'client'));
   const threads: string[] = [];
   for (const client of clients) {
@@ -119,39 +121,69 @@ try {
   console.log(
     `bench:messages — ${DURATION} s per run, load generator in a separate process, ${process.arch} x ${cpus().length} cores\n`,
   );
-  const inbox = await load({
-    url: graphqlUrl,
-    connections: 50,
-    durationSeconds: DURATION,
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: provider.token },
-    body: JSON.stringify({
-      query: '{ myInbox(limit: 30) { items { threadId unreadCount lastMessageAt lastMessagePreview } nextCursor } }',
-    }),
-  });
+  // The Lambdas of this process share the one document client: the meter counts its calls.
+  // Each measured request once first: the load generator counts HTTP statuses, and GraphQL errors answer 200.
+  const inboxQuery =
+    '{ myInbox(limit: 30) { items { threadId unreadCount lastMessageAt lastMessagePreview } nextCursor } }';
+  const threadQuery =
+    'query($t: ID!) { threadMessages(threadId: $t, limit: 30) { items { messageId authorUserId body createdAt } nextCursor } }';
+  const sendVariables = { input: { threadId: threads[1], body: 'Load test message' } };
+  await gql(stack, provider.token, inboxQuery, {});
+  await gql(stack, client.token, threadQuery, { t: threadId });
+  await gql(stack, clients[1]!.token, send, sendVariables);
+  const meter = new RequestCostMeter(stack, documentClientFromEnv());
+  const { result: inbox, cost: inboxCost } = await meter.measure(
+    () =>
+      profiled('messages-inbox', () =>
+        load({
+          url: graphqlUrl,
+          connections: 50,
+          durationSeconds: DURATION,
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: provider.token },
+          body: JSON.stringify({
+            query: inboxQuery,
+          }),
+        }),
+      ),
+    (result) => result.total,
+  );
   console.log(describeResult('inbox (30 threads), 50 conns', inbox));
-  const thread = await load({
-    url: graphqlUrl,
-    connections: 50,
-    durationSeconds: DURATION,
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: client.token },
-    body: JSON.stringify({
-      query:
-        'query($t: ID!) { threadMessages(threadId: $t, limit: 30) { items { messageId authorUserId body createdAt } nextCursor } }',
-      variables: { t: threadId },
-    }),
-  });
+  const { result: thread, cost: threadCost } = await meter.measure(
+    () =>
+      profiled('messages-thread', () =>
+        load({
+          url: graphqlUrl,
+          connections: 50,
+          durationSeconds: DURATION,
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: client.token },
+          body: JSON.stringify({
+            query: threadQuery,
+            variables: { t: threadId },
+          }),
+        }),
+      ),
+    (result) => result.total,
+  );
   console.log(describeResult('thread read (30 msgs), 50 conns', thread));
-  const sends = await load({
-    url: graphqlUrl,
-    connections: 50,
-    durationSeconds: DURATION,
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: client.token },
-    body: JSON.stringify({ query: send, variables: { input: { threadId: threads[1], body: 'Load test message' } } }),
-  });
+  const { result: sends, cost: sendCost } = await meter.measure(
+    () =>
+      load({
+        url: graphqlUrl,
+        connections: 50,
+        durationSeconds: DURATION,
+        method: 'POST',
+        // threads[1] is clients[1]'s thread: a sender who is no member would measure NOT_FOUND answers.
+        headers: { 'content-type': 'application/json', authorization: clients[1]!.token },
+        body: JSON.stringify({ query: send, variables: sendVariables }),
+      }),
+    (result) => result.total,
+  );
   console.log(describeResult('send, 50 conns (one thread)', sends));
+  console.log(describeCost('inbox', inboxCost));
+  console.log(describeCost('thread read', threadCost));
+  console.log(describeCost('send', sendCost));
 
   // Fan-out: 100 subscribers (half each member) over the AppSync real-time protocol.
   const realtimeUrl = `${graphqlUrl.replace(/^http/, 'ws')}/realtime`;

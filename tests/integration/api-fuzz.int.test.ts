@@ -411,6 +411,9 @@ function devProbes(): Probe[] {
     ...values
       .filter((value) => value.value !== '' && value.value !== null && value.value !== undefined)
       .map((value) => ({ job: 'data-retention', value })),
+    ...values
+      .filter((value) => value.value !== '' && value.value !== null && value.value !== undefined)
+      .map((value) => ({ job: 's3-lifecycle', value })),
   ].map(({ job, value }) => ({
     label: `GET /dev/jobs/${job} ?now <- ${value.kind}`,
     method: 'GET',

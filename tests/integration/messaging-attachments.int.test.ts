@@ -6,6 +6,7 @@
  */
 import { DescribeTimeToLiveCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { sweepExpiredObjects } from '../../infra/local/s3-lifecycle.ts';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { Amplify } from 'aws-amplify';
 import { generateClient } from 'aws-amplify/api';
@@ -433,5 +434,152 @@ describe('message attachments', () => {
     expect(theirs.messages.find((m: any) => m.type === 'asset').attachments).toEqual([shown]);
     // No storage key leaves the store.
     expect(JSON.stringify([mine, theirs])).not.toMatch(/incoming\/|unsent\/|previews\//);
+  });
+
+  it('an upload URL is refused when either member blocked the thread, the caller or the recipient', async () => {
+    const pair = await inquiry();
+    const BLOCK = `mutation($t: ID!, $b: Boolean!) { setThreadBlocked(threadId: $t, blocked: $b) { threadId blocked } }`;
+    const ask = (user: User) =>
+      amplify(user, REQUEST, { input: { threadId: pair.threadId, contentType: 'image/jpeg', sizeBytes: 1000 } });
+    const refusedFor = async (user: User) => {
+      const answer = await ask(user);
+      expect(answer.data).toBeUndefined();
+      expect(answer.errors?.[0]).toMatchObject({ errorType: 'FORBIDDEN', errorInfo: { code: 'MESSAGING.BLOCKED' } });
+    };
+    // The owner blocks the thread: the buyer (a recipient blocked them) and the owner (their own block) get no URL.
+    await gqlOk(pair.owner.accessToken, BLOCK, { t: pair.threadId, b: true });
+    await refusedFor(pair.buyer);
+    await refusedFor(pair.owner);
+    const pendingBefore = (await attachmentItems(pair.threadId)).length;
+    // Concurrent requests meet the same block; none reserves an attachment.
+    await Promise.all(Array.from({ length: 4 }, () => refusedFor(pair.buyer)));
+    expect((await attachmentItems(pair.threadId)).length).toBe(pendingBefore);
+    // Unblocked: both may upload again; then the buyer blocks, and the owner is refused.
+    await gqlOk(pair.owner.accessToken, BLOCK, { t: pair.threadId, b: false });
+    expect((await ask(pair.buyer)).errors).toBeUndefined();
+    expect((await ask(pair.owner)).errors).toBeUndefined();
+    await gqlOk(pair.buyer.accessToken, BLOCK, { t: pair.threadId, b: true });
+    await refusedFor(pair.owner);
+    await refusedFor(pair.buyer);
+  });
+
+  it("a member's Amplify subscription receives a sent attachment in the message frame", async () => {
+    const pair = await inquiry();
+    const ON_MESSAGE = `subscription On($threadId: ID!) { onThreadMessage(threadId: $threadId) {
+      messageId type body attachments { attachmentId contentType width height }
+    } }`;
+    const frames: any[] = [];
+    const failures: unknown[] = [];
+    let acknowledged!: () => void;
+    const ready = new Promise<void>((resolve) => (acknowledged = resolve));
+    const { Hub } = await import('aws-amplify/utils');
+    const stopListening = Hub.listen('api', (capsule) => {
+      const payload = capsule.payload as { event?: string; data?: { variables?: { threadId?: string } } };
+      if (payload.event === 'Subscription ack' && payload.data?.variables?.threadId === pair.threadId) acknowledged();
+    });
+    const subscription = (
+      generateClient().graphql({
+        query: ON_MESSAGE,
+        variables: { threadId: pair.threadId },
+        authMode: 'oidc',
+        authToken: pair.owner.accessToken,
+      }) as unknown as {
+        subscribe(observer: { next: (value: any) => void; error: (error: unknown) => void }): { unsubscribe(): void };
+      }
+    ).subscribe({
+      next: (value) => frames.push(value.data.onThreadMessage),
+      error: (error) => {
+        failures.push(error);
+        acknowledged();
+      },
+    });
+    try {
+      await ready;
+      expect(failures).toEqual([]);
+      const photo = await testJpeg({ width: 1200, height: 800, seed: 7 });
+      const upload = await requestUpload(pair.buyer, 'image/jpeg', photo.length, pair.threadId);
+      expect(await put(upload, photo)).toBe(200);
+      const completed = await amplify(pair.buyer, COMPLETE, { t: pair.threadId, a: upload.attachmentId });
+      expect(completed.errors).toBeUndefined();
+      // AppSync matches a subscription's arguments against the mutation's answer: it must select threadId.
+      const SEND_WITH_THREAD = `mutation($input: SendMessageInput!) {
+        sendMessage(input: $input) { threadId messageId type body attachments { attachmentId contentType width height } }
+      }`;
+      const sent = await amplify(pair.buyer, SEND_WITH_THREAD, {
+        input: { threadId: pair.threadId, body: 'Reference shot', attachmentId: upload.attachmentId },
+      });
+      expect(sent.errors).toBeUndefined();
+      const expected = {
+        messageId: sent.data.sendMessage.messageId,
+        type: 'ASSET',
+        body: 'Reference shot',
+        attachments: [{ attachmentId: upload.attachmentId, contentType: 'image/webp', width: 1200, height: 800 }],
+      };
+      await eventually(async () => frames.length > 0, 10_000, 50);
+      expect(frames).toEqual([expected]);
+    } finally {
+      subscription.unsubscribe();
+      stopListening();
+    }
+  });
+
+  it('the local S3 lifecycle sweep deletes unsent previews and unfinished uploads after a day; sent previews stay', async () => {
+    const pair = await inquiry();
+    const upload = async (send: boolean, complete = true) => {
+      const photo = await testJpeg({ width: 640, height: 480, seed: send ? 11 : 12 });
+      const ticket = await requestUpload(pair.buyer, 'image/jpeg', photo.length, pair.threadId);
+      expect(await put(ticket, photo)).toBe(200);
+      if (complete)
+        expect(
+          (await amplify(pair.buyer, COMPLETE, { t: pair.threadId, a: ticket.attachmentId })).errors,
+        ).toBeUndefined();
+      if (send)
+        expect(
+          (await amplify(pair.buyer, SEND, { input: { threadId: pair.threadId, attachmentId: ticket.attachmentId } }))
+            .errors,
+        ).toBeUndefined();
+      return ticket.attachmentId;
+    };
+    const unsent = `unsent/${pair.threadId}/${await upload(false)}.webp`;
+    const sent = `previews/${pair.threadId}/${await upload(true)}.webp`;
+    const incoming = `incoming/${pair.threadId}/${await upload(false, false)}`;
+    for (const key of [unsent, sent, incoming]) expect(await objectExists(key)).toBe(true);
+
+    // The stack's job route (S3 lifecycle in AWS) runs now: nothing here is a day old yet. A bad ?now is a 400.
+    const job = await fetch(`${stackInfo().endpoints.restUrl}/dev/jobs/s3-lifecycle`);
+    expect(job.status).toBe(200);
+    expect(Object.keys(((await job.json()) as { expired: Record<string, number> }).expired)).toEqual(
+      expect.arrayContaining([`${previewsBucket()}/unsent/`, `${previewsBucket()}/incoming/`]),
+    );
+    expect((await fetch(`${stackInfo().endpoints.restUrl}/dev/jobs/s3-lifecycle?now=yesterday`)).status).toBe(400);
+    for (const key of [unsent, sent, incoming]) expect(await objectExists(key)).toBe(true);
+
+    // The same sweep a day and a minute later, over this thread's keys only (other test files share the
+    // buckets): the never-sent preview and the never-completed upload go, the sent preview stays.
+    const s3 = new S3Client({
+      endpoint: stackInfo().endpoints.s3Endpoint,
+      region: 'us-east-1',
+      forcePathStyle: true,
+      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    });
+    const spec = messagePreviewsBucket.expirations.map((rule) => ({
+      ...rule,
+      prefix: `${rule.prefix}${pair.threadId}/`,
+    }));
+    expect(spec.map((rule) => rule.days)).toEqual([1, 1]);
+    const swept = await sweepExpiredObjects({
+      client: s3,
+      stage: 'local',
+      buckets: [{ ...messagePreviewsBucket, expirations: spec }],
+      now: new Date(Date.now() + 86_400_000 + 60_000),
+    });
+    expect(swept.expired).toEqual({
+      [`${previewsBucket()}/incoming/${pair.threadId}/`]: 1,
+      // Both unsent/ copies: a send copies its preview to previews/ and leaves the unsent one to expire.
+      [`${previewsBucket()}/unsent/${pair.threadId}/`]: 2,
+    });
+    expect(await objectExists(unsent)).toBe(false);
+    expect(await objectExists(incoming)).toBe(false);
+    expect(await objectExists(sent)).toBe(true);
   });
 });

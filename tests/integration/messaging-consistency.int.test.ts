@@ -294,3 +294,113 @@ describe('booking cards ordering', () => {
     expect(await cardOf()).toBe(events[events.length - 1]!.groupId);
   });
 });
+
+describe('thread pages', () => {
+  it('a page reads the member row and the messages in one Query; others get nothing; pages meet exactly', async () => {
+    // Three participants (an admin joined) whose ids sort around each other, and 12 messages.
+    const [low, mid, high] = ['usr_00000000000000000000000000', 'usr_5', 'usr_zzzzzzzzzzzzzzzzzzzzzzzzzz'].map(
+      (prefix) => `${prefix}${newId('user').slice(4)}`.slice(0, 30),
+    ) as [string, string, string];
+    const threadId = newId('thread');
+    const at = '2026-11-30T10:00:00.000Z';
+    const participant = (userId: string, roleContext: 'buyer' | 'seller' | 'admin') => ({
+      threadId,
+      userId,
+      roleContext,
+      counterpartUserId: userId === low ? high : low,
+      kind: 'inquiry' as const,
+      threadStatus: 'open' as const,
+      listingType: 'STUDIO' as const,
+      listingId: newId('studio'),
+      contactRedaction: false,
+      createdAt: at,
+      lastMessageAt: null,
+      lastMessagePreview: null,
+      unreadCount: 0,
+      lastReadSk: null,
+      lastReadMsgId: null,
+      lastReadAt: null,
+      muted: false,
+      archived: false,
+      blocked: false,
+      blockedUntil: null,
+      strikes: 0,
+    });
+    await threads.createThread({
+      thread: {
+        pk: `THR#${threadId}`,
+        threadId,
+        kind: 'inquiry',
+        status: 'open',
+        buyerUserId: low,
+        sellerUserId: high,
+        participants: [low, mid, high],
+        listingType: 'STUDIO',
+        listingId: newId('studio'),
+        city: null,
+        lbgId: null,
+        legId: null,
+        createdAt: at,
+        updatedAt: at,
+        lastMessageAt: null,
+        messageCount: 0,
+        contactRedaction: false,
+        safeModeRequired: false,
+      },
+      participants: [participant(low, 'buyer'), participant(mid, 'admin'), participant(high, 'seller')],
+    });
+    const sks: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      const createdAt = new Date(Date.parse(at) + i * 1000).toISOString();
+      const messageId = newId('message');
+      sks.push(`MSG#${createdAt}#${messageId}`);
+      await documents.send(
+        new BatchWriteCommand({
+          RequestItems: {
+            [TABLE]: [
+              {
+                PutRequest: {
+                  Item: {
+                    pk: `THR#${threadId}`,
+                    sk: sks[i],
+                    threadId,
+                    messageId,
+                    type: 'text',
+                    body: `m${i}`,
+                    redactedBody: null,
+                    authorUserId: low,
+                    createdAt,
+                    nsfwBand: 0,
+                    flags: { moderation: 'clean', policyHints: [] },
+                  },
+                },
+              },
+            ],
+          },
+        }),
+      );
+    }
+    const newestFirst = [...sks].reverse();
+    for (const viewer of [low, mid, high])
+      for (const limit of [1, 5, 11, 12, 13, 30]) {
+        const seen: string[] = [];
+        let cursor: string | undefined;
+        let first = true;
+        do {
+          const page = await threads.threadPage(threadId, viewer, limit, cursor);
+          expect(page?.participant.userId).toBe(viewer);
+          expect(page!.items.length).toBeLessThanOrEqual(limit);
+          if (first) expect(page!.items.length).toBe(Math.min(limit, 12));
+          first = false;
+          seen.push(...page!.items.map((item) => item.sk));
+          cursor = page!.lastSk;
+        } while (cursor);
+        expect(seen).toEqual(newestFirst);
+      }
+    // Ids sorting below, between and above the members': no page, on the first page or a later one.
+    for (const stranger of ['usr_0', `${mid}0`, 'usr_zzzzzzzzzzzzzzzzzzzzzzzzzzzz']) {
+      expect(await threads.threadPage(threadId, stranger, 5, undefined)).toBeUndefined();
+      expect(await threads.threadPage(threadId, stranger, 5, sks[6])).toBeUndefined();
+    }
+  });
+});
