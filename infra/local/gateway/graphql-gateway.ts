@@ -107,6 +107,11 @@ export interface GraphqlGatewayOptions {
   readonly cachedReads?: Readonly<Record<string, CachedRead>>;
   /** The cache's clock (tests move it past a TTL). */
   readonly nowMs?: () => number;
+  /**
+   * Entries the emulated cache holds before dropping the oldest (AppSync's bound is its instance's
+   * memory). 5,000 by default: `perf:local` measures uncached reads by rotating over more pages.
+   */
+  readonly apiCacheEntries?: number;
 }
 
 interface FieldPlan {
@@ -218,7 +223,7 @@ function selectionSetList(
 
 export function createGraphqlGateway(options: GraphqlGatewayOptions) {
   const schema = buildGatewaySchema(options.schemaSdl);
-  const apiCache = new ApiCache(options.cachedReads ?? cachedReads, options.nowMs);
+  const apiCache = new ApiCache(options.cachedReads ?? cachedReads, options.nowMs, options.apiCacheEntries ?? 5_000);
   // evictFromApiCache works in mutations only (AppSync ignores it elsewhere); code runs synchronously,
   // so the type of the field being resolved is known while it runs.
   let codeParentType: string | undefined;
