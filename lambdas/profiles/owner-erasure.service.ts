@@ -24,7 +24,7 @@ export class OwnerErasureService {
     private readonly logger: Logger,
     /**
      * Evicts the erased listings' cached public pages, under the slugs they had (their events carry
-     * the replaced ones). After commit; a failure leaves the page until the cache TTL (cachedReads).
+     * the replaced ones). After commit, never throwing: a failure leaves the page until the cache TTL.
      */
     private readonly forgetSlugs: (slugs: { profiles: string[]; studios: string[] }) => Promise<void> = async () =>
       undefined,

@@ -11,7 +11,7 @@ import { scrubListingSlugs } from './outbox-slug-scrub.ts';
 import { OwnerErasureService } from './owner-erasure.service.ts';
 import { ProfileService } from './profile.service.ts';
 import { evictionEnvSchema, profilesConfig } from './profiles.config.ts';
-import { AppSyncPublicPageEviction, type PublicPageEviction } from './public-page-eviction.ts';
+import { AppSyncPublicPageEviction, evictAfterWrite, type PublicPageEviction } from './public-page-eviction.ts';
 import { profilesRepositories } from './profiles.repositories.ts';
 import { StudioService } from './studio.service.ts';
 import { VerificationService } from './verification.service.ts';
@@ -63,10 +63,11 @@ export function profilesModule(): Promise<ProfilesModule> {
       erasure: new OwnerErasureService(
         db,
         createLogger({ service: 'profiles-erasure' }),
-        // The pages were cached under the slugs the erasure replaced; its events carry the new ones.
+        // The pages were cached under the slugs the erasure replaced; its events carry the new ones. After
+        // commit, so a redelivery would not evict again: a failure is logged, and the TTL bounds the page.
         async (slugs) => {
-          for (const slug of slugs.profiles) await publicPages.evict('PROFILE', slug);
-          for (const slug of slugs.studios) await publicPages.evict('STUDIO', slug);
+          for (const slug of slugs.profiles) await evictAfterWrite(publicPages, pagesLogger, 'PROFILE', slug);
+          for (const slug of slugs.studios) await evictAfterWrite(publicPages, pagesLogger, 'STUDIO', slug);
         },
         scrubListingSlugs,
       ),

@@ -295,12 +295,8 @@ async function buildRows(target: Target): Promise<Row[]> {
     input: searches[0],
   });
   if (found.searchListings.items.length === 0) throw new Error('the sample search found nothing');
-  // Suggestions: 600 distinct prefixes (two to five letters of seeded names, cities and roles), one hot one.
-  const stems = ['seed', 'perf', 'loft', 'phot', 'mode', 'vide', 'stud', 'new', 'los', 'chic'];
-  const prefixes = Array.from({ length: 600 }, (_, i) => {
-    const stem = stems[i % stems.length]!;
-    return `${stem.slice(0, 2 + (Math.floor(i / stems.length) % 3))}${i >= 30 ? ` ${Math.floor(i / 30)}` : ''}`;
-  });
+  // Suggestions: 600 distinct prefixes that each match seeded studio titles ("Perf Loft 17" matches 17, 170…).
+  const prefixes = Array.from({ length: 600 }, (_, i) => `perf loft ${i + 1}`);
   const suggested = await graphql<{ searchSuggestions: unknown[] }>(endpoints, api, SUGGESTIONS, {
     prefix: prefixes[0],
   });
