@@ -97,6 +97,11 @@ export interface StageConfig {
    * Renew before it passes: ops/runbooks/appsync-api-key.md (override: -c apiKeyExpires=YYYY-MM-DD).
    */
   readonly appsyncApiKeyExpires: string;
+  /**
+   * AppSync's API cache instance (PER_RESOLVER_CACHING for the public reads in
+   * infra/definitions/domains.ts `cachedReads`): ElastiCache-backed, billed per hour.
+   */
+  readonly appsyncCache: 'SMALL' | 'MEDIUM' | 'LARGE';
 }
 
 const base = {
@@ -109,6 +114,7 @@ const stageConfigs: Record<StageName, StageConfig> = {
   dev: {
     ...base,
     stage: 'dev',
+    appsyncCache: 'SMALL',
     natGateways: 1,
     logRetention: RetentionDays.TWO_WEEKS,
     statefulRemovalPolicy: RemovalPolicy.DESTROY,
@@ -136,6 +142,7 @@ const stageConfigs: Record<StageName, StageConfig> = {
   stage: {
     ...base,
     stage: 'stage',
+    appsyncCache: 'SMALL',
     natGateways: 1,
     logRetention: RetentionDays.ONE_MONTH,
     statefulRemovalPolicy: RemovalPolicy.RETAIN,
@@ -168,6 +175,7 @@ const stageConfigs: Record<StageName, StageConfig> = {
   prod: {
     ...base,
     stage: 'prod',
+    appsyncCache: 'MEDIUM',
     // One NAT per AZ: losing an AZ must not cut the Lambdas' egress (Stripe, webhooks) in the others.
     natGateways: 3,
     logRetention: RetentionDays.THREE_MONTHS,

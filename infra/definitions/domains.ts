@@ -44,8 +44,8 @@ export interface DomainSpec {
      */
     readonly secrets?: readonly string[];
     /**
-     * `@aws_iam` mutations the Lambda calls to publish realtime events: the CDK sets APPSYNC_GRAPHQL_URL
-     * and grants appsync:GraphQL on exactly these fields.
+     * `@aws_iam` mutations the Lambda calls (realtime publishes, API cache evictions): the CDK sets
+     * APPSYNC_GRAPHQL_URL and grants appsync:GraphQL on exactly these fields.
      */
     readonly publishes?: readonly string[];
   };
@@ -77,7 +77,8 @@ export const domains = {
   },
   profiles: {
     entry: 'lambdas/profiles/profiles.handler.ts',
-    uses: { database: 'profiles', notifications: true },
+    // evictPublicListing: a changed or erased listing's cached public page (cachedReads below).
+    uses: { database: 'profiles', notifications: true, publishes: ['evictPublicListing'] },
     latencyCritical: true, // public profile pages
   },
   media: {
@@ -311,6 +312,37 @@ export const graphqlResolvers: Readonly<Record<string, DomainName>> = {
   'Mutation.requestDataExport': 'privacy',
 };
 
+/**
+ * Root fields AppSync resolves with APPSYNC_JS code on a NONE data source (no Lambda): `Type.field` ->
+ * the code file under infra/definitions. The local gateway runs the same file. Together with
+ * `graphqlResolvers` they cover every root field of the schema.
+ */
+export const appsyncCodeResolvers: Readonly<Record<string, string>> = {
+  'Mutation.evictPublicListing': 'appsync-cache-eviction.js',
+};
+
+/** One cached public read: how long AppSync keeps an answer, and the arguments that key it. */
+export interface CachedRead {
+  readonly ttlSeconds: number;
+  /** Argument names, in caching-key order (`$context.arguments.<name>`); eviction names them in this order. */
+  readonly keys: readonly string[];
+}
+
+/**
+ * AppSync's per-resolver cache (PER_RESOLVER_CACHING): the CDK sets `cachingConfig` from this map and
+ * the local gateway emulates it with the same keys and TTLs. Only fields that answer the same to every
+ * caller belong here (keyed by arguments alone, the cache is shared by API key and signed-in callers);
+ * a test checks each is reachable with the API key. The listing pages are evicted by
+ * `Mutation.evictPublicListing` when the listing changes, so a change is visible at once; the TTL only
+ * bounds a lost eviction. Not cached: search (a per-caller rate limit runs before its answer, and its
+ * own 2 s hot-query cache covers repeats), availability (changes with every booking), reviews and
+ * booking terms (no eviction yet: a stale answer would last the whole TTL).
+ */
+export const cachedReads: Readonly<Record<string, CachedRead>> = {
+  'Query.publicProfile': { ttlSeconds: 300, keys: ['slug'] },
+  'Query.publicStudio': { ttlSeconds: 300, keys: ['slug'] },
+};
+
 /** REST path prefixes (API Gateway proxy resources) -> domain. */
 export const restRoutes: readonly { readonly prefix: string; readonly domain: DomainName }[] = [
   { prefix: '/.well-known', domain: 'authDiscovery' },
@@ -341,6 +373,19 @@ export const eventConsumers: readonly {
     name: 'profiles-media-changes',
     domain: 'profiles',
     eventTypes: ['media.processed', 'media.published', 'media.reordered', 'media.cover_changed', 'media.deleted'],
+  },
+  // A listing changed: its cached public page is evicted from AppSync's cache (evictPublicListing).
+  {
+    name: 'profiles-public-cache',
+    domain: 'profiles',
+    eventTypes: [
+      'profile.published',
+      'profile.updated',
+      'profile.unpublished',
+      'studio.published',
+      'studio.updated',
+      'studio.unpublished',
+    ],
   },
   // Account deletion (auth's user.deleted): each domain erases or pseudonymises its part.
   { name: 'profiles-user-deleted', domain: 'profiles', eventTypes: ['user.deleted'] },

@@ -1,5 +1,4 @@
-/** What profiles and studios share: verification banners, media facts, public URLs, the public cache. */
-import type { Clock } from '../core/clock.ts';
+/** What profiles and studios share: verification banners, media facts, public URLs. */
 import {
   isApprovedSafe,
   isPublicSafe,
@@ -76,36 +75,4 @@ export function publicImages(
     images: safe.map((row) => toPublicImage(row, publicBaseUrl)),
     cover: coverRow ? toPublicImage(coverRow, publicBaseUrl) : null,
   };
-}
-
-/**
- * A few seconds of caching for public pages: they are read far more than written, and the
- * benchmark budget (p95 ≤ 20 ms at 32 connections) leaves no room for five queries per read.
- * Only found pages are cached, and the owning container drops an entry when it writes.
- */
-export class PublicPageCache<T> {
-  private readonly entries = new Map<string, { value: Promise<T>; expiresAt: number }>();
-
-  constructor(
-    private readonly clock: Clock,
-    private readonly ttlMs: number,
-    private readonly maxEntries = 5_000,
-  ) {}
-
-  get(key: string, load: () => Promise<T>): Promise<T> {
-    const now = this.clock.nowMs();
-    const hit = this.entries.get(key);
-    if (hit && hit.expiresAt > now) return hit.value;
-    const value = load();
-    if (this.ttlMs > 0) {
-      if (this.entries.size >= this.maxEntries) this.entries.clear();
-      this.entries.set(key, { value, expiresAt: now + this.ttlMs });
-      value.catch(() => this.entries.delete(key));
-    }
-    return value;
-  }
-
-  delete(key: string): void {
-    this.entries.delete(key);
-  }
 }

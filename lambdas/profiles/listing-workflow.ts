@@ -83,7 +83,8 @@ export class ListingWorkflow<
   constructor(
     private readonly db: ProfilesData,
     private readonly listing: ListingDescriptor<Row, Facts, Patch, Event>,
-    private readonly publicCache: { delete(slug: string): void },
+    /** Evicts the listing's cached public page after a committed write (never throws). */
+    private readonly evictPage: (slug: string) => Promise<void>,
   ) {}
 
   async owned(caller: Caller, id: string, tx: ProfilesRepositories = this.db, forUpdate = false): Promise<Row> {
@@ -145,7 +146,7 @@ export class ListingWorkflow<
       if (row.status === 'PUBLISHED') await this.listing.announce(tx, this.listing.events.updated, row);
       return row;
     });
-    this.publicCache.delete(saved.slug);
+    await this.evictPage(saved.slug);
     return saved;
   }
 
@@ -186,7 +187,7 @@ export class ListingWorkflow<
 
   /**
    * Runs `change` on the owner's row locked FOR UPDATE (the owner not erased meanwhile), then
-   * drops the cached public page: the shape of publish, unpublish and other owner toggles.
+   * evicts the cached public page: the shape of publish, unpublish and other owner toggles.
    */
   async changeLocked(caller: Caller, id: string, change: (tx: ProfilesTx, locked: Row) => Promise<Row>): Promise<Row> {
     const { repository, notFoundMessage } = this.listing;
@@ -197,7 +198,7 @@ export class ListingWorkflow<
       if (!locked) throw new NotFoundError(notFoundMessage);
       return change(tx, locked);
     });
-    this.publicCache.delete(row.slug);
+    await this.evictPage(row.slug);
     return row;
   }
 

@@ -22,8 +22,12 @@ export class OwnerErasureService {
   constructor(
     private readonly db: ProfilesData,
     private readonly logger: Logger,
-    /** Drops a slug from this container's public-page caches (others expire within seconds). */
-    private readonly forgetSlugs: (slugs: { profiles: string[]; studios: string[] }) => void = () => undefined,
+    /**
+     * Evicts the erased listings' cached public pages, under the slugs they had (their events carry
+     * the replaced ones). After commit, never throwing: a failure leaves the page until the cache TTL.
+     */
+    private readonly forgetSlugs: (slugs: { profiles: string[]; studios: string[] }) => Promise<void> = async () =>
+      undefined,
     /** Replaces the old slugs in the listings' outbox events (outbox-slug-scrub.ts), in the erasure's transaction. */
     private readonly scrubSlugs: typeof scrubListingSlugs = async () => 0,
   ) {}
@@ -72,7 +76,7 @@ export class OwnerErasureService {
       // The slugs already in the outbox's listing events go too (outbox-slug-scrub.ts).
       await this.scrubSlugs(tx, renamed);
     });
-    this.forgetSlugs(erased);
+    await this.forgetSlugs(erased);
     this.logger.info('account erased from profiles', {
       userId,
       profiles: erased.profiles.length,

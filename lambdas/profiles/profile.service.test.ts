@@ -124,21 +124,22 @@ function setup(insert?: ProfileStore['insert']) {
   const settings = {
     webBaseUrl: 'https://rastup.test',
     mediaPublicBaseUrl: 'https://cdn.test',
-    publicCacheTtlMs: 60_000,
   };
-  const service = new ProfileService(db, settings, new ManualClock(NOW));
+  const evicted: string[] = [];
+  const pages = { evict: async (kind: string, slug: string) => void evicted.push(`${kind}:${slug}`) };
+  const service = new ProfileService(db, settings, new ManualClock(NOW), pages, createLogger({ service: 'test' }));
   const forgotten: string[] = [];
   const scrubbed: { aggregateType: string; id: string; slug: string }[] = [];
   const erasure = new OwnerErasureService(
     db,
     createLogger({ service: 'test' }),
-    ({ profiles: p, studios: s }) => forgotten.push(...p, ...s),
+    async ({ profiles: p, studios: s }) => void forgotten.push(...p, ...s),
     async (_tx, listings) => {
       scrubbed.push(...listings);
       return listings.length;
     },
   );
-  return { rows, slugs, db, service, erasure, erasedStudios, disabled, forgotten, scrubbed };
+  return { rows, slugs, db, service, erasure, erasedStudios, disabled, forgotten, scrubbed, evicted };
 }
 
 const user = (userId: string): UserCaller => ({

@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../core/clock.ts';
+import type { Logger } from '../core/log.ts';
 import { isUniqueViolation } from '../core/db/database.ts';
 import { guardNotErased } from '../core/db/erased-users.ts';
 import { enqueueEvent } from '../core/db/outbox.ts';
@@ -14,7 +15,8 @@ import { buildEvent, type DomainEvent } from '../core/events/catalog.ts';
 import { requireUser, type Caller } from '../core/identity.ts';
 import { newId } from '../core/ids.ts';
 import { profileCompleteness, type ProfileFacts } from './completeness.ts';
-import { mediaFacts, ownerMedia, PublicPageCache, verificationView } from './listing-support.ts';
+import { mediaFacts, ownerMedia, verificationView } from './listing-support.ts';
+import { evictAfterWrite, type PublicPageEviction } from './public-page-eviction.ts';
 import { ListingWorkflow } from './listing-workflow.ts';
 import { onboardingView, PROFILE_PUBLISH_STEPS, PROFILE_STEPS, profileStepMissing } from './onboarding.ts';
 import type { ProfileRow } from './profile.repository.ts';
@@ -28,7 +30,6 @@ export interface ProfilesSettings {
   /** The web app's origin, for canonical URLs (https://rastup.com). */
   readonly webBaseUrl: string;
   readonly mediaPublicBaseUrl: string;
-  readonly publicCacheTtlMs: number;
 }
 
 type ProfileEvent = 'profile.published' | 'profile.updated' | 'profile.unpublished';
@@ -48,15 +49,15 @@ export function slugify(value: string): string {
 }
 
 export class ProfileService {
-  private readonly publicCache: PublicPageCache<PublicProfileView>;
   private readonly workflow: ListingWorkflow<ProfileRow, ProfileFacts, ProfilePatch, ProfileEvent>;
 
   constructor(
     private readonly db: ProfilesData,
     private readonly settings: ProfilesSettings,
     private readonly clock: Clock,
+    private readonly pages: PublicPageEviction,
+    logger: Logger,
   ) {
-    this.publicCache = new PublicPageCache(clock, settings.publicCacheTtlMs);
     this.workflow = new ListingWorkflow(
       db,
       {
@@ -81,17 +82,12 @@ export class ProfileService {
         announce: (tx, type, row, extra) => this.announce(tx, type, row, extra),
         publishedEventExtra: (completeness) => ({ score: completeness.score }),
       },
-      this.publicCache,
+      (slug) => evictAfterWrite(pages, logger, 'PROFILE', slug),
     );
   }
 
   publicUrl(slug: string): string {
     return `${this.settings.webBaseUrl}/p/${slug}`;
-  }
-
-  /** Drops cached public pages (this container) after a change made elsewhere, e.g. account erasure. */
-  forgetPublicPages(slugs: readonly string[]): void {
-    for (const slug of slugs) this.publicCache.delete(slug);
   }
 
   private async facts(row: ProfileRow, tx: ProfilesRepositories = this.db) {
@@ -268,14 +264,13 @@ export class ProfileService {
   }
 
   async publicProfile(slug: string): Promise<PublicProfileView> {
-    return this.publicCache.get(slug, async () => {
-      // One round trip: the page's row, roles, city, verification and media in one statement.
-      const page = await this.db.profiles.findPublicPage(slug);
-      if (!page) throw new NotFoundError('Profile not found');
-      return renderPublicProfile(page, {
-        mediaPublicBaseUrl: this.settings.mediaPublicBaseUrl,
-        canonicalUrl: this.publicUrl(page.row.slug),
-      });
+    // One round trip: the page's row, roles, city, verification and media in one statement. AppSync
+    // caches the answer by slug (cachedReads); the profiles-public-cache consumer evicts it.
+    const page = await this.db.profiles.findPublicPage(slug);
+    if (!page) throw new NotFoundError('Profile not found');
+    return renderPublicProfile(page, {
+      mediaPublicBaseUrl: this.settings.mediaPublicBaseUrl,
+      canonicalUrl: this.publicUrl(page.row.slug),
     });
   }
 
@@ -291,8 +286,8 @@ export class ProfileService {
       if (!owner) return;
       const row = await tx.profiles.findOwned(ownerId, owner);
       if (row?.status === 'PUBLISHED') {
+        // The profile.updated consumer (profiles-public-cache) evicts the cached page.
         await this.announce(tx, 'profile.updated', row, { reason: event.type });
-        this.publicCache.delete(row.slug);
       }
     });
   }

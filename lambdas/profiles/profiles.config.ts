@@ -17,8 +17,13 @@ export const profilesEnvSchema = baseEnvSchema.extend({
     .string()
     .url()
     .transform((url) => url.replace(/\/+$/, '')),
-  /** How long a container serves a public page from memory. */
-  PUBLIC_PAGE_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(3_000),
 });
 
 export const profilesConfig = configOnce(() => parseConfig(profilesEnvSchema));
+
+/**
+ * Where the public-page evictions go (the AWS_IAM mutation evictPublicListing): set by the CDK on the
+ * functions whose domain `publishes` it (API and consumers), not on scheduled jobs, which never evict;
+ * so it is read when the first eviction is made, not with the rest at cold start.
+ */
+export const evictionEnvSchema = z.object({ APPSYNC_GRAPHQL_URL: z.url(), AWS_REGION: z.string().min(1) });

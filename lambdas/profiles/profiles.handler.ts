@@ -5,6 +5,7 @@ import { createDomainHandler } from '../core/handler.ts';
 import { createLogger } from '../core/log.ts';
 import { createRouteRouter, route } from '../core/route-router.ts';
 import { profilesModule } from './profiles.module.ts';
+import { evictOnListingEvent } from './public-page-eviction.ts';
 import {
   completeStepArgs,
   createProfileArgs,
@@ -23,7 +24,8 @@ import {
 const logger = createLogger({ service: 'profiles' });
 const m = profilesModule;
 
-// Two consumers share this entry (infra/definitions/domains.ts): media changes and account erasure.
+// Three consumers share this entry (infra/definitions/domains.ts): media changes, account erasure and
+// the public-page cache eviction of every listing change.
 export const events = createEventDispatcher({
   'media.processed': async (event) => (await m()).profiles.onMediaChanged(event),
   'media.published': async (event) => (await m()).profiles.onMediaChanged(event),
@@ -31,6 +33,12 @@ export const events = createEventDispatcher({
   'media.cover_changed': async (event) => (await m()).profiles.onMediaChanged(event),
   'media.deleted': async (event) => (await m()).profiles.onMediaChanged(event),
   'user.deleted': async (event) => (await m()).erasure.onUserDeleted(event),
+  'profile.published': async (event) => evictOnListingEvent((await m()).publicPages, event),
+  'profile.updated': async (event) => evictOnListingEvent((await m()).publicPages, event),
+  'profile.unpublished': async (event) => evictOnListingEvent((await m()).publicPages, event),
+  'studio.published': async (event) => evictOnListingEvent((await m()).publicPages, event),
+  'studio.updated': async (event) => evictOnListingEvent((await m()).publicPages, event),
+  'studio.unpublished': async (event) => evictOnListingEvent((await m()).publicPages, event),
 });
 
 export const handler = createDomainHandler({

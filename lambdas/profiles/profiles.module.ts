@@ -2,13 +2,16 @@
 import { systemClock } from '../core/clock.ts';
 import { createUnitOfWork } from '../core/db/unit-of-work.ts';
 import { createLogger } from '../core/log.ts';
+import { AppSyncIamClient } from '../adapters/appsync-iam-client.ts';
 import { databaseFromEnv } from '../adapters/database.ts';
+import { parseConfig } from '../core/config.ts';
 import { notifierFromEnv } from '../adapters/notifier-from-env.ts';
 import { NudgeService } from './nudge.service.ts';
 import { scrubListingSlugs } from './outbox-slug-scrub.ts';
 import { OwnerErasureService } from './owner-erasure.service.ts';
 import { ProfileService } from './profile.service.ts';
-import { profilesConfig } from './profiles.config.ts';
+import { evictionEnvSchema, profilesConfig } from './profiles.config.ts';
+import { AppSyncPublicPageEviction, evictAfterWrite, type PublicPageEviction } from './public-page-eviction.ts';
 import { profilesRepositories } from './profiles.repositories.ts';
 import { StudioService } from './studio.service.ts';
 import { VerificationService } from './verification.service.ts';
@@ -19,6 +22,23 @@ export interface ProfilesModule {
   readonly verifications: VerificationService;
   readonly nudges: NudgeService;
   readonly erasure: OwnerErasureService;
+  readonly publicPages: PublicPageEviction;
+}
+
+/** The AppSync client is made on the first eviction (scheduled jobs never evict, and lack its URL). */
+function publicPageEviction(): PublicPageEviction {
+  let eviction: AppSyncPublicPageEviction | undefined;
+  return {
+    evict: (kind, slug) => {
+      if (!eviction) {
+        const env = parseConfig(evictionEnvSchema);
+        eviction = new AppSyncPublicPageEviction(
+          new AppSyncIamClient({ graphqlUrl: env.APPSYNC_GRAPHQL_URL, region: env.AWS_REGION }),
+        );
+      }
+      return eviction.evict(kind, slug);
+    },
+  };
 }
 
 let module: Promise<ProfilesModule> | undefined;
@@ -30,20 +50,24 @@ export function profilesModule(): Promise<ProfilesModule> {
     const settings = {
       webBaseUrl: config.PUBLIC_WEB_BASE_URL,
       mediaPublicBaseUrl: config.MEDIA_PUBLIC_BASE_URL,
-      publicCacheTtlMs: config.PUBLIC_PAGE_CACHE_MS,
     };
-    const profiles = new ProfileService(db, settings, systemClock);
-    const studios = new StudioService(db, settings, systemClock);
+    const publicPages = publicPageEviction();
+    const pagesLogger = createLogger({ service: 'profiles-public-pages' });
+    const profiles = new ProfileService(db, settings, systemClock, publicPages, pagesLogger);
+    const studios = new StudioService(db, settings, publicPages, pagesLogger);
     return {
       profiles,
       studios,
+      publicPages,
       verifications: new VerificationService(db, systemClock),
       erasure: new OwnerErasureService(
         db,
         createLogger({ service: 'profiles-erasure' }),
-        (slugs) => {
-          profiles.forgetPublicPages(slugs.profiles);
-          studios.forgetPublicPages(slugs.studios);
+        // The pages were cached under the slugs the erasure replaced; its events carry the new ones. After
+        // commit, so a redelivery would not evict again: a failure is logged, and the TTL bounds the page.
+        async (slugs) => {
+          for (const slug of slugs.profiles) await evictAfterWrite(publicPages, pagesLogger, 'PROFILE', slug);
+          for (const slug of slugs.studios) await evictAfterWrite(publicPages, pagesLogger, 'STUDIO', slug);
         },
         scrubListingSlugs,
       ),

@@ -5,10 +5,10 @@
  * concurrency, field rules, step gating, the publish rules and what each change announces.
  */
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../core/clock.ts';
 import { ConflictError, NotFoundError, UnauthenticatedError, ValidationError } from '../core/errors.ts';
 import type { UserCaller } from '../core/identity.ts';
 import { newId } from '../core/ids.ts';
+import { createLogger } from '../core/log.ts';
 import { fake, fakeUnitOfWork } from '../core/testing/fakes.ts';
 import type { MediaCatalog, MediaRow } from '../media/index.ts';
 import type { CityDirectory } from '../platform/index.ts';
@@ -142,9 +142,21 @@ function setup() {
     }),
     cities: fake<CityDirectory>('cities', { cityExists: async (code) => code === 'us-nyc' }),
   });
-  const settings = { webBaseUrl: 'https://rastup.test', mediaPublicBaseUrl: 'https://cdn.test', publicCacheTtlMs: 0 };
-  const service = new StudioService(db, settings, new ManualClock(NOW));
-  return { studios, media, db, service };
+  const settings = { webBaseUrl: 'https://rastup.test', mediaPublicBaseUrl: 'https://cdn.test' };
+  const evicted: string[] = [];
+  // The first eviction fails: the owner's write still succeeds (the listing event's consumer evicts again).
+  let failNext = true;
+  const pages = {
+    evict: async (kind: string, slug: string) => {
+      if (failNext) {
+        failNext = false;
+        throw new Error('AppSync unreachable');
+      }
+      evicted.push(`${kind}:${slug}`);
+    },
+  };
+  const service = new StudioService(db, settings, pages, createLogger({ service: 'test' }));
+  return { studios, media, db, service, evicted };
 }
 
 const user = (userId: string): UserCaller => ({
@@ -259,8 +271,9 @@ describe('StudioService.publish / unpublish', () => {
   });
 
   it('publishes a complete studio with a safe photo once (records the steps), then unpublishes it', async () => {
-    const { service, db, media, studios } = setup();
+    const { service, db, media, studios, evicted } = setup();
     const id = (await service.create(user(OWNER), { name: 'Loft 9', slug: 'loft-9' })).id as StudioId;
+    // The first write's eviction fails (setup): the save still answers.
     await service.saveDraft(user(OWNER), { studioId: id, expectedVersion: 1, patch: complete });
     media.push(safeImage(id));
     const published = await service.publish(user(OWNER), id);
@@ -279,5 +292,8 @@ describe('StudioService.publish / unpublish', () => {
     await service.unpublish(user(OWNER), id);
     expect(db.kernel.eventTypes()).toEqual(['studio.published', 'studio.updated', 'studio.unpublished']);
     await expect(service.publish(user(STRANGER), id)).rejects.toBeInstanceOf(NotFoundError);
+    // Every committed owner write evicted the cached public page right away (the failed first one aside).
+    expect(evicted.length).toBeGreaterThanOrEqual(4);
+    expect(new Set(evicted)).toEqual(new Set(['STUDIO:loft-9']));
   });
 });

@@ -3,7 +3,7 @@
  * privacy (the exact address is owner-only; the public page shows the city), completeness-gated
  * publishing and the LocalBusiness public page.
  */
-import type { Clock } from '../core/clock.ts';
+import type { Logger } from '../core/log.ts';
 import { guardNotErased } from '../core/db/erased-users.ts';
 import { enqueueEvent } from '../core/db/outbox.ts';
 import { buildEvent } from '../core/events/catalog.ts';
@@ -11,7 +11,8 @@ import { NotFoundError, ValidationError } from '../core/errors.ts';
 import { requireUser, type Caller } from '../core/identity.ts';
 import { newId } from '../core/ids.ts';
 import { studioCompleteness, type StudioFacts } from './completeness.ts';
-import { mediaFacts, ownerMedia, PublicPageCache, verificationView } from './listing-support.ts';
+import { mediaFacts, ownerMedia, verificationView } from './listing-support.ts';
+import { evictAfterWrite, type PublicPageEviction } from './public-page-eviction.ts';
 import { ListingWorkflow } from './listing-workflow.ts';
 import { onboardingView, STUDIO_PUBLISH_STEPS, STUDIO_STEPS, studioStepMissing } from './onboarding.ts';
 import type { CompleteStepInput, SaveStudioDraftInput, StudioPatch } from './profiles.schemas.ts';
@@ -24,15 +25,14 @@ import type { StudioRow } from './studio.repository.ts';
 type StudioEvent = 'studio.published' | 'studio.updated' | 'studio.unpublished';
 
 export class StudioService {
-  private readonly publicCache: PublicPageCache<PublicStudioView>;
   private readonly workflow: ListingWorkflow<StudioRow, StudioFacts, StudioPatch, StudioEvent>;
 
   constructor(
     private readonly db: ProfilesData,
     private readonly settings: ProfilesSettings,
-    clock: Clock,
+    pages: PublicPageEviction,
+    logger: Logger,
   ) {
-    this.publicCache = new PublicPageCache(clock, settings.publicCacheTtlMs);
     this.workflow = new ListingWorkflow(
       db,
       {
@@ -56,16 +56,12 @@ export class StudioService {
         events: { updated: 'studio.updated', published: 'studio.published', unpublished: 'studio.unpublished' },
         announce: (tx, type, row) => this.announce(tx, type, row),
       },
-      this.publicCache,
+      (slug) => evictAfterWrite(pages, logger, 'STUDIO', slug),
     );
   }
 
   publicUrl(slug: string): string {
     return `${this.settings.webBaseUrl}/studios/${slug}`;
-  }
-
-  forgetPublicPages(slugs: readonly string[]): void {
-    for (const slug of slugs) this.publicCache.delete(slug);
   }
 
   private async facts(row: StudioRow, tx: ProfilesRepositories = this.db) {
@@ -195,14 +191,13 @@ export class StudioService {
   }
 
   async publicStudio(slug: string): Promise<PublicStudioView> {
-    return this.publicCache.get(slug, async () => {
-      // One round trip: the page's row, city, verification and media in one statement.
-      const page = await this.db.studios.findPublicPage(slug);
-      if (!page) throw new NotFoundError('Studio not found');
-      return renderPublicStudio(page, {
-        mediaPublicBaseUrl: this.settings.mediaPublicBaseUrl,
-        canonicalUrl: this.publicUrl(page.row.slug),
-      });
+    // One round trip: the page's row, city, verification and media in one statement. AppSync caches
+    // the answer by slug (cachedReads); the profiles-public-cache consumer evicts it.
+    const page = await this.db.studios.findPublicPage(slug);
+    if (!page) throw new NotFoundError('Studio not found');
+    return renderPublicStudio(page, {
+      mediaPublicBaseUrl: this.settings.mediaPublicBaseUrl,
+      canonicalUrl: this.publicUrl(page.row.slug),
     });
   }
 }

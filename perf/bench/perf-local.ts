@@ -9,11 +9,13 @@
  * limiter), or, with BASE_URL, a running `npm start` whose state folder (RASTUP_STATE_DIR, default
  * .local) holds endpoints.json and secrets.json (start it with RASTUP_AUTH_EXEMPT_LOOPBACK=on).
  *
- * Public reads (profile page, studio page, search) are measured twice. "cached": one page (one query)
- * again and again, answered from the per-container page cache / hot-query cache after the first read.
- * "uncached": a rotation over PERF_LISTINGS (6,000) distinct pages, more than the page cache holds
- * (5,000 entries, cleared when full), so every read is a miss and costs its SQL. Search "uncached"
- * rotates 600 distinct filter combinations.
+ * Public reads (profile page, studio page, search, suggestions) are measured twice. "cached": one page
+ * (one query) again and again: the pages from the gateway's emulation of AppSync's per-resolver cache
+ * (infra/definitions/domains.ts `cachedReads`), search and suggestions from the search Lambda's hot-query
+ * cache. "uncached": a rotation over PERF_LISTINGS (6,000) distinct pages, more than the emulated API
+ * cache holds (5,000 entries, oldest dropped first), so in round-robin order every read is a miss and
+ * reaches the Lambda and its one SQL statement. Search "uncached" rotates 600 distinct filter
+ * combinations, suggestions 600 distinct prefixes.
  *
  * PERF_SECONDS (5) per run; PERF_CONNECTIONS (32). PERF_CPU_PROFILE=<dir> writes a CPU profile of the
  * stack's process per saturation run (read with `npm run perf:profile-top -- <file>`). Pass = the seed budget (p95, and p50 where the
@@ -41,7 +43,7 @@ import { newId } from '../../lambdas/core/ids.ts';
 import { partnerRegistry, type Verdict } from '../../lambdas/partner/index.ts';
 import { reindexAll } from '../../ops/scripts/search-reindex.ts';
 import { ERROR_RATE_BUDGET, SURFACES, type SurfaceId } from '../k6/budgets.js';
-import { CHECKOUT_QUOTE, INBOX, PROFILE_VIEW, SEARCH, STUDIO_VIEW, THREAD } from '../k6/queries.js';
+import { CHECKOUT_QUOTE, INBOX, PROFILE_VIEW, SEARCH, STUDIO_VIEW, SUGGESTIONS, THREAD } from '../k6/queries.js';
 import { profiled, rootDir } from './harness.ts';
 import type { MixRequest, MixResult } from './mix-load.ts';
 
@@ -293,6 +295,12 @@ async function buildRows(target: Target): Promise<Row[]> {
     input: searches[0],
   });
   if (found.searchListings.items.length === 0) throw new Error('the sample search found nothing');
+  // Suggestions: 600 distinct prefixes that each match seeded studio titles ("Perf Loft 17" matches 17, 170…).
+  const prefixes = Array.from({ length: 600 }, (_, i) => `perf loft ${i + 1}`);
+  const suggested = await graphql<{ searchSuggestions: unknown[] }>(endpoints, api, SUGGESTIONS, {
+    prefix: prefixes[0],
+  });
+  if (suggested.searchSuggestions.length === 0) throw new Error('the sample prefix suggested nothing');
 
   // Checkout: quotes by 200 signed-in clients (the per-user checkout limit is not what is measured).
   const tokens = new TokenService(
@@ -433,6 +441,20 @@ async function buildRows(target: Target): Promise<Row[]> {
       budget: 'miss',
       url: graphqlUrl,
       requests: searches.map((input) => gq(api, SEARCH, { input })),
+    },
+    {
+      label: 'suggestions, cached (one prefix)',
+      surface: 'search',
+      budget: 'hit',
+      url: graphqlUrl,
+      requests: [gq(api, SUGGESTIONS, { prefix: prefixes[0] })],
+    },
+    {
+      label: 'suggestions, uncached (600 prefixes)',
+      surface: 'search',
+      budget: 'miss',
+      url: graphqlUrl,
+      requests: prefixes.map((prefix) => gq(api, SUGGESTIONS, { prefix })),
     },
     {
       label: 'checkout quote',

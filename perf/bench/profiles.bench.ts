@@ -2,8 +2,8 @@
  * `npm run bench:profiles`: `publicProfile(slug)` with its portfolio, packages and JSON-LD through
  * the local AppSync gateway (API key) to the profiles Lambda handler and PostgreSQL, at 32
  * connections (saturation) and at a fixed 200 req/s. Target: p95 ≤ 20 ms on 2 cores.
- * Public pages are cached per container for PUBLIC_PAGE_CACHE_MS (3 s); a run with the
- * cache off (`PUBLIC_PAGE_CACHE_MS=0 npm run bench:profiles`) shows the uncached cost.
+ * After the first read the page is answered by the gateway's emulation of AppSync's per-resolver cache
+ * (infra/definitions/domains.ts `cachedReads`); `npm run perf:local` measures the uncached cost.
  */
 import { newId } from '../../lambdas/core/ids.ts';
 import { describeResult, load, withBenchStack } from './harness.ts';

@@ -2,6 +2,7 @@
 export const PROFILE_VIEW: string;
 export const STUDIO_VIEW: string;
 export const SEARCH: string;
+export const SUGGESTIONS: string;
 export const CHECKOUT_QUOTE: string;
 export const INBOX: string;
 export const THREAD: string;

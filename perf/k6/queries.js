@@ -13,6 +13,8 @@ export const STUDIO_VIEW = `query($slug: String!) { publicStudio(slug: $slug) { 
 export const SEARCH = `query($input: SearchListingsInput!) { searchListings(input: $input) {
   items { slug title role city priceMinCents priceMaxCents verified coverUrl } nextCursor engine } }`;
 
+export const SUGGESTIONS = `query($prefix: String!) { searchSuggestions(prefix: $prefix, first: 8) { text kind } }`;
+
 export const CHECKOUT_QUOTE = `query($input: CheckoutQuoteInput!) { checkoutQuote(input: $input) {
   quoteId totalCents taxCents platformFeeCents currency expiresAt } }`;
 

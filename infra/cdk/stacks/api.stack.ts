@@ -18,6 +18,7 @@ import {
 } from 'aws-cdk-lib/aws-apigateway';
 import {
   AuthorizationType,
+  CfnApiCache,
   type CfnGraphQLApi,
   Code,
   Definition,
@@ -38,9 +39,12 @@ import { acknowledgeNag } from '../constructs/cdk-nag.ts';
 import { acknowledgeGuard } from '../constructs/cfn-guard.ts';
 import type { Construct } from 'constructs';
 import {
+  appsyncCodeResolvers as codeResolverDefinitions,
+  cachedReads as cachedReadDefinitions,
   domains as domainDefinitions,
   graphqlResolvers as resolverDefinitions,
   restRoutes as routeDefinitions,
+  type CachedRead,
   type DomainSpec,
 } from '../../definitions/domains.ts';
 import { loadSchemaSdl } from '../../definitions/schema.ts';
@@ -52,6 +56,7 @@ import { RastupFunction, repositoryRoot } from '../constructs/rastup-function.co
 import { apiKeyExpiryDate, type StageConfig } from '../stage-config.ts';
 
 export const resolverCodePath = join(repositoryRoot, 'infra', 'definitions', 'appsync-lambda-resolver.js');
+const definitionsDir = join(repositoryRoot, 'infra', 'definitions');
 
 /** `aud` of access tokens: AppSync checks it as the OIDC client id, the auth Lambda issues it. */
 export const oidcAudience = 'rastup-api';
@@ -83,6 +88,8 @@ export interface ApiStackProps extends StackProps {
   /** Defaults to infra/definitions; tests pass their own maps. */
   readonly domains?: Readonly<Record<string, DomainSpec>>;
   readonly graphqlResolvers?: Readonly<Record<string, string>>;
+  readonly appsyncCodeResolvers?: Readonly<Record<string, string>>;
+  readonly cachedReads?: Readonly<Record<string, CachedRead>>;
   readonly restRoutes?: readonly { readonly prefix: string; readonly domain: string }[];
   readonly schemaSdl?: string;
 }
@@ -101,12 +108,16 @@ export class ApiStack extends Stack {
   readonly platformEnvironment: Readonly<Record<string, string>>;
   /** The API Lambdas publish realtime events to (AWS_IAM mutations); later stacks bind their consumers to it. */
   readonly realtime: RealtimeHandle;
+  /** AppSync's server-side cache (PER_RESOLVER_CACHING): only the resolvers in `cachedReads` use it. */
+  readonly apiCache: CfnApiCache;
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     super(scope, id, props);
     const { config } = props;
     const domainSpecs: Readonly<Record<string, DomainSpec>> = props.domains ?? domainDefinitions;
     const resolvers = props.graphqlResolvers ?? resolverDefinitions;
+    const codeResolvers = props.appsyncCodeResolvers ?? codeResolverDefinitions;
+    const cached = props.cachedReads ?? cachedReadDefinitions;
     const routes = props.restRoutes ?? routeDefinitions;
 
     // ---- REST API (created first: its URL is the default OIDC issuer) ---------------------------
@@ -298,6 +309,25 @@ export class ApiStack extends Stack {
       excludeVerboseContent: true,
     };
 
+    // ---- API cache: per resolver, so only the public reads in `cachedReads` are ever cached --------
+    // The TTL here is the default for resolvers without their own; each cached resolver sets its own.
+    this.apiCache = new CfnApiCache(this, 'ApiCache', {
+      apiId: this.graphqlApi.apiId,
+      apiCachingBehavior: 'PER_RESOLVER_CACHING',
+      type: config.appsyncCache,
+      ttl: Math.max(...Object.values(cached).map((read) => read.ttlSeconds), 1),
+      atRestEncryptionEnabled: true,
+      transitEncryptionEnabled: true,
+    });
+    const cachingConfigOf = (coordinate: string) => {
+      const read = cached[coordinate];
+      return read
+        ? { ttl: Duration.seconds(read.ttlSeconds), cachingKeys: read.keys.map((name) => `$context.arguments.${name}`) }
+        : undefined;
+    };
+    for (const coordinate of Object.keys(cached))
+      if (!resolvers[coordinate]) throw new Error(`cachedReads names ${coordinate}, which no Lambda resolves`);
+
     const code = Code.fromAsset(resolverCodePath);
     const dataSources = new Map<string, LambdaDataSource>();
     for (const [coordinate, domainName] of Object.entries(resolvers)) {
@@ -310,14 +340,34 @@ export class ApiStack extends Stack {
         });
         dataSources.set(domainName, dataSource);
       }
-      new Resolver(this, `Resolver-${typeName}-${fieldName}`, {
+      const cachingConfig = cachingConfigOf(coordinate);
+      const resolver = new Resolver(this, `Resolver-${typeName}-${fieldName}`, {
         api: this.graphqlApi,
         typeName,
         fieldName,
         dataSource,
         runtime: FunctionRuntime.JS_1_0_0,
         code,
+        ...(cachingConfig ? { cachingConfig } : {}),
       });
+      // A resolver's cachingConfig is refused while the API has no cache.
+      if (cachingConfig) resolver.node.addDependency(this.apiCache);
+    }
+    // Fields resolved by APPSYNC_JS code alone (cache eviction): a NONE data source, no Lambda.
+    if (Object.keys(codeResolvers).length > 0) {
+      const none = this.graphqlApi.addNoneDataSource('CodeSource', { name: 'CodeOnly' });
+      for (const [coordinate, file] of Object.entries(codeResolvers)) {
+        const [typeName, fieldName] = coordinate.split('.');
+        if (!typeName || !fieldName) throw new Error(`appsyncCodeResolvers key "${coordinate}" is not Type.field`);
+        new Resolver(this, `Resolver-${typeName}-${fieldName}`, {
+          api: this.graphqlApi,
+          typeName,
+          fieldName,
+          dataSource: none,
+          runtime: FunctionRuntime.JS_1_0_0,
+          code: Code.fromAsset(join(definitionsDir, file)),
+        });
+      }
     }
 
     // Functions that publish realtime events get the API's URL and a grant on their mutations only

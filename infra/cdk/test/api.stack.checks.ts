@@ -40,7 +40,7 @@ export function registerApiStackChecks(): void {
         prod.templates.api.resourceCountIs('AWS::AppSync::ApiKey', 1);
       });
 
-      it('lets only publishing Lambdas call their @aws_iam mutations (messaging: publishThreadEvent), nothing else', () => {
+      it('lets only publishing Lambdas call their @aws_iam mutations (messaging: publishThreadEvent; profiles: evictPublicListing), nothing else', () => {
         const policies = Object.values(resourcesOf(prod.templates.api, 'AWS::IAM::Policy')).concat(
           Object.values(resourcesOf(prod.templates.async, 'AWS::IAM::Policy')),
         );
@@ -52,19 +52,29 @@ export function registerApiStackChecks(): void {
               resource: statement.Resource,
             })),
         );
-        // The messaging API function and each messaging consumer (booking.confirmed, user.deleted), which
-        // share its `uses`; no other function.
-        const messagingConsumers = eventConsumers.filter((consumer) => consumer.domain === 'messaging');
-        expect(messagingConsumers.map((consumer) => consumer.name)).toEqual([
+        // The messaging and profiles API functions and each of their consumers, which share their
+        // domain's `uses`; no other function, and each on its own mutation only.
+        const publishing = { messaging: 'publishThreadEvent', profiles: 'evictPublicListing' } as const;
+        const consumersOf = (domain: string) => eventConsumers.filter((consumer) => consumer.domain === domain);
+        expect(consumersOf('messaging').map((consumer) => consumer.name)).toEqual([
           'messaging-bookings',
           'messaging-user-deleted',
         ]);
-        expect(appsyncGrants).toHaveLength(1 + messagingConsumers.length);
+        expect(consumersOf('profiles').map((consumer) => consumer.name)).toEqual([
+          'profiles-media-changes',
+          'profiles-public-cache',
+          'profiles-user-deleted',
+        ]);
+        expect(appsyncGrants).toHaveLength(2 + consumersOf('messaging').length + consumersOf('profiles').length);
         for (const grant of appsyncGrants) {
-          expect(JSON.stringify(grant.resource)).toContain('/types/Mutation/fields/publishThreadEvent');
-          expect(grant.roles).toMatch(/messaging/i);
+          const domain = /messaging/i.test(grant.roles) ? 'messaging' : 'profiles';
+          expect(grant.roles).toMatch(new RegExp(domain, 'i'));
+          const resource = JSON.stringify(grant.resource);
+          expect(resource).toContain(`/types/Mutation/fields/${publishing[domain]}`);
+          expect(resource).not.toContain(publishing[domain === 'messaging' ? 'profiles' : 'messaging']);
         }
         expect(typeof functionEnv(prod, 'messaging').APPSYNC_GRAPHQL_URL).toBe('object'); // the API's GraphQLUrl
+        expect(typeof functionEnv(prod, 'profiles').APPSYNC_GRAPHQL_URL).toBe('object');
         expect(functionEnv(prod, 'booking').APPSYNC_GRAPHQL_URL).toBeUndefined();
       });
 

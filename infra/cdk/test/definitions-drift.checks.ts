@@ -7,7 +7,15 @@ import { Kind, parse, type ObjectTypeDefinitionNode, type ObjectTypeExtensionNod
 import { beforeAll, describe, expect, it } from 'vitest';
 import { appSyncLimits } from '../../definitions/appsync-limits.ts';
 import { buckets } from '../../definitions/buckets.ts';
-import { domains, eventConsumers, graphqlResolvers, restRoutes, scheduledJobs } from '../../definitions/domains.ts';
+import {
+  appsyncCodeResolvers,
+  cachedReads,
+  domains,
+  eventConsumers,
+  graphqlResolvers,
+  restRoutes,
+  scheduledJobs,
+} from '../../definitions/domains.ts';
 import { loadSchemaSdl } from '../../definitions/schema.ts';
 import { tables } from '../../definitions/tables.ts';
 import { createTableInput } from '../../local/dynamodb.ts';
@@ -121,8 +129,12 @@ export function registerDefinitionsDriftChecks(): void {
           .flatMap((node) => (node.fields ?? []).map((field) => `${node.name.value}.${field.name.value}`));
       };
 
-      it('maps every root field of the merged schema to a domain, and nothing else', () => {
-        expect(rootFields().sort()).toEqual(Object.keys(graphqlResolvers).sort());
+      it('maps every root field of the merged schema to a domain or to resolver code, and nothing else', () => {
+        expect(rootFields().sort()).toEqual(
+          [...Object.keys(graphqlResolvers), ...Object.keys(appsyncCodeResolvers)].sort(),
+        );
+        for (const coordinate of Object.keys(appsyncCodeResolvers))
+          expect(graphqlResolvers[coordinate]).toBeUndefined();
       });
 
       it("sets AppSync's query depth and resolver count limits from appsync-limits.ts (the local gateway's too)", () => {
@@ -137,9 +149,10 @@ export function registerDefinitionsDriftChecks(): void {
       });
 
       it('has one APPSYNC_JS resolver per graphqlResolvers entry, on its domain Lambda', () => {
-        const resolvers = Object.values(resourcesOf(dev.templates.api, 'AWS::AppSync::Resolver')).map(
+        const all = Object.values(resourcesOf(dev.templates.api, 'AWS::AppSync::Resolver')).map(
           (resolver) => resolver.Properties as Record<string, any>,
         );
+        const resolvers = all.filter((r) => !(`${r.TypeName}.${r.FieldName}` in appsyncCodeResolvers));
         expect(resolvers.map((r) => `${r.TypeName}.${r.FieldName}`).sort()).toEqual(
           Object.keys(graphqlResolvers).sort(),
         );
@@ -161,6 +174,81 @@ export function registerDefinitionsDriftChecks(): void {
             dev.stage.api.liveAliases.get(domain)!.alias.node.defaultChild as never,
           );
           expect(dataSource?.LambdaConfig.LambdaFunctionArn).toEqual({ Ref: aliasLogicalId });
+        }
+      });
+    });
+
+    describe('AppSync caches exactly cachedReads, and evicts with the code in appsyncCodeResolvers', () => {
+      const resolvers = () =>
+        Object.values(resourcesOf(dev.templates.api, 'AWS::AppSync::Resolver')).map(
+          (resolver) => resolver.Properties as Record<string, any>,
+        );
+
+      it('has one API cache, PER_RESOLVER_CACHING, encrypted, sized by the stage', () => {
+        dev.templates.api.resourceCountIs('AWS::AppSync::ApiCache', 1);
+        dev.templates.api.hasResourceProperties('AWS::AppSync::ApiCache', {
+          ApiCachingBehavior: 'PER_RESOLVER_CACHING',
+          Type: dev.stage.config.appsyncCache,
+          AtRestEncryptionEnabled: true,
+          TransitEncryptionEnabled: true,
+          ApiId: {
+            'Fn::GetAtt': [dev.stage.api.getLogicalId(dev.stage.api.graphqlApi.node.defaultChild as never), 'ApiId'],
+          },
+        });
+      });
+
+      it('sets cachingConfig (TTL, argument keys in order) on the cached reads and on no other resolver', () => {
+        const cacheId = dev.stage.api.getLogicalId(dev.stage.api.apiCache);
+        const withCaching = resolvers().filter((r) => r.CachingConfig);
+        expect(withCaching.map((r) => `${r.TypeName}.${r.FieldName}`).sort()).toEqual(Object.keys(cachedReads).sort());
+        for (const resolver of withCaching) {
+          const read = cachedReads[`${resolver.TypeName}.${resolver.FieldName}`]!;
+          expect(resolver.CachingConfig).toEqual({
+            Ttl: read.ttlSeconds,
+            CachingKeys: read.keys.map((name) => `$context.arguments.${name}`),
+          });
+        }
+        // Created after the cache (AppSync refuses cachingConfig on an API without one).
+        for (const [, resource] of Object.entries(resourcesOf(dev.templates.api, 'AWS::AppSync::Resolver')))
+          if ((resource.Properties as Record<string, any>).CachingConfig)
+            expect((resource as Record<string, any>).DependsOn).toEqual(expect.arrayContaining([cacheId]));
+      });
+
+      it('caches only fields the API key reaches and every caller sees the same (keyed by arguments alone)', () => {
+        const document = parse(loadSchemaSdl());
+        for (const coordinate of Object.keys(cachedReads)) {
+          const [typeName, fieldName] = coordinate.split('.');
+          const field = document.definitions
+            .filter((node): node is ObjectTypeDefinitionNode | ObjectTypeExtensionNode => 'fields' in node)
+            .filter((node) => node.name.value === typeName)
+            .flatMap((node) => node.fields ?? [])
+            .find((f) => f.name.value === fieldName);
+          expect(field, coordinate).toBeDefined();
+          expect(
+            field!.directives?.map((d) => d.name.value),
+            coordinate,
+          ).toContain('aws_api_key');
+          for (const key of cachedReads[coordinate]!.keys)
+            expect(
+              field!.arguments?.map((a) => a.name.value),
+              `${coordinate} key ${key}`,
+            ).toContain(key);
+        }
+      });
+
+      it('resolves each appsyncCodeResolvers field with its APPSYNC_JS file on a NONE data source', () => {
+        const dataSources = Object.values(resourcesOf(dev.templates.api, 'AWS::AppSync::DataSource')).map(
+          (ds) => ds.Properties as Record<string, any>,
+        );
+        expect(dataSources.find((ds) => ds.Name === 'CodeOnly')?.Type).toBe('NONE');
+        for (const coordinate of Object.keys(appsyncCodeResolvers)) {
+          const resolver = resolvers().find((r) => `${r.TypeName}.${r.FieldName}` === coordinate);
+          expect(resolver, coordinate).toMatchObject({
+            Kind: 'UNIT',
+            Runtime: { Name: 'APPSYNC_JS', RuntimeVersion: '1.0.0' },
+            DataSourceName: 'CodeOnly',
+          });
+          expect(resolver!.CachingConfig).toBeUndefined();
         }
       });
     });

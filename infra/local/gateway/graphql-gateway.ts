@@ -2,7 +2,9 @@
  * The local AppSync: the same merged schema, the same auth modes and directives, the same
  * resolver contract (infra/definitions/appsync-lambda-resolver.js) and AppSync's HTTP answers.
  * Each field in the domain map is dispatched to its domain Lambda's `handler` with the event the
- * AppSync JS resolver would build.
+ * AppSync JS resolver would build; fields AppSync resolves with code alone (`appsyncCodeResolvers`)
+ * run that same APPSYNC_JS file, and the public reads in `cachedReads` go through the emulated API
+ * cache (api-cache.ts), which the eviction mutation's code empties.
  */
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -30,10 +32,18 @@ import {
   getDirectiveValues,
   type GraphQLDirective,
 } from 'graphql';
-import { graphqlResolvers, type DomainName } from '../../definitions/domains.ts';
+import {
+  appsyncCodeResolvers,
+  cachedReads,
+  graphqlResolvers,
+  type CachedRead,
+  type DomainName,
+} from '../../definitions/domains.ts';
 import { loadSchemaSdl } from '../../definitions/schema.ts';
 import { appSyncLimits, type AppSyncLimits } from '../../definitions/appsync-limits.ts';
 import type { AppSyncResolverEvent } from '../../../lambdas/core/events.ts';
+import { ApiCache } from './api-cache.ts';
+import { loadAppSyncCode, type AppSyncCodeResolver } from './appsync-code.ts';
 import { awsScalars } from './aws-scalars.ts';
 import {
   depthLimitErrorType,
@@ -93,11 +103,37 @@ export interface GraphqlGatewayOptions {
   /** The schema SDL without AppSync's built-ins (tests); default: the merged graphql/ schema. */
   readonly schemaSdl?: string;
   readonly onResolverCrash?: (error: unknown) => void;
+  /** AppSync's per-resolver cache settings; the one definition in infra/definitions unless a test narrows them. */
+  readonly cachedReads?: Readonly<Record<string, CachedRead>>;
+  /** The cache's clock (tests move it past a TTL). */
+  readonly nowMs?: () => number;
+  /**
+   * Entries the emulated cache holds before dropping the oldest (AppSync's bound is its instance's
+   * memory). 5,000 by default: `perf:local` measures uncached reads by rotating over more pages.
+   */
+  readonly apiCacheEntries?: number;
 }
 
 interface FieldPlan {
   readonly modes: ReadonlySet<AuthMode>;
   readonly domain: DomainName | undefined;
+  /** APPSYNC_JS code on a NONE data source (no Lambda). */
+  readonly code: AppSyncCodeResolver | undefined;
+  /** `Type.field`, when the API cache keeps its answers. */
+  readonly cached: string | undefined;
+}
+
+const definitionsDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'definitions');
+
+/** Thrown by `util.error` in APPSYNC_JS code: the field answers null with this error entry. */
+class AppSyncCodeError extends Error {
+  constructor(
+    message: string,
+    readonly errorType: string | undefined,
+    readonly errorInfo: unknown,
+  ) {
+    super(message);
+  }
 }
 
 interface RequestContext {
@@ -138,7 +174,11 @@ function modesOf(directives: readonly { name: { value: string } }[] | undefined)
 }
 
 /** AppSync's rule: field directives win; else the type's; else the default mode only. */
-function planFields(schema: GraphQLSchema): Map<string, Map<string, FieldPlan>> {
+function planFields(
+  schema: GraphQLSchema,
+  codeFor: (coordinate: string) => AppSyncCodeResolver | undefined,
+  cached: Readonly<Record<string, CachedRead>>,
+): Map<string, Map<string, FieldPlan>> {
   const plans = new Map<string, Map<string, FieldPlan>>();
   for (const type of Object.values(schema.getTypeMap())) {
     if (!isObjectType(type) || type.name.startsWith('__')) continue;
@@ -147,7 +187,13 @@ function planFields(schema: GraphQLSchema): Map<string, Map<string, FieldPlan>> 
     for (const field of Object.values(type.getFields())) {
       const fieldModes = modesOf(field.astNode?.directives);
       const modes = new Set<AuthMode>(fieldModes.length ? fieldModes : typeModes.length ? typeModes : [DEFAULT_MODE]);
-      fields.set(field.name, { modes, domain: graphqlResolvers[`${type.name}.${field.name}`] });
+      const coordinate = `${type.name}.${field.name}`;
+      fields.set(field.name, {
+        modes,
+        domain: graphqlResolvers[coordinate],
+        code: codeFor(coordinate),
+        cached: coordinate in cached ? coordinate : undefined,
+      });
     }
     plans.set(type.name, fields);
   }
@@ -177,7 +223,25 @@ function selectionSetList(
 
 export function createGraphqlGateway(options: GraphqlGatewayOptions) {
   const schema = buildGatewaySchema(options.schemaSdl);
-  const plans = planFields(schema);
+  const apiCache = new ApiCache(options.cachedReads ?? cachedReads, options.nowMs, options.apiCacheEntries ?? 5_000);
+  // evictFromApiCache works in mutations only (AppSync ignores it elsewhere); code runs synchronously,
+  // so the type of the field being resolved is known while it runs.
+  let codeParentType: string | undefined;
+  const runtime = {
+    util: {
+      error: (message: string, errorType?: string, _data?: unknown, errorInfo?: unknown) => {
+        throw new AppSyncCodeError(message, errorType, errorInfo);
+      },
+    },
+    extensions: {
+      evictFromApiCache: (typeName: string, fieldName: string, keyValuePair: Record<string, unknown>) =>
+        codeParentType === 'Mutation' ? apiCache.evict(typeName, fieldName, keyValuePair) : 0,
+    },
+  };
+  const codeResolvers = new Map<string, AppSyncCodeResolver>();
+  for (const [coordinate, file] of Object.entries(appsyncCodeResolvers))
+    codeResolvers.set(coordinate, loadAppSyncCode(join(definitionsDir, file), runtime));
+  const plans = planFields(schema, (coordinate) => codeResolvers.get(coordinate), options.cachedReads ?? cachedReads);
   const { queryDepthLimit, resolverCountLimit } = options.limits ?? appSyncLimits;
   const rules = options.stage === 'prod' ? [...specifiedRules, NoSchemaIntrospectionCustomRule] : specifiedRules;
   const documentCache = new Map<string, PreparedDocument>();
@@ -198,14 +262,60 @@ export function createGraphqlGateway(options: GraphqlGatewayOptions) {
         extensions: { errorType: 'Unauthorized' },
       });
     }
-    if (!plan.domain) return defaultFieldResolver(source, args, context, info);
+    if (!plan.domain && !plan.code) return defaultFieldResolver(source, args, context, info);
     // AppSync's resolver count limit: invocations past it answer null with an error and never run.
     if (!context.resolvers.take())
       throw new GraphQLError(resolverLimitMessage(), { extensions: { errorType: resolverLimitErrorType } });
     if (info.parentType.name === 'Mutation' && info.path.prev === undefined)
       context.mutations?.push({ fieldName: info.fieldName, responseKey: String(info.path.key) });
-    return dispatchField(plan.domain, source, args, context, info);
+    if (plan.code) return runCode(plan.code, args, context, info);
+    if (!plan.cached) return dispatchField(plan.domain!, source, args, context, info);
+    return cachedField(plan.cached, plan.domain!, source, args, context, info);
   };
+
+  /** A cached resolver: the entry for its keys while it lives, else the Lambda (only answers are kept). */
+  async function cachedField(
+    coordinate: string,
+    domain: DomainName,
+    source: unknown,
+    args: Record<string, unknown>,
+    context: RequestContext,
+    info: GraphQLResolveInfo,
+  ) {
+    const hit = apiCache.get(coordinate, args);
+    if (hit) return hit.value;
+    const value = await dispatchField(domain, source, args, context, info);
+    apiCache.set(coordinate, args, value);
+    return value;
+  }
+
+  /** APPSYNC_JS on a NONE data source: request's payload becomes ctx.result for response. */
+  function runCode(
+    code: AppSyncCodeResolver,
+    args: Record<string, unknown>,
+    context: RequestContext,
+    info: GraphQLResolveInfo,
+  ) {
+    const ctx = {
+      arguments: JSON.parse(JSON.stringify(args)) as Record<string, unknown>,
+      identity: context.identity,
+      info: { fieldName: info.fieldName, parentTypeName: info.parentType.name },
+    } as Parameters<AppSyncCodeResolver['request']>[0];
+    codeParentType = info.parentType.name;
+    try {
+      ctx.result = code.request(ctx)?.payload ?? null;
+      return JSON.parse(JSON.stringify(code.response(ctx) ?? null)) as unknown;
+    } catch (error) {
+      if (error instanceof AppSyncCodeError)
+        throw new GraphQLError(error.message, {
+          extensions: { errorType: error.errorType ?? 'Code', errorInfo: error.errorInfo ?? null },
+        });
+      options.onResolverCrash?.(error);
+      throw new GraphQLError('Internal error', { extensions: { errorType: 'Code' } });
+    } finally {
+      codeParentType = undefined;
+    }
+  }
 
   async function dispatchField(
     domain: DomainName,

@@ -1,0 +1,145 @@
+/**
+ * AppSync's per-resolver cache of the public pages, on the local stack (issue 17): the gateway
+ * emulates the cache with the keys and TTLs of infra/definitions/domains.ts `cachedReads`, and the
+ * eviction runs the deployed APPSYNC_JS code behind the AWS_IAM mutation `evictPublicListing`.
+ * A row changed behind the API's back (plain SQL, no event) is how a test sees that an answer came
+ * from the cache; a listing change made through the API or announced by an outbox event is seen by
+ * the very next read, long before the TTL.
+ */
+import { describe, expect, it } from 'vitest';
+import { AppSyncIamClient } from '../../lambdas/adapters/appsync-iam-client.ts';
+import { createDatabase } from '../../lambdas/core/db/database.ts';
+import { enqueueEvent } from '../../lambdas/core/db/outbox.ts';
+import { buildEvent } from '../../lambdas/core/events/catalog.ts';
+import { newId } from '../../lambdas/core/ids.ts';
+import { cachedReads } from '../../infra/definitions/domains.ts';
+import { EVICT_PUBLIC_LISTING } from '../../lambdas/profiles/public-page-eviction.ts';
+import { stackInfo } from '../support/clients.ts';
+import { eventually, gqlAs, gqlOk, sql } from '../support/graphql.ts';
+import { mintAccessToken } from '../support/tokens.ts';
+
+const PAGE = 'query($slug: String!) { publicProfile(slug: $slug) { slug displayName headline } }';
+const STUDIO_PAGE = 'query($slug: String!) { publicStudio(slug: $slug) { slug name } }';
+
+/** A published profile written straight to the database (no event: nothing evicts on its own). */
+async function publishedProfile() {
+  const ownerId = newId('user');
+  const profileId = newId('profile');
+  const slug = `cache-${profileId.slice(-10).toLowerCase()}`;
+  await sql(
+    `INSERT INTO service_profiles (id, owner_user_id, role, slug, status, display_name, headline, published_at)
+     VALUES ($1, $2, 'PHOTOGRAPHER', $3, 'PUBLISHED', 'Cache One', 'First headline', now())`,
+    [profileId, ownerId, slug],
+  );
+  const token = await mintAccessToken({ userId: ownerId, roles: ['provider'] });
+  return { ownerId, profileId, slug, token };
+}
+
+const renameBehindTheApi = (profileId: string, name: string) =>
+  sql('UPDATE service_profiles SET display_name = $2 WHERE id = $1', [profileId, name]);
+
+const page = async (slug: string) => (await gqlOk(null, PAGE, { slug })).publicProfile;
+
+function lambdaClient() {
+  // The local stack's Lambda credentials (s3rver's fixed pair; not secrets), signing as a Lambda does.
+  return new AppSyncIamClient({
+    graphqlUrl: stackInfo().endpoints.graphqlUrl,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+  });
+}
+
+describe('public pages through the API cache', () => {
+  it('serves a public page from the cache to API-key and signed-in callers; a signed-in read of the owner view is never cached', async () => {
+    const { profileId, slug, token } = await publishedProfile();
+    expect(await page(slug)).toMatchObject({ slug, displayName: 'Cache One' });
+    await renameBehindTheApi(profileId, 'Cache Two');
+    // The cached answer, for the API key and for a signed-in visitor alike.
+    expect((await page(slug)).displayName).toBe('Cache One');
+    expect((await gqlOk(token, PAGE, { slug })).publicProfile.displayName).toBe('Cache One');
+    // The owner's own view (OIDC only, not in cachedReads) reads the row every time.
+    const mine = 'query($id: ID!) { myProfile(id: $id) { displayName } }';
+    expect((await gqlOk(token, mine, { id: profileId })).myProfile.displayName).toBe('Cache Two');
+    await renameBehindTheApi(profileId, 'Cache Three');
+    expect((await gqlOk(token, mine, { id: profileId })).myProfile.displayName).toBe('Cache Three');
+  });
+
+  it("evicts on the owner's write: the next read, right after the mutation, sees the change", async () => {
+    const { profileId, slug, token } = await publishedProfile();
+    await page(slug);
+    const { version } = (await gqlOk(token, 'query($id: ID!) { myProfile(id: $id) { version } }', { id: profileId }))
+      .myProfile;
+    await gqlOk(token, 'mutation($input: SaveProfileDraftInput!) { saveProfileDraft(input: $input) { version } }', {
+      input: { profileId, expectedVersion: version, patch: { headline: 'Second headline' } },
+    });
+    expect((await page(slug)).headline).toBe('Second headline');
+    await gqlOk(token, 'mutation($id: ID!) { unpublishProfile(id: $id) { status } }', { id: profileId });
+    const gone = await gqlAs(null, PAGE, { slug });
+    expect(gone.errors?.[0]).toMatchObject({ errorType: 'NOT_FOUND' });
+  });
+
+  it('evicts on a listing event (the profiles-public-cache consumer): seen well before the TTL', async () => {
+    const { ownerId, profileId, slug } = await publishedProfile();
+    await page(slug);
+    await renameBehindTheApi(profileId, 'Renamed Elsewhere');
+    expect((await page(slug)).displayName).toBe('Cache One');
+    // What a change made outside the owner's write path announces (media changes do exactly this).
+    const db = createDatabase({ connectionString: stackInfo().endpoints.databaseUrl, max: 1 });
+    const started = Date.now();
+    try {
+      await db.transaction((tx) =>
+        enqueueEvent(
+          tx,
+          buildEvent('profile.updated', {
+            profileId,
+            ownerUserId: ownerId,
+            role: 'PHOTOGRAPHER',
+            slug,
+            city: null,
+            version: 1,
+            reason: 'media.reordered',
+          }),
+        ),
+      );
+    } finally {
+      await db.close();
+    }
+    await eventually(async () => (await page(slug)).displayName === 'Renamed Elsewhere', 20_000, 100);
+    expect(Date.now() - started).toBeLessThan(cachedReads['Query.publicProfile']!.ttlSeconds * 1000);
+  });
+
+  it('refuses the eviction mutation to API-key and signed-in callers; a Lambda (AWS_IAM) evicts', async () => {
+    const { profileId, slug, token } = await publishedProfile();
+    await page(slug);
+    await renameBehindTheApi(profileId, 'Not Yet');
+    for (const caller of [null, token]) {
+      const answer = await gqlAs(caller, EVICT_PUBLIC_LISTING, { kind: 'PROFILE', slug });
+      expect(answer.data).toEqual({ evictPublicListing: null });
+      expect(answer.errors?.[0]).toMatchObject({
+        errorType: 'Unauthorized',
+        message: 'Not Authorized to access evictPublicListing on type Mutation',
+      });
+    }
+    expect((await page(slug)).displayName).toBe('Cache One');
+    const evicted = await lambdaClient().execute(EVICT_PUBLIC_LISTING, { kind: 'PROFILE', slug });
+    expect(evicted).toEqual({ evictPublicListing: { kind: 'PROFILE', slug } });
+    expect((await page(slug)).displayName).toBe('Not Yet');
+  });
+
+  it('caches a studio page by slug and evicts it when the host unpublishes', async () => {
+    const ownerId = newId('user');
+    const studioId = newId('studio');
+    const slug = `cache-loft-${studioId.slice(-10).toLowerCase()}`;
+    await sql(
+      `INSERT INTO studios (id, owner_user_id, slug, status, name, city_code, published_at)
+       VALUES ($1, $2, $3, 'PUBLISHED', 'Cache Loft', 'us-nyc', now())`,
+      [studioId, ownerId, slug],
+    );
+    expect((await gqlOk(null, STUDIO_PAGE, { slug })).publicStudio.name).toBe('Cache Loft');
+    await sql('UPDATE studios SET name = $2 WHERE id = $1', [studioId, 'Loft Renamed']);
+    expect((await gqlOk(null, STUDIO_PAGE, { slug })).publicStudio.name).toBe('Cache Loft');
+    const token = await mintAccessToken({ userId: ownerId, roles: ['host'] });
+    await gqlOk(token, 'mutation($id: ID!) { unpublishStudio(id: $id) { status } }', { id: studioId });
+    expect((await gqlAs(null, STUDIO_PAGE, { slug })).errors?.[0]).toMatchObject({ errorType: 'NOT_FOUND' });
+  });
+});
