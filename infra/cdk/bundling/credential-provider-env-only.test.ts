@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { defaultProvider } from './credential-provider-env-only.ts';
@@ -8,6 +10,8 @@ const names = [
   'AWS_SESSION_TOKEN',
   'AWS_CREDENTIAL_EXPIRATION',
   'AWS_PROFILE',
+  'AWS_CONTAINER_CREDENTIALS_FULL_URI',
+  'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI',
 ] as const;
 
 describe('bundled credential provider (alias of @aws-sdk/credential-provider-node)', () => {
@@ -46,6 +50,36 @@ describe('bundled credential provider (alias of @aws-sdk/credential-provider-nod
       expect(credentials).toMatchObject({ accessKeyId: 'ASIACLIENT', secretAccessKey: 'client-secret' });
     } finally {
       client.destroy();
+    }
+  });
+
+  it('falls back to the container credentials endpoint when the environment names one and holds no keys', async () => {
+    const expiration = new Date(Date.now() + 3_600_000).toISOString();
+    const requests: string[] = [];
+    const server = createServer((request, response) => {
+      requests.push(request.url ?? '');
+      response.setHeader('content-type', 'application/json');
+      response.end(
+        JSON.stringify({
+          AccessKeyId: 'ASIACONTAINER',
+          SecretAccessKey: 'container-secret',
+          Token: 'container-token',
+          Expiration: expiration,
+        }),
+      );
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      process.env.AWS_CONTAINER_CREDENTIALS_FULL_URI = `http://127.0.0.1:${port}/creds`;
+      await expect(defaultProvider()()).resolves.toMatchObject({
+        accessKeyId: 'ASIACONTAINER',
+        secretAccessKey: 'container-secret',
+        sessionToken: 'container-token',
+      });
+      expect(requests).toEqual(['/creds']);
+    } finally {
+      server.close();
     }
   });
 

@@ -10,14 +10,17 @@
  * Why environment-only is the same behaviour in Lambda: the runtime puts the execution role's
  * credentials in AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN and sets no
  * AWS_PROFILE, so the default chain always stops at its first link, `fromEnv`, which is what this
- * module returns. (SnapStart, which hands credentials through a container endpoint instead, is not
- * offered for Node.js; if it were, this stand-in's error below names the file to revisit.)
+ * module returns first. Hosting modes that hand credentials through a container endpoint instead
+ * (AWS_CONTAINER_CREDENTIALS_FULL_URI / _RELATIVE_URI: SnapStart-style restores, container hosts) get
+ * the chain's last link, `fromHttp`, as the real chain would: a few KiB, so enabling such a mode can
+ * never turn every AWS call into a credentials error at run time.
  *
  * Not applied locally: the local stack and the tests run the real package (unbundled), where a
  * developer's profile or SSO session is a legitimate source; clients of the local stand-ins pass
  * explicit credentials anyway.
  */
 import { fromEnv, type FromEnvInit } from '@aws-sdk/credential-provider-env';
+import { fromHttp } from '@aws-sdk/credential-provider-http';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 
 export const defaultProvider =
@@ -26,9 +29,13 @@ export const defaultProvider =
     try {
       return await fromEnv(init)();
     } catch (error) {
+      if (process.env.AWS_CONTAINER_CREDENTIALS_FULL_URI || process.env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI) {
+        return fromHttp(init)();
+      }
       throw new Error(
-        'No AWS credentials in the environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY): the Lambda bundles read ' +
-          'credentials from the environment only (infra/cdk/bundling/credential-provider-env-only.ts)',
+        'No AWS credentials in the environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, or a container credentials ' +
+          'endpoint): the Lambda bundles read credentials from the environment only ' +
+          '(infra/cdk/bundling/credential-provider-env-only.ts)',
         { cause: error },
       );
     }
