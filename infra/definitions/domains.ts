@@ -175,6 +175,12 @@ export const domains = {
     entry: 'lambdas/notifications/notifications.handler.ts',
     uses: { database: 'notifications', tables: ['messaging'], notifications: true },
   },
+  dmca: {
+    // DMCA (NTB-HELP-002): notice intake (public, per-IP limit in the control table), counter notices,
+    // the trust queue; takes media down and restores it through media's door in the case's transaction.
+    entry: 'lambdas/dmca/dmca.handler.ts',
+    uses: { database: 'dmca', tables: ['control'] },
+  },
   privacy: {
     // DSAR export (NTB-EXPORT-001): reads each domain's part through its public module, writes the
     // bundle to the exports bucket, links the account's own originals; erases its bundles with the account.
@@ -309,6 +315,11 @@ export const graphqlResolvers: Readonly<Record<string, DomainName>> = {
   'Mutation.updateNotificationSettings': 'notifications',
   'Mutation.markNotificationsRead': 'notifications',
   'Mutation.requestDataExport': 'privacy',
+  'Query.myDmcaCases': 'dmca',
+  'Query.dmcaQueue': 'dmca',
+  'Mutation.submitDmcaNotice': 'dmca',
+  'Mutation.fileDmcaCounterNotice': 'dmca',
+  'Mutation.recordDmcaSuit': 'dmca',
 };
 
 /** REST path prefixes (API Gateway proxy resources) -> domain. */
@@ -412,6 +423,12 @@ export const eventConsumers: readonly {
   { name: 'payments-staff-refunds', domain: 'paymentsStaffRefunds', eventTypes: ['staff.refund.approved'] },
   // Notification settings row at registration (the digest's list of accounts); erased with the account.
   { name: 'notifications-account', domain: 'notifications', eventTypes: ['user.registered', 'user.deleted'] },
+  // DMCA steps told to the uploader (email and in-app) by the notification service.
+  {
+    name: 'notifications-dmca',
+    domain: 'notifications',
+    eventTypes: ['dmca.taken_down', 'dmca.counter_noticed', 'dmca.restored'],
+  },
   // DSAR export receipts and stored bundles of a deleted account (lambdas/privacy).
   { name: 'privacy-user-deleted', domain: 'privacy', eventTypes: ['user.deleted'] },
 ];
@@ -492,6 +509,15 @@ export const scheduledJobs: readonly {
     schedule: 'rate(1 day)',
     // Its own role (3055): the DELETEs it needs stay out of the internet-facing export Lambda's reach.
     uses: { database: 'retention' },
+  },
+  {
+    // DMCA restores whose counter-notice window opened (business day 10 to 14); counts late and failed
+    // ones for their alarms. Hourly, so a restore lands within an hour of the window opening.
+    // Locally: /dev/jobs/dmca-restore (?now= runs it as if later).
+    name: 'dmca-restore',
+    entry: 'lambdas/dmca/dmca-restore.handler.ts',
+    schedule: 'rate(1 hour)',
+    uses: { database: 'dmca' },
   },
   {
     // WORM anchor of the audit chain's head (S3 Object Lock, COMPLIANCE); `npm run audit:verify` checks

@@ -183,4 +183,12 @@ export class DmcaRepository implements DmcaStore {
     );
     return parseRows(caseRow, rows).map(toCase);
   }
+
+  async casesOf(ownerUserId: string, limit: number): Promise<DmcaCase[]> {
+    const { rows } = await this.db.query(
+      `SELECT ${CASE_COLUMNS} FROM dmca_cases WHERE owner_user_id = $1 ORDER BY taken_down_at DESC, id LIMIT $2`,
+      [ownerUserId, limit],
+    );
+    return parseRows(caseRow, rows).map(toCase);
+  }
 }
