@@ -411,6 +411,10 @@ function devProbes(): Probe[] {
     ...values
       .filter((value) => value.value !== '' && value.value !== null && value.value !== undefined)
       .map((value) => ({ job: 'data-retention', value })),
+    // Same for the DMCA restore job: a valid time would restore dmca.int.test.ts's cases under its feet.
+    ...values
+      .filter((value) => value.value !== '' && value.value !== null && value.value !== undefined)
+      .map((value) => ({ job: 'dmca-restore', value })),
   ].map(({ job, value }) => ({
     label: `GET /dev/jobs/${job} ?now <- ${value.kind}`,
     method: 'GET',

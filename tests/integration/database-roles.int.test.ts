@@ -488,6 +488,11 @@ const expectedGrants: Record<DatabaseRole, readonly string[]> = {
     'dmca_cases:UPDATE',
     'dmca_notices:INSERT',
     'dmca_notices:SELECT',
+    // Takedown and restore of a public item through media's SQL (3140): these columns only.
+    ...['id', 'nsfw_band', 'owner_id', 'owner_type', 'owner_user_id', 'public_variants', 'status', 'variants'].map(
+      (column) => `media(${column}):SELECT`,
+    ),
+    ...['public_variants', 'status', 'updated_at'].map((column) => `media(${column}):UPDATE`),
     'outbox_events:INSERT',
   ],
   // The retention job (3055, its own role since review of issue 17): delete or clear exactly the classes
