@@ -175,6 +175,18 @@ export const domains = {
     entry: 'lambdas/notifications/notifications.handler.ts',
     uses: { database: 'notifications', tables: ['messaging'], notifications: true },
   },
+  privacyExportWorker: {
+    // Builds a requested DSAR export (privacy.export.requested): the same reads and bucket as the privacy
+    // Lambda, with the time a large account's bundle takes (the API answers before it starts).
+    entry: 'lambdas/privacy/export-worker.handler.ts',
+    uses: {
+      database: 'privacy',
+      tables: [{ id: 'messaging', access: 'read' }],
+      buckets: ['privacy-exports', { id: 'media-originals', access: 'read' }],
+    },
+    memoryMb: 1024,
+    timeoutSeconds: 300,
+  },
   dmca: {
     // DMCA (NTB-HELP-002): notice intake (public, per-IP limit in the control table), counter notices,
     // the trust queue; takes media down and restores it through media's door in the case's transaction.
@@ -192,7 +204,7 @@ export const domains = {
       buckets: ['privacy-exports', { id: 'media-originals', access: 'read' }],
     },
     memoryMb: 1024,
-    timeoutSeconds: 60,
+    timeoutSeconds: 30,
   },
 } as const satisfies Record<string, DomainSpec>;
 
@@ -208,7 +220,6 @@ export const graphqlResolvers: Readonly<Record<string, DomainName>> = {
   'Query.mySessions': 'auth',
   'Query.myDevices': 'auth',
   'Query.myConsents': 'auth',
-  'Query.myDataExport': 'auth',
   'Mutation.revokeSession': 'auth',
   'Mutation.revokeOtherSessions': 'auth',
   'Mutation.removeDevice': 'auth',
@@ -315,6 +326,7 @@ export const graphqlResolvers: Readonly<Record<string, DomainName>> = {
   'Mutation.updateNotificationSettings': 'notifications',
   'Mutation.markNotificationsRead': 'notifications',
   'Mutation.requestDataExport': 'privacy',
+  'Query.dataExport': 'privacy',
   'Query.myDmcaCases': 'dmca',
   'Query.dmcaQueue': 'dmca',
   'Mutation.submitDmcaNotice': 'dmca',
@@ -429,6 +441,8 @@ export const eventConsumers: readonly {
     domain: 'notifications',
     eventTypes: ['dmca.taken_down', 'dmca.counter_noticed', 'dmca.restored'],
   },
+  // The DSAR export worker builds each accepted request (lambdas/privacy/export-worker.handler.ts).
+  { name: 'privacy-export-builder', domain: 'privacyExportWorker', eventTypes: ['privacy.export.requested'] },
   // DSAR export receipts and stored bundles of a deleted account (lambdas/privacy).
   { name: 'privacy-user-deleted', domain: 'privacy', eventTypes: ['user.deleted'] },
 ];

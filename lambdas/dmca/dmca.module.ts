@@ -2,6 +2,7 @@
 import { systemClock } from '../core/clock.ts';
 import { createUnitOfWork } from '../core/db/unit-of-work.ts';
 import { createLogger } from '../core/log.ts';
+import type { RateLimiter } from '../core/ports.ts';
 import { databaseFromEnv } from '../adapters/database.ts';
 import { documentClientFromEnv, tableNameFromEnv } from '../adapters/dynamodb.ts';
 import { DynamoDbRateLimiter } from '../adapters/dynamodb-rate-limiter.ts';
@@ -13,6 +14,14 @@ import { DmcaService } from './dmca.service.ts';
 
 let service: Promise<DmcaService> | undefined;
 
+function lazyRateLimiter(create: () => RateLimiter): RateLimiter {
+  let limiter: RateLimiter | undefined;
+  return {
+    consume: (policy, key, cost) => (limiter ??= create()).consume(policy, key, cost),
+    reset: (policy, key) => (limiter ??= create()).reset(policy, key),
+  };
+}
+
 export function dmcaService(): Promise<DmcaService> {
   service ??= (async () => {
     const db = await databaseFromEnv('dmca');
@@ -21,8 +30,11 @@ export function dmcaService(): Promise<DmcaService> {
       new DmcaMediaContent(),
       new OutboxDmcaNotifier(),
       systemClock,
-      // The notice intake's per-IP bucket (DMCA_NOTICE_LIMIT) in the control table.
-      new DynamoDbRateLimiter(documentClientFromEnv(), tableNameFromEnv('CONTROL_TABLE'), systemClock),
+      // The notice intake's per-IP bucket (DMCA_NOTICE_LIMIT) in the control table, bound on first use:
+      // the restore job shares this module and has no access to that table.
+      lazyRateLimiter(
+        () => new DynamoDbRateLimiter(documentClientFromEnv(), tableNameFromEnv('CONTROL_TABLE'), systemClock),
+      ),
       metricsFromEnv(),
       createLogger({ service: 'dmca' }),
     );

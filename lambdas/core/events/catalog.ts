@@ -474,6 +474,15 @@ const dmcaRestored = EventDefinition.define({
   aggregate: dmcaAggregate,
 });
 
+// ---- privacy --------------------------------------------------------------------------------------
+
+const privacyExportRequested = EventDefinition.define({
+  type: 'privacy.export.requested',
+  description: 'An account asked for its data export (accepted): the export worker builds the bundle.',
+  payload: z.object({ exportId: id('dataExport'), userId: id('user') }),
+  aggregate: (payload) => ({ type: 'dataExport', id: payload.exportId }),
+});
+
 // ---- the catalog ----------------------------------------------------------------------------------
 
 export const eventCatalog = createEventCatalog([
@@ -517,6 +526,7 @@ export const eventCatalog = createEventCatalog([
   dmcaTakenDown,
   dmcaCounterNoticed,
   dmcaRestored,
+  privacyExportRequested,
 ]);
 
 type Definitions = typeof eventCatalog extends EventCatalog<infer M> ? M : never;
