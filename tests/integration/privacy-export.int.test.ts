@@ -368,4 +368,24 @@ describe('DSAR export', () => {
     );
     expect((await fetch(theirs.view.downloadUrl)).status).toBe(404);
   }, 300_000);
+
+  it('race: 8 requests at once while none is building make one request, answered to all; it completes', async () => {
+    const user = await registeredUser();
+    const token = await steppedUp(user.accessToken, user.email);
+    const answers = await Promise.all(Array.from({ length: 8 }, () => gql(token, REQUEST_EXPORT)));
+    expect(answers.map((answer) => answer.body.errors)).toEqual(Array.from({ length: 8 }, () => undefined));
+    const ids = new Set(answers.map((answer) => answer.body.data.requestDataExport.id as string));
+    expect(ids.size).toBe(1);
+    const [id] = [...ids];
+    expect(await sql('SELECT status FROM privacy_exports WHERE user_id = $1', [user.userId])).toHaveLength(1);
+    const ready = await eventually(async () => {
+      const current = (await gqlOk(token, EXPORT_STATUS, { id })).dataExport;
+      return current.status === 'READY' ? current : undefined;
+    }, 60_000);
+    expect((await fetch(ready.downloadUrl)).status).toBe(200);
+    // Someone else cannot read it.
+    const stranger = await registeredUser();
+    const refused = await gql(stranger.accessToken, EXPORT_STATUS, { id });
+    expect(refused.body.errors?.[0]).toMatchObject({ errorType: 'NOT_FOUND' });
+  }, 120_000);
 });
