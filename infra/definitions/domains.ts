@@ -191,7 +191,8 @@ export const domains = {
     // DMCA (NTB-HELP-002): notice intake (public, per-IP limit in the control table), counter notices,
     // the trust queue; takes media down and restores it through media's door in the case's transaction.
     entry: 'lambdas/dmca/dmca.handler.ts',
-    uses: { database: 'dmca', tables: ['control'] },
+    // notifications: the complainants (not accounts) get a copy of a counter notice by email.
+    uses: { database: 'dmca', tables: ['control'], notifications: true },
   },
   privacy: {
     // DSAR export (NTB-EXPORT-001): reads each domain's part through its public module, writes the
@@ -435,6 +436,8 @@ export const eventConsumers: readonly {
   { name: 'payments-staff-refunds', domain: 'paymentsStaffRefunds', eventTypes: ['staff.refund.approved'] },
   // Notification settings row at registration (the digest's list of accounts); erased with the account.
   { name: 'notifications-account', domain: 'notifications', eventTypes: ['user.registered', 'user.deleted'] },
+  // A counter notice copied to the case's complainants by the dmca Lambda (§512(g)(2)(B)).
+  { name: 'dmca-complainants', domain: 'dmca', eventTypes: ['dmca.counter_noticed'] },
   // DMCA steps told to the uploader (email and in-app) by the notification service.
   {
     name: 'notifications-dmca',

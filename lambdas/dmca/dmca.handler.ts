@@ -1,9 +1,10 @@
 /** DMCA Lambda (NTB-HELP-002): notice intake (API key or signed in), counter notices, the owner's cases, the trust queue. */
+import { createEventDispatcher } from '../core/events/dispatcher.ts';
 import { createFieldRouter, field } from '../core/field-router.ts';
 import { createDomainHandler } from '../core/handler.ts';
 import { createLogger } from '../core/log.ts';
 import { toDmcaCaseView, toNoticeReceipt } from './dmca.mapper.ts';
-import { dmcaService as m } from './dmca.module.ts';
+import { complainantMailer, dmcaService as m } from './dmca.module.ts';
 import {
   dmcaQueueArgs,
   fileDmcaCounterNoticeArgs,
@@ -14,8 +15,14 @@ import {
 
 const logger = createLogger({ service: 'dmca' });
 
+// Its own event: each complainant gets a copy of the counter notice (§512(g)(2)(B)).
+export const events = createEventDispatcher({
+  'dmca.counter_noticed': async (event) => (await complainantMailer()).onCounterNoticed(event),
+});
+
 export const handler = createDomainHandler({
   logger,
+  events,
   appsync: createFieldRouter(
     {
       'Mutation.submitDmcaNotice': field(submitDmcaNoticeArgs, async ({ input }, { sourceIp }) =>

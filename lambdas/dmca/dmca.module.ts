@@ -7,12 +7,24 @@ import { databaseFromEnv } from '../adapters/database.ts';
 import { documentClientFromEnv, tableNameFromEnv } from '../adapters/dynamodb.ts';
 import { DynamoDbRateLimiter } from '../adapters/dynamodb-rate-limiter.ts';
 import { metricsFromEnv } from '../adapters/powertools-metrics.ts';
+import { notifierFromEnv } from '../adapters/notifier-from-env.ts';
+import { ComplainantMailer } from './complainant-mailer.ts';
 import { DmcaMediaContent } from './dmca-content.adapter.ts';
 import { OutboxDmcaNotifier } from './dmca-notifier.adapter.ts';
 import { dmcaRepositories } from './dmca.repositories.ts';
 import { DmcaService } from './dmca.service.ts';
 
 let service: Promise<DmcaService> | undefined;
+let mailer: Promise<ComplainantMailer> | undefined;
+
+/** The complainants' copy of a counter notice (the dmca.counter_noticed consumer). */
+export function complainantMailer(): Promise<ComplainantMailer> {
+  mailer ??= databaseFromEnv('dmca').then(
+    (db) => new ComplainantMailer(createUnitOfWork(db, dmcaRepositories), notifierFromEnv()),
+  );
+  mailer.catch(() => (mailer = undefined));
+  return mailer;
+}
 
 function lazyRateLimiter(create: () => RateLimiter): RateLimiter {
   let limiter: RateLimiter | undefined;

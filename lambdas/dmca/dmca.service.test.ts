@@ -70,6 +70,9 @@ class MemoryDmca implements DmcaStore {
   queue(status: DmcaCase['status'] | undefined, limit: number) {
     return Promise.resolve([...this.cases.values()].filter((c) => !status || c.status === status).slice(0, limit));
   }
+  noticesByIds(ids: readonly string[]) {
+    return Promise.resolve(ids.flatMap((id) => this.notices.get(id) ?? []));
+  }
   casesOf(ownerUserId: string, limit: number) {
     return Promise.resolve([...this.cases.values()].filter((c) => c.ownerUserId === ownerUserId).slice(0, limit));
   }

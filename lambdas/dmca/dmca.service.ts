@@ -78,6 +78,8 @@ export interface DmcaStore {
   /** Counter-noticed cases past their restore-by instant (the SLA breached). */
   overdue(now: Date): Promise<DmcaCase[]>;
   queue(status: CaseStatus | undefined, limit: number): Promise<DmcaCase[]>;
+  /** The notices with these ids (a case's complainants). */
+  noticesByIds(ids: readonly string[]): Promise<DmcaNoticeRecord[]>;
   /** The cases about an account's material, newest first. */
   casesOf(ownerUserId: string, limit: number): Promise<DmcaCase[]>;
 }

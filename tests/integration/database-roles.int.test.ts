@@ -487,6 +487,8 @@ const expectedGrants: Record<DatabaseRole, readonly string[]> = {
     'audit_log(hash):SELECT',
     'audit_log(seq):SELECT',
     'audit_log:INSERT',
+    // The complainants' copy of a counter notice, consumed once (3143).
+    'consumer_inbox:INSERT',
     'dmca_cases:INSERT',
     'dmca_cases:SELECT',
     'dmca_cases:UPDATE',

@@ -115,13 +115,17 @@ describe('DMCA notice → takedown → counter notice → restore', () => {
     configureAmplify();
     const client = generateClient();
     const missing = newId('media');
+    const complainantEmail = `legal+${newId('event').toLowerCase()}@rights.example`;
     const filed = (await client.graphql({
       query: SUBMIT,
       variables: {
-        input: notice([
-          { kind: 'MEDIA', id: mediaId },
-          { kind: 'MEDIA', id: missing },
-        ]),
+        input: notice(
+          [
+            { kind: 'MEDIA', id: mediaId },
+            { kind: 'MEDIA', id: missing },
+          ],
+          complainantEmail,
+        ),
       },
     })) as { data: { submitDmcaNotice: Record<string, unknown> } };
     expect(filed.data.submitDmcaNotice).toMatchObject({
@@ -165,6 +169,14 @@ describe('DMCA notice → takedown → counter notice → restore', () => {
     expect(window).toMatchObject({ status: 'COUNTER_NOTICED' });
     expect(Date.parse(window.restoreBy!)).toBeGreaterThan(Date.parse(window.restoreFrom!));
     await eventually(async () => (await mailFor(provider.email, 'dmca-counter-noticed')).length === 1, 10_000);
+    // The complainant (no account) gets a copy of the counter notice, once (§512(g)(2)(B)).
+    const copies = await eventually(async () => {
+      const sent = await mailFor(complainantEmail, 'dmca.counter_notice_forwarded');
+      return sent.length > 0 ? sent : undefined;
+    }, 10_000);
+    expect(copies).toHaveLength(1);
+    expect(copies[0]!.text).toContain('I took this photograph myself.');
+    expect(copies[0]!.text).toContain(window.restoreFrom!.slice(0, 10));
 
     // The trust queue: trust staff read it (audited); a client is not told it exists.
     const trustId = newId('user');

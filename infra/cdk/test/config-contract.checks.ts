@@ -187,7 +187,9 @@ const configByEntry: Record<
     ],
   },
   // The DMCA API: its role and the control table (the intake's rate limit); metrics read STAGE only.
-  'lambdas/dmca/dmca.handler.ts': { parsers: [database('dmca'), required(controlTable.envVar)] },
+  'lambdas/dmca/dmca.handler.ts': {
+    parsers: [database('dmca'), required(controlTable.envVar), (env) => parseConfig(notifierEnvSchema, env)],
+  },
   // The restore job: its role only (the rate limiter is bound on first use, which the job never makes).
   'lambdas/dmca/dmca-restore.handler.ts': { parsers: [database('dmca')] },
   'lambdas/privacy/export-worker.handler.ts': {
