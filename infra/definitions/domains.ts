@@ -176,6 +176,25 @@ export const domains = {
     entry: 'lambdas/notifications/notifications.handler.ts',
     uses: { database: 'notifications', tables: ['messaging'], notifications: true },
   },
+  privacyExportWorker: {
+    // Builds a requested DSAR export (privacy.export.requested): the same reads and bucket as the privacy
+    // Lambda, with the time a large account's bundle takes (the API answers before it starts).
+    entry: 'lambdas/privacy/export-worker.handler.ts',
+    uses: {
+      database: 'privacy',
+      tables: [{ id: 'messaging', access: 'read' }],
+      buckets: ['privacy-exports', { id: 'media-originals', access: 'read' }],
+    },
+    memoryMb: 1024,
+    timeoutSeconds: 300,
+  },
+  dmca: {
+    // DMCA (NTB-HELP-002): notice intake (public, per-IP limit in the control table), counter notices,
+    // the trust queue; takes media down and restores it through media's door in the case's transaction.
+    entry: 'lambdas/dmca/dmca.handler.ts',
+    // notifications: the complainants (not accounts) get a copy of a counter notice by email.
+    uses: { database: 'dmca', tables: ['control'], notifications: true },
+  },
   privacy: {
     // DSAR export (NTB-EXPORT-001): reads each domain's part through its public module, writes the
     // bundle to the exports bucket, links the account's own originals; erases its bundles with the account.
@@ -187,7 +206,7 @@ export const domains = {
       buckets: ['privacy-exports', { id: 'media-originals', access: 'read' }],
     },
     memoryMb: 1024,
-    timeoutSeconds: 60,
+    timeoutSeconds: 30,
   },
 } as const satisfies Record<string, DomainSpec>;
 
@@ -203,7 +222,6 @@ export const graphqlResolvers: Readonly<Record<string, DomainName>> = {
   'Query.mySessions': 'auth',
   'Query.myDevices': 'auth',
   'Query.myConsents': 'auth',
-  'Query.myDataExport': 'auth',
   'Mutation.revokeSession': 'auth',
   'Mutation.revokeOtherSessions': 'auth',
   'Mutation.removeDevice': 'auth',
@@ -310,6 +328,12 @@ export const graphqlResolvers: Readonly<Record<string, DomainName>> = {
   'Mutation.updateNotificationSettings': 'notifications',
   'Mutation.markNotificationsRead': 'notifications',
   'Mutation.requestDataExport': 'privacy',
+  'Query.dataExport': 'privacy',
+  'Query.myDmcaCases': 'dmca',
+  'Query.dmcaQueue': 'dmca',
+  'Mutation.submitDmcaNotice': 'dmca',
+  'Mutation.fileDmcaCounterNotice': 'dmca',
+  'Mutation.recordDmcaSuit': 'dmca',
 };
 
 /**
@@ -457,6 +481,16 @@ export const eventConsumers: readonly {
   { name: 'payments-staff-refunds', domain: 'paymentsStaffRefunds', eventTypes: ['staff.refund.approved'] },
   // Notification settings row at registration (the digest's list of accounts); erased with the account.
   { name: 'notifications-account', domain: 'notifications', eventTypes: ['user.registered', 'user.deleted'] },
+  // A counter notice copied to the case's complainants by the dmca Lambda (§512(g)(2)(B)).
+  { name: 'dmca-complainants', domain: 'dmca', eventTypes: ['dmca.counter_noticed'] },
+  // DMCA steps told to the uploader (email and in-app) by the notification service.
+  {
+    name: 'notifications-dmca',
+    domain: 'notifications',
+    eventTypes: ['dmca.taken_down', 'dmca.counter_noticed', 'dmca.restored'],
+  },
+  // The DSAR export worker builds each accepted request (lambdas/privacy/export-worker.handler.ts).
+  { name: 'privacy-export-builder', domain: 'privacyExportWorker', eventTypes: ['privacy.export.requested'] },
   // DSAR export receipts and stored bundles of a deleted account (lambdas/privacy).
   { name: 'privacy-user-deleted', domain: 'privacy', eventTypes: ['user.deleted'] },
 ];
@@ -537,6 +571,15 @@ export const scheduledJobs: readonly {
     schedule: 'rate(1 day)',
     // Its own role (3055): the DELETEs it needs stay out of the internet-facing export Lambda's reach.
     uses: { database: 'retention' },
+  },
+  {
+    // DMCA restores whose counter-notice window opened (business day 10 to 14); counts late and failed
+    // ones for their alarms. Hourly, so a restore lands within an hour of the window opening.
+    // Locally: /dev/jobs/dmca-restore (?now= runs it as if later).
+    name: 'dmca-restore',
+    entry: 'lambdas/dmca/dmca-restore.handler.ts',
+    schedule: 'rate(1 hour)',
+    uses: { database: 'dmca' },
   },
   {
     // WORM anchor of the audit chain's head (S3 Object Lock, COMPLIANCE); `npm run audit:verify` checks

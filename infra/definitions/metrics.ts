@@ -36,6 +36,25 @@ export const customMetrics = {
     emittedBy: ['lambdas/booking/booking.service.ts'],
     alarm: { threshold: 0, evaluationPeriods: 1 },
   },
+  /**
+   * DMCA SLA (NTB-HELP-002): counter-noticed cases still down past their restore-by instant (business
+   * day 14 of the §512(g) window). Emitted by every run of the hourly restore job while any is late.
+   */
+  dmcaRestoreOverdue: {
+    name: 'DmcaRestoreOverdue',
+    unit: 'Count',
+    description: 'Counter-noticed DMCA cases not restored by the end of the statutory window (legal SLA breached)',
+    emittedBy: ['lambdas/dmca/dmca.service.ts'],
+    alarm: { threshold: 0, evaluationPeriods: 1 },
+  },
+  /** DMCA SLA: a case whose restore failed (the job goes on with the others; the case is retried next hour). */
+  dmcaRestoreFailed: {
+    name: 'DmcaRestoreFailed',
+    unit: 'Count',
+    description: 'DMCA restores that failed in a run of the restore job (retried at the next run)',
+    emittedBy: ['lambdas/dmca/dmca.service.ts'],
+    alarm: { threshold: 0, evaluationPeriods: 1 },
+  },
 } as const satisfies Record<string, CustomMetricDefinition>;
 
 export type CustomMetricKey = keyof typeof customMetrics;

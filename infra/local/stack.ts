@@ -435,6 +435,8 @@ async function startWithStateLock(
         // Expires every data class past its retention period (lambdas/privacy/retention-policy.ts), now or
         // as if at ?now=<ISO time>.
         '/dev/jobs/data-retention': scheduledJob('lambdas/privacy/retention.handler.ts'),
+        // Restores DMCA cases whose counter-notice window opened, now or as if at ?now=<ISO time>.
+        '/dev/jobs/dmca-restore': scheduledJob('lambdas/dmca/dmca-restore.handler.ts'),
         // Anchors the audit chain's head in the anchors bucket now (write-once; the hourly job in AWS).
         '/dev/jobs/audit-anchor': () => runScheduled('lambdas/platform/audit-anchor.handler.ts'),
         // S3 lifecycle expiration now, or as if at ?now=<ISO time>: unsent message previews (unsent/) and

@@ -457,67 +457,6 @@ export class AccountService {
   // Privacy: export and deletion ------------------------------------------------------------------
 
   /**
-   * The account's data as one JSON bundle (DSAR). Secrets and hashes are never part of it, but it
-   * holds the full phone number, IP history and linked identities' emails: a stolen session must
-   * not be enough to read them, so it needs a step-up like the changes below.
-   */
-  async exportData(caller: Caller): Promise<Record<string, unknown>> {
-    const { user: me } = await this.sessions.requireStepUp(caller);
-    const now = this.deps.clock.now();
-    const user = await this.deps.db.users.byId(me.userId);
-    if (!user || user.status !== 'active') throw new NotFoundError('Account not found');
-    const [identities, consents, sessions, devices, totp] = await Promise.all([
-      this.deps.db.users.identities(me.userId),
-      this.deps.db.users.consentHistory(me.userId),
-      this.deps.db.sessions.activeForUser(me.userId, now),
-      this.deps.db.sessions.devices(me.userId),
-      this.deps.db.mfa.totp(me.userId),
-    ]);
-    await this.deps.db.transaction(async (tx) => {
-      await tx.users.markExported(me.userId, now);
-      await appendAudit(
-        tx,
-        { actor: me.userId, action: 'privacy.export.generated', subject: me.userId, details: {} },
-        now,
-      );
-    });
-    return {
-      format: 'rastup-account-export/1',
-      generatedAt: now.toISOString(),
-      account: {
-        ...toAccountView(
-          user,
-          identities.map((identity) => identity.provider),
-        ),
-        phone: user.phone,
-      },
-      linkedIdentities: identities.map((identity) => ({
-        provider: identity.provider,
-        email: identity.email,
-        linkedAt: identity.created_at.toISOString(),
-      })),
-      consents: consents.map(toConsentView),
-      security: {
-        mfa: { totp: Boolean(totp?.confirmed_at), enrolledAt: totp?.confirmed_at?.toISOString() ?? null },
-        sessions: sessions.map((session) => ({
-          id: session.id,
-          createdAt: session.created_at.toISOString(),
-          lastSeenAt: session.last_seen_at.toISOString(),
-          ip: session.ip,
-          userAgent: session.user_agent,
-        })),
-        devices: devices.map((device) => ({
-          id: device.id,
-          userAgent: device.user_agent,
-          firstSeenAt: device.first_seen_at.toISOString(),
-          lastSeenAt: device.last_seen_at.toISOString(),
-          firstIp: device.first_ip,
-        })),
-      },
-    };
-  }
-
-  /**
    * Deletes the account: contact data and credentials are erased, the id stays as a pseudonym
    * (bookings, payments and the audit chain keep referring to it), and `user.deleted` tells
    * every other domain to erase or pseudonymise its part. The export must have been offered
@@ -531,9 +470,9 @@ export class AccountService {
       user.last_export_at && this.deps.clock.nowMs() - user.last_export_at.getTime() < EXPORT_OFFER_VALID_MS;
     if (!exportedRecently && !input.declineExport) {
       throw new ConflictError(
-        'Download your data first (Query.myDataExport), or confirm that you decline it',
+        'Download your data first (Mutation.requestDataExport, then Query.dataExport), or confirm that you decline it',
         'PRIVACY.EXPORT_NOT_OFFERED',
-        { exportQuery: 'myDataExport' },
+        { exportMutation: 'requestDataExport' },
       );
     }
     await this.deps.db.transaction(async (tx) => {

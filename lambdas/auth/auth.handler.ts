@@ -274,9 +274,6 @@ export const handler = createDomainHandler({
       'Query.mySessions': field(noArgs, async (_args, ctx) => (await authModule()).sessions.list(ctx.caller)),
       'Query.myDevices': field(noArgs, async (_args, ctx) => (await authModule()).sessions.devices(ctx.caller)),
       'Query.myConsents': field(noArgs, async (_args, ctx) => (await authModule()).accounts.consents(ctx.caller)),
-      'Query.myDataExport': field(noArgs, async (_args, ctx) =>
-        JSON.stringify(await (await authModule()).accounts.exportData(ctx.caller)),
-      ),
       'Mutation.revokeSession': field(sessionIdArgs, async ({ id }, ctx) =>
         (await authModule()).sessions.revoke(ctx.caller, id),
       ),

@@ -8,7 +8,7 @@
  */
 import type { RateLimitPolicy } from './ports.ts';
 
-export type RateLimitSurface = 'auth' | 'search' | 'suggestions' | 'messages' | 'checkout' | 'partner-api';
+export type RateLimitSurface = 'auth' | 'search' | 'suggestions' | 'messages' | 'checkout' | 'partner-api' | 'dmca';
 /** What the bucket is keyed by. */
 export type RateLimitKey = 'ip' | 'identity' | 'device' | 'user' | 'dyad' | 'client';
 
@@ -240,6 +240,17 @@ export const rateLimitMatrix = {
     action: 'refuse',
     status: { planned: 15 },
     what: 'partner API calls per OAuth client',
+  },
+  // --- DMCA notice intake (#16), enforced by lambdas/dmca/dmca.service.ts: open to anyone with the public
+  // API key, and each notice may take material down, so a source IP files a handful an hour ---
+  'dmca.notice.ip': {
+    surface: 'dmca',
+    key: 'ip',
+    capacity: 10,
+    windowSeconds: minutes(60),
+    action: 'refuse',
+    status: 'enforced',
+    what: 'DMCA notices filed per source IP',
   },
 } as const satisfies Record<string, RateLimitRow>;
 

@@ -183,4 +183,20 @@ export class DmcaRepository implements DmcaStore {
     );
     return parseRows(caseRow, rows).map(toCase);
   }
+
+  async noticesByIds(ids: readonly string[]): Promise<DmcaNoticeRecord[]> {
+    const { rows } = await this.db.query(
+      `SELECT id, dedupe_key, received_at, notice, rejected_targets FROM dmca_notices WHERE id = ANY($1) ORDER BY id`,
+      [ids],
+    );
+    return parseRows(noticeRow, rows).map(toNotice);
+  }
+
+  async casesOf(ownerUserId: string, limit: number): Promise<DmcaCase[]> {
+    const { rows } = await this.db.query(
+      `SELECT ${CASE_COLUMNS} FROM dmca_cases WHERE owner_user_id = $1 ORDER BY taken_down_at DESC, id LIMIT $2`,
+      [ownerUserId, limit],
+    );
+    return parseRows(caseRow, rows).map(toCase);
+  }
 }

@@ -53,3 +53,14 @@ export const dmcaCounterNoticeSchema = z.object({
   signature: text(200),
 });
 export type DmcaCounterNoticeInput = z.infer<typeof dmcaCounterNoticeSchema>;
+
+// ---- the GraphQL fields' arguments (graphql/dmca.graphql) -------------------------------------------
+
+const CASE_STATUSES = ['TAKEN_DOWN', 'COUNTER_NOTICED', 'SUIT_FILED', 'RESTORED'] as const;
+const first = z.number().int().min(1).max(100).nullish();
+
+export const submitDmcaNoticeArgs = z.object({ input: dmcaNoticeSchema });
+export const fileDmcaCounterNoticeArgs = z.object({ input: dmcaCounterNoticeSchema });
+export const myDmcaCasesArgs = z.object({ first });
+export const dmcaQueueArgs = z.object({ status: z.enum(CASE_STATUSES).nullish(), first });
+export const recordDmcaSuitArgs = z.object({ caseId: idSchema('dmcaCase'), reference: text(200) });

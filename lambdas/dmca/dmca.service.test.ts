@@ -7,7 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../core/clock.ts';
 import type { Caller } from '../core/identity.ts';
 import { newId } from '../core/ids.ts';
+import { rateLimitMatrix } from '../core/rate-limit-matrix.ts';
 import { fakeUnitOfWork } from '../core/testing/fakes.ts';
+import { MemoryRateLimiter } from '../core/testing/memory-rate-limiter.ts';
 import { dmcaCounterNoticeSchema, dmcaNoticeSchema, type DmcaNoticeInput, type DmcaTarget } from './dmca.schemas.ts';
 import {
   DmcaService,
@@ -68,6 +70,12 @@ class MemoryDmca implements DmcaStore {
   queue(status: DmcaCase['status'] | undefined, limit: number) {
     return Promise.resolve([...this.cases.values()].filter((c) => !status || c.status === status).slice(0, limit));
   }
+  noticesByIds(ids: readonly string[]) {
+    return Promise.resolve(ids.flatMap((id) => this.notices.get(id) ?? []));
+  }
+  casesOf(ownerUserId: string, limit: number) {
+    return Promise.resolve([...this.cases.values()].filter((c) => c.ownerUserId === ownerUserId).slice(0, limit));
+  }
 }
 
 const uploader = newId('user');
@@ -104,8 +112,14 @@ function setup() {
       Promise.resolve(void log.push(`tell complainant ${c.id}`, ...noticeIds.map((id) => `tell notice ${id}`))),
     restored: (_tx, c) => Promise.resolve(void log.push(`restored ${c.id}`)),
   };
-  return { clock, store, db, hidden, log, service: new DmcaService(db, content, notifier, clock) };
+  const counted: string[] = [];
+  const metrics = { count: (name: string, value = 1) => void counted.push(`${name}=${value}`) };
+  const service = new DmcaService(db, content, notifier, clock, new MemoryRateLimiter(clock), metrics);
+  return { clock, store, db, hidden, log, counted, content, service };
 }
+
+/** A notice from a caller without a known address (no per-IP bucket): the workflow tests below. */
+const anywhere = { ip: undefined };
 
 const notice = (over: Partial<DmcaNoticeInput> = {}): DmcaNoticeInput =>
   dmcaNoticeSchema.parse({
@@ -118,7 +132,7 @@ const notice = (over: Partial<DmcaNoticeInput> = {}): DmcaNoticeInput =>
     ...over,
   });
 
-const user = (userId: string, roles: ('client' | 'trust' | 'admin')[] = ['client']): Caller => ({
+const user = (userId: string, roles: ('client' | 'trust' | 'admin')[] = ['client'], stepUpAt?: number): Caller => ({
   kind: 'user',
   userId,
   roles,
@@ -126,6 +140,7 @@ const user = (userId: string, roles: ('client' | 'trust' | 'admin')[] = ['client
   authTime: 0,
   sessionId: 'ses_x',
   expiresAt: Number.MAX_SAFE_INTEGER,
+  ...(stepUpAt === undefined ? {} : { stepUpAt }),
 });
 
 const counter = (caseId: string) =>
@@ -158,6 +173,7 @@ describe('notice intake', () => {
           { kind: 'MEDIA', id: missing },
         ],
       }),
+      anywhere,
     );
     expect(outcome).toMatchObject({ duplicate: false, takenDown: [{ id: media }], rejected: [{ id: missing }] });
     expect(hidden).toEqual(new Set([`MEDIA:${media}`]));
@@ -168,12 +184,13 @@ describe('notice intake', () => {
 
   it('a repeated notice (other case and spacing) answers the first one and changes nothing', async () => {
     const { service, log } = setup();
-    const first = await service.submitNotice(notice());
+    const first = await service.submitNotice(notice(), anywhere);
     const again = await service.submitNotice(
       notice({
         complainant: { name: 'x', email: 'LEGAL@rights.example', address: 'y' },
         copyrightedWork: 'the photograph  "Dawn over the bay", 2024',
       }),
+      anywhere,
     );
     expect(again).toMatchObject({ noticeId: first.noticeId, duplicate: true });
     expect(log.filter((line) => line.startsWith('down'))).toHaveLength(1);
@@ -182,7 +199,7 @@ describe('notice intake', () => {
 
   it('race: 20 identical notices at once make one notice and one takedown', async () => {
     const { service, log, store } = setup();
-    const outcomes = await Promise.all(Array.from({ length: 20 }, () => service.submitNotice(notice())));
+    const outcomes = await Promise.all(Array.from({ length: 20 }, () => service.submitNotice(notice(), anywhere)));
     expect(new Set(outcomes.map((o) => o.noticeId)).size).toBe(1);
     expect(outcomes.filter((o) => !o.duplicate)).toHaveLength(1);
     expect(store.notices.size).toBe(1);
@@ -193,7 +210,10 @@ describe('notice intake', () => {
     const { service, log, store } = setup();
     const outcomes = await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
-        service.submitNotice(notice({ complainant: { name: `C ${i}`, email: `c${i}@x.example`, address: 'a' } })),
+        service.submitNotice(
+          notice({ complainant: { name: `C ${i}`, email: `c${i}@x.example`, address: 'a' } }),
+          anywhere,
+        ),
       ),
     );
     expect(log.filter((line) => line.startsWith('down'))).toHaveLength(1);
@@ -204,9 +224,10 @@ describe('notice intake', () => {
 
   it('a later notice from another complainant about material already down joins its case', async () => {
     const { service, log, store } = setup();
-    const first = await service.submitNotice(notice());
+    const first = await service.submitNotice(notice(), anywhere);
     const second = await service.submitNotice(
       notice({ complainant: { name: 'Other Owner', email: 'other@owner.example', address: '3 Elm St' } }),
+      anywhere,
     );
     expect(second).toMatchObject({ duplicate: false, takenDown: [], alreadyDown: [{ id: media }], rejected: [] });
     const [opened] = [...store.cases.values()];
@@ -221,7 +242,7 @@ describe('notice intake', () => {
 describe('counter notice and restore', () => {
   async function takenDown() {
     const context = setup();
-    await context.service.submitNotice(notice());
+    await context.service.submitNotice(notice(), anywhere);
     const [opened] = [...context.store.cases.values()];
     return { ...context, caseId: opened!.id };
   }
@@ -247,13 +268,13 @@ describe('counter notice and restore', () => {
     await service.fileCounterNotice(user(uploader), counter(caseId));
     expect(log).toContain(`tell complainant ${caseId}`);
     clock.set(new Date('2026-12-16T04:59:59Z'));
-    expect(await service.restoreDue()).toEqual({ restored: [], overdue: [] });
+    expect(await service.restoreDue()).toEqual({ restored: [], failed: [], overdue: [] });
     expect(hidden.size).toBe(1);
     clock.set(new Date('2026-12-16T05:00:00Z'));
-    expect(await service.restoreDue()).toEqual({ restored: [caseId], overdue: [] });
+    expect(await service.restoreDue()).toEqual({ restored: [caseId], failed: [], overdue: [] });
     expect(hidden.size).toBe(0);
     expect(log.at(-1)).toBe(`restored ${caseId}`);
-    expect(await service.restoreDue()).toEqual({ restored: [], overdue: [] });
+    expect(await service.restoreDue()).toEqual({ restored: [], failed: [], overdue: [] });
     expect(db.kernel.auditActions()).toEqual([
       'dmca.notice.received',
       'dmca.taken_down',
@@ -269,11 +290,15 @@ describe('counter notice and restore', () => {
       errorType: 'NOT_FOUND',
     });
     await expect(service.queue(user(uploader))).rejects.toMatchObject({ errorType: 'NOT_FOUND' });
-    const staff = user(newId('user'), ['trust']);
-    expect(await service.queue(staff, 'COUNTER_NOTICED')).toHaveLength(1);
-    await service.recordSuitFiled(staff, caseId, 'case 1:26-cv-1');
+    const staffId = newId('user');
+    expect(await service.queue(user(staffId, ['trust']), 'COUNTER_NOTICED')).toHaveLength(1);
+    // Overriding a statutory restore needs a recent second factor.
+    await expect(service.recordSuitFiled(user(staffId, ['trust']), caseId, 'case 1:26-cv-1')).rejects.toMatchObject({
+      errorType: 'STEP_UP_REQUIRED',
+    });
+    await service.recordSuitFiled(user(staffId, ['trust'], clock.nowSeconds()), caseId, 'case 1:26-cv-1');
     clock.set(new Date('2027-01-30T00:00:00Z'));
-    expect(await service.restoreDue()).toEqual({ restored: [], overdue: [] });
+    expect(await service.restoreDue()).toEqual({ restored: [], failed: [], overdue: [] });
     expect(hidden.size).toBe(1);
   });
 
@@ -283,6 +308,49 @@ describe('counter notice and restore', () => {
     // The job did not run through the window (say it was failing): the case is late.
     store.dueForRestore = () => Promise.resolve([]);
     clock.set(new Date(filed.restoreBy!.getTime() + 1));
-    expect(await service.restoreDue()).toEqual({ restored: [], overdue: [caseId] });
+    expect(await service.restoreDue()).toEqual({ restored: [], failed: [], overdue: [caseId] });
+  });
+
+  it('the job counts late and failed restores for their alarms; one failing case does not stop the others', async () => {
+    const { service, store, clock, counted, content, caseId } = await takenDown();
+    const filed = await service.fileCounterNotice(user(uploader), counter(caseId));
+    const brokenTarget = newId('media');
+    const broken: DmcaCase = { ...filed, id: newId('dmcaCase'), target: { kind: 'MEDIA', id: brokenTarget } };
+    store.cases.set(broken.id, broken);
+    const restore = content.restore.bind(content);
+    content.restore = (tx, target) =>
+      target.id === brokenTarget ? Promise.reject(new Error('media row locked out')) : restore(tx, target);
+    clock.set(new Date(filed.restoreBy!.getTime() + 1));
+    expect(await service.restoreDue()).toEqual({ restored: [caseId], failed: [broken.id], overdue: [broken.id] });
+    expect(counted).toEqual(['DmcaRestoreFailed=1', 'DmcaRestoreOverdue=1']);
+  });
+});
+
+describe('intake limits and reads', () => {
+  it('a source IP files as many notices as its bucket holds, then RATE_LIMITED with nothing stored', async () => {
+    const { service, store } = setup();
+    const capacity = rateLimitMatrix['dmca.notice.ip'].capacity;
+    const source = { ip: '198.51.100.7' };
+    for (let i = 0; i < capacity; i++)
+      await service.submitNotice(
+        notice({ copyrightedWork: `work ${i}`, targets: [{ kind: 'MEDIA', id: missing }] }),
+        source,
+      );
+    await expect(
+      service.submitNotice(notice({ copyrightedWork: 'one more', targets: [{ kind: 'MEDIA', id: missing }] }), source),
+    ).rejects.toMatchObject({ errorType: 'RATE_LIMITED' });
+    expect(store.notices.size).toBe(capacity);
+    // Another address has its own bucket.
+    await service.submitNotice(notice({ copyrightedWork: 'one more' }), { ip: '198.51.100.8' });
+    expect(store.notices.size).toBe(capacity + 1);
+  });
+
+  it('the uploader reads their own cases only; the staff queue read is audited', async () => {
+    const { service, db } = setup();
+    await service.submitNotice(notice(), anywhere);
+    expect(await service.myCases(user(uploader))).toHaveLength(1);
+    expect(await service.myCases(user(newId('user')))).toEqual([]);
+    await service.queue(user(newId('user'), ['admin']));
+    expect(db.kernel.auditActions()).toContain('dmca.queue.read');
   });
 });

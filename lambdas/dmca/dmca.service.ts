@@ -21,6 +21,12 @@ import type { TransactionScope, UnitOfWork } from '../core/db/unit-of-work.ts';
 import { ConflictError, NotFoundError } from '../core/errors.ts';
 import { hasRole, requireUser, type Caller } from '../core/identity.ts';
 import { newId } from '../core/ids.ts';
+import type { Logger } from '../core/log.ts';
+import { noMetrics, type MetricsRecorder, type RateLimiter } from '../core/ports.ts';
+import { customMetrics } from '../../infra/definitions/metrics.ts';
+import { rateLimitPolicy } from '../core/rate-limit-matrix.ts';
+import { enforceRateLimits } from '../core/rate-limit.ts';
+import { requireRecentStepUp } from '../core/step-up.ts';
 import type { DmcaCounterNoticeInput, DmcaNoticeInput, DmcaTarget } from './dmca.schemas.ts';
 import { counterNoticeWindow } from './statutory-window.ts';
 
@@ -72,6 +78,10 @@ export interface DmcaStore {
   /** Counter-noticed cases past their restore-by instant (the SLA breached). */
   overdue(now: Date): Promise<DmcaCase[]>;
   queue(status: CaseStatus | undefined, limit: number): Promise<DmcaCase[]>;
+  /** The notices with these ids (a case's complainants). */
+  noticesByIds(ids: readonly string[]): Promise<DmcaNoticeRecord[]>;
+  /** The cases about an account's material, newest first. */
+  casesOf(ownerUserId: string, limit: number): Promise<DmcaCase[]>;
 }
 
 /** The owning domains' side: who owns a public target, hiding and restoring it. */
@@ -119,15 +129,31 @@ export interface NoticeOutcome {
   readonly rejected: readonly DmcaTarget[];
 }
 
+/** Notices per source IP: anyone may file one without an account, so the intake is bounded (Appendix R). */
+export const DMCA_NOTICE_LIMIT = rateLimitPolicy('dmca.notice.ip');
+
+/** Who filed a notice, as the edge established it: the key of the intake's rate-limit bucket. */
+export interface NoticeSource {
+  readonly ip: string | undefined;
+}
+
 export class DmcaService {
   constructor(
     private readonly db: DmcaData,
     private readonly content: DmcaContent,
     private readonly notifier: DmcaNotifier,
     private readonly clock: Clock,
+    private readonly limiter: RateLimiter,
+    private readonly metrics: MetricsRecorder = noMetrics,
+    private readonly logger?: Logger,
   ) {}
 
-  async submitNotice(input: DmcaNoticeInput): Promise<NoticeOutcome> {
+  /**
+   * A §512(c)(3) notice from anyone (API key or signed in). The limit is spent before any lookup,
+   * so probing which ids are public costs tokens too.
+   */
+  async submitNotice(input: DmcaNoticeInput, source: NoticeSource): Promise<NoticeOutcome> {
+    await enforceRateLimits(this.limiter, [{ policy: DMCA_NOTICE_LIMIT, key: source.ip }]);
     const dedupeKey = noticeDedupeKey(input);
     const repeated = await this.db.dmca.noticeByKey(dedupeKey);
     if (repeated) return this.repeatOf(repeated);
@@ -243,9 +269,13 @@ export class DmcaService {
     });
   }
 
-  /** Staff record that the complainant filed suit before the window passed: the material stays down. */
+  /**
+   * Staff record that the complainant filed suit before the window passed: the material stays down.
+   * It overrides a statutory restore, so it needs a recent second factor like other staff decisions.
+   */
   async recordSuitFiled(caller: Caller, caseId: string, reference: string): Promise<DmcaCase> {
     const staff = this.requireStaff(caller);
+    requireRecentStepUp(caller, this.clock);
     return this.db.transaction(async (tx) => {
       const current = await tx.dmca.caseForUpdate(caseId);
       if (!current) throw new NotFoundError('Case not found');
@@ -264,42 +294,78 @@ export class DmcaService {
   /**
    * The scheduled job: restores every case whose window has opened, one transaction each (a case
    * whose suit was recorded meanwhile is skipped under its lock). Reports the cases past their
-   * restore-by instant, for the SLA alarm.
+   * restore-by instant, for the SLA alarm. `at` is the run's instant (EventBridge's event time).
    */
-  async restoreDue(): Promise<{ readonly restored: string[]; readonly overdue: string[] }> {
-    const now = this.clock.now();
+  async restoreDue(
+    at?: Date,
+  ): Promise<{ readonly restored: string[]; readonly failed: string[]; readonly overdue: string[] }> {
+    const now = at ?? this.clock.now();
     const restored: string[] = [];
+    const failed: string[] = [];
     for (const caseId of await this.db.dmca.dueForRestore(now)) {
-      const done = await this.db.transaction(async (tx: Tx) => {
-        const current = await tx.dmca.caseForUpdate(caseId);
-        if (!current || current.status !== 'COUNTER_NOTICED' || !current.restoreFrom || current.restoreFrom > now)
-          return false;
-        const next: DmcaCase = { ...current, status: 'RESTORED', closedAt: now };
-        await this.content.restore(tx, current.target);
-        await tx.dmca.updateCase(next);
-        await this.notifier.restored(tx, next);
-        await appendAudit(
-          tx,
-          {
-            actor: 'system:dmca',
-            action: 'dmca.restored',
-            subject: caseId,
-            details: { target: targetKey(current.target) },
-          },
-          now,
-        );
-        return true;
-      });
-      if (done) restored.push(caseId);
+      try {
+        if (await this.restoreOne(caseId, now)) restored.push(caseId);
+      } catch (error) {
+        // One case that cannot be restored must not hold back the others' statutory restore.
+        failed.push(caseId);
+        this.logger?.error('dmca restore failed', { caseId, error });
+      }
     }
+    if (failed.length > 0) this.metrics.count(customMetrics.dmcaRestoreFailed.name, failed.length);
     const overdue = (await this.db.dmca.overdue(now)).map((late) => late.id);
-    return { restored, overdue };
+    if (overdue.length > 0) this.metrics.count(customMetrics.dmcaRestoreOverdue.name, overdue.length);
+    return { restored, failed, overdue };
   }
 
-  /** The staff queue (trust and admin roles). */
+  private restoreOne(caseId: string, now: Date): Promise<boolean> {
+    return this.db.transaction(async (tx: Tx) => {
+      const current = await tx.dmca.caseForUpdate(caseId);
+      if (!current || current.status !== 'COUNTER_NOTICED' || !current.restoreFrom || current.restoreFrom > now)
+        return false;
+      const next: DmcaCase = { ...current, status: 'RESTORED', closedAt: now };
+      await this.content.restore(tx, current.target);
+      await tx.dmca.updateCase(next);
+      await this.notifier.restored(tx, next);
+      await appendAudit(
+        tx,
+        {
+          actor: 'system:dmca',
+          action: 'dmca.restored',
+          subject: caseId,
+          details: { target: targetKey(current.target) },
+        },
+        now,
+      );
+      return true;
+    });
+  }
+
+  /**
+   * The staff queue (trust and admin roles). Reading it is audited: the cases name accounts and the
+   * counter notices carry the uploader's name and address.
+   */
   async queue(caller: Caller, status?: CaseStatus, limit = 50): Promise<DmcaCase[]> {
-    this.requireStaff(caller);
-    return this.db.dmca.queue(status, Math.min(Math.max(limit, 1), 100));
+    const staff = this.requireStaff(caller);
+    return this.db.transaction(async (tx) => {
+      const cases = await tx.dmca.queue(status, Math.min(Math.max(limit, 1), 100));
+      await appendAudit(
+        tx,
+        {
+          actor: staff,
+          action: 'dmca.queue.read',
+          subject: 'dmca:queue',
+          details: { status: status ?? null, cases: cases.map((item) => item.id) },
+        },
+        this.clock.now(),
+      );
+      return cases;
+    });
+  }
+
+  /** The signed-in account's own cases (what was taken down, whether it may counter-notify). */
+  async myCases(caller: Caller, limit = 50): Promise<DmcaCase[]> {
+    const user = requireUser(caller);
+    return this.db.dmca.casesOf(user.userId, Math.min(Math.max(limit, 1), 100));
   }
 
   private requireStaff(caller: Caller): string {

@@ -31,3 +31,5 @@ export { parsePublicMediaJson, publicMediaJsonSql } from './public-media.query.t
 export { mediaExportSection } from './media-export.query.ts';
 /** The upload type rules (allow-list and byte sniffing) for other domains' image uploads. */
 export { ALLOWED_IMAGE_TYPES, SNIFF_BYTES, sniffImageType, type AllowedImageType } from './media-policy.ts';
+// DMCA takedown and restore of a public item, run by the dmca domain in its case's transaction.
+export { publicMediaOwner, restoreTakenDownMedia, takeDownMedia } from './dmca-takedown.ts';

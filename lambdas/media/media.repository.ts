@@ -14,6 +14,8 @@ export const MEDIA_STATUSES = [
   'REJECTED',
   'FAILED',
   'DELETED',
+  // Hidden by a DMCA takedown (lambdas/media/dmca-takedown.ts) until restored.
+  'TAKEN_DOWN',
 ] as const;
 export type MediaStatus = (typeof MEDIA_STATUSES)[number];
 

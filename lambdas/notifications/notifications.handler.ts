@@ -15,6 +15,9 @@ const logger = createLogger({ service: 'notifications' });
 export const events = createEventDispatcher({
   'user.registered': async (event) => (await m()).center.onUserRegistered(event),
   'user.deleted': async (event) => (await m()).center.onUserDeleted(event),
+  'dmca.taken_down': async (event) => (await m()).dmca.onDmcaEvent(event),
+  'dmca.counter_noticed': async (event) => (await m()).dmca.onDmcaEvent(event),
+  'dmca.restored': async (event) => (await m()).dmca.onDmcaEvent(event),
 });
 
 export const handler = createDomainHandler({

@@ -7,6 +7,7 @@ import { notifierFromEnv } from '../adapters/notifier-from-env.ts';
 import { PostgresContactDirectory } from '../auth/index.ts';
 import { DynamoUnreadMessages } from '../messaging/index.ts';
 import { DigestService } from './digest.service.ts';
+import { DmcaNoticesService } from './dmca-notices.service.ts';
 import { NotificationCenterService } from './notification-center.service.ts';
 import { notificationsConfig } from './notifications.config.ts';
 import { notificationsRepositories } from './notifications.repositories.ts';
@@ -18,6 +19,7 @@ export interface NotificationsModule {
   readonly notifications: NotificationService;
   readonly digest: DigestService;
   readonly sesFeedback: SesFeedbackService;
+  readonly dmca: DmcaNoticesService;
 }
 
 let module: Promise<NotificationsModule> | undefined;
@@ -44,6 +46,7 @@ export function notificationsModule(): Promise<NotificationsModule> {
         systemClock,
       ),
       sesFeedback: new SesFeedbackService(db),
+      dmca: new DmcaNoticesService(notifications),
     };
   })();
   module.catch(() => (module = undefined));

@@ -1,7 +1,8 @@
 /**
- * The privacy domain's receipts of data exports (`privacy_exports`): one row per request, written
- * before any domain is read (the rate limit counts attempts, not successes), completed with the
- * bundle's object key and SHA-256.
+ * The privacy domain's receipts of data exports (`privacy_exports`): one row per accepted request
+ * (BUILDING until the worker completes it READY or FAILED), with the bundle's object key and SHA-256.
+ * The per-day limit counts accepted requests that did not fail (a failed build is ours, not the
+ * account's); db/migrations/3141_privacy_export_async.sql allows one BUILDING row per account.
  */
 import * as z from 'zod';
 import { parseRows, type Queryable } from '../core/db/database.ts';
@@ -9,13 +10,47 @@ import type { PortOf } from '../core/db/unit-of-work.ts';
 
 const countRowSchema = z.object({ n: z.number().int(), oldest: z.date().nullable() });
 
+export const EXPORT_STATUSES = ['BUILDING', 'READY', 'FAILED'] as const;
+
+const exportRowSchema = z.object({
+  id: z.string(),
+  user_id: z.string(),
+  status: z.enum(EXPORT_STATUSES),
+  object_key: z.string().nullable(),
+  sha256: z.string().nullable(),
+  size_bytes: z.number().int().nullable(),
+  sections: z.array(z.string()).nullable(),
+  created_at: z.date(),
+  completed_at: z.date().nullable(),
+});
+export type ExportRow = z.infer<typeof exportRowSchema>;
+const EXPORT_COLUMNS = 'id, user_id, status, object_key, sha256, size_bytes, sections, created_at, completed_at';
+
 export class ExportRepository {
   constructor(private readonly db: Queryable) {}
 
+  /** Serialises one account's requests for the rest of the transaction (a row that does not exist yet locks nothing). */
+  async lockAccount(userId: string): Promise<void> {
+    await this.db.query(`SELECT pg_advisory_xact_lock(hashtextextended('privacy_exports:' || $1, 0))`, [userId]);
+  }
+
+  /** The account's request still being built, if any. */
+  async building(userId: string): Promise<ExportRow | undefined> {
+    const { rows } = await this.db.query(
+      `SELECT ${EXPORT_COLUMNS} FROM privacy_exports WHERE user_id = $1 AND status = 'BUILDING'`,
+      [userId],
+    );
+    return parseRows(exportRowSchema, rows)[0];
+  }
+
+  async byId(exportId: string): Promise<ExportRow | undefined> {
+    const { rows } = await this.db.query(`SELECT ${EXPORT_COLUMNS} FROM privacy_exports WHERE id = $1`, [exportId]);
+    return parseRows(exportRowSchema, rows)[0];
+  }
+
   /**
-   * Serialises one account's requests (advisory lock for the transaction: a row that does not exist
-   * yet locks nothing), counts the last 24 hours and records the new request when under `perDay`.
-   * Returns the seconds until a slot frees when over it.
+   * Counts the accepted requests of the last 24 hours (under `lockAccount`) and records the new one
+   * when under `perDay`. Returns the seconds until a slot frees when over it.
    */
   async reserve(
     userId: string,
@@ -23,13 +58,12 @@ export class ExportRepository {
     now: Date,
     perDay: number,
   ): Promise<{ ok: true } | { ok: false; retryAfterSeconds: number }> {
-    await this.db.query(`SELECT pg_advisory_xact_lock(hashtextextended('privacy_exports:' || $1, 0))`, [userId]);
     const [recent] = parseRows(
       countRowSchema,
       (
         await this.db.query(
           `SELECT count(*)::int AS n, min(created_at) AS oldest FROM privacy_exports
-            WHERE user_id = $1 AND created_at > $2::timestamptz - interval '24 hours'`,
+            WHERE user_id = $1 AND status <> 'FAILED' AND created_at > $2::timestamptz - interval '24 hours'`,
           [userId, now],
         )
       ).rows,

@@ -7,7 +7,8 @@ import { newId } from '../core/ids.ts';
 import { createLogger } from '../core/log.ts';
 import { fakeUnitOfWork } from '../core/testing/fakes.ts';
 import { buildExportBundle, pseudonymiseOthers, sha256Hex, type ExportBundle } from './export-bundle.ts';
-import type { ExportStore } from './export.repository.ts';
+import { newDomainEvent } from '../core/events/catalog.ts';
+import type { ExportRow, ExportStore } from './export.repository.ts';
 import { ExportService, type ExportSection } from './export.service.ts';
 
 const me = newId('user');
@@ -28,27 +29,60 @@ function caller(clock: ManualClock, stepUpAgoSeconds: number | undefined): Calle
 }
 
 class MemoryExports implements ExportStore {
-  readonly rows = new Map<string, { userId: string; status: string; createdAt: Date; sha256?: string }>();
-  reserve(userId: string, exportId: string, now: Date, perDay: number) {
-    const recent = [...this.rows.values()].filter(
-      (row) => row.userId === userId && now.getTime() - row.createdAt.getTime() < 86_400_000,
-    );
-    if (recent.length >= perDay) return Promise.resolve({ ok: false as const, retryAfterSeconds: 42 });
-    this.rows.set(exportId, { userId, status: 'BUILDING', createdAt: now });
-    return Promise.resolve({ ok: true as const });
-  }
-  complete(exportId: string, done: { sha256: string }) {
-    const row = this.rows.get(exportId)!;
-    Object.assign(row, { status: 'READY', sha256: done.sha256 });
+  readonly rows = new Map<string, ExportRow>();
+  lockAccount() {
     return Promise.resolve();
   }
-  fail(exportId: string) {
-    this.rows.get(exportId)!.status = 'FAILED';
+  building(userId: string) {
+    return Promise.resolve([...this.rows.values()].find((row) => row.user_id === userId && row.status === 'BUILDING'));
+  }
+  byId(exportId: string) {
+    return Promise.resolve(this.rows.get(exportId));
+  }
+  reserve(userId: string, exportId: string, now: Date, perDay: number) {
+    const recent = [...this.rows.values()].filter(
+      (row) =>
+        row.user_id === userId && row.status !== 'FAILED' && now.getTime() - row.created_at.getTime() < 86_400_000,
+    );
+    if (recent.length >= perDay) return Promise.resolve({ ok: false as const, retryAfterSeconds: 42 });
+    this.rows.set(exportId, {
+      id: exportId,
+      user_id: userId,
+      status: 'BUILDING',
+      object_key: null,
+      sha256: null,
+      size_bytes: null,
+      sections: null,
+      created_at: now,
+      completed_at: null,
+    });
+    return Promise.resolve({ ok: true as const });
+  }
+  complete(
+    exportId: string,
+    done: { objectKey: string; sha256: string; sizeBytes: number; sections: readonly string[]; at: Date },
+  ) {
+    const row = this.rows.get(exportId)!;
+    if (row.status !== 'BUILDING') return Promise.resolve();
+    this.rows.set(exportId, {
+      ...row,
+      status: 'READY',
+      object_key: done.objectKey,
+      sha256: done.sha256,
+      size_bytes: done.sizeBytes,
+      sections: [...done.sections],
+      completed_at: done.at,
+    });
+    return Promise.resolve();
+  }
+  fail(exportId: string, at: Date) {
+    const row = this.rows.get(exportId)!;
+    if (row.status === 'BUILDING') this.rows.set(exportId, { ...row, status: 'FAILED', completed_at: at });
     return Promise.resolve();
   }
   deleteForUser(userId: string) {
     let n = 0;
-    for (const [id, row] of this.rows) if (row.userId === userId && this.rows.delete(id)) n++;
+    for (const [id, row] of this.rows) if (row.user_id === userId && this.rows.delete(id)) n++;
     return Promise.resolve(n);
   }
 }
@@ -79,7 +113,20 @@ function setup(sections: ExportSection[], perDay = 2) {
     { perDay, urlSeconds: 300, excluded: { 'public.audit_log': 'the platform-wide chain' } },
     createLogger({ service: 'privacy-test', level: 'error' }),
   );
-  return { clock, exports, marked, db, objects, service };
+  /** What the export worker does with the request's committed event (the relay delivers it). */
+  const runWorker = async () => {
+    for (const event of db.kernel.events.filter((built) => built.type === 'privacy.export.requested'))
+      await service.build(
+        newDomainEvent('privacy.export.requested', event.payload as { exportId: string; userId: string }),
+      );
+  };
+  /** Request, build, read: the client's path. */
+  const exportNow = async (who: Caller) => {
+    const accepted = await service.requestExport(who);
+    await runWorker();
+    return service.exportStatus(who, accepted.id);
+  };
+  return { clock, exports, marked, db, objects, service, runWorker, exportNow };
 }
 
 const sections: ExportSection[] = [
@@ -107,9 +154,25 @@ describe('ExportService.requestExport', () => {
     expect(exports.rows.size).toBe(0);
   });
 
+  it('answers at once with the accepted request; asking again while it builds answers the same one', async () => {
+    const { clock, service, objects, db } = setup(sections, 2);
+    const accepted = await service.requestExport(caller(clock, 30));
+    expect(accepted).toMatchObject({ status: 'BUILDING', downloadUrl: null, sha256: null });
+    expect(objects.size).toBe(0);
+    expect(db.kernel.eventTypes()).toEqual(['privacy.export.requested']);
+    const again = await service.requestExport(caller(clock, 30));
+    expect(again.id).toBe(accepted.id);
+    expect(db.kernel.eventTypes()).toEqual(['privacy.export.requested']);
+    // Someone else's export is not found.
+    await expect(
+      service.exportStatus({ ...caller(clock, 30), userId: other } as Caller, accepted.id),
+    ).rejects.toMatchObject({ errorType: 'NOT_FOUND' });
+  });
+
   it('stores one bundle with a manifest, per-section receipts and other people pseudonymised; audits it', async () => {
-    const { clock, service, objects, exports, marked, db } = setup(sections);
-    const view = await service.requestExport(caller(clock, 30));
+    const { clock, objects, exports, marked, db, exportNow, runWorker } = setup(sections);
+    const view = await exportNow(caller(clock, 30));
+    expect(view.status).toBe('READY');
     expect(view.sections).toEqual(['auth', 'booking']);
     expect(view.downloadUrl).toContain(`exports/${me}/${view.id}.json`);
     expect(view.expiresAt).toBe(new Date(clock.nowMs() + 300_000).toISOString());
@@ -137,7 +200,11 @@ describe('ExportService.requestExport', () => {
     expect(bundle.sections.auth!.account).toEqual([{ id: me, email: 'me@example.com' }]);
     expect(exports.rows.get(view.id)).toMatchObject({ status: 'READY', sha256: view.sha256 });
     expect(marked).toEqual([me]);
+    // A redelivered event builds nothing again.
+    await runWorker();
+    expect(marked).toEqual([me]);
     expect(db.kernel.audit).toEqual([
+      { actor: me, action: 'privacy.export.requested', subject: me, details: { exportId: view.id } },
       {
         actor: me,
         action: 'privacy.export.generated',
@@ -155,7 +222,7 @@ describe('ExportService.requestExport', () => {
     expect(exports.rows.size).toBe(0);
   });
 
-  it('refuses beyond the per-day limit with RATE_LIMITED, before reading any domain', async () => {
+  it('counts accepted requests that did not fail against the per-day limit, before reading any domain', async () => {
     let reads = 0;
     const counted = sections.map((section) => ({
       ...section,
@@ -164,9 +231,9 @@ describe('ExportService.requestExport', () => {
         return section.collect(userId, now);
       },
     }));
-    const { clock, service } = setup(counted, 2);
-    await service.requestExport(caller(clock, 30));
-    await service.requestExport(caller(clock, 30));
+    const { clock, service, exportNow } = setup(counted, 2);
+    await exportNow(caller(clock, 30));
+    await exportNow(caller(clock, 30));
     const before = reads;
     await expect(service.requestExport(caller(clock, 30))).rejects.toMatchObject({
       errorType: 'RATE_LIMITED',
@@ -175,20 +242,22 @@ describe('ExportService.requestExport', () => {
     expect(reads).toBe(before);
   });
 
-  it('marks the request failed when a domain cannot be read, and stores nothing', async () => {
+  it('marks the request failed when a domain cannot be read, stores nothing, and does not count it', async () => {
     const broken: ExportSection[] = [...sections, { name: 'media', collect: () => Promise.reject(new Error('down')) }];
-    const { clock, service, objects, exports, db } = setup(broken);
-    await expect(service.requestExport(caller(clock, 30))).rejects.toThrow('down');
+    const { clock, service, objects, exports, db, exportNow } = setup(broken, 1);
+    expect(await exportNow(caller(clock, 30))).toMatchObject({ status: 'FAILED', downloadUrl: null });
     expect(objects.size).toBe(0);
     expect([...exports.rows.values()].map((row) => row.status)).toEqual(['FAILED']);
-    expect(db.kernel.audit).toEqual([]);
+    expect(db.kernel.auditActions()).toEqual(['privacy.export.requested']);
+    // The failure was not the account's: with a limit of one a day, it may ask again.
+    expect(await service.requestExport(caller(clock, 30))).toMatchObject({ status: 'BUILDING' });
   });
 });
 
 describe('ExportService.onUserDeleted', () => {
   it("deletes the account's bundles and receipts once", async () => {
-    const { clock, service, objects, exports } = setup(sections);
-    await service.requestExport(caller(clock, 30));
+    const { clock, service, objects, exports, exportNow } = setup(sections);
+    await exportNow(caller(clock, 30));
     objects.set(`exports/${other}/dsx_other.json`, Buffer.from('{}'));
     const event = {
       id: newId('event'),

@@ -2,6 +2,8 @@
  * DSAR export (NTB-EXPORT-001): every owning domain's part of an account, gathered through that
  * domain's public module (each reads only its own tables or items), assembled into one bundle with
  * receipts (export-bundle.ts), stored privately and handed out as a short-lived download link.
+ * Asynchronous: a request is accepted at once, the export worker builds it, the status query hands
+ * out the link.
  * Needs a recent step-up (the bundle holds the full phone, IP history and messages), is limited per
  * account per day, and is audited in the hash chain with the bundle's SHA-256.
  */
@@ -12,12 +14,15 @@ import type { DomainEvent } from '../core/events/catalog.ts';
 import { guardNotErased, isErased as isErasedNow, markErased } from '../core/db/erased-users.ts';
 import { NotFoundError } from '../core/errors.ts';
 import { consumeOnce } from '../core/db/outbox-relay.ts';
-import type { Caller } from '../core/identity.ts';
+import { requireUser, type Caller } from '../core/identity.ts';
+import { enqueueEvent } from '../core/db/outbox.ts';
+import { buildEvent } from '../core/events/catalog.ts';
 import { newId } from '../core/ids.ts';
 import type { Logger } from '../core/log.ts';
 import { requireRecentStepUp } from '../core/step-up.ts';
 import { buildExportBundle, otherUserIds, type SectionData } from './export-bundle.ts';
 import { ExportRateLimitedError } from './privacy.errors.ts';
+import type { ExportRow } from './export.repository.ts';
 import type { PrivacyData } from './privacy.repositories.ts';
 
 /** One owning domain's part: what it holds about `userId`, as named lists of records. */
@@ -36,11 +41,15 @@ export interface ExportStorage {
 
 export interface DataExportView {
   readonly id: string;
-  readonly downloadUrl: string;
-  readonly expiresAt: string;
-  readonly sha256: string;
-  readonly sizeBytes: number;
-  readonly sections: readonly string[];
+  readonly status: ExportRow['status'];
+  readonly requestedAt: string;
+  readonly completedAt: string | null;
+  /** Only once READY: a fresh GET link at every read, good for the policy's `urlSeconds`. */
+  readonly downloadUrl: string | null;
+  readonly expiresAt: string | null;
+  readonly sha256: string | null;
+  readonly sizeBytes: number | null;
+  readonly sections: readonly string[] | null;
 }
 
 /** What the platform calls other people (auth's display names), to pseudonymise them in free text. */
@@ -68,19 +77,55 @@ export class ExportService {
     private readonly logger: Logger,
   ) {}
 
+  /**
+   * Accepts a request and answers at once (the bundle of a large account takes longer than AppSync's
+   * 30 s): the row (BUILDING) and `privacy.export.requested` commit together, and the worker builds it.
+   * While one is building, asking again answers that one and counts nothing.
+   */
   async requestExport(caller: Caller): Promise<DataExportView> {
     const { userId } = requireRecentStepUp(caller, this.clock);
-    const exportId = newId('dataExport');
     const requestedAt = this.clock.now();
-    // A deleted account's still-valid token exports nothing (its erasure may already have run).
-    const reserved = await this.db.transaction(async (tx) => {
+    const outcome = await this.db.transaction(async (tx) => {
+      // A deleted account's still-valid token exports nothing (its erasure may already have run).
       await guardNotErased(tx, userId, 'Account not found');
-      return tx.exports.reserve(userId, exportId, requestedAt, this.policy.perDay);
+      await tx.exports.lockAccount(userId);
+      const pending = await tx.exports.building(userId);
+      if (pending) return { ok: true as const, row: pending };
+      const exportId = newId('dataExport');
+      const reserved = await tx.exports.reserve(userId, exportId, requestedAt, this.policy.perDay);
+      if (!reserved.ok) return reserved;
+      await enqueueEvent(tx, buildEvent('privacy.export.requested', { exportId, userId }));
+      await appendAudit(
+        tx,
+        { actor: userId, action: 'privacy.export.requested', subject: userId, details: { exportId } },
+        requestedAt,
+      );
+      return { ok: true as const, row: (await tx.exports.byId(exportId))! };
     });
-    if (!reserved.ok) throw new ExportRateLimitedError(reserved.retryAfterSeconds);
+    if (!outcome.ok) throw new ExportRateLimitedError(outcome.retryAfterSeconds);
+    return this.view(outcome.row);
+  }
+
+  /** The account's own export by id (someone else's is "not found"); a READY one with a fresh short-lived link. */
+  async exportStatus(caller: Caller, exportId: string): Promise<DataExportView> {
+    const { userId } = requireUser(caller);
+    const row = await this.db.exports.byId(exportId);
+    if (!row || row.user_id !== userId) throw new NotFoundError('Export not found');
+    return this.view(row);
+  }
+
+  /**
+   * The worker (privacy.export.requested): builds the bundle of a BUILDING request once; a redelivery
+   * of a finished one does nothing. A build that throws is recorded FAILED (it does not count against
+   * the account's limit, and frees the account to ask again) rather than retried forever.
+   */
+  async build(event: DomainEvent<'privacy.export.requested'>): Promise<void> {
+    const { exportId, userId } = event.payload;
+    const row = await this.db.exports.byId(exportId);
+    if (!row || row.status !== 'BUILDING' || row.user_id !== userId) return;
     try {
       const parts = await Promise.all(
-        this.sections.map(async (section) => [section.name, await section.collect(userId, requestedAt)] as const),
+        this.sections.map(async (section) => [section.name, await section.collect(userId, row.created_at)] as const),
       );
       const sections = Object.fromEntries(parts) as Record<string, SectionData>;
       const otherNames = await this.namesOf(otherUserIds(sections, userId));
@@ -95,12 +140,9 @@ export class ExportService {
       });
       const objectKey = `${bundlePrefix(userId)}${exportId}.json`;
       await this.storage.write(objectKey, bytes);
-      await this.db.transaction(async (tx) => {
+      const erased = await this.db.transaction(async (tx) => {
         // Erased while the bundle was built: privacy-user-deleted may have run already, so this bundle goes.
-        if (await isErasedNow(tx, userId)) {
-          await this.storage.deleteUnder(objectKey);
-          throw new NotFoundError('Account not found');
-        }
+        if (await isErasedNow(tx, userId)) return true;
         await tx.exports.complete(exportId, {
           objectKey,
           sha256,
@@ -119,21 +161,32 @@ export class ExportService {
           },
           generatedAt,
         );
+        return false;
       });
-      const downloadUrl = await this.storage.downloadUrl(objectKey, this.policy.urlSeconds);
+      if (erased) {
+        await this.storage.deleteUnder(objectKey);
+        return;
+      }
       this.logger.info('data export generated', { exportId, userId, sizeBytes: bytes.length });
-      return {
-        id: exportId,
-        downloadUrl,
-        expiresAt: new Date(this.clock.nowMs() + this.policy.urlSeconds * 1000).toISOString(),
-        sha256,
-        sizeBytes: bytes.length,
-        sections: bundle.manifest.sections,
-      };
     } catch (error) {
-      await this.db.exports.fail(exportId, this.clock.now()).catch(() => undefined);
-      throw error;
+      this.logger.error('data export failed', { exportId, userId, error });
+      await this.db.exports.fail(exportId, this.clock.now());
     }
+  }
+
+  private async view(row: ExportRow): Promise<DataExportView> {
+    const ready = row.status === 'READY' && row.object_key !== null;
+    return {
+      id: row.id,
+      status: row.status,
+      requestedAt: row.created_at.toISOString(),
+      completedAt: row.completed_at?.toISOString() ?? null,
+      downloadUrl: ready ? await this.storage.downloadUrl(row.object_key!, this.policy.urlSeconds) : null,
+      expiresAt: ready ? new Date(this.clock.nowMs() + this.policy.urlSeconds * 1000).toISOString() : null,
+      sha256: row.sha256,
+      sizeBytes: row.size_bytes,
+      sections: row.sections,
+    };
   }
 
   /**

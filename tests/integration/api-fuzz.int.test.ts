@@ -406,14 +406,13 @@ function devProbes(): Probe[] {
   ];
   return [
     ...values.map((value) => ({ job: 'profile-nudges', value })),
-    // Not a missing or empty `now`: that would run the retention job for real, under
-    // data-retention.int.test.ts's feet.
-    ...values
-      .filter((value) => value.value !== '' && value.value !== null && value.value !== undefined)
-      .map((value) => ({ job: 'data-retention', value })),
-    ...values
-      .filter((value) => value.value !== '' && value.value !== null && value.value !== undefined)
-      .map((value) => ({ job: 's3-lifecycle', value })),
+    // Not a missing or empty `now` for these: that would run the job for real, under its own test file's
+    // feet (data-retention.int.test.ts; the S3 lifecycle sweep; dmca.int.test.ts's cases restored).
+    ...['data-retention', 's3-lifecycle', 'dmca-restore'].flatMap((job) =>
+      values
+        .filter((value) => value.value !== '' && value.value !== null && value.value !== undefined)
+        .map((value) => ({ job, value })),
+    ),
   ].map(({ job, value }) => ({
     label: `GET /dev/jobs/${job} ?now <- ${value.kind}`,
     method: 'GET',

@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { stackInfo } from '../support/clients.ts';
+import { eventually } from '../support/graphql.ts';
 import { mintAccessToken } from '../support/tokens.ts';
 import { createDatabase } from '../../lambdas/core/db/database.ts';
 import { verifyAuditChain } from '../../lambdas/core/db/audit-log.ts';
@@ -297,25 +298,28 @@ describe('roles, consents, export and deletion', () => {
 
   it('offers the export before deletion, then erases the account', async () => {
     const { accessToken, email, password } = await registeredUser();
-    await gql(accessToken, 'mutation { sendStepUpCode(channel: EMAIL) }');
-    await gql(accessToken, 'mutation($c: String!) { stepUp(input: { method: EMAIL_CODE, code: $c }) { validUntil } }', {
-      c: await latestCode(email, 'auth.step_up'),
-    });
+    // The step-up marks the session (deletion's check) and its fresh token (the export's check).
+    const stepped = await stepUpByEmail(accessToken, email);
 
     const early = await gql(accessToken, 'mutation { deleteAccount(input: { confirm: "DELETE" }) }');
     expect(early.body.errors[0]).toMatchObject({
       errorType: 'CONFLICT',
-      errorInfo: { code: 'PRIVACY.EXPORT_NOT_OFFERED', exportQuery: 'myDataExport' },
+      errorInfo: { code: 'PRIVACY.EXPORT_NOT_OFFERED', exportMutation: 'requestDataExport' },
     });
 
-    const exported = JSON.parse((await gql(accessToken, '{ myDataExport }')).body.data.myDataExport);
-    expect(exported).toMatchObject({
-      format: 'rastup-account-export/1',
-      account: { email },
-      consents: expect.any(Array),
-    });
-    const raw = JSON.stringify(exported);
-    expect(raw).not.toMatch(/argon2|password_hash|code_hash|token_hash|secret/i);
+    // The export (asynchronous: request, then read its status until READY) satisfies the gate.
+    const requested = await gql(stepped, 'mutation { requestDataExport { id status } }');
+    expect(requested.body.data.requestDataExport.status).toBe('BUILDING');
+    const ready = await eventually(async () => {
+      const status = await gql(stepped, 'query($id: ID!) { dataExport(id: $id) { status downloadUrl } }', {
+        id: requested.body.data.requestDataExport.id,
+      });
+      return status.body.data?.dataExport?.status === 'READY' ? status.body.data.dataExport : undefined;
+    }, 60_000);
+    const exported = (await (await fetch(ready.downloadUrl)).json()) as { sections: { auth: { account: unknown[] } } };
+    expect(exported.sections.auth.account).toMatchObject([{ email }]);
+    // The auth section: no hashes or secrets (the manifest names excluded secrets by design, so not the whole bundle).
+    expect(JSON.stringify(exported.sections.auth)).not.toMatch(/argon2|password_hash|code_hash|token_hash|secret/i);
 
     const deleted = await gql(accessToken, 'mutation { deleteAccount(input: { confirm: "DELETE" }) }');
     expect(deleted.body.data.deleteAccount).toBe(true);

@@ -43,15 +43,18 @@ describe('TOTP enrolment needs a step-up', () => {
 });
 
 describe('data export needs a step-up', () => {
-  it('refuses myDataExport without a recent second factor and answers it after one', async () => {
+  it('refuses requestDataExport without a recent second factor and accepts it after one', async () => {
     const { accessToken, email } = await registeredUser();
-    const refused = await gql(accessToken, '{ myDataExport }');
+    const refused = await gql(accessToken, 'mutation { requestDataExport { id status } }');
     expect(refused.body.data).toBeNull();
-    expect(refused.body.errors[0]).toMatchObject({ errorType: 'STEP_UP_REQUIRED', path: ['myDataExport'] });
-    await stepUpByEmail(accessToken, email);
-    const exported = await gql(accessToken, '{ myDataExport }');
-    expect(exported.body.errors).toBeUndefined();
-    expect(JSON.parse(exported.body.data.myDataExport)).toMatchObject({ account: { email } });
+    expect(refused.body.errors[0]).toMatchObject({ errorType: 'STEP_UP_REQUIRED', path: ['requestDataExport'] });
+    const stepped = await stepUpByEmail(accessToken, email);
+    const accepted = await gql(stepped, 'mutation { requestDataExport { id status } }');
+    expect(accepted.body.errors).toBeUndefined();
+    expect(accepted.body.data.requestDataExport.status).toBe('BUILDING');
+    // The old synchronous auth-only query is gone from the schema.
+    const gone = await gql(stepped, '{ myDataExport }');
+    expect(gone.body.errors[0].message).toMatch(/FieldUndefined/);
   });
 });
 

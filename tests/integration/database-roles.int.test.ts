@@ -10,6 +10,7 @@ import { createDatabase, type Database } from '../../lambdas/core/db/database.ts
 import { databaseRoles, databaseUser, type DatabaseRole } from '../../lambdas/core/db/database-roles.ts';
 import { retentionStatements } from '../../lambdas/privacy/retention.repository.ts';
 import { stackInfo } from '../support/clients.ts';
+import { newId } from '../../lambdas/core/ids.ts';
 
 /** role -> `table:PRIVILEGE` or `table(column):PRIVILEGE`, sorted. */
 const expectedGrants: Record<DatabaseRole, readonly string[]> = {
@@ -368,7 +369,8 @@ const expectedGrants: Record<DatabaseRole, readonly string[]> = {
     'notification_suppressions:INSERT',
     'notification_suppressions:SELECT',
     'notification_suppressions:UPDATE',
-    ...['email', 'id', 'status'].map((column) => `users(${column}):SELECT`),
+    // The email of an active account, through auth's view (3142), not the users table.
+    'contact_directory:SELECT',
   ],
   // DSAR export (db/migrations/2800_privacy_exports.sql): its receipts, the audit chain, and read access
   // to exactly the columns each domain's export query names (no secrets, hashes or tokens).
@@ -377,6 +379,8 @@ const expectedGrants: Record<DatabaseRole, readonly string[]> = {
     'audit_log(seq):SELECT',
     'audit_log:INSERT',
     'consumer_inbox:INSERT',
+    // An export request and its privacy.export.requested event commit together (3141).
+    'outbox_events:INSERT',
     'erased_users:INSERT',
     'erased_users:SELECT',
     'listing_owners_all:SELECT',
@@ -483,11 +487,18 @@ const expectedGrants: Record<DatabaseRole, readonly string[]> = {
     'audit_log(hash):SELECT',
     'audit_log(seq):SELECT',
     'audit_log:INSERT',
+    // The complainants' copy of a counter notice, consumed once (3143).
+    'consumer_inbox:INSERT',
     'dmca_cases:INSERT',
     'dmca_cases:SELECT',
     'dmca_cases:UPDATE',
     'dmca_notices:INSERT',
     'dmca_notices:SELECT',
+    // Takedown and restore of a public item through media's SQL (3140): these columns only.
+    ...['id', 'nsfw_band', 'owner_id', 'owner_type', 'owner_user_id', 'public_variants', 'status', 'variants'].map(
+      (column) => `media(${column}):SELECT`,
+    ),
+    ...['public_variants', 'status', 'updated_at'].map((column) => `media(${column}):UPDATE`),
     'outbox_events:INSERT',
   ],
   // The retention job (3055, its own role since review of issue 17): delete or clear exactly the classes
@@ -659,6 +670,23 @@ describe('database roles', () => {
     );
     await denied(role('relay'), `UPDATE outbox_events SET payload = '{}' WHERE false`);
     await denied(role('profiles'), 'CREATE TABLE sneaky (id int)');
+    // Notifications reads addresses through contact_directory only (3142), never the users table.
+    await denied(role('notifications'), 'SELECT email FROM users LIMIT 1');
+  });
+
+  it('the notifications role sees the address of an active account, and no other account at all', async () => {
+    const ids = { active: newId('user'), deleted: newId('user') };
+    await admin.query(`INSERT INTO users (id, email, status) VALUES ($1, $2, 'active')`, [
+      ids.active,
+      `${ids.active.toLowerCase()}@contact.example`,
+    ]);
+    // A deleted account keeps its id as a pseudonym; the old grant let this role list it and its status.
+    await admin.query(`INSERT INTO users (id, email, status) VALUES ($1, NULL, 'deleted')`, [ids.deleted]);
+    const { rows } = await role('notifications').query<{ id: string }>(
+      'SELECT id FROM contact_directory WHERE id = ANY($1)',
+      [Object.values(ids)],
+    );
+    expect(rows.map((row) => row.id)).toEqual([ids.active]);
   });
 
   it("lets the narrow grants do what the code does (media's ownership check through profiles' view, relay claim)", async () => {

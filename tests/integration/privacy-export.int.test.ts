@@ -27,7 +27,9 @@ import { testJpeg } from '../support/images.ts';
 import { partnerSdk, WebhookReceiver } from '../support/partner.ts';
 import { completedLeg, openForQuickSessions, quickSlot, SUBMIT } from '../support/reviews.ts';
 
-const REQUEST_EXPORT = 'mutation { requestDataExport { id downloadUrl expiresAt sha256 sizeBytes sections } }';
+const EXPORT_FIELDS = 'id status requestedAt completedAt downloadUrl expiresAt sha256 sizeBytes sections';
+const REQUEST_EXPORT = `mutation { requestDataExport { ${EXPORT_FIELDS} } }`;
+const EXPORT_STATUS = `query($id: ID!) { dataExport(id: $id) { ${EXPORT_FIELDS} } }`;
 
 type Bundle = {
   manifest: { format: string; exportId: string; subjectUserId: string; sections: string[]; excluded: object };
@@ -44,8 +46,15 @@ async function steppedUp(accessToken: string, email: string): Promise<string> {
   return stepped.body.data.stepUp.accessToken as string;
 }
 
+/** The client's path: request (answered at once, BUILDING), then read the status until READY. */
 async function exportOf(token: string) {
-  const view = (await gqlOk(token, REQUEST_EXPORT)).requestDataExport;
+  const accepted = (await gqlOk(token, REQUEST_EXPORT)).requestDataExport;
+  expect(accepted).toMatchObject({ status: 'BUILDING', downloadUrl: null });
+  const view = await eventually(async () => {
+    const current = (await gqlOk(token, EXPORT_STATUS, { id: accepted.id })).dataExport;
+    expect(current.status).not.toBe('FAILED');
+    return current.status === 'READY' ? current : undefined;
+  }, 60_000);
   const response = await fetch(view.downloadUrl);
   expect(response.status).toBe(200);
   const bytes = Buffer.from(await response.arrayBuffer());
@@ -359,4 +368,24 @@ describe('DSAR export', () => {
     );
     expect((await fetch(theirs.view.downloadUrl)).status).toBe(404);
   }, 300_000);
+
+  it('race: 8 requests at once while none is building make one request, answered to all; it completes', async () => {
+    const user = await registeredUser();
+    const token = await steppedUp(user.accessToken, user.email);
+    const answers = await Promise.all(Array.from({ length: 8 }, () => gql(token, REQUEST_EXPORT)));
+    expect(answers.map((answer) => answer.body.errors)).toEqual(Array.from({ length: 8 }, () => undefined));
+    const ids = new Set(answers.map((answer) => answer.body.data.requestDataExport.id as string));
+    expect(ids.size).toBe(1);
+    const [id] = [...ids];
+    expect(await sql('SELECT status FROM privacy_exports WHERE user_id = $1', [user.userId])).toHaveLength(1);
+    const ready = await eventually(async () => {
+      const current = (await gqlOk(token, EXPORT_STATUS, { id })).dataExport;
+      return current.status === 'READY' ? current : undefined;
+    }, 60_000);
+    expect((await fetch(ready.downloadUrl)).status).toBe(200);
+    // Someone else cannot read it.
+    const stranger = await registeredUser();
+    const refused = await gql(stranger.accessToken, EXPORT_STATUS, { id });
+    expect(refused.body.errors?.[0]).toMatchObject({ errorType: 'NOT_FOUND' });
+  }, 120_000);
 });

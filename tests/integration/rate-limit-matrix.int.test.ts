@@ -179,6 +179,34 @@ const probes: Partial<Record<RateLimitName, () => Promise<Attempt>>> = {
     const ip = randomLoopbackIp();
     return () => windowSearch(null, ip);
   },
+  'dmca.notice.ip': async () => {
+    // Notices about ids that are not public material: each is stored and answers `rejected`, nothing is taken down.
+    const ip = randomLoopbackIp();
+    return async () => {
+      const answer = await gql(
+        null,
+        `mutation($input: DmcaNoticeInput!) { submitDmcaNotice(input: $input) { noticeId } }`,
+        {
+          input: {
+            complainant: { name: 'Rights Holder', email: uniqueEmail('dmca'), address: '1 Main St' },
+            copyrightedWork: 'A photograph',
+            targets: [{ kind: 'MEDIA', id: newId('media') }],
+            goodFaithBelief: true,
+            accurateUnderPenaltyOfPerjury: true,
+            signature: 'Rights Holder',
+          },
+        },
+        ip,
+      );
+      return {
+        status: answer.status,
+        headers: {},
+        setCookies: [],
+        body: answer.body,
+        text: JSON.stringify(answer.body),
+      };
+    };
+  },
   'search.available.user': async () => {
     // Each call from another address: only the user's bucket is shared.
     const { accessToken } = await registeredUser();
@@ -217,7 +245,7 @@ describe('rate-limit matrix', () => {
     for (const [, row] of rows) if (row.status !== 'enforced') expect([12, 13, 14, 15]).toContain(row.status.planned);
     // Auth, message attachments, searches and suggestions are enforced today; each surface of Appendix R has its row.
     expect(new Set(rows.map(([, row]) => row.surface))).toEqual(
-      new Set(['auth', 'search', 'suggestions', 'messages', 'checkout', 'partner-api']),
+      new Set(['auth', 'search', 'suggestions', 'messages', 'checkout', 'partner-api', 'dmca']),
     );
   });
 

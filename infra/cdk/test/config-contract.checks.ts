@@ -186,6 +186,19 @@ const configByEntry: Record<
       (env) => parseConfig(awsEnvSchema, env),
     ],
   },
+  // The DMCA API: its role and the control table (the intake's rate limit); metrics read STAGE only.
+  'lambdas/dmca/dmca.handler.ts': {
+    parsers: [database('dmca'), required(controlTable.envVar), (env) => parseConfig(notifierEnvSchema, env)],
+  },
+  // The restore job: its role only (the rate limiter is bound on first use, which the job never makes).
+  'lambdas/dmca/dmca-restore.handler.ts': { parsers: [database('dmca')] },
+  'lambdas/privacy/export-worker.handler.ts': {
+    parsers: [
+      (env) => parseConfig(privacyEnvSchema, env),
+      database('privacy'),
+      (env) => parseConfig(awsEnvSchema, env),
+    ],
+  },
   'lambdas/privacy/privacy.handler.ts': {
     parsers: [
       (env) => parseConfig(privacyEnvSchema, env),

@@ -194,11 +194,11 @@ const mediaUploaded = EventDefinition.define({
 
 const mediaProcessed = EventDefinition.define({
   type: 'media.processed',
-  description: 'An item was moderated, by the worker or by an admin decision.',
+  description: 'An item was moderated, by the worker or by an admin decision, or taken down by a DMCA notice.',
   payload: z.object({
     mediaId: id('media'),
     ...mediaOwner,
-    status: z.enum(['READY', 'FLAGGED', 'REJECTED', 'FAILED']),
+    status: z.enum(['READY', 'FLAGGED', 'REJECTED', 'FAILED', 'TAKEN_DOWN']),
     nsfwBand: z
       .union([z.literal(0), z.literal(1), z.literal(2)])
       .optional()
@@ -438,6 +438,51 @@ const inviteCreated = EventDefinition.define({
   aggregate: briefAggregate,
 });
 
+// ---- dmca -----------------------------------------------------------------------------------------
+
+const dmcaCaseFields = {
+  caseId: id('dmcaCase'),
+  ownerUserId: id('user').describe('the uploader, told of each step'),
+  targetKind: z.enum(['MEDIA', 'PROFILE', 'STUDIO']),
+  targetId: z.string().min(1).describe('med_, prf_ or std_ id of the material'),
+};
+const dmcaAggregate = (payload: { caseId: string }) => ({ type: 'dmcaCase', id: payload.caseId });
+
+const dmcaTakenDown = EventDefinition.define({
+  type: 'dmca.taken_down',
+  description: 'A DMCA notice took material down (hidden at the commit); the uploader is told and may counter-notify.',
+  payload: z.object(dmcaCaseFields),
+  aggregate: dmcaAggregate,
+});
+
+const dmcaCounterNoticed = EventDefinition.define({
+  type: 'dmca.counter_noticed',
+  description:
+    'The uploader filed a counter notice: the material comes back in the statutory window unless suit is filed.',
+  payload: z.object({
+    ...dmcaCaseFields,
+    restoreFrom: z.iso.datetime({ offset: true }),
+    restoreBy: z.iso.datetime({ offset: true }),
+  }),
+  aggregate: dmcaAggregate,
+});
+
+const dmcaRestored = EventDefinition.define({
+  type: 'dmca.restored',
+  description: 'The counter-notice window passed without a suit: the material is public again.',
+  payload: z.object(dmcaCaseFields),
+  aggregate: dmcaAggregate,
+});
+
+// ---- privacy --------------------------------------------------------------------------------------
+
+const privacyExportRequested = EventDefinition.define({
+  type: 'privacy.export.requested',
+  description: 'An account asked for its data export (accepted): the export worker builds the bundle.',
+  payload: z.object({ exportId: id('dataExport'), userId: id('user') }),
+  aggregate: (payload) => ({ type: 'dataExport', id: payload.exportId }),
+});
+
 // ---- the catalog ----------------------------------------------------------------------------------
 
 export const eventCatalog = createEventCatalog([
@@ -478,6 +523,10 @@ export const eventCatalog = createEventCatalog([
   briefCreated,
   briefClosed,
   inviteCreated,
+  dmcaTakenDown,
+  dmcaCounterNoticed,
+  dmcaRestored,
+  privacyExportRequested,
 ]);
 
 type Definitions = typeof eventCatalog extends EventCatalog<infer M> ? M : never;

@@ -88,6 +88,34 @@ export const TEMPLATES = {
     actionPath: '/inbox',
     text: 'You have {{messages}} unread messages in {{threads}} conversations: {{actionUrl}}',
   }),
+  // DMCA (NTB-HELP-002): the uploader is told of each step. ACCOUNT: a legal notice, sent at once.
+  'dmca-taken-down': define(['caseId', 'target'], {
+    category: 'ACCOUNT',
+    subject: 'Material was removed after a copyright notice',
+    heading: 'We removed material after a DMCA notice',
+    body: 'We received a copyright notice about your {{target}} and removed it from public view. If you believe this is a mistake, you may file a counter notice.',
+    actionLabel: 'See the case',
+    actionPath: '/account/dmca/{{caseId}}',
+    text: 'We received a copyright notice about your {{target}} and removed it from public view. If you believe this is a mistake, you may file a counter notice: {{actionUrl}}',
+  }),
+  'dmca-counter-noticed': define(['caseId', 'target', 'restoreFrom', 'restoreBy'], {
+    category: 'ACCOUNT',
+    subject: 'We received your counter notice',
+    heading: 'Your counter notice was received',
+    body: 'Unless the complainant tells us they filed suit, your {{target}} will be public again between {{restoreFrom}} and {{restoreBy}}.',
+    actionLabel: 'See the case',
+    actionPath: '/account/dmca/{{caseId}}',
+    text: 'Unless the complainant tells us they filed suit, your {{target}} will be public again between {{restoreFrom}} and {{restoreBy}}: {{actionUrl}}',
+  }),
+  'dmca-restored': define(['caseId', 'target'], {
+    category: 'ACCOUNT',
+    subject: 'Your material is public again',
+    heading: 'Your material was restored',
+    body: 'The counter-notice period passed without a lawsuit: your {{target}} is public again.',
+    actionLabel: 'See the case',
+    actionPath: '/account/dmca/{{caseId}}',
+    text: 'The counter-notice period passed without a lawsuit: your {{target}} is public again. {{actionUrl}}',
+  }),
 };
 
 export type TemplateName = keyof typeof TEMPLATES;

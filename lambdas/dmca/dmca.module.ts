@@ -1,0 +1,56 @@
+/** Composition root of the DMCA Lambda and its restore job: config, adapters and the service, once per container. */
+import { systemClock } from '../core/clock.ts';
+import { createUnitOfWork } from '../core/db/unit-of-work.ts';
+import { createLogger } from '../core/log.ts';
+import type { RateLimiter } from '../core/ports.ts';
+import { databaseFromEnv } from '../adapters/database.ts';
+import { documentClientFromEnv, tableNameFromEnv } from '../adapters/dynamodb.ts';
+import { DynamoDbRateLimiter } from '../adapters/dynamodb-rate-limiter.ts';
+import { metricsFromEnv } from '../adapters/powertools-metrics.ts';
+import { notifierFromEnv } from '../adapters/notifier-from-env.ts';
+import { ComplainantMailer } from './complainant-mailer.ts';
+import { DmcaMediaContent } from './dmca-content.adapter.ts';
+import { OutboxDmcaNotifier } from './dmca-notifier.adapter.ts';
+import { dmcaRepositories } from './dmca.repositories.ts';
+import { DmcaService } from './dmca.service.ts';
+
+let service: Promise<DmcaService> | undefined;
+let mailer: Promise<ComplainantMailer> | undefined;
+
+/** The complainants' copy of a counter notice (the dmca.counter_noticed consumer). */
+export function complainantMailer(): Promise<ComplainantMailer> {
+  mailer ??= databaseFromEnv('dmca').then(
+    (db) => new ComplainantMailer(createUnitOfWork(db, dmcaRepositories), notifierFromEnv()),
+  );
+  mailer.catch(() => (mailer = undefined));
+  return mailer;
+}
+
+function lazyRateLimiter(create: () => RateLimiter): RateLimiter {
+  let limiter: RateLimiter | undefined;
+  return {
+    consume: (policy, key, cost) => (limiter ??= create()).consume(policy, key, cost),
+    reset: (policy, key) => (limiter ??= create()).reset(policy, key),
+  };
+}
+
+export function dmcaService(): Promise<DmcaService> {
+  service ??= (async () => {
+    const db = await databaseFromEnv('dmca');
+    return new DmcaService(
+      createUnitOfWork(db, dmcaRepositories),
+      new DmcaMediaContent(),
+      new OutboxDmcaNotifier(),
+      systemClock,
+      // The notice intake's per-IP bucket (DMCA_NOTICE_LIMIT) in the control table, bound on first use:
+      // the restore job shares this module and has no access to that table.
+      lazyRateLimiter(
+        () => new DynamoDbRateLimiter(documentClientFromEnv(), tableNameFromEnv('CONTROL_TABLE'), systemClock),
+      ),
+      metricsFromEnv(),
+      createLogger({ service: 'dmca' }),
+    );
+  })();
+  service.catch(() => (service = undefined));
+  return service;
+}
