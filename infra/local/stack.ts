@@ -50,6 +50,8 @@ export interface LocalStackOptions {
   readonly onProgress?: (message: string) => void;
   /** Local-only: source IPs whose per-IP auth rate-limit buckets are skipped (the login benchmark). */
   readonly authRateLimitExemptIps?: readonly string[];
+  /** Local-only: the client address the emulated WAF rules see, given the socket's (the search benchmark). */
+  readonly edgeClientIp?: (socketIp: string) => string;
   /**
    * Seed the demo accounts and published listings (db/seeds/demo-seed.ts). `npm start` turns it on;
    * test stacks leave it off unless a test asks (it can also call `stack.seedDemo()` itself).
@@ -414,6 +416,7 @@ async function startWithStateLock(
       }),
       logger,
       allowedOrigins: webOrigins,
+      ...(options.edgeClientIp ? { edgeClientIp: options.edgeClientIp } : {}),
       devRoutes: {
         // Runs the scheduled nudge/digest job now, or as if at ?now=<ISO time>.
         '/dev/jobs/profile-nudges': scheduledJob('lambdas/profiles/nudges.handler.ts'),

@@ -5,7 +5,7 @@
  * interval ≤ now + capacity · interval", and then tat moves there. That makes a spend one
  * conditional UpdateItem, where the read-compute-write of the bucket's tokens took a GetItem and a
  * conditional PutItem: measured ~3 ms of the Lambda's CPU per consume (SDK, signing) and a round
- * trip, on every search since search.ip is enforced. Concurrent spends are atomic increments of
+ * trip, on every request a limited path serves. Concurrent spends are atomic increments of
  * `tat` under a condition, so no token is spent twice. Items carry a TTL (idle buckets disappear).
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';

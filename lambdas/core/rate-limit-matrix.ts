@@ -136,7 +136,8 @@ export const rateLimitMatrix = {
     status: 'enforced',
     what: 'sign-in velocity per IP: beyond it the risk score demands a CAPTCHA',
   },
-  // --- search (NTB-SEARCH-003/005), enforced by lambdas/search (search.service.ts) ---
+  // --- search (NTB-SEARCH-003/005): search.ip and suggestions.ip at the edge (WAF rate-based rules,
+  // infra/definitions/edge-rate-limits.ts: per-IP count over the window), the rest by lambdas/search ---
   'search.ip': {
     surface: 'search',
     key: 'ip',

@@ -87,8 +87,10 @@ describe('unitVector (the chord distance search_rank ranks with)', () => {
           const chord = Math.hypot(a.x - b.x, a.y - b.y, a.z - b.z);
           const metres = 2 * 6_378_168 * Math.asin(Math.min(1, chord / 2));
           const expected = greatCircleM({ latitude: lat1, longitude: lng1 }, { latitude: lat2, longitude: lng2 });
-          // Both are float arithmetic of the same value: within a millimetre over any distance.
-          expect(Math.abs(metres - expected)).toBeLessThan(1e-3);
+          // Both are float arithmetic of the same value: within a millimetre, except near the antipode,
+          // where asin near 1 (in both formulas) magnifies rounding to ~√ε·R, a few centimetres at most
+          // (a search radius is at most 500 km, far from it).
+          expect(Math.abs(metres - expected)).toBeLessThan(expected < 19_000_000 ? 1e-3 : 0.5);
         },
       ),
     );

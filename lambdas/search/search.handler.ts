@@ -29,8 +29,8 @@ export const handler = createDomainHandler({
           caller.kind === 'user' ? { kind: 'user', userId: caller.userId } : { kind: 'public', ip: sourceIp },
         ),
       ),
-      'Query.searchSuggestions': field(searchSuggestionsArgs, async ({ prefix, first }, { sourceIp }) =>
-        (await m()).search.suggest(prefix, first, sourceIp),
+      'Query.searchSuggestions': field(searchSuggestionsArgs, async ({ prefix, first }) =>
+        (await m()).search.suggest(prefix, first),
       ),
     },
     logger,

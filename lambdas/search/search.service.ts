@@ -58,17 +58,13 @@ export const SEARCH_WINDOW_LIMITS = {
   perUser: rateLimitPolicy('search.available.user'),
 } as const;
 /**
- * Every search (rows search.ip and search.user), spent before the cache answers: a cached page is
- * cheap, but the limit is against search spam and scraping, which a cache does not stop. A window
- * search spends these and SEARCH_WINDOW_LIMITS.
+ * Every signed-in search (row search.user), spent before the cache answers: a cached page is cheap,
+ * but the limit is against scraping, which a cache does not stop. The per-IP rows of public searches
+ * and of suggestions (search.ip, suggestions.ip) run at the edge, as WAF rate-based rules in front of
+ * AppSync (infra/definitions/edge-rate-limits.ts), so public reads spend no DynamoDB round trip here.
+ * A window search spends these and SEARCH_WINDOW_LIMITS.
  */
-export const SEARCH_REQUEST_LIMITS = {
-  perIp: rateLimitPolicy('search.ip'),
-  perUser: rateLimitPolicy('search.user'),
-} as const;
-
-/** Typeahead suggestions per source IP (row suggestions.ip), whoever asks: one request per keystroke. */
-export const SUGGESTION_LIMITS = { perIp: rateLimitPolicy('suggestions.ip') } as const;
+export const SEARCH_REQUEST_LIMITS = { perUser: rateLimitPolicy('search.user') } as const;
 
 const DAY_MS = 86_400_000;
 
@@ -94,7 +90,7 @@ export class SearchService {
     private readonly clock: Clock,
     /** Booking's feasibility; without it a search with a window is refused (never silently ignored). */
     private readonly availability: AvailabilityPort | null,
-    /** Spends SEARCH_REQUEST_LIMITS and SUGGESTION_LIMITS, and SEARCH_WINDOW_LIMITS for every search with a window. */
+    /** Spends SEARCH_REQUEST_LIMITS for signed-in searches, and SEARCH_WINDOW_LIMITS for every search with a window. */
     private readonly limiter: RateLimiter,
   ) {
     this.pages = new HotQueryCache(settings.cacheMs, clock);
@@ -102,13 +98,8 @@ export class SearchService {
   }
 
   async search(input: SearchListingsInput, caller: SearchCaller): Promise<SearchPageView> {
-    // A public call without a source IP (never expected behind the edge) shares one bucket.
-    await enforceRateLimits(
-      this.limiter,
-      caller.kind === 'user'
-        ? [{ policy: SEARCH_REQUEST_LIMITS.perUser, key: caller.userId }]
-        : [{ policy: SEARCH_REQUEST_LIMITS.perIp, key: caller.ip ?? 'unknown' }],
-    );
+    if (caller.kind === 'user')
+      await enforceRateLimits(this.limiter, [{ policy: SEARCH_REQUEST_LIMITS.perUser, key: caller.userId }]);
     const text = input.text ? searchWords(input.text).join(' ') : '';
     const window = input.available
       ? { start: new Date(input.available.from), end: new Date(input.available.to) }
@@ -227,9 +218,8 @@ export class SearchService {
     }
   }
 
-  /** `ip`: the caller's source IP (signed in or not: the row is per IP); without one, a shared bucket. */
-  async suggest(prefix: string, first: number | null | undefined, ip: string | undefined): Promise<SearchSuggestion[]> {
-    await enforceRateLimits(this.limiter, [{ policy: SUGGESTION_LIMITS.perIp, key: ip ?? 'unknown' }]);
+  /** Rate-limited per source IP at the edge (row suggestions.ip, a WAF rate-based rule): no spend here. */
+  async suggest(prefix: string, first: number | null | undefined): Promise<SearchSuggestion[]> {
     const normalised = prefix.toLowerCase().replace(/\s+/g, ' ').trim().slice(0, SEARCH_LIMITS.maxPrefix);
     const limit = first ?? SEARCH_LIMITS.defaultSuggestions;
     if (normalised.length < SEARCH_LIMITS.minPrefix) return [];

@@ -6,13 +6,16 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { startLocalStack, type LocalStack } from '../../infra/local/stack.ts';
+import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../infra/local/stack.ts';
 import type { LoadResult } from './load.ts';
 
 export const rootDir = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const run = promisify(execFile);
 
-export async function withBenchStack<T>(fn: (stack: LocalStack) => Promise<T>): Promise<T> {
+export async function withBenchStack<T>(
+  fn: (stack: LocalStack) => Promise<T>,
+  options: Pick<LocalStackOptions, 'edgeClientIp'> = {},
+): Promise<T> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const stateDir = mkdtempSync(join(tmpdir(), 'rastup-bench-'));
   const stack = await startLocalStack({
@@ -21,6 +24,7 @@ export async function withBenchStack<T>(fn: (stack: LocalStack) => Promise<T>): 
     port: 0,
     ephemeral: true,
     logFile: join(stateDir, 'stack.log'),
+    ...options,
   });
   try {
     return await fn(stack);

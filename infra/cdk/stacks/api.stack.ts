@@ -35,6 +35,7 @@ import type { Alias } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { StringParameter } from 'aws-cdk-lib/aws-ssm';
 import { CfnWebACL, CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
+import { edgeRateLimits, edgeRuleLimits } from '../../definitions/edge-rate-limits.ts';
 import { acknowledgeNag } from '../constructs/cdk-nag.ts';
 import { acknowledgeGuard } from '../constructs/cfn-guard.ts';
 import type { Construct } from 'constructs';
@@ -495,7 +496,7 @@ export function webAclRules(config: StageConfig): CfnWebACL.RuleProperty[] {
       textTransformations: [{ priority: 0, type: 'NONE' }],
     },
   };
-  return [
+  const rules: CfnWebACL.RuleProperty[] = [
     managed('AWSManagedRulesAmazonIpReputationList', 0, 'aws-ip-reputation'),
     {
       name: 'geo-outside-allowed',
@@ -513,6 +514,7 @@ export function webAclRules(config: StageConfig): CfnWebACL.RuleProperty[] {
       statement: { rateBasedStatement: { limit: config.api.wafRequestsPer5MinPerIp, aggregateKeyType: 'IP' } },
       visibilityConfig: visibility('rate-limit-per-ip'),
     },
+    ...edgeRateRules(),
     managed('AWSManagedRulesCommonRuleSet', 3, 'aws-common-rule-set', {
       // Counted (it still labels the request) and re-applied below, scoped.
       ruleActionOverrides: [{ name: 'SizeRestrictions_BODY', actionToUse: { count: {} } }],
@@ -556,4 +558,64 @@ export function webAclRules(config: StageConfig): CfnWebACL.RuleProperty[] {
       managedRuleGroupConfigs: [{ awsManagedRulesBotControlRuleSet: { inspectionLevel: 'COMMON' } }],
     }),
   ];
+  // Evaluation order is the order above.
+  return rules.map((rule, priority) => ({ ...rule, priority }));
+}
+
+/**
+ * The rate-limit matrix rows enforced at the edge (infra/definitions/edge-rate-limits.ts) as WAF
+ * rate-based rules: keyed on the client address, limit and evaluation window from the row, scoped to
+ * requests whose JSON `query` names the row's root field. WAF decodes the JSON (so escapes cannot hide
+ * the name); AppSync lets it inspect only the first 8 KB, so a longer body counts as a match, and a
+ * body that is not JSON is searched as text. Public-only rows leave out requests that carry an
+ * Authorization header (signed-in callers have their per-user limit in the Lambda).
+ */
+export function edgeRateRules(): CfnWebACL.RuleProperty[] {
+  return edgeRateLimits.map((edge) => {
+    const { limit, windowSeconds } = edgeRuleLimits(edge);
+    const namesField: CfnWebACL.StatementProperty = {
+      byteMatchStatement: {
+        fieldToMatch: {
+          jsonBody: {
+            matchPattern: { includedPaths: ['/query'] },
+            matchScope: 'VALUE',
+            invalidFallbackBehavior: 'EVALUATE_AS_STRING',
+            oversizeHandling: 'MATCH',
+          },
+        },
+        positionalConstraint: 'CONTAINS',
+        searchString: edge.field,
+        textTransformations: [{ priority: 0, type: 'NONE' }],
+      },
+    };
+    // A header WAF cannot find does not match: NOT(size > 0) holds for requests without one.
+    const withoutAuthorization: CfnWebACL.StatementProperty = {
+      notStatement: {
+        statement: {
+          sizeConstraintStatement: {
+            fieldToMatch: { singleHeader: { Name: 'authorization' } },
+            comparisonOperator: 'GT',
+            size: 0,
+            textTransformations: [{ priority: 0, type: 'NONE' }],
+          },
+        },
+      },
+    };
+    return {
+      name: edge.ruleName,
+      priority: 0, // set by webAclRules from the rule's place in the list
+      action: { block: {} },
+      statement: {
+        rateBasedStatement: {
+          limit,
+          evaluationWindowSec: windowSeconds,
+          aggregateKeyType: 'IP',
+          scopeDownStatement: edge.publicOnly
+            ? { andStatement: { statements: [namesField, withoutAuthorization] } }
+            : namesField,
+        },
+      },
+      visibilityConfig: { cloudWatchMetricsEnabled: true, sampledRequestsEnabled: true, metricName: edge.ruleName },
+    };
+  });
 }

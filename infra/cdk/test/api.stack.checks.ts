@@ -3,6 +3,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { eventConsumers } from '../../definitions/domains.ts';
 import { authKeysSecret, authProvidersSecret } from '../../definitions/secrets.ts';
 import { controlTable } from '../../definitions/tables.ts';
+import { edgeRateLimits } from '../../definitions/edge-rate-limits.ts';
+import { rateLimitMatrix } from '../../../lambdas/core/rate-limit-matrix.ts';
 import { bodySizeLabel, graphqlBodyLimitBytes, oidcAudience } from '../stacks/api.stack.ts';
 import {
   resourcesOf,
@@ -392,6 +394,56 @@ export function registerApiStackChecks(): void {
           JSON.stringify((group.Properties as any).LogGroupName ?? '').includes('API-Gateway-Execution-Logs_'),
         );
         expect(executionLogs?.Properties).toMatchObject({ RetentionInDays: 90 });
+      });
+
+      it('enforces the edge rows of the rate-limit matrix as WAF rate-based rules on the GraphQL API', () => {
+        const rules = (Object.values(resourcesOf(prod.templates.api, 'AWS::WAFv2::WebACL'))[0]!.Properties as any)
+          .Rules as any[];
+        const byName = new Map(rules.map((rule) => [rule.Name, rule]));
+        expect(edgeRateLimits.map((edge) => edge.row).sort()).toEqual(['search.ip', 'suggestions.ip']);
+        for (const edge of edgeRateLimits) {
+          const row = rateLimitMatrix[edge.row];
+          const rule = byName.get(edge.ruleName);
+          expect(rule?.Action, edge.ruleName).toEqual({ Block: {} });
+          const rate = rule.Statement.RateBasedStatement;
+          // The numbers are the matrix row's: WAF limit = capacity, evaluation window = the row's window.
+          expect(rate).toMatchObject({
+            Limit: row.capacity,
+            EvaluationWindowSec: row.windowSeconds,
+            AggregateKeyType: 'IP',
+          });
+          const scope = edge.publicOnly ? rate.ScopeDownStatement.AndStatement.Statements : [rate.ScopeDownStatement];
+          expect(scope[0].ByteMatchStatement).toEqual({
+            FieldToMatch: {
+              JsonBody: {
+                MatchPattern: { IncludedPaths: ['/query'] },
+                MatchScope: 'VALUE',
+                InvalidFallbackBehavior: 'EVALUATE_AS_STRING',
+                // AppSync lets WAF read 8 KB of the body: a longer one counts.
+                OversizeHandling: 'MATCH',
+              },
+            },
+            PositionalConstraint: 'CONTAINS',
+            SearchString: edge.field,
+            TextTransformations: [{ Priority: 0, Type: 'NONE' }],
+          });
+          if (edge.publicOnly)
+            expect(scope[1].NotStatement.Statement.SizeConstraintStatement).toMatchObject({
+              FieldToMatch: { SingleHeader: { Name: 'authorization' } },
+              ComparisonOperator: 'GT',
+              Size: 0,
+            });
+          // Before the managed groups, after reputation and geo.
+          expect(rule.Priority).toBeGreaterThan(byName.get('rate-limit-per-ip').Priority);
+          expect(rule.Priority).toBeLessThan(byName.get('aws-common-rule-set').Priority);
+        }
+        // The ACL holding them is the one associated with the AppSync API.
+        const acl = Object.keys(resourcesOf(prod.templates.api, 'AWS::WAFv2::WebACL'))[0]!;
+        const graphqlAssociation = Object.values(resourcesOf(prod.templates.api, 'AWS::WAFv2::WebACLAssociation'))
+          .map((a) => a.Properties as any)
+          .find((p) => !JSON.stringify(p.ResourceArn).includes('/stages/'));
+        expect(JSON.stringify(graphqlAssociation?.ResourceArn)).toContain('Graphql');
+        expect(JSON.stringify(graphqlAssociation)).toContain(JSON.stringify({ 'Fn::GetAtt': [acl, 'Arn'] }));
       });
 
       it('associates the web ACL with both APIs', () => {

@@ -13,6 +13,7 @@ import { toHttpError } from '../../../lambdas/core/errors.ts';
 import { createGraphqlGateway, type TokenVerifier } from './graphql-gateway.ts';
 import type { IamCredentials } from './sigv4-verifier.ts';
 import { tooLarge } from './appsync-http.ts';
+import { EdgeRateRules } from './edge-rate-rules.ts';
 import { createRealtimeServer } from './realtime.ts';
 import {
   fromProxyResult,
@@ -58,6 +59,11 @@ export interface GatewayServerOptions {
   readonly allowedOrigins?: readonly string[];
   /** How often the real-time endpoint sends `ka` (default: once a minute, as AppSync). */
   readonly realtimeKeepAliveMs?: number;
+  /**
+   * Local-only: the client address the emulated WAF rules key a request on, given the socket's
+   * (default: that address). The search benchmark spreads its one-address load over many clients.
+   */
+  readonly edgeClientIp?: (socketIp: string) => string;
 }
 
 export async function loadDomainHandlers(rootDir: string): Promise<Record<DomainName, LambdaHandler>> {
@@ -140,6 +146,10 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
     ...(options.realtimeKeepAliveMs ? { keepAliveMs: options.realtimeKeepAliveMs } : {}),
   });
   const allowedOrigins = new Set(options.allowedOrigins ?? []);
+  // The WAF web ACL's rate-based rules (infra/definitions/edge-rate-limits.ts): they run before
+  // AppSync authenticates or invokes anything, as in AWS.
+  const edge = new EdgeRateRules();
+  const edgeClientIp = options.edgeClientIp ?? ((ip: string) => ip);
 
   /** The preflight API Gateway answers for REST paths: allowed origins only, with credentials. */
   function restPreflight(request: IncomingMessage): Record<string, string> {
@@ -212,10 +222,11 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
         }
         throw error;
       }
-      const answer = await graphql.handle(
-        body.toString('utf8'),
-        withForwardedFor(lowerCaseHeaders(request), socketIp(request)),
-      );
+      const text = body.toString('utf8');
+      const headers = lowerCaseHeaders(request);
+      const answer =
+        edge.check({ body: text, headers, ip: edgeClientIp(socketIp(request)) }) ??
+        (await graphql.handle(text, withForwardedFor(headers, socketIp(request))));
       return send(
         response,
         answer.status,
