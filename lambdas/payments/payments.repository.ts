@@ -52,6 +52,8 @@ export const checkoutQuoteRecord = z.object({
       subtotalCents: z.number().int(),
       platformFeeCents: z.number().int(),
       taxCents: z.number().int(),
+      /** The cancellation policy the signed quote showed for the leg (the client accepts it by confirming). */
+      cancellationPolicy: z.string().nullable().optional(),
     }),
   ),
 });
