@@ -122,8 +122,7 @@ export function disputeEvidenceBookings(db: Queryable): DisputeEvidenceBookings 
           action: row.action,
           fromStatus: row.from_status,
           toStatus: row.to_status,
-          by:
-            row.actor === group.client_user_id ? 'CLIENT' : row.actor.startsWith('system:') ? 'SYSTEM' : 'OWNER',
+          by: row.actor === group.client_user_id ? 'CLIENT' : row.actor.startsWith('system:') ? 'SYSTEM' : 'OWNER',
         })),
       };
     },

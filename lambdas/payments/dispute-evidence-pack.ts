@@ -66,8 +66,7 @@ export function assembleEvidence(sources: PackSources): DisputeEvidence {
   const timeline = [
     'Order timeline (UTC):',
     ...booking.timeline.map(
-      (step) =>
-        `${iso(step.at)} ${step.action}: ${step.fromStatus ?? 'NEW'} -> ${step.toStatus} (by ${BY[step.by]})`,
+      (step) => `${iso(step.at)} ${step.action}: ${step.fromStatus ?? 'NEW'} -> ${step.toStatus} (by ${BY[step.by]})`,
     ),
   ].join('\n');
 

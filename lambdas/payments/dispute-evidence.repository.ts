@@ -68,18 +68,15 @@ export class DisputeEvidenceRepository {
 
   /** The dispute row, locked until the transaction ends. */
   async lock(disputeId: string): Promise<DisputeRow | null> {
-    const result = await this.db.query(`SELECT ${COLUMNS} FROM payment_disputes WHERE id = $1 FOR UPDATE`, [
-      disputeId,
-    ]);
+    const result = await this.db.query(`SELECT ${COLUMNS} FROM payment_disputes WHERE id = $1 FOR UPDATE`, [disputeId]);
     return parseRows(disputeRow, result.rows)[0] ?? null;
   }
 
   /** The checkout confirmation of the group: when it was recorded, with the signed quote's policies. */
   async acceptance(groupId: string) {
-    const result = await this.db.query(
-      `SELECT created_at, quote FROM payment_intent_requests WHERE group_id = $1`,
-      [groupId],
-    );
+    const result = await this.db.query(`SELECT created_at, quote FROM payment_intent_requests WHERE group_id = $1`, [
+      groupId,
+    ]);
     return (
       parseRows(z.object({ created_at: z.coerce.date(), quote: checkoutQuoteRecord.nullable() }), result.rows)[0] ??
       null

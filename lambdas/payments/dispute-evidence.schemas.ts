@@ -23,9 +23,7 @@ const evidenceInput = z
   .object({
     productDescription: evidenceText.nullish(),
     // Stripe's service_date is free text; a date is what banks expect.
-    serviceDate: z
-      .union([z.literal(''), z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD')])
-      .nullish(),
+    serviceDate: z.union([z.literal(''), z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD')]).nullish(),
     cancellationPolicyDisclosure: evidenceText.nullish(),
     cancellationRebuttal: evidenceText.nullish(),
     refundPolicyDisclosure: evidenceText.nullish(),

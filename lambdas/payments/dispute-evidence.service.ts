@@ -153,7 +153,7 @@ export class DisputeEvidenceService {
       if (row.pack_version !== input.baseVersion) throw new StaleEvidenceVersionError(row.pack_version ?? 0);
       const base = await tx.disputes.version(input.disputeId, input.baseVersion);
       if (!base) throw new NotFoundError('No such version of the evidence pack');
-      const merged: Record<string, string> = { ...base.evidence } as Record<string, string>;
+      const merged: Record<string, string> = { ...base.evidence };
       for (const [field, value] of Object.entries(input.changes)) {
         if (value === undefined) continue;
         if (value === '') delete merged[field];
@@ -248,7 +248,11 @@ export class DisputeEvidenceService {
       // Past the deadline, or the dispute closed: nothing was submitted; finance sees why in the queue.
       if (error instanceof ProviderRequestError || error instanceof ProviderStateError) {
         await this.db.disputes.finishSubmission(disputeId, claim.key, { refusal: error.message });
-        this.logger.error('Stripe refused dispute evidence', { disputeId, version: claim.version, reason: error.message });
+        this.logger.error('Stripe refused dispute evidence', {
+          disputeId,
+          version: claim.version,
+          reason: error.message,
+        });
         return 'refused';
       }
       // Stripe unreachable: the claim stays; the job resumes it with the same key.
@@ -289,13 +293,17 @@ export class DisputeEvidenceService {
   }
 
   private autoSubmitDue(row: DisputeRow, now: Date): boolean {
-    return row.evidence_due_by !== null && row.evidence_due_by.getTime() - this.options.autoSubmitMarginMs <= now.getTime();
+    return (
+      row.evidence_due_by !== null && row.evidence_due_by.getTime() - this.options.autoSubmitMarginMs <= now.getTime()
+    );
   }
 
   private summary(row: DisputeRow): DisputeSummary {
     return {
       row,
-      autoSubmitAt: row.evidence_due_by ? new Date(row.evidence_due_by.getTime() - this.options.autoSubmitMarginMs) : null,
+      autoSubmitAt: row.evidence_due_by
+        ? new Date(row.evidence_due_by.getTime() - this.options.autoSubmitMarginMs)
+        : null,
     };
   }
 

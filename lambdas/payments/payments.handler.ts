@@ -46,9 +46,7 @@ export const handler = createDomainHandler({
       ),
       // Chargeback evidence (finance staff only; the service checks the role).
       'Query.disputeQueue': field(disputeQueueArgs, async ({ all, first }, ctx) =>
-        (
-          await (await m()).disputes().queue(ctx.caller, { open: !all, first: first ?? 50 })
-        ).map(toPaymentDispute),
+        (await (await m()).disputes().queue(ctx.caller, { open: !all, first: first ?? 50 })).map(toPaymentDispute),
       ),
       'Query.disputeEvidence': field(disputeEvidenceArgs, async ({ disputeId, version }, ctx) => {
         const found = await (await m()).disputes().pack(ctx.caller, disputeId, version ?? null);

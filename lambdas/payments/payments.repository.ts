@@ -520,5 +520,17 @@ export class PaymentsRepository {
     );
     return (result.rowCount ?? 0) > 0;
   }
+
+  /**
+   * A dispute event that changes only the evidence deadline (Stripe may extend it): no status change,
+   * so no timeline event, but the deadline the evidence job works to follows the newest event.
+   */
+  async updateDisputeDueBy(id: string, dueBy: Date, asOf: number): Promise<void> {
+    await this.db.query(
+      `UPDATE payment_disputes SET evidence_due_by = $2
+        WHERE id = $1 AND status_as_of <= $3 AND evidence_due_by IS DISTINCT FROM $2`,
+      [id, dueBy, asOf],
+    );
+  }
 }
 export type PaymentsStore = PortOf<PaymentsRepository>;

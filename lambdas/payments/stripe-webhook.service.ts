@@ -249,6 +249,7 @@ export class StripeWebhookService {
         evidenceDueBy: due ? new Date(due * 1000) : null,
         asOf: created,
       });
+      if (!applied && due) await tx.payments.updateDisputeDueBy(d.id, new Date(due * 1000), created);
       if (!applied || !row) return applied;
       // Open: what was paid out of the group is taken back, up to the disputed amount (once per dispute).
       if (!(CLOSED_DISPUTE_STATUSES as readonly string[]).includes(d.status))

@@ -9,8 +9,18 @@
  */
 import { describe, expect, it } from 'vitest';
 import { newId } from '../../lambdas/core/ids.ts';
+import { DISPUTE_EVIDENCE_TEXT_FIELDS } from '../../lambdas/core/payment-provider.ts';
 import { ACT, publishedProfile, REQUEST } from '../support/booking.ts';
-import { CONFIRM_CHECKOUT, onboardPayee, openSoon, payWithCard, QUOTE, serverStripe, soon, withPackage } from '../support/checkout.ts';
+import {
+  CONFIRM_CHECKOUT,
+  onboardPayee,
+  openSoon,
+  payWithCard,
+  QUOTE,
+  serverStripe,
+  soon,
+  withPackage,
+} from '../support/checkout.ts';
 import { stackInfo } from '../support/clients.ts';
 import { eventually, gqlAs, gqlOk, sql } from '../support/graphql.ts';
 import { mintAccessToken } from '../support/tokens.ts';
@@ -60,9 +70,13 @@ async function disputedBooking(messages: { client: string; provider: string }) {
   await onboardPayee(provider.token);
   const client = await party('client');
   const threadId = (
-    await gqlOk(client.token, `mutation($input: StartInquiryInput!) { startInquiry(input: $input) { thread { threadId } } }`, {
-      input: { profileId, body: messages.client },
-    })
+    await gqlOk(
+      client.token,
+      `mutation($input: StartInquiryInput!) { startInquiry(input: $input) { thread { threadId } } }`,
+      {
+        input: { profileId, body: messages.client },
+      },
+    )
   ).startInquiry.thread.threadId as string;
   await gqlOk(provider.token, `mutation($input: SendMessageInput!) { sendMessage(input: $input) { messageId } }`, {
     input: { threadId, body: messages.provider },
@@ -108,9 +122,18 @@ describe('chargeback evidence packs', () => {
 
     // Assembled after the webhook committed: version 1, a draft, in the finance queue with its deadline.
     await eventually(async () => (await packState(disputeId)) === 'DRAFT');
-    const queue = (await gqlOk(finance, QUEUE)).disputeQueue as { id: string; packState: string; evidenceDueBy: string }[];
+    const queue = (await gqlOk(finance, QUEUE)).disputeQueue as {
+      id: string;
+      packState: string;
+      evidenceDueBy: string;
+    }[];
     const queued = queue.find((row) => row.id === disputeId)!;
-    expect(queued).toMatchObject({ packState: 'DRAFT', bookingGroupId: groupId, status: 'needs_response', packVersion: 1 });
+    expect(queued).toMatchObject({
+      packState: 'DRAFT',
+      bookingGroupId: groupId,
+      status: 'needs_response',
+      packVersion: 1,
+    });
     expect(new Date(queued.evidenceDueBy).getTime()).toBeGreaterThan(Date.now());
     const first = (await gqlOk(finance, EVIDENCE, { id: disputeId })).disputeEvidence;
     const evidence = first.pack.evidence;
@@ -155,7 +178,10 @@ describe('chargeback evidence packs', () => {
           disputeId,
           baseVersion: 1,
           note: 'rebuttal added',
-          evidence: { cancellationRebuttal: 'The session took place as booked.', uncategorizedText: 'winning_evidence' },
+          evidence: {
+            cancellationRebuttal: 'The session took place as booked.',
+            uncategorizedText: 'winning_evidence',
+          },
         },
       })
     ).editDisputeEvidence;
@@ -196,13 +222,23 @@ describe('chargeback evidence packs', () => {
       return row.status === 'won' && row;
     });
     const done = (await gqlOk(finance, EVIDENCE, { id: disputeId })).disputeEvidence.dispute;
-    expect(done).toMatchObject({ packState: 'SUBMITTED', submittedVersion: 2, approvedBy: financeId, autoSubmitted: false });
+    expect(done).toMatchObject({
+      packState: 'SUBMITTED',
+      submittedVersion: 2,
+      approvedBy: financeId,
+      autoSubmitted: false,
+    });
     // Settled: no more edits, the queue of open work no longer lists it, jobs submit nothing more.
-    expect((await gqlAs(finance, EDIT, { input: { disputeId, baseVersion: 2, evidence: { cancellationRebuttal: 'x' } } })).errors?.[0]?.errorInfo?.code).toBe(
-      'PAYMENTS.DISPUTE_PACK_STATE',
+    expect(
+      (await gqlAs(finance, EDIT, { input: { disputeId, baseVersion: 2, evidence: { cancellationRebuttal: 'x' } } }))
+        .errors?.[0]?.errorInfo?.code,
+    ).toBe('PAYMENTS.DISPUTE_PACK_STATE');
+    expect(((await gqlOk(finance, QUEUE)).disputeQueue as { id: string }[]).map((row) => row.id)).not.toContain(
+      disputeId,
     );
-    expect(((await gqlOk(finance, QUEUE)).disputeQueue as { id: string }[]).map((row) => row.id)).not.toContain(disputeId);
-    expect(((await gqlOk(finance, QUEUE, { all: true })).disputeQueue as { id: string }[]).map((row) => row.id)).toContain(disputeId);
+    expect(
+      ((await gqlOk(finance, QUEUE, { all: true })).disputeQueue as { id: string }[]).map((row) => row.id),
+    ).toContain(disputeId);
     await runJob();
     expect((await serverStripe().disputes.retrieve(disputeId)).evidence_details.submission_count).toBe(1);
   }, 240_000);
@@ -228,9 +264,12 @@ describe('chargeback evidence packs', () => {
     // Past the deadline (moved at the stand-in): Stripe refuses; recorded, not retried.
     const late = await disputedBooking({ client: 'Hi there', provider: 'Hello' });
     await eventually(async () => (await packState(late.disputeId)) === 'DRAFT');
-    const moved = await fetch(`${stripeUrl()}/dev/disputes/${late.disputeId}/due_by?at=${Math.floor(Date.now() / 1000) - 60}`, {
-      method: 'POST',
-    });
+    const moved = await fetch(
+      `${stripeUrl()}/dev/disputes/${late.disputeId}/due_by?at=${Math.floor(Date.now() / 1000) - 60}`,
+      {
+        method: 'POST',
+      },
+    );
     expect(moved.status).toBe(200);
     await eventually(async () => {
       const [row] = await sql<{ evidence_due_by: Date }>('SELECT evidence_due_by FROM payment_disputes WHERE id = $1', [
@@ -260,9 +299,16 @@ describe('chargeback evidence packs', () => {
               submit_started_at = now() - interval '5 minutes' WHERE id = $1`,
       [disputeId, key],
     );
+    // The same parameters in the same order as the service sends them (Stripe compares them for the key).
+    const evidence = Object.fromEntries(
+      DISPUTE_EVIDENCE_TEXT_FIELDS.filter((field) => field in pack!.evidence).map((field) => [
+        field,
+        pack!.evidence[field],
+      ]),
+    );
     await serverStripe().disputes.update(
       disputeId,
-      { evidence: pack!.evidence, metadata: { evidence_version: '1', auto_submitted: 'true' }, submit: true },
+      { evidence, metadata: { evidence_version: '1', auto_submitted: 'true' }, submit: true },
       { idempotencyKey: key },
     );
     // ... and the process died before recording Stripe's answer. The job finishes it.
