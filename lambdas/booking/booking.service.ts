@@ -41,6 +41,7 @@ import type {
   GroupPatch,
   PendingPayment,
   TimelineEntry,
+  VoidReason,
 } from './booking.repository.ts';
 import type {
   BookingActionInput,
@@ -58,11 +59,27 @@ const DAY = 24 * 60 * MINUTE;
 const SYSTEM = 'system:booking';
 
 /** The money step each action takes (the others move no money of their own). */
-const MONEY_STEP: Partial<Record<BookingActionInput['action'], PendingPayment['step']>> = {
-  CONFIRM: 'CAPTURE',
-  CANCEL: 'REFUND',
-  COMPLETE: 'RELEASE',
-};
+/** Holds an authorisation (escrow) that closing the booking must void. */
+const isHeld = (group: BookingGroup) => group.paymentStatus === 'AUTHORIZED' || group.paymentStatus === 'REQUIRES_ACTION';
+
+/** The money step an action takes on the group as it stands; null when it moves no money. */
+function moneyStepOf(action: BookingActionInput['action'], group: BookingGroup): PendingPayment['step'] | null {
+  switch (action) {
+    case 'CONFIRM':
+      return 'CAPTURE';
+    case 'COMPLETE':
+      return 'RELEASE';
+    case 'CANCEL':
+      return group.paymentStatus === 'CAPTURED' ? 'REFUND' : isHeld(group) ? 'VOID' : null;
+    case 'DECLINE':
+      return isHeld(group) ? 'VOID' : null;
+    default:
+      return null;
+  }
+}
+const VOID_STATUS = { expired: 'EXPIRED', declined: 'DECLINED', cancelled: 'CANCELLED' } as const;
+const VOID_ACTION = { expired: 'EXPIRE', declined: 'DECLINE', cancelled: 'CANCEL' } as const;
+const MONEY_ACTIONS: readonly BookingActionInput['action'][] = ['CONFIRM', 'COMPLETE', 'CANCEL', 'DECLINE'];
 
 export interface BookingPolicy {
   /** How long owners have to answer a request (capped at the start). */
@@ -143,6 +160,7 @@ export interface BookingTermsView {
 type MoneyOutcome =
   | { readonly step: 'CAPTURE'; readonly key: string; readonly captured: boolean }
   | { readonly step: 'REFUND'; readonly key: string; readonly refundCents: number }
+  | { readonly step: 'VOID'; readonly key: string; readonly reason: VoidReason }
   | {
       readonly step: 'RELEASE';
       readonly key: string;
@@ -387,7 +405,7 @@ export class BookingService {
       // A money step recorded (and perhaps already executed at Stripe) by another action must be
       // written before anything else moves the booking: a START landing between a CANCEL's refund and
       // its recording would leave the money refunded and the session going ahead.
-      if (group.pendingPayment && group.pendingPayment.step !== MONEY_STEP[input.action])
+      if (group.pendingPayment && group.pendingPayment.step !== moneyStepOf(input.action, group))
         throw new PaymentInProgressError();
       const from = group.status;
       const now = this.clock.nowMs();
@@ -403,7 +421,7 @@ export class BookingService {
           break;
         }
         case 'DECLINE':
-          group = await this.close(tx, group, 'DECLINED', { paymentStatus: await this.voidIfHeld(group, 'declined') });
+          group = await this.close(tx, group, 'DECLINED', { paymentStatus: await this.voided(tx, group, outcome) });
           break;
         case 'CONFIRM': {
           if (outcome?.step !== 'CAPTURE' || !outcome.captured)
@@ -421,9 +439,7 @@ export class BookingService {
               throw new InvalidTransitionError('The booking changed while cancelling; try again');
             group = await this.applyRefund(tx, group, refundCents);
           } else {
-            group = await this.close(tx, group, 'CANCELLED', {
-              paymentStatus: await this.voidIfHeld(group, 'cancelled'),
-            });
+            group = await this.close(tx, group, 'CANCELLED', { paymentStatus: await this.voided(tx, group, outcome) });
           }
           break;
         }
@@ -497,14 +513,15 @@ export class BookingService {
    * when the action moves no money now, or is not allowed (the transition's own checks then answer).
    */
   private async moneyStepFor(userId: string, groupId: string, action: BookingActionInput['action']) {
-    const step = MONEY_STEP[action];
-    if (!step) return null;
+    if (!MONEY_ACTIONS.includes(action)) return null;
     const pending = await this.db.transaction(async (tx): Promise<PendingPayment | null> => {
       const group = await tx.bookings.findGroup(groupId, { forUpdate: true });
       if (!group) return null;
       const legs = await tx.bookings.legsOf([group.id]);
       const party = partyOf(userId, group, legs);
       if (!party || !mayAct(action, group.status, party)) return null;
+      const step = moneyStepOf(action, group);
+      if (!step) return null;
       if (group.pendingPayment) {
         if (group.pendingPayment.step === step) return group.pendingPayment;
         throw new PaymentInProgressError();
@@ -516,7 +533,9 @@ export class BookingService {
         if (refundCents === 0) return null;
       }
       const key = `${group.id}:${step.toLowerCase()}`;
-      return (await tx.bookings.setPendingPayment(group.id, { step, key, refundCents, party })).pendingPayment;
+      const voidReason: VoidReason | null = step === 'VOID' ? (action === 'DECLINE' ? 'declined' : 'cancelled') : null;
+      return (await tx.bookings.setPendingPayment(group.id, { step, key, refundCents, party, voidReason }))
+        .pendingPayment;
     });
     if (!pending) return null;
     const group = (await this.db.bookings.findGroup(groupId))!;
@@ -559,6 +578,11 @@ export class BookingService {
             idempotencyKey: pending.key,
           });
           return { step: 'RELEASE', key: pending.key, paid };
+        }
+        case 'VOID': {
+          const reason = pending.voidReason ?? 'cancelled';
+          await this.payments.void({ groupId: group.id, reason, idempotencyKey: pending.key });
+          return { step: 'VOID', key: pending.key, reason };
         }
       }
     } catch (error) {
@@ -645,14 +669,17 @@ export class BookingService {
           ? outcome.captured && from === 'HOLD'
           : outcome.step === 'REFUND'
             ? mayAct('CANCEL', from, pending.party ?? 'CLIENT')
-            : from === 'IN_PROGRESS';
+            : outcome.step === 'VOID'
+              ? from === 'REQUESTED' || from === 'HOLD'
+              : from === 'IN_PROGRESS';
       if (!allowed) {
         // Nothing to write on the booking: the marker goes. A capture that found nothing authorised
         // moved no money; otherwise Stripe moved money the booking no longer reflects (the group moved
         // on, which act refuses while a step is pending, so this is a defect or a manual change):
         // audited with what was executed, logged and counted (the metric pages on-call).
         await tx.bookings.setPendingPayment(groupId, null);
-        if (outcome.step !== 'CAPTURE' || outcome.captured) {
+        // A void moved no money (the hold is released); nothing to alert about.
+        if (outcome.step !== 'VOID' && (outcome.step !== 'CAPTURE' || outcome.captured)) {
           const details = {
             step: pending.step,
             key: pending.key,
@@ -669,7 +696,14 @@ export class BookingService {
         }
         return false;
       }
-      const action = outcome.step === 'CAPTURE' ? 'CONFIRM' : outcome.step === 'REFUND' ? 'CANCEL' : 'COMPLETE';
+      const action =
+        outcome.step === 'CAPTURE'
+          ? 'CONFIRM'
+          : outcome.step === 'REFUND'
+            ? 'CANCEL'
+            : outcome.step === 'VOID'
+              ? VOID_ACTION[outcome.reason]
+              : 'COMPLETE';
       const entry = (toStatus: BookingStatus) =>
         tx.bookings.appendTimeline({
           actor: SYSTEM,
@@ -688,6 +722,12 @@ export class BookingService {
       } else if (outcome.step === 'REFUND') {
         await entry('CANCELLED');
         next = await this.applyRefund(tx, current, outcome.refundCents);
+      } else if (outcome.step === 'VOID') {
+        // The closing the void was for; an expiry writes its own system entry (close), a party's
+        // interrupted decline or cancellation shows as finished by the system.
+        const status = VOID_STATUS[outcome.reason];
+        if (status !== 'EXPIRED') await entry(status);
+        next = await this.close(tx, current, status, { paymentStatus: await this.voided(tx, current, outcome) });
       } else {
         await entry('COMPLETED');
         next = await this.applyRelease(tx, current, legs, outcome.paid);
@@ -946,15 +986,44 @@ export class BookingService {
     if (group && isDue(group, now)) await this.expire(groupId, now);
   }
 
-  /** Expires one group if it is still open and past its deadline (re-checked under the row lock). */
+  /**
+   * Expires one group if it is still open and past its deadline (re-checked under the row lock). A
+   * held authorisation is voided in three steps, like every money step: VOID recorded and committed,
+   * Stripe called outside any transaction, then the expiry written (a crash between: the sweep).
+   */
   private async expire(groupId: string, now: Date): Promise<boolean> {
+    const pending = await this.db.transaction(async (tx): Promise<PendingPayment | null> => {
+      const group = await tx.bookings.findGroup(groupId, { forUpdate: true });
+      if (!group || !isDue(group, now)) return null;
+      if (group.pendingPayment) return group.pendingPayment.step === 'VOID' ? group.pendingPayment : null;
+      if (!isHeld(group)) return null;
+      return (
+        await tx.bookings.setPendingPayment(group.id, {
+          step: 'VOID',
+          key: `${group.id}:void`,
+          refundCents: null,
+          party: null,
+          voidReason: 'expired',
+        })
+      ).pendingPayment;
+    });
+    let outcome: MoneyOutcome | null = null;
+    if (pending) {
+      const group = await this.db.bookings.findGroup(groupId);
+      if (!group) return false;
+      outcome = await this.takeMoneyStep(group, pending);
+    }
     return this.db.transaction(async (tx) => {
       const group = await tx.bookings.findGroup(groupId, { forUpdate: true });
-      // A hold whose capture is recorded is finished, not voided (finishStalePayments).
-      if (!group || !isDue(group, now) || group.pendingPayment) return false;
+      // A hold whose capture is recorded is finished, not voided (finishStalePayments); a hold voided
+      // by another path meanwhile (its marker gone or another key) is left to it.
+      if (!group || !isDue(group, now)) return false;
+      if (group.pendingPayment && (group.pendingPayment.step !== 'VOID' || group.pendingPayment.key !== outcome?.key))
+        return false;
+      if (isHeld(group) && outcome?.step !== 'VOID') return false;
       const legs = await tx.bookings.legsOf([groupId]);
       const closed = await this.close(tx, group, 'EXPIRED', {
-        paymentStatus: await this.voidIfHeld(group, 'expired'),
+        paymentStatus: await this.voided(tx, group, outcome),
       });
       await appendAudit(
         tx,
@@ -1043,12 +1112,18 @@ export class BookingService {
     return closed;
   }
 
-  private async voidIfHeld(
+  /**
+   * Step (3) of a void: the payment status a closing group gets. A held authorisation must have been
+   * voided by the step taken before this transaction (never here, with the row locked); the marker goes.
+   */
+  private async voided(
+    tx: BookingTx,
     group: BookingGroup,
-    reason: 'expired' | 'declined' | 'cancelled',
+    outcome: MoneyOutcome | null,
   ): Promise<BookingGroup['paymentStatus']> {
-    if (group.paymentStatus !== 'AUTHORIZED' && group.paymentStatus !== 'REQUIRES_ACTION') return group.paymentStatus;
-    await this.payments.void({ groupId: group.id, reason, idempotencyKey: `${group.id}:void` });
+    if (group.pendingPayment?.step === 'VOID') await tx.bookings.setPendingPayment(group.id, null);
+    if (!isHeld(group)) return group.paymentStatus;
+    if (outcome?.step !== 'VOID') throw new InvalidTransitionError('The booking changed while closing; try again');
     return 'VOIDED';
   }
 
