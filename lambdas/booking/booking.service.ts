@@ -60,7 +60,8 @@ const SYSTEM = 'system:booking';
 
 /** The money step each action takes (the others move no money of their own). */
 /** Holds an authorisation (escrow) that closing the booking must void. */
-const isHeld = (group: BookingGroup) => group.paymentStatus === 'AUTHORIZED' || group.paymentStatus === 'REQUIRES_ACTION';
+const isHeld = (group: BookingGroup) =>
+  group.paymentStatus === 'AUTHORIZED' || group.paymentStatus === 'REQUIRES_ACTION';
 
 /** The money step an action takes on the group as it stands; null when it moves no money. */
 function moneyStepOf(action: BookingActionInput['action'], group: BookingGroup): PendingPayment['step'] | null {
