@@ -297,6 +297,22 @@ export class BookingService {
       if (committed) return replay(committed, requestHash);
       throw new BookingConflictError('That time is no longer available');
     }
+    const instant = listings.every((listing) => listing.instantBook);
+    const groupId = newId('booking');
+    const amounts = listings.map((listing) => Math.round((listing.hourlyRateCents * input.durationMinutes) / 60));
+    // An instant booking enters its hold inside the transaction below: its authorisation is asked of
+    // Stripe first, never with the transaction open (the port records the request before calling and
+    // keys it by the group, so a crash or a retry finds the same PaymentIntent). A request that then
+    // loses the slot leaves an unconfirmed PaymentIntent without a payment method: nothing is held.
+    const preAuthorized = instant
+      ? await this.payments.authorize({
+          groupId,
+          clientUserId: user.userId,
+          amountCents: amounts.reduce((sum, amount) => sum + amount, 0),
+          currency: [...currencies][0]!,
+          idempotencyKey: `${groupId}:authorize`,
+        })
+      : null;
 
     const answer = await this.db.transaction(async (tx) => {
       const claim = await tx.bookings.claim(user.userId, idempotencyKey, requestHash, 'REQUEST');
@@ -308,8 +324,6 @@ export class BookingService {
         if (check.reason === 'blocked') throw new BookingConflictError('That time is no longer available');
         throw new SlotUnavailableError(`That time cannot be booked (${check.reason})`, { reason: check.reason });
       }
-      const instant = listings.every((listing) => listing.instantBook);
-      const groupId = newId('booking');
       const legs: BookingLeg[] = listings.map((listing, i) => {
         const blocked = blockedRange(settings[i]!.availability, { start, end });
         return {
@@ -322,7 +336,7 @@ export class BookingService {
           endsAt: new Date(end),
           blockedStart: new Date(blocked.start),
           blockedEnd: new Date(blocked.end),
-          amountCents: Math.round((listing.hourlyRateCents * input.durationMinutes) / 60),
+          amountCents: amounts[i]!,
           accepted: instant,
           active: true,
         };
@@ -346,7 +360,7 @@ export class BookingService {
       await tx.bookings.insertLegs(legs);
       let group: BookingGroup = { ...requested, version: 1, paymentRef: null, refundCents: null, pendingPayment: null };
       await this.emit(tx, group, legs, null);
-      if (instant) group = await this.enterHold(tx, group, legs);
+      if (instant) group = await this.enterHold(tx, group, legs, preAuthorized);
       await appendAudit(
         tx,
         {
@@ -391,6 +405,8 @@ export class BookingService {
     const done = await this.db.bookings.findClaim(user.userId, idempotencyKey);
     if (done) return replay(done, requestHash);
     const outcome = await this.moneyStepFor(user.userId, input.groupId, input.action);
+    const holdAuthorization =
+      input.action === 'ACCEPT' ? await this.authorizeIfLastAcceptance(user.userId, input.groupId) : null;
     const answer = await this.db.transaction(async (tx) => {
       const claim = await tx.bookings.claim(user.userId, idempotencyKey, requestHash, input.action);
       if (!claim.claimed) return { view: replay(claim, requestHash), finish: false };
@@ -418,7 +434,7 @@ export class BookingService {
           legs = legs.map((leg) => (leg.ownerUserId === user.userId ? { ...leg, accepted: true } : leg));
           group = await tx.bookings.updateGroup(group.id, {});
           await this.emit(tx, group, legs, from, 'booking.accepted');
-          if (legs.every((leg) => leg.accepted)) group = await this.enterHold(tx, group, legs);
+          if (legs.every((leg) => leg.accepted)) group = await this.enterHold(tx, group, legs, holdAuthorization);
           break;
         }
         case 'DECLINE':
@@ -783,7 +799,7 @@ export class BookingService {
     if (status !== 'won' && status !== 'warning_closed') return;
     const group = await this.db.bookings.findGroup(groupId);
     if (group?.status !== 'COMPLETED') return;
-    const legs = (await this.db.bookings.legsOf([groupId])).filter((leg) => leg.active);
+    const legs = await this.db.bookings.legsOf([groupId]);
     const paid = await this.payments.release({
       groupId,
       legs: legs.map((leg) => ({
@@ -993,21 +1009,28 @@ export class BookingService {
    * Stripe called outside any transaction, then the expiry written (a crash between: the sweep).
    */
   private async expire(groupId: string, now: Date): Promise<boolean> {
-    const pending = await this.db.transaction(async (tx): Promise<PendingPayment | null> => {
-      const group = await tx.bookings.findGroup(groupId, { forUpdate: true });
-      if (!group || !isDue(group, now)) return null;
-      if (group.pendingPayment) return group.pendingPayment.step === 'VOID' ? group.pendingPayment : null;
-      if (!isHeld(group)) return null;
-      return (
-        await tx.bookings.setPendingPayment(group.id, {
-          step: 'VOID',
-          key: `${group.id}:void`,
-          refundCents: null,
-          party: null,
-          voidReason: 'expired',
-        })
-      ).pendingPayment;
-    });
+    // Most expiries hold nothing (an unanswered request): one transaction, as before; the void's
+    // extra steps only for a group seen holding an authorisation (re-checked under the lock).
+    const seen = await this.db.bookings.findGroup(groupId);
+    if (!seen || !isDue(seen, now)) return false;
+    const mayVoid = isHeld(seen) || seen.pendingPayment?.step === 'VOID';
+    const pending = !mayVoid
+      ? null
+      : await this.db.transaction(async (tx): Promise<PendingPayment | null> => {
+          const group = await tx.bookings.findGroup(groupId, { forUpdate: true });
+          if (!group || !isDue(group, now)) return null;
+          if (group.pendingPayment) return group.pendingPayment.step === 'VOID' ? group.pendingPayment : null;
+          if (!isHeld(group)) return null;
+          return (
+            await tx.bookings.setPendingPayment(group.id, {
+              step: 'VOID',
+              key: `${group.id}:void`,
+              refundCents: null,
+              party: null,
+              voidReason: 'expired',
+            })
+          ).pendingPayment;
+        });
     let outcome: MoneyOutcome | null = null;
     if (pending) {
       const group = await this.db.bookings.findGroup(groupId);
@@ -1042,8 +1065,41 @@ export class BookingService {
 
   // ---- steps --------------------------------------------------------------------------------------
 
-  /** Every leg accepted: hold the time, authorise, and confirm when the authorisation needs nothing more. */
-  private async enterHold(tx: BookingTx, group: BookingGroup, legs: readonly BookingLeg[]): Promise<BookingGroup> {
+  /**
+   * Before an ACCEPT's transaction: when the caller's acceptance is the last one the group waits for,
+   * the hold it enters needs an authorisation, asked of Stripe here with no transaction open (the
+   * port's request is recorded first and keyed by the group). Null when this acceptance does not
+   * complete the group, as far as can be seen before the row lock; a concurrent acceptance that
+   * changes that is refused in the transaction with a retryable conflict (enterHold).
+   */
+  private async authorizeIfLastAcceptance(userId: string, groupId: string) {
+    const group = await this.db.bookings.findGroup(groupId);
+    if (!group || group.status !== 'REQUESTED') return null;
+    const legs = await this.db.bookings.legsOf([groupId]);
+    const own = legs.filter((leg) => leg.ownerUserId === userId);
+    if (own.length === 0 || own.every((leg) => leg.accepted)) return null;
+    if (!legs.every((leg) => leg.accepted || leg.ownerUserId === userId)) return null;
+    return this.payments.authorize({
+      groupId: group.id,
+      clientUserId: group.clientUserId,
+      amountCents: group.amountCents,
+      currency: group.currency,
+      idempotencyKey: `${group.id}:authorize`,
+    });
+  }
+
+  /**
+   * Every leg accepted: hold the time and confirm when the authorisation needs nothing more. The
+   * authorisation was asked of Stripe before this transaction (`authorization`); without one (a
+   * concurrent acceptance made this the last after the caller looked) the caller retries.
+   */
+  private async enterHold(
+    tx: BookingTx,
+    group: BookingGroup,
+    legs: readonly BookingLeg[],
+    authorization: Awaited<ReturnType<BookingPaymentsPort['authorize']>> | null,
+  ): Promise<BookingGroup> {
+    if (!authorization) throw new PaymentInProgressError();
     const now = this.clock.nowMs();
     let held = await tx.bookings.updateGroup(group.id, {
       status: 'HOLD',
@@ -1058,13 +1114,7 @@ export class BookingService {
       toStatus: 'HOLD',
     });
     await this.emit(tx, held, legs, group.status);
-    const auth = await this.payments.authorize({
-      groupId: group.id,
-      clientUserId: group.clientUserId,
-      amountCents: group.amountCents,
-      currency: group.currency,
-      idempotencyKey: `${group.id}:authorize`,
-    });
+    const auth = authorization;
     if (auth.status === 'declined') throw new PaymentDeclinedError('The payment was declined; nothing was booked');
     if (auth.status === 'requires_action')
       return tx.bookings.updateGroup(group.id, { paymentStatus: 'REQUIRES_ACTION', paymentRef: auth.paymentRef });
