@@ -82,8 +82,21 @@ function crashingAfter(call: 'capture' | 'transfer' | 'cancel'): PaymentProvider
 
 /** A booking service like the stack's, its payments port on the crashing provider. */
 function crashingBooking(call: 'capture' | 'transfer' | 'cancel'): BookingService {
+  return bookingWith(crashingAfter(call));
+}
+
+function realProvider(): PaymentProvider {
+  const stripe = stackInfo().endpoints.stripe!;
+  return createStripePaymentProvider({
+    secretKey: stripe.secretKey,
+    webhookSecret: stripe.webhookSecret,
+    apiBaseUrl: stripe.apiUrl,
+  });
+}
+
+/** A booking service like the stack's, its payments port on `provider`. */
+function bookingWith(provider: PaymentProvider): BookingService {
   const payments = createUnitOfWork(database('booking'), paymentsRepositories);
-  const provider = crashingAfter(call);
   const port = new StripeBookingPayments(
     payments,
     provider,
@@ -323,6 +336,50 @@ describe('a crash between a void and its recording (no Stripe call inside a tran
       'EXPIRE:SYSTEM',
     ]);
     expect(await stripeEvents('payment_intent.canceled', (o) => o.id === paymentRef)).toBe(1);
+  }, 240_000);
+});
+
+describe('no Stripe call with the booking row locked', () => {
+  it('a hold entered before checkout is authorised while the group row stays unlocked', async () => {
+    const provider = await party('provider');
+    const profileId = await publishedProfile(provider.userId);
+    await withPackage(profileId, 20_000);
+    await openSoon(provider.token, profileId);
+    const client = await party('client');
+    const group = (
+      await gqlOk(client.token, REQUEST, {
+        input: { idempotencyKey: `req-${newId('request')}`, profileId, startsAt: soon(120), durationMinutes: 60 },
+      })
+    ).requestBooking;
+    // Stripe's authorisation call is held open until the row has been probed.
+    const real = realProvider();
+    let entered!: () => void;
+    const inCall = new Promise<void>((resolve) => (entered = resolve));
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const slow: PaymentProvider = {
+      ...real,
+      verifyWebhook: real.verifyWebhook.bind(real),
+      createAuthorization: async (input) => {
+        entered();
+        await gate;
+        return real.createAuthorization(input);
+      },
+    };
+    const accepting = bookingWith(slow).act(userCaller(provider.userId, 'provider'), {
+      idempotencyKey: newId('request'),
+      groupId: group.id,
+      action: 'ACCEPT',
+    });
+    await inCall;
+    // NOWAIT fails at once (55P03) if a transaction holds the row while Stripe is being asked.
+    const probe = await sql('SELECT status FROM booking_groups WHERE id = $1 FOR UPDATE NOWAIT', [group.id]);
+    expect(probe).toEqual([{ status: 'REQUESTED' }]);
+    release();
+    const held = await accepting;
+    expect(held).toMatchObject({ status: 'HOLD', paymentStatus: 'REQUIRES_ACTION' });
+    const [authorization] = await sql('SELECT status FROM payment_authorizations WHERE group_id = $1', [group.id]);
+    expect(authorization).toBeDefined();
   }, 240_000);
 });
 
