@@ -356,10 +356,11 @@ export class PaymentsRepository {
   }
 
   async insertPayoutAccount(userId: string, stripeAccountId: string): Promise<void> {
-    await this.db.query('INSERT INTO payout_accounts (user_id, stripe_account_id) VALUES ($1, $2)', [
-      userId,
-      stripeAccountId,
-    ]);
+    // The first answer recorded wins: a concurrent duplicate got the same account from Stripe (same key).
+    await this.db.query(
+      'INSERT INTO payout_accounts (user_id, stripe_account_id) VALUES ($1, $2) ON CONFLICT (user_id) DO NOTHING',
+      [userId, stripeAccountId],
+    );
   }
 
   /** Applies an account status as of `asOf` (Stripe's event time); an older status never overwrites a newer one. */

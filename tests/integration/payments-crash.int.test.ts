@@ -383,6 +383,46 @@ describe('no Stripe call with the booking row locked', () => {
   }, 240_000);
 });
 
+describe('no Stripe call inside a payments transaction', () => {
+  it('payout onboarding: the Connect account is created with no lock held; concurrent first onboardings share one account', async () => {
+    const provider = await party('provider');
+    const real = realProvider();
+    let entered!: () => void;
+    const inCall = new Promise<void>((resolve) => (entered = resolve));
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const slow: PaymentProvider = {
+      ...real,
+      verifyWebhook: real.verifyWebhook.bind(real),
+      createConnectedAccount: async (input) => {
+        entered();
+        await gate;
+        return real.createConnectedAccount(input);
+      },
+    };
+    const payouts = new PayoutsService(
+      createUnitOfWork(database('payments'), paymentsRepositories),
+      slow,
+      systemClock,
+      'https://web.example',
+    );
+    const first = payouts.onboardingLink(userCaller(provider.userId, 'provider'));
+    await inCall;
+    // While the first waits on Stripe, six more (the stack's own Lambda) finish: nothing is locked.
+    const others = await Promise.all(
+      Array.from({ length: 6 }, () => gqlAs(provider.token, 'mutation { startPayoutOnboarding { url } }')),
+    );
+    release();
+    for (const answer of others) expect(answer.errors, answer.text).toBeUndefined();
+    const links = [(await first).url, ...others.map((answer) => answer.data!.startPayoutOnboarding.url as string)];
+    const accounts = new Set(links.map((url) => /\/dev\/connect\/onboard\/(acct_[A-Za-z0-9]+)/.exec(url)![1]));
+    expect(accounts.size).toBe(1);
+    expect(await sql('SELECT stripe_account_id FROM payout_accounts WHERE user_id = $1', [provider.userId])).toEqual([
+      { stripe_account_id: [...accounts][0] },
+    ]);
+  }, 240_000);
+});
+
 describe('a transition racing another action’s money step', () => {
   /** A confirmed, captured booking starting within the hour (its own provider, so rounds do not clash). */
   async function capturedSoon() {
