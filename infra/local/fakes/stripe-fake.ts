@@ -21,7 +21,11 @@
  *    on a non-2xx answer (up to 5 attempts, seconds apart instead of Stripe's hours).
  * Local-only helpers: `POST /dev/events/{evt}/deliver?times=N` delivers one stored event N times at
  * once (what Stripe's at-least-once delivery can do), `GET /dev/webhook-deliveries` lists attempts,
- * `POST /dev/charges/{ch}/dispute` opens a chargeback on a captured charge now. Disputes follow
+ * `POST /dev/charges/{ch}/dispute` opens a chargeback on a captured charge now,
+ * `POST /dev/disputes/{dp}/due_by?at=<unix>` moves its evidence deadline (`charge.dispute.updated`).
+ * `POST /v1/disputes/{dp}` checks Stripe's `evidence[...]` field names (file fields take `file_…` ids),
+ * the 150,000-character text limit, refuses after `evidence_details.due_by` or once the status is not
+ * `needs_response` / `warning_needs_response`, and counts `submission_count`. Disputes follow
  * Stripe's test mode: `charge.dispute.created` + `funds_withdrawn`, evidence submitted with
  * `uncategorized_text` `winning_evidence` / `losing_evidence` closes it (`charge.dispute.closed`,
  * won or lost, `funds_reinstated` when won).
