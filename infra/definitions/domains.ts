@@ -96,7 +96,8 @@ export const domains = {
   payments: {
     // Checkout quotes, payout onboarding, Stripe webhooks; booking reaches its port through lambdas/payments/index.ts.
     entry: 'lambdas/payments/payments.handler.ts',
-    uses: { database: 'payments', secrets: ['payments/stripe'] },
+    // Reads a booking's message thread for a chargeback's evidence pack (lambdas/messaging/index.ts).
+    uses: { database: 'payments', secrets: ['payments/stripe'], tables: [{ id: 'messaging', access: 'read' }] },
     timeoutSeconds: 30,
   },
   search: {
@@ -274,6 +275,10 @@ export const graphqlResolvers: Readonly<Record<string, DomainName>> = {
   'Mutation.startPayoutOnboarding': 'payments',
   'Query.checkoutPayment': 'payments',
   'Mutation.confirmCheckout': 'payments',
+  'Query.disputeQueue': 'payments',
+  'Query.disputeEvidence': 'payments',
+  'Mutation.editDisputeEvidence': 'payments',
+  'Mutation.approveDisputeEvidence': 'payments',
   'Query.searchListings': 'search',
   'Query.searchSuggestions': 'search',
   'Query.bookingSlots': 'booking',
@@ -531,6 +536,14 @@ export const scheduledJobs: readonly {
     entry: 'lambdas/payments/payments-reconcile.handler.ts',
     schedule: 'rate(1 hour)',
     uses: { database: 'payments', secrets: ['payments/stripe'] },
+  },
+  {
+    // Chargeback evidence (#12): assembles packs a webhook left unassembled, submits approved packs and,
+    // a margin before Stripe's deadline, unreviewed ones. Locally: /dev/jobs/dispute-evidence[?now=ISO].
+    name: 'dispute-evidence',
+    entry: 'lambdas/payments/dispute-evidence.handler.ts',
+    schedule: 'rate(15 minutes)',
+    uses: { database: 'payments', secrets: ['payments/stripe'], tables: [{ id: 'messaging', access: 'read' }] },
   },
   {
     // Fetches external calendars (ICS) into busy blocks; a bad feed is recorded on the feed, never fails

@@ -122,6 +122,10 @@ export const erasureCoverage: Readonly<Record<string, ErasureAction>> = {
   'public.booking_calendar_feeds.owner_user_id': { kind: 'erase', by: 'booking-user-deleted' },
   'public.booking_calendar_exports.owner_user_id': { kind: 'erase', by: 'booking-user-deleted' },
   'public.payment_intent_requests.client_user_id': { kind: 'pseudonymise', by: 'payments-user-deleted' },
+  'public.payment_dispute_evidence.author': {
+    kind: 'retained',
+    why: 'the finance staff member (or "system") behind a version of chargeback evidence sent to the card network: a financial record kept with the dispute',
+  },
   // ---- notifications (notifications-account) and staff ----
   'public.notification_settings.user_id': { kind: 'erase', by: 'notifications-account' },
   'public.notification_consents.user_id': { kind: 'erase', by: 'notifications-account' },

@@ -429,6 +429,8 @@ async function startWithStateLock(
         // Reconciles the payment records with the local Stripe now (repairs, then reports differences);
         // ?now=<ISO time> runs it as if then (requests left open by a crash count as stale a minute on).
         '/dev/jobs/payments-reconcile': scheduledJob('lambdas/payments/payments-reconcile.handler.ts'),
+        // Assembles missing chargeback evidence packs and submits the due ones now, or as if at ?now=<ISO time>.
+        '/dev/jobs/dispute-evidence': scheduledJob('lambdas/payments/dispute-evidence.handler.ts'),
         // Refreshes external calendars now; ?now=<ISO time> picks the feeds due as if then (the window stays today's).
         '/dev/jobs/booking-calendar-refresh': async (url) => refreshCalendars(jobTime(url)),
         // Runs the webhook retry job now, or as if at ?now=<ISO time> (backoffs elapsed).

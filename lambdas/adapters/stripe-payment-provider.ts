@@ -174,6 +174,20 @@ export function createStripePaymentProvider(options: StripeProviderOptions): Pay
         );
         return { id: reversal.id, amountCents: reversal.amount };
       }),
+    submitDisputeEvidence: (input) =>
+      call('submit dispute evidence', async () => {
+        const dispute = await stripe.disputes.update(
+          input.disputeId,
+          { evidence: { ...input.evidence }, metadata: { ...input.metadata }, submit: true },
+          { idempotencyKey: input.idempotencyKey },
+        );
+        return {
+          id: dispute.id,
+          status: dispute.status,
+          dueBy: dispute.evidence_details?.due_by ?? null,
+          submissionCount: dispute.evidence_details?.submission_count ?? 0,
+        };
+      }),
     listPaymentIntents: (createdGte) =>
       call('list PaymentIntents', async () =>
         (

@@ -84,13 +84,17 @@ const PAYMENT_STATUSES = [
 ] as const;
 export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
 
-export const PAYMENT_STEPS = ['CAPTURE', 'REFUND', 'RELEASE'] as const;
+export const PAYMENT_STEPS = ['CAPTURE', 'REFUND', 'RELEASE', 'VOID'] as const;
 export type PaymentStep = (typeof PAYMENT_STEPS)[number];
+export const VOID_REASONS = ['expired', 'declined', 'cancelled'] as const;
+export type VoidReason = (typeof VOID_REASONS)[number];
 export interface PendingPayment {
   readonly step: PaymentStep;
   readonly key: string;
   readonly refundCents: number | null;
   readonly party: 'CLIENT' | 'OWNER' | null;
+  /** VOID only: the closing it is for (expiry, a decline, a cancellation before capture). */
+  readonly voidReason?: VoidReason | null;
 }
 
 const groupRow = z.object({
@@ -113,6 +117,7 @@ const groupRow = z.object({
   payment_pending_key: z.string().nullable(),
   payment_pending_cents: z.number().int().nullable(),
   payment_pending_party: z.enum(['CLIENT', 'OWNER']).nullable(),
+  payment_pending_reason: z.enum(VOID_REASONS).nullable(),
 });
 
 export interface BookingGroup {
@@ -140,7 +145,7 @@ export interface BookingGroup {
 
 const GROUP_COLUMNS = `id, client_user_id, status, instant_book, starts_at, ends_at, amount_cents, currency::text AS currency,
   cancellation_policy, respond_by, hold_expires_at, payment_status, payment_ref, refund_cents, version,
-  payment_pending, payment_pending_key, payment_pending_cents, payment_pending_party`;
+  payment_pending, payment_pending_key, payment_pending_cents, payment_pending_party, payment_pending_reason`;
 
 const toGroup = (row: z.infer<typeof groupRow>): BookingGroup => ({
   id: row.id,
@@ -164,6 +169,7 @@ const toGroup = (row: z.infer<typeof groupRow>): BookingGroup => ({
           key: row.payment_pending_key,
           refundCents: row.payment_pending_cents,
           party: row.payment_pending_party,
+          voidReason: row.payment_pending_reason,
         }
       : null,
   version: row.version,
@@ -424,9 +430,16 @@ export class BookingRepository {
     const result = await this.db.query(
       `UPDATE booking_groups SET payment_pending = $2, payment_pending_key = $3, payment_pending_cents = $4,
          payment_pending_party = $5, payment_pending_since = CASE WHEN $2::text IS NULL THEN NULL ELSE now() END,
-         updated_at = now()
+         payment_pending_reason = $6, updated_at = now()
         WHERE id = $1 RETURNING ${GROUP_COLUMNS}`,
-      [id, pending?.step ?? null, pending?.key ?? null, pending?.refundCents ?? null, pending?.party ?? null],
+      [
+        id,
+        pending?.step ?? null,
+        pending?.key ?? null,
+        pending?.refundCents ?? null,
+        pending?.party ?? null,
+        pending?.voidReason ?? null,
+      ],
     );
     return parseRows(groupRow, result.rows).map(toGroup)[0]!;
   }

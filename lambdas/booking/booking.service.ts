@@ -41,6 +41,7 @@ import type {
   GroupPatch,
   PendingPayment,
   TimelineEntry,
+  VoidReason,
 } from './booking.repository.ts';
 import type {
   BookingActionInput,
@@ -58,11 +59,28 @@ const DAY = 24 * 60 * MINUTE;
 const SYSTEM = 'system:booking';
 
 /** The money step each action takes (the others move no money of their own). */
-const MONEY_STEP: Partial<Record<BookingActionInput['action'], PendingPayment['step']>> = {
-  CONFIRM: 'CAPTURE',
-  CANCEL: 'REFUND',
-  COMPLETE: 'RELEASE',
-};
+/** Holds an authorisation (escrow) that closing the booking must void. */
+const isHeld = (group: BookingGroup) =>
+  group.paymentStatus === 'AUTHORIZED' || group.paymentStatus === 'REQUIRES_ACTION';
+
+/** The money step an action takes on the group as it stands; null when it moves no money. */
+function moneyStepOf(action: BookingActionInput['action'], group: BookingGroup): PendingPayment['step'] | null {
+  switch (action) {
+    case 'CONFIRM':
+      return 'CAPTURE';
+    case 'COMPLETE':
+      return 'RELEASE';
+    case 'CANCEL':
+      return group.paymentStatus === 'CAPTURED' ? 'REFUND' : isHeld(group) ? 'VOID' : null;
+    case 'DECLINE':
+      return isHeld(group) ? 'VOID' : null;
+    default:
+      return null;
+  }
+}
+const VOID_STATUS = { expired: 'EXPIRED', declined: 'DECLINED', cancelled: 'CANCELLED' } as const;
+const VOID_ACTION = { expired: 'EXPIRE', declined: 'DECLINE', cancelled: 'CANCEL' } as const;
+const MONEY_ACTIONS: readonly BookingActionInput['action'][] = ['CONFIRM', 'COMPLETE', 'CANCEL', 'DECLINE'];
 
 export interface BookingPolicy {
   /** How long owners have to answer a request (capped at the start). */
@@ -143,6 +161,7 @@ export interface BookingTermsView {
 type MoneyOutcome =
   | { readonly step: 'CAPTURE'; readonly key: string; readonly captured: boolean }
   | { readonly step: 'REFUND'; readonly key: string; readonly refundCents: number }
+  | { readonly step: 'VOID'; readonly key: string; readonly reason: VoidReason }
   | {
       readonly step: 'RELEASE';
       readonly key: string;
@@ -278,6 +297,22 @@ export class BookingService {
       if (committed) return replay(committed, requestHash);
       throw new BookingConflictError('That time is no longer available');
     }
+    const instant = listings.every((listing) => listing.instantBook);
+    const groupId = newId('booking');
+    const amounts = listings.map((listing) => Math.round((listing.hourlyRateCents * input.durationMinutes) / 60));
+    // An instant booking enters its hold inside the transaction below: its authorisation is asked of
+    // Stripe first, never with the transaction open (the port records the request before calling and
+    // keys it by the group, so a crash or a retry finds the same PaymentIntent). A request that then
+    // loses the slot leaves an unconfirmed PaymentIntent without a payment method: nothing is held.
+    const preAuthorized = instant
+      ? await this.payments.authorize({
+          groupId,
+          clientUserId: user.userId,
+          amountCents: amounts.reduce((sum, amount) => sum + amount, 0),
+          currency: [...currencies][0]!,
+          idempotencyKey: `${groupId}:authorize`,
+        })
+      : null;
 
     const answer = await this.db.transaction(async (tx) => {
       const claim = await tx.bookings.claim(user.userId, idempotencyKey, requestHash, 'REQUEST');
@@ -289,8 +324,6 @@ export class BookingService {
         if (check.reason === 'blocked') throw new BookingConflictError('That time is no longer available');
         throw new SlotUnavailableError(`That time cannot be booked (${check.reason})`, { reason: check.reason });
       }
-      const instant = listings.every((listing) => listing.instantBook);
-      const groupId = newId('booking');
       const legs: BookingLeg[] = listings.map((listing, i) => {
         const blocked = blockedRange(settings[i]!.availability, { start, end });
         return {
@@ -303,7 +336,7 @@ export class BookingService {
           endsAt: new Date(end),
           blockedStart: new Date(blocked.start),
           blockedEnd: new Date(blocked.end),
-          amountCents: Math.round((listing.hourlyRateCents * input.durationMinutes) / 60),
+          amountCents: amounts[i]!,
           accepted: instant,
           active: true,
         };
@@ -327,7 +360,7 @@ export class BookingService {
       await tx.bookings.insertLegs(legs);
       let group: BookingGroup = { ...requested, version: 1, paymentRef: null, refundCents: null, pendingPayment: null };
       await this.emit(tx, group, legs, null);
-      if (instant) group = await this.enterHold(tx, group, legs);
+      if (instant) group = await this.enterHold(tx, group, legs, preAuthorized);
       await appendAudit(
         tx,
         {
@@ -372,6 +405,8 @@ export class BookingService {
     const done = await this.db.bookings.findClaim(user.userId, idempotencyKey);
     if (done) return replay(done, requestHash);
     const outcome = await this.moneyStepFor(user.userId, input.groupId, input.action);
+    const holdAuthorization =
+      input.action === 'ACCEPT' ? await this.authorizeIfLastAcceptance(user.userId, input.groupId) : null;
     const answer = await this.db.transaction(async (tx) => {
       const claim = await tx.bookings.claim(user.userId, idempotencyKey, requestHash, input.action);
       if (!claim.claimed) return { view: replay(claim, requestHash), finish: false };
@@ -387,7 +422,7 @@ export class BookingService {
       // A money step recorded (and perhaps already executed at Stripe) by another action must be
       // written before anything else moves the booking: a START landing between a CANCEL's refund and
       // its recording would leave the money refunded and the session going ahead.
-      if (group.pendingPayment && group.pendingPayment.step !== MONEY_STEP[input.action])
+      if (group.pendingPayment && group.pendingPayment.step !== moneyStepOf(input.action, group))
         throw new PaymentInProgressError();
       const from = group.status;
       const now = this.clock.nowMs();
@@ -399,11 +434,11 @@ export class BookingService {
           legs = legs.map((leg) => (leg.ownerUserId === user.userId ? { ...leg, accepted: true } : leg));
           group = await tx.bookings.updateGroup(group.id, {});
           await this.emit(tx, group, legs, from, 'booking.accepted');
-          if (legs.every((leg) => leg.accepted)) group = await this.enterHold(tx, group, legs);
+          if (legs.every((leg) => leg.accepted)) group = await this.enterHold(tx, group, legs, holdAuthorization);
           break;
         }
         case 'DECLINE':
-          group = await this.close(tx, group, 'DECLINED', { paymentStatus: await this.voidIfHeld(group, 'declined') });
+          group = await this.close(tx, group, 'DECLINED', { paymentStatus: await this.voided(tx, group, outcome) });
           break;
         case 'CONFIRM': {
           if (outcome?.step !== 'CAPTURE' || !outcome.captured)
@@ -421,9 +456,7 @@ export class BookingService {
               throw new InvalidTransitionError('The booking changed while cancelling; try again');
             group = await this.applyRefund(tx, group, refundCents);
           } else {
-            group = await this.close(tx, group, 'CANCELLED', {
-              paymentStatus: await this.voidIfHeld(group, 'cancelled'),
-            });
+            group = await this.close(tx, group, 'CANCELLED', { paymentStatus: await this.voided(tx, group, outcome) });
           }
           break;
         }
@@ -497,14 +530,15 @@ export class BookingService {
    * when the action moves no money now, or is not allowed (the transition's own checks then answer).
    */
   private async moneyStepFor(userId: string, groupId: string, action: BookingActionInput['action']) {
-    const step = MONEY_STEP[action];
-    if (!step) return null;
+    if (!MONEY_ACTIONS.includes(action)) return null;
     const pending = await this.db.transaction(async (tx): Promise<PendingPayment | null> => {
       const group = await tx.bookings.findGroup(groupId, { forUpdate: true });
       if (!group) return null;
       const legs = await tx.bookings.legsOf([group.id]);
       const party = partyOf(userId, group, legs);
       if (!party || !mayAct(action, group.status, party)) return null;
+      const step = moneyStepOf(action, group);
+      if (!step) return null;
       if (group.pendingPayment) {
         if (group.pendingPayment.step === step) return group.pendingPayment;
         throw new PaymentInProgressError();
@@ -516,7 +550,9 @@ export class BookingService {
         if (refundCents === 0) return null;
       }
       const key = `${group.id}:${step.toLowerCase()}`;
-      return (await tx.bookings.setPendingPayment(group.id, { step, key, refundCents, party })).pendingPayment;
+      const voidReason: VoidReason | null = step === 'VOID' ? (action === 'DECLINE' ? 'declined' : 'cancelled') : null;
+      return (await tx.bookings.setPendingPayment(group.id, { step, key, refundCents, party, voidReason }))
+        .pendingPayment;
     });
     if (!pending) return null;
     const group = (await this.db.bookings.findGroup(groupId))!;
@@ -559,6 +595,11 @@ export class BookingService {
             idempotencyKey: pending.key,
           });
           return { step: 'RELEASE', key: pending.key, paid };
+        }
+        case 'VOID': {
+          const reason = pending.voidReason ?? 'cancelled';
+          await this.payments.void({ groupId: group.id, reason, idempotencyKey: pending.key });
+          return { step: 'VOID', key: pending.key, reason };
         }
       }
     } catch (error) {
@@ -645,14 +686,17 @@ export class BookingService {
           ? outcome.captured && from === 'HOLD'
           : outcome.step === 'REFUND'
             ? mayAct('CANCEL', from, pending.party ?? 'CLIENT')
-            : from === 'IN_PROGRESS';
+            : outcome.step === 'VOID'
+              ? from === 'REQUESTED' || from === 'HOLD'
+              : from === 'IN_PROGRESS';
       if (!allowed) {
         // Nothing to write on the booking: the marker goes. A capture that found nothing authorised
         // moved no money; otherwise Stripe moved money the booking no longer reflects (the group moved
         // on, which act refuses while a step is pending, so this is a defect or a manual change):
         // audited with what was executed, logged and counted (the metric pages on-call).
         await tx.bookings.setPendingPayment(groupId, null);
-        if (outcome.step !== 'CAPTURE' || outcome.captured) {
+        // A void moved no money (the hold is released); nothing to alert about.
+        if (outcome.step !== 'VOID' && (outcome.step !== 'CAPTURE' || outcome.captured)) {
           const details = {
             step: pending.step,
             key: pending.key,
@@ -669,7 +713,14 @@ export class BookingService {
         }
         return false;
       }
-      const action = outcome.step === 'CAPTURE' ? 'CONFIRM' : outcome.step === 'REFUND' ? 'CANCEL' : 'COMPLETE';
+      const action =
+        outcome.step === 'CAPTURE'
+          ? 'CONFIRM'
+          : outcome.step === 'REFUND'
+            ? 'CANCEL'
+            : outcome.step === 'VOID'
+              ? VOID_ACTION[outcome.reason]
+              : 'COMPLETE';
       const entry = (toStatus: BookingStatus) =>
         tx.bookings.appendTimeline({
           actor: SYSTEM,
@@ -688,6 +739,12 @@ export class BookingService {
       } else if (outcome.step === 'REFUND') {
         await entry('CANCELLED');
         next = await this.applyRefund(tx, current, outcome.refundCents);
+      } else if (outcome.step === 'VOID') {
+        // The closing the void was for; an expiry writes its own system entry (close), a party's
+        // interrupted decline or cancellation shows as finished by the system.
+        const status = VOID_STATUS[outcome.reason];
+        if (status !== 'EXPIRED') await entry(status);
+        next = await this.close(tx, current, status, { paymentStatus: await this.voided(tx, current, outcome) });
       } else {
         await entry('COMPLETED');
         next = await this.applyRelease(tx, current, legs, outcome.paid);
@@ -742,7 +799,7 @@ export class BookingService {
     if (status !== 'won' && status !== 'warning_closed') return;
     const group = await this.db.bookings.findGroup(groupId);
     if (group?.status !== 'COMPLETED') return;
-    const legs = (await this.db.bookings.legsOf([groupId])).filter((leg) => leg.active);
+    const legs = await this.db.bookings.legsOf([groupId]);
     const paid = await this.payments.release({
       groupId,
       legs: legs.map((leg) => ({
@@ -946,15 +1003,51 @@ export class BookingService {
     if (group && isDue(group, now)) await this.expire(groupId, now);
   }
 
-  /** Expires one group if it is still open and past its deadline (re-checked under the row lock). */
+  /**
+   * Expires one group if it is still open and past its deadline (re-checked under the row lock). A
+   * held authorisation is voided in three steps, like every money step: VOID recorded and committed,
+   * Stripe called outside any transaction, then the expiry written (a crash between: the sweep).
+   */
   private async expire(groupId: string, now: Date): Promise<boolean> {
+    // Most expiries hold nothing (an unanswered request): one transaction, as before; the void's
+    // extra steps only for a group seen holding an authorisation (re-checked under the lock).
+    const seen = await this.db.bookings.findGroup(groupId);
+    if (!seen || !isDue(seen, now)) return false;
+    const mayVoid = isHeld(seen) || seen.pendingPayment?.step === 'VOID';
+    const pending = !mayVoid
+      ? null
+      : await this.db.transaction(async (tx): Promise<PendingPayment | null> => {
+          const group = await tx.bookings.findGroup(groupId, { forUpdate: true });
+          if (!group || !isDue(group, now)) return null;
+          if (group.pendingPayment) return group.pendingPayment.step === 'VOID' ? group.pendingPayment : null;
+          if (!isHeld(group)) return null;
+          return (
+            await tx.bookings.setPendingPayment(group.id, {
+              step: 'VOID',
+              key: `${group.id}:void`,
+              refundCents: null,
+              party: null,
+              voidReason: 'expired',
+            })
+          ).pendingPayment;
+        });
+    let outcome: MoneyOutcome | null = null;
+    if (pending) {
+      const group = await this.db.bookings.findGroup(groupId);
+      if (!group) return false;
+      outcome = await this.takeMoneyStep(group, pending);
+    }
     return this.db.transaction(async (tx) => {
       const group = await tx.bookings.findGroup(groupId, { forUpdate: true });
-      // A hold whose capture is recorded is finished, not voided (finishStalePayments).
-      if (!group || !isDue(group, now) || group.pendingPayment) return false;
+      // A hold whose capture is recorded is finished, not voided (finishStalePayments); a hold voided
+      // by another path meanwhile (its marker gone or another key) is left to it.
+      if (!group || !isDue(group, now)) return false;
+      if (group.pendingPayment && (group.pendingPayment.step !== 'VOID' || group.pendingPayment.key !== outcome?.key))
+        return false;
+      if (isHeld(group) && outcome?.step !== 'VOID') return false;
       const legs = await tx.bookings.legsOf([groupId]);
       const closed = await this.close(tx, group, 'EXPIRED', {
-        paymentStatus: await this.voidIfHeld(group, 'expired'),
+        paymentStatus: await this.voided(tx, group, outcome),
       });
       await appendAudit(
         tx,
@@ -972,8 +1065,41 @@ export class BookingService {
 
   // ---- steps --------------------------------------------------------------------------------------
 
-  /** Every leg accepted: hold the time, authorise, and confirm when the authorisation needs nothing more. */
-  private async enterHold(tx: BookingTx, group: BookingGroup, legs: readonly BookingLeg[]): Promise<BookingGroup> {
+  /**
+   * Before an ACCEPT's transaction: when the caller's acceptance is the last one the group waits for,
+   * the hold it enters needs an authorisation, asked of Stripe here with no transaction open (the
+   * port's request is recorded first and keyed by the group). Null when this acceptance does not
+   * complete the group, as far as can be seen before the row lock; a concurrent acceptance that
+   * changes that is refused in the transaction with a retryable conflict (enterHold).
+   */
+  private async authorizeIfLastAcceptance(userId: string, groupId: string) {
+    const group = await this.db.bookings.findGroup(groupId);
+    if (!group || group.status !== 'REQUESTED') return null;
+    const legs = await this.db.bookings.legsOf([groupId]);
+    const own = legs.filter((leg) => leg.ownerUserId === userId);
+    if (own.length === 0 || own.every((leg) => leg.accepted)) return null;
+    if (!legs.every((leg) => leg.accepted || leg.ownerUserId === userId)) return null;
+    return this.payments.authorize({
+      groupId: group.id,
+      clientUserId: group.clientUserId,
+      amountCents: group.amountCents,
+      currency: group.currency,
+      idempotencyKey: `${group.id}:authorize`,
+    });
+  }
+
+  /**
+   * Every leg accepted: hold the time and confirm when the authorisation needs nothing more. The
+   * authorisation was asked of Stripe before this transaction (`authorization`); without one (a
+   * concurrent acceptance made this the last after the caller looked) the caller retries.
+   */
+  private async enterHold(
+    tx: BookingTx,
+    group: BookingGroup,
+    legs: readonly BookingLeg[],
+    authorization: Awaited<ReturnType<BookingPaymentsPort['authorize']>> | null,
+  ): Promise<BookingGroup> {
+    if (!authorization) throw new PaymentInProgressError();
     const now = this.clock.nowMs();
     let held = await tx.bookings.updateGroup(group.id, {
       status: 'HOLD',
@@ -988,13 +1114,7 @@ export class BookingService {
       toStatus: 'HOLD',
     });
     await this.emit(tx, held, legs, group.status);
-    const auth = await this.payments.authorize({
-      groupId: group.id,
-      clientUserId: group.clientUserId,
-      amountCents: group.amountCents,
-      currency: group.currency,
-      idempotencyKey: `${group.id}:authorize`,
-    });
+    const auth = authorization;
     if (auth.status === 'declined') throw new PaymentDeclinedError('The payment was declined; nothing was booked');
     if (auth.status === 'requires_action')
       return tx.bookings.updateGroup(group.id, { paymentStatus: 'REQUIRES_ACTION', paymentRef: auth.paymentRef });
@@ -1043,12 +1163,18 @@ export class BookingService {
     return closed;
   }
 
-  private async voidIfHeld(
+  /**
+   * Step (3) of a void: the payment status a closing group gets. A held authorisation must have been
+   * voided by the step taken before this transaction (never here, with the row locked); the marker goes.
+   */
+  private async voided(
+    tx: BookingTx,
     group: BookingGroup,
-    reason: 'expired' | 'declined' | 'cancelled',
+    outcome: MoneyOutcome | null,
   ): Promise<BookingGroup['paymentStatus']> {
-    if (group.paymentStatus !== 'AUTHORIZED' && group.paymentStatus !== 'REQUIRES_ACTION') return group.paymentStatus;
-    await this.payments.void({ groupId: group.id, reason, idempotencyKey: `${group.id}:void` });
+    if (group.pendingPayment?.step === 'VOID') await tx.bookings.setPendingPayment(group.id, null);
+    if (!isHeld(group)) return group.paymentStatus;
+    if (outcome?.step !== 'VOID') throw new InvalidTransitionError('The booking changed while closing; try again');
     return 'VOIDED';
   }
 

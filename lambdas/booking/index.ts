@@ -8,3 +8,8 @@ export { bookingCards, type BookingCards, type BookingCardsView } from './thread
 export type { CardAction } from './booking-state.ts';
 export { bookingExportSection } from './booking-export.query.ts';
 export { listingAvailability, type ListingAvailability, type AvailabilityWindow } from './search-availability.query.ts';
+export {
+  disputeEvidenceBookings,
+  type DisputeEvidenceBooking,
+  type DisputeEvidenceBookings,
+} from './dispute-evidence.query.ts';

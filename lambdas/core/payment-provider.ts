@@ -14,6 +14,34 @@ export type IntentStatus =
   | 'canceled'
   | 'succeeded';
 
+/**
+ * The text fields of a dispute's evidence this platform fills (Stripe's `evidence[...]` hash; the
+ * file fields such as `customer_communication` take uploaded files and are not used).
+ */
+export const DISPUTE_EVIDENCE_TEXT_FIELDS = [
+  'product_description',
+  'service_date',
+  'cancellation_policy_disclosure',
+  'cancellation_rebuttal',
+  'refund_policy_disclosure',
+  'refund_refusal_explanation',
+  'access_activity_log',
+  'uncategorized_text',
+] as const;
+export type DisputeEvidenceField = (typeof DISPUTE_EVIDENCE_TEXT_FIELDS)[number];
+export type DisputeEvidence = Readonly<Partial<Record<DisputeEvidenceField, string>>>;
+
+/** Stripe caps the combined length of a dispute's text evidence. */
+export const DISPUTE_EVIDENCE_MAX_TOTAL_CHARS = 150_000;
+
+export interface DisputeView {
+  readonly id: string;
+  readonly status: string;
+  /** Unix seconds; null once Stripe no longer takes evidence. */
+  readonly dueBy: number | null;
+  readonly submissionCount: number;
+}
+
 export interface PaymentIntentView {
   readonly id: string;
   readonly status: IntentStatus;
@@ -145,6 +173,16 @@ export interface PaymentProvider {
     readonly metadata: Readonly<Record<string, string>>;
     readonly idempotencyKey: string;
   }): Promise<{ readonly id: string; readonly amountCents: number }>;
+  /**
+   * Sets a dispute's evidence and submits it (`POST /v1/disputes/{id}` with `submit=true`). Stripe
+   * refuses (ProviderRequestError) after the deadline or once the dispute is no longer open.
+   */
+  submitDisputeEvidence(input: {
+    readonly disputeId: string;
+    readonly evidence: DisputeEvidence;
+    readonly metadata: Readonly<Record<string, string>>;
+    readonly idempotencyKey: string;
+  }): Promise<DisputeView>;
   /** PaymentIntents created at or after `createdGte` (unix seconds), every page (reconciliation). */
   listPaymentIntents(createdGte: number): Promise<PaymentIntentView[]>;
   /** The refunds of a PaymentIntent (reconciliation). */

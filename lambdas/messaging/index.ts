@@ -7,3 +7,8 @@ export { messagingService } from './messaging.module.ts';
 export type { MessagingService, MessageView, ThreadView } from './messaging.service.ts';
 export { DynamoUnreadMessages, type UnreadMessages, type UnreadSummary } from './unread-summary.ts';
 export { MessagingExport } from './messaging-export.ts';
+export {
+  BookingThreadExcerpts,
+  type BookingThreadExcerpt,
+  type ThreadExcerptMessage,
+} from './booking-thread-excerpt.query.ts';

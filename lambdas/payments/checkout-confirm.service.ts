@@ -82,6 +82,8 @@ export class CheckoutConfirmation {
         subtotalCents: leg.subtotalCents,
         platformFeeCents: leg.platformFeeCents,
         taxCents: leg.taxCents,
+        // Kept with the request (its created_at is the acceptance): a chargeback's evidence pack shows it.
+        cancellationPolicy: leg.cancellationPolicy,
       })),
     };
     const answer = await this.payments.authorizeGroup(

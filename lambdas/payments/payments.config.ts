@@ -21,6 +21,24 @@ export const paymentsEnvSchema = baseEnvSchema.extend({
 export type PaymentsConfig = z.infer<typeof paymentsEnvSchema>;
 
 /**
+ * What chargeback evidence needs on top (the payments Lambda and the dispute-evidence job): the
+ * messaging table it reads a booking's thread from, and the auto-submit margin. Read on first use, so
+ * the payments Lambdas that never touch disputes (reconciler, staff refunds) do not need the table.
+ */
+export const disputeEvidenceEnvSchema = z.object({
+  MESSAGING_TABLE: z.string().min(1),
+  /** An unreviewed evidence pack is submitted on its own this many hours before Stripe's deadline. */
+  PAYMENTS_DISPUTE_AUTO_SUBMIT_HOURS: z.coerce.number().int().min(1).max(168).default(24),
+});
+export type DisputeEvidenceConfig = z.infer<typeof disputeEvidenceEnvSchema>;
+
+export function disputeEvidenceConfig(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): DisputeEvidenceConfig {
+  return parseConfig(disputeEvidenceEnvSchema, env);
+}
+
+/**
  * Variables the payments Lambda may take from Secrets Manager (lambdas/adapters/secret-env.ts): in
  * AWS `<NAME>_SECRET_ARN` (infra/definitions/secrets.ts, `payments/stripe`); locally plain variables.
  */

@@ -38,3 +38,19 @@ export class InvalidWebhookSignatureError extends AppError {
 
 /** The processor refused the request's parameters (e.g. an amount below the minimum). */
 export class PaymentRequestError extends ValidationError {}
+
+/** The dispute's evidence pack is not in a state that allows this (assembling, submitted, dispute closed). */
+export class DisputePackStateError extends ConflictError {
+  constructor(message: string) {
+    super(message, 'PAYMENTS.DISPUTE_PACK_STATE');
+  }
+}
+
+/** An edit or approval named an older version of the pack than the current one. */
+export class StaleEvidenceVersionError extends ConflictError {
+  constructor(current: number) {
+    super(`The evidence pack has changed; the current version is ${current}`, 'PAYMENTS.STALE_EVIDENCE_VERSION', {
+      currentVersion: current,
+    });
+  }
+}

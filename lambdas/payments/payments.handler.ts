@@ -8,6 +8,13 @@ import { createRouteRouter, route } from '../core/route-router.ts';
 import { toCheckoutQuote, toPayoutAccount } from './payments.mapper.ts';
 import { paymentsErasure, paymentsModule } from './payments.module.ts';
 import { checkoutPaymentArgs, checkoutQuoteArgs, confirmCheckoutArgs } from './payments.schemas.ts';
+import { toEvidencePack, toPaymentDispute } from './dispute-evidence.mapper.ts';
+import {
+  approveDisputeEvidenceArgs,
+  disputeEvidenceArgs,
+  disputeQueueArgs,
+  editDisputeEvidenceArgs,
+} from './dispute-evidence.schemas.ts';
 
 const logger = createLogger({ service: 'payments' });
 const m = paymentsModule;
@@ -36,6 +43,26 @@ export const handler = createDomainHandler({
       ),
       'Mutation.startPayoutOnboarding': field(noArgs, async (_args, ctx) =>
         (await m()).payouts.onboardingLink(ctx.caller),
+      ),
+      // Chargeback evidence (finance staff only; the service checks the role).
+      'Query.disputeQueue': field(disputeQueueArgs, async ({ all, first }, ctx) =>
+        (await (await m()).disputes().queue(ctx.caller, { open: !all, first: first ?? 50 })).map(toPaymentDispute),
+      ),
+      'Query.disputeEvidence': field(disputeEvidenceArgs, async ({ disputeId, version }, ctx) => {
+        const found = await (await m()).disputes().pack(ctx.caller, disputeId, version ?? null);
+        return { dispute: toPaymentDispute(found.dispute), pack: toEvidencePack(found.pack) };
+      }),
+      'Mutation.editDisputeEvidence': field(editDisputeEvidenceArgs, async ({ input }, ctx) => {
+        const edited = await (await m()).disputes().edit(ctx.caller, {
+          disputeId: input.disputeId,
+          baseVersion: input.baseVersion,
+          changes: input.evidence,
+          note: input.note ?? null,
+        });
+        return { dispute: toPaymentDispute(edited.dispute), pack: toEvidencePack(edited.pack) };
+      }),
+      'Mutation.approveDisputeEvidence': field(approveDisputeEvidenceArgs, async ({ input }, ctx) =>
+        toPaymentDispute(await (await m()).disputes().approve(ctx.caller, input)),
       ),
     },
     logger,

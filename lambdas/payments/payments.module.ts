@@ -5,11 +5,14 @@ import { createLogger } from '../core/log.ts';
 import { databaseFromEnv } from '../adapters/database.ts';
 import { resolveSecretEnv } from '../adapters/secret-env.ts';
 import { createStripePaymentProvider } from '../adapters/stripe-payment-provider.ts';
-import { CheckoutGroupDirectory } from '../booking/index.ts';
+import { documentClientFromEnv } from '../adapters/dynamodb.ts';
+import { CheckoutGroupDirectory, disputeEvidenceBookings } from '../booking/index.ts';
+import { BookingThreadExcerpts } from '../messaging/index.ts';
 import { StripeBookingPayments } from './booking-payments.service.ts';
 import { CheckoutConfirmation } from './checkout-confirm.service.ts';
 import { CheckoutService } from './checkout.service.ts';
-import { paymentsConfig, paymentsSecretVariables } from './payments.config.ts';
+import { DisputeEvidenceService } from './dispute-evidence.service.ts';
+import { disputeEvidenceConfig, paymentsConfig, paymentsSecretVariables } from './payments.config.ts';
 import { paymentsRepositories } from './payments.repositories.ts';
 import { PaymentsErasureService, paymentsErasureRepositories } from './payments-erasure.service.ts';
 import { PayoutsService } from './payouts.service.ts';
@@ -24,6 +27,8 @@ export interface PaymentsModule {
   readonly payouts: PayoutsService;
   readonly webhooks: StripeWebhookService;
   readonly reconciler: PaymentsReconciler;
+  /** Chargeback evidence packs; built on first use (its configuration too). */
+  disputes(): DisputeEvidenceService;
 }
 
 let module: Promise<PaymentsModule> | undefined;
@@ -53,6 +58,22 @@ export function paymentsModule(): Promise<PaymentsModule> {
       ttlSeconds: config.PAYMENTS_QUOTE_TTL_SECONDS,
       quoteKey: config.PAYMENTS_QUOTE_KEY,
     });
+    let disputes: DisputeEvidenceService | undefined;
+    const disputeEvidence = () => {
+      if (!disputes) {
+        const disputeConfig = disputeEvidenceConfig();
+        disputes = new DisputeEvidenceService(
+          db,
+          provider,
+          disputeEvidenceBookings(database),
+          new BookingThreadExcerpts(documentClientFromEnv(), disputeConfig.MESSAGING_TABLE),
+          systemClock,
+          logger,
+          { autoSubmitMarginMs: disputeConfig.PAYMENTS_DISPUTE_AUTO_SUBMIT_HOURS * 3_600_000 },
+        );
+      }
+      return disputes;
+    };
     return {
       bookingPayments,
       checkout,
@@ -63,7 +84,18 @@ export function paymentsModule(): Promise<PaymentsModule> {
         db.payments,
       ),
       payouts,
-      webhooks: new StripeWebhookService(db, provider),
+      // A dispute event is followed (after its commit) by the evidence pack's assembly; the job retries a failure.
+      webhooks: new StripeWebhookService(db, provider, async (disputeId) => {
+        try {
+          await disputeEvidence().assemble(disputeId);
+        } catch (error) {
+          logger.warn('Dispute pack not assembled after the webhook; the dispute-evidence job will', {
+            disputeId,
+            error,
+          });
+        }
+      }),
+      disputes: disputeEvidence,
       reconciler: new PaymentsReconciler(db, provider, bookingPayments, systemClock, logger),
     };
   })();

@@ -52,6 +52,8 @@ export const checkoutQuoteRecord = z.object({
       subtotalCents: z.number().int(),
       platformFeeCents: z.number().int(),
       taxCents: z.number().int(),
+      /** The cancellation policy the signed quote showed for the leg (the client accepts it by confirming). */
+      cancellationPolicy: z.string().nullable().optional(),
     }),
   ),
 });
@@ -354,10 +356,11 @@ export class PaymentsRepository {
   }
 
   async insertPayoutAccount(userId: string, stripeAccountId: string): Promise<void> {
-    await this.db.query('INSERT INTO payout_accounts (user_id, stripe_account_id) VALUES ($1, $2)', [
-      userId,
-      stripeAccountId,
-    ]);
+    // The first answer recorded wins: a concurrent duplicate got the same account from Stripe (same key).
+    await this.db.query(
+      'INSERT INTO payout_accounts (user_id, stripe_account_id) VALUES ($1, $2) ON CONFLICT (user_id) DO NOTHING',
+      [userId, stripeAccountId],
+    );
   }
 
   /** Applies an account status as of `asOf` (Stripe's event time); an older status never overwrites a newer one. */
@@ -517,6 +520,18 @@ export class PaymentsRepository {
       ],
     );
     return (result.rowCount ?? 0) > 0;
+  }
+
+  /**
+   * A dispute event that changes only the evidence deadline (Stripe may extend it): no status change,
+   * so no timeline event, but the deadline the evidence job works to follows the newest event.
+   */
+  async updateDisputeDueBy(id: string, dueBy: Date, asOf: number): Promise<void> {
+    await this.db.query(
+      `UPDATE payment_disputes SET evidence_due_by = $2
+        WHERE id = $1 AND status_as_of <= $3 AND evidence_due_by IS DISTINCT FROM $2`,
+      [id, dueBy, asOf],
+    );
   }
 }
 export type PaymentsStore = PortOf<PaymentsRepository>;

@@ -69,22 +69,27 @@ export class PayoutsService {
 
   async onboardingLink(caller: Caller): Promise<{ url: string; expiresAt: string }> {
     const user = requireRole(caller, 'provider', 'host');
-    const accountId = await this.db.transaction(async (tx) => {
-      await tx.payments.lockKey(`payout:${user.userId}`);
-      const existing = await tx.payments.findPayoutAccount(user.userId);
-      if (existing) {
-        // Onboarded already: a new link changes where money goes (NTB-PAY-002).
-        if (existing.details_submitted) requireRecentStepUp(caller, this.clock);
-        return existing.stripe_account_id;
-      }
+    const existing = await this.db.payments.findPayoutAccount(user.userId);
+    let accountId: string;
+    if (existing) {
+      // Onboarded already: a new link changes where money goes (NTB-PAY-002).
+      if (existing.details_submitted) requireRecentStepUp(caller, this.clock);
+      accountId = existing.stripe_account_id;
+    } else {
+      // No transaction (nor lock) across Stripe: the Idempotency-Key is the user's, known before the
+      // call, so concurrent first onboardings and a retry after a crash between Stripe's answer and the
+      // insert get the same account back; the first to record it wins, the rest read it. (Stripe keeps
+      // keys 24 hours: a retry after longer would make a second, empty Express account, never money.)
       const account = await this.provider.createConnectedAccount({
         userId: user.userId,
         country: 'US',
         idempotencyKey: `rastup:account:${user.userId}`,
       });
-      await tx.payments.insertPayoutAccount(user.userId, account.id);
-      return account.id;
-    });
+      await this.db.payments.insertPayoutAccount(user.userId, account.id);
+      const recorded = await this.db.payments.findPayoutAccount(user.userId);
+      if (!recorded) throw new PaymentStateError('The payout account could not be recorded; try again');
+      accountId = recorded.stripe_account_id;
+    }
     const base = this.webBaseUrl.replace(/\/$/, '');
     const link = await this.provider.createOnboardingLink({
       accountId,

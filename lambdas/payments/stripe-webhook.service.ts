@@ -123,6 +123,8 @@ export class StripeWebhookService {
   constructor(
     private readonly db: UnitOfWork<PaymentsRepositories>,
     private readonly provider: PaymentProvider,
+    /** After a dispute event commits: assemble its evidence pack (never inside the transaction). */
+    private readonly afterDispute: (disputeId: string) => Promise<void> = async () => {},
   ) {}
 
   async receive(rawBody: string, signature: string | undefined): Promise<{ eventId: string; outcome: WebhookOutcome }> {
@@ -151,8 +153,10 @@ export class StripeWebhookService {
     });
     // A chargeback's reversals are asked of Stripe after the commit, never inside the transaction; a
     // redelivery of any dispute event of the group finishes those a failure or crash left open.
-    if (groupId && event.type.startsWith('charge.dispute.'))
+    if (groupId && event.type.startsWith('charge.dispute.')) {
       await completeOpenReversals(this.db, this.provider, groupId);
+      if (outcome === 'applied') await this.afterDispute(event.object.id);
+    }
     return { eventId: event.id, outcome };
   }
 
@@ -245,6 +249,7 @@ export class StripeWebhookService {
         evidenceDueBy: due ? new Date(due * 1000) : null,
         asOf: created,
       });
+      if (!applied && due) await tx.payments.updateDisputeDueBy(d.id, new Date(due * 1000), created);
       if (!applied || !row) return applied;
       // Open: what was paid out of the group is taken back, up to the disputed amount (once per dispute).
       if (!(CLOSED_DISPUTE_STATUSES as readonly string[]).includes(d.status))

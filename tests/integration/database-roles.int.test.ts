@@ -117,6 +117,19 @@ const expectedGrants: Record<DatabaseRole, readonly string[]> = {
     'stripe_events(payload):UPDATE',
     'journal_lines(account_code):UPDATE',
     'ledger_accounts:DELETE',
+    // Chargeback evidence packs (db/migrations/3130_dispute_evidence_packs.sql): the packs, and the
+    // booking's time, legs and timeline read through lambdas/booking/dispute-evidence.query.ts.
+    'payment_dispute_evidence:INSERT',
+    'payment_dispute_evidence:SELECT',
+    ...['amount_cents', 'cancellation_policy', 'created_at', 'ends_at', 'starts_at'].map(
+      (column) => `booking_groups(${column}):SELECT`,
+    ),
+    ...['amount_cents', 'ends_at', 'owner_user_id', 'resource_type', 'starts_at'].map(
+      (column) => `booking_legs(${column}):SELECT`,
+    ),
+    ...['action', 'actor', 'created_at', 'from_status', 'group_id', 'id', 'to_status'].map(
+      (column) => `booking_transitions(${column}):SELECT`,
+    ),
   ],
   search: [
     // Booking's availability door (lambdas/booking/search-availability.query.ts): the window filter.

@@ -49,7 +49,7 @@ function database(role: 'booking' | 'payments'): Database {
 }
 
 /** The real provider, except that the named call dies right after Stripe answered (once). */
-function crashingAfter(call: 'capture' | 'transfer'): PaymentProvider {
+function crashingAfter(call: 'capture' | 'transfer' | 'cancel'): PaymentProvider {
   const stripe = stackInfo().endpoints.stripe!;
   const real = createStripePaymentProvider({
     secretKey: stripe.secretKey,
@@ -73,13 +73,30 @@ function crashingAfter(call: 'capture' | 'transfer'): PaymentProvider {
       const answer = await real.transfer(input);
       return call === 'transfer' ? crashOnce(answer) : answer;
     },
+    cancel: async (id, reason, key) => {
+      const answer = await real.cancel(id, reason, key);
+      return call === 'cancel' ? crashOnce(answer) : answer;
+    },
   };
 }
 
 /** A booking service like the stack's, its payments port on the crashing provider. */
-function crashingBooking(call: 'capture' | 'transfer'): BookingService {
+function crashingBooking(call: 'capture' | 'transfer' | 'cancel'): BookingService {
+  return bookingWith(crashingAfter(call));
+}
+
+function realProvider(): PaymentProvider {
+  const stripe = stackInfo().endpoints.stripe!;
+  return createStripePaymentProvider({
+    secretKey: stripe.secretKey,
+    webhookSecret: stripe.webhookSecret,
+    apiBaseUrl: stripe.apiUrl,
+  });
+}
+
+/** A booking service like the stack's, its payments port on `provider`. */
+function bookingWith(provider: PaymentProvider): BookingService {
   const payments = createUnitOfWork(database('booking'), paymentsRepositories);
-  const provider = crashingAfter(call);
   const port = new StripeBookingPayments(
     payments,
     provider,
@@ -216,6 +233,193 @@ describe('a crash between a money step and its recording', () => {
     expect(
       await sql('SELECT completed_at IS NOT NULL AS done FROM payment_money_requests WHERE group_id = $1', [group.id]),
     ).toEqual([{ done: true }]);
+  }, 240_000);
+});
+
+describe('a crash between a void and its recording (no Stripe call inside a transaction)', () => {
+  /** A hold waiting for the client's card: authorised at Stripe (requires_action), accepted by the owner. */
+  async function heldBooking() {
+    const provider = await party('provider');
+    const profileId = await publishedProfile(provider.userId);
+    await withPackage(profileId, 20_000);
+    await openSoon(provider.token, profileId);
+    const client = await party('client');
+    const legs = [{ legId: 'shoot', profileId, packageName: 'Headshots' }];
+    const quote = (await gqlOk(client.token, QUOTE, { input: { legs } })).checkoutQuote;
+    const group = (
+      await gqlOk(client.token, REQUEST, {
+        input: { idempotencyKey: `req-${newId('request')}`, profileId, startsAt: soon(120), durationMinutes: 60 },
+      })
+    ).requestBooking;
+    const payment = (
+      await gqlOk(client.token, CONFIRM_CHECKOUT, { input: { groupId: group.id, quoteToken: quote.quoteToken, legs } })
+    ).confirmCheckout;
+    const held = (
+      await gqlOk(provider.token, ACT, {
+        input: { idempotencyKey: newId('request'), groupId: group.id, action: 'ACCEPT' },
+      })
+    ).actOnBooking;
+    expect(held).toMatchObject({ status: 'HOLD', paymentStatus: 'REQUIRES_ACTION' });
+    return { client, provider, groupId: group.id as `bkg_${string}`, paymentRef: payment.paymentRef as string, held };
+  }
+
+  const row = async (groupId: string) =>
+    (
+      await sql(
+        'SELECT status, payment_status, payment_pending, payment_pending_key, payment_pending_reason FROM booking_groups WHERE id = $1',
+        [groupId],
+      )
+    )[0];
+
+  it('cancel before capture: Stripe voided, the process died; the VOID marker stays, the sweep cancels once', async () => {
+    const { client, groupId, paymentRef } = await heldBooking();
+    await expect(
+      crashingBooking('cancel').act(userCaller(client.userId, 'client'), {
+        idempotencyKey: newId('request'),
+        groupId,
+        action: 'CANCEL',
+      }),
+    ).rejects.toThrow('process died');
+    // Committed before Stripe was called: the step, its key and its reason. Nothing else moved.
+    expect(await row(groupId)).toMatchObject({
+      status: 'HOLD',
+      payment_status: 'REQUIRES_ACTION',
+      payment_pending: 'VOID',
+      payment_pending_key: `${groupId}:void`,
+      payment_pending_reason: 'cancelled',
+    });
+    expect((await serverStripe().paymentIntents.retrieve(paymentRef)).status).toBe('canceled');
+    await sweep(0); // too fresh: left alone
+    expect((await row(groupId))!.status).toBe('HOLD');
+    await sweep(2);
+    expect(await row(groupId)).toMatchObject({
+      status: 'CANCELLED',
+      payment_status: 'VOIDED',
+      payment_pending: null,
+      payment_pending_reason: null,
+    });
+    const done = (
+      await gqlOk(client.token, `query($id: ID!) { booking(id: $id) { ${BOOKING_FIELDS} } }`, { id: groupId })
+    ).booking;
+    expect(done.timeline.map((e: { action: string; by: string }) => `${e.action}:${e.by}`)).toEqual([
+      'REQUEST:CLIENT',
+      'ACCEPT:OWNER',
+      'HOLD:SYSTEM',
+      'CANCEL:SYSTEM',
+    ]);
+    expect(await stripeEvents('payment_intent.canceled', (o) => o.id === paymentRef)).toBe(1);
+    expect((await moneyTrail(groupId)).authorization).toMatchObject({ status: 'voided' });
+  }, 240_000);
+
+  it('expiry: the sweep voids outside its transaction; a crash after Stripe voided is finished by the next sweep', async () => {
+    const { client, groupId, paymentRef, held } = await heldBooking();
+    const afterHold = (Date.parse(held.holdExpiresAt) - Date.now()) / 60_000 + 1;
+    // The stack's sweep with a crashing provider: BookingService.sweep as the booking-expiry job runs it.
+    await expect(crashingBooking('cancel').sweep(new Date(Date.now() + afterHold * 60_000))).rejects.toThrow(
+      'process died',
+    );
+    expect(await row(groupId)).toMatchObject({
+      status: 'HOLD',
+      payment_pending: 'VOID',
+      payment_pending_reason: 'expired',
+    });
+    expect((await serverStripe().paymentIntents.retrieve(paymentRef)).status).toBe('canceled');
+    await sweep(afterHold + 2);
+    expect(await row(groupId)).toMatchObject({ status: 'EXPIRED', payment_status: 'VOIDED', payment_pending: null });
+    const done = (
+      await gqlOk(client.token, `query($id: ID!) { booking(id: $id) { ${BOOKING_FIELDS} } }`, { id: groupId })
+    ).booking;
+    expect(done.timeline.map((e: { action: string; by: string }) => `${e.action}:${e.by}`)).toEqual([
+      'REQUEST:CLIENT',
+      'ACCEPT:OWNER',
+      'HOLD:SYSTEM',
+      'EXPIRE:SYSTEM',
+    ]);
+    expect(await stripeEvents('payment_intent.canceled', (o) => o.id === paymentRef)).toBe(1);
+  }, 240_000);
+});
+
+describe('no Stripe call with the booking row locked', () => {
+  it('a hold entered before checkout is authorised while the group row stays unlocked', async () => {
+    const provider = await party('provider');
+    const profileId = await publishedProfile(provider.userId);
+    await withPackage(profileId, 20_000);
+    await openSoon(provider.token, profileId);
+    const client = await party('client');
+    const group = (
+      await gqlOk(client.token, REQUEST, {
+        input: { idempotencyKey: `req-${newId('request')}`, profileId, startsAt: soon(120), durationMinutes: 60 },
+      })
+    ).requestBooking;
+    // Stripe's authorisation call is held open until the row has been probed.
+    const real = realProvider();
+    let entered!: () => void;
+    const inCall = new Promise<void>((resolve) => (entered = resolve));
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const slow: PaymentProvider = {
+      ...real,
+      verifyWebhook: real.verifyWebhook.bind(real),
+      createAuthorization: async (input) => {
+        entered();
+        await gate;
+        return real.createAuthorization(input);
+      },
+    };
+    const accepting = bookingWith(slow).act(userCaller(provider.userId, 'provider'), {
+      idempotencyKey: newId('request'),
+      groupId: group.id,
+      action: 'ACCEPT',
+    });
+    await inCall;
+    // NOWAIT fails at once (55P03) if a transaction holds the row while Stripe is being asked.
+    const probe = await sql('SELECT status FROM booking_groups WHERE id = $1 FOR UPDATE NOWAIT', [group.id]);
+    expect(probe).toEqual([{ status: 'REQUESTED' }]);
+    release();
+    const held = await accepting;
+    expect(held).toMatchObject({ status: 'HOLD', paymentStatus: 'REQUIRES_ACTION' });
+    const [authorization] = await sql('SELECT status FROM payment_authorizations WHERE group_id = $1', [group.id]);
+    expect(authorization).toBeDefined();
+  }, 240_000);
+});
+
+describe('no Stripe call inside a payments transaction', () => {
+  it('payout onboarding: the Connect account is created with no lock held; concurrent first onboardings share one account', async () => {
+    const provider = await party('provider');
+    const real = realProvider();
+    let entered!: () => void;
+    const inCall = new Promise<void>((resolve) => (entered = resolve));
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const slow: PaymentProvider = {
+      ...real,
+      verifyWebhook: real.verifyWebhook.bind(real),
+      createConnectedAccount: async (input) => {
+        entered();
+        await gate;
+        return real.createConnectedAccount(input);
+      },
+    };
+    const payouts = new PayoutsService(
+      createUnitOfWork(database('payments'), paymentsRepositories),
+      slow,
+      systemClock,
+      'https://web.example',
+    );
+    const first = payouts.onboardingLink(userCaller(provider.userId, 'provider'));
+    await inCall;
+    // While the first waits on Stripe, six more (the stack's own Lambda) finish: nothing is locked.
+    const others = await Promise.all(
+      Array.from({ length: 6 }, () => gqlAs(provider.token, 'mutation { startPayoutOnboarding { url } }')),
+    );
+    release();
+    for (const answer of others) expect(answer.errors, answer.text).toBeUndefined();
+    const links = [(await first).url, ...others.map((answer) => answer.data!.startPayoutOnboarding.url as string)];
+    const accounts = new Set(links.map((url) => /\/dev\/connect\/onboard\/(acct_[A-Za-z0-9]+)/.exec(url)![1]));
+    expect(accounts.size).toBe(1);
+    expect(await sql('SELECT stripe_account_id FROM payout_accounts WHERE user_id = $1', [provider.userId])).toEqual([
+      { stripe_account_id: [...accounts][0] },
+    ]);
   }, 240_000);
 });
 

@@ -19,6 +19,7 @@ import { mediaEnvSchema } from '../../../lambdas/media/media.config.ts';
 import { bookingEnvSchema, calendarFetchLimits } from '../../../lambdas/booking/booking.config.ts';
 import { profilesEnvSchema } from '../../../lambdas/profiles/profiles.config.ts';
 import {
+  disputeEvidenceConfig,
   paymentsConfig,
   paymentsSecretVariables,
   stripeAdapterConfig,
@@ -100,7 +101,8 @@ const configByEntry: Record<
   'lambdas/platform/outbox-relay.handler.ts': { parsers: [database('relay'), required('EVENT_BUS_NAME')] },
   'lambdas/payments/payments.handler.ts': {
     secretVariables: paymentsSecretVariables,
-    parsers: [paymentsConfig, database('payments')],
+    // disputeEvidenceConfig on first dispute use (the messaging table read for evidence packs).
+    parsers: [paymentsConfig, database('payments'), disputeEvidenceConfig, (env) => parseConfig(awsEnvSchema, env)],
   },
   'lambdas/search/search.handler.ts': {
     // TYPESENSE_API_KEY comes from the search stack's single-value secret (TYPESENSE_API_KEY_SECRET_ARN,
@@ -170,6 +172,10 @@ const configByEntry: Record<
       (env) => parseConfig(notifierEnvSchema, env),
       database('notifications'),
     ],
+  },
+  'lambdas/payments/dispute-evidence.handler.ts': {
+    secretVariables: paymentsSecretVariables,
+    parsers: [paymentsConfig, database('payments'), disputeEvidenceConfig, (env) => parseConfig(awsEnvSchema, env)],
   },
   'lambdas/payments/payments-reconcile.handler.ts': {
     secretVariables: paymentsSecretVariables,

@@ -21,7 +21,11 @@
  *    on a non-2xx answer (up to 5 attempts, seconds apart instead of Stripe's hours).
  * Local-only helpers: `POST /dev/events/{evt}/deliver?times=N` delivers one stored event N times at
  * once (what Stripe's at-least-once delivery can do), `GET /dev/webhook-deliveries` lists attempts,
- * `POST /dev/charges/{ch}/dispute` opens a chargeback on a captured charge now. Disputes follow
+ * `POST /dev/charges/{ch}/dispute` opens a chargeback on a captured charge now,
+ * `POST /dev/disputes/{dp}/due_by?at=<unix>` moves its evidence deadline (`charge.dispute.updated`).
+ * `POST /v1/disputes/{dp}` checks Stripe's `evidence[...]` field names (file fields take `file_…` ids),
+ * the 150,000-character text limit, refuses after `evidence_details.due_by` or once the status is not
+ * `needs_response` / `warning_needs_response`, and counts `submission_count`. Disputes follow
  * Stripe's test mode: `charge.dispute.created` + `funds_withdrawn`, evidence submitted with
  * `uncategorized_text` `winning_evidence` / `losing_evidence` closes it (`charge.dispute.closed`,
  * won or lost, `funds_reinstated` when won).
@@ -206,6 +210,40 @@ export interface RunningStripeFake {
 }
 
 const now = () => Math.floor(Date.now() / 1000);
+
+/** Stripe's dispute `evidence[...]` fields (API 2024+): text fields, and file fields that take a `file_…` id. */
+const DISPUTE_EVIDENCE_FILE_FIELDS = new Set([
+  'cancellation_policy',
+  'customer_communication',
+  'customer_signature',
+  'duplicate_charge_documentation',
+  'receipt',
+  'refund_policy',
+  'service_documentation',
+  'shipping_documentation',
+  'uncategorized_file',
+]);
+const DISPUTE_EVIDENCE_FIELDS = new Set([
+  ...DISPUTE_EVIDENCE_FILE_FIELDS,
+  'access_activity_log',
+  'billing_address',
+  'cancellation_policy_disclosure',
+  'cancellation_rebuttal',
+  'customer_email_address',
+  'customer_name',
+  'customer_purchase_ip',
+  'duplicate_charge_explanation',
+  'duplicate_charge_id',
+  'product_description',
+  'refund_policy_disclosure',
+  'refund_refusal_explanation',
+  'service_date',
+  'shipping_address',
+  'shipping_carrier',
+  'shipping_date',
+  'shipping_tracking_number',
+  'uncategorized_text',
+]);
 const newStripeId = (prefix: string) => `${prefix}_${randomBytes(12).toString('base64url').replace(/[-_]/g, 'x')}`;
 
 /** Stripe's signature scheme (https://docs.stripe.com/webhooks#verify-manually). */
@@ -759,9 +797,31 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
   function updateDispute(dispute: StripeObject, params: Record<string, unknown>) {
     if (!['needs_response', 'warning_needs_response'].includes(String(dispute.status)))
       throw invalid(`This dispute is already closed or under review (status ${String(dispute.status)}).`);
+    const details = dispute.evidence_details as { due_by: number | null; past_due: boolean; submission_count: number };
+    // Past `evidence_details.due_by` Stripe takes no more evidence (the dispute is decided without it).
+    if (details.due_by !== null && now() > details.due_by) {
+      details.past_due = true;
+      throw invalid('This dispute is past its evidence due date and can no longer be updated.', {
+        param: 'evidence',
+      });
+    }
     const evidence = params.evidence;
     if (evidence !== undefined) {
       if (typeof evidence !== 'object' || evidence === null) throw invalid('Invalid hash', { param: 'evidence' });
+      let total = 0;
+      for (const [field, value] of Object.entries(evidence)) {
+        if (!DISPUTE_EVIDENCE_FIELDS.has(field))
+          throw invalid(`Received unknown parameter: evidence[${field}]`, { param: `evidence[${field}]` });
+        if (typeof value !== 'string')
+          throw invalid(`Invalid string: evidence[${field}]`, { param: `evidence[${field}]` });
+        if (DISPUTE_EVIDENCE_FILE_FIELDS.has(field) && value !== '' && !value.startsWith('file_'))
+          throw invalid(`No such file upload: '${value}'`, { param: `evidence[${field}]` });
+        if (!DISPUTE_EVIDENCE_FILE_FIELDS.has(field)) total += value.length;
+      }
+      if (total > 150_000)
+        throw invalid('The combined character count of all text evidence fields exceeds 150,000.', {
+          param: 'evidence',
+        });
       dispute.evidence = { ...(dispute.evidence as object), ...evidence };
       (dispute.evidence_details as Record<string, unknown>).has_evidence = true;
     }
@@ -769,7 +829,6 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
     const submitted = stringParam(params, 'submit') === 'true';
     if (submitted) {
       dispute.status = 'under_review';
-      const details = dispute.evidence_details as { submission_count: number };
       details.submission_count += 1;
     }
     emit('charge.dispute.updated', dispute);
@@ -1001,6 +1060,23 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
       }
       openDispute(charge);
       const dispute = [...objects.values()].reverse().find((o) => o.object === 'dispute' && o.charge === charge.id)!;
+      send(response, 200, JSON.stringify(visible(dispute)));
+      return true;
+    }
+    const deadline = /^\/dev\/disputes\/([^/]+)\/due_by$/.exec(url.pathname);
+    if (deadline && request.method === 'POST') {
+      // Local-only: moves a dispute's evidence deadline (`?at=<unix seconds>`), so a test can reach the
+      // auto-submit margin or the refusal past the deadline without waiting days.
+      const dispute = objects.get(deadline[1]!);
+      const at = Number(url.searchParams.get('at'));
+      if (!dispute || dispute.object !== 'dispute' || !Number.isInteger(at) || at <= 0) {
+        send(response, 404, JSON.stringify({ error: { type: 'invalid_request_error', message: 'No such dispute' } }));
+        return true;
+      }
+      const details = dispute.evidence_details as { due_by: number; past_due: boolean };
+      details.due_by = at;
+      details.past_due = now() > at;
+      emit('charge.dispute.updated', dispute);
       send(response, 200, JSON.stringify(visible(dispute)));
       return true;
     }
