@@ -185,6 +185,10 @@ export const payloadCoverage: Readonly<Record<string, ErasureAction>> = {
   },
   'public.payment_intent_requests.quote': notAUser('per-leg subtotal, fee and tax of a checkout'),
   'public.payment_money_requests.details': { kind: 'pseudonymise', by: 'payments-user-deleted' },
+  'public.payment_dispute_evidence.evidence': {
+    kind: 'retained',
+    why: 'the chargeback evidence exactly as sent to the card network (assembled without contact details or user ids): a financial and legal-claims record kept with the dispute',
+  },
   'public.dmca_notices.notice': {
     kind: 'retained',
     why: 'the §512(c)(3) notice as received (the complainant is not an account): the record the safe harbour rests on',
@@ -394,9 +398,10 @@ export const dynamoCoverage: Readonly<Record<string, DynamoFamily>> = {
   'control.rate-bucket': {
     table: 'control',
     key: '^RL#[^ ]+ $',
-    attributes: ['pk', 'tokens', 'refilledAt', 'version', 'expiresAt'],
+    // `tat` (the GCRA bucket's theoretical arrival time); tokens/refilledAt/version on buckets written before it.
+    attributes: ['pk', 'tat', 'tokens', 'refilledAt', 'version', 'expiresAt'],
     action: expires,
-    why: 'token buckets (counts only) expire by TTL once full again (minutes)',
+    why: 'token buckets (counts and times only) expire by TTL once full again (minutes)',
   },
   'control.rate-window': {
     table: 'control',
