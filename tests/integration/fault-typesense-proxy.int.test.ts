@@ -34,13 +34,14 @@ const marker = `zq${randomUUID().replaceAll('-', '').slice(0, 10)}`;
 let stack: LocalStack;
 let proxy: TcpFaultProxy;
 let typesense: RunningTypesenseFake;
+let searchEnv: Record<string, string> = {};
 
 beforeAll(async () => {
   typesense = await startTypesenseFake();
   const url = new URL(typesense.url);
   proxy = await startTcpFaultProxy({ host: url.hostname, port: Number(url.port) });
   // The search Lambda's configuration (lambdas/search/search.config.ts), as the CDK sets it in AWS.
-  Object.assign(process.env, {
+  searchEnv = {
     TYPESENSE_NODES: `${proxy.host}:${proxy.port}`,
     TYPESENSE_PROTOCOL: 'http',
     TYPESENSE_API_KEY: typesense.adminKey,
@@ -48,7 +49,8 @@ beforeAll(async () => {
     TYPESENSE_BREAKER_OPEN_MS: String(BREAKER_OPEN_MS),
     // Every probe reaches an engine (the hot-query cache would answer a repeat from memory).
     SEARCH_CACHE_MS: '0',
-  });
+  };
+  Object.assign(process.env, searchEnv);
   stack = await startLocalStack({ rootDir, stateDir, port: 0, ephemeral: true, logFile: join(stateDir, 'log') });
   // The marker: in Typesense only (written straight to the stand-in, not through the proxy).
   const writer = new TypesenseSearchAdapter({
@@ -66,8 +68,7 @@ afterAll(async () => {
   await proxy?.close();
   await typesense?.close();
   rmSync(stateDir, { recursive: true, force: true });
-  for (const name of ['TYPESENSE_NODES', 'TYPESENSE_API_KEY', 'TYPESENSE_BREAKER_OPEN_MS', 'SEARCH_CACHE_MS'])
-    delete process.env[name];
+  for (const name of Object.keys(searchEnv)) delete process.env[name];
 });
 
 const SEARCH = `query Search($input: SearchListingsInput!) {
