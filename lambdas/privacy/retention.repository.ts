@@ -50,12 +50,40 @@ export const retentionStatements: Record<ExpiringClassName, readonly string[]> =
           AND NOT EXISTS (SELECT 1 FROM partner.delivery d WHERE d.task_id = t.task_id)
         LIMIT $2)`,
   ],
+  // After the delivery log (its finished tasks go first), the events no task refers to. A replay that
+  // adds a task for the event while this runs makes the DELETE fail on the foreign key, never leaves
+  // a task without its event: expireBatch runs the batch again, whose snapshot then sees the task.
+  'partner.events': [
+    `DELETE FROM partner.event WHERE event_id IN (
+       SELECT event_id FROM partner.event e
+        WHERE received_at < $1
+          AND NOT EXISTS (SELECT 1 FROM partner.delivery_task t WHERE t.event_id = e.event_id)
+        LIMIT $2)`,
+  ],
   'events.outbox_published': [
     'DELETE FROM outbox_events WHERE id IN (SELECT id FROM outbox_events WHERE published_at < $1 LIMIT $2)',
   ],
   'events.consumer_dedupe': [
     `DELETE FROM consumer_inbox WHERE (consumer, event_id) IN (
        SELECT consumer, event_id FROM consumer_inbox WHERE processed_at < $1 LIMIT $2)`,
+  ],
+  // Every stored event was applied in the transaction that stored it: none is waiting.
+  'payments.stripe_events': [
+    'DELETE FROM stripe_events WHERE id IN (SELECT id FROM stripe_events WHERE received_at < $1 LIMIT $2)',
+  ],
+  // Only groups never authorised. An authorisation is made within minutes of its request (checkout),
+  // and a group's hold could not be made 60 days on: Stripe's idempotency key and the booking's
+  // checkout window are long gone, so no authorisation can race this delete.
+  'payments.abandoned_intent_requests': [
+    `DELETE FROM payment_intent_requests WHERE group_id IN (
+       SELECT group_id FROM payment_intent_requests r
+        WHERE created_at < $1 AND NOT EXISTS (SELECT 1 FROM payment_authorizations a WHERE a.group_id = r.group_id)
+        LIMIT $2)`,
+  ],
+  // A BUILDING request has no completed_at: only finished receipts are selected.
+  'privacy.exports': [
+    `DELETE FROM privacy_exports WHERE id IN (
+       SELECT id FROM privacy_exports WHERE status IN ('READY', 'FAILED') AND completed_at < $1 LIMIT $2)`,
   ],
 };
 
@@ -65,7 +93,19 @@ export class RetentionRepository {
   /** Runs one batch of `statement`; the number of rows it deleted or pseudonymised. */
   async expireBatch(statement: string, cutoff: Date, batchSize: number, now: Date): Promise<number> {
     const values = statement.includes('$3') ? [cutoff, batchSize, now] : [cutoff, batchSize];
-    const result = await this.db.query(statement, values);
-    return result.rowCount ?? 0;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const result = await this.db.query(statement, values);
+        return result.rowCount ?? 0;
+      } catch (error) {
+        // A row that gained a reference after this statement's snapshot (foreign_key_violation): the
+        // statement did nothing; run again, its new snapshot sees the reference and leaves the row.
+        if (attempt >= 3 || !isForeignKeyViolation(error)) throw error;
+      }
+    }
   }
+}
+
+function isForeignKeyViolation(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '23503';
 }

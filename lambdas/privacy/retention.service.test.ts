@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../core/clock.ts';
 import { createLogger } from '../core/log.ts';
-import { retentionStatements, type RetentionRepository } from './retention.repository.ts';
+import { RetentionRepository, retentionStatements } from './retention.repository.ts';
 import { DAY_MS, retentionPolicy, type ExpiringClassName } from './retention-policy.ts';
 import { RetentionService } from './retention.service.ts';
 
@@ -67,5 +67,40 @@ describe('RetentionService', () => {
         .map(([name]) => name)
         .sort(),
     );
+  });
+});
+
+describe('RetentionRepository', () => {
+  const statement = retentionStatements['partner.events'][0]!;
+  /** A database whose first `failures` statements fail with `code`, then delete `rows`. */
+  function database(failures: number, code: string, rows = 4) {
+    let calls = 0;
+    const db = {
+      async query() {
+        calls++;
+        if (calls <= failures) throw Object.assign(new Error('violates foreign key constraint'), { code });
+        return { rows: [], rowCount: rows };
+      },
+    };
+    return { db: db as unknown as ConstructorParameters<typeof RetentionRepository>[0], calls: () => calls };
+  }
+
+  it('runs a batch again when a row gained a reference meanwhile (foreign key violation)', async () => {
+    const { db, calls } = database(1, '23503');
+    expect(await new RetentionRepository(db).expireBatch(statement, new Date(0), 10, new Date(0))).toBe(4);
+    expect(calls()).toBe(2);
+  });
+
+  it('gives up after three such failures, and never retries any other error', async () => {
+    const persistent = database(5, '23503');
+    await expect(
+      new RetentionRepository(persistent.db).expireBatch(statement, new Date(0), 10, new Date(0)),
+    ).rejects.toMatchObject({ code: '23503' });
+    expect(persistent.calls()).toBe(3);
+    const other = database(1, '42501');
+    await expect(
+      new RetentionRepository(other.db).expireBatch(statement, new Date(0), 10, new Date(0)),
+    ).rejects.toMatchObject({ code: '42501' });
+    expect(other.calls()).toBe(1);
   });
 });

@@ -26,6 +26,8 @@ export const searchEnvSchema = baseEnvSchema.extend({
   TYPESENSE_API_KEY: z.string().min(1).optional(),
   /** Typesense answers slower than this count as failures for the circuit breaker. */
   TYPESENSE_TIMEOUT_MS: z.coerce.number().int().min(50).max(10_000).default(400),
+  /** How long the opened breaker sends every search to PostgreSQL before one trial call to Typesense. */
+  TYPESENSE_BREAKER_OPEN_MS: z.coerce.number().int().min(1_000).max(600_000).default(30_000),
   /** How long a container answers a repeated query from memory (hot-query cache). */
   SEARCH_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(2_000),
   /**

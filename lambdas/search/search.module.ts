@@ -39,7 +39,7 @@ export function searchModule(): Promise<SearchModule> {
       engine = new FallbackSearchEngine(
         typesense,
         postgres,
-        new CircuitBreaker({ failureThreshold: 3, openMs: 30_000 }, systemClock),
+        new CircuitBreaker({ failureThreshold: 3, openMs: config.TYPESENSE_BREAKER_OPEN_MS }, systemClock),
         createLogger({ service: 'search-breaker' }),
       );
       mirrors.push(typesense);

@@ -3,7 +3,8 @@
  * every expiring class, a row just past its period and one just inside it are written (dated back
  * from an injected `now`), the job runs twice at once through `GET /dev/jobs/data-retention?now=`,
  * and exactly the expired rows are gone (or pseudonymised) while the fresh ones, unread
- * notifications, pending webhook tasks, unpublished events, running lockouts and the audit log stay.
+ * notifications, pending webhook tasks (and the partner events they deliver), unpublished events,
+ * running lockouts, authorised groups' intent requests, exports still building and the audit log stay.
  * A third run finds nothing left: the job is idempotent.
  *
  * The injected `now` is the real present: the shared stack holds other files' rows, which must meet
@@ -192,6 +193,77 @@ describe('data retention job', () => {
         at,
       ]);
 
+    // partner.events: old events go once no task refers to them (the `event` above keeps its pending task).
+    const partnerEvent = (name: string, receivedAt: Date) =>
+      sql(
+        `INSERT INTO partner.event (event_id, type, version, aggregate_type, aggregate_id, occurred_at, payload, received_at)
+         VALUES ($1, 'listing.published', 1, 'listing', 'lst_x', $2, '{}', $2)`,
+        [id('evt', `pe${name}`), receivedAt],
+      );
+    await partnerEvent('old', expired('partner.events'));
+    await partnerEvent('new', fresh('partner.events'));
+    await partnerEvent('tasked', expired('partner.events'));
+    // Its only task finished long ago: the delivery log class removes it first, then the event goes.
+    const [finishedTask] = await sql<{ task_id: number }>(
+      `INSERT INTO partner.delivery_task (message_id, endpoint_id, event_id, replay, state, created_at, updated_at)
+       VALUES ($1, $2, $3, true, 'delivered', $4, $4) RETURNING task_id`,
+      [`msg_rtn${tag}pe`, endpoint, id('evt', 'petasked'), expired('partner.webhook_delivery_log')],
+    );
+    await partnerEvent('pending', expired('partner.events'));
+    await sql(
+      `INSERT INTO partner.delivery_task (message_id, endpoint_id, event_id, replay, state, created_at, updated_at)
+       VALUES ($1, $2, $3, true, 'pending', $4, $4)`,
+      [`msg_rtn${tag}pp`, endpoint, id('evt', 'pepending'), expired('partner.webhook_delivery_log')],
+    );
+
+    // payments.stripe_events.
+    for (const [name, at] of [
+      ['old', expired('payments.stripe_events')],
+      ['new', fresh('payments.stripe_events')],
+    ] as const)
+      await sql(
+        `INSERT INTO stripe_events (id, type, object_id, stripe_created, payload, received_at)
+         VALUES ($1, 'charge.updated', 'ch_x', 1, '{"billing_details":{"email":"a@example.test"}}', $2)`,
+        [id('evt', `st${name}`), at],
+      );
+
+    // payments.abandoned_intent_requests: never-authorised groups only.
+    const intentRequest = (name: string, at: Date) =>
+      sql(
+        `INSERT INTO payment_intent_requests (group_id, client_user_id, amount_cents, currency, created_at)
+         VALUES ($1, $2, 1000, 'usd', $3)`,
+        [id('grp', `pi${name}`), userId, at],
+      );
+    await intentRequest('old', expired('payments.abandoned_intent_requests'));
+    await intentRequest('new', fresh('payments.abandoned_intent_requests'));
+    await intentRequest('authorised', expired('payments.abandoned_intent_requests'));
+    await sql(
+      `INSERT INTO payment_authorizations (group_id, client_user_id, amount_cents, currency, payment_intent_id, status, void_reason, created_at)
+       VALUES ($1, $2, 1000, 'usd', $3, 'voided', 'expired', $4)`,
+      [id('grp', 'piauthorised'), userId, `pi_rtn${tag}`, expired('payments.abandoned_intent_requests')],
+    );
+
+    // privacy.exports: finished receipts only; a request still building stays however old.
+    const exportRow = (name: string, status: string, completedAt: Date | null) =>
+      sql(
+        `INSERT INTO privacy_exports (id, user_id, status, object_key, sha256, size_bytes, created_at, completed_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+        [
+          id('dsx', name),
+          userId,
+          status,
+          status === 'READY' ? `exports/${userId}/${name}.json` : null,
+          status === 'READY' ? 'a'.repeat(64) : null,
+          status === 'READY' ? 2 : null,
+          ago(400),
+          completedAt,
+        ],
+      );
+    await exportRow('ready', 'READY', expired('privacy.exports'));
+    await exportRow('failed', 'FAILED', expired('privacy.exports'));
+    await exportRow('recent', 'READY', fresh('privacy.exports'));
+    await exportRow('building', 'BUILDING', null);
+
     const [auditBefore] = await sql<{ count: number; first: string }>(
       'SELECT count(*)::int AS count, min(seq)::text AS first FROM audit_log',
     );
@@ -209,6 +281,10 @@ describe('data retention job', () => {
     expect(total('partner.webhook_delivery_log')).toBeGreaterThanOrEqual(3); // two attempts, one task
     expect(total('events.outbox_published')).toBeGreaterThanOrEqual(1);
     expect(total('events.consumer_dedupe')).toBeGreaterThanOrEqual(1);
+    expect(total('partner.events')).toBeGreaterThanOrEqual(2);
+    expect(total('payments.stripe_events')).toBeGreaterThanOrEqual(1);
+    expect(total('payments.abandoned_intent_requests')).toBeGreaterThanOrEqual(1);
+    expect(total('privacy.exports')).toBeGreaterThanOrEqual(2);
 
     const byId =
       (table: string, column = 'id') =>
@@ -262,6 +338,29 @@ describe('data retention job', () => {
     expect(await outboxRow(id('evt', 'obunpublished'))).toBe(true);
     const dedupe = byId('consumer_inbox', 'event_id');
     expect([await dedupe(id('evt', 'ciold')), await dedupe(id('evt', 'cinew'))]).toEqual([false, true]);
+
+    const partnerEventRow = byId('partner.event', 'event_id');
+    expect(await taskRow(String(finishedTask!.task_id))).toBe(false);
+    expect(
+      await Promise.all(['peold', 'penew', 'petasked', 'pepending'].map((name) => partnerEventRow(id('evt', name)))),
+    ).toEqual([false, true, false, true]);
+    // The first event keeps its old pending task (pendingOld above), so it stays too.
+    expect(await partnerEventRow(event)).toBe(true);
+
+    const stripeRow = byId('stripe_events');
+    expect([await stripeRow(id('evt', 'stold')), await stripeRow(id('evt', 'stnew'))]).toEqual([false, true]);
+
+    const intentRow = byId('payment_intent_requests', 'group_id');
+    expect(await Promise.all(['piold', 'pinew', 'piauthorised'].map((name) => intentRow(id('grp', name))))).toEqual([
+      false,
+      true,
+      true,
+    ]);
+
+    const receipt = byId('privacy_exports');
+    expect(
+      await Promise.all(['ready', 'failed', 'recent', 'building'].map((name) => receipt(id('dsx', name)))),
+    ).toEqual([false, false, true, true]);
 
     // The audit log is kept whole (other files may append meanwhile, never remove).
     const [auditAfter] = await sql<{ count: number; first: string }>(

@@ -526,6 +526,9 @@ const expectedGrants: Record<DatabaseRole, readonly string[]> = {
       'notification_inbox',
       'notification_log',
       'outbox_events',
+      'payment_intent_requests',
+      'privacy_exports',
+      'stripe_events',
     ].map((table) => `${table}:DELETE`),
     ...['expires_at', 'id'].map((column) => `auth_codes(${column}):SELECT`),
     ...['absolute_expires_at', 'id', 'idle_expires_at', 'revoked_at'].map(
@@ -539,6 +542,11 @@ const expectedGrants: Record<DatabaseRole, readonly string[]> = {
     ...['kind', 'period', 'sent_at', 'user_id'].map((column) => `notification_log(${column}):SELECT`),
     ...['id', 'published_at'].map((column) => `outbox_events(${column}):SELECT`),
     ...['consumer', 'event_id', 'processed_at'].map((column) => `consumer_inbox(${column}):SELECT`),
+    // 3155: Stripe payloads, abandoned intent requests, finished export receipts.
+    ...['id', 'received_at'].map((column) => `stripe_events(${column}):SELECT`),
+    ...['created_at', 'group_id'].map((column) => `payment_intent_requests(${column}):SELECT`),
+    'payment_authorizations(group_id):SELECT',
+    ...['completed_at', 'id', 'status'].map((column) => `privacy_exports(${column}):SELECT`),
   ],
 };
 
@@ -620,6 +628,10 @@ describe('database roles', () => {
       'consumer_inbox',
       'partner.delivery',
       'partner.delivery_task',
+      'partner.event',
+      'stripe_events',
+      'payment_intent_requests',
+      // (privacy_exports is not here: the privacy domain deletes its own receipts on erasure.)
     ];
     const can = async (user: string, table: string, privilege: string) =>
       (await admin.query<{ ok: boolean }>('SELECT has_table_privilege($1, $2, $3) AS ok', [user, table, privilege]))
