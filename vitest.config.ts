@@ -13,6 +13,7 @@ const ownStackFiles = [
   'demo-seed',
   'fault-kill-outbox-webhooks',
   'fault-tcp-proxy',
+  'fault-typesense-proxy',
   'hard-kill-durability',
   'local-state',
   'npm-start',
