@@ -297,7 +297,7 @@ describe('messaging over AppSync with AWS Amplify v6', () => {
     // 8 client tokens each sent 5 times at once (a flaky network's retries), 30 distinct sends by
     // the provider and 10 distinct token-less ones by the client, all in flight together (the client's
     // 50 stay within the per-sender burst of 60, replays included).
-    const retried = Array.from({ length: 8 }, (_, i) => ({ token: `retry-${i}`, body: `retried ${i}` }));
+    const retried = Array.from({ length: 8 }, (_, i) => ({ token: `retried-token-${i}`, body: `retried ${i}` }));
     const answers = await Promise.all([
       ...retried.flatMap(({ token, body }) =>
         Array.from({ length: 5 }, () =>
