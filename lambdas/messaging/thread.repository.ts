@@ -16,9 +16,9 @@
  *                 turns the inquiry into a project thread.
  *
  * Every multi-item change is one TransactWriteItems with conditions, so unread counts stay exact
- * under concurrent senders: a lost race cancels the whole transaction, which is retried with
- * jittered backoff. Sends and read cursors of one thread take turns within a process (thread-lanes.ts),
- * so a hot thread queues instead of storming DynamoDB with conflicting transactions.
+ * under concurrent senders: a lost race cancels the whole transaction, which is retried with jittered
+ * backoff. (No in-process turn-taking per thread: a Lambda container serves one request at a time, so
+ * conflicts come from other instances, never from this process.)
  */
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
@@ -37,7 +37,6 @@ import * as z from 'zod';
 import { InternalError } from '../core/errors.ts';
 import type { PortOf } from '../core/db/unit-of-work.ts';
 import { ContendedError } from './messaging.errors.ts';
-import { threadLanes, type ThreadLanes } from './thread-lanes.ts';
 
 export const threadItemSchema = z.object({
   pk: z.string(),
@@ -298,8 +297,6 @@ export class ThreadRepository {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
-    /** The process's turns per thread; a test passes its own to play a second Lambda instance. */
-    private readonly lanes: ThreadLanes = threadLanes,
   ) {}
 
   async getThread(threadId: string): Promise<ThreadRecord | undefined> {
@@ -509,16 +506,6 @@ export class ThreadRepository {
           },
         },
       });
-    // Sends into one thread from this process take turns (thread-lanes.ts): no conflicts among them.
-    return this.lanes.run(message.threadId, () => this.writeAppend(items, message, tokenIndex, attachmentIndex));
-  }
-
-  private async writeAppend(
-    items: NonNullable<TransactWriteCommandInput['TransactItems']>,
-    message: MessageRecord,
-    tokenIndex: number,
-    attachmentIndex: number,
-  ): Promise<AppendOutcome> {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       try {
         await this.client.send(new TransactWriteCommand({ TransactItems: items }));
@@ -591,13 +578,6 @@ export class ThreadRepository {
         },
       })),
     ];
-    return this.lanes.run(message.threadId, () => this.writeSystemAppend(items, message));
-  }
-
-  private async writeSystemAppend(
-    items: NonNullable<TransactWriteCommandInput['TransactItems']>,
-    message: MessageRecord,
-  ): Promise<{ readonly kind: 'appended' | 'replayed'; readonly messageSk: string }> {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       try {
         await this.client.send(new TransactWriteCommand({ TransactItems: items }));
@@ -793,16 +773,6 @@ export class ThreadRepository {
    * since the count (messageCount unchanged) and the cursor only moves forward. False: recount.
    */
   async setReadCursor(
-    threadId: string,
-    userId: string,
-    cursor: { sk: string; messageId: string; at: string; unreadCount: number },
-    expectedMessageCount: number,
-  ): Promise<'moved' | 'stale' | 'behind'> {
-    // In the thread's lane: a cursor write conflicting with this process's own sends is a needless recount.
-    return this.lanes.run(threadId, () => this.writeReadCursor(threadId, userId, cursor, expectedMessageCount));
-  }
-
-  private async writeReadCursor(
     threadId: string,
     userId: string,
     cursor: { sk: string; messageId: string; at: string; unreadCount: number },

@@ -1,10 +1,8 @@
 /**
  * A hot thread against the local stack's DynamoDB (#13): many senders into one thread at once.
  * Every send is one transaction over the thread item and each member's PART# item, so concurrent
- * sends conflict; within a process they take turns per thread (thread-lanes.ts) and cost exactly one
- * TransactWriteItems each, identical retried sends (one client token) write one message and one
- * count, and across processes (two Lambda instances, each with its own lanes) conflicts are retried
- * with unread counts still exact.
+ * sends may conflict and are retried; identical retried sends (one client token) write one message and
+ * one count, and across two repositories (two Lambda instances) unread counts stay exact.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -12,7 +10,6 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { messagingTable, physicalTableName } from '../../infra/definitions/tables.ts';
 import { fingerprintOf } from '../../lambdas/core/idempotency.ts';
 import { newId } from '../../lambdas/core/ids.ts';
-import { ThreadLanes, threadLanes } from '../../lambdas/messaging/thread-lanes.ts';
 import {
   messageSk,
   ThreadRepository,
@@ -94,7 +91,7 @@ async function unread(threads: ThreadRepository, threadId: string, userId: strin
 }
 
 describe('a hot thread', () => {
-  it('takes one transaction per send within a process; identical retried sends write one message and one count', async () => {
+  it('identical retried sends among many distinct ones into one thread write one message and one count each', async () => {
     const threads = new ThreadRepository(documents, TABLE);
     const { threadId, buyer, owner } = await freshThread();
     const { participants } = (await threads.getThread(threadId))!;
@@ -113,9 +110,8 @@ describe('a hot thread', () => {
         ),
       ),
     ]);
-    // No send conflicted with another of this process: each was written (or replayed) at the first attempt.
-    expect(transactWrites - before).toBe(30 + 10 + 8 * 5);
-    expect(threadLanes.active).toBe(0);
+    // Every send (or replay) took at least one transaction; conflicts, if any, were retried.
+    expect(transactWrites - before).toBeGreaterThanOrEqual(30 + 10 + 8 * 5);
 
     for (const token of retried) {
       const mine = outcomes.flatMap((o) => ('token' in o && o.token === token ? [o.outcome] : []));
@@ -134,9 +130,9 @@ describe('a hot thread', () => {
   });
 
   it('keeps unread counts exact when two instances send into one thread and their transactions conflict', async () => {
-    // Two Lambda instances: separate turn-taking, one table.
-    const first = new ThreadRepository(documents, TABLE, new ThreadLanes());
-    const second = new ThreadRepository(documents, TABLE, new ThreadLanes());
+    // Two Lambda instances: two repositories, one table.
+    const first = new ThreadRepository(documents, TABLE);
+    const second = new ThreadRepository(documents, TABLE);
     const { threadId, buyer, owner } = await freshThread();
     const { participants } = (await first.getThread(threadId))!;
     const before = transactWrites;
