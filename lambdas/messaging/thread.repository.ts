@@ -16,7 +16,9 @@
  *                 turns the inquiry into a project thread.
  *
  * Every multi-item change is one TransactWriteItems with conditions, so unread counts stay exact
- * under concurrent senders: a lost race cancels the whole transaction, which is retried.
+ * under concurrent senders: a lost race cancels the whole transaction, which is retried with jittered
+ * backoff. (No in-process turn-taking per thread: a Lambda container serves one request at a time, so
+ * conflicts come from other instances, never from this process.)
  */
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';

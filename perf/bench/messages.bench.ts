@@ -3,12 +3,17 @@
  * messaging Lambda handler and DynamoDB Local, load generator in a separate process:
  *  - inbox read (`myInbox`, 30 threads) and thread read (`threadMessages`, 30 of 200 messages),
  *    p95 at 50 connections (seed budget 250 ms; aim ≤ 20 ms);
- *  - send (`sendMessage`, a TransactWriteItems fan-out) p95 at 50 connections; the per-sender
+ *  - send (`sendMessage`, a TransactWriteItems fan-out) p95 at 50 connections, in two shapes: the
+ *    realistic one (50 clients, each sending into their own 2-member thread with the provider) and
+ *    the hot thread (both members of ONE thread on all 50 connections), each with DynamoDB calls,
+ *    TransactWriteItems attempts and TransactionConflict cancellations per send; the per-sender
  *    limit is lifted for the run (MESSAGING_SEND_BURST) so the send path itself is measured;
  *  - subscription fan-out: 100 WebSocket subscribers (AppSync real-time protocol) on one thread,
  *    latency from the mutation's HTTP answer (and from its request) to each `data` frame.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WebSocket } from 'ws';
@@ -16,8 +21,10 @@ import { newId } from '../../lambdas/core/ids.ts';
 import { startLocalStack, type LocalStack } from '../../infra/local/stack.ts';
 import { documentClientFromEnv } from '../../lambdas/adapters/dynamodb.ts';
 import { describeResult, load, profiled, rootDir } from './harness.ts';
+import type { MixRequest, MixResult } from './mix-load.ts';
 import { describeCost, RequestCostMeter } from './request-cost.ts';
 
+const runFile = promisify(execFile);
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
 const SUBSCRIBERS = 100;
 const FANOUT_MESSAGES = 20;
@@ -167,23 +174,85 @@ try {
     (result) => result.total,
   );
   console.log(describeResult('thread read (30 msgs), 50 conns', thread));
-  const { result: sends, cost: sendCost } = await meter.measure(
-    () =>
-      load({
-        url: graphqlUrl,
-        connections: 50,
-        durationSeconds: DURATION,
-        method: 'POST',
-        // threads[1] is clients[1]'s thread: a sender who is no member would measure NOT_FOUND answers.
-        headers: { 'content-type': 'application/json', authorization: clients[1]!.token },
-        body: JSON.stringify({ query: send, variables: sendVariables }),
-      }),
-    (result) => result.total,
-  );
-  console.log(describeResult('send, 50 conns (one thread)', sends));
   console.log(describeCost('inbox', inboxCost));
   console.log(describeCost('thread read', threadCost));
-  console.log(describeCost('send', sendCost));
+
+  // Sends. Twenty more clients, each with an inquiry thread: 50 two-member threads with the provider.
+  for (let i = 0; i < 20; i++) {
+    const extra = await user(stack, 'client');
+    clients.push(extra);
+    const started = await gql<{ startInquiry: { thread: { threadId: string } } }>(
+      stack,
+      extra.token,
+      'mutation($input: StartInquiryInput!) { startInquiry(input: $input) { thread { threadId } } }',
+      { input: { profileId, body: 'Hello, are you available next week?' } },
+    );
+    threads.push(started.startInquiry.thread.threadId);
+  }
+  // TransactWriteItems attempts and their TransactionConflict cancellations, from the shared client.
+  const transact = { attempts: 0, conflicts: 0, failed: new Map<string, number>() };
+  documentClientFromEnv().middlewareStack.add(
+    (next) => async (args) => {
+      if (!(args.input as { TransactItems?: unknown }).TransactItems) return next(args);
+      transact.attempts += 1;
+      try {
+        return await next(args);
+      } catch (error) {
+        const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
+        if (reasons.some((reason) => reason.Code === 'TransactionConflict')) transact.conflicts += 1;
+        // What else failed (a condition, throttling...): the reason codes other than None, or the error's name.
+        const why = reasons.flatMap((reason) => (reason.Code && reason.Code !== 'None' ? [reason.Code] : []));
+        const key = why.length ? why.join('+') : ((error as Error).name ?? 'unknown');
+        transact.failed.set(key, (transact.failed.get(key) ?? 0) + 1);
+        throw error;
+      }
+    },
+    { step: 'initialize', name: 'benchTransactCounter' },
+  );
+  const sendRequest = (token: string, thread: string, body: string): MixRequest => ({
+    method: 'POST',
+    path: new URL(graphqlUrl).pathname,
+    headers: { 'content-type': 'application/json', authorization: token },
+    body: JSON.stringify({ query: send, variables: { input: { threadId: thread, body } } }),
+  });
+  const sendRun = async (label: string, requests: MixRequest[]) => {
+    const file = join(stateDir, `${label.replace(/\W+/g, '-')}.json`);
+    writeFileSync(
+      file,
+      JSON.stringify({ url: graphqlUrl, connections: 50, durationSeconds: DURATION, warmupSeconds: 1, requests }),
+    );
+    const before = { attempts: transact.attempts, conflicts: transact.conflicts };
+    transact.failed.clear();
+    const { result, cost } = await meter.measure(
+      async () => {
+        const { stdout } = await runFile(
+          process.execPath,
+          ['--import', 'tsx', join(rootDir, 'perf/bench/mix-load.ts'), file],
+          { cwd: rootDir, maxBuffer: 16 * 1024 * 1024 },
+        );
+        return JSON.parse(stdout.trim().split('\n').at(-1)!) as MixResult;
+      },
+      // The meter runs around warm-up and run alike.
+      (result) => result.total + (result.warmupTotal ?? 0),
+    );
+    const sent = Math.max(1, result.total + (result.warmupTotal ?? 0));
+    console.log(
+      `${label.padEnd(34)} ${String(result.requestsPerSecond).padStart(7)} req/s   p50 ${result.p50.toFixed(2).padStart(7)} ms   p95 ${result.p95.toFixed(2).padStart(7)} ms   p99 ${result.p99.toFixed(2).padStart(7)} ms   failures ${result.failures} ${JSON.stringify(result.statuses)}`,
+    );
+    console.log(
+      `${''.padEnd(34)} per send: DynamoDB calls ${cost.dynamoCallsPerRequest.toFixed(2)}   TransactWriteItems ${((transact.attempts - before.attempts) / sent).toFixed(2)}   TransactionConflict ${((transact.conflicts - before.conflicts) / sent).toFixed(2)}   failed attempts ${JSON.stringify(Object.fromEntries(transact.failed))}   CPU ms: stack ${cost.stackCpuMsPerRequest.toFixed(2)}  DynamoDB Local ${cost.dynamoCpuMsPerRequest.toFixed(2)}`,
+    );
+  };
+  // Realistic: a user talks in many threads, a thread has two members; connection i's turn is client i's thread.
+  await sendRun(
+    'send, 50 conns, 50 threads',
+    threads.map((thread, i) => sendRequest(clients[i]!.token, thread, 'Load test message')),
+  );
+  // Hot thread: both members of threads[1] on every connection (a sender who is no member would measure NOT_FOUND).
+  await sendRun(
+    'send, 50 conns, ONE thread (hot)',
+    [clients[1]!.token, provider.token].map((token) => sendRequest(token, threads[1]!, 'Load test message')),
+  );
 
   // Fan-out: 100 subscribers (half each member) over the AppSync real-time protocol.
   const realtimeUrl = `${graphqlUrl.replace(/^http/, 'ws')}/realtime`;

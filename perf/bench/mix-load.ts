@@ -36,6 +36,8 @@ export interface MixResult {
   total: number;
   failures: number;
   statuses: Record<string, number>;
+  /** Requests of the unrecorded warm-up run. */
+  warmupTotal?: number;
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -94,5 +96,6 @@ async function run(options: MixOptions, durationSeconds: number, record: boolean
 }
 
 const options = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as MixOptions;
-await run(options, options.warmupSeconds ?? 1, false);
-console.log(JSON.stringify(await run(options, options.durationSeconds, true)));
+const warmup = await run(options, options.warmupSeconds ?? 1, false);
+// The warm-up's request count too: a caller metering the whole process run divides by both.
+console.log(JSON.stringify({ ...(await run(options, options.durationSeconds, true)), warmupTotal: warmup.total }));

@@ -290,6 +290,44 @@ describe('messaging over AppSync with AWS Amplify v6', () => {
     expect((await threadAs(other, threadId)).unreadCount).toBe(fromProvider);
   });
 
+  it('counts each message once when identical retried sends race distinct sends into one thread', async () => {
+    const other = await registeredUser({ role: 'client' });
+    const { thread } = await startInquiry(other, 'Opening message');
+    const threadId = thread.threadId;
+    // 8 client tokens each sent 5 times at once (a flaky network's retries), 30 distinct sends by
+    // the provider and 10 distinct token-less ones by the client, all in flight together (the client's
+    // 50 stay within the per-sender burst of 60, replays included).
+    const retried = Array.from({ length: 8 }, (_, i) => ({ token: `retried-token-${i}`, body: `retried ${i}` }));
+    const answers = await Promise.all([
+      ...retried.flatMap(({ token, body }) =>
+        Array.from({ length: 5 }, () =>
+          gqlOk(other.accessToken, SEND, { input: { threadId, body, clientToken: token } }).then((data) => ({
+            token,
+            messageId: (data.sendMessage as { messageId: string }).messageId,
+          })),
+        ),
+      ),
+      ...Array.from({ length: 30 }, (_, i) =>
+        gqlOk(provider.accessToken, SEND, { input: { threadId, body: `provider ${i}` } }).then(() => null),
+      ),
+      ...Array.from({ length: 10 }, (_, i) =>
+        gqlOk(other.accessToken, SEND, { input: { threadId, body: `distinct ${i}` } }).then(() => null),
+      ),
+    ]);
+    // Every retry of a token answered the one message that token wrote.
+    for (const { token } of retried) {
+      const ids = new Set(answers.filter((a) => a?.token === token).map((a) => a!.messageId));
+      expect(ids.size).toBe(1);
+    }
+    const messages = await messagesAs(provider, threadId);
+    expect(messages).toHaveLength(1 + 8 + 30 + 10);
+    expect(new Set(messages.map((m) => m.messageId)).size).toBe(messages.length);
+    for (const { body } of retried) expect(messages.filter((m) => m.body === body)).toHaveLength(1);
+    // The opening message and the client's 18 distinct messages are unread for the provider, once each.
+    expect((await threadAs(provider, threadId)).unreadCount).toBe(1 + 8 + 10);
+    expect((await threadAs(other, threadId)).unreadCount).toBe(30);
+  });
+
   it('hides emails and phone numbers from the recipient of an inquiry until the booking is confirmed', async () => {
     // A host with a bookable studio, and a client who writes to them first.
     const host = await mintedUser('provider');
