@@ -96,6 +96,7 @@ export const erasureCoverage: Readonly<Record<string, ErasureAction>> = {
   'public.payment_authorizations.client_user_id': { kind: 'pseudonymise', by: 'payments-user-deleted' },
   'public.payment_transfers.payee_user_id': { kind: 'pseudonymise', by: 'payments-user-deleted' },
   'public.payout_accounts.user_id': { kind: 'pseudonymise', by: 'payments-user-deleted' },
+  'public.payout_account_requests.user_id': { kind: 'pseudonymise', by: 'payments-user-deleted' },
   'public.payment_authorizations.client_secret': notAUser("Stripe's PaymentIntent client secret"),
   // ---- search (search-indexer) ----
   'public.search_documents.owner_user_id': { kind: 'erase', by: 'search-indexer' },

@@ -138,6 +138,12 @@ export function createStripePaymentProvider(options: StripeProviderOptions): Pay
           ),
         ),
       ),
+    findConnectedAccountOfUser: (userId, createdGte) =>
+      call('list accounts', async () => {
+        for await (const account of stripe.accounts.list({ created: { gte: createdGte }, limit: 100 }))
+          if (account.metadata?.user_id === userId) return accountView(account);
+        return null;
+      }),
     retrieveConnectedAccount: (id) =>
       call('retrieve account', async () => accountView(await stripe.accounts.retrieve(id))),
     createOnboardingLink: (input) =>

@@ -329,6 +329,15 @@ export class BookingRepository {
     );
   }
 
+  /** Whether any of these timeline entries (by actor and key) was written. */
+  async anyTimelineKey(actor: string, keys: readonly string[]): Promise<boolean> {
+    const result = await this.db.query(
+      `SELECT 1 FROM booking_transitions WHERE actor = $1 AND idempotency_key = ANY($2::text[]) LIMIT 1`,
+      [actor, keys],
+    );
+    return (result.rowCount ?? 0) > 0;
+  }
+
   async timeline(groupId: string): Promise<TimelineEntry[]> {
     const result = await this.db.query(
       `SELECT actor, action, from_status, to_status, created_at FROM booking_transitions

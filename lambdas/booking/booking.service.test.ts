@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../core/clock.ts';
 import type { Caller } from '../core/identity.ts';
 import type { Logger } from '../core/log.ts';
+import { newDomainEvent } from '../core/events/catalog.ts';
 import { newId } from '../core/ids.ts';
 import { fakeUnitOfWork } from '../core/testing/fakes.ts';
 import type { BookableListing } from '../profiles/index.ts';
@@ -81,6 +82,7 @@ function memoryStores(listings: BookableListing[]) {
         at: new Date(),
       });
     },
+    anyTimelineKey: async (actor, keys) => transitions.some((t) => t.actor === actor && keys.includes(t.key)),
     timeline: async (groupId): Promise<TimelineEntry[]> =>
       transitions
         .filter((t) => t.groupId === groupId && t.to)
@@ -623,6 +625,37 @@ describe('booking service', () => {
       });
       expect(s.counted).toEqual(['BookingPaymentUnapplied']);
       expect(s.errors).toEqual([expect.objectContaining({ fields: expect.objectContaining({ groupId }) })]);
+    });
+
+    it('a dispute status delivered after a later one (UNDER_REVIEW after WON) adds no timeline entry; in order all show', async () => {
+      const chargebacks = async (s: ReturnType<typeof setup>, groupId: string, statuses: string[]) => {
+        for (const status of statuses)
+          await s.service.onPaymentDispute(
+            newDomainEvent('payment.dispute.changed', {
+              disputeId: 'dp_test1',
+              groupId,
+              status,
+              reason: 'fraudulent',
+              amountCents: 12_000,
+              currency: 'usd',
+              evidenceDueBy: null,
+            }),
+          );
+        return (await s.service.booking(user(s.client), groupId)).timeline
+          .map((entry) => entry.action)
+          .filter((action) => action.startsWith('CHARGEBACK_'));
+      };
+      const late = setup({ instantBook: true });
+      expect(await chargebacks(late, await confirmed(late), ['needs_response', 'won', 'under_review', 'won'])).toEqual([
+        'CHARGEBACK_NEEDS_RESPONSE',
+        'CHARGEBACK_WON',
+      ]);
+      const inOrder = setup({ instantBook: true });
+      expect(await chargebacks(inOrder, await confirmed(inOrder), ['needs_response', 'under_review', 'won'])).toEqual([
+        'CHARGEBACK_NEEDS_RESPONSE',
+        'CHARGEBACK_UNDER_REVIEW',
+        'CHARGEBACK_WON',
+      ]);
     });
   });
 });

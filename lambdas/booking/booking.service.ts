@@ -58,6 +58,24 @@ const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
 const SYSTEM = 'system:booking';
 
+/**
+ * How far along a Stripe dispute status is (an inquiry can escalate to a chargeback; closed is final):
+ * the timeline shows a status only while no later one of the same dispute is on it.
+ */
+const DISPUTE_STATUS_RANKS: readonly (readonly [string, number])[] = [
+  ['warning_needs_response', 0],
+  ['warning_under_review', 1],
+  ['needs_response', 2],
+  ['under_review', 3],
+  ['warning_closed', 4],
+  ['won', 4],
+  ['lost', 4],
+  ['prevented', 4],
+];
+/** An unknown status ranks nowhere (shown whenever it arrives). */
+const disputeStatusRank = (status: string) =>
+  DISPUTE_STATUS_RANKS.find(([s]) => s === status)?.[1] ?? Number.POSITIVE_INFINITY;
+
 /** The money step each action takes (the others move no money of their own). */
 /** Holds an authorisation (escrow) that closing the booking must void. */
 const isHeld = (group: BookingGroup) =>
@@ -781,12 +799,18 @@ export class BookingService {
    */
   async onPaymentDispute(event: DomainEvent<'payment.dispute.changed'>): Promise<void> {
     const { groupId, disputeId, status } = event.payload;
+    const keyOf = (s: string) => `${groupId}:chargeback:${disputeId}:${s}`;
     await this.db.transaction(async (tx) => {
       const group = await tx.bookings.findGroup(groupId, { forUpdate: true });
       if (!group) return;
+      // Payments emits the statuses in order, but deliveries are not ordered (a retried or slower one
+      // lands after a newer one): an entry for a status this dispute has already passed would show
+      // UNDER_REVIEW after WON. Under the group's lock, so two deliveries cannot both miss each other.
+      const later = DISPUTE_STATUS_RANKS.filter(([, rank]) => rank > disputeStatusRank(status)).map(([s]) => keyOf(s));
+      if (later.length > 0 && (await tx.bookings.anyTimelineKey(SYSTEM, later))) return;
       await tx.bookings.appendTimeline({
         actor: SYSTEM,
-        key: `${groupId}:chargeback:${disputeId}:${status}`,
+        key: keyOf(status),
         action: `CHARGEBACK_${status.toUpperCase()}`,
         groupId,
         fromStatus: group.status,

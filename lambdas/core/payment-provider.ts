@@ -152,6 +152,11 @@ export interface PaymentProvider {
     readonly idempotencyKey: string;
   }): Promise<ConnectedAccountView>;
   retrieveConnectedAccount(id: string): Promise<ConnectedAccountView>;
+  /**
+   * The Express account made for this user (metadata.user_id) created at or after `createdGte` (unix
+   * seconds), or null. Stripe has no search for Connect accounts: the list since that time is scanned.
+   */
+  findConnectedAccountOfUser(userId: string, createdGte: number): Promise<ConnectedAccountView | null>;
   createOnboardingLink(input: {
     readonly accountId: string;
     readonly returnUrl: string;

@@ -40,7 +40,9 @@ export class PaymentsErasureRepository {
       ),
       authorizations: await count('UPDATE payment_authorizations SET client_user_id = $2 WHERE client_user_id = $1'),
       transfers: await count('UPDATE payment_transfers SET payee_user_id = $2 WHERE payee_user_id = $1'),
-      payoutAccounts: await count('UPDATE payout_accounts SET user_id = $2, updated_at = now() WHERE user_id = $1'),
+      payoutAccounts:
+        (await count('UPDATE payout_accounts SET user_id = $2, updated_at = now() WHERE user_id = $1')) +
+        (await count('UPDATE payout_account_requests SET user_id = $2 WHERE user_id = $1')),
     };
   }
 

@@ -355,6 +355,23 @@ export class PaymentsRepository {
     return parseRows(payoutRow, result.rows)[0] ?? null;
   }
 
+  /**
+   * Records that this user's Connect account is being asked of Stripe; answers when a request was first
+   * recorded if one already was (a retry, possibly after a crash), null for the first request.
+   */
+  async recordPayoutAccountRequest(userId: string): Promise<Date | null> {
+    const inserted = await this.db.query(
+      'INSERT INTO payout_account_requests (user_id) VALUES ($1) ON CONFLICT (user_id) DO NOTHING',
+      [userId],
+    );
+    if (inserted.rowCount) return null;
+    const result = await this.db.query<{ requested_at: Date }>(
+      'SELECT requested_at FROM payout_account_requests WHERE user_id = $1',
+      [userId],
+    );
+    return result.rows[0]?.requested_at ?? null;
+  }
+
   async insertPayoutAccount(userId: string, stripeAccountId: string): Promise<void> {
     // The first answer recorded wins: a concurrent duplicate got the same account from Stripe (same key).
     await this.db.query(

@@ -79,12 +79,23 @@ export class PayoutsService {
       // No transaction (nor lock) across Stripe: the Idempotency-Key is the user's, known before the
       // call, so concurrent first onboardings and a retry after a crash between Stripe's answer and the
       // insert get the same account back; the first to record it wins, the rest read it. (Stripe keeps
-      // keys 24 hours: a retry after longer would make a second, empty Express account, never money.)
-      const account = await this.provider.createConnectedAccount({
-        userId: user.userId,
-        country: 'US',
-        idempotencyKey: `rastup:account:${user.userId}`,
-      });
+      // keys 24 hours, so the request is recorded first: a retry finding it recorded looks for the account
+      // Stripe made for it since then, and creates one only if there is none.)
+      const requestedAt = await this.db.payments.recordPayoutAccountRequest(user.userId);
+      const made = requestedAt
+        ? await this.provider.findConnectedAccountOfUser(
+            user.userId,
+            // A minute early: Stripe's clock and the database's may differ a little.
+            Math.floor(requestedAt.getTime() / 1000) - 60,
+          )
+        : null;
+      const account =
+        made ??
+        (await this.provider.createConnectedAccount({
+          userId: user.userId,
+          country: 'US',
+          idempotencyKey: `rastup:account:${user.userId}`,
+        }));
       await this.db.payments.insertPayoutAccount(user.userId, account.id);
       const recorded = await this.db.payments.findPayoutAccount(user.userId);
       if (!recorded) throw new PaymentStateError('The payout account could not be recorded; try again');

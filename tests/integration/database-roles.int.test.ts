@@ -91,9 +91,13 @@ const expectedGrants: Record<DatabaseRole, readonly string[]> = {
     ...['journal_entries', 'journal_lines', 'ledger_accounts', 'payment_refunds', 'stripe_events'].flatMap((table) =>
       ['INSERT', 'SELECT'].map((p) => `${table}:${p}`),
     ),
-    ...['payment_authorizations', 'payment_disputes', 'payment_transfers', 'payout_accounts'].flatMap((table) =>
-      ['INSERT', 'SELECT', 'UPDATE'].map((p) => `${table}:${p}`),
-    ),
+    ...[
+      'payment_authorizations',
+      'payment_disputes',
+      'payment_transfers',
+      'payout_accounts',
+      'payout_account_requests',
+    ].flatMap((table) => ['INSERT', 'SELECT', 'UPDATE'].map((p) => `${table}:${p}`)),
     ...['city_code', 'currency', 'id', 'owner_status', 'owner_user_id', 'status'].flatMap((column) => [
       `service_profiles(${column}):SELECT`,
       `studios(${column}):SELECT`,

@@ -421,6 +421,38 @@ describe('no Stripe call inside a payments transaction', () => {
       { stripe_account_id: [...accounts][0] },
     ]);
   }, 240_000);
+
+  it('payout onboarding retried more than a day after a crash (Stripe forgot the key) finds the account made, creates no second one', async () => {
+    const provider = await party('provider');
+    // The crash: the request recorded 25 hours ago, Stripe made the account, the process died before
+    // recording it. Made here with no Idempotency-Key: what Stripe does with a key it has forgotten.
+    await sql(`INSERT INTO payout_account_requests (user_id, requested_at) VALUES ($1, now() - interval '25 hours')`, [
+      provider.userId,
+    ]);
+    const since = Math.floor(Date.now() / 1000) - 60;
+    const made = await serverStripe().accounts.create({
+      type: 'express',
+      country: 'US',
+      capabilities: { transfers: { requested: true } },
+      metadata: { user_id: provider.userId },
+    });
+    const answers = await Promise.all(
+      Array.from({ length: 3 }, () => gqlAs(provider.token, 'mutation { startPayoutOnboarding { url } }')),
+    );
+    for (const answer of answers) {
+      expect(answer.errors, answer.text).toBeUndefined();
+      expect(answer.data!.startPayoutOnboarding.url as string).toContain(`/dev/connect/onboard/${made.id}`);
+    }
+    expect(await sql('SELECT stripe_account_id FROM payout_accounts WHERE user_id = $1', [provider.userId])).toEqual([
+      { stripe_account_id: made.id },
+    ]);
+    const ofUser = (
+      await serverStripe()
+        .accounts.list({ created: { gte: since }, limit: 100 })
+        .autoPagingToArray({ limit: 10_000 })
+    ).filter((account) => account.metadata?.user_id === provider.userId);
+    expect(ofUser.map((account) => account.id)).toEqual([made.id]);
+  }, 240_000);
 });
 
 describe('a transition racing another action’s money step', () => {

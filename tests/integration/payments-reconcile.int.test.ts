@@ -51,9 +51,19 @@ describe('payments reconciliation', () => {
     expect(intent.status).toBe('requires_capture');
     await serverStripe().paymentIntents.capture(intent.id);
     const refund = await serverStripe().refunds.create({ payment_intent: intent.id, amount: 5_000 });
-    // Every webhook of these arrived while no record named the PaymentIntent: stored, not applied.
+    // Every webhook of these arrived while no record named the PaymentIntent: stored, not applied. All
+    // seven (the intent's created / amount_capturable_updated / succeeded, the charge's succeeded /
+    // captured / refunded, refund.created), not only the refund's: Stripe delivers in no order and retries
+    // an answer that was not 2xx, so a capture event still on its way would land after the record below
+    // and move it to `captured` itself, leaving the job nothing to repair.
+    const chargeId = (await serverStripe().paymentIntents.retrieve(intent.id)).latest_charge as string;
     await eventually(
-      async () => (await sql('SELECT 1 FROM stripe_events WHERE object_id = $1', [refund.id])).length > 0,
+      async () =>
+        (
+          await sql<{ n: number }>('SELECT count(*)::int AS n FROM stripe_events WHERE object_id = ANY($1)', [
+            [intent.id, chargeId, refund.id],
+          ])
+        )[0]!.n === 7,
     );
     await sql(
       `INSERT INTO payment_authorizations (group_id, client_user_id, amount_cents, currency, payment_intent_id, status)

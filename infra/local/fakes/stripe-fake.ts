@@ -909,6 +909,7 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
     ['POST', /^\/v1\/refunds$/, (p) => createRefund(p)],
     ['GET', /^\/v1\/refunds\/([^/]+)$/, (_p, m) => find(m[1]!, 'refund')],
     ['POST', /^\/v1\/accounts$/, (p) => createAccount(p)],
+    ['GET', /^\/v1\/accounts$/, (p) => list('account', '/v1/accounts', p, [])],
     ['GET', /^\/v1\/accounts\/([^/]+)$/, (_p, m) => find(m[1]!, 'account')],
     [
       'POST',
