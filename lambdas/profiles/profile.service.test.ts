@@ -68,6 +68,7 @@ function setup(insert?: ProfileStore['insert']) {
   const slugs: string[] = [];
   const erasedStudios: (StudioRow & { previous_status: string; previous_slug: string })[] = [];
   const disabled: string[] = [];
+  const publishedStudios = new Map<string, StudioRow>();
   const profiles = fake<ProfileStore>('profiles', {
     insert:
       insert ??
@@ -113,7 +114,10 @@ function setup(insert?: ProfileStore['insert']) {
   });
   const db = fakeUnitOfWork({
     profiles,
-    studios: fake<StudioStore>('studios', { eraseOwner: async () => erasedStudios.splice(0) }),
+    studios: fake<StudioStore>('studios', {
+      eraseOwner: async () => erasedStudios.splice(0),
+      findPublished: async (id) => publishedStudios.get(id) ?? null,
+    }),
     notifications: fake<NotificationStore>('notifications', {
       disableAll: async (userId) => void disabled.push(userId),
     }),
@@ -139,7 +143,7 @@ function setup(insert?: ProfileStore['insert']) {
       return listings.length;
     },
   );
-  return { rows, slugs, db, service, erasure, erasedStudios, disabled, forgotten, scrubbed, evicted };
+  return { rows, slugs, db, service, erasure, erasedStudios, disabled, forgotten, scrubbed, evicted, publishedStudios };
 }
 
 const user = (userId: string): UserCaller => ({
@@ -218,6 +222,30 @@ describe('ProfileService.onMediaChanged', () => {
     await service.onMediaChanged(changed(newId('studio'), 'STUDIO'));
     expect(db.kernel.eventTypes()).toEqual(['profile.updated']);
     expect(db.kernel.events[0]!.payload).toMatchObject({ profileId: published.id, reason: 'media.cover_changed' });
+  });
+
+  it('re-announces a published studio when its media change (its page shows them), once per event', async () => {
+    const { service, db, publishedStudios } = setup();
+    const studioId = newId('studio');
+    publishedStudios.set(studioId, { id: studioId, slug: 'loft-2', city_code: 'us-nyc', version: 7 } as StudioRow);
+    const event = newDomainEvent('media.deleted', {
+      mediaId: newId('media'),
+      ownerType: 'STUDIO',
+      ownerId: studioId,
+      reason: 'owner',
+    });
+    await service.onMediaChanged(event);
+    await service.onMediaChanged(event); // redelivery
+    await service.onMediaChanged(
+      newDomainEvent('media.deleted', {
+        mediaId: newId('media'),
+        ownerType: 'STUDIO',
+        ownerId: newId('studio'),
+        reason: 'owner',
+      }),
+    );
+    expect(db.kernel.eventTypes()).toEqual(['studio.updated']);
+    expect(db.kernel.events[0]!.payload).toEqual({ studioId, slug: 'loft-2', city: 'us-nyc', version: 7 });
   });
 });
 

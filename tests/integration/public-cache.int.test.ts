@@ -15,6 +15,7 @@ import { newId } from '../../lambdas/core/ids.ts';
 import { cachedReads } from '../../infra/definitions/domains.ts';
 import { EVICT_PUBLIC_LISTING } from '../../lambdas/profiles/public-page-eviction.ts';
 import { stackInfo } from '../support/clients.ts';
+import { seedPublishedProfile } from '../support/profiles.ts';
 import { eventually, gqlAs, gqlOk, sql } from '../support/graphql.ts';
 import { mintAccessToken } from '../support/tokens.ts';
 
@@ -106,6 +107,19 @@ describe('public pages through the API cache', () => {
     }
     await eventually(async () => (await page(slug)).displayName === 'Renamed Elsewhere', 20_000, 100);
     expect(Date.now() - started).toBeLessThan(cachedReads['Query.publicProfile']!.ttlSeconds * 1000);
+  });
+
+  it('publishing or unpublishing another profile of the owner evicts this page too (its roles changed)', async () => {
+    const { slug, token } = await publishedProfile();
+    const roles = async () =>
+      (await gqlOk(null, 'query($slug: String!) { publicProfile(slug: $slug) { roles } }', { slug })).publicProfile
+        .roles;
+    expect(await roles()).toEqual(['PHOTOGRAPHER']);
+    const model = await seedPublishedProfile(token, undefined, 'MODEL');
+    await eventually(async () => (await roles()).includes('MODEL'), 20_000, 100);
+    await gqlOk(token, 'mutation($id: ID!) { unpublishProfile(id: $id) { status } }', { id: model.profileId });
+    await eventually(async () => (await roles()).length === 1, 20_000, 100);
+    expect(await roles()).toEqual(['PHOTOGRAPHER']);
   });
 
   it('refuses the eviction mutation to API-key and signed-in callers; a Lambda (AWS_IAM) evicts', async () => {
