@@ -23,6 +23,7 @@ import { ProfileService } from './profile.service.ts';
 import { PreconditionFailedError } from './profiles.errors.ts';
 import type { StudioRow, StudioStore } from './studio.repository.ts';
 import type { VerificationStore } from './verification.repository.ts';
+import type { PageEvictionStore } from './page-eviction.repository.ts';
 
 const OWNER = newId('user');
 const NOW = Date.UTC(2026, 0, 1);
@@ -69,6 +70,7 @@ function setup(insert?: ProfileStore['insert']) {
   const erasedStudios: (StudioRow & { previous_status: string; previous_slug: string })[] = [];
   const disabled: string[] = [];
   const publishedStudios = new Map<string, StudioRow>();
+  const pendingEvictions: string[] = [];
   const profiles = fake<ProfileStore>('profiles', {
     insert:
       insert ??
@@ -114,6 +116,9 @@ function setup(insert?: ProfileStore['insert']) {
   });
   const db = fakeUnitOfWork({
     profiles,
+    pageEvictions: fake<PageEvictionStore>('page evictions', {
+      record: async (kind, listingId, slug) => void pendingEvictions.push(`${kind}:${listingId}:${slug}`),
+    }),
     studios: fake<StudioStore>('studios', {
       eraseOwner: async () => erasedStudios.splice(0),
       findPublished: async (id) => publishedStudios.get(id) ?? null,
@@ -143,7 +148,20 @@ function setup(insert?: ProfileStore['insert']) {
       return listings.length;
     },
   );
-  return { rows, slugs, db, service, erasure, erasedStudios, disabled, forgotten, scrubbed, evicted, publishedStudios };
+  return {
+    rows,
+    slugs,
+    db,
+    service,
+    erasure,
+    erasedStudios,
+    disabled,
+    forgotten,
+    scrubbed,
+    evicted,
+    publishedStudios,
+    pendingEvictions,
+  };
 }
 
 const user = (userId: string): UserCaller => ({
@@ -251,7 +269,7 @@ describe('ProfileService.onMediaChanged', () => {
 
 describe('OwnerErasureService.onUserDeleted', () => {
   it('marks the account erased, unpublishes what was public, stops mail, forgets cached pages; once per event', async () => {
-    const { erasure, rows, db, erasedStudios, disabled, forgotten, scrubbed } = setup();
+    const { erasure, rows, db, erasedStudios, disabled, forgotten, scrubbed, pendingEvictions } = setup();
     const published = profileRow({ status: 'PUBLISHED' });
     const draft = profileRow({ role: 'MODEL' });
     rows.set(published.id, published);
@@ -278,6 +296,8 @@ describe('OwnerErasureService.onUserDeleted', () => {
     expect(db.kernel.events[1]!.payload).toMatchObject({ studioId: studio.id, reason: 'account_deleted' });
     expect(disabled).toEqual([OWNER]);
     expect(forgotten).toEqual(expect.arrayContaining([published.slug, draft.slug, 'loft-9']));
+    // The published pages' former slugs, recorded in the transaction for the reliable eviction (not the draft's).
+    expect(pendingEvictions).toEqual([`PROFILE:${published.id}:${published.slug}`, `STUDIO:${studio.id}:loft-9`]);
     // No name left behind: the events carry the slug built from the id, not the one built from the name.
     expect(db.kernel.events[0]!.payload.slug).toBe(erasedSlug(published.id));
     expect(db.kernel.events[1]!.payload.slug).toBe(erasedSlug(studio.id));

@@ -15,6 +15,7 @@ import type { ProfilesRepositories } from './profiles.repositories.ts';
 import type { StudioStore } from './studio.repository.ts';
 import type { VerificationRow, VerificationStore } from './verification.repository.ts';
 import { VerificationService } from './verification.service.ts';
+import type { PageEvictionStore } from './page-eviction.repository.ts';
 
 const OWNER = newId('user');
 const ADMIN = newId('user');
@@ -60,6 +61,7 @@ function setup() {
   const media = new Map<string, MediaRow>([[DOC, document()]]);
   const repos: ProfilesRepositories = {
     verifications,
+    pageEvictions: fake<PageEvictionStore>('page evictions'),
     media: fake<MediaCatalog>('media catalog', {
       findOwned: async (id, userId) => {
         const found = media.get(id);
