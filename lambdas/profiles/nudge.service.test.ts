@@ -11,6 +11,7 @@ import type { ProfileStore } from './profile.repository.ts';
 import type { ProfileService } from './profile.service.ts';
 import type { StudioStore } from './studio.repository.ts';
 import type { VerificationStore } from './verification.repository.ts';
+import type { PageEvictionStore } from './page-eviction.repository.ts';
 
 describe('quiet hours', () => {
   it('wraps midnight', () => {
@@ -92,6 +93,7 @@ describe('NudgeService.run', () => {
       profiles: fake<ProfileStore>('profiles'),
       studios: fake<StudioStore>('studios'),
       verifications: fake<VerificationStore>('verifications'),
+      pageEvictions: fake<PageEvictionStore>('page evictions'),
       media: fake<MediaCatalog>('media catalog'),
     });
     const profiles = fake<ProfileService>('profile service', { myProfiles: async () => [] });

@@ -24,7 +24,8 @@ export class OwnerErasureService {
     private readonly logger: Logger,
     /**
      * Evicts the erased listings' cached public pages, under the slugs they had (their events carry
-     * the replaced ones). After commit, never throwing: a failure leaves the page until the cache TTL.
+     * the replaced ones). After commit, never throwing: the fast path only; the pending evictions
+     * recorded in the transaction are what makes it reliable (erased-page-evictions.ts).
      */
     private readonly forgetSlugs: (slugs: { profiles: string[]; studios: string[] }) => Promise<void> = async () =>
       undefined,
@@ -44,6 +45,8 @@ export class OwnerErasureService {
         erased.profiles.push(row.previous_slug);
         renamed.push({ aggregateType: 'profile', id: row.id, slug: row.slug });
         if (row.previous_status !== 'PUBLISHED') continue;
+        // Only a published page can be cached; its event's consumer evicts it (erased-page-evictions.ts).
+        await tx.pageEvictions.record('PROFILE', row.id, row.previous_slug);
         await enqueueEvent(
           tx,
           buildEvent('profile.unpublished', {
@@ -61,6 +64,7 @@ export class OwnerErasureService {
         erased.studios.push(row.previous_slug);
         renamed.push({ aggregateType: 'studio', id: row.id, slug: row.slug });
         if (row.previous_status !== 'PUBLISHED') continue;
+        await tx.pageEvictions.record('STUDIO', row.id, row.previous_slug);
         await enqueueEvent(
           tx,
           buildEvent('studio.unpublished', {

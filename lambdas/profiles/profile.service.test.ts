@@ -23,6 +23,7 @@ import { ProfileService } from './profile.service.ts';
 import { PreconditionFailedError } from './profiles.errors.ts';
 import type { StudioRow, StudioStore } from './studio.repository.ts';
 import type { VerificationStore } from './verification.repository.ts';
+import type { PageEvictionStore } from './page-eviction.repository.ts';
 
 const OWNER = newId('user');
 const NOW = Date.UTC(2026, 0, 1);
@@ -68,6 +69,8 @@ function setup(insert?: ProfileStore['insert']) {
   const slugs: string[] = [];
   const erasedStudios: (StudioRow & { previous_status: string; previous_slug: string })[] = [];
   const disabled: string[] = [];
+  const publishedStudios = new Map<string, StudioRow>();
+  const pendingEvictions: string[] = [];
   const profiles = fake<ProfileStore>('profiles', {
     insert:
       insert ??
@@ -113,7 +116,13 @@ function setup(insert?: ProfileStore['insert']) {
   });
   const db = fakeUnitOfWork({
     profiles,
-    studios: fake<StudioStore>('studios', { eraseOwner: async () => erasedStudios.splice(0) }),
+    pageEvictions: fake<PageEvictionStore>('page evictions', {
+      record: async (kind, listingId, slug) => void pendingEvictions.push(`${kind}:${listingId}:${slug}`),
+    }),
+    studios: fake<StudioStore>('studios', {
+      eraseOwner: async () => erasedStudios.splice(0),
+      findPublished: async (id) => publishedStudios.get(id) ?? null,
+    }),
     notifications: fake<NotificationStore>('notifications', {
       disableAll: async (userId) => void disabled.push(userId),
     }),
@@ -139,7 +148,20 @@ function setup(insert?: ProfileStore['insert']) {
       return listings.length;
     },
   );
-  return { rows, slugs, db, service, erasure, erasedStudios, disabled, forgotten, scrubbed, evicted };
+  return {
+    rows,
+    slugs,
+    db,
+    service,
+    erasure,
+    erasedStudios,
+    disabled,
+    forgotten,
+    scrubbed,
+    evicted,
+    publishedStudios,
+    pendingEvictions,
+  };
 }
 
 const user = (userId: string): UserCaller => ({
@@ -219,11 +241,35 @@ describe('ProfileService.onMediaChanged', () => {
     expect(db.kernel.eventTypes()).toEqual(['profile.updated']);
     expect(db.kernel.events[0]!.payload).toMatchObject({ profileId: published.id, reason: 'media.cover_changed' });
   });
+
+  it('re-announces a published studio when its media change (its page shows them), once per event', async () => {
+    const { service, db, publishedStudios } = setup();
+    const studioId = newId('studio');
+    publishedStudios.set(studioId, { id: studioId, slug: 'loft-2', city_code: 'us-nyc', version: 7 } as StudioRow);
+    const event = newDomainEvent('media.deleted', {
+      mediaId: newId('media'),
+      ownerType: 'STUDIO',
+      ownerId: studioId,
+      reason: 'owner',
+    });
+    await service.onMediaChanged(event);
+    await service.onMediaChanged(event); // redelivery
+    await service.onMediaChanged(
+      newDomainEvent('media.deleted', {
+        mediaId: newId('media'),
+        ownerType: 'STUDIO',
+        ownerId: newId('studio'),
+        reason: 'owner',
+      }),
+    );
+    expect(db.kernel.eventTypes()).toEqual(['studio.updated']);
+    expect(db.kernel.events[0]!.payload).toEqual({ studioId, slug: 'loft-2', city: 'us-nyc', version: 7 });
+  });
 });
 
 describe('OwnerErasureService.onUserDeleted', () => {
   it('marks the account erased, unpublishes what was public, stops mail, forgets cached pages; once per event', async () => {
-    const { erasure, rows, db, erasedStudios, disabled, forgotten, scrubbed } = setup();
+    const { erasure, rows, db, erasedStudios, disabled, forgotten, scrubbed, pendingEvictions } = setup();
     const published = profileRow({ status: 'PUBLISHED' });
     const draft = profileRow({ role: 'MODEL' });
     rows.set(published.id, published);
@@ -250,6 +296,8 @@ describe('OwnerErasureService.onUserDeleted', () => {
     expect(db.kernel.events[1]!.payload).toMatchObject({ studioId: studio.id, reason: 'account_deleted' });
     expect(disabled).toEqual([OWNER]);
     expect(forgotten).toEqual(expect.arrayContaining([published.slug, draft.slug, 'loft-9']));
+    // The published pages' former slugs, recorded in the transaction for the reliable eviction (not the draft's).
+    expect(pendingEvictions).toEqual([`PROFILE:${published.id}:${published.slug}`, `STUDIO:${studio.id}:loft-9`]);
     // No name left behind: the events carry the slug built from the id, not the one built from the name.
     expect(db.kernel.events[0]!.payload.slug).toBe(erasedSlug(published.id));
     expect(db.kernel.events[1]!.payload.slug).toBe(erasedSlug(studio.id));

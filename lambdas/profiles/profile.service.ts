@@ -261,6 +261,25 @@ export class ProfileService {
       ...extra,
     };
     await enqueueEvent(tx, buildEvent(type, payload));
+    // Every published profile's page lists the owner's published roles (findPublicPage): publishing or
+    // unpublishing one changes the others' pages, so they are announced too (and evicted by its consumer).
+    if (type === 'profile.published' || type === 'profile.unpublished') {
+      for (const other of await tx.profiles.publishedOf(row.owner_user_id)) {
+        if (other.id === row.id) continue;
+        await enqueueEvent(
+          tx,
+          buildEvent('profile.updated', {
+            profileId: other.id,
+            ownerUserId: row.owner_user_id,
+            role: other.role,
+            slug: other.slug,
+            city: other.city_code,
+            version: other.version,
+            reason: 'roles',
+          }),
+        );
+      }
+    }
   }
 
   async publicProfile(slug: string): Promise<PublicProfileView> {
@@ -280,6 +299,23 @@ export class ProfileService {
    */
   async onMediaChanged(event: MediaChangeEvent): Promise<void> {
     const { ownerType, ownerId } = event.payload;
+    if (ownerType === 'STUDIO') {
+      // A studio's page shows its media too: the studio.updated consumer (profiles-public-cache) evicts it.
+      await consumeOnce(this.db, 'profiles-media-changes', event, async (tx) => {
+        const studio = await tx.studios.findPublished(ownerId);
+        if (!studio) return;
+        await enqueueEvent(
+          tx,
+          buildEvent('studio.updated', {
+            studioId: studio.id,
+            slug: studio.slug,
+            city: studio.city_code,
+            version: studio.version,
+          }),
+        );
+      });
+      return;
+    }
     if (ownerType !== 'PROFILE') return;
     await consumeOnce(this.db, 'profiles-media-changes', event, async (tx) => {
       const owner = await tx.profiles.ownerOf(ownerId);

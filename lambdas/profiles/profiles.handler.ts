@@ -35,10 +35,21 @@ export const events = createEventDispatcher({
   'user.deleted': async (event) => (await m()).erasure.onUserDeleted(event),
   'profile.published': async (event) => evictOnListingEvent((await m()).publicPages, event),
   'profile.updated': async (event) => evictOnListingEvent((await m()).publicPages, event),
-  'profile.unpublished': async (event) => evictOnListingEvent((await m()).publicPages, event),
+  'profile.unpublished': async (event) => {
+    const module = await m();
+    await evictOnListingEvent(module.publicPages, event);
+    // An erased account's page is cached under its former slug, which the event no longer carries.
+    if (event.payload.reason === 'account_deleted')
+      await module.erasedPages.onListingErased('PROFILE', event.payload.profileId);
+  },
   'studio.published': async (event) => evictOnListingEvent((await m()).publicPages, event),
   'studio.updated': async (event) => evictOnListingEvent((await m()).publicPages, event),
-  'studio.unpublished': async (event) => evictOnListingEvent((await m()).publicPages, event),
+  'studio.unpublished': async (event) => {
+    const module = await m();
+    await evictOnListingEvent(module.publicPages, event);
+    if (event.payload.reason === 'account_deleted')
+      await module.erasedPages.onListingErased('STUDIO', event.payload.studioId);
+  },
 });
 
 export const handler = createDomainHandler({

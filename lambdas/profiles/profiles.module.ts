@@ -6,6 +6,7 @@ import { AppSyncIamClient } from '../adapters/appsync-iam-client.ts';
 import { databaseFromEnv } from '../adapters/database.ts';
 import { parseConfig } from '../core/config.ts';
 import { notifierFromEnv } from '../adapters/notifier-from-env.ts';
+import { ErasedPageEvictions } from './erased-page-evictions.ts';
 import { NudgeService } from './nudge.service.ts';
 import { scrubListingSlugs } from './outbox-slug-scrub.ts';
 import { OwnerErasureService } from './owner-erasure.service.ts';
@@ -23,6 +24,7 @@ export interface ProfilesModule {
   readonly nudges: NudgeService;
   readonly erasure: OwnerErasureService;
   readonly publicPages: PublicPageEviction;
+  readonly erasedPages: ErasedPageEvictions;
 }
 
 /** The AppSync client is made on the first eviction (scheduled jobs never evict, and lack its URL). */
@@ -59,12 +61,13 @@ export function profilesModule(): Promise<ProfilesModule> {
       profiles,
       studios,
       publicPages,
+      erasedPages: new ErasedPageEvictions(db, publicPages, systemClock),
       verifications: new VerificationService(db, systemClock),
       erasure: new OwnerErasureService(
         db,
         createLogger({ service: 'profiles-erasure' }),
-        // The pages were cached under the slugs the erasure replaced; its events carry the new ones. After
-        // commit, so a redelivery would not evict again: a failure is logged, and the TTL bounds the page.
+        // The pages were cached under the slugs the erasure replaced; its events carry the new ones. The
+        // fast path, logged on failure: the pending rows it records make it reliable (erasedPages).
         async (slugs) => {
           for (const slug of slugs.profiles) await evictAfterWrite(publicPages, pagesLogger, 'PROFILE', slug);
           for (const slug of slugs.studios) await evictAfterWrite(publicPages, pagesLogger, 'STUDIO', slug);

@@ -7,6 +7,7 @@ import type { TransactionScope, UnitOfWork } from '../core/db/unit-of-work.ts';
 import { mediaCatalog, type MediaCatalog } from '../media/index.ts';
 import { PostgresCityDirectory, type CityDirectory } from '../platform/index.ts';
 import { NotificationRepository, type NotificationStore } from './notification.repository.ts';
+import { PageEvictionRepository, type PageEvictionStore } from './page-eviction.repository.ts';
 import { ProfileRepository, type ProfileStore } from './profile.repository.ts';
 import { StudioRepository, type StudioStore } from './studio.repository.ts';
 import { VerificationRepository, type VerificationStore } from './verification.repository.ts';
@@ -16,6 +17,8 @@ export interface ProfilesRepositories {
   readonly studios: StudioStore;
   readonly verifications: VerificationStore;
   readonly notifications: NotificationStore;
+  /** Cached pages to evict under slugs an erasure replaced (erased-page-evictions.ts). */
+  readonly pageEvictions: PageEvictionStore;
   readonly media: MediaCatalog;
   readonly cities: CityDirectory;
 }
@@ -30,6 +33,7 @@ export function profilesRepositories(db: Queryable): ProfilesRepositories {
     studios: new StudioRepository(db),
     verifications: new VerificationRepository(db),
     notifications: new NotificationRepository(db),
+    pageEvictions: new PageEvictionRepository(db),
     media: mediaCatalog(db),
     cities: new PostgresCityDirectory(db),
   };

@@ -122,6 +122,15 @@ export class StudioRepository {
     };
   }
 
+  /** A published studio by id (its public page shows its media and its verification badge). */
+  async findPublished(id: string): Promise<StudioRow | null> {
+    const result = await this.db.query(
+      `SELECT ${COLUMNS} FROM studios WHERE id = $1 AND status = 'PUBLISHED' AND owner_status = 'ACTIVE'`,
+      [id],
+    );
+    return parseRows(studioRow, result.rows)[0] ?? null;
+  }
+
   async findPublishedBySlug(slug: string): Promise<StudioRow | null> {
     // owner_status in SQL: a studio of an erased account is refused whatever its status says.
     const result = await this.db.query(

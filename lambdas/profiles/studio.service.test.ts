@@ -18,6 +18,7 @@ import { PreconditionFailedError } from './profiles.errors.ts';
 import type { StudioRow, StudioStore } from './studio.repository.ts';
 import { StudioService } from './studio.service.ts';
 import type { VerificationStore } from './verification.repository.ts';
+import type { PageEvictionStore } from './page-eviction.repository.ts';
 
 type StudioId = `std_${string}`;
 
@@ -137,6 +138,7 @@ function setup() {
     profiles: fake<ProfileStore>('profiles'),
     notifications: fake<NotificationStore>('notifications'),
     verifications: fake<VerificationStore>('verifications', { latest: async () => null }),
+    pageEvictions: fake<PageEvictionStore>('page evictions'),
     media: fake<MediaCatalog>('media catalog', {
       listByOwner: async (_type, ownerId) => media.filter((row) => row.owner_id === ownerId),
     }),

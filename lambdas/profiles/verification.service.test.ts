@@ -15,6 +15,7 @@ import type { ProfilesRepositories } from './profiles.repositories.ts';
 import type { StudioStore } from './studio.repository.ts';
 import type { VerificationRow, VerificationStore } from './verification.repository.ts';
 import { VerificationService } from './verification.service.ts';
+import type { PageEvictionStore } from './page-eviction.repository.ts';
 
 const OWNER = newId('user');
 const ADMIN = newId('user');
@@ -60,6 +61,7 @@ function setup() {
   const media = new Map<string, MediaRow>([[DOC, document()]]);
   const repos: ProfilesRepositories = {
     verifications,
+    pageEvictions: fake<PageEvictionStore>('page evictions'),
     media: fake<MediaCatalog>('media catalog', {
       findOwned: async (id, userId) => {
         const found = media.get(id);
@@ -69,6 +71,12 @@ function setup() {
     studios: fake<StudioStore>('studios', {
       findOwned: async (id, userId) =>
         id === STUDIO && userId === OWNER ? ({ id } as Awaited<ReturnType<StudioStore['findOwned']>>) : null,
+      findPublished: async (id) =>
+        id === STUDIO
+          ? ({ id, slug: 'loft-1', city_code: 'us-nyc', version: 5 } as Awaited<
+              ReturnType<StudioStore['findPublished']>
+            >)
+          : null,
     }),
     profiles: fake<ProfileStore>('profiles', {
       publishedOf: async (userId) =>
@@ -188,6 +196,24 @@ describe('VerificationService.decide', () => {
     ]);
     expect(db.kernel.eventTypes()).toEqual(['verification.decided', 'profile.updated']);
     expect(db.kernel.events[1]!.payload).toMatchObject({ profileId: PROFILE, reason: 'verification', version: 3 });
+  });
+
+  it("a studio's decision re-announces the published studio (its page shows the studio's badge)", async () => {
+    const context = setup();
+    await context.service.request(user(OWNER), { ...identity, subject: 'STUDIO', studioId: STUDIO });
+    const [request] = context.requests.values();
+    context.db.kernel.events.length = 0;
+    await context.service.decide(user(ADMIN, ['trust'], stepUp), {
+      verificationId: request!.id as `vrf_${string}`,
+      decision: 'VERIFIED',
+    });
+    expect(context.db.kernel.eventTypes()).toEqual(['verification.decided', 'studio.updated']);
+    expect(context.db.kernel.events[1]!.payload).toEqual({
+      studioId: STUDIO,
+      slug: 'loft-1',
+      city: 'us-nyc',
+      version: 5,
+    });
   });
 
   it('a decided request cannot be decided again', async () => {

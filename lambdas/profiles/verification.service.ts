@@ -135,6 +135,21 @@ export class VerificationService {
           );
         }
       }
+      // A studio's page shows the studio's own verification (studio.repository.ts findPublicPage).
+      if (decided.subject_type === 'STUDIO') {
+        const studio = await tx.studios.findPublished(decided.subject_id);
+        if (studio) {
+          await enqueueEvent(
+            tx,
+            buildEvent('studio.updated', {
+              studioId: studio.id,
+              slug: studio.slug,
+              city: studio.city_code,
+              version: studio.version,
+            }),
+          );
+        }
+      }
       return decided;
     });
     return requestView(row);

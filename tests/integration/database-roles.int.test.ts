@@ -61,6 +61,8 @@ const expectedGrants: Record<DatabaseRole, readonly string[]> = {
       ['INSERT', 'SELECT', 'UPDATE'].map((p) => `${table}:${p}`),
     ),
     'outbox_events:INSERT',
+    // Former slugs of erased pages until evicted (migration 3158): recorded, re-recorded, drained.
+    ...['DELETE', 'INSERT', 'SELECT', 'UPDATE'].map((p) => `public_page_evictions:${p}`),
   ],
   media: [
     'audit_log(hash):SELECT',

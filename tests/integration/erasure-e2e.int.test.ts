@@ -305,6 +305,13 @@ describe('account deletion end to end', () => {
       );
       expect(Date.now() - deletedAt).toBeLessThan(5_000);
       await eventually(async () => (await consumersDone(owner.userId)) === userDeletedConsumers.length, 30_000);
+      // The former slug of the owner's published page is kept until its cached page is evicted for good
+      // (public_page_evictions, lambdas/profiles/erased-page-evictions.ts: the fill window is 20 s), then goes.
+      await eventually(
+        async () => (await sql('SELECT 1 FROM public_page_evictions WHERE slug = $1', [slug])).length === 0,
+        60_000,
+        500,
+      );
 
       // ---- nothing anywhere holds their contact details or names; ids only where declared.
       const check = async () => {

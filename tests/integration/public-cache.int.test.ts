@@ -14,7 +14,9 @@ import { buildEvent } from '../../lambdas/core/events/catalog.ts';
 import { newId } from '../../lambdas/core/ids.ts';
 import { cachedReads } from '../../infra/definitions/domains.ts';
 import { EVICT_PUBLIC_LISTING } from '../../lambdas/profiles/public-page-eviction.ts';
+import { erasedSlug } from '../../lambdas/profiles/erased-slug.ts';
 import { stackInfo } from '../support/clients.ts';
+import { seedPublishedProfile } from '../support/profiles.ts';
 import { eventually, gqlAs, gqlOk, sql } from '../support/graphql.ts';
 import { mintAccessToken } from '../support/tokens.ts';
 
@@ -107,6 +109,68 @@ describe('public pages through the API cache', () => {
     await eventually(async () => (await page(slug)).displayName === 'Renamed Elsewhere', 20_000, 100);
     expect(Date.now() - started).toBeLessThan(cachedReads['Query.publicProfile']!.ttlSeconds * 1000);
   });
+
+  it('publishing or unpublishing another profile of the owner evicts this page too (its roles changed)', async () => {
+    const { slug, token } = await publishedProfile();
+    const roles = async () =>
+      (await gqlOk(null, 'query($slug: String!) { publicProfile(slug: $slug) { roles } }', { slug })).publicProfile
+        .roles;
+    expect(await roles()).toEqual(['PHOTOGRAPHER']);
+    const model = await seedPublishedProfile(token, undefined, 'MODEL');
+    await eventually(async () => (await roles()).includes('MODEL'), 20_000, 100);
+    await gqlOk(token, 'mutation($id: ID!) { unpublishProfile(id: $id) { status } }', { id: model.profileId });
+    await eventually(async () => (await roles()).length === 1, 20_000, 100);
+    expect(await roles()).toEqual(['PHOTOGRAPHER']);
+  });
+
+  it("evicts an erased account's page under its former slug from the pending row, even when the after-commit eviction never happened", async () => {
+    const { ownerId, profileId, slug } = await publishedProfile();
+    expect((await page(slug)).displayName).toBe('Cache One');
+    // What the erasure's transaction leaves behind when its after-commit eviction failed: the row erased
+    // under a new slug, the former slug pending, and the unpublished event carrying only the new slug.
+    const scrubbed = erasedSlug(profileId);
+    const db = createDatabase({ connectionString: stackInfo().endpoints.databaseUrl, max: 1 });
+    try {
+      await db.transaction(async (tx) => {
+        await tx.query(
+          `UPDATE service_profiles SET owner_status = 'ERASED', status = 'UNPUBLISHED', slug = $2, version = version + 1
+            WHERE id = $1`,
+          [profileId, scrubbed],
+        );
+        await tx.query(`INSERT INTO public_page_evictions (kind, slug, listing_id) VALUES ('PROFILE', $1, $2)`, [
+          slug,
+          profileId,
+        ]);
+        await enqueueEvent(
+          tx,
+          buildEvent('profile.unpublished', {
+            profileId,
+            ownerUserId: ownerId,
+            role: 'PHOTOGRAPHER',
+            slug: scrubbed,
+            city: null,
+            version: 2,
+            reason: 'account_deleted',
+          }),
+        );
+      });
+    } finally {
+      await db.close();
+    }
+    // Still cached: nothing has evicted the former slug yet.
+    expect((await page(slug)).displayName).toBe('Cache One');
+    await eventually(
+      async () => (await gqlAs(null, PAGE, { slug })).errors?.[0]?.errorType === 'NOT_FOUND',
+      20_000,
+      100,
+    );
+    // The pending row goes once the page is evicted for good (after the fill window).
+    await eventually(
+      async () => (await sql('SELECT 1 FROM public_page_evictions WHERE slug = $1', [slug])).length === 0,
+      50_000,
+      500,
+    );
+  }, 90_000);
 
   it('refuses the eviction mutation to API-key and signed-in callers; a Lambda (AWS_IAM) evicts', async () => {
     const { profileId, slug, token } = await publishedProfile();

@@ -80,6 +80,8 @@ export const PROFILE_UPDATE_REASONS = [
   'media.reordered',
   'media.cover_changed',
   'media.deleted',
+  // Another profile of the owner was published or unpublished: the `roles` every page shows changed.
+  'roles',
 ] as const;
 
 const profileFields = {
