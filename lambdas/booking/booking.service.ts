@@ -63,6 +63,15 @@ const SYSTEM = 'system:booking';
 const isHeld = (group: BookingGroup) =>
   group.paymentStatus === 'AUTHORIZED' || group.paymentStatus === 'REQUIRES_ACTION';
 
+/**
+ * May have an authorisation at Stripe that closing must void. Wider than isHeld: a card authorised at
+ * checkout while the group is still REQUESTED leaves paymentStatus NONE (payments cannot write the
+ * group), so every closing of a group whose money is not settled records a VOID; the port's void
+ * returns at once when nothing was ever asked of Stripe.
+ */
+const mayHoldMoney = (group: BookingGroup) =>
+  group.paymentStatus !== 'CAPTURED' && group.paymentStatus !== 'VOIDED' && group.paymentStatus !== 'REFUNDED';
+
 /** The money step an action takes on the group as it stands; null when it moves no money. */
 function moneyStepOf(action: BookingActionInput['action'], group: BookingGroup): PendingPayment['step'] | null {
   switch (action) {
@@ -71,9 +80,9 @@ function moneyStepOf(action: BookingActionInput['action'], group: BookingGroup):
     case 'COMPLETE':
       return 'RELEASE';
     case 'CANCEL':
-      return group.paymentStatus === 'CAPTURED' ? 'REFUND' : isHeld(group) ? 'VOID' : null;
+      return group.paymentStatus === 'CAPTURED' ? 'REFUND' : mayHoldMoney(group) ? 'VOID' : null;
     case 'DECLINE':
-      return isHeld(group) ? 'VOID' : null;
+      return mayHoldMoney(group) ? 'VOID' : null;
     default:
       return null;
   }
@@ -1009,18 +1018,18 @@ export class BookingService {
    * Stripe called outside any transaction, then the expiry written (a crash between: the sweep).
    */
   private async expire(groupId: string, now: Date): Promise<boolean> {
-    // Most expiries hold nothing (an unanswered request): one transaction, as before; the void's
-    // extra steps only for a group seen holding an authorisation (re-checked under the lock).
+    // An unanswered request may still hold a card authorised at checkout (paymentStatus NONE), so
+    // every expiry of a group whose money is not settled takes the void's steps (re-checked under the lock).
     const seen = await this.db.bookings.findGroup(groupId);
     if (!seen || !isDue(seen, now)) return false;
-    const mayVoid = isHeld(seen) || seen.pendingPayment?.step === 'VOID';
+    const mayVoid = mayHoldMoney(seen) || seen.pendingPayment?.step === 'VOID';
     const pending = !mayVoid
       ? null
       : await this.db.transaction(async (tx): Promise<PendingPayment | null> => {
           const group = await tx.bookings.findGroup(groupId, { forUpdate: true });
           if (!group || !isDue(group, now)) return null;
           if (group.pendingPayment) return group.pendingPayment.step === 'VOID' ? group.pendingPayment : null;
-          if (!isHeld(group)) return null;
+          if (!mayHoldMoney(group)) return null;
           return (
             await tx.bookings.setPendingPayment(group.id, {
               step: 'VOID',

@@ -275,4 +275,51 @@ describe('checkout through GraphQL, booking wired to Stripe', () => {
     });
     expect(rebooked.requestBooking.status).toBe('REQUESTED');
   }, 240_000);
+  it('a card authorised while the booking is REQUESTED is voided when the request is declined, cancelled or expires', async () => {
+    const provider = await providerWithProfile();
+    const client = await party('client');
+    const legs = [{ legId: 'shoot', profileId: provider.profileId, packageName: 'Headshots' }];
+    // Checkout confirmed before any owner answered: Stripe holds the card, the group says NONE.
+    const requestedAndPaid = async (offsetMinutes: number) => {
+      const quote = (await gqlOk(client.token, QUOTE, { input: { legs } })).checkoutQuote;
+      const group = (
+        await gqlOk(client.token, REQUEST, {
+          input: {
+            idempotencyKey: `req-${newId('request')}`,
+            profileId: provider.profileId,
+            startsAt: soon(offsetMinutes),
+            durationMinutes: 60,
+          },
+        })
+      ).requestBooking;
+      const payment = (
+        await gqlOk(client.token, CONFIRM_CHECKOUT, {
+          input: { groupId: group.id, quoteToken: quote.quoteToken, legs },
+        })
+      ).confirmCheckout;
+      expect(await payWithCard(payment.paymentRef, payment.clientSecret)).toMatchObject({ final: 'requires_capture' });
+      return { group, paymentRef: payment.paymentRef as string };
+    };
+    const declined = await requestedAndPaid(180);
+    const cancelled = await requestedAndPaid(300);
+    const expiring = await requestedAndPaid(420);
+    expect(declined.group).toMatchObject({ status: 'REQUESTED', paymentStatus: 'NONE' });
+
+    expect(await actOk(provider.token, declined.group.id, 'DECLINE')).toMatchObject({ status: 'DECLINED' });
+    expect(await actOk(client.token, cancelled.group.id, 'CANCEL')).toMatchObject({ status: 'CANCELLED' });
+    const later = new Date(Date.parse(expiring.group.respondBy) + 60_000).toISOString();
+    const job = await fetch(
+      `${stackInfo().endpoints.restUrl}/dev/jobs/booking-expiry?now=${encodeURIComponent(later)}`,
+    );
+    expect(job.status).toBe(200);
+    const expired = (
+      await gqlOk(client.token, `query($id: ID!) { booking(id: $id) { ${BOOKING_FIELDS} } }`, { id: expiring.group.id })
+    ).booking;
+    expect(expired.status).toBe('EXPIRED');
+
+    for (const { group, paymentRef } of [declined, cancelled, expiring]) {
+      expect((await serverStripe().paymentIntents.retrieve(paymentRef)).status).toBe('canceled');
+      expect((await moneyTrail(group.id)).authorization).toMatchObject({ status: 'voided' });
+    }
+  }, 240_000);
 });
