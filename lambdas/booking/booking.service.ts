@@ -993,13 +993,25 @@ export class BookingService {
   // ---- expiry -------------------------------------------------------------------------------------
 
   /** The scheduled sweep: expires every request/hold past its deadline. */
-  async sweep(now: Date): Promise<{ expired: number; paymentsFinished: number }> {
-    const { finished: paymentsFinished } = await this.finishStalePayments(now);
+  async sweep(now: Date): Promise<{ expired: number; paymentsFinished: number; failed: number }> {
+    const { finished: paymentsFinished, failed: paymentsFailed } = await this.finishStalePayments(now);
     let expired = 0;
+    // One group whose void fails (Stripe down, a crash) must not stop the others expiring: it is
+    // counted and left due (its VOID marker, if recorded, is finished by a later sweep). Ids that
+    // failed in this run are not tried again here, and a page of nothing but them ends the run.
+    const failed = new Set<string>();
     for (;;) {
       const ids = await this.db.bookings.dueGroupIds(now, 100);
-      for (const id of ids) if (await this.expire(id, now)) expired++;
-      if (ids.length < 100) return { expired, paymentsFinished };
+      const fresh = ids.filter((id) => !failed.has(id));
+      for (const id of fresh) {
+        try {
+          if (await this.expire(id, now)) expired++;
+        } catch {
+          failed.add(id);
+        }
+      }
+      if (ids.length < 100 || fresh.length === 0)
+        return { expired, paymentsFinished, failed: paymentsFailed + failed.size };
     }
   }
 
