@@ -311,7 +311,13 @@ describe('chargeback evidence packs', () => {
       { evidence, metadata: { evidence_version: '1', auto_submitted: 'true' }, submit: true },
       { idempotencyKey: key },
     );
-    // ... and the process died before recording Stripe's answer. The job finishes it.
+    // ... and the process died before recording Stripe's answer. Stripe's under_review webhook lands
+    // first (the dispute no longer open here); the job still finishes the claim.
+    await eventually(
+      async () =>
+        (await sql<{ status: string }>('SELECT status FROM payment_disputes WHERE id = $1', [disputeId]))[0]?.status ===
+        'under_review',
+    );
     const report = await runJob();
     expect(report.failed).toBe(0);
     expect(await packState(disputeId)).toBe('SUBMITTED');
