@@ -87,6 +87,21 @@ function moneyStepOf(action: BookingActionInput['action'], group: BookingGroup):
       return null;
   }
 }
+const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+
+/**
+ * A booking id (ULID-shaped body) that is a function of the caller, their idempotency key and the
+ * request: retries and concurrent duplicates of one request share it; the same key reused for a
+ * different request does not (its claim is refused as a mismatch). The first character stays 0-7,
+ * as in every ULID.
+ */
+function groupIdFor(userId: string, idempotencyKey: string, requestHash: string): `bkg_${string}` {
+  const digest = createHash('sha256').update(`${userId}\0${idempotencyKey}\0${requestHash}`).digest();
+  let body = CROCKFORD[digest[0]! % 8]!;
+  for (let i = 1; i < 26; i++) body += CROCKFORD[digest[i]! % 32]!;
+  return `bkg_${body}`;
+}
+
 const VOID_STATUS = { expired: 'EXPIRED', declined: 'DECLINED', cancelled: 'CANCELLED' } as const;
 const VOID_ACTION = { expired: 'EXPIRE', declined: 'DECLINE', cancelled: 'CANCEL' } as const;
 const MONEY_ACTIONS: readonly BookingActionInput['action'][] = ['CONFIRM', 'COMPLETE', 'CANCEL', 'DECLINE'];
@@ -301,13 +316,17 @@ export class BookingService {
       this.clock.nowMs(),
       { start, end },
     );
-    if (!precheck.ok && precheck.reason === 'blocked') {
+    // Any slot that cannot succeed is refused here, before an instant booking asks Stripe for anything.
+    if (!precheck.ok) {
       const committed = await this.db.bookings.findClaim(user.userId, idempotencyKey);
       if (committed) return replay(committed, requestHash);
-      throw new BookingConflictError('That time is no longer available');
+      if (precheck.reason === 'blocked') throw new BookingConflictError('That time is no longer available');
+      throw new SlotUnavailableError(`That time cannot be booked (${precheck.reason})`, { reason: precheck.reason });
     }
     const instant = listings.every((listing) => listing.instantBook);
-    const groupId = newId('booking');
+    // Derived from the request's idempotency key, so concurrent identical requests name one group and
+    // the port (which keys the PaymentIntent by the group) creates one PaymentIntent between them.
+    const groupId = groupIdFor(user.userId, idempotencyKey, requestHash);
     const amounts = listings.map((listing) => Math.round((listing.hourlyRateCents * input.durationMinutes) / 60));
     // An instant booking enters its hold inside the transaction below: its authorisation is asked of
     // Stripe first, never with the transaction open (the port records the request before calling and

@@ -25,7 +25,7 @@ import {
   withPackage,
 } from '../support/checkout.ts';
 import { stackInfo } from '../support/clients.ts';
-import { gqlAs, gqlOk } from '../support/graphql.ts';
+import { gqlAs, gqlOk, sql } from '../support/graphql.ts';
 import { configureAmplify } from '../support/realtime.ts';
 import { mintAccessToken } from '../support/tokens.ts';
 
@@ -321,5 +321,39 @@ describe('checkout through GraphQL, booking wired to Stripe', () => {
       expect((await serverStripe().paymentIntents.retrieve(paymentRef)).status).toBe('canceled');
       expect((await moneyTrail(group.id)).authorization).toMatchObject({ status: 'voided' });
     }
+  }, 240_000);
+  it('instant requests: a slot that cannot succeed asks Stripe for nothing; 20 concurrent duplicates of one request make one PaymentIntent', async () => {
+    const host = await party('host');
+    const studioId = await publishedStudio(host.userId, { instantBook: true });
+    await openSoon(host.token, studioId);
+    const client = await party('client');
+    const createdFor = async (userId: string) =>
+      (await serverStripe().events.list({ type: 'payment_intent.created', limit: 100 })).data.filter(
+        (event) => (event.data.object as { metadata?: Record<string, string> }).metadata?.client_user_id === userId,
+      ).length;
+
+    // Past the listing's 90-day horizon: refused before any authorisation is asked for.
+    const tooFar = await gqlAs(client.token, REQUEST, {
+      input: {
+        idempotencyKey: `req-${newId('request')}`,
+        studioId,
+        startsAt: soon(120 * 24 * 60),
+        durationMinutes: 60,
+      },
+    });
+    expect(tooFar.errors?.[0]?.errorType).toBe('SLOT_UNAVAILABLE');
+    expect(await sql('SELECT 1 FROM payment_intent_requests WHERE client_user_id = $1', [client.userId])).toHaveLength(
+      0,
+    );
+
+    const input = { idempotencyKey: `req-${newId('request')}`, studioId, startsAt: soon(240), durationMinutes: 60 };
+    const answers = await Promise.all(Array.from({ length: 20 }, () => gqlAs(client.token, REQUEST, { input })));
+    const ids = new Set(answers.map((answer) => answer.data?.requestBooking?.id).filter(Boolean));
+    expect(ids.size).toBe(1);
+    expect(answers[0]!.data.requestBooking).toMatchObject({ status: 'HOLD', instantBook: true });
+    expect(await createdFor(client.userId)).toBe(1);
+    expect(
+      await sql('SELECT group_id FROM payment_intent_requests WHERE client_user_id = $1', [client.userId]),
+    ).toEqual([{ group_id: [...ids][0] }]);
   }, 240_000);
 });
