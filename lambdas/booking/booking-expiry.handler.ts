@@ -7,6 +7,8 @@
  */
 import { bookingService } from './booking.module.ts';
 
-export async function handler(event: { time?: string } = {}): Promise<{ expired: number; paymentsFinished: number }> {
+export async function handler(
+  event: { time?: string } = {},
+): Promise<{ expired: number; paymentsFinished: number; failed: number }> {
   return (await bookingService()).sweep(event.time ? new Date(event.time) : new Date());
 }

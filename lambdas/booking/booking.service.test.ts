@@ -433,9 +433,9 @@ describe('booking service', () => {
     });
     expect(again.status).toBe('HOLD');
     // The sweep finds nothing more to do at this time, and the second hold once its deadline passed.
-    expect(await s.service.sweep(s.clock.now())).toEqual({ expired: 0, paymentsFinished: 0 });
+    expect(await s.service.sweep(s.clock.now())).toEqual({ expired: 0, paymentsFinished: 0, failed: 0 });
     s.clock.advance(16 * 60_000);
-    expect(await s.service.sweep(s.clock.now())).toEqual({ expired: 1, paymentsFinished: 0 });
+    expect(await s.service.sweep(s.clock.now())).toEqual({ expired: 1, paymentsFinished: 0, failed: 0 });
   });
 
   it('lists slots for the preview without the booked time and its buffer', async () => {

@@ -81,6 +81,15 @@ const disputeStatusRank = (status: string) =>
 const isHeld = (group: BookingGroup) =>
   group.paymentStatus === 'AUTHORIZED' || group.paymentStatus === 'REQUIRES_ACTION';
 
+/**
+ * May have an authorisation at Stripe that closing must void. Wider than isHeld: a card authorised at
+ * checkout while the group is still REQUESTED leaves paymentStatus NONE (payments cannot write the
+ * group), so every closing of a group whose money is not settled records a VOID; the port's void
+ * returns at once when nothing was ever asked of Stripe.
+ */
+const mayHoldMoney = (group: BookingGroup) =>
+  group.paymentStatus !== 'CAPTURED' && group.paymentStatus !== 'VOIDED' && group.paymentStatus !== 'REFUNDED';
+
 /** The money step an action takes on the group as it stands; null when it moves no money. */
 function moneyStepOf(action: BookingActionInput['action'], group: BookingGroup): PendingPayment['step'] | null {
   switch (action) {
@@ -89,13 +98,28 @@ function moneyStepOf(action: BookingActionInput['action'], group: BookingGroup):
     case 'COMPLETE':
       return 'RELEASE';
     case 'CANCEL':
-      return group.paymentStatus === 'CAPTURED' ? 'REFUND' : isHeld(group) ? 'VOID' : null;
+      return group.paymentStatus === 'CAPTURED' ? 'REFUND' : mayHoldMoney(group) ? 'VOID' : null;
     case 'DECLINE':
-      return isHeld(group) ? 'VOID' : null;
+      return mayHoldMoney(group) ? 'VOID' : null;
     default:
       return null;
   }
 }
+const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+
+/**
+ * A booking id (ULID-shaped body) that is a function of the caller, their idempotency key and the
+ * request: retries and concurrent duplicates of one request share it; the same key reused for a
+ * different request does not (its claim is refused as a mismatch). The first character stays 0-7,
+ * as in every ULID.
+ */
+function groupIdFor(userId: string, idempotencyKey: string, requestHash: string): `bkg_${string}` {
+  const digest = createHash('sha256').update(`${userId}\0${idempotencyKey}\0${requestHash}`).digest();
+  let body = CROCKFORD[digest[0]! % 8]!;
+  for (let i = 1; i < 26; i++) body += CROCKFORD[digest[i]! % 32]!;
+  return `bkg_${body}`;
+}
+
 const VOID_STATUS = { expired: 'EXPIRED', declined: 'DECLINED', cancelled: 'CANCELLED' } as const;
 const VOID_ACTION = { expired: 'EXPIRE', declined: 'DECLINE', cancelled: 'CANCEL' } as const;
 const MONEY_ACTIONS: readonly BookingActionInput['action'][] = ['CONFIRM', 'COMPLETE', 'CANCEL', 'DECLINE'];
@@ -310,13 +334,17 @@ export class BookingService {
       this.clock.nowMs(),
       { start, end },
     );
-    if (!precheck.ok && precheck.reason === 'blocked') {
+    // Any slot that cannot succeed is refused here, before an instant booking asks Stripe for anything.
+    if (!precheck.ok) {
       const committed = await this.db.bookings.findClaim(user.userId, idempotencyKey);
       if (committed) return replay(committed, requestHash);
-      throw new BookingConflictError('That time is no longer available');
+      if (precheck.reason === 'blocked') throw new BookingConflictError('That time is no longer available');
+      throw new SlotUnavailableError(`That time cannot be booked (${precheck.reason})`, { reason: precheck.reason });
     }
     const instant = listings.every((listing) => listing.instantBook);
-    const groupId = newId('booking');
+    // Derived from the request's idempotency key, so concurrent identical requests name one group and
+    // the port (which keys the PaymentIntent by the group) creates one PaymentIntent between them.
+    const groupId = groupIdFor(user.userId, idempotencyKey, requestHash);
     const amounts = listings.map((listing) => Math.round((listing.hourlyRateCents * input.durationMinutes) / 60));
     // An instant booking enters its hold inside the transaction below: its authorisation is asked of
     // Stripe first, never with the transaction open (the port records the request before calling and
@@ -1008,13 +1036,25 @@ export class BookingService {
   // ---- expiry -------------------------------------------------------------------------------------
 
   /** The scheduled sweep: expires every request/hold past its deadline. */
-  async sweep(now: Date): Promise<{ expired: number; paymentsFinished: number }> {
-    const { finished: paymentsFinished } = await this.finishStalePayments(now);
+  async sweep(now: Date): Promise<{ expired: number; paymentsFinished: number; failed: number }> {
+    const { finished: paymentsFinished, failed: paymentsFailed } = await this.finishStalePayments(now);
     let expired = 0;
+    // One group whose void fails (Stripe down, a crash) must not stop the others expiring: it is
+    // counted and left due (its VOID marker, if recorded, is finished by a later sweep). Ids that
+    // failed in this run are not tried again here, and a page of nothing but them ends the run.
+    const failed = new Set<string>();
     for (;;) {
       const ids = await this.db.bookings.dueGroupIds(now, 100);
-      for (const id of ids) if (await this.expire(id, now)) expired++;
-      if (ids.length < 100) return { expired, paymentsFinished };
+      const fresh = ids.filter((id) => !failed.has(id));
+      for (const id of fresh) {
+        try {
+          if (await this.expire(id, now)) expired++;
+        } catch {
+          failed.add(id);
+        }
+      }
+      if (ids.length < 100 || fresh.length === 0)
+        return { expired, paymentsFinished, failed: paymentsFailed + failed.size };
     }
   }
 
@@ -1033,18 +1073,18 @@ export class BookingService {
    * Stripe called outside any transaction, then the expiry written (a crash between: the sweep).
    */
   private async expire(groupId: string, now: Date): Promise<boolean> {
-    // Most expiries hold nothing (an unanswered request): one transaction, as before; the void's
-    // extra steps only for a group seen holding an authorisation (re-checked under the lock).
+    // An unanswered request may still hold a card authorised at checkout (paymentStatus NONE), so
+    // every expiry of a group whose money is not settled takes the void's steps (re-checked under the lock).
     const seen = await this.db.bookings.findGroup(groupId);
     if (!seen || !isDue(seen, now)) return false;
-    const mayVoid = isHeld(seen) || seen.pendingPayment?.step === 'VOID';
+    const mayVoid = mayHoldMoney(seen) || seen.pendingPayment?.step === 'VOID';
     const pending = !mayVoid
       ? null
       : await this.db.transaction(async (tx): Promise<PendingPayment | null> => {
           const group = await tx.bookings.findGroup(groupId, { forUpdate: true });
           if (!group || !isDue(group, now)) return null;
           if (group.pendingPayment) return group.pendingPayment.step === 'VOID' ? group.pendingPayment : null;
-          if (!isHeld(group)) return null;
+          if (!mayHoldMoney(group)) return null;
           return (
             await tx.bookings.setPendingPayment(group.id, {
               step: 'VOID',

@@ -5,9 +5,9 @@
  * thread showed its members; authors appear as their side of the booking (buyer / seller / system),
  * never by id. Attachments are named, not linked. The newest `limit` messages, oldest first.
  */
-import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { redactContactDetails } from './contact-redaction.ts';
-import { messageItemSchema, threadItemSchema, threadPk } from './thread.repository.ts';
+import { messageItemSchema, pairPk, threadItemSchema, threadPk } from './thread.repository.ts';
 
 /** Longer messages are cut here: the pack is read by a person at the bank, and Stripe caps evidence text. */
 const MAX_MESSAGE_CHARS = 600;
@@ -31,17 +31,20 @@ export class BookingThreadExcerpts {
     private readonly tableName: string,
   ) {}
 
-  /** The project threads of booking group `groupId` (GSI2 `LBG#…`), newest `limit` messages, oldest first. */
-  async forBookingGroup(groupId: string, limit: number): Promise<BookingThreadExcerpt> {
-    const index = await this.client.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        IndexName: 'GSI2',
-        KeyConditionExpression: 'GSI2PK = :pk',
-        ExpressionAttributeValues: { ':pk': `LBG#${groupId}` },
-      }),
+  /**
+   * The client's thread with each leg owner (the pair thread: a repeat pair shares one thread, and its
+   * booking index key follows the newest booking, so it is found by the pair, not by the group), and
+   * in it only the messages written between this booking's request and the dispute's opening; the
+   * newest `limit` of them, oldest first.
+   */
+  async forBooking(
+    input: { clientUserId: string; ownerUserIds: readonly string[]; from: Date; to: Date },
+    limit: number,
+  ): Promise<BookingThreadExcerpt> {
+    const found = await Promise.all(
+      [...new Set(input.ownerUserIds)].map((owner) => this.findPairThread(input.clientUserId, owner)),
     );
-    const threadIds = [...new Set((index.Items ?? []).map((item) => String(item.threadId)))];
+    const threadIds = [...new Set(found.filter((id): id is string => id !== undefined))];
     const messages: ThreadExcerptMessage[] = [];
     let totalMessages = 0;
     for (const threadId of threadIds) {
@@ -57,8 +60,12 @@ export class BookingThreadExcerpts {
         this.client.send(
           new QueryCommand({
             TableName: this.tableName,
-            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :msg)',
-            ExpressionAttributeValues: { ':pk': threadPk(threadId), ':msg': 'MSG#' },
+            KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+            ExpressionAttributeValues: {
+              ':pk': threadPk(threadId),
+              ':from': `MSG#${input.from.toISOString()}`,
+              ':to': `MSG#${input.to.toISOString()}#\uffff`,
+            },
             ScanIndexForward: false,
             Limit: limit,
             ConsistentRead: true,
@@ -91,5 +98,16 @@ export class BookingThreadExcerpts {
     }
     messages.sort((a, b) => a.at.localeCompare(b.at));
     return { threadCount: threadIds.length, totalMessages, messages: messages.slice(-limit) };
+  }
+
+  private async findPairThread(buyerUserId: string, sellerUserId: string): Promise<string | undefined> {
+    const { Item } = await this.client.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { pk: pairPk(buyerUserId, sellerUserId), sk: 'PAIR' },
+        ConsistentRead: true,
+      }),
+    );
+    return typeof Item?.threadId === 'string' ? Item.threadId : undefined;
   }
 }

@@ -188,7 +188,7 @@ const attachmentSk = (attachmentId: string) => `ATT#${attachmentId}`;
 export const unsentPreviewKey = (threadId: string, attachmentId: string) => `unsent/${threadId}/${attachmentId}.webp`;
 export const sentPreviewKey = (threadId: string, attachmentId: string) => `previews/${threadId}/${attachmentId}.webp`;
 const requestSk = (userId: string, token: string) => `REQ#${userId}#${token}`;
-const pairPk = (buyerUserId: string, sellerUserId: string) => `PAIR#${buyerUserId}#${sellerUserId}`;
+export const pairPk = (buyerUserId: string, sellerUserId: string) => `PAIR#${buyerUserId}#${sellerUserId}`;
 const inboxPk = (userId: string, archived: boolean) => `PARTICIPANT#${userId}${archived ? '#ARCHIVED' : ''}`;
 const inboxSk = (lastMessageAt: string, threadId: string) => `${lastMessageAt}#${threadId}`;
 

@@ -74,6 +74,13 @@ describe('dispute evidence pack', () => {
     expect(evidence.uncategorized_text).toBe('The booking thread could not be read when this pack was assembled.');
   });
 
+  it('says so when the client and the owners have no thread at all', () => {
+    const evidence = assembleEvidence(sources({ thread: { threadCount: 0, totalMessages: 0, messages: [] } }));
+    expect(evidence.uncategorized_text).toBe(
+      'There is no message thread on RastUp between the cardholder and the provider/host of this booking.',
+    );
+  });
+
   it('stays within Stripe’s 150,000 characters, cutting the conversation first', () => {
     const long = Array.from({ length: 400 }, (_, i) => ({
       at: `2026-12-01T08:${String(i % 60).padStart(2, '0')}:00.000Z`,

@@ -70,13 +70,16 @@ export function assembleEvidence(sources: PackSources): DisputeEvidence {
     ),
   ].join('\n');
 
-  const conversation = thread
-    ? [
-        `Messages between the cardholder and the provider/host in the booking's thread on RastUp ` +
-          `(contact details redacted; ${thread.messages.length} most recent of ${thread.totalMessages}):`,
-        ...thread.messages.map((message) => `[${message.at}] ${AUTHOR[message.author]}: ${message.text}`),
-      ].join('\n')
-    : 'The booking thread could not be read when this pack was assembled.';
+  const conversation = !thread
+    ? 'The booking thread could not be read when this pack was assembled.'
+    : thread.threadCount === 0
+      ? 'There is no message thread on RastUp between the cardholder and the provider/host of this booking.'
+      : [
+          `Messages between the cardholder and the provider/host in the booking's thread on RastUp ` +
+            `(contact details redacted; written between the booking request and the dispute; ` +
+            `${thread.messages.length} most recent of ${thread.totalMessages} in the thread):`,
+          ...thread.messages.map((message) => `[${message.at}] ${AUTHOR[message.author]}: ${message.text}`),
+        ].join('\n');
 
   const evidence: Record<string, string> = {
     product_description: productDescription,

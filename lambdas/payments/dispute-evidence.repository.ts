@@ -110,14 +110,14 @@ export class DisputeEvidenceRepository {
   /**
    * What the submission job looks at: approved packs, unreviewed packs whose deadline is within
    * `autoBefore`, and claims left SUBMITTING since before `staleBefore` (a crash between the steps).
+   * A stale claim is picked whatever the dispute's status: Stripe may have taken the evidence before
+   * the crash, and its under_review webhook then lands before the job resumes the claim.
    */
   async dueForSubmission(input: { autoBefore: Date; staleBefore: Date; limit: number }): Promise<string[]> {
     const result = await this.db.query<{ id: string }>(
       `SELECT id FROM payment_disputes
-        WHERE status IN (${OPEN_SQL})
-          AND (pack_state = 'APPROVED'
-               OR (pack_state = 'DRAFT' AND evidence_due_by <= $1)
-               OR (pack_state = 'SUBMITTING' AND submit_started_at <= $2))
+        WHERE (status IN (${OPEN_SQL}) AND (pack_state = 'APPROVED' OR (pack_state = 'DRAFT' AND evidence_due_by <= $1)))
+           OR (pack_state = 'SUBMITTING' AND submit_started_at <= $2)
         ORDER BY evidence_due_by ASC NULLS LAST LIMIT $3`,
       [input.autoBefore, input.staleBefore, input.limit],
     );

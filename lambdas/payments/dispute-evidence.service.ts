@@ -42,7 +42,10 @@ const STALE_CLAIM_MS = 60_000;
 const JOB_BATCH = 100;
 
 export interface ThreadExcerpts {
-  forBookingGroup(groupId: string, limit: number): Promise<BookingThreadExcerpt>;
+  forBooking(
+    input: { clientUserId: string; ownerUserIds: readonly string[]; from: Date; to: Date },
+    limit: number,
+  ): Promise<BookingThreadExcerpt>;
 }
 
 export interface DisputeEvidenceOptions {
@@ -88,11 +91,21 @@ export class DisputeEvidenceService {
     if (!booking) return false;
     const [acceptance, thread] = await Promise.all([
       this.db.disputes.acceptance(dispute.group_id),
-      this.threads.forBookingGroup(dispute.group_id, PACK_THREAD_MESSAGES).catch((error: unknown) => {
-        // The pack goes out without the conversation rather than not at all; finance sees the gap.
-        this.logger.warn('Booking thread unreadable for a dispute pack', { disputeId, error });
-        return null;
-      }),
+      this.threads
+        .forBooking(
+          {
+            clientUserId: booking.clientUserId,
+            ownerUserIds: booking.legs.map((leg) => leg.ownerUserId),
+            from: booking.requestedAt,
+            to: dispute.created_at,
+          },
+          PACK_THREAD_MESSAGES,
+        )
+        .catch((error: unknown) => {
+          // The pack goes out without the conversation rather than not at all; finance sees the gap.
+          this.logger.warn('Booking thread unreadable for a dispute pack', { disputeId, error });
+          return null;
+        }),
     ]);
     const evidence = assembleEvidence({
       dispute: { amountCents: dispute.amount_cents, currency: dispute.currency, reason: dispute.reason },

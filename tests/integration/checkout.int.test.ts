@@ -25,7 +25,7 @@ import {
   withPackage,
 } from '../support/checkout.ts';
 import { stackInfo } from '../support/clients.ts';
-import { gqlAs, gqlOk } from '../support/graphql.ts';
+import { gqlAs, gqlOk, sql } from '../support/graphql.ts';
 import { configureAmplify } from '../support/realtime.ts';
 import { mintAccessToken } from '../support/tokens.ts';
 
@@ -274,5 +274,86 @@ describe('checkout through GraphQL, booking wired to Stripe', () => {
       },
     });
     expect(rebooked.requestBooking.status).toBe('REQUESTED');
+  }, 240_000);
+  it('a card authorised while the booking is REQUESTED is voided when the request is declined, cancelled or expires', async () => {
+    const provider = await providerWithProfile();
+    const client = await party('client');
+    const legs = [{ legId: 'shoot', profileId: provider.profileId, packageName: 'Headshots' }];
+    // Checkout confirmed before any owner answered: Stripe holds the card, the group says NONE.
+    const requestedAndPaid = async (offsetMinutes: number) => {
+      const quote = (await gqlOk(client.token, QUOTE, { input: { legs } })).checkoutQuote;
+      const group = (
+        await gqlOk(client.token, REQUEST, {
+          input: {
+            idempotencyKey: `req-${newId('request')}`,
+            profileId: provider.profileId,
+            startsAt: soon(offsetMinutes),
+            durationMinutes: 60,
+          },
+        })
+      ).requestBooking;
+      const payment = (
+        await gqlOk(client.token, CONFIRM_CHECKOUT, {
+          input: { groupId: group.id, quoteToken: quote.quoteToken, legs },
+        })
+      ).confirmCheckout;
+      expect(await payWithCard(payment.paymentRef, payment.clientSecret)).toMatchObject({ final: 'requires_capture' });
+      return { group, paymentRef: payment.paymentRef as string };
+    };
+    const declined = await requestedAndPaid(180);
+    const cancelled = await requestedAndPaid(300);
+    const expiring = await requestedAndPaid(420);
+    expect(declined.group).toMatchObject({ status: 'REQUESTED', paymentStatus: 'NONE' });
+
+    expect(await actOk(provider.token, declined.group.id, 'DECLINE')).toMatchObject({ status: 'DECLINED' });
+    expect(await actOk(client.token, cancelled.group.id, 'CANCEL')).toMatchObject({ status: 'CANCELLED' });
+    const later = new Date(Date.parse(expiring.group.respondBy) + 60_000).toISOString();
+    const job = await fetch(
+      `${stackInfo().endpoints.restUrl}/dev/jobs/booking-expiry?now=${encodeURIComponent(later)}`,
+    );
+    expect(job.status).toBe(200);
+    const expired = (
+      await gqlOk(client.token, `query($id: ID!) { booking(id: $id) { ${BOOKING_FIELDS} } }`, { id: expiring.group.id })
+    ).booking;
+    expect(expired.status).toBe('EXPIRED');
+
+    for (const { group, paymentRef } of [declined, cancelled, expiring]) {
+      expect((await serverStripe().paymentIntents.retrieve(paymentRef)).status).toBe('canceled');
+      expect((await moneyTrail(group.id)).authorization).toMatchObject({ status: 'voided' });
+    }
+  }, 240_000);
+  it('instant requests: a slot that cannot succeed asks Stripe for nothing; 20 concurrent duplicates of one request make one PaymentIntent', async () => {
+    const host = await party('host');
+    const studioId = await publishedStudio(host.userId, { instantBook: true });
+    await openSoon(host.token, studioId);
+    const client = await party('client');
+    const createdFor = async (userId: string) =>
+      (await serverStripe().events.list({ type: 'payment_intent.created', limit: 100 })).data.filter(
+        (event) => (event.data.object as { metadata?: Record<string, string> }).metadata?.client_user_id === userId,
+      ).length;
+
+    // Past the listing's 90-day horizon: refused before any authorisation is asked for.
+    const tooFar = await gqlAs(client.token, REQUEST, {
+      input: {
+        idempotencyKey: `req-${newId('request')}`,
+        studioId,
+        startsAt: soon(120 * 24 * 60),
+        durationMinutes: 60,
+      },
+    });
+    expect(tooFar.errors?.[0]?.errorType).toBe('SLOT_UNAVAILABLE');
+    expect(await sql('SELECT 1 FROM payment_intent_requests WHERE client_user_id = $1', [client.userId])).toHaveLength(
+      0,
+    );
+
+    const input = { idempotencyKey: `req-${newId('request')}`, studioId, startsAt: soon(240), durationMinutes: 60 };
+    const answers = await Promise.all(Array.from({ length: 20 }, () => gqlAs(client.token, REQUEST, { input })));
+    const ids = new Set(answers.map((answer) => answer.data?.requestBooking?.id).filter(Boolean));
+    expect(ids.size).toBe(1);
+    expect(answers[0]!.data.requestBooking).toMatchObject({ status: 'HOLD', instantBook: true });
+    expect(await createdFor(client.userId)).toBe(1);
+    expect(
+      await sql('SELECT group_id FROM payment_intent_requests WHERE client_user_id = $1', [client.userId]),
+    ).toEqual([{ group_id: [...ids][0] }]);
   }, 240_000);
 });

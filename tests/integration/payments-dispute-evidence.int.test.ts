@@ -7,8 +7,12 @@
  * before the deadline; Stripe's refusal past the deadline is recorded; a crash between the claim and
  * Stripe's answer is finished by the job with the same Idempotency-Key (one submission).
  */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
+import { messagingTable, physicalTableName } from '../../infra/definitions/tables.ts';
 import { newId } from '../../lambdas/core/ids.ts';
+import { threadPk } from '../../lambdas/messaging/thread.repository.ts';
 import { DISPUTE_EVIDENCE_TEXT_FIELDS } from '../../lambdas/core/payment-provider.ts';
 import { ACT, publishedProfile, REQUEST } from '../support/booking.ts';
 import {
@@ -62,7 +66,7 @@ const runJob = async (now?: Date) => {
  * A started booking whose client and provider talked in the listing's thread first (the thread becomes
  * the booking's project thread at confirmation), then a chargeback on its charge. Answers the dispute.
  */
-async function disputedBooking(messages: { client: string; provider: string }) {
+async function disputedBooking(messages: { client: string; provider: string }, options: { repeat?: boolean } = {}) {
   const provider = await party('provider');
   const profileId = await publishedProfile(provider.userId);
   await withPackage(profileId, 20_000);
@@ -73,14 +77,13 @@ async function disputedBooking(messages: { client: string; provider: string }) {
     await gqlOk(
       client.token,
       `mutation($input: StartInquiryInput!) { startInquiry(input: $input) { thread { threadId } } }`,
-      {
-        input: { profileId, body: messages.client },
-      },
+      { input: { profileId, body: 'First contact' } },
     )
   ).startInquiry.thread.threadId as string;
-  await gqlOk(provider.token, `mutation($input: SendMessageInput!) { sendMessage(input: $input) { messageId } }`, {
-    input: { threadId, body: messages.provider },
-  });
+  const say = async (token: string, body: string) =>
+    gqlOk(token, `mutation($input: SendMessageInput!) { sendMessage(input: $input) { messageId } }`, {
+      input: { threadId, body },
+    });
   const legs = [{ legId: 'shoot', profileId, packageName: 'Headshots' }];
   const quote = (await gqlOk(client.token, QUOTE, { input: { legs } })).checkoutQuote;
   const group = (
@@ -88,12 +91,32 @@ async function disputedBooking(messages: { client: string; provider: string }) {
       input: { idempotencyKey: `req-${newId('request')}`, profileId, startsAt: soon(), durationMinutes: 60 },
     })
   ).requestBooking;
+  // The pack quotes what was written between this booking's request and the dispute.
+  await say(client.token, messages.client);
+  await say(provider.token, messages.provider);
   const payment = (
     await gqlOk(client.token, CONFIRM_CHECKOUT, { input: { groupId: group.id, quoteToken: quote.quoteToken, legs } })
   ).confirmCheckout;
   await payWithCard(payment.paymentRef, payment.clientSecret, 'pm_card_visa');
   expect((await act(provider.token, group.id, 'ACCEPT')).actOnBooking.status).toBe('CONFIRMED');
   await act(provider.token, group.id, 'START');
+  if (options.repeat) {
+    // The same pair books again: the shared thread's booking index key moves to this newer booking.
+    const again = (
+      await gqlOk(client.token, REQUEST, {
+        input: { idempotencyKey: `req-${newId('request')}`, profileId, startsAt: soon(240), durationMinutes: 60 },
+      })
+    ).requestBooking;
+    const quote2 = (await gqlOk(client.token, QUOTE, { input: { legs } })).checkoutQuote;
+    const payment2 = (
+      await gqlOk(client.token, CONFIRM_CHECKOUT, {
+        input: { groupId: again.id, quoteToken: quote2.quoteToken, legs },
+      })
+    ).confirmCheckout;
+    await payWithCard(payment2.paymentRef, payment2.clientSecret, 'pm_card_visa');
+    expect((await act(provider.token, again.id, 'ACCEPT')).actOnBooking.status).toBe('CONFIRMED');
+    await eventually(async () => (await threadIndexKeys(threadId)).includes(`LBG#${again.id}`));
+  }
   // The thread is the booking's project thread once messaging consumed booking.confirmed.
   await eventually(
     async () =>
@@ -105,6 +128,30 @@ async function disputedBooking(messages: { client: string; provider: string }) {
   expect(opened.status).toBe(200);
   const dispute = (await opened.json()) as { id: string; evidence_details: { due_by: number } };
   return { groupId: group.id as string, disputeId: dispute.id, dueBy: dispute.evidence_details.due_by, quote };
+}
+
+/** The booking index keys (GSI2) of a thread's items in the messaging table. */
+async function threadIndexKeys(threadId: string): Promise<string[]> {
+  const dynamo = DynamoDBDocumentClient.from(
+    new DynamoDBClient({
+      region: 'us-east-1',
+      endpoint: stackInfo().endpoints.dynamodbEndpoint,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    }),
+  );
+  try {
+    const page = await dynamo.send(
+      new QueryCommand({
+        TableName: physicalTableName('local', messagingTable),
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': threadPk(threadId) },
+        ConsistentRead: true,
+      }),
+    );
+    return (page.Items ?? []).map((item) => String(item.GSI2PK ?? ''));
+  } finally {
+    dynamo.destroy();
+  }
 }
 
 const packState = async (disputeId: string) =>
@@ -311,10 +358,32 @@ describe('chargeback evidence packs', () => {
       { evidence, metadata: { evidence_version: '1', auto_submitted: 'true' }, submit: true },
       { idempotencyKey: key },
     );
-    // ... and the process died before recording Stripe's answer. The job finishes it.
+    // ... and the process died before recording Stripe's answer. Stripe's under_review webhook lands
+    // first (the dispute no longer open here); the job still finishes the claim.
+    await eventually(
+      async () =>
+        (await sql<{ status: string }>('SELECT status FROM payment_disputes WHERE id = $1', [disputeId]))[0]?.status ===
+        'under_review',
+    );
     const report = await runJob();
     expect(report.failed).toBe(0);
     expect(await packState(disputeId)).toBe('SUBMITTED');
     expect((await serverStripe().disputes.retrieve(disputeId)).evidence_details.submission_count).toBe(1);
   }, 240_000);
+  it('a repeat pair: the pack of the first booking quotes its own conversation from the pair thread', async () => {
+    const { disputeId } = await disputedBooking(
+      { client: 'About the first shoot', provider: 'First shoot confirmed' },
+      { repeat: true },
+    );
+    await eventually(async () => (await packState(disputeId)) === 'DRAFT');
+    const [pack] = await sql<{ evidence: Record<string, string> }>(
+      'SELECT evidence FROM payment_dispute_evidence WHERE dispute_id = $1 AND version = 1',
+      [disputeId],
+    );
+    const text = pack!.evidence.uncategorized_text!;
+    expect(text).toContain('About the first shoot');
+    expect(text).toContain('First shoot confirmed');
+    // Written before this booking was requested: not part of its conversation.
+    expect(text).not.toContain('First contact');
+  }, 300_000);
 });
