@@ -58,6 +58,11 @@ export type NamesOf = (userIds: readonly string[]) => Promise<ReadonlyMap<string
 export interface ExportPolicy {
   readonly perDay: number;
   readonly urlSeconds: number;
+  /**
+   * After how long a BUILDING request counts as abandoned (failed) when the account asks again. At least
+   * the worker's whole retry time, so a build still being retried is never failed under it.
+   */
+  readonly abandonAfterSeconds: number;
   /** Tables/stores with a user column that are deliberately not in the bundle, and why. */
   readonly excluded: Readonly<Record<string, string>>;
 }
@@ -89,6 +94,13 @@ export class ExportService {
       // A deleted account's still-valid token exports nothing (its erasure may already have run).
       await guardNotErased(tx, userId, 'Account not found');
       await tx.exports.lockAccount(userId);
+      // A build the worker gave up on would otherwise be answered forever (and block the account).
+      const stale = await tx.exports.abandonStale(
+        userId,
+        new Date(requestedAt.getTime() - this.policy.abandonAfterSeconds * 1000),
+        requestedAt,
+      );
+      if (stale > 0) this.logger.warn('abandoned data export failed', { userId, stale });
       const pending = await tx.exports.building(userId);
       if (pending) return { ok: true as const, row: pending };
       const exportId = newId('dataExport');
