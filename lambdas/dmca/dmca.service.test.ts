@@ -345,6 +345,46 @@ describe('intake limits and reads', () => {
     expect(store.notices.size).toBe(capacity + 1);
   });
 
+  it('callers without an address are not unlimited: they share one bucket, then RATE_LIMITED', async () => {
+    const { service, store } = setup();
+    const capacity = rateLimitMatrix['dmca.notice.ip'].capacity;
+    for (let i = 0; i < capacity; i++)
+      await service.submitNotice(notice({ copyrightedWork: `work ${i}`, targets: [{ kind: 'MEDIA', id: missing }] }), {
+        ip: i % 2 ? undefined : '',
+      });
+    await expect(
+      service.submitNotice(
+        notice({ copyrightedWork: 'one more', targets: [{ kind: 'MEDIA', id: missing }] }),
+        anywhere,
+      ),
+    ).rejects.toMatchObject({ errorType: 'RATE_LIMITED' });
+    expect(store.notices.size).toBe(capacity);
+  });
+
+  it('a notice costs one token per distinct target: a full notice spends the bucket, nothing taken down beyond it', async () => {
+    const { service, store, log } = setup();
+    const capacity = rateLimitMatrix['dmca.notice.ip'].capacity;
+    const source = { ip: '198.51.100.9' };
+    const many = Array.from({ length: capacity }, () => ({ kind: 'MEDIA' as const, id: newId('media') }));
+    // A repeated target costs once: capacity - 1 tokens, then one more target fits, then nothing.
+    await service.submitNotice(notice({ targets: [...many.slice(0, capacity - 1), many[0]!] }), source);
+    await service.submitNotice(
+      notice({ copyrightedWork: 'one more', targets: [{ kind: 'MEDIA', id: missing }] }),
+      source,
+    );
+    await expect(service.submitNotice(notice({ copyrightedWork: 'again' }), source)).rejects.toMatchObject({
+      errorType: 'RATE_LIMITED',
+    });
+    // A notice naming the most targets allowed spends a fresh address's whole bucket.
+    const other = { ip: '198.51.100.10' };
+    await service.submitNotice(notice({ copyrightedWork: 'full', targets: many }), other);
+    await expect(service.submitNotice(notice({ copyrightedWork: 'after full' }), other)).rejects.toMatchObject({
+      errorType: 'RATE_LIMITED',
+    });
+    expect(store.notices.size).toBe(3);
+    expect(log).toEqual([]);
+  });
+
   it('the uploader reads their own cases only; the staff queue read is audited', async () => {
     const { service, db } = setup();
     await service.submitNotice(notice(), anywhere);

@@ -132,6 +132,11 @@ export interface NoticeOutcome {
 /** Notices per source IP: anyone may file one without an account, so the intake is bounded (Appendix R). */
 export const DMCA_NOTICE_LIMIT = rateLimitPolicy('dmca.notice.ip');
 
+/** The notice bucket shared by every caller without a known source address. */
+export const NO_ADDRESS_BUCKET = 'no-address';
+
+const distinctTargetCount = (input: DmcaNoticeInput) => new Set(input.targets.map(targetKey)).size;
+
 /** Who filed a notice, as the edge established it: the key of the intake's rate-limit bucket. */
 export interface NoticeSource {
   readonly ip: string | undefined;
@@ -153,7 +158,11 @@ export class DmcaService {
    * so probing which ids are public costs tokens too.
    */
   async submitNotice(input: DmcaNoticeInput, source: NoticeSource): Promise<NoticeOutcome> {
-    await enforceRateLimits(this.limiter, [{ policy: DMCA_NOTICE_LIMIT, key: source.ip }]);
+    // Each target may be taken down, so each one costs a token. A caller whose address the edge could
+    // not establish is not unlimited: all such callers share one bucket (it cannot collide with an IP).
+    await enforceRateLimits(this.limiter, [
+      { policy: DMCA_NOTICE_LIMIT, key: source.ip || NO_ADDRESS_BUCKET, cost: distinctTargetCount(input) },
+    ]);
     const dedupeKey = noticeDedupeKey(input);
     const repeated = await this.db.dmca.noticeByKey(dedupeKey);
     if (repeated) return this.repeatOf(repeated);
