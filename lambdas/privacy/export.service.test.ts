@@ -10,6 +10,8 @@ import { buildExportBundle, pseudonymiseOthers, sha256Hex, type ExportBundle } f
 import { newDomainEvent } from '../core/events/catalog.ts';
 import type { ExportRow, ExportStore } from './export.repository.ts';
 import { ExportService, type ExportSection } from './export.service.ts';
+import { EXPORT_BUNDLE_SECONDS } from './privacy.module.ts';
+import { privacyExportsBucket } from '../../infra/definitions/buckets.ts';
 
 const me = newId('user');
 const other = newId('user');
@@ -123,6 +125,7 @@ function setup(sections: ExportSection[], perDay = 2) {
       perDay,
       urlSeconds: 300,
       abandonAfterSeconds: 3 * 3600,
+      bundleSeconds: 86_400,
       excluded: { 'public.audit_log': 'the platform-wide chain' },
     },
     createLogger({ service: 'privacy-test', level: 'error' }),
@@ -284,6 +287,40 @@ describe('ExportService: an abandoned build', () => {
     // A late delivery of the abandoned one builds nothing.
     await service.build(newDomainEvent('privacy.export.requested', { exportId: first.id, userId: me }));
     expect(exports.rows.get(first.id)).toMatchObject({ status: 'FAILED' });
+  });
+});
+
+describe('ExportService.exportStatus: the link', () => {
+  it("reports EXPIRED at the exports bucket's own lifecycle expiry", () => {
+    const rule = privacyExportsBucket.expirations.find((expiry) => expiry.prefix === 'exports/')!;
+    expect(rule.days * 86_400).toBe(EXPORT_BUNDLE_SECONDS);
+  });
+
+  it('is handed out only after a recent step-up (else stepUpRequired), and never once the bucket expired the bundle', async () => {
+    const { clock, service, exportNow } = setup(sections);
+    const built = await exportNow(caller(clock, 30));
+    // The session alone (no step-up, or one older than the window) reads the status, not the link.
+    for (const who of [caller(clock, undefined), caller(clock, 3600)])
+      expect(await service.exportStatus(who, built.id)).toMatchObject({
+        status: 'READY',
+        downloadUrl: null,
+        expiresAt: null,
+        stepUpRequired: true,
+        sha256: built.sha256,
+      });
+    expect(await service.exportStatus(caller(clock, 30), built.id)).toMatchObject({
+      status: 'READY',
+      downloadUrl: expect.stringContaining(built.id),
+      stepUpRequired: false,
+    });
+    // A day after it was built the bucket has deleted it: EXPIRED, no link even after a step-up.
+    clock.advance(86_400_000);
+    expect(await service.exportStatus(caller(clock, 30), built.id)).toMatchObject({
+      status: 'EXPIRED',
+      downloadUrl: null,
+      expiresAt: null,
+      stepUpRequired: false,
+    });
   });
 });
 

@@ -24,6 +24,9 @@ import { RetentionService } from './retention.service.ts';
  */
 export const EXPORT_ABANDON_AFTER_SECONDS = 3 * 3600;
 
+/** The exports bucket's lifecycle expiry of `exports/` (infra/definitions/buckets.ts: one day). */
+export const EXPORT_BUNDLE_SECONDS = 24 * 3600;
+
 let service: Promise<ExportService> | undefined;
 
 export function exportService(): Promise<ExportService> {
@@ -60,6 +63,7 @@ export function exportService(): Promise<ExportService> {
         perDay: config.PRIVACY_EXPORTS_PER_DAY,
         urlSeconds: config.PRIVACY_EXPORT_URL_SECONDS,
         abandonAfterSeconds: EXPORT_ABANDON_AFTER_SECONDS,
+        bundleSeconds: EXPORT_BUNDLE_SECONDS,
         excluded: exportExclusions,
       },
       createLogger({ service: 'privacy' }),

@@ -30,7 +30,8 @@ import { testJpeg } from '../support/images.ts';
 import { partnerSdk, WebhookReceiver } from '../support/partner.ts';
 import { completedLeg, openForQuickSessions, quickSlot, SUBMIT } from '../support/reviews.ts';
 
-const EXPORT_FIELDS = 'id status requestedAt completedAt downloadUrl expiresAt sha256 sizeBytes sections';
+const EXPORT_FIELDS =
+  'id status requestedAt completedAt downloadUrl expiresAt sha256 sizeBytes sections stepUpRequired';
 const REQUEST_EXPORT = `mutation { requestDataExport { ${EXPORT_FIELDS} } }`;
 const EXPORT_STATUS = `query($id: ID!) { dataExport(id: $id) { ${EXPORT_FIELDS} } }`;
 
@@ -385,10 +386,27 @@ describe('DSAR export', () => {
     expect(accepted.id).not.toBe(stale);
     expect(accepted.status).toBe('BUILDING');
     expect(await sql('SELECT status FROM privacy_exports WHERE id = $1', [stale])).toEqual([{ status: 'FAILED' }]);
-    await eventually(async () => {
+    const ready = await eventually(async () => {
       const current = (await gqlOk(token, EXPORT_STATUS, { id: accepted.id })).dataExport;
       return current.status === 'READY' ? current : undefined;
     }, 60_000);
+    expect(ready).toMatchObject({ stepUpRequired: false, downloadUrl: expect.any(String) });
+    // The session alone (its token has no step-up) reads the status, not the link.
+    expect((await gqlOk(user.accessToken, EXPORT_STATUS, { id: accepted.id })).dataExport).toMatchObject({
+      status: 'READY',
+      downloadUrl: null,
+      expiresAt: null,
+      stepUpRequired: true,
+    });
+    // Built over a day ago: the bucket's lifecycle has deleted it, so no link, even after a step-up.
+    await sql(`UPDATE privacy_exports SET completed_at = completed_at - interval '25 hours' WHERE id = $1`, [
+      accepted.id,
+    ]);
+    expect((await gqlOk(token, EXPORT_STATUS, { id: accepted.id })).dataExport).toMatchObject({
+      status: 'EXPIRED',
+      downloadUrl: null,
+      stepUpRequired: false,
+    });
   }, 120_000);
 
   it('migration 3141 fails rows the synchronous export left BUILDING, so the one-building index builds', async () => {
