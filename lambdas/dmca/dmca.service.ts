@@ -97,6 +97,8 @@ export interface DmcaContent {
 export interface DmcaNotifier {
   takenDown(tx: Transaction, dmcaCase: DmcaCase): Promise<void>;
   counterNoticed(tx: Transaction, dmcaCase: DmcaCase, complainantNoticeIds: readonly string[]): Promise<void>;
+  /** A notice joined a case already counter-noticed: its complainant is owed the copy the others got. */
+  noticeJoined(tx: Transaction, dmcaCase: DmcaCase, noticeId: string): Promise<void>;
   restored(tx: Transaction, dmcaCase: DmcaCase): Promise<void>;
 }
 
@@ -225,6 +227,9 @@ export class DmcaService {
         );
         if (!opened.created) {
           alreadyDown.push(target);
+          // Joined after the counter notice (the join re-reads the locked row, so a counter notice racing
+          // it either sees this notice or is seen here): §512(g)(2)(B) owes this complainant a copy too.
+          if (opened.case.status === 'COUNTER_NOTICED') await this.notifier.noticeJoined(tx, opened.case, noticeId);
           continue;
         }
         await this.content.takeDown(tx, target);
