@@ -8,7 +8,6 @@ import { documentClientFromEnv, tableNameFromEnv } from '../adapters/dynamodb.ts
 import { DynamoDbRateLimiter } from '../adapters/dynamodb-rate-limiter.ts';
 import { metricsFromEnv } from '../adapters/powertools-metrics.ts';
 import { notifierFromEnv } from '../adapters/notifier-from-env.ts';
-import { isEmailSuppressed } from '../notifications/index.ts';
 import { ComplainantMailer } from './complainant-mailer.ts';
 import { DmcaMediaContent } from './dmca-content.adapter.ts';
 import { OutboxDmcaNotifier } from './dmca-notifier.adapter.ts';
@@ -20,12 +19,14 @@ let mailer: Promise<ComplainantMailer> | undefined;
 
 /** The complainants' copy of a counter notice (the dmca.counter_noticed consumer). */
 export function complainantMailer(): Promise<ComplainantMailer> {
-  mailer ??= databaseFromEnv('dmca').then(
-    (db) =>
-      new ComplainantMailer(createUnitOfWork(db, dmcaRepositories), notifierFromEnv(), (address) =>
-        isEmailSuppressed(db, address),
-      ),
-  );
+  mailer ??= (async () => {
+    const db = await databaseFromEnv('dmca');
+    // Loaded here, not at the top: the notice intake and the restore job never need notifications' module.
+    const { isEmailSuppressed } = await import('../notifications/index.ts');
+    return new ComplainantMailer(createUnitOfWork(db, dmcaRepositories), notifierFromEnv(), (address) =>
+      isEmailSuppressed(db, address),
+    );
+  })();
   mailer.catch(() => (mailer = undefined));
   return mailer;
 }
