@@ -487,7 +487,8 @@ export const eventConsumers: readonly {
   // Notification settings row at registration (the digest's list of accounts); erased with the account.
   { name: 'notifications-account', domain: 'notifications', eventTypes: ['user.registered', 'user.deleted'] },
   // A counter notice copied to the case's complainants by the dmca Lambda (§512(g)(2)(B)).
-  { name: 'dmca-complainants', domain: 'dmca', eventTypes: ['dmca.counter_noticed'] },
+  // A complainant whose notice joins an already counter-noticed case gets the same copy.
+  { name: 'dmca-complainants', domain: 'dmca', eventTypes: ['dmca.counter_noticed', 'dmca.notice_joined'] },
   // DMCA steps told to the uploader (email and in-app) by the notification service.
   {
     name: 'notifications-dmca',

@@ -243,15 +243,16 @@ export const rateLimitMatrix = {
     what: 'partner API calls per OAuth client',
   },
   // --- DMCA notice intake (#16), enforced by lambdas/dmca/dmca.service.ts: open to anyone with the public
-  // API key, and each notice may take material down, so a source IP files a handful an hour ---
+  // API key, and each target of a notice may be taken down, so a source IP names a handful an hour: a
+  // notice costs one token per target (capacity = the most targets one notice may name, 20) ---
   'dmca.notice.ip': {
     surface: 'dmca',
     key: 'ip',
-    capacity: 10,
+    capacity: 20,
     windowSeconds: minutes(60),
     action: 'refuse',
     status: 'enforced',
-    what: 'DMCA notices filed per source IP',
+    what: 'DMCA notice targets named per source IP (callers without an address share one bucket)',
   },
 } as const satisfies Record<string, RateLimitRow>;
 

@@ -32,6 +32,18 @@ export class OutboxDmcaNotifier implements DmcaNotifier {
     );
   }
 
+  async noticeJoined(tx: Transaction, dmcaCase: DmcaCase, noticeId: string): Promise<void> {
+    if (!dmcaCase.restoreFrom) throw new Error('a counter-noticed case has its window');
+    await enqueueEvent(
+      tx,
+      buildEvent('dmca.notice_joined', {
+        ...caseFields(dmcaCase),
+        noticeId,
+        restoreFrom: dmcaCase.restoreFrom.toISOString(),
+      }),
+    );
+  }
+
   async restored(tx: Transaction, dmcaCase: DmcaCase): Promise<void> {
     await enqueueEvent(tx, buildEvent('dmca.restored', caseFields(dmcaCase)));
   }

@@ -18,6 +18,7 @@ const logger = createLogger({ service: 'dmca' });
 // Its own event: each complainant gets a copy of the counter notice (§512(g)(2)(B)).
 export const events = createEventDispatcher({
   'dmca.counter_noticed': async (event) => (await complainantMailer()).onCounterNoticed(event),
+  'dmca.notice_joined': async (event) => (await complainantMailer()).onNoticeJoined(event),
 });
 
 export const handler = createDomainHandler({

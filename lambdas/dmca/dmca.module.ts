@@ -19,9 +19,14 @@ let mailer: Promise<ComplainantMailer> | undefined;
 
 /** The complainants' copy of a counter notice (the dmca.counter_noticed consumer). */
 export function complainantMailer(): Promise<ComplainantMailer> {
-  mailer ??= databaseFromEnv('dmca').then(
-    (db) => new ComplainantMailer(createUnitOfWork(db, dmcaRepositories), notifierFromEnv()),
-  );
+  mailer ??= (async () => {
+    const db = await databaseFromEnv('dmca');
+    // Loaded here, not at the top: the notice intake and the restore job never need notifications' module.
+    const { isEmailSuppressed } = await import('../notifications/index.ts');
+    return new ComplainantMailer(createUnitOfWork(db, dmcaRepositories), notifierFromEnv(), (address) =>
+      isEmailSuppressed(db, address),
+    );
+  })();
   mailer.catch(() => (mailer = undefined));
   return mailer;
 }

@@ -4,6 +4,9 @@
  * interleave at every await as they would against the database.
  */
 import { describe, expect, it } from 'vitest';
+import { newDomainEvent } from '../core/events/catalog.ts';
+import type { Notifier } from '../core/ports.ts';
+import { ComplainantMailer } from './complainant-mailer.ts';
 import { ManualClock } from '../core/clock.ts';
 import type { Caller } from '../core/identity.ts';
 import { newId } from '../core/ids.ts';
@@ -110,6 +113,7 @@ function setup() {
     takenDown: (_tx, c) => Promise.resolve(void log.push(`tell uploader ${c.id}`)),
     counterNoticed: (_tx, c, noticeIds) =>
       Promise.resolve(void log.push(`tell complainant ${c.id}`, ...noticeIds.map((id) => `tell notice ${id}`))),
+    noticeJoined: (_tx, c, noticeId) => Promise.resolve(void log.push(`tell joined ${c.id} ${noticeId}`)),
     restored: (_tx, c) => Promise.resolve(void log.push(`restored ${c.id}`)),
   };
   const counted: string[] = [];
@@ -236,6 +240,23 @@ describe('notice intake', () => {
     expect(log.filter((line) => line.startsWith('down'))).toHaveLength(1);
     await service.fileCounterNotice(user(uploader), counter(opened!.id));
     expect(log).toEqual(expect.arrayContaining([`tell notice ${first.noticeId}`, `tell notice ${second.noticeId}`]));
+    // Joining before the counter notice owed nothing extra: the counter notice told everyone.
+    expect(log.filter((line) => line.startsWith('tell joined'))).toEqual([]);
+  });
+
+  it('a notice joining a case after its counter notice sends its complainant the copy (§512(g)(2)(B))', async () => {
+    const { service, log, store } = setup();
+    await service.submitNotice(notice(), anywhere);
+    const [opened] = [...store.cases.values()];
+    await service.fileCounterNotice(user(uploader), counter(opened!.id));
+    const late = await service.submitNotice(
+      notice({ complainant: { name: 'Late Owner', email: 'late@owner.example', address: '4 Oak St' } }),
+      anywhere,
+    );
+    expect(late).toMatchObject({ takenDown: [], alreadyDown: [{ id: media }] });
+    expect(log.filter((line) => line.startsWith('tell joined'))).toEqual([
+      `tell joined ${opened!.id} ${late.noticeId}`,
+    ]);
   });
 });
 
@@ -345,6 +366,46 @@ describe('intake limits and reads', () => {
     expect(store.notices.size).toBe(capacity + 1);
   });
 
+  it('callers without an address are not unlimited: they share one bucket, then RATE_LIMITED', async () => {
+    const { service, store } = setup();
+    const capacity = rateLimitMatrix['dmca.notice.ip'].capacity;
+    for (let i = 0; i < capacity; i++)
+      await service.submitNotice(notice({ copyrightedWork: `work ${i}`, targets: [{ kind: 'MEDIA', id: missing }] }), {
+        ip: i % 2 ? undefined : '',
+      });
+    await expect(
+      service.submitNotice(
+        notice({ copyrightedWork: 'one more', targets: [{ kind: 'MEDIA', id: missing }] }),
+        anywhere,
+      ),
+    ).rejects.toMatchObject({ errorType: 'RATE_LIMITED' });
+    expect(store.notices.size).toBe(capacity);
+  });
+
+  it('a notice costs one token per distinct target: a full notice spends the bucket, nothing taken down beyond it', async () => {
+    const { service, store, log } = setup();
+    const capacity = rateLimitMatrix['dmca.notice.ip'].capacity;
+    const source = { ip: '198.51.100.9' };
+    const many = Array.from({ length: capacity }, () => ({ kind: 'MEDIA' as const, id: newId('media') }));
+    // A repeated target costs once: capacity - 1 tokens, then one more target fits, then nothing.
+    await service.submitNotice(notice({ targets: [...many.slice(0, capacity - 1), many[0]!] }), source);
+    await service.submitNotice(
+      notice({ copyrightedWork: 'one more', targets: [{ kind: 'MEDIA', id: missing }] }),
+      source,
+    );
+    await expect(service.submitNotice(notice({ copyrightedWork: 'again' }), source)).rejects.toMatchObject({
+      errorType: 'RATE_LIMITED',
+    });
+    // A notice naming the most targets allowed spends a fresh address's whole bucket.
+    const other = { ip: '198.51.100.10' };
+    await service.submitNotice(notice({ copyrightedWork: 'full', targets: many }), other);
+    await expect(service.submitNotice(notice({ copyrightedWork: 'after full' }), other)).rejects.toMatchObject({
+      errorType: 'RATE_LIMITED',
+    });
+    expect(store.notices.size).toBe(3);
+    expect(log).toEqual([]);
+  });
+
   it('the uploader reads their own cases only; the staff queue read is audited', async () => {
     const { service, db } = setup();
     await service.submitNotice(notice(), anywhere);
@@ -352,5 +413,55 @@ describe('intake limits and reads', () => {
     expect(await service.myCases(user(newId('user')))).toEqual([]);
     await service.queue(user(newId('user'), ['admin']));
     expect(db.kernel.auditActions()).toContain('dmca.queue.read');
+  });
+});
+
+describe('ComplainantMailer', () => {
+  it('copies the counter notice to each complainant except an address on the suppression list', async () => {
+    const { service, store, db, clock } = setup();
+    await service.submitNotice(notice(), anywhere);
+    await service.submitNotice(
+      notice({ complainant: { name: 'Bounced', email: 'Bounced@Owner.example', address: '5 Pine St' } }),
+      anywhere,
+    );
+    const [opened] = [...store.cases.values()];
+    const filed = await service.fileCounterNotice(user(uploader), counter(opened!.id));
+    const sent: string[] = [];
+    const suppressed = new Set(['bounced@owner.example']);
+    const mailer = new ComplainantMailer(
+      db,
+      { sendEmail: (message) => Promise.resolve(void sent.push(message.to)) } as Notifier,
+      (address) => Promise.resolve(suppressed.has(address)),
+    );
+    const event = newDomainEvent('dmca.counter_noticed', {
+      caseId: filed.id,
+      ownerUserId: uploader,
+      targetKind: 'MEDIA',
+      targetId: media,
+      restoreFrom: filed.restoreFrom!.toISOString(),
+      restoreBy: filed.restoreBy!.toISOString(),
+    });
+    await mailer.onCounterNoticed(event);
+    expect(sent).toEqual(['legal@rights.example']);
+    // A late notice from a suppressed address: its copy is not sent either.
+    const late = await service.submitNotice(
+      notice({
+        complainant: { name: 'Bounced', email: 'bounced@owner.example', address: '5 Pine St' },
+        copyrightedWork: 'x',
+      }),
+      anywhere,
+    );
+    clock.advance(1000);
+    await mailer.onNoticeJoined(
+      newDomainEvent('dmca.notice_joined', {
+        caseId: filed.id,
+        ownerUserId: uploader,
+        targetKind: 'MEDIA',
+        targetId: media,
+        noticeId: late.noticeId,
+        restoreFrom: filed.restoreFrom!.toISOString(),
+      }),
+    );
+    expect(sent).toEqual(['legal@rights.example']);
   });
 });

@@ -97,6 +97,8 @@ export interface DmcaContent {
 export interface DmcaNotifier {
   takenDown(tx: Transaction, dmcaCase: DmcaCase): Promise<void>;
   counterNoticed(tx: Transaction, dmcaCase: DmcaCase, complainantNoticeIds: readonly string[]): Promise<void>;
+  /** A notice joined a case already counter-noticed: its complainant is owed the copy the others got. */
+  noticeJoined(tx: Transaction, dmcaCase: DmcaCase, noticeId: string): Promise<void>;
   restored(tx: Transaction, dmcaCase: DmcaCase): Promise<void>;
 }
 
@@ -132,6 +134,11 @@ export interface NoticeOutcome {
 /** Notices per source IP: anyone may file one without an account, so the intake is bounded (Appendix R). */
 export const DMCA_NOTICE_LIMIT = rateLimitPolicy('dmca.notice.ip');
 
+/** The notice bucket shared by every caller without a known source address. */
+export const NO_ADDRESS_BUCKET = 'no-address';
+
+const distinctTargetCount = (input: DmcaNoticeInput) => new Set(input.targets.map(targetKey)).size;
+
 /** Who filed a notice, as the edge established it: the key of the intake's rate-limit bucket. */
 export interface NoticeSource {
   readonly ip: string | undefined;
@@ -153,7 +160,11 @@ export class DmcaService {
    * so probing which ids are public costs tokens too.
    */
   async submitNotice(input: DmcaNoticeInput, source: NoticeSource): Promise<NoticeOutcome> {
-    await enforceRateLimits(this.limiter, [{ policy: DMCA_NOTICE_LIMIT, key: source.ip }]);
+    // Each target may be taken down, so each one costs a token. A caller whose address the edge could
+    // not establish is not unlimited: all such callers share one bucket (it cannot collide with an IP).
+    await enforceRateLimits(this.limiter, [
+      { policy: DMCA_NOTICE_LIMIT, key: source.ip || NO_ADDRESS_BUCKET, cost: distinctTargetCount(input) },
+    ]);
     const dedupeKey = noticeDedupeKey(input);
     const repeated = await this.db.dmca.noticeByKey(dedupeKey);
     if (repeated) return this.repeatOf(repeated);
@@ -216,6 +227,9 @@ export class DmcaService {
         );
         if (!opened.created) {
           alreadyDown.push(target);
+          // Joined after the counter notice (the join re-reads the locked row, so a counter notice racing
+          // it either sees this notice or is seen here): §512(g)(2)(B) owes this complainant a copy too.
+          if (opened.case.status === 'COUNTER_NOTICED') await this.notifier.noticeJoined(tx, opened.case, noticeId);
           continue;
         }
         await this.content.takeDown(tx, target);

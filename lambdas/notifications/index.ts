@@ -4,3 +4,4 @@
  */
 export { TEMPLATES, type TemplateName } from './templates/catalog.ts';
 export { notificationsExportSection } from './notifications-export.query.ts';
+export { isEmailSuppressed } from './suppressions.query.ts';

@@ -34,6 +34,19 @@ export class ExportRepository {
     await this.db.query(`SELECT pg_advisory_xact_lock(hashtextextended('privacy_exports:' || $1, 0))`, [userId]);
   }
 
+  /**
+   * Fails the account's request left BUILDING since `before` (its worker gave up: timeouts, crashes, the
+   * queue's retries ended in the DLQ), so it neither blocks the account nor counts against its limit.
+   */
+  async abandonStale(userId: string, before: Date, at: Date): Promise<number> {
+    const { rowCount } = await this.db.query(
+      `UPDATE privacy_exports SET status = 'FAILED', completed_at = $3
+        WHERE user_id = $1 AND status = 'BUILDING' AND created_at < $2`,
+      [userId, before, at],
+    );
+    return rowCount ?? 0;
+  }
+
   /** The account's request still being built, if any. */
   async building(userId: string): Promise<ExportRow | undefined> {
     const { rows } = await this.db.query(

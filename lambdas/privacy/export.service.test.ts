@@ -10,6 +10,8 @@ import { buildExportBundle, pseudonymiseOthers, sha256Hex, type ExportBundle } f
 import { newDomainEvent } from '../core/events/catalog.ts';
 import type { ExportRow, ExportStore } from './export.repository.ts';
 import { ExportService, type ExportSection } from './export.service.ts';
+import { EXPORT_BUNDLE_SECONDS } from './privacy.module.ts';
+import { privacyExportsBucket } from '../../infra/definitions/buckets.ts';
 
 const me = newId('user');
 const other = newId('user');
@@ -32,6 +34,15 @@ class MemoryExports implements ExportStore {
   readonly rows = new Map<string, ExportRow>();
   lockAccount() {
     return Promise.resolve();
+  }
+  abandonStale(userId: string, before: Date, at: Date) {
+    let n = 0;
+    for (const row of this.rows.values())
+      if (row.user_id === userId && row.status === 'BUILDING' && row.created_at < before) {
+        this.rows.set(row.id, { ...row, status: 'FAILED', completed_at: at });
+        n++;
+      }
+    return Promise.resolve(n);
   }
   building(userId: string) {
     return Promise.resolve([...this.rows.values()].find((row) => row.user_id === userId && row.status === 'BUILDING'));
@@ -110,7 +121,13 @@ function setup(sections: ExportSection[], perDay = 2) {
     },
     (ids) => Promise.resolve(new Map(ids.filter((id) => id === other).map((id) => [id, ['Thaddeus Orrin']]))),
     clock,
-    { perDay, urlSeconds: 300, excluded: { 'public.audit_log': 'the platform-wide chain' } },
+    {
+      perDay,
+      urlSeconds: 300,
+      abandonAfterSeconds: 3 * 3600,
+      bundleSeconds: 86_400,
+      excluded: { 'public.audit_log': 'the platform-wide chain' },
+    },
     createLogger({ service: 'privacy-test', level: 'error' }),
   );
   /** What the export worker does with the request's committed event (the relay delivers it). */
@@ -251,6 +268,59 @@ describe('ExportService.requestExport', () => {
     expect(db.kernel.auditActions()).toEqual(['privacy.export.requested']);
     // The failure was not the account's: with a limit of one a day, it may ask again.
     expect(await service.requestExport(caller(clock, 30))).toMatchObject({ status: 'BUILDING' });
+  });
+});
+
+describe('ExportService: an abandoned build', () => {
+  it('blocks nobody: past the bound it is failed under the lock, a new request is accepted, and it does not count', async () => {
+    const { clock, service, exports, db } = setup(sections, 1);
+    const first = await service.requestExport(caller(clock, 30));
+    // The worker never finishes it (timeouts, then the DLQ). Within the bound a repeat still answers it.
+    clock.advance(2.5 * 3600_000);
+    expect((await service.requestExport(caller(clock, 30))).id).toBe(first.id);
+    clock.advance(0.5 * 3600_000 + 1000);
+    const second = await service.requestExport(caller(clock, 30));
+    expect(second).toMatchObject({ status: 'BUILDING' });
+    expect(second.id).not.toBe(first.id);
+    expect(exports.rows.get(first.id)).toMatchObject({ status: 'FAILED' });
+    expect(db.kernel.eventTypes()).toEqual(['privacy.export.requested', 'privacy.export.requested']);
+    // A late delivery of the abandoned one builds nothing.
+    await service.build(newDomainEvent('privacy.export.requested', { exportId: first.id, userId: me }));
+    expect(exports.rows.get(first.id)).toMatchObject({ status: 'FAILED' });
+  });
+});
+
+describe('ExportService.exportStatus: the link', () => {
+  it("reports EXPIRED at the exports bucket's own lifecycle expiry", () => {
+    const rule = privacyExportsBucket.expirations.find((expiry) => expiry.prefix === 'exports/')!;
+    expect(rule.days * 86_400).toBe(EXPORT_BUNDLE_SECONDS);
+  });
+
+  it('is handed out only after a recent step-up (else stepUpRequired), and never once the bucket expired the bundle', async () => {
+    const { clock, service, exportNow } = setup(sections);
+    const built = await exportNow(caller(clock, 30));
+    // The session alone (no step-up, or one older than the window) reads the status, not the link.
+    for (const who of [caller(clock, undefined), caller(clock, 3600)])
+      expect(await service.exportStatus(who, built.id)).toMatchObject({
+        status: 'READY',
+        downloadUrl: null,
+        expiresAt: null,
+        stepUpRequired: true,
+        sha256: built.sha256,
+      });
+    expect(await service.exportStatus(caller(clock, 30), built.id)).toMatchObject({
+      status: 'READY',
+      downloadUrl: expect.stringContaining(built.id),
+      stepUpRequired: false,
+    });
+    // A day after it was built the bucket has deleted it: EXPIRED, no link even after a step-up.
+    clock.advance(86_400_000);
+    expect(await service.exportStatus(caller(clock, 30), built.id)).toMatchObject({
+      status: 'EXPIRED',
+      downloadUrl: null,
+      expiresAt: null,
+      stepUpRequired: false,
+    });
   });
 });
 

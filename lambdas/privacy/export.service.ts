@@ -19,7 +19,7 @@ import { enqueueEvent } from '../core/db/outbox.ts';
 import { buildEvent } from '../core/events/catalog.ts';
 import { newId } from '../core/ids.ts';
 import type { Logger } from '../core/log.ts';
-import { requireRecentStepUp } from '../core/step-up.ts';
+import { isStepUpRecent, requireRecentStepUp } from '../core/step-up.ts';
 import { buildExportBundle, otherUserIds, type SectionData } from './export-bundle.ts';
 import { ExportRateLimitedError } from './privacy.errors.ts';
 import type { ExportRow } from './export.repository.ts';
@@ -41,11 +41,14 @@ export interface ExportStorage {
 
 export interface DataExportView {
   readonly id: string;
-  readonly status: ExportRow['status'];
+  /** EXPIRED: READY once, but the bucket has deleted the bundle since. */
+  readonly status: ExportRow['status'] | 'EXPIRED';
   readonly requestedAt: string;
   readonly completedAt: string | null;
-  /** Only once READY: a fresh GET link at every read, good for the policy's `urlSeconds`. */
+  /** Only once READY and to a caller with a recent step-up: a fresh GET link, good for `urlSeconds`. */
   readonly downloadUrl: string | null;
+  /** READY, but the link waits for a step-up. */
+  readonly stepUpRequired: boolean;
   readonly expiresAt: string | null;
   readonly sha256: string | null;
   readonly sizeBytes: number | null;
@@ -58,6 +61,13 @@ export type NamesOf = (userIds: readonly string[]) => Promise<ReadonlyMap<string
 export interface ExportPolicy {
   readonly perDay: number;
   readonly urlSeconds: number;
+  /**
+   * After how long a BUILDING request counts as abandoned (failed) when the account asks again. At least
+   * the worker's whole retry time, so a build still being retried is never failed under it.
+   */
+  readonly abandonAfterSeconds: number;
+  /** How long the bucket keeps a bundle (its lifecycle expiry); a READY row older than this has no file. */
+  readonly bundleSeconds: number;
   /** Tables/stores with a user column that are deliberately not in the bundle, and why. */
   readonly excluded: Readonly<Record<string, string>>;
 }
@@ -89,6 +99,13 @@ export class ExportService {
       // A deleted account's still-valid token exports nothing (its erasure may already have run).
       await guardNotErased(tx, userId, 'Account not found');
       await tx.exports.lockAccount(userId);
+      // A build the worker gave up on would otherwise be answered forever (and block the account).
+      const stale = await tx.exports.abandonStale(
+        userId,
+        new Date(requestedAt.getTime() - this.policy.abandonAfterSeconds * 1000),
+        requestedAt,
+      );
+      if (stale > 0) this.logger.warn('abandoned data export failed', { userId, stale });
       const pending = await tx.exports.building(userId);
       if (pending) return { ok: true as const, row: pending };
       const exportId = newId('dataExport');
@@ -103,15 +120,19 @@ export class ExportService {
       return { ok: true as const, row: (await tx.exports.byId(exportId))! };
     });
     if (!outcome.ok) throw new ExportRateLimitedError(outcome.retryAfterSeconds);
-    return this.view(outcome.row);
+    return this.view(outcome.row, true);
   }
 
-  /** The account's own export by id (someone else's is "not found"); a READY one with a fresh short-lived link. */
+  /**
+   * The account's own export by id (someone else's is "not found"). The status needs only a session; the
+   * link to a READY one needs a recent step-up like the request did (a stolen session token must not
+   * download the full phone, IP history and messages), so without it the view says `stepUpRequired`.
+   */
   async exportStatus(caller: Caller, exportId: string): Promise<DataExportView> {
-    const { userId } = requireUser(caller);
+    const user = requireUser(caller);
     const row = await this.db.exports.byId(exportId);
-    if (!row || row.user_id !== userId) throw new NotFoundError('Export not found');
-    return this.view(row);
+    if (!row || row.user_id !== user.userId) throw new NotFoundError('Export not found');
+    return this.view(row, isStepUpRecent(user.stepUpAt, this.clock.nowSeconds()));
   }
 
   /**
@@ -174,15 +195,22 @@ export class ExportService {
     }
   }
 
-  private async view(row: ExportRow): Promise<DataExportView> {
-    const ready = row.status === 'READY' && row.object_key !== null;
+  private async view(row: ExportRow, steppedUp: boolean): Promise<DataExportView> {
+    // The bucket deletes a bundle a day after it was written (built): past that a link would only 404.
+    const expired =
+      row.status === 'READY' &&
+      row.completed_at !== null &&
+      this.clock.nowMs() >= row.completed_at.getTime() + this.policy.bundleSeconds * 1000;
+    const ready = row.status === 'READY' && row.object_key !== null && !expired;
+    const link = ready && steppedUp;
     return {
       id: row.id,
-      status: row.status,
+      status: expired ? 'EXPIRED' : row.status,
       requestedAt: row.created_at.toISOString(),
       completedAt: row.completed_at?.toISOString() ?? null,
-      downloadUrl: ready ? await this.storage.downloadUrl(row.object_key!, this.policy.urlSeconds) : null,
-      expiresAt: ready ? new Date(this.clock.nowMs() + this.policy.urlSeconds * 1000).toISOString() : null,
+      downloadUrl: link ? await this.storage.downloadUrl(row.object_key!, this.policy.urlSeconds) : null,
+      stepUpRequired: ready && !steppedUp,
+      expiresAt: link ? new Date(this.clock.nowMs() + this.policy.urlSeconds * 1000).toISOString() : null,
       sha256: row.sha256,
       sizeBytes: row.size_bytes,
       sections: row.sections,

@@ -16,6 +16,17 @@ import { privacyRepositories } from './privacy.repositories.ts';
 import { RetentionRepository } from './retention.repository.ts';
 import { RetentionService } from './retention.service.ts';
 
+/**
+ * A BUILDING export older than this is taken as abandoned when its account asks again. The worker's
+ * queue (infra/cdk/stacks/async.stack.ts) hides a message for 6 × its 300 s timeout and moves it to the
+ * DLQ after 5 receives: 5 × 1800 s = 2.5 h is the longest a build can still be retried; 3 h leaves margin.
+ * A late run of a failed request does nothing (the worker builds only BUILDING rows).
+ */
+export const EXPORT_ABANDON_AFTER_SECONDS = 3 * 3600;
+
+/** The exports bucket's lifecycle expiry of `exports/` (infra/definitions/buckets.ts: one day). */
+export const EXPORT_BUNDLE_SECONDS = 24 * 3600;
+
 let service: Promise<ExportService> | undefined;
 
 export function exportService(): Promise<ExportService> {
@@ -51,6 +62,8 @@ export function exportService(): Promise<ExportService> {
       {
         perDay: config.PRIVACY_EXPORTS_PER_DAY,
         urlSeconds: config.PRIVACY_EXPORT_URL_SECONDS,
+        abandonAfterSeconds: EXPORT_ABANDON_AFTER_SECONDS,
+        bundleSeconds: EXPORT_BUNDLE_SECONDS,
         excluded: exportExclusions,
       },
       createLogger({ service: 'privacy' }),

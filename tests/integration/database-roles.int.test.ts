@@ -513,6 +513,8 @@ const expectedGrants: Record<DatabaseRole, readonly string[]> = {
     'dmca_cases:UPDATE',
     'dmca_notices:INSERT',
     'dmca_notices:SELECT',
+    // Complainant emails honour the suppression list (3144): whether an address is listed, nothing more.
+    ...['address', 'channel'].map((column) => `notification_suppressions(${column}):SELECT`),
     // Takedown and restore of a public item through media's SQL (3140): these columns only.
     ...['id', 'nsfw_band', 'owner_id', 'owner_type', 'owner_user_id', 'public_variants', 'status', 'variants'].map(
       (column) => `media(${column}):SELECT`,

@@ -177,6 +177,22 @@ describe('DMCA notice → takedown → counter notice → restore', () => {
     expect(copies).toHaveLength(1);
     expect(copies[0]!.text).toContain('I took this photograph myself.');
     expect(copies[0]!.text).toContain(window.restoreFrom!.slice(0, 10));
+    // A complainant whose notice joins the case after the counter notice gets the same copy; the first one no second.
+    configureAmplify();
+    const lateEmail = `late+${newId('event').toLowerCase()}@rights.example`;
+    const late = (await generateClient().graphql({
+      query: SUBMIT,
+      variables: { input: notice([{ kind: 'MEDIA', id: mediaId }], lateEmail) },
+    })) as { data: { submitDmcaNotice: Record<string, unknown> } };
+    expect(late.data.submitDmcaNotice).toMatchObject({ takenDown: [], alreadyDown: [{ kind: 'MEDIA', id: mediaId }] });
+    const lateCopies = await eventually(async () => {
+      const sent = await mailFor(lateEmail, 'dmca.counter_notice_forwarded');
+      return sent.length > 0 ? sent : undefined;
+    }, 10_000);
+    expect(lateCopies).toHaveLength(1);
+    expect(lateCopies[0]!.text).toContain('I took this photograph myself.');
+    expect(lateCopies[0]!.text).toContain(window.restoreFrom!.slice(0, 10));
+    expect(await mailFor(complainantEmail, 'dmca.counter_notice_forwarded')).toHaveLength(1);
 
     // The trust queue: trust staff read it (audited); a client is not told it exists.
     const trustId = newId('user');
@@ -228,10 +244,11 @@ describe('DMCA notice → takedown → counter notice → restore', () => {
     expect(await sql('SELECT 1 FROM dmca_cases WHERE target_id = $1', [mediaId])).toHaveLength(1);
   }, 120_000);
 
-  it('a source IP files 10 notices an hour, then RATE_LIMITED with a retry time', async () => {
+  it('a source IP names 20 targets an hour (a notice costs one token per target), then RATE_LIMITED with a retry time', async () => {
     const ip = randomLoopbackIp();
-    for (let i = 0; i < 10; i++) {
-      const answer = await gql(null, SUBMIT, { input: notice([{ kind: 'MEDIA', id: newId('media') }]) }, ip);
+    const many = Array.from({ length: 19 }, () => ({ kind: 'MEDIA', id: newId('media') }));
+    for (const targets of [many, [{ kind: 'MEDIA', id: newId('media') }]]) {
+      const answer = await gql(null, SUBMIT, { input: notice(targets) }, ip);
       expect(answer.body.errors).toBeUndefined();
     }
     const refused = await gql(null, SUBMIT, { input: notice([{ kind: 'MEDIA', id: newId('media') }]) }, ip);

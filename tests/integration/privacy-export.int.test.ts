@@ -13,6 +13,8 @@
  *  - the account's deletion removes its stored bundles and receipts.
  */
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { erasureCoverage } from '../../infra/definitions/erasure-coverage.ts';
 import { canonicalJson } from '../../lambdas/core/db/audit-log.ts';
@@ -20,6 +22,7 @@ import { buildEvent } from '../../lambdas/core/events/catalog.ts';
 import { newId } from '../../lambdas/core/ids.ts';
 import { exportCoverage } from '../../lambdas/privacy/index.ts';
 import { deleteAccount, enqueue } from '../support/account-deletion.ts';
+import { stackInfo } from '../support/clients.ts';
 import { gql, latestCode, registeredUser } from '../support/auth-client.ts';
 import { onboardPayee } from '../support/checkout.ts';
 import { eventually, gqlOk, sql, uploadImage } from '../support/graphql.ts';
@@ -27,7 +30,8 @@ import { testJpeg } from '../support/images.ts';
 import { partnerSdk, WebhookReceiver } from '../support/partner.ts';
 import { completedLeg, openForQuickSessions, quickSlot, SUBMIT } from '../support/reviews.ts';
 
-const EXPORT_FIELDS = 'id status requestedAt completedAt downloadUrl expiresAt sha256 sizeBytes sections';
+const EXPORT_FIELDS =
+  'id status requestedAt completedAt downloadUrl expiresAt sha256 sizeBytes sections stepUpRequired';
 const REQUEST_EXPORT = `mutation { requestDataExport { ${EXPORT_FIELDS} } }`;
 const EXPORT_STATUS = `query($id: ID!) { dataExport(id: $id) { ${EXPORT_FIELDS} } }`;
 
@@ -368,6 +372,71 @@ describe('DSAR export', () => {
     );
     expect((await fetch(theirs.view.downloadUrl)).status).toBe(404);
   }, 300_000);
+
+  it("a build left BUILDING past the worker's retry time is failed when the account asks again; a new one completes", async () => {
+    const user = await registeredUser();
+    const token = await steppedUp(user.accessToken, user.email);
+    // What a worker that timed out on every delivery (the message then in the DLQ) leaves behind.
+    const stale = newId('dataExport');
+    await sql(
+      `INSERT INTO privacy_exports (id, user_id, status, created_at) VALUES ($1, $2, 'BUILDING', now() - interval '4 hours')`,
+      [stale, user.userId],
+    );
+    const accepted = (await gqlOk(token, REQUEST_EXPORT)).requestDataExport;
+    expect(accepted.id).not.toBe(stale);
+    expect(accepted.status).toBe('BUILDING');
+    expect(await sql('SELECT status FROM privacy_exports WHERE id = $1', [stale])).toEqual([{ status: 'FAILED' }]);
+    const ready = await eventually(async () => {
+      const current = (await gqlOk(token, EXPORT_STATUS, { id: accepted.id })).dataExport;
+      return current.status === 'READY' ? current : undefined;
+    }, 60_000);
+    expect(ready).toMatchObject({ stepUpRequired: false, downloadUrl: expect.any(String) });
+    // The session alone (its token has no step-up) reads the status, not the link.
+    expect((await gqlOk(user.accessToken, EXPORT_STATUS, { id: accepted.id })).dataExport).toMatchObject({
+      status: 'READY',
+      downloadUrl: null,
+      expiresAt: null,
+      stepUpRequired: true,
+    });
+    // Built over a day ago: the bucket's lifecycle has deleted it, so no link, even after a step-up.
+    await sql(`UPDATE privacy_exports SET completed_at = completed_at - interval '25 hours' WHERE id = $1`, [
+      accepted.id,
+    ]);
+    expect((await gqlOk(token, EXPORT_STATUS, { id: accepted.id })).dataExport).toMatchObject({
+      status: 'EXPIRED',
+      downloadUrl: null,
+      stepUpRequired: false,
+    });
+  }, 120_000);
+
+  it('migration 3141 fails rows the synchronous export left BUILDING, so the one-building index builds', async () => {
+    const up = readFileSync(
+      new URL('../../db/migrations/3141_privacy_export_async.sql', import.meta.url),
+      'utf8',
+    ).split('-- Down Migration')[0]!;
+    const user = await registeredUser();
+    const client = new pg.Client({ connectionString: stackInfo().endpoints.databaseUrl });
+    await client.connect();
+    try {
+      // Replayed on the tree as it was before 3141, inside a transaction that is rolled back.
+      await client.query('BEGIN');
+      await client.query('DROP INDEX privacy_exports_one_building_idx');
+      const ids = [newId('dataExport'), newId('dataExport')];
+      for (const id of ids)
+        await client.query(
+          `INSERT INTO privacy_exports (id, user_id, status, created_at) VALUES ($1, $2, 'BUILDING', now())`,
+          [id, user.userId],
+        );
+      await client.query(up);
+      const { rows } = await client.query('SELECT status FROM privacy_exports WHERE id = ANY($1)', [ids]);
+      expect(rows).toEqual([{ status: 'FAILED' }, { status: 'FAILED' }]);
+      const index = await client.query(`SELECT 1 FROM pg_indexes WHERE indexname = 'privacy_exports_one_building_idx'`);
+      expect(index.rowCount).toBe(1);
+    } finally {
+      await client.query('ROLLBACK').catch(() => undefined);
+      await client.end();
+    }
+  });
 
   it('race: 8 requests at once while none is building make one request, answered to all; it completes', async () => {
     const user = await registeredUser();

@@ -469,6 +469,18 @@ const dmcaCounterNoticed = EventDefinition.define({
   aggregate: dmcaAggregate,
 });
 
+const dmcaNoticeJoined = EventDefinition.define({
+  type: 'dmca.notice_joined',
+  description:
+    'A notice joined a case already counter-noticed: its complainant is owed a copy of the counter notice (§512(g)(2)(B)).',
+  payload: z.object({
+    ...dmcaCaseFields,
+    noticeId: id('dmcaNotice'),
+    restoreFrom: z.iso.datetime({ offset: true }),
+  }),
+  aggregate: dmcaAggregate,
+});
+
 const dmcaRestored = EventDefinition.define({
   type: 'dmca.restored',
   description: 'The counter-notice window passed without a suit: the material is public again.',
@@ -527,6 +539,7 @@ export const eventCatalog = createEventCatalog([
   inviteCreated,
   dmcaTakenDown,
   dmcaCounterNoticed,
+  dmcaNoticeJoined,
   dmcaRestored,
   privacyExportRequested,
 ]);
