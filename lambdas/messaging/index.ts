@@ -3,7 +3,6 @@
  * `booking.confirmed` (messaging.handler.ts `events`) and turns the pair's inquiry thread into the
  * booking's project thread with contact details shown from then on.
  */
-export { messagingService } from './messaging.module.ts';
 export type { MessagingService, MessageView, ThreadView } from './messaging.service.ts';
 export { DynamoUnreadMessages, type UnreadMessages, type UnreadSummary } from './unread-summary.ts';
 export { MessagingExport } from './messaging-export.ts';
