@@ -45,6 +45,14 @@ export const exportCoverage: Readonly<Record<string, ExportDecision>> = {
   'public.payment_transfers': section('payments', 'transfers'),
   'public.payout_accounts': section('payments', 'payoutAccount'),
   'public.payment_intent_requests': section('payments', 'checkoutRequests'),
+  'public.payout_account_requests': {
+    excluded:
+      'the time payout onboarding was first asked for (an idempotency marker); the account is payments.payoutAccount',
+  },
+  'public.payment_dispute_evidence': {
+    excluded:
+      'chargeback evidence versions, authored by finance staff in their role (a work record of the dispute, not data about the author)',
+  },
   'public.stripe_events': {
     excluded: "Stripe's raw event objects (the same payments as payments.authorizations/transfers, in Stripe's words)",
   },
