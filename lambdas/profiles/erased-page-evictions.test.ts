@@ -1,27 +1,22 @@
 /**
  * ErasedPageEvictions with a fake of its store and of the eviction port: a failed eviction keeps the
- * pending row and throws (so the queue redelivers), a row is deleted only once its page is evicted,
- * and a page is evicted again once a read that started before the erasure's commit has ended.
+ * pending row and throws (so the queue redelivers), and a row is deleted only once its page is evicted.
  */
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../core/clock.ts';
 import { newId } from '../core/ids.ts';
 import { fake } from '../core/testing/fakes.ts';
-import { ErasedPageEvictions, FILL_SETTLE_MS } from './erased-page-evictions.ts';
+import { ErasedPageEvictions } from './erased-page-evictions.ts';
 import type { PageEvictionStore, PendingPageEviction } from './page-eviction.repository.ts';
 
-const NOW = Date.UTC(2026, 11, 1, 12);
-
-function setup(recordedAt = new Date(NOW)) {
+function setup() {
   const profileId = newId('profile');
   const pending = new Map<string, PendingPageEviction>([
-    ['ava-portraits', { slug: 'ava-portraits', recorded_at: recordedAt }],
+    ['ava-portraits', { slug: 'ava-portraits', recorded_at: new Date() }],
   ]);
   const pageEvictions = fake<PageEvictionStore>('page evictions', {
     pendingFor: async (kind, listingId) => (kind === 'PROFILE' && listingId === profileId ? [...pending.values()] : []),
     remove: async (_kind, slug) => void pending.delete(slug),
   });
-  const clock = new ManualClock(NOW);
   const log: string[] = [];
   let failures = 0;
   const eviction = {
@@ -30,26 +25,18 @@ function setup(recordedAt = new Date(NOW)) {
         failures--;
         throw new Error('AppSync unreachable');
       }
-      log.push(`evict ${kind}:${slug} @${clock.nowMs() - NOW}`);
+      log.push(`evict ${kind}:${slug}`);
     },
   };
-  const sleep = async (ms: number) => {
-    log.push(`sleep ${ms}`);
-    clock.advance(ms);
-  };
-  const service = new ErasedPageEvictions({ pageEvictions }, eviction, clock, sleep);
-  return { service, pending, log, profileId, clock, failWith: (n: number) => (failures = n) };
+  const service = new ErasedPageEvictions({ pageEvictions }, eviction);
+  return { service, pending, log, profileId, failWith: (n: number) => (failures = n) };
 }
 
 describe('ErasedPageEvictions.onListingErased', () => {
-  it('evicts the former slug, again after the fill window, then deletes the pending row', async () => {
+  it('evicts the former slug, then deletes the pending row', async () => {
     const { service, pending, log, profileId } = setup();
     await service.onListingErased('PROFILE', profileId);
-    expect(log).toEqual([
-      'evict PROFILE:ava-portraits @0',
-      `sleep ${FILL_SETTLE_MS}`,
-      `evict PROFILE:ava-portraits @${FILL_SETTLE_MS}`,
-    ]);
+    expect(log).toEqual(['evict PROFILE:ava-portraits']);
     expect(pending.size).toBe(0);
   });
 
@@ -59,35 +46,9 @@ describe('ErasedPageEvictions.onListingErased', () => {
     await expect(service.onListingErased('PROFILE', profileId)).rejects.toThrow('AppSync unreachable');
     expect(pending.size).toBe(1);
     expect(log).toEqual([]);
-    // The redelivery, with the API back: evicted (twice: now and after the fill window), and the row is gone.
     await service.onListingErased('PROFILE', profileId);
     expect(pending.size).toBe(0);
-    expect(log.filter((line) => line.startsWith('evict'))).toHaveLength(2);
-  });
-
-  it('a failure of the eviction after the wait also keeps the row', async () => {
-    const { service, pending, profileId, clock } = setup();
-    let calls = 0;
-    const flaky = new ErasedPageEvictions(
-      { pageEvictions: (service as unknown as { db: { pageEvictions: PageEvictionStore } }).db.pageEvictions },
-      {
-        evict: async () => {
-          calls++;
-          if (calls === 2) throw new Error('AppSync unreachable');
-        },
-      },
-      clock,
-      async (ms) => clock.advance(ms),
-    );
-    await expect(flaky.onListingErased('PROFILE', profileId)).rejects.toThrow('AppSync unreachable');
-    expect(pending.size).toBe(1);
-  });
-
-  it('no wait when the fill window has passed (a late delivery): one eviction is final', async () => {
-    const { service, pending, log, profileId } = setup(new Date(NOW - FILL_SETTLE_MS - 1));
-    await service.onListingErased('PROFILE', profileId);
-    expect(log).toEqual(['evict PROFILE:ava-portraits @0']);
-    expect(pending.size).toBe(0);
+    expect(log).toEqual(['evict PROFILE:ava-portraits']);
   });
 
   it('nothing pending (a listing erased before this change, or a redelivery after the rows went): no eviction', async () => {

@@ -61,7 +61,7 @@ export function profilesModule(): Promise<ProfilesModule> {
       profiles,
       studios,
       publicPages,
-      erasedPages: new ErasedPageEvictions(db, publicPages, systemClock),
+      erasedPages: new ErasedPageEvictions(db, publicPages),
       verifications: new VerificationService(db, systemClock),
       erasure: new OwnerErasureService(
         db,
