@@ -5,9 +5,10 @@ const envWorkers = process.env.VITEST_MAX_WORKERS ? Number(process.env.VITEST_MA
 
 /**
  * Integration files that start stacks of their own (kill -9, restarts, `npm start`, fault proxies, the demo
- * seed) instead of using the shared one. They spend most of their time waiting for PostgreSQL and the
- * DynamoDB Local JVM to come up, so they run in a tier of their own beside the shared-stack tier: one worker
- * each, two files at a time in all, and never two of these stacks at once.
+ * seed) instead of using the shared one: a tier of their own, one file at a time (never two of these
+ * stacks at once), without the shared stack's global setup. Meant to run beside the shared-stack tier
+ * (same group): measured on vitest 4.1, two projects of one group that each set maxWorkers 1 still run
+ * one file at a time in all, so today the tiers run one after the other (docs/ci-time.md).
  */
 const ownStackFiles = [
   'demo-seed',
@@ -73,7 +74,7 @@ export default defineConfig({
       {
         test: {
           name: 'own-stack',
-          // Same group as the shared-stack tier, so the two run side by side.
+          // Same group as the shared-stack tier (see ownStackFiles on why they still run one after the other).
           sequence: { groupOrder: 1 },
           maxWorkers: 1,
           setupFiles: ['tests/support/deployed-aliases.ts'],
