@@ -228,6 +228,93 @@ describe('search ranking projection (search_rank)', () => {
       { numRuns: 40 },
     );
   });
+  it('typo matching through the city + trigram index (3170) answers exactly what a scan without indexes does (property)', async () => {
+    const repository = new SearchDocumentRepository(db);
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.uniqueArray(documentArbitrary('rt'), { minLength: 1, maxLength: 30, selector: (d) => d.id }),
+        // A word of the documents with one letter changed (or a stranger), so the exact words match nothing.
+        fc.tuple(fc.nat(), fc.nat({ max: 11 }), fc.constantFrom('x', 'q', 'z')),
+        fc.record({
+          city: fc.constantFrom('run', 'other', 'none'),
+          price: fc.option(fc.tuple(fc.integer({ min: 0, max: 50_000 }), fc.integer({ min: 0, max: 50_000 }))),
+          role: fc.option(fc.constantFrom<NonNullable<SearchQuery['role']>>('MODEL', 'PHOTOGRAPHER', 'STUDIO')),
+          near: fc.boolean(),
+        }),
+        async (generated, [pick, at, letter], filters) => {
+          run += 1;
+          const city = `zz-rt${run}-${Date.now().toString(36)}`;
+          const owner = `usr_rt${run}`;
+          const docs = generated.map((d) => ({
+            ...d,
+            id: `${d.id}t${run}`,
+            slug: `${d.slug}-t${run}`,
+            ownerUserId: owner,
+            cityCode: city,
+          }));
+          const vocabulary = docs.flatMap((d) => d.title.split(' '));
+          const word = vocabulary[pick % vocabulary.length]!;
+          const typed = `${word.slice(0, at)}${letter}${word.slice(at + 1)}`.toLowerCase();
+          const [low, high] = filters.price ? [Math.min(...filters.price), Math.max(...filters.price)] : [null, null];
+          const query: SearchQuery = {
+            words: [expandWord(typed)],
+            text: typed,
+            // 'none': across every city (the index's trigram column alone); 'other': a city with no documents.
+            city: filters.city === 'run' ? city : filters.city === 'other' ? `${city}-none` : null,
+            role: filters.role,
+            priceMinCents: low,
+            priceMaxCents: high,
+            currency: null,
+            near: filters.near ? { latitude: docs[0]!.latitude!, longitude: docs[0]!.longitude!, radiusKm: 40 } : null,
+            verifiedOnly: false,
+            instantBookOnly: false,
+            sort: 'RELEVANCE',
+            offset: 0,
+            limit: 100,
+          };
+          await repository.upsert(docs);
+          try {
+            // The reference: the same engine and statements in a transaction where the planner may use no index.
+            const reference = await db.transaction(async (tx) => {
+              await tx.query('SET LOCAL enable_indexscan = off');
+              await tx.query('SET LOCAL enable_bitmapscan = off');
+              await tx.query('SET LOCAL enable_indexonlyscan = off');
+              return new SearchDocumentRepository(tx).search(query);
+            });
+            const result = await repository.search(query);
+            // The index itself: the city + trigram candidates through it (the only index with these
+            // conditions; bitmap scans only) are exactly what a scan finds.
+            const candidates = async (settings: string[]) =>
+              db.transaction(async (tx) => {
+                for (const setting of settings) await tx.query(`SET LOCAL ${setting}`);
+                const sql = `SELECT id FROM search_documents WHERE ${query.city ? 'city_code = $2 AND ' : ''}$1 <% search_text ORDER BY id`;
+                const params = query.city ? [typed, query.city] : [typed];
+                const plan = await tx.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${sql}`, params);
+                const rows = await tx.query<{ id: string }>(sql, params);
+                return {
+                  viaIndex: plan.rows.some((row) => row['QUERY PLAN'].includes('search_documents_city_trgm_idx')),
+                  ids: rows.rows.map((row) => row.id).filter((id) => docs.some((d) => d.id === id)),
+                };
+              });
+            const indexed = await candidates(['enable_seqscan = off', 'enable_indexscan = off']);
+            const scanned = await candidates(['enable_indexscan = off', 'enable_bitmapscan = off']);
+            expect(indexed.viaIndex).toBe(true);
+            expect(scanned.viaIndex).toBe(false);
+            expect(indexed.ids).toEqual(scanned.ids);
+            // Only this run's documents: a query without a city may also find other tests' (written meanwhile).
+            const mine = (hits: typeof result.hits) => hits.filter((hit) => docs.some((d) => d.id === hit.id));
+            expect(mine(result.hits).map((hit) => hit.id)).toEqual(mine(reference.hits).map((hit) => hit.id));
+            // The freshness term reads now(), the transaction's start: the two answers are a few ms apart.
+            mine(result.hits).forEach((hit, i) => expect(hit.score).toBeCloseTo(mine(reference.hits)[i]!.score, 9));
+          } finally {
+            await repository.removeOwner(owner);
+          }
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
   it('with words and a city, finds exactly what the words match in that city (the city-qualified index, 3110) (property)', async () => {
     const repository = new SearchDocumentRepository(db);
     let run = 0;
