@@ -5,13 +5,12 @@
  * collection is dropped.
  */
 import fc from 'fast-check';
-import { Client } from 'typesense';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTypesenseFake, type RunningTypesenseFake } from '../../infra/local/fakes/typesense-fake.ts';
 import type { SearchDocument, SearchQuery } from './search.port.ts';
 import { documentArbitrary } from './testing/search-arbitraries.ts';
+import { startTypesenseTestbed, type TypesenseTestbed } from './testing/typesense-testbed.ts';
 import { reindexTypesense, type ReindexSource } from './typesense-reindex.ts';
-import { TYPESENSE_ALIAS, TYPESENSE_COLLECTION, TypesenseSearchAdapter } from './typesense-search.adapter.ts';
+import { TYPESENSE_ALIAS, TYPESENSE_COLLECTION } from './typesense-search.adapter.ts';
 
 /** The PostgreSQL index's part in the reindex, in memory (indexed_at from a clock that only moves on). */
 class MemorySource implements ReindexSource {
@@ -69,19 +68,15 @@ const ALL: SearchQuery = {
   limit: 10,
 };
 
-let fake: RunningTypesenseFake;
-let adapter: TypesenseSearchAdapter;
+let testbed: TypesenseTestbed;
+let fake: TypesenseTestbed['fake'];
+let adapter: TypesenseTestbed['adapter'];
 
 beforeAll(async () => {
-  fake = await startTypesenseFake();
-  adapter = new TypesenseSearchAdapter({
-    nodes: [fake.url],
-    adminKey: fake.adminKey,
-    searchKey: fake.adminKey,
-    timeoutMs: 2_000,
-  });
+  testbed = await startTypesenseTestbed({ timeoutMs: 2_000 });
+  ({ fake, adapter } = testbed);
 });
-afterAll(async () => fake.close());
+afterAll(() => testbed.close());
 
 function documents(count: number, prefix: string): SearchDocument[] {
   return Array.from({ length: count }, (_, i) => ({
@@ -100,7 +95,7 @@ describe('reindexTypesense (alias swap)', () => {
     const initial = documents(400, 'ri');
     for (const document of initial) source.put(document);
     await adapter.upsert(initial);
-    const admin = new Client({ nodes: [{ url: fake.url }], apiKey: fake.adminKey, logLevel: 'silent' });
+    const admin = testbed.client();
     const before = (await admin.aliases(TYPESENSE_ALIAS).retrieve()).collection_name;
     expect(before).toBe(TYPESENSE_COLLECTION);
     fake.setLatency(2);
@@ -165,7 +160,7 @@ describe('reindexTypesense (alias swap)', () => {
   }, 60_000);
 
   it('leaves the live collection untouched when the backfill fails, and drops the half-built one', async () => {
-    const admin = new Client({ nodes: [{ url: fake.url }], apiKey: fake.adminKey, logLevel: 'silent' });
+    const admin = testbed.client();
     const live = (await admin.aliases(TYPESENSE_ALIAS).retrieve()).collection_name;
     const failing: ReindexSource = {
       now: () => Promise.resolve(new Date()),

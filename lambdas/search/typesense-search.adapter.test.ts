@@ -1,13 +1,11 @@
 /**
  * The Typesense adapter through the official `typesense` client against the loopback server that
- * speaks Typesense's HTTP API (infra/local/fakes/typesense-fake.ts): Safe-Mode by the scoped key's
+ * speaks Typesense's HTTP API (tests/support/typesense-fake.ts): Safe-Mode by the scoped key's
  * embedded filter (property over random documents and filters), indexing and erasure, and the
  * circuit breaker falling back to another engine when Typesense is down or slow.
  */
 import fc from 'fast-check';
-import { Client } from 'typesense';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTypesenseFake, type RunningTypesenseFake } from '../../infra/local/fakes/typesense-fake.ts';
 import { ManualClock } from '../core/clock.ts';
 import { MemoryRateLimiter } from '../core/testing/memory-rate-limiter.ts';
 import { createLogger } from '../core/log.ts';
@@ -21,33 +19,25 @@ import {
   PUBLIC_MEDIA,
   queryArbitrary,
 } from './testing/search-arbitraries.ts';
-import {
-  SAFE_MODE_FILTER,
-  TYPESENSE_ALIAS,
-  TYPESENSE_COLLECTION,
-  TypesenseSearchAdapter,
-} from './typesense-search.adapter.ts';
+import { startTypesenseTestbed, type TypesenseTestbed } from './testing/typesense-testbed.ts';
+import { SAFE_MODE_FILTER, TYPESENSE_ALIAS, TYPESENSE_COLLECTION } from './typesense-search.adapter.ts';
 
-let fake: RunningTypesenseFake;
-let adapter: TypesenseSearchAdapter;
+let testbed: TypesenseTestbed;
+let fake: TypesenseTestbed['fake'];
+let adapter: TypesenseTestbed['adapter'];
+
+beforeAll(async () => {
+  testbed = await startTypesenseTestbed({ timeoutMs: 300 });
+  ({ fake, adapter } = testbed);
+  await adapter.ensureCollection();
+});
+afterAll(() => testbed.close());
 
 const logger = createLogger({ service: 'search-test', level: 'error' });
 
-beforeAll(async () => {
-  fake = await startTypesenseFake();
-  adapter = new TypesenseSearchAdapter({
-    nodes: [fake.url],
-    adminKey: fake.adminKey,
-    searchKey: fake.adminKey,
-    timeoutMs: 300,
-  });
-  await adapter.ensureCollection();
-});
-afterAll(async () => fake.close());
-
 describe('TypesenseSearchAdapter', () => {
   it('creates a versioned collection behind the alias, with the synonym sets', async () => {
-    const admin = new Client({ nodes: [{ url: fake.url }], apiKey: fake.adminKey, logLevel: 'silent' });
+    const admin = testbed.client();
     expect(await admin.aliases(TYPESENSE_ALIAS).retrieve()).toEqual({
       name: TYPESENSE_ALIAS,
       collection_name: TYPESENSE_COLLECTION,
@@ -114,9 +104,9 @@ describe('TypesenseSearchAdapter', () => {
   it('cannot be widened by a caller filter: the scoped key ANDs nsfw_band:=0 into every search', async () => {
     const [doc] = fc.sample(documentsArbitrary('w', 1), { numRuns: 5, seed: 3 }).flat();
     await adapter.upsert([{ ...doc!, id: 'prf_wide1', nsfwBand: 2, ownerUserId: 'usr_wide' }]);
-    const admin = new Client({ nodes: [{ url: fake.url }], apiKey: fake.adminKey, logLevel: 'silent' });
+    const admin = testbed.client();
     const scopedKey = admin.keys().generateScopedSearchKey(fake.adminKey, { filter_by: SAFE_MODE_FILTER });
-    const searcher = new Client({ nodes: [{ url: fake.url }], apiKey: scopedKey, logLevel: 'silent' });
+    const searcher = testbed.client(scopedKey);
     const widened = await searcher
       .collections(TYPESENSE_ALIAS)
       .documents()

@@ -4,7 +4,7 @@
  * switch the alias without downtime (NTB-SEARCH-001). Queries use a scoped search key that embeds
  * `nsfw_band:=0` (NTB-SEARCH-004): Typesense ANDs the embedded filter into every search made with
  * it, so no caller-supplied filter can widen it. Locally and in tests it talks to the loopback
- * server in infra/local/fakes/typesense-fake.ts.
+ * server in tests/support/typesense-fake.ts.
  */
 import { Client } from 'typesense';
 import type { CollectionCreateSchema } from 'typesense/lib/Typesense/Collections.js';

@@ -1,7 +1,7 @@
 /**
  * Typesense behind a faulty network (issue 17, "TCP proxy ... (and search)"; the search circuit
  * breaker of lambdas/search/circuit-breaker.ts). A stack of its own gets TYPESENSE_NODES pointed at
- * tests/support/tcp-fault-proxy.ts, in front of the Typesense stand-in (infra/local/fakes/typesense-fake.ts,
+ * tests/support/tcp-fault-proxy.ts, in front of the Typesense stand-in (tests/support/typesense-fake.ts,
  * driven by the real `typesense` client). A marker document lives only in Typesense, so a public
  * searchListings through the real GraphQL path shows which engine answered: the marker means
  * Typesense, no marker (and no error) means the PostgreSQL fallback. Slow (a delay past
@@ -17,7 +17,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTypesenseFake, type RunningTypesenseFake } from '../../infra/local/fakes/typesense-fake.ts';
+import { startTypesenseFake, type RunningTypesenseFake } from '../support/typesense-fake.ts';
 import { startLocalStack, type LocalStack } from '../../infra/local/stack.ts';
 import { documentArbitrary } from '../../lambdas/search/testing/search-arbitraries.ts';
 import { TypesenseSearchAdapter } from '../../lambdas/search/typesense-search.adapter.ts';
