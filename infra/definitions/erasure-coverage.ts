@@ -392,7 +392,7 @@ export const dynamoCoverage: Readonly<Record<string, DynamoFamily>> = {
   'presence.member': {
     table: 'presence',
     key: '^presence#[^ ]+ [^ ]+$',
-    attributes: ['pk', 'sk', 'threadId', 'userId', 'typing', 'lastSeen', 'expiresAt'],
+    attributes: ['pk', 'sk', 'threadId', 'userId', 'typing', 'lastSeen', 'expiresAt', 'status'],
     action: erasedByMessaging,
     why: "the erased member's presence in each thread is deleted (it would expire within 60 s)",
   },

@@ -218,6 +218,8 @@ export interface PresenceView {
   readonly userId: string;
   readonly typing: boolean;
   readonly lastSeen: string;
+  /** ONLINE or AWAY while present; OFFLINE only in the frame of a member leaving. */
+  readonly status: 'ONLINE' | 'AWAY' | 'OFFLINE';
 }
 
 export interface Page<T> {
@@ -702,13 +704,19 @@ export class MessagingService {
       expiresAt: Math.floor(now.getTime() / 1000) + PRESENCE_TTL_SECONDS,
     };
     await this.presence.beat(record);
-    return { threadId, userId: record.userId, typing, lastSeen: record.lastSeen };
+    return { threadId, userId: record.userId, typing, lastSeen: record.lastSeen, status: 'ONLINE' };
   }
 
   async threadPresence(caller: Caller, threadId: string): Promise<PresenceView[]> {
     await this.membership(caller, threadId);
     const present = await this.presence.present(threadId, this.clock.nowSeconds());
-    return present.map(({ userId, typing, lastSeen }) => ({ threadId, userId, typing, lastSeen }));
+    return present.map(({ userId, typing, lastSeen, status }) => ({
+      threadId,
+      userId,
+      typing,
+      lastSeen,
+      status: status === 'away' ? ('AWAY' as const) : ('ONLINE' as const),
+    }));
   }
 
   /** A subscription to a thread: allowed for its participants only (AppSync subscription resolver). */
