@@ -5,6 +5,7 @@
  * type, since a subscriber receives only what the mutation selected.
  */
 import type { ThreadEventPublisher } from './messaging.service.ts';
+import type { ThreadTabView } from './messaging.service.ts';
 import type { RealtimePublisher } from './thread-events.service.ts';
 
 /** Runs one GraphQL operation signed as the Lambda (adapters/appsync-iam-client.ts). */
@@ -46,7 +47,7 @@ export class AppSyncRealtimePublisher implements ThreadEventPublisher, RealtimeP
     await this.graphql.execute(PUBLISH_READ_RECEIPT, { threadId, userId });
   }
 
-  async panelTab(threadId: string, tab: 'BRIEF' | 'SHOTLIST'): Promise<void> {
+  async panelTab(threadId: string, tab: ThreadTabView['tab']): Promise<void> {
     await this.graphql.execute(PUBLISH_PANEL_EVENT, { threadId, tab });
   }
 }

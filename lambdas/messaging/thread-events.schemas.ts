@@ -8,7 +8,7 @@ export const publishReadReceiptArgs = z.object({ threadId: threadIdSchema, userI
 export const publishPanelEventArgs = z
   .object({
     threadId: threadIdSchema,
-    tab: z.enum(['BRIEF', 'SHOTLIST']).nullish(),
+    tab: z.enum(['BRIEF', 'SHOTLIST', 'MOODBOARD', 'FILES', 'DOCS', 'EXPENSES']).nullish(),
     messageId: idSchema('message').nullish(),
   })
   .refine((args) => Boolean(args.tab) !== Boolean(args.messageId), {
