@@ -356,6 +356,10 @@ describe('project panel tabs', () => {
     expect(empty.tabs.map((tab: { tab: string; version: number }) => [tab.tab, tab.version])).toEqual([
       ['BRIEF', 0],
       ['SHOTLIST', 0],
+      ['MOODBOARD', 0],
+      ['FILES', 0],
+      ['DOCS', 0],
+      ['EXPENSES', 0],
     ]);
 
     // Ten concurrent first edits of the brief: exactly one is saved, the others learn the current version.
