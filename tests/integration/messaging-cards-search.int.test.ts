@@ -395,7 +395,8 @@ describe('project panel tabs', () => {
     expect(edited.updateThreadTab).toMatchObject({ version: 2, updatedByUserId: owner.userId });
 
     const panel = (await gqlOk(author.accessToken, PANEL, { t: threadId })).threadPanel;
-    expect(panel.tabs).toEqual([
+    // The first two of the six tabs (the others, never written: messaging-panel-tabs.int.test.ts).
+    expect(panel.tabs.slice(0, 2)).toEqual([
       expect.objectContaining({
         tab: 'BRIEF',
         version: 2,
