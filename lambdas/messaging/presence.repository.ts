@@ -46,8 +46,10 @@ export class PresenceRepository {
   }
 
   /**
-   * A presence beat: ONLINE keeps a typing flag the member set (one item, two writers), AWAY clears
-   * it (an away member is not typing). Answers the item as stored.
+   * A presence beat: ONLINE keeps a typing flag the member set while their item is live (one item, two
+   * writers); AWAY clears it (an away member is not typing), and so does a beat on an item already past
+   * its expiry (TTL deletes lazily: a typing flag from a past visit must not come back). Answers the
+   * item as stored.
    */
   async setStatus(
     threadId: string,
@@ -56,27 +58,37 @@ export class PresenceRepository {
     lastSeen: string,
     expiresAt: number,
   ): Promise<PresenceRecord> {
-    const answer = await this.client.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: { pk: presencePk(threadId), sk: userId },
-        UpdateExpression:
-          status === 'away'
-            ? 'SET #status = :status, lastSeen = :lastSeen, expiresAt = :expiresAt, threadId = :threadId, userId = :userId, typing = :false'
-            : 'SET #status = :status, lastSeen = :lastSeen, expiresAt = :expiresAt, threadId = :threadId, userId = :userId, typing = if_not_exists(typing, :false)',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: {
-          ':status': status,
-          ':lastSeen': lastSeen,
-          ':expiresAt': expiresAt,
-          ':threadId': threadId,
-          ':userId': userId,
-          ':false': false,
-        },
-        ReturnValues: 'ALL_NEW',
-      }),
-    );
-    return parsePresence(answer.Attributes);
+    const set =
+      'SET #status = :status, lastSeen = :lastSeen, expiresAt = :expiresAt, threadId = :threadId, userId = :userId';
+    const values = {
+      ':status': status,
+      ':lastSeen': lastSeen,
+      ':expiresAt': expiresAt,
+      ':threadId': threadId,
+      ':userId': userId,
+    };
+    const update = (keepTyping: boolean) =>
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: presencePk(threadId), sk: userId },
+          UpdateExpression: keepTyping ? set : `${set}, typing = :false`,
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: keepTyping
+            ? { ...values, ':now': Math.floor(Date.parse(lastSeen) / 1000) }
+            : { ...values, ':false': false },
+          ...(keepTyping ? { ConditionExpression: 'attribute_exists(typing) AND expiresAt > :now' } : {}),
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+    if (status === 'online') {
+      try {
+        return parsePresence((await update(true)).Attributes);
+      } catch (error) {
+        if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
+      }
+    }
+    return parsePresence((await update(false)).Attributes);
   }
 
   /** Account deletion: the member's presence item in a thread goes (it would expire within 60 s). */

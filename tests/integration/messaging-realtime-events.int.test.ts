@@ -5,11 +5,15 @@
  * receive each; a third user is refused at subscribe time and receives nothing; the publishing
  * mutations are AWS_IAM only.
  */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { Amplify } from 'aws-amplify';
 import { generateClient } from 'aws-amplify/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppSyncIamClient } from '../../lambdas/adapters/appsync-iam-client.ts';
+import { presenceTable, physicalTableName } from '../../infra/definitions/tables.ts';
 import { newId } from '../../lambdas/core/ids.ts';
+import { PresenceRepository } from '../../lambdas/messaging/presence.repository.ts';
 import { registeredUser } from '../support/auth-client.ts';
 import { ACT, REQUEST, hoursFromNow, openAllDay, publishedStudio } from '../support/booking.ts';
 import { stackInfo } from '../support/clients.ts';
@@ -217,6 +221,40 @@ describe('realtime read receipts, presence and panel changes (Amplify v6)', () =
     expect(asProvider.received).toHaveLength(3);
     asProvider.unsubscribe();
     asStranger.unsubscribe();
+  });
+
+  it('presence in DynamoDB Local: an ONLINE beat keeps a live typing flag, never one of an expired item', async () => {
+    const presence = new PresenceRepository(
+      DynamoDBDocumentClient.from(
+        new DynamoDBClient({
+          endpoint: stackInfo().endpoints.dynamodbEndpoint,
+          region: 'us-east-1',
+          credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+        }),
+      ),
+      physicalTableName('local', presenceTable),
+    );
+    const threadId = newId('thread');
+    const userId = newId('user');
+    const now = Math.floor(Date.now() / 1000);
+    const at = (seconds: number) => new Date(seconds * 1000).toISOString();
+    // Live and typing: the beat keeps it.
+    await presence.beat({ threadId, userId, typing: true, lastSeen: at(now), expiresAt: now + 60 });
+    expect(await presence.setStatus(threadId, userId, 'online', at(now + 1), now + 61)).toMatchObject({
+      typing: true,
+      status: 'online',
+    });
+    // Typing, but expired (TTL has not deleted it yet): a later visit starts not typing.
+    await presence.beat({ threadId, userId, typing: true, lastSeen: at(now - 120), expiresAt: now - 60 });
+    expect(await presence.setStatus(threadId, userId, 'online', at(now), now + 60)).toMatchObject({
+      typing: false,
+      status: 'online',
+    });
+    // No item yet: created not typing.
+    const fresh = newId('user');
+    expect(await presence.setStatus(threadId, fresh, 'online', at(now), now + 60)).toMatchObject({ typing: false });
+    await presence.forget(threadId, userId);
+    await presence.forget(threadId, fresh);
   });
 
   it('panel: a saved tab and a booking card state change reach members (no tab text in frames); a stranger nothing', async () => {
