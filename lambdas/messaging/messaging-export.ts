@@ -2,7 +2,7 @@
  * Messaging's part of the data export (DSAR, NTB-EXPORT-001), read from its DynamoDB table by the
  * privacy domain: every thread the account is a member of (active and archived), its own membership
  * settings, the messages of those threads, the ones it wrote and the ones it received, and the
- * project panel's tabs (brief, shot list) where the thread has them. What
+ * project panel's tabs (brief, shot list, moodboard, files, docs, expenses) where the thread has them. What
  * other people wrote is given as the account saw it, and with every contact detail hidden (an
  * export must not hand out another person's email or phone); other people appear by id only (the
  * exporter pseudonymises ids that are not the account's). Image attachments: each message names the
@@ -81,7 +81,7 @@ export class MessagingExport {
         lastMessageAt: meta.lastMessageAt,
         settings: { muted: mine.muted, archived: mine.archived, blocked: mine.blocked, lastReadAt: mine.lastReadAt },
         messages,
-        // The project panel's tabs (brief, shot list) as they stand: text the members wrote together,
+        // The project panel's tabs (brief, shot list, moodboard, files, docs, expenses) as they stand: text the members wrote together,
         // so it is the account's data too. Absent when the thread never had a panel.
         ...(panel.length > 0 ? { panel } : {}),
         attachments,
@@ -118,6 +118,19 @@ export class MessagingExport {
       version: tab.version,
       brief: tab.brief === null ? null : shown(tab.brief),
       shotList: tab.shotList?.map((shot) => ({ title: shown(shot.title), done: shot.done })) ?? null,
+      moodboard:
+        tab.moodboard?.map((item) => ({ attachmentId: item.attachmentId, caption: shown(item.caption) })) ?? null,
+      references:
+        tab.references?.map((item) => ({ attachmentId: item.attachmentId, label: shown(item.label) })) ?? null,
+      expenses: tab.expenses
+        ? {
+            currency: tab.expenses.currency,
+            lines: tab.expenses.lines.map((line) => ({
+              description: shown(line.description),
+              amountCents: line.amountCents,
+            })),
+          }
+        : null,
       updatedByUserId: tab.updatedBy,
       updatedAt: tab.updatedAt,
     };

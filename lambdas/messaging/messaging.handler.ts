@@ -5,7 +5,7 @@ import type { AppSyncResolverEvent } from '../core/events.ts';
 import { createFieldRouter, field } from '../core/field-router.ts';
 import { createDomainHandler } from '../core/handler.ts';
 import { createLogger } from '../core/log.ts';
-import { messagingErasure, messagingService } from './messaging.module.ts';
+import { messagingErasure, messagingService, threadEventsService } from './messaging.module.ts';
 import {
   inboxArgs,
   markReadArgs,
@@ -23,6 +23,7 @@ import {
   threadArgs,
   threadMessagesArgs,
 } from './messaging.schemas.ts';
+import { publishPanelEventArgs, publishReadReceiptArgs, setPresenceArgs } from './thread-events.schemas.ts';
 
 const logger = createLogger({ service: 'messaging' });
 
@@ -69,10 +70,16 @@ export const handler = createDomainHandler({
         messagingService().threadPanel(ctx.caller, threadId),
       ),
       'Mutation.updateThreadTab': field(updateThreadTabArgs, ({ input }, ctx) =>
-        messagingService().updateThreadTab(ctx.caller, input),
+        threadEventsService().updateThreadTab(ctx.caller, input),
       ),
       'Query.threadPresence': field(threadArgs, ({ threadId }, ctx) =>
         messagingService().threadPresence(ctx.caller, threadId),
+      ),
+      'Query.threadReadReceipts': field(threadArgs, ({ threadId }, ctx) =>
+        threadEventsService().readReceipts(ctx.caller, threadId),
+      ),
+      'Mutation.setThreadPresence': field(setPresenceArgs, ({ threadId, status }, ctx) =>
+        threadEventsService().setPresence(ctx.caller, threadId, status),
       ),
       'Mutation.startInquiry': field(startInquiryArgs, ({ input }, ctx) =>
         messagingService().startInquiry(ctx.caller, input),
@@ -81,7 +88,7 @@ export const handler = createDomainHandler({
         messagingService().sendMessage(ctx.caller, input),
       ),
       'Mutation.markThreadRead': field(markReadArgs, ({ threadId, upToMessageId }, ctx) =>
-        messagingService().markRead(ctx.caller, threadId, upToMessageId),
+        threadEventsService().markRead(ctx.caller, threadId, upToMessageId),
       ),
       'Mutation.setThreadMuted': field(setMutedArgs, ({ threadId, muted }, ctx) =>
         messagingService().setFlag(ctx.caller, threadId, 'muted', muted),
@@ -102,11 +109,28 @@ export const handler = createDomainHandler({
         requireIamPrincipal(ctx.event.identity);
         return messagingService().publishThreadEvent(threadId, messageId);
       }),
+      'Mutation.publishReadReceipt': field(publishReadReceiptArgs, ({ threadId, userId }, ctx) => {
+        requireIamPrincipal(ctx.event.identity);
+        return threadEventsService().publishReadReceipt(threadId, userId);
+      }),
+      'Mutation.publishThreadPanelEvent': field(publishPanelEventArgs, ({ threadId, tab, messageId }, ctx) => {
+        requireIamPrincipal(ctx.event.identity);
+        return threadEventsService().publishPanelEvent(threadId, { tab, messageId });
+      }),
       // Subscription resolvers run when a client subscribes: members only (a refusal is an `error` frame).
       'Subscription.onThreadMessage': field(subscriptionArgs, ({ threadId }, ctx) =>
         messagingService().authorizeSubscription(ctx.caller, threadId),
       ),
       'Subscription.onThreadTyping': field(subscriptionArgs, ({ threadId }, ctx) =>
+        messagingService().authorizeSubscription(ctx.caller, threadId),
+      ),
+      'Subscription.onThreadPresence': field(subscriptionArgs, ({ threadId }, ctx) =>
+        messagingService().authorizeSubscription(ctx.caller, threadId),
+      ),
+      'Subscription.onThreadRead': field(subscriptionArgs, ({ threadId }, ctx) =>
+        messagingService().authorizeSubscription(ctx.caller, threadId),
+      ),
+      'Subscription.onThreadPanel': field(subscriptionArgs, ({ threadId }, ctx) =>
         messagingService().authorizeSubscription(ctx.caller, threadId),
       ),
     },

@@ -15,26 +15,28 @@ import { ThreadErasureRepository } from './thread.repository.ts';
 import { createLogger } from '../core/log.ts';
 import { messagingStores } from './messaging.repositories.ts';
 import { MessagingService } from './messaging.service.ts';
-
-/** The AWS_IAM mutation that pushes a stored message to a thread's subscribers (every Message field). */
-const PUBLISH_THREAD_EVENT = `mutation Publish($threadId: ID!, $messageId: ID!) {
-  publishThreadEvent(threadId: $threadId, messageId: $messageId) {
-    threadId messageId authorUserId type body redacted policyHints createdAt bookingId bookingStatus
-    attachments { attachmentId contentType width height }
-  }
-}`;
+import { AppSyncRealtimePublisher } from './thread-events.publisher.ts';
+import { ThreadEventsService } from './thread-events.service.ts';
 
 let service: MessagingService | undefined;
+let publisher: AppSyncRealtimePublisher | undefined;
+
+/** The AWS_IAM publishing mutations (messages, read receipts, panel changes), signed as this Lambda. */
+function realtimePublisher(): AppSyncRealtimePublisher {
+  publisher ??= new AppSyncRealtimePublisher(
+    new AppSyncIamClient({
+      graphqlUrl: messagingConfig().APPSYNC_GRAPHQL_URL,
+      region: parseConfig(awsEnvSchema).AWS_REGION,
+    }),
+  );
+  return publisher;
+}
 
 export function messagingService(): MessagingService {
   if (service) return service;
   const config = messagingConfig();
   const client = documentClientFromEnv();
   const stores = messagingStores(client, config);
-  const appsync = new AppSyncIamClient({
-    graphqlUrl: config.APPSYNC_GRAPHQL_URL,
-    region: parseConfig(awsEnvSchema).AWS_REGION,
-  });
   // PostgreSQL only for who may be contacted and the consumer inbox; connected on first use, as the messaging role.
   const listings = {
     find: async (listingType: 'PROFILE' | 'STUDIO', listingId: string) =>
@@ -59,11 +61,7 @@ export function messagingService(): MessagingService {
         refillPerSecond: config.MESSAGING_FIRST_CONTACT_PER_DAY / 86_400,
       },
     },
-    {
-      publish: async (threadId, messageId) => {
-        await appsync.execute(PUBLISH_THREAD_EVENT, { threadId, messageId });
-      },
-    },
+    realtimePublisher(),
     {
       once: async (consumer, event, effect) => consumeOnce(await databaseFromEnv('messaging'), consumer, event, effect),
     },
@@ -74,6 +72,24 @@ export function messagingService(): MessagingService {
     { objects: new S3ObjectStore(s3ClientFromEnv()), bucket: config.MESSAGE_PREVIEWS_BUCKET },
   );
   return service;
+}
+
+let threadEvents: ThreadEventsService | undefined;
+
+/** Read receipts, presence and panel changes to a thread's members (over messaging's own service). */
+export function threadEventsService(): ThreadEventsService {
+  if (threadEvents) return threadEvents;
+  const config = messagingConfig();
+  const stores = messagingStores(documentClientFromEnv(), config);
+  threadEvents = new ThreadEventsService(
+    messagingService(),
+    stores.threads,
+    stores.presence,
+    realtimePublisher(),
+    systemClock,
+    createLogger({ service: 'messaging-realtime' }),
+  );
+  return threadEvents;
 }
 
 let erasure: MessagingErasureService | undefined;

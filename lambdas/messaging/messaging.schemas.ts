@@ -99,22 +99,68 @@ export const publishThreadEventArgs = z.object({ threadId: threadIdSchema, messa
 
 export const TAB_BRIEF_MAX = 8_000;
 export const SHOT_LIST_MAX = 200;
+/** Moodboard images and file/doc references per tab. */
+export const TAB_REFERENCES_MAX = 50;
+export const EXPENSE_LINES_MAX = 100;
+/** Per line; with EXPENSE_LINES_MAX the total stays inside GraphQL's 32-bit Int. */
+export const EXPENSE_LINE_MAX_CENTS = 10_000_000;
+
+const TAB_CONTENT = {
+  BRIEF: 'brief',
+  SHOTLIST: 'shotList',
+  MOODBOARD: 'moodboard',
+  FILES: 'references',
+  DOCS: 'references',
+  EXPENSES: 'expenses',
+} as const;
+const tabText = (max: number) => safeText().trim().max(max, `must be at most ${max} characters`);
+
 export const updateThreadTabArgs = z.object({
   input: z
     .object({
       threadId: threadIdSchema,
-      tab: z.enum(['BRIEF', 'SHOTLIST']),
+      tab: z.enum(['BRIEF', 'SHOTLIST', 'MOODBOARD', 'FILES', 'DOCS', 'EXPENSES']),
       expectedVersion: z.number().int().min(0).max(1_000_000),
-      brief: safeText().trim().max(TAB_BRIEF_MAX, `must be at most ${TAB_BRIEF_MAX} characters`).nullish(),
+      brief: tabText(TAB_BRIEF_MAX).nullish(),
       shotList: z
         .array(z.object({ title: safeText().trim().min(1).max(200), done: z.boolean() }))
         .max(SHOT_LIST_MAX, `at most ${SHOT_LIST_MAX} shots`)
         .nullish(),
+      moodboard: z
+        .array(z.object({ attachmentId: idSchema('attachment'), caption: tabText(300).nullish() }))
+        .max(TAB_REFERENCES_MAX, `at most ${TAB_REFERENCES_MAX} images`)
+        .nullish(),
+      references: z
+        .array(z.object({ attachmentId: idSchema('attachment'), label: safeText().trim().min(1).max(200) }))
+        .max(TAB_REFERENCES_MAX, `at most ${TAB_REFERENCES_MAX} references`)
+        .nullish(),
+      expenses: z
+        .object({
+          // ISO 4217, one currency per tab (no conversion: the lines add up as they are).
+          currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as USD'),
+          lines: z
+            .array(
+              z.object({
+                description: safeText().trim().min(1).max(200),
+                amountCents: z.number().int().min(0).max(EXPENSE_LINE_MAX_CENTS),
+              }),
+            )
+            .max(EXPENSE_LINES_MAX, `at most ${EXPENSE_LINES_MAX} lines`),
+        })
+        .nullish(),
     })
-    .refine((input) => (input.tab === 'BRIEF' ? input.shotList == null : input.brief == null), {
-      message: 'brief goes with BRIEF, shotList with SHOTLIST',
-      path: ['tab'],
-    }),
+    // A tab's input carries its own content field only (the others stay empty).
+    .refine(
+      (input) =>
+        (['brief', 'shotList', 'moodboard', 'references', 'expenses'] as const).every(
+          (key) => key === TAB_CONTENT[input.tab] || input[key] == null,
+        ),
+      {
+        message:
+          'brief goes with BRIEF, shotList with SHOTLIST, moodboard with MOODBOARD, references with FILES and DOCS, expenses with EXPENSES',
+        path: ['tab'],
+      },
+    ),
 });
 
 export type UpdateThreadTabInput = z.infer<typeof updateThreadTabArgs>['input'];

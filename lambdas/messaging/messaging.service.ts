@@ -108,10 +108,17 @@ export interface ThreadActionCardsView {
 
 /** A project panel tab as members see it (version 0: never written). */
 export interface ThreadTabView {
-  readonly tab: 'BRIEF' | 'SHOTLIST';
+  readonly tab: 'BRIEF' | 'SHOTLIST' | 'MOODBOARD' | 'FILES' | 'DOCS' | 'EXPENSES';
   readonly version: number;
   readonly brief: string | null;
   readonly shotList: readonly { readonly title: string; readonly done: boolean }[] | null;
+  readonly moodboard: readonly { readonly attachmentId: string; readonly caption: string | null }[] | null;
+  readonly references: readonly { readonly attachmentId: string; readonly label: string }[] | null;
+  readonly expenses: {
+    readonly currency: string;
+    readonly lines: readonly { readonly description: string; readonly amountCents: number }[];
+    readonly totalCents: number;
+  } | null;
   /** Contact details in this tab are hidden from the viewer. */
   readonly redacted: boolean;
   readonly updatedAt: string | null;
@@ -125,7 +132,7 @@ export interface ThreadPanelView {
   readonly actions: ThreadActionCardsView | null;
 }
 
-const PANEL_TABS = ['brief', 'shotlist'] as const;
+const PANEL_TABS = ['brief', 'shotlist', 'moodboard', 'files', 'docs', 'expenses'] as const;
 
 /**
  * A tab as `viewerUserId` sees it: while the thread hides contact details (an inquiry before its
@@ -147,11 +154,31 @@ function toTabView(
   };
   const brief = stored?.brief == null ? null : shown(stored.brief);
   const shotList = stored?.shotList?.map(({ title, done }) => ({ title: shown(title), done })) ?? null;
+  const moodboard =
+    stored?.moodboard?.map(({ attachmentId, caption }) => ({
+      attachmentId,
+      caption: caption === '' ? null : shown(caption),
+    })) ?? null;
+  const references =
+    stored?.references?.map(({ attachmentId, label }) => ({ attachmentId, label: shown(label) })) ?? null;
+  const expenses = stored?.expenses
+    ? {
+        currency: stored.expenses.currency,
+        lines: stored.expenses.lines.map(({ description, amountCents }) => ({
+          description: shown(description),
+          amountCents,
+        })),
+        totalCents: stored.expenses.lines.reduce((sum, line) => sum + line.amountCents, 0),
+      }
+    : null;
   return {
     tab: tab.toUpperCase() as ThreadTabView['tab'],
     version: stored?.version ?? 0,
     brief,
     shotList,
+    moodboard,
+    references,
+    expenses,
     redacted,
     updatedAt: stored?.updatedAt ?? null,
     updatedByUserId: stored?.updatedBy ?? null,
@@ -218,6 +245,8 @@ export interface PresenceView {
   readonly userId: string;
   readonly typing: boolean;
   readonly lastSeen: string;
+  /** ONLINE or AWAY while present; OFFLINE only in the frame of a member leaving. */
+  readonly status: 'ONLINE' | 'AWAY' | 'OFFLINE';
 }
 
 export interface Page<T> {
@@ -702,13 +731,19 @@ export class MessagingService {
       expiresAt: Math.floor(now.getTime() / 1000) + PRESENCE_TTL_SECONDS,
     };
     await this.presence.beat(record);
-    return { threadId, userId: record.userId, typing, lastSeen: record.lastSeen };
+    return { threadId, userId: record.userId, typing, lastSeen: record.lastSeen, status: 'ONLINE' };
   }
 
   async threadPresence(caller: Caller, threadId: string): Promise<PresenceView[]> {
     await this.membership(caller, threadId);
     const present = await this.presence.present(threadId, this.clock.nowSeconds());
-    return present.map(({ userId, typing, lastSeen }) => ({ threadId, userId, typing, lastSeen }));
+    return present.map(({ userId, typing, lastSeen, status }) => ({
+      threadId,
+      userId,
+      typing,
+      lastSeen,
+      status: status === 'away' ? ('AWAY' as const) : ('ONLINE' as const),
+    }));
   }
 
   /** A subscription to a thread: allowed for its participants only (AppSync subscription resolver). */
@@ -816,13 +851,40 @@ export class MessagingService {
     const participant = await this.membership(caller, input.threadId);
     const thread = await this.threads.getThread(input.threadId);
     if (!thread) throw new ThreadNotFoundError();
-    const tab = input.tab === 'BRIEF' ? 'brief' : 'shotlist';
+    const tab = input.tab.toLowerCase() as TabRecord['tab'];
+    const attachmentIds = [
+      ...(input.moodboard ?? []).map((item) => item.attachmentId),
+      ...(input.references ?? []).map((item) => item.attachmentId),
+    ];
+    await this.requireSentAttachments(input.threadId, attachmentIds);
     const record: TabRecord = {
       threadId: input.threadId,
       tab,
       version: input.expectedVersion + 1,
       brief: tab === 'brief' ? (input.brief ?? '') : null,
       shotList: tab === 'shotlist' ? (input.shotList ?? []).map(({ title, done }) => ({ title, done })) : null,
+      ...(tab === 'moodboard'
+        ? {
+            moodboard: (input.moodboard ?? []).map(({ attachmentId, caption }) => ({
+              attachmentId,
+              caption: caption ?? '',
+            })),
+          }
+        : {}),
+      ...(tab === 'files' || tab === 'docs'
+        ? { references: (input.references ?? []).map(({ attachmentId, label }) => ({ attachmentId, label })) }
+        : {}),
+      ...(tab === 'expenses'
+        ? {
+            expenses: {
+              currency: input.expenses?.currency ?? 'USD',
+              lines: (input.expenses?.lines ?? []).map(({ description, amountCents }) => ({
+                description,
+                amountCents,
+              })),
+            },
+          }
+        : {}),
       updatedBy: participant.userId,
       updatedAt: this.clock.now().toISOString(),
     };
@@ -837,6 +899,24 @@ export class MessagingService {
       case 'blocked':
         throw new BlockedError();
     }
+  }
+
+  /**
+   * Moodboard images and file/doc references name attachments already sent in a message of this
+   * thread: members can open them (messageAttachmentUrl), and they never expire as unsent ones do.
+   */
+  private async requireSentAttachments(threadId: string, attachmentIds: readonly string[]): Promise<void> {
+    const unique = [...new Set(attachmentIds)];
+    const found = await Promise.all(unique.map((id) => this.threads.getAttachment(threadId, id)));
+    const missing = unique.filter((_, index) => {
+      const attachment = found[index];
+      return !attachment || attachment.status !== 'ready' || attachment.messageId === null;
+    });
+    if (missing.length > 0)
+      throw new ValidationError(
+        'Unknown attachment',
+        missing.map((id) => ({ path: 'input', message: `${id} is not an attachment sent in this thread` })),
+      );
   }
 
   /** Writes a platform message once per `requestKey`; answers its id (the first one on a replay). */

@@ -1,9 +1,16 @@
 /**
  * Presence and typing (seed 004 §1.4.B.2) in the TTL table: one item per thread and user
  * (`presence#{threadId}` / `{userId}`), expiring 60 s after the last beat. DynamoDB deletes expired
- * items lazily, so reads also filter on the expiry.
+ * items lazily, so reads also filter on the expiry. `status` is ONLINE or AWAY (setThreadPresence); an
+ * item written before it existed, or by a typing beat, is ONLINE. Leaving (OFFLINE) deletes the item.
  */
-import { DeleteCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { InternalError } from '../core/errors.ts';
 import type { PortOf } from '../core/db/unit-of-work.ts';
@@ -16,8 +23,10 @@ const presenceItemSchema = z.object({
   typing: z.boolean(),
   lastSeen: z.string(),
   expiresAt: z.number().int(),
+  status: z.enum(['online', 'away']).default('online'),
 });
 export type PresenceRecord = z.infer<typeof presenceItemSchema>;
+export type PresenceStatus = PresenceRecord['status'];
 
 const presencePk = (threadId: string) => `presence#${threadId}`;
 
@@ -27,13 +36,59 @@ export class PresenceRepository {
     private readonly tableName: string,
   ) {}
 
-  async beat(record: PresenceRecord): Promise<void> {
+  async beat(record: Omit<PresenceRecord, 'status'> & { readonly status?: PresenceStatus }): Promise<void> {
     await this.client.send(
       new PutCommand({
         TableName: this.tableName,
-        Item: { ...record, pk: presencePk(record.threadId), sk: record.userId },
+        Item: { status: 'online', ...record, pk: presencePk(record.threadId), sk: record.userId },
       }),
     );
+  }
+
+  /**
+   * A presence beat: ONLINE keeps a typing flag the member set while their item is live (one item, two
+   * writers); AWAY clears it (an away member is not typing), and so does a beat on an item already past
+   * its expiry (TTL deletes lazily: a typing flag from a past visit must not come back). Answers the
+   * item as stored.
+   */
+  async setStatus(
+    threadId: string,
+    userId: string,
+    status: PresenceStatus,
+    lastSeen: string,
+    expiresAt: number,
+  ): Promise<PresenceRecord> {
+    const set =
+      'SET #status = :status, lastSeen = :lastSeen, expiresAt = :expiresAt, threadId = :threadId, userId = :userId';
+    const values = {
+      ':status': status,
+      ':lastSeen': lastSeen,
+      ':expiresAt': expiresAt,
+      ':threadId': threadId,
+      ':userId': userId,
+    };
+    const update = (keepTyping: boolean) =>
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: presencePk(threadId), sk: userId },
+          UpdateExpression: keepTyping ? set : `${set}, typing = :false`,
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: keepTyping
+            ? { ...values, ':now': Math.floor(Date.parse(lastSeen) / 1000) }
+            : { ...values, ':false': false },
+          ...(keepTyping ? { ConditionExpression: 'attribute_exists(typing) AND expiresAt > :now' } : {}),
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+    if (status === 'online') {
+      try {
+        return parsePresence((await update(true)).Attributes);
+      } catch (error) {
+        if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
+      }
+    }
+    return parsePresence((await update(false)).Attributes);
   }
 
   /** Account deletion: the member's presence item in a thread goes (it would expire within 60 s). */
@@ -52,13 +107,14 @@ export class PresenceRepository {
         ExpressionAttributeValues: { ':pk': presencePk(threadId), ':now': nowEpochSeconds },
       }),
     );
-    return (page.Items ?? []).map((item) => {
-      const parsed = presenceItemSchema.safeParse(item);
-      if (!parsed.success)
-        throw new InternalError('Unexpected presence item shape', undefined, { cause: parsed.error });
-      return parsed.data;
-    });
+    return (page.Items ?? []).map(parsePresence);
   }
+}
+
+function parsePresence(item: unknown): PresenceRecord {
+  const parsed = presenceItemSchema.safeParse(item);
+  if (!parsed.success) throw new InternalError('Unexpected presence item shape', undefined, { cause: parsed.error });
+  return parsed.data;
 }
 
 export type PresenceStore = PortOf<PresenceRepository>;

@@ -70,7 +70,7 @@ const input = (tab: 'BRIEF' | 'SHOTLIST', expectedVersion: number, content: obje
   updateThreadTabArgs.parse({ input: { threadId: THREAD, tab, expectedVersion, ...content } }).input;
 
 describe('project panel', () => {
-  it('saves on the version edited, refuses an older one with the current version, and shows both tabs', async () => {
+  it('saves on the version edited, refuses an older one with the current version, and shows every tab', async () => {
     const messaging = service(memoryThreads());
     expect(await messaging.updateThreadTab(me, input('BRIEF', 0, { brief: 'Ten looks' }))).toMatchObject({
       tab: 'BRIEF',
@@ -85,6 +85,10 @@ describe('project panel', () => {
     expect(panel.tabs.map((tab) => [tab.tab, tab.version, tab.brief])).toEqual([
       ['BRIEF', 1, 'Ten looks'],
       ['SHOTLIST', 0, null],
+      ['MOODBOARD', 0, null],
+      ['FILES', 0, null],
+      ['DOCS', 0, null],
+      ['EXPENSES', 0, null],
     ]);
     expect(panel.actions).toBeNull();
   });

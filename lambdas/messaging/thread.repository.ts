@@ -154,10 +154,21 @@ export type AttachmentRecord = z.infer<typeof attachmentItemSchema>;
 /** A project panel tab (seed 004 §1.4: TAB#{tab}): a snapshot members edit with optimistic versions. */
 export const tabItemSchema = z.object({
   threadId: z.string(),
-  tab: z.enum(['brief', 'shotlist']),
+  tab: z.enum(['brief', 'shotlist', 'moodboard', 'files', 'docs', 'expenses']),
   version: z.number().int().min(1),
   brief: z.string().nullable(),
   shotList: z.array(z.object({ title: z.string(), done: z.boolean() })).nullable(),
+  /** moodboard: images shared in the thread (attachment ids), each with a caption. */
+  moodboard: z.array(z.object({ attachmentId: z.string(), caption: z.string() })).nullish(),
+  /** files / docs: attachments of the thread, each with a label. */
+  references: z.array(z.object({ attachmentId: z.string(), label: z.string() })).nullish(),
+  /** expenses: lines in integer cents, one currency (informational; contractual money is in PostgreSQL). */
+  expenses: z
+    .object({
+      currency: z.string(),
+      lines: z.array(z.object({ description: z.string(), amountCents: z.number().int() })),
+    })
+    .nullish(),
   updatedBy: z.string(),
   updatedAt: z.string(),
 });

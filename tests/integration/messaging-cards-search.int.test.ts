@@ -356,6 +356,10 @@ describe('project panel tabs', () => {
     expect(empty.tabs.map((tab: { tab: string; version: number }) => [tab.tab, tab.version])).toEqual([
       ['BRIEF', 0],
       ['SHOTLIST', 0],
+      ['MOODBOARD', 0],
+      ['FILES', 0],
+      ['DOCS', 0],
+      ['EXPENSES', 0],
     ]);
 
     // Ten concurrent first edits of the brief: exactly one is saved, the others learn the current version.
@@ -391,7 +395,8 @@ describe('project panel tabs', () => {
     expect(edited.updateThreadTab).toMatchObject({ version: 2, updatedByUserId: owner.userId });
 
     const panel = (await gqlOk(author.accessToken, PANEL, { t: threadId })).threadPanel;
-    expect(panel.tabs).toEqual([
+    // The first two of the six tabs (the others, never written: messaging-panel-tabs.int.test.ts).
+    expect(panel.tabs.slice(0, 2)).toEqual([
       expect.objectContaining({
         tab: 'BRIEF',
         version: 2,
