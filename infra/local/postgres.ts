@@ -32,6 +32,12 @@ export interface PostgresOptions {
   /** Where the cluster lives (created on first start, reused afterwards). */
   readonly dataDir: string;
   readonly port: number;
+  /**
+   * A new free port, asked for when `port` was taken between being picked and PostgreSQL binding it
+   * (up to three starts in all). Without it, a taken port fails the start. The URLs returned carry the
+   * port actually used.
+   */
+  readonly nextPort?: () => Promise<number>;
   readonly database: string;
   /** Trade durability for speed: for throwaway test clusters only. */
   readonly ephemeral?: boolean;
@@ -272,15 +278,66 @@ export async function startPostgres(options: PostgresOptions): Promise<RunningPo
     // the OS before the commit was acknowledged), not against a power cut, which tests never see.
     ...(options.ephemeral ? ['-c', 'fsync=off', '-c', 'full_page_writes=off'] : []),
   ];
-  const child: ChildProcess = spawn(
-    join(nativeDir, 'bin', 'postgres'),
-    ['-D', dataDir, '-p', String(options.port), ...settings],
-    {
-      env,
-      ...spawnAs,
-      stdio: ['ignore', 'ignore', 'pipe'],
+  // The port was picked free before this start, but something else may bind it in between (seen in CI):
+  // PostgreSQL then exits at once ("Address already in use"), and the start is tried again on a new port.
+  let port = options.port;
+  let server: { child: ChildProcess; isExited: () => boolean };
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      server = await serve(join(nativeDir, 'bin', 'postgres'), dataDir, port, settings, { env, ...spawnAs });
+      break;
+    } catch (error) {
+      if (!(error instanceof PortTakenError) || !options.nextPort || attempt >= PORT_ATTEMPTS) throw error;
+      const taken = port;
+      port = await options.nextPort();
+      log(`port ${taken} was taken before PostgreSQL bound it; starting on ${port}`);
+    }
+  }
+  const { child } = server;
+
+  const adminUrl = `postgres://postgres@127.0.0.1:${port}/postgres`;
+  const admin = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: PROBE_TIMEOUT_MS });
+  await admin.connect();
+  const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [options.database]);
+  if (exists.rowCount === 0) await admin.query(`CREATE DATABASE "${options.database.replace(/"/g, '')}"`);
+  await admin.end();
+
+  return {
+    url: `postgres://postgres@127.0.0.1:${port}/${options.database}`,
+    adminUrl,
+    pid: child.pid!,
+    dataDir,
+    async stop() {
+      if (server.isExited()) return;
+      // SIGINT = "fast shutdown": aborts sessions, writes a checkpoint, leaves a clean cluster.
+      const done = new Promise<void>((resolveExit) => child.once('exit', () => resolveExit()));
+      await terminate(child.pid!, 'SIGINT', 15_000);
+      await Promise.race([done, new Promise((r) => setTimeout(r, 1_000))]);
     },
-  );
+  };
+}
+
+const PORT_ATTEMPTS = 3;
+/**
+ * A probe that reaches something other than PostgreSQL (a process that took the port and accepts TCP
+ * but never answers) would otherwise wait forever; generous, as a loaded machine answers slowly.
+ */
+const PROBE_TIMEOUT_MS = 5_000;
+
+class PortTakenError extends Error {}
+
+/** Starts the server on `port` and waits until it accepts connections; PortTakenError when the port was taken. */
+async function serve(
+  binary: string,
+  dataDir: string,
+  port: number,
+  settings: readonly string[],
+  spawnOptions: { env: NodeJS.ProcessEnv; uid?: number; gid?: number },
+): Promise<{ child: ChildProcess; isExited: () => boolean }> {
+  const child: ChildProcess = spawn(binary, ['-D', dataDir, '-p', String(port), ...settings], {
+    ...spawnOptions,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let exited = false;
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
@@ -288,34 +345,23 @@ export async function startPostgres(options: PostgresOptions): Promise<RunningPo
   });
   child.once('exit', () => (exited = true));
 
-  const adminUrl = `postgres://postgres@127.0.0.1:${options.port}/postgres`;
+  const adminUrl = `postgres://postgres@127.0.0.1:${port}/postgres`;
   await waitFor('PostgreSQL', async () => {
-    if (exited) throw Object.assign(new Error(`postgres exited: ${stderr.trim()}`), { fatal: true });
-    const client = new pg.Client({ connectionString: adminUrl });
+    if (exited) {
+      const message = `postgres exited: ${stderr.trim()}`;
+      throw Object.assign(
+        /Address already in use|could not create any TCP\/IP sockets/.test(stderr)
+          ? new PortTakenError(message)
+          : new Error(message),
+        { fatal: true },
+      );
+    }
+    const client = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: PROBE_TIMEOUT_MS });
     await client.connect();
     await client.end();
   }).catch((error) => {
     child.kill('SIGKILL');
     throw error;
   });
-
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [options.database]);
-  if (exists.rowCount === 0) await admin.query(`CREATE DATABASE "${options.database.replace(/"/g, '')}"`);
-  await admin.end();
-
-  return {
-    url: `postgres://postgres@127.0.0.1:${options.port}/${options.database}`,
-    adminUrl,
-    pid: child.pid!,
-    dataDir,
-    async stop() {
-      if (exited) return;
-      // SIGINT = "fast shutdown": aborts sessions, writes a checkpoint, leaves a clean cluster.
-      const done = new Promise<void>((resolveExit) => child.once('exit', () => resolveExit()));
-      await terminate(child.pid!, 'SIGINT', 15_000);
-      await Promise.race([done, new Promise((r) => setTimeout(r, 1_000))]);
-    },
-  };
+  return { child, isExited: () => exited };
 }

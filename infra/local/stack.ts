@@ -237,6 +237,7 @@ async function startWithStateLock(
       startPostgres({
         dataDir: join(options.stateDir, 'postgres'),
         port: pgPort,
+        nextPort: () => freePort(),
         database: 'rastup',
         ephemeral: options.ephemeral,
       }).then(async (postgres) => {

@@ -120,6 +120,25 @@ describe('redaction inside free text', () => {
     expect(redactString('2026-03-01 5551234567')).not.toContain('5551234567');
     expect(redactString('0211-12-345678')).toBe('[REDACTED:phone]');
   });
+
+  it('leaves UUIDs (correlation ids) whole, and still masks a phone number beside one', () => {
+    const ids = [
+      'f752176b-72d1-45db-b123-45678c3a8bbf',
+      '12345678-1234-4234-8234-123456789012',
+      'F752176B-72D1-45DB-B123-45678C3A8BBF',
+    ];
+    for (const id of ids) {
+      expect(redactString(`correlation ${id} done`)).toBe(`correlation ${id} done`);
+      expect(redactString(id)).toBe(id);
+    }
+    logger.info('request', { correlationId: ids[0], note: `req ${ids[1]}` });
+    expect(lines[0]).toMatchObject({ correlationId: ids[0], note: `req ${ids[1]}` });
+    expect(redactString(`${ids[0]} call 555-123-4567`)).toBe(`${ids[0]} call [REDACTED:phone]`);
+    expect(redactString(`call 555-123-4567 re ${ids[0]}`)).toBe(`call [REDACTED:phone] re ${ids[0]}`);
+    expect(redactString(`${ids[0]},+1 (555) 123-4567`)).toBe(`${ids[0]},[REDACTED:phone]`);
+    // Not UUID-shaped (one group too long): the digit run is still a phone number to the redactor.
+    expect(redactString('f752176b-72d1-45db-b123-45678901234567')).toContain('[REDACTED:phone]');
+  });
 });
 
 describe('errors', () => {

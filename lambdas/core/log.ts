@@ -53,14 +53,29 @@ const BEARER = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/gi;
 // Not at an ISO date (2026-03-01…), and not starting mid-number, so timestamps stay readable.
 const PHONE = /(?<!\d)(?!\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])(?!\d))\+?\d[\d\s().-]{7,}\d/g;
 const LONG_SECRET = /\b(sk|rk|pk|whsec|ak)_[A-Za-z0-9_]{12,}\b/g;
+// UUIDs (correlation ids, record ids) hold digit runs the phone pattern would take for a number
+// (`…-45db-b123-4567c3a8bbf`); they carry no PII and must stay whole to trace a request.
+const UUID = /(?<![0-9A-Za-z])[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(?![0-9A-Za-z])/gi;
+
+/** Masks phone numbers everywhere except inside UUID-shaped values. */
+function redactPhones(value: string): string {
+  let out = '';
+  let from = 0;
+  for (const uuid of value.matchAll(UUID)) {
+    out += value.slice(from, uuid.index).replace(PHONE, '[REDACTED:phone]') + uuid[0];
+    from = uuid.index + uuid[0].length;
+  }
+  return out + value.slice(from).replace(PHONE, '[REDACTED:phone]');
+}
 
 export function redactString(value: string): string {
-  return value
-    .replace(JWT, '[REDACTED:jwt]')
-    .replace(BEARER, '$1 [REDACTED]')
-    .replace(LONG_SECRET, '[REDACTED:secret]')
-    .replace(EMAIL, '[REDACTED:email]')
-    .replace(PHONE, '[REDACTED:phone]');
+  return redactPhones(
+    value
+      .replace(JWT, '[REDACTED:jwt]')
+      .replace(BEARER, '$1 [REDACTED]')
+      .replace(LONG_SECRET, '[REDACTED:secret]')
+      .replace(EMAIL, '[REDACTED:email]'),
+  );
 }
 
 export function redact(value: unknown, depth = 0): unknown {

@@ -40,6 +40,13 @@ describe('log audit', () => {
     for (const finding of findings) expect(finding.detail).not.toContain('ada@example.com');
   });
 
+  it('accepts UUIDs whose groups are all digits, and still finds a phone number beside one', () => {
+    const uuid = 'f752176b-9491-4123-8456-1a2b3c4d5e6f';
+    expect(auditLogLines([line({ correlationId: uuid, message: `request ${uuid} done` })])).toEqual([]);
+    expect(auditLogLines([line({ message: `request ${uuid} sms +14155550123` })]).map((f) => f.kind)).toEqual(['pii']);
+    expect(auditLogLines([line({ message: `${uuid}-415-555-0123` })]).map((f) => f.kind)).toEqual(['pii']);
+  });
+
   it('finds a known secret wherever it appears, and ignores short ones', () => {
     const findings = auditLogLines([line({ note: 'kek=V2hhdEV2ZXJLZXkxMjM0NTY3OA' }), line({ note: 'abc' })], {
       knownSecrets: ['V2hhdEV2ZXJLZXkxMjM0NTY3OA', 'abc'],

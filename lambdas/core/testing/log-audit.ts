@@ -44,6 +44,12 @@ const DETECTORS: readonly { kind: 'pii' | 'secret'; name: string; pattern: RegEx
 
 const digitCount = (value: string) => value.replace(/\D/g, '').length;
 
+/**
+ * UUIDs (correlation ids) often have all-digit middle groups (`…-9491-4123-8456-…`) that read as a phone
+ * number; the logger leaves them whole, so the phone detector looks at the text around them only.
+ */
+const UUID = /(?<![0-9A-Za-z])[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(?![0-9A-Za-z])/gi;
+
 /** Field names whose value is a secret or PII whatever it looks like: only a redaction marker or null may stand there. */
 const SECRET_FIELD =
   /^(password|new_?password|current_?password|passphrase|secret|client_?secret|token|access_?token|refresh_?token|id_?token|mfa_?token|authorization|cookie|set-cookie|api_?key|x-api-key|private_?key|otp|code_?verifier|email|phone|phone_?number)$/i;
@@ -56,7 +62,7 @@ function scanValue(
 ) {
   if (typeof value === 'string') {
     for (const detector of DETECTORS) {
-      const match = detector.pattern.exec(value);
+      const match = detector.pattern.exec(detector.name === 'phone number' ? value.replace(UUID, 'uuid') : value);
       if (!match) continue;
       if (detector.name === 'phone number' && digitCount(match[0]) < 9) continue;
       report(detector.kind, `${detector.name}: ${mask(match[0])}`, path);
