@@ -453,6 +453,8 @@ export class MessagingService {
         ],
       });
       threadId = created.kind === 'created' ? newThreadId : created.threadId;
+      // The first message needs no read of the thread this request just wrote.
+      if (created.kind === 'created') this.sendMeta.remember(thread);
       const message = await this.append(user.userId, threadId, input.body, input.clientToken, 'none');
       return { thread: toThreadView(await this.membership(caller, threadId)), message };
     }
@@ -584,11 +586,14 @@ export class MessagingService {
           continue;
         case 'thread-closed':
           this.sendMeta.forget(threadId);
+          await this.countRefusedSend(rateLimit, authorUserId);
           throw new ThreadClosedError();
         case 'not-participant':
+          // Not counted: a stranger was never counted for a thread they cannot see.
           this.sendMeta.forget(threadId);
           throw new ThreadNotFoundError();
         case 'blocked':
+          await this.countRefusedSend(rateLimit, authorUserId);
           throw new BlockedError();
         case 'attachment-unavailable':
           throw new AttachmentUnavailableError();
@@ -597,6 +602,16 @@ export class MessagingService {
       }
     }
     throw new ContendedError();
+  }
+
+  /**
+   * A member's send the write refused (a block, a closed thread) still counts against their send
+   * window, with a call of its own on this refusal path only: probing a block over and over runs into
+   * the limit (RATE_LIMITED) as it did when every send was counted before its write.
+   */
+  private async countRefusedSend(rateLimit: 'in-write' | 'before' | 'none', authorUserId: string): Promise<void> {
+    if (rateLimit === 'in-write')
+      await enforceRateLimits(this.limiter, [{ policy: this.policies.send, key: authorUserId }]);
   }
 
   /**
