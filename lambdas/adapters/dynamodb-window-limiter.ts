@@ -6,10 +6,28 @@
  * window is capacity / refillPerSecond seconds and allows `capacity` requests.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+  type TransactWriteCommandInput,
+} from '@aws-sdk/lib-dynamodb';
 import type { Clock } from '../core/clock.ts';
 import { systemClock } from '../core/clock.ts';
 import type { RateLimitDecision, RateLimitPolicy, RateLimiter } from '../core/ports.ts';
+
+/** One item of a TransactWriteItems (document client shapes). */
+export type WindowCountItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+
+/**
+ * A window count taken inside the caller's own TransactWriteItems (`item`): the count moves only
+ * when the caller's write commits, and a full window cancels that write with this item's condition
+ * failed; `retryAfterSeconds` is what to answer then.
+ */
+export interface WindowCount {
+  readonly item: WindowCountItem;
+  readonly retryAfterSeconds: number;
+}
 
 export class DynamoDbWindowLimiter implements RateLimiter {
   constructor(
@@ -24,24 +42,43 @@ export class DynamoDbWindowLimiter implements RateLimiter {
     return { index, endsAtMs: (index + 1) * lengthMs, lengthMs };
   }
 
-  async consume(policy: RateLimitPolicy, key: string, cost = 1): Promise<RateLimitDecision> {
+  /** The conditional ADD of one request into the current window (one statement for both paths). */
+  private update(policy: RateLimitPolicy, key: string, cost: number) {
     const window = this.window(policy);
+    return {
+      window,
+      update: {
+        TableName: this.tableName,
+        Key: { pk: `RW#${policy.name}#${key}#${window.index}` },
+        UpdateExpression: 'ADD #count :cost SET expiresAt = :expires',
+        ConditionExpression: 'attribute_not_exists(#count) OR #count <= :ceiling',
+        ExpressionAttributeNames: { '#count': 'count' },
+        ExpressionAttributeValues: {
+          ':cost': cost,
+          ':ceiling': policy.capacity - cost,
+          ':expires': Math.ceil(window.endsAtMs / 1000) + 60,
+        },
+      },
+    };
+  }
+
+  /**
+   * The same count as `consume`, as an item of the caller's transaction (same key, same window):
+   * one DynamoDB call less per request, and a request whose write is refused for another reason
+   * (a replay, a block) takes nothing from the window.
+   */
+  countInTransaction(policy: RateLimitPolicy, key: string, cost = 1): WindowCount {
+    const { window, update } = this.update(policy, key, cost);
+    return {
+      item: { Update: update },
+      retryAfterSeconds: Math.max(1, Math.ceil((window.endsAtMs - this.clock.nowMs()) / 1000)),
+    };
+  }
+
+  async consume(policy: RateLimitPolicy, key: string, cost = 1): Promise<RateLimitDecision> {
+    const { window, update } = this.update(policy, key, cost);
     try {
-      const { Attributes } = await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: `RW#${policy.name}#${key}#${window.index}` },
-          UpdateExpression: 'ADD #count :cost SET expiresAt = :expires',
-          ConditionExpression: 'attribute_not_exists(#count) OR #count <= :ceiling',
-          ExpressionAttributeNames: { '#count': 'count' },
-          ExpressionAttributeValues: {
-            ':cost': cost,
-            ':ceiling': policy.capacity - cost,
-            ':expires': Math.ceil(window.endsAtMs / 1000) + 60,
-          },
-          ReturnValues: 'UPDATED_NEW',
-        }),
-      );
+      const { Attributes } = await this.client.send(new UpdateCommand({ ...update, ReturnValues: 'UPDATED_NEW' }));
       const used = Number(Attributes?.count ?? cost);
       return { allowed: true, remaining: Math.max(0, policy.capacity - used), retryAfterSeconds: 0 };
     } catch (error) {

@@ -5,7 +5,7 @@
  * Who may see a thread: its participants only; anybody else is told it does not exist.
  */
 import type { Clock } from '../core/clock.ts';
-import { ValidationError } from '../core/errors.ts';
+import { RateLimitedError, ValidationError } from '../core/errors.ts';
 import { requireUser, type Caller } from '../core/identity.ts';
 import { fingerprintOf } from '../core/idempotency.ts';
 import { idPattern, newId } from '../core/ids.ts';
@@ -257,6 +257,34 @@ export interface Page<T> {
 const DEFAULT_PAGE = 30;
 const PREVIEW_LENGTH = 140;
 const READ_CURSOR_ATTEMPTS = 20;
+/** A send rewritten for a thread that changed under it: redaction changes once, so twice is plenty. */
+const SEND_REWRITES = 3;
+/** Threads whose send metadata one container keeps (a few hundred bytes each). */
+const SEND_META_ENTRIES = 10_000;
+
+/** What a send needs of its thread. */
+type ThreadMeta = Pick<ThreadRecord, 'participants' | 'contactRedaction'>;
+
+/** A bounded map of thread → send metadata; the oldest entry goes first. */
+class ThreadMetaCache {
+  private readonly entries = new Map<string, ThreadMeta>();
+
+  get(threadId: string): ThreadMeta | undefined {
+    return this.entries.get(threadId);
+  }
+
+  remember(thread: ThreadRecord): ThreadMeta {
+    const meta = { participants: [...thread.participants], contactRedaction: thread.contactRedaction };
+    this.entries.delete(thread.threadId);
+    this.entries.set(thread.threadId, meta);
+    if (this.entries.size > SEND_META_ENTRIES) this.entries.delete(this.entries.keys().next().value!);
+    return meta;
+  }
+
+  forget(threadId: string): void {
+    this.entries.delete(threadId);
+  }
+}
 
 function encodeCursor(value: Record<string, string>): string {
   return Buffer.from(JSON.stringify(value)).toString('base64url');
@@ -354,6 +382,8 @@ export function toMessageView(
 }
 
 export class MessagingService {
+  private readonly sendMeta = new ThreadMetaCache();
+
   constructor(
     private readonly threads: ThreadStore,
     private readonly presence: PresenceStore,
@@ -452,7 +482,9 @@ export class MessagingService {
         ],
       });
       threadId = created.kind === 'created' ? newThreadId : created.threadId;
-      const message = await this.append(user.userId, threadId, input.body, input.clientToken, false);
+      // The first message needs no read of the thread this request just wrote.
+      if (created.kind === 'created') this.sendMeta.remember(thread);
+      const message = await this.append(user.userId, threadId, input.body, input.clientToken, 'none');
       return { thread: toThreadView(await this.membership(caller, threadId)), message };
     }
     const message = await this.sendMessage(caller, {
@@ -469,88 +501,146 @@ export class MessagingService {
    */
   async sendMessage(caller: Caller, input: SendMessageInput): Promise<MessageView> {
     const user = requireUser(caller);
-    await this.membership(caller, input.threadId);
-    return this.append(
-      user.userId,
-      input.threadId,
-      input.body ?? '',
-      input.clientToken,
-      true,
-      input.attachmentId ?? null,
-    );
+    if (input.attachmentId) {
+      // Claiming an attachment copies its preview before the write: members only, within their rate, first.
+      await this.membership(caller, input.threadId);
+      return this.append(
+        user.userId,
+        input.threadId,
+        input.body ?? '',
+        input.clientToken,
+        'before',
+        input.attachmentId,
+      );
+    }
+    return this.append(user.userId, input.threadId, input.body ?? '', input.clientToken, 'in-write');
   }
 
+  /**
+   * What a send needs of its thread (members, contact redaction): from this container's cache, or
+   * one read. Both change only under conditions the send's own transaction checks (participants only
+   * when the thread is locked, redaction only from on to off), so a stale entry never writes a wrong
+   * message: the write is refused, answers the stored thread, and is redone for it.
+   */
+  private async threadMeta(threadId: string): Promise<ThreadMeta> {
+    const cached = this.sendMeta.get(threadId);
+    if (cached) return cached;
+    const thread = await this.threads.getThread(threadId);
+    if (!thread) throw new ThreadNotFoundError();
+    return this.sendMeta.remember(thread);
+  }
+
+  /**
+   * Writes a message (one transaction, see ThreadStore.appendMessage). `rateLimit`: the sender's
+   * send window is counted `in-write` (inside that transaction: counted only when the message is
+   * written), `before` it (the write follows work that must not run past the limit), or not at all
+   * (the first message of a new inquiry, already counted with the first contact).
+   */
   private async append(
     authorUserId: string,
     threadId: string,
     body: string,
     clientToken: string | null | undefined,
-    rateLimited: boolean,
+    rateLimit: 'in-write' | 'before' | 'none',
     attachmentId: string | null = null,
   ): Promise<MessageView> {
-    const thread = await this.threads.getThread(threadId);
-    if (!thread) throw new ThreadNotFoundError();
+    let thread = await this.threadMeta(threadId);
+    // The members are fixed while the thread is open (the write checks it): a stranger is answered here.
+    if (!thread.participants.includes(authorUserId)) throw new ThreadNotFoundError();
     const fingerprint = fingerprintOf(attachmentId ? { threadId, body, attachmentId } : { threadId, body });
-    if (rateLimited) await enforceRateLimits(this.limiter, [{ policy: this.policies.send, key: authorUserId }]);
+    if (rateLimit === 'before')
+      await enforceRateLimits(this.limiter, [{ policy: this.policies.send, key: authorUserId }]);
     // Only a scanned, SFW image the author uploaded into this very thread (the write re-checks it).
     const attachment = attachmentId ? await this.threads.getAttachment(threadId, attachmentId) : undefined;
     if (attachmentId && (!attachment || attachment.uploaderUserId !== authorUserId || attachment.status !== 'ready'))
       throw new AttachmentUnavailableError();
     const previewKey = attachment ? await this.keepPreview(attachment) : null;
-    const redaction = thread.contactRedaction ? redactContactDetails(body) : { text: body, redacted: false };
-    const createdAt = this.clock.now().toISOString();
-    const messageId = newId('message');
-    const message: MessageRecord = {
-      sk: messageSk(createdAt, messageId),
-      threadId,
-      messageId,
-      type: attachment ? 'asset' : 'text',
-      body,
-      redactedBody: redaction.redacted ? redaction.text : null,
-      authorUserId,
-      createdAt,
-      nsfwBand: attachment?.nsfwBand ?? 0,
-      flags: { moderation: 'clean', policyHints: redaction.redacted ? ['CONTACT_DETAILS_HIDDEN'] : [] },
-      ...(attachment
-        ? {
-            attachments: [
-              {
-                kind: 'preview' as const,
-                attachmentId: attachment.attachmentId,
-                s3Key: previewKey!,
-                mime: 'image/webp',
-                w: attachment.previewWidth ?? 0,
-                h: attachment.previewHeight ?? 0,
-              },
-            ],
-          }
-        : {}),
-    };
-    const previews: Record<string, string> = {};
-    for (const userId of thread.participants)
-      previews[userId] = preview((userId === authorUserId ? body : redaction.text) || '[image]');
-    const outcome = await this.threads.appendMessage(
-      { message, previews, clientToken, fingerprint, strike: redaction.redacted },
-      thread.participants,
-    );
-    switch (outcome.kind) {
-      case 'appended':
-        return toMessageView(outcome.message, null, thread.contactRedaction);
-      case 'replayed': {
-        if (outcome.fingerprint !== fingerprint) throw new ClientTokenReusedError();
-        const first = await this.threads.getMessage(threadId, outcome.messageSk);
-        if (!first) throw new ContendedError();
-        return toMessageView(first, null, thread.contactRedaction);
+    for (let attempt = 0; attempt < SEND_REWRITES; attempt++) {
+      const redaction = thread.contactRedaction ? redactContactDetails(body) : { text: body, redacted: false };
+      const createdAt = this.clock.now().toISOString();
+      const messageId = newId('message');
+      const message: MessageRecord = {
+        sk: messageSk(createdAt, messageId),
+        threadId,
+        messageId,
+        type: attachment ? 'asset' : 'text',
+        body,
+        redactedBody: redaction.redacted ? redaction.text : null,
+        authorUserId,
+        createdAt,
+        nsfwBand: attachment?.nsfwBand ?? 0,
+        flags: { moderation: 'clean', policyHints: redaction.redacted ? ['CONTACT_DETAILS_HIDDEN'] : [] },
+        ...(attachment
+          ? {
+              attachments: [
+                {
+                  kind: 'preview' as const,
+                  attachmentId: attachment.attachmentId,
+                  s3Key: previewKey!,
+                  mime: 'image/webp',
+                  w: attachment.previewWidth ?? 0,
+                  h: attachment.previewHeight ?? 0,
+                },
+              ],
+            }
+          : {}),
+      };
+      const previews: Record<string, string> = {};
+      for (const userId of thread.participants)
+        previews[userId] = preview((userId === authorUserId ? body : redaction.text) || '[image]');
+      const outcome = await this.threads.appendMessage(
+        {
+          message,
+          previews,
+          clientToken,
+          fingerprint,
+          strike: redaction.redacted,
+          contactRedaction: thread.contactRedaction,
+          ...(rateLimit === 'in-write' ? { quota: { policy: this.policies.send, key: authorUserId } } : {}),
+        },
+        thread.participants,
+      );
+      switch (outcome.kind) {
+        case 'appended':
+          return toMessageView(outcome.message, null, thread.contactRedaction);
+        case 'replayed': {
+          if (outcome.fingerprint !== fingerprint) throw new ClientTokenReusedError();
+          const first = await this.threads.getMessage(threadId, outcome.messageSk);
+          if (!first) throw new ContendedError();
+          return toMessageView(first, null, thread.contactRedaction);
+        }
+        case 'thread-changed':
+          // Its booking was confirmed since this container last looked: write the message for the thread as it is.
+          thread = this.sendMeta.remember(outcome.thread);
+          continue;
+        case 'thread-closed':
+          this.sendMeta.forget(threadId);
+          await this.countRefusedSend(rateLimit, authorUserId);
+          throw new ThreadClosedError();
+        case 'not-participant':
+          // Not counted: a stranger was never counted for a thread they cannot see.
+          this.sendMeta.forget(threadId);
+          throw new ThreadNotFoundError();
+        case 'blocked':
+          await this.countRefusedSend(rateLimit, authorUserId);
+          throw new BlockedError();
+        case 'attachment-unavailable':
+          throw new AttachmentUnavailableError();
+        case 'rate-limited':
+          throw new RateLimitedError('Too many requests; try again later', outcome.retryAfterSeconds);
       }
-      case 'thread-closed':
-        throw new ThreadClosedError();
-      case 'not-participant':
-        throw new ThreadNotFoundError();
-      case 'blocked':
-        throw new BlockedError();
-      case 'attachment-unavailable':
-        throw new AttachmentUnavailableError();
     }
+    throw new ContendedError();
+  }
+
+  /**
+   * A member's send the write refused (a block, a closed thread) still counts against their send
+   * window, with a call of its own on this refusal path only: probing a block over and over runs into
+   * the limit (RATE_LIMITED) as it did when every send was counted before its write.
+   */
+  private async countRefusedSend(rateLimit: 'in-write' | 'before' | 'none', authorUserId: string): Promise<void> {
+    if (rateLimit === 'in-write')
+      await enforceRateLimits(this.limiter, [{ policy: this.policies.send, key: authorUserId }]);
   }
 
   /**

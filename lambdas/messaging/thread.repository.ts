@@ -34,8 +34,10 @@ import {
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
+import type { WindowCount } from '../adapters/dynamodb-window-limiter.ts';
 import { InternalError } from '../core/errors.ts';
 import type { PortOf } from '../core/db/unit-of-work.ts';
+import type { RateLimitPolicy } from '../core/ports.ts';
 import { ContendedError } from './messaging.errors.ts';
 
 export const threadItemSchema = z.object({
@@ -292,6 +294,18 @@ export interface AppendMessage {
   readonly fingerprint: string;
   /** The author's attempt to pass contact details (a strike). */
   readonly strike: boolean;
+  /**
+   * The thread's contactRedaction the message was redacted for: the write then also requires it to
+   * be unchanged, and answers `thread-changed` (with the thread as stored) when it is not.
+   */
+  readonly contactRedaction?: boolean;
+  /** A send-rate window the message counts into, in the same transaction (the repository's `quotas`). */
+  readonly quota?: { readonly policy: RateLimitPolicy; readonly key: string };
+}
+
+/** Counts a request into a rate-limit window inside a transaction (DynamoDbWindowLimiter). */
+export interface TransactionalQuotas {
+  countInTransaction(policy: RateLimitPolicy, key: string): WindowCount;
 }
 
 export type AppendOutcome =
@@ -300,7 +314,10 @@ export type AppendOutcome =
   | { readonly kind: 'thread-closed' }
   | { readonly kind: 'not-participant' }
   | { readonly kind: 'blocked' }
-  | { readonly kind: 'attachment-unavailable' };
+  | { readonly kind: 'attachment-unavailable' }
+  /** The thread's contact redaction is not the one the message was written for: rewrite it for this thread. */
+  | { readonly kind: 'thread-changed'; readonly thread: ThreadRecord }
+  | { readonly kind: 'rate-limited'; readonly retryAfterSeconds: number };
 
 export type CreateOutcome = { readonly kind: 'created' } | { readonly kind: 'pair-exists'; readonly threadId: string };
 
@@ -308,6 +325,8 @@ export class ThreadRepository {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
+    /** Send-rate windows counted inside a send's transaction (control table); absent: no `quota` sends. */
+    private readonly quotas?: TransactionalQuotas,
   ) {}
 
   async getThread(threadId: string): Promise<ThreadRecord | undefined> {
@@ -422,12 +441,18 @@ export class ThreadRepository {
    * Appends a message and fans it out in one transaction: the message, the token, the thread's last
    * message, the author's inbox row, and each recipient's inbox row with unreadCount + 1 (and back
    * to the active inbox if they had archived it). Retried while other senders win the race.
+   * The same transaction checks what a send needs and nothing is read before it: the thread is open
+   * (and still redacts contact details as the message assumed, with `contactRedaction`), the author
+   * is a member, neither the author nor a recipient blocked the thread, and the author's send window
+   * has room (`quota`, counted only when the message is written). A failed check answers from the
+   * items DynamoDB returns with the cancellation, without another read.
    */
   async appendMessage(input: AppendMessage, participants: readonly string[]): Promise<AppendOutcome> {
     const { message } = input;
     const pk = threadPk(message.threadId);
     const author = message.authorUserId;
     const recipients = participants.filter((userId) => userId !== author);
+    const checkRedaction = input.contactRedaction !== undefined;
     const items: NonNullable<TransactWriteCommandInput['TransactItems']> = [
       { Put: { TableName: this.tableName, Item: { ...message, pk }, ConditionExpression: 'attribute_not_exists(pk)' } },
       {
@@ -435,9 +460,16 @@ export class ThreadRepository {
           TableName: this.tableName,
           Key: { pk, sk: 'THR' },
           UpdateExpression: 'SET lastMessageAt = :at, updatedAt = :at ADD messageCount :one',
-          ConditionExpression: '#status = :open',
+          ConditionExpression: `#status = :open${checkRedaction ? ' AND contactRedaction = :redaction' : ''}`,
           ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':at': message.createdAt, ':open': 'open', ':one': 1 },
+          ExpressionAttributeValues: {
+            ':at': message.createdAt,
+            ':open': 'open',
+            ':one': 1,
+            ...(checkRedaction ? { ':redaction': input.contactRedaction } : {}),
+          },
+          // The stored thread: tells a closed thread from a changed one, and is what a rewrite needs.
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         },
       },
       {
@@ -447,13 +479,17 @@ export class ThreadRepository {
           UpdateExpression: `SET lastMessageAt = :at, lastMessagePreview = :preview, GSI1SK = :gsi1sk${
             input.strike ? ' ADD strikes :one' : ''
           }`,
-          ConditionExpression: 'attribute_exists(pk)',
+          // A member who blocked the thread sends nothing into it either (blocks hold both ways).
+          ConditionExpression: 'attribute_exists(pk) AND blocked = :false',
           ExpressionAttributeValues: {
             ':at': message.createdAt,
             ':preview': input.previews[author] ?? '',
             ':gsi1sk': inboxSk(message.createdAt, message.threadId),
+            ':false': false,
             ...(input.strike ? { ':one': 1 } : {}),
           },
+          // Tells a non-member (no item) from a blocker.
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         },
       },
       ...recipients.map((userId) => ({
@@ -517,6 +553,15 @@ export class ThreadRepository {
           },
         },
       });
+    let quotaIndex = -1;
+    let quotaRetryAfter = 0;
+    if (input.quota) {
+      if (!this.quotas) throw new InternalError('A send quota needs the repository built with its quotas');
+      const count = this.quotas.countInTransaction(input.quota.policy, input.quota.key);
+      quotaIndex = items.length;
+      quotaRetryAfter = count.retryAfterSeconds;
+      items.push(count.item);
+    }
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       try {
         await this.client.send(new TransactWriteCommand({ TransactItems: items }));
@@ -532,10 +577,18 @@ export class ThreadRepository {
           const previous = parseItem(requestItemSchema, cancelled.items[tokenIndex]);
           return { kind: 'replayed', messageSk: previous.messageSk, fingerprint: previous.fingerprint };
         }
-        if (cancelled.failed.includes(1)) return { kind: 'thread-closed' };
-        if (cancelled.failed.includes(2)) return { kind: 'not-participant' };
+        if (cancelled.failed.includes(1)) {
+          const stored = cancelled.items[1];
+          // No thread item: nobody is a member of it.
+          if (!stored) return { kind: 'not-participant' };
+          const thread = parseItem(threadItemSchema, stored);
+          if (thread.status !== 'open') return { kind: 'thread-closed' };
+          return { kind: 'thread-changed', thread };
+        }
+        if (cancelled.failed.includes(2)) return cancelled.items[2] ? { kind: 'blocked' } : { kind: 'not-participant' };
         if (cancelled.failed.includes(attachmentIndex)) return { kind: 'attachment-unavailable' };
-        if (cancelled.failed.some((index) => index >= 3)) return { kind: 'blocked' };
+        if (cancelled.failed.some((index) => index >= 3 && index < 3 + recipients.length)) return { kind: 'blocked' };
+        if (cancelled.failed.includes(quotaIndex)) return { kind: 'rate-limited', retryAfterSeconds: quotaRetryAfter };
         throw error;
       }
     }
