@@ -23,6 +23,8 @@ export function complainantMailer(): Promise<ComplainantMailer> {
   mailer ??= (async () => {
     const db = await databaseFromEnv('dmca');
     // Loaded here, not at the top: the notice intake and the restore job never need notifications' module.
+    // (Not for correctness: the takedown e2e that once failed with a top-level import was racing AppSync's
+    // page cache; see the page assertion in tests/integration/dmca.int.test.ts.)
     const { isEmailSuppressed } = await import('../notifications/index.ts');
     return new ComplainantMailer(createUnitOfWork(db, dmcaRepositories), notifierFromEnv(), (address) =>
       isEmailSuppressed(db, address),
