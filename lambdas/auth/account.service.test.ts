@@ -11,7 +11,7 @@ import type { Role, UserCaller } from '../core/identity.ts';
 import { newId } from '../core/ids.ts';
 import { createLogger } from '../core/log.ts';
 import type { EmailMessage, Notifier } from '../core/ports.ts';
-import { fake, fakeUnitOfWork } from '../core/testing/fakes.ts';
+import { fake, fakeUnitOfWork, MemoryStaffGrants } from '../core/testing/fakes.ts';
 import { AccountService, CONSENT_HISTORY_PAGE } from './account.service.ts';
 import type { AuthDeps } from './auth-deps.ts';
 import type { CodeStore } from './code.repository.ts';
@@ -20,6 +20,7 @@ import type { SessionStore } from './session.repository.ts';
 import type { SessionService } from './session.service.ts';
 import type { ConsentRow, UserRow, UserStore } from './user.repository.ts';
 import { userRow } from './user-row.fixture.ts';
+import { GrantStaffAuthority } from '../staff/index.ts';
 
 const NOW = Date.UTC(2026, 0, 10);
 
@@ -37,6 +38,7 @@ const caller = (userId: string, roles: Role[] = ['client']): UserCaller => ({
 
 function setup({ steppedUp = true } = {}) {
   const clock = new ManualClock(NOW);
+  const grants = new MemoryStaffGrants();
   const users = new Map<string, UserRow>();
   const consents: (ConsentRow & { user_id: string })[] = [];
   const historyLimits: (number | undefined)[] = [];
@@ -83,6 +85,7 @@ function setup({ steppedUp = true } = {}) {
   const deps = fake<AuthDeps>('auth deps', {
     db,
     clock,
+    staff: new GrantStaffAuthority(grants, clock),
     logger: createLogger({ service: 'test' }),
     notifier: fake<Notifier>('notifier', { sendEmail: async (message) => void mail.push(message) }),
   });
@@ -93,7 +96,17 @@ function setup({ steppedUp = true } = {}) {
       return { user: c as UserCaller, session: {} as never };
     },
   });
-  return { clock, users, consents, historyLimits, revoked, mail, db, service: new AccountService(deps, sessions) };
+  return {
+    clock,
+    grants,
+    users,
+    consents,
+    historyLimits,
+    revoked,
+    mail,
+    db,
+    service: new AccountService(deps, sessions),
+  };
 }
 
 const meta = { ip: '203.0.113.9', userAgent: 'test' };
@@ -143,6 +156,18 @@ describe('AccountService.setRoles', () => {
     );
     expect(plain.users.get(pat.id)!.roles).toEqual(['client']);
     expect(stale.users.get(pat.id)!.roles).toEqual(['client']);
+  });
+
+  it('an admin elevation granted after sign-in works at once; revoked, it is refused at the next call', async () => {
+    const { service, users, grants } = setup();
+    const elevated = caller(newId('user'), ['client']);
+    const pat = account();
+    users.set(pat.id, pat);
+    grants.grant(elevated.userId, 'admin', new Date(NOW + 60 * 60_000));
+    expect(await service.setRoles(elevated, pat.id, ['client', 'provider'])).toEqual(['client', 'provider']);
+    grants.revoke(elevated.userId, 'admin');
+    await expect(service.setRoles(elevated, pat.id, ['client'])).rejects.toBeInstanceOf(ForbiddenError);
+    expect(users.get(pat.id)!.roles).toEqual(['client', 'provider']);
   });
 
   it('adds roles without ending sessions, ends them when privileges shrink, and audits both', async () => {

@@ -7,7 +7,8 @@ import { enqueueEvent } from '../core/db/outbox.ts';
 import { buildEvent } from '../core/events/catalog.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../core/errors.ts';
 import { newId } from '../core/ids.ts';
-import { requireRole, type Caller, type Role } from '../core/identity.ts';
+import type { Caller, Role } from '../core/identity.ts';
+import { requireStaffRole } from '../core/staff-authority.ts';
 import {
   CURRENT_PRIVACY_VERSION,
   CURRENT_TERMS_VERSION,
@@ -429,7 +430,7 @@ export class AccountService {
   // Roles -------------------------------------------------------------------------------------
 
   async setRoles(caller: Caller, userId: string, roles: readonly Role[]): Promise<Role[]> {
-    const admin = requireRole(caller, 'admin');
+    const admin = await requireStaffRole(this.deps.staff, caller, 'admin');
     await this.sessions.requireStepUp(caller);
     const unique = [...new Set(roles)];
     await this.deps.db.transaction(async (tx) => {

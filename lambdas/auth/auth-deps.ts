@@ -3,6 +3,7 @@
  * fakes), plus the small shared helpers: rate limiting with the local-only IP exemption,
  * email normalisation, audit + notification after commit.
  */
+import type { StaffAuthority } from '../core/staff-authority.ts';
 import type { Clock } from '../core/clock.ts';
 import type { Logger } from '../core/log.ts';
 import type { EmailMessage, Notifier, RateLimitPolicy, RateLimiter, SmsMessage } from '../core/ports.ts';
@@ -38,6 +39,8 @@ export interface AuthDeps {
   readonly box: SecretBox;
   readonly logger: Logger;
   readonly settings: AuthSettings;
+  /** Who holds a staff role now (elevations included): the staff domain's, injected by auth.module.ts. */
+  readonly staff: StaffAuthority;
 }
 
 /** Who is asking, as the edge saw it (for rate limits, risk, device records and consent proofs). */

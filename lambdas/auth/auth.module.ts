@@ -11,6 +11,7 @@ import type { IdempotencyStore } from '../core/ports.ts';
 import { notifierFromEnv } from '../adapters/notifier-from-env.ts';
 import { resolveSecretEnv } from '../adapters/secret-env.ts';
 import { createUnitOfWork } from '../core/db/unit-of-work.ts';
+import { staffAuthority } from '../staff/index.ts';
 import { AccountService } from './account.service.ts';
 import { authRepositories } from './auth.repositories.ts';
 import { authConfig, authSecretVariables } from './auth.config.ts';
@@ -90,6 +91,7 @@ export function authModule(): Promise<AuthModule> {
       tokens,
       box: new SecretBox(config.AUTH_KEY_ENCRYPTION_KEY),
       logger,
+      staff: staffAuthority(db, systemClock),
       settings: {
         publicBaseUrl: config.PUBLIC_BASE_URL,
         sessionIdleSeconds: config.SESSION_IDLE_SECONDS,

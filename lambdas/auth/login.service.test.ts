@@ -73,6 +73,7 @@ function loginService(options: { exemptIps?: string[] } = {}) {
     tokens: unused('tokens'),
     box: unused('box'),
     logger: unused('logger'),
+    staff: unused('staff'),
   };
   return { clock, service: new LoginService(deps, unused('sessions'), unused('mfa')) };
 }

@@ -62,11 +62,18 @@ export function requireUser(caller: Caller): UserCaller {
   return caller;
 }
 
-export function hasRole(caller: Caller, ...roles: Role[]): boolean {
+/**
+ * Account roles only (client, provider, host): these are what the token says. A staff role is never
+ * checked here but through the StaffAuthority port (core/staff-authority.ts), which also honours
+ * just-in-time elevations granted after sign-in and drops them the moment they lapse.
+ */
+export type AccountRole = Exclude<Role, 'admin' | 'support' | 'trust' | 'finance'>;
+
+export function hasRole(caller: Caller, ...roles: AccountRole[]): boolean {
   return caller.kind === 'user' && roles.some((role) => caller.roles.includes(role));
 }
 
-export function requireRole(caller: Caller, ...roles: Role[]): UserCaller {
+export function requireRole(caller: Caller, ...roles: AccountRole[]): UserCaller {
   const user = requireUser(caller);
   if (!hasRole(user, ...roles)) throw new ForbiddenError('Not allowed');
   return user;

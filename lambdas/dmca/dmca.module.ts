@@ -8,6 +8,7 @@ import { documentClientFromEnv, tableNameFromEnv } from '../adapters/dynamodb.ts
 import { DynamoDbRateLimiter } from '../adapters/dynamodb-rate-limiter.ts';
 import { metricsFromEnv } from '../adapters/powertools-metrics.ts';
 import { notifierFromEnv } from '../adapters/notifier-from-env.ts';
+import { staffAuthority } from '../staff/index.ts';
 import { ComplainantMailer } from './complainant-mailer.ts';
 import { DmcaMediaContent } from './dmca-content.adapter.ts';
 import { OutboxDmcaNotifier } from './dmca-notifier.adapter.ts';
@@ -22,6 +23,8 @@ export function complainantMailer(): Promise<ComplainantMailer> {
   mailer ??= (async () => {
     const db = await databaseFromEnv('dmca');
     // Loaded here, not at the top: the notice intake and the restore job never need notifications' module.
+    // (Not for correctness: the takedown e2e that once failed with a top-level import was racing AppSync's
+    // page cache; see the page assertion in tests/integration/dmca.int.test.ts.)
     const { isEmailSuppressed } = await import('../notifications/index.ts');
     return new ComplainantMailer(createUnitOfWork(db, dmcaRepositories), notifierFromEnv(), (address) =>
       isEmailSuppressed(db, address),
@@ -47,6 +50,7 @@ export function dmcaService(): Promise<DmcaService> {
       new DmcaMediaContent(),
       new OutboxDmcaNotifier(),
       systemClock,
+      staffAuthority(db, systemClock),
       // The notice intake's per-IP bucket (DMCA_NOTICE_LIMIT) in the control table, bound on first use:
       // the restore job shares this module and has no access to that table.
       lazyRateLimiter(

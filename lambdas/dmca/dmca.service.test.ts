@@ -11,7 +11,7 @@ import { ManualClock } from '../core/clock.ts';
 import type { Caller } from '../core/identity.ts';
 import { newId } from '../core/ids.ts';
 import { rateLimitMatrix } from '../core/rate-limit-matrix.ts';
-import { fakeUnitOfWork } from '../core/testing/fakes.ts';
+import { fakeUnitOfWork, MemoryStaffGrants } from '../core/testing/fakes.ts';
 import { MemoryRateLimiter } from '../core/testing/memory-rate-limiter.ts';
 import { dmcaCounterNoticeSchema, dmcaNoticeSchema, type DmcaNoticeInput, type DmcaTarget } from './dmca.schemas.ts';
 import {
@@ -23,6 +23,7 @@ import {
   type DmcaNotifier,
   type DmcaStore,
 } from './dmca.service.ts';
+import { GrantStaffAuthority } from '../staff/index.ts';
 
 const OPEN = new Set(['TAKEN_DOWN', 'COUNTER_NOTICED', 'SUIT_FILED']);
 const key = (target: DmcaTarget) => `${target.kind}:${target.id}`;
@@ -118,8 +119,10 @@ function setup() {
   };
   const counted: string[] = [];
   const metrics = { count: (name: string, value = 1) => void counted.push(`${name}=${value}`) };
-  const service = new DmcaService(db, content, notifier, clock, new MemoryRateLimiter(clock), metrics);
-  return { clock, store, db, hidden, log, counted, content, service };
+  const grants = new MemoryStaffGrants();
+  const staff = new GrantStaffAuthority(grants, clock);
+  const service = new DmcaService(db, content, notifier, clock, staff, new MemoryRateLimiter(clock), metrics);
+  return { clock, grants, store, db, hidden, log, counted, content, service };
 }
 
 /** A notice from a caller without a known address (no per-IP bucket): the workflow tests below. */

@@ -19,7 +19,8 @@ import { appendAudit } from '../core/db/audit-log.ts';
 import type { Transaction } from '../core/db/database.ts';
 import type { TransactionScope, UnitOfWork } from '../core/db/unit-of-work.ts';
 import { ConflictError, NotFoundError } from '../core/errors.ts';
-import { hasRole, requireUser, type Caller } from '../core/identity.ts';
+import { requireUser, type Caller } from '../core/identity.ts';
+import { hasStaffRole, type StaffAuthority } from '../core/staff-authority.ts';
 import { newId } from '../core/ids.ts';
 import type { Logger } from '../core/log.ts';
 import { noMetrics, type MetricsRecorder, type RateLimiter } from '../core/ports.ts';
@@ -150,6 +151,7 @@ export class DmcaService {
     private readonly content: DmcaContent,
     private readonly notifier: DmcaNotifier,
     private readonly clock: Clock,
+    private readonly staff: StaffAuthority,
     private readonly limiter: RateLimiter,
     private readonly metrics: MetricsRecorder = noMetrics,
     private readonly logger?: Logger,
@@ -288,7 +290,7 @@ export class DmcaService {
    * It overrides a statutory restore, so it needs a recent second factor like other staff decisions.
    */
   async recordSuitFiled(caller: Caller, caseId: string, reference: string): Promise<DmcaCase> {
-    const staff = this.requireStaff(caller);
+    const staff = await this.requireStaff(caller);
     requireRecentStepUp(caller, this.clock);
     return this.db.transaction(async (tx) => {
       const current = await tx.dmca.caseForUpdate(caseId);
@@ -359,7 +361,7 @@ export class DmcaService {
    * counter notices carry the uploader's name and address.
    */
   async queue(caller: Caller, status?: CaseStatus, limit = 50): Promise<DmcaCase[]> {
-    const staff = this.requireStaff(caller);
+    const staff = await this.requireStaff(caller);
     return this.db.transaction(async (tx) => {
       const cases = await tx.dmca.queue(status, Math.min(Math.max(limit, 1), 100));
       await appendAudit(
@@ -382,9 +384,9 @@ export class DmcaService {
     return this.db.dmca.casesOf(user.userId, Math.min(Math.max(limit, 1), 100));
   }
 
-  private requireStaff(caller: Caller): string {
+  private async requireStaff(caller: Caller): Promise<string> {
     const user = requireUser(caller);
-    if (!hasRole(caller, 'admin', 'trust')) throw new NotFoundError('Not found');
+    if (!(await hasStaffRole(this.staff, caller, 'admin', 'trust'))) throw new NotFoundError('Not found');
     return user.userId;
   }
 

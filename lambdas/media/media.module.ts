@@ -10,6 +10,7 @@ import { createLogger } from '../core/log.ts';
 import { databaseFromEnv } from '../adapters/database.ts';
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import { S3ObjectStore, s3ClientFromEnv } from '../adapters/s3-object-store.ts';
+import { staffAuthority } from '../staff/index.ts';
 import { mediaBuckets } from './media.config.ts';
 import { MediaLifecycleService } from './media-lifecycle.service.ts';
 import { mediaRepositories, type MediaData } from './media.repositories.ts';
@@ -31,6 +32,7 @@ export function mediaService(): Promise<MediaService> {
         new S3ObjectStore(s3ClientFromEnv(), createPresignedPost),
         mediaBuckets(),
         systemClock,
+        staffAuthority(db, systemClock),
       ),
   );
   service.catch(() => (service = undefined));

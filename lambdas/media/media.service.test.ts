@@ -16,13 +16,14 @@ import {
 } from '../core/errors.ts';
 import type { Role, UserCaller } from '../core/identity.ts';
 import type { ObjectStore } from '../core/ports.ts';
-import { fake, fakeUnitOfWork } from '../core/testing/fakes.ts';
+import { fake, fakeUnitOfWork, MemoryStaffGrants } from '../core/testing/fakes.ts';
 import { MAX_CONCURRENT_UPLOADS } from './media-policy.ts';
 import { MEDIA_PUBLISHABLE, MEDIA_WITHDRAWN } from './media-publication.ts';
 import { UnsupportedMediaTypeError } from './media.errors.ts';
 import type { MediaReconcilerStore } from './media-reconciler.repository.ts';
 import type { MediaRow, MediaStore } from './media.repository.ts';
 import { MediaService } from './media.service.ts';
+import { GrantStaffAuthority } from '../staff/index.ts';
 
 const OWNER = newId('user');
 const ADMIN = newId('user');
@@ -136,7 +137,9 @@ function setup() {
     delete: async (bucket, key) => void deleted.push(`${bucket}/${key}`),
   });
   const clock = new ManualClock(Date.UTC(2026, 0, 1));
-  return { media, db, deleted, clock, service: new MediaService(db, store, buckets, clock) };
+  const grants = new MemoryStaffGrants();
+  const staff = new GrantStaffAuthority(grants, clock);
+  return { media, db, deleted, clock, grants, service: new MediaService(db, store, buckets, clock, staff) };
 }
 
 const user = (userId: string, roles: Role[] = ['provider'], stepUpAt?: number): UserCaller => ({

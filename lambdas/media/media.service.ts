@@ -15,7 +15,8 @@ import {
   RateLimitedError,
   ValidationError,
 } from '../core/errors.ts';
-import { requireRole, requireUser, type Caller } from '../core/identity.ts';
+import { requireUser, type Caller } from '../core/identity.ts';
+import { requireStaffRole, type StaffAuthority } from '../core/staff-authority.ts';
 import { requireRecentStepUp, STEP_UP_MAX_AGE_SECONDS } from '../core/step-up.ts';
 import { newId } from '../core/ids.ts';
 import type { ObjectStore } from '../core/ports.ts';
@@ -56,6 +57,7 @@ export class MediaService {
     private readonly store: ObjectStore,
     private readonly buckets: MediaBuckets,
     private readonly clock: Clock,
+    private readonly staff: StaffAuthority,
   ) {}
 
   private view(row: MediaRow): OwnerMediaView {
@@ -239,7 +241,7 @@ export class MediaService {
   }
 
   async moderationQueue(caller: Caller) {
-    requireRole(caller, 'admin', 'trust');
+    await requireStaffRole(this.staff, caller, 'admin', 'trust');
     const cases = await this.db.media.pendingCases();
     return cases.map((item) => ({
       mediaId: item.media_id,
@@ -260,7 +262,7 @@ export class MediaService {
    * copies. Admin decisions need a recent second factor, and nobody moderates their own media.
    */
   async decideModeration(caller: Caller, input: DecideModerationInput): Promise<OwnerMediaView> {
-    requireRole(caller, 'admin', 'trust');
+    await requireStaffRole(this.staff, caller, 'admin', 'trust');
     const admin = requireRecentStepUp(caller, this.clock, STEP_UP_MAX_AGE_SECONDS);
     const approve = input.decision === 'APPROVE';
     const { updated, withdrawn } = await this.db.transaction(async (tx) => {

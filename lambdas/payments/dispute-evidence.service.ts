@@ -18,7 +18,8 @@
 import { ForbiddenError, NotFoundError, ValidationError } from '../core/errors.ts';
 import type { Clock } from '../core/clock.ts';
 import type { UnitOfWork } from '../core/db/unit-of-work.ts';
-import { requireRole, type Caller, type UserCaller } from '../core/identity.ts';
+import type { Caller, UserCaller } from '../core/identity.ts';
+import { requireStaffRole, type StaffAuthority } from '../core/staff-authority.ts';
 import type { Logger } from '../core/log.ts';
 import {
   DISPUTE_EVIDENCE_MAX_TOTAL_CHARS,
@@ -79,6 +80,7 @@ export class DisputeEvidenceService {
     private readonly clock: Clock,
     private readonly logger: Logger,
     private readonly options: DisputeEvidenceOptions,
+    private readonly staff: StaffAuthority,
   ) {}
 
   // ---- assembly ---------------------------------------------------------------------------------
@@ -133,7 +135,7 @@ export class DisputeEvidenceService {
   // ---- finance staff ----------------------------------------------------------------------------
 
   async queue(caller: Caller, input: { open: boolean; first: number }): Promise<DisputeSummary[]> {
-    this.finance(caller);
+    await this.finance(caller);
     return (await this.db.disputes.queue({ open: input.open, limit: input.first })).map((row) => this.summary(row));
   }
 
@@ -142,7 +144,7 @@ export class DisputeEvidenceService {
     disputeId: string,
     version: number | null,
   ): Promise<{ dispute: DisputeSummary; pack: EvidenceVersionRow | null }> {
-    this.finance(caller);
+    await this.finance(caller);
     const row = await this.db.disputes.find(disputeId);
     if (!row || !row.group_id) throw new NotFoundError('Dispute not found');
     const wanted = version ?? row.pack_version;
@@ -156,7 +158,7 @@ export class DisputeEvidenceService {
     caller: Caller,
     input: { disputeId: string; baseVersion: number; changes: DisputeEvidence; note: string | null },
   ): Promise<{ dispute: DisputeSummary; pack: EvidenceVersionRow }> {
-    const user = this.finance(caller);
+    const user = await this.finance(caller);
     return this.db.transaction(async (tx) => {
       const row = await tx.disputes.lock(input.disputeId);
       if (!row || !row.group_id) throw new NotFoundError('Dispute not found');
@@ -194,7 +196,7 @@ export class DisputeEvidenceService {
    * again, or while a submission runs, changes nothing and submits nothing more.
    */
   async approve(caller: Caller, input: { disputeId: string; version: number }): Promise<DisputeSummary> {
-    const user = requireRecentStepUp(this.finance(caller), this.clock);
+    const user = requireRecentStepUp(await this.finance(caller), this.clock);
     await this.db.transaction(async (tx) => {
       const row = await tx.disputes.lock(input.disputeId);
       if (!row || !row.group_id) throw new NotFoundError('Dispute not found');
@@ -321,9 +323,9 @@ export class DisputeEvidenceService {
   }
 
   /** Least privilege: chargeback evidence is finance's work alone (not admin, support or trust). */
-  private finance(caller: Caller): UserCaller {
+  private async finance(caller: Caller): Promise<UserCaller> {
     try {
-      return requireRole(caller, 'finance');
+      return await requireStaffRole(this.staff, caller, 'finance');
     } catch (error) {
       if (error instanceof ForbiddenError) throw new ForbiddenError('Finance staff only');
       throw error;

@@ -8,6 +8,7 @@ import { createStripePaymentProvider } from '../adapters/stripe-payment-provider
 import { documentClientFromEnv } from '../adapters/dynamodb.ts';
 import { CheckoutGroupDirectory, disputeEvidenceBookings } from '../booking/index.ts';
 import { BookingThreadExcerpts } from '../messaging/index.ts';
+import { staffAuthority } from '../staff/index.ts';
 import { StripeBookingPayments } from './booking-payments.service.ts';
 import { CheckoutConfirmation } from './checkout-confirm.service.ts';
 import { CheckoutService } from './checkout.service.ts';
@@ -70,6 +71,7 @@ export function paymentsModule(): Promise<PaymentsModule> {
           systemClock,
           logger,
           { autoSubmitMarginMs: disputeConfig.PAYMENTS_DISPUTE_AUTO_SUBMIT_HOURS * 3_600_000 },
+          staffAuthority(database, systemClock),
         );
       }
       return disputes;

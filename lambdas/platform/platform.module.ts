@@ -2,6 +2,7 @@
 import { systemClock } from '../core/clock.ts';
 import { createUnitOfWork } from '../core/db/unit-of-work.ts';
 import { databaseFromEnv } from '../adapters/database.ts';
+import { staffAuthority } from '../staff/index.ts';
 import { platformRepositories } from './platform.repositories.ts';
 import { PlatformService } from './platform.service.ts';
 
@@ -9,7 +10,8 @@ let service: Promise<PlatformService> | undefined;
 
 export function platformService(): Promise<PlatformService> {
   service ??= databaseFromEnv('platform').then(
-    (db) => new PlatformService(createUnitOfWork(db, platformRepositories), systemClock),
+    (db) =>
+      new PlatformService(createUnitOfWork(db, platformRepositories), systemClock, staffAuthority(db, systemClock)),
   );
   service.catch(() => (service = undefined));
   return service;

@@ -2,9 +2,10 @@ import { describe, expect, it, vi } from 'vitest';
 import { ManualClock } from '../core/clock.ts';
 import { ForbiddenError, StepUpRequiredError, NotFoundError, UnauthenticatedError } from '../core/errors.ts';
 import type { UserCaller } from '../core/identity.ts';
-import { fakeUnitOfWork } from '../core/testing/fakes.ts';
+import { fakeUnitOfWork, MemoryStaffGrants } from '../core/testing/fakes.ts';
 import type { CityRow, CityStore, FlagRow } from './city.repository.ts';
 import { PlatformService } from './platform.service.ts';
+import { GrantStaffAuthority } from '../staff/index.ts';
 
 const nyc: CityRow = {
   code: 'us-nyc',
@@ -51,8 +52,9 @@ function setup(ttlMs = 5_000) {
   } satisfies CityStore;
   const db = fakeUnitOfWork({ cities: repository });
   const clock = new ManualClock();
-  const service = new PlatformService(db, clock, ttlMs);
-  return { service, repository, db, clock };
+  const grants = new MemoryStaffGrants();
+  const service = new PlatformService(db, clock, new GrantStaffAuthority(grants, clock), ttlMs);
+  return { service, repository, db, clock, grants };
 }
 
 describe('PlatformService.listCities', () => {

@@ -8,7 +8,8 @@ import type { UnitOfWork } from '../core/db/unit-of-work.ts';
 import { enqueueEvent } from '../core/db/outbox.ts';
 import { buildEvent } from '../core/events/catalog.ts';
 import { NotFoundError } from '../core/errors.ts';
-import { requireRole, type Caller } from '../core/identity.ts';
+import type { Caller } from '../core/identity.ts';
+import { requireStaffRole, type StaffAuthority } from '../core/staff-authority.ts';
 import { requireRecentStepUp } from '../core/step-up.ts';
 import type { CityRow, FlagRow } from './city.repository.ts';
 import type { PlatformRepositories } from './platform.repositories.ts';
@@ -62,6 +63,7 @@ export class PlatformService {
   constructor(
     private readonly db: UnitOfWork<PlatformRepositories>,
     private readonly clock: Clock,
+    private readonly staff: StaffAuthority,
     private readonly cacheTtlMs = 5_000,
   ) {}
 
@@ -96,7 +98,7 @@ export class PlatformService {
    * whole city). The flag change, its audit record and its event commit together.
    */
   async setFeatureFlag(caller: Caller, input: SetFeatureFlagInput): Promise<FeatureFlagView> {
-    const admin = requireRole(caller, 'admin');
+    const admin = await requireStaffRole(this.staff, caller, 'admin');
     requireRecentStepUp(admin, this.clock);
     const view = await this.db.transaction(async (tx) => {
       const changed = await tx.cities.upsertFlag(input);

@@ -6,6 +6,7 @@ import { AppSyncIamClient } from '../adapters/appsync-iam-client.ts';
 import { databaseFromEnv } from '../adapters/database.ts';
 import { parseConfig } from '../core/config.ts';
 import { notifierFromEnv } from '../adapters/notifier-from-env.ts';
+import { staffAuthority } from '../staff/index.ts';
 import { ErasedPageEvictions } from './erased-page-evictions.ts';
 import { NudgeService } from './nudge.service.ts';
 import { scrubListingSlugs } from './outbox-slug-scrub.ts';
@@ -62,7 +63,7 @@ export function profilesModule(): Promise<ProfilesModule> {
       studios,
       publicPages,
       erasedPages: new ErasedPageEvictions(db, publicPages),
-      verifications: new VerificationService(db, systemClock),
+      verifications: new VerificationService(db, systemClock, staffAuthority(database, systemClock)),
       erasure: new OwnerErasureService(
         db,
         createLogger({ service: 'profiles-erasure' }),

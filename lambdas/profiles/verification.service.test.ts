@@ -8,7 +8,7 @@ import { ManualClock } from '../core/clock.ts';
 import { newId } from '../core/ids.ts';
 import { ConflictError, ForbiddenError, NotFoundError, StepUpRequiredError, ValidationError } from '../core/errors.ts';
 import type { Role, UserCaller } from '../core/identity.ts';
-import { fake, fakeUnitOfWork } from '../core/testing/fakes.ts';
+import { fake, fakeUnitOfWork, MemoryStaffGrants } from '../core/testing/fakes.ts';
 import type { MediaCatalog, MediaRow } from '../media/index.ts';
 import type { ProfileStore } from './profile.repository.ts';
 import type { ProfilesRepositories } from './profiles.repositories.ts';
@@ -16,6 +16,7 @@ import type { StudioStore } from './studio.repository.ts';
 import type { VerificationRow, VerificationStore } from './verification.repository.ts';
 import { VerificationService } from './verification.service.ts';
 import type { PageEvictionStore } from './page-eviction.repository.ts';
+import { GrantStaffAuthority } from '../staff/index.ts';
 
 const OWNER = newId('user');
 const ADMIN = newId('user');
@@ -86,8 +87,19 @@ function setup() {
     cities: fake('cities'),
   };
   const db = fakeUnitOfWork(repos);
-  const service = new VerificationService(db, new ManualClock(NOW));
-  return { service, db, requests, media, locked: () => lockedSubjects, reset: () => (lockedSubjects = []) };
+  const clock = new ManualClock(NOW);
+  const grants = new MemoryStaffGrants();
+  const service = new VerificationService(db, clock, new GrantStaffAuthority(grants, clock));
+  return {
+    service,
+    clock,
+    grants,
+    db,
+    requests,
+    media,
+    locked: () => lockedSubjects,
+    reset: () => (lockedSubjects = []),
+  };
 }
 
 const user = (userId: string, roles: Role[] = ['provider'], stepUpAt?: number): UserCaller => ({
@@ -172,6 +184,21 @@ describe('VerificationService.decide', () => {
     await expect(
       service.decide(user(ADMIN, ['admin'], NOW / 1000 - 11 * 60), { verificationId: id, decision: 'VERIFIED' }),
     ).rejects.toBeInstanceOf(StepUpRequiredError);
+  });
+
+  it('honours a trust elevation granted after sign-in, and refuses it the moment it lapses', async () => {
+    const { service, id, grants, clock } = await pending();
+    const elevated = user(ADMIN, ['provider'], stepUp);
+    grants.grant(ADMIN, 'trust', new Date(NOW + 5 * 60_000));
+    clock.advance(5 * 60_000);
+    await expect(service.decide(elevated, { verificationId: id, decision: 'VERIFIED' })).rejects.toBeInstanceOf(
+      ForbiddenError,
+    );
+    // A new elevation, granted while the same token lives on: honoured at the next call.
+    grants.grant(ADMIN, 'trust', new Date(NOW + 30 * 60_000));
+    expect(await service.decide(elevated, { verificationId: id, decision: 'VERIFIED' })).toMatchObject({
+      status: 'VERIFIED',
+    });
   });
 
   it('nobody decides their own request, whatever their roles', async () => {

@@ -9,7 +9,8 @@ import { enqueueEvent } from '../core/db/outbox.ts';
 import { guardNotErased } from '../core/db/erased-users.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../core/errors.ts';
 import { buildEvent } from '../core/events/catalog.ts';
-import { requireRole, requireUser, type Caller } from '../core/identity.ts';
+import { requireUser, type Caller } from '../core/identity.ts';
+import { requireStaffRole, type StaffAuthority } from '../core/staff-authority.ts';
 import { requireRecentStepUp, STEP_UP_MAX_AGE_SECONDS } from '../core/step-up.ts';
 import { newId } from '../core/ids.ts';
 import { verificationView } from './listing-support.ts';
@@ -32,6 +33,7 @@ export class VerificationService {
   constructor(
     private readonly db: ProfilesData,
     private readonly clock: Clock,
+    private readonly staff: StaffAuthority,
   ) {}
 
   async request(caller: Caller, input: RequestVerificationInput) {
@@ -75,7 +77,7 @@ export class VerificationService {
   }
 
   async queue(caller: Caller) {
-    requireRole(caller, 'admin', 'trust');
+    await requireStaffRole(this.staff, caller, 'admin', 'trust');
     return (await this.db.verifications.pending()).map(requestView);
   }
 
@@ -85,7 +87,7 @@ export class VerificationService {
    * request, whatever their roles.
    */
   async decide(caller: Caller, input: DecideVerificationInput) {
-    requireRole(caller, 'admin', 'trust');
+    await requireStaffRole(this.staff, caller, 'admin', 'trust');
     const admin = requireRecentStepUp(caller, this.clock, STEP_UP_MAX_AGE_SECONDS);
     const row = await this.db.transaction(async (tx) => {
       const request = await tx.verifications.findById(input.verificationId, true);

@@ -2,16 +2,13 @@
  * Who on staff may do what (NTB-ADMIN-001, least privilege). Roles come from two places: the
  * access token's `roles` claim (granted in auth; `npm run admin:grant` makes the first admin) and
  * the staff domain's own grants, approved under dual control, which may expire (just-in-time
- * elevation). Every check here is against the union of both, at the time of the request.
+ * elevation). Every check here is against the union of both, at the time of the request, through
+ * the StaffAuthority (staff-authority.ts) that every other domain's staff check asks too.
  */
-import type { Role } from '../core/identity.ts';
+import { STAFF_ROLES, isStaffRole, type StaffRole } from '../core/staff-authority.ts';
 
-export const STAFF_ROLES = ['support', 'trust', 'finance', 'admin'] as const;
-export type StaffRole = (typeof STAFF_ROLES)[number];
-
-export function isStaffRole(role: Role): role is StaffRole {
-  return (STAFF_ROLES as readonly string[]).includes(role);
-}
+// The role names are the kernel's (every domain's staff check asks core's StaffAuthority port).
+export { STAFF_ROLES, isStaffRole, type StaffRole };
 
 export type StaffAction =
   'proposals.read' | 'refund.propose' | 'refund.approve' | 'roleGrant.propose' | 'roleGrant.approve';

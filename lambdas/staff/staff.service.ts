@@ -18,7 +18,8 @@ import { buildEvent } from '../core/events/catalog.ts';
 import { requireUser, type Caller, type UserCaller } from '../core/identity.ts';
 import { newId } from '../core/ids.ts';
 import { requireRecentStepUp } from '../core/step-up.ts';
-import { isStaffRole, may, maySee, type StaffAction, type StaffRole } from './staff-policy.ts';
+import { GrantStaffAuthority } from './staff-authority.ts';
+import { may, maySee, type StaffAction, type StaffRole } from './staff-policy.ts';
 import {
   PaymentNotFoundError,
   ProposalDecidedError,
@@ -82,12 +83,18 @@ export class StaffService {
     private readonly settings: StaffSettings,
   ) {}
 
-  /** The caller's staff roles now: the token's staff roles plus grants in force. */
+  /**
+   * The caller's staff roles now: through the same StaffAuthority every other domain's staff check
+   * uses (token's standing roles plus grants in force), over this service's own grant store.
+   */
   private async staff(caller: Caller): Promise<Staff> {
     const user = requireUser(caller);
     const grants = await this.db.grants.activeFor(user.userId, this.clock.now());
-    const roles = new Set<StaffRole>([...user.roles.filter(isStaffRole), ...grants.map((grant) => grant.role)]);
-    return { user, roles, grants };
+    const authority = new GrantStaffAuthority(
+      { rolesInForce: async () => grants.map((grant) => grant.role) },
+      this.clock,
+    );
+    return { user, roles: await authority.rolesOf(user), grants };
   }
 
   private async authorize(caller: Caller, action: StaffAction, stepUp: boolean): Promise<Staff> {

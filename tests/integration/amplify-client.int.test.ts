@@ -7,43 +7,12 @@
  */
 import { Amplify } from 'aws-amplify';
 import { generateClient } from 'aws-amplify/api';
-import { decodeJwt } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
+import { configureAmplify, resetAmplify } from '../support/amplify.ts';
 import { stackInfo } from '../support/clients.ts';
 import { registeredUser } from '../support/auth-client.ts';
 
 const WEB_APP = 'http://localhost:3000';
-
-/** The Amplify configuration the web app uses in dev mode (from .local/endpoints.json). */
-function configureAmplify(getAccessToken: () => string | null = () => null): void {
-  const { endpoints } = stackInfo();
-  Amplify.configure(
-    {
-      API: {
-        GraphQL: {
-          endpoint: endpoints.graphqlUrl,
-          region: 'us-east-1',
-          defaultAuthMode: 'apiKey',
-          apiKey: endpoints.apiKey,
-        },
-      },
-    },
-    {
-      Auth: {
-        // The access token from POST /auth/login (or /auth/token/refresh); Amplify sends it raw in
-        // Authorization for authMode 'oidc', as it does to AppSync.
-        tokenProvider: {
-          getTokens: () => {
-            const token = getAccessToken();
-            return Promise.resolve(
-              token ? { accessToken: { payload: decodeJwt(token), toString: () => token } } : null,
-            );
-          },
-        },
-      },
-    },
-  );
-}
 
 /** What Amplify rejects with: `{ data, errors: [GraphQLError] }`, the cause in `originalError`. */
 interface AmplifyFailure {
@@ -59,9 +28,7 @@ async function failureOf(call: () => unknown): Promise<AmplifyFailure> {
   throw new Error('expected Amplify to reject');
 }
 
-afterEach(() => {
-  Amplify.configure({});
-});
+afterEach(resetAmplify);
 
 describe('AWS Amplify JS v6 against the local AppSync', () => {
   it('reads public data with the API key', async () => {
@@ -75,7 +42,7 @@ describe('AWS Amplify JS v6 against the local AppSync', () => {
 
   it('reads and writes as a signed-in user through its token provider (authMode oidc)', async () => {
     const user = await registeredUser();
-    configureAmplify(() => user.accessToken);
+    configureAmplify({ token: () => user.accessToken });
     const client = generateClient();
     const viewer = (await client.graphql({ query: '{ viewer { sub roles } }', authMode: 'oidc' })) as {
       data: { viewer: { sub: string } };
@@ -96,7 +63,7 @@ describe('AWS Amplify JS v6 against the local AppSync', () => {
     const user = await registeredUser();
     // A token whose signature no longer matches: what an expired/rotated session looks like to AppSync.
     const forged = `${user.accessToken.slice(0, -4)}AAAA`;
-    configureAmplify(() => forged);
+    configureAmplify({ token: () => forged });
     const failure = await failureOf(() => generateClient().graphql({ query: '{ viewer { sub } }', authMode: 'oidc' }));
     expect(failure.errors?.[0]?.originalError?.name).toBe('UnauthorizedException');
     expect(failure.errors?.[0]?.message).not.toMatch(/unknown error/i);

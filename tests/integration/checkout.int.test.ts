@@ -7,7 +7,6 @@
  * 100 concurrent duplicate checkout confirmations, client confirmations and completions. A hold that
  * expires voids its PaymentIntent and frees its time.
  */
-import { Amplify } from 'aws-amplify';
 import { generateClient } from 'aws-amplify/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '../../lambdas/core/ids.ts';
@@ -26,6 +25,7 @@ import {
 } from '../support/checkout.ts';
 import { stackInfo } from '../support/clients.ts';
 import { gqlAs, gqlOk, sql } from '../support/graphql.ts';
+import { resetAmplify } from '../support/amplify.ts';
 import { configureAmplify } from '../support/realtime.ts';
 import { mintAccessToken } from '../support/tokens.ts';
 
@@ -55,7 +55,7 @@ const actOk = async (token: string, groupId: string, action: string) =>
 
 let amplifyToken: string | null = null;
 beforeAll(() => configureAmplify(() => amplifyToken));
-afterAll(() => Amplify.configure({}));
+afterAll(resetAmplify);
 
 describe('checkout through GraphQL, booking wired to Stripe', () => {
   it('card path: quote → confirm → accept → capture → complete → a transfer per leg, all on the timeline', async () => {

@@ -12,9 +12,18 @@ import { retentionStatements } from '../../lambdas/privacy/retention.repository.
 import { stackInfo } from '../support/clients.ts';
 import { newId } from '../../lambdas/core/ids.ts';
 
+/**
+ * The staff check every domain with a staff-only operation asks (lambdas/staff/staff-authority.ts,
+ * migration 3180): whose roles are in force now, nothing about the proposals behind them.
+ */
+const staffAuthority = ['expires_at', 'granted_at', 'role', 'user_id'].map(
+  (column) => `staff_role_grants(${column}):SELECT`,
+);
+
 /** role -> `table:PRIVILEGE` or `table(column):PRIVILEGE`, sorted. */
 const expectedGrants: Record<DatabaseRole, readonly string[]> = {
   platform: [
+    ...staffAuthority,
     'audit_log(hash):SELECT',
     'audit_log(seq):SELECT',
     'audit_log:INSERT',
@@ -25,6 +34,7 @@ const expectedGrants: Record<DatabaseRole, readonly string[]> = {
     'outbox_events:INSERT',
   ],
   auth: [
+    ...staffAuthority,
     'audit_log(hash):SELECT',
     'audit_log(seq):SELECT',
     'audit_log:INSERT',
@@ -46,6 +56,7 @@ const expectedGrants: Record<DatabaseRole, readonly string[]> = {
     'outbox_events:INSERT',
   ],
   profiles: [
+    ...staffAuthority,
     'audit_log(hash):SELECT',
     'audit_log(seq):SELECT',
     'audit_log:INSERT',
@@ -65,6 +76,7 @@ const expectedGrants: Record<DatabaseRole, readonly string[]> = {
     ...['DELETE', 'INSERT', 'SELECT', 'UPDATE'].map((p) => `public_page_evictions:${p}`),
   ],
   media: [
+    ...staffAuthority,
     'audit_log(hash):SELECT',
     'audit_log(seq):SELECT',
     'audit_log:INSERT',
@@ -90,6 +102,7 @@ const expectedGrants: Record<DatabaseRole, readonly string[]> = {
     'outbox_events:SELECT',
   ],
   payments: [
+    ...staffAuthority,
     ...['journal_entries', 'journal_lines', 'ledger_accounts', 'payment_refunds', 'stripe_events'].flatMap((table) =>
       ['INSERT', 'SELECT'].map((p) => `${table}:${p}`),
     ),
@@ -503,6 +516,7 @@ const expectedGrants: Record<DatabaseRole, readonly string[]> = {
   ],
   // DMCA (db/migrations/3010_dmca.sql): notices and cases are legal records, never deleted.
   dmca: [
+    ...staffAuthority,
     'audit_log(hash):SELECT',
     'audit_log(seq):SELECT',
     'audit_log:INSERT',

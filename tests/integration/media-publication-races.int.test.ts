@@ -25,6 +25,7 @@ import { mediaData } from '../../lambdas/media/media.module.ts';
 import { MediaRepository } from '../../lambdas/media/media.repository.ts';
 import { MediaService, type MediaBuckets } from '../../lambdas/media/media.service.ts';
 import { MediaWorkerService } from '../../lambdas/media/media-worker.service.ts';
+import { staffAuthority } from '../../lambdas/staff/index.ts';
 import { stackInfo } from '../support/clients.ts';
 import { gqlOk, sql } from '../support/graphql.ts';
 import { testJpeg } from '../support/images.ts';
@@ -106,7 +107,7 @@ async function processingItem() {
 describe('publication races, forced', () => {
   it('an item deleted while the worker runs never gets public (or orphaned private) copies', async () => {
     const { userId, mediaId, event } = await processingItem();
-    const media = new MediaService(data, store, buckets, systemClock);
+    const media = new MediaService(data, store, buckets, systemClock, staffAuthority(db, systemClock));
     // The owner deletes right after the worker has read the upload: the worst moment.
     const racing: ObjectStore = {
       presignPost: (input) => store.presignPost(input),
@@ -148,7 +149,7 @@ describe('publication races, forced', () => {
     await new MediaWorkerService(data, store, flagging, buckets, logger).handle(event);
     expect((await sql(`SELECT status FROM media WHERE id = $1`, [mediaId]))[0]).toEqual({ status: 'FLAGGED' });
 
-    const media = new MediaService(data, store, buckets, systemClock);
+    const media = new MediaService(data, store, buckets, systemClock, staffAuthority(db, systemClock));
     const admin = userCaller(newId('user'), ['admin'], Math.floor(Date.now() / 1000));
     await media.decideModeration(admin, { mediaId, decision: 'APPROVE' });
     // The REJECT commits before this test lets any publisher see the APPROVE's request.

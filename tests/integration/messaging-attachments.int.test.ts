@@ -8,7 +8,6 @@ import { DescribeTimeToLiveCommand, DynamoDBClient } from '@aws-sdk/client-dynam
 import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { sweepExpiredObjects } from '../../infra/local/s3-lifecycle.ts';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { Amplify } from 'aws-amplify';
 import { generateClient } from 'aws-amplify/api';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,6 +22,7 @@ import { publishedStudio } from '../support/booking.ts';
 import { stackInfo } from '../support/clients.ts';
 import { eventually, gqlAs, gqlOk, sql } from '../support/graphql.ts';
 import { testJpeg, testPng } from '../support/images.ts';
+import { resetAmplify } from '../support/amplify.ts';
 import { configureAmplify } from '../support/realtime.ts';
 import { mintAccessToken } from '../support/tokens.ts';
 
@@ -155,7 +155,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(() => {
-  Amplify.configure({});
+  resetAmplify();
 });
 
 describe('message attachments', () => {

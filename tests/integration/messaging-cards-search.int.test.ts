@@ -5,13 +5,13 @@
  * are what the viewer may do on that booking now, computed at read time by booking's rules; acting
  * on a card is booking's own mutation, which the card names.
  */
-import { Amplify } from 'aws-amplify';
 import { generateClient } from 'aws-amplify/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '../../lambdas/core/ids.ts';
 import { ACT, REQUEST, hoursFromNow, openAllDay, publishedStudio } from '../support/booking.ts';
 import { payHold } from '../support/checkout.ts';
 import { gqlAs, gqlOk } from '../support/graphql.ts';
+import { resetAmplify } from '../support/amplify.ts';
 import { configureAmplify } from '../support/realtime.ts';
 import { mintAccessToken } from '../support/tokens.ts';
 
@@ -126,7 +126,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(() => {
-  Amplify.configure({});
+  resetAmplify();
 });
 
 describe('action cards in threads', () => {

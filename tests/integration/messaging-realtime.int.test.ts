@@ -9,7 +9,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { AppSyncIamClient } from '../../lambdas/adapters/appsync-iam-client.ts';
-import { Amplify } from 'aws-amplify';
 import { generateClient } from 'aws-amplify/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { messagingTable, presenceTable, physicalTableName } from '../../infra/definitions/tables.ts';
@@ -18,6 +17,7 @@ import { registeredUser } from '../support/auth-client.ts';
 import { stackInfo } from '../support/clients.ts';
 import { newId } from '../../lambdas/core/ids.ts';
 import { gqlAs, gqlOk, sql } from '../support/graphql.ts';
+import { resetAmplify } from '../support/amplify.ts';
 import { configureAmplify } from '../support/realtime.ts';
 import { ACT, REQUEST, hoursFromNow, openAllDay, publishedStudio } from '../support/booking.ts';
 import { mintAccessToken } from '../support/tokens.ts';
@@ -179,7 +179,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(() => {
-  Amplify.configure({});
+  resetAmplify();
 });
 
 describe('messaging over AppSync with AWS Amplify v6', () => {

@@ -3,7 +3,8 @@
  * threshold waits for a second staff member, self-approval is refused with a typed error, both steps
  * are in the audit chain that `verifyAuditChain` (npm run audit:verify) checks, and the refund itself
  * is made once by payments (real Stripe SDK against the loopback stand-in) — also when many staff
- * members approve at the same moment. Just-in-time elevation grants a role until it lapses.
+ * members approve at the same moment. Just-in-time elevation grants a role until it lapses, and every
+ * domain's staff check honours it from the next call (no new sign-in) until the very moment it lapses.
  */
 import { describe, expect, it } from 'vitest';
 import { createDatabase } from '../../lambdas/core/db/database.ts';
@@ -253,5 +254,69 @@ describe('role grants and just-in-time elevation', () => {
     ).proposeRoleGrant;
     const self = await gqlAs(admin.token, DECIDE, { input: { proposalId: proposed.id, approve: true } });
     expect(self.errors?.[0]?.errorType).toBe('SELF_APPROVAL');
+  });
+});
+
+describe('just-in-time elevation in every domain (one StaffAuthority, asked at each call)', () => {
+  // One staff-only field per domain that checks a staff role, and what a refusal looks like there
+  // (DMCA hides its queue from non-staff as NOT_FOUND). Each is harmless to call: a read, or a flag of
+  // a city that does not exist (NOT_FOUND once the role check has passed).
+  const fields = [
+    { role: 'TRUST', domain: 'media', query: `{ moderationQueue { mediaId } }`, refused: 'FORBIDDEN' },
+    { role: 'TRUST', domain: 'profiles', query: `{ verificationQueue { id } }`, refused: 'FORBIDDEN' },
+    { role: 'TRUST', domain: 'dmca', query: `{ dmcaQueue(first: 1) { id } }`, refused: 'NOT_FOUND' },
+    { role: 'FINANCE', domain: 'payments', query: `{ disputeQueue(first: 1) { id } }`, refused: 'FORBIDDEN' },
+    {
+      role: 'ADMIN',
+      domain: 'platform',
+      query: `mutation { setFeatureFlag(input: { city: "zz-nowhere", key: "elevation.probe", enabled: true }) { key } }`,
+      refused: 'FORBIDDEN',
+      allowed: 'NOT_FOUND',
+    },
+  ] as const;
+
+  async function outcomes(token: string) {
+    // Every field several times at once: the answer must not depend on which call runs first.
+    const calls = fields.flatMap((field) => Array.from({ length: 3 }, () => field));
+    const answers = await Promise.all(calls.map((field) => gqlAs(token, field.query)));
+    return answers.map((answer, i) => ({
+      domain: calls[i]!.domain,
+      outcome: answer.errors?.[0]?.errorType ?? 'OK',
+    }));
+  }
+  const expected = (state: 'refused' | 'allowed') =>
+    fields.flatMap((field) =>
+      Array.from({ length: 3 }, () => ({
+        domain: field.domain,
+        outcome: state === 'refused' ? field.refused : 'allowed' in field ? field.allowed : 'OK',
+      })),
+    );
+
+  it('elevations granted after sign-in work without re-login; aged past their end, they are refused at once', async () => {
+    // The token is minted before any elevation and used throughout: no refresh, no new sign-in.
+    const member = await staffMember(['support']);
+    expect(await outcomes(member.token)).toEqual(expected('refused'));
+
+    const admin = await staffMember(['admin']);
+    const proposals: string[] = [];
+    for (const role of ['TRUST', 'FINANCE', 'ADMIN']) {
+      const asked = (
+        await gqlOk(member.token, PROPOSE_GRANT, {
+          input: { userId: member.userId, role, durationMinutes: 30, reason: `Cover the ${role} queue` },
+        })
+      ).proposeRoleGrant;
+      await gqlOk(admin.token, DECIDE, { input: { proposalId: asked.id, approve: true } });
+      proposals.push(asked.id);
+    }
+    expect(await outcomes(member.token)).toEqual(expected('allowed'));
+
+    // The elevations' end passes (the services run on the system clock, so the rows are aged): the
+    // very next calls are refused, with the same still-valid token.
+    await sql(
+      `UPDATE staff_role_grants SET granted_at = granted_at - interval '31 minutes',
+         expires_at = expires_at - interval '31 minutes' WHERE proposal_id = ANY($1)`,
+      [proposals],
+    );
+    expect(await outcomes(member.token)).toEqual(expected('refused'));
   });
 });

@@ -5,10 +5,8 @@
  * endpoint), so this WebSocket dials the same host and path over `ws://`; everything else —
  * URL, subprotocols, the `header-…` auth, the protocol messages — is Amplify's own.
  */
-import { Amplify } from 'aws-amplify';
-import { decodeJwt } from 'jose';
 import { WebSocket as NodeWebSocket } from 'ws';
-import { stackInfo } from './clients.ts';
+import { configureAmplify as configureWebApp } from './amplify.ts';
 
 class LoopbackWebSocket extends NodeWebSocket {
   constructor(url: string | URL, protocols?: string | string[]) {
@@ -20,32 +18,8 @@ export function installWebSocket(): void {
   (globalThis as { WebSocket?: unknown }).WebSocket = LoopbackWebSocket;
 }
 
-/** The web app's dev configuration; `token()` is the signed-in user's access token for authMode oidc. */
+/** The web app's dev configuration for realtime; `token()` is the signed-in user's access token for authMode oidc. */
 export function configureAmplify(token: () => string | null): void {
   installWebSocket();
-  const { endpoints } = stackInfo();
-  Amplify.configure(
-    {
-      API: {
-        GraphQL: {
-          endpoint: endpoints.graphqlUrl,
-          region: 'us-east-1',
-          defaultAuthMode: 'oidc',
-          apiKey: endpoints.apiKey,
-        },
-      },
-    },
-    {
-      Auth: {
-        tokenProvider: {
-          getTokens: () => {
-            const value = token();
-            return Promise.resolve(
-              value ? { accessToken: { payload: decodeJwt(value), toString: () => value } } : null,
-            );
-          },
-        },
-      },
-    },
-  );
+  configureWebApp({ token, defaultAuthMode: 'oidc' });
 }

@@ -8,6 +8,7 @@ import type { AuditEntryInput } from '../db/audit-log.ts';
 import type { Queryable } from '../db/database.ts';
 import type { TransactionScope, UnitOfWork } from '../db/unit-of-work.ts';
 import type { OutboxEvent } from '../events/event-contract.ts';
+import type { StaffRole } from '../staff-authority.ts';
 
 /**
  * A fake of a port that implements only what a test means to exercise: any other member throws,
@@ -110,4 +111,27 @@ export function fakeUnitOfWork<R extends object>(
     },
   };
   return uow;
+}
+
+/**
+ * Staff role grants in memory (standing or expiring), shaped as the staff domain's `GrantsInForce`:
+ * other domains' unit tests hand it to the staff domain's real `GrantStaffAuthority` with their
+ * ManualClock, so an elevation granted, revoked or lapsed between two calls is seen at the next call.
+ */
+export class MemoryStaffGrants {
+  private grants: { userId: string; role: StaffRole; expiresAt: Date | null }[] = [];
+
+  grant(userId: string, role: StaffRole, expiresAt: Date | null = null): void {
+    this.grants.push({ userId, role, expiresAt });
+  }
+
+  revoke(userId: string, role: StaffRole): void {
+    this.grants = this.grants.filter((grant) => !(grant.userId === userId && grant.role === role));
+  }
+
+  async rolesInForce(userId: string, at: Date): Promise<StaffRole[]> {
+    return this.grants
+      .filter((grant) => grant.userId === userId && (grant.expiresAt === null || grant.expiresAt > at))
+      .map((grant) => grant.role);
+  }
 }
