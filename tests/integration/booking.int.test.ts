@@ -49,6 +49,17 @@ describe('booking', () => {
           { input: { profileId: provider.profileId, durationMinutes: 60 } },
         )
       ).bookingSlots;
+    // AppSync keeps slots up to their TTL (cachedReads, 10 s): a booking shows in the preview once the
+    // entry read before it has expired (requesting a shown-but-taken slot answers BOOKING_CONFLICT).
+    const previewOnce = async (ready: (starts: string[]) => boolean) =>
+      eventually(
+        async () => {
+          const starts = (await preview()).slots.map((s: { startsAt: string }) => s.startsAt) as string[];
+          return ready(starts) ? starts : undefined;
+        },
+        cachedReads['Query.bookingSlots']!.ttlSeconds * 1000 + 10_000,
+        500,
+      );
     const before = await preview();
     expect(before.timezone).toBe('America/Los_Angeles');
     expect(before.slots.map((s: { startsAt: string }) => s.startsAt)).toContain(startsAt);
@@ -76,7 +87,7 @@ describe('booking', () => {
       currency: 'USD',
     });
     // The slot and its 30-minute after-buffer are taken: neither that hour nor the next is offered.
-    const after = (await preview()).slots.map((s: { startsAt: string }) => s.startsAt);
+    const after = await previewOnce((starts) => !starts.includes(startsAt));
     expect(after).not.toContain(startsAt);
     expect(after).not.toContain(new Date(Date.parse(startsAt) + 3_600_000).toISOString());
 
@@ -142,7 +153,7 @@ describe('booking', () => {
       myActions: [],
     });
     // The time is free again.
-    expect((await preview()).slots.map((s: { startsAt: string }) => s.startsAt)).toContain(startsAt);
+    expect(await previewOnce((starts) => starts.includes(startsAt))).toContain(startsAt);
 
     const events = await sql<{ type: string }>(
       `SELECT type FROM outbox_events WHERE aggregate_type = 'booking' AND aggregate_id = $1 ORDER BY created_at, id`,
