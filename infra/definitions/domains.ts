@@ -77,8 +77,8 @@ export const domains = {
   },
   profiles: {
     entry: 'lambdas/profiles/profiles.handler.ts',
-    // evictPublicListing: a changed or erased listing's cached public page (cachedReads below).
-    uses: { database: 'profiles', notifications: true, publishes: ['evictPublicListing'] },
+    // evictPublicListing / evictBookingTerms: a changed or erased listing's cached public page and terms (cachedReads below).
+    uses: { database: 'profiles', notifications: true, publishes: ['evictPublicListing', 'evictBookingTerms'] },
     latencyCritical: true, // public profile pages
   },
   media: {
@@ -110,7 +110,8 @@ export const domains = {
     // Availability, feasible slots (public preview), requests and the booking state machine.
     entry: 'lambdas/booking/booking.handler.ts',
     // payments/stripe: the payments adapter of its BookingPaymentsPort runs in this Lambda (issue #12).
-    uses: { database: 'booking', secrets: ['payments/stripe'] },
+    // evictBookingTerms: a listing's cached terms after its owner set availability (cachedReads below).
+    uses: { database: 'booking', secrets: ['payments/stripe'], publishes: ['evictBookingTerms'] },
   },
   bookingCalendars: {
     // Booking's calendars: feeds (ICS import) and the secret ICS export. Apart from booking so the ICS
@@ -355,6 +356,7 @@ export const graphqlResolvers: Readonly<Record<string, DomainName>> = {
  */
 export const appsyncCodeResolvers: Readonly<Record<string, string>> = {
   'Mutation.evictPublicListing': 'appsync-cache-eviction.js',
+  'Mutation.evictBookingTerms': 'appsync-terms-eviction.js',
 };
 
 /** One cached public read: how long AppSync keeps an answer, and the arguments that key it. */
@@ -368,15 +370,28 @@ export interface CachedRead {
  * AppSync's per-resolver cache (PER_RESOLVER_CACHING): the CDK sets `cachingConfig` from this map and
  * the local gateway emulates it with the same keys and TTLs. Only fields that answer the same to every
  * caller belong here (keyed by arguments alone, the cache is shared by API key and signed-in callers);
- * a test checks each is reachable with the API key. The listing pages are evicted by
- * `Mutation.evictPublicListing` when the listing changes, so a change is visible at once; the TTL only
- * bounds a lost eviction. Not cached: search (a per-caller rate limit runs before its answer, and its
- * own 2 s hot-query cache covers repeats), availability (changes with every booking), reviews and
- * booking terms (no eviction yet: a stale answer would last the whole TTL).
+ * tests check each is reachable with the API key and that nothing its answer can hold is reachable
+ * only when signed in. The keys are every argument that varies the answer (an input object keys as a
+ * whole). The TTL is how stale each answer may be:
+ *  - listing pages: evicted by `Mutation.evictPublicListing` when the listing changes, so a change is
+ *    visible at once; the TTL only bounds a lost eviction (and the fill race, see below).
+ *  - booking slots: 10 s and no eviction (the key holds the whole query window, so the entries a
+ *    booking makes stale cannot be named). A slot taken in the last seconds may still show as open;
+ *    requesting it answers BOOKING_CONFLICT, which the booking path checks in its transaction.
+ *  - booking terms: evicted by `Mutation.evictBookingTerms` after an owner sets availability (booking)
+ *    and on every listing event (profiles: Instant Book, publishing); 60 s bounds a lost eviction.
+ *  - cities: 300 s and no eviction (no API changes them: a launch does, through a migration).
+ * Not cached: search and suggestions (a per-caller rate limit runs before their answer, and their own
+ * 2 s hot-query cache covers repeats); listing reviews (a review shows the moment both parties have
+ * reviewed, and the key would hold `first`, whose values an eviction cannot all name); feature flags (an
+ * admin's flip shows at once; it would need an eviction from the platform Lambda, not built yet).
  */
 export const cachedReads: Readonly<Record<string, CachedRead>> = {
   'Query.publicProfile': { ttlSeconds: 300, keys: ['slug'] },
   'Query.publicStudio': { ttlSeconds: 300, keys: ['slug'] },
+  'Query.bookingSlots': { ttlSeconds: 10, keys: ['input'] },
+  'Query.bookingTerms': { ttlSeconds: 60, keys: ['resourceId'] },
+  'Query.cities': { ttlSeconds: 300, keys: [] },
 };
 
 /** REST path prefixes (API Gateway proxy resources) -> domain. */

@@ -8,6 +8,7 @@ import { metricsFromEnv } from '../adapters/powertools-metrics.ts';
 import { createUnitOfWork } from '../core/db/unit-of-work.ts';
 import { databaseFromEnv } from '../adapters/database.ts';
 import { createStripePaymentProvider } from '../adapters/stripe-payment-provider.ts';
+import { termsEvictionFromEnv } from '../adapters/appsync-terms-eviction.ts';
 import { bookingPaymentsFromEnv } from '../payments/index.ts';
 import { bookingConfig } from './booking.config.ts';
 import { bookingRepositories } from './booking.repositories.ts';
@@ -37,6 +38,7 @@ export function bookingService(): Promise<BookingService> {
       },
       createLogger({ service: 'booking' }),
       metricsFromEnv(),
+      termsEvictionFromEnv(),
     );
   })();
   service.catch(() => (service = undefined));

@@ -12,7 +12,7 @@ import { buildEvent, type DomainEvent } from '../core/events/catalog.ts';
 import { requireUser, type Caller, type UserCaller } from '../core/identity.ts';
 import { newId } from '../core/ids.ts';
 import { createLogger, type Logger } from '../core/log.ts';
-import { noMetrics, type MetricsRecorder } from '../core/ports.ts';
+import { noMetrics, noTermsEviction, type ListingTermsEviction, type MetricsRecorder } from '../core/ports.ts';
 import { customMetrics } from '../../infra/definitions/metrics.ts';
 import type { BookableListing } from '../profiles/index.ts';
 import type { Availability } from './availability.ts';
@@ -221,6 +221,7 @@ export class BookingService {
     private readonly policy: BookingPolicy = DEFAULT_BOOKING_POLICY,
     private readonly logger: Logger = createLogger({ service: 'booking' }),
     private readonly metrics: MetricsRecorder = noMetrics,
+    private readonly terms: ListingTermsEviction = noTermsEviction,
   ) {}
 
   // ---- listing side -------------------------------------------------------------------------------
@@ -228,7 +229,7 @@ export class BookingService {
   async setAvailability(caller: Caller, input: SetAvailabilityInput): Promise<AvailabilityView> {
     const user = requireUser(caller);
     const listing = await this.ownedListing(user, input.resourceId);
-    return this.db.transaction(async (tx) => {
+    const saved = await this.db.transaction(async (tx) => {
       const version = await tx.settings.upsert({
         resourceId: listing.id,
         resourceType: listing.type,
@@ -253,6 +254,17 @@ export class BookingService {
         version,
       };
     });
+    // The public terms (policy, zone, durations) are cached by AppSync: evict them after the commit, so
+    // the next read shows the change. A failure must not turn the saved change into an error; the
+    // cache's TTL (cachedReads) bounds how long the old terms show.
+    try {
+      await this.terms.evictTerms(listing.id);
+    } catch (error) {
+      this.logger.warn('booking terms eviction failed; the cache TTL bounds the stale terms', {
+        error: error instanceof Error ? error.message : String(error),
+      });
+    }
+    return saved;
   }
 
   async availability(caller: Caller, resourceId: string): Promise<AvailabilityView | null> {

@@ -158,3 +158,15 @@ export interface MetricsRecorder {
 }
 
 export const noMetrics: MetricsRecorder = { count: () => undefined };
+
+/**
+ * Evicts a listing's cached booking terms (Query.bookingTerms in AppSync's cache, keyed by the listing
+ * id). Booking calls it when an owner sets availability, profiles on every listing event; throws when
+ * the API did not accept the eviction.
+ */
+export interface ListingTermsEviction {
+  evictTerms(listingId: string): Promise<void>;
+}
+
+/** For code paths that never change terms (scheduled jobs, tests of other things). */
+export const noTermsEviction: ListingTermsEviction = { evictTerms: async () => undefined };

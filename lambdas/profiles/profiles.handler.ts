@@ -23,6 +23,10 @@ import {
 
 const logger = createLogger({ service: 'profiles' });
 const m = profilesModule;
+const evictions = async () => {
+  const module = await m();
+  return [module.publicPages, module.listingTerms] as const;
+};
 
 // Three consumers share this entry (infra/definitions/domains.ts): media changes, account erasure and
 // the public-page cache eviction of every listing change.
@@ -33,20 +37,20 @@ export const events = createEventDispatcher({
   'media.cover_changed': async (event) => (await m()).profiles.onMediaChanged(event),
   'media.deleted': async (event) => (await m()).profiles.onMediaChanged(event),
   'user.deleted': async (event) => (await m()).erasure.onUserDeleted(event),
-  'profile.published': async (event) => evictOnListingEvent((await m()).publicPages, event),
-  'profile.updated': async (event) => evictOnListingEvent((await m()).publicPages, event),
+  'profile.published': async (event) => evictOnListingEvent(...(await evictions()), event),
+  'profile.updated': async (event) => evictOnListingEvent(...(await evictions()), event),
   'profile.unpublished': async (event) => {
     const module = await m();
-    await evictOnListingEvent(module.publicPages, event);
+    await evictOnListingEvent(module.publicPages, module.listingTerms, event);
     // An erased account's page is cached under its former slug, which the event no longer carries.
     if (event.payload.reason === 'account_deleted')
       await module.erasedPages.onListingErased('PROFILE', event.payload.profileId);
   },
-  'studio.published': async (event) => evictOnListingEvent((await m()).publicPages, event),
-  'studio.updated': async (event) => evictOnListingEvent((await m()).publicPages, event),
+  'studio.published': async (event) => evictOnListingEvent(...(await evictions()), event),
+  'studio.updated': async (event) => evictOnListingEvent(...(await evictions()), event),
   'studio.unpublished': async (event) => {
     const module = await m();
-    await evictOnListingEvent(module.publicPages, event);
+    await evictOnListingEvent(module.publicPages, module.listingTerms, event);
     if (event.payload.reason === 'account_deleted')
       await module.erasedPages.onListingErased('STUDIO', event.payload.studioId);
   },

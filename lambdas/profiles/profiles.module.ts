@@ -3,6 +3,8 @@ import { systemClock } from '../core/clock.ts';
 import { createUnitOfWork } from '../core/db/unit-of-work.ts';
 import { createLogger } from '../core/log.ts';
 import { AppSyncIamClient } from '../adapters/appsync-iam-client.ts';
+import { termsEvictionFromEnv } from '../adapters/appsync-terms-eviction.ts';
+import type { ListingTermsEviction } from '../core/ports.ts';
 import { databaseFromEnv } from '../adapters/database.ts';
 import { parseConfig } from '../core/config.ts';
 import { notifierFromEnv } from '../adapters/notifier-from-env.ts';
@@ -25,6 +27,8 @@ export interface ProfilesModule {
   readonly nudges: NudgeService;
   readonly erasure: OwnerErasureService;
   readonly publicPages: PublicPageEviction;
+  /** A listing's cached booking terms (evicted with its page on every listing event). */
+  readonly listingTerms: ListingTermsEviction;
   readonly erasedPages: ErasedPageEvictions;
 }
 
@@ -62,6 +66,7 @@ export function profilesModule(): Promise<ProfilesModule> {
       profiles,
       studios,
       publicPages,
+      listingTerms: termsEvictionFromEnv(),
       erasedPages: new ErasedPageEvictions(db, publicPages),
       verifications: new VerificationService(db, systemClock, staffAuthority(database, systemClock)),
       erasure: new OwnerErasureService(

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { AppSyncTermsEviction, EVICT_BOOKING_TERMS } from '../adapters/appsync-terms-eviction.ts';
 import { newDomainEvent } from '../core/events/catalog.ts';
 import { newId } from '../core/ids.ts';
 import { createLogger, setLogSink } from '../core/log.ts';
@@ -15,10 +16,19 @@ function recorder() {
   return {
     evicted,
     eviction: { evict: async (kind: PublicListingKind, slug: string) => void evicted.push(`${kind}:${slug}`) },
+    terms: { evictTerms: async (listingId: string) => void evicted.push(`TERMS:${listingId}`) },
   };
 }
 
 describe('public page eviction', () => {
+  it('sends the AWS_IAM terms mutation with the listing id', async () => {
+    const sent: unknown[] = [];
+    await new AppSyncTermsEviction({
+      execute: async (query, variables) => void sent.push({ query, variables }),
+    }).evictTerms('std_1');
+    expect(sent).toEqual([{ query: EVICT_BOOKING_TERMS, variables: { resourceId: 'std_1' } }]);
+  });
+
   it('sends the AWS_IAM mutation with the kind and slug', async () => {
     const sent: unknown[] = [];
     await new AppSyncPublicPageEviction({
@@ -27,8 +37,8 @@ describe('public page eviction', () => {
     expect(sent).toEqual([{ query: EVICT_PUBLIC_LISTING, variables: { kind: 'STUDIO', slug: 'loft-9' } }]);
   });
 
-  it('evicts the page a listing event names: profile.* a profile page, studio.* a studio page', async () => {
-    const { evicted, eviction } = recorder();
+  it('evicts the page a listing event names (profile.* a profile page, studio.* a studio page) and its booking terms', async () => {
+    const { evicted, eviction, terms } = recorder();
     const profile = {
       profileId: newId('profile'),
       ownerUserId: newId('user'),
@@ -36,13 +46,22 @@ describe('public page eviction', () => {
       city: null,
       version: 2,
     };
-    await evictOnListingEvent(eviction, newDomainEvent('profile.updated', { ...profile, slug: 'ana' }));
-    await evictOnListingEvent(eviction, newDomainEvent('profile.unpublished', { ...profile, slug: 'ana' }));
+    const studioId = newId('studio');
+    await evictOnListingEvent(eviction, terms, newDomainEvent('profile.updated', { ...profile, slug: 'ana' }));
+    await evictOnListingEvent(eviction, terms, newDomainEvent('profile.unpublished', { ...profile, slug: 'ana' }));
     await evictOnListingEvent(
       eviction,
-      newDomainEvent('studio.published', { studioId: newId('studio'), slug: 'loft-9', city: 'us-nyc', version: 1 }),
+      terms,
+      newDomainEvent('studio.published', { studioId, slug: 'loft-9', city: 'us-nyc', version: 1 }),
     );
-    expect(evicted).toEqual(['PROFILE:ana', 'PROFILE:ana', 'STUDIO:loft-9']);
+    expect(evicted).toEqual([
+      'PROFILE:ana',
+      `TERMS:${profile.profileId}`,
+      'PROFILE:ana',
+      `TERMS:${profile.profileId}`,
+      'STUDIO:loft-9',
+      `TERMS:${studioId}`,
+    ]);
   });
 
   it('lets a consumer see a failure (the queue retries), but never fails a committed write', async () => {
@@ -57,7 +76,13 @@ describe('public page eviction', () => {
       city: null,
       version: 3,
     });
-    await expect(evictOnListingEvent(failing, event)).rejects.toThrow('AppSync unreachable');
+    await expect(evictOnListingEvent(failing, recorder().terms, event)).rejects.toThrow('AppSync unreachable');
+    const failingTerms = {
+      evictTerms: async () => {
+        throw new Error('AppSync unreachable');
+      },
+    };
+    await expect(evictOnListingEvent(recorder().eviction, failingTerms, event)).rejects.toThrow('AppSync unreachable');
     const lines: string[] = [];
     const previous = setLogSink((line) => lines.push(line));
     try {

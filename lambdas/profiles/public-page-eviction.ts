@@ -8,6 +8,7 @@
  */
 import type { DomainEvent } from '../core/events/catalog.ts';
 import type { Logger } from '../core/log.ts';
+import type { ListingTermsEviction } from '../core/ports.ts';
 
 export type PublicListingKind = 'PROFILE' | 'STUDIO';
 
@@ -60,7 +61,16 @@ type ListingEvent = DomainEvent<
   | 'studio.unpublished'
 >;
 
-/** The `profiles-public-cache` consumer: idempotent by nature (evicting twice changes nothing). */
-export async function evictOnListingEvent(eviction: PublicPageEviction, event: ListingEvent): Promise<void> {
-  await eviction.evict(event.type.startsWith('studio.') ? 'STUDIO' : 'PROFILE', event.payload.slug);
+/**
+ * The `profiles-public-cache` consumer: idempotent by nature (evicting twice changes nothing). The page
+ * and the listing's booking terms (Instant Book, publishing decide them too) are evicted.
+ */
+export async function evictOnListingEvent(
+  eviction: PublicPageEviction,
+  terms: ListingTermsEviction,
+  event: ListingEvent,
+): Promise<void> {
+  const { payload } = event;
+  await eviction.evict('studioId' in payload ? 'STUDIO' : 'PROFILE', payload.slug);
+  await terms.evictTerms('studioId' in payload ? payload.studioId : payload.profileId);
 }

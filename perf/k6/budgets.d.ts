@@ -12,7 +12,19 @@ export interface SurfaceBudget {
   readonly steadyRps: number;
   readonly burstRps: number;
 }
-export type SurfaceId = 'profile-view' | 'studio-view' | 'search' | 'checkout' | 'messages' | 'partner-api' | 'auth';
+export type SurfaceId =
+  | 'profile-view'
+  | 'studio-view'
+  | 'booking-slots'
+  | 'booking-terms'
+  | 'listing-reviews'
+  | 'cities'
+  | 'feature-flags'
+  | 'search'
+  | 'checkout'
+  | 'messages'
+  | 'partner-api'
+  | 'auth';
 export const ERROR_RATE_BUDGET: number;
 export const SURFACES: Readonly<Record<SurfaceId, SurfaceBudget>>;
 export function thresholdsFor(surface: SurfaceId, tag?: string): Record<string, string[]>;

@@ -34,6 +34,48 @@ export const SURFACES = {
     steadyRps: 150,
     burstRps: 500,
   },
+  // The other public reads the web app makes without signing in (API key), each cached by AppSync
+  // (infra/definitions/domains.ts `cachedReads`): the same GraphQL budgets as a page.
+  'booking-slots': {
+    title: 'bookingSlots (GraphQL, API key)',
+    budget: { p95Ms: 200, source: 'App. V.1 GraphQL cached' },
+    missBudget: { p95Ms: 450, source: 'App. V.1 GraphQL miss' },
+    aim: { p95Ms: 20, minRps: 5000 },
+    steadyRps: 150,
+    burstRps: 500,
+  },
+  'booking-terms': {
+    title: 'bookingTerms (GraphQL, API key)',
+    budget: { p95Ms: 200, source: 'App. V.1 GraphQL cached' },
+    missBudget: { p95Ms: 450, source: 'App. V.1 GraphQL miss' },
+    aim: { p95Ms: 20, minRps: 5000 },
+    steadyRps: 150,
+    burstRps: 500,
+  },
+  // Not in AppSync's cache (infra/definitions/domains.ts says why): every read is a miss.
+  'listing-reviews': {
+    title: 'listingReviews (GraphQL, API key)',
+    budget: { p95Ms: 450, source: 'App. V.1 GraphQL miss' },
+    aim: { p95Ms: 20, minRps: 5000 },
+    steadyRps: 150,
+    burstRps: 500,
+  },
+  cities: {
+    title: 'cities (GraphQL, API key)',
+    budget: { p95Ms: 200, source: 'App. V.1 GraphQL cached' },
+    missBudget: { p95Ms: 450, source: 'App. V.1 GraphQL miss' },
+    aim: { p95Ms: 20, minRps: 5000 },
+    steadyRps: 150,
+    burstRps: 500,
+  },
+  // Not in AppSync's cache (infra/definitions/domains.ts says why): every read is a miss.
+  'feature-flags': {
+    title: 'featureFlags (GraphQL, API key)',
+    budget: { p95Ms: 450, source: 'App. V.1 GraphQL miss' },
+    aim: { p95Ms: 20, minRps: 5000 },
+    steadyRps: 150,
+    burstRps: 500,
+  },
   search: {
     title: 'searchListings (GraphQL, API key)',
     budget: { p50Ms: 50, p95Ms: 150, source: 'App. V.1 Typesense' },

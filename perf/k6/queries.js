@@ -10,6 +10,19 @@ export const STUDIO_VIEW = `query($slug: String!) { publicStudio(slug: $slug) { 
   hourlyMinCents hourlyMaxCents depositCents currency verified instantBook
   photos { id alt width height variants { name url width height format } } seo { canonicalUrl title description jsonLd } } }`;
 
+export const BOOKING_SLOTS = `query($input: BookingSlotsInput!) { bookingSlots(input: $input) {
+  timezone durationMinutes slots { startsAt endsAt } } }`;
+
+export const BOOKING_TERMS = `query($id: ID!) { bookingTerms(resourceId: $id) { resourceId instantBook timezone
+  minDurationMinutes granularityMinutes minNoticeMinutes cancellationPolicy cancellationTerms } }`;
+
+export const LISTING_REVIEWS = `query($id: ID!, $first: Int) { listingReviews(listingId: $id, first: $first) {
+  listingId count average distribution { rating count } reviews { id rating body createdAt } } }`;
+
+export const CITIES = `query { cities { code name countryCode timezone status launchedAt } }`;
+
+export const FEATURE_FLAGS = `query($city: ID!) { featureFlags(city: $city) { key enabled description updatedAt } }`;
+
 export const SEARCH = `query($input: SearchListingsInput!) { searchListings(input: $input) {
   items { slug title role city priceMinCents priceMaxCents verified coverUrl } nextCursor engine } }`;
 

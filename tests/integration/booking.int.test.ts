@@ -6,7 +6,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '../../lambdas/core/ids.ts';
 import { stackInfo } from '../support/clients.ts';
-import { gqlAs, gqlOk, sql } from '../support/graphql.ts';
+import { eventually, gqlAs, gqlOk, sql } from '../support/graphql.ts';
+import { cachedReads } from '../../infra/definitions/domains.ts';
 import { seedPublishedProfile } from '../support/profiles.ts';
 import { mintAccessToken } from '../support/tokens.ts';
 import { BOOKING_FIELDS, openAllDay, publishedStudio, REQUEST, ACT, hoursFromNow } from '../support/booking.ts';
@@ -48,6 +49,17 @@ describe('booking', () => {
           { input: { profileId: provider.profileId, durationMinutes: 60 } },
         )
       ).bookingSlots;
+    // AppSync keeps slots up to their TTL (cachedReads, 10 s): a booking shows in the preview once the
+    // entry read before it has expired (requesting a shown-but-taken slot answers BOOKING_CONFLICT).
+    const previewOnce = async (ready: (starts: string[]) => boolean) =>
+      eventually(
+        async () => {
+          const starts = (await preview()).slots.map((s: { startsAt: string }) => s.startsAt) as string[];
+          return ready(starts) ? starts : undefined;
+        },
+        cachedReads['Query.bookingSlots']!.ttlSeconds * 1000 + 10_000,
+        500,
+      );
     const before = await preview();
     expect(before.timezone).toBe('America/Los_Angeles');
     expect(before.slots.map((s: { startsAt: string }) => s.startsAt)).toContain(startsAt);
@@ -75,7 +87,7 @@ describe('booking', () => {
       currency: 'USD',
     });
     // The slot and its 30-minute after-buffer are taken: neither that hour nor the next is offered.
-    const after = (await preview()).slots.map((s: { startsAt: string }) => s.startsAt);
+    const after = await previewOnce((starts) => !starts.includes(startsAt));
     expect(after).not.toContain(startsAt);
     expect(after).not.toContain(new Date(Date.parse(startsAt) + 3_600_000).toISOString());
 
@@ -141,7 +153,7 @@ describe('booking', () => {
       myActions: [],
     });
     // The time is free again.
-    expect((await preview()).slots.map((s: { startsAt: string }) => s.startsAt)).toContain(startsAt);
+    expect(await previewOnce((starts) => starts.includes(startsAt))).toContain(startsAt);
 
     const events = await sql<{ type: string }>(
       `SELECT type FROM outbox_events WHERE aggregate_type = 'booking' AND aggregate_id = $1 ORDER BY created_at, id`,
@@ -261,13 +273,27 @@ describe('booking', () => {
     ).actOnBooking;
     // Every leg accepted: the group holds its time while the client pays (booking wired to Stripe).
     expect(afterProvider).toMatchObject({ status: 'HOLD', paymentStatus: 'REQUIRES_ACTION' });
-    // The studio's 60-minute before-buffer blocks the two-hour slot that ends right at the start.
-    const remaining = (
-      await gqlOk(null, `query($input: BookingSlotsInput!) { bookingSlots(input: $input) { slots { startsAt } } }`, {
-        input: { ...pair, from: hoursFromNow(24 * 12), days: 1 },
-      })
-    ).bookingSlots.slots.map((s: { startsAt: string }) => s.startsAt);
+    // The studio's 60-minute before-buffer blocks the two-hour slot that ends right at the start. The
+    // same query was answered before the booking: AppSync keeps slots up to their TTL (cachedReads,
+    // 10 s), so the held time shows as taken once that entry has expired, not necessarily at once.
     const start = Date.parse(slots[3].startsAt);
+    const ttlMs = cachedReads['Query.bookingSlots']!.ttlSeconds * 1000;
+    const remaining = await eventually(
+      async () => {
+        const now = (
+          await gqlOk(
+            null,
+            `query($input: BookingSlotsInput!) { bookingSlots(input: $input) { slots { startsAt } } }`,
+            {
+              input: { ...pair, from: hoursFromNow(24 * 12), days: 1 },
+            },
+          )
+        ).bookingSlots.slots.map((s: { startsAt: string }) => s.startsAt) as string[];
+        return now.includes(slots[3].startsAt) ? undefined : now;
+      },
+      ttlMs + 10_000,
+      500,
+    );
     expect(remaining).not.toContain(new Date(start - 2 * 3_600_000).toISOString());
     expect(remaining).toContain(new Date(start - 3 * 3_600_000).toISOString());
   });

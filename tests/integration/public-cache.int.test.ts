@@ -14,6 +14,8 @@ import { buildEvent } from '../../lambdas/core/events/catalog.ts';
 import { newId } from '../../lambdas/core/ids.ts';
 import { cachedReads } from '../../infra/definitions/domains.ts';
 import { EVICT_PUBLIC_LISTING } from '../../lambdas/profiles/public-page-eviction.ts';
+import { EVICT_BOOKING_TERMS } from '../../lambdas/adapters/appsync-terms-eviction.ts';
+import { hoursFromNow, openAllDay, publishedStudio } from '../support/booking.ts';
 import { erasedSlug } from '../../lambdas/profiles/erased-slug.ts';
 import { stackInfo } from '../support/clients.ts';
 import { seedPublishedProfile } from '../support/profiles.ts';
@@ -21,6 +23,8 @@ import { eventually, gqlAs, gqlOk, sql } from '../support/graphql.ts';
 import { mintAccessToken } from '../support/tokens.ts';
 
 const PAGE = 'query($slug: String!) { publicProfile(slug: $slug) { slug displayName headline } }';
+const TERMS = 'query($id: ID!) { bookingTerms(resourceId: $id) { cancellationPolicy instantBook } }';
+const SLOTS = 'query($input: BookingSlotsInput!) { bookingSlots(input: $input) { slots { startsAt } } }';
 const STUDIO_PAGE = 'query($slug: String!) { publicStudio(slug: $slug) { slug name } }';
 
 /** A published profile written straight to the database (no event: nothing evicts on its own). */
@@ -206,4 +210,82 @@ describe('public pages through the API cache', () => {
     await gqlOk(token, 'mutation($id: ID!) { unpublishStudio(id: $id) { status } }', { id: studioId });
     expect((await gqlAs(null, STUDIO_PAGE, { slug })).errors?.[0]).toMatchObject({ errorType: 'NOT_FOUND' });
   });
+
+  it("caches a listing's booking terms for every caller; the owner's setAvailability and a listing event evict them at once", async () => {
+    const ownerId = newId('user');
+    const token = await mintAccessToken({ userId: ownerId, roles: ['host'] });
+    const studioId = await publishedStudio(ownerId, { instantBook: false });
+    const slug = (await sql<{ slug: string }>('SELECT slug FROM studios WHERE id = $1', [studioId]))[0]!.slug;
+    await openAllDay(token, studioId, { cancellationPolicy: 'FLEXIBLE' });
+    const visitor = await mintAccessToken({ userId: newId('user'), roles: ['client'] });
+    const terms = async (caller: string | null) =>
+      (await gqlOk(caller, TERMS, { id: studioId })).bookingTerms as {
+        cancellationPolicy: string;
+        instantBook: boolean;
+      };
+    expect(await terms(null)).toMatchObject({ cancellationPolicy: 'FLEXIBLE', instantBook: false });
+    // Changed behind the API (no eviction): the API key and a signed-in visitor share the cached entry.
+    await sql(`UPDATE booking_settings SET cancellation_policy = 'STRICT' WHERE resource_id = $1`, [studioId]);
+    expect((await terms(null)).cancellationPolicy).toBe('FLEXIBLE');
+    expect((await terms(visitor)).cancellationPolicy).toBe('FLEXIBLE');
+    // The owner's write evicts after its commit: the very next read shows it.
+    await openAllDay(token, studioId, { cancellationPolicy: 'MODERATE' });
+    expect((await terms(null)).cancellationPolicy).toBe('MODERATE');
+    // Instant Book is the listing's: a listing event (profiles-public-cache) evicts the terms too.
+    await sql('UPDATE studios SET instant_book = true WHERE id = $1', [studioId]);
+    expect((await terms(null)).instantBook).toBe(false);
+    const started = Date.now();
+    const db = createDatabase({ connectionString: stackInfo().endpoints.databaseUrl, max: 1 });
+    try {
+      await db.transaction((tx) =>
+        enqueueEvent(tx, buildEvent('studio.updated', { studioId, slug, city: 'us-lax', version: 2 })),
+      );
+    } finally {
+      await db.close();
+    }
+    await eventually(async () => (await terms(null)).instantBook, 20_000, 100);
+    expect(Date.now() - started).toBeLessThan(cachedReads['Query.bookingTerms']!.ttlSeconds * 1000);
+  });
+
+  it('refuses evictBookingTerms to API-key and signed-in callers; a Lambda (AWS_IAM) evicts', async () => {
+    const ownerId = newId('user');
+    const token = await mintAccessToken({ userId: ownerId, roles: ['host'] });
+    const studioId = await publishedStudio(ownerId, { instantBook: false });
+    await openAllDay(token, studioId, { cancellationPolicy: 'FLEXIBLE' });
+    expect((await gqlOk(null, TERMS, { id: studioId })).bookingTerms.cancellationPolicy).toBe('FLEXIBLE');
+    await sql(`UPDATE booking_settings SET cancellation_policy = 'STRICT' WHERE resource_id = $1`, [studioId]);
+    for (const caller of [null, token]) {
+      const answer = await gqlAs(caller, EVICT_BOOKING_TERMS, { resourceId: studioId });
+      expect(answer.data).toEqual({ evictBookingTerms: null });
+      expect(answer.errors?.[0]).toMatchObject({ errorType: 'Unauthorized' });
+    }
+    expect((await gqlOk(null, TERMS, { id: studioId })).bookingTerms.cancellationPolicy).toBe('FLEXIBLE');
+    expect(await lambdaClient().execute(EVICT_BOOKING_TERMS, { resourceId: studioId })).toEqual({
+      evictBookingTerms: { resourceId: studioId },
+    });
+    expect((await gqlOk(null, TERMS, { id: studioId })).bookingTerms.cancellationPolicy).toBe('STRICT');
+  });
+
+  it('serves booking slots from the cache for at most their TTL, shared by every caller', async () => {
+    const ownerId = newId('user');
+    const token = await mintAccessToken({ userId: ownerId, roles: ['host'] });
+    const studioId = await publishedStudio(ownerId, { instantBook: false });
+    await openAllDay(token, studioId, {});
+    const input = { studioId, durationMinutes: 60, from: hoursFromNow(24 * 3), days: 1 };
+    const slots = async (caller: string | null) =>
+      ((await gqlOk(caller, SLOTS, { input })).bookingSlots.slots as { startsAt: string }[]).map((s) => s.startsAt);
+    const before = await slots(null);
+    expect(before.length).toBeGreaterThan(10);
+    // A blackout over the whole day, written behind the API: cached answers still show the slots.
+    await sql(
+      `UPDATE booking_settings SET availability = jsonb_set(availability, '{blackouts}', $2::jsonb) WHERE resource_id = $1`,
+      [studioId, JSON.stringify([{ start: new Date(Date.now()).toISOString(), end: hoursFromNow(24 * 30) }])],
+    );
+    const filled = Date.now();
+    expect(await slots(null)).toEqual(before);
+    expect(await slots(await mintAccessToken({ userId: newId('user'), roles: ['client'] }))).toEqual(before);
+    // ...until the entry expires: never longer than the TTL (10 s).
+    await eventually(async () => (await slots(null)).length === 0, 30_000, 250);
+    expect(Date.now() - filled).toBeLessThan((cachedReads['Query.bookingSlots']!.ttlSeconds + 5) * 1000);
+  }, 60_000);
 });

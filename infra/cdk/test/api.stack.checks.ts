@@ -42,7 +42,7 @@ export function registerApiStackChecks(): void {
         prod.templates.api.resourceCountIs('AWS::AppSync::ApiKey', 1);
       });
 
-      it('lets only publishing Lambdas call their @aws_iam mutations (messaging: publishThreadEvent; profiles: evictPublicListing), nothing else', () => {
+      it('lets only publishing Lambdas call their @aws_iam mutations (messaging: publishThreadEvent; profiles: evictPublicListing, evictBookingTerms; booking: evictBookingTerms), nothing else', () => {
         const policies = Object.values(resourcesOf(prod.templates.api, 'AWS::IAM::Policy')).concat(
           Object.values(resourcesOf(prod.templates.async, 'AWS::IAM::Policy')),
         );
@@ -54,9 +54,14 @@ export function registerApiStackChecks(): void {
               resource: statement.Resource,
             })),
         );
-        // The messaging and profiles API functions and each of their consumers, which share their
-        // domain's `uses`; no other function, and each on its own mutation only.
-        const publishing = { messaging: 'publishThreadEvent', profiles: 'evictPublicListing' } as const;
+        // The publishing API functions and each of their consumers, which share their domain's `uses`;
+        // no other function, and each on its own mutations only. (Messaging first: its consumer
+        // messaging-bookings names bookings too.)
+        const publishing: Record<string, readonly string[]> = {
+          messaging: ['publishThreadEvent'],
+          profiles: ['evictPublicListing', 'evictBookingTerms'],
+          booking: ['evictBookingTerms'],
+        };
         const consumersOf = (domain: string) => eventConsumers.filter((consumer) => consumer.domain === domain);
         expect(consumersOf('messaging').map((consumer) => consumer.name)).toEqual([
           'messaging-bookings',
@@ -67,17 +72,23 @@ export function registerApiStackChecks(): void {
           'profiles-public-cache',
           'profiles-user-deleted',
         ]);
-        expect(appsyncGrants).toHaveLength(2 + consumersOf('messaging').length + consumersOf('profiles').length);
+        expect(consumersOf('booking').map((consumer) => consumer.name)).toEqual(['booking-payment-disputes']);
+        expect(appsyncGrants).toHaveLength(
+          3 + consumersOf('messaging').length + consumersOf('profiles').length + consumersOf('booking').length,
+        );
+        const allFields = [...new Set(Object.values(publishing).flat())];
         for (const grant of appsyncGrants) {
-          const domain = /messaging/i.test(grant.roles) ? 'messaging' : 'profiles';
-          expect(grant.roles).toMatch(new RegExp(domain, 'i'));
+          const domain = Object.keys(publishing).find((name) => new RegExp(name, 'i').test(grant.roles));
+          expect(domain, grant.roles).toBeDefined();
           const resource = JSON.stringify(grant.resource);
-          expect(resource).toContain(`/types/Mutation/fields/${publishing[domain]}`);
-          expect(resource).not.toContain(publishing[domain === 'messaging' ? 'profiles' : 'messaging']);
+          for (const field of allFields)
+            if (publishing[domain!]!.includes(field)) expect(resource).toContain(`/types/Mutation/fields/${field}`);
+            else expect(resource).not.toContain(`/fields/${field}`);
         }
         expect(typeof functionEnv(prod, 'messaging').APPSYNC_GRAPHQL_URL).toBe('object'); // the API's GraphQLUrl
         expect(typeof functionEnv(prod, 'profiles').APPSYNC_GRAPHQL_URL).toBe('object');
-        expect(functionEnv(prod, 'booking').APPSYNC_GRAPHQL_URL).toBeUndefined();
+        expect(typeof functionEnv(prod, 'booking').APPSYNC_GRAPHQL_URL).toBe('object');
+        expect(functionEnv(prod, 'search').APPSYNC_GRAPHQL_URL).toBeUndefined();
       });
 
       it('trusts the issuer the auth Lambda signs with', () => {

@@ -12,6 +12,7 @@ export class ApiCacheKeyMismatch extends Error {}
 
 export class ApiCache {
   private readonly entries = new Map<string, { readonly value: unknown; readonly expiresAt: number }>();
+  private enabled = true;
 
   constructor(
     private readonly reads: Readonly<Record<string, CachedRead>>,
@@ -38,8 +39,19 @@ export class ApiCache {
       : undefined;
   }
 
+  /**
+   * Local-only (the stack's /dev/api-cache route): off, nothing is answered from or kept in the cache,
+   * so every public read reaches its Lambda; perf:local measures uncached reads that have too few
+   * distinct arguments to rotate past the cache (cities, feature flags). Switching empties it.
+   */
+  setEnabled(enabled: boolean): void {
+    this.enabled = enabled;
+    this.entries.clear();
+  }
+
   /** A live entry's value, or undefined (not cached, absent or expired). */
   get(coordinate: string, args: Record<string, unknown>): { readonly value: unknown } | undefined {
+    if (!this.enabled) return undefined;
     const key = this.keyOf(coordinate, args);
     if (key === undefined) return undefined;
     const entry = this.entries.get(key);
@@ -52,7 +64,7 @@ export class ApiCache {
   set(coordinate: string, args: Record<string, unknown>, value: unknown): void {
     const key = this.keyOf(coordinate, args);
     const read = this.reads[coordinate];
-    if (key === undefined || !read) return;
+    if (key === undefined || !read || !this.enabled) return;
     this.entries.delete(key);
     if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
     this.entries.set(key, { value, expiresAt: this.nowMs() + read.ttlSeconds * 1000 });

@@ -634,7 +634,10 @@ export function createGraphqlGateway(options: GraphqlGatewayOptions) {
     return result.data ?? null;
   }
 
-  return { handle, schema, authenticate, startSubscription, render };
+  /** Local-only: the emulated API cache on or off (perf:local's uncached rows; see ApiCache.setEnabled). */
+  const setApiCacheEnabled = (enabled: boolean) => apiCache.setEnabled(enabled);
+
+  return { handle, schema, authenticate, startSubscription, render, setApiCacheEnabled };
 }
 
 export interface PreparedSubscription {

@@ -9,7 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
 import { domains, type DomainName } from '../../definitions/domains.ts';
 import type { Logger } from '../../../lambdas/core/log.ts';
-import { toHttpError } from '../../../lambdas/core/errors.ts';
+import { toHttpError, ValidationError } from '../../../lambdas/core/errors.ts';
 import { createGraphqlGateway, type TokenVerifier } from './graphql-gateway.ts';
 import type { IamCredentials } from './sigv4-verifier.ts';
 import { tooLarge } from './appsync-http.ts';
@@ -146,6 +146,17 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
     ...(options.realtimeKeepAliveMs ? { keepAliveMs: options.realtimeKeepAliveMs } : {}),
   });
   const allowedOrigins = new Set(options.allowedOrigins ?? []);
+  // The stack's dev routes, plus the emulated API cache's switch: /dev/api-cache?enabled=false makes
+  // every public read reach its Lambda (perf:local's uncached rows), ?enabled=true turns it back on.
+  const devRoutes: Record<string, (url: URL) => unknown> | undefined = options.devRoutes && {
+    ...options.devRoutes,
+    '/dev/api-cache': (url: URL) => {
+      const enabled = url.searchParams.get('enabled');
+      if (enabled !== 'true' && enabled !== 'false') throw new ValidationError('enabled must be true or false');
+      graphql.setApiCacheEnabled(enabled === 'true');
+      return { apiCache: enabled === 'true' ? 'on' : 'off' };
+    },
+  };
   // The WAF web ACL's rate-based rules (infra/definitions/edge-rate-limits.ts): they run before
   // AppSync authenticates or invokes anything, as in AWS.
   const edge = new EdgeRateRules();
@@ -243,8 +254,8 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
         JSON.stringify({ ok: true, stage: options.stage }),
       );
 
-    if (options.devRoutes && url.pathname.startsWith('/dev/')) {
-      const devRoute = options.devRoutes[url.pathname];
+    if (devRoutes && url.pathname.startsWith('/dev/')) {
+      const devRoute = devRoutes[url.pathname];
       if (!devRoute || request.method !== 'GET')
         return send(
           response,
