@@ -42,8 +42,17 @@ describe('planRun', () => {
     [['--reporter=junit', '--outputFile=/r/junit.xml']],
     [['--outputFile.junit=/r/junit.xml']],
     [['--reporter']],
+    [['--outputFile.json=/r/out.json']],
+    [['--reporter=default', '--outputFile=/r/out.json']],
+    [['--reporter=json']],
+    [['--reporter=default', '--reporter=json']],
   ])('passes anything else to one plain vitest run, untouched (%j)', (args) => {
     expect(planRun(args, lanes, {})).toEqual({ kind: 'single', args });
+  });
+
+  it('splits with reporters that need no file', () => {
+    const plan = planRun(['--reporter=dot'], lanes, {});
+    expect(plan.kind).toBe('split');
   });
 
   it('runs one process when RASTUP_TEST_ONE_PROCESS=1', () => {
@@ -98,10 +107,13 @@ describe('mergeReports', () => {
     expect(mergeReports([report({}), report({ success: false })]).success).toBe(false);
   });
 
-  it('marks a lane without a report (it crashed) as a failed suite and the run as failed', () => {
+  it('marks a lane without a report (it crashed) as a failed suite and test, and the run as failed', () => {
     const merged = mergeReports([report({ numTotalTests: 4, numPassedTests: 4 }), undefined]);
     expect(merged.success).toBe(false);
     expect(merged.numFailedTestSuites).toBe(1);
     expect(merged.numPassedTests).toBe(4);
+    // `.ci/run` prints "passed, failed" from the test counts: the crash must show there.
+    expect(merged.numFailedTests).toBe(1);
+    expect(merged.numTotalTests).toBe(5);
   });
 });

@@ -40,7 +40,8 @@ const SPLITTABLE_REPORTERS = new Set(['default', 'json', 'verbose', 'dot', 'tree
 
 /**
  * Decides how to run `npm test ARGS`. Split only when every argument is a reporter or an output file of
- * the JSON reporter; `laneDir` holds each lane's own JSON report until they are merged.
+ * the JSON reporter, and the json reporter and its file come together or not at all; `laneDir` holds
+ * each lane's own JSON report until they are merged.
  */
 export function planRun(args: readonly string[], laneDir: string, env: NodeJS.ProcessEnv = process.env): Plan {
   if (env.RASTUP_TEST_ONE_PROCESS === '1') return { kind: 'single', args };
@@ -61,6 +62,9 @@ export function planRun(args: readonly string[], laneDir: string, env: NodeJS.Pr
   // Reporters that write no file of their own, so `--outputFile=F` can only mean the JSON report.
   if (reporters.some((reporter) => !SPLITTABLE_REPORTERS.has(reporter.slice('--reporter='.length))))
     return { kind: 'single', args };
+  // The merge needs both: a file without the json reporter gets no report (vitest exits 1 though all
+  // pass), the json reporter without a file writes each lane's document to the one stdout.
+  if (reporters.includes('--reporter=json') !== (jsonFile !== undefined)) return { kind: 'single', args };
   const lanes = LANE_PROJECTS.map(({ name, projects }): Lane => {
     const laneJson = jsonFile === undefined ? undefined : join(laneDir, `${name}.json`);
     return {
@@ -107,8 +111,8 @@ const COUNTS = [
 
 /**
  * One report for both lanes: counts added, results concatenated, earliest start. A lane that wrote no
- * report (it crashed) makes the merged report unsuccessful, and is counted as one failed suite so the
- * summary line cannot read as all green.
+ * report (it crashed) makes the merged report unsuccessful, and is counted as one failed suite and one
+ * failed test so the summary line cannot read as all green.
  */
 export function mergeReports(reports: readonly (JsonReport | undefined)[]): JsonReport {
   const present = reports.filter((report): report is JsonReport => report !== undefined);
@@ -131,6 +135,9 @@ export function mergeReports(reports: readonly (JsonReport | undefined)[]): Json
   for (const report of present) for (const count of COUNTS) merged[count] += report[count] ?? 0;
   merged.numTotalTestSuites += missing;
   merged.numFailedTestSuites += missing;
+  // `.ci/run` prints the test counts only: a crashed lane must show there as a failure, not "0 failed".
+  merged.numTotalTests += missing;
+  merged.numFailedTests += missing;
   return merged;
 }
 
