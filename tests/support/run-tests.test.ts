@@ -1,4 +1,9 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { isAlive } from '../../infra/local/processes.ts';
 import { mergeReports, planRun, type JsonReport } from './run-tests.ts';
 
 const lanes = '/tmp/lanes';
@@ -116,4 +121,34 @@ describe('mergeReports', () => {
     expect(merged.numFailedTests).toBe(1);
     expect(merged.numTotalTests).toBe(5);
   });
+});
+
+describe('signals', () => {
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  it('passes SIGTERM on to the whole vitest process group, so a server a test spawned stops too', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rastup-run-tests-signal-'));
+    const pidFile = join(dir, 'server.pid');
+    const runner = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'tests/support/run-tests.ts', '--config', 'tests/support/fixtures/signal/vitest.config.ts'],
+      { env: { ...process.env, RASTUP_SIGNAL_PIDFILE: pidFile }, stdio: 'ignore' },
+    );
+    const exited = new Promise((resolve) => runner.once('exit', resolve));
+    let serverPid: number | undefined;
+    try {
+      for (const begun = Date.now(); !existsSync(pidFile); await sleep(100))
+        if (Date.now() - begun > 60_000) throw new Error('the fixture never started its server');
+      serverPid = Number(readFileSync(pidFile, 'utf8'));
+      expect(isAlive(serverPid)).toBe(true);
+      runner.kill('SIGTERM');
+      await exited;
+      for (const begun = Date.now(); isAlive(serverPid) && Date.now() - begun < 10_000;) await sleep(100);
+      expect(isAlive(serverPid)).toBe(false);
+    } finally {
+      if (serverPid && isAlive(serverPid)) process.kill(serverPid, 'SIGKILL');
+      if (runner.exitCode === null) runner.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 90_000);
 });

@@ -148,7 +148,9 @@ function vitestBin(): string {
 
 function runVitest(args: readonly string[], prefix?: string): Promise<number> {
   const child: ChildProcess = spawn(process.execPath, [vitestBin(), 'run', ...args], {
-    stdio: prefix ? ['ignore', 'pipe', 'pipe'] : 'inherit',
+    // Its own process group, which signals reach only through forwardSignals (see there).
+    detached: true,
+    stdio: prefix ? ['ignore', 'pipe', 'pipe'] : ['ignore', 'inherit', 'inherit'],
   });
   forwardSignals(child);
   // The second lane's lines carry its name, so the two outputs stay readable side by side.
@@ -173,10 +175,24 @@ function forwardSignals(child: ChildProcess): void {
   children.add(child);
   child.once('exit', () => children.delete(child));
 }
-for (const signal of ['SIGINT', 'SIGTERM'] as const)
+/**
+ * A signal to this runner goes to every process in each vitest's group: vitest, its workers and the
+ * servers the shared stack and own-stack files spawned attached (PostgreSQL, DynamoDB Local), which
+ * stop on SIGINT/SIGTERM themselves (PostgreSQL's fast or smart shutdown). Vitest exits at once on
+ * it, without its global teardown: the stacks' temp state folders stay behind, and a stack a test
+ * started detached in a group of its own (tests/support/fault-kill.ts) is not reached and keeps
+ * running. SIGHUP is passed on as SIGTERM: PostgreSQL would take it as "reload the configuration".
+ * The runner exits once every lane has.
+ */
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const)
   process.on(signal, () => {
-    // Each vitest stops its own stacks on the signal (global teardown); exit once they are gone.
-    for (const child of children) child.kill(signal);
+    const forwarded = signal === 'SIGHUP' ? 'SIGTERM' : signal;
+    for (const child of children)
+      try {
+        process.kill(-child.pid!, forwarded);
+      } catch {
+        // The group is gone already.
+      }
     if (children.size === 0) process.exit(130);
   });
 
