@@ -15,6 +15,7 @@ import {
   mkdirSync,
   readFileSync,
   readdirSync,
+  realpathSync,
   renameSync,
   rmSync,
   statSync,
@@ -297,10 +298,19 @@ export async function startPostgres(options: PostgresOptions): Promise<RunningPo
 
   const adminUrl = `postgres://postgres@127.0.0.1:${port}/postgres`;
   const admin = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: PROBE_TIMEOUT_MS });
-  await admin.connect();
-  const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [options.database]);
-  if (exists.rowCount === 0) await admin.query(`CREATE DATABASE "${options.database.replace(/"/g, '')}"`);
-  await admin.end();
+  try {
+    await admin.connect();
+    const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [options.database]);
+    if (exists.rowCount === 0) await admin.query(`CREATE DATABASE "${options.database.replace(/"/g, '')}"`);
+    await admin.end();
+  } catch (error) {
+    // The caller gets no handle to stop a server whose start failed: stop it here, not leak it.
+    // Not awaited: end() on a client whose connect failed need not settle; the stop closes it anyway.
+    admin.on('error', () => undefined);
+    void admin.end().catch(() => undefined);
+    await terminate(child.pid!, 'SIGINT', 15_000);
+    throw error;
+  }
 
   return {
     url: `postgres://postgres@127.0.0.1:${port}/${options.database}`,
@@ -325,6 +335,15 @@ const PORT_ATTEMPTS = 3;
 const PROBE_TIMEOUT_MS = 5_000;
 
 class PortTakenError extends Error {}
+
+function sameDirectory(a: string, b: string): boolean {
+  if (resolve(a) === resolve(b)) return true;
+  try {
+    return realpathSync(a) === realpathSync(b);
+  } catch {
+    return false;
+  }
+}
 
 /** Starts the server on `port` and waits until it accepts connections; PortTakenError when the port was taken. */
 async function serve(
@@ -358,7 +377,17 @@ async function serve(
     }
     const client = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: PROBE_TIMEOUT_MS });
     await client.connect();
-    await client.end();
+    try {
+      // Another PostgreSQL already on the port answers as readily (local ones let user postgres in
+      // without a password): only our own cluster counts. Ours then cannot bind and exits, and the
+      // check above turns that into PortTakenError.
+      const { rows } = await client.query<{ data_directory: string }>('SHOW data_directory');
+      const theirs = rows[0]?.data_directory ?? '';
+      if (!sameDirectory(theirs, dataDir))
+        throw new Error(`another PostgreSQL (data directory ${theirs}) answers on port ${port}`);
+    } finally {
+      await client.end();
+    }
   }).catch((error) => {
     child.kill('SIGKILL');
     throw error;

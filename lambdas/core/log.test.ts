@@ -124,7 +124,7 @@ describe('redaction inside free text', () => {
   it('leaves UUIDs (correlation ids) whole, and still masks a phone number beside one', () => {
     const ids = [
       'f752176b-72d1-45db-b123-45678c3a8bbf',
-      '12345678-1234-4234-8234-123456789012',
+      '12345678-1234-4234-8234-1234567890ab',
       'F752176B-72D1-45DB-B123-45678C3A8BBF',
     ];
     for (const id of ids) {
@@ -138,6 +138,15 @@ describe('redaction inside free text', () => {
     expect(redactString(`${ids[0]},+1 (555) 123-4567`)).toBe(`${ids[0]},[REDACTED:phone]`);
     // Not UUID-shaped (one group too long): the digit run is still a phone number to the redactor.
     expect(redactString('f752176b-72d1-45db-b123-45678901234567')).toContain('[REDACTED:phone]');
+  });
+
+  it.each([
+    ['tel 00000000-0000-0000-0000-014155550123', '014155550123'],
+    ['sms 41555501-2345-6789-0123-456789012345', '41555501'],
+  ])('masks an all-digit run in UUID shape: a real UUID holds a hex letter (%s)', (text, digits) => {
+    const out = redactString(text);
+    expect(out).toContain('[REDACTED:phone]');
+    expect(out).not.toContain(digits);
   });
 });
 

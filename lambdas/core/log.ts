@@ -55,7 +55,10 @@ const PHONE = /(?<!\d)(?!\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])(?!\d))\
 const LONG_SECRET = /\b(sk|rk|pk|whsec|ak)_[A-Za-z0-9_]{12,}\b/g;
 // UUIDs (correlation ids, record ids) hold digit runs the phone pattern would take for a number
 // (`…-45db-b123-4567c3a8bbf`); they carry no PII and must stay whole to trace a request.
-const UUID = /(?<![0-9A-Za-z])[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(?![0-9A-Za-z])/gi;
+// At least one hex letter: a random id of that shape all but always holds one, and an all-digit run
+// of it is more likely a phone number than an id.
+const UUID =
+  /(?<![0-9A-Za-z])(?=[0-9-]{0,35}[a-f])[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(?![0-9A-Za-z])/gi;
 
 /** Masks phone numbers everywhere except inside UUID-shaped values. */
 function redactPhones(value: string): string {

@@ -2,7 +2,8 @@
  * The local stack picks PostgreSQL's port free, then the server binds it a moment later; something else
  * can take the port in between (seen once in CI). A squatter that holds the picked port and accepts TCP
  * without ever answering is the worst case: the start must move to another port, and without a port
- * to move to it must fail with the cause instead of waiting forever on the squatter.
+ * to move to it must fail with the cause instead of waiting forever on the squatter. Another
+ * PostgreSQL on the port answers the readiness probe as ours would: the start must not take it for ours.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
@@ -65,4 +66,47 @@ describe('PostgreSQL start when its picked port was taken', () => {
     // inside the readiness wait (30 s): a probe without a timeout would never return.
     expect(Date.now() - started).toBeLessThan(30_000);
   }, 120_000);
+});
+
+describe('PostgreSQL start when another PostgreSQL holds its picked port', () => {
+  it('moves to a new port and leaves the other cluster untouched', async () => {
+    const other = await startPostgres({
+      dataDir: join(root, 'other'),
+      port: await freePort(),
+      database: 'other',
+      ephemeral: true,
+    });
+    try {
+      const otherPort = Number(new URL(other.url).port);
+      const lines: string[] = [];
+      const ours = await startPostgres({
+        dataDir: join(root, 'ours'),
+        port: otherPort,
+        nextPort: () => freePort(),
+        database: 'ours',
+        ephemeral: true,
+        log: (line) => lines.push(line),
+      });
+      try {
+        const usedPort = Number(new URL(ours.url).port);
+        expect(usedPort).not.toBe(otherPort);
+        expect(lines).toContain(`port ${otherPort} was taken before PostgreSQL bound it; starting on ${usedPort}`);
+        const client = new pg.Client({ connectionString: ours.url });
+        await client.connect();
+        const { rows } = await client.query<{ dir: string }>("SELECT current_setting('data_directory') AS dir");
+        await client.end();
+        expect(rows[0]!.dir).toBe(ours.dataDir);
+      } finally {
+        await ours.stop();
+      }
+      // Nothing of ours was created in the other cluster.
+      const otherAdmin = new pg.Client({ connectionString: other.adminUrl });
+      await otherAdmin.connect();
+      const created = await otherAdmin.query("SELECT 1 FROM pg_database WHERE datname = 'ours'");
+      await otherAdmin.end();
+      expect(created.rowCount).toBe(0);
+    } finally {
+      await other.stop();
+    }
+  }, 180_000);
 });

@@ -1,4 +1,9 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { isAlive } from '../../infra/local/processes.ts';
 import { mergeReports, planRun, type JsonReport } from './run-tests.ts';
 
 const lanes = '/tmp/lanes';
@@ -42,8 +47,17 @@ describe('planRun', () => {
     [['--reporter=junit', '--outputFile=/r/junit.xml']],
     [['--outputFile.junit=/r/junit.xml']],
     [['--reporter']],
+    [['--outputFile.json=/r/out.json']],
+    [['--reporter=default', '--outputFile=/r/out.json']],
+    [['--reporter=json']],
+    [['--reporter=default', '--reporter=json']],
   ])('passes anything else to one plain vitest run, untouched (%j)', (args) => {
     expect(planRun(args, lanes, {})).toEqual({ kind: 'single', args });
+  });
+
+  it('splits with reporters that need no file', () => {
+    const plan = planRun(['--reporter=dot'], lanes, {});
+    expect(plan.kind).toBe('split');
   });
 
   it('runs one process when RASTUP_TEST_ONE_PROCESS=1', () => {
@@ -98,10 +112,43 @@ describe('mergeReports', () => {
     expect(mergeReports([report({}), report({ success: false })]).success).toBe(false);
   });
 
-  it('marks a lane without a report (it crashed) as a failed suite and the run as failed', () => {
+  it('marks a lane without a report (it crashed) as a failed suite and test, and the run as failed', () => {
     const merged = mergeReports([report({ numTotalTests: 4, numPassedTests: 4 }), undefined]);
     expect(merged.success).toBe(false);
     expect(merged.numFailedTestSuites).toBe(1);
     expect(merged.numPassedTests).toBe(4);
+    // `.ci/run` prints "passed, failed" from the test counts: the crash must show there.
+    expect(merged.numFailedTests).toBe(1);
+    expect(merged.numTotalTests).toBe(5);
   });
+});
+
+describe('signals', () => {
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  it('passes SIGTERM on to the whole vitest process group, so a server a test spawned stops too', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rastup-run-tests-signal-'));
+    const pidFile = join(dir, 'server.pid');
+    const runner = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'tests/support/run-tests.ts', '--config', 'tests/support/fixtures/signal/vitest.config.ts'],
+      { env: { ...process.env, RASTUP_SIGNAL_PIDFILE: pidFile }, stdio: 'ignore' },
+    );
+    const exited = new Promise((resolve) => runner.once('exit', resolve));
+    let serverPid: number | undefined;
+    try {
+      for (const begun = Date.now(); !existsSync(pidFile); await sleep(100))
+        if (Date.now() - begun > 60_000) throw new Error('the fixture never started its server');
+      serverPid = Number(readFileSync(pidFile, 'utf8'));
+      expect(isAlive(serverPid)).toBe(true);
+      runner.kill('SIGTERM');
+      await exited;
+      for (const begun = Date.now(); isAlive(serverPid) && Date.now() - begun < 10_000;) await sleep(100);
+      expect(isAlive(serverPid)).toBe(false);
+    } finally {
+      if (serverPid && isAlive(serverPid)) process.kill(serverPid, 'SIGKILL');
+      if (runner.exitCode === null) runner.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 90_000);
 });

@@ -40,7 +40,8 @@ const SPLITTABLE_REPORTERS = new Set(['default', 'json', 'verbose', 'dot', 'tree
 
 /**
  * Decides how to run `npm test ARGS`. Split only when every argument is a reporter or an output file of
- * the JSON reporter; `laneDir` holds each lane's own JSON report until they are merged.
+ * the JSON reporter, and the json reporter and its file come together or not at all; `laneDir` holds
+ * each lane's own JSON report until they are merged.
  */
 export function planRun(args: readonly string[], laneDir: string, env: NodeJS.ProcessEnv = process.env): Plan {
   if (env.RASTUP_TEST_ONE_PROCESS === '1') return { kind: 'single', args };
@@ -61,6 +62,9 @@ export function planRun(args: readonly string[], laneDir: string, env: NodeJS.Pr
   // Reporters that write no file of their own, so `--outputFile=F` can only mean the JSON report.
   if (reporters.some((reporter) => !SPLITTABLE_REPORTERS.has(reporter.slice('--reporter='.length))))
     return { kind: 'single', args };
+  // The merge needs both: a file without the json reporter gets no report (vitest exits 1 though all
+  // pass), the json reporter without a file writes each lane's document to the one stdout.
+  if (reporters.includes('--reporter=json') !== (jsonFile !== undefined)) return { kind: 'single', args };
   const lanes = LANE_PROJECTS.map(({ name, projects }): Lane => {
     const laneJson = jsonFile === undefined ? undefined : join(laneDir, `${name}.json`);
     return {
@@ -107,8 +111,8 @@ const COUNTS = [
 
 /**
  * One report for both lanes: counts added, results concatenated, earliest start. A lane that wrote no
- * report (it crashed) makes the merged report unsuccessful, and is counted as one failed suite so the
- * summary line cannot read as all green.
+ * report (it crashed) makes the merged report unsuccessful, and is counted as one failed suite and one
+ * failed test so the summary line cannot read as all green.
  */
 export function mergeReports(reports: readonly (JsonReport | undefined)[]): JsonReport {
   const present = reports.filter((report): report is JsonReport => report !== undefined);
@@ -131,6 +135,9 @@ export function mergeReports(reports: readonly (JsonReport | undefined)[]): Json
   for (const report of present) for (const count of COUNTS) merged[count] += report[count] ?? 0;
   merged.numTotalTestSuites += missing;
   merged.numFailedTestSuites += missing;
+  // `.ci/run` prints the test counts only: a crashed lane must show there as a failure, not "0 failed".
+  merged.numTotalTests += missing;
+  merged.numFailedTests += missing;
   return merged;
 }
 
@@ -141,7 +148,9 @@ function vitestBin(): string {
 
 function runVitest(args: readonly string[], prefix?: string): Promise<number> {
   const child: ChildProcess = spawn(process.execPath, [vitestBin(), 'run', ...args], {
-    stdio: prefix ? ['ignore', 'pipe', 'pipe'] : 'inherit',
+    // Its own process group, which signals reach only through forwardSignals (see there).
+    detached: true,
+    stdio: prefix ? ['ignore', 'pipe', 'pipe'] : ['ignore', 'inherit', 'inherit'],
   });
   forwardSignals(child);
   // The second lane's lines carry its name, so the two outputs stay readable side by side.
@@ -166,10 +175,24 @@ function forwardSignals(child: ChildProcess): void {
   children.add(child);
   child.once('exit', () => children.delete(child));
 }
-for (const signal of ['SIGINT', 'SIGTERM'] as const)
+/**
+ * A signal to this runner goes to every process in each vitest's group: vitest, its workers and the
+ * servers the shared stack and own-stack files spawned attached (PostgreSQL, DynamoDB Local), which
+ * stop on SIGINT/SIGTERM themselves (PostgreSQL's fast or smart shutdown). Vitest exits at once on
+ * it, without its global teardown: the stacks' temp state folders stay behind, and a stack a test
+ * started detached in a group of its own (tests/support/fault-kill.ts) is not reached and keeps
+ * running. SIGHUP is passed on as SIGTERM: PostgreSQL would take it as "reload the configuration".
+ * The runner exits once every lane has.
+ */
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const)
   process.on(signal, () => {
-    // Each vitest stops its own stacks on the signal (global teardown); exit once they are gone.
-    for (const child of children) child.kill(signal);
+    const forwarded = signal === 'SIGHUP' ? 'SIGTERM' : signal;
+    for (const child of children)
+      try {
+        process.kill(-child.pid!, forwarded);
+      } catch {
+        // The group is gone already.
+      }
     if (children.size === 0) process.exit(130);
   });
 

@@ -47,6 +47,13 @@ describe('log audit', () => {
     expect(auditLogLines([line({ message: `${uuid}-415-555-0123` })]).map((f) => f.kind)).toEqual(['pii']);
   });
 
+  it.each([['tel 00000000-0000-0000-0000-014155550123'], ['sms 41555501-2345-6789-0123-456789012345']])(
+    'finds a phone number in an all-digit run of UUID shape: a real UUID holds a hex letter (%s)',
+    (message) => {
+      expect(auditLogLines([line({ message })]).map((f) => f.kind)).toEqual(['pii']);
+    },
+  );
+
   it('finds a known secret wherever it appears, and ignores short ones', () => {
     const findings = auditLogLines([line({ note: 'kek=V2hhdEV2ZXJLZXkxMjM0NTY3OA' }), line({ note: 'abc' })], {
       knownSecrets: ['V2hhdEV2ZXJLZXkxMjM0NTY3OA', 'abc'],

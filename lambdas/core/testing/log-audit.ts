@@ -47,8 +47,10 @@ const digitCount = (value: string) => value.replace(/\D/g, '').length;
 /**
  * UUIDs (correlation ids) often have all-digit middle groups (`…-9491-4123-8456-…`) that read as a phone
  * number; the logger leaves them whole, so the phone detector looks at the text around them only.
+ * A run of that shape without a hex letter is no UUID (the logger masks it as a phone number).
  */
-const UUID = /(?<![0-9A-Za-z])[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(?![0-9A-Za-z])/gi;
+const UUID =
+  /(?<![0-9A-Za-z])(?=[0-9-]{0,35}[a-f])[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(?![0-9A-Za-z])/gi;
 
 /** Field names whose value is a secret or PII whatever it looks like: only a redaction marker or null may stand there. */
 const SECRET_FIELD =
