@@ -539,6 +539,14 @@ export const scheduledJobs: readonly {
     uses: { database: 'payments', secrets: ['payments/stripe'] },
   },
   {
+    // Authorisation renewal (#12): holds whose card authorisation (7 days at Stripe) would lapse within
+    // 48 h are re-authorised off-session. Locally: /dev/jobs/payments-reauthorize[?now=ISO].
+    name: 'payments-reauthorize',
+    entry: 'lambdas/payments/payments-reauthorize.handler.ts',
+    schedule: 'rate(1 hour)',
+    uses: { database: 'payments', secrets: ['payments/stripe'] },
+  },
+  {
     // Chargeback evidence (#12): assembles packs a webhook left unassembled, submits approved packs and,
     // a margin before Stripe's deadline, unreviewed ones. Locally: /dev/jobs/dispute-evidence[?now=ISO].
     name: 'dispute-evidence',
