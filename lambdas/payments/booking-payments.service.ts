@@ -144,13 +144,12 @@ export class StripeBookingPayments {
    * (setup_future_usage), so a hold that would lapse before capture can be renewed off-session. Keyed by
    * the user, so concurrent first checkouts make one customer (within Stripe's 24 h key window).
    */
-  private async customerFor(clientUserId: string): Promise<string> {
-    const known = await this.db.payments.customerOf(clientUserId);
+  private async customerFor(clientUserId: string, anew?: string): Promise<string> {
+    const known = anew ? null : await this.db.payments.customerOf(clientUserId);
     if (known) return known;
+    const idempotencyKey = `rastup:customer:${clientUserId}${anew ? `:${anew}` : ''}`;
     try {
-      return (
-        await this.provider.createCustomer({ clientUserId, idempotencyKey: `rastup:customer:${clientUserId}` })
-      ).id;
+      return (await this.provider.createCustomer({ clientUserId, idempotencyKey })).id;
     } catch (error) {
       if (error instanceof ProviderRequestError)
         throw new PaymentRequestError(error.message, [{ path: 'clientUserId', message: error.message }]);
@@ -201,18 +200,28 @@ export class StripeBookingPayments {
     // leg prices); otherwise the amounts must agree.
     if (request.amount_cents !== input.amountCents && !(request.quote && !quote))
       throw new PaymentStateError('This booking group is already authorised for another amount');
-    const customerId = await this.customerFor(request.client_user_id);
-    let intent: PaymentIntentView;
-    try {
-      intent = await this.provider.createAuthorization({
+    let customerId = await this.customerFor(request.client_user_id);
+    const create = (idempotencyKey: string) =>
+      this.provider.createAuthorization({
         amountCents: request.amount_cents,
         currency: request.currency,
         groupId: request.group_id,
         clientUserId: request.client_user_id,
         customerId,
-        // One PaymentIntent per group, whatever key the caller retries with.
-        idempotencyKey: `rastup:authorize:${input.groupId}`,
+        idempotencyKey,
       });
+    let intent: PaymentIntentView;
+    try {
+      try {
+        // One PaymentIntent per group, whatever key the caller retries with.
+        intent = await create(`rastup:authorize:${input.groupId}`);
+      } catch (error) {
+        // The recorded customer is gone at Stripe (deleted in the dashboard, another Stripe account): a
+        // new one for this group, keyed by it, so concurrent duplicates still share one PaymentIntent.
+        if (!(error instanceof ProviderRequestError) || error.param !== 'customer') throw error;
+        customerId = await this.customerFor(request.client_user_id, input.groupId);
+        intent = await create(`rastup:authorize:${input.groupId}:${customerId}`);
+      }
     } catch (error) {
       if (error instanceof ProviderRequestError)
         throw new PaymentRequestError(error.message, [{ path: error.param ?? 'amountCents', message: error.message }]);

@@ -276,15 +276,20 @@ export class PaymentsRepository {
    * Authorised groups whose intent can be captured only until before `lapsesBefore` (or whose deadline
    * is not known yet), nothing settling them, and no renewal of this intent recorded.
    */
-  async lapsingAuthorizations(lapsesBefore: Date, limit: number): Promise<AuthorizationRow[]> {
+  async lapsingAuthorizations(
+    lapsesBefore: Date,
+    limit: number,
+    groupIds: readonly string[] | null = null,
+  ): Promise<AuthorizationRow[]> {
     const result = await this.db.query(
       `SELECT ${AUTH_COLUMNS} FROM payment_authorizations a
         WHERE status = 'authorized' AND settle_requested_at IS NULL
           AND (capture_before IS NULL OR capture_before < $1)
+          AND ($3::text[] IS NULL OR group_id = ANY($3))
           AND NOT EXISTS (SELECT 1 FROM payment_reauthorizations r
                            WHERE r.group_id = a.group_id AND r.replaces_intent_id = a.payment_intent_id)
         ORDER BY capture_before NULLS FIRST LIMIT $2`,
-      [lapsesBefore, limit],
+      [lapsesBefore, limit, groupIds],
     );
     return parseRows(authorizationRow, result.rows);
   }
@@ -332,11 +337,16 @@ export class PaymentsRepository {
   }
 
   /** Renewals recorded before `before` and never finished (a crash between the steps). */
-  async openReauthorizations(before: Date, limit: number): Promise<ReauthorizationRow[]> {
+  async openReauthorizations(
+    before: Date,
+    limit: number,
+    groupIds: readonly string[] | null = null,
+  ): Promise<ReauthorizationRow[]> {
     const result = await this.db.query(
-      `SELECT ${REAUTH_COLUMNS} FROM payment_reauthorizations WHERE state = 'requested' AND requested_at <= $1
+      `SELECT ${REAUTH_COLUMNS} FROM payment_reauthorizations
+        WHERE state = 'requested' AND requested_at <= $1 AND ($3::text[] IS NULL OR group_id = ANY($3))
         ORDER BY requested_at LIMIT $2`,
-      [before, limit],
+      [before, limit, groupIds],
     );
     return parseRows(reauthorizationRow, result.rows);
   }

@@ -59,8 +59,11 @@ export class AuthorizationRenewals {
     private readonly marginMs = 48 * HOUR,
   ) {}
 
-  /** The job: finish renewals a crash left open, then renew what lapses within the margin. */
-  async run(now: Date = this.clock.now()): Promise<ReauthorizationReport> {
+  /**
+   * The job: finish renewals a crash left open, then renew what lapses within the margin. `groupIds`
+   * limits a run to some groups (an operator's re-run; tests on a shared stack).
+   */
+  async run(now: Date = this.clock.now(), groupIds: readonly string[] | null = null): Promise<ReauthorizationReport> {
     const report: ReauthorizationReport = {
       renewed: 0,
       actionRequired: 0,
@@ -73,7 +76,7 @@ export class AuthorizationRenewals {
       else if (outcome === 'action_required') report.actionRequired++;
       else if (outcome === 'superseded') report.superseded++;
     };
-    for (const open of await this.db.payments.openReauthorizations(new Date(now.getTime() - 60_000), 100)) {
+    for (const open of await this.db.payments.openReauthorizations(new Date(now.getTime() - 60_000), 100, groupIds)) {
       try {
         count(await this.finish(open));
       } catch {
@@ -81,7 +84,7 @@ export class AuthorizationRenewals {
       }
     }
     const lapsesBefore = new Date(now.getTime() + this.marginMs);
-    for (const row of await this.db.payments.lapsingAuthorizations(lapsesBefore, 100)) {
+    for (const row of await this.db.payments.lapsingAuthorizations(lapsesBefore, 100, groupIds)) {
       try {
         let deadline = row.capture_before;
         if (!deadline) {

@@ -644,7 +644,7 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
   function customerParam(params: Record<string, unknown>): string | null {
     const id = stringParam(params, 'customer');
     if (!id) return null;
-    find(id, 'customer', 'customer');
+    if (objects.get(id)?.object !== 'customer') throw missing('customer', id, 'customer');
     return id;
   }
 
