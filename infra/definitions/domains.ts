@@ -471,7 +471,11 @@ export const eventConsumers: readonly {
     ],
   },
   // Chargebacks (#12): payments' dispute events on the booking's order timeline.
-  { name: 'booking-payment-disputes', domain: 'booking', eventTypes: ['payment.dispute.changed'] },
+  {
+    name: 'booking-payment-disputes',
+    domain: 'booking',
+    eventTypes: ['payment.dispute.changed', 'payment.authorization.renewal'],
+  },
   // Reviews: a completed booking opens the review windows of its legs.
   { name: 'reviews-booking-completed', domain: 'reviews', eventTypes: ['booking.completed'] },
   { name: 'reviews-user-deleted', domain: 'reviews', eventTypes: ['user.deleted'] },

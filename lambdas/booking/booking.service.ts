@@ -868,6 +868,29 @@ export class BookingService {
     });
   }
 
+  /**
+   * Payments renewed the group's lapsing card authorisation off-session, or could not (the card needs
+   * the client): an entry on the order timeline by the system, `PAYMENT_REAUTHORIZED` or
+   * `PAYMENT_ACTION_REQUIRED_<REASON>`, once per outcome (a redelivery adds nothing). Policy: the hold is
+   * kept (the old authorisation can still be captured until it lapses); the entry is the notice.
+   */
+  async onAuthorizationRenewal(event: DomainEvent<'payment.authorization.renewal'>): Promise<void> {
+    const { groupId, outcome, reason } = event.payload;
+    const action = outcome === 'renewed' ? 'PAYMENT_REAUTHORIZED' : `PAYMENT_ACTION_REQUIRED_${(reason ?? 'unknown').toUpperCase()}`;
+    await this.db.transaction(async (tx) => {
+      const group = await tx.bookings.findGroup(groupId, { forUpdate: true });
+      if (!group) return;
+      await tx.bookings.appendTimeline({
+        actor: SYSTEM,
+        key: `${groupId}:authorization:${event.id}`,
+        action,
+        groupId,
+        fromStatus: group.status,
+        toStatus: group.status,
+      });
+    });
+  }
+
   /** The sweep's first part: money steps recorded more than a minute ago and never finished. */
   async finishStalePayments(now: Date): Promise<{ finished: number; failed: number }> {
     let finished = 0;

@@ -17,9 +17,11 @@ import { newId } from '../../lambdas/core/ids.ts';
 import type { PaymentProvider } from '../../lambdas/core/payment-provider.ts';
 import { StripeBookingPayments } from '../../lambdas/payments/booking-payments.service.ts';
 import { paymentsRepositories } from '../../lambdas/payments/payments.repositories.ts';
+import { ACT, BOOKING_FIELDS } from '../support/booking.ts';
 import { payWithCard, serverStripe } from '../support/checkout.ts';
 import { stackInfo } from '../support/clients.ts';
-import { eventually, sql } from '../support/graphql.ts';
+import { eventually, gqlOk, sql } from '../support/graphql.ts';
+import { checkedOutBooking } from '../support/payments.ts';
 
 const DAY = 86_400_000;
 const dbs: Database[] = [];
@@ -322,6 +324,42 @@ describe('re-authorisation of holds that would lapse before capture', () => {
         )[0].n,
       ).toBe(1);
     }
+  });
+
+  it('a booking requested long before acceptance: renewed while REQUESTED, on the order timeline, and the acceptance captures the renewed authorisation', async () => {
+    const booked = await checkedOutBooking();
+    const [before] = await eventually(async () => {
+      const rows = await sql(
+        'SELECT payment_intent_id, status, capture_before FROM payment_authorizations WHERE group_id = $1',
+        [booked.groupId],
+      );
+      return rows[0]?.status === 'authorized' && rows[0].capture_before ? rows : null;
+    });
+    expect(before.payment_intent_id).toBe(booked.paymentRef);
+    const payments = paymentsWith();
+    expect(await payments.renewals.run(new Date(Date.now() + 6 * DAY), [booked.groupId])).toMatchObject({
+      renewed: 1,
+    });
+    const timeline = async () =>
+      (
+        await gqlOk(booked.client.token, `query($id: ID!) { booking(id: $id) { ${BOOKING_FIELDS} } }`, {
+          id: booked.groupId,
+        })
+      ).booking.timeline.map((e: { action: string; by: string }) => `${e.action}:${e.by}`);
+    await eventually(async () => (await timeline()).includes('PAYMENT_REAUTHORIZED:SYSTEM'));
+
+    const accepted = (
+      await gqlOk(booked.provider.token, ACT, {
+        input: { idempotencyKey: randomUUID(), groupId: booked.groupId, action: 'ACCEPT' },
+      })
+    ).actOnBooking;
+    expect(accepted).toMatchObject({ status: 'CONFIRMED', paymentStatus: 'CAPTURED' });
+    const [after] = await sql('SELECT payment_intent_id, status FROM payment_authorizations WHERE group_id = $1', [
+      booked.groupId,
+    ]);
+    expect(after.payment_intent_id).not.toBe(booked.paymentRef);
+    expect((await serverStripe().paymentIntents.retrieve(after.payment_intent_id)).status).toBe('succeeded');
+    expect((await serverStripe().paymentIntents.retrieve(booked.paymentRef)).status).toBe('canceled');
   });
 
   it('runs as the scheduled job on the local stack (/dev/jobs/payments-reauthorize)', async () => {
