@@ -283,6 +283,8 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
   const pending = new Set<Promise<unknown>>();
   /** Aborted by stop(): in-flight deliveries and their retry waits end at once. */
   const stopping = new AbortController();
+  /** Deliveries waiting to retry; stop() ends them at once. */
+  const retryWaits = new Set<(waited: boolean) => void>();
   let stopped = false;
   let baseUrl = '';
 
@@ -322,9 +324,16 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
       // Unref'd so a pending retry keeps no process alive, and aborted by stop(): stop() awaits pending
       // deliveries, and an unref'd wait it awaited would let Node exit mid-shutdown (npm start then died
       // before printing "stopped").
+      // Waits are ended by stop() through one set, not one abort listener each on the stop signal: under
+      // load (bench:checkout's 503s) more than 10 retries wait at once and Node warned MaxListenersExceeded.
       const waited = await new Promise<boolean>((resolve) => {
-        const timer = setTimeout(() => resolve(true), 250 * 2 ** attempt).unref();
-        stopping.signal.addEventListener('abort', () => (clearTimeout(timer), resolve(false)), { once: true });
+        const end = (value: boolean) => {
+          clearTimeout(timer);
+          retryWaits.delete(end);
+          resolve(value);
+        };
+        const timer = setTimeout(() => end(true), 250 * 2 ** attempt).unref();
+        retryWaits.add(end);
       });
       if (waited && !stopped) await deliver(event, endpoint, attempt + 1);
     }
@@ -1364,6 +1373,7 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
     stop: async () => {
       stopped = true;
       stopping.abort();
+      for (const end of [...retryWaits]) end(false);
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await Promise.allSettled([...pending]);
