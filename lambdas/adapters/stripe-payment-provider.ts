@@ -151,7 +151,10 @@ export function createStripePaymentProvider(options: StripeProviderOptions): Pay
           const pi = (error.raw as { payment_intent?: { id?: string } } | undefined)?.payment_intent;
           return { outcome: 'failed' as const, failure: error.code, intentId: pi?.id ?? null };
         }
-        return call('re-authorise PaymentIntent', () => Promise.reject(error));
+        // Any other failure in the port's words (call() maps Stripe's errors), rethrown as it maps it.
+        return call('re-authorise PaymentIntent', () => {
+          throw error;
+        });
       }
     },
     retrieveIntent: (id) =>

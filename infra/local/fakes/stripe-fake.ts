@@ -685,8 +685,8 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
   function expanded(pi: StripeObject, params: Record<string, unknown>): StripeObject {
     // POST bodies are decoded (`expand: [...]`); GET query strings keep their raw keys (`expand[0]`).
     const expand = params.expand;
-    const wanted = [
-      ...(Array.isArray(expand) ? expand : typeof expand === 'string' ? [expand] : []),
+    const wanted: unknown[] = [
+      ...(Array.isArray(expand) ? (expand as unknown[]) : typeof expand === 'string' ? [expand] : []),
       ...Object.entries(params)
         .filter(([key]) => /^expand\[\d*\]$/.test(key))
         .map(([, value]) => value),
