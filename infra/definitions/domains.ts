@@ -493,7 +493,11 @@ export const eventConsumers: readonly {
     ],
   },
   // Chargebacks (#12): payments' dispute events on the booking's order timeline.
-  { name: 'booking-payment-disputes', domain: 'booking', eventTypes: ['payment.dispute.changed'] },
+  {
+    name: 'booking-payment-disputes',
+    domain: 'booking',
+    eventTypes: ['payment.dispute.changed', 'payment.authorization.renewal'],
+  },
   // Reviews: a completed booking opens the review windows of its legs.
   { name: 'reviews-booking-completed', domain: 'reviews', eventTypes: ['booking.completed'] },
   { name: 'reviews-user-deleted', domain: 'reviews', eventTypes: ['user.deleted'] },
@@ -557,6 +561,14 @@ export const scheduledJobs: readonly {
     // repairs what a lost webhook or a crash left, reports the rest. Locally: /dev/jobs/payments-reconcile.
     name: 'payments-reconcile',
     entry: 'lambdas/payments/payments-reconcile.handler.ts',
+    schedule: 'rate(1 hour)',
+    uses: { database: 'payments', secrets: ['payments/stripe'] },
+  },
+  {
+    // Authorisation renewal (#12): holds whose card authorisation (7 days at Stripe) would lapse within
+    // 48 h are re-authorised off-session. Locally: /dev/jobs/payments-reauthorize[?now=ISO].
+    name: 'payments-reauthorize',
+    entry: 'lambdas/payments/payments-reauthorize.handler.ts',
     schedule: 'rate(1 hour)',
     uses: { database: 'payments', secrets: ['payments/stripe'] },
   },

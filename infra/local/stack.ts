@@ -430,6 +430,8 @@ async function startWithStateLock(
         // Reconciles the payment records with the local Stripe now (repairs, then reports differences);
         // ?now=<ISO time> runs it as if then (requests left open by a crash count as stale a minute on).
         '/dev/jobs/payments-reconcile': scheduledJob('lambdas/payments/payments-reconcile.handler.ts'),
+        // Renews card authorisations that would lapse before capture, now or as if at ?now=<ISO time>.
+        '/dev/jobs/payments-reauthorize': scheduledJob('lambdas/payments/payments-reauthorize.handler.ts'),
         // Assembles missing chargeback evidence packs and submits the due ones now, or as if at ?now=<ISO time>.
         '/dev/jobs/dispute-evidence': scheduledJob('lambdas/payments/dispute-evidence.handler.ts'),
         // Refreshes external calendars now; ?now=<ISO time> picks the feeds due as if then (the window stays today's).

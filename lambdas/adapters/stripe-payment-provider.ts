@@ -41,6 +41,12 @@ function intentView(pi: Stripe.PaymentIntent): PaymentIntentView {
     latestChargeId: typeof pi.latest_charge === 'string' ? pi.latest_charge : (pi.latest_charge?.id ?? null),
     metadata: pi.metadata ?? {},
     lastPaymentErrorCode: pi.last_payment_error?.decline_code ?? pi.last_payment_error?.code ?? null,
+    paymentMethodId: typeof pi.payment_method === 'string' ? pi.payment_method : (pi.payment_method?.id ?? null),
+    customerId: typeof pi.customer === 'string' ? pi.customer : (pi.customer?.id ?? null),
+    captureBefore:
+      typeof pi.latest_charge === 'object' && pi.latest_charge
+        ? (pi.latest_charge.payment_method_details?.card?.capture_before ?? null)
+        : null,
   };
 }
 
@@ -98,13 +104,63 @@ export function createStripePaymentProvider(options: StripeProviderOptions): Pay
               allowed_payment_method_types: ['card'],
               transfer_group: input.groupId,
               metadata: { group_id: input.groupId, client_user_id: input.clientUserId },
+              // The card is kept on the client's customer, so an authorisation that would lapse before
+              // capture (7 days) can be renewed off-session.
+              ...(input.customerId ? { customer: input.customerId, setup_future_usage: 'off_session' as const } : {}),
             },
             { idempotencyKey: input.idempotencyKey },
           ),
         ),
       ),
+    createCustomer: (input) =>
+      call('create customer', async () => {
+        const customer = await stripe.customers.create(
+          { metadata: { user_id: input.clientUserId } },
+          { idempotencyKey: input.idempotencyKey },
+        );
+        return { id: customer.id };
+      }),
+    reauthorizeOffSession: async (input) => {
+      try {
+        const pi = await stripe.paymentIntents.create(
+          {
+            amount: input.amountCents,
+            currency: input.currency,
+            capture_method: 'manual',
+            customer: input.customerId,
+            payment_method: input.paymentMethodId,
+            off_session: true,
+            confirm: true,
+            transfer_group: input.groupId,
+            metadata: {
+              group_id: input.groupId,
+              client_user_id: input.clientUserId,
+              replaces_payment_intent: input.replacesIntentId,
+            },
+            expand: ['latest_charge'],
+          },
+          { idempotencyKey: input.idempotencyKey },
+        );
+        return { outcome: 'authorized' as const, intent: intentView(pi) };
+      } catch (error) {
+        // Stripe's off-session refusals: the holder must authenticate or pick another card.
+        if (
+          error instanceof Stripe.errors.StripeCardError &&
+          (error.code === 'authentication_required' || error.code === 'card_declined')
+        ) {
+          const pi = (error.raw as { payment_intent?: { id?: string } } | undefined)?.payment_intent;
+          return { outcome: 'failed' as const, failure: error.code, intentId: pi?.id ?? null };
+        }
+        // Any other failure in the port's words (call() maps Stripe's errors), rethrown as it maps it.
+        return call('re-authorise PaymentIntent', () => {
+          throw error;
+        });
+      }
+    },
     retrieveIntent: (id) =>
-      call('retrieve PaymentIntent', async () => intentView(await stripe.paymentIntents.retrieve(id))),
+      call('retrieve PaymentIntent', async () =>
+        intentView(await stripe.paymentIntents.retrieve(id, { expand: ['latest_charge'] })),
+      ),
     capture: (id, idempotencyKey) =>
       call('capture', async () => intentView(await stripe.paymentIntents.capture(id, {}, { idempotencyKey }))),
     cancel: (id, reason, idempotencyKey) =>

@@ -22,9 +22,10 @@ import {
 
 const logger = createLogger({ service: 'booking' });
 
-/** Payments' chargebacks on the order timeline (infra/definitions/domains.ts `booking-payment-disputes`). */
+/** Payments' chargebacks and authorisation renewals on the order timeline (infra/definitions/domains.ts `booking-payment-disputes`). */
 export const events = createEventDispatcher({
   'payment.dispute.changed': async (event) => (await bookingService()).onPaymentDispute(event),
+  'payment.authorization.renewal': async (event) => (await bookingService()).onAuthorizationRenewal(event),
 });
 
 export const handler = createDomainHandler({

@@ -374,7 +374,7 @@ export class BookingService {
 
     const answer = await this.db.transaction(async (tx) => {
       const claim = await tx.bookings.claim(user.userId, idempotencyKey, requestHash, 'REQUEST');
-      if (!claim.claimed) return { view: replay(claim, requestHash), finish: false };
+      if (!claim.claimed) return { view: replay(claim, requestHash), finish: false, replayed: true };
       const now = this.clock.nowMs();
       const calendars = await this.calendars(tx, settings, start - 2 * DAY, end + 2 * DAY);
       const check = checkSlot(calendars, now, { start, end });
@@ -461,13 +461,13 @@ export class BookingService {
     await this.expireIfDue(input.groupId, this.clock.now());
     // A retried request is answered from its stored response before any money step is considered.
     const done = await this.db.bookings.findClaim(user.userId, idempotencyKey);
-    if (done) return replay(done, requestHash);
+    if (done) return this.replayAct(done, requestHash, input, user.userId);
     const outcome = await this.moneyStepFor(user.userId, input.groupId, input.action);
     const holdAuthorization =
       input.action === 'ACCEPT' ? await this.authorizeIfLastAcceptance(user.userId, input.groupId) : null;
     const answer = await this.db.transaction(async (tx) => {
       const claim = await tx.bookings.claim(user.userId, idempotencyKey, requestHash, input.action);
-      if (!claim.claimed) return { view: replay(claim, requestHash), finish: false };
+      if (!claim.claimed) return { view: replay(claim, requestHash), finish: false, replayed: true };
       let group = await tx.bookings.findGroup(input.groupId, { forUpdate: true });
       if (!group) throw new NotFoundError('Booking not found');
       let legs = await tx.bookings.legsOf([group.id]);
@@ -552,11 +552,38 @@ export class BookingService {
       });
       const view = await this.view(tx, group, legs, user.userId);
       await tx.bookings.saveResponse(claim.transitionId, view);
-      return { view, finish: group.pendingPayment?.step === 'CAPTURE' && group.pendingPayment.party === null };
+      return {
+        view,
+        finish: group.pendingPayment?.step === 'CAPTURE' && group.pendingPayment.party === null,
+        replayed: false,
+      };
     });
+    if (answer.replayed && input.action === 'ACCEPT') return this.currentView(input.groupId, user.userId);
     if (!answer.finish) return answer.view;
     // The hold just entered needs only its capture: taken after the commit, not inside it.
     return this.finishAndView(input.groupId, user.userId, answer.view);
+  }
+
+  /**
+   * A retried transition, answered from its claim (a reused key with another request is refused). An
+   * acceptance's stored answer is the view inside its transaction (HOLD when it completed the group),
+   * but its capture follows the commit: the retry answers the booking as it now stands (CONFIRMED once
+   * captured), as the first answer did. Other transitions' answers are final when stored.
+   */
+  private async replayAct(
+    claim: { requestHash: string; response: unknown },
+    requestHash: string,
+    input: BookingActionInput,
+    viewerId: string,
+  ): Promise<BookingView> {
+    const stored = replay(claim, requestHash);
+    return input.action === 'ACCEPT' ? this.currentView(input.groupId, viewerId) : stored;
+  }
+
+  private async currentView(groupId: string, viewerId: string): Promise<BookingView> {
+    const group = await this.db.bookings.findGroup(groupId);
+    if (!group) throw new NotFoundError('Booking not found');
+    return this.view(this.db, group, await this.db.bookings.legsOf([groupId]), viewerId);
   }
 
   /** Finishes a hold's recorded capture and answers the group as it then stands (the held view if Stripe is away). */
@@ -877,6 +904,30 @@ export class BookingService {
     await this.db.transaction(async (tx) => {
       for (const leg of paid)
         if (leg.transferId) await this.paymentStep(tx, group, 'TRANSFER', `${groupId}:transfer:${leg.legId}`);
+    });
+  }
+
+  /**
+   * Payments renewed the group's lapsing card authorisation off-session, or could not (the card needs
+   * the client): an entry on the order timeline by the system, `PAYMENT_REAUTHORIZED` or
+   * `PAYMENT_ACTION_REQUIRED_<REASON>`, once per outcome (a redelivery adds nothing). Policy: the hold is
+   * kept (the old authorisation can still be captured until it lapses); the entry is the notice.
+   */
+  async onAuthorizationRenewal(event: DomainEvent<'payment.authorization.renewal'>): Promise<void> {
+    const { groupId, outcome, reason } = event.payload;
+    const action =
+      outcome === 'renewed' ? 'PAYMENT_REAUTHORIZED' : `PAYMENT_ACTION_REQUIRED_${(reason ?? 'unknown').toUpperCase()}`;
+    await this.db.transaction(async (tx) => {
+      const group = await tx.bookings.findGroup(groupId, { forUpdate: true });
+      if (!group) return;
+      await tx.bookings.appendTimeline({
+        actor: SYSTEM,
+        key: `${groupId}:authorization:${event.id}`,
+        action,
+        groupId,
+        fromStatus: group.status,
+        toStatus: group.status,
+      });
     });
   }
 

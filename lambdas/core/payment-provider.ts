@@ -54,7 +54,18 @@ export interface PaymentIntentView {
   readonly metadata: Readonly<Record<string, string>>;
   /** Set after a decline or a failed authentication; the client may try another payment method. */
   readonly lastPaymentErrorCode: string | null;
+  /** The card used, once confirmed (saved on the customer when the intent asked to keep it). */
+  readonly paymentMethodId?: string | null;
+  readonly customerId?: string | null;
+  /**
+   * Unix seconds until which the authorisation can be captured (the charge's
+   * `payment_method_details.card.capture_before`), when Stripe's answer carried the charge.
+   */
+  readonly captureBefore?: number | null;
 }
+
+/** Why an off-session re-authorisation needs the customer: Stripe's card error code. */
+export type OffSessionFailure = 'authentication_required' | 'card_declined';
 
 export interface RefundView {
   readonly id: string;
@@ -131,8 +142,31 @@ export interface PaymentProvider {
     readonly currency: string;
     readonly groupId: string;
     readonly clientUserId: string;
+    /** The client's Stripe customer: the card is kept on it for an off-session re-authorisation. */
+    readonly customerId?: string | null;
     readonly idempotencyKey: string;
   }): Promise<PaymentIntentView>;
+  /** A Stripe customer for a client (one per key; the caller records it). */
+  createCustomer(input: { readonly clientUserId: string; readonly idempotencyKey: string }): Promise<{ id: string }>;
+  /**
+   * A new manual-capture authorisation on the customer's saved card, confirmed off-session (nobody
+   * present). A card that needs its holder (authentication, a decline) answers `failed` with Stripe's
+   * code and the PaymentIntent left for the customer to complete; nothing is thrown for it.
+   */
+  reauthorizeOffSession(input: {
+    readonly amountCents: number;
+    readonly currency: string;
+    readonly groupId: string;
+    readonly clientUserId: string;
+    readonly customerId: string;
+    readonly paymentMethodId: string;
+    readonly replacesIntentId: string;
+    readonly idempotencyKey: string;
+  }): Promise<
+    | { readonly outcome: 'authorized'; readonly intent: PaymentIntentView }
+    | { readonly outcome: 'failed'; readonly failure: OffSessionFailure; readonly intentId: string | null }
+  >;
+  /** With the charge expanded, so `captureBefore` is known once authorised. */
   retrieveIntent(id: string): Promise<PaymentIntentView>;
   capture(id: string, idempotencyKey: string): Promise<PaymentIntentView>;
   cancel(

@@ -23,6 +23,8 @@ import {
 } from '../core/payment-provider.ts';
 import { completeReversal } from './dispute-holds.ts';
 import { captureEntry, refundEntry } from './ledger.ts';
+import { AuthorizationRenewals, cardOf } from './reauthorization.service.ts';
+import { systemClock } from '../core/clock.ts';
 import {
   PaymentRequestError,
   PaymentStateError,
@@ -74,6 +76,8 @@ export async function applyIntent(
   row: AuthorizationRow,
   intent: PaymentIntentView,
 ): Promise<AuthorizationStatus> {
+  // An intent the group no longer uses (a renewal replaced it, then cancelled it): its news is not the group's.
+  if (intent.id !== row.payment_intent_id) return row.status;
   const next = statusOfIntent(intent.status, intent.lastPaymentErrorCode);
   const status = movesForward(row.status, next) ? next : row.status;
   await tx.payments.updateAuthorization(row.group_id, {
@@ -83,6 +87,7 @@ export async function applyIntent(
   });
   if (next === 'captured' && intent.amountReceived > 0)
     await tx.ledger.record(captureEntry(row.group_id, intent.id, intent.amountReceived, intent.currency));
+  if (next === 'authorized') await tx.payments.noteCard(row.group_id, intent.id, cardOf(intent));
   return status;
 }
 
@@ -110,11 +115,47 @@ export interface LegTransfers {
 }
 
 export class StripeBookingPayments {
+  /** Renewals of lapsing authorisations: a capture or void finishes one under way first. */
+  readonly renewals: AuthorizationRenewals;
+
   constructor(
     private readonly db: UnitOfWork<PaymentsRepositories>,
     private readonly provider: PaymentProvider,
     private readonly transfers?: LegTransfers,
-  ) {}
+  ) {
+    this.renewals = new AuthorizationRenewals(db, provider, systemClock);
+  }
+
+  /**
+   * Before a capture or void is asked of Stripe: recorded (committed) under the group's lock, so no
+   * renewal starts from now on, and a renewal already recorded is finished; answers the row as it then is.
+   */
+  private async settleFirst(groupId: string): Promise<AuthorizationRow | null> {
+    await this.db.transaction(async (tx) => {
+      await tx.payments.lockKey(groupId);
+      await tx.payments.requestSettle(groupId);
+    });
+    await this.renewals.finishOpenOf(groupId);
+    return this.db.payments.findAuthorization(groupId);
+  }
+
+  /**
+   * The client's Stripe customer, made at their first checkout: the card they confirm is saved on it
+   * (setup_future_usage), so a hold that would lapse before capture can be renewed off-session. Keyed by
+   * the user, so concurrent first checkouts make one customer (within Stripe's 24 h key window).
+   */
+  private async customerFor(clientUserId: string, anew?: string): Promise<string> {
+    const known = anew ? null : await this.db.payments.customerOf(clientUserId);
+    if (known) return known;
+    const idempotencyKey = `rastup:customer:${clientUserId}${anew ? `:${anew}` : ''}`;
+    try {
+      return (await this.provider.createCustomer({ clientUserId, idempotencyKey })).id;
+    } catch (error) {
+      if (error instanceof ProviderRequestError)
+        throw new PaymentRequestError(error.message, [{ path: 'clientUserId', message: error.message }]);
+      throw error;
+    }
+  }
 
   /** Booking's port: authorise the group's amount (or keep the authorisation its confirmed quote made). */
   authorize(input: AuthorizeInput): Promise<AuthorizeResult> {
@@ -159,16 +200,28 @@ export class StripeBookingPayments {
     // leg prices); otherwise the amounts must agree.
     if (request.amount_cents !== input.amountCents && !(request.quote && !quote))
       throw new PaymentStateError('This booking group is already authorised for another amount');
-    let intent: PaymentIntentView;
-    try {
-      intent = await this.provider.createAuthorization({
+    let customerId = await this.customerFor(request.client_user_id);
+    const create = (idempotencyKey: string) =>
+      this.provider.createAuthorization({
         amountCents: request.amount_cents,
         currency: request.currency,
         groupId: request.group_id,
         clientUserId: request.client_user_id,
-        // One PaymentIntent per group, whatever key the caller retries with.
-        idempotencyKey: `rastup:authorize:${input.groupId}`,
+        customerId,
+        idempotencyKey,
       });
+    let intent: PaymentIntentView;
+    try {
+      try {
+        // One PaymentIntent per group, whatever key the caller retries with.
+        intent = await create(`rastup:authorize:${input.groupId}`);
+      } catch (error) {
+        // The recorded customer is gone at Stripe (deleted in the dashboard, another Stripe account): a
+        // new one for this group, keyed by it, so concurrent duplicates still share one PaymentIntent.
+        if (!(error instanceof ProviderRequestError) || error.param !== 'customer') throw error;
+        customerId = await this.customerFor(request.client_user_id, input.groupId);
+        intent = await create(`rastup:authorize:${input.groupId}:${customerId}`);
+      }
     } catch (error) {
       if (error instanceof ProviderRequestError)
         throw new PaymentRequestError(error.message, [{ path: error.param ?? 'amountCents', message: error.message }]);
@@ -188,6 +241,7 @@ export class StripeBookingPayments {
         chargeId: intent.latestChargeId,
         status,
         capturedCents: intent.amountReceived,
+        stripeCustomerId: customerId,
       })) ?? (await this.db.payments.findAuthorization(input.groupId));
     if (!recorded) throw new PaymentStateError('This booking group’s payment could not be recorded; try again');
     return this.answer(recorded.payment_intent_id, recorded.status, recorded.client_secret);
@@ -236,7 +290,11 @@ export class StripeBookingPayments {
   }): Promise<{ status: 'captured' | 'not_authorized' }> {
     checkGroupId(input.groupId);
     checkKey(input.idempotencyKey);
-    const row = await this.db.payments.findAuthorization(input.groupId);
+    const found = await this.db.payments.findAuthorization(input.groupId);
+    if (!found || found.status === 'voided') return { status: 'not_authorized' as const };
+    if (found.status === 'captured') return { status: 'captured' as const };
+    // From here on no renewal starts, and one under way is finished: the capture acts on the live intent.
+    const row = await this.settleFirst(input.groupId);
     if (!row || row.status === 'voided') return { status: 'not_authorized' as const };
     if (row.status === 'captured') return { status: 'captured' as const };
     if (row.status !== 'authorized') {
@@ -287,6 +345,9 @@ export class StripeBookingPayments {
       row = await this.db.payments.findAuthorization(input.groupId);
       if (!row) return;
     }
+    if (row.status === 'voided') return;
+    if (row.status === 'captured') throw new PaymentStateError('The payment was captured; refund it instead');
+    row = (await this.settleFirst(input.groupId)) ?? row;
     if (row.status === 'voided') return;
     if (row.status === 'captured') throw new PaymentStateError('The payment was captured; refund it instead');
     let intent: PaymentIntentView;

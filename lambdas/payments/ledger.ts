@@ -7,11 +7,12 @@
  *   platform_fee                    revenue: the platform's fee on released legs
  *   tax_payable                     liability: tax collected on released legs
  *   provider_payable:<userId>       liability: owed to a provider / studio host until transferred
+ *   card_authorization:<pi>         memorandum (off the balance sheet): a card hold a renewal moved
  * Each entry names its `sourceRef` (`capture:pi_…`, `refund:re_…`, `release:<group>:<leg>`,
  * `transfer:tr_…`); the database keeps one entry per source, so an API answer and its webhook (or a
  * hundred deliveries of it) record a movement once.
  */
-export type LedgerEntryKind = 'capture' | 'refund' | 'release' | 'transfer' | 'transfer_reversal';
+export type LedgerEntryKind = 'capture' | 'refund' | 'release' | 'transfer' | 'transfer_reversal' | 'reauthorization';
 
 export interface LedgerLine {
   readonly account: string;
@@ -136,6 +137,29 @@ export function transferReversalEntry(
     lines: [
       { account: 'stripe_balance', amountCents, currency },
       { account: providerPayable(payeeUserId), amountCents: -amountCents, currency },
+    ],
+  });
+}
+
+/**
+ * A lapsing card authorisation renewed off-session (no money moves until capture): a memorandum entry
+ * moving the hold from the old PaymentIntent to the new one, so the ledger shows which intent holds it.
+ */
+export function reauthorizationEntry(
+  groupId: string,
+  oldIntentId: string,
+  newIntentId: string,
+  amountCents: number,
+  currency: string,
+) {
+  return assertBalanced({
+    kind: 'reauthorization',
+    groupId,
+    sourceRef: `reauthorization:${newIntentId}`,
+    memo: `renews ${oldIntentId}`,
+    lines: [
+      { account: `card_authorization:${newIntentId}`, amountCents, currency },
+      { account: `card_authorization:${oldIntentId}`, amountCents: -amountCents, currency },
     ],
   });
 }

@@ -4,6 +4,12 @@ import { parseRows, type Queryable } from '../core/db/database.ts';
 import type { PortOf } from '../core/db/unit-of-work.ts';
 import { AUTHORIZATION_STATUSES, type AuthorizationStatus } from './payments.state.ts';
 
+/** A timestamp read as a Date (pg) or ISO text (to_jsonb); null stays null. */
+const nullableDate = z.preprocess(
+  (value) => (value === null || value === undefined ? null : new Date(value as string | Date)),
+  z.date().nullable(),
+);
+
 const authorizationRow = z.object({
   group_id: z.string(),
   client_user_id: z.string(),
@@ -16,10 +22,28 @@ const authorizationRow = z.object({
   captured_cents: z.coerce.number().int(),
   refunded_cents: z.coerce.number().int(),
   void_reason: z.string().nullable(),
+  capture_before: nullableDate,
+  stripe_customer_id: z.string().nullable(),
+  payment_method_id: z.string().nullable(),
+  settle_requested_at: nullableDate,
 });
 export type AuthorizationRow = z.infer<typeof authorizationRow>;
 const AUTH_COLUMNS = `group_id, client_user_id, amount_cents, currency, payment_intent_id, charge_id, client_secret,
-  status, captured_cents, refunded_cents, void_reason`;
+  status, captured_cents, refunded_cents, void_reason, capture_before, stripe_customer_id, payment_method_id,
+  settle_requested_at`;
+
+/** A renewal of a lapsing authorisation, recorded before Stripe is asked (migration 3160). */
+const reauthorizationRow = z.object({
+  idempotency_key: z.string(),
+  group_id: z.string(),
+  replaces_intent_id: z.string(),
+  new_intent_id: z.string().nullable(),
+  state: z.enum(['requested', 'replaced', 'action_required', 'superseded']),
+  failure_reason: z.enum(['authentication_required', 'card_declined', 'no_saved_card']).nullable(),
+});
+export type ReauthorizationRow = z.infer<typeof reauthorizationRow>;
+export type ReauthorizationFailure = NonNullable<ReauthorizationRow['failure_reason']>;
+const REAUTH_COLUMNS = 'idempotency_key, group_id, replaces_intent_id, new_intent_id, state, failure_reason';
 
 const payoutRow = z.object({
   user_id: z.string(),
@@ -188,11 +212,13 @@ export class PaymentsRepository {
     chargeId: string | null;
     status: AuthorizationStatus;
     capturedCents: number;
+    stripeCustomerId?: string | null;
   }): Promise<AuthorizationRow | null> {
     const result = await this.db.query(
       `INSERT INTO payment_authorizations
-         (group_id, client_user_id, amount_cents, currency, payment_intent_id, client_secret, charge_id, status, captured_cents)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+         (group_id, client_user_id, amount_cents, currency, payment_intent_id, client_secret, charge_id, status,
+          captured_cents, stripe_customer_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
        ON CONFLICT DO NOTHING
        RETURNING ${AUTH_COLUMNS}`,
       [
@@ -205,9 +231,164 @@ export class PaymentsRepository {
         row.chargeId,
         row.status,
         row.capturedCents,
+        row.stripeCustomerId ?? null,
       ],
     );
     return parseRows(authorizationRow, result.rows)[0] ?? null;
+  }
+
+  /** The Stripe customer a client's earlier checkout made (their card is saved on it), if any. */
+  async customerOf(clientUserId: string): Promise<string | null> {
+    const result = await this.db.query<{ stripe_customer_id: string }>(
+      `SELECT stripe_customer_id FROM payment_authorizations
+        WHERE client_user_id = $1 AND stripe_customer_id IS NOT NULL LIMIT 1`,
+      [clientUserId],
+    );
+    return result.rows[0]?.stripe_customer_id ?? null;
+  }
+
+  /** What Stripe said about the current intent's card: its capture deadline and the saved card. */
+  async noteCard(
+    groupId: string,
+    paymentIntentId: string,
+    card: { captureBefore: Date | null; paymentMethodId: string | null },
+  ): Promise<void> {
+    if (!card.captureBefore && !card.paymentMethodId) return;
+    await this.db.query(
+      `UPDATE payment_authorizations
+          SET capture_before = COALESCE($3, capture_before), payment_method_id = COALESCE($4, payment_method_id)
+        WHERE group_id = $1 AND payment_intent_id = $2
+          AND (capture_before IS DISTINCT FROM COALESCE($3, capture_before)
+               OR payment_method_id IS DISTINCT FROM COALESCE($4, payment_method_id))`,
+      [groupId, paymentIntentId, card.captureBefore, card.paymentMethodId],
+    );
+  }
+
+  /** A capture or void is about to be asked of Stripe: no renewal starts from now on (caller holds the lock). */
+  async requestSettle(groupId: string): Promise<void> {
+    await this.db.query(
+      `UPDATE payment_authorizations SET settle_requested_at = COALESCE(settle_requested_at, now()) WHERE group_id = $1`,
+      [groupId],
+    );
+  }
+
+  /**
+   * Authorised groups whose intent can be captured only until before `lapsesBefore` (or whose deadline
+   * is not known yet), nothing settling them, and no renewal of this intent recorded.
+   */
+  async lapsingAuthorizations(
+    lapsesBefore: Date,
+    limit: number,
+    groupIds: readonly string[] | null = null,
+  ): Promise<AuthorizationRow[]> {
+    const result = await this.db.query(
+      `SELECT ${AUTH_COLUMNS} FROM payment_authorizations a
+        WHERE status = 'authorized' AND settle_requested_at IS NULL
+          AND (capture_before IS NULL OR capture_before < $1)
+          AND ($3::text[] IS NULL OR group_id = ANY($3))
+          AND NOT EXISTS (SELECT 1 FROM payment_reauthorizations r
+                           WHERE r.group_id = a.group_id AND r.replaces_intent_id = a.payment_intent_id)
+        ORDER BY capture_before NULLS FIRST LIMIT $2`,
+      [lapsesBefore, limit, groupIds],
+    );
+    return parseRows(authorizationRow, result.rows);
+  }
+
+  /** Records a renewal before Stripe is asked (once per group and intent); the caller holds the lock. */
+  async insertReauthorization(row: {
+    idempotencyKey: string;
+    groupId: string;
+    replacesIntentId: string;
+    failureReason?: ReauthorizationFailure;
+  }): Promise<ReauthorizationRow | null> {
+    const failed = row.failureReason !== undefined;
+    const result = await this.db.query(
+      `INSERT INTO payment_reauthorizations (idempotency_key, group_id, replaces_intent_id, state, failure_reason, completed_at)
+       VALUES ($1, $2, $3, $4, $5, CASE WHEN $6 THEN now() END)
+       ON CONFLICT DO NOTHING RETURNING ${REAUTH_COLUMNS}`,
+      [
+        row.idempotencyKey,
+        row.groupId,
+        row.replacesIntentId,
+        failed ? 'action_required' : 'requested',
+        row.failureReason ?? null,
+        failed,
+      ],
+    );
+    return parseRows(reauthorizationRow, result.rows)[0] ?? null;
+  }
+
+  async findReauthorization(idempotencyKey: string): Promise<ReauthorizationRow | null> {
+    const result = await this.db.query(
+      `SELECT ${REAUTH_COLUMNS} FROM payment_reauthorizations WHERE idempotency_key = $1`,
+      [idempotencyKey],
+    );
+    return parseRows(reauthorizationRow, result.rows)[0] ?? null;
+  }
+
+  /** The group's renewal still waiting for Stripe's answer (or for the old intent's cancellation). */
+  async openReauthorizationOf(groupId: string): Promise<ReauthorizationRow | null> {
+    const result = await this.db.query(
+      `SELECT ${REAUTH_COLUMNS} FROM payment_reauthorizations WHERE group_id = $1 AND state = 'requested'
+        ORDER BY requested_at LIMIT 1`,
+      [groupId],
+    );
+    return parseRows(reauthorizationRow, result.rows)[0] ?? null;
+  }
+
+  /** Renewals recorded before `before` and never finished (a crash between the steps). */
+  async openReauthorizations(
+    before: Date,
+    limit: number,
+    groupIds: readonly string[] | null = null,
+  ): Promise<ReauthorizationRow[]> {
+    const result = await this.db.query(
+      `SELECT ${REAUTH_COLUMNS} FROM payment_reauthorizations
+        WHERE state = 'requested' AND requested_at <= $1 AND ($3::text[] IS NULL OR group_id = ANY($3))
+        ORDER BY requested_at LIMIT $2`,
+      [before, limit, groupIds],
+    );
+    return parseRows(reauthorizationRow, result.rows);
+  }
+
+  /** Stripe's new intent for a renewal (before the old one is cancelled). */
+  async noteReauthorizationIntent(idempotencyKey: string, newIntentId: string): Promise<void> {
+    await this.db.query(
+      `UPDATE payment_reauthorizations SET new_intent_id = COALESCE(new_intent_id, $2) WHERE idempotency_key = $1`,
+      [idempotencyKey, newIntentId],
+    );
+  }
+
+  async completeReauthorization(
+    idempotencyKey: string,
+    state: 'replaced' | 'action_required' | 'superseded',
+    failureReason: ReauthorizationFailure | null,
+  ): Promise<boolean> {
+    const result = await this.db.query(
+      `UPDATE payment_reauthorizations SET state = $2, failure_reason = $3, completed_at = now()
+        WHERE idempotency_key = $1 AND state = 'requested'`,
+      [idempotencyKey, state, failureReason],
+    );
+    return (result.rowCount ?? 0) > 0;
+  }
+
+  /**
+   * The renewal's new intent becomes the group's, only while the old one is still the group's
+   * authorised intent; false otherwise (captured, voided or lapsed meanwhile, or already swapped).
+   */
+  async replaceIntent(
+    groupId: string,
+    oldIntentId: string,
+    next: { intentId: string; chargeId: string | null; captureBefore: Date | null; paymentMethodId: string | null },
+  ): Promise<boolean> {
+    const result = await this.db.query(
+      `UPDATE payment_authorizations
+          SET payment_intent_id = $3, charge_id = $4, capture_before = $5,
+              payment_method_id = COALESCE($6, payment_method_id), client_secret = NULL, updated_at = now()
+        WHERE group_id = $1 AND payment_intent_id = $2 AND status = 'authorized'`,
+      [groupId, oldIntentId, next.intentId, next.chargeId, next.captureBefore, next.paymentMethodId],
+    );
+    return (result.rowCount ?? 0) > 0;
   }
 
   /** Sets the status (the caller checked it moves forward) and what Stripe reported with it. */

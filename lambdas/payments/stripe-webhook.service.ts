@@ -47,6 +47,8 @@ const intentObject = z.object({
   latest_charge: z.union([z.string(), z.object({ id: z.string() })]).nullish(),
   metadata,
   last_payment_error: z.object({ code: z.string().nullish(), decline_code: z.string().nullish() }).nullish(),
+  payment_method: z.union([z.string(), z.object({ id: z.string() })]).nullish(),
+  customer: z.union([z.string(), z.object({ id: z.string() })]).nullish(),
 });
 
 const chargeObject = z.object({
@@ -57,6 +59,11 @@ const chargeObject = z.object({
   amount_captured: z.number().int(),
   amount_refunded: z.number().int(),
   currency: z.string(),
+  payment_method: z.string().nullish(),
+  // Until when an uncaptured card charge can be captured (Stripe cancels the intent after it).
+  payment_method_details: z
+    .object({ card: z.object({ capture_before: z.number().int().nullish() }).nullish() })
+    .nullish(),
 });
 
 const refundObject = z.object({
@@ -114,6 +121,8 @@ function intentView(pi: z.infer<typeof intentObject>): PaymentIntentView {
     latestChargeId: typeof pi.latest_charge === 'string' ? pi.latest_charge : (pi.latest_charge?.id ?? null),
     metadata: pi.metadata,
     lastPaymentErrorCode: pi.last_payment_error?.decline_code ?? pi.last_payment_error?.code ?? null,
+    paymentMethodId: typeof pi.payment_method === 'string' ? pi.payment_method : (pi.payment_method?.id ?? null),
+    customerId: typeof pi.customer === 'string' ? pi.customer : (pi.customer?.id ?? null),
   };
 }
 
@@ -193,7 +202,14 @@ export class StripeWebhookService {
           refundedCents: c.amount_refunded,
         });
         await tx.ledger.record(captureEntry(row.group_id, charge.data.payment_intent, c.amount_captured, c.currency));
-      } else await tx.payments.updateAuthorization(row.group_id, { chargeId: c.id });
+      } else {
+        await tx.payments.updateAuthorization(row.group_id, { chargeId: c.id });
+        const captureBefore = c.payment_method_details?.card?.capture_before;
+        await tx.payments.noteCard(row.group_id, charge.data.payment_intent, {
+          captureBefore: captureBefore ? new Date(captureBefore * 1000) : null,
+          paymentMethodId: c.payment_method ?? null,
+        });
+      }
       return true;
     }
     if (type === 'refund.created' || type === 'refund.updated') {

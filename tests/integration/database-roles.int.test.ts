@@ -122,6 +122,8 @@ const expectedGrants: Record<DatabaseRole, readonly string[]> = {
     'payment_intent_requests:SELECT',
     // No transaction across Stripe (3030); chargebacks' payment.dispute.changed in the outbox.
     ...['INSERT', 'SELECT', 'UPDATE'].map((p) => `payment_money_requests:${p}`),
+    // Off-session renewal of lapsing authorisations (3160).
+    ...['INSERT', 'SELECT', 'UPDATE'].map((p) => `payment_reauthorizations:${p}`),
     'outbox_events:INSERT',
     ...['client_user_id', 'currency', 'id', 'status'].map((column) => `booking_groups(${column}):SELECT`),
     ...['active', 'group_id', 'id', 'resource_id'].map((column) => `booking_legs(${column}):SELECT`),
@@ -234,6 +236,8 @@ const expectedGrants: Record<DatabaseRole, readonly string[]> = {
     // No transaction across Stripe (3030): refunds and transfers recorded before the call; payouts
     // held while a chargeback is open.
     ...['INSERT', 'SELECT', 'UPDATE'].map((p) => `payment_money_requests:${p}`),
+    // A capture or void finishes a renewal under way first (3160).
+    ...['INSERT', 'SELECT', 'UPDATE'].map((p) => `payment_reauthorizations:${p}`),
     'payment_disputes:SELECT',
     ...['booking_calendar_feeds', 'booking_busy_blocks'].flatMap((table) =>
       ['DELETE', 'INSERT', 'SELECT', 'UPDATE'].map((p) => `${table}:${p}`),

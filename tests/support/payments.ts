@@ -12,8 +12,12 @@ import { createDatabase } from '../../lambdas/core/db/database.ts';
 import { createUnitOfWork } from '../../lambdas/core/db/unit-of-work.ts';
 import { StripeBookingPayments } from '../../lambdas/payments/booking-payments.service.ts';
 import { paymentsRepositories } from '../../lambdas/payments/payments.repositories.ts';
+import { newId } from '../../lambdas/core/ids.ts';
+import { ACT, publishedProfile, REQUEST } from './booking.ts';
+import { CONFIRM_CHECKOUT, onboardPayee, openSoon, payWithCard, QUOTE, soon, withPackage } from './checkout.ts';
 import { stackInfo } from './clients.ts';
-import { eventually, sql } from './graphql.ts';
+import { eventually, gqlOk, sql } from './graphql.ts';
+import { mintAccessToken } from './tokens.ts';
 
 export async function capturedPayment(amountCents: number): Promise<{ groupId: string }> {
   const { endpoints } = stackInfo();
@@ -63,4 +67,66 @@ export async function capturedPayment(amountCents: number): Promise<{ groupId: s
   } finally {
     await db.close();
   }
+}
+
+/** A client or provider with a fresh id and an access token. */
+export async function party(role: 'client' | 'provider'): Promise<{ userId: string; token: string }> {
+  const userId = newId('user');
+  return { userId, token: await mintAccessToken({ userId, roles: [role] }) };
+}
+
+export interface CheckedOutBooking {
+  provider: { userId: string; token: string };
+  client: { userId: string; token: string };
+  profileId: string;
+  groupId: string;
+  paymentRef: string;
+  clientSecret: string;
+}
+
+/**
+ * A booking checked out through GraphQL the way the web app does it: a provider with a published,
+ * priced profile open soon and payout onboarding done; a client who quotes, requests and confirms the
+ * checkout. `accept` has the provider accept before the card (the hold then waits for the client's
+ * CONFIRM); `card` pays with that test card in the "browser" (3DS challenges passed). The one builder
+ * for the payments integration tests.
+ */
+export async function checkedOutBooking(
+  options: { priceCents?: number; accept?: boolean; card?: string | null; startsAt?: string } = {},
+): Promise<CheckedOutBooking> {
+  const provider = await party('provider');
+  const profileId = await publishedProfile(provider.userId);
+  await withPackage(profileId, options.priceCents ?? 20_000);
+  await openSoon(provider.token, profileId);
+  await onboardPayee(provider.token);
+  const client = await party('client');
+  const legs = [{ legId: 'shoot', profileId, packageName: 'Headshots' }];
+  const quote = (await gqlOk(client.token, QUOTE, { input: { legs } })).checkoutQuote;
+  const group = (
+    await gqlOk(client.token, REQUEST, {
+      input: {
+        idempotencyKey: `req-${newId('request')}`,
+        profileId,
+        startsAt: options.startsAt ?? soon(),
+        durationMinutes: 60,
+      },
+    })
+  ).requestBooking;
+  const payment = (
+    await gqlOk(client.token, CONFIRM_CHECKOUT, { input: { groupId: group.id, quoteToken: quote.quoteToken, legs } })
+  ).confirmCheckout;
+  if (options.accept)
+    await gqlOk(provider.token, ACT, {
+      input: { idempotencyKey: newId('request'), groupId: group.id, action: 'ACCEPT' },
+    });
+  if (options.card !== null)
+    await payWithCard(payment.paymentRef, payment.clientSecret, options.card ?? 'pm_card_visa');
+  return {
+    provider,
+    client,
+    profileId,
+    groupId: group.id,
+    paymentRef: payment.paymentRef,
+    clientSecret: payment.clientSecret,
+  };
 }

@@ -181,6 +181,10 @@ const configByEntry: Record<
     secretVariables: paymentsSecretVariables,
     parsers: [paymentsConfig, database('payments')],
   },
+  'lambdas/payments/payments-reauthorize.handler.ts': {
+    secretVariables: paymentsSecretVariables,
+    parsers: [paymentsConfig, database('payments')],
+  },
   'lambdas/payments/staff-refund.handler.ts': {
     secretVariables: paymentsSecretVariables,
     parsers: [paymentsConfig, database('payments')],

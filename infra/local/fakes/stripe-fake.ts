@@ -30,12 +30,17 @@
  * `uncategorized_text` `winning_evidence` / `losing_evidence` closes it (`charge.dispute.closed`,
  * won or lost, `funds_reinstated` when won).
  *
- * NOT modelled (documented in README "Payments"): customers, saved payment methods and SetupIntents,
+ * Customers (create / retrieve) and cards saved on them: a PaymentIntent with `customer` and
+ * `setup_future_usage` attaches its card once authorised, and `off_session=true&confirm=true` charges a
+ * saved card with nobody present (4000002760003184 then fails with `authentication_required`). A manual-
+ * capture charge carries `payment_method_details.card.capture_before` (7 days); the window does not pass
+ * here by itself: `POST /dev/payment_intents/{pi}/expire` makes it pass (status `canceled`,
+ * `cancellation_reason: automatic`, `payment_intent.canceled`). `expand[]=latest_charge` on PaymentIntents.
+ * NOT modelled (documented in README "Payments"): customer updates, listing and deletion, SetupIntents,
  * wallets (Apple/Google Pay need a browser; they arrive as ordinary `pm_…` ids), Radar, currencies
  * other than the amount rules below (minimum 50 in the smallest unit), payouts from connected accounts
- * to banks, balance transactions and fees, `capture_before` expiry of authorisations (the 7-day
- * window does not pass here), automatic dispute closing, list endpoints other than PaymentIntents, refunds, transfers
- * and reversals (cursor-paginated) and events (no cursors), `expand[]` (ignored),
+ * to banks, balance transactions and fees, automatic dispute closing, list endpoints other than PaymentIntents, refunds, transfers
+ * and reversals (cursor-paginated) and events (no cursors), `expand[]` other than a PaymentIntent's `latest_charge` (ignored),
  * Stripe Tax, API versions (every answer has the SDK's version's shape), rate limits.
  * Never part of any AWS stage.
  */
@@ -52,13 +57,24 @@ interface TestCard {
   readonly outcome: 'succeed' | 'three_d_secure' | 'decline' | 'dispute';
   readonly declineCode?: string;
   readonly message?: string;
+  /**
+   * Charged off-session with the card saved (`setup_future_usage=off_session`): 4000002760003184
+   * asks for authentication on every payment, so off-session it fails with `authentication_required`;
+   * 4000002500003155 asks only on-session (its saved mandate covers later payments).
+   */
+  readonly offSession?: 'authentication_required';
 }
 
 /** Stripe's documented test cards (https://docs.stripe.com/testing), by number and by `pm_card_…` id. */
 const TEST_CARDS: Record<string, TestCard> = {
   '4242424242424242': { brand: 'visa', last4: '4242', outcome: 'succeed' },
   '5555555555554444': { brand: 'mastercard', last4: '4444', outcome: 'succeed' },
-  '4000002760003184': { brand: 'visa', last4: '3184', outcome: 'three_d_secure' },
+  '4000002760003184': {
+    brand: 'visa',
+    last4: '3184',
+    outcome: 'three_d_secure',
+    offSession: 'authentication_required',
+  },
   '4000002500003155': { brand: 'visa', last4: '3155', outcome: 'three_d_secure' },
   '4000000000000002': {
     brand: 'visa',
@@ -210,6 +226,8 @@ export interface RunningStripeFake {
 }
 
 const now = () => Math.floor(Date.now() / 1000);
+/** How long Stripe keeps a card authorisation capturable (online card payments: 7 days). */
+const AUTHORIZATION_SECONDS = 7 * 86_400;
 
 /** Stripe's dispute `evidence[...]` fields (API 2024+): text fields, and file fields that take a `file_…` id. */
 const DISPUTE_EVIDENCE_FILE_FIELDS = new Set([
@@ -265,6 +283,8 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
   const pending = new Set<Promise<unknown>>();
   /** Aborted by stop(): in-flight deliveries and their retry waits end at once. */
   const stopping = new AbortController();
+  /** Deliveries waiting to retry; stop() ends them at once. */
+  const retryWaits = new Set<(waited: boolean) => void>();
   let stopped = false;
   let baseUrl = '';
 
@@ -304,9 +324,16 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
       // Unref'd so a pending retry keeps no process alive, and aborted by stop(): stop() awaits pending
       // deliveries, and an unref'd wait it awaited would let Node exit mid-shutdown (npm start then died
       // before printing "stopped").
+      // Waits are ended by stop() through one set, not one abort listener each on the stop signal: under
+      // load (bench:checkout's 503s) more than 10 retries wait at once and Node warned MaxListenersExceeded.
       const waited = await new Promise<boolean>((resolve) => {
-        const timer = setTimeout(() => resolve(true), 250 * 2 ** attempt).unref();
-        stopping.signal.addEventListener('abort', () => (clearTimeout(timer), resolve(false)), { once: true });
+        const end = (value: boolean) => {
+          clearTimeout(timer);
+          retryWaits.delete(end);
+          resolve(value);
+        };
+        const timer = setTimeout(() => end(true), 250 * 2 ** attempt).unref();
+        retryWaits.add(end);
       });
       if (waited && !stopped) await deliver(event, endpoint, attempt + 1);
     }
@@ -347,8 +374,12 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
     let number: string | undefined;
     if (pmId) {
       const existing = objects.get(pmId);
-      if (existing?.object === 'payment_method') number = String((existing as { _number?: string })._number);
-      else number = TEST_PAYMENT_METHODS[pmId];
+      if (existing?.object === 'payment_method') {
+        // A PaymentMethod this stand-in made (a saved card): the same object, its customer with it.
+        const saved = TEST_CARDS[String((existing as { _number?: string })._number)];
+        if (saved) return { pm: existing, card: saved };
+      }
+      number = TEST_PAYMENT_METHODS[pmId];
       if (!number) throw missing('PaymentMethod', pmId, 'payment_method');
     } else {
       const data = params.payment_method_data as { type?: string; card?: { number?: string } } | undefined;
@@ -397,7 +428,15 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
       status: 'succeeded',
       payment_intent: pi.id,
       payment_method: pm.id,
-      payment_method_details: { type: 'card', card: pm.card },
+      // Stripe lets a card authorisation be captured for 7 days (`capture_before`); after that the
+      // uncaptured PaymentIntent is canceled (`cancellation_reason: automatic`, see /dev/payment_intents/…/expire).
+      payment_method_details: {
+        type: 'card',
+        card: {
+          ...(pm.card as object),
+          capture_before: pi.capture_method === 'manual' ? now() + AUTHORIZATION_SECONDS : null,
+        },
+      },
       transfer_group: pi.transfer_group ?? null,
       metadata: pi.metadata,
       disputed: false,
@@ -406,6 +445,9 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
       livemode: false,
     });
     pi.latest_charge = charge.id;
+    // A PaymentIntent confirmed with setup_future_usage saves its card on the customer for later
+    // off-session payments (Stripe attaches the PaymentMethod once the payment succeeds).
+    if (pi.customer && pi.setup_future_usage) pm.customer = pi.customer;
     if (pi.capture_method === 'manual') {
       pi.status = 'requires_capture';
       pi.amount_capturable = pi.amount;
@@ -476,6 +518,28 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
     if (returnUrl) pi._returnUrl = returnUrl;
     pi.last_payment_error = null;
     if (chosen.card.outcome === 'decline') return decline(pi, chosen.pm, chosen.card);
+    if (stringParam(params, 'off_session') === 'true') {
+      // Off-session: the customer is not there to authenticate. The card must be saved on the customer.
+      if (!pi.customer || chosen.pm.customer !== pi.customer)
+        throw invalid(
+          'The provided PaymentMethod was previously used with a PaymentIntent without Customer attachment, shared with a connected account without Customer attachment, or was detached from a Customer. It may not be used again. To use a PaymentMethod multiple times, you must attach it to a Customer first.',
+          { param: 'payment_method' },
+        );
+      if (chosen.card.offSession === 'authentication_required')
+        return decline(
+          pi,
+          chosen.pm,
+          {
+            ...chosen.card,
+            declineCode: 'authentication_required',
+            message: 'Your card was declined. This transaction requires authentication.',
+          },
+          'authentication_required',
+        );
+      pi.next_action = null;
+      authorizeCharge(pi, chosen.pm);
+      return;
+    }
     if (chosen.card.outcome === 'three_d_secure') {
       pi.status = 'requires_action';
       pi.next_action = {
@@ -489,7 +553,7 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
     authorizeCharge(pi, chosen.pm);
   }
 
-  function decline(pi: StripeObject, pm: StripeObject, card: TestCard): never {
+  function decline(pi: StripeObject, pm: StripeObject, card: TestCard, code = 'card_declined'): never {
     const charge = store({
       id: newStripeId('ch'),
       object: 'charge',
@@ -498,7 +562,7 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
       currency: pi.currency,
       paid: false,
       status: 'failed',
-      failure_code: 'card_declined',
+      failure_code: code,
       failure_message: card.message,
       outcome: { network_status: 'declined_by_network', reason: card.declineCode, type: 'issuer_declined' },
       payment_intent: pi.id,
@@ -508,7 +572,7 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
     });
     const error = {
       type: 'card_error',
-      code: 'card_declined',
+      code,
       decline_code: card.declineCode,
       message: card.message,
       charge: charge.id,
@@ -565,7 +629,8 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
       payment_method: null,
       payment_method_types: ['card'],
       allowed_payment_method_types: ['card'],
-      customer: stringParam(params, 'customer') ?? null,
+      customer: customerParam(params),
+      setup_future_usage: setupFutureUsageParam(params),
       description: stringParam(params, 'description') ?? null,
       transfer_group: stringParam(params, 'transfer_group') ?? null,
       metadata: metadataParam(params),
@@ -583,6 +648,52 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
       pi.status = 'requires_confirmation';
     }
     return pi;
+  }
+
+  function customerParam(params: Record<string, unknown>): string | null {
+    const id = stringParam(params, 'customer');
+    if (!id) return null;
+    if (objects.get(id)?.object !== 'customer') throw missing('customer', id, 'customer');
+    return id;
+  }
+
+  function setupFutureUsageParam(params: Record<string, unknown>): string | null {
+    const value = stringParam(params, 'setup_future_usage');
+    if (value === undefined) return null;
+    if (value !== 'off_session' && value !== 'on_session')
+      throw invalid('Invalid setup_future_usage: must be one of off_session or on_session', {
+        param: 'setup_future_usage',
+      });
+    if (!params.customer)
+      throw invalid('A customer is required to save a payment method for future use.', { param: 'customer' });
+    return value;
+  }
+
+  /** Stripe's expiry of an authorisation not captured by `capture_before`. */
+  function expire(pi: StripeObject) {
+    if (pi.status !== 'requires_capture')
+      throw invalid(`Only an uncaptured authorisation expires; this PaymentIntent is ${String(pi.status)}.`);
+    pi.status = 'canceled';
+    pi.amount_capturable = 0;
+    pi.cancellation_reason = 'automatic';
+    pi.canceled_at = now();
+    emit('payment_intent.canceled', pi);
+    return pi;
+  }
+
+  /** `expand[]=latest_charge` on a PaymentIntent answer (the only expansion modelled). */
+  function expanded(pi: StripeObject, params: Record<string, unknown>): StripeObject {
+    // POST bodies are decoded (`expand: [...]`); GET query strings keep their raw keys (`expand[0]`).
+    const expand = params.expand;
+    const wanted: unknown[] = [
+      ...(Array.isArray(expand) ? (expand as unknown[]) : typeof expand === 'string' ? [expand] : []),
+      ...Object.entries(params)
+        .filter(([key]) => /^expand\[\d*\]$/.test(key))
+        .map(([, value]) => value),
+    ];
+    if (!wanted.includes('latest_charge') || typeof pi.latest_charge !== 'string') return pi;
+    const charge = objects.get(pi.latest_charge);
+    return charge ? { ...pi, latest_charge: visible(charge) } : pi;
   }
 
   function capture(pi: StripeObject, params: Record<string, unknown>) {
@@ -892,8 +1003,23 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
   // ---- HTTP -------------------------------------------------------------------------------------
   type Handler = (params: Record<string, unknown>, match: RegExpExecArray) => StripeObject;
   const routes: [string, RegExp, Handler][] = [
-    ['POST', /^\/v1\/payment_intents$/, (p) => createPaymentIntent(p)],
-    ['GET', /^\/v1\/payment_intents\/([^/]+)$/, (_p, m) => find(m[1]!, 'payment_intent')],
+    ['POST', /^\/v1\/payment_intents$/, (p) => expanded(createPaymentIntent(p), p)],
+    ['GET', /^\/v1\/payment_intents\/([^/]+)$/, (p, m) => expanded(find(m[1]!, 'payment_intent'), p)],
+    [
+      'POST',
+      /^\/v1\/customers$/,
+      (p) =>
+        store({
+          id: newStripeId('cus'),
+          object: 'customer',
+          email: stringParam(p, 'email') ?? null,
+          description: stringParam(p, 'description') ?? null,
+          metadata: metadataParam(p),
+          created: now(),
+          livemode: false,
+        }),
+    ],
+    ['GET', /^\/v1\/customers\/([^/]+)$/, (_p, m) => find(m[1]!, 'customer')],
     [
       'POST',
       /^\/v1\/payment_intents\/([^/]+)\/confirm$/,
@@ -1081,6 +1207,20 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
       send(response, 200, JSON.stringify(visible(dispute)));
       return true;
     }
+    const lapse = /^\/dev\/payment_intents\/([^/]+)\/expire$/.exec(url.pathname);
+    if (lapse && request.method === 'POST') {
+      // Local-only: the 7 days of an uncaptured card authorisation have passed (Stripe cancels it with
+      // `cancellation_reason: automatic` and sends payment_intent.canceled).
+      const pi = objects.get(lapse[1]!);
+      try {
+        if (!pi || pi.object !== 'payment_intent') throw missing('payment_intent', lapse[1]!);
+        send(response, 200, JSON.stringify(visible(expire(pi))));
+      } catch (error) {
+        if (!(error instanceof StripeApiError)) throw error;
+        send(response, error.status, JSON.stringify({ error: error.body }));
+      }
+      return true;
+    }
     const redeliver = /^\/dev\/events\/([^/]+)\/deliver$/.exec(url.pathname);
     if (redeliver && request.method === 'POST') {
       const event = events.get(redeliver[1]!);
@@ -1233,6 +1373,7 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
     stop: async () => {
       stopped = true;
       stopping.abort();
+      for (const end of [...retryWaits]) end(false);
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await Promise.allSettled([...pending]);

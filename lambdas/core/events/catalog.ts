@@ -404,6 +404,24 @@ const paymentDisputeChanged = EventDefinition.define({
   aggregate: (payload) => ({ type: 'booking', id: payload.groupId }),
 });
 
+/**
+ * A booking group's card authorisation was about to lapse (Stripe keeps it 7 days) before capture and
+ * was renewed off-session, or could not be: the card needs its holder (`reason`). Booking shows it on the
+ * order timeline; the old authorisation stays until it lapses, so the hold can still be captured until then.
+ */
+const paymentAuthorizationRenewal = EventDefinition.define({
+  type: 'payment.authorization.renewal',
+  description:
+    "A booking group's lapsing card authorisation was renewed off-session (a new PaymentIntent, the old one cancelled) or needs the client (authentication_required, card_declined, no_saved_card).",
+  payload: z.object({
+    groupId: id('booking'),
+    outcome: z.enum(['renewed', 'action_required']),
+    reason: z.enum(['authentication_required', 'card_declined', 'no_saved_card']).nullable(),
+    captureBefore: z.string().datetime().nullable().describe('until when the live authorisation can be captured'),
+  }),
+  aggregate: (payload) => ({ type: 'booking', id: payload.groupId }),
+});
+
 // ---- partner briefs (issue #15) -------------------------------------------------------------------
 
 // A brief is one partner client's; its events go to that client's webhook endpoints only.
@@ -534,6 +552,7 @@ export const eventCatalog = createEventCatalog([
   reviewPublished,
   staffRefundApproved,
   paymentDisputeChanged,
+  paymentAuthorizationRenewal,
   briefCreated,
   briefClosed,
   inviteCreated,
