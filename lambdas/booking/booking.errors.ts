@@ -15,6 +15,17 @@ export class SlotUnavailableError extends AppError {
   readonly errorType = 'SLOT_UNAVAILABLE';
 }
 
+/**
+ * The terms the client was shown (cancellation policy, Instant Book; read from the cached
+ * Query.bookingTerms) are no longer the listing's: nothing was booked or held. The client re-reads the
+ * terms and asks again. Carries only the public terms, which anyone may read.
+ */
+export class TermsChangedError extends AppError {
+  readonly code = 'BOOKING.TERMS_CHANGED';
+  readonly httpStatus = 412;
+  readonly errorType = 'TERMS_CHANGED';
+}
+
 /** The action is not allowed in the group's current status, or not for this party. */
 export class InvalidTransitionError extends ConflictError {
   constructor(message: string, details?: ErrorDetails) {

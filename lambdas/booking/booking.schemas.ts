@@ -61,6 +61,9 @@ export const requestBookingArgs = z.object({
       studioId: idSchema('studio').nullish(),
       startsAt: instant,
       durationMinutes: duration,
+      /** The terms the client was shown (from the cached bookingTerms): a mismatch refuses with TERMS_CHANGED. */
+      expectedCancellationPolicy: cancellationPolicySchema.nullish(),
+      expectedInstantBook: z.boolean().nullish(),
     })
     .strict()
     .refine((input) => input.profileId || input.studioId, { message: 'profileId or studioId is required' }),

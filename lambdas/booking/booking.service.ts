@@ -32,6 +32,7 @@ import {
   PaymentDeclinedError,
   PaymentInProgressError,
   SlotUnavailableError,
+  TermsChangedError,
 } from './booking.errors.ts';
 import type { BookingData, BookingTx } from './booking.repositories.ts';
 import type {
@@ -333,7 +334,9 @@ export class BookingService {
     const end = start + input.durationMinutes * MINUTE;
     // Read-time expiry: a lapsed request or hold on these resources frees its time before we look.
     await this.expireDue(this.clock.now(), ids);
-    const { idempotencyKey, ...request } = input;
+    // The expected terms are a precondition, not part of what is booked: a retry that sends them
+    // differently (or not at all) is still the same request.
+    const { idempotencyKey, expectedCancellationPolicy: _policy, expectedInstantBook: _instant, ...request } = input;
     const requestHash = hashOf({ action: 'REQUEST', ...request, startsAt: start });
     // Fast paths without a transaction (a burst of competitors must not queue for connections only
     // to be refused): a completed replay gets its answer; a time already taken is a conflict. The
@@ -341,6 +344,21 @@ export class BookingService {
     // may have committed in between (its answer and its legs become visible together).
     const done = await this.db.bookings.findClaim(user.userId, idempotencyKey);
     if (done) return replay(done, requestHash);
+    const instant = listings.every((listing) => listing.instantBook);
+    // The client saw the terms through the cached Query.bookingTerms (up to its TTL old, longer if an
+    // eviction failed): it must not be bound to a policy or an immediate hold it was not shown. The
+    // group binds exactly these `settings` and `listings`, so checking them here covers what is bound.
+    const shownPolicy = input.expectedCancellationPolicy;
+    const shownInstant = input.expectedInstantBook;
+    if (
+      (shownPolicy != null && shownPolicy !== settings[0]!.cancellationPolicy) ||
+      (shownInstant != null && shownInstant !== instant)
+    ) {
+      throw new TermsChangedError('The booking terms changed since they were shown; read them again', {
+        cancellationPolicy: settings[0]!.cancellationPolicy,
+        instantBook: instant,
+      });
+    }
     const precheck = checkSlot(
       await this.calendars(this.db, settings, start - 2 * DAY, end + 2 * DAY),
       this.clock.nowMs(),
@@ -353,7 +371,6 @@ export class BookingService {
       if (precheck.reason === 'blocked') throw new BookingConflictError('That time is no longer available');
       throw new SlotUnavailableError(`That time cannot be booked (${precheck.reason})`, { reason: precheck.reason });
     }
-    const instant = listings.every((listing) => listing.instantBook);
     // Derived from the request's idempotency key, so concurrent identical requests name one group and
     // the port (which keys the PaymentIntent by the group) creates one PaymentIntent between them.
     const groupId = groupIdFor(user.userId, idempotencyKey, requestHash);

@@ -6,10 +6,11 @@
  * and failures — transport errors, non-2xx answers and 200s carrying GraphQL `errors`.
  *
  * usage: tsx perf/bench/mix-load.ts <options.json>  (url, connections, durationSeconds,
- *        warmupSeconds?, rate?, requests: [{ method, path, headers, body? }])
+ *        warmupSeconds?, rate?, startIndex?, requests: [{ method, path, headers, body? }])
  */
 import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
+import { Rotation } from './rotation.ts';
 
 export interface MixRequest {
   method: 'GET' | 'POST';
@@ -25,6 +26,8 @@ export interface MixOptions {
   warmupSeconds?: number;
   /** Fixed arrival rate for the whole run (req/s); omitted = saturation. */
   rate?: number;
+  /** Where in `requests` to begin: the previous run's `nextIndex` (rotation.ts). */
+  startIndex?: number;
   requests: MixRequest[];
 }
 
@@ -38,6 +41,8 @@ export interface MixResult {
   statuses: Record<string, number>;
   /** Requests of the unrecorded warm-up run. */
   warmupTotal?: number;
+  /** Where the rotation stopped: the next run of this row starts there. */
+  nextIndex?: number;
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -46,8 +51,12 @@ function percentile(sorted: number[], p: number): number {
 }
 const round = (value: number) => Math.round(value * 100) / 100;
 
-async function run(options: MixOptions, durationSeconds: number, record: boolean): Promise<MixResult> {
-  let next = 0;
+async function run(
+  options: MixOptions,
+  rotation: Rotation<MixRequest>,
+  durationSeconds: number,
+  record: boolean,
+): Promise<MixResult> {
   const latencies: number[] = [];
   const statuses = new Map<string, number>();
   let failures = 0;
@@ -60,7 +69,7 @@ async function run(options: MixOptions, durationSeconds: number, record: boolean
     requests: [
       {
         setupRequest: (request) => {
-          const chosen = options.requests[next++ % options.requests.length]!;
+          const chosen = rotation.next();
           return { ...request, ...chosen };
         },
         onResponse: (status, body) => {
@@ -96,6 +105,9 @@ async function run(options: MixOptions, durationSeconds: number, record: boolean
 }
 
 const options = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as MixOptions;
-const warmup = await run(options, options.warmupSeconds ?? 1, false);
+// One rotation for the warm-up and the measured run: the measured run goes on past what the warm-up cached.
+const rotation = new Rotation(options.requests, options.startIndex ?? 0);
+const warmup = await run(options, rotation, options.warmupSeconds ?? 1, false);
+const measured = await run(options, rotation, options.durationSeconds, true);
 // The warm-up's request count too: a caller metering the whole process run divides by both.
-console.log(JSON.stringify({ ...(await run(options, options.durationSeconds, true)), warmupTotal: warmup.total }));
+console.log(JSON.stringify({ ...measured, warmupTotal: warmup.total, nextIndex: rotation.nextIndex }));

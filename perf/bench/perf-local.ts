@@ -140,7 +140,7 @@ async function openTarget(): Promise<Target> {
   };
 }
 
-async function measure(row: Row, rate: number | undefined, workDir: string): Promise<MixResult> {
+async function measure(row: Row, rate: number | undefined, workDir: string, startIndex: number): Promise<MixResult> {
   const file = join(workDir, `${row.label.replace(/\W+/g, '-')}-${rate ?? 'max'}.json`);
   writeFileSync(
     file,
@@ -149,6 +149,7 @@ async function measure(row: Row, rate: number | undefined, workDir: string): Pro
       connections: CONNECTIONS,
       durationSeconds: SECONDS,
       warmupSeconds: 1,
+      startIndex,
       ...(rate ? { rate } : {}),
       requests: row.requests,
     }),
@@ -704,8 +705,10 @@ let measured = 0;
 async function measureRows(rows: Row[]): Promise<void> {
   for (const row of rows) {
     const surface = SURFACES[row.surface];
-    const paced = await measure(row, surface.steadyRps, workDir);
-    const saturated = await measure(row, undefined, workDir);
+    // The saturation run goes on in the rotation where the paced run stopped (rotation.ts), so an
+    // uncached row does not re-ask ids the paced run just cached.
+    const paced = await measure(row, surface.steadyRps, workDir, 0);
+    const saturated = await measure(row, undefined, workDir, paced.nextIndex ?? 0);
     if (process.env.PERF_DEBUG) console.log(row.label, JSON.stringify(paced), JSON.stringify(saturated));
     const budget = budgetText(row);
     const errorRate = paced.total > 0 ? paced.failures / paced.total : 1;

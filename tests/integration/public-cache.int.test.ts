@@ -288,4 +288,66 @@ describe('public pages through the API cache', () => {
     await eventually(async () => (await slots(null)).length === 0, 30_000, 250);
     expect(Date.now() - filled).toBeLessThan((cachedReads['Query.bookingSlots']!.ttlSeconds + 5) * 1000);
   }, 60_000);
+
+  it('answers every cached read identically to the API key and a signed-in user, each asking the resolver itself', async () => {
+    // A shared entry is only right if the resolver's answer does not depend on who asks: here each caller's
+    // read reaches the Lambda (a fresh listing, then an eviction or the TTL between the two callers).
+    const { slug } = await publishedProfile();
+    const ownerId = newId('user');
+    const studioId = await publishedStudio(ownerId, { instantBook: true });
+    const studioSlug = (await sql<{ slug: string }>('SELECT slug FROM studios WHERE id = $1', [studioId]))[0]!.slug;
+    await openAllDay(await mintAccessToken({ userId: ownerId, roles: ['host'] }), studioId, {
+      cancellationPolicy: 'STRICT',
+    });
+    const user = await mintAccessToken({ userId: newId('user'), roles: ['client'] });
+    const lambda = lambdaClient();
+    const FULL_PAGE = `query($slug: String!) { publicProfile(slug: $slug) { id slug role roles displayName headline bio
+      city cityName verified tags languages cancellationPolicy reschedulePolicy instantBook } }`;
+    const FULL_TERMS = `query($id: ID!) { bookingTerms(resourceId: $id) { resourceId instantBook timezone
+      minDurationMinutes granularityMinutes minNoticeMinutes cancellationPolicy cancellationTerms } }`;
+    const FULL_SLOTS =
+      'query($input: BookingSlotsInput!) { bookingSlots(input: $input) { timezone durationMinutes slots { startsAt endsAt } } }';
+    const reads: {
+      coordinate: string;
+      query: string;
+      variables: Record<string, unknown>;
+      refresh: () => Promise<unknown>;
+    }[] = [
+      {
+        coordinate: 'Query.publicProfile',
+        query: FULL_PAGE,
+        variables: { slug },
+        refresh: () => lambda.execute(EVICT_PUBLIC_LISTING, { kind: 'PROFILE', slug }),
+      },
+      {
+        coordinate: 'Query.publicStudio',
+        query: STUDIO_PAGE,
+        variables: { slug: studioSlug },
+        refresh: () => lambda.execute(EVICT_PUBLIC_LISTING, { kind: 'STUDIO', slug: studioSlug }),
+      },
+      {
+        coordinate: 'Query.bookingTerms',
+        query: FULL_TERMS,
+        variables: { id: studioId },
+        refresh: () => lambda.execute(EVICT_BOOKING_TERMS, { resourceId: studioId }),
+      },
+      {
+        coordinate: 'Query.bookingSlots',
+        query: FULL_SLOTS,
+        variables: { input: { studioId, durationMinutes: 60, from: hoursFromNow(24 * 4), days: 1 } },
+        // No eviction for slots: their short TTL is waited out.
+        refresh: () =>
+          new Promise((resolve) => setTimeout(resolve, cachedReads['Query.bookingSlots']!.ttlSeconds * 1000 + 1000)),
+      },
+    ];
+    for (const read of reads) {
+      const anonymous = await gqlAs(null, read.query, read.variables);
+      await read.refresh();
+      const signedIn = await gqlAs(user, read.query, read.variables);
+      expect(anonymous.errors, read.coordinate).toBeUndefined();
+      expect(signedIn, read.coordinate).toEqual(anonymous);
+    }
+    // Query.cities has no arguments and no eviction (one entry for everyone, 300 s): its resolver takes
+    // neither arguments nor a caller (platform.handler.ts), so it is not repeated here.
+  }, 60_000);
 });

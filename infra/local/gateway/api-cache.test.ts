@@ -336,7 +336,8 @@ describe('the other public reads in the API cache (slots, terms, cities)', () =>
     expect(calls).toHaveLength(4);
   });
 
-  it('slots stay stale for at most 10 s (a taken slot is refused at request time with BOOKING_CONFLICT)', () => {
+  // That a taken slot shown stale is refused with BOOKING_CONFLICT is booking.int.test.ts's to prove.
+  it('caches slots for at most 10 s', () => {
     expect(cachedReads['Query.bookingSlots']!.ttlSeconds).toBeLessThanOrEqual(10);
   });
 });
