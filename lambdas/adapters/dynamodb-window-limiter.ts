@@ -5,7 +5,7 @@
  * the optimistic token bucket (dynamodb-rate-limiter.ts), which refuses under contention. A policy's
  * window is capacity / refillPerSecond seconds and allows `capacity` requests.
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, TransactionConflictException } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
   UpdateCommand,
@@ -27,6 +27,18 @@ export type WindowCountItem = NonNullable<TransactWriteCommandInput['TransactIte
 export interface WindowCount {
   readonly item: WindowCountItem;
   readonly retryAfterSeconds: number;
+}
+
+/**
+ * A plain write to an item that an in-flight TransactWriteItems holds (a text send counts the same
+ * window item inside its transaction) is refused with TransactionConflictException, which the SDK
+ * does not retry. The transaction ends in milliseconds, so retry with jittered backoff, bounded.
+ */
+const MAX_CONFLICT_ATTEMPTS = 20;
+
+async function conflictBackoff(attempt: number): Promise<void> {
+  const ceiling = Math.min(200, 5 * 2 ** Math.min(attempt, 6));
+  await new Promise((resolve) => setTimeout(resolve, Math.random() * ceiling));
 }
 
 export class DynamoDbWindowLimiter implements RateLimiter {
@@ -76,18 +88,25 @@ export class DynamoDbWindowLimiter implements RateLimiter {
   }
 
   async consume(policy: RateLimitPolicy, key: string, cost = 1): Promise<RateLimitDecision> {
-    const { window, update } = this.update(policy, key, cost);
-    try {
-      const { Attributes } = await this.client.send(new UpdateCommand({ ...update, ReturnValues: 'UPDATED_NEW' }));
-      const used = Number(Attributes?.count ?? cost);
-      return { allowed: true, remaining: Math.max(0, policy.capacity - used), retryAfterSeconds: 0 };
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      return {
-        allowed: false,
-        remaining: 0,
-        retryAfterSeconds: Math.max(1, Math.ceil((window.endsAtMs - this.clock.nowMs()) / 1000)),
-      };
+    for (let attempt = 1; ; attempt += 1) {
+      // Recomputed per attempt: a retry that crosses a window boundary counts in the new window.
+      const { window, update } = this.update(policy, key, cost);
+      try {
+        const { Attributes } = await this.client.send(new UpdateCommand({ ...update, ReturnValues: 'UPDATED_NEW' }));
+        const used = Number(Attributes?.count ?? cost);
+        return { allowed: true, remaining: Math.max(0, policy.capacity - used), retryAfterSeconds: 0 };
+      } catch (error) {
+        if (error instanceof TransactionConflictException && attempt < MAX_CONFLICT_ATTEMPTS) {
+          await conflictBackoff(attempt);
+          continue;
+        }
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        return {
+          allowed: false,
+          remaining: 0,
+          retryAfterSeconds: Math.max(1, Math.ceil((window.endsAtMs - this.clock.nowMs()) / 1000)),
+        };
+      }
     }
   }
 

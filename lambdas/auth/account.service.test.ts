@@ -158,21 +158,49 @@ describe('AccountService.setRoles', () => {
     expect(stale.users.get(pat.id)!.roles).toEqual(['client']);
   });
 
-  it('an admin elevation granted after sign-in works at once; revoked, it is refused at the next call', async () => {
-    const { service, users, grants } = setup();
-    const elevated = caller(newId('user'), ['client']);
+  it('refuses an admin elevation: standing roles need a standing admin (no self-made permanent admin)', async () => {
+    const { service, users, grants, db } = setup();
+    const elevatedRow = account();
+    users.set(elevatedRow.id, elevatedRow);
+    const elevated = caller(elevatedRow.id, ['client']);
     const pat = account();
     users.set(pat.id, pat);
-    grants.grant(elevated.userId, 'admin', new Date(NOW + 60 * 60_000));
-    expect(await service.setRoles(elevated, pat.id, ['client', 'provider'])).toEqual(['client', 'provider']);
-    grants.revoke(elevated.userId, 'admin');
-    await expect(service.setRoles(elevated, pat.id, ['client'])).rejects.toBeInstanceOf(ForbiddenError);
-    expect(users.get(pat.id)!.roles).toEqual(['client', 'provider']);
+    grants.grant(elevated.userId, 'admin', new Date(NOW + 30 * 60_000));
+    await expect(service.setRoles(elevated, elevated.userId, ['client', 'admin'])).rejects.toBeInstanceOf(
+      ForbiddenError,
+    );
+    await expect(service.setRoles(elevated, pat.id, ['client', 'provider'])).rejects.toBeInstanceOf(ForbiddenError);
+    expect(users.get(elevatedRow.id)!.roles).toEqual(['client']);
+    expect(users.get(pat.id)!.roles).toEqual(['client']);
+    expect(db.kernel.auditActions()).toEqual([]);
+  });
+
+  it('refuses an admin token whose admin role is gone from the account, and self-targeted staff changes', async () => {
+    const { service, users } = setup();
+    const adminRow = { ...account(), roles: ['client', 'admin'] as Role[] };
+    users.set(adminRow.id, adminRow);
+    const admin = caller(adminRow.id, ['client', 'admin']);
+    await expect(service.setRoles(admin, admin.userId, ['client', 'admin', 'finance'])).rejects.toBeInstanceOf(
+      ForbiddenError,
+    );
+    // Account roles on oneself are fine.
+    expect(await service.setRoles(admin, admin.userId, ['client', 'admin', 'provider'])).toEqual([
+      'client',
+      'admin',
+      'provider',
+    ]);
+    const pat = account();
+    users.set(pat.id, pat);
+    users.set(adminRow.id, { ...adminRow, roles: ['client'] });
+    await expect(service.setRoles(admin, pat.id, ['client', 'provider'])).rejects.toBeInstanceOf(ForbiddenError);
+    expect(users.get(pat.id)!.roles).toEqual(['client']);
   });
 
   it('adds roles without ending sessions, ends them when privileges shrink, and audits both', async () => {
     const { service, users, revoked, db } = setup();
-    const admin = caller(newId('user'), ['admin']);
+    const adminRow = { ...account(), roles: ['admin'] as Role[] };
+    users.set(adminRow.id, adminRow);
+    const admin = caller(adminRow.id, ['admin']);
     const pat = account();
     users.set(pat.id, pat);
     expect(await service.setRoles(admin, pat.id, ['client', 'provider', 'provider'])).toEqual(['client', 'provider']);

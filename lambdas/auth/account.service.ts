@@ -5,10 +5,10 @@
 import { appendAudit } from '../core/db/audit-log.ts';
 import { enqueueEvent } from '../core/db/outbox.ts';
 import { buildEvent } from '../core/events/catalog.ts';
-import { ConflictError, NotFoundError, ValidationError } from '../core/errors.ts';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../core/errors.ts';
 import { newId } from '../core/ids.ts';
 import type { Caller, Role } from '../core/identity.ts';
-import { requireStaffRole } from '../core/staff-authority.ts';
+import { isStaffRole, requireStaffRole } from '../core/staff-authority.ts';
 import {
   CURRENT_PRIVACY_VERSION,
   CURRENT_TERMS_VERSION,
@@ -429,14 +429,31 @@ export class AccountService {
 
   // Roles -------------------------------------------------------------------------------------
 
+  /**
+   * Standing role changes are for a *standing* admin (admin in the token and still in users.roles):
+   * a just-in-time admin elevation must not mint permanent roles, or a 30-minute elevation could make
+   * itself permanent and skip the staff domain's dual control for role grants. For the same reason
+   * nobody changes their own staff roles here.
+   */
   async setRoles(caller: Caller, userId: string, roles: readonly Role[]): Promise<Role[]> {
     const admin = await requireStaffRole(this.deps.staff, caller, 'admin');
+    if (!admin.roles.includes('admin'))
+      throw new ForbiddenError('Changing standing roles needs a standing admin, not an elevation');
     await this.sessions.requireStepUp(caller);
     const unique = [...new Set(roles)];
     await this.deps.db.transaction(async (tx) => {
+      // The token is a snapshot: the admin role must still be held now.
+      const actor = await tx.users.byId(admin.userId);
+      if (!actor || actor.status !== 'active' || !actor.roles.includes('admin'))
+        throw new ForbiddenError('Changing standing roles needs a standing admin, not an elevation');
       const before = await tx.users.byId(userId, { forUpdate: true });
-      if (!before || before.status !== 'active' || !(await tx.users.setRoles(userId, unique)))
-        throw new NotFoundError('Account not found');
+      if (!before || before.status !== 'active') throw new NotFoundError('Account not found');
+      const staffChanged = [...before.roles, ...unique].some(
+        (role) => isStaffRole(role) && before.roles.includes(role) !== unique.includes(role),
+      );
+      if (userId === admin.userId && staffChanged)
+        throw new ForbiddenError('Your own staff roles are changed by another admin');
+      if (!(await tx.users.setRoles(userId, unique))) throw new NotFoundError('Account not found');
       const now = this.deps.clock.now();
       // Role changes take effect at the next refresh; revoke sessions when privileges shrink.
       if (before.roles.some((role) => !unique.includes(role)))

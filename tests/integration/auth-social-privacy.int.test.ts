@@ -5,10 +5,11 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { stackInfo } from '../support/clients.ts';
-import { eventually } from '../support/graphql.ts';
+import { eventually, gqlAs, sql } from '../support/graphql.ts';
 import { mintAccessToken } from '../support/tokens.ts';
 import { createDatabase } from '../../lambdas/core/db/database.ts';
 import { verifyAuditChain } from '../../lambdas/core/db/audit-log.ts';
+import { newId } from '../../lambdas/core/ids.ts';
 import {
   AuthClient,
   CONSENTS,
@@ -267,6 +268,48 @@ describe('roles, consents, export and deletion', () => {
     expect(
       (await target.client.post('/auth/login', { email: target.email, password: target.password })).body.roles,
     ).toEqual(['provider', 'host']);
+  });
+
+  it('refuses standing role changes by an admin elevation, and self-changes of staff roles', async () => {
+    // A member (real session, stepped up) gets a 30-minute admin elevation the staff domain's way:
+    // one admin proposes, another approves.
+    const member = await registeredUser();
+    const memberToken = await stepUpByEmail(member.accessToken, member.email);
+    const proposer = await mintAccessToken({ userId: newId('user'), roles: ['admin'], stepUpAt: true });
+    const approver = await mintAccessToken({ userId: newId('user'), roles: ['admin'], stepUpAt: true });
+    const proposed = await gqlAs(
+      proposer,
+      'mutation($input: ProposeRoleGrantInput!) { proposeRoleGrant(input: $input) { id } }',
+      { input: { userId: member.userId, role: 'ADMIN', durationMinutes: 30, reason: 'Cover the admin queue' } },
+    );
+    expect(proposed.errors).toBeUndefined();
+    const approved = await gqlAs(
+      approver,
+      'mutation($input: DecideStaffProposalInput!) { decideStaffProposal(input: $input) { status } }',
+      { input: { proposalId: proposed.data!.proposeRoleGrant.id, approve: true } },
+    );
+    expect(approved.data?.decideStaffProposal.status).toBe('APPROVED');
+
+    const mutation = 'mutation($id: ID!, $roles: [String!]!) { setUserRoles(userId: $id, roles: $roles) }';
+    const selfAdmin = await gql(memberToken, mutation, { id: member.userId, roles: ['client', 'admin'] });
+    expect(selfAdmin.body.errors[0].errorType).toBe('FORBIDDEN');
+    const target = await registeredUser();
+    const other = await gql(memberToken, mutation, { id: target.userId, roles: ['client', 'provider'] });
+    expect(other.body.errors[0].errorType).toBe('FORBIDDEN');
+    const roles = await sql<{ id: string; roles: string[] }>('SELECT id, roles FROM users WHERE id = ANY($1)', [
+      [member.userId, target.userId],
+    ]);
+    expect(roles.map((row) => row.roles)).toEqual([['client'], ['client']]);
+
+    // A standing admin may not change their own staff roles either (another admin does that).
+    const admin = await registeredUser();
+    await sql(`UPDATE users SET roles = ARRAY['client','admin'] WHERE id = $1`, [admin.userId]);
+    const login = await admin.client.post('/auth/login', { email: admin.email, password: admin.password });
+    const adminToken = await stepUpByEmail(login.body.accessToken as string, admin.email);
+    const selfFinance = await gql(adminToken, mutation, { id: admin.userId, roles: ['client', 'admin', 'finance'] });
+    expect(selfFinance.body.errors[0].errorType).toBe('FORBIDDEN');
+    const granted = await gql(adminToken, mutation, { id: target.userId, roles: ['client', 'provider'] });
+    expect(granted.body.data.setUserRoles).toEqual(['client', 'provider']);
   });
 
   it('writes security events to the hash-chained audit log', async () => {
