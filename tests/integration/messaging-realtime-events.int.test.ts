@@ -257,6 +257,71 @@ describe('realtime read receipts, presence and panel changes (Amplify v6)', () =
     await presence.forget(threadId, fresh);
   });
 
+  it('presence in DynamoDB Local: an ONLINE beat racing a typing beat never wipes the typing flag', async () => {
+    const documents = DynamoDBDocumentClient.from(
+      new DynamoDBClient({
+        endpoint: stackInfo().endpoints.dynamodbEndpoint,
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      }),
+    );
+    const table = physicalTableName('local', presenceTable);
+    const threadId = newId('thread');
+    const now = Math.floor(Date.now() / 1000);
+    const at = (seconds: number) => new Date(seconds * 1000).toISOString();
+    const typingBeat = (userId: string) =>
+      new PresenceRepository(documents, table).beat({
+        threadId,
+        userId,
+        typing: true,
+        lastSeen: at(now),
+        expiresAt: now + 60,
+      });
+
+    // The losing order, forced: setTyping(true) lands right after the ONLINE beat found no live item.
+    const racedUser = newId('user');
+    let raced = false;
+    const interleaved = Object.create(documents) as DynamoDBDocumentClient;
+    interleaved.send = (async (command: Parameters<DynamoDBDocumentClient['send']>[0]) => {
+      try {
+        return await documents.send(command);
+      } catch (error) {
+        if (!raced && (error as { name?: string }).name === 'ConditionalCheckFailedException') {
+          raced = true;
+          await typingBeat(racedUser);
+        }
+        throw error;
+      }
+    }) as DynamoDBDocumentClient['send'];
+    const stored = await new PresenceRepository(interleaved, table).setStatus(
+      threadId,
+      racedUser,
+      'online',
+      at(now),
+      now + 60,
+    );
+    expect(raced).toBe(true);
+    expect(stored).toMatchObject({ typing: true, status: 'online' });
+
+    // And free-running: many members go ONLINE while typing at once; every one ends typing.
+    const presence = new PresenceRepository(documents, table);
+    const users = Array.from({ length: 25 }, () => newId('user'));
+    await Promise.all(
+      users.flatMap((userId) => [
+        presence.setStatus(threadId, userId, 'online', at(now), now + 60),
+        typingBeat(userId),
+      ]),
+    );
+    const present = await presence.present(threadId, now);
+    expect(
+      present
+        .filter((item) => item.typing)
+        .map((item) => item.userId)
+        .sort(),
+    ).toEqual([...users, racedUser].sort());
+    await Promise.all([...users, racedUser].map((userId) => presence.forget(threadId, userId)));
+  });
+
   it('panel: a saved tab and a booking card state change reach members (no tab text in frames); a stranger nothing', async () => {
     const host = await mintedUser('provider');
     const buyer = await mintedUser('client');
