@@ -36,6 +36,13 @@ module.exports = {
       to: { path: DOMAIN, pathNot: ['^lambdas/$1/', '^lambdas/[^/]+/index\\.ts$'] },
     },
     {
+      name: 'lambdas-import-no-tests',
+      comment: 'Shipped code never imports test support; only *.test.ts files beside it may (tests/support).',
+      severity: 'error',
+      from: { path: '^lambdas/', pathNot: '\\.test\\.ts$' },
+      to: { path: '^tests/' },
+    },
+    {
       name: 'no-circular',
       comment: 'No import cycles, type-only imports included.',
       severity: 'error',

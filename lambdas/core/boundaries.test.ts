@@ -59,6 +59,10 @@ describe('dependency-cruiser boundaries', () => {
         'lambdas/profiles/PROBE.ts',
         "import { MediaRepository } from '../media/media.repository.ts';\nexport const Repo = MediaRepository;",
       ),
+      probe(
+        'lambdas/search/PROBE-testing.ts',
+        "import { startTypesenseFake } from '../../tests/support/typesense-fake.ts';\nexport const fake = startTypesenseFake;",
+      ),
       probe('lambdas/platform/PROBE-a.ts', `import type { B } from './${tag}-b.ts';\nexport type A = { b?: B };`),
       probe('lambdas/platform/PROBE-b.ts', `import type { A } from './${tag}-a.ts';\nexport type B = { a?: A };`),
     ];
@@ -69,6 +73,7 @@ describe('dependency-cruiser boundaries', () => {
       'core-imports-no-aws-sdk',
       'adapters-import-no-domain',
       'domain-imports-other-domain-only-via-index',
+      'lambdas-import-no-tests',
       'no-circular',
     ])
       expect(output).toContain(rule);

@@ -12,6 +12,7 @@ import {
   type ListingDirectory,
   type ThreadEventPublisher,
 } from './messaging.service.ts';
+import { AppSyncRealtimePublisher, type SignedGraphql } from './thread-events.publisher.ts';
 import type { MessageRecord, ParticipantRecord, ThreadRecord, ThreadStore } from './thread.repository.ts';
 
 const CLIENT = 'usr_client';
@@ -79,7 +80,7 @@ function memoryInbox(): EventInbox & { seen: Set<string> } {
 
 function service(
   threads: ThreadStore,
-  publisher: ThreadEventPublisher,
+  publisher: Pick<ThreadEventPublisher, 'publish'> & Partial<ThreadEventPublisher>,
   inbox: EventInbox,
   bookings: BookingCardSource = fake<BookingCardSource>('bookings'),
 ) {
@@ -93,7 +94,9 @@ function service(
       send: { name: 'send', capacity: 1, refillPerSecond: 1 },
       firstContact: { name: 'first', capacity: 1, refillPerSecond: 1 },
     },
-    publisher,
+    publisher.actionPanel
+      ? (publisher as ThreadEventPublisher)
+      : { ...publisher, actionPanel: () => Promise.resolve() },
     inbox,
     bookings,
     { objects: fake<ObjectStore>('previews'), bucket: 'msg-previews' },
@@ -167,6 +170,46 @@ describe('booking events in messaging', () => {
     expect(await messaging.onBookingEvent(event)).toEqual(['thr_1']);
     expect(threads.messages.size).toBe(1);
     expect(published).toEqual([[...threads.messages.values()][0]!.messageId]);
+  });
+
+  it('a failed panel frame is logged, never fails the event (no second message frame), and waits for the commit', async () => {
+    const threads = memoryThreads();
+    const inbox = memoryInbox();
+    let open = false;
+    const transactional: EventInbox = {
+      once: async (consumer, evt, effect) => {
+        open = true;
+        try {
+          return await inbox.once(consumer, evt, effect);
+        } finally {
+          open = false;
+        }
+      },
+    };
+    const calls: { mutation: string; inTransaction: boolean }[] = [];
+    // The signed AppSync client as the publisher sees it: the message frame goes through, the panel one fails.
+    const graphql: SignedGraphql = {
+      execute: (query) => {
+        const mutation = /publish\w+/.exec(query)![0];
+        calls.push({ mutation, inTransaction: open });
+        if (mutation === 'publishThreadPanelEvent') return Promise.reject(new Error('AppSync unavailable'));
+        return Promise.resolve({ [mutation]: { bookingId: 'bkg_1' } });
+      },
+    };
+    const warnings: unknown[] = [];
+    const publisher = new AppSyncRealtimePublisher(graphql, { warn: (...args: unknown[]) => void warnings.push(args) });
+    const messaging = service(threads.store, publisher, transactional);
+
+    expect(await messaging.onBookingEvent(event)).toEqual(['thr_1']);
+    expect(await messaging.onBookingEvent(event)).toEqual([]);
+    expect(calls).toEqual([
+      { mutation: 'publishThreadEvent', inTransaction: true },
+      { mutation: 'publishThreadPanelEvent', inTransaction: false },
+    ]);
+    expect(inbox.seen.size).toBe(1);
+    expect(warnings).toEqual([
+      ['realtime publish failed', expect.objectContaining({ what: 'action-panel', threadId: 'thr_1' })],
+    ]);
   });
 
   it('every other booking event posts one action message per event, and the cards follow that booking', async () => {

@@ -28,6 +28,7 @@ function realtimePublisher(): AppSyncRealtimePublisher {
       graphqlUrl: messagingConfig().APPSYNC_GRAPHQL_URL,
       region: parseConfig(awsEnvSchema).AWS_REGION,
     }),
+    createLogger({ service: 'messaging-realtime' }),
   );
   return publisher;
 }

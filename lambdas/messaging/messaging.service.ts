@@ -53,6 +53,8 @@ export interface ListingDirectory {
 /** Publishes a stored message to the thread's subscribers (the AWS_IAM `publishThreadEvent` mutation). */
 export interface ThreadEventPublisher {
   publish(threadId: string, messageId: string): Promise<void>;
+  /** An ACTION message's panel refresh (`publishThreadPanelEvent`); never throws (a courtesy frame). */
+  actionPanel(threadId: string, messageId: string): Promise<void>;
 }
 
 /** Runs a consumer's effect once per event id (consumeOnce over the consumer inbox). */
@@ -863,6 +865,7 @@ export class MessagingService {
     };
   }): Promise<string[]> {
     const posted: string[] = [];
+    const actions: { threadId: string; messageId: string }[] = [];
     await this.consumed.once(BOOKINGS_CONSUMER, event, async () => {
       const { groupId, clientUserId, legs, status } = event.payload;
       const firstLegOf = new Map<string, string>();
@@ -887,10 +890,14 @@ export class MessagingService {
           BOOKING_EVENT_NOTICES[event.type],
           { bookingId: groupId, status },
         );
+        // Inside the inbox transaction: a failed message frame rolls back and the redelivery resends it.
         await this.publisher.publish(threadId, messageId);
         posted.push(threadId);
+        actions.push({ threadId, messageId });
       }
     });
+    // The panel frame after the commit: the transaction is not held open for it, and it cannot fail the event.
+    for (const { threadId, messageId } of actions) await this.publisher.actionPanel(threadId, messageId);
     return posted;
   }
 

@@ -67,6 +67,10 @@ export class PresenceRepository {
       ':threadId': threadId,
       ':userId': userId,
     };
+    const now = Math.floor(Date.parse(lastSeen) / 1000);
+    // keepTyping: only on a live item with a typing flag. Otherwise typing = false: unconditionally for
+    // AWAY; for ONLINE only while the item is still absent or expired (the exact complement), so a
+    // typing beat that lands in between is never wiped: the keep-typing update is tried again instead.
     const update = (keepTyping: boolean) =>
       this.client.send(
         new UpdateCommand({
@@ -75,20 +79,27 @@ export class PresenceRepository {
           UpdateExpression: keepTyping ? set : `${set}, typing = :false`,
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: keepTyping
-            ? { ...values, ':now': Math.floor(Date.parse(lastSeen) / 1000) }
-            : { ...values, ':false': false },
-          ...(keepTyping ? { ConditionExpression: 'attribute_exists(typing) AND expiresAt > :now' } : {}),
+            ? { ...values, ':now': now }
+            : { ...values, ':false': false, ...(status === 'online' ? { ':now': now } : {}) },
+          ...(keepTyping
+            ? { ConditionExpression: 'attribute_exists(typing) AND expiresAt > :now' }
+            : status === 'online'
+              ? { ConditionExpression: 'attribute_not_exists(pk) OR attribute_not_exists(typing) OR expiresAt <= :now' }
+              : {}),
           ReturnValues: 'ALL_NEW',
         }),
       );
-    if (status === 'online') {
-      try {
-        return parsePresence((await update(true)).Attributes);
-      } catch (error) {
-        if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
+    if (status === 'away') return parsePresence((await update(false)).Attributes);
+    // Each failed condition means another writer changed the item in between; a few rounds settle it.
+    for (let attempt = 0; ; attempt++) {
+      for (const keepTyping of [true, false]) {
+        try {
+          return parsePresence((await update(keepTyping)).Attributes);
+        } catch (error) {
+          if ((error as { name?: string }).name !== 'ConditionalCheckFailedException' || attempt >= 4) throw error;
+        }
       }
     }
-    return parsePresence((await update(false)).Attributes);
   }
 
   /** Account deletion: the member's presence item in a thread goes (it would expire within 60 s). */

@@ -7,6 +7,7 @@
 import type { ThreadEventPublisher } from './messaging.service.ts';
 import type { ThreadTabView } from './messaging.service.ts';
 import type { RealtimePublisher } from './thread-events.service.ts';
+import type { Logger } from '../core/log.ts';
 
 /** Runs one GraphQL operation signed as the Lambda (adapters/appsync-iam-client.ts). */
 export interface SignedGraphql {
@@ -31,16 +32,27 @@ export const PUBLISH_PANEL_EVENT = `mutation PublishPanel($threadId: ID!, $tab: 
 }`;
 
 export class AppSyncRealtimePublisher implements ThreadEventPublisher, RealtimePublisher {
-  constructor(private readonly graphql: SignedGraphql) {}
+  constructor(
+    private readonly graphql: SignedGraphql,
+    private readonly logger: Pick<Logger, 'warn'>,
+  ) {}
+
+  /** A stored message to onThreadMessage; a failure fails the caller (the booking consumer retries it). */
+  async publish(threadId: string, messageId: string): Promise<void> {
+    await this.graphql.execute(PUBLISH_THREAD_EVENT, { threadId, messageId });
+  }
 
   /**
-   * A stored message to onThreadMessage; an ACTION message (a booking's card changed state) also to
-   * onThreadPanel, so an open panel refreshes its cards without listening to every message.
+   * An ACTION message (a booking's card changed state) to onThreadPanel, so an open panel refreshes its
+   * cards without listening to every message. Sent after the consumer committed; a courtesy frame, so a
+   * failure is logged (ids only), never thrown: a retry would redeliver the event for nothing.
    */
-  async publish(threadId: string, messageId: string): Promise<void> {
-    const data = await this.graphql.execute(PUBLISH_THREAD_EVENT, { threadId, messageId });
-    const published = data.publishThreadEvent as { bookingId?: string | null } | null | undefined;
-    if (published?.bookingId) await this.graphql.execute(PUBLISH_PANEL_EVENT, { threadId, messageId });
+  async actionPanel(threadId: string, messageId: string): Promise<void> {
+    try {
+      await this.graphql.execute(PUBLISH_PANEL_EVENT, { threadId, messageId });
+    } catch (error) {
+      this.logger.warn('realtime publish failed', { what: 'action-panel', threadId, error });
+    }
   }
 
   async readReceipt(threadId: string, userId: string): Promise<void> {

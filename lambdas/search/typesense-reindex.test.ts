@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SearchDocument, SearchQuery } from './search.port.ts';
 import { documentArbitrary } from './testing/search-arbitraries.ts';
-import { startTypesenseTestbed, type TypesenseTestbed } from './testing/typesense-testbed.ts';
+import { startTypesenseTestbed, type TypesenseTestbed } from '../../tests/support/typesense-testbed.ts';
 import { reindexTypesense, type ReindexSource } from './typesense-reindex.ts';
 import { TYPESENSE_ALIAS, TYPESENSE_COLLECTION } from './typesense-search.adapter.ts';
 

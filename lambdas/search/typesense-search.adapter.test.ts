@@ -19,7 +19,7 @@ import {
   PUBLIC_MEDIA,
   queryArbitrary,
 } from './testing/search-arbitraries.ts';
-import { startTypesenseTestbed, type TypesenseTestbed } from './testing/typesense-testbed.ts';
+import { startTypesenseTestbed, type TypesenseTestbed } from '../../tests/support/typesense-testbed.ts';
 import { SAFE_MODE_FILTER, TYPESENSE_ALIAS, TYPESENSE_COLLECTION } from './typesense-search.adapter.ts';
 
 let testbed: TypesenseTestbed;

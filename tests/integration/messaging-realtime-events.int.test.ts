@@ -128,6 +128,10 @@ describe('realtime read receipts, presence and panel changes (Amplify v6)', () =
       threadId,
     );
     const asStranger = await subscribe('onThreadRead', stranger, threadId);
+    // The stranger's own thread: allowed, and the subscription filter keeps the other thread's frames out.
+    const own = (await startInquiry(stranger, { profileId, body: 'My own question' })).thread.threadId;
+    const asStrangerOwn = await subscribe('onThreadRead', stranger, own);
+    expect(asStrangerOwn.errors).toEqual([]);
     expect(asProvider.errors).toEqual([]);
     expect(JSON.stringify(asStranger.errors)).toMatch(/NOT_FOUND/);
 
@@ -146,8 +150,6 @@ describe('realtime read receipts, presence and panel changes (Amplify v6)', () =
     expect(read.markThreadRead).toEqual({ unreadCount: 0, lastReadMessageId: reply.messageId });
     await waitFor(() => asProvider.received.length === 1);
     expect(asProvider.received[0]).toMatchObject({ userId: client.userId, lastReadMessageId: reply.messageId });
-    // The frame carries the cursor only, never the reader's unread count or flags.
-    expect(Object.keys(asProvider.received[0]!).sort()).toEqual(['lastReadMessageId', 'readAt', 'threadId', 'userId']);
 
     // The pull side: members see every member's cursor, a stranger is told the thread does not exist.
     const receipts = (
@@ -176,8 +178,10 @@ describe('realtime read receipts, presence and panel changes (Amplify v6)', () =
     await settle();
     expect(asProvider.received).toHaveLength(1);
     expect(asStranger.received).toEqual([]);
+    expect(asStrangerOwn.received).toEqual([]);
     asProvider.unsubscribe();
     asStranger.unsubscribe();
+    asStrangerOwn.unsubscribe();
   });
 
   it('presence: online, away and offline reach members; threadPresence follows; a stranger is refused', async () => {
@@ -255,6 +259,71 @@ describe('realtime read receipts, presence and panel changes (Amplify v6)', () =
     expect(await presence.setStatus(threadId, fresh, 'online', at(now), now + 60)).toMatchObject({ typing: false });
     await presence.forget(threadId, userId);
     await presence.forget(threadId, fresh);
+  });
+
+  it('presence in DynamoDB Local: an ONLINE beat racing a typing beat never wipes the typing flag', async () => {
+    const documents = DynamoDBDocumentClient.from(
+      new DynamoDBClient({
+        endpoint: stackInfo().endpoints.dynamodbEndpoint,
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      }),
+    );
+    const table = physicalTableName('local', presenceTable);
+    const threadId = newId('thread');
+    const now = Math.floor(Date.now() / 1000);
+    const at = (seconds: number) => new Date(seconds * 1000).toISOString();
+    const typingBeat = (userId: string) =>
+      new PresenceRepository(documents, table).beat({
+        threadId,
+        userId,
+        typing: true,
+        lastSeen: at(now),
+        expiresAt: now + 60,
+      });
+
+    // The losing order, forced: setTyping(true) lands right after the ONLINE beat found no live item.
+    const racedUser = newId('user');
+    let raced = false;
+    const interleaved = Object.create(documents) as DynamoDBDocumentClient;
+    interleaved.send = (async (command: Parameters<DynamoDBDocumentClient['send']>[0]) => {
+      try {
+        return await documents.send(command);
+      } catch (error) {
+        if (!raced && (error as { name?: string }).name === 'ConditionalCheckFailedException') {
+          raced = true;
+          await typingBeat(racedUser);
+        }
+        throw error;
+      }
+    }) as DynamoDBDocumentClient['send'];
+    const stored = await new PresenceRepository(interleaved, table).setStatus(
+      threadId,
+      racedUser,
+      'online',
+      at(now),
+      now + 60,
+    );
+    expect(raced).toBe(true);
+    expect(stored).toMatchObject({ typing: true, status: 'online' });
+
+    // And free-running: many members go ONLINE while typing at once; every one ends typing.
+    const presence = new PresenceRepository(documents, table);
+    const users = Array.from({ length: 25 }, () => newId('user'));
+    await Promise.all(
+      users.flatMap((userId) => [
+        presence.setStatus(threadId, userId, 'online', at(now), now + 60),
+        typingBeat(userId),
+      ]),
+    );
+    const present = await presence.present(threadId, now);
+    expect(
+      present
+        .filter((item) => item.typing)
+        .map((item) => item.userId)
+        .sort(),
+    ).toEqual([...users, racedUser].sort());
+    await Promise.all([...users, racedUser].map((userId) => presence.forget(threadId, userId)));
   });
 
   it('panel: a saved tab and a booking card state change reach members (no tab text in frames); a stranger nothing', async () => {

@@ -5,8 +5,8 @@
  * would (aliases, collections, scoped keys).
  */
 import { Client } from 'typesense';
-import { startTypesenseFake, type RunningTypesenseFake } from '../../../tests/support/typesense-fake.ts';
-import { TypesenseSearchAdapter } from '../typesense-search.adapter.ts';
+import { startTypesenseFake, type RunningTypesenseFake } from './typesense-fake.ts';
+import { TypesenseSearchAdapter } from '../../lambdas/search/typesense-search.adapter.ts';
 
 export interface TypesenseTestbed {
   readonly fake: RunningTypesenseFake;
