@@ -20,6 +20,7 @@
 import { readFileSync } from 'node:fs';
 import { Agent, request as httpRequest } from 'node:http';
 import autocannon from 'autocannon';
+import { poissonArrivals } from './arrivals.ts';
 
 interface LoadOptions {
   url: string;
@@ -98,8 +99,6 @@ async function runOpenLoop(options: LoadOptions, record: boolean, seed: number):
     : [options.body ?? ''];
   const agent = new Agent({ keepAlive: true, maxSockets: options.connections, maxFreeSockets: options.connections });
   const url = new URL(options.url);
-  let state = seed;
-  const random = () => (state = (state * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648;
   const latencies: number[] = [];
   let non2xx = 0;
   let errors = 0;
@@ -135,11 +134,8 @@ async function runOpenLoop(options: LoadOptions, record: boolean, seed: number):
     void done.then(() => pending.delete(done));
   };
   const started = performance.now();
-  const end = started + seconds * 1000;
-  let dueAt = started;
-  for (;;) {
-    dueAt += (-Math.log(1 - random()) / rate) * 1000; // exponential gap: a Poisson process
-    if (dueAt >= end) break;
+  for (const offset of poissonArrivals(rate, seconds, seed)) {
+    const dueAt = started + offset;
     const wait = dueAt - performance.now();
     if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
     send(bodies[sent++ % bodies.length]!, dueAt);
