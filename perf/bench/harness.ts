@@ -68,3 +68,17 @@ export async function load(options: Record<string, unknown>): Promise<LoadResult
 export function describeResult(label: string, result: LoadResult): string {
   return `${label.padEnd(34)} ${String(result.requestsPerSecond).padStart(7)} req/s   p50 ${result.p50.toFixed(2).padStart(6)} ms   p95 ${result.p95.toFixed(2).padStart(6)} ms   p99 ${result.p99.toFixed(2).padStart(6)} ms   non-2xx ${result.non2xx}  errors ${result.errors}`;
 }
+
+/**
+ * How bunched arrivals were (their times in ms, any epoch): requests per 100 ms window, median and
+ * busiest, against the steady rate's share (rate / 10), and the share of windows with none.
+ */
+export function describeBursts(arrivals: readonly number[], rate: number): string {
+  if (arrivals.length === 0) return 'arrivals per 100 ms: none recorded';
+  const first = Math.min(...arrivals);
+  const windows = Array.from({ length: Math.floor((Math.max(...arrivals) - first) / 100) + 1 }, () => 0);
+  for (const at of arrivals) windows[Math.floor((at - first) / 100)]!++;
+  const sorted = [...windows].sort((a, b) => a - b);
+  const empty = windows.filter((n) => n === 0).length;
+  return `arrivals per 100 ms window: median ${sorted[Math.floor(sorted.length / 2)]}, p95 ${sorted[Math.min(sorted.length - 1, Math.ceil(0.95 * sorted.length) - 1)]}, busiest ${sorted.at(-1)} (steady ${rate / 10}); ${Math.round((100 * empty) / windows.length)} % of windows empty`;
+}
