@@ -11,7 +11,9 @@ import { createHash } from 'node:crypto';
 import { Amplify } from 'aws-amplify';
 import { generateClient } from 'aws-amplify/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildEvent } from '../../lambdas/core/events/catalog.ts';
 import { newId } from '../../lambdas/core/ids.ts';
+import { enqueue } from '../support/account-deletion.ts';
 import { ACT, REQUEST, hoursFromNow, openAllDay, publishedStudio } from '../support/booking.ts';
 import { payHold } from '../support/checkout.ts';
 import { eventually, gqlAs, gqlOk, sql } from '../support/graphql.ts';
@@ -305,5 +307,32 @@ describe('deliverables as immutable manifests', () => {
       input: { threadId, setId: newId('deliverableSet'), decision: 'ACCEPT', idempotencyKey: key() },
     });
     expect(unknownSet.errors?.[0]?.errorType).toBe('NOT_FOUND');
+  });
+
+  // Last: it erases the provider.
+  it("account erasure deletes the provider's unposted uploads and keeps the posted manifests", async () => {
+    const unposted = await uploaded(host, threadId, 'draft.pdf', Buffer.from('draft '.repeat(50)));
+    const [objectKey] = await sql<{ object_key: string }>(
+      `SELECT object_key FROM message_deliverable_uploads WHERE id = $1`,
+      [unposted],
+    );
+    expect(objectKey).toBeDefined();
+    await enqueue(buildEvent('user.deleted', { userId: host.userId, deletedAt: new Date().toISOString() }));
+    await eventually(async () => {
+      const [row] = await sql<{ n: number }>(
+        `SELECT count(*)::int AS n FROM consumer_inbox i JOIN outbox_events e ON e.id = i.event_id
+          WHERE i.consumer = 'messaging-user-deleted' AND e.payload->>'userId' = $1`,
+        [host.userId],
+      );
+      return row!.n > 0;
+    });
+    expect(await sql(`SELECT 1 FROM message_deliverable_uploads WHERE uploader_user_id = $1`, [host.userId])).toEqual(
+      [],
+    );
+    const kept = await sql<{ n: number }>(
+      `SELECT count(*)::int AS n FROM message_deliverable_sets WHERE provider_user_id = $1`,
+      [host.userId],
+    );
+    expect(kept[0]!.n).toBe(2);
   });
 });
