@@ -153,7 +153,8 @@ export const domains = {
     // classifier, download URLs), apart so the latency-critical messaging bundle stays light.
     entry: 'lambdas/messaging/attachments.handler.ts',
     // control: the per-user rate limits on upload requests and completions (lambdas/core/rate-limit-matrix.ts).
-    uses: { tables: ['messaging', 'control'], buckets: ['msg-previews'], moderation: true },
+    // database: deliverable manifests and decisions (db/migrations/3210), as the messaging role.
+    uses: { database: 'messaging', tables: ['messaging', 'control'], buckets: ['msg-previews'], moderation: true },
     memoryMb: 2048,
     timeoutSeconds: 30,
   },
@@ -325,6 +326,11 @@ export const graphqlResolvers: Readonly<Record<string, DomainName>> = {
   'Mutation.requestMessageAttachmentUpload': 'messagingAttachments',
   'Mutation.completeMessageAttachment': 'messagingAttachments',
   'Query.messageAttachmentUrl': 'messagingAttachments',
+  'Mutation.requestDeliverableUpload': 'messagingAttachments',
+  'Mutation.postDeliverables': 'messagingAttachments',
+  'Mutation.decideDeliverables': 'messagingAttachments',
+  'Query.threadDeliverables': 'messagingAttachments',
+  'Query.deliverableFileUrl': 'messagingAttachments',
   'Query.bookingReviews': 'reviews',
   'Query.myReviewWindows': 'reviews',
   'Query.listingReviews': 'reviews',

@@ -105,6 +105,20 @@ export const erasureCoverage: Readonly<Record<string, ErasureAction>> = {
     kind: 'retained',
     why: 'the §512 record of a takedown and counter notice (the safe harbour rests on it; kept with the audit chain)',
   },
+  // ---- messaging deliverables (db/migrations/3210) ----
+  'public.message_deliverable_uploads.uploader_user_id': { kind: 'erase', by: 'messaging-user-deleted' },
+  'public.message_deliverable_sets.provider_user_id': {
+    kind: 'retained',
+    why:
+      "an immutable deliverables manifest of a booking (what was delivered, its checksums, the client's decision) is the " +
+      "other party's record of the contract and dispute evidence; the id names a scrubbed users row",
+  },
+  'public.message_deliverable_sets.client_user_id': {
+    kind: 'retained',
+    why:
+      "an immutable deliverables manifest of a booking (what was delivered, its checksums, the client's decision) is the " +
+      "other party's record of the contract and dispute evidence; the id names a scrubbed users row",
+  },
   // ---- reviews (reviews-user-deleted) ----
   'public.review_windows.client_user_id': { kind: 'erase', by: 'reviews-user-deleted' },
   'public.review_windows.owner_user_id': { kind: 'erase', by: 'reviews-user-deleted' },

@@ -39,6 +39,8 @@ export const ID_PREFIXES = {
   dmcaNotice: 'dmn',
   dmcaCase: 'dmc',
   attachment: 'att',
+  deliverableUpload: 'dlu',
+  deliverableSet: 'dls',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

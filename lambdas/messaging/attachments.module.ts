@@ -6,6 +6,7 @@
 import { systemClock } from '../core/clock.ts';
 import { createLogger } from '../core/log.ts';
 import type { ImageModerator } from '../core/ports.ts';
+import { databaseFromEnv } from '../adapters/database.ts';
 import { documentClientFromEnv } from '../adapters/dynamodb.ts';
 import { DynamoDbRateLimiter } from '../adapters/dynamodb-rate-limiter.ts';
 import { S3ObjectStore, s3ClientFromEnv } from '../adapters/s3-object-store.ts';
@@ -13,6 +14,8 @@ import { S3ObjectUrls } from '../adapters/s3-object-urls.ts';
 import { SharpImagePreviewer } from '../adapters/sharp-image-previewer.ts';
 import { attachmentsConfig } from './attachments.config.ts';
 import { AttachmentsService } from './attachments.service.ts';
+import { PgDeliverablesStore } from './deliverables.repository.ts';
+import { DeliverablesService } from './deliverables.service.ts';
 import { ThreadRepository } from './thread.repository.ts';
 
 let moderator: Promise<ImageModerator> | undefined;
@@ -47,4 +50,24 @@ export function attachmentsService(): AttachmentsService {
     new DynamoDbRateLimiter(dynamo, config.CONTROL_TABLE, systemClock),
   );
   return service;
+}
+
+let deliverables: DeliverablesService | undefined;
+
+/** Deliverable manifests: the thread in DynamoDB (membership, its booking), the manifests in PostgreSQL. */
+export function deliverablesService(): DeliverablesService {
+  if (deliverables) return deliverables;
+  const config = attachmentsConfig();
+  const s3 = s3ClientFromEnv();
+  deliverables = new DeliverablesService(
+    new ThreadRepository(documentClientFromEnv(), config.MESSAGING_TABLE),
+    // Connected on first use, as the messaging role (grants in db/migrations/3210).
+    new PgDeliverablesStore(() => databaseFromEnv('messaging')),
+    new S3ObjectStore(s3),
+    new S3ObjectUrls(s3),
+    config.MESSAGE_PREVIEWS_BUCKET,
+    systemClock,
+    createLogger({ service: 'messaging-deliverables' }),
+  );
+  return deliverables;
 }

@@ -11,3 +11,4 @@ export {
   type BookingThreadExcerpt,
   type ThreadExcerptMessage,
 } from './booking-thread-excerpt.query.ts';
+export { deliverablesExportSection } from './deliverables-export.query.ts';

@@ -2,7 +2,8 @@
  * Messaging's consumer of auth's `user.deleted` (NTB-SEC-003), over its DynamoDB tables: in every
  * thread of the account, its message bodies are replaced by a tombstone under a pseudonym, its
  * membership row, reports and the other members' references name the pseudonym, its send tokens,
- * pair items and presence go, its unsent attachments (items and msg-previews objects) are deleted,
+ * pair items and presence go, its unsent attachments (items and msg-previews objects) and unposted
+ * deliverable uploads are deleted,
  * and the thread is locked. The other members keep their threads,
  * their own messages, unread counts and inbox (ThreadErasureRepository.eraseMember). Once per event
  * through the consumer inbox; a failed run is retried whole on redelivery (each step is idempotent).
@@ -28,6 +29,8 @@ export class MessagingErasureService {
     private readonly logger: Logger,
     /** The msg-previews bucket, where unsent attachments' uploads and previews are. */
     private readonly previews: { readonly objects: Pick<ObjectStore, 'delete'>; readonly bucket: string },
+    /** Deliverable files uploaded and never posted (PostgreSQL rows; objects under deliverables/). */
+    private readonly deliverableUploads: { eraseOf(userId: string): Promise<readonly string[]> },
   ) {}
 
   async onUserDeleted(event: DomainEvent<'user.deleted'>): Promise<void> {
@@ -42,6 +45,7 @@ export class MessagingErasureService {
         reports: 0,
         counterparts: 0,
         unsentAttachments: 0,
+        unpostedDeliverables: 0,
       };
       const dropObjects = async (keys: readonly string[]) => {
         for (const key of keys) await this.previews.objects.delete(this.previews.bucket, key);
@@ -55,6 +59,11 @@ export class MessagingErasureService {
         totals.unsentAttachments += counts.unsentAttachments;
         await this.presence.forget(threadId, userId);
       }
+      // Posted manifests stay (the other party's contract record, infra/definitions/erasure-coverage.ts);
+      // the account's unposted uploads are its own and go, rows first so a retry finds nothing half-done.
+      const unposted = await this.deliverableUploads.eraseOf(userId);
+      await dropObjects(unposted);
+      totals.unpostedDeliverables = unposted.length;
       this.logger.info('account erased in messaging', { userId, ...totals });
     });
   }

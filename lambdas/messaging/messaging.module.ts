@@ -10,6 +10,7 @@ import { S3ObjectStore, s3ClientFromEnv } from '../adapters/s3-object-store.ts';
 import { bookingCards } from '../booking/index.ts';
 import { ContactableListings } from '../profiles/index.ts';
 import { messagingConfig } from './messaging.config.ts';
+import { eraseDeliverableUploadsOf } from './deliverables.repository.ts';
 import { MessagingErasureService } from './messaging-erasure.service.ts';
 import { ThreadErasureRepository } from './thread.repository.ts';
 import { createLogger } from '../core/log.ts';
@@ -111,6 +112,7 @@ export function messagingErasure(): MessagingErasureService {
     },
     createLogger({ service: 'messaging-erasure' }),
     { objects: new S3ObjectStore(s3ClientFromEnv()), bucket: config.MESSAGE_PREVIEWS_BUCKET },
+    { eraseOf: async (userId) => eraseDeliverableUploadsOf(await databaseFromEnv('messaging'), userId) },
   );
   return erasure;
 }

@@ -83,6 +83,9 @@ export const exportCoverage: Readonly<Record<string, ExportDecision>> = {
   },
   // DynamoDB
   'dynamodb.messaging': section('messaging', 'threads'),
+  // messaging's deliverable manifests in PostgreSQL (3210)
+  'public.message_deliverable_sets': section('messagingDeliverables', 'posted', 'received'),
+  'public.message_deliverable_uploads': section('messagingDeliverables', 'unpostedUploads'),
 };
 
 export const exportExclusions: Readonly<Record<string, string>> = Object.fromEntries(

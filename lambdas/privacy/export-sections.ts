@@ -11,7 +11,7 @@ import { accountExportSection } from '../auth/index.ts';
 import { bookingExportSection } from '../booking/index.ts';
 import { dmcaExportSection } from '../dmca/index.ts';
 import { mediaExportSection } from '../media/index.ts';
-import { MessagingExport } from '../messaging/index.ts';
+import { deliverablesExportSection, MessagingExport } from '../messaging/index.ts';
 import { notificationsExportSection } from '../notifications/index.ts';
 import { partnerExportSection } from '../partner/index.ts';
 import { paymentsExportSection } from '../payments/index.ts';
@@ -44,6 +44,7 @@ export function exportSections(sources: SectionSources): ExportSection[] {
     { name: 'booking', collect: (userId) => bookingExportSection(db, userId) },
     { name: 'payments', collect: (userId) => paymentsExportSection(db, userId) },
     { name: 'messaging', collect: (userId) => messaging.section(userId) },
+    { name: 'messagingDeliverables', collect: (userId) => deliverablesExportSection(db, userId) },
     { name: 'reviews', collect: (userId, now) => reviewsExportSection(db, userId, now) },
     { name: 'notifications', collect: (userId) => notificationsExportSection(db, userId) },
     { name: 'partner', collect: (userId) => partnerExportSection(db, userId) },

@@ -367,6 +367,21 @@ const expectedGrants: Record<DatabaseRole, readonly string[]> = {
     // Action cards (2900), through booking's query module.
     ...['client_user_id', 'id', 'status'].map((column) => `booking_groups(${column}):SELECT`),
     ...['accepted', 'group_id', 'owner_user_id'].map((column) => `booking_legs(${column}):SELECT`),
+    // Deliverable manifests (3210): insert-only sets and files, the decision columns the only update;
+    // decisions audited in their transaction.
+    'audit_log(hash):SELECT',
+    'audit_log(seq):SELECT',
+    'audit_log:INSERT',
+    'message_deliverable_files:INSERT',
+    'message_deliverable_files:SELECT',
+    'message_deliverable_sets:INSERT',
+    'message_deliverable_sets:SELECT',
+    ...['decided_at', 'decision_key', 'decision_note', 'status'].map(
+      (column) => `message_deliverable_sets(${column}):UPDATE`,
+    ),
+    'message_deliverable_uploads:DELETE',
+    'message_deliverable_uploads:INSERT',
+    'message_deliverable_uploads:SELECT',
   ],
   reviews: [
     'audit_log(hash):SELECT',
@@ -517,6 +532,26 @@ const expectedGrants: Record<DatabaseRole, readonly string[]> = {
       'target_id',
       'target_kind',
     ].map((column) => `dmca_cases(${column}):SELECT`),
+    // Messaging's deliverable manifests (3210): no storage or idempotency keys.
+    ...[
+      'booking_group_id',
+      'client_user_id',
+      'created_at',
+      'decided_at',
+      'decision_note',
+      'id',
+      'note',
+      'provider_user_id',
+      'status',
+      'thread_id',
+      'version',
+    ].map((column) => `message_deliverable_sets(${column}):SELECT`),
+    ...['content_type', 'name', 'position', 'set_id', 'sha256', 'size_bytes'].map(
+      (column) => `message_deliverable_files(${column}):SELECT`,
+    ),
+    ...['content_type', 'created_at', 'id', 'name', 'size_bytes', 'thread_id', 'uploader_user_id'].map(
+      (column) => `message_deliverable_uploads(${column}):SELECT`,
+    ),
   ],
   // DMCA (db/migrations/3010_dmca.sql): notices and cases are legal records, never deleted.
   dmca: [
