@@ -98,6 +98,11 @@ function setup() {
     [key({ kind: 'PROFILE', id: profile }), uploader],
   ]);
   const content: DmcaContent = {
+    // Listings named by slug resolve to their id (the adapter's job); ids name themselves.
+    resolve: (_tx, ref) =>
+      Promise.resolve(
+        ref.kind === 'PROFILE' && ref.id === 'a-slug' ? { kind: 'PROFILE', id: profile } : (ref as DmcaTarget),
+      ),
     publicOwnerOf: (_tx, target) => Promise.resolve(hidden.has(key(target)) ? undefined : owners.get(key(target))),
     takeDown: (_tx, target) => {
       log.push(`down ${key(target)}`);
