@@ -209,6 +209,15 @@ describe('notice intake', () => {
     expect(noticeDedupeKey(notice())).not.toBe(noticeDedupeKey(notice({ copyrightedWork: 'another work' })));
   });
 
+  it('a listing named by its slug is the listing: one target, and the same notice as naming it by id', async () => {
+    const { service, log } = setup();
+    const bySlug = await service.submitNotice(notice({ targets: [{ kind: 'PROFILE', id: 'a-slug' }] }), anywhere);
+    expect(bySlug).toMatchObject({ duplicate: false, takenDown: [{ kind: 'PROFILE', id: profile }] });
+    const byId = await service.submitNotice(notice({ targets: [{ kind: 'PROFILE', id: profile }] }), anywhere);
+    expect(byId).toMatchObject({ noticeId: bySlug.noticeId, duplicate: true });
+    expect(log.filter((line) => line.startsWith('down'))).toEqual([`down PROFILE:${profile}`]);
+  });
+
   it('race: 20 identical notices at once make one notice and one takedown', async () => {
     const { service, log, store } = setup();
     const outcomes = await Promise.all(Array.from({ length: 20 }, () => service.submitNotice(notice(), anywhere)));

@@ -17,6 +17,7 @@ import { enqueueEvent } from '../core/db/outbox.ts';
 import { buildEvent } from '../core/events/catalog.ts';
 import { NotFoundError, ValidationError } from '../core/errors.ts';
 import { isId } from '../core/ids.ts';
+import { PROFILE_ROLES } from './profiles.schemas.ts';
 import type { PublicListingKind } from './public-page-eviction.ts';
 
 const TABLE = { PROFILE: 'service_profiles', STUDIO: 'studios' } as const;
@@ -27,7 +28,7 @@ const SLUG = /^[a-z0-9][a-z0-9-]{2,62}$/i;
 const listingRow = z.object({
   id: z.string(),
   owner_user_id: z.string(),
-  role: z.string().optional(),
+  role: z.enum(PROFILE_ROLES).optional(),
   slug: z.string(),
   status: z.string(),
   owner_status: z.string(),
@@ -117,7 +118,7 @@ function profilePayload(row: ListingRow) {
   return {
     profileId: row.id,
     ownerUserId: row.owner_user_id,
-    role: row.role as never,
+    role: z.enum(PROFILE_ROLES).parse(row.role), // selected for profiles (columns('PROFILE'))
     slug: row.slug,
     city: row.city_code,
     version: row.version,
