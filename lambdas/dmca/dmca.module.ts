@@ -10,7 +10,7 @@ import { metricsFromEnv } from '../adapters/powertools-metrics.ts';
 import { notifierFromEnv } from '../adapters/notifier-from-env.ts';
 import { staffAuthority } from '../staff/index.ts';
 import { ComplainantMailer } from './complainant-mailer.ts';
-import { DmcaMediaContent } from './dmca-content.adapter.ts';
+import { DmcaListingContent } from './dmca-content.adapter.ts';
 import { OutboxDmcaNotifier } from './dmca-notifier.adapter.ts';
 import { dmcaRepositories } from './dmca.repositories.ts';
 import { DmcaService } from './dmca.service.ts';
@@ -47,7 +47,7 @@ export function dmcaService(): Promise<DmcaService> {
     const db = await databaseFromEnv('dmca');
     return new DmcaService(
       createUnitOfWork(db, dmcaRepositories),
-      new DmcaMediaContent(),
+      new DmcaListingContent(),
       new OutboxDmcaNotifier(),
       systemClock,
       staffAuthority(db, systemClock),

@@ -15,6 +15,18 @@ export const dmcaTargetSchema = z.discriminatedUnion('kind', [
 ]);
 export type DmcaTarget = z.infer<typeof dmcaTargetSchema>;
 
+/**
+ * Material as a complainant names it: media by its id; a profile or studio by its id, its public slug
+ * or its public page URL (resolved to the listing's id before anything else, so every way of naming
+ * one listing is one target).
+ */
+export const dmcaTargetRefSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('MEDIA'), id: idSchema('media') }),
+  z.object({ kind: z.literal('PROFILE'), id: text(500) }),
+  z.object({ kind: z.literal('STUDIO'), id: text(500) }),
+]);
+export type DmcaTargetRef = z.infer<typeof dmcaTargetRefSchema>;
+
 export const dmcaNoticeSchema = z.object({
   complainant: z.object({
     name: text(200),
@@ -30,8 +42,8 @@ export const dmcaNoticeSchema = z.object({
   }),
   /** §512(c)(3)(A)(ii): the copyrighted work claimed to be infringed. */
   copyrightedWork: text(2000),
-  /** §512(c)(3)(A)(iii): the material to remove, by the ids the public pages show. */
-  targets: z.array(dmcaTargetSchema).min(1).max(20),
+  /** §512(c)(3)(A)(iii): the material to remove, by the ids, slugs or URLs the public pages show. */
+  targets: z.array(dmcaTargetRefSchema).min(1).max(20),
   /** §512(c)(3)(A)(v). */
   goodFaithBelief: z.literal(true),
   /** §512(c)(3)(A)(vi): accurate, and authorised under penalty of perjury. */

@@ -98,6 +98,11 @@ function setup() {
     [key({ kind: 'PROFILE', id: profile }), uploader],
   ]);
   const content: DmcaContent = {
+    // Listings named by slug resolve to their id (the adapter's job); ids name themselves.
+    resolve: (_tx, ref) =>
+      Promise.resolve(
+        ref.kind === 'PROFILE' && ref.id === 'a-slug' ? { kind: 'PROFILE', id: profile } : (ref as DmcaTarget),
+      ),
     publicOwnerOf: (_tx, target) => Promise.resolve(hidden.has(key(target)) ? undefined : owners.get(key(target))),
     takeDown: (_tx, target) => {
       log.push(`down ${key(target)}`);
@@ -202,6 +207,15 @@ describe('notice intake', () => {
     expect(again).toMatchObject({ noticeId: first.noticeId, duplicate: true });
     expect(log.filter((line) => line.startsWith('down'))).toHaveLength(1);
     expect(noticeDedupeKey(notice())).not.toBe(noticeDedupeKey(notice({ copyrightedWork: 'another work' })));
+  });
+
+  it('a listing named by its slug is the listing: one target, and the same notice as naming it by id', async () => {
+    const { service, log } = setup();
+    const bySlug = await service.submitNotice(notice({ targets: [{ kind: 'PROFILE', id: 'a-slug' }] }), anywhere);
+    expect(bySlug).toMatchObject({ duplicate: false, takenDown: [{ kind: 'PROFILE', id: profile }] });
+    const byId = await service.submitNotice(notice({ targets: [{ kind: 'PROFILE', id: profile }] }), anywhere);
+    expect(byId).toMatchObject({ noticeId: bySlug.noticeId, duplicate: true });
+    expect(log.filter((line) => line.startsWith('down'))).toEqual([`down PROFILE:${profile}`]);
   });
 
   it('race: 20 identical notices at once make one notice and one takedown', async () => {

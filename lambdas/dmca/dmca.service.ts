@@ -28,7 +28,7 @@ import { customMetrics } from '../../infra/definitions/metrics.ts';
 import { rateLimitPolicy } from '../core/rate-limit-matrix.ts';
 import { enforceRateLimits } from '../core/rate-limit.ts';
 import { requireRecentStepUp } from '../core/step-up.ts';
-import type { DmcaCounterNoticeInput, DmcaNoticeInput, DmcaTarget } from './dmca.schemas.ts';
+import type { DmcaCounterNoticeInput, DmcaNoticeInput, DmcaTarget, DmcaTargetRef } from './dmca.schemas.ts';
 import { counterNoticeWindow } from './statutory-window.ts';
 
 export type CaseStatus = 'TAKEN_DOWN' | 'COUNTER_NOTICED' | 'SUIT_FILED' | 'RESTORED';
@@ -87,6 +87,11 @@ export interface DmcaStore {
 
 /** The owning domains' side: who owns a public target, hiding and restoring it. */
 export interface DmcaContent {
+  /**
+   * The target a complainant's reference names (a listing by slug or URL → its id). Throws a typed
+   * error (not found, malformed) when it names nothing.
+   */
+  resolve(db: Transaction, ref: DmcaTargetRef): Promise<DmcaTarget>;
   /** The owner of the target while it is public; undefined when not found or not public. */
   publicOwnerOf(tx: Transaction, target: DmcaTarget): Promise<string | undefined>;
   /** Hidden from every public read and from search, in `tx`. */
@@ -112,13 +117,19 @@ export class CaseNotOpenError extends ConflictError {
   }
 }
 
-const targetKey = (target: DmcaTarget) => `${target.kind}:${target.id}`;
+const targetKey = (target: DmcaTarget | DmcaTargetRef) => `${target.kind}:${target.id}`;
 
-/** Same complainant, same material, same work: one notice, whatever the order or the wording's case. */
-export function noticeDedupeKey(input: DmcaNoticeInput): string {
+/**
+ * Same complainant, same material, same work: one notice, whatever the order, the wording's case or
+ * how a listing was named (`targets` are the resolved ones; media are named by id only).
+ */
+export function noticeDedupeKey(
+  input: DmcaNoticeInput,
+  targets: readonly DmcaTarget[] = input.targets as DmcaTarget[],
+): string {
   const canonical = JSON.stringify([
     input.complainant.email.trim().toLowerCase(),
-    [...new Set(input.targets.map(targetKey))].sort(),
+    [...new Set(targets.map(targetKey))].sort(),
     input.copyrightedWork.trim().replace(/\s+/g, ' ').toLowerCase(),
   ]);
   return createHash('sha256').update(canonical).digest('hex');
@@ -167,13 +178,17 @@ export class DmcaService {
     await enforceRateLimits(this.limiter, [
       { policy: DMCA_NOTICE_LIMIT, key: source.ip || NO_ADDRESS_BUCKET, cost: distinctTargetCount(input) },
     ]);
-    const dedupeKey = noticeDedupeKey(input);
+    // Resolved before the dedupe key: a listing named by its slug and by its URL is one target.
+    const resolved = await this.db.transaction((tx) =>
+      Promise.all(input.targets.map((ref) => this.content.resolve(tx, ref))),
+    );
+    const dedupeKey = noticeDedupeKey(input, resolved);
     const repeated = await this.db.dmca.noticeByKey(dedupeKey);
     if (repeated) return this.repeatOf(repeated);
     return this.db.transaction(async (tx) => {
       const now = this.clock.now();
       const noticeId = newId('dmcaNotice');
-      const targets = [...new Map(input.targets.map((target) => [targetKey(target), target])).values()];
+      const targets = [...new Map(resolved.map((target) => [targetKey(target), target])).values()];
       // Material already down is not public any more, yet a later notice about it must join its open
       // case (and its complainant be told of a counter notice), so the open case answers first.
       const owners = await Promise.all(

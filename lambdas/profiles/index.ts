@@ -31,3 +31,10 @@ export { findContactDetail, type ContactDetail } from './contact-detection.ts';
 // Every listing of an account, whatever its state (other domains' erasure consumers).
 export { ownedListings, type OwnedListing } from './owned-listings.query.ts';
 export { profilesExportSection } from './profiles-export.query.ts';
+// A copyright takedown of a whole listing, run by the dmca domain in its case's transaction.
+export {
+  publicListingOwner,
+  resolveListingReference,
+  restoreTakenDownListing,
+  takeDownListing,
+} from './dmca-listing-takedown.ts';

@@ -12,7 +12,7 @@ import { isId, type IdKind } from '../core/ids.ts';
 import type { Completeness } from './completeness.ts';
 import { isUnlocked, publishBlockers, type OnboardingStep } from './onboarding.ts';
 import type { CompleteStepInput } from './profiles.schemas.ts';
-import { PreconditionFailedError } from './profiles.errors.ts';
+import { ListingTakenDownError, PreconditionFailedError } from './profiles.errors.ts';
 import type { ProfilesData, ProfilesRepositories, ProfilesTx } from './profiles.repositories.ts';
 
 /** The columns the workflow reads; ProfileRow and StudioRow both have them. */
@@ -20,7 +20,7 @@ export interface ListingRow {
   readonly id: string;
   readonly owner_user_id: string;
   readonly slug: string;
-  readonly status: 'DRAFT' | 'PUBLISHED' | 'UNPUBLISHED';
+  readonly status: 'DRAFT' | 'PUBLISHED' | 'UNPUBLISHED' | 'TAKEN_DOWN';
   readonly version: number;
   readonly completed_steps: readonly string[];
 }
@@ -210,6 +210,8 @@ export class ListingWorkflow<
    */
   async publish(caller: Caller, id: string): Promise<Row> {
     return this.changeLocked(caller, id, async (tx, locked) => {
+      // A copyright takedown is lifted by the DMCA restore after a counter notice, never by the owner.
+      if (locked.status === 'TAKEN_DOWN') throw new ListingTakenDownError(this.listing.label);
       const { facts } = await this.listing.facts(locked, tx);
       const completeness = this.listing.completeness(facts);
       const blockers = publishBlockers(

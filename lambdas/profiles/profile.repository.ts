@@ -19,7 +19,7 @@ export const profileRow = z.object({
   owner_user_id: z.string(),
   role: z.enum(PROFILE_ROLES),
   slug: z.string(),
-  status: z.enum(['DRAFT', 'PUBLISHED', 'UNPUBLISHED']),
+  status: z.enum(['DRAFT', 'PUBLISHED', 'UNPUBLISHED', 'TAKEN_DOWN']),
   owner_status: z.enum(['ACTIVE', 'ERASED']),
   display_name: z.string().nullable(),
   headline: z.string().nullable(),

@@ -12,3 +12,10 @@ export class PreconditionFailedError extends AppError {
     super(message, details);
   }
 }
+
+/** The owner tried to publish a listing a copyright notice took down (only the DMCA restore lifts it). */
+export class ListingTakenDownError extends PreconditionFailedError {
+  constructor(label: string) {
+    super(`This ${label} was taken down after a copyright notice`, 'LISTING.TAKEN_DOWN');
+  }
+}

@@ -12,7 +12,7 @@ export const studioRow = z.object({
   id: z.string(),
   owner_user_id: z.string(),
   slug: z.string(),
-  status: z.enum(['DRAFT', 'PUBLISHED', 'UNPUBLISHED']),
+  status: z.enum(['DRAFT', 'PUBLISHED', 'UNPUBLISHED', 'TAKEN_DOWN']),
   owner_status: z.enum(['ACTIVE', 'ERASED']),
   name: z.string().nullable(),
   description: z.string().nullable(),

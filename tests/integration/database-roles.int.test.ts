@@ -574,6 +574,17 @@ const expectedGrants: Record<DatabaseRole, readonly string[]> = {
     ),
     ...['public_variants', 'status', 'updated_at'].map((column) => `media(${column}):UPDATE`),
     'outbox_events:INSERT',
+    // Takedown and restore of a whole listing through profiles' SQL (3185): resolve a slug, read whether
+    // it is public and whose, flip its status.
+    ...['city_code', 'id', 'owner_status', 'owner_user_id', 'role', 'slug', 'status', 'version'].map(
+      (column) => `service_profiles(${column}):SELECT`,
+    ),
+    ...['city_code', 'id', 'owner_status', 'owner_user_id', 'slug', 'status', 'version'].map(
+      (column) => `studios(${column}):SELECT`,
+    ),
+    ...['service_profiles', 'studios'].flatMap((table) =>
+      ['status', 'updated_at'].map((column) => `${table}(${column}):UPDATE`),
+    ),
   ],
   // The retention job (3055, its own role since review of issue 17): delete or clear exactly the classes
   // lambdas/privacy/retention-policy.ts expires, reading only the columns its statements name.

@@ -82,6 +82,8 @@ export const PROFILE_UPDATE_REASONS = [
   'media.deleted',
   // Another profile of the owner was published or unpublished: the `roles` every page shows changed.
   'roles',
+  // Public again after a DMCA counter notice's statutory window (lambdas/profiles/dmca-listing-takedown.ts).
+  'dmca_restored',
 ] as const;
 
 const profileFields = {
@@ -116,7 +118,7 @@ const profileUnpublished = EventDefinition.define({
   description: 'A profile left the public site (search drops it).',
   payload: z.object({
     ...profileFields,
-    reason: z.enum(['account_deleted']).optional().describe('absent when the owner unpublished'),
+    reason: z.enum(['account_deleted', 'dmca_takedown']).optional().describe('absent when the owner unpublished'),
   }),
   aggregate: profileAggregate,
 });
@@ -143,7 +145,7 @@ const studioUnpublished = EventDefinition.define({
   description: 'A studio left the public site (search drops it).',
   payload: z.object({
     ...studioFields,
-    reason: z.enum(['account_deleted']).optional().describe('absent when the host unpublished'),
+    reason: z.enum(['account_deleted', 'dmca_takedown']).optional().describe('absent when the host unpublished'),
   }),
   aggregate: studioAggregate,
 });
