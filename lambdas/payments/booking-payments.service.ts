@@ -135,7 +135,14 @@ export class StripeBookingPayments {
       await tx.payments.lockKey(groupId);
       await tx.payments.requestSettle(groupId);
     });
-    await this.renewals.finishOpenOf(groupId);
+    try {
+      await this.renewals.finishOpenOf(groupId);
+    } catch {
+      // The renewal could not be finished now (Stripe unreachable, a crash-left state): it must never
+      // stop this capture or void of the intent the row holds. settle_requested_at keeps new renewals
+      // out; the sweep finishes this one later, and its swap only takes the row while the old intent
+      // is still the authorised one, so it then cancels its own intent (superseded).
+    }
     return this.db.payments.findAuthorization(groupId);
   }
 

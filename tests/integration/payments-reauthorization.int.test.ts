@@ -14,7 +14,8 @@ import { createStripePaymentProvider } from '../../lambdas/adapters/stripe-payme
 import { createDatabase, type Database } from '../../lambdas/core/db/database.ts';
 import { createUnitOfWork } from '../../lambdas/core/db/unit-of-work.ts';
 import { newId } from '../../lambdas/core/ids.ts';
-import type { PaymentProvider } from '../../lambdas/core/payment-provider.ts';
+import { ProviderRequestError, type PaymentProvider } from '../../lambdas/core/payment-provider.ts';
+import { DependencyError } from '../../lambdas/core/errors.ts';
 import { StripeBookingPayments } from '../../lambdas/payments/booking-payments.service.ts';
 import { paymentsRepositories } from '../../lambdas/payments/payments.repositories.ts';
 import { ACT, BOOKING_FIELDS } from '../support/booking.ts';
@@ -193,6 +194,74 @@ describe('re-authorisation of holds that would lapse before capture', () => {
     expect(await payments.capture({ groupId: held.groupId, idempotencyKey: randomUUID() })).toEqual({
       status: 'not_authorized',
     });
+  });
+
+  it('any other refusal of the saved card or customer (expired card, customer gone) closes the renewal as action_required card_unusable, announced; the old hold is still captured', async () => {
+    const real = realProvider();
+    // The local Stripe cannot expire a saved card: the adapter's mapping of such a refusal, as it throws it.
+    const refusing: PaymentProvider = {
+      ...real,
+      verifyWebhook: real.verifyWebhook.bind(real),
+      reauthorizeOffSession: async () => {
+        throw new ProviderRequestError('Your card has expired.', 'expired_card', undefined);
+      },
+    };
+    const payments = paymentsWith(refusing);
+    const held = await authorised(payments);
+    expect(await payments.renewals.run(new Date(Date.now() + 6 * DAY), [held.groupId])).toMatchObject({
+      renewed: 0,
+      actionRequired: 1,
+      failed: 0,
+    });
+    expect(await renewalOf(held.groupId)).toMatchObject({
+      state: 'action_required',
+      failure_reason: 'card_unusable',
+      new_intent_id: null,
+    });
+    const events = await sql(
+      `SELECT payload FROM outbox_events WHERE type = 'payment.authorization.renewal' AND aggregate_id = $1`,
+      [held.groupId],
+    );
+    expect(events.map((e) => e.payload)).toEqual([
+      expect.objectContaining({ outcome: 'action_required', reason: 'card_unusable' }),
+    ]);
+    expect(await payments.capture({ groupId: held.groupId, idempotencyKey: randomUUID() })).toEqual({
+      status: 'captured',
+    });
+    const stripe = await intentsAtStripe(held.customerId);
+    expect(stripe.find((pi) => pi.id === held.intentId)?.status).toBe('succeeded');
+  });
+
+  it('a renewal that cannot be finished (Stripe unreachable) never stops the capture of the intent the row holds; the sweep then supersedes it', async () => {
+    const real = realProvider();
+    let reachable = false;
+    const flaky: PaymentProvider = {
+      ...real,
+      verifyWebhook: real.verifyWebhook.bind(real),
+      reauthorizeOffSession: async (input) => {
+        if (!reachable) throw new DependencyError('Stripe re-authorise PaymentIntent failed');
+        return real.reauthorizeOffSession(input);
+      },
+    };
+    const payments = paymentsWith(flaky);
+    const held = await authorised(payments);
+    expect(await payments.renewals.run(new Date(Date.now() + 6 * DAY), [held.groupId])).toMatchObject({ failed: 1 });
+    expect(await renewalOf(held.groupId)).toMatchObject({ state: 'requested' });
+
+    expect(await payments.capture({ groupId: held.groupId, idempotencyKey: randomUUID() })).toEqual({
+      status: 'captured',
+    });
+    expect((await intentsAtStripe(held.customerId)).find((pi) => pi.id === held.intentId)?.status).toBe('succeeded');
+
+    // Stripe back: the sweep finishes the renewal, finds the group captured, cancels its own intent.
+    reachable = true;
+    expect(await payments.renewals.run(new Date(Date.now() + 120_000), [held.groupId])).toMatchObject({
+      superseded: 1,
+      failed: 0,
+    });
+    const stripe = await intentsAtStripe(held.customerId);
+    expect(stripe.filter((pi) => pi.status === 'requires_capture')).toHaveLength(0);
+    expect(await renewalOf(held.groupId)).toMatchObject({ state: 'superseded' });
   });
 
   it('a crash after Stripe answered, or before the old intent was cancelled, is finished by the next run with the same key: one new intent, one live authorisation', async () => {
