@@ -431,6 +431,33 @@ describe('re-authorisation of holds that would lapse before capture', () => {
     expect((await serverStripe().paymentIntents.retrieve(booked.paymentRef)).status).toBe('canceled');
   });
 
+  it('a capture while the client is still in 3DS answers not_authorized without marking the group settled: renewed once the client authorises', async () => {
+    const payments = paymentsWith();
+    const groupId = newId('booking');
+    const answer = await payments.authorize({
+      groupId,
+      clientUserId: newId('user'),
+      amountCents: 12_500,
+      currency: 'usd',
+      idempotencyKey: randomUUID(),
+    });
+    expect(await payments.capture({ groupId, idempotencyKey: randomUUID() })).toEqual({ status: 'not_authorized' });
+    const settle = async () =>
+      (await sql('SELECT settle_requested_at FROM payment_authorizations WHERE group_id = $1', [groupId]))[0]
+        .settle_requested_at;
+    expect(await settle()).toBeNull();
+
+    expect((await payWithCard(answer.paymentRef, answer.clientSecret!, 'pm_card_visa')).final).toBe('requires_capture');
+    await eventually(async () => {
+      const [row] = await sql(
+        'SELECT status, capture_before, payment_method_id FROM payment_authorizations WHERE group_id = $1',
+        [groupId],
+      );
+      return row?.status === 'authorized' && row.capture_before && row.payment_method_id ? row : null;
+    });
+    expect(await payments.renewals.run(new Date(Date.now() + 6 * DAY), [groupId])).toMatchObject({ renewed: 1 });
+  });
+
   it('runs as the scheduled job on the local stack (/dev/jobs/payments-reauthorize)', async () => {
     const { endpoints } = stackInfo();
     const response = await fetch(`${endpoints.restUrl}/dev/jobs/payments-reauthorize`);
