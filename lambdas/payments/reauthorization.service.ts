@@ -159,16 +159,20 @@ export class AuthorizationRenewals {
       | Awaited<ReturnType<PaymentProvider['reauthorizeOffSession']>>
       | { outcome: 'failed'; failure: 'card_unusable'; intentId: null };
     try {
-      answer = await this.provider.reauthorizeOffSession({
-        amountCents: row.amount_cents,
-        currency: row.currency,
-        groupId: row.group_id,
-        clientUserId: row.client_user_id,
-        customerId: row.stripe_customer_id ?? '',
-        paymentMethodId: row.payment_method_id ?? '',
-        replacesIntentId: request.replaces_intent_id,
-        idempotencyKey: request.idempotency_key,
-      });
+      // Stripe answered before (its intent recorded): read it back. Asking again with the key would make
+      // a third hold once Stripe's 24 h idempotency window has passed.
+      answer = request.new_intent_id
+        ? { outcome: 'authorized', intent: await this.provider.retrieveIntent(request.new_intent_id) }
+        : await this.provider.reauthorizeOffSession({
+            amountCents: row.amount_cents,
+            currency: row.currency,
+            groupId: row.group_id,
+            clientUserId: row.client_user_id,
+            customerId: row.stripe_customer_id ?? '',
+            paymentMethodId: row.payment_method_id ?? '',
+            replacesIntentId: request.replaces_intent_id,
+            idempotencyKey: request.idempotency_key,
+          });
     } catch (error) {
       // Any other refusal of the saved card or customer (expired card, card or customer deleted, a
       // processing error): replayed as-is under this key, so it is final for this renewal. Closed as

@@ -320,6 +320,45 @@ describe('re-authorisation of holds that would lapse before capture', () => {
     ).toBe(1);
   });
 
+  it('a renewal resumed after Stripe answered reads the recorded intent back: no third hold once the idempotency key has expired', async () => {
+    const real = realProvider();
+    let crashCancel = true;
+    const answered = new Set<string>();
+    const expiring: PaymentProvider = {
+      ...real,
+      verifyWebhook: real.verifyWebhook.bind(real),
+      // Stripe forgets a key after 24 h: a repeat under it makes a new PaymentIntent.
+      reauthorizeOffSession: async (input) => {
+        const key = answered.has(input.idempotencyKey) ? `${input.idempotencyKey}:expired` : input.idempotencyKey;
+        answered.add(input.idempotencyKey);
+        return real.reauthorizeOffSession({ ...input, idempotencyKey: key });
+      },
+      cancel: async (id, reason, key) => {
+        if (crashCancel) {
+          crashCancel = false;
+          throw new Error('process died before asking Stripe');
+        }
+        return real.cancel(id, reason, key);
+      },
+    };
+    const payments = paymentsWith(expiring);
+    const held = await authorised(payments);
+    expect(await payments.renewals.run(new Date(Date.now() + 6 * DAY), [held.groupId])).toMatchObject({ failed: 1 });
+    expect(await renewalOf(held.groupId)).toMatchObject({
+      state: 'requested',
+      new_intent_id: expect.stringMatching(/^pi_/),
+    });
+
+    expect(await payments.renewals.run(new Date(Date.now() + 120_000), [held.groupId])).toMatchObject({
+      renewed: 1,
+      failed: 0,
+    });
+    const stripe = await intentsAtStripe(held.customerId);
+    expect(stripe).toHaveLength(2);
+    const [row] = await sql('SELECT payment_intent_id FROM payment_authorizations WHERE group_id = $1', [held.groupId]);
+    expect(stripe.filter((pi) => pi.status === 'requires_capture').map((pi) => pi.id)).toEqual([row.payment_intent_id]);
+  });
+
   it('a capture or void that finds a renewal under way (its job died after Stripe answered) finishes it first, then acts on the live intent', async () => {
     const real = realProvider();
     let crashes = 2;
