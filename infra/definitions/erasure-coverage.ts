@@ -22,9 +22,12 @@ export type ErasureAction =
   | { readonly kind: 'retained'; readonly why: string }
   | { readonly kind: 'notAUser'; readonly why: string };
 
-/** Column names that say "a user id" (or look like it): matched against every base table's columns. */
+/**
+ * Column names that say "a user id" (or look like it), or a third party's handle on the person (a
+ * Stripe customer, a saved card): matched against every base table's columns.
+ */
 export const USER_COLUMN_PATTERN =
-  '(^|_)(user|users|actor|author|reporter|client|owner|provider|host|payee|payer|recipient|sender|reviewer|staff)(_|$)';
+  '(^|_)(user|users|actor|author|reporter|client|owner|provider|host|payee|payer|recipient|sender|reviewer|staff|customer|payment_method)(_|$)';
 
 const auth = (): ErasureAction => ({ kind: 'erase', by: 'auth' });
 const notAUser = (why: string): ErasureAction => ({ kind: 'notAUser', why });
@@ -94,6 +97,19 @@ export const erasureCoverage: Readonly<Record<string, ErasureAction>> = {
   'public.booking_transitions.actor': { kind: 'pseudonymise', by: 'booking-user-deleted' },
   // ---- payments (payments-user-deleted): kept by law, pseudonymised ----
   'public.payment_authorizations.client_user_id': { kind: 'pseudonymise', by: 'payments-user-deleted' },
+  // Not a user id: the Stripe customer (metadata.user_id) and its saved card. Cleared by the erasure on
+  // every settled group; kept on a hold still authorised (a renewal charges them); the erasure test
+  // checks the settled ones.
+  'public.payment_authorizations.stripe_customer_id': {
+    kind: 'tombstone',
+    by: 'payments-user-deleted',
+    erasedWhen: "status = 'authorized' OR stripe_customer_id IS NULL",
+  },
+  'public.payment_authorizations.payment_method_id': {
+    kind: 'tombstone',
+    by: 'payments-user-deleted',
+    erasedWhen: "status = 'authorized' OR payment_method_id IS NULL",
+  },
   'public.payment_transfers.payee_user_id': { kind: 'pseudonymise', by: 'payments-user-deleted' },
   'public.payout_accounts.user_id': { kind: 'pseudonymise', by: 'payments-user-deleted' },
   'public.payout_account_requests.user_id': { kind: 'pseudonymise', by: 'payments-user-deleted' },

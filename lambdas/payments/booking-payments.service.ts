@@ -135,7 +135,14 @@ export class StripeBookingPayments {
       await tx.payments.lockKey(groupId);
       await tx.payments.requestSettle(groupId);
     });
-    await this.renewals.finishOpenOf(groupId);
+    try {
+      await this.renewals.finishOpenOf(groupId);
+    } catch {
+      // The renewal could not be finished now (Stripe unreachable, a crash-left state): it must never
+      // stop this capture or void of the intent the row holds. settle_requested_at keeps new renewals
+      // out; the sweep finishes this one later, and its swap only takes the row while the old intent
+      // is still the authorised one, so it then cancels its own intent (superseded).
+    }
     return this.db.payments.findAuthorization(groupId);
   }
 
@@ -293,16 +300,17 @@ export class StripeBookingPayments {
     const found = await this.db.payments.findAuthorization(input.groupId);
     if (!found || found.status === 'voided') return { status: 'not_authorized' as const };
     if (found.status === 'captured') return { status: 'captured' as const };
+    if (found.status !== 'authorized') {
+      // The client may have finished 3DS a moment ago and the webhook not arrived yet: ask Stripe. Not
+      // authorised: answered before settleFirst, whose flag would keep the group from every later renewal.
+      const status = await this.refresh(found.group_id, await this.provider.retrieveIntent(found.payment_intent_id));
+      if (status === 'captured') return { status: 'captured' as const };
+      if (status !== 'authorized') return { status: 'not_authorized' as const };
+    }
     // From here on no renewal starts, and one under way is finished: the capture acts on the live intent.
     const row = await this.settleFirst(input.groupId);
     if (!row || row.status === 'voided') return { status: 'not_authorized' as const };
     if (row.status === 'captured') return { status: 'captured' as const };
-    if (row.status !== 'authorized') {
-      // The client may have finished 3DS a moment ago and the webhook not arrived yet: ask Stripe.
-      const status = await this.refresh(row.group_id, await this.provider.retrieveIntent(row.payment_intent_id));
-      if (status === 'captured') return { status: 'captured' as const };
-      if (status !== 'authorized') return { status: 'not_authorized' as const };
-    }
     let intent: PaymentIntentView;
     try {
       intent = await this.provider.capture(row.payment_intent_id, `rastup:capture:${input.groupId}`);

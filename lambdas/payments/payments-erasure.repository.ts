@@ -38,7 +38,16 @@ export class PaymentsErasureRepository {
       stripeEvents: await count(
         `UPDATE stripe_events SET payload = replace(payload::text, $1, $2)::jsonb WHERE strpos(payload::text, $1) > 0`,
       ),
-      authorizations: await count('UPDATE payment_authorizations SET client_user_id = $2 WHERE client_user_id = $1'),
+      // The Stripe customer and saved card link the record back to the account (the customer's
+      // metadata.user_id) and could be charged again: cleared, except on a hold still authorised,
+      // which a renewal may need until it is captured or voided.
+      authorizations: await count(
+        `UPDATE payment_authorizations
+            SET client_user_id = $2,
+                stripe_customer_id = CASE WHEN status = 'authorized' THEN stripe_customer_id END,
+                payment_method_id = CASE WHEN status = 'authorized' THEN payment_method_id END
+          WHERE client_user_id = $1`,
+      ),
       transfers: await count('UPDATE payment_transfers SET payee_user_id = $2 WHERE payee_user_id = $1'),
       payoutAccounts:
         (await count('UPDATE payout_accounts SET user_id = $2, updated_at = now() WHERE user_id = $1')) +

@@ -1,8 +1,8 @@
 /**
  * Payments' part of the data export (DSAR, NTB-EXPORT-001), read by the privacy domain: payment
  * references (authorisations the account paid, transfers it received, its payout account status,
- * checkout requests). No card data is stored here; Stripe's client secret and raw event objects
- * stay out.
+ * checkout requests), with the Stripe customer and saved card (pm_ id) a renewal charges. No card
+ * data is stored here; Stripe's client secret and raw event objects stay out.
  */
 import type { Queryable } from '../core/db/database.ts';
 import { jsonRows, type JsonRow } from '../core/db/json-rows.ts';
@@ -12,7 +12,7 @@ export async function paymentsExportSection(db: Queryable, userId: string): Prom
     jsonRows(
       db,
       `SELECT group_id, amount_cents, currency, payment_intent_id, charge_id, status, captured_cents, refunded_cents,
-              void_reason, created_at, updated_at
+              void_reason, stripe_customer_id, payment_method_id, created_at, updated_at
          FROM payment_authorizations WHERE client_user_id = $1`,
       [userId],
     ),

@@ -39,7 +39,7 @@ const reauthorizationRow = z.object({
   replaces_intent_id: z.string(),
   new_intent_id: z.string().nullable(),
   state: z.enum(['requested', 'replaced', 'action_required', 'superseded']),
-  failure_reason: z.enum(['authentication_required', 'card_declined', 'no_saved_card']).nullable(),
+  failure_reason: z.enum(['authentication_required', 'card_declined', 'no_saved_card', 'card_unusable']).nullable(),
 });
 export type ReauthorizationRow = z.infer<typeof reauthorizationRow>;
 export type ReauthorizationFailure = NonNullable<ReauthorizationRow['failure_reason']>;

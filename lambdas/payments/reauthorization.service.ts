@@ -26,7 +26,12 @@ import type { UnitOfWork } from '../core/db/unit-of-work.ts';
 import { enqueueEvent } from '../core/db/outbox.ts';
 import { buildEvent } from '../core/events/catalog.ts';
 import { idPattern } from '../core/ids.ts';
-import { ProviderStateError, type PaymentIntentView, type PaymentProvider } from '../core/payment-provider.ts';
+import {
+  ProviderRequestError,
+  ProviderStateError,
+  type PaymentIntentView,
+  type PaymentProvider,
+} from '../core/payment-provider.ts';
 import { reauthorizationEntry } from './ledger.ts';
 import type { PaymentsRepositories } from './payments.repositories.ts';
 import type { AuthorizationRow, ReauthorizationFailure, ReauthorizationRow } from './payments.repository.ts';
@@ -150,16 +155,31 @@ export class AuthorizationRenewals {
     if (request.state !== 'requested') return 'skipped';
     const row = await this.db.payments.findAuthorization(request.group_id);
     if (!row) return 'skipped';
-    const answer = await this.provider.reauthorizeOffSession({
-      amountCents: row.amount_cents,
-      currency: row.currency,
-      groupId: row.group_id,
-      clientUserId: row.client_user_id,
-      customerId: row.stripe_customer_id ?? '',
-      paymentMethodId: row.payment_method_id ?? '',
-      replacesIntentId: request.replaces_intent_id,
-      idempotencyKey: request.idempotency_key,
-    });
+    let answer:
+      | Awaited<ReturnType<PaymentProvider['reauthorizeOffSession']>>
+      | { outcome: 'failed'; failure: 'card_unusable'; intentId: null };
+    try {
+      // Stripe answered before (its intent recorded): read it back. Asking again with the key would make
+      // a third hold once Stripe's 24 h idempotency window has passed.
+      answer = request.new_intent_id
+        ? { outcome: 'authorized', intent: await this.provider.retrieveIntent(request.new_intent_id) }
+        : await this.provider.reauthorizeOffSession({
+            amountCents: row.amount_cents,
+            currency: row.currency,
+            groupId: row.group_id,
+            clientUserId: row.client_user_id,
+            customerId: row.stripe_customer_id ?? '',
+            paymentMethodId: row.payment_method_id ?? '',
+            replacesIntentId: request.replaces_intent_id,
+            idempotencyKey: request.idempotency_key,
+          });
+    } catch (error) {
+      // Any other refusal of the saved card or customer (expired card, card or customer deleted, a
+      // processing error): replayed as-is under this key, so it is final for this renewal. Closed as
+      // action_required, not left `requested` for every capture, void and sweep to replay it.
+      if (!(error instanceof ProviderRequestError)) throw error;
+      answer = { outcome: 'failed', failure: 'card_unusable', intentId: null };
+    }
     if (answer.outcome === 'failed') {
       await this.db.transaction(async (tx) => {
         await tx.payments.lockKey(row.group_id);

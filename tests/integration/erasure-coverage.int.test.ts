@@ -178,8 +178,13 @@ describe('account deletion coverage', () => {
     expect(group.status).toBe('COMPLETED');
     expect(group.client_user_id).toMatch(/^usr_/);
     expect(group.client_user_id).not.toBe(client.userId);
-    const [auth] = await sql('SELECT client_user_id FROM payment_authorizations WHERE group_id = $1', [groupId]);
+    const [auth] = await sql(
+      'SELECT client_user_id, status, stripe_customer_id, payment_method_id FROM payment_authorizations WHERE group_id = $1',
+      [groupId],
+    );
     expect(auth.client_user_id).not.toBe(client.userId);
+    // Settled: the Stripe customer and saved card that lead back to the account are gone from the record.
+    expect(auth).toMatchObject({ status: 'captured', stripe_customer_id: null, payment_method_id: null });
     // The reviews' ratings stay (the listing's summary stays honest), their words and authors do not.
     const reviews = await sql('SELECT rating, body, author_user_id, author_erased FROM reviews WHERE leg_id = $1', [
       legId,

@@ -14,7 +14,8 @@ import { createStripePaymentProvider } from '../../lambdas/adapters/stripe-payme
 import { createDatabase, type Database } from '../../lambdas/core/db/database.ts';
 import { createUnitOfWork } from '../../lambdas/core/db/unit-of-work.ts';
 import { newId } from '../../lambdas/core/ids.ts';
-import type { PaymentProvider } from '../../lambdas/core/payment-provider.ts';
+import { ProviderRequestError, type PaymentProvider } from '../../lambdas/core/payment-provider.ts';
+import { DependencyError } from '../../lambdas/core/errors.ts';
 import { StripeBookingPayments } from '../../lambdas/payments/booking-payments.service.ts';
 import { paymentsRepositories } from '../../lambdas/payments/payments.repositories.ts';
 import { ACT, BOOKING_FIELDS } from '../support/booking.ts';
@@ -195,6 +196,74 @@ describe('re-authorisation of holds that would lapse before capture', () => {
     });
   });
 
+  it('any other refusal of the saved card or customer (expired card, customer gone) closes the renewal as action_required card_unusable, announced; the old hold is still captured', async () => {
+    const real = realProvider();
+    // The local Stripe cannot expire a saved card: the adapter's mapping of such a refusal, as it throws it.
+    const refusing: PaymentProvider = {
+      ...real,
+      verifyWebhook: real.verifyWebhook.bind(real),
+      reauthorizeOffSession: async () => {
+        throw new ProviderRequestError('Your card has expired.', 'expired_card', undefined);
+      },
+    };
+    const payments = paymentsWith(refusing);
+    const held = await authorised(payments);
+    expect(await payments.renewals.run(new Date(Date.now() + 6 * DAY), [held.groupId])).toMatchObject({
+      renewed: 0,
+      actionRequired: 1,
+      failed: 0,
+    });
+    expect(await renewalOf(held.groupId)).toMatchObject({
+      state: 'action_required',
+      failure_reason: 'card_unusable',
+      new_intent_id: null,
+    });
+    const events = await sql(
+      `SELECT payload FROM outbox_events WHERE type = 'payment.authorization.renewal' AND aggregate_id = $1`,
+      [held.groupId],
+    );
+    expect(events.map((e) => e.payload)).toEqual([
+      expect.objectContaining({ outcome: 'action_required', reason: 'card_unusable' }),
+    ]);
+    expect(await payments.capture({ groupId: held.groupId, idempotencyKey: randomUUID() })).toEqual({
+      status: 'captured',
+    });
+    const stripe = await intentsAtStripe(held.customerId);
+    expect(stripe.find((pi) => pi.id === held.intentId)?.status).toBe('succeeded');
+  });
+
+  it('a renewal that cannot be finished (Stripe unreachable) never stops the capture of the intent the row holds; the sweep then supersedes it', async () => {
+    const real = realProvider();
+    let reachable = false;
+    const flaky: PaymentProvider = {
+      ...real,
+      verifyWebhook: real.verifyWebhook.bind(real),
+      reauthorizeOffSession: async (input) => {
+        if (!reachable) throw new DependencyError('Stripe re-authorise PaymentIntent failed');
+        return real.reauthorizeOffSession(input);
+      },
+    };
+    const payments = paymentsWith(flaky);
+    const held = await authorised(payments);
+    expect(await payments.renewals.run(new Date(Date.now() + 6 * DAY), [held.groupId])).toMatchObject({ failed: 1 });
+    expect(await renewalOf(held.groupId)).toMatchObject({ state: 'requested' });
+
+    expect(await payments.capture({ groupId: held.groupId, idempotencyKey: randomUUID() })).toEqual({
+      status: 'captured',
+    });
+    expect((await intentsAtStripe(held.customerId)).find((pi) => pi.id === held.intentId)?.status).toBe('succeeded');
+
+    // Stripe back: the sweep finishes the renewal, finds the group captured, cancels its own intent.
+    reachable = true;
+    expect(await payments.renewals.run(new Date(Date.now() + 120_000), [held.groupId])).toMatchObject({
+      superseded: 1,
+      failed: 0,
+    });
+    const stripe = await intentsAtStripe(held.customerId);
+    expect(stripe.filter((pi) => pi.status === 'requires_capture')).toHaveLength(0);
+    expect(await renewalOf(held.groupId)).toMatchObject({ state: 'superseded' });
+  });
+
   it('a crash after Stripe answered, or before the old intent was cancelled, is finished by the next run with the same key: one new intent, one live authorisation', async () => {
     const real = realProvider();
     let crash: 'reauthorize' | 'cancel' | null = 'reauthorize';
@@ -249,6 +318,45 @@ describe('re-authorisation of holds that would lapse before capture', () => {
         ])
       )[0].n,
     ).toBe(1);
+  });
+
+  it('a renewal resumed after Stripe answered reads the recorded intent back: no third hold once the idempotency key has expired', async () => {
+    const real = realProvider();
+    let crashCancel = true;
+    const answered = new Set<string>();
+    const expiring: PaymentProvider = {
+      ...real,
+      verifyWebhook: real.verifyWebhook.bind(real),
+      // Stripe forgets a key after 24 h: a repeat under it makes a new PaymentIntent.
+      reauthorizeOffSession: async (input) => {
+        const key = answered.has(input.idempotencyKey) ? `${input.idempotencyKey}:expired` : input.idempotencyKey;
+        answered.add(input.idempotencyKey);
+        return real.reauthorizeOffSession({ ...input, idempotencyKey: key });
+      },
+      cancel: async (id, reason, key) => {
+        if (crashCancel) {
+          crashCancel = false;
+          throw new Error('process died before asking Stripe');
+        }
+        return real.cancel(id, reason, key);
+      },
+    };
+    const payments = paymentsWith(expiring);
+    const held = await authorised(payments);
+    expect(await payments.renewals.run(new Date(Date.now() + 6 * DAY), [held.groupId])).toMatchObject({ failed: 1 });
+    expect(await renewalOf(held.groupId)).toMatchObject({
+      state: 'requested',
+      new_intent_id: expect.stringMatching(/^pi_/),
+    });
+
+    expect(await payments.renewals.run(new Date(Date.now() + 120_000), [held.groupId])).toMatchObject({
+      renewed: 1,
+      failed: 0,
+    });
+    const stripe = await intentsAtStripe(held.customerId);
+    expect(stripe).toHaveLength(2);
+    const [row] = await sql('SELECT payment_intent_id FROM payment_authorizations WHERE group_id = $1', [held.groupId]);
+    expect(stripe.filter((pi) => pi.status === 'requires_capture').map((pi) => pi.id)).toEqual([row.payment_intent_id]);
   });
 
   it('a capture or void that finds a renewal under way (its job died after Stripe answered) finishes it first, then acts on the live intent', async () => {
@@ -360,6 +468,33 @@ describe('re-authorisation of holds that would lapse before capture', () => {
     expect(after.payment_intent_id).not.toBe(booked.paymentRef);
     expect((await serverStripe().paymentIntents.retrieve(after.payment_intent_id)).status).toBe('succeeded');
     expect((await serverStripe().paymentIntents.retrieve(booked.paymentRef)).status).toBe('canceled');
+  });
+
+  it('a capture while the client is still in 3DS answers not_authorized without marking the group settled: renewed once the client authorises', async () => {
+    const payments = paymentsWith();
+    const groupId = newId('booking');
+    const answer = await payments.authorize({
+      groupId,
+      clientUserId: newId('user'),
+      amountCents: 12_500,
+      currency: 'usd',
+      idempotencyKey: randomUUID(),
+    });
+    expect(await payments.capture({ groupId, idempotencyKey: randomUUID() })).toEqual({ status: 'not_authorized' });
+    const settle = async () =>
+      (await sql('SELECT settle_requested_at FROM payment_authorizations WHERE group_id = $1', [groupId]))[0]
+        .settle_requested_at;
+    expect(await settle()).toBeNull();
+
+    expect((await payWithCard(answer.paymentRef, answer.clientSecret!, 'pm_card_visa')).final).toBe('requires_capture');
+    await eventually(async () => {
+      const [row] = await sql(
+        'SELECT status, capture_before, payment_method_id FROM payment_authorizations WHERE group_id = $1',
+        [groupId],
+      );
+      return row?.status === 'authorized' && row.capture_before && row.payment_method_id ? row : null;
+    });
+    expect(await payments.renewals.run(new Date(Date.now() + 6 * DAY), [groupId])).toMatchObject({ renewed: 1 });
   });
 
   it('runs as the scheduled job on the local stack (/dev/jobs/payments-reauthorize)', async () => {

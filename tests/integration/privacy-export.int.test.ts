@@ -311,6 +311,11 @@ describe('DSAR export', () => {
     ])
       expect(clientTables, table).toContain(table);
 
+    // The Stripe customer and saved card a renewal charges are the client's data too.
+    const paid = (theirs.bundle.sections.payments as { authorizations: Record<string, unknown>[] }).authorizations;
+    expect(paid[0]).toMatchObject({ stripe_customer_id: expect.stringMatching(/^cus_/) });
+    expect(paid[0]).toHaveProperty('payment_method_id');
+
     // The messages each wrote are theirs in full; the other's arrive without contact details.
     const ownerThread = mine.bundle.sections.messaging!.threads![0] as {
       messages: { direction: string; body: string }[];

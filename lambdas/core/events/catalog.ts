@@ -414,11 +414,11 @@ const paymentDisputeChanged = EventDefinition.define({
 const paymentAuthorizationRenewal = EventDefinition.define({
   type: 'payment.authorization.renewal',
   description:
-    "A booking group's lapsing card authorisation was renewed off-session (a new PaymentIntent, the old one cancelled) or needs the client (authentication_required, card_declined, no_saved_card).",
+    "A booking group's lapsing card authorisation was renewed off-session (a new PaymentIntent, the old one cancelled) or needs the client (authentication_required, card_declined, no_saved_card, card_unusable: any other refusal of the saved card or customer).",
   payload: z.object({
     groupId: id('booking'),
     outcome: z.enum(['renewed', 'action_required']),
-    reason: z.enum(['authentication_required', 'card_declined', 'no_saved_card']).nullable(),
+    reason: z.enum(['authentication_required', 'card_declined', 'no_saved_card', 'card_unusable']).nullable(),
     captureBefore: z.string().datetime().nullable().describe('until when the live authorisation can be captured'),
   }),
   aggregate: (payload) => ({ type: 'booking', id: payload.groupId }),
