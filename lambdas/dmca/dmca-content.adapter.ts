@@ -11,9 +11,12 @@ import { dmcaTargetSchema, type DmcaTarget, type DmcaTargetRef } from './dmca.sc
 import type { DmcaContent } from './dmca.service.ts';
 
 export class DmcaListingContent implements DmcaContent {
+  /** `webBaseUrl`: the public web origin (PUBLIC_WEB_BASE_URL), the only host whose page URLs name a listing. */
+  constructor(private readonly webBaseUrl: () => string) {}
+
   async resolve(tx: Transaction, ref: DmcaTargetRef): Promise<DmcaTarget> {
     if (ref.kind === 'MEDIA') return ref;
-    const id = await profiles.resolveListingReference(tx, ref.kind, ref.id);
+    const id = await profiles.resolveListingReference(tx, ref.kind, ref.id, this.webBaseUrl());
     return dmcaTargetSchema.parse({ kind: ref.kind, id });
   }
 

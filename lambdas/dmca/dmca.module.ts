@@ -1,5 +1,7 @@
 /** Composition root of the DMCA Lambda and its restore job: config, adapters and the service, once per container. */
+import * as z from 'zod';
 import { systemClock } from '../core/clock.ts';
+import { configOnce, parseConfig } from '../core/config.ts';
 import { createUnitOfWork } from '../core/db/unit-of-work.ts';
 import { createLogger } from '../core/log.ts';
 import type { RateLimiter } from '../core/ports.ts';
@@ -14,6 +16,9 @@ import { DmcaListingContent } from './dmca-content.adapter.ts';
 import { OutboxDmcaNotifier } from './dmca-notifier.adapter.ts';
 import { dmcaRepositories } from './dmca.repositories.ts';
 import { DmcaService } from './dmca.service.ts';
+
+/** The web origin a notice's listing URL must be on; read when a notice names one (the restore job never does). */
+const webBaseUrl = configOnce(() => parseConfig(z.object({ PUBLIC_WEB_BASE_URL: z.url() })).PUBLIC_WEB_BASE_URL);
 
 let service: Promise<DmcaService> | undefined;
 let mailer: Promise<ComplainantMailer> | undefined;
@@ -47,7 +52,7 @@ export function dmcaService(): Promise<DmcaService> {
     const db = await databaseFromEnv('dmca');
     return new DmcaService(
       createUnitOfWork(db, dmcaRepositories),
-      new DmcaListingContent(),
+      new DmcaListingContent(webBaseUrl),
       new OutboxDmcaNotifier(),
       systemClock,
       staffAuthority(db, systemClock),

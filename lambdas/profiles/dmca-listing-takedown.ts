@@ -40,8 +40,16 @@ type ListingRow = z.infer<typeof listingRow>;
 const columns = (kind: PublicListingKind) =>
   `id, owner_user_id, ${kind === 'PROFILE' ? 'role, ' : ''}slug, status, owner_status, city_code, version`;
 
-/** The slug a complainant's reference names: the listing's id, its slug, or its public page URL. */
-function slugOrId(kind: PublicListingKind, reference: string): { id: string } | { slug: string } {
+/**
+ * The slug a complainant's reference names: the listing's id, its slug, or its public page URL. A URL
+ * counts only on the web origin's host (`webBaseUrl`, what `publicUrl` builds on): the same path on
+ * another site names someone else's page, not this listing.
+ */
+export function listingReferenceKey(
+  kind: PublicListingKind,
+  reference: string,
+  webBaseUrl: string,
+): { id: string } | { slug: string } {
   const ref = reference.trim();
   if (isId(kind === 'PROFILE' ? 'profile' : 'studio', ref)) return { id: ref };
   if (SLUG.test(ref)) return { slug: ref };
@@ -51,7 +59,8 @@ function slugOrId(kind: PublicListingKind, reference: string): { id: string } | 
   } catch {
     url = undefined;
   }
-  const segments = url && /^https?:$/.test(url.protocol) ? url.pathname.split('/').filter(Boolean) : [];
+  const ours = url !== undefined && /^https?:$/.test(url.protocol) && url.host === new URL(webBaseUrl).host;
+  const segments = ours ? url!.pathname.split('/').filter(Boolean) : [];
   if (segments.length === 2 && segments[0] === PAGE_PATH[kind] && SLUG.test(segments[1]!))
     return { slug: segments[1]! };
   throw new ValidationError(`Name the ${kind.toLowerCase()} by its id, its slug or its public page URL`, [
@@ -60,15 +69,16 @@ function slugOrId(kind: PublicListingKind, reference: string): { id: string } | 
 }
 
 /**
- * The id of the listing a reference names (id, slug or `/p/<slug>`, `/studios/<slug>` URL), whatever its
- * state; NotFoundError when no listing has it, ValidationError when it is no reference at all.
+ * The id of the listing a reference names (id, slug or `/p/<slug>`, `/studios/<slug>` URL on `webBaseUrl`),
+ * whatever its state; NotFoundError when no listing has it, ValidationError when it is no reference at all.
  */
 export async function resolveListingReference(
   db: Queryable,
   kind: PublicListingKind,
   reference: string,
+  webBaseUrl: string,
 ): Promise<string> {
-  const key = slugOrId(kind, reference);
+  const key = listingReferenceKey(kind, reference, webBaseUrl);
   const { rows } = await db.query<{ id: string }>(
     `SELECT id FROM ${TABLE[kind]} WHERE ${'id' in key ? 'id' : 'slug'} = $1 AND owner_status = 'ACTIVE'`,
     ['id' in key ? key.id : key.slug.toLowerCase()],

@@ -17,6 +17,9 @@ import { stackInfo } from '../support/clients.ts';
 import { eventually, gqlAs, gqlOk, sql } from '../support/graphql.ts';
 import { seedPublishedProfile } from '../support/profiles.ts';
 
+/** The stack's public web origin (infra/local/stack.ts PUBLIC_WEB_BASE_URL): listing page URLs live there. */
+const WEB = process.env.PUBLIC_WEB_BASE_URL ?? 'http://localhost:3000';
+
 const SUBMIT = `mutation($input: DmcaNoticeInput!) {
   submitDmcaNotice(input: $input) {
     noticeId duplicate takenDown { kind id } alreadyDown { kind id } rejected { kind id }
@@ -117,11 +120,16 @@ describe('DMCA takedown of a listing', () => {
     const missing = await gql(null, SUBMIT, { input: notice([{ kind: 'PROFILE', id: `no-such-${Date.now()}` }]) });
     expect(missing.body.errors[0].errorType).toBe('NOT_FOUND');
     const missingStudio = await gql(null, SUBMIT, {
-      input: notice([{ kind: 'STUDIO', id: `https://rastup.example/studios/no-such-${Date.now()}` }]),
+      input: notice([{ kind: 'STUDIO', id: `${WEB}/studios/no-such-${Date.now()}` }]),
     });
     expect(missingStudio.body.errors[0].errorType).toBe('NOT_FOUND');
     const malformed = await gql(null, SUBMIT, { input: notice([{ kind: 'PROFILE', id: 'https://x.example/a/b/c' }]) });
     expect(malformed.body.errors[0].errorType).toBe('BAD_REQUEST');
+    // Its path on another site is another site's page, not this listing.
+    const elsewhere = await gql(null, SUBMIT, {
+      input: notice([{ kind: 'PROFILE', id: `https://other-site.example/p/${slug}` }]),
+    });
+    expect(elsewhere.body.errors[0].errorType).toBe('BAD_REQUEST');
     expect(await sql('SELECT count(*)::int AS n FROM dmca_notices')).toEqual(noticesBefore);
 
     // The owner's counter notice, through Amplify with their token.
@@ -175,7 +183,7 @@ describe('DMCA takedown of a listing', () => {
     const other = await registeredUser({ role: 'provider' });
     const { profileId, slug } = await seedPublishedProfile(other.accessToken);
     const email = `legal+${newId('event').toLowerCase()}@rights.example`;
-    const names = [profileId, slug, `https://rastup.example/p/${slug}`];
+    const names = [profileId, slug, `${WEB}/p/${slug}`];
     const answers = await Promise.all(
       Array.from({ length: 12 }, (_, i) =>
         gql(null, SUBMIT, { input: notice([{ kind: 'PROFILE', id: names[i % names.length]! }], email) }),
