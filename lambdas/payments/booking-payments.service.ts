@@ -140,8 +140,8 @@ export class StripeBookingPayments {
     } catch {
       // The renewal could not be finished now (Stripe unreachable, a crash-left state): it must never
       // stop this capture or void of the intent the row holds. settle_requested_at keeps new renewals
-      // out; the sweep finishes this one later, and its swap only takes the row while the old intent
-      // is still the authorised one, so it then cancels its own intent (superseded).
+      // out; the sweep finishes this one later, even while this capture or void is still under way,
+      // and its swap is refused once settling was requested, so it cancels its own intent (superseded).
     }
     return this.db.payments.findAuthorization(groupId);
   }

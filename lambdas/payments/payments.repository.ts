@@ -375,18 +375,23 @@ export class PaymentsRepository {
   /**
    * The renewal's new intent becomes the group's, only while the old one is still the group's
    * authorised intent; false otherwise (captured, voided or lapsed meanwhile, or already swapped).
+   * Once a capture or void has begun (settle_requested_at), only that capture or void's own finish of
+   * the renewal (`bySettle`) may swap: it reads the row after. Any other (the sweep) could commit after
+   * the capture read the old intent, and cancel the intent being captured.
    */
   async replaceIntent(
     groupId: string,
     oldIntentId: string,
     next: { intentId: string; chargeId: string | null; captureBefore: Date | null; paymentMethodId: string | null },
+    bySettle = false,
   ): Promise<boolean> {
     const result = await this.db.query(
       `UPDATE payment_authorizations
           SET payment_intent_id = $3, charge_id = $4, capture_before = $5,
               payment_method_id = COALESCE($6, payment_method_id), client_secret = NULL, updated_at = now()
-        WHERE group_id = $1 AND payment_intent_id = $2 AND status = 'authorized'`,
-      [groupId, oldIntentId, next.intentId, next.chargeId, next.captureBefore, next.paymentMethodId],
+        WHERE group_id = $1 AND payment_intent_id = $2 AND status = 'authorized'
+          AND ($7 OR settle_requested_at IS NULL)`,
+      [groupId, oldIntentId, next.intentId, next.chargeId, next.captureBefore, next.paymentMethodId, bySettle],
     );
     return (result.rowCount ?? 0) > 0;
   }

@@ -147,11 +147,15 @@ export class AuthorizationRenewals {
   /** The group's renewal under way, if any, finished (capture and void call this first). */
   async finishOpenOf(groupId: string): Promise<void> {
     const open = await this.db.payments.openReauthorizationOf(groupId);
-    if (open) await this.finish(open);
+    if (open) await this.finish(open, true);
   }
 
-  /** Steps (2) to (4) of a recorded renewal; safe to repeat. */
-  async finish(request: ReauthorizationRow): Promise<RenewalOutcome> {
+  /**
+   * Steps (2) to (4) of a recorded renewal; safe to repeat. `bySettle`: called by the capture or void
+   * that requested settling, which reads the row after; any other caller loses the swap once settling
+   * has begun, and cancels its own new intent (superseded).
+   */
+  async finish(request: ReauthorizationRow, bySettle = false): Promise<RenewalOutcome> {
     if (request.state !== 'requested') return 'skipped';
     const row = await this.db.payments.findAuthorization(request.group_id);
     if (!row) return 'skipped';
@@ -196,12 +200,17 @@ export class AuthorizationRenewals {
       const current = await tx.payments.findAuthorization(row.group_id);
       if (current?.payment_intent_id === intent.id) return true; // a repeat after the swap committed
       const card = cardOf(intent);
-      const replaced = await tx.payments.replaceIntent(row.group_id, request.replaces_intent_id, {
-        intentId: intent.id,
-        chargeId: intent.latestChargeId,
-        captureBefore: card.captureBefore,
-        paymentMethodId: card.paymentMethodId,
-      });
+      const replaced = await tx.payments.replaceIntent(
+        row.group_id,
+        request.replaces_intent_id,
+        {
+          intentId: intent.id,
+          chargeId: intent.latestChargeId,
+          captureBefore: card.captureBefore,
+          paymentMethodId: card.paymentMethodId,
+        },
+        bySettle,
+      );
       if (!replaced) return false;
       await tx.ledger.record(
         reauthorizationEntry(row.group_id, request.replaces_intent_id, intent.id, intent.amount, intent.currency),

@@ -264,6 +264,57 @@ describe('re-authorisation of holds that would lapse before capture', () => {
     expect(await renewalOf(held.groupId)).toMatchObject({ state: 'superseded' });
   });
 
+  it('the sweep finishing a renewal after a capture began (its own finish of it failed) loses the swap: its new intent cancelled, the old one captured once', async () => {
+    const real = realProvider();
+    let reachable = false;
+    let sweepDuringCapture: (() => Promise<unknown>) | null = null;
+    const racing: PaymentProvider = {
+      ...real,
+      verifyWebhook: real.verifyWebhook.bind(real),
+      reauthorizeOffSession: async (input) => {
+        if (!reachable) throw new DependencyError('Stripe re-authorise PaymentIntent failed');
+        return real.reauthorizeOffSession(input);
+      },
+      // The sweep runs for the group between the capture's settleFirst and its call to Stripe.
+      capture: async (id, key) => {
+        const sweep = sweepDuringCapture;
+        sweepDuringCapture = null;
+        if (sweep) await sweep();
+        return real.capture(id, key);
+      },
+    };
+    const payments = paymentsWith(racing);
+    const held = await authorised(payments);
+    expect(await payments.renewals.run(new Date(Date.now() + 6 * DAY), [held.groupId])).toMatchObject({ failed: 1 });
+
+    let swept: unknown;
+    sweepDuringCapture = async () => {
+      reachable = true;
+      swept = await payments.renewals.run(new Date(Date.now() + 120_000), [held.groupId]);
+    };
+    expect(await payments.capture({ groupId: held.groupId, idempotencyKey: randomUUID() })).toEqual({
+      status: 'captured',
+    });
+    expect(swept).toMatchObject({ superseded: 1, renewed: 0, failed: 0 });
+    const renewal = await renewalOf(held.groupId);
+    expect(renewal).toMatchObject({ state: 'superseded', replaces_intent_id: held.intentId });
+    const stripe = await intentsAtStripe(held.customerId);
+    expect(stripe.find((pi) => pi.id === held.intentId)?.status).toBe('succeeded');
+    expect(stripe.find((pi) => pi.id === renewal.new_intent_id)?.status).toBe('canceled');
+    expect(stripe.filter((pi) => pi.status === 'requires_capture' || pi.status === 'succeeded')).toHaveLength(1);
+    const [row] = await sql('SELECT payment_intent_id, status FROM payment_authorizations WHERE group_id = $1', [
+      held.groupId,
+    ]);
+    expect(row).toMatchObject({ payment_intent_id: held.intentId, status: 'captured' });
+    expect(
+      (
+        await sql(`SELECT count(*)::int AS n FROM journal_entries WHERE group_id = $1 AND kind = 'reauthorization'`, [
+          held.groupId,
+        ])
+      )[0].n,
+    ).toBe(0);
+  });
+
   it('a crash after Stripe answered, or before the old intent was cancelled, is finished by the next run with the same key: one new intent, one live authorisation', async () => {
     const real = realProvider();
     let crash: 'reauthorize' | 'cancel' | null = 'reauthorize';
