@@ -284,6 +284,16 @@ describe('deliverables as immutable manifests', () => {
       input: { threadId, setId: v2.setId, decision: winner.decision, idempotencyKey: winner.key },
     });
     expect(replay.decideDeliverables).toMatchObject({ status: outcome, decisionNote: 'see notes' });
+    // The winning key with the other decision is not a replay: refused as a reused key.
+    const flipped = await gqlAs(buyer.accessToken, DECIDE, {
+      input: {
+        threadId,
+        setId: v2.setId,
+        decision: winner.decision === 'ACCEPT' ? 'REQUEST_CHANGES' : 'ACCEPT',
+        idempotencyKey: winner.key,
+      },
+    });
+    expect(flipped.errors?.[0]).toMatchObject({ errorInfo: { code: 'DELIVERABLES.KEY_REUSED' } });
     expect((await listAsBuyer())[0]!.viewerActions).toEqual([]);
     const audited = await sql<{ action: string; actor: string }>(
       `SELECT action, actor FROM audit_log WHERE subject = $1 ORDER BY seq`,
@@ -296,6 +306,32 @@ describe('deliverables as immutable manifests', () => {
         actor: buyer.userId,
       },
     ]);
+  });
+
+  it('serves the bytes that were checksummed even when the upload URL puts other bytes after the post', async () => {
+    const agreed = Buffer.from('the approved master '.repeat(200));
+    const answer = await requestUpload(host, threadId, 'master.pdf', agreed);
+    expect(answer.errors).toBeUndefined();
+    const upload = answer.data.requestDeliverableUpload as Upload;
+    const put = (body: Buffer) =>
+      fetch(upload.uploadUrl, {
+        method: 'PUT',
+        headers: Object.fromEntries(upload.uploadHeaders.map(({ name, value }) => [name, value])),
+        body,
+      });
+    expect((await put(agreed)).status).toBe(200);
+    const set = (
+      await gqlOk(host.accessToken, POST, {
+        input: { threadId, idempotencyKey: key(), uploadIds: [upload.uploadId] },
+      })
+    ).postDeliverables as SetView;
+    // Same size and type, other bytes, through the still-valid upload URL.
+    const swapped = Buffer.from(agreed);
+    swapped[0] = swapped[0]! ^ 0xff;
+    expect((await put(swapped)).status).toBe(200);
+    const link = (await gqlOk(buyer.accessToken, FILE_URL, { t: threadId, s: set.setId, p: 0 })).deliverableFileUrl;
+    expect(link.sha256).toBe(sha256(agreed));
+    expect(sha256(Buffer.from(await (await fetch(link.url)).arrayBuffer()))).toBe(sha256(agreed));
   });
 
   it('answers bad input with typed errors', async () => {
@@ -317,6 +353,10 @@ describe('deliverables as immutable manifests', () => {
       [unposted],
     );
     expect(objectKey).toBeDefined();
+    const [before] = await sql<{ n: number }>(
+      `SELECT count(*)::int AS n FROM message_deliverable_sets WHERE provider_user_id = $1`,
+      [host.userId],
+    );
     await enqueue(buildEvent('user.deleted', { userId: host.userId, deletedAt: new Date().toISOString() }));
     await eventually(async () => {
       const [row] = await sql<{ n: number }>(
@@ -333,6 +373,6 @@ describe('deliverables as immutable manifests', () => {
       `SELECT count(*)::int AS n FROM message_deliverable_sets WHERE provider_user_id = $1`,
       [host.userId],
     );
-    expect(kept[0]!.n).toBe(2);
+    expect(kept[0]!.n).toBe(before!.n);
   });
 });
