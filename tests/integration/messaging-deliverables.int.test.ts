@@ -82,10 +82,12 @@ let buyer: User;
 let stranger: User;
 let threadId: string;
 let groupId: string;
+let studio: string;
 
 beforeAll(async () => {
   [host, buyer, stranger] = await Promise.all([mintedUser('provider'), mintedUser('client'), mintedUser('client')]);
   const studioId = await publishedStudio(host.userId, { instantBook: false });
+  studio = studioId;
   await openAllDay(host.accessToken, studioId, {});
   configureAmplify(() => buyer.accessToken);
   threadId = (
@@ -332,6 +334,57 @@ describe('deliverables as immutable manifests', () => {
     const link = (await gqlOk(buyer.accessToken, FILE_URL, { t: threadId, s: set.setId, p: 0 })).deliverableFileUrl;
     expect(link.sha256).toBe(sha256(agreed));
     expect(sha256(Buffer.from(await (await fetch(link.url)).arrayBuffer()))).toBe(sha256(agreed));
+  });
+
+  it('one post key sent at once in two threads of the provider: one set, the other a typed KEY_REUSED', async () => {
+    // A second client's thread and confirmed booking with the same provider.
+    const other = await mintedUser('client');
+    const otherThread = (
+      await gqlOk(
+        other.accessToken,
+        `mutation($input: StartInquiryInput!) { startInquiry(input: $input) { thread { threadId } } }`,
+        { input: { studioId: studio, body: 'Another shoot, another set.' } },
+      )
+    ).startInquiry.thread.threadId as string;
+    const otherGroup = (
+      await gqlOk(other.accessToken, REQUEST, {
+        input: {
+          idempotencyKey: `req-${newId('request')}`,
+          studioId: studio,
+          startsAt: hoursFromNow(24 * 9),
+          durationMinutes: 60,
+        },
+      })
+    ).requestBooking.id as string;
+    await eventually(async () => {
+      const cards = await gqlAs(host.accessToken, `query($t: ID!) { threadActionCards(threadId: $t) { bookingId } }`, {
+        t: otherThread,
+      });
+      return cards.data?.threadActionCards?.bookingId === otherGroup;
+    });
+    await gqlOk(host.accessToken, ACT, {
+      input: { idempotencyKey: `act-${newId('request')}`, groupId: otherGroup, action: 'ACCEPT' },
+    });
+    await payHold(other.accessToken, otherGroup);
+
+    for (let round = 0; round < 3; round += 1) {
+      const postKey = key();
+      const bytes = Buffer.from(`round ${round} `.repeat(400));
+      const [here, there] = await Promise.all([
+        uploaded(host, threadId, 'a.pdf', bytes),
+        uploaded(host, otherThread, 'b.pdf', bytes),
+      ]);
+      const answers = await Promise.all([
+        gqlAs(host.accessToken, POST, { input: { threadId, idempotencyKey: postKey, uploadIds: [here] } }),
+        gqlAs(host.accessToken, POST, {
+          input: { threadId: otherThread, idempotencyKey: postKey, uploadIds: [there] },
+        }),
+      ]);
+      expect(answers.filter((answer) => !answer.errors)).toHaveLength(1);
+      expect(answers.find((answer) => answer.errors)?.errors?.[0]).toMatchObject({
+        errorInfo: { code: 'DELIVERABLES.KEY_REUSED' },
+      });
+    }
   });
 
   it('answers bad input with typed errors', async () => {
