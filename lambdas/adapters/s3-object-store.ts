@@ -1,5 +1,6 @@
 /** ObjectStore on S3 (s3rver locally: path-style addressing through S3_ENDPOINT). */
 import {
+  CopyObjectCommand,
   DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
@@ -14,6 +15,7 @@ import type { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import { awsEnvSchema, configOnce, parseConfig } from '../core/config.ts';
 import type {
   ListedObject,
+  ObjectCopier,
   ObjectLister,
   ObjectStore,
   PostPolicyCondition,
@@ -47,7 +49,7 @@ function isMissing(error: unknown): boolean {
  */
 export type PostPresigner = typeof createPresignedPost;
 
-export class S3ObjectStore implements ObjectStore, ObjectLister {
+export class S3ObjectStore implements ObjectStore, ObjectLister, ObjectCopier {
   constructor(
     private readonly client: S3Client,
     private readonly presigner?: PostPresigner,
@@ -110,6 +112,17 @@ export class S3ObjectStore implements ObjectStore, ObjectLister {
         ...(cacheControl ? { CacheControl: cacheControl } : {}),
       }),
     );
+  }
+
+  async copy(bucket: string, fromKey: string, toKey: string): Promise<boolean> {
+    try {
+      const source = `${bucket}/${fromKey.split('/').map(encodeURIComponent).join('/')}`;
+      await this.client.send(new CopyObjectCommand({ Bucket: bucket, Key: toKey, CopySource: source }));
+      return true;
+    } catch (error) {
+      if (isMissing(error)) return false;
+      throw error;
+    }
   }
 
   async delete(bucket: string, key: string): Promise<void> {

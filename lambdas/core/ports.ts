@@ -94,6 +94,12 @@ export interface ObjectStore {
   delete(bucket: string, key: string): Promise<void>;
 }
 
+/** A server-side copy within one bucket (S3 CopyObject): the bytes never pass through the caller. */
+export interface ObjectCopier {
+  /** False when there is no object at `fromKey`. */
+  copy(bucket: string, fromKey: string, toKey: string): Promise<boolean>;
+}
+
 export interface ListedObject {
   readonly key: string;
 }

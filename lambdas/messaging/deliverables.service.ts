@@ -21,7 +21,8 @@ import type { Clock } from '../core/clock.ts';
 import { requireUser, type Caller } from '../core/identity.ts';
 import { newId } from '../core/ids.ts';
 import type { Logger } from '../core/log.ts';
-import type { ObjectStore, ObjectUrlSigner } from '../core/ports.ts';
+import { isUniqueViolation } from '../core/db/database.ts';
+import type { ObjectCopier, ObjectStore, ObjectUrlSigner } from '../core/ports.ts';
 import type { BookingCardsView } from '../booking/index.ts';
 import {
   DeliverableIntegrityError,
@@ -111,7 +112,7 @@ export class DeliverablesService {
   constructor(
     private readonly threads: Pick<ThreadStore, 'getParticipant' | 'getThread'>,
     private readonly store: DeliverablesStore,
-    private readonly objects: Pick<ObjectStore, 'head' | 'read' | 'delete'>,
+    private readonly objects: Pick<ObjectStore, 'head' | 'read' | 'delete'> & ObjectCopier,
     private readonly urls: ObjectUrlSigner,
     private readonly bucket: string,
     private readonly clock: Clock,
@@ -176,12 +177,18 @@ export class DeliverablesService {
     };
   }
 
-  /** Size and SHA-256 of the stored object, computed here; a mismatch discards the upload. */
-  private async verify(uploadId: string, userId: string, threadId: string): Promise<string> {
+  /**
+   * Copies the upload server-side to `fileKey` and answers the copy's SHA-256, computed here; a
+   * mismatch discards the upload. The copy is what gets recorded: its key was never in a presigned
+   * PUT, while the upload URL stays valid for 15 minutes and could put other bytes after the post.
+   */
+  private async verify(uploadId: string, userId: string, threadId: string, fileKey: string): Promise<string> {
     const upload = await this.store.upload(uploadId);
     if (!upload || upload.uploader_user_id !== userId || upload.thread_id !== threadId)
       throw new DeliverableUploadNotFoundError();
-    const head = await this.objects.head(this.bucket, upload.object_key);
+    if (!(await this.objects.copy(this.bucket, upload.object_key, fileKey)))
+      throw new DeliverableNotUploadedError(uploadId);
+    const head = await this.objects.head(this.bucket, fileKey);
     if (!head) throw new DeliverableNotUploadedError(uploadId);
     const discard = async (reason: 'checksum-mismatch' | 'size-mismatch'): Promise<never> => {
       await this.store.deleteUpload(uploadId);
@@ -190,7 +197,7 @@ export class DeliverablesService {
       throw new DeliverableIntegrityError(uploadId, reason);
     };
     if (head.sizeBytes !== upload.size_bytes) return discard('size-mismatch');
-    const bytes = await this.objects.read(this.bucket, upload.object_key);
+    const bytes = await this.objects.read(this.bucket, fileKey);
     if (!bytes) throw new DeliverableNotUploadedError(uploadId);
     if (bytes.length !== upload.size_bytes) return discard('size-mismatch');
     const sha256 = createHash('sha256').update(bytes).digest('hex');
@@ -206,11 +213,60 @@ export class DeliverablesService {
     if (!bookingId) throw new DeliverablesBookingStateError(null);
     this.requireBooking(await this.store.booking(bookingId, userId), 'OWNER');
 
-    // Outside the transaction: reading objects takes time, and nothing is written until all match.
+    // Outside the transaction: copying and reading objects takes time, and nothing is written until all match.
+    const setId = newId('deliverableSet');
+    const fileKey = (position: number) => `deliverables/sets/${setId}/${position}`;
     const checksums = new Map<string, string>();
-    for (const uploadId of input.uploadIds)
-      checksums.set(uploadId, await this.verify(uploadId, userId, input.threadId));
+    let result: DeliverableSetView;
+    try {
+      for (const [position, uploadId] of input.uploadIds.entries())
+        checksums.set(uploadId, await this.verify(uploadId, userId, input.threadId, fileKey(position)));
+      result = await this.insertPost(
+        input,
+        userId,
+        bookingId,
+        participant.counterpartUserId,
+        setId,
+        fileKey,
+        checksums,
+      );
+    } catch (error) {
+      await this.dropCopies(input.uploadIds.length, fileKey);
+      // The same key posted at once in another thread (the lock is per thread): that post's answer.
+      if (!isUniqueViolation(error, 'message_deliverable_sets_provider_user_id_post_key_key')) throw error;
+      const winner = await this.store.transaction((tx) => tx.setByPostKey(userId, input.idempotencyKey));
+      if (!winner) throw error;
+      return this.replayedPost(winner, input, userId);
+    }
+    if (result.setId !== setId) await this.dropCopies(input.uploadIds.length, fileKey);
+    else
+      // Posted: the uploads were consumed; their objects are no longer needed (the sweep gets any left).
+      await Promise.all(
+        input.uploadIds.map((uploadId) =>
+          this.objects.delete(this.bucket, `deliverables/${input.threadId}/${uploadId}`).catch(() => undefined),
+        ),
+      );
+    return result;
+  }
 
+  /** Copies made for a post that did not record them. */
+  private async dropCopies(count: number, fileKey: (position: number) => string): Promise<void> {
+    await Promise.all(
+      Array.from({ length: count }, (_, position) =>
+        this.objects.delete(this.bucket, fileKey(position)).catch(() => undefined),
+      ),
+    );
+  }
+
+  private async insertPost(
+    input: PostDeliverablesInput,
+    userId: string,
+    bookingId: string,
+    counterpartUserId: string,
+    setId: string,
+    fileKey: (position: number) => string,
+    checksums: ReadonlyMap<string, string>,
+  ): Promise<DeliverableSetView> {
     const now = this.clock.now();
     return this.store.transaction(async (tx) => {
       await tx.lockThread(input.threadId);
@@ -221,7 +277,6 @@ export class DeliverablesService {
       // A concurrent post (another key) took some of these uploads, or they expired meanwhile.
       if (claimed.length !== input.uploadIds.length) throw new DeliverableUploadNotFoundError();
       const byId = new Map(claimed.map((upload) => [upload.id, upload]));
-      const setId = newId('deliverableSet');
       const version = (await tx.latestVersion(input.threadId)) + 1;
       const set = {
         id: setId,
@@ -229,7 +284,7 @@ export class DeliverablesService {
         booking_group_id: booking.groupId,
         version,
         provider_user_id: userId,
-        client_user_id: await this.clientOf(tx, booking.groupId, participant.counterpartUserId),
+        client_user_id: await this.clientOf(tx, booking.groupId, counterpartUserId),
         note: input.note ?? null,
         post_key: input.idempotencyKey,
         created_at: now,
@@ -245,7 +300,7 @@ export class DeliverablesService {
           content_type: upload.content_type,
           size_bytes: upload.size_bytes,
           sha256: checksums.get(uploadId)!,
-          object_key: upload.object_key,
+          object_key: fileKey(position),
         };
       });
       for (const file of files) await tx.insertFile(file);
@@ -298,7 +353,12 @@ export class DeliverablesService {
       const files = () => tx.files(set.id);
       if (set.status !== 'PENDING') {
         // A replay of the decision that was taken answers it again; anything else gets the current state.
-        if (set.decision_key === input.idempotencyKey) return this.view({ set, files: await files() }, userId, latest);
+        if (set.decision_key === input.idempotencyKey) {
+          // The same key for the other decision is a different request, not a replay.
+          if (set.status !== (input.decision === 'ACCEPT' ? 'ACCEPTED' : 'CHANGES_REQUESTED'))
+            throw new DeliverablesKeyReusedError();
+          return this.view({ set, files: await files() }, userId, latest);
+        }
         throw new DeliverablesDecisionClosedError(set.status, set.version, latest);
       }
       if (set.client_user_id !== userId) throw new DeliverablesRoleError('CLIENT');

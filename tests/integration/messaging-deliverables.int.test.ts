@@ -82,10 +82,12 @@ let buyer: User;
 let stranger: User;
 let threadId: string;
 let groupId: string;
+let studio: string;
 
 beforeAll(async () => {
   [host, buyer, stranger] = await Promise.all([mintedUser('provider'), mintedUser('client'), mintedUser('client')]);
   const studioId = await publishedStudio(host.userId, { instantBook: false });
+  studio = studioId;
   await openAllDay(host.accessToken, studioId, {});
   configureAmplify(() => buyer.accessToken);
   threadId = (
@@ -284,6 +286,16 @@ describe('deliverables as immutable manifests', () => {
       input: { threadId, setId: v2.setId, decision: winner.decision, idempotencyKey: winner.key },
     });
     expect(replay.decideDeliverables).toMatchObject({ status: outcome, decisionNote: 'see notes' });
+    // The winning key with the other decision is not a replay: refused as a reused key.
+    const flipped = await gqlAs(buyer.accessToken, DECIDE, {
+      input: {
+        threadId,
+        setId: v2.setId,
+        decision: winner.decision === 'ACCEPT' ? 'REQUEST_CHANGES' : 'ACCEPT',
+        idempotencyKey: winner.key,
+      },
+    });
+    expect(flipped.errors?.[0]).toMatchObject({ errorInfo: { code: 'DELIVERABLES.KEY_REUSED' } });
     expect((await listAsBuyer())[0]!.viewerActions).toEqual([]);
     const audited = await sql<{ action: string; actor: string }>(
       `SELECT action, actor FROM audit_log WHERE subject = $1 ORDER BY seq`,
@@ -296,6 +308,83 @@ describe('deliverables as immutable manifests', () => {
         actor: buyer.userId,
       },
     ]);
+  });
+
+  it('serves the bytes that were checksummed even when the upload URL puts other bytes after the post', async () => {
+    const agreed = Buffer.from('the approved master '.repeat(200));
+    const answer = await requestUpload(host, threadId, 'master.pdf', agreed);
+    expect(answer.errors).toBeUndefined();
+    const upload = answer.data.requestDeliverableUpload as Upload;
+    const put = (body: Buffer) =>
+      fetch(upload.uploadUrl, {
+        method: 'PUT',
+        headers: Object.fromEntries(upload.uploadHeaders.map(({ name, value }) => [name, value])),
+        body,
+      });
+    expect((await put(agreed)).status).toBe(200);
+    const set = (
+      await gqlOk(host.accessToken, POST, {
+        input: { threadId, idempotencyKey: key(), uploadIds: [upload.uploadId] },
+      })
+    ).postDeliverables as SetView;
+    // Same size and type, other bytes, through the still-valid upload URL.
+    const swapped = Buffer.from(agreed);
+    swapped[0] = swapped[0]! ^ 0xff;
+    expect((await put(swapped)).status).toBe(200);
+    const link = (await gqlOk(buyer.accessToken, FILE_URL, { t: threadId, s: set.setId, p: 0 })).deliverableFileUrl;
+    expect(link.sha256).toBe(sha256(agreed));
+    expect(sha256(Buffer.from(await (await fetch(link.url)).arrayBuffer()))).toBe(sha256(agreed));
+  });
+
+  it('one post key sent at once in two threads of the provider: one set, the other a typed KEY_REUSED', async () => {
+    // A second client's thread and confirmed booking with the same provider.
+    const other = await mintedUser('client');
+    const otherThread = (
+      await gqlOk(
+        other.accessToken,
+        `mutation($input: StartInquiryInput!) { startInquiry(input: $input) { thread { threadId } } }`,
+        { input: { studioId: studio, body: 'Another shoot, another set.' } },
+      )
+    ).startInquiry.thread.threadId as string;
+    const otherGroup = (
+      await gqlOk(other.accessToken, REQUEST, {
+        input: {
+          idempotencyKey: `req-${newId('request')}`,
+          studioId: studio,
+          startsAt: hoursFromNow(24 * 9),
+          durationMinutes: 60,
+        },
+      })
+    ).requestBooking.id as string;
+    await eventually(async () => {
+      const cards = await gqlAs(host.accessToken, `query($t: ID!) { threadActionCards(threadId: $t) { bookingId } }`, {
+        t: otherThread,
+      });
+      return cards.data?.threadActionCards?.bookingId === otherGroup;
+    });
+    await gqlOk(host.accessToken, ACT, {
+      input: { idempotencyKey: `act-${newId('request')}`, groupId: otherGroup, action: 'ACCEPT' },
+    });
+    await payHold(other.accessToken, otherGroup);
+
+    for (let round = 0; round < 3; round += 1) {
+      const postKey = key();
+      const bytes = Buffer.from(`round ${round} `.repeat(400));
+      const [here, there] = await Promise.all([
+        uploaded(host, threadId, 'a.pdf', bytes),
+        uploaded(host, otherThread, 'b.pdf', bytes),
+      ]);
+      const answers = await Promise.all([
+        gqlAs(host.accessToken, POST, { input: { threadId, idempotencyKey: postKey, uploadIds: [here] } }),
+        gqlAs(host.accessToken, POST, {
+          input: { threadId: otherThread, idempotencyKey: postKey, uploadIds: [there] },
+        }),
+      ]);
+      expect(answers.filter((answer) => !answer.errors)).toHaveLength(1);
+      expect(answers.find((answer) => answer.errors)?.errors?.[0]).toMatchObject({
+        errorInfo: { code: 'DELIVERABLES.KEY_REUSED' },
+      });
+    }
   });
 
   it('answers bad input with typed errors', async () => {
@@ -317,6 +406,10 @@ describe('deliverables as immutable manifests', () => {
       [unposted],
     );
     expect(objectKey).toBeDefined();
+    const [before] = await sql<{ n: number }>(
+      `SELECT count(*)::int AS n FROM message_deliverable_sets WHERE provider_user_id = $1`,
+      [host.userId],
+    );
     await enqueue(buildEvent('user.deleted', { userId: host.userId, deletedAt: new Date().toISOString() }));
     await eventually(async () => {
       const [row] = await sql<{ n: number }>(
@@ -333,6 +426,6 @@ describe('deliverables as immutable manifests', () => {
       `SELECT count(*)::int AS n FROM message_deliverable_sets WHERE provider_user_id = $1`,
       [host.userId],
     );
-    expect(kept[0]!.n).toBe(2);
+    expect(kept[0]!.n).toBe(before!.n);
   });
 });
